@@ -1,0 +1,62 @@
+package dev.slipway.api.plan;
+
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.SchemaPatch;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A reviewed, repeatable migration: what the index looked like, what is asked, what it will look like, which
+ * changes are supported, and the exact steps {@code apply} will run. Computed without writing anything.
+ *
+ * @param formatVersion   plan file format version
+ * @param planId          stable identifier derived from the plan's content; checkpoints and locks refer to it
+ * @param createdAt       when the plan was made
+ * @param source          the frozen snapshot of the live index
+ * @param requestedPatch  the patch as requested, when the plan came from a patch
+ * @param targetSchema    the schema after the migration (the physical index name for zero-downtime)
+ * @param changes         every classified difference between source and target
+ * @param supported       whether every change is supported and the server can run the target
+ * @param blockedReasons  why the plan cannot be applied; empty when supported
+ * @param mode            the strategy
+ * @param modeReason      why that strategy was chosen
+ * @param warnings        things a reviewer must know (downtime, hidden attributes, ...)
+ * @param steps           the ordered steps {@code apply} runs
+ * @param estimate        rough cost
+ * @param validation      what validation will require
+ */
+public record MigrationPlan(int formatVersion, String planId, Instant createdAt, SourceSnapshot source,
+                            Optional<SchemaPatch> requestedPatch, IndexSchema targetSchema,
+                            List<SchemaChange> changes, boolean supported, List<String> blockedReasons,
+                            MigrationMode mode, String modeReason, List<String> warnings, List<PlanStep> steps,
+                            CostEstimate estimate, ValidationPolicy validation) {
+
+    /** The plan file format this version of Slipway writes. */
+    public static final int FORMAT_VERSION = 1;
+
+    /** Copies the lists. */
+    public MigrationPlan {
+        requestedPatch = requestedPatch == null ? Optional.empty() : requestedPatch;
+        changes = List.copyOf(changes);
+        blockedReasons = List.copyOf(blockedReasons);
+        warnings = List.copyOf(warnings);
+        steps = List.copyOf(steps);
+    }
+
+    /** The name applications query: the source name, or the new name when the plan renames the index. */
+    public String servedName() {
+        return targetSchema.name();
+    }
+
+    /**
+     * What validation checks.
+     *
+     * @param requireSchemaMatch   the live schema must equal the target schema
+     * @param requireDocCountMatch documents + indexing failures must equal the source's (off when a filter or
+     *                             prefix change means the set of documents legitimately changes)
+     */
+    public record ValidationPolicy(boolean requireSchemaMatch, boolean requireDocCountMatch) {
+    }
+}

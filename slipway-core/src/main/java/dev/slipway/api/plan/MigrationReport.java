@@ -1,0 +1,48 @@
+package dev.slipway.api.plan;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@code apply} did.
+ *
+ * @param planId      the plan applied
+ * @param index       the name applications query
+ * @param mode        the strategy used
+ * @param result      overall result
+ * @param startedAt   when this run started
+ * @param finishedAt  when it ended
+ * @param resumed     whether this run continued an earlier interrupted one
+ * @param steps       every step, in order
+ * @param downtime    the measured windows in which queries on the name failed or were incomplete
+ * @param validation  the validation result, when validation ran
+ * @param error       the failure message, when the run failed
+ */
+public record MigrationReport(String planId, String index, MigrationMode mode, Result result, Instant startedAt,
+                              Instant finishedAt, boolean resumed, List<StepReport> steps, Downtime downtime,
+                              Optional<ValidationResult> validation, Optional<String> error) {
+    /** Copies the steps. */
+    public MigrationReport {
+        steps = List.copyOf(steps);
+    }
+
+    /** The overall result of a run. */
+    public enum Result {
+        /** Every step ran and validation passed. */
+        SUCCEEDED,
+        /** A step or validation failed. */
+        FAILED
+    }
+
+    /**
+     * Measured service windows.
+     *
+     * @param unavailableMs time during which the name did not exist (queries failed)
+     * @param incompleteMs  time during which the name existed but was still indexing (queries saw partial results)
+     */
+    public record Downtime(long unavailableMs, long incompleteMs) {
+        /** No downtime at all. */
+        public static final Downtime NONE = new Downtime(0, 0);
+    }
+}

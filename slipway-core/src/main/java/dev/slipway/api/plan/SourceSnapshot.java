@@ -1,0 +1,27 @@
+package dev.slipway.api.plan;
+
+import dev.slipway.api.schema.IndexSchema;
+
+import java.util.List;
+
+/**
+ * The live index as the planner saw it, frozen into the plan so that {@code apply} can refuse a stale plan.
+ *
+ * @param indexName        the name the plan was made for (an alias when the index is served through one)
+ * @param physicalIndex    the physical index behind the name (equal to {@code indexName} for plain indexes)
+ * @param schema           the schema read from {@code FT.INFO}
+ * @param numDocs          {@code num_docs}
+ * @param indexingFailures {@code hash_indexing_failures}
+ * @param keySample        up to a few dozen keys of indexed documents
+ * @param server           the server's versions
+ * @param indexMemoryBytes memory the index structures use, from {@code FT.INFO}
+ * @param indexingMillis   {@code total_indexing_time}, the time the server spent indexing (0 when unknown)
+ */
+public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
+                             long indexingFailures, List<String> keySample, ServerInfo server,
+                             long indexMemoryBytes, long indexingMillis) {
+    /** Copies the key sample. */
+    public SourceSnapshot {
+        keySample = keySample == null ? List.of() : List.copyOf(keySample);
+    }
+}

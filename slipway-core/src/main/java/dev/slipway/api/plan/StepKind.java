@@ -1,0 +1,31 @@
+package dev.slipway.api.plan;
+
+/** What the executor does for a step. New strategies add kinds here and a handler for each. */
+public enum StepKind {
+    /** {@code FT.DROPINDEX} without {@code DD}: the documents stay. */
+    DROP_INDEX,
+    /** {@code FT.CREATE} with the target schema. */
+    CREATE_INDEX,
+    /** Poll {@code FT.INFO} until the index has indexed every document. */
+    WAIT_FOR_INDEXING,
+    /** Check the result against the plan. */
+    VALIDATE,
+    /** Create a versioned physical index beside the live one. */
+    CREATE_SHADOW_INDEX,
+    /** Compare the shadow index with the live one before cut-over. */
+    VERIFY_SHADOW,
+    /** Point the alias at the new physical index. */
+    SWITCH_ALIAS,
+    /** Turn a plain index into an alias over a versioned physical index. */
+    ADOPT_INDEX,
+    /** Record the new version in Slipway's history. */
+    RECORD_VERSION,
+    /** Rename fields inside every document. */
+    RENAME_FIELDS,
+    /** Move documents to a new key prefix. */
+    RENAME_KEYS,
+    /** Convert stored vectors to another element type. */
+    CONVERT_VECTORS,
+    /** Save the original bytes of everything that will be rewritten. */
+    BACKUP_DOCUMENTS
+}

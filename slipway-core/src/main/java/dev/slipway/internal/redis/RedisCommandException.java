@@ -1,0 +1,34 @@
+package dev.slipway.internal.redis;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+
+/** Redis answered a command with an error. Callers that expect some errors (unknown index) catch this. */
+public final class RedisCommandException extends SlipwayException {
+    private static final long serialVersionUID = 1L;
+
+    private final String command;
+    private final String serverMessage;
+
+    RedisCommandException(String command, String serverMessage, Throwable cause) {
+        super(ErrorCode.REDIS_ERROR, "Redis rejected " + command + ": " + serverMessage, cause);
+        this.command = command;
+        this.serverMessage = serverMessage == null ? "" : serverMessage;
+    }
+
+    /** The command that failed. */
+    public String command() {
+        return command;
+    }
+
+    /** The error text the server sent. */
+    public String serverMessage() {
+        return serverMessage;
+    }
+
+    /** Whether the server said the index does not exist. */
+    public boolean isUnknownIndex() {
+        String text = serverMessage.toLowerCase();
+        return text.contains("unknown index") || text.contains("no such index") || text.contains("not found");
+    }
+}

@@ -1,0 +1,115 @@
+package dev.slipway.internal.redis;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Where Redis is, parsed from a {@code redis://} or {@code rediss://} URL. The password is kept only here and
+ * never appears in {@link #toString()}, {@link #redacted()}, plans, reports or logs.
+ *
+ * @param host     host name or address
+ * @param port     TCP port
+ * @param user     ACL user name, if any
+ * @param password password, if any
+ * @param database logical database number
+ * @param tls      whether to connect with TLS ({@code rediss://})
+ */
+public record RedisEndpoint(String host, int port, Optional<String> user, Optional<String> password, int database,
+                            boolean tls) {
+
+    /** The URL used when none is given. */
+    public static final String DEFAULT_URL = "redis://localhost:6379";
+
+    /**
+     * Parses a Redis URL: {@code redis://[user[:password]@]host[:port][/db]}, or {@code rediss://} for TLS.
+     *
+     * @throws SlipwayException with {@link ErrorCode#BAD_USAGE} for anything else
+     */
+    public static RedisEndpoint parse(String url) {
+        if (url == null || url.isBlank()) {
+            url = DEFAULT_URL;
+        }
+        URI uri;
+        try {
+            uri = new URI(url.trim());
+        } catch (URISyntaxException e) {
+            throw badUrl(url, "it is not a valid URL");
+        }
+        String scheme = uri.getScheme();
+        if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
+            throw badUrl(url, "the scheme must be redis:// or rediss://");
+        }
+        if (uri.getHost() == null) {
+            throw badUrl(url, "it names no host");
+        }
+        int port = uri.getPort() == -1 ? 6379 : uri.getPort();
+        Optional<String> user = Optional.empty();
+        Optional<String> password = Optional.empty();
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo != null && !userInfo.isEmpty()) {
+            int colon = userInfo.indexOf(':');
+            String rawUser = colon < 0 ? userInfo : userInfo.substring(0, colon);
+            user = Optional.of(decode(rawUser)).filter(u -> !u.isEmpty());
+            if (colon >= 0) {
+                password = Optional.of(decode(userInfo.substring(colon + 1)));
+            }
+        }
+        return new RedisEndpoint(uri.getHost(), port, user, password, parseDatabase(url, uri.getPath()),
+                "rediss".equals(scheme));
+    }
+
+    private static int parseDatabase(String url, String path) {
+        if (path == null || path.isEmpty() || path.equals("/")) {
+            return 0;
+        }
+        try {
+            int db = Integer.parseInt(path.substring(1));
+            if (db < 0) {
+                throw new NumberFormatException();
+            }
+            return db;
+        } catch (NumberFormatException e) {
+            throw badUrl(url, "the path must be a database number such as /0");
+        }
+    }
+
+    private static String decode(String text) {
+        return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    }
+
+    private static SlipwayException badUrl(String url, String why) {
+        return new SlipwayException(ErrorCode.BAD_USAGE, "Cannot use Redis URL '" + redact(url) + "': " + why
+                + ". Pass --url redis://[user:password@]host:port[/db] (rediss:// for TLS) or set REDIS_URL.");
+    }
+
+    /** Replaces the password in a URL-like text with {@code ***}, for messages about unparseable URLs. */
+    static String redact(String url) {
+        return url.replaceAll("(//[^:/@]*:)[^@]*@", "$1***@");
+    }
+
+    /** The URL with the password replaced by {@code ***}. */
+    public String redacted() {
+        StringBuilder text = new StringBuilder(tls ? "rediss://" : "redis://");
+        if (user.isPresent() || password.isPresent()) {
+            text.append(user.orElse(""));
+            password.ifPresent(p -> text.append(":***"));
+            text.append('@');
+        }
+        text.append(host).append(':').append(port);
+        if (database != 0) {
+            text.append('/').append(database);
+        }
+        return text.toString();
+    }
+
+    @Override
+    public String toString() {
+        return redacted();
+    }
+}

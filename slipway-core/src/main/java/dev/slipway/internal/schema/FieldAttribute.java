@@ -1,0 +1,211 @@
+package dev.slipway.internal.schema;
+
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.StorageType;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static dev.slipway.api.schema.FieldType.GEO;
+import static dev.slipway.api.schema.FieldType.GEOSHAPE;
+import static dev.slipway.api.schema.FieldType.NUMERIC;
+import static dev.slipway.api.schema.FieldType.TAG;
+import static dev.slipway.api.schema.FieldType.TEXT;
+import static dev.slipway.api.schema.FieldType.VECTOR;
+
+/**
+ * The catalogue of field attributes: canonical YAML name (RedisVL's spelling where RedisVL has one), accepted
+ * aliases, value kind, default, the field types it applies to, and whether {@code FT.INFO} reports it.
+ *
+ * <p>One table drives parsing, normalisation and rendering so that the three cannot drift apart. Defaults are
+ * dropped during normalisation, which is what makes "schema from FT.INFO" equal to "schema from a file" when
+ * they describe the same index.
+ */
+public enum FieldAttribute {
+    WEIGHT("weight", Kind.DECIMAL, 1.0, true, EnumSet.of(TEXT)),
+    NO_STEM("no_stem", Kind.BOOLEAN, false, true, EnumSet.of(TEXT), "nostem"),
+    PHONETIC_MATCHER("phonetic_matcher", Kind.VERBATIM, null, false, EnumSet.of(TEXT), "phonetic"),
+    SEPARATOR("separator", Kind.VERBATIM, null, true, EnumSet.of(TAG)),
+    CASE_SENSITIVE("case_sensitive", Kind.BOOLEAN, false, true, EnumSet.of(TAG), "casesensitive"),
+    WITHSUFFIXTRIE("withsuffixtrie", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG), "with_suffix_trie"),
+    INDEX_EMPTY("index_empty", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG), "indexempty"),
+    INDEX_MISSING("index_missing", Kind.BOOLEAN, false, true,
+            EnumSet.of(TEXT, TAG, NUMERIC, GEO, GEOSHAPE, VECTOR), "indexmissing"),
+    SORTABLE("sortable", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO)),
+    UNF("unf", Kind.BOOLEAN, false, true, EnumSet.of(TEXT)),
+    NO_INDEX("no_index", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO), "noindex"),
+    COORD_SYSTEM("coord_system", Kind.WORD, "spherical", true, EnumSet.of(GEOSHAPE)),
+    ALGORITHM("algorithm", Kind.WORD, null, true, EnumSet.of(VECTOR)),
+    DATATYPE("datatype", Kind.WORD, null, true, EnumSet.of(VECTOR), "data_type", "type"),
+    DIMS("dims", Kind.INTEGER, null, true, EnumSet.of(VECTOR), "dim"),
+    DISTANCE_METRIC("distance_metric", Kind.WORD, null, true, EnumSet.of(VECTOR)),
+    INITIAL_CAP("initial_cap", Kind.INTEGER, null, false, EnumSet.of(VECTOR)),
+    BLOCK_SIZE("block_size", Kind.INTEGER, 1024L, false, EnumSet.of(VECTOR)),
+    M("m", Kind.INTEGER, 16L, true, EnumSet.of(VECTOR)),
+    EF_CONSTRUCTION("ef_construction", Kind.INTEGER, 200L, true, EnumSet.of(VECTOR)),
+    EF_RUNTIME("ef_runtime", Kind.INTEGER, 10L, false, EnumSet.of(VECTOR)),
+    EPSILON("epsilon", Kind.DECIMAL, 0.01, false, EnumSet.of(VECTOR)),
+    COMPRESSION("compression", Kind.WORD, null, false, EnumSet.of(VECTOR)),
+    CONSTRUCTION_WINDOW_SIZE("construction_window_size", Kind.INTEGER, null, false, EnumSet.of(VECTOR)),
+    GRAPH_MAX_DEGREE("graph_max_degree", Kind.INTEGER, null, false, EnumSet.of(VECTOR)),
+    SEARCH_WINDOW_SIZE("search_window_size", Kind.INTEGER, null, false, EnumSet.of(VECTOR)),
+    TRAINING_THRESHOLD("training_threshold", Kind.INTEGER, null, false, EnumSet.of(VECTOR)),
+    REDUCE("reduce", Kind.INTEGER, null, false, EnumSet.of(VECTOR));
+
+    /** How a value is normalised. */
+    public enum Kind {
+        /** true/false; false is the absent state. */
+        BOOLEAN,
+        /** Whole number, stored as {@link Long}. */
+        INTEGER,
+        /** Decimal number, stored as {@link Double}. */
+        DECIMAL,
+        /** Case-insensitive keyword, stored lower-case. */
+        WORD,
+        /** Text kept exactly as given (separators, phonetic matcher names). */
+        VERBATIM
+    }
+
+    private final String yamlName;
+    private final Kind kind;
+    private final Object defaultValue;
+    private final boolean reportedByServer;
+    private final Set<FieldType> appliesTo;
+    private final List<String> aliases;
+
+    FieldAttribute(String yamlName, Kind kind, Object defaultValue, boolean reportedByServer,
+                   Set<FieldType> appliesTo, String... aliases) {
+        this.yamlName = yamlName;
+        this.kind = kind;
+        this.defaultValue = defaultValue;
+        this.reportedByServer = reportedByServer;
+        this.appliesTo = appliesTo;
+        this.aliases = List.of(aliases);
+    }
+
+    public String yamlName() {
+        return yamlName;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Whether {@code FT.INFO} shows this attribute; hidden ones cannot be read back from a live index. */
+    public boolean reportedByServer() {
+        return reportedByServer;
+    }
+
+    public boolean appliesTo(FieldType type) {
+        return appliesTo.contains(type);
+    }
+
+    /** Finds an attribute by its canonical name or an alias, ignoring case. */
+    public static Optional<FieldAttribute> byName(String name) {
+        String wanted = name.trim().toLowerCase(Locale.ROOT);
+        for (FieldAttribute attribute : values()) {
+            if (attribute.yamlName.equals(wanted) || attribute.aliases.contains(wanted)) {
+                return Optional.of(attribute);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Converts a raw value (from YAML, JSON or FT.INFO) to this attribute's canonical form.
+     *
+     * @throws IllegalArgumentException when the value does not fit the attribute's kind
+     */
+    public Object coerce(Object raw) {
+        if (raw == null) {
+            throw new IllegalArgumentException("attribute '" + yamlName + "' has no value");
+        }
+        return switch (kind) {
+            case BOOLEAN -> coerceBoolean(raw);
+            case INTEGER -> coerceInteger(raw);
+            case DECIMAL -> coerceDecimal(raw);
+            case WORD -> raw.toString().trim().toLowerCase(Locale.ROOT);
+            case VERBATIM -> raw.toString();
+        };
+    }
+
+    private Boolean coerceBoolean(Object raw) {
+        if (raw instanceof Boolean b) {
+            return b;
+        }
+        String text = raw.toString().trim().toLowerCase(Locale.ROOT);
+        if (text.equals("true") || text.equals("yes") || text.equals("1")) {
+            return true;
+        }
+        if (text.equals("false") || text.equals("no") || text.equals("0")) {
+            return false;
+        }
+        throw new IllegalArgumentException("attribute '" + yamlName + "' must be true or false, found '" + raw + "'");
+    }
+
+    private Long coerceInteger(Object raw) {
+        if (raw instanceof Number n && (n instanceof Long || n instanceof Integer || n instanceof Short)) {
+            return n.longValue();
+        }
+        try {
+            double value = Double.parseDouble(raw.toString().trim());
+            if (value != Math.rint(value)) {
+                throw new NumberFormatException();
+            }
+            return (long) value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("attribute '" + yamlName + "' must be a whole number, found '" + raw + "'");
+        }
+    }
+
+    private Double coerceDecimal(Object raw) {
+        if (raw instanceof Number n) {
+            return n.doubleValue();
+        }
+        try {
+            return Double.parseDouble(raw.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("attribute '" + yamlName + "' must be a number, found '" + raw + "'");
+        }
+    }
+
+    /** Whether a canonical value equals the server default, so that it can be left out. */
+    boolean isDefault(Object value, StorageType storage) {
+        if (this == SEPARATOR) {
+            return storage == StorageType.HASH && ",".equals(value);
+        }
+        return defaultValue != null && defaultValue.equals(value) || Boolean.FALSE.equals(value);
+    }
+
+    /**
+     * Normalises an attribute map for a field: canonical names and values, defaults removed, attributes that
+     * the server folds into others removed (TAG and NUMERIC sortables are always un-normalised, so UNF only
+     * matters on TEXT; NOOFFSETS-like implications are handled at index level).
+     *
+     * @throws IllegalArgumentException naming the first attribute that is unknown or does not apply
+     */
+    public static Map<String, Object> normalize(FieldType type, StorageType storage, Map<String, ?> attrs) {
+        TreeMap<String, Object> result = new TreeMap<>();
+        for (Map.Entry<String, ?> entry : attrs.entrySet()) {
+            FieldAttribute attribute = byName(entry.getKey()).orElseThrow(() -> new IllegalArgumentException(
+                    "unknown attribute '" + entry.getKey() + "' for a " + type.yamlName() + " field"));
+            if (!attribute.appliesTo(type)) {
+                throw new IllegalArgumentException("attribute '" + attribute.yamlName + "' does not apply to a "
+                        + type.yamlName() + " field");
+            }
+            Object value = attribute.coerce(entry.getValue());
+            if (storage == null || !attribute.isDefault(value, storage)) {
+                result.put(attribute.yamlName, value);
+            }
+        }
+        if (!Boolean.TRUE.equals(result.get(SORTABLE.yamlName))) {
+            result.remove(UNF.yamlName);
+        }
+        return result;
+    }
+}

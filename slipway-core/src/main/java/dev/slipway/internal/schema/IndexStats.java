@@ -1,0 +1,20 @@
+package dev.slipway.internal.schema;
+
+/**
+ * The live figures of an index from {@code FT.INFO}.
+ *
+ * @param numDocs          documents indexed
+ * @param indexingFailures documents the index failed to index
+ * @param indexing         whether a background scan is still running
+ * @param percentIndexed   fraction of the initial scan done, 0..1
+ * @param memoryBytes      memory of the index structures (inverted, vector, tag, text, doc table, ...)
+ * @param indexingMillis   total time the server has spent indexing
+ */
+public record IndexStats(long numDocs, long indexingFailures, boolean indexing, double percentIndexed,
+                         long memoryBytes, long indexingMillis) {
+
+    /** Whether the index has finished its initial scan. */
+    public boolean fullyIndexed() {
+        return !indexing && percentIndexed >= 1.0;
+    }
+}

@@ -1,0 +1,197 @@
+package dev.slipway.internal.vector;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The element loops behind {@link VectorCodec}. Arguments are already validated there.
+ *
+ * <p>The conversions a migration runs a million times (FLOAT32 to FLOAT16, BFLOAT16, INT8 and
+ * UINT8, and back) get their own loops that read and write through little-endian array views:
+ * on little-endian hardware these compile to plain loads and stores, without a ByteBuffer or a
+ * per-element type switch. Rarer pairs go element by element through a double, which is exact
+ * for every source type, so they are slower but just as correct.
+ */
+final class VectorKernels {
+
+    private static final VarHandle FLOAT64 =
+            MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle FLOAT32 =
+            MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT16 =
+            MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private VectorKernels() {
+    }
+
+    /** Converts; returns how many elements had to be clamped. */
+    static int convert(byte[] src, int srcOff, VectorDataType from, byte[] dst, int dstOff,
+            VectorDataType to, int n, QuantizationScale fromScale, QuantizationScale toScale) {
+        if (from == to) {
+            System.arraycopy(src, srcOff, dst, dstOff, n * from.bytesPerElement());
+            return 0;
+        }
+        if (from == VectorDataType.FLOAT32) {
+            return fromFloat32(src, srcOff, dst, dstOff, to, n, toScale);
+        }
+        if (to == VectorDataType.FLOAT32 && from.bytesPerElement() == 2) {
+            halfWidthToFloat32(src, srcOff, from, dst, dstOff, n);
+            return 0;
+        }
+        int clamped = 0;
+        for (int i = 0; i < n; i++) {
+            double value = read(src, srcOff + i * from.bytesPerElement(), from, fromScale);
+            clamped += write(dst, dstOff + i * to.bytesPerElement(), to, value, toScale);
+        }
+        return clamped;
+    }
+
+    private static int fromFloat32(byte[] src, int srcOff, byte[] dst, int dstOff,
+            VectorDataType to, int n, QuantizationScale toScale) {
+        switch (to) {
+            case FLOAT16:
+                for (int i = 0; i < n; i++) {
+                    float value = (float) FLOAT32.get(src, srcOff + 4 * i);
+                    INT16.set(dst, dstOff + 2 * i, Float16.fromFloat(value));
+                }
+                return 0;
+            case BFLOAT16:
+                for (int i = 0; i < n; i++) {
+                    float value = (float) FLOAT32.get(src, srcOff + 4 * i);
+                    INT16.set(dst, dstOff + 2 * i, BFloat16.fromFloat(value));
+                }
+                return 0;
+            case INT8:
+            case UINT8:
+                int clamped = 0;
+                for (int i = 0; i < n; i++) {
+                    float value = (float) FLOAT32.get(src, srcOff + 4 * i);
+                    clamped += writeCode(dst, dstOff + i, value, toScale);
+                }
+                return clamped;
+            default:
+                for (int i = 0; i < n; i++) {
+                    float value = (float) FLOAT32.get(src, srcOff + 4 * i);
+                    FLOAT64.set(dst, dstOff + 8 * i, (double) value);
+                }
+                return 0;
+        }
+    }
+
+    private static void halfWidthToFloat32(byte[] src, int srcOff, VectorDataType from,
+            byte[] dst, int dstOff, int n) {
+        if (from == VectorDataType.FLOAT16) {
+            for (int i = 0; i < n; i++) {
+                short half = (short) INT16.get(src, srcOff + 2 * i);
+                FLOAT32.set(dst, dstOff + 4 * i, Float16.toFloat(half));
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                short bfloat = (short) INT16.get(src, srcOff + 2 * i);
+                FLOAT32.set(dst, dstOff + 4 * i, BFloat16.toFloat(bfloat));
+            }
+        }
+    }
+
+    /** Encodes floats; returns how many elements had to be clamped. */
+    static int encode(float[] src, int srcOff, VectorDataType to, byte[] dst, int dstOff, int n,
+            QuantizationScale toScale) {
+        switch (to) {
+            case FLOAT32:
+                for (int i = 0; i < n; i++) {
+                    FLOAT32.set(dst, dstOff + 4 * i, src[srcOff + i]);
+                }
+                return 0;
+            case FLOAT16:
+                for (int i = 0; i < n; i++) {
+                    INT16.set(dst, dstOff + 2 * i, Float16.fromFloat(src[srcOff + i]));
+                }
+                return 0;
+            case INT8:
+            case UINT8:
+                int clamped = 0;
+                for (int i = 0; i < n; i++) {
+                    clamped += writeCode(dst, dstOff + i, src[srcOff + i], toScale);
+                }
+                return clamped;
+            default:
+                for (int i = 0; i < n; i++) {
+                    write(dst, dstOff + i * to.bytesPerElement(), to, src[srcOff + i], null);
+                }
+                return 0;
+        }
+    }
+
+    /** Decodes to floats, rounding only FLOAT64 values and dequantized integers. */
+    static void decode(byte[] src, int srcOff, VectorDataType from, float[] dst, int dstOff,
+            int n, QuantizationScale fromScale) {
+        switch (from) {
+            case FLOAT32:
+                for (int i = 0; i < n; i++) {
+                    dst[dstOff + i] = (float) FLOAT32.get(src, srcOff + 4 * i);
+                }
+                break;
+            case FLOAT16:
+                for (int i = 0; i < n; i++) {
+                    dst[dstOff + i] = Float16.toFloat((short) INT16.get(src, srcOff + 2 * i));
+                }
+                break;
+            default:
+                for (int i = 0; i < n; i++) {
+                    int offset = srcOff + i * from.bytesPerElement();
+                    dst[dstOff + i] = (float) read(src, offset, from, fromScale);
+                }
+                break;
+        }
+    }
+
+    private static double read(byte[] src, int offset, VectorDataType type,
+            QuantizationScale scale) {
+        switch (type) {
+            case FLOAT64:
+                return (double) FLOAT64.get(src, offset);
+            case FLOAT32:
+                return (float) FLOAT32.get(src, offset);
+            case FLOAT16:
+                return Float16.toFloat((short) INT16.get(src, offset));
+            case BFLOAT16:
+                return BFloat16.toFloat((short) INT16.get(src, offset));
+            case INT8:
+                return scale.dequantize(src[offset]);
+            default:
+                return scale.dequantize(src[offset] & 0xff);
+        }
+    }
+
+    /** Writes one element; returns 1 if it had to be clamped, else 0. */
+    private static int write(byte[] dst, int offset, VectorDataType type, double value,
+            QuantizationScale scale) {
+        switch (type) {
+            case FLOAT64:
+                FLOAT64.set(dst, offset, value);
+                return 0;
+            case FLOAT32:
+                FLOAT32.set(dst, offset, (float) value);
+                return 0;
+            case FLOAT16:
+                INT16.set(dst, offset, Float16.fromDouble(value));
+                return 0;
+            case BFLOAT16:
+                INT16.set(dst, offset, BFloat16.fromDouble(value));
+                return 0;
+            default:
+                return writeCode(dst, offset, value, scale);
+        }
+    }
+
+    private static int writeCode(byte[] dst, int offset, double value, QuantizationScale scale) {
+        double code = scale.unclampedCode(value);
+        if (scale.isInRange(code)) {
+            dst[offset] = (byte) (int) code;
+            return 0;
+        }
+        dst[offset] = (byte) scale.saturate(code);
+        return 1;
+    }
+}
