@@ -166,7 +166,7 @@ fi
 # --- 3. smoke test ------------------------------------------------------------
 
 export SLIPWAY_REDIS_STACK_HOME="$HOME_DIR"
-# shellcheck source=redis-stack-env.sh
+# shellcheck source=scripts/redis-stack-env.sh
 source "$REPO_ROOT/scripts/redis-stack-env.sh"
 
 PORT="$(slipway_free_port)" || die "could not find a free loopback port"

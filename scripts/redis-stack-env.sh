@@ -18,6 +18,7 @@
 
 if [[ -z "${BASH_VERSION:-}" ]]; then
   echo "redis-stack-env.sh: must be sourced from bash" >&2
+  # shellcheck disable=SC2317 # exit only when (wrongly) executed, not sourced
   return 1 2>/dev/null || exit 1
 fi
 

@@ -546,10 +546,14 @@ public final class RedisStackServer implements AutoCloseable {
       this.command = command;
     }
 
+    private static String quote(String arg) {
+      return arg.isEmpty() || arg.matches(".*[\\s'\"].*") ? "'" + arg.replace("'", "'\\''") + "'" : arg;
+    }
+
     IllegalStateException asIllegalState(int attempt) {
       return new IllegalStateException(
           "Could not start Redis Stack (attempt " + attempt + "): " + getMessage()
-              + "\ncommand: " + String.join(" ", command)
+              + "\ncommand: " + command.stream().map(StartFailure::quote).collect(Collectors.joining(" "))
               + "\nlog " + log + " (last lines):\n" + tail(log)
               + "\nIf the binaries are missing or broken, " + INSTALL_HINT + ".");
     }

@@ -1,0 +1,184 @@
+package dev.slipway.internal.plan;
+
+import dev.slipway.api.plan.ChangeKind;
+import dev.slipway.api.plan.SchemaChange;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Lists every difference between a source and a target schema and says, for each, whether Slipway can carry it
+ * out and why not. One small method per rule. Pure.
+ */
+public final class ChangeClassifier {
+    static final String REWRITE_NOT_YET = "needs every document rewritten, which this version of Slipway does "
+            + "not do yet; split it out of this change";
+    private static final Set<String> VECTOR_INDEX_ATTRS = Set.of("algorithm", "distance_metric", "m",
+            "ef_construction", "ef_runtime", "epsilon", "initial_cap", "block_size", "compression",
+            "construction_window_size", "graph_max_degree", "search_window_size", "training_threshold", "reduce",
+            "index_missing");
+
+    private ChangeClassifier() {
+    }
+
+    /**
+     * Classifies the differences.
+     *
+     * @param renames field renames requested by the patch, old name to new name (empty for a target schema)
+     */
+    public static List<SchemaChange> classify(IndexSchema source, IndexSchema target, Map<String, String> renames) {
+        List<SchemaChange> changes = new ArrayList<>();
+        indexChanges(source, target, changes);
+        Map<String, String> newToOld = new HashMap<>();
+        renames.forEach((oldName, newName) -> newToOld.put(newName, oldName));
+        for (FieldSchema after : target.fields()) {
+            String oldName = newToOld.getOrDefault(after.name(), after.name());
+            Optional<FieldSchema> before = source.field(oldName);
+            if (before.isEmpty()) {
+                changes.add(added(after));
+            } else {
+                fieldChanges(source.storageType(), before.get(), after, changes);
+            }
+        }
+        for (FieldSchema before : source.fields()) {
+            String newName = renames.getOrDefault(before.name(), before.name());
+            if (target.field(newName).isEmpty()) {
+                changes.add(new SchemaChange(ChangeKind.REMOVE_FIELD, before.name(), before.type().yamlName(), "",
+                        true, "the field stops being indexed; documents keep their data"));
+            }
+        }
+        return changes;
+    }
+
+    private static void indexChanges(IndexSchema source, IndexSchema target, List<SchemaChange> changes) {
+        if (!source.name().equals(target.name())) {
+            changes.add(new SchemaChange(ChangeKind.RENAME_INDEX, "index", source.name(), target.name(), true,
+                    "applications must query the new name afterwards"));
+        }
+        if (source.storageType() != target.storageType()) {
+            changes.add(new SchemaChange(ChangeKind.CHANGE_STORAGE_TYPE, "index", source.storageType().yamlName(),
+                    target.storageType().yamlName(), false, "hash and JSON documents have different formats; "
+                    + "export, transform and reload the documents under a new index instead"));
+        }
+        if (!source.prefixes().equals(target.prefixes())) {
+            changes.add(new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", String.join(",", source.prefixes()),
+                    String.join(",", target.prefixes()), false, "moving documents to a new key prefix "
+                    + REWRITE_NOT_YET));
+        }
+        option(changes, "filter", source.filter().orElse(""), target.filter().orElse(""),
+                "the set of indexed documents may change, so validation does not require equal counts");
+        option(changes, "language", source.language(), target.language(), "text is re-stemmed");
+        option(changes, "language_field", source.languageField().orElse(""), target.languageField().orElse(""), "");
+        option(changes, "score", Double.toString(source.score()), Double.toString(target.score()), "");
+        option(changes, "score_field", source.scoreField().orElse(""), target.scoreField().orElse(""), "");
+        option(changes, "payload_field", source.payloadField().orElse(""), target.payloadField().orElse(""), "");
+        option(changes, "stopwords", source.stopwords().map(Object::toString).orElse("default"),
+                target.stopwords().map(Object::toString).orElse("default"), "");
+        option(changes, "options", new TreeSet<>(source.options()).toString(),
+                new TreeSet<>(target.options()).toString(), "");
+    }
+
+    private static void option(List<SchemaChange> changes, String what, String from, String to, String note) {
+        if (!from.equals(to)) {
+            changes.add(new SchemaChange(ChangeKind.UPDATE_INDEX_OPTION, "index." + what, from, to, true,
+                    note.isEmpty() ? "index-only change" : "index-only change; " + note));
+        }
+    }
+
+    private static SchemaChange added(FieldSchema field) {
+        if (field.type() == FieldType.VECTOR) {
+            return new SchemaChange(ChangeKind.ADD_VECTOR_FIELD, field.name(), "", describe(field), false,
+                    "existing documents have no vectors for it; write the vectors into the documents first, "
+                            + "then add the field with a new plan");
+        }
+        return new SchemaChange(ChangeKind.ADD_FIELD, field.name(), "", describe(field), true,
+                "index-only change; existing documents are indexed on the new field");
+    }
+
+    private static void fieldChanges(StorageType storage, FieldSchema before, FieldSchema after,
+                                     List<SchemaChange> changes) {
+        if (!before.name().equals(after.name())) {
+            changes.add(rename(before, after));
+        } else if (!before.path().equals(after.path())) {
+            changes.add(new SchemaChange(ChangeKind.CHANGE_FIELD_PATH, after.name(), before.path(), after.path(),
+                    true, "index-only change; the field is read from the new path, documents are not changed"));
+        }
+        if (before.type() != after.type()) {
+            changes.add(new SchemaChange(ChangeKind.CHANGE_FIELD_TYPE, after.name(), before.type().yamlName(),
+                    after.type().yamlName(), false, "a field cannot change type in place; add a new field "
+                    + "with the new type (and remove the old one) instead"));
+            return;
+        }
+        if (after.type() == FieldType.VECTOR) {
+            vectorChanges(storage, before, after, changes);
+        } else if (!before.attrs().equals(after.attrs())) {
+            changes.add(new SchemaChange(ChangeKind.UPDATE_FIELD_OPTION, after.name(), before.attrs().toString(),
+                    after.attrs().toString(), true, "index-only change"));
+        }
+    }
+
+    private static SchemaChange rename(FieldSchema before, FieldSchema after) {
+        if (before.path().equals(after.path())) {
+            return new SchemaChange(ChangeKind.RENAME_FIELD, before.name(), before.name(), after.name(), true,
+                    "index-only change: the attribute name changes, the documents keep field '" + after.path()
+                            + "'; queries must use @" + after.name());
+        }
+        return new SchemaChange(ChangeKind.RENAME_FIELD, before.name(), before.path(), after.path(), false,
+                "renaming the field inside every document " + REWRITE_NOT_YET);
+    }
+
+    private static void vectorChanges(StorageType storage, FieldSchema before, FieldSchema after,
+                                      List<SchemaChange> changes) {
+        Object dimsBefore = before.attrs().get("dims");
+        Object dimsAfter = after.attrs().get("dims");
+        if (!Objects.equals(dimsBefore, dimsAfter)) {
+            changes.add(new SchemaChange(ChangeKind.CHANGE_VECTOR_DIMS, after.name(), String.valueOf(dimsBefore),
+                    String.valueOf(dimsAfter), false, "vectors of another dimension need new embeddings; "
+                    + "re-embed the documents with the new model into a new field or index"));
+        }
+        Object typeBefore = before.attrs().get("datatype");
+        Object typeAfter = after.attrs().get("datatype");
+        if (!Objects.equals(typeBefore, typeAfter)) {
+            changes.add(datatypeChange(storage, after.name(), String.valueOf(typeBefore), String.valueOf(typeAfter)));
+        }
+        Map<String, Object> indexBefore = subset(before.attrs());
+        Map<String, Object> indexAfter = subset(after.attrs());
+        if (!indexBefore.equals(indexAfter)) {
+            changes.add(new SchemaChange(ChangeKind.UPDATE_VECTOR_INDEX, after.name(), indexBefore.toString(),
+                    indexAfter.toString(), true, "index-only change; the vector index is rebuilt"));
+        }
+    }
+
+    private static SchemaChange datatypeChange(StorageType storage, String field, String from, String to) {
+        if (storage == StorageType.JSON) {
+            return new SchemaChange(ChangeKind.CHANGE_VECTOR_DATATYPE, field, from, to, true,
+                    "index-only change for JSON: documents keep their numbers and the index stores them as " + to);
+        }
+        return new SchemaChange(ChangeKind.CHANGE_VECTOR_DATATYPE, field, from, to, false,
+                "converting the stored vector bytes " + REWRITE_NOT_YET);
+    }
+
+    private static Map<String, Object> subset(Map<String, Object> attrs) {
+        Map<String, Object> subset = new java.util.TreeMap<>();
+        attrs.forEach((k, v) -> {
+            if (VECTOR_INDEX_ATTRS.contains(k)) {
+                subset.put(k, v);
+            }
+        });
+        return subset;
+    }
+
+    static String describe(FieldSchema field) {
+        return field.attrs().isEmpty() ? field.type().yamlName() : field.type().yamlName() + " " + field.attrs();
+    }
+}

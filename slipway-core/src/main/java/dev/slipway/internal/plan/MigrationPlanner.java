@@ -1,0 +1,147 @@
+package dev.slipway.internal.plan;
+
+import dev.slipway.api.plan.ChangeKind;
+import dev.slipway.api.plan.CostEstimate;
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.SchemaChange;
+import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.io.PlanCodec;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Computes a {@link MigrationPlan} from a snapshot and a target. Pure: it reads nothing from Redis and writes
+ * nothing, so the same inputs always give the same plan (apart from the timestamp).
+ */
+public final class MigrationPlanner {
+    /** Documents per second assumed when the server does not say how long the source took to index. */
+    static final double ASSUMED_INDEX_RATE = 20_000;
+
+    private MigrationPlanner() {
+    }
+
+    /**
+     * Plans the migration.
+     *
+     * @param source        the live index
+     * @param patch         the requested patch, when planning from one
+     * @param target        the merged target schema
+     * @param renames       field renames of the patch (old to new)
+     * @param requestedMode the mode asked for; empty for automatic choice
+     * @param now           the plan's timestamp
+     */
+    public static MigrationPlan plan(SourceSnapshot source, Optional<SchemaPatch> patch, IndexSchema target,
+                                     Map<String, String> renames, Optional<MigrationMode> requestedMode,
+                                     Instant now) {
+        List<SchemaChange> changes = ChangeClassifier.classify(source.schema(), target, renames);
+        List<String> blocked = new ArrayList<>();
+        changes.stream().filter(c -> !c.supported())
+                .forEach(c -> blocked.add(c.kind().name().toLowerCase() + " of " + c.subject() + " (" + c.from()
+                        + " -> " + c.to() + "): " + c.reason()));
+        blocked.addAll(ServerCompatibility.missingFeatures(target, source.server()));
+        StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode);
+        blocked.addAll(choice.blockedReasons());
+        List<PlanStep> steps = choice.steps();
+        MigrationPlan.ValidationPolicy validation = new MigrationPlan.ValidationPolicy(true,
+                changes.stream().noneMatch(c -> c.subject().equals("index.filter")
+                        || c.kind() == ChangeKind.CHANGE_PREFIX));
+        List<String> warnings = warnings(source, target, changes, choice);
+        CostEstimate estimate = estimate(source, choice.mode());
+        MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, target,
+                changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
+                validation);
+        return withId(draft, planId(draft));
+    }
+
+    /** The identifier of a plan: a digest of everything apply acts on, so that an edited plan is detected. */
+    public static String planId(MigrationPlan plan) {
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("source", plan.source());
+        content.put("target", plan.targetSchema());
+        content.put("mode", plan.mode());
+        content.put("steps", plan.steps());
+        content.put("supported", plan.supported());
+        content.put("validation", plan.validation());
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(PlanCodec.canonicalJson(content).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+
+    private static MigrationPlan withId(MigrationPlan p, String id) {
+        return new MigrationPlan(p.formatVersion(), id, p.createdAt(), p.source(), p.requestedPatch(),
+                p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(),
+                p.warnings(), p.steps(), p.estimate(), p.validation());
+    }
+
+    private static List<String> warnings(SourceSnapshot source, IndexSchema target, List<SchemaChange> changes,
+                                         StrategyChoice choice) {
+        List<String> warnings = new ArrayList<>(choice.warnings());
+        if (changes.isEmpty()) {
+            warnings.add("The target schema equals the live schema: applying this plan only rebuilds the index.");
+        }
+        hiddenAttributeWarning(source.schema()).ifPresent(warnings::add);
+        if (source.indexingFailures() > 0) {
+            warnings.add("Index '" + source.indexName() + "' already has " + source.indexingFailures()
+                    + " indexing failures; validation only requires that they do not grow.");
+        }
+        if (changes.stream().anyMatch(c -> c.kind() == ChangeKind.RENAME_INDEX)) {
+            warnings.add("The index is renamed to '" + target.name() + "': applications querying '"
+                    + source.indexName() + "' must switch to the new name.");
+        }
+        if (changes.stream().anyMatch(c -> c.kind() == ChangeKind.CHANGE_VECTOR_DATATYPE && c.supported())) {
+            warnings.add("The vector index will store lower-precision values; search results can change slightly.");
+        }
+        return warnings;
+    }
+
+    /** FT.INFO does not report some options, so a snapshot cannot know them; say so where they could matter. */
+    static Optional<String> hiddenAttributeWarning(IndexSchema schema) {
+        List<String> hidden = new ArrayList<>();
+        if (schema.fields().stream().anyMatch(f -> f.type() == FieldType.TEXT)) {
+            hidden.add("PHONETIC (text)");
+        }
+        if (schema.fields().stream().anyMatch(f -> f.type() == FieldType.VECTOR)) {
+            hidden.add("INITIAL_CAP, BLOCK_SIZE, EF_RUNTIME, EPSILON (vector)");
+        }
+        if (hidden.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("FT.INFO does not report " + String.join(", ", hidden) + " or SKIPINITIALSCAN. If '"
+                + schema.name() + "' was created with any of them, set them in the patch (update_fields) or the "
+                + "new index will use the server defaults.");
+    }
+
+    private static CostEstimate estimate(SourceSnapshot source, MigrationMode mode) {
+        boolean measured = source.indexingMillis() > 0 && source.numDocs() > 0;
+        double reindex = measured ? source.indexingMillis() / 1000.0
+                : source.numDocs() / ASSUMED_INDEX_RATE;
+        String basis = measured ? "re-index time from the source index's total_indexing_time"
+                : "re-index time assumes " + (long) ASSUMED_INDEX_RATE + " documents/second";
+        boolean zeroDowntime = mode == MigrationMode.ZERO_DOWNTIME;
+        return new CostEstimate(source.numDocs() + source.indexingFailures(), round(reindex),
+                zeroDowntime ? 0 : round(reindex), zeroDowntime ? source.indexMemoryBytes() : 0, 0,
+                basis + "; memory from FT.INFO of the source index");
+    }
+
+    private static double round(double seconds) {
+        return Math.round(seconds * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,136 @@
+package dev.slipway.internal.plan;
+
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.api.schema.SchemaPatch.FieldRename;
+import dev.slipway.api.schema.SchemaPatch.FieldUpdate;
+import dev.slipway.api.schema.SchemaPatch.IndexChanges;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Merges a {@link SchemaPatch} into a source schema. Pure: no Redis. Every reference to a field that does not
+ * exist (or already exists, for additions) is collected as a problem, so the user sees all mistakes at once.
+ */
+public final class SchemaMerger {
+
+    /**
+     * The merge result.
+     *
+     * @param target   the merged schema, absent when problems prevented building it
+     * @param problems what in the patch does not fit the source schema
+     */
+    public record Result(Optional<IndexSchema> target, List<String> problems) {
+    }
+
+    private SchemaMerger() {
+    }
+
+    /** Applies the patch to the source schema. */
+    public static Result merge(IndexSchema source, SchemaPatch patch) {
+        List<String> problems = new ArrayList<>();
+        Map<String, FieldSchema> fields = new LinkedHashMap<>();
+        source.fields().forEach(f -> fields.put(f.name(), f));
+        for (String name : patch.removeFields()) {
+            if (fields.remove(name) == null) {
+                problems.add("remove_fields: index '" + source.name() + "' has no field '" + name + "'");
+            }
+        }
+        for (FieldUpdate update : patch.updateFields()) {
+            applyUpdate(source, fields, update, problems);
+        }
+        for (FieldRename rename : patch.renameFields()) {
+            applyRename(source, fields, rename, problems);
+        }
+        for (FieldSchema added : patch.addFields()) {
+            if (fields.containsKey(added.name())) {
+                problems.add("add_fields: index '" + source.name() + "' already has a field '" + added.name()
+                        + "'; use update_fields to change it");
+            } else {
+                fields.put(added.name(), added);
+            }
+        }
+        if (fields.isEmpty()) {
+            problems.add("the patch removes every field of index '" + source.name()
+                    + "'; an index needs at least one field");
+        }
+        if (!problems.isEmpty()) {
+            return new Result(Optional.empty(), problems);
+        }
+        try {
+            IndexSchema.Builder target = applyIndexChanges(source.toBuilder(), patch.index());
+            return new Result(Optional.of(target.fields(new ArrayList<>(fields.values())).build()), problems);
+        } catch (IllegalArgumentException e) {
+            return new Result(Optional.empty(), List.of(e.getMessage()));
+        }
+    }
+
+    private static void applyUpdate(IndexSchema source, Map<String, FieldSchema> fields, FieldUpdate update,
+                                    List<String> problems) {
+        FieldSchema current = fields.get(update.name());
+        if (current == null) {
+            problems.add("update_fields: index '" + source.name() + "' has no field '" + update.name() + "'");
+            return;
+        }
+        Map<String, Object> attrs = new LinkedHashMap<>(current.attrs());
+        attrs.putAll(update.attrs());
+        try {
+            fields.put(update.name(), new FieldSchema(current.name(), update.path().orElse(current.path()),
+                    update.type().orElse(current.type()), attrs));
+        } catch (IllegalArgumentException e) {
+            problems.add("update_fields: field '" + update.name() + "': " + e.getMessage());
+        }
+    }
+
+    private static void applyRename(IndexSchema source, Map<String, FieldSchema> fields, FieldRename rename,
+                                    List<String> problems) {
+        FieldSchema current = fields.get(rename.oldName());
+        if (current == null) {
+            problems.add("rename_fields: index '" + source.name() + "' has no field '" + rename.oldName() + "'");
+            return;
+        }
+        if (fields.containsKey(rename.newName())) {
+            problems.add("rename_fields: index '" + source.name() + "' already has a field '"
+                    + rename.newName() + "'");
+            return;
+        }
+        String newPath = renamedPath(source, current, rename.newName());
+        Map<String, FieldSchema> reordered = new LinkedHashMap<>();
+        fields.forEach((name, field) -> reordered.put(name.equals(rename.oldName()) ? rename.newName() : name,
+                name.equals(rename.oldName()) ? new FieldSchema(rename.newName(), newPath, field.type(),
+                        field.attrs()) : field));
+        fields.clear();
+        fields.putAll(reordered);
+    }
+
+    /** The path of a renamed field: the document field moves too when the path followed the old name. */
+    static String renamedPath(IndexSchema source, FieldSchema field, String newName) {
+        String path = field.path();
+        if (path.equals(field.name())) {
+            return newName;
+        }
+        String jsonDefault = "$." + field.name();
+        if (path.equals(jsonDefault)) {
+            return "$." + newName;
+        }
+        return path;
+    }
+
+    private static IndexSchema.Builder applyIndexChanges(IndexSchema.Builder builder, IndexChanges changes) {
+        changes.name().ifPresent(builder::name);
+        changes.prefixes().ifPresent(builder::prefixes);
+        changes.filter().ifPresent(f -> builder.filter(f.isBlank() ? null : f));
+        changes.language().ifPresent(builder::language);
+        changes.languageField().ifPresent(f -> builder.languageField(f.isBlank() ? null : f));
+        changes.score().ifPresent(builder::score);
+        changes.stopwords().ifPresent(builder::stopwords);
+        changes.options().ifPresent(builder::options);
+        changes.storageType().ifPresent(builder::storageType);
+        return builder;
+    }
+}
