@@ -37,7 +37,7 @@ public enum FieldAttribute {
     INDEX_MISSING("index_missing", Kind.BOOLEAN, false, true,
             EnumSet.of(TEXT, TAG, NUMERIC, GEO, GEOSHAPE, VECTOR), "indexmissing"),
     SORTABLE("sortable", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO)),
-    UNF("unf", Kind.BOOLEAN, false, true, EnumSet.of(TEXT)),
+    UNF("unf", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO)),
     NO_INDEX("no_index", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO), "noindex"),
     COORD_SYSTEM("coord_system", Kind.WORD, "spherical", true, EnumSet.of(GEOSHAPE)),
     ALGORITHM("algorithm", Kind.WORD, null, true, EnumSet.of(VECTOR)),
@@ -203,7 +203,8 @@ public enum FieldAttribute {
                 result.put(attribute.yamlName, value);
             }
         }
-        if (!Boolean.TRUE.equals(result.get(SORTABLE.yamlName))) {
+        if (type != TEXT || !Boolean.TRUE.equals(result.get(SORTABLE.yamlName))) {
+            // only TEXT sortables are normalised; the server reports UNF on every TAG/NUMERIC/GEO sortable
             result.remove(UNF.yamlName);
         }
         return result;

@@ -1,0 +1,48 @@
+package dev.slipway.api;
+
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.SchemaPatch;
+
+import java.util.Optional;
+
+/**
+ * What to plan: an index and either a patch or a full target schema, and optionally a mode.
+ *
+ * @param index        the index (or alias) to migrate
+ * @param patch        the change as a patch; exactly one of patch and targetSchema is present
+ * @param targetSchema the change as a complete target schema
+ * @param mode         the strategy; empty chooses automatically
+ */
+public record PlanRequest(String index, Optional<SchemaPatch> patch, Optional<IndexSchema> targetSchema,
+                          Optional<MigrationMode> mode) {
+
+    /** Validates that exactly one of patch and target is given. */
+    public PlanRequest {
+        if (index == null || index.isBlank()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "No index given; pass --index <name>.");
+        }
+        patch = patch == null ? Optional.empty() : patch;
+        targetSchema = targetSchema == null ? Optional.empty() : targetSchema;
+        mode = mode == null ? Optional.empty() : mode;
+        if (patch.isPresent() == targetSchema.isPresent()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE,
+                    "Give exactly one of a schema patch (--patch) or a target schema (--target-schema).");
+        }
+    }
+
+    /** Plans a patch of an index with automatic mode. */
+    public static PlanRequest patch(String index, SchemaPatch patch) {
+        return new PlanRequest(index, Optional.of(patch), Optional.empty(), Optional.empty());
+    }
+
+    /** Plans a move of an index to a complete target schema with automatic mode. */
+    public static PlanRequest target(String index, IndexSchema target) {
+        return new PlanRequest(index, Optional.empty(), Optional.of(target), Optional.empty());
+    }
+
+    /** A copy with an explicit mode. */
+    public PlanRequest withMode(MigrationMode value) {
+        return new PlanRequest(index, patch, targetSchema, Optional.of(value));
+    }
+}

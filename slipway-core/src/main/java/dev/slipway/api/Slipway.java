@@ -1,0 +1,187 @@
+package dev.slipway.api;
+
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationExecutor;
+import dev.slipway.internal.apply.MigrationValidator;
+import dev.slipway.internal.plan.MigrationPlanner;
+import dev.slipway.internal.plan.SchemaMerger;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.IndexInfo;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The entry point of the library: one immutable object per Redis target, with one method per verb.
+ *
+ * <pre>
+ * Slipway slipway = Slipway.configure().url("redis://localhost:6379").load();
+ * MigrationPlan plan = slipway.plan(PlanRequest.patch("products", SlipwayFiles.readPatch(path)));
+ * MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+ * </pre>
+ *
+ * Every verb opens its own connection and closes it before returning; instances are safe to share.
+ */
+public final class Slipway {
+    private final RedisEndpoint endpoint;
+    private final KeyNamespace keys;
+    private final Duration commandTimeout;
+    private final ProgressListener progress;
+
+    private Slipway(Configuration configuration) {
+        this.endpoint = RedisEndpoint.parse(configuration.url);
+        this.keys = new KeyNamespace(configuration.keyNamespace);
+        this.commandTimeout = configuration.commandTimeout;
+        this.progress = configuration.progress;
+    }
+
+    /** Starts a configuration with defaults: {@code redis://localhost:6379}, namespace {@code slipway:}. */
+    public static Configuration configure() {
+        return new Configuration();
+    }
+
+    /** The Redis URL with the password masked. */
+    public String redactedUrl() {
+        return endpoint.redacted();
+    }
+
+    /** Names of every index on the server, sorted; empty when there are none. */
+    public List<String> listIndexes() {
+        return withSession(session -> new LiveIndexReader(session).listIndexes());
+    }
+
+    /**
+     * Describes a live index.
+     *
+     * @throws SlipwayException {@link ErrorCode#UNKNOWN_INDEX} when it does not exist
+     */
+    public IndexDescription describe(String index) {
+        return withSession(session -> {
+            IndexInfo info = new LiveIndexReader(session).read(index);
+            return new IndexDescription(index, info.schema().name(), info.schema(), info.stats().numDocs(),
+                    info.stats().indexingFailures(), info.stats().percentIndexed(), info.stats().memoryBytes(),
+                    info.unrecognized());
+        });
+    }
+
+    /**
+     * Plans a migration: snapshots the live index, merges the patch (or takes the target), classifies every change
+     * and lists the steps. Writes nothing to Redis.
+     *
+     * @throws SlipwayException {@link ErrorCode#UNKNOWN_INDEX} for a missing index,
+     *                          {@link ErrorCode#MALFORMED_INPUT} when the patch does not fit the index
+     */
+    public MigrationPlan plan(PlanRequest request) {
+        return withSession(session -> {
+            LiveIndexReader reader = new LiveIndexReader(session);
+            SourceSnapshot source = reader.snapshot(request.index());
+            IndexSchema target = request.targetSchema().orElseGet(() -> merge(source, request.patch().orElseThrow()));
+            Map<String, String> renames = new LinkedHashMap<>();
+            request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
+            return MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), Instant.now());
+        });
+    }
+
+    private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {
+        SchemaMerger.Result merged = SchemaMerger.merge(source.schema(), patch);
+        return merged.target().orElseThrow(() -> new SlipwayException(ErrorCode.MALFORMED_INPUT,
+                "The patch does not fit index '" + source.indexName() + "'. Fix the patch (see 'slipway index info "
+                        + source.indexName() + "') and re-run 'slipway plan'.", merged.problems(), null));
+    }
+
+    /**
+     * Applies a plan. Before changing anything it refuses unsupported, edited or stale plans and a held lock.
+     *
+     * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
+     */
+    public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
+        return withSession(session -> new MigrationExecutor(session, keys, progress).apply(plan, options));
+    }
+
+    /** Validates the index a plan produced, without changing anything. */
+    public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
+        return withSession(session -> new MigrationValidator(session).validate(plan, queries));
+    }
+
+    private <T> T withSession(Function<RedisSession, T> verb) {
+        try (RedisSession session = RedisSession.open(endpoint, (int) commandTimeout.toMillis())) {
+            return verb.apply(session);
+        }
+    }
+
+    /** Builder of a {@link Slipway}. */
+    public static final class Configuration {
+        private String url = RedisEndpoint.DEFAULT_URL;
+        private String keyNamespace = KeyNamespace.DEFAULT.prefix();
+        private Duration commandTimeout = Duration.ofSeconds(30);
+        private ProgressListener progress = ProgressListener.NONE;
+
+        private Configuration() {
+        }
+
+        /** The Redis URL ({@code redis://user:pass@host:port/db}, {@code rediss://} for TLS). */
+        public Configuration url(String value) {
+            this.url = value;
+            return this;
+        }
+
+        /** The key prefix under which Slipway keeps its own state (default {@code slipway:}). */
+        public Configuration keyNamespace(String value) {
+            if (value == null || value.isBlank()) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The key namespace must not be empty.");
+            }
+            this.keyNamespace = value;
+            return this;
+        }
+
+        /** Socket timeout of each Redis command. */
+        public Configuration commandTimeout(Duration value) {
+            this.commandTimeout = value;
+            return this;
+        }
+
+        /** Where progress of long steps goes. */
+        public Configuration progress(ProgressListener value) {
+            this.progress = value == null ? ProgressListener.NONE : value;
+            return this;
+        }
+
+        /**
+         * Builds the facade. Does not connect.
+         *
+         * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for an invalid URL
+         */
+        public Slipway load() {
+            return new Slipway(this);
+        }
+    }
+
+    /** The modes a caller may request, by CLI name. */
+    public static Optional<MigrationMode> parseMode(String text) {
+        if (text == null || text.equalsIgnoreCase("auto")) {
+            return Optional.empty();
+        }
+        for (MigrationMode mode : MigrationMode.values()) {
+            if (mode.cliName().equalsIgnoreCase(text)) {
+                return Optional.of(mode);
+            }
+        }
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "Unknown mode '" + text
+                + "'; expected auto, zero-downtime or drop-recreate.");
+    }
+}

@@ -1,0 +1,126 @@
+package dev.slipway.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.io.PlanCodec;
+import dev.slipway.internal.io.QueryCheckDocument;
+import dev.slipway.internal.schema.PatchDocument;
+import dev.slipway.internal.schema.SchemaDocument;
+import dev.slipway.internal.yaml.YamlNode;
+import dev.slipway.internal.yaml.YamlProblems;
+import dev.slipway.internal.yaml.YamlSyntaxException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * Reading and writing Slipway's files: schemas, patches, plans, reports, query checks. YAML or JSON, chosen by
+ * the file extension when writing ({@code .json} gives JSON). Every read error names the file and the line.
+ */
+public final class SlipwayFiles {
+    private SlipwayFiles() {
+    }
+
+    /** Reads a schema file (Slipway's or RedisVL's schema YAML, or JSON). */
+    public static IndexSchema readSchema(Path file) {
+        return readDocument(file, "schema", SchemaDocument::read, "slipway plan");
+    }
+
+    /** Reads a schema patch file (RedisVL's schema patch format). */
+    public static SchemaPatch readPatch(Path file) {
+        return readDocument(file, "schema patch", PatchDocument::read, "slipway plan");
+    }
+
+    /** Reads a query-check file for validation. */
+    public static List<QueryCheck> readQueryChecks(Path file) {
+        return readDocument(file, "query-check file", QueryCheckDocument::read, "slipway validate");
+    }
+
+    private static <T> T readDocument(Path file, String what, BiFunction<YamlNode, YamlProblems, T> reader,
+                                      String command) {
+        String text = readText(file, what);
+        YamlProblems problems = new YamlProblems();
+        T value;
+        try {
+            value = reader.apply(YamlNode.parse(text, file.toString()), problems);
+        } catch (YamlSyntaxException e) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot parse " + what + " " + e.getMessage()
+                    + ". Fix the file and re-run '" + command + "'.");
+        }
+        problems.throwIfAny("Cannot read " + what + " " + file, "Fix the file and re-run '" + command + "'.");
+        return value;
+    }
+
+    /** Reads a plan written by {@link #writePlan}. */
+    public static MigrationPlan readPlan(Path file) {
+        String text = readText(file, "plan");
+        try {
+            return PlanCodec.yaml().readValue(text, MigrationPlan.class);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + where + ": "
+                    + e.getOriginalMessage() + ". Re-create it with 'slipway plan'.", e);
+        } catch (SlipwayException e) {
+            throw new SlipwayException(e.code(), "Cannot read plan " + file + ": " + e.getMessage(), e.problems(), e);
+        }
+    }
+
+    /** Writes a plan as YAML (or JSON for a {@code .json} file). */
+    public static void writePlan(MigrationPlan plan, Path file) {
+        write(plan, file);
+    }
+
+    /** Writes any result (report, validation result, schema) as YAML, or JSON for {@code .json} files. */
+    public static void write(Object value, Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(file, render(value, file.toString().endsWith(".json") ? Format.JSON : Format.YAML),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot write " + file + ": " + e.getMessage()
+                    + ". Choose a writable path.", e);
+        }
+    }
+
+    /** Output formats. */
+    public enum Format {
+        /** YAML. */
+        YAML,
+        /** Indented JSON. */
+        JSON
+    }
+
+    /** Renders a value as text in the format. */
+    public static String render(Object value, Format format) {
+        ObjectMapper mapper = format == Format.JSON ? PlanCodec.json() : PlanCodec.yaml();
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static String readText(Path file, String what) {
+        if (!Files.isRegularFile(file)) {
+            throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot read " + what + " " + file
+                    + ": no such file. Check the path.");
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot read " + what + " " + file + ": "
+                    + e.getMessage() + ". Check the path and its permissions.", e);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.slipway.internal.apply;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The persisted progress of one migration, written after every step so that a re-run resumes after the last
+ * completed step.
+ *
+ * @param planId         the plan being applied
+ * @param index          the index name the migration works on
+ * @param status         running, failed or completed
+ * @param completedSteps names of completed steps, in order
+ * @param marks          named instants (epoch millis) used to measure downtime across restarts
+ * @param owner          who last wrote it
+ * @param updatedAt      when it was last written
+ */
+public record Checkpoint(String planId, String index, Status status, List<String> completedSteps,
+                         Map<String, Long> marks, String owner, Instant updatedAt) {
+
+    /** Where a migration stands. */
+    public enum Status {
+        /** Steps are running, or the process died while they ran. */
+        RUNNING,
+        /** A step failed; re-running resumes at that step. */
+        FAILED,
+        /** Every step completed. */
+        COMPLETED
+    }
+
+    /** Copies the collections. */
+    public Checkpoint {
+        completedSteps = List.copyOf(completedSteps);
+        marks = Map.copyOf(marks);
+    }
+
+    /** A new checkpoint with nothing done. */
+    public static Checkpoint start(String planId, String index, String owner) {
+        return new Checkpoint(planId, index, Status.RUNNING, List.of(), Map.of(), owner, Instant.now());
+    }
+
+    /** Whether the named step is done. */
+    public boolean isDone(String step) {
+        return completedSteps.contains(step);
+    }
+
+    /** A copy with one more completed step. */
+    public Checkpoint withStepDone(String step) {
+        List<String> steps = new ArrayList<>(completedSteps);
+        steps.add(step);
+        return new Checkpoint(planId, index, status, steps, marks, owner, Instant.now());
+    }
+
+    /** A copy with a mark set to now (kept if already set, so a resumed run measures from the first time). */
+    public Checkpoint withMark(String name) {
+        Map<String, Long> copy = new LinkedHashMap<>(marks);
+        copy.putIfAbsent(name, System.currentTimeMillis());
+        return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now());
+    }
+
+    /** A copy with another status. */
+    public Checkpoint withStatus(Status newStatus) {
+        return new Checkpoint(planId, index, newStatus, completedSteps, marks, owner, Instant.now());
+    }
+
+    /** A copy owned by another process (a resumed run). */
+    public Checkpoint ownedBy(String newOwner) {
+        return new Checkpoint(planId, index, status, completedSteps, marks, newOwner, Instant.now());
+    }
+}

@@ -1,0 +1,111 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.ValidationFailedException;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.schema.VisibleSchema;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Handlers for the index-level steps shared by every strategy: drop, create, wait, validate. */
+final class IndexStepHandlers {
+    /** Marks used to measure downtime. */
+    static final String UNAVAILABLE_FROM = "unavailable_from";
+    static final String AVAILABLE_AT = "available_at";
+    static final String COMPLETE_AT = "complete_at";
+
+    private static final long FIRST_POLL_MILLIS = 5;
+    private static final long MAX_POLL_MILLIS = 250;
+
+    private IndexStepHandlers() {
+    }
+
+    static String drop(StepContext context, PlanStep step) {
+        List<String> command = step.commands().get(0);
+        context.mark(UNAVAILABLE_FROM);
+        try {
+            context.session().call(command);
+            return "dropped index '" + command.get(1) + "' (documents kept)";
+        } catch (RedisCommandException e) {
+            if (e.isUnknownIndex()) {
+                return "index '" + command.get(1) + "' was already dropped by an earlier run";
+            }
+            throw e;
+        }
+    }
+
+    static String create(StepContext context, PlanStep step) {
+        String name = context.plan().targetSchema().name();
+        Optional<IndexInfo> existing = new LiveIndexReader(context.session()).find(name);
+        if (existing.isPresent()) {
+            if (VisibleSchema.matches(context.plan().targetSchema(), existing.get().schema())) {
+                context.mark(AVAILABLE_AT);
+                return "index '" + name + "' already exists with the target schema (created by an earlier run)";
+            }
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Index '" + name + "' exists but its schema "
+                    + "is not the plan's target: " + String.join("; ", VisibleSchema.differences(
+                    context.plan().targetSchema(), existing.get().schema())) + ". Someone else created it; drop or "
+                    + "rename it, then re-run 'slipway apply' with the same plan.");
+        }
+        context.session().call(step.commands().get(0));
+        context.mark(AVAILABLE_AT);
+        return "created index '" + name + "'";
+    }
+
+    static String waitForIndexing(StepContext context, PlanStep step) {
+        String name = step.commands().get(0).get(1);
+        LiveIndexReader reader = new LiveIndexReader(context.session());
+        Duration timeout = context.options().indexingTimeout();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        context.progress().begin("indexing " + name, 100, "%");
+        long pause = FIRST_POLL_MILLIS;
+        try {
+            while (true) {
+                IndexInfo info = reader.read(name);
+                context.progress().update(Math.round(info.stats().percentIndexed() * 100));
+                if (info.stats().fullyIndexed()) {
+                    context.mark(COMPLETE_AT);
+                    return "indexed " + info.stats().numDocs() + " documents, " + info.stats().indexingFailures()
+                            + " failures";
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new SlipwayException(ErrorCode.TIMEOUT, "Index '" + name + "' was still indexing after "
+                            + timeout.toSeconds() + " s (" + Math.round(info.stats().percentIndexed() * 100)
+                            + "% done). It keeps indexing in the background; re-run 'slipway apply' with the same "
+                            + "plan (optionally with a longer --timeout) to wait again and validate.");
+                }
+                sleep(pause);
+                pause = Math.min(pause * 2, MAX_POLL_MILLIS); // small indexes finish fast; don't overstate downtime
+            }
+        } finally {
+            context.progress().end();
+        }
+    }
+
+    static String validate(StepContext context, PlanStep step) {
+        ValidationResult result = new MigrationValidator(context.session())
+                .validate(context.plan(), context.options().queryChecks());
+        context.validation(result);
+        if (!result.passed()) {
+            throw new ValidationFailedException("Validation of '" + result.index() + "' failed", result);
+        }
+        return result.checks().size() + " checks passed";
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted while waiting for indexing; re-run "
+                    + "'slipway apply' with the same plan to continue.");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.slipway.internal.apply;
+
+/**
+ * Where Slipway keeps its own state in Redis: checkpoints, locks, version history. Every key is a plain string
+ * holding JSON, never a hash or JSON document, so that no search index (not even one without a prefix) ever
+ * indexes Slipway's bookkeeping.
+ *
+ * @param prefix the namespace, {@code slipway:} by default
+ */
+public record KeyNamespace(String prefix) {
+    /** The default namespace. */
+    public static final KeyNamespace DEFAULT = new KeyNamespace("slipway:");
+
+    /** The checkpoint of the migration running (or interrupted) on an index name. */
+    public String checkpoint(String index) {
+        return prefix + "checkpoint:" + index;
+    }
+
+    /** The migration lock of an index name. */
+    public String lock(String index) {
+        return prefix + "lock:" + index;
+    }
+
+    /** The version history of a served name. */
+    public String history(String name) {
+        return prefix + "history:" + name;
+    }
+
+    /** The full schema Slipway created a physical index with (FT.INFO does not show every option). */
+    public String createdSchema(String physicalIndex) {
+        return prefix + "schema:" + physicalIndex;
+    }
+}

@@ -1,0 +1,193 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StalePlanException;
+import dev.slipway.api.ValidationFailedException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.StepKind;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs a plan's steps in order under the index's migration lock, persisting a checkpoint after each step.
+ * A re-run with the same plan skips completed steps; a re-run after completion only re-validates.
+ */
+public final class MigrationExecutor {
+    /** Lease of the migration lock; refreshed every third of it while the run lasts. */
+    static final Duration LOCK_LEASE = Duration.ofSeconds(30);
+
+    private final RedisSession session;
+    private final RedisEndpoint endpoint;
+    private final KeyNamespace keys;
+    private final ProgressListener progress;
+    private final Map<StepKind, StepHandler> handlers = new EnumMap<>(StepKind.class);
+
+    /** An executor on the given session. */
+    public MigrationExecutor(RedisSession session, KeyNamespace keys, ProgressListener progress) {
+        this.session = session;
+        this.endpoint = session.endpoint();
+        this.keys = keys;
+        this.progress = progress;
+        handlers.put(StepKind.DROP_INDEX, IndexStepHandlers::drop);
+        handlers.put(StepKind.CREATE_INDEX, IndexStepHandlers::create);
+        handlers.put(StepKind.WAIT_FOR_INDEXING, IndexStepHandlers::waitForIndexing);
+        handlers.put(StepKind.VALIDATE, IndexStepHandlers::validate);
+    }
+
+    /** Registers the handler of a step kind (strategies beyond drop-recreate add theirs). */
+    public MigrationExecutor handler(StepKind kind, StepHandler handler) {
+        handlers.put(kind, handler);
+        return this;
+    }
+
+    /**
+     * Applies the plan.
+     *
+     * @throws SlipwayException           before any change, when the plan is unsupported, edited or stale, or
+     *                                    the lock is held
+     * @throws MigrationFailedException   when a step or validation fails; its report says how far it got
+     */
+    public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
+        PlanPreconditions.checkPlan(plan);
+        missingHandlers(plan);
+        CheckpointStore store = new CheckpointStore(session, keys);
+        String index = plan.source().indexName();
+        LiveIndexReader reader = new LiveIndexReader(session);
+        Optional<Checkpoint> previous = usableCheckpoint(store.load(index), plan);
+        if (previous.isEmpty()) {
+            PlanPreconditions.checkLive(plan, reader);
+        }
+        try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(), LOCK_LEASE)) {
+            previous = usableCheckpoint(store.load(index), plan);
+            if (previous.isEmpty()) {
+                PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
+            }
+            Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
+                            .withStatus(Checkpoint.Status.RUNNING))
+                    .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()));
+            return run(plan, options, store, lock, start, previous.isPresent());
+        }
+    }
+
+    private void missingHandlers(MigrationPlan plan) {
+        for (PlanStep step : plan.steps()) {
+            if (!handlers.containsKey(step.kind())) {
+                throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "Step '" + step.name() + "' ("
+                        + step.kind() + ") is not supported by this version of Slipway; nothing was changed.");
+            }
+        }
+    }
+
+    /** The checkpoint to resume from, if it belongs to this plan; refuses when another plan is unfinished. */
+    private static Optional<Checkpoint> usableCheckpoint(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
+        if (checkpoint.isEmpty()) {
+            return Optional.empty();
+        }
+        Checkpoint c = checkpoint.get();
+        if (c.planId().equals(plan.planId())) {
+            return checkpoint;
+        }
+        if (c.status() == Checkpoint.Status.COMPLETED) {
+            return Optional.empty();
+        }
+        throw new StalePlanException("Index '" + c.index() + "' has an unfinished migration of another plan ("
+                + c.planId() + ", " + c.status().name().toLowerCase() + ", steps done: "
+                + (c.completedSteps().isEmpty() ? "none" : String.join(", ", c.completedSteps()))
+                + "); nothing was changed. Re-run 'slipway apply' with that plan to finish it first.", List.of());
+    }
+
+    private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,
+                                Checkpoint start, boolean resumed) {
+        Instant startedAt = Instant.now();
+        StepContext context = new StepContext(session, plan, options, progress, keys, start);
+        store.save(context.checkpoint());
+        List<StepReport> reports = new ArrayList<>();
+        for (int i = 0; i < plan.steps().size(); i++) {
+            PlanStep step = plan.steps().get(i);
+            boolean alwaysRuns = step.kind() == StepKind.VALIDATE;
+            if (context.checkpoint().isDone(step.name()) && !alwaysRuns) {
+                reports.add(new StepReport(step.name(), StepReport.Status.ALREADY_DONE, 0, "done by an earlier run"));
+                continue;
+            }
+            if (lock.isLost()) {
+                return fail(plan, store, context, reports, i, startedAt, resumed, new SlipwayException(
+                        ErrorCode.LOCK_HELD, "The migration lock was lost (the lease expired); stopped before step '"
+                        + step.name() + "'."));
+            }
+            progress.message("step " + (i + 1) + "/" + plan.steps().size() + ": " + step.description());
+            long t0 = System.nanoTime();
+            try {
+                String detail = handlers.get(step.kind()).run(context, step);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                reports.add(new StepReport(step.name(), StepReport.Status.DONE, ms, detail));
+                context.checkpoint(context.checkpoint().withStepDone(step.name()));
+                store.save(context.checkpoint());
+            } catch (RuntimeException e) {
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                reports.add(new StepReport(step.name(), StepReport.Status.FAILED, ms, message(e)));
+                return fail(plan, store, context, reports, i + 1, startedAt, resumed, e);
+            }
+        }
+        context.checkpoint(context.checkpoint().withStatus(Checkpoint.Status.COMPLETED));
+        store.save(context.checkpoint());
+        return report(plan, context, reports, startedAt, resumed, MigrationReport.Result.SUCCEEDED, null);
+    }
+
+    private MigrationReport fail(MigrationPlan plan, CheckpointStore store, StepContext context,
+                                 List<StepReport> reports, int notRunFrom, Instant startedAt, boolean resumed,
+                                 RuntimeException cause) {
+        for (int j = notRunFrom; j < plan.steps().size(); j++) {
+            reports.add(new StepReport(plan.steps().get(j).name(), StepReport.Status.NOT_RUN, 0, ""));
+        }
+        try {
+            context.checkpoint(context.checkpoint().withStatus(Checkpoint.Status.FAILED));
+            store.save(context.checkpoint());
+        } catch (SlipwayException e) {
+            cause.addSuppressed(e);
+        }
+        MigrationReport report = report(plan, context, reports, startedAt, resumed, MigrationReport.Result.FAILED,
+                message(cause));
+        ErrorCode code = cause instanceof ValidationFailedException ? ErrorCode.VALIDATION_FAILED
+                : ErrorCode.MIGRATION_FAILED;
+        throw new MigrationFailedException(code, "Migration of '" + plan.source().indexName() + "' failed: "
+                + message(cause) + (code == ErrorCode.VALIDATION_FAILED ? "" : " Fix the cause and re-run "
+                + "'slipway apply' with the same plan; completed steps are not repeated."), report, cause);
+    }
+
+    private static String message(RuntimeException e) {
+        return e instanceof SlipwayException s ? s.describe() : e.toString();
+    }
+
+    private static MigrationReport report(MigrationPlan plan, StepContext context, List<StepReport> steps,
+                                          Instant startedAt, boolean resumed, MigrationReport.Result result,
+                                          String error) {
+        Map<String, Long> marks = context.checkpoint().marks();
+        return new MigrationReport(plan.planId(), plan.servedName(), plan.mode(), result, startedAt, Instant.now(),
+                resumed, steps, downtime(marks), context.validation(), Optional.ofNullable(error));
+    }
+
+    static MigrationReport.Downtime downtime(Map<String, Long> marks) {
+        Long down = marks.get(IndexStepHandlers.UNAVAILABLE_FROM);
+        Long up = marks.get(IndexStepHandlers.AVAILABLE_AT);
+        Long complete = marks.get(IndexStepHandlers.COMPLETE_AT);
+        long unavailable = down != null && up != null ? Math.max(0, up - down) : 0;
+        long incomplete = down != null && up != null && complete != null ? Math.max(0, complete - up) : 0;
+        return new MigrationReport.Downtime(unavailable, incomplete);
+    }
+}

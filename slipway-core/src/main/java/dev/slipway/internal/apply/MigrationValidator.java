@@ -1,0 +1,144 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.schema.VisibleSchema;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks a migrated index against its plan: schema, document count, indexing failures, sampled keys, indexing
+ * finished, and optional query checks. Read-only. Collects every check; never stops at the first failure.
+ */
+public final class MigrationValidator {
+    private final RedisSession session;
+    private final LiveIndexReader reader;
+
+    /** A validator on the given session. */
+    public MigrationValidator(RedisSession session) {
+        this.session = session;
+        this.reader = new LiveIndexReader(session);
+    }
+
+    /** Validates the index the plan serves ({@code servedName}) against the plan. */
+    public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
+        String name = plan.servedName();
+        List<ValidationCheck> checks = new ArrayList<>();
+        Optional<IndexInfo> live = reader.find(name);
+        if (live.isEmpty()) {
+            checks.add(new ValidationCheck("index-exists", false, "index '" + name + "'", "no such index",
+                    "the index is missing; re-run 'slipway apply' with the same plan to finish the migration"));
+            return new ValidationResult(name, checks);
+        }
+        IndexInfo info = live.get();
+        checks.add(schemaCheck(plan, info));
+        checks.add(indexedCheck(info));
+        SourceSnapshot source = plan.source();
+        if (plan.validation().requireDocCountMatch()) {
+            checks.add(countCheck(source, info));
+        }
+        checks.add(failuresCheck(source, info));
+        checks.add(sampleCheck(source));
+        for (QueryCheck query : queries) {
+            checks.add(queryCheck(name, query));
+        }
+        return new ValidationResult(name, checks);
+    }
+
+    private static ValidationCheck schemaCheck(MigrationPlan plan, IndexInfo info) {
+        var expected = plan.targetSchema().withName(info.schema().name());
+        List<String> differences = VisibleSchema.differences(expected, info.schema());
+        return new ValidationCheck("schema", differences.isEmpty(), "the plan's target schema",
+                differences.isEmpty() ? "equal" : differences.size() + " differences",
+                differences.isEmpty() ? "" : String.join("; ", differences)
+                        + ". Someone changed the index after the migration, or the migration did not finish; "
+                        + "compare 'slipway index info " + plan.servedName() + "' with the plan.");
+    }
+
+    private static ValidationCheck indexedCheck(IndexInfo info) {
+        boolean done = info.stats().fullyIndexed();
+        return new ValidationCheck("indexing-complete", done, "percent_indexed 1",
+                "percent_indexed " + info.stats().percentIndexed(),
+                done ? "" : "the index is still indexing; wait and run 'slipway validate' again");
+    }
+
+    private static ValidationCheck countCheck(SourceSnapshot source, IndexInfo info) {
+        long expected = source.numDocs() + source.indexingFailures();
+        long actual = info.stats().numDocs() + info.stats().indexingFailures();
+        return new ValidationCheck("document-count", expected == actual,
+                expected + " (num_docs + indexing failures at plan time)", Long.toString(actual),
+                expected == actual ? "" : "documents were added or removed since the plan was made, or the new "
+                        + "schema indexes a different set; if the application was writing, re-plan in a quiet "
+                        + "moment or compare the difference by hand");
+    }
+
+    private static ValidationCheck failuresCheck(SourceSnapshot source, IndexInfo info) {
+        long before = source.indexingFailures();
+        long after = info.stats().indexingFailures();
+        return new ValidationCheck("indexing-failures", after <= before, "at most " + before, Long.toString(after),
+                after <= before ? "" : (after - before) + " more documents failed to index with the new schema; "
+                        + "check 'last indexing error' in FT.INFO, fix the documents or the schema, then roll back "
+                        + "or migrate again");
+    }
+
+    private ValidationCheck sampleCheck(SourceSnapshot source) {
+        List<String> keys = source.keySample();
+        if (keys.isEmpty()) {
+            return new ValidationCheck("sample-keys", true, "no keys sampled", "0", "");
+        }
+        List<String> missing = new ArrayList<>();
+        for (String key : keys) {
+            if (RedisReplies.whole(session.call("EXISTS", key)) == 0) {
+                missing.add(key);
+            }
+        }
+        return new ValidationCheck("sample-keys", missing.isEmpty(), keys.size() + " sampled keys exist",
+                (keys.size() - missing.size()) + " exist", missing.isEmpty() ? ""
+                : "missing keys: " + String.join(", ", missing) + "; check whether the application deleted them");
+    }
+
+    private ValidationCheck queryCheck(String index, QueryCheck query) {
+        String label = "query '" + query.name() + "'";
+        try {
+            List<Object> reply = RedisReplies.list(session.call("FT.SEARCH", index, query.query(), "NOCONTENT",
+                    "LIMIT", "0", "10000", "DIALECT", Integer.toString(query.dialect())));
+            long total = reply.isEmpty() ? 0 : RedisReplies.whole(reply.get(0));
+            Set<String> keys = new HashSet<>();
+            for (int i = 1; i < reply.size(); i++) {
+                keys.add(RedisReplies.text(reply.get(i)));
+            }
+            List<String> problems = new ArrayList<>();
+            query.minResults().filter(min -> total < min).ifPresent(min -> problems.add("fewer than " + min));
+            query.maxResults().filter(max -> total > max).ifPresent(max -> problems.add("more than " + max));
+            query.containsKeys().stream().filter(k -> !keys.contains(k))
+                    .forEach(k -> problems.add("key " + k + " not found"));
+            return new ValidationCheck(label, problems.isEmpty(), describe(query), total + " results",
+                    problems.isEmpty() ? "" : String.join(", ", problems) + " for " + query.query());
+        } catch (RedisCommandException e) {
+            return new ValidationCheck(label, false, describe(query), "error", "the server rejected the query: "
+                    + e.serverMessage());
+        }
+    }
+
+    private static String describe(QueryCheck query) {
+        List<String> parts = new ArrayList<>();
+        query.minResults().ifPresent(m -> parts.add(">= " + m));
+        query.maxResults().ifPresent(m -> parts.add("<= " + m));
+        if (!query.containsKeys().isEmpty()) {
+            parts.add("contains " + query.containsKeys());
+        }
+        return parts.isEmpty() ? "runs without error" : String.join(", ", parts) + " results";
+    }
+}

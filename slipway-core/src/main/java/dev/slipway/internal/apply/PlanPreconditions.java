@@ -1,0 +1,71 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StalePlanException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.internal.plan.MigrationPlanner;
+import dev.slipway.internal.plan.ServerCompatibility;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.schema.VisibleSchema;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The read-only checks {@code apply} makes before it changes anything: the plan is supported and unedited, the
+ * server can run the target, and the live index still matches the snapshot.
+ */
+final class PlanPreconditions {
+    private PlanPreconditions() {
+    }
+
+    /** Checks that need no Redis. */
+    static void checkPlan(MigrationPlan plan) {
+        if (plan.formatVersion() != MigrationPlan.FORMAT_VERSION) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The plan has format version "
+                    + plan.formatVersion() + "; this Slipway reads version " + MigrationPlan.FORMAT_VERSION
+                    + ". Re-create it with 'slipway plan'.");
+        }
+        String expectedId = MigrationPlanner.planId(plan);
+        if (!expectedId.equals(plan.planId())) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The plan file was edited after it was made "
+                    + "(its content gives id " + expectedId + ", the file says " + plan.planId() + "). Change the "
+                    + "patch instead and re-run 'slipway plan'.");
+        }
+        if (!plan.supported()) {
+            throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "The plan for '" + plan.source().indexName()
+                    + "' contains changes Slipway cannot apply; nothing was changed. Remove them from the patch "
+                    + "and re-run 'slipway plan'.", plan.blockedReasons(), null);
+        }
+    }
+
+    /** Checks against the live server before a fresh (not resumed) run. */
+    static void checkLive(MigrationPlan plan, LiveIndexReader reader) {
+        List<String> missing = ServerCompatibility.missingFeatures(plan.targetSchema(), reader.serverInfo());
+        if (!missing.isEmpty()) {
+            throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server cannot run the target schema "
+                    + "of this plan; nothing was changed.", missing, null);
+        }
+        String name = plan.source().indexName();
+        Optional<IndexInfo> live = reader.find(name);
+        if (live.isEmpty()) {
+            throw new StalePlanException("Index '" + name + "' no longer exists, so this plan is stale; nothing "
+                    + "was changed. Run 'slipway index list' and make a new plan.", List.of());
+        }
+        List<String> differences = new ArrayList<>(VisibleSchema.differences(plan.source().schema(),
+                live.get().schema()));
+        if (!differences.isEmpty()) {
+            throw new StalePlanException("Index '" + name + "' changed since the plan was made; nothing was "
+                    + "changed. Re-run 'slipway plan' to plan against the live index.", differences);
+        }
+        String target = plan.targetSchema().name();
+        if (!target.equals(plan.source().schema().name()) && reader.find(target).isPresent()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The plan renames the index to '" + target
+                    + "', but an index or alias with that name already exists; nothing was changed. Choose another "
+                    + "name and re-run 'slipway plan'.");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.internal.redis.RedisSession;
+
+import java.util.Optional;
+
+/**
+ * What a running step can use and record: the session, the plan, options, progress, the checkpoint (for marks
+ * that survive restarts), and the validation result once the validate step ran.
+ */
+public final class StepContext {
+    private final RedisSession session;
+    private final MigrationPlan plan;
+    private final ApplyOptions options;
+    private final ProgressListener progress;
+    private final KeyNamespace keys;
+    private Checkpoint checkpoint;
+    private ValidationResult validation;
+
+    StepContext(RedisSession session, MigrationPlan plan, ApplyOptions options, ProgressListener progress,
+                KeyNamespace keys, Checkpoint checkpoint) {
+        this.session = session;
+        this.plan = plan;
+        this.options = options;
+        this.progress = progress;
+        this.keys = keys;
+        this.checkpoint = checkpoint;
+    }
+
+    public RedisSession session() {
+        return session;
+    }
+
+    public MigrationPlan plan() {
+        return plan;
+    }
+
+    public ApplyOptions options() {
+        return options;
+    }
+
+    public ProgressListener progress() {
+        return progress;
+    }
+
+    public KeyNamespace keys() {
+        return keys;
+    }
+
+    Checkpoint checkpoint() {
+        return checkpoint;
+    }
+
+    void checkpoint(Checkpoint value) {
+        checkpoint = value;
+    }
+
+    /** Records a named instant (kept across restarts once set). */
+    public void mark(String name) {
+        checkpoint = checkpoint.withMark(name);
+    }
+
+    public Optional<ValidationResult> validation() {
+        return Optional.ofNullable(validation);
+    }
+
+    void validation(ValidationResult value) {
+        validation = value;
+    }
+}

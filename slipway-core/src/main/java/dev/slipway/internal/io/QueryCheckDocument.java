@@ -1,0 +1,56 @@
+package dev.slipway.internal.io;
+
+import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.internal.yaml.YamlNode;
+import dev.slipway.internal.yaml.YamlProblems;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** The file form of validation query checks: {@code queries: [{name, query, min_results, ...}]}. */
+public final class QueryCheckDocument {
+    private static final Set<String> KEYS = Set.of("name", "query", "dialect", "min_results", "max_results",
+            "contains_keys");
+
+    private QueryCheckDocument() {
+    }
+
+    /** Reads the checks; problems are recorded. */
+    public static List<QueryCheck> read(YamlNode root, YamlProblems problems) {
+        List<QueryCheck> checks = new ArrayList<>();
+        Optional<YamlNode> queries = root.isMap() ? root.get("queries") : Optional.empty();
+        if (queries.isEmpty() || !queries.get().isList()) {
+            problems.add(root, "a query-check file needs a 'queries' list");
+            return checks;
+        }
+        for (YamlNode item : queries.get().items()) {
+            if (!item.isMap()) {
+                problems.add(item, "each query needs 'name' and 'query'");
+                continue;
+            }
+            problems.rejectUnknownKeys(item, KEYS, "a query");
+            Optional<String> query = problems.requiredText(item, "query", "a query");
+            String name = problems.optionalText(item, "name").orElse(query.orElse("?"));
+            Optional<Long> min = number(item, "min_results", problems);
+            Optional<Long> max = number(item, "max_results", problems);
+            int dialect = number(item, "dialect", problems).orElse(2L).intValue();
+            List<String> keys = problems.textOrList(item, "contains_keys").orElse(List.of());
+            query.ifPresent(q -> checks.add(new QueryCheck(name, q, dialect, min, max, keys)));
+        }
+        return checks;
+    }
+
+    private static Optional<Long> number(YamlNode item, String key, YamlProblems problems) {
+        Optional<YamlNode> node = item.get(key);
+        if (node.isEmpty()) {
+            return Optional.empty();
+        }
+        if (node.get().value() instanceof Long value && value >= 0) {
+            return Optional.of(value);
+        }
+        problems.add(node.get(), "'" + key + "' must be a whole number >= 0");
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.slipway.internal.redis;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.ServerInfo;
+import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.internal.schema.FtInfoReader;
+import dev.slipway.internal.schema.IndexInfo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads live indexes and the server's capabilities. Read-only. */
+public final class LiveIndexReader {
+    /** Keys sampled into a snapshot for validation. */
+    public static final int KEY_SAMPLE_SIZE = 20;
+
+    private final RedisSession session;
+
+    /** Reads through the given session. */
+    public LiveIndexReader(RedisSession session) {
+        this.session = session;
+    }
+
+    /** Names of every index ({@code FT._LIST}), sorted. Aliases are not listed by the server. */
+    public List<String> listIndexes() {
+        List<String> names = new ArrayList<>();
+        for (Object item : RedisReplies.list(session.call("FT._LIST"))) {
+            names.add(RedisReplies.text(item));
+        }
+        names.sort(String::compareTo);
+        return names;
+    }
+
+    /** The index (or alias) if it exists. */
+    public Optional<IndexInfo> find(String name) {
+        Object reply;
+        try {
+            reply = session.call("FT.INFO", name);
+        } catch (RedisCommandException e) {
+            if (e.isUnknownIndex()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        try {
+            return Optional.of(FtInfoReader.read(name, reply));
+        } catch (IllegalArgumentException e) {
+            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Cannot understand FT.INFO of index '" + name
+                    + "': " + e.getMessage() + ". This server reports something this Slipway version does not "
+                    + "know; please report it with the output of 'redis-cli FT.INFO " + name + "'.", e);
+        }
+    }
+
+    /**
+     * The index (or alias).
+     *
+     * @throws SlipwayException {@link ErrorCode#UNKNOWN_INDEX} naming the indexes that do exist
+     */
+    public IndexInfo read(String name) {
+        return find(name).orElseThrow(() -> unknownIndex(name));
+    }
+
+    /** The error for a name that is neither an index nor an alias. */
+    public SlipwayException unknownIndex(String name) {
+        List<String> existing = listIndexes();
+        return new SlipwayException(ErrorCode.UNKNOWN_INDEX, "Index '" + name + "' does not exist on "
+                + session.endpoint().redacted() + ". " + (existing.isEmpty() ? "The server has no indexes."
+                : "Existing indexes: " + String.join(", ", existing) + ".")
+                + " Run 'slipway index list' to see them.");
+    }
+
+    /** The server's Redis and module versions. */
+    public ServerInfo serverInfo() {
+        String info = session.callString("INFO", "server");
+        String version = "unknown";
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("redis_version:")) {
+                version = line.substring("redis_version:".length()).trim();
+            }
+        }
+        int search = 0;
+        int json = 0;
+        for (Object module : RedisReplies.list(session.call("MODULE", "LIST"))) {
+            Map<String, Object> fields = RedisReplies.pairs(module);
+            String name = RedisReplies.text(fields.get("name"));
+            int ver = (int) RedisReplies.whole(fields.get("ver"));
+            if ("search".equalsIgnoreCase(name) || "ft".equalsIgnoreCase(name)) {
+                search = ver;
+            } else if ("ReJSON".equalsIgnoreCase(name)) {
+                json = ver;
+            }
+        }
+        return new ServerInfo(version, search, json);
+    }
+
+    /** Up to {@code limit} keys of documents in the index. */
+    public List<String> sampleKeys(String index, int limit) {
+        List<Object> reply = RedisReplies.list(session.call("FT.SEARCH", index, "*", "NOCONTENT", "LIMIT", "0",
+                Integer.toString(limit)));
+        List<String> keys = new ArrayList<>();
+        for (int i = 1; i < reply.size(); i++) {
+            keys.add(RedisReplies.text(reply.get(i)));
+        }
+        return keys;
+    }
+
+    /** A frozen snapshot of the index for a plan. */
+    public SourceSnapshot snapshot(String name) {
+        IndexInfo info = read(name);
+        return new SourceSnapshot(name, info.schema().name(), info.schema(), info.stats().numDocs(),
+                info.stats().indexingFailures(), sampleKeys(name, KEY_SAMPLE_SIZE), serverInfo(),
+                info.stats().memoryBytes(), info.stats().indexingMillis());
+    }
+}
