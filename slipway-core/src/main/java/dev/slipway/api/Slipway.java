@@ -17,6 +17,15 @@ import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.api.version.PruneResult;
+import dev.slipway.api.version.RollbackResult;
+import dev.slipway.internal.apply.MigrationLock;
+import dev.slipway.internal.version.AliasRollback;
+import dev.slipway.internal.version.HistoryStore;
+import dev.slipway.internal.version.VersionPruner;
+import dev.slipway.internal.version.VersionStatusReader;
+import dev.slipway.internal.version.VersionHistory;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -89,11 +98,15 @@ public final class Slipway {
     public MigrationPlan plan(PlanRequest request) {
         return withSession(session -> {
             LiveIndexReader reader = new LiveIndexReader(session);
-            SourceSnapshot source = reader.snapshot(request.index());
+            VersionHistory history = new HistoryStore(session, keys).load(request.index());
+            Optional<IndexSchema> recorded = reader.find(request.index())
+                    .flatMap(info -> history.entry(info.schema().name())).map(VersionHistory.VersionEntry::schema);
+            SourceSnapshot source = reader.snapshot(request.index(), recorded, history.latestVersion());
             IndexSchema target = request.targetSchema().orElseGet(() -> merge(source, request.patch().orElseThrow()));
             Map<String, String> renames = new LinkedHashMap<>();
             request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
-            return MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), Instant.now());
+            return MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
+                    Instant.now());
         });
     }
 
@@ -116,6 +129,47 @@ public final class Slipway {
     /** Validates the index a plan produced, without changing anything. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         return withSession(session -> new MigrationValidator(session).validate(plan, queries));
+    }
+
+    /**
+     * The status of one served name, or of every name Slipway manages when {@code index} is empty: which physical
+     * index serves it, its versions, a migration in progress, the lock holder and stray indexes. Read-only.
+     */
+    public List<IndexStatus> status(Optional<String> index) {
+        return withSession(session -> {
+            VersionStatusReader reader = new VersionStatusReader(session, keys);
+            return index.map(name -> List.of(reader.of(name))).orElseGet(reader::all);
+        });
+    }
+
+    /**
+     * Rolls a served name back: discards an unfinished zero-downtime migration, or points the alias back at the
+     * newest retained version, atomically.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when there is nothing to roll back to (nothing changes),
+     *                          {@link ErrorCode#LOCK_HELD} when a migration is running
+     */
+    public RollbackResult rollback(String index) {
+        return withSession(session -> {
+            try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "rollback",
+                    Duration.ofSeconds(30))) {
+                return new AliasRollback(session, keys).rollback(index);
+            }
+        });
+    }
+
+    /**
+     * Drops retained versions of a served name (documents are kept) and reports the memory freed.
+     *
+     * @param version only this version; empty for every retained version
+     */
+    public PruneResult prune(String index, Optional<Integer> version) {
+        return withSession(session -> {
+            try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
+                    Duration.ofSeconds(30))) {
+                return new VersionPruner(session, keys).prune(index, version);
+            }
+        });
     }
 
     private <T> T withSession(Function<RedisSession, T> verb) {

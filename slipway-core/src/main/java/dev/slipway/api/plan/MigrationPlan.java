@@ -45,9 +45,10 @@ public record MigrationPlan(int formatVersion, String planId, Instant createdAt,
         steps = List.copyOf(steps);
     }
 
-    /** The name applications query: the source name, or the new name when the plan renames the index. */
+    /** The name applications query afterwards: the source name, or the new name when the plan renames the index. */
     public String servedName() {
-        return targetSchema.name();
+        boolean renamed = changes.stream().anyMatch(c -> c.kind() == ChangeKind.RENAME_INDEX);
+        return renamed ? targetSchema.name() : source.indexName();
     }
 
     /**
@@ -56,7 +57,14 @@ public record MigrationPlan(int formatVersion, String planId, Instant createdAt,
      * @param requireSchemaMatch   the live schema must equal the target schema
      * @param requireDocCountMatch documents + indexing failures must equal the source's (off when a filter or
      *                             prefix change means the set of documents legitimately changes)
+     * @param countBaseline        the retained physical index whose live count the new index must match (it sees
+     *                             the same writes); empty to compare with the snapshot's count instead
      */
-    public record ValidationPolicy(boolean requireSchemaMatch, boolean requireDocCountMatch) {
+    public record ValidationPolicy(boolean requireSchemaMatch, boolean requireDocCountMatch,
+                                   Optional<String> countBaseline) {
+        /** Normalises the baseline. */
+        public ValidationPolicy {
+            countBaseline = countBaseline == null ? Optional.empty() : countBaseline;
+        }
     }
 }

@@ -16,12 +16,18 @@ import java.util.List;
  * @param server           the server's versions
  * @param indexMemoryBytes memory the index structures use, from {@code FT.INFO}
  * @param indexingMillis   {@code total_indexing_time}, the time the server spent indexing (0 when unknown)
+ * @param latestVersion    the highest version number Slipway has used for this name (0 when it never managed it)
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
-                             long indexMemoryBytes, long indexingMillis) {
+                             long indexMemoryBytes, long indexingMillis, int latestVersion) {
     /** Copies the key sample. */
     public SourceSnapshot {
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
+    }
+
+    /** Whether applications reach the index through an alias (the name differs from the physical index). */
+    public boolean aliased() {
+        return !indexName.equals(physicalIndex);
     }
 }

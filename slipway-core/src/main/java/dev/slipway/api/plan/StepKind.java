@@ -14,12 +14,13 @@ public enum StepKind {
     CREATE_SHADOW_INDEX,
     /** Compare the shadow index with the live one before cut-over. */
     VERIFY_SHADOW,
-    /** Point the alias at the new physical index. */
+    /** Point the alias at the new physical index and record the version, in one transaction. */
     SWITCH_ALIAS,
-    /** Turn a plain index into an alias over a versioned physical index. */
+    /**
+     * Turn a plain index into an alias over a versioned physical index: drop the plain index (documents stay) and
+     * add the alias in one transaction, so no query sees the name missing.
+     */
     ADOPT_INDEX,
-    /** Record the new version in Slipway's history. */
-    RECORD_VERSION,
     /** Rename fields inside every document. */
     RENAME_FIELDS,
     /** Move documents to a new key prefix. */

@@ -23,7 +23,8 @@ import java.util.Set;
  * @param score         default document score; {@code 1.0} when not set
  * @param scoreField    optional document field holding the score
  * @param payloadField  optional document field holding the payload
- * @param stopwords     empty for the server's default list; a list (possibly empty, meaning none) otherwise
+ * @param stopwords     empty for the server's default list; a list (possibly empty, meaning none) otherwise,
+ *                      lower-cased, without repeats and sorted, as the server reports it
  * @param options       index-wide flags
  * @param fields        the fields in schema order; never empty
  */
@@ -47,7 +48,7 @@ public record IndexSchema(String name, StorageType storageType, List<String> pre
         languageField = blankToEmpty(languageField);
         scoreField = blankToEmpty(scoreField);
         payloadField = blankToEmpty(payloadField);
-        stopwords = stopwords == null ? Optional.empty() : stopwords.map(List::copyOf);
+        stopwords = stopwords == null ? Optional.empty() : stopwords.map(IndexSchema::normalizeStopwords);
         EnumSet<IndexOption> opts = EnumSet.noneOf(IndexOption.class);
         if (options != null) {
             opts.addAll(options);
@@ -67,6 +68,11 @@ public record IndexSchema(String name, StorageType storageType, List<String> pre
                 throw new IllegalArgumentException("index '" + name + "' declares field '" + field.name() + "' twice");
             }
         }
+    }
+
+    /** The server keeps stop words lower-case and once each, and reports them sorted. */
+    private static List<String> normalizeStopwords(List<String> words) {
+        return words.stream().map(w -> w.toLowerCase(java.util.Locale.ROOT)).distinct().sorted().toList();
     }
 
     private static Optional<String> blankToEmpty(Optional<String> value) {

@@ -5,6 +5,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.ValidationFailedException;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.schema.IndexInfo;
@@ -42,20 +43,29 @@ final class IndexStepHandlers {
     }
 
     static String create(StepContext context, PlanStep step) {
-        String name = context.plan().targetSchema().name();
+        String detail = createIndex(context, context.plan().targetSchema(), step.commands().get(0));
+        if (!context.plan().source().aliased()) {
+            context.mark(AVAILABLE_AT); // a plain index is served by its own name as soon as it exists
+        }
+        return detail;
+    }
+
+    /** Sends an FT.CREATE unless an earlier run already created the same index; refuses a foreign one. */
+    static String createIndex(StepContext context, IndexSchema schema, List<String> command) {
+        String name = schema.name();
         Optional<IndexInfo> existing = new LiveIndexReader(context.session()).find(name);
         if (existing.isPresent()) {
-            if (VisibleSchema.matches(context.plan().targetSchema(), existing.get().schema())) {
-                context.mark(AVAILABLE_AT);
-                return "index '" + name + "' already exists with the target schema (created by an earlier run)";
+            if (VisibleSchema.matches(schema, existing.get().schema().withName(name))
+                    && !existing.get().isAlias()) {
+                return "index '" + name + "' already exists with the planned schema (created by an earlier run)";
             }
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Index '" + name + "' exists but its schema "
-                    + "is not the plan's target: " + String.join("; ", VisibleSchema.differences(
-                    context.plan().targetSchema(), existing.get().schema())) + ". Someone else created it; drop or "
-                    + "rename it, then re-run 'slipway apply' with the same plan.");
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Index '" + name + "' already exists but is not "
+                    + "the one this plan creates: " + (existing.get().isAlias() ? "it is an alias of '"
+                    + existing.get().schema().name() + "'" : String.join("; ", VisibleSchema.differences(schema,
+                    existing.get().schema()))) + ". Someone else created it; drop or rename it, then re-run "
+                    + "'slipway apply' with the same plan.");
         }
-        context.session().call(step.commands().get(0));
-        context.mark(AVAILABLE_AT);
+        context.session().call(command);
         return "created index '" + name + "'";
     }
 

@@ -48,6 +48,10 @@ public final class MigrationExecutor {
         handlers.put(StepKind.CREATE_INDEX, IndexStepHandlers::create);
         handlers.put(StepKind.WAIT_FOR_INDEXING, IndexStepHandlers::waitForIndexing);
         handlers.put(StepKind.VALIDATE, IndexStepHandlers::validate);
+        handlers.put(StepKind.CREATE_SHADOW_INDEX, AliasStepHandlers::createShadow);
+        handlers.put(StepKind.VERIFY_SHADOW, AliasStepHandlers::verifyShadow);
+        handlers.put(StepKind.SWITCH_ALIAS, AliasStepHandlers::switchAlias);
+        handlers.put(StepKind.ADOPT_INDEX, AliasStepHandlers::switchAlias);
     }
 
     /** Registers the handler of a step kind (strategies beyond drop-recreate add theirs). */

@@ -4,6 +4,8 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StalePlanException;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.StepKind;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.ServerCompatibility;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -61,11 +63,14 @@ final class PlanPreconditions {
             throw new StalePlanException("Index '" + name + "' changed since the plan was made; nothing was "
                     + "changed. Re-run 'slipway plan' to plan against the live index.", differences);
         }
-        String target = plan.targetSchema().name();
-        if (!target.equals(plan.source().schema().name()) && reader.find(target).isPresent()) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "The plan renames the index to '" + target
-                    + "', but an index or alias with that name already exists; nothing was changed. Choose another "
-                    + "name and re-run 'slipway plan'.");
+        for (PlanStep step : plan.steps()) {
+            boolean creates = step.kind() == StepKind.CREATE_INDEX || step.kind() == StepKind.CREATE_SHADOW_INDEX;
+            String created = creates ? step.commands().get(0).get(1) : null;
+            if (created != null && !created.equals(plan.source().physicalIndex()) && reader.find(created).isPresent()) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The plan creates index '" + created + "', but an "
+                        + "index or alias with that name already exists; nothing was changed. Drop or rename it, "
+                        + "or re-run 'slipway plan' (it picks the next free version), then apply again.");
+            }
         }
     }
 }

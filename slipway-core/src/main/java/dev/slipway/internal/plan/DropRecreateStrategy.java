@@ -4,6 +4,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.schema.FtCreateArguments;
 
 import java.util.ArrayList;
@@ -18,25 +19,39 @@ public final class DropRecreateStrategy {
     private DropRecreateStrategy() {
     }
 
-    /** The ordered steps. */
-    public static List<PlanStep> steps(SourceSnapshot source, IndexSchema target) {
+    /**
+     * The ordered steps. For a name served through an alias, the new physical index gets the next version and the
+     * alias is pointed at it once it exists.
+     *
+     * @param target the target schema, named after its physical index
+     */
+    public static List<PlanStep> steps(SourceSnapshot source, IndexSchema target, KeyNamespace keys) {
         List<PlanStep> steps = new ArrayList<>();
         steps.add(new PlanStep("drop-index", StepKind.DROP_INDEX, "Drop index '" + source.physicalIndex()
-                + "' without deleting its documents (no DD).",
+                + "' without deleting its documents (no DD)"
+                + (source.aliased() ? "; the alias '" + source.indexName() + "' goes with it." : "."),
                 List.of(List.of("FT.DROPINDEX", source.physicalIndex()))));
         steps.add(new PlanStep("create-index", StepKind.CREATE_INDEX, "Create index '" + target.name()
                 + "' with the target schema; the server starts indexing the existing documents.",
                 List.of(FtCreateArguments.command(target))));
-        steps.addAll(finishingSteps(target.name(), source));
+        if (source.aliased()) {
+            List<List<String>> commands = List.of(List.of("MULTI"),
+                    List.of("FT.ALIASUPDATE", source.indexName(), target.name()),
+                    List.of("SET", keys.history(source.indexName()), ZeroDowntimeStrategy.HISTORY_PLACEHOLDER),
+                    List.of("EXEC"));
+            steps.add(new PlanStep("switch-alias", StepKind.SWITCH_ALIAS, "Point alias '" + source.indexName()
+                    + "' at '" + target.name() + "' and record the version.", commands));
+        }
+        String served = source.aliased() ? source.indexName() : target.name();
+        steps.add(new PlanStep("wait-for-indexing", StepKind.WAIT_FOR_INDEXING, "Poll FT.INFO until '" + served
+                + "' reports indexing finished (percent_indexed 1).",
+                List.of(List.of("FT.INFO", served))));
+        steps.add(validateStep(served, source));
         return steps;
     }
 
-    /** The wait and validate steps every strategy ends with. */
-    static List<PlanStep> finishingSteps(String indexName, SourceSnapshot source) {
-        List<PlanStep> steps = new ArrayList<>();
-        steps.add(new PlanStep("wait-for-indexing", StepKind.WAIT_FOR_INDEXING, "Poll FT.INFO until '" + indexName
-                + "' reports indexing finished (percent_indexed 1).",
-                List.of(List.of("FT.INFO", indexName))));
+    /** The validate step every strategy ends with. */
+    static PlanStep validateStep(String indexName, SourceSnapshot source) {
         List<List<String>> checks = new ArrayList<>();
         checks.add(List.of("FT.INFO", indexName));
         if (!source.keySample().isEmpty()) {
@@ -45,8 +60,7 @@ public final class DropRecreateStrategy {
             exists.addAll(source.keySample());
             checks.add(exists);
         }
-        steps.add(new PlanStep("validate", StepKind.VALIDATE, "Check the schema, the document count, the indexing "
-                + "failures and that the sampled keys still exist.", checks));
-        return steps;
+        return new PlanStep("validate", StepKind.VALIDATE, "Check the schema, the document count, the indexing "
+                + "failures and that the sampled keys still exist.", checks);
     }
 }

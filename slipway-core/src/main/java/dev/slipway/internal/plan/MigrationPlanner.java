@@ -10,6 +10,7 @@ import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.io.PlanCodec;
 
 import java.nio.charset.StandardCharsets;
@@ -42,26 +43,27 @@ public final class MigrationPlanner {
      * @param target        the merged target schema
      * @param renames       field renames of the patch (old to new)
      * @param requestedMode the mode asked for; empty for automatic choice
+     * @param keys          Slipway's key namespace (the steps name its keys)
      * @param now           the plan's timestamp
      */
     public static MigrationPlan plan(SourceSnapshot source, Optional<SchemaPatch> patch, IndexSchema target,
                                      Map<String, String> renames, Optional<MigrationMode> requestedMode,
-                                     Instant now) {
+                                     KeyNamespace keys, Instant now) {
         List<SchemaChange> changes = ChangeClassifier.classify(source.schema(), target, renames);
         List<String> blocked = new ArrayList<>();
         changes.stream().filter(c -> !c.supported())
                 .forEach(c -> blocked.add(c.kind().name().toLowerCase() + " of " + c.subject() + " (" + c.from()
                         + " -> " + c.to() + "): " + c.reason()));
         blocked.addAll(ServerCompatibility.missingFeatures(target, source.server()));
-        StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode);
+        StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode, keys);
         blocked.addAll(choice.blockedReasons());
         List<PlanStep> steps = choice.steps();
         MigrationPlan.ValidationPolicy validation = new MigrationPlan.ValidationPolicy(true,
                 changes.stream().noneMatch(c -> c.subject().equals("index.filter")
-                        || c.kind() == ChangeKind.CHANGE_PREFIX));
+                        || c.kind() == ChangeKind.CHANGE_PREFIX), choice.countBaseline());
         List<String> warnings = warnings(source, target, changes, choice);
         CostEstimate estimate = estimate(source, choice.mode());
-        MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, target,
+        MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
                 changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
                 validation);
         return withId(draft, planId(draft));
@@ -136,8 +138,9 @@ public final class MigrationPlanner {
         String basis = measured ? "re-index time from the source index's total_indexing_time"
                 : "re-index time assumes " + (long) ASSUMED_INDEX_RATE + " documents/second";
         boolean zeroDowntime = mode == MigrationMode.ZERO_DOWNTIME;
+        long extra = zeroDowntime ? source.indexMemoryBytes() * (source.aliased() ? 1 : 2) : 0;
         return new CostEstimate(source.numDocs() + source.indexingFailures(), round(reindex),
-                zeroDowntime ? 0 : round(reindex), zeroDowntime ? source.indexMemoryBytes() : 0, 0,
+                zeroDowntime ? 0 : round(reindex), extra, 0,
                 basis + "; memory from FT.INFO of the source index");
     }
 

@@ -1,11 +1,14 @@
 package dev.slipway.internal.plan;
 
+import dev.slipway.api.plan.ChangeKind;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.SchemaChange;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.apply.KeyNamespace;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,23 +17,89 @@ import java.util.Optional;
  *
  * @param mode           the strategy
  * @param reason         why it was chosen
+ * @param target         the target schema named after the physical index the strategy creates
  * @param steps          its steps
  * @param warnings       what the reviewer must know about it
  * @param blockedReasons why the requested mode cannot be used, if it cannot
+ * @param countBaseline  the retained index validation compares counts with, if any
  */
-public record StrategyChoice(MigrationMode mode, String reason, List<PlanStep> steps, List<String> warnings,
-                             List<String> blockedReasons) {
+public record StrategyChoice(MigrationMode mode, String reason, IndexSchema target, List<PlanStep> steps,
+                             List<String> warnings, List<String> blockedReasons, Optional<String> countBaseline) {
 
-    /** Chooses the strategy for the changes. */
+    /**
+     * Chooses the strategy: zero-downtime wherever the change allows it, unless another mode is requested.
+     *
+     * @param target the merged target schema (named after the source's physical index unless renamed)
+     */
     public static StrategyChoice choose(SourceSnapshot source, IndexSchema target, List<SchemaChange> changes,
-                                        Optional<MigrationMode> requested) {
-        MigrationMode mode = requested.orElse(MigrationMode.DROP_RECREATE);
-        String reason = requested.isPresent() ? "requested with --mode " + mode.cliName()
-                : "drop-recreate is the only strategy this version offers";
-        return new StrategyChoice(mode, reason, DropRecreateStrategy.steps(source, target),
+                                        Optional<MigrationMode> requested, KeyNamespace keys) {
+        boolean renames = changes.stream().anyMatch(c -> c.kind() == ChangeKind.RENAME_INDEX);
+        if (requested.isEmpty()) {
+            return renames ? dropRecreate(source, target, keys, "auto: renaming the index changes the name "
+                    + "applications query, which zero-downtime keeps stable; drop-recreate builds the new name")
+                    : zeroDowntime(source, target, keys, "auto: every change is index-only, so a new version is "
+                    + "built beside the live index and the alias switches atomically");
+        }
+        if (requested.get() == MigrationMode.DROP_RECREATE) {
+            return dropRecreate(source, target, keys, "requested with --mode drop-recreate");
+        }
+        StrategyChoice choice = zeroDowntime(source, target, keys, "requested with --mode zero-downtime");
+        if (renames) {
+            List<String> blocked = new ArrayList<>(choice.blockedReasons());
+            blocked.add("zero-downtime keeps the name applications query; it cannot rename the index. Use "
+                    + "--mode drop-recreate, or keep the name and let the alias serve it");
+            return new StrategyChoice(choice.mode(), choice.reason(), choice.target(), choice.steps(),
+                    choice.warnings(), blocked, choice.countBaseline());
+        }
+        return choice;
+    }
+
+    private static StrategyChoice zeroDowntime(SourceSnapshot source, IndexSchema target, KeyNamespace keys,
+                                               String reason) {
+        int next = source.latestVersion() + (source.aliased() ? 1 : 2);
+        IndexSchema physical = target.withName(ZeroDowntimeStrategy.physicalName(source.indexName(), next));
+        String baseline = source.aliased() ? source.physicalIndex()
+                : ZeroDowntimeStrategy.physicalName(source.indexName(), source.latestVersion() + 1);
+        List<String> warnings = new ArrayList<>();
+        warnings.add(memoryWarning(source));
+        if (!source.aliased()) {
+            warnings.add("First zero-downtime migration of '" + source.indexName() + "': it is adopted. '"
+                    + baseline + "' (a copy of today's schema) and '" + physical.name() + "' are built, then one "
+                    + "transaction drops the plain index (documents stay) and makes '" + source.indexName()
+                    + "' an alias of '" + physical.name() + "'. No query sees the name missing.");
+        }
+        return new StrategyChoice(MigrationMode.ZERO_DOWNTIME, reason, physical,
+                ZeroDowntimeStrategy.steps(source, physical, keys), warnings, List.of(), Optional.of(baseline));
+    }
+
+    private static String memoryWarning(SourceSnapshot source) {
+        long bytes = source.indexMemoryBytes();
+        int copies = source.aliased() ? 1 : 2;
+        return "Memory: while both exist the server needs about " + mib(bytes * copies) + " more for the new "
+                + (copies == 1 ? "index" : "indexes") + " (the live index uses " + mib(bytes) + "); afterwards the "
+                + "retained previous version keeps using about " + mib(bytes) + " until you drop it with "
+                + "'slipway prune --index " + source.indexName() + "'.";
+    }
+
+    static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1024.0 / 1024.0);
+    }
+
+    private static StrategyChoice dropRecreate(SourceSnapshot source, IndexSchema target, KeyNamespace keys,
+                                               String reason) {
+        IndexSchema physical = source.aliased()
+                ? target.withName(ZeroDowntimeStrategy.physicalName(source.indexName(), source.latestVersion() + 1))
+                : target;
+        List<String> blocked = new ArrayList<>();
+        if (source.aliased() && !target.name().equals(source.schema().name())) {
+            blocked.add("'" + source.indexName() + "' is an alias; renaming it is not supported. Create a new "
+                    + "alias with FT.ALIASADD instead");
+        }
+        return new StrategyChoice(MigrationMode.DROP_RECREATE, reason, physical,
+                DropRecreateStrategy.steps(source, physical, keys),
                 List.of("Downtime: queries on '" + source.indexName() + "' fail from the drop until the new index "
                         + "exists, and return partial results until it has indexed every document. Writes keep "
                         + "working and are indexed by the new index."),
-                List.of());
+                blocked, Optional.empty());
     }
 }

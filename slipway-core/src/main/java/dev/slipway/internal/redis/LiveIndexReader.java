@@ -5,7 +5,9 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.internal.schema.FtInfoReader;
+import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.schema.VisibleSchema;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -107,11 +109,19 @@ public final class LiveIndexReader {
         return keys;
     }
 
-    /** A frozen snapshot of the index for a plan. */
-    public SourceSnapshot snapshot(String name) {
+    /**
+     * A frozen snapshot of the index for a plan.
+     *
+     * @param recordedSchema the complete schema Slipway created the physical index with, if known; used to fill in
+     *                       options FT.INFO does not report when the visible parts still agree
+     * @param latestVersion  the highest version number Slipway has used for the name
+     */
+    public SourceSnapshot snapshot(String name, Optional<IndexSchema> recordedSchema, int latestVersion) {
         IndexInfo info = read(name);
-        return new SourceSnapshot(name, info.schema().name(), info.schema(), info.stats().numDocs(),
+        IndexSchema schema = recordedSchema.flatMap(r -> VisibleSchema.enrich(info.schema(), r))
+                .orElse(info.schema());
+        return new SourceSnapshot(name, info.schema().name(), schema, info.stats().numDocs(),
                 info.stats().indexingFailures(), sampleKeys(name, KEY_SAMPLE_SIZE), serverInfo(),
-                info.stats().memoryBytes(), info.stats().indexingMillis());
+                info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion);
     }
 }

@@ -80,6 +80,31 @@ public final class RedisSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code MULTI}, the commands, {@code EXEC}, and returns EXEC's replies. Redis runs the queued commands
+     * with nothing in between, so no client sees an intermediate state.
+     *
+     * @throws RedisCommandException when a queued command failed (the others still ran: Redis has no rollback)
+     */
+    public List<Object> transaction(List<List<String>> commands) {
+        call("MULTI");
+        try {
+            for (List<String> command : commands) {
+                call(command);
+            }
+        } catch (RuntimeException e) {
+            call("DISCARD");
+            throw e;
+        }
+        List<Object> replies = RedisReplies.list(call("EXEC"));
+        for (int i = 0; i < replies.size(); i++) {
+            if (replies.get(i) instanceof Exception error) {
+                throw new RedisCommandException(commands.get(i).get(0), error.getMessage(), error);
+            }
+        }
+        return replies;
+    }
+
     /** Sends one command and decodes a bulk-string reply. */
     public String callString(String command, String... args) {
         return RedisReplies.text(call(command, args));

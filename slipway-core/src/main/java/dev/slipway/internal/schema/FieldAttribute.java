@@ -36,9 +36,10 @@ public enum FieldAttribute {
     INDEX_EMPTY("index_empty", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG), "indexempty"),
     INDEX_MISSING("index_missing", Kind.BOOLEAN, false, true,
             EnumSet.of(TEXT, TAG, NUMERIC, GEO, GEOSHAPE, VECTOR), "indexmissing"),
-    SORTABLE("sortable", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO)),
-    UNF("unf", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO)),
-    NO_INDEX("no_index", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO), "noindex"),
+    // the server accepts and reports SORTABLE [UNF] and NOINDEX on GEOSHAPE too
+    SORTABLE("sortable", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO, GEOSHAPE)),
+    UNF("unf", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO, GEOSHAPE)),
+    NO_INDEX("no_index", Kind.BOOLEAN, false, true, EnumSet.of(TEXT, TAG, NUMERIC, GEO, GEOSHAPE), "noindex"),
     COORD_SYSTEM("coord_system", Kind.WORD, "spherical", true, EnumSet.of(GEOSHAPE)),
     ALGORITHM("algorithm", Kind.WORD, null, true, EnumSet.of(VECTOR)),
     DATATYPE("datatype", Kind.WORD, null, true, EnumSet.of(VECTOR), "data_type", "type"),
@@ -206,7 +207,44 @@ public enum FieldAttribute {
         if (type != TEXT || !Boolean.TRUE.equals(result.get(SORTABLE.yamlName))) {
             // only TEXT sortables are normalised; the server reports UNF on every TAG/NUMERIC/GEO sortable
             result.remove(UNF.yamlName);
+        } else if (storage == StorageType.JSON) {
+            result.put(UNF.yamlName, true); // the server never normalises sortable JSON text and reports UNF
+        }
+        if (Boolean.TRUE.equals(result.get(INDEX_MISSING.yamlName))
+                && Boolean.TRUE.equals(result.get(NO_INDEX.yamlName))) {
+            throw new IllegalArgumentException("attributes 'index_missing' and 'no_index' cannot both be set on a "
+                    + type.yamlName() + " field: the server rejects INDEXMISSING on a field it does not index");
+        }
+        if (type == VECTOR) {
+            checkAlgorithmParameters(result, storage);
         }
         return result;
+    }
+
+    /** FT.CREATE rejects a tuning parameter of another vector algorithm (EF_RUNTIME on FLAT, ...). */
+    private static void checkAlgorithmParameters(Map<String, Object> attrs, StorageType storage) {
+        String algorithm = attrs.getOrDefault(ALGORITHM.yamlName, "flat").toString();
+        for (Map.Entry<String, Object> entry : attrs.entrySet()) {
+            FieldAttribute attribute = byName(entry.getKey()).orElseThrow();
+            Set<String> algorithms = attribute.algorithms();
+            if (!algorithms.isEmpty() && !algorithms.contains(algorithm)
+                    && !attribute.isDefault(entry.getValue(), storage)) {
+                throw new IllegalArgumentException("attribute '" + attribute.yamlName + "' applies only to "
+                        + String.join(" or ", algorithms.stream().sorted().toList()) + " vectors, not to "
+                        + algorithm);
+            }
+        }
+    }
+
+    /** The vector algorithms a tuning parameter belongs to; empty for attributes of every algorithm. */
+    private Set<String> algorithms() {
+        return switch (this) {
+            case BLOCK_SIZE -> Set.of("flat");
+            case M, EF_CONSTRUCTION, EF_RUNTIME -> Set.of("hnsw");
+            case EPSILON -> Set.of("hnsw", "svs-vamana");
+            case COMPRESSION, CONSTRUCTION_WINDOW_SIZE, GRAPH_MAX_DEGREE, SEARCH_WINDOW_SIZE, TRAINING_THRESHOLD,
+                    REDUCE -> Set.of("svs-vamana");
+            default -> Set.of();
+        };
     }
 }

@@ -1,0 +1,43 @@
+package dev.slipway.api.version;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where a served name stands.
+ *
+ * @param name          the served name
+ * @param servedBy      the physical index the name resolves to now; empty when the name does not resolve
+ * @param alias         whether the name is an alias (false for a plain index)
+ * @param activeVersion the active version number; empty when Slipway does not manage the name
+ * @param versions      every version Slipway knows of, oldest first; empty for unmanaged names
+ * @param migration     the migration in progress or interrupted, if any
+ * @param lockOwner     who holds the migration lock, if anyone
+ * @param strays        physical indexes named like versions of this name that no history entry accounts for
+ */
+public record IndexStatus(String name, Optional<String> servedBy, boolean alias, Optional<Integer> activeVersion,
+                          List<VersionStatus> versions, Optional<MigrationStatus> migration,
+                          Optional<String> lockOwner, List<String> strays) {
+    /** Copies the lists. */
+    public IndexStatus {
+        versions = List.copyOf(versions);
+        strays = List.copyOf(strays);
+    }
+
+    /**
+     * A migration that has a checkpoint.
+     *
+     * @param planId         its plan
+     * @param status         running, failed or completed
+     * @param completedSteps the steps done
+     * @param owner          the process that last ran it
+     * @param updatedAt      when its checkpoint was last written (ISO-8601)
+     */
+    public record MigrationStatus(String planId, String status, List<String> completedSteps, String owner,
+                                  String updatedAt) {
+        /** Copies the list. */
+        public MigrationStatus {
+            completedSteps = List.copyOf(completedSteps);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.slipway.api.version;
+
+/**
+ * One physical version of a served name.
+ *
+ * @param version       version number (0 for the index Slipway found in place)
+ * @param physicalIndex physical index name
+ * @param state         BUILDING, ACTIVE, RETAINED or DROPPED
+ * @param exists        whether the physical index exists on the server now
+ * @param numDocs       documents it indexes (0 when it does not exist)
+ * @param memoryBytes   memory of its index structures (0 when it does not exist)
+ * @param planId        the plan that created it; empty for adopted originals
+ */
+public record VersionStatus(int version, String physicalIndex, String state, boolean exists, long numDocs,
+                            long memoryBytes, String planId) {
+}

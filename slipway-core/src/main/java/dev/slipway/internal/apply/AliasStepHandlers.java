@@ -1,0 +1,204 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.plan.ZeroDowntimeStrategy;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.version.HistoryStore;
+import dev.slipway.internal.version.VersionHistory;
+import dev.slipway.internal.version.VersionHistory.State;
+import dev.slipway.internal.version.VersionHistory.VersionEntry;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Handlers of the zero-downtime steps: build a shadow version, verify it, switch the alias. */
+final class AliasStepHandlers {
+    /** How long verification waits for in-flight writes to reach both indexes before it calls counts different. */
+    private static final int VERIFY_ATTEMPTS = 30;
+    private static final long VERIFY_PAUSE_MILLIS = 100;
+
+    private AliasStepHandlers() {
+    }
+
+    /** Creates a versioned physical index (idempotent) and records it as BUILDING in the history. */
+    static String createShadow(StepContext context, PlanStep step) {
+        List<String> command = step.commands().get(0);
+        String physical = command.get(1);
+        IndexSchema schema = schemaOf(context.plan(), physical);
+        String detail = IndexStepHandlers.createIndex(context, schema, command);
+        HistoryStore history = new HistoryStore(context.session(), context.keys());
+        VersionHistory current = history.load(context.plan().source().indexName());
+        if (current.entry(physical).isEmpty()) {
+            history.save(current.with(new VersionEntry(versionOf(physical), physical, State.BUILDING,
+                    context.plan().planId(), Instant.now(), schema)));
+        }
+        return detail;
+    }
+
+    /** The schema a physical index of this plan is built with: the target, or the copy of the source. */
+    static IndexSchema schemaOf(MigrationPlan plan, String physical) {
+        return physical.equals(plan.targetSchema().name()) ? plan.targetSchema()
+                : plan.source().schema().withName(physical);
+    }
+
+    private static int versionOf(String physical) {
+        int at = physical.lastIndexOf(":v");
+        try {
+            return at < 0 ? 0 : Integer.parseInt(physical.substring(at + 2));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Compares a shadow with the live index before the switch; refuses to switch on any difference. */
+    static String verifyShadow(StepContext context, PlanStep step) {
+        String live = step.commands().get(0).get(1);
+        String shadow = step.commands().get(1).get(1);
+        LiveIndexReader reader = new LiveIndexReader(context.session());
+        boolean countsMustMatch = context.plan().validation().requireDocCountMatch();
+        IndexInfo liveInfo = reader.read(live);
+        IndexInfo shadowInfo = reader.read(shadow);
+        for (int attempt = 1; countsMustMatch && count(liveInfo) != count(shadowInfo); attempt++) {
+            if (attempt >= VERIFY_ATTEMPTS) {
+                throw notSwitched(context, shadow, "'" + shadow + "' has " + count(shadowInfo) + " documents "
+                        + "(indexed + failed) but the live '" + live + "' has " + count(liveInfo));
+            }
+            pause();
+            liveInfo = reader.read(live);
+            shadowInfo = reader.read(shadow);
+        }
+        if (shadowInfo.stats().indexingFailures() > liveInfo.stats().indexingFailures()) {
+            throw notSwitched(context, shadow, "'" + shadow + "' failed to index "
+                    + shadowInfo.stats().indexingFailures() + " documents, the live index only "
+                    + liveInfo.stats().indexingFailures() + "; check FT.INFO " + shadow + " for the last error");
+        }
+        long liveTotal = matchAll(context, live);
+        long shadowTotal = matchAll(context, shadow);
+        if (countsMustMatch && Math.abs(liveTotal - shadowTotal) > 0 && count(liveInfo) != count(shadowInfo)) {
+            throw notSwitched(context, shadow, "a match-all query returns " + shadowTotal + " on '" + shadow
+                    + "' but " + liveTotal + " on '" + live + "'");
+        }
+        List<String> failed = new ArrayList<>();
+        MigrationValidator validator = new MigrationValidator(context.session());
+        for (QueryCheck query : context.options().queryChecks()) {
+            ValidationCheck check = validator.queryCheck(shadow, query);
+            if (!check.passed()) {
+                failed.add(check.name() + ": " + check.detail());
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw notSwitched(context, shadow, String.join("; ", failed));
+        }
+        return shadowInfo.stats().numDocs() + " documents, " + shadowInfo.stats().indexingFailures()
+                + " failures, match-all " + shadowTotal + " (live: " + liveTotal + ")";
+    }
+
+    private static long count(IndexInfo info) {
+        return info.stats().numDocs() + info.stats().indexingFailures();
+    }
+
+    private static long matchAll(StepContext context, String index) {
+        List<Object> reply = RedisReplies.list(context.session().call("FT.SEARCH", index, "*", "LIMIT", "0", "0"));
+        return reply.isEmpty() ? 0 : RedisReplies.whole(reply.get(0));
+    }
+
+    private static SlipwayException notSwitched(StepContext context, String shadow, String why) {
+        String name = context.plan().source().indexName();
+        return new SlipwayException(ErrorCode.MIGRATION_FAILED, "Verification of '" + shadow + "' failed: " + why
+                + ". The alias was NOT switched; '" + name + "' still serves the previous version. Inspect '"
+                + shadow + "', then re-run 'slipway apply' with the same plan, or discard the unfinished migration "
+                + "with 'slipway rollback --index " + name + "'.");
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(VERIFY_PAUSE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted during verification.");
+        }
+    }
+
+    /**
+     * Points the name at the new version and stores the history in one transaction. Idempotent: when the alias
+     * already points at the new version and the history says so, nothing is sent.
+     */
+    static String switchAlias(StepContext context, PlanStep step) {
+        MigrationPlan plan = context.plan();
+        String name = plan.source().indexName();
+        String target = plan.targetSchema().name();
+        LiveIndexReader reader = new LiveIndexReader(context.session());
+        HistoryStore store = new HistoryStore(context.session(), context.keys());
+        VersionHistory history = store.load(name);
+        Optional<IndexInfo> served = reader.find(name);
+        if (served.isPresent() && served.get().isAlias() && served.get().schema().name().equals(target)
+                && history.active().map(VersionEntry::physicalIndex).filter(target::equals).isPresent()) {
+            context.mark(IndexStepHandlers.AVAILABLE_AT);
+            return "'" + name + "' already points at '" + target + "' (switched by an earlier run)";
+        }
+        VersionHistory next = nextHistory(context, history, reader);
+        List<List<String>> commands = new ArrayList<>();
+        for (List<String> command : step.commands()) {
+            if (command.get(0).equals("MULTI") || command.get(0).equals("EXEC")) {
+                continue;
+            }
+            commands.add(command.contains(ZeroDowntimeStrategy.HISTORY_PLACEHOLDER) ? store.saveCommand(next)
+                    : command);
+        }
+        context.session().transaction(commands);
+        context.mark(IndexStepHandlers.AVAILABLE_AT);
+        return "'" + name + "' now serves '" + target + "'" + next.retained().stream().findFirst()
+                .map(r -> "; '" + r.physicalIndex() + "' retained for rollback").orElse("");
+    }
+
+    private static VersionHistory nextHistory(StepContext context, VersionHistory history, LiveIndexReader reader) {
+        MigrationPlan plan = context.plan();
+        String previous = plan.source().physicalIndex();
+        VersionHistory next = history;
+        if (next.entry(previous).isEmpty()) {
+            next = next.with(new VersionEntry(0, previous, plan.source().aliased() ? State.ACTIVE : State.DROPPED,
+                    "", Instant.now(), plan.source().schema()));
+        }
+        if (!plan.source().aliased()) {
+            next = next.with(next.entry(previous).orElseThrow().withState(State.DROPPED));
+        }
+        String target = plan.targetSchema().name();
+        if (next.entry(target).isEmpty()) {
+            next = next.with(new VersionEntry(versionOf(target), target, State.BUILDING, plan.planId(),
+                    Instant.now(), plan.targetSchema()));
+        }
+        next = next.activate(target);
+        for (VersionEntry entry : next.versions()) {
+            if (entry.state() == State.BUILDING && plan.planId().equals(entry.planId())) {
+                next = next.with(entry.withState(State.RETAINED));
+            }
+        }
+        return reconcile(next, new HashSet<>(reader.listIndexes()), previous, plan.source().aliased());
+    }
+
+    /** Marks versions whose physical index no longer exists as dropped (a drop-recreate dropped the previous one). */
+    static VersionHistory reconcile(VersionHistory history, Set<String> existing, String previous,
+                                    boolean previousMustExist) {
+        VersionHistory result = history;
+        for (VersionEntry entry : history.versions()) {
+            boolean gone = !existing.contains(entry.physicalIndex());
+            boolean kept = entry.state() == State.RETAINED || entry.state() == State.BUILDING;
+            if (gone && kept && (previousMustExist || !entry.physicalIndex().equals(previous))) {
+                result = result.with(entry.withState(State.DROPPED));
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.slipway.internal.version;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.version.RollbackResult;
+import dev.slipway.internal.apply.Checkpoint;
+import dev.slipway.internal.apply.CheckpointStore;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.version.VersionHistory.State;
+import dev.slipway.internal.version.VersionHistory.VersionEntry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Rolls a served name back. An unfinished migration (no switch yet) is discarded: its new versions are dropped
+ * and the name keeps serving what it served. Otherwise the alias is pointed back at the newest retained version
+ * in one transaction with the history. The caller holds the name's migration lock.
+ */
+public final class AliasRollback {
+    private final RedisSession session;
+    private final KeyNamespace keys;
+
+    /** A rollback on the given session and namespace. */
+    public AliasRollback(RedisSession session, KeyNamespace keys) {
+        this.session = session;
+        this.keys = keys;
+    }
+
+    /** Rolls the name back. */
+    public RollbackResult rollback(String name) {
+        CheckpointStore checkpoints = new CheckpointStore(session, keys);
+        HistoryStore store = new HistoryStore(session, keys);
+        VersionHistory history = store.load(name);
+        Optional<Checkpoint> unfinished = checkpoints.load(name).filter(c -> c.status() != Checkpoint.Status.COMPLETED);
+        if (unfinished.isPresent() && !switched(unfinished.get())) {
+            return discard(name, unfinished.get(), history, store, checkpoints);
+        }
+        RollbackResult result = switchBack(name, history, store);
+        unfinished.ifPresent(c -> checkpoints.delete(name));
+        return result;
+    }
+
+    private static boolean switched(Checkpoint checkpoint) {
+        return checkpoint.isDone("switch-alias") || checkpoint.isDone("adopt-index");
+    }
+
+    private RollbackResult discard(String name, Checkpoint checkpoint, VersionHistory history, HistoryStore store,
+                                   CheckpointStore checkpoints) {
+        if (checkpoint.isDone("drop-index")) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The unfinished migration of '" + name + "' (plan "
+                    + checkpoint.planId() + ") is a drop-recreate that already dropped the index; there is nothing to "
+                    + "switch back to. Re-run 'slipway apply' with that plan to finish it.");
+        }
+        List<String> dropped = new ArrayList<>();
+        VersionHistory next = history;
+        for (VersionEntry entry : history.versions()) {
+            if (entry.state() == State.BUILDING && entry.planId().equals(checkpoint.planId())) {
+                dropQuietly(entry.physicalIndex());
+                dropped.add(entry.physicalIndex());
+                next = next.without(entry.physicalIndex());
+            }
+        }
+        store.save(next);
+        checkpoints.delete(name);
+        String serving = new LiveIndexReader(session).find(name).map(i -> i.schema().name()).orElse(name);
+        return new RollbackResult(name, RollbackResult.Action.DISCARDED_UNFINISHED, "", serving, dropped);
+    }
+
+    private void dropQuietly(String index) {
+        try {
+            session.call("FT.DROPINDEX", index);
+        } catch (RedisCommandException e) {
+            if (!e.isUnknownIndex()) {
+                throw e;
+            }
+        }
+    }
+
+    private RollbackResult switchBack(String name, VersionHistory history, HistoryStore store) {
+        LiveIndexReader reader = new LiveIndexReader(session);
+        Optional<IndexInfo> served = reader.find(name);
+        if (history.active().isEmpty() || served.isEmpty() || !served.get().isAlias()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is not served through a Slipway version "
+                    + "alias, so there is no previous version to switch back to; nothing was changed. (A "
+                    + "drop-recreate migration is undone by planning and applying the reverse change.)");
+        }
+        String from = served.get().schema().name();
+        Optional<VersionEntry> previous = history.retained().stream()
+                .filter(v -> reader.find(v.physicalIndex()).filter(i -> !i.isAlias()).isPresent()).findFirst();
+        if (previous.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained previous version to "
+                    + "roll back to (it may have been pruned); nothing was changed. See 'slipway status --index "
+                    + name + "'.");
+        }
+        String to = previous.get().physicalIndex();
+        VersionHistory next = history.activate(to);
+        session.transaction(List.of(List.of("FT.ALIASUPDATE", name, to), store.saveCommand(next)));
+        return new RollbackResult(name, RollbackResult.Action.SWITCHED_BACK, from, to, List.of());
+    }
+}

@@ -1,0 +1,119 @@
+package dev.slipway.internal.version;
+
+import dev.slipway.api.schema.IndexSchema;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The versions of one served name: which physical index the alias points at, and which earlier ones are kept
+ * for rollback. Stored as JSON under {@code <namespace>history:<name>} and changed in the same {@code MULTI} as
+ * the alias, so the history and the alias never disagree.
+ *
+ * @param name     the served name (the alias applications query)
+ * @param versions every version ever created, oldest first
+ */
+public record VersionHistory(String name, List<VersionEntry> versions) {
+
+    /** Copies the list. */
+    public VersionHistory {
+        versions = List.copyOf(versions);
+    }
+
+    /** An empty history for a name Slipway has not managed yet. */
+    public static VersionHistory empty(String name) {
+        return new VersionHistory(name, List.of());
+    }
+
+    /** The state of a version. */
+    public enum State {
+        /** Created, being indexed or verified; not served yet. */
+        BUILDING,
+        /** The alias points at it. */
+        ACTIVE,
+        /** Kept for rollback; still indexed and updated by writes. */
+        RETAINED,
+        /** Dropped (documents kept); history only. */
+        DROPPED
+    }
+
+    /**
+     * One version.
+     *
+     * @param version       version number (1, 2, ...); 0 for an index Slipway found already in place
+     * @param physicalIndex the physical index name
+     * @param state         its state
+     * @param planId        the plan that created it; empty for adopted originals
+     * @param createdAt     when it was created
+     * @param schema        the complete schema it was created with, including options FT.INFO does not show
+     */
+    public record VersionEntry(int version, String physicalIndex, State state, String planId, Instant createdAt,
+                               IndexSchema schema) {
+        /** A copy in another state. */
+        public VersionEntry withState(State newState) {
+            return new VersionEntry(version, physicalIndex, newState, planId, createdAt, schema);
+        }
+    }
+
+    /** The active version, if any. */
+    public Optional<VersionEntry> active() {
+        return versions.stream().filter(v -> v.state() == State.ACTIVE).findFirst();
+    }
+
+    /** The highest version number used so far (0 when none). */
+    public int latestVersion() {
+        return versions.stream().mapToInt(VersionEntry::version).max().orElse(0);
+    }
+
+    /** The entry of a physical index, if known. */
+    public Optional<VersionEntry> entry(String physicalIndex) {
+        return versions.stream().filter(v -> v.physicalIndex().equals(physicalIndex)).findFirst();
+    }
+
+    /** Retained versions, newest first. */
+    public List<VersionEntry> retained() {
+        return versions.stream().filter(v -> v.state() == State.RETAINED)
+                .sorted(Comparator.comparingInt(VersionEntry::version).reversed()).toList();
+    }
+
+    /** A copy with the entry of the same physical index replaced, or the entry appended. */
+    public VersionHistory with(VersionEntry entry) {
+        List<VersionEntry> copy = new ArrayList<>();
+        boolean replaced = false;
+        for (VersionEntry existing : versions) {
+            if (existing.physicalIndex().equals(entry.physicalIndex())) {
+                copy.add(entry);
+                replaced = true;
+            } else {
+                copy.add(existing);
+            }
+        }
+        if (!replaced) {
+            copy.add(entry);
+        }
+        copy.sort(Comparator.comparingInt(VersionEntry::version));
+        return new VersionHistory(name, copy);
+    }
+
+    /** A copy without the entry of a physical index. */
+    public VersionHistory without(String physicalIndex) {
+        return new VersionHistory(name, versions.stream().filter(v -> !v.physicalIndex().equals(physicalIndex))
+                .toList());
+    }
+
+    /** A copy in which {@code physicalIndex} is active and the previously active one is retained. */
+    public VersionHistory activate(String physicalIndex) {
+        VersionHistory result = this;
+        for (VersionEntry entry : versions) {
+            if (entry.state() == State.ACTIVE && !entry.physicalIndex().equals(physicalIndex)) {
+                result = result.with(entry.withState(State.RETAINED));
+            }
+        }
+        VersionEntry target = result.entry(physicalIndex).orElseThrow(() -> new IllegalStateException(
+                "no version entry for " + physicalIndex));
+        return result.with(target.withState(State.ACTIVE));
+    }
+}

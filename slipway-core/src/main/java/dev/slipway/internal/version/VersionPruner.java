@@ -1,0 +1,74 @@
+package dev.slipway.internal.version;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.version.PruneResult;
+import dev.slipway.api.version.VersionStatus;
+import dev.slipway.internal.apply.Checkpoint;
+import dev.slipway.internal.apply.CheckpointStore;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.version.VersionHistory.State;
+import dev.slipway.internal.version.VersionHistory.VersionEntry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Drops retained versions the user no longer needs for rollback (documents are kept), and left-over versions of
+ * migrations that never finished. The caller holds the name's migration lock.
+ */
+public final class VersionPruner {
+    private final RedisSession session;
+    private final KeyNamespace keys;
+
+    /** A pruner on the given session and namespace. */
+    public VersionPruner(RedisSession session, KeyNamespace keys) {
+        this.session = session;
+        this.keys = keys;
+    }
+
+    /**
+     * Drops versions.
+     *
+     * @param version only this version number; empty for every retained version
+     */
+    public PruneResult prune(String name, Optional<Integer> version) {
+        Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(name)
+                .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
+        if (unfinished.isPresent()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "A migration of '" + name + "' is unfinished (plan "
+                    + unfinished.get().planId() + "); nothing was dropped. Finish it with 'slipway apply' or discard "
+                    + "it with 'slipway rollback --index " + name + "' first.");
+        }
+        HistoryStore store = new HistoryStore(session, keys);
+        VersionHistory history = store.load(name);
+        List<VersionEntry> candidates = history.versions().stream()
+                .filter(v -> v.state() == State.RETAINED || v.state() == State.BUILDING)
+                .filter(v -> version.isEmpty() || version.get() == v.version()).toList();
+        if (version.isPresent() && candidates.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained version " + version.get()
+                    + "; nothing was dropped. See 'slipway status --index " + name + "'.");
+        }
+        LiveIndexReader reader = new LiveIndexReader(session);
+        List<VersionStatus> dropped = new ArrayList<>();
+        long freed = 0;
+        VersionHistory next = history;
+        for (VersionEntry entry : candidates) {
+            Optional<IndexInfo> info = reader.find(entry.physicalIndex()).filter(i -> !i.isAlias());
+            long memory = info.map(i -> i.stats().memoryBytes()).orElse(0L);
+            if (info.isPresent()) {
+                session.call("FT.DROPINDEX", entry.physicalIndex());
+            }
+            freed += memory;
+            dropped.add(new VersionStatus(entry.version(), entry.physicalIndex(), State.DROPPED.name(), false,
+                    info.map(i -> i.stats().numDocs()).orElse(0L), memory, entry.planId()));
+            next = next.with(entry.withState(State.DROPPED));
+        }
+        store.save(next);
+        return new PruneResult(name, dropped, freed);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.slipway.internal.version;
+
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.api.version.VersionStatus;
+import dev.slipway.internal.apply.CheckpointStore;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.IndexInfo;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Builds {@link IndexStatus} from the server, the version history, checkpoints and locks. Read-only. */
+public final class VersionStatusReader {
+    private final RedisSession session;
+    private final KeyNamespace keys;
+    private final LiveIndexReader reader;
+
+    /** A reader on the given session and namespace. */
+    public VersionStatusReader(RedisSession session, KeyNamespace keys) {
+        this.session = session;
+        this.keys = keys;
+        this.reader = new LiveIndexReader(session);
+    }
+
+    /** The status of every name Slipway manages, sorted by name. */
+    public List<IndexStatus> all() {
+        List<IndexStatus> statuses = new ArrayList<>();
+        for (String name : new HistoryStore(session, keys).names()) {
+            statuses.add(of(name));
+        }
+        return statuses;
+    }
+
+    /** The status of one name (managed or not); empty servedBy when the name resolves to nothing. */
+    public IndexStatus of(String name) {
+        VersionHistory history = new HistoryStore(session, keys).load(name);
+        Optional<IndexInfo> served = reader.find(name);
+        List<String> existing = reader.listIndexes();
+        List<VersionStatus> versions = new ArrayList<>();
+        Set<String> known = new HashSet<>();
+        for (VersionHistory.VersionEntry entry : history.versions()) {
+            known.add(entry.physicalIndex());
+            Optional<IndexInfo> info = existing.contains(entry.physicalIndex())
+                    ? reader.find(entry.physicalIndex()) : Optional.empty();
+            versions.add(new VersionStatus(entry.version(), entry.physicalIndex(), entry.state().name(),
+                    info.isPresent(), info.map(i -> i.stats().numDocs()).orElse(0L),
+                    info.map(i -> i.stats().memoryBytes()).orElse(0L), entry.planId()));
+        }
+        Pattern versionName = Pattern.compile(Pattern.quote(name) + ":v\\d+");
+        List<String> strays = existing.stream().filter(i -> versionName.matcher(i).matches())
+                .filter(i -> !known.contains(i)).toList();
+        Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
+                .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
+                        c.owner(), c.updatedAt().toString()));
+        Optional<String> lock = Optional.ofNullable(session.callString("GET", keys.lock(name)));
+        return new IndexStatus(name, served.map(i -> i.schema().name()), served.map(IndexInfo::isAlias).orElse(false),
+                history.active().map(VersionHistory.VersionEntry::version), versions, migration, lock, strays);
+    }
+}
