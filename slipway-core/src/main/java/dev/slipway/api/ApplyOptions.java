@@ -2,21 +2,66 @@ package dev.slipway.api;
 
 import dev.slipway.api.plan.QueryCheck;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Options of {@code apply}.
  *
  * @param indexingTimeout how long to wait for the new index to finish indexing
  * @param queryChecks     extra queries validation runs; empty for none
+ * @param backupDir       where original bytes are saved before documents are rewritten; required for plans that
+ *                        rewrite documents, unused otherwise
+ * @param acceptDataLoss  acknowledges that a lossy conversion (float32 to float16, ...) loses precision
+ * @param batchSize       documents per batch of a rewrite (one SCAN page, one backup record, one pipeline)
+ * @param workers         connections that write a batch in parallel
+ * @param maxDocsPerSecond rate limit of a rewrite; 0 for none
+ * @param maxRetries      retries of a batch after a transient error (connection lost, timeout, BUSY/LOADING)
  */
-public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks) {
-    /** Default: wait up to one hour, no query checks. */
+public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks, Optional<Path> backupDir,
+                           boolean acceptDataLoss, int batchSize, int workers, int maxDocsPerSecond,
+                           int maxRetries) {
+    /** Default: wait up to one hour, no query checks, no backup directory, batches of 500, one worker. */
     public static final ApplyOptions DEFAULTS = new ApplyOptions(Duration.ofHours(1), List.of());
 
-    /** Copies the checks. */
+    /** Validates the numbers and copies the checks. */
     public ApplyOptions {
         queryChecks = queryChecks == null ? List.of() : List.copyOf(queryChecks);
+        backupDir = backupDir == null ? Optional.empty() : backupDir;
+        if (batchSize < 1 || batchSize > 100_000) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--batch-size must be between 1 and 100000, not "
+                    + batchSize + ".");
+        }
+        if (workers < 1 || workers > 64) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
+        }
+        if (maxDocsPerSecond < 0 || maxRetries < 0) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--rate-limit and --retries must not be negative.");
+        }
+    }
+
+    /** Options for index-only plans: a timeout and query checks, defaults for the rest. */
+    public ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks) {
+        this(indexingTimeout, queryChecks, Optional.empty(), false, 500, 1, 0, 5);
+    }
+
+    /** A copy with a backup directory. */
+    public ApplyOptions withBackupDir(Path dir) {
+        return new ApplyOptions(indexingTimeout, queryChecks, Optional.of(dir), acceptDataLoss, batchSize, workers,
+                maxDocsPerSecond, maxRetries);
+    }
+
+    /** A copy that accepts (or not) lossy conversions. */
+    public ApplyOptions withAcceptDataLoss(boolean value) {
+        return new ApplyOptions(indexingTimeout, queryChecks, backupDir, value, batchSize, workers, maxDocsPerSecond,
+                maxRetries);
+    }
+
+    /** A copy with other throughput settings. */
+    public ApplyOptions withThroughput(int newBatchSize, int newWorkers, int newMaxDocsPerSecond, int newMaxRetries) {
+        return new ApplyOptions(indexingTimeout, queryChecks, backupDir, acceptDataLoss, newBatchSize, newWorkers,
+                newMaxDocsPerSecond, newMaxRetries);
     }
 }

@@ -13,9 +13,16 @@ import java.util.Optional;
  * @param patch        the change as a patch; exactly one of patch and targetSchema is present
  * @param targetSchema the change as a complete target schema
  * @param mode         the strategy; empty chooses automatically
+ * @param allowSharedKeys accept rewriting documents that other indexes also cover
  */
 public record PlanRequest(String index, Optional<SchemaPatch> patch, Optional<IndexSchema> targetSchema,
-                          Optional<MigrationMode> mode) {
+                          Optional<MigrationMode> mode, boolean allowSharedKeys) {
+
+    /** A request that refuses rewrites of documents other indexes share. */
+    public PlanRequest(String index, Optional<SchemaPatch> patch, Optional<IndexSchema> targetSchema,
+                       Optional<MigrationMode> mode) {
+        this(index, patch, targetSchema, mode, false);
+    }
 
     /** Validates that exactly one of patch and target is given. */
     public PlanRequest {
@@ -43,6 +50,11 @@ public record PlanRequest(String index, Optional<SchemaPatch> patch, Optional<In
 
     /** A copy with an explicit mode. */
     public PlanRequest withMode(MigrationMode value) {
-        return new PlanRequest(index, patch, targetSchema, Optional.of(value));
+        return new PlanRequest(index, patch, targetSchema, Optional.of(value), allowSharedKeys);
+    }
+
+    /** A copy that accepts (or refuses) rewriting documents other indexes also cover. */
+    public PlanRequest withAllowSharedKeys(boolean value) {
+        return new PlanRequest(index, patch, targetSchema, mode, value);
     }
 }

@@ -19,7 +19,10 @@ import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.PruneResult;
+import dev.slipway.api.version.RestoreResult;
 import dev.slipway.api.version.RollbackResult;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupRestorer;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.version.AliasRollback;
 import dev.slipway.internal.version.HistoryStore;
@@ -27,6 +30,7 @@ import dev.slipway.internal.version.VersionPruner;
 import dev.slipway.internal.version.VersionStatusReader;
 import dev.slipway.internal.version.VersionHistory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -106,7 +110,7 @@ public final class Slipway {
             Map<String, String> renames = new LinkedHashMap<>();
             request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
             return MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
-                    Instant.now());
+                    request.allowSharedKeys(), Instant.now());
         });
     }
 
@@ -154,6 +158,24 @@ public final class Slipway {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "rollback",
                     Duration.ofSeconds(30))) {
                 return new AliasRollback(session, keys).rollback(index);
+            }
+        });
+    }
+
+    /**
+     * Undoes a document rewrite from its backup directory: restores every original byte, then recreates the
+     * source index. Resumable: re-running continues where it stopped.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when the directory holds no backup (nothing changes)
+     */
+    public RestoreResult rollbackFromBackup(Path backupDir, int workers) {
+        return withSession(session -> {
+            try (BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
+                String index = backup.plan().source().indexName();
+                try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
+                        Duration.ofSeconds(30))) {
+                    return new BackupRestorer(session, keys, progress).restore(backup, workers, 5);
+                }
             }
         });
     }

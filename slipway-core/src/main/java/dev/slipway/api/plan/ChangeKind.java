@@ -20,8 +20,10 @@ public enum ChangeKind {
     CHANGE_FIELD_TYPE,
     /** A field's path changes without a rename of the documents. */
     CHANGE_FIELD_PATH,
-    /** A field is renamed in the index and in every document. */
+    /** A field's attribute name changes; the documents keep their field (index-only). */
     RENAME_FIELD,
+    /** A field is renamed in the index and moved to the new name in every document (rewrites documents). */
+    MOVE_FIELD,
     /** The index is renamed. */
     RENAME_INDEX,
     /** The key prefix changes (rewrites keys). */

@@ -26,12 +26,13 @@ import java.util.Optional;
  * @param steps           the ordered steps {@code apply} runs
  * @param estimate        rough cost
  * @param validation      what validation will require
+ * @param rewrite         the document rewrites, when the change needs documents rewritten
  */
 public record MigrationPlan(int formatVersion, String planId, Instant createdAt, SourceSnapshot source,
                             Optional<SchemaPatch> requestedPatch, IndexSchema targetSchema,
                             List<SchemaChange> changes, boolean supported, List<String> blockedReasons,
                             MigrationMode mode, String modeReason, List<String> warnings, List<PlanStep> steps,
-                            CostEstimate estimate, ValidationPolicy validation) {
+                            CostEstimate estimate, ValidationPolicy validation, Optional<RewriteSpec> rewrite) {
 
     /** The plan file format this version of Slipway writes. */
     public static final int FORMAT_VERSION = 1;
@@ -39,6 +40,7 @@ public record MigrationPlan(int formatVersion, String planId, Instant createdAt,
     /** Copies the lists. */
     public MigrationPlan {
         requestedPatch = requestedPatch == null ? Optional.empty() : requestedPatch;
+        rewrite = rewrite == null ? Optional.empty() : rewrite;
         changes = List.copyOf(changes);
         blockedReasons = List.copyOf(blockedReasons);
         warnings = List.copyOf(warnings);

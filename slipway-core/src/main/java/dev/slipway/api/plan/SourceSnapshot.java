@@ -17,13 +17,17 @@ import java.util.List;
  * @param indexMemoryBytes memory the index structures use, from {@code FT.INFO}
  * @param indexingMillis   {@code total_indexing_time}, the time the server spent indexing (0 when unknown)
  * @param latestVersion    the highest version number Slipway has used for this name (0 when it never managed it)
+ * @param sharedKeyIndexes other indexes (not versions of this name) whose key prefixes overlap this index's, so
+ *                         that they index some of the same documents
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
-                             long indexMemoryBytes, long indexingMillis, int latestVersion) {
-    /** Copies the key sample. */
+                             long indexMemoryBytes, long indexingMillis, int latestVersion,
+                             List<String> sharedKeyIndexes) {
+    /** Copies the lists. */
     public SourceSnapshot {
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
+        sharedKeyIndexes = sharedKeyIndexes == null ? List.of() : List.copyOf(sharedKeyIndexes);
     }
 
     /** Whether applications reach the index through an alias (the name differs from the physical index). */

@@ -21,12 +21,9 @@ public enum StepKind {
      * add the alias in one transaction, so no query sees the name missing.
      */
     ADOPT_INDEX,
-    /** Rename fields inside every document. */
-    RENAME_FIELDS,
-    /** Move documents to a new key prefix. */
-    RENAME_KEYS,
-    /** Convert stored vectors to another element type. */
-    CONVERT_VECTORS,
-    /** Save the original bytes of everything that will be rewritten. */
-    BACKUP_DOCUMENTS
+    /**
+     * Rewrite every document in batches (field moves, vector conversions, key prefix moves), saving the original
+     * bytes of each changed field under the backup directory first.
+     */
+    REWRITE_DOCUMENTS
 }

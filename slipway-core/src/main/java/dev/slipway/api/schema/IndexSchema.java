@@ -44,7 +44,12 @@ public record IndexSchema(String name, StorageType storageType, List<String> pre
         Objects.requireNonNull(storageType, "storageType");
         prefixes = prefixes == null ? List.of() : prefixes.stream().filter(p -> !p.isEmpty()).toList();
         filter = blankToEmpty(filter);
-        language = language == null || language.isBlank() ? DEFAULT_LANGUAGE : language.toLowerCase();
+        language = language == null || language.isBlank() ? DEFAULT_LANGUAGE
+                : language.toLowerCase(java.util.Locale.ROOT);
+        if (!(score >= 0.0 && score <= 1.0)) {
+            throw new IllegalArgumentException("index '" + name + "' has score " + score
+                    + "; the server accepts a default score between 0 and 1");
+        }
         languageField = blankToEmpty(languageField);
         scoreField = blankToEmpty(scoreField);
         payloadField = blankToEmpty(payloadField);

@@ -17,9 +17,11 @@ import java.util.Map;
  * @param marks          named instants (epoch millis) used to measure downtime across restarts
  * @param owner          who last wrote it
  * @param updatedAt      when it was last written
+ * @param backupDir      the absolute backup directory of a rewrite ({@code ""} when none); a resumed run must
+ *                       use the same one
  */
 public record Checkpoint(String planId, String index, Status status, List<String> completedSteps,
-                         Map<String, Long> marks, String owner, Instant updatedAt) {
+                         Map<String, Long> marks, String owner, Instant updatedAt, String backupDir) {
 
     /** Where a migration stands. */
     public enum Status {
@@ -35,11 +37,12 @@ public record Checkpoint(String planId, String index, Status status, List<String
     public Checkpoint {
         completedSteps = List.copyOf(completedSteps);
         marks = Map.copyOf(marks);
+        backupDir = backupDir == null ? "" : backupDir;
     }
 
     /** A new checkpoint with nothing done. */
     public static Checkpoint start(String planId, String index, String owner) {
-        return new Checkpoint(planId, index, Status.RUNNING, List.of(), Map.of(), owner, Instant.now());
+        return new Checkpoint(planId, index, Status.RUNNING, List.of(), Map.of(), owner, Instant.now(), "");
     }
 
     /** Whether the named step is done. */
@@ -51,23 +54,28 @@ public record Checkpoint(String planId, String index, Status status, List<String
     public Checkpoint withStepDone(String step) {
         List<String> steps = new ArrayList<>(completedSteps);
         steps.add(step);
-        return new Checkpoint(planId, index, status, steps, marks, owner, Instant.now());
+        return new Checkpoint(planId, index, status, steps, marks, owner, Instant.now(), backupDir);
     }
 
     /** A copy with a mark set to now (kept if already set, so a resumed run measures from the first time). */
     public Checkpoint withMark(String name) {
         Map<String, Long> copy = new LinkedHashMap<>(marks);
         copy.putIfAbsent(name, System.currentTimeMillis());
-        return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now());
+        return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now(), backupDir);
     }
 
     /** A copy with another status. */
     public Checkpoint withStatus(Status newStatus) {
-        return new Checkpoint(planId, index, newStatus, completedSteps, marks, owner, Instant.now());
+        return new Checkpoint(planId, index, newStatus, completedSteps, marks, owner, Instant.now(), backupDir);
     }
 
     /** A copy owned by another process (a resumed run). */
     public Checkpoint ownedBy(String newOwner) {
-        return new Checkpoint(planId, index, status, completedSteps, marks, newOwner, Instant.now());
+        return new Checkpoint(planId, index, status, completedSteps, marks, newOwner, Instant.now(), backupDir);
+    }
+
+    /** A copy recording the backup directory. */
+    public Checkpoint withBackupDir(String dir) {
+        return new Checkpoint(planId, index, status, completedSteps, marks, owner, Instant.now(), dir);
     }
 }

@@ -30,13 +30,14 @@ import java.util.Optional;
  */
 public final class MigrationExecutor {
     /** Lease of the migration lock; refreshed every third of it while the run lasts. */
-    static final Duration LOCK_LEASE = Duration.ofSeconds(30);
+    public static final Duration LOCK_LEASE = Duration.ofSeconds(30);
 
     private final RedisSession session;
     private final RedisEndpoint endpoint;
     private final KeyNamespace keys;
     private final ProgressListener progress;
     private final Map<StepKind, StepHandler> handlers = new EnumMap<>(StepKind.class);
+    private StepBoundaryListener boundaries = StepBoundaryListener.NONE;
 
     /** An executor on the given session. */
     public MigrationExecutor(RedisSession session, KeyNamespace keys, ProgressListener progress) {
@@ -52,6 +53,16 @@ public final class MigrationExecutor {
         handlers.put(StepKind.VERIFY_SHADOW, AliasStepHandlers::verifyShadow);
         handlers.put(StepKind.SWITCH_ALIAS, AliasStepHandlers::switchAlias);
         handlers.put(StepKind.ADOPT_INDEX, AliasStepHandlers::switchAlias);
+        handlers.put(StepKind.REWRITE_DOCUMENTS, RewriteStepHandler::run);
+    }
+
+    /**
+     * Observes step boundaries (after the checkpoint is written). Tests use it to stop the process at every
+     * boundary; an {@link Error} thrown here escapes like a crash, without a checkpoint update.
+     */
+    public MigrationExecutor onStepBoundary(StepBoundaryListener listener) {
+        this.boundaries = listener;
+        return this;
     }
 
     /** Registers the handler of a step kind (strategies beyond drop-recreate add theirs). */
@@ -74,6 +85,7 @@ public final class MigrationExecutor {
         String index = plan.source().indexName();
         LiveIndexReader reader = new LiveIndexReader(session);
         Optional<Checkpoint> previous = usableCheckpoint(store.load(index), plan);
+        RewriteStepHandler.check(plan, options, previous);
         if (previous.isEmpty()) {
             PlanPreconditions.checkLive(plan, reader);
         }
@@ -84,7 +96,9 @@ public final class MigrationExecutor {
             }
             Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
                             .withStatus(Checkpoint.Status.RUNNING))
-                    .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()));
+                    .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))
+                    .withBackupDir(options.backupDir().map(d -> d.toAbsolutePath().normalize().toString())
+                            .orElse(""));
             return run(plan, options, store, lock, start, previous.isPresent());
         }
     }
@@ -135,6 +149,7 @@ public final class MigrationExecutor {
                         + step.name() + "'."));
             }
             progress.message("step " + (i + 1) + "/" + plan.steps().size() + ": " + step.description());
+            boundaries.before(step.name());
             long t0 = System.nanoTime();
             try {
                 String detail = handlers.get(step.kind()).run(context, step);
@@ -142,6 +157,7 @@ public final class MigrationExecutor {
                 reports.add(new StepReport(step.name(), StepReport.Status.DONE, ms, detail));
                 context.checkpoint(context.checkpoint().withStepDone(step.name()));
                 store.save(context.checkpoint());
+                boundaries.after(step.name());
             } catch (RuntimeException e) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 reports.add(new StepReport(step.name(), StepReport.Status.FAILED, ms, message(e)));

@@ -25,6 +25,8 @@ public final class MigrationLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationLock.class);
     private static final String REFRESH = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
             + "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+    private static final String TAKE_OVER = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+            + "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end";
     private static final String RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
             + "return redis.call('DEL', KEYS[1]) else return 0 end";
 
@@ -66,12 +68,28 @@ public final class MigrationLock implements AutoCloseable {
         Object reply = session.call("SET", key, value, "NX", "PX", Long.toString(lease.toMillis()));
         if (reply == null) {
             String owner = session.callString("GET", key);
+            if (owner != null && ownerIsDeadLocalProcess(owner)) {
+                // the holder ran on this host and its process is gone (killed): take over instead of
+                // making the user wait out the lease; only if the value is still the dead owner's
+                Object taken = session.call("EVAL", TAKE_OVER, "1", key, owner, value,
+                        Long.toString(lease.toMillis()));
+                if (RedisReplies.whole(taken) == 1) {
+                    LOG.warn("Took over the migration lock {} from {}, whose process no longer exists", key, owner);
+                    return started(session, endpoint, key, value, lease);
+                }
+                owner = session.callString("GET", key);
+            }
             long ttl = RedisReplies.whole(session.call("PTTL", key));
             throw new LockHeldException("Another migration of '" + index + "' is running: lock '" + key
                     + "' is held by " + owner + " (lease expires in " + Math.max(ttl, 0) / 1000 + " s). Wait for it "
                     + "to finish, check 'slipway status --index " + index + "', or, if that process is gone, wait "
                     + "for the lease to expire and re-run.", owner);
         }
+        return started(session, endpoint, key, value, lease);
+    }
+
+    private static MigrationLock started(RedisSession session, RedisEndpoint endpoint, String key, String value,
+                                         Duration lease) {
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "slipway-lock-refresh");
             thread.setDaemon(true);
@@ -80,6 +98,23 @@ public final class MigrationLock implements AutoCloseable {
         MigrationLock lock = new MigrationLock(session, key, value, refresher);
         lock.startRefreshing(endpoint, lease);
         return lock;
+    }
+
+    /** Whether a lock value names a process on this host that no longer runs. */
+    static boolean ownerIsDeadLocalProcess(String owner) {
+        String self = processOwner();
+        String host = self.substring(0, self.indexOf("/pid "));
+        if (!owner.startsWith(host + "/pid ")) {
+            return false;
+        }
+        String rest = owner.substring(host.length() + 5);
+        int space = rest.indexOf(' ');
+        try {
+            long pid = Long.parseLong(space < 0 ? rest : rest.substring(0, space));
+            return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private void startRefreshing(RedisEndpoint endpoint, Duration lease) {

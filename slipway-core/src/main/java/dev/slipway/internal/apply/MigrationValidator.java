@@ -52,7 +52,7 @@ public final class MigrationValidator {
             checks.add(baseline.map(b -> baselineCheck(b, info)).orElseGet(() -> countCheck(source, info)));
         }
         checks.add(failuresCheck(source, info));
-        checks.add(sampleCheck(source));
+        checks.add(sampleCheck(plan));
         for (QueryCheck query : queries) {
             checks.add(queryCheck(name, query));
         }
@@ -105,8 +105,10 @@ public final class MigrationValidator {
                         + "or migrate again");
     }
 
-    private ValidationCheck sampleCheck(SourceSnapshot source) {
-        List<String> keys = source.keySample();
+    private ValidationCheck sampleCheck(MigrationPlan plan) {
+        // after a prefix move the sampled documents live under their new keys
+        List<String> keys = plan.source().keySample().stream()
+                .map(k -> plan.rewrite().map(r -> r.newKey(k)).orElse(k)).toList();
         if (keys.isEmpty()) {
             return new ValidationCheck("sample-keys", true, "no keys sampled", "0", "");
         }

@@ -6,6 +6,7 @@ import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.vector.VectorDataType;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,8 +22,8 @@ import java.util.TreeSet;
  * out and why not. One small method per rule. Pure.
  */
 public final class ChangeClassifier {
-    static final String REWRITE_NOT_YET = "needs every document rewritten, which this version of Slipway does "
-            + "not do yet; split it out of this change";
+    /** Note added to every change that rewrites documents. */
+    static final String REWRITES = "rewrites every document (originals are backed up under --backup-dir)";
     private static final Set<String> VECTOR_INDEX_ATTRS = Set.of("algorithm", "distance_metric", "m",
             "ef_construction", "ef_runtime", "epsilon", "initial_cap", "block_size", "compression",
             "construction_window_size", "graph_max_degree", "search_window_size", "training_threshold", "reduce",
@@ -71,9 +72,7 @@ public final class ChangeClassifier {
                     + "export, transform and reload the documents under a new index instead"));
         }
         if (!source.prefixes().equals(target.prefixes())) {
-            changes.add(new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", String.join(",", source.prefixes()),
-                    String.join(",", target.prefixes()), false, "moving documents to a new key prefix "
-                    + REWRITE_NOT_YET));
+            changes.add(prefixChange(source.prefixes(), target.prefixes()));
         }
         option(changes, "filter", source.filter().orElse(""), target.filter().orElse(""),
                 "the set of indexed documents may change, so validation does not require equal counts");
@@ -86,6 +85,19 @@ public final class ChangeClassifier {
                 target.stopwords().map(Object::toString).orElse("default"), "");
         option(changes, "options", new TreeSet<>(source.options()).toString(),
                 new TreeSet<>(target.options()).toString(), "");
+    }
+
+    private static SchemaChange prefixChange(List<String> from, List<String> to) {
+        String before = String.join(",", from);
+        String after = String.join(",", to);
+        if (from.size() != 1 || to.size() != 1) {
+            return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, false, "keys can only be "
+                    + "moved from exactly one prefix to exactly one prefix; an index without a prefix or with several "
+                    + "cannot say which keys go where. Move the keys with your own script, then change the index");
+        }
+        return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, true, "every key under '"
+                + before + "' is renamed to '" + after + "' (RENAMENX: an existing key is never overwritten); "
+                + REWRITES);
     }
 
     private static void option(List<SchemaChange> changes, String what, String from, String to, String note) {
@@ -133,8 +145,13 @@ public final class ChangeClassifier {
                     "index-only change: the attribute name changes, the documents keep field '" + after.path()
                             + "'; queries must use @" + after.name());
         }
-        return new SchemaChange(ChangeKind.RENAME_FIELD, before.name(), before.path(), after.path(), false,
-                "renaming the field inside every document " + REWRITE_NOT_YET);
+        if (before.path().startsWith("$") && !parent(before.path()).equals(parent(after.path()))) {
+            return new SchemaChange(ChangeKind.MOVE_FIELD, before.name(), before.path(), after.path(), false,
+                    "a JSON value can only be renamed within the same parent object ('" + parent(before.path())
+                            + "'); move it with your own script");
+        }
+        return new SchemaChange(ChangeKind.MOVE_FIELD, before.name(), before.path(), after.path(), true,
+                "the document field '" + before.path() + "' moves to '" + after.path() + "'; " + REWRITES);
     }
 
     private static void vectorChanges(StorageType storage, FieldSchema before, FieldSchema after,
@@ -164,8 +181,22 @@ public final class ChangeClassifier {
             return new SchemaChange(ChangeKind.CHANGE_VECTOR_DATATYPE, field, from, to, true,
                     "index-only change for JSON: documents keep their numbers and the index stores them as " + to);
         }
-        return new SchemaChange(ChangeKind.CHANGE_VECTOR_DATATYPE, field, from, to, false,
-                "converting the stored vector bytes " + REWRITE_NOT_YET);
+        VectorDataType source = VectorDataType.parse(from);
+        VectorDataType target = VectorDataType.parse(to);
+        if (source.bytesPerElement() == target.bytesPerElement()) {
+            return new SchemaChange(ChangeKind.CHANGE_VECTOR_DATATYPE, field, from, to, false, "a conversion between "
+                    + "types of the same width cannot be told apart from its result, so it could not resume safely "
+                    + "after a crash; convert in two migrations through float32 instead");
+        }
+        return new SchemaChange(ChangeKind.CHANGE_VECTOR_DATATYPE, field, from, to, true, "the stored vector bytes "
+                + "are converted" + (source.isLossyTo(target) ? " (lossy: needs --accept-data-loss)" : "") + "; "
+                + REWRITES);
+    }
+
+    /** The parent of a JSONPath: {@code $.a.b} gives {@code $.a}; a top-level path gives {@code $}. */
+    static String parent(String path) {
+        int dot = path.lastIndexOf('.');
+        return dot <= 0 ? "$" : path.substring(0, dot);
     }
 
     private static Map<String, Object> subset(Map<String, Object> attrs) {

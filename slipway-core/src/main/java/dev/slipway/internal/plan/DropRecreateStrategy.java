@@ -1,6 +1,7 @@
 package dev.slipway.internal.plan;
 
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.schema.IndexSchema;
@@ -9,6 +10,7 @@ import dev.slipway.internal.schema.FtCreateArguments;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Drop the index definition (documents stay), create the target, wait for the server to index every document,
@@ -25,12 +27,14 @@ public final class DropRecreateStrategy {
      *
      * @param target the target schema, named after its physical index
      */
-    public static List<PlanStep> steps(SourceSnapshot source, IndexSchema target, KeyNamespace keys) {
+    public static List<PlanStep> steps(SourceSnapshot source, IndexSchema target, KeyNamespace keys,
+                                       Optional<RewriteSpec> rewrite) {
         List<PlanStep> steps = new ArrayList<>();
         steps.add(new PlanStep("drop-index", StepKind.DROP_INDEX, "Drop index '" + source.physicalIndex()
                 + "' without deleting its documents (no DD)"
                 + (source.aliased() ? "; the alias '" + source.indexName() + "' goes with it." : "."),
                 List.of(List.of("FT.DROPINDEX", source.physicalIndex()))));
+        rewrite.ifPresent(r -> steps.add(RewritePlanner.step(r)));
         steps.add(new PlanStep("create-index", StepKind.CREATE_INDEX, "Create index '" + target.name()
                 + "' with the target schema; the server starts indexing the existing documents.",
                 List.of(FtCreateArguments.command(target))));

@@ -5,6 +5,7 @@ import dev.slipway.api.plan.CostEstimate;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SchemaChange;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.schema.FieldType;
@@ -44,28 +45,36 @@ public final class MigrationPlanner {
      * @param renames       field renames of the patch (old to new)
      * @param requestedMode the mode asked for; empty for automatic choice
      * @param keys          Slipway's key namespace (the steps name its keys)
+     * @param allowSharedKeys whether rewriting documents that other indexes also cover is accepted
      * @param now           the plan's timestamp
      */
     public static MigrationPlan plan(SourceSnapshot source, Optional<SchemaPatch> patch, IndexSchema target,
                                      Map<String, String> renames, Optional<MigrationMode> requestedMode,
-                                     KeyNamespace keys, Instant now) {
+                                     KeyNamespace keys, boolean allowSharedKeys, Instant now) {
         List<SchemaChange> changes = ChangeClassifier.classify(source.schema(), target, renames);
         List<String> blocked = new ArrayList<>();
         changes.stream().filter(c -> !c.supported())
                 .forEach(c -> blocked.add(c.kind().name().toLowerCase() + " of " + c.subject() + " (" + c.from()
                         + " -> " + c.to() + "): " + c.reason()));
         blocked.addAll(ServerCompatibility.missingFeatures(target, source.server()));
-        StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode, keys);
+        Optional<RewriteSpec> rewrite = RewritePlanner.spec(source, target, changes, renames);
+        if (rewrite.isPresent() && !source.sharedKeyIndexes().isEmpty() && !allowSharedKeys) {
+            blocked.add("indexes " + source.sharedKeyIndexes() + " also cover keys of '" + source.indexName()
+                    + "'; rewriting the documents changes what they index (another index expecting the old vector "
+                    + "bytes would drop or fail those documents). Migrate them separately, or pass "
+                    + "--allow-shared-keys to accept the effect on them");
+        }
+        StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode, keys, rewrite);
         blocked.addAll(choice.blockedReasons());
         List<PlanStep> steps = choice.steps();
         MigrationPlan.ValidationPolicy validation = new MigrationPlan.ValidationPolicy(true,
-                changes.stream().noneMatch(c -> c.subject().equals("index.filter")
-                        || c.kind() == ChangeKind.CHANGE_PREFIX), choice.countBaseline());
+                changes.stream().noneMatch(c -> c.subject().equals("index.filter")), choice.countBaseline());
         List<String> warnings = warnings(source, target, changes, choice);
-        CostEstimate estimate = estimate(source, choice.mode());
+        rewrite.ifPresent(r -> warnings.addAll(rewriteWarnings(r, source, allowSharedKeys)));
+        CostEstimate estimate = estimate(source, choice.mode(), rewrite);
         MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
                 changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
-                validation);
+                validation, rewrite);
         return withId(draft, planId(draft));
     }
 
@@ -78,6 +87,7 @@ public final class MigrationPlanner {
         content.put("steps", plan.steps());
         content.put("supported", plan.supported());
         content.put("validation", plan.validation());
+        content.put("rewrite", plan.rewrite());
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest(PlanCodec.canonicalJson(content).getBytes(StandardCharsets.UTF_8));
@@ -90,7 +100,7 @@ public final class MigrationPlanner {
     private static MigrationPlan withId(MigrationPlan p, String id) {
         return new MigrationPlan(p.formatVersion(), id, p.createdAt(), p.source(), p.requestedPatch(),
                 p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(),
-                p.warnings(), p.steps(), p.estimate(), p.validation());
+                p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite());
     }
 
     private static List<String> warnings(SourceSnapshot source, IndexSchema target, List<SchemaChange> changes,
@@ -131,7 +141,25 @@ public final class MigrationPlanner {
                 + "new index will use the server defaults.");
     }
 
-    private static CostEstimate estimate(SourceSnapshot source, MigrationMode mode) {
+    private static List<String> rewriteWarnings(RewriteSpec rewrite, SourceSnapshot source, boolean allowShared) {
+        List<String> warnings = new ArrayList<>();
+        warnings.add("Documents are rewritten: apply needs --backup-dir, where the original bytes of every changed "
+                + "field are saved before the document changes; 'slipway rollback --backup-dir <dir>' restores them. "
+                + "Stop writes to '" + source.indexName() + "' while it runs: queries fail from the drop until the "
+                + "documents are rewritten and re-indexed.");
+        if (rewrite.lossy()) {
+            warnings.add("Lossy: " + rewrite.conversions().stream().map(c -> c.path() + " " + c.from() + " -> "
+                    + c.to()).toList() + " loses precision; apply needs --accept-data-loss. The report shows "
+                    + "recall@10 against the original vectors on a sample.");
+        }
+        if (allowShared && !source.sharedKeyIndexes().isEmpty()) {
+            warnings.add("Indexes " + source.sharedKeyIndexes() + " cover the same keys and will see the rewritten "
+                    + "documents (accepted with --allow-shared-keys).");
+        }
+        return warnings;
+    }
+
+    private static CostEstimate estimate(SourceSnapshot source, MigrationMode mode, Optional<RewriteSpec> rewrite) {
         boolean measured = source.indexingMillis() > 0 && source.numDocs() > 0;
         double reindex = measured ? source.indexingMillis() / 1000.0
                 : source.numDocs() / ASSUMED_INDEX_RATE;
@@ -139,8 +167,9 @@ public final class MigrationPlanner {
                 : "re-index time assumes " + (long) ASSUMED_INDEX_RATE + " documents/second";
         boolean zeroDowntime = mode == MigrationMode.ZERO_DOWNTIME;
         long extra = zeroDowntime ? source.indexMemoryBytes() * (source.aliased() ? 1 : 2) : 0;
+        long rewritten = rewrite.map(RewriteSpec::documents).orElse(0L);
         return new CostEstimate(source.numDocs() + source.indexingFailures(), round(reindex),
-                zeroDowntime ? 0 : round(reindex), extra, 0,
+                zeroDowntime ? 0 : round(reindex), extra, rewritten,
                 basis + "; memory from FT.INFO of the source index");
     }
 

@@ -3,6 +3,7 @@ package dev.slipway.internal.plan;
 import dev.slipway.api.plan.ChangeKind;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SchemaChange;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.schema.IndexSchema;
@@ -32,16 +33,31 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
      * @param target the merged target schema (named after the source's physical index unless renamed)
      */
     public static StrategyChoice choose(SourceSnapshot source, IndexSchema target, List<SchemaChange> changes,
-                                        Optional<MigrationMode> requested, KeyNamespace keys) {
+                                        Optional<MigrationMode> requested, KeyNamespace keys,
+                                        Optional<RewriteSpec> rewrite) {
         boolean renames = changes.stream().anyMatch(c -> c.kind() == ChangeKind.RENAME_INDEX);
+        if (rewrite.isPresent()) {
+            StrategyChoice choice = dropRecreate(source, target, keys, requested.isPresent()
+                    ? "requested with --mode " + requested.get().cliName()
+                    : "auto: the change rewrites documents, which the live index reads; zero-downtime does not "
+                    + "cover document rewrites yet", rewrite);
+            if (requested.orElse(MigrationMode.DROP_RECREATE) == MigrationMode.ZERO_DOWNTIME) {
+                List<String> blocked = new ArrayList<>(choice.blockedReasons());
+                blocked.add("zero-downtime does not cover document rewrites yet; use --mode drop-recreate (or auto)");
+                return new StrategyChoice(choice.mode(), choice.reason(), choice.target(), choice.steps(),
+                        choice.warnings(), blocked, choice.countBaseline());
+            }
+            return choice;
+        }
         if (requested.isEmpty()) {
             return renames ? dropRecreate(source, target, keys, "auto: renaming the index changes the name "
-                    + "applications query, which zero-downtime keeps stable; drop-recreate builds the new name")
+                    + "applications query, which zero-downtime keeps stable; drop-recreate builds the new name",
+                    Optional.empty())
                     : zeroDowntime(source, target, keys, "auto: every change is index-only, so a new version is "
                     + "built beside the live index and the alias switches atomically");
         }
         if (requested.get() == MigrationMode.DROP_RECREATE) {
-            return dropRecreate(source, target, keys, "requested with --mode drop-recreate");
+            return dropRecreate(source, target, keys, "requested with --mode drop-recreate", Optional.empty());
         }
         StrategyChoice choice = zeroDowntime(source, target, keys, "requested with --mode zero-downtime");
         if (renames) {
@@ -86,7 +102,7 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
     }
 
     private static StrategyChoice dropRecreate(SourceSnapshot source, IndexSchema target, KeyNamespace keys,
-                                               String reason) {
+                                               String reason, Optional<RewriteSpec> rewrite) {
         IndexSchema physical = source.aliased()
                 ? target.withName(ZeroDowntimeStrategy.physicalName(source.indexName(), source.latestVersion() + 1))
                 : target;
@@ -96,7 +112,7 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
                     + "alias with FT.ALIASADD instead");
         }
         return new StrategyChoice(MigrationMode.DROP_RECREATE, reason, physical,
-                DropRecreateStrategy.steps(source, physical, keys),
+                DropRecreateStrategy.steps(source, physical, keys, rewrite),
                 List.of("Downtime: queries on '" + source.indexName() + "' fail from the drop until the new index "
                         + "exists, and return partial results until it has indexed every document. Writes keep "
                         + "working and are indexed by the new index."),

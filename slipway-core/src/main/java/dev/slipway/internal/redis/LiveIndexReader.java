@@ -122,6 +122,38 @@ public final class LiveIndexReader {
                 .orElse(info.schema());
         return new SourceSnapshot(name, info.schema().name(), schema, info.stats().numDocs(),
                 info.stats().indexingFailures(), sampleKeys(name, KEY_SAMPLE_SIZE), serverInfo(),
-                info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion);
+                info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion,
+                sharedKeyIndexes(info.schema(), name));
+    }
+
+    /**
+     * Other indexes whose prefixes overlap the given schema's (one prefix is a string prefix of the other, or
+     * either indexes every key). Versions of the same served name ({@code name:vN}) are not counted.
+     */
+    public List<String> sharedKeyIndexes(IndexSchema schema, String servedName) {
+        List<String> shared = new ArrayList<>();
+        for (String other : listIndexes()) {
+            if (other.equals(schema.name()) || other.matches(java.util.regex.Pattern.quote(servedName) + ":v\\d+")) {
+                continue;
+            }
+            find(other).filter(o -> o.schema().storageType() == schema.storageType())
+                    .filter(o -> overlaps(schema.prefixes(), o.schema().prefixes()))
+                    .ifPresent(o -> shared.add(other));
+        }
+        return shared;
+    }
+
+    static boolean overlaps(List<String> a, List<String> b) {
+        if (a.isEmpty() || b.isEmpty()) {
+            return true;
+        }
+        for (String x : a) {
+            for (String y : b) {
+                if (x.startsWith(y) || y.startsWith(x)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

@@ -131,8 +131,17 @@ public enum FieldAttribute {
             case INTEGER -> coerceInteger(raw);
             case DECIMAL -> coerceDecimal(raw);
             case WORD -> raw.toString().trim().toLowerCase(Locale.ROOT);
-            case VERBATIM -> raw.toString();
+            case VERBATIM -> verbatim(raw.toString());
         };
+    }
+
+    private String verbatim(String text) {
+        if (this == SEPARATOR && (text.length() != 1 || text.charAt(0) > 127)) {
+            // FT.CREATE takes one byte: "Tag separator must be a single character"
+            throw new IllegalArgumentException("attribute 'separator' must be a single ASCII character, found '"
+                    + text + "'");
+        }
+        return text;
     }
 
     private Boolean coerceBoolean(Object raw) {

@@ -196,7 +196,8 @@ public final class PatchDocument {
         index.languageField().ifPresent(v -> m.put("language_field", v));
         index.score().ifPresent(v -> m.put("score", v));
         index.stopwords().ifPresent(v -> m.put("stopwords", v));
-        index.options().ifPresent(v -> m.put("options", v.stream().map(o -> o.name().toLowerCase()).toList()));
+        index.options().ifPresent(v -> m.put("options",
+                v.stream().map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toList()));
         index.storageType().ifPresent(v -> m.put("storage_type", v.yamlName()));
         return m;
     }

@@ -115,7 +115,7 @@ public final class SchemaDocument {
 
     /** Reads a score value, recording a problem when it is not a number. */
     public static Optional<Double> readScore(YamlNode node, YamlProblems problems) {
-        if (node.value() instanceof Number number) {
+        if (node.value() instanceof Number number && number.doubleValue() >= 0 && number.doubleValue() <= 1) {
             return Optional.of(number.doubleValue());
         }
         problems.add(node, "'score' must be a number between 0 and 1");
@@ -216,7 +216,8 @@ public final class SchemaDocument {
         schema.payloadField().ifPresent(f -> index.put("payload_field", f));
         schema.stopwords().ifPresent(words -> index.put("stopwords", words));
         if (!schema.options().isEmpty()) {
-            index.put("options", schema.options().stream().map(o -> o.name().toLowerCase()).toList());
+            index.put("options",
+                    schema.options().stream().map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toList());
         }
         List<Map<String, Object>> fields = new ArrayList<>();
         for (FieldSchema field : schema.fields()) {

@@ -247,18 +247,25 @@ public final class QuantizationScale {
         if (low == high) {
             return new QuantizationScale(VectorDataType.UINT8, 1.0, 0);
         }
-        int zero = (int) Math.rint(UINT8_MAX * (-low / (high - low)));
-        // Rounding the zero point may leave one end half a step outside [0, 255]; keep at least
-        // one code on each non-empty side and then size the step so that both ends fit.
-        if (high > 0) {
-            zero = Math.min(zero, UINT8_MAX - 1);
-        }
-        if (low < 0) {
-            zero = Math.max(zero, 1);
-        }
-        double step = Math.max(high > 0 ? high / (UINT8_MAX - zero) : 0,
-                low < 0 ? -low / zero : 0);
-        return new QuantizationScale(VectorDataType.UINT8, step, zero);
+        // The zero point must be a whole code, so one side of zero gets slightly fewer codes
+        // than its share of the range. Of the two neighbouring zero points, take the one whose
+        // step is smaller: that costs at most one of the 255 steps.
+        double exact = UINT8_MAX * (-low / (high - low));
+        int below = (int) Math.floor(exact);
+        int above = (int) Math.ceil(exact);
+        double stepBelow = stepFitting(low, high, below);
+        double stepAbove = stepFitting(low, high, above);
+        return stepBelow <= stepAbove
+                ? new QuantizationScale(VectorDataType.UINT8, stepBelow, below)
+                : new QuantizationScale(VectorDataType.UINT8, stepAbove, above);
+    }
+
+    // The smallest step with which both ends land inside [0, 255] given this zero point.
+    private static double stepFitting(double low, double high, int zero) {
+        double up = high <= 0 ? 0
+                : zero < UINT8_MAX ? high / (UINT8_MAX - zero) : Double.POSITIVE_INFINITY;
+        double down = low >= 0 ? 0 : zero > 0 ? -low / zero : Double.POSITIVE_INFINITY;
+        return Math.max(up, down);
     }
 
     private static void requireIntegerType(VectorDataType target) {

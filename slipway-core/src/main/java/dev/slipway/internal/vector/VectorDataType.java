@@ -14,44 +14,43 @@ import java.util.stream.Collectors;
  */
 public enum VectorDataType {
     /** IEEE 754 binary64. */
-    FLOAT64(8, 53, 1023, -1074),
+    FLOAT64(8, 53, 1023),
     /** IEEE 754 binary32. */
-    FLOAT32(4, 24, 127, -149),
+    FLOAT32(4, 24, 127),
     /** IEEE 754 binary16: 11-bit significand, largest finite value 65504. */
-    FLOAT16(2, 11, 15, -24),
+    FLOAT16(2, 11, 15),
     /** The top 16 bits of a binary32: binary32's range with an 8-bit significand. */
-    BFLOAT16(2, 8, 127, -133),
+    BFLOAT16(2, 8, 127),
     /** Signed byte, -128 to 127. */
-    INT8(1, -128, 127),
+    INT8(-128, 127),
     /** Unsigned byte, 0 to 255. */
-    UINT8(1, 0, 255);
+    UINT8(0, 255);
 
     private final int bytesPerElement;
     private final boolean floatingPoint;
-    // Floating-point types: significand bits (with the implicit bit), largest exponent and the
-    // exponent of the smallest subnormal. Integer types: smallest and largest value.
+    // Floating-point types: significand bits (with the implicit bit) and largest exponent. With
+    // IEEE-style subnormals these also fix the smallest subnormal (its exponent is
+    // 2 - maxExponent - precision), so precision and range cover every representable value.
+    // Integer types: smallest and largest value.
     private final int precision;
     private final int maxExponent;
-    private final int minExponent;
     private final int minValue;
     private final int maxValue;
 
-    VectorDataType(int bytesPerElement, int precision, int maxExponent, int minExponent) {
+    VectorDataType(int bytesPerElement, int precision, int maxExponent) {
         this.bytesPerElement = bytesPerElement;
         this.floatingPoint = true;
         this.precision = precision;
         this.maxExponent = maxExponent;
-        this.minExponent = minExponent;
         this.minValue = 0;
         this.maxValue = 0;
     }
 
-    VectorDataType(int bytesPerElement, int minValue, int maxValue) {
-        this.bytesPerElement = bytesPerElement;
+    VectorDataType(int minValue, int maxValue) {
+        this.bytesPerElement = 1;
         this.floatingPoint = false;
         this.precision = 0;
         this.maxExponent = 0;
-        this.minExponent = 0;
         this.minValue = minValue;
         this.maxValue = maxValue;
     }
@@ -119,8 +118,7 @@ public enum VectorDataType {
      */
     public boolean isLossyTo(VectorDataType target) {
         if (floatingPoint && target.floatingPoint) {
-            return target.precision < precision || target.maxExponent < maxExponent
-                    || target.minExponent > minExponent;
+            return target.precision < precision || target.maxExponent < maxExponent;
         }
         if (floatingPoint) {
             return true;

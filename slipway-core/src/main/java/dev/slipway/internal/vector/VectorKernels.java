@@ -108,6 +108,11 @@ final class VectorKernels {
                     INT16.set(dst, dstOff + 2 * i, Float16.fromFloat(src[srcOff + i]));
                 }
                 return 0;
+            case BFLOAT16:
+                for (int i = 0; i < n; i++) {
+                    INT16.set(dst, dstOff + 2 * i, BFloat16.fromFloat(src[srcOff + i]));
+                }
+                return 0;
             case INT8:
             case UINT8:
                 int clamped = 0;
@@ -135,6 +140,11 @@ final class VectorKernels {
             case FLOAT16:
                 for (int i = 0; i < n; i++) {
                     dst[dstOff + i] = Float16.toFloat((short) INT16.get(src, srcOff + 2 * i));
+                }
+                break;
+            case BFLOAT16:
+                for (int i = 0; i < n; i++) {
+                    dst[dstOff + i] = BFloat16.toFloat((short) INT16.get(src, srcOff + 2 * i));
                 }
                 break;
             default:

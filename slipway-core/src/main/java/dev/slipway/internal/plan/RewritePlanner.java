@@ -1,0 +1,83 @@
+package dev.slipway.internal.plan;
+
+import dev.slipway.api.plan.ChangeKind;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.SchemaChange;
+import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.plan.StepKind;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.vector.VectorDataType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Derives the document rewrites from the supported changes that need them, and the step that runs them. Pure. */
+public final class RewritePlanner {
+    private RewritePlanner() {
+    }
+
+    /** The rewrites, or empty when every change is index-only. */
+    public static Optional<RewriteSpec> spec(SourceSnapshot source, IndexSchema target, List<SchemaChange> changes,
+                                             Map<String, String> renames) {
+        List<RewriteSpec.FieldMove> moves = new ArrayList<>();
+        List<RewriteSpec.VectorConversion> conversions = new ArrayList<>();
+        Optional<String> targetPrefix = Optional.empty();
+        boolean lossy = false;
+        StorageType storage = source.schema().storageType();
+        for (SchemaChange change : changes) {
+            if (!change.supported()) {
+                continue;
+            }
+            if (change.kind() == ChangeKind.MOVE_FIELD) {
+                moves.add(new RewriteSpec.FieldMove(change.from(), change.to()));
+            } else if (change.kind() == ChangeKind.CHANGE_PREFIX) {
+                targetPrefix = Optional.of(target.prefixes().get(0));
+            } else if (change.kind() == ChangeKind.CHANGE_VECTOR_DATATYPE && storage == StorageType.HASH) {
+                FieldSchema field = target.field(renames.getOrDefault(change.subject(), change.subject()))
+                        .orElseThrow();
+                VectorDataType from = VectorDataType.parse(change.from());
+                VectorDataType to = VectorDataType.parse(change.to());
+                lossy |= from.isLossyTo(to);
+                conversions.add(new RewriteSpec.VectorConversion(field.path(), change.from(), change.to(),
+                        ((Number) field.attrs().get("dims")).intValue()));
+            }
+        }
+        if (moves.isEmpty() && conversions.isEmpty() && targetPrefix.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new RewriteSpec(storage, source.schema().prefixes(), targetPrefix, moves, conversions,
+                source.numDocs() + source.indexingFailures(), lossy));
+    }
+
+    /** The step that rewrites every document, with the per-document commands it sends as templates. */
+    public static PlanStep step(RewriteSpec spec) {
+        List<List<String>> commands = new ArrayList<>();
+        String match = spec.sourcePrefixes().isEmpty() ? "*" : spec.sourcePrefixes().get(0) + "*";
+        commands.add(List.of("SCAN", "<cursor>", "MATCH", match, "COUNT", "<batch size>", "TYPE",
+                spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL"));
+        for (RewriteSpec.FieldMove move : spec.fieldMoves()) {
+            if (spec.storage() == StorageType.HASH) {
+                commands.add(List.of("HSET", "<key>", move.to(), "<value of " + move.from() + ">"));
+                commands.add(List.of("HDEL", "<key>", move.from()));
+            } else {
+                commands.add(List.of("JSON.SET", "<key>", move.to(), "<value of " + move.from() + ">"));
+                commands.add(List.of("JSON.DEL", "<key>", move.from()));
+            }
+        }
+        for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
+            commands.add(List.of("HSET", "<key>", conversion.path(), "<" + conversion.dims() + " x "
+                    + conversion.to() + " bytes converted from " + conversion.from() + ">"));
+        }
+        spec.targetPrefix().ifPresent(p -> commands.add(List.of("RENAMENX", "<key>",
+                p + "<key without '" + spec.sourcePrefixes().get(0) + "'>")));
+        return new PlanStep("rewrite-documents", StepKind.REWRITE_DOCUMENTS, "Rewrite about " + spec.documents()
+                + " documents in batches: save the original bytes of every changed field under --backup-dir, then "
+                + "send these commands per document (each skipped when the document already has its new form).",
+                commands);
+    }
+}

@@ -1,0 +1,226 @@
+package dev.slipway.internal.rewrite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.internal.io.PlanCodec;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.zip.CRC32;
+
+/**
+ * The on-disk backup of a rewrite:
+ *
+ * <pre>
+ * &lt;dir&gt;/header.json     progress (replaced atomically after every batch)
+ * &lt;dir&gt;/originals.bin   append-only records: [int length][payload][int CRC-32], see {@link BackupRecord}
+ * &lt;dir&gt;/plan.yaml       the plan, so rollback needs nothing but the directory
+ * </pre>
+ *
+ * A record counts only once the header's {@code dataLength} includes it; anything after that length is a torn
+ * append from a crash and is cut off when the directory is opened again.
+ */
+public final class BackupDirectory implements AutoCloseable {
+    static final String HEADER = "header.json";
+    static final String DATA = "originals.bin";
+    static final String PLAN = "plan.yaml";
+
+    private final Path dir;
+    private final FileChannel data;
+    private BackupHeader header;
+
+    private BackupDirectory(Path dir, FileChannel data, BackupHeader header) {
+        this.dir = dir;
+        this.data = data;
+        this.header = header;
+    }
+
+    /**
+     * Opens the backup of a plan: creates it when the directory holds none, resumes it when it holds this plan's.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when it holds another plan's backup
+     */
+    public static BackupDirectory openForPlan(Path dir, MigrationPlan plan) {
+        Optional<BackupHeader> existing = readHeader(dir);
+        if (existing.isPresent() && !existing.get().planId().equals(plan.planId())) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + dir + " holds the backup of another "
+                    + "plan (" + existing.get().planId() + " for index '" + existing.get().index() + "'); nothing was "
+                    + "changed. Use an empty directory for this plan, or finish or roll back that one first.");
+        }
+        try {
+            Files.createDirectories(dir);
+            if (existing.isEmpty()) {
+                SlipwayFiles.writePlan(plan, dir.resolve(PLAN));
+            }
+            FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.CREATE,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+            BackupHeader header = existing.orElseGet(() -> BackupHeader.start(plan.planId(), plan.servedName()));
+            channel.truncate(header.dataLength()); // drop a torn append of a crashed run
+            channel.position(header.dataLength());
+            BackupDirectory backup = new BackupDirectory(dir, channel, header);
+            if (existing.isEmpty()) {
+                backup.writeHeader(header);
+            }
+            return backup;
+        } catch (IOException e) {
+            throw unwritable(dir, e);
+        }
+    }
+
+    /**
+     * Opens an existing backup for rollback.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when the directory holds no backup
+     */
+    public static BackupDirectory openExisting(Path dir) {
+        BackupHeader header = readHeader(dir).orElseThrow(() -> new SlipwayException(ErrorCode.BAD_USAGE,
+                "No Slipway backup in " + dir + " (no " + HEADER + "); nothing was changed. Pass the --backup-dir "
+                        + "that 'slipway apply' used."));
+        try {
+            FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            channel.truncate(header.dataLength());
+            return new BackupDirectory(dir, channel, header);
+        } catch (IOException e) {
+            throw unwritable(dir, e);
+        }
+    }
+
+    /** The header of a backup directory, if it has one. */
+    public static Optional<BackupHeader> readHeader(Path dir) {
+        Path file = dir.resolve(HEADER);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(PlanCodec.json().readValue(Files.readString(file), BackupHeader.class));
+        } catch (IOException e) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read backup header " + file + ": "
+                    + e.getMessage() + ". Do not delete the directory; inspect the file.", e);
+        }
+    }
+
+    /** The plan stored with the backup. */
+    public MigrationPlan plan() {
+        return SlipwayFiles.readPlan(dir.resolve(PLAN));
+    }
+
+    /** The directory. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The current header. */
+    public BackupHeader header() {
+        return header;
+    }
+
+    /** Appends a record and forces it to disk; returns the new complete length of the data file. */
+    public long append(BackupRecord record) {
+        byte[] payload = record.encode();
+        CRC32 crc = new CRC32();
+        crc.update(payload);
+        ByteBuffer buffer = ByteBuffer.allocate(payload.length + 8);
+        buffer.putInt(payload.length).put(payload).putInt((int) crc.getValue()).flip();
+        try {
+            while (buffer.hasRemaining()) {
+                data.write(buffer);
+            }
+            data.force(false);
+            return data.position();
+        } catch (IOException e) {
+            throw unwritable(dir, e);
+        }
+    }
+
+    /** Replaces the header atomically and durably. */
+    public void writeHeader(BackupHeader newHeader) {
+        Path tmp = dir.resolve(HEADER + ".tmp");
+        try {
+            byte[] json = PlanCodec.json().writeValueAsString(newHeader).getBytes(StandardCharsets.UTF_8);
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                channel.write(ByteBuffer.wrap(json));
+                channel.force(true);
+            }
+            try {
+                Files.move(tmp, dir.resolve(HEADER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, dir.resolve(HEADER), StandardCopyOption.REPLACE_EXISTING);
+            }
+            header = newHeader;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a header always serialises", e);
+        } catch (IOException e) {
+            throw unwritable(dir, e);
+        }
+    }
+
+    /** Reads every complete record in order, one at a time (memory stays at one record). */
+    public void forEachRecord(long skip, Consumer<BackupRecord> consumer) {
+        try (InputStream raw = Files.newInputStream(dir.resolve(DATA));
+             DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
+            long offset = 0;
+            long index = 0;
+            while (offset < header.dataLength()) {
+                int length = in.readInt();
+                byte[] payload = new byte[length];
+                in.readFully(payload);
+                int crc = in.readInt();
+                CRC32 check = new CRC32();
+                check.update(payload);
+                if ((int) check.getValue() != crc) {
+                    throw new IOException("checksum mismatch in record " + (index + 1) + " at byte " + offset);
+                }
+                offset += length + 8L;
+                if (index++ >= skip) {
+                    consumer.accept(BackupRecord.decode(payload));
+                }
+            }
+        } catch (EOFException e) {
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The backup data in " + dir + " ends before the "
+                    + "length its header records; the directory was changed by something else.", e);
+        } catch (IOException e) {
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Cannot read the backup data in " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The last complete record, if any (used to re-apply a batch that was backed up but maybe not written). */
+    public Optional<BackupRecord> lastRecord() {
+        BackupRecord[] last = new BackupRecord[1];
+        forEachRecord(Math.max(0, header.batchesBackedUp() - 1), r -> last[0] = r);
+        return Optional.ofNullable(last[0]);
+    }
+
+    private static SlipwayException unwritable(Path dir, IOException e) {
+        return new SlipwayException(ErrorCode.MIGRATION_FAILED, "Cannot write the backup in " + dir + ": "
+                + e.getMessage() + ". Free disk space or choose another --backup-dir; re-run the same command to "
+                + "resume.", e);
+    }
+
+    @Override
+    public void close() {
+        try {
+            data.close();
+        } catch (IOException e) {
+            // closing a read/write channel after force(); nothing left to lose
+        }
+    }
+}

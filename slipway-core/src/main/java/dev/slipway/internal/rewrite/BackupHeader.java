@@ -1,0 +1,99 @@
+package dev.slipway.internal.rewrite;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The small JSON file that says how far a rewrite got. Replaced atomically (write to a temporary file, fsync,
+ * rename) after every change, so a crash leaves either the old or the new header, never a torn one.
+ *
+ * @param formatVersion      backup format version
+ * @param planId             the plan whose rewrite this is; another plan is refused
+ * @param index              the served index name
+ * @param phase              where the rewrite stands
+ * @param cursor             the SCAN cursor of the next page to read ("0" at the start)
+ * @param pendingCursor      the SCAN cursor after the last page backed up (equals {@code cursor} when that page
+ *                           was also written)
+ * @param batchesBackedUp    batches whose originals are durably in the data file
+ * @param batchesApplied     batches whose rewrites were sent to Redis
+ * @param documentsBackedUp  documents whose originals are saved
+ * @param documentsRewritten documents rewritten
+ * @param dataLength         bytes of the data file that are complete records; anything after is a torn append
+ * @param conflicts          documents left unchanged because the rewrite would have overwritten existing data
+ * @param recallAt10         recall@10 of converted vectors against the originals on a sample, per field
+ * @param recordsRestored    records restored by a rollback so far
+ * @param startedAt          when the rewrite started
+ * @param updatedAt          when the header was last written
+ */
+public record BackupHeader(int formatVersion, String planId, String index, Phase phase, String cursor,
+                           String pendingCursor, long batchesBackedUp, long batchesApplied, long documentsBackedUp,
+                           long documentsRewritten, long dataLength, long conflicts, Map<String, Double> recallAt10,
+                           long recordsRestored, Instant startedAt, Instant updatedAt) {
+
+    /** The backup format this version writes. */
+    public static final int FORMAT_VERSION = 1;
+
+    /** Where a rewrite stands. */
+    public enum Phase {
+        /** Batches are being backed up and rewritten. */
+        REWRITING,
+        /** Every document was rewritten. */
+        REWRITTEN,
+        /** A rollback is restoring originals. */
+        ROLLING_BACK,
+        /** The rollback restored every original and the source index. */
+        ROLLED_BACK
+    }
+
+    /** Copies the map. */
+    public BackupHeader {
+        recallAt10 = recallAt10 == null ? Map.of() : Map.copyOf(recallAt10);
+    }
+
+    /** The header of a new rewrite. */
+    public static BackupHeader start(String planId, String index) {
+        Instant now = Instant.now();
+        return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
+                Map.of(), 0, now, now);
+    }
+
+    /** After a batch's originals were appended and synced. */
+    public BackupHeader backedUp(String nextCursor, int documents, long newDataLength) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
+                batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
+                recallAt10, recordsRestored, startedAt, Instant.now());
+    }
+
+    /** After a batch's rewrites were sent. */
+    public BackupHeader applied(int documents, long newConflicts) {
+        return new BackupHeader(formatVersion, planId, index, phase, pendingCursor, pendingCursor, batchesApplied + 1,
+                batchesApplied + 1, documentsBackedUp, documentsRewritten + documents, dataLength,
+                conflicts + newConflicts, recallAt10, recordsRestored, startedAt, Instant.now());
+    }
+
+    /** A copy in another phase. */
+    public BackupHeader withPhase(Phase newPhase) {
+        return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                recordsRestored, startedAt, Instant.now());
+    }
+
+    /** A copy with recall figures. */
+    public BackupHeader withRecall(Map<String, Double> recall) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
+                recordsRestored, startedAt, Instant.now());
+    }
+
+    /** A copy after a rollback restored more records. */
+    public BackupHeader withRecordsRestored(long records) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
+                startedAt, Instant.now());
+    }
+
+    /** Whether the last backed-up batch may not have been written yet. */
+    public boolean hasUnappliedBatch() {
+        return batchesBackedUp > batchesApplied;
+    }
+}

@@ -1,0 +1,266 @@
+package dev.slipway.internal.rewrite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.RewriteSpec.FieldMove;
+import dev.slipway.api.plan.RewriteSpec.VectorConversion;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
+import dev.slipway.internal.rewrite.BackupRecord.FieldOriginal;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.internal.vector.QuantizationScale;
+import dev.slipway.internal.vector.VectorCodec;
+import dev.slipway.internal.vector.VectorDataType;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides, per document, what a rewrite changes, from the document's current values: which fields to back up and
+ * which commands to send. A document already in its new form produces nothing, which makes every rewrite
+ * idempotent (a resumed batch, or a key SCAN returns twice, is never converted twice). Never overwrites data the
+ * rewrite did not put there: such documents are reported as conflicts and left unchanged.
+ */
+final class DocumentRewriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RewriteSpec spec;
+    private final Map<String, QuantizationScale> scales;
+
+    /** What one batch needs. */
+    record BatchChanges(List<DocumentOriginal> originals, List<List<Command>> writes, List<String> conflicts,
+                        int malformed, List<float[][]> samples) {
+    }
+
+    DocumentRewriter(RewriteSpec spec, Map<String, QuantizationScale> scales) {
+        this.spec = spec;
+        this.scales = scales;
+    }
+
+    /** The hash fields (or JSON paths) a batch reads. */
+    List<String> fieldsToRead() {
+        Set<String> fields = new LinkedHashSet<>();
+        for (FieldMove move : spec.fieldMoves()) {
+            fields.add(move.from());
+            fields.add(move.to());
+        }
+        for (VectorConversion conversion : spec.conversions()) {
+            fields.add(sourceField(conversion));
+        }
+        return new ArrayList<>(fields);
+    }
+
+    /** The field holding a vector before the rewrite (its old name when the field also moves). */
+    private String sourceField(VectorConversion conversion) {
+        return spec.fieldMoves().stream().filter(m -> m.to().equals(conversion.path())).map(FieldMove::from)
+                .findFirst().orElse(conversion.path());
+    }
+
+    /** Plans a batch of hash documents from their current values ({@code values[i]} follows {@link #fieldsToRead}). */
+    BatchChanges planHash(List<byte[]> keys, List<byte[][]> values, List<Boolean> targetKeyExists) {
+        List<String> fields = fieldsToRead();
+        BatchBuilder batch = new BatchBuilder();
+        for (int i = 0; i < keys.size(); i++) {
+            planHashDocument(keys.get(i), fields, values.get(i), targetKeyExists.get(i), batch);
+        }
+        return batch.build();
+    }
+
+    private void planHashDocument(byte[] key, List<String> fields, byte[][] current, boolean targetExists,
+                                  BatchBuilder batch) {
+        String keyText = new String(key, StandardCharsets.UTF_8);
+        List<Command> writes = new ArrayList<>();
+        Set<String> touched = new LinkedHashSet<>();
+        for (FieldMove move : spec.fieldMoves()) {
+            byte[] from = current[fields.indexOf(move.from())];
+            byte[] to = current[fields.indexOf(move.to())];
+            if (from == null) {
+                continue;
+            }
+            byte[] moved = convertIfVector(move.to(), from, batch);
+            if (to != null && !Arrays.equals(to, from) && !Arrays.equals(to, moved)) {
+                batch.conflicts.add(keyText + ": field '" + move.to() + "' already exists with other data");
+                return;
+            }
+            touched.add(move.from());
+            touched.add(move.to());
+            writes.add(command("HSET", key, bytes(move.to()), moved));
+            writes.add(command("HDEL", key, bytes(move.from())));
+        }
+        for (VectorConversion conversion : spec.conversions()) {
+            String source = sourceField(conversion);
+            byte[] value = current[fields.indexOf(source)];
+            if (value == null || !source.equals(conversion.path())) {
+                continue; // absent, or converted as part of its move above
+            }
+            int state = vectorState(conversion, value);
+            if (state < 0) {
+                batch.malformed++;
+            } else if (state == 0) {
+                touched.add(source);
+                writes.add(command("HSET", key, bytes(source), convert(conversion, value, batch)));
+            }
+        }
+        boolean move = spec.needsMove(keyText);
+        if (move && targetExists) {
+            batch.conflicts.add(keyText + ": key '" + spec.newKey(keyText) + "' already exists");
+            return;
+        }
+        if (move) {
+            writes.add(command("RENAMENX", key, bytes(spec.newKey(keyText))));
+        }
+        if (!writes.isEmpty()) {
+            batch.add(key, fields, current, touched, writes);
+        }
+    }
+
+    /** 0: needs conversion; 1: already converted; -1: neither length (left alone). */
+    private static int vectorState(VectorConversion conversion, byte[] value) {
+        int from = VectorDataType.parse(conversion.from()).bytesPerElement() * conversion.dims();
+        int to = VectorDataType.parse(conversion.to()).bytesPerElement() * conversion.dims();
+        return value.length == from ? 0 : value.length == to ? 1 : -1;
+    }
+
+    private byte[] convertIfVector(String targetField, byte[] value, BatchBuilder batch) {
+        for (VectorConversion conversion : spec.conversions()) {
+            if (conversion.path().equals(targetField) && vectorState(conversion, value) == 0) {
+                return convert(conversion, value, batch);
+            }
+        }
+        return value;
+    }
+
+    private byte[] convert(VectorConversion conversion, byte[] value, BatchBuilder batch) {
+        VectorDataType from = VectorDataType.parse(conversion.from());
+        VectorDataType to = VectorDataType.parse(conversion.to());
+        byte[] converted = VectorCodec.convert(value, from, to, conversion.dims(), scales.get(conversion.path()));
+        batch.sample(conversion, value, converted, from, to, scales.get(conversion.path()));
+        return converted;
+    }
+
+    /** Plans a batch of JSON documents from their {@code JSON.GET key path...} replies. */
+    BatchChanges planJson(List<byte[]> keys, List<String> replies, List<Boolean> targetKeyExists) {
+        List<String> paths = fieldsToRead();
+        BatchBuilder batch = new BatchBuilder();
+        for (int i = 0; i < keys.size(); i++) {
+            planJsonDocument(keys.get(i), paths, replies.get(i), targetKeyExists.get(i), batch);
+        }
+        return batch.build();
+    }
+
+    private void planJsonDocument(byte[] key, List<String> paths, String reply, boolean targetExists,
+                                  BatchBuilder batch) {
+        if (reply == null) {
+            return;
+        }
+        String keyText = new String(key, StandardCharsets.UTF_8);
+        byte[][] current = jsonValues(paths, reply);
+        List<Command> writes = new ArrayList<>();
+        Set<String> touched = new LinkedHashSet<>();
+        for (FieldMove move : spec.fieldMoves()) {
+            byte[] from = current[paths.indexOf(move.from())];
+            byte[] to = current[paths.indexOf(move.to())];
+            if (from == null) {
+                continue;
+            }
+            if (to != null && !Arrays.equals(to, from)) {
+                batch.conflicts.add(keyText + ": path '" + move.to() + "' already exists with other data");
+                return;
+            }
+            touched.add(move.from());
+            touched.add(move.to());
+            writes.add(command("JSON.SET", key, bytes(move.to()), from));
+            writes.add(command("JSON.DEL", key, bytes(move.from())));
+        }
+        boolean move = spec.needsMove(keyText);
+        if (move && targetExists) {
+            batch.conflicts.add(keyText + ": key '" + spec.newKey(keyText) + "' already exists");
+            return;
+        }
+        if (move) {
+            writes.add(command("RENAMENX", key, bytes(spec.newKey(keyText))));
+        }
+        if (!writes.isEmpty()) {
+            batch.add(key, paths, current, touched, writes);
+        }
+    }
+
+    /** The first match of each path as JSON text bytes, null when the path matches nothing. */
+    static byte[][] jsonValues(List<String> paths, String reply) {
+        byte[][] values = new byte[paths.size()][];
+        try {
+            JsonNode root = JSON.readTree(reply);
+            for (int i = 0; i < paths.size(); i++) {
+                JsonNode matches = paths.size() == 1 ? root : root.path(paths.get(i));
+                if (matches.isArray() && !matches.isEmpty()) {
+                    values[i] = JSON.writeValueAsBytes(matches.get(0));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("JSON.GET returned unparseable JSON: " + e.getMessage(), e);
+        }
+        return values;
+    }
+
+    /** The commands that put a document back as its backup recorded it (rollback). */
+    List<Command> restore(DocumentOriginal original) {
+        List<Command> commands = new ArrayList<>();
+        String keyText = new String(original.key(), StandardCharsets.UTF_8);
+        if (spec.needsMove(keyText)) {
+            commands.add(command("RENAMENX", bytes(spec.newKey(keyText)), original.key()));
+        }
+        boolean hash = spec.storage() == StorageType.HASH;
+        for (FieldOriginal field : original.fields()) {
+            if (field.value() == null) {
+                commands.add(command(hash ? "HDEL" : "JSON.DEL", original.key(), bytes(field.name())));
+            } else {
+                commands.add(command(hash ? "HSET" : "JSON.SET", original.key(), bytes(field.name()), field.value()));
+            }
+        }
+        return commands;
+    }
+
+    static Command command(String name, byte[]... args) {
+        return new Command(name, List.of(args));
+    }
+
+    static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Accumulates one batch; keeps a bounded sample of original/converted vectors for recall. */
+    private final class BatchBuilder {
+        private final List<DocumentOriginal> originals = new ArrayList<>();
+        private final List<List<Command>> writes = new ArrayList<>();
+        private final List<String> conflicts = new ArrayList<>();
+        private final List<float[][]> samples = new ArrayList<>();
+        private int malformed;
+
+        void add(byte[] key, List<String> fields, byte[][] current, Set<String> touched, List<Command> docWrites) {
+            List<FieldOriginal> saved = new ArrayList<>();
+            for (String field : touched) {
+                saved.add(new FieldOriginal(field, current[fields.indexOf(field)]));
+            }
+            originals.add(new DocumentOriginal(key, saved));
+            writes.add(docWrites);
+        }
+
+        void sample(VectorConversion conversion, byte[] original, byte[] converted, VectorDataType from,
+                    VectorDataType to, QuantizationScale scale) {
+            if (samples.size() < 64 && spec.conversions().get(0) == conversion) {
+                samples.add(new float[][]{VectorCodec.decode(original, from), VectorCodec.decode(converted, to,
+                        scale)});
+            }
+        }
+
+        BatchChanges build() {
+            return new BatchChanges(originals, writes, conflicts, malformed, samples);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rewrites every document of a plan in batches, crash-safely:
+ *
+ * <ol>
+ *   <li>read one SCAN page of keys and the current values of the fields the rewrite touches;</li>
+ *   <li>append the originals of every document that will change to the backup and fsync it;</li>
+ *   <li>record in the header that the batch is backed up (with the next SCAN cursor);</li>
+ *   <li>send the rewrites, spread over the workers' connections;</li>
+ *   <li>record in the header that the batch is applied.</li>
+ * </ol>
+ *
+ * A run killed anywhere resumes from the header: a batch backed up but maybe not applied is planned again from the
+ * live documents (already rewritten documents produce nothing) and applied; then SCAN continues from the saved
+ * cursor. Memory holds one batch, whatever the number of documents.
+ */
+public final class RewriteEngine {
+    private static final int MAX_REPORTED_CONFLICTS = 20;
+
+    private final RewriteSpec spec;
+    private final BackupDirectory backup;
+    private final WorkerPool workers;
+    private final DocumentRewriter rewriter;
+    private final ProgressListener progress;
+    private final RewriteSettings settings;
+    private final RecallSample recall;
+    private final List<String> conflicts = new ArrayList<>();
+    private long malformed;
+
+    /**
+     * Tunables of a run.
+     *
+     * @param batchSize        keys per SCAN page and batch
+     * @param maxDocsPerSecond rate limit, 0 for none
+     */
+    public record RewriteSettings(int batchSize, int maxDocsPerSecond) {
+    }
+
+    /** An engine for the plan's rewrite, writing through the given workers and backing up into the directory. */
+    public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
+                         RewriteSettings settings) {
+        this.spec = plan.rewrite().orElseThrow(() -> new IllegalArgumentException("plan has no rewrite"));
+        this.backup = backup;
+        this.workers = workers;
+        this.progress = progress;
+        this.settings = settings;
+        this.rewriter = new DocumentRewriter(spec, Map.of());
+        this.recall = new RecallSample(plan);
+    }
+
+    /** Runs (or resumes) the rewrite; returns a one-line summary. */
+    public String run() {
+        BackupHeader header = backup.header();
+        if (header.phase() == BackupHeader.Phase.REWRITTEN) {
+            return "documents were already rewritten by an earlier run (" + header.documentsRewritten() + ")";
+        }
+        progress.begin("rewriting documents", spec.documents(), "docs");
+        long started = System.nanoTime();
+        long startDocs = header.documentsRewritten();
+        try {
+            progress.update(header.documentsRewritten());
+            if (header.hasUnappliedBatch()) {
+                reapplyLastBatch();
+            }
+            while (!(backup.header().cursor().equals("0") && backup.header().batchesApplied() > 0)) {
+                runBatch();
+                throttle(started, backup.header().documentsRewritten() - startDocs);
+            }
+        } finally {
+            progress.end();
+        }
+        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.REWRITTEN).withRecall(recall.results()));
+        return finish(started, startDocs);
+    }
+
+    private String finish(long started, long startDocs) {
+        BackupHeader header = backup.header();
+        double seconds = Math.max((System.nanoTime() - started) / 1e9, 1e-9);
+        long done = header.documentsRewritten() - startDocs;
+        if (header.conflicts() > 0) {
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, header.conflicts() + " documents were left "
+                    + "unchanged because the rewrite would have overwritten existing data (nothing was overwritten). "
+                    + "Resolve them and re-run 'slipway apply' with the same plan, or restore everything with "
+                    + "'slipway rollback --backup-dir " + backup.dir() + "'.", conflicts, null);
+        }
+        return "rewrote " + header.documentsRewritten() + " documents (" + Math.round(done / seconds)
+                + " docs/s this run), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
+                + " vectors of unexpected length left unchanged" : "") + recall.describe();
+    }
+
+    private void reapplyLastBatch() {
+        BackupRecord record = backup.lastRecord().orElseThrow(() -> new SlipwayException(ErrorCode.MIGRATION_FAILED,
+                "The backup header in " + backup.dir() + " names a batch the data file does not hold."));
+        List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
+        BatchChanges changes = plan(keys);
+        long newConflicts = apply(changes);
+        backup.writeHeader(backup.header().applied(record.documents().size(), newConflicts));
+        progress.update(backup.header().documentsRewritten());
+    }
+
+    private void runBatch() {
+        BackupHeader header = backup.header();
+        ScanPage page = workers.withRetry(0, store -> store.scan(header.cursor(), pattern(), settings.batchSize(),
+                spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL"));
+        List<byte[]> keys = page.keys().stream().filter(this::inScope).toList();
+        BatchChanges changes = plan(keys);
+        long length = backup.append(new BackupRecord(header.batchesBackedUp() + 1, changes.originals()));
+        backup.writeHeader(header.backedUp(page.nextCursor(), changes.originals().size(), length));
+        long newConflicts = apply(changes);
+        backup.writeHeader(backup.header().applied(changes.originals().size(), newConflicts));
+        recall.add(changes.samples());
+        progress.update(backup.header().documentsRewritten());
+    }
+
+    private String pattern() {
+        return spec.sourcePrefixes().size() == 1 ? escape(spec.sourcePrefixes().get(0)) + "*" : "*";
+    }
+
+    private static String escape(String prefix) {
+        return prefix.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
+    }
+
+    private boolean inScope(byte[] key) {
+        String text = new String(key, StandardCharsets.UTF_8);
+        boolean underSource = spec.sourcePrefixes().isEmpty()
+                || spec.sourcePrefixes().stream().anyMatch(text::startsWith);
+        boolean alreadyMoved = spec.targetPrefix().isPresent() && !spec.needsMove(text);
+        return underSource && !alreadyMoved;
+    }
+
+    private BatchChanges plan(List<byte[]> keys) {
+        if (keys.isEmpty()) {
+            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of());
+        }
+        List<String> fields = rewriter.fieldsToRead();
+        List<Boolean> targets = targetKeysExist(keys);
+        BatchChanges changes = workers.withRetry(0, store -> spec.storage() == StorageType.HASH
+                ? rewriter.planHash(keys, fields.isEmpty() ? emptyValues(keys.size())
+                : store.readHashFields(keys, fields), targets)
+                : rewriter.planJson(keys, fields.isEmpty() ? List.of() : store.readJson(keys, fields), targets));
+        malformed += changes.malformed();
+        for (String conflict : changes.conflicts()) {
+            if (conflicts.size() < MAX_REPORTED_CONFLICTS) {
+                conflicts.add(conflict);
+            }
+        }
+        return changes;
+    }
+
+    private static List<byte[][]> emptyValues(int count) {
+        List<byte[][]> values = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            values.add(new byte[0][]);
+        }
+        return values;
+    }
+
+    private List<Boolean> targetKeysExist(List<byte[]> keys) {
+        if (spec.targetPrefix().isEmpty()) {
+            return keys.stream().map(k -> false).toList();
+        }
+        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS",
+                DocumentRewriter.bytes(spec.newKey(new String(k, StandardCharsets.UTF_8))))).toList();
+        List<Object> replies = workers.withRetry(0, store -> store.execute(checks));
+        return replies.stream().map(r -> r instanceof Long n && n > 0).toList();
+    }
+
+    /** Sends the batch's writes over the workers; returns documents that turned out to conflict. */
+    private long apply(BatchChanges changes) {
+        List<List<Object>> replies = workers.executeDocuments(changes.writes());
+        long renameConflicts = 0;
+        for (int doc = 0; doc < replies.size(); doc++) {
+            List<Command> commands = changes.writes().get(doc);
+            for (int i = 0; i < commands.size(); i++) {
+                Object reply = replies.get(doc).get(i);
+                if (reply instanceof Exception e) {
+                    checkError(commands.get(i), e);
+                } else if (commands.get(i).name().equals("RENAMENX") && reply instanceof Long n && n == 0) {
+                    renameConflicts++; // the new key appeared after the check: nothing was overwritten
+                    if (conflicts.size() < MAX_REPORTED_CONFLICTS) {
+                        conflicts.add(new String(commands.get(i).args().get(0), StandardCharsets.UTF_8)
+                                + ": its new key already exists");
+                    }
+                }
+            }
+        }
+        return changes.conflicts().size() + renameConflicts;
+    }
+
+    private static void checkError(Command command, Exception e) {
+        String message = String.valueOf(e.getMessage());
+        // a resumed batch may rename a key an earlier run already renamed
+        if (!(command.name().equals("RENAMENX") && message.toLowerCase().contains("no such key"))) {
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis rejected " + command.name() + " on '"
+                    + new String(command.args().get(0), StandardCharsets.UTF_8) + "': " + message + ". Re-run "
+                    + "'slipway apply' with the same plan to resume; completed batches are kept.");
+        }
+    }
+
+    private void throttle(long started, long documents) {
+        if (settings.maxDocsPerSecond() <= 0) {
+            return;
+        }
+        long expectedNanos = documents * 1_000_000_000L / settings.maxDocsPerSecond();
+        long ahead = expectedNanos - (System.nanoTime() - started);
+        if (ahead > 0) {
+            try {
+                Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted; re-run to resume.");
+            }
+        }
+    }
+}

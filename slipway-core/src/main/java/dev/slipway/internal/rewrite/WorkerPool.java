@@ -1,0 +1,170 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The connections a rewrite writes through. A batch's documents are spread over the workers, each pipelining its
+ * share on its own connection; a document's commands always go to one connection, in order. Transient failures
+ * (lost connection, timeout, server loading) are retried with exponential backoff on a fresh connection, which is
+ * safe because every rewrite command is idempotent per document.
+ */
+public final class WorkerPool implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+
+    private final Supplier<DocumentStore> connector;
+    private final DocumentStore[] stores;
+    private final ExecutorService threads;
+    private final int maxRetries;
+
+    /** Opens {@code size} connections to the endpoint. */
+    public static WorkerPool open(RedisEndpoint endpoint, int size, int maxRetries) {
+        return new WorkerPool(() -> JedisDocumentStore.open(endpoint), size, maxRetries);
+    }
+
+    /** A pool over any store factory (tests use it to inject failures). */
+    public WorkerPool(Supplier<DocumentStore> connector, int size, int maxRetries) {
+        this.connector = connector;
+        this.stores = new DocumentStore[size];
+        this.maxRetries = maxRetries;
+        for (int i = 0; i < size; i++) {
+            stores[i] = connector.get();
+        }
+        this.threads = size > 1 ? Executors.newFixedThreadPool(size, r -> {
+            Thread thread = new Thread(r, "slipway-rewrite-worker");
+            thread.setDaemon(true);
+            return thread;
+        }) : null;
+    }
+
+    /** Runs an operation on worker {@code index}'s connection, retrying transient failures. */
+    public <T> T withRetry(int index, Function<DocumentStore, T> operation) {
+        long backoff = 100;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return operation.apply(stores[index]);
+            } catch (JedisConnectionException | SlipwayException e) {
+                boolean transientError = e instanceof JedisConnectionException
+                        || ((SlipwayException) e).code() == ErrorCode.REDIS_UNAVAILABLE
+                        || String.valueOf(e.getMessage()).contains("LOADING")
+                        || String.valueOf(e.getMessage()).contains("BUSY");
+                if (!transientError || attempt >= maxRetries) {
+                    throw e;
+                }
+                LOG.warn("Transient Redis error ({}); retry {}/{} in {} ms", e.getMessage(), attempt + 1, maxRetries,
+                        backoff);
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, 10_000);
+                reconnect(index);
+            }
+        }
+    }
+
+    private void reconnect(int index) {
+        try {
+            stores[index].close();
+        } catch (RuntimeException e) {
+            // the old connection is broken anyway
+        }
+        try {
+            stores[index] = connector.get();
+        } catch (RuntimeException e) {
+            LOG.warn("Reconnect failed: {}", e.getMessage());
+        }
+    }
+
+    /** Sends each document's commands (in order, on one connection); returns the replies per document. */
+    public List<List<Object>> executeDocuments(List<List<Command>> documents) {
+        if (documents.isEmpty()) {
+            return List.of();
+        }
+        if (threads == null) {
+            return split(withRetry(0, store -> store.execute(flatten(documents, 0, 1))), documents, 0, 1);
+        }
+        List<Future<List<Object>>> futures = new ArrayList<>();
+        for (int w = 0; w < stores.length; w++) {
+            int worker = w;
+            futures.add(threads.submit(() -> withRetry(worker, store ->
+                    store.execute(flatten(documents, worker, stores.length)))));
+        }
+        List<List<Object>> result = new ArrayList<>(documents.size());
+        List<List<List<Object>>> perWorker = new ArrayList<>();
+        for (int w = 0; w < futures.size(); w++) {
+            perWorker.add(split(get(futures.get(w)), documents, w, stores.length));
+        }
+        for (int doc = 0; doc < documents.size(); doc++) {
+            result.add(perWorker.get(doc % stores.length).get(doc / stores.length));
+        }
+        return result;
+    }
+
+    private static List<Command> flatten(List<List<Command>> documents, int worker, int workers) {
+        List<Command> commands = new ArrayList<>();
+        for (int doc = worker; doc < documents.size(); doc += workers) {
+            commands.addAll(documents.get(doc));
+        }
+        return commands;
+    }
+
+    private static List<List<Object>> split(List<Object> replies, List<List<Command>> documents, int worker,
+                                            int workers) {
+        List<List<Object>> perDocument = new ArrayList<>();
+        int at = 0;
+        for (int doc = worker; doc < documents.size(); doc += workers) {
+            int size = documents.get(doc).size();
+            perDocument.add(replies.subList(at, at + size));
+            at += size;
+        }
+        return perDocument;
+    }
+
+    private static <T> T get(Future<T> future) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted; re-run to resume.");
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (threads != null) {
+            threads.shutdownNow();
+        }
+        for (DocumentStore store : stores) {
+            try {
+                store.close();
+            } catch (RuntimeException e) {
+                // closing; nothing to do
+            }
+        }
+    }
+}
