@@ -23,6 +23,8 @@ import dev.slipway.api.version.RestoreResult;
 import dev.slipway.api.version.RollbackResult;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupRestorer;
+import dev.slipway.internal.rewrite.RewriteEstimator;
+import dev.slipway.api.plan.MigrationEstimate;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.version.AliasRollback;
 import dev.slipway.internal.version.HistoryStore;
@@ -128,6 +130,14 @@ public final class Slipway {
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
         return withSession(session -> new MigrationExecutor(session, keys, progress).apply(plan, options));
+    }
+
+    /**
+     * Estimates a plan's cost from a short read-only sample of the live documents: documents, bytes to back up,
+     * disk and memory needed, memory saved by quantization, expected duration. Writes nothing.
+     */
+    public MigrationEstimate estimate(MigrationPlan plan) {
+        return RewriteEstimator.estimate(plan, endpoint);
     }
 
     /** Validates the index a plan produced, without changing anything. */

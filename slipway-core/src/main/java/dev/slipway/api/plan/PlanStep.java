@@ -16,4 +16,9 @@ public record PlanStep(String name, StepKind kind, String description, List<List
     public PlanStep {
         commands = commands == null ? List.of() : commands.stream().map(List::copyOf).toList();
     }
+
+    /** Each command as one line, quoted as {@code redis-cli} reads it; empty when the step sends none. */
+    public List<String> commandLines() {
+        return commands.stream().map(dev.slipway.internal.io.RedisCommandText::format).toList();
+    }
 }

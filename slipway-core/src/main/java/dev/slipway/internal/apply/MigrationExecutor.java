@@ -185,9 +185,10 @@ public final class MigrationExecutor {
                 message(cause));
         ErrorCode code = cause instanceof ValidationFailedException ? ErrorCode.VALIDATION_FAILED
                 : ErrorCode.MIGRATION_FAILED;
+        boolean advised = message(cause).contains("'slipway ");
         throw new MigrationFailedException(code, "Migration of '" + plan.source().indexName() + "' failed: "
-                + message(cause) + (code == ErrorCode.VALIDATION_FAILED ? "" : " Fix the cause and re-run "
-                + "'slipway apply' with the same plan; completed steps are not repeated."), report, cause);
+                + message(cause) + (code == ErrorCode.VALIDATION_FAILED || advised ? "" : " Fix the cause and "
+                + "re-run 'slipway apply' with the same plan; completed steps are not repeated."), report, cause);
     }
 
     private static String message(RuntimeException e) {

@@ -97,8 +97,16 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
                 + "'slipway prune --index " + source.indexName() + "'.";
     }
 
+    /** A byte count in the largest binary unit that keeps it at or above 1. */
     static String mib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1024.0 / 1024.0);
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
     private static StrategyChoice dropRecreate(SourceSnapshot source, IndexSchema target, KeyNamespace keys,

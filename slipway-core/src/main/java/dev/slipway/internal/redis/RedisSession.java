@@ -132,7 +132,8 @@ public final class RedisSession implements AutoCloseable {
             cause = cause.getCause();
         }
         String message = cause.getMessage();
-        return message == null ? cause.getClass().getSimpleName() : message;
+        message = message == null ? cause.getClass().getSimpleName() : message.strip();
+        return message.endsWith(".") ? message.substring(0, message.length() - 1) : message;
     }
 
     @Override

@@ -1,0 +1,75 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+import java.io.PrintWriter;
+
+/**
+ * Turns every failure into one {@code error:} line on stderr and an exit code. Slipway's own errors carry their
+ * exit code; bad command lines exit 2; anything unexpected exits 1. Stack traces only with {@code -v}.
+ */
+final class ErrorReporter implements IExecutionExceptionHandler, IParameterExceptionHandler {
+    /** The exit code of a bad command line. */
+    static final int BAD_USAGE = ErrorCode.BAD_USAGE.exitCode();
+    /** The exit code of an unexpected failure. */
+    static final int UNEXPECTED = 1;
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        int exitCode;
+        if (e instanceof SlipwayException slipway) {
+            err.println("error: " + slipway.describe());
+            exitCode = slipway.exitCode();
+        } else {
+            err.println("error: unexpected " + e.getClass().getName() + ": " + e.getMessage());
+            exitCode = UNEXPECTED;
+        }
+        if (isVerbose(parseResult)) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return exitCode;
+    }
+
+    @Override
+    public int handleParseException(ParameterException e, String[] args) {
+        CommandLine commandLine = e.getCommandLine();
+        PrintWriter err = commandLine.getErr();
+        err.println("error: " + e.getMessage());
+        UnmatchedArgumentException.printSuggestions(e, err);
+        err.println(tryHelp(commandLine.getCommandSpec()));
+        err.flush();
+        return BAD_USAGE;
+    }
+
+    /** For a command that groups subcommands and was called without one: usage on stderr, exit 2. */
+    static int missingSubcommand(CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("error: missing command for '" + spec.qualifiedName() + "'.");
+        spec.commandLine().usage(err);
+        return BAD_USAGE;
+    }
+
+    /** Whether {@code -v} was given to any command on the line. */
+    static boolean isVerbose(ParseResult parseResult) {
+        for (ParseResult part = parseResult; part != null; part = part.subcommand()) {
+            if (part.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String tryHelp(CommandSpec spec) {
+        return "Try '" + spec.qualifiedName() + " --help' for more information.";
+    }
+}

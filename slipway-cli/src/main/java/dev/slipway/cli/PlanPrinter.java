@@ -1,0 +1,112 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.plan.CostEstimate;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.SchemaChange;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Renders a migration plan for a reviewer: the full form after {@code slipway plan} (with every command), the
+ * short form before {@code slipway apply} asks for confirmation.
+ */
+final class PlanPrinter {
+    private final PrintWriter out;
+
+    PlanPrinter(PrintWriter out) {
+        this.out = out;
+    }
+
+    /** Everything a reviewer needs, ending with where the plan was written and what to run next. */
+    void full(MigrationPlan plan, Path file) {
+        header(plan);
+        changes(plan.changes());
+        list("Blocked", plan.blockedReasons());
+        list("Warnings", plan.warnings());
+        steps(plan.steps(), true);
+        estimate(plan.estimate());
+        out.println();
+        if (plan.supported()) {
+            out.println("Plan written to " + file + ". Review it, then run:");
+            out.println("  slipway apply --plan " + file);
+        } else {
+            out.println("Plan written to " + file + " for review; it cannot be applied (see Blocked above).");
+        }
+    }
+
+    /** The plan in brief: header, changes, warnings, step names and the estimate, without commands. */
+    void brief(MigrationPlan plan) {
+        header(plan);
+        changes(plan.changes());
+        list("Blocked", plan.blockedReasons());
+        list("Warnings", plan.warnings());
+        steps(plan.steps(), false);
+        estimate(plan.estimate());
+        out.println();
+    }
+
+    private void header(MigrationPlan plan) {
+        String index = plan.source().indexName();
+        out.println("Index:     " + index + (index.equals(plan.source().physicalIndex()) ? ""
+                : " (alias of " + plan.source().physicalIndex() + ")"));
+        if (!plan.servedName().equals(index)) {
+            out.println("Renamed:   " + index + " -> " + plan.servedName());
+        }
+        out.println("Plan id:   " + plan.planId());
+        out.println("Mode:      " + plan.mode().cliName() + " (" + plan.modeReason() + ")");
+        out.println("Supported: " + (plan.supported() ? "yes" : "NO"));
+    }
+
+    private void changes(List<SchemaChange> changes) {
+        out.println();
+        if (changes.isEmpty()) {
+            out.println("Changes: none (the target schema equals the live schema)");
+            return;
+        }
+        out.println("Changes (" + changes.size() + "):");
+        for (SchemaChange change : changes) {
+            out.println("  - " + change.kind().name().toLowerCase() + " " + change.subject() + ": "
+                    + value(change.from()) + " -> " + value(change.to()));
+            String verdict = change.supported() ? "supported" : "BLOCKED";
+            out.println("      " + verdict + (change.reason().isBlank() ? "" : ": " + change.reason()));
+        }
+    }
+
+    private static String value(String text) {
+        return text == null || text.isEmpty() ? "(none)" : text;
+    }
+
+    private void list(String title, List<String> items) {
+        if (items.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println(title + ":");
+        items.forEach(item -> out.println("  - " + item));
+    }
+
+    private void steps(List<PlanStep> steps, boolean withCommands) {
+        out.println();
+        out.println("Steps (" + steps.size() + "):");
+        for (int i = 0; i < steps.size(); i++) {
+            PlanStep step = steps.get(i);
+            out.println("  " + (i + 1) + ". " + step.name() + ": " + step.description());
+            if (withCommands) {
+                step.commandLines().forEach(line -> out.println("       " + line));
+            }
+        }
+    }
+
+    private void estimate(CostEstimate estimate) {
+        out.println();
+        out.println("Estimate (" + estimate.basis() + "):");
+        out.println("  documents to index:   " + estimate.documents());
+        out.println("  documents rewritten:  " + estimate.documentsToRewrite());
+        out.println("  reindex time:         ~" + Units.seconds(estimate.reindexSeconds()));
+        out.println("  downtime:             ~" + Units.seconds(estimate.downtimeSeconds()));
+        out.println("  extra memory:         ~" + Units.bytes(estimate.extraMemoryBytes()));
+    }
+}

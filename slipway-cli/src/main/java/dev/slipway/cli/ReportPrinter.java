@@ -1,0 +1,56 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.plan.ValidationResult;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+
+/** Renders what {@code apply} did and what {@code validate} found, as text for people. */
+final class ReportPrinter {
+    private final PrintWriter out;
+
+    ReportPrinter(PrintWriter out) {
+        this.out = out;
+    }
+
+    /** The result, every step with its status, duration and detail, downtime windows and validation checks. */
+    void report(MigrationReport report) {
+        long totalMs = Duration.between(report.startedAt(), report.finishedAt()).toMillis();
+        out.println("Result:    " + report.result() + " in " + Units.millis(totalMs)
+                + (report.resumed() ? " (resumed an earlier run)" : ""));
+        out.println("Index:     " + report.index());
+        out.println("Plan id:   " + report.planId());
+        out.println("Mode:      " + report.mode().cliName());
+        out.println();
+        out.println("Steps:");
+        int width = report.steps().stream().mapToInt(s -> s.name().length()).max().orElse(0);
+        for (StepReport step : report.steps()) {
+            out.println(String.format("  %-12s %-" + width + "s %10s  %s", step.status(), step.name(),
+                    step.status() == StepReport.Status.DONE || step.status() == StepReport.Status.FAILED
+                            ? Units.millis(step.durationMs()) : "-", step.detail()).stripTrailing());
+        }
+        out.println();
+        MigrationReport.Downtime downtime = report.downtime();
+        out.println("Downtime:  unavailable " + Units.millis(downtime.unavailableMs()) + ", incomplete results "
+                + Units.millis(downtime.incompleteMs()));
+        report.validation().ifPresentOrElse(this::validation, () -> out.println("Validation: did not run"));
+        report.error().ifPresent(error -> out.println("Error:     " + error.lines().findFirst().orElse("")));
+    }
+
+    /** Every check as {@code PASS|FAIL name: expected ..., actual ...}, with the detail of failures. */
+    void validation(ValidationResult result) {
+        long failed = result.checks().stream().filter(c -> !c.passed()).count();
+        out.println("Validation of '" + result.index() + "': " + (result.passed() ? "PASSED" : "FAILED")
+                + " (" + result.checks().size() + " checks, " + failed + " failed)");
+        for (ValidationCheck check : result.checks()) {
+            out.println("  " + (check.passed() ? "PASS" : "FAIL") + "  " + check.name() + ": expected "
+                    + check.expected() + ", actual " + check.actual());
+            if (!check.detail().isBlank()) {
+                out.println("        " + check.detail());
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.slipway.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code slipway} command: the entry point of the command line. It only parses options, hands the work to
+ * {@link dev.slipway.api.Slipway} and turns the outcome into text and an exit code (0 success, 1 failure,
+ * 2 bad usage or input).
+ */
+@Command(name = "slipway",
+        versionProvider = VersionProvider.class,
+        header = "Safe migrations of Redis Search (FT.*) indexes.",
+        description = {"Plan a change of an index, review the plan, apply it, validate the result.",
+                "Run 'slipway <command> --help' for the options of a command."},
+        subcommands = {IndexCommand.class, PlanCommand.class, ApplyCommand.class, ValidateCommand.class})
+public final class SlipwayCli implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT, order = 1000,
+            description = "Show this help and exit.")
+    private boolean help;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, order = 1001,
+            description = "Print the version and exit.")
+    private boolean version;
+
+    /** Runs the CLI and exits the JVM with its exit code. */
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /**
+     * Runs one command line without exiting: human output goes to {@code out}, errors and progress to
+     * {@code err}.
+     *
+     * @return the exit code: 0 success, 1 failure, 2 bad usage or input
+     */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        PrintWriter outWriter = new PrintWriter(out, true);
+        PrintWriter errWriter = new PrintWriter(err, true);
+        CommandLine commandLine = newCommandLine(colours(out), outWriter, errWriter);
+        try {
+            return commandLine.execute(args);
+        } finally {
+            outWriter.flush();
+            errWriter.flush();
+        }
+    }
+
+    static CommandLine newCommandLine(Help.Ansi ansi, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new SlipwayCli());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setColorScheme(Help.defaultColorScheme(ansi));
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        UsageStyle.apply(commandLine);
+        commandLine.setExecutionStrategy(SlipwayCli::execute);
+        ErrorReporter errors = new ErrorReporter();
+        commandLine.setExecutionExceptionHandler(errors);
+        commandLine.setParameterExceptionHandler(errors);
+        return commandLine;
+    }
+
+    /** Colours only when writing to a real terminal; captured output (tests, pipes) stays plain. */
+    private static Help.Ansi colours(PrintStream out) {
+        return out == System.out && System.console() != null ? Help.Ansi.AUTO : Help.Ansi.OFF;
+    }
+
+    private static int execute(ParseResult parseResult) {
+        LogLevels.apply(ErrorReporter.isVerbose(parseResult));
+        return new CommandLine.RunLast().execute(parseResult);
+    }
+
+    /** Without a command: shows the usage on stderr and fails as bad usage. */
+    @Override
+    public Integer call() {
+        return ErrorReporter.missingSubcommand(spec);
+    }
+}

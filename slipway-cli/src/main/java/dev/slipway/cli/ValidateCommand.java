@@ -1,0 +1,82 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.ValidationFailedException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.plan.ValidationResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code slipway validate}: checks the live index against a plan's target (schema, document count, sampled
+ * keys, optional queries) without changing anything. Exits 0 when every check passes, 1 otherwise.
+ */
+@Command(name = "validate",
+        header = "Check the index a plan produced (changes nothing).",
+        description = "Compares the live index with the plan's target: the schema, the document count, "
+                + "sampled keys, and the queries of --queries. Exits 1 when any check fails.",
+        footerHeading = "%nQuery file:%n",
+        footer = {"  queries:",
+                "    - name: laptops",
+                "      query: \"@category:{laptop}\"",
+                "      min_results: 1",
+                "      max_results: 100",
+                "      contains_keys: [\"product:1\"]"})
+public final class ValidateCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private ConnectionOptions connection;
+
+    @Option(names = "--plan", required = true, paramLabel = "<plan-file>", order = 1,
+            description = "The plan whose result to check (YAML or JSON).")
+    private Path planFile;
+
+    @Option(names = "--queries", paramLabel = "<query-file>", order = 2,
+            description = "Queries to run, each with expected result counts or keys.")
+    private Path queries;
+
+    @Option(names = "--report-out", paramLabel = "<result-file>", order = 3,
+            description = "Write the validation result here: YAML, or JSON when the name ends in .json.")
+    private Path reportOut;
+
+    @Option(names = "--format", paramLabel = "<format>", defaultValue = "text", order = 4,
+            description = "Output: text, yaml or json. Default: ${DEFAULT-VALUE}")
+    private OutputFormat format;
+
+    @Override
+    public Integer call() {
+        MigrationPlan plan = SlipwayFiles.readPlan(planFile);
+        List<QueryCheck> checks = Optional.ofNullable(queries).map(SlipwayFiles::readQueryChecks).orElse(List.of());
+        ValidationResult result = connection.slipway().validate(plan, checks);
+        PrintWriter out = spec.commandLine().getOut();
+        if (format == OutputFormat.TEXT) {
+            new ReportPrinter(out).validation(result);
+        } else {
+            out.print(format.render(result));
+        }
+        if (reportOut != null) {
+            SlipwayFiles.write(result, reportOut);
+            if (format == OutputFormat.TEXT) {
+                out.println("Result written to " + reportOut + ".");
+            }
+        }
+        out.flush();
+        if (!result.passed()) {
+            throw new ValidationFailedException("Validation of '" + result.index() + "' failed; see the checks "
+                    + "above. Investigate the differences before relying on the index:", result);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,185 @@
+package dev.slipway.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Exit codes and error messages of runs that need no Redis server. */
+class CliErrorsTest {
+    /** Nothing listens on port 1 of the loopback address. */
+    private static final String UNREACHABLE = "redis://127.0.0.1:1";
+    private static final String SECRET = "s3cr3t-Pa55word";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void unknownOptionExits2WithMessageAndHint() {
+        CliRun run = CliRun.of("index", "list", "--bogus");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("error: Unknown option: '--bogus'")
+                .contains("Try 'slipway index list --help' for more information.");
+    }
+
+    @Test
+    void missingRequiredOptionExits2() {
+        CliRun run = CliRun.of("apply");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("Missing required option: '--plan=<plan-file>'")
+                .contains("Try 'slipway apply --help'");
+    }
+
+    @Test
+    void planNeedsExactlyOneOfPatchAndTargetSchema() {
+        CliRun neither = CliRun.of("plan", "--index", "products");
+        CliRun both = CliRun.of("plan", "--index", "products", "--patch", "a.yaml", "--target-schema", "b.yaml");
+
+        assertThat(neither.exitCode()).as(neither.toString()).isEqualTo(2);
+        assertThat(neither.err()).contains("--patch=<patch-file>").contains("--target-schema=<schema-file>");
+        assertThat(both.exitCode()).as(both.toString()).isEqualTo(2);
+        assertThat(both.err()).contains("mutually exclusive");
+    }
+
+    @Test
+    void invalidFormatValueExits2NamingTheChoices() {
+        CliRun run = CliRun.of("index", "list", "--format", "xml");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("--format").contains("xml").contains("TEXT, YAML, JSON");
+    }
+
+    @Test
+    void formatIsCaseInsensitive() {
+        CliRun run = CliRun.of("index", "list", "--format", "JsOn", "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as("parsed, then failed to connect: " + run).isEqualTo(1);
+    }
+
+    @Test
+    void unknownModeExits2() throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), "version: 1\nchanges:\n  remove_fields: [a]\n");
+
+        CliRun run = CliRun.of("plan", "--index", "products", "--patch", patch.toString(), "--mode", "fast",
+                "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("Unknown mode 'fast'");
+    }
+
+    @Test
+    void nonPositiveTimeoutExits2() {
+        CliRun run = CliRun.of("apply", "--plan", "plan.yaml", "--timeout", "0");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("--timeout must be a positive number of seconds");
+    }
+
+    @ParameterizedTest(name = "slipway {0}")
+    @ValueSource(strings = {"", "index"})
+    void groupWithoutSubcommandExits2WithUsage(String command) {
+        CliRun run = command.isEmpty() ? CliRun.of() : CliRun.of(command);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("error: missing command").contains("Usage: slipway");
+    }
+
+    @Test
+    void unreachableRedisExits1WithOneLineAndNoStackTrace() {
+        CliRun run = CliRun.of("index", "list", "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.errLines()).hasSize(1);
+        assertThat(run.err()).startsWith("error: Cannot connect to Redis at redis://127.0.0.1:1")
+                .doesNotContain("\tat ").doesNotContain("Exception");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        CliRun run = CliRun.of("index", "list", "--url", UNREACHABLE, "-v");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.err()).startsWith("error: Cannot connect to Redis")
+                .contains("dev.slipway.api.SlipwayException").contains("\tat ");
+    }
+
+    @Test
+    void missingPlanFileExits2NamingTheFile() {
+        Path missing = dir.resolve("no-such-plan.yaml");
+
+        CliRun run = CliRun.of("apply", "--plan", missing.toString(), "--yes", "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.errLines()).hasSize(1);
+        assertThat(run.err()).startsWith("error: ").contains(missing.toString()).contains("no such file");
+    }
+
+    @Test
+    void missingPlanFileOfValidateExits2() {
+        Path missing = dir.resolve("gone.yaml");
+
+        CliRun run = CliRun.of("validate", "--plan", missing.toString(), "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains(missing.toString());
+    }
+
+    @Test
+    void malformedPatchYamlExits2WithFileAndLine() throws IOException {
+        Path patch = Files.writeString(dir.resolve("broken.yaml"),
+                "version: 1\nchanges:\n  add_fields:\n    - name: price\n      type: numeric\n   attrs: [\n");
+
+        CliRun run = CliRun.of("plan", "--index", "products", "--patch", patch.toString(), "--url", UNREACHABLE,
+                "--out", dir.resolve("plan.yaml").toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains(patch.toString()).containsPattern("line \\d+").doesNotContain("\tat ");
+        assertThat(dir.resolve("plan.yaml")).doesNotExist();
+    }
+
+    @Test
+    void invalidPatchContentNamesFileAndLineOfEachProblem() throws IOException {
+        Path patch = Files.writeString(dir.resolve("typo.yaml"),
+                "version: 1\nchanges:\n  add_fields:\n    - name: price\n      type: nummeric\n");
+
+        CliRun run = CliRun.of("plan", "--index", "products", "--patch", patch.toString(), "--url", UNREACHABLE,
+                "--out", dir.resolve("plan.yaml").toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains(patch + " line 5").contains("nummeric");
+    }
+
+    @Test
+    void passwordInUrlIsNeverPrinted() throws IOException {
+        String url = "redis://admin:" + SECRET + "@127.0.0.1:1/2";
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), "version: 1\nchanges:\n  remove_fields: [a]\n");
+
+        for (String[] args : new String[][] {
+                {"index", "list", "--url", url},
+                {"index", "info", "products", "--url", url, "-v"},
+                {"plan", "--index", "products", "--patch", patch.toString(), "--url", url, "-v"},
+                {"index", "list", "--url", "http://admin:" + SECRET + "@127.0.0.1:1"}}) {
+            CliRun run = CliRun.of(args);
+            assertThat(run.exitCode()).as(run.toString()).isNotZero();
+            assertThat(run.all()).as(String.join(" ", args)).doesNotContain(SECRET).contains("***");
+        }
+    }
+
+    @Test
+    void badUrlExits2() {
+        CliRun run = CliRun.of("index", "list", "--url", "http://localhost:6379");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("redis://");
+    }
+}

@@ -1,0 +1,295 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static dev.slipway.testing.RedisStackServer.command;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The CLI end to end against a real Redis Stack server: list, info, plan, apply, validate. */
+@ExtendWith(RedisStackExtension.class)
+class CliIT {
+    private static final int DOCS = 60;
+    private static final String ADD_PRICE = """
+            version: 1
+            changes:
+              add_fields:
+                - name: price
+                  type: numeric
+                  attrs: {sortable: true}
+              update_fields:
+                - name: category
+                  attrs: {separator: '|'}
+            """;
+
+    private final RedisStackServer redis;
+
+    @TempDir
+    Path dir;
+
+    CliIT(RedisStackServer redis) {
+        this.redis = redis;
+    }
+
+    @BeforeEach
+    void createProducts() {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.CREATE"), "products", "ON", "HASH", "PREFIX", "1", "product:", "SCHEMA",
+                    "title", "TEXT", "category", "TAG", "embedding", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32",
+                    "DIM", "4", "DISTANCE_METRIC", "COSINE");
+            for (int i = 0; i < DOCS; i++) {
+                jedis.hset("product:" + i, Map.of("title", "thing " + i, "category", "c" + i % 3,
+                        "price", Integer.toString(i)));
+            }
+        }
+    }
+
+    @Test
+    void indexListInAllFormats() throws IOException {
+        createIndex("articles", "article:");
+
+        CliRun text = cli("index", "list");
+        CliRun json = cli("index", "list", "--format", "json");
+        CliRun yaml = cli("index", "list", "--format", "yaml");
+
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        assertThat(text.out().lines()).containsExactly("articles", "products");
+        JsonNode document = new ObjectMapper().readTree(json.out());
+        assertThat(document.path("indexes").toString()).isEqualTo("[\"articles\",\"products\"]");
+        assertThat(document.path("url").asText()).isEqualTo(redis.url());
+        assertThat(yaml.exitCode()).isZero();
+        assertThat(yaml.out()).contains("indexes:\n  - articles\n  - products\n");
+    }
+
+    @Test
+    void indexInfoPrintsTheSchemaFileWithStatisticsAsComments() throws IOException {
+        CliRun run = cli("index", "info", "products");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).startsWith("# index: products\n")
+                .contains("# num_docs: " + DOCS + "\n", "# indexing_failures: 0\n", "# percent_indexed: 100.0%\n",
+                        "# memory: ")
+                .doesNotContain("# alias of");
+        // The body is a schema file: it reads back to the live schema.
+        Path schemaFile = Files.writeString(dir.resolve("schema.yaml"), run.out());
+        assertThat(SlipwayFiles.readSchema(schemaFile).field("embedding")).isPresent();
+        assertThat(SlipwayFiles.readSchema(schemaFile).name()).isEqualTo("products");
+    }
+
+    @Test
+    void indexInfoOfAnAliasNamesThePhysicalIndex() throws IOException {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.ALIASADD"), "shop", "products");
+        }
+
+        CliRun yaml = cli("index", "info", "shop");
+        CliRun json = cli("index", "info", "shop", "--format", "json");
+
+        assertThat(yaml.out()).contains("# index: shop\n# alias of products\n");
+        JsonNode document = new ObjectMapper().readTree(json.out());
+        assertThat(document.path("name").asText()).isEqualTo("shop");
+        assertThat(document.path("physical_index").asText()).isEqualTo("products");
+        assertThat(document.path("stats").path("num_docs").asLong()).isEqualTo(DOCS);
+        assertThat(document.path("schema").path("index").path("name").asText()).isEqualTo("products");
+        assertThat(document.path("schema").path("fields").size()).isEqualTo(3);
+    }
+
+    @Test
+    void indexInfoOfAMissingIndexExits2() {
+        CliRun run = cli("index", "info", "nope");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).startsWith("error: ").contains("'nope'");
+    }
+
+    @Test
+    void planApplyValidate() throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), ADD_PRICE);
+        Path planFile = dir.resolve("plan.yaml");
+        Path report = dir.resolve("report.yaml");
+        Path result = dir.resolve("validation.json");
+
+        CliRun plan = cli("plan", "--index", "products", "--patch", patch.toString(), "--out", planFile.toString());
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        assertThat(plan.out()).contains("Index:     products\n", "Supported: yes\n", "add_field price",
+                        "update_field_option category", "FT.CREATE ", "price NUMERIC SORTABLE", "Estimate (")
+                .contains("slipway apply --plan " + planFile);
+        assertThat(planFile).exists();
+
+        CliRun apply = cli("apply", "--plan", planFile.toString(), "--yes", "--report-out", report.toString());
+        assertThat(apply.exitCode()).as(apply.toString()).isZero();
+        assertThat(apply.out()).contains("Result:    SUCCEEDED", "Validation of 'products': PASSED",
+                "Report written to " + report);
+        assertThat(apply.err()).contains("[slipway] step 1/");
+        assertThat(Files.readString(report)).contains("result: SUCCEEDED");
+        assertThat(liveSchema()).contains("- name: price", "sortable: true");
+
+        CliRun validate = cli("validate", "--plan", planFile.toString(), "--report-out", result.toString());
+        assertThat(validate.exitCode()).as(validate.toString()).isZero();
+        assertThat(validate.out()).contains("PASSED", "PASS  schema", "PASS  document-count")
+                .doesNotContain("FAIL");
+        assertThat(new ObjectMapper().readTree(result.toFile()).path("index").asText()).isEqualTo("products");
+    }
+
+    @Test
+    void planFormatJsonPrintsThePlanAndJsonFileRoundTrips() throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), ADD_PRICE);
+        Path planFile = dir.resolve("plan.json");
+
+        CliRun plan = cli("plan", "--index", "products", "--patch", patch.toString(), "--out", planFile.toString(),
+                "--format", "json", "--mode", "drop-recreate");
+
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        JsonNode printed = new ObjectMapper().readTree(plan.out());
+        JsonNode written = new ObjectMapper().readTree(planFile.toFile());
+        assertThat(printed.path("plan_id").asText()).isNotEmpty().isEqualTo(written.path("plan_id").asText());
+        assertThat(written.path("mode").asText()).isEqualTo("DROP_RECREATE");
+        CliRun apply = cli("apply", "--plan", planFile.toString(), "--yes");
+        assertThat(apply.exitCode()).as(apply.toString()).isZero();
+        assertThat(apply.out()).contains("Mode:      drop-recreate");
+    }
+
+    @Test
+    void applyWithoutYesAndWithoutTerminalRefusesAndChangesNothing() throws IOException {
+        Path planFile = plan(ADD_PRICE);
+        String before = liveSchema();
+
+        CliRun apply = cli("apply", "--plan", planFile.toString());
+
+        assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(2);
+        assertThat(apply.err()).contains("Nothing was changed", "--yes");
+        assertThat(liveSchema()).isEqualTo(before).doesNotContain("price");
+        assertThat(apply.out()).as("the plan summary is shown first").contains("Index:     products");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(indexes(jedis)).containsExactly("products");
+            assertThat(jedis.keys("slipway:*")).isEmpty();
+        }
+    }
+
+    @Test
+    void blockedPlanIsWrittenAndExits2WithTheReason() throws IOException {
+        Path patch = Files.writeString(dir.resolve("dims.yaml"),
+                "version: 1\nchanges:\n  update_fields:\n    - name: embedding\n      attrs: {dims: 8}\n");
+        Path planFile = dir.resolve("blocked.json");
+
+        CliRun plan = cli("plan", "--index", "products", "--patch", patch.toString(), "--out", planFile.toString());
+
+        assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(2);
+        assertThat(plan.out()).contains("Supported: NO", "change_vector_dims embedding: 4 -> 8", "BLOCKED: ",
+                "Blocked:", "cannot be applied");
+        assertThat(plan.out()).doesNotContain("slipway apply --plan");
+        assertThat(plan.err()).startsWith("error: The plan for 'products' cannot be applied");
+        MigrationPlan written = SlipwayFiles.readPlan(planFile);
+        assertThat(written.supported()).isFalse();
+        assertThat(written.blockedReasons()).anySatisfy(reason -> assertThat(reason).contains("embedding"));
+
+        CliRun apply = cli("apply", "--plan", planFile.toString(), "--yes");
+        assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(2);
+        assertThat(apply.err()).contains("cannot be applied", "nothing was changed");
+    }
+
+    @Test
+    void validateFailsWhenASampledKeyIsGone() throws IOException {
+        Path planFile = plan(ADD_PRICE);
+        assertThat(cli("apply", "--plan", planFile.toString(), "--yes").exitCode()).isZero();
+        String sampled = SlipwayFiles.readPlan(planFile).source().keySample().get(0);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.del(sampled)).isEqualTo(1);
+        }
+
+        CliRun validate = cli("validate", "--plan", planFile.toString());
+
+        assertThat(validate.exitCode()).as(validate.toString()).isEqualTo(1);
+        assertThat(validate.out()).contains("FAILED", "FAIL  sample-keys");
+        assertThat(validate.err()).startsWith("error: Validation of 'products' failed").contains("sample-keys");
+    }
+
+    @Test
+    void validateFailsWhenAQueryCheckCannotBeMet() throws IOException {
+        Path planFile = plan(ADD_PRICE);
+        assertThat(cli("apply", "--plan", planFile.toString(), "--yes").exitCode()).isZero();
+        Path queries = Files.writeString(dir.resolve("queries.yaml"), """
+                queries:
+                  - name: everything
+                    query: "*"
+                    min_results: 1
+                  - name: more-than-exists
+                    query: "*"
+                    min_results: 100000
+                """);
+
+        CliRun validate = cli("validate", "--plan", planFile.toString(), "--queries", queries.toString(),
+                "--format", "yaml");
+
+        assertThat(validate.exitCode()).as(validate.toString()).isEqualTo(1);
+        assertThat(validate.out()).contains("more-than-exists", "passed: false");
+        assertThat(validate.err()).contains("more-than-exists");
+    }
+
+    @Test
+    void failedApplyExits1AndStillWritesTheReport() throws IOException {
+        Path planFile = plan(ADD_PRICE);
+        Path queries = Files.writeString(dir.resolve("queries.yaml"),
+                "queries:\n  - name: impossible\n    query: \"*\"\n    min_results: 100000\n");
+        Path report = dir.resolve("failed-report.json");
+
+        CliRun apply = cli("apply", "--plan", planFile.toString(), "--yes", "--queries", queries.toString(),
+                "--report-out", report.toString());
+
+        assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(1);
+        assertThat(apply.out()).contains("Result:    FAILED", "impossible", "NOT_RUN",
+                "Report written to " + report);
+        assertThat(apply.err()).contains("\nerror: Migration of 'products' failed");
+        JsonNode written = new ObjectMapper().readTree(report.toFile());
+        assertThat(written.path("result").asText()).isEqualTo("FAILED");
+        assertThat(written.path("error").asText()).isNotEmpty();
+    }
+
+    private Path plan(String patchText) throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), patchText);
+        Path planFile = dir.resolve("plan.yaml");
+        CliRun plan = cli("plan", "--index", "products", "--patch", patch.toString(), "--out", planFile.toString());
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        return planFile;
+    }
+
+    private CliRun cli(String... args) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--url";
+        all[args.length + 1] = redis.url();
+        return CliRun.of(all);
+    }
+
+    private void createIndex(String name, String prefix) {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.CREATE"), name, "ON", "HASH", "PREFIX", "1", prefix, "SCHEMA", "t", "TEXT");
+        }
+    }
+
+    /** The live schema of 'products' as 'index info' prints it, without the statistics. */
+    private String liveSchema() {
+        CliRun info = cli("index", "info", "products");
+        assertThat(info.exitCode()).as(info.toString()).isZero();
+        return info.out().lines().filter(line -> !line.startsWith("#")).reduce("", (a, b) -> a + b + "\n");
+    }
+
+    private static List<String> indexes(Jedis jedis) {
+        return ((List<?>) jedis.sendCommand(command("FT._LIST"))).stream()
+                .map(name -> new String((byte[]) name, java.nio.charset.StandardCharsets.UTF_8)).sorted().toList();
+    }
+}

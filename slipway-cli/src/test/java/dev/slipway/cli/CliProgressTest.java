@@ -1,0 +1,74 @@
+package dev.slipway.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CliProgressTest {
+    private final StringWriter text = new StringWriter();
+    private final AtomicLong clock = new AtomicLong();
+    private final CliProgress progress = new CliProgress(new PrintWriter(text), clock::get);
+
+    @Test
+    void printsAProgressLineAtMostEveryFiveSeconds() {
+        progress.begin("indexing products", 100, "%");
+        progress.update(10);
+        advanceSeconds(4);
+        progress.update(20);
+        advanceSeconds(1);
+        progress.update(42);
+        advanceSeconds(1);
+        progress.update(50);
+        progress.end();
+
+        assertThat(text.toString().lines()).containsExactly(
+                "[slipway] indexing products: started",
+                "[slipway] indexing products: 42%",
+                "[slipway] indexing products: done (50%)");
+    }
+
+    @Test
+    void countsAgainstATotalShowPercentAndCounts() {
+        progress.begin("rewriting documents", 200, "docs");
+        advanceSeconds(5);
+        progress.update(50);
+
+        assertThat(text.toString().lines()).containsExactly(
+                "[slipway] rewriting documents: started (200 docs)",
+                "[slipway] rewriting documents: 25% (50/200 docs)");
+    }
+
+    @Test
+    void unknownTotalShowsTheCount() {
+        progress.begin("scanning keys", 0, "keys");
+        advanceSeconds(6);
+        progress.update(1234);
+
+        assertThat(text.toString()).contains("scanning keys: 1234 keys");
+    }
+
+    @Test
+    void messagesArePrefixedLines() {
+        progress.message("step 1/4: drop the index");
+
+        assertThat(text.toString()).isEqualTo("[slipway] step 1/4: drop the index" + System.lineSeparator());
+    }
+
+    @Test
+    void updatesWithoutATaskPrintNothing() {
+        advanceSeconds(10);
+        progress.update(5);
+        progress.end();
+
+        assertThat(text.toString()).isEmpty();
+    }
+
+    private void advanceSeconds(long seconds) {
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(seconds));
+    }
+}

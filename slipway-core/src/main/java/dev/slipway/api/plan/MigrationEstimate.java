@@ -1,0 +1,22 @@
+package dev.slipway.api.plan;
+
+/**
+ * What a migration will cost, measured on a short read-only sample of the live documents.
+ *
+ * @param index                 the index
+ * @param documents             documents the migration covers
+ * @param documentsToRewrite    documents whose stored data changes (0 for index-only plans)
+ * @param sampledDocuments      documents read for the sample
+ * @param bytesToBackUp         original bytes that will be saved under --backup-dir
+ * @param diskNeededBytes       disk the backup needs (originals plus record framing)
+ * @param extraMemoryBytes      memory Redis needs beyond today's while the migration runs
+ * @param memorySavedBytes      memory freed in the documents once vectors are converted (0 when nothing shrinks)
+ * @param expectedSeconds       expected wall time: rewrite (from the sample's measured read time) plus re-indexing
+ * @param expectedDowntimeSeconds time during which queries fail or see partial results
+ * @param basis                 how the figures were obtained
+ */
+public record MigrationEstimate(String index, long documents, long documentsToRewrite, int sampledDocuments,
+                                long bytesToBackUp, long diskNeededBytes, long extraMemoryBytes,
+                                long memorySavedBytes, double expectedSeconds, double expectedDowntimeSeconds,
+                                String basis) {
+}
