@@ -19,9 +19,10 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>INT8 uses a <em>symmetric</em> mapping, zero point 0 and scale {@code maxAbs / 127} over
  *       the whole sample. Codes are proportional to values, so L2, inner-product and cosine
  *       rankings are all preserved up to rounding. Codes stay in [-127, 127] so that negating a
- *       value negates its code; -128 is never produced.
+ *       value negates its code; only the plain {@link #identity} mapping produces -128.
  *   <li>UINT8 uses <em>min-max</em> over the whole sample, with the range widened to include 0 so
- *       that 0.0 maps to an exact code (the zero point). A shift does not change L2 distances, so
+ *       that 0.0 maps to an exact code (the zero point); making the zero point a whole code costs
+ *       at most one of the 255 steps. A shift does not change L2 distances, so
  *       L2 ranking is preserved up to rounding. Inner product and cosine on the codes are only
  *       preserved when the sample has no negative values (zero point 0); for signed data with
  *       those metrics prefer INT8.
