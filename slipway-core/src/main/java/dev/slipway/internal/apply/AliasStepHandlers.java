@@ -92,7 +92,9 @@ final class AliasStepHandlers {
         }
         List<String> failed = new ArrayList<>();
         MigrationValidator validator = new MigrationValidator(context.session());
-        for (QueryCheck query : context.options().queryChecks()) {
+        // the user's queries describe the target; the copy of the old schema is only compared by counts
+        boolean isTarget = shadow.equals(context.plan().targetSchema().name());
+        for (QueryCheck query : isTarget ? context.options().queryChecks() : List.<QueryCheck>of()) {
             ValidationCheck check = validator.queryCheck(shadow, query);
             if (!check.passed()) {
                 failed.add(check.name() + ": " + check.detail());
