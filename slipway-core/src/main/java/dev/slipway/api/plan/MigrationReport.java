@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param result      overall result
  * @param startedAt   when this run started
  * @param finishedAt  when it ended
- * @param resumed     whether this run continued an earlier interrupted one
+ * @param resumed     whether this run continued an earlier run of the same plan (interrupted, failed, or already
+ *                    complete, in which case only validation ran again)
  * @param steps       every step, in order
  * @param downtime    the measured windows in which queries on the name failed or were incomplete
  * @param validation  the validation result, when validation ran

@@ -93,6 +93,7 @@ public final class MigrationExecutor {
             previous = usableCheckpoint(store.load(index), plan);
             if (previous.isEmpty()) {
                 PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
+                PlanPreconditions.probeTarget(plan, session);
             }
             Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
                             .withStatus(Checkpoint.Status.RUNNING))
@@ -184,7 +185,7 @@ public final class MigrationExecutor {
         MigrationReport report = report(plan, context, reports, startedAt, resumed, MigrationReport.Result.FAILED,
                 message(cause));
         ErrorCode code = cause instanceof ValidationFailedException ? ErrorCode.VALIDATION_FAILED
-                : ErrorCode.MIGRATION_FAILED;
+                : cause instanceof SlipwayException s && s.exitCode() == 1 ? s.code() : ErrorCode.MIGRATION_FAILED;
         boolean advised = message(cause).contains("'slipway ");
         throw new MigrationFailedException(code, "Migration of '" + plan.source().indexName() + "' failed: "
                 + message(cause) + (code == ErrorCode.VALIDATION_FAILED || advised ? "" : " Fix the cause and "

@@ -12,6 +12,11 @@ import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.FtCreateArguments;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,6 +47,24 @@ final class PlanPreconditions {
                     + "' contains changes Slipway cannot apply; nothing was changed. Remove them from the patch "
                     + "and re-run 'slipway plan'.", plan.blockedReasons(), null);
         }
+    }
+
+    /**
+     * Asks the server whether it accepts the target schema, by creating it under a throwaway name with a prefix no
+     * key has and dropping it at once. Without this a drop-recreate could drop the live index and then have its
+     * FT.CREATE rejected (an unknown language, a vector parameter out of bounds), leaving nothing in its place.
+     */
+    static void probeTarget(MigrationPlan plan, RedisSession session) {
+        String probe = "slipway-probe:" + java.util.UUID.randomUUID();
+        IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
+        try {
+            session.call(FtCreateArguments.command(schema));
+        } catch (RedisCommandException e) {
+            throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server rejects the plan's target "
+                    + "schema: " + e.serverMessage() + ". Nothing was changed. Fix the patch and re-run 'slipway "
+                    + "plan'.");
+        }
+        session.call("FT.DROPINDEX", probe);
     }
 
     /** Checks against the live server before a fresh (not resumed) run. */

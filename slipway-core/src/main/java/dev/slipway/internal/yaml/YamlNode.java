@@ -100,6 +100,18 @@ public final class YamlNode {
         return entries;
     }
 
+    /** The key nodes of a mapping in file order, keyed by their text (for messages about the key itself). */
+    public Map<String, YamlNode> keys() {
+        Map<String, YamlNode> keys = new LinkedHashMap<>();
+        if (node instanceof MappingNode mapping) {
+            for (NodeTuple tuple : mapping.getValue()) {
+                String key = tuple.getKeyNode() instanceof ScalarNode scalar ? scalar.getValue() : "?";
+                keys.put(key, new YamlNode(tuple.getKeyNode(), source));
+            }
+        }
+        return keys;
+    }
+
     /** The value under a key of a mapping. */
     public Optional<YamlNode> get(String key) {
         return Optional.ofNullable(entries().get(key)).filter(n -> !n.isNull());

@@ -33,7 +33,7 @@ public final class YamlProblems {
 
     /** Flags keys of a mapping that are not in the allowed set. */
     public void rejectUnknownKeys(YamlNode map, Set<String> allowed, String what) {
-        for (Map.Entry<String, YamlNode> entry : map.entries().entrySet()) {
+        for (Map.Entry<String, YamlNode> entry : map.keys().entrySet()) {
             if (!allowed.contains(entry.getKey())) {
                 add(entry.getValue(), "unknown key '" + entry.getKey() + "' in " + what + "; expected one of "
                         + String.join(", ", allowed.stream().sorted().toList()));

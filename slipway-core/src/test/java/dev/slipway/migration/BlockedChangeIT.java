@@ -1,0 +1,285 @@
+package dev.slipway.migration;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.SchemaChange;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static dev.slipway.migration.ProductCatalog.INDEX;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Changes Slipway must refuse: the plan says why, and {@code apply} stops with exit code 2 before touching
+ * anything (same index definition, same bytes in every key, no bookkeeping keys).
+ */
+@ExtendWith(RedisStackExtension.class)
+class BlockedChangeIT {
+    private static final Set<StorageType> BOTH = EnumSet.allOf(StorageType.class);
+
+    @TempDir
+    Path dir;
+
+    /**
+     * A change that must be blocked.
+     *
+     * @param name     for the test name
+     * @param storages where it is blocked
+     * @param patch    the {@code changes:} section, with {@code %s} standing for the other storage type's name
+     * @param reason   the start of the blocked reason: the change kind and its subject
+     * @param explains a phrase the reason must contain, telling the user why or what to do instead
+     */
+    record BlockedChange(String name, Set<StorageType> storages, String patch, String reason, String explains) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<BlockedChange> blockedChanges() {
+        return List.of(
+                new BlockedChange("vector dimension change", BOTH, """
+                        update_fields:
+                          - name: embedding
+                            attrs: {dims: 8}
+                        """, "change_vector_dims of embedding (4 -> 8)", "re-embed"),
+                new BlockedChange("storage type change in a patch", BOTH, """
+                        index:
+                          storage_type: %s
+                        """, "change_storage_type of index", "export, transform and reload"),
+                new BlockedChange("adding a vector field", BOTH, """
+                        add_fields:
+                          - name: image_embedding
+                            type: vector
+                            attrs: {dims: 4, algorithm: flat, datatype: float32, distance_metric: cosine}
+                        """, "add_vector_field of image_embedding", "write the vectors into the documents first"),
+                new BlockedChange("field type change", BOTH, """
+                        update_fields:
+                          - name: price
+                            type: tag
+                        """, "change_field_type of price (numeric -> tag)", "add a new field"),
+                new BlockedChange("prefix change to several prefixes", BOTH, """
+                        index:
+                          prefix: ["goods:", "items:"]
+                        """, "change_prefix of index (product: -> goods:,items:)", "exactly one prefix"));
+    }
+
+    static Stream<Arguments> blockedByStorage() {
+        List<Arguments> arguments = new ArrayList<>();
+        for (BlockedChange change : blockedChanges()) {
+            for (StorageType storage : change.storages()) {
+                arguments.add(Arguments.of(change, storage));
+            }
+        }
+        return arguments.stream();
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("blockedByStorage")
+    void refusesBlockedPatchWithoutChangingAnything(BlockedChange change, StorageType storage,
+                                                   RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, storage);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Path patch = dir.resolve("patch.yaml");
+        Files.writeString(patch, "version: 1\nchanges:\n" + change.patch().formatted(other(storage).yamlName())
+                .lines().map(line -> "  " + line + "\n").reduce("", String::concat));
+
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(INDEX, SlipwayFiles.readPatch(patch))
+                .withMode(MigrationMode.DROP_RECREATE));
+
+        assertRefused(slipway, redis, plan, change.reason(), change.explains());
+    }
+
+    @ParameterizedTest
+    @EnumSource(StorageType.class)
+    void refusesTargetSchemaWithOtherStorageType(StorageType storage, RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, storage);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Path target = dir.resolve("target.yaml");
+        Files.writeString(target, """
+                index:
+                  name: products
+                  prefix: "product:"
+                  storage_type: %s
+                fields:
+                  - name: title
+                    type: text
+                  - name: category
+                    type: tag
+                  - name: price
+                    type: numeric
+                  - name: location
+                    type: geo
+                  - name: embedding
+                    type: vector
+                    attrs: {algorithm: flat, dims: 4, datatype: float32, distance_metric: cosine}
+                """.formatted(other(storage).yamlName()));
+
+        MigrationPlan plan = slipway.plan(PlanRequest.target(INDEX, SlipwayFiles.readSchema(target))
+                .withMode(MigrationMode.DROP_RECREATE));
+
+        assertRefused(slipway, redis, plan, "change_storage_type of index (" + storage.yamlName() + " -> "
+                + other(storage).yamlName() + ")", "export, transform and reload");
+    }
+
+    /** Converting between element types of the same width could not resume safely, so it stays blocked. */
+    @Test
+    void refusesSameWidthVectorConversionOfHashes(RedisStackServer redis) throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "thumbnails", "ON", "HASH", "PREFIX", "1",
+                    "thumb:", "SCHEMA", "caption", "TEXT", "pixels", "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM",
+                    "4", "DISTANCE_METRIC", "L2");
+            for (int i = 0; i < 20; i++) {
+                jedis.hset(("thumb:" + i).getBytes(), Map.of("caption".getBytes(), ("sunset " + i).getBytes(),
+                        "pixels".getBytes(), ProductCatalog.float16(new float[] {i, 0.5f, -1, 0.25f})));
+            }
+            RedisInspection.awaitIndexed(jedis, "thumbnails", 20);
+        }
+        Path patch = Files.writeString(dir.resolve("bfloat16.yaml"), """
+                version: 1
+                changes:
+                  update_fields:
+                    - name: pixels
+                      attrs: {datatype: bfloat16}
+                """);
+
+        MigrationPlan plan = slipway.plan(PlanRequest.patch("thumbnails", SlipwayFiles.readPatch(patch))
+                .withMode(MigrationMode.DROP_RECREATE));
+
+        assertRefused(slipway, redis, plan, "thumbnails",
+                "change_vector_datatype of pixels (float16 -> bfloat16)", "same width");
+    }
+
+    @Test
+    void refusesRenameOntoAnExistingIndex(RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "products_v2", "ON", "HASH", "PREFIX", "1",
+                    "archive:", "SCHEMA", "title", "TEXT");
+            Path patch = Files.writeString(dir.resolve("rename.yaml"),
+                    "version: 1\nchanges:\n  index:\n    name: products_v2\n");
+            MigrationPlan plan = slipway.plan(PlanRequest.patch(INDEX, SlipwayFiles.readPatch(patch))
+                    .withMode(MigrationMode.DROP_RECREATE));
+            RedisInspection.State before = RedisInspection.capture(jedis);
+
+            SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                    () -> slipway.apply(plan, ApplyOptions.DEFAULTS));
+
+            assertThat(refused).as("renaming onto an existing index must be refused").isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("'products_v2'").contains("nothing was changed");
+            assertThat(RedisInspection.capture(jedis)).isEqualTo(before);
+            assertThat(RedisInspection.slipwayKeys(jedis)).isEmpty();
+        }
+    }
+
+    /** A target the server would reject is refused before anything changes (here: caught when reading the patch). */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = "update_fields:\n    - name: category\n      attrs: {separator: \"||\"}")
+    void targetTheServerRejectsNeverCostsTheLiveIndex(String changes, RedisStackServer redis) throws Exception {
+        assertLiveIndexSurvives(changes, redis);
+    }
+
+    /**
+     * The same for targets that pass planning today: the drop runs first, the server rejects the FT.CREATE, and the
+     * name is left without an index that no plan can bring back (a new plan finds no index to plan from).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "index:\n    language: klingon",
+            "update_fields:\n    - name: embedding\n      attrs: {algorithm: hnsw, m: 0}"})
+    void targetTheServerRejectsAfterPlanningNeverCostsTheLiveIndex(String changes, RedisStackServer redis)
+            throws Exception {
+        assertLiveIndexSurvives(changes, redis);
+    }
+
+    private void assertLiveIndexSurvives(String changes, RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), "version: 1\nchanges:\n  " + changes + "\n");
+        try (Jedis jedis = redis.newJedis()) {
+            RedisInspection.State before = RedisInspection.capture(jedis);
+
+            SlipwayException refused = catchThrowableOfType(SlipwayException.class, () -> slipway.apply(
+                    slipway.plan(PlanRequest.patch(INDEX, SlipwayFiles.readPatch(patch))
+                            .withMode(MigrationMode.DROP_RECREATE)),
+                    ApplyOptions.DEFAULTS));
+
+            assertThat(refused).as("a target the server rejects cannot succeed").isNotNull();
+            assertThat(refused.exitCode()).as("refused as bad input, not failed half-way: %s", refused.getMessage())
+                    .isEqualTo(2);
+            assertThat(RedisInspection.indexes(jedis)).as("the live index survives").containsExactly(INDEX);
+            assertThat(RedisInspection.capture(jedis).withoutSlipwayKeys()).isEqualTo(before);
+        }
+    }
+
+    private void assertRefused(Slipway slipway, RedisStackServer redis, MigrationPlan plan, String reason,
+                               String explains) {
+        assertRefused(slipway, redis, plan, INDEX, reason, explains);
+    }
+
+    private void assertRefused(Slipway slipway, RedisStackServer redis, MigrationPlan plan, String index,
+                               String reason, String explains) {
+        assertThat(plan.supported()).isFalse();
+        assertThat(plan.blockedReasons()).as("blocked reasons").anySatisfy(r -> {
+            assertThat(r).startsWith(reason);
+            assertThat(r).contains(explains);
+        });
+        assertThat(plan.changes()).filteredOn(c -> !c.supported()).isNotEmpty()
+                .allSatisfy(c -> assertThat(c.reason()).isNotBlank());
+        assertThat(plan.changes()).filteredOn(c -> !c.supported()).extracting(SchemaChange::kind)
+                .allMatch(k -> reason.startsWith(k.name().toLowerCase()), "blocked kinds match " + reason);
+
+        try (Jedis jedis = redis.newJedis()) {
+            RedisInspection.State before = RedisInspection.capture(jedis);
+            Path file = dir.resolve("plan.yaml");
+            SlipwayFiles.writePlan(plan, file);
+            MigrationPlan reviewed = SlipwayFiles.readPlan(file);
+
+            SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                    () -> slipway.apply(reviewed, ApplyOptions.DEFAULTS));
+
+            assertThat(refused).as("apply of a blocked plan must throw").isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.UNSUPPORTED_CHANGE);
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("'" + index + "'").contains("nothing was changed");
+            assertThat(refused.problems()).containsExactlyElementsOf(plan.blockedReasons());
+            assertThat(RedisInspection.capture(jedis)).as("Redis unchanged").isEqualTo(before);
+            assertThat(RedisInspection.slipwayKeys(jedis)).isEmpty();
+            assertThat(RedisInspection.indexes(jedis)).containsExactly(index);
+        }
+    }
+
+    private static StorageType other(StorageType storage) {
+        return storage == StorageType.HASH ? StorageType.JSON : StorageType.HASH;
+    }
+}

@@ -1,0 +1,230 @@
+package dev.slipway.migration;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.schema.VisibleSchema;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.slipway.migration.ProductCatalog.INDEX;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Validation finds what is wrong after a migration and says what: missing sampled keys, a different document
+ * count, queries that do not return what the user requires; a failing validation inside {@code apply} is a
+ * failed migration (exit 1) whose report shows which step failed.
+ */
+@ExtendWith(RedisStackExtension.class)
+class ValidationFailureIT {
+    private static final SchemaPatch ADD_BRAND = new SchemaPatch(List.of(FieldSchema.of("brand", FieldType.TAG)),
+            List.of(), List.of(), List.of(), null);
+
+    @Test
+    void validateReportsDeletedSampleKeyAndExtraDocuments(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = migrate(slipway);
+        assertThat(slipway.validate(plan, List.of()).passed()).as("valid right after apply").isTrue();
+        String deleted = plan.source().keySample().get(3);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.del(deleted);
+            for (int i = 0; i < 3; i++) {
+                jedis.hset("product:new-" + i, Map.of("title", "brand new gadget", "brand", "acme"));
+            }
+            RedisInspection.awaitIndexed(jedis, INDEX, 202);
+        }
+
+        ValidationResult result = slipway.validate(plan, List.of());
+
+        assertThat(result.passed()).isFalse();
+        assertThat(result.index()).isEqualTo(INDEX);
+        assertThat(result.checks()).filteredOn(c -> !c.passed()).extracting(ValidationCheck::name)
+                .containsExactlyInAnyOrder("sample-keys", "document-count");
+        ValidationCheck sample = check(result, "sample-keys");
+        assertThat(sample.detail()).contains(deleted);
+        assertThat(sample.actual()).isEqualTo((plan.source().keySample().size() - 1) + " exist");
+        ValidationCheck count = check(result, "document-count");
+        assertThat(count.expected()).startsWith("200");
+        assertThat(count.actual()).isEqualTo("202");
+        assertThat(count.detail()).isNotBlank();
+        assertThat(result.failureDescriptions()).hasSize(2)
+                .anySatisfy(d -> assertThat(d).startsWith("sample-keys: ").contains(deleted))
+                .anySatisfy(d -> assertThat(d).startsWith("document-count: "));
+        assertThat(check(result, "schema").passed()).isTrue();
+    }
+
+    @Test
+    void queryChecksThatCannotBeMetFail(RedisStackServer redis) {
+        ProductCatalog catalog = ProductCatalog.seed(redis, StorageType.JSON);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = migrate(slipway);
+        long acme = catalog.count(p -> p.brand().equals("acme"));
+        String someAcmeKey = catalog.products().stream().filter(p -> p.brand().equals("acme")).findFirst()
+                .orElseThrow().key();
+
+        ValidationResult result = slipway.validate(plan, List.of(
+                query("acme in range", "@brand:{acme}", acme, acme, List.of(someAcmeKey)),
+                query("too few", "@brand:{acme}", acme + 1, null, List.of()),
+                query("too many", "@brand:{acme}", null, acme - 1, List.of()),
+                query("missing key", "@brand:{globex}", 1L, null, List.of(someAcmeKey))));
+
+        assertThat(check(result, "query 'acme in range'").passed()).isTrue();
+        assertThat(check(result, "query 'acme in range'").actual()).isEqualTo(acme + " results");
+        assertThat(check(result, "query 'too few'").detail()).contains("fewer than " + (acme + 1));
+        assertThat(check(result, "query 'too many'").detail()).contains("more than " + (acme - 1));
+        assertThat(check(result, "query 'missing key'").detail()).contains("key " + someAcmeKey + " not found");
+        assertThat(result.checks()).filteredOn(c -> !c.passed()).extracting(ValidationCheck::name)
+                .containsExactlyInAnyOrder("query 'too few'", "query 'too many'", "query 'missing key'");
+    }
+
+    @Test
+    void impossibleQueryCheckFailsApplyAfterTheIndexWasRebuilt(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = plan(slipway);
+        QueryCheck impossible = query("discontinued brand", "@brand:{discontinued}", 1L, null, List.of());
+
+        MigrationFailedException failed = catchThrowableOfType(MigrationFailedException.class,
+                () -> slipway.apply(plan, new ApplyOptions(Duration.ofMinutes(1), List.of(impossible))));
+
+        assertThat(failed).as("apply must fail validation").isNotNull();
+        assertThat(failed.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.getMessage()).contains("'" + INDEX + "'");
+        assertThat(failed.problems()).anySatisfy(p -> assertThat(p)
+                .startsWith("query 'discontinued brand': ").contains("fewer than 1"));
+        MigrationReport report = failed.report();
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.FAILED);
+        assertThat(report.error()).isPresent();
+        assertThat(report.steps()).extracting(StepReport::name, StepReport::status).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("drop-index", StepReport.Status.DONE),
+                org.assertj.core.groups.Tuple.tuple("create-index", StepReport.Status.DONE),
+                org.assertj.core.groups.Tuple.tuple("wait-for-indexing", StepReport.Status.DONE),
+                org.assertj.core.groups.Tuple.tuple("validate", StepReport.Status.FAILED));
+        assertThat(report.validation()).hasValueSatisfying(v -> {
+            assertThat(v.passed()).isFalse();
+            assertThat(v.checks()).filteredOn(c -> !c.passed()).extracting(ValidationCheck::name)
+                    .containsExactly("query 'discontinued brand'");
+        });
+        assertThat(VisibleSchema.matches(plan.targetSchema(), slipway.describe(INDEX).schema()))
+                .as("the steps before validation did run").isTrue();
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(RedisInspection.slipwayKeys(jedis)).as("lock released")
+                    .noneMatch(k -> k.startsWith("slipway:lock:"));
+        }
+    }
+
+    /** An index-only change the documents do not fit: the server fails to index them, validation says so. */
+    @Test
+    void numericFieldOverTextValuesFailsValidationWithIndexingFailures(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.JSON);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        SchemaPatch brandAsNumber = new SchemaPatch(List.of(FieldSchema.of("brand", FieldType.NUMERIC)), List.of(),
+                List.of(), List.of(), null);
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(INDEX, brandAsNumber)
+                .withMode(MigrationMode.DROP_RECREATE));
+        assertThat(plan.supported()).isTrue();
+
+        MigrationFailedException failed = catchThrowableOfType(MigrationFailedException.class,
+                () -> slipway.apply(plan, ApplyOptions.DEFAULTS));
+
+        assertThat(failed).as("documents that cannot be indexed must fail validation").isNotNull();
+        assertThat(failed.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+        ValidationResult result = failed.report().validation().orElseThrow();
+        ValidationCheck failures = check(result, "indexing-failures");
+        assertThat(failures.passed()).isFalse();
+        assertThat(failures.expected()).isEqualTo("at most 0");
+        assertThat(failures.actual()).isEqualTo("200");
+        assertThat(failures.detail()).contains("200 more documents failed to index");
+        assertThat(failed.problems()).anySatisfy(p -> assertThat(p).startsWith("indexing-failures: "));
+    }
+
+    @Test
+    void queryCheckFileIsReadAndEveryCheckRuns(RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = migrate(slipway);
+
+        List<QueryCheck> checks = SlipwayFiles.readQueryChecks(resource("query-checks.yaml"));
+        ValidationResult result = slipway.validate(plan, checks);
+
+        assertThat(checks).extracting(QueryCheck::name)
+                .containsExactly("every product", "acme products", "discontinued brand", "broken syntax");
+        assertThat(checks.get(0)).isEqualTo(new QueryCheck("every product", "*", 2, Optional.of(200L),
+                Optional.of(200L), List.of("product:0", "product:199")));
+        assertThat(result.checks()).extracting(ValidationCheck::name, ValidationCheck::passed).endsWith(
+                org.assertj.core.groups.Tuple.tuple("query 'every product'", true),
+                org.assertj.core.groups.Tuple.tuple("query 'acme products'", true),
+                org.assertj.core.groups.Tuple.tuple("query 'discontinued brand'", false),
+                org.assertj.core.groups.Tuple.tuple("query 'broken syntax'", false));
+        assertThat(check(result, "query 'discontinued brand'").detail()).contains("fewer than 1");
+        assertThat(check(result, "query 'broken syntax'").detail()).contains("rejected");
+        assertThat(result.failureDescriptions()).hasSize(2);
+    }
+
+    @Test
+    void malformedQueryCheckFileReportsEveryProblem() throws Exception {
+        Path file = resource("query-checks-malformed.yaml");
+
+        SlipwayException e = catchThrowableOfType(SlipwayException.class, () -> SlipwayFiles.readQueryChecks(file));
+
+        assertThat(e).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+        assertThat(e.exitCode()).isEqualTo(2);
+        assertThat(e.problems()).hasSize(2);
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 3").contains("'query'"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 7").contains("max_results"));
+    }
+
+    // ---- helpers
+
+    private static MigrationPlan plan(Slipway slipway) {
+        return slipway.plan(PlanRequest.patch(INDEX, ADD_BRAND).withMode(MigrationMode.DROP_RECREATE));
+    }
+
+    private static MigrationPlan migrate(Slipway slipway) {
+        MigrationPlan plan = plan(slipway);
+        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        return plan;
+    }
+
+    private static QueryCheck query(String name, String query, Long min, Long max, List<String> keys) {
+        return new QueryCheck(name, query, 2, Optional.ofNullable(min), Optional.ofNullable(max), keys);
+    }
+
+    private static ValidationCheck check(ValidationResult result, String name) {
+        return result.checks().stream().filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no check '" + name + "' in " + result.checks()));
+    }
+
+    private static Path resource(String name) throws URISyntaxException {
+        return Path.of(ValidationFailureIT.class.getResource("/migration/" + name).toURI());
+    }
+}
