@@ -31,7 +31,8 @@ public final class RedisCommandText {
         }
         for (int i = 0; i < arg.length(); i++) {
             char c = arg.charAt(i);
-            if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c == 127) {
+            if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || Character.isISOControl(c)
+                    || Character.isWhitespace(c) || Character.isSpaceChar(c)) {
                 return true;
             }
         }
@@ -49,7 +50,7 @@ public final class RedisCommandText {
                 case '\r' -> text.append("\\r");
                 case '\t' -> text.append("\\t");
                 default -> {
-                    if (c < ' ' || c == 127) {
+                    if (Character.isISOControl(c)) {
                         text.append(String.format("\\x%02x", (int) c));
                     } else {
                         text.append(c);

@@ -6,6 +6,7 @@ import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.schema.SchemaPatch.FieldRename;
 import dev.slipway.api.schema.SchemaPatch.FieldUpdate;
 import dev.slipway.api.schema.SchemaPatch.IndexChanges;
+import dev.slipway.internal.schema.FieldAttribute;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,6 +79,11 @@ public final class SchemaMerger {
             return;
         }
         Map<String, Object> attrs = new LinkedHashMap<>(current.attrs());
+        update.type().filter(t -> t != current.type()).ifPresent(newType ->
+                // a type change is reported (and blocked) by the classifier; options of the old type must not
+                // turn it into a confusing merge error first
+                attrs.keySet().removeIf(name -> FieldAttribute.byName(name).map(a -> !a.appliesTo(newType))
+                        .orElse(true)));
         attrs.putAll(update.attrs());
         try {
             fields.put(update.name(), new FieldSchema(current.name(), update.path().orElse(current.path()),

@@ -48,6 +48,7 @@ public final class YamlNode {
             if (root == null) {
                 throw new YamlSyntaxException(source + ": the file is empty");
             }
+            rejectDuplicateKeys(root, source);
             return new YamlNode(root, source);
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
@@ -55,6 +56,22 @@ public final class YamlNode {
                     + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
         } catch (YAMLException | java.io.IOException e) {
             throw new YamlSyntaxException(source + ": " + e.getMessage());
+        }
+    }
+
+    /** SnakeYAML only enforces unique keys when it builds Java objects; the node tree must be checked here. */
+    private static void rejectDuplicateKeys(Node node, String source) {
+        if (node instanceof MappingNode mapping) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (NodeTuple tuple : mapping.getValue()) {
+                if (tuple.getKeyNode() instanceof ScalarNode key && !seen.add(key.getValue())) {
+                    throw new YamlSyntaxException(source + " line " + (key.getStartMark().getLine() + 1)
+                            + ": duplicate key '" + key.getValue() + "'");
+                }
+                rejectDuplicateKeys(tuple.getValueNode(), source);
+            }
+        } else if (node instanceof SequenceNode sequence) {
+            sequence.getValue().forEach(item -> rejectDuplicateKeys(item, source));
         }
     }
 

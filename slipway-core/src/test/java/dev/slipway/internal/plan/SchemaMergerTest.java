@@ -1,0 +1,183 @@
+package dev.slipway.internal.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexOption;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.api.schema.SchemaPatch.FieldRename;
+import dev.slipway.api.schema.SchemaPatch.FieldUpdate;
+import dev.slipway.api.schema.SchemaPatch.IndexChanges;
+import dev.slipway.api.schema.StorageType;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SchemaMergerTest {
+
+    private static final FieldSchema EMBEDDING = new FieldSchema("embedding", null, FieldType.VECTOR,
+            Map.of("algorithm", "flat", "datatype", "float32", "dims", 4, "distance_metric", "cosine"));
+
+    private static IndexSchema source() {
+        return IndexSchema.builder("products", StorageType.HASH).prefixes(List.of("product:"))
+                .filter("@price > 0").languageField("lang")
+                .field(new FieldSchema("title", "t", FieldType.TEXT, Map.of("sortable", true)))
+                .field(new FieldSchema("brand", null, FieldType.TAG, Map.of()))
+                .field(new FieldSchema("desc", null, FieldType.TEXT, Map.of("no_stem", true)))
+                .field(new FieldSchema("price", null, FieldType.NUMERIC, Map.of("sortable", true)))
+                .field(new FieldSchema("legacy", null, FieldType.TAG, Map.of()))
+                .field(EMBEDDING)
+                .build();
+    }
+
+    @Test
+    void everySectionIsApplied() {
+        SchemaPatch patch = new SchemaPatch(
+                List.of(new FieldSchema("rating", null, FieldType.NUMERIC, Map.of("sortable", true))),
+                List.of("legacy"),
+                List.of(new FieldUpdate("brand", Optional.empty(), Optional.empty(), Map.of("separator", "|")),
+                        new FieldUpdate("price", Optional.empty(), Optional.empty(), Map.of("sortable", false,
+                                "no_index", false)),
+                        new FieldUpdate("embedding", Optional.empty(), Optional.empty(), Map.of("algorithm", "hnsw",
+                                "m", 32))),
+                List.of(new FieldRename("desc", "description")),
+                new IndexChanges(Optional.of("products_v2"), Optional.of(List.of("item:")), Optional.of(""),
+                        Optional.of("German"), Optional.of(""), Optional.of(0.5), Optional.of(List.of("der")),
+                        Optional.of(Set.of(IndexOption.NOFREQS)), Optional.empty()));
+
+        SchemaMerger.Result result = SchemaMerger.merge(source(), patch);
+
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.target()).contains(IndexSchema.builder("products_v2", StorageType.HASH)
+                .prefixes(List.of("item:")).language("german").score(0.5).stopwords(List.of("der"))
+                .option(IndexOption.NOFREQS)
+                .field(new FieldSchema("title", "t", FieldType.TEXT, Map.of("sortable", true)))
+                .field(new FieldSchema("brand", null, FieldType.TAG, Map.of("separator", "|")))
+                .field(new FieldSchema("description", "description", FieldType.TEXT, Map.of("no_stem", true)))
+                .field(FieldSchema.of("price", FieldType.NUMERIC))
+                .field(EMBEDDING.withAttrs(Map.of("algorithm", "hnsw", "datatype", "float32", "dims", 4,
+                        "distance_metric", "cosine", "m", 32)))
+                .field(new FieldSchema("rating", null, FieldType.NUMERIC, Map.of("sortable", true)))
+                .build());
+        IndexSchema target = result.target().orElseThrow();
+        assertThat(target.filter()).as("an empty filter removes it").isEmpty();
+        assertThat(target.languageField()).as("an empty language field removes it").isEmpty();
+        assertThat(target.fields().stream().map(FieldSchema::name))
+                .as("renamed field keeps its position, added field goes last")
+                .containsExactly("title", "brand", "description", "price", "embedding", "rating");
+    }
+
+    @Test
+    void anEmptyPatchGivesTheSourceBack() {
+        SchemaMerger.Result result = SchemaMerger.merge(source(), new SchemaPatch(null, null, null, null, null));
+
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.target()).contains(source());
+    }
+
+    @Test
+    void explicitFalseClearsAFlag() {
+        SchemaPatch patch = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("title",
+                Optional.empty(), Optional.empty(), Map.of("sortable", false))), List.of(), IndexChanges.NONE);
+
+        FieldSchema title = SchemaMerger.merge(source(), patch).target().orElseThrow().field("title").orElseThrow();
+
+        assertThat(title.attrs()).isEmpty();
+        assertThat(title.flag("sortable")).isFalse();
+    }
+
+    @Test
+    void everyProblemIsCollected() {
+        SchemaPatch patch = new SchemaPatch(
+                List.of(FieldSchema.of("brand", FieldType.TAG)),
+                List.of("nope", "legacy"),
+                List.of(new FieldUpdate("ghost", Optional.empty(), Optional.empty(), Map.of("sortable", true)),
+                        new FieldUpdate("price", Optional.empty(), Optional.empty(), Map.of("separator", "|"))),
+                List.of(new FieldRename("missing", "x"), new FieldRename("title", "brand")),
+                IndexChanges.NONE);
+
+        SchemaMerger.Result result = SchemaMerger.merge(source(), patch);
+
+        assertThat(result.target()).isEmpty();
+        assertThat(result.problems()).containsExactly(
+                "remove_fields: index 'products' has no field 'nope'",
+                "update_fields: index 'products' has no field 'ghost'",
+                "update_fields: field 'price': attribute 'separator' does not apply to a numeric field",
+                "rename_fields: index 'products' has no field 'missing'",
+                "rename_fields: index 'products' already has a field 'brand'",
+                "add_fields: index 'products' already has a field 'brand'; use update_fields to change it");
+    }
+
+    @Test
+    void removingEveryFieldIsAProblem() {
+        IndexSchema one = IndexSchema.builder("one", StorageType.HASH).field(FieldSchema.of("a", FieldType.TAG))
+                .build();
+
+        SchemaMerger.Result result = SchemaMerger.merge(one, new SchemaPatch(null, List.of("a"), null, null, null));
+
+        assertThat(result.target()).isEmpty();
+        assertThat(result.problems()).singleElement().asString().contains("removes every field of index 'one'");
+    }
+
+    @Test
+    void renameMovesADefaultPathAndKeepsAnExplicitOne() {
+        IndexSchema json = IndexSchema.builder("docs", StorageType.JSON)
+                .field(FieldSchema.of("old", FieldType.TAG))
+                .field(new FieldSchema("author", "$.meta.author", FieldType.TAG, Map.of()))
+                .field(FieldSchema.of("last", FieldType.NUMERIC))
+                .build();
+        SchemaPatch patch = new SchemaPatch(null, null, null,
+                List.of(new FieldRename("old", "fresh"), new FieldRename("author", "writer")), null);
+
+        IndexSchema target = SchemaMerger.merge(json, patch).target().orElseThrow();
+
+        assertThat(target.fields()).containsExactly(
+                new FieldSchema("fresh", "$.fresh", FieldType.TAG, Map.of()),
+                new FieldSchema("writer", "$.meta.author", FieldType.TAG, Map.of()),
+                new FieldSchema("last", "$.last", FieldType.NUMERIC, Map.of()));
+        assertThat(SchemaMerger.renamedPath(source(), source().field("title").orElseThrow(), "headline"))
+                .as("hash field 't' indexed as 'title'").isEqualTo("t");
+        assertThat(SchemaMerger.renamedPath(source(), source().field("brand").orElseThrow(), "maker"))
+                .isEqualTo("maker");
+    }
+
+    @Test
+    void updateMayChangePathAndOptionsMerge() {
+        SchemaPatch patch = new SchemaPatch(null, null, List.of(new FieldUpdate("desc", Optional.empty(),
+                Optional.of("description_text"), Map.of("weight", 2))), null, null);
+
+        FieldSchema desc = SchemaMerger.merge(source(), patch).target().orElseThrow().field("desc").orElseThrow();
+
+        assertThat(desc.path()).isEqualTo("description_text");
+        assertThat(desc.attrs()).isEqualTo(Map.of("no_stem", true, "weight", 2.0));
+    }
+
+    @Test
+    void anUpdateThatBreaksTheSchemaIsAProblemNotAnException() {
+        SchemaPatch patch = new SchemaPatch(null, null, List.of(new FieldUpdate("price", Optional.empty(),
+                Optional.empty(), Map.of("index_missing", true, "no_index", true))), null, null);
+
+        SchemaMerger.Result result = SchemaMerger.merge(source(), patch);
+
+        assertThat(result.target()).isEmpty();
+        assertThat(result.problems()).singleElement().asString().startsWith("update_fields: field 'price': ")
+                .contains("'index_missing' and 'no_index'");
+    }
+
+    @Test
+    void aTuningParameterOfAnotherAlgorithmIsAProblemAtPlanTime() {
+        // FT.CREATE would refuse it only after the drop-recreate plan had dropped the index
+        SchemaPatch patch = new SchemaPatch(null, null, List.of(new FieldUpdate("embedding", Optional.empty(),
+                Optional.empty(), Map.of("ef_runtime", 20))), null, null);
+
+        SchemaMerger.Result result = SchemaMerger.merge(source(), patch);
+
+        assertThat(result.target()).isEmpty();
+        assertThat(result.problems()).containsExactly("update_fields: field 'embedding': attribute 'ef_runtime' "
+                + "applies only to hnsw vectors, not to flat");
+    }
+}
