@@ -8,7 +8,10 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.plan.StepKind;
+import dev.slipway.api.plan.StepReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,17 +29,23 @@ import java.util.concurrent.Callable;
 /**
  * {@code slipway apply}: runs a reviewed plan. Asks for confirmation on a terminal, refuses without a terminal
  * unless {@code --yes} is given, prints the report and writes it to {@code --report-out} whether the migration
- * succeeded or failed.
+ * succeeded or failed. Plans that rewrite documents also need {@code --backup-dir} (and {@code --accept-data-loss}
+ * when a conversion loses precision); the library refuses them without, before anything changes.
  */
 @Command(name = "apply",
         header = "Apply a plan written by 'slipway plan' (changes Redis).",
-        description = "Refuses, before anything changes, a plan that has blocked changes, was edited, or no "
+        description = {"Refuses, before anything changes, a plan that has blocked changes, was edited, or no "
                 + "longer matches the live index. Asks for confirmation on a terminal; without one, pass --yes. "
                 + "A failed or interrupted run resumes after its last completed step when re-run with the same "
                 + "plan.",
+                "",
+                "A plan that rewrites documents (vector datatype, field or key prefix changes) saves the original "
+                + "bytes under --backup-dir first; 'slipway rollback --backup-dir' restores them. A conversion "
+                + "that loses precision also needs --accept-data-loss."},
         footerHeading = "%nExamples:%n",
         footer = {"  slipway apply --plan migration_plan.yaml",
-                "  slipway apply --plan migration_plan.yaml --yes --report-out report.yaml --queries checks.yaml"})
+                "  slipway apply --plan migration_plan.yaml --yes --report-out report.yaml --queries checks.yaml",
+                "  slipway apply --plan f16.yaml --backup-dir backups/f16 --accept-data-loss --workers 4"})
 public final class ApplyCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -48,22 +57,49 @@ public final class ApplyCommand implements Callable<Integer> {
             description = "The plan to apply (YAML or JSON).")
     private Path planFile;
 
-    @Option(names = "--report-out", paramLabel = "<report-file>", order = 2,
+    @Option(names = "--backup-dir", paramLabel = "<dir>", order = 2,
+            description = "Where the original bytes of rewritten documents are saved before they change (a new "
+                    + "or empty directory; required by plans that rewrite documents).")
+    private Path backupDir;
+
+    @Option(names = "--accept-data-loss", order = 3,
+            description = "Accept a conversion that loses precision (such as float32 to float16 vectors).")
+    private boolean acceptDataLoss;
+
+    @Option(names = "--yes", order = 4,
+            description = "Apply without asking (required when no terminal can ask).")
+    private boolean yes;
+
+    @Option(names = "--report-out", paramLabel = "<report-file>", order = 5,
             description = "Write the migration report here, on success and on failure: YAML, or JSON when the "
                     + "name ends in .json.")
     private Path reportOut;
 
-    @Option(names = "--yes", order = 3,
-            description = "Apply without asking (required when no terminal can ask).")
-    private boolean yes;
-
-    @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "3600", order = 4,
+    @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "3600", order = 6,
             description = "How long to wait for the new index to finish indexing. Default: ${DEFAULT-VALUE}")
     private long timeoutSeconds;
 
-    @Option(names = "--queries", paramLabel = "<query-file>", order = 5,
+    @Option(names = "--queries", paramLabel = "<query-file>", order = 7,
             description = "Query checks that validation runs after the migration (see 'slipway validate').")
     private Path queries;
+
+    @Option(names = "--batch-size", paramLabel = "<n>", defaultValue = "500", order = 8,
+            description = "Documents per batch of a rewrite (1 to 100000). Default: ${DEFAULT-VALUE}")
+    private int batchSize;
+
+    @Option(names = "--workers", paramLabel = "<n>", defaultValue = "1", order = 9,
+            description = "Connections that write a batch in parallel (1 to 64). Default: ${DEFAULT-VALUE}")
+    private int workers;
+
+    @Option(names = "--rate-limit", paramLabel = "<docs/s>", defaultValue = "0", order = 10,
+            description = "At most this many documents rewritten per second; 0 for no limit. "
+                    + "Default: ${DEFAULT-VALUE}")
+    private int rateLimit;
+
+    @Option(names = "--retries", paramLabel = "<n>", defaultValue = "5", order = 11,
+            description = "Retries of a batch after a transient Redis error (connection lost, timeout, "
+                    + "LOADING, BUSY). Default: ${DEFAULT-VALUE}")
+    private int retries;
 
     @Override
     public Integer call() {
@@ -71,25 +107,35 @@ public final class ApplyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--timeout must be a positive number of seconds, "
                     + "got " + timeoutSeconds + ".");
         }
-        MigrationPlan plan = SlipwayFiles.readPlan(planFile);
         List<QueryCheck> checks = Optional.ofNullable(queries).map(SlipwayFiles::readQueryChecks).orElse(List.of());
+        ApplyOptions options = options(checks); // bad numbers fail here, before the plan is read
+        MigrationPlan plan = SlipwayFiles.readPlan(planFile);
         PrintWriter out = spec.commandLine().getOut();
-        new PlanPrinter(out).brief(plan);
+        PlanPrinter printer = new PlanPrinter(out);
+        printer.brief(plan);
+        printer.rewriteSettings(plan, options);
         out.flush();
         refuseUnsupported(plan);
         Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()));
-        if (!yes && !Confirmation.confirm(plan, slipway.redactedUrl(), spec.commandLine().getErr())) {
+        slipway.check(plan, options); // refuse a stale plan or missing --backup-dir before asking anyone
+        if (!Confirmation.ofPlan(plan, slipway.redactedUrl()).granted(yes, spec.commandLine().getErr())) {
             return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
         }
         MigrationReport report;
         try {
-            report = slipway.apply(plan, new ApplyOptions(Duration.ofSeconds(timeoutSeconds), checks));
+            report = slipway.apply(plan, options);
         } catch (MigrationFailedException e) {
-            finish(e.report());
+            finish(plan, e.report());
             throw e;
         }
-        finish(report);
+        finish(plan, report);
         return 0;
+    }
+
+    /** The options as {@link ApplyOptions}, which checks the numbers (a bad one is a usage error, exit 2). */
+    private ApplyOptions options(List<QueryCheck> checks) {
+        return new ApplyOptions(Duration.ofSeconds(timeoutSeconds), checks, Optional.ofNullable(backupDir),
+                acceptDataLoss, batchSize, workers, rateLimit, retries);
     }
 
     /** Refuses a plan that cannot be applied before asking anyone to confirm it. */
@@ -101,13 +147,25 @@ public final class ApplyCommand implements Callable<Integer> {
         }
     }
 
-    private void finish(MigrationReport report) {
+    private void finish(MigrationPlan plan, MigrationReport report) {
         PrintWriter out = spec.commandLine().getOut();
         new ReportPrinter(out).report(report);
+        if (rewriteStarted(plan, report)) {
+            out.println("Originals of the rewritten documents are in " + backupDir + "; 'slipway rollback "
+                    + "--backup-dir " + backupDir + "' restores them.");
+        }
         if (reportOut != null) {
             SlipwayFiles.write(report, reportOut);
             out.println("Report written to " + reportOut + ".");
         }
         out.flush();
+    }
+
+    /** Whether this run (or an earlier one) got as far as rewriting documents, so that the backup matters. */
+    private boolean rewriteStarted(MigrationPlan plan, MigrationReport report) {
+        Optional<String> step = plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS)
+                .map(PlanStep::name).findFirst();
+        return backupDir != null && step.isPresent() && report.steps().stream()
+                .anyMatch(s -> s.name().equals(step.get()) && s.status() != StepReport.Status.NOT_RUN);
     }
 }

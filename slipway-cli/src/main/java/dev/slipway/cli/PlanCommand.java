@@ -56,12 +56,17 @@ public final class PlanCommand implements Callable<Integer> {
                     + "disruptive mode that supports every change).")
     private String mode;
 
-    @Option(names = "--out", paramLabel = "<plan-file>", defaultValue = DEFAULT_PLAN_FILE, order = 5,
+    @Option(names = "--allow-shared-keys", order = 5,
+            description = "Plan a document rewrite even though other indexes cover the same keys (they will "
+                    + "see the rewritten documents). Without it such a plan is blocked.")
+    private boolean allowSharedKeys;
+
+    @Option(names = "--out", paramLabel = "<plan-file>", defaultValue = DEFAULT_PLAN_FILE, order = 6,
             description = "Where to write the plan (JSON for a *.json name, else YAML). "
                     + "Default: ${DEFAULT-VALUE}")
     private Path out;
 
-    @Option(names = "--format", paramLabel = "<format>", defaultValue = "text", order = 6,
+    @Option(names = "--format", paramLabel = "<format>", defaultValue = "text", order = 7,
             description = "Output: text (summary), yaml or json (the whole plan). Default: ${DEFAULT-VALUE}")
     private OutputFormat format;
 
@@ -107,6 +112,6 @@ public final class PlanCommand implements Callable<Integer> {
     private PlanRequest request() {
         Optional<SchemaPatch> patch = Optional.ofNullable(change.patch).map(SlipwayFiles::readPatch);
         Optional<IndexSchema> target = Optional.ofNullable(change.targetSchema).map(SlipwayFiles::readSchema);
-        return new PlanRequest(index, patch, target, Slipway.parseMode(mode));
+        return new PlanRequest(index, patch, target, Slipway.parseMode(mode), allowSharedKeys);
     }
 }

@@ -1,8 +1,10 @@
 package dev.slipway.cli;
 
+import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.plan.CostEstimate;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SchemaChange;
 
 import java.io.PrintWriter;
@@ -31,7 +33,11 @@ final class PlanPrinter {
         out.println();
         if (plan.supported()) {
             out.println("Plan written to " + file + ". Review it, then run:");
-            out.println("  slipway apply --plan " + file);
+            plan.rewrite().ifPresentOrElse(rewrite -> {
+                out.println("  slipway estimate --plan " + file);
+                out.println("  slipway apply --plan " + file + " --backup-dir <dir>"
+                        + (rewrite.lossy() ? " --accept-data-loss" : ""));
+            }, () -> out.println("  slipway apply --plan " + file));
         } else {
             out.println("Plan written to " + file + " for review; it cannot be applied (see Blocked above).");
         }
@@ -45,6 +51,36 @@ final class PlanPrinter {
         list("Warnings", plan.warnings());
         steps(plan.steps(), false);
         estimate(plan.estimate());
+        out.println();
+    }
+
+    /**
+     * For a plan that rewrites documents, what the rewrite changes and the options it will run with, so that the
+     * person confirming sees where the originals go; nothing for index-only plans.
+     */
+    void rewriteSettings(MigrationPlan plan, ApplyOptions options) {
+        if (plan.rewrite().isEmpty()) {
+            return;
+        }
+        RewriteSpec rewrite = plan.rewrite().get();
+        out.println("Rewrite:");
+        out.println("  documents:          about " + rewrite.documents());
+        for (RewriteSpec.VectorConversion c : rewrite.conversions()) {
+            out.println("  convert:            " + c.path() + " " + c.from() + " -> " + c.to() + " (" + c.dims()
+                    + " dims)");
+        }
+        for (RewriteSpec.FieldMove move : rewrite.fieldMoves()) {
+            out.println("  move field:         " + move.from() + " -> " + move.to());
+        }
+        rewrite.targetPrefix().ifPresent(p -> out.println("  move keys:          " + rewrite.sourcePrefixes()
+                + " -> " + p));
+        out.println("  backup directory:   " + options.backupDir().map(Path::toString).orElse("(not given)"));
+        out.println("  accept data loss:   " + (rewrite.lossy()
+                ? (options.acceptDataLoss() ? "yes" : "no (the conversion loses precision)") : "not needed"));
+        out.println("  throughput:         batches of " + options.batchSize() + ", " + options.workers()
+                + (options.workers() == 1 ? " worker, " : " workers, ") + (options.maxDocsPerSecond() == 0
+                ? "no rate limit" : "at most " + options.maxDocsPerSecond() + " docs/s") + ", "
+                + options.maxRetries() + " retries");
         out.println();
     }
 

@@ -21,9 +21,11 @@ import java.util.concurrent.Callable;
 @Command(name = "slipway",
         versionProvider = VersionProvider.class,
         header = "Safe migrations of Redis Search (FT.*) indexes.",
-        description = {"Plan a change of an index, review the plan, apply it, validate the result.",
+        description = {"Plan a change of an index, review the plan, apply it, validate the result; see where "
+                + "managed indexes stand, roll a migration back, drop versions no longer needed.",
                 "Run 'slipway <command> --help' for the options of a command."},
-        subcommands = {IndexCommand.class, PlanCommand.class, ApplyCommand.class, ValidateCommand.class})
+        subcommands = {IndexCommand.class, PlanCommand.class, EstimateCommand.class, ApplyCommand.class,
+                ValidateCommand.class, StatusCommand.class, RollbackCommand.class, PruneCommand.class})
 public final class SlipwayCli implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

@@ -40,6 +40,19 @@ final class Units {
         return whole / 3600 + " h " + whole % 3600 / 60 + " min";
     }
 
+    /** Time left as {@code 16 s}, {@code 4 min 5 s} or {@code 2 h 3 min}: whole seconds, since it is a guess. */
+    static String eta(double seconds) {
+        long whole = Math.round(Math.max(seconds, 0));
+        return whole < 60 ? whole + " s" : seconds(whole);
+    }
+
+    /** A rate as {@code 2400 docs/s}, with one decimal below 10 ({@code 0.5 docs/s}). */
+    static String rate(double perSecond, String unit) {
+        String number = perSecond >= 10 ? Long.toString(Math.round(perSecond))
+                : String.format(Locale.ROOT, "%.1f", perSecond);
+        return number + (unit.isEmpty() ? "" : " " + unit) + "/s";
+    }
+
     /** A 0..1 fraction as {@code 42.0%}. */
     static String percent(double fraction) {
         return String.format(Locale.ROOT, "%.1f%%", fraction * 100);

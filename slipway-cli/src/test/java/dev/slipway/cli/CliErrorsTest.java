@@ -84,6 +84,92 @@ class CliErrorsTest {
         assertThat(run.err()).contains("--timeout must be a positive number of seconds");
     }
 
+    @Test
+    void rollbackNeedsExactlyOneOfIndexAndBackupDir() {
+        CliRun neither = CliRun.of("rollback", "--yes", "--url", UNREACHABLE);
+        CliRun both = CliRun.of("rollback", "--index", "products", "--backup-dir", dir.toString(), "--yes",
+                "--url", UNREACHABLE);
+
+        assertThat(neither.exitCode()).as(neither.toString()).isEqualTo(2);
+        assertThat(neither.err()).contains("--index=<name>").contains("--backup-dir=<dir>")
+                .contains("Try 'slipway rollback --help'");
+        assertThat(both.exitCode()).as(both.toString()).isEqualTo(2);
+        assertThat(both.err()).contains("mutually exclusive");
+    }
+
+    @ParameterizedTest(name = "apply {0}")
+    @ValueSource(strings = {"--workers=-1", "--workers=65", "--batch-size=0", "--rate-limit=-5", "--retries=-1"})
+    void badThroughputNumbersExit2BeforeAnyFileIsRead(String option) {
+        Path missingPlan = dir.resolve("not-read.yaml");
+
+        CliRun run = CliRun.of("apply", "--plan", missingPlan.toString(), option, "--yes", "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.errLines()).hasSize(1);
+        assertThat(run.err()).startsWith("error: --").contains(option.substring(0, option.indexOf('=')))
+                .doesNotContain(missingPlan.toString());
+    }
+
+    @Test
+    void negativeWorkersIsReportedWithTheAllowedRange() {
+        CliRun run = CliRun.of("apply", "--plan", "plan.yaml", "--workers", "-1", "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).isEqualToIgnoringNewLines("error: --workers must be between 1 and 64, not -1.");
+    }
+
+    @Test
+    void rollbackFromBackupChecksWorkersAndTheDirectoryBeforeConnecting() throws IOException {
+        Path backup = Files.createDirectory(dir.resolve("backup"));
+
+        CliRun zeroWorkers = CliRun.of("rollback", "--backup-dir", backup.toString(), "--workers", "0", "--yes",
+                "--url", UNREACHABLE);
+        CliRun missingDir = CliRun.of("rollback", "--backup-dir", dir.resolve("gone").toString(), "--yes",
+                "--url", UNREACHABLE);
+
+        assertThat(zeroWorkers.exitCode()).as(zeroWorkers.toString()).isEqualTo(2);
+        assertThat(zeroWorkers.err()).contains("--workers must be between 1 and 64, not 0.");
+        assertThat(missingDir.exitCode()).as(missingDir.toString()).isEqualTo(2);
+        assertThat(missingDir.err()).contains(dir.resolve("gone") + " does not exist", "nothing was changed");
+    }
+
+    @Test
+    void workersWithIndexRollbackIsBadUsage() {
+        CliRun run = CliRun.of("rollback", "--index", "products", "--workers", "4", "--yes", "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("--workers applies only with --backup-dir");
+    }
+
+    @Test
+    void pruneNeedsAnIndexAndAVersionOfZeroOrMore() {
+        CliRun noIndex = CliRun.of("prune", "--yes", "--url", UNREACHABLE);
+        CliRun negative = CliRun.of("prune", "--index", "products", "--version", "-1", "--yes", "--url", UNREACHABLE);
+
+        assertThat(noIndex.exitCode()).as(noIndex.toString()).isEqualTo(2);
+        assertThat(noIndex.err()).contains("Missing required option: '--index=<name>'");
+        assertThat(negative.exitCode()).as(negative.toString()).isEqualTo(2);
+        assertThat(negative.err()).contains("--version must be a version number");
+    }
+
+    @Test
+    void estimateOfAMissingPlanFileExits2NamingTheFile() {
+        Path missing = dir.resolve("no-plan.yaml");
+
+        CliRun run = CliRun.of("estimate", "--plan", missing.toString(), "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).startsWith("error: ").contains(missing.toString());
+    }
+
+    @Test
+    void statusOfUnreachableRedisExits1() {
+        CliRun run = CliRun.of("status", "--url", UNREACHABLE);
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.err()).startsWith("error: Cannot connect to Redis");
+    }
+
     @ParameterizedTest(name = "slipway {0}")
     @ValueSource(strings = {"", "index"})
     void groupWithoutSubcommandExits2WithUsage(String command) {

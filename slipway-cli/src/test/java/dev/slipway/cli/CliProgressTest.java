@@ -33,14 +33,53 @@ class CliProgressTest {
     }
 
     @Test
-    void countsAgainstATotalShowPercentAndCounts() {
+    void countedWorkShowsDoneOfTotal() {
         progress.begin("rewriting documents", 200, "docs");
         advanceSeconds(5);
         progress.update(50);
 
         assertThat(text.toString().lines()).containsExactly(
                 "[slipway] rewriting documents: started (200 docs)",
-                "[slipway] rewriting documents: 25% (50/200 docs)");
+                "[slipway] rewriting documents: 50/200 docs");
+    }
+
+    @Test
+    void countedWorkShowsRateAndTimeLeft() {
+        progress.begin("rewriting documents", 50_000, "docs");
+        progress.update(0);
+        advanceSeconds(5);
+        progress.update(12_000);
+        advanceSeconds(2);
+        progress.update(16_800);
+        advanceSeconds(3);
+        progress.update(24_000);
+        progress.end();
+
+        assertThat(text.toString().lines()).containsExactly(
+                "[slipway] rewriting documents: started (50000 docs)",
+                "[slipway] rewriting documents: 12000/50000 docs (2400 docs/s, ETA 16 s)",
+                "[slipway] rewriting documents: 24000/50000 docs (2400 docs/s, ETA 11 s)",
+                "[slipway] rewriting documents: done (24000/50000 docs, 2400 docs/s)");
+    }
+
+    @Test
+    void aResumedTaskMeasuresOnlyTheWorkOfThisRun() {
+        progress.begin("rewriting documents", 50_000, "docs");
+        progress.update(30_000); // done by an earlier run
+        advanceSeconds(5);
+        progress.update(42_000);
+
+        assertThat(text.toString()).contains("rewriting documents: 42000/50000 docs (2400 docs/s, ETA 3 s)");
+    }
+
+    @Test
+    void longTimesLeftAreInMinutesAndHours() {
+        progress.begin("rewriting documents", 10_000_000, "docs");
+        progress.update(0);
+        advanceSeconds(10);
+        progress.update(10_000);
+
+        assertThat(text.toString()).contains("10000/10000000 docs (1000 docs/s, ETA 2 h 46 min)");
     }
 
     @Test

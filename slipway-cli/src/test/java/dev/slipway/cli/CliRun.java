@@ -25,6 +25,14 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Runs {@code slipway args... --url url} in this JVM. */
+    static CliRun against(String url, String... args) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--url";
+        all[args.length + 1] = url;
+        return of(all);
+    }
+
     /** Both streams, for assertions about what must never be printed anywhere. */
     String all() {
         return out + err;

@@ -23,7 +23,8 @@ class HelpTest {
     private static final String UPDATE_PROPERTY = "slipway.updateHelp";
 
     @ParameterizedTest(name = "slipway {0} --help")
-    @ValueSource(strings = {"", "index", "index list", "index info", "plan", "apply", "validate"})
+    @ValueSource(strings = {"", "index", "index list", "index info", "plan", "estimate", "apply", "validate", "status",
+            "rollback", "prune"})
     void helpMatchesGoldenFile(String command) throws IOException {
         String[] args = command.isEmpty() ? new String[] {"--help"}
                 : append(command.split(" "), "--help");

@@ -22,6 +22,22 @@ class UnitsTest {
     }
 
     @Test
+    void timeLeftIsInWholeSeconds() {
+        assertThat(Units.eta(0)).isEqualTo("0 s");
+        assertThat(Units.eta(15.8)).isEqualTo("16 s");
+        assertThat(Units.eta(59.4)).isEqualTo("59 s");
+        assertThat(Units.eta(59.6)).isEqualTo("1 min 0 s");
+        assertThat(Units.eta(9990)).isEqualTo("2 h 46 min");
+    }
+
+    @Test
+    void rates() {
+        assertThat(Units.rate(2400.4, "docs")).isEqualTo("2400 docs/s");
+        assertThat(Units.rate(0.5, "docs")).isEqualTo("0.5 docs/s");
+        assertThat(Units.rate(12, "")).isEqualTo("12/s");
+    }
+
+    @Test
     void percent() {
         assertThat(Units.percent(0.42)).isEqualTo("42.0%");
         assertThat(Units.percent(1)).isEqualTo("100.0%");

@@ -140,6 +140,20 @@ public final class Slipway {
         return RewriteEstimator.estimate(plan, endpoint);
     }
 
+    /**
+     * Makes every read-only check {@code apply} makes before its first write (plan supported and unedited, server
+     * features, live index still matching the snapshot, names free, backup directory and data-loss
+     * acknowledgement), so a caller can refuse before asking a person to confirm. Changes nothing.
+     *
+     * @throws SlipwayException describing the first refusal, exactly as {@code apply} would
+     */
+    public void check(MigrationPlan plan, ApplyOptions options) {
+        withSession(session -> {
+            new MigrationExecutor(session, keys, progress).check(plan, options);
+            return null;
+        });
+    }
+
     /** Validates the index a plan produced, without changing anything. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         return withSession(session -> new MigrationValidator(session).validate(plan, queries));
@@ -179,6 +193,9 @@ public final class Slipway {
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when the directory holds no backup (nothing changes)
      */
     public RestoreResult rollbackFromBackup(Path backupDir, int workers) {
+        if (workers < 1 || workers > 64) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
+        }
         return withSession(session -> {
             try (BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
                 String index = backup.plan().source().indexName();

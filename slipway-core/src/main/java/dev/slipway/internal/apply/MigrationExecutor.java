@@ -104,6 +104,18 @@ public final class MigrationExecutor {
         }
     }
 
+    /** The read-only checks {@link #apply} makes before its first write. */
+    public void check(MigrationPlan plan, ApplyOptions options) {
+        PlanPreconditions.checkPlan(plan);
+        missingHandlers(plan);
+        Optional<Checkpoint> previous = usableCheckpoint(new CheckpointStore(session, keys)
+                .load(plan.source().indexName()), plan);
+        RewriteStepHandler.check(plan, options, previous);
+        if (previous.isEmpty()) {
+            PlanPreconditions.checkLive(plan, new LiveIndexReader(session));
+        }
+    }
+
     private void missingHandlers(MigrationPlan plan) {
         for (PlanStep step : plan.steps()) {
             if (!handlers.containsKey(step.kind())) {
@@ -193,6 +205,9 @@ public final class MigrationExecutor {
     }
 
     private static String message(RuntimeException e) {
+        if (e instanceof ValidationFailedException v) {
+            return v.getMessage(); // its failed checks travel as the exception's problems, listed once
+        }
         return e instanceof SlipwayException s ? s.describe() : e.toString();
     }
 

@@ -47,9 +47,7 @@ public final class MigrationValidator {
         checks.add(indexedCheck(info));
         SourceSnapshot source = plan.source();
         if (plan.validation().requireDocCountMatch()) {
-            Optional<IndexInfo> baseline = plan.validation().countBaseline()
-                    .filter(b -> !b.equals(info.schema().name())).flatMap(reader::find);
-            checks.add(baseline.map(b -> baselineCheck(b, info)).orElseGet(() -> countCheck(source, info)));
+            checks.add(new DocumentCountCheck(session).check(plan, info));
         }
         checks.add(failuresCheck(source, info));
         checks.add(sampleCheck(plan));
@@ -74,26 +72,6 @@ public final class MigrationValidator {
         return new ValidationCheck("indexing-complete", done, "percent_indexed 1",
                 "percent_indexed " + info.stats().percentIndexed(),
                 done ? "" : "the index is still indexing; wait and run 'slipway validate' again");
-    }
-
-    private static ValidationCheck countCheck(SourceSnapshot source, IndexInfo info) {
-        long expected = source.numDocs() + source.indexingFailures();
-        long actual = info.stats().numDocs() + info.stats().indexingFailures();
-        return new ValidationCheck("document-count", expected == actual,
-                expected + " (num_docs + indexing failures at plan time)", Long.toString(actual),
-                expected == actual ? "" : "documents were added or removed since the plan was made, or the new "
-                        + "schema indexes a different set; if the application was writing, re-plan in a quiet "
-                        + "moment or compare the difference by hand");
-    }
-
-    /** Counts against the retained previous version, which sees the same writes, so live traffic is no problem. */
-    private static ValidationCheck baselineCheck(IndexInfo baseline, IndexInfo info) {
-        long expected = baseline.stats().numDocs() + baseline.stats().indexingFailures();
-        long actual = info.stats().numDocs() + info.stats().indexingFailures();
-        return new ValidationCheck("document-count", expected == actual, expected + " (num_docs + indexing "
-                + "failures of the previous version '" + baseline.schema().name() + "')", Long.toString(actual),
-                expected == actual ? "" : "the new version indexes a different set of documents than the previous "
-                        + "one; compare the two with FT.INFO and roll back with 'slipway rollback' if needed");
     }
 
     private static ValidationCheck failuresCheck(SourceSnapshot source, IndexInfo info) {

@@ -166,11 +166,12 @@ public final class MigrationPlanner {
         String basis = measured ? "re-index time from the source index's total_indexing_time"
                 : "re-index time assumes " + (long) ASSUMED_INDEX_RATE + " documents/second";
         boolean zeroDowntime = mode == MigrationMode.ZERO_DOWNTIME;
-        long extra = zeroDowntime ? source.indexMemoryBytes() * (source.aliased() ? 1 : 2) : 0;
+        long extra = zeroDowntime ? StrategyChoice.extraMemory(source) : 0;
         long rewritten = rewrite.map(RewriteSpec::documents).orElse(0L);
         return new CostEstimate(source.numDocs() + source.indexingFailures(), round(reindex),
                 zeroDowntime ? 0 : round(reindex), extra, rewritten,
-                basis + "; memory from FT.INFO of the source index");
+                basis + "; memory from FT.INFO of the source index x" + StrategyChoice.MEMORY_OVERHEAD
+                        + " for allocator overhead");
     }
 
     private static double round(double seconds) {

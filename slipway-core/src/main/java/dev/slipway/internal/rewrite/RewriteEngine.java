@@ -6,6 +6,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.redis.GlobPattern;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
@@ -129,11 +130,7 @@ public final class RewriteEngine {
     }
 
     private String pattern() {
-        return spec.sourcePrefixes().size() == 1 ? escape(spec.sourcePrefixes().get(0)) + "*" : "*";
-    }
-
-    private static String escape(String prefix) {
-        return prefix.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
+        return spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0)) : "*";
     }
 
     private boolean inScope(byte[] key) {

@@ -91,7 +91,9 @@ public final class AliasRollback {
                     + "drop-recreate migration is undone by planning and applying the reverse change.)");
         }
         String from = served.get().schema().name();
-        Optional<VersionEntry> previous = history.retained().stream()
+        // only older versions: rolling back twice goes further back instead of toggling between two versions
+        int activeVersion = history.active().map(VersionEntry::version).orElse(Integer.MAX_VALUE);
+        Optional<VersionEntry> previous = history.retained().stream().filter(v -> v.version() < activeVersion)
                 .filter(v -> reader.find(v.physicalIndex()).filter(i -> !i.isAlias()).isPresent()).findFirst();
         if (previous.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained previous version to "

@@ -5,6 +5,7 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.io.PlanCodec;
+import dev.slipway.internal.redis.GlobPattern;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 
@@ -54,7 +55,7 @@ public final class HistoryStore {
         String cursor = "0";
         String prefix = keys.history("");
         do {
-            List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH", escape(prefix) + "*",
+            List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH", GlobPattern.startingWith(prefix),
                     "COUNT", "1000"));
             cursor = RedisReplies.text(reply.get(0));
             for (Object key : RedisReplies.list(reply.get(1))) {
@@ -63,10 +64,6 @@ public final class HistoryStore {
         } while (!cursor.equals("0"));
         names.sort(String::compareTo);
         return names;
-    }
-
-    private static String escape(String pattern) {
-        return pattern.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
     }
 
     static String toJson(VersionHistory history) {

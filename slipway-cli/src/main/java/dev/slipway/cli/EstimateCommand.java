@@ -1,0 +1,78 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationEstimate;
+import dev.slipway.api.plan.MigrationPlan;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code slipway estimate}: what applying a plan will cost, measured on a short read-only sample of the live
+ * documents: documents, bytes to back up, disk and memory, memory saved by quantization, duration and downtime.
+ */
+@Command(name = "estimate",
+        header = "Estimate what applying a plan costs (changes nothing).",
+        description = "Reads a sample of the documents the plan rewrites, times it and extrapolates: documents to "
+                + "rewrite, bytes to back up and disk needed under --backup-dir, extra memory while the migration "
+                + "runs, memory saved by converting vectors, expected duration and downtime. Figures are "
+                + "estimates, not promises.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  slipway estimate --plan migration_plan.yaml",
+                "  slipway estimate --plan migration_plan.yaml --format json"})
+public final class EstimateCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private ConnectionOptions connection;
+
+    @Option(names = "--plan", required = true, paramLabel = "<plan-file>", order = 1,
+            description = "The plan to estimate (YAML or JSON).")
+    private Path planFile;
+
+    @Option(names = "--format", paramLabel = "<format>", defaultValue = "text", order = 2,
+            description = "Output: text, yaml or json (sizes in bytes, times in seconds). Default: ${DEFAULT-VALUE}")
+    private OutputFormat format;
+
+    @Override
+    public Integer call() {
+        MigrationPlan plan = SlipwayFiles.readPlan(planFile);
+        MigrationEstimate estimate = connection.slipway().estimate(plan);
+        PrintWriter out = spec.commandLine().getOut();
+        if (format == OutputFormat.TEXT) {
+            print(out, plan, estimate);
+        } else {
+            out.print(format.render(estimate));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void print(PrintWriter out, MigrationPlan plan, MigrationEstimate e) {
+        out.println("Estimate for '" + e.index() + "' (plan " + plan.planId() + ", " + plan.mode().cliName() + "):");
+        out.println("  documents:             " + e.documents());
+        out.println("  documents to rewrite:  " + e.documentsToRewrite());
+        out.println("  sampled documents:     " + e.sampledDocuments());
+        out.println("  bytes to back up:      ~" + Units.bytes(e.bytesToBackUp()));
+        out.println("  disk needed:           ~" + Units.bytes(e.diskNeededBytes())
+                + (e.diskNeededBytes() > 0 ? " (under --backup-dir)" : ""));
+        out.println("  extra memory:          ~" + Units.bytes(e.extraMemoryBytes()) + " (while it runs)");
+        out.println("  memory saved:          ~" + Units.bytes(e.memorySavedBytes())
+                + (e.memorySavedBytes() > 0 ? " (once vectors are converted)" : ""));
+        out.println("  expected duration:     ~" + Units.seconds(e.expectedSeconds()));
+        out.println("  expected downtime:     ~" + Units.seconds(e.expectedDowntimeSeconds()));
+        out.println("  basis:                 " + e.basis());
+        plan.rewrite().ifPresent(rewrite -> {
+            out.println();
+            out.println("Apply with: slipway apply --plan " + planFile + " --backup-dir <dir>"
+                    + (rewrite.lossy() ? " --accept-data-loss" : ""));
+        });
+    }
+}

@@ -1,0 +1,90 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.version.PruneResult;
+import dev.slipway.api.version.VersionStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code slipway prune}: drops retained versions of a served name (the physical indexes only; documents are
+ * kept) and reports the memory freed. After it, {@code rollback --index} has nothing older to switch back to.
+ */
+@Command(name = "prune",
+        header = "Drop retained versions of an index to free memory (changes Redis).",
+        description = {"Drops the retained previous versions of a name that zero-downtime migrations kept for "
+                + "rollback, or only --version; the documents are kept. Prints each dropped version with its "
+                + "memory and the total freed. Afterwards 'slipway rollback --index' cannot switch back to them.",
+                "",
+                "Asks for confirmation on a terminal; without one, pass --yes."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  slipway prune --index products",
+                "  slipway prune --index products --version 1 --yes"})
+public final class PruneCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private ConnectionOptions connection;
+
+    @Option(names = "--index", required = true, paramLabel = "<name>", order = 1,
+            description = "The served name whose versions to drop.")
+    private String index;
+
+    @Option(names = "--version", paramLabel = "<n>", order = 2,
+            description = "Only this version number (see 'slipway status'). Default: every retained version.")
+    private Integer version;
+
+    @Option(names = "--yes", order = 3,
+            description = "Drop without asking (required when no terminal can ask).")
+    private boolean yes;
+
+    @Override
+    public Integer call() {
+        if (version != null && version < 0) {
+            throw new ParameterException(spec.commandLine(), "--version must be a version number (0 or more, "
+                    + "see 'slipway status --index " + index + "'), got " + version + ".");
+        }
+        Slipway slipway = connection.slipway();
+        PrintWriter out = spec.commandLine().getOut();
+        new StatusPrinter(out).statuses(slipway.status(Optional.of(index)));
+        out.println();
+        out.flush();
+        String url = slipway.redactedUrl();
+        String what = version == null ? "every retained version of " + index : "version " + version + " of "
+                + index;
+        Confirmation confirmation = new Confirmation("Drop " + what + " on " + url + " (documents are kept)?",
+                "Not pruning '" + index + "' on " + url, "Pass --yes to prune without asking.");
+        if (!confirmation.granted(yes, spec.commandLine().getErr())) {
+            return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
+        }
+        print(slipway.prune(index, Optional.ofNullable(version)));
+        return 0;
+    }
+
+    private void print(PruneResult result) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (result.dropped().isEmpty()) {
+            out.println("Nothing to prune: '" + result.name() + "' has no retained versions.");
+            out.flush();
+            return;
+        }
+        out.println("Dropped from '" + result.name() + "' (documents kept):");
+        int width = result.dropped().stream().mapToInt(v -> v.physicalIndex().length()).max().orElse(0);
+        for (VersionStatus v : result.dropped()) {
+            out.println(String.format("  version %-3d %-" + width + "s  %8s  %d docs", v.version(),
+                    v.physicalIndex(), Units.bytes(v.memoryBytes()), v.numDocs()));
+        }
+        out.println("Freed about " + Units.bytes(result.freedBytes()) + " of index memory.");
+        out.flush();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.version.RestoreResult;
+import dev.slipway.api.version.RollbackResult;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code slipway rollback}: undoes a migration. With {@code --index}, switches the name's alias back to the
+ * previous version (or discards an unfinished zero-downtime migration); with {@code --backup-dir}, restores the
+ * documents a rewrite changed and recreates the original index. Both change Redis, so both ask first.
+ */
+@Command(name = "rollback",
+        header = "Undo a migration: switch back, or restore rewritten documents (changes Redis).",
+        description = {"With --index: points the name's alias back at its newest retained version, in one "
+                + "atomic step; or, when a zero-downtime migration of the name is unfinished, drops the indexes it "
+                + "built (documents are kept) and leaves the name serving what it served.",
+                "",
+                "With --backup-dir: writes back the original bytes that 'slipway apply --backup-dir' saved before "
+                + "rewriting documents, then recreates the original index. An interrupted restore continues "
+                + "where it stopped when re-run.",
+                "",
+                "Asks for confirmation on a terminal; without one, pass --yes."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  slipway rollback --index products",
+                "  slipway rollback --backup-dir backups/f16 --workers 4 --yes"})
+public final class RollbackCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private ConnectionOptions connection;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", order = 1)
+    private Target target;
+
+    @Option(names = "--workers", paramLabel = "<n>", defaultValue = "1", order = 3,
+            description = "With --backup-dir: connections that write restored documents in parallel (1 to 64). "
+                    + "Default: ${DEFAULT-VALUE}")
+    private int workers;
+
+    @Option(names = "--yes", order = 4,
+            description = "Roll back without asking (required when no terminal can ask).")
+    private boolean yes;
+
+    /** What to roll back: exactly one of a served name or a backup directory. */
+    static final class Target {
+        @Option(names = "--index", paramLabel = "<name>", required = true, order = 1,
+                description = "The served name (alias) to switch back to its previous version.")
+        private String index;
+
+        @Option(names = "--backup-dir", paramLabel = "<dir>", required = true, order = 2,
+                description = "The --backup-dir of the 'slipway apply' whose document rewrite to undo.")
+        private Path backupDir;
+    }
+
+    @Override
+    public Integer call() {
+        if (target.index != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--workers")) {
+                throw new ParameterException(spec.commandLine(), "--workers applies only with --backup-dir "
+                        + "(restoring documents); switching an alias back writes no documents.");
+            }
+            return switchBack(target.index);
+        }
+        // The same bounds as 'apply --workers'; ApplyOptions owns them and reports a bad value as bad usage.
+        ApplyOptions.DEFAULTS.withThroughput(ApplyOptions.DEFAULTS.batchSize(), workers,
+                ApplyOptions.DEFAULTS.maxDocsPerSecond(), ApplyOptions.DEFAULTS.maxRetries());
+        return restore(target.backupDir);
+    }
+
+    private int switchBack(String index) {
+        Slipway slipway = connection.slipway();
+        PrintWriter out = spec.commandLine().getOut();
+        new StatusPrinter(out).statuses(slipway.status(Optional.of(index)));
+        out.println();
+        out.flush();
+        String url = slipway.redactedUrl();
+        Confirmation confirmation = new Confirmation("Roll back " + index + " on " + url + "?",
+                "Not rolling back '" + index + "' on " + url, "Pass --yes to roll back without asking.");
+        if (!confirmation.granted(yes, spec.commandLine().getErr())) {
+            return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
+        }
+        RollbackResult result = slipway.rollback(index);
+        if (result.action() == RollbackResult.Action.SWITCHED_BACK) {
+            out.println("Rolled back '" + result.name() + "': it now serves " + result.to() + " (was "
+                    + result.from() + ").");
+            out.println(result.from() + " is kept as a retained version; 'slipway prune --index " + result.name()
+                    + "' drops it.");
+        } else {
+            out.println("Discarded the unfinished migration of '" + result.name() + "'; it still serves "
+                    + result.to() + ".");
+            out.println("Dropped (documents kept): " + (result.discarded().isEmpty() ? "nothing, no index had "
+                    + "been built yet" : String.join(", ", result.discarded())) + ".");
+        }
+        out.flush();
+        return 0;
+    }
+
+    private int restore(Path backupDir) {
+        if (!Files.isDirectory(backupDir)) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + backupDir + " does not exist; "
+                    + "nothing was changed. Pass the --backup-dir that 'slipway apply' used.");
+        }
+        Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()));
+        String url = slipway.redactedUrl();
+        Confirmation confirmation = new Confirmation("Restore the documents saved in " + backupDir + " and "
+                + "recreate the original index on " + url + "?", "Not restoring the documents saved in "
+                + backupDir + " on " + url, "Pass --yes to restore them without asking.");
+        if (!confirmation.granted(yes, spec.commandLine().getErr())) {
+            return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
+        }
+        RestoreResult result = slipway.rollbackFromBackup(backupDir, workers);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Restored the original bytes of " + result.documentsRestored() + " documents of '"
+                + result.index() + "' from " + result.backupDir() + " (plan " + result.planId() + ").");
+        out.println("Index '" + result.indexRecreated() + "' has its original schema again and has indexed the "
+                + "restored documents.");
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.api.version.VersionStatus;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders where a served name stands, for people:
+ *
+ * <pre>
+ * products -&gt; products:v2 (alias, version 2)
+ *   VERSION  PHYSICAL INDEX  STATE     EXISTS  DOCS  MEMORY
+ *   1        products:v1     RETAINED  yes       60  9.1 KiB
+ *   2        products:v2     ACTIVE    yes       60  9.4 KiB
+ *   Migration: plan 3f9a1c2e0b7d4e15, COMPLETED
+ *              steps done (6): adopt-baseline, ...
+ *              owner host/pid 42, updated 2026-01-02T03:04:05Z
+ *   Lock:      free
+ *   Strays:    none
+ * </pre>
+ */
+final class StatusPrinter {
+    private static final String[] HEADINGS = {"VERSION", "PHYSICAL INDEX", "STATE", "EXISTS", "DOCS", "MEMORY"};
+    /** Columns aligned right (numbers). */
+    private static final boolean[] RIGHT = {false, false, false, false, true, true};
+
+    /** Where the lines of the migration block start. */
+    private static final String INDENT = " ".repeat(13);
+
+    private final PrintWriter out;
+
+    StatusPrinter(PrintWriter out) {
+        this.out = out;
+    }
+
+    /** One block per name, separated by blank lines. */
+    void statuses(List<IndexStatus> statuses) {
+        for (int i = 0; i < statuses.size(); i++) {
+            if (i > 0) {
+                out.println();
+            }
+            status(statuses.get(i));
+        }
+    }
+
+    /** The name, what serves it, its versions, the migration, the lock and strays. */
+    void status(IndexStatus status) {
+        out.println(headline(status));
+        if (status.versions().isEmpty()) {
+            out.println("  Versions:  none (Slipway has not migrated '" + status.name() + "')");
+        } else {
+            versions(status.versions());
+        }
+        status.migration().ifPresentOrElse(this::migration, () -> out.println("  Migration: none"));
+        out.println("  Lock:      " + status.lockOwner().map(owner -> "held by " + owner).orElse("free"));
+        out.println("  Strays:    " + (status.strays().isEmpty() ? "none" : String.join(", ", status.strays())
+                + " (named like versions, but not in Slipway's history)"));
+    }
+
+    /** {@code products -> products:v3 (alias, version 3)}, or why the name serves nothing. */
+    static String headline(IndexStatus status) {
+        if (status.servedBy().isEmpty()) {
+            return status.name() + " -> nothing (no index or alias of this name exists)";
+        }
+        String kind = status.alias() ? "alias" : "index";
+        String version = status.activeVersion().map(v -> "version " + v)
+                .orElse(status.versions().isEmpty() ? "not managed by Slipway" : "no active version");
+        return status.name() + " -> " + status.servedBy().get() + " (" + kind + ", " + version + ")";
+    }
+
+    private void versions(List<VersionStatus> versions) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADINGS);
+        for (VersionStatus v : versions) {
+            rows.add(new String[] {Integer.toString(v.version()), v.physicalIndex(), v.state(),
+                    v.exists() ? "yes" : "no", v.exists() ? Long.toString(v.numDocs()) : "-",
+                    v.exists() ? Units.bytes(v.memoryBytes()) : "-"});
+        }
+        int[] widths = new int[HEADINGS.length];
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder(" ");
+            for (int c = 0; c < row.length; c++) {
+                String cell = RIGHT[c] ? " ".repeat(widths[c] - row[c].length()) + row[c]
+                        : row[c] + " ".repeat(widths[c] - row[c].length());
+                line.append(c == 0 ? " " : "  ").append(cell);
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    private void migration(IndexStatus.MigrationStatus migration) {
+        out.println("  Migration: plan " + migration.planId() + ", " + migration.status());
+        String steps = "steps done (" + migration.completedSteps().size() + "): "
+                + (migration.completedSteps().isEmpty() ? "none" : String.join(", ", migration.completedSteps()));
+        wrap(steps).forEach(line -> out.println(INDENT + line));
+        out.println(INDENT + "owner " + migration.owner() + ", updated " + migration.updatedAt());
+    }
+
+    /** Breaks a long line between words so that, indented, it fits the help width; later lines indent more. */
+    private static List<String> wrap(String text) {
+        int width = UsageStyle.WIDTH - INDENT.length();
+        List<String> lines = new ArrayList<>();
+        String line = "";
+        for (String word : text.split(" ")) {
+            if (!line.isEmpty() && line.length() + 1 + word.length() > width) {
+                lines.add(line);
+                line = "  " + word;
+            } else {
+                line = line.isEmpty() ? word : line + " " + word;
+            }
+        }
+        lines.add(line);
+        return lines;
+    }
+}

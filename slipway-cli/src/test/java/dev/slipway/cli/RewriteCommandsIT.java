@@ -1,0 +1,185 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slipway.api.Slipway;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+import static dev.slipway.testing.RedisStackServer.command;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A document rewrite end to end through the CLI: a float32 to float16 vector conversion on a hash index is
+ * estimated, refused without --backup-dir or --accept-data-loss, applied with both, and restored from the backup.
+ */
+@ExtendWith(RedisStackExtension.class)
+class RewriteCommandsIT {
+    private static final int DOCS = 300;
+    private static final int DIMS = 8;
+    private static final String TO_FLOAT16 = """
+            version: 1
+            changes:
+              update_fields:
+                - name: embedding
+                  attrs: {datatype: float16}
+            """;
+
+    private final RedisStackServer redis;
+    private final Map<String, byte[]> originals = new HashMap<>();
+
+    @TempDir
+    Path dir;
+
+    RewriteCommandsIT(RedisStackServer redis) {
+        this.redis = redis;
+    }
+
+    @BeforeEach
+    void createDocsWithFloat32Vectors() {
+        Random random = new Random(7);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.CREATE"), "docs", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
+                    "title", "TEXT", "embedding", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM",
+                    Integer.toString(DIMS), "DISTANCE_METRIC", "COSINE");
+            for (int i = 0; i < DOCS; i++) {
+                ByteBuffer vector = ByteBuffer.allocate(DIMS * 4).order(ByteOrder.LITTLE_ENDIAN);
+                for (int d = 0; d < DIMS; d++) {
+                    vector.putFloat(random.nextFloat() - 0.5f);
+                }
+                jedis.hset(bytes("doc:" + i), Map.of(bytes("title"), bytes("doc " + i), bytes("embedding"),
+                        vector.array()));
+                originals.put("doc:" + i, vector.array());
+            }
+        }
+    }
+
+    @Test
+    void estimateShowsBackupSizeAndMemorySaved() throws IOException {
+        Path plan = plan();
+
+        CliRun text = cli("estimate", "--plan", plan.toString());
+        CliRun json = cli("estimate", "--plan", plan.toString(), "--format", "json");
+
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        assertThat(text.out()).startsWith("Estimate for 'docs' (plan ")
+                .contains("  documents to rewrite:  " + DOCS + "\n")
+                .containsPattern("  bytes to back up: +~[0-9.]+ (KiB|MiB)\\n")
+                .contains("  memory saved:          ~" + Units.bytes((long) DOCS * DIMS * 2) + " (once vectors")
+                .contains("Apply with: slipway apply --plan " + plan + " --backup-dir <dir> --accept-data-loss");
+        JsonNode estimate = new ObjectMapper().readTree(json.out());
+        assertThat(estimate.path("bytes_to_back_up").asLong()).isGreaterThanOrEqualTo((long) DOCS * DIMS * 4);
+        assertThat(estimate.path("memory_saved_bytes").asLong()).isEqualTo((long) DOCS * DIMS * 2);
+        assertThat(estimate.path("sampled_documents").asInt()).isPositive();
+        assertUnchanged();
+    }
+
+    @Test
+    void applyNeedsBackupDirAndAcceptDataLossThenRollbackRestoresTheOriginals() throws IOException {
+        Path plan = plan();
+        Path backup = dir.resolve("backup");
+
+        CliRun noBackup = cli("apply", "--plan", plan.toString(), "--yes");
+        assertThat(noBackup.exitCode()).as(noBackup.toString()).isEqualTo(2);
+        assertThat(noBackup.err()).contains("--backup-dir", "nothing was changed");
+        assertThat(noBackup.out()).as("the summary shows the warnings").contains("Warnings:", "Lossy",
+                "backup directory:   (not given)");
+        assertUnchanged();
+
+        CliRun noAccept = cli("apply", "--plan", plan.toString(), "--yes", "--backup-dir", backup.toString());
+        assertThat(noAccept.exitCode()).as(noAccept.toString()).isEqualTo(2);
+        assertThat(noAccept.err()).contains("--accept-data-loss", "Nothing was changed");
+        assertUnchanged();
+        assertThat(backup).doesNotExist();
+
+        CliRun apply = cli("apply", "--plan", plan.toString(), "--yes", "--backup-dir", backup.toString(),
+                "--accept-data-loss", "--batch-size", "64", "--workers", "2", "--retries", "2");
+        assertThat(apply.exitCode()).as(apply.toString()).isZero();
+        assertThat(apply.out()).contains("backup directory:   " + backup, "accept data loss:   yes",
+                        "throughput:         batches of 64, 2 workers, no rate limit, 2 retries",
+                        "Result:    SUCCEEDED", "docs/s", "recall@10",
+                        "'slipway rollback --backup-dir " + backup + "' restores them.");
+        assertThat(apply.err()).contains("[slipway] rewriting documents: started (" + DOCS + " docs)",
+                "[slipway] rewriting documents: done (" + DOCS + "/" + DOCS + " docs");
+        try (Jedis jedis = redis.newJedis()) {
+            for (String key : originals.keySet()) {
+                assertThat(jedis.hget(bytes(key), bytes("embedding"))).as(key).hasSize(DIMS * 2);
+            }
+        }
+        assertThat(cli("index", "info", "docs").out()).containsIgnoringCase("datatype: float16");
+
+        CliRun refused = cli("rollback", "--backup-dir", backup.toString());
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err()).contains("Nothing was changed. Pass --yes");
+
+        CliRun rollback = cli("rollback", "--backup-dir", backup.toString(), "--workers", "2", "--yes");
+        assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
+        assertThat(rollback.out()).contains("Restored the original bytes of " + DOCS + " documents of 'docs' from ");
+        assertUnchanged();
+    }
+
+    @Test
+    void aRewriteOfKeysAnotherIndexCoversNeedsAllowSharedKeys() throws IOException {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.CREATE"), "doc_titles", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
+                    "title", "TEXT");
+        }
+        Path patch = Files.writeString(dir.resolve("float16.yaml"), TO_FLOAT16);
+
+        CliRun refused = cli("plan", "--index", "docs", "--patch", patch.toString(), "--out",
+                dir.resolve("blocked.yaml").toString());
+        CliRun allowed = cli("plan", "--index", "docs", "--patch", patch.toString(), "--out",
+                dir.resolve("allowed.yaml").toString(), "--allow-shared-keys");
+
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.out()).contains("Supported: NO", "doc_titles", "--allow-shared-keys");
+        assertThat(allowed.exitCode()).as(allowed.toString()).isZero();
+        assertThat(allowed.out()).contains("Supported: yes", "accepted with --allow-shared-keys");
+    }
+
+    /** Every vector has its original 32 bytes and the index is float32 with every document. */
+    private void assertUnchanged() {
+        try (Jedis jedis = redis.newJedis()) {
+            for (Map.Entry<String, byte[]> original : originals.entrySet()) {
+                assertThat(jedis.hget(bytes(original.getKey()), bytes("embedding"))).as(original.getKey())
+                        .hasSize(DIMS * 4).isEqualTo(original.getValue());
+            }
+            assertThat(jedis.keys("slipway:*")).as("no checkpoint or lock left").isEmpty();
+        }
+        assertThat(cli("index", "info", "docs").out()).containsIgnoringCase("datatype: float32")
+                .contains("# num_docs: " + DOCS + "\n");
+        assertThat(Slipway.configure().url(redis.url()).load().listIndexes()).containsExactly("docs");
+    }
+
+    private Path plan() throws IOException {
+        Path patch = Files.writeString(dir.resolve("float16.yaml"), TO_FLOAT16);
+        Path plan = dir.resolve("plan.yaml");
+        CliRun run = cli("plan", "--index", "docs", "--patch", patch.toString(), "--out", plan.toString());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("Mode:      drop-recreate", "Lossy");
+        return plan;
+    }
+
+    private CliRun cli(String... args) {
+        return CliRun.against(redis.url(), args);
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

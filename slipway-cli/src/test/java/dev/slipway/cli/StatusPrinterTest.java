@@ -1,0 +1,109 @@
+package dev.slipway.cli;
+
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.api.version.VersionStatus;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StatusPrinterTest {
+    private final StringWriter text = new StringWriter();
+    private final StatusPrinter printer = new StatusPrinter(new PrintWriter(text, true));
+
+    @Test
+    void managedAliasWithVersionsAndACompletedMigration() {
+        IndexStatus status = new IndexStatus("products", Optional.of("products:v3"), true, Optional.of(3),
+                List.of(new VersionStatus(1, "products:v1", "DROPPED", false, 0, 0, "aaa"),
+                        new VersionStatus(2, "products:v2", "RETAINED", true, 60, 9_420, "bbb"),
+                        new VersionStatus(3, "products:v3", "ACTIVE", true, 1_060, 2_500_000, "ccc")),
+                Optional.of(new IndexStatus.MigrationStatus("ccc", "COMPLETED", List.of("create-shadow-index",
+                        "switch-alias"), "host-1/pid 42", "2026-01-02T03:04:05Z")),
+                Optional.empty(), List.of());
+
+        printer.status(status);
+
+        assertThat(text.toString().lines()).containsExactly(
+                "products -> products:v3 (alias, version 3)",
+                "  VERSION  PHYSICAL INDEX  STATE     EXISTS  DOCS   MEMORY",
+                "  1        products:v1     DROPPED   no         -        -",
+                "  2        products:v2     RETAINED  yes       60  9.2 KiB",
+                "  3        products:v3     ACTIVE    yes     1060  2.4 MiB",
+                "  Migration: plan ccc, COMPLETED",
+                "             steps done (2): create-shadow-index, switch-alias",
+                "             owner host-1/pid 42, updated 2026-01-02T03:04:05Z",
+                "  Lock:      free",
+                "  Strays:    none");
+    }
+
+    @Test
+    void manyCompletedStepsWrapToTheWidthOfHelp() {
+        List<String> steps = IntStream.rangeClosed(1, 12).mapToObj(i -> "wait-for-indexing:products:v" + i).toList();
+        IndexStatus status = new IndexStatus("products", Optional.of("products:v2"), true, Optional.of(2), List.of(),
+                Optional.of(new IndexStatus.MigrationStatus("p", "RUNNING", steps, "me", "now")), Optional.empty(),
+                List.of());
+
+        printer.status(status);
+
+        List<String> lines = text.toString().lines().toList();
+        assertThat(lines).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(UsageStyle.WIDTH));
+        assertThat(lines.stream().filter(line -> line.startsWith("             ")).count()).isGreaterThan(3);
+        assertThat(String.join(" ", lines).replaceAll(" +", " "))
+                .contains("steps done (12): " + String.join(", ", steps));
+    }
+
+    @Test
+    void lockHolderAndStraysAreNamed() {
+        IndexStatus status = new IndexStatus("products", Optional.of("products:v2"), true, Optional.of(2),
+                List.of(new VersionStatus(2, "products:v2", "ACTIVE", true, 5, 100, "b")), Optional.empty(),
+                Optional.of("host-2/pid 7 plan 1234"), List.of("products:v9"));
+
+        printer.status(status);
+
+        assertThat(text.toString()).contains("  Migration: none\n".replace("\n", System.lineSeparator()))
+                .contains("  Lock:      held by host-2/pid 7 plan 1234")
+                .contains("  Strays:    products:v9 (named like versions, but not in Slipway's history)");
+    }
+
+    @Test
+    void plainIndexIsNotManaged() {
+        IndexStatus status = new IndexStatus("products", Optional.of("products"), false, Optional.empty(),
+                List.of(), Optional.empty(), Optional.empty(), List.of());
+
+        printer.status(status);
+
+        assertThat(text.toString().lines()).startsWith(
+                "products -> products (index, not managed by Slipway)",
+                "  Versions:  none (Slipway has not migrated 'products')");
+    }
+
+    @Test
+    void nameThatResolvesToNothing() {
+        IndexStatus status = new IndexStatus("nope", Optional.empty(), false, Optional.empty(), List.of(),
+                Optional.empty(), Optional.empty(), List.of());
+
+        assertThat(StatusPrinter.headline(status))
+                .isEqualTo("nope -> nothing (no index or alias of this name exists)");
+    }
+
+    @Test
+    void severalNamesAreSeparatedByABlankLine() {
+        IndexStatus a = new IndexStatus("a", Optional.of("a:v2"), true, Optional.of(2), List.of(), Optional.empty(),
+                Optional.empty(), List.of());
+        IndexStatus b = new IndexStatus("b", Optional.of("b:v2"), true, Optional.of(2), List.of(), Optional.empty(),
+                Optional.empty(), List.of());
+
+        printer.statuses(List.of(a, b));
+
+        assertThat(text.toString().lines())
+                .containsExactly("a -> a:v2 (alias, version 2)", "  Versions:  none (Slipway has not migrated 'a')",
+                        "  Migration: none", "  Lock:      free", "  Strays:    none", "",
+                        "b -> b:v2 (alias, version 2)", "  Versions:  none (Slipway has not migrated 'b')",
+                        "  Migration: none", "  Lock:      free", "  Strays:    none");
+    }
+}

@@ -1,0 +1,114 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.redis.GlobPattern;
+import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.FtInfoReader;
+import dev.slipway.internal.schema.IndexInfo;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The document-count check, made robust to an application that keeps writing: the new index must hold as many
+ * documents (indexed + failed) as the retained previous version — both counts read in one transaction, since both
+ * indexes see the same writes — or, without a previous version, as the snapshot had, or as many as there are keys
+ * under the index's prefixes right now.
+ */
+final class DocumentCountCheck {
+    private static final int ATTEMPTS = 5;
+    private static final long PAUSE_MILLIS = 100;
+
+    private final RedisSession session;
+
+    DocumentCountCheck(RedisSession session) {
+        this.session = session;
+    }
+
+    ValidationCheck check(MigrationPlan plan, IndexInfo live) {
+        Optional<String> baseline = plan.validation().countBaseline().filter(b -> !b.equals(live.schema().name()))
+                .filter(this::exists);
+        return baseline.map(b -> againstBaseline(live.schema().name(), b)).orElseGet(() -> againstSnapshot(plan, live));
+    }
+
+    private boolean exists(String index) {
+        return RedisReplies.list(session.call("FT._LIST")).stream().map(RedisReplies::text).anyMatch(index::equals);
+    }
+
+    private ValidationCheck againstBaseline(String index, String baseline) {
+        long[] counts = {0, 0};
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            List<Object> replies = session.transaction(List.of(List.of("FT.INFO", index),
+                    List.of("FT.INFO", baseline)));
+            counts[0] = count(FtInfoReader.read(index, replies.get(0)));
+            counts[1] = count(FtInfoReader.read(baseline, replies.get(1)));
+            if (counts[0] == counts[1]) {
+                break;
+            }
+            pause();
+        }
+        boolean passed = counts[0] == counts[1];
+        return new ValidationCheck("document-count", passed, counts[1] + " (num_docs + indexing failures of the "
+                + "previous version '" + baseline + "', read in the same transaction)", Long.toString(counts[0]),
+                passed ? "" : "the new version indexes a different set of documents than the previous one; compare "
+                        + "the two with FT.INFO and roll back with 'slipway rollback' if needed");
+    }
+
+    private ValidationCheck againstSnapshot(MigrationPlan plan, IndexInfo live) {
+        long expected = plan.source().numDocs() + plan.source().indexingFailures();
+        long actual = count(live);
+        if (expected == actual) {
+            return new ValidationCheck("document-count", true, expected + " (num_docs + indexing failures at plan "
+                    + "time)", Long.toString(actual), "");
+        }
+        IndexSchema schema = live.schema();
+        if (schema.filter().isEmpty()) {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                long keys = keysUnderPrefixes(schema);
+                actual = count(FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name())));
+                if (keys == actual) {
+                    return new ValidationCheck("document-count", true, keys + " (keys under the index's prefixes "
+                            + "now; " + expected + " at plan time, the application wrote since)",
+                            Long.toString(actual), "");
+                }
+                pause();
+            }
+        }
+        return new ValidationCheck("document-count", false, expected + " (num_docs + indexing failures at plan "
+                + "time)", Long.toString(actual), "the index holds a different number of documents than at plan time "
+                + "and than there are keys under its prefixes; check FT.INFO for indexing errors");
+    }
+
+    private long keysUnderPrefixes(IndexSchema schema) {
+        String type = schema.storageType() == StorageType.HASH ? "hash" : "ReJSON-RL";
+        List<String> patterns = schema.prefixes().isEmpty() ? List.of("*")
+                : schema.prefixes().stream().map(GlobPattern::startingWith).toList();
+        long total = 0;
+        for (String pattern : patterns) {
+            String cursor = "0";
+            do {
+                List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH", pattern, "COUNT",
+                        "1000", "TYPE", type));
+                cursor = RedisReplies.text(reply.get(0));
+                total += RedisReplies.list(reply.get(1)).size();
+            } while (!cursor.equals("0"));
+        }
+        return total;
+    }
+
+    private static long count(IndexInfo info) {
+        return info.stats().numDocs() + info.stats().indexingFailures();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(PAUSE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
