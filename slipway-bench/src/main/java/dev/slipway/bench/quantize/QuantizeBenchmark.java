@@ -1,0 +1,133 @@
+package dev.slipway.bench.quantize;
+
+import dev.slipway.bench.BenchLog;
+import dev.slipway.bench.BenchOutcome;
+import dev.slipway.bench.Benchmark;
+import dev.slipway.bench.quantize.QuantizeOptions.RvlLocation;
+import dev.slipway.bench.quantize.QuantizeReport.CeilingFigures;
+import dev.slipway.bench.quantize.QuantizeReport.HeapGrowth;
+import dev.slipway.bench.quantize.QuantizeReport.MachineFacts;
+import dev.slipway.bench.quantize.QuantizeReport.RedisVlFigures;
+import dev.slipway.bench.quantize.QuantizeReport.RedisVlRun;
+import dev.slipway.bench.quantize.QuantizeReport.ServerFacts;
+import dev.slipway.bench.quantize.QuantizeReport.Settings;
+import dev.slipway.bench.quantize.QuantizeReport.SizeResult;
+import dev.slipway.bench.quantize.QuantizeReport.SlipwayFigures;
+import dev.slipway.testing.RedisStackServer;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code slipway-bench quantize}: a float32 to float16 vector migration by Slipway, by a raw read/write ceiling and
+ * by RedisVL's migrator, on identical data at several sizes. See {@link QuantizeOptions#help()}.
+ */
+public final class QuantizeBenchmark implements Benchmark {
+    /** The benchmark's name on the command line. */
+    public static final String NAME = "quantize";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String summary() {
+        return "float32 -> float16 vector rewrite: Slipway vs raw ceiling vs RedisVL (docs/s, heap, correctness)";
+    }
+
+    @Override
+    public String help() {
+        return QuantizeOptions.help();
+    }
+
+    /**
+     * RedisVL as found before the first size: the migrator and its version, or why it cannot run.
+     *
+     * @param migrator present when rvl was found and reported its version
+     * @param version  its version, when present
+     * @param reason   why it is absent, when absent
+     */
+    private record Peer(Optional<RedisVlMigrator> migrator, String version, String reason) {
+    }
+
+    @Override
+    public BenchOutcome run(List<String> args, BenchLog log) {
+        QuantizeOptions options = QuantizeOptions.parse(NAME, args);
+        long start = System.nanoTime();
+        ServerFacts server;
+        try (RedisStackServer probe = new RedisStackServer().start()) {
+            server = LoadedServer.facts(probe);
+        }
+        log.info("redis %s, search %s; %d cores; JVM max heap %.0f MB", server.redis(), server.search(),
+                Runtime.getRuntime().availableProcessors(), maxHeapMb());
+        Peer peer = peer(options, log);
+
+        List<SizeResult> sizes = new ArrayList<>();
+        for (int documents : options.sizes()) {
+            log.info("== %,d documents of %d-dim vectors", documents, options.dims());
+            sizes.add(runSize(new VectorCorpus(options.seed(), documents, options.dims()), options, peer, log));
+        }
+
+        Optional<HeapGrowth> heap = QuantizeTargets.heapGrowth(sizes);
+        List<String> problems = QuantizeTargets.problems(sizes, heap);
+        double totalSeconds = Math.round((System.nanoTime() - start) / 1e8) / 10.0;
+        QuantizeReport report = new QuantizeReport(NAME, options.dims(), VectorCorpus.PATCH_YAML,
+                new Settings(options.batchSize(), options.workers(), options.seed(), options.sampleSize(), "FLAT",
+                        peer.migrator().isPresent() ? options.redisVlWorkers() : List.of()),
+                new MachineFacts(Runtime.getRuntime().availableProcessors(),
+                        System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+                        System.getProperty("java.version"), maxHeapMb()),
+                server, sizes, heap.orElse(null), new QuantizeReport.Targets(problems.isEmpty(), problems),
+                totalSeconds);
+        log.info("done in %.1f s", totalSeconds);
+        return new BenchOutcome(report.toJson(), problems);
+    }
+
+    private static SizeResult runSize(VectorCorpus corpus, QuantizeOptions options, Peer peer, BenchLog log) {
+        CeilingFigures ceiling = new RawCeiling(options, log).run(corpus);
+        SlipwayFigures slipway = new SlipwayRun(options, log).run(corpus);
+        RedisVlFigures redisvl = peer.migrator().map(p -> redisVl(p, peer.version(), corpus, options))
+                .orElseGet(() -> RedisVlFigures.unavailable(peer.reason()));
+        return new SizeResult(corpus.documents(), slipway, ceiling,
+                QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling.docsPerSecond()).orElse(null), redisvl,
+                redisvl.docsPerSecond() == null ? null
+                        : QuantizeTargets.ratio(slipway.docsPerSecond(), redisvl.docsPerSecond()).orElse(null),
+                redisvl.applySeconds() == null ? null
+                        : QuantizeTargets.ratio(redisvl.applySeconds(), slipway.applySeconds()).orElse(null));
+    }
+
+    private static RedisVlFigures redisVl(RedisVlMigrator peer, String version, VectorCorpus corpus,
+                                          QuantizeOptions options) {
+        List<RedisVlRun> runs = new ArrayList<>();
+        for (int workers : options.redisVlWorkers()) {
+            runs.add(peer.run(corpus, workers));
+        }
+        return RedisVlFigures.of(version, runs);
+    }
+
+    /** Finds rvl and asks its version once; RedisVL is reported unavailable (not a failure) when either fails. */
+    private static Peer peer(QuantizeOptions options, BenchLog log) {
+        RvlLocation location = options.locateRvl();
+        if (location.path().isEmpty()) {
+            log.info("redisvl: not run: %s", location.reason());
+            return new Peer(Optional.empty(), null, location.reason());
+        }
+        RedisVlMigrator migrator = new RedisVlMigrator(location.path().get(), options, log);
+        try {
+            String version = migrator.version();
+            log.info("redisvl %s at %s", version, location.path().get());
+            return new Peer(Optional.of(migrator), version, null);
+        } catch (RuntimeException e) {
+            String reason = location.path().get() + " does not run: " + e.getMessage();
+            log.info("redisvl: not run: %s", reason);
+            return new Peer(Optional.empty(), null, reason);
+        }
+    }
+
+    private static double maxHeapMb() {
+        return Math.round(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax() / 1048576.0 * 10) / 10.0;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.slipway.bench.quantize;
+
+import dev.slipway.bench.BenchArguments;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The options of the {@code quantize} benchmark.
+ *
+ * @param sizes       dataset sizes, in run order
+ * @param dims        dimensions of every vector
+ * @param batchSize   documents per batch of Slipway and of the ceiling
+ * @param workers     connections that write in parallel (Slipway, the ceiling, and RedisVL's second run)
+ * @param seed        seed of the data and of the audit sample
+ * @param sampleSize  documents the audit compares byte for byte
+ * @param rvl         the {@code rvl} executable; {@code none} skips RedisVL; {@code auto} looks for it
+ * @param maxSeconds  bound on each wait for indexing and each RedisVL subprocess
+ */
+record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers, long seed, int sampleSize,
+                       String rvl, int maxSeconds) {
+
+    static final String RVL_ENV = "SLIPWAY_RVL";
+    private static final Set<String> NAMES = Set.of("sizes", "dims", "batch-size", "workers", "seed", "sample",
+            "rvl", "max-seconds");
+    private static final int MIN_SIZE = 100;
+    private static final int MAX_SIZE = 10_000_000;
+
+    /** Copies the list. */
+    QuantizeOptions {
+        sizes = List.copyOf(sizes);
+    }
+
+    static QuantizeOptions parse(String benchmark, List<String> args) {
+        BenchArguments a = BenchArguments.parse(benchmark, args, NAMES);
+        QuantizeOptions options = new QuantizeOptions(
+                sizes(a, a.text("sizes", "50000,200000")),
+                a.integer("dims", 768, 2, 32_768),
+                a.integer("batch-size", 500, 1, 100_000),
+                a.integer("workers", 2, 1, 64),
+                a.number("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE),
+                a.integer("sample", 200, 1, 100_000),
+                a.text("rvl", "auto"),
+                a.integer("max-seconds", 600, 5, 7_200));
+        a.throwIfInvalid();
+        return options;
+    }
+
+    private static List<Integer> sizes(BenchArguments a, String text) {
+        List<Integer> sizes = new ArrayList<>();
+        for (String part : text.split(",")) {
+            try {
+                int size = Integer.parseInt(part.trim().replace("_", ""));
+                if (size < MIN_SIZE || size > MAX_SIZE) {
+                    a.problem("--sizes " + part.trim() + " is out of range; give sizes from " + MIN_SIZE + " to "
+                            + MAX_SIZE);
+                } else {
+                    sizes.add(size);
+                }
+            } catch (NumberFormatException e) {
+                a.problem("--sizes '" + part.trim() + "' is not a whole number; give e.g. --sizes 50000,200000");
+            }
+        }
+        return sizes;
+    }
+
+    /** RedisVL's runs: its default of one worker, and one with as many workers as Slipway when that is more. */
+    List<Integer> redisVlWorkers() {
+        return workers > 1 ? List.of(1, workers) : List.of(1);
+    }
+
+    /**
+     * The {@code rvl} executable to run, or why there is none: {@code --rvl PATH}, else environment variable
+     * {@value #RVL_ENV}, else {@code .venv/bin/rvl} in the working directory or one of its parents (where
+     * {@code scripts/install-redisvl.sh} puts it).
+     */
+    RvlLocation locateRvl() {
+        if (rvl.equals("none")) {
+            return RvlLocation.missing("skipped with --rvl none");
+        }
+        if (!rvl.equals("auto")) {
+            return checked(Paths.get(rvl), "--rvl");
+        }
+        String env = System.getenv(RVL_ENV);
+        if (env != null && !env.isBlank()) {
+            return checked(Paths.get(env.trim()), "environment variable " + RVL_ENV);
+        }
+        Path start = Paths.get(System.getProperty("user.dir")).toAbsolutePath().normalize();
+        for (Path dir = start; dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve(".venv").resolve("bin").resolve("rvl");
+            if (Files.isExecutable(candidate)) {
+                return new RvlLocation(Optional.of(candidate), "");
+            }
+        }
+        return RvlLocation.missing("no rvl executable: --rvl and " + RVL_ENV + " are not set and no .venv/bin/rvl "
+                + "exists in " + start + " or its parents; run 'bash scripts/install-redisvl.sh'");
+    }
+
+    private static RvlLocation checked(Path path, String source) {
+        return Files.isExecutable(path) ? new RvlLocation(Optional.of(path), "")
+                : RvlLocation.missing(path + " (from " + source + ") is not an executable file; run "
+                + "'bash scripts/install-redisvl.sh'");
+    }
+
+    /**
+     * Where {@code rvl} is.
+     *
+     * @param path   the executable, when found
+     * @param reason why it is absent; empty when found
+     */
+    record RvlLocation(Optional<Path> path, String reason) {
+        static RvlLocation missing(String reason) {
+            return new RvlLocation(Optional.empty(), reason);
+        }
+    }
+
+    static String help() {
+        return """
+                Usage: slipway-bench quantize [options]
+
+                Migrates a HASH index's 768-dim FLOAT32 vector field to FLOAT16 (a patch with update_fields
+                datatype: float16) on identical, freshly loaded data, at each dataset size, with three contenders,
+                each on its own throwaway Redis Stack server on 127.0.0.1:
+                  slipway   plan + apply in this JVM with a backup directory; throughput over its
+                            rewrite-documents step, apply wall time, and the JVM heap sampled every 50 ms
+                            (baseline after a forced GC, peak) to show it does not grow with the documents;
+                  ceiling   the same SCAN pages, pipelined HMGETs and HSETs over the same connections with no
+                            conversion, no backup and no index: the fastest this data movement can go;
+                  redisvl   RedisVL's 'rvl migrate plan' and 'rvl migrate apply' (installed by
+                            scripts/install-redisvl.sh), with its default batch size and one worker, then with
+                            --workers N; reported as unavailable when rvl cannot be found or run.
+                After each migration 200 sampled documents must hold exactly the float16 rounding (nearest, ties
+                to even) of their original vector, and the index must be back over every document.
+
+                Options:
+                  --sizes LIST       dataset sizes, comma-separated (default 50000,200000)
+                  --dims N           vector dimensions (default 768)
+                  --batch-size N     documents per batch of Slipway and the ceiling (default 500)
+                  --workers N        connections writing in parallel; RedisVL's second run uses it (default 2)
+                  --seed N           seed of the data and the audit sample (default 42)
+                  --sample N         documents the audit compares byte for byte (default 200)
+                  --rvl PATH         the rvl executable, or none to skip RedisVL (default: $SLIPWAY_RVL, else
+                                     .venv/bin/rvl in the working directory or a parent)
+                  --max-seconds N    bound on each wait for indexing and each rvl command (default 600)
+
+                Prints JSON on standard output, progress on standard error. Exit code 1 when a target is missed:
+                Slipway below 0.8 x the ceiling, Slipway's heap peak at the largest size above 1.5 x its peak at
+                the smallest size + 64 MB, Slipway not faster than RedisVL (when RedisVL ran), or Slipway's result
+                not correct. RedisVL's correctness is reported, not a target of this benchmark.
+                """;
+    }
+}

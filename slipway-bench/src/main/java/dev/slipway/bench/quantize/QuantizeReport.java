@@ -1,0 +1,224 @@
+package dev.slipway.bench.quantize;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.slipway.bench.quantize.VectorAudit.Audit;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON document of the {@code quantize} benchmark (snake_case keys; absent values are left out).
+ *
+ * @param benchmark    always {@code quantize}
+ * @param dims         vector dimensions
+ * @param change       the patch every contender applies, as YAML
+ * @param settings     the options used
+ * @param machine      the machine it ran on
+ * @param server       versions of the server
+ * @param sizes        one entry per dataset size, in run order
+ * @param heap         Slipway's heap peak at the smallest and largest size, and the limit the target allows
+ * @param targets      whether every target was met, and each one missed
+ * @param totalSeconds wall time of the whole benchmark
+ */
+record QuantizeReport(String benchmark, int dims, String change, Settings settings, MachineFacts machine,
+                      ServerFacts server, List<SizeResult> sizes, HeapGrowth heap, Targets targets,
+                      double totalSeconds) {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    JsonNode toJson() {
+        return JSON.valueToTree(this);
+    }
+
+    /** Documents per second, rounded to a whole number; 0 when no time was measured. */
+    static double rate(long documents, double seconds) {
+        return seconds <= 0 ? 0 : Math.round(documents / seconds);
+    }
+
+    static double round3(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+
+    /**
+     * The options used.
+     *
+     * @param batchSize       documents per batch of Slipway and the ceiling (RedisVL uses its own default)
+     * @param workers         connections writing in parallel
+     * @param seed            seed of the data and the audit sample
+     * @param sampleSize      documents each audit compares
+     * @param vectorAlgorithm the source index's vector algorithm
+     * @param redisvlWorkers  the {@code --workers} of each RedisVL run
+     */
+    record Settings(int batchSize, int workers, long seed, int sampleSize, String vectorAlgorithm,
+                    List<Integer> redisvlWorkers) {
+    }
+
+    /**
+     * The machine; the server runs on it too.
+     *
+     * @param cores     processors available to the JVM
+     * @param os        operating system and architecture
+     * @param java      the JVM's version
+     * @param maxHeapMb the JVM's maximum heap
+     */
+    record MachineFacts(int cores, String os, String java, double maxHeapMb) {
+    }
+
+    /**
+     * The server.
+     *
+     * @param redis  redis_version
+     * @param search the search module's version
+     */
+    record ServerFacts(String redis, String search) {
+    }
+
+    /**
+     * Every contender at one size.
+     *
+     * @param documents              documents migrated
+     * @param slipway                Slipway's figures
+     * @param ceiling                the raw ceiling's figures
+     * @param slipwayVsCeiling       Slipway's rewrite docs/s over the ceiling's docs/s
+     * @param redisvl                RedisVL's figures
+     * @param slipwayVsRedisvl       Slipway's rewrite docs/s over RedisVL's best (enumerate + dump + quantize)
+     * @param slipwayVsRedisvlApply  RedisVL's best apply time over Slipway's apply time
+     */
+    record SizeResult(int documents, SlipwayFigures slipway, CeilingFigures ceiling, Double slipwayVsCeiling,
+                      RedisVlFigures redisvl, Double slipwayVsRedisvl, Double slipwayVsRedisvlApply) {
+    }
+
+    /**
+     * Slipway's migration.
+     *
+     * @param result            SUCCEEDED or FAILED as its report says, ERROR when apply threw without one
+     * @param error             the message when it did not succeed
+     * @param docsPerSecond     documents over the rewrite-documents step's duration
+     * @param rewriteSeconds    the rewrite-documents step's duration
+     * @param applySeconds      wall time of apply (drop, rewrite, create, re-index, validate)
+     * @param applyDocsPerSecond documents over the apply wall time
+     * @param heapBaselineMb    heap used after a forced GC before apply
+     * @param heapPeakMb        highest heap used sampled during apply
+     * @param heapPeakAfterGcMb highest heap retained after a collection during apply
+     * @param maxHeapMb         the JVM's maximum heap
+     * @param gcCount           collections during apply
+     * @param gcSeconds         their reported time
+     * @param heapSamples       heap samples taken
+     * @param backupMb          size of the backup directory afterwards
+     * @param stepsMs           every step's duration from the report
+     * @param rewriteDetail     the rewrite step's own summary line
+     * @param correct           it succeeded and the audit passed
+     * @param audit             the audit
+     */
+    record SlipwayFigures(String result, String error, double docsPerSecond, double rewriteSeconds,
+                          double applySeconds, double applyDocsPerSecond, double heapBaselineMb, double heapPeakMb,
+                          double heapPeakAfterGcMb, double maxHeapMb, long gcCount, double gcSeconds,
+                          long heapSamples, double backupMb, Map<String, Long> stepsMs, String rewriteDetail,
+                          boolean correct, Audit audit) {
+    }
+
+    /**
+     * The raw ceiling.
+     *
+     * @param docsPerSecond documents read and written per second
+     * @param seconds       time it took
+     * @param documents     documents SCAN returned
+     * @param bytesRead     vector bytes read
+     * @param connections   connections writing in parallel
+     * @param batchSize     SCAN COUNT and pipeline size
+     */
+    record CeilingFigures(double docsPerSecond, double seconds, long documents, long bytesRead, int connections,
+                          int batchSize) {
+    }
+
+    /**
+     * RedisVL at one size: the best run's figures on top, every run below.
+     *
+     * @param available          rvl could be found and report its version
+     * @param reason             why not, when not
+     * @param version            its version
+     * @param docsPerSecond      the best run's rewrite docs/s
+     * @param rewriteSeconds     the best run's enumerate + dump + quantize
+     * @param applySeconds       the best run's apply time
+     * @param applyDocsPerSecond the best run's documents over apply time
+     * @param workers            the best run's --workers
+     * @param correct            every run succeeded and passed the audit
+     * @param runs               each run
+     */
+    record RedisVlFigures(boolean available, String reason, String version, Double docsPerSecond,
+                          Double rewriteSeconds, Double applySeconds, Double applyDocsPerSecond, Integer workers,
+                          Boolean correct, List<RedisVlRun> runs) {
+
+        static RedisVlFigures unavailable(String reason) {
+            return new RedisVlFigures(false, reason, null, null, null, null, null, null, null, null);
+        }
+
+        static RedisVlFigures of(String version, List<RedisVlRun> runs) {
+            RedisVlRun best = runs.stream().filter(RedisVlRun::succeeded)
+                    .max(Comparator.comparingDouble(RedisVlRun::docsPerSecond)).orElse(null);
+            boolean correct = runs.stream().allMatch(RedisVlRun::correct);
+            if (best == null) {
+                return new RedisVlFigures(true, null, version, null, null, null, null, null, correct, runs);
+            }
+            return new RedisVlFigures(true, null, version, best.docsPerSecond(), best.rewriteSeconds(),
+                    best.applySeconds(), best.applyDocsPerSecond(), best.workers(), correct, runs);
+        }
+    }
+
+    /**
+     * One {@code rvl migrate apply} run.
+     *
+     * @param workers            its --workers
+     * @param result             its report's result ({@code succeeded}), or ERROR
+     * @param error              what went wrong, with the tail of its output
+     * @param docsPerSecond      documents over {@code rewriteSeconds}
+     * @param rewriteSeconds     enumerate + dump + quantize
+     * @param enumerateSeconds   listing the keys, from its progress output
+     * @param dumpSeconds        backing up the originals, from its progress output (single worker only)
+     * @param quantizeSeconds    converting and writing back (with the dump, for several workers)
+     * @param applySeconds       its report's total migration duration
+     * @param applyDocsPerSecond documents over apply time
+     * @param processSeconds     wall time of the apply subprocess, Python start-up included
+     * @param planSeconds        wall time of the plan subprocess
+     * @param timings            its report's timings
+     * @param correct            it succeeded and the audit passed
+     * @param audit              the audit
+     */
+    record RedisVlRun(int workers, String result, String error, double docsPerSecond, double rewriteSeconds,
+                      Double enumerateSeconds, Double dumpSeconds, Double quantizeSeconds, double applySeconds,
+                      double applyDocsPerSecond, double processSeconds, double planSeconds,
+                      Map<String, Double> timings, boolean correct, Audit audit) {
+        boolean succeeded() {
+            return "succeeded".equals(result) && docsPerSecond > 0;
+        }
+    }
+
+    /**
+     * Whether Slipway's heap stays flat as the documents grow.
+     *
+     * @param smallestDocuments documents of the smallest size
+     * @param smallestPeakMb    heap peak there
+     * @param largestDocuments  documents of the largest size
+     * @param largestPeakMb     heap peak there
+     * @param limitMb           1.5 x the smallest peak + 64 MB
+     * @param withinLimit       the largest peak is within the limit
+     */
+    record HeapGrowth(int smallestDocuments, double smallestPeakMb, int largestDocuments, double largestPeakMb,
+                      double limitMb, boolean withinLimit) {
+    }
+
+    /**
+     * The targets.
+     *
+     * @param met      every target was met
+     * @param problems each target missed, one sentence each
+     */
+    record Targets(boolean met, List<String> problems) {
+    }
+}

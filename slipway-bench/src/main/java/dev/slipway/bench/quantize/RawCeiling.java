@@ -1,0 +1,125 @@
+package dev.slipway.bench.quantize;
+
+import dev.slipway.bench.BenchLog;
+import dev.slipway.bench.quantize.QuantizeReport.CeilingFigures;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.util.SafeEncoder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The fastest the same data movement can go with this client on this server: the reads and writes of a rewrite
+ * with nothing else. Per batch, exactly as Slipway's rewrite engine does it: one SCAN page of the batch size and a
+ * pipelined HMGET of the vector field on the first connection, then a pipelined HSET of every document spread over
+ * the same number of connections in parallel. No conversion (the FLOAT16 bytes written are computed once), no
+ * backup, no header, no index to drop or rebuild (the data is loaded without one).
+ */
+final class RawCeiling {
+    private static final byte[] FIELD = SafeEncoder.encode(VectorCorpus.VECTOR_FIELD);
+
+    private final QuantizeOptions options;
+    private final BenchLog log;
+
+    RawCeiling(QuantizeOptions options, BenchLog log) {
+        this.options = options;
+        this.log = log;
+    }
+
+    CeilingFigures run(VectorCorpus corpus) {
+        log.info("ceiling: %,d documents", corpus.documents());
+        byte[] half = corpus.expectedFloat16Vector(0);
+        int connections = options.workers();
+        ExecutorService threads = Executors.newFixedThreadPool(connections, r -> {
+            Thread thread = new Thread(r, "quantize-ceiling-writer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try (LoadedServer server = LoadedServer.start(corpus, false, options.maxSeconds(), log)) {
+            List<Jedis> writers = new ArrayList<>();
+            try {
+                for (int i = 0; i < connections; i++) {
+                    writers.add(server.newJedis());
+                }
+                long start = System.nanoTime();
+                long[] moved = move(writers, threads, half);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                log.info("ceiling: %,d documents read and written in %.1f s (%,.0f docs/s)", moved[0], seconds,
+                        moved[0] / seconds);
+                return new CeilingFigures(QuantizeReport.rate(moved[0], seconds), QuantizeReport.round3(seconds),
+                        moved[0], moved[1], connections, options.batchSize());
+            } finally {
+                writers.forEach(Jedis::close);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** Returns the documents moved and the vector bytes read. */
+    private long[] move(List<Jedis> connections, ExecutorService threads, byte[] half) {
+        Jedis reader = connections.get(0);
+        ScanParams params = new ScanParams().match(SafeEncoder.encode(VectorCorpus.PREFIX + "*"))
+                .count(options.batchSize());
+        byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
+        long documents = 0;
+        long bytesRead = 0;
+        do {
+            ScanResult<byte[]> page = reader.scan(cursor, params, SafeEncoder.encode("hash"));
+            cursor = page.getCursorAsBytes();
+            List<byte[]> keys = page.getResult();
+            bytesRead += read(reader, keys);
+            write(connections, threads, keys, half);
+            documents += keys.size();
+        } while (!SafeEncoder.encode(cursor).equals("0"));
+        return new long[]{documents, bytesRead};
+    }
+
+    private static long read(Jedis jedis, List<byte[]> keys) {
+        Pipeline pipeline = jedis.pipelined();
+        List<Response<List<byte[]>>> replies = new ArrayList<>(keys.size());
+        for (byte[] key : keys) {
+            replies.add(pipeline.hmget(key, FIELD));
+        }
+        pipeline.sync();
+        long bytes = 0;
+        for (Response<List<byte[]>> reply : replies) {
+            byte[] value = reply.get().get(0);
+            bytes += value == null ? 0 : value.length;
+        }
+        return bytes;
+    }
+
+    private static void write(List<Jedis> connections, ExecutorService threads, List<byte[]> keys, byte[] half) {
+        int count = connections.size();
+        List<Future<?>> sent = new ArrayList<>(count);
+        for (int w = 0; w < count; w++) {
+            int worker = w;
+            sent.add(threads.submit(() -> {
+                Pipeline pipeline = connections.get(worker).pipelined();
+                for (int i = worker; i < keys.size(); i += count) {
+                    pipeline.hset(keys.get(i), FIELD, half);
+                }
+                pipeline.sync();
+            }));
+        }
+        for (Future<?> future : sent) {
+            try {
+                future.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a ceiling writer failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+}

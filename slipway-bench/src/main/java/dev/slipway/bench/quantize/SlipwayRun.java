@@ -1,0 +1,125 @@
+package dev.slipway.bench.quantize;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.bench.BenchLog;
+import dev.slipway.bench.quantize.HeapSampler.HeapFigures;
+import dev.slipway.bench.quantize.QuantizeReport.SlipwayFigures;
+import dev.slipway.bench.quantize.VectorAudit.Audit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Slipway, in this JVM: plan the float32 to float16 patch on a freshly loaded index, then apply it with a backup
+ * directory while {@link HeapSampler} watches the heap. Throughput is taken from the report's
+ * {@value #REWRITE_STEP} step, the part that reads, backs up and rewrites every document.
+ */
+final class SlipwayRun {
+    static final String REWRITE_STEP = "rewrite-documents";
+
+    private final QuantizeOptions options;
+    private final BenchLog log;
+
+    SlipwayRun(QuantizeOptions options, BenchLog log) {
+        this.options = options;
+        this.log = log;
+    }
+
+    /** The outcome of {@code apply}: its report when there is one, the error when it did not succeed. */
+    private record Applied(Optional<MigrationReport> report, Optional<String> error, double seconds) {
+    }
+
+    SlipwayFigures run(VectorCorpus corpus) {
+        log.info("slipway: %,d documents", corpus.documents());
+        try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), log);
+             ScratchDirectory scratch = ScratchDirectory.create("slipway")) {
+            Slipway slipway = Slipway.configure().url(server.url()).progress(progressTo(log)).load();
+            MigrationPlan plan = slipway.plan(PlanRequest.patch(VectorCorpus.INDEX,
+                    SlipwayFiles.readPatch(scratch.writePatch())));
+            Path backupDir = scratch.resolve("backup");
+            ApplyOptions applyOptions = ApplyOptions.DEFAULTS.withBackupDir(backupDir).withAcceptDataLoss(true)
+                    .withThroughput(options.batchSize(), options.workers(), 0, 5);
+
+            HeapSampler heap = new HeapSampler();
+            heap.start();
+            Applied applied = apply(slipway, plan, applyOptions);
+            HeapFigures figures = heap.finish();
+
+            Audit audit = VectorAudit.audit(server, corpus, options.sampleSize(), options.seed());
+            SlipwayFigures result = figures(corpus.documents(), applied, figures, audit, directorySize(backupDir));
+            log.info("slipway: %s; rewrite %.1f s (%,.0f docs/s), apply %.1f s; heap %.0f MB baseline, %.0f MB peak "
+                            + "(%.0f MB after GC); correct: %s", result.result(), result.rewriteSeconds(),
+                    result.docsPerSecond(), result.applySeconds(), figures.baselineMb(), figures.peakMb(),
+                    figures.peakAfterGcMb(), audit.correct());
+            return result;
+        }
+    }
+
+    private Applied apply(Slipway slipway, MigrationPlan plan, ApplyOptions applyOptions) {
+        long start = System.nanoTime();
+        Optional<MigrationReport> report = Optional.empty();
+        Optional<String> error = Optional.empty();
+        try {
+            report = Optional.of(slipway.apply(plan, applyOptions));
+        } catch (MigrationFailedException e) {
+            report = Optional.ofNullable(e.report());
+            error = Optional.of(e.getMessage());
+        } catch (SlipwayException e) {
+            error = Optional.of(e.describe());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        error.ifPresent(text -> log.info("slipway: apply did not succeed: %s", text));
+        return new Applied(report, error, seconds);
+    }
+
+    private static SlipwayFigures figures(int documents, Applied applied, HeapFigures heap, Audit audit,
+                                          long backupBytes) {
+        Map<String, Long> steps = new LinkedHashMap<>();
+        applied.report().ifPresent(r -> r.steps().forEach(s -> steps.put(s.name(), s.durationMs())));
+        String detail = applied.report().flatMap(r -> r.steps().stream()
+                .filter(s -> s.name().equals(REWRITE_STEP)).map(StepReport::detail).findFirst()).orElse(null);
+        double rewriteSeconds = steps.getOrDefault(REWRITE_STEP, 0L) / 1e3;
+        String result = applied.report().map(r -> r.result().name()).orElse("ERROR");
+        return new SlipwayFigures(result, applied.error().orElse(null),
+                QuantizeReport.rate(documents, rewriteSeconds), rewriteSeconds, QuantizeReport.round3(applied.seconds()),
+                QuantizeReport.rate(documents, applied.seconds()), heap.baselineMb(), heap.peakMb(),
+                heap.peakAfterGcMb(), heap.maxHeapMb(), heap.gcCount(), heap.gcSeconds(), heap.samples(),
+                QuantizeReport.round3(backupBytes / (1024.0 * 1024.0)), steps, detail,
+                audit.correct() && "SUCCEEDED".equals(result), audit);
+    }
+
+    private static long directorySize(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    private static ProgressListener progressTo(BenchLog log) {
+        return new ProgressListener() {
+            @Override
+            public void message(String text) {
+                log.info("  slipway: %s", text);
+            }
+        };
+    }
+}
