@@ -107,13 +107,27 @@ public final class Slipway {
             VersionHistory history = new HistoryStore(session, keys).load(request.index());
             Optional<IndexSchema> recorded = reader.find(request.index())
                     .flatMap(info -> history.entry(info.schema().name())).map(VersionHistory.VersionEntry::schema);
-            SourceSnapshot source = reader.snapshot(request.index(), recorded, history.latestVersion());
-            IndexSchema target = request.targetSchema().orElseGet(() -> merge(source, request.patch().orElseThrow()));
+            SourceSnapshot live = reader.snapshot(request.index(), recorded, history.latestVersion());
+            IndexSchema target = request.targetSchema().orElseGet(() -> merge(live, request.patch().orElseThrow()));
+            SourceSnapshot source = withTargetPrefixSharing(reader, live, target);
             Map<String, String> renames = new LinkedHashMap<>();
             request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
             return MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                     request.allowSharedKeys(), Instant.now());
         });
+    }
+
+    /** Keys moved to a new prefix are shared with every index that covers that prefix too. */
+    private static SourceSnapshot withTargetPrefixSharing(LiveIndexReader reader, SourceSnapshot source,
+                                                          IndexSchema target) {
+        if (target.prefixes().equals(source.schema().prefixes())) {
+            return source;
+        }
+        java.util.Set<String> shared = new java.util.TreeSet<>(source.sharedKeyIndexes());
+        shared.addAll(reader.sharedKeyIndexes(target.withName(source.physicalIndex()), source.indexName()));
+        return new SourceSnapshot(source.indexName(), source.physicalIndex(), source.schema(), source.numDocs(),
+                source.indexingFailures(), source.keySample(), source.server(), source.indexMemoryBytes(),
+                source.indexingMillis(), source.latestVersion(), List.copyOf(shared));
     }
 
     private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {

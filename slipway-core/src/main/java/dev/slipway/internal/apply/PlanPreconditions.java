@@ -5,6 +5,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StalePlanException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.ServerCompatibility;
@@ -67,6 +68,24 @@ final class PlanPreconditions {
         session.call("FT.DROPINDEX", probe);
     }
 
+    /**
+     * A prefix move must not meet keys already under the new prefix: finding them only while rewriting would leave
+     * the index dropped until they are resolved. (When the new prefix extends the old one, such keys are the index's
+     * own documents.)
+     */
+    private static void refuseOccupiedPrefix(RewriteSpec rewrite, LiveIndexReader reader) {
+        if (rewrite.targetPrefix().isEmpty() || rewrite.targetPrefix().get().startsWith(rewrite.sourcePrefixes().get(0))) {
+            return;
+        }
+        List<String> occupied = reader.sampleKeysUnder(rewrite.targetPrefix().get(), 5);
+        if (!occupied.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "Keys already exist under the new prefix '"
+                    + rewrite.targetPrefix().get() + "' (for example " + String.join(", ", occupied) + "); moving "
+                    + "documents there could collide with them. Nothing was changed. Move or delete them, or choose "
+                    + "another prefix and re-run 'slipway plan'.");
+        }
+    }
+
     /** Checks against the live server before a fresh (not resumed) run. */
     static void checkLive(MigrationPlan plan, LiveIndexReader reader) {
         List<String> missing = ServerCompatibility.missingFeatures(plan.targetSchema(), reader.serverInfo());
@@ -86,6 +105,7 @@ final class PlanPreconditions {
             throw new StalePlanException("Index '" + name + "' changed since the plan was made; nothing was "
                     + "changed. Re-run 'slipway plan' to plan against the live index.", differences);
         }
+        plan.rewrite().ifPresent(rewrite -> refuseOccupiedPrefix(rewrite, reader));
         for (PlanStep step : plan.steps()) {
             boolean creates = step.kind() == StepKind.CREATE_INDEX || step.kind() == StepKind.CREATE_SHADOW_INDEX;
             String created = creates ? step.commands().get(0).get(1) : null;

@@ -109,6 +109,23 @@ public final class LiveIndexReader {
         return keys;
     }
 
+    /** Up to {@code limit} keys (of any type) that start with the prefix; scans the keyspace. */
+    public List<String> sampleKeysUnder(String prefix, int limit) {
+        List<String> keys = new ArrayList<>();
+        String cursor = "0";
+        do {
+            List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH",
+                    GlobPattern.startingWith(prefix), "COUNT", "1000"));
+            cursor = RedisReplies.text(reply.get(0));
+            for (Object key : RedisReplies.list(reply.get(1))) {
+                if (keys.size() < limit) {
+                    keys.add(RedisReplies.text(key));
+                }
+            }
+        } while (!cursor.equals("0") && keys.size() < limit);
+        return keys;
+    }
+
     /**
      * A frozen snapshot of the index for a plan.
      *

@@ -39,6 +39,10 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         REWRITING,
         /** Every document was rewritten. */
         REWRITTEN,
+        /** A pass finished but left conflicting documents unchanged; the next run scans everything again. */
+        CONFLICTS,
+        /** A new pass after conflicts, before its first batch. */
+        RESCANNING,
         /** A rollback is restoring originals. */
         ROLLING_BACK,
         /** The rollback restored every original and the source index. */
@@ -76,6 +80,13 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, startedAt, Instant.now());
+    }
+
+    /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
+    public BackupHeader restartPass() {
+        return new BackupHeader(formatVersion, planId, index, Phase.RESCANNING, "0", "0", batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
+                startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */

@@ -13,6 +13,7 @@ import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -79,15 +80,29 @@ public final class RewriteEngine {
             if (header.hasUnappliedBatch()) {
                 reapplyLastBatch();
             }
-            while (!(backup.header().cursor().equals("0") && backup.header().batchesApplied() > 0)) {
+            if (backup.header().phase() == BackupHeader.Phase.CONFLICTS) {
+                backup.writeHeader(backup.header().restartPass());
+            }
+            while (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete()) {
                 runBatch();
+                if (backup.header().phase() == BackupHeader.Phase.RESCANNING) {
+                    backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.REWRITING));
+                }
                 throttle(started, backup.header().documentsRewritten() - startDocs);
             }
         } finally {
             progress.end();
         }
-        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.REWRITTEN).withRecall(recall.results()));
+        Map<String, Double> figures = recall.results().isEmpty() ? backup.header().recallAt10() : recall.results();
+        BackupHeader.Phase end = backup.header().conflicts() > 0 ? BackupHeader.Phase.CONFLICTS
+                : BackupHeader.Phase.REWRITTEN;
+        backup.writeHeader(backup.header().withPhase(end).withRecall(figures));
         return finish(started, startDocs);
+    }
+
+    /** Whether the current pass has read the last SCAN page and applied it. */
+    private boolean passComplete() {
+        return backup.header().cursor().equals("0") && backup.header().batchesApplied() > 0;
     }
 
     private String finish(long started, long startDocs) {
@@ -110,6 +125,7 @@ public final class RewriteEngine {
                 "The backup header in " + backup.dir() + " names a batch the data file does not hold."));
         List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
         BatchChanges changes = plan(keys);
+        recall.add(changes.samples());
         long newConflicts = apply(changes);
         backup.writeHeader(backup.header().applied(record.documents().size(), newConflicts));
         progress.update(backup.header().documentsRewritten());
@@ -137,8 +153,9 @@ public final class RewriteEngine {
         String text = new String(key, StandardCharsets.UTF_8);
         boolean underSource = spec.sourcePrefixes().isEmpty()
                 || spec.sourcePrefixes().stream().anyMatch(text::startsWith);
-        boolean alreadyMoved = spec.targetPrefix().isPresent() && !spec.needsMove(text);
-        return underSource && !alreadyMoved;
+        // keys already moved under a new prefix that extends the old one are planned again: the rewriter finds
+        // nothing to do for them, and a document that was there before the migration still gets rewritten
+        return underSource;
     }
 
     private BatchChanges plan(List<byte[]> keys) {
@@ -146,11 +163,13 @@ public final class RewriteEngine {
             return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of());
         }
         List<String> fields = rewriter.fieldsToRead();
-        List<Boolean> targets = targetKeysExist(keys);
+        List<byte[]> present = existingKeys(keys);
+        List<Boolean> targets = targetKeysExist(present);
         BatchChanges changes = workers.withRetry(0, store -> spec.storage() == StorageType.HASH
-                ? rewriter.planHash(keys, fields.isEmpty() ? emptyValues(keys.size())
-                : store.readHashFields(keys, fields), targets)
-                : rewriter.planJson(keys, fields.isEmpty() ? List.of() : store.readJson(keys, fields), targets));
+                ? rewriter.planHash(present, fields.isEmpty() ? emptyValues(present.size())
+                : store.readHashFields(present, fields), targets)
+                : rewriter.planJson(present, fields.isEmpty() ? Collections.nCopies(present.size(), "{}")
+                : store.readJson(present, fields), targets));
         malformed += changes.malformed();
         for (String conflict : changes.conflicts()) {
             if (conflicts.size() < MAX_REPORTED_CONFLICTS) {
@@ -166,6 +185,25 @@ public final class RewriteEngine {
             values.add(new byte[0][]);
         }
         return values;
+    }
+
+    /**
+     * The keys that still exist. With a prefix move, a key of a resumed batch may already be under its new name; it
+     * is done, not a conflict with itself.
+     */
+    private List<byte[]> existingKeys(List<byte[]> keys) {
+        if (spec.targetPrefix().isEmpty() || keys.isEmpty()) {
+            return keys;
+        }
+        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS", k)).toList();
+        List<Object> replies = workers.withRetry(0, store -> store.execute(checks));
+        List<byte[]> present = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            if (replies.get(i) instanceof Long n && n > 0) {
+                present.add(keys.get(i));
+            }
+        }
+        return present;
     }
 
     private List<Boolean> targetKeysExist(List<byte[]> keys) {

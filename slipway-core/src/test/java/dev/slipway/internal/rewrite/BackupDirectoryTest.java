@@ -1,0 +1,247 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
+import dev.slipway.internal.rewrite.BackupRecord.FieldOriginal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class BackupDirectoryTest {
+    private static final MigrationPlan PLAN = RewritePlans.quantize("float16");
+    private static final MigrationPlan OTHER_PLAN = RewritePlans.quantize("float64");
+
+    private static BackupRecord record(long batch, String... keys) {
+        List<DocumentOriginal> documents = new ArrayList<>();
+        for (String key : keys) {
+            documents.add(new DocumentOriginal(key.getBytes(), List.of(new FieldOriginal("emb",
+                    (key + "-original").getBytes()), new FieldOriginal("gone", null))));
+        }
+        return new BackupRecord(batch, documents);
+    }
+
+    /** Appends a record and commits it in the header, as the engine does. */
+    private static void commit(BackupDirectory backup, BackupRecord record, String cursor) {
+        long length = backup.append(record);
+        backup.writeHeader(backup.header().backedUp(cursor, record.documents().size(), length));
+    }
+
+    private static List<String> keysOf(BackupDirectory backup, long skip) {
+        List<String> keys = new ArrayList<>();
+        backup.forEachRecord(skip, r -> r.documents().forEach(d -> keys.add(r.batch() + ":" + new String(d.key()))));
+        return keys;
+    }
+
+    @Test
+    void aNewDirectoryHoldsHeaderPlanAndEmptyData(@TempDir Path dir) throws IOException {
+        Path backupDir = dir.resolve("nested/backup");
+        try (BackupDirectory backup = BackupDirectory.openForPlan(backupDir, PLAN)) {
+            assertThat(backup.header().planId()).isEqualTo(PLAN.planId());
+            assertThat(backup.header().phase()).isEqualTo(BackupHeader.Phase.REWRITING);
+            assertThat(backup.header().cursor()).isEqualTo("0");
+            assertThat(backup.header().dataLength()).isZero();
+            assertThat(backup.plan().planId()).isEqualTo(PLAN.planId());
+            assertThat(backup.plan().rewrite()).isEqualTo(PLAN.rewrite());
+        }
+        assertThat(BackupDirectory.readHeader(backupDir)).isPresent();
+        assertThat(Files.size(backupDir.resolve("originals.bin"))).isZero();
+        try (Stream<Path> files = Files.list(backupDir)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("header.json", "originals.bin", "plan.yaml");
+        }
+    }
+
+    @Test
+    void recordsCountOnlyOnceTheHeaderIncludesThem(@TempDir Path dir) throws IOException {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1", "doc:2"), "17");
+            commit(backup, record(2, "doc:3"), "0");
+            backup.append(record(3, "doc:4")); // the crash comes before the header update
+            assertThat(keysOf(backup, 0)).containsExactly("1:doc:1", "1:doc:2", "2:doc:3");
+        }
+        try (BackupDirectory reopened = BackupDirectory.openForPlan(dir, PLAN)) {
+            BackupHeader header = reopened.header();
+            assertThat(header.batchesBackedUp()).isEqualTo(2);
+            assertThat(header.documentsBackedUp()).isEqualTo(3);
+            assertThat(header.pendingCursor()).isEqualTo("0");
+            assertThat(Files.size(dir.resolve("originals.bin"))).isEqualTo(header.dataLength());
+            assertThat(keysOf(reopened, 0)).containsExactly("1:doc:1", "1:doc:2", "2:doc:3");
+            assertThat(keysOf(reopened, 1)).containsExactly("2:doc:3");
+            assertThat(reopened.lastRecord()).hasValueSatisfying(r -> assertThat(r.batch()).isEqualTo(2));
+            BackupRecordTest.assertSameContent(reopened.lastRecord().orElseThrow(), record(2, "doc:3"));
+        }
+    }
+
+    @Test
+    void aTornAppendIsCutOffOnReopenAndLaterAppendsStayReadable(@TempDir Path dir) throws IOException {
+        long committed;
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1"), "5");
+            committed = backup.header().dataLength();
+        }
+        // half a record: a length that promises more than follows
+        Files.write(dir.resolve("originals.bin"), new byte[]{0, 0, 0, 100, 1, 2, 3}, StandardOpenOption.APPEND);
+
+        try (BackupDirectory reopened = BackupDirectory.openForPlan(dir, PLAN)) {
+            assertThat(Files.size(dir.resolve("originals.bin"))).isEqualTo(committed);
+            commit(reopened, record(2, "doc:2"), "0");
+            assertThat(keysOf(reopened, 0)).containsExactly("1:doc:1", "2:doc:2");
+        }
+        Files.write(dir.resolve("originals.bin"), new byte[]{9, 9, 9}, StandardOpenOption.APPEND);
+        try (BackupDirectory forRollback = BackupDirectory.openExisting(dir)) {
+            assertThat(Files.size(dir.resolve("originals.bin"))).isEqualTo(forRollback.header().dataLength());
+            assertThat(keysOf(forRollback, 0)).containsExactly("1:doc:1", "2:doc:2");
+        }
+    }
+
+    @Test
+    void aChecksumMismatchIsDetected(@TempDir Path dir) throws IOException {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1"), "5");
+            commit(backup, record(2, "doc:2"), "0");
+        }
+        long firstLength = 4 + record(1, "doc:1").encode().length + 4;
+        try (RandomAccessFile file = new RandomAccessFile(dir.resolve("originals.bin").toFile(), "rw")) {
+            long at = firstLength + 4 + 20; // inside the second record's payload
+            file.seek(at);
+            int b = file.read();
+            file.seek(at);
+            file.write(b ^ 0x01);
+        }
+
+        try (BackupDirectory backup = BackupDirectory.openExisting(dir)) {
+            List<String> seen = new ArrayList<>();
+            SlipwayException e = catchThrowableOfType(() -> backup.forEachRecord(0,
+                    r -> seen.add(new String(r.documents().get(0).key()))), SlipwayException.class);
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+            assertThat(e.getMessage()).contains("checksum").contains("record 2");
+            assertThat(seen).containsExactly("doc:1");
+        }
+    }
+
+    @Test
+    void dataShorterThanTheHeaderSaysIsReported(@TempDir Path dir) throws IOException {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1"), "0");
+        }
+        long length = Files.size(dir.resolve("originals.bin"));
+        try (RandomAccessFile file = new RandomAccessFile(dir.resolve("originals.bin").toFile(), "rw")) {
+            file.setLength(length - 3);
+        }
+
+        try (BackupDirectory backup = BackupDirectory.openExisting(dir)) {
+            assertThatThrownBy(() -> backup.forEachRecord(0, r -> { }))
+                    .isInstanceOf(SlipwayException.class).hasMessageContaining("ends before");
+        }
+    }
+
+    @Test
+    void theHeaderIsReplacedWithoutLeavingATemporaryFile(@TempDir Path dir) throws IOException {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            // a temporary file left by a crash in the middle of an earlier header write
+            Files.writeString(dir.resolve("header.json.tmp"), "{\"torn");
+            commit(backup, record(1, "doc:1"), "9");
+            backup.writeHeader(backup.header().applied(1, 0));
+            BackupHeader written = backup.header();
+
+            assertThat(BackupDirectory.readHeader(dir)).contains(written);
+            assertThat(dir.resolve("header.json.tmp")).doesNotExist();
+            assertThat(written.batchesApplied()).isEqualTo(1);
+            assertThat(written.cursor()).isEqualTo("9");
+        }
+    }
+
+    /** A reader never sees a missing or half-written header while headers are replaced. */
+    @Test
+    void aConcurrentReaderAlwaysSeesAWholeHeader(@TempDir Path dir) throws InterruptedException {
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicInteger reads = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            Thread reader = new Thread(() -> {
+                while (!done.get() && failure.get() == null) {
+                    try {
+                        if (BackupDirectory.readHeader(dir).isEmpty()) {
+                            failure.set(new AssertionError("header missing"));
+                        }
+                        reads.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failure.set(e);
+                    }
+                }
+            });
+            reader.start();
+            for (int i = 0; i < 300 && failure.get() == null; i++) {
+                backup.writeHeader(backup.header().backedUp(Integer.toString(i), 1, 0));
+            }
+            done.set(true);
+            reader.join();
+        }
+        assertThat(failure.get()).isNull();
+        assertThat(reads.get()).isPositive();
+        assertThat(BackupDirectory.readHeader(dir).orElseThrow().batchesBackedUp()).isEqualTo(300);
+    }
+
+    @Test
+    void anotherPlansBackupIsRefusedAndLeftAlone(@TempDir Path dir) throws IOException {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1"), "0");
+        }
+        BackupHeader before = BackupDirectory.readHeader(dir).orElseThrow();
+        long size = Files.size(dir.resolve("originals.bin"));
+        assertThat(OTHER_PLAN.planId()).isNotEqualTo(PLAN.planId());
+
+        SlipwayException e = catchThrowableOfType(() -> BackupDirectory.openForPlan(dir, OTHER_PLAN),
+                SlipwayException.class);
+
+        assertThat(e).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(e.getMessage()).contains(PLAN.planId()).contains("'docs'");
+        assertThat(BackupDirectory.readHeader(dir)).contains(before);
+        assertThat(Files.size(dir.resolve("originals.bin"))).isEqualTo(size);
+        assertThat(SlipwayFiles.readPlan(dir.resolve("plan.yaml")).planId()).isEqualTo(PLAN.planId());
+    }
+
+    @Test
+    void reopeningForTheSamePlanResumesInsteadOfStartingOver(@TempDir Path dir) {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1"), "33");
+        }
+        BackupHeader saved = BackupDirectory.readHeader(dir).orElseThrow();
+
+        try (BackupDirectory resumed = BackupDirectory.openForPlan(dir, PLAN)) {
+            assertThat(resumed.header()).isEqualTo(saved);
+            assertThat(resumed.header().hasUnappliedBatch()).isTrue();
+            assertThat(keysOf(resumed, 0)).containsExactly("1:doc:1");
+        }
+    }
+
+    @Test
+    void openingForRollbackNeedsABackup(@TempDir Path dir) {
+        SlipwayException e = catchThrowableOfType(() -> BackupDirectory.openExisting(dir), SlipwayException.class);
+
+        assertThat(e).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(e.exitCode()).isEqualTo(2);
+        assertThat(dir.resolve("originals.bin")).doesNotExist();
+    }
+}

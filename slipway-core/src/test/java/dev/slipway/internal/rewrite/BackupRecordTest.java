@@ -1,0 +1,105 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
+import dev.slipway.internal.rewrite.BackupRecord.FieldOriginal;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BackupRecordTest {
+
+    private static byte[] allByteValues() {
+        byte[] bytes = new byte[256];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) i;
+        }
+        return bytes;
+    }
+
+    /** Records hold byte arrays, whose equals is identity; compare them by content. */
+    static void assertSameContent(BackupRecord actual, BackupRecord expected) {
+        assertThat(actual.batch()).isEqualTo(expected.batch());
+        assertThat(actual.documents()).hasSameSizeAs(expected.documents());
+        for (int d = 0; d < expected.documents().size(); d++) {
+            DocumentOriginal a = actual.documents().get(d);
+            DocumentOriginal e = expected.documents().get(d);
+            assertThat(a.key()).isEqualTo(e.key());
+            assertThat(a.fields()).hasSameSizeAs(e.fields());
+            for (int f = 0; f < e.fields().size(); f++) {
+                assertThat(a.fields().get(f).name()).isEqualTo(e.fields().get(f).name());
+                if (e.fields().get(f).value() == null) {
+                    assertThat(a.fields().get(f).value()).isNull();
+                } else {
+                    assertThat(a.fields().get(f).value()).isEqualTo(e.fields().get(f).value());
+                }
+            }
+        }
+    }
+
+    @Test
+    void roundTripKeepsBinaryKeysValuesAndAbsentFields() throws IOException {
+        BackupRecord record = new BackupRecord(Long.MAX_VALUE, List.of(
+                new DocumentOriginal(allByteValues(), List.of(
+                        new FieldOriginal("emb", allByteValues()),
+                        new FieldOriginal("n\u00e4me \u4e2d", null),
+                        new FieldOriginal("$.title", "\"t\"".getBytes()),
+                        new FieldOriginal("empty", new byte[0]))),
+                new DocumentOriginal("doc:2".getBytes(), List.of()),
+                new DocumentOriginal(new byte[0], List.of(new FieldOriginal("", new byte[]{0})))));
+
+        BackupRecord decoded = BackupRecord.decode(record.encode());
+
+        assertSameContent(decoded, record);
+        // absent and empty are different originals: one is HDEL on restore, the other HSET ""
+        assertThat(decoded.documents().get(0).fields().get(1).value()).isNull();
+        assertThat(decoded.documents().get(0).fields().get(3).value()).isNotNull().isEmpty();
+    }
+
+    @Test
+    void emptyRecordRoundTrips() throws IOException {
+        BackupRecord empty = new BackupRecord(7, List.of());
+
+        BackupRecord decoded = BackupRecord.decode(empty.encode());
+
+        assertThat(decoded.batch()).isEqualTo(7);
+        assertThat(decoded.documents()).isEmpty();
+        assertThat(empty.encode()).hasSize(12); // batch number and document count only
+    }
+
+    @Test
+    void largeValuesRoundTrip() throws IOException {
+        byte[] big = new byte[3_000_000];
+        Arrays.fill(big, (byte) 0x5a);
+        big[big.length - 1] = 1;
+        BackupRecord record = new BackupRecord(1, List.of(new DocumentOriginal("k".getBytes(),
+                List.of(new FieldOriginal("v", big)))));
+
+        assertSameContent(BackupRecord.decode(record.encode()), record);
+    }
+
+    @Test
+    void truncatedPayloadIsRejected() {
+        byte[] payload = new BackupRecord(1, List.of(new DocumentOriginal("doc:1".getBytes(),
+                List.of(new FieldOriginal("f", "value".getBytes()))))).encode();
+
+        for (int cut = 0; cut < payload.length; cut++) {
+            byte[] truncated = Arrays.copyOf(payload, cut);
+            assertThatThrownBy(() -> BackupRecord.decode(truncated)).as("cut at %d", cut)
+                    .isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void negativeLengthIsRejected() {
+        byte[] payload = ByteBuffer.allocate(16).putLong(1).putInt(1).putInt(-5).array();
+
+        assertThatThrownBy(() -> BackupRecord.decode(payload)).isInstanceOf(IOException.class)
+                .hasMessageContaining("bad length");
+    }
+}

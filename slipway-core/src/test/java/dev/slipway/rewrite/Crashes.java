@@ -1,0 +1,75 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationExecutor;
+import dev.slipway.internal.apply.StepBoundaryListener;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.JedisDocumentStore;
+import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.WorkerPool;
+import dev.slipway.rewrite.FaultyDocumentStore.Crash;
+import dev.slipway.rewrite.FaultyDocumentStore.Fault;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/** Ways to kill a migration part-way, as a crashed process would leave it. */
+final class Crashes {
+    private Crashes() {
+    }
+
+    /** Runs apply and dies (an Error, like a kill: no checkpoint update) {@code when} ("before"/"after") a step. */
+    static void applyAndCrashAt(String url, MigrationPlan plan, ApplyOptions options, String when, String step) {
+        StepBoundaryListener listener = new StepBoundaryListener() {
+            @Override
+            public void before(String name) {
+                if (when.equals("before") && name.equals(step)) {
+                    throw new Crash(when + " " + step);
+                }
+            }
+
+            @Override
+            public void after(String name) {
+                if (when.equals("after") && name.equals(step)) {
+                    throw new Crash(when + " " + step);
+                }
+            }
+        };
+        try (RedisSession session = RedisSession.open(RedisEndpoint.parse(url), 10000)) {
+            MigrationExecutor executor = new MigrationExecutor(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                    .onStepBoundary(listener);
+            Throwable thrown = catchThrowable(() -> executor.apply(plan, options));
+            assertThat(thrown).as("crash %s %s", when, step).isInstanceOf(Crash.class);
+        }
+    }
+
+    /**
+     * Runs the rewrite step of a crashed apply again, over connections that die at {@code fault}; asserts that it
+     * did die there.
+     */
+    static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault, int workers,
+                                      int batchSize) {
+        RedisEndpoint endpoint = RedisEndpoint.parse(url);
+        Throwable thrown;
+        try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
+             WorkerPool pool = new WorkerPool(() -> new FaultyDocumentStore(JedisDocumentStore.open(endpoint), fault),
+                     workers, 0)) {
+            thrown = catchThrowable(() -> new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
+                    new RewriteEngine.RewriteSettings(batchSize, 0)).run());
+        }
+        // with several workers the Error of one reaches the engine wrapped by the pool
+        Throwable cause = thrown;
+        while (cause != null && !(cause instanceof Crash) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        assertThat(cause).as("crash at %s", fault).isInstanceOf(Crash.class);
+        assertThat(fault.crashed).isTrue();
+    }
+}

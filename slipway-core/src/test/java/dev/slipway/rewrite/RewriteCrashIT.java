@@ -1,0 +1,441 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.rewrite.BackupRecord;
+import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.rewrite.FaultyDocumentStore.Fault;
+import dev.slipway.rewrite.FaultyDocumentStore.Point;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import redis.clients.jedis.Jedis;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static dev.slipway.rewrite.RewriteFixture.expectedHashes;
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.keys;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * A rewrite killed anywhere, at a step boundary or inside a batch, and resumed by a plain {@code apply} with the
+ * same plan and backup directory, ends exactly where an uninterrupted run ends: every document's bytes equal the
+ * originals transformed once (a vector converted twice would not match), every document counted once, and the
+ * backup still restores the exact originals.
+ */
+@ExtendWith(RedisStackExtension.class)
+class RewriteCrashIT {
+    private static final int DOCS = 240;
+    private static final int BATCH = 40;
+    private static final long SEED = 3;
+    private static final Map<String, String> RENAMES = Map.of("title", "name");
+    private static final String MOVE_AND_QUANTIZE = "  rename_fields:\n    - {old_name: title, new_name: name}\n"
+            + "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
+    private static final String WITH_PREFIX = MOVE_AND_QUANTIZE + "  index:\n    prefix: 'item:'\n";
+    private static final List<String> STEPS = List.of("drop-index", "rewrite-documents", "create-index",
+            "wait-for-indexing", "validate");
+
+    private static ApplyOptions options(Path backup, int workers) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
+                .withThroughput(BATCH, workers, 0, 2);
+    }
+
+    /** The documents and the plan of one run. */
+    private record Scenario(Slipway slipway, MigrationPlan plan, TreeMap<String, TreeMap<String, String>> before,
+                            String newPrefix) {
+        TreeMap<String, TreeMap<String, String>> expected() {
+            return expectedHashes(before, "doc:", newPrefix, RENAMES, "emb", VectorDataType.FLOAT32,
+                    VectorDataType.FLOAT16);
+        }
+    }
+
+    private static Scenario scenario(RedisStackServer redis, Jedis jedis, Path dir, boolean movePrefix) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+        RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, SEED);
+        RewriteFixture.waitIndexed(slipway, "docs");
+        TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+        MigrationPlan plan = plan(slipway, "docs", dir, movePrefix ? WITH_PREFIX : MOVE_AND_QUANTIZE);
+        assertThat(plan.supported()).isTrue();
+        assertThat(plan.steps()).extracting(s -> s.name()).containsExactlyElementsOf(STEPS);
+        return new Scenario(slipway, plan, before, movePrefix ? "item:" : "doc:");
+    }
+
+    private static void applyAndCrashAt(RedisStackServer redis, MigrationPlan plan, ApplyOptions options,
+                                        String when, String step) {
+        Crashes.applyAndCrashAt(redis.url(), plan, options, when, step);
+    }
+
+    private static void rewriteAndCrashInside(RedisStackServer redis, MigrationPlan plan, Path backup, Fault fault,
+                                              int workers) {
+        Crashes.rewriteAndCrashInside(redis.url(), plan, backup, fault, workers, BATCH);
+    }
+
+    /** The resumed apply succeeds and everything is as after a clean run; the backup still restores exactly. */
+    private static void resumeAndCheck(RedisStackServer redis, Jedis jedis, Scenario s, Path backup, int workers) {
+        MigrationReport report = s.slipway().apply(s.plan(), options(backup, workers));
+
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(report.resumed()).isTrue();
+        assertThat(report.steps()).extracting(StepReport::name).containsExactlyElementsOf(STEPS);
+        String pattern = s.newPrefix() + "*";
+        assertThat(hashes(jedis, pattern)).isEqualTo(s.expected());
+        if (!s.newPrefix().equals("doc:")) {
+            assertThat(keys(jedis, "doc:*")).isEmpty();
+        }
+        assertThat(s.slipway().describe("docs").numDocs()).isEqualTo(DOCS);
+        assertThat(s.slipway().describe("docs").indexingFailures()).isZero();
+        BackupHeader header = BackupDirectory.readHeader(backup).orElseThrow();
+        assertThat(header.phase()).isEqualTo(BackupHeader.Phase.REWRITTEN);
+        assertThat(header.documentsRewritten()).isEqualTo(DOCS);
+        assertThat(header.documentsBackedUp()).isEqualTo(DOCS);
+        assertThat(header.conflicts()).isZero();
+        assertThat(backedUpKeys(backup)).hasSize(DOCS).doesNotHaveDuplicates();
+
+        s.slipway().rollbackFromBackup(backup, workers);
+        assertThat(hashes(jedis, "doc:*")).isEqualTo(s.before());
+        assertThat(s.slipway().describe("docs").schema()).isEqualTo(s.plan().source().schema());
+        assertThat(s.slipway().describe("docs").numDocs()).isEqualTo(DOCS);
+    }
+
+    /** Every document under the old and the new prefix. */
+    private static TreeMap<String, TreeMap<String, String>> documents(Jedis jedis) {
+        TreeMap<String, TreeMap<String, String>> all = hashes(jedis, "doc:*");
+        all.putAll(hashes(jedis, "item:*"));
+        return all;
+    }
+
+    private static List<String> backedUpKeys(Path backup) {
+        List<String> keys = new ArrayList<>();
+        try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+            directory.forEachRecord(0, r -> r.documents().forEach(d -> keys.add(new String(d.key()))));
+        }
+        return keys;
+    }
+
+    // ------------------------------------------------------------ step boundaries
+
+    static Stream<Arguments> boundaries() {
+        return STEPS.stream().flatMap(step -> Stream.of(Arguments.of("before", step), Arguments.of("after", step)));
+    }
+
+    @ParameterizedTest(name = "crash {0} {1}")
+    @MethodSource("boundaries")
+    void crashAtStepBoundaryThenResume(String when, String step, RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            Path backup = dir.resolve("backup");
+
+            applyAndCrashAt(redis, s.plan(), options(backup, 2), when, step);
+
+            resumeAndCheck(redis, jedis, s, backup, 2);
+        }
+    }
+
+    // ------------------------------------------------------------ inside a batch
+
+    /**
+     * Crashes as {@code POINT:call:keep} separated by {@code ;} (each a separate run of the rewrite, killed there),
+     * then a plain resume. 3 commands per document without a prefix move, 4 with one: a cut at 5*3+2 or 5*4+2
+     * stops inside the sixth document of the batch.
+     */
+    @ParameterizedTest(name = "prefix move {0}: {1}, {2} workers")
+    @CsvSource({
+            "false, BEFORE_SCAN:1:0, 1",
+            "false, BEFORE_SCAN:4:0, 1",
+            "false, BEFORE_WRITE:1:0, 1",
+            "false, BEFORE_WRITE:3:0, 1",
+            "false, PARTIAL_WRITE:3:17, 1",
+            "false, PARTIAL_WRITE:2:7, 2",
+            "false, AFTER_WRITE:3:0, 1",
+            "false, PARTIAL_WRITE:2:9;PARTIAL_WRITE:1:17, 1",
+            "true, BEFORE_SCAN:1:0, 1",
+            "true, BEFORE_SCAN:4:0, 2",
+            "true, BEFORE_WRITE:1:0, 1",
+            "true, BEFORE_WRITE:3:0, 1",
+            "true, BEFORE_WRITE:2:0;BEFORE_SCAN:3:0, 1"})
+    void crashInsideTheRewriteThenResume(boolean movePrefix, String crashes, int workers, RedisStackServer redis,
+                                         @TempDir Path dir) {
+        crashInsideAndResume(movePrefix, crashes, workers, redis, dir);
+    }
+
+    /** As above, but the crash comes after some keys of the batch were already renamed. */
+    @ParameterizedTest(name = "prefix move {0}: {1}, {2} workers")
+    @CsvSource({
+            "true, PARTIAL_WRITE:3:22, 1",
+            "true, PARTIAL_WRITE:2:7, 2",
+            "true, AFTER_WRITE:3:0, 1",
+            "true, PARTIAL_WRITE:2:9;PARTIAL_WRITE:1:17, 1"})
+    void crashAfterKeysOfABatchWereRenamedThenResume(boolean movePrefix, String crashes, int workers,
+                                                     RedisStackServer redis, @TempDir Path dir) {
+        crashInsideAndResume(movePrefix, crashes, workers, redis, dir);
+    }
+
+    private static void crashInsideAndResume(boolean movePrefix, String crashes, int workers,
+                                             RedisStackServer redis, Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, movePrefix);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, workers), "before", "rewrite-documents");
+
+            String[] all = crashes.split(";");
+            for (String crash : all) {
+                String[] parts = crash.split(":");
+                rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.valueOf(parts[0]),
+                        Integer.parseInt(parts[1]), Integer.parseInt(parts[2])), workers);
+            }
+            if (all.length == 1) {
+                assertCrashedWhereIntended(backup, all[0], workers);
+            }
+
+            resumeAndCheck(redis, jedis, s, backup, workers);
+        }
+    }
+
+    /**
+     * Killed after a batch's originals were appended but before the header counted them: the data file holds a
+     * record (and a torn tail) that the header does not. Resume must ignore it, or a rollback would "restore"
+     * values no document ever had.
+     */
+    @Test
+    void recordAppendedButNotInTheHeaderIsIgnored(RedisStackServer redis, @TempDir Path dir) throws IOException {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, false);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 3, 0), 1);
+            long counted = BackupDirectory.readHeader(backup).orElseThrow().dataLength();
+            try (BackupDirectory directory = BackupDirectory.openForPlan(backup, s.plan())) {
+                directory.append(new BackupRecord(99, List.of(new BackupRecord.DocumentOriginal(
+                        "doc:1".getBytes(), List.of(new BackupRecord.FieldOriginal("title", "BOGUS".getBytes()),
+                        new BackupRecord.FieldOriginal("emb", new byte[3]))))));
+            }
+            // a torn tail longer than everything the rest of the rewrite appends, so that it would outlive it
+            byte[] torn = new byte[256 * 1024];
+            Arrays.fill(torn, (byte) 42);
+            torn[2] = 1;
+            Files.write(backup.resolve("originals.bin"), torn, StandardOpenOption.APPEND);
+            assertThat(Files.size(backup.resolve("originals.bin"))).isGreaterThan(counted);
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().dataLength()).isEqualTo(counted);
+
+            resumeAndCheck(redis, jedis, s, backup, 1);
+            assertThat(Files.size(backup.resolve("originals.bin")))
+                    .isEqualTo(BackupDirectory.readHeader(backup).orElseThrow().dataLength());
+        }
+    }
+
+    /** Giving up after a crash in the middle of a batch: the backup alone puts every document back. */
+    @Test
+    void rollbackAfterACrashInsideABatchRestoresEverything(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 2), "before", "rewrite-documents");
+            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.PARTIAL_WRITE, 5, 11), 2);
+            assertThat(keys(jedis, "item:*")).isNotEmpty();
+            assertThat(keys(jedis, "doc:*")).isNotEmpty();
+
+            s.slipway().rollbackFromBackup(backup, 2);
+
+            assertThat(documents(jedis)).isEqualTo(s.before());
+            assertThat(s.slipway().describe("docs").schema()).isEqualTo(s.plan().source().schema());
+            assertThat(s.slipway().describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(jedis.exists(KeyNamespace.DEFAULT.checkpoint("docs"))).isFalse();
+            // and the migration can start over, from a fresh plan and directory
+            MigrationPlan again = plan(s.slipway(), "docs", dir, WITH_PREFIX);
+            MigrationReport report = s.slipway().apply(again, options(dir.resolve("again"), 2));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "item:*")).isEqualTo(s.expected());
+        }
+    }
+
+    /**
+     * A lossy conversion's report shows recall@10 even when the run was resumed: here the only batch (all keys
+     * fit one SCAN page) was planned by the crashed run and re-applied by the resumed one.
+     */
+    @Test
+    void recallIsReportedAfterAResume(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, false);
+            Path backup = dir.resolve("backup");
+            ApplyOptions oneBatch = ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
+                    .withThroughput(5000, 1, 0, 2);
+            applyAndCrashAt(redis, s.plan(), oneBatch, "before", "rewrite-documents");
+            Crashes.rewriteAndCrashInside(redis.url(), s.plan(), backup, new Fault(Point.BEFORE_WRITE, 1, 0), 1,
+                    5000);
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().batchesBackedUp()).isEqualTo(1);
+
+            MigrationReport report = s.slipway().apply(s.plan(), oneBatch);
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(s.expected());
+            RewriteFixture.reportedRecall(report, "emb");
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().recallAt10()).containsKey("emb");
+        }
+    }
+
+    /** The header shows the crash hit the intended batch: one write call per worker and batch. */
+    private static void assertCrashedWhereIntended(Path backup, String crash, int workers) {
+        String[] parts = crash.split(":");
+        int call = Integer.parseInt(parts[1]);
+        BackupHeader header = BackupDirectory.readHeader(backup).orElseThrow();
+        if (Point.valueOf(parts[0]) == Point.BEFORE_SCAN) {
+            assertThat(header.batchesBackedUp()).as("batches backed up").isEqualTo(call - 1);
+            assertThat(header.hasUnappliedBatch()).isFalse();
+        } else {
+            int batch = (call + workers - 1) / workers;
+            assertThat(header.batchesBackedUp()).as("batches backed up").isEqualTo(batch);
+            assertThat(header.batchesApplied()).as("batches applied").isEqualTo(batch - 1);
+        }
+    }
+
+    // ------------------------------------------------------------ refusals on resume
+
+    @Test
+    void resumeWithAnotherBackupDirIsRefused(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 3, 0), 1);
+            TreeMap<String, TreeMap<String, String>> crashed = documents(jedis);
+            BackupHeader header = BackupDirectory.readHeader(backup).orElseThrow();
+            Path other = dir.resolve("other");
+
+            SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(s.plan(), options(other, 1)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains(backup.toAbsolutePath().normalize().toString());
+            assertThat(other).doesNotExist();
+            assertThat(documents(jedis)).isEqualTo(crashed);
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow()).isEqualTo(header);
+
+            resumeAndCheck(redis, jedis, s, backup, 1);
+        }
+    }
+
+    @Test
+    void reApplyAfterRollbackWithTheSameBackupDirIsRefused(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            Path backup = dir.resolve("backup");
+            s.slipway().apply(s.plan(), options(backup, 2));
+            s.slipway().rollbackFromBackup(backup, 2);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(s.before());
+
+            SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(s.plan(), options(backup, 2)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("rolled back");
+            assertThat(documents(jedis)).isEqualTo(s.before());
+            assertThat(s.slipway().describe("docs").schema()).isEqualTo(s.plan().source().schema());
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                    .isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+            // the same plan with a fresh directory is a new, allowed migration
+            MigrationReport again = s.slipway().apply(s.plan(), options(dir.resolve("fresh"), 2));
+            assertThat(again.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "item:*")).isEqualTo(s.expected());
+        }
+    }
+
+    /** Another plan for the same index, made before the crash, may not take over the interrupted one's backup. */
+    @Test
+    void anotherPlanWithTheSameBackupDirIsRefused(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            MigrationPlan otherPlan = plan(s.slipway(), "docs", dir, "  update_fields:\n    - name: emb\n"
+                    + "      attrs: {datatype: float64}\n");
+            assertThat(otherPlan.planId()).isNotEqualTo(s.plan().planId());
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 2, 0), 1);
+            TreeMap<String, TreeMap<String, String>> crashed = documents(jedis);
+
+            SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(otherPlan, options(backup, 1)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains(s.plan().planId());
+            assertThat(documents(jedis)).isEqualTo(crashed);
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().planId()).isEqualTo(s.plan().planId());
+
+            // an edited copy of the interrupted plan (other conversion, same id) is refused as well
+            RewriteSpec spec = s.plan().rewrite().orElseThrow();
+            RewriteSpec changed = new RewriteSpec(spec.storage(), spec.sourcePrefixes(), spec.targetPrefix(),
+                    spec.fieldMoves(), List.of(new RewriteSpec.VectorConversion("emb", "float32", "float64",
+                    RewriteFixture.DIMS)), spec.documents(), false);
+            MigrationPlan p = s.plan();
+            MigrationPlan edited = new MigrationPlan(p.formatVersion(), p.planId(), p.createdAt(), p.source(),
+                    p.requestedPatch(), p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(),
+                    p.modeReason(), p.warnings(), p.steps(), p.estimate(), p.validation(), Optional.of(changed));
+            SlipwayException edit = catchThrowableOfType(() -> s.slipway().apply(edited, options(backup, 1)),
+                    SlipwayException.class);
+            assertThat(edit).isNotNull();
+            assertThat(edit.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+            assertThat(edit.exitCode()).isEqualTo(2);
+            assertThat(documents(jedis)).isEqualTo(crashed);
+
+            resumeAndCheck(redis, jedis, s, backup, 1);
+        }
+    }
+
+    /** After a completed migration, a new plan (of the migrated index) must not reuse the finished backup. */
+    @Test
+    void aNewPlanAfterACompletedMigrationMayNotReuseItsBackupDir(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            Path backup = dir.resolve("backup");
+            s.slipway().apply(s.plan(), options(backup, 2));
+            BackupHeader finished = BackupDirectory.readHeader(backup).orElseThrow();
+            MigrationPlan next = plan(s.slipway(), "docs", dir,
+                    "  rename_fields:\n    - {old_name: name, new_name: label}\n");
+            assertThat(next.supported()).isTrue();
+
+            SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(next, options(backup, 2)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(hashes(jedis, "item:*")).isEqualTo(s.expected());
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow()).isEqualTo(finished);
+        }
+    }
+}

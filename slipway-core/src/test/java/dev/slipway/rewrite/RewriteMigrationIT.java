@@ -1,0 +1,434 @@
+package dev.slipway.rewrite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.IndexDescription;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.ChangeKind;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.StepKind;
+import dev.slipway.api.version.RestoreResult;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.vector.VectorCodec;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.RewriteFixture.DIMS;
+import static dev.slipway.rewrite.RewriteFixture.call;
+import static dev.slipway.rewrite.RewriteFixture.expectedHashes;
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.jsons;
+import static dev.slipway.rewrite.RewriteFixture.keys;
+import static dev.slipway.rewrite.RewriteFixture.knn;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static dev.slipway.rewrite.RewriteFixture.reportedRecall;
+import static dev.slipway.rewrite.RewriteFixture.unhex;
+import static dev.slipway.rewrite.RewriteFixture.vectorType;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Each kind of document rewrite end to end on a real server: plan, apply (several batches, two workers), the exact
+ * bytes of every document afterwards, the new index, then {@code rollbackFromBackup} back to the exact original
+ * bytes and the original index.
+ */
+@ExtendWith(RedisStackExtension.class)
+class RewriteMigrationIT {
+    private static final int DOCS = 300;
+    private static final long SEED = 42;
+
+    private static ApplyOptions options(Path backup, boolean acceptLoss) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(acceptLoss)
+                .withThroughput(64, 2, 0, 3);
+    }
+
+    // ---------------------------------------------------------------- HASH
+
+    @Test
+    void hashFieldMove(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            assertRewritePlan(plan, ChangeKind.MOVE_FIELD, false);
+            assertThat(plan.rewrite().orElseThrow().fieldMoves())
+                    .containsExactly(new RewriteSpec.FieldMove("title", "name"));
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expectedHashes(before, "doc:", "doc:",
+                    Map.of("title", "name"), "emb", null, null));
+            assertIndexHasAll(slipway, "docs");
+            // the new attribute reads the moved field: word3 is in the titles of docs 3, 10, 17, ...
+            List<?> found = (List<?>) call(jedis, "FT.SEARCH", "docs", "@name:word3", "NOCONTENT", "LIMIT", "0",
+                    "0");
+            assertThat((Long) found.get(0)).isEqualTo(DOCS / 7 + (DOCS % 7 > 3 ? 1 : 0));
+            assertBackupComplete(backup);
+
+            rollBackAndCheck(slipway, jedis, plan, backup, before, "doc:*", Optional.empty(), "FLOAT32");
+            assertThat(jedis.hget("doc:5", "name")).isNull();
+        }
+    }
+
+    @Test
+    void hashPrefixChange(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
+            assertRewritePlan(plan, ChangeKind.CHANGE_PREFIX, false);
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(keys(jedis, "doc:*")).isEmpty();
+            assertThat(hashes(jedis, "item:*")).isEqualTo(expectedHashes(before, "doc:", "item:", Map.of(), "emb",
+                    null, null));
+            assertIndexHasAll(slipway, "docs");
+            assertThat(slipway.describe("docs").schema().prefixes()).containsExactly("item:");
+            assertBackupComplete(backup);
+
+            rollBackAndCheck(slipway, jedis, plan, backup, before, "doc:*", Optional.of("item:*"), "FLOAT32");
+            // a rollback run again (say, after a lost connection) changes nothing
+            assertThat(slipway.rollbackFromBackup(backup, 1).documentsRestored()).isEqualTo(DOCS);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(keys(jedis, "item:*")).isEmpty();
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} (lossy {2})")
+    @CsvSource({"float32, float16, true", "float32, bfloat16, true", "float64, float32, true",
+            "float32, float64, false", "float16, float32, false"})
+    void hashVectorDatatype(String from, String to, boolean lossy, RedisStackServer redis, @TempDir Path dir) {
+        VectorDataType source = VectorDataType.parse(from);
+        VectorDataType target = VectorDataType.parse(to);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, source);
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  update_fields:\n    - name: emb\n      attrs: {datatype: " + to + "}\n");
+            assertRewritePlan(plan, ChangeKind.CHANGE_VECTOR_DATATYPE, lossy);
+            assertThat(plan.rewrite().orElseThrow().conversions())
+                    .containsExactly(new RewriteSpec.VectorConversion("emb", from, to, DIMS));
+
+            Path backup = dir.resolve("backup");
+            // a conversion without loss must not need --accept-data-loss
+            MigrationReport report = slipway.apply(plan, options(backup, lossy));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            TreeMap<String, TreeMap<String, String>> after = hashes(jedis, "doc:*");
+            assertThat(after).isEqualTo(expectedHashes(before, "doc:", "doc:", Map.of(), "emb", source, target));
+            assertThat(unhex(after.get("doc:0").get("emb"))).hasSize(DIMS * target.bytesPerElement());
+            assertIndexHasAll(slipway, "docs");
+            assertThat(vectorType(jedis, "docs", "emb")).isEqualTo(target.redisName());
+            assertKnnFindsItself(jedis, "docs", after, "doc:7");
+            double recall = reportedRecall(report, "emb");
+            if (lossy) {
+                assertThat(recall).isBetween(0.5, 1.0);
+            } else {
+                assertThat(recall).isEqualTo(1.0);
+            }
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().recallAt10()).containsOnlyKeys("emb");
+            assertBackupComplete(backup);
+
+            rollBackAndCheck(slipway, jedis, plan, backup, before, "doc:*", Optional.empty(), source.redisName());
+            assertKnnFindsItself(jedis, "docs", before, "doc:7");
+        }
+    }
+
+    @Test
+    void hashCombinedMoveQuantizeAndPrefix(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, "  rename_fields:\n    - {old_name: title, new_name: "
+                    + "name}\n  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n"
+                    + "    prefix: 'item:'\n");
+            assertRewritePlan(plan, ChangeKind.CHANGE_PREFIX, true);
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, true));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(keys(jedis, "doc:*")).isEmpty();
+            TreeMap<String, TreeMap<String, String>> after = hashes(jedis, "item:*");
+            assertThat(after).isEqualTo(expectedHashes(before, "doc:", "item:", Map.of("title", "name"), "emb",
+                    VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            assertIndexHasAll(slipway, "docs");
+            assertKnnFindsItself(jedis, "docs", after, "item:7");
+            reportedRecall(report, "emb");
+            assertBackupComplete(backup);
+
+            rollBackAndCheck(slipway, jedis, plan, backup, before, "doc:*", Optional.of("item:*"), "FLOAT32");
+        }
+    }
+
+    /** The vector field itself is renamed and quantized, and the new prefix extends the old one. */
+    @Test
+    void hashVectorMoveWithQuantizationAndExtendingPrefix(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
+                    + "{datatype: float16}\n  rename_fields:\n    - {old_name: emb, new_name: embedding}\n"
+                    + "  index:\n    prefix: 'doc:v2:'\n");
+            assertRewritePlan(plan, ChangeKind.MOVE_FIELD, true);
+            RewriteSpec spec = plan.rewrite().orElseThrow();
+            assertThat(spec.fieldMoves()).containsExactly(new RewriteSpec.FieldMove("emb", "embedding"));
+            assertThat(spec.conversions()).containsExactly(
+                    new RewriteSpec.VectorConversion("embedding", "float32", "float16", DIMS));
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, true));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            TreeMap<String, TreeMap<String, String>> after = hashes(jedis, "doc:*");
+            assertThat(after).isEqualTo(expectedHashes(before, "doc:", "doc:v2:", Map.of("emb", "embedding"),
+                    "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            assertIndexHasAll(slipway, "docs");
+            assertThat(vectorType(jedis, "docs", "embedding")).isEqualTo("FLOAT16");
+            List<String> nearest = knn(jedis, "docs", "embedding", unhex(after.get("doc:v2:7").get("embedding")),
+                    10);
+            assertThat(nearest).hasSize(10).startsWith("doc:v2:7");
+            reportedRecall(report, "embedding");
+            assertBackupComplete(backup);
+
+            RestoreResult restored = slipway.rollbackFromBackup(backup, 2);
+            assertThat(restored.documentsRestored()).isEqualTo(DOCS);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(keys(jedis, "doc:v2:*")).isEmpty();
+            assertSourceIndexBack(slipway, jedis, plan, "FLOAT32");
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                    .isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+        }
+    }
+
+    /**
+     * A document of the source index whose key already starts with the new, longer prefix ("doc:v2:legacy" under
+     * "doc:") keeps its key, but its fields must still be rewritten: the new index reads it with the new schema.
+     */
+    @Test
+    void aDocumentAlreadyUnderTheExtendingPrefixIsStillRewritten(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", 50, VectorDataType.FLOAT32, SEED);
+            RewriteFixture.loadHash(jedis, "doc:v2:legacy", 1, VectorDataType.FLOAT32, SEED + 1);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, String> legacy = RewriteFixture.hash(jedis, "doc:v2:legacy0");
+            MigrationPlan plan = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
+                    + "{datatype: float16}\n  index:\n    prefix: 'doc:v2:'\n");
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup"), true));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.hash(jedis, "doc:v2:legacy0")).isEqualTo(RewriteFixture.expectedHash(legacy,
+                    Map.of(), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            assertThat(slipway.describe("docs").indexingFailures()).isZero();
+        }
+    }
+
+    // ---------------------------------------------------------------- JSON
+
+    @Test
+    void jsonFieldMove(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, JsonNode> before = jsonSource(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "jdocs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            assertRewritePlan(plan, ChangeKind.MOVE_FIELD, false);
+            assertThat(plan.rewrite().orElseThrow().fieldMoves())
+                    .containsExactly(new RewriteSpec.FieldMove("$.title", "$.name"));
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jsons(jedis, "jdoc:*")).isEqualTo(expectedJson(before, "jdoc:", "jdoc:", true));
+            assertIndexHasAll(slipway, "jdocs");
+            List<?> found = (List<?>) call(jedis, "FT.SEARCH", "jdocs", "@name:word3", "NOCONTENT", "LIMIT", "0",
+                    "0");
+            assertThat((Long) found.get(0)).isEqualTo(DOCS / 7 + (DOCS % 7 > 3 ? 1 : 0));
+            assertBackupComplete(backup);
+
+            rollBackJsonAndCheck(slipway, jedis, plan, backup, before, Optional.empty());
+        }
+    }
+
+    @Test
+    void jsonPrefixChange(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, JsonNode> before = jsonSource(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "jdocs", dir, "  index:\n    prefix: 'jitem:'\n");
+            assertRewritePlan(plan, ChangeKind.CHANGE_PREFIX, false);
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(keys(jedis, "jdoc:*")).isEmpty();
+            assertThat(jsons(jedis, "jitem:*")).isEqualTo(expectedJson(before, "jdoc:", "jitem:", false));
+            assertIndexHasAll(slipway, "jdocs");
+            assertBackupComplete(backup);
+
+            rollBackJsonAndCheck(slipway, jedis, plan, backup, before, Optional.of("jitem:*"));
+        }
+    }
+
+    /** Move and prefix rewrite documents; the JSON vector datatype change rides along index-only. */
+    @Test
+    void jsonCombinedMovePrefixAndIndexOnlyQuantization(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, JsonNode> before = jsonSource(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "jdocs", dir, "  rename_fields:\n    - {old_name: title, new_name: "
+                    + "name}\n  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n"
+                    + "    prefix: 'jitem:'\n");
+            assertRewritePlan(plan, ChangeKind.CHANGE_PREFIX, false);
+            assertThat(plan.rewrite().orElseThrow().conversions()).isEmpty();
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jsons(jedis, "jitem:*")).isEqualTo(expectedJson(before, "jdoc:", "jitem:", true));
+            assertIndexHasAll(slipway, "jdocs");
+            assertThat(vectorType(jedis, "jdocs", "emb")).isEqualTo("FLOAT16");
+            float[] query = RewriteFixture.vector(SEED, 7);
+            byte[] half = VectorCodec.encode(query, VectorDataType.FLOAT16, null);
+            assertThat(knn(jedis, "jdocs", "emb", half, 10)).hasSize(10).startsWith("jitem:7");
+            assertBackupComplete(backup);
+
+            rollBackJsonAndCheck(slipway, jedis, plan, backup, before, Optional.of("jitem:*"));
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static TreeMap<String, TreeMap<String, String>> hashSource(Jedis jedis, Slipway slipway,
+                                                                        VectorDataType type) {
+        RewriteFixture.createHashIndex(jedis, "docs", "doc:", type);
+        RewriteFixture.loadHash(jedis, "doc:", DOCS, type, SEED);
+        RewriteFixture.waitIndexed(slipway, "docs");
+        assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+        TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+        assertThat(before).hasSize(DOCS);
+        return before;
+    }
+
+    private static TreeMap<String, JsonNode> jsonSource(Jedis jedis, Slipway slipway) {
+        RewriteFixture.createJsonIndex(jedis, "jdocs", "jdoc:");
+        RewriteFixture.loadJson(jedis, "jdoc:", DOCS, SEED);
+        RewriteFixture.waitIndexed(slipway, "jdocs");
+        assertThat(slipway.describe("jdocs").numDocs()).isEqualTo(DOCS);
+        TreeMap<String, JsonNode> before = jsons(jedis, "jdoc:*");
+        assertThat(before).hasSize(DOCS);
+        return before;
+    }
+
+    private static void assertRewritePlan(MigrationPlan plan, ChangeKind kind, boolean lossy) {
+        assertThat(plan.blockedReasons()).isEmpty();
+        assertThat(plan.supported()).isTrue();
+        assertThat(plan.changes()).anyMatch(c -> c.kind() == kind && c.supported());
+        assertThat(plan.rewrite()).isPresent();
+        assertThat(plan.rewrite().get().lossy()).isEqualTo(lossy);
+        assertThat(plan.steps()).extracting(s -> s.kind()).containsExactly(StepKind.DROP_INDEX,
+                StepKind.REWRITE_DOCUMENTS, StepKind.CREATE_INDEX, StepKind.WAIT_FOR_INDEXING, StepKind.VALIDATE);
+    }
+
+    private static void assertIndexHasAll(Slipway slipway, String index) {
+        IndexDescription described = slipway.describe(index);
+        assertThat(described.numDocs()).isEqualTo(DOCS);
+        assertThat(described.indexingFailures()).isZero();
+        assertThat(described.percentIndexed()).isEqualTo(1.0);
+    }
+
+    private static void assertBackupComplete(Path backup) {
+        BackupHeader header = BackupDirectory.readHeader(backup).orElseThrow();
+        assertThat(header.phase()).isEqualTo(BackupHeader.Phase.REWRITTEN);
+        assertThat(header.documentsRewritten()).isEqualTo(DOCS);
+        assertThat(header.documentsBackedUp()).isEqualTo(DOCS);
+        assertThat(header.conflicts()).isZero();
+        assertThat(header.batchesApplied()).isEqualTo(header.batchesBackedUp()).isGreaterThan(1);
+    }
+
+    private static void assertKnnFindsItself(Jedis jedis, String index, Map<String, TreeMap<String, String>> docs,
+                                             String key) {
+        List<String> nearest = knn(jedis, index, "emb", unhex(docs.get(key).get("emb")), 10);
+        assertThat(nearest).hasSize(10).startsWith(key);
+    }
+
+    private static void rollBackAndCheck(Slipway slipway, Jedis jedis, MigrationPlan plan, Path backup,
+                                         Map<String, TreeMap<String, String>> before, String oldPattern,
+                                         Optional<String> newPattern, String vectorType) {
+        RestoreResult restored = slipway.rollbackFromBackup(backup, 2);
+        assertThat(restored.documentsRestored()).isEqualTo(DOCS);
+        assertThat(restored.indexRecreated()).isEqualTo(plan.source().schema().name());
+        assertThat(hashes(jedis, oldPattern)).isEqualTo(before);
+        newPattern.ifPresent(p -> assertThat(keys(jedis, p)).isEmpty());
+        assertSourceIndexBack(slipway, jedis, plan, vectorType);
+        assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                .isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+    }
+
+    private static void assertSourceIndexBack(Slipway slipway, Jedis jedis, MigrationPlan plan, String vectorType) {
+        IndexDescription described = slipway.describe(plan.source().indexName());
+        assertThat(described.schema()).isEqualTo(plan.source().schema());
+        assertThat(described.numDocs()).isEqualTo(DOCS);
+        assertThat(described.indexingFailures()).isZero();
+        assertThat(vectorType(jedis, plan.source().indexName(), "emb")).isEqualTo(vectorType);
+        assertThat(jedis.exists(KeyNamespace.DEFAULT.checkpoint(plan.source().indexName()))).isFalse();
+        assertThat(jedis.exists(KeyNamespace.DEFAULT.lock(plan.source().indexName()))).isFalse();
+    }
+
+    private static TreeMap<String, JsonNode> expectedJson(Map<String, JsonNode> before, String fromPrefix,
+                                                          String toPrefix, boolean moveTitle) {
+        TreeMap<String, JsonNode> expected = new TreeMap<>();
+        before.forEach((key, doc) -> {
+            ArrayNode copy = doc.deepCopy();
+            ObjectNode object = (ObjectNode) copy.get(0);
+            if (moveTitle) {
+                object.set("name", object.remove("title"));
+            }
+            expected.put(toPrefix + key.substring(fromPrefix.length()), copy);
+        });
+        return expected;
+    }
+
+    private static void rollBackJsonAndCheck(Slipway slipway, Jedis jedis, MigrationPlan plan, Path backup,
+                                             Map<String, JsonNode> before, Optional<String> newPattern) {
+        RestoreResult restored = slipway.rollbackFromBackup(backup, 2);
+        assertThat(restored.documentsRestored()).isEqualTo(DOCS);
+        assertThat(jsons(jedis, "jdoc:*")).isEqualTo(before);
+        newPattern.ifPresent(p -> assertThat(keys(jedis, p)).isEmpty());
+        assertSourceIndexBack(slipway, jedis, plan, "FLOAT32");
+        assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                .isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+    }
+}

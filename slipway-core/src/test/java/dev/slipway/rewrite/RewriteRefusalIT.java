@@ -1,0 +1,359 @@
+package dev.slipway.rewrite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.ChangeKind;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.StepKind;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.vector.VectorCodec;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.RewriteFixture.call;
+import static dev.slipway.rewrite.RewriteFixture.expectedHash;
+import static dev.slipway.rewrite.RewriteFixture.hash;
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.jsons;
+import static dev.slipway.rewrite.RewriteFixture.keys;
+import static dev.slipway.rewrite.RewriteFixture.knn;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static dev.slipway.rewrite.RewriteFixture.vectorType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Everything a rewrite must refuse, and the documents it must leave alone: each refusal before any change is
+ * checked to have changed nothing (index, every document's bytes, Slipway's own keys, the backup directory).
+ */
+@ExtendWith(RedisStackExtension.class)
+class RewriteRefusalIT {
+    private static final int DOCS = 200;
+    private static final long SEED = 7;
+    private static final String LOSSY_COMBINED = "  rename_fields:\n    - {old_name: title, new_name: name}\n"
+            + "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n    prefix: 'item:'\n";
+
+    private static ApplyOptions options(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(50, 2, 0, 3);
+    }
+
+    private static TreeMap<String, TreeMap<String, String>> source(Jedis jedis, Slipway slipway,
+                                                                    VectorDataType type) {
+        RewriteFixture.createHashIndex(jedis, "docs", "doc:", type);
+        RewriteFixture.loadHash(jedis, "doc:", DOCS, type, SEED);
+        RewriteFixture.waitIndexed(slipway, "docs");
+        return hashes(jedis, "doc:*");
+    }
+
+    /** The index, its schema, every document and Slipway's key space are as before. */
+    private static void assertNothingChanged(Jedis jedis, Slipway slipway, IndexSchema schema,
+                                             Map<String, TreeMap<String, String>> before) {
+        assertThat(slipway.describe("docs").schema()).isEqualTo(schema);
+        assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+        assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        assertThat(keys(jedis, "item:*")).isEmpty();
+        assertThat(keys(jedis, "slipway:*")).isEmpty();
+    }
+
+    @Test
+    void withoutBackupDirIsBadUsageAndChangesNothing(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            assertThat(plan.supported()).isTrue();
+
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan,
+                    ApplyOptions.DEFAULTS.withAcceptDataLoss(true)), SlipwayException.class);
+
+            assertThat(e).isNotNull().isNotInstanceOf(MigrationFailedException.class);
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("--backup-dir").contains("nothing was changed");
+            assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+        }
+    }
+
+    @Test
+    void lossyWithoutAcceptDataLossNeedsConfirmationAndChangesNothing(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Path backup = dir.resolve("backup");
+
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan,
+                    ApplyOptions.DEFAULTS.withBackupDir(backup)), SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("--accept-data-loss").contains("float32 -> float16");
+            assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            assertThat(backup).doesNotExist();
+        }
+    }
+
+    @Test
+    void backupDirHoldingAnotherPlansBackupIsRefused(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            RewriteFixture.createHashIndex(jedis, "other", "oth:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "oth:", 20, VectorDataType.FLOAT32, 99);
+            RewriteFixture.waitIndexed(slipway, "other");
+            Path backup = dir.resolve("backup");
+            MigrationPlan otherPlan = plan(slipway, "other", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            slipway.apply(otherPlan, options(backup));
+            BackupHeader otherHeader = BackupDirectory.readHeader(backup).orElseThrow();
+
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains(otherPlan.planId());
+            assertThat(slipway.describe("docs").schema()).isEqualTo(plan.source().schema());
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(keys(jedis, "item:*")).isEmpty();
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow()).isEqualTo(otherHeader);
+        }
+    }
+
+    @Test
+    void rollbackFromADirectoryWithoutBackupIsBadUsage(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        SlipwayException e = catchThrowableOfType(() -> slipway.rollbackFromBackup(dir, 1), SlipwayException.class);
+        assertThat(e).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(e.exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void sharedKeysBlockARewriteUnlessAllowed(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            call(jedis, "FT.CREATE", "titles", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "title", "TEXT");
+            call(jedis, "FT.CREATE", "special", "ON", "HASH", "PREFIX", "1", "doc:1", "SCHEMA", "tag", "TAG");
+            call(jedis, "FT.CREATE", "elsewhere", "ON", "HASH", "PREFIX", "1", "zzz:", "SCHEMA", "tag", "TAG");
+            call(jedis, "FT.CREATE", "jsonsame", "ON", "JSON", "PREFIX", "1", "doc:", "SCHEMA", "$.t", "AS", "t",
+                    "TAG");
+
+            MigrationPlan blocked = plan(slipway, "docs", dir, LOSSY_COMBINED);
+
+            assertThat(blocked.supported()).isFalse();
+            assertThat(blocked.source().sharedKeyIndexes()).containsExactlyInAnyOrder("titles", "special");
+            assertThat(blocked.blockedReasons()).anyMatch(r -> r.contains("titles") && r.contains("special")
+                    && r.contains("--allow-shared-keys"));
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(blocked, options(dir.resolve("b0"))),
+                    SlipwayException.class);
+            assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_CHANGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+
+            // an index-only change does not touch documents, so sharing keys does not matter
+            MigrationPlan indexOnly = plan(slipway, "docs", dir,
+                    "  update_fields:\n    - name: title\n      attrs: {sortable: true}\n");
+            assertThat(indexOnly.supported()).isTrue();
+            assertThat(indexOnly.rewrite()).isEmpty();
+
+            MigrationPlan allowed = slipway.plan(PlanRequest.patch("docs", RewriteFixture.patch(dir,
+                    LOSSY_COMBINED)).withAllowSharedKeys(true));
+            assertThat(allowed.supported()).isTrue();
+            assertThat(allowed.blockedReasons()).isEmpty();
+            assertThat(allowed.warnings()).anyMatch(w -> w.contains("titles") && w.contains("special")
+                    && w.contains("--allow-shared-keys"));
+            MigrationReport report = slipway.apply(allowed, options(dir.resolve("backup")));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(keys(jedis, "item:*")).hasSize(DOCS);
+        }
+    }
+
+    /**
+     * Moving keys into a prefix another index covers changes what that index holds just as much as rewriting
+     * shared keys does, so it needs the same refusal.
+     */
+    @Test
+    void movingKeysIntoAnotherIndexsPrefixIsBlocked(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            call(jedis, "FT.CREATE", "items", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title", "TEXT");
+
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
+
+            assertThat(plan.supported()).isFalse();
+            assertThat(plan.blockedReasons()).anyMatch(r -> r.contains("items"));
+        }
+    }
+
+    @Test
+    void sameWidthConversionIsBlocked(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT16);
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  update_fields:\n    - name: emb\n      attrs: {datatype: bfloat16}\n");
+
+            assertThat(plan.supported()).isFalse();
+            assertThat(plan.changes()).anyMatch(c -> c.kind() == ChangeKind.CHANGE_VECTOR_DATATYPE && !c.supported()
+                    && c.reason().contains("same width"));
+            assertThat(plan.rewrite()).isEmpty();
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(dir.resolve("backup"))),
+                    SlipwayException.class);
+            assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_CHANGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            assertThat(dir.resolve("backup")).doesNotExist();
+        }
+    }
+
+    @Test
+    void jsonVectorDatatypeChangeIsIndexOnly(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createJsonIndex(jedis, "jdocs", "jdoc:");
+            RewriteFixture.loadJson(jedis, "jdoc:", DOCS, SEED);
+            RewriteFixture.waitIndexed(slipway, "jdocs");
+            TreeMap<String, JsonNode> before = jsons(jedis, "jdoc:*");
+            MigrationPlan plan = plan(slipway, "jdocs", dir,
+                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n");
+
+            assertThat(plan.supported()).isTrue();
+            assertThat(plan.rewrite()).isEmpty();
+            assertThat(plan.changes()).anyMatch(c -> c.kind() == ChangeKind.CHANGE_VECTOR_DATATYPE && c.supported());
+            assertThat(plan.steps()).noneMatch(s -> s.kind() == StepKind.REWRITE_DOCUMENTS);
+
+            // neither --backup-dir nor --accept-data-loss: the documents keep their numbers
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jsons(jedis, "jdoc:*")).isEqualTo(before);
+            assertThat(vectorType(jedis, "jdocs", "emb")).isEqualTo("FLOAT16");
+            assertThat(slipway.describe("jdocs").numDocs()).isEqualTo(DOCS);
+            byte[] query = VectorCodec.encode(RewriteFixture.vector(SEED, 11), VectorDataType.FLOAT16, null);
+            assertThat(knn(jedis, "jdocs", "emb", query, 10)).hasSize(10).startsWith("jdoc:11");
+        }
+    }
+
+    // ------------------------------------------------------------ conflicts
+
+    private static final Map<String, String> SQUATTER = Map.of("owner", "someone else", "title", "not ours");
+
+    /**
+     * Keys that already exist under the new prefix are found before anything changes: the migration is refused
+     * (finding them only while rewriting would leave the index dropped until they are resolved).
+     */
+    @Test
+    void prefixConflictIsRefusedBeforeAnythingChanges(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            jedis.hset("item:3", SQUATTER);
+            jedis.hset("item:150", SQUATTER);
+            TreeMap<String, String> squatter = hash(jedis, "item:3");
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
+            Path backup = dir.resolve("backup");
+
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("item:").contains("Nothing was changed");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(hash(jedis, "item:3")).isEqualTo(squatter);
+            assertThat(hash(jedis, "item:150")).isEqualTo(squatter);
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(keys(jedis, "slipway:*")).isEmpty();
+            assertThat(backup).doesNotExist();
+        }
+    }
+
+    /** The failure message says: resolve the conflicts and re-run apply with the same plan; that finishes it. */
+    @Test
+    void reRunAfterResolvingAFieldConflictFinishesTheMigration(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            jedis.hset("doc:5", "name", "already something else");
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            Path backup = dir.resolve("backup");
+            MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    MigrationFailedException.class);
+            assertThat(failed).isNotNull();
+            assertThat(failed.getMessage()).contains("doc:5");
+
+            jedis.hdel("doc:5", "name");
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jedis.hget("doc:5", "name")).isEqualTo(RewriteFixture.title(5));
+            assertThat(jedis.hexists("doc:5", "title")).isFalse();
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+        }
+    }
+
+    /** A document that already has different data in the field a move targets is left unchanged. */
+    @Test
+    void fieldMoveConflictLeavesTheDocumentAlone(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            jedis.hset("doc:5", "name", "already something else");
+            jedis.hset("doc:6", "name", RewriteFixture.title(6)); // same value: finishing an interrupted move
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            Path backup = dir.resolve("backup");
+
+            MigrationFailedException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    MigrationFailedException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+            assertThat(e.exitCode()).isEqualTo(1);
+            assertThat(e.getMessage()).contains("doc:5").contains("'name'");
+            assertThat(e.getMessage()).doesNotContain("doc:6:");
+            assertThat(hash(jedis, "doc:5")).isEqualTo(before.get("doc:5"));
+            assertThat(hash(jedis, "doc:6")).isEqualTo(expectedHash(before.get("doc:6"), Map.of("title", "name"),
+                    "emb", null, null));
+            for (int i = 0; i < DOCS; i++) {
+                if (i != 5 && i != 6) {
+                    assertThat(hash(jedis, "doc:" + i)).as("doc:" + i).isEqualTo(expectedHash(before.get("doc:" + i),
+                            Map.of("title", "name"), "emb", null, null));
+                }
+            }
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().conflicts()).isEqualTo(1);
+
+            slipway.rollbackFromBackup(backup, 2);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(Files.exists(backup.resolve("header.json"))).isTrue();
+        }
+    }
+}
