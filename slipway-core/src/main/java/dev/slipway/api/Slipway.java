@@ -107,7 +107,9 @@ public final class Slipway {
             VersionHistory history = new HistoryStore(session, keys).load(request.index());
             Optional<IndexSchema> recorded = reader.find(request.index())
                     .flatMap(info -> history.entry(info.schema().name())).map(VersionHistory.VersionEntry::schema);
-            SourceSnapshot live = reader.snapshot(request.index(), recorded, history.latestVersion());
+            // versions are numbered past everything in use, hand-built `name:vN` indexes included
+            int latest = Math.max(history.latestVersion(), reader.highestVersionIndex(request.index()));
+            SourceSnapshot live = reader.snapshot(request.index(), recorded, latest);
             IndexSchema target = request.targetSchema().orElseGet(() -> merge(live, request.patch().orElseThrow()));
             SourceSnapshot source = withTargetPrefixSharing(reader, live, target);
             Map<String, String> renames = new LinkedHashMap<>();

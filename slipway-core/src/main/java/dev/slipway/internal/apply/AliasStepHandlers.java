@@ -37,14 +37,14 @@ final class AliasStepHandlers {
         List<String> command = step.commands().get(0);
         String physical = command.get(1);
         IndexSchema schema = schemaOf(context.plan(), physical);
-        String detail = IndexStepHandlers.createIndex(context, schema, command);
+        // recorded before the index exists, so that a crash in between never leaves an index no history knows
         HistoryStore history = new HistoryStore(context.session(), context.keys());
         VersionHistory current = history.load(context.plan().source().indexName());
         if (current.entry(physical).isEmpty()) {
             history.save(current.with(new VersionEntry(versionOf(physical), physical, State.BUILDING,
                     context.plan().planId(), Instant.now(), schema)));
         }
-        return detail;
+        return IndexStepHandlers.createIndex(context, schema, command);
     }
 
     /** The schema a physical index of this plan is built with: the target, or the copy of the source. */
@@ -84,12 +84,17 @@ final class AliasStepHandlers {
                     + shadowInfo.stats().indexingFailures() + " documents, the live index only "
                     + liveInfo.stats().indexingFailures() + "; check FT.INFO " + shadow + " for the last error");
         }
-        long liveTotal = matchAll(context, live);
-        long shadowTotal = matchAll(context, shadow);
-        if (countsMustMatch && Math.abs(liveTotal - shadowTotal) > 0 && count(liveInfo) != count(shadowInfo)) {
-            throw notSwitched(context, shadow, "a match-all query returns " + shadowTotal + " on '" + shadow
-                    + "' but " + liveTotal + " on '" + live + "'");
+        long[] totals = matchAll(context, live, shadow);
+        for (int attempt = 1; countsMustMatch && totals[0] != totals[1]; attempt++) {
+            if (attempt >= VERIFY_ATTEMPTS) {
+                throw notSwitched(context, shadow, "a match-all query returns " + totals[1] + " on '" + shadow
+                        + "' but " + totals[0] + " on '" + live + "'");
+            }
+            pause();
+            totals = matchAll(context, live, shadow);
         }
+        long liveTotal = totals[0];
+        long shadowTotal = totals[1];
         List<String> failed = new ArrayList<>();
         MigrationValidator validator = new MigrationValidator(context.session());
         // the user's queries describe the target; the copy of the old schema is only compared by counts
@@ -111,9 +116,16 @@ final class AliasStepHandlers {
         return info.stats().numDocs() + info.stats().indexingFailures();
     }
 
-    private static long matchAll(StepContext context, String index) {
-        List<Object> reply = RedisReplies.list(context.session().call("FT.SEARCH", index, "*", "LIMIT", "0", "0"));
-        return reply.isEmpty() ? 0 : RedisReplies.whole(reply.get(0));
+    /** Match-all totals of both indexes, read in one transaction so that no write lands between them. */
+    private static long[] matchAll(StepContext context, String live, String shadow) {
+        List<Object> replies = context.session().transaction(List.of(
+                List.of("FT.SEARCH", live, "*", "LIMIT", "0", "0"), List.of("FT.SEARCH", shadow, "*", "LIMIT", "0", "0")));
+        return new long[]{total(replies.get(0)), total(replies.get(1))};
+    }
+
+    private static long total(Object reply) {
+        List<Object> items = RedisReplies.list(reply);
+        return items.isEmpty() ? 0 : RedisReplies.whole(items.get(0));
     }
 
     private static SlipwayException notSwitched(StepContext context, String shadow, String why) {

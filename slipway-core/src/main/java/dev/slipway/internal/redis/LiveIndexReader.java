@@ -109,6 +109,20 @@ public final class LiveIndexReader {
         return keys;
     }
 
+    /** The highest N of any existing index named {@code <name>:vN} (0 when there is none). */
+    public int highestVersionIndex(String name) {
+        java.util.regex.Pattern versioned = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(name)
+                + ":v(\\d{1,9})");
+        int highest = 0;
+        for (String index : listIndexes()) {
+            java.util.regex.Matcher matcher = versioned.matcher(index);
+            if (matcher.matches()) {
+                highest = Math.max(highest, Integer.parseInt(matcher.group(1)));
+            }
+        }
+        return highest;
+    }
+
     /** Up to {@code limit} keys (of any type) that start with the prefix; scans the keyspace. */
     public List<String> sampleKeysUnder(String prefix, int limit) {
         List<String> keys = new ArrayList<>();

@@ -1,0 +1,236 @@
+package dev.slipway.zerodowntime;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.api.version.PruneResult;
+import dev.slipway.api.version.RollbackResult;
+import dev.slipway.api.version.VersionStatus;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.slipway.testing.RedisStackServer.command;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+
+/** A served name through several versions: each migration builds the next one, rollback and prune walk them. */
+@ExtendWith(RedisStackExtension.class)
+class SuccessiveMigrationsIT {
+    private static final int DOCS = 700;
+    private static final long BRAND_B1 = DOCS / 13 + (DOCS % 13 > 1 ? 1 : 0);
+
+    @ParameterizedTest
+    @EnumSource(StorageType.class)
+    void eachMigrationBuildsTheNextVersionThenRollbackAndPruneWalkThem(StorageType storage, RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, storage, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        migrateToV4(slipway);
+
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v4");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.count(jedis, Catalog.NAME, "@brand:{b1}")).as("v4's new field is served")
+                    .isEqualTo(BRAND_B1);
+            assertThat(Inspect.indexes(jedis)).containsExactly("products:v1", "products:v2", "products:v3",
+                    "products:v4");
+        }
+        IndexStatus status = status(slipway);
+        assertThat(status.servedBy()).contains("products:v4");
+        assertThat(status.alias()).isTrue();
+        assertThat(status.activeVersion()).contains(4);
+        assertThat(status.migration()).hasValueSatisfying(m -> assertThat(m.status()).isEqualTo("COMPLETED"));
+        assertThat(status.strays()).isEmpty();
+        assertThat(status.versions())
+                .extracting(VersionStatus::version, VersionStatus::physicalIndex, VersionStatus::state,
+                        VersionStatus::exists, VersionStatus::numDocs)
+                .containsExactly(tuple(0, "products", "DROPPED", false, 0L),
+                        tuple(1, "products:v1", "RETAINED", true, (long) DOCS),
+                        tuple(2, "products:v2", "RETAINED", true, (long) DOCS),
+                        tuple(3, "products:v3", "RETAINED", true, (long) DOCS),
+                        tuple(4, "products:v4", "ACTIVE", true, (long) DOCS));
+
+        RollbackResult back = slipway.rollback(Catalog.NAME);
+        assertThat(back.action()).isEqualTo(RollbackResult.Action.SWITCHED_BACK);
+        assertThat(back.from()).isEqualTo("products:v4");
+        assertThat(back.to()).isEqualTo("products:v3");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v3");
+        assertThat(slipway.describe(Catalog.NAME).schema().field("brand")).as("v3 has no brand field").isEmpty();
+        assertThat(status(slipway).activeVersion()).contains(3);
+        assertThat(state(status(slipway), "products:v3")).isEqualTo("ACTIVE");
+
+        RollbackResult again = slipway.rollback(Catalog.NAME);
+        assertThat(again.from()).isEqualTo("products:v3");
+        assertThat(again.to()).as("further back, not forth to v4").isEqualTo("products:v2");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+        assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                .containsExactly(tuple("products", "DROPPED"), tuple("products:v1", "RETAINED"),
+                        tuple("products:v2", "ACTIVE"), tuple("products:v3", "RETAINED"),
+                        tuple("products:v4", "RETAINED"));
+
+        PruneResult pruned = slipway.prune(Catalog.NAME, Optional.empty());
+        assertThat(pruned.dropped()).extracting(VersionStatus::physicalIndex)
+                .containsExactlyInAnyOrder("products:v1", "products:v3", "products:v4");
+        assertThat(pruned.dropped()).allSatisfy(v -> {
+            assertThat(v.memoryBytes()).as("memory of " + v.physicalIndex()).isPositive();
+            assertThat(v.numDocs()).isEqualTo(DOCS);
+        });
+        assertThat(pruned.freedBytes()).isEqualTo(pruned.dropped().stream().mapToLong(VersionStatus::memoryBytes)
+                .sum());
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.indexes(jedis)).containsExactly("products:v2");
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+            assertThat(Inspect.documents(jedis)).as("documents are kept").hasSize(DOCS);
+        }
+        assertThat(status(slipway).versions()).filteredOn(VersionStatus::exists)
+                .extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                .containsExactly(tuple("products:v2", "ACTIVE"));
+
+        Map<String, String> slipwayKeys;
+        try (Jedis jedis = redis.newJedis()) {
+            slipwayKeys = Inspect.slipwayKeys(jedis);
+        }
+        SlipwayException nothingLeft = catchThrowableOfType(() -> slipway.rollback(Catalog.NAME),
+                SlipwayException.class);
+        assertThat(nothingLeft).isNotNull();
+        assertThat(nothingLeft.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(nothingLeft.exitCode()).isEqualTo(2);
+        assertThat(nothingLeft.getMessage()).contains("products", "nothing was changed");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.slipwayKeys(jedis)).isEqualTo(slipwayKeys);
+            assertThat(Inspect.indexes(jedis)).containsExactly("products:v2");
+        }
+    }
+
+    /** Rollback skips a retained version whose index no longer exists (dropped by hand). */
+    @Test
+    void rollbackSkipsARetainedVersionThatNoLongerExists(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        migrateToV4(slipway);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.DROPINDEX"), "products:v3");
+        }
+
+        RollbackResult back = slipway.rollback(Catalog.NAME);
+
+        assertThat(back.to()).isEqualTo("products:v2");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+        assertThat(state(status(slipway), "products:v2")).isEqualTo("ACTIVE");
+    }
+
+    /** Prune of one version drops only that one; the active version cannot be pruned. */
+    @Test
+    void pruneOfOneVersionAndRefusalOfTheActiveOne(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        migrateToV4(slipway);
+
+        SlipwayException active = catchThrowableOfType(() -> slipway.prune(Catalog.NAME, Optional.of(4)),
+                SlipwayException.class);
+        assertThat(active).as("the active version is not prunable").isNotNull();
+        assertThat(active.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(active.exitCode()).isEqualTo(2);
+        PruneResult one = slipway.prune(Catalog.NAME, Optional.of(2));
+
+        assertThat(one.dropped()).extracting(VersionStatus::physicalIndex).containsExactly("products:v2");
+        assertThat(one.freedBytes()).isPositive().isEqualTo(one.dropped().get(0).memoryBytes());
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.indexes(jedis)).containsExactly("products:v1", "products:v3", "products:v4");
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+        }
+        assertThat(state(status(slipway), "products:v2")).isEqualTo("DROPPED");
+        assertThat(state(status(slipway), "products:v4")).isEqualTo("ACTIVE");
+    }
+
+    /** A name already served through an alias Slipway did not make: the first plan builds v1 and keeps the original. */
+    @Test
+    void aliasToAnIndexBuiltByHandGetsItsFirstVersion(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS);
+        Catalog.createIndex(redis, StorageType.HASH, "manual");
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.ALIASADD"), Catalog.NAME, "manual");
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+
+        assertThat(plan.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+        assertThat(plan.source().physicalIndex()).isEqualTo("manual");
+        assertThat(plan.targetSchema().name()).isEqualTo("products:v1");
+        assertThat(plan.steps()).extracting(PlanStep::name).containsExactly("create-index:products:v1",
+                "wait-for-indexing:products:v1", "verify:products:v1", "switch-alias", "validate");
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v1");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.indexes(jedis)).containsExactly("manual", "products:v1");
+            assertThat(Inspect.count(jedis, Catalog.NAME, "@price:[0 9]")).isEqualTo(10);
+        }
+        assertThat(status(slipway).versions())
+                .extracting(VersionStatus::version, VersionStatus::physicalIndex, VersionStatus::state,
+                        VersionStatus::exists)
+                .containsExactly(tuple(0, "manual", "RETAINED", true), tuple(1, "products:v1", "ACTIVE", true));
+        assertThat(slipway.rollback(Catalog.NAME).to()).isEqualTo("manual");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("manual");
+    }
+
+    /** The hand-built index already has the name Slipway would give its first version. */
+    @Test
+    void aliasToAHandBuiltIndexNamedLikeAVersionGetsAFreeVersionName(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS);
+        Catalog.createIndex(redis, StorageType.HASH, "products:v1");
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.ALIASADD"), Catalog.NAME, "products:v1");
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+
+        assertThat(plan.targetSchema().name()).as("a version name that is free").isNotEqualTo("products:v1");
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo(plan.targetSchema().name());
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.indexes(jedis)).contains("products:v1", plan.targetSchema().name());
+        }
+    }
+
+    /** v1 (adoption copy) and v2, then v3 and v4; each plan targets the next version. */
+    private static void migrateToV4(Slipway slipway) {
+        List<SchemaPatch> patches = List.of(Catalog.addPrice(), Catalog.sortablePrice(), Catalog.addBrand());
+        List<String> targets = List.of("products:v2", "products:v3", "products:v4");
+        for (int i = 0; i < patches.size(); i++) {
+            MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, patches.get(i)));
+            assertThat(plan.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+            assertThat(plan.targetSchema().name()).isEqualTo(targets.get(i));
+            assertThat(plan.steps()).extracting(PlanStep::name).contains("create-index:" + targets.get(i));
+            slipway.apply(plan, ApplyOptions.DEFAULTS);
+            assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo(targets.get(i));
+        }
+    }
+
+    private static IndexStatus status(Slipway slipway) {
+        return slipway.status(Optional.of(Catalog.NAME)).get(0);
+    }
+
+    private static String state(IndexStatus status, String physical) {
+        return status.versions().stream().filter(v -> v.physicalIndex().equals(physical)).findFirst()
+                .map(VersionStatus::state).orElseThrow();
+    }
+}

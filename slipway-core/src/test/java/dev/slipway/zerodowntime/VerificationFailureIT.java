@@ -1,0 +1,159 @@
+package dev.slipway.zerodowntime;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.api.version.RollbackResult;
+import dev.slipway.api.version.VersionStatus;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
+
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+
+/**
+ * A new version that would index fewer documents than the live one (a NUMERIC price over documents whose price is
+ * text) fails verification: the alias is not switched, the name keeps serving the previous version, and rollback
+ * discards the failed migration.
+ */
+@ExtendWith(RedisStackExtension.class)
+class VerificationFailureIT {
+    private static final int DOCS = 1_000;
+    /** Every tenth document has the price "n/a". */
+    private static final int BAD = DOCS / 10;
+
+    @ParameterizedTest
+    @EnumSource(StorageType.class)
+    void aVersionWithMoreIndexingFailuresIsNeverSwitchedTo(StorageType storage, RedisStackServer redis) {
+        Catalog.writeDocuments(redis, storage, DOCS, i -> i % 10 == 3);
+        Catalog.createIndex(redis, storage, Catalog.NAME);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+        assertThat(plan.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+        Map<String, Inspect.Blob> documents = documents(redis);
+
+        MigrationFailedException failed = applyFails(slipway, plan, "products:v2");
+
+        assertThat(failed.report().steps()).extracting(StepReport::name, StepReport::status).contains(
+                tuple("verify:products:v1", StepReport.Status.DONE),
+                tuple("verify:products:v2", StepReport.Status.FAILED),
+                tuple("adopt-index", StepReport.Status.NOT_RUN));
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.info(jedis, "products:v2").failures()).as("the server really failed to index them")
+                    .isEqualTo(BAD);
+            Inspect.IndexFacts served = Inspect.info(jedis, Catalog.NAME);
+            assertThat(served.indexName()).as("still the plain index").isEqualTo(Catalog.NAME);
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+            assertThat(Inspect.indexes(jedis)).containsExactly("products", "products:v1", "products:v2");
+        }
+        IndexStatus status = slipway.status(Optional.of(Catalog.NAME)).get(0);
+        assertThat(status.alias()).isFalse();
+        assertThat(status.migration()).hasValueSatisfying(m -> {
+            assertThat(m.planId()).isEqualTo(plan.planId());
+            assertThat(m.status()).isEqualTo("FAILED");
+        });
+        assertThat(status.versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state,
+                VersionStatus::exists).containsExactly(tuple("products:v1", "BUILDING", true),
+                tuple("products:v2", "BUILDING", true));
+
+        SlipwayException pruneRefused = catchThrowableOfType(() -> slipway.prune(Catalog.NAME, Optional.empty()),
+                SlipwayException.class);
+        assertThat(pruneRefused).as("prune refuses while the failed migration is unfinished").isNotNull();
+        assertThat(pruneRefused.exitCode()).isEqualTo(2);
+        assertThat(pruneRefused.getMessage()).contains("slipway rollback --index products");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.indexes(jedis)).containsExactly("products", "products:v1", "products:v2");
+        }
+
+        RollbackResult rollback = slipway.rollback(Catalog.NAME);
+
+        assertThat(rollback.action()).isEqualTo(RollbackResult.Action.DISCARDED_UNFINISHED);
+        assertThat(rollback.discarded()).containsExactlyInAnyOrder("products:v1", "products:v2");
+        assertThat(rollback.to()).isEqualTo(Catalog.NAME);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.indexes(jedis)).containsExactly("products");
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+        }
+        IndexStatus afterRollback = slipway.status(Optional.of(Catalog.NAME)).get(0);
+        assertThat(afterRollback.migration()).isEmpty();
+        assertThat(afterRollback.versions()).isEmpty();
+        assertThat(afterRollback.strays()).isEmpty();
+        assertThat(documents(redis)).as("documents untouched").isEqualTo(documents);
+    }
+
+    @Test
+    void onAnAdoptedIndexTheAliasKeepsServingThePreviousVersion(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        Catalog.createIndex(redis, StorageType.HASH, Catalog.NAME);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())), ApplyOptions.DEFAULTS);
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+        String historyBefore;
+        try (Jedis jedis = redis.newJedis()) {
+            historyBefore = jedis.get("slipway:history:products");
+        }
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+
+        applyFails(slipway, plan, "products:v3");
+
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+        IndexStatus status = slipway.status(Optional.of(Catalog.NAME)).get(0);
+        assertThat(status.migration()).hasValueSatisfying(m -> assertThat(m.status()).isEqualTo("FAILED"));
+        assertThat(status.activeVersion()).contains(2);
+        assertThat(status.versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                .contains(tuple("products:v2", "ACTIVE"), tuple("products:v3", "BUILDING"));
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+            // brand is only in v2: a query on it proves which version answers
+            assertThat(Inspect.count(jedis, Catalog.NAME, "@brand:{b0}")).isEqualTo((DOCS + 12) / 13);
+        }
+
+        RollbackResult rollback = slipway.rollback(Catalog.NAME);
+
+        assertThat(rollback.action()).isEqualTo(RollbackResult.Action.DISCARDED_UNFINISHED);
+        assertThat(rollback.discarded()).containsExactly("products:v3");
+        assertThat(rollback.to()).isEqualTo("products:v2");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.indexes(jedis)).containsExactly("products:v1", "products:v2");
+            assertThat(jedis.get("slipway:history:products")).as("history as before the failed migration")
+                    .isEqualTo(historyBefore);
+            assertThat(jedis.exists("slipway:checkpoint:products")).isFalse();
+        }
+    }
+
+    private static MigrationFailedException applyFails(Slipway slipway, MigrationPlan plan, String shadow) {
+        MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
+                MigrationFailedException.class);
+        assertThat(failed).as("apply must fail verification").isNotNull();
+        assertThat(failed.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.getMessage()).contains("'" + shadow + "' failed to index " + BAD, "NOT switched",
+                "slipway rollback --index products");
+        assertThat(failed.report().result()).isEqualTo(MigrationReport.Result.FAILED);
+        return failed;
+    }
+
+    private static Map<String, Inspect.Blob> documents(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            return Inspect.documents(jedis);
+        }
+    }
+}
