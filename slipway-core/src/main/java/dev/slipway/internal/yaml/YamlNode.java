@@ -107,26 +107,23 @@ public final class YamlNode {
 
     /** The entries of a mapping in file order, keyed by their text; empty for other nodes. */
     public Map<String, YamlNode> entries() {
-        Map<String, YamlNode> entries = new LinkedHashMap<>();
-        if (node instanceof MappingNode mapping) {
-            for (NodeTuple tuple : mapping.getValue()) {
-                String key = tuple.getKeyNode() instanceof ScalarNode scalar ? scalar.getValue() : "?";
-                entries.put(key, new YamlNode(tuple.getValueNode(), source));
-            }
-        }
-        return entries;
+        return tuples(NodeTuple::getValueNode);
     }
 
     /** The key nodes of a mapping in file order, keyed by their text (for messages about the key itself). */
     public Map<String, YamlNode> keys() {
-        Map<String, YamlNode> keys = new LinkedHashMap<>();
+        return tuples(NodeTuple::getKeyNode);
+    }
+
+    private Map<String, YamlNode> tuples(java.util.function.Function<NodeTuple, Node> part) {
+        Map<String, YamlNode> result = new LinkedHashMap<>();
         if (node instanceof MappingNode mapping) {
             for (NodeTuple tuple : mapping.getValue()) {
                 String key = tuple.getKeyNode() instanceof ScalarNode scalar ? scalar.getValue() : "?";
-                keys.put(key, new YamlNode(tuple.getKeyNode(), source));
+                result.put(key, new YamlNode(part.apply(tuple), source));
             }
         }
-        return keys;
+        return result;
     }
 
     /** The value under a key of a mapping. */
