@@ -33,8 +33,10 @@ import java.util.zip.CRC32;
  * &lt;dir&gt;/plan.yaml       the plan, so rollback needs nothing but the directory
  * </pre>
  *
- * A record counts only once the header's {@code dataLength} includes it; anything after that length is a torn
- * append from a crash and is cut off when the directory is opened again.
+ * Records are fsynced before the documents they describe are changed; the header is only a progress summary.
+ * It is replaced atomically but not forced to disk after each batch: when the directory is opened again the records
+ * after the header's {@code dataLength} are read back, every complete one (CRC intact) is counted as backed up (and
+ * possibly not yet applied), and the first torn or corrupt one and everything after it is cut off.
  */
 public final class BackupDirectory implements AutoCloseable {
     static final String HEADER = "header.json";
@@ -71,11 +73,11 @@ public final class BackupDirectory implements AutoCloseable {
             FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
             BackupHeader header = existing.orElseGet(() -> BackupHeader.start(plan.planId(), plan.servedName()));
-            channel.truncate(header.dataLength()); // drop a torn append of a crashed run
-            channel.position(header.dataLength());
             BackupDirectory backup = new BackupDirectory(dir, channel, header);
             if (existing.isEmpty()) {
-                backup.writeHeader(header);
+                backup.writeHeader(header, true);
+            } else {
+                backup.recoverTail();
             }
             return backup;
         } catch (IOException e) {
@@ -95,8 +97,9 @@ public final class BackupDirectory implements AutoCloseable {
         try {
             FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            channel.truncate(header.dataLength());
-            return new BackupDirectory(dir, channel, header);
+            BackupDirectory backup = new BackupDirectory(dir, channel, header);
+            backup.recoverTail();
+            return backup;
         } catch (IOException e) {
             throw unwritable(dir, e);
         }
@@ -149,15 +152,71 @@ public final class BackupDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts the complete records appended after the header was last written (their batches are backed up, maybe not
+     * applied) and cuts off a torn or corrupt tail.
+     */
+    private void recoverTail() throws IOException {
+        long offset = header.dataLength();
+        long size = data.size();
+        String cursor = header.pendingCursor();
+        long batches = header.batchesBackedUp();
+        long documents = header.documentsBackedUp();
+        try (InputStream raw = Files.newInputStream(dir.resolve(DATA));
+             DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
+            in.skipNBytes(offset);
+            while (offset + 8 <= size) {
+                int length = in.readInt();
+                if (length < 0 || offset + 8 + length > size) {
+                    break;
+                }
+                byte[] payload = new byte[length];
+                in.readFully(payload);
+                if (!crcMatches(payload, in.readInt())) {
+                    break;
+                }
+                BackupRecord record = BackupRecord.decode(payload);
+                offset += 8L + length;
+                batches++;
+                documents += record.documents().size();
+                cursor = record.nextCursor();
+            }
+        } catch (EOFException e) {
+            // a torn record: everything before it counts
+        }
+        data.truncate(offset);
+        data.position(offset);
+        if (offset != header.dataLength()) {
+            header = header.recovered(cursor, batches, documents, offset);
+        }
+    }
+
+    private static boolean crcMatches(byte[] payload, int crc) {
+        CRC32 check = new CRC32();
+        check.update(payload);
+        return (int) check.getValue() == crc;
+    }
+
     /** Replaces the header atomically and durably. */
     public void writeHeader(BackupHeader newHeader) {
+        writeHeader(newHeader, true);
+    }
+
+    /**
+     * Replaces the header atomically; {@code durable} also forces it to disk. Per-batch progress need not be durable:
+     * the records are, and a header that lags behind only makes a resumed run re-apply batches, which changes nothing
+     * in documents already rewritten.
+     */
+    public void writeHeader(BackupHeader newHeader, boolean durable) {
         Path tmp = dir.resolve(HEADER + ".tmp");
         try {
             byte[] json = PlanCodec.json().writeValueAsString(newHeader).getBytes(StandardCharsets.UTF_8);
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 channel.write(ByteBuffer.wrap(json));
-                channel.force(true);
+                if (durable) {
+                    channel.force(true);
+                }
             }
             try {
                 Files.move(tmp, dir.resolve(HEADER), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -182,10 +241,7 @@ public final class BackupDirectory implements AutoCloseable {
                 int length = in.readInt();
                 byte[] payload = new byte[length];
                 in.readFully(payload);
-                int crc = in.readInt();
-                CRC32 check = new CRC32();
-                check.update(payload);
-                if ((int) check.getValue() != crc) {
+                if (!crcMatches(payload, in.readInt())) {
                     throw new IOException("checksum mismatch in record " + (index + 1) + " at byte " + offset);
                 }
                 offset += length + 8L;
@@ -200,13 +256,6 @@ public final class BackupDirectory implements AutoCloseable {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Cannot read the backup data in " + dir + ": "
                     + e.getMessage(), e);
         }
-    }
-
-    /** The last complete record, if any (used to re-apply a batch that was backed up but maybe not written). */
-    public Optional<BackupRecord> lastRecord() {
-        BackupRecord[] last = new BackupRecord[1];
-        forEachRecord(Math.max(0, header.batchesBackedUp() - 1), r -> last[0] = r);
-        return Optional.ofNullable(last[0]);
     }
 
     private static SlipwayException unwritable(Path dir, IOException e) {

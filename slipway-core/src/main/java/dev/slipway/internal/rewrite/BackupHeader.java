@@ -12,8 +12,8 @@ import java.util.Map;
  * @param index              the served index name
  * @param phase              where the rewrite stands
  * @param cursor             the SCAN cursor of the next page to read ("0" at the start)
- * @param pendingCursor      the SCAN cursor after the last page backed up (equals {@code cursor} when that page
- *                           was also written)
+ * @param pendingCursor      the SCAN cursor after the last page backed up (equals {@code cursor} when every
+ *                           backed-up page was also written)
  * @param batchesBackedUp    batches whose originals are durably in the data file
  * @param batchesApplied     batches whose rewrites were sent to Redis
  * @param documentsBackedUp  documents whose originals are saved
@@ -68,11 +68,19 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 recallAt10, recordsRestored, startedAt, Instant.now());
     }
 
+    /** After records found past {@code dataLength} on reopening were counted as backed up. */
+    public BackupHeader recovered(String nextCursor, long backedUp, long documents, long newDataLength) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
+                documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored, startedAt,
+                Instant.now());
+    }
+
     /** After a batch's rewrites were sent. */
-    public BackupHeader applied(int documents, long newConflicts) {
-        return new BackupHeader(formatVersion, planId, index, phase, pendingCursor, pendingCursor, batchesApplied + 1,
-                batchesApplied + 1, documentsBackedUp, documentsRewritten + documents, dataLength,
-                conflicts + newConflicts, recallAt10, recordsRestored, startedAt, Instant.now());
+    public BackupHeader applied(String cursorAfter, int documents, long newConflicts) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursorAfter, pendingCursor,
+                Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
+                documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
+                startedAt, Instant.now());
     }
 
     /** A copy in another phase. */

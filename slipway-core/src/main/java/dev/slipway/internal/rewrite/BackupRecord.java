@@ -14,10 +14,12 @@ import java.util.List;
  * field the rewrite touches ({@code null} when the field was absent). Binary, length-prefixed, so vectors cost their
  * raw size.
  *
- * @param batch     batch number, from 1
- * @param documents the documents
+ * @param batch      batch number, from 1
+ * @param nextCursor the SCAN cursor after this batch's page, so that a run resumed from the data file alone knows
+ *                   where to continue ({@code "0"} for the last page)
+ * @param documents  the documents
  */
-public record BackupRecord(long batch, List<DocumentOriginal> documents) {
+public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal> documents) {
 
     /** Copies the list. */
     public BackupRecord {
@@ -52,6 +54,7 @@ public record BackupRecord(long batch, List<DocumentOriginal> documents) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(estimateSize());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeLong(batch);
+            out.writeUTF(nextCursor);
             out.writeInt(documents.size());
             for (DocumentOriginal document : documents) {
                 writeBytes(out, document.key());
@@ -89,6 +92,7 @@ public record BackupRecord(long batch, List<DocumentOriginal> documents) {
     public static BackupRecord decode(byte[] payload) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
             long batch = in.readLong();
+            String nextCursor = in.readUTF();
             int count = in.readInt();
             List<DocumentOriginal> documents = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
@@ -101,7 +105,7 @@ public record BackupRecord(long batch, List<DocumentOriginal> documents) {
                 }
                 documents.add(new DocumentOriginal(key, fields));
             }
-            return new BackupRecord(batch, documents);
+            return new BackupRecord(batch, nextCursor, documents);
         }
     }
 

@@ -53,7 +53,7 @@ public final class BackupRestorer {
                 pool.executeDocuments(commands).forEach(replies -> replies.forEach(BackupRestorer::checkReply));
                 restored[0]++;
                 documents[0] += record.documents().size();
-                backup.writeHeader(backup.header().withRecordsRestored(restored[0]));
+                backup.writeHeader(backup.header().withRecordsRestored(restored[0]), false);
                 progress.update(documents[0]);
             });
         } finally {

@@ -16,7 +16,11 @@ import java.util.Map;
  * converted vectors against the originals on it (brute force, as a new index would answer).
  */
 final class RecallSample {
-    private static final int MAX = 1000;
+    /**
+     * Brute-force recall costs O(n² · dims); 300 vectors (90,000 pairs) measure recall@10 well enough and keep it
+     * to a fraction of a second for 768 dimensions, instead of seconds for 1,000.
+     */
+    private static final int MAX = 300;
     private static final int K = 10;
 
     private final String field;

@@ -78,7 +78,7 @@ public final class RewriteEngine {
         try {
             progress.update(header.documentsRewritten());
             if (header.hasUnappliedBatch()) {
-                reapplyLastBatch();
+                reapplyUnappliedBatches();
             }
             if (backup.header().phase() == BackupHeader.Phase.CONFLICTS) {
                 backup.writeHeader(backup.header().restartPass());
@@ -120,15 +120,21 @@ public final class RewriteEngine {
                 + " vectors of unexpected length left unchanged" : "") + recall.describe();
     }
 
-    private void reapplyLastBatch() {
-        BackupRecord record = backup.lastRecord().orElseThrow(() -> new SlipwayException(ErrorCode.MIGRATION_FAILED,
-                "The backup header in " + backup.dir() + " names a batch the data file does not hold."));
-        List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
-        BatchChanges changes = plan(keys);
-        recall.add(changes.samples());
-        long newConflicts = apply(changes);
-        backup.writeHeader(backup.header().applied(record.documents().size(), newConflicts));
-        progress.update(backup.header().documentsRewritten());
+    /**
+     * Re-applies the batches whose originals are saved but whose rewrite may not have been sent (the header lags
+     * behind the records after a crash). Each is planned again from the live documents, so documents already
+     * rewritten produce nothing.
+     */
+    private void reapplyUnappliedBatches() {
+        backup.forEachRecord(backup.header().batchesApplied(), record -> {
+            List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
+            BatchChanges changes = plan(keys);
+            recall.add(changes.samples());
+            long newConflicts = apply(changes);
+            backup.writeHeader(backup.header().applied(record.nextCursor(), record.documents().size(), newConflicts),
+                    false);
+            progress.update(backup.header().documentsRewritten());
+        });
     }
 
     private void runBatch() {
@@ -137,10 +143,13 @@ public final class RewriteEngine {
                 spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL"));
         List<byte[]> keys = page.keys().stream().filter(this::inScope).toList();
         BatchChanges changes = plan(keys);
-        long length = backup.append(new BackupRecord(header.batchesBackedUp() + 1, changes.originals()));
-        backup.writeHeader(header.backedUp(page.nextCursor(), changes.originals().size(), length));
+        // the originals are on disk (fsynced) before any document of the batch changes
+        long length = backup.append(new BackupRecord(header.batchesBackedUp() + 1, page.nextCursor(),
+                changes.originals()));
         long newConflicts = apply(changes);
-        backup.writeHeader(backup.header().applied(changes.originals().size(), newConflicts));
+        int documents = changes.originals().size();
+        backup.writeHeader(header.backedUp(page.nextCursor(), documents, length)
+                .applied(page.nextCursor(), documents, newConflicts), false);
         recall.add(changes.samples());
         progress.update(backup.header().documentsRewritten());
     }

@@ -44,7 +44,7 @@ class BackupRecordTest {
 
     @Test
     void roundTripKeepsBinaryKeysValuesAndAbsentFields() throws IOException {
-        BackupRecord record = new BackupRecord(Long.MAX_VALUE, List.of(
+        BackupRecord record = new BackupRecord(Long.MAX_VALUE, "42", List.of(
                 new DocumentOriginal(allByteValues(), List.of(
                         new FieldOriginal("emb", allByteValues()),
                         new FieldOriginal("n\u00e4me \u4e2d", null),
@@ -63,13 +63,14 @@ class BackupRecordTest {
 
     @Test
     void emptyRecordRoundTrips() throws IOException {
-        BackupRecord empty = new BackupRecord(7, List.of());
+        BackupRecord empty = new BackupRecord(7, "42", List.of());
 
         BackupRecord decoded = BackupRecord.decode(empty.encode());
 
         assertThat(decoded.batch()).isEqualTo(7);
+        assertThat(decoded.nextCursor()).isEqualTo("42");
         assertThat(decoded.documents()).isEmpty();
-        assertThat(empty.encode()).hasSize(12); // batch number and document count only
+        assertThat(empty.encode()).hasSize(16); // batch number, cursor ("42" as modified UTF-8) and document count
     }
 
     @Test
@@ -77,7 +78,7 @@ class BackupRecordTest {
         byte[] big = new byte[3_000_000];
         Arrays.fill(big, (byte) 0x5a);
         big[big.length - 1] = 1;
-        BackupRecord record = new BackupRecord(1, List.of(new DocumentOriginal("k".getBytes(),
+        BackupRecord record = new BackupRecord(1, "42", List.of(new DocumentOriginal("k".getBytes(),
                 List.of(new FieldOriginal("v", big)))));
 
         assertSameContent(BackupRecord.decode(record.encode()), record);
@@ -85,7 +86,7 @@ class BackupRecordTest {
 
     @Test
     void truncatedPayloadIsRejected() {
-        byte[] payload = new BackupRecord(1, List.of(new DocumentOriginal("doc:1".getBytes(),
+        byte[] payload = new BackupRecord(1, "42", List.of(new DocumentOriginal("doc:1".getBytes(),
                 List.of(new FieldOriginal("f", "value".getBytes()))))).encode();
 
         for (int cut = 0; cut < payload.length; cut++) {
@@ -97,7 +98,9 @@ class BackupRecordTest {
 
     @Test
     void negativeLengthIsRejected() {
-        byte[] payload = ByteBuffer.allocate(16).putLong(1).putInt(1).putInt(-5).array();
+        // batch 1, cursor "0" (length-prefixed modified UTF-8), one document whose key length is -5
+        byte[] payload = ByteBuffer.allocate(19).putLong(1).putShort((short) 1).put((byte) '0').putInt(1).putInt(-5)
+                .array();
 
         assertThatThrownBy(() -> BackupRecord.decode(payload)).isInstanceOf(IOException.class)
                 .hasMessageContaining("bad length");
