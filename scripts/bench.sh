@@ -30,6 +30,19 @@ SLIPWAY_REDIS_STACK_HOME="$(bash scripts/install-redis-stack.sh | tail -n 1)"
   die "install-redis-stack.sh did not report a usable Redis Stack home (got '$SLIPWAY_REDIS_STACK_HOME')"
 export SLIPWAY_REDIS_STACK_HOME
 
+# quantize compares against RedisVL's migrator: install it (pinned, idempotent) unless --help, --rvl or SLIPWAY_RVL
+# says otherwise. Not fatal: without it the benchmark reports RedisVL as unavailable.
+if [[ "${1:-}" == quantize && -z "${SLIPWAY_RVL:-}" && " $* " != *" --help "* && " $* " != *" -h "* &&
+      " $* " != *" --rvl"* ]]; then
+  log "setting up RedisVL (scripts/install-redisvl.sh)"
+  if SLIPWAY_RVL="$(bash scripts/install-redisvl.sh | tail -n 1)"; then
+    export SLIPWAY_RVL
+  else
+    log "scripts/install-redisvl.sh failed; quantize will report RedisVL as unavailable"
+    unset SLIPWAY_RVL
+  fi
+fi
+
 jar_is_stale() {
   [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] && return 0
   [[ -n "$(find pom.xml slipway-core/pom.xml slipway-bench/pom.xml slipway-core/src slipway-bench/src/main \

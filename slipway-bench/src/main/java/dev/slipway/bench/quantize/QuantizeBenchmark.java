@@ -57,12 +57,13 @@ public final class QuantizeBenchmark implements Benchmark {
     public BenchOutcome run(List<String> args, BenchLog log) {
         QuantizeOptions options = QuantizeOptions.parse(NAME, args);
         long start = System.nanoTime();
+        double loadAtStart = QuantizeReport.loadAverage();
         ServerFacts server;
         try (RedisStackServer probe = new RedisStackServer().start()) {
             server = LoadedServer.facts(probe);
         }
-        log.info("redis %s, search %s; %d cores; JVM max heap %.0f MB", server.redis(), server.search(),
-                Runtime.getRuntime().availableProcessors(), maxHeapMb());
+        log.info("redis %s, search %s; %d cores, load average %.2f; JVM max heap %.0f MB", server.redis(),
+                server.search(), Runtime.getRuntime().availableProcessors(), loadAtStart, maxHeapMb());
         Peer peer = peer(options, log);
 
         List<SizeResult> sizes = new ArrayList<>();
@@ -79,7 +80,7 @@ public final class QuantizeBenchmark implements Benchmark {
                         peer.migrator().isPresent() ? options.redisVlWorkers() : List.of()),
                 new MachineFacts(Runtime.getRuntime().availableProcessors(),
                         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-                        System.getProperty("java.version"), maxHeapMb()),
+                        System.getProperty("java.version"), maxHeapMb(), loadAtStart),
                 server, sizes, heap.orElse(null), new QuantizeReport.Targets(problems.isEmpty(), problems),
                 totalSeconds);
         log.info("done in %.1f s", totalSeconds);

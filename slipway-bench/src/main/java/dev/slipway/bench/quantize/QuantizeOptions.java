@@ -26,7 +26,7 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                        String rvl, int maxSeconds) {
 
     static final String RVL_ENV = "SLIPWAY_RVL";
-    private static final Set<String> NAMES = Set.of("sizes", "dims", "batch-size", "workers", "seed", "sample",
+    static final Set<String> NAMES = Set.of("sizes", "dims", "batch-size", "workers", "seed", "sample",
             "rvl", "max-seconds");
     private static final int MIN_SIZE = 100;
     private static final int MAX_SIZE = 10_000_000;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.slipway.bench.quantize.VectorAudit.Audit;
 
+import java.lang.management.ManagementFactory;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,14 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
     }
 
     /**
+     * The system's 1-minute load average: the machine is shared (and the server runs on it), so a figure taken
+     * while other work ran shows it here.
+     */
+    static double loadAverage() {
+        return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0;
+    }
+
+    /**
      * The options used.
      *
      * @param batchSize       documents per batch of Slipway and the ceiling (RedisVL uses its own default)
@@ -66,8 +75,9 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param os        operating system and architecture
      * @param java      the JVM's version
      * @param maxHeapMb the JVM's maximum heap
+     * @param loadAverageAtStart the 1-minute load average when the benchmark started
      */
-    record MachineFacts(int cores, String os, String java, double maxHeapMb) {
+    record MachineFacts(int cores, String os, String java, double maxHeapMb, double loadAverageAtStart) {
     }
 
     /**
@@ -113,6 +123,7 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param backupMb          size of the backup directory afterwards
      * @param stepsMs           every step's duration from the report
      * @param rewriteDetail     the rewrite step's own summary line
+     * @param loadAverage       the 1-minute load average right after apply
      * @param correct           it succeeded and the audit passed
      * @param audit             the audit
      */
@@ -120,7 +131,7 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
                           double applySeconds, double applyDocsPerSecond, double heapBaselineMb, double heapPeakMb,
                           double heapPeakAfterGcMb, double maxHeapMb, long gcCount, double gcSeconds,
                           long heapSamples, double backupMb, Map<String, Long> stepsMs, String rewriteDetail,
-                          boolean correct, Audit audit) {
+                          double loadAverage, boolean correct, Audit audit) {
     }
 
     /**
@@ -132,9 +143,10 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param bytesRead     vector bytes read
      * @param connections   connections writing in parallel
      * @param batchSize     SCAN COUNT and pipeline size
+     * @param loadAverage   the 1-minute load average right after it
      */
     record CeilingFigures(double docsPerSecond, double seconds, long documents, long bytesRead, int connections,
-                          int batchSize) {
+                          int batchSize, double loadAverage) {
     }
 
     /**
@@ -187,13 +199,14 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param processSeconds     wall time of the apply subprocess, Python start-up included
      * @param planSeconds        wall time of the plan subprocess
      * @param timings            its report's timings
+     * @param loadAverage        the 1-minute load average right after apply
      * @param correct            it succeeded and the audit passed
      * @param audit              the audit
      */
     record RedisVlRun(int workers, String result, String error, double docsPerSecond, double rewriteSeconds,
                       Double enumerateSeconds, Double dumpSeconds, Double quantizeSeconds, double applySeconds,
                       double applyDocsPerSecond, double processSeconds, double planSeconds,
-                      Map<String, Double> timings, boolean correct, Audit audit) {
+                      Map<String, Double> timings, double loadAverage, boolean correct, Audit audit) {
         boolean succeeded() {
             return "succeeded".equals(result) && docsPerSecond > 0;
         }

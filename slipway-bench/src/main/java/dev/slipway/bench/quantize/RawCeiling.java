@@ -55,7 +55,7 @@ final class RawCeiling {
                 log.info("ceiling: %,d documents read and written in %.1f s (%,.0f docs/s)", moved[0], seconds,
                         moved[0] / seconds);
                 return new CeilingFigures(QuantizeReport.rate(moved[0], seconds), QuantizeReport.round3(seconds),
-                        moved[0], moved[1], connections, options.batchSize());
+                        moved[0], moved[1], connections, options.batchSize(), QuantizeReport.loadAverage());
             } finally {
                 writers.forEach(Jedis::close);
             }

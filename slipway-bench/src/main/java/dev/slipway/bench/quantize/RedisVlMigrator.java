@@ -64,9 +64,21 @@ final class RedisVlMigrator {
         }
     }
 
-    /** Plans and applies the patch with {@code --workers workers} on freshly loaded data, then audits the result. */
+    /**
+     * Plans and applies the patch with {@code --workers workers} on freshly loaded data, then audits the result. A
+     * run that cannot even start is reported as an ERROR run, not thrown: the peer must not sink the benchmark.
+     */
     RedisVlRun run(VectorCorpus corpus, int workers) {
         log.info("redisvl (--workers %d): %,d documents", workers, corpus.documents());
+        try {
+            return runOnFreshServer(corpus, workers);
+        } catch (UncheckedIOException e) {
+            log.info("redisvl (--workers %d): cannot run: %s", workers, e.getMessage());
+            return failed(workers, e.getMessage() + ": " + e.getCause().getMessage());
+        }
+    }
+
+    private RedisVlRun runOnFreshServer(VectorCorpus corpus, int workers) {
         try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), log);
              ScratchDirectory scratch = ScratchDirectory.create("redisvl")) {
             Path patch = scratch.writePatch();
@@ -83,9 +95,10 @@ final class RedisVlMigrator {
                 apply.addAll(List.of("--workers", Integer.toString(workers)));
             }
             Finished applied = exec(scratch, "apply.log", apply, options.maxSeconds());
+            double load = QuantizeReport.loadAverage();
             JsonNode report = readReport(scratch.resolve("report.yaml"));
             Audit audit = VectorAudit.audit(server, corpus, options.sampleSize(), options.seed());
-            RedisVlRun run = figures(corpus.documents(), workers, plan, applied, report, audit);
+            RedisVlRun run = figures(corpus.documents(), workers, plan, applied, report, audit, load);
             log.info("redisvl (--workers %d): %s; rewrite %.1f s (%,.0f docs/s), apply %.1f s; correct: %s", workers,
                     run.result(), run.rewriteSeconds(), run.docsPerSecond(), run.applySeconds(), run.correct());
             return run;
@@ -93,11 +106,12 @@ final class RedisVlMigrator {
     }
 
     private static RedisVlRun failed(int workers, String error) {
-        return new RedisVlRun(workers, "ERROR", error, 0, 0, null, null, null, 0, 0, 0, 0, Map.of(), false, null);
+        return new RedisVlRun(workers, "ERROR", error, 0, 0, null, null, null, 0, 0, 0, 0, Map.of(),
+                QuantizeReport.loadAverage(), false, null);
     }
 
     private static RedisVlRun figures(int documents, int workers, Finished plan, Finished applied, JsonNode report,
-                                      Audit audit) {
+                                      Audit audit, double loadAverage) {
         RedisVlOutput.Phases phases = RedisVlOutput.phases(applied.output());
         double rewrite = phases.rewriteSeconds();
         Map<String, Double> timings = new LinkedHashMap<>();
@@ -114,7 +128,7 @@ final class RedisVlMigrator {
                 QuantizeReport.round3(rewrite), phases.enumerateSeconds(), phases.dumpSeconds(),
                 phases.quantizeSeconds(), QuantizeReport.round3(applySeconds),
                 QuantizeReport.rate(documents, applySeconds), QuantizeReport.round3(applied.seconds()),
-                QuantizeReport.round3(plan.seconds()), timings,
+                QuantizeReport.round3(plan.seconds()), timings, loadAverage,
                 audit.correct() && "succeeded".equals(result), audit);
     }
 
@@ -151,8 +165,7 @@ final class RedisVlMigrator {
             throw new UncheckedIOException("cannot run " + command.get(0), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while " + String.join(" ", command.subList(0, Math.min(3, command.size())))
-                    + " ran", e);
+            throw new IllegalStateException("interrupted while " + String.join(" ", command) + " ran", e);
         }
     }
 }

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  */
 final class RedisVlOutput {
     private static final Pattern VERSION = Pattern.compile("RedisVL version (\\S+)");
-    private static final Pattern ENUMERATE = Pattern.compile("Enumerate keys: found [\\d,]+ documents \\(([\\d.]+)s\\)");
+    private static final Pattern ENUMERATE =
+            Pattern.compile("Enumerate keys: found [\\d,]+ documents \\(([\\d.]+)s\\)");
     private static final Pattern DUMP = Pattern.compile("dump: done \\(([\\d.]+)s\\)");
     private static final Pattern QUANTIZE = Pattern.compile("Quantize vectors: done \\([\\d,]+ docs in ([\\d.]+)s\\)");
 

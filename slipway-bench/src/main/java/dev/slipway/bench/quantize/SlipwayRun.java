@@ -49,24 +49,40 @@ final class SlipwayRun {
         try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), log);
              ScratchDirectory scratch = ScratchDirectory.create("slipway")) {
             Slipway slipway = Slipway.configure().url(server.url()).progress(progressTo(log)).load();
-            MigrationPlan plan = slipway.plan(PlanRequest.patch(VectorCorpus.INDEX,
-                    SlipwayFiles.readPatch(scratch.writePatch())));
             Path backupDir = scratch.resolve("backup");
             ApplyOptions applyOptions = ApplyOptions.DEFAULTS.withBackupDir(backupDir).withAcceptDataLoss(true)
                     .withThroughput(options.batchSize(), options.workers(), 0, 5);
+            Planned planned = plan(slipway, scratch.writePatch());
 
             HeapSampler heap = new HeapSampler();
             heap.start();
-            Applied applied = apply(slipway, plan, applyOptions);
+            Applied applied = planned.plan().isPresent() ? apply(slipway, planned.plan().get(), applyOptions)
+                    : new Applied(Optional.empty(), planned.error(), 0);
             HeapFigures figures = heap.finish();
+            double load = QuantizeReport.loadAverage();
 
             Audit audit = VectorAudit.audit(server, corpus, options.sampleSize(), options.seed());
-            SlipwayFigures result = figures(corpus.documents(), applied, figures, audit, directorySize(backupDir));
+            SlipwayFigures result = figures(corpus.documents(), applied, figures, audit, directorySize(backupDir),
+                    load);
             log.info("slipway: %s; rewrite %.1f s (%,.0f docs/s), apply %.1f s; heap %.0f MB baseline, %.0f MB peak "
                             + "(%.0f MB after GC); correct: %s", result.result(), result.rewriteSeconds(),
                     result.docsPerSecond(), result.applySeconds(), figures.baselineMb(), figures.peakMb(),
                     figures.peakAfterGcMb(), audit.correct());
             return result;
+        }
+    }
+
+    /** The plan, or why there is none; a failed plan is reported in the JSON, not thrown. */
+    private record Planned(Optional<MigrationPlan> plan, Optional<String> error) {
+    }
+
+    private Planned plan(Slipway slipway, Path patch) {
+        try {
+            return new Planned(Optional.of(slipway.plan(PlanRequest.patch(VectorCorpus.INDEX,
+                    SlipwayFiles.readPatch(patch)))), Optional.empty());
+        } catch (SlipwayException e) {
+            log.info("slipway: plan failed: %s", e.describe());
+            return new Planned(Optional.empty(), Optional.of("plan failed: " + e.describe()));
         }
     }
 
@@ -88,7 +104,7 @@ final class SlipwayRun {
     }
 
     private static SlipwayFigures figures(int documents, Applied applied, HeapFigures heap, Audit audit,
-                                          long backupBytes) {
+                                          long backupBytes, double loadAverage) {
         Map<String, Long> steps = new LinkedHashMap<>();
         applied.report().ifPresent(r -> r.steps().forEach(s -> steps.put(s.name(), s.durationMs())));
         String detail = applied.report().flatMap(r -> r.steps().stream()
@@ -96,10 +112,11 @@ final class SlipwayRun {
         double rewriteSeconds = steps.getOrDefault(REWRITE_STEP, 0L) / 1e3;
         String result = applied.report().map(r -> r.result().name()).orElse("ERROR");
         return new SlipwayFigures(result, applied.error().orElse(null),
-                QuantizeReport.rate(documents, rewriteSeconds), rewriteSeconds, QuantizeReport.round3(applied.seconds()),
-                QuantizeReport.rate(documents, applied.seconds()), heap.baselineMb(), heap.peakMb(),
-                heap.peakAfterGcMb(), heap.maxHeapMb(), heap.gcCount(), heap.gcSeconds(), heap.samples(),
-                QuantizeReport.round3(backupBytes / (1024.0 * 1024.0)), steps, detail,
+                QuantizeReport.rate(documents, rewriteSeconds), rewriteSeconds,
+                QuantizeReport.round3(applied.seconds()), QuantizeReport.rate(documents, applied.seconds()),
+                heap.baselineMb(), heap.peakMb(), heap.peakAfterGcMb(), heap.maxHeapMb(), heap.gcCount(),
+                heap.gcSeconds(), heap.samples(),
+                QuantizeReport.round3(backupBytes / (1024.0 * 1024.0)), steps, detail, loadAverage,
                 audit.correct() && "SUCCEEDED".equals(result), audit);
     }
 

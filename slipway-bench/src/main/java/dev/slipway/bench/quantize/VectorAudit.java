@@ -76,7 +76,8 @@ final class VectorAudit {
                 index.datatype(), problems);
     }
 
-    private static String vectorProblem(VectorCorpus corpus, long id, byte[] actual) {
+    /** Why the vector of a document is not the exact float16 rounding of its original; null when it is. */
+    static String vectorProblem(VectorCorpus corpus, long id, byte[] actual) {
         int expectedLength = corpus.dims() * 2;
         if (actual == null) {
             return "doc:" + id + ": no '" + VectorCorpus.VECTOR_FIELD + "' field";

@@ -1,0 +1,85 @@
+package dev.slipway.bench.quantize;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slipway.bench.BenchMain;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the whole benchmark, as {@code bash scripts/bench.sh quantize} does, on a small dataset: real throwaway Redis
+ * Stack servers, every contender, JSON on standard output. RedisVL runs when {@code scripts/install-redisvl.sh} has
+ * installed it in the repository's {@code .venv}; otherwise it must be reported unavailable, with a reason.
+ */
+class QuantizeBenchmarkIT {
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void everyContenderMigratesTheSameVectorsAndSlipwaysResultIsExact() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        // One worker: RedisVL then runs once (its default), which keeps the test short.
+        int exitCode = BenchMain.run(List.of("quantize", "--sizes", "2000", "--dims", "64", "--workers", "1"),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        System.err.print(stderr);
+        JsonNode json = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+
+        assertThat(json.path("benchmark").asText()).isEqualTo("quantize");
+        assertThat(json.path("dims").asInt()).isEqualTo(64);
+        assertThat(json.path("machine").path("cores").asInt()).isPositive();
+        assertThat(json.path("server").path("redis").asText()).matches("\\d+\\.\\d+\\.\\d+");
+        assertThat(json.path("sizes")).hasSize(1);
+        JsonNode size = json.path("sizes").get(0);
+        assertThat(size.path("documents").asInt()).isEqualTo(2000);
+
+        JsonNode slipway = size.path("slipway");
+        assertThat(slipway.path("result").asText()).as(stderr).isEqualTo("SUCCEEDED");
+        assertThat(slipway.path("correct").asBoolean()).as(slipway.toString()).isTrue();
+        assertThat(slipway.path("audit").path("sampled").asInt()).isEqualTo(200);
+        assertThat(slipway.path("audit").path("wrong_vectors").asInt()).isZero();
+        assertThat(slipway.path("audit").path("indexed_documents").asLong()).isEqualTo(2000);
+        assertThat(slipway.path("audit").path("vector_datatype").asText()).isEqualToIgnoringCase("FLOAT16");
+        assertThat(slipway.path("docs_per_second").asDouble()).isPositive();
+        assertThat(slipway.path("rewrite_seconds").asDouble()).isPositive()
+                .isLessThanOrEqualTo(slipway.path("apply_seconds").asDouble());
+        assertThat(slipway.path("steps_ms").has(SlipwayRun.REWRITE_STEP)).isTrue();
+        assertThat(slipway.path("heap_peak_mb").asDouble()).isGreaterThanOrEqualTo(
+                slipway.path("heap_baseline_mb").asDouble()).isPositive();
+        assertThat(slipway.path("heap_samples").asLong()).isPositive();
+        assertThat(slipway.path("backup_mb").asDouble()).as("the originals were backed up").isPositive();
+
+        JsonNode ceiling = size.path("ceiling");
+        assertThat(ceiling.path("documents").asLong()).isEqualTo(2000);
+        assertThat(ceiling.path("bytes_read").asLong()).isEqualTo(2000L * 64 * 4);
+        assertThat(ceiling.path("docs_per_second").asDouble()).isPositive();
+        assertThat(size.path("slipway_vs_ceiling").asDouble()).isPositive();
+
+        JsonNode redisvl = size.path("redisvl");
+        if (redisvl.path("available").asBoolean()) {
+            assertThat(redisvl.path("version").asText()).isNotBlank();
+            assertThat(redisvl.path("runs")).hasSize(1);
+            JsonNode run = redisvl.path("runs").get(0);
+            assertThat(run.path("result").asText()).as(run.toString()).isEqualTo("succeeded");
+            assertThat(run.path("audit").path("sampled").asInt()).isEqualTo(200);
+            assertThat(run.path("correct").asBoolean()).as(run.toString()).isTrue();
+            assertThat(redisvl.path("docs_per_second").asDouble()).isPositive();
+            assertThat(size.path("slipway_vs_redisvl").isNumber()).isTrue();
+        } else {
+            assertThat(redisvl.path("reason").asText()).as(redisvl.toString()).isNotBlank();
+        }
+
+        JsonNode targets = json.path("targets");
+        assertThat(exitCode).as("exit code follows the targets %s", targets)
+                .isEqualTo(targets.path("met").asBoolean() ? 0 : 1);
+        assertThat(targets.path("problems").size() == 0).isEqualTo(targets.path("met").asBoolean());
+    }
+}

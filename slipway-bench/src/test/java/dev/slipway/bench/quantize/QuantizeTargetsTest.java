@@ -1,0 +1,76 @@
+package dev.slipway.bench.quantize;
+
+import dev.slipway.bench.quantize.QuantizeReport.CeilingFigures;
+import dev.slipway.bench.quantize.QuantizeReport.HeapGrowth;
+import dev.slipway.bench.quantize.QuantizeReport.RedisVlFigures;
+import dev.slipway.bench.quantize.QuantizeReport.RedisVlRun;
+import dev.slipway.bench.quantize.QuantizeReport.SizeResult;
+import dev.slipway.bench.quantize.QuantizeReport.SlipwayFigures;
+import dev.slipway.bench.quantize.VectorAudit.Audit;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class QuantizeTargetsTest {
+    private static final Audit PASSED = new Audit(true, 200, 0, 0, 1000, 0, "FLOAT16", List.of());
+
+    private static SlipwayFigures slipway(double docsPerSecond, double applySeconds, double heapPeakMb,
+                                          boolean correct) {
+        return new SlipwayFigures(correct ? "SUCCEEDED" : "FAILED", null, docsPerSecond, 1, applySeconds, 1, 10,
+                heapPeakMb, 20, 512, 3, 0.01, 40, 3, Map.of(), "", 1.0, correct, PASSED);
+    }
+
+    private static RedisVlFigures redisVl(double docsPerSecond, double applySeconds) {
+        RedisVlRun run = new RedisVlRun(1, "succeeded", null, docsPerSecond, 1, 0.1, 0.4, 0.5, applySeconds, 1, 2, 1,
+                Map.of(), 1.0, true, PASSED);
+        return RedisVlFigures.of("0.28.0", List.of(run));
+    }
+
+    private static SizeResult size(int documents, SlipwayFigures slipway, double ceiling, RedisVlFigures redisvl) {
+        return new SizeResult(documents, slipway, new CeilingFigures(ceiling, 1, documents, 0, 2, 500, 1.0),
+                QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling).orElse(null), redisvl,
+                redisvl.docsPerSecond() == null ? null
+                        : QuantizeTargets.ratio(slipway.docsPerSecond(), redisvl.docsPerSecond()).orElse(null),
+                redisvl.applySeconds() == null ? null
+                        : QuantizeTargets.ratio(redisvl.applySeconds(), slipway.applySeconds()).orElse(null));
+    }
+
+    @Test
+    void allTargetsMet() {
+        List<SizeResult> sizes = List.of(size(1000, slipway(9000, 2, 100, true), 10_000, redisVl(3000, 6)),
+                size(4000, slipway(9500, 6, 200, true), 10_000, RedisVlFigures.unavailable("not installed")));
+        Optional<HeapGrowth> heap = QuantizeTargets.heapGrowth(sizes);
+        assertThat(heap).contains(new HeapGrowth(1000, 100, 4000, 200, 214, true));
+        assertThat(QuantizeTargets.problems(sizes, heap)).isEmpty();
+    }
+
+    @Test
+    void everyMissedTargetIsNamed() {
+        List<SizeResult> sizes = List.of(size(1000, slipway(7000, 2, 100, false), 10_000, redisVl(8000, 1.5)),
+                size(4000, slipway(9000, 6, 215, true), 10_000, redisVl(3000, 7)));
+        Optional<HeapGrowth> heap = QuantizeTargets.heapGrowth(sizes);
+        assertThat(QuantizeTargets.problems(sizes, heap)).containsExactly(
+                "Slipway at 1,000 documents: FAILED; audit: []",
+                "Slipway at 1,000 documents rewrote 7,000 docs/s, 70% of the raw ceiling's 10,000 docs/s "
+                        + "(target: at least 80%)",
+                "Slipway at 1,000 documents rewrote 7,000 docs/s, not faster than RedisVL's 8,000 docs/s "
+                        + "(--workers 1)",
+                "Slipway at 1,000 documents applied in 2.0 s, not faster than RedisVL's 1.5 s (--workers 1)",
+                "Slipway's heap peak grew from 100.0 MB at 1,000 documents to 215.0 MB at 4,000 documents, above "
+                        + "the limit of 214.0 MB (1.5 x + 64 MB)");
+    }
+
+    @Test
+    void oneSizeHasNoHeapTargetAndAnUnmeasuredRatioIsAMiss() {
+        List<SizeResult> sizes = List.of(size(1000, slipway(0, 2, 100, true), 10_000,
+                RedisVlFigures.unavailable("skipped")));
+        assertThat(QuantizeTargets.heapGrowth(sizes)).isEmpty();
+        assertThat(QuantizeTargets.problems(sizes, Optional.empty())).containsExactly(
+                "Slipway at 1,000 documents rewrote 0 docs/s, an unknown share of the raw ceiling's 10,000 docs/s "
+                        + "(target: at least 80%)");
+    }
+}
