@@ -41,6 +41,9 @@ class ZeroDowntimeBenchmarkIT {
                 .containsExactly("drop-recreate", "zero-downtime");
 
         JsonNode zero = json.path("strategies").path("zero-downtime");
+        // validation compares the new version with the retained one in one transaction, so live inserts
+        // no longer make a zero-downtime migration fail its document count
+        assertThat(zero.path("result").asText()).as(stderr).isEqualTo("SUCCEEDED");
         assertThat(zero.path("queries").path("sent").asLong()).isGreaterThan(50);
         assertThat(zero.path("queries").path("failed").asLong()).as(stderr).isZero();
         assertThat(zero.path("queries").path("incomplete").asLong()).as(stderr).isZero();
