@@ -307,17 +307,21 @@ class RewriteCrashIT {
         }
     }
 
-    /** The header shows the crash hit the intended batch: one write call per worker and batch. */
+    /**
+     * The progress shows the crash hit the intended batch: one write call per worker and batch. Stages overlap
+     * (batch n+1 is read and backed up while batch n is written), so a crash before the n-th SCAN finds batch n-1
+     * backed up but not yet recorded as applied, and a crash in batch n's writes may find batch n+1 backed up too.
+     */
     private static void assertCrashedWhereIntended(Path backup, String crash, int workers) {
         String[] parts = crash.split(":");
         int call = Integer.parseInt(parts[1]);
         BackupHeader header = progress(backup);
         if (Point.valueOf(parts[0]) == Point.BEFORE_SCAN) {
             assertThat(header.batchesBackedUp()).as("batches backed up").isEqualTo(call - 1);
-            assertThat(header.hasUnappliedBatch()).isFalse();
+            assertThat(header.batchesApplied()).as("batches applied").isEqualTo(Math.max(0, call - 2));
         } else {
             int batch = (call + workers - 1) / workers;
-            assertThat(header.batchesBackedUp()).as("batches backed up").isEqualTo(batch);
+            assertThat(header.batchesBackedUp()).as("batches backed up").isBetween((long) batch, batch + 1L);
             assertThat(header.batchesApplied()).as("batches applied").isEqualTo(batch - 1);
         }
     }

@@ -12,7 +12,14 @@ import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -83,12 +90,8 @@ public final class RewriteEngine {
             if (backup.header().phase() == BackupHeader.Phase.CONFLICTS) {
                 backup.writeHeader(backup.header().restartPass());
             }
-            while (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete()) {
-                runBatch();
-                if (backup.header().phase() == BackupHeader.Phase.RESCANNING) {
-                    backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.REWRITING));
-                }
-                throttle(started, backup.header().documentsRewritten() - startDocs);
+            if (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete()) {
+                runPass(started, startDocs);
             }
         } finally {
             progress.end();
@@ -137,21 +140,82 @@ public final class RewriteEngine {
         });
     }
 
-    private void runBatch() {
-        BackupHeader header = backup.header();
-        ScanPage page = workers.withRetry(0, store -> store.scan(header.cursor(), pattern(), settings.batchSize(),
-                spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL"));
-        List<byte[]> keys = page.keys().stream().filter(this::inScope).toList();
-        BatchChanges changes = plan(keys);
-        // the originals are on disk (fsynced) before any document of the batch changes
-        long length = backup.append(new BackupRecord(header.batchesBackedUp() + 1, page.nextCursor(),
-                changes.originals()));
-        long newConflicts = apply(changes);
-        int documents = changes.originals().size();
-        backup.writeHeader(header.backedUp(page.nextCursor(), documents, length)
-                .applied(page.nextCursor(), documents, newConflicts), false);
-        recall.add(changes.samples());
-        progress.update(backup.header().documentsRewritten());
+    /** A batch whose writes are being sent while the next batch is read and backed up. */
+    private record InFlight(Future<List<List<Object>>> replies, BatchChanges changes, String cursorAfter,
+                            Set<ByteBuffer> keys) {
+    }
+
+    /**
+     * Runs the rest of a pass. Stages overlap: while the workers write batch n, the reading connection fetches
+     * batch n+1 and its originals are appended (and fsynced) to the backup; batch n is then waited for and recorded.
+     * Keys of batch n are left out of batch n+1 (SCAN may return a key twice), so no document is planned while its
+     * own rewrite is in flight.
+     */
+    private void runPass(long started, long startDocs) {
+        BackupHeader state = backup.header();
+        String cursor = state.cursor();
+        String type = spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL";
+        ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "slipway-rewrite-writer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        InFlight inflight = null;
+        try {
+            do {
+                String from = cursor;
+                ScanPage page = workers.read(store -> store.scan(from, pattern(), settings.batchSize(), type));
+                Set<ByteBuffer> busy = inflight == null ? Set.of() : inflight.keys();
+                List<byte[]> keys = page.keys().stream().filter(this::inScope)
+                        .filter(k -> !busy.contains(ByteBuffer.wrap(k))).toList();
+                BatchChanges changes = plan(keys);
+                // the originals are on disk (fsynced) before any document of the batch changes
+                long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, page.nextCursor(),
+                        changes.originals()));
+                state = state.backedUp(page.nextCursor(), changes.originals().size(), length);
+                if (inflight != null) {
+                    InFlight landing = inflight;
+                    inflight = null;
+                    state = land(landing, state);
+                }
+                inflight = new InFlight(writer.submit(() -> workers.executeDocuments(changes.writes())), changes,
+                        page.nextCursor(), keys.stream().map(ByteBuffer::wrap).collect(Collectors.toSet()));
+                cursor = page.nextCursor();
+                throttle(started, state.documentsRewritten() - startDocs);
+            } while (!cursor.equals("0"));
+            InFlight last = inflight;
+            inflight = null;
+            land(last, state);
+        } finally {
+            if (inflight != null) {
+                awaitQuietly(inflight); // never leave writes running behind a failed step and a released lock
+            }
+            writer.shutdownNow();
+        }
+    }
+
+    /** Waits for a batch's writes, checks the replies, and records the batch as applied. */
+    private BackupHeader land(InFlight inflight, BackupHeader state) {
+        long newConflicts = checkReplies(inflight.changes(), WorkerPool.get(inflight.replies()));
+        BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
+                newConflicts);
+        if (applied.phase() == BackupHeader.Phase.RESCANNING) {
+            applied = applied.withPhase(BackupHeader.Phase.REWRITING); // the new pass has applied a batch
+        }
+        backup.writeHeader(applied, false);
+        recall.add(inflight.changes().samples());
+        progress.update(applied.documentsRewritten());
+        return applied;
+    }
+
+    private static void awaitQuietly(InFlight inflight) {
+        try {
+            inflight.replies().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | RuntimeException e) {
+            // the step is failing already; this batch is re-applied from the backup on the next run
+        }
     }
 
     private String pattern() {
@@ -174,7 +238,7 @@ public final class RewriteEngine {
         List<String> fields = rewriter.fieldsToRead();
         List<byte[]> present = existingKeys(keys);
         List<Boolean> targets = targetKeysExist(present);
-        BatchChanges changes = workers.withRetry(0, store -> spec.storage() == StorageType.HASH
+        BatchChanges changes = workers.read(store -> spec.storage() == StorageType.HASH
                 ? rewriter.planHash(present, fields.isEmpty() ? emptyValues(present.size())
                 : store.readHashFields(present, fields), targets)
                 : rewriter.planJson(present, fields.isEmpty() ? Collections.nCopies(present.size(), "{}")
@@ -205,7 +269,7 @@ public final class RewriteEngine {
             return keys;
         }
         List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS", k)).toList();
-        List<Object> replies = workers.withRetry(0, store -> store.execute(checks));
+        List<Object> replies = workers.read(store -> store.execute(checks));
         List<byte[]> present = new ArrayList<>(keys.size());
         for (int i = 0; i < keys.size(); i++) {
             if (replies.get(i) instanceof Long n && n > 0) {
@@ -221,13 +285,16 @@ public final class RewriteEngine {
         }
         List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS",
                 DocumentRewriter.bytes(spec.newKey(new String(k, StandardCharsets.UTF_8))))).toList();
-        List<Object> replies = workers.withRetry(0, store -> store.execute(checks));
+        List<Object> replies = workers.read(store -> store.execute(checks));
         return replies.stream().map(r -> r instanceof Long n && n > 0).toList();
     }
 
     /** Sends the batch's writes over the workers; returns documents that turned out to conflict. */
     private long apply(BatchChanges changes) {
-        List<List<Object>> replies = workers.executeDocuments(changes.writes());
+        return checkReplies(changes, workers.executeDocuments(changes.writes()));
+    }
+
+    private long checkReplies(BatchChanges changes, List<List<Object>> replies) {
         long renameConflicts = 0;
         for (int doc = 0; doc < replies.size(); doc++) {
             List<Command> commands = changes.writes().get(doc);

@@ -27,7 +27,9 @@ public final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
 
     private final Supplier<DocumentStore> connector;
+    /** Connections 0..writers-1 write; the last one reads (SCAN, HMGET), so reads can overlap writes. */
     private final DocumentStore[] stores;
+    private final int writers;
     private final ExecutorService threads;
     private final int maxRetries;
 
@@ -39,9 +41,10 @@ public final class WorkerPool implements AutoCloseable {
     /** A pool over any store factory (tests use it to inject failures). */
     public WorkerPool(Supplier<DocumentStore> connector, int size, int maxRetries) {
         this.connector = connector;
-        this.stores = new DocumentStore[size];
+        this.writers = size;
+        this.stores = new DocumentStore[size + 1];
         this.maxRetries = maxRetries;
-        for (int i = 0; i < size; i++) {
+        for (int i = 0; i <= size; i++) {
             stores[i] = connector.get();
         }
         this.threads = size > 1 ? Executors.newFixedThreadPool(size, r -> {
@@ -51,8 +54,13 @@ public final class WorkerPool implements AutoCloseable {
         }) : null;
     }
 
-    /** Runs an operation on worker {@code index}'s connection, retrying transient failures. */
-    public <T> T withRetry(int index, Function<DocumentStore, T> operation) {
+    /** Runs a read on the reading connection, retrying transient failures. */
+    public <T> T read(Function<DocumentStore, T> operation) {
+        return withRetry(writers, operation);
+    }
+
+    /** Runs an operation on connection {@code index}, retrying transient failures. */
+    private <T> T withRetry(int index, Function<DocumentStore, T> operation) {
         long backoff = 100;
         for (int attempt = 0; ; attempt++) {
             try {
@@ -96,18 +104,18 @@ public final class WorkerPool implements AutoCloseable {
             return split(withRetry(0, store -> store.execute(flatten(documents, 0, 1))), documents, 0, 1);
         }
         List<Future<List<Object>>> futures = new ArrayList<>();
-        for (int w = 0; w < stores.length; w++) {
+        for (int w = 0; w < writers; w++) {
             int worker = w;
             futures.add(threads.submit(() -> withRetry(worker, store ->
-                    store.execute(flatten(documents, worker, stores.length)))));
+                    store.execute(flatten(documents, worker, writers)))));
         }
         List<List<Object>> result = new ArrayList<>(documents.size());
         List<List<List<Object>>> perWorker = new ArrayList<>();
         for (int w = 0; w < futures.size(); w++) {
-            perWorker.add(split(get(futures.get(w)), documents, w, stores.length));
+            perWorker.add(split(get(futures.get(w)), documents, w, writers));
         }
         for (int doc = 0; doc < documents.size(); doc++) {
-            result.add(perWorker.get(doc % stores.length).get(doc / stores.length));
+            result.add(perWorker.get(doc % writers).get(doc / writers));
         }
         return result;
     }
@@ -132,12 +140,16 @@ public final class WorkerPool implements AutoCloseable {
         return perDocument;
     }
 
-    private static <T> T get(Future<T> future) {
+    /** Waits for a future of this pool's work; an {@link Error} or runtime exception in it is rethrown as is. */
+    static <T> T get(Future<T> future) {
         try {
             return future.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
             }
             throw new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
