@@ -74,9 +74,9 @@ public final class PlanCodec {
     private static ObjectMapper configure(ObjectMapper mapper) {
         SimpleModule module = new SimpleModule("slipway");
         module.addSerializer(IndexSchema.class, new SchemaSerializer());
-        module.addDeserializer(IndexSchema.class, new SchemaDeserializer());
+        module.addDeserializer(IndexSchema.class, new DocumentDeserializer<>("schema", SchemaDocument::read));
         module.addSerializer(SchemaPatch.class, new PatchSerializer());
-        module.addDeserializer(SchemaPatch.class, new PatchDeserializer());
+        module.addDeserializer(SchemaPatch.class, new DocumentDeserializer<>("patch", PatchDocument::read));
         module.addSerializer(PlanStep.class, new StepSerializer());
         module.addDeserializer(PlanStep.class, new StepDeserializer());
         return mapper.registerModule(new Jdk8Module()).registerModule(new JavaTimeModule()).registerModule(module)
@@ -93,14 +93,23 @@ public final class PlanCodec {
         }
     }
 
-    private static final class SchemaDeserializer extends JsonDeserializer<IndexSchema> {
+    /** Reads an embedded schema or patch with the same reader (and messages) as a file of its own. */
+    private static final class DocumentDeserializer<T> extends JsonDeserializer<T> {
+        private final String what;
+        private final java.util.function.BiFunction<YamlNode, YamlProblems, T> reader;
+
+        DocumentDeserializer(String what, java.util.function.BiFunction<YamlNode, YamlProblems, T> reader) {
+            this.what = what;
+            this.reader = reader;
+        }
+
         @Override
-        public IndexSchema deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+        public T deserialize(JsonParser parser, DeserializationContext context) throws IOException {
             JsonNode tree = parser.readValueAsTree();
             YamlProblems problems = new YamlProblems();
-            IndexSchema schema = SchemaDocument.read(YamlNode.parse(tree.toString(), "embedded schema"), problems);
-            problems.throwIfAny("Invalid schema inside the file", "Re-create the file with 'slipway plan'.");
-            return schema;
+            T value = reader.apply(YamlNode.parse(tree.toString(), "embedded " + what), problems);
+            problems.throwIfAny("Invalid " + what + " inside the file", "Re-create the file with 'slipway plan'.");
+            return value;
         }
     }
 
@@ -108,17 +117,6 @@ public final class PlanCodec {
         @Override
         public void serialize(SchemaPatch value, JsonGenerator gen, SerializerProvider provider) throws IOException {
             gen.writeObject(PatchDocument.toTree(value, StorageType.HASH));
-        }
-    }
-
-    private static final class PatchDeserializer extends JsonDeserializer<SchemaPatch> {
-        @Override
-        public SchemaPatch deserialize(JsonParser parser, DeserializationContext context) throws IOException {
-            JsonNode tree = parser.readValueAsTree();
-            YamlProblems problems = new YamlProblems();
-            SchemaPatch patch = PatchDocument.read(YamlNode.parse(tree.toString(), "embedded patch"), problems);
-            problems.throwIfAny("Invalid patch inside the file", "Re-create the file with 'slipway plan'.");
-            return patch;
         }
     }
 

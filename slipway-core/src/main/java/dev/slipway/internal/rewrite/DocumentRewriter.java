@@ -107,17 +107,7 @@ final class DocumentRewriter {
                 writes.add(command("HSET", key, bytes(source), convert(conversion, value, batch)));
             }
         }
-        boolean move = spec.needsMove(keyText);
-        if (move && targetExists) {
-            batch.conflicts.add(keyText + ": key '" + spec.newKey(keyText) + "' already exists");
-            return;
-        }
-        if (move) {
-            writes.add(command("RENAMENX", key, bytes(spec.newKey(keyText))));
-        }
-        if (!writes.isEmpty()) {
-            batch.add(key, fields, current, touched, writes);
-        }
+        finishDocument(key, keyText, targetExists, fields, current, touched, writes, batch);
     }
 
     /** 0: needs conversion; 1: already converted; -1: neither length (left alone). */
@@ -178,6 +168,15 @@ final class DocumentRewriter {
             writes.add(command("JSON.SET", key, bytes(move.to()), from));
             writes.add(command("JSON.DEL", key, bytes(move.from())));
         }
+        finishDocument(key, keyText, targetExists, paths, current, touched, writes, batch);
+    }
+
+    /**
+     * The part every storage shares: the key move goes last (so a document is complete before it changes name),
+     * and a document whose new key is taken is left alone entirely.
+     */
+    private void finishDocument(byte[] key, String keyText, boolean targetExists, List<String> fields,
+                                byte[][] current, Set<String> touched, List<Command> writes, BatchBuilder batch) {
         boolean move = spec.needsMove(keyText);
         if (move && targetExists) {
             batch.conflicts.add(keyText + ": key '" + spec.newKey(keyText) + "' already exists");
@@ -187,7 +186,7 @@ final class DocumentRewriter {
             writes.add(command("RENAMENX", key, bytes(spec.newKey(keyText))));
         }
         if (!writes.isEmpty()) {
-            batch.add(key, paths, current, touched, writes);
+            batch.add(key, fields, current, touched, writes);
         }
     }
 
