@@ -1,16 +1,15 @@
 package dev.slipway.bench.quantize;
 
 import dev.slipway.api.ApplyOptions;
-import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.PlanRequest;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.plan.MigrationPlan;
-import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
 import dev.slipway.bench.BenchLog;
+import dev.slipway.bench.TimedApply;
 import dev.slipway.bench.quantize.HeapSampler.HeapFigures;
 import dev.slipway.bench.quantize.QuantizeReport.SlipwayFigures;
 import dev.slipway.bench.quantize.VectorAudit.Audit;
@@ -19,7 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -40,10 +38,6 @@ final class SlipwayRun {
         this.log = log;
     }
 
-    /** The outcome of {@code apply}: its report when there is one, the error when it did not succeed. */
-    private record Applied(Optional<MigrationReport> report, Optional<String> error, double seconds) {
-    }
-
     SlipwayFigures run(VectorCorpus corpus) {
         log.info("slipway: %,d documents", corpus.documents());
         try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), log);
@@ -56,8 +50,9 @@ final class SlipwayRun {
 
             HeapSampler heap = new HeapSampler();
             heap.start();
-            Applied applied = planned.plan().isPresent() ? apply(slipway, planned.plan().get(), applyOptions)
-                    : new Applied(Optional.empty(), planned.error(), 0);
+            TimedApply applied = planned.plan().isPresent()
+                    ? TimedApply.run(slipway, planned.plan().get(), applyOptions, log, "slipway: ")
+                    : TimedApply.notStarted(planned.error());
             HeapFigures figures = heap.finish();
             double load = QuantizeReport.loadAverage();
 
@@ -86,31 +81,13 @@ final class SlipwayRun {
         }
     }
 
-    private Applied apply(Slipway slipway, MigrationPlan plan, ApplyOptions applyOptions) {
-        long start = System.nanoTime();
-        Optional<MigrationReport> report = Optional.empty();
-        Optional<String> error = Optional.empty();
-        try {
-            report = Optional.of(slipway.apply(plan, applyOptions));
-        } catch (MigrationFailedException e) {
-            report = Optional.ofNullable(e.report());
-            error = Optional.of(e.getMessage());
-        } catch (SlipwayException e) {
-            error = Optional.of(e.describe());
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        error.ifPresent(text -> log.info("slipway: apply did not succeed: %s", text));
-        return new Applied(report, error, seconds);
-    }
-
-    private static SlipwayFigures figures(int documents, Applied applied, HeapFigures heap, Audit audit,
+    private static SlipwayFigures figures(int documents, TimedApply applied, HeapFigures heap, Audit audit,
                                           long backupBytes, double loadAverage) {
-        Map<String, Long> steps = new LinkedHashMap<>();
-        applied.report().ifPresent(r -> r.steps().forEach(s -> steps.put(s.name(), s.durationMs())));
+        Map<String, Long> steps = applied.stepDurations();
         String detail = applied.report().flatMap(r -> r.steps().stream()
                 .filter(s -> s.name().equals(REWRITE_STEP)).map(StepReport::detail).findFirst()).orElse(null);
         double rewriteSeconds = steps.getOrDefault(REWRITE_STEP, 0L) / 1e3;
-        String result = applied.report().map(r -> r.result().name()).orElse("ERROR");
+        String result = applied.result();
         return new SlipwayFigures(result, applied.error().orElse(null),
                 QuantizeReport.rate(documents, rewriteSeconds), rewriteSeconds,
                 QuantizeReport.round3(applied.seconds()), QuantizeReport.rate(documents, applied.seconds()),

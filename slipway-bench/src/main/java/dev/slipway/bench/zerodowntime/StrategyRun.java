@@ -2,7 +2,6 @@ package dev.slipway.bench.zerodowntime;
 
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.IndexDescription;
-import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.PlanRequest;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
@@ -13,6 +12,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.version.VersionStatus;
 import dev.slipway.bench.BenchLog;
+import dev.slipway.bench.TimedApply;
 import dev.slipway.bench.zerodowntime.StrategyResult.MemoryFigures;
 import dev.slipway.bench.zerodowntime.StrategyResult.PlanFigures;
 import dev.slipway.bench.zerodowntime.StrategyResult.QueryFigures;
@@ -25,7 +25,6 @@ import redis.clients.jedis.Response;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,13 +54,6 @@ final class StrategyRun {
         this.log = log;
     }
 
-    /** The outcome of {@code apply}: its report when there is one, the error when it did not succeed. */
-    private record Applied(Optional<MigrationReport> report, Optional<String> error, double seconds) {
-        String result() {
-            return report.map(r -> r.result().name()).orElse("ERROR");
-        }
-    }
-
     StrategyResult run(MigrationMode mode) throws InterruptedException {
         log.info("== %s: resetting the server and loading %,d products", mode.cliName(), corpus.docs());
         prepare();
@@ -76,11 +68,13 @@ final class StrategyRun {
         log.info("applying %s under load (%d query clients, %d writes/s)", mode.cliName(), options.queryThreads(),
                 options.writeRate());
         traffic.migrationStarted();
-        Applied applied = apply(plan);
+        TimedApply applied = TimedApply.run(slipway, plan,
+                new ApplyOptions(Duration.ofSeconds(options.maxSeconds()), List.of()), log, "");
+        double seconds = Math.round(applied.seconds() * 1e3) / 1e3;
         LiveTraffic.Observed observed = traffic.stop();
         QueryFigures queries = observed.queries();
         log.info("%s %s in %.1f s; %,d queries, %,d failed, %,d incomplete; %,d writes; auditing", mode.cliName(),
-                applied.result(), applied.seconds(), queries.sent(), queries.failed(), queries.incomplete(),
+                applied.result(), seconds, queries.sent(), queries.failed(), queries.incomplete(),
                 observed.writer().writes().size());
 
         WriteFigures writes;
@@ -90,7 +84,7 @@ final class StrategyRun {
         log.info("%s: %,d of %,d written products searchable afterwards", mode.cliName(), writes.searchable(),
                 writes.keysWritten());
         return new StrategyResult(applied.result(), applied.error().orElse(null), failedChecks(applied),
-                applied.seconds(), stepDurations(applied), queries, writes, planFigures(plan),
+                seconds, applied.stepDurations(), queries, writes, planFigures(plan),
                 memory(sourceIndexBytes, usedBefore, observed.peakUsedMemory()), reportedDowntime(applied));
     }
 
@@ -136,33 +130,8 @@ final class StrategyRun {
         return counts;
     }
 
-    private Applied apply(MigrationPlan plan) {
-        ApplyOptions applyOptions = new ApplyOptions(Duration.ofSeconds(options.maxSeconds()), List.of());
-        long start = System.nanoTime();
-        Optional<MigrationReport> report = Optional.empty();
-        Optional<String> error = Optional.empty();
-        try {
-            report = Optional.of(slipway.apply(plan, applyOptions));
-        } catch (MigrationFailedException e) {
-            // Its message already lists the failed checks; describe() would list them a second time.
-            report = Optional.ofNullable(e.report());
-            error = Optional.of(e.getMessage());
-        } catch (SlipwayException e) {
-            error = Optional.of(e.describe());
-        }
-        double seconds = Math.round((System.nanoTime() - start) / 1e6) / 1e3;
-        error.ifPresent(text -> log.info("apply did not succeed: %s", text));
-        return new Applied(report, error, seconds);
-    }
-
-    private static Map<String, Long> stepDurations(Applied applied) {
-        Map<String, Long> steps = new LinkedHashMap<>();
-        applied.report().ifPresent(r -> r.steps().forEach(s -> steps.put(s.name(), s.durationMs())));
-        return steps;
-    }
-
     /** The failed validation checks with what was expected and found, which the error message leaves out. */
-    private static List<String> failedChecks(Applied applied) {
+    private static List<String> failedChecks(TimedApply applied) {
         return applied.report().flatMap(MigrationReport::validation).stream()
                 .flatMap(v -> v.checks().stream()).filter(c -> !c.passed())
                 .map(c -> c.name() + ": expected " + c.expected() + ", found " + c.actual()).toList();
@@ -174,7 +143,7 @@ final class StrategyRun {
                 plan.steps().stream().map(PlanStep::name).toList());
     }
 
-    private static ReportedDowntime reportedDowntime(Applied applied) {
+    private static ReportedDowntime reportedDowntime(TimedApply applied) {
         return applied.report().map(MigrationReport::downtime)
                 .map(d -> new ReportedDowntime(d.unavailableMs(), d.incompleteMs())).orElse(null);
     }
