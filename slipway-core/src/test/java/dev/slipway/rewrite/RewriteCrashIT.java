@@ -301,6 +301,20 @@ class RewriteCrashIT {
      * The progress a resumed run would see: the header plus the complete records appended after it (per-batch header
      * writes are not forced to disk, the records are).
      */
+    /** Every file of a directory and its bytes (Base64), to show that nothing in it changed. */
+    private static Map<String, String> contents(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            Map<String, String> contents = new TreeMap<>();
+            for (Path file : files.toList()) {
+                contents.put(file.getFileName().toString(),
+                        java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
+            }
+            return contents;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static BackupHeader progress(Path backup) {
         try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
             return directory.header();
@@ -309,16 +323,22 @@ class RewriteCrashIT {
 
     /**
      * The progress shows the crash hit the intended batch: one write call per worker and batch. Stages overlap
-     * (batch n+1 is read and backed up while batch n is written), so a crash before the n-th SCAN finds batch n-1
-     * backed up but not yet recorded as applied, and a crash in batch n's writes may find batch n+1 backed up too.
+     * (batch n+2 is read while batch n+1 is backed up and batch n is written), so a crash before the n-th SCAN (on the
+     * reader thread) leaves the batches before it in any of the states the pipeline allows. A crash in batch n's
+     * writes may find batch n+1 backed up too.
      */
     private static void assertCrashedWhereIntended(Path backup, String crash, int workers) {
         String[] parts = crash.split(":");
         int call = Integer.parseInt(parts[1]);
         BackupHeader header = progress(backup);
         if (Point.valueOf(parts[0]) == Point.BEFORE_SCAN) {
-            assertThat(header.batchesBackedUp()).as("batches backed up").isEqualTo(call - 1);
-            assertThat(header.batchesApplied()).as("batches applied").isEqualTo(Math.max(0, call - 2));
+            // the reader is at most two pages ahead of the page being backed up, which is one ahead of the batch
+            // being written; batches read before the crash are backed up unless a write that failed with the crash
+            // stopped the pass first
+            assertThat(header.batchesBackedUp()).as("batches backed up").isBetween((long) Math.max(0, call - 2),
+                    (long) call - 1);
+            assertThat(header.batchesApplied()).as("batches applied").isBetween((long) Math.max(0, call - 4),
+                    (long) Math.max(0, call - 2));
         } else {
             int batch = (call + workers - 1) / workers;
             assertThat(header.batchesBackedUp()).as("batches backed up").isBetween((long) batch, batch + 1L);
@@ -336,7 +356,7 @@ class RewriteCrashIT {
             applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
             rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 3, 0), 1);
             TreeMap<String, TreeMap<String, String>> crashed = documents(jedis);
-            BackupHeader header = progress(backup);
+            Map<String, String> backupFiles = contents(backup);
             Path other = dir.resolve("other");
 
             SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(s.plan(), options(other, 1)),
@@ -348,7 +368,7 @@ class RewriteCrashIT {
             assertThat(e.getMessage()).contains(backup.toAbsolutePath().normalize().toString());
             assertThat(other).doesNotExist();
             assertThat(documents(jedis)).isEqualTo(crashed);
-            assertThat(progress(backup)).isEqualTo(header);
+            assertThat(contents(backup)).isEqualTo(backupFiles);
 
             resumeAndCheck(redis, jedis, s, backup, 1);
         }

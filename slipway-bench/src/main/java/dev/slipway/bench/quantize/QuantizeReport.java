@@ -124,6 +124,7 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param stepsMs           every step's duration from the report
      * @param rewriteDetail     the rewrite step's own summary line
      * @param loadAverage       the 1-minute load average right after apply
+     * @param rewriteCpu        CPU of the server and of this JVM while documents were rewritten
      * @param correct           it succeeded and the audit passed
      * @param audit             the audit
      */
@@ -131,7 +132,7 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
                           double applySeconds, double applyDocsPerSecond, double heapBaselineMb, double heapPeakMb,
                           double heapPeakAfterGcMb, double maxHeapMb, long gcCount, double gcSeconds,
                           long heapSamples, double backupMb, Map<String, Long> stepsMs, String rewriteDetail,
-                          double loadAverage, boolean correct, Audit audit) {
+                          double loadAverage, CpuMeter.CpuFigures rewriteCpu, boolean correct, Audit audit) {
     }
 
     /**
@@ -144,9 +145,10 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param connections   connections writing in parallel
      * @param batchSize     SCAN COUNT and pipeline size
      * @param loadAverage   the 1-minute load average right after it
+     * @param cpu           CPU of the server and of this JVM while it ran
      */
     record CeilingFigures(double docsPerSecond, double seconds, long documents, long bytesRead, int connections,
-                          int batchSize, double loadAverage) {
+                          int batchSize, double loadAverage, CpuMeter.CpuFigures cpu) {
     }
 
     /**

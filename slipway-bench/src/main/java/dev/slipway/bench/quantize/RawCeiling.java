@@ -49,13 +49,17 @@ final class RawCeiling {
                 for (int i = 0; i < connections; i++) {
                     writers.add(server.newJedis());
                 }
+                CpuMeter cpu = new CpuMeter(server);
+                cpu.start();
                 long start = System.nanoTime();
                 long[] moved = move(writers, threads, half);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                log.info("ceiling: %,d documents read and written in %.1f s (%,.0f docs/s)", moved[0], seconds,
-                        moved[0] / seconds);
+                CpuMeter.CpuFigures used = cpu.stop();
+                log.info("ceiling: %,d documents read and written in %.1f s (%,.0f docs/s); CPU: redis %.2f s, "
+                        + "client %.2f s", moved[0], seconds, moved[0] / seconds, used.redisSeconds(),
+                        used.clientSeconds());
                 return new CeilingFigures(QuantizeReport.rate(moved[0], seconds), QuantizeReport.round3(seconds),
-                        moved[0], moved[1], connections, options.batchSize(), QuantizeReport.loadAverage());
+                        moved[0], moved[1], connections, options.batchSize(), QuantizeReport.loadAverage(), used);
             } finally {
                 writers.forEach(Jedis::close);
             }

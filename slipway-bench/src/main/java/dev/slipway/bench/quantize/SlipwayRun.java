@@ -42,7 +42,8 @@ final class SlipwayRun {
         log.info("slipway: %,d documents", corpus.documents());
         try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), log);
              ScratchDirectory scratch = ScratchDirectory.create("slipway")) {
-            Slipway slipway = Slipway.configure().url(server.url()).progress(progressTo(log)).load();
+            RewriteCpu rewriteCpu = new RewriteCpu(new CpuMeter(server), log);
+            Slipway slipway = Slipway.configure().url(server.url()).progress(rewriteCpu).load();
             Path backupDir = scratch.resolve("backup");
             ApplyOptions applyOptions = ApplyOptions.DEFAULTS.withBackupDir(backupDir).withAcceptDataLoss(true)
                     .withThroughput(options.batchSize(), options.workers(), 0, 5);
@@ -58,7 +59,7 @@ final class SlipwayRun {
 
             Audit audit = VectorAudit.audit(server, corpus, options.sampleSize(), options.seed());
             SlipwayFigures result = figures(corpus.documents(), applied, figures, audit, directorySize(backupDir),
-                    load);
+                    load, rewriteCpu.figures());
             log.info("slipway: %s; rewrite %.1f s (%,.0f docs/s), apply %.1f s; heap %.0f MB baseline, %.0f MB peak "
                             + "(%.0f MB after GC); correct: %s", result.result(), result.rewriteSeconds(),
                     result.docsPerSecond(), result.applySeconds(), figures.baselineMb(), figures.peakMb(),
@@ -82,7 +83,7 @@ final class SlipwayRun {
     }
 
     private static SlipwayFigures figures(int documents, TimedApply applied, HeapFigures heap, Audit audit,
-                                          long backupBytes, double loadAverage) {
+                                          long backupBytes, double loadAverage, CpuMeter.CpuFigures cpu) {
         Map<String, Long> steps = applied.stepDurations();
         String detail = applied.report().flatMap(r -> r.steps().stream()
                 .filter(s -> s.name().equals(REWRITE_STEP)).map(StepReport::detail).findFirst()).orElse(null);
@@ -93,7 +94,7 @@ final class SlipwayRun {
                 QuantizeReport.round3(applied.seconds()), QuantizeReport.rate(documents, applied.seconds()),
                 heap.baselineMb(), heap.peakMb(), heap.peakAfterGcMb(), heap.maxHeapMb(), heap.gcCount(),
                 heap.gcSeconds(), heap.samples(),
-                QuantizeReport.round3(backupBytes / (1024.0 * 1024.0)), steps, detail, loadAverage,
+                QuantizeReport.round3(backupBytes / (1024.0 * 1024.0)), steps, detail, loadAverage, cpu,
                 audit.correct() && "SUCCEEDED".equals(result), audit);
     }
 
@@ -108,12 +109,43 @@ final class SlipwayRun {
         }
     }
 
-    private static ProgressListener progressTo(BenchLog log) {
-        return new ProgressListener() {
-            @Override
-            public void message(String text) {
-                log.info("  slipway: %s", text);
+    /** Logs apply's messages and measures CPU over the rewrite pass (from its progress bar's start to its end). */
+    private static final class RewriteCpu implements ProgressListener {
+        private final CpuMeter meter;
+        private final BenchLog log;
+        private boolean measuring;
+        private CpuMeter.CpuFigures figures = CpuMeter.CpuFigures.NONE;
+
+        RewriteCpu(CpuMeter meter, BenchLog log) {
+            this.meter = meter;
+            this.log = log;
+        }
+
+        @Override
+        public void begin(String task, long total, String unit) {
+            measuring = task.startsWith("rewriting");
+            if (measuring) {
+                meter.start();
             }
-        };
+        }
+
+        @Override
+        public void end() {
+            if (measuring) {
+                figures = meter.stop();
+                measuring = false;
+                log.info("  slipway: rewrite CPU: redis %.2f s, client %.2f s over %.2f s", figures.redisSeconds(),
+                        figures.clientSeconds(), figures.wallSeconds());
+            }
+        }
+
+        @Override
+        public void message(String text) {
+            log.info("  slipway: %s", text);
+        }
+
+        CpuMeter.CpuFigures figures() {
+            return figures;
+        }
     }
 }

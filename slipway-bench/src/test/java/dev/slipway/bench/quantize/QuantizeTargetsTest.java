@@ -21,7 +21,7 @@ class QuantizeTargetsTest {
     private static SlipwayFigures slipway(double docsPerSecond, double applySeconds, double heapPeakMb,
                                           boolean correct) {
         return new SlipwayFigures(correct ? "SUCCEEDED" : "FAILED", null, docsPerSecond, 1, applySeconds, 1, 10,
-                heapPeakMb, 20, 512, 3, 0.01, 40, 3, Map.of(), "", 1.0, correct, PASSED);
+                heapPeakMb, 20, 512, 3, 0.01, 40, 3, Map.of(), "", 1.0, CpuMeter.CpuFigures.NONE, correct, PASSED);
     }
 
     private static RedisVlFigures redisVl(double docsPerSecond, double applySeconds) {
@@ -31,7 +31,8 @@ class QuantizeTargetsTest {
     }
 
     private static SizeResult size(int documents, SlipwayFigures slipway, double ceiling, RedisVlFigures redisvl) {
-        return new SizeResult(documents, slipway, new CeilingFigures(ceiling, 1, documents, 0, 2, 500, 1.0),
+        return new SizeResult(documents, slipway, new CeilingFigures(ceiling, 1, documents, 0, 2, 500, 1.0,
+                CpuMeter.CpuFigures.NONE),
                 QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling).orElse(null), redisvl,
                 redisvl.docsPerSecond() == null ? null
                         : QuantizeTargets.ratio(slipway.docsPerSecond(), redisvl.docsPerSecond()).orElse(null),

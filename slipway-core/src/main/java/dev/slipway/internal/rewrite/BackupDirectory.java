@@ -33,7 +33,9 @@ import java.util.zip.CRC32;
  * &lt;dir&gt;/plan.yaml       the plan, so rollback needs nothing but the directory
  * </pre>
  *
- * Records are fsynced before the documents they describe are changed; the header is only a progress summary.
+ * Records are fsynced before the documents they describe are changed (written with direct I/O where the file system
+ * allows, see {@link RecordAppender}; while a run appends, zeros may pad the file up to the next block boundary, and
+ * closing cuts them off); the header is only a progress summary.
  * It is replaced atomically but not forced to disk after each batch: when the directory is opened again the records
  * after the header's {@code dataLength} are read back, every complete one (CRC intact) is counted as backed up (and
  * possibly not yet applied), and the first torn or corrupt one and everything after it is cut off.
@@ -45,12 +47,15 @@ public final class BackupDirectory implements AutoCloseable {
 
     private final Path dir;
     private final FileChannel data;
+    private final boolean directIo;
     private BackupHeader header;
+    private RecordAppender appender;
 
-    private BackupDirectory(Path dir, FileChannel data, BackupHeader header) {
+    private BackupDirectory(Path dir, FileChannel data, BackupHeader header, boolean directIo) {
         this.dir = dir;
         this.data = data;
         this.header = header;
+        this.directIo = directIo;
     }
 
     /**
@@ -59,6 +64,11 @@ public final class BackupDirectory implements AutoCloseable {
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when it holds another plan's backup
      */
     public static BackupDirectory openForPlan(Path dir, MigrationPlan plan) {
+        return openForPlan(dir, plan, true);
+    }
+
+    /** As {@link #openForPlan(Path, MigrationPlan)}; {@code directIo} false never tries direct I/O (for tests). */
+    static BackupDirectory openForPlan(Path dir, MigrationPlan plan, boolean directIo) {
         Optional<BackupHeader> existing = readHeader(dir);
         if (existing.isPresent() && !existing.get().planId().equals(plan.planId())) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + dir + " holds the backup of another "
@@ -73,7 +83,7 @@ public final class BackupDirectory implements AutoCloseable {
             FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
             BackupHeader header = existing.orElseGet(() -> BackupHeader.start(plan.planId(), plan.servedName()));
-            BackupDirectory backup = new BackupDirectory(dir, channel, header);
+            BackupDirectory backup = new BackupDirectory(dir, channel, header, directIo);
             if (existing.isEmpty()) {
                 backup.writeHeader(header, true);
             } else {
@@ -97,7 +107,7 @@ public final class BackupDirectory implements AutoCloseable {
         try {
             FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            BackupDirectory backup = new BackupDirectory(dir, channel, header);
+            BackupDirectory backup = new BackupDirectory(dir, channel, header, false);
             backup.recoverTail();
             return backup;
         } catch (IOException e) {
@@ -134,22 +144,24 @@ public final class BackupDirectory implements AutoCloseable {
         return header;
     }
 
-    /** Appends a record and forces it to disk; returns the new complete length of the data file. */
+    /**
+     * Appends a record and forces it to disk; returns the new complete length of the data file (its logical end:
+     * while records are appended with direct I/O the file may be padded past it, see {@link RecordAppender}).
+     */
     public long append(BackupRecord record) {
-        byte[] payload = record.encode();
-        CRC32 crc = new CRC32();
-        crc.update(payload);
-        ByteBuffer buffer = ByteBuffer.allocate(payload.length + 8);
-        buffer.putInt(payload.length).put(payload).putInt((int) crc.getValue()).flip();
         try {
-            while (buffer.hasRemaining()) {
-                data.write(buffer);
+            if (appender == null) {
+                appender = RecordAppender.open(dir.resolve(DATA), data.size(), directIo);
             }
-            data.force(false);
-            return data.position();
+            return appender.append(record);
         } catch (IOException e) {
             throw unwritable(dir, e);
         }
+    }
+
+    /** Whether records are written with direct I/O (false before the first append or where it is refused). */
+    boolean writesDirectly() {
+        return appender != null && appender.direct();
     }
 
     /**
@@ -167,8 +179,8 @@ public final class BackupDirectory implements AutoCloseable {
             in.skipNBytes(offset);
             while (offset + 8 <= size) {
                 int length = in.readInt();
-                if (length < 0 || offset + 8 + length > size) {
-                    break;
+                if (length <= 0 || offset + 8 + length > size) {
+                    break; // torn, or the zero padding of a direct write: no record has an empty payload
                 }
                 byte[] payload = new byte[length];
                 in.readFully(payload);
@@ -264,12 +276,25 @@ public final class BackupDirectory implements AutoCloseable {
                 + "resume.", e);
     }
 
+    /** Closes the data file, cutting off the padding direct writes leave past the last record. */
     @Override
     public void close() {
         try {
-            data.close();
+            if (appender != null) {
+                long end = appender.end();
+                appender.close();
+                if (data.size() > end) {
+                    data.truncate(end);
+                }
+            }
         } catch (IOException e) {
-            // closing a read/write channel after force(); nothing left to lose
+            // the records are durable already; a padded tail is cut off on the next open
+        } finally {
+            try {
+                data.close();
+            } catch (IOException e) {
+                // closing a read/write channel after force(); nothing left to lose
+            }
         }
     }
 }

@@ -1,11 +1,10 @@
 package dev.slipway.internal.rewrite;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,37 +50,78 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
 
     /** Serialises the record's payload. */
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(estimateSize());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeLong(batch);
-            out.writeUTF(nextCursor);
-            out.writeInt(documents.size());
-            for (DocumentOriginal document : documents) {
-                writeBytes(out, document.key());
-                out.writeInt(document.fields().size());
-                for (FieldOriginal field : document.fields()) {
-                    out.writeUTF(field.name());
-                    out.writeBoolean(field.value() != null);
-                    if (field.value() != null) {
-                        writeBytes(out, field.value());
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        ByteBuffer buffer = ByteBuffer.allocate(encodedSize());
+        encodeInto(buffer);
+        return buffer.array();
     }
 
-    private int estimateSize() {
-        int size = 16;
+    /** The exact length of the payload {@link #encode()} returns. */
+    public int encodedSize() {
+        long size = 8 + 2 + modifiedUtf8Length(nextCursor) + 4;
         for (DocumentOriginal document : documents) {
-            size += document.key().length + 8;
+            size += 4 + document.key().length + 4;
             for (FieldOriginal field : document.fields()) {
-                size += field.name().length() + 8 + (field.value() == null ? 0 : field.value().length);
+                size += 2 + modifiedUtf8Length(field.name()) + 1 + (field.value() == null ? 0 : 4
+                        + field.value().length);
             }
         }
-        return size;
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("a backup record of " + size + " bytes is too large; use a smaller "
+                    + "--batch-size");
+        }
+        return (int) size;
+    }
+
+    /**
+     * Writes the payload at the buffer's position (big-endian, the layout {@link #decode} reads: what
+     * {@link java.io.DataOutputStream} would write), copying every value once. The buffer must have
+     * {@link #encodedSize()} bytes remaining.
+     */
+    public void encodeInto(ByteBuffer out) {
+        out.order(ByteOrder.BIG_ENDIAN);
+        out.putLong(batch);
+        putUtf(out, nextCursor);
+        out.putInt(documents.size());
+        for (DocumentOriginal document : documents) {
+            out.putInt(document.key().length).put(document.key());
+            out.putInt(document.fields().size());
+            for (FieldOriginal field : document.fields()) {
+                putUtf(out, field.name());
+                out.put((byte) (field.value() != null ? 1 : 0));
+                if (field.value() != null) {
+                    out.putInt(field.value().length).put(field.value());
+                }
+            }
+        }
+    }
+
+    /** {@link java.io.DataOutput#writeUTF}'s encoding: a two-byte length, then modified UTF-8. */
+    private static void putUtf(ByteBuffer out, String text) {
+        int length = modifiedUtf8Length(text);
+        if (length > 0xffff) {
+            throw new IllegalArgumentException("a name of " + length + " bytes is too long for a backup record");
+        }
+        out.putShort((short) length);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x0001 && c <= 0x007f) {
+                out.put((byte) c);
+            } else if (c <= 0x07ff) {
+                out.put((byte) (0xc0 | (c >> 6))).put((byte) (0x80 | (c & 0x3f)));
+            } else {
+                out.put((byte) (0xe0 | (c >> 12))).put((byte) (0x80 | ((c >> 6) & 0x3f)))
+                        .put((byte) (0x80 | (c & 0x3f)));
+            }
+        }
+    }
+
+    private static int modifiedUtf8Length(String text) {
+        int length = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            length += c >= 0x0001 && c <= 0x007f ? 1 : c <= 0x07ff ? 2 : 3;
+        }
+        return length;
     }
 
     /**
@@ -107,11 +147,6 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
             }
             return new BackupRecord(batch, nextCursor, documents);
         }
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] value) throws IOException {
-        out.writeInt(value.length);
-        out.write(value);
     }
 
     private static byte[] readBytes(DataInputStream in) throws IOException {

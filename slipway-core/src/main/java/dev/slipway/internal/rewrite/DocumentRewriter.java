@@ -32,6 +32,23 @@ final class DocumentRewriter {
 
     private final RewriteSpec spec;
     private final Map<String, QuantizationScale> scales;
+    /** The fields (or paths) a batch reads, in reply order. */
+    private final List<String> fields;
+    /** The spec's conversions, in order, with their datatypes resolved once instead of once per document. */
+    private final List<Conversion> conversions;
+
+    /**
+     * A vector conversion, resolved: the datatypes, the byte length before and after, the field holding the vector
+     * before the rewrite and its position in {@link #fields}.
+     */
+    private record Conversion(VectorConversion spec, VectorDataType from, VectorDataType to, int fromLength,
+                              int toLength, String source, int sourceIndex, QuantizationScale scale) {
+
+        /** 0: needs conversion; 1: already converted; -1: neither length (left alone). */
+        int state(byte[] value) {
+            return value.length == fromLength ? 0 : value.length == toLength ? 1 : -1;
+        }
+    }
 
     /** What one batch needs. */
     record BatchChanges(List<DocumentOriginal> originals, List<List<Command>> writes, List<String> conflicts,
@@ -41,19 +58,30 @@ final class DocumentRewriter {
     DocumentRewriter(RewriteSpec spec, Map<String, QuantizationScale> scales) {
         this.spec = spec;
         this.scales = scales;
+        Set<String> read = new LinkedHashSet<>();
+        for (FieldMove move : spec.fieldMoves()) {
+            read.add(move.from());
+            read.add(move.to());
+        }
+        for (VectorConversion conversion : spec.conversions()) {
+            read.add(sourceField(conversion));
+        }
+        this.fields = List.copyOf(read);
+        List<Conversion> resolved = new ArrayList<>();
+        for (VectorConversion conversion : spec.conversions()) {
+            VectorDataType from = VectorDataType.parse(conversion.from());
+            VectorDataType to = VectorDataType.parse(conversion.to());
+            String source = sourceField(conversion);
+            resolved.add(new Conversion(conversion, from, to, from.bytesPerElement() * conversion.dims(),
+                    to.bytesPerElement() * conversion.dims(), source, fields.indexOf(source),
+                    scales.get(conversion.path())));
+        }
+        this.conversions = List.copyOf(resolved);
     }
 
     /** The hash fields (or JSON paths) a batch reads. */
     List<String> fieldsToRead() {
-        Set<String> fields = new LinkedHashSet<>();
-        for (FieldMove move : spec.fieldMoves()) {
-            fields.add(move.from());
-            fields.add(move.to());
-        }
-        for (VectorConversion conversion : spec.conversions()) {
-            fields.add(sourceField(conversion));
-        }
-        return new ArrayList<>(fields);
+        return fields;
     }
 
     /** The field holding a vector before the rewrite (its old name when the field also moves). */
@@ -64,18 +92,16 @@ final class DocumentRewriter {
 
     /** Plans a batch of hash documents from their current values ({@code values[i]} follows {@link #fieldsToRead}). */
     BatchChanges planHash(List<byte[]> keys, List<byte[][]> values, List<Boolean> targetKeyExists) {
-        List<String> fields = fieldsToRead();
         BatchBuilder batch = new BatchBuilder();
         for (int i = 0; i < keys.size(); i++) {
-            planHashDocument(keys.get(i), fields, values.get(i), targetKeyExists.get(i), batch);
+            planHashDocument(keys.get(i), values.get(i), targetKeyExists.get(i), batch);
         }
         return batch.build();
     }
 
-    private void planHashDocument(byte[] key, List<String> fields, byte[][] current, boolean targetExists,
-                                  BatchBuilder batch) {
+    private void planHashDocument(byte[] key, byte[][] current, boolean targetExists, BatchBuilder batch) {
         String keyText = new String(key, StandardCharsets.UTF_8);
-        List<Command> writes = new ArrayList<>();
+        List<Command> writes = new ArrayList<>(2);
         Set<String> touched = new LinkedHashSet<>();
         for (FieldMove move : spec.fieldMoves()) {
             byte[] from = current[fields.indexOf(move.from())];
@@ -93,63 +119,53 @@ final class DocumentRewriter {
             writes.add(command("HSET", key, bytes(move.to()), moved));
             writes.add(command("HDEL", key, bytes(move.from())));
         }
-        for (VectorConversion conversion : spec.conversions()) {
-            String source = sourceField(conversion);
-            byte[] value = current[fields.indexOf(source)];
-            if (value == null || !source.equals(conversion.path())) {
+        for (Conversion conversion : conversions) {
+            byte[] value = current[conversion.sourceIndex()];
+            if (value == null || !conversion.source().equals(conversion.spec().path())) {
                 continue; // absent, or converted as part of its move above
             }
-            int state = vectorState(conversion, value);
+            int state = conversion.state(value);
             if (state < 0) {
                 batch.malformed++;
             } else if (state == 0) {
-                touched.add(source);
-                writes.add(command("HSET", key, bytes(source), convert(conversion, value, batch)));
+                touched.add(conversion.source());
+                writes.add(command("HSET", key, bytes(conversion.source()), convert(conversion, value, batch)));
             }
         }
-        finishDocument(key, keyText, targetExists, fields, current, touched, writes, batch);
-    }
-
-    /** 0: needs conversion; 1: already converted; -1: neither length (left alone). */
-    private static int vectorState(VectorConversion conversion, byte[] value) {
-        int from = VectorDataType.parse(conversion.from()).bytesPerElement() * conversion.dims();
-        int to = VectorDataType.parse(conversion.to()).bytesPerElement() * conversion.dims();
-        return value.length == from ? 0 : value.length == to ? 1 : -1;
+        finishDocument(key, keyText, targetExists, current, touched, writes, batch);
     }
 
     private byte[] convertIfVector(String targetField, byte[] value, BatchBuilder batch) {
-        for (VectorConversion conversion : spec.conversions()) {
-            if (conversion.path().equals(targetField) && vectorState(conversion, value) == 0) {
+        for (Conversion conversion : conversions) {
+            if (conversion.spec().path().equals(targetField) && conversion.state(value) == 0) {
                 return convert(conversion, value, batch);
             }
         }
         return value;
     }
 
-    private byte[] convert(VectorConversion conversion, byte[] value, BatchBuilder batch) {
-        VectorDataType from = VectorDataType.parse(conversion.from());
-        VectorDataType to = VectorDataType.parse(conversion.to());
-        byte[] converted = VectorCodec.convert(value, from, to, conversion.dims(), scales.get(conversion.path()));
-        batch.sample(conversion, value, converted, from, to, scales.get(conversion.path()));
+    private byte[] convert(Conversion conversion, byte[] value, BatchBuilder batch) {
+        byte[] converted = VectorCodec.convert(value, conversion.from(), conversion.to(), conversion.spec().dims(),
+                conversion.scale());
+        batch.sample(conversion, value, converted);
         return converted;
     }
 
     /** Plans a batch of JSON documents from their {@code JSON.GET key path...} replies. */
     BatchChanges planJson(List<byte[]> keys, List<String> replies, List<Boolean> targetKeyExists) {
-        List<String> paths = fieldsToRead();
         BatchBuilder batch = new BatchBuilder();
         for (int i = 0; i < keys.size(); i++) {
-            planJsonDocument(keys.get(i), paths, replies.get(i), targetKeyExists.get(i), batch);
+            planJsonDocument(keys.get(i), replies.get(i), targetKeyExists.get(i), batch);
         }
         return batch.build();
     }
 
-    private void planJsonDocument(byte[] key, List<String> paths, String reply, boolean targetExists,
-                                  BatchBuilder batch) {
+    private void planJsonDocument(byte[] key, String reply, boolean targetExists, BatchBuilder batch) {
         if (reply == null) {
             return;
         }
         String keyText = new String(key, StandardCharsets.UTF_8);
+        List<String> paths = fields;
         byte[][] current = jsonValues(paths, reply);
         List<Command> writes = new ArrayList<>();
         Set<String> touched = new LinkedHashSet<>();
@@ -168,15 +184,15 @@ final class DocumentRewriter {
             writes.add(command("JSON.SET", key, bytes(move.to()), from));
             writes.add(command("JSON.DEL", key, bytes(move.from())));
         }
-        finishDocument(key, keyText, targetExists, paths, current, touched, writes, batch);
+        finishDocument(key, keyText, targetExists, current, touched, writes, batch);
     }
 
     /**
      * The part every storage shares: the key move goes last (so a document is complete before it changes name),
      * and a document whose new key is taken is left alone entirely.
      */
-    private void finishDocument(byte[] key, String keyText, boolean targetExists, List<String> fields,
-                                byte[][] current, Set<String> touched, List<Command> writes, BatchBuilder batch) {
+    private void finishDocument(byte[] key, String keyText, boolean targetExists, byte[][] current,
+                                Set<String> touched, List<Command> writes, BatchBuilder batch) {
         boolean move = spec.needsMove(keyText);
         if (move && targetExists) {
             batch.conflicts.add(keyText + ": key '" + spec.newKey(keyText) + "' already exists");
@@ -186,7 +202,7 @@ final class DocumentRewriter {
             writes.add(command("RENAMENX", key, bytes(spec.newKey(keyText))));
         }
         if (!writes.isEmpty()) {
-            batch.add(key, fields, current, touched, writes);
+            batch.add(key, current, touched, writes);
         }
     }
 
@@ -241,7 +257,7 @@ final class DocumentRewriter {
         private final List<float[][]> samples = new ArrayList<>();
         private int malformed;
 
-        void add(byte[] key, List<String> fields, byte[][] current, Set<String> touched, List<Command> docWrites) {
+        void add(byte[] key, byte[][] current, Set<String> touched, List<Command> docWrites) {
             List<FieldOriginal> saved = new ArrayList<>();
             for (String field : touched) {
                 saved.add(new FieldOriginal(field, current[fields.indexOf(field)]));
@@ -250,11 +266,10 @@ final class DocumentRewriter {
             writes.add(docWrites);
         }
 
-        void sample(VectorConversion conversion, byte[] original, byte[] converted, VectorDataType from,
-                    VectorDataType to, QuantizationScale scale) {
-            if (samples.size() < 64 && spec.conversions().get(0) == conversion) {
-                samples.add(new float[][]{VectorCodec.decode(original, from), VectorCodec.decode(converted, to,
-                        scale)});
+        void sample(Conversion conversion, byte[] original, byte[] converted) {
+            if (samples.size() < 64 && conversions.get(0) == conversion) {
+                samples.add(new float[][]{VectorCodec.decode(original, conversion.from()),
+                        VectorCodec.decode(converted, conversion.to(), conversion.scale())});
             }
         }
 

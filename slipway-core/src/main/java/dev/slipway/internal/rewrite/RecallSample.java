@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.FutureTask;
 
 /**
  * A bounded sample of original and converted vectors of the first converted field, and the recall@10 of the
@@ -28,6 +29,7 @@ final class RecallSample {
     private final List<float[]> originals = new ArrayList<>();
     private final List<float[]> converted = new ArrayList<>();
     private Map<String, Double> results = Map.of();
+    private FutureTask<Double> background;
 
     RecallSample(MigrationPlan plan) {
         List<RewriteSpec.VectorConversion> conversions = plan.rewrite().map(RewriteSpec::conversions)
@@ -40,18 +42,34 @@ final class RecallSample {
     }
 
     void add(List<float[][]> pairs) {
+        if (originals.size() >= MAX) {
+            return;
+        }
         for (float[][] pair : pairs) {
             if (originals.size() < MAX) {
                 originals.add(pair[0]);
                 converted.add(pair[1]);
             }
         }
+        if (originals.size() == MAX && field != null) {
+            // full: measure while the rewrite goes on (a fraction of a second of CPU that would otherwise be
+            // added at the end); the sample is not touched again, so the other thread reads it safely
+            background = new FutureTask<>(this::measure);
+            Thread thread = new Thread(background, "slipway-recall");
+            thread.setDaemon(true);
+            thread.start();
+        }
     }
 
+    private Double measure() {
+        return RecallEstimator.meanRecallAtK(originals, converted, metric, K);
+    }
+
+    /** The recall of the first converted field on the sample (empty without conversions or a usable sample). */
     Map<String, Double> results() {
         if (field != null && originals.size() > K) {
             Map<String, Double> map = new LinkedHashMap<>();
-            map.put(field, RecallEstimator.meanRecallAtK(originals, converted, metric, K));
+            map.put(field, background != null ? WorkerPool.get(background) : measure());
             results = map;
         }
         return results;

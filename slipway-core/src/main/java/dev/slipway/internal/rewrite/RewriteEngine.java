@@ -11,18 +11,24 @@ import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 
-import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Rewrites every document of a plan in batches, crash-safely:
@@ -35,11 +41,17 @@ import java.util.Map;
  *   <li>record in the header that the batch is applied.</li>
  * </ol>
  *
- * A run killed anywhere resumes from the header: a batch backed up but maybe not applied is planned again from the
- * live documents (already rewritten documents produce nothing) and applied; then SCAN continues from the saved
- * cursor. Memory holds one batch, whatever the number of documents.
+ * The stages run as a pipeline on three threads: while the workers write batch n, this thread converts batch n+1
+ * and backs it up, and a reader thread fetches batch n+2 on its own connection. The order that makes a crash safe
+ * is kept per batch (a batch's writes start only after its originals are on disk), and the records and header are
+ * written by this thread alone, in batch order.
+ *
+ * <p>A run killed anywhere resumes from the header: a batch backed up but maybe not applied is planned again from
+ * the live documents (already rewritten documents produce nothing) and applied; then SCAN continues from the saved
+ * cursor. Memory holds at most four batches, whatever the number of documents.
  */
 public final class RewriteEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(RewriteEngine.class);
     private static final int MAX_REPORTED_CONFLICTS = 20;
 
     private final RewriteSpec spec;
@@ -50,6 +62,9 @@ public final class RewriteEngine {
     private final RewriteSettings settings;
     private final RecallSample recall;
     private final List<String> conflicts = new ArrayList<>();
+    /** Keys read into a batch that has not landed yet; the reader leaves them out of later pages. */
+    private final Set<ByteBuffer> pending = ConcurrentHashMap.newKeySet();
+    private final StageClock clock = new StageClock();
     private long malformed;
 
     /**
@@ -120,7 +135,8 @@ public final class RewriteEngine {
         }
         return "rewrote " + header.documentsRewritten() + " documents (" + Math.round(done / seconds)
                 + " docs/s this run), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
-                + " vectors of unexpected length left unchanged" : "") + recall.describe();
+                + " vectors of unexpected length left unchanged" : "") + recall.describe() + "; "
+                + clock.describe();
     }
 
     /**
@@ -131,7 +147,7 @@ public final class RewriteEngine {
     private void reapplyUnappliedBatches() {
         backup.forEachRecord(backup.header().batchesApplied(), record -> {
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
-            BatchChanges changes = plan(keys);
+            BatchChanges changes = plan(read(keys));
             recall.add(changes.samples());
             long newConflicts = apply(changes);
             backup.writeHeader(backup.header().applied(record.nextCursor(), record.documents().size(), newConflicts),
@@ -140,63 +156,142 @@ public final class RewriteEngine {
         });
     }
 
-    /** A batch whose writes are being sent while the next batch is read and backed up. */
+    /** A batch whose writes are being sent while the next batches are read and backed up. */
     private record InFlight(Future<List<List<Object>>> replies, BatchChanges changes, String cursorAfter,
-                            Set<ByteBuffer> keys) {
+                            List<byte[]> keys) {
     }
 
     /**
-     * Runs the rest of a pass. Stages overlap: while the workers write batch n, the reading connection fetches
-     * batch n+1 and its originals are appended (and fsynced) to the backup; batch n is then waited for and recorded.
-     * Keys of batch n are left out of batch n+1 (SCAN may return a key twice), so no document is planned while its
-     * own rewrite is in flight.
+     * What the reader hands over: a page with its documents' current values, the end of the pass, or the failure
+     * that stopped the reader.
+     */
+    private record ReadAhead(String cursorAfter, BatchInput input, Throwable failure) {
+        static final ReadAhead END = new ReadAhead(null, null, null);
+    }
+
+    /**
+     * Runs the rest of a pass as a pipeline: the reader thread fetches pages ahead (SCAN and the current values, on
+     * the reading connection), this thread converts each batch and appends its originals (fsynced) to the backup,
+     * and the writer thread sends the batch while the next one is prepared; then the batch is waited for and
+     * recorded. A key read into a batch that has not landed is left out of later pages (SCAN may return a key
+     * twice), so no document is read while its own rewrite is pending.
      */
     private void runPass(long started, long startDocs) {
         BackupHeader state = backup.header();
-        String cursor = state.cursor();
         String type = spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL";
-        ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-            Thread thread = new Thread(r, "slipway-rewrite-writer");
+        BlockingQueue<ReadAhead> pages = new ArrayBlockingQueue<>(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
+            Thread thread = new Thread(r, "slipway-rewrite-pipeline");
             thread.setDaemon(true);
             return thread;
         });
+        String cursor = state.cursor();
+        Future<?> reader = threads.submit(() -> readAhead(cursor, type, pages));
         InFlight inflight = null;
         try {
-            do {
-                String from = cursor;
-                ScanPage page = workers.read(store -> store.scan(from, pattern(), settings.batchSize(), type));
-                Set<ByteBuffer> busy = inflight == null ? Set.of() : inflight.keys();
-                List<byte[]> keys = page.keys().stream().filter(this::inScope)
-                        .filter(k -> !busy.contains(ByteBuffer.wrap(k))).toList();
-                BatchChanges changes = plan(keys);
+            while (true) {
+                ReadAhead next = take(pages);
+                if (next == ReadAhead.END) {
+                    break;
+                }
+                if (next.failure() instanceof RuntimeException e) {
+                    throw e;
+                }
+                if (next.failure() instanceof Error e) {
+                    throw e;
+                }
+                long begin = System.nanoTime();
+                BatchChanges changes = plan(next.input());
                 // the originals are on disk (fsynced) before any document of the batch changes
-                long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, page.nextCursor(),
+                long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, next.cursorAfter(),
                         changes.originals()));
-                state = state.backedUp(page.nextCursor(), changes.originals().size(), length);
+                state = state.backedUp(next.cursorAfter(), changes.originals().size(), length);
+                clock.add(StageClock.Stage.CONVERT_AND_BACK_UP, begin);
                 if (inflight != null) {
                     InFlight landing = inflight;
                     inflight = null;
                     state = land(landing, state);
                 }
-                inflight = new InFlight(writer.submit(() -> workers.executeDocuments(changes.writes())), changes,
-                        page.nextCursor(), keys.stream().map(ByteBuffer::wrap).collect(Collectors.toSet()));
-                cursor = page.nextCursor();
+                inflight = new InFlight(threads.submit(() -> write(changes)), changes, next.cursorAfter(),
+                        next.input().keys());
                 throttle(started, state.documentsRewritten() - startDocs);
-            } while (!cursor.equals("0"));
-            InFlight last = inflight;
-            inflight = null;
-            land(last, state);
-        } finally {
-            if (inflight != null) {
-                awaitQuietly(inflight); // never leave writes running behind a failed step and a released lock
             }
-            writer.shutdownNow();
+            if (inflight != null) {
+                InFlight last = inflight;
+                inflight = null;
+                land(last, state);
+            }
+        } finally {
+            reader.cancel(true);
+            if (inflight != null) {
+                awaitQuietly(inflight.replies()); // never leave writes running behind a failed step and a released lock
+            }
+            threads.shutdownNow();
+            awaitTermination(threads); // the reader may be inside a read; the connection is not closed under it
         }
+    }
+
+    private static void awaitTermination(ExecutorService threads) {
+        try {
+            if (!threads.awaitTermination(2, TimeUnit.MINUTES)) {
+                LOG.warn("The rewrite's reader thread did not stop within 2 minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The reader thread: pages from {@code cursor} to the end of the pass, each with its documents' values. */
+    private void readAhead(String cursor, String type, BlockingQueue<ReadAhead> pages) {
+        try {
+            String from = cursor;
+            do {
+                long begin = System.nanoTime();
+                String at = from;
+                ScanPage page = workers.read(store -> store.scan(at, pattern(), settings.batchSize(), type));
+                List<byte[]> keys = new ArrayList<>(page.keys().size());
+                for (byte[] key : page.keys()) {
+                    if (inScope(key) && pending.add(ByteBuffer.wrap(key))) {
+                        keys.add(key);
+                    }
+                }
+                BatchInput input = read(keys);
+                clock.add(StageClock.Stage.READ, begin);
+                pages.put(new ReadAhead(page.nextCursor(), input, null));
+                from = page.nextCursor();
+            } while (!from.equals("0"));
+            pages.put(ReadAhead.END);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the pass is over (failed); nobody takes pages any more
+        } catch (RuntimeException | Error e) {
+            try {
+                pages.put(new ReadAhead(null, null, e)); // waits for room: the page before it is taken first
+            } catch (InterruptedException stopped) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static ReadAhead take(BlockingQueue<ReadAhead> pages) {
+        try {
+            return pages.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted; re-run to resume.");
+        }
+    }
+
+    private List<List<Object>> write(BatchChanges changes) {
+        long begin = System.nanoTime();
+        List<List<Object>> replies = workers.executeDocuments(changes.writes());
+        clock.add(StageClock.Stage.WRITE, begin);
+        return replies;
     }
 
     /** Waits for a batch's writes, checks the replies, and records the batch as applied. */
     private BackupHeader land(InFlight inflight, BackupHeader state) {
         long newConflicts = checkReplies(inflight.changes(), WorkerPool.get(inflight.replies()));
+        inflight.keys().forEach(key -> pending.remove(ByteBuffer.wrap(key)));
         BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
                 newConflicts);
         if (applied.phase() == BackupHeader.Phase.RESCANNING) {
@@ -208,13 +303,13 @@ public final class RewriteEngine {
         return applied;
     }
 
-    private static void awaitQuietly(InFlight inflight) {
+    private static void awaitQuietly(Future<?> work) {
         try {
-            inflight.replies().get();
+            work.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | RuntimeException e) {
-            // the step is failing already; this batch is re-applied from the backup on the next run
+            // the step is failing already; a batch whose writes failed is re-applied from the backup on the next run
         }
     }
 
@@ -231,18 +326,37 @@ public final class RewriteEngine {
         return underSource;
     }
 
-    private BatchChanges plan(List<byte[]> keys) {
+    /**
+     * What planning a batch needs: its keys, those that still exist, the current values of the fields the rewrite
+     * reads (per existing key; for JSON the {@code JSON.GET} replies) and whether each existing key's new name is
+     * taken.
+     */
+    private record BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets) {
+        static final BatchInput EMPTY = new BatchInput(List.of(), List.of(), List.of(), List.of());
+    }
+
+    /** Reads what planning a batch needs, on the reading connection. */
+    private BatchInput read(List<byte[]> keys) {
         if (keys.isEmpty()) {
-            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of());
+            return BatchInput.EMPTY;
         }
         List<String> fields = rewriter.fieldsToRead();
         List<byte[]> present = existingKeys(keys);
         List<Boolean> targets = targetKeysExist(present);
-        BatchChanges changes = workers.read(store -> spec.storage() == StorageType.HASH
-                ? rewriter.planHash(present, fields.isEmpty() ? emptyValues(present.size())
-                : store.readHashFields(present, fields), targets)
-                : rewriter.planJson(present, fields.isEmpty() ? Collections.nCopies(present.size(), "{}")
-                : store.readJson(present, fields), targets));
+        List<?> values = workers.read(store -> spec.storage() == StorageType.HASH
+                ? (fields.isEmpty() ? emptyValues(present.size()) : store.readHashFields(present, fields))
+                : (fields.isEmpty() ? Collections.nCopies(present.size(), "{}") : store.readJson(present, fields)));
+        return new BatchInput(keys, present, values, targets);
+    }
+
+    @SuppressWarnings("unchecked")
+    private BatchChanges plan(BatchInput input) {
+        if (input.present().isEmpty()) {
+            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of());
+        }
+        BatchChanges changes = spec.storage() == StorageType.HASH
+                ? rewriter.planHash(input.present(), (List<byte[][]>) input.values(), input.targets())
+                : rewriter.planJson(input.present(), (List<String>) input.values(), input.targets());
         malformed += changes.malformed();
         for (String conflict : changes.conflicts()) {
             if (conflicts.size() < MAX_REPORTED_CONFLICTS) {

@@ -105,4 +105,52 @@ class BackupRecordTest {
         assertThatThrownBy(() -> BackupRecord.decode(payload)).isInstanceOf(IOException.class)
                 .hasMessageContaining("bad length");
     }
+
+    /** The layout the first releases wrote with DataOutputStream; backups written then must still read. */
+    private static byte[] dataOutputLayout(BackupRecord record) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeLong(record.batch());
+            out.writeUTF(record.nextCursor());
+            out.writeInt(record.documents().size());
+            for (DocumentOriginal document : record.documents()) {
+                out.writeInt(document.key().length);
+                out.write(document.key());
+                out.writeInt(document.fields().size());
+                for (FieldOriginal field : document.fields()) {
+                    out.writeUTF(field.name());
+                    out.writeBoolean(field.value() != null);
+                    if (field.value() != null) {
+                        out.writeInt(field.value().length);
+                        out.write(field.value());
+                    }
+                }
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void encodingIsByteForByteTheDataOutputLayoutAtAnyBufferPosition() throws IOException {
+        // NUL, two- and three-byte characters and a surrogate pair: the cases where modified UTF-8 differs
+        BackupRecord record = new BackupRecord(3, "18446744073709551615", List.of(
+                new DocumentOriginal(allByteValues(), List.of(
+                        new FieldOriginal("a\u0000b", allByteValues()),
+                        new FieldOriginal("n\u00e4me \u4e2d \ud83d\ude00", null),
+                        new FieldOriginal("\u07ff\u0800\uffff", new byte[0]))),
+                new DocumentOriginal("doc:2".getBytes(), List.of())));
+        byte[] expected = dataOutputLayout(record);
+
+        assertThat(record.encodedSize()).isEqualTo(expected.length);
+        assertThat(record.encode()).isEqualTo(expected);
+        ByteBuffer direct = ByteBuffer.allocateDirect(expected.length + 10);
+        direct.position(7);
+        record.encodeInto(direct);
+        assertThat(direct.position()).isEqualTo(7 + expected.length);
+        byte[] written = new byte[expected.length];
+        direct.position(7);
+        direct.get(written);
+        assertThat(written).isEqualTo(expected);
+        assertSameContent(BackupRecord.decode(written), record);
+    }
 }
