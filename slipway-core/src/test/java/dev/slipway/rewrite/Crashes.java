@@ -62,7 +62,7 @@ final class Crashes {
              WorkerPool pool = new WorkerPool(() -> new FaultyDocumentStore(JedisDocumentStore.open(endpoint), fault),
                      workers, 0)) {
             thrown = catchThrowable(() -> new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
-                    new RewriteEngine.RewriteSettings(batchSize, 0)).run());
+                    new RewriteEngine.RewriteSettings(batchSize, 0, java.time.Duration.ZERO)).run());
         }
         // with several workers the Error of one reaches the engine wrapped by the pool
         Throwable cause = thrown;

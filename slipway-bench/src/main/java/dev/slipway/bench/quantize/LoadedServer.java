@@ -23,14 +23,16 @@ final class LoadedServer implements AutoCloseable {
     }
 
     /**
-     * Starts a server, loads the corpus and, when asked, creates the source index and waits until it has indexed
-     * every document.
+     * Starts a server (pinned to its core when {@code pinning} is on), loads the corpus and, when asked, creates the
+     * source index and waits until it has indexed every document.
      *
      * @throws IllegalStateException when indexing does not finish within {@code maxSeconds}
      */
-    static LoadedServer start(VectorCorpus corpus, boolean withIndex, int maxSeconds, BenchLog log) {
+    static LoadedServer start(VectorCorpus corpus, boolean withIndex, int maxSeconds, CpuPinning pinning,
+                              BenchLog log) {
         RedisStackServer server = new RedisStackServer().start();
         try {
+            pinning.pinServer(server.pid());
             double loadSeconds;
             try (Jedis jedis = server.newJedis()) {
                 loadSeconds = corpus.load(jedis, log);

@@ -64,12 +64,15 @@ public final class QuantizeBenchmark implements Benchmark {
         }
         log.info("redis %s, search %s; %d cores, load average %.2f; JVM max heap %.0f MB", server.redis(),
                 server.search(), Runtime.getRuntime().availableProcessors(), loadAtStart, maxHeapMb());
-        Peer peer = peer(options, log);
+        CpuPinning pinning = CpuPinning.apply(options.pin(), log);
+        Peer peer = peer(options, pinning, log);
+        QuantizeReport.Warmup warmup = options.warmup() > 0 ? warmUp(options, pinning, log) : null;
 
         List<SizeResult> sizes = new ArrayList<>();
         for (int documents : options.sizes()) {
             log.info("== %,d documents of %d-dim vectors", documents, options.dims());
-            sizes.add(runSize(new VectorCorpus(options.seed(), documents, options.dims()), options, peer, log));
+            sizes.add(runSize(new VectorCorpus(options.seed(), documents, options.dims()), options, pinning, peer,
+                    log));
         }
 
         Optional<HeapGrowth> heap = QuantizeTargets.heapGrowth(sizes);
@@ -77,19 +80,33 @@ public final class QuantizeBenchmark implements Benchmark {
         double totalSeconds = Math.round((System.nanoTime() - start) / 1e8) / 10.0;
         QuantizeReport report = new QuantizeReport(NAME, options.dims(), VectorCorpus.PATCH_YAML,
                 new Settings(options.batchSize(), options.workers(), options.seed(), options.sampleSize(), "FLAT",
-                        peer.migrator().isPresent() ? options.redisVlWorkers() : List.of()),
+                        peer.migrator().isPresent() ? options.redisVlWorkers() : List.of(), pinning.description()),
                 new MachineFacts(Runtime.getRuntime().availableProcessors(),
                         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                         System.getProperty("java.version"), maxHeapMb(), loadAtStart),
-                server, sizes, heap.orElse(null), new QuantizeReport.Targets(problems.isEmpty(), problems),
+                server, warmup, sizes, heap.orElse(null), new QuantizeReport.Targets(problems.isEmpty(), problems),
                 totalSeconds);
         log.info("done in %.1f s", totalSeconds);
         return new BenchOutcome(report.toJson(), problems);
     }
 
-    private static SizeResult runSize(VectorCorpus corpus, QuantizeOptions options, Peer peer, BenchLog log) {
-        CeilingFigures ceiling = new RawCeiling(options, log).run(corpus);
-        SlipwayFigures slipway = new SlipwayRun(options, log).run(corpus);
+    /**
+     * Runs the ceiling and Slipway once on a warm-up corpus so that the measured sizes compare steady-state
+     * throughput, not how soon each one's code is compiled; RedisVL (Python) has no such phase.
+     */
+    private static QuantizeReport.Warmup warmUp(QuantizeOptions options, CpuPinning pinning, BenchLog log) {
+        log.info("== warm-up: %,d documents (figures reported, not judged)", options.warmup());
+        VectorCorpus corpus = new VectorCorpus(options.seed() + 1, options.warmup(), options.dims());
+        CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus);
+        SlipwayFigures slipway = new SlipwayRun(options, pinning, log).run(corpus);
+        return new QuantizeReport.Warmup(options.warmup(), slipway.docsPerSecond(), ceiling.docsPerSecond(),
+                slipway.correct());
+    }
+
+    private static SizeResult runSize(VectorCorpus corpus, QuantizeOptions options, CpuPinning pinning, Peer peer,
+                                      BenchLog log) {
+        CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus);
+        SlipwayFigures slipway = new SlipwayRun(options, pinning, log).run(corpus);
         RedisVlFigures redisvl = peer.migrator().map(p -> redisVl(p, peer.version(), corpus, options))
                 .orElseGet(() -> RedisVlFigures.unavailable(peer.reason()));
         return new SizeResult(corpus.documents(), slipway, ceiling,
@@ -110,13 +127,13 @@ public final class QuantizeBenchmark implements Benchmark {
     }
 
     /** Finds rvl and asks its version once; RedisVL is reported unavailable (not a failure) when either fails. */
-    private static Peer peer(QuantizeOptions options, BenchLog log) {
+    private static Peer peer(QuantizeOptions options, CpuPinning pinning, BenchLog log) {
         RvlLocation location = options.locateRvl();
         if (location.path().isEmpty()) {
             log.info("redisvl: not run: %s", location.reason());
             return new Peer(Optional.empty(), null, location.reason());
         }
-        RedisVlMigrator migrator = new RedisVlMigrator(location.path().get(), options, log);
+        RedisVlMigrator migrator = new RedisVlMigrator(location.path().get(), options, pinning, log);
         try {
             String version = migrator.version();
             log.info("redisvl %s at %s", version, location.path().get());

@@ -21,13 +21,15 @@ import java.util.Set;
  * @param sampleSize  documents the audit compares byte for byte
  * @param rvl         the {@code rvl} executable; {@code none} skips RedisVL; {@code auto} looks for it
  * @param maxSeconds  bound on each wait for indexing and each RedisVL subprocess
+ * @param warmup      documents of the warm-up round of Slipway and the ceiling before the measured sizes; 0 for none
+ * @param pin         run the servers on core 0 and the clients on the other cores (see {@link CpuPinning})
  */
 record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers, long seed, int sampleSize,
-                       String rvl, int maxSeconds) {
+                       String rvl, int maxSeconds, int warmup, boolean pin) {
 
     static final String RVL_ENV = "SLIPWAY_RVL";
     static final Set<String> NAMES = Set.of("sizes", "dims", "batch-size", "workers", "seed", "sample",
-            "rvl", "max-seconds");
+            "rvl", "max-seconds", "warmup", "pin");
     private static final int MIN_SIZE = 100;
     private static final int MAX_SIZE = 10_000_000;
 
@@ -46,9 +48,19 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                 a.number("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE),
                 a.integer("sample", 200, 1, 100_000),
                 a.text("rvl", "auto"),
-                a.integer("max-seconds", 600, 5, 7_200));
+                a.integer("max-seconds", 600, 5, 7_200),
+                a.integer("warmup", 100_000, 0, MAX_SIZE),
+                bool(a, "pin", false));
         a.throwIfInvalid();
         return options;
+    }
+
+    private static boolean bool(BenchArguments a, String name, boolean defaultValue) {
+        String value = a.text(name, Boolean.toString(defaultValue));
+        if (!value.equals("true") && !value.equals("false")) {
+            a.problem("--" + name + " '" + value + "' is neither true nor false");
+        }
+        return value.equals("true");
     }
 
     private static List<Integer> sizes(BenchArguments a, String text) {
@@ -130,7 +142,8 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                             rewrite-documents step, apply wall time, and the JVM heap sampled every 50 ms
                             (baseline after a forced GC, peak) to show it does not grow with the documents;
                   ceiling   the same SCAN pages, pipelined HMGETs and HSETs over the same connections with no
-                            conversion, no backup and no index: the fastest this data movement can go;
+                            conversion, no backup and no index, run twice: reads then writes per batch, and
+                            the next batch read while the current one is written; the faster is the ceiling;
                   redisvl   RedisVL's 'rvl migrate plan' and 'rvl migrate apply' (installed by
                             scripts/install-redisvl.sh), with its default batch size and one worker, then with
                             --workers N; reported as unavailable when rvl cannot be found or run.
@@ -147,10 +160,20 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                   --rvl PATH         the rvl executable, or none to skip RedisVL (default: $SLIPWAY_RVL, else
                                      .venv/bin/rvl in the working directory or a parent)
                   --max-seconds N    bound on each wait for indexing and each rvl command (default 600)
+                  --warmup N         documents of a warm-up round of Slipway and the ceiling before the
+                                     measured sizes, so that both are measured after the JIT compiler has
+                                     compiled their hot code; its (cold) figures are reported under "warmup"
+                                     and not judged; 0 for none (default 100000)
+                  --pin BOOL         run every Redis server on core 0 and this JVM (and RedisVL) on the
+                                     other cores, as if the server had a host of its own: otherwise the
+                                     contender that burns more client CPU also slows the server down
+                                     (default false; needs Linux, taskset and two cores, else reported off).
+                                     The JVM keeps the collector and compiler threads it chose for all
+                                     cores, so on two cores this squeezes them onto one
 
                 Prints JSON on standard output, progress on standard error. Exit code 1 when a target is missed:
-                Slipway below 0.8 x the ceiling, Slipway's heap peak at the largest size above 1.5 x its peak at
-                the smallest size + 64 MB, Slipway not faster than RedisVL (when RedisVL ran), or Slipway's result
+                Slipway below 0.8 x the ceiling, the heap Slipway retains after a collection at the largest size
+                above 1.5 x that at the smallest size + 64 MB, Slipway not faster than RedisVL (when RedisVL ran), or Slipway's result
                 not correct. RedisVL's correctness is reported, not a target of this benchmark.
                 """;
     }

@@ -20,14 +20,15 @@ import java.util.Map;
  * @param settings     the options used
  * @param machine      the machine it ran on
  * @param server       versions of the server
+ * @param warmup       the warm-up round, when there was one: cold figures, not judged
  * @param sizes        one entry per dataset size, in run order
  * @param heap         Slipway's heap peak at the smallest and largest size, and the limit the target allows
  * @param targets      whether every target was met, and each one missed
  * @param totalSeconds wall time of the whole benchmark
  */
 record QuantizeReport(String benchmark, int dims, String change, Settings settings, MachineFacts machine,
-                      ServerFacts server, List<SizeResult> sizes, HeapGrowth heap, Targets targets,
-                      double totalSeconds) {
+                      ServerFacts server, Warmup warmup, List<SizeResult> sizes, HeapGrowth heap,
+                      Targets targets, double totalSeconds) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -63,9 +64,10 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param sampleSize      documents each audit compares
      * @param vectorAlgorithm the source index's vector algorithm
      * @param redisvlWorkers  the {@code --workers} of each RedisVL run
+     * @param cpuPinning      which cores the servers and the clients ran on (see {@link CpuPinning})
      */
     record Settings(int batchSize, int workers, long seed, int sampleSize, String vectorAlgorithm,
-                    List<Integer> redisvlWorkers) {
+                    List<Integer> redisvlWorkers, String cpuPinning) {
     }
 
     /**
@@ -136,19 +138,51 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
     }
 
     /**
-     * The raw ceiling.
+     * The warm-up round: Slipway and the ceiling once on a smaller corpus in a JVM that has not compiled their code
+     * yet (the C2 compiler alone took a core for seconds on a two-core machine). Shows what a short, cold run gets.
      *
+     * @param documents            documents migrated
+     * @param slipwayDocsPerSecond Slipway's rewrite docs/s, cold
+     * @param ceilingDocsPerSecond the ceiling's docs/s, cold (its code is smaller and compiles sooner)
+     * @param slipwayCorrect       Slipway's result was correct
+     */
+    record Warmup(int documents, double slipwayDocsPerSecond, double ceilingDocsPerSecond, boolean slipwayCorrect) {
+    }
+
+    /**
+     * The raw ceiling: the faster of its runs (see {@link RawCeiling}), and every run.
+     *
+     * @param docsPerSecond documents read and written per second by the faster run
+     * @param seconds       that run's time
+     * @param mode          that run's mode
+     * @param connections   connections writing in parallel
+     * @param batchSize     SCAN COUNT and pipeline size
+     * @param runs          every run
+     */
+    record CeilingFigures(double docsPerSecond, double seconds, String mode, int connections, int batchSize,
+                          List<CeilingRun> runs) {
+
+        static CeilingFigures of(List<CeilingRun> runs, int connections, int batchSize) {
+            CeilingRun best = runs.stream().max(java.util.Comparator.comparingDouble(CeilingRun::docsPerSecond))
+                    .orElseThrow();
+            return new CeilingFigures(best.docsPerSecond(), best.seconds(), best.mode(), connections, batchSize,
+                    List.copyOf(runs));
+        }
+    }
+
+    /**
+     * One run of the ceiling.
+     *
+     * @param mode          {@code sequential} or {@code overlapped}
      * @param docsPerSecond documents read and written per second
      * @param seconds       time it took
      * @param documents     documents SCAN returned
      * @param bytesRead     vector bytes read
-     * @param connections   connections writing in parallel
-     * @param batchSize     SCAN COUNT and pipeline size
      * @param loadAverage   the 1-minute load average right after it
      * @param cpu           CPU of the server and of this JVM while it ran
      */
-    record CeilingFigures(double docsPerSecond, double seconds, long documents, long bytesRead, int connections,
-                          int batchSize, double loadAverage, CpuMeter.CpuFigures cpu) {
+    record CeilingRun(String mode, double docsPerSecond, double seconds, long documents, long bytesRead,
+                      double loadAverage, CpuMeter.CpuFigures cpu) {
     }
 
     /**
@@ -215,13 +249,13 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
     }
 
     /**
-     * Whether Slipway's heap stays flat as the documents grow.
+     * Whether the heap Slipway retains stays flat as the documents grow (see {@link QuantizeTargets#heapGrowth}).
      *
      * @param smallestDocuments documents of the smallest size
-     * @param smallestPeakMb    heap peak there
+     * @param smallestPeakMb    highest heap after a collection there
      * @param largestDocuments  documents of the largest size
-     * @param largestPeakMb     heap peak there
-     * @param limitMb           1.5 x the smallest peak + 64 MB
+     * @param largestPeakMb     highest heap after a collection there
+     * @param limitMb           1.5 x the smallest + 64 MB
      * @param withinLimit       the largest peak is within the limit
      */
     record HeapGrowth(int smallestDocuments, double smallestPeakMb, int largestDocuments, double largestPeakMb,

@@ -30,17 +30,22 @@ final class QuantizeTargets {
                 : Optional.empty();
     }
 
-    /** The heap at the smallest and at the largest size; empty with fewer than two sizes. */
+    /**
+     * The heap Slipway retains (the highest heap left after a collection during apply) at the smallest and at the
+     * largest size; empty with fewer than two sizes. Retained heap, not the highest sample: between collections the
+     * heap holds garbage whose amount depends on how far the collector lets the young generation grow, which it does
+     * the longer a run lasts; what must not grow with the documents is what survives a collection.
+     */
     static Optional<HeapGrowth> heapGrowth(List<SizeResult> sizes) {
         if (sizes.size() < 2) {
             return Optional.empty();
         }
         SizeResult smallest = sizes.stream().min(Comparator.comparingInt(SizeResult::documents)).orElseThrow();
         SizeResult largest = sizes.stream().max(Comparator.comparingInt(SizeResult::documents)).orElseThrow();
-        double limit = smallest.slipway().heapPeakMb() * HEAP_FACTOR + HEAP_SLACK_MB;
-        return Optional.of(new HeapGrowth(smallest.documents(), smallest.slipway().heapPeakMb(), largest.documents(),
-                largest.slipway().heapPeakMb(), Math.round(limit * 10) / 10.0,
-                largest.slipway().heapPeakMb() <= limit));
+        double limit = smallest.slipway().heapPeakAfterGcMb() * HEAP_FACTOR + HEAP_SLACK_MB;
+        return Optional.of(new HeapGrowth(smallest.documents(), smallest.slipway().heapPeakAfterGcMb(),
+                largest.documents(), largest.slipway().heapPeakAfterGcMb(), Math.round(limit * 10) / 10.0,
+                largest.slipway().heapPeakAfterGcMb() <= limit));
     }
 
     static List<String> problems(List<SizeResult> sizes, Optional<HeapGrowth> heap) {
@@ -51,7 +56,7 @@ final class QuantizeTargets {
             redisVlProblems(size, problems);
         }
         heap.filter(h -> !h.withinLimit()).ifPresent(h -> problems.add(String.format(Locale.ROOT,
-                "Slipway's heap peak grew from %.1f MB at %,d documents to %.1f MB at %,d documents, above the "
+                "Slipway's retained heap grew from %.1f MB at %,d documents to %.1f MB at %,d documents, above the "
                         + "limit of %.1f MB (%.1f x + %.0f MB)", h.smallestPeakMb(), h.smallestDocuments(),
                 h.largestPeakMb(), h.largestDocuments(), h.limitMb(), HEAP_FACTOR, HEAP_SLACK_MB)));
         return problems;

@@ -31,11 +31,13 @@ final class RedisVlMigrator {
 
     private final Path rvl;
     private final QuantizeOptions options;
+    private final CpuPinning pinning;
     private final BenchLog log;
 
-    RedisVlMigrator(Path rvl, QuantizeOptions options, BenchLog log) {
+    RedisVlMigrator(Path rvl, QuantizeOptions options, CpuPinning pinning, BenchLog log) {
         this.rvl = rvl;
         this.options = options;
+        this.pinning = pinning;
         this.log = log;
     }
 
@@ -79,7 +81,7 @@ final class RedisVlMigrator {
     }
 
     private RedisVlRun runOnFreshServer(VectorCorpus corpus, int workers) {
-        try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), log);
+        try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), pinning, log);
              ScratchDirectory scratch = ScratchDirectory.create("redisvl")) {
             Path patch = scratch.writePatch();
             Finished plan = exec(scratch, "plan.log", List.of(rvl.toString(), "migrate", "plan", "--index",

@@ -31,16 +31,18 @@ final class SlipwayRun {
     static final String REWRITE_STEP = "rewrite-documents";
 
     private final QuantizeOptions options;
+    private final CpuPinning pinning;
     private final BenchLog log;
 
-    SlipwayRun(QuantizeOptions options, BenchLog log) {
+    SlipwayRun(QuantizeOptions options, CpuPinning pinning, BenchLog log) {
         this.options = options;
+        this.pinning = pinning;
         this.log = log;
     }
 
     SlipwayFigures run(VectorCorpus corpus) {
         log.info("slipway: %,d documents", corpus.documents());
-        try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), log);
+        try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), pinning, log);
              ScratchDirectory scratch = ScratchDirectory.create("slipway")) {
             RewriteCpu rewriteCpu = new RewriteCpu(new CpuMeter(server), log);
             Slipway slipway = Slipway.configure().url(server.url()).progress(rewriteCpu).load();

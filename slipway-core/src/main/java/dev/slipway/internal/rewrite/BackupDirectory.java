@@ -50,6 +50,7 @@ public final class BackupDirectory implements AutoCloseable {
     private final boolean directIo;
     private BackupHeader header;
     private RecordAppender appender;
+    private boolean held;
 
     private BackupDirectory(Path dir, FileChannel data, BackupHeader header, boolean directIo) {
         this.dir = dir;
@@ -209,6 +210,20 @@ public final class BackupDirectory implements AutoCloseable {
         return (int) check.getValue() == crc;
     }
 
+    /**
+     * Takes a new header in memory only ({@link #header()} returns it); the next {@link #writeHeader} puts it on
+     * disk. For progress that may lag on disk, see {@link #writeHeader(BackupHeader, boolean)}.
+     */
+    public void holdHeader(BackupHeader newHeader) {
+        header = newHeader;
+        held = true;
+    }
+
+    /** Whether the header in memory is newer than the one on disk. */
+    public boolean headerHeld() {
+        return held;
+    }
+
     /** Replaces the header atomically and durably. */
     public void writeHeader(BackupHeader newHeader) {
         writeHeader(newHeader, true);
@@ -236,6 +251,7 @@ public final class BackupDirectory implements AutoCloseable {
                 Files.move(tmp, dir.resolve(HEADER), StandardCopyOption.REPLACE_EXISTING);
             }
             header = newHeader;
+            held = false;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a header always serialises", e);
         } catch (IOException e) {

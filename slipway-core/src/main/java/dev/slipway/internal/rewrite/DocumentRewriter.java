@@ -36,6 +36,7 @@ final class DocumentRewriter {
     private final List<String> fields;
     /** The spec's conversions, in order, with their datatypes resolved once instead of once per document. */
     private final List<Conversion> conversions;
+    private int samplesPerBatch = 64;
 
     /**
      * A vector conversion, resolved: the datatypes, the byte length before and after, the field holding the vector
@@ -77,6 +78,14 @@ final class DocumentRewriter {
                     scales.get(conversion.path())));
         }
         this.conversions = List.copyOf(resolved);
+    }
+
+    /**
+     * How many original/converted vector pairs of the first conversion each batch keeps for the recall estimate
+     * (decoding them costs time; nothing is kept once the estimate has its sample).
+     */
+    void samplePerBatch(int pairs) {
+        this.samplesPerBatch = pairs;
     }
 
     /** The hash fields (or JSON paths) a batch reads. */
@@ -267,7 +276,7 @@ final class DocumentRewriter {
         }
 
         void sample(Conversion conversion, byte[] original, byte[] converted) {
-            if (samples.size() < 64 && conversions.get(0) == conversion) {
+            if (samples.size() < samplesPerBatch && conversions.get(0) == conversion) {
                 samples.add(new float[][]{VectorCodec.decode(original, conversion.from()),
                         VectorCodec.decode(converted, conversion.to(), conversion.scale())});
             }

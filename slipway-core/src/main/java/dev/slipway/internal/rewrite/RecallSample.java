@@ -61,6 +61,11 @@ final class RecallSample {
         }
     }
 
+    /** Whether the sample holds all the vectors it wants. */
+    boolean full() {
+        return originals.size() >= MAX;
+    }
+
     private Double measure() {
         return RecallEstimator.meanRecallAtK(originals, converted, metric, K);
     }
