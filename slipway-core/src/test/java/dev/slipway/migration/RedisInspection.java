@@ -1,15 +1,14 @@
 package dev.slipway.migration;
 
+import dev.slipway.testing.KeyDumps;
+import dev.slipway.testing.KeyDumps.Blob;
 import dev.slipway.testing.RedisStackServer;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.SafeEncoder;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,27 +36,7 @@ final class RedisInspection {
     record State(Map<String, Blob> dumps, Map<String, String> indexDefinitions) {
         /** The state without Slipway's own bookkeeping keys. */
         State withoutSlipwayKeys() {
-            Map<String, Blob> data = new TreeMap<>(dumps);
-            data.keySet().removeIf(k -> k.startsWith("slipway:"));
-            return new State(data, indexDefinitions);
-        }
-    }
-
-    /** A byte array with value equality, so that maps of DUMPs compare with {@code equals}. */
-    record Blob(byte[] bytes) {
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof Blob b && Arrays.equals(bytes, b.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public String toString() {
-            return bytes.length + " bytes";
+            return new State(KeyDumps.withoutSlipwayKeys(dumps), indexDefinitions);
         }
     }
 
@@ -71,18 +50,7 @@ final class RedisInspection {
 
     /** DUMP of every key, by key name. */
     static Map<String, Blob> dumpAll(Jedis jedis) {
-        List<String> keys = keys(jedis, "*");
-        List<Response<byte[]>> replies = new ArrayList<>(keys.size());
-        Pipeline pipeline = jedis.pipelined();
-        for (String key : keys) {
-            replies.add(pipeline.dump(key));
-        }
-        pipeline.sync();
-        Map<String, Blob> dumps = new TreeMap<>();
-        for (int i = 0; i < keys.size(); i++) {
-            dumps.put(keys.get(i), new Blob(replies.get(i).get()));
-        }
-        return dumps;
+        return KeyDumps.dumpAll(jedis);
     }
 
     static List<String> keys(Jedis jedis, String pattern) {

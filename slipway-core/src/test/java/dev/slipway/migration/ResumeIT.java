@@ -26,6 +26,7 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.VisibleSchema;
 import dev.slipway.migration.ProductCatalog.VectorAlgorithm;
+import dev.slipway.testing.KeyDumps;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
 import org.junit.jupiter.api.Test;
@@ -96,7 +97,7 @@ class ResumeIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = plan(slipway, ADD_BRAND);
         try (Jedis jedis = redis.newJedis()) {
-            Map<String, RedisInspection.Blob> documents = RedisInspection.dumpAll(jedis);
+            Map<String, KeyDumps.Blob> documents = RedisInspection.dumpAll(jedis);
             leaveCheckpoint(redis, Checkpoint.start(plan.planId(), INDEX, CRASHED_OWNER));
             sendCommand(jedis, plan.steps().get(0).commands().get(0));
 
@@ -108,7 +109,7 @@ class ResumeIT {
             assertThat(report.steps().get(0).detail()).contains("already dropped");
             assertThat(VisibleSchema.matches(plan.targetSchema(), slipway.describe(INDEX).schema())).isTrue();
             assertThat(slipway.describe(INDEX).numDocs()).isEqualTo(200);
-            assertThat(withoutSlipwayKeys(RedisInspection.dumpAll(jedis))).isEqualTo(documents);
+            assertThat(KeyDumps.withoutSlipwayKeys(RedisInspection.dumpAll(jedis))).isEqualTo(documents);
         }
     }
 
@@ -119,7 +120,7 @@ class ResumeIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = plan(slipway, ADD_BRAND);
         try (Jedis jedis = redis.newJedis()) {
-            Map<String, RedisInspection.Blob> documents = RedisInspection.dumpAll(jedis);
+            Map<String, KeyDumps.Blob> documents = RedisInspection.dumpAll(jedis);
             leaveCheckpoint(redis, Checkpoint.start(plan.planId(), INDEX, CRASHED_OWNER).withStepDone("drop-index"));
             sendCommand(jedis, plan.steps().get(0).commands().get(0));
             sendCommand(jedis, plan.steps().get(1).commands().get(0));
@@ -134,7 +135,7 @@ class ResumeIT {
                     tuple("validate", StepReport.Status.DONE));
             assertThat(report.steps().get(1).detail()).contains("already exists");
             assertThat(slipway.describe(INDEX).numDocs()).isEqualTo(200);
-            assertThat(withoutSlipwayKeys(RedisInspection.dumpAll(jedis))).isEqualTo(documents);
+            assertThat(KeyDumps.withoutSlipwayKeys(RedisInspection.dumpAll(jedis))).isEqualTo(documents);
         }
     }
 
@@ -144,7 +145,7 @@ class ResumeIT {
         ProductCatalog.seed(redis, StorageType.HASH, VectorAlgorithm.FLAT, documents);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = plan(slipway, ADD_BRAND);
-        Map<String, RedisInspection.Blob> documentsBefore;
+        Map<String, KeyDumps.Blob> documentsBefore;
         try (Jedis jedis = redis.newJedis()) {
             documentsBefore = RedisInspection.dumpAll(jedis);
         }
@@ -183,7 +184,7 @@ class ResumeIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(new ObjectMapper().readTree(jedis.get(CHECKPOINT)).path("status").asText())
                     .isEqualTo("COMPLETED");
-            assertThat(withoutSlipwayKeys(RedisInspection.dumpAll(jedis))).isEqualTo(documentsBefore);
+            assertThat(KeyDumps.withoutSlipwayKeys(RedisInspection.dumpAll(jedis))).isEqualTo(documentsBefore);
         }
     }
 
@@ -277,11 +278,6 @@ class ResumeIT {
     private static void sendCommand(Jedis jedis, List<String> command) {
         jedis.sendCommand(RedisStackServer.command(command.get(0)),
                 command.subList(1, command.size()).toArray(String[]::new));
-    }
-
-    private static Map<String, RedisInspection.Blob> withoutSlipwayKeys(Map<String, RedisInspection.Blob> dumps) {
-        dumps.keySet().removeIf(k -> k.startsWith("slipway:"));
-        return dumps;
     }
 
     private static MigrationPlan plan(Slipway slipway, SchemaPatch patch) {

@@ -10,6 +10,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.VersionStatus;
+import dev.slipway.testing.KeyDumps;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,7 +40,7 @@ class AdoptionIT {
     void adoptionReplacesThePlainIndexByAnAliasWithoutAnyFailedOrIncompleteQuery(StorageType storage,
                                                                                    RedisStackServer redis) {
         Catalog.seedPlainIndex(redis, storage, DOCS);
-        Map<String, Inspect.Blob> documentsBefore;
+        Map<String, KeyDumps.Blob> documentsBefore;
         try (Jedis jedis = redis.newJedis()) {
             documentsBefore = Inspect.documents(jedis);
         }

@@ -1,8 +1,6 @@
 package dev.slipway.zerodowntime;
 
 import java.time.Instant;
-import dev.slipway.internal.version.VersionHistory;
-import dev.slipway.internal.version.HistoryStore;
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.PlanRequest;
@@ -22,6 +20,9 @@ import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.StepBoundaryListener;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.version.HistoryStore;
+import dev.slipway.internal.version.VersionHistory;
+import dev.slipway.testing.KeyDumps;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
 import org.junit.jupiter.api.Disabled;
@@ -342,7 +343,7 @@ class CrashResumeIT {
      * differ between runs), counts, physical indexes, documents, the checkpoint's status and the lock.
      */
     private record EndState(String served, boolean alias, List<String> versions, long numDocs, long matchAll,
-                            List<String> indexes, Map<String, Inspect.Blob> documents, String checkpoint,
+                            List<String> indexes, Map<String, KeyDumps.Blob> documents, String checkpoint,
                             boolean locked) {
         static EndState capture(RedisStackServer redis) {
             IndexStatus status = slipway(redis).status(Optional.of(Catalog.NAME)).get(0);

@@ -1,14 +1,11 @@
 package dev.slipway.zerodowntime;
 
+import dev.slipway.testing.KeyDumps;
+import dev.slipway.testing.KeyDumps.Blob;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.SafeEncoder;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,24 +23,6 @@ final class Inspect {
 
     /** A few FT.INFO fields of an index or alias; {@code indexName} is the physical index behind the name. */
     record IndexFacts(String indexName, long numDocs, long failures, double percentIndexed) {
-    }
-
-    /** A byte array with value equality, so that maps of DUMPs compare with {@code equals}. */
-    record Blob(byte[] bytes) {
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof Blob b && Arrays.equals(bytes, b.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public String toString() {
-            return bytes.length + " bytes";
-        }
     }
 
     static IndexFacts info(Jedis jedis, String name) {
@@ -92,20 +71,7 @@ final class Inspect {
 
     /** DUMP of every key outside Slipway's namespace, by key. */
     static Map<String, Blob> documents(Jedis jedis) {
-        Map<String, Blob> dumps = new TreeMap<>();
-        String cursor = ScanParams.SCAN_POINTER_START;
-        do {
-            ScanResult<String> page = jedis.scan(cursor, new ScanParams().count(5000));
-            List<String> keys = page.getResult().stream().filter(k -> !k.startsWith("slipway:")).toList();
-            Pipeline pipeline = jedis.pipelined();
-            List<Response<byte[]>> replies = keys.stream().map(pipeline::dump).toList();
-            pipeline.sync();
-            for (int i = 0; i < keys.size(); i++) {
-                dumps.put(keys.get(i), new Blob(replies.get(i).get()));
-            }
-            cursor = page.getCursor();
-        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-        return dumps;
+        return KeyDumps.withoutSlipwayKeys(KeyDumps.dumpAll(jedis));
     }
 
     /** Slipway's own keys (history, checkpoint, lock, ...) with their string values. */

@@ -17,6 +17,7 @@ import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.StepBoundaryListener;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.testing.KeyDumps;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
 import org.junit.jupiter.api.Test;
@@ -214,7 +215,7 @@ class LockContentionIT {
     }
 
     /** Everything a refused verb must leave alone: physical indexes, documents, Slipway's keys. */
-    private record Snapshot(List<String> indexes, Map<String, Inspect.Blob> documents, Map<String, String> keys) {
+    private record Snapshot(List<String> indexes, Map<String, KeyDumps.Blob> documents, Map<String, String> keys) {
         static Snapshot of(RedisStackServer redis) {
             try (Jedis jedis = redis.newJedis()) {
                 return new Snapshot(Inspect.indexes(jedis), Inspect.documents(jedis), Inspect.slipwayKeys(jedis));

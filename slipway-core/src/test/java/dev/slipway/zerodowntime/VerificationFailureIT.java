@@ -14,6 +14,7 @@ import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.RollbackResult;
 import dev.slipway.api.version.VersionStatus;
+import dev.slipway.testing.KeyDumps;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class VerificationFailureIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
         assertThat(plan.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
-        Map<String, Inspect.Blob> documents = documents(redis);
+        Map<String, KeyDumps.Blob> documents = documents(redis);
 
         MigrationFailedException failed = applyFails(slipway, plan, "products:v2");
 
@@ -151,7 +152,7 @@ class VerificationFailureIT {
         return failed;
     }
 
-    private static Map<String, Inspect.Blob> documents(RedisStackServer redis) {
+    private static Map<String, KeyDumps.Blob> documents(RedisStackServer redis) {
         try (Jedis jedis = redis.newJedis()) {
             return Inspect.documents(jedis);
         }
