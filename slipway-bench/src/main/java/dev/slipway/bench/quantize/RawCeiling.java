@@ -80,8 +80,8 @@ final class RawCeiling {
                 CpuMeter cpu = new CpuMeter(server);
                 cpu.start();
                 long start = System.nanoTime();
-                long[] moved = mode == Mode.SEQUENTIAL ? moveSequentially(writers, threads, half)
-                        : moveOverlapped(reader, writers, threads, half);
+                // sequential reads on the first writer's connection, as before; overlapped on its own
+                long[] moved = move(mode, mode == Mode.SEQUENTIAL ? writers.get(0) : reader, writers, threads, half);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 CpuMeter.CpuFigures used = cpu.stop();
                 log.info("ceiling (%s): %,d documents read and written in %.1f s (%,.0f docs/s); CPU: redis %.2f s, "
@@ -97,31 +97,13 @@ final class RawCeiling {
         }
     }
 
-    private ScanParams scanParams() {
-        return new ScanParams().match(SafeEncoder.encode(VectorCorpus.PREFIX + "*")).count(options.batchSize());
-    }
-
-    /** Returns the documents moved and the vector bytes read. */
-    private long[] moveSequentially(List<Jedis> connections, ExecutorService threads, byte[] half) {
-        Jedis reader = connections.get(0);
-        ScanParams params = scanParams();
-        byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
-        long documents = 0;
-        long bytesRead = 0;
-        do {
-            ScanResult<byte[]> page = reader.scan(cursor, params, SafeEncoder.encode("hash"));
-            cursor = page.getCursorAsBytes();
-            List<byte[]> keys = page.getResult();
-            bytesRead += read(reader, keys);
-            await(write(connections, threads, keys, half));
-            documents += keys.size();
-        } while (!SafeEncoder.encode(cursor).equals("0"));
-        return new long[]{documents, bytesRead};
-    }
-
-    /** As {@link #moveSequentially}, but page n+1 is scanned and read on its own connection while n is written. */
-    private long[] moveOverlapped(Jedis reader, List<Jedis> connections, ExecutorService threads, byte[] half) {
-        ScanParams params = scanParams();
+    /**
+     * Moves every document; returns the documents moved and the vector bytes read. Sequential: each page's writes
+     * are awaited before the next page is read. Overlapped: the next page is read while they are sent.
+     */
+    private long[] move(Mode mode, Jedis reader, List<Jedis> connections, ExecutorService threads, byte[] half) {
+        ScanParams params = new ScanParams().match(SafeEncoder.encode(VectorCorpus.PREFIX + "*"))
+                .count(options.batchSize());
         byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
         long documents = 0;
         long bytesRead = 0;
@@ -133,6 +115,9 @@ final class RawCeiling {
             bytesRead += read(reader, keys);
             await(inflight);
             inflight = write(connections, threads, keys, half);
+            if (mode == Mode.SEQUENTIAL) {
+                await(inflight);
+            }
             documents += keys.size();
         } while (!SafeEncoder.encode(cursor).equals("0"));
         await(inflight);

@@ -197,8 +197,7 @@ public final class BackupDirectory implements AutoCloseable {
         } catch (EOFException e) {
             // a torn record: everything before it counts
         }
-        data.truncate(offset);
-        data.position(offset);
+        data.truncate(offset); // appends start at the file's size (RecordAppender writes at explicit positions)
         if (offset != header.dataLength()) {
             header = header.recovered(cursor, batches, documents, offset);
         }

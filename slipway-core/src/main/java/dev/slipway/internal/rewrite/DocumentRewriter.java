@@ -174,13 +174,12 @@ final class DocumentRewriter {
             return;
         }
         String keyText = new String(key, StandardCharsets.UTF_8);
-        List<String> paths = fields;
-        byte[][] current = jsonValues(paths, reply);
+        byte[][] current = jsonValues(fields, reply);
         List<Command> writes = new ArrayList<>();
         Set<String> touched = new LinkedHashSet<>();
         for (FieldMove move : spec.fieldMoves()) {
-            byte[] from = current[paths.indexOf(move.from())];
-            byte[] to = current[paths.indexOf(move.to())];
+            byte[] from = current[fields.indexOf(move.from())];
+            byte[] to = current[fields.indexOf(move.to())];
             if (from == null) {
                 continue;
             }
