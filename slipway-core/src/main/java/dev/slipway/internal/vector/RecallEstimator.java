@@ -12,9 +12,10 @@ import java.util.Objects;
  * <p>Pass the converted vectors the way Redis will compare them: decoded FLOAT16/BFLOAT16, and
  * INT8/UINT8 codes as plain numbers ({@link VectorCodec#decode(byte[], VectorDataType)}), because
  * Redis computes distances on the stored integers; the query side is converted too, as a client
- * querying the new index would. The search is brute force, O(n² · dim), so keep samples to a
- * few thousand vectors. Ties in distance are broken by sample position, so the result is
- * deterministic.
+ * querying the new index would. The search is brute force: each set's n(n-1)/2 pairwise
+ * distances are computed once (distance is symmetric) and kept in an n × n table of doubles, so
+ * time is O(n² · dim) and memory 8n² bytes; keep samples to a few thousand vectors. Ties in
+ * distance are broken by sample position, so the result is deterministic.
  */
 public final class RecallEstimator {
 
@@ -37,18 +38,18 @@ public final class RecallEstimator {
             DistanceMetric metric, int k) {
         Objects.requireNonNull(metric, "metric");
         requireComparable(originals, converted, k);
-        float[][] truthSet = prepare(originals, metric);
-        float[][] approxSet = prepare(converted, metric);
+        double[][] truthDistances = distances(prepare(originals, metric), metric);
+        double[][] approxDistances = distances(prepare(converted, metric), metric);
         int[] truth = new int[k];
         int[] approx = new int[k];
-        double[] distances = new double[k];
+        double[] nearestDistances = new double[k];
         double sum = 0;
-        for (int query = 0; query < truthSet.length; query++) {
-            nearest(truthSet, query, metric, truth, distances);
-            nearest(approxSet, query, metric, approx, distances);
+        for (int query = 0; query < truthDistances.length; query++) {
+            nearest(truthDistances[query], query, truth, nearestDistances);
+            nearest(approxDistances[query], query, approx, nearestDistances);
             sum += overlap(truth, approx) / (double) k;
         }
-        return sum / truthSet.length;
+        return sum / truthDistances.length;
     }
 
     private static void requireComparable(List<float[]> originals, List<float[]> converted,
@@ -71,21 +72,26 @@ public final class RecallEstimator {
         }
     }
 
-    // Cosine is turned into inner product on normalized copies once, instead of recomputing
-    // norms for each of the n² pairs.
-    private static float[][] prepare(List<float[]> vectors, DistanceMetric metric) {
-        float[][] prepared = vectors.toArray(new float[0][]);
-        if (metric == DistanceMetric.COSINE) {
-            for (int i = 0; i < prepared.length; i++) {
-                prepared[i] = normalized(prepared[i]);
+    // Widened to double once per vector (not once per pair); cosine is turned into inner product
+    // on normalized copies, instead of recomputing norms for each of the n² pairs.
+    private static double[][] prepare(List<float[]> vectors, DistanceMetric metric) {
+        double[][] prepared = new double[vectors.size()][];
+        for (int i = 0; i < prepared.length; i++) {
+            float[] vector = vectors.get(i);
+            double[] wide = new double[vector.length];
+            for (int d = 0; d < vector.length; d++) {
+                wide[d] = vector[d];
             }
+            prepared[i] = metric == DistanceMetric.COSINE ? normalized(vector, wide) : wide;
         }
         return prepared;
     }
 
-    private static float[] normalized(float[] vector) {
-        double norm = Math.sqrt(DistanceMetric.dot(vector, vector));
-        float[] unit = new float[vector.length];
+    // The unit vector in float precision, as before widening: the same values the float
+    // computation of cosine distance would compare.
+    private static double[] normalized(float[] vector, double[] wide) {
+        double norm = Math.sqrt(DistanceMetric.dot(wide, wide));
+        double[] unit = new double[vector.length];
         if (norm > 0) {
             for (int i = 0; i < vector.length; i++) {
                 unit[i] = (float) (vector[i] / norm);
@@ -94,18 +100,31 @@ public final class RecallEstimator {
         return unit;
     }
 
+    // Every pair's distance (smaller is nearer), each computed once: row i holds the distances
+    // from vector i; the diagonal is never read.
+    private static double[][] distances(double[][] set, DistanceMetric metric) {
+        double[][] table = new double[set.length][set.length];
+        for (int i = 0; i < set.length; i++) {
+            for (int j = i + 1; j < set.length; j++) {
+                double distance = metric == DistanceMetric.L2
+                        ? DistanceMetric.squaredL2(set[i], set[j])
+                        : -DistanceMetric.dot(set[i], set[j]);
+                table[i][j] = distance;
+                table[j][i] = distance;
+            }
+        }
+        return table;
+    }
+
     // Fills ids with the k nearest to the query, nearest first, by a bounded insertion sort:
     // with k around 10 this beats a heap and allocates nothing.
-    private static void nearest(float[][] set, int query, DistanceMetric metric, int[] ids,
-            double[] distances) {
+    private static void nearest(double[] fromQuery, int query, int[] ids, double[] distances) {
         int found = 0;
-        for (int candidate = 0; candidate < set.length; candidate++) {
+        for (int candidate = 0; candidate < fromQuery.length; candidate++) {
             if (candidate == query) {
                 continue;
             }
-            double distance = metric == DistanceMetric.L2
-                    ? DistanceMetric.squaredL2(set[query], set[candidate])
-                    : -DistanceMetric.dot(set[query], set[candidate]);
+            double distance = fromQuery[candidate];
             if (found == ids.length && distance >= distances[found - 1]) {
                 continue;
             }

@@ -32,4 +32,25 @@ class DistanceMetricTest {
         assertThatThrownBy(() -> DistanceMetric.L2.distance(A, new float[2]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 and 2");
     }
+
+    @Test
+    void widenedKernelsAgreeWithTheFloatOnesAtEveryLength() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5L);
+        for (int length = 0; length <= 13; length++) { // every remainder of the four-way loop
+            float[] a = new float[length];
+            float[] b = new float[length];
+            double[] wideA = new double[length];
+            double[] wideB = new double[length];
+            for (int i = 0; i < length; i++) {
+                a[i] = (float) random.nextGaussian();
+                b[i] = (float) random.nextGaussian();
+                wideA[i] = a[i];
+                wideB[i] = b[i];
+            }
+            assertThat(DistanceMetric.dot(wideA, wideB)).as("dot, length %d", length)
+                    .isCloseTo(DistanceMetric.dot(a, b), within(1e-12));
+            assertThat(DistanceMetric.squaredL2(wideA, wideB)).as("L2, length %d", length)
+                    .isCloseTo(DistanceMetric.squaredL2(a, b), within(1e-12));
+        }
+    }
 }

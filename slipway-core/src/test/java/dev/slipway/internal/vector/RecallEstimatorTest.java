@@ -20,6 +20,42 @@ class RecallEstimatorTest {
     }
 
     @Test
+    void matchesTheDefinitionComputedPairByPair() {
+        // the estimator computes each pair once, widened to double; the definition sorts every
+        // other vector by DistanceMetric.distance for each query, ties by position
+        List<float[]> originals = randomVectors(120, 37, 7L);
+        List<float[]> converted = new ArrayList<>();
+        for (float[] vector : originals) {
+            converted.add(VectorCodec.decode(VectorCodec.encode(vector, VectorDataType.BFLOAT16, null),
+                    VectorDataType.BFLOAT16));
+        }
+        for (DistanceMetric metric : DistanceMetric.values()) {
+            double sum = 0;
+            for (int query = 0; query < originals.size(); query++) {
+                List<Integer> truth = nearestByDefinition(originals, query, metric, 10);
+                List<Integer> approx = nearestByDefinition(converted, query, metric, 10);
+                sum += truth.stream().filter(approx::contains).count() / 10.0;
+            }
+            double expected = sum / originals.size();
+            assertThat(expected).as("the sample must make recall imperfect to be a test").isLessThan(1.0);
+            assertThat(RecallEstimator.meanRecallAtK(originals, converted, metric, 10)).as(metric.name())
+                    .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-12));
+        }
+    }
+
+    private static List<Integer> nearestByDefinition(List<float[]> set, int query, DistanceMetric metric, int k) {
+        List<Integer> others = new ArrayList<>();
+        for (int i = 0; i < set.size(); i++) {
+            if (i != query) {
+                others.add(i);
+            }
+        }
+        others.sort(java.util.Comparator.<Integer>comparingDouble(i -> metric.distance(set.get(query), set.get(i)))
+                .thenComparingInt(i -> i));
+        return others.subList(0, k);
+    }
+
+    @Test
     void countsSharedNeighboursPerQuery() {
         // Points on a line. Before: 0's nearest is 1, 1's is 0, 3's is 1, 7's is 3.
         // After moving 7 to 2.5, 3's nearest becomes 2.5 (was 1); the other three agree.
