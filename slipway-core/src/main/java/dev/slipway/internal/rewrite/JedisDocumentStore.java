@@ -5,16 +5,21 @@ import dev.slipway.internal.redis.RedisSession;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.SafeEncoder;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** {@link DocumentStore} on one standalone Redis connection, with pipelining for every batch. */
 public final class JedisDocumentStore implements DocumentStore {
     private final RedisSession session;
+    /** Command names already encoded; a rewrite sends the same few names hundreds of thousands of times. */
+    private final Map<String, ProtocolCommand> encodedNames = new HashMap<>();
 
     private JedisDocumentStore(RedisSession session) {
         this.session = session;
@@ -78,7 +83,7 @@ public final class JedisDocumentStore implements DocumentStore {
         Pipeline pipeline = jedis().pipelined();
         List<Response<Object>> responses = new ArrayList<>(commands.size());
         for (Command command : commands) {
-            responses.add(pipeline.sendCommand(RedisSession.command(command.name()),
+            responses.add(pipeline.sendCommand(encodedNames.computeIfAbsent(command.name(), RedisSession::command),
                     command.args().toArray(byte[][]::new)));
         }
         pipeline.sync();

@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,10 @@ public final class RewriteEngine {
     /** Keys read into a batch that has not landed yet; the reader leaves them out of later pages. */
     private final Set<ByteBuffer> pending = ConcurrentHashMap.newKeySet();
     private final StageClock clock = new StageClock();
+    /** The SCAN MATCH pattern of the pass. */
+    private final String pattern;
+    /** The source prefixes as bytes, for the per-key scope check; empty means every key. */
+    private final List<byte[]> sourcePrefixes;
     private long headerWrittenAt = System.nanoTime();
     private long malformed;
 
@@ -96,6 +101,9 @@ public final class RewriteEngine {
         this.settings = settings;
         this.rewriter = new DocumentRewriter(spec, Map.of());
         this.recall = new RecallSample(plan);
+        this.pattern = spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0))
+                : "*";
+        this.sourcePrefixes = spec.sourcePrefixes().stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
     }
 
     /** Runs (or resumes) the rewrite; returns a one-line summary. */
@@ -260,7 +268,7 @@ public final class RewriteEngine {
             do {
                 long begin = System.nanoTime();
                 String at = from;
-                ScanPage page = workers.read(store -> store.scan(at, pattern(), settings.batchSize(), type));
+                ScanPage page = workers.read(store -> store.scan(at, pattern, settings.batchSize(), type));
                 List<byte[]> keys = new ArrayList<>(page.keys().size());
                 for (byte[] key : page.keys()) {
                     if (inScope(key) && pending.add(ByteBuffer.wrap(key))) {
@@ -351,17 +359,22 @@ public final class RewriteEngine {
         }
     }
 
-    private String pattern() {
-        return spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0)) : "*";
-    }
-
+    /**
+     * Whether a key is under one of the source prefixes (compared as UTF-8 bytes, which for a valid key is the same
+     * as comparing the text). Keys already moved under a new prefix that extends the old one are planned again: the
+     * rewriter finds nothing to do for them, and a document that was there before the migration still gets
+     * rewritten.
+     */
     private boolean inScope(byte[] key) {
-        String text = new String(key, StandardCharsets.UTF_8);
-        boolean underSource = spec.sourcePrefixes().isEmpty()
-                || spec.sourcePrefixes().stream().anyMatch(text::startsWith);
-        // keys already moved under a new prefix that extends the old one are planned again: the rewriter finds
-        // nothing to do for them, and a document that was there before the migration still gets rewritten
-        return underSource;
+        if (sourcePrefixes.isEmpty()) {
+            return true;
+        }
+        for (byte[] prefix : sourcePrefixes) {
+            if (key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
