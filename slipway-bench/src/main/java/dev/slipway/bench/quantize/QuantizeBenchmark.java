@@ -9,6 +9,7 @@ import dev.slipway.bench.quantize.QuantizeReport.HeapGrowth;
 import dev.slipway.bench.quantize.QuantizeReport.MachineFacts;
 import dev.slipway.bench.quantize.QuantizeReport.RedisVlFigures;
 import dev.slipway.bench.quantize.QuantizeReport.RedisVlRun;
+import dev.slipway.bench.quantize.QuantizeReport.Round;
 import dev.slipway.bench.quantize.QuantizeReport.ServerFacts;
 import dev.slipway.bench.quantize.QuantizeReport.Settings;
 import dev.slipway.bench.quantize.QuantizeReport.SizeResult;
@@ -80,7 +81,8 @@ public final class QuantizeBenchmark implements Benchmark {
         double totalSeconds = Math.round((System.nanoTime() - start) / 1e8) / 10.0;
         QuantizeReport report = new QuantizeReport(NAME, options.dims(), VectorCorpus.PATCH_YAML,
                 new Settings(options.batchSize(), options.workers(), options.seed(), options.sampleSize(), "FLAT",
-                        peer.migrator().isPresent() ? options.redisVlWorkers() : List.of(), pinning.description()),
+                        peer.migrator().isPresent() ? options.redisVlWorkers() : List.of(), pinning.description(),
+                        options.rounds()),
                 new MachineFacts(Runtime.getRuntime().availableProcessors(),
                         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                         System.getProperty("java.version"), maxHeapMb(), loadAtStart),
@@ -105,12 +107,21 @@ public final class QuantizeBenchmark implements Benchmark {
 
     private static SizeResult runSize(VectorCorpus corpus, QuantizeOptions options, CpuPinning pinning, Peer peer,
                                       BenchLog log) {
-        CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus);
-        SlipwayFigures slipway = new SlipwayRun(options, pinning, log).run(corpus);
+        List<Round> rounds = new ArrayList<>();
+        for (int round = 1; round <= options.rounds(); round++) {
+            if (options.rounds() > 1) {
+                log.info("-- round %d of %d", round, options.rounds());
+            }
+            CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus);
+            SlipwayFigures slipway = new SlipwayRun(options, pinning, log).run(corpus);
+            rounds.add(Round.of(slipway, ceiling));
+        }
+        Round median = Round.median(rounds);
+        SlipwayFigures slipway = median.slipway();
         RedisVlFigures redisvl = peer.migrator().map(p -> redisVl(p, peer.version(), corpus, options))
                 .orElseGet(() -> RedisVlFigures.unavailable(peer.reason()));
-        return new SizeResult(corpus.documents(), slipway, ceiling,
-                QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling.docsPerSecond()).orElse(null), redisvl,
+        return new SizeResult(corpus.documents(), slipway, median.ceiling(), median.slipwayVsCeiling(), rounds,
+                redisvl,
                 redisvl.docsPerSecond() == null ? null
                         : QuantizeTargets.ratio(slipway.docsPerSecond(), redisvl.docsPerSecond()).orElse(null),
                 redisvl.applySeconds() == null ? null

@@ -23,13 +23,14 @@ import java.util.Set;
  * @param maxSeconds  bound on each wait for indexing and each RedisVL subprocess
  * @param warmup      documents of the warm-up round of Slipway and the ceiling before the measured sizes; 0 for none
  * @param pin         run the servers on core 0 and the clients on the other cores (see {@link CpuPinning})
+ * @param rounds      times the ceiling and Slipway are measured, alternately, at each size; the median is judged
  */
 record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers, long seed, int sampleSize,
-                       String rvl, int maxSeconds, int warmup, boolean pin) {
+                       String rvl, int maxSeconds, int warmup, boolean pin, int rounds) {
 
     static final String RVL_ENV = "SLIPWAY_RVL";
     static final Set<String> NAMES = Set.of("sizes", "dims", "batch-size", "workers", "seed", "sample",
-            "rvl", "max-seconds", "warmup", "pin");
+            "rvl", "max-seconds", "warmup", "pin", "rounds");
     private static final int MIN_SIZE = 100;
     private static final int MAX_SIZE = 10_000_000;
 
@@ -50,7 +51,8 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                 a.text("rvl", "auto"),
                 a.integer("max-seconds", 600, 5, 7_200),
                 a.integer("warmup", 100_000, 0, MAX_SIZE),
-                bool(a, "pin", false));
+                bool(a, "pin", false),
+                a.integer("rounds", 3, 1, 20));
         a.throwIfInvalid();
         return options;
     }
@@ -170,6 +172,11 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                                      (default false; needs Linux, taskset and two cores, else reported off).
                                      The JVM keeps the collector and compiler threads it chose for all
                                      cores, so on two cores this squeezes them onto one
+                  --rounds N         at each size, measure the ceiling and Slipway N times, alternately, each
+                                     on freshly loaded data; Slipway's share of the ceiling is judged on the
+                                     round with the median share (every round is in the JSON), its heap on
+                                     the largest any round retained, correctness on every round; RedisVL
+                                     runs once per size (default 3)
 
                 Prints JSON on standard output, progress on standard error. Exit code 1 when a target is missed:
                 Slipway below 0.8 x the ceiling, the heap Slipway retains after a collection at the largest size

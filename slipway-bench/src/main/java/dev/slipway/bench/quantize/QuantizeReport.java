@@ -1,5 +1,6 @@
 package dev.slipway.bench.quantize;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.slipway.bench.quantize.VectorAudit.Audit;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -65,9 +67,10 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param vectorAlgorithm the source index's vector algorithm
      * @param redisvlWorkers  the {@code --workers} of each RedisVL run
      * @param cpuPinning      which cores the servers and the clients ran on (see {@link CpuPinning})
+     * @param rounds          ceiling and Slipway measurements per size (the median round is judged)
      */
     record Settings(int batchSize, int workers, long seed, int sampleSize, String vectorAlgorithm,
-                    List<Integer> redisvlWorkers, String cpuPinning) {
+                    List<Integer> redisvlWorkers, String cpuPinning, int rounds) {
     }
 
     /**
@@ -95,15 +98,52 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * Every contender at one size.
      *
      * @param documents              documents migrated
-     * @param slipway                Slipway's figures
-     * @param ceiling                the raw ceiling's figures
-     * @param slipwayVsCeiling       Slipway's rewrite docs/s over the ceiling's docs/s
+     * @param slipway                Slipway's figures in the median round
+     * @param ceiling                the raw ceiling's figures in the median round
+     * @param slipwayVsCeiling       Slipway's rewrite docs/s over the ceiling's docs/s in the median round
+     * @param rounds                 every round, in the order they ran
      * @param redisvl                RedisVL's figures
-     * @param slipwayVsRedisvl       Slipway's rewrite docs/s over RedisVL's best (enumerate + dump + quantize)
-     * @param slipwayVsRedisvlApply  RedisVL's best apply time over Slipway's apply time
+     * @param slipwayVsRedisvl       Slipway's rewrite docs/s (median round) over RedisVL's best (enumerate + dump +
+     *                               quantize)
+     * @param slipwayVsRedisvlApply  RedisVL's best apply time over Slipway's apply time (median round)
      */
     record SizeResult(int documents, SlipwayFigures slipway, CeilingFigures ceiling, Double slipwayVsCeiling,
-                      RedisVlFigures redisvl, Double slipwayVsRedisvl, Double slipwayVsRedisvlApply) {
+                      List<Round> rounds, RedisVlFigures redisvl, Double slipwayVsRedisvl,
+                      Double slipwayVsRedisvlApply) {
+    }
+
+    /**
+     * One measurement of the ceiling and of Slipway, run one after the other on the same corpus, each on freshly
+     * loaded data. The machine's speed drifts by more than the differences being measured (the ceiling alone varied
+     * by 15% between runs), so the share is taken per round, from two runs close in time, and the median round is
+     * judged.
+     *
+     * @param slipwayDocsPerSecond Slipway's rewrite docs/s
+     * @param ceilingDocsPerSecond the ceiling's docs/s (the faster of its modes)
+     * @param slipwayVsCeiling     their ratio
+     * @param slipwayRetainedMb    the heap Slipway retained after a collection, at most, during this round's apply
+     * @param slipwayCorrect       Slipway's result was correct
+     * @param slipway              Slipway's full figures (not serialised; the median round's are in the size)
+     * @param ceiling              the ceiling's full figures (not serialised, likewise)
+     */
+    record Round(double slipwayDocsPerSecond, double ceilingDocsPerSecond, Double slipwayVsCeiling,
+                 double slipwayRetainedMb, boolean slipwayCorrect,
+                 @JsonIgnore SlipwayFigures slipway,
+                 @JsonIgnore CeilingFigures ceiling) {
+
+        static Round of(SlipwayFigures slipway, CeilingFigures ceiling) {
+            return new Round(slipway.docsPerSecond(), ceiling.docsPerSecond(),
+                    QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling.docsPerSecond()).orElse(null),
+                    slipway.heapPeakAfterGcMb(), slipway.correct(), slipway, ceiling);
+        }
+
+        /** The round with the median share (of an even number, the lower middle one); a round without one is lowest. */
+        static Round median(List<Round> rounds) {
+            List<Round> sorted = new ArrayList<>(rounds);
+            sorted.sort(Comparator.comparingDouble(r -> r.slipwayVsCeiling() == null ? -1
+                    : r.slipwayVsCeiling()));
+            return sorted.get((sorted.size() - 1) / 2);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.slipway.bench.quantize;
 
 import dev.slipway.bench.quantize.QuantizeReport.HeapGrowth;
 import dev.slipway.bench.quantize.QuantizeReport.RedisVlFigures;
+import dev.slipway.bench.quantize.QuantizeReport.Round;
 import dev.slipway.bench.quantize.QuantizeReport.SizeResult;
 import dev.slipway.bench.quantize.QuantizeReport.SlipwayFigures;
 
@@ -31,8 +32,8 @@ final class QuantizeTargets {
     }
 
     /**
-     * The heap Slipway retains (the highest heap left after a collection during apply) at the smallest and at the
-     * largest size; empty with fewer than two sizes. Retained heap, not the highest sample: between collections the
+     * The heap Slipway retains (the highest heap left after a collection during apply, in any round) at the smallest
+     * and at the largest size; empty with fewer than two sizes. Retained heap, not the highest sample: between collections the
      * heap holds garbage whose amount depends on how far the collector lets the young generation grow, which it does
      * the longer a run lasts; what must not grow with the documents is what survives a collection.
      */
@@ -42,10 +43,15 @@ final class QuantizeTargets {
         }
         SizeResult smallest = sizes.stream().min(Comparator.comparingInt(SizeResult::documents)).orElseThrow();
         SizeResult largest = sizes.stream().max(Comparator.comparingInt(SizeResult::documents)).orElseThrow();
-        double limit = smallest.slipway().heapPeakAfterGcMb() * HEAP_FACTOR + HEAP_SLACK_MB;
-        return Optional.of(new HeapGrowth(smallest.documents(), smallest.slipway().heapPeakAfterGcMb(),
-                largest.documents(), largest.slipway().heapPeakAfterGcMb(), Math.round(limit * 10) / 10.0,
-                largest.slipway().heapPeakAfterGcMb() <= limit));
+        double limit = retainedMb(smallest) * HEAP_FACTOR + HEAP_SLACK_MB;
+        return Optional.of(new HeapGrowth(smallest.documents(), retainedMb(smallest), largest.documents(),
+                retainedMb(largest), Math.round(limit * 10) / 10.0, retainedMb(largest) <= limit));
+    }
+
+    /** The most heap Slipway retained in any round at this size. */
+    static double retainedMb(SizeResult size) {
+        return size.rounds().stream().mapToDouble(Round::slipwayRetainedMb)
+                .max().orElse(size.slipway().heapPeakAfterGcMb());
     }
 
     static List<String> problems(List<SizeResult> sizes, Optional<HeapGrowth> heap) {
@@ -63,7 +69,8 @@ final class QuantizeTargets {
     }
 
     private static Optional<String> slipwayProblem(SizeResult size) {
-        SlipwayFigures slipway = size.slipway();
+        SlipwayFigures slipway = size.rounds().stream().filter(r -> !r.slipwayCorrect()).map(Round::slipway)
+                .findFirst().orElse(size.slipway());
         if (slipway.correct()) {
             return Optional.empty();
         }
@@ -78,9 +85,12 @@ final class QuantizeTargets {
             return Optional.empty();
         }
         return Optional.of(String.format(Locale.ROOT, "Slipway at %,d documents rewrote %,.0f docs/s, %s of the "
-                        + "raw ceiling's %,.0f docs/s (target: at least %.0f%%)", size.documents(),
-                size.slipway().docsPerSecond(), ratio == null ? "an unknown share" : Math.round(ratio * 100) + "%",
-                size.ceiling().docsPerSecond(), CEILING_SHARE * 100));
+                        + "raw ceiling's %,.0f docs/s (target: at least %.0f%%; the median of %d round%s: %s)",
+                size.documents(), size.slipway().docsPerSecond(),
+                ratio == null ? "an unknown share" : Math.round(ratio * 100) + "%", size.ceiling().docsPerSecond(),
+                CEILING_SHARE * 100, size.rounds().size(), size.rounds().size() == 1 ? "" : "s",
+                size.rounds().stream().map(r -> r.slipwayVsCeiling() == null ? "?"
+                        : Math.round(r.slipwayVsCeiling() * 100) + "%").toList()));
     }
 
     private static void redisVlProblems(SizeResult size, List<String> problems) {

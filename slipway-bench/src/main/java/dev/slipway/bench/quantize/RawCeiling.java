@@ -77,6 +77,7 @@ final class RawCeiling {
                 for (int i = 0; i < connections; i++) {
                     writers.add(server.newJedis());
                 }
+                System.gc(); // as before Slipway's apply (HeapSampler): both start from a collected heap
                 CpuMeter cpu = new CpuMeter(server);
                 cpu.start();
                 long start = System.nanoTime();

@@ -26,9 +26,9 @@ class QuantizeBenchmarkIT {
     void everyContenderMigratesTheSameVectorsAndSlipwaysResultIsExact() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        // One worker: RedisVL then runs once (its default), which keeps the test short.
+        // One worker: RedisVL then runs once (its default), which keeps the test short; two rounds of the others.
         int exitCode = BenchMain.run(List.of("quantize", "--sizes", "2000", "--dims", "64", "--workers", "1",
-                        "--warmup", "500"),
+                        "--warmup", "500", "--rounds", "2"),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String stderr = err.toString(StandardCharsets.UTF_8);
         System.err.print(stderr);
@@ -77,6 +77,18 @@ class QuantizeBenchmarkIT {
         assertThat(warmup.path("slipway_docs_per_second").asDouble()).isPositive();
         assertThat(warmup.path("ceiling_docs_per_second").asDouble()).isPositive();
         assertThat(size.path("slipway_vs_ceiling").asDouble()).isPositive();
+        assertThat(json.path("settings").path("rounds").asInt()).isEqualTo(2);
+        assertThat(size.path("rounds")).hasSize(2);
+        List<Double> shares = new java.util.ArrayList<>();
+        for (JsonNode round : size.path("rounds")) {
+            assertThat(round.path("slipway_correct").asBoolean()).as(round.toString()).isTrue();
+            assertThat(round.path("slipway_docs_per_second").asDouble()).isPositive();
+            assertThat(round.path("ceiling_docs_per_second").asDouble()).isPositive();
+            assertThat(round.has("slipway")).as("full figures only for the median round").isFalse();
+            shares.add(round.path("slipway_vs_ceiling").asDouble());
+        }
+        assertThat(size.path("slipway_vs_ceiling").asDouble()).as("the lower of two rounds' shares")
+                .isEqualTo(Math.min(shares.get(0), shares.get(1)));
 
         JsonNode redisvl = size.path("redisvl");
         if (redisvl.path("available").asBoolean()) {

@@ -4,6 +4,7 @@ import dev.slipway.bench.quantize.QuantizeReport.CeilingFigures;
 import dev.slipway.bench.quantize.QuantizeReport.HeapGrowth;
 import dev.slipway.bench.quantize.QuantizeReport.RedisVlFigures;
 import dev.slipway.bench.quantize.QuantizeReport.RedisVlRun;
+import dev.slipway.bench.quantize.QuantizeReport.Round;
 import dev.slipway.bench.quantize.QuantizeReport.SizeResult;
 import dev.slipway.bench.quantize.QuantizeReport.SlipwayFigures;
 import dev.slipway.bench.quantize.VectorAudit.Audit;
@@ -32,10 +33,19 @@ class QuantizeTargetsTest {
         return RedisVlFigures.of("0.28.0", List.of(run));
     }
 
+    private static CeilingFigures ceiling(int documents, double docsPerSecond) {
+        return CeilingFigures.of(List.of(new QuantizeReport.CeilingRun("sequential", docsPerSecond, 1, documents, 0,
+                1.0, CpuMeter.CpuFigures.NONE)), 2, 500);
+    }
+
     private static SizeResult size(int documents, SlipwayFigures slipway, double ceiling, RedisVlFigures redisvl) {
-        return new SizeResult(documents, slipway, CeilingFigures.of(List.of(new QuantizeReport.CeilingRun(
-                "sequential", ceiling, 1, documents, 0, 1.0, CpuMeter.CpuFigures.NONE)), 2, 500),
-                QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling).orElse(null), redisvl,
+        return size(documents, List.of(Round.of(slipway, ceiling(documents, ceiling))), redisvl);
+    }
+
+    private static SizeResult size(int documents, List<Round> rounds, RedisVlFigures redisvl) {
+        Round median = Round.median(rounds);
+        SlipwayFigures slipway = median.slipway();
+        return new SizeResult(documents, slipway, median.ceiling(), median.slipwayVsCeiling(), rounds, redisvl,
                 redisvl.docsPerSecond() == null ? null
                         : QuantizeTargets.ratio(slipway.docsPerSecond(), redisvl.docsPerSecond()).orElse(null),
                 redisvl.applySeconds() == null ? null
@@ -59,7 +69,7 @@ class QuantizeTargetsTest {
         assertThat(QuantizeTargets.problems(sizes, heap)).containsExactly(
                 "Slipway at 1,000 documents: FAILED; audit: []",
                 "Slipway at 1,000 documents rewrote 7,000 docs/s, 70% of the raw ceiling's 10,000 docs/s "
-                        + "(target: at least 80%)",
+                        + "(target: at least 80%; the median of 1 round: [70%])",
                 "Slipway at 1,000 documents rewrote 7,000 docs/s, not faster than RedisVL's 8,000 docs/s "
                         + "(--workers 1)",
                 "Slipway at 1,000 documents applied in 2.0 s, not faster than RedisVL's 1.5 s (--workers 1)",
@@ -74,6 +84,30 @@ class QuantizeTargetsTest {
         assertThat(QuantizeTargets.heapGrowth(sizes)).isEmpty();
         assertThat(QuantizeTargets.problems(sizes, Optional.empty())).containsExactly(
                 "Slipway at 1,000 documents rewrote 0 docs/s, an unknown share of the raw ceiling's 10,000 docs/s "
-                        + "(target: at least 80%)");
+                        + "(target: at least 80%; the median of 1 round: [?])");
+    }
+
+    @Test
+    void theMedianRoundIsJudgedButEveryRoundMustBeCorrectAndHeapIsTheWorstRound() {
+        RedisVlFigures none = RedisVlFigures.unavailable("skipped");
+        List<Round> rounds = List.of(Round.of(slipway(7000, 2, 50, true), ceiling(1000, 10_000)),
+                Round.of(slipway(9000, 2, 40, true), ceiling(1000, 10_000)),
+                Round.of(slipway(8500, 2, 45, true), ceiling(1000, 10_000)));
+        SizeResult small = size(1000, rounds, none);
+        assertThat(small.slipwayVsCeiling()).isEqualTo(0.85);
+        assertThat(small.slipway().docsPerSecond()).isEqualTo(8500);
+        assertThat(QuantizeTargets.retainedMb(small)).isEqualTo(50);
+        assertThat(QuantizeTargets.problems(List.of(small), Optional.empty())).isEmpty();
+
+        List<Round> oneWrong = List.of(rounds.get(0), rounds.get(1),
+                Round.of(slipway(9500, 2, 45, false), ceiling(1000, 10_000)));
+        SizeResult large = size(4000, oneWrong, none);
+        assertThat(large.slipway().correct()).as("the median round was correct").isTrue();
+        assertThat(QuantizeTargets.problems(List.of(large), Optional.empty()))
+                .containsExactly("Slipway at 4,000 documents: FAILED; audit: []");
+
+        List<Round> twoRounds = List.of(rounds.get(0), rounds.get(1));
+        assertThat(Round.median(twoRounds).slipwayVsCeiling()).as("the lower middle of an even count")
+                .isEqualTo(0.7);
     }
 }

@@ -20,6 +20,7 @@ public final class JedisDocumentStore implements DocumentStore {
     private final RedisSession session;
     /** Command names already encoded; a rewrite sends the same few names hundreds of thousands of times. */
     private final Map<String, ProtocolCommand> encodedNames = new HashMap<>();
+    private Pipeline pipeline;
 
     private JedisDocumentStore(RedisSession session) {
         this.session = session;
@@ -34,6 +35,38 @@ public final class JedisDocumentStore implements DocumentStore {
         return session.jedis();
     }
 
+    /** Queues one command of a batch on the pipeline. */
+    @FunctionalInterface
+    private interface Queue<R> {
+        Response<R> append(Pipeline pipeline, int index);
+    }
+
+    /**
+     * Queues {@code count} commands and reads their replies in one round trip. The connection's pipeline is made
+     * once and reused (making one builds Jedis' whole command factory, which cost more than checking a batch's
+     * replies); after a failure the next batch starts on a new one, so no reply of a failed batch is read as another's.
+     */
+    private <R> List<Response<R>> pipelined(int count, Queue<R> queue) {
+        if (pipeline == null) {
+            pipeline = jedis().pipelined();
+        }
+        try {
+            List<Response<R>> responses = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                responses.add(queue.append(pipeline, i));
+            }
+            pipeline.sync();
+            return responses;
+        } catch (RuntimeException e) {
+            pipeline = null;
+            throw e;
+        }
+    }
+
+    private ProtocolCommand encoded(String name) {
+        return encodedNames.computeIfAbsent(name, RedisSession::command);
+    }
+
     @Override
     public ScanPage scan(String cursor, String pattern, int count, String type) {
         ScanParams params = new ScanParams().match(SafeEncoder.encode(pattern)).count(count);
@@ -44,12 +77,7 @@ public final class JedisDocumentStore implements DocumentStore {
     @Override
     public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
         byte[][] names = fields.stream().map(SafeEncoder::encode).toArray(byte[][]::new);
-        Pipeline pipeline = jedis().pipelined();
-        List<Response<List<byte[]>>> responses = new ArrayList<>(keys.size());
-        for (byte[] key : keys) {
-            responses.add(pipeline.hmget(key, names));
-        }
-        pipeline.sync();
+        List<Response<List<byte[]>>> responses = pipelined(keys.size(), (p, i) -> p.hmget(keys.get(i), names));
         List<byte[][]> values = new ArrayList<>(keys.size());
         for (Response<List<byte[]>> response : responses) {
             values.add(response.get().toArray(byte[][]::new));
@@ -59,17 +87,15 @@ public final class JedisDocumentStore implements DocumentStore {
 
     @Override
     public List<String> readJson(List<byte[]> keys, List<String> paths) {
-        Pipeline pipeline = jedis().pipelined();
-        List<Response<Object>> responses = new ArrayList<>(keys.size());
-        for (byte[] key : keys) {
+        ProtocolCommand get = encoded("JSON.GET");
+        List<Response<Object>> responses = pipelined(keys.size(), (p, i) -> {
             byte[][] args = new byte[paths.size() + 1][];
-            args[0] = key;
-            for (int i = 0; i < paths.size(); i++) {
-                args[i + 1] = SafeEncoder.encode(paths.get(i));
+            args[0] = keys.get(i);
+            for (int path = 0; path < paths.size(); path++) {
+                args[path + 1] = SafeEncoder.encode(paths.get(path));
             }
-            responses.add(pipeline.sendCommand(RedisSession.command("JSON.GET"), args));
-        }
-        pipeline.sync();
+            return p.sendCommand(get, args);
+        });
         List<String> values = new ArrayList<>(keys.size());
         for (Response<Object> response : responses) {
             Object reply = response.get();
@@ -80,13 +106,10 @@ public final class JedisDocumentStore implements DocumentStore {
 
     @Override
     public List<Object> execute(List<Command> commands) {
-        Pipeline pipeline = jedis().pipelined();
-        List<Response<Object>> responses = new ArrayList<>(commands.size());
-        for (Command command : commands) {
-            responses.add(pipeline.sendCommand(encodedNames.computeIfAbsent(command.name(), RedisSession::command),
-                    command.args().toArray(byte[][]::new)));
-        }
-        pipeline.sync();
+        List<Response<Object>> responses = pipelined(commands.size(), (p, i) -> {
+            Command command = commands.get(i);
+            return p.sendCommand(encoded(command.name()), command.args().toArray(byte[][]::new));
+        });
         List<Object> replies = new ArrayList<>(commands.size());
         for (Response<Object> response : responses) {
             try {

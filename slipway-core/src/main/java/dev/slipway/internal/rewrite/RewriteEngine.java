@@ -14,7 +14,6 @@ import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +64,7 @@ public final class RewriteEngine {
     private final RecallSample recall;
     private final List<String> conflicts = new ArrayList<>();
     /** Keys read into a batch that has not landed yet; the reader leaves them out of later pages. */
-    private final Set<ByteBuffer> pending = ConcurrentHashMap.newKeySet();
+    private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
     private final StageClock clock = new StageClock();
     /** The SCAN MATCH pattern of the pass. */
     private final String pattern;
@@ -271,7 +270,7 @@ public final class RewriteEngine {
                 ScanPage page = workers.read(store -> store.scan(at, pattern, settings.batchSize(), type));
                 List<byte[]> keys = new ArrayList<>(page.keys().size());
                 for (byte[] key : page.keys()) {
-                    if (inScope(key) && pending.add(ByteBuffer.wrap(key))) {
+                    if (inScope(key) && pending.add(new PendingKey(key))) {
                         keys.add(key);
                     }
                 }
@@ -337,7 +336,7 @@ public final class RewriteEngine {
     /** Waits for a batch's writes, checks the replies, and records the batch as applied. */
     private BackupHeader land(InFlight inflight, BackupHeader state) {
         long newConflicts = checkReplies(inflight.changes(), WorkerPool.get(inflight.replies()));
-        inflight.keys().forEach(key -> pending.remove(ByteBuffer.wrap(key)));
+        inflight.keys().forEach(key -> pending.remove(new PendingKey(key)));
         BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
                 newConflicts);
         if (applied.phase() == BackupHeader.Phase.RESCANNING) {
@@ -375,6 +374,27 @@ public final class RewriteEngine {
             }
         }
         return false;
+    }
+
+    /** A key as a set element: its bytes compared by content, the hash computed once. */
+    private static final class PendingKey {
+        private final byte[] bytes;
+        private final int hash;
+
+        PendingKey(byte[] bytes) {
+            this.bytes = bytes;
+            this.hash = Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof PendingKey key && key.hash == hash && Arrays.equals(key.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     /**
