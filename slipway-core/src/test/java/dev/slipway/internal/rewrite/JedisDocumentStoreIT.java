@@ -1,0 +1,56 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The store reuses one pipeline per connection: replies of successive batches must stay with their batch. */
+@ExtendWith(RedisStackExtension.class)
+class JedisDocumentStoreIT {
+
+    private static byte[] b(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void successiveBatchesOnOneConnectionGetTheirOwnRepliesEvenAfterAnErrorReply(RedisStackServer redis) {
+        try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
+            jedis.set("store-it:text", "not a hash");
+        }
+        try (JedisDocumentStore store = JedisDocumentStore.open(RedisEndpoint.parse(redis.url()))) {
+            List<Command> first = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                first.add(DocumentRewriter.command("HSET", b("store-it:" + i), b("v"), b("one-" + i)));
+            }
+            assertThat(store.execute(first)).hasSize(300).allMatch(reply -> reply.equals(1L));
+
+            List<Command> second = List.of(
+                    DocumentRewriter.command("HSET", b("store-it:0"), b("v"), b("two-0")),
+                    DocumentRewriter.command("HSET", b("store-it:text"), b("v"), b("x")),
+                    DocumentRewriter.command("HSET", b("store-it:1"), b("w"), b("two-1")));
+            List<Object> replies = store.execute(second);
+            assertThat(replies.get(0)).isEqualTo(0L);
+            assertThat(replies.get(1)).isInstanceOf(Exception.class);
+            assertThat(((Exception) replies.get(1)).getMessage()).contains("WRONGTYPE");
+            assertThat(replies.get(2)).isEqualTo(1L);
+
+            List<byte[][]> values = store.readHashFields(List.of(b("store-it:0"), b("store-it:1"), b("store-it:299"),
+                    b("store-it:missing")), List.of("v", "w"));
+            assertThat(values).hasSize(4);
+            assertThat(values.get(0)).isDeepEqualTo(new byte[][]{b("two-0"), null});
+            assertThat(values.get(1)).isDeepEqualTo(new byte[][]{b("one-1"), b("two-1")});
+            assertThat(values.get(2)).isDeepEqualTo(new byte[][]{b("one-299"), null});
+            assertThat(values.get(3)).isDeepEqualTo(new byte[][]{null, null});
+        }
+    }
+}
