@@ -2,6 +2,8 @@ package dev.slipway.bench.quantize;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -118,23 +120,45 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * by 15% between runs), so the share is taken per round, from two runs close in time, and the median round is
      * judged.
      *
-     * @param slipwayDocsPerSecond Slipway's rewrite docs/s
-     * @param ceilingDocsPerSecond the ceiling's docs/s (the faster of its modes)
-     * @param slipwayVsCeiling     their ratio
-     * @param slipwayRetainedMb    the heap Slipway retained after a collection, at most, during this round's apply
-     * @param slipwayCorrect       Slipway's result was correct
-     * @param slipway              Slipway's full figures (not serialised; the median round's are in the size)
-     * @param ceiling              the ceiling's full figures (not serialised, likewise)
+     * @param slipway Slipway's figures (in the JSON only for the median round, under the size)
+     * @param ceiling the ceiling's figures (likewise)
      */
-    record Round(double slipwayDocsPerSecond, double ceilingDocsPerSecond, Double slipwayVsCeiling,
-                 double slipwayRetainedMb, boolean slipwayCorrect,
-                 @JsonIgnore SlipwayFigures slipway,
-                 @JsonIgnore CeilingFigures ceiling) {
+    @JsonPropertyOrder({"slipway_docs_per_second", "ceiling_docs_per_second", "slipway_vs_ceiling",
+            "slipway_retained_mb", "slipway_correct"})
+    record Round(@JsonIgnore SlipwayFigures slipway, @JsonIgnore CeilingFigures ceiling) {
 
         static Round of(SlipwayFigures slipway, CeilingFigures ceiling) {
-            return new Round(slipway.docsPerSecond(), ceiling.docsPerSecond(),
-                    QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling.docsPerSecond()).orElse(null),
-                    slipway.heapPeakAfterGcMb(), slipway.correct(), slipway, ceiling);
+            return new Round(slipway, ceiling);
+        }
+
+        /** Slipway's rewrite docs/s. */
+        @JsonProperty
+        double slipwayDocsPerSecond() {
+            return slipway.docsPerSecond();
+        }
+
+        /** The ceiling's docs/s (the faster of its modes). */
+        @JsonProperty
+        double ceilingDocsPerSecond() {
+            return ceiling.docsPerSecond();
+        }
+
+        /** Their ratio; null when either did not measure. */
+        @JsonProperty
+        Double slipwayVsCeiling() {
+            return QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling.docsPerSecond()).orElse(null);
+        }
+
+        /** The most heap Slipway retained after a collection during this round's apply. */
+        @JsonProperty
+        double slipwayRetainedMb() {
+            return slipway.heapPeakAfterGcMb();
+        }
+
+        /** Slipway's result was correct. */
+        @JsonProperty
+        boolean slipwayCorrect() {
+            return slipway.correct();
         }
 
         /** The round with the median share (of an even number, the lower middle one); a round without one is lowest. */
