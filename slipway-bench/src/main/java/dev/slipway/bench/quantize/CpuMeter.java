@@ -3,6 +3,10 @@ package dev.slipway.bench.quantize;
 import redis.clients.jedis.Jedis;
 
 import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * CPU seconds the Redis server and this JVM spend between {@link #start} and {@link #stop}. Set beside the wall time
@@ -10,7 +14,11 @@ import java.lang.management.ManagementFactory;
  * that idles while the client burns CPU is not.
  */
 final class CpuMeter {
+    /** The commands of a rewrite whose server-side cost the figures show. */
+    private static final List<String> COMMANDS = List.of("scan", "hmget", "hset");
+
     private final LoadedServer server;
+    private Map<String, long[]> commandsAtStart = Map.of();
     private double redisAtStart;
     private double jvmAtStart;
     private long wallAtStart;
@@ -21,9 +29,13 @@ final class CpuMeter {
      * @param redisSeconds  CPU the server used (user + system, every server thread)
      * @param clientSeconds CPU this JVM used (every thread, GC included)
      * @param wallSeconds   wall time of the span
+     * @param serverUsecPerCall microseconds the server spent per call of each rewrite command in the span
+     *                      ({@code INFO commandstats}), so a contender's server-side cost per command can be compared
+     *                      with another's; commands not called are left out
      */
-    record CpuFigures(double redisSeconds, double clientSeconds, double wallSeconds) {
-        static final CpuFigures NONE = new CpuFigures(0, 0, 0);
+    record CpuFigures(double redisSeconds, double clientSeconds, double wallSeconds,
+                      Map<String, Double> serverUsecPerCall) {
+        static final CpuFigures NONE = new CpuFigures(0, 0, 0, Map.of());
 
         /** Share of the wall time the server was busy. */
         double redisBusy() {
@@ -36,6 +48,7 @@ final class CpuMeter {
     }
 
     void start() {
+        commandsAtStart = commandStats();
         redisAtStart = redisCpu();
         jvmAtStart = jvmCpu();
         wallAtStart = System.nanoTime();
@@ -43,8 +56,48 @@ final class CpuMeter {
 
     CpuFigures stop() {
         double wall = (System.nanoTime() - wallAtStart) / 1e9;
-        return new CpuFigures(QuantizeReport.round3(redisCpu() - redisAtStart),
-                QuantizeReport.round3(jvmCpu() - jvmAtStart), QuantizeReport.round3(wall));
+        double redis = redisCpu() - redisAtStart;
+        double jvm = jvmCpu() - jvmAtStart;
+        Map<String, long[]> commands = commandStats();
+        Map<String, Double> perCall = new LinkedHashMap<>();
+        for (String command : COMMANDS) {
+            long[] before = commandsAtStart.getOrDefault(command, new long[2]);
+            long[] after = commands.getOrDefault(command, new long[2]);
+            long calls = after[0] - before[0];
+            if (calls > 0) {
+                perCall.put(command, QuantizeReport.round3((after[1] - before[1]) / (double) calls));
+            }
+        }
+        return new CpuFigures(QuantizeReport.round3(redis), QuantizeReport.round3(jvm), QuantizeReport.round3(wall),
+                perCall);
+    }
+
+    /** Calls and microseconds so far of each of {@link #COMMANDS}, from {@code INFO commandstats}. */
+    private Map<String, long[]> commandStats() {
+        Map<String, long[]> stats = new HashMap<>();
+        try (Jedis jedis = server.newJedis()) {
+            for (String line : jedis.info("commandstats").split("\r?\n")) {
+                // cmdstat_hset:calls=50000,usec=183000,usec_per_call=3.66,rejected_calls=0,failed_calls=0
+                int colon = line.indexOf(':');
+                if (!line.startsWith("cmdstat_") || colon < 0) {
+                    continue;
+                }
+                String command = line.substring("cmdstat_".length(), colon);
+                if (!COMMANDS.contains(command)) {
+                    continue;
+                }
+                long[] figures = new long[2];
+                for (String pair : line.substring(colon + 1).split(",")) {
+                    if (pair.startsWith("calls=")) {
+                        figures[0] = Long.parseLong(pair.substring("calls=".length()));
+                    } else if (pair.startsWith("usec=")) {
+                        figures[1] = Long.parseLong(pair.substring("usec=".length()));
+                    }
+                }
+                stats.put(command, figures);
+            }
+        }
+        return stats;
     }
 
     private double redisCpu() {

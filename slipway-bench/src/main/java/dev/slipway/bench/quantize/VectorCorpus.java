@@ -129,6 +129,11 @@ final class VectorCorpus {
                 "DIM", Integer.toString(dims), "DISTANCE_METRIC", "COSINE");
     }
 
+    /** Drops the source index but not its documents, as Slipway's drop-recreate apply does before a rewrite. */
+    void dropIndex(Jedis jedis) {
+        jedis.sendCommand(command("FT.DROPINDEX"), INDEX);
+    }
+
     /** A command by name, for the FT.* commands Jedis has no method for on a plain connection. */
     static ProtocolCommand command(String name) {
         byte[] raw = SafeEncoder.encode(name);

@@ -66,10 +66,12 @@ class QuantizeBenchmarkIT {
             assertThat(run.path("documents").asLong()).isEqualTo(2000);
             assertThat(run.path("bytes_read").asLong()).isEqualTo(2000L * 64 * 4);
             assertThat(run.path("cpu").path("redis_seconds").asDouble()).isPositive();
+            assertServerCostPerCall(run.path("cpu"));
             fastest = Math.max(fastest, run.path("docs_per_second").asDouble());
         }
         assertThat(ceiling.path("docs_per_second").asDouble()).isPositive().isEqualTo(fastest);
         assertThat(slipway.path("rewrite_cpu").path("redis_seconds").asDouble()).isPositive();
+        assertServerCostPerCall(slipway.path("rewrite_cpu"));
 
         JsonNode warmup = json.path("warmup");
         assertThat(warmup.path("documents").asInt()).isEqualTo(500);
@@ -108,5 +110,13 @@ class QuantizeBenchmarkIT {
         assertThat(exitCode).as("exit code follows the targets %s", targets)
                 .isEqualTo(targets.path("met").asBoolean() ? 0 : 1);
         assertThat(targets.path("problems").size() == 0).isEqualTo(targets.path("met").asBoolean());
+    }
+
+    /** Both contenders read with HMGET and write with HSET, so both show a server-side cost per call of each. */
+    private static void assertServerCostPerCall(JsonNode cpu) {
+        JsonNode perCall = cpu.path("server_usec_per_call");
+        assertThat(perCall.path("hmget").asDouble()).as(cpu.toString()).isPositive();
+        assertThat(perCall.path("hset").asDouble()).as(cpu.toString()).isPositive();
+        assertThat(perCall.path("scan").asDouble()).as(cpu.toString()).isPositive();
     }
 }
