@@ -15,15 +15,15 @@ public final class Float16 {
     private static final int FLOAT_SIGN = 0x8000_0000;
     // |x| >= 2^16 is certainly infinite (or NaN) in half precision; values in [65520, 65536) also
     // overflow, but they come out of the normal path as infinity by the rounding carry.
-    private static final int FLOAT_TWO_TO_16 = 0x4780_0000;
+    static final int FLOAT_TWO_TO_16 = 0x4780_0000;
     private static final int FLOAT_INFINITY = 0x7f80_0000;
     // 2^-14, the smallest normal half; below it the result is subnormal or zero.
-    private static final int FLOAT_TWO_TO_MINUS_14 = 0x3880_0000;
+    static final int FLOAT_TWO_TO_MINUS_14 = 0x3880_0000;
     // 0.5f: its ulp is 2^-24, exactly the spacing of half subnormals (see fromFloat).
     private static final int FLOAT_HALF = 0x3f00_0000;
     // Moves the exponent from binary32 bias (127) to binary16 bias (15) while still in the
     // binary32 layout; adding 0xfff is the "just below half" part of round-to-nearest-even.
-    private static final int REBIAS_AND_ROUND = ((15 - 127) << 23) + 0x0fff;
+    static final int REBIAS_AND_ROUND = ((15 - 127) << 23) + 0x0fff;
 
     private Float16() {
     }

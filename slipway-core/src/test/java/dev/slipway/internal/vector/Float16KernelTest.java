@@ -1,0 +1,108 @@
+package dev.slipway.internal.vector;
+
+import static dev.slipway.internal.vector.VectorDataType.FLOAT16;
+import static dev.slipway.internal.vector.VectorDataType.FLOAT32;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bulk FLOAT32 to FLOAT16 loop behind {@link VectorCodec#convert} takes a branch-free path for chunks whose
+ * elements are all in the normal half range and {@link Float16#fromFloat} element by element otherwise. Both paths
+ * must give exactly what {@link Float16#fromFloat} gives for each element ({@link Float16Test} checks that method
+ * against a reference for every input class).
+ */
+class Float16KernelTest {
+
+    private static final int SMALLEST_NORMAL_HALF = 0x3880_0000;
+    private static final int FIRST_OVERFLOWING_MAGNITUDE = 0x4780_0000;
+
+    @Test
+    void everyFloatInTheNormalHalfRangeSampledFinelyConvertsAsElementByElement() {
+        // every 61st bit pattern from 2^-14 up to 2^16, both signs, covers each exponent with thousands of
+        // mantissas, ties and the values that round up into the next binade or to infinity (65520..65535)
+        int span = FIRST_OVERFLOWING_MAGNITUDE - SMALLEST_NORMAL_HALF;
+        int count = span / 61 + 2;
+        float[] values = new float[2 * count];
+        for (int i = 0; i < count; i++) {
+            int magnitude = Math.min(SMALLEST_NORMAL_HALF + 61 * i, FIRST_OVERFLOWING_MAGNITUDE - 1);
+            values[2 * i] = Float.intBitsToFloat(magnitude);
+            values[2 * i + 1] = Float.intBitsToFloat(magnitude | 0x8000_0000);
+        }
+        values[values.length - 1] = Float.intBitsToFloat(SMALLEST_NORMAL_HALF); // the range's edges
+        values[values.length - 2] = Float.intBitsToFloat(FIRST_OVERFLOWING_MAGNITUDE - 1);
+        assertConvertsLikeElementByElement(values, 0);
+        assertConvertsLikeElementByElement(values, 12);
+    }
+
+    @Test
+    void aChunkWithAValueOutsideTheNormalRangeConvertsEachElementExactly() {
+        float[] outside = {0.0f, -0.0f, 0x1p-15f, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 1e-40f, 65504f, 65519.99f,
+            65520f, 1e6f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+            Float.intBitsToFloat(0x7f80_0001), Float.intBitsToFloat(0xffc0_1234), Float.MIN_VALUE,
+            Float.MAX_VALUE};
+        SplittableRandom random = new SplittableRandom(7);
+        for (float special : outside) {
+            // in the first chunk, in a later one, and as the very last element of a vector longer than a chunk
+            for (int position : new int[]{0, 767, 1023, 1024, 2999}) {
+                float[] values = gaussian(random, 3000);
+                values[position] = special;
+                assertConvertsLikeElementByElement(values, 0);
+                assertConvertsLikeElementByElement(values, 4);
+            }
+        }
+    }
+
+    @Test
+    void shortAndOddLengthsAndOffsetsConvertExactly() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int length : new int[]{0, 1, 2, 3, 7, 768, 1023, 1024, 1025, 2048, 4097}) {
+            float[] values = gaussian(random, length);
+            assertConvertsLikeElementByElement(values, 0);
+            assertConvertsLikeElementByElement(values, 8);
+        }
+    }
+
+    private static float[] gaussian(SplittableRandom random, int length) {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = (float) (random.nextGaussian() * 0.05);
+        }
+        return values;
+    }
+
+    /** Converts at an offset into a larger array and compares each element with {@link Float16#fromFloat}. */
+    private static void assertConvertsLikeElementByElement(float[] values, int offsetElements) {
+        int offset = 4 * offsetElements;
+        byte[] source = new byte[offset + 4 * values.length + 4];
+        ByteBuffer in = ByteBuffer.wrap(source).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i++) {
+            in.putFloat(offset + 4 * i, values[i]);
+        }
+        int targetOffset = 2 * offsetElements + 1;
+        byte[] target = new byte[targetOffset + 2 * values.length + 2];
+        target[targetOffset - 1] = 0x55;
+        target[target.length - 1] = 0x66;
+        VectorCodec.convert(source, offset, FLOAT32, target, targetOffset, FLOAT16, values.length, null);
+
+        ByteBuffer out = ByteBuffer.wrap(target).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i++) {
+            short expected = Float16.fromFloat(values[i]);
+            short actual = out.getShort(targetOffset + 2 * i);
+            if (actual != expected) {
+                assertThat(Integer.toHexString(actual & 0xffff))
+                        .as("element %d of %d, float bits %08x", i, values.length,
+                                Float.floatToRawIntBits(values[i]))
+                        .isEqualTo(Integer.toHexString(expected & 0xffff));
+            }
+        }
+        assertThat(target[targetOffset - 1]).as("byte before the range").isEqualTo((byte) 0x55);
+        assertThat(target[target.length - 1]).as("byte after the range").isEqualTo((byte) 0x66);
+        if (targetOffset + 2 * values.length < target.length - 1) {
+            assertThat(target[targetOffset + 2 * values.length]).as("first byte after the elements").isZero();
+        }
+    }
+}
