@@ -93,8 +93,10 @@ public final class QuantizeBenchmark implements Benchmark {
     }
 
     /**
-     * Runs the ceiling and Slipway once on a warm-up corpus so that the measured sizes compare steady-state
-     * throughput, not how soon each one's code is compiled; RedisVL (Python) has no such phase.
+     * Runs the ceiling and Slipway once on a warm-up corpus so that the measured sizes compare mostly compiled code,
+     * not how soon each one's code is compiled; RedisVL (Python) has no such phase. It is not all: Slipway's
+     * per-batch methods are called once per batch and reach C2 only after about 600 batches (see the throughput
+     * notes in docs/architecture.md), during the measured rounds.
      */
     private static QuantizeReport.Warmup warmUp(QuantizeOptions options, CpuPinning pinning, BenchLog log) {
         log.info("== warm-up: %,d documents (figures reported, not judged)", options.warmup());

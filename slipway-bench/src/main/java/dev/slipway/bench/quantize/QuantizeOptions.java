@@ -144,8 +144,9 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                             rewrite-documents step, apply wall time, and the JVM heap sampled every 50 ms
                             (baseline after a forced GC, peak) to show it does not grow with the documents;
                   ceiling   the same SCAN pages, pipelined HMGETs and HSETs over the same connections with no
-                            conversion, no backup and no index, run twice: reads then writes per batch, and
-                            the next batch read while the current one is written; the faster is the ceiling;
+                            conversion and no backup, on the server state Slipway meets (the index built,
+                            then dropped just before), run twice: reads then writes per batch, and the next
+                            batch read while the current one is written; the faster is the ceiling;
                   redisvl   RedisVL's 'rvl migrate plan' and 'rvl migrate apply' (installed by
                             scripts/install-redisvl.sh), with its default batch size and one worker, then with
                             --workers N; reported as unavailable when rvl cannot be found or run.
