@@ -11,7 +11,7 @@ public final class BFloat16 {
     public static final short POSITIVE_INFINITY = (short) 0x7f80;
 
     private static final int FLOAT_SIGN = 0x8000_0000;
-    private static final int FLOAT_INFINITY = 0x7f80_0000;
+    static final int FLOAT_INFINITY = 0x7f80_0000;
 
     private BFloat16() {
     }

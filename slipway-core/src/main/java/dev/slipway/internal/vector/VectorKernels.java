@@ -52,13 +52,10 @@ final class VectorKernels {
             VectorDataType to, int n, QuantizationScale toScale) {
         switch (to) {
             case FLOAT16:
-                float32ToFloat16(src, srcOff, dst, dstOff, n);
+                float32ToHalfWidth(src, srcOff, dst, dstOff, n, true);
                 return 0;
             case BFLOAT16:
-                for (int i = 0; i < n; i++) {
-                    float value = (float) FLOAT32.get(src, srcOff + 4 * i);
-                    INT16.set(dst, dstOff + 2 * i, BFloat16.fromFloat(value));
-                }
+                float32ToHalfWidth(src, srcOff, dst, dstOff, n, false);
                 return 0;
             case INT8:
             case UINT8:
@@ -78,12 +75,15 @@ final class VectorKernels {
     }
 
     /**
-     * FLOAT32 to FLOAT16 a chunk at a time through plain int arrays. A chunk whose elements all lie in the normal
-     * half range (the usual case for embeddings) takes a loop without branches, which the JIT compiles to SIMD
-     * instructions; a chunk with a zero, subnormal, huge, infinite or NaN element takes {@link Float16#fromFloat}
-     * element by element. Both give the same bits (the branch-free loop is that method's normal-range path).
+     * FLOAT32 to FLOAT16 or BFLOAT16 a chunk at a time through plain int arrays. A chunk whose elements all round
+     * the ordinary way (for FLOAT16: all in the normal half range, the usual case for embeddings; for BFLOAT16: no
+     * NaN) takes a loop without branches, which the JIT compiles to SIMD instructions, and a second loop narrows
+     * the results to short (one loop doing both stays scalar). Any other chunk goes element by element through
+     * {@link Float16#fromFloat} or {@link BFloat16#fromFloat}. Both give the same bits: the branch-free loops are
+     * those methods' ordinary paths.
      */
-    private static void float32ToFloat16(byte[] src, int srcOff, byte[] dst, int dstOff, int n) {
+    private static void float32ToHalfWidth(byte[] src, int srcOff, byte[] dst, int dstOff, int n,
+            boolean float16) {
         Scratch scratch = SCRATCH.get();
         int[] bits = scratch.bits;
         int[] halves = scratch.halves;
@@ -92,24 +92,14 @@ final class VectorKernels {
             int length = Math.min(Scratch.CHUNK, n - start);
             ByteBuffer.wrap(src, srcOff + 4 * start, 4 * length).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer()
                     .get(bits, 0, length);
-            int outside = 0;
-            for (int i = 0; i < length; i++) {
-                int magnitude = bits[i] & 0x7fff_ffff;
-                outside |= (magnitude - Float16.FLOAT_TWO_TO_MINUS_14) | (Float16.FLOAT_TWO_TO_16 - 1 - magnitude);
-            }
-            if (outside >= 0) {
-                for (int i = 0; i < length; i++) {
-                    int value = bits[i];
-                    int magnitude = value & 0x7fff_ffff;
-                    halves[i] = (value >>> 16) & 0x8000
-                            | (magnitude + Float16.REBIAS_AND_ROUND + ((magnitude >>> 13) & 1)) >>> 13;
-                }
+            if (float16 ? float16Ordinary(bits, halves, length) : bfloat16Ordinary(bits, halves, length)) {
                 for (int i = 0; i < length; i++) {
                     packed[i] = (short) halves[i];
                 }
             } else {
                 for (int i = 0; i < length; i++) {
-                    packed[i] = Float16.fromFloat(Float.intBitsToFloat(bits[i]));
+                    float value = Float.intBitsToFloat(bits[i]);
+                    packed[i] = float16 ? Float16.fromFloat(value) : BFloat16.fromFloat(value);
                 }
             }
             ByteBuffer.wrap(dst, dstOff + 2 * start, 2 * length).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
@@ -117,7 +107,42 @@ final class VectorKernels {
         }
     }
 
-    /** Per-thread work arrays of {@link #float32ToFloat16}, so converting allocates nothing. */
+    /** Fills {@code halves} with the FLOAT16 bits if every element is in the normal half range; else false. */
+    private static boolean float16Ordinary(int[] bits, int[] halves, int length) {
+        int outside = 0;
+        for (int i = 0; i < length; i++) {
+            int magnitude = bits[i] & 0x7fff_ffff;
+            outside |= (magnitude - Float16.FLOAT_TWO_TO_MINUS_14) | (Float16.FLOAT_TWO_TO_16 - 1 - magnitude);
+        }
+        if (outside < 0) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            int value = bits[i];
+            int magnitude = value & 0x7fff_ffff;
+            halves[i] = (value >>> 16) & 0x8000
+                    | (magnitude + Float16.REBIAS_AND_ROUND + ((magnitude >>> 13) & 1)) >>> 13;
+        }
+        return true;
+    }
+
+    /** Fills {@code halves} with the BFLOAT16 bits if no element is a NaN; else false. */
+    private static boolean bfloat16Ordinary(int[] bits, int[] halves, int length) {
+        int nan = 0;
+        for (int i = 0; i < length; i++) {
+            nan |= BFloat16.FLOAT_INFINITY - (bits[i] & 0x7fff_ffff);
+        }
+        if (nan < 0) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            int value = bits[i];
+            halves[i] = (value + 0x7fff + ((value >>> 16) & 1)) >>> 16;
+        }
+        return true;
+    }
+
+    /** Per-thread work arrays of {@link #float32ToHalfWidth}, so converting allocates nothing. */
     private static final class Scratch {
         static final int CHUNK = 1024;
         final int[] bits = new int[CHUNK];

@@ -1,5 +1,6 @@
 package dev.slipway.internal.vector;
 
+import static dev.slipway.internal.vector.VectorDataType.BFLOAT16;
 import static dev.slipway.internal.vector.VectorDataType.FLOAT16;
 import static dev.slipway.internal.vector.VectorDataType.FLOAT32;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,12 +11,13 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bulk FLOAT32 to FLOAT16 loop behind {@link VectorCodec#convert} takes a branch-free path for chunks whose
- * elements are all in the normal half range and {@link Float16#fromFloat} element by element otherwise. Both paths
- * must give exactly what {@link Float16#fromFloat} gives for each element ({@link Float16Test} checks that method
- * against a reference for every input class).
+ * The bulk FLOAT32 to FLOAT16 / BFLOAT16 loop behind {@link VectorCodec#convert} takes a branch-free path for chunks
+ * whose elements all round the ordinary way (FLOAT16: all in the normal half range; BFLOAT16: no NaN) and
+ * {@link Float16#fromFloat} / {@link BFloat16#fromFloat} element by element otherwise. Both paths must give exactly
+ * what those methods give for each element ({@link Float16Test} and {@link BFloat16Test} check the methods against
+ * a reference for every input class).
  */
-class Float16KernelTest {
+class HalfWidthKernelTest {
 
     private static final int SMALLEST_NORMAL_HALF = 0x3880_0000;
     private static final int FIRST_OVERFLOWING_MAGNITUDE = 0x4780_0000;
@@ -34,8 +36,25 @@ class Float16KernelTest {
         }
         values[values.length - 1] = Float.intBitsToFloat(SMALLEST_NORMAL_HALF); // the range's edges
         values[values.length - 2] = Float.intBitsToFloat(FIRST_OVERFLOWING_MAGNITUDE - 1);
-        assertConvertsLikeElementByElement(values, 0);
-        assertConvertsLikeElementByElement(values, 12);
+        assertConvertsLikeElementByElement(values, 0, FLOAT16);
+        assertConvertsLikeElementByElement(values, 12, FLOAT16);
+    }
+
+    @Test
+    void everyNonNanFloatSampledConvertsToBFloat16AsElementByElement() {
+        // every 4093rd bit pattern up to infinity, both signs: every exponent, subnormals, ties, and the values
+        // that round up to infinity just below it
+        int count = 0x7f80_0000 / 4093 + 2;
+        float[] values = new float[2 * count];
+        for (int i = 0; i < count; i++) {
+            int magnitude = Math.min(4093 * i, 0x7f80_0000);
+            values[2 * i] = Float.intBitsToFloat(magnitude);
+            values[2 * i + 1] = Float.intBitsToFloat(magnitude | 0x8000_0000);
+        }
+        values[0] = Float.MAX_VALUE;
+        values[1] = Float.intBitsToFloat(0x7f7f_8000); // exactly halfway to infinity: ties to even, infinity
+        assertConvertsLikeElementByElement(values, 0, BFLOAT16);
+        assertConvertsLikeElementByElement(values, 12, BFLOAT16);
     }
 
     @Test
@@ -50,8 +69,10 @@ class Float16KernelTest {
             for (int position : new int[]{0, 767, 1023, 1024, 2999}) {
                 float[] values = gaussian(random, 3000);
                 values[position] = special;
-                assertConvertsLikeElementByElement(values, 0);
-                assertConvertsLikeElementByElement(values, 4);
+                for (VectorDataType type : new VectorDataType[]{FLOAT16, BFLOAT16}) {
+                    assertConvertsLikeElementByElement(values, 0, type);
+                    assertConvertsLikeElementByElement(values, 4, type);
+                }
             }
         }
     }
@@ -61,8 +82,10 @@ class Float16KernelTest {
         SplittableRandom random = new SplittableRandom(11);
         for (int length : new int[]{0, 1, 2, 3, 7, 768, 1023, 1024, 1025, 2048, 4097}) {
             float[] values = gaussian(random, length);
-            assertConvertsLikeElementByElement(values, 0);
-            assertConvertsLikeElementByElement(values, 8);
+            for (VectorDataType type : new VectorDataType[]{FLOAT16, BFLOAT16}) {
+                assertConvertsLikeElementByElement(values, 0, type);
+                assertConvertsLikeElementByElement(values, 8, type);
+            }
         }
     }
 
@@ -74,8 +97,8 @@ class Float16KernelTest {
         return values;
     }
 
-    /** Converts at an offset into a larger array and compares each element with {@link Float16#fromFloat}. */
-    private static void assertConvertsLikeElementByElement(float[] values, int offsetElements) {
+    /** Converts at an offset into a larger array and compares each element with the element-by-element method. */
+    private static void assertConvertsLikeElementByElement(float[] values, int offsetElements, VectorDataType type) {
         int offset = 4 * offsetElements;
         byte[] source = new byte[offset + 4 * values.length + 4];
         ByteBuffer in = ByteBuffer.wrap(source).order(ByteOrder.LITTLE_ENDIAN);
@@ -86,15 +109,15 @@ class Float16KernelTest {
         byte[] target = new byte[targetOffset + 2 * values.length + 2];
         target[targetOffset - 1] = 0x55;
         target[target.length - 1] = 0x66;
-        VectorCodec.convert(source, offset, FLOAT32, target, targetOffset, FLOAT16, values.length, null);
+        VectorCodec.convert(source, offset, FLOAT32, target, targetOffset, type, values.length, null);
 
         ByteBuffer out = ByteBuffer.wrap(target).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < values.length; i++) {
-            short expected = Float16.fromFloat(values[i]);
+            short expected = type == FLOAT16 ? Float16.fromFloat(values[i]) : BFloat16.fromFloat(values[i]);
             short actual = out.getShort(targetOffset + 2 * i);
             if (actual != expected) {
                 assertThat(Integer.toHexString(actual & 0xffff))
-                        .as("element %d of %d, float bits %08x", i, values.length,
+                        .as("%s element %d of %d, float bits %08x", type, i, values.length,
                                 Float.floatToRawIntBits(values[i]))
                         .isEqualTo(Integer.toHexString(expected & 0xffff));
             }
