@@ -34,10 +34,18 @@ public final class BFloat16 {
             // into infinity. Truncating and setting the quiet bit keeps it a NaN.
             return (short) ((bits >>> 16) | 0x0040);
         }
+        return (short) notNaN(bits);
+    }
+
+    /**
+     * {@link #fromFloat}'s result, as an int, for a float that is not a NaN: branch-free, so that
+     * a loop of it over an array compiles to SIMD code (see VectorKernels).
+     */
+    static int notNaN(int bits) {
         // Adding 0x7fff plus the lowest kept bit rounds the dropped half to nearest, ties to
         // even; a carry out of the significand bumps the exponent, up to infinity.
         int keptLowBit = (bits >>> 16) & 1;
-        return (short) ((bits + 0x7fff + keptLowBit) >>> 16);
+        return (bits + 0x7fff + keptLowBit) >>> 16;
     }
 
     /**

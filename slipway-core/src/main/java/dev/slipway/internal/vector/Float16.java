@@ -23,7 +23,7 @@ public final class Float16 {
     private static final int FLOAT_HALF = 0x3f00_0000;
     // Moves the exponent from binary32 bias (127) to binary16 bias (15) while still in the
     // binary32 layout; adding 0xfff is the "just below half" part of round-to-nearest-even.
-    static final int REBIAS_AND_ROUND = ((15 - 127) << 23) + 0x0fff;
+    private static final int REBIAS_AND_ROUND = ((15 - 127) << 23) + 0x0fff;
 
     private Float16() {
     }
@@ -58,10 +58,19 @@ public final class Float16 {
             float aligned = Float.intBitsToFloat(magnitude) + Float.intBitsToFloat(FLOAT_HALF);
             return (short) (sign | (Float.floatToRawIntBits(aligned) - FLOAT_HALF));
         }
+        return (short) normalRange(bits);
+    }
+
+    /**
+     * {@link #fromFloat}'s result, as an int, for a float whose magnitude is in [2^-14, 2^16):
+     * branch-free, so that a loop of it over an array compiles to SIMD code (see VectorKernels).
+     */
+    static int normalRange(int bits) {
+        int magnitude = bits & ~FLOAT_SIGN;
         // Adding 0xfff plus the lowest kept bit rounds the 13 dropped bits to nearest, ties to
         // even; a carry out of the mantissa correctly bumps the exponent, up to infinity.
         int keptLowBit = (magnitude >>> 13) & 1;
-        return (short) (sign | (magnitude + REBIAS_AND_ROUND + keptLowBit) >>> 13);
+        return (bits & FLOAT_SIGN) >>> 16 | (magnitude + REBIAS_AND_ROUND + keptLowBit) >>> 13;
     }
 
     /**

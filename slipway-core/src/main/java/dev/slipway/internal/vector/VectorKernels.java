@@ -79,8 +79,8 @@ final class VectorKernels {
      * the ordinary way (for FLOAT16: all in the normal half range, the usual case for embeddings; for BFLOAT16: no
      * NaN) takes a loop without branches, which the JIT compiles to SIMD instructions, and a second loop narrows
      * the results to short (one loop doing both stays scalar). Any other chunk goes element by element through
-     * {@link Float16#fromFloat} or {@link BFloat16#fromFloat}. Both give the same bits: the branch-free loops are
-     * those methods' ordinary paths.
+     * {@link Float16#fromFloat} or {@link BFloat16#fromFloat}. Both give the same bits: the branch-free loops call
+     * those methods' ordinary paths, {@link Float16#normalRange} and {@link BFloat16#notNaN}.
      */
     private static void float32ToHalfWidth(byte[] src, int srcOff, byte[] dst, int dstOff, int n,
             boolean float16) {
@@ -118,10 +118,7 @@ final class VectorKernels {
             return false;
         }
         for (int i = 0; i < length; i++) {
-            int value = bits[i];
-            int magnitude = value & 0x7fff_ffff;
-            halves[i] = (value >>> 16) & 0x8000
-                    | (magnitude + Float16.REBIAS_AND_ROUND + ((magnitude >>> 13) & 1)) >>> 13;
+            halves[i] = Float16.normalRange(bits[i]);
         }
         return true;
     }
@@ -136,8 +133,7 @@ final class VectorKernels {
             return false;
         }
         for (int i = 0; i < length; i++) {
-            int value = bits[i];
-            halves[i] = (value + 0x7fff + ((value >>> 16) & 1)) >>> 16;
+            halves[i] = BFloat16.notNaN(bits[i]);
         }
         return true;
     }
