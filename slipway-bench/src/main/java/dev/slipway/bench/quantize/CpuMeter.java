@@ -48,17 +48,23 @@ final class CpuMeter {
     }
 
     void start() {
-        commandsAtStart = commandStats();
-        redisAtStart = redisCpu();
+        try (Jedis jedis = server.newJedis()) {
+            commandsAtStart = commandStats(jedis);
+            redisAtStart = redisCpu(jedis);
+        }
         jvmAtStart = jvmCpu();
         wallAtStart = System.nanoTime();
     }
 
     CpuFigures stop() {
         double wall = (System.nanoTime() - wallAtStart) / 1e9;
-        double redis = redisCpu() - redisAtStart;
         double jvm = jvmCpu() - jvmAtStart;
-        Map<String, long[]> commands = commandStats();
+        double redis;
+        Map<String, long[]> commands;
+        try (Jedis jedis = server.newJedis()) {
+            redis = redisCpu(jedis) - redisAtStart;
+            commands = commandStats(jedis);
+        }
         Map<String, Double> perCall = new LinkedHashMap<>();
         for (String command : COMMANDS) {
             long[] before = commandsAtStart.getOrDefault(command, new long[2]);
@@ -73,43 +79,39 @@ final class CpuMeter {
     }
 
     /** Calls and microseconds so far of each of {@link #COMMANDS}, from {@code INFO commandstats}. */
-    private Map<String, long[]> commandStats() {
+    private static Map<String, long[]> commandStats(Jedis jedis) {
         Map<String, long[]> stats = new HashMap<>();
-        try (Jedis jedis = server.newJedis()) {
-            for (String line : jedis.info("commandstats").split("\r?\n")) {
-                // cmdstat_hset:calls=50000,usec=183000,usec_per_call=3.66,rejected_calls=0,failed_calls=0
-                int colon = line.indexOf(':');
-                if (!line.startsWith("cmdstat_") || colon < 0) {
-                    continue;
-                }
-                String command = line.substring("cmdstat_".length(), colon);
-                if (!COMMANDS.contains(command)) {
-                    continue;
-                }
-                long[] figures = new long[2];
-                for (String pair : line.substring(colon + 1).split(",")) {
-                    if (pair.startsWith("calls=")) {
-                        figures[0] = Long.parseLong(pair.substring("calls=".length()));
-                    } else if (pair.startsWith("usec=")) {
-                        figures[1] = Long.parseLong(pair.substring("usec=".length()));
-                    }
-                }
-                stats.put(command, figures);
+        for (String line : jedis.info("commandstats").split("\r?\n")) {
+            // cmdstat_hset:calls=50000,usec=183000,usec_per_call=3.66,rejected_calls=0,failed_calls=0
+            int colon = line.indexOf(':');
+            if (!line.startsWith("cmdstat_") || colon < 0) {
+                continue;
             }
+            String command = line.substring("cmdstat_".length(), colon);
+            if (!COMMANDS.contains(command)) {
+                continue;
+            }
+            long[] figures = new long[2];
+            for (String pair : line.substring(colon + 1).split(",")) {
+                if (pair.startsWith("calls=")) {
+                    figures[0] = Long.parseLong(pair.substring("calls=".length()));
+                } else if (pair.startsWith("usec=")) {
+                    figures[1] = Long.parseLong(pair.substring("usec=".length()));
+                }
+            }
+            stats.put(command, figures);
         }
         return stats;
     }
 
-    private double redisCpu() {
-        try (Jedis jedis = server.newJedis()) {
-            double total = 0;
-            for (String line : jedis.info("cpu").split("\r?\n")) {
-                if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
-                    total += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
-                }
+    private static double redisCpu(Jedis jedis) {
+        double total = 0;
+        for (String line : jedis.info("cpu").split("\r?\n")) {
+            if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+                total += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
             }
-            return total;
         }
+        return total;
     }
 
     private static double jvmCpu() {
