@@ -58,6 +58,21 @@ class HalfWidthKernelTest {
     }
 
     @Test
+    void everyFloatSampledConvertsToFloat16AsElementByElement() {
+        // every 4093rd bit pattern of the whole float range, both signs: chunks mixing normal-range values with
+        // subnormal results, zeros, overflows, infinities and NaNs
+        int count = 0x7fff_ffff / 4093 + 2;
+        float[] values = new float[2 * count];
+        for (int i = 0; i < count; i++) {
+            int magnitude = (int) Math.min(4093L * i, 0x7fff_ffffL);
+            values[2 * i] = Float.intBitsToFloat(magnitude);
+            values[2 * i + 1] = Float.intBitsToFloat(magnitude | 0x8000_0000);
+        }
+        assertConvertsLikeElementByElement(values, 0, FLOAT16);
+        assertConvertsLikeElementByElement(values, 5, FLOAT16);
+    }
+
+    @Test
     void aChunkWithAValueOutsideTheNormalRangeConvertsEachElementExactly() {
         float[] outside = {0.0f, -0.0f, 0x1p-15f, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 1e-40f, 65504f, 65519.99f,
             65520f, 1e6f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
@@ -65,10 +80,12 @@ class HalfWidthKernelTest {
             Float.MAX_VALUE};
         SplittableRandom random = new SplittableRandom(7);
         for (float special : outside) {
-            // in the first chunk, in a later one, and as the very last element of a vector longer than a chunk
-            for (int position : new int[]{0, 767, 1023, 1024, 2999}) {
+            // in the first chunk, in a later one, and as the very last element of a vector longer than a chunk;
+            // with a second one 37 elements further on
+            for (int position : new int[]{0, 63, 64, 127, 767, 1023, 1024, 1087, 2999}) {
                 float[] values = gaussian(random, 3000);
                 values[position] = special;
+                values[(position + 37) % values.length] = special;
                 for (VectorDataType type : new VectorDataType[]{FLOAT16, BFLOAT16}) {
                     assertConvertsLikeElementByElement(values, 0, type);
                     assertConvertsLikeElementByElement(values, 4, type);
