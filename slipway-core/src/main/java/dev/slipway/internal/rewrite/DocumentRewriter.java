@@ -43,7 +43,8 @@ final class DocumentRewriter {
      * before the rewrite and its position in {@link #fields}.
      */
     private record Conversion(VectorConversion spec, VectorDataType from, VectorDataType to, int fromLength,
-                              int toLength, String source, int sourceIndex, QuantizationScale scale) {
+                              int toLength, String source, byte[] sourceBytes, int sourceIndex,
+                              QuantizationScale scale) {
 
         /** 0: needs conversion; 1: already converted; -1: neither length (left alone). */
         int state(byte[] value) {
@@ -74,7 +75,7 @@ final class DocumentRewriter {
             VectorDataType to = VectorDataType.parse(conversion.to());
             String source = sourceField(conversion);
             resolved.add(new Conversion(conversion, from, to, from.bytesPerElement() * conversion.dims(),
-                    to.bytesPerElement() * conversion.dims(), source, fields.indexOf(source),
+                    to.bytesPerElement() * conversion.dims(), source, bytes(source), fields.indexOf(source),
                     scales.get(conversion.path())));
         }
         this.conversions = List.copyOf(resolved);
@@ -138,7 +139,9 @@ final class DocumentRewriter {
                 batch.malformed++;
             } else if (state == 0) {
                 touched.add(conversion.source());
-                writes.add(command("HSET", key, bytes(conversion.source()), convert(conversion, value, batch)));
+                batch.sampleConverting(conversion, value);
+                writes.add(new Command("HSET", List.of(key, conversion.sourceBytes()),
+                        new ConvertedVector(conversion, value)));
             }
         }
         finishDocument(key, keyText, targetExists, current, touched, writes, batch);
@@ -158,6 +161,23 @@ final class DocumentRewriter {
                 conversion.scale());
         batch.sample(conversion, value, converted);
         return converted;
+    }
+
+    /**
+     * A vector converted only when its command is sent, by the sending thread into the connection's reused buffer
+     * (see {@link DocumentStore.ComputedArgument}). The source has been checked to have the conversion's length.
+     */
+    private record ConvertedVector(Conversion conversion, byte[] source) implements DocumentStore.ComputedArgument {
+        @Override
+        public int length() {
+            return conversion.toLength();
+        }
+
+        @Override
+        public void writeInto(byte[] target) {
+            VectorCodec.convert(source, 0, conversion.from(), target, 0, conversion.to(), conversion.spec().dims(),
+                    conversion.scale());
+        }
     }
 
     /** Plans a batch of JSON documents from their {@code JSON.GET key path...} replies. */
@@ -275,10 +295,22 @@ final class DocumentRewriter {
         }
 
         void sample(Conversion conversion, byte[] original, byte[] converted) {
-            if (samples.size() < samplesPerBatch && conversions.get(0) == conversion) {
+            if (wantsSample(conversion)) {
                 samples.add(new float[][]{VectorCodec.decode(original, conversion.from()),
                         VectorCodec.decode(converted, conversion.to(), conversion.scale())});
             }
+        }
+
+        /** Like {@link #sample}, for a vector whose conversion is left to the sending thread: converts it here. */
+        void sampleConverting(Conversion conversion, byte[] original) {
+            if (wantsSample(conversion)) {
+                sample(conversion, original, VectorCodec.convert(original, conversion.from(), conversion.to(),
+                        conversion.spec().dims(), conversion.scale()));
+            }
+        }
+
+        private boolean wantsSample(Conversion conversion) {
+            return samples.size() < samplesPerBatch && conversions.get(0) == conversion;
         }
 
         BatchChanges build() {

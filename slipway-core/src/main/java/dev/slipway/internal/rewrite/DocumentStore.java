@@ -1,5 +1,6 @@
 package dev.slipway.internal.rewrite;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,10 +22,43 @@ public interface DocumentStore extends AutoCloseable {
     /**
      * One command to send, with binary arguments.
      *
-     * @param name command name
-     * @param args arguments
+     * @param name     command name
+     * @param args     arguments
+     * @param computed an argument after {@code args} that is produced only when the command is sent (a converted
+     *                 vector), or null
      */
-    record Command(String name, List<byte[]> args) {
+    record Command(String name, List<byte[]> args, ComputedArgument computed) {
+
+        /** A command whose arguments are all given. */
+        public Command(String name, List<byte[]> args) {
+            this(name, args, null);
+        }
+
+        /** Every argument, the computed one produced into an array of its own. */
+        public List<byte[]> allArgs() {
+            if (computed == null) {
+                return args;
+            }
+            List<byte[]> all = new ArrayList<>(args);
+            byte[] value = new byte[computed.length()];
+            computed.writeInto(value);
+            all.add(value);
+            return all;
+        }
+    }
+
+    /**
+     * An argument produced at send time. A store writes it into a buffer of its own that it reuses as soon as the
+     * command has gone into the connection's output, so a rewrite's converted vectors are neither allocated one by
+     * one nor held in memory until their batch is sent, and each is produced by the thread that sends it, while its
+     * source bytes are fresh in that thread's cache.
+     */
+    interface ComputedArgument {
+        /** The argument's length in bytes. */
+        int length();
+
+        /** Writes the argument into the first {@link #length()} bytes of {@code target}. */
+        void writeInto(byte[] target);
     }
 
     /** One page of keys matching {@code pattern} of the given Redis type ({@code hash}, {@code ReJSON-RL}). */

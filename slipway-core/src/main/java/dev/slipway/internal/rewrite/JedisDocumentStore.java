@@ -21,6 +21,12 @@ public final class JedisDocumentStore implements DocumentStore {
     /** Command names already encoded; a rewrite sends the same few names hundreds of thousands of times. */
     private final Map<String, ProtocolCommand> encodedNames = new HashMap<>();
     private Pipeline pipeline;
+    /**
+     * Where computed arguments are produced, reused for every command: Jedis writes a command's arguments into the
+     * connection's output buffer (or, for an argument longer than that buffer, straight to the socket) before
+     * {@code sendCommand} returns, so the bytes can be overwritten by the next command at once.
+     */
+    private byte[] computedBuffer = new byte[0];
 
     private JedisDocumentStore(RedisSession session) {
         this.session = session;
@@ -108,7 +114,7 @@ public final class JedisDocumentStore implements DocumentStore {
     public List<Object> execute(List<Command> commands) {
         List<Response<Object>> responses = pipelined(commands.size(), (p, i) -> {
             Command command = commands.get(i);
-            return p.sendCommand(encoded(command.name()), command.args().toArray(byte[][]::new));
+            return p.sendCommand(encoded(command.name()), arguments(command));
         });
         List<Object> replies = new ArrayList<>(commands.size());
         for (Response<Object> response : responses) {
@@ -119,6 +125,24 @@ public final class JedisDocumentStore implements DocumentStore {
             }
         }
         return replies;
+    }
+
+    /** The command's arguments as sent, a computed one produced into {@link #computedBuffer}. */
+    private byte[][] arguments(Command command) {
+        List<byte[]> given = command.args();
+        ComputedArgument computed = command.computed();
+        byte[][] arguments = new byte[given.size() + (computed == null ? 0 : 1)][];
+        for (int i = 0; i < given.size(); i++) {
+            arguments[i] = given.get(i);
+        }
+        if (computed != null) {
+            if (computedBuffer.length != computed.length()) {
+                computedBuffer = new byte[computed.length()]; // Jedis sends whole arrays: one of the exact length
+            }
+            computed.writeInto(computedBuffer);
+            arguments[given.size()] = computedBuffer;
+        }
+        return arguments;
     }
 
     @Override

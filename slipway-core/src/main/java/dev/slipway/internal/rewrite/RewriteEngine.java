@@ -42,8 +42,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>record in the header that the batch is applied.</li>
  * </ol>
  *
- * The stages run as a pipeline on three threads: while the workers write batch n, this thread converts batch n+1
- * and backs it up, and a reader thread fetches batch n+2 on its own connection. The order that makes a crash safe
+ * The stages run as a pipeline on three threads: while the workers write batch n (converting each vector as they
+ * send it, into their connection's reused buffer), this thread plans batch n+1 and backs it up, and a reader thread
+ * fetches batch n+2 on its own connection. The order that makes a crash safe
  * is kept per batch (a batch's writes start only after its originals are on disk), and the records and header are
  * written by this thread alone, in batch order.
  *
@@ -190,8 +191,8 @@ public final class RewriteEngine {
 
     /**
      * Runs the rest of a pass as a pipeline: the reader thread fetches pages ahead (SCAN and the current values, on
-     * the reading connection), this thread converts each batch and appends its originals (fsynced) to the backup,
-     * and the writer thread sends the batch while the next one is prepared; then the batch is waited for and
+     * the reading connection), this thread plans each batch and appends its originals (fsynced) to the backup,
+     * and the writer thread sends the batch, converting its vectors on the way, while the next one is prepared; then the batch is waited for and
      * recorded. A key read into a batch that has not landed is left out of later pages (SCAN may return a key
      * twice), so no document is read while its own rewrite is pending.
      */
@@ -225,7 +226,7 @@ public final class RewriteEngine {
                 long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, next.cursorAfter(),
                         changes.originals()));
                 state = state.backedUp(next.cursorAfter(), changes.originals().size(), length);
-                clock.add(StageClock.Stage.CONVERT_AND_BACK_UP, begin);
+                clock.add(StageClock.Stage.PLAN_AND_BACK_UP, begin);
                 if (inflight != null) {
                     InFlight landing = inflight;
                     inflight = null;
@@ -303,14 +304,14 @@ public final class RewriteEngine {
     private List<List<Object>> write(BatchChanges changes) {
         long begin = System.nanoTime();
         List<List<Object>> replies = workers.executeDocuments(changes.writes());
-        clock.add(StageClock.Stage.WRITE, begin);
+        clock.add(StageClock.Stage.CONVERT_AND_WRITE, begin);
         return replies;
     }
 
     /**
      * Takes a batch's progress into the header: in memory at once, on disk (atomically, not forced) when the last
      * write is {@link RewriteSettings#headerInterval} old. Serialising and replacing the file after every batch
-     * cost a tenth of the converting thread's time; what a resume relies on is the fsynced records.
+     * cost a tenth of the planning thread's time (when it also converted); what a resume relies on is the fsynced records.
      */
     private void recordProgress(BackupHeader progressed) {
         long now = System.nanoTime();

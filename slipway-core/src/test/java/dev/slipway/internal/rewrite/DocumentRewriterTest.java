@@ -46,7 +46,7 @@ class DocumentRewriterTest {
     /** A command as text; binary arguments as hex, so byte-exact comparisons read well. */
     private static String show(Command command) {
         StringBuilder text = new StringBuilder(command.name());
-        for (byte[] arg : command.args()) {
+        for (byte[] arg : command.allArgs()) {
             String s = new String(arg, StandardCharsets.UTF_8);
             boolean printable = s.chars().allMatch(c -> c >= 0x20 && c < 0x7f) && Arrays.equals(b(s), arg);
             text.append(' ').append(printable ? s : "0x" + HexFormat.of().formatHex(arg));

@@ -14,7 +14,10 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The store reuses one pipeline per connection: replies of successive batches must stay with their batch. */
+/**
+ * The store reuses one pipeline per connection, whose replies must stay with their batch, and one buffer for computed
+ * arguments, which must reach Redis intact before the next command overwrites it.
+ */
 @ExtendWith(RedisStackExtension.class)
 class JedisDocumentStoreIT {
 
@@ -51,6 +54,45 @@ class JedisDocumentStoreIT {
             assertThat(values.get(1)).isDeepEqualTo(new byte[][]{b("one-1"), b("two-1")});
             assertThat(values.get(2)).isDeepEqualTo(new byte[][]{b("one-299"), null});
             assertThat(values.get(3)).isDeepEqualTo(new byte[][]{null, null});
+        }
+    }
+
+    @Test
+    void everyComputedArgumentArrivesAsItsOwnValueThoughTheBufferIsReused(RedisStackServer redis) {
+        // lengths below and above Jedis' 8 KiB output buffer, changing from command to command and repeating, so the
+        // buffer is both reused and replaced; a value overwritten before it was sent would show up in another key
+        int[] lengths = {1536, 1536, 20_000, 7, 1536, 9000, 9000, 1};
+        List<Command> commands = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            commands.add(new Command("HSET", List.of(b("computed-it:" + i), b("v")),
+                    new Pattern(i, lengths[i % lengths.length])));
+        }
+        try (JedisDocumentStore store = JedisDocumentStore.open(RedisEndpoint.parse(redis.url()))) {
+            assertThat(store.execute(commands)).hasSize(400).allMatch(reply -> reply.equals(1L));
+        }
+        try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
+            for (int i = 0; i < 400; i++) {
+                Pattern expected = new Pattern(i, lengths[i % lengths.length]);
+                assertThat(jedis.hget(b("computed-it:" + i), b("v"))).as("value of key %d", i)
+                        .isEqualTo(commands.get(i).allArgs().get(2))
+                        .isEqualTo(expected.bytes());
+            }
+        }
+    }
+
+    /** A value of the given length whose every byte depends on the seed, written into whatever buffer it is given. */
+    private record Pattern(int seed, int length) implements DocumentStore.ComputedArgument {
+        @Override
+        public void writeInto(byte[] target) {
+            for (int i = 0; i < length; i++) {
+                target[i] = (byte) (seed * 31 + i * 7);
+            }
+        }
+
+        byte[] bytes() {
+            byte[] value = new byte[length];
+            writeInto(value);
+            return value;
         }
     }
 }
