@@ -2,6 +2,7 @@ package dev.slipway.bench.quantize;
 
 import redis.clients.jedis.Jedis;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ final class CpuMeter {
     private Map<String, long[]> commandsAtStart = Map.of();
     private double redisAtStart;
     private double jvmAtStart;
+    private long jitAtStart;
     private long wallAtStart;
 
     /**
@@ -32,10 +34,13 @@ final class CpuMeter {
      * @param serverUsecPerCall microseconds the server spent per call of each rewrite command in the span
      *                      ({@code INFO commandstats}), so a contender's server-side cost per command can be compared
      *                      with another's; commands not called are left out
+     * @param jitCompileMs  milliseconds this JVM's JIT compilers spent compiling in the span (summed over the
+     *                      compiler threads; included in {@code clientSeconds}): a large share of the wall time means
+     *                      the span measured code still being compiled, not its steady state
      */
     record CpuFigures(double redisSeconds, double clientSeconds, double wallSeconds,
-                      Map<String, Double> serverUsecPerCall) {
-        static final CpuFigures NONE = new CpuFigures(0, 0, 0, Map.of());
+                      Map<String, Double> serverUsecPerCall, long jitCompileMs) {
+        static final CpuFigures NONE = new CpuFigures(0, 0, 0, Map.of(), 0);
 
         /** Share of the wall time the server was busy. */
         double redisBusy() {
@@ -53,12 +58,14 @@ final class CpuMeter {
             redisAtStart = redisCpu(jedis);
         }
         jvmAtStart = jvmCpu();
+        jitAtStart = jitMillis();
         wallAtStart = System.nanoTime();
     }
 
     CpuFigures stop() {
         double wall = (System.nanoTime() - wallAtStart) / 1e9;
         double jvm = jvmCpu() - jvmAtStart;
+        long jit = jitMillis() - jitAtStart;
         double redis;
         Map<String, long[]> commands;
         try (Jedis jedis = server.newJedis()) {
@@ -75,7 +82,7 @@ final class CpuMeter {
             }
         }
         return new CpuFigures(QuantizeReport.round3(redis), QuantizeReport.round3(jvm), QuantizeReport.round3(wall),
-                perCall);
+                perCall, jit);
     }
 
     /** Calls and microseconds so far of each of {@link #COMMANDS}, from {@code INFO commandstats}. */
@@ -112,6 +119,13 @@ final class CpuMeter {
             }
         }
         return total;
+    }
+
+    /** Milliseconds the JIT compilers have spent so far; 0 when the JVM does not tell. */
+    private static long jitMillis() {
+        CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+        return compiler != null && compiler.isCompilationTimeMonitoringSupported()
+                ? compiler.getTotalCompilationTime() : 0;
     }
 
     private static double jvmCpu() {

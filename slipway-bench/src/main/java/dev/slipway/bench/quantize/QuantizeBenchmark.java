@@ -93,18 +93,26 @@ public final class QuantizeBenchmark implements Benchmark {
     }
 
     /**
-     * Runs the ceiling and Slipway once on a warm-up corpus so that the measured sizes compare mostly compiled code,
-     * not how soon each one's code is compiled; RedisVL (Python) has no such phase. It is not all: Slipway's
-     * per-batch methods are called once per batch and reach C2 only after about 600 batches (see the throughput
-     * notes in docs/architecture.md), during the measured rounds.
+     * Runs the ceiling and Slipway on a warm-up corpus, round after round until Slipway's rewrite spent under
+     * {@link QuantizeOptions#JIT_SETTLED} of its wall time in JIT compilation (at most {@code --warmup-rounds}), so
+     * that the measured sizes compare compiled code, not how soon each one's code is compiled; RedisVL (Python) has
+     * no such phase. One round was not enough: Slipway's per-batch methods run once per batch of 500 documents, and
+     * the C2 compiler was still compiling them (readHashFields alone for 0.3 s) in the first two measured rounds.
      */
     private static QuantizeReport.Warmup warmUp(QuantizeOptions options, CpuPinning pinning, BenchLog log) {
-        log.info("== warm-up: %,d documents (figures reported, not judged)", options.warmup());
         VectorCorpus corpus = new VectorCorpus(options.seed() + 1, options.warmup(), options.dims());
-        CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus);
-        SlipwayFigures slipway = new SlipwayRun(options, pinning, log).run(corpus);
-        return new QuantizeReport.Warmup(options.warmup(), slipway.docsPerSecond(), ceiling.docsPerSecond(),
-                slipway.correct());
+        List<QuantizeReport.WarmupRound> rounds = new ArrayList<>();
+        do {
+            log.info("== warm-up round %d (at most %d): %,d documents (figures reported, not judged)",
+                    rounds.size() + 1, options.warmupRounds(), options.warmup());
+            CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus);
+            SlipwayFigures slipway = new SlipwayRun(options, pinning, log).run(corpus);
+            QuantizeReport.WarmupRound round = QuantizeReport.WarmupRound.of(slipway, ceiling);
+            log.info("warm-up: Slipway's rewrite spent %d ms (%.0f%% of its wall time) in JIT compilation",
+                    round.slipwayJitCompileMs(), round.slipwayJitShare() * 100);
+            rounds.add(round);
+        } while (!rounds.get(rounds.size() - 1).settled() && rounds.size() < options.warmupRounds());
+        return QuantizeReport.Warmup.of(options.warmup(), rounds);
     }
 
     private static SizeResult runSize(VectorCorpus corpus, QuantizeOptions options, CpuPinning pinning, Peer peer,

@@ -21,16 +21,21 @@ import java.util.Set;
  * @param sampleSize  documents the audit compares byte for byte
  * @param rvl         the {@code rvl} executable; {@code none} skips RedisVL; {@code auto} looks for it
  * @param maxSeconds  bound on each wait for indexing and each RedisVL subprocess
- * @param warmup      documents of the warm-up round of Slipway and the ceiling before the measured sizes; 0 for none
+ * @param warmup      documents of the warm-up rounds of Slipway and the ceiling before the measured sizes; 0 for none
+ * @param warmupRounds most warm-up rounds; they stop at the first whose Slipway rewrite spent under
+ *                    {@link #JIT_SETTLED} of its wall time compiling
  * @param pin         run the servers on core 0 and the clients on the other cores (see {@link CpuPinning})
  * @param rounds      times the ceiling and Slipway are measured, alternately, at each size; the median is judged
  */
 record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers, long seed, int sampleSize,
-                       String rvl, int maxSeconds, int warmup, boolean pin, int rounds) {
+                       String rvl, int maxSeconds, int warmup, int warmupRounds, boolean pin, int rounds) {
+
+    /** The share of a warm-up rewrite's wall time in JIT compilation below which the code counts as compiled. */
+    static final double JIT_SETTLED = 0.05;
 
     static final String RVL_ENV = "SLIPWAY_RVL";
     static final Set<String> NAMES = Set.of("sizes", "dims", "batch-size", "workers", "seed", "sample",
-            "rvl", "max-seconds", "warmup", "pin", "rounds");
+            "rvl", "max-seconds", "warmup", "warmup-rounds", "pin", "rounds");
     private static final int MIN_SIZE = 100;
     private static final int MAX_SIZE = 10_000_000;
 
@@ -51,6 +56,7 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                 a.text("rvl", "auto"),
                 a.integer("max-seconds", 600, 5, 7_200),
                 a.integer("warmup", 100_000, 0, MAX_SIZE),
+                a.integer("warmup-rounds", 4, 1, 20),
                 bool(a, "pin", false),
                 a.integer("rounds", 3, 1, 20));
         a.throwIfInvalid();
@@ -163,10 +169,12 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                   --rvl PATH         the rvl executable, or none to skip RedisVL (default: $SLIPWAY_RVL, else
                                      .venv/bin/rvl in the working directory or a parent)
                   --max-seconds N    bound on each wait for indexing and each rvl command (default 600)
-                  --warmup N         documents of a warm-up round of Slipway and the ceiling before the
-                                     measured sizes, so that both are measured after the JIT compiler has
-                                     compiled their hot code; its (cold) figures are reported under "warmup"
-                                     and not judged; 0 for none (default 100000)
+                  --warmup N         documents of each warm-up round of the ceiling and Slipway before the
+                                     measured sizes, so that both are measured after the JIT compilers have
+                                     compiled their hot code; the rounds' figures (the first is cold) are
+                                     reported under "warmup" and not judged; 0 for none (default 100000)
+                  --warmup-rounds N  most warm-up rounds: they stop after the first in which Slipway's
+                                     rewrite spent under 5% of its wall time in JIT compilation (default 4)
                   --pin BOOL         run every Redis server on core 0 and this JVM (and RedisVL) on the
                                      other cores, as if the server had a host of its own: otherwise the
                                      contender that burns more client CPU also slows the server down

@@ -202,15 +202,52 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
     }
 
     /**
-     * The warm-up round: Slipway and the ceiling once on a smaller corpus in a JVM that has not compiled their code
-     * yet (the C2 compiler alone took a core for seconds on a two-core machine). Shows what a short, cold run gets.
+     * The warm-up rounds: the ceiling and Slipway on a smaller corpus, first in a JVM that has not compiled their
+     * code yet (the C2 compiler alone took a core for seconds on a two-core machine), then again until a round in
+     * which Slipway's rewrite spent under {@link QuantizeOptions#JIT_SETTLED} of its wall time compiling. The first
+     * round shows what a short, cold run gets.
      *
-     * @param documents            documents migrated
-     * @param slipwayDocsPerSecond Slipway's rewrite docs/s, cold
-     * @param ceilingDocsPerSecond the ceiling's docs/s, cold (its code is smaller and compiles sooner)
+     * @param documents            documents migrated per round
+     * @param slipwayDocsPerSecond Slipway's rewrite docs/s in the first (cold) round
+     * @param ceilingDocsPerSecond the ceiling's docs/s in the first round (its code is smaller and compiles sooner)
+     * @param slipwayCorrect       Slipway's result was correct in every round
+     * @param settled              the last round compiled little enough; false when the rounds ran out first
+     * @param rounds               every round
+     */
+    record Warmup(int documents, double slipwayDocsPerSecond, double ceilingDocsPerSecond, boolean slipwayCorrect,
+                  boolean settled, List<WarmupRound> rounds) {
+
+        static Warmup of(int documents, List<WarmupRound> rounds) {
+            WarmupRound first = rounds.get(0);
+            return new Warmup(documents, first.slipwayDocsPerSecond(), first.ceilingDocsPerSecond(),
+                    rounds.stream().allMatch(WarmupRound::slipwayCorrect), rounds.get(rounds.size() - 1).settled(),
+                    List.copyOf(rounds));
+        }
+    }
+
+    /**
+     * One warm-up round.
+     *
+     * @param slipwayDocsPerSecond Slipway's rewrite docs/s
+     * @param ceilingDocsPerSecond the ceiling's docs/s
+     * @param slipwayJitCompileMs  JIT compilation during Slipway's rewrite
+     * @param slipwayJitShare      that as a share of the rewrite's wall time
      * @param slipwayCorrect       Slipway's result was correct
      */
-    record Warmup(int documents, double slipwayDocsPerSecond, double ceilingDocsPerSecond, boolean slipwayCorrect) {
+    record WarmupRound(double slipwayDocsPerSecond, double ceilingDocsPerSecond, long slipwayJitCompileMs,
+                       double slipwayJitShare, boolean slipwayCorrect) {
+
+        static WarmupRound of(SlipwayFigures slipway, CeilingFigures ceiling) {
+            CpuMeter.CpuFigures cpu = slipway.rewriteCpu();
+            double share = cpu.wallSeconds() <= 0 ? 1 : cpu.jitCompileMs() / (cpu.wallSeconds() * 1000);
+            return new WarmupRound(slipway.docsPerSecond(), ceiling.docsPerSecond(), cpu.jitCompileMs(),
+                    round3(share), slipway.correct());
+        }
+
+        /** Whether Slipway's rewrite compiled for less than {@link QuantizeOptions#JIT_SETTLED} of its time. */
+        boolean settled() {
+            return slipwayJitShare < QuantizeOptions.JIT_SETTLED;
+        }
     }
 
     /**

@@ -28,7 +28,7 @@ class QuantizeBenchmarkIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         // One worker: RedisVL then runs once (its default), which keeps the test short; two rounds of the others.
         int exitCode = BenchMain.run(List.of("quantize", "--sizes", "2000", "--dims", "64", "--workers", "1",
-                        "--warmup", "500", "--rounds", "2"),
+                        "--warmup", "500", "--warmup-rounds", "2", "--rounds", "2"),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String stderr = err.toString(StandardCharsets.UTF_8);
         System.err.print(stderr);
@@ -78,6 +78,18 @@ class QuantizeBenchmarkIT {
         assertThat(warmup.path("slipway_correct").asBoolean()).as(warmup.toString()).isTrue();
         assertThat(warmup.path("slipway_docs_per_second").asDouble()).isPositive();
         assertThat(warmup.path("ceiling_docs_per_second").asDouble()).isPositive();
+        JsonNode warmupRounds = warmup.path("rounds");
+        assertThat(warmupRounds.size()).as(warmup.toString()).isBetween(1, 2);
+        assertThat(warmupRounds.get(0).path("slipway_docs_per_second").asDouble())
+                .isEqualTo(warmup.path("slipway_docs_per_second").asDouble());
+        JsonNode lastWarmup = warmupRounds.get(warmupRounds.size() - 1);
+        assertThat(warmup.path("settled").asBoolean()).as("settled is the last round's")
+                .isEqualTo(lastWarmup.path("slipway_jit_share").asDouble() < 0.05);
+        assertThat(warmupRounds.size() == 2 || warmup.path("settled").asBoolean())
+                .as("a second round only when the first had not settled: %s", warmup).isTrue();
+        assertThat(lastWarmup.has("slipway_jit_compile_ms")).as(lastWarmup.toString()).isTrue();
+        assertThat(slipway.path("rewrite_cpu").path("jit_compile_ms").isIntegralNumber())
+                .as(slipway.path("rewrite_cpu").toString()).isTrue();
         assertThat(size.path("slipway_vs_ceiling").asDouble()).isPositive();
         assertThat(json.path("settings").path("rounds").asInt()).isEqualTo(2);
         assertThat(size.path("rounds")).hasSize(2);
