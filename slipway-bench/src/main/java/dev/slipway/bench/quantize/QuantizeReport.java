@@ -24,7 +24,7 @@ import java.util.Map;
  * @param settings     the options used
  * @param machine      the machine it ran on
  * @param server       versions of the server
- * @param warmup       the warm-up round, when there was one: cold figures, not judged
+ * @param warmup       the warm-up rounds, when there were any: figures not judged, the first round's cold
  * @param sizes        one entry per dataset size, in run order
  * @param heap         Slipway's heap peak at the smallest and largest size, and the limit the target allows
  * @param targets      whether every target was met, and each one missed
