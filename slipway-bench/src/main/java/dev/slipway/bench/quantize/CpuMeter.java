@@ -46,6 +46,11 @@ final class CpuMeter {
         double redisBusy() {
             return wallSeconds <= 0 ? 0 : QuantizeReport.round3(redisSeconds / wallSeconds);
         }
+
+        /** Share of the wall time the JIT compilers spent compiling; 1 for an empty span (nothing shown settled). */
+        double jitShare() {
+            return wallSeconds <= 0 ? 1 : QuantizeReport.round3(jitCompileMs / (wallSeconds * 1000));
+        }
     }
 
     CpuMeter(LoadedServer server) {

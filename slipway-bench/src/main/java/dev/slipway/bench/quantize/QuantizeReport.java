@@ -239,9 +239,8 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
 
         static WarmupRound of(SlipwayFigures slipway, CeilingFigures ceiling) {
             CpuMeter.CpuFigures cpu = slipway.rewriteCpu();
-            double share = cpu.wallSeconds() <= 0 ? 1 : cpu.jitCompileMs() / (cpu.wallSeconds() * 1000);
             return new WarmupRound(slipway.docsPerSecond(), ceiling.docsPerSecond(), cpu.jitCompileMs(),
-                    round3(share), slipway.correct());
+                    cpu.jitShare(), slipway.correct());
         }
 
         /** Whether Slipway's rewrite compiled for less than {@link QuantizeOptions#JIT_SETTLED} of its time. */
