@@ -2,8 +2,11 @@ package dev.slipway.bench.quantize;
 
 import redis.clients.jedis.Jedis;
 
+import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +27,8 @@ final class CpuMeter {
     private double jvmAtStart;
     private long jitAtStart;
     private long wallAtStart;
+    /** The server main thread's run-queue wait at the start, in nanoseconds; -1 when unknown. */
+    private long waitAtStart;
 
     /**
      * CPU figures of one measured span.
@@ -37,10 +42,15 @@ final class CpuMeter {
      * @param jitCompileMs  milliseconds this JVM's JIT compilers spent compiling in the span (summed over the
      *                      compiler threads; included in {@code clientSeconds}): a large share of the wall time means
      *                      the span measured code still being compiled, not its steady state
+     * @param redisWaitSeconds time the server's main thread (the one that runs commands) was ready to run but waited
+     *                      for a core ({@code /proc/<pid>/schedstat}); null where the kernel does not tell. Beside
+     *                      {@code redisSeconds} it tells why a server that is not busy all the wall time is not: a
+     *                      large wait means other threads (the client's) took its core; a small one, that the client
+     *                      did not send it work
      */
     record CpuFigures(double redisSeconds, double clientSeconds, double wallSeconds,
-                      Map<String, Double> serverUsecPerCall, long jitCompileMs) {
-        static final CpuFigures NONE = new CpuFigures(0, 0, 0, Map.of(), 0);
+                      Map<String, Double> serverUsecPerCall, long jitCompileMs, Double redisWaitSeconds) {
+        static final CpuFigures NONE = new CpuFigures(0, 0, 0, Map.of(), 0, null);
 
         /** Share of the wall time the server was busy. */
         double redisBusy() {
@@ -64,6 +74,7 @@ final class CpuMeter {
         }
         jvmAtStart = jvmCpu();
         jitAtStart = jitMillis();
+        waitAtStart = runQueueWaitNanos(server.pid());
         wallAtStart = System.nanoTime();
     }
 
@@ -71,6 +82,9 @@ final class CpuMeter {
         double wall = (System.nanoTime() - wallAtStart) / 1e9;
         double jvm = jvmCpu() - jvmAtStart;
         long jit = jitMillis() - jitAtStart;
+        long waitAtStop = runQueueWaitNanos(server.pid());
+        Double wait = waitAtStart < 0 || waitAtStop < 0 ? null
+                : QuantizeReport.round3((waitAtStop - waitAtStart) / 1e9);
         double redis;
         Map<String, long[]> commands;
         try (Jedis jedis = server.newJedis()) {
@@ -87,7 +101,32 @@ final class CpuMeter {
             }
         }
         return new CpuFigures(QuantizeReport.round3(redis), QuantizeReport.round3(jvm), QuantizeReport.round3(wall),
-                perCall, jit);
+                perCall, jit, wait);
+    }
+
+    /**
+     * Nanoseconds the process's main thread has spent waiting on a run queue (the second field of
+     * {@code /proc/<pid>/schedstat}); -1 when the file cannot be read (not Linux, no schedstats).
+     */
+    static long runQueueWaitNanos(long pid) {
+        try {
+            return parseRunQueueWait(Files.readString(Path.of("/proc", Long.toString(pid), "schedstat")));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The run-queue wait of a {@code schedstat} line ("on-cpu-ns wait-ns timeslices"); -1 when malformed. */
+    static long parseRunQueueWait(String schedstat) {
+        String[] fields = schedstat.trim().split("\\s+");
+        if (fields.length < 2) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(fields[1]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Calls and microseconds so far of each of {@link #COMMANDS}, from {@code INFO commandstats}. */

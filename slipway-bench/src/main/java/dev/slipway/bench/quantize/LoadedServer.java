@@ -76,6 +76,11 @@ final class LoadedServer implements AutoCloseable {
         }
     }
 
+    /** The server's process id. */
+    long pid() {
+        return server.pid();
+    }
+
     String url() {
         return server.url();
     }

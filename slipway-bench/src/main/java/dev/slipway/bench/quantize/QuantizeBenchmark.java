@@ -117,14 +117,19 @@ public final class QuantizeBenchmark implements Benchmark {
 
     private static SizeResult runSize(VectorCorpus corpus, QuantizeOptions options, CpuPinning pinning, Peer peer,
                                       BenchLog log) {
-        List<Round> rounds = new ArrayList<>();
+        List<CeilingFigures> ceilings = new ArrayList<>();
+        List<SlipwayFigures> slipways = new ArrayList<>();
         for (int round = 1; round <= options.rounds(); round++) {
             if (options.rounds() > 1) {
                 log.info("-- round %d of %d", round, options.rounds());
             }
-            CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus);
-            SlipwayFigures slipway = new SlipwayRun(options, pinning, log).run(corpus);
-            rounds.add(Round.of(slipway, ceiling));
+            ceilings.add(new RawCeiling(options, pinning, log).run(corpus));
+            slipways.add(new SlipwayRun(options, pinning, log).run(corpus));
+        }
+        String mode = CeilingFigures.fasterModeByMedian(ceilings);
+        List<Round> rounds = new ArrayList<>();
+        for (int round = 0; round < slipways.size(); round++) {
+            rounds.add(Round.of(slipways.get(round), ceilings.get(round).inMode(mode)));
         }
         Round median = Round.median(rounds);
         SlipwayFigures slipway = median.slipway();

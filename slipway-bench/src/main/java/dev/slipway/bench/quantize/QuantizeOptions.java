@@ -152,7 +152,8 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                   ceiling   the same SCAN pages, pipelined HMGETs and HSETs over the same connections with no
                             conversion and no backup, on the server state Slipway meets (the index built,
                             then dropped just before), run twice: reads then writes per batch, and the next
-                            batch read while the current one is written; the faster is the ceiling;
+                            batch read while the current one is written; the mode faster over the
+                            rounds (by its median) is the ceiling of every round;
                   redisvl   RedisVL's 'rvl migrate plan' and 'rvl migrate apply' (installed by
                             scripts/install-redisvl.sh), with its default batch size and one worker, then with
                             --workers N; reported as unavailable when rvl cannot be found or run.

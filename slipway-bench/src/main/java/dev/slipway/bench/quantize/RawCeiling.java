@@ -23,7 +23,8 @@ import java.util.concurrent.Future;
  * rebuild. The server is in the state Slipway's rewrite meets: the data loaded and indexed, the index dropped (not
  * its documents) just before the moves, as a drop-recreate apply does. A server that never had an index runs the
  * same HSET/HMGET/SCAN measurably faster (HSET 3.6 against 4.2 µs per call), which is the server's state, not the
- * migrator's cost. Measured two ways, each on freshly loaded data, and the faster one is the ceiling:
+ * migrator's cost. Measured two ways, each on freshly loaded data; the mode that is faster over a size's rounds (by
+ * its median) is the ceiling of each of them (see {@link QuantizeReport.CeilingFigures#fasterModeByMedian}):
  *
  * <ul>
  *   <li>{@code sequential}: per batch one SCAN page of the batch size and a pipelined HMGET of the vector field on
