@@ -27,8 +27,8 @@ final class CpuMeter {
     private double jvmAtStart;
     private long jitAtStart;
     private long wallAtStart;
-    /** The server main thread's run-queue wait at the start, in nanoseconds; -1 when unknown. */
-    private long waitAtStart;
+    /** The server main thread's schedstat at the start; null when unknown. */
+    private long[] schedAtStart;
 
     /**
      * CPU figures of one measured span.
@@ -47,10 +47,14 @@ final class CpuMeter {
      *                      {@code redisSeconds} it tells why a server that is not busy all the wall time is not: a
      *                      large wait means other threads (the client's) took its core; a small one, that the client
      *                      did not send it work
+     * @param redisTimeslices how many times the server's main thread was put on a core (likewise): a server that is
+     *                      woken for every few commands, because they trickle in, pays a context switch, a system call
+     *                      and cold caches each time
      */
     record CpuFigures(double redisSeconds, double clientSeconds, double wallSeconds,
-                      Map<String, Double> serverUsecPerCall, long jitCompileMs, Double redisWaitSeconds) {
-        static final CpuFigures NONE = new CpuFigures(0, 0, 0, Map.of(), 0, null);
+                      Map<String, Double> serverUsecPerCall, long jitCompileMs, Double redisWaitSeconds,
+                      Long redisTimeslices) {
+        static final CpuFigures NONE = new CpuFigures(0, 0, 0, Map.of(), 0, null, null);
 
         /** Share of the wall time the server was busy. */
         double redisBusy() {
@@ -74,7 +78,7 @@ final class CpuMeter {
         }
         jvmAtStart = jvmCpu();
         jitAtStart = jitMillis();
-        waitAtStart = runQueueWaitNanos(server.pid());
+        schedAtStart = schedstat(server.pid());
         wallAtStart = System.nanoTime();
     }
 
@@ -82,9 +86,10 @@ final class CpuMeter {
         double wall = (System.nanoTime() - wallAtStart) / 1e9;
         double jvm = jvmCpu() - jvmAtStart;
         long jit = jitMillis() - jitAtStart;
-        long waitAtStop = runQueueWaitNanos(server.pid());
-        Double wait = waitAtStart < 0 || waitAtStop < 0 ? null
-                : QuantizeReport.round3((waitAtStop - waitAtStart) / 1e9);
+        long[] schedAtStop = schedstat(server.pid());
+        boolean scheduled = schedAtStart != null && schedAtStop != null;
+        Double wait = scheduled ? QuantizeReport.round3((schedAtStop[1] - schedAtStart[1]) / 1e9) : null;
+        Long timeslices = scheduled ? schedAtStop[2] - schedAtStart[2] : null;
         double redis;
         Map<String, long[]> commands;
         try (Jedis jedis = server.newJedis()) {
@@ -101,31 +106,31 @@ final class CpuMeter {
             }
         }
         return new CpuFigures(QuantizeReport.round3(redis), QuantizeReport.round3(jvm), QuantizeReport.round3(wall),
-                perCall, jit, wait);
+                perCall, jit, wait, timeslices);
     }
 
     /**
-     * Nanoseconds the process's main thread has spent waiting on a run queue (the second field of
-     * {@code /proc/<pid>/schedstat}); -1 when the file cannot be read (not Linux, no schedstats).
+     * The process's main thread's {@code /proc/<pid>/schedstat}: nanoseconds on a core, nanoseconds waiting on a run
+     * queue, timeslices; null when the file cannot be read (not Linux, no schedstats).
      */
-    static long runQueueWaitNanos(long pid) {
+    static long[] schedstat(long pid) {
         try {
-            return parseRunQueueWait(Files.readString(Path.of("/proc", Long.toString(pid), "schedstat")));
+            return parseSchedstat(Files.readString(Path.of("/proc", Long.toString(pid), "schedstat")));
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
     }
 
-    /** The run-queue wait of a {@code schedstat} line ("on-cpu-ns wait-ns timeslices"); -1 when malformed. */
-    static long parseRunQueueWait(String schedstat) {
+    /** The three numbers of a {@code schedstat} line ("on-cpu-ns wait-ns timeslices"); null when malformed. */
+    static long[] parseSchedstat(String schedstat) {
         String[] fields = schedstat.trim().split("\\s+");
-        if (fields.length < 2) {
-            return -1;
+        if (fields.length < 3) {
+            return null;
         }
         try {
-            return Long.parseLong(fields[1]);
+            return new long[]{Long.parseLong(fields[0]), Long.parseLong(fields[1]), Long.parseLong(fields[2])};
         } catch (NumberFormatException e) {
-            return -1;
+            return null;
         }
     }
 

@@ -10,29 +10,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CpuMeterTest {
 
     @Test
-    void runQueueWaitIsTheSecondFieldOfSchedstat() {
-        assertThat(CpuMeter.parseRunQueueWait("123456789 98765 42\n")).isEqualTo(98765);
+    void schedstatHoldsTimeOnCpuRunQueueWaitAndTimeslices() {
+        assertThat(CpuMeter.parseSchedstat("123456789 98765 42\n")).containsExactly(123456789, 98765, 42);
     }
 
     @Test
     void malformedSchedstatIsUnknown() {
-        assertThat(CpuMeter.parseRunQueueWait("")).isEqualTo(-1);
-        assertThat(CpuMeter.parseRunQueueWait("123")).isEqualTo(-1);
-        assertThat(CpuMeter.parseRunQueueWait("1 x 2")).isEqualTo(-1);
+        assertThat(CpuMeter.parseSchedstat("")).isNull();
+        assertThat(CpuMeter.parseSchedstat("123 456")).isNull();
+        assertThat(CpuMeter.parseSchedstat("1 x 2")).isNull();
     }
 
     @Test
     void aProcessThatDoesNotExistIsUnknown() {
-        assertThat(CpuMeter.runQueueWaitNanos(Long.MAX_VALUE)).isEqualTo(-1);
+        assertThat(CpuMeter.schedstat(Long.MAX_VALUE)).isNull();
     }
 
     @Test
-    void thisProcessHasAWaitWhereTheKernelKeepsSchedstats() {
-        long wait = CpuMeter.runQueueWaitNanos(ProcessHandle.current().pid());
+    void thisProcessHasFiguresWhereTheKernelKeepsSchedstats() {
+        long[] figures = CpuMeter.schedstat(ProcessHandle.current().pid());
         if (Files.isReadable(Path.of("/proc/self/schedstat"))) {
-            assertThat(wait).isNotNegative();
+            assertThat(figures).hasSize(3);
+            assertThat(figures[0]).as("this thread has run").isPositive();
+            assertThat(figures[2]).as("and been scheduled").isPositive();
         } else {
-            assertThat(wait).isEqualTo(-1);
+            assertThat(figures).isNull();
         }
     }
 }

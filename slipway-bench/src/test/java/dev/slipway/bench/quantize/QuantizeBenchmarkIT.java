@@ -99,6 +99,8 @@ class QuantizeBenchmarkIT {
             assertThat(slipway.path("rewrite_cpu").path("redis_wait_seconds").isNumber())
                     .as(slipway.path("rewrite_cpu").toString()).isTrue();
             assertThat(slipway.path("rewrite_cpu").path("redis_wait_seconds").asDouble()).isNotNegative();
+            assertThat(slipway.path("rewrite_cpu").path("redis_timeslices").asLong()).as("the server ran")
+                    .isPositive();
         }
         assertThat(size.path("slipway_vs_ceiling").asDouble()).isPositive();
         assertThat(json.path("settings").path("rounds").asInt()).isEqualTo(2);
