@@ -56,11 +56,6 @@ final class CpuMeter {
                       Long redisTimeslices) {
         static final CpuFigures NONE = new CpuFigures(0, 0, 0, Map.of(), 0, null, null);
 
-        /** Share of the wall time the server was busy. */
-        double redisBusy() {
-            return wallSeconds <= 0 ? 0 : QuantizeReport.round3(redisSeconds / wallSeconds);
-        }
-
         /** Share of the wall time the JIT compilers spent compiling; 1 for an empty span (nothing shown settled). */
         double jitShare() {
             return wallSeconds <= 0 ? 1 : QuantizeReport.round3(jitCompileMs / (wallSeconds * 1000));

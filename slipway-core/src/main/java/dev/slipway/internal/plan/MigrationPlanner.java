@@ -145,8 +145,9 @@ public final class MigrationPlanner {
         List<String> warnings = new ArrayList<>();
         warnings.add("Documents are rewritten: apply needs --backup-dir, where the original bytes of every changed "
                 + "field are saved before the document changes; 'slipway rollback --backup-dir <dir>' restores them. "
-                + "Stop writes to '" + source.indexName() + "' while it runs: queries fail from the drop until the "
-                + "documents are rewritten and re-indexed.");
+                + "Stop writes to the documents of '" + source.indexName() + "' while it runs: queries fail from the "
+                + "drop until the documents are rewritten and re-indexed, and a write that lands between Slipway's "
+                + "read and its rewrite of a document is overwritten (the backup holds the value Slipway read).");
         if (rewrite.lossy()) {
             warnings.add("Lossy: " + rewrite.conversions().stream().map(c -> c.path() + " " + c.from() + " -> "
                     + c.to()).toList() + " loses precision; apply needs --accept-data-loss. The report shows "
