@@ -6,9 +6,11 @@ package dev.slipway.api.version;
  * @param index              the served index name
  * @param planId             the plan whose rewrite was undone
  * @param documentsRestored  documents whose original bytes were written back (this run and earlier runs)
+ * @param documentsMissing   backed-up documents found deleted (under their old and new names) and left deleted,
+ *                           rather than brought back holding only their rewritten fields
  * @param indexRecreated     the original index the source schema describes, recreated (or found in place)
  * @param backupDir          the backup directory used
  */
-public record RestoreResult(String index, String planId, long documentsRestored, String indexRecreated,
-                            String backupDir) {
+public record RestoreResult(String index, String planId, long documentsRestored, long documentsMissing,
+                            String indexRecreated, String backupDir) {
 }

@@ -1,5 +1,8 @@
 package dev.slipway.internal.rewrite;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+
 import java.time.Instant;
 import java.util.Map;
 
@@ -22,13 +25,17 @@ import java.util.Map;
  * @param conflicts          documents left unchanged because the rewrite would have overwritten existing data
  * @param recallAt10         recall@10 of converted vectors against the originals on a sample, per field
  * @param recordsRestored    records restored by a rollback so far
+ * @param documentsMissing   documents of those records that a rollback found deleted (under their old and new
+ *                           names) and left deleted
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
 public record BackupHeader(int formatVersion, String planId, String index, Phase phase, String cursor,
                            String pendingCursor, long batchesBackedUp, long batchesApplied, long documentsBackedUp,
                            long documentsRewritten, long dataLength, long conflicts, Map<String, Double> recallAt10,
-                           long recordsRestored, Instant startedAt, Instant updatedAt) {
+                           long recordsRestored,
+                           @JsonSetter(nulls = Nulls.AS_EMPTY) long documentsMissing, // 0 when absent (older headers)
+                           Instant startedAt, Instant updatedAt) {
 
     /** The backup format this version writes. */
     public static final int FORMAT_VERSION = 1;
@@ -58,21 +65,21 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, now, now);
+                Map.of(), 0, 0, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
     public BackupHeader backedUp(String nextCursor, int documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
-                recallAt10, recordsRestored, startedAt, Instant.now());
+                recallAt10, recordsRestored, documentsMissing, startedAt, Instant.now());
     }
 
     /** After records found past {@code dataLength} on reopening were counted as backed up. */
     public BackupHeader recovered(String nextCursor, long backedUp, long documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
-                documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored, startedAt,
-                Instant.now());
+                documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
+                documentsMissing, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -80,35 +87,35 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursorAfter, pendingCursor,
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
-                startedAt, Instant.now());
+                documentsMissing, startedAt, Instant.now());
     }
 
     /** A copy in another phase. */
     public BackupHeader withPhase(Phase newPhase) {
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, startedAt, Instant.now());
+                recordsRestored, documentsMissing, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
     public BackupHeader restartPass() {
         return new BackupHeader(formatVersion, planId, index, Phase.RESCANNING, "0", "0", batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
-                startedAt, Instant.now());
+                documentsMissing, startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
     public BackupHeader withRecall(Map<String, Double> recall) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
-                recordsRestored, startedAt, Instant.now());
+                recordsRestored, documentsMissing, startedAt, Instant.now());
     }
 
-    /** A copy after a rollback restored more records. */
-    public BackupHeader withRecordsRestored(long records) {
+    /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
+    public BackupHeader withRestoreProgress(long records, long missing) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                startedAt, Instant.now());
+                missing, startedAt, Instant.now());
     }
 
     /** Whether the last backed-up batch may not have been written yet. */

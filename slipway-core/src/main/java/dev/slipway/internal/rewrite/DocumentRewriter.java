@@ -251,6 +251,18 @@ final class DocumentRewriter {
         return values;
     }
 
+    /**
+     * The checks that tell whether a backed-up document still exists, under its old name or (after a prefix move)
+     * its new one: one {@code EXISTS} per name, each reply 1 or 0.
+     */
+    List<Command> existenceChecks(DocumentOriginal original) {
+        String keyText = new String(original.key(), StandardCharsets.UTF_8);
+        if (spec.needsMove(keyText)) {
+            return List.of(command("EXISTS", original.key()), command("EXISTS", bytes(spec.newKey(keyText))));
+        }
+        return List.of(command("EXISTS", original.key()));
+    }
+
     /** The commands that put a document back as its backup recorded it (rollback). */
     List<Command> restore(DocumentOriginal original) {
         List<Command> commands = new ArrayList<>();

@@ -245,4 +245,21 @@ class BackupDirectoryTest {
         assertThat(e.exitCode()).isEqualTo(2);
         assertThat(dir.resolve("originals.bin")).doesNotExist();
     }
+
+    /** A backup directory written before rollbacks counted deleted documents still opens, with none counted. */
+    @Test
+    void aHeaderWithoutTheMissingDocumentCountStillReads(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("header.json"), """
+                {"format_version":1,"plan_id":"p1","index":"docs","phase":"REWRITTEN","cursor":"0",\
+                "pending_cursor":"0","batches_backed_up":2,"batches_applied":2,"documents_backed_up":10,\
+                "documents_rewritten":10,"data_length":640,"conflicts":0,"recall_at10":{"emb":0.97},\
+                "records_restored":0,"started_at":"2026-11-20T10:00:00Z","updated_at":"2026-11-20T10:00:01Z"}""");
+
+        BackupHeader header = BackupDirectory.readHeader(dir).orElseThrow();
+
+        assertThat(header.documentsBackedUp()).isEqualTo(10);
+        assertThat(header.recordsRestored()).isZero();
+        assertThat(header.documentsMissing()).isZero();
+        assertThat(header.recallAt10()).containsEntry("emb", 0.97);
+    }
 }
