@@ -44,7 +44,6 @@ public final class BackupRestorer {
         backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
         dropTargetIndex(plan);
         long[] restored = {backup.header().recordsRestored()};
-        long[] missing = {backup.header().documentsMissing()};
         long[] documents = {0};
         progress.begin("restoring originals", backup.header().documentsBackedUp(), "docs");
         try (WorkerPool pool = WorkerPool.open(session.endpoint(), workers, maxRetries)) {
@@ -54,9 +53,9 @@ public final class BackupRestorer {
                 present.forEach(d -> commands.add(rewriter.restore(d)));
                 pool.executeDocuments(commands).forEach(replies -> replies.forEach(BackupRestorer::checkReply));
                 restored[0]++;
-                missing[0] += record.documents().size() - present.size();
                 documents[0] += record.documents().size();
-                backup.writeHeader(backup.header().withRestoreProgress(restored[0], missing[0]), false);
+                long missing = backup.header().documentsMissing() + record.documents().size() - present.size();
+                backup.writeHeader(backup.header().withRestoreProgress(restored[0], missing), false);
                 progress.update(documents[0]);
             });
         } finally {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,12 +29,8 @@ class HalfWidthKernelTest {
         // mantissas, ties and the values that round up into the next binade or to infinity (65520..65535)
         int span = FIRST_OVERFLOWING_MAGNITUDE - SMALLEST_NORMAL_HALF;
         int count = span / 61 + 2;
-        float[] values = new float[2 * count];
-        for (int i = 0; i < count; i++) {
-            int magnitude = Math.min(SMALLEST_NORMAL_HALF + 61 * i, FIRST_OVERFLOWING_MAGNITUDE - 1);
-            values[2 * i] = Float.intBitsToFloat(magnitude);
-            values[2 * i + 1] = Float.intBitsToFloat(magnitude | 0x8000_0000);
-        }
+        float[] values = bothSigns(count, i -> Math.min(SMALLEST_NORMAL_HALF + 61 * i,
+                FIRST_OVERFLOWING_MAGNITUDE - 1));
         values[values.length - 1] = Float.intBitsToFloat(SMALLEST_NORMAL_HALF); // the range's edges
         values[values.length - 2] = Float.intBitsToFloat(FIRST_OVERFLOWING_MAGNITUDE - 1);
         assertConvertsLikeElementByElement(values, 0, FLOAT16);
@@ -45,12 +42,7 @@ class HalfWidthKernelTest {
         // every 4093rd bit pattern up to infinity, both signs: every exponent, subnormals, ties, and the values
         // that round up to infinity just below it
         int count = 0x7f80_0000 / 4093 + 2;
-        float[] values = new float[2 * count];
-        for (int i = 0; i < count; i++) {
-            int magnitude = Math.min(4093 * i, 0x7f80_0000);
-            values[2 * i] = Float.intBitsToFloat(magnitude);
-            values[2 * i + 1] = Float.intBitsToFloat(magnitude | 0x8000_0000);
-        }
+        float[] values = bothSigns(count, i -> Math.min(4093 * i, 0x7f80_0000));
         values[0] = Float.MAX_VALUE;
         values[1] = Float.intBitsToFloat(0x7f7f_8000); // exactly halfway to infinity: ties to even, infinity
         assertConvertsLikeElementByElement(values, 0, BFLOAT16);
@@ -62,12 +54,7 @@ class HalfWidthKernelTest {
         // every 4093rd bit pattern of the whole float range, both signs: chunks mixing normal-range values with
         // subnormal results, zeros, overflows, infinities and NaNs
         int count = 0x7fff_ffff / 4093 + 2;
-        float[] values = new float[2 * count];
-        for (int i = 0; i < count; i++) {
-            int magnitude = (int) Math.min(4093L * i, 0x7fff_ffffL);
-            values[2 * i] = Float.intBitsToFloat(magnitude);
-            values[2 * i + 1] = Float.intBitsToFloat(magnitude | 0x8000_0000);
-        }
+        float[] values = bothSigns(count, i -> (int) Math.min(4093L * i, 0x7fff_ffffL));
         assertConvertsLikeElementByElement(values, 0, FLOAT16);
         assertConvertsLikeElementByElement(values, 5, FLOAT16);
     }
@@ -104,6 +91,17 @@ class HalfWidthKernelTest {
                 assertConvertsLikeElementByElement(values, 8, type);
             }
         }
+    }
+
+    /** For i in [0, count): the float with the bits {@code magnitude(i)}, then its negative. */
+    private static float[] bothSigns(int count, IntUnaryOperator magnitude) {
+        float[] values = new float[2 * count];
+        for (int i = 0; i < count; i++) {
+            int bits = magnitude.applyAsInt(i);
+            values[2 * i] = Float.intBitsToFloat(bits);
+            values[2 * i + 1] = Float.intBitsToFloat(bits | 0x8000_0000);
+        }
+        return values;
     }
 
     private static float[] gaussian(SplittableRandom random, int length) {
