@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -33,7 +34,9 @@ import java.util.concurrent.Callable;
                 "",
                 "With --backup-dir: writes back the original bytes that 'slipway apply --backup-dir' saved before "
                 + "rewriting documents, then recreates the original index. An interrupted restore continues "
-                + "where it stopped when re-run.",
+                + "where it stopped when re-run. First it reads every backed-up document: if the application "
+                + "changed one after the migration, in a field the rewrite touched, it lists them and stops with "
+                + "nothing changed (exit 2), unless --overwrite-changed is given.",
                 "",
                 "Asks for confirmation on a terminal; without one, pass --yes."},
         footerHeading = "%nExamples:%n",
@@ -54,7 +57,12 @@ public final class RollbackCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}")
     private int workers;
 
-    @Option(names = "--yes", order = 4,
+    @Option(names = "--overwrite-changed", order = 4,
+            description = "With --backup-dir: also restore documents changed after the migration in a field the "
+                    + "rewrite touched; those changes are lost.")
+    private boolean overwriteChanged;
+
+    @Option(names = "--yes", order = 5,
             description = "Roll back without asking (required when no terminal can ask).")
     private boolean yes;
 
@@ -72,9 +80,11 @@ public final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (target.index != null) {
-            if (spec.commandLine().getParseResult().hasMatchedOption("--workers")) {
-                throw new ParameterException(spec.commandLine(), "--workers applies only with --backup-dir "
-                        + "(restoring documents); switching an alias back writes no documents.");
+            for (String option : List.of("--workers", "--overwrite-changed")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new ParameterException(spec.commandLine(), option + " applies only with --backup-dir "
+                            + "(restoring documents); switching an alias back writes no documents.");
+                }
             }
             return switchBack(target.index);
         }
@@ -125,7 +135,7 @@ public final class RollbackCommand implements Callable<Integer> {
         if (!confirmation.granted(yes, spec.commandLine().getErr())) {
             return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
         }
-        RestoreResult result = slipway.rollbackFromBackup(backupDir, workers);
+        RestoreResult result = slipway.rollbackFromBackup(backupDir, workers, overwriteChanged);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Restored the original bytes of " + result.documentsRestored() + " documents of '"
                 + result.index() + "' from " + result.backupDir() + " (plan " + result.planId() + ").");

@@ -139,6 +139,10 @@ class CliErrorsTest {
 
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
         assertThat(run.err()).contains("--workers applies only with --backup-dir");
+        CliRun overwrite = CliRun.of("rollback", "--index", "products", "--overwrite-changed", "--yes", "--url",
+                UNREACHABLE);
+        assertThat(overwrite.exitCode()).as(overwrite.toString()).isEqualTo(2);
+        assertThat(overwrite.err()).contains("--overwrite-changed applies only with --backup-dir");
     }
 
     @Test

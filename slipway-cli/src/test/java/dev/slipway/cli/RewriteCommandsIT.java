@@ -129,9 +129,17 @@ class RewriteCommandsIT {
 
         try (Jedis jedis = redis.newJedis()) {
             jedis.del("doc:0"); // deleted by the application after the migration: the rollback must not bring it back
+            jedis.hset(bytes("doc:1"), bytes("embedding"), new byte[DIMS * 2]); // rewritten by the application
         }
         originals.remove("doc:0");
-        CliRun rollback = cli("rollback", "--backup-dir", backup.toString(), "--workers", "2", "--yes");
+        CliRun changed = cli("rollback", "--backup-dir", backup.toString(), "--workers", "2", "--yes");
+        assertThat(changed.exitCode()).as(changed.toString()).isEqualTo(2);
+        assertThat(changed.err()).contains("1 backed-up documents were changed after the migration",
+                "nothing was changed", "--overwrite-changed", "doc:1: field 'embedding'");
+        assertThat(cli("index", "info", "docs").out()).containsIgnoringCase("datatype: float16");
+
+        CliRun rollback = cli("rollback", "--backup-dir", backup.toString(), "--workers", "2", "--yes",
+                "--overwrite-changed");
         assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
         assertThat(rollback.out()).contains("Restored the original bytes of " + (DOCS - 1) + " documents of 'docs' "
                 + "from ", "1 backed-up documents were deleted since the migration and were left deleted");

@@ -204,11 +204,28 @@ public final class Slipway {
 
     /**
      * Undoes a document rewrite from its backup directory: restores every original byte, then recreates the
-     * source index. Resumable: re-running continues where it stopped.
+     * source index. Resumable: re-running continues where it stopped. Refuses, before changing anything, when a
+     * document was changed after the migration in a field the rewrite touched (see
+     * {@link #rollbackFromBackup(Path, int, boolean)}).
      *
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when the directory holds no backup (nothing changes)
      */
     public RestoreResult rollbackFromBackup(Path backupDir, int workers) {
+        return rollbackFromBackup(backupDir, workers, false);
+    }
+
+    /**
+     * Undoes a document rewrite from its backup directory: restores every original byte, then recreates the
+     * source index. Resumable: re-running continues where it stopped.
+     *
+     * @param overwriteChanged also restore documents changed after the migration in a field the rewrite touched
+     *                         (those changes are lost); when false, a first run reads every backed-up document
+     *                         before changing anything and refuses if there is one
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when the directory holds no backup, and
+     *                          {@link ErrorCode#CONFIRMATION_REQUIRED} when documents changed since the migration and
+     *                          {@code overwriteChanged} is false (nothing changes in either case)
+     */
+    public RestoreResult rollbackFromBackup(Path backupDir, int workers, boolean overwriteChanged) {
         if (workers < 1 || workers > 64) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
         }
@@ -217,7 +234,7 @@ public final class Slipway {
                 String index = backup.plan().source().indexName();
                 try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
                         Duration.ofSeconds(30))) {
-                    return new BackupRestorer(session, keys, progress).restore(backup, workers, 5);
+                    return new BackupRestorer(session, keys, progress).restore(backup, workers, 5, overwriteChanged);
                 }
             }
         });

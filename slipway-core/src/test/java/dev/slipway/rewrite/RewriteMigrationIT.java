@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
 import dev.slipway.api.IndexDescription;
 import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ChangeKind;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
@@ -45,6 +47,7 @@ import static dev.slipway.rewrite.RewriteFixture.reportedRecall;
 import static dev.slipway.rewrite.RewriteFixture.unhex;
 import static dev.slipway.rewrite.RewriteFixture.vectorType;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Each kind of document rewrite end to end on a real server: plan, apply (several batches, two workers), the exact
@@ -286,6 +289,48 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * A document the application changed after the migration, in a field the rewrite touched, is not overwritten
+     * silently: the rollback reads every document first and refuses with nothing changed; with
+     * {@code overwriteChanged} it restores every original. A change to a field the rewrite did not touch is no
+     * reason to refuse, and stays.
+     */
+    @Test
+    void rollbackRefusesToOverwriteHashDocumentsChangedSinceTheMigration(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n");
+            Path backup = dir.resolve("backup");
+            assertThat(slipway.apply(plan, options(backup, true)).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            byte[] newer = VectorCodec.encode(new float[DIMS], VectorDataType.FLOAT16, null);
+            jedis.hset("doc:5".getBytes(), "emb".getBytes(), newer);
+            jedis.hset("doc:6", "title", "retitled after the migration");
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "doc:*");
+
+            assertThatThrownBy(() -> slipway.rollbackFromBackup(backup, 2))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
+                        assertThat(e.exitCode()).isEqualTo(2);
+                        assertThat(e.getMessage()).startsWith("1 backed-up documents were changed after the "
+                                + "migration").contains("nothing was changed", "--overwrite-changed");
+                        assertThat(e.problems()).containsExactly("doc:5: field 'emb'");
+                    });
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(migrated);
+            assertThat(vectorType(jedis, "docs", "emb")).isEqualTo("FLOAT16");
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+
+            RestoreResult restored = slipway.rollbackFromBackup(backup, 2, true);
+
+            assertThat(restored.documentsRestored()).isEqualTo(DOCS);
+            before.get("doc:6").put("title", RewriteFixture.hex("retitled after the migration".getBytes()));
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(vectorType(jedis, "docs", "emb")).isEqualTo("FLOAT32");
+        }
+    }
+
     // ---------------------------------------------------------------- JSON
 
     @Test
@@ -410,6 +455,42 @@ class RewriteMigrationIT {
             assertThat(jsons(jedis, "jdoc:*")).isEqualTo(before);
             assertThat(keys(jedis, "jitem:*")).isEmpty();
             assertThat(slipway.describe("jdocs").numDocs()).isEqualTo(DOCS - 1);
+        }
+    }
+
+    /**
+     * JSON: a moved path the application changed after the migration is reported under the document's new key; a
+     * document whose key moved but whose moved path was left alone is not.
+     */
+    @Test
+    void rollbackRefusesToOverwriteJsonDocumentsChangedSinceTheMigration(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, JsonNode> before = jsonSource(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "jdocs", dir, "  index:\n    prefix: 'jitem:'\n"
+                    + "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            Path backup = dir.resolve("backup");
+            assertThat(slipway.apply(plan, options(backup, false)).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            call(jedis, "JSON.SET", "jitem:7", "$.name", "\"renamed by the application\"");
+            call(jedis, "JSON.SET", "jitem:8", "$.tag", "\"retagged\""); // not a path the rewrite touched
+            TreeMap<String, JsonNode> migrated = jsons(jedis, "jitem:*");
+
+            assertThatThrownBy(() -> slipway.rollbackFromBackup(backup, 1))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
+                        assertThat(e.problems()).containsExactly("jitem:7: field '$.name'");
+                    });
+            assertThat(jsons(jedis, "jitem:*")).isEqualTo(migrated);
+            assertThat(keys(jedis, "jdoc:*")).isEmpty();
+
+            slipway.rollbackFromBackup(backup, 1, true);
+
+            assertThat(keys(jedis, "jitem:*")).isEmpty();
+            TreeMap<String, JsonNode> after = jsons(jedis, "jdoc:*");
+            assertThat(after.get("jdoc:8").get(0).get("tag").asText()).isEqualTo("retagged");
+            ((ObjectNode) before.get("jdoc:8").get(0)).put("tag", "retagged");
+            assertThat(after).isEqualTo(before);
         }
     }
 

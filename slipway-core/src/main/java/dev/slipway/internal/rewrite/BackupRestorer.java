@@ -5,6 +5,7 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
@@ -14,7 +15,9 @@ import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +29,7 @@ import java.util.Optional;
  * records restored, and restoring a record twice gives the same result. The caller holds the index's lock.
  */
 public final class BackupRestorer {
+    private static final int MAX_LISTED = 20;
     private final RedisSession session;
     private final KeyNamespace keys;
     private final ProgressListener progress;
@@ -37,29 +41,45 @@ public final class BackupRestorer {
         this.progress = progress;
     }
 
-    /** Restores everything the backup holds. */
-    public RestoreResult restore(BackupDirectory backup, int workers, int maxRetries) {
+    /**
+     * Restores everything the backup holds.
+     *
+     * @param overwriteChanged restore documents the application changed after the migration too; otherwise a first
+     *                         run checks every document before changing anything and refuses if one holds, in a
+     *                         field the rewrite touched, a value that is neither its original nor what the rewrite
+     *                         wrote
+     * @throws SlipwayException {@link ErrorCode#CONFIRMATION_REQUIRED} when such documents exist and
+     *                          {@code overwriteChanged} is false (nothing was changed)
+     */
+    public RestoreResult restore(BackupDirectory backup, int workers, int maxRetries, boolean overwriteChanged) {
         MigrationPlan plan = backup.plan();
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(), Map.of());
-        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
-        dropTargetIndex(plan);
         long[] restored = {backup.header().recordsRestored()};
         long[] documents = {0};
-        progress.begin("restoring originals", backup.header().documentsBackedUp(), "docs");
         try (WorkerPool pool = WorkerPool.open(session.endpoint(), workers, maxRetries)) {
-            backup.forEachRecord(restored[0], record -> {
-                List<BackupRecord.DocumentOriginal> present = existing(pool, rewriter, record.documents());
-                List<List<DocumentStore.Command>> commands = new ArrayList<>();
-                present.forEach(d -> commands.add(rewriter.restore(d)));
-                pool.executeDocuments(commands).forEach(replies -> replies.forEach(BackupRestorer::checkReply));
-                restored[0]++;
-                documents[0] += record.documents().size();
-                long missing = backup.header().documentsMissing() + record.documents().size() - present.size();
-                backup.writeHeader(backup.header().withRestoreProgress(restored[0], missing), false);
-                progress.update(documents[0]);
-            });
-        } finally {
-            progress.end();
+            // a resumed rollback was checked (or told to overwrite) by its first run; what it restored since would
+            // look changed now
+            if (!overwriteChanged && backup.header().phase() != BackupHeader.Phase.ROLLING_BACK) {
+                refuseIfChangedSinceMigration(pool, rewriter, backup, plan);
+            }
+            backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
+            dropTargetIndex(plan);
+            progress.begin("restoring originals", backup.header().documentsBackedUp(), "docs");
+            try {
+                backup.forEachRecord(restored[0], record -> {
+                    List<BackupRecord.DocumentOriginal> present = existing(pool, rewriter, record.documents());
+                    List<List<DocumentStore.Command>> commands = new ArrayList<>();
+                    present.forEach(d -> commands.add(rewriter.restore(d)));
+                    pool.executeDocuments(commands).forEach(replies -> replies.forEach(BackupRestorer::checkReply));
+                    restored[0]++;
+                    documents[0] += record.documents().size();
+                    long missing = backup.header().documentsMissing() + record.documents().size() - present.size();
+                    backup.writeHeader(backup.header().withRestoreProgress(restored[0], missing), false);
+                    progress.update(documents[0]);
+                });
+            } finally {
+                progress.end();
+            }
         }
         String recreated = recreateSourceIndex(plan);
         new CheckpointStore(session, keys).delete(plan.source().indexName());
@@ -67,6 +87,88 @@ public final class BackupRestorer {
         long gone = backup.header().documentsMissing();
         return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
                 recreated, backup.dir().toString());
+    }
+
+    /**
+     * Reads every backed-up document that still exists and refuses (nothing changed yet) when one holds, in a field
+     * the rewrite touched, a value that is neither its original nor what the rewrite wrote there: the application
+     * wrote it after the migration, and restoring the original would lose it. A field still in its original state
+     * (a batch backed up but not yet rewritten when the run stopped) is not a change.
+     */
+    private void refuseIfChangedSinceMigration(WorkerPool pool, DocumentRewriter rewriter, BackupDirectory backup,
+                                               MigrationPlan plan) {
+        List<String> changed = new ArrayList<>();
+        long[] count = {0};
+        progress.begin("checking for changes since the migration", backup.header().documentsBackedUp(), "docs");
+        long[] checked = {0};
+        try {
+            backup.forEachRecord(backup.header().recordsRestored(), record -> {
+                for (String change : changesSinceMigration(pool, rewriter, plan, record.documents())) {
+                    count[0]++;
+                    if (changed.size() < MAX_LISTED) {
+                        changed.add(change);
+                    }
+                }
+                checked[0] += record.documents().size();
+                progress.update(checked[0]);
+            });
+        } finally {
+            progress.end();
+        }
+        if (count[0] > 0) {
+            throw new SlipwayException(ErrorCode.CONFIRMATION_REQUIRED, count[0] + " backed-up documents were "
+                    + "changed after the migration, in fields the rewrite touched; restoring their originals would "
+                    + "overwrite those changes, so nothing was changed. Keep the application's writes paused, then "
+                    + "either re-run with --overwrite-changed to restore every original anyway, or correct those "
+                    + "documents first." + (count[0] > changed.size() ? " The first " + changed.size() + ":" : ""),
+                    changed, null);
+        }
+    }
+
+    /** For each document changed since the migration, "key: field 'name'" (the first such field). */
+    private static List<String> changesSinceMigration(WorkerPool pool, DocumentRewriter rewriter, MigrationPlan plan,
+                                                      List<BackupRecord.DocumentOriginal> documents) {
+        List<String> fields = rewriter.fieldsToRead();
+        if (fields.isEmpty()) {
+            return List.of(); // a key move alone: no field holds anything the rollback would write back
+        }
+        List<List<DocumentStore.Command>> checks = documents.stream().map(rewriter::existenceChecks).toList();
+        List<List<Object>> exists = pool.executeDocuments(checks);
+        List<BackupRecord.DocumentOriginal> present = new ArrayList<>();
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < documents.size(); i++) {
+            exists.get(i).forEach(BackupRestorer::checkReply);
+            List<Object> replies = exists.get(i);
+            // the new name first: a document renamed by the rewrite is read where it is now
+            for (int name = replies.size() - 1; name >= 0; name--) {
+                if (replies.get(name) instanceof Long n && n > 0) {
+                    present.add(documents.get(i));
+                    keys.add(checks.get(i).get(name).args().get(0));
+                    break;
+                }
+            }
+        }
+        if (present.isEmpty()) {
+            return List.of();
+        }
+        boolean hash = plan.rewrite().orElseThrow().storage() == StorageType.HASH;
+        List<byte[][]> current = hash ? pool.read(store -> store.readHashFields(keys, fields))
+                : pool.read(store -> store.readJson(keys, fields)).stream()
+                        .map(reply -> reply == null ? new byte[fields.size()][] : DocumentRewriter.jsonValues(fields,
+                                reply)).toList();
+        List<String> changes = new ArrayList<>();
+        for (int i = 0; i < present.size(); i++) {
+            BackupRecord.DocumentOriginal original = present.get(i);
+            Map<String, byte[]> rewritten = rewriter.rewritten(original);
+            for (BackupRecord.FieldOriginal field : original.fields()) {
+                byte[] now = current.get(i)[fields.indexOf(field.name())];
+                if (!Arrays.equals(now, field.value()) && !Arrays.equals(now, rewritten.get(field.name()))) {
+                    changes.add(new String(keys.get(i), StandardCharsets.UTF_8) + ": field '" + field.name() + "'");
+                    break;
+                }
+            }
+        }
+        return changes;
     }
 
     /**

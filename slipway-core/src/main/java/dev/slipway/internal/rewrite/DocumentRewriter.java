@@ -16,6 +16,8 @@ import dev.slipway.internal.vector.VectorDataType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +51,11 @@ final class DocumentRewriter {
         /** 0: needs conversion; 1: already converted; -1: neither length (left alone). */
         int state(byte[] value) {
             return value.length == fromLength ? 0 : value.length == toLength ? 1 : -1;
+        }
+
+        /** The converted bytes of a vector of the source length. */
+        byte[] apply(byte[] value) {
+            return VectorCodec.convert(value, from, to, spec.dims(), scale);
         }
     }
 
@@ -148,19 +155,23 @@ final class DocumentRewriter {
     }
 
     private byte[] convertIfVector(String targetField, byte[] value, BatchBuilder batch) {
-        for (Conversion conversion : conversions) {
-            if (conversion.spec().path().equals(targetField) && conversion.state(value) == 0) {
-                return convert(conversion, value, batch);
-            }
+        Conversion conversion = conversionInto(targetField, value);
+        if (conversion == null) {
+            return value;
         }
-        return value;
-    }
-
-    private byte[] convert(Conversion conversion, byte[] value, BatchBuilder batch) {
-        byte[] converted = VectorCodec.convert(value, conversion.from(), conversion.to(), conversion.spec().dims(),
-                conversion.scale());
+        byte[] converted = conversion.apply(value);
         batch.sample(conversion, value, converted);
         return converted;
+    }
+
+    /** The conversion a field moved into {@code targetField} goes through, or null when it is not converted. */
+    private Conversion conversionInto(String targetField, byte[] value) {
+        for (Conversion conversion : conversions) {
+            if (conversion.spec().path().equals(targetField) && conversion.state(value) == 0) {
+                return conversion;
+            }
+        }
+        return null;
     }
 
     /**
@@ -263,6 +274,37 @@ final class DocumentRewriter {
         return List.of(command("EXISTS", original.key()));
     }
 
+    /**
+     * What the rewrite wrote into each field (or JSON path) it touched in a backed-up document, worked out from the
+     * document's originals: a moved-away field is absent (null), a moved-to field holds the value moved there
+     * (converted when the vector also changed type), a converted vector holds its conversion. JSON values are
+     * compared in the form {@link #jsonValues} gives. Rollback uses it to tell a document the application changed
+     * after the migration (a field holding neither its original nor this) from one it did not.
+     */
+    Map<String, byte[]> rewritten(DocumentOriginal original) {
+        Map<String, byte[]> before = new HashMap<>();
+        original.fields().forEach(field -> before.put(field.name(), field.value()));
+        Map<String, byte[]> after = new LinkedHashMap<>();
+        for (FieldOriginal field : original.fields()) {
+            after.put(field.name(), field.value());
+        }
+        for (Conversion conversion : conversions) {
+            byte[] value = before.get(conversion.source());
+            if (value != null && conversion.source().equals(conversion.spec().path()) && conversion.state(value) == 0) {
+                after.put(conversion.source(), conversion.apply(value));
+            }
+        }
+        for (FieldMove move : spec.fieldMoves()) {
+            byte[] value = before.get(move.from());
+            if (value != null && after.containsKey(move.to())) {
+                Conversion conversion = spec.storage() == StorageType.HASH ? conversionInto(move.to(), value) : null;
+                after.put(move.from(), null);
+                after.put(move.to(), conversion == null ? value : conversion.apply(value));
+            }
+        }
+        return after;
+    }
+
     /** The commands that put a document back as its backup recorded it (rollback). */
     List<Command> restore(DocumentOriginal original) {
         List<Command> commands = new ArrayList<>();
@@ -316,8 +358,7 @@ final class DocumentRewriter {
         /** Like {@link #sample}, for a vector whose conversion is left to the sending thread: converts it here. */
         void sampleConverting(Conversion conversion, byte[] original) {
             if (wantsSample(conversion)) {
-                sample(conversion, original, VectorCodec.convert(original, conversion.from(), conversion.to(),
-                        conversion.spec().dims(), conversion.scale()));
+                sample(conversion, original, conversion.apply(original));
             }
         }
 

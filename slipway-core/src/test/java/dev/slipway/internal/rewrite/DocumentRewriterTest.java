@@ -403,6 +403,35 @@ class DocumentRewriterTest {
                     .containsExactly("HSET doc:1 title hello", "HDEL doc:1 name");
         }
 
+        /** Field to value as hex ("<absent>" for null), so byte arrays compare by content. */
+        private Map<String, String> shown(Map<String, byte[]> values) {
+            Map<String, String> text = new java.util.LinkedHashMap<>();
+            values.forEach((field, value) -> text.put(field, value == null ? "<absent>" : hex(value)));
+            return text;
+        }
+
+        @Test
+        void whatTheRewriteWroteFollowsFromTheOriginals() {
+            DocumentRewriter converting = rewriter(spec(StorageType.HASH, Optional.of("item:"), List.of(),
+                    List.of(new VectorConversion("emb", "float32", "float16", DIMS))));
+            DocumentRewriter movingAndConverting = rewriter(spec(StorageType.HASH, Optional.empty(),
+                    List.of(new FieldMove("emb", "embedding"), new FieldMove("title", "name")),
+                    List.of(new VectorConversion("embedding", "float32", "float16", DIMS))));
+            DocumentRewriter json = rewriter(spec(StorageType.JSON, Optional.empty(),
+                    List.of(new FieldMove("$.title", "$.name")), List.of()));
+
+            assertThat(shown(converting.rewritten(new DocumentOriginal(b("doc:1"), List.of(
+                    new FieldOriginal("emb", F32)))))).containsExactly(Map.entry("emb", hex(F16)));
+            assertThat(shown(movingAndConverting.rewritten(new DocumentOriginal(b("doc:1"), List.of(
+                    new FieldOriginal("emb", F32), new FieldOriginal("embedding", null),
+                    new FieldOriginal("title", b("hi")), new FieldOriginal("name", null))))))
+                    .containsExactly(Map.entry("emb", "<absent>"), Map.entry("embedding", hex(F16)),
+                            Map.entry("title", "<absent>"), Map.entry("name", hex(b("hi"))));
+            assertThat(shown(json.rewritten(new DocumentOriginal(b("doc:1"), List.of(
+                    new FieldOriginal("$.title", b("\"hi\"")), new FieldOriginal("$.name", null))))))
+                    .containsExactly(Map.entry("$.title", "<absent>"), Map.entry("$.name", hex(b("\"hi\""))));
+        }
+
         @Test
         void aMovedKeyIsRenamedBackBeforeItsFieldsAreRestored() {
             DocumentRewriter rewriter = rewriter(spec(StorageType.HASH, Optional.of("item:"), List.of(),
