@@ -133,30 +133,29 @@ public final class BackupRestorer {
             return List.of(); // a key move alone: no field holds anything the rollback would write back
         }
         List<List<DocumentStore.Command>> checks = documents.stream().map(rewriter::existenceChecks).toList();
-        List<List<Object>> exists = pool.executeDocuments(checks);
+        int[] names = namesPresent(pool, checks);
         List<BackupRecord.DocumentOriginal> present = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
+        List<String> changes = new ArrayList<>();
         for (int i = 0; i < documents.size(); i++) {
-            exists.get(i).forEach(BackupRestorer::checkReply);
-            List<Object> replies = exists.get(i);
-            // the new name first: a document renamed by the rewrite is read where it is now
-            for (int name = replies.size() - 1; name >= 0; name--) {
-                if (replies.get(name) instanceof Long n && n > 0) {
-                    present.add(documents.get(i));
-                    keys.add(checks.get(i).get(name).args().get(0));
-                    break;
-                }
+            List<DocumentStore.Command> check = checks.get(i);
+            if (names[i] == 0b11) { // the restore would write the originals into whatever now has the old name
+                changes.add(new String(check.get(0).args().get(0), StandardCharsets.UTF_8) + ": created again "
+                        + "beside the moved document '" + new String(check.get(1).args().get(0),
+                        StandardCharsets.UTF_8) + "'");
+            } else if (names[i] != 0) {
+                present.add(documents.get(i));
+                keys.add(check.get(names[i] == 0b10 ? 1 : 0).args().get(0));
             }
         }
         if (present.isEmpty()) {
-            return List.of();
+            return changes;
         }
         boolean hash = plan.rewrite().orElseThrow().storage() == StorageType.HASH;
         List<byte[][]> current = hash ? pool.read(store -> store.readHashFields(keys, fields))
                 : pool.read(store -> store.readJson(keys, fields)).stream()
                         .map(reply -> reply == null ? new byte[fields.size()][] : DocumentRewriter.jsonValues(fields,
                                 reply)).toList();
-        List<String> changes = new ArrayList<>();
         for (int i = 0; i < present.size(); i++) {
             BackupRecord.DocumentOriginal original = present.get(i);
             Map<String, byte[]> rewritten = rewriter.rewritten(original);
@@ -179,16 +178,33 @@ public final class BackupRestorer {
      */
     private static List<BackupRecord.DocumentOriginal> existing(WorkerPool pool, DocumentRewriter rewriter,
                                                                List<BackupRecord.DocumentOriginal> documents) {
-        List<List<DocumentStore.Command>> checks = documents.stream().map(rewriter::existenceChecks).toList();
-        List<List<Object>> replies = pool.executeDocuments(checks);
+        int[] names = namesPresent(pool, documents.stream().map(rewriter::existenceChecks).toList());
         List<BackupRecord.DocumentOriginal> present = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
-            replies.get(i).forEach(BackupRestorer::checkReply);
-            if (replies.get(i).stream().anyMatch(reply -> reply instanceof Long n && n > 0)) {
+            if (names[i] != 0) {
                 present.add(documents.get(i));
             }
         }
         return present;
+    }
+
+    /**
+     * Runs each document's existence checks ({@link DocumentRewriter#existenceChecks}); per document, a bit for each
+     * name that exists (bit 0 the old name, bit 1 the new one).
+     */
+    private static int[] namesPresent(WorkerPool pool, List<List<DocumentStore.Command>> checks) {
+        List<List<Object>> replies = pool.executeDocuments(checks);
+        int[] names = new int[checks.size()];
+        for (int i = 0; i < checks.size(); i++) {
+            List<Object> reply = replies.get(i);
+            reply.forEach(BackupRestorer::checkReply);
+            for (int name = 0; name < reply.size(); name++) {
+                if (reply.get(name) instanceof Long n && n > 0) {
+                    names[i] |= 1 << name;
+                }
+            }
+        }
+        return names;
     }
 
     private static void checkReply(Object reply) {
