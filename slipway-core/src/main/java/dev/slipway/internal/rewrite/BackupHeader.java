@@ -3,7 +3,11 @@ package dev.slipway.internal.rewrite;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 
+import dev.slipway.internal.vector.QuantizationScale;
+import dev.slipway.internal.vector.VectorDataType;
+
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -27,6 +31,9 @@ import java.util.Map;
  * @param recordsRestored    records restored by a rollback so far
  * @param documentsMissing   documents of those records that a rollback found deleted (under their old and new
  *                           names) and left deleted
+ * @param quantization       per converted vector field with an INT8/UINT8 target, the mapping every document of
+ *                           the rewrite is quantized with: chosen from a sample before the first batch, so that a
+ *                           resumed run converts with the same one
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
@@ -35,6 +42,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            long documentsRewritten, long dataLength, long conflicts, Map<String, Double> recallAt10,
                            long recordsRestored,
                            @JsonSetter(nulls = Nulls.AS_EMPTY) long documentsMissing, // 0 when absent (older headers)
+                           @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, Scale> quantization,
                            Instant startedAt, Instant updatedAt) {
 
     /** The backup format this version writes. */
@@ -56,30 +64,43 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         ROLLED_BACK
     }
 
-    /** Copies the map. */
+    /**
+     * An INT8/UINT8 mapping ({@code code = rint(value / scale) + zeroPoint}, see
+     * {@link dev.slipway.internal.vector.QuantizationScale}).
+     *
+     * @param datatype     the integer datatype, as Redis names it
+     * @param scale        the real value of one code step
+     * @param zeroPoint    the code of 0.0
+     * @param sampled      vectors the mapping was derived from
+     */
+    public record Scale(String datatype, double scale, int zeroPoint, long sampled) {
+    }
+
+    /** Copies the maps. */
     public BackupHeader {
         recallAt10 = recallAt10 == null ? Map.of() : Map.copyOf(recallAt10);
+        quantization = quantization == null ? Map.of() : Map.copyOf(quantization);
     }
 
     /** The header of a new rewrite. */
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, now, now);
+                Map.of(), 0, 0, Map.of(), now, now);
     }
 
     /** After a batch's originals were appended and synced. */
     public BackupHeader backedUp(String nextCursor, int documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
-                recallAt10, recordsRestored, documentsMissing, startedAt, Instant.now());
+                recallAt10, recordsRestored, documentsMissing, quantization, startedAt, Instant.now());
     }
 
     /** After records found past {@code dataLength} on reopening were counted as backed up. */
     public BackupHeader recovered(String nextCursor, long backedUp, long documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
-                documentsMissing, startedAt, Instant.now());
+                documentsMissing, quantization, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -87,35 +108,50 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursorAfter, pendingCursor,
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
-                documentsMissing, startedAt, Instant.now());
+                documentsMissing, quantization, startedAt, Instant.now());
     }
 
     /** A copy in another phase. */
     public BackupHeader withPhase(Phase newPhase) {
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, startedAt, Instant.now());
+                recordsRestored, documentsMissing, quantization, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
     public BackupHeader restartPass() {
         return new BackupHeader(formatVersion, planId, index, Phase.RESCANNING, "0", "0", batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
-                documentsMissing, startedAt, Instant.now());
+                documentsMissing, quantization, startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
     public BackupHeader withRecall(Map<String, Double> recall) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
-                recordsRestored, documentsMissing, startedAt, Instant.now());
+                recordsRestored, documentsMissing, quantization, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
     public BackupHeader withRestoreProgress(long records, long missing) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                missing, startedAt, Instant.now());
+                missing, quantization, startedAt, Instant.now());
+    }
+
+    /** A copy with the quantization mappings of the rewrite's integer conversions. */
+    public BackupHeader withQuantization(Map<String, Scale> scales) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                recordsRestored, documentsMissing, scales, startedAt, Instant.now());
+    }
+
+    /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */
+    public Map<String, QuantizationScale> quantizationScales() {
+        Map<String, QuantizationScale> scales = new LinkedHashMap<>();
+        quantization.forEach((path, scale) -> scales.put(path, QuantizationScale.of(
+                VectorDataType.parse(scale.datatype()), scale.scale(), scale.zeroPoint())));
+        return scales;
     }
 
     /** Whether the last backed-up batch may not have been written yet. */

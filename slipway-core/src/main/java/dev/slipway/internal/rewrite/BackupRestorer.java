@@ -53,7 +53,8 @@ public final class BackupRestorer {
      */
     public RestoreResult restore(BackupDirectory backup, int workers, int maxRetries, boolean overwriteChanged) {
         MigrationPlan plan = backup.plan();
-        DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(), Map.of());
+        DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
+                backup.header().quantizationScales());
         long[] restored = {backup.header().recordsRestored()};
         long[] documents = {0};
         try (WorkerPool pool = WorkerPool.open(session.endpoint(), workers, maxRetries)) {

@@ -46,7 +46,7 @@ final class DocumentRewriter {
      */
     private record Conversion(VectorConversion spec, VectorDataType from, VectorDataType to, int fromLength,
                               int toLength, String source, byte[] sourceBytes, int sourceIndex,
-                              QuantizationScale scale) {
+                              QuantizationScale scale, QuantizationScale sampleScale) {
 
         /** 0: needs conversion; 1: already converted; -1: neither length (left alone). */
         int state(byte[] value) {
@@ -56,6 +56,14 @@ final class DocumentRewriter {
         /** The converted bytes of a vector of the source length. */
         byte[] apply(byte[] value) {
             return VectorCodec.convert(value, from, to, spec.dims(), scale);
+        }
+
+        /**
+         * Like {@link #apply}, for a vector converted only to be looked at (the recall sample, a rollback's check):
+         * its clamped elements are not added to the tally of the vectors written.
+         */
+        byte[] applyAside(byte[] value) {
+            return VectorCodec.convert(value, from, to, spec.dims(), sampleScale);
         }
     }
 
@@ -81,9 +89,10 @@ final class DocumentRewriter {
             VectorDataType from = VectorDataType.parse(conversion.from());
             VectorDataType to = VectorDataType.parse(conversion.to());
             String source = sourceField(conversion);
+            QuantizationScale scale = scales.get(conversion.path());
             resolved.add(new Conversion(conversion, from, to, from.bytesPerElement() * conversion.dims(),
-                    to.bytesPerElement() * conversion.dims(), source, bytes(source), fields.indexOf(source),
-                    scales.get(conversion.path())));
+                    to.bytesPerElement() * conversion.dims(), source, bytes(source), fields.indexOf(source), scale,
+                    scale == null ? null : QuantizationScale.of(scale.target(), scale.scale(), scale.zeroPoint())));
         }
         this.conversions = List.copyOf(resolved);
     }
@@ -103,6 +112,11 @@ final class DocumentRewriter {
 
     /** The field holding a vector before the rewrite (its old name when the field also moves). */
     private String sourceField(VectorConversion conversion) {
+        return sourceField(spec, conversion);
+    }
+
+    /** The field holding a conversion's vector before the rewrite (its old name when the field also moves). */
+    static String sourceField(RewriteSpec spec, VectorConversion conversion) {
         return spec.fieldMoves().stream().filter(m -> m.to().equals(conversion.path())).map(FieldMove::from)
                 .findFirst().orElse(conversion.path());
     }
@@ -291,7 +305,7 @@ final class DocumentRewriter {
         for (Conversion conversion : conversions) {
             byte[] value = before.get(conversion.source());
             if (value != null && conversion.source().equals(conversion.spec().path()) && conversion.state(value) == 0) {
-                after.put(conversion.source(), conversion.apply(value));
+                after.put(conversion.source(), conversion.applyAside(value));
             }
         }
         for (FieldMove move : spec.fieldMoves()) {
@@ -299,7 +313,7 @@ final class DocumentRewriter {
             if (value != null && after.containsKey(move.to())) {
                 Conversion conversion = spec.storage() == StorageType.HASH ? conversionInto(move.to(), value) : null;
                 after.put(move.from(), null);
-                after.put(move.to(), conversion == null ? value : conversion.apply(value));
+                after.put(move.to(), conversion == null ? value : conversion.applyAside(value));
             }
         }
         return after;
@@ -358,7 +372,7 @@ final class DocumentRewriter {
         /** Like {@link #sample}, for a vector whose conversion is left to the sending thread: converts it here. */
         void sampleConverting(Conversion conversion, byte[] original) {
             if (wantsSample(conversion)) {
-                sample(conversion, original, conversion.apply(original));
+                sample(conversion, original, conversion.applyAside(original));
             }
         }
 

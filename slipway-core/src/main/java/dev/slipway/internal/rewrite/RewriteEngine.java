@@ -5,11 +5,15 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.RewriteSpec.VectorConversion;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.GlobPattern;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
+import dev.slipway.internal.vector.QuantizationScale;
+import dev.slipway.internal.vector.VectorCodec;
+import dev.slipway.internal.vector.VectorDataType;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,11 +60,15 @@ import java.util.concurrent.TimeUnit;
 public final class RewriteEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RewriteEngine.class);
     private static final int MAX_REPORTED_CONFLICTS = 20;
+    /** Vectors an INT8/UINT8 mapping is derived from. */
+    private static final int SCALE_SAMPLE = 2_000;
 
     private final RewriteSpec spec;
     private final BackupDirectory backup;
     private final WorkerPool workers;
-    private final DocumentRewriter rewriter;
+    /** Made when the run starts, with the INT8/UINT8 mappings the header holds or the run chooses. */
+    private DocumentRewriter rewriter;
+    private Map<String, QuantizationScale> scales = Map.of();
     private final ProgressListener progress;
     private final RewriteSettings settings;
     private final RecallSample recall;
@@ -99,7 +108,6 @@ public final class RewriteEngine {
         this.workers = workers;
         this.progress = progress;
         this.settings = settings;
-        this.rewriter = new DocumentRewriter(spec, Map.of());
         this.recall = new RecallSample(plan);
         this.pattern = spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0))
                 : "*";
@@ -112,6 +120,8 @@ public final class RewriteEngine {
         if (header.phase() == BackupHeader.Phase.REWRITTEN) {
             return "documents were already rewritten by an earlier run (" + header.documentsRewritten() + ")";
         }
+        scales = quantizationScales();
+        rewriter = new DocumentRewriter(spec, scales);
         progress.begin("rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
@@ -156,8 +166,79 @@ public final class RewriteEngine {
         }
         return "rewrote " + header.documentsRewritten() + " documents (" + Math.round(done / seconds)
                 + " docs/s this run), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
-                + " vectors of unexpected length left unchanged" : "") + recall.describe() + "; "
-                + clock.describe();
+                + " vectors of unexpected length left unchanged" : "") + recall.describe() + describeScales()
+                + "; " + clock.describe();
+    }
+
+    /** The INT8/UINT8 mappings used and how many elements each had to clamp, or nothing. */
+    private String describeScales() {
+        StringBuilder text = new StringBuilder();
+        scales.forEach((path, scale) -> {
+            BackupHeader.Scale saved = backup.header().quantization().get(path);
+            text.append("; ").append(scale.target().redisName()).append(" mapping of ").append(path)
+                    .append(": scale ").append(String.format(java.util.Locale.ROOT, "%.6g", scale.scale()))
+                    .append(", zero point ").append(scale.zeroPoint()).append(" (from ").append(saved.sampled())
+                    .append(" sampled vectors), ").append(scale.clampedElements())
+                    .append(" elements clamped this run");
+        });
+        return text.toString();
+    }
+
+    /**
+     * The mapping of every conversion to INT8 or UINT8 from a floating-point type: the one the header holds when an
+     * earlier run chose it (a resumed run must quantize like the documents already converted), else one derived from
+     * a sample of the field's current vectors ({@link QuantizationScale#fromSample}) and saved in the header before
+     * any document changes.
+     */
+    private Map<String, QuantizationScale> quantizationScales() {
+        Map<String, BackupHeader.Scale> saved = new LinkedHashMap<>(backup.header().quantization());
+        boolean chosen = false;
+        for (VectorConversion conversion : spec.conversions()) {
+            VectorDataType from = VectorDataType.parse(conversion.from());
+            VectorDataType to = VectorDataType.parse(conversion.to());
+            if (!from.isFloatingPoint() || to.isFloatingPoint() || saved.containsKey(conversion.path())) {
+                continue;
+            }
+            List<float[]> sample = sampleVectors(conversion, from);
+            if (sample.isEmpty()) {
+                continue; // no vector to convert was found: nothing will be converted
+            }
+            QuantizationScale scale = QuantizationScale.fromSample(sample, to);
+            saved.put(conversion.path(), new BackupHeader.Scale(to.redisName(), scale.scale(), scale.zeroPoint(),
+                    sample.size()));
+            chosen = true;
+        }
+        if (chosen) {
+            backup.writeHeader(backup.header().withQuantization(saved));
+            saved.forEach((path, scale) -> LOG.info("Quantizing {} to {} with scale {} and zero point {} (from {} "
+                    + "sampled vectors)", path, scale.datatype(), scale.scale(), scale.zeroPoint(), scale.sampled()));
+        }
+        return backup.header().quantizationScales();
+    }
+
+    /**
+     * Up to {@value #SCALE_SAMPLE} vectors of the conversion's source length, from the first SCAN pages (SCAN walks
+     * the keyspace in hash order, not key order).
+     */
+    private List<float[]> sampleVectors(VectorConversion conversion, VectorDataType from) {
+        List<String> field = List.of(DocumentRewriter.sourceField(spec, conversion));
+        int length = from.bytesPerElement() * conversion.dims();
+        List<float[]> sample = new ArrayList<>();
+        String cursor = "0";
+        do {
+            String at = cursor;
+            ScanPage page = workers.read(store -> store.scan(at, pattern, settings.batchSize(), "hash"));
+            List<byte[]> keys = page.keys().stream().filter(this::inScope).toList();
+            if (!keys.isEmpty()) {
+                for (byte[][] values : workers.read(store -> store.readHashFields(keys, field))) {
+                    if (values[0] != null && values[0].length == length && sample.size() < SCALE_SAMPLE) {
+                        sample.add(VectorCodec.decode(values[0], from));
+                    }
+                }
+            }
+            cursor = page.nextCursor();
+        } while (!cursor.equals("0") && sample.size() < SCALE_SAMPLE);
+        return sample;
     }
 
     /**

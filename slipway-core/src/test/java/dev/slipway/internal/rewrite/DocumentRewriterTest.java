@@ -8,6 +8,7 @@ import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
 import dev.slipway.internal.rewrite.BackupRecord.FieldOriginal;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.internal.vector.QuantizationScale;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
 import org.junit.jupiter.api.Nested;
@@ -430,6 +431,24 @@ class DocumentRewriterTest {
             assertThat(shown(json.rewritten(new DocumentOriginal(b("doc:1"), List.of(
                     new FieldOriginal("$.title", b("\"hi\"")), new FieldOriginal("$.name", null))))))
                     .containsExactly(Map.entry("$.title", "<absent>"), Map.entry("$.name", hex(b("\"hi\""))));
+        }
+
+        @Test
+        void anIntegerConversionIsWorkedOutWithTheRewritesMappingWithoutCountingItsClamps() {
+            // steps of 0.001: -2.5 and 3.3333 are beyond the 127th, 0.1 and 0.001 are not
+            QuantizationScale narrow = QuantizationScale.of(VectorDataType.INT8, 0.001, 0);
+            DocumentRewriter int8 = new DocumentRewriter(spec(StorageType.HASH, Optional.empty(), List.of(),
+                    List.of(new VectorConversion("emb", "float32", "int8", DIMS))), Map.of("emb", narrow));
+            byte[] expected = VectorCodec.convert(F32, VectorDataType.FLOAT32, VectorDataType.INT8, DIMS,
+                    QuantizationScale.of(VectorDataType.INT8, 0.001, 0));
+
+            assertThat(shown(int8.rewritten(new DocumentOriginal(b("doc:1"), List.of(new FieldOriginal("emb", F32))))))
+                    .containsExactly(Map.entry("emb", hex(expected)));
+            assertThat(narrow.clampedElements()).isZero();
+            assertThat(writes(int8.planHash(List.of(b("doc:1")), List.<byte[][]>of(new byte[][]{F32}), noTargets(1)),
+                    0)).containsExactly("HSET doc:1 emb " + hex(expected));
+            assertThat(narrow.clampedElements()).as("the written vector's clamps, not the recall sample's")
+                    .isEqualTo(2);
         }
 
         @Test
