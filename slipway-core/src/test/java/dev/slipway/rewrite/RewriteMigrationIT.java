@@ -472,7 +472,21 @@ class RewriteMigrationIT {
                                 "jdoc:9: created again beside the moved document 'jitem:9'");
                     });
             assertThat(jsons(jedis, "j*")).isEqualTo(migrated);
-            jedis.del("jdoc:9"); // the user resolves that one
+
+            // overwriting cannot move jitem:9 back onto the new jdoc:9: the rollback stops (exit 1), with nothing
+            // written into jdoc:9, and continues once the user has resolved the pair
+            JsonNode recreated = jsons(jedis, "jdoc:9").get("jdoc:9");
+            assertThatThrownBy(() -> slipway.rollbackFromBackup(backup, 1, true))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+                        assertThat(e.getMessage()).startsWith("1 documents could not be moved back").contains(
+                                "run the same rollback again");
+                        assertThat(e.problems()).containsExactly(
+                                "'jitem:9' cannot move back to 'jdoc:9', which exists again");
+                    });
+            assertThat(jsons(jedis, "jdoc:9").get("jdoc:9")).isEqualTo(recreated);
+            assertThat(keys(jedis, "jitem:*")).contains("jitem:9");
+            jedis.del("jdoc:9"); // the user resolves the pair
 
             slipway.rollbackFromBackup(backup, 1, true);
 

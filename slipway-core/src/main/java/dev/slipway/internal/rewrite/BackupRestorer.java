@@ -69,9 +69,13 @@ public final class BackupRestorer {
             try {
                 backup.forEachRecord(restored[0], record -> {
                     List<BackupRecord.DocumentOriginal> present = existing(pool, rewriter, record.documents());
+                    List<BackupRecord.DocumentOriginal> renamed = renameBack(pool, rewriter, present);
                     List<List<DocumentStore.Command>> commands = new ArrayList<>();
-                    present.forEach(d -> commands.add(rewriter.restore(d)));
+                    renamed.forEach(d -> commands.add(rewriter.restoreFields(d)));
                     pool.executeDocuments(commands).forEach(replies -> replies.forEach(BackupRestorer::checkReply));
+                    if (renamed.size() < present.size()) {
+                        refuseBlockedRenames(present, renamed, rewriter);
+                    }
                     restored[0]++;
                     documents[0] += record.documents().size();
                     long missing = backup.header().documentsMissing() + record.documents().size() - present.size();
@@ -88,6 +92,46 @@ public final class BackupRestorer {
         long gone = backup.header().documentsMissing();
         return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
                 recreated, backup.dir().toString());
+    }
+
+    /**
+     * Moves documents whose key the rewrite moved back to their old names; returns the documents whose fields may be
+     * written back: those not moved, those moved back now or by an earlier run ({@code RENAMENX} then finds no key
+     * under the new name), but not one whose old name is taken, which the fields would be written into.
+     */
+    private static List<BackupRecord.DocumentOriginal> renameBack(WorkerPool pool, DocumentRewriter rewriter,
+                                                                  List<BackupRecord.DocumentOriginal> documents) {
+        List<List<DocumentStore.Command>> renames = documents.stream().map(rewriter::renameBack).toList();
+        List<List<Object>> replies = pool.executeDocuments(renames);
+        List<BackupRecord.DocumentOriginal> renamed = new ArrayList<>(documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            replies.get(i).forEach(BackupRestorer::checkReply);
+            if (replies.get(i).stream().noneMatch(reply -> reply instanceof Long n && n == 0)) {
+                renamed.add(documents.get(i));
+            }
+        }
+        return renamed;
+    }
+
+    /**
+     * Stops the rollback at a batch some of whose documents could not be moved back: their old name was taken after
+     * the migration. The batch's other documents are restored; the record is not counted, so the same rollback, run
+     * again once the names are resolved, restores the batch again (which changes nothing for those).
+     */
+    private static void refuseBlockedRenames(List<BackupRecord.DocumentOriginal> present,
+                                             List<BackupRecord.DocumentOriginal> renamed, DocumentRewriter rewriter) {
+        List<String> blocked = new ArrayList<>();
+        for (BackupRecord.DocumentOriginal document : present) {
+            if (!renamed.contains(document)) {
+                DocumentStore.Command rename = rewriter.renameBack(document).get(0);
+                blocked.add("'" + new String(rename.args().get(0), StandardCharsets.UTF_8) + "' cannot move back to '"
+                        + new String(rename.args().get(1), StandardCharsets.UTF_8) + "', which exists again");
+            }
+        }
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, blocked.size() + " documents could not be moved back: "
+                + "their old names were taken after the migration, and the originals were not written into those "
+                + "documents. Delete or rename one of each pair, then run the same rollback again; it continues "
+                + "from this batch.", blocked.subList(0, Math.min(blocked.size(), MAX_LISTED)), null);
     }
 
     /**
@@ -129,10 +173,6 @@ public final class BackupRestorer {
     /** For each document changed since the migration, "key: field 'name'" (the first such field). */
     private static List<String> changesSinceMigration(WorkerPool pool, DocumentRewriter rewriter, MigrationPlan plan,
                                                       List<BackupRecord.DocumentOriginal> documents) {
-        List<String> fields = rewriter.fieldsToRead();
-        if (fields.isEmpty()) {
-            return List.of(); // a key move alone: no field holds anything the rollback would write back
-        }
         List<List<DocumentStore.Command>> checks = documents.stream().map(rewriter::existenceChecks).toList();
         int[] names = namesPresent(pool, checks);
         List<BackupRecord.DocumentOriginal> present = new ArrayList<>();
@@ -149,7 +189,8 @@ public final class BackupRestorer {
                 keys.add(check.get(names[i] == 0b10 ? 1 : 0).args().get(0));
             }
         }
-        if (present.isEmpty()) {
+        List<String> fields = rewriter.fieldsToRead();
+        if (present.isEmpty() || fields.isEmpty()) { // no fields: a key move alone, nothing to overwrite
             return changes;
         }
         boolean hash = plan.rewrite().orElseThrow().storage() == StorageType.HASH;

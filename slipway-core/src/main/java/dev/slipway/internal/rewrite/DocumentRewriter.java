@@ -319,13 +319,19 @@ final class DocumentRewriter {
         return after;
     }
 
-    /** The commands that put a document back as its backup recorded it (rollback). */
-    List<Command> restore(DocumentOriginal original) {
-        List<Command> commands = new ArrayList<>();
+    /**
+     * Rollback, first step: the command that moves a document whose key the rewrite moved back to its old name
+     * ({@code RENAMENX}, which replies 0 when the old name is taken), or nothing.
+     */
+    List<Command> renameBack(DocumentOriginal original) {
         String keyText = new String(original.key(), StandardCharsets.UTF_8);
-        if (spec.needsMove(keyText)) {
-            commands.add(command("RENAMENX", bytes(spec.newKey(keyText)), original.key()));
-        }
+        return spec.needsMove(keyText) ? List.of(command("RENAMENX", bytes(spec.newKey(keyText)), original.key()))
+                : List.of();
+    }
+
+    /** Rollback, second step: the commands that put the document's fields back as its backup recorded them. */
+    List<Command> restoreFields(DocumentOriginal original) {
+        List<Command> commands = new ArrayList<>();
         boolean hash = spec.storage() == StorageType.HASH;
         for (FieldOriginal field : original.fields()) {
             if (field.value() == null) {

@@ -55,6 +55,13 @@ class DocumentRewriterTest {
         return text.toString();
     }
 
+    /** A rollback's commands for one document: the rename back, then the fields. */
+    private static List<Command> restore(DocumentRewriter rewriter, DocumentOriginal original) {
+        List<Command> commands = new ArrayList<>(rewriter.renameBack(original));
+        commands.addAll(rewriter.restoreFields(original));
+        return commands;
+    }
+
     private static List<String> writes(BatchChanges changes, int document) {
         return changes.writes().get(document).stream().map(DocumentRewriterTest::show).toList();
     }
@@ -397,7 +404,7 @@ class DocumentRewriterTest {
             DocumentRewriter rewriter = rewriter(spec(StorageType.HASH, Optional.empty(),
                     List.of(new FieldMove("title", "name")), List.of()));
 
-            List<Command> commands = rewriter.restore(new DocumentOriginal(b("doc:1"), List.of(
+            List<Command> commands = restore(rewriter, new DocumentOriginal(b("doc:1"), List.of(
                     new FieldOriginal("title", b("hello")), new FieldOriginal("name", null))));
 
             assertThat(commands.stream().map(DocumentRewriterTest::show))
@@ -456,7 +463,7 @@ class DocumentRewriterTest {
             DocumentRewriter rewriter = rewriter(spec(StorageType.HASH, Optional.of("item:"), List.of(),
                     List.of(new VectorConversion("emb", "float32", "float16", DIMS))));
 
-            List<Command> commands = rewriter.restore(new DocumentOriginal(b("doc:1"), List.of(
+            List<Command> commands = restore(rewriter, new DocumentOriginal(b("doc:1"), List.of(
                     new FieldOriginal("emb", F32))));
 
             assertThat(commands.stream().map(DocumentRewriterTest::show))
@@ -468,7 +475,7 @@ class DocumentRewriterTest {
             DocumentRewriter rewriter = rewriter(spec(StorageType.HASH, Optional.of("doc:v2:"), List.of(),
                     List.of()));
 
-            List<Command> commands = rewriter.restore(new DocumentOriginal(b("doc:1"), List.of()));
+            List<Command> commands = restore(rewriter, new DocumentOriginal(b("doc:1"), List.of()));
 
             assertThat(commands.stream().map(DocumentRewriterTest::show)).containsExactly("RENAMENX doc:v2:1 doc:1");
         }
@@ -478,7 +485,7 @@ class DocumentRewriterTest {
             DocumentRewriter rewriter = rewriter(spec(StorageType.JSON, Optional.empty(),
                     List.of(new FieldMove("$.title", "$.name")), List.of()));
 
-            List<Command> commands = rewriter.restore(new DocumentOriginal(b("doc:1"), List.of(
+            List<Command> commands = restore(rewriter, new DocumentOriginal(b("doc:1"), List.of(
                     new FieldOriginal("$.title", b("\"hello\"")), new FieldOriginal("$.name", null))));
 
             assertThat(commands.stream().map(DocumentRewriterTest::show))
@@ -493,7 +500,7 @@ class DocumentRewriterTest {
             BatchChanges changes = rewriter.planHash(List.of(b("doc:1")),
                     List.<byte[][]>of(new byte[][]{F32, null}), noTargets(1));
 
-            List<Command> commands = rewriter.restore(changes.originals().get(0));
+            List<Command> commands = restore(rewriter, changes.originals().get(0));
 
             assertThat(writes(changes, 0)).containsExactly("HSET doc:1 embedding " + hex(F16), "HDEL doc:1 emb",
                     "RENAMENX doc:1 item:1");
