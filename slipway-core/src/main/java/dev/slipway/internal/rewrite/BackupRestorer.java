@@ -102,6 +102,9 @@ public final class BackupRestorer {
     private static List<BackupRecord.DocumentOriginal> renameBack(WorkerPool pool, DocumentRewriter rewriter,
                                                                   List<BackupRecord.DocumentOriginal> documents) {
         List<List<DocumentStore.Command>> renames = documents.stream().map(rewriter::renameBack).toList();
+        if (renames.stream().allMatch(List::isEmpty)) {
+            return documents; // no key moved
+        }
         List<List<Object>> replies = pool.executeDocuments(renames);
         List<BackupRecord.DocumentOriginal> renamed = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
