@@ -16,7 +16,6 @@ import dev.slipway.internal.vector.VectorDataType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -296,12 +295,9 @@ final class DocumentRewriter {
      * after the migration (a field holding neither its original nor this) from one it did not.
      */
     Map<String, byte[]> rewritten(DocumentOriginal original) {
-        Map<String, byte[]> before = new HashMap<>();
+        Map<String, byte[]> before = new LinkedHashMap<>();
         original.fields().forEach(field -> before.put(field.name(), field.value()));
-        Map<String, byte[]> after = new LinkedHashMap<>();
-        for (FieldOriginal field : original.fields()) {
-            after.put(field.name(), field.value());
-        }
+        Map<String, byte[]> after = new LinkedHashMap<>(before);
         for (Conversion conversion : conversions) {
             byte[] value = before.get(conversion.source());
             if (value != null && conversion.source().equals(conversion.spec().path()) && conversion.state(value) == 0) {

@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -176,7 +177,7 @@ public final class RewriteEngine {
         scales.forEach((path, scale) -> {
             BackupHeader.Scale saved = backup.header().quantization().get(path);
             text.append("; ").append(scale.target().redisName()).append(" mapping of ").append(path)
-                    .append(": scale ").append(String.format(java.util.Locale.ROOT, "%.6g", scale.scale()))
+                    .append(": scale ").append(String.format(Locale.ROOT, "%.6g", scale.scale()))
                     .append(", zero point ").append(scale.zeroPoint()).append(" (from ").append(saved.sampled())
                     .append(" sampled vectors), ").append(scale.clampedElements())
                     .append(" elements clamped this run");
