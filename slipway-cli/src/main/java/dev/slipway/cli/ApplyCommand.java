@@ -101,6 +101,11 @@ public final class ApplyCommand implements Callable<Integer> {
                     + "LOADING, BUSY). Default: ${DEFAULT-VALUE}")
     private int retries;
 
+    @Option(names = "--no-write-watch", order = 12,
+            description = "Do not stop a rewrite when another client changes one of its documents. Use only when "
+                    + "the application's writes cannot touch the fields and keys the rewrite changes.")
+    private boolean noWriteWatch;
+
     @Override
     public Integer call() {
         if (timeoutSeconds <= 0) {
@@ -135,7 +140,7 @@ public final class ApplyCommand implements Callable<Integer> {
     /** The options as {@link ApplyOptions}, which checks the numbers (a bad one is a usage error, exit 2). */
     private ApplyOptions options(List<QueryCheck> checks) {
         return new ApplyOptions(Duration.ofSeconds(timeoutSeconds), checks, Optional.ofNullable(backupDir),
-                acceptDataLoss, batchSize, workers, rateLimit, retries);
+                acceptDataLoss, batchSize, workers, rateLimit, retries, !noWriteWatch);
     }
 
     /** Refuses a plan that cannot be applied before asking anyone to confirm it. */

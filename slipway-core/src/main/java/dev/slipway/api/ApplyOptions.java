@@ -19,10 +19,13 @@ import java.util.Optional;
  * @param workers         connections that write a batch in parallel
  * @param maxDocsPerSecond rate limit of a rewrite; 0 for none
  * @param maxRetries      retries of a batch after a transient error (connection lost, timeout, BUSY/LOADING)
+ * @param watchWrites     watch for writes by other clients to the documents while they are rewritten, and stop
+ *                        and fail at the first one (on by default; off only when the application's writes cannot
+ *                        touch what the rewrite changes)
  */
 public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks, Optional<Path> backupDir,
                            boolean acceptDataLoss, int batchSize, int workers, int maxDocsPerSecond,
-                           int maxRetries) {
+                           int maxRetries, boolean watchWrites) {
     /** Default: wait up to one hour, no query checks, no backup directory, batches of 500, one worker. */
     public static final ApplyOptions DEFAULTS = new ApplyOptions(Duration.ofHours(1), List.of());
 
@@ -44,24 +47,37 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
 
     /** Options for index-only plans: a timeout and query checks, defaults for the rest. */
     public ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks) {
-        this(indexingTimeout, queryChecks, Optional.empty(), false, 500, 1, 0, 5);
+        this(indexingTimeout, queryChecks, Optional.empty(), false, 500, 1, 0, 5, true);
+    }
+
+    /** Options with the write watch on. */
+    public ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks, Optional<Path> backupDir,
+                        boolean acceptDataLoss, int batchSize, int workers, int maxDocsPerSecond, int maxRetries) {
+        this(indexingTimeout, queryChecks, backupDir, acceptDataLoss, batchSize, workers, maxDocsPerSecond,
+                maxRetries, true);
     }
 
     /** A copy with a backup directory. */
     public ApplyOptions withBackupDir(Path dir) {
         return new ApplyOptions(indexingTimeout, queryChecks, Optional.of(dir), acceptDataLoss, batchSize, workers,
-                maxDocsPerSecond, maxRetries);
+                maxDocsPerSecond, maxRetries, watchWrites);
     }
 
     /** A copy that accepts (or not) lossy conversions. */
     public ApplyOptions withAcceptDataLoss(boolean value) {
         return new ApplyOptions(indexingTimeout, queryChecks, backupDir, value, batchSize, workers, maxDocsPerSecond,
-                maxRetries);
+                maxRetries, watchWrites);
     }
 
     /** A copy with other throughput settings. */
     public ApplyOptions withThroughput(int newBatchSize, int newWorkers, int newMaxDocsPerSecond, int newMaxRetries) {
         return new ApplyOptions(indexingTimeout, queryChecks, backupDir, acceptDataLoss, newBatchSize, newWorkers,
-                newMaxDocsPerSecond, newMaxRetries);
+                newMaxDocsPerSecond, newMaxRetries, watchWrites);
+    }
+
+    /** A copy with the write watch on or off. */
+    public ApplyOptions withWriteWatch(boolean value) {
+        return new ApplyOptions(indexingTimeout, queryChecks, backupDir, acceptDataLoss, batchSize, workers,
+                maxDocsPerSecond, maxRetries, value);
     }
 }

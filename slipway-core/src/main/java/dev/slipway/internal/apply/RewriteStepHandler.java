@@ -10,7 +10,11 @@ import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.WorkerPool;
+import dev.slipway.internal.rewrite.WriteWatch;
 import dev.slipway.internal.vector.VectorDataType;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +23,8 @@ import java.util.Optional;
 
 /** Runs the rewrite step, and checks before a migration starts that a rewrite can run at all. */
 final class RewriteStepHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(RewriteStepHandler.class);
+
     private RewriteStepHandler() {
     }
 
@@ -27,9 +33,22 @@ final class RewriteStepHandler {
         Path dir = options.backupDir().orElseThrow();
         try (BackupDirectory backup = BackupDirectory.openForPlan(dir, context.plan());
              WorkerPool pool = WorkerPool.open(context.session().endpoint(), options.workers(),
-                     options.maxRetries())) {
+                     options.maxRetries());
+             WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
             return new RewriteEngine(context.plan(), backup, pool, context.progress(),
-                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond())).run();
+                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond()), watch).run();
+        }
+    }
+
+    /** The write watch, or null (with a warning) when the server does not let this client subscribe to it. */
+    private static WriteWatch startWatch(StepContext context, ApplyOptions options) {
+        try {
+            return WriteWatch.start(context.session().endpoint(), context.plan().rewrite().orElseThrow(),
+                    options.workers(), context.keys().prefix());
+        } catch (RuntimeException e) {
+            LOG.warn("Writes by other clients cannot be watched during this rewrite ({}); keep them paused",
+                    e.getMessage());
+            return null;
         }
     }
 

@@ -5,6 +5,7 @@ import dev.slipway.api.SlipwayException;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -34,17 +35,9 @@ public final class RedisSession implements AutoCloseable {
      *                          reached or rejects the credentials
      */
     public static RedisSession open(RedisEndpoint endpoint, int timeoutMillis) {
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .database(endpoint.database())
-                .ssl(endpoint.tls())
-                .connectionTimeoutMillis(timeoutMillis)
-                .socketTimeoutMillis(timeoutMillis)
-                .clientName("slipway");
-        endpoint.user().ifPresent(config::user);
-        endpoint.password().ifPresent(config::password);
         Jedis jedis = null;
         try {
-            jedis = new Jedis(new HostAndPort(endpoint.host(), endpoint.port()), config.build());
+            jedis = new Jedis(new HostAndPort(endpoint.host(), endpoint.port()), clientConfig(endpoint, timeoutMillis));
             jedis.ping();
             return new RedisSession(endpoint, jedis);
         } catch (JedisException e) {
@@ -55,6 +48,19 @@ public final class RedisSession implements AutoCloseable {
                     + endpoint.redacted() + ": " + rootMessage(e)
                     + ". Check that the server is running and --url (or REDIS_URL) is right.", e);
         }
+    }
+
+    /** How every Slipway connection to the endpoint is set up: database, TLS, credentials, timeouts, name. */
+    public static JedisClientConfig clientConfig(RedisEndpoint endpoint, int timeoutMillis) {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .database(endpoint.database())
+                .ssl(endpoint.tls())
+                .connectionTimeoutMillis(timeoutMillis)
+                .socketTimeoutMillis(timeoutMillis)
+                .clientName("slipway");
+        endpoint.user().ifPresent(config::user);
+        endpoint.password().ifPresent(config::password);
+        return config.build();
     }
 
     /** The endpoint, for messages (its text form carries no password). */

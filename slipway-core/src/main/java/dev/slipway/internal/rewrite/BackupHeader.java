@@ -56,6 +56,10 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         REWRITTEN,
         /** A pass finished but left conflicting documents unchanged; the next run scans everything again. */
         CONFLICTS,
+        /**
+         * Another client changed documents during the rewrite, which stopped; the next run scans everything again.
+         */
+        WRITES_SEEN,
         /** A new pass after conflicts, before its first batch. */
         RESCANNING,
         /** A rollback is restoring originals. */

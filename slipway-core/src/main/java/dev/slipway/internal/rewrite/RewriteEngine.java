@@ -83,6 +83,8 @@ public final class RewriteEngine {
     private final List<byte[]> sourcePrefixes;
     private long headerWrittenAt = System.nanoTime();
     private long malformed;
+    /** Reports writes by other clients during the rewrite; null when not watched. */
+    private final WriteWatch watch;
 
     /**
      * Tunables of a run.
@@ -104,6 +106,16 @@ public final class RewriteEngine {
     /** An engine for the plan's rewrite, writing through the given workers and backing up into the directory. */
     public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
                          RewriteSettings settings) {
+        this(plan, backup, workers, progress, settings, null);
+    }
+
+    /**
+     * An engine that also watches for writes by other clients ({@code watch}, null for none): it stops at the first
+     * one seen and fails, so that no document the application changed during the rewrite goes unreported.
+     */
+    public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
+                         RewriteSettings settings, WriteWatch watch) {
+        this.watch = watch;
         this.spec = plan.rewrite().orElseThrow(() -> new IllegalArgumentException("plan has no rewrite"));
         this.backup = backup;
         this.workers = workers;
@@ -123,6 +135,7 @@ public final class RewriteEngine {
         }
         scales = quantizationScales();
         rewriter = new DocumentRewriter(spec, scales);
+        watchWrites();
         progress.begin("rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
@@ -131,12 +144,14 @@ public final class RewriteEngine {
             if (header.hasUnappliedBatch()) {
                 reapplyUnappliedBatches();
             }
-            if (backup.header().phase() == BackupHeader.Phase.CONFLICTS) {
+            if (backup.header().phase() == BackupHeader.Phase.CONFLICTS
+                    || backup.header().phase() == BackupHeader.Phase.WRITES_SEEN) {
                 backup.writeHeader(backup.header().restartPass());
             }
-            if (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete()) {
+            if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
                 runPass(started, startDocs);
             }
+            refuseIfWritesSeen();
         } catch (RuntimeException e) {
             flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
             throw e;
@@ -148,6 +163,61 @@ public final class RewriteEngine {
                 : BackupHeader.Phase.REWRITTEN;
         backup.writeHeader(backup.header().withPhase(end).withRecall(figures));
         return finish(started, startDocs);
+    }
+
+    /** Starts tracking on the writing connections (again after each reconnect) and routes documents to owners. */
+    private void watchWrites() {
+        if (watch == null) {
+            return;
+        }
+        workers.routeBy(watch::owner);
+        workers.onWriterConnect((index, store) -> {
+            try {
+                watch.track(index, store);
+            } catch (RuntimeException e) {
+                watch.markLost("connection " + index + " could not be watched: " + e.getMessage());
+            }
+        });
+    }
+
+    /** Whether a write by another client has been seen (without waiting for the server's latest notifications). */
+    private boolean writesSeen() {
+        return watch != null && watch.detected() > 0;
+    }
+
+    /**
+     * After the writes: waits for the server's notifications of everything it did before them, and fails the step
+     * if another client changed a document of the index meanwhile. The header's phase makes the next run scan every
+     * document again, which rewrites any the application wrote back in the old format.
+     */
+    private void refuseIfWritesSeen() {
+        if (watch == null) {
+            return;
+        }
+        watch.sync();
+        if (watch.detected() == 0) {
+            return;
+        }
+        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.WRITES_SEEN));
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Another client changed documents of index '"
+                + backup.header().index()
+                + "' while they were being rewritten (" + watch.detected() + " changes seen), so the rewrite "
+                + "stopped after the batches it had sent. A change that landed between Slipway's read of a document "
+                + "and its rewrite was overwritten (the value Slipway read is in the backup); one after it is still "
+                + "in the old format. Pause the application's writes, then re-run 'slipway apply' with the same plan "
+                + "and --backup-dir: it scans every document again and rewrites those in the old format. Or undo "
+                + "everything with 'slipway rollback --backup-dir " + backup.dir() + "'. If the application only "
+                + "writes fields this rewrite does not touch, re-run with --no-write-watch. Changed:",
+                watch.examples(), null);
+    }
+
+    /** What the watch saw, for the step's summary. */
+    private String describeWatch() {
+        if (watch == null) {
+            return "; writes by other clients not watched";
+        }
+        return watch.lost().map(reason -> "; writes by other clients were NOT fully watched (" + reason + ")")
+                .orElse("; no writes by other clients seen");
     }
 
     /** Whether the current pass has read the last SCAN page and applied it. */
@@ -168,7 +238,7 @@ public final class RewriteEngine {
         return "rewrote " + header.documentsRewritten() + " documents (" + Math.round(done / seconds)
                 + " docs/s this run), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
                 + " vectors of unexpected length left unchanged" : "") + recall.describe() + describeScales()
-                + "; " + clock.describe();
+                + describeWatch() + "; " + clock.describe();
     }
 
     /** The INT8/UINT8 mappings used and how many elements each had to clamp, or nothing. */
@@ -293,8 +363,8 @@ public final class RewriteEngine {
         try {
             while (true) {
                 ReadAhead next = take(pages);
-                if (next == ReadAhead.END) {
-                    break;
+                if (next == ReadAhead.END || writesSeen()) {
+                    break; // stopping at a write by another client: the batches in flight land first
                 }
                 if (next.failure() instanceof RuntimeException e) {
                     throw e;

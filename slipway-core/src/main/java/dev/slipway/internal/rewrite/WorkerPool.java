@@ -9,13 +9,16 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The connections a rewrite writes through. A batch's documents are spread over the workers, each pipelining its
@@ -32,6 +35,8 @@ public final class WorkerPool implements AutoCloseable {
     private final int writers;
     private final ExecutorService threads;
     private final int maxRetries;
+    private volatile ToIntFunction<byte[]> router;
+    private volatile BiConsumer<Integer, DocumentStore> writerSetup;
 
     /** Opens {@code size} connections to the endpoint. */
     public static WorkerPool open(RedisEndpoint endpoint, int size, int maxRetries) {
@@ -92,6 +97,26 @@ public final class WorkerPool implements AutoCloseable {
             stores[index] = connector.get();
         } catch (RuntimeException e) {
             LOG.warn("Reconnect failed: {}", e.getMessage());
+            return;
+        }
+        if (writerSetup != null && index < writers) {
+            writerSetup.accept(index, stores[index]);
+        }
+    }
+
+    /**
+     * Routes each document to the writing connection {@code owner} names for its key (the first argument of its first
+     * command), instead of spreading a batch's documents over the connections by position.
+     */
+    public void routeBy(ToIntFunction<byte[]> owner) {
+        this.router = owner;
+    }
+
+    /** Runs {@code setup} on every writing connection now, and on each one a retry opens in place of a broken one. */
+    public void onWriterConnect(BiConsumer<Integer, DocumentStore> setup) {
+        this.writerSetup = setup;
+        for (int i = 0; i < writers; i++) {
+            setup.accept(i, stores[i]);
         }
     }
 
@@ -101,39 +126,63 @@ public final class WorkerPool implements AutoCloseable {
             return List.of();
         }
         if (threads == null) {
-            return split(withRetry(0, store -> store.execute(flatten(documents, 0, 1))), documents, 0, 1);
+            return split(withRetry(0, store -> store.execute(flatten(documents, null))), documents, null);
         }
+        List<int[]> shares = shares(documents);
         List<Future<List<Object>>> futures = new ArrayList<>();
         for (int w = 0; w < writers; w++) {
             int worker = w;
             futures.add(threads.submit(() -> withRetry(worker, store ->
-                    store.execute(flatten(documents, worker, writers)))));
+                    store.execute(flatten(documents, shares.get(worker))))));
         }
-        List<List<Object>> result = new ArrayList<>(documents.size());
-        List<List<List<Object>>> perWorker = new ArrayList<>();
+        List<List<Object>> result = new ArrayList<>(Collections.nCopies(documents.size(), List.of()));
         for (int w = 0; w < futures.size(); w++) {
-            perWorker.add(split(get(futures.get(w)), documents, w, writers));
-        }
-        for (int doc = 0; doc < documents.size(); doc++) {
-            result.add(perWorker.get(doc % writers).get(doc / writers));
+            List<List<Object>> replies = split(get(futures.get(w)), documents, shares.get(w));
+            int[] share = shares.get(w);
+            for (int i = 0; i < share.length; i++) {
+                result.set(share[i], replies.get(i));
+            }
         }
         return result;
     }
 
-    private static List<Command> flatten(List<List<Command>> documents, int worker, int workers) {
+    /** Which documents (by position) each writing connection sends. */
+    private List<int[]> shares(List<List<Command>> documents) {
+        int[] owners = new int[documents.size()];
+        int[] counts = new int[writers];
+        for (int doc = 0; doc < owners.length; doc++) {
+            List<Command> commands = documents.get(doc);
+            owners[doc] = router == null || commands.isEmpty() ? doc % writers
+                    : router.applyAsInt(commands.get(0).args().get(0));
+            counts[owners[doc]]++;
+        }
+        List<int[]> shares = new ArrayList<>(writers);
+        for (int w = 0; w < writers; w++) {
+            shares.add(new int[counts[w]]);
+        }
+        int[] filled = new int[writers];
+        for (int doc = 0; doc < owners.length; doc++) {
+            shares.get(owners[doc])[filled[owners[doc]]++] = doc;
+        }
+        return shares;
+    }
+
+    /** The commands of the documents in {@code share} (every document when null), in order. */
+    private static List<Command> flatten(List<List<Command>> documents, int[] share) {
         List<Command> commands = new ArrayList<>();
-        for (int doc = worker; doc < documents.size(); doc += workers) {
-            commands.addAll(documents.get(doc));
+        int count = share == null ? documents.size() : share.length;
+        for (int i = 0; i < count; i++) {
+            commands.addAll(documents.get(share == null ? i : share[i]));
         }
         return commands;
     }
 
-    private static List<List<Object>> split(List<Object> replies, List<List<Command>> documents, int worker,
-                                            int workers) {
-        List<List<Object>> perDocument = new ArrayList<>();
+    private static List<List<Object>> split(List<Object> replies, List<List<Command>> documents, int[] share) {
+        int count = share == null ? documents.size() : share.length;
+        List<List<Object>> perDocument = new ArrayList<>(count);
         int at = 0;
-        for (int doc = worker; doc < documents.size(); doc += workers) {
-            int size = documents.get(doc).size();
+        for (int i = 0; i < count; i++) {
+            int size = documents.get(share == null ? i : share[i]).size();
             perDocument.add(replies.subList(at, at + size));
             at += size;
         }

@@ -1,0 +1,347 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.exceptions.JedisException;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sees writes by other clients to the documents a rewrite covers, while it runs, using the server's own change
+ * notifications (client-side caching's broadcast mode): each rewrite connection asks with
+ * {@code CLIENT TRACKING ON REDIRECT <listener> BCAST PREFIX <prefix>... NOLOOP} to have every change of a key under
+ * the index's prefixes reported to a listener connection of its own, except the changes it makes itself.
+ *
+ * <p>A document's commands always go to the connection that owns it ({@link #owner}, the same function on both
+ * sides), so a change of one of its documents that reaches that connection's listener was made by someone else: an
+ * application write, a deletion, an expiry or a flush. The rewrite itself never shows up. A write that lands between
+ * a document's read and its rewrite is overwritten by the rewrite; this does not prevent that, but it makes sure it
+ * never goes unnoticed: the rewrite stops and says which documents.
+ *
+ * <p>Each change is counted once per event-loop iteration of the server (it groups a broadcast's keys). The
+ * listener sees changes in the order the server made them, so after {@link #sync()} every change made before
+ * the last acknowledged rewrite command has been counted.
+ */
+public final class WriteWatch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WriteWatch.class);
+    private static final String CHANNEL = "__redis__:invalidate";
+    private static final int MAX_LISTED = 20;
+    private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
+
+    private final List<Listener> listeners = new ArrayList<>();
+    private final List<String> prefixes;
+    private final byte[] source;
+    private final byte[] target;
+    private final byte[] ignored;
+    private final AtomicLong detected = new AtomicLong();
+    private final List<String> examples = Collections.synchronizedList(new ArrayList<>());
+    private volatile String lost;
+    private volatile boolean closing;
+
+    private WriteWatch(RewriteSpec spec, String ignoredPrefix) {
+        this.prefixes = trackedPrefixes(spec);
+        this.source = spec.sourcePrefixes().size() == 1 && spec.targetPrefix().isPresent()
+                ? bytes(spec.sourcePrefixes().get(0)) : null;
+        this.target = spec.targetPrefix().map(WriteWatch::bytes).orElse(null);
+        this.ignored = bytes(ignoredPrefix);
+    }
+
+    /**
+     * Opens one listener connection per writing connection, each subscribed to the server's invalidation channel.
+     *
+     * @param ignoredPrefix keys Slipway itself keeps (lock, checkpoint), never documents, whose changes are ignored
+     *                      when the index has no prefix and every key is watched
+     */
+    public static WriteWatch start(RedisEndpoint endpoint, RewriteSpec spec, int writers, String ignoredPrefix) {
+        WriteWatch watch = new WriteWatch(spec, ignoredPrefix);
+        try {
+            for (int i = 0; i < writers; i++) {
+                watch.listeners.add(watch.new Listener(endpoint, i));
+            }
+        } catch (RuntimeException e) {
+            watch.close();
+            throw e;
+        }
+        return watch;
+    }
+
+    /**
+     * The prefixes to track: the index's and the target prefix, without any that another one covers (the server
+     * refuses overlapping prefixes on one connection); empty when every key must be tracked.
+     */
+    static List<String> trackedPrefixes(RewriteSpec spec) {
+        List<String> all = new ArrayList<>(spec.sourcePrefixes());
+        spec.targetPrefix().ifPresent(all::add);
+        if (spec.sourcePrefixes().isEmpty() || all.contains("")) {
+            return List.of();
+        }
+        List<String> kept = new ArrayList<>();
+        for (String prefix : all) {
+            boolean covered = all.stream().anyMatch(other -> other.length() < prefix.length()
+                    && prefix.startsWith(other));
+            if (!covered && !kept.contains(prefix)) {
+                kept.add(prefix);
+            }
+        }
+        return kept;
+    }
+
+    /**
+     * The connection (0..writers-1) that writes a document: a hash of its key without the source or target prefix,
+     * so that a document keeps its owner when it moves, whether its commands name the old key or the new one.
+     */
+    public int owner(byte[] key) {
+        int from = 0;
+        if (target != null && startsWith(key, target)) {
+            from = target.length;
+        } else if (source != null && startsWith(key, source)) {
+            from = source.length;
+        }
+        int hash = 1;
+        for (int i = from; i < key.length; i++) {
+            hash = 31 * hash + key[i];
+        }
+        return Math.floorMod(hash, listeners.size());
+    }
+
+    /** Asks the server to report changes made by anyone but this connection to writer {@code writer}'s listener. */
+    public void track(int writer, DocumentStore store) {
+        List<byte[]> args = new ArrayList<>(List.of(bytes("TRACKING"), bytes("ON"), bytes("REDIRECT"),
+                bytes(Long.toString(listeners.get(writer).clientId)), bytes("BCAST")));
+        for (String prefix : prefixes) {
+            args.add(bytes("PREFIX"));
+            args.add(bytes(prefix));
+        }
+        args.add(bytes("NOLOOP"));
+        Object reply = store.execute(List.of(new Command("CLIENT", args))).get(0);
+        if (reply instanceof Exception error) {
+            throw new IllegalStateException("CLIENT TRACKING was refused: " + error.getMessage(), error);
+        }
+    }
+
+    /**
+     * Waits until each listener has read every change the server made before now: a PING on the listener's
+     * connection is answered after the notifications queued before it.
+     */
+    public void sync() {
+        for (Listener listener : listeners) {
+            if (lost != null) {
+                return;
+            }
+            listener.sync();
+        }
+    }
+
+    /** Changes by other clients seen so far. */
+    public long detected() {
+        return detected.get();
+    }
+
+    /** The first keys changed by other clients ("flushed" for a flush of the database). */
+    public List<String> examples() {
+        synchronized (examples) {
+            return List.copyOf(examples);
+        }
+    }
+
+    /** Why the watch stopped seeing changes (a connection was lost), if it did. */
+    public Optional<String> lost() {
+        return Optional.ofNullable(lost);
+    }
+
+    /** Marks the watch as no longer complete, e.g. when a rewrite connection could not be tracked again. */
+    public void markLost(String reason) {
+        if (lost == null) {
+            lost = reason;
+            LOG.warn("Writes by other clients are no longer watched: {}", reason);
+        }
+    }
+
+    private void seen(int listener, byte[] key) {
+        if (ignored.length > 0 && startsWith(key, ignored) || owner(key) != listener) {
+            return; // Slipway's own state, or a document another listener answers for
+        }
+        record(new String(key, StandardCharsets.UTF_8));
+    }
+
+    private void record(String what) {
+        detected.incrementAndGet();
+        synchronized (examples) {
+            if (examples.size() < MAX_LISTED && !examples.contains(what)) {
+                examples.add(what);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        listeners.forEach(Listener::close);
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        if (key.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (key[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A connection that can send while another thread reads: Jedis keeps flushing to itself. */
+    private static final class ListenerConnection extends Connection {
+        ListenerConnection(RedisEndpoint endpoint) {
+            super(new HostAndPort(endpoint.host(), endpoint.port()), RedisSession.clientConfig(endpoint, 10_000));
+        }
+
+        void send(String command, String... args) {
+            sendCommand(RedisSession.command(command), args);
+            flush();
+        }
+    }
+
+    /** One subscribed connection and the thread reading what the server pushes to it. */
+    private final class Listener {
+        private final int index;
+        private final ListenerConnection connection;
+        private final long clientId;
+        private final CountDownLatch subscribed = new CountDownLatch(1);
+        private final Object pongLock = new Object();
+        private long pongs;
+        private final Thread thread;
+
+        Listener(RedisEndpoint endpoint, int index) {
+            this.index = index;
+            this.connection = new ListenerConnection(endpoint);
+            try {
+                this.clientId = (Long) connection.executeCommand(
+                        new CommandArguments(RedisSession.command("CLIENT")).add("ID"));
+                connection.setTimeoutInfinite();
+                connection.send("SUBSCRIBE", CHANNEL);
+            } catch (RuntimeException e) {
+                connection.close();
+                throw e;
+            }
+            this.thread = new Thread(this::listen, "slipway-write-watch-" + index);
+            thread.setDaemon(true);
+            thread.start();
+            try {
+                if (!subscribed.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("no reply to SUBSCRIBE " + CHANNEL);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while subscribing", e);
+            }
+        }
+
+        private void listen() {
+            try {
+                while (!closing) {
+                    handle(connection.getUnflushedObject());
+                }
+            } catch (JedisException | ClassCastException e) {
+                if (!closing) {
+                    markLost("the listener connection failed (" + e.getMessage() + ")");
+                    synchronized (pongLock) {
+                        pongLock.notifyAll();
+                    }
+                }
+            }
+        }
+
+        private void handle(Object reply) {
+            if (!(reply instanceof List<?> parts) || parts.isEmpty() || !(parts.get(0) instanceof byte[] kind)) {
+                return;
+            }
+            switch (new String(kind, StandardCharsets.US_ASCII)) {
+                case "message" -> {
+                    Object payload = parts.get(2);
+                    if (payload == null) {
+                        record("the whole database (flushed)");
+                    } else if (payload instanceof List<?> keys) {
+                        keys.forEach(key -> seen(index, (byte[]) key));
+                    } else if (payload instanceof byte[] key) {
+                        seen(index, key);
+                    }
+                }
+                case "subscribe" -> subscribed.countDown();
+                case "pong" -> {
+                    synchronized (pongLock) {
+                        pongs++;
+                        pongLock.notifyAll();
+                    }
+                }
+                default -> {
+                    // nothing else is sent on a subscribed connection
+                }
+            }
+        }
+
+        void sync() {
+            long awaited;
+            synchronized (pongLock) {
+                awaited = pongs + 1;
+            }
+            try {
+                connection.send("PING");
+            } catch (JedisException e) {
+                markLost("could not reach listener " + index + " (" + e.getMessage() + ")");
+                return;
+            }
+            long deadline = System.nanoTime() + SYNC_TIMEOUT.toNanos();
+            synchronized (pongLock) {
+                while (pongs < awaited && lost == null) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        markLost("listener " + index + " did not answer a PING within " + SYNC_TIMEOUT.toSeconds()
+                                + " s");
+                        return;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(pongLock, left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        markLost("interrupted");
+                        return;
+                    }
+                }
+            }
+        }
+
+        void close() {
+            try {
+                connection.close();
+            } catch (JedisException e) {
+                // going away anyway
+            }
+            try {
+                thread.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

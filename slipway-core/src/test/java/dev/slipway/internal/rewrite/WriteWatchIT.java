@@ -1,0 +1,215 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The watch, on a real server: the rewrite's own writes (on the connection owning each document) are never
+ * reported, whichever name of a moving document they use; every change by another client to a key under the
+ * watched prefixes is, including a deletion and a flush, and nothing outside them is.
+ */
+@ExtendWith(RedisStackExtension.class)
+class WriteWatchIT {
+
+    private static byte[] b(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static RewriteSpec spec(String source, String target) {
+        return new RewriteSpec(StorageType.HASH, List.of(source), Optional.ofNullable(target), List.of(), List.of(),
+                0, false);
+    }
+
+    /** A pool of {@code writers} connections whose documents are routed to their owners and tracked. */
+    private static WorkerPool watchedPool(RedisEndpoint endpoint, WriteWatch watch, int writers) {
+        WorkerPool pool = new WorkerPool(() -> JedisDocumentStore.open(endpoint), writers, 0);
+        pool.routeBy(watch::owner);
+        pool.onWriterConnect(watch::track);
+        return pool;
+    }
+
+    @Test
+    void ownWritesOverEveryConnectionAreNotReportedAnotherClientsAre(RedisStackServer redis) {
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        try (WriteWatch watch = WriteWatch.start(endpoint, spec("ww:", null), 3, "slipway:");
+             WorkerPool pool = watchedPool(endpoint, watch, 3);
+             Jedis other = redis.newJedis()) {
+            for (int round = 0; round < 3; round++) {
+                List<List<Command>> documents = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    documents.add(List.of(DocumentRewriter.command("HSET", b("ww:" + i), b("v"), b("r" + round)),
+                            DocumentRewriter.command("HSET", b("ww:" + i), b("w"), b("x"))));
+                }
+                pool.executeDocuments(documents).forEach(replies -> assertThat(replies).hasSize(2));
+            }
+            watch.sync();
+            assertThat(watch.detected()).isZero();
+            assertThat(other.hget("ww:499", "v")).isEqualTo("r2");
+
+            other.hset("elsewhere:1", "v", "x"); // not a watched prefix
+            other.set("slipway:lock:x", "y");
+            watch.sync();
+            assertThat(watch.detected()).isZero();
+
+            other.hset("ww:17", "v", "application");
+            other.del("ww:18");
+            watch.sync();
+            assertThat(watch.detected()).isEqualTo(2);
+            assertThat(watch.examples()).containsExactly("ww:17", "ww:18");
+            assertThat(watch.lost()).isEmpty();
+        }
+    }
+
+    @Test
+    void aMovingDocumentKeepsItsOwnerUnderBothNames(RedisStackServer redis) {
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        try (Jedis other = redis.newJedis()) {
+            for (int i = 0; i < 200; i++) {
+                other.hset("old:" + i, "v", "x");
+            }
+        }
+        try (WriteWatch watch = WriteWatch.start(endpoint, spec("old:", "new:"), 2, "slipway:");
+             WorkerPool pool = watchedPool(endpoint, watch, 2);
+             Jedis other = redis.newJedis()) {
+            List<List<Command>> documents = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                documents.add(i < 100
+                        ? List.of(DocumentRewriter.command("RENAMENX", b("old:" + i), b("new:" + i)),
+                        DocumentRewriter.command("HSET", b("new:" + i), b("v"), b("y")))
+                        // moved by an earlier run: the commands name only the new key
+                        : List.of(DocumentRewriter.command("HSET", b("new:" + i), b("v"), b("y"))));
+            }
+            pool.executeDocuments(documents);
+            watch.sync();
+            assertThat(watch.detected()).isZero();
+
+            other.hset("new:3", "v", "application"); // the target prefix is watched too
+            other.hset("old:3", "v", "created again");
+            watch.sync();
+            assertThat(watch.examples()).containsExactly("new:3", "old:3");
+        }
+    }
+
+    @Test
+    void overlappingPrefixesAreTrackedOnceAndAFlushIsReported(RedisStackServer redis) {
+        // "doc:" -> "doc:v2:": the server refuses overlapping prefixes on one connection, so only "doc:" is tracked
+        RewriteSpec spec = spec("doc:", "doc:v2:");
+        assertThat(WriteWatch.trackedPrefixes(spec)).containsExactly("doc:");
+        assertThat(WriteWatch.trackedPrefixes(new RewriteSpec(StorageType.HASH, List.of(), Optional.empty(),
+                List.of(), List.of(), 0, false))).isEmpty();
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        try (WriteWatch watch = WriteWatch.start(endpoint, spec, 2, "slipway:");
+             WorkerPool pool = watchedPool(endpoint, watch, 2);
+             Jedis other = redis.newJedis()) {
+            pool.executeDocuments(List.of(List.of(DocumentRewriter.command("HSET", b("doc:v2:1"), b("v"), b("y")))));
+            watch.sync();
+            assertThat(watch.detected()).isZero();
+
+            other.flushAll();
+            watch.sync();
+            assertThat(watch.detected()).isPositive();
+            assertThat(watch.examples()).contains("the whole database (flushed)");
+        }
+    }
+
+    @Test
+    void anIndexWithoutPrefixWatchesEveryKeyButSlipwaysOwn(RedisStackServer redis) {
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        RewriteSpec everyKey = new RewriteSpec(StorageType.HASH, List.of(), Optional.empty(), List.of(), List.of(),
+                0, false);
+        try (WriteWatch watch = WriteWatch.start(endpoint, everyKey, 1, "slipway:");
+             WorkerPool pool = watchedPool(endpoint, watch, 1);
+             Jedis other = redis.newJedis()) {
+            pool.executeDocuments(List.of(List.of(DocumentRewriter.command("HSET", b("any:1"), b("v"), b("y")))));
+            other.set("slipway:lock:docs", "refreshed by the lock's own connection");
+            watch.sync();
+            assertThat(watch.detected()).isZero();
+
+            other.hset("any:2", "v", "application");
+            watch.sync();
+            assertThat(watch.examples()).containsExactly("any:2");
+        }
+    }
+
+    @Test
+    void aConnectionOpenedByARetryIsTrackedAgain(RedisStackServer redis) {
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        // the first batch breaks the connection mid-way; the retry sends it again on a new connection, whose writes
+        // must not look like another client's, and whose tracking must replace the one that ended with the old one
+        FaultyDocumentStoreForWatch.failNext = true;
+        try (WriteWatch watch = WriteWatch.start(endpoint, spec("rt:", null), 1, "slipway:");
+             WorkerPool pool = new WorkerPool(() -> new FaultyDocumentStoreForWatch(endpoint), 1, 2);
+             Jedis other = redis.newJedis()) {
+            pool.routeBy(watch::owner);
+            pool.onWriterConnect(watch::track);
+            List<List<Command>> documents = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                documents.add(List.of(DocumentRewriter.command("HSET", b("rt:" + i), b("v"), b("y"))));
+            }
+            pool.executeDocuments(documents);
+            watch.sync();
+            assertThat(FaultyDocumentStoreForWatch.failNext).isFalse();
+            assertThat(other.hget("rt:49", "v")).isEqualTo("y");
+            assertThat(watch.detected()).isZero();
+
+            other.hset("rt:7", "v", "application");
+            watch.sync();
+            assertThat(watch.examples()).containsExactly("rt:7");
+        }
+    }
+
+    /** Fails its first batch after sending half of it and closing its connection, as a dropped connection does. */
+    private static final class FaultyDocumentStoreForWatch implements DocumentStore {
+        static volatile boolean failNext;
+        private final JedisDocumentStore store;
+
+        FaultyDocumentStoreForWatch(RedisEndpoint endpoint) {
+            this.store = JedisDocumentStore.open(endpoint);
+        }
+
+        @Override
+        public ScanPage scan(String cursor, String pattern, int count, String type) {
+            return store.scan(cursor, pattern, count, type);
+        }
+
+        @Override
+        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
+            return store.readHashFields(keys, fields);
+        }
+
+        @Override
+        public List<String> readJson(List<byte[]> keys, List<String> paths) {
+            return store.readJson(keys, paths);
+        }
+
+        @Override
+        public List<Object> execute(List<Command> commands) {
+            if (failNext && commands.size() > 2 && commands.get(0).name().equals("HSET")) {
+                failNext = false;
+                store.execute(commands.subList(0, commands.size() / 2));
+                store.close();
+                throw new redis.clients.jedis.exceptions.JedisConnectionException("injected: connection lost");
+            }
+            return store.execute(commands);
+        }
+
+        @Override
+        public void close() {
+            store.close();
+        }
+    }
+}

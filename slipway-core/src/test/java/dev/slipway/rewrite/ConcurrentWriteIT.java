@@ -1,0 +1,159 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.vector.VectorCodec;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+
+import static dev.slipway.rewrite.RewriteFixture.DIMS;
+import static dev.slipway.rewrite.RewriteFixture.bytes;
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * An application that keeps writing during a rewrite, on a real server: the write watch stops the rewrite at the
+ * first change of one of its documents by another client and names it; once the writes pause, re-running apply
+ * finishes the migration and rewrites what the application wrote in the old format; the rollback restores the
+ * application's value, not the older original. Without the watch, a write the rewrite does not conflict with goes
+ * through.
+ */
+@ExtendWith(RedisStackExtension.class)
+class ConcurrentWriteIT {
+    private static final int DOCS = 1_000;
+    private static final long SEED = 7;
+    private static final String FLOAT16_PATCH = "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
+
+    private static ApplyOptions options(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(50, 2, 0, 3);
+    }
+
+    private static TreeMap<String, TreeMap<String, String>> load(Jedis jedis, Slipway slipway) {
+        RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+        RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, SEED);
+        RewriteFixture.waitIndexed(slipway, "docs");
+        return hashes(jedis, "doc:*");
+    }
+
+    /**
+     * Once {@code after} documents are rewritten, runs {@code write} once with the application's own connection and
+     * the key of a document the rewrite has already converted (its vector is FLOAT16 long).
+     */
+    private static final class ApplicationWrite implements ProgressListener {
+        private final Jedis application;
+        private final long after;
+        private final BiConsumer<Jedis, String> write;
+        private String key;
+
+        ApplicationWrite(Jedis application, long after, BiConsumer<Jedis, String> write) {
+            this.application = application;
+            this.after = after;
+            this.write = write;
+        }
+
+        @Override
+        public void update(long done) {
+            if (key != null || done < after) {
+                return;
+            }
+            for (int i = 0; i < DOCS && key == null; i++) {
+                if (application.hstrlen("doc:" + i, "emb") == DIMS * 2L) {
+                    key = "doc:" + i;
+                }
+            }
+            write.accept(application, key);
+        }
+    }
+
+    @Test
+    void anApplicationWriteStopsTheRewriteAndAReRunAfterThePauseFinishesIt(RedisStackServer redis,
+                                                                           @TempDir Path dir) {
+        byte[] written = VectorCodec.encode(RewriteFixture.vector(99, 0), VectorDataType.FLOAT32, null);
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            ApplicationWrite write = new ApplicationWrite(application, 200,
+                    (app, key) -> app.hset(bytes(key), bytes("emb"), written));
+            Slipway watched = Slipway.configure().url(redis.url()).progress(write).load();
+            TreeMap<String, TreeMap<String, String>> before = load(jedis, watched);
+            MigrationPlan plan = plan(watched, "docs", dir, FLOAT16_PATCH);
+            Path backup = dir.resolve("backup");
+
+            MigrationFailedException failed = catchThrowableOfType(() -> watched.apply(plan, options(backup)),
+                    MigrationFailedException.class);
+
+            assertThat(failed).as("apply must fail").isNotNull();
+            assertThat(failed.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+            assertThat(failed.getMessage()).contains("Another client changed documents of index 'docs'")
+                    .contains(write.key).contains("re-run 'slipway apply'");
+            BackupHeader stopped = BackupDirectory.readHeader(backup).orElseThrow();
+            assertThat(stopped.phase()).isEqualTo(BackupHeader.Phase.WRITES_SEEN);
+            assertThat(stopped.documentsRewritten()).as("stopped early").isLessThan(DOCS);
+            assertThat(jedis.hget(bytes(write.key), bytes("emb"))).as("the application's write stays")
+                    .isEqualTo(written);
+
+            // the writes pause; the same apply scans everything again, rewriting the document written meanwhile
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .contains("no writes by other clients seen");
+            assertThat(jedis.hget(bytes(write.key), bytes("emb")))
+                    .isEqualTo(VectorCodec.encode(RewriteFixture.vector(99, 0), VectorDataType.FLOAT16, null));
+            for (int i = 0; i < DOCS; i++) {
+                assertThat(jedis.hstrlen("doc:" + i, "emb")).as("doc:%d", i).isEqualTo(DIMS * 2L);
+            }
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+
+            // the document is backed up twice (its original, then the application's value): the rollback's check
+            // sees the change and asks; told to go on, it ends with the later one, the application's
+            SlipwayException asked = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 2),
+                    SlipwayException.class);
+            assertThat(asked.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
+            assertThat(asked.getMessage()).contains("1 backed-up documents were changed");
+            slipway.rollbackFromBackup(backup, 2, true);
+            TreeMap<String, TreeMap<String, String>> expected = new TreeMap<>(before);
+            TreeMap<String, String> applicationVersion = new TreeMap<>(before.get(write.key));
+            applicationVersion.put("emb", RewriteFixture.hex(written));
+            expected.put(write.key, applicationVersion);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void withoutTheWatchAWriteToAnotherFieldGoesThrough(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            ApplicationWrite write = new ApplicationWrite(application, 200,
+                    (app, key) -> app.hset(key, "tag", "changed by the application"));
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(write).load();
+            load(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .contains("writes by other clients not watched");
+            assertThat(jedis.hget(write.key, "tag")).isEqualTo("changed by the application");
+            assertThat(jedis.hstrlen(write.key, "emb")).isEqualTo(DIMS * 2L);
+        }
+    }
+}
