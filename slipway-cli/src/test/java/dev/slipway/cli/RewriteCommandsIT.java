@@ -112,7 +112,7 @@ class RewriteCommandsIT {
         assertThat(apply.exitCode()).as(apply.toString()).isZero();
         assertThat(apply.out()).contains("backup directory:   " + backup, "accept data loss:   yes",
                         "throughput:         batches of 64, 2 workers, no rate limit, 2 retries",
-                        "Result:    SUCCEEDED", "docs/s", "recall@10",
+                        "Result:    SUCCEEDED", "docs/s", "recall@10", "no writes by other clients seen",
                         "'slipway rollback --backup-dir " + backup + "' restores them.");
         assertThat(apply.err()).contains("[slipway] rewriting documents: started (" + DOCS + " docs)",
                 "[slipway] rewriting documents: done (" + DOCS + "/" + DOCS + " docs");
@@ -147,6 +147,15 @@ class RewriteCommandsIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(jedis.exists("doc:0")).isFalse();
         }
+    }
+
+    @Test
+    void applyWithNoWriteWatchSaysTheWritesWereNotWatched() throws IOException {
+        Path backup = dir.resolve("backup");
+        CliRun apply = cli("apply", "--plan", plan().toString(), "--yes", "--backup-dir", backup.toString(),
+                "--accept-data-loss", "--no-write-watch");
+        assertThat(apply.exitCode()).as(apply.toString()).isZero();
+        assertThat(apply.out()).contains("Result:    SUCCEEDED", "writes by other clients not watched");
     }
 
     @Test

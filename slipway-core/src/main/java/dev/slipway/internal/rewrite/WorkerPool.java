@@ -22,7 +22,9 @@ import java.util.function.ToIntFunction;
 
 /**
  * The connections a rewrite writes through. A batch's documents are spread over the workers, each pipelining its
- * share on its own connection; a document's commands always go to one connection, in order. Transient failures
+ * share on its own connection; a document's commands always go to one connection, in order: by position in the
+ * batch, or to the connection a router names for the document's key (the write watch needs every document written
+ * by its owner, see {@link WriteWatch}). Transient failures
  * (lost connection, timeout, server loading) are retried with exponential backoff on a fresh connection, which is
  * safe because every rewrite command is idempotent per document.
  */
