@@ -347,6 +347,11 @@ final class DocumentRewriter {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Whether {@code key} begins with {@code prefix}, byte for byte. */
+    static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
     /** Accumulates one batch; keeps a bounded sample of original/converted vectors for recall. */
     private final class BatchBuilder {
         private final List<DocumentOriginal> originals = new ArrayList<>();

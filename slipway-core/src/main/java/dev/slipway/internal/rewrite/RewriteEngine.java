@@ -522,7 +522,7 @@ public final class RewriteEngine {
             return true;
         }
         for (byte[] prefix : sourcePrefixes) {
-            if (key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
+            if (DocumentRewriter.startsWith(key, prefix)) {
                 return true;
             }
         }

@@ -56,9 +56,9 @@ public final class WriteWatch implements AutoCloseable {
     private WriteWatch(RewriteSpec spec, String ignoredPrefix) {
         this.prefixes = trackedPrefixes(spec);
         this.source = spec.sourcePrefixes().size() == 1 && spec.targetPrefix().isPresent()
-                ? bytes(spec.sourcePrefixes().get(0)) : null;
-        this.target = spec.targetPrefix().map(WriteWatch::bytes).orElse(null);
-        this.ignored = bytes(ignoredPrefix);
+                ? DocumentRewriter.bytes(spec.sourcePrefixes().get(0)) : null;
+        this.target = spec.targetPrefix().map(DocumentRewriter::bytes).orElse(null);
+        this.ignored = DocumentRewriter.bytes(ignoredPrefix);
     }
 
     /**
@@ -107,9 +107,9 @@ public final class WriteWatch implements AutoCloseable {
      */
     public int owner(byte[] key) {
         int from = 0;
-        if (target != null && startsWith(key, target)) {
+        if (target != null && DocumentRewriter.startsWith(key, target)) {
             from = target.length;
-        } else if (source != null && startsWith(key, source)) {
+        } else if (source != null && DocumentRewriter.startsWith(key, source)) {
             from = source.length;
         }
         int hash = 1;
@@ -121,13 +121,14 @@ public final class WriteWatch implements AutoCloseable {
 
     /** Asks the server to report changes made by anyone but this connection to writer {@code writer}'s listener. */
     public void track(int writer, DocumentStore store) {
-        List<byte[]> args = new ArrayList<>(List.of(bytes("TRACKING"), bytes("ON"), bytes("REDIRECT"),
-                bytes(Long.toString(listeners.get(writer).clientId)), bytes("BCAST")));
+        List<String> words = new ArrayList<>(List.of("TRACKING", "ON", "REDIRECT",
+                Long.toString(listeners.get(writer).clientId), "BCAST"));
         for (String prefix : prefixes) {
-            args.add(bytes("PREFIX"));
-            args.add(bytes(prefix));
+            words.add("PREFIX");
+            words.add(prefix);
         }
-        args.add(bytes("NOLOOP"));
+        words.add("NOLOOP");
+        List<byte[]> args = words.stream().map(DocumentRewriter::bytes).toList();
         Object reply = store.execute(List.of(new Command("CLIENT", args))).get(0);
         if (reply instanceof Exception error) {
             throw new IllegalStateException("CLIENT TRACKING was refused: " + error.getMessage(), error);
@@ -173,7 +174,7 @@ public final class WriteWatch implements AutoCloseable {
     }
 
     private void seen(int listener, byte[] key) {
-        if (ignored.length > 0 && startsWith(key, ignored) || owner(key) != listener) {
+        if (ignored.length > 0 && DocumentRewriter.startsWith(key, ignored) || owner(key) != listener) {
             return; // Slipway's own state, or a document another listener answers for
         }
         record(new String(key, StandardCharsets.UTF_8));
@@ -192,22 +193,6 @@ public final class WriteWatch implements AutoCloseable {
     public void close() {
         closing = true;
         listeners.forEach(Listener::close);
-    }
-
-    private static boolean startsWith(byte[] key, byte[] prefix) {
-        if (key.length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (key[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** A connection that can send while another thread reads: Jedis keeps flushing to itself. */
