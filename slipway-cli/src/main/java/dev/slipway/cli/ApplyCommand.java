@@ -88,7 +88,9 @@ public final class ApplyCommand implements Callable<Integer> {
     private int batchSize;
 
     @Option(names = "--workers", paramLabel = "<n>", defaultValue = "1", order = 9,
-            description = "Connections that write a batch in parallel (1 to 64). Default: ${DEFAULT-VALUE}")
+            description = "Connections that write a batch in parallel (1 to 64). One keeps a Redis server busy "
+                    + "unless the client is slower than the server; with the write watch on, each more connection "
+                    + "costs the server a notification per document. Default: ${DEFAULT-VALUE}")
     private int workers;
 
     @Option(names = "--rate-limit", paramLabel = "<docs/s>", defaultValue = "0", order = 10,

@@ -276,7 +276,7 @@ final class RewriteFixture {
         throw new AssertionError("no attribute " + attribute + " in FT.INFO " + index);
     }
 
-    private static String text(Object o) {
+    static String text(Object o) {
         return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
     }
 

@@ -23,7 +23,7 @@ class QuantizeOptionsTest {
     @Test
     void defaults() {
         QuantizeOptions options = QuantizeOptions.parse("quantize", List.of());
-        assertThat(options).isEqualTo(new QuantizeOptions(List.of(50_000, 200_000), 768, 500, 2, 42, 200, "auto",
+        assertThat(options).isEqualTo(new QuantizeOptions(List.of(50_000, 200_000), 768, 500, 1, 42, 200, "auto",
                 600, 100_000, 4, false, 3));
         assertThat(options.redisVlWorkers()).containsExactly(1, 2);
     }
@@ -35,7 +35,8 @@ class QuantizeOptionsTest {
                 "--max-seconds", "60", "--warmup", "0", "--warmup-rounds", "2", "--pin", "true", "--rounds", "1"));
         assertThat(options).isEqualTo(new QuantizeOptions(List.of(2_000, 4_000), 64, 250, 1, 7, 50, "none", 60,
                 0, 2, true, 1));
-        assertThat(options.redisVlWorkers()).as("one run when Slipway has one worker too").containsExactly(1);
+        assertThat(options.redisVlWorkers()).as("RedisVL also runs with two workers when Slipway uses one")
+                .containsExactly(1, 2);
         assertThat(options.locateRvl().path()).isEmpty();
         assertThat(options.locateRvl().reason()).isEqualTo("skipped with --rvl none");
     }

@@ -34,6 +34,11 @@ public interface DocumentStore extends AutoCloseable {
             this(name, args, null);
         }
 
+        /** The key the command acts on: its first argument, or for EVAL the first key after the script and count. */
+        public byte[] key() {
+            return name.equals("EVAL") ? args.get(2) : args.get(0);
+        }
+
         /** Every argument, the computed one produced into an array of its own. */
         public List<byte[]> allArgs() {
             if (computed == null) {

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -83,6 +84,9 @@ public final class RewriteEngine {
     private final List<byte[]> sourcePrefixes;
     private long headerWrittenAt = System.nanoTime();
     private long malformed;
+    /** Documents deleted or expired between their read and their rewrite, left deleted (see VanishedDocuments). */
+    private long vanished;
+    private VanishedDocuments vanishedDocuments;
     /** Reports writes by other clients during the rewrite; null when not watched. */
     private final WriteWatch watch;
 
@@ -135,6 +139,7 @@ public final class RewriteEngine {
         }
         scales = quantizationScales();
         rewriter = new DocumentRewriter(spec, scales);
+        vanishedDocuments = new VanishedDocuments(spec, rewriter);
         watchWrites();
         progress.begin("rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
@@ -237,7 +242,9 @@ public final class RewriteEngine {
         }
         return "rewrote " + header.documentsRewritten() + " documents (" + Math.round(done / seconds)
                 + " docs/s this run), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
-                + " vectors of unexpected length left unchanged" : "") + recall.describe() + describeScales()
+                + " vectors of unexpected length left unchanged" : "") + (vanished > 0 ? "; " + vanished
+                + " documents deleted or expired while being rewritten were left deleted" : "")
+                + recall.describe() + describeScales()
                 + describeWatch() + "; " + clock.describe();
     }
 
@@ -635,11 +642,15 @@ public final class RewriteEngine {
 
     private long checkReplies(BatchChanges changes, List<List<Object>> replies) {
         long renameConflicts = 0;
+        List<List<Command>> takeBacks = new ArrayList<>();
         for (int doc = 0; doc < replies.size(); doc++) {
             List<Command> commands = changes.writes().get(doc);
+            boolean gone = false;
             for (int i = 0; i < commands.size(); i++) {
                 Object reply = replies.get(doc).get(i);
-                if (reply instanceof Exception e) {
+                if (reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(commands.get(i), e)) {
+                    gone = true;
+                } else if (reply instanceof Exception e) {
                     checkError(commands.get(i), e);
                 } else if (commands.get(i).name().equals("RENAMENX") && reply instanceof Long n && n == 0) {
                     renameConflicts++; // the new key appeared after the check: nothing was overwritten
@@ -649,8 +660,36 @@ public final class RewriteEngine {
                     }
                 }
             }
+            Optional<Command> takeBack = vanishedDocuments.takeBack(changes.originals().get(doc), commands,
+                    replies.get(doc));
+            takeBack.ifPresent(command -> takeBacks.add(List.of(command)));
+            if (gone || takeBack.isPresent()) {
+                vanished++;
+            }
         }
+        takeBack(takeBacks);
         return changes.conflicts().size() + renameConflicts;
+    }
+
+    /**
+     * Deletes what the writes recreated in documents deleted or expired since their read, each on its owner
+     * connection (so the write watch does not report Slipway's own deletion).
+     */
+    private void takeBack(List<List<Command>> takeBacks) {
+        if (takeBacks.isEmpty()) {
+            return;
+        }
+        List<List<Object>> replies = workers.executeDocuments(takeBacks);
+        for (int i = 0; i < replies.size(); i++) {
+            if (replies.get(i).get(0) instanceof Exception e) {
+                String key = new String(takeBacks.get(i).get(0).args().get(2), StandardCharsets.UTF_8);
+                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Document '" + key + "' was deleted or "
+                        + "expired while it was being rewritten, and the rewrite's write brought it back holding "
+                        + "only the rewritten fields; removing them failed: " + e.getMessage() + ". Delete the key "
+                        + "if it holds nothing else (check with HGETALL), then re-run 'slipway apply' with the same "
+                        + "plan to resume.");
+            }
+        }
     }
 
     private static void checkError(Command command, Exception e) {

@@ -107,8 +107,8 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Routes each document to the writing connection {@code owner} names for its key (the first argument of its first
-     * command), instead of spreading a batch's documents over the connections by position.
+     * Routes each document to the writing connection {@code owner} names for its key (the key of its first command,
+     * {@link Command#key()}), instead of spreading a batch's documents over the connections by position.
      */
     public void routeBy(ToIntFunction<byte[]> owner) {
         this.router = owner;
@@ -155,7 +155,7 @@ public final class WorkerPool implements AutoCloseable {
         for (int doc = 0; doc < owners.length; doc++) {
             List<Command> commands = documents.get(doc);
             owners[doc] = router == null || commands.isEmpty() ? doc % writers
-                    : router.applyAsInt(commands.get(0).args().get(0));
+                    : router.applyAsInt(commands.get(0).key());
             counts[owners[doc]]++;
         }
         List<int[]> shares = new ArrayList<>(writers);

@@ -1,0 +1,116 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Documents deleted or expired (or stripped of a rewritten field) between the rewrite's read of them and its write.
+ *
+ * <p>HSET creates what it writes: a conversion's HSET on a hash that expired a millisecond earlier would bring back a
+ * document holding only the converted vector, without its other fields and without a TTL, which nobody stored and
+ * which would never expire. A JSON document cannot come back that way (JSON.SET below the root of a missing key is
+ * refused), so only hashes need this. The writes' replies show when it happened: a conversion's HSET that created
+ * its field (reply 1, where the read had found it), or a field move whose HDEL of the old field removed nothing
+ * (reply 0) after its HSET created the new one. Those fields are then taken back by a script that deletes a field
+ * only while it still holds exactly what the rewrite wrote, so a value someone stored since is left alone; a
+ * document left without fields is gone again, as Redis removes an empty hash.
+ */
+final class VanishedDocuments {
+    /** ARGV: field, value, field, value...; deletes each field that holds exactly that value; returns how many. */
+    static final String TAKE_BACK = "local n = 0 for i = 1, #ARGV, 2 do "
+            + "if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then "
+            + "n = n + redis.call('HDEL', KEYS[1], ARGV[i]) end end return n";
+    /** RedisJSON's refusal of JSON.SET below the root of a key that does not exist. */
+    static final String JSON_MISSING_KEY = "new objects must be created at the root";
+
+    private final RewriteSpec spec;
+    private final DocumentRewriter rewriter;
+
+    VanishedDocuments(RewriteSpec spec, DocumentRewriter rewriter) {
+        this.spec = spec;
+        this.rewriter = rewriter;
+    }
+
+    /**
+     * The command that takes back what a hash document's writes created in a document that had vanished, on the
+     * name the document has after them; empty when they created nothing the read had not found.
+     *
+     * @param original the document's originals, as read before its writes
+     * @param writes   its commands, as sent
+     * @param replies  their replies, one per command
+     */
+    Optional<Command> takeBack(DocumentOriginal original, List<Command> writes, List<Object> replies) {
+        if (spec.storage() != StorageType.HASH) {
+            return Optional.empty();
+        }
+        Set<String> created = new HashSet<>();
+        Set<String> notFound = new HashSet<>();
+        byte[] key = original.key();
+        for (int i = 0; i < writes.size(); i++) {
+            Command command = writes.get(i);
+            long reply = replies.get(i) instanceof Long n ? n : -1;
+            switch (command.name()) {
+                case "HSET" -> {
+                    if (reply > 0) {
+                        created.add(text(command.args().get(1)));
+                    }
+                }
+                case "HDEL" -> {
+                    if (reply == 0) {
+                        notFound.add(text(command.args().get(1)));
+                    }
+                }
+                case "RENAMENX" -> {
+                    if (reply == 1) {
+                        key = command.args().get(1);
+                    }
+                }
+                default -> {
+                    // nothing else is sent for a hash document
+                }
+            }
+        }
+        List<String> unwanted = new ArrayList<>();
+        for (String field : created) {
+            Optional<String> movedFrom = spec.fieldMoves().stream().filter(move -> move.to().equals(field))
+                    .map(RewriteSpec.FieldMove::from).findFirst();
+            // a move's new field is created every time: unwanted only when the old one was gone; a converted field
+            // existed when it was read, so creating it means the document or the field vanished since
+            if (movedFrom.map(notFound::contains).orElse(true)) {
+                unwanted.add(field);
+            }
+        }
+        if (unwanted.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, byte[]> written = rewriter.rewritten(original);
+        List<byte[]> args = new ArrayList<>(List.of(DocumentRewriter.bytes(TAKE_BACK), DocumentRewriter.bytes("1"),
+                key));
+        for (String field : unwanted.stream().sorted().toList()) {
+            if (written.get(field) != null) {
+                args.add(DocumentRewriter.bytes(field));
+                args.add(written.get(field));
+            }
+        }
+        return Optional.of(new Command("EVAL", args));
+    }
+
+    /** Whether an error reply to a JSON document's write says the document no longer exists. */
+    static boolean jsonDocumentGone(Command command, Exception error) {
+        return command.name().equals("JSON.SET") && String.valueOf(error.getMessage()).contains(JSON_MISSING_KEY);
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

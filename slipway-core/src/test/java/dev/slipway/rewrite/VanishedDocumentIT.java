@@ -1,0 +1,186 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+import static dev.slipway.rewrite.RewriteFixture.DIMS;
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Documents that are deleted or expire while a rewrite runs, on a real server: one that vanishes between the
+ * rewrite's read and its write must stay gone. HSET would otherwise bring it back holding only the rewritten field,
+ * with no TTL (a document nobody stored, which never expires).
+ */
+@ExtendWith(RedisStackExtension.class)
+class VanishedDocumentIT {
+    private static final int DOCS = 1_000;
+    private static final int BATCH = 50;
+    private static final String FLOAT16_PATCH = "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
+
+    private static ApplyOptions options(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(BATCH, 2, 0, 3);
+    }
+
+    /**
+     * When the first batch has landed (the next one is read and backed up, not yet written), every document not
+     * yet rewritten goes: even ones expire (a TTL of 1 ms), odd ones are deleted. Records which documents were
+     * rewritten by then; they are the ones that must be left, with the plan's sampled keys, which validation
+     * expects to find and which are therefore spared.
+     */
+    private static final class Vanish implements ProgressListener {
+        private final Jedis application;
+        private final Set<String> kept = new TreeSet<>();
+        private final Set<String> gone = new TreeSet<>();
+        private final Predicate<String> rewritten;
+        private final Set<String> spared = new TreeSet<>();
+
+        Vanish(Jedis application, Predicate<String> rewritten) {
+            this.application = application;
+            this.rewritten = rewritten;
+        }
+
+        @Override
+        public void update(long done) {
+            if (done < BATCH || !gone.isEmpty()) {
+                return;
+            }
+            for (int i = 0; i < DOCS; i++) {
+                String key = "doc:" + i;
+                if (spared.contains(key)) {
+                    continue;
+                }
+                if (rewritten.test(key)) {
+                    kept.add(key);
+                } else if (i % 2 == 0) {
+                    application.pexpire(key, 1);
+                    gone.add(key);
+                } else {
+                    application.del(key);
+                    gone.add(key);
+                }
+            }
+            RewriteFixture.sleep(20); // the TTLs run out before the next batch is written
+        }
+    }
+
+    private static Vanish load(Jedis jedis, Jedis application, RedisStackServer redis, Predicate<String> rewritten) {
+        Vanish vanish = new Vanish(application, rewritten);
+        RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+        RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 3);
+        RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
+        return vanish;
+    }
+
+    @Test
+    void aConvertedDocumentThatVanishesIsNotBroughtBack(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Vanish vanish = load(jedis, application, redis, key -> application.hstrlen(key, "emb") == DIMS * 2L);
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
+            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
+            vanish.spared.addAll(plan.source().keySample());
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(vanish.kept).hasSizeBetween(BATCH, 3 * BATCH);
+            Set<String> left = new TreeSet<>(vanish.kept);
+            left.addAll(vanish.spared);
+            assertThat(new TreeSet<>(hashes(jedis, "doc:*").keySet())).as("only documents nobody removed")
+                    .isEqualTo(left);
+            for (String key : left) {
+                assertThat(jedis.hgetAll(key).keySet()).as(key).isEqualTo(before.get(key).keySet());
+                assertThat(jedis.ttl(key)).isEqualTo(-1);
+            }
+            // the batch read before the documents went was written after: its documents vanished in between
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .containsPattern("; (\\d{2,}) documents deleted or expired while being rewritten were left "
+                            + "deleted");
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(left.size());
+        }
+    }
+
+    @Test
+    void aMovedFieldOfAVanishedDocumentIsNotBroughtBack(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Vanish vanish = load(jedis, application, redis, key -> application.hexists(key, "name"));
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            vanish.spared.addAll(plan.source().keySample());
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            TreeMap<String, TreeMap<String, String>> after = hashes(jedis, "doc:*");
+            assertThat(after.keySet()).as("no document came back").doesNotContainAnyElementsOf(vanish.gone);
+            assertThat(after).isNotEmpty().allSatisfy((key, fields) -> assertThat(fields).containsKey("name")
+                    .doesNotContainKey("title").containsKey("emb"));
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .contains("documents deleted or expired while being rewritten were left deleted");
+        }
+    }
+
+    @Test
+    void aJsonDocumentThatVanishesDoesNotFailTheRewrite(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            // JSON.SET below the root of a missing key is refused: the document cannot come back, and that refusal
+            // must not fail the migration
+            Vanish vanish = new Vanish(application, key -> !"[]".equals(RewriteFixture.text(
+                    RewriteFixture.call(application, "JSON.GET", key, "$.name"))));
+            RewriteFixture.createJsonIndex(jedis, "docs", "doc:");
+            RewriteFixture.loadJson(jedis, "doc:", DOCS, 3);
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
+            RewriteFixture.waitIndexed(slipway, "docs");
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            vanish.spared.addAll(plan.source().keySample());
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            Set<String> left = new TreeSet<>(vanish.kept);
+            left.addAll(vanish.spared);
+            assertThat(new TreeSet<>(RewriteFixture.jsons(jedis, "doc:*").keySet())).isEqualTo(left);
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .contains("documents deleted or expired while being rewritten were left deleted");
+        }
+    }
+
+    @Test
+    void withTheWatchOnTheRewriteStopsAndStillBringsNothingBack(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Vanish vanish = load(jedis, application, redis, key -> application.hstrlen(key, "emb") == DIMS * 2L);
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
+            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
+            vanish.spared.addAll(plan.source().keySample());
+
+            MigrationFailedException failed = catchThrowableOfType(
+                    () -> slipway.apply(plan, options(dir.resolve("backup"))), MigrationFailedException.class);
+
+            assertThat(failed).as("the watch stops the rewrite").isNotNull();
+            assertThat(failed.getMessage()).contains("Another client changed documents");
+            assertThat(hashes(jedis, "doc:*").keySet()).doesNotContainAnyElementsOf(vanish.gone);
+        }
+    }
+}
