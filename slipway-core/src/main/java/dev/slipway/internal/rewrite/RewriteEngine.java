@@ -185,9 +185,18 @@ public final class RewriteEngine {
         });
     }
 
-    /** Whether a write by another client has been seen (without waiting for the server's latest notifications). */
+    /**
+     * Whether a write by another client has been seen (without waiting for the server's latest notifications). A
+     * reported document that is gone was deleted or expired, which loses nothing; one in a batch still in flight is
+     * judged after its batch lands (its write may have brought it back, and the take-back comes with the landing).
+     */
     private boolean writesSeen() {
-        return watch != null && watch.detected() > 0;
+        if (watch == null) {
+            return false;
+        }
+        watch.resolve(key -> pending.contains(new PendingKey(key))
+                || pending.contains(new PendingKey(watch.sourceName(key))));
+        return watch.detected() > 0;
     }
 
     /**
@@ -200,6 +209,7 @@ public final class RewriteEngine {
             return;
         }
         watch.sync();
+        watch.resolve(key -> false); // every batch has landed
         if (watch.detected() == 0) {
             return;
         }
@@ -221,8 +231,10 @@ public final class RewriteEngine {
         if (watch == null) {
             return "; writes by other clients not watched";
         }
+        String deletions = watch.deletions() == 0 ? ""
+                : " (" + watch.deletions() + " documents deleted or expired by others meanwhile)";
         return watch.lost().map(reason -> "; writes by other clients were NOT fully watched (" + reason + ")")
-                .orElse("; no writes by other clients seen");
+                .orElse("; no writes by other clients seen") + deletions;
     }
 
     /** Whether the current pass has read the last SCAN page and applied it. */

@@ -14,12 +14,14 @@ import redis.clients.jedis.exceptions.JedisException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Sees writes by other clients to the documents a rewrite covers, while it runs, using the server's own change
@@ -50,6 +52,9 @@ public final class WriteWatch implements AutoCloseable {
     private final byte[] ignored;
     private final AtomicLong detected = new AtomicLong();
     private final List<String> examples = Collections.synchronizedList(new ArrayList<>());
+    private final ReportedKeys reported = new ReportedKeys(key -> record(new String(key, StandardCharsets.UTF_8)));
+    /** Where reported keys are looked up (EXISTS): a plain connection of the watch's own. */
+    private DocumentStore checker;
     private volatile String lost;
     private volatile boolean closing;
 
@@ -70,6 +75,7 @@ public final class WriteWatch implements AutoCloseable {
     public static WriteWatch start(RedisEndpoint endpoint, RewriteSpec spec, int writers, String ignoredPrefix) {
         WriteWatch watch = new WriteWatch(spec, ignoredPrefix);
         try {
+            watch.checker = JedisDocumentStore.open(endpoint);
             for (int i = 0; i < writers; i++) {
                 watch.listeners.add(watch.new Listener(endpoint, i));
             }
@@ -148,7 +154,31 @@ public final class WriteWatch implements AutoCloseable {
         }
     }
 
-    /** Changes by other clients seen so far. */
+    /**
+     * Sorts out the changes reported so far ({@link ReportedKeys}): a key that still exists was written, one that is
+     * gone was deleted or expired, and a key {@code inFlight} says is in a batch that has not landed waits until it
+     * has. Call it from one thread at a time.
+     */
+    public void resolve(Predicate<byte[]> inFlight) {
+        reported.resolve(inFlight, checker::execute);
+    }
+
+    /** The name a document had before the rewrite moved it: a key under the target prefix under the source's. */
+    public byte[] sourceName(byte[] key) {
+        if (source == null || target == null || !DocumentRewriter.startsWith(key, target)) {
+            return key;
+        }
+        byte[] name = Arrays.copyOf(source, source.length + key.length - target.length);
+        System.arraycopy(key, target.length, name, source.length, key.length - target.length);
+        return name;
+    }
+
+    /** Documents another client deleted, or that expired, during the rewrite (reported and found gone). */
+    public long deletions() {
+        return reported.deletions();
+    }
+
+    /** Changes by other clients that count as writes, found so far by {@link #resolve}, and flushes. */
     public long detected() {
         return detected.get();
     }
@@ -177,7 +207,7 @@ public final class WriteWatch implements AutoCloseable {
         if (ignored.length > 0 && DocumentRewriter.startsWith(key, ignored) || owner(key) != listener) {
             return; // Slipway's own state, or a document another listener answers for
         }
-        record(new String(key, StandardCharsets.UTF_8));
+        reported.add(key);
     }
 
     private void record(String what) {
@@ -193,6 +223,9 @@ public final class WriteWatch implements AutoCloseable {
     public void close() {
         closing = true;
         listeners.forEach(Listener::close);
+        if (checker != null) {
+            checker.close();
+        }
     }
 
     /** A connection that can send while another thread reads: Jedis keeps flushing to itself. */

@@ -1,0 +1,93 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * The keys the write watch was told another client changed, until it knows what the change was. The server's
+ * notification names only the key, and a deletion or an expiry loses nothing: the document is gone, which is what
+ * the application (or its TTL) wanted, and a rewrite's write that would bring it back is taken back (see
+ * {@link VanishedDocuments}). So a reported key that no longer exists is a deletion, and only one that still exists
+ * counts as a write, one the rewrite may have overwritten.
+ *
+ * <p>A key whose own rewrite is still in flight is left for later: its write may have just brought it back, and the
+ * take-back runs when its batch lands. Should more keys wait than {@link #MAX_WAITING}, the rest count as writes
+ * (the rewrite stops), so memory stays bounded whatever the application does.
+ */
+final class ReportedKeys {
+    static final int MAX_WAITING = 100_000;
+
+    private final Queue<byte[]> waiting = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicLong deletions = new AtomicLong();
+    private final Consumer<byte[]> write;
+
+    /** @param write told of every key whose change counts as a write */
+    ReportedKeys(Consumer<byte[]> write) {
+        this.write = write;
+    }
+
+    /** A key another client changed (called by the listeners' threads). */
+    void add(byte[] key) {
+        if (size.incrementAndGet() > MAX_WAITING) {
+            size.decrementAndGet();
+            write.accept(key);
+            return;
+        }
+        waiting.add(key);
+    }
+
+    /**
+     * Sorts out the keys reported so far: those {@code inFlight} says are in a batch not yet landed wait; of the
+     * others, {@code exists} (one EXISTS per key, pipelined, on a connection of the watch's own) tells deletions from
+     * writes.
+     */
+    void resolve(Predicate<byte[]> inFlight, Function<List<Command>, List<Object>> exists) {
+        Set<ByteBuffer> distinct = new LinkedHashSet<>(); // a key is often reported twice (EXPIRE, then expiry)
+        for (byte[] key = waiting.poll(); key != null; key = waiting.poll()) {
+            size.decrementAndGet();
+            distinct.add(ByteBuffer.wrap(key));
+        }
+        List<byte[]> now = new ArrayList<>();
+        for (ByteBuffer key : distinct) {
+            if (inFlight.test(key.array())) {
+                add(key.array());
+            } else {
+                now.add(key.array());
+            }
+        }
+        if (now.isEmpty()) {
+            return;
+        }
+        List<Object> replies;
+        try {
+            replies = exists.apply(now.stream().map(key -> DocumentRewriter.command("EXISTS", key)).toList());
+        } catch (RuntimeException e) {
+            replies = List.of(); // cannot tell: every one counts as a write
+        }
+        for (int i = 0; i < now.size(); i++) {
+            if (i < replies.size() && replies.get(i) instanceof Long n && n == 0) {
+                deletions.incrementAndGet();
+            } else {
+                write.accept(now.get(i)); // it exists, or the check failed: a write, to be safe
+            }
+        }
+    }
+
+    /** Reported keys found gone: deleted or expired by someone else during the rewrite. */
+    long deletions() {
+        return deletions.get();
+    }
+}
