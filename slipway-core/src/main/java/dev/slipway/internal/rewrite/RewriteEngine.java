@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -84,9 +83,7 @@ public final class RewriteEngine {
     private final List<byte[]> sourcePrefixes;
     private long headerWrittenAt = System.nanoTime();
     private long malformed;
-    /** Documents deleted or expired between their read and their rewrite, left deleted (see VanishedDocuments). */
-    private long vanished;
-    private VanishedDocuments vanishedDocuments;
+    private BatchReplies replyCheck;
     /** Reports writes by other clients during the rewrite; null when not watched. */
     private final WriteWatch watch;
 
@@ -139,7 +136,7 @@ public final class RewriteEngine {
         }
         scales = quantizationScales();
         rewriter = new DocumentRewriter(spec, scales);
-        vanishedDocuments = new VanishedDocuments(spec, rewriter);
+        replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
         watchWrites();
         progress.begin("rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
@@ -254,8 +251,9 @@ public final class RewriteEngine {
         }
         return "rewrote " + header.documentsRewritten() + " documents (" + Math.round(done / seconds)
                 + " docs/s this run), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
-                + " vectors of unexpected length left unchanged" : "") + (vanished > 0 ? "; " + vanished
-                + " documents deleted or expired while being rewritten were left deleted" : "")
+                + " vectors of unexpected length left unchanged" : "") + (replyCheck.vanished() > 0
+                ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
+                : "")
                 + recall.describe() + describeScales()
                 + describeWatch() + "; " + clock.describe();
     }
@@ -363,9 +361,9 @@ public final class RewriteEngine {
     /**
      * Runs the rest of a pass as a pipeline: the reader thread fetches pages ahead (SCAN and the current values, on
      * the reading connection), this thread plans each batch and appends its originals (fsynced) to the backup,
-     * and the writer thread sends the batch, converting its vectors on the way, while the next one is prepared; then the batch is waited for and
-     * recorded. A key read into a batch that has not landed is left out of later pages (SCAN may return a key
-     * twice), so no document is read while its own rewrite is pending.
+     * and the writer thread sends the batch, converting its vectors on the way, while the next one is prepared; then
+     * the batch is waited for and recorded. A key read into a batch that has not landed is left out of later pages
+     * (SCAN may return a key twice), so no document is read while its own rewrite is pending.
      */
     private void runPass(long started, long startDocs) {
         BackupHeader state = backup.header();
@@ -482,7 +480,8 @@ public final class RewriteEngine {
     /**
      * Takes a batch's progress into the header: in memory at once, on disk (atomically, not forced) when the last
      * write is {@link RewriteSettings#headerInterval} old. Serialising and replacing the file after every batch
-     * cost a tenth of the planning thread's time (when it also converted); what a resume relies on is the fsynced records.
+     * cost a tenth of the planning thread's time (when it also converted); what a resume relies on is the fsynced
+     * records.
      */
     private void recordProgress(BackupHeader progressed) {
         long now = System.nanoTime();
@@ -507,7 +506,7 @@ public final class RewriteEngine {
 
     /** Waits for a batch's writes, checks the replies, and records the batch as applied. */
     private BackupHeader land(InFlight inflight, BackupHeader state) {
-        long newConflicts = checkReplies(inflight.changes(), WorkerPool.get(inflight.replies()));
+        long newConflicts = replyCheck.check(inflight.changes(), WorkerPool.get(inflight.replies()));
         inflight.keys().forEach(key -> pending.remove(new PendingKey(key)));
         BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
                 newConflicts);
@@ -602,12 +601,15 @@ public final class RewriteEngine {
                 ? rewriter.planHash(input.present(), (List<byte[][]>) input.values(), input.targets())
                 : rewriter.planJson(input.present(), (List<String>) input.values(), input.targets());
         malformed += changes.malformed();
-        for (String conflict : changes.conflicts()) {
-            if (conflicts.size() < MAX_REPORTED_CONFLICTS) {
-                conflicts.add(conflict);
-            }
-        }
+        changes.conflicts().forEach(this::reportConflict);
         return changes;
+    }
+
+    /** Keeps the first conflicts for the step's failure message. */
+    private void reportConflict(String conflict) {
+        if (conflicts.size() < MAX_REPORTED_CONFLICTS) {
+            conflicts.add(conflict);
+        }
     }
 
     private static List<byte[][]> emptyValues(int count) {
@@ -649,69 +651,7 @@ public final class RewriteEngine {
 
     /** Sends the batch's writes over the workers; returns documents that turned out to conflict. */
     private long apply(BatchChanges changes) {
-        return checkReplies(changes, workers.executeDocuments(changes.writes()));
-    }
-
-    private long checkReplies(BatchChanges changes, List<List<Object>> replies) {
-        long renameConflicts = 0;
-        List<List<Command>> takeBacks = new ArrayList<>();
-        for (int doc = 0; doc < replies.size(); doc++) {
-            List<Command> commands = changes.writes().get(doc);
-            boolean gone = false;
-            for (int i = 0; i < commands.size(); i++) {
-                Object reply = replies.get(doc).get(i);
-                if (reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(commands.get(i), e)) {
-                    gone = true;
-                } else if (reply instanceof Exception e) {
-                    checkError(commands.get(i), e);
-                } else if (commands.get(i).name().equals("RENAMENX") && reply instanceof Long n && n == 0) {
-                    renameConflicts++; // the new key appeared after the check: nothing was overwritten
-                    if (conflicts.size() < MAX_REPORTED_CONFLICTS) {
-                        conflicts.add(new String(commands.get(i).args().get(0), StandardCharsets.UTF_8)
-                                + ": its new key already exists");
-                    }
-                }
-            }
-            Optional<Command> takeBack = vanishedDocuments.takeBack(changes.originals().get(doc), commands,
-                    replies.get(doc));
-            takeBack.ifPresent(command -> takeBacks.add(List.of(command)));
-            if (gone || takeBack.isPresent()) {
-                vanished++;
-            }
-        }
-        takeBack(takeBacks);
-        return changes.conflicts().size() + renameConflicts;
-    }
-
-    /**
-     * Deletes what the writes recreated in documents deleted or expired since their read, each on its owner
-     * connection (so the write watch does not report Slipway's own deletion).
-     */
-    private void takeBack(List<List<Command>> takeBacks) {
-        if (takeBacks.isEmpty()) {
-            return;
-        }
-        List<List<Object>> replies = workers.executeDocuments(takeBacks);
-        for (int i = 0; i < replies.size(); i++) {
-            if (replies.get(i).get(0) instanceof Exception e) {
-                String key = new String(takeBacks.get(i).get(0).args().get(2), StandardCharsets.UTF_8);
-                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Document '" + key + "' was deleted or "
-                        + "expired while it was being rewritten, and the rewrite's write brought it back holding "
-                        + "only the rewritten fields; removing them failed: " + e.getMessage() + ". Delete the key "
-                        + "if it holds nothing else (check with HGETALL), then re-run 'slipway apply' with the same "
-                        + "plan to resume.");
-            }
-        }
-    }
-
-    private static void checkError(Command command, Exception e) {
-        String message = String.valueOf(e.getMessage());
-        // a resumed batch may rename a key an earlier run already renamed
-        if (!(command.name().equals("RENAMENX") && message.toLowerCase().contains("no such key"))) {
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis rejected " + command.name() + " on '"
-                    + new String(command.args().get(0), StandardCharsets.UTF_8) + "': " + message + ". Re-run "
-                    + "'slipway apply' with the same plan to resume; completed batches are kept.");
-        }
+        return replyCheck.check(changes, workers.executeDocuments(changes.writes()));
     }
 
     private void throttle(long started, long documents) {

@@ -50,7 +50,7 @@ final class VanishedDocuments {
      * @param replies  their replies, one per command
      */
     Optional<Command> takeBack(DocumentOriginal original, List<Command> writes, List<Object> replies) {
-        if (spec.storage() != StorageType.HASH) {
+        if (spec.storage() != StorageType.HASH || nothingVanished(writes, replies)) {
             return Optional.empty();
         }
         Set<String> created = new HashSet<>();
@@ -103,6 +103,22 @@ final class VanishedDocuments {
             }
         }
         return Optional.of(new Command("EVAL", args));
+    }
+
+    /**
+     * The usual case, checked without allocating: no HDEL found its field gone, and no HSET created a field, or
+     * every created field can be a move's new field (which is created every time).
+     */
+    private boolean nothingVanished(List<Command> writes, List<Object> replies) {
+        boolean created = false;
+        for (int i = 0; i < writes.size(); i++) {
+            String name = writes.get(i).name();
+            if (name.equals("HDEL") && replies.get(i) instanceof Long n && n == 0) {
+                return false;
+            }
+            created |= name.equals("HSET") && replies.get(i) instanceof Long n && n > 0;
+        }
+        return !created || spec.conversions().isEmpty();
     }
 
     /** Whether an error reply to a JSON document's write says the document no longer exists. */

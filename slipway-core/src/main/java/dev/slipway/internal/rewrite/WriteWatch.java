@@ -31,7 +31,8 @@ import java.util.function.Predicate;
  *
  * <p>A document's commands always go to the connection that owns it ({@link #owner}, the same function on both
  * sides), so a change of one of its documents that reaches that connection's listener was made by someone else: an
- * application write, a deletion, an expiry or a flush. The rewrite itself never shows up. A write that lands between
+ * application write, a deletion, an expiry or a flush. The rewrite itself never shows up. Deletions and expiries,
+ * which lose nothing, are told from writes by looking the key up ({@link #resolve}). A write that lands between
  * a document's read and its rewrite is overwritten by the rewrite; this does not prevent that, but it makes sure it
  * never goes unnoticed: the rewrite stops and says which documents.
  *

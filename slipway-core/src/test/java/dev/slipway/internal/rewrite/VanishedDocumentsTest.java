@@ -1,0 +1,111 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.RewriteSpec.FieldMove;
+import dev.slipway.api.plan.RewriteSpec.VectorConversion;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.internal.vector.VectorCodec;
+import dev.slipway.internal.vector.VectorDataType;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Which replies of a document's writes show it vanished after its read, and what is then taken back. */
+class VanishedDocumentsTest {
+    private static final int DIMS = 4;
+    private static final byte[] F32 = VectorCodec.encode(new float[]{0.1f, -2.5f, 3.3333f, 1e-3f},
+            VectorDataType.FLOAT32, null);
+    private static final byte[] F16 = VectorCodec.convert(F32, VectorDataType.FLOAT32, VectorDataType.FLOAT16, null);
+
+    private static byte[] b(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** A hash rewrite of {@code doc:1}: its planned commands and originals, and the take-back the replies call for. */
+    private static Optional<Command> takeBack(RewriteSpec spec, byte[][] current, Object... replies) {
+        DocumentRewriter rewriter = new DocumentRewriter(spec, Map.of());
+        BatchChanges changes = rewriter.planHash(List.of(b("doc:1")), List.<byte[][]>of(current), List.of(false));
+        assertThat(changes.writes().get(0)).hasSize(replies.length);
+        return new VanishedDocuments(spec, rewriter).takeBack(changes.originals().get(0), changes.writes().get(0),
+                List.of(replies));
+    }
+
+    private static RewriteSpec conversion(Optional<String> target) {
+        return new RewriteSpec(StorageType.HASH, List.of("doc:"), target, List.of(),
+                List.of(new VectorConversion("emb", "float32", "float16", DIMS)), 10, true);
+    }
+
+    private static RewriteSpec move() {
+        return new RewriteSpec(StorageType.HASH, List.of("doc:"), Optional.empty(),
+                List.of(new FieldMove("title", "name")), List.of(), 10, false);
+    }
+
+    @Test
+    void aConversionThatUpdatedItsFieldTakesNothingBack() {
+        assertThat(takeBack(conversion(Optional.empty()), new byte[][]{F32}, 0L)).isEmpty();
+    }
+
+    @Test
+    void aConversionThatCreatedItsFieldTakesItBackIfItStillHoldsTheConvertedBytes() {
+        Command command = takeBack(conversion(Optional.empty()), new byte[][]{F32}, 1L).orElseThrow();
+
+        assertThat(command.name()).isEqualTo("EVAL");
+        assertThat(text(command.args().get(0))).isEqualTo(VanishedDocuments.TAKE_BACK);
+        assertThat(command.args().subList(1, 4)).containsExactly(b("1"), b("doc:1"), b("emb"));
+        assertThat(command.args().get(4)).isEqualTo(F16);
+        assertThat(command.key()).as("routed by the document's key").isEqualTo(b("doc:1"));
+    }
+
+    @Test
+    void aMovedDocumentIsTakenBackUnderItsNewName() {
+        Command command = takeBack(conversion(Optional.of("new:")), new byte[][]{F32}, 1L, 1L).orElseThrow();
+
+        assertThat(command.key()).isEqualTo(b("new:1"));
+    }
+
+    @Test
+    void aMoveNormallyCreatesItsNewFieldAndTakesNothingBack() {
+        assertThat(takeBack(move(), new byte[][]{b("hello"), null}, 1L, 1L)).isEmpty();
+    }
+
+    @Test
+    void aMoveWhoseOldFieldWasGoneTakesTheNewFieldBack() {
+        Command command = takeBack(move(), new byte[][]{b("hello"), null}, 1L, 0L).orElseThrow();
+
+        assertThat(command.args().subList(1, 5)).containsExactly(b("1"), b("doc:1"), b("name"), b("hello"));
+    }
+
+    @Test
+    void aMoveIntoAFieldThatAlreadyHeldTheValueTakesNothingBack() {
+        // the new field existed (equal, e.g. moved by the application): the HSET only updated it
+        assertThat(takeBack(move(), new byte[][]{b("hello"), b("hello")}, 0L, 0L)).isEmpty();
+    }
+
+    @Test
+    void jsonDocumentsAreNeverTakenBackAndTheirMissingKeyIsRecognised() {
+        RewriteSpec json = new RewriteSpec(StorageType.JSON, List.of("doc:"), Optional.empty(),
+                List.of(new FieldMove("$.title", "$.name")), List.of(), 10, false);
+        DocumentRewriter rewriter = new DocumentRewriter(json, Map.of());
+        BatchChanges changes = rewriter.planJson(List.of(b("doc:1")),
+                List.of("{\"$.title\":[\"hello\"],\"$.name\":[]}"), List.of(false));
+
+        assertThat(new VanishedDocuments(json, rewriter).takeBack(changes.originals().get(0),
+                changes.writes().get(0), List.of(1L, 0L))).isEmpty();
+        Command set = changes.writes().get(0).get(0);
+        assertThat(VanishedDocuments.jsonDocumentGone(set,
+                new JedisDataException("ERR new objects must be created at the root"))).isTrue();
+        assertThat(VanishedDocuments.jsonDocumentGone(set, new JedisDataException("ERR wrong type"))).isFalse();
+    }
+}
