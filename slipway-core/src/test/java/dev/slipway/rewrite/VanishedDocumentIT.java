@@ -6,6 +6,14 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.version.RestoreResult;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupRestorer;
+import dev.slipway.internal.rewrite.DocumentStore;
+import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
@@ -14,10 +22,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import static dev.slipway.rewrite.RewriteFixture.DIMS;
@@ -221,5 +233,106 @@ class VanishedDocumentIT {
             stillGone.remove(key);
             assertThat(hashes(jedis, "doc:*").keySet()).doesNotContainAnyElementsOf(stillGone);
         }
+    }
+
+    /**
+     * A store that, on the restore's third call that writes fields back, deletes every document that call is about
+     * to write just before sending it: after the rollback checked that they exist.
+     */
+    private static final class DeleteBeforeRestore implements DocumentStore {
+        private final DocumentStore delegate;
+        private final Jedis application;
+        private final AtomicInteger restores;
+        private final Set<String> deleted;
+
+        DeleteBeforeRestore(DocumentStore delegate, Jedis application, AtomicInteger restores, Set<String> deleted) {
+            this.delegate = delegate;
+            this.application = application;
+            this.restores = restores;
+            this.deleted = deleted;
+        }
+
+        @Override
+        public ScanPage scan(String cursor, String pattern, int count, String type) {
+            return delegate.scan(cursor, pattern, count, type);
+        }
+
+        @Override
+        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
+            return delegate.readHashFields(keys, fields);
+        }
+
+        @Override
+        public List<String> readJson(List<byte[]> keys, List<String> paths) {
+            return delegate.readJson(keys, paths);
+        }
+
+        @Override
+        public List<Object> execute(List<Command> commands) {
+            if (commands.stream().anyMatch(c -> c.name().equals("HSET")) && restores.incrementAndGet() == 3) {
+                synchronized (application) {
+                    for (Command command : commands) {
+                        String key = new String(command.key(), StandardCharsets.UTF_8);
+                        if (deleted.add(key)) {
+                            application.del(key);
+                        }
+                    }
+                }
+            }
+            return delegate.execute(commands);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    private static void rollbackDeletingOneBatch(RedisStackServer redis, String changes, Path dir,
+                                                 Predicate<TreeMap<String, String>> restored) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 3);
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            MigrationPlan plan = plan(slipway, "docs", dir, changes);
+            Path backup = dir.resolve("backup");
+            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+
+            Set<String> deleted = Collections.synchronizedSet(new TreeSet<>());
+            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+            RestoreResult result;
+            try (RedisSession session = RedisSession.open(endpoint, 10_000);
+                 BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                AtomicInteger restores = new AtomicInteger();
+                result = new BackupRestorer(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                        .withConnector(() -> new DeleteBeforeRestore(JedisDocumentStore.open(endpoint), application,
+                                restores, deleted))
+                        .restore(directory, 1, 0, false);
+            }
+
+            assertThat(deleted).as("one record's documents (a SCAN page: about a batch)").hasSizeBetween(BATCH / 2,
+                    2 * BATCH);
+            TreeMap<String, TreeMap<String, String>> expected = new TreeMap<>(before);
+            expected.keySet().removeAll(deleted);
+            TreeMap<String, TreeMap<String, String>> after = hashes(jedis, "doc:*");
+            assertThat(after.keySet()).as("the deleted documents stay deleted").isEqualTo(expected.keySet());
+            assertThat(after).isEqualTo(expected);
+            assertThat(after.values()).allMatch(restored);
+            assertThat(result.documentsMissing()).isEqualTo(deleted.size());
+            assertThat(result.documentsRestored()).isEqualTo(DOCS - deleted.size());
+        }
+    }
+
+    @Test
+    void aDocumentDeletedWhileTheRollbackRestoresAVectorStaysDeleted(RedisStackServer redis, @TempDir Path dir) {
+        rollbackDeletingOneBatch(redis, FLOAT16_PATCH, dir, fields -> fields.containsKey("emb"));
+    }
+
+    @Test
+    void aDocumentDeletedWhileTheRollbackMovesAFieldBackStaysDeleted(RedisStackServer redis, @TempDir Path dir) {
+        rollbackDeletingOneBatch(redis, "  rename_fields:\n    - {old_name: title, new_name: name}\n", dir,
+                fields -> fields.containsKey("title") && !fields.containsKey("name"));
     }
 }

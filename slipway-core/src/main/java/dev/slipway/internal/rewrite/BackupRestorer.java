@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Undoes a rewrite from its backup directory: drops the new index (documents kept), writes every original back
@@ -33,12 +34,20 @@ public final class BackupRestorer {
     private final RedisSession session;
     private final KeyNamespace keys;
     private final ProgressListener progress;
+    private Supplier<DocumentStore> connector;
 
     /** A restorer on the given session. */
     public BackupRestorer(RedisSession session, KeyNamespace keys, ProgressListener progress) {
+        this.connector = () -> JedisDocumentStore.open(session.endpoint());
         this.session = session;
         this.keys = keys;
         this.progress = progress;
+    }
+
+    /** Restores over connections from {@code connector} instead (tests use it to act between the restore's steps). */
+    public BackupRestorer withConnector(Supplier<DocumentStore> connector) {
+        this.connector = connector;
+        return this;
     }
 
     /**
@@ -55,9 +64,10 @@ public final class BackupRestorer {
         MigrationPlan plan = backup.plan();
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
+        VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
         long[] restored = {backup.header().recordsRestored()};
         long[] documents = {0};
-        try (WorkerPool pool = WorkerPool.open(session.endpoint(), workers, maxRetries)) {
+        try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries)) {
             // a resumed rollback was checked (or told to overwrite) by its first run; what it restored since would
             // look changed now
             if (!overwriteChanged && backup.header().phase() != BackupHeader.Phase.ROLLING_BACK) {
@@ -70,15 +80,14 @@ public final class BackupRestorer {
                 backup.forEachRecord(restored[0], record -> {
                     List<BackupRecord.DocumentOriginal> present = existing(pool, rewriter, record.documents());
                     List<BackupRecord.DocumentOriginal> renamed = renameBack(pool, rewriter, present);
-                    List<List<DocumentStore.Command>> commands = new ArrayList<>();
-                    renamed.forEach(d -> commands.add(rewriter.restoreFields(d)));
-                    pool.executeDocuments(commands).forEach(replies -> replies.forEach(BackupRestorer::checkReply));
+                    long vanished = restoreFields(pool, rewriter, vanishing, renamed);
                     if (renamed.size() < present.size()) {
                         refuseBlockedRenames(present, renamed, rewriter);
                     }
                     restored[0]++;
                     documents[0] += record.documents().size();
-                    long missing = backup.header().documentsMissing() + record.documents().size() - present.size();
+                    long missing = backup.header().documentsMissing() + record.documents().size() - present.size()
+                            + vanished;
                     backup.writeHeader(backup.header().withRestoreProgress(restored[0], missing), false);
                     progress.update(documents[0]);
                 });
@@ -92,6 +101,38 @@ public final class BackupRestorer {
         long gone = backup.header().documentsMissing();
         return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
                 recreated, backup.dir().toString());
+    }
+
+    /**
+     * Writes the documents' original fields back; returns how many documents turned out to have been deleted (or to
+     * have expired) since their existence was checked: what the restore recreated in them is taken back, so they
+     * stay deleted, and a JSON document's refused {@code JSON.SET} is not an error.
+     */
+    private static long restoreFields(WorkerPool pool, DocumentRewriter rewriter, VanishedDocuments vanishing,
+                                      List<BackupRecord.DocumentOriginal> documents) {
+        List<List<DocumentStore.Command>> commands = documents.stream().map(rewriter::restoreFields).toList();
+        List<List<Object>> replies = pool.executeDocuments(commands);
+        List<List<DocumentStore.Command>> takeBacks = new ArrayList<>();
+        long vanished = 0;
+        for (int i = 0; i < documents.size(); i++) {
+            boolean gone = false;
+            for (int c = 0; c < commands.get(i).size(); c++) {
+                Object reply = replies.get(i).get(c);
+                if (reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(commands.get(i).get(c), e)) {
+                    gone = true;
+                } else {
+                    checkReply(reply);
+                }
+            }
+            Optional<DocumentStore.Command> takeBack = vanishing.takeBackRestore(documents.get(i), commands.get(i),
+                    replies.get(i));
+            takeBack.ifPresent(command -> takeBacks.add(List.of(command)));
+            vanished += gone || takeBack.isPresent() ? 1 : 0;
+        }
+        if (!takeBacks.isEmpty()) {
+            pool.executeDocuments(takeBacks).forEach(reply -> checkReply(reply.get(0)));
+        }
+        return vanished;
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.slipway.internal.rewrite.DocumentStore.Command;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,8 @@ import java.util.Set;
  * its field (reply 1, where the read had found it), or a field move whose HDEL of the old field removed nothing
  * (reply 0) after its HSET created the new one. Those fields are then taken back by a script that deletes a field
  * only while it still holds exactly what the rewrite wrote, so a value someone stored since is left alone; a
- * document left without fields is gone again, as Redis removes an empty hash.
+ * document left without fields is gone again, as Redis removes an empty hash. A rollback's restore writes the same
+ * way in the other direction and is checked alike ({@link #takeBackRestore}).
  */
 final class VanishedDocuments {
     /** ARGV: field, value, field, value...; deletes each field that holds exactly that value; returns how many. */
@@ -42,8 +44,8 @@ final class VanishedDocuments {
     }
 
     /**
-     * The command that takes back what a hash document's writes created in a document that had vanished, on the
-     * name the document has after them; empty when they created nothing the read had not found.
+     * The command that takes back what a hash document's rewrite created in a document that had vanished, on the
+     * name the document has after it; empty when it created nothing the read had not found.
      *
      * @param original the document's originals, as read before its writes
      * @param writes   its commands, as sent
@@ -53,9 +55,37 @@ final class VanishedDocuments {
         if (spec.storage() != StorageType.HASH || nothingVanished(writes, replies)) {
             return Optional.empty();
         }
+        Map<String, String> moves = new HashMap<>();
+        spec.fieldMoves().forEach(move -> moves.put(move.to(), move.from()));
+        return takeBack(writes, replies, moves, rewriter.rewritten(original));
+    }
+
+    /**
+     * The same for a rollback's restore of a document's fields ({@link DocumentRewriter#restoreFields}), which
+     * moves fields the other way and writes the originals: a converted field the restore created, or a moved-back
+     * field it created while the moved field's HDEL found nothing, means the document vanished after the rollback
+     * checked that it exists.
+     */
+    Optional<Command> takeBackRestore(DocumentOriginal original, List<Command> writes, List<Object> replies) {
+        if (spec.storage() != StorageType.HASH || nothingVanished(writes, replies)) {
+            return Optional.empty();
+        }
+        Map<String, String> moves = new HashMap<>();
+        spec.fieldMoves().forEach(move -> moves.put(move.from(), move.to()));
+        Map<String, byte[]> originals = new HashMap<>();
+        original.fields().forEach(field -> originals.put(field.name(), field.value()));
+        return takeBack(writes, replies, moves, originals);
+    }
+
+    /**
+     * @param moves   per field a write moves a value into, the field it moves it from (whose HDEL should find it)
+     * @param written per field, the value the writes set
+     */
+    private static Optional<Command> takeBack(List<Command> writes, List<Object> replies, Map<String, String> moves,
+                                              Map<String, byte[]> written) {
         Set<String> created = new HashSet<>();
         Set<String> notFound = new HashSet<>();
-        byte[] key = original.key();
+        byte[] key = writes.get(0).key();
         for (int i = 0; i < writes.size(); i++) {
             Command command = writes.get(i);
             long reply = replies.get(i) instanceof Long n ? n : -1;
@@ -80,29 +110,18 @@ final class VanishedDocuments {
                 }
             }
         }
-        List<String> unwanted = new ArrayList<>();
-        for (String field : created) {
-            Optional<String> movedFrom = spec.fieldMoves().stream().filter(move -> move.to().equals(field))
-                    .map(RewriteSpec.FieldMove::from).findFirst();
-            // a move's new field is created every time: unwanted only when the old one was gone; a converted field
-            // existed when it was read, so creating it means the document or the field vanished since
-            if (movedFrom.map(notFound::contains).orElse(true)) {
-                unwanted.add(field);
-            }
-        }
-        if (unwanted.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, byte[]> written = rewriter.rewritten(original);
         List<byte[]> args = new ArrayList<>(List.of(DocumentRewriter.bytes(TAKE_BACK), DocumentRewriter.bytes("1"),
                 key));
-        for (String field : unwanted.stream().sorted().toList()) {
-            if (written.get(field) != null) {
+        for (String field : created.stream().sorted().toList()) {
+            // a moved field is created every time: unwanted only when its old field was gone; any other field
+            // existed when it was read, so creating it means the document or the field vanished since
+            boolean unwanted = !moves.containsKey(field) || notFound.contains(moves.get(field));
+            if (unwanted && written.get(field) != null) {
                 args.add(DocumentRewriter.bytes(field));
                 args.add(written.get(field));
             }
         }
-        return Optional.of(new Command("EVAL", args));
+        return args.size() == 3 ? Optional.empty() : Optional.of(new Command("EVAL", args));
     }
 
     /**

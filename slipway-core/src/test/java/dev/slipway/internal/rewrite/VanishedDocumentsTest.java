@@ -108,4 +108,34 @@ class VanishedDocumentsTest {
                 new JedisDataException("ERR new objects must be created at the root"))).isTrue();
         assertThat(VanishedDocuments.jsonDocumentGone(set, new JedisDataException("ERR wrong type"))).isFalse();
     }
+
+    /** A rollback's restore of {@code doc:1}, and the take-back the replies call for. */
+    private static Optional<Command> takeBackRestore(RewriteSpec spec, byte[][] current, Object... replies) {
+        DocumentRewriter rewriter = new DocumentRewriter(spec, Map.of());
+        BatchChanges changes = rewriter.planHash(List.of(b("doc:1")), List.<byte[][]>of(current), List.of(false));
+        List<Command> restore = rewriter.restoreFields(changes.originals().get(0));
+        assertThat(restore).hasSize(replies.length);
+        return new VanishedDocuments(spec, rewriter).takeBackRestore(changes.originals().get(0), restore,
+                List.of(replies));
+    }
+
+    @Test
+    void aRestoreThatCreatedTheConvertedFieldTakesBackTheOriginal() {
+        assertThat(takeBackRestore(conversion(Optional.empty()), new byte[][]{F32}, 0L)).isEmpty();
+        Command command = takeBackRestore(conversion(Optional.empty()), new byte[][]{F32}, 1L).orElseThrow();
+
+        assertThat(command.args().subList(1, 4)).containsExactly(b("1"), b("doc:1"), b("emb"));
+        assertThat(command.args().get(4)).isEqualTo(F32);
+    }
+
+    @Test
+    void aRestoreMovesTheFieldBackAndTakesItBackOnlyWhenTheMovedFieldWasGone() {
+        // restoreFields: HSET title <original>, HDEL name
+        assertThat(takeBackRestore(move(), new byte[][]{b("hello"), null}, 1L, 1L)).isEmpty();
+        assertThat(takeBackRestore(move(), new byte[][]{b("hello"), null}, 0L, 0L)).as("a resumed restore")
+                .isEmpty();
+        Command command = takeBackRestore(move(), new byte[][]{b("hello"), null}, 1L, 0L).orElseThrow();
+
+        assertThat(command.args().subList(1, 5)).containsExactly(b("1"), b("doc:1"), b("title"), b("hello"));
+    }
 }
