@@ -13,6 +13,8 @@ import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupRestorer;
 import dev.slipway.internal.rewrite.DocumentStore;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.internal.rewrite.ForwardingDocumentStore;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
@@ -239,32 +241,16 @@ class VanishedDocumentIT {
      * A store that, on the restore's third call that writes fields back, deletes every document that call is about
      * to write just before sending it: after the rollback checked that they exist.
      */
-    private static final class DeleteBeforeRestore implements DocumentStore {
-        private final DocumentStore delegate;
+    private static final class DeleteBeforeRestore extends ForwardingDocumentStore {
         private final Jedis application;
         private final AtomicInteger restores;
         private final Set<String> deleted;
 
         DeleteBeforeRestore(DocumentStore delegate, Jedis application, AtomicInteger restores, Set<String> deleted) {
-            this.delegate = delegate;
+            super(delegate);
             this.application = application;
             this.restores = restores;
             this.deleted = deleted;
-        }
-
-        @Override
-        public ScanPage scan(String cursor, String pattern, int count, String type) {
-            return delegate.scan(cursor, pattern, count, type);
-        }
-
-        @Override
-        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
-            return delegate.readHashFields(keys, fields);
-        }
-
-        @Override
-        public List<String> readJson(List<byte[]> keys, List<String> paths) {
-            return delegate.readJson(keys, paths);
         }
 
         @Override
@@ -280,11 +266,6 @@ class VanishedDocumentIT {
                 }
             }
             return delegate.execute(commands);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 

@@ -185,43 +185,22 @@ class WriteWatchIT {
     }
 
     /** Fails its first batch after sending half of it and closing its connection, as a dropped connection does. */
-    private static final class FaultyDocumentStoreForWatch implements DocumentStore {
+    private static final class FaultyDocumentStoreForWatch extends ForwardingDocumentStore {
         static volatile boolean failNext;
-        private final JedisDocumentStore store;
 
         FaultyDocumentStoreForWatch(RedisEndpoint endpoint) {
-            this.store = JedisDocumentStore.open(endpoint);
-        }
-
-        @Override
-        public ScanPage scan(String cursor, String pattern, int count, String type) {
-            return store.scan(cursor, pattern, count, type);
-        }
-
-        @Override
-        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
-            return store.readHashFields(keys, fields);
-        }
-
-        @Override
-        public List<String> readJson(List<byte[]> keys, List<String> paths) {
-            return store.readJson(keys, paths);
+            super(JedisDocumentStore.open(endpoint));
         }
 
         @Override
         public List<Object> execute(List<Command> commands) {
             if (failNext && commands.size() > 2 && commands.get(0).name().equals("HSET")) {
                 failNext = false;
-                store.execute(commands.subList(0, commands.size() / 2));
-                store.close();
+                delegate.execute(commands.subList(0, commands.size() / 2));
+                delegate.close();
                 throw new redis.clients.jedis.exceptions.JedisConnectionException("injected: connection lost");
             }
-            return store.execute(commands);
-        }
-
-        @Override
-        public void close() {
-            store.close();
+            return delegate.execute(commands);
         }
     }
 }
