@@ -8,8 +8,15 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.rewrite.BackupRestorer;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.internal.rewrite.ForwardingDocumentStore;
+import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
@@ -19,8 +26,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 import static dev.slipway.rewrite.RewriteFixture.DIMS;
@@ -161,6 +171,50 @@ class ConcurrentWriteIT {
                     .contains("writes by other clients not watched");
             assertThat(jedis.hget(write.key, "tag")).isEqualTo("changed by the application");
             assertThat(jedis.hstrlen(write.key, "emb")).isEqualTo(DIMS * 2L);
+        }
+    }
+
+    @Test
+    void anApplicationWriteDuringTheRollbackIsReportedOnceTheIndexIsBack(RedisStackServer redis, @TempDir Path dir) {
+        byte[] written = VectorCodec.encode(RewriteFixture.vector(99, 0), VectorDataType.FLOAT16, null);
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = load(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
+            Path backup = dir.resolve("backup");
+            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+
+            // the application writes a document after the rollback checked it, just before its restore is sent
+            AtomicInteger restores = new AtomicInteger();
+            String[] overwritten = new String[1];
+            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+            SlipwayException failed;
+            try (RedisSession session = RedisSession.open(endpoint, 10_000);
+                 BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                BackupRestorer restorer = new BackupRestorer(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                        .withConnector(() -> new ForwardingDocumentStore(JedisDocumentStore.open(endpoint)) {
+                            @Override
+                            public List<Object> execute(List<Command> commands) {
+                                if (commands.get(0).name().equals("HSET") && restores.incrementAndGet() == 3) {
+                                    overwritten[0] = new String(commands.get(0).key(), StandardCharsets.UTF_8);
+                                    application.hset(commands.get(0).key(), bytes("emb"), written);
+                                }
+                                return delegate.execute(commands);
+                            }
+                        });
+                failed = catchThrowableOfType(() -> restorer.restore(directory, 1, 0, false),
+                        SlipwayException.class);
+            }
+
+            assertThat(failed).as("the rollback must not exit 0").isNotNull();
+            assertThat(failed.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+            assertThat(failed.getMessage()).contains("The rollback finished");
+            assertThat(failed.problems()).containsExactly(overwritten[0]);
+            // the rollback itself is complete: every original back, the index recreated over them
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                    .isEqualTo(BackupHeader.Phase.ROLLED_BACK);
         }
     }
 }

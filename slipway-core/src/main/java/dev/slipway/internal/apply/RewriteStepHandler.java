@@ -13,8 +13,6 @@ import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.rewrite.WriteWatch;
 import dev.slipway.internal.vector.VectorDataType;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,8 +21,6 @@ import java.util.Optional;
 
 /** Runs the rewrite step, and checks before a migration starts that a rewrite can run at all. */
 final class RewriteStepHandler {
-    private static final Logger LOG = LoggerFactory.getLogger(RewriteStepHandler.class);
-
     private RewriteStepHandler() {
     }
 
@@ -40,16 +36,9 @@ final class RewriteStepHandler {
         }
     }
 
-    /** The write watch, or null (with a warning) when the server does not let this client subscribe to it. */
     private static WriteWatch startWatch(StepContext context, ApplyOptions options) {
-        try {
-            return WriteWatch.start(context.session().endpoint(), context.plan().rewrite().orElseThrow(),
-                    options.workers(), context.keys().prefix());
-        } catch (RuntimeException e) {
-            LOG.warn("Writes by other clients cannot be watched during this rewrite ({}); keep them paused",
-                    e.getMessage());
-            return null;
-        }
+        return WriteWatch.startOrWarn(context.session().endpoint(), context.plan().rewrite().orElseThrow(),
+                options.workers(), context.keys().prefix(), "this rewrite");
     }
 
     /**

@@ -58,7 +58,9 @@ public final class BackupRestorer {
      *                         field the rewrite touched, a value that is neither its original nor what the rewrite
      *                         wrote
      * @throws SlipwayException {@link ErrorCode#CONFIRMATION_REQUIRED} when such documents exist and
-     *                          {@code overwriteChanged} is false (nothing was changed)
+     *                          {@code overwriteChanged} is false (nothing was changed); {@link ErrorCode#MIGRATION_FAILED}
+     *                          after a complete restore when the write watch saw another client change documents
+     *                          while it ran (see {@link WriteWatch}), naming them
      */
     public RestoreResult restore(BackupDirectory backup, int workers, int maxRetries, boolean overwriteChanged) {
         MigrationPlan plan = backup.plan();
@@ -67,7 +69,14 @@ public final class BackupRestorer {
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
         long[] restored = {backup.header().recordsRestored()};
         long[] documents = {0};
-        try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries)) {
+        long writesSeen = 0;
+        List<String> written = List.of();
+        try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries);
+             WriteWatch watch = WriteWatch.startOrWarn(session.endpoint(), plan.rewrite().orElseThrow(), workers,
+                     keys.prefix(), "this rollback")) {
+            if (watch != null) {
+                watch.attach(pool); // before the check: a write after it is seen
+            }
             // a resumed rollback was checked (or told to overwrite) by its first run; what it restored since would
             // look changed now
             if (!overwriteChanged && backup.header().phase() != BackupHeader.Phase.ROLLING_BACK) {
@@ -94,10 +103,26 @@ public final class BackupRestorer {
             } finally {
                 progress.end();
             }
+            if (watch != null) {
+                watch.sync();
+                watch.resolve(key -> false); // every restore has landed
+                writesSeen = watch.detected();
+                written = watch.examples();
+            }
         }
         String recreated = recreateSourceIndex(plan);
         new CheckpointStore(session, keys).delete(plan.source().indexName());
         backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLED_BACK));
+        if (writesSeen > 0) {
+            // reported after the index is back: stopping half-way would only keep the index down longer, and the
+            // value such a write stored is gone either way
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
+                    + plan.servedName() + "' recreated), but another client changed documents while it ran ("
+                    + writesSeen + " changes seen). A change made after the rollback checked a document and before "
+                    + "it restored it was overwritten by the original; one made after the restore is still there. "
+                    + "Check these documents against the application's data (the backup in " + backup.dir()
+                    + " still holds every original). Changed:", written, null);
+        }
         long gone = backup.header().documentsMissing();
         return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
                 recreated, backup.dir().toString());

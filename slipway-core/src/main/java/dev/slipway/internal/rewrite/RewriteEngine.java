@@ -169,17 +169,9 @@ public final class RewriteEngine {
 
     /** Starts tracking on the writing connections (again after each reconnect) and routes documents to owners. */
     private void watchWrites() {
-        if (watch == null) {
-            return;
+        if (watch != null) {
+            watch.attach(workers);
         }
-        workers.routeBy(watch::owner);
-        workers.onWriterConnect((index, store) -> {
-            try {
-                watch.track(index, store);
-            } catch (RuntimeException e) {
-                watch.markLost("connection " + index + " could not be watched: " + e.getMessage());
-            }
-        });
     }
 
     /**

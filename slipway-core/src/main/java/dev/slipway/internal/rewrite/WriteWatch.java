@@ -88,6 +88,38 @@ public final class WriteWatch implements AutoCloseable {
     }
 
     /**
+     * {@link #start}, or null with a warning when the server does not let this client watch (an ACL without
+     * SUBSCRIBE or CLIENT, a proxy): the work then runs unwatched.
+     *
+     * @param what the work being watched, for the warning ("this rewrite")
+     */
+    public static WriteWatch startOrWarn(RedisEndpoint endpoint, RewriteSpec spec, int writers, String ignoredPrefix,
+                                         String what) {
+        try {
+            return start(endpoint, spec, writers, ignoredPrefix);
+        } catch (RuntimeException e) {
+            LOG.warn("Writes by other clients cannot be watched during {} ({}); keep them paused", what,
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Routes the pool's documents to their owners and has every writing connection tracked, now and after each
+     * reconnect; a connection that cannot be tracked marks the watch lost.
+     */
+    public void attach(WorkerPool pool) {
+        pool.routeBy(this::owner);
+        pool.onWriterConnect((index, store) -> {
+            try {
+                track(index, store);
+            } catch (RuntimeException e) {
+                markLost("connection " + index + " could not be watched: " + e.getMessage());
+            }
+        });
+    }
+
+    /**
      * The prefixes to track: the index's and the target prefix, without any that another one covers (the server
      * refuses overlapping prefixes on one connection); empty when every key must be tracked.
      */
