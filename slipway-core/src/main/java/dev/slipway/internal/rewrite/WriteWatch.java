@@ -56,6 +56,7 @@ public final class WriteWatch implements AutoCloseable {
     private final ReportedKeys reported = new ReportedKeys(key -> record(new String(key, StandardCharsets.UTF_8)));
     /** Where reported keys are looked up (EXISTS): a plain connection of the watch's own. */
     private DocumentStore checker;
+    private RedisEndpoint endpoint;
     private volatile String lost;
     private volatile boolean closing;
 
@@ -76,6 +77,7 @@ public final class WriteWatch implements AutoCloseable {
     public static WriteWatch start(RedisEndpoint endpoint, RewriteSpec spec, int writers, String ignoredPrefix) {
         WriteWatch watch = new WriteWatch(spec, ignoredPrefix);
         try {
+            watch.endpoint = endpoint;
             watch.checker = JedisDocumentStore.open(endpoint);
             for (int i = 0; i < writers; i++) {
                 watch.listeners.add(watch.new Listener(endpoint, i));
@@ -193,7 +195,24 @@ public final class WriteWatch implements AutoCloseable {
      * has. Call it from one thread at a time.
      */
     public void resolve(Predicate<byte[]> inFlight) {
-        reported.resolve(inFlight, checker::execute);
+        reported.resolve(inFlight, this::lookUp);
+    }
+
+    /** Runs the EXISTS checks, once more on a new connection if the first one failed (else every key is a write). */
+    private List<Object> lookUp(List<Command> checks) {
+        try {
+            return checker.execute(checks);
+        } catch (JedisException e) {
+            LOG.warn("Looking up keys changed by other clients failed ({}); retrying on a new connection",
+                    e.getMessage());
+            try {
+                checker.close();
+            } catch (RuntimeException closing) {
+                // broken anyway
+            }
+            checker = JedisDocumentStore.open(endpoint);
+            return checker.execute(checks);
+        }
     }
 
     /** The name a document had before the rewrite moved it: a key under the target prefix under the source's. */

@@ -82,6 +82,15 @@ class WriteWatchIT {
             assertThat(watch.detected()).as("the write; a deletion and an expiry lose nothing").isEqualTo(1);
             assertThat(watch.examples()).containsExactly("ww:17");
             assertThat(watch.deletions()).isEqualTo(2);
+
+            // the connection that looks keys up is dropped: the next look-up retries on a new one
+            String checker = other.clientList().lines().filter(line -> line.contains(" cmd=exists ")).findFirst()
+                    .orElseThrow();
+            other.clientKill(checker.substring(checker.indexOf("addr=") + 5).split(" ")[0]);
+            other.del("ww:20");
+            settle(watch);
+            assertThat(watch.detected()).as("still one write").isEqualTo(1);
+            assertThat(watch.deletions()).isEqualTo(3);
             assertThat(watch.lost()).isEmpty();
         }
     }
