@@ -205,6 +205,32 @@ class VanishedDocumentIT {
     }
 
     @Test
+    void movedAndConvertedDocumentsThatVanishAreNotBroughtBackUnderEitherName(RedisStackServer redis,
+                                                                            @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Vanish vanish = load(jedis, application, redis,
+                    key -> application.exists(key.replace("doc:", "item:")));
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
+            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH + "  index:\n    prefix: 'item:'\n");
+            vanish.spared.addAll(plan.source().keySample());
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
+
+            // watched: the deletions and expiries, reported under either name, do not stop it
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "doc:*")).as("nothing left or brought back under the old prefix").isEmpty();
+            Set<String> left = new TreeSet<>();
+            vanish.kept.forEach(key -> left.add(key.replace("doc:", "item:")));
+            vanish.spared.forEach(key -> left.add(key.replace("doc:", "item:")));
+            TreeMap<String, TreeMap<String, String>> after = hashes(jedis, "item:*");
+            assertThat(after.keySet()).as("only documents nobody removed, under the new prefix").isEqualTo(left);
+            assertThat(after.values()).allSatisfy(fields -> assertThat(fields).containsKeys("title", "emb"));
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .contains("documents deleted or expired by others meanwhile");
+        }
+    }
+
+    @Test
     void withTheWatchOnAWriteAfterADeletionStillStopsTheRewrite(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
             Vanish vanish = load(jedis, application, redis, key -> application.hstrlen(key, "emb") == DIMS * 2L);
