@@ -58,9 +58,9 @@ public final class BackupRestorer {
      *                         field the rewrite touched, a value that is neither its original nor what the rewrite
      *                         wrote
      * @throws SlipwayException {@link ErrorCode#CONFIRMATION_REQUIRED} when such documents exist and
-     *                          {@code overwriteChanged} is false (nothing was changed); {@link ErrorCode#MIGRATION_FAILED}
-     *                          after a complete restore when the write watch saw another client change documents
-     *                          while it ran (see {@link WriteWatch}), naming them
+     *                          {@code overwriteChanged} is false (nothing was changed);
+     *                          {@link ErrorCode#MIGRATION_FAILED} after a complete restore when the write watch saw
+     *                          another client change documents while it ran (see {@link WriteWatch}), naming them
      */
     public RestoreResult restore(BackupDirectory backup, int workers, int maxRetries, boolean overwriteChanged) {
         MigrationPlan plan = backup.plan();
