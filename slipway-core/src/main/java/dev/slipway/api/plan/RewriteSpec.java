@@ -45,7 +45,7 @@ public record RewriteSpec(StorageType storage, List<String> sourcePrefixes, Opti
         return !(target.startsWith(source) && key.startsWith(target));
     }
 
-    /** The original key of a moved key (the inverse of {@link #newKey}); used by rollback. */
+    /** The original key of a moved key (the inverse of {@link #newKey}). */
     public String originalKey(String movedKey) {
         return targetPrefix.filter(movedKey::startsWith)
                 .map(p -> sourcePrefixes.get(0) + movedKey.substring(p.length())).orElse(movedKey);

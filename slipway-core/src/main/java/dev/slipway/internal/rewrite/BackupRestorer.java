@@ -137,27 +137,16 @@ public final class BackupRestorer {
                                       List<BackupRecord.DocumentOriginal> documents) {
         List<List<DocumentStore.Command>> commands = documents.stream().map(rewriter::restoreFields).toList();
         List<List<Object>> replies = pool.executeDocuments(commands);
-        List<List<DocumentStore.Command>> takeBacks = new ArrayList<>();
-        long vanished = 0;
         for (int i = 0; i < documents.size(); i++) {
-            boolean gone = false;
             for (int c = 0; c < commands.get(i).size(); c++) {
                 Object reply = replies.get(i).get(c);
-                if (reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(commands.get(i).get(c), e)) {
-                    gone = true;
-                } else {
+                if (!(reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(commands.get(i).get(c), e))) {
                     checkReply(reply);
                 }
             }
-            Optional<DocumentStore.Command> takeBack = vanishing.takeBackRestore(documents.get(i), commands.get(i),
-                    replies.get(i));
-            takeBack.ifPresent(command -> takeBacks.add(List.of(command)));
-            vanished += gone || takeBack.isPresent() ? 1 : 0;
         }
-        if (!takeBacks.isEmpty()) {
-            pool.executeDocuments(takeBacks).forEach(reply -> checkReply(reply.get(0)));
-        }
-        return vanished;
+        return vanishing.settle(pool, documents, commands, replies, vanishing::takeBackRestore,
+                "re-run the same rollback to continue");
     }
 
     /**

@@ -6,9 +6,7 @@ import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -35,55 +33,26 @@ final class BatchReplies {
     /** Checks the replies of a batch's writes; returns its conflicts, the planned ones and those the replies show. */
     long check(BatchChanges changes, List<List<Object>> replies) {
         long renameConflicts = 0;
-        List<List<Command>> takeBacks = new ArrayList<>();
         for (int doc = 0; doc < replies.size(); doc++) {
             List<Command> commands = changes.writes().get(doc);
-            boolean gone = false;
             for (int i = 0; i < commands.size(); i++) {
                 Object reply = replies.get(doc).get(i);
-                if (reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(commands.get(i), e)) {
-                    gone = true;
-                } else if (reply instanceof Exception e) {
+                if (reply instanceof Exception e && !VanishedDocuments.jsonDocumentGone(commands.get(i), e)) {
                     checkError(commands.get(i), e);
                 } else if (commands.get(i).name().equals("RENAMENX") && reply instanceof Long n && n == 0) {
                     renameConflicts++; // the new key appeared after the check: nothing was overwritten
                     conflict.accept(text(commands.get(i).args().get(0)) + ": its new key already exists");
                 }
             }
-            Optional<Command> takeBack = vanishedDocuments.takeBack(changes.originals().get(doc), commands,
-                    replies.get(doc));
-            takeBack.ifPresent(command -> takeBacks.add(List.of(command)));
-            if (gone || takeBack.isPresent()) {
-                vanished++;
-            }
         }
-        takeBack(takeBacks);
+        vanished += vanishedDocuments.settle(workers, changes.originals(), changes.writes(), replies,
+                vanishedDocuments::takeBack, "re-run 'slipway apply' with the same plan to resume");
         return changes.conflicts().size() + renameConflicts;
     }
 
     /** Documents found deleted or expired between their read and their write so far, left deleted. */
     long vanished() {
         return vanished;
-    }
-
-    /**
-     * Deletes what the writes recreated in documents deleted or expired since their read, each on its owner
-     * connection (so the write watch does not report Slipway's own deletion).
-     */
-    private void takeBack(List<List<Command>> takeBacks) {
-        if (takeBacks.isEmpty()) {
-            return;
-        }
-        List<List<Object>> replies = workers.executeDocuments(takeBacks);
-        for (int i = 0; i < replies.size(); i++) {
-            if (replies.get(i).get(0) instanceof Exception e) {
-                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Document '"
-                        + text(takeBacks.get(i).get(0).key()) + "' was deleted or expired while it was being "
-                        + "rewritten, and the rewrite's write brought it back holding only the rewritten fields; "
-                        + "removing them failed: " + e.getMessage() + ". Delete the key if it holds nothing else "
-                        + "(check with HGETALL), then re-run 'slipway apply' with the same plan to resume.");
-            }
-        }
     }
 
     private static void checkError(Command command, Exception e) {

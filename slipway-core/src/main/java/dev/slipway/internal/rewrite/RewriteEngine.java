@@ -183,9 +183,14 @@ public final class RewriteEngine {
         if (watch == null) {
             return false;
         }
-        watch.resolve(key -> pending.contains(new PendingKey(key))
-                || pending.contains(new PendingKey(watch.sourceName(key))));
+        watch.resolve(this::inFlight);
         return watch.detected() > 0;
+    }
+
+    /** Whether a document, named by its key before or after a prefix move, is in a batch that has not landed. */
+    private boolean inFlight(byte[] key) {
+        return pending.contains(new PendingKey(key)) || pending.contains(new PendingKey(
+                DocumentRewriter.bytes(spec.originalKey(new String(key, StandardCharsets.UTF_8)))));
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
@@ -138,6 +140,57 @@ final class VanishedDocuments {
             created |= name.equals("HSET") && replies.get(i) instanceof Long n && n > 0;
         }
         return !created || spec.conversions().isEmpty();
+    }
+
+    /** Which take-back a document's writes call for: {@link #takeBack} (a rewrite) or {@link #takeBackRestore}. */
+    @FunctionalInterface
+    interface TakeBack {
+        Optional<Command> of(DocumentOriginal original, List<Command> writes, List<Object> replies);
+    }
+
+    /**
+     * Settles a batch whose writes have landed: counts its documents that vanished before their writes (a JSON
+     * document whose {@code JSON.SET} was refused, a hash whose writes created what had been found) and takes back,
+     * through each document's owner connection (so the write watch does not report it), what the writes recreated.
+     *
+     * @param writes  per document, its commands as sent; {@code originals} and {@code replies} follow the same order
+     * @param rerun   what the user runs to resume, for the message when a take-back fails
+     * @return how many documents vanished
+     */
+    long settle(WorkerPool pool, List<DocumentOriginal> originals, List<List<Command>> writes,
+                List<List<Object>> replies, TakeBack takeBack, String rerun) {
+        List<List<Command>> takeBacks = new ArrayList<>();
+        long vanished = 0;
+        for (int doc = 0; doc < writes.size(); doc++) {
+            Optional<Command> command = takeBack.of(originals.get(doc), writes.get(doc), replies.get(doc));
+            command.ifPresent(c -> takeBacks.add(List.of(c)));
+            if (command.isPresent() || jsonDocumentGone(writes.get(doc), replies.get(doc))) {
+                vanished++;
+            }
+        }
+        if (takeBacks.isEmpty()) {
+            return vanished;
+        }
+        List<List<Object>> done = pool.executeDocuments(takeBacks);
+        for (int i = 0; i < done.size(); i++) {
+            if (done.get(i).get(0) instanceof Exception e) {
+                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Document '"
+                        + text(takeBacks.get(i).get(0).key()) + "' was deleted or expired between Slipway's read "
+                        + "of it and its write, which brought it back holding only the written fields; removing "
+                        + "them failed: " + e.getMessage() + ". Delete the key if it holds nothing else (check with "
+                        + "HGETALL), then " + rerun + ".");
+            }
+        }
+        return vanished;
+    }
+
+    private static boolean jsonDocumentGone(List<Command> writes, List<Object> replies) {
+        for (int i = 0; i < writes.size(); i++) {
+            if (replies.get(i) instanceof Exception e && jsonDocumentGone(writes.get(i), e)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether an error reply to a JSON document's write says the document no longer exists. */

@@ -14,7 +14,6 @@ import redis.clients.jedis.exceptions.JedisException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -213,16 +212,6 @@ public final class WriteWatch implements AutoCloseable {
             checker = JedisDocumentStore.open(endpoint);
             return checker.execute(checks);
         }
-    }
-
-    /** The name a document had before the rewrite moved it: a key under the target prefix under the source's. */
-    public byte[] sourceName(byte[] key) {
-        if (source == null || target == null || !DocumentRewriter.startsWith(key, target)) {
-            return key;
-        }
-        byte[] name = Arrays.copyOf(source, source.length + key.length - target.length);
-        System.arraycopy(key, target.length, name, source.length, key.length - target.length);
-        return name;
     }
 
     /** Documents another client deleted, or that expired, during the rewrite (reported and found gone). */
