@@ -73,6 +73,20 @@ class VanishedDocumentIT {
             this.rewritten = rewritten;
         }
 
+        /** Plans the change, sparing the documents the plan samples. */
+        MigrationPlan plan(Slipway slipway, Path dir, String changes) {
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, changes);
+            spared.addAll(plan.source().keySample());
+            return plan;
+        }
+
+        /** The documents that must be left: those rewritten before the others went, and the spared ones. */
+        Set<String> left() {
+            Set<String> left = new TreeSet<>(kept);
+            left.addAll(spared);
+            return left;
+        }
+
         @Override
         public void update(long done) {
             if (done < BATCH || !gone.isEmpty()) {
@@ -111,14 +125,12 @@ class VanishedDocumentIT {
             Vanish vanish = load(jedis, application, redis, key -> application.hstrlen(key, "emb") == DIMS * 2L);
             TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
-            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
-            vanish.spared.addAll(plan.source().keySample());
+            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH);
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            Set<String> left = new TreeSet<>(vanish.kept);
-            left.addAll(vanish.spared);
+            Set<String> left = vanish.left();
             assertThat(left).hasSizeBetween(BATCH, 3 * BATCH);
             assertThat(new TreeSet<>(hashes(jedis, "doc:*").keySet())).as("only documents nobody removed")
                     .isEqualTo(left);
@@ -139,9 +151,8 @@ class VanishedDocumentIT {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
             Vanish vanish = load(jedis, application, redis, key -> application.hexists(key, "name"));
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
-            MigrationPlan plan = plan(slipway, "docs", dir,
+            MigrationPlan plan = vanish.plan(slipway, dir,
                     "  rename_fields:\n    - {old_name: title, new_name: name}\n");
-            vanish.spared.addAll(plan.source().keySample());
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
 
@@ -166,15 +177,13 @@ class VanishedDocumentIT {
             RewriteFixture.loadJson(jedis, "doc:", DOCS, 3);
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
             RewriteFixture.waitIndexed(slipway, "docs");
-            MigrationPlan plan = plan(slipway, "docs", dir,
+            MigrationPlan plan = vanish.plan(slipway, dir,
                     "  rename_fields:\n    - {old_name: title, new_name: name}\n");
-            vanish.spared.addAll(plan.source().keySample());
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            Set<String> left = new TreeSet<>(vanish.kept);
-            left.addAll(vanish.spared);
+            Set<String> left = vanish.left();
             assertThat(new TreeSet<>(RewriteFixture.jsons(jedis, "doc:*").keySet())).isEqualTo(left);
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
                     .contains("documents deleted or expired while being rewritten were left deleted");
@@ -186,16 +195,14 @@ class VanishedDocumentIT {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
             Vanish vanish = load(jedis, application, redis, key -> application.hstrlen(key, "emb") == DIMS * 2L);
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
-            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
-            vanish.spared.addAll(plan.source().keySample());
+            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH);
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
 
             // a deletion or an expiry loses nothing, so it is not a write the rewrite must stop for; the documents
             // whose write brought them back are gone again
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            Set<String> left = new TreeSet<>(vanish.kept);
-            left.addAll(vanish.spared);
+            Set<String> left = vanish.left();
             assertThat(new TreeSet<>(hashes(jedis, "doc:*").keySet())).isEqualTo(left);
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
                     .containsPattern("no writes by other clients seen \\((\\d{3,}) documents deleted or expired by "
@@ -211,8 +218,7 @@ class VanishedDocumentIT {
             Vanish vanish = load(jedis, application, redis,
                     key -> application.exists(key.replace("doc:", "item:")));
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
-            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH + "  index:\n    prefix: 'item:'\n");
-            vanish.spared.addAll(plan.source().keySample());
+            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH + "  index:\n    prefix: 'item:'\n");
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
 
@@ -220,8 +226,7 @@ class VanishedDocumentIT {
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(hashes(jedis, "doc:*")).as("nothing left or brought back under the old prefix").isEmpty();
             Set<String> left = new TreeSet<>();
-            vanish.kept.forEach(key -> left.add(key.replace("doc:", "item:")));
-            vanish.spared.forEach(key -> left.add(key.replace("doc:", "item:")));
+            vanish.left().forEach(key -> left.add(key.replace("doc:", "item:")));
             TreeMap<String, TreeMap<String, String>> after = hashes(jedis, "item:*");
             assertThat(after.keySet()).as("only documents nobody removed, under the new prefix").isEqualTo(left);
             assertThat(after.values()).allSatisfy(fields -> assertThat(fields).containsKeys("title", "emb"));
@@ -246,8 +251,7 @@ class VanishedDocumentIT {
                     }
                 }
             }).load();
-            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
-            vanish.spared.addAll(plan.source().keySample());
+            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH);
 
             MigrationFailedException failed = catchThrowableOfType(
                     () -> slipway.apply(plan, options(dir.resolve("backup"))), MigrationFailedException.class);
