@@ -137,6 +137,13 @@ public final class RollbackCommand implements Callable<Integer> {
         }
         RestoreResult result = slipway.rollbackFromBackup(backupDir, workers, overwriteChanged);
         PrintWriter out = spec.commandLine().getOut();
+        if (result.alreadyRolledBack()) {
+            out.println("The backup in " + result.backupDir() + " was already rolled back; nothing was changed. "
+                    + "Index '" + result.indexRecreated() + "' has its original schema (plan " + result.planId()
+                    + ", " + result.documentsRestored() + " documents restored earlier).");
+            out.flush();
+            return 0;
+        }
         out.println("Restored the original bytes of " + result.documentsRestored() + " documents of '"
                 + result.index() + "' from " + result.backupDir() + " (plan " + result.planId() + ").");
         if (result.documentsMissing() > 0) {

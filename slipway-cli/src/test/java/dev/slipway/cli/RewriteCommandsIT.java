@@ -147,6 +147,12 @@ class RewriteCommandsIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(jedis.exists("doc:0")).isFalse();
         }
+
+        CliRun again = cli("rollback", "--backup-dir", backup.toString(), "--yes");
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("was already rolled back; nothing was changed", "Index 'docs' has its "
+                + "original schema", (DOCS - 1) + " documents restored earlier");
+        assertUnchanged();
     }
 
     @Test

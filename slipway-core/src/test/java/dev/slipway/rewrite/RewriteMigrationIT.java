@@ -29,6 +29,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import redis.clients.jedis.Jedis;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -278,11 +280,41 @@ class RewriteMigrationIT {
             assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS - 2);
             assertThat(slipway.describe("docs").indexingFailures()).isZero();
             assertThat(vectorType(jedis, "docs", "emb")).isEqualTo("FLOAT32");
+            assertThat(restored.alreadyRolledBack()).isFalse();
             // run again (say, after a lost connection): the same outcome, still nothing recreated
             RestoreResult again = slipway.rollbackFromBackup(backup, 1);
+            assertThat(again.alreadyRolledBack()).isTrue();
             assertThat(again.documentsRestored()).isEqualTo(DOCS - 2);
             assertThat(again.documentsMissing()).isEqualTo(2);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * A finished rollback is never repeated: run again after the index was migrated anew, its steps would drop the
+     * new index and recreate the old schema over the newly converted documents. It refuses instead, changing nothing.
+     */
+    @Test
+    void aFinishedRollbackIsNotRepeatedOverALaterMigration(RedisStackServer redis, @TempDir Path dir)
+            throws IOException {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            String change = "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
+            Path first = migrate(slipway, "docs", Files.createDirectory(dir.resolve("first")), change, true);
+            assertThat(slipway.rollbackFromBackup(first, 1).alreadyRolledBack()).isFalse();
+            migrate(slipway, "docs", Files.createDirectory(dir.resolve("second")), change, true);
+            TreeMap<String, TreeMap<String, String>> migratedAgain = hashes(jedis, "doc:*");
+
+            assertThatThrownBy(() -> slipway.rollbackFromBackup(first, 1))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                        assertThat(e).hasMessageContaining("already rolled back")
+                                .hasMessageContaining("another schema").hasMessageContaining("nothing was changed");
+                    });
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(migratedAgain);
+            assertThat(vectorType(jedis, "docs", "emb")).isEqualTo("FLOAT16");
+            assertIndexHasAll(slipway, "docs");
         }
     }
 

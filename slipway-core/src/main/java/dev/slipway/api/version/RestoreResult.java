@@ -10,7 +10,9 @@ package dev.slipway.api.version;
  *                           rather than brought back holding only their rewritten fields
  * @param indexRecreated     the original index the source schema describes, recreated (or found in place)
  * @param backupDir          the backup directory used
+ * @param alreadyRolledBack  an earlier run had finished this rollback, so this one changed nothing (the figures are
+ *                           the earlier run's)
  */
 public record RestoreResult(String index, String planId, long documentsRestored, long documentsMissing,
-                            String indexRecreated, String backupDir) {
+                            String indexRecreated, String backupDir, boolean alreadyRolledBack) {
 }

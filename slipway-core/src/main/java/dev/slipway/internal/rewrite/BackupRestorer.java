@@ -60,10 +60,15 @@ public final class BackupRestorer {
      * @throws SlipwayException {@link ErrorCode#CONFIRMATION_REQUIRED} when such documents exist and
      *                          {@code overwriteChanged} is false (nothing was changed);
      *                          {@link ErrorCode#MIGRATION_FAILED} after a complete restore when the write watch saw
-     *                          another client change documents while it ran (see {@link WriteWatch}), naming them
+     *                          another client change documents while it ran (see {@link WriteWatch}), naming them;
+     *                          {@link ErrorCode#BAD_USAGE} when an earlier run finished this rollback and the source
+     *                          index has been dropped or changed since (nothing was changed)
      */
     public RestoreResult restore(BackupDirectory backup, int workers, int maxRetries, boolean overwriteChanged) {
         MigrationPlan plan = backup.plan();
+        if (backup.header().phase() == BackupHeader.Phase.ROLLED_BACK) {
+            return alreadyRolledBack(backup, plan);
+        }
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
@@ -125,7 +130,26 @@ public final class BackupRestorer {
         }
         long gone = backup.header().documentsMissing();
         return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
-                recreated, backup.dir().toString());
+                recreated, backup.dir().toString(), false);
+    }
+
+    /**
+     * A rollback that an earlier run finished is not done again: its steps would drop whatever index now carries the
+     * target's name and recreate the source schema over documents that may have been migrated again since. With the
+     * source index still in place it reports what the earlier run did; otherwise it refuses. Nothing is changed.
+     */
+    private RestoreResult alreadyRolledBack(BackupDirectory backup, MigrationPlan plan) {
+        IndexSchema source = plan.source().schema();
+        Optional<IndexInfo> live = new LiveIndexReader(session).find(source.name()).filter(i -> !i.isAlias());
+        if (live.isEmpty() || !VisibleSchema.matches(source, live.get().schema())) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + backup.dir() + " was already rolled "
+                    + "back, and index '" + source.name() + "' has " + (live.isEmpty() ? "been dropped" : "another "
+                    + "schema") + " since; nothing was changed. A finished rollback is not repeated: it would undo "
+                    + "whatever changed the index afterwards. Plan a new migration to change it.");
+        }
+        long gone = backup.header().documentsMissing();
+        return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
+                source.name(), backup.dir().toString(), true);
     }
 
     /**
