@@ -67,10 +67,17 @@ class VanishedDocumentIT {
         private final Set<String> gone = new TreeSet<>();
         private final Predicate<String> rewritten;
         private final Set<String> spared = new TreeSet<>();
+        private final String strip;
 
         Vanish(Jedis application, Predicate<String> rewritten) {
+            this(application, rewritten, null);
+        }
+
+        /** Removes only the field {@code strip} from the documents not yet rewritten, when not null. */
+        Vanish(Jedis application, Predicate<String> rewritten, String strip) {
             this.application = application;
             this.rewritten = rewritten;
+            this.strip = strip;
         }
 
         /** Plans the change, sparing the documents the plan samples. */
@@ -99,6 +106,9 @@ class VanishedDocumentIT {
                 }
                 if (rewritten.test(key)) {
                     kept.add(key);
+                } else if (strip != null) {
+                    application.hdel(key, strip);
+                    gone.add(key);
                 } else if (i % 2 == 0) {
                     application.pexpire(key, 1);
                     gone.add(key);
@@ -112,7 +122,10 @@ class VanishedDocumentIT {
     }
 
     private static Vanish load(Jedis jedis, Jedis application, RedisStackServer redis, Predicate<String> rewritten) {
-        Vanish vanish = new Vanish(application, rewritten);
+        return load(new Vanish(application, rewritten), jedis, redis);
+    }
+
+    private static Vanish load(Vanish vanish, Jedis jedis, RedisStackServer redis) {
         RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
         RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 3);
         RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
@@ -143,6 +156,39 @@ class VanishedDocumentIT {
                     .containsPattern("; (\\d{2,}) documents deleted or expired while being rewritten were left "
                             + "deleted");
             assertThat(slipway.describe("docs").numDocs()).isEqualTo(left.size());
+        }
+    }
+
+    /**
+     * Another client removes just the vector field (the documents stay): the conversion's HSET that created it again
+     * is taken back as well, and those documents are counted apart from deleted ones, since they were not deleted.
+     */
+    @Test
+    void aConvertedFieldAnotherClientRemovedIsLeftRemovedAndNotCountedAsADeletion(RedisStackServer redis,
+                                                                                @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Vanish vanish = load(new Vanish(application, key -> application.hstrlen(key, "emb") == DIMS * 2L, "emb"),
+                    jedis, redis);
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
+            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH);
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            TreeMap<String, TreeMap<String, String>> after = hashes(jedis, "doc:*");
+            assertThat(after.keySet()).as("every document is still there").isEqualTo(before.keySet());
+            assertThat(vanish.gone).isNotEmpty().allSatisfy(key -> {
+                TreeMap<String, String> expected = new TreeMap<>(before.get(key));
+                expected.remove("emb");
+                assertThat(after.get(key)).as(key).isEqualTo(expected);
+            });
+            assertThat(vanish.left()).allSatisfy(key -> assertThat(jedis.hstrlen(key, "emb")).isEqualTo(DIMS * 2L));
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .containsPattern("; (\\d{2,}) documents whose rewritten field another client removed while "
+                            + "they were rewritten were left without it")
+                    .doesNotContain("deleted or expired");
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
         }
     }
 

@@ -55,6 +55,11 @@ final class BatchReplies {
         return vanished;
     }
 
+    /** Documents that lost a rewritten field to another client between their read and their write, left without it. */
+    long fieldsRemoved() {
+        return vanishedDocuments.fieldsRemoved();
+    }
+
     private static void checkError(Command command, Exception e) {
         String message = String.valueOf(e.getMessage());
         // a resumed batch may rename a key an earlier run already renamed

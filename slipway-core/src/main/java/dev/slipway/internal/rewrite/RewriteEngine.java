@@ -250,7 +250,8 @@ public final class RewriteEngine {
                 + " docs/s this run), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
                 + " vectors of unexpected length left unchanged" : "") + (replyCheck.vanished() > 0
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
-                : "")
+                : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
+                + "rewritten field another client removed while they were rewritten were left without it" : "")
                 + recall.describe() + describeScales()
                 + describeWatch() + "; " + clock.describe();
     }

@@ -30,15 +30,20 @@ import java.util.Set;
  * way in the other direction and is checked alike ({@link #takeBackRestore}).
  */
 final class VanishedDocuments {
-    /** ARGV: field, value, field, value...; deletes each field that holds exactly that value; returns how many. */
-    static final String TAKE_BACK = "local n = 0 for i = 1, #ARGV, 2 do "
+    /**
+     * ARGV: field, value, field, value...; deletes each field that holds exactly that value; returns whether the
+     * document still exists then (1: another client removed only the field, or stored the document again; 0: the
+     * document was deleted or expired, and is gone again).
+     */
+    static final String TAKE_BACK = "for i = 1, #ARGV, 2 do "
             + "if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then "
-            + "n = n + redis.call('HDEL', KEYS[1], ARGV[i]) end end return n";
+            + "redis.call('HDEL', KEYS[1], ARGV[i]) end end return redis.call('EXISTS', KEYS[1])";
     /** RedisJSON's refusal of JSON.SET below the root of a key that does not exist. */
     static final String JSON_MISSING_KEY = "new objects must be created at the root";
 
     private final RewriteSpec spec;
     private final DocumentRewriter rewriter;
+    private long fieldsRemoved;
 
     VanishedDocuments(RewriteSpec spec, DocumentRewriter rewriter) {
         this.spec = spec;
@@ -150,8 +155,11 @@ final class VanishedDocuments {
 
     /**
      * Settles a batch whose writes have landed: counts its documents that vanished before their writes (a JSON
-     * document whose {@code JSON.SET} was refused, a hash whose writes created what had been found) and takes back,
-     * through each document's owner connection (so the write watch does not report it), what the writes recreated.
+     * document whose {@code JSON.SET} was refused, a hash whose writes created what had been found and that is gone
+     * again once that is taken back) and takes back, through each document's owner connection (so the write watch
+     * does not report it), what the writes recreated. A hash that still exists after the take-back had only the
+     * field removed by another client (or was stored again without it): it is not counted as vanished but in
+     * {@link #fieldsRemoved()}, and it is left without the field, as that client left it.
      *
      * @param writes  per document, its commands as sent; {@code originals} and {@code replies} follow the same order
      * @param rerun   what the user runs to resume, for the message when a take-back fails
@@ -164,7 +172,7 @@ final class VanishedDocuments {
         for (int doc = 0; doc < writes.size(); doc++) {
             Optional<Command> command = takeBack.of(originals.get(doc), writes.get(doc), replies.get(doc));
             command.ifPresent(c -> takeBacks.add(List.of(c)));
-            if (command.isPresent() || jsonDocumentGone(writes.get(doc), replies.get(doc))) {
+            if (jsonDocumentGone(writes.get(doc), replies.get(doc))) {
                 vanished++;
             }
         }
@@ -173,15 +181,30 @@ final class VanishedDocuments {
         }
         List<List<Object>> done = pool.executeDocuments(takeBacks);
         for (int i = 0; i < done.size(); i++) {
-            if (done.get(i).get(0) instanceof Exception e) {
+            Object reply = done.get(i).get(0);
+            if (reply instanceof Exception e) {
                 throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Document '"
                         + text(takeBacks.get(i).get(0).key()) + "' was deleted or expired between Slipway's read "
                         + "of it and its write, which brought it back holding only the written fields; removing "
                         + "them failed: " + e.getMessage() + ". Delete the key if it holds nothing else (check with "
                         + "HGETALL), then " + rerun + ".");
             }
+            if (reply instanceof Long exists && exists == 1) {
+                fieldsRemoved++;
+            } else {
+                vanished++;
+            }
         }
         return vanished;
+    }
+
+    /**
+     * Hash documents found, when their writes landed, to have lost a field the writes set (another client removed
+     * it, or stored the document again without it) while the document itself still existed; the field was taken back,
+     * so they are left as that client left them. Counted over every {@link #settle} so far.
+     */
+    long fieldsRemoved() {
+        return fieldsRemoved;
     }
 
     private static boolean jsonDocumentGone(List<Command> writes, List<Object> replies) {
