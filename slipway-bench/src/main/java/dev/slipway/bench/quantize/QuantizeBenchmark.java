@@ -16,10 +16,12 @@ import dev.slipway.bench.quantize.QuantizeReport.SizeResult;
 import dev.slipway.bench.quantize.QuantizeReport.SlipwayFigures;
 import dev.slipway.testing.RedisStackServer;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * {@code slipway-bench quantize}: a float32 to float16 vector migration by Slipway, by a raw read/write ceiling and
@@ -85,11 +87,17 @@ public final class QuantizeBenchmark implements Benchmark {
                         options.rounds()),
                 new MachineFacts(Runtime.getRuntime().availableProcessors(),
                         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-                        System.getProperty("java.version"), maxHeapMb(), loadAtStart),
+                        System.getProperty("java.version"), maxHeapMb(), collectors(), loadAtStart),
                 server, warmup, sizes, heap.orElse(null), new QuantizeReport.Targets(problems.isEmpty(), problems),
                 totalSeconds);
         log.info("done in %.1f s", totalSeconds);
         return new BenchOutcome(report.toJson(), problems);
+    }
+
+    /** The JVM's garbage collectors, e.g. "Copy, MarkSweepCompact" for the serial one. */
+    private static String collectors() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
+                .collect(Collectors.joining(", "));
     }
 
     /**

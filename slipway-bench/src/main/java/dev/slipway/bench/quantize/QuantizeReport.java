@@ -83,9 +83,10 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param os        operating system and architecture
      * @param java      the JVM's version
      * @param maxHeapMb the JVM's maximum heap
+     * @param gc        the JVM's garbage collectors (scripts/bench.sh picks the serial one)
      * @param loadAverageAtStart the 1-minute load average when the benchmark started
      */
-    record MachineFacts(int cores, String os, String java, double maxHeapMb, double loadAverageAtStart) {
+    record MachineFacts(int cores, String os, String java, double maxHeapMb, String gc, double loadAverageAtStart) {
     }
 
     /**
