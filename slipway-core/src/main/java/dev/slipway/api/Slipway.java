@@ -223,8 +223,8 @@ public final class Slipway {
      *                         before changing anything and refuses if there is one
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when the directory holds no backup, or a backup an earlier
      *                          run finished rolling back while the source index has been dropped or changed since
-     *                          (a finished rollback is never repeated; run again with the index as it left it, it
-     *                          reports {@link RestoreResult#alreadyRolledBack()}), and
+     *                          (a finished rollback is never repeated: while the index is as it left it, running
+     *                          it again changes nothing and reports {@link RestoreResult#alreadyRolledBack()}), and
      *                          {@link ErrorCode#CONFIRMATION_REQUIRED} when documents changed since the migration and
      *                          {@code overwriteChanged} is false (nothing changes in either case)
      */

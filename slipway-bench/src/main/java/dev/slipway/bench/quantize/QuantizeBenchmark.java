@@ -84,7 +84,7 @@ public final class QuantizeBenchmark implements Benchmark {
         QuantizeReport report = new QuantizeReport(NAME, options.dims(), VectorCorpus.PATCH_YAML,
                 new Settings(options.batchSize(), options.workers(), options.seed(), options.sampleSize(), "FLAT",
                         peer.migrator().isPresent() ? options.redisVlWorkers() : List.of(), pinning.description(),
-                        options.rounds()),
+                        options.rounds(), options.writeWatch()),
                 new MachineFacts(Runtime.getRuntime().availableProcessors(),
                         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                         System.getProperty("java.version"), maxHeapMb(), collectors(), loadAtStart),

@@ -27,16 +27,18 @@ import java.util.Set;
  *                    {@link #JIT_SETTLED} of its wall time compiling
  * @param pin         run the servers on core 0 and the clients on the other cores (see {@link CpuPinning})
  * @param rounds      times the ceiling and Slipway are measured, alternately, at each size; the median is judged
+ * @param writeWatch  Slipway's apply watches for writes by other clients, as apply does by default
  */
 record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers, long seed, int sampleSize,
-                       String rvl, int maxSeconds, int warmup, int warmupRounds, boolean pin, int rounds) {
+                       String rvl, int maxSeconds, int warmup, int warmupRounds, boolean pin, int rounds,
+                       boolean writeWatch) {
 
     /** The share of a warm-up rewrite's wall time in JIT compilation below which the code counts as compiled. */
     static final double JIT_SETTLED = 0.05;
 
     static final String RVL_ENV = "SLIPWAY_RVL";
     static final Set<String> NAMES = Set.of("sizes", "dims", "batch-size", "workers", "seed", "sample",
-            "rvl", "max-seconds", "warmup", "warmup-rounds", "pin", "rounds");
+            "rvl", "max-seconds", "warmup", "warmup-rounds", "pin", "rounds", "write-watch");
     private static final int MIN_SIZE = 100;
     private static final int MAX_SIZE = 10_000_000;
 
@@ -59,7 +61,8 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                 a.integer("warmup", 100_000, 0, MAX_SIZE),
                 a.integer("warmup-rounds", 4, 1, 20),
                 bool(a, "pin", false),
-                a.integer("rounds", 3, 1, 20));
+                a.integer("rounds", 3, 1, 20),
+                bool(a, "write-watch", true));
         a.throwIfInvalid();
         return options;
     }
@@ -195,6 +198,11 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                                      round with the median share (every round is in the JSON), its heap on
                                      the largest any round retained, correctness on every round; RedisVL
                                      runs once per size (default 3)
+
+                  --write-watch BOOL Slipway's apply watches for writes by other clients, as apply does
+                                     (default true; false is apply --no-write-watch). The watch's client-side
+                                     tracking costs the server work on every rewritten document, which the
+                                     ceiling does not do
 
                 Prints JSON on standard output, progress on standard error. Exit code 1 when a target is missed:
                 Slipway below 0.8 x the ceiling, the heap Slipway retains after a collection at the largest size

@@ -71,9 +71,10 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param redisvlWorkers  the {@code --workers} of each RedisVL run
      * @param cpuPinning      which cores the servers and the clients ran on (see {@link CpuPinning})
      * @param rounds          ceiling and Slipway measurements per size (the median round is judged)
+     * @param writeWatch      whether Slipway's apply watched for writes by other clients
      */
     record Settings(int batchSize, int workers, long seed, int sampleSize, String vectorAlgorithm,
-                    List<Integer> redisvlWorkers, String cpuPinning, int rounds) {
+                    List<Integer> redisvlWorkers, String cpuPinning, int rounds, boolean writeWatch) {
     }
 
     /**

@@ -48,7 +48,7 @@ final class SlipwayRun {
             Slipway slipway = Slipway.configure().url(server.url()).progress(rewriteCpu).load();
             Path backupDir = scratch.resolve("backup");
             ApplyOptions applyOptions = ApplyOptions.DEFAULTS.withBackupDir(backupDir).withAcceptDataLoss(true)
-                    .withThroughput(options.batchSize(), options.workers(), 0, 5);
+                    .withThroughput(options.batchSize(), options.workers(), 0, 5).withWriteWatch(options.writeWatch());
             Planned planned = plan(slipway, scratch.writePatch());
 
             HeapSampler heap = new HeapSampler();

@@ -24,7 +24,7 @@ class QuantizeOptionsTest {
     void defaults() {
         QuantizeOptions options = QuantizeOptions.parse("quantize", List.of());
         assertThat(options).isEqualTo(new QuantizeOptions(List.of(50_000, 200_000), 768, 500, 1, 42, 200, "auto",
-                600, 100_000, 4, false, 3));
+                600, 100_000, 4, false, 3, true));
         assertThat(options.redisVlWorkers()).containsExactly(1, 2);
     }
 
@@ -32,9 +32,10 @@ class QuantizeOptionsTest {
     void everyOption() {
         QuantizeOptions options = QuantizeOptions.parse("quantize", List.of("--sizes", "2000, 4_000", "--dims", "64",
                 "--batch-size", "250", "--workers", "1", "--seed", "7", "--sample", "50", "--rvl", "none",
-                "--max-seconds", "60", "--warmup", "0", "--warmup-rounds", "2", "--pin", "true", "--rounds", "1"));
+                "--max-seconds", "60", "--warmup", "0", "--warmup-rounds", "2", "--pin", "true", "--rounds", "1",
+                "--write-watch", "false"));
         assertThat(options).isEqualTo(new QuantizeOptions(List.of(2_000, 4_000), 64, 250, 1, 7, 50, "none", 60,
-                0, 2, true, 1));
+                0, 2, true, 1, false));
         assertThat(options.redisVlWorkers()).as("RedisVL also runs with two workers when Slipway uses one")
                 .containsExactly(1, 2);
         assertThat(options.locateRvl().path()).isEmpty();
@@ -47,7 +48,7 @@ class QuantizeOptionsTest {
                 "--colour", "red")))
                 .isInstanceOfSatisfying(BenchUsageException.class, e -> assertThat(e.problems()).containsExactly(
                         "unknown option --colour; quantize accepts --batch-size, --dims, --max-seconds, --pin, --rounds, "
-                                + "--rvl, --sample, --seed, --sizes, --warmup, --warmup-rounds, --workers",
+                                + "--rvl, --sample, --seed, --sizes, --warmup, --warmup-rounds, --workers, --write-watch",
                         "--sizes 10 is out of range; give sizes from 100 to 10000000",
                         "--sizes 'abc' is not a whole number; give e.g. --sizes 50000,200000",
                         "--dims 0 is out of range; give a value from 2 to 32768",
