@@ -47,8 +47,9 @@ class QuantizeOptionsTest {
         assertThatThrownBy(() -> QuantizeOptions.parse("quantize", List.of("--sizes", "10,abc,300", "--dims", "0",
                 "--colour", "red")))
                 .isInstanceOfSatisfying(BenchUsageException.class, e -> assertThat(e.problems()).containsExactly(
-                        "unknown option --colour; quantize accepts --batch-size, --dims, --max-seconds, --pin, --rounds, "
-                                + "--rvl, --sample, --seed, --sizes, --warmup, --warmup-rounds, --workers, --write-watch",
+                        "unknown option --colour; quantize accepts --batch-size, --dims, --max-seconds, --pin, "
+                                + "--rounds, --rvl, --sample, --seed, --sizes, --warmup, --warmup-rounds, --workers, "
+                                + "--write-watch",
                         "--sizes 10 is out of range; give sizes from 100 to 10000000",
                         "--sizes 'abc' is not a whole number; give e.g. --sizes 50000,200000",
                         "--dims 0 is out of range; give a value from 2 to 32768",
