@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 import static dev.slipway.rewrite.RewriteFixture.DIMS;
+import static dev.slipway.rewrite.RewriteFixture.EMB_TO_FLOAT16;
 import static dev.slipway.rewrite.RewriteFixture.bytes;
 import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static dev.slipway.rewrite.RewriteFixture.plan;
@@ -51,7 +52,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class ConcurrentWriteIT {
     private static final int DOCS = 1_000;
     private static final long SEED = 7;
-    private static final String FLOAT16_PATCH = "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
 
     private static ApplyOptions options(Path backup) {
         return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(50, 2, 0, 3);
@@ -108,7 +108,7 @@ class ConcurrentWriteIT {
                     (app, key) -> app.hset(bytes(key), bytes("emb"), written));
             Slipway watched = Slipway.configure().url(redis.url()).progress(write).load();
             TreeMap<String, TreeMap<String, String>> before = load(jedis, watched);
-            MigrationPlan plan = plan(watched, "docs", dir, FLOAT16_PATCH);
+            MigrationPlan plan = plan(watched, "docs", dir, EMB_TO_FLOAT16);
             Path backup = dir.resolve("backup");
 
             MigrationFailedException failed = catchThrowableOfType(() -> watched.apply(plan, options(backup)),
@@ -162,7 +162,7 @@ class ConcurrentWriteIT {
                     (app, key) -> app.hset(key, "tag", "changed by the application"));
             Slipway slipway = Slipway.configure().url(redis.url()).progress(write).load();
             load(jedis, slipway);
-            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
 
@@ -180,7 +180,7 @@ class ConcurrentWriteIT {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
             TreeMap<String, TreeMap<String, String>> before = load(jedis, slipway);
-            MigrationPlan plan = plan(slipway, "docs", dir, FLOAT16_PATCH);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
             Path backup = dir.resolve("backup");
             assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
 

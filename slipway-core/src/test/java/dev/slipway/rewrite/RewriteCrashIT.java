@@ -60,7 +60,7 @@ class RewriteCrashIT {
     private static final long SEED = 3;
     private static final Map<String, String> RENAMES = Map.of("title", "name");
     private static final String MOVE_AND_QUANTIZE = "  rename_fields:\n    - {old_name: title, new_name: name}\n"
-            + "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
+            + RewriteFixture.EMB_TO_FLOAT16;
     private static final String WITH_PREFIX = MOVE_AND_QUANTIZE + "  index:\n    prefix: 'item:'\n";
     private static final List<String> STEPS = List.of("drop-index", "rewrite-documents", "create-index",
             "wait-for-indexing", "validate");

@@ -43,6 +43,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class RewriteFixture {
     static final int DIMS = 8;
+    /** A patch that converts the vector field {@code emb} to FLOAT16. */
+    static final String EMB_TO_FLOAT16 = "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
     static final ObjectMapper JSON = new ObjectMapper();
 
     private RewriteFixture() {

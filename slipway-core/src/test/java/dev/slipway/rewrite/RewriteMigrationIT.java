@@ -266,8 +266,7 @@ class RewriteMigrationIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            Path backup = migrate(slipway, "docs", dir,
-                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n", true);
+            Path backup = migrate(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16, true);
             jedis.del("doc:3", "doc:250");
 
             RestoreResult restored = slipway.rollbackFromBackup(backup, 2);
@@ -300,7 +299,7 @@ class RewriteMigrationIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            String change = "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
+            String change = RewriteFixture.EMB_TO_FLOAT16;
             Path first = migrate(slipway, "docs", Files.createDirectory(dir.resolve("first")), change, true);
             assertThat(slipway.rollbackFromBackup(first, 1).alreadyRolledBack()).isFalse();
             migrate(slipway, "docs", Files.createDirectory(dir.resolve("second")), change, true);
@@ -329,8 +328,7 @@ class RewriteMigrationIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            Path backup = migrate(slipway, "docs", dir,
-                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n", true);
+            Path backup = migrate(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16, true);
             byte[] newer = VectorCodec.encode(new float[DIMS], VectorDataType.FLOAT16, null);
             jedis.hset("doc:5".getBytes(), "emb".getBytes(), newer);
             jedis.hset("doc:6", "title", "retitled after the migration");

@@ -239,8 +239,7 @@ class RewriteRefusalIT {
             RewriteFixture.loadJson(jedis, "jdoc:", DOCS, SEED);
             RewriteFixture.waitIndexed(slipway, "jdocs");
             TreeMap<String, JsonNode> before = jsons(jedis, "jdoc:*");
-            MigrationPlan plan = plan(slipway, "jdocs", dir,
-                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n");
+            MigrationPlan plan = plan(slipway, "jdocs", dir, RewriteFixture.EMB_TO_FLOAT16);
 
             assertThat(plan.supported()).isTrue();
             assertThat(plan.rewrite()).isEmpty();

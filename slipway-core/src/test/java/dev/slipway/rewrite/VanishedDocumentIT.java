@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import static dev.slipway.rewrite.RewriteFixture.DIMS;
+import static dev.slipway.rewrite.RewriteFixture.EMB_TO_FLOAT16;
 import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static dev.slipway.rewrite.RewriteFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,7 +50,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class VanishedDocumentIT {
     private static final int DOCS = 1_000;
     private static final int BATCH = 50;
-    private static final String FLOAT16_PATCH = "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
 
     private static ApplyOptions options(Path backup) {
         return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(BATCH, 2, 0, 3);
@@ -121,6 +121,11 @@ class VanishedDocumentIT {
         }
     }
 
+    /** Whether a document's {@code emb} already holds FLOAT16 bytes, read through the application's connection. */
+    private static Predicate<String> converted(Jedis application) {
+        return key -> application.hstrlen(key, "emb") == DIMS * 2L;
+    }
+
     private static Vanish load(Jedis jedis, Jedis application, RedisStackServer redis, Predicate<String> rewritten) {
         return load(new Vanish(application, rewritten), jedis, redis);
     }
@@ -135,10 +140,10 @@ class VanishedDocumentIT {
     @Test
     void aConvertedDocumentThatVanishesIsNotBroughtBack(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
-            Vanish vanish = load(jedis, application, redis, key -> application.hstrlen(key, "emb") == DIMS * 2L);
+            Vanish vanish = load(jedis, application, redis, converted(application));
             TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
-            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH);
+            MigrationPlan plan = vanish.plan(slipway, dir, EMB_TO_FLOAT16);
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
 
@@ -167,11 +172,10 @@ class VanishedDocumentIT {
     void aConvertedFieldAnotherClientRemovedIsLeftRemovedAndNotCountedAsADeletion(RedisStackServer redis,
                                                                                 @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
-            Vanish vanish = load(new Vanish(application, key -> application.hstrlen(key, "emb") == DIMS * 2L, "emb"),
-                    jedis, redis);
+            Vanish vanish = load(new Vanish(application, converted(application), "emb"), jedis, redis);
             TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
-            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH);
+            MigrationPlan plan = vanish.plan(slipway, dir, EMB_TO_FLOAT16);
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
 
@@ -239,9 +243,9 @@ class VanishedDocumentIT {
     @Test
     void withTheWatchOnDeletionsAndExpiriesDoNotStopTheRewrite(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
-            Vanish vanish = load(jedis, application, redis, key -> application.hstrlen(key, "emb") == DIMS * 2L);
+            Vanish vanish = load(jedis, application, redis, converted(application));
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
-            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH);
+            MigrationPlan plan = vanish.plan(slipway, dir, EMB_TO_FLOAT16);
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
 
@@ -264,7 +268,7 @@ class VanishedDocumentIT {
             Vanish vanish = load(jedis, application, redis,
                     key -> application.exists(key.replace("doc:", "item:")));
             Slipway slipway = Slipway.configure().url(redis.url()).progress(vanish).load();
-            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH + "  index:\n    prefix: 'item:'\n");
+            MigrationPlan plan = vanish.plan(slipway, dir, EMB_TO_FLOAT16 + "  index:\n    prefix: 'item:'\n");
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
 
@@ -284,7 +288,7 @@ class VanishedDocumentIT {
     @Test
     void withTheWatchOnAWriteAfterADeletionStillStopsTheRewrite(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
-            Vanish vanish = load(jedis, application, redis, key -> application.hstrlen(key, "emb") == DIMS * 2L);
+            Vanish vanish = load(jedis, application, redis, converted(application));
             Set<String> storedAgain = new TreeSet<>();
             Slipway slipway = Slipway.configure().url(redis.url()).progress(new ProgressListener() {
                 @Override
@@ -297,7 +301,7 @@ class VanishedDocumentIT {
                     }
                 }
             }).load();
-            MigrationPlan plan = vanish.plan(slipway, dir, FLOAT16_PATCH);
+            MigrationPlan plan = vanish.plan(slipway, dir, EMB_TO_FLOAT16);
 
             MigrationFailedException failed = catchThrowableOfType(
                     () -> slipway.apply(plan, options(dir.resolve("backup"))), MigrationFailedException.class);
@@ -384,7 +388,7 @@ class VanishedDocumentIT {
 
     @Test
     void aDocumentDeletedWhileTheRollbackRestoresAVectorStaysDeleted(RedisStackServer redis, @TempDir Path dir) {
-        rollbackDeletingOneBatch(redis, FLOAT16_PATCH, dir, fields -> fields.containsKey("emb"));
+        rollbackDeletingOneBatch(redis, EMB_TO_FLOAT16, dir, fields -> fields.containsKey("emb"));
     }
 
     @Test
