@@ -56,6 +56,11 @@ public final class LiveIndexReader {
         }
     }
 
+    /** The index of that name if it exists and is an index, not an alias. */
+    public Optional<IndexInfo> findPhysical(String name) {
+        return find(name).filter(i -> !i.isAlias());
+    }
+
     /**
      * The index (or alias).
      *

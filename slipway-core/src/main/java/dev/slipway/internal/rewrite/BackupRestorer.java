@@ -128,9 +128,15 @@ public final class BackupRestorer {
                     + "Check these documents against the application's data (the backup in " + backup.dir()
                     + " still holds every original). Changed:", written, null);
         }
+        return result(backup, plan, recreated, false);
+    }
+
+    /** What the backup's header says was restored, with the index recreated (or found in place). */
+    private static RestoreResult result(BackupDirectory backup, MigrationPlan plan, String index,
+                                        boolean alreadyRolledBack) {
         long gone = backup.header().documentsMissing();
         return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
-                recreated, backup.dir().toString(), false);
+                index, backup.dir().toString(), alreadyRolledBack);
     }
 
     /**
@@ -140,16 +146,14 @@ public final class BackupRestorer {
      */
     private RestoreResult alreadyRolledBack(BackupDirectory backup, MigrationPlan plan) {
         IndexSchema source = plan.source().schema();
-        Optional<IndexInfo> live = new LiveIndexReader(session).find(source.name()).filter(i -> !i.isAlias());
+        Optional<IndexInfo> live = new LiveIndexReader(session).findPhysical(source.name());
         if (live.isEmpty() || !VisibleSchema.matches(source, live.get().schema())) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + backup.dir() + " was already rolled "
                     + "back, and index '" + source.name() + "' has " + (live.isEmpty() ? "been dropped" : "another "
                     + "schema") + " since; nothing was changed. A finished rollback is not repeated: it would undo "
                     + "whatever changed the index afterwards. Plan a new migration to change it.");
         }
-        long gone = backup.header().documentsMissing();
-        return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
-                source.name(), backup.dir().toString(), true);
+        return result(backup, plan, source.name(), true);
     }
 
     /**
@@ -342,7 +346,7 @@ public final class BackupRestorer {
     private void dropTargetIndex(MigrationPlan plan) {
         LiveIndexReader reader = new LiveIndexReader(session);
         String target = plan.targetSchema().name();
-        Optional<IndexInfo> live = reader.find(target).filter(i -> !i.isAlias());
+        Optional<IndexInfo> live = reader.findPhysical(target);
         IndexSchema source = plan.source().schema();
         if (live.isPresent() && !VisibleSchema.matches(source.withName(target), live.get().schema())) {
             session.call("FT.DROPINDEX", target);
@@ -352,7 +356,7 @@ public final class BackupRestorer {
     private String recreateSourceIndex(MigrationPlan plan) {
         LiveIndexReader reader = new LiveIndexReader(session);
         IndexSchema source = plan.source().schema();
-        Optional<IndexInfo> existing = reader.find(source.name()).filter(i -> !i.isAlias());
+        Optional<IndexInfo> existing = reader.findPhysical(source.name());
         if (existing.isEmpty()) {
             session.call(FtCreateArguments.command(source));
         } else if (!VisibleSchema.matches(source, existing.get().schema())) {

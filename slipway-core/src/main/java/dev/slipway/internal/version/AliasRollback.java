@@ -94,7 +94,7 @@ public final class AliasRollback {
         // only older versions: rolling back twice goes further back instead of toggling between two versions
         int activeVersion = history.active().map(VersionEntry::version).orElse(Integer.MAX_VALUE);
         Optional<VersionEntry> previous = history.retained().stream().filter(v -> v.version() < activeVersion)
-                .filter(v -> reader.find(v.physicalIndex()).filter(i -> !i.isAlias()).isPresent()).findFirst();
+                .filter(v -> reader.findPhysical(v.physicalIndex()).isPresent()).findFirst();
         if (previous.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained previous version to "
                     + "roll back to (it may have been pruned); nothing was changed. See 'slipway status --index "

@@ -58,7 +58,7 @@ public final class VersionPruner {
         long freed = 0;
         VersionHistory next = history;
         for (VersionEntry entry : candidates) {
-            Optional<IndexInfo> info = reader.find(entry.physicalIndex()).filter(i -> !i.isAlias());
+            Optional<IndexInfo> info = reader.findPhysical(entry.physicalIndex());
             long memory = info.map(i -> i.stats().memoryBytes()).orElse(0L);
             if (info.isPresent()) {
                 session.call("FT.DROPINDEX", entry.physicalIndex());
