@@ -58,6 +58,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @ExtendWith(RedisStackExtension.class)
 class RewriteMigrationIT {
+    /** Moves the JSON documents from jdoc: to jitem: and their path title to name. */
+    private static final String JSON_KEY_AND_PATH_MOVE = "  index:\n    prefix: 'jitem:'\n"
+            + "  rename_fields:\n    - {old_name: title, new_name: name}\n";
     private static final int DOCS = 300;
     private static final long SEED = 42;
 
@@ -464,8 +467,7 @@ class RewriteMigrationIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, JsonNode> before = jsonSource(jedis, slipway);
-            Path backup = migrate(slipway, "jdocs", dir, "  index:\n    prefix: 'jitem:'\n"
-                    + "  rename_fields:\n    - {old_name: title, new_name: name}\n", false);
+            Path backup = migrate(slipway, "jdocs", dir, JSON_KEY_AND_PATH_MOVE, false);
             jedis.del("jitem:7");
 
             RestoreResult restored = slipway.rollbackFromBackup(backup, 2);
@@ -488,8 +490,7 @@ class RewriteMigrationIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, JsonNode> before = jsonSource(jedis, slipway);
-            Path backup = migrate(slipway, "jdocs", dir, "  index:\n    prefix: 'jitem:'\n"
-                    + "  rename_fields:\n    - {old_name: title, new_name: name}\n", false);
+            Path backup = migrate(slipway, "jdocs", dir, JSON_KEY_AND_PATH_MOVE, false);
             call(jedis, "JSON.SET", "jitem:7", "$.name", "\"renamed by the application\"");
             call(jedis, "JSON.SET", "jitem:8", "$.tag", "\"retagged\""); // not a path the rewrite touched
             call(jedis, "JSON.SET", "jdoc:9", "$", "{\"title\":\"a new document under an old name\"}");
