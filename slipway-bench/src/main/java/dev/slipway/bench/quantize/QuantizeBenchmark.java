@@ -113,7 +113,7 @@ public final class QuantizeBenchmark implements Benchmark {
         do {
             log.info("== warm-up round %d (at most %d): %,d documents (figures reported, not judged)",
                     rounds.size() + 1, options.warmupRounds(), options.warmup());
-            CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus);
+            CeilingFigures ceiling = new RawCeiling(options, pinning, log).run(corpus, false);
             SlipwayFigures slipway = new SlipwayRun(options, pinning, log).run(corpus);
             QuantizeReport.WarmupRound round = QuantizeReport.WarmupRound.of(slipway, ceiling);
             log.info("warm-up: Slipway's rewrite spent %d ms (%.0f%% of its wall time) in JIT compilation",
@@ -131,7 +131,7 @@ public final class QuantizeBenchmark implements Benchmark {
             if (options.rounds() > 1) {
                 log.info("-- round %d of %d", round, options.rounds());
             }
-            ceilings.add(new RawCeiling(options, pinning, log).run(corpus));
+            ceilings.add(new RawCeiling(options, pinning, log).run(corpus, options.writeWatch()));
             slipways.add(new SlipwayRun(options, pinning, log).run(corpus));
         }
         String mode = CeilingFigures.fasterModeByMedian(ceilings);
@@ -143,8 +143,8 @@ public final class QuantizeBenchmark implements Benchmark {
         SlipwayFigures slipway = median.slipway();
         RedisVlFigures redisvl = peer.migrator().map(p -> redisVl(p, peer.version(), corpus, options))
                 .orElseGet(() -> RedisVlFigures.unavailable(peer.reason()));
-        return new SizeResult(corpus.documents(), slipway, median.ceiling(), median.slipwayVsCeiling(), rounds,
-                redisvl,
+        return new SizeResult(corpus.documents(), slipway, median.ceiling(), median.slipwayVsCeiling(),
+                Round.medianVsWatchedCeiling(rounds), rounds, redisvl,
                 redisvl.docsPerSecond() == null ? null
                         : QuantizeTargets.ratio(slipway.docsPerSecond(), redisvl.docsPerSecond()).orElse(null),
                 redisvl.applySeconds() == null ? null

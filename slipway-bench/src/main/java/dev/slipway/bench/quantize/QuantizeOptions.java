@@ -160,7 +160,10 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                             conversion and no backup, on the server state Slipway meets (the index built,
                             then dropped just before), run twice: reads then writes per batch, and the next
                             batch read while the current one is written; the mode faster over the
-                            rounds (by its median) is the ceiling of every round;
+                            rounds (by its median) is the ceiling of every round. With the write
+                            watch on, measured rounds also run the overlapped moves with the
+                            server keeping the watch's broadcast (slipway_vs_watched_ceiling:
+                            what is left of the gap is the migrator's; not judged);
                   redisvl   RedisVL's 'rvl migrate plan' and 'rvl migrate apply' (installed by
                             scripts/install-redisvl.sh), with its default batch size and one worker, then with
                             --workers N workers (at least 2); reported as unavailable when rvl cannot
@@ -202,7 +205,7 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                   --write-watch BOOL Slipway's apply watches for writes by other clients, as apply does
                                      (default true; false is apply --no-write-watch). The watch's client-side
                                      tracking costs the server work on every rewritten document, which the
-                                     ceiling does not do
+                                     raw ceiling does not do (the watched moves above do)
 
                 Prints JSON on standard output, progress on standard error. Exit code 1 when a target is missed:
                 Slipway below 0.8 x the ceiling, the heap Slipway retains after a collection at the largest size

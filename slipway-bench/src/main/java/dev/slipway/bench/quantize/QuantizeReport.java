@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The JSON document of the {@code quantize} benchmark (snake_case keys; absent values are left out).
@@ -106,6 +107,8 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param slipway                Slipway's figures in the median round
      * @param ceiling                the raw ceiling's figures in the median round
      * @param slipwayVsCeiling       Slipway's rewrite docs/s over the ceiling's docs/s in the median round
+     * @param slipwayVsWatchedCeiling the median over the rounds of Slipway's docs/s over the watched moves' docs/s
+     *                               (see {@link RawCeiling}); null when Slipway ran without the write watch
      * @param rounds                 every round, in the order they ran
      * @param redisvl                RedisVL's figures
      * @param slipwayVsRedisvl       Slipway's rewrite docs/s (median round) over RedisVL's best (enumerate + dump +
@@ -113,7 +116,7 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param slipwayVsRedisvlApply  RedisVL's best apply time over Slipway's apply time (median round)
      */
     record SizeResult(int documents, SlipwayFigures slipway, CeilingFigures ceiling, Double slipwayVsCeiling,
-                      List<Round> rounds, RedisVlFigures redisvl, Double slipwayVsRedisvl,
+                      Double slipwayVsWatchedCeiling, List<Round> rounds, RedisVlFigures redisvl, Double slipwayVsRedisvl,
                       Double slipwayVsRedisvlApply) {
     }
 
@@ -127,7 +130,7 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param ceiling the ceiling's figures (likewise)
      */
     @JsonPropertyOrder({"slipway_docs_per_second", "ceiling_docs_per_second", "slipway_vs_ceiling", "ceiling_mode",
-            "ceiling_docs_per_second_by_mode", "slipway_retained_mb", "slipway_correct"})
+            "ceiling_docs_per_second_by_mode", "slipway_vs_watched_ceiling", "slipway_retained_mb", "slipway_correct"})
     record Round(@JsonIgnore SlipwayFigures slipway, @JsonIgnore CeilingFigures ceiling) {
 
         static Round of(SlipwayFigures slipway, CeilingFigures ceiling) {
@@ -162,6 +165,20 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
         @JsonProperty
         Double slipwayVsCeiling() {
             return QuantizeTargets.ratio(slipway.docsPerSecond(), ceiling.docsPerSecond()).orElse(null);
+        }
+
+        /** Slipway's docs/s over the watched moves' docs/s (see {@link RawCeiling}); null when not measured. */
+        @JsonProperty
+        Double slipwayVsWatchedCeiling() {
+            return ceiling.watchedDocsPerSecond()
+                    .flatMap(watched -> QuantizeTargets.ratio(slipway.docsPerSecond(), watched)).orElse(null);
+        }
+
+        /** The median of the rounds' {@link #slipwayVsWatchedCeiling()}; null when no round has one. */
+        static Double medianVsWatchedCeiling(List<Round> rounds) {
+            List<Double> shares = rounds.stream().map(Round::slipwayVsWatchedCeiling)
+                    .filter(java.util.Objects::nonNull).sorted().toList();
+            return shares.isEmpty() ? null : shares.get((shares.size() - 1) / 2);
         }
 
         /** The most heap Slipway retained after a collection during this round's apply. */
@@ -279,8 +296,8 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
                           List<CeilingRun> runs) {
 
         static CeilingFigures of(List<CeilingRun> runs, int connections, int batchSize) {
-            CeilingRun best = runs.stream().max(java.util.Comparator.comparingDouble(CeilingRun::docsPerSecond))
-                    .orElseThrow();
+            CeilingRun best = runs.stream().filter(CeilingRun::raw)
+                    .max(java.util.Comparator.comparingDouble(CeilingRun::docsPerSecond)).orElseThrow();
             return new CeilingFigures(best.docsPerSecond(), best.seconds(), best.mode(), connections, batchSize,
                     List.copyOf(runs));
         }
@@ -301,6 +318,9 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
             Map<String, List<Double>> byMode = new LinkedHashMap<>();
             for (CeilingFigures round : rounds) {
                 for (CeilingRun run : round.runs()) {
+                    if (!run.raw()) {
+                        continue;
+                    }
                     byMode.computeIfAbsent(run.mode(), m -> new ArrayList<>()).add(run.docsPerSecond());
                 }
             }
@@ -321,6 +341,11 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
             return faster;
         }
 
+        /** The watched moves' docs/s (see {@link RawCeiling}), when they ran. */
+        Optional<Double> watchedDocsPerSecond() {
+            return runs.stream().filter(run -> !run.raw()).map(CeilingRun::docsPerSecond).findFirst();
+        }
+
         /** Each run's docs/s by mode. */
         Map<String, Double> docsPerSecondByMode() {
             Map<String, Double> figures = new LinkedHashMap<>();
@@ -332,7 +357,7 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
     /**
      * One run of the ceiling.
      *
-     * @param mode          {@code sequential} or {@code overlapped}
+     * @param mode          {@code sequential} or {@code overlapped}, or {@code watched} (not a raw ceiling)
      * @param docsPerSecond documents read and written per second
      * @param seconds       time it took
      * @param documents     documents SCAN returned
@@ -342,6 +367,12 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      */
     record CeilingRun(String mode, double docsPerSecond, double seconds, long documents, long bytesRead,
                       double loadAverage, CpuMeter.CpuFigures cpu) {
+
+        /** Whether this run measured the raw ceiling (the watched moves do not). */
+        @JsonIgnore
+        boolean raw() {
+            return !mode.equals(RawCeiling.Mode.WATCHED.label());
+        }
     }
 
     /**

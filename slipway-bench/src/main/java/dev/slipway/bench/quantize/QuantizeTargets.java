@@ -85,12 +85,15 @@ final class QuantizeTargets {
             return Optional.empty();
         }
         return Optional.of(String.format(Locale.ROOT, "Slipway at %,d documents rewrote %,.0f docs/s, %s of the "
-                        + "raw ceiling's %,.0f docs/s (target: at least %.0f%%; the median of %d round%s: %s)",
+                        + "raw ceiling's %,.0f docs/s (target: at least %.0f%%; the median of %d round%s: %s)%s",
                 size.documents(), size.slipway().docsPerSecond(),
                 ratio == null ? "an unknown share" : Math.round(ratio * 100) + "%", size.ceiling().docsPerSecond(),
                 CEILING_SHARE * 100, size.rounds().size(), size.rounds().size() == 1 ? "" : "s",
                 size.rounds().stream().map(r -> r.slipwayVsCeiling() == null ? "?"
-                        : Math.round(r.slipwayVsCeiling() * 100) + "%").toList()));
+                        : Math.round(r.slipwayVsCeiling() * 100) + "%").toList(),
+                size.slipwayVsWatchedCeiling() == null ? "" : String.format(Locale.ROOT, "; %d%% of the same moves "
+                        + "with the server keeping the write watch's broadcast, as apply has it do",
+                        Math.round(size.slipwayVsWatchedCeiling() * 100))));
     }
 
     private static void redisVlProblems(SizeResult size, List<String> problems) {

@@ -56,6 +56,21 @@ class CeilingFiguresTest {
     }
 
     @Test
+    void theWatchedMovesAreNeverTheCeiling() {
+        // faster than both raw modes in every round (not what happens, but it must not matter if it did)
+        List<CeilingFigures> rounds = List.of(
+                CeilingFigures.of(List.of(run("sequential", 90_000), run("overlapped", 100_000),
+                        run("watched", 130_000)), 2, 500),
+                CeilingFigures.of(List.of(run("sequential", 95_000), run("overlapped", 99_000),
+                        run("watched", 120_000)), 2, 500));
+        assertThat(rounds.get(0).mode()).isEqualTo("overlapped");
+        assertThat(rounds.get(0).docsPerSecond()).isEqualTo(100_000);
+        assertThat(rounds.get(0).watchedDocsPerSecond()).contains(130_000.0);
+        assertThat(CeilingFigures.fasterModeByMedian(rounds)).isEqualTo("overlapped");
+        assertThat(round(90_000, 100_000).watchedDocsPerSecond()).isEmpty();
+    }
+
+    @Test
     void aModeWithoutARunIsRefused() {
         CeilingFigures only = CeilingFigures.of(List.of(run("sequential", 1)), 2, 500);
         assertThatThrownBy(() -> only.inMode("overlapped")).isInstanceOf(IllegalArgumentException.class);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Runs the whole benchmark, as {@code bash scripts/bench.sh quantize} does, on a small dataset: real throwaway Redis
@@ -28,7 +29,7 @@ class QuantizeBenchmarkIT {
     void everyContenderMigratesTheSameVectorsAndSlipwaysResultIsExact() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        // One worker: RedisVL then runs once (its default), which keeps the test short; two rounds of the others.
+        // One worker (RedisVL runs with 1 and 2), two rounds of the others: short enough for every build.
         int exitCode = BenchMain.run(List.of("quantize", "--sizes", "2000", "--dims", "64", "--workers", "1",
                         "--warmup", "500", "--warmup-rounds", "2", "--rounds", "2"),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -61,10 +62,12 @@ class QuantizeBenchmarkIT {
         assertThat(slipway.path("backup_mb").asDouble()).as("the originals were backed up").isPositive();
 
         JsonNode ceiling = size.path("ceiling");
-        assertThat(ceiling.path("runs")).hasSize(2);
+        assertThat(ceiling.path("runs")).as("both raw modes and, with the write watch on, the watched moves")
+                .hasSize(3);
+        assertThat(ceiling.path("mode").asText()).as("the judged mode is a raw one").isIn("sequential", "overlapped");
         double judged = 0;
         for (JsonNode run : ceiling.path("runs")) {
-            assertThat(run.path("mode").asText()).isIn("sequential", "overlapped");
+            assertThat(run.path("mode").asText()).isIn("sequential", "overlapped", "watched");
             assertThat(run.path("documents").asLong()).isEqualTo(2000);
             assertThat(run.path("bytes_read").asLong()).isEqualTo(2000L * 64 * 4);
             assertThat(run.path("cpu").path("redis_seconds").asDouble()).isPositive();
@@ -106,6 +109,7 @@ class QuantizeBenchmarkIT {
         assertThat(json.path("settings").path("rounds").asInt()).isEqualTo(2);
         assertThat(size.path("rounds")).hasSize(2);
         List<Double> shares = new java.util.ArrayList<>();
+        List<Double> watchedShares = new java.util.ArrayList<>();
         for (JsonNode round : size.path("rounds")) {
             assertThat(round.path("slipway_correct").asBoolean()).as(round.toString()).isTrue();
             assertThat(round.path("slipway_docs_per_second").asDouble()).isPositive();
@@ -117,19 +121,28 @@ class QuantizeBenchmarkIT {
             assertThat(round.path("ceiling_docs_per_second").asDouble()).as(round.toString())
                     .isEqualTo(round.path("ceiling_docs_per_second_by_mode").path(round.path("ceiling_mode").asText())
                             .asDouble());
-            assertThat(round.path("ceiling_docs_per_second_by_mode").size()).isEqualTo(2);
+            assertThat(round.path("ceiling_docs_per_second_by_mode").size()).isEqualTo(3);
+            double watched = round.path("ceiling_docs_per_second_by_mode").path("watched").asDouble();
+            assertThat(round.path("slipway_vs_watched_ceiling").asDouble()).as(round.toString())
+                    .isCloseTo(round.path("slipway_docs_per_second").asDouble() / watched, within(0.001));
+            watchedShares.add(round.path("slipway_vs_watched_ceiling").asDouble());
         }
         assertThat(size.path("slipway_vs_ceiling").asDouble()).as("the lower of two rounds' shares")
                 .isEqualTo(Math.min(shares.get(0), shares.get(1)));
+        assertThat(size.path("slipway_vs_watched_ceiling").asDouble()).as("likewise, over the watched moves")
+                .isEqualTo(Math.min(watchedShares.get(0), watchedShares.get(1)));
 
         JsonNode redisvl = size.path("redisvl");
         if (redisvl.path("available").asBoolean()) {
             assertThat(redisvl.path("version").asText()).isNotBlank();
-            assertThat(redisvl.path("runs")).hasSize(1);
-            JsonNode run = redisvl.path("runs").get(0);
-            assertThat(run.path("result").asText()).as(run.toString()).isEqualTo("succeeded");
-            assertThat(run.path("audit").path("sampled").asInt()).isEqualTo(200);
-            assertThat(run.path("correct").asBoolean()).as(run.toString()).isTrue();
+            // one worker, then max(--workers, 2)
+            assertThat(json.path("settings").path("redisvl_workers").toString()).isEqualTo("[1,2]");
+            assertThat(redisvl.path("runs")).hasSize(2);
+            for (JsonNode run : redisvl.path("runs")) {
+                assertThat(run.path("result").asText()).as(run.toString()).isEqualTo("succeeded");
+                assertThat(run.path("audit").path("sampled").asInt()).isEqualTo(200);
+                assertThat(run.path("correct").asBoolean()).as(run.toString()).isTrue();
+            }
             assertThat(redisvl.path("docs_per_second").asDouble()).isPositive();
             assertThat(size.path("slipway_vs_redisvl").isNumber()).isTrue();
         } else {

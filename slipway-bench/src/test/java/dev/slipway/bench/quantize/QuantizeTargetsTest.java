@@ -45,7 +45,8 @@ class QuantizeTargetsTest {
     private static SizeResult size(int documents, List<Round> rounds, RedisVlFigures redisvl) {
         Round median = Round.median(rounds);
         SlipwayFigures slipway = median.slipway();
-        return new SizeResult(documents, slipway, median.ceiling(), median.slipwayVsCeiling(), rounds, redisvl,
+        return new SizeResult(documents, slipway, median.ceiling(), median.slipwayVsCeiling(),
+                Round.medianVsWatchedCeiling(rounds), rounds, redisvl,
                 redisvl.docsPerSecond() == null ? null
                         : QuantizeTargets.ratio(slipway.docsPerSecond(), redisvl.docsPerSecond()).orElse(null),
                 redisvl.applySeconds() == null ? null
@@ -109,5 +110,32 @@ class QuantizeTargetsTest {
         List<Round> twoRounds = List.of(rounds.get(0), rounds.get(1));
         assertThat(Round.median(twoRounds).slipwayVsCeiling()).as("the lower middle of an even count")
                 .isEqualTo(0.7);
+    }
+
+    @Test
+    void theShareOfTheWatchedMovesIsReportedBesideTheRawTargetWithoutChangingIt() {
+        RedisVlFigures none = RedisVlFigures.unavailable("skipped");
+        List<Round> rounds = List.of(
+                Round.of(slipway(7000, 2, 50, true), watchedCeiling(10_000, 8000)),
+                Round.of(slipway(7400, 2, 50, true), watchedCeiling(10_000, 8000)),
+                Round.of(slipway(7600, 2, 50, true), watchedCeiling(10_000, 8500)));
+        assertThat(rounds.get(0).slipwayVsWatchedCeiling()).isEqualTo(0.875);
+        SizeResult size = size(1000, rounds, none);
+        assertThat(size.slipwayVsCeiling()).isEqualTo(0.74);
+        assertThat(size.slipwayVsWatchedCeiling()).as("the median of 0.875, 0.925, 0.894").isEqualTo(0.894);
+        assertThat(QuantizeTargets.problems(List.of(size), Optional.empty())).containsExactly(
+                "Slipway at 1,000 documents rewrote 7,400 docs/s, 74% of the raw ceiling's 10,000 docs/s (target: at "
+                        + "least 80%; the median of 3 rounds: [70%, 74%, 76%]); 89% of the same moves with the "
+                        + "server keeping the write watch's broadcast, as apply has it do");
+
+        SizeResult unwatched = size(1000, slipway(7400, 2, 50, true), 10_000, none);
+        assertThat(unwatched.slipwayVsWatchedCeiling()).isNull();
+        assertThat(unwatched.rounds().get(0).slipwayVsWatchedCeiling()).isNull();
+    }
+
+    private static CeilingFigures watchedCeiling(double raw, double watched) {
+        return CeilingFigures.of(List.of(
+                new QuantizeReport.CeilingRun("overlapped", raw, 1, 1000, 0, 1.0, CpuMeter.CpuFigures.NONE),
+                new QuantizeReport.CeilingRun("watched", watched, 1, 1000, 0, 1.0, CpuMeter.CpuFigures.NONE)), 2, 500);
     }
 }
