@@ -49,6 +49,13 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
         return seconds <= 0 ? 0 : Math.round(documents / seconds);
     }
 
+    /** The median of non-empty figures; of an even number, the lower middle one. */
+    static double lowerMedian(List<Double> figures) {
+        List<Double> sorted = new ArrayList<>(figures);
+        sorted.sort(null);
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
     static double round3(double value) {
         return Math.round(value * 1000) / 1000.0;
     }
@@ -177,8 +184,8 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
         /** The median of the rounds' {@link #slipwayVsWatchedCeiling()}; null when no round has one. */
         static Double medianVsWatchedCeiling(List<Round> rounds) {
             List<Double> shares = rounds.stream().map(Round::slipwayVsWatchedCeiling)
-                    .filter(java.util.Objects::nonNull).sorted().toList();
-            return shares.isEmpty() ? null : shares.get((shares.size() - 1) / 2);
+                    .filter(java.util.Objects::nonNull).toList();
+            return shares.isEmpty() ? null : lowerMedian(shares);
         }
 
         /** The most heap Slipway retained after a collection during this round's apply. */
@@ -327,9 +334,7 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
             String faster = null;
             double fastest = -1;
             for (Map.Entry<String, List<Double>> mode : byMode.entrySet()) {
-                List<Double> figures = new ArrayList<>(mode.getValue());
-                figures.sort(null);
-                double median = figures.get((figures.size() - 1) / 2);
+                double median = lowerMedian(mode.getValue());
                 if (median > fastest) {
                     fastest = median;
                     faster = mode.getKey();

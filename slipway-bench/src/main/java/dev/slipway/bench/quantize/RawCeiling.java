@@ -122,8 +122,8 @@ final class RawCeiling {
                     seconds = (System.nanoTime() - start) / 1e9;
                     used = cpu.stop();
                     if (watch != null && watch.reported() > 0) {
-                        log.info("ceiling (watched): the server reported %,d changes by other clients",
-                                watch.reported());
+                        log.info("ceiling (watched): the server sent %,d invalidation messages (another client "
+                                + "changed documents)", watch.reported());
                     }
                 }
                 log.info("ceiling (%s): %,d documents read and written in %.1f s (%,.0f docs/s); CPU: redis %.2f s, "
@@ -252,7 +252,7 @@ final class RawCeiling {
             }
         }
 
-        /** Notifications received: changes by a client other than the writers. */
+        /** Invalidation messages received, each for changes by a client other than the writers. */
         long reported() {
             return reported.get();
         }
