@@ -131,7 +131,7 @@ public final class QuantizeBenchmark implements Benchmark {
             if (options.rounds() > 1) {
                 log.info("-- round %d of %d", round, options.rounds());
             }
-            ceilings.add(new RawCeiling(options, pinning, log).run(corpus, options.writeWatch()));
+            ceilings.add(new RawCeiling(options, pinning, log).run(corpus, true));
             slipways.add(new SlipwayRun(options, pinning, log).run(corpus));
         }
         String mode = CeilingFigures.fasterModeByMedian(ceilings);
@@ -144,7 +144,7 @@ public final class QuantizeBenchmark implements Benchmark {
         RedisVlFigures redisvl = peer.migrator().map(p -> redisVl(p, peer.version(), corpus, options))
                 .orElseGet(() -> RedisVlFigures.unavailable(peer.reason()));
         return new SizeResult(corpus.documents(), slipway, median.ceiling(), median.slipwayVsCeiling(),
-                Round.medianVsWatchedCeiling(rounds), rounds, redisvl,
+                Round.medianVsWatchedCeiling(rounds), Round.medianVsEssentialWork(rounds), rounds, redisvl,
                 redisvl.docsPerSecond() == null ? null
                         : QuantizeTargets.ratio(slipway.docsPerSecond(), redisvl.docsPerSecond()).orElse(null),
                 redisvl.applySeconds() == null ? null

@@ -160,10 +160,14 @@ record QuantizeOptions(List<Integer> sizes, int dims, int batchSize, int workers
                             conversion and no backup, on the server state Slipway meets (the index built,
                             then dropped just before), run twice: reads then writes per batch, and the next
                             batch read while the current one is written; the mode faster over the
-                            rounds (by its median) is the ceiling of every round. With the write
-                            watch on, measured rounds also run the overlapped moves with the
-                            server keeping the watch's broadcast (slipway_vs_watched_ceiling:
-                            what is left of the gap is the migrator's; not judged);
+                            rounds (by its median) is the ceiling of every round. Measured rounds
+                            also run, not judged: with the write watch on, the overlapped moves with
+                            the server keeping the watch's broadcast (slipway_vs_watched_ceiling);
+                            and the essential moves, the overlapped ones plus the work any safe
+                            migration must do, done plainly on two threads: the originals of each
+                            batch fsynced to a file first, each vector converted as it is sent,
+                            watched as Slipway is (slipway_vs_essential_work: Slipway's own
+                            overhead; a wrong vector in the sample fails the benchmark);
                   redisvl   RedisVL's 'rvl migrate plan' and 'rvl migrate apply' (installed by
                             scripts/install-redisvl.sh), with its default batch size and one worker, then with
                             --workers N workers (at least 2); reported as unavailable when rvl cannot

@@ -116,6 +116,8 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param slipwayVsCeiling       Slipway's rewrite docs/s over the ceiling's docs/s in the median round
      * @param slipwayVsWatchedCeiling the median over the rounds of Slipway's docs/s over the watched moves' docs/s
      *                               (see {@link RawCeiling}); null when Slipway ran without the write watch
+     * @param slipwayVsEssentialWork the median over the rounds of Slipway's docs/s over the essential moves' docs/s
+     *                               (see {@link RawCeiling}); null when they did not run
      * @param rounds                 every round, in the order they ran
      * @param redisvl                RedisVL's figures
      * @param slipwayVsRedisvl       Slipway's rewrite docs/s (median round) over RedisVL's best (enumerate + dump +
@@ -123,7 +125,8 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param slipwayVsRedisvlApply  RedisVL's best apply time over Slipway's apply time (median round)
      */
     record SizeResult(int documents, SlipwayFigures slipway, CeilingFigures ceiling, Double slipwayVsCeiling,
-                      Double slipwayVsWatchedCeiling, List<Round> rounds, RedisVlFigures redisvl, Double slipwayVsRedisvl,
+                      Double slipwayVsWatchedCeiling, Double slipwayVsEssentialWork, List<Round> rounds,
+                      RedisVlFigures redisvl, Double slipwayVsRedisvl,
                       Double slipwayVsRedisvlApply) {
     }
 
@@ -137,7 +140,8 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
      * @param ceiling the ceiling's figures (likewise)
      */
     @JsonPropertyOrder({"slipway_docs_per_second", "ceiling_docs_per_second", "slipway_vs_ceiling", "ceiling_mode",
-            "ceiling_docs_per_second_by_mode", "slipway_vs_watched_ceiling", "slipway_retained_mb", "slipway_correct"})
+            "ceiling_docs_per_second_by_mode", "slipway_vs_watched_ceiling", "slipway_vs_essential_work",
+            "slipway_retained_mb", "slipway_correct"})
     record Round(@JsonIgnore SlipwayFigures slipway, @JsonIgnore CeilingFigures ceiling) {
 
         static Round of(SlipwayFigures slipway, CeilingFigures ceiling) {
@@ -177,14 +181,32 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
         /** Slipway's docs/s over the watched moves' docs/s (see {@link RawCeiling}); null when not measured. */
         @JsonProperty
         Double slipwayVsWatchedCeiling() {
-            return ceiling.watchedDocsPerSecond()
-                    .flatMap(watched -> QuantizeTargets.ratio(slipway.docsPerSecond(), watched)).orElse(null);
+            return shareOf(RawCeiling.Mode.WATCHED);
+        }
+
+        /** Slipway's docs/s over the essential moves' docs/s (see {@link RawCeiling}); null when not measured. */
+        @JsonProperty
+        Double slipwayVsEssentialWork() {
+            return shareOf(RawCeiling.Mode.ESSENTIAL);
+        }
+
+        private Double shareOf(RawCeiling.Mode mode) {
+            return ceiling.docsPerSecondOf(mode)
+                    .flatMap(other -> QuantizeTargets.ratio(slipway.docsPerSecond(), other)).orElse(null);
         }
 
         /** The median of the rounds' {@link #slipwayVsWatchedCeiling()}; null when no round has one. */
         static Double medianVsWatchedCeiling(List<Round> rounds) {
-            List<Double> shares = rounds.stream().map(Round::slipwayVsWatchedCeiling)
-                    .filter(java.util.Objects::nonNull).toList();
+            return medianOf(rounds, Round::slipwayVsWatchedCeiling);
+        }
+
+        /** The median of the rounds' {@link #slipwayVsEssentialWork()}; null when no round has one. */
+        static Double medianVsEssentialWork(List<Round> rounds) {
+            return medianOf(rounds, Round::slipwayVsEssentialWork);
+        }
+
+        private static Double medianOf(List<Round> rounds, java.util.function.Function<Round, Double> share) {
+            List<Double> shares = rounds.stream().map(share).filter(java.util.Objects::nonNull).toList();
             return shares.isEmpty() ? null : lowerMedian(shares);
         }
 
@@ -346,9 +368,10 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
             return faster;
         }
 
-        /** The watched moves' docs/s (see {@link RawCeiling}), when they ran. */
-        Optional<Double> watchedDocsPerSecond() {
-            return runs.stream().filter(run -> !run.raw()).map(CeilingRun::docsPerSecond).findFirst();
+        /** The docs/s of the run in {@code mode}, when it ran. */
+        Optional<Double> docsPerSecondOf(RawCeiling.Mode mode) {
+            return runs.stream().filter(run -> run.mode().equals(mode.label())).map(CeilingRun::docsPerSecond)
+                    .findFirst();
         }
 
         /** Each run's docs/s by mode. */
@@ -362,7 +385,8 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
     /**
      * One run of the ceiling.
      *
-     * @param mode          {@code sequential} or {@code overlapped}, or {@code watched} (not a raw ceiling)
+     * @param mode          {@code sequential} or {@code overlapped}, or {@code watched} or {@code essential} (not a
+     *                      raw ceiling)
      * @param docsPerSecond documents read and written per second
      * @param seconds       time it took
      * @param documents     documents SCAN returned
@@ -373,10 +397,10 @@ record QuantizeReport(String benchmark, int dims, String change, Settings settin
     record CeilingRun(String mode, double docsPerSecond, double seconds, long documents, long bytesRead,
                       double loadAverage, CpuMeter.CpuFigures cpu) {
 
-        /** Whether this run measured the raw ceiling (the watched moves do not). */
+        /** Whether this run measured the raw ceiling (the watched and essential moves do not). */
         @JsonIgnore
         boolean raw() {
-            return !mode.equals(RawCeiling.Mode.WATCHED.label());
+            return RawCeiling.Mode.of(mode).raw();
         }
     }
 

@@ -85,7 +85,7 @@ final class QuantizeTargets {
             return Optional.empty();
         }
         return Optional.of(String.format(Locale.ROOT, "Slipway at %,d documents rewrote %,.0f docs/s, %s of the "
-                        + "raw ceiling's %,.0f docs/s (target: at least %.0f%%; the median of %d round%s: %s)%s",
+                        + "raw ceiling's %,.0f docs/s (target: at least %.0f%%; the median of %d round%s: %s)%s%s",
                 size.documents(), size.slipway().docsPerSecond(),
                 ratio == null ? "an unknown share" : Math.round(ratio * 100) + "%", size.ceiling().docsPerSecond(),
                 CEILING_SHARE * 100, size.rounds().size(), size.rounds().size() == 1 ? "" : "s",
@@ -93,7 +93,10 @@ final class QuantizeTargets {
                         : Math.round(r.slipwayVsCeiling() * 100) + "%").toList(),
                 size.slipwayVsWatchedCeiling() == null ? "" : String.format(Locale.ROOT, "; %d%% of the same moves "
                         + "with the server keeping the write watch's broadcast, as apply has it do",
-                        Math.round(size.slipwayVsWatchedCeiling() * 100))));
+                        Math.round(size.slipwayVsWatchedCeiling() * 100)),
+                size.slipwayVsEssentialWork() == null ? "" : String.format(Locale.ROOT, "; %d%% of the essential "
+                        + "moves (the same moves plus the backup and the conversion, done plainly on two threads)",
+                        Math.round(size.slipwayVsEssentialWork() * 100))));
     }
 
     private static void redisVlProblems(SizeResult size, List<String> problems) {

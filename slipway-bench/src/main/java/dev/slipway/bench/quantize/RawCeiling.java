@@ -44,26 +44,48 @@ import java.util.concurrent.atomic.AtomicLong;
  * listener, exactly as apply does, so every HSET also costs the server its broadcast bookkeeping (about 0.6–0.9 µs
  * per write on the benchmark machine). Slipway's share of it is the migrator's own overhead; the raw ceiling's
  * share of it is the watch's cost on the server. It runs only in measured rounds and only when Slipway watches.
+ *
+ * <p>A fourth mode, {@code essential}, is not a ceiling either: the overlapped moves (watched when Slipway watches)
+ * plus the work every safe quantizing migration must do, done as plainly as possible ({@link EssentialWork}): each
+ * page's originals backed up and forced to disk before its writes, each vector converted as it is sent. Slipway's
+ * share of it is what its own machinery (planning, reply checks, resumable records, progress, three stages instead
+ * of two) costs; the raw ceiling's share of it is what the required work costs on this machine. It runs in measured
+ * rounds only, and fails the benchmark if a sampled document does not hold the exact float16 of its original.
  */
 final class RawCeiling {
     private static final byte[] FIELD = SafeEncoder.encode(VectorCorpus.VECTOR_FIELD);
 
-    /** How reads and writes follow each other. */
+    /** How reads and writes follow each other, and what else the server and this client do meanwhile. */
     enum Mode {
-        SEQUENTIAL, OVERLAPPED, WATCHED;
+        SEQUENTIAL, OVERLAPPED, WATCHED, ESSENTIAL;
 
         String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
-        /** Whether the mode measures the raw ceiling (the watched one also pays for the write watch). */
+        /** The mode of a label ({@link #label()}). */
+        static Mode of(String label) {
+            return valueOf(label.toUpperCase(java.util.Locale.ROOT));
+        }
+
+        /** Whether the mode measures the raw ceiling (the others also do work the ceiling leaves out). */
         boolean raw() {
-            return this != WATCHED;
+            return this == SEQUENTIAL || this == OVERLAPPED;
         }
 
         /** Whether the next page is read while the current one is written. */
         boolean overlapped() {
             return this != SEQUENTIAL;
+        }
+
+        /** Whether the writing connections are tracked as apply's write watch tracks them. */
+        boolean watched(boolean writeWatch) {
+            return this == WATCHED || this == ESSENTIAL && writeWatch;
+        }
+
+        /** Whether it runs in this round: the raw modes always, the others in measured rounds. */
+        boolean runs(boolean measured, boolean writeWatch) {
+            return raw() || measured && (this != WATCHED || writeWatch);
         }
     }
 
@@ -78,13 +100,13 @@ final class RawCeiling {
     }
 
     /**
-     * Both raw modes, each on its own freshly loaded server, and the watched mode when {@code watched}; the ceiling
-     * is the faster raw mode.
+     * Both raw modes, each on its own freshly loaded server, and in a {@code measured} round the essential moves and
+     * (with the write watch on) the watched ones; the ceiling is the faster raw mode.
      */
-    CeilingFigures run(VectorCorpus corpus, boolean watched) {
+    CeilingFigures run(VectorCorpus corpus, boolean measured) {
         List<CeilingRun> runs = new ArrayList<>();
         for (Mode mode : Mode.values()) {
-            if (mode.raw() || watched) {
+            if (mode.runs(measured, options.writeWatch())) {
                 runs.add(run(corpus, mode));
             }
         }
@@ -100,7 +122,9 @@ final class RawCeiling {
             thread.setDaemon(true);
             return thread;
         });
-        try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), pinning, log)) {
+        try (LoadedServer server = LoadedServer.start(corpus, true, options.maxSeconds(), pinning, log);
+             ScratchDirectory scratch = mode == Mode.ESSENTIAL ? ScratchDirectory.create("essential") : null;
+             EssentialWork work = scratch == null ? null : EssentialWork.open(scratch.path())) {
             List<Jedis> writers = new ArrayList<>();
             try (Jedis reader = server.newJedis()) {
                 for (int i = 0; i < connections; i++) {
@@ -113,22 +137,28 @@ final class RawCeiling {
                 long[] moved;
                 double seconds;
                 CpuMeter.CpuFigures used;
-                try (WatchListener watch = mode == Mode.WATCHED ? new WatchListener(server, writers) : null) {
+                try (WatchListener watch = mode.watched(options.writeWatch()) ? new WatchListener(server, writers)
+                        : null) {
                     CpuMeter cpu = new CpuMeter(server);
                     cpu.start();
                     long start = System.nanoTime();
                     // sequential reads on the first writer's connection, as before; overlapped on its own
-                    moved = move(mode, mode.overlapped() ? reader : writers.get(0), writers, threads, half);
+                    moved = move(mode, mode.overlapped() ? reader : writers.get(0), writers, threads, half, work);
                     seconds = (System.nanoTime() - start) / 1e9;
                     used = cpu.stop();
                     if (watch != null && watch.reported() > 0) {
-                        log.info("ceiling (watched): the server sent %,d invalidation messages (another client "
-                                + "changed documents)", watch.reported());
+                        log.info("ceiling (%s): the server sent %,d invalidation messages (another client "
+                                + "changed documents)", mode.label(), watch.reported());
                     }
                 }
                 log.info("ceiling (%s): %,d documents read and written in %.1f s (%,.0f docs/s); CPU: redis %.2f s, "
-                                + "client %.2f s", mode.label(), moved[0], seconds, moved[0] / seconds,
-                        used.redisSeconds(), used.clientSeconds());
+                                + "client %.2f s%s", mode.label(), moved[0], seconds, moved[0] / seconds,
+                        used.redisSeconds(), used.clientSeconds(), work == null ? "" : String.format(
+                                java.util.Locale.ROOT, "; %,d batches (%.1f MB) of originals backed up",
+                                work.records(), work.bytesWritten() / 1e6));
+                if (work != null) {
+                    checkConverted(corpus, reader);
+                }
                 return new CeilingRun(mode.label(), QuantizeReport.rate(moved[0], seconds),
                         QuantizeReport.round3(seconds), moved[0], moved[1], QuantizeReport.loadAverage(), used);
             } finally {
@@ -141,9 +171,12 @@ final class RawCeiling {
 
     /**
      * Moves every document; returns the documents moved and the vector bytes read. Sequential: each page's writes
-     * are awaited before the next page is read. Overlapped: the next page is read while they are sent.
+     * are awaited before the next page is read. Overlapped: the next page is read while they are sent. With the
+     * essential {@code work}, each page's originals are backed up before its writes start, and each document gets its
+     * own vector converted instead of {@code half}.
      */
-    private long[] move(Mode mode, Jedis reader, List<Jedis> connections, ExecutorService threads, byte[] half) {
+    private long[] move(Mode mode, Jedis reader, List<Jedis> connections, ExecutorService threads, byte[] half,
+                        EssentialWork work) {
         ScanParams params = new ScanParams().match(SafeEncoder.encode(VectorCorpus.PREFIX + "*"))
                 .count(options.batchSize());
         byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
@@ -154,9 +187,14 @@ final class RawCeiling {
             ScanResult<byte[]> page = reader.scan(cursor, params, SafeEncoder.encode("hash"));
             cursor = page.getCursorAsBytes();
             List<byte[]> keys = page.getResult();
-            bytesRead += read(reader, keys);
+            List<byte[]> values = new ArrayList<>(keys.size());
+            bytesRead += read(reader, keys, values);
+            if (work != null) {
+                work.backUp(keys, values); // durable before any of the page's documents changes
+            }
             await(inflight);
-            inflight = write(connections, threads, keys, half);
+            inflight = work == null ? write(connections, threads, keys, half)
+                    : writeConverted(connections, threads, keys, values);
             if (!mode.overlapped()) {
                 await(inflight);
             }
@@ -166,7 +204,8 @@ final class RawCeiling {
         return new long[]{documents, bytesRead};
     }
 
-    private static long read(Jedis jedis, List<byte[]> keys) {
+    /** Reads the page's vectors into {@code values}; returns their bytes. */
+    private static long read(Jedis jedis, List<byte[]> keys, List<byte[]> values) {
         Pipeline pipeline = jedis.pipelined();
         List<Response<List<byte[]>>> replies = new ArrayList<>(keys.size());
         for (byte[] key : keys) {
@@ -176,6 +215,7 @@ final class RawCeiling {
         long bytes = 0;
         for (Response<List<byte[]>> reply : replies) {
             byte[] value = reply.get().get(0);
+            values.add(value);
             bytes += value == null ? 0 : value.length;
         }
         return bytes;
@@ -197,6 +237,57 @@ final class RawCeiling {
             }));
         }
         return sent;
+    }
+
+    /**
+     * Starts the page's writes of each document's own vector converted to float16, spread over the connections as
+     * {@link #write} does; each sending thread converts into one buffer it reuses (Jedis has copied an argument
+     * into its output buffer or the socket by the time {@code hset} returns).
+     */
+    private static List<Future<?>> writeConverted(List<Jedis> connections, ExecutorService threads,
+                                                  List<byte[]> keys, List<byte[]> values) {
+        int count = connections.size();
+        List<Future<?>> sent = new ArrayList<>(count);
+        for (int w = 0; w < count; w++) {
+            int worker = w;
+            sent.add(threads.submit(() -> {
+                Pipeline pipeline = connections.get(worker).pipelined();
+                byte[] half = new byte[0];
+                for (int i = worker; i < keys.size(); i += count) {
+                    byte[] original = values.get(i);
+                    if (original == null) {
+                        continue; // the document has no vector: nothing to convert
+                    }
+                    if (half.length != original.length / 2) {
+                        half = new byte[original.length / 2];
+                    }
+                    EssentialWork.toFloat16(original, half);
+                    pipeline.hset(keys.get(i), FIELD, half);
+                }
+                pipeline.sync();
+            }));
+        }
+        return sent;
+    }
+
+    /**
+     * Fails the benchmark if a sampled document of the essential moves does not hold the exact float16 rounding of
+     * its original vector: a wrong conversion or a reused buffer sent too late would otherwise measure as fast.
+     */
+    private void checkConverted(VectorCorpus corpus, Jedis jedis) {
+        long[] ids = VectorAudit.sampleIds(corpus.documents(), options.sampleSize(), options.seed());
+        Pipeline pipeline = jedis.pipelined();
+        List<Response<byte[]>> replies = new ArrayList<>(ids.length);
+        for (long id : ids) {
+            replies.add(pipeline.hget(VectorCorpus.key(id), FIELD));
+        }
+        pipeline.sync();
+        for (int i = 0; i < ids.length; i++) {
+            String problem = VectorAudit.vectorProblem(corpus, ids[i], replies.get(i).get());
+            if (problem != null) {
+                throw new IllegalStateException("the essential moves wrote a wrong vector: " + problem);
+            }
+        }
     }
 
     private static void await(List<Future<?>> sent) {

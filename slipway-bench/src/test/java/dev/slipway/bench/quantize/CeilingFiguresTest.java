@@ -56,18 +56,35 @@ class CeilingFiguresTest {
     }
 
     @Test
-    void theWatchedMovesAreNeverTheCeiling() {
+    void theWatchedAndEssentialMovesAreNeverTheCeiling() {
         // faster than both raw modes in every round (not what happens, but it must not matter if it did)
         List<CeilingFigures> rounds = List.of(
                 CeilingFigures.of(List.of(run("sequential", 90_000), run("overlapped", 100_000),
-                        run("watched", 130_000)), 2, 500),
+                        run("watched", 130_000), run("essential", 140_000)), 2, 500),
                 CeilingFigures.of(List.of(run("sequential", 95_000), run("overlapped", 99_000),
-                        run("watched", 120_000)), 2, 500));
+                        run("watched", 120_000), run("essential", 125_000)), 2, 500));
         assertThat(rounds.get(0).mode()).isEqualTo("overlapped");
         assertThat(rounds.get(0).docsPerSecond()).isEqualTo(100_000);
-        assertThat(rounds.get(0).watchedDocsPerSecond()).contains(130_000.0);
+        assertThat(rounds.get(0).docsPerSecondOf(RawCeiling.Mode.WATCHED)).contains(130_000.0);
+        assertThat(rounds.get(0).docsPerSecondOf(RawCeiling.Mode.ESSENTIAL)).contains(140_000.0);
         assertThat(CeilingFigures.fasterModeByMedian(rounds)).isEqualTo("overlapped");
-        assertThat(round(90_000, 100_000).watchedDocsPerSecond()).isEmpty();
+        assertThat(round(90_000, 100_000).docsPerSecondOf(RawCeiling.Mode.WATCHED)).isEmpty();
+        assertThat(round(90_000, 100_000).docsPerSecondOf(RawCeiling.Mode.ESSENTIAL)).isEmpty();
+    }
+
+    @Test
+    void warmUpRoundsRunOnlyTheRawModesAndTheWatchFollowsTheMigrator() {
+        assertThat(java.util.Arrays.stream(RawCeiling.Mode.values()).filter(m -> m.runs(false, true)))
+                .containsExactly(RawCeiling.Mode.SEQUENTIAL, RawCeiling.Mode.OVERLAPPED);
+        assertThat(java.util.Arrays.stream(RawCeiling.Mode.values()).filter(m -> m.runs(true, true)))
+                .containsExactly(RawCeiling.Mode.values());
+        assertThat(java.util.Arrays.stream(RawCeiling.Mode.values()).filter(m -> m.runs(true, false)))
+                .containsExactly(RawCeiling.Mode.SEQUENTIAL, RawCeiling.Mode.OVERLAPPED, RawCeiling.Mode.ESSENTIAL);
+        assertThat(RawCeiling.Mode.ESSENTIAL.watched(true)).isTrue();
+        assertThat(RawCeiling.Mode.ESSENTIAL.watched(false)).isFalse();
+        assertThat(RawCeiling.Mode.WATCHED.watched(false)).isTrue();
+        assertThat(RawCeiling.Mode.OVERLAPPED.watched(true)).isFalse();
+        assertThat(RawCeiling.Mode.of("essential")).isEqualTo(RawCeiling.Mode.ESSENTIAL);
     }
 
     @Test

@@ -62,12 +62,12 @@ class QuantizeBenchmarkIT {
         assertThat(slipway.path("backup_mb").asDouble()).as("the originals were backed up").isPositive();
 
         JsonNode ceiling = size.path("ceiling");
-        assertThat(ceiling.path("runs")).as("both raw modes and, with the write watch on, the watched moves")
-                .hasSize(3);
+        assertThat(ceiling.path("runs")).as("both raw modes, the essential moves and, with the write watch on, the "
+                + "watched moves").hasSize(4);
         assertThat(ceiling.path("mode").asText()).as("the judged mode is a raw one").isIn("sequential", "overlapped");
         double judged = 0;
         for (JsonNode run : ceiling.path("runs")) {
-            assertThat(run.path("mode").asText()).isIn("sequential", "overlapped", "watched");
+            assertThat(run.path("mode").asText()).isIn("sequential", "overlapped", "watched", "essential");
             assertThat(run.path("documents").asLong()).isEqualTo(2000);
             assertThat(run.path("bytes_read").asLong()).isEqualTo(2000L * 64 * 4);
             assertThat(run.path("cpu").path("redis_seconds").asDouble()).isPositive();
@@ -110,6 +110,7 @@ class QuantizeBenchmarkIT {
         assertThat(size.path("rounds")).hasSize(2);
         List<Double> shares = new java.util.ArrayList<>();
         List<Double> watchedShares = new java.util.ArrayList<>();
+        List<Double> essentialShares = new java.util.ArrayList<>();
         for (JsonNode round : size.path("rounds")) {
             assertThat(round.path("slipway_correct").asBoolean()).as(round.toString()).isTrue();
             assertThat(round.path("slipway_docs_per_second").asDouble()).isPositive();
@@ -121,16 +122,23 @@ class QuantizeBenchmarkIT {
             assertThat(round.path("ceiling_docs_per_second").asDouble()).as(round.toString())
                     .isEqualTo(round.path("ceiling_docs_per_second_by_mode").path(round.path("ceiling_mode").asText())
                             .asDouble());
-            assertThat(round.path("ceiling_docs_per_second_by_mode").size()).isEqualTo(3);
+            assertThat(round.path("ceiling_docs_per_second_by_mode").size()).isEqualTo(4);
             double watched = round.path("ceiling_docs_per_second_by_mode").path("watched").asDouble();
             assertThat(round.path("slipway_vs_watched_ceiling").asDouble()).as(round.toString())
                     .isCloseTo(round.path("slipway_docs_per_second").asDouble() / watched, within(0.001));
             watchedShares.add(round.path("slipway_vs_watched_ceiling").asDouble());
+            double essential = round.path("ceiling_docs_per_second_by_mode").path("essential").asDouble();
+            assertThat(essential).as("the essential moves ran and checked their vectors: %s", round).isPositive();
+            assertThat(round.path("slipway_vs_essential_work").asDouble()).as(round.toString())
+                    .isCloseTo(round.path("slipway_docs_per_second").asDouble() / essential, within(0.001));
+            essentialShares.add(round.path("slipway_vs_essential_work").asDouble());
         }
         assertThat(size.path("slipway_vs_ceiling").asDouble()).as("the lower of two rounds' shares")
                 .isEqualTo(Math.min(shares.get(0), shares.get(1)));
         assertThat(size.path("slipway_vs_watched_ceiling").asDouble()).as("likewise, over the watched moves")
                 .isEqualTo(Math.min(watchedShares.get(0), watchedShares.get(1)));
+        assertThat(size.path("slipway_vs_essential_work").asDouble()).as("and over the essential moves")
+                .isEqualTo(Math.min(essentialShares.get(0), essentialShares.get(1)));
 
         JsonNode redisvl = size.path("redisvl");
         if (redisvl.path("available").asBoolean()) {
