@@ -193,8 +193,9 @@ final class RawCeiling {
                 work.backUp(keys, values); // durable before any of the page's documents changes
             }
             await(inflight);
-            inflight = work == null ? write(connections, threads, keys, half)
-                    : writeConverted(connections, threads, keys, values);
+            inflight = write(connections, threads, keys.size(), work == null
+                    ? () -> (pipeline, i) -> pipeline.hset(keys.get(i), FIELD, half)
+                    : () -> converting(keys, values));
             if (!mode.overlapped()) {
                 await(inflight);
             }
@@ -221,17 +222,27 @@ final class RawCeiling {
         return bytes;
     }
 
-    /** Starts the page's writes, spread over the connections; returns one future per connection. */
-    private static List<Future<?>> write(List<Jedis> connections, ExecutorService threads, List<byte[]> keys,
-                                         byte[] half) {
+    /** Sends one document of a page on a pipeline; each connection gets its own for each page. */
+    @FunctionalInterface
+    private interface Sender {
+        void send(Pipeline pipeline, int document);
+    }
+
+    /**
+     * Starts the page's writes, spread over the connections, each sending its share with a sender of its own;
+     * returns one future per connection.
+     */
+    private static List<Future<?>> write(List<Jedis> connections, ExecutorService threads, int documents,
+                                         java.util.function.Supplier<Sender> senders) {
         int count = connections.size();
         List<Future<?>> sent = new ArrayList<>(count);
         for (int w = 0; w < count; w++) {
             int worker = w;
+            Sender sender = senders.get();
             sent.add(threads.submit(() -> {
                 Pipeline pipeline = connections.get(worker).pipelined();
-                for (int i = worker; i < keys.size(); i += count) {
-                    pipeline.hset(keys.get(i), FIELD, half);
+                for (int i = worker; i < documents; i += count) {
+                    sender.send(pipeline, i);
                 }
                 pipeline.sync();
             }));
@@ -240,34 +251,22 @@ final class RawCeiling {
     }
 
     /**
-     * Starts the page's writes of each document's own vector converted to float16, spread over the connections as
-     * {@link #write} does; each sending thread converts into one buffer it reuses (Jedis has copied an argument
-     * into its output buffer or the socket by the time {@code hset} returns).
+     * Writes each document's own vector converted to float16, into one buffer the sender reuses (Jedis has copied an
+     * argument into its output buffer or the socket by the time {@code hset} returns).
      */
-    private static List<Future<?>> writeConverted(List<Jedis> connections, ExecutorService threads,
-                                                  List<byte[]> keys, List<byte[]> values) {
-        int count = connections.size();
-        List<Future<?>> sent = new ArrayList<>(count);
-        for (int w = 0; w < count; w++) {
-            int worker = w;
-            sent.add(threads.submit(() -> {
-                Pipeline pipeline = connections.get(worker).pipelined();
-                byte[] half = new byte[0];
-                for (int i = worker; i < keys.size(); i += count) {
-                    byte[] original = values.get(i);
-                    if (original == null) {
-                        continue; // the document has no vector: nothing to convert
-                    }
-                    if (half.length != original.length / 2) {
-                        half = new byte[original.length / 2];
-                    }
-                    EssentialWork.toFloat16(original, half);
-                    pipeline.hset(keys.get(i), FIELD, half);
-                }
-                pipeline.sync();
-            }));
-        }
-        return sent;
+    private static Sender converting(List<byte[]> keys, List<byte[]> values) {
+        byte[][] half = {new byte[0]};
+        return (pipeline, i) -> {
+            byte[] original = values.get(i);
+            if (original == null) {
+                return; // the document has no vector: nothing to convert
+            }
+            if (half[0].length != original.length / 2) {
+                half[0] = new byte[original.length / 2];
+            }
+            EssentialWork.toFloat16(original, half[0]);
+            pipeline.hset(keys.get(i), FIELD, half[0]);
+        };
     }
 
     /**
