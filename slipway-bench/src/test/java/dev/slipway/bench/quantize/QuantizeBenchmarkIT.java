@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * Runs the whole benchmark, as {@code bash scripts/bench.sh quantize} does, on a small dataset: real throwaway Redis
  * Stack servers, every contender, JSON on standard output. RedisVL runs when {@code scripts/install-redisvl.sh} has
- * installed it in the repository's {@code .venv}; otherwise it must be reported unavailable, with a reason.
+ * installed it in the repository's {@code .venv}; otherwise it must be reported unavailable, with a reason. With
+ * {@code SLIPWAY_REQUIRE_RVL=1} (set by {@code scripts/test.sh}, so in CI) it must have run.
  */
 class QuantizeBenchmarkIT {
 
@@ -141,6 +142,10 @@ class QuantizeBenchmarkIT {
                 .isEqualTo(Math.min(essentialShares.get(0), essentialShares.get(1)));
 
         JsonNode redisvl = size.path("redisvl");
+        if ("1".equals(System.getenv("SLIPWAY_REQUIRE_RVL"))) {
+            assertThat(redisvl.path("available").asBoolean()).as("SLIPWAY_REQUIRE_RVL=1 but RedisVL did not run: %s",
+                    redisvl).isTrue();
+        }
         if (redisvl.path("available").asBoolean()) {
             assertThat(redisvl.path("version").asText()).isNotBlank();
             // one worker, then max(--workers, 2)
