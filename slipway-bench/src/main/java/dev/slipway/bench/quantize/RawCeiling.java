@@ -187,7 +187,8 @@ final class RawCeiling {
             ScanResult<byte[]> page = reader.scan(cursor, params, SafeEncoder.encode("hash"));
             cursor = page.getCursorAsBytes();
             List<byte[]> keys = page.getResult();
-            List<byte[]> values = new ArrayList<>(keys.size());
+            // the raw moves keep nothing they read, as before the essential moves existed
+            List<byte[]> values = work == null ? null : new ArrayList<>(keys.size());
             bytesRead += read(reader, keys, values);
             if (work != null) {
                 work.backUp(keys, values); // durable before any of the page's documents changes
@@ -205,7 +206,7 @@ final class RawCeiling {
         return new long[]{documents, bytesRead};
     }
 
-    /** Reads the page's vectors into {@code values}; returns their bytes. */
+    /** Reads the page's vectors, into {@code values} unless it is null; returns their bytes. */
     private static long read(Jedis jedis, List<byte[]> keys, List<byte[]> values) {
         Pipeline pipeline = jedis.pipelined();
         List<Response<List<byte[]>>> replies = new ArrayList<>(keys.size());
@@ -216,7 +217,9 @@ final class RawCeiling {
         long bytes = 0;
         for (Response<List<byte[]>> reply : replies) {
             byte[] value = reply.get().get(0);
-            values.add(value);
+            if (values != null) {
+                values.add(value);
+            }
             bytes += value == null ? 0 : value.length;
         }
         return bytes;
