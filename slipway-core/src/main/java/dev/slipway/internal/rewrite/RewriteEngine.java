@@ -5,32 +5,21 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
-import dev.slipway.api.plan.RewriteSpec.VectorConversion;
 import dev.slipway.api.schema.StorageType;
-import dev.slipway.internal.redis.GlobPattern;
+import dev.slipway.internal.rewrite.BatchReader.BatchInput;
+import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
-import dev.slipway.internal.rewrite.DocumentStore.Command;
-import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.QuantizationScale;
-import dev.slipway.internal.vector.VectorCodec;
-import dev.slipway.internal.vector.VectorDataType;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,8 +50,6 @@ import java.util.concurrent.TimeUnit;
 public final class RewriteEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RewriteEngine.class);
     private static final int MAX_REPORTED_CONFLICTS = 20;
-    /** Vectors an INT8/UINT8 mapping is derived from. */
-    private static final int SCALE_SAMPLE = 2_000;
 
     private final RewriteSpec spec;
     private final BackupDirectory backup;
@@ -74,18 +61,14 @@ public final class RewriteEngine {
     private final RewriteSettings settings;
     private final RecallSample recall;
     private final List<String> conflicts = new ArrayList<>();
-    /** Keys read into a batch that has not landed yet; the reader leaves them out of later pages. */
-    private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
     private final StageClock clock = new StageClock();
-    /** The SCAN MATCH pattern of the pass. */
-    private final String pattern;
-    /** The source prefixes as bytes, for the per-key scope check; empty means every key. */
-    private final List<byte[]> sourcePrefixes;
+    private final KeyScope scope;
+    /** Made when the run starts, with the rewriter. */
+    private BatchReader reader;
     private long headerWrittenAt = System.nanoTime();
     private long malformed;
     private BatchReplies replyCheck;
-    /** Reports writes by other clients during the rewrite; null when not watched. */
-    private final WriteWatch watch;
+    private final WriteWatchGate watch;
 
     /**
      * Tunables of a run.
@@ -116,16 +99,14 @@ public final class RewriteEngine {
      */
     public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
                          RewriteSettings settings, WriteWatch watch) {
-        this.watch = watch;
+        this.watch = new WriteWatchGate(watch);
         this.spec = plan.rewrite().orElseThrow(() -> new IllegalArgumentException("plan has no rewrite"));
         this.backup = backup;
         this.workers = workers;
         this.progress = progress;
         this.settings = settings;
         this.recall = new RecallSample(plan);
-        this.pattern = spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0))
-                : "*";
-        this.sourcePrefixes = spec.sourcePrefixes().stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
+        this.scope = KeyScope.of(spec);
     }
 
     /** Runs (or resumes) the rewrite; returns a one-line summary. */
@@ -134,10 +115,11 @@ public final class RewriteEngine {
         if (header.phase() == BackupHeader.Phase.REWRITTEN) {
             return "documents were already rewritten by an earlier run (" + header.documentsRewritten() + ")";
         }
-        scales = quantizationScales();
+        scales = ScaleChoice.load(spec, backup, workers, scope, settings.batchSize());
         rewriter = new DocumentRewriter(spec, scales);
+        reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), clock);
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
-        watchWrites();
+        watch.attach(workers);
         progress.begin("rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
@@ -153,7 +135,7 @@ public final class RewriteEngine {
             if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
                 runPass(started, startDocs);
             }
-            refuseIfWritesSeen();
+            watch.refuseIfWritesSeen(backup);
         } catch (RuntimeException e) {
             flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
             throw e;
@@ -167,68 +149,9 @@ public final class RewriteEngine {
         return finish(started, startDocs);
     }
 
-    /** Starts tracking on the writing connections (again after each reconnect) and routes documents to owners. */
-    private void watchWrites() {
-        if (watch != null) {
-            watch.attach(workers);
-        }
-    }
-
-    /**
-     * Whether a write by another client has been seen (without waiting for the server's latest notifications). A
-     * reported document that is gone was deleted or expired, which loses nothing; one in a batch still in flight is
-     * judged after its batch lands (its write may have brought it back, and the take-back comes with the landing).
-     */
+    /** Whether another client's write has been seen; documents of batches in flight are judged when they land. */
     private boolean writesSeen() {
-        if (watch == null) {
-            return false;
-        }
-        watch.resolve(this::inFlight);
-        return watch.detected() > 0;
-    }
-
-    /** Whether a document, named by its key before or after a prefix move, is in a batch that has not landed. */
-    private boolean inFlight(byte[] key) {
-        return pending.contains(new PendingKey(key)) || pending.contains(new PendingKey(
-                DocumentRewriter.bytes(spec.originalKey(new String(key, StandardCharsets.UTF_8)))));
-    }
-
-    /**
-     * After the writes: waits for the server's notifications of everything it did before them, and fails the step
-     * if another client changed a document of the index meanwhile. The header's phase makes the next run scan every
-     * document again, which rewrites any the application wrote back in the old format.
-     */
-    private void refuseIfWritesSeen() {
-        if (watch == null) {
-            return;
-        }
-        watch.sync();
-        watch.resolve(key -> false); // every batch has landed
-        if (watch.detected() == 0) {
-            return;
-        }
-        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.WRITES_SEEN));
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Another client changed documents of index '"
-                + backup.header().index()
-                + "' while they were being rewritten (" + watch.detected() + " changes seen), so the rewrite "
-                + "stopped after the batches it had sent. A change that landed between Slipway's read of a document "
-                + "and its rewrite was overwritten (the value Slipway read is in the backup); one after it is still "
-                + "in the old format. Pause the application's writes, then re-run 'slipway apply' with the same plan "
-                + "and --backup-dir: it scans every document again and rewrites those in the old format. Or undo "
-                + "everything with 'slipway rollback --backup-dir " + backup.dir() + "'. If the application only "
-                + "writes fields this rewrite does not touch, re-run with --no-write-watch. Changed:",
-                watch.examples(), null);
-    }
-
-    /** What the watch saw, for the step's summary. */
-    private String describeWatch() {
-        if (watch == null) {
-            return "; writes by other clients not watched";
-        }
-        String deletions = watch.deletions() == 0 ? ""
-                : " (" + watch.deletions() + " documents deleted or expired by others meanwhile)";
-        return watch.lost().map(reason -> "; writes by other clients were NOT fully watched (" + reason + ")")
-                .orElse("; no writes by other clients seen") + deletions;
+        return watch.writesSeen(reader::inFlight);
     }
 
     /** Whether the current pass has read the last SCAN page and applied it. */
@@ -252,79 +175,8 @@ public final class RewriteEngine {
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
                 + "rewritten field another client removed while they were rewritten were left without it" : "")
-                + recall.describe() + describeScales()
-                + describeWatch() + "; " + clock.describe();
-    }
-
-    /** The INT8/UINT8 mappings used and how many elements each had to clamp, or nothing. */
-    private String describeScales() {
-        StringBuilder text = new StringBuilder();
-        scales.forEach((path, scale) -> {
-            BackupHeader.Scale saved = backup.header().quantization().get(path);
-            text.append("; ").append(scale.target().redisName()).append(" mapping of ").append(path)
-                    .append(": scale ").append(String.format(Locale.ROOT, "%.6g", scale.scale()))
-                    .append(", zero point ").append(scale.zeroPoint()).append(" (from ").append(saved.sampled())
-                    .append(" sampled vectors), ").append(scale.clampedElements())
-                    .append(" elements clamped this run");
-        });
-        return text.toString();
-    }
-
-    /**
-     * The mapping of every conversion to INT8 or UINT8 from a floating-point type: the one the header holds when an
-     * earlier run chose it (a resumed run must quantize like the documents already converted), else one derived from
-     * a sample of the field's current vectors ({@link QuantizationScale#fromSample}) and saved in the header before
-     * any document changes.
-     */
-    private Map<String, QuantizationScale> quantizationScales() {
-        Map<String, BackupHeader.Scale> saved = new LinkedHashMap<>(backup.header().quantization());
-        boolean chosen = false;
-        for (VectorConversion conversion : spec.conversions()) {
-            VectorDataType from = VectorDataType.parse(conversion.from());
-            VectorDataType to = VectorDataType.parse(conversion.to());
-            if (!from.isFloatingPoint() || to.isFloatingPoint() || saved.containsKey(conversion.path())) {
-                continue;
-            }
-            List<float[]> sample = sampleVectors(conversion, from);
-            if (sample.isEmpty()) {
-                continue; // no vector to convert was found: nothing will be converted
-            }
-            QuantizationScale scale = QuantizationScale.fromSample(sample, to);
-            saved.put(conversion.path(), new BackupHeader.Scale(to.redisName(), scale.scale(), scale.zeroPoint(),
-                    sample.size()));
-            chosen = true;
-        }
-        if (chosen) {
-            backup.writeHeader(backup.header().withQuantization(saved));
-            saved.forEach((path, scale) -> LOG.info("Quantizing {} to {} with scale {} and zero point {} (from {} "
-                    + "sampled vectors)", path, scale.datatype(), scale.scale(), scale.zeroPoint(), scale.sampled()));
-        }
-        return backup.header().quantizationScales();
-    }
-
-    /**
-     * Up to {@value #SCALE_SAMPLE} vectors of the conversion's source length, from the first SCAN pages (SCAN walks
-     * the keyspace in hash order, not key order).
-     */
-    private List<float[]> sampleVectors(VectorConversion conversion, VectorDataType from) {
-        List<String> field = List.of(DocumentRewriter.sourceField(spec, conversion));
-        int length = from.bytesPerElement() * conversion.dims();
-        List<float[]> sample = new ArrayList<>();
-        String cursor = "0";
-        do {
-            String at = cursor;
-            ScanPage page = workers.read(store -> store.scan(at, pattern, settings.batchSize(), "hash"));
-            List<byte[]> keys = page.keys().stream().filter(this::inScope).toList();
-            if (!keys.isEmpty()) {
-                for (byte[][] values : workers.read(store -> store.readHashFields(keys, field))) {
-                    if (values[0] != null && values[0].length == length && sample.size() < SCALE_SAMPLE) {
-                        sample.add(VectorCodec.decode(values[0], from));
-                    }
-                }
-            }
-            cursor = page.nextCursor();
-        } while (!cursor.equals("0") && sample.size() < SCALE_SAMPLE);
-        return sample;
+                + recall.describe() + ScaleChoice.describe(scales, backup.header())
+                + watch.describe() + "; " + clock.describe();
     }
 
     /**
@@ -335,7 +187,7 @@ public final class RewriteEngine {
     private void reapplyUnappliedBatches() {
         backup.forEachRecord(backup.header().batchesApplied(), record -> {
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
-            BatchChanges changes = plan(read(keys));
+            BatchChanges changes = plan(reader.read(keys));
             recall.add(changes.samples());
             long newConflicts = apply(changes);
             recordProgress(backup.header().applied(record.nextCursor(), record.documents().size(), newConflicts));
@@ -349,14 +201,6 @@ public final class RewriteEngine {
     }
 
     /**
-     * What the reader hands over: a page with its documents' current values, the end of the pass, or the failure
-     * that stopped the reader.
-     */
-    private record ReadAhead(String cursorAfter, BatchInput input, Throwable failure) {
-        static final ReadAhead END = new ReadAhead(null, null, null);
-    }
-
-    /**
      * Runs the rest of a pass as a pipeline: the reader thread fetches pages ahead (SCAN and the current values, on
      * the reading connection), this thread plans each batch and appends its originals (fsynced) to the backup,
      * and the writer thread sends the batch, converting its vectors on the way, while the next one is prepared; then
@@ -365,7 +209,6 @@ public final class RewriteEngine {
      */
     private void runPass(long started, long startDocs) {
         BackupHeader state = backup.header();
-        String type = spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL";
         BlockingQueue<ReadAhead> pages = new ArrayBlockingQueue<>(1);
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
             Thread thread = new Thread(r, "slipway-rewrite-pipeline");
@@ -373,7 +216,7 @@ public final class RewriteEngine {
             return thread;
         });
         String cursor = state.cursor();
-        Future<?> reader = threads.submit(() -> readAhead(cursor, type, pages));
+        Future<?> reading = threads.submit(() -> reader.readAhead(cursor, pages));
         InFlight inflight = null;
         try {
             while (true) {
@@ -409,7 +252,7 @@ public final class RewriteEngine {
                 land(last, state);
             }
         } finally {
-            reader.cancel(true);
+            reading.cancel(true);
             if (inflight != null) {
                 awaitQuietly(inflight.replies()); // never leave writes running behind a failed step and a released lock
             }
@@ -425,37 +268,6 @@ public final class RewriteEngine {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The reader thread: pages from {@code cursor} to the end of the pass, each with its documents' values. */
-    private void readAhead(String cursor, String type, BlockingQueue<ReadAhead> pages) {
-        try {
-            String from = cursor;
-            do {
-                long begin = System.nanoTime();
-                String at = from;
-                ScanPage page = workers.read(store -> store.scan(at, pattern, settings.batchSize(), type));
-                List<byte[]> keys = new ArrayList<>(page.keys().size());
-                for (byte[] key : page.keys()) {
-                    if (inScope(key) && pending.add(new PendingKey(key))) {
-                        keys.add(key);
-                    }
-                }
-                BatchInput input = read(keys);
-                clock.add(StageClock.Stage.READ, begin);
-                pages.put(new ReadAhead(page.nextCursor(), input, null));
-                from = page.nextCursor();
-            } while (!from.equals("0"));
-            pages.put(ReadAhead.END);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the pass is over (failed); nobody takes pages any more
-        } catch (RuntimeException | Error e) {
-            try {
-                pages.put(new ReadAhead(null, null, e)); // waits for room: the page before it is taken first
-            } catch (InterruptedException stopped) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -505,7 +317,7 @@ public final class RewriteEngine {
     /** Waits for a batch's writes, checks the replies, and records the batch as applied. */
     private BackupHeader land(InFlight inflight, BackupHeader state) {
         long newConflicts = replyCheck.check(inflight.changes(), WorkerPool.get(inflight.replies()));
-        inflight.keys().forEach(key -> pending.remove(new PendingKey(key)));
+        reader.landed(inflight.keys());
         BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
                 newConflicts);
         if (applied.phase() == BackupHeader.Phase.RESCANNING) {
@@ -527,68 +339,6 @@ public final class RewriteEngine {
         }
     }
 
-    /**
-     * Whether a key is under one of the source prefixes (compared as UTF-8 bytes, which for a valid key is the same
-     * as comparing the text). Keys already moved under a new prefix that extends the old one are planned again: the
-     * rewriter finds nothing to do for them, and a document that was there before the migration still gets
-     * rewritten.
-     */
-    private boolean inScope(byte[] key) {
-        if (sourcePrefixes.isEmpty()) {
-            return true;
-        }
-        for (byte[] prefix : sourcePrefixes) {
-            if (DocumentRewriter.startsWith(key, prefix)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** A key as a set element: its bytes compared by content, the hash computed once. */
-    private static final class PendingKey {
-        private final byte[] bytes;
-        private final int hash;
-
-        PendingKey(byte[] bytes) {
-            this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof PendingKey key && key.hash == hash && Arrays.equals(key.bytes, bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
-    /**
-     * What planning a batch needs: its keys, those that still exist, the current values of the fields the rewrite
-     * reads (per existing key; for JSON the {@code JSON.GET} replies) and whether each existing key's new name is
-     * taken.
-     */
-    private record BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets) {
-        static final BatchInput EMPTY = new BatchInput(List.of(), List.of(), List.of(), List.of());
-    }
-
-    /** Reads what planning a batch needs, on the reading connection. */
-    private BatchInput read(List<byte[]> keys) {
-        if (keys.isEmpty()) {
-            return BatchInput.EMPTY;
-        }
-        List<String> fields = rewriter.fieldsToRead();
-        List<byte[]> present = existingKeys(keys);
-        List<Boolean> targets = targetKeysExist(present);
-        List<?> values = workers.read(store -> spec.storage() == StorageType.HASH
-                ? (fields.isEmpty() ? emptyValues(present.size()) : store.readHashFields(present, fields))
-                : (fields.isEmpty() ? Collections.nCopies(present.size(), "{}") : store.readJson(present, fields)));
-        return new BatchInput(keys, present, values, targets);
-    }
-
     @SuppressWarnings("unchecked")
     private BatchChanges plan(BatchInput input) {
         if (input.present().isEmpty()) {
@@ -608,43 +358,6 @@ public final class RewriteEngine {
         if (conflicts.size() < MAX_REPORTED_CONFLICTS) {
             conflicts.add(conflict);
         }
-    }
-
-    private static List<byte[][]> emptyValues(int count) {
-        List<byte[][]> values = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            values.add(new byte[0][]);
-        }
-        return values;
-    }
-
-    /**
-     * The keys that still exist. With a prefix move, a key of a resumed batch may already be under its new name; it
-     * is done, not a conflict with itself.
-     */
-    private List<byte[]> existingKeys(List<byte[]> keys) {
-        if (spec.targetPrefix().isEmpty() || keys.isEmpty()) {
-            return keys;
-        }
-        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS", k)).toList();
-        List<Object> replies = workers.read(store -> store.execute(checks));
-        List<byte[]> present = new ArrayList<>(keys.size());
-        for (int i = 0; i < keys.size(); i++) {
-            if (replies.get(i) instanceof Long n && n > 0) {
-                present.add(keys.get(i));
-            }
-        }
-        return present;
-    }
-
-    private List<Boolean> targetKeysExist(List<byte[]> keys) {
-        if (spec.targetPrefix().isEmpty()) {
-            return keys.stream().map(k -> false).toList();
-        }
-        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS",
-                DocumentRewriter.bytes(spec.newKey(new String(k, StandardCharsets.UTF_8))))).toList();
-        List<Object> replies = workers.read(store -> store.execute(checks));
-        return replies.stream().map(r -> r instanceof Long n && n > 0).toList();
     }
 
     /** Sends the batch's writes over the workers; returns documents that turned out to conflict. */

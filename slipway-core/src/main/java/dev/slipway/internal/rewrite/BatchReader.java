@@ -1,0 +1,178 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The rewrite's reading stage, on the reading connection: SCAN pages, and for each page what planning it needs
+ * (which keys still exist, whether their new names are taken, the current values of the fields the rewrite reads).
+ *
+ * <p>It also keeps the keys read into a batch that has not landed yet ({@link #landed}): the reader leaves them out
+ * of later pages (SCAN may return a key twice), so no document is read while its own rewrite is pending, and the
+ * write watch asks whether a reported key is such a document ({@link #inFlight}).
+ */
+final class BatchReader {
+    private final RewriteSpec spec;
+    private final WorkerPool workers;
+    private final DocumentRewriter rewriter;
+    private final KeyScope scope;
+    private final int pageSize;
+    private final StageClock clock;
+    private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
+
+    BatchReader(RewriteSpec spec, WorkerPool workers, DocumentRewriter rewriter, KeyScope scope, int pageSize,
+                StageClock clock) {
+        this.spec = spec;
+        this.workers = workers;
+        this.rewriter = rewriter;
+        this.scope = scope;
+        this.pageSize = pageSize;
+        this.clock = clock;
+    }
+
+    /**
+     * What planning a batch needs: its keys, those that still exist, the current values of the fields the rewrite
+     * reads (per existing key; for JSON the {@code JSON.GET} replies) and whether each existing key's new name is
+     * taken.
+     */
+    record BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets) {
+        static final BatchInput EMPTY = new BatchInput(List.of(), List.of(), List.of(), List.of());
+    }
+
+    /**
+     * What the reader thread hands over: a page with its documents' current values, the end of the pass, or the
+     * failure that stopped the reader.
+     */
+    record ReadAhead(String cursorAfter, BatchInput input, Throwable failure) {
+        static final ReadAhead END = new ReadAhead(null, null, null);
+    }
+
+    /**
+     * The reader thread's loop: pages from {@code cursor} to the end of the pass, each with its documents' values,
+     * then {@link ReadAhead#END}; a failure is handed over instead of thrown. Returns when interrupted.
+     */
+    void readAhead(String cursor, BlockingQueue<ReadAhead> pages) {
+        String type = spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL";
+        try {
+            String from = cursor;
+            do {
+                long begin = System.nanoTime();
+                String at = from;
+                ScanPage page = workers.read(store -> store.scan(at, scope.pattern(), pageSize, type));
+                List<byte[]> keys = new ArrayList<>(page.keys().size());
+                for (byte[] key : page.keys()) {
+                    if (scope.contains(key) && pending.add(new PendingKey(key))) {
+                        keys.add(key);
+                    }
+                }
+                BatchInput input = read(keys);
+                clock.add(StageClock.Stage.READ, begin);
+                pages.put(new ReadAhead(page.nextCursor(), input, null));
+                from = page.nextCursor();
+            } while (!from.equals("0"));
+            pages.put(ReadAhead.END);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the pass is over (failed); nobody takes pages any more
+        } catch (RuntimeException | Error e) {
+            try {
+                pages.put(new ReadAhead(null, null, e)); // waits for room: the page before it is taken first
+            } catch (InterruptedException stopped) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Marks a batch's keys as landed: later pages may hold them again. */
+    void landed(List<byte[]> keys) {
+        keys.forEach(key -> pending.remove(new PendingKey(key)));
+    }
+
+    /** Whether a document, named by its key before or after a prefix move, is in a batch that has not landed. */
+    boolean inFlight(byte[] key) {
+        return pending.contains(new PendingKey(key)) || pending.contains(new PendingKey(
+                DocumentRewriter.bytes(spec.originalKey(new String(key, StandardCharsets.UTF_8)))));
+    }
+
+    /** Reads what planning a batch of these keys needs, on the reading connection. */
+    BatchInput read(List<byte[]> keys) {
+        if (keys.isEmpty()) {
+            return BatchInput.EMPTY;
+        }
+        List<String> fields = rewriter.fieldsToRead();
+        List<byte[]> present = existingKeys(keys);
+        List<Boolean> targets = targetKeysExist(present);
+        List<?> values = workers.read(store -> spec.storage() == StorageType.HASH
+                ? (fields.isEmpty() ? emptyValues(present.size()) : store.readHashFields(present, fields))
+                : (fields.isEmpty() ? Collections.nCopies(present.size(), "{}") : store.readJson(present, fields)));
+        return new BatchInput(keys, present, values, targets);
+    }
+
+    private static List<byte[][]> emptyValues(int count) {
+        List<byte[][]> values = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            values.add(new byte[0][]);
+        }
+        return values;
+    }
+
+    /**
+     * The keys that still exist. With a prefix move, a key of a resumed batch may already be under its new name; it
+     * is done, not a conflict with itself.
+     */
+    private List<byte[]> existingKeys(List<byte[]> keys) {
+        if (spec.targetPrefix().isEmpty() || keys.isEmpty()) {
+            return keys;
+        }
+        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS", k)).toList();
+        List<Object> replies = workers.read(store -> store.execute(checks));
+        List<byte[]> present = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            if (replies.get(i) instanceof Long n && n > 0) {
+                present.add(keys.get(i));
+            }
+        }
+        return present;
+    }
+
+    private List<Boolean> targetKeysExist(List<byte[]> keys) {
+        if (spec.targetPrefix().isEmpty()) {
+            return keys.stream().map(k -> false).toList();
+        }
+        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS",
+                DocumentRewriter.bytes(spec.newKey(new String(k, StandardCharsets.UTF_8))))).toList();
+        List<Object> replies = workers.read(store -> store.execute(checks));
+        return replies.stream().map(r -> r instanceof Long n && n > 0).toList();
+    }
+
+    /** A key as a set element: its bytes compared by content, the hash computed once. */
+    private static final class PendingKey {
+        private final byte[] bytes;
+        private final int hash;
+
+        PendingKey(byte[] bytes) {
+            this.bytes = bytes;
+            this.hash = Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof PendingKey key && key.hash == hash && Arrays.equals(key.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.internal.redis.GlobPattern;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The keys a rewrite covers: the SCAN MATCH pattern of a pass, and the per-key check against the source prefixes
+ * that SCAN's pattern cannot express when there is more than one prefix.
+ */
+final class KeyScope {
+    private final String pattern;
+    /** The source prefixes as bytes; empty means every key. */
+    private final List<byte[]> prefixes;
+
+    private KeyScope(String pattern, List<byte[]> prefixes) {
+        this.pattern = pattern;
+        this.prefixes = prefixes;
+    }
+
+    /** The scope of the spec's source prefixes. */
+    static KeyScope of(RewriteSpec spec) {
+        String pattern = spec.sourcePrefixes().size() == 1
+                ? GlobPattern.startingWith(spec.sourcePrefixes().get(0)) : "*";
+        return new KeyScope(pattern,
+                spec.sourcePrefixes().stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList());
+    }
+
+    /** The SCAN MATCH pattern. */
+    String pattern() {
+        return pattern;
+    }
+
+    /**
+     * Whether a key is under one of the source prefixes (compared as UTF-8 bytes, which for a valid key is the same
+     * as comparing the text). Keys already moved under a new prefix that extends the old one are planned again: the
+     * rewriter finds nothing to do for them, and a document that was there before the migration still gets
+     * rewritten.
+     */
+    boolean contains(byte[] key) {
+        if (prefixes.isEmpty()) {
+            return true;
+        }
+        for (byte[] prefix : prefixes) {
+            if (DocumentRewriter.startsWith(key, prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+
+import java.util.function.Predicate;
+
+/**
+ * How a rewrite uses its {@link WriteWatch}: it checks the watch before each batch, stops at the first write by
+ * another client, and after the last batch waits for the server's notifications and fails the step if any write was
+ * seen. Without a watch (turned off, or the server refused it) it never stops anything and says so in the summary.
+ */
+final class WriteWatchGate {
+    /** Null when the rewrite is not watched. */
+    private final WriteWatch watch;
+
+    WriteWatchGate(WriteWatch watch) {
+        this.watch = watch;
+    }
+
+    /** Starts tracking on the writing connections (again after each reconnect) and routes documents to owners. */
+    void attach(WorkerPool workers) {
+        if (watch != null) {
+            watch.attach(workers);
+        }
+    }
+
+    /**
+     * Whether a write by another client has been seen (without waiting for the server's latest notifications). A
+     * reported document that is gone was deleted or expired, which loses nothing; one in a batch still in flight is
+     * judged after its batch lands (its write may have brought it back, and the take-back comes with the landing).
+     */
+    boolean writesSeen(Predicate<byte[]> inFlight) {
+        if (watch == null) {
+            return false;
+        }
+        watch.resolve(inFlight);
+        return watch.detected() > 0;
+    }
+
+    /**
+     * After the writes: waits for the server's notifications of everything it did before them, and fails the step
+     * if another client changed a document of the index meanwhile. The header's phase makes the next run scan every
+     * document again, which rewrites any the application wrote back in the old format.
+     */
+    void refuseIfWritesSeen(BackupDirectory backup) {
+        if (watch == null) {
+            return;
+        }
+        watch.sync();
+        watch.resolve(key -> false); // every batch has landed
+        if (watch.detected() == 0) {
+            return;
+        }
+        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.WRITES_SEEN));
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Another client changed documents of index '"
+                + backup.header().index()
+                + "' while they were being rewritten (" + watch.detected() + " changes seen), so the rewrite "
+                + "stopped after the batches it had sent. A change that landed between Slipway's read of a document "
+                + "and its rewrite was overwritten (the value Slipway read is in the backup); one after it is still "
+                + "in the old format. Pause the application's writes, then re-run 'slipway apply' with the same plan "
+                + "and --backup-dir: it scans every document again and rewrites those in the old format. Or undo "
+                + "everything with 'slipway rollback --backup-dir " + backup.dir() + "'. If the application only "
+                + "writes fields this rewrite does not touch, re-run with --no-write-watch. Changed:",
+                watch.examples(), null);
+    }
+
+    /** What the watch saw, for the step's summary. */
+    String describe() {
+        if (watch == null) {
+            return "; writes by other clients not watched";
+        }
+        String deletions = watch.deletions() == 0 ? ""
+                : " (" + watch.deletions() + " documents deleted or expired by others meanwhile)";
+        return watch.lost().map(reason -> "; writes by other clients were NOT fully watched (" + reason + ")")
+                .orElse("; no writes by other clients seen") + deletions;
+    }
+}
