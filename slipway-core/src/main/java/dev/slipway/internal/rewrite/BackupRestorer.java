@@ -5,7 +5,6 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.schema.IndexSchema;
-import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
@@ -17,9 +16,7 @@ import dev.slipway.internal.schema.VisibleSchema;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -72,7 +69,6 @@ public final class BackupRestorer {
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
-        long[] restored = {backup.header().recordsRestored()};
         long[] documents = {0};
         long writesSeen = 0;
         List<String> written = List.of();
@@ -85,24 +81,17 @@ public final class BackupRestorer {
             // a resumed rollback was checked (or told to overwrite) by its first run; what it restored since would
             // look changed now
             if (!overwriteChanged && backup.header().phase() != BackupHeader.Phase.ROLLING_BACK) {
-                refuseIfChangedSinceMigration(pool, rewriter, backup, plan);
+                new ChangedSinceMigration(pool, rewriter, plan, progress).refuseIfAny(backup);
             }
             backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
             dropTargetIndex(plan);
             progress.begin("restoring originals", backup.header().documentsBackedUp(), "docs");
             try {
-                backup.forEachRecord(restored[0], record -> {
-                    List<BackupRecord.DocumentOriginal> present = existing(pool, rewriter, record.documents());
-                    List<BackupRecord.DocumentOriginal> renamed = renameBack(pool, rewriter, present);
-                    long vanished = restoreFields(pool, rewriter, vanishing, renamed);
-                    if (renamed.size() < present.size()) {
-                        refuseBlockedRenames(present, renamed, rewriter);
-                    }
-                    restored[0]++;
+                backup.forEachRecord(backup.header().recordsRestored(), record -> {
+                    long gone = restoreRecord(pool, rewriter, vanishing, record.documents());
                     documents[0] += record.documents().size();
-                    long missing = backup.header().documentsMissing() + record.documents().size() - present.size()
-                            + vanished;
-                    backup.writeHeader(backup.header().withRestoreProgress(restored[0], missing), false);
+                    backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
+                            backup.header().documentsMissing() + gone), false);
                     progress.update(documents[0]);
                 });
             } finally {
@@ -129,6 +118,21 @@ public final class BackupRestorer {
                     + " still holds every original). Changed:", written, null);
         }
         return result(backup, plan, recreated, false);
+    }
+
+    /**
+     * Restores one record's documents: moves them back to their old names, then writes their original fields back;
+     * returns how many of them are gone (deleted since the migration, or while being restored).
+     */
+    private static long restoreRecord(WorkerPool pool, DocumentRewriter rewriter, VanishedDocuments vanishing,
+                                      List<BackupRecord.DocumentOriginal> documents) {
+        List<BackupRecord.DocumentOriginal> present = existing(pool, rewriter, documents);
+        List<BackupRecord.DocumentOriginal> renamed = renameBack(pool, rewriter, present);
+        long vanished = restoreFields(pool, rewriter, vanishing, renamed);
+        if (renamed.size() < present.size()) {
+            refuseBlockedRenames(present, renamed, rewriter);
+        }
+        return documents.size() - present.size() + vanished;
     }
 
     /** What the backup's header says was restored, with the index recreated (or found in place). */
@@ -221,84 +225,6 @@ public final class BackupRestorer {
     }
 
     /**
-     * Reads every backed-up document that still exists and refuses (nothing changed yet) when one holds, in a field
-     * the rewrite touched, a value that is neither its original nor what the rewrite wrote there: the application
-     * wrote it after the migration, and restoring the original would lose it. A field still in its original state
-     * (a batch backed up but not yet rewritten when the run stopped) is not a change.
-     */
-    private void refuseIfChangedSinceMigration(WorkerPool pool, DocumentRewriter rewriter, BackupDirectory backup,
-                                               MigrationPlan plan) {
-        List<String> changed = new ArrayList<>();
-        long[] count = {0};
-        progress.begin("checking for changes since the migration", backup.header().documentsBackedUp(), "docs");
-        long[] checked = {0};
-        try {
-            backup.forEachRecord(backup.header().recordsRestored(), record -> {
-                for (String change : changesSinceMigration(pool, rewriter, plan, record.documents())) {
-                    count[0]++;
-                    if (changed.size() < MAX_LISTED) {
-                        changed.add(change);
-                    }
-                }
-                checked[0] += record.documents().size();
-                progress.update(checked[0]);
-            });
-        } finally {
-            progress.end();
-        }
-        if (count[0] > 0) {
-            throw new SlipwayException(ErrorCode.CONFIRMATION_REQUIRED, count[0] + " backed-up documents were "
-                    + "changed after the migration, in fields the rewrite touched; restoring their originals would "
-                    + "overwrite those changes, so nothing was changed. Keep the application's writes paused, then "
-                    + "either re-run with --overwrite-changed to restore every original anyway, or correct those "
-                    + "documents first." + (count[0] > changed.size() ? " The first " + changed.size() + ":" : ""),
-                    changed, null);
-        }
-    }
-
-    /** For each document changed since the migration, "key: field 'name'" (the first such field). */
-    private static List<String> changesSinceMigration(WorkerPool pool, DocumentRewriter rewriter, MigrationPlan plan,
-                                                      List<BackupRecord.DocumentOriginal> documents) {
-        List<List<DocumentStore.Command>> checks = documents.stream().map(rewriter::existenceChecks).toList();
-        int[] names = namesPresent(pool, checks);
-        List<BackupRecord.DocumentOriginal> present = new ArrayList<>();
-        List<byte[]> keys = new ArrayList<>();
-        List<String> changes = new ArrayList<>();
-        for (int i = 0; i < documents.size(); i++) {
-            List<DocumentStore.Command> check = checks.get(i);
-            if (names[i] == 0b11) { // the restore would write the originals into whatever now has the old name
-                changes.add(new String(check.get(0).args().get(0), StandardCharsets.UTF_8) + ": created again "
-                        + "beside the moved document '" + new String(check.get(1).args().get(0),
-                        StandardCharsets.UTF_8) + "'");
-            } else if (names[i] != 0) {
-                present.add(documents.get(i));
-                keys.add(check.get(names[i] == 0b10 ? 1 : 0).args().get(0));
-            }
-        }
-        List<String> fields = rewriter.fieldsToRead();
-        if (present.isEmpty() || fields.isEmpty()) { // no fields: a key move alone, nothing to overwrite
-            return changes;
-        }
-        boolean hash = plan.rewrite().orElseThrow().storage() == StorageType.HASH;
-        List<byte[][]> current = hash ? pool.read(store -> store.readHashFields(keys, fields))
-                : pool.read(store -> store.readJson(keys, fields)).stream()
-                        .map(reply -> reply == null ? new byte[fields.size()][] : DocumentRewriter.jsonValues(fields,
-                                reply)).toList();
-        for (int i = 0; i < present.size(); i++) {
-            BackupRecord.DocumentOriginal original = present.get(i);
-            Map<String, byte[]> rewritten = rewriter.rewritten(original);
-            for (BackupRecord.FieldOriginal field : original.fields()) {
-                byte[] now = current.get(i)[fields.indexOf(field.name())];
-                if (!Arrays.equals(now, field.value()) && !Arrays.equals(now, rewritten.get(field.name()))) {
-                    changes.add(new String(keys.get(i), StandardCharsets.UTF_8) + ": field '" + field.name() + "'");
-                    break;
-                }
-            }
-        }
-        return changes;
-    }
-
-    /**
      * The documents that still exist under their old or new name. One deleted since the migration stays deleted:
      * writing its originals back would bring back a hash holding only the rewritten fields, and a JSON path cannot
      * be set in a missing key at all. (A document deleted between this check and its restore is not covered; the
@@ -306,7 +232,7 @@ public final class BackupRestorer {
      */
     private static List<BackupRecord.DocumentOriginal> existing(WorkerPool pool, DocumentRewriter rewriter,
                                                                List<BackupRecord.DocumentOriginal> documents) {
-        int[] names = namesPresent(pool, documents.stream().map(rewriter::existenceChecks).toList());
+        int[] names = ChangedSinceMigration.namesPresent(pool, documents.stream().map(rewriter::existenceChecks).toList());
         List<BackupRecord.DocumentOriginal> present = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
             if (names[i] != 0) {
@@ -316,26 +242,7 @@ public final class BackupRestorer {
         return present;
     }
 
-    /**
-     * Runs each document's existence checks ({@link DocumentRewriter#existenceChecks}); per document, a bit for each
-     * name that exists (bit 0 the old name, bit 1 the new one).
-     */
-    private static int[] namesPresent(WorkerPool pool, List<List<DocumentStore.Command>> checks) {
-        List<List<Object>> replies = pool.executeDocuments(checks);
-        int[] names = new int[checks.size()];
-        for (int i = 0; i < checks.size(); i++) {
-            List<Object> reply = replies.get(i);
-            reply.forEach(BackupRestorer::checkReply);
-            for (int name = 0; name < reply.size(); name++) {
-                if (reply.get(name) instanceof Long n && n > 0) {
-                    names[i] |= 1 << name;
-                }
-            }
-        }
-        return names;
-    }
-
-    private static void checkReply(Object reply) {
+    static void checkReply(Object reply) {
         if (reply instanceof Exception e && !String.valueOf(e.getMessage()).toLowerCase().contains("no such key")) {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis rejected a restore command: "
                     + e.getMessage() + ". Re-run the same rollback to continue; restored records are not repeated.");

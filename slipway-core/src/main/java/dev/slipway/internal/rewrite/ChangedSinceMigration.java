@@ -1,0 +1,136 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.schema.StorageType;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The rollback's check before it changes anything: a backed-up document that holds, in a field the rewrite touched,
+ * a value that is neither its original nor what the rewrite wrote there was written by the application after the
+ * migration, and restoring the original would lose it. A field still in its original state (a batch backed up but
+ * not yet rewritten when the run stopped) is not a change.
+ */
+final class ChangedSinceMigration {
+    private static final int MAX_LISTED = 20;
+    private final WorkerPool pool;
+    private final DocumentRewriter rewriter;
+    private final MigrationPlan plan;
+    private final ProgressListener progress;
+
+    ChangedSinceMigration(WorkerPool pool, DocumentRewriter rewriter, MigrationPlan plan, ProgressListener progress) {
+        this.pool = pool;
+        this.rewriter = rewriter;
+        this.plan = plan;
+        this.progress = progress;
+    }
+
+    /**
+     * Reads every backed-up document not yet restored that still exists, and refuses (nothing changed yet) when one
+     * was changed since the migration, listing the first {@value #MAX_LISTED}.
+     */
+    void refuseIfAny(BackupDirectory backup) {
+        List<String> changed = new ArrayList<>();
+        long[] count = {0};
+        progress.begin("checking for changes since the migration", backup.header().documentsBackedUp(), "docs");
+        long[] checked = {0};
+        try {
+            backup.forEachRecord(backup.header().recordsRestored(), record -> {
+                for (String change : changes(record.documents())) {
+                    count[0]++;
+                    if (changed.size() < MAX_LISTED) {
+                        changed.add(change);
+                    }
+                }
+                checked[0] += record.documents().size();
+                progress.update(checked[0]);
+            });
+        } finally {
+            progress.end();
+        }
+        if (count[0] > 0) {
+            throw new SlipwayException(ErrorCode.CONFIRMATION_REQUIRED, count[0] + " backed-up documents were "
+                    + "changed after the migration, in fields the rewrite touched; restoring their originals would "
+                    + "overwrite those changes, so nothing was changed. Keep the application's writes paused, then "
+                    + "either re-run with --overwrite-changed to restore every original anyway, or correct those "
+                    + "documents first." + (count[0] > changed.size() ? " The first " + changed.size() + ":" : ""),
+                    changed, null);
+        }
+    }
+
+    /** For each document changed since the migration, "key: field 'name'" (the first such field). */
+    private List<String> changes(List<BackupRecord.DocumentOriginal> documents) {
+        List<List<DocumentStore.Command>> checks = documents.stream().map(rewriter::existenceChecks).toList();
+        int[] names = namesPresent(pool, checks);
+        List<BackupRecord.DocumentOriginal> present = new ArrayList<>();
+        List<byte[]> keys = new ArrayList<>();
+        List<String> changes = new ArrayList<>();
+        for (int i = 0; i < documents.size(); i++) {
+            List<DocumentStore.Command> check = checks.get(i);
+            if (names[i] == 0b11) { // the restore would write the originals into whatever now has the old name
+                changes.add(text(check.get(0).args().get(0)) + ": created again beside the moved document '"
+                        + text(check.get(1).args().get(0)) + "'");
+            } else if (names[i] != 0) {
+                present.add(documents.get(i));
+                keys.add(check.get(names[i] == 0b10 ? 1 : 0).args().get(0));
+            }
+        }
+        List<String> fields = rewriter.fieldsToRead();
+        if (present.isEmpty() || fields.isEmpty()) { // no fields: a key move alone, nothing to overwrite
+            return changes;
+        }
+        List<byte[][]> current = currentValues(keys, fields);
+        for (int i = 0; i < present.size(); i++) {
+            BackupRecord.DocumentOriginal original = present.get(i);
+            Map<String, byte[]> rewritten = rewriter.rewritten(original);
+            for (BackupRecord.FieldOriginal field : original.fields()) {
+                byte[] now = current.get(i)[fields.indexOf(field.name())];
+                if (!Arrays.equals(now, field.value()) && !Arrays.equals(now, rewritten.get(field.name()))) {
+                    changes.add(text(keys.get(i)) + ": field '" + field.name() + "'");
+                    break;
+                }
+            }
+        }
+        return changes;
+    }
+
+    /** The fields' current values per key, as the rewrite reads them. */
+    private List<byte[][]> currentValues(List<byte[]> keys, List<String> fields) {
+        if (plan.rewrite().orElseThrow().storage() == StorageType.HASH) {
+            return pool.read(store -> store.readHashFields(keys, fields));
+        }
+        return pool.read(store -> store.readJson(keys, fields)).stream()
+                .map(reply -> reply == null ? new byte[fields.size()][] : DocumentRewriter.jsonValues(fields, reply))
+                .toList();
+    }
+
+    /**
+     * Runs each document's existence checks ({@link DocumentRewriter#existenceChecks}); per document, a bit for each
+     * name that exists (bit 0 the old name, bit 1 the new one).
+     */
+    static int[] namesPresent(WorkerPool pool, List<List<DocumentStore.Command>> checks) {
+        List<List<Object>> replies = pool.executeDocuments(checks);
+        int[] names = new int[checks.size()];
+        for (int i = 0; i < checks.size(); i++) {
+            List<Object> reply = replies.get(i);
+            reply.forEach(BackupRestorer::checkReply);
+            for (int name = 0; name < reply.size(); name++) {
+                if (reply.get(name) instanceof Long n && n > 0) {
+                    names[i] |= 1 << name;
+                }
+            }
+        }
+        return names;
+    }
+
+    private static String text(byte[] key) {
+        return new String(key, StandardCharsets.UTF_8);
+    }
+}
