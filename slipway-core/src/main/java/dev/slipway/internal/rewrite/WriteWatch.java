@@ -2,23 +2,16 @@ package dev.slipway.internal.rewrite;
 
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.redis.RedisEndpoint;
-import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.CommandArguments;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -41,11 +34,9 @@ import java.util.function.Predicate;
  */
 public final class WriteWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WriteWatch.class);
-    private static final String CHANNEL = "__redis__:invalidate";
     private static final int MAX_LISTED = 20;
-    private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
 
-    private final List<Listener> listeners = new ArrayList<>();
+    private final List<InvalidationListener> listeners = new ArrayList<>();
     private final List<String> prefixes;
     private final byte[] source;
     private final byte[] target;
@@ -79,7 +70,7 @@ public final class WriteWatch implements AutoCloseable {
             watch.endpoint = endpoint;
             watch.checker = JedisDocumentStore.open(endpoint);
             for (int i = 0; i < writers; i++) {
-                watch.listeners.add(watch.new Listener(endpoint, i));
+                watch.listeners.add(new InvalidationListener(endpoint, i, watch));
             }
         } catch (RuntimeException e) {
             watch.close();
@@ -162,7 +153,7 @@ public final class WriteWatch implements AutoCloseable {
     /** Asks the server to report changes made by anyone but this connection to writer {@code writer}'s listener. */
     public void track(int writer, DocumentStore store) {
         List<String> words = new ArrayList<>(List.of("TRACKING", "ON", "REDIRECT",
-                Long.toString(listeners.get(writer).clientId), "BCAST"));
+                Long.toString(listeners.get(writer).clientId()), "BCAST"));
         for (String prefix : prefixes) {
             words.add("PREFIX");
             words.add(prefix);
@@ -180,7 +171,7 @@ public final class WriteWatch implements AutoCloseable {
      * connection is answered after the notifications queued before it.
      */
     public void sync() {
-        for (Listener listener : listeners) {
+        for (InvalidationListener listener : listeners) {
             if (lost != null) {
                 return;
             }
@@ -244,14 +235,16 @@ public final class WriteWatch implements AutoCloseable {
         }
     }
 
-    private void seen(int listener, byte[] key) {
+    /** A key reported to listener {@code listener}; counted when that listener answers for its document. */
+    void seen(int listener, byte[] key) {
         if (ignored.length > 0 && DocumentRewriter.startsWith(key, ignored) || owner(key) != listener) {
             return; // Slipway's own state, or a document another listener answers for
         }
         reported.add(key);
     }
 
-    private void record(String what) {
+    /** Counts a change by another client as a write. */
+    void record(String what) {
         detected.incrementAndGet();
         synchronized (examples) {
             if (examples.size() < MAX_LISTED && !examples.contains(what)) {
@@ -260,147 +253,17 @@ public final class WriteWatch implements AutoCloseable {
         }
     }
 
+    /** Whether the watch is being closed: a listener's connection failing then is expected. */
+    boolean closing() {
+        return closing;
+    }
+
     @Override
     public void close() {
         closing = true;
-        listeners.forEach(Listener::close);
+        listeners.forEach(InvalidationListener::close);
         if (checker != null) {
             checker.close();
-        }
-    }
-
-    /** A connection that can send while another thread reads: Jedis keeps flushing to itself. */
-    private static final class ListenerConnection extends Connection {
-        ListenerConnection(RedisEndpoint endpoint) {
-            super(new HostAndPort(endpoint.host(), endpoint.port()), RedisSession.clientConfig(endpoint, 10_000));
-        }
-
-        void send(String command, String... args) {
-            sendCommand(RedisSession.command(command), args);
-            flush();
-        }
-    }
-
-    /** One subscribed connection and the thread reading what the server pushes to it. */
-    private final class Listener {
-        private final int index;
-        private final ListenerConnection connection;
-        private final long clientId;
-        private final CountDownLatch subscribed = new CountDownLatch(1);
-        private final Object pongLock = new Object();
-        private long pongs;
-        private final Thread thread;
-
-        Listener(RedisEndpoint endpoint, int index) {
-            this.index = index;
-            this.connection = new ListenerConnection(endpoint);
-            try {
-                this.clientId = (Long) connection.executeCommand(
-                        new CommandArguments(RedisSession.command("CLIENT")).add("ID"));
-                connection.setTimeoutInfinite();
-                connection.send("SUBSCRIBE", CHANNEL);
-            } catch (RuntimeException e) {
-                connection.close();
-                throw e;
-            }
-            this.thread = new Thread(this::listen, "slipway-write-watch-" + index);
-            thread.setDaemon(true);
-            thread.start();
-            try {
-                if (!subscribed.await(10, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("no reply to SUBSCRIBE " + CHANNEL);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while subscribing", e);
-            }
-        }
-
-        private void listen() {
-            try {
-                while (!closing) {
-                    handle(connection.getUnflushedObject());
-                }
-            } catch (JedisException | ClassCastException e) {
-                if (!closing) {
-                    markLost("the listener connection failed (" + e.getMessage() + ")");
-                    synchronized (pongLock) {
-                        pongLock.notifyAll();
-                    }
-                }
-            }
-        }
-
-        private void handle(Object reply) {
-            if (!(reply instanceof List<?> parts) || parts.isEmpty() || !(parts.get(0) instanceof byte[] kind)) {
-                return;
-            }
-            switch (new String(kind, StandardCharsets.US_ASCII)) {
-                case "message" -> {
-                    Object payload = parts.get(2);
-                    if (payload == null) {
-                        record("the whole database (flushed)");
-                    } else if (payload instanceof List<?> keys) {
-                        keys.forEach(key -> seen(index, (byte[]) key));
-                    } else if (payload instanceof byte[] key) {
-                        seen(index, key);
-                    }
-                }
-                case "subscribe" -> subscribed.countDown();
-                case "pong" -> {
-                    synchronized (pongLock) {
-                        pongs++;
-                        pongLock.notifyAll();
-                    }
-                }
-                default -> {
-                    // nothing else is sent on a subscribed connection
-                }
-            }
-        }
-
-        void sync() {
-            long awaited;
-            synchronized (pongLock) {
-                awaited = pongs + 1;
-            }
-            try {
-                connection.send("PING");
-            } catch (JedisException e) {
-                markLost("could not reach listener " + index + " (" + e.getMessage() + ")");
-                return;
-            }
-            long deadline = System.nanoTime() + SYNC_TIMEOUT.toNanos();
-            synchronized (pongLock) {
-                while (pongs < awaited && lost == null) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        markLost("listener " + index + " did not answer a PING within " + SYNC_TIMEOUT.toSeconds()
-                                + " s");
-                        return;
-                    }
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(pongLock, left);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        markLost("interrupted");
-                        return;
-                    }
-                }
-            }
-        }
-
-        void close() {
-            try {
-                connection.close();
-            } catch (JedisException e) {
-                // going away anyway
-            }
-            try {
-                thread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }
