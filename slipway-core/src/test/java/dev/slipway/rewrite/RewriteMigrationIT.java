@@ -128,6 +128,66 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * Keys that are not valid UTF-8 keep every byte through a prefix move and its rollback. Decoded as text, each
+     * invalid byte became U+FFFD: the two keys below would both have moved to "item:\uFFFD\uFFFD\0b".
+     */
+    @Test
+    void keysThatAreNotUtf8MoveByteForByte(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        byte[][] suffixes = {{(byte) 0xff, (byte) 0xfe, 0, 'b'}, {(byte) 0xfe, (byte) 0xff, 0, 'b'}};
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS - suffixes.length, VectorDataType.FLOAT32, SEED);
+            Map<String, TreeMap<String, String>> binaryBefore = new TreeMap<>();
+            for (int i = 0; i < suffixes.length; i++) {
+                byte[] key = withPrefix("doc:", suffixes[i]);
+                jedis.hset(key, Map.of(RewriteFixture.bytes("title"), RewriteFixture.bytes("binary " + i),
+                        RewriteFixture.bytes("emb"), VectorCodec.encode(RewriteFixture.vector(SEED, 1000 + i),
+                                VectorDataType.FLOAT32, null)));
+                binaryBefore.put(RewriteFixture.hex(key), hexHash(jedis, key));
+            }
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(keys(jedis, "doc:*")).isEmpty();
+            for (byte[] suffix : suffixes) {
+                byte[] moved = withPrefix("item:", suffix);
+                assertThat(jedis.exists(moved)).as("item: + %s", RewriteFixture.hex(suffix)).isTrue();
+                assertThat(hexHash(jedis, moved))
+                        .isEqualTo(binaryBefore.get(RewriteFixture.hex(withPrefix("doc:", suffix))));
+            }
+            assertIndexHasAll(slipway, "docs");
+
+            slipway.rollbackFromBackup(backup, 2);
+
+            assertThat(keys(jedis, "item:*")).isEmpty();
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            for (byte[] suffix : suffixes) {
+                byte[] key = withPrefix("doc:", suffix);
+                assertThat(hexHash(jedis, key)).isEqualTo(binaryBefore.get(RewriteFixture.hex(key)));
+            }
+        }
+    }
+
+    private static byte[] withPrefix(String prefix, byte[] suffix) {
+        byte[] head = RewriteFixture.bytes(prefix);
+        byte[] key = java.util.Arrays.copyOf(head, head.length + suffix.length);
+        System.arraycopy(suffix, 0, key, head.length, suffix.length);
+        return key;
+    }
+
+    private static TreeMap<String, String> hexHash(Jedis jedis, byte[] key) {
+        TreeMap<String, String> fields = new TreeMap<>();
+        jedis.hgetAll(key).forEach((k, v) -> fields.put(RewriteFixture.hex(k), RewriteFixture.hex(v)));
+        return fields;
+    }
+
     @ParameterizedTest(name = "{0} -> {1} (lossy {2})")
     @CsvSource({"float32, float16, true", "float32, bfloat16, true", "float64, float32, true",
             "float32, float64, false", "float16, float32, false"})

@@ -103,15 +103,29 @@ public final class LiveIndexReader {
         return new ServerInfo(version, search, json);
     }
 
-    /** Up to {@code limit} keys of documents in the index. */
+    /**
+     * Up to {@code limit} keys of documents in the index. Keys that are not valid UTF-8 are left out: a plan holds
+     * keys as text, and such a key would not name the same bytes again.
+     */
     public List<String> sampleKeys(String index, int limit) {
         List<Object> reply = RedisReplies.list(session.call("FT.SEARCH", index, "*", "NOCONTENT", "LIMIT", "0",
                 Integer.toString(limit)));
         List<String> keys = new ArrayList<>();
         for (int i = 1; i < reply.size(); i++) {
-            keys.add(RedisReplies.text(reply.get(i)));
+            if (!(reply.get(i) instanceof byte[] raw) || isUtf8(raw)) {
+                keys.add(RedisReplies.text(reply.get(i)));
+            }
         }
         return keys;
+    }
+
+    private static boolean isUtf8(byte[] bytes) {
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
     }
 
     /** The highest N of any existing index named {@code <name>:vN} (0 when there is none). */

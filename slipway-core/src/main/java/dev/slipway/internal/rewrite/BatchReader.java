@@ -5,7 +5,6 @@ import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -100,8 +99,7 @@ final class BatchReader {
 
     /** Whether a document, named by its key before or after a prefix move, is in a batch that has not landed. */
     boolean inFlight(byte[] key) {
-        return pending.contains(new PendingKey(key)) || pending.contains(new PendingKey(
-                DocumentRewriter.bytes(spec.originalKey(new String(key, StandardCharsets.UTF_8)))));
+        return pending.contains(new PendingKey(key)) || pending.contains(new PendingKey(rewriter.originalKey(key)));
     }
 
     /** Reads what planning a batch of these keys needs, on the reading connection. */
@@ -149,8 +147,8 @@ final class BatchReader {
         if (spec.targetPrefix().isEmpty()) {
             return keys.stream().map(k -> false).toList();
         }
-        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS",
-                DocumentRewriter.bytes(spec.newKey(new String(k, StandardCharsets.UTF_8))))).toList();
+        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS", rewriter.newKey(k)))
+                .toList();
         List<Object> replies = workers.read(store -> store.execute(checks));
         return replies.stream().map(r -> r instanceof Long n && n > 0).toList();
     }

@@ -32,6 +32,7 @@ final class DocumentRewriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RewriteSpec spec;
+    private final KeyMove keyMove;
     private final Map<String, QuantizationScale> scales;
     /** The fields (or paths) a batch reads, in reply order. */
     private final List<String> fields;
@@ -73,6 +74,7 @@ final class DocumentRewriter {
 
     DocumentRewriter(RewriteSpec spec, Map<String, QuantizationScale> scales) {
         this.spec = spec;
+        this.keyMove = KeyMove.of(spec);
         this.scales = scales;
         Set<String> read = new LinkedHashSet<>();
         for (FieldMove move : spec.fieldMoves()) {
@@ -130,7 +132,6 @@ final class DocumentRewriter {
     }
 
     private void planHashDocument(byte[] key, byte[][] current, boolean targetExists, BatchBuilder batch) {
-        String keyText = new String(key, StandardCharsets.UTF_8);
         List<Command> writes = new ArrayList<>(2);
         Set<String> touched = new LinkedHashSet<>();
         for (FieldMove move : spec.fieldMoves()) {
@@ -141,7 +142,7 @@ final class DocumentRewriter {
             }
             byte[] moved = convertIfVector(move.to(), from, batch);
             if (to != null && !Arrays.equals(to, from) && !Arrays.equals(to, moved)) {
-                batch.conflicts.add(keyText + ": field '" + move.to() + "' already exists with other data");
+                batch.conflicts.add(text(key) + ": field '" + move.to() + "' already exists with other data");
                 return;
             }
             touched.add(move.from());
@@ -164,7 +165,7 @@ final class DocumentRewriter {
                         new ConvertedVector(conversion, value)));
             }
         }
-        finishDocument(key, keyText, targetExists, current, touched, writes, batch);
+        finishDocument(key, targetExists, current, touched, writes, batch);
     }
 
     private byte[] convertIfVector(String targetField, byte[] value, BatchBuilder batch) {
@@ -217,7 +218,6 @@ final class DocumentRewriter {
         if (reply == null) {
             return;
         }
-        String keyText = new String(key, StandardCharsets.UTF_8);
         byte[][] current = jsonValues(fields, reply);
         List<Command> writes = new ArrayList<>();
         Set<String> touched = new LinkedHashSet<>();
@@ -228,7 +228,7 @@ final class DocumentRewriter {
                 continue;
             }
             if (to != null && !Arrays.equals(to, from)) {
-                batch.conflicts.add(keyText + ": path '" + move.to() + "' already exists with other data");
+                batch.conflicts.add(text(key) + ": path '" + move.to() + "' already exists with other data");
                 return;
             }
             touched.add(move.from());
@@ -236,22 +236,22 @@ final class DocumentRewriter {
             writes.add(command("JSON.SET", key, bytes(move.to()), from));
             writes.add(command("JSON.DEL", key, bytes(move.from())));
         }
-        finishDocument(key, keyText, targetExists, current, touched, writes, batch);
+        finishDocument(key, targetExists, current, touched, writes, batch);
     }
 
     /**
      * The part every storage shares: the key move goes last (so a document is complete before it changes name),
      * and a document whose new key is taken is left alone entirely.
      */
-    private void finishDocument(byte[] key, String keyText, boolean targetExists, byte[][] current,
+    private void finishDocument(byte[] key, boolean targetExists, byte[][] current,
                                 Set<String> touched, List<Command> writes, BatchBuilder batch) {
-        boolean move = spec.needsMove(keyText);
+        boolean move = keyMove.needsMove(key);
         if (move && targetExists) {
-            batch.conflicts.add(keyText + ": key '" + spec.newKey(keyText) + "' already exists");
+            batch.conflicts.add(text(key) + ": key '" + text(keyMove.newKey(key)) + "' already exists");
             return;
         }
         if (move) {
-            writes.add(command("RENAMENX", key, bytes(spec.newKey(keyText))));
+            writes.add(command("RENAMENX", key, keyMove.newKey(key)));
         }
         if (!writes.isEmpty()) {
             batch.add(key, current, touched, writes);
@@ -280,9 +280,8 @@ final class DocumentRewriter {
      * its new one: one {@code EXISTS} per name, each reply 1 or 0.
      */
     List<Command> existenceChecks(DocumentOriginal original) {
-        String keyText = new String(original.key(), StandardCharsets.UTF_8);
-        if (spec.needsMove(keyText)) {
-            return List.of(command("EXISTS", original.key()), command("EXISTS", bytes(spec.newKey(keyText))));
+        if (keyMove.needsMove(original.key())) {
+            return List.of(command("EXISTS", original.key()), command("EXISTS", keyMove.newKey(original.key())));
         }
         return List.of(command("EXISTS", original.key()));
     }
@@ -320,9 +319,8 @@ final class DocumentRewriter {
      * ({@code RENAMENX}, which replies 0 when the old name is taken), or nothing.
      */
     List<Command> renameBack(DocumentOriginal original) {
-        String keyText = new String(original.key(), StandardCharsets.UTF_8);
-        return spec.needsMove(keyText) ? List.of(command("RENAMENX", bytes(spec.newKey(keyText)), original.key()))
-                : List.of();
+        return keyMove.needsMove(original.key())
+                ? List.of(command("RENAMENX", keyMove.newKey(original.key()), original.key())) : List.of();
     }
 
     /** Rollback, second step: the commands that put the document's fields back as its backup recorded them. */
@@ -341,6 +339,21 @@ final class DocumentRewriter {
 
     static Command command(String name, byte[]... args) {
         return new Command(name, List.of(args));
+    }
+
+    /** A key as text, for messages (bytes that are not UTF-8 show as U+FFFD). */
+    static String text(byte[] key) {
+        return new String(key, StandardCharsets.UTF_8);
+    }
+
+    /** The key a document has after the rewrite, byte for byte. */
+    byte[] newKey(byte[] key) {
+        return keyMove.newKey(key);
+    }
+
+    /** The original key of a moved key, byte for byte. */
+    byte[] originalKey(byte[] movedKey) {
+        return keyMove.originalKey(movedKey);
     }
 
     static byte[] bytes(String text) {

@@ -11,7 +11,6 @@ import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,14 +60,14 @@ public final class RewriteEstimator {
         String pattern = spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0))
                 : "*";
         String type = spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL";
+        KeyMove move = KeyMove.of(spec);
         List<byte[]> keys = new ArrayList<>();
         String cursor = "0";
         int pages = 0;
         do {
             ScanPage page = store.scan(cursor, pattern, SAMPLE, type);
             for (byte[] key : page.keys()) {
-                if (keys.size() < SAMPLE && spec.needsMove(new String(key, StandardCharsets.UTF_8))
-                        == spec.targetPrefix().isPresent()) {
+                if (keys.size() < SAMPLE && move.needsMove(key) == spec.targetPrefix().isPresent()) {
                     keys.add(key);
                 }
             }
