@@ -228,6 +228,11 @@ final class RewriteFixture {
         return slipway.plan(PlanRequest.patch(index, patch(dir, changesYaml)));
     }
 
+    /** The names of every index on the server, sorted. */
+    static List<String> indexes(Jedis jedis) {
+        return ((List<?>) call(jedis, "FT._LIST")).stream().map(RewriteFixture::text).sorted().toList();
+    }
+
     static void waitIndexed(Slipway slipway, String index) {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (slipway.describe(index).percentIndexed() < 1.0) {

@@ -11,6 +11,8 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ChangeKind;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.PlanRequest;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.version.RestoreResult;
@@ -377,6 +379,41 @@ class RewriteMigrationIT {
             assertThat(hashes(jedis, "doc:*")).isEqualTo(migratedAgain);
             assertThat(vectorType(jedis, "docs", "emb")).isEqualTo("FLOAT16");
             assertIndexHasAll(slipway, "docs");
+        }
+    }
+
+    /**
+     * A backup is not rolled back over a later migration of its index: neither one that recreated the index with
+     * another schema nor one that put it behind an alias (zero-downtime). Both refuse before changing anything.
+     */
+    @ParameterizedTest(name = "later migration {0}")
+    @CsvSource({"DROP_RECREATE", "ZERO_DOWNTIME"})
+    void aRollbackIsRefusedOverALaterMigration(String mode, RedisStackServer redis, @TempDir Path dir)
+            throws IOException {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            Path first = migrate(slipway, "docs", Files.createDirectory(dir.resolve("first")),
+                    RewriteFixture.EMB_TO_FLOAT16, true);
+            MigrationPlan later = slipway.plan(PlanRequest.patch("docs", RewriteFixture.patch(dir,
+                    "  add_fields:\n    - {name: extra, type: tag}\n")).withMode(MigrationMode.valueOf(mode)));
+            assertThat(slipway.apply(later, ApplyOptions.DEFAULTS).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            TreeMap<String, TreeMap<String, String>> migratedAgain = hashes(jedis, "doc:*");
+            List<String> indexes = RewriteFixture.indexes(jedis);
+
+            assertThatThrownBy(() -> slipway.rollbackFromBackup(first, 1))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                        assertThat(e).hasMessageContaining("another migration has changed it")
+                                .hasMessageContaining("nothing was changed");
+                    });
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(migratedAgain);
+            assertThat(RewriteFixture.indexes(jedis)).isEqualTo(indexes);
+            assertThat(slipway.describe("docs").schema().fields()).anyMatch(f -> f.name().equals("extra"));
+            assertIndexHasAll(slipway, "docs");
+            assertThat(BackupDirectory.readHeader(first).orElseThrow().phase())
+                    .isEqualTo(BackupHeader.Phase.REWRITTEN);
         }
     }
 

@@ -66,6 +66,7 @@ public final class BackupRestorer {
         if (backup.header().phase() == BackupHeader.Phase.ROLLED_BACK) {
             return alreadyRolledBack(backup, plan);
         }
+        refuseIfMigratedSince(backup, plan);
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
@@ -133,6 +134,34 @@ public final class BackupRestorer {
             refuseBlockedRenames(present, renamed, rewriter);
         }
         return documents.size() - present.size() + vanished;
+    }
+
+    /**
+     * Refuses, with nothing changed, to roll back over an index that a later migration changed: what is served under
+     * the plan's name must be the index this migration created (or its source, when the run stopped before dropping
+     * it), reached the same way (alias or not); nothing there means the run stopped between the drop and the create.
+     * Restoring the originals under a later migration's index would undo that migration's documents and leave its
+     * index failing on them.
+     */
+    private void refuseIfMigratedSince(BackupDirectory backup, MigrationPlan plan) {
+        Optional<IndexInfo> live = new LiveIndexReader(session).find(plan.servedName());
+        if (live.isEmpty()) {
+            return;
+        }
+        IndexSchema schema = live.get().schema();
+        boolean sameSchema = VisibleSchema.matches(plan.targetSchema(), schema)
+                || VisibleSchema.matches(plan.source().schema(), schema);
+        if (sameSchema && live.get().isAlias() == plan.source().aliased()) {
+            return;
+        }
+        String now = live.get().isAlias() != plan.source().aliased()
+                ? (live.get().isAlias() ? "is now an alias of index '" + schema.name() + "'" : "is no longer an alias")
+                : "has another schema";
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "Index '" + plan.servedName() + "' " + now + " since the "
+                + "migration the backup in " + backup.dir() + " undoes, so another migration has changed it; nothing "
+                + "was changed. Restoring these originals would undo that migration's documents too. Roll back the "
+                + "later migration first ('slipway rollback --index " + plan.servedName() + "', or with its own "
+                + "--backup-dir), then run this rollback again.");
     }
 
     /** What the backup's header says was restored, with the index recreated (or found in place). */
