@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -153,6 +154,53 @@ class RewriteCommandsIT {
         assertThat(again.out()).contains("was already rolled back; nothing was changed", "Index 'docs' has its "
                 + "original schema", (DOCS - 1) + " documents restored earlier");
         assertUnchanged();
+    }
+
+    /** A path that cannot hold a backup is refused before anything changes, not after the index is dropped. */
+    @Test
+    void aBackupDirThatCannotHoldABackupIsRefusedBeforeAnythingChanges() throws IOException {
+        Path plan = plan();
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Path crowded = Files.createDirectory(dir.resolve("crowded"));
+        Files.writeString(crowded.resolve("notes.txt"), "someone else's");
+        Path underFile = file.resolve("backup");
+
+        for (Path backup : List.of(file, crowded, underFile)) {
+            CliRun run = cli("apply", "--plan", plan.toString(), "--yes", "--accept-data-loss", "--backup-dir",
+                    backup.toString());
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+            assertThat(run.err()).contains("--backup-dir " + backup, "nothing was changed");
+            assertUnchanged();
+        }
+        assertThat(Files.readString(file)).isEqualTo("x");
+        assertThat(crowded.resolve("notes.txt")).exists();
+    }
+
+    /** The disk the estimate asks for is at least what the backup then takes. */
+    @Test
+    void estimatedDiskCoversTheBackup() throws IOException {
+        Path plan = plan();
+        Path backup = dir.resolve("backup");
+        JsonNode estimate = new ObjectMapper().readTree(cli("estimate", "--plan", plan.toString(), "--format",
+                "json").out());
+
+        CliRun apply = cli("apply", "--plan", plan.toString(), "--yes", "--accept-data-loss", "--backup-dir",
+                backup.toString(), "--batch-size", "10");
+        assertThat(apply.exitCode()).as(apply.toString()).isZero();
+
+        long used;
+        try (var files = Files.list(backup)) {
+            used = files.filter(f -> f.getFileName().toString().endsWith(".bin")).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).sum();
+        }
+        assertThat(used).isPositive();
+        assertThat(estimate.path("disk_needed_bytes").asLong()).isGreaterThanOrEqualTo(used)
+                .isLessThan(used * 2 + 8192);
     }
 
     @Test

@@ -8,16 +8,19 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.rewrite.RewriteEstimator;
+import dev.slipway.internal.plan.StrategyChoice;
+import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.rewrite.WriteWatch;
-import dev.slipway.internal.vector.VectorDataType;
 
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** Runs the rewrite step, and checks before a migration starts that a rewrite can run at all. */
 final class RewriteStepHandler {
@@ -43,10 +46,12 @@ final class RewriteStepHandler {
 
     /**
      * Refuses, before anything changes, a rewrite without a backup directory, a lossy one without
-     * {@code --accept-data-loss}, a directory holding another plan's backup, a resume with another directory, and
-     * a disk too small for the originals.
+     * {@code --accept-data-loss}, a directory holding another plan's backup, a resume with another directory, a
+     * path that cannot hold a backup (a file, a directory with other files, one that cannot be written), and a disk
+     * too small for the originals (sized from a sample of the live documents, as {@code estimate} does).
      */
-    static void check(MigrationPlan plan, ApplyOptions options, Optional<Checkpoint> resumed) {
+    static void check(MigrationPlan plan, ApplyOptions options, Optional<Checkpoint> resumed,
+                      RedisEndpoint endpoint) {
         if (plan.rewrite().isEmpty()) {
             return;
         }
@@ -74,15 +79,50 @@ final class RewriteStepHandler {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + dir + " was rolled back; start a new "
                     + "migration with a new plan and an empty backup directory. Nothing was changed.");
         }
-        checkDiskSpace(dir, rewrite);
+        checkUsable(dir);
+        checkDiskSpace(dir, RewriteEstimator.diskNeeded(plan, endpoint) - BackupDirectory.dataLength(dir));
     }
 
-    private static void checkDiskSpace(Path dir, RewriteSpec rewrite) {
-        long perDocument = 64;
-        for (RewriteSpec.VectorConversion conversion : rewrite.conversions()) {
-            perDocument += (long) conversion.dims() * VectorDataType.parse(conversion.from()).bytesPerElement();
+    /** A backup directory must be a directory this process can write, new, empty or holding this backup. */
+    private static void checkUsable(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " is a file, not a directory; "
+                    + "nothing was changed. Give a new or empty directory.");
         }
-        long needed = perDocument * rewrite.documents();
+        if (Files.isDirectory(dir)) {
+            if (BackupDirectory.readHeader(dir).isEmpty() && !isEmpty(dir)) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " holds other files and no "
+                        + "Slipway backup; nothing was changed. Give a new or empty directory, so that a rollback "
+                        + "never mixes a backup with anything else.");
+            }
+            if (!Files.isWritable(dir)) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " cannot be written by this "
+                        + "process; nothing was changed. Give a directory it can write.");
+            }
+            return;
+        }
+        Path parent = dir.getParent();
+        while (parent != null && !Files.exists(parent)) {
+            parent = parent.getParent();
+        }
+        if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " cannot be created" + (parent
+                    == null ? "" : ": " + parent + (Files.isDirectory(parent) ? " cannot be written by this process"
+                    : " is not a directory")) + "; nothing was changed. Give a directory this process can create "
+                    + "or write.");
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot list --backup-dir " + dir + ": " + e.getMessage()
+                    + "; nothing was changed.", e);
+        }
+    }
+
+    private static void checkDiskSpace(Path dir, long needed) {
         try {
             Path existing = dir;
             while (existing != null && !Files.exists(existing)) {
@@ -90,9 +130,10 @@ final class RewriteStepHandler {
             }
             long free = existing == null ? Long.MAX_VALUE : Files.getFileStore(existing).getUsableSpace();
             if (free < needed) {
-                throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup needs about " + needed / (1024 * 1024)
-                        + " MiB but " + dir + " has " + free / (1024 * 1024) + " MiB free; nothing was changed. "
-                        + "Free space or choose another --backup-dir.");
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup needs about " + StrategyChoice.mib(needed)
+                        + " more but " + dir + " has " + StrategyChoice.mib(free) + " free; nothing was changed. Free "
+                        + "space there" + (Files.exists(dir.resolve("header.json")) ? " and re-run the same command"
+                        : " or choose another --backup-dir") + ".");
             }
         } catch (IOException e) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot check free space of " + dir + ": "

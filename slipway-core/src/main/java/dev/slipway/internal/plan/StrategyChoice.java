@@ -111,7 +111,7 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
     }
 
     /** A byte count in the largest binary unit that keeps it at or above 1. */
-    static String mib(long bytes) {
+    public static String mib(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
         double value = bytes;
         int unit = 0;

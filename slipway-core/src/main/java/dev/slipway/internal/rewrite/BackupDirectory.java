@@ -287,8 +287,18 @@ public final class BackupDirectory implements AutoCloseable {
 
     private static SlipwayException unwritable(Path dir, IOException e) {
         return new SlipwayException(ErrorCode.MIGRATION_FAILED, "Cannot write the backup in " + dir + ": "
-                + e.getMessage() + ". Free disk space or choose another --backup-dir; re-run the same command to "
-                + "resume.", e);
+                + e.getMessage() + ". Free disk space there, then re-run the same command to resume (a started "
+                + "migration keeps its --backup-dir), or undo what was done with 'slipway rollback --backup-dir "
+                + dir + "'.", e);
+    }
+
+    /** The size of the backup data already in a directory (0 when there is none), for the disk-space check. */
+    public static long dataLength(Path dir) {
+        try {
+            return Files.size(dir.resolve(DATA));
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** Closes the data file, cutting off the padding direct writes leave past the last record. */

@@ -11,6 +11,7 @@ import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,7 +23,12 @@ public final class RewriteEstimator {
     static final int SAMPLE = 500;
     /** A rewrite sends about as much as it reads, and writes the backup; measured reads are scaled by this. */
     private static final double WRITE_FACTOR = 2.5;
-    private static final int RECORD_OVERHEAD = 16;
+    /** Per record: its length, CRC-32, batch number, cursor length and a cursor of up to 20 digits, document count. */
+    private static final int RECORD_FRAME = 4 + 4 + 8 + 2 + 20 + 4;
+    /** The smallest batch the estimate assumes ({@code --batch-size} is not known yet). */
+    private static final int MIN_BATCH = 10;
+    /** The last direct-I/O block, padded (the file is cut to its length when closed). */
+    private static final int PADDING = 4096;
 
     private RewriteEstimator() {
     }
@@ -41,19 +47,50 @@ public final class RewriteEstimator {
         try (JedisDocumentStore store = JedisDocumentStore.open(endpoint)) {
             List<byte[]> keys = sampleKeys(store, spec);
             long t0 = System.nanoTime();
-            long bytes = sampleBytes(store, spec, rewriter.fieldsToRead(), keys);
+            SampledBytes bytes = sampleBytes(store, spec, rewriter.fieldsToRead(), keys, true);
             double seconds = (System.nanoTime() - t0) / 1e9;
             int n = Math.max(keys.size(), 1);
             long docs = spec.documents();
-            long backup = bytes * docs / n;
             double rewriteSeconds = seconds / n * docs * WRITE_FACTOR;
             double total = rewriteSeconds + reindex;
-            return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), docs, keys.size(), backup,
-                    backup + (long) RECORD_OVERHEAD * docs, extraMemory, memorySaved(spec), round(total),
+            return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), docs, keys.size(),
+                    bytes.values() * docs / n, disk(bytes, n, docs), extraMemory, memorySaved(spec), round(total),
                     plan.mode() == MigrationMode.ZERO_DOWNTIME ? 0 : round(total),
                     "sampled " + keys.size() + " documents (read " + Math.round(seconds * 1000) + " ms); rewrite time "
                             + "= sampled read time x " + WRITE_FACTOR + " per document; " + plan.estimate().basis());
         }
+    }
+
+    /**
+     * The disk the plan's backup needs, from a sample of the live documents (what {@link #estimate} reports as
+     * disk needed, without timing anything); 0 for an index-only plan.
+     */
+    public static long diskNeeded(MigrationPlan plan, RedisEndpoint endpoint) {
+        if (plan.rewrite().isEmpty()) {
+            return 0;
+        }
+        RewriteSpec spec = plan.rewrite().get();
+        try (JedisDocumentStore store = JedisDocumentStore.open(endpoint)) {
+            List<byte[]> keys = sampleKeys(store, spec);
+            SampledBytes bytes = sampleBytes(store, spec, new DocumentRewriter(spec, java.util.Map.of())
+                    .fieldsToRead(), keys, false);
+            return disk(bytes, Math.max(keys.size(), 1), spec.documents());
+        }
+    }
+
+    /**
+     * The sampled documents' original values, and the bytes their backup records take ({@link BackupRecord}: per
+     * document its key and lengths, per field read its name, a presence flag and the value).
+     */
+    private record SampledBytes(long values, long records) {
+    }
+
+    /**
+     * Scaled up from the sample, plus each record's own header and checksum (at least one batch per
+     * {@value #MIN_BATCH} documents) and one direct-I/O block of padding at the end.
+     */
+    private static long disk(SampledBytes bytes, int sampled, long documents) {
+        return bytes.records() * documents / sampled + (documents / MIN_BATCH + 1) * RECORD_FRAME + PADDING;
     }
 
     private static List<byte[]> sampleKeys(JedisDocumentStore store, RewriteSpec spec) {
@@ -76,27 +113,36 @@ public final class RewriteEstimator {
         return keys;
     }
 
-    private static long sampleBytes(JedisDocumentStore store, RewriteSpec spec, List<String> fields,
-                                    List<byte[]> keys) {
-        long bytes = 0;
+    private static SampledBytes sampleBytes(JedisDocumentStore store, RewriteSpec spec, List<String> fields,
+                                            List<byte[]> keys, boolean convert) {
+        long values = 0;
+        long records = 0;
+        int names = fields.stream().mapToInt(f -> 2 + f.getBytes(StandardCharsets.UTF_8).length + 1).sum();
         if (fields.isEmpty() || keys.isEmpty()) {
-            return keys.stream().mapToLong(k -> k.length + RECORD_OVERHEAD).sum();
+            return new SampledBytes(0, keys.stream().mapToLong(k -> 8 + k.length).sum());
         }
         if (spec.storage() == StorageType.HASH) {
-            List<byte[][]> values = store.readHashFields(keys, fields);
+            List<byte[][]> read = store.readHashFields(keys, fields);
             for (int i = 0; i < keys.size(); i++) {
-                bytes += keys.get(i).length;
-                for (byte[] value : values.get(i)) {
-                    bytes += value == null ? 0 : value.length;
+                records += 8 + keys.get(i).length + names;
+                for (byte[] value : read.get(i)) {
+                    values += value == null ? 0 : value.length;
+                    records += value == null ? 0 : 4 + value.length;
                 }
-                convertForTiming(spec, fields, values.get(i));
+                if (convert) {
+                    convertForTiming(spec, fields, read.get(i));
+                }
             }
         } else {
-            for (String reply : store.readJson(keys, fields)) {
-                bytes += reply == null ? 0 : reply.length();
+            List<String> replies = store.readJson(keys, fields);
+            for (int i = 0; i < keys.size(); i++) {
+                String reply = replies.get(i);
+                long length = reply == null ? 0 : reply.getBytes(StandardCharsets.UTF_8).length;
+                values += length;
+                records += 8 + keys.get(i).length + names + 4L * fields.size() + length;
             }
         }
-        return bytes;
+        return new SampledBytes(values, records);
     }
 
     /** Converts the sampled vectors so that the measured time includes the conversion work. */
