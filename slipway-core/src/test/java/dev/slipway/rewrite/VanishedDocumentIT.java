@@ -240,6 +240,54 @@ class VanishedDocumentIT {
         }
     }
 
+    /**
+     * Documents that expire after their rewrite, while the new index is being built and validated (an index of
+     * expiring documents, such as a cache), do not fail the migration: the document count and the indexing failures
+     * account for keys that no longer exist, and the plan samples no key with a time to live.
+     */
+    @Test
+    void documentsExpiringWhileTheNewIndexIsBuiltDoNotFailValidation(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            load(jedis, application, redis, key -> false);
+            for (int i = 0; i < DOCS; i += 4) {
+                application.pexpire("doc:" + i, 600_000); // has a TTL at plan time: not a key to sample
+            }
+            ProgressListener expireAtTheEnd = new ProgressListener() {
+                private String task = "";
+
+                @Override
+                public void begin(String name, long total, String unit) {
+                    task = name;
+                }
+
+                @Override
+                public void end() {
+                    if (task.equals("rewriting documents")) { // rewritten and watched; the new index comes next
+                        for (int i = 0; i < DOCS; i += 4) {
+                            application.pexpire("doc:" + i, 1 + i % 150);
+                        }
+                    }
+                    task = "";
+                }
+            };
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(expireAtTheEnd).load();
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            assertThat(plan.source().keySample()).isNotEmpty()
+                    .allSatisfy(key -> assertThat(Integer.parseInt(key.substring(4)) % 4).isNotZero());
+
+            MigrationReport report;
+            try {
+                report = slipway.apply(plan, options(dir.resolve("backup")));
+            } catch (dev.slipway.api.MigrationFailedException e) {
+                throw new AssertionError(String.valueOf(e.report().validation()), e);
+            }
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            RewriteFixture.sleep(200);
+            assertThat(hashes(jedis, "doc:*")).hasSize(DOCS - DOCS / 4);
+        }
+    }
+
     @Test
     void withTheWatchOnDeletionsAndExpiriesDoNotStopTheRewrite(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {

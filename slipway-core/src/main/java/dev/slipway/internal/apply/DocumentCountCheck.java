@@ -12,18 +12,21 @@ import dev.slipway.internal.schema.IndexInfo;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The document-count check, made robust to an application that keeps writing: the new index must hold as many
  * documents (indexed + failed) as the retained previous version — both counts read in one transaction, since both
  * indexes see the same writes — or, without a previous version, as the snapshot had, or as many as there are keys
- * under the index's prefixes right now.
+ * under the index's prefixes right now (between the documents it indexed and those plus its failures, since a
+ * document that expires while the index is built can stay counted as a failure).
  */
 final class DocumentCountCheck {
     private static final int ATTEMPTS = 5;
     private static final long PAUSE_MILLIS = 100;
 
     private final RedisSession session;
+    private long failuresOfExistingKeys = -1;
 
     DocumentCountCheck(RedisSession session) {
         this.session = session;
@@ -61,29 +64,53 @@ final class DocumentCountCheck {
     private ValidationCheck againstSnapshot(MigrationPlan plan, IndexInfo live) {
         long expected = plan.source().numDocs() + plan.source().indexingFailures();
         long actual = count(live);
-        if (expected == actual) {
-            return new ValidationCheck("document-count", true, expected + " (num_docs + indexing failures at plan "
-                    + "time)", Long.toString(actual), "");
+        ValidationCheck asPlanned = new ValidationCheck("document-count", true, expected + " (num_docs + indexing "
+                + "failures at plan time)", Long.toString(actual), "");
+        boolean moreFailures = live.stats().indexingFailures() > plan.source().indexingFailures();
+        if (expected == actual && !moreFailures) {
+            return asPlanned;
         }
+        // the count differs, or more documents failed: count the keys, which also tells failures of keys that
+        // still exist from those of keys deleted or expired since
         IndexSchema schema = live.schema();
         if (schema.filter().isEmpty()) {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                // the scan takes a while on a large keyspace and writes go on meanwhile: the index count read just
-                // before and just after it must bracket the number of keys it found
-                long before = count(FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name())));
+                // the scan takes a while on a large keyspace and writes go on meanwhile: the index read just
+                // before and just after it must bracket the number of keys it found. A key that expired or was
+                // deleted while the index was being built can stay counted as an indexing failure ("does not
+                // exist"), so the keys need only lie between the documents indexed and those plus the failures
+                IndexInfo first = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
                 long keys = keysUnderPrefixes(schema);
-                actual = count(FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name())));
-                if (Math.min(before, actual) <= keys && keys <= Math.max(before, actual)) {
+                IndexInfo last = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
+                long fewest = Math.min(first.stats().numDocs(), last.stats().numDocs());
+                long most = Math.max(count(first), count(last));
+                actual = count(last);
+                if (fewest <= keys && keys <= most) {
+                    failuresOfExistingKeys = Math.max(0, keys - last.stats().numDocs());
                     return new ValidationCheck("document-count", true, keys + " (keys under the index's prefixes "
-                            + "now; " + expected + " at plan time, the application wrote since)",
-                            before == actual ? Long.toString(actual) : before + ".." + actual, "");
+                            + "now; " + expected + " at plan time, the application wrote, deleted or let expire "
+                            + "documents since)", fewest == most ? Long.toString(actual) : fewest + ".." + most
+                            + " (indexed .. indexed + failures)", "");
                 }
                 pause();
             }
         }
+        if (expected == actual) {
+            return asPlanned;
+        }
         return new ValidationCheck("document-count", false, expected + " (num_docs + indexing failures at plan "
-                + "time)", Long.toString(actual), "the index holds a different number of documents than at plan time "
-                + "and than there are keys under its prefixes; check FT.INFO for indexing errors");
+                + "time)", Long.toString(actual), "the index holds a different number of documents than at plan time, "
+                + "and the keys under its prefixes are not between its indexed documents and those plus its "
+                + "indexing failures; check FT.INFO for indexing errors");
+    }
+
+    /**
+     * The indexing failures that belong to keys that still exist, when the check had to count the keys (the index
+     * held another number of documents than at plan time): the keys not indexed. Failures beyond them name keys
+     * deleted or expired since, which lose nothing. Empty when the keys were not counted.
+     */
+    OptionalLong failuresOfExistingKeys() {
+        return failuresOfExistingKeys < 0 ? OptionalLong.empty() : OptionalLong.of(failuresOfExistingKeys);
     }
 
     private long keysUnderPrefixes(IndexSchema schema) {

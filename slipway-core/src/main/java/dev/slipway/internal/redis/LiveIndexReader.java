@@ -104,8 +104,9 @@ public final class LiveIndexReader {
     }
 
     /**
-     * Up to {@code limit} keys of documents in the index. Keys that are not valid UTF-8 are left out: a plan holds
-     * keys as text, and such a key would not name the same bytes again.
+     * Up to {@code limit} keys of documents in the index, to check after a migration that they still exist. Left out:
+     * keys that are not valid UTF-8 (a plan holds keys as text, and such a key would not name the same bytes again)
+     * and keys with a time to live.
      */
     public List<String> sampleKeys(String index, int limit) {
         List<Object> reply = RedisReplies.list(session.call("FT.SEARCH", index, "*", "NOCONTENT", "LIMIT", "0",
@@ -116,7 +117,14 @@ public final class LiveIndexReader {
                 keys.add(RedisReplies.text(reply.get(i)));
             }
         }
-        return keys;
+        // a key that will expire cannot be expected to exist when a migration is validated
+        List<String> lasting = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            if (RedisReplies.whole(session.call("PTTL", key)) == -1) {
+                lasting.add(key);
+            }
+        }
+        return lasting;
     }
 
     private static boolean isUtf8(byte[] bytes) {
