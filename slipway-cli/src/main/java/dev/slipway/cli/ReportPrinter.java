@@ -34,8 +34,10 @@ final class ReportPrinter {
         }
         out.println();
         MigrationReport.Downtime downtime = report.downtime();
-        out.println("Downtime:  unavailable " + Units.millis(downtime.unavailableMs()) + ", incomplete results "
-                + Units.millis(downtime.incompleteMs()));
+        out.println("Downtime:  unavailable " + Units.millis(downtime.unavailableMs()) + (downtime.ongoing()
+                ? " so far: the index is still missing, so queries fail until 'slipway apply' with the same plan "
+                + "finishes or 'slipway rollback' restores it" : ", incomplete results "
+                + Units.millis(downtime.incompleteMs())));
         report.validation().ifPresentOrElse(this::validation, () -> out.println("Validation: did not run"));
         report.error().ifPresent(error -> out.println("Error:     " + error.lines().findFirst().orElse("")));
     }

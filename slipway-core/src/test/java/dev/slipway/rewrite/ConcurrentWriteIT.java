@@ -118,6 +118,9 @@ class ConcurrentWriteIT {
             assertThat(failed.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
             assertThat(failed.getMessage()).contains("Another client changed documents of index 'docs'")
                     .contains(write.key).contains("re-run 'slipway apply'");
+            // the index was dropped and not recreated: the report says the downtime goes on
+            assertThat(failed.report().downtime().ongoing()).isTrue();
+            assertThat(failed.report().downtime().unavailableMs()).isPositive();
             BackupHeader stopped = BackupDirectory.readHeader(backup).orElseThrow();
             assertThat(stopped.phase()).isEqualTo(BackupHeader.Phase.WRITES_SEEN);
             // the batch being written and the one backed up when the write was seen land; nothing after them
@@ -131,6 +134,7 @@ class ConcurrentWriteIT {
             MigrationReport report = slipway.apply(plan, options(backup));
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.downtime().ongoing()).isFalse();
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
                     .contains("no writes by other clients seen");
             assertThat(jedis.hget(bytes(write.key), bytes("emb")))

@@ -39,11 +39,14 @@ public record MigrationReport(String planId, String index, MigrationMode mode, R
     /**
      * Measured service windows.
      *
-     * @param unavailableMs time during which the name did not exist (queries failed)
+     * @param unavailableMs time during which the name did not exist (queries failed); when {@code ongoing}, until
+     *                      the report was made
      * @param incompleteMs  time during which the name existed but was still indexing (queries saw partial results)
+     * @param ongoing       the run ended (failed) with the name still missing: queries keep failing until a re-run
+     *                      of apply finishes the migration or a rollback restores the index
      */
-    public record Downtime(long unavailableMs, long incompleteMs) {
+    public record Downtime(long unavailableMs, long incompleteMs, boolean ongoing) {
         /** No downtime at all. */
-        public static final Downtime NONE = new Downtime(0, 0);
+        public static final Downtime NONE = new Downtime(0, 0, false);
     }
 }

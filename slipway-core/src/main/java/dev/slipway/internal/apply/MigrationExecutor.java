@@ -223,8 +223,9 @@ public final class MigrationExecutor {
         Long down = marks.get(IndexStepHandlers.UNAVAILABLE_FROM);
         Long up = marks.get(IndexStepHandlers.AVAILABLE_AT);
         Long complete = marks.get(IndexStepHandlers.COMPLETE_AT);
-        long unavailable = down != null && up != null ? Math.max(0, up - down) : 0;
+        boolean ongoing = down != null && up == null;
+        long unavailable = down == null ? 0 : Math.max(0, (ongoing ? System.currentTimeMillis() : up) - down);
         long incomplete = down != null && up != null && complete != null ? Math.max(0, complete - up) : 0;
-        return new MigrationReport.Downtime(unavailable, incomplete);
+        return new MigrationReport.Downtime(unavailable, incomplete, ongoing);
     }
 }
