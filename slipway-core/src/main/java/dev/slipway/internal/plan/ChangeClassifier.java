@@ -95,6 +95,14 @@ public final class ChangeClassifier {
                     + "moved from exactly one prefix to exactly one prefix; an index without a prefix or with several "
                     + "cannot say which keys go where. Move the keys with your own script, then change the index");
         }
+        if (!after.equals(before) && before.startsWith(after)) {
+            return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, false, "the new prefix '"
+                    + after + "' contains the old one '" + before + "': a moved key can land under the old prefix "
+                    + "again ('" + before + before.substring(after.length()) + "1' would become '" + before
+                    + "1'), so moved and unmoved documents cannot be told apart, and the index's own documents are "
+                    + "already under the new prefix. Move the keys in two migrations: first to a prefix that "
+                    + "overlaps neither (for example 'migrating:'), then to '" + after + "'");
+        }
         return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, true, "every key under '"
                 + before + "' is renamed to '" + after + "' (RENAMENX: an existing key is never overwritten); "
                 + REWRITES);

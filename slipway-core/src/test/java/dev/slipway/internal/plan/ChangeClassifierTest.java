@@ -117,6 +117,10 @@ class ChangeClassifierTest {
                         ChangeKind.RENAME_INDEX, true),
                 Arguments.of("move keys to one new prefix", hash, hash.toBuilder().prefixes(List.of("item:")).build(),
                         Map.of(), ChangeKind.CHANGE_PREFIX, true),
+                Arguments.of("move keys to a prefix that contains the old one", hash, hash.toBuilder()
+                        .prefixes(List.of("prod")).build(), Map.of(), ChangeKind.CHANGE_PREFIX, false),
+                Arguments.of("move keys to a prefix that extends the old one", hash, hash.toBuilder()
+                        .prefixes(List.of("product:v2:")).build(), Map.of(), ChangeKind.CHANGE_PREFIX, true),
                 Arguments.of("add a second prefix", hash, hash.toBuilder().prefixes(List.of("product:", "item:"))
                         .build(), Map.of(), ChangeKind.CHANGE_PREFIX, false),
                 Arguments.of("drop the prefix", hash, hash.toBuilder().prefixes(List.of()).build(), Map.of(),
@@ -173,6 +177,9 @@ class ChangeClassifierTest {
         assertThat(prefix.from()).isEqualTo("product:");
         assertThat(prefix.to()).isEqualTo("item:");
         assertThat(prefix.reason()).contains("RENAMENX").contains("--backup-dir");
+        SchemaChange shorter = only(hash(), hash().toBuilder().prefixes(List.of("prod")).build(), Map.of());
+        assertThat(shorter.reason()).contains("contains the old one", "'product:uct:1' would become 'product:1'",
+                "'migrating:'");
         SchemaChange prefixes = only(hash(), hash().toBuilder().prefixes(List.of("a:", "b:")).build(), Map.of());
         assertThat(prefixes.reason()).contains("exactly one prefix");
 
