@@ -169,8 +169,10 @@ public final class RewriteEngine {
                     + "Resolve them and re-run 'slipway apply' with the same plan, or restore everything with "
                     + "'slipway rollback --backup-dir " + backup.dir() + "'.", conflicts, null);
         }
-        return "rewrote " + header.documentsRewritten() + " documents (" + Math.round(done / seconds)
-                + " docs/s this run), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
+        String thisRun = done == 0 ? "none this run: earlier runs rewrote them"
+                : (done == header.documentsRewritten() ? "" : done + " of them this run, ") + Math.round(done / seconds)
+                + " docs/s";
+        return "rewrote " + header.documentsRewritten() + " documents (" + thisRun + "), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
                 + " vectors of unexpected length left unchanged" : "") + (replyCheck.vanished() > 0
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "

@@ -23,6 +23,8 @@ import java.util.Optional;
  */
 public final class FtInfoReader {
     private static final double MB = 1024.0 * 1024.0;
+    /** A petabyte: no index structure of one server comes near it. */
+    private static final double IMPLAUSIBLE_MB = 1e9;
     private static final List<String> MEMORY_KEYS = List.of("inverted_sz_mb", "vector_index_sz_mb",
             "offset_vectors_sz_mb", "doc_table_size_mb", "sortable_values_size_mb", "key_table_size_mb",
             "tag_overhead_sz_mb", "text_overhead_sz_mb", "geoshapes_sz_mb");
@@ -124,7 +126,9 @@ public final class FtInfoReader {
         double memoryMb = 0;
         for (String key : MEMORY_KEYS) {
             double value = RedisReplies.number(info.get(key));
-            if (!Double.isNaN(value)) {
+            // RediSearch 2.10 can report a size that went below zero as an unsigned one (key_table_size_mb
+            // 17592186044416, i.e. 2^64 bytes in MB): such a figure is no size at all and is left out
+            if (!Double.isNaN(value) && value >= 0 && value < IMPLAUSIBLE_MB) {
                 memoryMb += value;
             }
         }

@@ -159,6 +159,7 @@ class FtInfoReaderTest {
                 "attributes", list(list("identifier", "t", "attribute", "t", "type", "TAG")),
                 "num_docs", 1200L, "hash_indexing_failures", "3", "indexing", "1", "percent_indexed", "0.25",
                 "inverted_sz_mb", "1", "vector_index_sz_mb", "0.5", "total_index_memory_sz_mb", "99",
+                "key_table_size_mb", "17592186044416", // an underflowed size, as RediSearch 2.10 can report
                 "records_per_doc_avg", "nan", "total_indexing_time", "87.9");
 
         IndexStats stats = FtInfoReader.read("s", reply).stats();
