@@ -6,12 +6,12 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
-import dev.slipway.internal.rewrite.BackupDirectory;
-import dev.slipway.internal.rewrite.BackupHeader;
-import dev.slipway.internal.rewrite.RewriteEstimator;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteEstimator;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.rewrite.WriteWatch;
 
