@@ -101,16 +101,22 @@ final class RewriteStepHandler {
             }
             return;
         }
-        Path parent = dir.getParent();
-        while (parent != null && !Files.exists(parent)) {
-            parent = parent.getParent();
-        }
+        Path parent = nearestExisting(dir.getParent());
         if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " cannot be created" + (parent
                     == null ? "" : ": " + parent + (Files.isDirectory(parent) ? " cannot be written by this process"
                     : " is not a directory")) + "; nothing was changed. Give a directory this process can create "
                     + "or write.");
         }
+    }
+
+    /** The path itself, or the closest of its parents that exists; null when none does. */
+    private static Path nearestExisting(Path path) {
+        Path existing = path;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing;
     }
 
     private static boolean isEmpty(Path dir) {
@@ -124,15 +130,12 @@ final class RewriteStepHandler {
 
     private static void checkDiskSpace(Path dir, long needed) {
         try {
-            Path existing = dir;
-            while (existing != null && !Files.exists(existing)) {
-                existing = existing.getParent();
-            }
+            Path existing = nearestExisting(dir);
             long free = existing == null ? Long.MAX_VALUE : Files.getFileStore(existing).getUsableSpace();
             if (free < needed) {
                 throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup needs about " + StrategyChoice.mib(needed)
                         + " more but " + dir + " has " + StrategyChoice.mib(free) + " free; nothing was changed. Free "
-                        + "space there" + (Files.exists(dir.resolve("header.json")) ? " and re-run the same command"
+                        + "space there" + (BackupDirectory.readHeader(dir).isPresent() ? " and re-run the same command"
                         : " or choose another --backup-dir") + ".");
             }
         } catch (IOException e) {

@@ -14,7 +14,6 @@ import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -243,8 +242,8 @@ public final class BackupRestorer {
         for (BackupRecord.DocumentOriginal document : present) {
             if (!renamed.contains(document)) {
                 DocumentStore.Command rename = rewriter.renameBack(document).get(0);
-                blocked.add("'" + new String(rename.args().get(0), StandardCharsets.UTF_8) + "' cannot move back to '"
-                        + new String(rename.args().get(1), StandardCharsets.UTF_8) + "', which exists again");
+                blocked.add("'" + DocumentRewriter.text(rename.args().get(0)) + "' cannot move back to '"
+                        + DocumentRewriter.text(rename.args().get(1)) + "', which exists again");
             }
         }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, blocked.size() + " documents could not be moved back: "
@@ -261,7 +260,8 @@ public final class BackupRestorer {
      */
     private static List<BackupRecord.DocumentOriginal> existing(WorkerPool pool, DocumentRewriter rewriter,
                                                                List<BackupRecord.DocumentOriginal> documents) {
-        int[] names = ChangedSinceMigration.namesPresent(pool, documents.stream().map(rewriter::existenceChecks).toList());
+        int[] names = ChangedSinceMigration.namesPresent(pool,
+                documents.stream().map(rewriter::existenceChecks).toList());
         List<BackupRecord.DocumentOriginal> present = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
             if (names[i] != 0) {

@@ -5,9 +5,10 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
+
+import static dev.slipway.internal.rewrite.DocumentRewriter.text;
 
 /**
  * What a batch's replies say once its writes have landed: an error fails the step (except the two that only mean the
@@ -70,7 +71,4 @@ final class BatchReplies {
         }
     }
 
-    private static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
 }

@@ -6,11 +6,12 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.schema.StorageType;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+
+import static dev.slipway.internal.rewrite.DocumentRewriter.text;
 
 /**
  * The rollback's check before it changes anything: a backed-up document that holds, in a field the rewrite touched,
@@ -130,7 +131,4 @@ final class ChangedSinceMigration {
         return names;
     }
 
-    private static String text(byte[] key) {
-        return new String(key, StandardCharsets.UTF_8);
-    }
 }

@@ -172,8 +172,9 @@ public final class RewriteEngine {
         String thisRun = done == 0 ? "none this run: earlier runs rewrote them"
                 : (done == header.documentsRewritten() ? "" : done + " of them this run, ") + Math.round(done / seconds)
                 + " docs/s";
-        return "rewrote " + header.documentsRewritten() + " documents (" + thisRun + "), originals in " + backup.dir() + (malformed > 0 ? "; " + malformed
-                + " vectors of unexpected length left unchanged" : "") + (replyCheck.vanished() > 0
+        return "rewrote " + header.documentsRewritten() + " documents (" + thisRun + "), originals in "
+                + backup.dir() + (malformed > 0 ? "; " + malformed + " vectors of unexpected length left unchanged"
+                : "") + (replyCheck.vanished() > 0
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
                 + "rewritten field another client removed while they were rewritten were left without it" : "")

@@ -5,7 +5,6 @@ import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
-import dev.slipway.internal.redis.GlobPattern;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.VectorCodec;
@@ -94,8 +93,7 @@ public final class RewriteEstimator {
     }
 
     private static List<byte[]> sampleKeys(JedisDocumentStore store, RewriteSpec spec) {
-        String pattern = spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0))
-                : "*";
+        String pattern = KeyScope.of(spec).pattern();
         String type = spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL";
         KeyMove move = KeyMove.of(spec);
         List<byte[]> keys = new ArrayList<>();

@@ -7,7 +7,6 @@ import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+
+import static dev.slipway.internal.rewrite.DocumentRewriter.text;
 
 /**
  * Documents deleted or expired (or stripped of a rewritten field) between the rewrite's read of them and its write.
@@ -221,7 +222,4 @@ final class VanishedDocuments {
         return command.name().equals("JSON.SET") && String.valueOf(error.getMessage()).contains(JSON_MISSING_KEY);
     }
 
-    private static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
 }

@@ -7,7 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisException;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -43,7 +42,7 @@ public final class WriteWatch implements AutoCloseable {
     private final byte[] ignored;
     private final AtomicLong detected = new AtomicLong();
     private final List<String> examples = Collections.synchronizedList(new ArrayList<>());
-    private final ReportedKeys reported = new ReportedKeys(key -> record(new String(key, StandardCharsets.UTF_8)));
+    private final ReportedKeys reported = new ReportedKeys(key -> record(DocumentRewriter.text(key)));
     /** Where reported keys are looked up (EXISTS): a plain connection of the watch's own. */
     private DocumentStore checker;
     private RedisEndpoint endpoint;
