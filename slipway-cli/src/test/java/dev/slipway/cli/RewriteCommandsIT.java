@@ -203,6 +203,36 @@ class RewriteCommandsIT {
                 .isLessThan(used * 2 + 8192);
     }
 
+    /** A rename into a field some documents already use is refused with those documents named, before the drop. */
+    @Test
+    void aRenameIntoAFieldInUseIsRefusedWithTheDocumentsNamed() throws IOException {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.hset("doc:3", "name", "not the title");
+        }
+        Path patch = Files.writeString(dir.resolve("rename.yaml"), """
+                version: 1
+                changes:
+                  rename_fields:
+                    - {old_name: title, new_name: name}
+                """);
+        Path plan = dir.resolve("rename-plan.yaml");
+        assertThat(cli("plan", "--index", "docs", "--patch", patch.toString(), "--out", plan.toString()).exitCode())
+                .isZero();
+
+        CliRun apply = cli("apply", "--plan", plan.toString(), "--yes", "--backup-dir",
+                dir.resolve("backup").toString());
+
+        assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(2);
+        assertThat(apply.err()).contains("1 of " + DOCS + " documents of 'docs' hold data this rewrite would "
+                + "overwrite", "nothing was changed", "doc:3: field 'name' already exists with other data");
+        assertThat(dir.resolve("backup")).doesNotExist();
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.hget("doc:3", "title")).isEqualTo("doc 3");
+            assertThat(jedis.hexists("doc:4", "name")).isFalse();
+        }
+        assertUnchanged();
+    }
+
     @Test
     void applyWithNoWriteWatchSaysTheWritesWereNotWatched() throws IOException {
         Path backup = dir.resolve("backup");

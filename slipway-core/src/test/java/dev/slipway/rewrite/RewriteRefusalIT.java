@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.PlanRequest;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
@@ -13,6 +14,11 @@ import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.plan.StepReport;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationExecutor;
+import dev.slipway.internal.apply.StepBoundaryListener;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.vector.VectorCodec;
@@ -293,20 +299,159 @@ class RewriteRefusalIT {
         }
     }
 
-    /** The failure message says: resolve the conflicts and re-run apply with the same plan; that finishes it. */
+    private static final String RENAME = "  rename_fields:\n    - {old_name: title, new_name: name}\n";
+
+    /**
+     * Documents whose renamed field's new name already holds other data are found before anything changes: the
+     * migration is refused with exit 2 and names them, so the index is not dropped for a rewrite that would stop
+     * at them. A document holding the same value there (an interrupted move) is not one of them. Once they are
+     * resolved, the same plan applies.
+     */
     @Test
-    void reRunAfterResolvingAFieldConflictFinishesTheMigration(RedisStackServer redis, @TempDir Path dir) {
+    void aRenameIntoOccupiedFieldsIsRefusedBeforeAnythingChanges(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             source(jedis, slipway, VectorDataType.FLOAT32);
             jedis.hset("doc:5", "name", "already something else");
-            MigrationPlan plan = plan(slipway, "docs", dir,
-                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            jedis.hset("doc:150", "name", "also taken");
+            jedis.hset("doc:6", "name", RewriteFixture.title(6)); // same value: finishing an interrupted move
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            MigrationPlan plan = plan(slipway, "docs", dir, RENAME);
             Path backup = dir.resolve("backup");
-            MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull().isNotInstanceOf(MigrationFailedException.class);
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("2 of " + DOCS + " documents of 'docs'", "nothing was changed");
+            assertThat(e.problems()).containsExactlyInAnyOrder(
+                    "doc:5: field 'name' already exists with other data",
+                    "doc:150: field 'name' already exists with other data");
+            assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            assertThat(backup).doesNotExist();
+
+            jedis.hdel("doc:5", "name");
+            jedis.hdel("doc:150", "name");
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jedis.hget("doc:5", "name")).isEqualTo(RewriteFixture.title(5));
+            assertThat(jedis.hget("doc:6", "name")).isEqualTo(RewriteFixture.title(6));
+            assertThat(jedis.hexists("doc:150", "title")).isFalse();
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+        }
+    }
+
+    /** The same for a JSON path: a document whose new path holds other data is found before the drop. */
+    @Test
+    void aJsonRenameIntoAnOccupiedPathIsRefusedBeforeAnythingChanges(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createJsonIndex(jedis, "jdocs", "jdoc:");
+            RewriteFixture.loadJson(jedis, "jdoc:", DOCS, SEED);
+            call(jedis, "JSON.SET", "jdoc:9", "$.name", "{\"not\":\"a title\"}");
+            RewriteFixture.waitIndexed(slipway, "jdocs");
+            TreeMap<String, JsonNode> before = jsons(jedis, "jdoc:*");
+            MigrationPlan plan = plan(slipway, "jdocs", dir, RENAME);
+            Path backup = dir.resolve("backup");
+
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull().isNotInstanceOf(MigrationFailedException.class);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("1 of " + DOCS + " documents of 'jdocs'");
+            assertThat(e.problems()).containsExactly("jdoc:9: path '$.name' already exists with other data");
+            assertThat(jsons(jedis, "jdoc:*")).isEqualTo(before);
+            assertThat(slipway.describe("jdocs").numDocs()).isEqualTo(DOCS);
+            assertThat(keys(jedis, "slipway:*")).isEmpty();
+            assertThat(backup).doesNotExist();
+        }
+    }
+
+    /**
+     * A new prefix that extends the old one ("doc:" to "doc:v2:") cannot be refused for having keys (the moved
+     * documents are there), so each document's new name is looked up before anything changes.
+     */
+    @Test
+    void aTakenKeyUnderAnExtendingPrefixIsRefusedBeforeAnythingChanges(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            jedis.hset("doc:v2:7", SQUATTER);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'doc:v2:'\n");
+            Path backup = dir.resolve("backup");
+
+            SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull().isNotInstanceOf(MigrationFailedException.class);
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.problems()).containsExactly("doc:7: key 'doc:v2:7' already exists");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS + 1);
+            assertThat(keys(jedis, "slipway:*")).isEmpty();
+            assertThat(backup).doesNotExist();
+        }
+    }
+
+    /**
+     * Applies the plan through the executor, running {@code meanwhile} just before its rewrite step (after the
+     * checks and the drop): how an application's write between the conflict check and the rewrite looks.
+     */
+    private static MigrationReport applyWritingBeforeTheRewrite(RedisStackServer redis, MigrationPlan plan,
+                                                                ApplyOptions options, Runnable meanwhile) {
+        String rewriteStep = plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS)
+                .findFirst().orElseThrow().name();
+        StepBoundaryListener listener = new StepBoundaryListener() {
+            @Override
+            public void before(String step) {
+                if (step.equals(rewriteStep)) {
+                    meanwhile.run();
+                }
+            }
+        };
+        try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000)) {
+            return new MigrationExecutor(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                    .onStepBoundary(listener).apply(plan, options);
+        }
+    }
+
+    /**
+     * A conflict that appears after the check (the application writes the new field name meanwhile) is still
+     * found by the rewrite, which leaves that document unchanged and fails; the message says: resolve it and re-run
+     * apply with the same plan, and that finishes it.
+     */
+    @Test
+    void aConflictArisingAfterTheCheckIsLeftAloneAndAReRunFinishes(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, RENAME);
+            Path backup = dir.resolve("backup");
+
+            MigrationFailedException e = catchThrowableOfType(() -> applyWritingBeforeTheRewrite(redis, plan,
+                    options(backup).withWriteWatch(false), () -> jedis.hset("doc:5", "name", "written meanwhile")),
                     MigrationFailedException.class);
-            assertThat(failed).isNotNull();
-            assertThat(failed.getMessage()).contains("doc:5");
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+            assertThat(e.exitCode()).isEqualTo(1);
+            assertThat(e.getMessage()).contains("doc:5").contains("'name'").contains("re-run 'slipway apply'");
+            TreeMap<String, String> untouched = new TreeMap<>(before.get("doc:5"));
+            untouched.put("name", RewriteFixture.hex(RewriteFixture.bytes("written meanwhile")));
+            assertThat(hash(jedis, "doc:5")).isEqualTo(untouched);
+            for (int i = 0; i < DOCS; i++) {
+                if (i != 5) {
+                    assertThat(hash(jedis, "doc:" + i)).as("doc:" + i).isEqualTo(expectedHash(before.get("doc:" + i),
+                            Map.of("title", "name"), "emb", null, null));
+                }
+            }
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().conflicts()).isEqualTo(1);
 
             jedis.hdel("doc:5", "name");
             MigrationReport report = slipway.apply(plan, options(backup));
@@ -318,40 +463,25 @@ class RewriteRefusalIT {
         }
     }
 
-    /** A document that already has different data in the field a move targets is left unchanged. */
+    /** A rollback after such a failure restores every document, the unchanged one included. */
     @Test
-    void fieldMoveConflictLeavesTheDocumentAlone(RedisStackServer redis, @TempDir Path dir) {
+    void aRollbackAfterAConflictRestoresEveryDocument(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             source(jedis, slipway, VectorDataType.FLOAT32);
-            jedis.hset("doc:5", "name", "already something else");
-            jedis.hset("doc:6", "name", RewriteFixture.title(6)); // same value: finishing an interrupted move
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
-            MigrationPlan plan = plan(slipway, "docs", dir,
-                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            MigrationPlan plan = plan(slipway, "docs", dir, RENAME);
             Path backup = dir.resolve("backup");
-
-            MigrationFailedException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
-                    MigrationFailedException.class);
-
-            assertThat(e).isNotNull();
-            assertThat(e.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
-            assertThat(e.exitCode()).isEqualTo(1);
-            assertThat(e.getMessage()).contains("doc:5").contains("'name'");
-            assertThat(e.getMessage()).doesNotContain("doc:6:");
-            assertThat(hash(jedis, "doc:5")).isEqualTo(before.get("doc:5"));
-            assertThat(hash(jedis, "doc:6")).isEqualTo(expectedHash(before.get("doc:6"), Map.of("title", "name"),
-                    "emb", null, null));
-            for (int i = 0; i < DOCS; i++) {
-                if (i != 5 && i != 6) {
-                    assertThat(hash(jedis, "doc:" + i)).as("doc:" + i).isEqualTo(expectedHash(before.get("doc:" + i),
-                            Map.of("title", "name"), "emb", null, null));
-                }
-            }
-            assertThat(BackupDirectory.readHeader(backup).orElseThrow().conflicts()).isEqualTo(1);
+            TreeMap<String, TreeMap<String, String>> written = new TreeMap<>();
+            Runnable meanwhile = () -> {
+                jedis.hset("doc:5", "name", "written meanwhile");
+                written.putAll(hashes(jedis, "doc:*"));
+            };
+            assertThat(catchThrowableOfType(() -> applyWritingBeforeTheRewrite(redis, plan,
+                    options(backup).withWriteWatch(false), meanwhile), MigrationFailedException.class)).isNotNull();
 
             slipway.rollbackFromBackup(backup, 2);
-            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(written);
             assertThat(Files.exists(backup.resolve("header.json"))).isTrue();
         }
     }

@@ -94,9 +94,17 @@ class VanishedDocumentIT {
             return left;
         }
 
+        /** The task the progress is of: the documents go during the rewrite, not during the check before it. */
+        private String task = "";
+
+        @Override
+        public void begin(String name, long total, String unit) {
+            task = name;
+        }
+
         @Override
         public void update(long done) {
-            if (done < BATCH || !gone.isEmpty()) {
+            if (!task.equals("rewriting documents") || done < BATCH || !gone.isEmpty()) {
                 return;
             }
             for (int i = 0; i < DOCS; i++) {
@@ -339,6 +347,11 @@ class VanishedDocumentIT {
             Vanish vanish = load(jedis, application, redis, converted(application));
             Set<String> storedAgain = new TreeSet<>();
             Slipway slipway = Slipway.configure().url(redis.url()).progress(new ProgressListener() {
+                @Override
+                public void begin(String task, long total, String unit) {
+                    vanish.begin(task, total, unit);
+                }
+
                 @Override
                 public void update(long done) {
                     vanish.update(done);

@@ -22,6 +22,11 @@ public enum StorageType {
         }
     }
 
+    /** The name Redis gives this kind of key ({@code TYPE}, {@code SCAN ... TYPE}): {@code hash} or {@code ReJSON-RL}. */
+    public String keyType() {
+        return this == HASH ? "hash" : "ReJSON-RL";
+    }
+
     /** The lower-case name used in YAML files. */
     public String yamlName() {
         return name().toLowerCase(Locale.ROOT);

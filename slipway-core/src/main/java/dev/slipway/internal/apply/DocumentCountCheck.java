@@ -3,7 +3,6 @@ package dev.slipway.internal.apply;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.schema.IndexSchema;
-import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.GlobPattern;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
@@ -114,7 +113,7 @@ final class DocumentCountCheck {
     }
 
     private long keysUnderPrefixes(IndexSchema schema) {
-        String type = schema.storageType() == StorageType.HASH ? "hash" : "ReJSON-RL";
+        String type = schema.storageType().keyType();
         List<String> patterns = schema.prefixes().isEmpty() ? List.of("*")
                 : schema.prefixes().stream().map(GlobPattern::startingWith).toList();
         long total = 0;

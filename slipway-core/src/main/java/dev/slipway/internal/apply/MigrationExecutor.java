@@ -94,6 +94,7 @@ public final class MigrationExecutor {
             if (previous.isEmpty()) {
                 PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
                 PlanPreconditions.probeTarget(plan, session);
+                RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress);
             }
             Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
                             .withStatus(Checkpoint.Status.RUNNING))

@@ -2,6 +2,7 @@ package dev.slipway.internal.apply;
 
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
@@ -10,15 +11,17 @@ import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.rewrite.ConflictCheck;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.RewriteEstimator;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.rewrite.WriteWatch;
 
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -81,6 +84,32 @@ final class RewriteStepHandler {
         }
         checkUsable(dir);
         checkDiskSpace(dir, RewriteEstimator.diskNeeded(plan, endpoint) - BackupDirectory.dataLength(dir));
+    }
+
+    /**
+     * Refuses, before anything changes, a rewrite that would have to leave documents unchanged because rewriting
+     * them would overwrite data (see {@link ConflictCheck}): found by the rewrite itself, they would keep the index
+     * dropped until resolved.
+     */
+    static void refuseConflicts(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
+                                ProgressListener progress) {
+        Optional<RewriteSpec> rewrite = plan.rewrite().filter(ConflictCheck::needed);
+        if (rewrite.isEmpty()) {
+            return;
+        }
+        ConflictCheck.Result found = ConflictCheck.run(rewrite.get(), endpoint, options.batchSize(),
+                options.maxRetries(), progress);
+        if (found.conflicts() > 0) {
+            List<String> problems = new ArrayList<>(found.examples());
+            if (found.conflicts() > found.examples().size()) {
+                problems.add("... and " + (found.conflicts() - found.examples().size()) + " more");
+            }
+            throw new SlipwayException(ErrorCode.BAD_USAGE, found.conflicts() + " of " + found.documentsChecked()
+                    + " documents of '" + plan.source().indexName() + "' hold data this rewrite would overwrite, so "
+                    + "it would have to leave them unchanged; nothing was changed. Move or delete that data (or "
+                    + "choose other names and re-run 'slipway plan'), then re-run 'slipway apply'. In the way:",
+                    problems, null);
+        }
     }
 
     /** A backup directory must be a directory this process can write, new, empty or holding this backup. */

@@ -59,7 +59,7 @@ public final class RewritePlanner {
         List<List<String>> commands = new ArrayList<>();
         String match = spec.sourcePrefixes().isEmpty() ? "*" : spec.sourcePrefixes().get(0) + "*";
         commands.add(List.of("SCAN", "<cursor>", "MATCH", match, "COUNT", "<batch size>", "TYPE",
-                spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL"));
+                spec.storage().keyType()));
         for (RewriteSpec.FieldMove move : spec.fieldMoves()) {
             if (spec.storage() == StorageType.HASH) {
                 commands.add(List.of("HSET", "<key>", move.to(), "<value of " + move.from() + ">"));

@@ -62,7 +62,7 @@ final class BatchReader {
      * then {@link ReadAhead#END}; a failure is handed over instead of thrown. Returns when interrupted.
      */
     void readAhead(String cursor, BlockingQueue<ReadAhead> pages) {
-        String type = spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL";
+        String type = spec.storage().keyType();
         try {
             String from = cursor;
             do {

@@ -122,6 +122,17 @@ final class DocumentRewriter {
                 .findFirst().orElse(conversion.path());
     }
 
+    /** Plans a batch from what {@link BatchReader#read} read for it. */
+    @SuppressWarnings("unchecked")
+    BatchChanges plan(BatchReader.BatchInput input) {
+        if (input.present().isEmpty()) {
+            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of());
+        }
+        return spec.storage() == StorageType.HASH
+                ? planHash(input.present(), (List<byte[][]>) input.values(), input.targets())
+                : planJson(input.present(), (List<String>) input.values(), input.targets());
+    }
+
     /** Plans a batch of hash documents from their current values ({@code values[i]} follows {@link #fieldsToRead}). */
     BatchChanges planHash(List<byte[]> keys, List<byte[][]> values, List<Boolean> targetKeyExists) {
         BatchBuilder batch = new BatchBuilder();

@@ -33,6 +33,11 @@ final class KeyMove {
                 spec.targetPrefix().get().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Whether the new prefix extends the old one, so that moved keys are still under the old one. */
+    boolean extending() {
+        return extending;
+    }
+
     /** Whether the key still needs its prefix moved (it is under the source prefix and not already moved). */
     boolean needsMove(byte[] key) {
         return source != null && DocumentRewriter.startsWith(key, source)

@@ -5,7 +5,6 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
-import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
@@ -342,15 +341,9 @@ public final class RewriteEngine {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private BatchChanges plan(BatchInput input) {
-        if (input.present().isEmpty()) {
-            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of());
-        }
         rewriter.samplePerBatch(recall.full() ? 0 : 64);
-        BatchChanges changes = spec.storage() == StorageType.HASH
-                ? rewriter.planHash(input.present(), (List<byte[][]>) input.values(), input.targets())
-                : rewriter.planJson(input.present(), (List<String>) input.values(), input.targets());
+        BatchChanges changes = rewriter.plan(input);
         malformed += changes.malformed();
         changes.conflicts().forEach(this::reportConflict);
         return changes;

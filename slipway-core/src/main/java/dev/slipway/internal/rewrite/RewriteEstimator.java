@@ -94,7 +94,7 @@ public final class RewriteEstimator {
 
     private static List<byte[]> sampleKeys(JedisDocumentStore store, RewriteSpec spec) {
         String pattern = KeyScope.of(spec).pattern();
-        String type = spec.storage() == StorageType.HASH ? "hash" : "ReJSON-RL";
+        String type = spec.storage().keyType();
         KeyMove move = KeyMove.of(spec);
         List<byte[]> keys = new ArrayList<>();
         String cursor = "0";

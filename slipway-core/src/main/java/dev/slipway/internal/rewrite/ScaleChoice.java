@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The INT8/UINT8 mappings of a rewrite: chosen once, from a sample of the live vectors, and kept in the backup
@@ -39,19 +40,16 @@ final class ScaleChoice {
         Map<String, BackupHeader.Scale> saved = new LinkedHashMap<>(backup.header().quantization());
         boolean chosen = false;
         for (VectorConversion conversion : spec.conversions()) {
-            VectorDataType from = VectorDataType.parse(conversion.from());
-            VectorDataType to = VectorDataType.parse(conversion.to());
-            if (!from.isFloatingPoint() || to.isFloatingPoint() || saved.containsKey(conversion.path())) {
+            if (saved.containsKey(conversion.path())) {
                 continue;
             }
-            List<float[]> sample = sampleVectors(spec, conversion, from, workers, scope, pageSize);
-            if (sample.isEmpty()) {
-                continue; // no vector to convert was found: nothing will be converted
+            Optional<Derived> derived = derive(spec, conversion, workers, scope, pageSize);
+            if (derived.isPresent()) {
+                QuantizationScale scale = derived.get().scale();
+                saved.put(conversion.path(), new BackupHeader.Scale(scale.target().redisName(), scale.scale(),
+                        scale.zeroPoint(), derived.get().sampled()));
+                chosen = true;
             }
-            QuantizationScale scale = QuantizationScale.fromSample(sample, to);
-            saved.put(conversion.path(), new BackupHeader.Scale(to.redisName(), scale.scale(), scale.zeroPoint(),
-                    sample.size()));
-            chosen = true;
         }
         if (chosen) {
             backup.writeHeader(backup.header().withQuantization(saved));
@@ -59,6 +57,40 @@ final class ScaleChoice {
                     + "sampled vectors)", path, scale.datatype(), scale.scale(), scale.zeroPoint(), scale.sampled()));
         }
         return backup.header().quantizationScales();
+    }
+
+    /**
+     * The mappings a new run would choose now, derived as {@link #load} derives them but saved nowhere: for a check
+     * that plans documents before the run begins.
+     */
+    static Map<String, QuantizationScale> preview(RewriteSpec spec, WorkerPool workers, KeyScope scope,
+                                                  int pageSize) {
+        Map<String, QuantizationScale> scales = new LinkedHashMap<>();
+        for (VectorConversion conversion : spec.conversions()) {
+            derive(spec, conversion, workers, scope, pageSize).ifPresent(d -> scales.put(conversion.path(),
+                    d.scale()));
+        }
+        return scales;
+    }
+
+    /** A mapping and the number of vectors it was derived from. */
+    private record Derived(QuantizationScale scale, int sampled) {
+    }
+
+    /**
+     * The mapping of a conversion to INT8 or UINT8 from a floating-point type, from a sample of the field's current
+     * vectors; empty for other conversions, and when no vector to convert was found (nothing will be converted).
+     */
+    private static Optional<Derived> derive(RewriteSpec spec, VectorConversion conversion, WorkerPool workers,
+                                            KeyScope scope, int pageSize) {
+        VectorDataType from = VectorDataType.parse(conversion.from());
+        VectorDataType to = VectorDataType.parse(conversion.to());
+        if (!from.isFloatingPoint() || to.isFloatingPoint()) {
+            return Optional.empty();
+        }
+        List<float[]> sample = sampleVectors(spec, conversion, from, workers, scope, pageSize);
+        return sample.isEmpty() ? Optional.empty()
+                : Optional.of(new Derived(QuantizationScale.fromSample(sample, to), sample.size()));
     }
 
     /**
