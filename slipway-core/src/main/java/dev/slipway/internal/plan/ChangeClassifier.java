@@ -153,10 +153,12 @@ public final class ChangeClassifier {
                     "index-only change: the attribute name changes, the documents keep field '" + after.path()
                             + "'; queries must use @" + after.name());
         }
-        if (before.path().startsWith("$") && !parent(before.path()).equals(parent(after.path()))) {
-            return new SchemaChange(ChangeKind.MOVE_FIELD, before.name(), before.path(), after.path(), false,
-                    "a JSON value can only be renamed within the same parent object ('" + parent(before.path())
-                            + "'); move it with your own script");
+        if (before.path().startsWith("$")) {
+            Optional<String> blocked = jsonMoveProblem(before.path(), after.path());
+            if (blocked.isPresent()) {
+                return new SchemaChange(ChangeKind.MOVE_FIELD, before.name(), before.path(), after.path(), false,
+                        blocked.get());
+            }
         }
         return new SchemaChange(ChangeKind.MOVE_FIELD, before.name(), before.path(), after.path(), true,
                 "the document field '" + before.path() + "' moves to '" + after.path() + "'; " + REWRITES);
@@ -201,10 +203,24 @@ public final class ChangeClassifier {
                 + REWRITES);
     }
 
-    /** The parent of a JSONPath: {@code $.a.b} gives {@code $.a}; a top-level path gives {@code $}. */
-    static String parent(String path) {
-        int dot = path.lastIndexOf('.');
-        return dot <= 0 ? "$" : path.substring(0, dot);
+    /**
+     * Why a JSON value cannot be moved from one path to the other, if it cannot: both must name one member by member
+     * names only ({@link MemberPath}), in the same parent object.
+     */
+    static Optional<String> jsonMoveProblem(String from, String to) {
+        Optional<MemberPath> source = MemberPath.parse(from);
+        Optional<MemberPath> target = MemberPath.parse(to);
+        if (source.isEmpty() || target.isEmpty()) {
+            return Optional.of("'" + (source.isEmpty() ? from : to) + "' is not a plain member path ($.a.b or "
+                    + "$['a b']): a path with a wildcard, an array index, a slice or a filter can match several "
+                    + "values or none, so it cannot be moved document by document; move the values with your own "
+                    + "script");
+        }
+        if (!source.get().parent().equals(target.get().parent())) {
+            return Optional.of("a JSON value can only be renamed within the same parent object (" + from + " and "
+                    + to + " are in different ones); move it with your own script");
+        }
+        return Optional.empty();
     }
 
     private static Map<String, Object> subset(Map<String, Object> attrs) {

@@ -214,6 +214,17 @@ class ChangeClassifierTest {
         assertThat(across.from()).isEqualTo("$.brand");
         assertThat(across.to()).isEqualTo("$.meta.maker");
         assertThat(across.reason()).contains("same parent object");
+
+        for (String target : List.of("$.items[*].name", "$.arr[1]", "$.brand[0]", "$..maker", "$.*",
+                "$[?(@.a)]")) {
+            SchemaChange wild = only(json(), replace(json(), "brand", f -> f.withName("maker").withPath(target)),
+                    Map.of("brand", "maker"));
+            assertThat(wild.supported()).as(target).isFalse();
+            assertThat(wild.reason()).as(target).contains("'" + target + "' is not a plain member path");
+        }
+        SchemaChange quoted = only(json(), replace(json(), "brand", f -> f.withName("maker")
+                .withPath("$['the maker']")), Map.of("brand", "maker"));
+        assertThat(quoted.supported()).isTrue();
     }
 
     @Test
