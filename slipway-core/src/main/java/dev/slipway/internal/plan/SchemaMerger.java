@@ -3,16 +3,20 @@ package dev.slipway.internal.plan;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.schema.SchemaPatch.FieldRename;
 import dev.slipway.api.schema.SchemaPatch.FieldUpdate;
 import dev.slipway.api.schema.SchemaPatch.IndexChanges;
 import dev.slipway.internal.schema.FieldAttribute;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Merges a {@link SchemaPatch} into a source schema. Pure: no Redis. Every reference to a field that does not
@@ -45,8 +49,15 @@ public final class SchemaMerger {
         for (FieldUpdate update : patch.updateFields()) {
             applyUpdate(source, fields, update, problems);
         }
+        Map<String, String> movedAway = new LinkedHashMap<>(); // document field or path moved away -> renamed field
+        Set<String> renamed = new HashSet<>();
         for (FieldRename rename : patch.renameFields()) {
-            applyRename(source, fields, rename, problems);
+            if (renamed.add(rename.oldName())) {
+                applyRename(source, fields, rename, movedAway, problems);
+            } else {
+                problems.add("rename_fields: field '" + rename.oldName() + "' is renamed more than once in this "
+                        + "patch; rename it once");
+            }
         }
         for (FieldSchema added : patch.addFields()) {
             if (fields.containsKey(added.name())) {
@@ -64,11 +75,39 @@ public final class SchemaMerger {
             return new Result(Optional.empty(), problems);
         }
         try {
-            IndexSchema.Builder target = applyIndexChanges(source.toBuilder(), patch.index());
-            return new Result(Optional.of(target.fields(new ArrayList<>(fields.values())).build()), problems);
+            IndexSchema target = applyIndexChanges(source.toBuilder(), patch.index())
+                    .fields(new ArrayList<>(fields.values())).build();
+            problems.addAll(referencesToMovedFields(target, movedAway));
+            return problems.isEmpty() ? new Result(Optional.of(target), problems)
+                    : new Result(Optional.empty(), problems);
         } catch (IllegalArgumentException e) {
             return new Result(Optional.empty(), List.of(e.getMessage()));
         }
+    }
+
+    /**
+     * The index options of the target that still name a document field a rename moves away (FILTER,
+     * LANGUAGE_FIELD, SCORE_FIELD, PAYLOAD_FIELD): the new index would read a field no document has any more.
+     */
+    private static List<String> referencesToMovedFields(IndexSchema target, Map<String, String> movedAway) {
+        List<String> problems = new ArrayList<>();
+        movedAway.forEach((path, renamed) -> {
+            String advice = "; change it in the same patch (under 'index:') or leave field '" + renamed
+                    + "' where it is";
+            Pattern read = Pattern.compile("@(" + Pattern.quote(path) + "|" + Pattern.quote(renamed)
+                    + ")(?![\\w$.\\[])");
+            target.filter().filter(f -> read.matcher(f).find()).ifPresent(f -> problems.add("rename_fields: the "
+                    + "index's filter '" + f + "' reads '" + path + "', which the rename of '" + renamed
+                    + "' moves away" + advice));
+            Map<String, Optional<String>> options = new LinkedHashMap<>();
+            options.put("language_field", target.languageField());
+            options.put("score_field", target.scoreField());
+            options.put("payload_field", target.payloadField());
+            options.forEach((option, value) -> value.filter(path::equals).ifPresent(v -> problems.add(
+                    "rename_fields: the index's " + option + " is '" + v + "', which the rename of '" + renamed
+                            + "' moves away" + advice)));
+        });
+        return problems;
     }
 
     private static void applyUpdate(IndexSchema source, Map<String, FieldSchema> fields, FieldUpdate update,
@@ -94,7 +133,7 @@ public final class SchemaMerger {
     }
 
     private static void applyRename(IndexSchema source, Map<String, FieldSchema> fields, FieldRename rename,
-                                    List<String> problems) {
+                                    Map<String, String> movedAway, List<String> problems) {
         FieldSchema current = fields.get(rename.oldName());
         if (current == null) {
             problems.add("rename_fields: index '" + source.name() + "' has no field '" + rename.oldName() + "'");
@@ -105,7 +144,31 @@ public final class SchemaMerger {
                     + rename.newName() + "'");
             return;
         }
+        if (source.storageType() == StorageType.JSON && current.path().equals(current.name())
+                && current.path().startsWith("$") && !rename.newName().startsWith("$")) {
+            problems.add("rename_fields: field '" + current.name() + "' of JSON index '" + source.name() + "' is "
+                    + "named by its path, so its new name is a path too; give new_name as one (for example '$."
+                    + rename.newName() + "'), which moves the value in every document");
+            return;
+        }
         String newPath = renamedPath(source, current, rename.newName());
+        if (!newPath.equals(current.path())) {
+            if (movedAway.containsKey(newPath)) {
+                problems.add("rename_fields: '" + rename.oldName() + "' would move into '" + newPath + "', which "
+                        + "the rename of '" + movedAway.get(newPath) + "' in this patch moves away; a document "
+                        + "field cannot be freed and reused in one migration, so rename them in two");
+                return;
+            }
+            Optional<FieldSchema> holder = fields.values().stream().filter(f -> f != current
+                    && f.path().equals(newPath)).findFirst();
+            if (holder.isPresent()) {
+                problems.add("rename_fields: '" + rename.oldName() + "' would move into document field '" + newPath
+                        + "', which field '" + holder.get().name() + "' of index '" + source.name() + "' reads; "
+                        + "choose another name");
+                return;
+            }
+            movedAway.put(current.path(), rename.oldName());
+        }
         Map<String, FieldSchema> reordered = new LinkedHashMap<>();
         fields.forEach((name, field) -> reordered.put(name.equals(rename.oldName()) ? rename.newName() : name,
                 name.equals(rename.oldName()) ? new FieldSchema(rename.newName(), newPath, field.type(),

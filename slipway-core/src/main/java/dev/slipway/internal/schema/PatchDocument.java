@@ -109,6 +109,11 @@ public final class PatchDocument {
         if (from.isEmpty() || to.isEmpty()) {
             return Optional.empty();
         }
+        String blank = from.get().isBlank() ? "old_name" : to.get().isBlank() ? "new_name" : null;
+        if (blank != null) {
+            problems.add(item.get(blank).orElseThrow(), "'" + blank + "' of a rename_fields entry must not be empty");
+            return Optional.empty();
+        }
         return Optional.of(new FieldRename(from.get(), to.get()));
     }
 

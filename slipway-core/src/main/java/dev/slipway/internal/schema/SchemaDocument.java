@@ -5,6 +5,7 @@ import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.internal.yaml.YamlNode;
 import dev.slipway.internal.yaml.YamlProblems;
 
@@ -192,7 +193,11 @@ public final class SchemaDocument {
         }
         try {
             Object raw = value.value();
-            attrs.put(attribute.get().yamlName(), attribute.get().coerce(raw == null ? value.text() : raw));
+            Object coerced = attribute.get().coerce(raw == null ? value.text() : raw);
+            if (attribute.get() == FieldAttribute.DATATYPE) {
+                VectorDataType.parse(coerced.toString()); // an unknown type is named here, with its line
+            }
+            attrs.put(attribute.get().yamlName(), coerced);
         } catch (IllegalArgumentException e) {
             problems.add(value, e.getMessage() + " (" + what + ")");
         }

@@ -180,4 +180,51 @@ class SchemaMergerTest {
         assertThat(result.problems()).containsExactly("update_fields: field 'embedding': attribute 'ef_runtime' "
                 + "applies only to hnsw vectors, not to flat");
     }
+
+    private static SchemaPatch renames(FieldRename... renames) {
+        return new SchemaPatch(List.of(), List.of(), List.of(), List.of(renames), IndexChanges.NONE);
+    }
+
+    @Test
+    void renamesThatWouldReuseOrCollideWithADocumentFieldAreProblems() {
+        // a field freed and reused in one patch: every document would hold both values at once
+        assertThat(SchemaMerger.merge(source(), renames(new FieldRename("brand", "maker"),
+                new FieldRename("desc", "brand"))).problems()).singleElement().asString()
+                .contains("'desc' would move into 'brand'", "rename of 'brand'", "rename them in two");
+        // the same field twice
+        assertThat(SchemaMerger.merge(source(), renames(new FieldRename("brand", "maker"),
+                new FieldRename("brand", "maker2"))).problems()).containsExactly(
+                "rename_fields: field 'brand' is renamed more than once in this patch; rename it once");
+        // onto the document field another attribute reads (title AS t reads field 't')
+        assertThat(SchemaMerger.merge(source(), renames(new FieldRename("brand", "t"))).problems())
+                .singleElement().asString().contains("document field 't'", "field 'title'");
+    }
+
+    @Test
+    void renamesOfFieldsTheIndexOptionsReadAreProblemsUnlessThePatchChangesThem() {
+        IndexSchema source = source().toBuilder().filter("@price > 0 && @price2 < 9").build();
+        assertThat(SchemaMerger.merge(source, renames(new FieldRename("price", "cost"),
+                new FieldRename("desc", "description"))).problems()).singleElement().asString()
+                .contains("filter '@price > 0 && @price2 < 9' reads 'price'", "under 'index:'");
+        IndexSchema withLang = source().toBuilder().field(new FieldSchema("lang", null, FieldType.TAG, Map.of()))
+                .build();
+        assertThat(SchemaMerger.merge(withLang, renames(new FieldRename("lang", "language"))).problems())
+                .singleElement().asString().contains("language_field is 'lang'");
+
+        SchemaPatch alsoFilter = new SchemaPatch(List.of(), List.of(), List.of(),
+                List.of(new FieldRename("price", "cost")), new IndexChanges(Optional.empty(), Optional.empty(),
+                Optional.of("@cost > 0"), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty()));
+        assertThat(SchemaMerger.merge(source(), alsoFilter).problems()).isEmpty();
+    }
+
+    @Test
+    void aJsonFieldNamedByItsPathIsRenamedToAPath() {
+        IndexSchema json = IndexSchema.builder("j", StorageType.JSON).prefixes(List.of("j:"))
+                .field(new FieldSchema("$.title", "$.title", FieldType.TEXT, Map.of())).build();
+        assertThat(SchemaMerger.merge(json, renames(new FieldRename("$.title", "name"))).problems())
+                .singleElement().asString().contains("named by its path", "'$.name'");
+        assertThat(SchemaMerger.merge(json, renames(new FieldRename("$.title", "$.name"))).target().orElseThrow()
+                .fields().get(0).path()).isEqualTo("$.name");
+    }
 }

@@ -226,6 +226,27 @@ class PatchDocumentTest {
     }
 
     @Test
+    void anUnknownVectorDatatypeAndAnEmptyNewNameAreProblemsWithLines() {
+        YamlProblems problems = new YamlProblems();
+        String yaml = """
+                version: 1
+                changes:
+                  update_fields:
+                    - name: emb
+                      attrs: {datatype: float17}
+                  rename_fields:
+                    - {old_name: title, new_name: ""}
+                """;
+
+        PatchDocument.read(YamlNode.parse(yaml, "patch.yaml"), problems);
+
+        assertThat(messages(problems)).containsExactlyInAnyOrder(
+                "patch.yaml line 5: Unknown vector data type 'float17'; expected one of FLOAT64, FLOAT32, FLOAT16, "
+                        + "BFLOAT16, INT8, UINT8 (case does not matter) (field 'emb')",
+                "patch.yaml line 7: 'new_name' of a rename_fields entry must not be empty");
+    }
+
+    @Test
     void aPatchWithoutChangesIsAProblem() {
         YamlProblems problems = new YamlProblems();
         assertThat(PatchDocument.read(YamlNode.parse("version: 1\nchange: {}\n", "p.yaml"), problems)).isNull();
