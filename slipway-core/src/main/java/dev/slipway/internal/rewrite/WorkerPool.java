@@ -38,6 +38,16 @@ public final class WorkerPool implements AutoCloseable {
     private final ExecutorService threads;
     private final int maxRetries;
     private volatile ToIntFunction<byte[]> router;
+    private volatile SendObserver observer;
+
+    /** Told of each document's commands just before they are sent, and of their replies. */
+    public interface SendObserver {
+        /** Before the commands are sent. */
+        void sending(List<Command> commands);
+
+        /** The replies of the commands (an exception in place of an error reply). */
+        void replied(List<Command> commands, List<Object> replies);
+    }
     private volatile BiConsumer<Integer, DocumentStore> writerSetup;
 
     /** Opens {@code size} connections to the endpoint. */
@@ -122,8 +132,26 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** Has {@code observer} told of every document's commands this pool sends, and of their replies. */
+    public void observeSends(SendObserver sendObserver) {
+        this.observer = sendObserver;
+    }
+
     /** Sends each document's commands (in order, on one connection); returns the replies per document. */
     public List<List<Object>> executeDocuments(List<List<Command>> documents) {
+        SendObserver told = observer;
+        if (told == null) {
+            return send(documents);
+        }
+        documents.forEach(told::sending);
+        List<List<Object>> replies = send(documents);
+        for (int i = 0; i < documents.size(); i++) {
+            told.replied(documents.get(i), replies.get(i));
+        }
+        return replies;
+    }
+
+    private List<List<Object>> send(List<List<Command>> documents) {
         if (documents.isEmpty()) {
             return List.of();
         }

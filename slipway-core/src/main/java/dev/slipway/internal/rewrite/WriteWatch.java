@@ -48,6 +48,11 @@ public final class WriteWatch implements AutoCloseable {
     private RedisEndpoint endpoint;
     private volatile String lost;
     private volatile boolean closing;
+    /** The renames' expected echoes, when the server echoes renames (see {@link RenameEchoes}); else null. */
+    private volatile RenameEchoes echoes;
+    /** Keys of the probe that finds out whether it does, while it runs; else null. */
+    private volatile byte[] probe;
+    private final AtomicLong probeSeen = new AtomicLong();
 
     private WriteWatch(RewriteSpec spec, String ignoredPrefix) {
         this.prefixes = trackedPrefixes(spec);
@@ -71,6 +76,7 @@ public final class WriteWatch implements AutoCloseable {
             for (int i = 0; i < writers; i++) {
                 watch.listeners.add(new InvalidationListener(endpoint, i, watch));
             }
+            watch.echoes = watch.serverEchoesRenames(ignoredPrefix) ? new RenameEchoes() : null;
         } catch (RuntimeException e) {
             watch.close();
             throw e;
@@ -96,10 +102,50 @@ public final class WriteWatch implements AutoCloseable {
     }
 
     /**
+     * Whether a rename by a tracked connection is reported back to it anyway (see {@link RenameEchoes}): a probe
+     * connection, tracking only keys of a probe prefix under Slipway's own, renames one such key and deletes it.
+     */
+    private boolean serverEchoesRenames(String ownPrefix) {
+        String prefix = ownPrefix + "watch-probe:" + java.util.UUID.randomUUID() + ":";
+        byte[] from = DocumentRewriter.bytes(prefix + "a");
+        byte[] to = DocumentRewriter.bytes(prefix + "b");
+        probe = DocumentRewriter.bytes(prefix);
+        try (JedisDocumentStore connection = JedisDocumentStore.open(endpoint)) {
+            List<Object> replies = connection.execute(List.of(
+                    new Command("CLIENT", List.of(DocumentRewriter.bytes("TRACKING"), DocumentRewriter.bytes("ON"),
+                            DocumentRewriter.bytes("REDIRECT"), DocumentRewriter.bytes(
+                                    Long.toString(listeners.get(0).clientId())), DocumentRewriter.bytes("BCAST"),
+                            DocumentRewriter.bytes("PREFIX"), probe, DocumentRewriter.bytes("NOLOOP"))),
+                    DocumentRewriter.command("SET", from, DocumentRewriter.bytes("1")),
+                    DocumentRewriter.command("RENAME", from, to)));
+            Object refused = replies.stream().filter(r -> r instanceof Exception).findFirst().orElse(null);
+            if (refused != null) {
+                LOG.debug("Could not find out whether the server reports renames back: {}", refused);
+                return false;
+            }
+            // read the notifications before deleting the key: a change of ours in the same event-loop iteration
+            // would have the server report none
+            listeners.get(0).sync();
+            boolean echoes = probeSeen.get() > 0;
+            connection.execute(List.of(DocumentRewriter.command("DEL", to)));
+            if (echoes) {
+                LOG.info("The server reports key renames as changes by another client (a module such as "
+                        + "RedisTimeSeries looks at renamed keys); the rewrite's own renames are told apart");
+            }
+            return echoes;
+        } finally {
+            probe = null;
+        }
+    }
+
+    /**
      * Routes the pool's documents to their owners and has every writing connection tracked, now and after each
      * reconnect; a connection that cannot be tracked marks the watch lost.
      */
     public void attach(WorkerPool pool) {
+        if (echoes != null) {
+            pool.observeSends(echoes);
+        }
         pool.routeBy(this::owner);
         pool.onWriterConnect((index, store) -> {
             try {
@@ -236,8 +282,16 @@ public final class WriteWatch implements AutoCloseable {
 
     /** A key reported to listener {@code listener}; counted when that listener answers for its document. */
     void seen(int listener, byte[] key) {
+        byte[] probing = probe;
+        if (probing != null && DocumentRewriter.startsWith(key, probing)) {
+            probeSeen.incrementAndGet();
+            return;
+        }
         if (ignored.length > 0 && DocumentRewriter.startsWith(key, ignored) || owner(key) != listener) {
             return; // Slipway's own state, or a document another listener answers for
+        }
+        if (echoes != null && echoes.take(key)) {
+            return; // a module's look at a key the rewrite itself renamed
         }
         reported.add(key);
     }

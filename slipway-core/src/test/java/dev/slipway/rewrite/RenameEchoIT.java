@@ -1,0 +1,122 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Prefix moves with the write watch on a server that also runs RedisTimeSeries, as every Redis Stack server does:
+ * the module looks at each renamed key from its keyspace callback, which the server reports as a change by another
+ * client. The rewrite's and the rollback's own renames must not count as the application's writes, and a real
+ * write must still stop the rewrite.
+ */
+class RenameEchoIT {
+    private static final int DOCS = 300;
+    private static RedisStackServer redis;
+
+    @BeforeAll
+    static void startServerWithTimeSeries() {
+        Path module = RedisStackServer.resolveHome().resolve("lib/redistimeseries.so");
+        redis = RedisStackServer.startNew("--loadmodule", module.toString());
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.moduleList()).extracting(m -> m.getName().toLowerCase())
+                    .contains("search", "rejson", "timeseries");
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @BeforeEach
+    void empty() {
+        redis.flushAll();
+    }
+
+    private static ApplyOptions options(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withThroughput(50, 2, 0, 3);
+    }
+
+    @Test
+    void aPrefixMoveAndItsRollbackAreNotTakenForTheApplicationsWrites(@TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 5);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
+            Path backup = dir.resolve("backup");
+
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .contains("no writes by other clients seen");
+            assertThat(RewriteFixture.keys(jedis, "item:*")).hasSize(DOCS);
+
+            slipway.rollbackFromBackup(backup, 2);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(RewriteFixture.keys(jedis, "item:*")).isEmpty();
+        }
+    }
+
+    @Test
+    void aRealWriteToAMovedDocumentStillStopsTheRewrite(@TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            String[] written = new String[1];
+            ProgressListener writer = new ProgressListener() {
+                private String task = "";
+
+                @Override
+                public void begin(String name, long total, String unit) {
+                    task = name;
+                }
+
+                @Override
+                public void update(long done) {
+                    if (task.equals("rewriting documents") && done >= 100 && written[0] == null) {
+                        written[0] = RewriteFixture.keys(application, "item:*").first();
+                        application.hset(written[0], "title", "written by the application");
+                        RewriteFixture.sleep(200);
+                    }
+                }
+            };
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(writer).load();
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 5);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
+
+            MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan,
+                    options(dir.resolve("backup"))), MigrationFailedException.class);
+
+            assertThat(failed).isNotNull();
+            assertThat(failed.getMessage()).contains("Another client changed documents of index 'docs'")
+                    .contains("(1 changes seen)").contains(written[0]);
+        }
+    }
+}
