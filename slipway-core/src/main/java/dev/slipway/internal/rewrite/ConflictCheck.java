@@ -1,6 +1,8 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.RewriteSpec.FieldMove;
 import dev.slipway.api.schema.StorageType;
@@ -8,6 +10,7 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.QuantizationScale;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +77,10 @@ public final class ConflictCheck {
         }
         try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
             return new ConflictCheck(spec, pageSize).scan(workers, progress);
+        } catch (JedisDataException e) {
+            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the check for documents in "
+                    + "the way of this rewrite: " + e.getMessage() + ". Nothing was changed; if the plan is older "
+                    + "than this Slipway, make it again with 'slipway plan'.", e);
         }
     }
 
