@@ -455,6 +455,30 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * A renamed field the application deleted after the migration is a change too: with the old field gone (moved)
+     * and the new one gone as well, the document is in a state the rewrite never leaves, though each field alone
+     * looks like its original or its rewrite.
+     */
+    @Test
+    void rollbackRefusesWhenTheApplicationDeletedARenamedField(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            Path backup = migrate(slipway, "docs", dir, "  rename_fields:\n    - {old_name: title, new_name: name}\n",
+                    false);
+            jedis.hdel("doc:7", "name");
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "doc:*");
+
+            assertThatThrownBy(() -> slipway.rollbackFromBackup(backup, 2))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(2);
+                        assertThat(e.problems()).containsExactly("doc:7: field 'name'");
+                    });
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(migrated);
+        }
+    }
+
     // ---------------------------------------------------------------- JSON
 
     @Test

@@ -4,12 +4,15 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static dev.slipway.internal.rewrite.DocumentRewriter.text;
 
@@ -90,16 +93,35 @@ final class ChangedSinceMigration {
         List<byte[][]> current = currentValues(keys, fields);
         for (int i = 0; i < present.size(); i++) {
             BackupRecord.DocumentOriginal original = present.get(i);
-            Map<String, byte[]> rewritten = rewriter.rewritten(original);
-            for (BackupRecord.FieldOriginal field : original.fields()) {
-                byte[] now = current.get(i)[fields.indexOf(field.name())];
-                if (!Arrays.equals(now, field.value()) && !Arrays.equals(now, rewritten.get(field.name()))) {
-                    changes.add(text(keys.get(i)) + ": field '" + field.name() + "'");
-                    break;
-                }
-            }
+            String key = text(keys.get(i));
+            changedField(original, current.get(i), fields).ifPresent(field -> changes.add(key + ": field '"
+                    + field + "'"));
         }
         return changes;
+    }
+
+    /**
+     * The first field the rewrite touched that holds neither its original nor what the rewrite wrote; or, for a
+     * field move, the new field when the old one is gone but the new one does not hold the moved value (the rewrite
+     * writes the new field before it deletes the old one, so only someone else leaves a document that way).
+     */
+    private Optional<String> changedField(BackupRecord.DocumentOriginal original, byte[][] now, List<String> fields) {
+        Map<String, byte[]> rewritten = rewriter.rewritten(original);
+        Map<String, byte[]> originals = new HashMap<>();
+        for (BackupRecord.FieldOriginal field : original.fields()) {
+            byte[] value = now[fields.indexOf(field.name())];
+            if (!Arrays.equals(value, field.value()) && !Arrays.equals(value, rewritten.get(field.name()))) {
+                return Optional.of(field.name());
+            }
+            originals.put(field.name(), field.value());
+        }
+        for (RewriteSpec.FieldMove move : plan.rewrite().orElseThrow().fieldMoves()) {
+            boolean movedAway = originals.get(move.from()) != null && now[fields.indexOf(move.from())] == null;
+            if (movedAway && !Arrays.equals(now[fields.indexOf(move.to())], rewritten.get(move.to()))) {
+                return Optional.of(move.to());
+            }
+        }
+        return Optional.empty();
     }
 
     /** The fields' current values per key, as the rewrite reads them. */
