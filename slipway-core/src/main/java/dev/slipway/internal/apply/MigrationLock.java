@@ -7,8 +7,11 @@ import dev.slipway.internal.redis.RedisSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
@@ -111,8 +114,28 @@ public final class MigrationLock implements AutoCloseable {
         int space = rest.indexOf(' ');
         try {
             long pid = Long.parseLong(space < 0 ? rest : rest.substring(0, space));
-            return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+            return pid != ProcessHandle.current().pid() && !running(pid);
         } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether a local process runs: alive and not a zombie. A process killed by {@code kill -9} stays a zombie until
+     * its parent reaps it, which in some containers (a PID 1 that reaps late) takes a while; it still holds its pid,
+     * so {@link ProcessHandle#isAlive} says yes, and the next run used to wait for the lease.
+     */
+    static boolean running(long pid) {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() && !zombie(pid);
+    }
+
+    /** Whether Linux's /proc says the process has exited and waits to be reaped (state Z); false elsewhere. */
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int name = stat.lastIndexOf(')'); // the state follows the command name, which may hold spaces
+            return name > 0 && name + 2 < stat.length() && stat.charAt(name + 2) == 'Z';
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

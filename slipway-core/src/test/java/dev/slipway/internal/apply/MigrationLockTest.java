@@ -1,0 +1,61 @@
+package dev.slipway.internal.apply;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+class MigrationLockTest {
+
+    private static String ownerOf(long pid) {
+        String self = MigrationLock.processOwner();
+        return self.substring(0, self.indexOf("/pid ")) + "/pid " + pid + " since 2026-01-01T00:00:00Z";
+    }
+
+    @Test
+    void aRunningProcessHoldsItsLockAndThisProcessIsNeverDead() throws IOException, InterruptedException {
+        Process sleeper = new ProcessBuilder("sleep", "30").start();
+        try {
+            assertThat(MigrationLock.ownerIsDeadLocalProcess(ownerOf(sleeper.pid()))).isFalse();
+            assertThat(MigrationLock.ownerIsDeadLocalProcess(MigrationLock.processOwner())).isFalse();
+        } finally {
+            sleeper.destroyForcibly().waitFor();
+        }
+        assertThat(MigrationLock.ownerIsDeadLocalProcess(ownerOf(sleeper.pid()))).isTrue();
+        assertThat(MigrationLock.ownerIsDeadLocalProcess("other-host/pid 1 since x")).isFalse();
+    }
+
+    /**
+     * A killed process that its parent has not reaped yet (a zombie) no longer runs: its lock can be taken over.
+     * The shell starts a child and replaces itself with a sleep, which never reaps that child.
+     */
+    @Test
+    void aZombieHoldsNoLock() throws IOException, InterruptedException {
+        assumeThat(Files.isDirectory(Path.of("/proc/self"))).as("Linux /proc").isTrue();
+        Process parent = new ProcessBuilder("sh", "-c", "sleep 0 & echo $!; exec sleep 30").start();
+        try {
+            long child;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                child = Long.parseLong(out.readLine().trim());
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!Files.readString(Path.of("/proc", Long.toString(child), "stat")).contains(") Z ")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).as("the JDK still sees it")
+                    .contains(true);
+            assertThat(MigrationLock.ownerIsDeadLocalProcess(ownerOf(child))).isTrue();
+        } finally {
+            parent.destroyForcibly().waitFor();
+        }
+    }
+}
