@@ -50,7 +50,8 @@ final class StatusPrinter {
     void status(IndexStatus status) {
         out.println(headline(status));
         if (status.versions().isEmpty()) {
-            out.println("  Versions:  none (Slipway has not migrated '" + status.name() + "')");
+            out.println("  Versions:  none (no zero-downtime migration of '" + status.name()
+                    + "' so far; only those keep versions)");
         } else {
             versions(status.versions());
         }
