@@ -88,17 +88,10 @@ class RenameEchoIT {
     void aRealWriteToAMovedDocumentStillStopsTheRewrite(@TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
             String[] written = new String[1];
-            ProgressListener writer = new ProgressListener() {
-                private String task = "";
-
-                @Override
-                public void begin(String name, long total, String unit) {
-                    task = name;
-                }
-
+            ProgressListener writer = new TaskProgress() {
                 @Override
                 public void update(long done) {
-                    if (task.equals("rewriting documents") && done >= 100 && written[0] == null) {
+                    if (rewriting() && done >= 100 && written[0] == null) {
                         written[0] = RewriteFixture.keys(application, "item:*").first();
                         application.hset(written[0], "title", "written by the application");
                         RewriteFixture.sleep(200);

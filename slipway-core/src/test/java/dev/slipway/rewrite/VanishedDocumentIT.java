@@ -61,7 +61,7 @@ class VanishedDocumentIT {
      * rewritten by then; they are the ones that must be left, with the plan's sampled keys, which validation
      * expects to find and which are therefore spared.
      */
-    private static final class Vanish implements ProgressListener {
+    private static final class Vanish extends TaskProgress {
         private final Jedis application;
         private final Set<String> kept = new TreeSet<>();
         private final Set<String> gone = new TreeSet<>();
@@ -94,17 +94,9 @@ class VanishedDocumentIT {
             return left;
         }
 
-        /** The task the progress is of: the documents go during the rewrite, not during the check before it. */
-        private String task = "";
-
-        @Override
-        public void begin(String name, long total, String unit) {
-            task = name;
-        }
-
         @Override
         public void update(long done) {
-            if (!task.equals("rewriting documents") || done < BATCH || !gone.isEmpty()) {
+            if (!rewriting() || done < BATCH || !gone.isEmpty()) {
                 return;
             }
             for (int i = 0; i < DOCS; i++) {
@@ -260,17 +252,10 @@ class VanishedDocumentIT {
             for (int i = 0; i < DOCS; i += 4) {
                 application.pexpire("doc:" + i, 600_000); // has a TTL at plan time: not a key to sample
             }
-            ProgressListener expireAtTheEnd = new ProgressListener() {
-                private String task = "";
-
-                @Override
-                public void begin(String name, long total, String unit) {
-                    task = name;
-                }
-
+            ProgressListener expireAtTheEnd = new TaskProgress() {
                 @Override
                 public void end() {
-                    if (task.equals("rewriting documents")) { // rewritten and watched; the new index comes next
+                    if (rewriting()) { // rewritten and watched; the new index comes next
                         for (int i = 0; i < DOCS; i += 4) {
                             application.pexpire("doc:" + i, 1 + i % 150);
                         }

@@ -1,0 +1,21 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ProgressListener;
+
+/**
+ * A progress listener that knows which task it hears of, so that a test acts during the rewrite itself and not
+ * during the check for conflicts before it, which reports progress too.
+ */
+abstract class TaskProgress implements ProgressListener {
+    private volatile String task = "";
+
+    @Override
+    public void begin(String name, long total, String unit) {
+        task = name;
+    }
+
+    /** Whether the task under way is the rewrite of the documents. */
+    boolean rewriting() {
+        return task.equals("rewriting documents");
+    }
+}
