@@ -14,6 +14,11 @@ abstract class TaskProgress implements ProgressListener {
         task = name;
     }
 
+    /** Forgets the task, so that what comes after it is not taken for it. */
+    void forgetTask() {
+        task = "";
+    }
+
     /** Whether the task under way is the rewrite of the documents. */
     boolean rewriting() {
         return task.equals("rewriting documents");

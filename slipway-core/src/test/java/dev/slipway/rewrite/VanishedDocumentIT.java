@@ -260,7 +260,7 @@ class VanishedDocumentIT {
                             application.pexpire("doc:" + i, 1 + i % 150);
                         }
                     }
-                    task = "";
+                    forgetTask();
                 }
             };
             Slipway slipway = Slipway.configure().url(redis.url()).progress(expireAtTheEnd).load();
