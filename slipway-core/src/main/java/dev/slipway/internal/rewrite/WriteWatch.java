@@ -125,9 +125,12 @@ public final class WriteWatch implements AutoCloseable {
             }
             // read the notifications before deleting the key: a change of ours in the same event-loop iteration
             // would have the server report none
-            listeners.get(0).sync();
+            try {
+                listeners.get(0).sync();
+            } finally {
+                connection.execute(List.of(DocumentRewriter.command("DEL", to)));
+            }
             boolean echoes = probeSeen.get() > 0;
-            connection.execute(List.of(DocumentRewriter.command("DEL", to)));
             if (echoes) {
                 LOG.info("The server reports key renames as changes by another client (a module such as "
                         + "RedisTimeSeries looks at renamed keys); the rewrite's own renames are told apart");
