@@ -93,11 +93,10 @@ final class RewriteStepHandler {
      */
     static void refuseConflicts(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
                                 ProgressListener progress) {
-        Optional<RewriteSpec> rewrite = plan.rewrite().filter(ConflictCheck::needed);
-        if (rewrite.isEmpty()) {
+        if (plan.rewrite().isEmpty()) {
             return;
         }
-        ConflictCheck.Result found = ConflictCheck.run(rewrite.get(), endpoint, options.batchSize(),
+        ConflictCheck.Result found = ConflictCheck.run(plan.rewrite().get(), endpoint, options.batchSize(),
                 options.maxRetries(), progress);
         if (found.conflicts() > 0) {
             List<String> problems = new ArrayList<>(found.examples());

@@ -26,6 +26,7 @@ final class BatchReader {
     private final WorkerPool workers;
     private final DocumentRewriter rewriter;
     private final KeyScope scope;
+    private final KeyMove keyMove;
     private final int pageSize;
     private final StageClock clock;
     private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
@@ -36,14 +37,15 @@ final class BatchReader {
         this.workers = workers;
         this.rewriter = rewriter;
         this.scope = scope;
+        this.keyMove = KeyMove.of(spec);
         this.pageSize = pageSize;
         this.clock = clock;
     }
 
     /**
      * What planning a batch needs: its keys, those that still exist, the current values of the fields the rewrite
-     * reads (per existing key; for JSON the {@code JSON.GET} replies) and whether each existing key's new name is
-     * taken.
+     * reads (per existing key; for JSON the {@code JSON.GET} replies) and whether each existing key still moves and
+     * its new name is taken.
      */
     record BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets) {
         static final BatchInput EMPTY = new BatchInput(List.of(), List.of(), List.of(), List.of());
@@ -144,13 +146,32 @@ final class BatchReader {
     }
 
     private List<Boolean> targetKeysExist(List<byte[]> keys) {
-        if (spec.targetPrefix().isEmpty()) {
-            return keys.stream().map(k -> false).toList();
+        List<Boolean> taken = new ArrayList<>(keys.size());
+        for (boolean each : newNamesTaken(workers, keyMove, keys)) {
+            taken.add(each);
         }
-        List<Command> checks = keys.stream().map(k -> DocumentRewriter.command("EXISTS", rewriter.newKey(k)))
-                .toList();
-        List<Object> replies = workers.read(store -> store.execute(checks));
-        return replies.stream().map(r -> r instanceof Long n && n > 0).toList();
+        return taken;
+    }
+
+    /**
+     * For each key, whether it still moves ({@link KeyMove#needsMove}) and its new name is taken: one pipelined
+     * {@code EXISTS} per moving key on the reading connection, none when no key moves.
+     */
+    static boolean[] newNamesTaken(WorkerPool workers, KeyMove move, List<byte[]> keys) {
+        boolean[] taken = new boolean[keys.size()];
+        List<Integer> moving = new ArrayList<>();
+        List<Command> checks = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            if (move.needsMove(keys.get(i))) {
+                moving.add(i);
+                checks.add(DocumentRewriter.command("EXISTS", move.newKey(keys.get(i))));
+            }
+        }
+        List<Object> replies = checks.isEmpty() ? List.of() : workers.read(store -> store.execute(checks));
+        for (int j = 0; j < replies.size(); j++) {
+            taken[moving.get(j)] = replies.get(j) instanceof Long n && n > 0;
+        }
+        return taken;
     }
 
     /** A key as a set element: its bytes compared by content, the hash computed once. */

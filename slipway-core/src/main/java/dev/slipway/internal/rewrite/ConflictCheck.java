@@ -7,7 +7,6 @@ import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.RewriteSpec.FieldMove;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.RedisEndpoint;
-import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.QuantizationScale;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -65,7 +64,7 @@ public final class ConflictCheck {
      * Whether a rewrite can conflict with data in a way only a read of every document shows: it renames fields, or
      * moves keys to a prefix that extends the old one.
      */
-    public static boolean needed(RewriteSpec spec) {
+    private static boolean needed(RewriteSpec spec) {
         return !spec.fieldMoves().isEmpty() || KeyMove.of(spec).extending();
     }
 
@@ -135,19 +134,9 @@ public final class ConflictCheck {
             markOccupiedTargets(workers, keys, suspect);
         }
         if (keyMove.extending()) {
-            List<Integer> moving = new ArrayList<>();
-            List<Command> checks = new ArrayList<>();
+            boolean[] taken = BatchReader.newNamesTaken(workers, keyMove, keys);
             for (int i = 0; i < keys.size(); i++) {
-                if (keyMove.needsMove(keys.get(i))) {
-                    moving.add(i);
-                    checks.add(DocumentRewriter.command("EXISTS", keyMove.newKey(keys.get(i))));
-                }
-            }
-            List<Object> replies = checks.isEmpty() ? List.of() : workers.read(store -> store.execute(checks));
-            for (int j = 0; j < replies.size(); j++) {
-                if (replies.get(j) instanceof Long n && n > 0) {
-                    suspect[moving.get(j)] = true;
-                }
+                suspect[i] |= taken[i];
             }
         }
         List<byte[]> found = new ArrayList<>();

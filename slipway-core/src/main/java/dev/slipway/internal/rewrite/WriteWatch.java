@@ -112,10 +112,7 @@ public final class WriteWatch implements AutoCloseable {
         probe = DocumentRewriter.bytes(prefix);
         try (JedisDocumentStore connection = JedisDocumentStore.open(endpoint)) {
             List<Object> replies = connection.execute(List.of(
-                    new Command("CLIENT", List.of(DocumentRewriter.bytes("TRACKING"), DocumentRewriter.bytes("ON"),
-                            DocumentRewriter.bytes("REDIRECT"), DocumentRewriter.bytes(
-                                    Long.toString(listeners.get(0).clientId())), DocumentRewriter.bytes("BCAST"),
-                            DocumentRewriter.bytes("PREFIX"), probe, DocumentRewriter.bytes("NOLOOP"))),
+                    tracking(listeners.get(0).clientId(), List.of(prefix)),
                     DocumentRewriter.command("SET", from, DocumentRewriter.bytes("1")),
                     DocumentRewriter.command("RENAME", from, to)));
             Object refused = replies.stream().filter(r -> r instanceof Exception).findFirst().orElse(null);
@@ -200,18 +197,25 @@ public final class WriteWatch implements AutoCloseable {
 
     /** Asks the server to report changes made by anyone but this connection to writer {@code writer}'s listener. */
     public void track(int writer, DocumentStore store) {
-        List<String> words = new ArrayList<>(List.of("TRACKING", "ON", "REDIRECT",
-                Long.toString(listeners.get(writer).clientId()), "BCAST"));
+        Object reply = store.execute(List.of(tracking(listeners.get(writer).clientId(), prefixes))).get(0);
+        if (reply instanceof Exception error) {
+            throw new IllegalStateException("CLIENT TRACKING was refused: " + error.getMessage(), error);
+        }
+    }
+
+    /**
+     * {@code CLIENT TRACKING ON REDIRECT <listener> BCAST PREFIX <p>... NOLOOP}: report every change of a key under
+     * the prefixes (every key when there are none) to the listener, except the connection's own changes.
+     */
+    private static Command tracking(long listener, List<String> prefixes) {
+        List<String> words = new ArrayList<>(List.of("TRACKING", "ON", "REDIRECT", Long.toString(listener),
+                "BCAST"));
         for (String prefix : prefixes) {
             words.add("PREFIX");
             words.add(prefix);
         }
         words.add("NOLOOP");
-        List<byte[]> args = words.stream().map(DocumentRewriter::bytes).toList();
-        Object reply = store.execute(List.of(new Command("CLIENT", args))).get(0);
-        if (reply instanceof Exception error) {
-            throw new IllegalStateException("CLIENT TRACKING was refused: " + error.getMessage(), error);
-        }
+        return new Command("CLIENT", words.stream().map(DocumentRewriter::bytes).toList());
     }
 
     /**
