@@ -88,7 +88,11 @@ class BlockedChangeIT {
                 new BlockedChange("prefix change to several prefixes", BOTH, """
                         index:
                           prefix: ["goods:", "items:"]
-                        """, "change_prefix of index (product: -> goods:,items:)", "exactly one prefix"));
+                        """, "change_prefix of index (product: -> goods:,items:)", "exactly one prefix"),
+                new BlockedChange("dropping the prefix", BOTH, """
+                        index:
+                          prefix: ''
+                        """, "change_prefix of index (product: -> )", "create a separate index"));
     }
 
     static Stream<Arguments> blockedByStorage() {
@@ -115,6 +119,25 @@ class BlockedChangeIT {
                 .withMode(MigrationMode.DROP_RECREATE));
 
         assertRefused(slipway, redis, plan, change.reason(), change.explains());
+    }
+
+    /** A plan that cannot run does not warn about the costs of the strategy it would have used. */
+    @Test
+    void blockedPlanLeavesOutTheStrategysCosts(RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Path blocked = Files.writeString(dir.resolve("blocked.yaml"), "version: 1\nchanges:\n  index:\n    prefix: ''\n");
+        Path fine = Files.writeString(dir.resolve("fine.yaml"), "version: 1\nchanges:\n  index:\n    language: german\n");
+
+        MigrationPlan refused = slipway.plan(PlanRequest.patch(INDEX, SlipwayFiles.readPatch(blocked)));
+        MigrationPlan accepted = slipway.plan(PlanRequest.patch(INDEX, SlipwayFiles.readPatch(fine)));
+
+        assertThat(refused.supported()).isFalse();
+        assertThat(refused.warnings()).noneMatch(w -> w.startsWith("Memory:") || w.contains("it is adopted"));
+        assertThat(accepted.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+        assertThat(accepted.warnings()).anyMatch(w -> w.startsWith("Memory:"))
+                .anyMatch(w -> w.contains("it is adopted"));
+        assertThat(accepted.modeReason()).contains("no change rewrites documents");
     }
 
     @ParameterizedTest

@@ -90,6 +90,13 @@ public final class ChangeClassifier {
     private static SchemaChange prefixChange(List<String> from, List<String> to) {
         String before = String.join(",", from);
         String after = String.join(",", to);
+        if (to.isEmpty() && from.size() == 1) {
+            return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, "", false, "without a prefix the "
+                    + "index would cover every key of its storage type in the database, so there is no prefix to move "
+                    + "the keys of '" + before + "' to, and Slipway changes a prefix only by moving keys. To index "
+                    + "other keys without moving any, create a separate index for them; to move the keys out of '"
+                    + before + "', name the prefix they should move to");
+        }
         if (from.size() != 1 || to.size() != 1) {
             return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, false, "keys can only be "
                     + "moved from exactly one prefix to exactly one prefix; an index without a prefix or with several "

@@ -105,7 +105,10 @@ public final class MigrationPlanner {
 
     private static List<String> warnings(SourceSnapshot source, IndexSchema target, List<SchemaChange> changes,
                                          StrategyChoice choice) {
-        List<String> warnings = new ArrayList<>(choice.warnings());
+        List<String> warnings = new ArrayList<>();
+        if (changes.stream().allMatch(SchemaChange::supported)) {
+            warnings.addAll(choice.warnings()); // a blocked plan never runs: its strategy's costs would only distract
+        }
         if (changes.isEmpty()) {
             warnings.add("The target schema equals the live schema: applying this plan only rebuilds the index.");
         }

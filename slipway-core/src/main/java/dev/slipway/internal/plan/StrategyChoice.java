@@ -53,7 +53,7 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
             return renames ? dropRecreate(source, target, keys, "auto: renaming the index changes the name "
                     + "applications query, which zero-downtime keeps stable; drop-recreate builds the new name",
                     Optional.empty())
-                    : zeroDowntime(source, target, keys, "auto: every change is index-only, so a new version is "
+                    : zeroDowntime(source, target, keys, "auto: no change rewrites documents, so a new version is "
                     + "built beside the live index and the alias switches atomically");
         }
         if (requested.get() == MigrationMode.DROP_RECREATE) {

@@ -182,6 +182,9 @@ class ChangeClassifierTest {
                 "'migrating:'");
         SchemaChange prefixes = only(hash(), hash().toBuilder().prefixes(List.of("a:", "b:")).build(), Map.of());
         assertThat(prefixes.reason()).contains("exactly one prefix");
+        SchemaChange none = only(hash(), hash().toBuilder().prefixes(List.of()).build(), Map.of());
+        assertThat(none.reason()).contains("every key of its storage type", "create a separate index")
+                .doesNotContain("your own script");
 
         SchemaChange lossy = only(hash(), replace(hash(), "embedding", vectorAttr("datatype", "float16")), Map.of());
         assertThat(lossy.from()).isEqualTo("float32");
