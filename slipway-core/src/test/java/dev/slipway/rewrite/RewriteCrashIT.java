@@ -166,8 +166,10 @@ class RewriteCrashIT {
 
     /**
      * Crashes as {@code POINT:call:keep} separated by {@code ;} (each a separate run of the rewrite, killed there),
-     * then a plain resume. 3 commands per document without a prefix move, 4 with one: a cut at 5*3+2 or 5*4+2
-     * stops inside the sixth document of the batch.
+     * then a plain resume. A batch is sent in two write calls per worker (see {@code WritesBeforeDeletes}): first
+     * each document's writes (HSET name, HSET emb: 2 commands), then its delete and key move (HDEL title, and
+     * RENAMENX with a prefix move: 1 or 2 commands). With one worker, odd calls are a batch's writes and even calls
+     * its deletes; a cut at 17 stops inside the ninth document's writes.
      */
     @ParameterizedTest(name = "prefix move {0}: {1}, {2} workers")
     @CsvSource({
@@ -179,6 +181,8 @@ class RewriteCrashIT {
             "false, PARTIAL_WRITE:2:7, 2",
             "false, AFTER_WRITE:3:0, 1",
             "false, PARTIAL_WRITE:2:9;PARTIAL_WRITE:1:17, 1",
+            "false, PARTIAL_WRITE:4:3, 1",
+            "false, AFTER_WRITE:3:0, 2",
             "true, BEFORE_SCAN:1:0, 1",
             "true, BEFORE_SCAN:4:0, 2",
             "true, BEFORE_WRITE:1:0, 1",
@@ -192,10 +196,10 @@ class RewriteCrashIT {
     /** As above, but the crash comes after some keys of the batch were already renamed. */
     @ParameterizedTest(name = "prefix move {0}: {1}, {2} workers")
     @CsvSource({
-            "true, PARTIAL_WRITE:3:22, 1",
-            "true, PARTIAL_WRITE:2:7, 2",
-            "true, AFTER_WRITE:3:0, 1",
-            "true, PARTIAL_WRITE:2:9;PARTIAL_WRITE:1:17, 1"})
+            "true, PARTIAL_WRITE:4:7, 1",
+            "true, PARTIAL_WRITE:3:5, 2",
+            "true, AFTER_WRITE:4:0, 1",
+            "true, PARTIAL_WRITE:2:9;PARTIAL_WRITE:2:5, 1"})
     void crashAfterKeysOfABatchWereRenamedThenResume(boolean movePrefix, String crashes, int workers,
                                                      RedisStackServer redis, @TempDir Path dir) {
         crashInsideAndResume(movePrefix, crashes, workers, redis, dir);
@@ -322,7 +326,7 @@ class RewriteCrashIT {
     }
 
     /**
-     * The progress shows the crash hit the intended batch: one write call per worker and batch. Stages overlap
+     * The progress shows the crash hit the intended batch: two write calls per worker and batch. Stages overlap
      * (batch n+2 is read while batch n+1 is backed up and batch n is written), so a crash before the n-th SCAN (on the
      * reader thread) leaves the batches before it in any of the states the pipeline allows. A crash in batch n's
      * writes may find batch n+1 backed up too.
@@ -340,7 +344,8 @@ class RewriteCrashIT {
             assertThat(header.batchesApplied()).as("batches applied").isBetween((long) Math.max(0, call - 4),
                     (long) Math.max(0, call - 2));
         } else {
-            int batch = (call + workers - 1) / workers;
+            int callsPerBatch = 2 * workers; // writes, then deletes and key moves, on each worker
+            int batch = (call + callsPerBatch - 1) / callsPerBatch;
             assertThat(header.batchesBackedUp()).as("batches backed up").isBetween((long) batch, batch + 1L);
             assertThat(header.batchesApplied()).as("batches applied").isEqualTo(batch - 1);
         }

@@ -9,6 +9,7 @@ import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.redis.GlobPattern;
 import dev.slipway.internal.vector.VectorDataType;
 
 import java.util.ArrayList;
@@ -57,27 +58,34 @@ public final class RewritePlanner {
     /** The step that rewrites every document, with the per-document commands it sends as templates. */
     public static PlanStep step(RewriteSpec spec) {
         List<List<String>> commands = new ArrayList<>();
-        String match = spec.sourcePrefixes().isEmpty() ? "*" : spec.sourcePrefixes().get(0) + "*";
+        String match = spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0))
+                : "*";
         commands.add(List.of("SCAN", "<cursor>", "MATCH", match, "COUNT", "<batch size>", "TYPE",
                 spec.storage().keyType()));
+        boolean hash = spec.storage() == StorageType.HASH;
         for (RewriteSpec.FieldMove move : spec.fieldMoves()) {
-            if (spec.storage() == StorageType.HASH) {
-                commands.add(List.of("HSET", "<key>", move.to(), "<value of " + move.from() + ">"));
-                commands.add(List.of("HDEL", "<key>", move.from()));
-            } else {
-                commands.add(List.of("JSON.SET", "<key>", move.to(), "<value of " + move.from() + ">"));
-                commands.add(List.of("JSON.DEL", "<key>", move.from()));
-            }
+            Optional<RewriteSpec.VectorConversion> converted = spec.conversions().stream()
+                    .filter(c -> c.path().equals(move.to())).findFirst();
+            commands.add(List.of(hash ? "HSET" : "JSON.SET", "<key>", move.to(), converted
+                    .map(c -> "<" + c.dims() + " x " + c.to() + " bytes converted from the " + c.from() + " value of "
+                            + move.from() + ">")
+                    .orElse("<value of " + move.from() + ">")));
         }
         for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
-            commands.add(List.of("HSET", "<key>", conversion.path(), "<" + conversion.dims() + " x "
-                    + conversion.to() + " bytes converted from " + conversion.from() + ">"));
+            if (spec.fieldMoves().stream().noneMatch(m -> m.to().equals(conversion.path()))) {
+                commands.add(List.of("HSET", "<key>", conversion.path(), "<" + conversion.dims() + " x "
+                        + conversion.to() + " bytes converted from " + conversion.from() + ">"));
+            }
+        }
+        for (RewriteSpec.FieldMove move : spec.fieldMoves()) {
+            commands.add(List.of(hash ? "HDEL" : "JSON.DEL", "<key>", move.from()));
         }
         spec.targetPrefix().ifPresent(p -> commands.add(List.of("RENAMENX", "<key>",
                 p + "<key without '" + spec.sourcePrefixes().get(0) + "'>")));
         return new PlanStep("rewrite-documents", StepKind.REWRITE_DOCUMENTS, "Rewrite about " + spec.documents()
                 + " documents in batches: save the original bytes of every changed field under --backup-dir, then "
-                + "send these commands per document (each skipped when the document already has its new form).",
+                + "send these commands per document (each skipped when the document already has its new form). "
+                + "Old fields are deleted, and keys renamed, only once every document's new fields are written.",
                 commands);
     }
 }

@@ -196,11 +196,20 @@ public final class BackupRestorer {
     private static long restoreFields(WorkerPool pool, DocumentRewriter rewriter, VanishedDocuments vanishing,
                                       List<BackupRecord.DocumentOriginal> documents) {
         List<List<DocumentStore.Command>> commands = documents.stream().map(rewriter::restoreFields).toList();
-        List<List<Object>> replies = pool.executeDocuments(commands);
+        List<List<Object>> replies = WritesBeforeDeletes.send(pool, commands);
         for (int i = 0; i < documents.size(); i++) {
             for (int c = 0; c < commands.get(i).size(); c++) {
                 Object reply = replies.get(i).get(c);
-                if (!(reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(commands.get(i).get(c), e))) {
+                DocumentStore.Command command = commands.get(i).get(c);
+                if (WritesBeforeDeletes.setNothing(command, reply)) {
+                    throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Restoring path '"
+                            + DocumentRewriter.text(command.args().get(1)) + "' of '"
+                            + DocumentRewriter.text(command.key()) + "' set nothing: its parent object is gone, so "
+                            + "another client changed the document after the check. Nothing of it was deleted. Put "
+                            + "the parent object back (or restore the document from the backup by hand), then re-run "
+                            + "the same rollback to continue.");
+                }
+                if (!(reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(command, e))) {
                     checkReply(reply);
                 }
             }

@@ -144,6 +144,7 @@ final class DocumentRewriter {
 
     private void planHashDocument(byte[] key, byte[][] current, boolean targetExists, BatchBuilder batch) {
         List<Command> writes = new ArrayList<>(2);
+        List<Command> deletes = new ArrayList<>(0);
         Set<String> touched = new LinkedHashSet<>();
         for (FieldMove move : spec.fieldMoves()) {
             byte[] from = current[fields.indexOf(move.from())];
@@ -159,7 +160,7 @@ final class DocumentRewriter {
             touched.add(move.from());
             touched.add(move.to());
             writes.add(command("HSET", key, bytes(move.to()), moved));
-            writes.add(command("HDEL", key, bytes(move.from())));
+            deletes.add(command("HDEL", key, bytes(move.from())));
         }
         for (Conversion conversion : conversions) {
             byte[] value = current[conversion.sourceIndex()];
@@ -176,6 +177,7 @@ final class DocumentRewriter {
                         new ConvertedVector(conversion, value)));
             }
         }
+        writes.addAll(deletes); // after every write: see WritesBeforeDeletes
         finishDocument(key, targetExists, current, touched, writes, batch);
     }
 
@@ -231,6 +233,7 @@ final class DocumentRewriter {
         }
         byte[][] current = jsonValues(fields, reply);
         List<Command> writes = new ArrayList<>();
+        List<Command> deletes = new ArrayList<>();
         Set<String> touched = new LinkedHashSet<>();
         for (FieldMove move : spec.fieldMoves()) {
             byte[] from = current[fields.indexOf(move.from())];
@@ -245,8 +248,9 @@ final class DocumentRewriter {
             touched.add(move.from());
             touched.add(move.to());
             writes.add(command("JSON.SET", key, bytes(move.to()), from));
-            writes.add(command("JSON.DEL", key, bytes(move.from())));
+            deletes.add(command("JSON.DEL", key, bytes(move.from())));
         }
+        writes.addAll(deletes); // after every write: see WritesBeforeDeletes
         finishDocument(key, targetExists, current, touched, writes, batch);
     }
 
@@ -337,14 +341,16 @@ final class DocumentRewriter {
     /** Rollback, second step: the commands that put the document's fields back as its backup recorded them. */
     List<Command> restoreFields(DocumentOriginal original) {
         List<Command> commands = new ArrayList<>();
+        List<Command> deletes = new ArrayList<>();
         boolean hash = spec.storage() == StorageType.HASH;
         for (FieldOriginal field : original.fields()) {
             if (field.value() == null) {
-                commands.add(command(hash ? "HDEL" : "JSON.DEL", original.key(), bytes(field.name())));
+                deletes.add(command(hash ? "HDEL" : "JSON.DEL", original.key(), bytes(field.name())));
             } else {
                 commands.add(command(hash ? "HSET" : "JSON.SET", original.key(), bytes(field.name()), field.value()));
             }
         }
+        commands.addAll(deletes); // after every write: see WritesBeforeDeletes
         return commands;
     }
 

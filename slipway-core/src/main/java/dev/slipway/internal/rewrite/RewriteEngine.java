@@ -284,7 +284,7 @@ public final class RewriteEngine {
 
     private List<List<Object>> write(BatchChanges changes) {
         long begin = System.nanoTime();
-        List<List<Object>> replies = workers.executeDocuments(changes.writes());
+        List<List<Object>> replies = WritesBeforeDeletes.send(workers, changes.writes());
         clock.add(StageClock.Stage.CONVERT_AND_WRITE, begin);
         return replies;
     }
@@ -358,7 +358,7 @@ public final class RewriteEngine {
 
     /** Sends the batch's writes over the workers; returns documents that turned out to conflict. */
     private long apply(BatchChanges changes) {
-        return replyCheck.check(changes, workers.executeDocuments(changes.writes()));
+        return replyCheck.check(changes, WritesBeforeDeletes.send(workers, changes.writes()));
     }
 
     private void throttle(long started, long documents) {

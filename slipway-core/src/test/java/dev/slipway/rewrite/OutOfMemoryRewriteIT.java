@@ -1,0 +1,156 @@
+package dev.slipway.rewrite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.jsons;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * A server that reaches {@code maxmemory} while documents are rewritten, on a real server: it refuses every write
+ * that could grow memory (HSET, JSON.SET) but still runs deletes (HDEL, JSON.DEL). A field move must then keep the
+ * old field: pipelined after a refused write, its delete used to remove the only copy of the value from Redis,
+ * and the resumed run, which plans from the live documents, finished with exit 0 and the field gone (51 of 20,000
+ * documents in the reproduction). The same holds for a rollback's restore, which moves fields the other way.
+ */
+@ExtendWith(RedisStackExtension.class)
+class OutOfMemoryRewriteIT {
+    private static final int DOCS = 400;
+    private static final int BATCH = 50;
+
+    @TempDir
+    Path dir;
+
+    /** Lowers maxmemory to 1 byte when the named task begins, so every write that could grow memory is refused. */
+    private static final class FillUp extends TaskProgress {
+        private final Jedis admin;
+        private final String during;
+        private boolean filled;
+
+        FillUp(Jedis admin, String during) {
+            this.admin = admin;
+            this.during = during;
+        }
+
+        @Override
+        public void begin(String name, long total, String unit) {
+            super.begin(name, total, unit);
+            if (name.equals(during)) {
+                admin.configSet("maxmemory", "1");
+                filled = true;
+            }
+        }
+
+        @Override
+        public void update(long done) {
+        }
+
+        @Override
+        public void end() {
+        }
+    }
+
+    private static ApplyOptions options(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(BATCH, 2, 0, 3);
+    }
+
+    @Test
+    void hashFieldMovesKeepTheirValuesWhenTheServerRefusesWrites(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 5);
+            RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            Path backup = dir.resolve("backup");
+            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n    - {old_name: emb, new_name: "
+                            + "embedding}\n  update_fields:\n    - name: emb\n      attrs: {datatype: "
+                            + "float16}\n");
+
+            FillUp fill = new FillUp(admin, "rewriting documents");
+            SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
+                    .url(redis.url()).progress(fill).load().apply(plan, options(backup)));
+            admin.configSet("maxmemory", "0");
+
+            assertThat(fill.filled).isTrue();
+            assertThat(failed).as("a refused write fails the migration").isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("OOM").doesNotContain("..");
+            assertThat(jedis.hgetAll("doc:0")).as("nothing is deleted once a write before it was refused")
+                    .containsKey("title");
+            MigrationReport resumed = Slipway.configure().url(redis.url()).load().apply(plan, options(backup));
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "doc:",
+                    Map.of("title", "name", "emb", "embedding"), "emb", VectorDataType.FLOAT32,
+                    VectorDataType.FLOAT16));
+
+            FillUp fillAgain = new FillUp(admin, "restoring originals");
+            SlipwayException rollbackFailed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
+                    .url(redis.url()).progress(fillAgain).load().rollbackFromBackup(backup, 2));
+            admin.configSet("maxmemory", "0");
+
+            assertThat(rollbackFailed).as("a refused restore fails the rollback").isNotNull();
+            Slipway.configure().url(redis.url()).load().rollbackFromBackup(backup, 2);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void jsonFieldMovesKeepTheirValuesWhenTheServerRefusesWrites(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            RewriteFixture.createJsonIndex(jedis, "docs", "doc:");
+            RewriteFixture.loadJson(jedis, "doc:", DOCS, 6);
+            RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
+            TreeMap<String, JsonNode> before = jsons(jedis, "doc:*");
+            Path backup = dir.resolve("backup");
+            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n    - {old_name: tag, new_name: "
+                            + "label}\n");
+
+            FillUp fill = new FillUp(admin, "rewriting documents");
+            SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
+                    .url(redis.url()).progress(fill).load().apply(plan, options(backup)));
+            admin.configSet("maxmemory", "0");
+
+            assertThat(failed).as("a refused write fails the migration").isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            MigrationReport resumed = Slipway.configure().url(redis.url()).load().apply(plan, options(backup));
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            TreeMap<String, JsonNode> expected = new TreeMap<>();
+            before.forEach((key, doc) -> {
+                ObjectNode moved = (ObjectNode) doc.get(0).deepCopy();
+                moved.set("name", moved.remove("title"));
+                moved.set("label", moved.remove("tag"));
+                expected.put(key, RewriteFixture.JSON.createArrayNode().add(moved));
+            });
+            assertThat(jsons(jedis, "doc:*")).isEqualTo(expected);
+
+            FillUp fillAgain = new FillUp(admin, "restoring originals");
+            SlipwayException rollbackFailed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
+                    .url(redis.url()).progress(fillAgain).load().rollbackFromBackup(backup, 2));
+            admin.configSet("maxmemory", "0");
+
+            assertThat(rollbackFailed).as("a refused restore fails the rollback").isNotNull();
+            Slipway.configure().url(redis.url()).load().rollbackFromBackup(backup, 2);
+            assertThat(jsons(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+}
