@@ -239,6 +239,13 @@ class RewriteMigrationIT {
                     + "name}\n  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n"
                     + "    prefix: 'item:'\n");
             assertRewritePlan(plan, ChangeKind.CHANGE_PREFIX, true);
+            // the commands in the order they are sent: writes, then deletes, then the key move
+            assertThat(plan.steps().stream().filter(st -> st.name().equals("rewrite-documents")).findFirst()
+                    .orElseThrow().commands()).extracting(c -> c.get(0) + " " + c.get(2)).containsExactly(
+                    "SCAN MATCH", "HSET name", "HSET emb", "HDEL title", "RENAMENX item:<key without 'doc:'>");
+            assertThat(plan.steps().get(plan.steps().size() - 1).commands()).as("validate looks up the moved keys")
+                    .filteredOn(c -> c.get(0).equals("EXISTS")).extracting(c -> c.get(1))
+                    .hasSize(plan.source().keySample().size()).allMatch(key -> key.startsWith("item:"));
 
             Path backup = dir.resolve("backup");
             MigrationReport report = slipway.apply(plan, options(backup, true));

@@ -50,19 +50,19 @@ public final class DropRecreateStrategy {
         steps.add(new PlanStep("wait-for-indexing", StepKind.WAIT_FOR_INDEXING, "Poll FT.INFO until '" + served
                 + "' reports indexing finished (percent_indexed 1).",
                 List.of(List.of("FT.INFO", served))));
-        steps.add(validateStep(served, source));
+        steps.add(validateStep(served, source, rewrite));
         return steps;
     }
 
-    /** The validate step every strategy ends with. */
-    static PlanStep validateStep(String indexName, SourceSnapshot source) {
+    /**
+     * The validate step every strategy ends with. It looks up each sampled key on its own, under the name it has
+     * after the rewrite's key move, if any.
+     */
+    static PlanStep validateStep(String indexName, SourceSnapshot source, Optional<RewriteSpec> rewrite) {
         List<List<String>> checks = new ArrayList<>();
         checks.add(List.of("FT.INFO", indexName));
-        if (!source.keySample().isEmpty()) {
-            List<String> exists = new ArrayList<>();
-            exists.add("EXISTS");
-            exists.addAll(source.keySample());
-            checks.add(exists);
+        for (String key : source.keySample()) {
+            checks.add(List.of("EXISTS", rewrite.map(r -> r.newKey(key)).orElse(key)));
         }
         return new PlanStep("validate", StepKind.VALIDATE, "Check the schema, the document count, the indexing "
                 + "failures and that the sampled keys still exist.", checks);

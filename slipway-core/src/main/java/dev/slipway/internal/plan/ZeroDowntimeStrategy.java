@@ -9,6 +9,7 @@ import dev.slipway.internal.schema.FtCreateArguments;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Build the target as a new versioned physical index beside the live one, wait until the server has indexed every
@@ -61,7 +62,7 @@ public final class ZeroDowntimeStrategy {
                             List.of("FT.SEARCH", shadow, "*", "LIMIT", "0", "0"))));
         }
         steps.add(switchStep(source, target.name(), keys));
-        steps.add(DropRecreateStrategy.validateStep(name, source));
+        steps.add(DropRecreateStrategy.validateStep(name, source, Optional.empty()));
         return steps;
     }
 
