@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeMap;
 
 import static dev.slipway.rewrite.RewriteFixture.hashes;
@@ -35,8 +36,7 @@ class RenameEchoIT {
 
     @BeforeAll
     static void startServerWithTimeSeries() {
-        Path module = RedisStackServer.resolveHome().resolve("lib/redistimeseries.so");
-        redis = RedisStackServer.startNew("--loadmodule", module.toString());
+        redis = RedisStackServer.asShipped(List.of()).start();
         try (Jedis jedis = redis.newJedis()) {
             assertThat(jedis.moduleList()).extracting(m -> m.getName().toLowerCase())
                     .contains("search", "rejson", "timeseries");

@@ -104,7 +104,7 @@ public final class RedisStackExtension
     final RedisStackServer server;
 
     ServerResource(String[] extraArgs) {
-      this.server = new RedisStackServer(extraArgs).start();
+      this.server = RedisStackServer.asShipped(java.util.List.of(extraArgs)).start();
     }
 
     @Override

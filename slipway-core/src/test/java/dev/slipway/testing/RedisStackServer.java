@@ -66,6 +66,7 @@ public final class RedisStackServer implements AutoCloseable {
 
   private final Path home;
   private final List<String> extraArgs;
+  private final boolean asShipped;
 
   private Process process;
   private int port = -1;
@@ -92,8 +93,49 @@ public final class RedisStackServer implements AutoCloseable {
 
   /** A server run from an explicit Redis Stack home (the dir with bin/redis-server and lib/). */
   public RedisStackServer(Path redisStackHome, List<String> extraArgs) {
+    this(redisStackHome, extraArgs, false);
+  }
+
+  private RedisStackServer(Path redisStackHome, List<String> extraArgs, boolean asShipped) {
     this.home = checkHome(Objects.requireNonNull(redisStackHome, "redisStackHome"), "argument");
     this.extraArgs = List.copyOf(extraArgs);
+    this.asShipped = asShipped;
+  }
+
+  /**
+   * A server with every module {@code bin/redis-stack-server} loads, in its order (RedisCompat, search,
+   * TimeSeries, JSON, Bloom, Gears; those present in {@code lib/}), as users run it, so that tests see
+   * what the other modules do (RedisTimeSeries, for one, looks at every renamed key); call {@link
+   * #start()}. The plain constructors load only search and JSON.
+   */
+  public static RedisStackServer asShipped(List<String> extraArgs) {
+    return new RedisStackServer(resolveHome(), extraArgs, true);
+  }
+
+  /** The {@code --loadmodule} arguments of this server. */
+  private List<String> moduleArgs() {
+    if (!asShipped) {
+      return List.of(
+          "--loadmodule", home.resolve("lib/redisearch.so").toString(),
+          "--loadmodule", home.resolve("lib/rejson.so").toString());
+    }
+    List<String> args = new ArrayList<>();
+    for (String module :
+        List.of("rediscompat.so", "redisearch.so", "redistimeseries.so", "rejson.so", "redisbloom.so",
+            "redisgears.so")) {
+      Path library = home.resolve("lib").resolve(module);
+      if (!Files.exists(library)) {
+        continue;
+      }
+      args.add("--loadmodule");
+      args.add(library.toString());
+      Path v8 = home.resolve("lib/libredisgears_v8_plugin.so");
+      if (module.equals("redisgears.so") && Files.exists(v8)) {
+        args.add("v8-plugin-path");
+        args.add(v8.toString());
+      }
+    }
+    return args;
   }
 
   /** Creates and starts a server. */
@@ -228,9 +270,8 @@ public final class RedisStackServer implements AutoCloseable {
             "--save", "",
             "--appendonly", "no",
             "--daemonize", "no",
-            "--dir", dir.toString(),
-            "--loadmodule", home.resolve("lib/redisearch.so").toString(),
-            "--loadmodule", home.resolve("lib/rejson.so").toString()));
+            "--dir", dir.toString()));
+    command.addAll(moduleArgs());
     command.addAll(extraArgs);
 
     Process p;

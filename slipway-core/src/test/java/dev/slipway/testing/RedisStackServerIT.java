@@ -39,6 +39,8 @@ class RedisStackServerIT {
     try (Jedis jedis = redis.newJedis()) {
       List<String> names = jedis.moduleList().stream().map(Module::getName).collect(Collectors.toList());
       assertThat(names).contains("search", "ReJSON");
+      // tests run what users run: every module the stock redis-stack-server script loads
+      assertThat(names).contains("timeseries", "bf", "RedisCompat", "redisgears_2");
       assertThat(jedis.info("server")).contains("redis_version:7.");
     }
     assertThat(redis.isRunning()).isTrue();
