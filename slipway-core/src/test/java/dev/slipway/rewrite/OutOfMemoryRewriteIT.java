@@ -113,6 +113,36 @@ class OutOfMemoryRewriteIT {
         }
     }
 
+    /**
+     * A key move must wait for the document's conversion too: a key moved to a new prefix with its vector still
+     * float32 is never scanned again (the resumed pass scans the old prefix), so the new index could not read it.
+     */
+    @Test
+    void keysMoveOnlyOnceTheirConversionLanded(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 7);
+            RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            Path backup = dir.resolve("backup");
+            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    RewriteFixture.EMB_TO_FLOAT16 + "  index:\n    prefix: 'item:'\n");
+
+            FillUp fill = new FillUp(admin, "rewriting documents");
+            SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
+                    .url(redis.url()).progress(fill).load().apply(plan, options(backup)));
+            admin.configSet("maxmemory", "0");
+
+            assertThat(failed).as("a refused write fails the migration").isNotNull();
+            assertThat(RewriteFixture.keys(jedis, "item:*")).as("no key moved with its vector unconverted")
+                    .isEmpty();
+            MigrationReport resumed = Slipway.configure().url(redis.url()).load().apply(plan, options(backup));
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
+                    Map.of(), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+        }
+    }
+
     @Test
     void jsonFieldMovesKeepTheirValuesWhenTheServerRefusesWrites(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {

@@ -7,17 +7,19 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Sends documents' commands so that no field is deleted unless the writes before its delete landed. A field move
- * is a write of the new field and a delete of the old one; pipelined together, a write the server rejects (out of
- * memory under {@code maxmemory}: a growing write is refused, a delete is not) would be followed by the delete
- * anyway, and the value would be gone from the document. A resumed run plans from the live documents, so it would
- * not even notice. So each document's commands are split at its first {@code HDEL} / {@code JSON.DEL} (the
- * planner puts every delete and the key move after every write), the heads of a batch are sent first, and only a
- * document whose head replies hold no error and no refused {@code JSON.SET} (a nil reply: nothing was set) gets
- * the rest. The cost is one more round trip per batch, and only for batches that delete something.
+ * Sends documents' commands so that no field is deleted, and no key moved, unless the document's writes landed. A
+ * field move is a write of the new field and a delete of the old one; pipelined together, a write the server
+ * rejects (out of memory under {@code maxmemory}: a growing write is refused, a delete or rename is not) would be
+ * followed by the delete anyway, and the value would be gone from the document. A resumed run plans from the live
+ * documents, so it would not even notice. A key moved to a new prefix with its conversion refused would not be
+ * scanned again (the resumed pass scans the old prefix) and would keep the old vector bytes. So each document's
+ * commands are split at its first {@code HDEL} / {@code JSON.DEL} / {@code RENAMENX} (the planner puts every
+ * delete and the key move after every write), the heads of a batch are sent first, and only a document whose head
+ * replies hold no error and no refused {@code JSON.SET} (a nil reply: nothing was set) gets the rest. The cost is
+ * one more round trip per batch, and only for batches that both write and then delete or move something.
  */
 final class WritesBeforeDeletes {
-    /** The reply recorded for a command that was held back because a write before it failed. */
+    /** The reply recorded for a command held back because a write before it failed. */
     static final Object NOT_SENT = new Object() {
         @Override
         public String toString() {
@@ -33,7 +35,7 @@ final class WritesBeforeDeletes {
         int[] split = new int[documents.size()];
         boolean guarded = false;
         for (int doc = 0; doc < documents.size(); doc++) {
-            split[doc] = firstDelete(documents.get(doc));
+            split[doc] = firstDeleteOrMove(documents.get(doc));
             guarded |= split[doc] > 0 && split[doc] < documents.get(doc).size();
         }
         if (!guarded) {
@@ -72,11 +74,11 @@ final class WritesBeforeDeletes {
         return replies;
     }
 
-    /** The position of the first delete, or the number of commands when there is none. */
-    static int firstDelete(List<Command> commands) {
+    /** The position of the first delete or key move, or the number of commands when there is none. */
+    static int firstDeleteOrMove(List<Command> commands) {
         for (int i = 0; i < commands.size(); i++) {
             String name = commands.get(i).name();
-            if (name.equals("HDEL") || name.equals("JSON.DEL")) {
+            if (name.equals("HDEL") || name.equals("JSON.DEL") || name.equals("RENAMENX")) {
                 return i;
             }
         }
