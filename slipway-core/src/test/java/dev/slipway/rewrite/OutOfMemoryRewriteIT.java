@@ -72,6 +72,30 @@ class OutOfMemoryRewriteIT {
         return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(BATCH, 2, 0, 3);
     }
 
+    /** Applies the plan with the server full from the start of the rewrite; returns the failure. */
+    private static SlipwayException applyWhileFull(RedisStackServer redis, Jedis admin, MigrationPlan plan,
+                                                   Path backup) {
+        FillUp fill = new FillUp(admin, "rewriting documents");
+        SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
+                .url(redis.url()).progress(fill).load().apply(plan, options(backup)));
+        admin.configSet("maxmemory", "0");
+        assertThat(fill.filled).isTrue();
+        assertThat(failed).as("a refused write fails the migration").isNotNull();
+        assertThat(failed.exitCode()).isEqualTo(1);
+        return failed;
+    }
+
+    /** Rolls back with the server full from the start of the restore, then again with room. */
+    private static void rollBackWhileFullThenAgain(RedisStackServer redis, Jedis admin, Path backup) {
+        FillUp fill = new FillUp(admin, "restoring originals");
+        SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
+                .url(redis.url()).progress(fill).load().rollbackFromBackup(backup, 2));
+        admin.configSet("maxmemory", "0");
+        assertThat(fill.filled).isTrue();
+        assertThat(failed).as("a refused restore fails the rollback").isNotNull();
+        Slipway.configure().url(redis.url()).load().rollbackFromBackup(backup, 2);
+    }
+
     @Test
     void hashFieldMovesKeepTheirValuesWhenTheServerRefusesWrites(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
@@ -85,14 +109,8 @@ class OutOfMemoryRewriteIT {
                             + "embedding}\n  update_fields:\n    - name: emb\n      attrs: {datatype: "
                             + "float16}\n");
 
-            FillUp fill = new FillUp(admin, "rewriting documents");
-            SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
-                    .url(redis.url()).progress(fill).load().apply(plan, options(backup)));
-            admin.configSet("maxmemory", "0");
+            SlipwayException failed = applyWhileFull(redis, admin, plan, backup);
 
-            assertThat(fill.filled).isTrue();
-            assertThat(failed).as("a refused write fails the migration").isNotNull();
-            assertThat(failed.exitCode()).isEqualTo(1);
             assertThat(failed.getMessage()).contains("OOM").doesNotContain("..");
             assertThat(jedis.hgetAll("doc:0")).as("nothing is deleted once a write before it was refused")
                     .containsKey("title");
@@ -102,13 +120,7 @@ class OutOfMemoryRewriteIT {
                     Map.of("title", "name", "emb", "embedding"), "emb", VectorDataType.FLOAT32,
                     VectorDataType.FLOAT16));
 
-            FillUp fillAgain = new FillUp(admin, "restoring originals");
-            SlipwayException rollbackFailed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
-                    .url(redis.url()).progress(fillAgain).load().rollbackFromBackup(backup, 2));
-            admin.configSet("maxmemory", "0");
-
-            assertThat(rollbackFailed).as("a refused restore fails the rollback").isNotNull();
-            Slipway.configure().url(redis.url()).load().rollbackFromBackup(backup, 2);
+            rollBackWhileFullThenAgain(redis, admin, backup);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
     }
@@ -128,12 +140,8 @@ class OutOfMemoryRewriteIT {
             MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
                     RewriteFixture.EMB_TO_FLOAT16 + "  index:\n    prefix: 'item:'\n");
 
-            FillUp fill = new FillUp(admin, "rewriting documents");
-            SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
-                    .url(redis.url()).progress(fill).load().apply(plan, options(backup)));
-            admin.configSet("maxmemory", "0");
+            applyWhileFull(redis, admin, plan, backup);
 
-            assertThat(failed).as("a refused write fails the migration").isNotNull();
             assertThat(RewriteFixture.keys(jedis, "item:*")).as("no key moved with its vector unconverted")
                     .isEmpty();
             MigrationReport resumed = Slipway.configure().url(redis.url()).load().apply(plan, options(backup));
@@ -155,13 +163,8 @@ class OutOfMemoryRewriteIT {
                     "  rename_fields:\n    - {old_name: title, new_name: name}\n    - {old_name: tag, new_name: "
                             + "label}\n");
 
-            FillUp fill = new FillUp(admin, "rewriting documents");
-            SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
-                    .url(redis.url()).progress(fill).load().apply(plan, options(backup)));
-            admin.configSet("maxmemory", "0");
+            applyWhileFull(redis, admin, plan, backup);
 
-            assertThat(failed).as("a refused write fails the migration").isNotNull();
-            assertThat(failed.exitCode()).isEqualTo(1);
             MigrationReport resumed = Slipway.configure().url(redis.url()).load().apply(plan, options(backup));
             assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             TreeMap<String, JsonNode> expected = new TreeMap<>();
@@ -173,13 +176,7 @@ class OutOfMemoryRewriteIT {
             });
             assertThat(jsons(jedis, "doc:*")).isEqualTo(expected);
 
-            FillUp fillAgain = new FillUp(admin, "restoring originals");
-            SlipwayException rollbackFailed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
-                    .url(redis.url()).progress(fillAgain).load().rollbackFromBackup(backup, 2));
-            admin.configSet("maxmemory", "0");
-
-            assertThat(rollbackFailed).as("a refused restore fails the rollback").isNotNull();
-            Slipway.configure().url(redis.url()).load().rollbackFromBackup(backup, 2);
+            rollBackWhileFullThenAgain(redis, admin, backup);
             assertThat(jsons(jedis, "doc:*")).isEqualTo(before);
         }
     }
