@@ -233,12 +233,13 @@ public final class Slipway {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
         }
         return withSession(session -> {
-            try (BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
-                String index = backup.plan().source().indexName();
-                try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
-                        Duration.ofSeconds(30))) {
-                    return new BackupRestorer(session, keys, progress).restore(backup, workers, 5, overwriteChanged);
-                }
+            // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
+            // holds the lock and is still appending to it
+            String index = BackupDirectory.storedPlan(backupDir).source().indexName();
+            try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
+                    Duration.ofSeconds(30));
+                 BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
+                return new BackupRestorer(session, keys, progress).restore(backup, workers, 5, overwriteChanged);
             }
         });
     }

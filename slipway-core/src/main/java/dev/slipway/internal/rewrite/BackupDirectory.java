@@ -97,14 +97,13 @@ public final class BackupDirectory implements AutoCloseable {
     }
 
     /**
-     * Opens an existing backup for rollback.
+     * Opens an existing backup for rollback. It cuts off a torn tail, so call it only under the index's migration
+     * lock: a run that holds it may be appending (find the index with {@link #storedPlan} first).
      *
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when the directory holds no backup
      */
     public static BackupDirectory openExisting(Path dir) {
-        BackupHeader header = readHeader(dir).orElseThrow(() -> new SlipwayException(ErrorCode.BAD_USAGE,
-                "No Slipway backup in " + dir + " (no " + HEADER + "); nothing was changed. Pass the --backup-dir "
-                        + "that 'slipway apply' used."));
+        BackupHeader header = requireHeader(dir);
         try {
             FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
@@ -114,6 +113,22 @@ public final class BackupDirectory implements AutoCloseable {
         } catch (IOException e) {
             throw unwritable(dir, e);
         }
+    }
+
+    /**
+     * The plan a backup directory holds, read without opening (or changing) its records.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when the directory holds no backup
+     */
+    public static MigrationPlan storedPlan(Path dir) {
+        requireHeader(dir);
+        return SlipwayFiles.readPlan(dir.resolve(PLAN));
+    }
+
+    private static BackupHeader requireHeader(Path dir) {
+        return readHeader(dir).orElseThrow(() -> new SlipwayException(ErrorCode.BAD_USAGE, "No Slipway backup in "
+                + dir + " (no " + HEADER + "); nothing was changed. Pass the --backup-dir that 'slipway apply' "
+                + "used."));
     }
 
     /** The header of a backup directory, if it has one. */
@@ -132,7 +147,7 @@ public final class BackupDirectory implements AutoCloseable {
 
     /** The plan stored with the backup. */
     public MigrationPlan plan() {
-        return SlipwayFiles.readPlan(dir.resolve(PLAN));
+        return storedPlan(dir);
     }
 
     /** The directory. */
