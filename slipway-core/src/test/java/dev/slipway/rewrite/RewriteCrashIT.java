@@ -353,6 +353,52 @@ class RewriteCrashIT {
 
     // ------------------------------------------------------------ refusals on resume
 
+    /** A progress listener that kills the rollback once it has restored some documents. */
+    private static final class CrashDuringRestore extends TaskProgress {
+        @Override
+        public void update(long done) {
+            if (task().equals("restoring originals") && done >= 2L * BATCH) {
+                throw new FaultyDocumentStore.Crash("during the restore");
+            }
+        }
+
+        @Override
+        public void end() {
+        }
+    }
+
+    /**
+     * An interrupted rollback has to be finished before the migration is applied again: the rollback counts the
+     * records it restored, and an apply that rewrote their documents again made the finishing rollback skip them
+     * (it then reported every document restored while many stayed migrated).
+     */
+    @Test
+    void applyAfterAnInterruptedRollbackIsRefused(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 4, 0), 1);
+            Slipway crashing = Slipway.configure().url(redis.url()).progress(new CrashDuringRestore()).load();
+            catchThrowableOfType(() -> crashing.rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
+            assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLING_BACK);
+            TreeMap<String, TreeMap<String, String>> halfRestored = documents(jedis);
+            Map<String, String> backupFiles = contents(backup);
+
+            SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(s.plan(), options(backup, 1)),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("did not finish", "slipway rollback --backup-dir");
+            assertThat(documents(jedis)).isEqualTo(halfRestored);
+            assertThat(contents(backup)).isEqualTo(backupFiles);
+
+            s.slipway().rollbackFromBackup(backup, 1);
+            assertThat(documents(jedis)).isEqualTo(s.before());
+        }
+    }
+
     @Test
     void resumeWithAnotherBackupDirIsRefused(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {

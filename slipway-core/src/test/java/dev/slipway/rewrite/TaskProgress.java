@@ -19,6 +19,11 @@ abstract class TaskProgress implements ProgressListener {
         task = "";
     }
 
+    /** The task under way, as named by its {@code begin}; empty before the first. */
+    String task() {
+        return task;
+    }
+
     /** Whether the task under way is the rewrite of the documents. */
     boolean rewriting() {
         return task.equals("rewriting documents");

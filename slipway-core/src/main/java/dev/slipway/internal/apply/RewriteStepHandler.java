@@ -78,9 +78,18 @@ final class RewriteStepHandler {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "This migration was started with --backup-dir " + d
                     + "; resume it with the same directory (given: " + dir + "). Nothing was changed.");
         });
-        if (BackupDirectory.readHeader(dir).map(h -> h.phase() == BackupHeader.Phase.ROLLED_BACK).orElse(false)) {
+        BackupHeader.Phase phase = BackupDirectory.readHeader(dir).map(BackupHeader::phase).orElse(null);
+        if (phase == BackupHeader.Phase.ROLLED_BACK) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + dir + " was rolled back; start a new "
                     + "migration with a new plan and an empty backup directory. Nothing was changed.");
+        }
+        if (phase == BackupHeader.Phase.ROLLING_BACK) {
+            // the rollback counts the records it has restored; rewriting their documents again behind its back
+            // would make it skip them when it continues
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "A rollback from " + dir + " was started and did not "
+                    + "finish; nothing was changed. Finish it first with 'slipway rollback --backup-dir " + dir
+                    + "' (it continues where it stopped), then plan the migration again with an empty backup "
+                    + "directory.");
         }
         checkUsable(dir);
         checkDiskSpace(dir, RewriteEstimator.diskNeeded(plan, endpoint) - BackupDirectory.dataLength(dir));
