@@ -99,8 +99,9 @@ public final class ApplyCommand implements Callable<Integer> {
     private int rateLimit;
 
     @Option(names = "--retries", paramLabel = "<n>", defaultValue = "5", order = 11,
-            description = "Retries of a batch after a transient Redis error (connection lost, timeout, "
-                    + "LOADING, BUSY). Default: ${DEFAULT-VALUE}")
+            description = "Retries of a batch after a transient Redis error (connection lost, timeout; "
+                    + "LOADING or BUSY in reply to a read). A LOADING or BUSY reply to a write fails the run "
+                    + "(exit 1); re-run to resume. Default: ${DEFAULT-VALUE}")
     private int retries;
 
     @Option(names = "--no-write-watch", order = 12,
