@@ -52,6 +52,7 @@ import static dev.slipway.rewrite.RewriteFixture.unhex;
 import static dev.slipway.rewrite.RewriteFixture.vectorType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * Each kind of document rewrite end to end on a real server: plan, apply (several batches, two workers), the exact
@@ -564,6 +565,38 @@ class RewriteMigrationIT {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * A record damaged on disk is found before the rollback changes anything, also when told to overwrite changed
+     * documents (which skips the read of every document that would otherwise hit it first): it used to drop the new
+     * index and restore the records before the damaged one, then stop, leaving no index at all.
+     */
+    @Test
+    void rollbackRefusesADamagedBackupBeforeChangingAnything(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            slipway.apply(plan, options(backup, true).withThroughput(50, 1, 0, 3));
+            Path records = backup.resolve("originals.bin");
+            byte[] bytes = java.nio.file.Files.readAllBytes(records);
+            bytes[bytes.length * 3 / 4] ^= 0x01; // inside a later record
+            java.nio.file.Files.write(records, bytes);
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "doc:*");
+            String schema = vectorType(jedis, "docs", "emb");
+
+            SlipwayException refused = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 1, true),
+                    SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("checksum mismatch", "Nothing was changed");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(migrated);
+            assertThat(vectorType(jedis, "docs", "emb")).isEqualTo(schema);
+        }
+    }
 
     private static TreeMap<String, TreeMap<String, String>> hashSource(Jedis jedis, Slipway slipway,
                                                                         VectorDataType type) {

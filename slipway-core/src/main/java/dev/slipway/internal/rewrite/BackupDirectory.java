@@ -273,6 +273,22 @@ public final class BackupDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks every record the header counts (length and CRC) by reading the file once, decoding nothing, so that a
+     * damaged backup is found before a rollback changes anything rather than half-way through it.
+     *
+     * @throws SlipwayException {@link ErrorCode#MALFORMED_INPUT} naming the first damaged record
+     */
+    public void verify() {
+        try {
+            forEachRecord(Long.MAX_VALUE, record -> { });
+        } catch (SlipwayException e) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, e.getMessage() + ". Nothing was changed: a damaged "
+                    + "backup is not restored from in part. Keep " + dir + " as it is; if you have a copy of it (or "
+                    + "of " + DATA + "), put it back and re-run the rollback.", e);
+        }
+    }
+
     /** Reads every complete record in order, one at a time (memory stays at one record). */
     public void forEachRecord(long skip, Consumer<BackupRecord> consumer) {
         try (InputStream raw = Files.newInputStream(dir.resolve(DATA));

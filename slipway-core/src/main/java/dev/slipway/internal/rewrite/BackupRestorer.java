@@ -66,6 +66,7 @@ public final class BackupRestorer {
             return alreadyRolledBack(backup, plan);
         }
         refuseIfMigratedSince(backup, plan);
+        backup.verify();
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
