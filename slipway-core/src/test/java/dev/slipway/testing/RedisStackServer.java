@@ -129,10 +129,12 @@ public final class RedisStackServer implements AutoCloseable {
       }
       args.add("--loadmodule");
       args.add(library.toString());
-      Path v8 = home.resolve("lib/libredisgears_v8_plugin.so");
-      if (module.equals("redisgears.so") && Files.exists(v8)) {
-        args.add("v8-plugin-path");
-        args.add(v8.toString());
+      if (module.equals("redisgears.so")) {
+        Path v8 = home.resolve("lib/libredisgears_v8_plugin.so");
+        if (Files.exists(v8)) {
+          args.add("v8-plugin-path");
+          args.add(v8.toString());
+        }
       }
     }
     return args;

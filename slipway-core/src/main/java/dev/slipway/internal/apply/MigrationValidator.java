@@ -5,6 +5,7 @@ import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.internal.plan.DropRecreateStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
@@ -97,8 +98,7 @@ public final class MigrationValidator {
 
     private ValidationCheck sampleCheck(MigrationPlan plan) {
         // after a prefix move the sampled documents live under their new keys
-        List<String> keys = plan.source().keySample().stream()
-                .map(k -> plan.rewrite().map(r -> r.newKey(k)).orElse(k)).toList();
+        List<String> keys = DropRecreateStrategy.sampledKeysAfter(plan.source(), plan.rewrite());
         if (keys.isEmpty()) {
             return new ValidationCheck("sample-keys", true, "no keys sampled", "0", "");
         }

@@ -70,7 +70,8 @@ final class RewriteStepHandler {
                     + "); re-run with --accept-data-loss to confirm. Nothing was changed.");
         }
         Path dir = options.backupDir().get().toAbsolutePath().normalize();
-        BackupDirectory.readHeader(dir).filter(h -> !h.planId().equals(plan.planId())).ifPresent(h -> {
+        Optional<BackupHeader> header = BackupDirectory.readHeader(dir);
+        header.filter(h -> !h.planId().equals(plan.planId())).ifPresent(h -> {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + dir + " holds the backup of "
                     + "another plan (" + h.planId() + "); nothing was changed. Use an empty directory.");
         });
@@ -78,7 +79,7 @@ final class RewriteStepHandler {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "This migration was started with --backup-dir " + d
                     + "; resume it with the same directory (given: " + dir + "). Nothing was changed.");
         });
-        BackupHeader.Phase phase = BackupDirectory.readHeader(dir).map(BackupHeader::phase).orElse(null);
+        BackupHeader.Phase phase = header.map(BackupHeader::phase).orElse(null);
         if (phase == BackupHeader.Phase.ROLLED_BACK) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + dir + " was rolled back; start a new "
                     + "migration with a new plan and an empty backup directory. Nothing was changed.");

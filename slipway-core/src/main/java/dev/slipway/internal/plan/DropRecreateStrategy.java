@@ -61,10 +61,15 @@ public final class DropRecreateStrategy {
     static PlanStep validateStep(String indexName, SourceSnapshot source, Optional<RewriteSpec> rewrite) {
         List<List<String>> checks = new ArrayList<>();
         checks.add(List.of("FT.INFO", indexName));
-        for (String key : source.keySample()) {
-            checks.add(List.of("EXISTS", rewrite.map(r -> r.newKey(key)).orElse(key)));
+        for (String key : sampledKeysAfter(source, rewrite)) {
+            checks.add(List.of("EXISTS", key));
         }
         return new PlanStep("validate", StepKind.VALIDATE, "Check the schema, the document count, the indexing "
                 + "failures and that the sampled keys still exist.", checks);
+    }
+
+    /** The sampled keys validation looks up: each under the name it has after the rewrite's key move, if any. */
+    public static List<String> sampledKeysAfter(SourceSnapshot source, Optional<RewriteSpec> rewrite) {
+        return source.keySample().stream().map(key -> rewrite.map(r -> r.newKey(key)).orElse(key)).toList();
     }
 }

@@ -122,6 +122,10 @@ public final class BackupDirectory implements AutoCloseable {
      */
     public static MigrationPlan storedPlan(Path dir) {
         requireHeader(dir);
+        return readPlan(dir);
+    }
+
+    private static MigrationPlan readPlan(Path dir) {
         return SlipwayFiles.readPlan(dir.resolve(PLAN));
     }
 
@@ -147,7 +151,7 @@ public final class BackupDirectory implements AutoCloseable {
 
     /** The plan stored with the backup. */
     public MigrationPlan plan() {
-        return storedPlan(dir);
+        return readPlan(dir);
     }
 
     /** The directory. */

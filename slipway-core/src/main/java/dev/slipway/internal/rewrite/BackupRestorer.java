@@ -202,14 +202,8 @@ public final class BackupRestorer {
             for (int c = 0; c < commands.get(i).size(); c++) {
                 Object reply = replies.get(i).get(c);
                 DocumentStore.Command command = commands.get(i).get(c);
-                if (WritesBeforeDeletes.setNothing(command, reply)) {
-                    throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Restoring path '"
-                            + DocumentRewriter.text(command.args().get(1)) + "' of '"
-                            + DocumentRewriter.text(command.key()) + "' set nothing: its parent object is gone, so "
-                            + "another client changed the document after the check. Nothing of it was deleted. Put "
-                            + "the parent object back (or restore the document from the backup by hand), then re-run "
-                            + "the same rollback to continue.");
-                }
+                WritesBeforeDeletes.refuseSetNothing(command, reply, "Restoring", "Put the parent object back (or "
+                        + "restore the document from the backup by hand), then re-run the same rollback to continue.");
                 if (!(reply instanceof Exception e && VanishedDocuments.jsonDocumentGone(command, e))) {
                     checkReply(reply);
                 }

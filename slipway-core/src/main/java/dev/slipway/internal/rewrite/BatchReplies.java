@@ -38,13 +38,8 @@ final class BatchReplies {
             List<Command> commands = changes.writes().get(doc);
             for (int i = 0; i < commands.size(); i++) {
                 Object reply = replies.get(doc).get(i);
-                if (WritesBeforeDeletes.setNothing(commands.get(i), reply)) {
-                    throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Writing path '"
-                            + text(commands.get(i).args().get(1)) + "' of '" + text(commands.get(i).key())
-                            + "' set nothing: its parent object is gone, so another client changed the document "
-                            + "after Slipway read it. Nothing of it was deleted. Re-run 'slipway apply' with the same "
-                            + "plan to resume; completed batches are kept.");
-                }
+                WritesBeforeDeletes.refuseSetNothing(commands.get(i), reply, "Writing", "Re-run 'slipway apply' "
+                        + "with the same plan to resume; completed batches are kept.");
                 if (reply instanceof Exception e && !VanishedDocuments.jsonDocumentGone(commands.get(i), e)) {
                     checkError(commands.get(i), e);
                 } else if (commands.get(i).name().equals("RENAMENX") && reply instanceof Long n && n == 0) {

@@ -1,5 +1,7 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 
 import java.util.ArrayList;
@@ -36,7 +38,7 @@ final class WritesBeforeDeletes {
         boolean guarded = false;
         for (int doc = 0; doc < documents.size(); doc++) {
             split[doc] = firstDeleteOrMove(documents.get(doc));
-            guarded |= split[doc] > 0 && split[doc] < documents.get(doc).size();
+            guarded |= hasTail(documents.get(doc), split[doc]);
         }
         if (!guarded) {
             return pool.executeDocuments(documents);
@@ -44,34 +46,33 @@ final class WritesBeforeDeletes {
         List<List<Command>> heads = new ArrayList<>(documents.size());
         for (int doc = 0; doc < documents.size(); doc++) {
             List<Command> commands = documents.get(doc);
-            heads.add(split[doc] == 0 ? commands : commands.subList(0, split[doc]));
+            heads.add(hasTail(commands, split[doc]) ? commands.subList(0, split[doc]) : commands);
         }
         List<List<Object>> headReplies = pool.executeDocuments(heads);
+        boolean[] sendTail = new boolean[documents.size()];
         List<List<Command>> tails = new ArrayList<>();
-        List<Integer> tailOwners = new ArrayList<>();
         for (int doc = 0; doc < documents.size(); doc++) {
             List<Command> commands = documents.get(doc);
-            if (split[doc] > 0 && split[doc] < commands.size() && landed(heads.get(doc), headReplies.get(doc))) {
+            sendTail[doc] = hasTail(commands, split[doc]) && landed(heads.get(doc), headReplies.get(doc));
+            if (sendTail[doc]) {
                 tails.add(commands.subList(split[doc], commands.size()));
-                tailOwners.add(doc);
             }
         }
         List<List<Object>> tailReplies = pool.executeDocuments(tails);
         List<List<Object>> replies = new ArrayList<>(documents.size());
+        int tail = 0;
         for (int doc = 0; doc < documents.size(); doc++) {
             List<Object> all = new ArrayList<>(headReplies.get(doc));
-            int held = documents.get(doc).size() - all.size();
-            all.addAll(Collections.nCopies(held, NOT_SENT));
+            all.addAll(sendTail[doc] ? tailReplies.get(tail++)
+                    : Collections.nCopies(documents.get(doc).size() - all.size(), NOT_SENT));
             replies.add(all);
         }
-        for (int i = 0; i < tailOwners.size(); i++) {
-            List<Object> all = replies.get(tailOwners.get(i));
-            int from = all.size() - tailReplies.get(i).size();
-            for (int c = 0; c < tailReplies.get(i).size(); c++) {
-                all.set(from + c, tailReplies.get(i).get(c));
-            }
-        }
         return replies;
+    }
+
+    /** Whether a document's commands have writes before {@code split} and deletes or a key move from it on. */
+    private static boolean hasTail(List<Command> commands, int split) {
+        return split > 0 && split < commands.size();
     }
 
     /** The position of the first delete or key move, or the number of commands when there is none. */
@@ -92,6 +93,22 @@ final class WritesBeforeDeletes {
      */
     static boolean setNothing(Command command, Object reply) {
         return reply == null && command.name().equals("JSON.SET");
+    }
+
+    /**
+     * Fails the step on a {@code JSON.SET} that set nothing ({@link #setNothing}); none of the document's deletes
+     * was sent after it.
+     *
+     * @param doing what the write was for ("Writing", "Restoring")
+     * @param next  what the user runs to continue
+     */
+    static void refuseSetNothing(Command command, Object reply, String doing, String next) {
+        if (setNothing(command, reply)) {
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, doing + " path '"
+                    + DocumentRewriter.text(command.args().get(1)) + "' of '" + DocumentRewriter.text(command.key())
+                    + "' set nothing: its parent object is gone, so another client changed the document after "
+                    + "Slipway read it. Nothing of it was deleted. " + next);
+        }
     }
 
     private static boolean landed(List<Command> head, List<Object> replies) {
