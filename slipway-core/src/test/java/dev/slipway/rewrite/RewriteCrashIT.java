@@ -101,6 +101,13 @@ class RewriteCrashIT {
         Crashes.rewriteAndCrashInside(redis.url(), plan, backup, fault, workers, BATCH);
     }
 
+    /** Applies the scenario's plan up to its rewrite, then runs the rewrite until {@code fault} kills it. */
+    private static void crashInsideTheRewrite(RedisStackServer redis, Scenario s, Path backup, Fault fault,
+                                              int workers) {
+        applyAndCrashAt(redis, s.plan(), options(backup, workers), "before", "rewrite-documents");
+        rewriteAndCrashInside(redis, s.plan(), backup, fault, workers);
+    }
+
     /** The resumed apply succeeds and everything is as after a clean run; the backup still restores exactly. */
     private static void resumeAndCheck(RedisStackServer redis, Jedis jedis, Scenario s, Path backup, int workers) {
         MigrationReport report = s.slipway().apply(s.plan(), options(backup, workers));
@@ -235,8 +242,7 @@ class RewriteCrashIT {
         try (Jedis jedis = redis.newJedis()) {
             Scenario s = scenario(redis, jedis, dir, false);
             Path backup = dir.resolve("backup");
-            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
-            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 3, 0), 1);
+            crashInsideTheRewrite(redis, s, backup, new Fault(Point.BEFORE_SCAN, 3, 0), 1);
             long counted = progress(backup).dataLength();
             // a torn tail longer than everything the rest of the rewrite appends, so that it would outlive it
             byte[] torn = new byte[256 * 1024];
@@ -257,8 +263,7 @@ class RewriteCrashIT {
         try (Jedis jedis = redis.newJedis()) {
             Scenario s = scenario(redis, jedis, dir, true);
             Path backup = dir.resolve("backup");
-            applyAndCrashAt(redis, s.plan(), options(backup, 2), "before", "rewrite-documents");
-            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.PARTIAL_WRITE, 5, 11), 2);
+            crashInsideTheRewrite(redis, s, backup, new Fault(Point.PARTIAL_WRITE, 5, 11), 2);
             assertThat(keys(jedis, "item:*")).isNotEmpty();
             assertThat(keys(jedis, "doc:*")).isNotEmpty();
 
@@ -377,8 +382,7 @@ class RewriteCrashIT {
         try (Jedis jedis = redis.newJedis()) {
             Scenario s = scenario(redis, jedis, dir, true);
             Path backup = dir.resolve("backup");
-            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
-            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 4, 0), 1);
+            crashInsideTheRewrite(redis, s, backup, new Fault(Point.BEFORE_SCAN, 4, 0), 1);
             Slipway crashing = Slipway.configure().url(redis.url()).progress(new CrashDuringRestore()).load();
             catchThrowableOfType(() -> crashing.rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
             assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLING_BACK);
@@ -404,8 +408,7 @@ class RewriteCrashIT {
         try (Jedis jedis = redis.newJedis()) {
             Scenario s = scenario(redis, jedis, dir, true);
             Path backup = dir.resolve("backup");
-            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
-            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 3, 0), 1);
+            crashInsideTheRewrite(redis, s, backup, new Fault(Point.BEFORE_SCAN, 3, 0), 1);
             TreeMap<String, TreeMap<String, String>> crashed = documents(jedis);
             Map<String, String> backupFiles = contents(backup);
             Path other = dir.resolve("other");
@@ -461,8 +464,7 @@ class RewriteCrashIT {
                     + "      attrs: {datatype: float64}\n");
             assertThat(otherPlan.planId()).isNotEqualTo(s.plan().planId());
             Path backup = dir.resolve("backup");
-            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
-            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.BEFORE_SCAN, 2, 0), 1);
+            crashInsideTheRewrite(redis, s, backup, new Fault(Point.BEFORE_SCAN, 2, 0), 1);
             TreeMap<String, TreeMap<String, String>> crashed = documents(jedis);
 
             SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(otherPlan, options(backup, 1)),

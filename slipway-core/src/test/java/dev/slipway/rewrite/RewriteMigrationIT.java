@@ -577,9 +577,7 @@ class RewriteMigrationIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
-            Path backup = dir.resolve("backup");
-            slipway.apply(plan, options(backup, true).withThroughput(50, 1, 0, 3));
+            Path backup = migrate(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16, true);
             Path records = backup.resolve("originals.bin");
             byte[] bytes = java.nio.file.Files.readAllBytes(records);
             bytes[bytes.length * 3 / 4] ^= 0x01; // inside a later record
