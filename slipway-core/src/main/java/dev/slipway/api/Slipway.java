@@ -56,12 +56,14 @@ public final class Slipway {
     private final RedisEndpoint endpoint;
     private final KeyNamespace keys;
     private final Duration commandTimeout;
+    private final Duration lockLease;
     private final ProgressListener progress;
 
     private Slipway(Configuration configuration) {
         this.endpoint = RedisEndpoint.parse(configuration.url);
         this.keys = new KeyNamespace(configuration.keyNamespace);
         this.commandTimeout = configuration.commandTimeout;
+        this.lockLease = configuration.lockLease;
         this.progress = configuration.progress;
     }
 
@@ -145,7 +147,7 @@ public final class Slipway {
      * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
-        return withSession(session -> new MigrationExecutor(session, keys, progress).apply(plan, options));
+        return withSession(session -> new MigrationExecutor(session, keys, progress, lockLease).apply(plan, options));
     }
 
     /**
@@ -196,7 +198,7 @@ public final class Slipway {
     public RollbackResult rollback(String index) {
         return withSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "rollback",
-                    Duration.ofSeconds(30))) {
+                    lockLease)) {
                 return new AliasRollback(session, keys).rollback(index);
             }
         });
@@ -237,9 +239,10 @@ public final class Slipway {
             // holds the lock and is still appending to it
             String index = BackupDirectory.storedPlan(backupDir).source().indexName();
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
-                    Duration.ofSeconds(30));
+                    lockLease);
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
-                return new BackupRestorer(session, keys, progress).restore(backup, workers, 5, overwriteChanged);
+                return new BackupRestorer(session, keys, progress).withLock(lock)
+                        .restore(backup, workers, 5, overwriteChanged);
             }
         });
     }
@@ -252,7 +255,7 @@ public final class Slipway {
     public PruneResult prune(String index, Optional<Integer> version) {
         return withSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
-                    Duration.ofSeconds(30))) {
+                    lockLease)) {
                 return new VersionPruner(session, keys).prune(index, version);
             }
         });
@@ -269,6 +272,7 @@ public final class Slipway {
         private String url = RedisEndpoint.DEFAULT_URL;
         private String keyNamespace = KeyNamespace.DEFAULT.prefix();
         private Duration commandTimeout = Duration.ofSeconds(30);
+        private Duration lockLease = MigrationExecutor.LOCK_LEASE;
         private ProgressListener progress = ProgressListener.NONE;
 
         private Configuration() {
@@ -292,6 +296,24 @@ public final class Slipway {
         /** Socket timeout of each Redis command. */
         public Configuration commandTimeout(Duration value) {
             this.commandTimeout = value;
+            return this;
+        }
+
+        /**
+         * How long the migration lock outlives a process that died or stalled (default 30 s). A running apply or
+         * rollback extends it every third of the lease, and confirms it before each batch when the last extension is
+         * older than half of it: a process that stalled longer than the lease (a GC pause, a suspended VM) stops
+         * instead of writing over what another process did meanwhile. Longer leases make the next run wait longer
+         * after a crash on another host; a dead process on the same host is taken over at once.
+         *
+         * @throws SlipwayException {@link ErrorCode#BAD_USAGE} outside 1 s to 1 h
+         */
+        public Configuration lockLease(Duration value) {
+            if (value == null || value.compareTo(Duration.ofSeconds(1)) < 0 || value.compareTo(Duration.ofHours(1)) > 0) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The lock lease must be between 1 s and 1 h, not "
+                        + value + ".");
+            }
+            this.lockLease = value;
             return this;
         }
 

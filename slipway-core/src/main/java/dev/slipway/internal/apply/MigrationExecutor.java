@@ -29,22 +29,29 @@ import java.util.Optional;
  * A re-run with the same plan skips completed steps; a re-run after completion only re-validates.
  */
 public final class MigrationExecutor {
-    /** Lease of the migration lock; refreshed every third of it while the run lasts. */
+    /** Default lease of the migration lock; refreshed every third of it while the run lasts. */
     public static final Duration LOCK_LEASE = Duration.ofSeconds(30);
 
     private final RedisSession session;
     private final RedisEndpoint endpoint;
     private final KeyNamespace keys;
     private final ProgressListener progress;
+    private final Duration lockLease;
     private final Map<StepKind, StepHandler> handlers = new EnumMap<>(StepKind.class);
     private StepBoundaryListener boundaries = StepBoundaryListener.NONE;
 
-    /** An executor on the given session. */
+    /** An executor on the given session, with the default lock lease. */
     public MigrationExecutor(RedisSession session, KeyNamespace keys, ProgressListener progress) {
+        this(session, keys, progress, LOCK_LEASE);
+    }
+
+    /** An executor on the given session whose lock lasts {@code lockLease} beyond a stall or death of the process. */
+    public MigrationExecutor(RedisSession session, KeyNamespace keys, ProgressListener progress, Duration lockLease) {
         this.session = session;
         this.endpoint = session.endpoint();
         this.keys = keys;
         this.progress = progress;
+        this.lockLease = lockLease;
         handlers.put(StepKind.DROP_INDEX, IndexStepHandlers::drop);
         handlers.put(StepKind.CREATE_INDEX, IndexStepHandlers::create);
         handlers.put(StepKind.WAIT_FOR_INDEXING, IndexStepHandlers::waitForIndexing);
@@ -89,7 +96,7 @@ public final class MigrationExecutor {
         if (previous.isEmpty()) {
             PlanPreconditions.checkLive(plan, reader);
         }
-        try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(), LOCK_LEASE)) {
+        try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(), lockLease)) {
             previous = usableCheckpoint(store.load(index), plan);
             if (previous.isEmpty()) {
                 PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
@@ -147,7 +154,7 @@ public final class MigrationExecutor {
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,
                                 Checkpoint start, boolean resumed) {
         Instant startedAt = Instant.now();
-        StepContext context = new StepContext(session, plan, options, progress, keys, start);
+        StepContext context = new StepContext(session, plan, options, progress, keys, start, lock);
         store.save(context.checkpoint());
         List<StepReport> reports = new ArrayList<>();
         for (int i = 0; i < plan.steps().size(); i++) {
@@ -157,10 +164,10 @@ public final class MigrationExecutor {
                 reports.add(new StepReport(step.name(), StepReport.Status.ALREADY_DONE, 0, "done by an earlier run"));
                 continue;
             }
-            if (lock.isLost()) {
-                return fail(plan, store, context, reports, i, startedAt, resumed, new SlipwayException(
-                        ErrorCode.LOCK_HELD, "The migration lock was lost (the lease expired); stopped before step '"
-                        + step.name() + "'."));
+            try {
+                lock.confirmHeld();
+            } catch (SlipwayException e) {
+                return fail(plan, store, context, reports, i, startedAt, resumed, e);
             }
             progress.message("step " + (i + 1) + "/" + plan.steps().size() + ": " + step.description());
             boundaries.before(step.name());
@@ -178,6 +185,11 @@ public final class MigrationExecutor {
                 return fail(plan, store, context, reports, i + 1, startedAt, resumed, e);
             }
         }
+        try {
+            lock.confirmHeld(); // a process that took the lock meanwhile, such as a rollback, owns the checkpoint
+        } catch (SlipwayException e) {
+            return fail(plan, store, context, reports, plan.steps().size(), startedAt, resumed, e);
+        }
         context.checkpoint(context.checkpoint().withStatus(Checkpoint.Status.COMPLETED));
         store.save(context.checkpoint());
         return report(plan, context, reports, startedAt, resumed, MigrationReport.Result.SUCCEEDED, null);
@@ -191,7 +203,9 @@ public final class MigrationExecutor {
         }
         try {
             context.checkpoint(context.checkpoint().withStatus(Checkpoint.Status.FAILED));
-            store.save(context.checkpoint());
+            if (!context.lock().isLost()) { // the checkpoint is the new holder's now (a rollback deletes it)
+                store.save(context.checkpoint());
+            }
         } catch (SlipwayException e) {
             cause.addSuppressed(e);
         }

@@ -1,9 +1,12 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.api.ErrorCode;
 import dev.slipway.api.LockHeldException;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.HeldLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +26,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A lease-based lock on an index name: {@code SET key owner NX PX lease}. While held, a background thread on its
  * own connection extends the lease every third of it; if the process dies the lease runs out and the next
  * {@code apply} can take over. Refresh and release only act when the key still holds this owner's value.
+ *
+ * <p>A process that stalls past its lease (a long GC pause, a suspended VM, {@code SIGSTOP}) stalls its refresh
+ * thread too, and another process may take the lock meanwhile. Writers therefore call {@link #confirmHeld()} before
+ * each batch: when the last confirmed refresh is older than half the lease, it confirms synchronously, and a lock
+ * that is no longer this process's stops the writer. What is left is the batch already on its way when the stall
+ * began.
  */
-public final class MigrationLock implements AutoCloseable {
+public final class MigrationLock implements AutoCloseable, HeldLock {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationLock.class);
     private static final String REFRESH = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
             + "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
@@ -37,14 +46,26 @@ public final class MigrationLock implements AutoCloseable {
     private final String key;
     private final String value;
     private final ScheduledExecutorService refresher;
+    private final RedisEndpoint endpoint;
+    private final Duration lease;
     private final AtomicBoolean lost = new AtomicBoolean();
+    /** {@link System#nanoTime()} when the last SET or refresh that the server confirmed was sent. */
+    private volatile long confirmedAt;
     private RedisSession refreshSession;
 
-    private MigrationLock(RedisSession session, String key, String value, ScheduledExecutorService refresher) {
+    private MigrationLock(RedisSession session, RedisEndpoint endpoint, String key, String value, Duration lease,
+                          long confirmedAt) {
         this.session = session;
+        this.endpoint = endpoint;
         this.key = key;
         this.value = value;
-        this.refresher = refresher;
+        this.lease = lease;
+        this.confirmedAt = confirmedAt;
+        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "slipway-lock-refresh");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** Who this process is, for lock values and checkpoints: host, pid, start time. */
@@ -68,6 +89,7 @@ public final class MigrationLock implements AutoCloseable {
                                         String index, String planId, Duration lease) {
         String key = keys.lock(index);
         String value = processOwner() + " plan " + planId;
+        long sent = System.nanoTime();
         Object reply = session.call("SET", key, value, "NX", "PX", Long.toString(lease.toMillis()));
         if (reply == null) {
             String owner = session.callString("GET", key);
@@ -78,7 +100,7 @@ public final class MigrationLock implements AutoCloseable {
                         Long.toString(lease.toMillis()));
                 if (RedisReplies.whole(taken) == 1) {
                     LOG.warn("Took over the migration lock {} from {}, whose process no longer exists", key, owner);
-                    return started(session, endpoint, key, value, lease);
+                    return started(session, endpoint, key, value, lease, sent);
                 }
                 owner = session.callString("GET", key);
             }
@@ -88,18 +110,14 @@ public final class MigrationLock implements AutoCloseable {
                     + "to finish, check 'slipway status --index " + index + "', or, if that process is gone, wait "
                     + "for the lease to expire and re-run.", owner);
         }
-        return started(session, endpoint, key, value, lease);
+        return started(session, endpoint, key, value, lease, sent);
     }
 
     private static MigrationLock started(RedisSession session, RedisEndpoint endpoint, String key, String value,
-                                         Duration lease) {
-        ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "slipway-lock-refresh");
-            thread.setDaemon(true);
-            return thread;
-        });
-        MigrationLock lock = new MigrationLock(session, key, value, refresher);
-        lock.startRefreshing(endpoint, lease);
+                                         Duration lease, long sent) {
+        MigrationLock lock = new MigrationLock(session, endpoint, key, value, lease, sent);
+        long period = Math.max(lease.toMillis() / 3, 50);
+        lock.refresher.scheduleWithFixedDelay(lock::refresh, period, period, TimeUnit.MILLISECONDS);
         return lock;
     }
 
@@ -140,20 +158,22 @@ public final class MigrationLock implements AutoCloseable {
         }
     }
 
-    private void startRefreshing(RedisEndpoint endpoint, Duration lease) {
-        long period = Math.max(lease.toMillis() / 3, 50);
-        refresher.scheduleAtFixedRate(() -> refresh(endpoint, lease), period, period, TimeUnit.MILLISECONDS);
-    }
-
-    private void refresh(RedisEndpoint endpoint, Duration lease) {
+    /** Extends the lease if the key still holds this owner's value; marks the lock lost otherwise. */
+    private synchronized void refresh() {
+        if (lost.get()) {
+            return; // never taken back: the process that held it meanwhile may have changed what this one relied on
+        }
         try {
             if (refreshSession == null) {
                 refreshSession = RedisSession.open(endpoint, 5000);
             }
+            long sent = System.nanoTime();
             Object reply = refreshSession.call("EVAL", REFRESH, "1", key, value, Long.toString(lease.toMillis()));
-            if (RedisReplies.whole(reply) != 1) {
+            if (RedisReplies.whole(reply) == 1) {
+                confirmedAt = sent;
+            } else {
                 lost.set(true);
-                LOG.error("Lost the migration lock {}: another process took it after the lease expired", key);
+                LOG.error("Lost the migration lock {}: its lease ran out (another process may hold it now)", key);
             }
         } catch (RuntimeException e) {
             LOG.warn("Could not extend the migration lock {}: {}", key, e.getMessage());
@@ -164,7 +184,37 @@ public final class MigrationLock implements AutoCloseable {
         }
     }
 
-    /** Whether the lock was lost (the lease ran out and someone else took it). */
+    /**
+     * Returns at once while the last confirmed refresh is younger than half the lease; otherwise refreshes now and
+     * returns if that confirms the lock. A lock whose key holds another value, or none, or that could not be
+     * confirmed within its lease, is lost for good.
+     *
+     * @throws SlipwayException {@link ErrorCode#LOCK_HELD} when the lock is lost
+     */
+    @Override
+    public void confirmHeld() {
+        if (!lost.get() && System.nanoTime() - confirmedAt < lease.toNanos() / 2) {
+            return;
+        }
+        refresh();
+        long age = System.nanoTime() - confirmedAt;
+        if (!lost.get() && age >= lease.toNanos()) {
+            lost.set(true); // the lease may have run out on the server while this process could not reach it
+            LOG.error("Lost the migration lock {}: could not extend its lease within {} s", key, lease.toSeconds());
+        }
+        if (lost.get()) {
+            double seconds = age / 1_000_000 / 1000.0;
+            String why = age >= lease.toNanos() ? "its lease of " + lease.toMillis() / 1000.0 + " s ran out: it was "
+                    + "last extended " + seconds + " s ago (the process stalled, or could not reach Redis)"
+                    : "its key was deleted or changed while the lease still ran";
+            throw new SlipwayException(ErrorCode.LOCK_HELD, "Stopped: this process no longer holds the migration "
+                    + "lock '" + key + "' (" + why + "), so another process, such as a rollback, may have taken it; "
+                    + "nothing more was written. Run 'slipway status' before anything else.");
+        }
+    }
+
+    /** Whether the lock was lost (the lease ran out; another process may hold it). */
+    @Override
     public boolean isLost() {
         return lost.get();
     }

@@ -38,7 +38,8 @@ final class RewriteStepHandler {
                      options.maxRetries());
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
             return new RewriteEngine(context.plan(), backup, pool, context.progress(),
-                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond()), watch).run();
+                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond()), watch,
+                    context.lock()).run();
         }
     }
 

@@ -5,12 +5,14 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.HeldLock;
 
 import java.util.Optional;
 
 /**
- * What a running step can use and record: the session, the plan, options, progress, the checkpoint (for marks
- * that survive restarts), and the validation result once the validate step ran.
+ * What a running step can use and record: the session, the plan, options, progress, the migration lock (for long
+ * steps to confirm between batches), the checkpoint (for marks that survive restarts), and the validation result
+ * once the validate step ran.
  */
 public final class StepContext {
     private final RedisSession session;
@@ -18,17 +20,19 @@ public final class StepContext {
     private final ApplyOptions options;
     private final ProgressListener progress;
     private final KeyNamespace keys;
+    private final HeldLock lock;
     private Checkpoint checkpoint;
     private ValidationResult validation;
 
     StepContext(RedisSession session, MigrationPlan plan, ApplyOptions options, ProgressListener progress,
-                KeyNamespace keys, Checkpoint checkpoint) {
+                KeyNamespace keys, Checkpoint checkpoint, HeldLock lock) {
         this.session = session;
         this.plan = plan;
         this.options = options;
         this.progress = progress;
         this.keys = keys;
         this.checkpoint = checkpoint;
+        this.lock = lock;
     }
 
     public RedisSession session() {
@@ -49,6 +53,11 @@ public final class StepContext {
 
     public KeyNamespace keys() {
         return keys;
+    }
+
+    /** The migration lock the run holds. */
+    public HeldLock lock() {
+        return lock;
     }
 
     Checkpoint checkpoint() {

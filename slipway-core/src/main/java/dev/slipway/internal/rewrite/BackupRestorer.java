@@ -31,6 +31,7 @@ public final class BackupRestorer {
     private final KeyNamespace keys;
     private final ProgressListener progress;
     private Supplier<DocumentStore> connector;
+    private HeldLock lock = HeldLock.NONE;
 
     /** A restorer on the given session. */
     public BackupRestorer(RedisSession session, KeyNamespace keys, ProgressListener progress) {
@@ -38,6 +39,15 @@ public final class BackupRestorer {
         this.session = session;
         this.keys = keys;
         this.progress = progress;
+    }
+
+    /**
+     * Confirms the caller's lock before each record and before the index is recreated, and stops once it is lost,
+     * so that a rollback that stalled past its lease does not write over what the next holder does.
+     */
+    public BackupRestorer withLock(HeldLock value) {
+        this.lock = value;
+        return this;
     }
 
     /** Restores over connections from {@code connector} instead (tests use it to act between the restore's steps). */
@@ -84,11 +94,13 @@ public final class BackupRestorer {
             if (!overwriteChanged && backup.header().phase() != BackupHeader.Phase.ROLLING_BACK) {
                 new ChangedSinceMigration(pool, rewriter, plan, progress).refuseIfAny(backup);
             }
+            lock.confirmHeld(); // the check above reads every document, which takes a while
             backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
             dropTargetIndex(plan);
             progress.begin("restoring originals", backup.header().documentsBackedUp(), "docs");
             try {
                 backup.forEachRecord(backup.header().recordsRestored(), record -> {
+                    lock.confirmHeld();
                     long gone = restoreRecord(pool, rewriter, vanishing, record.documents());
                     documents[0] += record.documents().size();
                     backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
@@ -105,6 +117,7 @@ public final class BackupRestorer {
                 written = watch.examples();
             }
         }
+        lock.confirmHeld();
         String recreated = recreateSourceIndex(plan);
         new CheckpointStore(session, keys).delete(plan.source().indexName());
         backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLED_BACK));

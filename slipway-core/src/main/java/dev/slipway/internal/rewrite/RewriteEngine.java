@@ -68,6 +68,7 @@ public final class RewriteEngine {
     private long malformed;
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
+    private final HeldLock lock;
 
     /**
      * Tunables of a run.
@@ -89,16 +90,19 @@ public final class RewriteEngine {
     /** An engine for the plan's rewrite, writing through the given workers and backing up into the directory. */
     public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
                          RewriteSettings settings) {
-        this(plan, backup, workers, progress, settings, null);
+        this(plan, backup, workers, progress, settings, null, HeldLock.NONE);
     }
 
     /**
      * An engine that also watches for writes by other clients ({@code watch}, null for none): it stops at the first
-     * one seen and fails, so that no document the application changed during the rewrite goes unreported.
+     * one seen and fails, so that no document the application changed during the rewrite goes unreported. It
+     * confirms {@code lock} before each batch, and stops without writing anything more, not even its progress, once
+     * the lock is lost.
      */
     public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
-                         RewriteSettings settings, WriteWatch watch) {
+                         RewriteSettings settings, WriteWatch watch, HeldLock lock) {
         this.watch = new WriteWatchGate(watch);
+        this.lock = lock;
         this.spec = plan.rewrite().orElseThrow(() -> new IllegalArgumentException("plan has no rewrite"));
         this.backup = backup;
         this.workers = workers;
@@ -136,7 +140,9 @@ public final class RewriteEngine {
             }
             watch.refuseIfWritesSeen(backup);
         } catch (RuntimeException e) {
-            flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
+            if (!lock.isLost()) { // a lost lock's backup is the new holder's (a rollback's phase must stay)
+                flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
+            }
             throw e;
         } finally {
             progress.end();
@@ -144,6 +150,7 @@ public final class RewriteEngine {
         Map<String, Double> figures = recall.results().isEmpty() ? backup.header().recallAt10() : recall.results();
         BackupHeader.Phase end = backup.header().conflicts() > 0 ? BackupHeader.Phase.CONFLICTS
                 : BackupHeader.Phase.REWRITTEN;
+        lock.confirmHeld();
         backup.writeHeader(backup.header().withPhase(end).withRecall(figures));
         return finish(started, startDocs);
     }
@@ -188,6 +195,7 @@ public final class RewriteEngine {
      */
     private void reapplyUnappliedBatches() {
         backup.forEachRecord(backup.header().batchesApplied(), record -> {
+            lock.confirmHeld();
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
             BatchChanges changes = plan(reader.read(keys));
             recall.add(changes.samples());
@@ -232,6 +240,7 @@ public final class RewriteEngine {
                 if (next.failure() instanceof Error e) {
                     throw e;
                 }
+                lock.confirmHeld(); // before the append: a rollback that took the lock reads the file
                 long begin = System.nanoTime();
                 BatchChanges changes = plan(next.input());
                 // the originals are on disk (fsynced) before any document of the batch changes
@@ -244,6 +253,7 @@ public final class RewriteEngine {
                     inflight = null;
                     state = land(landing, state);
                 }
+                lock.confirmHeld(); // and before the writes, after landing the batch before (which may take a while)
                 inflight = new InFlight(threads.submit(() -> write(changes)), changes, next.cursorAfter(),
                         next.input().keys());
                 throttle(started, state.documentsRewritten() - startDocs);

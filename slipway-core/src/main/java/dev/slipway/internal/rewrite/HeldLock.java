@@ -1,0 +1,31 @@
+package dev.slipway.internal.rewrite;
+
+/**
+ * The migration lock as a long-running writer sees it: asked before each batch, so that a process that stalled past
+ * its lease (a long GC pause, a suspended VM, {@code SIGSTOP}) stops instead of writing over the work of the process
+ * that took the lock meanwhile, such as a rollback.
+ */
+public interface HeldLock {
+    /** No lock: for tests and tools that run a rewrite by hand. */
+    HeldLock NONE = new HeldLock() {
+        @Override
+        public void confirmHeld() {
+        }
+
+        @Override
+        public boolean isLost() {
+            return false;
+        }
+    };
+
+    /**
+     * Returns when the lock is still this process's; otherwise marks it lost and throws.
+     *
+     * @throws dev.slipway.api.SlipwayException {@link dev.slipway.api.ErrorCode#LOCK_HELD} when the lease ran out
+     *                                          or another process holds the lock
+     */
+    void confirmHeld();
+
+    /** Whether the lock was lost: nothing this process keeps (files, checkpoints) may be written any more. */
+    boolean isLost();
+}

@@ -1,0 +1,156 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An apply that stalls past its lock lease (here {@code SIGSTOP}, in production a long GC pause or a suspended VM)
+ * while a rollback takes the lock and restores everything: when the apply wakes up it must stop before its next
+ * batch and write nothing, not documents, not the backup, not the checkpoint. It used to check the lock only between
+ * steps, so it rewrote the rest of the documents over the finished rollback and set the backup's phase back.
+ */
+@ExtendWith(RedisStackExtension.class)
+class StalledApplyIT {
+    private static final int DOCS = 400;
+
+    @Test
+    void anApplyThatWakesAfterARollbackTookItsLockWritesNothing(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 17);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path planFile = dir.resolve("plan.yaml");
+            SlipwayFiles.writePlan(plan, planFile);
+            Path backup = dir.resolve("backup");
+
+            Process child = startStallingApply(redis, planFile, backup, dir.resolve("child-stderr.log"));
+            try {
+                List<String> output = new ArrayList<>();
+                BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                        StandardCharsets.UTF_8));
+                String stopping = readUntil(out, "STOPPING ", output);
+                assertThat(stopping).as("the child stopped itself mid-rewrite; it printed %s", output).isNotNull();
+                awaitStopped(child.pid());
+                awaitLeaseExpired(jedis);
+                assertThat(hashes(jedis, "doc:*")).as("the stalled apply rewrote some documents")
+                        .isNotEqualTo(before);
+
+                slipway.rollbackFromBackup(backup, 1);
+                assertThat(hashes(jedis, "doc:*")).as("the rollback restored everything").isEqualTo(before);
+                Map<String, String> backupFiles = contents(backup);
+
+                signal("CONT", child.pid());
+                assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the woken apply ended").isTrue();
+                String result = readUntil(out, "FAILED ", output);
+
+                assertThat(child.exitValue()).as("output %s", output).isEqualTo(1);
+                assertThat(result).contains("no longer holds the migration lock", "slipway status");
+                assertThat(hashes(jedis, "doc:*")).as("nothing rewritten after the rollback").isEqualTo(before);
+                assertThat(contents(backup)).as("the backup as the rollback left it").isEqualTo(backupFiles);
+                try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                    assertThat(directory.header().phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+                }
+                IndexStatus status = slipway.status(Optional.of("docs")).get(0);
+                assertThat(status.migration()).as("no checkpoint written after the rollback deleted it").isEmpty();
+                assertThat(status.lockOwner()).isEmpty();
+                assertThat(slipway.describe("docs").schema()).isEqualTo(plan.source().schema());
+            } finally {
+                signal("CONT", child.pid());
+                child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Process startStallingApply(RedisStackServer redis, Path planFile, Path backup, Path stderr)
+            throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                StallingApplyMain.class.getName(), redis.url(), planFile.toString(), backup.toString(),
+                Integer.toString(DOCS / 4)).redirectError(stderr.toFile()).start();
+    }
+
+    /** The first line starting with {@code prefix}, or null at the end of the output; other lines go to {@code seen}. */
+    private static String readUntil(BufferedReader out, String prefix, List<String> seen) throws IOException {
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+            seen.add(line);
+        }
+        return null;
+    }
+
+    /** Waits until Linux reports the process stopped (state T). */
+    private static void awaitStopped(long pid) throws IOException, InterruptedException {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            String text = Files.readString(stat);
+            if (text.charAt(text.lastIndexOf(')') + 2) == 'T') {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the child did not stop: " + Files.readString(stat));
+    }
+
+    /** Waits until the stopped child's lock key has expired: its lease ran out. */
+    private static void awaitLeaseExpired(Jedis jedis) throws InterruptedException {
+        long deadline = System.nanoTime() + StallingApplyMain.LEASE.toNanos() * 3;
+        while (jedis.exists("slipway:lock:docs")) {
+            assertThat(System.nanoTime()).as("the lease ran out").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static void signal(String signal, long pid) throws IOException, InterruptedException {
+        new ProcessBuilder("sh", "-c", "kill -" + signal + " " + pid + " 2>/dev/null").start().waitFor();
+    }
+
+    private static Map<String, String> contents(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            Map<String, String> contents = new TreeMap<>();
+            for (Path file : files.toList()) {
+                contents.put(file.getFileName().toString(), Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
+            }
+            return contents;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
