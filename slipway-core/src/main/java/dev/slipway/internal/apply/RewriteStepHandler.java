@@ -93,6 +93,7 @@ final class RewriteStepHandler {
                     + "' (it continues where it stopped), then plan the migration again with an empty backup "
                     + "directory.");
         }
+        header.filter(h -> h.dataLength() > 0).ifPresent(h -> BackupDirectory.requireRecords(dir, h));
         checkUsable(dir);
         checkDiskSpace(dir, RewriteEstimator.diskNeeded(plan, endpoint) - BackupDirectory.dataLength(dir));
     }

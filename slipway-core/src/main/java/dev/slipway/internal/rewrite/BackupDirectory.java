@@ -76,6 +76,7 @@ public final class BackupDirectory implements AutoCloseable {
                     + "plan (" + existing.get().planId() + " for index '" + existing.get().index() + "'); nothing was "
                     + "changed. Use an empty directory for this plan, or finish or roll back that one first.");
         }
+        existing.filter(h -> h.dataLength() > 0).ifPresent(h -> requireRecords(dir, h));
         try {
             Files.createDirectories(dir);
             if (existing.isEmpty()) {
@@ -104,6 +105,7 @@ public final class BackupDirectory implements AutoCloseable {
      */
     public static BackupDirectory openExisting(Path dir) {
         BackupHeader header = requireHeader(dir);
+        requireRecords(dir, header);
         try {
             FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
@@ -127,6 +129,21 @@ public final class BackupDirectory implements AutoCloseable {
 
     private static MigrationPlan readPlan(Path dir) {
         return SlipwayFiles.readPlan(dir.resolve(PLAN));
+    }
+
+    /**
+     * Refuses a backup whose records file is gone: never recreated empty, since the originals of the documents
+     * already rewritten would be lost without a word.
+     *
+     * @throws SlipwayException {@link ErrorCode#MALFORMED_INPUT} when the records file is missing
+     */
+    public static void requireRecords(Path dir, BackupHeader header) {
+        if (!Files.isRegularFile(dir.resolve(DATA))) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The backup in " + dir + " has a header but no "
+                    + DATA + ", which holds the original bytes" + (header.documentsBackedUp() > 0 ? " of "
+                    + header.documentsBackedUp() + " documents" : "") + "; nothing was changed. Restore the file "
+                    + "from wherever the directory was copied or moved from, then re-run the same command.");
+        }
     }
 
     private static BackupHeader requireHeader(Path dir) {

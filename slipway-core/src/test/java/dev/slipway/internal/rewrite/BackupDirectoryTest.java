@@ -156,6 +156,23 @@ class BackupDirectoryTest {
     }
 
     @Test
+    void aMissingRecordsFileIsReportedAndNotRecreated(@TempDir Path dir) throws IOException {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1", "doc:2"), "0");
+        }
+        Files.delete(dir.resolve("originals.bin"));
+
+        for (Runnable open : List.<Runnable>of(() -> BackupDirectory.openExisting(dir).close(),
+                () -> BackupDirectory.openForPlan(dir, PLAN).close())) {
+            SlipwayException e = catchThrowableOfType(open::run, SlipwayException.class);
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+            assertThat(e.getMessage()).contains("no originals.bin", "of 2 documents", "nothing was changed");
+            assertThat(dir.resolve("originals.bin")).doesNotExist();
+        }
+    }
+
+    @Test
     void theHeaderIsReplacedWithoutLeavingATemporaryFile(@TempDir Path dir) throws IOException {
         try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
             // a temporary file left by a crash in the middle of an earlier header write
