@@ -272,4 +272,12 @@ class CliErrorsTest {
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
         assertThat(run.err()).contains("redis://");
     }
+
+    @Test
+    void aPortOutOfRangeExits2() {
+        CliRun run = CliRun.of("index", "list", "--url", "redis://127.0.0.1:99999");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("the port must be between 1 and 65535");
+    }
 }

@@ -100,6 +100,29 @@ class RewriteRefusalIT {
         }
     }
 
+    /**
+     * Indexes are global, so a URL that selects another database reads the index as if nothing were wrong; the
+     * documents are in database 0, where the server keeps every index. Refused as bad input, naming the database.
+     */
+    @Test
+    void applyThroughAnotherDatabaseIsBadUsageAndChangesNothing(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+
+            SlipwayException e = catchThrowableOfType(() -> Slipway.configure().url(redis.url() + "/1").load()
+                    .apply(plan, options(dir.resolve("backup"))), SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("selects database 1", "Nothing was changed", "without /1");
+            assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            jedis.select(1);
+            assertThat(jedis.dbSize()).isZero();
+        }
+    }
+
     @Test
     void lossyWithoutAcceptDataLossNeedsConfirmationAndChangesNothing(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();

@@ -49,6 +49,9 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
             throw badUrl(url, "it names no host");
         }
         int port = uri.getPort() == -1 ? 6379 : uri.getPort();
+        if (port < 1 || port > 65535) {
+            throw badUrl(url, "the port must be between 1 and 65535");
+        }
         Optional<String> user = Optional.empty();
         Optional<String> password = Optional.empty();
         String userInfo = uri.getRawUserInfo();
