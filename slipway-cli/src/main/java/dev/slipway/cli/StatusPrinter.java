@@ -103,6 +103,13 @@ final class StatusPrinter {
                 + (migration.completedSteps().isEmpty() ? "none" : String.join(", ", migration.completedSteps()));
         wrap(steps).forEach(line -> out.println(INDENT + line));
         out.println(INDENT + "owner " + migration.owner() + ", updated " + migration.updatedAt());
+        if (!migration.backupDir().isEmpty()) {
+            out.println(INDENT + "rewrites documents; backup in " + migration.backupDir());
+        }
+        if (migration.status().equals("ROLLING_BACK")) {
+            out.println(INDENT + "the rollback did not finish (or is running): documents are partly restored;");
+            out.println(INDENT + "finish it with 'slipway rollback --backup-dir " + migration.backupDir() + "'");
+        }
     }
 
     /** Breaks a long line between words so that, indented, it fits the help width; later lines indent more. */

@@ -23,7 +23,7 @@ class StatusPrinterTest {
                         new VersionStatus(2, "products:v2", "RETAINED", true, 60, 9_420, "bbb"),
                         new VersionStatus(3, "products:v3", "ACTIVE", true, 1_060, 2_500_000, "ccc")),
                 Optional.of(new IndexStatus.MigrationStatus("ccc", "COMPLETED", List.of("create-shadow-index",
-                        "switch-alias"), "host-1/pid 42", "2026-01-02T03:04:05Z")),
+                        "switch-alias"), "host-1/pid 42", "2026-01-02T03:04:05Z", "")),
                 Optional.empty(), List.of());
 
         printer.status(status);
@@ -45,7 +45,7 @@ class StatusPrinterTest {
     void manyCompletedStepsWrapToTheWidthOfHelp() {
         List<String> steps = IntStream.rangeClosed(1, 12).mapToObj(i -> "wait-for-indexing:products:v" + i).toList();
         IndexStatus status = new IndexStatus("products", Optional.of("products:v2"), true, Optional.of(2), List.of(),
-                Optional.of(new IndexStatus.MigrationStatus("p", "RUNNING", steps, "me", "now")), Optional.empty(),
+                Optional.of(new IndexStatus.MigrationStatus("p", "RUNNING", steps, "me", "now", "")), Optional.empty(),
                 List.of());
 
         printer.status(status);
@@ -55,6 +55,21 @@ class StatusPrinterTest {
         assertThat(lines.stream().filter(line -> line.startsWith("             ")).count()).isGreaterThan(3);
         assertThat(String.join(" ", lines).replaceAll(" +", " "))
                 .contains("steps done (12): " + String.join(", ", steps));
+    }
+
+    @Test
+    void anUnfinishedRollbackNamesItsBackupAndTheCommandThatFinishesIt() {
+        IndexStatus status = new IndexStatus("docs", Optional.empty(), false, Optional.empty(), List.of(),
+                Optional.of(new IndexStatus.MigrationStatus("p", "ROLLING_BACK", List.of("rewrite-documents"), "me",
+                        "now", "/backups/docs")), Optional.empty(), List.of());
+
+        printer.status(status);
+
+        assertThat(text.toString().lines()).contains(
+                "  Migration: plan p, ROLLING_BACK",
+                "             rewrites documents; backup in /backups/docs",
+                "             the rollback did not finish (or is running): documents are partly restored;",
+                "             finish it with 'slipway rollback --backup-dir /backups/docs'");
     }
 
     @Test

@@ -402,9 +402,24 @@ class RewriteCrashIT {
             assertThat(e.getMessage()).contains("did not finish", "slipway rollback --backup-dir");
             assertThat(documents(jedis)).isEqualTo(halfRestored);
             assertThat(contents(backup)).isEqualTo(backupFiles);
+            // status says so, and switching or pruning indexes is refused too
+            String dirName = backup.toAbsolutePath().normalize().toString();
+            assertThat(s.slipway().status(Optional.of("docs")).get(0).migration()).hasValueSatisfying(m -> {
+                assertThat(m.status()).isEqualTo("ROLLING_BACK");
+                assertThat(m.backupDir()).isEqualTo(dirName);
+            });
+            for (Runnable refused : List.<Runnable>of(() -> s.slipway().rollback("docs"),
+                    () -> s.slipway().prune("docs", Optional.empty()))) {
+                SlipwayException r = catchThrowableOfType(refused::run, SlipwayException.class);
+                assertThat(r).isNotNull();
+                assertThat(r.exitCode()).isEqualTo(2);
+                assertThat(r.getMessage()).contains("did not finish", "'slipway rollback --backup-dir " + dirName + "'");
+            }
+            assertThat(documents(jedis)).isEqualTo(halfRestored);
 
             s.slipway().rollbackFromBackup(backup, 1);
             assertThat(documents(jedis)).isEqualTo(s.before());
+            assertThat(s.slipway().status(Optional.of("docs")).get(0).migration()).isEmpty();
         }
     }
 

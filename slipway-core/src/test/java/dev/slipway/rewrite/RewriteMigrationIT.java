@@ -103,6 +103,38 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * 'rollback --index' only switches indexes; after a rewrite it would leave the documents rewritten under an index
+     * that expects the old ones. It refuses, names the backup and the command that undoes both, and changes nothing.
+     * A re-run of the completed apply only validates, and the checkpoint lists each step once.
+     */
+    @Test
+    void rollbackOfTheIndexAfterARewriteNamesTheBackup(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            Path backup = dir.resolve("backup");
+            slipway.apply(plan, options(backup, false));
+            slipway.apply(plan, options(backup, false));
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "doc:*");
+            IndexDescription index = slipway.describe("docs");
+
+            SlipwayException e = catchThrowableOfType(() -> slipway.rollback("docs"), SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.getMessage()).contains("rewrites documents", "Nothing was changed",
+                    "'slipway rollback --backup-dir " + backup.toAbsolutePath().normalize() + "'");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(migrated);
+            assertThat(slipway.describe("docs").schema()).isEqualTo(index.schema());
+            List<String> steps = slipway.status(Optional.of("docs")).get(0).migration().orElseThrow()
+                    .completedSteps();
+            assertThat(steps).doesNotHaveDuplicates().hasSize(plan.steps().size());
+        }
+    }
+
     @Test
     void hashPrefixChange(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();

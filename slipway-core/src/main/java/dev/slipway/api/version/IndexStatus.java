@@ -28,13 +28,15 @@ public record IndexStatus(String name, Optional<String> servedBy, boolean alias,
      * A migration that has a checkpoint.
      *
      * @param planId         its plan
-     * @param status         running, failed or completed
+     * @param status         RUNNING, FAILED, COMPLETED, or ROLLING_BACK (a rollback from the backup is restoring
+     *                       documents, or stopped while it did: finish it with {@code rollback --backup-dir})
      * @param completedSteps the steps done
      * @param owner          the process that last ran it
      * @param updatedAt      when its checkpoint was last written (ISO-8601)
+     * @param backupDir      the backup directory of a migration that rewrites documents; empty for others
      */
     public record MigrationStatus(String planId, String status, List<String> completedSteps, String owner,
-                                  String updatedAt) {
+                                  String updatedAt, String backupDir) {
         /** Copies the list. */
         public MigrationStatus {
             completedSteps = List.copyOf(completedSteps);

@@ -1,5 +1,8 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +15,7 @@ import java.util.Map;
  *
  * @param planId         the plan being applied
  * @param index          the index name the migration works on
- * @param status         running, failed or completed
+ * @param status         running, failed, completed, or rolling back from the backup
  * @param completedSteps names of completed steps, in order
  * @param marks          named instants (epoch millis) used to measure downtime across restarts
  * @param owner          who last wrote it
@@ -30,7 +33,13 @@ public record Checkpoint(String planId, String index, Status status, List<String
         /** A step failed; re-running resumes at that step. */
         FAILED,
         /** Every step completed. */
-        COMPLETED
+        COMPLETED,
+        /**
+         * A rollback from the backup directory is restoring the documents, or stopped while it did: they are partly
+         * restored, and only finishing that rollback may touch the index. The finished rollback deletes the
+         * checkpoint.
+         */
+        ROLLING_BACK
     }
 
     /** Copies the collections. */
@@ -50,10 +59,12 @@ public record Checkpoint(String planId, String index, Status status, List<String
         return completedSteps.contains(step);
     }
 
-    /** A copy with one more completed step. */
+    /** A copy with one more completed step (a step done again, such as a re-run's validation, is listed once). */
     public Checkpoint withStepDone(String step) {
         List<String> steps = new ArrayList<>(completedSteps);
-        steps.add(step);
+        if (!steps.contains(step)) {
+            steps.add(step);
+        }
         return new Checkpoint(planId, index, status, steps, marks, owner, Instant.now(), backupDir);
     }
 
@@ -72,6 +83,21 @@ public record Checkpoint(String planId, String index, Status status, List<String
     /** A copy owned by another process (a resumed run). */
     public Checkpoint ownedBy(String newOwner) {
         return new Checkpoint(planId, index, status, completedSteps, marks, newOwner, Instant.now(), backupDir);
+    }
+
+    /**
+     * Refuses anything but finishing the rollback while one is unfinished; {@code refused} says what was asked
+     * (e.g. "apply"), and nothing has been changed.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when this checkpoint is {@link Status#ROLLING_BACK}
+     */
+    public void refuseWhileRollingBack(String refused) {
+        if (status == Status.ROLLING_BACK) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "A rollback of '" + index + "' from its backup (plan "
+                    + planId + ") did not finish: the documents are partly restored and the index is not rebuilt. "
+                    + "Refused " + refused + "; nothing was changed. Finish it first with 'slipway rollback "
+                    + "--backup-dir " + (backupDir.isEmpty() ? "<dir>" : backupDir) + "'.");
+        }
     }
 
     /** A copy recording the backup directory. */

@@ -106,8 +106,8 @@ public final class MigrationExecutor {
             Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
                             .withStatus(Checkpoint.Status.RUNNING))
                     .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))
-                    .withBackupDir(options.backupDir().map(d -> d.toAbsolutePath().normalize().toString())
-                            .orElse(""));
+                    .withBackupDir(options.backupDir().filter(d -> plan.rewrite().isPresent())
+                            .map(d -> d.toAbsolutePath().normalize().toString()).orElse("")); // only a rewrite's
             return run(plan, options, store, lock, start, previous.isPresent());
         }
     }
@@ -139,6 +139,7 @@ public final class MigrationExecutor {
             return Optional.empty();
         }
         Checkpoint c = checkpoint.get();
+        c.refuseWhileRollingBack("apply");
         if (c.planId().equals(plan.planId())) {
             return checkpoint;
         }

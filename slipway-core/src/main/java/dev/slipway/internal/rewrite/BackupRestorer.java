@@ -6,8 +6,10 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.version.RestoreResult;
+import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.FtCreateArguments;
@@ -95,6 +97,7 @@ public final class BackupRestorer {
                 new ChangedSinceMigration(pool, rewriter, plan, progress).refuseIfAny(backup);
             }
             lock.confirmHeld(); // the check above reads every document, which takes a while
+            markRollingBack(plan, backup);
             backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
             dropTargetIndex(plan);
             progress.begin("restoring originals", backup.header().documentsBackedUp(), "docs");
@@ -132,6 +135,21 @@ public final class BackupRestorer {
                     + " still holds every original). Changed:", written, null);
         }
         return result(backup, plan, recreated, false);
+    }
+
+    /**
+     * Marks the index's checkpoint as rolling back, so that {@code status} says so and {@code apply},
+     * {@code rollback --index} and {@code prune} refuse until this rollback finished (which deletes it).
+     */
+    private void markRollingBack(MigrationPlan plan, BackupDirectory backup) {
+        CheckpointStore checkpoints = new CheckpointStore(session, keys);
+        String index = plan.source().indexName();
+        String owner = MigrationLock.processOwner();
+        Checkpoint rolling = checkpoints.load(index).filter(c -> c.planId().equals(plan.planId()))
+                .orElseGet(() -> Checkpoint.start(plan.planId(), index, owner))
+                .ownedBy(owner).withStatus(Checkpoint.Status.ROLLING_BACK)
+                .withBackupDir(backup.dir().toAbsolutePath().normalize().toString());
+        checkpoints.save(rolling);
     }
 
     /**

@@ -37,13 +37,31 @@ public final class AliasRollback {
         CheckpointStore checkpoints = new CheckpointStore(session, keys);
         HistoryStore store = new HistoryStore(session, keys);
         VersionHistory history = store.load(name);
-        Optional<Checkpoint> unfinished = checkpoints.load(name).filter(c -> c.status() != Checkpoint.Status.COMPLETED);
+        Optional<Checkpoint> latest = checkpoints.load(name);
+        latest.ifPresent(c -> refuseRewrites(name, c));
+        Optional<Checkpoint> unfinished = latest.filter(c -> c.status() != Checkpoint.Status.COMPLETED);
         if (unfinished.isPresent() && !switched(unfinished.get())) {
             return discard(name, unfinished.get(), history, store, checkpoints);
         }
         RollbackResult result = switchBack(name, history, store);
         unfinished.ifPresent(c -> checkpoints.delete(name));
         return result;
+    }
+
+    /**
+     * Refuses to switch or discard indexes under a migration that rewrote documents: the documents would stay
+     * rewritten under an index that expects the old ones. Only the backup puts both back.
+     */
+    private static void refuseRewrites(String name, Checkpoint checkpoint) {
+        checkpoint.refuseWhileRollingBack("'rollback --index'");
+        if (!checkpoint.backupDir().isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The latest migration of '" + name + "' (plan "
+                    + checkpoint.planId() + ", " + checkpoint.status().name().toLowerCase() + ") rewrites documents, "
+                    + "and 'rollback --index' only switches indexes: the documents would stay rewritten under an "
+                    + "index that expects the old ones. Nothing was changed. Undo it with 'slipway rollback "
+                    + "--backup-dir " + checkpoint.backupDir() + "', which restores the documents and the source "
+                    + "index.");
+        }
     }
 
     private static boolean switched(Checkpoint checkpoint) {

@@ -40,6 +40,7 @@ public final class VersionPruner {
         Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(name)
                 .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
         if (unfinished.isPresent()) {
+            unfinished.get().refuseWhileRollingBack("prune");
             throw new SlipwayException(ErrorCode.BAD_USAGE, "A migration of '" + name + "' is unfinished (plan "
                     + unfinished.get().planId() + "); nothing was dropped. Finish it with 'slipway apply' or discard "
                     + "it with 'slipway rollback --index " + name + "' first.");

@@ -57,7 +57,7 @@ public final class VersionStatusReader {
                 .filter(i -> !known.contains(i)).toList();
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
-                        c.owner(), c.updatedAt().toString()));
+                        c.owner(), c.updatedAt().toString(), c.backupDir()));
         Optional<String> lock = Optional.ofNullable(session.callString("GET", keys.lock(name)));
         return new IndexStatus(name, served.map(i -> i.schema().name()), served.map(IndexInfo::isAlias).orElse(false),
                 history.active().map(VersionHistory.VersionEntry::version), versions, migration, lock, strays);
