@@ -142,7 +142,9 @@ final class PlanPrinter {
         out.println("  documents to index:   " + estimate.documents());
         out.println("  documents rewritten:  " + estimate.documentsToRewrite());
         out.println("  reindex time:         ~" + Units.seconds(estimate.reindexSeconds()));
-        out.println("  downtime:             ~" + Units.seconds(estimate.downtimeSeconds()));
+        out.println("  downtime:             ~" + Units.seconds(estimate.downtimeSeconds())
+                + (estimate.documentsToRewrite() > 0 && estimate.downtimeSeconds() > 0 ? " + the rewrite (the index "
+                + "is dropped while documents are rewritten; 'slipway estimate --plan' measures it)" : ""));
         out.println("  extra memory:         ~" + Units.bytes(estimate.extraMemoryBytes()));
     }
 }
