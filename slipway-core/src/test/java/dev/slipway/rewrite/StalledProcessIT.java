@@ -1,5 +1,6 @@
 package dev.slipway.rewrite;
 
+import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.plan.MigrationPlan;
@@ -34,18 +35,33 @@ import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An apply that stalls past its lock lease (here {@code SIGSTOP}, in production a long GC pause or a suspended VM)
- * while a rollback takes the lock and restores everything: when the apply wakes up it must stop before its next
- * batch and write nothing, not documents, not the backup, not the checkpoint. It used to check the lock only between
- * steps, so it rewrote the rest of the documents over the finished rollback and set the backup's phase back.
+ * A process that stalls past its lock lease (here {@code SIGSTOP}, in production a long GC pause or a suspended VM)
+ * while another process takes the lock and rolls everything back: when it wakes up it must stop before its next batch
+ * and write nothing, not documents, not the backup, not the checkpoint. Both used to check the lock only between
+ * steps: a woken apply rewrote the rest of the documents over the finished rollback and set the backup's phase back;
+ * a woken rollback went on restoring and rewrote the finished rollback's header.
  */
 @ExtendWith(RedisStackExtension.class)
-class StalledApplyIT {
+class StalledProcessIT {
     private static final int DOCS = 400;
 
     @Test
     void anApplyThatWakesAfterARollbackTookItsLockWritesNothing(RedisStackServer redis, @TempDir Path dir)
             throws Exception {
+        stallThenRollBack(redis, dir, "apply");
+    }
+
+    @Test
+    void aRollbackThatWakesAfterAnotherFinishedWritesNothing(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        stallThenRollBack(redis, dir, "rollback");
+    }
+
+    /**
+     * Runs {@code mode} (apply, or rollback after an apply in this JVM) in a child that stops itself a quarter of
+     * the way; once its lease ran out, rolls back here, wakes the child and checks that it changed nothing more.
+     */
+    private static void stallThenRollBack(RedisStackServer redis, Path dir, String mode) throws Exception {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
@@ -56,17 +72,22 @@ class StalledApplyIT {
             Path planFile = dir.resolve("plan.yaml");
             SlipwayFiles.writePlan(plan, planFile);
             Path backup = dir.resolve("backup");
+            if (mode.equals("rollback")) {
+                slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
+                        .withThroughput(20, 1, 0, 0));
+            }
 
-            Process child = startStallingApply(redis, planFile, backup, dir.resolve("child-stderr.log"));
+            Process child = startStalling(redis, mode, planFile, backup, dir.resolve("child-stderr.log"));
             try {
                 List<String> output = new ArrayList<>();
                 BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                         StandardCharsets.UTF_8));
                 String stopping = readUntil(out, "STOPPING ", output);
-                assertThat(stopping).as("the child stopped itself mid-rewrite; it printed %s", output).isNotNull();
+                assertThat(stopping).as("the child stopped itself a quarter of the way; it printed %s", output)
+                        .isNotNull();
                 awaitStopped(child.pid());
                 awaitLeaseExpired(jedis);
-                assertThat(hashes(jedis, "doc:*")).as("the stalled apply rewrote some documents")
+                assertThat(hashes(jedis, "doc:*")).as("the stalled %s got part of the way", mode)
                         .isNotEqualTo(before);
 
                 slipway.rollbackFromBackup(backup, 1);
@@ -74,12 +95,12 @@ class StalledApplyIT {
                 Map<String, String> backupFiles = contents(backup);
 
                 signal("CONT", child.pid());
-                assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the woken apply ended").isTrue();
+                assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the woken %s ended", mode).isTrue();
                 String result = readUntil(out, "FAILED ", output);
 
                 assertThat(child.exitValue()).as("output %s", output).isEqualTo(1);
                 assertThat(result).contains("no longer holds the migration lock", "slipway status");
-                assertThat(hashes(jedis, "doc:*")).as("nothing rewritten after the rollback").isEqualTo(before);
+                assertThat(hashes(jedis, "doc:*")).as("nothing written after the rollback").isEqualTo(before);
                 assertThat(contents(backup)).as("the backup as the rollback left it").isEqualTo(backupFiles);
                 try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
                     assertThat(directory.header().phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
@@ -95,11 +116,11 @@ class StalledApplyIT {
         }
     }
 
-    private static Process startStallingApply(RedisStackServer redis, Path planFile, Path backup, Path stderr)
-            throws IOException {
+    private static Process startStalling(RedisStackServer redis, String mode, Path planFile, Path backup,
+                                         Path stderr) throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow();
         return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                StallingApplyMain.class.getName(), redis.url(), planFile.toString(), backup.toString(),
+                StallingMain.class.getName(), mode, redis.url(), planFile.toString(), backup.toString(),
                 Integer.toString(DOCS / 4)).redirectError(stderr.toFile()).start();
     }
 
@@ -131,7 +152,7 @@ class StalledApplyIT {
 
     /** Waits until the stopped child's lock key has expired: its lease ran out. */
     private static void awaitLeaseExpired(Jedis jedis) throws InterruptedException {
-        long deadline = System.nanoTime() + StallingApplyMain.LEASE.toNanos() * 3;
+        long deadline = System.nanoTime() + StallingMain.LEASE.toNanos() * 3;
         while (jedis.exists("slipway:lock:docs")) {
             assertThat(System.nanoTime()).as("the lease ran out").isLessThan(deadline);
             Thread.sleep(50);
