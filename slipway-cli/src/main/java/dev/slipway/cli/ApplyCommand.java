@@ -99,9 +99,10 @@ public final class ApplyCommand implements Callable<Integer> {
     private int rateLimit;
 
     @Option(names = "--retries", paramLabel = "<n>", defaultValue = "5", order = 11,
-            description = "Retries of a batch after a transient Redis error (connection lost, timeout; "
-                    + "LOADING or BUSY in reply to a read). A LOADING or BUSY reply to a write fails the run "
-                    + "(exit 1); re-run to resume. Default: ${DEFAULT-VALUE}")
+            description = "Retries, with backoff from 100 ms doubling to 10 s, of a batch after a transient "
+                    + "Redis error: connection lost, timeout, or a LOADING or BUSY reply (a batch whose writes got "
+                    + "one is worked out again from the live documents, so nothing that landed is sent twice). "
+                    + "Default: ${DEFAULT-VALUE}")
     private int retries;
 
     @Option(names = "--no-write-watch", order = 12,

@@ -18,8 +18,9 @@ import java.util.Optional;
  * @param batchSize       documents per batch of a rewrite (one SCAN page, one backup record, one pipeline)
  * @param workers         connections that write a batch in parallel
  * @param maxDocsPerSecond rate limit of a rewrite; 0 for none
- * @param maxRetries      retries of a batch after a transient error (connection lost, timeout; BUSY/LOADING in reply
- *                        to a read; such a reply to a write fails the run, which a re-run resumes)
+ * @param maxRetries      retries of a batch after a transient error (connection lost, timeout, a BUSY or LOADING
+ *                        reply), with backoff from 100 ms doubling to 10 s; a batch whose writes got such a reply is
+ *                        worked out again from the live documents, so nothing that landed is sent twice
  * @param watchWrites     watch for writes by other clients to the documents while they are rewritten, and stop
  *                        and fail at the first one (on by default; off only when the application's writes cannot
  *                        touch what the rewrite changes)

@@ -104,7 +104,12 @@ public final class BackupRestorer {
             try {
                 backup.forEachRecord(backup.header().recordsRestored(), record -> {
                     lock.confirmHeld();
-                    long gone = restoreRecord(pool, rewriter, vanishing, record.documents());
+                    // restoring a record again changes nothing in what the first try restored
+                    long gone = BusyServer.retry(maxRetries, "a record of the rollback",
+                            () -> restoreRecord(pool, rewriter, vanishing, record.documents()), () -> {
+                                lock.confirmHeld();
+                                return restoreRecord(pool, rewriter, vanishing, record.documents());
+                            }, "Re-run the same rollback to continue; restored records are not repeated.");
                     documents[0] += record.documents().size();
                     backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
                             backup.header().documentsMissing() + gone), false);
@@ -229,6 +234,7 @@ public final class BackupRestorer {
                                       List<BackupRecord.DocumentOriginal> documents) {
         List<List<DocumentStore.Command>> commands = documents.stream().map(rewriter::restoreFields).toList();
         List<List<Object>> replies = WritesBeforeDeletes.send(pool, commands);
+        BusyServer.refuseIfAny(replies);
         for (int i = 0; i < documents.size(); i++) {
             for (int c = 0; c < commands.get(i).size(); c++) {
                 Object reply = replies.get(i).get(c);
@@ -256,6 +262,7 @@ public final class BackupRestorer {
             return documents; // no key moved
         }
         List<List<Object>> replies = pool.executeDocuments(renames);
+        BusyServer.refuseIfAny(replies);
         List<BackupRecord.DocumentOriginal> renamed = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
             replies.get(i).forEach(BackupRestorer::checkReply);

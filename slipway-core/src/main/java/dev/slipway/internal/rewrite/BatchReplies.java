@@ -31,8 +31,13 @@ final class BatchReplies {
         this.conflict = conflict;
     }
 
-    /** Checks the replies of a batch's writes; returns its conflicts, the planned ones and those the replies show. */
+    /**
+     * Checks the replies of a batch's writes; returns its conflicts, the planned ones and those the replies show.
+     *
+     * @throws BusyServer when a reply says the server is busy or loading (the batch is to be sent again)
+     */
     long check(BatchChanges changes, List<List<Object>> replies) {
+        BusyServer.refuseIfAny(replies);
         long renameConflicts = 0;
         for (int doc = 0; doc < replies.size(); doc++) {
             List<Command> commands = changes.writes().get(doc);

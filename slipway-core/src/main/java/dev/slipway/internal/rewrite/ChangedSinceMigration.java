@@ -139,7 +139,7 @@ final class ChangedSinceMigration {
      * name that exists (bit 0 the old name, bit 1 the new one).
      */
     static int[] namesPresent(WorkerPool pool, List<List<DocumentStore.Command>> checks) {
-        List<List<Object>> replies = pool.executeDocuments(checks);
+        List<List<Object>> replies = BusyServer.readOnly(pool, checks, "the documents' existence checks");
         int[] names = new int[checks.size()];
         for (int i = 0; i < checks.size(); i++) {
             List<Object> reply = replies.get(i);

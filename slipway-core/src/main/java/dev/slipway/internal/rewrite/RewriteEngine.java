@@ -49,6 +49,8 @@ import java.util.concurrent.TimeUnit;
 public final class RewriteEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RewriteEngine.class);
     private static final int MAX_REPORTED_CONFLICTS = 20;
+    private static final String RESUME = "Re-run 'slipway apply' with the same plan to resume; completed batches are "
+            + "kept.";
 
     private final RewriteSpec spec;
     private final BackupDirectory backup;
@@ -199,7 +201,8 @@ public final class RewriteEngine {
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
             BatchChanges changes = plan(reader.read(keys));
             recall.add(changes.samples());
-            long newConflicts = apply(changes);
+            long newConflicts = BusyServer.retry(workers.maxRetries(), "a batch of the rewrite", () -> apply(changes),
+                    () -> applyAgain(keys), RESUME);
             recordProgress(backup.header().applied(record.nextCursor(), record.documents().size(), newConflicts));
             progress.update(backup.header().documentsRewritten());
         });
@@ -328,7 +331,9 @@ public final class RewriteEngine {
 
     /** Waits for a batch's writes, checks the replies, and records the batch as applied. */
     private BackupHeader land(InFlight inflight, BackupHeader state) {
-        long newConflicts = replyCheck.check(inflight.changes(), WorkerPool.get(inflight.replies()));
+        long newConflicts = BusyServer.retry(workers.maxRetries(), "a batch of the rewrite",
+                () -> replyCheck.check(inflight.changes(), WorkerPool.get(inflight.replies())),
+                () -> applyAgain(inflight.keys()), RESUME);
         reader.landed(inflight.keys());
         BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
                 newConflicts);
@@ -364,6 +369,17 @@ public final class RewriteEngine {
         if (conflicts.size() < MAX_REPORTED_CONFLICTS) {
             conflicts.add(conflict);
         }
+    }
+
+    /**
+     * Sends a batch again after the server answered BUSY or LOADING to some of its writes: worked out anew from the
+     * live documents, so that what did land (a document's new fields, a key move) is not sent twice. Its malformed
+     * vectors, conflicts and recall samples were counted when it was first planned.
+     */
+    private long applyAgain(List<byte[]> keys) {
+        lock.confirmHeld();
+        rewriter.samplePerBatch(0);
+        return apply(rewriter.plan(reader.read(keys)));
     }
 
     /** Sends the batch's writes over the workers; returns documents that turned out to conflict. */

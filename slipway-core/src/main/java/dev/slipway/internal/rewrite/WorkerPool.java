@@ -7,6 +7,7 @@ import dev.slipway.internal.rewrite.DocumentStore.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,8 +72,16 @@ public final class WorkerPool implements AutoCloseable {
         }) : null;
     }
 
-    /** Runs a read on the reading connection, retrying transient failures. */
-    public <T> T read(Function<DocumentStore, T> operation) {
+    /** How often a transient failure is retried ({@code --retries}). */
+    int maxRetries() {
+        return maxRetries;
+    }
+
+    /**
+     * Runs a read on the reading connection, retrying transient failures. Reads are serialised: the rewrite's reader
+     * thread reads ahead while the planning thread may read a batch again (after a busy server).
+     */
+    public synchronized <T> T read(Function<DocumentStore, T> operation) {
         return withRetry(writers, operation);
     }
 
@@ -82,11 +91,12 @@ public final class WorkerPool implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             try {
                 return operation.apply(stores[index]);
-            } catch (JedisConnectionException | SlipwayException e) {
+            } catch (JedisConnectionException | JedisDataException | SlipwayException e) {
                 boolean transientError = e instanceof JedisConnectionException
-                        || ((SlipwayException) e).code() == ErrorCode.REDIS_UNAVAILABLE
+                        || e instanceof JedisDataException && BusyServer.isBusy(e.getMessage())
+                        || e instanceof SlipwayException s && (s.code() == ErrorCode.REDIS_UNAVAILABLE
                         || String.valueOf(e.getMessage()).contains("LOADING")
-                        || String.valueOf(e.getMessage()).contains("BUSY");
+                        || String.valueOf(e.getMessage()).contains("BUSY"));
                 if (!transientError || attempt >= maxRetries) {
                     throw e;
                 }

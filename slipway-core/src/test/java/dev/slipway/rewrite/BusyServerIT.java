@@ -1,0 +1,112 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A server that answers BUSY for a while (another client's slow Lua script, past {@code busy-reply-threshold}),
+ * on a real server, in the middle of a rewrite and of a rollback: reads and writes that get BUSY are retried with
+ * backoff ({@code --retries}), a batch whose writes got BUSY replies is planned again from the live documents (so a
+ * key move that landed is not sent twice), and both runs finish with the documents exactly as a quiet run leaves
+ * them.
+ */
+@ExtendWith(RedisStackExtension.class)
+class BusyServerIT {
+    private static final int DOCS = 2000;
+    private static final int BATCH = 50;
+    /** A script that keeps the server busy for ARGV[1] milliseconds. */
+    private static final String BUSY_SCRIPT = "local t = redis.call('TIME') "
+            + "local start = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+            + "while true do t = redis.call('TIME') "
+            + "if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - start > tonumber(ARGV[1]) then break end "
+            + "end return 1";
+
+    @TempDir
+    Path dir;
+
+    /** Once the task has landed some documents, starts a script that keeps the server busy for a while. */
+    private static final class Busy extends TaskProgress {
+        private final RedisStackServer redis;
+        private final String during;
+        private CompletableFuture<Object> script;
+
+        Busy(RedisStackServer redis, String during) {
+            this.redis = redis;
+            this.during = during;
+        }
+
+        @Override
+        public void update(long done) {
+            if (task().equals(during) && done >= DOCS / 5 && script == null) {
+                script = CompletableFuture.supplyAsync(() -> {
+                    try (Jedis other = redis.newJedis()) {
+                        return other.eval(BUSY_SCRIPT, 0, "700");
+                    }
+                });
+                RewriteFixture.sleep(100); // the script is running, past the threshold, when the next batch goes
+            }
+        }
+
+        @Override
+        public void end() {
+        }
+
+        void awaitScript() throws Exception {
+            assertThat(script).as("the server was made busy").isNotNull();
+            assertThat(script.get(30, TimeUnit.SECONDS)).isEqualTo(1L);
+        }
+    }
+
+    private static ApplyOptions options(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(BATCH, 2, 0, 6);
+    }
+
+    @Test
+    void aRewriteAndARollbackRideOutABusyServer(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.configSet("busy-reply-threshold", "20");
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 3);
+            RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            Path backup = dir.resolve("backup");
+            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n  update_fields:\n    - name: emb\n"
+                            + "      attrs: {datatype: float16}\n  index:\n    prefix: 'item:'\n");
+
+            Busy busyRewrite = new Busy(redis, "rewriting documents");
+            MigrationReport report = Slipway.configure().url(redis.url()).progress(busyRewrite).load()
+                    .apply(plan, options(backup));
+            busyRewrite.awaitScript();
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
+                    Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            assertThat(RewriteFixture.keys(jedis, "doc:*")).isEmpty();
+
+            Busy busyRestore = new Busy(redis, "restoring originals");
+            Slipway.configure().url(redis.url()).progress(busyRestore).load().rollbackFromBackup(backup, 2);
+            busyRestore.awaitScript();
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(RewriteFixture.keys(jedis, "item:*")).isEmpty();
+        }
+    }
+}
