@@ -310,19 +310,6 @@ class RewriteCrashIT {
      * The progress a resumed run would see: the header plus the complete records appended after it (per-batch header
      * writes are not forced to disk, the records are).
      */
-    /** Every file of a directory and its bytes (Base64), to show that nothing in it changed. */
-    private static Map<String, String> contents(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            Map<String, String> contents = new TreeMap<>();
-            for (Path file : files.toList()) {
-                contents.put(file.getFileName().toString(),
-                        java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
-            }
-            return contents;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     private static BackupHeader progress(Path backup) {
         try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
@@ -392,7 +379,7 @@ class RewriteCrashIT {
             assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLING_BACK);
             TreeMap<String, TreeMap<String, String>> halfRestored = documents(jedis);
             assertThat(halfRestored).as("half restored").isNotEqualTo(s.before());
-            Map<String, String> backupFiles = contents(backup);
+            Map<String, String> backupFiles = RewriteFixture.fileContents(backup);
 
             SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(s.plan(), options(backup, 1)),
                     SlipwayException.class);
@@ -401,7 +388,7 @@ class RewriteCrashIT {
             assertThat(e.exitCode()).isEqualTo(2);
             assertThat(e.getMessage()).contains("did not finish", "slipway rollback --backup-dir");
             assertThat(documents(jedis)).isEqualTo(halfRestored);
-            assertThat(contents(backup)).isEqualTo(backupFiles);
+            assertThat(RewriteFixture.fileContents(backup)).isEqualTo(backupFiles);
             // status says so, and switching or pruning indexes is refused too
             String dirName = backup.toAbsolutePath().normalize().toString();
             assertThat(s.slipway().status(Optional.of("docs")).get(0).migration()).hasValueSatisfying(m -> {
@@ -413,7 +400,8 @@ class RewriteCrashIT {
                 SlipwayException r = catchThrowableOfType(refused::run, SlipwayException.class);
                 assertThat(r).isNotNull();
                 assertThat(r.exitCode()).isEqualTo(2);
-                assertThat(r.getMessage()).contains("did not finish", "'slipway rollback --backup-dir " + dirName + "'");
+                assertThat(r.getMessage()).contains("did not finish",
+                        "'slipway rollback --backup-dir " + dirName + "'");
             }
             assertThat(documents(jedis)).isEqualTo(halfRestored);
 
@@ -430,7 +418,7 @@ class RewriteCrashIT {
             Path backup = dir.resolve("backup");
             crashInsideTheRewrite(redis, s, backup, new Fault(Point.BEFORE_SCAN, 3, 0), 1);
             TreeMap<String, TreeMap<String, String>> crashed = documents(jedis);
-            Map<String, String> backupFiles = contents(backup);
+            Map<String, String> backupFiles = RewriteFixture.fileContents(backup);
             Path other = dir.resolve("other");
 
             SlipwayException e = catchThrowableOfType(() -> s.slipway().apply(s.plan(), options(other, 1)),
@@ -442,7 +430,7 @@ class RewriteCrashIT {
             assertThat(e.getMessage()).contains(backup.toAbsolutePath().normalize().toString());
             assertThat(other).doesNotExist();
             assertThat(documents(jedis)).isEqualTo(crashed);
-            assertThat(contents(backup)).isEqualTo(backupFiles);
+            assertThat(RewriteFixture.fileContents(backup)).isEqualTo(backupFiles);
 
             resumeAndCheck(redis, jedis, s, backup, 1);
         }

@@ -243,6 +243,20 @@ final class RewriteFixture {
         }
     }
 
+    /** Every file of a directory, by name, as Base64 of its bytes: to compare a directory before and after. */
+    static Map<String, String> fileContents(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            Map<String, String> contents = new TreeMap<>();
+            for (Path file : files.toList()) {
+                contents.put(file.getFileName().toString(),
+                        java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
+            }
+            return contents;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -18,12 +18,10 @@ import redis.clients.jedis.Jedis;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,7 +90,7 @@ class StalledProcessIT {
 
                 slipway.rollbackFromBackup(backup, 1);
                 assertThat(hashes(jedis, "doc:*")).as("the rollback restored everything").isEqualTo(before);
-                Map<String, String> backupFiles = contents(backup);
+                Map<String, String> backupFiles = RewriteFixture.fileContents(backup);
 
                 signal("CONT", child.pid());
                 assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the woken %s ended", mode).isTrue();
@@ -101,7 +99,8 @@ class StalledProcessIT {
                 assertThat(child.exitValue()).as("output %s", output).isEqualTo(1);
                 assertThat(result).contains("no longer holds the migration lock", "slipway status");
                 assertThat(hashes(jedis, "doc:*")).as("nothing written after the rollback").isEqualTo(before);
-                assertThat(contents(backup)).as("the backup as the rollback left it").isEqualTo(backupFiles);
+                assertThat(RewriteFixture.fileContents(backup)).as("the backup as the rollback left it")
+                        .isEqualTo(backupFiles);
                 try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
                     assertThat(directory.header().phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
                 }
@@ -124,7 +123,7 @@ class StalledProcessIT {
                 Integer.toString(DOCS / 4)).redirectError(stderr.toFile()).start();
     }
 
-    /** The first line starting with {@code prefix}, or null at the end of the output; other lines go to {@code seen}. */
+    /** The first line starting with {@code prefix}, or null at the end of the output; the others go to {@code seen}. */
     private static String readUntil(BufferedReader out, String prefix, List<String> seen) throws IOException {
         String line;
         while ((line = out.readLine()) != null) {
@@ -163,15 +162,4 @@ class StalledProcessIT {
         new ProcessBuilder("sh", "-c", "kill -" + signal + " " + pid + " 2>/dev/null").start().waitFor();
     }
 
-    private static Map<String, String> contents(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            Map<String, String> contents = new TreeMap<>();
-            for (Path file : files.toList()) {
-                contents.put(file.getFileName().toString(), Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
-            }
-            return contents;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }
