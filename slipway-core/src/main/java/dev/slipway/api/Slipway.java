@@ -16,6 +16,7 @@ import dev.slipway.internal.plan.SchemaMerger;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SearchDatabase;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.PruneResult;
@@ -147,7 +148,8 @@ public final class Slipway {
      * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
-        return withSession(session -> new MigrationExecutor(session, keys, progress, lockLease).apply(plan, options));
+        return withWritingSession(session -> new MigrationExecutor(session, keys, progress, lockLease)
+                .apply(plan, options));
     }
 
     /**
@@ -166,7 +168,7 @@ public final class Slipway {
      * @throws SlipwayException describing the first refusal, exactly as {@code apply} would
      */
     public void check(MigrationPlan plan, ApplyOptions options) {
-        withSession(session -> {
+        withWritingSession(session -> {
             new MigrationExecutor(session, keys, progress).check(plan, options);
             return null;
         });
@@ -196,7 +198,7 @@ public final class Slipway {
      *                          {@link ErrorCode#LOCK_HELD} when a migration is running
      */
     public RollbackResult rollback(String index) {
-        return withSession(session -> {
+        return withWritingSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "rollback",
                     lockLease)) {
                 return new AliasRollback(session, keys).rollback(index);
@@ -234,7 +236,7 @@ public final class Slipway {
         if (workers < 1 || workers > 64) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
         }
-        return withSession(session -> {
+        return withWritingSession(session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it
             String index = BackupDirectory.storedPlan(backupDir).source().indexName();
@@ -253,11 +255,19 @@ public final class Slipway {
      * @param version only this version; empty for every retained version
      */
     public PruneResult prune(String index, Optional<Integer> version) {
-        return withSession(session -> {
+        return withWritingSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
                     lockLease)) {
                 return new VersionPruner(session, keys).prune(index, version);
             }
+        });
+    }
+
+    /** As {@link #withSession}, for verbs that change Redis: refuses a database Redis Search does not index. */
+    private <T> T withWritingSession(Function<RedisSession, T> verb) {
+        return withSession(session -> {
+            SearchDatabase.requireIndexable(session);
+            return verb.apply(session);
         });
     }
 

@@ -118,6 +118,17 @@ class RewriteRefusalIT {
             assertThat(e.exitCode()).isEqualTo(2);
             assertThat(e.getMessage()).contains("selects database 1", "Nothing was changed", "without /1");
             assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            // the rollback likewise: through database 1 it found every document gone and dropped the new index
+            slipway.apply(plan, options(dir.resolve("backup")));
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
+            IndexSchema target = slipway.describe("docs").schema();
+            SlipwayException rollback = catchThrowableOfType(() -> Slipway.configure().url(redis.url() + "/1")
+                    .load().rollbackFromBackup(dir.resolve("backup"), 1), SlipwayException.class);
+            assertThat(rollback).isNotNull();
+            assertThat(rollback.exitCode()).isEqualTo(2);
+            assertThat(rollback.getMessage()).contains("selects database 1");
+            assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
+            assertThat(slipway.describe("docs").schema()).isEqualTo(target);
             jedis.select(1);
             assertThat(jedis.dbSize()).isZero();
         }

@@ -61,14 +61,6 @@ final class PlanPreconditions {
         try {
             session.call(FtCreateArguments.command(schema));
         } catch (RedisCommandException e) {
-            int database = session.endpoint().database();
-            if (database != 0 && e.serverMessage().contains("db != 0")) {
-                // the indexes are global, so everything read so far looked right; the documents are in database 0
-                throw new SlipwayException(ErrorCode.BAD_USAGE, "The URL selects database " + database + ", and "
-                        + "Redis Search on this server indexes only database 0 (" + e.serverMessage() + "), where "
-                        + "the index's documents are. Nothing was changed. Re-run with a --url without /" + database
-                        + ".");
-            }
             throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server rejects the plan's target "
                     + "schema: " + e.serverMessage() + ". Nothing was changed. Fix the patch and re-run 'slipway "
                     + "plan'.");
