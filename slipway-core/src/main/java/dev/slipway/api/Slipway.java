@@ -148,7 +148,7 @@ public final class Slipway {
      * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
-        return withWritingSession(session -> new MigrationExecutor(session, keys, progress, lockLease)
+        return withSession(session -> new MigrationExecutor(session, keys, progress, lockLease)
                 .apply(plan, options));
     }
 
@@ -157,6 +157,7 @@ public final class Slipway {
      * disk and memory needed, memory saved by quantization, expected duration. Writes nothing.
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
+        withSession(session -> null); // refuses a database Redis Search does not index, as every verb does
         return RewriteEstimator.estimate(plan, endpoint);
     }
 
@@ -168,7 +169,7 @@ public final class Slipway {
      * @throws SlipwayException describing the first refusal, exactly as {@code apply} would
      */
     public void check(MigrationPlan plan, ApplyOptions options) {
-        withWritingSession(session -> {
+        withSession(session -> {
             new MigrationExecutor(session, keys, progress).check(plan, options);
             return null;
         });
@@ -198,7 +199,7 @@ public final class Slipway {
      *                          {@link ErrorCode#LOCK_HELD} when a migration is running
      */
     public RollbackResult rollback(String index) {
-        return withWritingSession(session -> {
+        return withSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "rollback",
                     lockLease)) {
                 return new AliasRollback(session, keys).rollback(index);
@@ -236,7 +237,7 @@ public final class Slipway {
         if (workers < 1 || workers > 64) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
         }
-        return withWritingSession(session -> {
+        return withSession(session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it
             String index = BackupDirectory.storedPlan(backupDir).source().indexName();
@@ -255,7 +256,7 @@ public final class Slipway {
      * @param version only this version; empty for every retained version
      */
     public PruneResult prune(String index, Optional<Integer> version) {
-        return withWritingSession(session -> {
+        return withSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
                     lockLease)) {
                 return new VersionPruner(session, keys).prune(index, version);
@@ -263,16 +264,13 @@ public final class Slipway {
         });
     }
 
-    /** As {@link #withSession}, for verbs that change Redis: refuses a database Redis Search does not index. */
-    private <T> T withWritingSession(Function<RedisSession, T> verb) {
-        return withSession(session -> {
-            SearchDatabase.requireIndexable(session);
-            return verb.apply(session);
-        });
-    }
-
+    /**
+     * Runs a verb on its own session. A database Redis Search does not index is refused first: indexes are global,
+     * so through it every index looks as in database 0 while its documents look gone.
+     */
     private <T> T withSession(Function<RedisSession, T> verb) {
         try (RedisSession session = RedisSession.open(endpoint, (int) commandTimeout.toMillis())) {
+            SearchDatabase.requireIndexable(session);
             return verb.apply(session);
         }
     }

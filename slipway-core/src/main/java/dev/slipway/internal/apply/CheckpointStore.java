@@ -43,6 +43,11 @@ public final class CheckpointStore {
         }
     }
 
+    /** The index names that have a checkpoint, sorted. */
+    public java.util.List<String> names() {
+        return session.keysStartingWith(keys.checkpoint(""));
+    }
+
     /** Removes the checkpoint of an index name. */
     public void delete(String index) {
         session.call("DEL", keys.checkpoint(index));

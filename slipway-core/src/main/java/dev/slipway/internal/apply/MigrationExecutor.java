@@ -175,6 +175,7 @@ public final class MigrationExecutor {
             long t0 = System.nanoTime();
             try {
                 String detail = handlers.get(step.kind()).run(context, step);
+                lock.confirmHeld(); // a process that took the lock meanwhile (a rollback) owns the checkpoint now
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 reports.add(new StepReport(step.name(), StepReport.Status.DONE, ms, detail));
                 context.checkpoint(context.checkpoint().withStepDone(step.name()));

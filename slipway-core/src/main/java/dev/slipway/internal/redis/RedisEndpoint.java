@@ -48,6 +48,10 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
         if (uri.getHost() == null) {
             throw badUrl(url, "it names no host");
         }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw badUrl(url, "it has a query or fragment, which Slipway does not read (a database goes in the path: "
+                    + "/N)");
+        }
         int port = uri.getPort() == -1 ? 6379 : uri.getPort();
         if (port < 1 || port > 65535) {
             throw badUrl(url, "the port must be between 1 and 65535");

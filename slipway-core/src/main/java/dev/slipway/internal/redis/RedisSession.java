@@ -112,6 +112,22 @@ public final class RedisSession implements AutoCloseable {
     }
 
     /** Sends one command and decodes a bulk-string reply. */
+    /** The names after {@code prefix} of every key that starts with it (SCAN), sorted. */
+    public List<String> keysStartingWith(String prefix) {
+        List<String> names = new java.util.ArrayList<>();
+        String cursor = "0";
+        do {
+            List<Object> reply = RedisReplies.list(call("SCAN", cursor, "MATCH", GlobPattern.startingWith(prefix),
+                    "COUNT", "1000"));
+            cursor = RedisReplies.text(reply.get(0));
+            for (Object key : RedisReplies.list(reply.get(1))) {
+                names.add(RedisReplies.text(key).substring(prefix.length()));
+            }
+        } while (!cursor.equals("0"));
+        names.sort(String::compareTo);
+        return names;
+    }
+
     public String callString(String command, String... args) {
         return RedisReplies.text(call(command, args));
     }

@@ -41,6 +41,7 @@ import java.util.zip.CRC32;
  * possibly not yet applied), and the first torn or corrupt one and everything after it is cut off.
  */
 public final class BackupDirectory implements AutoCloseable {
+    private HeldLock guard = HeldLock.NONE;
     static final String HEADER = "header.json";
     static final String DATA = "originals.bin";
     static final String PLAN = "plan.yaml";
@@ -140,7 +141,7 @@ public final class BackupDirectory implements AutoCloseable {
     public static void requireRecords(Path dir, BackupHeader header) {
         if (!Files.isRegularFile(dir.resolve(DATA))) {
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The backup in " + dir + " has a header but no "
-                    + DATA + ", which holds the original bytes" + (header.documentsBackedUp() > 0 ? " of "
+                    + DATA + " file (missing, or not a regular file), which holds the original bytes" + (header.documentsBackedUp() > 0 ? " of "
                     + header.documentsBackedUp() + " documents" : "") + "; nothing was changed. Restore the file "
                     + "from wherever the directory was copied or moved from, then re-run the same command.");
         }
@@ -186,6 +187,7 @@ public final class BackupDirectory implements AutoCloseable {
      * while records are appended with direct I/O the file may be padded past it, see {@link RecordAppender}).
      */
     public long append(BackupRecord record) {
+        guard.confirmHeld();
         try {
             if (appender == null) {
                 appender = RecordAppender.open(dir.resolve(DATA), data.size(), directIo);
@@ -194,6 +196,15 @@ public final class BackupDirectory implements AutoCloseable {
         } catch (IOException e) {
             throw unwritable(dir, e);
         }
+    }
+
+    /**
+     * Confirms {@code lock} before every append and header write from now on: a process that lost its lock (it
+     * stalled past the lease and another one, such as a rollback, took it) writes nothing more into the backup.
+     */
+    public BackupDirectory guardedBy(HeldLock lock) {
+        this.guard = lock;
+        return this;
     }
 
     /** Whether records are written with direct I/O (false before the first append or where it is refused). */
@@ -270,6 +281,7 @@ public final class BackupDirectory implements AutoCloseable {
      * in documents already rewritten.
      */
     public void writeHeader(BackupHeader newHeader, boolean durable) {
+        guard.confirmHeld();
         Path tmp = dir.resolve(HEADER + ".tmp");
         try {
             byte[] json = PlanCodec.json().writeValueAsString(newHeader).getBytes(StandardCharsets.UTF_8);
@@ -304,7 +316,8 @@ public final class BackupDirectory implements AutoCloseable {
         try {
             forEachRecord(Long.MAX_VALUE, record -> { });
         } catch (SlipwayException e) {
-            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, e.getMessage() + ". Nothing was changed: a damaged "
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, e.getMessage().replaceAll("\\.+$", "")
+                    + ". Nothing was changed: a damaged "
                     + "backup is not restored from in part. Keep " + dir + " as it is; if you have a copy of it (or "
                     + "of " + DATA + "), put it back and re-run the rollback.", e);
         }

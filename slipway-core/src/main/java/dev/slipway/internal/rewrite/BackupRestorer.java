@@ -78,6 +78,7 @@ public final class BackupRestorer {
             return alreadyRolledBack(backup, plan);
         }
         refuseIfMigratedSince(backup, plan);
+        refuseIfAnotherMigrationIsUnfinished(plan);
         backup.verify();
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
@@ -88,6 +89,8 @@ public final class BackupRestorer {
         try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries);
              WriteWatch watch = WriteWatch.startOrWarn(session.endpoint(), plan.rewrite().orElseThrow(), workers,
                      keys.prefix(), "this rollback")) {
+            pool.guardedBy(lock);
+            backup.guardedBy(lock);
             if (watch != null) {
                 watch.attach(pool); // before the check: a write after it is seen
             }
@@ -140,6 +143,29 @@ public final class BackupRestorer {
                     + " still holds every original). Changed:", written, null);
         }
         return result(backup, plan, recreated, false);
+    }
+
+    /**
+     * Refuses, with nothing changed, while a later migration of the index (another plan) is unfinished or being
+     * rolled back: its index may be dropped, so {@link #refuseIfMigratedSince} sees nothing, and its documents are
+     * under its new names and fields, where this older backup would count them as deleted. That one has to be
+     * finished or undone first, which also needs its checkpoint (this rollback would replace it).
+     */
+    private void refuseIfAnotherMigrationIsUnfinished(MigrationPlan plan) {
+        Optional<Checkpoint> other = new CheckpointStore(session, keys).load(plan.source().indexName())
+                .filter(c -> !c.planId().equals(plan.planId()) && c.status() != Checkpoint.Status.COMPLETED);
+        if (other.isEmpty()) {
+            return;
+        }
+        Checkpoint c = other.get();
+        c.refuseWhileRollingBack("the rollback of an older backup (plan " + plan.planId() + ")");
+        String next = c.backupDir().isEmpty() ? "'slipway apply' with that plan, or 'slipway rollback --index "
+                + c.index() + "' to discard it" : "'slipway apply' with that plan and --backup-dir " + c.backupDir()
+                + ", or undo it with 'slipway rollback --backup-dir " + c.backupDir() + "'";
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "Index '" + c.index() + "' has an unfinished later migration ("
+                + "plan " + c.planId() + ", " + c.status().name().toLowerCase() + "), so this backup of plan "
+                + plan.planId() + " cannot be rolled back now: its documents may have moved on. Nothing was changed. "
+                + "Finish that migration first with " + next + ".");
     }
 
     /**

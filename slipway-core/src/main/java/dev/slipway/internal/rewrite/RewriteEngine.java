@@ -142,10 +142,17 @@ public final class RewriteEngine {
             }
             watch.refuseIfWritesSeen(backup);
         } catch (RuntimeException e) {
+            RuntimeException reported = e;
+            try {
+                lock.confirmHeld(); // woken after a stall, a failure (such as the rollback's writes, seen) comes first
+            } catch (SlipwayException lost) {
+                lost.addSuppressed(e);
+                reported = lost;
+            }
             if (!lock.isLost()) { // a lost lock's backup is the new holder's (a rollback's phase must stay)
                 flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
             }
-            throw e;
+            throw reported;
         } finally {
             progress.end();
         }

@@ -39,6 +39,7 @@ public final class WorkerPool implements AutoCloseable {
     private final ExecutorService threads;
     private final int maxRetries;
     private volatile ToIntFunction<byte[]> router;
+    private volatile HeldLock guard = HeldLock.NONE;
     private volatile SendObserver observer;
 
     /** Told of each document's commands just before they are sent, and of their replies. */
@@ -70,6 +71,15 @@ public final class WorkerPool implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         }) : null;
+    }
+
+    /**
+     * Confirms {@code lock} before every send from now on (each worker's pipeline, each of a batch's two round
+     * trips): a process that lost its lock sends nothing more.
+     */
+    public WorkerPool guardedBy(HeldLock lock) {
+        this.guard = lock;
+        return this;
     }
 
     /** How often a transient failure is retried ({@code --retries}). */
@@ -149,6 +159,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Sends each document's commands (in order, on one connection); returns the replies per document. */
     public List<List<Object>> executeDocuments(List<List<Command>> documents) {
+        guard.confirmHeld();
         SendObserver told = observer;
         if (told == null) {
             return send(documents);

@@ -44,7 +44,9 @@ public final class AliasRollback {
             return discard(name, unfinished.get(), history, store, checkpoints);
         }
         RollbackResult result = switchBack(name, history, store);
-        unfinished.ifPresent(c -> checkpoints.delete(name));
+        // the migration is undone, finished or not: a COMPLETED checkpoint left behind made a re-apply of its plan
+        // "re-validate" the version switched away from, fail, and block every later plan
+        latest.ifPresent(c -> checkpoints.delete(name));
         return result;
     }
 

@@ -5,11 +5,8 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.io.PlanCodec;
-import dev.slipway.internal.redis.GlobPattern;
-import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** Reads and writes version histories (JSON strings under Slipway's namespace). */
@@ -51,19 +48,7 @@ public final class HistoryStore {
 
     /** Names that have a history, sorted. */
     public List<String> names() {
-        List<String> names = new ArrayList<>();
-        String cursor = "0";
-        String prefix = keys.history("");
-        do {
-            List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH", GlobPattern.startingWith(prefix),
-                    "COUNT", "1000"));
-            cursor = RedisReplies.text(reply.get(0));
-            for (Object key : RedisReplies.list(reply.get(1))) {
-                names.add(RedisReplies.text(key).substring(prefix.length()));
-            }
-        } while (!cursor.equals("0"));
-        names.sort(String::compareTo);
-        return names;
+        return session.keysStartingWith(keys.history(""));
     }
 
     static String toJson(VersionHistory history) {

@@ -40,10 +40,12 @@ public final class VersionPruner {
         Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(name)
                 .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
         if (unfinished.isPresent()) {
-            unfinished.get().refuseWhileRollingBack("prune");
+            Checkpoint c = unfinished.get();
+            c.refuseWhileRollingBack("prune");
             throw new SlipwayException(ErrorCode.BAD_USAGE, "A migration of '" + name + "' is unfinished (plan "
-                    + unfinished.get().planId() + "); nothing was dropped. Finish it with 'slipway apply' or discard "
-                    + "it with 'slipway rollback --index " + name + "' first.");
+                    + c.planId() + "); nothing was dropped. Finish it with 'slipway apply' or " + (c.backupDir()
+                    .isEmpty() ? "discard it with 'slipway rollback --index " + name + "'" : "undo it with 'slipway "
+                    + "rollback --backup-dir " + c.backupDir() + "'") + " first.");
         }
         HistoryStore store = new HistoryStore(session, keys);
         VersionHistory history = store.load(name);
@@ -69,7 +71,9 @@ public final class VersionPruner {
                     info.map(i -> i.stats().numDocs()).orElse(0L), memory, entry.planId()));
             next = next.with(entry.withState(State.DROPPED));
         }
-        store.save(next);
+        if (!candidates.isEmpty()) { // pruning nothing writes nothing (it used to leave an empty history behind)
+            store.save(next);
+        }
         return new PruneResult(name, dropped, freed);
     }
 }

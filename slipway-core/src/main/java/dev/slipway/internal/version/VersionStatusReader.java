@@ -2,6 +2,7 @@ package dev.slipway.internal.version;
 
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.VersionStatus;
+import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -30,8 +31,16 @@ public final class VersionStatusReader {
 
     /** The status of every name Slipway manages, sorted by name. */
     public List<IndexStatus> all() {
+        // names with versions, and names with a migration under way (a drop-recreate one or a rollback from a
+        // backup may have left no index at all: these are the names an operator most needs to see)
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(new HistoryStore(session, keys).names());
+        CheckpointStore checkpoints = new CheckpointStore(session, keys);
+        for (String name : checkpoints.names()) {
+            checkpoints.load(name).filter(c -> c.status() != Checkpoint.Status.COMPLETED)
+                    .ifPresent(c -> names.add(name));
+        }
         List<IndexStatus> statuses = new ArrayList<>();
-        for (String name : new HistoryStore(session, keys).names()) {
+        for (String name : names) {
             statuses.add(of(name));
         }
         return statuses;
