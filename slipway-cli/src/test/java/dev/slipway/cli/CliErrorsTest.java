@@ -280,4 +280,12 @@ class CliErrorsTest {
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
         assertThat(run.err()).contains("the port must be between 1 and 65535");
     }
+
+    @Test
+    void aUrlWithAQueryExits2() {
+        CliRun run = CliRun.of("index", "list", "--url", "redis://127.0.0.1:6379?db=1");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("query", "/N");
+    }
 }

@@ -137,6 +137,47 @@ class SuccessiveMigrationsIT {
         assertThat(state(status(slipway), "products:v2")).isEqualTo("ACTIVE");
     }
 
+    /**
+     * 'rollback --index' undoes the migration it switches away from: its checkpoint goes. Applying that plan again
+     * used to re-validate the version switched away from, fail, and leave a FAILED checkpoint that blocked every
+     * later plan, prune and rollback; now it is refused as stale (exit 2, nothing changed), and a new plan applies.
+     */
+    @Test
+    void aPlanRolledBackByIndexCanBeAppliedAgainAndNothingIsBlocked(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+        String migrated = slipway.describe(Catalog.NAME).physicalIndex();
+
+        RollbackResult back = slipway.rollback(Catalog.NAME);
+
+        assertThat(back.from()).isEqualTo(migrated);
+        assertThat(status(slipway).migration()).as("the undone migration's checkpoint").isEmpty();
+        SlipwayException again = catchThrowableOfType(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
+                SlipwayException.class);
+        assertThat(again).isNotNull();
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(status(slipway).migration()).as("the refusal wrote no checkpoint").isEmpty();
+        MigrationPlan next = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+        assertThat(slipway.apply(next, ApplyOptions.DEFAULTS).result())
+                .isEqualTo(dev.slipway.api.plan.MigrationReport.Result.SUCCEEDED);
+        assertThat(status(slipway).migration()).hasValueSatisfying(m -> assertThat(m.status()).isEqualTo("COMPLETED"));
+    }
+
+    /** Pruning a name with nothing to prune writes nothing (it used to leave an empty history key behind). */
+    @Test
+    void pruningNothingWritesNothing(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+
+        assertThat(slipway.prune(Catalog.NAME, Optional.empty()).dropped()).isEmpty();
+
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.keys("slipway:*")).isEmpty();
+        }
+    }
+
     /** Prune of one version drops only that one; the active version cannot be pruned. */
     @Test
     void pruneOfOneVersionAndRefusalOfTheActiveOne(RedisStackServer redis) {

@@ -161,7 +161,8 @@ public final class BackupRestorer {
         c.refuseWhileRollingBack("the rollback of an older backup (plan " + plan.planId() + ")");
         String next = c.backupDir().isEmpty() ? "'slipway apply' with that plan, or 'slipway rollback --index "
                 + c.index() + "' to discard it" : "'slipway apply' with that plan and --backup-dir " + c.backupDir()
-                + ", or undo it with 'slipway rollback --backup-dir " + c.backupDir() + "'";
+                + (BackupDirectory.readHeader(java.nio.file.Path.of(c.backupDir())).isPresent() ? ", or undo it "
+                + "with 'slipway rollback --backup-dir " + c.backupDir() + "'" : "");
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Index '" + c.index() + "' has an unfinished later migration ("
                 + "plan " + c.planId() + ", " + c.status().name().toLowerCase() + "), so this backup of plan "
                 + plan.planId() + " cannot be rolled back now: its documents may have moved on. Nothing was changed. "
