@@ -203,9 +203,9 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
             LOG.error("Lost the migration lock {}: could not extend its lease within {} s", key, lease.toSeconds());
         }
         if (lost.get()) {
-            double seconds = age / 1_000_000 / 1000.0;
-            String why = age >= lease.toNanos() ? "its lease of " + lease.toMillis() / 1000.0 + " s ran out: it was "
-                    + "last extended " + seconds + " s ago (the process stalled, or could not reach Redis)"
+            double seconds = age / 100_000_000 / 10.0;
+            String why = age >= lease.toNanos() ? "its " + lease.toMillis() / 1000.0 + " s lease ran out: it was "
+                    + "last extended " + seconds + " s ago, because the process stalled or could not reach Redis"
                     : "its key was deleted or changed while the lease still ran";
             throw new SlipwayException(ErrorCode.LOCK_HELD, "Stopped: this process no longer holds the migration "
                     + "lock '" + key + "' (" + why + "), so another process, such as a rollback, may have taken it; "
