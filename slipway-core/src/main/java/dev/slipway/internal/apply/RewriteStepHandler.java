@@ -37,8 +37,6 @@ final class RewriteStepHandler {
              WorkerPool pool = WorkerPool.open(context.session().endpoint(), options.workers(),
                      options.maxRetries());
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
-            backup.guardedBy(context.lock());
-            pool.guardedBy(context.lock());
             return new RewriteEngine(context.plan(), backup, pool, context.progress(),
                     new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond()), watch,
                     context.lock()).run();

@@ -106,13 +106,10 @@ public final class BackupRestorer {
             progress.begin("restoring originals", backup.header().documentsBackedUp(), "docs");
             try {
                 backup.forEachRecord(backup.header().recordsRestored(), record -> {
-                    lock.confirmHeld();
                     // restoring a record again changes nothing in what the first try restored
-                    long gone = BusyServer.retry(maxRetries, "a record of the rollback",
-                            () -> restoreRecord(pool, rewriter, vanishing, record.documents()), () -> {
-                                lock.confirmHeld();
-                                return restoreRecord(pool, rewriter, vanishing, record.documents());
-                            }, "Re-run the same rollback to continue; restored records are not repeated.");
+                    Supplier<Long> restore = () -> restoreRecord(pool, rewriter, vanishing, record.documents());
+                    long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
+                            "Re-run the same rollback to continue; restored records are not repeated.");
                     documents[0] += record.documents().size();
                     backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
                             backup.header().documentsMissing() + gone), false);

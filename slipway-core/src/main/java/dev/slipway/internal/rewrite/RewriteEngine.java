@@ -97,14 +97,17 @@ public final class RewriteEngine {
 
     /**
      * An engine that also watches for writes by other clients ({@code watch}, null for none): it stops at the first
-     * one seen and fails, so that no document the application changed during the rewrite goes unreported. It
-     * confirms {@code lock} before each batch, and stops without writing anything more, not even its progress, once
+     * one seen and fails, so that no document the application changed during the rewrite goes unreported. The
+     * backup and the workers confirm {@code lock} before every write (see {@link BackupDirectory#guardedBy},
+     * {@link WorkerPool#guardedBy}), so the engine stops without writing anything more, not even its progress, once
      * the lock is lost.
      */
     public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
                          RewriteSettings settings, WriteWatch watch, HeldLock lock) {
         this.watch = new WriteWatchGate(watch);
         this.lock = lock;
+        backup.guardedBy(lock);
+        workers.guardedBy(lock);
         this.spec = plan.rewrite().orElseThrow(() -> new IllegalArgumentException("plan has no rewrite"));
         this.backup = backup;
         this.workers = workers;
@@ -159,7 +162,6 @@ public final class RewriteEngine {
         Map<String, Double> figures = recall.results().isEmpty() ? backup.header().recallAt10() : recall.results();
         BackupHeader.Phase end = backup.header().conflicts() > 0 ? BackupHeader.Phase.CONFLICTS
                 : BackupHeader.Phase.REWRITTEN;
-        lock.confirmHeld();
         backup.writeHeader(backup.header().withPhase(end).withRecall(figures));
         return finish(started, startDocs);
     }
@@ -204,7 +206,6 @@ public final class RewriteEngine {
      */
     private void reapplyUnappliedBatches() {
         backup.forEachRecord(backup.header().batchesApplied(), record -> {
-            lock.confirmHeld();
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
             BatchChanges changes = plan(reader.read(keys));
             recall.add(changes.samples());
@@ -250,7 +251,6 @@ public final class RewriteEngine {
                 if (next.failure() instanceof Error e) {
                     throw e;
                 }
-                lock.confirmHeld(); // before the append: a rollback that took the lock reads the file
                 long begin = System.nanoTime();
                 BatchChanges changes = plan(next.input());
                 // the originals are on disk (fsynced) before any document of the batch changes
@@ -263,7 +263,6 @@ public final class RewriteEngine {
                     inflight = null;
                     state = land(landing, state);
                 }
-                lock.confirmHeld(); // and before the writes, after landing the batch before (which may take a while)
                 inflight = new InFlight(threads.submit(() -> write(changes)), changes, next.cursorAfter(),
                         next.input().keys());
                 throttle(started, state.documentsRewritten() - startDocs);
@@ -384,7 +383,6 @@ public final class RewriteEngine {
      * vectors, conflicts and recall samples were counted when it was first planned.
      */
     private long applyAgain(List<byte[]> keys) {
-        lock.confirmHeld();
         rewriter.samplePerBatch(0);
         return apply(rewriter.plan(reader.read(keys)));
     }
