@@ -138,6 +138,39 @@ class SuccessiveMigrationsIT {
     }
 
     /**
+     * Rollback returns to the version served before the migration it undoes, not to the newest retained one: after
+     * apply, rollback, apply, rollback the name serves the original again (it used to serve the first migration's
+     * version, which had been rolled back).
+     */
+    @Test
+    void applyRollbackApplyRollbackServesWhatWasServedBefore(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+        assertThat(slipway.rollback(Catalog.NAME).to()).as("the adoption's copy of the original")
+                .isEqualTo("products:v1");
+
+        MigrationPlan second = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand()));
+        assertThat(second.targetSchema().name()).isEqualTo("products:v3");
+        slipway.apply(second, ApplyOptions.DEFAULTS);
+        RollbackResult back = slipway.rollback(Catalog.NAME);
+
+        assertThat(back.from()).isEqualTo("products:v3");
+        assertThat(back.to()).as("what served before v3, not the rolled-back v2").isEqualTo("products:v1");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v1");
+        assertThat(slipway.describe(Catalog.NAME).schema().field("price")).as("v2's field is not served").isEmpty();
+        assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                .containsExactly(tuple("products", "DROPPED"), tuple("products:v1", "ACTIVE"),
+                        tuple("products:v2", "RETAINED"), tuple("products:v3", "RETAINED"));
+        SlipwayException nothingBefore = catchThrowableOfType(() -> slipway.rollback(Catalog.NAME),
+                SlipwayException.class);
+        assertThat(nothingBefore).as("v1 is the original's copy: nothing served before it").isNotNull();
+        assertThat(nothingBefore.exitCode()).isEqualTo(2);
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v1");
+    }
+
+    /**
      * 'rollback --index' undoes the migration it switches away from: its checkpoint goes. Applying that plan again
      * used to re-validate the version switched away from, fail, and leave a FAILED checkpoint that blocked every
      * later plan, prune and rollback; now it is refused as stale (exit 2, nothing changed), and a new plan applies.

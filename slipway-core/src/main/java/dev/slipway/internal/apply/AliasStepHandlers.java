@@ -193,13 +193,26 @@ final class AliasStepHandlers {
             next = next.with(new VersionEntry(versionOf(target), target, State.BUILDING, plan.planId(),
                     Instant.now(), plan.targetSchema()));
         }
-        next = next.activate(target);
+        next = next.switchTo(target, replacedBy(next, plan));
         for (VersionEntry entry : next.versions()) {
             if (entry.state() == State.BUILDING && plan.planId().equals(entry.planId())) {
                 next = next.with(entry.withState(State.RETAINED));
             }
         }
         return reconcile(next, new HashSet<>(reader.listIndexes()), previous, plan.source().aliased());
+    }
+
+    /**
+     * What the new version replaces, where {@code rollback --index} returns: the version served so far, or on adoption
+     * (whose original index is dropped) the copy of it this plan built.
+     */
+    private static String replacedBy(VersionHistory history, MigrationPlan plan) {
+        String target = plan.targetSchema().name();
+        return history.active().map(VersionEntry::physicalIndex).filter(p -> !p.equals(target))
+                .or(() -> history.versions().stream().filter(v -> v.state() == State.BUILDING)
+                        .filter(v -> plan.planId().equals(v.planId()) && !v.physicalIndex().equals(target))
+                        .map(VersionEntry::physicalIndex).findFirst())
+                .orElse("");
     }
 
     /** Marks versions whose physical index no longer exists as dropped (a drop-recreate dropped the previous one). */

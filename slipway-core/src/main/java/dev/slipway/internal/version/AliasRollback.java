@@ -14,13 +14,15 @@ import dev.slipway.internal.version.VersionHistory.State;
 import dev.slipway.internal.version.VersionHistory.VersionEntry;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Rolls a served name back. An unfinished migration (no switch yet) is discarded: its new versions are dropped
- * and the name keeps serving what it served. Otherwise the alias is pointed back at the newest retained version
- * in one transaction with the history. The caller holds the name's migration lock.
+ * and the name keeps serving what it served. Otherwise the alias is pointed back at the version the active one
+ * replaced, in one transaction with the history. The caller holds the name's migration lock.
  */
 public final class AliasRollback {
     private final RedisSession session;
@@ -111,10 +113,7 @@ public final class AliasRollback {
                     + "drop-recreate migration is undone by planning and applying the reverse change.)");
         }
         String from = served.get().schema().name();
-        // only older versions: rolling back twice goes further back instead of toggling between two versions
-        int activeVersion = history.active().map(VersionEntry::version).orElse(Integer.MAX_VALUE);
-        Optional<VersionEntry> previous = history.retained().stream().filter(v -> v.version() < activeVersion)
-                .filter(v -> reader.findPhysical(v.physicalIndex()).isPresent()).findFirst();
+        Optional<VersionEntry> previous = previous(history, history.active().orElseThrow(), reader);
         if (previous.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained previous version to "
                     + "roll back to (it may have been pruned); nothing was changed. See 'slipway status --index "
@@ -124,5 +123,37 @@ public final class AliasRollback {
         VersionHistory next = history.activate(to);
         session.transaction(List.of(List.of("FT.ALIASUPDATE", name, to), store.saveCommand(next)));
         return new RollbackResult(name, RollbackResult.Action.SWITCHED_BACK, from, to, List.of());
+    }
+
+    /**
+     * The version the active one replaced; when that one is gone (pruned, or dropped by hand), the one it replaced in
+     * turn, and so on. So after apply, rollback, apply, rollback the name serves the original again, and rolling back
+     * twice goes further back instead of toggling between two versions.
+     */
+    private static Optional<VersionEntry> previous(VersionHistory history, VersionEntry active,
+                                                   LiveIndexReader reader) {
+        Set<String> seen = new HashSet<>();
+        VersionEntry current = active;
+        while (seen.add(current.physicalIndex())) {
+            Optional<VersionEntry> replaced = history.entry(current.replaced());
+            if (replaced.isEmpty()) {
+                return olderRetained(history, current.version(), reader);
+            }
+            if (replaced.get().state() == State.RETAINED
+                    && reader.findPhysical(replaced.get().physicalIndex()).isPresent()) {
+                return replaced;
+            }
+            current = replaced.get();
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Where nothing recorded what a version replaced (the first version, an adoption's copy of the original, or a
+     * history written before versions recorded it): the newest retained version older than it.
+     */
+    private static Optional<VersionEntry> olderRetained(VersionHistory history, int version, LiveIndexReader reader) {
+        return history.retained().stream().filter(v -> v.version() < version)
+                .filter(v -> reader.findPhysical(v.physicalIndex()).isPresent()).findFirst();
     }
 }

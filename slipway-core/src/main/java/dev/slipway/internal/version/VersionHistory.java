@@ -49,12 +49,25 @@ public record VersionHistory(String name, List<VersionEntry> versions) {
      * @param planId        the plan that created it; empty for adopted originals
      * @param createdAt     when it was created
      * @param schema        the complete schema it was created with, including options FT.INFO does not show
+     * @param replaced      the physical index served when a migration switched to this version, where
+     *                      {@code rollback --index} returns; empty when none (or recorded before this field existed)
      */
     public record VersionEntry(int version, String physicalIndex, State state, String planId, Instant createdAt,
-                               IndexSchema schema) {
+                               IndexSchema schema, String replaced) {
+        /** Reads a missing {@code replaced} as empty. */
+        public VersionEntry {
+            replaced = replaced == null ? "" : replaced;
+        }
+
+        /** An entry that replaced nothing (yet). */
+        public VersionEntry(int version, String physicalIndex, State state, String planId, Instant createdAt,
+                            IndexSchema schema) {
+            this(version, physicalIndex, state, planId, createdAt, schema, "");
+        }
+
         /** A copy in another state. */
         public VersionEntry withState(State newState) {
-            return new VersionEntry(version, physicalIndex, newState, planId, createdAt, schema);
+            return new VersionEntry(version, physicalIndex, newState, planId, createdAt, schema, replaced);
         }
     }
 
@@ -104,7 +117,21 @@ public record VersionHistory(String name, List<VersionEntry> versions) {
                 .toList());
     }
 
-    /** A copy in which {@code physicalIndex} is active and the previously active one is retained. */
+    /**
+     * A copy in which a migration made {@code physicalIndex} active, recording {@code replaced} (the version served
+     * before it, or empty) as where a rollback returns; the previously active one is retained.
+     */
+    public VersionHistory switchTo(String physicalIndex, String replaced) {
+        VersionEntry target = entry(physicalIndex).orElseThrow(() -> new IllegalStateException(
+                "no version entry for " + physicalIndex));
+        return with(new VersionEntry(target.version(), physicalIndex, target.state(), target.planId(),
+                target.createdAt(), target.schema(), replaced)).activate(physicalIndex);
+    }
+
+    /**
+     * A copy in which {@code physicalIndex} is active and the previously active one is retained. The entry keeps the
+     * version it replaced, so rolling back twice goes further back instead of toggling between two versions.
+     */
     public VersionHistory activate(String physicalIndex) {
         VersionHistory result = this;
         for (VersionEntry entry : versions) {
