@@ -69,6 +69,17 @@ public final class CliProgress implements ProgressListener {
         throughput = null;
     }
 
+    /** A stopped task gets no "done" line: {@code [slipway] restoring originals: stopped at 1500/4000 docs}. */
+    @Override
+    public void stop() {
+        if (task != null) {
+            line(task + ": stopped" + ("%".equals(unit) ? " at " + amount(false)
+                    : done > 0 ? " at " + done + (total > 0 ? "/" + total : "") + suffix() : ""));
+        }
+        task = null;
+        throughput = null;
+    }
+
     @Override
     public void message(String text) {
         line(text);

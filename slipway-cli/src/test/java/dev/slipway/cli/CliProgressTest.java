@@ -33,6 +33,26 @@ class CliProgressTest {
     }
 
     @Test
+    void aStoppedTaskIsNotReportedDone() {
+        progress.begin("restoring originals", 4000, "docs");
+        progress.update(1500);
+        progress.stop();
+        progress.begin("indexing products", 100, "%");
+        progress.update(40);
+        progress.stop();
+        progress.begin("checking for conflicts", 10, "docs");
+        progress.stop();
+
+        assertThat(text.toString().lines()).containsExactly(
+                "[slipway] restoring originals: started (4000 docs)",
+                "[slipway] restoring originals: stopped at 1500/4000 docs",
+                "[slipway] indexing products: started",
+                "[slipway] indexing products: stopped at 40%",
+                "[slipway] checking for conflicts: started (10 docs)",
+                "[slipway] checking for conflicts: stopped");
+    }
+
+    @Test
     void countedWorkShowsDoneOfTotal() {
         progress.begin("rewriting documents", 200, "docs");
         advanceSeconds(5);

@@ -23,8 +23,16 @@ public interface ProgressListener {
     default void update(long done) {
     }
 
-    /** The task has finished (or stopped). */
+    /** The task has finished. */
     default void end() {
+    }
+
+    /**
+     * The task stopped before it finished (it failed, or found what stops the migration); the default treats it as
+     * {@link #end()}. A listener should not report the task as done.
+     */
+    default void stop() {
+        end();
     }
 
     /** A one-line message about what happens next (step started, step done). */

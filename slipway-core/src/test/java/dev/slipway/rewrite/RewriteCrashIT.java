@@ -347,6 +347,8 @@ class RewriteCrashIT {
 
     /** A progress listener that kills the rollback once it has restored some documents. */
     private static final class CrashDuringRestore extends TaskProgress {
+        private final List<String> ends = new java.util.concurrent.CopyOnWriteArrayList<>();
+
         @Override
         public void update(long done) {
             // after the first record: a SCAN page holds fewer keys than the batch size asks for, so a count of
@@ -358,6 +360,24 @@ class RewriteCrashIT {
 
         @Override
         public void end() {
+            ends.add(task() + ": done");
+        }
+
+        @Override
+        public void stop() {
+            ends.add(task() + ": stopped");
+        }
+    }
+
+    /** The documents counts a task reported, in order. */
+    private static final class RestoreCounts extends TaskProgress {
+        private final List<Long> counts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void update(long done) {
+            if (task().equals("restoring originals")) {
+                counts.add(done);
+            }
         }
     }
 
@@ -374,8 +394,10 @@ class RewriteCrashIT {
             // two or more batches applied (see assertCrashedWhereIntended), so that the rollback stops half-way
             crashInsideTheRewrite(redis, s, backup, new Fault(Point.BEFORE_SCAN, 6, 0), 1);
             assertThat(progress(backup).batchesApplied()).as("batches applied").isGreaterThanOrEqualTo(2);
-            Slipway crashing = Slipway.configure().url(redis.url()).progress(new CrashDuringRestore()).load();
+            CrashDuringRestore crash = new CrashDuringRestore();
+            Slipway crashing = Slipway.configure().url(redis.url()).progress(crash).load();
             catchThrowableOfType(() -> crashing.rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
+            assertThat(crash.ends).as("a stopped restore is not reported done").endsWith("restoring originals: stopped");
             assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLING_BACK);
             TreeMap<String, TreeMap<String, String>> halfRestored = documents(jedis);
             assertThat(halfRestored).as("half restored").isNotEqualTo(s.before());
@@ -405,9 +427,15 @@ class RewriteCrashIT {
             }
             assertThat(documents(jedis)).isEqualTo(halfRestored);
 
-            s.slipway().rollbackFromBackup(backup, 1);
+            long restoredBefore = progress(backup).recordsRestored();
+            assertThat(restoredBefore).isPositive();
+            RestoreCounts counts = new RestoreCounts();
+            Slipway.configure().url(redis.url()).progress(counts).load().rollbackFromBackup(backup, 1);
             assertThat(documents(jedis)).isEqualTo(s.before());
             assertThat(s.slipway().status(Optional.of("docs")).get(0).migration()).isEmpty();
+            assertThat(counts.counts).as("the resumed restore counts what the first run restored").isNotEmpty();
+            assertThat(counts.counts.get(0)).isPositive().isLessThan(progress(backup).documentsBackedUp());
+            assertThat(counts.counts.get(counts.counts.size() - 1)).isEqualTo(progress(backup).documentsBackedUp());
         }
     }
 

@@ -74,13 +74,13 @@ final class IndexStepHandlers {
         LiveIndexReader reader = new LiveIndexReader(context.session());
         Duration timeout = context.options().indexingTimeout();
         long deadline = System.nanoTime() + timeout.toNanos();
-        context.progress().begin("indexing " + name, 100, "%");
         long pause = FIRST_POLL_MILLIS;
-        try {
+        try (ProgressTask progress = ProgressTask.begin(context.progress(), "indexing " + name, 100, "%")) {
             while (true) {
                 IndexInfo info = reader.read(name);
-                context.progress().update(Math.round(info.stats().percentIndexed() * 100));
+                progress.update(Math.round(info.stats().percentIndexed() * 100));
                 if (info.stats().fullyIndexed()) {
+                    progress.finished();
                     context.mark(COMPLETE_AT);
                     return "indexed " + info.stats().numDocs() + " documents, " + info.stats().indexingFailures()
                             + " failures";
@@ -94,8 +94,6 @@ final class IndexStepHandlers {
                 sleep(pause);
                 pause = Math.min(pause * 2, MAX_POLL_MILLIS); // small indexes finish fast; don't overstate downtime
             }
-        } finally {
-            context.progress().end();
         }
     }
 

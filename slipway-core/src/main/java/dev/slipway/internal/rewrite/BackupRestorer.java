@@ -10,6 +10,7 @@ import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
+import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.FtCreateArguments;
@@ -103,20 +104,27 @@ public final class BackupRestorer {
             markRollingBack(plan, backup);
             backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
             dropTargetIndex(plan);
-            progress.begin("restoring originals", backup.header().documentsBackedUp(), "docs");
-            try {
-                backup.forEachRecord(backup.header().recordsRestored(), record -> {
+            long restoredBefore = backup.header().recordsRestored();
+            long[] records = {0};
+            try (ProgressTask task = ProgressTask.begin(progress, "restoring originals",
+                    backup.header().documentsBackedUp(), "docs")) {
+                backup.forEachRecord(0, record -> {
+                    documents[0] += record.documents().size();
+                    if (++records[0] <= restoredBefore) { // restored by an earlier run: counted, not repeated
+                        return;
+                    }
+                    if (records[0] == restoredBefore + 1) {
+                        task.update(documents[0] - record.documents().size()); // where an earlier run stopped
+                    }
                     // restoring a record again changes nothing in what the first try restored
                     Supplier<Long> restore = () -> restoreRecord(pool, rewriter, vanishing, record.documents());
                     long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
                             "Re-run the same rollback to continue; restored records are not repeated.");
-                    documents[0] += record.documents().size();
                     backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
                             backup.header().documentsMissing() + gone), false);
-                    progress.update(documents[0]);
+                    task.update(documents[0]);
                 });
-            } finally {
-                progress.end();
+                task.finished();
             }
             if (watch != null) {
                 watch.sync();

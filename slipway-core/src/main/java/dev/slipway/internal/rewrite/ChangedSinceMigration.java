@@ -6,6 +6,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.apply.ProgressTask;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,9 +44,9 @@ final class ChangedSinceMigration {
     void refuseIfAny(BackupDirectory backup) {
         List<String> changed = new ArrayList<>();
         long[] count = {0};
-        progress.begin("checking for changes since the migration", backup.header().documentsBackedUp(), "docs");
         long[] checked = {0};
-        try {
+        try (ProgressTask task = ProgressTask.begin(progress, "checking for changes since the migration",
+                backup.header().documentsBackedUp(), "docs")) {
             backup.forEachRecord(backup.header().recordsRestored(), record -> {
                 for (String change : changes(record.documents())) {
                     count[0]++;
@@ -54,10 +55,9 @@ final class ChangedSinceMigration {
                     }
                 }
                 checked[0] += record.documents().size();
-                progress.update(checked[0]);
+                task.update(checked[0]);
             });
-        } finally {
-            progress.end();
+            task.finished();
         }
         if (count[0] > 0) {
             throw new SlipwayException(ErrorCode.CONFIRMATION_REQUIRED, count[0] + " backed-up documents were "

@@ -3,9 +3,10 @@ package dev.slipway.internal.rewrite;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
-import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.RewriteSpec.FieldMove;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.QuantizationScale;
@@ -85,8 +86,7 @@ public final class ConflictCheck {
 
     private Result scan(WorkerPool workers, ProgressListener progress) {
         String type = spec.storage().keyType();
-        progress.begin("checking for conflicts", spec.documents(), "docs");
-        try {
+        try (ProgressTask task = ProgressTask.begin(progress, "checking for conflicts", spec.documents(), "docs")) {
             String cursor = "0";
             do {
                 String at = cursor;
@@ -94,11 +94,10 @@ public final class ConflictCheck {
                 List<byte[]> keys = page.keys().stream().filter(scope::contains).toList();
                 checkPage(workers, keys);
                 checked += keys.size();
-                progress.update(checked);
+                task.update(checked);
                 cursor = page.nextCursor();
             } while (!cursor.equals("0"));
-        } finally {
-            progress.end();
+            task.finished();
         }
         return new Result(checked, conflicts, List.copyOf(examples));
     }

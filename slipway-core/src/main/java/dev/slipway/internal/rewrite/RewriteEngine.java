@@ -5,6 +5,7 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
@@ -128,11 +129,11 @@ public final class RewriteEngine {
         reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), clock);
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
         watch.attach(workers);
-        progress.begin("rewriting documents", spec.documents(), "docs");
+        ProgressTask task = ProgressTask.begin(progress, "rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
-        try {
-            progress.update(header.documentsRewritten());
+        try (task) {
+            task.update(header.documentsRewritten());
             if (header.hasUnappliedBatch()) {
                 reapplyUnappliedBatches();
             }
@@ -144,6 +145,7 @@ public final class RewriteEngine {
                 runPass(started, startDocs);
             }
             watch.refuseIfWritesSeen(backup);
+            task.finished();
         } catch (RuntimeException e) {
             RuntimeException reported = e;
             try {
@@ -156,8 +158,6 @@ public final class RewriteEngine {
                 flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
             }
             throw reported;
-        } finally {
-            progress.end();
         }
         Map<String, Double> figures = recall.results().isEmpty() ? backup.header().recallAt10() : recall.results();
         BackupHeader.Phase end = backup.header().conflicts() > 0 ? BackupHeader.Phase.CONFLICTS

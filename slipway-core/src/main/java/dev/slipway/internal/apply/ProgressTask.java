@@ -1,0 +1,41 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.ProgressListener;
+
+/**
+ * One task's progress, for try-with-resources: closing it reports the task as ended when {@link #finished()} was
+ * called, and as stopped otherwise (an exception left the block), so a failed task is never shown as done.
+ */
+public final class ProgressTask implements AutoCloseable {
+    private final ProgressListener listener;
+    private boolean finished;
+
+    private ProgressTask(ProgressListener listener) {
+        this.listener = listener;
+    }
+
+    /** Begins a task on {@code listener} (see {@link ProgressListener#begin}). */
+    public static ProgressTask begin(ProgressListener listener, String task, long total, String unit) {
+        listener.begin(task, total, unit);
+        return new ProgressTask(listener);
+    }
+
+    /** The task has done {@code done} units so far. */
+    public void update(long done) {
+        listener.update(done);
+    }
+
+    /** The task reached its end; closing reports it as ended instead of stopped. */
+    public void finished() {
+        finished = true;
+    }
+
+    @Override
+    public void close() {
+        if (finished) {
+            listener.end();
+        } else {
+            listener.stop();
+        }
+    }
+}
