@@ -1,6 +1,7 @@
 package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
@@ -16,7 +17,8 @@ import java.time.Duration;
  * {@code SIGSTOP} once the rewrite (or the restore) has landed {@code args[4]} documents: at that moment none of its
  * own writes is on its way (progress is reported after a batch or record lands, before the next is sent). A stopped
  * process stops its lock's refresh thread too, which is what a long GC pause or a suspended VM does. Prints
- * {@code STOPPING} before the stop, then {@code RESULT} or {@code FAILED <error>}; exits 0 on success, the error's
+ * {@code STOPPING} before the stop, then {@code RESULT} or {@code FAILED <error>} (after a failed apply, first
+ * {@code DOWNTIME ongoing=<whether its report says the index is still missing>}); exits 0 on success, the error's
  * exit code otherwise.
  *
  * <p>Arguments: {@code apply} or {@code rollback}, the Redis URL, the plan file, the backup directory, the documents
@@ -61,6 +63,9 @@ public final class StallingMain {
             out.flush();
             System.exit(0);
         } catch (SlipwayException e) {
+            if (e instanceof MigrationFailedException failed) {
+                out.println("DOWNTIME ongoing=" + failed.report().downtime().ongoing());
+            }
             out.println("FAILED " + e.describe());
             out.flush();
             System.exit(e.exitCode());

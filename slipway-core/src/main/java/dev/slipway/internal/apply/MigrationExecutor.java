@@ -213,12 +213,38 @@ public final class MigrationExecutor {
         }
         MigrationReport report = report(plan, context, reports, startedAt, resumed, MigrationReport.Result.FAILED,
                 message(cause));
+        if (context.lock().isLost()) {
+            report = withLiveDowntime(report, plan, cause);
+        }
         ErrorCode code = cause instanceof ValidationFailedException ? ErrorCode.VALIDATION_FAILED
                 : cause instanceof SlipwayException s && s.exitCode() == 1 ? s.code() : ErrorCode.MIGRATION_FAILED;
         boolean advised = message(cause).contains("'slipway ");
         throw new MigrationFailedException(code, "Migration of '" + plan.source().indexName() + "' failed: "
                 + message(cause) + (code == ErrorCode.VALIDATION_FAILED || advised ? "" : " Fix the cause and "
                 + "re-run 'slipway apply' with the same plan; completed steps are not repeated."), report, cause);
+    }
+
+    /**
+     * After the lock was lost, this run's own marks no longer say whether the name is missing: the process that took
+     * the lock (a rollback, a resumed apply) may have brought it back. So "still missing" is what Redis says now; when
+     * it is served again, it came back at the latest now.
+     */
+    private MigrationReport withLiveDowntime(MigrationReport report, MigrationPlan plan, RuntimeException cause) {
+        MigrationReport.Downtime own = report.downtime();
+        if (!own.ongoing()) {
+            return report;
+        }
+        try {
+            if (new LiveIndexReader(session).find(plan.servedName()).isEmpty()) {
+                return report;
+            }
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+            return report;
+        }
+        return new MigrationReport(report.planId(), report.index(), report.mode(), report.result(),
+                report.startedAt(), report.finishedAt(), report.resumed(), report.steps(),
+                new MigrationReport.Downtime(own.unavailableMs(), 0, false), report.validation(), report.error());
     }
 
     private static String message(RuntimeException e) {
