@@ -116,6 +116,11 @@ final class FaultyDocumentStore implements DocumentStore {
     }
 
     @Override
+    public void nameClient(String name) {
+        delegate.nameClient(name);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

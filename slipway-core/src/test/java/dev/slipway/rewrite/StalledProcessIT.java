@@ -56,6 +56,60 @@ class StalledProcessIT {
     }
 
     /**
+     * A stall can catch a process with part of a pipeline still to send: here the first half of a batch landed and
+     * the rest goes out when the process wakes up, after a rollback took the lock and restored everything. The
+     * rollback closed the stalled holder's connections when it took the lock, so the rest reaches a closed connection
+     * and nothing lands; the woken process stops with the lost lock. (Before, that half batch was rewritten again
+     * over the finished rollback.)
+     */
+    @Test
+    void theRestOfAPipelineSentAfterARollbackTookTheLockDoesNotLand(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 17);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path planFile = dir.resolve("plan.yaml");
+            SlipwayFiles.writePlan(plan, planFile);
+            Path backup = dir.resolve("backup");
+            Crashes.applyAndCrashAt(redis.url(), plan, ApplyOptions.DEFAULTS.withBackupDir(backup)
+                    .withAcceptDataLoss(true).withThroughput(20, 1, 0, 0), "before", "rewrite-documents");
+
+            String java = ProcessHandle.current().info().command().orElseThrow();
+            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    MidPipelineStallMain.class.getName(), redis.url(), planFile.toString(), backup.toString(), "4")
+                    .redirectError(dir.resolve("child-stderr.log").toFile()).start();
+            try {
+                List<String> output = new ArrayList<>();
+                BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                        StandardCharsets.UTF_8));
+                assertThat(readUntil(out, "STOPPING ", output)).as("the child stopped mid-batch; it printed %s",
+                        output).isNotNull();
+                awaitStopped(child.pid());
+                awaitLeaseExpired(jedis);
+                slipway.rollbackFromBackup(backup, 1);
+                assertThat(hashes(jedis, "doc:*")).as("the rollback restored everything").isEqualTo(before);
+                Map<String, String> backupFiles = RewriteFixture.fileContents(backup);
+
+                signal("CONT", child.pid());
+                assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the woken rewrite ended").isTrue();
+                String result = readUntil(out, "FAILED ", output);
+
+                assertThat(child.exitValue()).as("output %s", output).isEqualTo(1);
+                assertThat(result).contains("no longer holds the migration lock");
+                assertThat(hashes(jedis, "doc:*")).as("the rest of the pipeline did not land").isEqualTo(before);
+                assertThat(RewriteFixture.fileContents(backup)).isEqualTo(backupFiles);
+            } finally {
+                signal("CONT", child.pid());
+                child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
      * Runs {@code mode} (apply, or rollback after an apply in this JVM) in a child that stops itself a quarter of
      * the way; once its lease ran out, rolls back here, wakes the child and checks that it changed nothing more.
      */

@@ -73,7 +73,7 @@ public final class StallingMain {
     }
 
     /** Sends this process SIGSTOP; returns once a SIGCONT has resumed it. */
-    private static void stopSelf() {
+    static void stopSelf() {
         try {
             Process kill = new ProcessBuilder("sh", "-c", "kill -STOP " + ProcessHandle.current().pid()).start();
             kill.waitFor();

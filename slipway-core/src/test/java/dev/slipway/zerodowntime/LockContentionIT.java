@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The migration lock of a name: refused while someone alive holds it, taken over from a dead local process. */
@@ -66,6 +67,30 @@ class LockContentionIT {
         }
         assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result())
                 .as("the same plan applies once the lock is free").isEqualTo(MigrationReport.Result.SUCCEEDED);
+    }
+
+    /**
+     * A user whose ACL refuses {@code CLIENT} commands still migrates: the lock then works without closing an earlier
+     * holder's connections (and says so in a warning), instead of failing.
+     */
+    @Test
+    void aUserWhoseAclRefusesClientCommandsStillMigrates(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, 300);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "app", "on", ">secret", "~*", "&*",
+                    "+@all", "-client");
+        }
+        Slipway slipway = Slipway.configure().url("redis://app:secret@127.0.0.1:" + redis.port()).load();
+
+        MigrationReport report = slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())),
+                ApplyOptions.DEFAULTS);
+
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        try (Jedis app = new Jedis("127.0.0.1", redis.port())) {
+            app.auth("app", "secret");
+            assertThat(catchThrowable(() -> app.sendCommand(RedisStackServer.command("CLIENT"), "LIST")))
+                    .as("the ACL does refuse CLIENT").hasMessageContaining("NOPERM");
+        }
     }
 
     @Test

@@ -199,7 +199,16 @@ public final class MigrationExecutor {
 
     private MigrationReport fail(MigrationPlan plan, CheckpointStore store, StepContext context,
                                  List<StepReport> reports, int notRunFrom, Instant startedAt, boolean resumed,
-                                 RuntimeException cause) {
+                                 RuntimeException failure) {
+        RuntimeException cause = failure;
+        if (!(failure instanceof SlipwayException s && s.code() == ErrorCode.LOCK_HELD)) {
+            try {
+                context.lock().confirmHeld(); // woken after a stall, its connections closed by the new holder
+            } catch (SlipwayException lost) {
+                lost.addSuppressed(failure);
+                cause = lost;
+            }
+        }
         for (int j = notRunFrom; j < plan.steps().size(); j++) {
             reports.add(new StepReport(plan.steps().get(j).name(), StepReport.Status.NOT_RUN, 0, ""));
         }
@@ -234,8 +243,9 @@ public final class MigrationExecutor {
         if (!own.ongoing()) {
             return report;
         }
-        try {
-            if (new LiveIndexReader(session).find(plan.servedName()).isEmpty()) {
+        // on a connection of its own: the process that took the lock closed this one (see MigrationLock)
+        try (RedisSession fresh = RedisSession.open(endpoint, 5000)) {
+            if (new LiveIndexReader(fresh).find(plan.servedName()).isEmpty()) {
                 return report;
             }
         } catch (RuntimeException e) {

@@ -13,10 +13,16 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,11 +36,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>A process that stalls past its lease (a long GC pause, a suspended VM, {@code SIGSTOP}) stalls its refresh
  * thread too, and another process may take the lock meanwhile. Writers therefore call {@link #confirmHeld()} before
  * each batch: when the last confirmed refresh is older than half the lease, it confirms synchronously, and a lock
- * that is no longer this process's stops the writer. What is left is the batch already on its way when the stall
- * began.
+ * that is no longer this process's stops the writer. That leaves what was already on its way when the stall began
+ * (the rest of a pipeline, buffered in the process). So the holder's connections carry a name derived from the lock
+ * key ({@link #clientName()}), and whoever takes the lock first closes every connection of that name
+ * ({@code CLIENT KILL}): whatever the stalled process sends after waking up reaches a closed connection.
  */
 public final class MigrationLock implements AutoCloseable, HeldLock {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationLock.class);
+    /** How the names of lock holders' connections begin. */
+    static final String CLIENT_NAME_PREFIX = "slipway-lock-";
     private static final String REFRESH = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
             + "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
     private static final String TAKE_OVER = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -49,13 +59,16 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
     private final RedisEndpoint endpoint;
     private final Duration lease;
     private final AtomicBoolean lost = new AtomicBoolean();
+    /** The name the holder's connections carry; empty when the server refused naming or listing clients. */
+    private final String clientName;
     /** {@link System#nanoTime()} when the last SET or refresh that the server confirmed was sent. */
     private volatile long confirmedAt;
     private RedisSession refreshSession;
 
     private MigrationLock(RedisSession session, RedisEndpoint endpoint, String key, String value, Duration lease,
-                          long confirmedAt) {
+                          long confirmedAt, String clientName) {
         this.session = session;
+        this.clientName = clientName;
         this.endpoint = endpoint;
         this.key = key;
         this.value = value;
@@ -115,10 +128,62 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
 
     private static MigrationLock started(RedisSession session, RedisEndpoint endpoint, String key, String value,
                                          Duration lease, long sent) {
-        MigrationLock lock = new MigrationLock(session, endpoint, key, value, lease, sent);
+        MigrationLock lock = new MigrationLock(session, endpoint, key, value, lease, sent, fenceOff(session, key));
         long period = Math.max(lease.toMillis() / 3, 50);
         lock.refresher.scheduleWithFixedDelay(lock::refresh, period, period, TimeUnit.MILLISECONDS);
         return lock;
+    }
+
+    /** The connection name of the holders of the lock {@code key}: no spaces, whatever the index is called. */
+    static String clientNameFor(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return CLIENT_NAME_PREFIX + HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /**
+     * Closes the connections of earlier holders of the lock (named by {@link #clientNameFor}), then names this
+     * session so. Run right after the lock was taken: an earlier holder whose lease ran out may only be stalled, with
+     * part of a pipeline still in its buffers. A server that refuses {@code CLIENT LIST}, {@code KILL} or
+     * {@code SETNAME} (an ACL) leaves the lock without that fence, with a warning; the empty name says so.
+     */
+    private static String fenceOff(RedisSession session, String key) {
+        String name = clientNameFor(key);
+        try {
+            long self = RedisReplies.whole(session.call("CLIENT", "ID"));
+            int closed = 0;
+            for (String line : session.callString("CLIENT", "LIST", "TYPE", "normal").split("\n")) {
+                Map<String, String> client = clientFields(line);
+                if (name.equals(client.get("name")) && !String.valueOf(self).equals(client.get("id"))) {
+                    closed += (int) RedisReplies.whole(session.call("CLIENT", "KILL", "ID", client.get("id")));
+                }
+            }
+            if (closed > 0) {
+                LOG.warn("Closed {} connection(s) of an earlier holder of the migration lock {}, whose lease ran out",
+                        closed, key);
+            }
+            session.call("CLIENT", "SETNAME", name);
+            return name;
+        } catch (RuntimeException e) {
+            LOG.warn("Could not close earlier holders' connections of the migration lock {} ({}): a process that "
+                    + "stalled past its lease could still land the writes it had on its way", key, e.getMessage());
+            return "";
+        }
+    }
+
+    /** The {@code key=value} fields of one {@code CLIENT LIST} line (values hold no spaces). */
+    static Map<String, String> clientFields(String line) {
+        Map<String, String> fields = new HashMap<>();
+        for (String field : line.strip().split(" ")) {
+            int equals = field.indexOf('=');
+            if (equals > 0) {
+                fields.put(field.substring(0, equals), field.substring(equals + 1));
+            }
+        }
+        return fields;
     }
 
     /** Whether a lock value names a process on this host that no longer runs. */
@@ -211,6 +276,11 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
                     + "lock '" + key + "' (" + why + "), so another process, such as a rollback, may have taken it; "
                     + "nothing more was written. Run 'slipway status' before anything else.");
         }
+    }
+
+    @Override
+    public String clientName() {
+        return clientName;
     }
 
     /** Whether the lock was lost (the lease ran out; another process may hold it). */

@@ -78,6 +78,13 @@ public interface DocumentStore extends AutoCloseable {
     /** Sends the commands pipelined; returns one reply per command (an exception object for an error reply). */
     List<Object> execute(List<Command> commands);
 
+    /**
+     * Names the connection ({@code CLIENT SETNAME}), so that a process that takes the migration lock over can find
+     * and close it (see {@link HeldLock#clientName()}). Stores without a connection of their own ignore it.
+     */
+    default void nameClient(String name) {
+    }
+
     @Override
     void close();
 }

@@ -19,6 +19,15 @@ public interface HeldLock {
     };
 
     /**
+     * The name ({@code CLIENT SETNAME}) the holder's writing connections carry, empty for none. A process that takes
+     * the lock over closes every connection of that name first, so that nothing a stalled holder had on its way
+     * (the rest of a pipeline, a retry) lands after it.
+     */
+    default String clientName() {
+        return "";
+    }
+
+    /**
      * Returns when the lock is still this process's; otherwise marks it lost and throws.
      *
      * @throws dev.slipway.api.SlipwayException {@link dev.slipway.api.ErrorCode#LOCK_HELD} when the lease ran out

@@ -146,6 +146,11 @@ public final class JedisDocumentStore implements DocumentStore {
     }
 
     @Override
+    public void nameClient(String name) {
+        session.call("CLIENT", "SETNAME", name);
+    }
+
+    @Override
     public void close() {
         session.close();
     }

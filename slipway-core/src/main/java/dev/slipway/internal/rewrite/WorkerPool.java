@@ -79,6 +79,11 @@ public final class WorkerPool implements AutoCloseable {
      */
     public WorkerPool guardedBy(HeldLock lock) {
         this.guard = lock;
+        if (!lock.clientName().isEmpty()) {
+            for (DocumentStore store : stores) {
+                store.nameClient(lock.clientName());
+            }
+        }
         return this;
     }
 
@@ -99,6 +104,9 @@ public final class WorkerPool implements AutoCloseable {
     private <T> T withRetry(int index, Function<DocumentStore, T> operation) {
         long backoff = 100;
         for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                guard.confirmHeld(); // a process that lost its lock finds its connections closed: no retry
+            }
             try {
                 return operation.apply(stores[index]);
             } catch (JedisConnectionException | JedisDataException | SlipwayException e) {
@@ -127,6 +135,9 @@ public final class WorkerPool implements AutoCloseable {
         }
         try {
             stores[index] = connector.get();
+            if (!guard.clientName().isEmpty()) {
+                stores[index].nameClient(guard.clientName());
+            }
         } catch (RuntimeException e) {
             LOG.warn("Reconnect failed: {}", e.getMessage());
             return;

@@ -58,4 +58,24 @@ class MigrationLockTest {
             parent.destroyForcibly().waitFor();
         }
     }
+
+    @Test
+    void holdersConnectionsAreNamedPerLockWithoutSpaces() {
+        String name = MigrationLock.clientNameFor("slipway:lock:my index");
+
+        assertThat(name).startsWith(MigrationLock.CLIENT_NAME_PREFIX).doesNotContain(" ").hasSize(13 + 16);
+        assertThat(MigrationLock.clientNameFor("slipway:lock:my index")).isEqualTo(name);
+        assertThat(MigrationLock.clientNameFor("slipway:lock:other")).isNotEqualTo(name);
+    }
+
+    @Test
+    void clientListLinesSplitIntoFields() {
+        String line = "id=42 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=8 name=slipway-lock-0011 age=3 cmd=hset "
+                + "user=default lib-name=jedis\r";
+
+        assertThat(MigrationLock.clientFields(line))
+                .containsEntry("id", "42").containsEntry("name", "slipway-lock-0011").containsEntry("cmd", "hset")
+                .containsEntry("lib-name", "jedis");
+        assertThat(MigrationLock.clientFields("id=7 name= age=1")).containsEntry("name", "");
+    }
 }

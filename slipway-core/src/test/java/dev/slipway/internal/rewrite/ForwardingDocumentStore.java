@@ -31,6 +31,11 @@ public class ForwardingDocumentStore implements DocumentStore {
     }
 
     @Override
+    public void nameClient(String name) {
+        delegate.nameClient(name);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }
