@@ -65,23 +65,14 @@ class StalledProcessIT {
     @Test
     void theRestOfAPipelineSentAfterARollbackTookTheLockDoesNotLand(RedisStackServer redis, @TempDir Path dir)
             throws Exception {
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 17);
-            RewriteFixture.waitIndexed(slipway, "docs");
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
-            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
-            Path planFile = dir.resolve("plan.yaml");
-            SlipwayFiles.writePlan(plan, planFile);
-            Path backup = dir.resolve("backup");
-            Crashes.applyAndCrashAt(redis.url(), plan, ApplyOptions.DEFAULTS.withBackupDir(backup)
+            Staged staged = Staged.on(redis, jedis, dir);
+            Crashes.applyAndCrashAt(redis.url(), staged.plan(), ApplyOptions.DEFAULTS
+                    .withBackupDir(staged.backup())
                     .withAcceptDataLoss(true).withThroughput(20, 1, 0, 0), "before", "rewrite-documents");
 
-            String java = ProcessHandle.current().info().command().orElseThrow();
-            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    MidPipelineStallMain.class.getName(), redis.url(), planFile.toString(), backup.toString(), "4")
-                    .redirectError(dir.resolve("child-stderr.log").toFile()).start();
+            Process child = startChild(MidPipelineStallMain.class, dir.resolve("child-stderr.log"), redis.url(),
+                    staged.planFile().toString(), staged.backup().toString(), "4");
             try {
                 List<String> output = new ArrayList<>();
                 BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
@@ -90,9 +81,9 @@ class StalledProcessIT {
                         output).isNotNull();
                 awaitStopped(child.pid());
                 awaitLeaseExpired(jedis);
-                slipway.rollbackFromBackup(backup, 1);
-                assertThat(hashes(jedis, "doc:*")).as("the rollback restored everything").isEqualTo(before);
-                Map<String, String> backupFiles = RewriteFixture.fileContents(backup);
+                staged.slipway().rollbackFromBackup(staged.backup(), 1);
+                assertThat(hashes(jedis, "doc:*")).as("the rollback restored everything").isEqualTo(staged.before());
+                Map<String, String> backupFiles = RewriteFixture.fileContents(staged.backup());
 
                 signal("CONT", child.pid());
                 assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the woken rewrite ended").isTrue();
@@ -100,8 +91,9 @@ class StalledProcessIT {
 
                 assertThat(child.exitValue()).as("output %s", output).isEqualTo(1);
                 assertThat(result).contains("no longer holds the migration lock");
-                assertThat(hashes(jedis, "doc:*")).as("the rest of the pipeline did not land").isEqualTo(before);
-                assertThat(RewriteFixture.fileContents(backup)).isEqualTo(backupFiles);
+                assertThat(hashes(jedis, "doc:*")).as("the rest of the pipeline did not land")
+                        .isEqualTo(staged.before());
+                assertThat(RewriteFixture.fileContents(staged.backup())).isEqualTo(backupFiles);
             } finally {
                 signal("CONT", child.pid());
                 child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -114,22 +106,15 @@ class StalledProcessIT {
      * the way; once its lease ran out, rolls back here, wakes the child and checks that it changed nothing more.
      */
     private static void stallThenRollBack(RedisStackServer redis, Path dir, String mode) throws Exception {
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 17);
-            RewriteFixture.waitIndexed(slipway, "docs");
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
-            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
-            Path planFile = dir.resolve("plan.yaml");
-            SlipwayFiles.writePlan(plan, planFile);
-            Path backup = dir.resolve("backup");
+            Staged staged = Staged.on(redis, jedis, dir);
             if (mode.equals("rollback")) {
-                slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
-                        .withThroughput(20, 1, 0, 0));
+                staged.slipway().apply(staged.plan(), ApplyOptions.DEFAULTS.withBackupDir(staged.backup())
+                        .withAcceptDataLoss(true).withThroughput(20, 1, 0, 0));
             }
 
-            Process child = startStalling(redis, mode, planFile, backup, dir.resolve("child-stderr.log"));
+            Process child = startStalling(redis, mode, staged.planFile(), staged.backup(),
+                    dir.resolve("child-stderr.log"));
             try {
                 List<String> output = new ArrayList<>();
                 BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
@@ -140,11 +125,11 @@ class StalledProcessIT {
                 awaitStopped(child.pid());
                 awaitLeaseExpired(jedis);
                 assertThat(hashes(jedis, "doc:*")).as("the stalled %s got part of the way", mode)
-                        .isNotEqualTo(before);
+                        .isNotEqualTo(staged.before());
 
-                slipway.rollbackFromBackup(backup, 1);
-                assertThat(hashes(jedis, "doc:*")).as("the rollback restored everything").isEqualTo(before);
-                Map<String, String> backupFiles = RewriteFixture.fileContents(backup);
+                staged.slipway().rollbackFromBackup(staged.backup(), 1);
+                assertThat(hashes(jedis, "doc:*")).as("the rollback restored everything").isEqualTo(staged.before());
+                Map<String, String> backupFiles = RewriteFixture.fileContents(staged.backup());
 
                 signal("CONT", child.pid());
                 assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the woken %s ended", mode).isTrue();
@@ -156,16 +141,17 @@ class StalledProcessIT {
                     assertThat(output).as("its report does not call the index the rollback recreated missing")
                             .contains("DOWNTIME ongoing=false");
                 }
-                assertThat(hashes(jedis, "doc:*")).as("nothing written after the rollback").isEqualTo(before);
-                assertThat(RewriteFixture.fileContents(backup)).as("the backup as the rollback left it")
+                assertThat(hashes(jedis, "doc:*")).as("nothing written after the rollback")
+                        .isEqualTo(staged.before());
+                assertThat(RewriteFixture.fileContents(staged.backup())).as("the backup as the rollback left it")
                         .isEqualTo(backupFiles);
-                try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                try (BackupDirectory directory = BackupDirectory.openExisting(staged.backup())) {
                     assertThat(directory.header().phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
                 }
-                IndexStatus status = slipway.status(Optional.of("docs")).get(0);
+                IndexStatus status = staged.slipway().status(Optional.of("docs")).get(0);
                 assertThat(status.migration()).as("no checkpoint written after the rollback deleted it").isEmpty();
                 assertThat(status.lockOwner()).isEmpty();
-                assertThat(slipway.describe("docs").schema()).isEqualTo(plan.source().schema());
+                assertThat(staged.slipway().describe("docs").schema()).isEqualTo(staged.plan().source().schema());
             } finally {
                 signal("CONT", child.pid());
                 child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -173,12 +159,33 @@ class StalledProcessIT {
         }
     }
 
+    /** A hash index of {@link #DOCS} documents, its float16 plan written to a file, and where its backup goes. */
+    private record Staged(Slipway slipway, TreeMap<String, TreeMap<String, String>> before, MigrationPlan plan,
+                          Path planFile, Path backup) {
+        static Staged on(RedisStackServer redis, Jedis jedis, Path dir) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 17);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path planFile = dir.resolve("plan.yaml");
+            SlipwayFiles.writePlan(plan, planFile);
+            return new Staged(slipway, hashes(jedis, "doc:*"), plan, planFile, dir.resolve("backup"));
+        }
+    }
+
     private static Process startStalling(RedisStackServer redis, String mode, Path planFile, Path backup,
                                          Path stderr) throws IOException {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                StallingMain.class.getName(), mode, redis.url(), planFile.toString(), backup.toString(),
-                Integer.toString(DOCS / 4)).redirectError(stderr.toFile()).start();
+        return startChild(StallingMain.class, stderr, mode, redis.url(), planFile.toString(), backup.toString(),
+                Integer.toString(DOCS / 4));
+    }
+
+    /** Runs {@code main} in a JVM of its own on this test's class path; its stderr goes to a file. */
+    private static Process startChild(Class<?> main, Path stderr, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
     }
 
     /** The first line starting with {@code prefix}, or null at the end of the output; the others go to {@code seen}. */
