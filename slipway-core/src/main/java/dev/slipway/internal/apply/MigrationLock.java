@@ -301,6 +301,9 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         if (refreshSession != null) {
             refreshSession.close();
         }
+        if (lost.get()) {
+            return; // not this process's any more (and its connection may have been closed by the new holder)
+        }
         try {
             session.call("EVAL", RELEASE, "1", key, value);
         } catch (RuntimeException e) {
