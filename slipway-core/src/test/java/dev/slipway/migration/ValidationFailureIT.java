@@ -47,7 +47,7 @@ class ValidationFailureIT {
             List.of(), List.of(), List.of(), null);
 
     @Test
-    void validateReportsDeletedSampleKeyAndAcceptsDocumentsWrittenSince(RedisStackServer redis) {
+    void validateNamesADeletedSampleKeyAndAcceptsDocumentsWrittenSince(RedisStackServer redis) {
         ProductCatalog.seed(redis, StorageType.HASH);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = migrate(slipway);
@@ -63,21 +63,22 @@ class ValidationFailureIT {
 
         ValidationResult result = slipway.validate(plan, List.of());
 
-        assertThat(result.passed()).isFalse();
+        // a document the application deleted is named, not failed: the migration never deletes documents, and a
+        // failed check here made the migration impossible to finish (every re-run failed the same way)
+        assertThat(result.passed()).isTrue();
         assertThat(result.index()).isEqualTo(INDEX);
-        assertThat(result.checks()).filteredOn(c -> !c.passed()).extracting(ValidationCheck::name)
-                .containsExactly("sample-keys");
         ValidationCheck sample = check(result, "sample-keys");
-        assertThat(sample.detail()).contains(deleted);
-        assertThat(sample.actual()).isEqualTo((plan.source().keySample().size() - 1) + " exist");
+        assertThat(sample.passed()).isTrue();
+        assertThat(sample.detail()).contains(deleted, "another client");
+        assertThat(sample.actual()).isEqualTo((plan.source().keySample().size() - 1) + " exist, 1 deleted since the "
+                + "plan");
         // the application wrote since the plan: the count no longer equals the snapshot's, but it equals the keys
         // under the index's prefixes now, which is what an index that missed nothing must hold
         ValidationCheck count = check(result, "document-count");
         assertThat(count.passed()).isTrue();
         assertThat(count.expected()).startsWith("202 (keys under the index's prefixes now; 200 at plan time");
         assertThat(count.actual()).isEqualTo("202");
-        assertThat(result.failureDescriptions()).hasSize(1)
-                .anySatisfy(d -> assertThat(d).startsWith("sample-keys: ").contains(deleted));
+        assertThat(result.failureDescriptions()).isEmpty();
         assertThat(check(result, "schema").passed()).isTrue();
     }
 

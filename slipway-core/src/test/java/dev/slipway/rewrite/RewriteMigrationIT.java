@@ -15,6 +15,8 @@ import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.PlanRequest;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.rewrite.BackupDirectory;
@@ -382,6 +384,44 @@ class RewriteMigrationIT {
             assertSourceIndexBack(slipway, jedis, plan, "FLOAT32");
             assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
                     .isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+        }
+    }
+
+    /**
+     * After a key move, validation finds a sampled document left under its old name (here moved back by hand) and
+     * fails; one the application deleted does not fail it (the rewrite never deletes a document), it is named.
+     */
+    @Test
+    void validationFailsForASampledDocumentUnderItsOldNameNotForADeletedOne(RedisStackServer redis,
+                                                                           @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
+            assertThat(slipway.apply(plan, options(dir.resolve("backup"), false)).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            List<String> sample = plan.source().keySample();
+            String deleted = "item:" + sample.get(0).substring("doc:".length());
+            jedis.del(deleted);
+
+            ValidationResult withADeletion = slipway.validate(plan, List.of());
+
+            assertThat(withADeletion.passed()).isTrue();
+            ValidationCheck check = withADeletion.checks().stream().filter(c -> c.name().equals("sample-keys"))
+                    .findFirst().orElseThrow();
+            assertThat(check.actual()).isEqualTo((sample.size() - 1) + " exist, 1 deleted since the plan");
+            assertThat(check.detail()).contains(deleted, "another client");
+
+            String movedBack = sample.get(1);
+            jedis.rename("item:" + movedBack.substring("doc:".length()), movedBack);
+            ValidationResult notMoved = slipway.validate(plan, List.of());
+
+            assertThat(notMoved.passed()).isFalse();
+            ValidationCheck failed = notMoved.checks().stream().filter(c -> c.name().equals("sample-keys"))
+                    .findFirst().orElseThrow();
+            assertThat(failed.passed()).isFalse();
+            assertThat(failed.actual()).endsWith("1 still under their old names");
+            assertThat(failed.detail()).contains("not moved: " + movedBack, "slipway apply");
         }
     }
 

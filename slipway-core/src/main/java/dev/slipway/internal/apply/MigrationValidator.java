@@ -96,21 +96,50 @@ public final class MigrationValidator {
                         + "or migrate again");
     }
 
+    /**
+     * The sampled documents are still there, under their new names after a key move. A sampled key the application
+     * deleted since the plan (gone under both names) is not a failure, as deletions during a migration are not: only
+     * a document left under its old name (not moved), or every sampled document gone, fails the check.
+     */
     private ValidationCheck sampleCheck(MigrationPlan plan) {
-        // after a prefix move the sampled documents live under their new keys
+        List<String> originals = plan.source().keySample();
         List<String> keys = DropRecreateStrategy.sampledKeysAfter(plan.source(), plan.rewrite());
         if (keys.isEmpty()) {
             return new ValidationCheck("sample-keys", true, "no keys sampled", "0", "");
         }
-        List<String> missing = new ArrayList<>();
-        for (String key : keys) {
-            if (RedisReplies.whole(session.call("EXISTS", key)) == 0) {
-                missing.add(key);
+        List<String> notMoved = new ArrayList<>();
+        List<String> deleted = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            if (exists(keys.get(i))) {
+                continue;
             }
+            boolean moved = !keys.get(i).equals(originals.get(i));
+            (moved && exists(originals.get(i)) ? notMoved : deleted).add(keys.get(i));
         }
-        return new ValidationCheck("sample-keys", missing.isEmpty(), keys.size() + " sampled keys exist",
-                (keys.size() - missing.size()) + " exist", missing.isEmpty() ? ""
-                : "missing keys: " + String.join(", ", missing) + "; check whether the application deleted them");
+        boolean allGone = deleted.size() == keys.size() && keys.size() > 1;
+        String actual = (keys.size() - notMoved.size() - deleted.size()) + " exist"
+                + (deleted.isEmpty() ? "" : ", " + deleted.size() + " deleted since the plan")
+                + (notMoved.isEmpty() ? "" : ", " + notMoved.size() + " still under their old names");
+        String detail = !notMoved.isEmpty() ? "not moved: " + names(notMoved, originals, keys) + "; re-run 'slipway "
+                + "apply' with the same plan to finish the migration"
+                : allGone ? "every sampled key is gone: " + String.join(", ", deleted) + "; check whether the "
+                + "application or someone else deleted the documents (the backup, if any, holds their originals)"
+                : deleted.isEmpty() ? "" : "deleted (by another client; the migration never deletes documents): "
+                + String.join(", ", deleted);
+        return new ValidationCheck("sample-keys", notMoved.isEmpty() && !allGone, keys.size()
+                + " sampled keys exist (or were deleted by another client)", actual, detail);
+    }
+
+    private static String names(List<String> notMoved, List<String> originals, List<String> keys) {
+        List<String> pairs = new ArrayList<>();
+        for (String key : notMoved) {
+            pairs.add(originals.get(keys.indexOf(key)) + " (expected at " + key + ")");
+        }
+        return String.join(", ", pairs);
+    }
+
+    private boolean exists(String key) {
+        return RedisReplies.whole(session.call("EXISTS", key)) != 0;
     }
 
     /** Runs one query check against an index. */
