@@ -173,10 +173,11 @@ class RewriteCrashIT {
 
     /**
      * Crashes as {@code POINT:call:keep} separated by {@code ;} (each a separate run of the rewrite, killed there),
-     * then a plain resume. A batch is sent in two write calls per worker (see {@code WritesBeforeDeletes}): first
-     * each document's writes (HSET name, HSET emb: 2 commands), then its delete and key move (HDEL title, and
-     * RENAMENX with a prefix move: 1 or 2 commands). With one worker, odd calls are a batch's writes and even calls
-     * its deletes; a cut at 17 stops inside the ninth document's writes.
+     * then a plain resume. A batch is sent in a write call per phase and worker (see {@code WritesBeforeDeletes}):
+     * first each document's writes (HSET name, HSET emb: 2 commands), then its delete (HDEL title), then, with a
+     * prefix move, its key move (RENAMENX). With one worker and no move, odd calls are a batch's writes and even
+     * calls its deletes (a cut at 17 stops inside the ninth document's writes); with a move, every third call is a
+     * batch's key moves.
      */
     @ParameterizedTest(name = "prefix move {0}: {1}, {2} workers")
     @CsvSource({
@@ -193,7 +194,7 @@ class RewriteCrashIT {
             "true, BEFORE_SCAN:1:0, 1",
             "true, BEFORE_SCAN:4:0, 2",
             "true, BEFORE_WRITE:1:0, 1",
-            "true, BEFORE_WRITE:3:0, 1",
+            "true, BEFORE_WRITE:4:0, 1",
             "true, BEFORE_WRITE:2:0;BEFORE_SCAN:3:0, 1"})
     void crashInsideTheRewriteThenResume(boolean movePrefix, String crashes, int workers, RedisStackServer redis,
                                          @TempDir Path dir) {
@@ -203,10 +204,10 @@ class RewriteCrashIT {
     /** As above, but the crash comes after some keys of the batch were already renamed. */
     @ParameterizedTest(name = "prefix move {0}: {1}, {2} workers")
     @CsvSource({
-            "true, PARTIAL_WRITE:4:7, 1",
-            "true, PARTIAL_WRITE:3:5, 2",
-            "true, AFTER_WRITE:4:0, 1",
-            "true, PARTIAL_WRITE:2:9;PARTIAL_WRITE:2:5, 1"})
+            "true, PARTIAL_WRITE:6:7, 1",
+            "true, PARTIAL_WRITE:5:5, 2",
+            "true, AFTER_WRITE:6:0, 1",
+            "true, PARTIAL_WRITE:3:9;PARTIAL_WRITE:3:5, 1"})
     void crashAfterKeysOfABatchWereRenamedThenResume(boolean movePrefix, String crashes, int workers,
                                                      RedisStackServer redis, @TempDir Path dir) {
         crashInsideAndResume(movePrefix, crashes, workers, redis, dir);
@@ -226,7 +227,7 @@ class RewriteCrashIT {
                         Integer.parseInt(parts[1]), Integer.parseInt(parts[2])), workers);
             }
             if (all.length == 1) {
-                assertCrashedWhereIntended(backup, all[0], workers);
+                assertCrashedWhereIntended(backup, all[0], workers, movePrefix ? 3 : 2);
             }
 
             resumeAndCheck(redis, jedis, s, backup, workers);
@@ -318,12 +319,12 @@ class RewriteCrashIT {
     }
 
     /**
-     * The progress shows the crash hit the intended batch: two write calls per worker and batch. Stages overlap
+     * The progress shows the crash hit the intended batch: a write call per worker and phase of a batch. Stages overlap
      * (batch n+2 is read while batch n+1 is backed up and batch n is written), so a crash before the n-th SCAN (on the
      * reader thread) leaves the batches before it in any of the states the pipeline allows. A crash in batch n's
      * writes may find batch n+1 backed up too.
      */
-    private static void assertCrashedWhereIntended(Path backup, String crash, int workers) {
+    private static void assertCrashedWhereIntended(Path backup, String crash, int workers, int phases) {
         String[] parts = crash.split(":");
         int call = Integer.parseInt(parts[1]);
         BackupHeader header = progress(backup);
@@ -336,7 +337,7 @@ class RewriteCrashIT {
             assertThat(header.batchesApplied()).as("batches applied").isBetween((long) Math.max(0, call - 4),
                     (long) Math.max(0, call - 2));
         } else {
-            int callsPerBatch = 2 * workers; // writes, then deletes and key moves, on each worker
+            int callsPerBatch = phases * workers; // writes, then deletes, then key moves, on each worker
             int batch = (call + callsPerBatch - 1) / callsPerBatch;
             assertThat(header.batchesBackedUp()).as("batches backed up").isBetween((long) batch, batch + 1L);
             assertThat(header.batchesApplied()).as("batches applied").isEqualTo(batch - 1);

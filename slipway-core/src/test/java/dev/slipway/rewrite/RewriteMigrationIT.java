@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.IndexDescription;
+import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ChangeKind;
@@ -344,6 +345,40 @@ class RewriteMigrationIT {
             assertBackupComplete(backup);
 
             rollBackAndCheck(slipway, jedis, plan, backup, before, "doc:*", Optional.of("item:*"), "FLOAT32");
+        }
+    }
+
+    /**
+     * A key is moved only after the document's deletes landed too. Here an ACL refuses HDEL: the RENAMENX used to be
+     * sent anyway, and the resumed run (by a user allowed everything) took the moved keys as done, finished
+     * SUCCEEDED, and left their old field on them for good.
+     */
+    @Test
+    void aKeyIsNotMovedWhenTheDeleteOfItsOldFieldIsRefused(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, "  rename_fields:\n    - {old_name: title, new_name: "
+                    + "name}\n  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n"
+                    + "    prefix: 'item:'\n");
+            jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "nohdel", "on", ">pw", "~*", "&*", "+@all",
+                    "-hdel");
+            Slipway restricted = Slipway.configure().url("redis://nohdel:pw@127.0.0.1:" + redis.port()).load();
+            Path backup = dir.resolve("backup");
+
+            MigrationFailedException failed = catchThrowableOfType(() -> restricted.apply(plan,
+                    options(backup, true).withThroughput(50, 1, 0, 0)), MigrationFailedException.class);
+
+            assertThat(failed).isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(keys(jedis, "item:*")).as("no key moved while its old field could not be deleted").isEmpty();
+
+            MigrationReport resumed = slipway.apply(plan, options(backup, true));
+
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(keys(jedis, "doc:*")).isEmpty();
+            assertThat(hashes(jedis, "item:*")).isEqualTo(expectedHashes(before, "doc:", "item:",
+                    Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
         }
     }
 

@@ -9,16 +9,20 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Sends documents' commands so that no field is deleted, and no key moved, unless the document's writes landed. A
+ * Sends documents' commands so that no field is deleted unless the document's writes landed, and no key moved
+ * unless its writes and deletes landed. A
  * field move is a write of the new field and a delete of the old one; pipelined together, a write the server
  * rejects (out of memory under {@code maxmemory}: a growing write is refused, a delete or rename is not) would be
  * followed by the delete anyway, and the value would be gone from the document. A resumed run plans from the live
  * documents, so it would not even notice. A key moved to a new prefix with its conversion refused would not be
- * scanned again (the resumed pass scans the old prefix) and would keep the old vector bytes. So each document's
- * commands are split at its first {@code HDEL} / {@code JSON.DEL} / {@code RENAMENX} (the planner puts every
- * delete and the key move after every write), the heads of a batch are sent first, and only a document whose head
- * replies hold no error and no refused {@code JSON.SET} (a nil reply: nothing was set) gets the rest. The cost is
- * one more round trip per batch, and only for batches that both write and then delete or move something.
+ * scanned again (the resumed pass scans the old prefix) and would keep the old vector bytes; for the same reason a
+ * key moved while the delete of a moved-away field was refused (an ACL without {@code HDEL}, say) would keep the old
+ * field for good, since a resumed run takes a moved key as done. So each document's commands are split into its
+ * writes, its deletes ({@code HDEL} / {@code JSON.DEL}) and its key move ({@code RENAMENX}), the planner's order;
+ * a batch's documents go phase by phase, and a document gets its next phase only while every reply of the earlier
+ * ones holds no error and no refused {@code JSON.SET} (a nil reply: nothing was set). The cost is a round trip per
+ * phase a batch uses beyond the first: one for batches that write and then delete or move, two for those that
+ * write, delete and move.
  */
 final class WritesBeforeDeletes {
     /** The reply recorded for a command held back because a write before it failed. */
@@ -34,45 +38,70 @@ final class WritesBeforeDeletes {
 
     /** Sends each document's commands as {@link WorkerPool#executeDocuments} does; returns replies per document. */
     static List<List<Object>> send(WorkerPool pool, List<List<Command>> documents) {
-        int[] split = new int[documents.size()];
+        int[][] cuts = new int[documents.size()][];
         boolean guarded = false;
         for (int doc = 0; doc < documents.size(); doc++) {
-            split[doc] = firstDeleteOrMove(documents.get(doc));
-            guarded |= hasTail(documents.get(doc), split[doc]);
+            cuts[doc] = phases(documents.get(doc));
+            guarded |= nonEmptyPhases(cuts[doc]) > 1;
         }
         if (!guarded) {
             return pool.executeDocuments(documents);
         }
-        List<List<Command>> heads = new ArrayList<>(documents.size());
+        List<List<Object>> replies = new ArrayList<>(documents.size());
+        boolean[] stopped = new boolean[documents.size()];
         for (int doc = 0; doc < documents.size(); doc++) {
-            List<Command> commands = documents.get(doc);
-            heads.add(hasTail(commands, split[doc]) ? commands.subList(0, split[doc]) : commands);
+            replies.add(new ArrayList<>(documents.get(doc).size()));
         }
-        List<List<Object>> headReplies = pool.executeDocuments(heads);
-        boolean[] sendTail = new boolean[documents.size()];
-        List<List<Command>> tails = new ArrayList<>();
-        for (int doc = 0; doc < documents.size(); doc++) {
-            List<Command> commands = documents.get(doc);
-            sendTail[doc] = hasTail(commands, split[doc]) && landed(heads.get(doc), headReplies.get(doc));
-            if (sendTail[doc]) {
-                tails.add(commands.subList(split[doc], commands.size()));
+        for (int phase = 0; phase < PHASES; phase++) {
+            List<Integer> senders = new ArrayList<>();
+            List<List<Command>> sent = new ArrayList<>();
+            for (int doc = 0; doc < documents.size(); doc++) {
+                int from = cuts[doc][phase];
+                int to = cuts[doc][phase + 1];
+                if (from < to && !stopped[doc]) {
+                    senders.add(doc);
+                    sent.add(documents.get(doc).subList(from, to));
+                }
+            }
+            if (sent.isEmpty()) {
+                continue;
+            }
+            List<List<Object>> phaseReplies = pool.executeDocuments(sent);
+            for (int i = 0; i < senders.size(); i++) {
+                int doc = senders.get(i);
+                replies.get(doc).addAll(phaseReplies.get(i));
+                stopped[doc] = !landed(sent.get(i), phaseReplies.get(i));
             }
         }
-        List<List<Object>> tailReplies = pool.executeDocuments(tails);
-        List<List<Object>> replies = new ArrayList<>(documents.size());
-        int tail = 0;
         for (int doc = 0; doc < documents.size(); doc++) {
-            List<Object> all = new ArrayList<>(headReplies.get(doc));
-            all.addAll(sendTail[doc] ? tailReplies.get(tail++)
-                    : Collections.nCopies(documents.get(doc).size() - all.size(), NOT_SENT));
-            replies.add(all);
+            List<Object> all = replies.get(doc);
+            all.addAll(Collections.nCopies(documents.get(doc).size() - all.size(), NOT_SENT));
         }
         return replies;
     }
 
-    /** Whether a document's commands have writes before {@code split} and deletes or a key move from it on. */
-    private static boolean hasTail(List<Command> commands, int split) {
-        return split > 0 && split < commands.size();
+    /** Writes, then deletes, then the key move. */
+    private static final int PHASES = 3;
+
+    /**
+     * Where a document's phases begin and end: {@code [0, first delete or move, first key move, size]}. The planner
+     * puts every write before every delete, and the key move last.
+     */
+    static int[] phases(List<Command> commands) {
+        int deletes = firstDeleteOrMove(commands);
+        int move = deletes;
+        while (move < commands.size() && !commands.get(move).name().equals("RENAMENX")) {
+            move++;
+        }
+        return new int[] {0, deletes, move, commands.size()};
+    }
+
+    private static int nonEmptyPhases(int[] cuts) {
+        int phases = 0;
+        for (int phase = 0; phase < PHASES; phase++) {
+            phases += cuts[phase] < cuts[phase + 1] ? 1 : 0;
+        }
+        return phases;
     }
 
     /** The position of the first delete or key move, or the number of commands when there is none. */
