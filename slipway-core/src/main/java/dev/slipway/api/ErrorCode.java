@@ -25,6 +25,11 @@ public enum ErrorCode {
     STALE_PLAN(2),
     /** The plan needs an explicit acknowledgement (such as {@code --yes}) that was not given. */
     CONFIRMATION_REQUIRED(2),
+    /**
+     * The Redis user may not run a command the operation needs (its ACL); found before anything was changed, by
+     * queueing the commands in a transaction that is then discarded.
+     */
+    PERMISSION_DENIED(2),
     /** Redis could not be reached or refused the credentials. */
     REDIS_UNAVAILABLE(1),
     /** Redis answered a command with an error. */

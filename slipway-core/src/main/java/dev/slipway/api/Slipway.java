@@ -11,6 +11,7 @@ import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationValidator;
+import dev.slipway.internal.apply.PermissionProbe;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.SchemaMerger;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -157,6 +158,7 @@ public final class Slipway {
      * disk and memory needed, memory saved by quantization, expected duration. Writes nothing.
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
+        MigrationPlanner.requireIntact(plan, "The plan file");
         withSession(session -> null); // refuses a database Redis Search does not index, as every verb does
         return RewriteEstimator.estimate(plan, endpoint);
     }
@@ -177,6 +179,7 @@ public final class Slipway {
 
     /** Validates the index a plan produced, without changing anything. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
+        MigrationPlanner.requireIntact(plan, "The plan file"); // what it checks comes from the plan
         return withSession(session -> new MigrationValidator(session).validate(plan, queries));
     }
 
@@ -240,7 +243,11 @@ public final class Slipway {
         return withSession(session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it
-            String index = BackupDirectory.storedPlan(backupDir).source().indexName();
+            MigrationPlan stored = BackupDirectory.storedPlan(backupDir);
+            // the source index is recreated from it: an edited copy recreated a different index
+            MigrationPlanner.requireIntact(stored, "The plan in " + backupDir.resolve("plan.yaml"));
+            PermissionProbe.requireForRestore(session, stored, keys);
+            String index = stored.source().indexName();
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
                     lockLease);
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {

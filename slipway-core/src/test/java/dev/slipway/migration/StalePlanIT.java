@@ -22,6 +22,7 @@ import redis.clients.jedis.Jedis;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static dev.slipway.migration.ProductCatalog.INDEX;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,6 +71,13 @@ class StalePlanIT {
                     .isEqualTo(altered);
             assertThat(RedisInspection.definition(jedis, INDEX)).contains("color").doesNotContain("brand");
             assertThat(RedisInspection.slipwayKeys(jedis)).isEmpty();
+            // validate and estimate read the plan too: what validate checks comes from it
+            for (Runnable verb : List.<Runnable>of(() -> slipway.validate(edited, List.of()),
+                    () -> slipway.estimate(edited))) {
+                SlipwayException alsoRefused = catchThrowableOfType(SlipwayException.class, verb::run);
+                assertThat(alsoRefused).isNotNull();
+                assertThat(alsoRefused.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+            }
         }
     }
 
@@ -91,6 +99,13 @@ class StalePlanIT {
             assertThat(RedisInspection.capture(jedis)).isEqualTo(afterDelete);
             assertThat(RedisInspection.indexes(jedis)).as("no index was created").isEmpty();
             assertThat(RedisInspection.slipwayKeys(jedis)).isEmpty();
+            // validate and estimate read the plan too: what validate checks comes from it
+            for (Runnable verb : List.<Runnable>of(() -> slipway.validate(edited, List.of()),
+                    () -> slipway.estimate(edited))) {
+                SlipwayException alsoRefused = catchThrowableOfType(SlipwayException.class, verb::run);
+                assertThat(alsoRefused).isNotNull();
+                assertThat(alsoRefused.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+            }
         }
     }
 
@@ -134,6 +149,22 @@ class StalePlanIT {
         assertRefusedAsEdited(slipway, redis, edited);
     }
 
+    /** The changes list is not digested, but a supported plan that shows a blocked change was edited. */
+    @Test
+    void refusesSupportedPlanFileEditedToShowABlockedChange(RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Path file = dir.resolve("plan.yaml");
+        SlipwayFiles.writePlan(planAddBrand(slipway), file);
+        String original = Files.readString(file);
+        Files.writeString(file, original.replaceFirst("(\n\s+)supported: true\n", "$1supported: false\n"));
+        MigrationPlan edited = SlipwayFiles.readPlan(file);
+        assertThat(edited.supported()).isTrue();
+        assertThat(edited.changes()).anyMatch(c -> !c.supported());
+
+        assertRefusedAsEdited(slipway, redis, edited);
+    }
+
     private static void assertRefusedAsEdited(Slipway slipway, RedisStackServer redis, MigrationPlan edited) {
         try (Jedis jedis = redis.newJedis()) {
             RedisInspection.State before = RedisInspection.capture(jedis);
@@ -148,6 +179,13 @@ class StalePlanIT {
             assertThat(RedisInspection.capture(jedis)).as("nothing changed").isEqualTo(before);
             assertThat(RedisInspection.numDocs(jedis, INDEX)).isEqualTo(200);
             assertThat(RedisInspection.slipwayKeys(jedis)).isEmpty();
+            // validate and estimate read the plan too: what validate checks comes from it
+            for (Runnable verb : List.<Runnable>of(() -> slipway.validate(edited, List.of()),
+                    () -> slipway.estimate(edited))) {
+                SlipwayException alsoRefused = catchThrowableOfType(SlipwayException.class, verb::run);
+                assertThat(alsoRefused).isNotNull();
+                assertThat(alsoRefused.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+            }
         }
     }
 

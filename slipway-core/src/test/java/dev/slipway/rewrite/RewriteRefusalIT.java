@@ -71,6 +71,11 @@ class RewriteRefusalIT {
         return hashes(jedis, "doc:*");
     }
 
+    private static java.util.List<String> indexNames(Jedis jedis) {
+        return ((java.util.List<?>) call(jedis, "FT._LIST")).stream()
+                .map(name -> new String((byte[]) name, java.nio.charset.StandardCharsets.UTF_8)).sorted().toList();
+    }
+
     /** The index, its schema, every document and Slipway's key space are as before. */
     private static void assertNothingChanged(Jedis jedis, Slipway slipway, IndexSchema schema,
                                              Map<String, TreeMap<String, String>> before) {
@@ -97,6 +102,122 @@ class RewriteRefusalIT {
             assertThat(e.exitCode()).isEqualTo(2);
             assertThat(e.getMessage()).contains("--backup-dir").contains("nothing was changed");
             assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+        }
+    }
+
+    /**
+     * A user whose ACL refuses a command the rewrite sends (here HDEL, or any key under the new prefix) is refused
+     * before anything changes: the commands are only queued in a MULTI that is discarded. Before, the index was
+     * dropped and a batch rewritten before the first refusal. One who may not FT.DROPINDEX no longer leaves the
+     * schema probe's index behind.
+     */
+    @Test
+    void applyAsAUserWhoMayNotRunWhatThePlanSendsIsRefusedBeforeAnyChange(RedisStackServer redis,
+                                                                         @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            java.util.List<String> indexes = indexNames(jedis);
+            Map<String, String> users = Map.of(
+                    "nohdel", "+@all -hdel", "nodrop", "+@all -ft.dropindex", "docsonly", "+@all");
+            for (Map.Entry<String, String> user : users.entrySet()) {
+                java.util.List<String> rules = new java.util.ArrayList<>(java.util.List.of("SETUSER", user.getKey(),
+                        "on", ">pw", "&*", user.getKey().equals("docsonly") ? "~doc:*" : "~*"));
+                if (user.getKey().equals("docsonly")) { // Search checks index names as keys
+                    rules.addAll(java.util.List.of("~slipway:*", "~docs", "~slipway-probe:*"));
+                }
+                rules.addAll(java.util.List.of(user.getValue().split(" ")));
+                jedis.sendCommand(RedisStackServer.command("ACL"), rules.toArray(String[]::new));
+                Slipway restricted = Slipway.configure().url("redis://" + user.getKey() + ":pw@127.0.0.1:"
+                        + redis.port()).load();
+
+                SlipwayException e = catchThrowableOfType(() -> restricted.apply(plan, options(dir.resolve(
+                        "backup-" + user.getKey()))), SlipwayException.class);
+
+                assertThat(e).as(user.getKey()).isNotNull().isNotInstanceOf(MigrationFailedException.class);
+                assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.PERMISSION_DENIED);
+                assertThat(e.exitCode()).isEqualTo(2);
+                assertThat(e.getMessage()).contains("nothing was changed", switch (user.getKey()) {
+                    case "nohdel" -> "HDEL doc:";
+                    case "nodrop" -> "FT.DROPINDEX docs";
+                    default -> "item:";
+                });
+                assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+                assertThat(indexNames(jedis)).as("no probe index left").isEqualTo(indexes);
+                assertThat(dir.resolve("backup-" + user.getKey())).doesNotExist();
+            }
+        }
+    }
+
+    /**
+     * A rollback refuses a backup whose header or plan was edited, before any change: a header saying records were
+     * restored made it skip them (and report every document restored), and an edited plan.yaml recreated another
+     * index than the source.
+     */
+    @Test
+    void rollbackOfAnEditedBackupIsRefusedBeforeAnyChange(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Path backup = dir.resolve("backup");
+            slipway.apply(plan, options(backup));
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
+            Path header = backup.resolve("header.json");
+            Path planFile = backup.resolve("plan.yaml");
+            String headerText = Files.readString(header);
+            String planText = Files.readString(planFile);
+            assertThat(headerText).contains("\"records_restored\":0");
+            assertThat(planText).contains("'doc:'");
+            Map<Path, String> edits = Map.of(header, headerText.replace("\"records_restored\":0",
+                    "\"records_restored\":2"), planFile, planText.replace("'doc:'", "'zzz:'"));
+
+            for (Map.Entry<Path, String> edit : edits.entrySet()) {
+                Files.writeString(edit.getKey(), edit.getValue());
+
+                SlipwayException e = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 1),
+                        SlipwayException.class);
+
+                assertThat(e).as(edit.getKey().toString()).isNotNull();
+                assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+                assertThat(e.getMessage()).containsIgnoringCase("nothing was changed");
+                assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
+                assertThat(slipway.describe("docs").schema().prefixes()).containsExactly("item:");
+                Files.writeString(header, headerText);
+                Files.writeString(planFile, planText);
+            }
+            slipway.rollbackFromBackup(backup, 1);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
+    /** A rollback by a user who may not move keys back is refused before it drops the migrated index. */
+    @Test
+    void rollbackAsAUserWhoMayNotMoveKeysBackIsRefusedBeforeAnyChange(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Path backup = dir.resolve("backup");
+            slipway.apply(plan, options(backup));
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
+            IndexSchema schema = slipway.describe("docs").schema();
+            jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "norename", "on", ">pw", "~*", "&*",
+                    "+@all", "-renamenx");
+            Slipway restricted = Slipway.configure().url("redis://norename:pw@127.0.0.1:" + redis.port()).load();
+
+            SlipwayException e = catchThrowableOfType(() -> restricted.rollbackFromBackup(backup, 1),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.PERMISSION_DENIED);
+            assertThat(e.getMessage()).contains("RENAMENX", "nothing was changed");
+            assertThat(slipway.describe("docs").schema()).isEqualTo(schema);
+            assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                    .isEqualTo(BackupHeader.Phase.REWRITTEN);
         }
     }
 

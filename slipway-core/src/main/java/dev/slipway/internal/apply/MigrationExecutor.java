@@ -96,6 +96,7 @@ public final class MigrationExecutor {
         if (previous.isEmpty()) {
             PlanPreconditions.checkLive(plan, reader);
         }
+        PermissionProbe.requireForApply(session, plan, keys);
         try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(), lockLease)) {
             previous = usableCheckpoint(store.load(index), plan);
             if (previous.isEmpty()) {
@@ -122,6 +123,7 @@ public final class MigrationExecutor {
         if (previous.isEmpty()) {
             PlanPreconditions.checkLive(plan, new LiveIndexReader(session));
         }
+        PermissionProbe.requireForApply(session, plan, keys);
     }
 
     private void missingHandlers(MigrationPlan plan) {

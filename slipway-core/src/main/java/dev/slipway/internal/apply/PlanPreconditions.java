@@ -27,22 +27,15 @@ import java.util.Optional;
  * server can run the target, and the live index still matches the snapshot.
  */
 final class PlanPreconditions {
+    /** How the throwaway index of the schema probe is named. */
+    static final String PROBE_PREFIX = "slipway-probe:";
+
     private PlanPreconditions() {
     }
 
     /** Checks that need no Redis. */
     static void checkPlan(MigrationPlan plan) {
-        if (plan.formatVersion() != MigrationPlan.FORMAT_VERSION) {
-            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The plan has format version "
-                    + plan.formatVersion() + "; this Slipway reads version " + MigrationPlan.FORMAT_VERSION
-                    + ". Re-create it with 'slipway plan'.");
-        }
-        String expectedId = MigrationPlanner.planId(plan);
-        if (!expectedId.equals(plan.planId())) {
-            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The plan file was edited after it was made "
-                    + "(its content gives id " + expectedId + ", the file says " + plan.planId() + "). Change the "
-                    + "patch instead and re-run 'slipway plan'.");
-        }
+        MigrationPlanner.requireIntact(plan, "The plan file");
         if (!plan.supported()) {
             throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "The plan for '" + plan.source().indexName()
                     + "' contains changes Slipway cannot apply; nothing was changed. Remove them from the patch "
@@ -56,7 +49,7 @@ final class PlanPreconditions {
      * FT.CREATE rejected (an unknown language, a vector parameter out of bounds), leaving nothing in its place.
      */
     static void probeTarget(MigrationPlan plan, RedisSession session) {
-        String probe = "slipway-probe:" + java.util.UUID.randomUUID();
+        String probe = PROBE_PREFIX + java.util.UUID.randomUUID();
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
         try {
             session.call(FtCreateArguments.command(schema));

@@ -1,5 +1,7 @@
 package dev.slipway.internal.plan;
 
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ChangeKind;
 import dev.slipway.api.plan.CostEstimate;
 import dev.slipway.api.plan.MigrationMode;
@@ -76,6 +78,34 @@ public final class MigrationPlanner {
                 changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
                 validation, rewrite);
         return withId(draft, planId(draft));
+    }
+
+    /**
+     * Refuses a plan this version cannot read or that was edited after it was made: another format version, content
+     * that does not give its id, or changes listed as blocked in a plan that says it is supported (those lists are
+     * not in the digest, since apply does not act on them, but a file that shows a blocked change must not run).
+     *
+     * @param what the file, for the message ("The plan", "The plan in /backup/plan.yaml")
+     * @throws SlipwayException {@link ErrorCode#MALFORMED_INPUT}
+     */
+    public static void requireIntact(MigrationPlan plan, String what) {
+        if (plan.formatVersion() != MigrationPlan.FORMAT_VERSION) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " has format version "
+                    + plan.formatVersion() + "; this Slipway reads version " + MigrationPlan.FORMAT_VERSION
+                    + ". Re-create it with 'slipway plan'.");
+        }
+        String expectedId = planId(plan);
+        if (!expectedId.equals(plan.planId())) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " was edited after it was made "
+                    + "(its content gives id " + expectedId + ", the file says " + plan.planId() + "). Change the "
+                    + "patch instead and re-run 'slipway plan'.");
+        }
+        boolean blockedListed = !plan.blockedReasons().isEmpty()
+                || plan.changes().stream().anyMatch(c -> !c.supported());
+        if (plan.supported() && blockedListed) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " was edited after it was made: it says "
+                    + "it is supported but lists blocked changes. Re-run 'slipway plan'.");
+        }
     }
 
     /** The identifier of a plan: a digest of everything apply acts on, so that an edited plan is detected. */

@@ -75,6 +75,7 @@ public final class BackupRestorer {
      */
     public RestoreResult restore(BackupDirectory backup, int workers, int maxRetries, boolean overwriteChanged) {
         MigrationPlan plan = backup.plan();
+        requireConsistentHeader(backup, plan);
         if (backup.header().phase() == BackupHeader.Phase.ROLLED_BACK) {
             return alreadyRolledBack(backup, plan);
         }
@@ -148,6 +149,30 @@ public final class BackupRestorer {
                     + " still holds every original). Changed:", written, null);
         }
         return result(backup, plan, recreated, false);
+    }
+
+    /**
+     * Refuses a header that disagrees with its backup (edited by hand, or files of two backups mixed): another plan
+     * than the stored one, or restore progress outside a rollback. Trusting such a count skipped records, restored
+     * half the documents and reported them all restored.
+     */
+    private static void requireConsistentHeader(BackupDirectory backup, MigrationPlan plan) {
+        BackupHeader header = backup.header();
+        String problem = !header.planId().equals(plan.planId()) ? "its header names plan " + header.planId()
+                + " but its plan.yaml is plan " + plan.planId()
+                : header.recordsRestored() < 0 || header.recordsRestored() > header.batchesBackedUp()
+                ? "its header says " + header.recordsRestored() + " of " + header.batchesBackedUp() + " records "
+                + "were restored"
+                : header.recordsRestored() > 0 && header.phase() != BackupHeader.Phase.ROLLING_BACK
+                && header.phase() != BackupHeader.Phase.ROLLED_BACK
+                ? "its header says " + header.recordsRestored() + " records were restored, but no rollback ran "
+                + "(phase " + header.phase().name().toLowerCase() + ")"
+                : "";
+        if (!problem.isEmpty()) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The backup in " + backup.dir() + " is "
+                    + "inconsistent: " + problem + ". Nothing was changed. It was edited, or files of two backups were "
+                    + "mixed; put back the directory as 'slipway apply' left it, then re-run.");
+        }
     }
 
     /**

@@ -1,0 +1,165 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.redis.RedisSession;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Asks the server, before anything changes, whether the connected user may run what an operation sends: each
+ * command, with keys like the ones it will touch, is queued in a {@code MULTI} and the transaction is discarded.
+ * Redis checks a command's ACL (the command and its keys) when it queues it, and runs nothing on {@code DISCARD}.
+ * Without this, a user who may not {@code HDEL} or {@code RENAMENX} had the index dropped and a batch rewritten
+ * before the first refusal, and one who may not {@code FT.DROPINDEX} was left with the schema probe's index.
+ */
+public final class PermissionProbe {
+    private static final String PROBE = "slipway-permission-probe:";
+
+    private PermissionProbe() {
+    }
+
+    /**
+     * Refuses, with nothing changed, when the user may not run one of the commands {@code apply} sends for this plan.
+     *
+     * @throws SlipwayException {@link ErrorCode#PERMISSION_DENIED} naming every refused command
+     */
+    public static void requireForApply(RedisSession session, MigrationPlan plan, KeyNamespace keys) {
+        String suffix = PROBE + UUID.randomUUID();
+        Map<String, List<String>> commands = new LinkedHashMap<>();
+        for (PlanStep step : plan.steps()) {
+            for (List<String> command : step.commands()) {
+                add(commands, concrete(command, plan, suffix));
+            }
+        }
+        plan.rewrite().ifPresent(spec -> rewriteCommands(spec, suffix).forEach(c -> add(commands, c)));
+        // the schema probe (PlanPreconditions.probeTarget) creates and drops an index of its own
+        String probeIndex = PlanPreconditions.PROBE_PREFIX + suffix;
+        add(commands, List.of("FT.CREATE", probeIndex, "ON", "HASH", "PREFIX", "1", probeIndex + ":", "SCHEMA", "f",
+                "TAG"));
+        add(commands, List.of("FT.DROPINDEX", probeIndex));
+        lockAndStateCommands(keys, plan.source().indexName(), suffix).forEach(c -> add(commands, c));
+        require(session, commands.values(), "apply this plan");
+    }
+
+    /**
+     * Refuses, with nothing changed, when the user may not run what a rollback from a backup sends: the restore's
+     * reads, writes, deletes and key moves, dropping the migrated index and creating the source one.
+     *
+     * @throws SlipwayException {@link ErrorCode#PERMISSION_DENIED} naming every refused command
+     */
+    public static void requireForRestore(RedisSession session, MigrationPlan plan, KeyNamespace keys) {
+        String suffix = PROBE + UUID.randomUUID();
+        Map<String, List<String>> commands = new LinkedHashMap<>();
+        RewriteSpec spec = plan.rewrite().orElseThrow();
+        rewriteCommands(spec, suffix).forEach(c -> add(commands, c));
+        add(commands, List.of("FT.DROPINDEX", plan.targetSchema().name()));
+        add(commands, List.of("FT.CREATE", suffix, "ON", spec.storage().name(), "PREFIX", "1", suffix, "SCHEMA",
+                "f", "TAG"));
+        lockAndStateCommands(keys, plan.source().indexName(), suffix).forEach(c -> add(commands, c));
+        require(session, commands.values(), "roll this migration back");
+    }
+
+    /** A plan's command with its placeholders ({@code <key>}, {@code <cursor>}, ...) replaced by probe values. */
+    private static List<String> concrete(List<String> command, MigrationPlan plan, String suffix) {
+        String name = command.get(0);
+        List<String> result = new ArrayList<>(List.of(name));
+        for (int i = 1; i < command.size(); i++) {
+            String arg = command.get(i);
+            if (!arg.contains("<")) {
+                result.add(arg);
+            } else if (i == 1 && !name.equals("SCAN")) {
+                result.add(sourceKey(plan.rewrite(), suffix));
+            } else if (name.equals("RENAMENX")) {
+                result.add(plan.rewrite().flatMap(RewriteSpec::targetPrefix).orElse("") + suffix);
+            } else {
+                result.add(arg.startsWith("<") && arg.endsWith(">") ? "1" : arg);
+            }
+        }
+        return result;
+    }
+
+    private static String sourceKey(java.util.Optional<RewriteSpec> spec, String suffix) {
+        return spec.map(s -> s.sourcePrefixes().isEmpty() ? "" : s.sourcePrefixes().get(0)).orElse("") + suffix;
+    }
+
+    /** What a rewrite and its rollback send besides the plan's listed commands: reads, existence checks, moves back. */
+    private static List<List<String>> rewriteCommands(RewriteSpec spec, String suffix) {
+        List<List<String>> commands = new ArrayList<>();
+        List<String> sources = spec.sourcePrefixes().isEmpty() ? List.of("") : spec.sourcePrefixes();
+        List<String> keys = new ArrayList<>();
+        sources.forEach(prefix -> keys.add(prefix + suffix));
+        spec.targetPrefix().ifPresent(prefix -> keys.add(prefix + suffix));
+        boolean hash = spec.storage() == StorageType.HASH;
+        commands.add(List.of("SCAN", "0", "COUNT", "1"));
+        for (String key : keys) {
+            commands.add(List.of("EXISTS", key));
+            commands.add(hash ? List.of("HMGET", key, "f") : List.of("JSON.GET", key, "$"));
+            commands.add(hash ? List.of("HSET", key, "f", "v") : List.of("JSON.SET", key, "$.f", "1"));
+            commands.add(hash ? List.of("HDEL", key, "f") : List.of("JSON.DEL", key, "$.f"));
+            // the take-back of a document that vanished while it was rewritten (see VanishedDocuments)
+            commands.add(List.of("EVAL", "return 0", "1", key));
+        }
+        spec.targetPrefix().ifPresent(prefix -> sources.forEach(source -> {
+            commands.add(List.of("RENAMENX", source + suffix, prefix + suffix));
+            commands.add(List.of("RENAMENX", prefix + suffix, source + suffix));
+        }));
+        return commands;
+    }
+
+    /** The lock (taken, extended, released by scripts) and the checkpoint and history Slipway keeps in Redis. */
+    private static List<List<String>> lockAndStateCommands(KeyNamespace keys, String index, String suffix) {
+        String lock = keys.lock(index);
+        return List.of(List.of("SET", lock, suffix, "NX", "PX", "1000"), List.of("EVAL", "return 0", "1", lock),
+                List.of("GET", keys.checkpoint(index)), List.of("SET", keys.checkpoint(index), suffix),
+                List.of("DEL", keys.checkpoint(index)), List.of("SET", keys.history(index), suffix));
+    }
+
+    private static void add(Map<String, List<String>> commands, List<String> command) {
+        String name = command.get(0);
+        if (name.equals("MULTI") || name.equals("EXEC")) {
+            return;
+        }
+        commands.putIfAbsent(String.join("\u0000", command), command);
+    }
+
+    private static void require(RedisSession session, Iterable<List<String>> commands, String what) {
+        List<String> refused = new ArrayList<>();
+        session.call("MULTI");
+        try {
+            for (List<String> command : commands) {
+                try {
+                    session.call(command);
+                } catch (RedisCommandException e) {
+                    if (e.serverMessage().startsWith("NOPERM")) {
+                        refused.add(describe(command) + " (" + e.serverMessage() + ")");
+                    }
+                    // any other queueing error (an arity the server counts differently) is not a permission
+                }
+            }
+        } finally {
+            session.call("DISCARD");
+        }
+        if (!refused.isEmpty()) {
+            throw new SlipwayException(ErrorCode.PERMISSION_DENIED, "The Redis user may not run what it takes to "
+                    + what + "; nothing was changed (each command was only queued in a MULTI, then discarded). "
+                    + "Refused: " + String.join("; ", refused) + ". Grant these (ACL SETUSER) or connect as a user "
+                    + "who may, then re-run.");
+        }
+    }
+
+    /** The command and its first argument, the key or index it acts on. */
+    private static String describe(List<String> command) {
+        return command.size() > 1 && !command.get(0).equals("SCAN") ? command.get(0) + " " + command.get(1)
+                : command.get(0);
+    }
+}
