@@ -158,7 +158,7 @@ public final class Slipway {
      * disk and memory needed, memory saved by quantization, expected duration. Writes nothing.
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
-        MigrationPlanner.requireIntact(plan, "The plan file");
+        MigrationPlanner.requireIntact(plan, "The plan file", MigrationPlanner.REPLAN);
         withSession(session -> null); // refuses a database Redis Search does not index, as every verb does
         return RewriteEstimator.estimate(plan, endpoint);
     }
@@ -179,7 +179,7 @@ public final class Slipway {
 
     /** Validates the index a plan produced, without changing anything. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
-        MigrationPlanner.requireIntact(plan, "The plan file"); // what it checks comes from the plan
+        MigrationPlanner.requireIntact(plan, "The plan file", MigrationPlanner.REPLAN); // it checks what the plan says
         return withSession(session -> new MigrationValidator(session).validate(plan, queries));
     }
 
@@ -245,7 +245,8 @@ public final class Slipway {
             // holds the lock and is still appending to it
             MigrationPlan stored = BackupDirectory.storedPlan(backupDir);
             // the source index is recreated from it: an edited copy recreated a different index
-            MigrationPlanner.requireIntact(stored, "The plan in " + backupDir.resolve("plan.yaml"));
+            MigrationPlanner.requireIntact(stored, "The plan in " + backupDir.resolve("plan.yaml"), "Put back the "
+                    + "plan.yaml 'slipway apply' wrote there (the same as the plan file it applied), then re-run.");
             PermissionProbe.requireForRestore(session, stored, keys);
             String index = stored.source().indexName();
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",

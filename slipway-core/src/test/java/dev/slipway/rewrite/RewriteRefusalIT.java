@@ -169,10 +169,10 @@ class RewriteRefusalIT {
             Path planFile = backup.resolve("plan.yaml");
             String headerText = Files.readString(header);
             String planText = Files.readString(planFile);
-            assertThat(headerText).contains("\"records_restored\":0");
+            assertThat(headerText).contains("\"records_restored\" : 0");
             assertThat(planText).contains("'doc:'");
-            Map<Path, String> edits = Map.of(header, headerText.replace("\"records_restored\":0",
-                    "\"records_restored\":2"), planFile, planText.replace("'doc:'", "'zzz:'"));
+            Map<Path, String> edits = Map.of(header, headerText.replace("\"records_restored\" : 0",
+                    "\"records_restored\" : 2"), planFile, planText.replace("'doc:'", "'zzz:'"));
 
             for (Map.Entry<Path, String> edit : edits.entrySet()) {
                 Files.writeString(edit.getKey(), edit.getValue());

@@ -85,28 +85,32 @@ public final class MigrationPlanner {
      * that does not give its id, or changes listed as blocked in a plan that says it is supported (those lists are
      * not in the digest, since apply does not act on them, but a file that shows a blocked change must not run).
      *
-     * @param what the file, for the message ("The plan", "The plan in /backup/plan.yaml")
+     * @param what   the file, for the message ("The plan file", "The plan in /backup/plan.yaml")
+     * @param advice what to do about an edited one
      * @throws SlipwayException {@link ErrorCode#MALFORMED_INPUT}
      */
-    public static void requireIntact(MigrationPlan plan, String what) {
+    public static void requireIntact(MigrationPlan plan, String what, String advice) {
         if (plan.formatVersion() != MigrationPlan.FORMAT_VERSION) {
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " has format version "
                     + plan.formatVersion() + "; this Slipway reads version " + MigrationPlan.FORMAT_VERSION
-                    + ". Re-create it with 'slipway plan'.");
+                    + ". Nothing was changed. " + advice);
         }
         String expectedId = planId(plan);
         if (!expectedId.equals(plan.planId())) {
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " was edited after it was made "
-                    + "(its content gives id " + expectedId + ", the file says " + plan.planId() + "). Change the "
-                    + "patch instead and re-run 'slipway plan'.");
+                    + "(its content gives id " + expectedId + ", the file says " + plan.planId() + "). Nothing was "
+                    + "changed. " + advice);
         }
         boolean blockedListed = !plan.blockedReasons().isEmpty()
                 || plan.changes().stream().anyMatch(c -> !c.supported());
         if (plan.supported() && blockedListed) {
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " was edited after it was made: it says "
-                    + "it is supported but lists blocked changes. Re-run 'slipway plan'.");
+                    + "it is supported but lists blocked changes. Nothing was changed. " + advice);
         }
     }
+
+    /** What to do about a plan file that {@link #requireIntact} refuses. */
+    public static final String REPLAN = "Change the patch instead and re-run 'slipway plan'.";
 
     /** The identifier of a plan: a digest of everything apply acts on, so that an edited plan is detected. */
     public static String planId(MigrationPlan plan) {
