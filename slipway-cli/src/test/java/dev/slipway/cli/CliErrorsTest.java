@@ -258,11 +258,22 @@ class CliErrorsTest {
                 {"index", "list", "--url", url},
                 {"index", "info", "products", "--url", url, "-v"},
                 {"plan", "--index", "products", "--patch", patch.toString(), "--url", url, "-v"},
-                {"index", "list", "--url", "http://admin:" + SECRET + "@127.0.0.1:1"}}) {
+                {"index", "list", "--url", "http://admin:" + SECRET + "@127.0.0.1:1"},
+                // an unescaped '@' in the password: everything up to the last '@' is the password
+                {"index", "list", "--url", "redis://:" + SECRET + "@" + SECRET + "@127.0.0.1:1", "-v"},
+                {"index", "list", "--url", "redis://:" + SECRET + "/@" + SECRET + "@127.0.0.1:1"}}) {
             CliRun run = CliRun.of(args);
             assertThat(run.exitCode()).as(run.toString()).isNotZero();
             assertThat(run.all()).as(String.join(" ", args)).doesNotContain(SECRET).contains("***");
         }
+    }
+
+    @Test
+    void anUnescapedAtInThePasswordIsExplained() {
+        CliRun run = CliRun.of("index", "list", "--url", "redis://:pa@ss@127.0.0.1:1");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).contains("%40").doesNotContain("names no host").doesNotContain("ss@127");
     }
 
     @Test

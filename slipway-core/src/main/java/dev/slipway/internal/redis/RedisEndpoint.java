@@ -39,14 +39,14 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
         try {
             uri = new URI(url.trim());
         } catch (URISyntaxException e) {
-            throw badUrl(url, "it is not a valid URL");
+            throw badUrl(url, "it is not a valid URL" + escapeHint(url));
         }
         String scheme = uri.getScheme();
         if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
             throw badUrl(url, "the scheme must be redis:// or rediss://");
         }
         if (uri.getHost() == null) {
-            throw badUrl(url, "it names no host");
+            throw badUrl(url, escapeHint(url).isEmpty() ? "it names no host" : "it cannot be read" + escapeHint(url));
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw badUrl(url, "it has a query or fragment, which Slipway does not read (a database goes in the path: "
@@ -95,9 +95,24 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
                 + ". Pass --url redis://[user:password@]host:port[/db] (rediss:// for TLS) or set REDIS_URL.");
     }
 
-    /** Replaces the password in a URL-like text with {@code ***}, for messages about unparseable URLs. */
+    /**
+     * Replaces the password in a URL-like text with {@code ***}, for messages about unparseable URLs: everything
+     * from the first {@code :} after {@code //} up to the last {@code @}, so that a password holding an unescaped
+     * {@code @} or {@code /} is hidden whole.
+     */
     static String redact(String url) {
-        return url.replaceAll("(//[^:/@]*:)[^@]*@", "$1***@");
+        return url.replaceAll("(//[^:/@]*:).*@", "$1***@");
+    }
+
+    /** A hint for a URL whose password (or user) holds a character that must be percent-encoded. */
+    private static String escapeHint(String url) {
+        int scheme = url.indexOf("//");
+        String rest = scheme < 0 ? url : url.substring(scheme + 2);
+        int at = rest.lastIndexOf('@');
+        String userInfo = at < 0 ? "" : rest.substring(0, at);
+        return userInfo.contains("@") || userInfo.contains("/") || userInfo.contains("?") || userInfo.contains("#")
+                ? ": its user or password holds a character that must be percent-encoded ('@' as %40, '/' as %2F, "
+                + "'?' as %3F, '#' as %23)" : "";
     }
 
     /** The URL with the password replaced by {@code ***}. */
