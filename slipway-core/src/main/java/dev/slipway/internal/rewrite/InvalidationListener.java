@@ -30,6 +30,8 @@ final class InvalidationListener {
     private final Object pongLock = new Object();
     private long pongs;
     private final Thread thread;
+    /** The server's error when it refused the subscription (read before {@link #subscribed} counts down). */
+    private volatile String refusal;
 
     /** Connects, subscribes and starts reading; listener {@code index} answers for writer {@code index}. */
     InvalidationListener(RedisEndpoint endpoint, int index, WriteWatch watch) {
@@ -52,6 +54,9 @@ final class InvalidationListener {
             if (!subscribed.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("no reply to SUBSCRIBE " + CHANNEL);
             }
+            if (refusal != null) { // an ACL without SUBSCRIBE: said at once, not after the 10 s above
+                throw new IllegalStateException("SUBSCRIBE " + CHANNEL + " refused: " + refusal);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while subscribing", e);
@@ -69,6 +74,11 @@ final class InvalidationListener {
                 handle(connection.getUnflushedObject());
             }
         } catch (JedisException | ClassCastException e) {
+            if (subscribed.getCount() > 0) {
+                refusal = String.valueOf(e.getMessage());
+                subscribed.countDown();
+                return;
+            }
             if (!watch.closing()) {
                 watch.markLost("the listener connection failed (" + e.getMessage() + ")");
                 synchronized (pongLock) {

@@ -95,6 +95,25 @@ class WriteWatchIT {
         }
     }
 
+    /**
+     * A server that refuses SUBSCRIBE (an ACL) is taken at its word: the watch fails at once with the server's reply,
+     * instead of waiting 10 s for a subscription that never comes while a drop-recreate's index is gone.
+     */
+    @Test
+    void aRefusedSubscriptionFailsAtOnceWithTheServersReply(RedisStackServer redis) {
+        try (Jedis admin = redis.newJedis()) {
+            admin.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "nosub", "on", ">pw", "~*", "&*", "+@all",
+                    "-subscribe");
+        }
+        RedisEndpoint endpoint = RedisEndpoint.parse("redis://nosub:pw@127.0.0.1:" + redis.port());
+
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                () -> WriteWatch.start(endpoint, spec("ns:", null), 1, "slipway:").close());
+
+        assertThat(refused).isInstanceOf(IllegalStateException.class).hasMessageContaining("refused")
+                .hasMessageContaining("NOPERM");
+    }
+
     @Test
     void aMovingDocumentKeepsItsOwnerUnderBothNames(RedisStackServer redis) {
         RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
