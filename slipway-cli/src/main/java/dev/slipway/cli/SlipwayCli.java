@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@code slipway} command: the entry point of the command line. It only parses options, hands the work to
@@ -40,8 +41,25 @@ public final class SlipwayCli implements Callable<Integer> {
 
     /** Runs the CLI and exits the JVM with its exit code. */
     public static void main(String[] args) {
-        System.exit(run(System.out, System.err, args));
+        AtomicBoolean finished = new AtomicBoolean();
+        // SIGINT / SIGTERM end the JVM without an exception the commands could report (exit 130 / 143): say what
+        // that means, since nothing else is printed then
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (!finished.get()) {
+                System.err.println(System.lineSeparator() + INTERRUPTED);
+                System.err.flush();
+            }
+        }, "slipway-interrupted"));
+        int code = run(System.out, System.err, args);
+        finished.set(true);
+        System.exit(code);
     }
+
+    /** What a run stopped by a signal prints. */
+    static final String INTERRUPTED = "slipway: stopped by a signal before it finished (exit 130 for Ctrl-C / SIGINT, "
+            + "143 for SIGTERM). What was stored is safe: 'slipway status' shows where it stands, and re-running the "
+            + "same command resumes from the last completed step or batch, taking over this process's lock. No "
+            + "report was written.";
 
     /**
      * Runs one command line without exiting: human output goes to {@code out}, errors and progress to

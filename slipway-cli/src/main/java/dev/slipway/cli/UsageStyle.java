@@ -14,7 +14,8 @@ final class UsageStyle {
     private static final String[] EXIT_CODES = {
             "0:success",
             "1:the migration or validation failed, or Redis could not be reached",
-            "2:bad usage or bad input (nothing was changed in Redis)"};
+            "2:bad usage or bad input (nothing was changed in Redis)",
+            "130/143:stopped by Ctrl-C / SIGTERM; re-run the same command to resume"};
 
     private UsageStyle() {
     }

@@ -275,6 +275,41 @@ class RewriteCommandsIT {
         assertThat(Slipway.configure().url(redis.url()).load().listIndexes()).containsExactly("docs");
     }
 
+    /**
+     * A signal (SIGTERM) stops an apply part-way: it exits 143 and says what that means, 'status' says the lock's
+     * holder is gone, and the same command resumes and finishes.
+     */
+    @Test
+    void anApplyStoppedBySigtermSaysSoAndTheSameCommandResumes() throws Exception {
+        Path plan = plan();
+        Path backup = dir.resolve("backup");
+        List<String> command = new java.util.ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
+                SlipwayCli.class.getName(), "apply", "--plan", plan.toString(), "--backup-dir", backup.toString(),
+                "--accept-data-loss", "--yes", "--batch-size", "10", "--rate-limit", "50", "--url", redis.url()));
+        Path stderr = dir.resolve("stderr.log");
+        Process apply = new ProcessBuilder(command).redirectError(stderr.toFile())
+                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(stderr).contains("rewriting documents: started")) {
+            assertThat(System.nanoTime()).as("the rewrite started: %s", Files.readString(stderr)).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        Thread.sleep(500);
+        apply.destroy(); // SIGTERM
+
+        assertThat(apply.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(apply.exitValue()).isEqualTo(143);
+        assertThat(Files.readString(stderr)).contains("stopped by a signal", "re-running the same command resumes");
+        CliRun status = cli("status", "--index", "docs");
+        assertThat(status.out()).as(status.toString()).contains("no longer runs");
+
+        CliRun resumed = cli("apply", "--plan", plan.toString(), "--backup-dir", backup.toString(),
+                "--accept-data-loss", "--yes");
+        assertThat(resumed.exitCode()).as(resumed.toString()).isZero();
+        assertThat(cli("status", "--index", "docs").out()).contains("Lock:      free");
+    }
+
     private Path plan() throws IOException {
         Path patch = Files.writeString(dir.resolve("float16.yaml"), TO_FLOAT16);
         Path plan = dir.resolve("plan.yaml");

@@ -12,7 +12,8 @@ import java.util.Optional;
  * @param activeVersion the active version number; empty when Slipway does not manage the name
  * @param versions      every version Slipway knows of, oldest first; empty for unmanaged names
  * @param migration     the migration in progress or interrupted, if any
- * @param lockOwner     who holds the migration lock, if anyone
+ * @param lockOwner     who holds the migration lock, if anyone (with a note when it is a process of this host
+ *                      that no longer runs, such as one stopped by a signal)
  * @param strays        physical indexes named like versions of this name that no history entry accounts for
  */
 public record IndexStatus(String name, Optional<String> servedBy, boolean alias, Optional<Integer> activeVersion,

@@ -187,7 +187,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
     }
 
     /** Whether a lock value names a process on this host that no longer runs. */
-    static boolean ownerIsDeadLocalProcess(String owner) {
+    public static boolean ownerIsDeadLocalProcess(String owner) {
         String self = processOwner();
         String host = self.substring(0, self.indexOf("/pid "));
         if (!owner.startsWith(host + "/pid ")) {

@@ -5,6 +5,7 @@ import dev.slipway.api.version.VersionStatus;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
@@ -67,7 +68,9 @@ public final class VersionStatusReader {
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
                         c.owner(), c.updatedAt().toString(), c.backupDir()));
-        Optional<String> lock = Optional.ofNullable(session.callString("GET", keys.lock(name)));
+        Optional<String> lock = Optional.ofNullable(session.callString("GET", keys.lock(name)))
+                .map(owner -> MigrationLock.ownerIsDeadLocalProcess(owner) ? owner + " (that process no longer runs "
+                        + "on this host: the next apply or rollback takes the lock over)" : owner);
         return new IndexStatus(name, served.map(i -> i.schema().name()), served.map(IndexInfo::isAlias).orElse(false),
                 history.active().map(VersionHistory.VersionEntry::version), versions, migration, lock, strays);
     }
