@@ -1,7 +1,9 @@
 package dev.slipway.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.schema.IndexSchema;
@@ -15,10 +17,13 @@ import dev.slipway.internal.yaml.YamlProblems;
 import dev.slipway.internal.yaml.YamlSyntaxException;
 
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiFunction;
 
 /**
@@ -59,15 +64,43 @@ public final class SlipwayFiles {
         return value;
     }
 
+    /** The top-level fields of a record type (in the files' snake_case) that a YAML text lacks or leaves empty. */
+    static List<String> missingFields(String text, Class<? extends Record> type) {
+        JsonNode tree;
+        try {
+            tree = PlanCodec.yaml().readTree(text);
+        } catch (JsonProcessingException e) {
+            return List.of();
+        }
+        if (tree == null || !tree.isObject()) {
+            return List.of();
+        }
+        List<String> missing = new ArrayList<>();
+        PropertyNamingStrategies.SnakeCaseStrategy naming = new PropertyNamingStrategies.SnakeCaseStrategy();
+        for (RecordComponent component : type.getRecordComponents()) {
+            String name = naming.translate(component.getName());
+            if (component.getType() != Optional.class && (!tree.has(name) || tree.get(name).isNull())) {
+                missing.add(name);
+            }
+        }
+        return missing;
+    }
+
     /** Reads a plan written by {@link #writePlan}. */
     public static MigrationPlan readPlan(Path file) {
         String text = readText(file, "plan");
         try {
             return PlanCodec.yaml().readValue(text, MigrationPlan.class);
         } catch (JsonProcessingException e) {
+            List<String> missing = missingFields(text, MigrationPlan.class);
+            if (!missing.isEmpty()) { // Jackson names the end of the file and its own settings for these
+                throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + ": it has no "
+                        + String.join(", ", missing) + ". Re-create it with 'slipway plan'.", e);
+            }
             String where = e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + where + ": "
-                    + e.getOriginalMessage() + ". Re-create it with 'slipway plan'.", e);
+                    + e.getOriginalMessage().replaceAll(" \\(set DeserializationConfig[^)]*\\)", "")
+                    + ". Re-create it with 'slipway plan'.", e);
         } catch (SlipwayException e) {
             throw new SlipwayException(e.code(), "Cannot read plan " + file + ": " + e.getMessage(), e.problems(), e);
         }

@@ -198,6 +198,27 @@ class MalformedInputIT {
         assertThat(thrown(() -> SlipwayFiles.readSchema(schema)).getMessage()).contains(schema + " line 5");
     }
 
+    /** A plan missing required fields names them, not Jackson's settings or the file's last line. */
+    @Test
+    void aPlanWithoutRequiredFieldsNamesThem(RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        MigrationPlan plan = Slipway.configure().url(redis.url()).load().plan(PlanRequest.patch(INDEX,
+                new SchemaPatch(List.of(), List.of("price"), List.of(), List.of(), null))
+                .withMode(MigrationMode.DROP_RECREATE));
+        Path file = dir.resolve("plan.yaml");
+        SlipwayFiles.writePlan(plan, file);
+        String text = Files.readString(file);
+        assertThat(text).startsWith("format_version: 1\n").contains("\nwarnings:");
+        Files.writeString(file, text.replace("format_version: 1\n", "")
+                .replaceAll("\nwarnings:(\n[- ].*)*", "\n"));
+
+        SlipwayException e = thrown(() -> SlipwayFiles.readPlan(file));
+
+        assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+        assertThat(e.getMessage()).contains("it has no format_version, warnings", "slipway plan")
+                .doesNotContain("DeserializationConfig", "Cannot construct instance", " line ");
+    }
+
     @Test
     void unreachableRedisIsOneLineWithoutPassword(RedisStackServer redis) throws Exception {
         ProductCatalog.seed(redis, StorageType.HASH);
