@@ -68,6 +68,9 @@ class RewriteMigrationIT {
     private static final String JSON_KEY_AND_PATH_MOVE = "  index:\n    prefix: 'jitem:'\n"
             + "  rename_fields:\n    - {old_name: title, new_name: name}\n";
     private static final int DOCS = 300;
+    /** title becomes name, emb becomes FLOAT16, doc: becomes item:. */
+    private static final String RENAME_QUANTIZE_MOVE = "  rename_fields:\n    - {old_name: title, new_name: name}\n"
+            + "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n    prefix: 'item:'\n";
     private static final long SEED = 42;
 
     private static ApplyOptions options(Path backup, boolean acceptLoss) {
@@ -319,9 +322,7 @@ class RewriteMigrationIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, "  rename_fields:\n    - {old_name: title, new_name: "
-                    + "name}\n  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n"
-                    + "    prefix: 'item:'\n");
+            MigrationPlan plan = plan(slipway, "docs", dir, RENAME_QUANTIZE_MOVE);
             assertRewritePlan(plan, ChangeKind.CHANGE_PREFIX, true);
             // the commands in the order they are sent: writes, then deletes, then the key move
             assertThat(plan.steps().stream().filter(st -> st.name().equals("rewrite-documents")).findFirst()
@@ -359,9 +360,7 @@ class RewriteMigrationIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, "  rename_fields:\n    - {old_name: title, new_name: "
-                    + "name}\n  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n"
-                    + "    prefix: 'item:'\n");
+            MigrationPlan plan = plan(slipway, "docs", dir, RENAME_QUANTIZE_MOVE);
             jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "app", "on", ">pw", "~*", "&*", "+@all");
             TaskProgress revokeHdel = new TaskProgress() {
                 @Override
