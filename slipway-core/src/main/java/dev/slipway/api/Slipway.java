@@ -158,7 +158,7 @@ public final class Slipway {
      * disk and memory needed, memory saved by quantization, expected duration. Writes nothing.
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
-        MigrationPlanner.requireIntact(plan, "The plan file", MigrationPlanner.REPLAN);
+        MigrationPlanner.requireIntact(plan);
         withSession(session -> null); // refuses a database Redis Search does not index, as every verb does
         return RewriteEstimator.estimate(plan, endpoint);
     }
@@ -179,7 +179,7 @@ public final class Slipway {
 
     /** Validates the index a plan produced, without changing anything. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
-        MigrationPlanner.requireIntact(plan, "The plan file", MigrationPlanner.REPLAN); // it checks what the plan says
+        MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
         return withSession(session -> new MigrationValidator(session).validate(plan, queries));
     }
 
@@ -325,7 +325,8 @@ public final class Slipway {
          * @throws SlipwayException {@link ErrorCode#BAD_USAGE} outside 1 s to 1 h
          */
         public Configuration lockLease(Duration value) {
-            if (value == null || value.compareTo(Duration.ofSeconds(1)) < 0 || value.compareTo(Duration.ofHours(1)) > 0) {
+            if (value == null || value.compareTo(Duration.ofSeconds(1)) < 0
+                    || value.compareTo(Duration.ofHours(1)) > 0) {
                 throw new SlipwayException(ErrorCode.BAD_USAGE, "The lock lease must be between 1 s and 1 h, not "
                         + value + ".");
             }

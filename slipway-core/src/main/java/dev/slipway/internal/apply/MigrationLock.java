@@ -3,6 +3,7 @@ package dev.slipway.internal.apply;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.LockHeldException;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.internal.io.Digests;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
@@ -13,15 +14,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -136,12 +133,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
 
     /** The connection name of the holders of the lock {@code key}: no spaces, whatever the index is called. */
     static String clientNameFor(String key) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return CLIENT_NAME_PREFIX + HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        return CLIENT_NAME_PREFIX + Digests.shortSha256(key);
     }
 
     /**

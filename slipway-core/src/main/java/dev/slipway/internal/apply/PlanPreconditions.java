@@ -35,7 +35,7 @@ final class PlanPreconditions {
 
     /** Checks that need no Redis. */
     static void checkPlan(MigrationPlan plan) {
-        MigrationPlanner.requireIntact(plan, "The plan file", MigrationPlanner.REPLAN);
+        MigrationPlanner.requireIntact(plan);
         if (!plan.supported()) {
             throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "The plan for '" + plan.source().indexName()
                     + "' contains changes Slipway cannot apply; nothing was changed. Remove them from the patch "

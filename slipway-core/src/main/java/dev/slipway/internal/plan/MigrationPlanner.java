@@ -14,14 +14,11 @@ import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.io.Digests;
 import dev.slipway.internal.io.PlanCodec;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,8 +106,10 @@ public final class MigrationPlanner {
         }
     }
 
-    /** What to do about a plan file that {@link #requireIntact} refuses. */
-    public static final String REPLAN = "Change the patch instead and re-run 'slipway plan'.";
+    /** {@link #requireIntact(MigrationPlan, String, String)} for a plan file a user passes. */
+    public static void requireIntact(MigrationPlan plan) {
+        requireIntact(plan, "The plan file", "Change the patch instead and re-run 'slipway plan'.");
+    }
 
     /** The identifier of a plan: a digest of everything apply acts on, so that an edited plan is detected. */
     public static String planId(MigrationPlan plan) {
@@ -122,13 +121,7 @@ public final class MigrationPlanner {
         content.put("supported", plan.supported());
         content.put("validation", plan.validation());
         content.put("rewrite", plan.rewrite());
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(PlanCodec.canonicalJson(content).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always available", e);
-        }
+        return Digests.shortSha256(PlanCodec.canonicalJson(content));
     }
 
     private static MigrationPlan withId(MigrationPlan p, String id) {

@@ -79,12 +79,17 @@ public final class WorkerPool implements AutoCloseable {
      */
     public WorkerPool guardedBy(HeldLock lock) {
         this.guard = lock;
-        if (!lock.clientName().isEmpty()) {
-            for (DocumentStore store : stores) {
-                store.nameClient(lock.clientName());
-            }
+        for (DocumentStore store : stores) {
+            nameForGuard(store);
         }
         return this;
+    }
+
+    /** Gives a connection the name the guarding lock's holders carry, so that a next holder can close it. */
+    private void nameForGuard(DocumentStore store) {
+        if (!guard.clientName().isEmpty()) {
+            store.nameClient(guard.clientName());
+        }
     }
 
     /** How often a transient failure is retried ({@code --retries}). */
@@ -135,9 +140,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         try {
             stores[index] = connector.get();
-            if (!guard.clientName().isEmpty()) {
-                stores[index].nameClient(guard.clientName());
-            }
+            nameForGuard(stores[index]);
         } catch (RuntimeException e) {
             LOG.warn("Reconnect failed: {}", e.getMessage());
             return;

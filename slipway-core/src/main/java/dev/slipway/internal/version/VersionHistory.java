@@ -69,6 +69,11 @@ public record VersionHistory(String name, List<VersionEntry> versions) {
         public VersionEntry withState(State newState) {
             return new VersionEntry(version, physicalIndex, newState, planId, createdAt, schema, replaced);
         }
+
+        /** A copy that records {@code physical} as the version it replaced. */
+        public VersionEntry withReplaced(String physical) {
+            return new VersionEntry(version, physicalIndex, state, planId, createdAt, schema, physical);
+        }
     }
 
     /** The active version, if any. */
@@ -124,8 +129,7 @@ public record VersionHistory(String name, List<VersionEntry> versions) {
     public VersionHistory switchTo(String physicalIndex, String replaced) {
         VersionEntry target = entry(physicalIndex).orElseThrow(() -> new IllegalStateException(
                 "no version entry for " + physicalIndex));
-        return with(new VersionEntry(target.version(), physicalIndex, target.state(), target.planId(),
-                target.createdAt(), target.schema(), replaced)).activate(physicalIndex);
+        return with(target.withReplaced(replaced)).activate(physicalIndex);
     }
 
     /**
