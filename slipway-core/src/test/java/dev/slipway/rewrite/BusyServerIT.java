@@ -83,10 +83,8 @@ class BusyServerIT {
     void aRewriteAndARollbackRideOutABusyServer(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis()) {
             jedis.configSet("busy-reply-threshold", "20");
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 3);
-            RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 3);
             Path backup = dir.resolve("backup");
             MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
                     "  rename_fields:\n    - {old_name: title, new_name: name}\n  update_fields:\n    - name: emb\n"

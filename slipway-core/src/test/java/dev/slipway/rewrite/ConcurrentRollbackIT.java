@@ -61,10 +61,8 @@ class ConcurrentRollbackIT {
         // on the build's disk, not a tmpfs, so that records are written with direct I/O as in production
         Path dir = Files.createTempDirectory(Path.of("target"), "concurrent-rollback");
         try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 11);
-            RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 11);
             MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
                     RewriteFixture.EMB_TO_FLOAT16);
             Path backup = dir.resolve("backup");

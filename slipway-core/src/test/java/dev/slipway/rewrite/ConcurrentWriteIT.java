@@ -58,10 +58,7 @@ class ConcurrentWriteIT {
     }
 
     private static TreeMap<String, TreeMap<String, String>> load(Jedis jedis, Slipway slipway) {
-        RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-        RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, SEED);
-        RewriteFixture.waitIndexed(slipway, "docs");
-        return hashes(jedis, "doc:*");
+        return RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
     }
 
     /**

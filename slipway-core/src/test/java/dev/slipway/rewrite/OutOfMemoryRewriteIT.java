@@ -99,10 +99,8 @@ class OutOfMemoryRewriteIT {
     @Test
     void hashFieldMovesKeepTheirValuesWhenTheServerRefusesWrites(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 5);
-            RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 5);
             Path backup = dir.resolve("backup");
             MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
                     "  rename_fields:\n    - {old_name: title, new_name: name}\n    - {old_name: emb, new_name: "
@@ -132,10 +130,8 @@ class OutOfMemoryRewriteIT {
     @Test
     void keysMoveOnlyOnceTheirConversionLanded(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 7);
-            RewriteFixture.waitIndexed(Slipway.configure().url(redis.url()).load(), "docs");
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 7);
             Path backup = dir.resolve("backup");
             MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
                     RewriteFixture.EMB_TO_FLOAT16 + "  index:\n    prefix: 'item:'\n");

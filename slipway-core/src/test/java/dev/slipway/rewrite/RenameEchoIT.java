@@ -63,10 +63,8 @@ class RenameEchoIT {
     void aPrefixMoveAndItsRollbackAreNotTakenForTheApplicationsWrites(@TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 5);
-            RewriteFixture.waitIndexed(slipway, "docs");
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 5);
             MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
             Path backup = dir.resolve("backup");
 

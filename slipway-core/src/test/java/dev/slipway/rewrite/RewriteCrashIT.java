@@ -81,10 +81,8 @@ class RewriteCrashIT {
 
     private static Scenario scenario(RedisStackServer redis, Jedis jedis, Path dir, boolean movePrefix) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-        RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, SEED);
-        RewriteFixture.waitIndexed(slipway, "docs");
-        TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+        TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                slipway, VectorDataType.FLOAT32, DOCS, SEED);
         MigrationPlan plan = plan(slipway, "docs", dir, movePrefix ? WITH_PREFIX : MOVE_AND_QUANTIZE);
         assertThat(plan.supported()).isTrue();
         assertThat(plan.steps()).extracting(s -> s.name()).containsExactlyElementsOf(STEPS);
@@ -398,7 +396,8 @@ class RewriteCrashIT {
             CrashDuringRestore crash = new CrashDuringRestore();
             Slipway crashing = Slipway.configure().url(redis.url()).progress(crash).load();
             catchThrowableOfType(() -> crashing.rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
-            assertThat(crash.ends).as("a stopped restore is not reported done").endsWith("restoring originals: stopped");
+            assertThat(crash.ends).as("a stopped restore is not reported done")
+                    .endsWith("restoring originals: stopped");
             assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLING_BACK);
             TreeMap<String, TreeMap<String, String>> halfRestored = documents(jedis);
             assertThat(halfRestored).as("half restored").isNotEqualTo(s.before());

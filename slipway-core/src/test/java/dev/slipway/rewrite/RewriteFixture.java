@@ -224,6 +224,18 @@ final class RewriteFixture {
         }
     }
 
+    /**
+     * A hash index {@code docs} over {@code doc:} holding {@code count} documents with seeded {@code type} vectors,
+     * fully indexed; returns the documents as they are.
+     */
+    static TreeMap<String, TreeMap<String, String>> hashDocs(Jedis jedis, Slipway slipway, VectorDataType type,
+                                                             int count, long seed) {
+        createHashIndex(jedis, "docs", "doc:", type);
+        loadHash(jedis, "doc:", count, type, seed);
+        waitIndexed(slipway, "docs");
+        return hashes(jedis, "doc:*");
+    }
+
     static MigrationPlan plan(Slipway slipway, String index, Path dir, String changesYaml) {
         return slipway.plan(PlanRequest.patch(index, patch(dir, changesYaml)));
     }

@@ -765,11 +765,8 @@ class RewriteMigrationIT {
 
     private static TreeMap<String, TreeMap<String, String>> hashSource(Jedis jedis, Slipway slipway,
                                                                         VectorDataType type) {
-        RewriteFixture.createHashIndex(jedis, "docs", "doc:", type);
-        RewriteFixture.loadHash(jedis, "doc:", DOCS, type, SEED);
-        RewriteFixture.waitIndexed(slipway, "docs");
+        TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway, type, DOCS, SEED);
         assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
-        TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
         assertThat(before).hasSize(DOCS);
         return before;
     }

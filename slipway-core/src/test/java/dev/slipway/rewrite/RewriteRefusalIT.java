@@ -65,10 +65,7 @@ class RewriteRefusalIT {
 
     private static TreeMap<String, TreeMap<String, String>> source(Jedis jedis, Slipway slipway,
                                                                     VectorDataType type) {
-        RewriteFixture.createHashIndex(jedis, "docs", "doc:", type);
-        RewriteFixture.loadHash(jedis, "doc:", DOCS, type, SEED);
-        RewriteFixture.waitIndexed(slipway, "docs");
-        return hashes(jedis, "doc:*");
+        return RewriteFixture.hashDocs(jedis, slipway, type, DOCS, SEED);
     }
 
     private static java.util.List<String> indexNames(Jedis jedis) {

@@ -164,13 +164,12 @@ class StalledProcessIT {
                           Path planFile, Path backup) {
         static Staged on(RedisStackServer redis, Jedis jedis, Path dir) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 17);
-            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 17);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
             Path planFile = dir.resolve("plan.yaml");
             SlipwayFiles.writePlan(plan, planFile);
-            return new Staged(slipway, hashes(jedis, "doc:*"), plan, planFile, dir.resolve("backup"));
+            return new Staged(slipway, before, plan, planFile, dir.resolve("backup"));
         }
     }
 
