@@ -6,6 +6,7 @@ import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.PlanStep;
@@ -37,7 +38,8 @@ import java.util.concurrent.Callable;
         description = {"Refuses, before anything changes, a plan that has blocked changes, was edited, or no "
                 + "longer matches the live index. Asks for confirmation on a terminal; without one, pass --yes. "
                 + "A failed or interrupted run resumes after its last completed step when re-run with the same "
-                + "plan.",
+                + "plan. Ctrl-C or SIGTERM stops it at the next safe point (after the batch being written, or "
+                + "between steps), saving progress and writing the report; a second one stops it at once.",
                 "",
                 "A plan that rewrites documents (vector datatype, field or key prefix changes) saves the original "
                 + "bytes under --backup-dir first; 'slipway rollback --backup-dir' restores them. A conversion "
@@ -125,14 +127,15 @@ public final class ApplyCommand implements Callable<Integer> {
         printer.rewriteSettings(plan, options);
         out.flush();
         refuseUnsupported(plan);
-        Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()));
+        StopSignal stop = new StopSignal();
+        Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()), stop);
         slipway.check(plan, options); // refuse a stale plan or missing --backup-dir before asking anyone
         if (!Confirmation.ofPlan(plan, slipway.redactedUrl()).granted(yes, spec.commandLine().getErr())) {
             return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
         }
         MigrationReport report;
         try {
-            report = slipway.apply(plan, options);
+            report = SignalStop.stoppable(stop, () -> slipway.apply(plan, options));
         } catch (MigrationFailedException e) {
             finish(plan, e.report());
             throw e;

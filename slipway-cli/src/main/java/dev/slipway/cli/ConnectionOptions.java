@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import dev.slipway.api.ProgressListener;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.Slipway;
 import picocli.CommandLine.Option;
 
@@ -44,7 +45,12 @@ public final class ConnectionOptions {
 
     /** The facade for these options; does not connect yet. */
     Slipway slipway(ProgressListener progress) {
-        return Slipway.configure().url(url()).keyNamespace(namespace).progress(progress).load();
+        return slipway(progress, new StopSignal());
+    }
+
+    /** The facade for a long run that {@code stop} may ask to stop at a safe point (see {@link SignalStop}). */
+    Slipway slipway(ProgressListener progress, StopSignal stop) {
+        return Slipway.configure().url(url()).keyNamespace(namespace).progress(progress).stopSignal(stop).load();
     }
 
     /** The facade for commands without long-running work. */

@@ -26,7 +26,10 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
     public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
         int exitCode;
-        if (e instanceof SlipwayException slipway) {
+        if (e instanceof SlipwayException slipway && slipway.code() == ErrorCode.STOPPED) {
+            err.println("stopped: " + slipway.describe());
+            exitCode = SignalStop.stoppedExitCode();
+        } else if (e instanceof SlipwayException slipway) {
             err.println("error: " + slipway.describe());
             exitCode = slipway.exitCode();
         } else {

@@ -30,7 +30,7 @@ final class ReportPrinter {
         for (StepReport step : report.steps()) {
             out.println(String.format("  %-12s %-" + width + "s %10s  %s", step.status(), step.name(),
                     step.status() == StepReport.Status.DONE || step.status() == StepReport.Status.FAILED
-                            ? Units.millis(step.durationMs()) : "-", step.detail()).stripTrailing());
+                            || step.status() == StepReport.Status.STOPPED ? Units.millis(step.durationMs()) : "-", step.detail()).stripTrailing());
         }
         out.println();
         MigrationReport.Downtime downtime = report.downtime();
@@ -39,7 +39,8 @@ final class ReportPrinter {
                 + "finishes or 'slipway rollback' restores it" : ", incomplete results "
                 + Units.millis(downtime.incompleteMs())));
         report.validation().ifPresentOrElse(this::validation, () -> out.println("Validation: did not run"));
-        report.error().ifPresent(error -> out.println("Error:     " + error.lines().findFirst().orElse("")));
+        report.error().ifPresent(error -> out.println((report.result() == MigrationReport.Result.STOPPED
+                ? "Stopped:   " : "Error:     ") + error.lines().findFirst().orElse("")));
     }
 
     /** Every check as {@code PASS|FAIL name: expected ..., actual ...}, with the detail of failures. */

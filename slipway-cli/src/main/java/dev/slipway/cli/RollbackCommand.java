@@ -4,6 +4,7 @@ import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.api.version.RollbackResult;
 import picocli.CommandLine.ArgGroup;
@@ -34,7 +35,8 @@ import java.util.concurrent.Callable;
                 "",
                 "With --backup-dir: writes back the original bytes that 'slipway apply --backup-dir' saved before "
                 + "rewriting documents, then recreates the original index. An interrupted restore continues "
-                + "where it stopped when re-run. First it reads every backed-up document: if the application "
+                + "where it stopped when re-run; Ctrl-C or SIGTERM stops it after the record being restored (a "
+                + "second one at once). First it reads every backed-up document: if the application "
                 + "changed one after the migration, in a field the rewrite touched, it lists them and stops with "
                 + "nothing changed (exit 2), unless --overwrite-changed is given.",
                 "",
@@ -127,7 +129,8 @@ public final class RollbackCommand implements Callable<Integer> {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + backupDir + " does not exist; "
                     + "nothing was changed. Pass the --backup-dir that 'slipway apply' used.");
         }
-        Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()));
+        StopSignal stop = new StopSignal();
+        Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()), stop);
         String url = slipway.redactedUrl();
         Confirmation confirmation = new Confirmation("Restore the documents saved in " + backupDir + " and "
                 + "recreate the original index on " + url + "?", "Not restoring the documents saved in "
@@ -135,7 +138,8 @@ public final class RollbackCommand implements Callable<Integer> {
         if (!confirmation.granted(yes, spec.commandLine().getErr())) {
             return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
         }
-        RestoreResult result = slipway.rollbackFromBackup(backupDir, workers, overwriteChanged);
+        RestoreResult result = SignalStop.stoppable(stop,
+                () -> slipway.rollbackFromBackup(backupDir, workers, overwriteChanged));
         PrintWriter out = spec.commandLine().getOut();
         if (result.alreadyRolledBack()) {
             out.println("The backup in " + result.backupDir() + " was already rolled back; nothing was changed. "

@@ -42,22 +42,23 @@ public final class SlipwayCli implements Callable<Integer> {
     /** Runs the CLI and exits the JVM with its exit code. */
     public static void main(String[] args) {
         AtomicBoolean finished = new AtomicBoolean();
-        // SIGINT / SIGTERM end the JVM without an exception the commands could report (exit 130 / 143): say what
-        // that means, since nothing else is printed then
+        // a signal that ends the JVM at once (a second one during apply or rollback, any during other commands; see
+        // SignalStop) leaves no exception the commands could report (exit 130 / 143): say what that means
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (!finished.get()) {
                 System.err.println(System.lineSeparator() + INTERRUPTED);
                 System.err.flush();
             }
         }, "slipway-interrupted"));
+        SignalStop.install(System.err);
         int code = run(System.out, System.err, args);
         finished.set(true);
         System.exit(code);
     }
 
     /** What a run stopped by a signal prints. */
-    static final String INTERRUPTED = "slipway: stopped by a signal before it finished (exit 130 for Ctrl-C / SIGINT, "
-            + "143 for SIGTERM). What was stored is safe: 'slipway status' shows where it stands, and re-running the "
+    static final String INTERRUPTED = "slipway: stopped by a signal at once, before it finished (exit 130 for Ctrl-C / "
+            + "SIGINT, 143 for SIGTERM). What was stored is safe: 'slipway status' shows where it stands, and re-running the "
             + "same command resumes from the last completed step or batch, taking over this process's lock. No "
             + "report was written.";
 

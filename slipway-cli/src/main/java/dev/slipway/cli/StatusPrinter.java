@@ -110,6 +110,10 @@ final class StatusPrinter {
             out.println(INDENT + "the rollback did not finish (or is running): documents are partly restored;");
             out.println(INDENT + "finish it with 'slipway rollback --backup-dir " + migration.backupDir() + "'");
         }
+        if (migration.status().equals("STOPPED")) {
+            out.println(INDENT + "stopped on request at a safe point; re-run 'slipway apply' with the same plan to "
+                    + "resume");
+        }
     }
 
     /** Breaks a long line between words so that, indented, it fits the help width; later lines indent more. */

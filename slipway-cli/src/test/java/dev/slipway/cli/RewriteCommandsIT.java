@@ -21,6 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static dev.slipway.testing.RedisStackServer.command;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -276,31 +278,64 @@ class RewriteCommandsIT {
     }
 
     /**
-     * A signal (SIGTERM) stops an apply part-way: it exits 143 and says what that means, 'status' says the lock's
-     * holder is gone, and the same command resumes and finishes.
+     * SIGTERM stops an apply at a safe point: it says so, saves its progress, writes its report, releases its lock
+     * and exits 143; 'status' shows the migration stopped, and the same command resumes and finishes.
      */
     @Test
-    void anApplyStoppedBySigtermSaysSoAndTheSameCommandResumes() throws Exception {
+    void anApplyStoppedBySigtermStopsBetweenBatchesWritesItsReportAndResumes() throws Exception {
         Path plan = plan();
         Path backup = dir.resolve("backup");
-        List<String> command = new java.util.ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
-                SlipwayCli.class.getName(), "apply", "--plan", plan.toString(), "--backup-dir", backup.toString(),
-                "--accept-data-loss", "--yes", "--batch-size", "10", "--rate-limit", "50", "--url", redis.url()));
-        Path stderr = dir.resolve("stderr.log");
-        Process apply = new ProcessBuilder(command).redirectError(stderr.toFile())
-                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        while (!Files.readString(stderr).contains("rewriting documents: started")) {
-            assertThat(System.nanoTime()).as("the rewrite started: %s", Files.readString(stderr)).isLessThan(deadline);
-            Thread.sleep(50);
-        }
-        Thread.sleep(500);
+        Path report = dir.resolve("report.json");
+        Process apply = startApply(plan, backup, "--report-out", report.toString());
+
         apply.destroy(); // SIGTERM
 
-        assertThat(apply.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        assertThat(apply.exitValue()).isEqualTo(143);
-        assertThat(Files.readString(stderr)).contains("stopped by a signal", "re-running the same command resumes");
+        assertThat(apply.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String stderr = Files.readString(dir.resolve("stderr.log"));
+        String stdout = Files.readString(dir.resolve("stdout.log"));
+        assertThat(apply.exitValue()).as(stderr).isEqualTo(143);
+        assertThat(stderr).contains("SIGTERM received: stopping at the next safe point", "rewriting documents: "
+                + "stopped at", "stopped: Migration of 'docs' stopped on request (SIGTERM)", "The rewrite stopped "
+                + "after", "Re-run 'slipway apply' with the same plan to resume").doesNotContain("stopped by a signal");
+        assertThat(stdout).contains("Result:    STOPPED", "Stopped:   ", "Report written to " + report);
+        assertThat(Files.readString(report)).contains("\"result\" : \"STOPPED\"");
+        CliRun status = cli("status", "--index", "docs");
+        assertThat(status.out()).as(status.toString()).contains("STOPPED", "stopped on request", "Lock:      free");
+
+        CliRun resumed = cli("apply", "--plan", plan.toString(), "--backup-dir", backup.toString(),
+                "--accept-data-loss", "--yes");
+        assertThat(resumed.exitCode()).as(resumed.toString()).isZero();
+        assertThat(resumed.out()).contains("Result:    SUCCEEDED", "(resumed an earlier run)");
+        assertThat(cli("status", "--index", "docs").out()).contains("Lock:      free");
+    }
+
+    /**
+     * A second signal does not wait for the safe point: the process ends at once (exit 143), says what that means,
+     * and the lock it leaves is taken over by the same command, which resumes.
+     */
+    @Test
+    void aSecondSigtermEndsTheApplyAtOnceAndTheSameCommandResumes() throws Exception {
+        Path plan = plan();
+        Path backup = dir.resolve("backup");
+        Process apply = startApply(plan, backup);
+        // the stop at the safe point needs the server (the batch in flight, the checkpoint): keep it busy meanwhile
+        CompletableFuture<Object> busy = redis.keepBusy(3000);
+        Thread.sleep(300);
+
+        apply.destroy();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!Files.readString(dir.resolve("stderr.log")).contains("SIGTERM received")) { // signals do not queue
+            assertThat(System.nanoTime()).as("the first signal was taken").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        apply.destroy();
+
+        assertThat(apply.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(busy).as("the process ended while the server was still busy").isNotDone();
+        assertThat(busy.get(30, TimeUnit.SECONDS)).isEqualTo(1L);
+        String stderr = Files.readString(dir.resolve("stderr.log"));
+        assertThat(apply.exitValue()).as(stderr).isEqualTo(143);
+        assertThat(stderr).contains("stopped by a signal at once", "re-running the same command resumes");
         CliRun status = cli("status", "--index", "docs");
         assertThat(status.out()).as(status.toString()).contains("no longer runs");
 
@@ -308,6 +343,25 @@ class RewriteCommandsIT {
                 "--accept-data-loss", "--yes");
         assertThat(resumed.exitCode()).as(resumed.toString()).isZero();
         assertThat(cli("status", "--index", "docs").out()).contains("Lock:      free");
+    }
+
+    /** Starts a slow apply (batches of 10 at 20 docs/s) in a JVM of its own, and returns once it is rewriting. */
+    private Process startApply(Path plan, Path backup, String... more) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
+                SlipwayCli.class.getName(), "apply", "--plan", plan.toString(), "--backup-dir", backup.toString(),
+                "--accept-data-loss", "--yes", "--batch-size", "10", "--rate-limit", "20", "--url", redis.url()));
+        command.addAll(List.of(more));
+        Path stderr = dir.resolve("stderr.log");
+        Process apply = new ProcessBuilder(command).redirectError(stderr.toFile())
+                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(stderr).contains("rewriting documents: started")) {
+            assertThat(System.nanoTime()).as("the rewrite started: %s", Files.readString(stderr)).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        Thread.sleep(700);
+        return apply;
     }
 
     private Path plan() throws IOException {

@@ -6,7 +6,7 @@ package dev.slipway.api;
  *
  * <p>Exit codes follow one rule: {@code 2} when the input or the usage was wrong (nothing was changed in
  * Redis), {@code 1} when an operation was attempted and failed (a migration, a validation, or reaching
- * Redis at all).
+ * Redis at all), {@code 130} when it was asked to stop and did (see {@link StopSignal}).
  */
 public enum ErrorCode {
     /** A command was called with wrong or conflicting options. */
@@ -41,7 +41,13 @@ public enum ErrorCode {
     /** The migration ran but the result did not pass validation. */
     VALIDATION_FAILED(1),
     /** Waiting for the server (for example for indexing to complete) took longer than allowed. */
-    TIMEOUT(1);
+    TIMEOUT(1),
+    /**
+     * The run stopped at a safe point because a {@link StopSignal} asked it to (the CLI: Ctrl-C or SIGTERM). What it
+     * did is kept; the same command resumes. Exit code 130, as for an interrupted command (the CLI uses 143 when
+     * SIGTERM asked).
+     */
+    STOPPED(130);
 
     private final int exitCode;
 
@@ -49,7 +55,7 @@ public enum ErrorCode {
         this.exitCode = exitCode;
     }
 
-    /** The process exit code the CLI uses for this error: 2 for bad input or usage, 1 for failures. */
+    /** The process exit code the CLI uses for this error: 2 for bad input or usage, 1 for failures, 130 stopped. */
     public int exitCode() {
         return exitCode;
     }

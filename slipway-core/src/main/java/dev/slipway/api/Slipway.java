@@ -60,6 +60,7 @@ public final class Slipway {
     private final Duration commandTimeout;
     private final Duration lockLease;
     private final ProgressListener progress;
+    private final StopSignal stop;
 
     private Slipway(Configuration configuration) {
         this.endpoint = RedisEndpoint.parse(configuration.url);
@@ -67,6 +68,7 @@ public final class Slipway {
         this.commandTimeout = configuration.commandTimeout;
         this.lockLease = configuration.lockLease;
         this.progress = configuration.progress;
+        this.stop = configuration.stop;
     }
 
     /** Starts a configuration with defaults: {@code redis://localhost:6379}, namespace {@code slipway:}. */
@@ -149,7 +151,7 @@ public final class Slipway {
      * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
-        return withSession(session -> new MigrationExecutor(session, keys, progress, lockLease)
+        return withSession(session -> new MigrationExecutor(session, keys, progress, lockLease).stopSignal(stop)
                 .apply(plan, options));
     }
 
@@ -252,7 +254,7 @@ public final class Slipway {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
                     lockLease);
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
-                return new BackupRestorer(session, keys, progress).withLock(lock)
+                return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
                         .restore(backup, workers, 5, overwriteChanged);
             }
         });
@@ -290,6 +292,7 @@ public final class Slipway {
         private Duration commandTimeout = Duration.ofSeconds(30);
         private Duration lockLease = MigrationExecutor.LOCK_LEASE;
         private ProgressListener progress = ProgressListener.NONE;
+        private StopSignal stop = new StopSignal();
 
         private Configuration() {
         }
@@ -337,6 +340,15 @@ public final class Slipway {
         /** Where progress of long steps goes. */
         public Configuration progress(ProgressListener value) {
             this.progress = value == null ? ProgressListener.NONE : value;
+            return this;
+        }
+
+        /**
+         * What asks a running {@code apply} or {@code rollbackFromBackup} to stop at its next safe point (a shutdown
+         * hook, a signal handler); see {@link StopSignal}. By default nothing does.
+         */
+        public Configuration stopSignal(StopSignal value) {
+            this.stop = value == null ? new StopSignal() : value;
             return this;
         }
 

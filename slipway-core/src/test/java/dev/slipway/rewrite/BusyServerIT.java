@@ -32,12 +32,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BusyServerIT {
     private static final int DOCS = 2000;
     private static final int BATCH = 50;
-    /** A script that keeps the server busy for ARGV[1] milliseconds. */
-    private static final String BUSY_SCRIPT = "local t = redis.call('TIME') "
-            + "local start = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
-            + "while true do t = redis.call('TIME') "
-            + "if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - start > tonumber(ARGV[1]) then break end "
-            + "end return 1";
 
     @TempDir
     Path dir;
@@ -56,11 +50,7 @@ class BusyServerIT {
         @Override
         public void update(long done) {
             if (task().equals(during) && done >= DOCS / 5 && script == null) {
-                script = CompletableFuture.supplyAsync(() -> {
-                    try (Jedis other = redis.newJedis()) {
-                        return other.eval(BUSY_SCRIPT, 0, "700");
-                    }
-                });
+                script = redis.keepBusy(700);
                 RewriteFixture.sleep(100); // the script is running, past the threshold, when the next batch goes
             }
         }

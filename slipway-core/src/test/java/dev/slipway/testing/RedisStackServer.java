@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -453,6 +454,26 @@ public final class RedisStackServer implements AutoCloseable {
   /** A new connection to this server; the caller closes it. */
   public Jedis newJedis() {
     return new Jedis(HOST, port(), 10_000);
+  }
+
+  /** A Lua script that keeps the server busy for ARGV[1] milliseconds, then returns 1. */
+  private static final String BUSY_SCRIPT = "local t = redis.call('TIME') "
+      + "local start = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+      + "while true do t = redis.call('TIME') "
+      + "if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - start > tonumber(ARGV[1]) then break end "
+      + "end return 1";
+
+  /**
+   * Keeps the server busy for {@code millis} ms with a script on a connection of its own, as another client's slow
+   * script would: no other command is served meanwhile (past {@code busy-reply-threshold} they get BUSY). Completes
+   * with 1 when the script ends.
+   */
+  public CompletableFuture<Object> keepBusy(long millis) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (Jedis other = newJedis()) {
+        return other.eval(BUSY_SCRIPT, 0, String.valueOf(millis));
+      }
+    });
   }
 
   /**

@@ -33,7 +33,9 @@ public record MigrationReport(String planId, String index, MigrationMode mode, R
         /** Every step ran and validation passed. */
         SUCCEEDED,
         /** A step or validation failed. */
-        FAILED
+        FAILED,
+        /** A stop was requested and the run stopped at a safe point; re-running resumes from there. */
+        STOPPED
     }
 
     /**

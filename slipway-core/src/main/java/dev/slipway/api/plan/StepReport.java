@@ -17,7 +17,9 @@ public record StepReport(String name, Status status, long durationMs, String det
         ALREADY_DONE,
         /** It ran and failed. */
         FAILED,
-        /** It did not run because an earlier step failed. */
+        /** It started and stopped on request before it finished; re-running continues it. */
+        STOPPED,
+        /** It did not run because an earlier step failed or the run stopped. */
         NOT_RUN
     }
 }

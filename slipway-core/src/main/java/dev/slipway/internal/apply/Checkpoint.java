@@ -34,6 +34,8 @@ public record Checkpoint(String planId, String index, Status status, List<String
         FAILED,
         /** Every step completed. */
         COMPLETED,
+        /** The run stopped on request at a safe point; re-running resumes there. */
+        STOPPED,
         /**
          * A rollback from the backup directory is restoring the documents, or stopped while it did: they are partly
          * restored, and only finishing that rollback may touch the index. The finished rollback deletes the

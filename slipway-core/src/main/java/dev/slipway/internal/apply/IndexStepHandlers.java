@@ -85,6 +85,9 @@ final class IndexStepHandlers {
                     return "indexed " + info.stats().numDocs() + " documents, " + info.stats().indexingFailures()
                             + " failures";
                 }
+                context.stop().stopHereIfRequested("The wait for index '" + name + "' to finish indexing stopped at "
+                        + Math.round(info.stats().percentIndexed() * 100) + "%; the index keeps indexing in the "
+                        + "background.");
                 if (System.nanoTime() > deadline) {
                     throw new SlipwayException(ErrorCode.TIMEOUT, "Index '" + name + "' was still indexing after "
                             + timeout.toSeconds() + " s (" + Math.round(info.stats().percentIndexed() * 100)

@@ -6,6 +6,7 @@ import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StalePlanException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.ValidationFailedException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
@@ -39,6 +40,7 @@ public final class MigrationExecutor {
     private final Duration lockLease;
     private final Map<StepKind, StepHandler> handlers = new EnumMap<>(StepKind.class);
     private StepBoundaryListener boundaries = StepBoundaryListener.NONE;
+    private StopSignal stop = new StopSignal();
 
     /** An executor on the given session, with the default lock lease. */
     public MigrationExecutor(RedisSession session, KeyNamespace keys, ProgressListener progress) {
@@ -72,6 +74,15 @@ public final class MigrationExecutor {
         return this;
     }
 
+    /**
+     * What asks the run to stop at its next safe point: between steps, after the rewrite's batch in flight landed, or
+     * while waiting for indexing. The checkpoint then says {@code STOPPED} and a re-run resumes there.
+     */
+    public MigrationExecutor stopSignal(StopSignal signal) {
+        this.stop = signal;
+        return this;
+    }
+
     /** Registers the handler of a step kind (strategies beyond drop-recreate add theirs). */
     public MigrationExecutor handler(StepKind kind, StepHandler handler) {
         handlers.put(kind, handler);
@@ -102,7 +113,7 @@ public final class MigrationExecutor {
             if (previous.isEmpty()) {
                 PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
                 PlanPreconditions.probeTarget(plan, session);
-                RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress);
+                RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress, stop);
             }
             Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
                             .withStatus(Checkpoint.Status.RUNNING))
@@ -157,7 +168,7 @@ public final class MigrationExecutor {
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,
                                 Checkpoint start, boolean resumed) {
         Instant startedAt = Instant.now();
-        StepContext context = new StepContext(session, plan, options, progress, keys, start, lock);
+        StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop);
         store.save(context.checkpoint());
         List<StepReport> reports = new ArrayList<>();
         for (int i = 0; i < plan.steps().size(); i++) {
@@ -169,6 +180,7 @@ public final class MigrationExecutor {
             }
             try {
                 lock.confirmHeld();
+                stop.stopHereIfRequested("The migration stopped before step '" + step.name() + "'.");
             } catch (SlipwayException e) {
                 return fail(plan, store, context, reports, i, startedAt, resumed, e);
             }
@@ -185,7 +197,8 @@ public final class MigrationExecutor {
                 boundaries.after(step.name());
             } catch (RuntimeException e) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                reports.add(new StepReport(step.name(), StepReport.Status.FAILED, ms, message(e)));
+                reports.add(new StepReport(step.name(), stopped(e) ? StepReport.Status.STOPPED
+                        : StepReport.Status.FAILED, ms, message(e)));
                 return fail(plan, store, context, reports, i + 1, startedAt, resumed, e);
             }
         }
@@ -214,18 +227,25 @@ public final class MigrationExecutor {
         for (int j = notRunFrom; j < plan.steps().size(); j++) {
             reports.add(new StepReport(plan.steps().get(j).name(), StepReport.Status.NOT_RUN, 0, ""));
         }
+        boolean stopped = stopped(cause);
         try {
-            context.checkpoint(context.checkpoint().withStatus(Checkpoint.Status.FAILED));
+            context.checkpoint(context.checkpoint().withStatus(stopped ? Checkpoint.Status.STOPPED
+                    : Checkpoint.Status.FAILED));
             if (!context.lock().isLost()) { // the checkpoint is the new holder's now (a rollback deletes it)
                 store.save(context.checkpoint());
             }
         } catch (SlipwayException e) {
             cause.addSuppressed(e);
         }
-        MigrationReport report = report(plan, context, reports, startedAt, resumed, MigrationReport.Result.FAILED,
-                message(cause));
+        MigrationReport report = report(plan, context, reports, startedAt, resumed, stopped
+                ? MigrationReport.Result.STOPPED : MigrationReport.Result.FAILED, message(cause));
         if (context.lock().isLost()) {
             report = withLiveDowntime(report, plan, cause);
+        }
+        if (stopped) {
+            throw new MigrationFailedException(ErrorCode.STOPPED, "Migration of '" + plan.source().indexName()
+                    + "' " + message(cause).replaceFirst("^Stopped", "stopped") + stillDown(report)
+                    + " Re-run 'slipway apply' with the same plan to resume; what was done is kept.", report, cause);
         }
         ErrorCode code = cause instanceof ValidationFailedException ? ErrorCode.VALIDATION_FAILED
                 : cause instanceof SlipwayException s && s.exitCode() == 1 ? s.code() : ErrorCode.MIGRATION_FAILED;
@@ -257,6 +277,16 @@ public final class MigrationExecutor {
         return new MigrationReport(report.planId(), report.index(), report.mode(), report.result(),
                 report.startedAt(), report.finishedAt(), report.resumed(), report.steps(),
                 new MigrationReport.Downtime(own.unavailableMs(), 0, false), report.validation(), report.error());
+    }
+
+    private static boolean stopped(RuntimeException e) {
+        return e instanceof SlipwayException s && s.code() == ErrorCode.STOPPED;
+    }
+
+    /** What a stopped run leaves unserved until it is resumed. */
+    private static String stillDown(MigrationReport report) {
+        return report.downtime().ongoing() ? " Index '" + report.index() + "' is not served until the migration "
+                + "is resumed and recreates it." : "";
     }
 
     private static String message(RuntimeException e) {

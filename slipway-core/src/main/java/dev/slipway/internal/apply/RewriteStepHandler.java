@@ -4,6 +4,7 @@ import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
@@ -39,7 +40,7 @@ final class RewriteStepHandler {
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
             return new RewriteEngine(context.plan(), backup, pool, context.progress(),
                     new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond()), watch,
-                    context.lock()).run();
+                    context.lock()).stopSignal(context.stop()).run();
         }
     }
 
@@ -104,12 +105,12 @@ final class RewriteStepHandler {
      * dropped until resolved.
      */
     static void refuseConflicts(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
-                                ProgressListener progress) {
+                                ProgressListener progress, StopSignal stop) {
         if (plan.rewrite().isEmpty()) {
             return;
         }
         ConflictCheck.Result found = ConflictCheck.run(plan.rewrite().get(), endpoint, options.batchSize(),
-                options.maxRetries(), progress);
+                options.maxRetries(), progress, stop);
         if (found.conflicts() > 0) {
             List<String> problems = new ArrayList<>(found.examples());
             if (found.conflicts() > found.examples().size()) {

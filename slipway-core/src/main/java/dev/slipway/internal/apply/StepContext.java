@@ -2,6 +2,7 @@ package dev.slipway.internal.apply;
 
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ProgressListener;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.internal.redis.RedisSession;
@@ -11,7 +12,7 @@ import java.util.Optional;
 
 /**
  * What a running step can use and record: the session, the plan, options, progress, the migration lock (for long
- * steps to confirm between batches), the checkpoint (for marks that survive restarts), and the validation result
+ * steps to confirm between batches), the stop signal (for them to stop at a safe point), the checkpoint (for marks that survive restarts), and the validation result
  * once the validate step ran.
  */
 public final class StepContext {
@@ -21,11 +22,12 @@ public final class StepContext {
     private final ProgressListener progress;
     private final KeyNamespace keys;
     private final HeldLock lock;
+    private final StopSignal stop;
     private Checkpoint checkpoint;
     private ValidationResult validation;
 
     StepContext(RedisSession session, MigrationPlan plan, ApplyOptions options, ProgressListener progress,
-                KeyNamespace keys, Checkpoint checkpoint, HeldLock lock) {
+                KeyNamespace keys, Checkpoint checkpoint, HeldLock lock, StopSignal stop) {
         this.session = session;
         this.plan = plan;
         this.options = options;
@@ -33,6 +35,7 @@ public final class StepContext {
         this.keys = keys;
         this.checkpoint = checkpoint;
         this.lock = lock;
+        this.stop = stop;
     }
 
     public RedisSession session() {
@@ -58,6 +61,11 @@ public final class StepContext {
     /** The migration lock the run holds. */
     public HeldLock lock() {
         return lock;
+    }
+
+    /** What asks the run to stop at its next safe point (long steps check it between batches or polls). */
+    public StopSignal stop() {
+        return stop;
     }
 
     Checkpoint checkpoint() {

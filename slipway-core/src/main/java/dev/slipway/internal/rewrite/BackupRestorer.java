@@ -3,6 +3,7 @@ package dev.slipway.internal.rewrite;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.version.RestoreResult;
@@ -35,6 +36,7 @@ public final class BackupRestorer {
     private final ProgressListener progress;
     private Supplier<DocumentStore> connector;
     private HeldLock lock = HeldLock.NONE;
+    private StopSignal stop = new StopSignal();
 
     /** A restorer on the given session. */
     public BackupRestorer(RedisSession session, KeyNamespace keys, ProgressListener progress) {
@@ -50,6 +52,16 @@ public final class BackupRestorer {
      */
     public BackupRestorer withLock(HeldLock value) {
         this.lock = value;
+        return this;
+    }
+
+    /**
+     * What asks the rollback to stop: before the next record (the header counts those restored, so the same
+     * rollback continues there), during the check for changed documents (nothing changed yet), or while the
+     * recreated index is indexing.
+     */
+    public BackupRestorer withStopSignal(StopSignal signal) {
+        this.stop = signal;
         return this;
     }
 
@@ -99,7 +111,7 @@ public final class BackupRestorer {
             // a resumed rollback was checked (or told to overwrite) by its first run; what it restored since would
             // look changed now
             if (!overwriteChanged && backup.header().phase() != BackupHeader.Phase.ROLLING_BACK) {
-                new ChangedSinceMigration(pool, rewriter, plan, progress).refuseIfAny(backup);
+                new ChangedSinceMigration(pool, rewriter, plan, progress).stopSignal(stop).refuseIfAny(backup);
             }
             lock.confirmHeld(); // the check above reads every document, which takes a while
             markRollingBack(plan, backup);
@@ -114,6 +126,10 @@ public final class BackupRestorer {
                     if (++records[0] <= restoredBefore) { // restored by an earlier run: counted, not repeated
                         return;
                     }
+                    stop.stopHereIfRequested("The rollback stopped after restoring " + (records[0] - 1) + " of "
+                            + backup.header().batchesBackedUp() + " records; index '" + plan.servedName() + "' is not "
+                            + "served until it finishes. Re-run 'slipway rollback --backup-dir " + backup.dir()
+                            + "' to continue; restored records are not repeated.");
                     if (records[0] == restoredBefore + 1) {
                         task.update(documents[0] - record.documents().size()); // where an earlier run stopped
                     }
@@ -402,14 +418,16 @@ public final class BackupRestorer {
         if (plan.source().aliased()) {
             session.call("FT.ALIASUPDATE", plan.source().indexName(), source.name());
         }
-        waitForIndexing(reader, source.name());
+        waitForIndexing(reader, source.name(), stop);
         return source.name();
     }
 
-    private static void waitForIndexing(LiveIndexReader reader, String name) {
+    private static void waitForIndexing(LiveIndexReader reader, String name, StopSignal stop) {
         long pause = 5;
         long deadline = System.nanoTime() + 3_600_000_000_000L;
         while (!reader.read(name).stats().fullyIndexed()) {
+            stop.stopHereIfRequested("The rollback restored every document and recreated index '" + name + "', "
+                    + "which keeps indexing in the background; re-run the same rollback to wait for it and finish.");
             if (System.nanoTime() > deadline) {
                 throw new SlipwayException(ErrorCode.TIMEOUT, "Index '" + name + "' is still indexing after an "
                         + "hour; it keeps going in the background.");

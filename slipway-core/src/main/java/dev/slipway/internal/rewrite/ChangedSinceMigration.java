@@ -3,6 +3,7 @@ package dev.slipway.internal.rewrite;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
@@ -29,12 +30,19 @@ final class ChangedSinceMigration {
     private final DocumentRewriter rewriter;
     private final MigrationPlan plan;
     private final ProgressListener progress;
+    private StopSignal stop = new StopSignal();
 
     ChangedSinceMigration(WorkerPool pool, DocumentRewriter rewriter, MigrationPlan plan, ProgressListener progress) {
         this.pool = pool;
         this.rewriter = rewriter;
         this.plan = plan;
         this.progress = progress;
+    }
+
+    /** What asks the check to stop (between records; nothing has changed yet). */
+    ChangedSinceMigration stopSignal(StopSignal signal) {
+        this.stop = signal;
+        return this;
     }
 
     /**
@@ -48,6 +56,9 @@ final class ChangedSinceMigration {
         try (ProgressTask task = ProgressTask.begin(progress, "checking for changes since the migration",
                 backup.header().documentsBackedUp(), "docs")) {
             backup.forEachRecord(backup.header().recordsRestored(), record -> {
+                stop.stopHereIfRequested("The rollback's check for documents changed since the migration stopped "
+                        + "after " + checked[0] + " documents, before anything changed. Re-run the same rollback to "
+                        + "start again.");
                 for (String change : changes(record.documents())) {
                     count[0]++;
                     if (changed.size() < MAX_LISTED) {

@@ -3,6 +3,7 @@ package dev.slipway.internal.rewrite;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.RewriteSpec.FieldMove;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
@@ -71,12 +72,12 @@ public final class ConflictCheck {
 
     /** Checks every document the rewrite covers, {@code pageSize} keys per SCAN page, showing progress. */
     public static Result run(RewriteSpec spec, RedisEndpoint endpoint, int pageSize, int maxRetries,
-                             ProgressListener progress) {
+                             ProgressListener progress, StopSignal stop) {
         if (!needed(spec)) {
             return new Result(0, 0, List.of());
         }
         try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
-            return new ConflictCheck(spec, pageSize).scan(workers, progress);
+            return new ConflictCheck(spec, pageSize).scan(workers, progress, stop);
         } catch (JedisDataException e) {
             throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the check for documents in "
                     + "the way of this rewrite: " + e.getMessage() + ". Nothing was changed; if the plan is older "
@@ -84,11 +85,13 @@ public final class ConflictCheck {
         }
     }
 
-    private Result scan(WorkerPool workers, ProgressListener progress) {
+    private Result scan(WorkerPool workers, ProgressListener progress, StopSignal stop) {
         String type = spec.storage().keyType();
         try (ProgressTask task = ProgressTask.begin(progress, "checking for conflicts", spec.documents(), "docs")) {
             String cursor = "0";
             do {
+                stop.stopHereIfRequested("The check for data in the way of the rewrite stopped after " + checked
+                        + " documents, before anything changed. Re-run 'slipway apply' to start again.");
                 String at = cursor;
                 ScanPage page = workers.read(store -> store.scan(at, scope.pattern(), pageSize, type));
                 List<byte[]> keys = page.keys().stream().filter(scope::contains).toList();

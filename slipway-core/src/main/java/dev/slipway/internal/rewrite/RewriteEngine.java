@@ -3,6 +3,7 @@ package dev.slipway.internal.rewrite;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.apply.ProgressTask;
@@ -72,6 +73,7 @@ public final class RewriteEngine {
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
     private final HeldLock lock;
+    private StopSignal stop = new StopSignal();
 
     /**
      * Tunables of a run.
@@ -118,6 +120,15 @@ public final class RewriteEngine {
         this.scope = KeyScope.of(spec);
     }
 
+    /**
+     * What asks the rewrite to stop: it then reads no further page, lets the batches in flight land, saves its
+     * progress (durably) and throws {@link ErrorCode#STOPPED}; a resumed run continues from the next page.
+     */
+    public RewriteEngine stopSignal(StopSignal signal) {
+        this.stop = signal;
+        return this;
+    }
+
     /** Runs (or resumes) the rewrite; returns a one-line summary. */
     public String run() {
         BackupHeader header = backup.header();
@@ -145,6 +156,7 @@ public final class RewriteEngine {
                 runPass(started, startDocs);
             }
             watch.refuseIfWritesSeen(backup);
+            stopIfRequested();
             task.finished();
         } catch (RuntimeException e) {
             RuntimeException reported = e;
@@ -164,6 +176,21 @@ public final class RewriteEngine {
                 : BackupHeader.Phase.REWRITTEN;
         backup.writeHeader(backup.header().withPhase(end).withRecall(figures));
         return finish(started, startDocs);
+    }
+
+    /**
+     * Stops between batches when asked: the batches in flight have landed, so the header saved here (durably) is
+     * exactly where a resumed run continues. A pass that read its last page finishes instead.
+     */
+    private void stopIfRequested() {
+        if (!stop.isRequested() || passComplete() && backup.header().phase() != BackupHeader.Phase.RESCANNING) {
+            return;
+        }
+        BackupHeader header = backup.header();
+        backup.writeHeader(header);
+        stop.stopHereIfRequested("The rewrite stopped after " + header.batchesApplied() + " batches ("
+                + header.documentsRewritten() + " of about " + spec.documents() + " documents rewritten; their "
+                + "originals are in " + backup.dir() + ").");
     }
 
     /** Whether another client's write has been seen; documents of batches in flight are judged when they land. */
@@ -242,8 +269,8 @@ public final class RewriteEngine {
         try {
             while (true) {
                 ReadAhead next = take(pages);
-                if (next == ReadAhead.END || writesSeen()) {
-                    break; // stopping at a write by another client: the batches in flight land first
+                if (next == ReadAhead.END || writesSeen() || stop.isRequested()) {
+                    break; // stopping at a write by another client or on request: the batches in flight land first
                 }
                 if (next.failure() instanceof RuntimeException e) {
                     throw e;
@@ -397,10 +424,11 @@ public final class RewriteEngine {
             return;
         }
         long expectedNanos = documents * 1_000_000_000L / settings.maxDocsPerSecond();
-        long ahead = expectedNanos - (System.nanoTime() - started);
-        if (ahead > 0) {
+        long ahead;
+        // in slices, so that a stop requested meanwhile is not kept waiting for a slow rate's whole pause
+        while ((ahead = expectedNanos - (System.nanoTime() - started)) > 0 && !stop.isRequested()) {
             try {
-                Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
+                Thread.sleep(Math.min(ahead / 1_000_000, 100), (int) (ahead % 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted; re-run to resume.");

@@ -1,0 +1,251 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.RewriteFixture.expectedHashes;
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static dev.slipway.rewrite.RewriteFixture.step;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * A stop requested through {@link StopSignal} (the CLI's Ctrl-C / SIGTERM) ends a run at a safe point: between
+ * batches, with every batch either applied and counted or untouched, the progress saved, the checkpoint marked
+ * {@code STOPPED} and the lock released; the same call then resumes and ends as a clean run. A stop during the checks
+ * before the first change leaves nothing changed.
+ */
+@ExtendWith(RedisStackExtension.class)
+class StopRequestIT {
+    private static final int DOCS = 400;
+    private static final int BATCH = 40;
+    private static final long SEED = 11;
+    private static final String RENAME_AND_QUANTIZE = "  rename_fields:\n    - {old_name: title, new_name: name}\n"
+            + RewriteFixture.EMB_TO_FLOAT16;
+
+    private static ApplyOptions options(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(BATCH, 1, 0, 2);
+    }
+
+    /** A facade that {@code stop} may stop, with {@code trigger} as its progress listener (which requests it). */
+    private static Slipway stoppedWhen(RedisStackServer redis, StopSignal stop, TaskProgress trigger) {
+        return Slipway.configure().url(redis.url()).progress(trigger).stopSignal(stop).load();
+    }
+
+    private static MigrationFailedException stoppedApply(Slipway slipway, MigrationPlan plan, Path backup) {
+        MigrationFailedException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                MigrationFailedException.class);
+        assertThat(e).as("the apply stopped").isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.STOPPED);
+        assertThat(e.exitCode()).isEqualTo(130);
+        assertThat(e.report().result()).isEqualTo(MigrationReport.Result.STOPPED);
+        return e;
+    }
+
+    /** The keys of the backup's first {@code records} records. */
+    private static List<String> backedUpKeys(Path backup, int records) {
+        List<String> keys = new ArrayList<>();
+        int[] seen = {0};
+        try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+            directory.forEachRecord(0, r -> {
+                if (seen[0]++ < records) {
+                    r.documents().forEach(d -> keys.add(new String(d.key(), StandardCharsets.UTF_8)));
+                }
+            });
+        }
+        return keys;
+    }
+
+    private static IndexStatus status(Slipway slipway) {
+        return slipway.status(Optional.of("docs")).get(0);
+    }
+
+    @Test
+    void aStopDuringTheRewriteEndsBetweenBatchesAndTheSameCallResumes(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, plain,
+                    VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE);
+            Path backup = dir.resolve("backup");
+            StopSignal stop = new StopSignal();
+            Slipway stopping = stoppedWhen(redis, stop, new TaskProgress() {
+                @Override
+                public void update(long done) {
+                    if (rewriting() && done >= 3 * BATCH) {
+                        stop.request("test: three batches are enough");
+                    }
+                }
+            });
+
+            MigrationFailedException e = stoppedApply(stopping, plan, backup);
+
+            assertThat(e.getMessage()).contains("stopped on request (test: three batches are enough)",
+                    "The rewrite stopped after", "is not served until", "Re-run 'slipway apply' with the same plan");
+            MigrationReport report = e.report();
+            assertThat(step(report, "drop-index").status()).isEqualTo(StepReport.Status.DONE);
+            assertThat(step(report, "rewrite-documents").status()).isEqualTo(StepReport.Status.STOPPED);
+            assertThat(step(report, "create-index").status()).isEqualTo(StepReport.Status.NOT_RUN);
+            assertThat(report.downtime().ongoing()).isTrue();
+            IndexStatus status = status(plain);
+            assertThat(status.migration()).hasValueSatisfying(m -> assertThat(m.status()).isEqualTo("STOPPED"));
+            assertThat(status.lockOwner()).as("the lock is released, not left to expire").isEmpty();
+            BackupHeader header;
+            try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                header = directory.header();
+            }
+            // every batch is whole: applied and counted in the header saved at the stop, or not touched at all
+            assertThat(header.batchesApplied()).isEqualTo(header.batchesBackedUp());
+            assertThat(header.documentsRewritten()).isBetween(3L * BATCH, DOCS - 1L);
+            TreeMap<String, TreeMap<String, String>> now = hashes(jedis, "doc:*");
+            List<String> backedUp = backedUpKeys(backup, Integer.MAX_VALUE);
+            assertThat(backedUp).hasSize((int) header.documentsRewritten());
+            assertThat(now.entrySet().stream().filter(d -> d.getValue().containsKey("name")).map(Map.Entry::getKey))
+                    .containsExactlyInAnyOrderElementsOf(backedUp);
+            assertThat(now.values().stream().filter(h -> h.containsKey("title")).count())
+                    .isEqualTo(DOCS - header.documentsRewritten());
+
+            MigrationReport resumed = plain.apply(plan, options(backup));
+
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(resumed.resumed()).isTrue();
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expectedHashes(before, "doc:", "doc:",
+                    Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            assertThat(plain.describe("docs").numDocs()).isEqualTo(DOCS);
+        }
+    }
+
+    @Test
+    void aStopBetweenStepsLeavesTheRestToTheResume(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, plain, VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE);
+            Path backup = dir.resolve("backup");
+            StopSignal stop = new StopSignal();
+            Slipway stopping = stoppedWhen(redis, stop, new TaskProgress() {
+                @Override
+                public void message(String text) {
+                    if (text.startsWith("step 3/")) { // create-index runs; the stop comes before the next step
+                        stop.request("test");
+                    }
+                }
+            });
+
+            MigrationReport report = stoppedApply(stopping, plan, backup).report();
+
+            assertThat(report.steps()).extracting(StepReport::status).containsExactly(StepReport.Status.DONE,
+                    StepReport.Status.DONE, StepReport.Status.DONE, StepReport.Status.NOT_RUN,
+                    StepReport.Status.NOT_RUN);
+            assertThat(report.error()).hasValueSatisfying(error -> assertThat(error)
+                    .contains("before step 'wait-for-indexing'"));
+            assertThat(status(plain).migration()).hasValueSatisfying(m -> assertThat(m.completedSteps())
+                    .containsExactly("drop-index", "rewrite-documents", "create-index"));
+
+            MigrationReport resumed = plain.apply(plan, options(backup));
+
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(resumed.steps()).extracting(StepReport::status).containsExactly(
+                    StepReport.Status.ALREADY_DONE, StepReport.Status.ALREADY_DONE, StepReport.Status.ALREADY_DONE,
+                    StepReport.Status.DONE, StepReport.Status.DONE);
+        }
+    }
+
+    @Test
+    void aStopDuringTheConflictCheckChangesNothing(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, plain,
+                    VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE);
+            StopSignal stop = new StopSignal();
+            Slipway stopping = stoppedWhen(redis, stop, new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    if (name.equals("checking for conflicts")) {
+                        stop.request("test");
+                    }
+                }
+            });
+
+            SlipwayException e = catchThrowableOfType(() -> stopping.apply(plan, options(dir.resolve("backup"))),
+                    SlipwayException.class);
+
+            assertThat(e.code()).isEqualTo(ErrorCode.STOPPED);
+            assertThat(e.getMessage()).contains("before anything changed");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(plain.describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(status(plain).migration()).isEmpty();
+            assertThat(jedis.keys("slipway:*")).as("no checkpoint, no lock").isEmpty();
+        }
+    }
+
+    @Test
+    void aStoppedRollbackContinuesWhereItStopped(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, plain,
+                    VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE);
+            Path backup = dir.resolve("backup");
+            assertThat(plain.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            StopSignal stop = new StopSignal();
+            Slipway stopping = stoppedWhen(redis, stop, new TaskProgress() {
+                @Override
+                public void update(long done) {
+                    if (task().equals("restoring originals") && done >= 2 * BATCH) {
+                        stop.request("test");
+                    }
+                }
+            });
+
+            SlipwayException e = catchThrowableOfType(() -> stopping.rollbackFromBackup(backup, 1),
+                    SlipwayException.class);
+
+            assertThat(e.code()).isEqualTo(ErrorCode.STOPPED);
+            assertThat(e.getMessage()).contains("The rollback stopped after restoring 2 of " + DOCS / BATCH
+                    + " records", "'slipway rollback --backup-dir");
+            try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                assertThat(directory.header().phase()).isEqualTo(BackupHeader.Phase.ROLLING_BACK);
+                assertThat(directory.header().recordsRestored()).isEqualTo(2);
+            }
+            TreeMap<String, TreeMap<String, String>> now = hashes(jedis, "doc:*");
+            assertThat(now.entrySet().stream().filter(d -> d.getValue().containsKey("title")).map(Map.Entry::getKey))
+                    .as("restored: the documents of the first two records").containsExactlyInAnyOrderElementsOf(
+                            backedUpKeys(backup, 2));
+            assertThat(status(plain).lockOwner()).isEmpty();
+
+            plain.rollbackFromBackup(backup, 1);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(plain.describe("docs").schema()).isEqualTo(plan.source().schema());
+            assertThat(plain.describe("docs").numDocs()).isEqualTo(DOCS);
+        }
+    }
+}
