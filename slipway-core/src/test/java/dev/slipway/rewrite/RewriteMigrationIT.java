@@ -7,6 +7,7 @@ import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.IndexDescription;
 import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ChangeKind;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.slipway.rewrite.RewriteFixture.DIMS;
 import static dev.slipway.rewrite.RewriteFixture.call;
@@ -474,7 +476,8 @@ class RewriteMigrationIT {
 
     /**
      * A document of the source index whose key already starts with the new, longer prefix ("doc:v2:legacy" under
-     * "doc:") keeps its key, but its fields must still be rewritten: the new index reads it with the new schema.
+     * "doc:") keeps its key, but its fields must still be rewritten: the new index reads it with the new schema. The
+     * plan warns of such keys, and apply counts them before it changes anything.
      */
     @Test
     void aDocumentAlreadyUnderTheExtendingPrefixIsStillRewritten(RedisStackServer redis, @TempDir Path dir) {
@@ -487,9 +490,20 @@ class RewriteMigrationIT {
             TreeMap<String, String> legacy = RewriteFixture.hash(jedis, "doc:v2:legacy0");
             MigrationPlan plan = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
                     + "{datatype: float16}\n  index:\n    prefix: 'doc:v2:'\n");
+            List<String> messages = new CopyOnWriteArrayList<>();
+            Slipway told = Slipway.configure().url(redis.url()).progress(new ProgressListener() {
+                @Override
+                public void message(String text) {
+                    messages.add(text);
+                }
+            }).load();
 
-            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup"), true));
+            MigrationReport report = told.apply(plan, options(dir.resolve("backup"), true));
 
+            assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("'doc:v2:' extends the old one "
+                    + "'doc:'", "rewritten in place"));
+            assertThat(messages).contains("Warning: 1 documents of 'docs' already have keys under the new prefix "
+                    + "'doc:v2:' (such as doc:v2:legacy0); they are rewritten in place, not moved.");
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(RewriteFixture.hash(jedis, "doc:v2:legacy0")).isEqualTo(RewriteFixture.expectedHash(legacy,
                     Map.of(), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));

@@ -18,6 +18,9 @@ import dev.slipway.internal.rewrite.RewriteEstimator;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.rewrite.WriteWatch;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +31,8 @@ import java.util.stream.Stream;
 
 /** Runs the rewrite step, and checks before a migration starts that a rewrite can run at all. */
 final class RewriteStepHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(RewriteStepHandler.class);
+
     private RewriteStepHandler() {
     }
 
@@ -121,6 +126,14 @@ final class RewriteStepHandler {
                     + "it would have to leave them unchanged; nothing was changed. Move or delete that data (or "
                     + "choose other names and re-run 'slipway plan'), then re-run 'slipway apply'. In the way:",
                     problems, null);
+        }
+        if (found.inPlace() > 0) {
+            RewriteSpec rewrite = plan.rewrite().get();
+            String warning = "Warning: " + found.inPlace() + " documents of '" + plan.source().indexName()
+                    + "' already have keys under the new prefix '" + rewrite.targetPrefix().orElse("") + "' (such as "
+                    + String.join(", ", found.inPlaceExamples()) + "); they are rewritten in place, not moved.";
+            LOG.warn(warning);
+            progress.message(warning);
         }
     }
 

@@ -183,6 +183,12 @@ public final class MigrationPlanner {
                     + c.to()).toList() + " loses precision; apply needs --accept-data-loss. The report shows "
                     + "recall@10 against the original vectors on a sample.");
         }
+        rewrite.targetPrefix().filter(to -> rewrite.sourcePrefixes().size() == 1
+                && to.startsWith(rewrite.sourcePrefixes().get(0))).ifPresent(to -> warnings.add("The new key prefix '"
+                + to + "' extends the old one '" + rewrite.sourcePrefixes().get(0) + "': a document whose key already "
+                + "starts with '" + to + "' counts as moved and is rewritten in place (under the new prefix it is "
+                + "then known by what follows '" + to + "'). apply counts such documents before it changes anything "
+                + "and names a few."));
         if (allowShared && !source.sharedKeyIndexes().isEmpty()) {
             warnings.add("Indexes " + source.sharedKeyIndexes() + " cover the same keys and will see the rewritten "
                     + "documents (accepted with --allow-shared-keys).");

@@ -43,6 +43,8 @@ public final class ConflictCheck {
     private BatchReader reader;
     private long conflicts;
     private long checked;
+    private long inPlace;
+    private final List<String> inPlaceExamples = new ArrayList<>();
 
     /**
      * What the check found.
@@ -50,8 +52,13 @@ public final class ConflictCheck {
      * @param documentsChecked documents looked at
      * @param conflicts        documents the rewrite would leave unchanged
      * @param examples         the first {@value #EXAMPLES} of them, as "key: reason"
+     * @param inPlace          documents whose key is already under a new prefix that extends the old one, so that
+     *                         they are rewritten in place and not moved ("doc:v2:7" with "doc:" to "doc:v2:")
+     * @param inPlaceExamples  the first few of their keys
      */
-    public record Result(long documentsChecked, long conflicts, List<String> examples) {
+    public record Result(long documentsChecked, long conflicts, List<String> examples, long inPlace,
+                         List<String> inPlaceExamples) {
+        static final Result NOTHING = new Result(0, 0, List.of(), 0, List.of());
     }
 
     private ConflictCheck(RewriteSpec spec, int pageSize) {
@@ -74,7 +81,7 @@ public final class ConflictCheck {
     public static Result run(RewriteSpec spec, RedisEndpoint endpoint, int pageSize, int maxRetries,
                              ProgressListener progress, StopSignal stop) {
         if (!needed(spec)) {
-            return new Result(0, 0, List.of());
+            return Result.NOTHING;
         }
         try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
             return new ConflictCheck(spec, pageSize).scan(workers, progress, stop);
@@ -95,6 +102,7 @@ public final class ConflictCheck {
                 String at = cursor;
                 ScanPage page = workers.read(store -> store.scan(at, scope.pattern(), pageSize, type));
                 List<byte[]> keys = page.keys().stream().filter(scope::contains).toList();
+                countInPlace(keys);
                 checkPage(workers, keys);
                 checked += keys.size();
                 task.update(checked);
@@ -102,7 +110,18 @@ public final class ConflictCheck {
             } while (!cursor.equals("0"));
             task.finished();
         }
-        return new Result(checked, conflicts, List.copyOf(examples));
+        return new Result(checked, conflicts, List.copyOf(examples), inPlace, List.copyOf(inPlaceExamples));
+    }
+
+    private void countInPlace(List<byte[]> keys) {
+        for (byte[] key : keys) {
+            if (keyMove.alreadyUnderTarget(key)) {
+                inPlace++;
+                if (inPlaceExamples.size() < 3) {
+                    inPlaceExamples.add(DocumentRewriter.text(key));
+                }
+            }
+        }
     }
 
     /** Plans in full only the documents of the page where the cheap reads found something in the way. */

@@ -44,6 +44,14 @@ final class KeyMove {
                 && !(extending && DocumentRewriter.startsWith(key, target));
     }
 
+    /**
+     * Whether the key is under the old prefix and already under the new one that extends it ("doc:v2:7" with "doc:"
+     * to "doc:v2:"): taken as moved, it is rewritten in place.
+     */
+    boolean alreadyUnderTarget(byte[] key) {
+        return extending && DocumentRewriter.startsWith(key, target);
+    }
+
     /** The key a document has after the rewrite (the same array when it does not move). */
     byte[] newKey(byte[] key) {
         return needsMove(key) ? replacePrefix(key, source.length, target) : key;
