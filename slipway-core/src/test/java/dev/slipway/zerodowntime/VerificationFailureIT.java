@@ -10,6 +10,7 @@ import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.RollbackResult;
@@ -23,6 +24,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.Jedis;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -98,6 +101,37 @@ class VerificationFailureIT {
         assertThat(afterRollback.versions()).isEmpty();
         assertThat(afterRollback.strays()).isEmpty();
         assertThat(documents(redis)).as("documents untouched").isEqualTo(documents);
+    }
+
+    /**
+     * The opposite change, removing the field the live index fails on, is what fixes those documents: the new version
+     * indexes them, so its match-all query finds exactly the live one's failures more, and it is switched to.
+     */
+    @ParameterizedTest
+    @EnumSource(StorageType.class)
+    void aVersionThatIndexesWhatTheLiveOneFailedOnIsSwitchedTo(StorageType storage, RedisStackServer redis) {
+        Catalog.writeDocuments(redis, storage, DOCS, i -> i % 10 == 3);
+        try (Jedis jedis = redis.newJedis()) {
+            List<String> args = new ArrayList<>(List.of(Catalog.NAME));
+            args.addAll(Catalog.createArguments(storage));
+            args.addAll(storage == StorageType.HASH ? List.of("price", "NUMERIC")
+                    : List.of("$.price", "AS", "price", "NUMERIC"));
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), args.toArray(String[]::new));
+            Inspect.awaitIndexed(jedis, Catalog.NAME);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        assertThat(slipway.describe(Catalog.NAME).indexingFailures()).isEqualTo(BAD);
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(List.of(),
+                List.of("price"), List.of(), List.of(), SchemaPatch.IndexChanges.NONE)));
+        assertThat(plan.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+
+        MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(slipway.describe(Catalog.NAME).indexingFailures()).isZero();
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+        }
     }
 
     @Test
