@@ -512,6 +512,35 @@ class RewriteMigrationIT {
     }
 
     /**
+     * A hash field with an expiry of its own (HEXPIRE, Redis 7.4) loses it when the rewrite writes the field with HSET;
+     * apply warns of such keys before it changes anything (and this checks that the server really clears it).
+     */
+    @Test
+    void applyWarnsOfHashFieldsWithExpiries(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, plain, VectorDataType.FLOAT32, 20, SEED);
+            RewriteFixture.call(jedis, "HEXPIRE", "doc:3", "100000", "FIELDS", "1", "emb");
+            MigrationPlan plan = plan(plain, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            List<String> messages = new CopyOnWriteArrayList<>();
+            Slipway told = Slipway.configure().url(redis.url()).progress(new ProgressListener() {
+                @Override
+                public void message(String text) {
+                    messages.add(text);
+                }
+            }).load();
+
+            assertThat(told.apply(plan, options(dir.resolve("backup"), true)).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+
+            assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("Warning: 1 keys of this database have "
+                    + "hash fields with an expiry of their own"));
+            assertThat(RewriteFixture.call(jedis, "HTTL", "doc:3", "FIELDS", "1", "emb")).as("the expiry is gone")
+                    .isEqualTo(List.of(-1L));
+        }
+    }
+
+    /**
      * A document the application deleted after the migration stays deleted: the rollback writes originals back only
      * into documents that still exist (a HSET would have brought back a hash holding nothing but the vector).
      */

@@ -17,12 +17,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
@@ -114,6 +116,40 @@ class AdoptionIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(Inspect.indexes(jedis)).isEqualTo(List.of(Catalog.NAME));
             assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+        }
+    }
+
+    /**
+     * FT.DROPINDEX removes every alias of the index, and Redis Search 2.10 cannot list them: an alias the application
+     * added itself does not survive the adoption or a drop-and-recreate. The plan says so and names the command that
+     * points it at the new index; it is checked here that the server really behaves so and that the advice works.
+     */
+    @ParameterizedTest
+    @EnumSource(MigrationMode.class)
+    void aPlanThatDropsTheIndexWarnsThatItsOwnAliasesGo(MigrationMode mode, RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, 100);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("FT.ALIASADD"), "products_live", Catalog.NAME);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand()).withMode(mode));
+        String created = mode == MigrationMode.ZERO_DOWNTIME ? "products:v2" : Catalog.NAME;
+
+        assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("Index 'products' is dropped",
+                "removes every alias of it", "FT.ALIASUPDATE <alias> " + created));
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.indexes(jedis)).doesNotContain("products_live");
+            assertThatThrownBy(() -> Inspect.info(jedis, "products_live"))
+                    .as("the server dropped the alias with the index").isInstanceOf(JedisDataException.class);
+            jedis.sendCommand(RedisStackServer.command("FT.ALIASUPDATE"), "products_live", created);
+            assertThat(Inspect.matchAll(jedis, "products_live")).isEqualTo(100);
+        }
+        if (mode == MigrationMode.ZERO_DOWNTIME) {
+            MigrationPlan later = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock()));
+            assertThat(later.warnings()).as("a later zero-downtime migration drops nothing")
+                    .noneSatisfy(w -> assertThat(w).contains("removes every alias"));
         }
     }
 }

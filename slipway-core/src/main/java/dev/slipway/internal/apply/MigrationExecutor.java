@@ -114,6 +114,7 @@ public final class MigrationExecutor {
                 PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
                 PlanPreconditions.probeTarget(plan, session);
                 RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress, stop);
+                RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
             }
             Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
                             .withStatus(Checkpoint.Status.RUNNING))

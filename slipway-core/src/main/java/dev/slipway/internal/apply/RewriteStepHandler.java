@@ -9,7 +9,9 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.plan.StrategyChoice;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.ConflictCheck;
@@ -25,6 +27,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -132,6 +135,38 @@ final class RewriteStepHandler {
             String warning = "Warning: " + found.inPlace() + " documents of '" + plan.source().indexName()
                     + "' already have keys under the new prefix '" + rewrite.targetPrefix().orElse("") + "' (such as "
                     + String.join(", ", found.inPlaceExamples()) + "); they are rewritten in place, not moved.";
+            LOG.warn(warning);
+            progress.message(warning);
+        }
+    }
+
+    /**
+     * Warns, before a HASH rewrite starts, when keys of the database have fields with expiries of their own (Redis
+     * 7.4's HEXPIRE; INFO keyspace counts them as {@code subexpiry}): the rewrite writes fields with HSET, which
+     * clears a field's expiry, and the backup does not record one, so such a field of a rewritten document would be
+     * kept for good. Whether those keys are documents of the index would take a read of every document.
+     */
+    static void warnOfFieldExpiries(RedisSession session, MigrationPlan plan, ProgressListener progress) {
+        if (plan.rewrite().filter(r -> r.storage() == StorageType.HASH).isEmpty()) {
+            return;
+        }
+        String db = "db" + session.endpoint().database() + ":";
+        String info;
+        try {
+            info = String.valueOf(session.callString("INFO", "keyspace"));
+        } catch (RuntimeException e) { // a user whose ACL refuses INFO: only the warning is lost
+            LOG.debug("Could not read INFO keyspace: {}", e.getMessage());
+            return;
+        }
+        long keys = info.lines().filter(l -> l.startsWith(db))
+                .flatMap(l -> Arrays.stream(l.substring(db.length()).split(",")))
+                .filter(p -> p.startsWith("subexpiry=")).mapToLong(p -> Long.parseLong(p.substring(10).trim()))
+                .sum();
+        if (keys > 0) {
+            String warning = "Warning: " + keys + " keys of this database have hash fields with an expiry of their "
+                    + "own (HEXPIRE). A field this rewrite writes loses its expiry (HSET clears it) and a rollback "
+                    + "does not bring it back; set it again afterwards if documents of '" + plan.source().indexName()
+                    + "' are among them.";
             LOG.warn(warning);
             progress.message(warning);
         }

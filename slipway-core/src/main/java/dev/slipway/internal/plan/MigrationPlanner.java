@@ -70,6 +70,7 @@ public final class MigrationPlanner {
                 changes.stream().noneMatch(c -> c.subject().equals("index.filter")), choice.countBaseline());
         List<String> warnings = warnings(source, target, changes, choice);
         rewrite.ifPresent(r -> warnings.addAll(rewriteWarnings(r, source, allowSharedKeys)));
+        aliasesDroppedWarning(source, steps).ifPresent(warnings::add);
         CostEstimate estimate = estimate(source, choice.mode(), rewrite);
         MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
                 changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
@@ -155,6 +156,25 @@ public final class MigrationPlanner {
     }
 
     /** FT.INFO does not report some options, so a snapshot cannot know them; say so where they could matter. */
+    /**
+     * FT.DROPINDEX removes every alias of the index, and Redis Search before 8.10 cannot list them (FT.ALIASLIST), so
+     * aliases an application added itself are not carried over: said whenever a step drops the source index.
+     */
+    static Optional<String> aliasesDroppedWarning(SourceSnapshot source, List<PlanStep> steps) {
+        boolean drops = steps.stream().flatMap(s -> s.commands().stream()).anyMatch(c -> c.size() == 2
+                && c.get(0).equalsIgnoreCase("FT.DROPINDEX") && c.get(1).equals(source.physicalIndex()));
+        if (!drops) {
+            return Optional.empty();
+        }
+        return Optional.of("Index '" + source.physicalIndex() + "' is dropped (documents kept), which also removes "
+                + "every alias of it" + (source.physicalIndex().equals(source.indexName()) ? "" : ", except '"
+                + source.indexName() + "', which Slipway moves") + ". Slipway cannot list aliases an application added "
+                + "itself (FT.ALIASADD): if one queries through such an alias, point it at the new index right after "
+                + "the migration (FT.ALIASUPDATE <alias> " + steps.stream().flatMap(s -> s.commands().stream())
+                .filter(c -> c.size() > 1 && c.get(0).equalsIgnoreCase("FT.CREATE")).map(c -> c.get(1))
+                .reduce((a, b) -> b).orElse("<new index>") + ") or query '" + source.indexName() + "' instead.");
+    }
+
     static Optional<String> hiddenAttributeWarning(IndexSchema schema) {
         List<String> hidden = new ArrayList<>();
         if (schema.fields().stream().anyMatch(f -> f.type() == FieldType.TEXT)) {
