@@ -77,7 +77,15 @@ public final class SchemaMerger {
         try {
             IndexSchema target = applyIndexChanges(source.toBuilder(), patch.index())
                     .fields(new ArrayList<>(fields.values())).build();
+            // a rename whose path an update_fields changed moves the document field too (the classifier's
+            // move_field), though applyRename saw no path change of its own
+            for (FieldRename rename : patch.renameFields()) {
+                source.field(rename.oldName()).ifPresent(before -> Optional.ofNullable(fields.get(rename.newName()))
+                        .filter(after -> !after.path().equals(before.path()))
+                        .ifPresent(after -> movedAway.putIfAbsent(before.path(), rename.oldName())));
+            }
             problems.addAll(referencesToMovedFields(target, movedAway));
+            problems.addAll(filterReadsRenamedAttributes(target, patch.renameFields(), movedAway));
             return problems.isEmpty() ? new Result(Optional.of(target), problems)
                     : new Result(Optional.empty(), problems);
         } catch (IllegalArgumentException e) {
@@ -106,7 +114,33 @@ public final class SchemaMerger {
             options.forEach((option, value) -> value.filter(path::equals).ifPresent(v -> problems.add(
                     "rename_fields: the index's " + option + " is '" + v + "', which the rename of '" + renamed
                             + "' moves away" + advice)));
+            // another attribute of the same document field (title TEXT, title AS title_tag TAG) would read nothing
+            target.fields().stream().filter(f -> f.path().equals(path)).forEach(f -> problems.add("rename_fields: "
+                    + "field '" + f.name() + "' also reads document field '" + path + "', which the rename of '"
+                    + renamed + "' moves away, so it would index nothing; point it at the new field in the same "
+                    + "patch (update_fields: - {name: " + f.name() + ", path: <new field>}) or leave '" + renamed
+                    + "' where it is"));
         });
+        return problems;
+    }
+
+    /**
+     * A filter reads attributes by name: an index-only rename (the document field stays) leaves {@code @old} in it
+     * naming nothing, and the new index would match no document. (Renames that move the field are checked with the
+     * moved paths above.)
+     */
+    private static List<String> filterReadsRenamedAttributes(IndexSchema target, List<FieldRename> renames,
+                                                             Map<String, String> movedAway) {
+        List<String> problems = new ArrayList<>();
+        for (FieldRename rename : renames) {
+            if (movedAway.containsValue(rename.oldName())) {
+                continue;
+            }
+            Pattern read = Pattern.compile("@" + Pattern.quote(rename.oldName()) + "(?![\\w$.\\[])");
+            target.filter().filter(f -> read.matcher(f).find()).ifPresent(f -> problems.add("rename_fields: the "
+                    + "index's filter '" + f + "' reads attribute '" + rename.oldName() + "', which the rename to '"
+                    + rename.newName() + "' removes; change the filter in the same patch (under 'index:')"));
+        }
         return problems;
     }
 
@@ -159,8 +193,11 @@ public final class SchemaMerger {
                         + "field cannot be freed and reused in one migration, so rename them in two");
                 return;
             }
+            // an attribute the patch points at the new field along with the move follows it (it read the same one)
+            Optional<String> sourcePath = source.field(rename.oldName()).map(FieldSchema::path);
             Optional<FieldSchema> holder = fields.values().stream().filter(f -> f != current
-                    && f.path().equals(newPath)).findFirst();
+                    && f.path().equals(newPath) && !(sourcePath.isPresent() && source.field(f.name())
+                    .map(FieldSchema::path).equals(sourcePath))).findFirst();
             if (holder.isPresent()) {
                 problems.add("rename_fields: '" + rename.oldName() + "' would move into document field '" + newPath
                         + "', which field '" + holder.get().name() + "' of index '" + source.name() + "' reads; "

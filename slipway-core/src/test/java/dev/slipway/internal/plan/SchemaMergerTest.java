@@ -219,6 +219,35 @@ class SchemaMergerTest {
     }
 
     @Test
+    void aRenameThatMovesADocumentFieldAnotherAttributeReadsIsAProblemUnlessThatAttributeFollows() {
+        IndexSchema twice = IndexSchema.builder("sf", StorageType.HASH).prefixes(List.of("sf:"))
+                .field(new FieldSchema("title", null, FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("title_tag", "title", FieldType.TAG, Map.of())).build();
+        assertThat(SchemaMerger.merge(twice, renames(new FieldRename("title", "name"))).problems())
+                .singleElement().asString().contains("field 'title_tag' also reads document field 'title'",
+                        "update_fields");
+        SchemaPatch follows = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("title_tag",
+                Optional.empty(), Optional.of("name"), Map.of())), List.of(new FieldRename("title", "name")),
+                IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(twice, follows).problems()).isEmpty();
+    }
+
+    @Test
+    void aMoveMadeOfARenameAndAPathUpdateIsCheckedAgainstTheFilterLikeAPlainRename() {
+        IndexSchema filtered = IndexSchema.builder("fb", StorageType.HASH).prefixes(List.of("fb:"))
+                .filter("@n > 5").field(new FieldSchema("n", "num", FieldType.NUMERIC, Map.of()))
+                .field(new FieldSchema("t", null, FieldType.TEXT, Map.of())).build();
+        SchemaPatch moved = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("n", Optional.empty(),
+                Optional.of("cnt"), Map.of())), List.of(new FieldRename("n", "cnt")), IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(filtered, moved).problems()).singleElement().asString()
+                .contains("filter '@n > 5' reads 'num'", "rename of 'n' moves away");
+        // index-only: the document field stays, but the filter names the attribute
+        assertThat(SchemaMerger.merge(filtered, renames(new FieldRename("n", "count"))).problems())
+                .singleElement().asString().contains("filter '@n > 5' reads attribute 'n'", "under 'index:'");
+        assertThat(SchemaMerger.merge(filtered, renames(new FieldRename("t", "text"))).problems()).isEmpty();
+    }
+
+    @Test
     void aJsonFieldNamedByItsPathIsRenamedToAPath() {
         IndexSchema json = IndexSchema.builder("j", StorageType.JSON).prefixes(List.of("j:"))
                 .field(new FieldSchema("$.title", "$.title", FieldType.TEXT, Map.of())).build();
