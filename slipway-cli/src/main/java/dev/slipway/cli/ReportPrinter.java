@@ -28,9 +28,10 @@ final class ReportPrinter {
         out.println("Steps:");
         int width = report.steps().stream().mapToInt(s -> s.name().length()).max().orElse(0);
         for (StepReport step : report.steps()) {
+            boolean ran = step.status() == StepReport.Status.DONE || step.status() == StepReport.Status.FAILED
+                    || step.status() == StepReport.Status.STOPPED;
             out.println(String.format("  %-12s %-" + width + "s %10s  %s", step.status(), step.name(),
-                    step.status() == StepReport.Status.DONE || step.status() == StepReport.Status.FAILED
-                            || step.status() == StepReport.Status.STOPPED ? Units.millis(step.durationMs()) : "-", step.detail()).stripTrailing());
+                    ran ? Units.millis(step.durationMs()) : "-", step.detail()).stripTrailing());
         }
         out.println();
         MigrationReport.Downtime downtime = report.downtime();

@@ -47,7 +47,7 @@ final class SignalStop {
 
     /** The exit code of a run that stopped on request: 143 after SIGTERM, 130 otherwise (SIGINT, or a library call). */
     static int stoppedExitCode() {
-        return received.equals("TERM") ? 143 : 130;
+        return exitCode(received);
     }
 
     private static void received(String name, PrintStream err) {
@@ -58,8 +58,8 @@ final class SignalStop {
         }
         received = name;
         stop.request("SIG" + name);
-        err.println(System.lineSeparator() + "slipway: SIG" + name + " received: stopping at the next safe point (after "
-                + "the batch being written, or between steps) and saving progress. Send it again to stop at once.");
+        err.println(System.lineSeparator() + "slipway: SIG" + name + " received: stopping at the next safe point "
+                + "(after the batch in progress, or between steps) and saving progress. Send it again to stop at once.");
         err.flush();
     }
 

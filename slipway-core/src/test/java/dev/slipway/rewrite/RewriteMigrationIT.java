@@ -491,12 +491,7 @@ class RewriteMigrationIT {
             MigrationPlan plan = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
                     + "{datatype: float16}\n  index:\n    prefix: 'doc:v2:'\n");
             List<String> messages = new CopyOnWriteArrayList<>();
-            Slipway told = Slipway.configure().url(redis.url()).progress(new ProgressListener() {
-                @Override
-                public void message(String text) {
-                    messages.add(text);
-                }
-            }).load();
+            Slipway told = collectingMessages(redis, messages);
 
             MigrationReport report = told.apply(plan, options(dir.resolve("backup"), true));
 
@@ -523,12 +518,7 @@ class RewriteMigrationIT {
             RewriteFixture.call(jedis, "HEXPIRE", "doc:3", "100000", "FIELDS", "1", "emb");
             MigrationPlan plan = plan(plain, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
             List<String> messages = new CopyOnWriteArrayList<>();
-            Slipway told = Slipway.configure().url(redis.url()).progress(new ProgressListener() {
-                @Override
-                public void message(String text) {
-                    messages.add(text);
-                }
-            }).load();
+            Slipway told = collectingMessages(redis, messages);
 
             assertThat(told.apply(plan, options(dir.resolve("backup"), true)).result())
                     .isEqualTo(MigrationReport.Result.SUCCEEDED);
@@ -982,5 +972,15 @@ class RewriteMigrationIT {
         assertSourceIndexBack(slipway, jedis, plan, "FLOAT32");
         assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
                 .isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+    }
+
+    /** A facade whose progress messages (the warnings apply prints before it changes anything) go to {@code into}. */
+    private static Slipway collectingMessages(RedisStackServer redis, List<String> into) {
+        return Slipway.configure().url(redis.url()).progress(new ProgressListener() {
+            @Override
+            public void message(String text) {
+                into.add(text);
+            }
+        }).load();
     }
 }

@@ -86,13 +86,22 @@ class StopRequestIT {
         return slipway.status(Optional.of("docs")).get(0);
     }
 
+    /** The facade, the documents as loaded, and the plan (rename title, FLOAT16 emb) of one test. */
+    private record Migration(Slipway plain, TreeMap<String, TreeMap<String, String>> before, MigrationPlan plan) {
+    }
+
+    /** The hash index with {@value #DOCS} documents, and the plan of the test's migration. */
+    private static Migration documentsAndPlan(RedisStackServer redis, Jedis jedis, Path dir) {
+        Slipway plain = Slipway.configure().url(redis.url()).load();
+        TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, plain,
+                VectorDataType.FLOAT32, DOCS, SEED);
+        return new Migration(plain, before, plan(plain, "docs", dir, RENAME_AND_QUANTIZE));
+    }
+
     @Test
     void aStopDuringTheRewriteEndsBetweenBatchesAndTheSameCallResumes(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {
-            Slipway plain = Slipway.configure().url(redis.url()).load();
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, plain,
-                    VectorDataType.FLOAT32, DOCS, SEED);
-            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE);
+            Migration given = documentsAndPlan(redis, jedis, dir);
             Path backup = dir.resolve("backup");
             StopSignal stop = new StopSignal();
             Slipway stopping = stoppedWhen(redis, stop, new TaskProgress() {
@@ -104,7 +113,7 @@ class StopRequestIT {
                 }
             });
 
-            MigrationFailedException e = stoppedApply(stopping, plan, backup);
+            MigrationFailedException e = stoppedApply(stopping, given.plan(), backup);
 
             assertThat(e.getMessage()).contains("stopped on request (test: three batches are enough)",
                     "The rewrite stopped after", "is not served until", "Re-run 'slipway apply' with the same plan");
@@ -113,7 +122,7 @@ class StopRequestIT {
             assertThat(step(report, "rewrite-documents").status()).isEqualTo(StepReport.Status.STOPPED);
             assertThat(step(report, "create-index").status()).isEqualTo(StepReport.Status.NOT_RUN);
             assertThat(report.downtime().ongoing()).isTrue();
-            IndexStatus status = status(plain);
+            IndexStatus status = status(given.plain());
             assertThat(status.migration()).hasValueSatisfying(m -> assertThat(m.status()).isEqualTo("STOPPED"));
             assertThat(status.lockOwner()).as("the lock is released, not left to expire").isEmpty();
             BackupHeader header;
@@ -131,22 +140,20 @@ class StopRequestIT {
             assertThat(now.values().stream().filter(h -> h.containsKey("title")).count())
                     .isEqualTo(DOCS - header.documentsRewritten());
 
-            MigrationReport resumed = plain.apply(plan, options(backup));
+            MigrationReport resumed = given.plain().apply(given.plan(), options(backup));
 
             assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(resumed.resumed()).isTrue();
-            assertThat(hashes(jedis, "doc:*")).isEqualTo(expectedHashes(before, "doc:", "doc:",
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expectedHashes(given.before(), "doc:", "doc:",
                     Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
-            assertThat(plain.describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(given.plain().describe("docs").numDocs()).isEqualTo(DOCS);
         }
     }
 
     @Test
     void aStopBetweenStepsLeavesTheRestToTheResume(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {
-            Slipway plain = Slipway.configure().url(redis.url()).load();
-            RewriteFixture.hashDocs(jedis, plain, VectorDataType.FLOAT32, DOCS, SEED);
-            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE);
+            Migration given = documentsAndPlan(redis, jedis, dir);
             Path backup = dir.resolve("backup");
             StopSignal stop = new StopSignal();
             Slipway stopping = stoppedWhen(redis, stop, new TaskProgress() {
@@ -158,17 +165,17 @@ class StopRequestIT {
                 }
             });
 
-            MigrationReport report = stoppedApply(stopping, plan, backup).report();
+            MigrationReport report = stoppedApply(stopping, given.plan(), backup).report();
 
             assertThat(report.steps()).extracting(StepReport::status).containsExactly(StepReport.Status.DONE,
                     StepReport.Status.DONE, StepReport.Status.DONE, StepReport.Status.NOT_RUN,
                     StepReport.Status.NOT_RUN);
             assertThat(report.error()).hasValueSatisfying(error -> assertThat(error)
                     .contains("before step 'wait-for-indexing'"));
-            assertThat(status(plain).migration()).hasValueSatisfying(m -> assertThat(m.completedSteps())
+            assertThat(status(given.plain()).migration()).hasValueSatisfying(m -> assertThat(m.completedSteps())
                     .containsExactly("drop-index", "rewrite-documents", "create-index"));
 
-            MigrationReport resumed = plain.apply(plan, options(backup));
+            MigrationReport resumed = given.plain().apply(given.plan(), options(backup));
 
             assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(resumed.steps()).extracting(StepReport::status).containsExactly(
@@ -180,10 +187,7 @@ class StopRequestIT {
     @Test
     void aStopDuringTheConflictCheckChangesNothing(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {
-            Slipway plain = Slipway.configure().url(redis.url()).load();
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, plain,
-                    VectorDataType.FLOAT32, DOCS, SEED);
-            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE);
+            Migration given = documentsAndPlan(redis, jedis, dir);
             StopSignal stop = new StopSignal();
             Slipway stopping = stoppedWhen(redis, stop, new TaskProgress() {
                 @Override
@@ -194,14 +198,14 @@ class StopRequestIT {
                 }
             });
 
-            SlipwayException e = catchThrowableOfType(() -> stopping.apply(plan, options(dir.resolve("backup"))),
-                    SlipwayException.class);
+            SlipwayException e = catchThrowableOfType(() -> stopping.apply(given.plan(),
+                    options(dir.resolve("backup"))), SlipwayException.class);
 
             assertThat(e.code()).isEqualTo(ErrorCode.STOPPED);
             assertThat(e.getMessage()).contains("before anything changed");
-            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
-            assertThat(plain.describe("docs").numDocs()).isEqualTo(DOCS);
-            assertThat(status(plain).migration()).isEmpty();
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(given.before());
+            assertThat(given.plain().describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(status(given.plain()).migration()).isEmpty();
             assertThat(jedis.keys("slipway:*")).as("no checkpoint, no lock").isEmpty();
         }
     }
@@ -209,12 +213,10 @@ class StopRequestIT {
     @Test
     void aStoppedRollbackContinuesWhereItStopped(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {
-            Slipway plain = Slipway.configure().url(redis.url()).load();
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, plain,
-                    VectorDataType.FLOAT32, DOCS, SEED);
-            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE);
+            Migration given = documentsAndPlan(redis, jedis, dir);
             Path backup = dir.resolve("backup");
-            assertThat(plain.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(given.plain().apply(given.plan(), options(backup)).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
             StopSignal stop = new StopSignal();
             Slipway stopping = stoppedWhen(redis, stop, new TaskProgress() {
                 private int records;
@@ -241,13 +243,13 @@ class StopRequestIT {
             assertThat(now.entrySet().stream().filter(d -> d.getValue().containsKey("title")).map(Map.Entry::getKey))
                     .as("restored: the documents of the first two records").containsExactlyInAnyOrderElementsOf(
                             backedUpKeys(backup, 2));
-            assertThat(status(plain).lockOwner()).isEmpty();
+            assertThat(status(given.plain()).lockOwner()).isEmpty();
 
-            plain.rollbackFromBackup(backup, 1);
+            given.plain().rollbackFromBackup(backup, 1);
 
-            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
-            assertThat(plain.describe("docs").schema()).isEqualTo(plan.source().schema());
-            assertThat(plain.describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(given.before());
+            assertThat(given.plain().describe("docs").schema()).isEqualTo(given.plan().source().schema());
+            assertThat(given.plain().describe("docs").numDocs()).isEqualTo(DOCS);
         }
     }
 }

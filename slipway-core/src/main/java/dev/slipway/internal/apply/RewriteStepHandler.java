@@ -132,11 +132,9 @@ final class RewriteStepHandler {
         }
         if (found.inPlace() > 0) {
             RewriteSpec rewrite = plan.rewrite().get();
-            String warning = "Warning: " + found.inPlace() + " documents of '" + plan.source().indexName()
-                    + "' already have keys under the new prefix '" + rewrite.targetPrefix().orElse("") + "' (such as "
-                    + String.join(", ", found.inPlaceExamples()) + "); they are rewritten in place, not moved.";
-            LOG.warn(warning);
-            progress.message(warning);
+            warn(progress, found.inPlace() + " documents of '" + plan.source().indexName() + "' already have keys "
+                    + "under the new prefix '" + rewrite.targetPrefix().orElse("") + "' (such as "
+                    + String.join(", ", found.inPlaceExamples()) + "); they are rewritten in place, not moved.");
         }
     }
 
@@ -163,13 +161,17 @@ final class RewriteStepHandler {
                 .filter(p -> p.startsWith("subexpiry=")).mapToLong(p -> Long.parseLong(p.substring(10).trim()))
                 .sum();
         if (keys > 0) {
-            String warning = "Warning: " + keys + " keys of this database have hash fields with an expiry of their "
-                    + "own (HEXPIRE). A field this rewrite writes loses its expiry (HSET clears it) and a rollback "
-                    + "does not bring it back; set it again afterwards if documents of '" + plan.source().indexName()
-                    + "' are among them.";
-            LOG.warn(warning);
-            progress.message(warning);
+            warn(progress, keys + " keys of this database have hash fields with an expiry of their own (HEXPIRE). "
+                    + "A field this rewrite writes loses its expiry (HSET clears it) and a rollback does not bring it "
+                    + "back; set it again afterwards if documents of '" + plan.source().indexName()
+                    + "' are among them.");
         }
+    }
+
+    /** A warning before the first change: in the log, and on the progress output the CLI prints. */
+    private static void warn(ProgressListener progress, String text) {
+        LOG.warn("Warning: {}", text);
+        progress.message("Warning: " + text);
     }
 
     /** A backup directory must be a directory this process can write, new, empty or holding this backup. */

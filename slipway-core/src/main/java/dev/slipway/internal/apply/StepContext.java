@@ -12,8 +12,8 @@ import java.util.Optional;
 
 /**
  * What a running step can use and record: the session, the plan, options, progress, the migration lock (for long
- * steps to confirm between batches), the stop signal (for them to stop at a safe point), the checkpoint (for marks that survive restarts), and the validation result
- * once the validate step ran.
+ * steps to confirm between batches), the stop signal (for them to stop at a safe point), the checkpoint (for marks
+ * that survive restarts), and the validation result once the validate step ran.
  */
 public final class StepContext {
     private final RedisSession session;
