@@ -51,9 +51,24 @@ public final class SlipwayCli implements Callable<Integer> {
             }
         }, "slipway-interrupted"));
         SignalStop.install(System.err);
-        int code = run(System.out, System.err, args);
+        int code;
+        try {
+            code = run(System.out, System.err, args);
+        } catch (OutOfMemoryError e) { // the batches were let go on the way here, so there is memory to say so
+            System.err.println(outOfMemory(Runtime.getRuntime().maxMemory()));
+            code = 1;
+        }
         finished.set(true);
         System.exit(code);
+    }
+
+    /** What a run that ran out of JVM memory prints (not a signal: the shutdown hook must not claim one). */
+    static String outOfMemory(long maxHeap) {
+        return "slipway: error: the JVM ran out of memory (it may use " + Units.bytes(maxHeap) + ") before the "
+                + "command finished. What was stored is safe: 'slipway status' shows where a migration stands, and "
+                + "re-running the same command resumes it, taking over this process's lock. Give the JVM more "
+                + "memory (SLIPWAY_JAVA_OPTS=-Xmx<size>) or lower --batch-size, then re-run it. No report was "
+                + "written.";
     }
 
     /** What a run stopped by a signal prints. */

@@ -104,7 +104,46 @@ final class RewriteStepHandler {
         }
         header.filter(h -> h.dataLength() > 0).ifPresent(h -> BackupDirectory.requireRecords(dir, h));
         checkUsable(dir);
-        checkDiskSpace(dir, RewriteEstimator.diskNeeded(plan, endpoint) - BackupDirectory.dataLength(dir));
+        RewriteEstimator.Needs needs = RewriteEstimator.needs(plan, endpoint);
+        checkDiskSpace(dir, needs.diskBytes() - BackupDirectory.dataLength(dir));
+        checkHeap(needs, rewrite.storage(), options.batchSize(), Runtime.getRuntime().maxMemory());
+    }
+
+    /**
+     * How much heap a batch's values take, as a multiple of their size, while the rewrite runs: up to four batches
+     * are in flight (read, backed up, written, landing), the backup record copies the originals into a direct
+     * buffer (which the JVM counts against the same limit), and Jedis copies every argument it sends; JSON values
+     * are also held as text. Measured with 1 MB values (the smallest -Xmx that finished batches of 20 and 40
+     * documents: HASH 85 and 155 MB, JSON 115 and 225 MB), then rounded up; see docs/architecture.md.
+     */
+    static final int HASH_BATCH_COPIES = 4;
+    static final int JSON_BATCH_COPIES = 6;
+    /** Heap the rest of a migration uses besides the batches. */
+    static final long HEAP_RESERVE = 32L << 20;
+
+    /**
+     * Refuses, before anything changes, batches whose documents are too large for this JVM's memory: the rewrite
+     * would run out of it part way (which is safe, but leaves the index dropped, and no re-run with the same
+     * settings could finish).
+     */
+    static void checkHeap(RewriteEstimator.Needs needs, StorageType storage, int batchSize, long maxHeap) {
+        int copies = storage == StorageType.JSON ? JSON_BATCH_COPIES : HASH_BATCH_COPIES;
+        long perBatch = Math.max(needs.meanDocumentBytes() * batchSize, needs.largestDocumentBytes());
+        long needed = perBatch * copies + HEAP_RESERVE;
+        if (needed <= maxHeap) {
+            return;
+        }
+        long fits = (maxHeap - HEAP_RESERVE) / copies / Math.max(needs.meanDocumentBytes(), 1);
+        String advice = fits >= 1 && needs.largestDocumentBytes() * copies + HEAP_RESERVE <= maxHeap
+                ? "Lower --batch-size to " + Math.min(fits, batchSize - 1) + " or less, or give the JVM more memory"
+                : "Give the JVM more memory (at least " + StrategyChoice.mib(needs.largestDocumentBytes()
+                        * copies + HEAP_RESERVE) + " for one document per batch)";
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "Batches of " + batchSize + " documents whose fields to "
+                + "rewrite hold about " + StrategyChoice.mib(needs.meanDocumentBytes()) + " each (the largest "
+                + "sampled: " + StrategyChoice.mib(needs.largestDocumentBytes()) + ") need about "
+                + StrategyChoice.mib(needed) + " of memory while the rewrite runs, but this JVM may use "
+                + StrategyChoice.mib(maxHeap) + "; nothing was changed. " + advice + " (with the CLI: "
+                + "SLIPWAY_JAVA_OPTS=-Xmx<size>), then re-run the same command.");
     }
 
     /**

@@ -21,6 +21,13 @@ import java.util.List;
 public final class RewriteEstimator {
     static final int SAMPLE = 500;
     /**
+     * The sample's values are read a few documents at a time, about this many bytes per read, so that large
+     * documents do not have to fit in memory all at once.
+     */
+    static final long CHUNK_BYTES = 4L << 20;
+    /** No more documents are sampled once their values add up to this: a few large documents make a fair sample. */
+    static final long SAMPLE_BYTES = 32L << 20;
+    /**
      * The sample is read (and converted) this many times and the median read is used: the first one pays for a
      * cold JVM and connection, and timing it alone made the estimate 4-8 times too long.
      */
@@ -56,6 +63,7 @@ public final class RewriteEstimator {
                 long t0 = System.nanoTime();
                 bytes = sampleBytes(store, spec, rewriter.fieldsToRead(), keys, true);
                 times[read] = (System.nanoTime() - t0) / 1e9;
+                keys = keys.subList(0, bytes.documents()); // the same documents every time
             }
             java.util.Arrays.sort(times);
             double seconds = times[TIMED_READS / 2];
@@ -64,7 +72,7 @@ public final class RewriteEstimator {
             double rewriteSeconds = seconds / n * docs * WRITE_FACTOR;
             double total = rewriteSeconds + reindex;
             return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), docs, keys.size(),
-                    bytes.values() * docs / n, disk(bytes, n, docs), extraMemory, memorySaved(spec), round(total),
+                    bytes.values() * docs / n, disk(bytes, docs), extraMemory, memorySaved(spec), round(total),
                     plan.mode() == MigrationMode.ZERO_DOWNTIME ? 0 : round(total),
                     "sampled " + keys.size() + " documents (median of " + TIMED_READS + " reads: "
                             + Math.round(seconds * 1000) + " ms); rewrite time "
@@ -73,38 +81,48 @@ public final class RewriteEstimator {
     }
 
     /**
-     * The disk the plan's backup needs, from a sample of the live documents (what {@link #estimate} reports as
-     * disk needed, without timing anything); 0 for an index-only plan.
+     * What a rewrite of the plan's documents needs, from a sample of the live documents, without timing anything.
+     *
+     * @param diskBytes          the disk the backup needs (what {@link #estimate} reports); 0 for an index-only plan
+     * @param meanDocumentBytes  the mean size of the values a rewrite reads from one document
+     * @param largestDocumentBytes the largest such size in the sample
      */
-    public static long diskNeeded(MigrationPlan plan, RedisEndpoint endpoint) {
+    public record Needs(long diskBytes, long meanDocumentBytes, long largestDocumentBytes) {
+    }
+
+    /** What a rewrite of the plan's documents needs (all 0 for an index-only plan). */
+    public static Needs needs(MigrationPlan plan, RedisEndpoint endpoint) {
         if (plan.rewrite().isEmpty()) {
-            return 0;
+            return new Needs(0, 0, 0);
         }
         RewriteSpec spec = plan.rewrite().get();
         try (JedisDocumentStore store = JedisDocumentStore.open(endpoint)) {
             List<byte[]> keys = sampleKeys(store, spec);
             SampledBytes bytes = sampleBytes(store, spec, new DocumentRewriter(spec, java.util.Map.of())
                     .fieldsToRead(), keys, false);
-            return disk(bytes, Math.max(keys.size(), 1), spec.documents());
+            return new Needs(disk(bytes, spec.documents()), bytes.values() / Math.max(bytes.documents(), 1),
+                    bytes.largest());
         }
     }
 
     /**
-     * The sampled documents' original values, and the bytes their backup records take ({@link BackupRecord}: per
-     * document its key and lengths, per field read its name, a presence flag and the value).
+     * The sampled documents' original values, the bytes their backup records take ({@link BackupRecord}: per
+     * document its key and lengths, per field read its name, a presence flag and the value), how many documents
+     * were read, and the largest document's values.
      */
-    private record SampledBytes(long values, long records) {
+    record SampledBytes(long values, long records, int documents, long largest) {
     }
 
     /**
      * Scaled up from the sample, plus each record's own header and checksum (at least one batch per
      * {@value #MIN_BATCH} documents) and one direct-I/O block of padding at the end.
      */
-    private static long disk(SampledBytes bytes, int sampled, long documents) {
-        return bytes.records() * documents / sampled + (documents / MIN_BATCH + 1) * RECORD_FRAME + PADDING;
+    private static long disk(SampledBytes bytes, long documents) {
+        return bytes.records() * documents / Math.max(bytes.documents(), 1)
+                + (documents / MIN_BATCH + 1) * RECORD_FRAME + PADDING;
     }
 
-    private static List<byte[]> sampleKeys(JedisDocumentStore store, RewriteSpec spec) {
+    private static List<byte[]> sampleKeys(DocumentStore store, RewriteSpec spec) {
         String pattern = KeyScope.of(spec).pattern();
         String type = spec.storage().keyType();
         KeyMove move = KeyMove.of(spec);
@@ -123,36 +141,53 @@ public final class RewriteEstimator {
         return keys;
     }
 
-    private static SampledBytes sampleBytes(JedisDocumentStore store, RewriteSpec spec, List<String> fields,
-                                            List<byte[]> keys, boolean convert) {
+    /**
+     * Reads the sampled documents' values a chunk at a time, each chunk sized from the documents read so far to
+     * about {@value #CHUNK_BYTES} bytes, and stops early once {@value #SAMPLE_BYTES} bytes were read: a sample of
+     * large documents must not need them all in memory at once.
+     */
+    static SampledBytes sampleBytes(DocumentStore store, RewriteSpec spec, List<String> fields, List<byte[]> keys,
+                                    boolean convert) {
+        if (fields.isEmpty() || keys.isEmpty()) {
+            return new SampledBytes(0, keys.stream().mapToLong(k -> 8 + k.length).sum(), keys.size(), 0);
+        }
+        int names = fields.stream().mapToInt(f -> 2 + f.getBytes(StandardCharsets.UTF_8).length + 1).sum();
         long values = 0;
         long records = 0;
-        int names = fields.stream().mapToInt(f -> 2 + f.getBytes(StandardCharsets.UTF_8).length + 1).sum();
-        if (fields.isEmpty() || keys.isEmpty()) {
-            return new SampledBytes(0, keys.stream().mapToLong(k -> 8 + k.length).sum());
-        }
-        if (spec.storage() == StorageType.HASH) {
-            List<byte[][]> read = store.readHashFields(keys, fields);
-            for (int i = 0; i < keys.size(); i++) {
-                records += 8 + keys.get(i).length + names;
-                for (byte[] value : read.get(i)) {
-                    values += value == null ? 0 : value.length;
-                    records += value == null ? 0 : 4 + value.length;
+        long largest = 0;
+        int read = 0;
+        int chunk = 1;
+        while (read < keys.size() && values < SAMPLE_BYTES) {
+            List<byte[]> part = keys.subList(read, Math.min(read + chunk, keys.size()));
+            if (spec.storage() == StorageType.HASH) {
+                List<byte[][]> replies = store.readHashFields(part, fields);
+                for (int i = 0; i < part.size(); i++) {
+                    long document = 0;
+                    records += 8 + part.get(i).length + names;
+                    for (byte[] value : replies.get(i)) {
+                        document += value == null ? 0 : value.length;
+                        records += value == null ? 0 : 4 + value.length;
+                    }
+                    values += document;
+                    largest = Math.max(largest, document);
+                    if (convert) {
+                        convertForTiming(spec, fields, replies.get(i));
+                    }
                 }
-                if (convert) {
-                    convertForTiming(spec, fields, read.get(i));
+            } else {
+                List<String> replies = store.readJson(part, fields);
+                for (int i = 0; i < part.size(); i++) {
+                    String reply = replies.get(i);
+                    long length = reply == null ? 0 : reply.getBytes(StandardCharsets.UTF_8).length;
+                    values += length;
+                    largest = Math.max(largest, length);
+                    records += 8 + part.get(i).length + names + 4L * fields.size() + length;
                 }
             }
-        } else {
-            List<String> replies = store.readJson(keys, fields);
-            for (int i = 0; i < keys.size(); i++) {
-                String reply = replies.get(i);
-                long length = reply == null ? 0 : reply.getBytes(StandardCharsets.UTF_8).length;
-                values += length;
-                records += 8 + keys.get(i).length + names + 4L * fields.size() + length;
-            }
+            read += part.size();
+            chunk = (int) Math.max(1, Math.min(SAMPLE, CHUNK_BYTES / Math.max(values / read, 1)));
         }
-        return new SampledBytes(values, records);
+        return new SampledBytes(values, records, read, largest);
     }
 
     /** Converts the sampled vectors so that the measured time includes the conversion work. */

@@ -1,0 +1,72 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.plan.RewriteSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The estimate's sample reads large documents a few at a time and stops once it has read enough bytes. */
+class RewriteEstimatorTest {
+    private final RewriteSpec spec = RewritePlans.quantize("float16").rewrite().orElseThrow();
+
+    /** Serves every document with one value of the given size and records how many keys each read asked for. */
+    private static final class SizedDocuments extends ForwardingDocumentStore {
+        private final int valueBytes;
+        private final List<Integer> reads = new ArrayList<>();
+
+        SizedDocuments(int valueBytes) {
+            super(null);
+            this.valueBytes = valueBytes;
+        }
+
+        @Override
+        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
+            reads.add(keys.size());
+            List<byte[][]> values = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                byte[][] document = new byte[fields.size()][];
+                document[0] = new byte[valueBytes];
+                values.add(document);
+            }
+            return values;
+        }
+    }
+
+    private static List<byte[]> keys(int count) {
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            keys.add(("doc:" + i).getBytes());
+        }
+        return keys;
+    }
+
+    @Test
+    void largeDocumentsAreReadAFewAtATimeUntilTheSampleHasEnoughBytes() {
+        SizedDocuments store = new SizedDocuments(3 << 20);
+
+        RewriteEstimator.SampledBytes sampled = RewriteEstimator.sampleBytes(store, spec, List.of("emb"),
+                keys(RewriteEstimator.SAMPLE), false);
+
+        assertThat(store.reads).allMatch(n -> n * (3L << 20) <= Math.max(RewriteEstimator.CHUNK_BYTES, 3L << 20));
+        assertThat(sampled.documents()).isEqualTo(11); // the first read past 32 MiB: 11 x 3 MiB
+        assertThat(sampled.values()).isEqualTo(11L * (3 << 20));
+        assertThat(sampled.largest()).isEqualTo(3 << 20);
+    }
+
+    @Test
+    void smallDocumentsAreAllSampledInTwoReads() {
+        SizedDocuments store = new SizedDocuments(3072);
+
+        RewriteEstimator.SampledBytes sampled = RewriteEstimator.sampleBytes(store, spec, List.of("emb"),
+                keys(RewriteEstimator.SAMPLE), false);
+
+        assertThat(store.reads).containsExactly(1, RewriteEstimator.SAMPLE - 1);
+        assertThat(sampled.documents()).isEqualTo(RewriteEstimator.SAMPLE);
+        // per record: 8 bytes of lengths, the key, the field's name (2 + 3 + 1), the value's length and the value
+        long keys = 10 * "doc:0".length() + 90 * "doc:10".length() + 400 * "doc:100".length();
+        assertThat(sampled.records()).isEqualTo(RewriteEstimator.SAMPLE * (8 + 6 + 4 + 3072L) + keys);
+    }
+}
