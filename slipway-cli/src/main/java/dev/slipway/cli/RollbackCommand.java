@@ -29,9 +29,11 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "rollback",
         header = "Undo a migration: switch back, or restore rewritten documents (changes Redis).",
-        description = {"With --index: points the name's alias back at its newest retained version, in one "
-                + "atomic step; or, when a zero-downtime migration of the name is unfinished, drops the indexes it "
-                + "built (documents are kept) and leaves the name serving what it served.",
+        description = {"With --index: points the name's alias back at the version served before its latest "
+                + "migration, in one atomic step; or, when a zero-downtime migration of the name is unfinished, "
+                + "drops the indexes it built (documents are kept) and leaves the name serving what it served. "
+                + "Running it again changes nothing while the name serves what the rollback left, so an "
+                + "interrupted rollback is re-run safely; to go further back, name the version with --to.",
                 "",
                 "With --backup-dir: writes back the original bytes that 'slipway apply --backup-dir' saved before "
                 + "rewriting documents, then recreates the original index. An interrupted restore continues "
@@ -43,6 +45,7 @@ import java.util.concurrent.Callable;
                 "Asks for confirmation on a terminal; without one, pass --yes."},
         footerHeading = "%nExamples:%n",
         footer = {"  slipway rollback --index products",
+                "  slipway rollback --index products --to v1",
                 "  slipway rollback --backup-dir backups/f16 --workers 4 --yes"})
 public final class RollbackCommand implements Callable<Integer> {
     @Spec
@@ -53,6 +56,11 @@ public final class RollbackCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "1", order = 1)
     private Target target;
+
+    @Option(names = "--to", paramLabel = "<version>", order = 2,
+            description = "With --index: the retained version to serve (2, v2, or its index name, as 'slipway "
+                    + "status' lists them), to go further back than the latest migration or forth again.")
+    private String toVersion;
 
     @Option(names = "--workers", paramLabel = "<n>", defaultValue = "1", order = 3,
             description = "With --backup-dir: connections that write restored documents in parallel (1 to 64). "
@@ -90,6 +98,10 @@ public final class RollbackCommand implements Callable<Integer> {
             }
             return switchBack(target.index);
         }
+        if (toVersion != null) {
+            throw new ParameterException(spec.commandLine(), "--to applies only with --index (switching versions); "
+                    + "a backup restores the documents and index the migration started from.");
+        }
         // The same bounds as 'apply --workers'; ApplyOptions owns them and reports a bad value as bad usage.
         ApplyOptions.DEFAULTS.withThroughput(ApplyOptions.DEFAULTS.batchSize(), workers,
                 ApplyOptions.DEFAULTS.maxDocsPerSecond(), ApplyOptions.DEFAULTS.maxRetries());
@@ -108,8 +120,10 @@ public final class RollbackCommand implements Callable<Integer> {
         if (!confirmation.granted(yes, spec.commandLine().getErr())) {
             return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
         }
-        RollbackResult result = slipway.rollback(index);
-        if (result.action() == RollbackResult.Action.SWITCHED_BACK) {
+        RollbackResult result = toVersion == null ? slipway.rollback(index) : slipway.rollback(index, toVersion);
+        if (result.action() == RollbackResult.Action.ALREADY_DONE) {
+            out.println(alreadyDone(result));
+        } else if (result.action() == RollbackResult.Action.SWITCHED_BACK) {
             out.println("Rolled back '" + result.name() + "': it now serves " + result.to() + " (was "
                     + result.from() + ").");
             out.println(result.from() + " is kept as a retained version; 'slipway prune --index " + result.name()
@@ -122,6 +136,21 @@ public final class RollbackCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private String alreadyDone(RollbackResult result) {
+        String when = result.earlier().map(at -> " at " + at).orElse("");
+        if (toVersion != null) {
+            return "'" + result.name() + "' already serves " + result.to() + "; nothing was changed.";
+        }
+        if (result.from().equals(result.to())) {
+            return "The unfinished migration of '" + result.name() + "' was already discarded" + when + "; it "
+                    + "serves " + result.to() + ". Nothing was changed.";
+        }
+        return "'" + result.name() + "' was already rolled back" + when + ": it serves " + result.to() + " (was "
+                + result.from() + "). Nothing was changed. To go further back, name the version: 'slipway rollback "
+                + "--index " + result.name() + " --to <version>' ('slipway status --index " + result.name()
+                + "' lists them).";
     }
 
     private int restore(Path backupDir) {

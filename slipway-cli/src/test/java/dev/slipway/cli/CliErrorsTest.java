@@ -143,6 +143,10 @@ class CliErrorsTest {
                 UNREACHABLE);
         assertThat(overwrite.exitCode()).as(overwrite.toString()).isEqualTo(2);
         assertThat(overwrite.err()).contains("--overwrite-changed applies only with --backup-dir");
+        CliRun to = CliRun.of("rollback", "--backup-dir", dir.toString(), "--to", "v1", "--yes", "--url",
+                UNREACHABLE);
+        assertThat(to.exitCode()).as(to.toString()).isEqualTo(2);
+        assertThat(to.err()).contains("--to applies only with --index");
     }
 
     @Test

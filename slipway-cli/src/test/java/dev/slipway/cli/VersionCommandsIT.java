@@ -106,6 +106,27 @@ class VersionCommandsIT {
                 .containsPattern("\\n  1 +products:v1 +ACTIVE ")
                 .containsPattern("\\n  2 +products:v2 +RETAINED ");
 
+        CliRun again = cli("rollback", "--index", "products", "--yes");
+
+        assertThat(again.exitCode()).as("re-running the same command: " + again).isZero();
+        assertThat(again.out()).containsPattern("'products' was already rolled back at [0-9T:.-]+Z: it serves "
+                + "products:v1 \\(was products:v2\\). Nothing was changed. To go further back, name the version: "
+                + "'slipway rollback --index products --to <version>'");
+        assertThat(slipway().describe("products").physicalIndex()).isEqualTo("products:v1");
+
+        CliRun forth = cli("rollback", "--index", "products", "--to", "v2", "--yes");
+        assertThat(forth.exitCode()).as(forth.toString()).isZero();
+        assertThat(forth.out()).contains("Rolled back 'products': it now serves products:v2 (was products:v1).");
+        CliRun missing = cli("rollback", "--index", "products", "--to", "7", "--yes");
+        assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(2);
+        assertThat(missing.err()).contains("no retained version '7'", "nothing was changed",
+                "Retained: v1 (products:v1)");
+        CliRun back = cli("rollback", "--index", "products", "--to", "products:v1", "--yes");
+        assertThat(back.exitCode()).as(back.toString()).isZero();
+        CliRun already = cli("rollback", "--index", "products", "--to", "1", "--yes");
+        assertThat(already.out()).contains("'products' already serves products:v1; nothing was changed.");
+        assertThat(slipway().describe("products").physicalIndex()).isEqualTo("products:v1");
+
         CliRun prune = cli("prune", "--index", "products", "--yes");
 
         assertThat(prune.exitCode()).as(prune.toString()).isZero();

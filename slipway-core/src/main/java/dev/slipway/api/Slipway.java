@@ -198,16 +198,36 @@ public final class Slipway {
 
     /**
      * Rolls a served name back: discards an unfinished zero-downtime migration, or points the alias back at the
-     * newest retained version, atomically.
+     * version the active one replaced, atomically. Idempotent: while the name serves what its latest rollback left
+     * (no migration switched it since), it changes nothing and returns {@link RollbackResult.Action#ALREADY_DONE},
+     * so re-running an interrupted rollback never goes one version further back; {@link #rollback(String, String)}
+     * goes further back on purpose.
      *
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when there is nothing to roll back to (nothing changes),
      *                          {@link ErrorCode#LOCK_HELD} when a migration is running
      */
     public RollbackResult rollback(String index) {
+        return rollback(index, Optional.empty());
+    }
+
+    /**
+     * Points a served name's alias at a retained version, atomically: {@code version} is its number ({@code 2} or
+     * {@code v2}) or its physical index name. Returns {@link RollbackResult.Action#ALREADY_DONE} when the name
+     * serves that version already.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when no retained version of that name exists, or a
+     *                          zero-downtime migration of the name is unfinished (nothing changes);
+     *                          {@link ErrorCode#LOCK_HELD} when a migration is running
+     */
+    public RollbackResult rollback(String index, String version) {
+        return rollback(index, Optional.of(version));
+    }
+
+    private RollbackResult rollback(String index, Optional<String> version) {
         return withSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "rollback",
                     lockLease)) {
-                return new AliasRollback(session, keys).rollback(index);
+                return new AliasRollback(session, keys).rollback(index, version);
             }
         });
     }

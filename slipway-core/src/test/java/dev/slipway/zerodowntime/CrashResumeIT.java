@@ -250,6 +250,10 @@ class CrashResumeIT {
         assertThat(status.migration()).as("checkpoint gone").isEmpty();
         assertThat(status.strays()).isEmpty();
         assertThat(status.lockOwner()).isEmpty();
+        RollbackResult rerun = slipway(redis).rollback(Catalog.NAME);
+        assertThat(rerun.action()).as("the same command again undoes nothing more").isEqualTo(
+                RollbackResult.Action.ALREADY_DONE);
+        assertThat(EndState.capture(redis)).isEqualTo(after);
 
         MigrationReport fresh = slipway(redis).apply(plan, ApplyOptions.DEFAULTS);
         assertThat(fresh.resumed()).as("the discarded migration is not resumed").isFalse();

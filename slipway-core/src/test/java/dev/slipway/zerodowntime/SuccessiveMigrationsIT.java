@@ -76,9 +76,27 @@ class SuccessiveMigrationsIT {
         assertThat(status(slipway).activeVersion()).contains(3);
         assertThat(state(status(slipway), "products:v3")).isEqualTo("ACTIVE");
 
-        RollbackResult again = slipway.rollback(Catalog.NAME);
+        Map<String, String> afterRollback;
+        try (Jedis jedis = redis.newJedis()) {
+            afterRollback = Inspect.slipwayKeys(jedis);
+        }
+        RollbackResult rerun = slipway.rollback(Catalog.NAME);
+        assertThat(rerun.action()).as("the same command again: done already").isEqualTo(
+                RollbackResult.Action.ALREADY_DONE);
+        assertThat(rerun.from()).isEqualTo("products:v4");
+        assertThat(rerun.to()).isEqualTo("products:v3");
+        assertThat(rerun.earlier()).isPresent();
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v3");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.slipwayKeys(jedis)).as("nothing changed").isEqualTo(afterRollback);
+        }
+
+        RollbackResult again = slipway.rollback(Catalog.NAME, "v2");
+        assertThat(again.action()).isEqualTo(RollbackResult.Action.SWITCHED_BACK);
         assertThat(again.from()).isEqualTo("products:v3");
-        assertThat(again.to()).as("further back, not forth to v4").isEqualTo("products:v2");
+        assertThat(again.to()).as("further back, named").isEqualTo("products:v2");
+        assertThat(slipway.rollback(Catalog.NAME, "products:v2").action()).as("already served")
+                .isEqualTo(RollbackResult.Action.ALREADY_DONE);
         assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
         assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
                 .containsExactly(tuple("products", "DROPPED"), tuple("products:v1", "RETAINED"),
@@ -107,12 +125,13 @@ class SuccessiveMigrationsIT {
         try (Jedis jedis = redis.newJedis()) {
             slipwayKeys = Inspect.slipwayKeys(jedis);
         }
-        SlipwayException nothingLeft = catchThrowableOfType(() -> slipway.rollback(Catalog.NAME),
+        SlipwayException nothingLeft = catchThrowableOfType(() -> slipway.rollback(Catalog.NAME, "1"),
                 SlipwayException.class);
         assertThat(nothingLeft).isNotNull();
         assertThat(nothingLeft.code()).isEqualTo(ErrorCode.BAD_USAGE);
         assertThat(nothingLeft.exitCode()).isEqualTo(2);
-        assertThat(nothingLeft.getMessage()).contains("products", "nothing was changed");
+        assertThat(nothingLeft.getMessage()).contains("products", "no retained version '1'", "nothing was changed",
+                "Retained: none");
         assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
         try (Jedis jedis = redis.newJedis()) {
             assertThat(Inspect.slipwayKeys(jedis)).isEqualTo(slipwayKeys);
@@ -163,10 +182,13 @@ class SuccessiveMigrationsIT {
         assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
                 .containsExactly(tuple("products", "DROPPED"), tuple("products:v1", "ACTIVE"),
                         tuple("products:v2", "RETAINED"), tuple("products:v3", "RETAINED"));
-        SlipwayException nothingBefore = catchThrowableOfType(() -> slipway.rollback(Catalog.NAME),
+        assertThat(slipway.rollback(Catalog.NAME).action()).as("run again: done already")
+                .isEqualTo(RollbackResult.Action.ALREADY_DONE);
+        SlipwayException nothingBefore = catchThrowableOfType(() -> slipway.rollback(Catalog.NAME, "products"),
                 SlipwayException.class);
-        assertThat(nothingBefore).as("v1 is the original's copy: nothing served before it").isNotNull();
+        assertThat(nothingBefore).as("v1 is the original's copy, which was dropped").isNotNull();
         assertThat(nothingBefore.exitCode()).isEqualTo(2);
+        assertThat(nothingBefore.getMessage()).contains("Retained: v2 (products:v2), v3 (products:v3)");
         assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v1");
     }
 

@@ -10,9 +10,11 @@ import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.version.VersionHistory.RollbackMark;
 import dev.slipway.internal.version.VersionHistory.State;
 import dev.slipway.internal.version.VersionHistory.VersionEntry;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,8 +36,15 @@ public final class AliasRollback {
         this.keys = keys;
     }
 
-    /** Rolls the name back. */
-    public RollbackResult rollback(String name) {
+    /**
+     * Rolls the name back: to the version the active one replaced, or to the version asked for.
+     *
+     * @param version the version to serve ({@code 2}, {@code v2} or its physical index name); empty for the one
+     *                the active version replaced. Without it, a name whose latest rollback is still in place (no
+     *                migration switched it since) is left as it is: running the same command again must not roll
+     *                back one version further.
+     */
+    public RollbackResult rollback(String name, Optional<String> version) {
         CheckpointStore checkpoints = new CheckpointStore(session, keys);
         HistoryStore store = new HistoryStore(session, keys);
         VersionHistory history = store.load(name);
@@ -43,9 +52,18 @@ public final class AliasRollback {
         latest.ifPresent(c -> refuseRewrites(name, c));
         Optional<Checkpoint> unfinished = latest.filter(c -> c.status() != Checkpoint.Status.COMPLETED);
         if (unfinished.isPresent() && !switched(unfinished.get())) {
+            if (version.isPresent()) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "A zero-downtime migration of '" + name + "' (plan "
+                        + unfinished.get().planId() + ") is unfinished; nothing was changed. Discard it first with "
+                        + "'slipway rollback --index " + name + "' (without --to), then switch to another version.");
+            }
             return discard(name, unfinished.get(), history, store, checkpoints);
         }
-        RollbackResult result = switchBack(name, history, store);
+        Optional<RollbackResult> done = alreadyDone(name, history, version);
+        if (done.isPresent()) {
+            return done.get();
+        }
+        RollbackResult result = switchBack(name, history, store, version);
         // the migration is undone, finished or not: a COMPLETED checkpoint left behind made a re-apply of its plan
         // "re-validate" the version switched away from, fail, and block every later plan
         latest.ifPresent(c -> checkpoints.delete(name));
@@ -88,9 +106,10 @@ public final class AliasRollback {
                 next = next.without(entry.physicalIndex());
             }
         }
-        store.save(next);
+        String serving = served(name);
+        store.save(next.withRollback(new RollbackMark(RollbackMark.DISCARDED, serving, serving,
+                checkpoint.planId(), Instant.now())));
         checkpoints.delete(name);
-        String serving = new LiveIndexReader(session).find(name).map(i -> i.schema().name()).orElse(name);
         return new RollbackResult(name, RollbackResult.Action.DISCARDED_UNFINISHED, "", serving, dropped);
     }
 
@@ -104,7 +123,35 @@ public final class AliasRollback {
         }
     }
 
-    private RollbackResult switchBack(String name, VersionHistory history, HistoryStore store) {
+    /** The physical index the name serves now (the name itself when it is a plain index or missing). */
+    private String served(String name) {
+        return new LiveIndexReader(session).find(name).map(i -> i.schema().name()).orElse(name);
+    }
+
+    /**
+     * A rollback that was done already: without a version, the latest rollback while the name still serves what it
+     * left (a re-run); with one, that version being served.
+     */
+    private Optional<RollbackResult> alreadyDone(String name, VersionHistory history, Optional<String> version) {
+        String serving = served(name);
+        if (version.isPresent()) {
+            return history.entry(serving).filter(e -> named(e, version.get(), name))
+                    .map(e -> new RollbackResult(name, RollbackResult.Action.ALREADY_DONE, "", serving, List.of()));
+        }
+        return history.rollbackMark().filter(m -> m.to().equals(serving))
+                .map(m -> new RollbackResult(name, RollbackResult.Action.ALREADY_DONE, m.from(), m.to(), List.of(),
+                        Optional.of(m.at())));
+    }
+
+    /** Whether a user's version ({@code 2}, {@code v2}, or the physical index's name) names this entry. */
+    private static boolean named(VersionEntry entry, String version, String name) {
+        String given = version.trim();
+        return given.equals(entry.physicalIndex()) || given.equals(Integer.toString(entry.version()))
+                || given.equalsIgnoreCase("v" + entry.version());
+    }
+
+    private RollbackResult switchBack(String name, VersionHistory history, HistoryStore store,
+                                      Optional<String> version) {
         LiveIndexReader reader = new LiveIndexReader(session);
         Optional<IndexInfo> served = reader.find(name);
         if (history.active().isEmpty() || served.isEmpty() || !served.get().isAlias()) {
@@ -113,16 +160,32 @@ public final class AliasRollback {
                     + "drop-recreate migration is undone by planning and applying the reverse change.)");
         }
         String from = served.get().schema().name();
-        Optional<VersionEntry> previous = previous(history, history.active().orElseThrow(), reader);
+        Optional<VersionEntry> previous = version.isPresent() ? requested(name, history, version.get(), reader)
+                : previous(history, history.active().orElseThrow(), reader);
         if (previous.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained previous version to "
                     + "roll back to (it may have been pruned); nothing was changed. See 'slipway status --index "
                     + name + "'.");
         }
         String to = previous.get().physicalIndex();
-        VersionHistory next = history.activate(to);
+        VersionHistory next = history.activate(to).withRollback(new RollbackMark(RollbackMark.SWITCHED_BACK, from,
+                to, "", Instant.now()));
         session.transaction(List.of(List.of("FT.ALIASUPDATE", name, to), store.saveCommand(next)));
         return new RollbackResult(name, RollbackResult.Action.SWITCHED_BACK, from, to, List.of());
+    }
+
+    /** The retained version a user named, which must still exist. */
+    private static Optional<VersionEntry> requested(String name, VersionHistory history, String version,
+                                                    LiveIndexReader reader) {
+        List<VersionEntry> retained = history.retained().stream()
+                .filter(v -> reader.findPhysical(v.physicalIndex()).isPresent())
+                .sorted(java.util.Comparator.comparingInt(VersionEntry::version)).toList();
+        return Optional.of(retained.stream().filter(v -> named(v, version, name)).findFirst()
+                .orElseThrow(() -> new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained "
+                        + "version '" + version + "' to switch to; nothing was changed. Retained: "
+                        + (retained.isEmpty() ? "none" : String.join(", ", retained.stream()
+                        .map(v -> "v" + v.version() + " (" + v.physicalIndex() + ")").toList())) + ". See "
+                        + "'slipway status --index " + name + "'.")));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.slipway.internal.version;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.slipway.api.schema.IndexSchema;
 
 import java.time.Instant;
@@ -13,19 +14,54 @@ import java.util.Optional;
  * for rollback. Stored as JSON under {@code <namespace>history:<name>} and changed in the same {@code MULTI} as
  * the alias, so the history and the alias never disagree.
  *
- * @param name     the served name (the alias applications query)
- * @param versions every version ever created, oldest first
+ * @param name         the served name (the alias applications query)
+ * @param versions     every version ever created, oldest first
+ * @param lastRollback the latest {@code rollback --index}, until a migration switches the name again; null when
+ *                     none (or written before this field existed)
  */
-public record VersionHistory(String name, List<VersionEntry> versions) {
+public record VersionHistory(String name, List<VersionEntry> versions,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) RollbackMark lastRollback) {
 
     /** Copies the list. */
     public VersionHistory {
         versions = List.copyOf(versions);
     }
 
+    /** A history without a rollback since the last switch. */
+    public VersionHistory(String name, List<VersionEntry> versions) {
+        this(name, versions, null);
+    }
+
     /** An empty history for a name Slipway has not managed yet. */
     public static VersionHistory empty(String name) {
         return new VersionHistory(name, List.of());
+    }
+
+    /**
+     * What a {@code rollback --index} did, so that running the same command again (after an interruption, or
+     * unsure whether it ran) does not roll back one version further.
+     *
+     * @param action  {@code switched_back} or {@code discarded}
+     * @param from    the physical index served before (for a discard: the one still served)
+     * @param to      the physical index served after it
+     * @param planId  for a discard, the unfinished migration's plan; otherwise empty
+     * @param at      when
+     */
+    public record RollbackMark(String action, String from, String to, String planId, Instant at) {
+        /** A switch back. */
+        public static final String SWITCHED_BACK = "switched_back";
+        /** An unfinished migration discarded. */
+        public static final String DISCARDED = "discarded";
+    }
+
+    /** The latest rollback, while no migration has switched the name since. */
+    public Optional<RollbackMark> rollbackMark() {
+        return Optional.ofNullable(lastRollback);
+    }
+
+    /** A copy that records a rollback. */
+    public VersionHistory withRollback(RollbackMark mark) {
+        return new VersionHistory(name, versions, mark);
     }
 
     /** The state of a version. */
@@ -113,23 +149,24 @@ public record VersionHistory(String name, List<VersionEntry> versions) {
             copy.add(entry);
         }
         copy.sort(Comparator.comparingInt(VersionEntry::version));
-        return new VersionHistory(name, copy);
+        return new VersionHistory(name, copy, lastRollback);
     }
 
     /** A copy without the entry of a physical index. */
     public VersionHistory without(String physicalIndex) {
         return new VersionHistory(name, versions.stream().filter(v -> !v.physicalIndex().equals(physicalIndex))
-                .toList());
+                .toList(), lastRollback);
     }
 
     /**
      * A copy in which a migration made {@code physicalIndex} active, recording {@code replaced} (the version served
-     * before it, or empty) as where a rollback returns; the previously active one is retained.
+     * before it, or empty) as where a rollback returns; the previously active one is retained. An earlier rollback's
+     * mark goes: the next {@code rollback --index} undoes this migration.
      */
     public VersionHistory switchTo(String physicalIndex, String replaced) {
         VersionEntry target = entry(physicalIndex).orElseThrow(() -> new IllegalStateException(
                 "no version entry for " + physicalIndex));
-        return with(target.withReplaced(replaced)).activate(physicalIndex);
+        return with(target.withReplaced(replaced)).activate(physicalIndex).withRollback(null);
     }
 
     /**
