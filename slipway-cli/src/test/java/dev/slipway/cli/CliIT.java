@@ -91,6 +91,27 @@ class CliIT {
         assertThat(SlipwayFiles.readSchema(schemaFile).name()).isEqualTo("products");
     }
 
+    /** Both forms of 'index info' are schema files: 'plan --target-schema' reads them back as no change. */
+    @Test
+    void indexInfoInEitherFormatPlansBackToNoChange() throws IOException {
+        for (String format : new String[]{"yaml", "json"}) {
+            Path schemaFile = Files.writeString(dir.resolve("schema." + format),
+                    cli("index", "info", "products", "--format", format).out());
+
+            CliRun plan = cli("plan", "--index", "products", "--target-schema", schemaFile.toString(),
+                    "--out", dir.resolve("plan-" + format + ".yaml").toString());
+
+            assertThat(plan.exitCode()).as(plan.toString()).isZero();
+            assertThat(plan.out()).as(format).contains("Changes: none");
+        }
+        Path extra = Files.writeString(dir.resolve("extra.json"), "{\"name\": \"products\", \"owner\": \"me\", "
+                + "\"schema\": " + new ObjectMapper().readTree(cli("index", "info", "products", "--format",
+                "json").out()).path("schema") + "}");
+        CliRun unknown = cli("plan", "--index", "products", "--target-schema", extra.toString());
+        assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown key 'owner' in the output of 'slipway index info'");
+    }
+
     @Test
     void indexInfoOfAnAliasNamesThePhysicalIndex() throws IOException {
         try (Jedis jedis = redis.newJedis()) {

@@ -44,11 +44,26 @@ public final class SchemaDocument {
     private SchemaDocument() {
     }
 
-    /** Reads a schema document; problems are recorded, and null returned when it cannot be built. */
+    /**
+     * The keys of what {@code slipway index info --format json} prints around the schema: facts about the live index,
+     * which a schema file does not need.
+     */
+    private static final Set<String> DESCRIPTION_KEYS = Set.of("name", "physical_index", "stats", "warnings",
+            "schema");
+
+    /**
+     * Reads a schema document; problems are recorded, and null returned when it cannot be built. Also reads the
+     * {@code schema} of what {@code slipway index info --format json} prints.
+     */
     public static IndexSchema read(YamlNode root, YamlProblems problems) {
         if (!root.isMap()) {
             problems.add(root, "a schema must be a mapping with 'index' and 'fields'");
             return null;
+        }
+        Optional<YamlNode> described = root.get("schema");
+        if (described.isPresent() && root.get("index").isEmpty()) {
+            problems.rejectUnknownKeys(root, DESCRIPTION_KEYS, "the output of 'slipway index info'");
+            return read(described.get(), problems);
         }
         problems.rejectUnknownKeys(root, TOP_KEYS, "the schema");
         Optional<YamlNode> index = root.get("index");
