@@ -36,21 +36,22 @@ public final class SlipwayFiles {
 
     /** Reads a schema file (Slipway's or RedisVL's schema YAML, or JSON). */
     public static IndexSchema readSchema(Path file) {
-        return readDocument(file, "schema", SchemaDocument::read, "slipway plan");
+        return readDocument(file, "schema", SchemaDocument::read, "re-run 'slipway plan'");
     }
 
     /** Reads a schema patch file (RedisVL's schema patch format). */
     public static SchemaPatch readPatch(Path file) {
-        return readDocument(file, "schema patch", PatchDocument::read, "slipway plan");
+        return readDocument(file, "schema patch", PatchDocument::read, "re-run 'slipway plan'");
     }
 
     /** Reads a query-check file for validation. */
     public static List<QueryCheck> readQueryChecks(Path file) {
-        return readDocument(file, "query-check file", QueryCheckDocument::read, "slipway validate");
+        // read by 'apply --queries' and 'validate --queries' alike
+        return readDocument(file, "query-check file", QueryCheckDocument::read, "re-run the same command");
     }
 
     private static <T> T readDocument(Path file, String what, BiFunction<YamlNode, YamlProblems, T> reader,
-                                      String command) {
+                                      String rerun) {
         String text = readText(file, what);
         YamlProblems problems = new YamlProblems();
         T value;
@@ -58,9 +59,9 @@ public final class SlipwayFiles {
             value = reader.apply(YamlNode.parse(text, file.toString()), problems);
         } catch (YamlSyntaxException e) {
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot parse " + what + " " + e.getMessage()
-                    + ". Fix the file and re-run '" + command + "'.");
+                    + ". Fix the file and " + rerun + ".");
         }
-        problems.throwIfAny("Cannot read " + what + " " + file, "Fix the file and re-run '" + command + "'.");
+        problems.throwIfAny("Cannot read " + what + " " + file, "Fix the file and " + rerun + ".");
         return value;
     }
 

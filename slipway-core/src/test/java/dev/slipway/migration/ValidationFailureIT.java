@@ -23,6 +23,8 @@ import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.Jedis;
 
 import java.net.URISyntaxException;
@@ -141,6 +143,42 @@ class ValidationFailureIT {
             assertThat(RedisInspection.slipwayKeys(jedis)).as("lock released")
                     .noneMatch(k -> k.startsWith("slipway:lock:"));
         }
+    }
+
+    /**
+     * A query the server cannot parse is bad input: refused before anything changes (exit 2), in either mode, while
+     * a query on a field only the target schema has is accepted. It used to fail validation after the drop.
+     */
+    @ParameterizedTest
+    @EnumSource(value = MigrationMode.class, names = {"DROP_RECREATE", "ZERO_DOWNTIME"})
+    void queryCheckTheServerCannotParseIsRefusedBeforeAnyChange(MigrationMode mode, RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(INDEX, ADD_BRAND).withMode(mode));
+        List<String> before;
+        try (Jedis jedis = redis.newJedis()) {
+            before = RedisInspection.slipwayKeys(jedis);
+        }
+        String schemaBefore = slipway.describe(INDEX).schema().toString();
+        List<QueryCheck> checks = List.of(query("new field", "@brand:{acme}", 1L, null, List.of()),
+                query("typo", "@brand:((", 1L, null, List.of()),
+                query("unclosed range", "@price:[1 2", null, null, List.of()));
+
+        SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                () -> slipway.apply(plan, new ApplyOptions(Duration.ofMinutes(1), checks)));
+
+        assertThat(refused).isNotNull().isNotInstanceOf(MigrationFailedException.class);
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.getMessage()).contains("cannot parse 2 of the query checks", "nothing was changed");
+        assertThat(refused.problems()).hasSize(2).anySatisfy(p -> assertThat(p).startsWith("query 'typo' "
+                + "(@brand:((): Syntax error")).anySatisfy(p -> assertThat(p).startsWith("query 'unclosed range'"));
+        assertThat(slipway.describe(INDEX).schema().toString()).isEqualTo(schemaBefore);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(RedisInspection.slipwayKeys(jedis)).as("no checkpoint, lock or history").isEqualTo(before);
+            assertThat(RedisInspection.indexes(jedis)).as("no probe or new version left").containsExactly(INDEX);
+        }
+        assertThat(slipway.apply(plan, new ApplyOptions(Duration.ofMinutes(1), checks.subList(0, 1))).result())
+                .as("the parsable check passes once the field exists").isEqualTo(MigrationReport.Result.SUCCEEDED);
     }
 
     /** An index-only change the documents do not fit: the server fails to index them, validation says so. */

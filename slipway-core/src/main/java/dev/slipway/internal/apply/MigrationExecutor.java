@@ -112,7 +112,10 @@ public final class MigrationExecutor {
             previous = usableCheckpoint(store.load(index), plan);
             if (previous.isEmpty()) {
                 PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
-                PlanPreconditions.probeTarget(plan, session);
+            }
+            // on a resume too: its --queries may be new, and are checked at the end, after the remaining changes
+            PlanPreconditions.probeTarget(plan, session, options.queryChecks());
+            if (previous.isEmpty()) {
                 RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress, stop);
                 RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
             }

@@ -5,6 +5,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StalePlanException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.internal.plan.MigrationPlanner;
@@ -47,8 +48,10 @@ final class PlanPreconditions {
      * Asks the server whether it accepts the target schema, by creating it under a throwaway name with a prefix no
      * key has and dropping it at once. Without this a drop-recreate could drop the live index and then have its
      * FT.CREATE rejected (an unknown language, a vector parameter out of bounds), leaving nothing in its place.
+     * While the probe exists, the server also parses every query check against it ({@code FT.EXPLAIN}): a query it
+     * cannot parse would otherwise fail validation only after everything was changed.
      */
-    static void probeTarget(MigrationPlan plan, RedisSession session) {
+    static void probeTarget(MigrationPlan plan, RedisSession session, List<QueryCheck> queries) {
         String probe = PROBE_PREFIX + java.util.UUID.randomUUID();
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
         try {
@@ -58,7 +61,24 @@ final class PlanPreconditions {
                     + "schema: " + e.serverMessage() + ". Nothing was changed. Fix the patch and re-run 'slipway "
                     + "plan'.");
         }
-        session.call("FT.DROPINDEX", probe);
+        try {
+            List<String> unparsable = new ArrayList<>();
+            for (QueryCheck query : queries) {
+                try {
+                    session.call("FT.EXPLAIN", probe, query.query(), "DIALECT", Integer.toString(query.dialect()));
+                } catch (RedisCommandException e) {
+                    unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
+                }
+            }
+            if (!unparsable.isEmpty()) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The server cannot parse " + unparsable.size()
+                        + " of the query checks against the target schema of '" + plan.source().indexName()
+                        + "'; nothing was changed. Fix the query-check file and re-run the same command.",
+                        unparsable, null);
+            }
+        } finally {
+            session.call("FT.DROPINDEX", probe);
+        }
     }
 
     /**
