@@ -78,6 +78,12 @@ class LargeDocumentsIT {
             }
             jedis.sendCommand(command("FT.CREATE"), "big", "ON", "HASH", "PREFIX", "1", "big:", "SCHEMA",
                     "n", "NUMERIC", "body", "TEXT", "NOINDEX");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while ((Long) ((List<?>) jedis.sendCommand(command("FT.SEARCH"), "big", "*", "LIMIT", "0", "0")).get(0)
+                    < DOCS) {
+                assertThat(System.nanoTime()).as("indexed in time").isLessThan(deadline);
+                Thread.sleep(20);
+            }
         }
         Path patch = Files.writeString(dir.resolve("rename.yaml"), """
                 version: 1

@@ -36,6 +36,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import redis.clients.jedis.Jedis;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -527,6 +528,35 @@ class RewriteMigrationIT {
                     + "hash fields with an expiry of their own"));
             assertThat(RewriteFixture.call(jedis, "HTTL", "doc:3", "FIELDS", "1", "emb")).as("the expiry is gone")
                     .isEqualTo(List.of(-1L));
+        }
+    }
+
+    /**
+     * A vector that already has the target length is left as it is (that is what makes a resume idempotent), but
+     * counted and named in the summary: a float32 vector of half the dimensions has the float16 length too (tester
+     * U5: it used to become a valid, meaningless float16 vector without a word).
+     */
+    @Test
+    void aVectorAlreadyOfTheTargetLengthIsLeftAsItIsAndNamed(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, 20, SEED);
+            byte[] halfLength = new byte[RewriteFixture.DIMS * 2];
+            java.nio.ByteBuffer.wrap(halfLength).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(1000f)
+                    .putFloat(-2000f).putFloat(3.5f).putFloat(7.25f);
+            jedis.hset("doc:half".getBytes(StandardCharsets.UTF_8), Map.of("emb".getBytes(StandardCharsets.UTF_8),
+                    halfLength, "title".getBytes(StandardCharsets.UTF_8), "half".getBytes(StandardCharsets.UTF_8)));
+            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup"), true));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.steps()).filteredOn(s -> s.name().equals("rewrite-documents")).singleElement()
+                    .satisfies(s -> assertThat(s.detail()).contains("rewrote 20 documents", "; 1 vectors already "
+                            + "had the float16 length and were left as they are (such as doc:half)", "check them if "
+                            + "the application never wrote float16"));
+            assertThat(jedis.hget("doc:half".getBytes(StandardCharsets.UTF_8), "emb".getBytes(StandardCharsets.UTF_8)))
+                    .isEqualTo(halfLength);
         }
     }
 

@@ -67,9 +67,16 @@ final class DocumentRewriter {
         }
     }
 
-    /** What one batch needs. */
+    /**
+     * What one batch needs.
+     *
+     * @param malformed        vectors of neither the source nor the target length, left unchanged
+     * @param alreadyConverted keys whose vector already had the target length, left as it is: converted by an earlier
+     *                         run of this migration, or written so by the application (or a source vector of the
+     *                         wrong length that happens to match it, which bytes alone cannot tell apart)
+     */
     record BatchChanges(List<DocumentOriginal> originals, List<List<Command>> writes, List<String> conflicts,
-                        int malformed, List<float[][]> samples) {
+                        int malformed, List<float[][]> samples, List<String> alreadyConverted) {
     }
 
     DocumentRewriter(RewriteSpec spec, Map<String, QuantizationScale> scales) {
@@ -126,7 +133,7 @@ final class DocumentRewriter {
     @SuppressWarnings("unchecked")
     BatchChanges plan(BatchReader.BatchInput input) {
         if (input.present().isEmpty()) {
-            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of());
+            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of(), List.of());
         }
         return spec.storage() == StorageType.HASH
                 ? planHash(input.present(), (List<byte[][]>) input.values(), input.targets())
@@ -170,7 +177,9 @@ final class DocumentRewriter {
             int state = conversion.state(value);
             if (state < 0) {
                 batch.malformed++;
-            } else if (state == 0) {
+            } else if (state == 1) {
+                batch.alreadyConverted.add(text(key));
+            } else {
                 touched.add(conversion.source());
                 batch.sampleConverting(conversion, value);
                 writes.add(new Command("HSET", List.of(key, conversion.sourceBytes()),
@@ -388,6 +397,7 @@ final class DocumentRewriter {
         private final List<List<Command>> writes = new ArrayList<>();
         private final List<String> conflicts = new ArrayList<>();
         private final List<float[][]> samples = new ArrayList<>();
+        private final List<String> alreadyConverted = new ArrayList<>();
         private int malformed;
 
         void add(byte[] key, byte[][] current, Set<String> touched, List<Command> docWrites) {
@@ -418,7 +428,7 @@ final class DocumentRewriter {
         }
 
         BatchChanges build() {
-            return new BatchChanges(originals, writes, conflicts, malformed, samples);
+            return new BatchChanges(originals, writes, conflicts, malformed, samples, alreadyConverted);
         }
     }
 }

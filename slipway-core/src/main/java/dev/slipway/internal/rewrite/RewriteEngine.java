@@ -70,6 +70,8 @@ public final class RewriteEngine {
     private BatchReader reader;
     private long headerWrittenAt = System.nanoTime();
     private long malformed;
+    private long alreadyConverted;
+    private final List<String> alreadyConvertedExamples = new ArrayList<>();
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
     private final HeldLock lock;
@@ -218,12 +220,28 @@ public final class RewriteEngine {
                 + " docs/s";
         return "rewrote " + header.documentsRewritten() + " documents (" + thisRun + "), originals in "
                 + backup.dir() + (malformed > 0 ? "; " + malformed + " vectors of unexpected length left unchanged"
-                : "") + (replyCheck.vanished() > 0
+                : "") + alreadyConverted() + (replyCheck.vanished() > 0
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
                 + "rewritten field another client removed while they were rewritten were left without it" : "")
                 + recall.describe() + ScaleChoice.describe(scales, backup.header())
                 + watch.describe() + "; " + clock.describe();
+    }
+
+    /**
+     * Vectors found with the target length before this run converted them. Normally none on a first run; a resumed
+     * run also meets those its re-applied batches converted. A source vector of half the dimensions (float32 to
+     * float16) has that length too, so the user is told which, to check them.
+     */
+    private String alreadyConverted() {
+        if (alreadyConverted == 0) {
+            return "";
+        }
+        RewriteSpec.VectorConversion first = spec.conversions().get(0);
+        return "; " + alreadyConverted + " vectors already had the " + first.to() + " length and were left as they "
+                + "are (such as " + String.join(", ", alreadyConvertedExamples) + "): converted by an earlier run of "
+                + "this migration, or written so by the application; a " + first.from() + " vector of the wrong "
+                + "length can look the same, so check them if the application never wrote " + first.to();
     }
 
     /**
@@ -393,6 +411,9 @@ public final class RewriteEngine {
         rewriter.samplePerBatch(recall.full() ? 0 : 64);
         BatchChanges changes = rewriter.plan(input);
         malformed += changes.malformed();
+        alreadyConverted += changes.alreadyConverted().size();
+        changes.alreadyConverted().stream().limit(3 - alreadyConvertedExamples.size())
+                .forEach(alreadyConvertedExamples::add);
         changes.conflicts().forEach(this::reportConflict);
         return changes;
     }

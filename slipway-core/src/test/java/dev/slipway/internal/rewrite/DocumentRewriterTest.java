@@ -183,12 +183,15 @@ class DocumentRewriterTest {
         }
 
         @Test
-        void anAlreadyConvertedVectorIsNotConvertedAgain() {
+        void anAlreadyConvertedVectorIsNotConvertedAgainButCounted() {
             BatchChanges changes = plan(F16);
 
             assertThat(changes.writes()).isEmpty();
             assertThat(changes.originals()).isEmpty();
             assertThat(changes.malformed()).isZero();
+            assertThat(changes.alreadyConverted()).as("reported, since a wrong-length source vector looks the same")
+                    .containsExactly("doc:1");
+            assertThat(plan(F32).alreadyConverted()).isEmpty();
         }
 
         @Test
