@@ -143,14 +143,14 @@ public final class RollbackCommand implements Callable<Integer> {
         if (toVersion != null) {
             return "'" + result.name() + "' already serves " + result.to() + "; nothing was changed.";
         }
+        String further = " To go further back, name the version: 'slipway rollback --index " + result.name()
+                + " --to <version>' ('slipway status --index " + result.name() + "' lists them).";
         if (result.from().equals(result.to())) {
             return "The unfinished migration of '" + result.name() + "' was already discarded" + when + "; it "
-                    + "serves " + result.to() + ". Nothing was changed.";
+                    + "serves " + result.to() + ". Nothing was changed." + further;
         }
         return "'" + result.name() + "' was already rolled back" + when + ": it serves " + result.to() + " (was "
-                + result.from() + "). Nothing was changed. To go further back, name the version: 'slipway rollback "
-                + "--index " + result.name() + " --to <version>' ('slipway status --index " + result.name()
-                + "' lists them).";
+                + result.from() + "). Nothing was changed." + further;
     }
 
     private int restore(Path backupDir) {

@@ -18,6 +18,7 @@ import java.util.List;
  *   Migration: plan 3f9a1c2e0b7d4e15, COMPLETED
  *              steps done (6): adopt-baseline, ...
  *              owner host/pid 42, updated 2026-01-02T03:04:05Z
+ *   Rollback:  (only after a rollback --index, until the next switch)
  *   Lock:      free
  *   Strays:    none
  * </pre>
@@ -56,6 +57,10 @@ final class StatusPrinter {
             versions(status.versions());
         }
         status.migration().ifPresentOrElse(this::migration, () -> out.println("  Migration: none"));
+        status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + (r.action().equals("discarded")
+                ? "discarded the unfinished migration (plan " + r.planId() + ")" : "switched back from " + r.from()
+                + " to " + r.to()) + " at " + r.at() + "; 'rollback --index' again changes nothing, '--to "
+                + "<version>' goes further"));
         out.println("  Lock:      " + status.lockOwner().map(owner -> "held by " + owner).orElse("free"));
         out.println("  Strays:    " + (status.strays().isEmpty() ? "none" : String.join(", ", status.strays())
                 + " (named like versions, but not in Slipway's history)"));

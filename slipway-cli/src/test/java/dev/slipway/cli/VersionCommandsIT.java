@@ -113,6 +113,8 @@ class VersionCommandsIT {
                 + "products:v1 \\(was products:v2\\). Nothing was changed. To go further back, name the version: "
                 + "'slipway rollback --index products --to <version>'");
         assertThat(slipway().describe("products").physicalIndex()).isEqualTo("products:v1");
+        assertThat(cli("status", "--index", "products").out()).containsPattern("\\n  Rollback:  switched back from "
+                + "products:v2 to products:v1 at [0-9T:.-]+Z; 'rollback --index' again changes nothing");
 
         CliRun forth = cli("rollback", "--index", "products", "--to", "v2", "--yes");
         assertThat(forth.exitCode()).as(forth.toString()).isZero();

@@ -15,14 +15,35 @@ import java.util.Optional;
  * @param lockOwner     who holds the migration lock, if anyone (with a note when it is a process of this host
  *                      that no longer runs, such as one stopped by a signal)
  * @param strays        physical indexes named like versions of this name that no history entry accounts for
+ * @param lastRollback  the latest {@code rollback --index}, while no migration has switched the name since (running
+ *                      it again changes nothing then)
  */
 public record IndexStatus(String name, Optional<String> servedBy, boolean alias, Optional<Integer> activeVersion,
                           List<VersionStatus> versions, Optional<MigrationStatus> migration,
-                          Optional<String> lockOwner, List<String> strays) {
+                          Optional<String> lockOwner, List<String> strays, Optional<RollbackStatus> lastRollback) {
     /** Copies the lists. */
     public IndexStatus {
         versions = List.copyOf(versions);
         strays = List.copyOf(strays);
+    }
+
+    /** A status without a rollback since the last switch. */
+    public IndexStatus(String name, Optional<String> servedBy, boolean alias, Optional<Integer> activeVersion,
+                       List<VersionStatus> versions, Optional<MigrationStatus> migration,
+                       Optional<String> lockOwner, List<String> strays) {
+        this(name, servedBy, alias, activeVersion, versions, migration, lockOwner, strays, Optional.empty());
+    }
+
+    /**
+     * The latest {@code rollback --index} of the name.
+     *
+     * @param action {@code switched_back}, or {@code discarded} (an unfinished migration's new versions dropped)
+     * @param from   the physical index served before
+     * @param to     the physical index served after it
+     * @param planId for a discard, the plan of the migration discarded; otherwise empty
+     * @param at     when (ISO-8601)
+     */
+    public record RollbackStatus(String action, String from, String to, String planId, String at) {
     }
 
     /**

@@ -16,6 +16,7 @@ import dev.slipway.internal.version.VersionHistory.VersionEntry;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -135,7 +136,7 @@ public final class AliasRollback {
     private Optional<RollbackResult> alreadyDone(String name, VersionHistory history, Optional<String> version) {
         String serving = served(name);
         if (version.isPresent()) {
-            return history.entry(serving).filter(e -> named(e, version.get(), name))
+            return history.entry(serving).filter(e -> named(e, version.get()))
                     .map(e -> new RollbackResult(name, RollbackResult.Action.ALREADY_DONE, "", serving, List.of()));
         }
         return history.rollbackMark().filter(m -> m.to().equals(serving))
@@ -144,7 +145,7 @@ public final class AliasRollback {
     }
 
     /** Whether a user's version ({@code 2}, {@code v2}, or the physical index's name) names this entry. */
-    private static boolean named(VersionEntry entry, String version, String name) {
+    private static boolean named(VersionEntry entry, String version) {
         String given = version.trim();
         return given.equals(entry.physicalIndex()) || given.equals(Integer.toString(entry.version()))
                 || given.equalsIgnoreCase("v" + entry.version());
@@ -179,13 +180,15 @@ public final class AliasRollback {
                                                     LiveIndexReader reader) {
         List<VersionEntry> retained = history.retained().stream()
                 .filter(v -> reader.findPhysical(v.physicalIndex()).isPresent())
-                .sorted(java.util.Comparator.comparingInt(VersionEntry::version)).toList();
-        return Optional.of(retained.stream().filter(v -> named(v, version, name)).findFirst()
-                .orElseThrow(() -> new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained "
-                        + "version '" + version + "' to switch to; nothing was changed. Retained: "
-                        + (retained.isEmpty() ? "none" : String.join(", ", retained.stream()
-                        .map(v -> "v" + v.version() + " (" + v.physicalIndex() + ")").toList())) + ". See "
-                        + "'slipway status --index " + name + "'.")));
+                .sorted(Comparator.comparingInt(VersionEntry::version)).toList();
+        Optional<VersionEntry> named = retained.stream().filter(v -> named(v, version)).findFirst();
+        if (named.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained version '" + version
+                    + "' to switch to; nothing was changed. Retained: " + (retained.isEmpty() ? "none"
+                    : String.join(", ", retained.stream().map(v -> "v" + v.version() + " (" + v.physicalIndex()
+                    + ")").toList())) + ". See 'slipway status --index " + name + "'.");
+        }
+        return named;
     }
 
     /**

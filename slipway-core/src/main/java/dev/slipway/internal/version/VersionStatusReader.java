@@ -72,6 +72,8 @@ public final class VersionStatusReader {
                 .map(owner -> MigrationLock.ownerIsDeadLocalProcess(owner) ? owner + " (that process no longer runs "
                         + "on this host: the next apply or rollback takes the lock over)" : owner);
         return new IndexStatus(name, served.map(i -> i.schema().name()), served.map(IndexInfo::isAlias).orElse(false),
-                history.active().map(VersionHistory.VersionEntry::version), versions, migration, lock, strays);
+                history.active().map(VersionHistory.VersionEntry::version), versions, migration, lock, strays,
+                history.rollbackMark().map(m -> new IndexStatus.RollbackStatus(m.action(), m.from(), m.to(),
+                        m.planId(), m.at().toString())));
     }
 }
