@@ -87,7 +87,8 @@ final class PlanPreconditions {
      * own documents.)
      */
     private static void refuseOccupiedPrefix(RewriteSpec rewrite, LiveIndexReader reader) {
-        if (rewrite.targetPrefix().isEmpty() || rewrite.targetPrefix().get().startsWith(rewrite.sourcePrefixes().get(0))) {
+        if (rewrite.targetPrefix().isEmpty()
+                || rewrite.targetPrefix().get().startsWith(rewrite.sourcePrefixes().get(0))) {
             return;
         }
         List<String> occupied = reader.sampleKeysUnder(rewrite.targetPrefix().get(), 5);
