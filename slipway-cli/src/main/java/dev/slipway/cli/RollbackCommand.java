@@ -124,8 +124,9 @@ public final class RollbackCommand implements Callable<Integer> {
         if (result.action() == RollbackResult.Action.ALREADY_DONE) {
             out.println(alreadyDone(result));
         } else if (result.action() == RollbackResult.Action.SWITCHED_BACK) {
-            out.println("Rolled back '" + result.name() + "': it now serves " + result.to() + " (was "
-                    + result.from() + ").");
+            // with --to the switch may go forth as well as back
+            out.println((toVersion == null ? "Rolled back '" : "Switched '") + result.name() + "': it now serves "
+                    + result.to() + " (was " + result.from() + ").");
             out.println(result.from() + " is kept as a retained version; 'slipway prune --index " + result.name()
                     + "' drops it.");
         } else {

@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
         header = "Show the versions, migration and lock of managed indexes (changes nothing).",
         description = "For each name Slipway manages, or only --index: the physical index that serves it, every "
                 + "version with its state, documents and memory, the last or unfinished migration, who holds "
-                + "the migration lock, and stray indexes named like versions.",
+                + "the migration lock, and stray indexes named like versions (or left by a killed apply's schema "
+                + "probe).",
         footerHeading = "%nExamples:%n",
         footer = {"  slipway status",
                 "  slipway status --index products --format json"})

@@ -63,7 +63,7 @@ final class StatusPrinter {
                 + "<version>' goes further"));
         out.println("  Lock:      " + status.lockOwner().map(owner -> "held by " + owner).orElse("free"));
         out.println("  Strays:    " + (status.strays().isEmpty() ? "none" : String.join(", ", status.strays())
-                + " (named like versions, but not in Slipway's history)"));
+                + " (named like versions or schema probes, but not in Slipway's history)"));
     }
 
     /** {@code products -> products:v3 (alias, version 3)}, or why the name serves nothing. */

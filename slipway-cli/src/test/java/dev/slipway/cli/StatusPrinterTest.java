@@ -82,7 +82,7 @@ class StatusPrinterTest {
 
         assertThat(text.toString()).contains("  Migration: none\n".replace("\n", System.lineSeparator()))
                 .contains("  Lock:      held by host-2/pid 7 plan 1234")
-                .contains("  Strays:    products:v9 (named like versions, but not in Slipway's history)");
+                .contains("  Strays:    products:v9 (named like versions or schema probes, but not in Slipway's history)");
     }
 
     @Test

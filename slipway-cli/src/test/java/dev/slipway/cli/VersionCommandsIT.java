@@ -118,7 +118,7 @@ class VersionCommandsIT {
 
         CliRun forth = cli("rollback", "--index", "products", "--to", "v2", "--yes");
         assertThat(forth.exitCode()).as(forth.toString()).isZero();
-        assertThat(forth.out()).contains("Rolled back 'products': it now serves products:v2 (was products:v1).");
+        assertThat(forth.out()).contains("Switched 'products': it now serves products:v2 (was products:v1).");
         CliRun missing = cli("rollback", "--index", "products", "--to", "7", "--yes");
         assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(2);
         assertThat(missing.err()).contains("no retained version '7'", "nothing was changed",

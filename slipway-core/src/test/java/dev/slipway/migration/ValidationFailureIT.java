@@ -181,6 +181,61 @@ class ValidationFailureIT {
                 .as("the parsable check passes once the field exists").isEqualTo(MigrationReport.Result.SUCCEEDED);
     }
 
+    /** A schema probe a killed apply left behind shows in status, and the next apply of the index drops it. */
+    @Test
+    void aSchemaProbeLeftByAKilledApplyIsListedThenDropped(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        String leftover = "slipway-probe:" + INDEX + ":" + java.util.UUID.randomUUID();
+        String otherIndexProbe = "slipway-probe:other:" + java.util.UUID.randomUUID();
+        try (Jedis jedis = redis.newJedis()) {
+            for (String probe : List.of(leftover, otherIndexProbe)) {
+                jedis.sendCommand(RedisStackServer.command("FT.CREATE"), probe, "ON", "HASH", "PREFIX", "1",
+                        probe + ":", "SCHEMA", "f", "TAG");
+            }
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        assertThat(slipway.status(Optional.of(INDEX)).get(0).strays()).containsExactly(leftover);
+
+        assertThat(slipway.apply(plan(slipway), ApplyOptions.DEFAULTS).result())
+                .isEqualTo(MigrationReport.Result.SUCCEEDED);
+
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(RedisInspection.indexes(jedis)).doesNotContain(leftover)
+                    .as("another index's probe may be in use").contains(otherIndexProbe);
+        }
+    }
+
+    /**
+     * The parse check is a convenience: a Redis user whose ACL refuses FT.EXPLAIN is warned and migrates, and the
+     * checks run at validation as before (it used to be told its valid query could not be parsed, exit 2).
+     */
+    @Test
+    void aUserWhoMayNotRunFtExplainIsWarnedAndMigrates(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "app", "on", ">secret", "~*", "&*", "+@all",
+                    "-ft.explain");
+        }
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Slipway slipway = Slipway.configure().url("redis://app:secret@127.0.0.1:" + redis.port())
+                .progress(new dev.slipway.api.ProgressListener() {
+                    @Override
+                    public void message(String text) {
+                        messages.add(text);
+                    }
+                }).load();
+        QueryCheck brand = query("new field", "@brand:{acme}", 1L, null, List.of());
+
+        MigrationReport report = slipway.apply(plan(slipway), new ApplyOptions(Duration.ofMinutes(1),
+                List.of(brand)));
+
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(report.validation()).hasValueSatisfying(v -> assertThat(v.checks())
+                .anySatisfy(c -> assertThat(c.name()).isEqualTo("query 'new field'")));
+        assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("Warning: the Redis user may not run "
+                + "FT.EXPLAIN"));
+    }
+
     /** An index-only change the documents do not fit: the server fails to index them, validation says so. */
     @Test
     void numericFieldOverTextValuesFailsValidationWithIndexingFailures(RedisStackServer redis) {

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param migration     the migration in progress or interrupted, if any
  * @param lockOwner     who holds the migration lock, if anyone (with a note when it is a process of this host
  *                      that no longer runs, such as one stopped by a signal)
- * @param strays        physical indexes named like versions of this name that no history entry accounts for
+ * @param strays        physical indexes named like versions of this name that no history entry accounts for, and
+ *                      schema probes of its applies that a killed run left behind (the next apply drops those)
  * @param lastRollback  the latest {@code rollback --index}, while no migration has switched the name since (running
  *                      it again changes nothing then)
  */

@@ -114,7 +114,7 @@ public final class MigrationExecutor {
                 PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
             }
             // on a resume too: its --queries may be new, and are checked at the end, after the remaining changes
-            PlanPreconditions.probeTarget(plan, session, options.queryChecks());
+            PlanPreconditions.probeTarget(plan, session, options.queryChecks(), progress);
             if (previous.isEmpty()) {
                 RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress, stop);
                 RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);

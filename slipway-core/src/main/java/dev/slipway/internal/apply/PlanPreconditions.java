@@ -1,6 +1,7 @@
 package dev.slipway.internal.apply;
 
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StalePlanException;
 import dev.slipway.api.plan.MigrationPlan;
@@ -28,6 +29,7 @@ import java.util.Optional;
  * server can run the target, and the live index still matches the snapshot.
  */
 final class PlanPreconditions {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlanPreconditions.class);
     /** How the throwaway index of the schema probe is named. */
     static final String PROBE_PREFIX = "slipway-probe:";
 
@@ -51,8 +53,17 @@ final class PlanPreconditions {
      * While the probe exists, the server also parses every query check against it ({@code FT.EXPLAIN}): a query it
      * cannot parse would otherwise fail validation only after everything was changed.
      */
-    static void probeTarget(MigrationPlan plan, RedisSession session, List<QueryCheck> queries) {
-        String probe = PROBE_PREFIX + java.util.UUID.randomUUID();
+    static void probeTarget(MigrationPlan plan, RedisSession session, List<QueryCheck> queries,
+                            ProgressListener progress) {
+        // named after the index, so that the next apply of it (under its lock, so never another run's probe)
+        // drops one a killed run left behind
+        String leftover = probePrefix(plan.source().indexName());
+        for (String index : new LiveIndexReader(session).listIndexes()) {
+            if (index.startsWith(leftover) && index.substring(leftover.length()).matches("[0-9a-f-]{36}")) {
+                session.call("FT.DROPINDEX", index);
+            }
+        }
+        String probe = leftover + java.util.UUID.randomUUID();
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
         try {
             session.call(FtCreateArguments.command(schema));
@@ -67,6 +78,13 @@ final class PlanPreconditions {
                 try {
                     session.call("FT.EXPLAIN", probe, query.query(), "DIALECT", Integer.toString(query.dialect()));
                 } catch (RedisCommandException e) {
+                    if (e.serverMessage().startsWith("NOPERM")) { // a convenience check: validation runs them anyway
+                        String text = "the Redis user may not run FT.EXPLAIN, so the query checks were not parsed "
+                                + "before the first change; validation runs them at the end as usual.";
+                        LOG.warn("Warning: {}", text);
+                        progress.message("Warning: " + text);
+                        return;
+                    }
                     unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
                 }
             }
@@ -79,6 +97,11 @@ final class PlanPreconditions {
         } finally {
             session.call("FT.DROPINDEX", probe);
         }
+    }
+
+    /** How the schema probes of an index's applies begin (a UUID follows). */
+    static String probePrefix(String index) {
+        return PROBE_PREFIX + index + ":";
     }
 
     /**

@@ -106,7 +106,9 @@ final class RewriteStepHandler {
         checkUsable(dir);
         RewriteEstimator.Needs needs = RewriteEstimator.needs(plan, endpoint);
         checkDiskSpace(dir, needs.diskBytes() - BackupDirectory.dataLength(dir));
-        checkHeap(needs, rewrite.storage(), options.batchSize(), Runtime.getRuntime().maxMemory());
+        // a batch holds no more documents than the index has
+        checkHeap(needs, rewrite.storage(), (int) Math.max(1, Math.min(options.batchSize(), rewrite.documents())),
+                Runtime.getRuntime().maxMemory());
     }
 
     /**

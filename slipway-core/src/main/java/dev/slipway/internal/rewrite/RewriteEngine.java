@@ -229,19 +229,21 @@ public final class RewriteEngine {
     }
 
     /**
-     * Vectors found with the target length before this run converted them. Normally none on a first run; a resumed
-     * run also meets those its re-applied batches converted. A source vector of half the dimensions (float32 to
-     * float16) has that length too, so the user is told which, to check them.
+     * Vectors this run's pass found with the target length (the batches a resumed run re-applies are left out: the
+     * interrupted run converted their documents). A source vector of half the dimensions (float32 to float16) has
+     * that length too, so the user is told which, to check them. Only this run's count: an interrupted run's is
+     * not kept, so a resumed run cannot name what the earlier one found.
      */
     private String alreadyConverted() {
         if (alreadyConverted == 0) {
             return "";
         }
         RewriteSpec.VectorConversion first = spec.conversions().get(0);
-        return "; " + alreadyConverted + " vectors already had the " + first.to() + " length and were left as they "
-                + "are (such as " + String.join(", ", alreadyConvertedExamples) + "): converted by an earlier run of "
-                + "this migration, or written so by the application; a " + first.from() + " vector of the wrong "
-                + "length can look the same, so check them if the application never wrote " + first.to();
+        return "; this run found " + alreadyConverted + " vectors that already had the " + first.to() + " length "
+                + "and left them as they are (such as " + String.join(", ", alreadyConvertedExamples) + "): written "
+                + "so by the application, or converted by an earlier run of this migration; a " + first.from()
+                + " vector of the wrong length can look the same, so check them if the application never wrote "
+                + first.to();
     }
 
     /**
@@ -252,6 +254,7 @@ public final class RewriteEngine {
     private void reapplyUnappliedBatches() {
         backup.forEachRecord(backup.header().batchesApplied(), record -> {
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
+            // its vectors were mostly converted by the run that backed it up: not counted as found already converted
             BatchChanges changes = plan(reader.read(keys));
             recall.add(changes.samples());
             long newConflicts = BusyServer.retry(workers.maxRetries(), "a batch of the rewrite", () -> apply(changes),
@@ -298,6 +301,7 @@ public final class RewriteEngine {
                 }
                 long begin = System.nanoTime();
                 BatchChanges changes = plan(next.input());
+                countAlreadyConverted(changes);
                 // the originals are on disk (fsynced) before any document of the batch changes
                 long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, next.cursorAfter(),
                         changes.originals()));
@@ -411,11 +415,14 @@ public final class RewriteEngine {
         rewriter.samplePerBatch(recall.full() ? 0 : 64);
         BatchChanges changes = rewriter.plan(input);
         malformed += changes.malformed();
+        changes.conflicts().forEach(this::reportConflict);
+        return changes;
+    }
+
+    private void countAlreadyConverted(BatchChanges changes) {
         alreadyConverted += changes.alreadyConverted().size();
         changes.alreadyConverted().stream().limit(3 - alreadyConvertedExamples.size())
                 .forEach(alreadyConvertedExamples::add);
-        changes.conflicts().forEach(this::reportConflict);
-        return changes;
     }
 
     /** Keeps the first conflicts for the step's failure message. */

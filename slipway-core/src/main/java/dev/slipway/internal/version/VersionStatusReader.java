@@ -63,8 +63,10 @@ public final class VersionStatusReader {
                     info.map(i -> i.stats().memoryBytes()).orElse(0L), entry.planId()));
         }
         Pattern versionName = Pattern.compile(Pattern.quote(name) + ":v\\d+");
-        List<String> strays = existing.stream().filter(i -> versionName.matcher(i).matches())
-                .filter(i -> !known.contains(i)).toList();
+        // and a schema probe a killed apply left behind (PlanPreconditions.probePrefix; the next apply drops it)
+        Pattern probeName = Pattern.compile(Pattern.quote("slipway-probe:" + name + ":") + "[0-9a-f-]{36}");
+        List<String> strays = existing.stream().filter(i -> versionName.matcher(i).matches()
+                || probeName.matcher(i).matches()).filter(i -> !known.contains(i)).toList();
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
                         c.owner(), c.updatedAt().toString(), c.backupDir()));
