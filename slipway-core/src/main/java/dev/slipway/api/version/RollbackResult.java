@@ -10,7 +10,8 @@ import java.util.Optional;
  * @param name      the served name
  * @param action    what was done
  * @param from      the physical index the name served before ({@code ""} when unchanged); for
- *                  {@link Action#ALREADY_DONE}, what the earlier rollback switched away from
+ *                  {@link Action#ALREADY_DONE}, what the earlier rollback switched away from (equal to {@code to}
+ *                  when that rollback discarded an unfinished migration)
  * @param to        the physical index it serves now
  * @param discarded physical indexes of an unfinished migration that were dropped (documents kept)
  * @param earlier   for {@link Action#ALREADY_DONE}, when the earlier rollback that this run found done happened

@@ -43,7 +43,7 @@ public final class PermissionProbe {
         }
         plan.rewrite().ifPresent(spec -> rewriteCommands(spec, suffix).forEach(c -> add(commands, c)));
         // the schema probe (PlanPreconditions.probeTarget) creates and drops an index of its own
-        String probeIndex = PlanPreconditions.probePrefix(plan.source().indexName()) + suffix;
+        String probeIndex = SchemaProbeName.prefix(plan.source().indexName()) + suffix;
         add(commands, List.of("FT.CREATE", probeIndex, "ON", "HASH", "PREFIX", "1", probeIndex + ":", "SCHEMA", "f",
                 "TAG"));
         add(commands, List.of("FT.DROPINDEX", probeIndex));

@@ -30,9 +30,6 @@ import java.util.Optional;
  */
 final class PlanPreconditions {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlanPreconditions.class);
-    /** How the throwaway index of the schema probe is named. */
-    static final String PROBE_PREFIX = "slipway-probe:";
-
     private PlanPreconditions() {
     }
 
@@ -55,15 +52,13 @@ final class PlanPreconditions {
      */
     static void probeTarget(MigrationPlan plan, RedisSession session, List<QueryCheck> queries,
                             ProgressListener progress) {
-        // named after the index, so that the next apply of it (under its lock, so never another run's probe)
-        // drops one a killed run left behind
-        String leftover = probePrefix(plan.source().indexName());
+        String name = plan.source().indexName();
         for (String index : new LiveIndexReader(session).listIndexes()) {
-            if (index.startsWith(leftover) && index.substring(leftover.length()).matches("[0-9a-f-]{36}")) {
+            if (SchemaProbeName.isProbeOf(index, name)) { // left behind by a killed run
                 session.call("FT.DROPINDEX", index);
             }
         }
-        String probe = leftover + java.util.UUID.randomUUID();
+        String probe = SchemaProbeName.fresh(name);
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
         try {
             session.call(FtCreateArguments.command(schema));
@@ -73,35 +68,35 @@ final class PlanPreconditions {
                     + "plan'.");
         }
         try {
-            List<String> unparsable = new ArrayList<>();
-            for (QueryCheck query : queries) {
-                try {
-                    session.call("FT.EXPLAIN", probe, query.query(), "DIALECT", Integer.toString(query.dialect()));
-                } catch (RedisCommandException e) {
-                    if (e.serverMessage().startsWith("NOPERM")) { // a convenience check: validation runs them anyway
-                        String text = "the Redis user may not run FT.EXPLAIN, so the query checks were not parsed "
-                                + "before the first change; validation runs them at the end as usual.";
-                        LOG.warn("Warning: {}", text);
-                        progress.message("Warning: " + text);
-                        return;
-                    }
-                    unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
-                }
-            }
-            if (!unparsable.isEmpty()) {
-                throw new SlipwayException(ErrorCode.BAD_USAGE, "The server cannot parse " + unparsable.size()
-                        + " of the query checks against the target schema of '" + plan.source().indexName()
-                        + "'; nothing was changed. Fix the query-check file and re-run the same command.",
-                        unparsable, null);
-            }
+            parseQueries(name, probe, session, queries, progress);
         } finally {
             session.call("FT.DROPINDEX", probe);
         }
     }
 
-    /** How the schema probes of an index's applies begin (a UUID follows). */
-    static String probePrefix(String index) {
-        return PROBE_PREFIX + index + ":";
+    /** Has the server parse every query check against the probe; refuses those it cannot parse. */
+    private static void parseQueries(String name, String probe, RedisSession session, List<QueryCheck> queries,
+                                     ProgressListener progress) {
+        List<String> unparsable = new ArrayList<>();
+        for (QueryCheck query : queries) {
+            try {
+                session.call("FT.EXPLAIN", probe, query.query(), "DIALECT", Integer.toString(query.dialect()));
+            } catch (RedisCommandException e) {
+                if (e.serverMessage().startsWith("NOPERM")) { // a convenience check: validation runs them anyway
+                    String text = "the Redis user may not run FT.EXPLAIN, so the query checks were not parsed "
+                            + "before the first change; validation runs them at the end as usual.";
+                    LOG.warn("Warning: {}", text);
+                    progress.message("Warning: " + text);
+                    return;
+                }
+                unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
+            }
+        }
+        if (!unparsable.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The server cannot parse " + unparsable.size()
+                    + " of the query checks against the target schema of '" + name + "'; nothing was changed. Fix "
+                    + "the query-check file and re-run the same command.", unparsable, null);
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
+import dev.slipway.internal.apply.SchemaProbeName;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
@@ -63,10 +64,9 @@ public final class VersionStatusReader {
                     info.map(i -> i.stats().memoryBytes()).orElse(0L), entry.planId()));
         }
         Pattern versionName = Pattern.compile(Pattern.quote(name) + ":v\\d+");
-        // and a schema probe a killed apply left behind (PlanPreconditions.probePrefix; the next apply drops it)
-        Pattern probeName = Pattern.compile(Pattern.quote("slipway-probe:" + name + ":") + "[0-9a-f-]{36}");
+        // and a schema probe a killed apply left behind (the next apply drops it)
         List<String> strays = existing.stream().filter(i -> versionName.matcher(i).matches()
-                || probeName.matcher(i).matches()).filter(i -> !known.contains(i)).toList();
+                || SchemaProbeName.isProbeOf(i, name)).filter(i -> !known.contains(i)).toList();
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
                         c.owner(), c.updatedAt().toString(), c.backupDir()));
