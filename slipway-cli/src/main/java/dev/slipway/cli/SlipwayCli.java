@@ -67,9 +67,9 @@ public final class SlipwayCli implements Callable<Integer> {
         return "slipway: error: the JVM ran out of memory (it may use " + Units.bytes(maxHeap) + ") before the "
                 + "command finished. What was stored is safe: 'slipway status' shows where a migration stands, and "
                 + "re-running the same command resumes it, taking over this process's lock. Give the JVM more "
-                + "memory (SLIPWAY_JAVA_OPTS=-Xmx<size>), then re-run it; a lower --batch-size helps a fresh run "
-                + "only, since a resumed rewrite first re-applies the batches it had backed up, at their size. No "
-                + "report was written.";
+                + "memory (SLIPWAY_JAVA_OPTS=-Xmx<size>), then re-run it (a rewrite measures its documents again "
+                + "and cuts its batches, the ones already backed up too, to fit the memory it has). No report was "
+                + "written.";
     }
 
     /** What a run stopped by a signal prints. */

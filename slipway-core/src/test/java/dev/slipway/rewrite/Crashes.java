@@ -56,13 +56,19 @@ final class Crashes {
      */
     static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault, int workers,
                                       int batchSize) {
+        rewriteAndCrashInside(url, plan, backup, fault, workers, batchSize, 0);
+    }
+
+    /** As above, with batches of at most {@code batchBytes} bytes of values (0 for no limit). */
+    static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault, int workers,
+                                      int batchSize, long batchBytes) {
         RedisEndpoint endpoint = RedisEndpoint.parse(url);
         Throwable thrown;
         try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
              WorkerPool pool = new WorkerPool(() -> new FaultyDocumentStore(JedisDocumentStore.open(endpoint), fault),
                      workers, 0)) {
             thrown = catchThrowable(() -> new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
-                    new RewriteEngine.RewriteSettings(batchSize, 0, java.time.Duration.ZERO)).run());
+                    new RewriteEngine.RewriteSettings(batchSize, 0, java.time.Duration.ZERO, batchBytes)).run());
         }
         // with several workers the Error of one reaches the engine wrapped by the pool
         Throwable cause = thrown;

@@ -55,6 +55,9 @@ final class FaultyDocumentStore implements DocumentStore {
         }
     }
 
+    /** Commands {@link #execute} sends that only read: the rewrite's existence checks and size queries. */
+    private static final java.util.Set<String> READS = java.util.Set.of("EXISTS", "HSTRLEN", "JSON.DEBUG");
+
     private final DocumentStore delegate;
     private final Fault fault;
 
@@ -98,7 +101,7 @@ final class FaultyDocumentStore implements DocumentStore {
     @Override
     public List<Object> execute(List<Command> commands) {
         checkAlive();
-        boolean writes = commands.stream().anyMatch(c -> !c.name().equals("EXISTS"));
+        boolean writes = commands.stream().anyMatch(c -> !READS.contains(c.name()));
         if (!writes || fault.point == Point.BEFORE_SCAN || fault.writes.incrementAndGet() != fault.call) {
             return delegate.execute(commands);
         }

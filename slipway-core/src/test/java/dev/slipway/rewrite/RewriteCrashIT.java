@@ -1,6 +1,7 @@
 package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
@@ -9,10 +10,12 @@ import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepReport;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.BackupRecord;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.rewrite.FaultyDocumentStore.Fault;
 import dev.slipway.rewrite.FaultyDocumentStore.Point;
@@ -229,6 +232,94 @@ class RewriteCrashIT {
             }
 
             resumeAndCheck(redis, jedis, s, backup, workers);
+        }
+    }
+
+    /**
+     * With a limit of bytes per batch (documents too large for {@code --batch-size} of them to fit in memory), a
+     * SCAN page is cut into several batches; each records its page's own cursor ("0+" for the first page) except the
+     * last, so a run killed between them reads the page again. Killed in such batches, once or twice (the second
+     * run re-applies the first one's pending record in parts), then resumed by a plain apply.
+     */
+    @ParameterizedTest(name = "prefix move {0}: {1}")
+    @CsvSource({
+            "false, BEFORE_WRITE:1:0",
+            "false, AFTER_WRITE:2:0",
+            "false, PARTIAL_WRITE:5:3",
+            "false, AFTER_WRITE:4:0;PARTIAL_WRITE:3:1",
+            "true, AFTER_WRITE:3:0",
+            "true, PARTIAL_WRITE:8:2;AFTER_WRITE:6:0"})
+    void batchesCutByBytesResumeWhereTheyStopped(boolean movePrefix, String crashes, RedisStackServer redis,
+                                                 @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, movePrefix);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+            long budget = 300; // a few documents of title and emb per batch
+            for (String crash : crashes.split(";")) {
+                String[] parts = crash.split(":");
+                Crashes.rewriteAndCrashInside(redis.url(), s.plan(), backup, new Fault(Point.valueOf(parts[0]),
+                        Integer.parseInt(parts[1]), Integer.parseInt(parts[2])), 1, BATCH, budget);
+            }
+            BackupHeader crashed = progress(backup);
+            assertThat(crashed.batchesBackedUp()).as("batches backed up").isGreaterThan(0);
+
+            resumeAndCheck(redis, jedis, s, backup, 1);
+        }
+    }
+
+    /**
+     * A vector found with the target length already is still named after the run that found it was killed: the count
+     * is kept in the header (tester F2: it lived in memory, and the resumed run, which does not read that page
+     * again, said nothing).
+     */
+    @Test
+    void vectorsFoundAlreadyConvertedAreStillNamedAfterAKill(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, false);
+            String first = jedis.scan("0", new redis.clients.jedis.params.ScanParams().match("doc:*").count(BATCH))
+                    .getResult().get(0);
+            byte[] halfLength = new byte[RewriteFixture.DIMS * 2];
+            Arrays.fill(halfLength, (byte) 0x3c);
+            jedis.hset(first.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "emb".getBytes(java.nio.charset.StandardCharsets.UTF_8), halfLength);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+            rewriteAndCrashInside(redis, s.plan(), backup, new Fault(Point.PARTIAL_WRITE, 3, 1), 1);
+            assertThat(progress(backup).alreadyConverted().vectors()).as("counted before the kill").isEqualTo(1);
+
+            MigrationReport report = s.slipway().apply(s.plan(), options(backup, 1));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.steps()).filteredOn(r -> r.name().equals("rewrite-documents")).singleElement()
+                    .satisfies(r -> assertThat(r.detail()).contains("; 1 vectors already had the float16 length "
+                            + "when this migration first read them and were left as they are (such as " + first
+                            + ")"));
+        }
+    }
+
+    @Test
+    void batchesCutByBytesHoldNoMoreThanTheLimit(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, false);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+            long budget = 300;
+            try (BackupDirectory directory = BackupDirectory.openForPlan(backup, s.plan());
+                 WorkerPool pool = WorkerPool.open(RedisEndpoint.parse(redis.url()), 1, 0)) {
+                new RewriteEngine(s.plan(), directory, pool, ProgressListener.NONE,
+                        new RewriteEngine.RewriteSettings(BATCH, 0, java.time.Duration.ZERO, budget)).run();
+            }
+            List<Long> recordBytes = new ArrayList<>();
+            try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                directory.forEachRecord(0, r -> recordBytes.add(r.documents().stream()
+                        .mapToLong(d -> d.fields().stream().mapToLong(f -> f.value() == null ? 0 : f.value().length)
+                                .sum()).sum()));
+            }
+            // 240 documents in pages of 40 would be about 6 batches; cut by bytes there are many more
+            assertThat(recordBytes).hasSizeGreaterThan(DOCS / BATCH * 3).allMatch(bytes -> bytes <= budget);
+
+            resumeAndCheck(redis, jedis, s, backup, 1);
         }
     }
 

@@ -552,9 +552,9 @@ class RewriteMigrationIT {
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(report.steps()).filteredOn(s -> s.name().equals("rewrite-documents")).singleElement()
-                    .satisfies(s -> assertThat(s.detail()).contains("rewrote 20 documents", "; this run found 1 "
-                            + "vectors that already had the float16 length and left them as they are (such as "
-                            + "doc:half)", "check them if the application never wrote float16"));
+                    .satisfies(s -> assertThat(s.detail()).contains("rewrote 20 documents", "; 1 vectors already had "
+                            + "the float16 length when this migration first read them and were left as they are (such "
+                            + "as doc:half)", "check them if the application never wrote float16"));
             assertThat(jedis.hget("doc:half".getBytes(StandardCharsets.UTF_8), "emb".getBytes(StandardCharsets.UTF_8)))
                     .isEqualTo(halfLength);
         }

@@ -115,6 +115,8 @@ public final class MigrationExecutor {
             }
             // on a resume too: its --queries may be new, and are checked at the end, after the remaining changes
             PlanPreconditions.probeTarget(plan, session, options.queryChecks(), progress);
+            long batchBytes = rewriteStillToRun(plan, previous)
+                    ? RewriteStepHandler.measureDocuments(plan, options, endpoint, progress, stop) : 0;
             if (previous.isEmpty()) {
                 RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress, stop);
                 RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
@@ -124,8 +126,15 @@ public final class MigrationExecutor {
                     .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))
                     .withBackupDir(options.backupDir().filter(d -> plan.rewrite().isPresent())
                             .map(d -> d.toAbsolutePath().normalize().toString()).orElse("")); // only a rewrite's
-            return run(plan, options, store, lock, start, previous.isPresent());
+            return run(plan, options, store, lock, start, previous.isPresent(), batchBytes);
         }
+    }
+
+    /** Whether the plan rewrites documents and its rewrite step is not done yet. */
+    private static boolean rewriteStillToRun(MigrationPlan plan, Optional<Checkpoint> previous) {
+        return plan.rewrite().isPresent() && plan.steps().stream()
+                .anyMatch(s -> s.kind() == StepKind.REWRITE_DOCUMENTS
+                        && previous.map(c -> !c.isDone(s.name())).orElse(true));
     }
 
     /** The read-only checks {@link #apply} makes before its first write. */
@@ -170,9 +179,10 @@ public final class MigrationExecutor {
     }
 
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,
-                                Checkpoint start, boolean resumed) {
+                                Checkpoint start, boolean resumed, long rewriteBatchBytes) {
         Instant startedAt = Instant.now();
-        StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop);
+        StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop)
+                .rewriteBatchBytes(rewriteBatchBytes);
         store.save(context.checkpoint());
         List<StepReport> reports = new ArrayList<>();
         for (int i = 0; i < plan.steps().size(); i++) {

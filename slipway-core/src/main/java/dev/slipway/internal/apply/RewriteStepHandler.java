@@ -15,6 +15,7 @@ import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.ConflictCheck;
+import dev.slipway.internal.rewrite.DocumentSizes;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.RewriteEstimator;
 import dev.slipway.internal.rewrite.WorkerPool;
@@ -47,7 +48,8 @@ final class RewriteStepHandler {
                      options.maxRetries());
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
             return new RewriteEngine(context.plan(), backup, pool, context.progress(),
-                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond()), watch,
+                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond(),
+                            java.time.Duration.ofSeconds(1), context.rewriteBatchBytes()), watch,
                     context.lock()).stopSignal(context.stop()).run();
         }
     }
@@ -106,8 +108,8 @@ final class RewriteStepHandler {
         checkUsable(dir);
         RewriteEstimator.Needs needs = RewriteEstimator.needs(plan, endpoint);
         checkDiskSpace(dir, needs.diskBytes() - BackupDirectory.dataLength(dir));
-        // a batch holds no more documents than the index has
-        checkHeap(needs, rewrite.storage(), (int) Math.max(1, Math.min(options.batchSize(), rewrite.documents())),
+        // from the sample, before the CLI's prompt; apply measures every document later (measureDocuments)
+        checkHeap(needs.largestDocumentBytes(), "the largest sampled", rewrite.storage(),
                 Runtime.getRuntime().maxMemory());
     }
 
@@ -124,28 +126,67 @@ final class RewriteStepHandler {
     static final long HEAP_RESERVE = 32L << 20;
 
     /**
-     * Refuses, before anything changes, batches whose documents are too large for this JVM's memory: the rewrite
-     * would run out of it part way (which is safe, but leaves the index dropped, and no re-run with the same
-     * settings could finish).
+     * Refuses, before anything changes, a document too large for this JVM's memory even alone in a batch (the
+     * rewrite would run out of memory part way, which is safe, but leaves the index dropped, and no re-run with the
+     * same memory could finish). Batches of smaller documents are cut to fit ({@link #batchBytes}).
+     *
+     * @param largest    the largest document's values, in bytes
+     * @param largestKey its key, or a description of where it was found
      */
-    static void checkHeap(RewriteEstimator.Needs needs, StorageType storage, int batchSize, long maxHeap) {
-        int copies = storage == StorageType.JSON ? JSON_BATCH_COPIES : HASH_BATCH_COPIES;
-        long perBatch = Math.max(needs.meanDocumentBytes() * batchSize, needs.largestDocumentBytes());
-        long needed = perBatch * copies + HEAP_RESERVE;
+    static void checkHeap(long largest, String largestKey, StorageType storage, long maxHeap) {
+        long needed = largest * copies(storage) + HEAP_RESERVE;
         if (needed <= maxHeap) {
             return;
         }
-        long fits = (maxHeap - HEAP_RESERVE) / copies / Math.max(needs.meanDocumentBytes(), 1);
-        String advice = fits >= 1 && needs.largestDocumentBytes() * copies + HEAP_RESERVE <= maxHeap
-                ? "Lower --batch-size to " + Math.min(fits, batchSize - 1) + " or less, or give the JVM more memory"
-                : "Give the JVM more memory (at least " + StrategyChoice.mib(needs.largestDocumentBytes()
-                        * copies + HEAP_RESERVE) + " for one document per batch)";
-        throw new SlipwayException(ErrorCode.BAD_USAGE, "Batches of " + batchSize + " documents whose fields to "
-                + "rewrite hold about " + StrategyChoice.mib(needs.meanDocumentBytes()) + " each (the largest "
-                + "sampled: " + StrategyChoice.mib(needs.largestDocumentBytes()) + ") need about "
-                + StrategyChoice.mib(needed) + " of memory while the rewrite runs, but this JVM may use "
-                + StrategyChoice.mib(maxHeap) + "; nothing was changed. " + advice + " (with the CLI: "
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "The largest document to rewrite (" + largestKey + ", "
+                + StrategyChoice.mib(largest) + " in the fields the rewrite reads) needs about "
+                + StrategyChoice.mib(needed) + " of memory while it is rewritten, but this JVM may use "
+                + StrategyChoice.mib(maxHeap) + "; nothing was changed. Give the JVM more memory (with the CLI: "
                 + "SLIPWAY_JAVA_OPTS=-Xmx<size>), then re-run the same command.");
+    }
+
+    private static int copies(StorageType storage) {
+        return storage == StorageType.JSON ? JSON_BATCH_COPIES : HASH_BATCH_COPIES;
+    }
+
+    /**
+     * The most bytes of values a batch may hold in this JVM, or 0 when {@code batchSize} documents of the largest
+     * size fit anyway (then nothing is measured while rewriting: the usual case costs nothing).
+     */
+    static long batchBytes(long largest, StorageType storage, int batchSize, long maxHeap) {
+        long budget = Math.max((maxHeap - HEAP_RESERVE) / copies(storage), 1);
+        return largest * batchSize <= budget ? 0 : budget;
+    }
+
+    /**
+     * Before anything changes (a fresh run or a resume, under the lock): measures every document the rewrite will
+     * read ({@link DocumentSizes#survey}), refuses one too large for this JVM's memory, and returns the bytes per
+     * batch the rewrite must keep to ({@link #batchBytes}), telling the user when it cuts batches. When the server
+     * refuses the size queries, warns and returns 0 (the check made from the sample stands).
+     */
+    static long measureDocuments(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
+                                 ProgressListener progress, StopSignal stop) {
+        RewriteSpec rewrite = plan.rewrite().orElseThrow();
+        DocumentSizes.Survey survey;
+        try {
+            survey = DocumentSizes.survey(rewrite, endpoint, options.batchSize(), progress, stop);
+        } catch (DocumentSizes.UnmeasurableException e) {
+            warn(progress, "could not measure the documents before rewriting them (" + e.getMessage() + "); "
+                    + "memory was checked against a sample only, so a document much larger than the sampled ones "
+                    + "could exhaust the JVM's memory part way (the migration then resumes when re-run with more).");
+            return 0;
+        }
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        checkHeap(survey.largestBytes(), survey.largestKey(), rewrite.storage(), maxHeap);
+        int batch = (int) Math.max(1, Math.min(options.batchSize(), Math.max(survey.documents(), 1)));
+        long bytes = batchBytes(survey.largestBytes(), rewrite.storage(), batch, maxHeap);
+        if (bytes > 0) {
+            progress.message("Documents to rewrite hold up to " + StrategyChoice.mib(survey.largestBytes())
+                    + " each (" + survey.largestKey() + "): batches are cut to at most "
+                    + StrategyChoice.mib(bytes) + " of values to fit this JVM's memory ("
+                    + StrategyChoice.mib(maxHeap) + "), measured page by page.");
+        }
+        return bytes;
     }
 
     /**

@@ -25,6 +25,7 @@ public final class StepContext {
     private final StopSignal stop;
     private Checkpoint checkpoint;
     private ValidationResult validation;
+    private long rewriteBatchBytes;
 
     StepContext(RedisSession session, MigrationPlan plan, ApplyOptions options, ProgressListener progress,
                 KeyNamespace keys, Checkpoint checkpoint, HeldLock lock, StopSignal stop) {
@@ -44,6 +45,16 @@ public final class StepContext {
 
     public MigrationPlan plan() {
         return plan;
+    }
+
+    /** The most bytes of values a rewrite batch may hold, 0 for no limit (measured before anything changed). */
+    public long rewriteBatchBytes() {
+        return rewriteBatchBytes;
+    }
+
+    StepContext rewriteBatchBytes(long bytes) {
+        this.rewriteBatchBytes = bytes;
+        return this;
     }
 
     public ApplyOptions options() {

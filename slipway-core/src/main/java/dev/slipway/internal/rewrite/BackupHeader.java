@@ -7,7 +7,9 @@ import dev.slipway.internal.vector.QuantizationScale;
 import dev.slipway.internal.vector.VectorDataType;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +36,7 @@ import java.util.Map;
  * @param quantization       per converted vector field with an INT8/UINT8 target, the mapping every document of
  *                           the rewrite is quantized with: chosen from a sample before the first batch, so that a
  *                           resumed run converts with the same one
+ * @param alreadyConverted   vectors the first pass found with the target length already, kept across resumes
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
@@ -43,7 +46,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            long recordsRestored,
                            @JsonSetter(nulls = Nulls.AS_EMPTY) long documentsMissing, // 0 when absent (older headers)
                            @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, Scale> quantization,
-                           Instant startedAt, Instant updatedAt) {
+                           AlreadyConverted alreadyConverted, Instant startedAt, Instant updatedAt) {
 
     /** The backup format this version writes. */
     public static final int FORMAT_VERSION = 1;
@@ -80,31 +83,61 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public record Scale(String datatype, double scale, int zeroPoint, long sampled) {
     }
 
+    /**
+     * Vectors found with the target length already when their batch was planned, and left as they are: written so by
+     * the application, or a source vector of the wrong length that looks the same. Counted in the first pass only
+     * ({@code counting} turns false when a new pass starts, which finds the first pass's own conversions), and
+     * never in the batches a resumed run re-applies (the interrupted run converted their documents). Saved with the
+     * header's progress, so a killed run may lose its last second's count: "at least".
+     *
+     * @param vectors  how many
+     * @param examples the first three keys
+     * @param counting whether the current pass still counts
+     */
+    public record AlreadyConverted(long vectors, List<String> examples, boolean counting) {
+        static final AlreadyConverted NONE = new AlreadyConverted(0, List.of(), true);
+
+        /** Copies the list. */
+        public AlreadyConverted {
+            examples = examples == null ? List.of() : List.copyOf(examples);
+        }
+
+        AlreadyConverted plus(List<String> keys) {
+            if (keys.isEmpty() || !counting) {
+                return this;
+            }
+            List<String> more = new ArrayList<>(examples);
+            keys.stream().limit(Math.max(0, 3 - examples.size())).forEach(more::add);
+            return new AlreadyConverted(vectors + keys.size(), more, true);
+        }
+    }
+
     /** Copies the maps. */
     public BackupHeader {
         recallAt10 = recallAt10 == null ? Map.of() : Map.copyOf(recallAt10);
         quantization = quantization == null ? Map.of() : Map.copyOf(quantization);
+        alreadyConverted = alreadyConverted == null ? AlreadyConverted.NONE : alreadyConverted; // older headers
     }
 
     /** The header of a new rewrite. */
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
     public BackupHeader backedUp(String nextCursor, int documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
-                recallAt10, recordsRestored, documentsMissing, quantization, startedAt, Instant.now());
+                recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted, startedAt, Instant.now());
     }
 
     /** After records found past {@code dataLength} on reopening were counted as backed up. */
     public BackupHeader recovered(String nextCursor, long backedUp, long documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
-                documentsMissing, quantization, startedAt, Instant.now());
+                documentsMissing, quantization, alreadyConverted, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -112,42 +145,51 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursorAfter, pendingCursor,
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
-                documentsMissing, quantization, startedAt, Instant.now());
+                documentsMissing, quantization, alreadyConverted, startedAt, Instant.now());
     }
 
     /** A copy in another phase. */
     public BackupHeader withPhase(Phase newPhase) {
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, startedAt, Instant.now());
+                recordsRestored, documentsMissing, quantization, alreadyConverted, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
     public BackupHeader restartPass() {
         return new BackupHeader(formatVersion, planId, index, Phase.RESCANNING, "0", "0", batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
-                documentsMissing, quantization, startedAt, Instant.now());
+                documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
+                alreadyConverted.examples(), false), startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
     public BackupHeader withRecall(Map<String, Double> recall) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
-                recordsRestored, documentsMissing, quantization, startedAt, Instant.now());
+                recordsRestored, documentsMissing, quantization, alreadyConverted, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
     public BackupHeader withRestoreProgress(long records, long missing) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                missing, quantization, startedAt, Instant.now());
+                missing, quantization, alreadyConverted, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
     public BackupHeader withQuantization(Map<String, Scale> scales) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, scales, startedAt, Instant.now());
+                recordsRestored, documentsMissing, scales, alreadyConverted, startedAt, Instant.now());
+    }
+
+    /** A copy that counts more vectors found already converted (none once a new pass started). */
+    public BackupHeader foundConverted(List<String> keys) {
+        AlreadyConverted found = alreadyConverted.plus(keys);
+        return found == alreadyConverted ? this : new BackupHeader(formatVersion, planId, index, phase, cursor,
+                pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten, dataLength,
+                conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found, startedAt, updatedAt);
     }
 
     /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */

@@ -28,12 +28,24 @@ final class BatchReader {
     private final KeyScope scope;
     private final KeyMove keyMove;
     private final int pageSize;
+    /** At most this many bytes of values per batch, 0 for no limit (see {@link #split}). */
+    private final long batchBytes;
     private final StageClock clock;
     private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
 
     BatchReader(RewriteSpec spec, WorkerPool workers, DocumentRewriter rewriter, KeyScope scope, int pageSize,
                 StageClock clock) {
+        this(spec, workers, rewriter, scope, pageSize, 0, clock);
+    }
+
+    /**
+     * A reader whose batches hold at most {@code batchBytes} bytes of values (0 for no limit): each page's
+     * documents are measured first ({@link DocumentSizes}) and the page is cut into batches that fit.
+     */
+    BatchReader(RewriteSpec spec, WorkerPool workers, DocumentRewriter rewriter, KeyScope scope, int pageSize,
+                long batchBytes, StageClock clock) {
         this.spec = spec;
+        this.batchBytes = batchBytes;
         this.workers = workers;
         this.rewriter = rewriter;
         this.scope = scope;
@@ -60,13 +72,26 @@ final class BatchReader {
     }
 
     /**
-     * The reader thread's loop: pages from {@code cursor} to the end of the pass, each with its documents' values,
-     * then {@link ReadAhead#END}; a failure is handed over instead of thrown. Returns when interrupted.
+     * The cursor a batch that is not the last one of its page records: its page's own, so that a resumed run reads
+     * the page again (its documents already rewritten produce nothing). The first page's is "0", which in the
+     * header means the end of a pass, so that one is written {@value #FIRST_PAGE_AGAIN}.
+     */
+    static final String FIRST_PAGE_AGAIN = "0+";
+
+    /** The SCAN cursor of a cursor a header or record holds. */
+    static String scanCursor(String cursor) {
+        return cursor.equals(FIRST_PAGE_AGAIN) ? "0" : cursor;
+    }
+
+    /**
+     * The reader thread's loop: pages from {@code cursor} to the end of the pass, each with its documents' values
+     * (as one batch, or several when {@link #split}), then {@link ReadAhead#END}; a failure is handed over instead
+     * of thrown. Returns when interrupted.
      */
     void readAhead(String cursor, BlockingQueue<ReadAhead> pages) {
         String type = spec.storage().keyType();
         try {
-            String from = cursor;
+            String from = scanCursor(cursor);
             do {
                 long begin = System.nanoTime();
                 String at = from;
@@ -77,9 +102,15 @@ final class BatchReader {
                         keys.add(key);
                     }
                 }
-                BatchInput input = read(keys);
-                clock.add(StageClock.Stage.READ, begin);
-                pages.put(new ReadAhead(page.nextCursor(), input, null));
+                List<List<byte[]>> batches = split(keys);
+                for (int i = 0; i < batches.size(); i++) {
+                    BatchInput input = read(batches.get(i));
+                    clock.add(StageClock.Stage.READ, begin);
+                    boolean last = i == batches.size() - 1;
+                    pages.put(new ReadAhead(last ? page.nextCursor() : at.equals("0") ? FIRST_PAGE_AGAIN : at, input,
+                            null));
+                    begin = System.nanoTime();
+                }
                 from = page.nextCursor();
             } while (!from.equals("0"));
             pages.put(ReadAhead.END);
@@ -92,6 +123,18 @@ final class BatchReader {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The keys cut into batches of at most {@code batchBytes} bytes of values, measured on the reading connection;
+     * one batch of them all when there is no limit (the usual case: nothing is measured).
+     */
+    List<List<byte[]>> split(List<byte[]> keys) {
+        if (batchBytes <= 0 || keys.size() < 2) {
+            return List.of(keys);
+        }
+        long[] sizes = workers.read(store -> DocumentSizes.of(store, spec.storage(), rewriter.fieldsToRead(), keys));
+        return DocumentSizes.batches(keys, sizes, batchBytes);
     }
 
     /** Marks a batch's keys as landed: later pages may hold them again. */

@@ -70,8 +70,6 @@ public final class RewriteEngine {
     private BatchReader reader;
     private long headerWrittenAt = System.nanoTime();
     private long malformed;
-    private long alreadyConverted;
-    private final List<String> alreadyConvertedExamples = new ArrayList<>();
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
     private final HeldLock lock;
@@ -85,12 +83,21 @@ public final class RewriteEngine {
      * @param headerInterval   least time between two progress writes of the backup header; zero writes it after
      *                         every batch. Progress on disk may lag by this much: a resumed run then re-applies those
      *                         batches from their records, which changes nothing in documents already rewritten.
+     * @param batchBytes       at most this many bytes of values per batch, 0 for no limit: each page's documents
+     *                         are then measured before they are read and the page is cut into batches that fit
+     *                         ({@link DocumentSizes}), for documents too large for {@code batchSize} of them to fit
+     *                         in memory
      */
-    public record RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval) {
+    public record RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval, long batchBytes) {
 
-        /** Writes the header's progress at most once a second. */
+        /** Writes the header's progress at most once a second; no limit of bytes per batch. */
         public RewriteSettings(int batchSize, int maxDocsPerSecond) {
-            this(batchSize, maxDocsPerSecond, Duration.ofSeconds(1));
+            this(batchSize, maxDocsPerSecond, Duration.ofSeconds(1), 0);
+        }
+
+        /** No limit of bytes per batch. */
+        public RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval) {
+            this(batchSize, maxDocsPerSecond, headerInterval, 0);
         }
     }
 
@@ -139,7 +146,7 @@ public final class RewriteEngine {
         }
         scales = ScaleChoice.load(spec, backup, workers, scope, settings.batchSize());
         rewriter = new DocumentRewriter(spec, scales);
-        reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), clock);
+        reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), settings.batchBytes(), clock);
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
         watch.attach(workers);
         ProgressTask task = ProgressTask.begin(progress, "rewriting documents", spec.documents(), "docs");
@@ -229,36 +236,38 @@ public final class RewriteEngine {
     }
 
     /**
-     * Vectors this run's pass found with the target length (the batches a resumed run re-applies are left out: the
-     * interrupted run converted their documents). A source vector of half the dimensions (float32 to float16) has
-     * that length too, so the user is told which, to check them. Only this run's count: an interrupted run's is
-     * not kept, so a resumed run cannot name what the earlier one found.
+     * Vectors found with the target length and left as they are, by this run and the interrupted runs before it
+     * (see {@link BackupHeader.AlreadyConverted}). A source vector of half the dimensions (float32 to float16) has
+     * that length too, so the user is told which, to check them.
      */
     private String alreadyConverted() {
-        if (alreadyConverted == 0) {
+        BackupHeader.AlreadyConverted found = backup.header().alreadyConverted();
+        if (found.vectors() == 0) {
             return "";
         }
         RewriteSpec.VectorConversion first = spec.conversions().get(0);
-        return "; this run found " + alreadyConverted + " vectors that already had the " + first.to() + " length "
-                + "and left them as they are (such as " + String.join(", ", alreadyConvertedExamples) + "): written "
-                + "so by the application, or converted by an earlier run of this migration; a " + first.from()
-                + " vector of the wrong length can look the same, so check them if the application never wrote "
-                + first.to();
+        return "; " + found.vectors() + " vectors already had the " + first.to() + " length when this migration "
+                + "first read them and were left as they are (such as " + String.join(", ", found.examples())
+                + "): written so by the application, or a " + first.from() + " vector of the wrong length, which "
+                + "looks the same; check them if the application never wrote " + first.to();
     }
 
     /**
      * Re-applies the batches whose originals are saved but whose rewrite may not have been sent (the header lags
      * behind the records after a crash). Each is planned again from the live documents, so documents already
-     * rewritten produce nothing.
+     * rewritten produce nothing; with a limit of bytes per batch, a record is re-applied in parts that fit.
      */
     private void reapplyUnappliedBatches() {
         backup.forEachRecord(backup.header().batchesApplied(), record -> {
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
-            // its vectors were mostly converted by the run that backed it up: not counted as found already converted
-            BatchChanges changes = plan(reader.read(keys));
-            recall.add(changes.samples());
-            long newConflicts = BusyServer.retry(workers.maxRetries(), "a batch of the rewrite", () -> apply(changes),
-                    () -> applyAgain(keys), RESUME);
+            long newConflicts = 0;
+            for (List<byte[]> part : reader.split(keys)) {
+                // its vectors were mostly converted by the run that backed it up: not counted as already converted
+                BatchChanges changes = plan(reader.read(part));
+                recall.add(changes.samples());
+                newConflicts += BusyServer.retry(workers.maxRetries(), "a batch of the rewrite",
+                        () -> apply(changes), () -> applyAgain(part), RESUME);
+            }
             recordProgress(backup.header().applied(record.nextCursor(), record.documents().size(), newConflicts));
             progress.update(backup.header().documentsRewritten());
         });
@@ -301,7 +310,7 @@ public final class RewriteEngine {
                 }
                 long begin = System.nanoTime();
                 BatchChanges changes = plan(next.input());
-                countAlreadyConverted(changes);
+                state = state.foundConverted(changes.alreadyConverted());
                 // the originals are on disk (fsynced) before any document of the batch changes
                 long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, next.cursorAfter(),
                         changes.originals()));
@@ -417,12 +426,6 @@ public final class RewriteEngine {
         malformed += changes.malformed();
         changes.conflicts().forEach(this::reportConflict);
         return changes;
-    }
-
-    private void countAlreadyConverted(BatchChanges changes) {
-        alreadyConverted += changes.alreadyConverted().size();
-        changes.alreadyConverted().stream().limit(3 - alreadyConvertedExamples.size())
-                .forEach(alreadyConvertedExamples::add);
     }
 
     /** Keeps the first conflicts for the step's failure message. */

@@ -84,24 +84,22 @@ public final class RewriteEstimator {
      * What a rewrite of the plan's documents needs, from a sample of the live documents, without timing anything.
      *
      * @param diskBytes          the disk the backup needs (what {@link #estimate} reports); 0 for an index-only plan
-     * @param meanDocumentBytes  the mean size of the values a rewrite reads from one document
-     * @param largestDocumentBytes the largest such size in the sample
+     * @param largestDocumentBytes the largest size in the sample of the values a rewrite reads from one document
      */
-    public record Needs(long diskBytes, long meanDocumentBytes, long largestDocumentBytes) {
+    public record Needs(long diskBytes, long largestDocumentBytes) {
     }
 
     /** What a rewrite of the plan's documents needs (all 0 for an index-only plan). */
     public static Needs needs(MigrationPlan plan, RedisEndpoint endpoint) {
         if (plan.rewrite().isEmpty()) {
-            return new Needs(0, 0, 0);
+            return new Needs(0, 0);
         }
         RewriteSpec spec = plan.rewrite().get();
         try (JedisDocumentStore store = JedisDocumentStore.open(endpoint)) {
             List<byte[]> keys = sampleKeys(store, spec);
             SampledBytes bytes = sampleBytes(store, spec, new DocumentRewriter(spec, java.util.Map.of())
                     .fieldsToRead(), keys, false);
-            return new Needs(disk(bytes, spec.documents()), bytes.values() / Math.max(bytes.documents(), 1),
-                    bytes.largest());
+            return new Needs(disk(bytes, spec.documents()), bytes.largest());
         }
     }
 

@@ -3,45 +3,47 @@ package dev.slipway.internal.apply;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.schema.StorageType;
-import dev.slipway.internal.rewrite.RewriteEstimator.Needs;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-/** Batches too large for the JVM's memory are refused before anything changes, with a batch size that fits. */
+/**
+ * A document too large for the JVM's memory even alone is refused before anything changes; batches of documents
+ * too large for {@code --batch-size} of them to fit are cut by bytes instead of refused.
+ */
 class HeapCheckTest {
     private static final long MIB = 1 << 20;
-    private final Needs megabyteDocuments = new Needs(0, MIB, MIB);
 
     @Test
-    void batchesThatFitPass() {
-        assertThatCode(() -> RewriteStepHandler.checkHeap(megabyteDocuments, StorageType.HASH, 20, 4 * 20 * MIB
+    void aDocumentThatFitsAlonePasses() {
+        assertThatCode(() -> RewriteStepHandler.checkHeap(8 * MIB, "doc:1", StorageType.HASH, 4 * 8 * MIB
                 + RewriteStepHandler.HEAP_RESERVE)).doesNotThrowAnyException();
-        assertThatCode(() -> RewriteStepHandler.checkHeap(new Needs(0, 3000, 3000), StorageType.JSON, 500,
-                256 * MIB)).doesNotThrowAnyException();
-    }
-
-    @Test
-    void largerBatchesAreRefusedWithTheLargestBatchSizeThatFits() {
-        SlipwayException e = catchThrowableOfType(() -> RewriteStepHandler.checkHeap(megabyteDocuments,
-                StorageType.HASH, 20, 64 * MIB), SlipwayException.class);
-
-        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
-        assertThat(e.getMessage()).contains("Batches of 20 documents", "1.0 MiB each", "this JVM may use 64.0 MiB",
-                "nothing was changed", "Lower --batch-size to 8 or less"); // (64 - 32) / 4
-        SlipwayException json = catchThrowableOfType(() -> RewriteStepHandler.checkHeap(megabyteDocuments,
-                StorageType.JSON, 20, 64 * MIB), SlipwayException.class);
-        assertThat(json.getMessage()).contains("Lower --batch-size to 5 or less"); // JSON values take more: / 6
+        assertThatCode(() -> RewriteStepHandler.checkHeap(3000, "doc:1", StorageType.JSON, 64 * MIB))
+                .doesNotThrowAnyException();
     }
 
     @Test
     void aDocumentTooLargeForAnyBatchAsksForMoreMemory() {
-        SlipwayException e = catchThrowableOfType(() -> RewriteStepHandler.checkHeap(new Needs(0, 2 * MIB,
-                20 * MIB), StorageType.HASH, 1, 64 * MIB), SlipwayException.class);
+        SlipwayException e = catchThrowableOfType(() -> RewriteStepHandler.checkHeap(20 * MIB, "doc:7",
+                StorageType.HASH, 64 * MIB), SlipwayException.class);
 
-        assertThat(e.getMessage()).contains("Give the JVM more memory (at least 112.0 MiB for one document per "
-                + "batch)").doesNotContain("--batch-size to");
+        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(e.getMessage()).contains("The largest document to rewrite (doc:7, 20.0 MiB", "needs about 112.0 "
+                + "MiB", "this JVM may use 64.0 MiB", "nothing was changed", "Give the JVM more memory");
+        SlipwayException json = catchThrowableOfType(() -> RewriteStepHandler.checkHeap(6 * MIB, "doc:7",
+                StorageType.JSON, 64 * MIB), SlipwayException.class); // JSON values take more: x 6
+        assertThat(json.getMessage()).contains("needs about 68.0 MiB");
+    }
+
+    @Test
+    void batchesAreCutByBytesOnlyWhenTheLargestDocumentsWouldNotFit() {
+        // 3 KB vectors, 500 per batch, 1 GiB: nothing is measured while rewriting
+        assertThat(RewriteStepHandler.batchBytes(3072, StorageType.HASH, 500, 1024 * MIB)).isZero();
+        // 1 MiB documents, 20 per batch, 64 MiB: (64 - 32) / 4 = 8 MiB of values per batch
+        assertThat(RewriteStepHandler.batchBytes(MIB, StorageType.HASH, 20, 64 * MIB)).isEqualTo(8 * MIB);
+        assertThat(RewriteStepHandler.batchBytes(MIB, StorageType.JSON, 20, 64 * MIB)).isEqualTo(32 * MIB / 6);
+        assertThat(RewriteStepHandler.batchBytes(MIB, StorageType.HASH, 8, 64 * MIB)).isZero();
     }
 }

@@ -1,0 +1,163 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.StopSignal;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.rewrite.DocumentStore.Command;
+import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How many bytes the values a rewrite reads take per document, asked of the server without reading them: one
+ * {@code HSTRLEN} per field of a hash, one {@code JSON.DEBUG MEMORY} per path of a JSON document (its in-memory
+ * size, which is larger than the text {@code JSON.GET} returns: 2-3 times for an array of numbers, about the same
+ * for a string, so batches sized by it err on the small side).
+ *
+ * <p>Two uses: before anything changes, a {@link #survey} of every document finds the largest one, which the
+ * sample of {@link RewriteEstimator} can miss; and while rewriting documents of very different sizes, the reader
+ * measures each page first and cuts it into batches that fit in memory ({@link #batches}).
+ */
+public final class DocumentSizes {
+
+    /** The server refused a size query (an ACL without {@code HSTRLEN} or {@code JSON.DEBUG}, say). */
+    public static final class UnmeasurableException extends RuntimeException {
+        UnmeasurableException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * What a survey of every document found.
+     *
+     * @param documents     documents measured
+     * @param totalBytes    their values' bytes together
+     * @param largestBytes  the largest document's values
+     * @param largestKey    that document's key (empty when no document holds a value)
+     */
+    public record Survey(long documents, long totalBytes, long largestBytes, String largestKey) {
+    }
+
+    private DocumentSizes() {
+    }
+
+    /**
+     * Measures every document the rewrite covers, {@code pageSize} keys per SCAN page, showing progress; reads no
+     * value and writes nothing.
+     *
+     * @throws UnmeasurableException when the server refuses the size queries
+     */
+    public static Survey survey(RewriteSpec spec, RedisEndpoint endpoint, int pageSize, ProgressListener progress,
+                                StopSignal stop) {
+        List<String> fields = new DocumentRewriter(spec, Map.of()).fieldsToRead();
+        KeyScope scope = KeyScope.of(spec);
+        String type = spec.storage().keyType();
+        long documents = 0;
+        long total = 0;
+        long largest = 0;
+        String largestKey = "";
+        try (JedisDocumentStore store = JedisDocumentStore.open(endpoint);
+             ProgressTask task = ProgressTask.begin(progress, "measuring documents", spec.documents(), "docs")) {
+            String cursor = "0";
+            do {
+                stop.stopHereIfRequested("The measuring of the documents stopped after " + documents + " documents, "
+                        + "before anything changed. Re-run 'slipway apply' to start again.");
+                ScanPage page = store.scan(cursor, scope.pattern(), pageSize, type);
+                List<byte[]> keys = page.keys().stream().filter(scope::contains).toList();
+                long[] sizes = of(store, spec.storage(), fields, keys);
+                for (int i = 0; i < sizes.length; i++) {
+                    total += sizes[i];
+                    if (sizes[i] > largest) {
+                        largest = sizes[i];
+                        largestKey = DocumentRewriter.text(keys.get(i));
+                    }
+                }
+                documents += keys.size();
+                task.update(documents);
+                cursor = page.nextCursor();
+            } while (!cursor.equals("0"));
+            task.finished();
+        }
+        return new Survey(documents, total, largest, largestKey);
+    }
+
+    /**
+     * Each document's values in bytes, in one pipelined round trip (0 for a missing key or field).
+     *
+     * @throws UnmeasurableException when the server refuses a size query
+     */
+    static long[] of(DocumentStore store, StorageType storage, List<String> fields, List<byte[]> keys) {
+        long[] sizes = new long[keys.size()];
+        if (keys.isEmpty() || fields.isEmpty()) {
+            return sizes;
+        }
+        List<byte[]> names = fields.stream().map(f -> f.getBytes(StandardCharsets.UTF_8)).toList();
+        List<Command> queries = new ArrayList<>(keys.size() * names.size());
+        for (byte[] key : keys) {
+            for (byte[] name : names) {
+                queries.add(storage == StorageType.HASH ? DocumentRewriter.command("HSTRLEN", key, name)
+                        : DocumentRewriter.command("JSON.DEBUG", "MEMORY".getBytes(StandardCharsets.US_ASCII), key,
+                        name));
+            }
+        }
+        List<Object> replies = store.execute(queries);
+        for (int i = 0; i < replies.size(); i++) {
+            sizes[i / names.size()] += bytes(replies.get(i), queries.get(i));
+        }
+        return sizes;
+    }
+
+    /**
+     * A size reply: a number, an array of numbers (a JSONPath matching several values), null (no key), or an error
+     * (a key that changed type since SCAN: 0, the rewrite's own read deals with it).
+     */
+    private static long bytes(Object reply, Command query) {
+        if (reply instanceof Long n) {
+            return n;
+        }
+        if (reply instanceof List<?> values) {
+            long sum = 0;
+            for (Object value : values) {
+                sum += value instanceof Long n ? n : 0;
+            }
+            return sum;
+        }
+        if (reply instanceof Exception e && refused(e)) {
+            throw new UnmeasurableException("Redis refused " + query.name() + ": " + e.getMessage());
+        }
+        return 0; // no key, or a key of another type now: the rewrite's own read deals with it
+    }
+
+    private static boolean refused(Exception e) {
+        String message = String.valueOf(e.getMessage());
+        return message.startsWith("NOPERM") || message.toLowerCase(java.util.Locale.ROOT).contains("unknown command");
+    }
+
+    /**
+     * Cuts a page of documents, in order, into batches whose values add up to at most {@code budget} bytes (a
+     * document larger than that alone makes a batch of one).
+     */
+    static List<List<byte[]>> batches(List<byte[]> keys, long[] sizes, long budget) {
+        List<List<byte[]>> batches = new ArrayList<>();
+        int start = 0;
+        long bytes = 0;
+        for (int i = 0; i < keys.size(); i++) {
+            if (i > start && bytes + sizes[i] > budget) {
+                batches.add(keys.subList(start, i));
+                start = i;
+                bytes = 0;
+            }
+            bytes += sizes[i];
+        }
+        if (start < keys.size()) {
+            batches.add(keys.subList(start, keys.size()));
+        }
+        return batches;
+    }
+}
