@@ -130,7 +130,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader backedUp(String nextCursor, int documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
-                recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted, startedAt, Instant.now());
+                recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted, startedAt,
+                Instant.now());
     }
 
     /** After records found past {@code dataLength} on reopening were counted as backed up. */
