@@ -57,10 +57,7 @@ final class StatusPrinter {
             versions(status.versions());
         }
         status.migration().ifPresentOrElse(this::migration, () -> out.println("  Migration: none"));
-        status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + (r.action().equals("discarded")
-                ? "discarded the unfinished migration (plan " + r.planId() + ")" : "switched back from " + r.from()
-                + " to " + r.to()) + " at " + r.at() + "; 'rollback --index' again changes nothing, '--to "
-                + "<version>' goes further"));
+        status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + switchedLine(r)));
         out.println("  Lock:      " + status.lockOwner().map(owner -> "held by " + owner).orElse("free"));
         out.println("  Strays:    " + (status.strays().isEmpty() ? "none" : String.join(", ", status.strays())
                 + " (named like versions or schema probes, but not in Slipway's history)"));
@@ -100,6 +97,18 @@ final class StatusPrinter {
             }
             out.println(line.toString().stripTrailing());
         }
+    }
+
+    /** The status line of the latest rollback, and what running one again does. */
+    private static String switchedLine(IndexStatus.RollbackStatus r) {
+        String at = " at " + r.at();
+        String again = "; 'rollback --index' again changes nothing, '--to <version>' goes further";
+        return switch (r.action()) {
+            case "discarded" -> "discarded the unfinished migration (plan " + r.planId() + ")" + at + again;
+            case "switched_forward" -> "switched forward from " + r.from() + " to " + r.to() + at
+                    + " ('rollback --to'); 'rollback --index' switches back";
+            default -> "switched back from " + r.from() + " to " + r.to() + at + again;
+        };
     }
 
     private void migration(IndexStatus.MigrationStatus migration) {

@@ -119,6 +119,14 @@ class VersionCommandsIT {
         CliRun forth = cli("rollback", "--index", "products", "--to", "v2", "--yes");
         assertThat(forth.exitCode()).as(forth.toString()).isZero();
         assertThat(forth.out()).contains("Switched 'products': it now serves products:v2 (was products:v1).");
+        assertThat(cli("status", "--index", "products").out()).containsPattern("\\n  Rollback:  switched forward "
+                + "from products:v1 to products:v2 at [0-9T:.-]+Z \\('rollback --to'\\); 'rollback --index' "
+                + "switches back");
+        // a switch forward undid the rollback: a plain rollback switches back again (tester F5: it said "already")
+        CliRun backAgain = cli("rollback", "--index", "products", "--yes");
+        assertThat(backAgain.out()).as(backAgain.toString())
+                .contains("Rolled back 'products': it now serves products:v1 (was products:v2).");
+        assertThat(cli("rollback", "--index", "products", "--to", "v2", "--yes").exitCode()).isZero();
         CliRun missing = cli("rollback", "--index", "products", "--to", "7", "--yes");
         assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(2);
         assertThat(missing.err()).contains("no retained version '7'", "nothing was changed",

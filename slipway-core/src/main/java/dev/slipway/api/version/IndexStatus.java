@@ -38,7 +38,8 @@ public record IndexStatus(String name, Optional<String> servedBy, boolean alias,
     /**
      * The latest {@code rollback --index} of the name.
      *
-     * @param action {@code switched_back}, or {@code discarded} (an unfinished migration's new versions dropped)
+     * @param action {@code switched_back}, {@code switched_forward} ({@code --to} a newer version), or
+     *               {@code discarded} (an unfinished migration's new versions dropped)
      * @param from   the physical index served before
      * @param to     the physical index served after it
      * @param planId for a discard, the plan of the migration discarded; otherwise empty

@@ -131,7 +131,8 @@ public final class AliasRollback {
 
     /**
      * A rollback that was done already: without a version, the latest rollback while the name still serves what it
-     * left (a re-run); with one, that version being served.
+     * left (a re-run), unless that was a switch forward (which undid a rollback); with one, that version being
+     * served.
      */
     private Optional<RollbackResult> alreadyDone(String name, VersionHistory history, Optional<String> version) {
         String serving = served(name);
@@ -140,6 +141,7 @@ public final class AliasRollback {
                     .map(e -> new RollbackResult(name, RollbackResult.Action.ALREADY_DONE, "", serving, List.of()));
         }
         return history.rollbackMark().filter(m -> m.to().equals(serving))
+                .filter(m -> !m.action().equals(RollbackMark.SWITCHED_FORWARD))
                 .map(m -> new RollbackResult(name, RollbackResult.Action.ALREADY_DONE, m.from(), m.to(), List.of(),
                         Optional.of(m.at())));
     }
@@ -169,8 +171,9 @@ public final class AliasRollback {
                     + name + "'.");
         }
         String to = previous.get().physicalIndex();
-        VersionHistory next = history.activate(to).withRollback(new RollbackMark(RollbackMark.SWITCHED_BACK, from,
-                to, "", Instant.now()));
+        boolean forward = history.entry(from).map(f -> f.version() < previous.get().version()).orElse(false);
+        VersionHistory next = history.activate(to).withRollback(new RollbackMark(forward
+                ? RollbackMark.SWITCHED_FORWARD : RollbackMark.SWITCHED_BACK, from, to, "", Instant.now()));
         session.transaction(List.of(List.of("FT.ALIASUPDATE", name, to), store.saveCommand(next)));
         return new RollbackResult(name, RollbackResult.Action.SWITCHED_BACK, from, to, List.of());
     }

@@ -41,7 +41,7 @@ public record VersionHistory(String name, List<VersionEntry> versions,
      * What a {@code rollback --index} did, so that running the same command again (after an interruption, or
      * unsure whether it ran) does not roll back one version further.
      *
-     * @param action  {@code switched_back} or {@code discarded}
+     * @param action  {@code switched_back}, {@code switched_forward} or {@code discarded}
      * @param from    the physical index served before (for a discard: the one still served)
      * @param to      the physical index served after it
      * @param planId  for a discard, the unfinished migration's plan; otherwise empty
@@ -52,6 +52,11 @@ public record VersionHistory(String name, List<VersionEntry> versions,
         public static final String SWITCHED_BACK = "switched_back";
         /** An unfinished migration discarded. */
         public static final String DISCARDED = "discarded";
+        /**
+         * A switch to a newer version ({@code rollback --to}): undoes a rollback, so a plain rollback afterwards
+         * switches back again instead of finding itself done.
+         */
+        public static final String SWITCHED_FORWARD = "switched_forward";
     }
 
     /** The latest rollback, while no migration has switched the name since. */
