@@ -265,6 +265,8 @@ public final class Slipway {
         return withSession(session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it
+            BackupDirectory.readHeader(backupDir).ifPresent(h -> BackupDirectory.requireNamespace(
+                    backupDir.toAbsolutePath().normalize(), h, keys.prefix(), "the rollback"));
             MigrationPlan stored = BackupDirectory.storedPlan(backupDir);
             // the source index is recreated from it: an edited copy recreated a different index
             MigrationPlanner.requireIntact(stored, "The plan in " + backupDir.resolve("plan.yaml"), "Put back the "

@@ -301,6 +301,42 @@ class RewriteRefusalIT {
         }
     }
 
+    /**
+     * A backup made by an apply with another key namespace is refused by a rollback (or apply) in this one, which
+     * would not see that apply's lock (tester, session 21: such a rollback restored while the apply went on
+     * appending to the backup, then called itself done with thousands of documents still rewritten).
+     */
+    @Test
+    void aBackupOfAnotherNamespaceIsRefusedByRollbackAndApply(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Slipway ns2 = Slipway.configure().url(redis.url()).keyNamespace("ns2:").load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Path backup = dir.resolve("backup");
+            ns2.apply(plan, options(backup));
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().keyNamespace()).isEqualTo("ns2:");
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
+
+            SlipwayException rollback = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 1),
+                    SlipwayException.class);
+            SlipwayException apply = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    SlipwayException.class);
+
+            assertThat(rollback.exitCode()).isEqualTo(2);
+            assertThat(rollback.getMessage()).contains("was made by an apply with --namespace ns2:", "Nothing was "
+                    + "changed", "Re-run the rollback with --namespace ns2:");
+            assertThat(apply.exitCode()).isEqualTo(2);
+            assertThat(apply.getMessage()).contains("Re-run 'slipway apply' with --namespace ns2:");
+            assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
+            assertThat(keys(jedis, "slipway:*")).isEmpty();
+
+            ns2.rollbackFromBackup(backup, 1);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(keys(jedis, "ns2:*")).as("the rollback in the apply's namespace cleans it").isEmpty();
+        }
+    }
+
     @Test
     void rollbackFromADirectoryWithoutBackupIsBadUsage(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();

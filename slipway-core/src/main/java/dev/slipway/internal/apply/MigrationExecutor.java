@@ -103,7 +103,7 @@ public final class MigrationExecutor {
         String index = plan.source().indexName();
         LiveIndexReader reader = new LiveIndexReader(session);
         Optional<Checkpoint> previous = usableCheckpoint(store.load(index), plan);
-        RewriteStepHandler.check(plan, options, previous, endpoint);
+        RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
             PlanPreconditions.checkLive(plan, reader);
         }
@@ -143,7 +143,7 @@ public final class MigrationExecutor {
         missingHandlers(plan);
         Optional<Checkpoint> previous = usableCheckpoint(new CheckpointStore(session, keys)
                 .load(plan.source().indexName()), plan);
-        RewriteStepHandler.check(plan, options, previous, endpoint);
+        RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
             PlanPreconditions.checkLive(plan, new LiveIndexReader(session));
         }

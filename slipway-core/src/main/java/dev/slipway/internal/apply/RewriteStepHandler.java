@@ -43,7 +43,8 @@ final class RewriteStepHandler {
     static String run(StepContext context, PlanStep step) {
         ApplyOptions options = context.options();
         Path dir = options.backupDir().orElseThrow();
-        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, context.plan());
+        try (BackupDirectory backup = recordingNamespace(BackupDirectory.openForPlan(dir, context.plan()),
+                context.keys());
              WorkerPool pool = WorkerPool.open(context.session().endpoint(), options.workers(),
                      options.maxRetries());
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
@@ -52,6 +53,17 @@ final class RewriteStepHandler {
                             java.time.Duration.ofSeconds(1), context.rewriteBatchBytes()), watch,
                     context.lock()).stopSignal(context.stop()).run();
         }
+    }
+
+    /**
+     * Records the apply's key namespace in a backup that does not have it yet, so that a rollback or resume in
+     * another one is refused ({@link BackupDirectory#requireNamespace}).
+     */
+    private static BackupDirectory recordingNamespace(BackupDirectory backup, KeyNamespace keys) {
+        if (backup.header().keyNamespace() == null) {
+            backup.writeHeader(backup.header().withKeyNamespace(keys.prefix()), true);
+        }
+        return backup;
     }
 
     private static WriteWatch startWatch(StepContext context, ApplyOptions options) {
@@ -66,7 +78,7 @@ final class RewriteStepHandler {
      * too small for the originals (sized from a sample of the live documents, as {@code estimate} does).
      */
     static void check(MigrationPlan plan, ApplyOptions options, Optional<Checkpoint> resumed,
-                      RedisEndpoint endpoint) {
+                      RedisEndpoint endpoint, KeyNamespace keys) {
         if (plan.rewrite().isEmpty()) {
             return;
         }
@@ -83,6 +95,7 @@ final class RewriteStepHandler {
         }
         Path dir = options.backupDir().get().toAbsolutePath().normalize();
         Optional<BackupHeader> header = BackupDirectory.readHeader(dir);
+        header.ifPresent(h -> BackupDirectory.requireNamespace(dir, h, keys.prefix(), "'slipway apply'"));
         header.filter(h -> !h.planId().equals(plan.planId())).ifPresent(h -> {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + dir + " holds the backup of "
                     + "another plan (" + h.planId() + "); nothing was changed. Use an empty directory.");

@@ -323,6 +323,22 @@ public final class BackupDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a backup made by an apply with another key namespace ({@code --namespace}): its lock and checkpoint
+     * live there, so a resume or a rollback in {@code namespace} would not see a run still using the backup (tester
+     * session 21: a rollback restored while such an apply went on appending, then called itself done).
+     *
+     * @param command what to re-run, quoted, for the message
+     */
+    public static void requireNamespace(Path dir, BackupHeader header, String namespace, String command) {
+        if (header.keyNamespace() != null && !header.keyNamespace().equals(namespace)) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + dir + " was made by an apply with "
+                    + "--namespace " + header.keyNamespace() + ", where its lock and checkpoint are; this run uses "
+                    + namespace + ", where it would not see that apply if it is still running. Nothing was "
+                    + "changed. Re-run " + command + " with --namespace " + header.keyNamespace() + ".");
+        }
+    }
+
     /** Reads every complete record in order, one at a time (memory stays at one record). */
     public void forEachRecord(long skip, Consumer<BackupRecord> consumer) {
         try (InputStream raw = Files.newInputStream(dir.resolve(DATA));
