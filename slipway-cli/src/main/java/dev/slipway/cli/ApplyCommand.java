@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -127,6 +129,7 @@ public final class ApplyCommand implements Callable<Integer> {
         printer.rewriteSettings(plan, options);
         out.flush();
         refuseUnsupported(plan);
+        requireWritableReport();
         StopSignal stop = new StopSignal();
         Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()), stop);
         slipway.check(plan, options); // refuse a stale plan or missing --backup-dir before asking anyone
@@ -137,11 +140,48 @@ public final class ApplyCommand implements Callable<Integer> {
         try {
             report = SignalStop.stoppable(stop, () -> slipway.apply(plan, options));
         } catch (MigrationFailedException e) {
-            finish(plan, e.report());
+            finish(plan, e.report()).ifPresent(unwritten -> spec.commandLine().getErr().println("slipway: "
+                    + unwritten.getMessage()));
             throw e;
         }
-        finish(plan, report);
+        Optional<SlipwayException> unwritten = finish(plan, report);
+        if (unwritten.isPresent()) {
+            // exit 1, not the file error's 2: the migration ran, so "nothing was changed" would be false
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The migration " + report.result().name()
+                    .toLowerCase(java.util.Locale.ROOT) + " (its report is printed above), but the report file "
+                    + "could not be written: " + unwritten.get().getMessage(), unwritten.get());
+        }
         return 0;
+    }
+
+    /**
+     * Refuses, before anything changes, a {@code --report-out} that cannot be written (a directory, a read-only file,
+     * a folder this process cannot write): found only after the migration, it turned a migration that ran into a
+     * usage error whose exit code says nothing was changed.
+     */
+    private void requireWritableReport() {
+        if (reportOut == null) {
+            return;
+        }
+        Path file = reportOut.toAbsolutePath();
+        String problem = null;
+        if (Files.isDirectory(file)) {
+            problem = "is a directory";
+        } else if (Files.exists(file) && !Files.isWritable(file)) {
+            problem = "cannot be written by this process";
+        } else if (!Files.exists(file)) {
+            try {
+                Path parent = file.getParent();
+                Files.createDirectories(parent);
+                Files.delete(Files.createTempFile(parent, ".slipway-report", ".tmp"));
+            } catch (IOException | RuntimeException e) {
+                problem = "cannot be created (" + e.getMessage() + ")";
+            }
+        }
+        if (problem != null) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--report-out " + reportOut + " " + problem + "; "
+                    + "nothing was changed. Choose a writable file path.");
+        }
     }
 
     /** The options as {@link ApplyOptions}, which checks the numbers (a bad one is a usage error, exit 2). */
@@ -159,18 +199,25 @@ public final class ApplyCommand implements Callable<Integer> {
         }
     }
 
-    private void finish(MigrationPlan plan, MigrationReport report) {
+    /** Prints the report and writes it to {@code --report-out}; returns why it could not be written, if so. */
+    private Optional<SlipwayException> finish(MigrationPlan plan, MigrationReport report) {
         PrintWriter out = spec.commandLine().getOut();
         new ReportPrinter(out).report(report);
         if (rewriteStarted(plan, report)) {
             out.println("Originals of the rewritten documents are in " + backupDir + "; 'slipway rollback "
                     + "--backup-dir " + backupDir + "' restores them.");
         }
+        Optional<SlipwayException> unwritten = Optional.empty();
         if (reportOut != null) {
-            SlipwayFiles.write(report, reportOut);
-            out.println("Report written to " + reportOut + ".");
+            try {
+                SlipwayFiles.write(report, reportOut);
+                out.println("Report written to " + reportOut + ".");
+            } catch (SlipwayException e) {
+                unwritten = Optional.of(e);
+            }
         }
         out.flush();
+        return unwritten;
     }
 
     /** Whether this run (or an earlier one) got as far as rewriting documents, so that the backup matters. */

@@ -167,6 +167,32 @@ class CliIT {
         assertThat(new ObjectMapper().readTree(result.toFile()).path("index").asText()).isEqualTo("products");
     }
 
+    /**
+     * A --report-out that cannot be written is refused before anything changes (tester, session 21: the migration
+     * ran, then the report failed with exit 2, whose meaning is "nothing was changed").
+     */
+    @Test
+    void anUnwritableReportPathIsRefusedBeforeAnyChange() throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), ADD_PRICE);
+        Path planFile = dir.resolve("plan.yaml");
+        assertThat(cli("plan", "--index", "products", "--patch", patch.toString(), "--out", planFile.toString())
+                .exitCode()).isZero();
+        String before = liveSchema();
+        Path directory = Files.createDirectories(dir.resolve("a-directory"));
+
+        CliRun apply = cli("apply", "--plan", planFile.toString(), "--yes", "--report-out", directory.toString());
+
+        assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(2);
+        assertThat(apply.err()).contains("--report-out " + directory + " is a directory; nothing was changed");
+        assertThat(apply.err()).doesNotContain("[slipway] step 1/");
+        assertThat(liveSchema()).isEqualTo(before);
+        CliRun under = cli("apply", "--plan", planFile.toString(), "--yes", "--report-out",
+                dir.resolve("plan.yaml").resolve("report.yaml").toString()); // under a regular file
+        assertThat(under.exitCode()).as(under.toString()).isEqualTo(2);
+        assertThat(under.err()).contains("cannot be created", "nothing was changed");
+        assertThat(liveSchema()).isEqualTo(before);
+    }
+
     @Test
     void planFormatJsonPrintsThePlanAndJsonFileRoundTrips() throws IOException {
         Path patch = Files.writeString(dir.resolve("patch.yaml"), ADD_PRICE);
