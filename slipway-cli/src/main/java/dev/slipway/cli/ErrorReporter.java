@@ -47,7 +47,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
     public int handleParseException(ParameterException e, String[] args) {
         CommandLine commandLine = e.getCommandLine();
         PrintWriter err = commandLine.getErr();
-        err.println("error: " + e.getMessage());
+        err.println("error: " + e.getMessage().replaceFirst("^Error: ", "")); // picocli's group errors say it too
         UnmatchedArgumentException.printSuggestions(e, err);
         err.println(tryHelp(commandLine.getCommandSpec()));
         err.flush();

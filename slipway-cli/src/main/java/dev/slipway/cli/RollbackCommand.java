@@ -156,8 +156,9 @@ public final class RollbackCommand implements Callable<Integer> {
 
     private int restore(Path backupDir) {
         if (!Files.isDirectory(backupDir)) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + backupDir + " does not exist; "
-                    + "nothing was changed. Pass the --backup-dir that 'slipway apply' used.");
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + backupDir + (Files.exists(backupDir)
+                    ? " is a file, not a directory" : " does not exist") + "; nothing was changed. Pass the "
+                    + "--backup-dir that 'slipway apply' used.");
         }
         StopSignal stop = new StopSignal();
         Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()), stop);

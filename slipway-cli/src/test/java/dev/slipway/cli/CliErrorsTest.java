@@ -92,7 +92,7 @@ class CliErrorsTest {
 
         assertThat(neither.exitCode()).as(neither.toString()).isEqualTo(2);
         assertThat(neither.err()).contains("--index=<name>").contains("--backup-dir=<dir>")
-                .contains("Try 'slipway rollback --help'");
+                .contains("Try 'slipway rollback --help'").startsWith("error: Missing required argument");
         assertThat(both.exitCode()).as(both.toString()).isEqualTo(2);
         assertThat(both.err()).contains("mutually exclusive");
     }
@@ -131,6 +131,26 @@ class CliErrorsTest {
         assertThat(zeroWorkers.err()).contains("--workers must be between 1 and 64, not 0.");
         assertThat(missingDir.exitCode()).as(missingDir.toString()).isEqualTo(2);
         assertThat(missingDir.err()).contains(dir.resolve("gone") + " does not exist", "nothing was changed");
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        CliRun aFile = CliRun.of("rollback", "--backup-dir", file.toString(), "--yes", "--url", UNREACHABLE);
+        assertThat(aFile.exitCode()).as(aFile.toString()).isEqualTo(2);
+        assertThat(aFile.err()).contains(file + " is a file, not a directory", "nothing was changed");
+    }
+
+    @Test
+    void aDirectoryOrABinaryFileGivenAsAPatchIsNamedForWhatItIs() throws IOException {
+        Path directory = Files.createDirectory(dir.resolve("patches"));
+        Path binary = Files.write(dir.resolve("binary.yaml"), new byte[]{(byte) 0xff, (byte) 0xfe, 0, 1, (byte) 0xc3});
+
+        CliRun fromDirectory = CliRun.of("plan", "--index", "products", "--patch", directory.toString(), "--url",
+                UNREACHABLE);
+        CliRun fromBinary = CliRun.of("plan", "--index", "products", "--patch", binary.toString(), "--url",
+                UNREACHABLE);
+
+        assertThat(fromDirectory.exitCode()).as(fromDirectory.toString()).isEqualTo(2);
+        assertThat(fromDirectory.err()).contains(directory + ": it is a directory, not a file");
+        assertThat(fromBinary.exitCode()).as(fromBinary.toString()).isEqualTo(2);
+        assertThat(fromBinary.err()).contains(binary + ": it is not UTF-8 text");
     }
 
     @Test

@@ -148,10 +148,14 @@ public final class SlipwayFiles {
     private static String readText(Path file, String what) {
         if (!Files.isRegularFile(file)) {
             throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot read " + what + " " + file
-                    + ": no such file. Check the path.");
+                    + (Files.isDirectory(file) ? ": it is a directory, not a file" : ": no such file")
+                    + ". Check the path.");
         }
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot read " + what + " " + file + ": it is "
+                    + "not UTF-8 text. Check that it is the file you meant.", e);
         } catch (IOException e) {
             throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot read " + what + " " + file + ": "
                     + e.getMessage() + ". Check the path and its permissions.", e);
