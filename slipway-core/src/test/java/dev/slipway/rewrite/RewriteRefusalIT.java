@@ -337,6 +337,23 @@ class RewriteRefusalIT {
         }
     }
 
+    /** Zero-downtime asked for a rewrite is blocked, and the plan says so rather than "requested" drop-recreate. */
+    @Test
+    void zeroDowntimeRequestedForARewriteIsBlockedAndSaysWhy(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("docs", RewriteFixture.patch(dir, LOSSY_COMBINED))
+                    .withMode(dev.slipway.api.plan.MigrationMode.ZERO_DOWNTIME));
+
+            assertThat(plan.supported()).isFalse();
+            assertThat(plan.blockedReasons()).anyMatch(r -> r.contains("zero-downtime does not cover document "
+                    + "rewrites yet"));
+            assertThat(plan.modeReason()).isEqualTo("--mode zero-downtime was requested, but it does not cover "
+                    + "document rewrites yet (blocked)");
+        }
+    }
+
     @Test
     void rollbackFromADirectoryWithoutBackupIsBadUsage(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();

@@ -37,10 +37,11 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
                                         Optional<RewriteSpec> rewrite) {
         boolean renames = changes.stream().anyMatch(c -> c.kind() == ChangeKind.RENAME_INDEX);
         if (rewrite.isPresent()) {
-            StrategyChoice choice = dropRecreate(source, target, keys, requested.isPresent()
-                    ? "requested with --mode " + requested.get().cliName()
-                    : "auto: the change rewrites documents, which the live index reads; zero-downtime does not "
-                    + "cover document rewrites yet", rewrite);
+            StrategyChoice choice = dropRecreate(source, target, keys, requested.map(m -> m
+                    == MigrationMode.ZERO_DOWNTIME ? "--mode zero-downtime was requested, but it does not cover "
+                    + "document rewrites yet (blocked)" : "requested with --mode " + m.cliName())
+                    .orElse("auto: the change rewrites documents, which the live index reads; zero-downtime does "
+                            + "not cover document rewrites yet"), rewrite);
             if (requested.orElse(MigrationMode.DROP_RECREATE) == MigrationMode.ZERO_DOWNTIME) {
                 List<String> blocked = new ArrayList<>(choice.blockedReasons());
                 blocked.add("zero-downtime does not cover document rewrites yet; use --mode drop-recreate (or auto)");
