@@ -49,8 +49,8 @@ final class RewriteStepHandler {
                      options.maxRetries());
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
             return new RewriteEngine(context.plan(), backup, pool, context.progress(),
-                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond(),
-                            java.time.Duration.ofSeconds(1), context.rewriteBatchBytes()), watch,
+                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond())
+                            .withBatchBytes(context.rewriteBatchBytes()), watch,
                     context.lock()).stopSignal(context.stop()).run();
         }
     }

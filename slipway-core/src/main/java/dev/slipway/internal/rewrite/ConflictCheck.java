@@ -9,7 +9,6 @@ import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.RedisEndpoint;
-import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.QuantizationScale;
 import redis.clients.jedis.exceptions.JedisDataException;
 
@@ -42,7 +41,6 @@ public final class ConflictCheck {
     private DocumentRewriter rewriter;
     private BatchReader reader;
     private long conflicts;
-    private long checked;
     private long inPlace;
     private final List<String> inPlaceExamples = new ArrayList<>();
 
@@ -94,20 +92,13 @@ public final class ConflictCheck {
 
     private Result scan(WorkerPool workers, ProgressListener progress, StopSignal stop) {
         String type = spec.storage().keyType();
+        long checked;
         try (ProgressTask task = ProgressTask.begin(progress, "checking for conflicts", spec.documents(), "docs")) {
-            String cursor = "0";
-            do {
-                stop.stopHereIfRequested("The check for data in the way of the rewrite stopped after " + checked
-                        + " documents, before anything changed. Re-run 'slipway apply' to start again.");
-                String at = cursor;
-                ScanPage page = workers.read(store -> store.scan(at, scope.pattern(), pageSize, type));
-                List<byte[]> keys = page.keys().stream().filter(scope::contains).toList();
-                countInPlace(keys);
-                checkPage(workers, keys);
-                checked += keys.size();
-                task.update(checked);
-                cursor = page.nextCursor();
-            } while (!cursor.equals("0"));
+            checked = scope.forEachPage((cursor, pattern) -> workers.read(store -> store.scan(cursor, pattern,
+                    pageSize, type)), task, stop, "The check for data in the way of the rewrite", keys -> {
+                        countInPlace(keys);
+                        checkPage(workers, keys);
+                    });
             task.finished();
         }
         return new Result(checked, conflicts, List.copyOf(examples), inPlace, List.copyOf(inPlaceExamples));

@@ -83,15 +83,7 @@ final class DocumentRewriter {
         this.spec = spec;
         this.keyMove = KeyMove.of(spec);
         this.scales = scales;
-        Set<String> read = new LinkedHashSet<>();
-        for (FieldMove move : spec.fieldMoves()) {
-            read.add(move.from());
-            read.add(move.to());
-        }
-        for (VectorConversion conversion : spec.conversions()) {
-            read.add(sourceField(conversion));
-        }
-        this.fields = List.copyOf(read);
+        this.fields = fieldsToRead(spec);
         List<Conversion> resolved = new ArrayList<>();
         for (VectorConversion conversion : spec.conversions()) {
             VectorDataType from = VectorDataType.parse(conversion.from());
@@ -116,6 +108,22 @@ final class DocumentRewriter {
     /** The hash fields (or JSON paths) a batch reads. */
     List<String> fieldsToRead() {
         return fields;
+    }
+
+    /**
+     * The hash fields (or JSON paths) a rewrite of the spec reads from each document: both names of every moved
+     * field, and each converted vector's source field.
+     */
+    static List<String> fieldsToRead(RewriteSpec spec) {
+        Set<String> read = new LinkedHashSet<>();
+        for (FieldMove move : spec.fieldMoves()) {
+            read.add(move.from());
+            read.add(move.to());
+        }
+        for (VectorConversion conversion : spec.conversions()) {
+            read.add(sourceField(spec, conversion));
+        }
+        return List.copyOf(read);
     }
 
     /** The field holding a vector before the rewrite (its old name when the field also moves). */

@@ -7,12 +7,10 @@ import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
-import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * How many bytes the values a rewrite reads take per document, asked of the server without reading them: one
@@ -55,36 +53,35 @@ public final class DocumentSizes {
      */
     public static Survey survey(RewriteSpec spec, RedisEndpoint endpoint, int pageSize, ProgressListener progress,
                                 StopSignal stop) {
-        List<String> fields = new DocumentRewriter(spec, Map.of()).fieldsToRead();
-        KeyScope scope = KeyScope.of(spec);
+        List<String> fields = DocumentRewriter.fieldsToRead(spec);
         String type = spec.storage().keyType();
-        long documents = 0;
-        long total = 0;
-        long largest = 0;
-        String largestKey = "";
+        Tally tally = new Tally();
+        long documents;
         try (JedisDocumentStore store = JedisDocumentStore.open(endpoint);
              ProgressTask task = ProgressTask.begin(progress, "measuring documents", spec.documents(), "docs")) {
-            String cursor = "0";
-            do {
-                stop.stopHereIfRequested("The measuring of the documents stopped after " + documents + " documents, "
-                        + "before anything changed. Re-run 'slipway apply' to start again.");
-                ScanPage page = store.scan(cursor, scope.pattern(), pageSize, type);
-                List<byte[]> keys = page.keys().stream().filter(scope::contains).toList();
-                long[] sizes = of(store, spec.storage(), fields, keys);
-                for (int i = 0; i < sizes.length; i++) {
-                    total += sizes[i];
-                    if (sizes[i] > largest) {
-                        largest = sizes[i];
-                        largestKey = DocumentRewriter.text(keys.get(i));
-                    }
-                }
-                documents += keys.size();
-                task.update(documents);
-                cursor = page.nextCursor();
-            } while (!cursor.equals("0"));
+            documents = KeyScope.of(spec).forEachPage((cursor, pattern) -> store.scan(cursor, pattern, pageSize, type),
+                    task, stop, "The measuring of the documents",
+                    keys -> tally.add(keys, of(store, spec.storage(), fields, keys)));
             task.finished();
         }
-        return new Survey(documents, total, largest, largestKey);
+        return new Survey(documents, tally.total, tally.largest, tally.largestKey);
+    }
+
+    /** The survey's running figures. */
+    private static final class Tally {
+        private long total;
+        private long largest;
+        private String largestKey = "";
+
+        void add(List<byte[]> keys, long[] sizes) {
+            for (int i = 0; i < sizes.length; i++) {
+                total += sizes[i];
+                if (sizes[i] > largest) {
+                    largest = sizes[i];
+                    largestKey = DocumentRewriter.text(keys.get(i));
+                }
+            }
+        }
     }
 
     /**

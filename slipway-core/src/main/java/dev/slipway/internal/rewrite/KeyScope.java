@@ -1,10 +1,13 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.GlobPattern;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The keys a rewrite covers: the SCAN MATCH pattern of a pass, and the per-key check against the source prefixes
@@ -31,6 +34,36 @@ final class KeyScope {
     /** The SCAN MATCH pattern. */
     String pattern() {
         return pattern;
+    }
+
+    /** Reads one SCAN page of a pattern from a cursor. */
+    @FunctionalInterface
+    interface PageReader {
+        DocumentStore.ScanPage read(String cursor, String pattern);
+    }
+
+    /**
+     * A read-only pass over every key of the scope before anything changes (the measuring of the documents, the
+     * conflict check): page by page from the first, each page's keys in scope handed to {@code perPage}, the count
+     * shown on {@code task}; a stop request is honoured before each page. Returns the keys passed.
+     *
+     * @param what the pass, for the stop message ("The measuring of the documents")
+     */
+    long forEachPage(PageReader reader, ProgressTask task, StopSignal stop, String what,
+                     Consumer<List<byte[]>> perPage) {
+        long passed = 0;
+        String cursor = "0";
+        do {
+            stop.stopHereIfRequested(what + " stopped after " + passed + " documents, before anything changed. "
+                    + "Re-run 'slipway apply' to start again.");
+            DocumentStore.ScanPage page = reader.read(cursor, pattern);
+            List<byte[]> keys = page.keys().stream().filter(this::contains).toList();
+            perPage.accept(keys);
+            passed += keys.size();
+            task.update(passed);
+            cursor = page.nextCursor();
+        } while (!cursor.equals("0"));
+        return passed;
     }
 
     /**

@@ -99,6 +99,11 @@ public final class RewriteEngine {
         public RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval) {
             this(batchSize, maxDocsPerSecond, headerInterval, 0);
         }
+
+        /** A copy with that limit of bytes per batch (0 for none). */
+        public RewriteSettings withBatchBytes(long bytes) {
+            return new RewriteSettings(batchSize, maxDocsPerSecond, headerInterval, bytes);
+        }
     }
 
     /** An engine for the plan's rewrite, writing through the given workers and backing up into the directory. */

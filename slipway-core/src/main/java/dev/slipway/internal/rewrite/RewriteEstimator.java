@@ -54,14 +54,14 @@ public final class RewriteEstimator {
                     + "rewritten or backed up");
         }
         RewriteSpec spec = plan.rewrite().get();
-        DocumentRewriter rewriter = new DocumentRewriter(spec, java.util.Map.of());
+        List<String> fields = DocumentRewriter.fieldsToRead(spec);
         try (JedisDocumentStore store = JedisDocumentStore.open(endpoint)) {
             List<byte[]> keys = sampleKeys(store, spec);
             SampledBytes bytes = null;
             double[] times = new double[TIMED_READS];
             for (int read = 0; read < TIMED_READS; read++) {
                 long t0 = System.nanoTime();
-                bytes = sampleBytes(store, spec, rewriter.fieldsToRead(), keys, true);
+                bytes = sampleBytes(store, spec, fields, keys, true);
                 times[read] = (System.nanoTime() - t0) / 1e9;
                 keys = keys.subList(0, bytes.documents()); // the same documents every time
             }
@@ -97,8 +97,7 @@ public final class RewriteEstimator {
         RewriteSpec spec = plan.rewrite().get();
         try (JedisDocumentStore store = JedisDocumentStore.open(endpoint)) {
             List<byte[]> keys = sampleKeys(store, spec);
-            SampledBytes bytes = sampleBytes(store, spec, new DocumentRewriter(spec, java.util.Map.of())
-                    .fieldsToRead(), keys, false);
+            SampledBytes bytes = sampleBytes(store, spec, DocumentRewriter.fieldsToRead(spec), keys, false);
             return new Needs(disk(bytes, spec.documents()), bytes.largest());
         }
     }
