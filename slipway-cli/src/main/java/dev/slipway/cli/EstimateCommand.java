@@ -2,6 +2,7 @@ package dev.slipway.cli;
 
 import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.plan.MigrationEstimate;
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,6 +56,21 @@ public final class EstimateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Where the memory saved comes from, and when it is freed. */
+    private static String saving(MigrationPlan plan, MigrationEstimate e) {
+        if (e.memorySavedBytes() <= 0) {
+            return "";
+        }
+        long inDocuments = e.memorySavedBytes() - e.indexMemorySavedBytes();
+        String where = inDocuments <= 0 ? "in the vector index"
+                : "~" + Units.bytes(inDocuments) + " in the documents, ~" + Units.bytes(e.indexMemorySavedBytes())
+                + " in the vector index";
+        return plan.mode() == MigrationMode.ZERO_DOWNTIME
+                ? " (" + where + ", once the previous version is pruned with 'slipway prune --index " + e.index()
+                + "')"
+                : " (once vectors are converted: " + where + ")";
+    }
+
     private void print(PrintWriter out, MigrationPlan plan, MigrationEstimate e) {
         out.println("Estimate for '" + e.index() + "' (plan " + plan.planId() + ", " + plan.mode().cliName() + "):");
         out.println("  documents:             " + e.documents());
@@ -64,8 +80,7 @@ public final class EstimateCommand implements Callable<Integer> {
         out.println("  disk needed:           ~" + Units.bytes(e.diskNeededBytes())
                 + (e.diskNeededBytes() > 0 ? " (under --backup-dir)" : ""));
         out.println("  extra memory:          ~" + Units.bytes(e.extraMemoryBytes()) + " (while it runs)");
-        out.println("  memory saved:          ~" + Units.bytes(e.memorySavedBytes())
-                + (e.memorySavedBytes() > 0 ? " (once vectors are converted)" : ""));
+        out.println("  memory saved:          ~" + Units.bytes(e.memorySavedBytes()) + saving(plan, e));
         out.println("  expected duration:     ~" + Units.seconds(e.expectedSeconds()));
         out.println("  expected downtime:     ~" + Units.seconds(e.expectedDowntimeSeconds()));
         out.println("  basis:                 " + e.basis());

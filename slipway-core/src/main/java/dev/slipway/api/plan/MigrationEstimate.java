@@ -7,16 +7,20 @@ package dev.slipway.api.plan;
  * @param documents             documents the migration covers
  * @param documentsToRewrite    documents whose stored data changes (0 for index-only plans)
  * @param sampledDocuments      documents read for the sample
- * @param bytesToBackUp         original bytes that will be saved under --backup-dir
+ * @param bytesToBackUp         bytes the backup's records will hold under --backup-dir: the original values, and
+ *                              each document's key and the names of its fields
  * @param diskNeededBytes       disk the backup needs (originals plus record framing)
  * @param extraMemoryBytes      memory Redis needs beyond today's while the migration runs
- * @param memorySavedBytes      memory freed in the documents once vectors are converted (0 when nothing shrinks)
+ * @param memorySavedBytes      memory Redis frees once vectors are converted to a narrower type, in the documents
+ *                              and in the vector index (0 when nothing shrinks); with zero-downtime, once the
+ *                              previous version is pruned
+ * @param indexMemorySavedBytes the vector index's part of {@code memorySavedBytes}
  * @param expectedSeconds       expected wall time: rewrite (from the sample's measured read time) plus re-indexing
  * @param expectedDowntimeSeconds time during which queries fail or see partial results
  * @param basis                 how the figures were obtained
  */
 public record MigrationEstimate(String index, long documents, long documentsToRewrite, int sampledDocuments,
                                 long bytesToBackUp, long diskNeededBytes, long extraMemoryBytes,
-                                long memorySavedBytes, double expectedSeconds, double expectedDowntimeSeconds,
+                                long memorySavedBytes, long indexMemorySavedBytes, double expectedSeconds, double expectedDowntimeSeconds,
                                 String basis) {
 }

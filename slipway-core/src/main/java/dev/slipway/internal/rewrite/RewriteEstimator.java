@@ -1,9 +1,11 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.api.plan.ChangeKind;
 import dev.slipway.api.plan.MigrationEstimate;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.SchemaChange;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
@@ -48,10 +50,11 @@ public final class RewriteEstimator {
     public static MigrationEstimate estimate(MigrationPlan plan, RedisEndpoint endpoint) {
         double reindex = plan.estimate().reindexSeconds();
         long extraMemory = plan.estimate().extraMemoryBytes();
+        long jsonIndexSaving = jsonIndexSaving(plan);
         if (plan.rewrite().isEmpty()) {
-            return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), 0, 0, 0, 0, extraMemory, 0,
-                    reindex, plan.estimate().downtimeSeconds(), plan.estimate().basis() + "; index-only: nothing is "
-                    + "rewritten or backed up");
+            return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), 0, 0, 0, 0, extraMemory,
+                    jsonIndexSaving, jsonIndexSaving, reindex, plan.estimate().downtimeSeconds(),
+                    plan.estimate().basis() + "; index-only: nothing is rewritten or backed up" + savingBasis(plan));
         }
         RewriteSpec spec = plan.rewrite().get();
         List<String> fields = DocumentRewriter.fieldsToRead(spec);
@@ -71,12 +74,15 @@ public final class RewriteEstimator {
             long docs = spec.documents();
             double rewriteSeconds = seconds / n * docs * WRITE_FACTOR;
             double total = rewriteSeconds + reindex;
+            long indexSaving = bytes.savedInIndex() * docs / n + jsonIndexSaving;
             return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), docs, keys.size(),
-                    bytes.values() * docs / n, disk(bytes, docs), extraMemory, memorySaved(spec), round(total),
+                    bytes.records() * docs / n, disk(bytes, docs), extraMemory,
+                    bytes.savedInDocuments() * docs / n + indexSaving, indexSaving, round(total),
                     plan.mode() == MigrationMode.ZERO_DOWNTIME ? 0 : round(total),
                     "sampled " + keys.size() + " documents (median of " + TIMED_READS + " reads: "
                             + Math.round(seconds * 1000) + " ms); rewrite time "
-                            + "= sampled read time x " + WRITE_FACTOR + " per document; " + plan.estimate().basis());
+                            + "= sampled read time x " + WRITE_FACTOR + " per document; " + plan.estimate().basis()
+                            + savingBasis(plan));
         }
     }
 
@@ -105,9 +111,11 @@ public final class RewriteEstimator {
     /**
      * The sampled documents' original values, the bytes their backup records take ({@link BackupRecord}: per
      * document its key and lengths, per field read its name, a presence flag and the value), how many documents
-     * were read, and the largest document's values.
+     * were read, the largest document's values, and what converting their vectors frees in the documents and in the
+     * vector index ({@link VectorMemory}; only vectors of the source length are converted).
      */
-    record SampledBytes(long values, long records, int documents, long largest) {
+    record SampledBytes(long values, long records, int documents, long largest, long savedInDocuments,
+                        long savedInIndex) {
     }
 
     /**
@@ -146,12 +154,13 @@ public final class RewriteEstimator {
     static SampledBytes sampleBytes(DocumentStore store, RewriteSpec spec, List<String> fields, List<byte[]> keys,
                                     boolean convert) {
         if (fields.isEmpty() || keys.isEmpty()) {
-            return new SampledBytes(0, keys.stream().mapToLong(k -> 8 + k.length).sum(), keys.size(), 0);
+            return new SampledBytes(0, keys.stream().mapToLong(k -> 8 + k.length).sum(), keys.size(), 0, 0, 0);
         }
         int names = fields.stream().mapToInt(f -> 2 + f.getBytes(StandardCharsets.UTF_8).length + 1).sum();
         long values = 0;
         long records = 0;
         long largest = 0;
+        long[] saved = new long[2];
         int read = 0;
         int chunk = 1;
         while (read < keys.size() && values < SAMPLE_BYTES) {
@@ -167,6 +176,7 @@ public final class RewriteEstimator {
                     }
                     values += document;
                     largest = Math.max(largest, document);
+                    addSavings(spec, fields, replies.get(i), saved);
                     if (convert) {
                         convertForTiming(spec, fields, replies.get(i));
                     }
@@ -184,7 +194,7 @@ public final class RewriteEstimator {
             read += part.size();
             chunk = (int) Math.max(1, Math.min(SAMPLE, CHUNK_BYTES / Math.max(values / read, 1)));
         }
-        return new SampledBytes(values, records, read, largest);
+        return new SampledBytes(values, records, read, largest, saved[0], saved[1]);
     }
 
     /** Converts the sampled vectors so that the measured time includes the conversion work. */
@@ -199,14 +209,51 @@ public final class RewriteEstimator {
         }
     }
 
-    private static long memorySaved(RewriteSpec spec) {
-        long saved = 0;
+    /**
+     * Adds what converting a sampled document's vectors frees: {@code saved[0]} in the document, {@code saved[1]} in
+     * the vector index. A vector not of the source length is left as it is by the rewrite and frees nothing.
+     */
+    private static void addSavings(RewriteSpec spec, List<String> fields, byte[][] values, long[] saved) {
         for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
-            int delta = VectorDataType.parse(conversion.from()).bytesPerElement()
-                    - VectorDataType.parse(conversion.to()).bytesPerElement();
-            saved += (long) delta * conversion.dims() * spec.documents();
+            int at = fields.indexOf(conversion.path());
+            int fromWidth = VectorDataType.parse(conversion.from()).bytesPerElement();
+            int toWidth = VectorDataType.parse(conversion.to()).bytesPerElement();
+            if (at >= 0 && values[at] != null && values[at].length == conversion.dims() * fromWidth) {
+                saved[0] += VectorMemory.documentSaving(values[at].length, conversion.dims() * toWidth);
+                saved[1] += VectorMemory.indexSaving(conversion.dims(), fromWidth, toWidth);
+            }
         }
-        return Math.max(saved, 0);
+    }
+
+    /**
+     * What the vector index frees when a JSON index's vector field narrows: the documents keep their numbers (an
+     * index-only change), the index's copy of every indexed document's vector shrinks.
+     */
+    private static long jsonIndexSaving(MigrationPlan plan) {
+        if (plan.source().schema().storageType() != StorageType.JSON) {
+            return 0;
+        }
+        long saved = 0;
+        for (SchemaChange change : plan.changes()) {
+            if (change.kind() != ChangeKind.CHANGE_VECTOR_DATATYPE || !change.supported()) {
+                continue;
+            }
+            Object dims = plan.targetSchema().field(change.subject()).map(f -> f.attrs().get("dims")).orElse(null);
+            if (dims instanceof Number n) {
+                saved += plan.source().numDocs() * VectorMemory.indexSaving(n.intValue(),
+                        VectorDataType.parse(change.from()).bytesPerElement(),
+                        VectorDataType.parse(change.to()).bytesPerElement());
+            }
+        }
+        return saved;
+    }
+
+    /** How the memory saved was worked out, when the plan narrows a vector field. */
+    private static String savingBasis(MigrationPlan plan) {
+        boolean narrows = plan.changes().stream().anyMatch(c -> c.kind() == ChangeKind.CHANGE_VECTOR_DATATYPE
+                && c.supported());
+        return narrows ? "; memory saved from how Redis keeps vectors (the documents' values in jemalloc size "
+                + "classes, the vector index's own copy of each), without fragmentation" : "";
     }
 
     private static double round(double seconds) {

@@ -1,0 +1,46 @@
+package dev.slipway.internal.rewrite;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The memory model behind the estimate's "memory saved" ({@code MemorySavedIT} checks it against Redis). */
+class VectorMemoryTest {
+
+    @Test
+    void allocationsRoundUpToJemallocSizeClasses() {
+        assertThat(VectorMemory.allocation(1)).isEqualTo(8);
+        assertThat(VectorMemory.allocation(128)).isEqualTo(128);
+        assertThat(VectorMemory.allocation(129)).isEqualTo(160);
+        assertThat(VectorMemory.allocation(1024)).isEqualTo(1024);
+        assertThat(VectorMemory.allocation(1025)).isEqualTo(1280);
+        assertThat(VectorMemory.allocation(1542)).isEqualTo(1792);
+        assertThat(VectorMemory.allocation(3078)).isEqualTo(3584);
+        assertThat(VectorMemory.allocation(4096)).isEqualTo(4096);
+        assertThat(VectorMemory.allocation(16385)).isEqualTo(20480);
+    }
+
+    @Test
+    void aLongValueIsAStringOfItsOwnInASizeClass() {
+        assertThat(VectorMemory.stringSize(3072)).isEqualTo(3078); // 5-byte header and a terminating zero
+        assertThat(VectorMemory.stringSize(100)).isEqualTo(104);
+        assertThat(VectorMemory.stringSize(70_000)).isEqualTo(70_010);
+        // 768 dims: float32 in 3,584 bytes, float16 in 1,792
+        assertThat(VectorMemory.documentSaving(3072, 1536)).isEqualTo(1792);
+        // 1536 dims: 6,144 + 6 rounds up to 7,168, and 3,072 + 6 to 3,584
+        assertThat(VectorMemory.documentSaving(6144, 3072)).isEqualTo(3584);
+    }
+
+    @Test
+    void aShortValueInTheListpackFreesItsOwnBytes() {
+        assertThat(VectorMemory.documentSaving(64, 32)).isEqualTo(32);
+        assertThat(VectorMemory.documentSaving(32, 8)).isEqualTo(24);
+    }
+
+    @Test
+    void theIndexCopyShrinksByTheWidths() {
+        assertThat(VectorMemory.indexSaving(768, 4, 2)).isEqualTo(1536);
+        assertThat(VectorMemory.indexSaving(768, 4, 1)).isEqualTo(2304);
+        assertThat(VectorMemory.indexSaving(768, 2, 4)).isZero();
+    }
+}
