@@ -233,6 +233,27 @@ class SuccessiveMigrationsIT {
         }
     }
 
+    /**
+     * A name that is neither an index, an alias nor one Slipway has a history of is a misspelling: refused like
+     * 'rollback --index' refuses it (exit 2, naming the indexes that exist), not "nothing to prune" with exit 0.
+     */
+    @Test
+    void pruningAnUnknownNameIsRefused(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+
+        SlipwayException unknown = catchThrowableOfType(() -> slipway.prune("prodcts", Optional.empty()),
+                SlipwayException.class);
+
+        assertThat(unknown).isNotNull();
+        assertThat(unknown.code()).isEqualTo(ErrorCode.UNKNOWN_INDEX);
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.getMessage()).contains("'prodcts' does not exist", "Existing indexes: " + Catalog.NAME);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.keys("slipway:*")).isEmpty();
+        }
+    }
+
     /** Prune of one version drops only that one; the active version cannot be pruned. */
     @Test
     void pruneOfOneVersionAndRefusalOfTheActiveOne(RedisStackServer redis) {

@@ -57,6 +57,9 @@ public final class VersionPruner {
                     + "; nothing was dropped. See 'slipway status --index " + name + "'.");
         }
         LiveIndexReader reader = new LiveIndexReader(session);
+        if (history.versions().isEmpty() && reader.find(name).isEmpty()) {
+            throw reader.unknownIndex(name); // a misspelt name: not "nothing to prune" with exit 0
+        }
         List<VersionStatus> dropped = new ArrayList<>();
         long freed = 0;
         VersionHistory next = history;
