@@ -40,6 +40,7 @@ import static dev.slipway.rewrite.RewriteFixture.call;
 import static dev.slipway.rewrite.RewriteFixture.expectedHash;
 import static dev.slipway.rewrite.RewriteFixture.hash;
 import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.indexes;
 import static dev.slipway.rewrite.RewriteFixture.jsons;
 import static dev.slipway.rewrite.RewriteFixture.keys;
 import static dev.slipway.rewrite.RewriteFixture.knn;
@@ -334,6 +335,31 @@ class RewriteRefusalIT {
             ns2.rollbackFromBackup(backup, 1);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             assertThat(keys(jedis, "ns2:*")).as("the rollback in the apply's namespace cleans it").isEmpty();
+        }
+    }
+
+    /**
+     * A key namespace under the prefix the documents move to is refused as such (tester, session 21: the conflict
+     * check found Slipway's own lock key there and told the user to move or delete "their" keys).
+     */
+    @Test
+    void aNamespaceUnderTheNewPrefixIsRefusedAsSuch(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Slipway underNewPrefix = Slipway.configure().url(redis.url()).keyNamespace("item:").load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+
+            SlipwayException refused = catchThrowableOfType(() -> underNewPrefix.apply(plan,
+                    options(dir.resolve("backup"))), SlipwayException.class);
+
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("The key namespace 'item:' puts Slipway's own keys (such as "
+                    + "item:lock:docs) under 'item:', the prefix this plan moves the documents to; nothing was "
+                    + "changed. Choose a --namespace outside").doesNotContain("Keys already exist");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(keys(jedis, "item:*")).isEmpty();
+            assertThat(indexes(jedis)).containsExactly("docs");
         }
     }
 

@@ -29,8 +29,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /** Runs the rewrite step, and checks before a migration starts that a rewrite can run at all. */
@@ -83,6 +85,7 @@ final class RewriteStepHandler {
             return;
         }
         RewriteSpec rewrite = plan.rewrite().get();
+        rewrite.targetPrefix().ifPresent(prefix -> refuseNamespaceUnder(prefix, plan, keys));
         if (options.backupDir().isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "This plan rewrites documents, so apply needs "
                     + "--backup-dir <dir>, where the original bytes are saved before anything changes; nothing was "
@@ -124,6 +127,21 @@ final class RewriteStepHandler {
         // from the sample, before the CLI's prompt; apply measures every document later (measureDocuments)
         checkHeap(needs.largestDocumentBytes(), "the largest sampled", rewrite.storage(),
                 Runtime.getRuntime().maxMemory());
+    }
+
+    /**
+     * Refuses a key namespace that puts Slipway's own keys (this migration's lock and checkpoint, the name's history)
+     * under the prefix the documents move to: the conflict check would find them there and blame the user's keys.
+     */
+    private static void refuseNamespaceUnder(String targetPrefix, MigrationPlan plan, KeyNamespace keys) {
+        Set<String> names = new LinkedHashSet<>(List.of(plan.source().indexName(), plan.servedName()));
+        names.stream().flatMap(n -> Stream.of(keys.lock(n), keys.checkpoint(n), keys.history(n)))
+                .filter(key -> key.startsWith(targetPrefix)).findFirst().ifPresent(key -> {
+                    throw new SlipwayException(ErrorCode.BAD_USAGE, "The key namespace '" + keys.prefix() + "' puts "
+                            + "Slipway's own keys (such as " + key + ") under '" + targetPrefix + "', the prefix "
+                            + "this plan moves the documents to; nothing was changed. Choose a --namespace outside "
+                            + "the index's key prefixes (the default is '" + KeyNamespace.DEFAULT.prefix() + "').");
+                });
     }
 
     /**
