@@ -745,6 +745,35 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * A new name that dot notation cannot hold (a space) moves the value to {@code $['a b']}; it used to become
+     * {@code $.a b} and be blocked as a path "with a wildcard, an array index, a slice or a filter" (tester, session 21).
+     */
+    @Test
+    void jsonFieldMoveToANameThatNeedsBrackets(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, JsonNode> before = jsonSource(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "jdocs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: 'a b'}\n");
+            assertRewritePlan(plan, ChangeKind.MOVE_FIELD, false);
+            assertThat(plan.rewrite().orElseThrow().fieldMoves())
+                    .containsExactly(new RewriteSpec.FieldMove("$.title", "$['a b']"));
+
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(plan, options(backup, false));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jsons(jedis, "jdoc:*")).isEqualTo(expectedJson(before, "jdoc:", "jdoc:", "a b"));
+            assertIndexHasAll(slipway, "jdocs");
+            List<?> found = (List<?>) call(jedis, "FT.SEARCH", "jdocs", "@a\\ b:word3", "NOCONTENT", "LIMIT", "0",
+                    "0");
+            assertThat((Long) found.get(0)).isEqualTo(DOCS / 7 + (DOCS % 7 > 3 ? 1 : 0));
+
+            rollBackJsonAndCheck(slipway, jedis, plan, backup, before, Optional.empty());
+        }
+    }
+
     @Test
     void jsonPrefixChange(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
@@ -981,12 +1010,18 @@ class RewriteMigrationIT {
 
     private static TreeMap<String, JsonNode> expectedJson(Map<String, JsonNode> before, String fromPrefix,
                                                           String toPrefix, boolean moveTitle) {
+        return expectedJson(before, fromPrefix, toPrefix, moveTitle ? "name" : null);
+    }
+
+    /** The documents after a rewrite: moved to {@code toPrefix}, and title renamed to {@code newTitle} unless null. */
+    private static TreeMap<String, JsonNode> expectedJson(Map<String, JsonNode> before, String fromPrefix,
+                                                          String toPrefix, String newTitle) {
         TreeMap<String, JsonNode> expected = new TreeMap<>();
         before.forEach((key, doc) -> {
             ArrayNode copy = doc.deepCopy();
             ObjectNode object = (ObjectNode) copy.get(0);
-            if (moveTitle) {
-                object.set("name", object.remove("title"));
+            if (newTitle != null) {
+                object.set(newTitle, object.remove("title"));
             }
             expected.put(toPrefix + key.substring(fromPrefix.length()), copy);
         });

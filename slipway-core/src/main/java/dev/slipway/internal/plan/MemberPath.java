@@ -48,6 +48,17 @@ record MemberPath(List<String> members) {
         return members.isEmpty() ? Optional.empty() : Optional.of(new MemberPath(members));
     }
 
+    /**
+     * The path of a member of the root object: {@code $.name} when the name can stand in dot notation, else
+     * {@code $['name']} (a space, a dot, a quote, ...), which {@link #parse} reads back as that one member.
+     */
+    static String ofRootMember(String name) {
+        if (!name.isEmpty() && name.chars().allMatch(c -> isNameChar((char) c))) {
+            return "$." + name;
+        }
+        return "$['" + name.replace("\\", "\\\\").replace("'", "\\'") + "']";
+    }
+
     /** The members of the object holding the named member ({@code $.a.b} gives {@code [a]}). */
     List<String> parent() {
         return members.subList(0, members.size() - 1);

@@ -220,9 +220,8 @@ public final class SchemaMerger {
         if (path.equals(field.name())) {
             return newName;
         }
-        String jsonDefault = "$." + field.name();
-        if (path.equals(jsonDefault)) {
-            return "$." + newName;
+        if (path.equals("$." + field.name()) || path.equals(MemberPath.ofRootMember(field.name()))) {
+            return MemberPath.ofRootMember(newName); // $['a b'] for a name dot notation cannot hold
         }
         return path;
     }

@@ -27,4 +27,18 @@ class MemberPathTest {
             assertThat(MemberPath.parse(path)).as(path).isEmpty();
         }
     }
+
+    /** A renamed field's new path: dot notation where it can stand, brackets otherwise, and it parses back. */
+    @Test
+    void rootMemberPathsReadBackAsTheirName() {
+        assertThat(MemberPath.ofRootMember("title")).isEqualTo("$.title");
+        assertThat(MemberPath.ofRootMember("título")).isEqualTo("$.título");
+        assertThat(MemberPath.ofRootMember("a b")).isEqualTo("$['a b']");
+        assertThat(MemberPath.ofRootMember("a.b")).isEqualTo("$['a.b']");
+        assertThat(MemberPath.ofRootMember("it's")).isEqualTo("$['it\\'s']");
+        for (String name : List.of("title", "a b", "a.b", "it's", "back\\slash", "x[0]", "*", "")) {
+            assertThat(MemberPath.parse(MemberPath.ofRootMember(name))).as(name)
+                    .hasValueSatisfying(p -> assertThat(p.members()).containsExactly(name));
+        }
+    }
 }
