@@ -69,4 +69,12 @@ class RewriteEstimatorTest {
         long keys = 10 * "doc:0".length() + 90 * "doc:10".length() + 400 * "doc:100".length();
         assertThat(sampled.records()).isEqualTo(RewriteEstimator.SAMPLE * (8 + 6 + 4 + 3072L) + keys);
     }
+
+    /** The cold first reads do not count: the median is taken over the later half of the reads. */
+    @Test
+    void theTimeIsTheMedianOfTheLaterHalfOfTheReads() {
+        assertThat(RewriteEstimator.laterMedian(List.of(0.051, 0.023, 0.010, 0.006, 0.003))).isEqualTo(0.006);
+        assertThat(RewriteEstimator.laterMedian(List.of(0.040, 0.010, 0.004, 0.002, 0.005, 0.003))).isEqualTo(0.003);
+        assertThat(RewriteEstimator.laterMedian(List.of(0.009))).isEqualTo(0.009);
+    }
 }
