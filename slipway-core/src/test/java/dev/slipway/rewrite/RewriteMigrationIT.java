@@ -746,31 +746,51 @@ class RewriteMigrationIT {
     }
 
     /**
-     * A new name that dot notation cannot hold (a space) moves the value to {@code $['a b']}; it used to become
-     * {@code $.a b} and be blocked as a path "with a wildcard, an array index, a slice or a filter" (tester, session 21).
+     * A new name that dot notation cannot hold moves the value to a bracket path. A space used to make it
+     * {@code $.a b}, blocked as a path "with a wildcard, an array index, a slice or a filter" (tester, session 21);
+     * then {@code $.café} passed the plan and JSON.SET refused it after the drop, and {@code $['it\\'s']} created a
+     * member named {@code it\\'s} (tester, session 22).
      */
-    @Test
-    void jsonFieldMoveToANameThatNeedsBrackets(RedisStackServer redis, @TempDir Path dir) {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"a b | $['a b'] | @a\\ b:word3", "café | $['café'] | @café:word3",
+            "it's | $[\"it's\"] | @it\\'s:word3"})
+    void jsonFieldMoveToANameThatNeedsBrackets(String name, String path, String query, RedisStackServer redis,
+                                                @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, JsonNode> before = jsonSource(jedis, slipway);
             MigrationPlan plan = plan(slipway, "jdocs", dir,
-                    "  rename_fields:\n    - {old_name: title, new_name: 'a b'}\n");
+                    "  rename_fields:\n    - {old_name: title, new_name: \"" + name + "\"}\n");
             assertRewritePlan(plan, ChangeKind.MOVE_FIELD, false);
             assertThat(plan.rewrite().orElseThrow().fieldMoves())
-                    .containsExactly(new RewriteSpec.FieldMove("$.title", "$['a b']"));
+                    .containsExactly(new RewriteSpec.FieldMove("$.title", path));
 
             Path backup = dir.resolve("backup");
             MigrationReport report = slipway.apply(plan, options(backup, false));
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertThat(jsons(jedis, "jdoc:*")).isEqualTo(expectedJson(before, "jdoc:", "jdoc:", "a b"));
+            assertThat(jsons(jedis, "jdoc:*")).isEqualTo(expectedJson(before, "jdoc:", "jdoc:", name));
             assertIndexHasAll(slipway, "jdocs");
-            List<?> found = (List<?>) call(jedis, "FT.SEARCH", "jdocs", "@a\\ b:word3", "NOCONTENT", "LIMIT", "0",
-                    "0");
+            List<?> found = (List<?>) call(jedis, "FT.SEARCH", "jdocs", query, "NOCONTENT", "LIMIT", "0", "0");
             assertThat((Long) found.get(0)).isEqualTo(DOCS / 7 + (DOCS % 7 > 3 ? 1 : 0));
 
             rollBackJsonAndCheck(slipway, jedis, plan, backup, before, Optional.empty());
+        }
+    }
+
+    /** A name no JSON path can hold so that RedisJSON reads it back is blocked at plan time, not after the drop. */
+    @Test
+    void jsonFieldMoveToANameWithABackslashIsBlocked(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            jsonSource(jedis, slipway);
+            SlipwayException blocked = catchThrowableOfType(() -> plan(slipway, "jdocs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: 'back\\slash'}\n"), SlipwayException.class);
+
+            assertThat(blocked).isNotNull();
+            assertThat(blocked.exitCode()).isEqualTo(2);
+            assertThat(blocked.describe()).contains("new_name 'back\\slash' of JSON field 'title' cannot be "
+                    + "written as a JSON path");
         }
     }
 

@@ -218,10 +218,11 @@ public final class ChangeClassifier {
         Optional<MemberPath> source = MemberPath.parse(from);
         Optional<MemberPath> target = MemberPath.parse(to);
         if (source.isEmpty() || target.isEmpty()) {
-            return Optional.of("'" + (source.isEmpty() ? from : to) + "' is not a plain member path ($.a.b or "
-                    + "$['a b']): a path with a wildcard, an array index, a slice or a filter can match several "
-                    + "values or none, so it cannot be moved document by document; move the values with your own "
-                    + "script");
+            return Optional.of("'" + (source.isEmpty() ? from : to) + "' is not a plain member path ($.a.b, or "
+                    + "$['a b'] for a name with characters other than ASCII letters, digits, _ and -; a quoted name "
+                    + "must not hold a backslash, which RedisJSON reads differently when writing and reading): a path "
+                    + "with a wildcard, an array index, a slice or a filter can match several values or none, so it "
+                    + "cannot be moved document by document; move the values with your own script");
         }
         if (!source.get().parent().equals(target.get().parent())) {
             return Optional.of("a JSON value can only be renamed within the same parent object (" + from + " and "

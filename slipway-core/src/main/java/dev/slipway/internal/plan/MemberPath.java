@@ -39,7 +39,11 @@ record MemberPath(List<String> members) {
                 if (end < 0 || end + 1 >= path.length() || path.charAt(end + 1) != ']') {
                     return Optional.empty();
                 }
-                members.add(unescape(path.substring(at + 2, end)));
+                String name = path.substring(at + 2, end);
+                if (name.indexOf('\\') >= 0) {
+                    return Optional.empty(); // JSON.SET keeps an escape as it is and JSON.GET reads it: they disagree
+                }
+                members.add(name);
                 at = end + 2;
             } else {
                 return Optional.empty(); // [0], [*], [?(...)], [a,b], slices
@@ -49,14 +53,27 @@ record MemberPath(List<String> members) {
     }
 
     /**
-     * The path of a member of the root object: {@code $.name} when the name can stand in dot notation, else
-     * {@code $['name']} (a space, a dot, a quote, ...), which {@link #parse} reads back as that one member.
+     * The path of a member of the root object, written so that RedisJSON's {@code JSON.SET} and {@code JSON.GET}
+     * both read it as that member: {@code $.name} for ASCII letters, digits, {@code _} and {@code -}; else
+     * {@code $['name']}, or {@code $["name"]} for a name holding {@code '}. Empty for a name holding a backslash, or
+     * both quote characters: RedisJSON keeps an escape inside a quoted name as it is ({@code JSON.SET k "$['it\\'s']"}
+     * creates a member named {@code it\\'s}), so such a name has no path (checked on RedisJSON 2.8).
      */
-    static String ofRootMember(String name) {
-        if (!name.isEmpty() && name.chars().allMatch(c -> isNameChar((char) c))) {
-            return "$." + name;
+    static Optional<String> ofRootMember(String name) {
+        if (!name.isEmpty() && name.chars().allMatch(MemberPath::isPlainName)) {
+            return Optional.of("$." + name);
         }
-        return "$['" + name.replace("\\", "\\\\").replace("'", "\\'") + "']";
+        if (name.indexOf('\\') >= 0) {
+            return Optional.empty();
+        }
+        if (name.indexOf('\'') < 0) {
+            return Optional.of("$['" + name + "']");
+        }
+        return name.indexOf('"') < 0 ? Optional.of("$[\"" + name + "\"]") : Optional.empty();
+    }
+
+    private static boolean isPlainName(int c) {
+        return c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '-');
     }
 
     /** The members of the object holding the named member ({@code $.a.b} gives {@code [a]}). */
@@ -64,9 +81,13 @@ record MemberPath(List<String> members) {
         return members.subList(0, members.size() - 1);
     }
 
+    /**
+     * A character RedisJSON takes in a dot-notation member name: ASCII letters and digits and the few symbols it was
+     * seen to accept. It refuses non-ASCII ({@code $.café}), {@code = ! ? @} and others there, in {@code JSON.SET};
+     * {@code JSON.GET} of several paths silently leaves such a path out, so it must never reach a rewrite.
+     */
     private static boolean isNameChar(char c) {
-        return c != '.' && c != '[' && c != ']' && c != '*' && c != '?' && c != '(' && c != ')' && c != '\''
-                && c != '"' && c != ',' && c != ':' && c != '@' && !Character.isWhitespace(c);
+        return c < 128 && (Character.isLetterOrDigit(c) || "_-$~#%+/^".indexOf(c) >= 0);
     }
 
     /** The index of the quote closing the one at {@code open}, or -1. */
@@ -81,17 +102,5 @@ record MemberPath(List<String> members) {
             }
         }
         return -1;
-    }
-
-    private static String unescape(String quoted) {
-        StringBuilder text = new StringBuilder(quoted.length());
-        for (int i = 0; i < quoted.length(); i++) {
-            char c = quoted.charAt(i);
-            if (c == '\\' && i + 1 < quoted.length()) {
-                c = quoted.charAt(++i);
-            }
-            text.append(c);
-        }
-        return text.toString();
     }
 }

@@ -185,7 +185,15 @@ public final class SchemaMerger {
                     + rename.newName() + "'), which moves the value in every document");
             return;
         }
-        String newPath = renamedPath(source, current, rename.newName());
+        Optional<String> renamed = renamedPath(source, current, rename.newName());
+        if (renamed.isEmpty()) {
+            problems.add("rename_fields: new_name '" + rename.newName() + "' of JSON field '" + rename.oldName()
+                    + "' cannot be written as a JSON path that RedisJSON reads back as that name (it holds a "
+                    + "backslash, or both quote characters: RedisJSON keeps escapes in a path as they are); choose "
+                    + "another name");
+            return;
+        }
+        String newPath = renamed.get();
         if (!newPath.equals(current.path())) {
             if (movedAway.containsKey(newPath)) {
                 problems.add("rename_fields: '" + rename.oldName() + "' would move into '" + newPath + "', which "
@@ -215,15 +223,16 @@ public final class SchemaMerger {
     }
 
     /** The path of a renamed field: the document field moves too when the path followed the old name. */
-    static String renamedPath(IndexSchema source, FieldSchema field, String newName) {
+    static Optional<String> renamedPath(IndexSchema source, FieldSchema field, String newName) {
         String path = field.path();
         if (path.equals(field.name())) {
-            return newName;
+            return Optional.of(newName);
         }
-        if (path.equals("$." + field.name()) || path.equals(MemberPath.ofRootMember(field.name()))) {
-            return MemberPath.ofRootMember(newName); // $['a b'] for a name dot notation cannot hold
+        if (path.equals("$." + field.name()) || MemberPath.ofRootMember(field.name()).filter(path::equals)
+                .isPresent()) {
+            return MemberPath.ofRootMember(newName); // $['a b'] for a name dot notation cannot hold; empty if none
         }
-        return path;
+        return Optional.of(path);
     }
 
     private static IndexSchema.Builder applyIndexChanges(IndexSchema.Builder builder, IndexChanges changes) {
