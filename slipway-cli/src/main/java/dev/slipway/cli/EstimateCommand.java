@@ -58,17 +58,22 @@ public final class EstimateCommand implements Callable<Integer> {
 
     /** Where the memory saved comes from, and when it is freed. */
     private static String saving(MigrationPlan plan, MigrationEstimate e) {
-        if (e.memorySavedBytes() <= 0) {
+        if (e.memorySavedBytes() == 0) {
             return "";
         }
         long inDocuments = e.memorySavedBytes() - e.indexMemorySavedBytes();
-        String where = inDocuments <= 0 ? "in the vector index"
-                : "~" + Units.bytes(inDocuments) + " in the documents, ~" + Units.bytes(e.indexMemorySavedBytes())
-                + " in the vector index";
+        String where = inDocuments == 0 ? "in the vector index"
+                : "~" + Units.bytes(Math.abs(inDocuments)) + " in the documents, ~"
+                + Units.bytes(Math.abs(e.indexMemorySavedBytes())) + " in the vector index";
+        if (e.memorySavedBytes() < 0) {
+            return " (none: the vectors widen, so Redis needs ~" + Units.bytes(-e.memorySavedBytes()) + " more: "
+                    + where + ")";
+        }
         return plan.mode() == MigrationMode.ZERO_DOWNTIME
                 ? " (" + where + ", once the previous version is pruned with 'slipway prune --index " + e.index()
                 + "')"
-                : " (once vectors are converted: " + where + ")";
+                : plan.rewrite().map(r -> !r.conversions().isEmpty()).orElse(false)
+                ? " (once vectors are converted: " + where + ")" : " (" + where + ", once it is rebuilt)";
     }
 
     private void print(PrintWriter out, MigrationPlan plan, MigrationEstimate e) {
@@ -80,7 +85,8 @@ public final class EstimateCommand implements Callable<Integer> {
         out.println("  disk needed:           ~" + Units.bytes(e.diskNeededBytes())
                 + (e.diskNeededBytes() > 0 ? " (under --backup-dir)" : ""));
         out.println("  extra memory:          ~" + Units.bytes(e.extraMemoryBytes()) + " (while it runs)");
-        out.println("  memory saved:          ~" + Units.bytes(e.memorySavedBytes()) + saving(plan, e));
+        out.println("  memory saved:          " + (e.memorySavedBytes() < 0 ? "0 B" : "~"
+                + Units.bytes(e.memorySavedBytes())) + saving(plan, e));
         out.println("  expected duration:     ~" + Units.seconds(e.expectedSeconds()));
         out.println("  expected downtime:     ~" + Units.seconds(e.expectedDowntimeSeconds()));
         out.println("  basis:                 " + e.basis());

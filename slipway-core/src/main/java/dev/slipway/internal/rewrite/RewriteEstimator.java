@@ -85,7 +85,8 @@ public final class RewriteEstimator {
             double rewriteSeconds = seconds / n * docs * WRITE_FACTOR;
             double total = rewriteSeconds + reindex;
             long indexSaving = bytes.savedInIndex() * docs / n + jsonIndexSaving;
-            return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), docs, keys.size(),
+            return new MigrationEstimate(plan.servedName(), plan.estimate().documents(),
+                    keys.isEmpty() ? docs : docs * bytes.changed() / n, keys.size(),
                     bytes.records() * docs / n, disk(bytes, docs), extraMemory,
                     bytes.savedInDocuments() * docs / n + indexSaving, indexSaving, round(total),
                     plan.mode() == MigrationMode.ZERO_DOWNTIME ? 0 : round(total),
@@ -132,7 +133,7 @@ public final class RewriteEstimator {
      * vector index ({@link VectorMemory}; only vectors of the source length are converted).
      */
     record SampledBytes(long values, long records, int documents, long largest, long savedInDocuments,
-                        long savedInIndex) {
+                        long savedInIndex, int changed) {
     }
 
     /**
@@ -145,7 +146,8 @@ public final class RewriteEstimator {
     }
 
     private static List<byte[]> sampleKeys(DocumentStore store, RewriteSpec spec) {
-        String pattern = KeyScope.of(spec).pattern();
+        KeyScope scope = KeyScope.of(spec);
+        String pattern = scope.pattern();
         String type = spec.storage().keyType();
         KeyMove move = KeyMove.of(spec);
         List<byte[]> keys = new ArrayList<>();
@@ -154,7 +156,9 @@ public final class RewriteEstimator {
         do {
             ScanPage page = store.scan(cursor, pattern, SAMPLE, type);
             for (byte[] key : page.keys()) {
-                if (keys.size() < SAMPLE && move.needsMove(key) == spec.targetPrefix().isPresent()) {
+                // an index of several prefixes is scanned with '*': only its own keys are a fair sample
+                if (keys.size() < SAMPLE && scope.contains(key)
+                        && move.needsMove(key) == spec.targetPrefix().isPresent()) {
                     keys.add(key);
                 }
             }
@@ -171,13 +175,15 @@ public final class RewriteEstimator {
     static SampledBytes sampleBytes(DocumentStore store, RewriteSpec spec, List<String> fields, List<byte[]> keys,
                                     boolean convert) {
         if (fields.isEmpty() || keys.isEmpty()) {
-            return new SampledBytes(0, keys.stream().mapToLong(k -> 8 + k.length).sum(), keys.size(), 0, 0, 0);
+            return new SampledBytes(0, keys.stream().mapToLong(k -> 8 + k.length).sum(), keys.size(), 0, 0, 0,
+                    keys.size());
         }
         int names = fields.stream().mapToInt(f -> 2 + f.getBytes(StandardCharsets.UTF_8).length + 1).sum();
         long values = 0;
         long records = 0;
         long largest = 0;
         long[] saved = new long[2];
+        int changed = 0;
         int read = 0;
         int chunk = 1;
         while (read < keys.size() && values < SAMPLE_BYTES) {
@@ -186,10 +192,14 @@ public final class RewriteEstimator {
                 List<byte[][]> replies = store.readHashFields(part, fields);
                 for (int i = 0; i < part.size(); i++) {
                     long document = 0;
-                    records += 8 + part.get(i).length + names;
+                    long record = 8 + part.get(i).length + names;
                     for (byte[] value : replies.get(i)) {
                         document += value == null ? 0 : value.length;
-                        records += value == null ? 0 : 4 + value.length;
+                        record += value == null ? 0 : 4 + value.length;
+                    }
+                    if (changes(spec, fields, replies.get(i))) { // only a document the rewrite changes is backed up
+                        records += record;
+                        changed++;
                     }
                     values += document;
                     largest = Math.max(largest, document);
@@ -206,18 +216,19 @@ public final class RewriteEstimator {
                     values += length;
                     largest = Math.max(largest, length);
                     records += 8 + part.get(i).length + names + 4L * fields.size() + length;
+                    changed++; // not told apart for JSON: every sampled document counts
                 }
             }
             read += part.size();
             chunk = (int) Math.max(1, Math.min(SAMPLE, CHUNK_BYTES / Math.max(values / read, 1)));
         }
-        return new SampledBytes(values, records, read, largest, saved[0], saved[1]);
+        return new SampledBytes(values, records, read, largest, saved[0], saved[1], changed);
     }
 
     /** Converts the sampled vectors so that the measured time includes the conversion work. */
     private static void convertForTiming(RewriteSpec spec, List<String> fields, byte[][] values) {
         for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
-            int at = fields.indexOf(conversion.path());
+            int at = fields.indexOf(DocumentRewriter.sourceField(spec, conversion)); // its old name if it moves
             VectorDataType from = VectorDataType.parse(conversion.from());
             if (at >= 0 && values[at] != null && values[at].length == conversion.dims() * from.bytesPerElement()
                     && VectorDataType.parse(conversion.to()).isFloatingPoint()) {
@@ -227,12 +238,36 @@ public final class RewriteEstimator {
     }
 
     /**
+     * Whether the rewrite changes a HASH document read for the sample: every document moves to a new prefix; else a
+     * field to move is still under its old name, or a vector has the source length (what the rewriter does).
+     */
+    private static boolean changes(RewriteSpec spec, List<String> fields, byte[][] values) {
+        if (spec.targetPrefix().isPresent()) {
+            return true;
+        }
+        for (RewriteSpec.FieldMove move : spec.fieldMoves()) {
+            int at = fields.indexOf(move.from());
+            if (at >= 0 && values[at] != null) {
+                return true;
+            }
+        }
+        for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
+            int at = fields.indexOf(DocumentRewriter.sourceField(spec, conversion));
+            if (at >= 0 && values[at] != null && values[at].length
+                    == conversion.dims() * VectorDataType.parse(conversion.from()).bytesPerElement()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Adds what converting a sampled document's vectors frees: {@code saved[0]} in the document, {@code saved[1]} in
      * the vector index. A vector not of the source length is left as it is by the rewrite and frees nothing.
      */
     private static void addSavings(RewriteSpec spec, List<String> fields, byte[][] values, long[] saved) {
         for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
-            int at = fields.indexOf(conversion.path());
+            int at = fields.indexOf(DocumentRewriter.sourceField(spec, conversion)); // its old name if it moves
             int fromWidth = VectorDataType.parse(conversion.from()).bytesPerElement();
             int toWidth = VectorDataType.parse(conversion.to()).bytesPerElement();
             if (at >= 0 && values[at] != null && values[at].length == conversion.dims() * fromWidth) {

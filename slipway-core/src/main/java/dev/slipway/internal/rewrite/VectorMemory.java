@@ -22,7 +22,10 @@ final class VectorMemory {
     private VectorMemory() {
     }
 
-    /** Bytes a HASH document frees when one of its values shrinks from {@code from} to {@code to} bytes. */
+    /**
+     * Bytes a HASH document frees when one of its values goes from {@code from} to {@code to} bytes (negative when
+     * it grows).
+     */
     static long documentSaving(int from, int to) {
         if (from <= LISTPACK_VALUE_LIMIT) {
             return (long) from - to;
@@ -31,9 +34,9 @@ final class VectorMemory {
         return allocation(stringSize(from)) - allocation(stringSize(to));
     }
 
-    /** Bytes the vector index frees per vector when its element width shrinks. */
+    /** Bytes the vector index frees per vector when its element width changes (negative when it grows). */
     static long indexSaving(int dims, int fromWidth, int toWidth) {
-        return Math.max(0L, (long) dims * (fromWidth - toWidth));
+        return (long) dims * (fromWidth - toWidth);
     }
 
     /** A Redis string of {@code length} bytes: the header its length needs, the bytes, a terminating zero. */

@@ -58,7 +58,7 @@ class RewriteEstimatorTest {
 
     @Test
     void smallDocumentsAreAllSampledInTwoReads() {
-        SizedDocuments store = new SizedDocuments(3072);
+        SizedDocuments store = new SizedDocuments(16); // the fixture's 4-dim float32 vectors
 
         RewriteEstimator.SampledBytes sampled = RewriteEstimator.sampleBytes(store, spec, List.of("emb"),
                 keys(RewriteEstimator.SAMPLE), false);
@@ -67,7 +67,7 @@ class RewriteEstimatorTest {
         assertThat(sampled.documents()).isEqualTo(RewriteEstimator.SAMPLE);
         // per record: 8 bytes of lengths, the key, the field's name (2 + 3 + 1), the value's length and the value
         long keys = 10 * "doc:0".length() + 90 * "doc:10".length() + 400 * "doc:100".length();
-        assertThat(sampled.records()).isEqualTo(RewriteEstimator.SAMPLE * (8 + 6 + 4 + 3072L) + keys);
+        assertThat(sampled.records()).isEqualTo(RewriteEstimator.SAMPLE * (8 + 6 + 4 + 16L) + keys);
     }
 
     /** The cold first reads do not count: the median is taken over the later half of the reads. */
@@ -76,5 +76,69 @@ class RewriteEstimatorTest {
         assertThat(RewriteEstimator.laterMedian(List.of(0.051, 0.023, 0.010, 0.006, 0.003))).isEqualTo(0.006);
         assertThat(RewriteEstimator.laterMedian(List.of(0.040, 0.010, 0.004, 0.002, 0.005, 0.003))).isEqualTo(0.003);
         assertThat(RewriteEstimator.laterMedian(List.of(0.009))).isEqualTo(0.009);
+    }
+
+    /** Serves, per document, the given value for the field {@code field} and nothing for the others. */
+    private static final class FieldValues extends ForwardingDocumentStore {
+        private final String field;
+        private final java.util.function.IntFunction<byte[]> value;
+        private int served;
+
+        FieldValues(String field, java.util.function.IntFunction<byte[]> value) {
+            super(null);
+            this.field = field;
+            this.value = value;
+        }
+
+        @Override
+        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
+            List<byte[][]> values = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                byte[][] document = new byte[fields.size()][];
+                document[fields.indexOf(field)] = value.apply(served++);
+                values.add(document);
+            }
+            return values;
+        }
+    }
+
+    /**
+     * A vector that is renamed and converted is read under its old name (tester session 22: rename + quantize said
+     * "memory saved: ~0 B", looking for the new name among the fields read).
+     */
+    @Test
+    void aRenamedAndConvertedVectorIsCountedUnderItsOldName() {
+        RewriteSpec renamed = new RewriteSpec(dev.slipway.api.schema.StorageType.HASH, List.of("doc:"),
+                java.util.Optional.empty(), List.of(new RewriteSpec.FieldMove("emb", "vec")),
+                List.of(new RewriteSpec.VectorConversion("vec", "float32", "float16", 768)), 100, true);
+        List<String> fields = DocumentRewriter.fieldsToRead(renamed);
+
+        RewriteEstimator.SampledBytes sampled = RewriteEstimator.sampleBytes(new FieldValues("emb",
+                i -> new byte[3072]), renamed, fields, keys(100), false);
+
+        assertThat(sampled.savedInDocuments()).isEqualTo(100 * 1792L);
+        assertThat(sampled.savedInIndex()).isEqualTo(100 * 1536L);
+        assertThat(sampled.changed()).isEqualTo(100);
+    }
+
+    /**
+     * Documents the rewrite leaves alone (a vector of another length, or none) are neither counted to rewrite nor
+     * backed up (tester session 22: half of them of the wrong length, and the estimate said twice the backup).
+     */
+    @Test
+    void documentsTheRewriteLeavesAloneAreNotCounted() {
+        List<String> fields = DocumentRewriter.fieldsToRead(spec);
+        int source = 4 * 4; // the fixture's 4-dim float32 vectors
+
+        RewriteEstimator.SampledBytes sampled = RewriteEstimator.sampleBytes(new FieldValues("emb",
+                i -> i % 4 == 0 ? new byte[source] : i % 4 == 1 ? null : new byte[source + 4]), spec, fields,
+                keys(100), false);
+
+        assertThat(sampled.changed()).isEqualTo(25);
+        long keysOfChanged = 0;
+        for (int i = 0; i < 100; i += 4) {
+            keysOfChanged += ("doc:" + i).length();
+        }
+        assertThat(sampled.records()).isEqualTo(25 * (8 + 6 + 4 + source) + keysOfChanged);
     }
 }

@@ -41,6 +41,7 @@ class VectorMemoryTest {
     void theIndexCopyShrinksByTheWidths() {
         assertThat(VectorMemory.indexSaving(768, 4, 2)).isEqualTo(1536);
         assertThat(VectorMemory.indexSaving(768, 4, 1)).isEqualTo(2304);
-        assertThat(VectorMemory.indexSaving(768, 2, 4)).isZero();
+        assertThat(VectorMemory.indexSaving(768, 4, 8)).isEqualTo(-3072); // widened: the index grows
+        assertThat(VectorMemory.documentSaving(3072, 6144)).isEqualTo(3584 - 7168);
     }
 }
