@@ -140,7 +140,8 @@ final class RewriteStepHandler {
                     throw new SlipwayException(ErrorCode.BAD_USAGE, "The key namespace '" + keys.prefix() + "' puts "
                             + "Slipway's own keys (such as " + key + ") under '" + targetPrefix + "', the prefix "
                             + "this plan moves the documents to; nothing was changed. Choose a --namespace outside "
-                            + "the index's key prefixes (the default is '" + KeyNamespace.DEFAULT.prefix() + "').");
+                            + "the index's key prefixes" + (keys.equals(KeyNamespace.DEFAULT) ? ""
+                            : " (the default is '" + KeyNamespace.DEFAULT.prefix() + "')") + ".");
                 });
     }
 
