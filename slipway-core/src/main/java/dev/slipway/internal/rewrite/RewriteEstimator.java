@@ -41,8 +41,8 @@ public final class RewriteEstimator {
     private static final long TIMING_BUDGET_NANOS = 1_000_000_000L;
     /**
      * A rewrite sends about as much as it reads, and writes the backup; measured reads are scaled by this. Calibrated
-     * on 100k documents of 128 and 768 dims and 1M of 768 (session 22, a cold CLI): the estimates came within
-     * -10% to +10% of the runs (2.3 s said for 2.2 s, 3.1 s for 3.5 s, 40 s for 36 s).
+     * on 100k documents (session 22, a cold CLI, re-index included): 2.3 s said for a 2.2 s run at 128 dims, 3.4 and
+     * 4.1 s for a 3.5 s run at 768 dims.
      */
     private static final double WRITE_FACTOR = 3.0;
     /** Per record: its length, CRC-32, batch number, cursor length and a cursor of up to 20 digits, document count. */
