@@ -22,6 +22,6 @@ package dev.slipway.api.plan;
  */
 public record MigrationEstimate(String index, long documents, long documentsToRewrite, int sampledDocuments,
                                 long bytesToBackUp, long diskNeededBytes, long extraMemoryBytes,
-                                long memorySavedBytes, long indexMemorySavedBytes, double expectedSeconds, double expectedDowntimeSeconds,
-                                String basis) {
+                                long memorySavedBytes, long indexMemorySavedBytes, double expectedSeconds,
+                                double expectedDowntimeSeconds, String basis) {
 }

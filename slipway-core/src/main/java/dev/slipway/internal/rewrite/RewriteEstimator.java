@@ -228,11 +228,10 @@ public final class RewriteEstimator {
     /** Converts the sampled vectors so that the measured time includes the conversion work. */
     private static void convertForTiming(RewriteSpec spec, List<String> fields, byte[][] values) {
         for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
-            int at = fields.indexOf(DocumentRewriter.sourceField(spec, conversion)); // its old name if it moves
-            VectorDataType from = VectorDataType.parse(conversion.from());
-            if (at >= 0 && values[at] != null && values[at].length == conversion.dims() * from.bytesPerElement()
-                    && VectorDataType.parse(conversion.to()).isFloatingPoint()) {
-                VectorCodec.convert(values[at], from, VectorDataType.parse(conversion.to()), null);
+            byte[] vector = convertible(spec, conversion, fields, values);
+            VectorDataType to = VectorDataType.parse(conversion.to());
+            if (vector != null && to.isFloatingPoint()) {
+                VectorCodec.convert(vector, VectorDataType.parse(conversion.from()), to, null);
             }
         }
     }
@@ -251,14 +250,20 @@ public final class RewriteEstimator {
                 return true;
             }
         }
-        for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
-            int at = fields.indexOf(DocumentRewriter.sourceField(spec, conversion));
-            if (at >= 0 && values[at] != null && values[at].length
-                    == conversion.dims() * VectorDataType.parse(conversion.from()).bytesPerElement()) {
-                return true;
-            }
-        }
-        return false;
+        return spec.conversions().stream().anyMatch(c -> convertible(spec, c, fields, values) != null);
+    }
+
+    /**
+     * A sampled document's vector for a conversion, read under its old name if the field also moves, when it has
+     * the source length (the one length the rewrite converts); else null.
+     */
+    private static byte[] convertible(RewriteSpec spec, RewriteSpec.VectorConversion conversion, List<String> fields,
+                                      byte[][] values) {
+        int at = fields.indexOf(DocumentRewriter.sourceField(spec, conversion));
+        byte[] vector = at >= 0 ? values[at] : null;
+        return vector != null
+                && vector.length == conversion.dims() * VectorDataType.parse(conversion.from()).bytesPerElement()
+                ? vector : null;
     }
 
     /**
@@ -267,11 +272,11 @@ public final class RewriteEstimator {
      */
     private static void addSavings(RewriteSpec spec, List<String> fields, byte[][] values, long[] saved) {
         for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
-            int at = fields.indexOf(DocumentRewriter.sourceField(spec, conversion)); // its old name if it moves
-            int fromWidth = VectorDataType.parse(conversion.from()).bytesPerElement();
-            int toWidth = VectorDataType.parse(conversion.to()).bytesPerElement();
-            if (at >= 0 && values[at] != null && values[at].length == conversion.dims() * fromWidth) {
-                saved[0] += VectorMemory.documentSaving(values[at].length, conversion.dims() * toWidth);
+            byte[] vector = convertible(spec, conversion, fields, values);
+            if (vector != null) {
+                int fromWidth = VectorDataType.parse(conversion.from()).bytesPerElement();
+                int toWidth = VectorDataType.parse(conversion.to()).bytesPerElement();
+                saved[0] += VectorMemory.documentSaving(vector.length, conversion.dims() * toWidth);
                 saved[1] += VectorMemory.indexSaving(conversion.dims(), fromWidth, toWidth);
             }
         }
