@@ -105,6 +105,9 @@ final class StatusPrinter {
         String again = "; 'rollback --index' again changes nothing, '--to <version>' goes further";
         return switch (r.action()) {
             case "discarded" -> "discarded the unfinished migration (plan " + r.planId() + ")" + at + again;
+            case "restored" -> "undid the rewrite of plan " + r.planId() + " from its backup ('rollback --backup-dir')"
+                    + (r.from().equals(r.to()) ? ", serving " + r.to() : ", from " + r.from() + " back to " + r.to())
+                    + at + again;
             case "switched_forward" -> "switched forward from " + r.from() + " to " + r.to() + at
                     + " ('rollback --to'); 'rollback --index' switches back";
             default -> "switched back from " + r.from() + " to " + r.to() + at + again;

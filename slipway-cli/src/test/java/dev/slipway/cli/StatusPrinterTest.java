@@ -73,6 +73,19 @@ class StatusPrinterTest {
     }
 
     @Test
+    void aRewriteUndoneFromItsBackupIsNamedAsTheLatestRollback() {
+        IndexStatus status = new IndexStatus("docs", Optional.of("docs:v2"), true, Optional.of(2), List.of(),
+                Optional.empty(), Optional.empty(), List.of(), Optional.of(new IndexStatus.RollbackStatus("restored",
+                "docs:v3", "docs:v2", "p7", "2026-01-02T03:04:05Z")));
+
+        printer.status(status);
+
+        assertThat(text.toString().lines()).contains("  Rollback:  undid the rewrite of plan p7 from its backup "
+                + "('rollback --backup-dir'), from docs:v3 back to docs:v2 at 2026-01-02T03:04:05Z; 'rollback "
+                + "--index' again changes nothing, '--to <version>' goes further");
+    }
+
+    @Test
     void lockHolderAndStraysAreNamed() {
         IndexStatus status = new IndexStatus("products", Optional.of("products:v2"), true, Optional.of(2),
                 List.of(new VersionStatus(2, "products:v2", "ACTIVE", true, 5, 100, "b")), Optional.empty(),

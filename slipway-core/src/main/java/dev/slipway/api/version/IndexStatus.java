@@ -38,11 +38,13 @@ public record IndexStatus(String name, Optional<String> servedBy, boolean alias,
     /**
      * The latest {@code rollback --index} of the name.
      *
-     * @param action {@code switched_back}, {@code switched_forward} ({@code --to} a newer version), or
-     *               {@code discarded} (an unfinished migration's new versions dropped)
+     * @param action {@code switched_back}, {@code switched_forward} ({@code --to} a newer version),
+     *               {@code discarded} (an unfinished migration's new versions dropped), or {@code restored} (a
+     *               rewrite undone by {@code rollback --backup-dir}, which recreated the version it dropped)
      * @param from   the physical index served before
      * @param to     the physical index served after it
-     * @param planId for a discard, the plan of the migration discarded; otherwise empty
+     * @param planId for a discard, the plan of the migration discarded; for a restore, the plan undone; otherwise
+     *               empty
      * @param at     when (ISO-8601)
      */
     public record RollbackStatus(String action, String from, String to, String planId, String at) {

@@ -41,7 +41,7 @@ final class AliasStepHandlers {
         HistoryStore history = new HistoryStore(context.session(), context.keys());
         VersionHistory current = history.load(context.plan().source().indexName());
         if (current.entry(physical).isEmpty()) {
-            history.save(current.with(new VersionEntry(versionOf(physical), physical, State.BUILDING,
+            history.save(current.with(new VersionEntry(VersionHistory.versionOf(physical), physical, State.BUILDING,
                     context.plan().planId(), Instant.now(), schema)));
         }
         return IndexStepHandlers.createIndex(context, schema, command);
@@ -51,15 +51,6 @@ final class AliasStepHandlers {
     static IndexSchema schemaOf(MigrationPlan plan, String physical) {
         return physical.equals(plan.targetSchema().name()) ? plan.targetSchema()
                 : plan.source().schema().withName(physical);
-    }
-
-    private static int versionOf(String physical) {
-        int at = physical.lastIndexOf(":v");
-        try {
-            return at < 0 ? 0 : Integer.parseInt(physical.substring(at + 2));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     /** Compares a shadow with the live index before the switch; refuses to switch on any difference. */
@@ -194,7 +185,7 @@ final class AliasStepHandlers {
         }
         String target = plan.targetSchema().name();
         if (next.entry(target).isEmpty()) {
-            next = next.with(new VersionEntry(versionOf(target), target, State.BUILDING, plan.planId(),
+            next = next.with(new VersionEntry(VersionHistory.versionOf(target), target, State.BUILDING, plan.planId(),
                     Instant.now(), plan.targetSchema()));
         }
         next = next.switchTo(target, replacedBy(next, plan));

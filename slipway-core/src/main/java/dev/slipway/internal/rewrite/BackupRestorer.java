@@ -17,7 +17,11 @@ import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
+import dev.slipway.internal.version.HistoryStore;
+import dev.slipway.internal.version.VersionHistory;
+import dev.slipway.internal.version.VersionHistory.RollbackMark;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -416,10 +420,37 @@ public final class BackupRestorer {
                     + "re-run the rollback.");
         }
         if (plan.source().aliased()) {
-            session.call("FT.ALIASUPDATE", plan.source().indexName(), source.name());
+            pointAliasBack(plan);
         }
         waitForIndexing(reader, source.name(), stop);
         return source.name();
+    }
+
+    /**
+     * Points the served name back at the recreated source version, in one transaction with its version history: the
+     * source version active again, the version the rewrite created dropped, and a mark that makes a later
+     * {@code rollback --index} change nothing (as after one of its own). Without the history, {@code status} named a
+     * dropped version as served, and {@code rollback --index} and {@code prune} did not know the version served.
+     * Idempotent: a resumed rollback sends the same transaction again.
+     */
+    private void pointAliasBack(MigrationPlan plan) {
+        String name = plan.source().indexName();
+        String source = plan.source().schema().name();
+        HistoryStore store = new HistoryStore(session, keys);
+        VersionHistory history = store.load(name);
+        List<List<String>> commands = new ArrayList<>();
+        commands.add(List.of("FT.ALIASUPDATE", name, source));
+        if (!history.versions().isEmpty()) { // an alias Slipway has never switched keeps having no history
+            String rewritten = plan.targetSchema().name();
+            boolean alreadyRestored = history.rollbackMark().filter(m -> m.action().equals(RollbackMark.RESTORED))
+                    .filter(m -> m.planId().equals(plan.planId())).isPresent();
+            String from = history.active().map(VersionHistory.VersionEntry::physicalIndex).orElse(rewritten);
+            if (!alreadyRestored) {
+                commands.add(store.saveCommand(history.restored(source, plan.source().schema(), rewritten,
+                        from, plan.planId(), Instant.now())));
+            }
+        }
+        session.transaction(commands);
     }
 
     private static void waitForIndexing(LiveIndexReader reader, String name, StopSignal stop) {

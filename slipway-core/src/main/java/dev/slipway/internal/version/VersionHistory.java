@@ -38,13 +38,14 @@ public record VersionHistory(String name, List<VersionEntry> versions,
     }
 
     /**
-     * What a {@code rollback --index} did, so that running the same command again (after an interruption, or
-     * unsure whether it ran) does not roll back one version further.
+     * What a {@code rollback --index} (or a {@code rollback --backup-dir} of a name served through the alias) did, so
+     * that running a rollback again (after an interruption, or unsure whether it ran) does not go one version further.
      *
-     * @param action  {@code switched_back}, {@code switched_forward} or {@code discarded}
+     * @param action  {@code switched_back}, {@code switched_forward}, {@code discarded} or {@code restored}
      * @param from    the physical index served before (for a discard: the one still served)
      * @param to      the physical index served after it
-     * @param planId  for a discard, the unfinished migration's plan; otherwise empty
+     * @param planId  for a discard, the unfinished migration's plan; for a restore, the plan whose rewrite was
+     *                undone; otherwise empty
      * @param at      when
      */
     public record RollbackMark(String action, String from, String to, String planId, Instant at) {
@@ -57,6 +58,11 @@ public record VersionHistory(String name, List<VersionEntry> versions,
          * switches back again instead of finding itself done.
          */
         public static final String SWITCHED_FORWARD = "switched_forward";
+        /**
+         * A rewrite undone from its backup: the documents hold their originals again and the alias serves the
+         * recreated source version.
+         */
+        public static final String RESTORED = "restored";
     }
 
     /** The latest rollback, while no migration has switched the name since. */
@@ -155,6 +161,39 @@ public record VersionHistory(String name, List<VersionEntry> versions,
         }
         copy.sort(Comparator.comparingInt(VersionEntry::version));
         return new VersionHistory(name, copy, lastRollback);
+    }
+
+    /**
+     * A copy in which a rollback from a backup recreated {@code source} (the version a rewrite dropped) and made it
+     * active again, and dropped {@code rewritten} (the version the rewrite created). The source keeps the version it
+     * replaced, so a later {@code rollback --to} can still go further back; a plain {@code rollback --index} finds
+     * the mark and changes nothing.
+     *
+     * @param servedBefore the physical index the name served before (the rewritten one, or the source itself when the
+     *                     rewrite stopped before it switched)
+     */
+    public VersionHistory restored(String source, IndexSchema sourceSchema, String rewritten, String servedBefore,
+                                   String planId, Instant at) {
+        VersionHistory result = this;
+        if (result.entry(source).isEmpty()) {
+            result = result.with(new VersionEntry(versionOf(source), source, State.ACTIVE, "", at, sourceSchema));
+        }
+        result = result.activate(source);
+        Optional<VersionEntry> target = result.entry(rewritten).filter(e -> !rewritten.equals(source));
+        if (target.isPresent()) {
+            result = result.with(target.get().withState(State.DROPPED));
+        }
+        return result.withRollback(new RollbackMark(RollbackMark.RESTORED, servedBefore, source, planId, at));
+    }
+
+    /** The version number in a physical index name ({@code products:v3} is 3); 0 for any other name. */
+    public static int versionOf(String physical) {
+        int at = physical.lastIndexOf(":v");
+        try {
+            return at < 0 ? 0 : Integer.parseInt(physical.substring(at + 2));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** A copy without the entry of a physical index. */

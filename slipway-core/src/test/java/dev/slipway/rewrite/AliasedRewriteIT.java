@@ -1,0 +1,106 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.api.version.PruneResult;
+import dev.slipway.api.version.RestoreResult;
+import dev.slipway.api.version.RollbackResult;
+import dev.slipway.api.version.VersionStatus;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.indexes;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+/**
+ * A rewrite of a name served through Slipway's version alias, undone from its backup: the version history must
+ * follow the alias back, so that {@code status}, {@code rollback --index} and {@code prune} keep working on it.
+ */
+@ExtendWith(RedisStackExtension.class)
+class AliasedRewriteIT {
+    private static final int DOCS = 200;
+
+    @Test
+    void rollbackFromTheBackupPutsTheHistoryBackWithTheAlias(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 7);
+            // an index-only change first: 'docs' becomes an alias of docs:v2, with a copy of the original retained as v1
+            slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: colour, type: tag}\n"),
+                    ApplyOptions.DEFAULTS);
+            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v2");
+
+            MigrationPlan rewrite = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            MigrationReport report = slipway.apply(rewrite, ApplyOptions.DEFAULTS.withBackupDir(backup)
+                    .withAcceptDataLoss(true));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v3");
+            assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                    .containsExactly(tuple("docs", "DROPPED"), tuple("docs:v1", "RETAINED"),
+                            tuple("docs:v2", "DROPPED"), tuple("docs:v3", "ACTIVE"));
+
+            RestoreResult restored = slipway.rollbackFromBackup(backup, 2);
+
+            assertThat(restored.indexRecreated()).isEqualTo("docs:v2");
+            assertThat(hashes(jedis, "doc:*")).as("the original bytes").isEqualTo(before);
+            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v2");
+            IndexStatus status = status(slipway);
+            assertThat(status.activeVersion()).as("the history follows the alias").contains(2);
+            assertThat(status.versions())
+                    .extracting(VersionStatus::physicalIndex, VersionStatus::state, VersionStatus::exists)
+                    .containsExactly(tuple("docs", "DROPPED", false), tuple("docs:v1", "RETAINED", true),
+                            tuple("docs:v2", "ACTIVE", true), tuple("docs:v3", "DROPPED", false));
+            assertThat(status.lastRollback()).hasValueSatisfying(r -> {
+                assertThat(r.action()).isEqualTo("restored");
+                assertThat(r.from()).isEqualTo("docs:v3");
+                assertThat(r.to()).isEqualTo("docs:v2");
+                assertThat(r.planId()).isEqualTo(rewrite.planId());
+            });
+
+            RollbackResult again = slipway.rollback("docs");
+            assertThat(again.action()).as("a rollback after the restore does not go one further")
+                    .isEqualTo(RollbackResult.Action.ALREADY_DONE);
+            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v2");
+            RollbackResult further = slipway.rollback("docs", "v1");
+            assertThat(further.action()).isEqualTo(RollbackResult.Action.SWITCHED_BACK);
+            assertThat(further.to()).isEqualTo("docs:v1");
+            assertThat(slipway.rollback("docs", "v2").to()).as("and forward again").isEqualTo("docs:v2");
+
+            // a later migration builds the next free version and retains v2; prune drops what is retained
+            slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: size, type: tag}\n"),
+                    ApplyOptions.DEFAULTS);
+            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v4");
+            RollbackResult back = slipway.rollback("docs");
+            assertThat(back.from()).isEqualTo("docs:v4");
+            assertThat(back.to()).as("back to what the restore served").isEqualTo("docs:v2");
+            assertThat(slipway.rollback("docs", "v4").to()).isEqualTo("docs:v4");
+            PruneResult pruned = slipway.prune("docs", Optional.empty());
+            assertThat(pruned.dropped()).extracting(VersionStatus::physicalIndex)
+                    .containsExactlyInAnyOrder("docs:v1", "docs:v2");
+            assertThat(indexes(jedis)).isEqualTo(List.of("docs:v4"));
+            assertThat(hashes(jedis, "doc:*")).as("documents are kept").isEqualTo(before);
+        }
+    }
+
+    private static IndexStatus status(Slipway slipway) {
+        return slipway.status(Optional.of("docs")).get(0);
+    }
+}
