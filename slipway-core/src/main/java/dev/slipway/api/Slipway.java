@@ -161,8 +161,7 @@ public final class Slipway {
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
         MigrationPlanner.requireIntact(plan);
-        withSession(session -> null); // refuses a database Redis Search does not index, as every verb does
-        return RewriteEstimator.estimate(plan, endpoint);
+        return withSession(session -> RewriteEstimator.estimate(plan, session));
     }
 
     /**

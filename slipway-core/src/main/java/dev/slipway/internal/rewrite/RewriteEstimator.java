@@ -6,8 +6,12 @@ import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SchemaChange;
+import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
@@ -15,6 +19,7 @@ import dev.slipway.internal.vector.VectorDataType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Estimates a migration from a short, read-only sample: reads the fields a rewrite touches on up to a few hundred
@@ -56,14 +61,17 @@ public final class RewriteEstimator {
     }
 
     /** The estimate of a plan against the live server. */
-    public static MigrationEstimate estimate(MigrationPlan plan, RedisEndpoint endpoint) {
+    public static MigrationEstimate estimate(MigrationPlan plan, RedisSession session) {
+        RedisEndpoint endpoint = session.endpoint();
         double reindex = plan.estimate().reindexSeconds();
         long extraMemory = plan.estimate().extraMemoryBytes();
-        long jsonIndexSaving = jsonIndexSaving(plan);
+        JsonIndexSaving json = jsonIndexSaving(plan, session);
+        long jsonIndexSaving = json.bytes();
         if (plan.rewrite().isEmpty()) {
             return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), 0, 0, 0, 0, extraMemory,
                     jsonIndexSaving, jsonIndexSaving, reindex, plan.estimate().downtimeSeconds(),
-                    plan.estimate().basis() + "; index-only: nothing is rewritten or backed up" + savingBasis(plan));
+                    plan.estimate().basis() + "; index-only: nothing is rewritten or backed up" + savingBasis(plan)
+                            + json.basis());
         }
         RewriteSpec spec = plan.rewrite().get();
         List<String> fields = DocumentRewriter.fieldsToRead(spec);
@@ -93,7 +101,7 @@ public final class RewriteEstimator {
                     "sampled " + keys.size() + " documents (median of the last " + (times.size() + 1) / 2 + " of "
                             + times.size() + " reads: " + Math.round(seconds * 1000) + " ms); rewrite time "
                             + "= sampled read time x " + WRITE_FACTOR + " per document; " + plan.estimate().basis()
-                            + savingBasis(plan));
+                            + savingBasis(plan) + json.basis());
         }
     }
 
@@ -283,26 +291,66 @@ public final class RewriteEstimator {
     }
 
     /**
-     * What the vector index frees when a JSON index's vector field narrows: the documents keep their numbers (an
-     * index-only change), the index's copy of every indexed document's vector shrinks.
+     * What narrowing a JSON index's vector fields frees, and, when a field's vectors could not be counted, how they
+     * were guessed (empty otherwise).
      */
-    private static long jsonIndexSaving(MigrationPlan plan) {
+    record JsonIndexSaving(long bytes, String basis) {
+    }
+
+    /**
+     * What the vector index frees when a JSON index's vector field narrows: the documents keep their numbers (an
+     * index-only change), the index's copy of every vector it holds shrinks. The vectors are counted by the vector
+     * index itself ({@link #indexedVectors}): a document may hold none, or several under a multi-value path such as
+     * {@code $.vecs[*]}, so the number of documents was 6 times too low for three vectors per document. Where the
+     * server does not tell, one vector per indexed document is assumed, and the basis says so.
+     */
+    private static JsonIndexSaving jsonIndexSaving(MigrationPlan plan, RedisSession session) {
         if (plan.source().schema().storageType() != StorageType.JSON) {
-            return 0;
+            return new JsonIndexSaving(0, "");
         }
         long saved = 0;
+        List<String> guessed = new ArrayList<>();
         for (SchemaChange change : plan.changes()) {
             if (change.kind() != ChangeKind.CHANGE_VECTOR_DATATYPE || !change.supported()) {
                 continue;
             }
             Object dims = plan.targetSchema().field(change.subject()).map(f -> f.attrs().get("dims")).orElse(null);
             if (dims instanceof Number n) {
-                saved += plan.source().numDocs() * VectorMemory.indexSaving(n.intValue(),
+                String attribute = sourceAttribute(plan, change.subject());
+                OptionalLong counted = indexedVectors(session, plan.source().physicalIndex(), attribute);
+                if (counted.isEmpty()) {
+                    guessed.add(attribute);
+                }
+                saved += counted.orElse(plan.source().numDocs()) * VectorMemory.indexSaving(n.intValue(),
                         VectorDataType.parse(change.from()).bytesPerElement(),
                         VectorDataType.parse(change.to()).bytesPerElement());
             }
         }
-        return saved;
+        return new JsonIndexSaving(saved, guessed.isEmpty() ? "" : "; the vectors of " + String.join(", ", guessed)
+                + " could not be counted (FT.DEBUG VECSIM_INFO refused), so one per indexed document is assumed");
+    }
+
+    /** The source index's name for a target attribute: its old name when the patch renames it. */
+    private static String sourceAttribute(MigrationPlan plan, String target) {
+        return plan.requestedPatch().flatMap(p -> p.renameFields().stream()
+                .filter(r -> r.newName().equals(target)).map(SchemaPatch.FieldRename::oldName).findFirst())
+                .orElse(target);
+    }
+
+    /**
+     * How many vectors an index holds in a vector attribute: {@code INDEX_SIZE} of {@code FT.DEBUG VECSIM_INFO}
+     * (for HNSW, the tiered index's total of its flat buffer and its graph). Empty when the server refuses the
+     * command (a managed service may not offer {@code FT.DEBUG}, an ACL may deny it) or does not say.
+     */
+    static OptionalLong indexedVectors(RedisSession session, String index, String attribute) {
+        try {
+            Object size = RedisReplies.pairs(session.call("FT.DEBUG", "VECSIM_INFO", index, attribute))
+                    .get("INDEX_SIZE");
+            double count = size == null ? Double.NaN : RedisReplies.number(size);
+            return Double.isNaN(count) || count < 0 ? OptionalLong.empty() : OptionalLong.of((long) count);
+        } catch (RedisCommandException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** How the memory saved was worked out, when the plan narrows a vector field. */
