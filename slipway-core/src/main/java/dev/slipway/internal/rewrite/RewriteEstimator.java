@@ -223,14 +223,41 @@ public final class RewriteEstimator {
                     long length = reply == null ? 0 : reply.getBytes(StandardCharsets.UTF_8).length;
                     values += length;
                     largest = Math.max(largest, length);
-                    records += 8 + part.get(i).length + names + 4L * fields.size() + length;
-                    changed++; // not told apart for JSON: every sampled document counts
+                    long record = reply == null ? -1 : jsonRecord(spec, fields, part.get(i),
+                            DocumentRewriter.jsonValues(fields, reply));
+                    if (record >= 0) {
+                        records += record;
+                        changed++;
+                    }
                 }
             }
             read += part.size();
             chunk = (int) Math.max(1, Math.min(SAMPLE, CHUNK_BYTES / Math.max(values / read, 1)));
         }
         return new SampledBytes(values, records, read, largest, saved[0], saved[1], changed);
+    }
+
+    /**
+     * The backup record of a sampled JSON document as the rewriter makes it: its key, and per path it moves the
+     * name, a presence flag and the value (the first match as JSON text, not the {@code JSON.GET} reply around it,
+     * which made short values count 1.5 times). -1 when the rewrite leaves the document alone (no prefix to move, and
+     * every path to move already gone).
+     */
+    private static long jsonRecord(RewriteSpec spec, List<String> fields, byte[] key, byte[][] values) {
+        long record = 8 + key.length;
+        boolean changes = spec.targetPrefix().isPresent();
+        for (RewriteSpec.FieldMove move : spec.fieldMoves()) {
+            byte[] from = values[fields.indexOf(move.from())];
+            if (from == null) {
+                continue;
+            }
+            changes = true;
+            for (String path : List.of(move.from(), move.to())) {
+                byte[] value = values[fields.indexOf(path)];
+                record += 2 + path.getBytes(StandardCharsets.UTF_8).length + 1 + (value == null ? 0 : 4 + value.length);
+            }
+        }
+        return changes ? record : -1;
     }
 
     /** Converts the sampled vectors so that the measured time includes the conversion work. */
