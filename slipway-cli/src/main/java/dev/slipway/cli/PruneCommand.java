@@ -2,6 +2,7 @@ package dev.slipway.cli;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.Slipway;
+import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.PruneResult;
 import dev.slipway.api.version.VersionStatus;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -56,7 +58,14 @@ public final class PruneCommand implements Callable<Integer> {
         }
         Slipway slipway = connection.slipway();
         PrintWriter out = spec.commandLine().getOut();
-        new StatusPrinter(out).statuses(slipway.status(Optional.of(index)));
+        List<IndexStatus> status = slipway.status(Optional.of(index));
+        if (status.stream().allMatch(s -> s.versions().isEmpty())) {
+            // no version to drop: a misspelt name or a version's own name is refused, an unmanaged index has nothing
+            // to prune; either way nothing changes, so there is nothing to show or confirm first
+            print(slipway.prune(index, Optional.ofNullable(version)));
+            return 0;
+        }
+        new StatusPrinter(out).statuses(status);
         out.println();
         out.flush();
         String url = slipway.redactedUrl();

@@ -154,6 +154,24 @@ class VersionCommandsIT {
         }
     }
 
+    /** A name with no versions has nothing to confirm: the error (or "nothing to prune") comes without a status. */
+    @Test
+    void pruneOfANameWithoutVersionsShowsNoStatusFirst() throws IOException {
+        migrate();
+
+        CliRun misspelt = cli("prune", "--index", "prodcts", "--yes");
+        CliRun version = cli("prune", "--index", "products:v1");
+
+        assertThat(misspelt.exitCode()).as(misspelt.toString()).isEqualTo(2);
+        assertThat(misspelt.out()).as("no status block before the error").isEmpty();
+        assertThat(misspelt.err()).contains("'prodcts' does not exist", "serves through an alias: products.");
+        assertThat(version.exitCode()).as(version.toString()).isEqualTo(2);
+        assertThat(version.out()).isEmpty();
+        assertThat(version.err()).contains("'products:v1' is version 1 of 'products'",
+                "'slipway prune --index products --version 1'");
+        assertThat(slipway().listIndexes()).containsExactly("products:v1", "products:v2");
+    }
+
     @Test
     void rollbackAndPruneWithoutYesAndWithoutTerminalChangeNothing() throws IOException {
         migrate();

@@ -254,6 +254,38 @@ class SuccessiveMigrationsIT {
         }
     }
 
+    /**
+     * A version's own name is not a served name: refused with the command that prunes it (tester session 22: "not
+     * managed by Slipway", nothing pruned, exit 0). An unknown name's error also lists the served names, which are
+     * aliases and so not among the indexes.
+     */
+    @Test
+    void pruningAVersionByItsOwnNameNamesTheServedName(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        migrateToV4(slipway);
+        Map<String, String> before;
+        try (Jedis jedis = redis.newJedis()) {
+            before = Inspect.slipwayKeys(jedis);
+        }
+
+        SlipwayException version = catchThrowableOfType(() -> slipway.prune("products:v3", Optional.empty()),
+                SlipwayException.class);
+        SlipwayException unknown = catchThrowableOfType(() -> slipway.prune("prodcts", Optional.empty()),
+                SlipwayException.class);
+
+        assertThat(version.exitCode()).isEqualTo(2);
+        assertThat(version.getMessage()).contains("'products:v3' is version 3 of 'products' (retained)",
+                "nothing was dropped", "'slipway prune --index products --version 3'");
+        assertThat(unknown.code()).isEqualTo(ErrorCode.UNKNOWN_INDEX);
+        assertThat(unknown.getMessage()).contains("Existing indexes: products:v1, products:v2, products:v3, "
+                + "products:v4.", "Names Slipway serves through an alias: products.");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.slipwayKeys(jedis)).isEqualTo(before);
+            assertThat(Inspect.indexes(jedis)).hasSize(4);
+        }
+    }
+
     /** Prune of one version drops only that one; the active version cannot be pruned. */
     @Test
     void pruneOfOneVersionAndRefusalOfTheActiveOne(RedisStackServer redis) {

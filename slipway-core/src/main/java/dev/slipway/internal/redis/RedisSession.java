@@ -111,7 +111,6 @@ public final class RedisSession implements AutoCloseable {
         return replies;
     }
 
-    /** Sends one command and decodes a bulk-string reply. */
     /** The names after {@code prefix} of every key that starts with it (SCAN), sorted. */
     public List<String> keysStartingWith(String prefix) {
         List<String> names = new java.util.ArrayList<>();
@@ -128,6 +127,7 @@ public final class RedisSession implements AutoCloseable {
         return names;
     }
 
+    /** Sends one command and decodes a bulk-string reply. */
     public String callString(String command, String... args) {
         return RedisReplies.text(call(command, args));
     }

@@ -57,8 +57,8 @@ public final class VersionPruner {
                     + "; nothing was dropped. See 'slipway status --index " + name + "'.");
         }
         LiveIndexReader reader = new LiveIndexReader(session);
-        if (history.versions().isEmpty() && reader.find(name).isEmpty()) {
-            throw reader.unknownIndex(name); // a misspelt name: not "nothing to prune" with exit 0
+        if (history.versions().isEmpty()) {
+            refuseUnservedName(name, store, reader);
         }
         List<VersionStatus> dropped = new ArrayList<>();
         long freed = 0;
@@ -78,5 +78,32 @@ public final class VersionPruner {
             store.save(next);
         }
         return new PruneResult(name, dropped, freed);
+    }
+
+    /**
+     * Refuses, with nothing dropped, a name Slipway has no history of when it is a misspelling (neither an index nor
+     * an alias) or one of a managed name's versions: {@code prune --index products:v4} said "not managed by Slipway"
+     * and "nothing to prune" with exit 0, and an unknown name's error listed the indexes but not the served names.
+     */
+    private void refuseUnservedName(String name, HistoryStore store, LiveIndexReader reader) {
+        List<String> managed = store.names();
+        for (String served : managed) {
+            Optional<VersionEntry> entry = store.load(served).entry(name);
+            if (entry.isPresent()) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is version " + entry.get().version()
+                        + " of '" + served + "' (" + entry.get().state().name().toLowerCase() + "), not a served name; "
+                        + "nothing was dropped. Versions are pruned through the name they serve: 'slipway prune "
+                        + "--index " + served + " --version " + entry.get().version() + "' (only a retained version "
+                        + "is dropped, never the active one).");
+            }
+        }
+        if (reader.find(name).isEmpty()) {
+            List<String> existing = reader.listIndexes();
+            throw new SlipwayException(ErrorCode.UNKNOWN_INDEX, "Index '" + name + "' does not exist on "
+                    + session.endpoint().redacted() + "; nothing was dropped. " + (existing.isEmpty()
+                    ? "The server has no indexes." : "Existing indexes: " + String.join(", ", existing) + ".")
+                    + (managed.isEmpty() ? "" : " Names Slipway serves through an alias: " + String.join(", ", managed)
+                    + ".") + " Run 'slipway status' to see them.");
+        }
     }
 }
