@@ -360,6 +360,11 @@ class RewriteRefusalIT {
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             assertThat(keys(jedis, "item:*")).isEmpty();
             assertThat(indexes(jedis)).containsExactly("docs");
+            // the plan made in that namespace says so before anyone tries (tester session 22: only apply did)
+            assertThat(plan.warnings()).noneMatch(w -> w.contains("key namespace"));
+            assertThat(plan(underNewPrefix, "docs", dir, LOSSY_COMBINED).warnings()).anyMatch(w -> w.contains(
+                    "Slipway's key namespace 'item:' puts its own keys (such as item:lock:docs) under the new key "
+                            + "prefix, so apply refuses to run with it"));
         }
     }
 

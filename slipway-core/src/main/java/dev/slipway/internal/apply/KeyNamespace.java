@@ -26,6 +26,15 @@ public record KeyNamespace(String prefix) {
         return prefix + "history:" + name;
     }
 
+    /**
+     * One of Slipway's own keys for these names (lock, checkpoint, history) that starts with {@code keyPrefix}, if
+     * any: documents moved to that prefix would meet Slipway's bookkeeping there.
+     */
+    public java.util.Optional<String> keyUnder(String keyPrefix, java.util.Collection<String> names) {
+        return names.stream().flatMap(n -> java.util.stream.Stream.of(lock(n), checkpoint(n), history(n)))
+                .filter(key -> key.startsWith(keyPrefix)).findFirst();
+    }
+
     /** The full schema Slipway created a physical index with (FT.INFO does not show every option). */
     public String createdSchema(String physicalIndex) {
         return prefix + "schema:" + physicalIndex;

@@ -135,14 +135,13 @@ final class RewriteStepHandler {
      */
     private static void refuseNamespaceUnder(String targetPrefix, MigrationPlan plan, KeyNamespace keys) {
         Set<String> names = new LinkedHashSet<>(List.of(plan.source().indexName(), plan.servedName()));
-        names.stream().flatMap(n -> Stream.of(keys.lock(n), keys.checkpoint(n), keys.history(n)))
-                .filter(key -> key.startsWith(targetPrefix)).findFirst().ifPresent(key -> {
-                    throw new SlipwayException(ErrorCode.BAD_USAGE, "The key namespace '" + keys.prefix() + "' puts "
-                            + "Slipway's own keys (such as " + key + ") under '" + targetPrefix + "', the prefix "
-                            + "this plan moves the documents to; nothing was changed. Choose a --namespace outside "
-                            + "the index's key prefixes" + (keys.equals(KeyNamespace.DEFAULT) ? ""
-                            : " (the default is '" + KeyNamespace.DEFAULT.prefix() + "')") + ".");
-                });
+        keys.keyUnder(targetPrefix, names).ifPresent(key -> {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The key namespace '" + keys.prefix() + "' puts "
+                    + "Slipway's own keys (such as " + key + ") under '" + targetPrefix + "', the prefix this plan "
+                    + "moves the documents to; nothing was changed. Choose a --namespace outside the index's key "
+                    + "prefixes" + (keys.equals(KeyNamespace.DEFAULT) ? "" : " (the default is '"
+                    + KeyNamespace.DEFAULT.prefix() + "')") + ".");
+        });
     }
 
     /**

@@ -70,6 +70,10 @@ public final class MigrationPlanner {
                 changes.stream().noneMatch(c -> c.subject().equals("index.filter")), choice.countBaseline());
         List<String> warnings = warnings(source, target, changes, choice);
         rewrite.ifPresent(r -> warnings.addAll(rewriteWarnings(r, source, allowSharedKeys)));
+        rewrite.flatMap(RewriteSpec::targetPrefix).flatMap(to -> keys.keyUnder(to, java.util.Set.of(
+                source.indexName()))).ifPresent(key -> warnings.add("Slipway's key namespace '" + keys.prefix()
+                + "' puts its own keys (such as " + key + ") under the new key prefix, so apply refuses to run with "
+                + "it: apply with a --namespace outside the index's key prefixes."));
         aliasesDroppedWarning(source, steps).ifPresent(warnings::add);
         CostEstimate estimate = estimate(source, choice.mode(), rewrite);
         MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
