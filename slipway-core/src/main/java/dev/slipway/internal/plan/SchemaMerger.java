@@ -222,14 +222,17 @@ public final class SchemaMerger {
         fields.putAll(reordered);
     }
 
-    /** The path of a renamed field: the document field moves too when the path followed the old name. */
+    /**
+     * The path of a renamed field: the document field moves too when the path followed the old name, i.e. is the
+     * root member of that name however it is quoted ({@code $.title}, {@code $['a b']}, {@code $["q'uote"]}). An
+     * attribute {@code a.b} on {@code $.a.b} reads member {@code b} of {@code a}, so its rename is index-only.
+     */
     static Optional<String> renamedPath(IndexSchema source, FieldSchema field, String newName) {
         String path = field.path();
         if (path.equals(field.name())) {
             return Optional.of(newName);
         }
-        if (path.equals("$." + field.name()) || MemberPath.ofRootMember(field.name()).filter(path::equals)
-                .isPresent()) {
+        if (MemberPath.parse(path).filter(p -> p.members().equals(List.of(field.name()))).isPresent()) {
             return MemberPath.ofRootMember(newName); // $['a b'] for a name dot notation cannot hold; empty if none
         }
         return Optional.of(path);

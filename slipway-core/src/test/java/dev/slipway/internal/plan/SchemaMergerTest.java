@@ -145,6 +145,28 @@ class SchemaMergerTest {
                 .hasValue("maker");
     }
 
+    /**
+     * A JSON document field moves with a rename only when the path is the root member of the attribute's name, however
+     * the path quotes it. An attribute named {@code a.b} on {@code $.a.b} reads member {@code b} of {@code a}, not a
+     * member named {@code a.b}: its rename is index-only, like any attribute whose name differs from its path (tester
+     * session 22: it moved the field while {@code q'uote} on {@code $["q'uote"]} stayed).
+     */
+    @Test
+    void aJsonFieldMovesOnlyWhenItsPathIsTheRootMemberOfItsName() {
+        IndexSchema json = IndexSchema.builder("docs", StorageType.JSON)
+                .field(new FieldSchema("a.b", "$.a.b", FieldType.TAG, Map.of()))
+                .field(new FieldSchema("q'uote", "$[\"q'uote\"]", FieldType.TAG, Map.of()))
+                .field(new FieldSchema("x y", "$['x y']", FieldType.TAG, Map.of()))
+                .field(new FieldSchema("plain", "$[\"plain\"]", FieldType.TAG, Map.of()))
+                .build();
+
+        assertThat(SchemaMerger.renamedPath(json, json.field("a.b").orElseThrow(), "ab")).hasValue("$.a.b");
+        assertThat(SchemaMerger.renamedPath(json, json.field("q'uote").orElseThrow(), "quote")).hasValue("$.quote");
+        assertThat(SchemaMerger.renamedPath(json, json.field("x y").orElseThrow(), "x z")).hasValue("$['x z']");
+        assertThat(SchemaMerger.renamedPath(json, json.field("plain").orElseThrow(), "plainer"))
+                .hasValue("$.plainer");
+    }
+
     @Test
     void updateMayChangePathAndOptionsMerge() {
         SchemaPatch patch = new SchemaPatch(null, null, List.of(new FieldUpdate("desc", Optional.empty(),
