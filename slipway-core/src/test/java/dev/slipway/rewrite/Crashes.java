@@ -62,13 +62,20 @@ final class Crashes {
     /** As above, with batches of at most {@code batchBytes} bytes of values (0 for no limit). */
     static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault, int workers,
                                       int batchSize, long batchBytes) {
+        rewriteAndCrashInside(url, plan, backup, fault, new RewriteEngine.RewriteSettings(batchSize, 0,
+                java.time.Duration.ZERO, batchBytes), workers);
+    }
+
+    /** As above, with the given settings (hash field expiries read and kept, say). */
+    static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault,
+                                      RewriteEngine.RewriteSettings settings, int workers) {
         RedisEndpoint endpoint = RedisEndpoint.parse(url);
         Throwable thrown;
         try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
              WorkerPool pool = new WorkerPool(() -> new FaultyDocumentStore(JedisDocumentStore.open(endpoint), fault),
                      workers, 0)) {
-            thrown = catchThrowable(() -> new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
-                    new RewriteEngine.RewriteSettings(batchSize, 0, java.time.Duration.ZERO, batchBytes)).run());
+            thrown = catchThrowable(() -> new RewriteEngine(plan, directory, pool, ProgressListener.NONE, settings)
+                    .run());
         }
         // with several workers the Error of one reaches the engine wrapped by the pool
         Throwable cause = thrown;

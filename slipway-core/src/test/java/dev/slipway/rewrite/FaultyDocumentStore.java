@@ -56,7 +56,8 @@ final class FaultyDocumentStore implements DocumentStore {
     }
 
     /** Commands {@link #execute} sends that only read: the rewrite's existence checks and size queries. */
-    private static final java.util.Set<String> READS = java.util.Set.of("EXISTS", "HSTRLEN", "JSON.DEBUG");
+    private static final java.util.Set<String> READS = java.util.Set.of("EXISTS", "HSTRLEN", "JSON.DEBUG",
+            "HPEXPIRETIME");
 
     private final DocumentStore delegate;
     private final Fault fault;

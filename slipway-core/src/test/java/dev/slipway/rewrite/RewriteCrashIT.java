@@ -236,6 +236,51 @@ class RewriteCrashIT {
     }
 
     /**
+     * Killed in the middle of a document's writes, between the conversion's {@code HSET} and the {@code HPEXPIREAT}
+     * that gives the field its expiry back: they are one transaction, so the server ran neither, and the resumed run
+     * converts that document with its expiries. Sent one after the other, the field was left converted without its
+     * expiry, and the resumed run, finding it converted, did not know.
+     */
+    @Test
+    void fieldExpiriesSurviveAKillInsideADocumentsWrites(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, false);
+            for (int i = 0; i < DOCS; i++) {
+                RewriteFixture.call(jedis, "HPEXPIREAT", "doc:" + i, 4_102_444_800_000L + i, "FIELDS", "2", "emb",
+                        "title");
+            }
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+            // a document's writes: MULTI, HSET name, HPEXPIREAT name, HSET emb, HPEXPIREAT emb, EXEC. Killed after
+            // the first document's six and the second's first four (up to its converted vector), then at other
+            // places of the documents still to do
+            for (int keep : new int[]{10, 7, 9, 8, 11}) {
+                Crashes.rewriteAndCrashInside(redis.url(), s.plan(), backup, new Fault(Point.PARTIAL_WRITE, 1, keep),
+                        new RewriteEngine.RewriteSettings(BATCH, 0, java.time.Duration.ZERO, 0, true), 1);
+            }
+
+            MigrationReport report = s.slipway().apply(s.plan(), options(backup, 1));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(s.expected());
+            for (int i = 0; i < DOCS; i++) {
+                for (String field : List.of("emb", "name")) {
+                    assertThat(RewriteFixture.call(jedis, "HPEXPIRETIME", "doc:" + i, "FIELDS", "1", field))
+                            .as("%s of doc:%d after the resume", field, i).isEqualTo(List.of(4_102_444_800_000L + i));
+                }
+            }
+            s.slipway().rollbackFromBackup(backup, 1);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(s.before());
+            for (int i = 0; i < DOCS; i++) {
+                for (String field : List.of("emb", "title")) {
+                    assertThat(RewriteFixture.call(jedis, "HPEXPIRETIME", "doc:" + i, "FIELDS", "1", field))
+                            .as("%s of doc:%d after the rollback", field, i).isEqualTo(List.of(4_102_444_800_000L + i));
+                }
+            }
+        }
+    }
+
+    /**
      * With a limit of bytes per batch (documents too large for {@code --batch-size} of them to fit in memory), a
      * SCAN page is cut into several batches; each records its page's own cursor ("0+" for the first page) except the
      * last, so a run killed between them reads the page again. Killed in such batches, once or twice (the second

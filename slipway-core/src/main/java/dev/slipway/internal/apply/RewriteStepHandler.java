@@ -52,7 +52,8 @@ final class RewriteStepHandler {
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
             return new RewriteEngine(context.plan(), backup, pool, context.progress(),
                     new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond())
-                            .withBatchBytes(context.rewriteBatchBytes()), watch,
+                            .withBatchBytes(context.rewriteBatchBytes())
+                            .withFieldExpiries(keysWithFieldExpiries(context.session()) > 0), watch,
                     context.lock()).stopSignal(context.stop()).run();
         }
     }
@@ -252,33 +253,42 @@ final class RewriteStepHandler {
     }
 
     /**
-     * Warns, before a HASH rewrite starts, when keys of the database have fields with expiries of their own (Redis
-     * 7.4's HEXPIRE; INFO keyspace counts them as {@code subexpiry}): the rewrite writes fields with HSET, which
-     * clears a field's expiry, and the backup does not record one, so such a field of a rewritten document would be
-     * kept for good. Whether those keys are documents of the index would take a read of every document.
+     * Says, before a HASH rewrite starts, what happens to hash fields with expiries of their own (Redis 7.4's
+     * HEXPIRE; INFO keyspace counts their keys as {@code subexpiry}). HSET clears a field's expiry, so when the
+     * database has such keys the rewrite reads each document's field expiries and sets them again with the write,
+     * and the backup records them for the rollback. When INFO is refused that cannot be known, and is not done.
      */
     static void warnOfFieldExpiries(RedisSession session, MigrationPlan plan, ProgressListener progress) {
         if (plan.rewrite().filter(r -> r.storage() == StorageType.HASH).isEmpty()) {
             return;
         }
+        long keys = keysWithFieldExpiries(session);
+        if (keys > 0) {
+            progress.message(keys + " keys of this database have hash fields with an expiry of their own (HEXPIRE): "
+                    + "the rewrite keeps the expiry of each field it writes, and the backup records it for a rollback.");
+        } else if (keys < 0) {
+            warn(progress, "INFO keyspace was refused, so whether hash fields have expiries of their own (HEXPIRE) "
+                    + "is not known; a field this rewrite writes would lose one (HSET clears it).");
+        }
+    }
+
+    /**
+     * How many keys of the session's database have hash fields with expiries of their own ({@code subexpiry} of
+     * INFO keyspace, Redis 7.4); 0 on older servers, -1 when INFO is refused.
+     */
+    static long keysWithFieldExpiries(RedisSession session) {
         String db = "db" + session.endpoint().database() + ":";
         String info;
         try {
             info = String.valueOf(session.callString("INFO", "keyspace"));
-        } catch (RuntimeException e) { // a user whose ACL refuses INFO: only the warning is lost
+        } catch (RuntimeException e) { // a user whose ACL refuses INFO
             LOG.debug("Could not read INFO keyspace: {}", e.getMessage());
-            return;
+            return -1;
         }
-        long keys = info.lines().filter(l -> l.startsWith(db))
+        return info.lines().filter(l -> l.startsWith(db))
                 .flatMap(l -> Arrays.stream(l.substring(db.length()).split(",")))
                 .filter(p -> p.startsWith("subexpiry=")).mapToLong(p -> Long.parseLong(p.substring(10).trim()))
                 .sum();
-        if (keys > 0) {
-            warn(progress, keys + " keys of this database have hash fields with an expiry of their own (HEXPIRE). "
-                    + "A field this rewrite writes loses its expiry (HSET clears it) and a rollback does not bring it "
-                    + "back; set it again afterwards if documents of '" + plan.source().indexName()
-                    + "' are among them.");
-        }
     }
 
     /** A warning before the first change: in the log, and on the progress output the CLI prints. */

@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * The originals of one batch: for every document that the batch changes, its key and the original value of every
- * field the rewrite touches ({@code null} when the field was absent). Binary, length-prefixed, so vectors cost their
- * raw size.
+ * field the rewrite touches ({@code null} when the field was absent), with a hash field's own expiry when it had
+ * one. Binary, length-prefixed, so vectors cost their raw size. A field's presence flag is 0 (absent), 1 (a value)
+ * or 2 (a value, then its expiry as eight bytes); a record without expiries is as it was before they were kept.
  *
  * @param batch      batch number, from 1
  * @param nextCursor the SCAN cursor after this batch's page, so that a run resumed from the data file alone knows
@@ -42,11 +43,20 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
     /**
      * One field's original value.
      *
-     * @param name  field name or JSONPath
-     * @param value original bytes; null when the field did not exist
+     * @param name      field name or JSONPath
+     * @param value     original bytes; null when the field did not exist
+     * @param expiresAt when a hash field with an expiry of its own ({@code HPEXPIRE}, Redis 7.4) expires, in Unix
+     *                  milliseconds; 0 when it has none (or was not read: the database had no field expiries)
      */
-    public record FieldOriginal(String name, byte[] value) {
+    public record FieldOriginal(String name, byte[] value, long expiresAt) {
+        /** A field without an expiry of its own. */
+        public FieldOriginal(String name, byte[] value) {
+            this(name, value, 0);
+        }
     }
+
+    /** The presence flag of a field that had a value and an expiry: the flag is followed by the value and the time. */
+    private static final byte PRESENT_EXPIRING = 2;
 
     /** Serialises the record's payload. */
     public byte[] encode() {
@@ -62,7 +72,7 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
             size += 4 + document.key().length + 4;
             for (FieldOriginal field : document.fields()) {
                 size += 2 + modifiedUtf8Length(field.name()) + 1 + (field.value() == null ? 0 : 4
-                        + field.value().length);
+                        + field.value().length + (field.expiresAt() > 0 ? 8 : 0));
             }
         }
         if (size > Integer.MAX_VALUE - 8) {
@@ -87,9 +97,13 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
             out.putInt(document.fields().size());
             for (FieldOriginal field : document.fields()) {
                 putUtf(out, field.name());
-                out.put((byte) (field.value() != null ? 1 : 0));
+                boolean expiring = field.value() != null && field.expiresAt() > 0;
+                out.put((byte) (field.value() == null ? 0 : expiring ? PRESENT_EXPIRING : 1));
                 if (field.value() != null) {
                     out.putInt(field.value().length).put(field.value());
+                }
+                if (expiring) {
+                    out.putLong(field.expiresAt());
                 }
             }
         }
@@ -141,7 +155,12 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
                 List<FieldOriginal> fields = new ArrayList<>(fieldCount);
                 for (int f = 0; f < fieldCount; f++) {
                     String name = in.readUTF();
-                    fields.add(new FieldOriginal(name, in.readBoolean() ? readBytes(in) : null));
+                    byte present = in.readByte();
+                    if (present < 0 || present > PRESENT_EXPIRING) {
+                        throw new IOException("bad presence flag " + present);
+                    }
+                    byte[] value = present == 0 ? null : readBytes(in);
+                    fields.add(new FieldOriginal(name, value, present == PRESENT_EXPIRING ? in.readLong() : 0));
                 }
                 documents.add(new DocumentOriginal(key, fields));
             }

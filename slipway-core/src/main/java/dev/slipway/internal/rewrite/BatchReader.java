@@ -1,5 +1,7 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
@@ -32,6 +34,7 @@ final class BatchReader {
     private final long batchBytes;
     private final StageClock clock;
     private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
+    private boolean fieldExpiries;
 
     BatchReader(RewriteSpec spec, WorkerPool workers, DocumentRewriter rewriter, KeyScope scope, int pageSize,
                 StageClock clock) {
@@ -57,10 +60,17 @@ final class BatchReader {
     /**
      * What planning a batch needs: its keys, those that still exist, the current values of the fields the rewrite
      * reads (per existing key; for JSON the {@code JSON.GET} replies) and whether each existing key still moves and
-     * its new name is taken.
+     * its new name is taken; when the reader reads them ({@link #readFieldExpiries}), per existing hash key the Unix
+     * millisecond expiry of each field read (0 for none), else null.
      */
-    record BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets) {
+    record BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets,
+                      List<long[]> expiries) {
         static final BatchInput EMPTY = new BatchInput(List.of(), List.of(), List.of(), List.of());
+
+        /** Without hash field expiries (none in the database, or JSON documents). */
+        BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets) {
+            this(keys, present, values, targets, null);
+        }
     }
 
     /**
@@ -137,6 +147,16 @@ final class BatchReader {
         return DocumentSizes.batches(keys, sizes, batchBytes);
     }
 
+    /**
+     * Also reads each hash document's field expiries ({@code HPEXPIRETIME}, Redis 7.4), so that the rewrite can keep
+     * them: a field written with {@code HSET} loses its expiry. Only when the database has such fields (it costs a
+     * command per document).
+     */
+    BatchReader readFieldExpiries(boolean value) {
+        this.fieldExpiries = value && spec.storage() == StorageType.HASH;
+        return this;
+    }
+
     /** Marks a batch's keys as landed: later pages may hold them again. */
     void landed(List<byte[]> keys) {
         keys.forEach(key -> pending.remove(new PendingKey(key)));
@@ -158,7 +178,38 @@ final class BatchReader {
         List<?> values = workers.read(store -> spec.storage() == StorageType.HASH
                 ? (fields.isEmpty() ? emptyValues(present.size()) : store.readHashFields(present, fields))
                 : (fields.isEmpty() ? Collections.nCopies(present.size(), "{}") : store.readJson(present, fields)));
-        return new BatchInput(keys, present, values, targets);
+        List<long[]> expiries = fieldExpiries && !fields.isEmpty() ? expiries(present, fields) : null;
+        return new BatchInput(keys, present, values, targets, expiries);
+    }
+
+    /** Per key, the expiry of each field (Unix milliseconds, 0 for none or for a missing field). */
+    private List<long[]> expiries(List<byte[]> keys, List<String> fields) {
+        List<Command> reads = new ArrayList<>(keys.size());
+        for (byte[] key : keys) {
+            List<byte[]> args = new ArrayList<>(fields.size() + 3);
+            args.add(key);
+            args.add(DocumentRewriter.bytes("FIELDS"));
+            args.add(DocumentRewriter.bytes(Integer.toString(fields.size())));
+            fields.forEach(field -> args.add(DocumentRewriter.bytes(field)));
+            reads.add(new Command("HPEXPIRETIME", args));
+        }
+        List<Object> replies = workers.read(store -> store.execute(reads));
+        List<long[]> expiries = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            long[] each = new long[fields.size()];
+            if (replies.get(i) instanceof List<?> times) {
+                for (int f = 0; f < each.length && f < times.size(); f++) {
+                    each[f] = times.get(f) instanceof Long t && t > 0 ? t : 0;
+                }
+            } else if (replies.get(i) instanceof Exception e) {
+                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis refused HPEXPIRETIME on '"
+                        + DocumentRewriter.text(keys.get(i)) + "' (" + e.getMessage() + "), which the rewrite reads "
+                        + "to keep the expiries of the hash fields it writes. Re-run 'slipway apply' with the same "
+                        + "plan as a user allowed it; completed batches are kept.");
+            }
+            expiries.add(each);
+        }
+        return expiries;
     }
 
     private static List<byte[][]> emptyValues(int count) {

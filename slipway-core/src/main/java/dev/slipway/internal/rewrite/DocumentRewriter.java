@@ -144,20 +144,33 @@ final class DocumentRewriter {
             return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of(), List.of());
         }
         return spec.storage() == StorageType.HASH
-                ? planHash(input.present(), (List<byte[][]>) input.values(), input.targets())
+                ? planHash(input.present(), (List<byte[][]>) input.values(), input.targets(), input.expiries())
                 : planJson(input.present(), (List<String>) input.values(), input.targets());
     }
 
     /** Plans a batch of hash documents from their current values ({@code values[i]} follows {@link #fieldsToRead}). */
     BatchChanges planHash(List<byte[]> keys, List<byte[][]> values, List<Boolean> targetKeyExists) {
+        return planHash(keys, values, targetKeyExists, null);
+    }
+
+    /**
+     * Plans a batch of hash documents from their current values and, when read (else null), their fields' own
+     * expiries ({@code expiries[i]} follows {@link #fieldsToRead}, Unix milliseconds, 0 for none). A field written
+     * with an expiry gets it back in the same transaction as the write ({@code HSET} clears it), a moved field gets
+     * the expiry of the field it moved from, and the backup records each original's expiry.
+     */
+    BatchChanges planHash(List<byte[]> keys, List<byte[][]> values, List<Boolean> targetKeyExists,
+                          List<long[]> expiries) {
         BatchBuilder batch = new BatchBuilder();
         for (int i = 0; i < keys.size(); i++) {
-            planHashDocument(keys.get(i), values.get(i), targetKeyExists.get(i), batch);
+            planHashDocument(keys.get(i), values.get(i), expiries == null ? null : expiries.get(i),
+                    targetKeyExists.get(i), batch);
         }
         return batch.build();
     }
 
-    private void planHashDocument(byte[] key, byte[][] current, boolean targetExists, BatchBuilder batch) {
+    private void planHashDocument(byte[] key, byte[][] current, long[] expiry, boolean targetExists,
+                                  BatchBuilder batch) {
         List<Command> writes = new ArrayList<>(2);
         List<Command> deletes = new ArrayList<>(0);
         Set<String> touched = new LinkedHashSet<>();
@@ -175,6 +188,7 @@ final class DocumentRewriter {
             touched.add(move.from());
             touched.add(move.to());
             writes.add(command("HSET", key, bytes(move.to()), moved));
+            keepExpiry(writes, key, move.to(), expiry, fields.indexOf(move.from()));
             deletes.add(command("HDEL", key, bytes(move.from())));
         }
         for (Conversion conversion : conversions) {
@@ -192,10 +206,38 @@ final class DocumentRewriter {
                 batch.sampleConverting(conversion, value);
                 writes.add(new Command("HSET", List.of(key, conversion.sourceBytes()),
                         new ConvertedVector(conversion, value)));
+                keepExpiry(writes, key, conversion.source(), expiry, conversion.sourceIndex());
             }
         }
+        atomicIfExpiring(writes, key);
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
-        finishDocument(key, targetExists, current, touched, writes, batch);
+        finishDocument(key, targetExists, current, expiry, touched, writes, batch);
+    }
+
+    /**
+     * Adds, after the write of {@code field}, the {@code HPEXPIREAT} that gives it the expiry the field at
+     * {@code from} (in {@link #fieldsToRead}) had, if it had one.
+     */
+    private static void keepExpiry(List<Command> writes, byte[] key, String field, long[] expiry, int from) {
+        if (expiry != null && expiry[from] > 0) {
+            writes.add(expireAt(key, field, expiry[from]));
+        }
+    }
+
+    private static Command expireAt(byte[] key, String field, long at) {
+        return command("HPEXPIREAT", key, bytes(Long.toString(at)), bytes("FIELDS"), bytes("1"), bytes(field));
+    }
+
+    /**
+     * Puts a document's writes in one transaction when they set an expiry: a crash between a field's {@code HSET}
+     * and its {@code HPEXPIREAT} would leave the field without one, and a resumed run, finding the field rewritten,
+     * would not know.
+     */
+    private static void atomicIfExpiring(List<Command> writes, byte[] key) {
+        if (writes.stream().anyMatch(c -> c.name().equals("HPEXPIREAT"))) {
+            writes.add(0, Command.multi(key));
+            writes.add(Command.exec(key));
+        }
     }
 
     private byte[] convertIfVector(String targetField, byte[] value, BatchBuilder batch) {
@@ -268,14 +310,14 @@ final class DocumentRewriter {
             deletes.add(command("JSON.DEL", key, bytes(move.from())));
         }
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
-        finishDocument(key, targetExists, current, touched, writes, batch);
+        finishDocument(key, targetExists, current, null, touched, writes, batch);
     }
 
     /**
      * The part every storage shares: the key move goes last (so a document is complete before it changes name),
      * and a document whose new key is taken is left alone entirely.
      */
-    private void finishDocument(byte[] key, boolean targetExists, byte[][] current,
+    private void finishDocument(byte[] key, boolean targetExists, byte[][] current, long[] expiry,
                                 Set<String> touched, List<Command> writes, BatchBuilder batch) {
         boolean move = keyMove.needsMove(key);
         if (move && targetExists) {
@@ -286,7 +328,7 @@ final class DocumentRewriter {
             writes.add(command("RENAMENX", key, keyMove.newKey(key)));
         }
         if (!writes.isEmpty()) {
-            batch.add(key, current, touched, writes);
+            batch.add(key, current, expiry, touched, writes);
         }
     }
 
@@ -355,7 +397,10 @@ final class DocumentRewriter {
                 ? List.of(command("RENAMENX", keyMove.newKey(original.key()), original.key())) : List.of();
     }
 
-    /** Rollback, second step: the commands that put the document's fields back as its backup recorded them. */
+    /**
+     * Rollback, second step: the commands that put the document's fields back as its backup recorded them, a hash
+     * field's own expiry included (in one transaction with the write, as in the rewrite).
+     */
     List<Command> restoreFields(DocumentOriginal original) {
         List<Command> commands = new ArrayList<>();
         List<Command> deletes = new ArrayList<>();
@@ -365,8 +410,12 @@ final class DocumentRewriter {
                 deletes.add(command(hash ? "HDEL" : "JSON.DEL", original.key(), bytes(field.name())));
             } else {
                 commands.add(command(hash ? "HSET" : "JSON.SET", original.key(), bytes(field.name()), field.value()));
+                if (hash && field.expiresAt() > 0) {
+                    commands.add(expireAt(original.key(), field.name(), field.expiresAt()));
+                }
             }
         }
+        atomicIfExpiring(commands, original.key());
         commands.addAll(deletes); // after every write: see WritesBeforeDeletes
         return commands;
     }
@@ -408,10 +457,12 @@ final class DocumentRewriter {
         private final List<String> alreadyConverted = new ArrayList<>();
         private int malformed;
 
-        void add(byte[] key, byte[][] current, Set<String> touched, List<Command> docWrites) {
+        void add(byte[] key, byte[][] current, long[] expiry, Set<String> touched, List<Command> docWrites) {
             List<FieldOriginal> saved = new ArrayList<>();
             for (String field : touched) {
-                saved.add(new FieldOriginal(field, current[fields.indexOf(field)]));
+                int at = fields.indexOf(field);
+                saved.add(new FieldOriginal(field, current[at], expiry == null || current[at] == null ? 0
+                        : expiry[at]));
             }
             originals.add(new DocumentOriginal(key, saved));
             writes.add(docWrites);

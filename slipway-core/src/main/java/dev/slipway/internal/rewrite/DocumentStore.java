@@ -39,6 +39,26 @@ public interface DocumentStore extends AutoCloseable {
             return name.equals("EVAL") ? args.get(2) : args.get(0);
         }
 
+        /**
+         * Opens a transaction around a document's commands ({@code MULTI}), up to {@link #exec}: the server runs all
+         * of them or, when the connection is lost before {@code EXEC}, none. The key only routes the document's
+         * commands to one connection ({@link #key()}); it is not sent. A store reports each command's own reply in
+         * its place and {@code OK} for the two markers (see {@link #isTransactionMarker}).
+         */
+        public static Command multi(byte[] key) {
+            return new Command("MULTI", List.of(key));
+        }
+
+        /** Closes the transaction {@link #multi} opened ({@code EXEC}); the key is not sent. */
+        public static Command exec(byte[] key) {
+            return new Command("EXEC", List.of(key));
+        }
+
+        /** Whether this is {@link #multi} or {@link #exec}, whose key is not sent. */
+        public boolean isTransactionMarker() {
+            return name.equals("MULTI") || name.equals("EXEC");
+        }
+
         /** Every argument, the computed one produced into an array of its own. */
         public List<byte[]> allArgs() {
             if (computed == null) {
@@ -75,7 +95,11 @@ public interface DocumentStore extends AutoCloseable {
     /** For each key, the {@code JSON.GET key path...} reply as text (null when the key is missing). */
     List<String> readJson(List<byte[]> keys, List<String> paths);
 
-    /** Sends the commands pipelined; returns one reply per command (an exception object for an error reply). */
+    /**
+     * Sends the commands pipelined; returns one reply per command (an exception object for an error reply). Commands
+     * between {@link Command#multi} and {@link Command#exec} run as one transaction; each gets its own reply from
+     * {@code EXEC}'s, or, when the transaction was refused, {@code EXEC}'s error.
+     */
     List<Object> execute(List<Command> commands);
 
     /**

@@ -117,18 +117,60 @@ public final class JedisDocumentStore implements DocumentStore {
             return p.sendCommand(encoded(command.name()), arguments(command));
         });
         List<Object> replies = new ArrayList<>(commands.size());
-        for (Response<Object> response : responses) {
+        boolean transactions = false;
+        for (int i = 0; i < responses.size(); i++) {
             try {
-                replies.add(response.get());
+                replies.add(responses.get(i).get());
             } catch (RuntimeException e) {
                 replies.add(e);
             }
+            transactions |= commands.get(i).isTransactionMarker();
         }
-        return replies;
+        return transactions ? unwrapTransactions(commands, replies) : replies;
+    }
+
+    /**
+     * Puts each queued command's reply (from {@code EXEC}'s) in its place instead of {@code QUEUED}; {@code EXEC}
+     * itself then reads {@code OK}. A transaction the server refused ({@code EXECABORT}: a command was refused when
+     * queued, out of memory say) gives that error to every command that was queued, and keeps the refusal of the one
+     * that was not.
+     */
+    static List<Object> unwrapTransactions(List<Command> commands, List<Object> replies) {
+        List<Object> result = new ArrayList<>(replies);
+        for (int open = 0; open < commands.size(); open++) {
+            if (!commands.get(open).name().equals("MULTI")) {
+                continue;
+            }
+            int close = open + 1;
+            while (close < commands.size() && !commands.get(close).name().equals("EXEC")) {
+                close++;
+            }
+            if (close == commands.size()) {
+                break;
+            }
+            Object exec = replies.get(close);
+            if (exec instanceof List<?> each && each.size() == close - open - 1) {
+                for (int i = 0; i < each.size(); i++) {
+                    result.set(open + 1 + i, each.get(i));
+                }
+                result.set(close, "OK");
+            } else if (exec instanceof Exception) {
+                for (int i = open + 1; i < close; i++) {
+                    if (!(replies.get(i) instanceof Exception)) {
+                        result.set(i, exec);
+                    }
+                }
+            }
+            open = close;
+        }
+        return result;
     }
 
     /** The command's arguments as sent, a computed one produced into {@link #computedBuffer}. */
     private byte[][] arguments(Command command) {
+        if (command.isTransactionMarker()) {
+            return new byte[0][]; // its key only routes it
+        }
         List<byte[]> given = command.args();
         ComputedArgument computed = command.computed();
         byte[][] arguments = new byte[given.size() + (computed == null ? 0 : 1)][];

@@ -88,21 +88,35 @@ public final class RewriteEngine {
      *                         ({@link DocumentSizes}), for documents too large for {@code batchSize} of them to fit
      *                         in memory
      */
-    public record RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval, long batchBytes) {
+    public record RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval, long batchBytes,
+                                  boolean fieldExpiries) {
 
         /** Writes the header's progress at most once a second; no limit of bytes per batch. */
         public RewriteSettings(int batchSize, int maxDocsPerSecond) {
-            this(batchSize, maxDocsPerSecond, Duration.ofSeconds(1), 0);
+            this(batchSize, maxDocsPerSecond, Duration.ofSeconds(1), 0, false);
         }
 
         /** No limit of bytes per batch. */
         public RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval) {
-            this(batchSize, maxDocsPerSecond, headerInterval, 0);
+            this(batchSize, maxDocsPerSecond, headerInterval, 0, false);
+        }
+
+        /** Hash field expiries neither read nor kept (a database without them). */
+        public RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval, long batchBytes) {
+            this(batchSize, maxDocsPerSecond, headerInterval, batchBytes, false);
         }
 
         /** A copy with that limit of bytes per batch (0 for none). */
         public RewriteSettings withBatchBytes(long bytes) {
-            return new RewriteSettings(batchSize, maxDocsPerSecond, headerInterval, bytes);
+            return new RewriteSettings(batchSize, maxDocsPerSecond, headerInterval, bytes, fieldExpiries);
+        }
+
+        /**
+         * A copy that reads and keeps hash fields' own expiries (see {@link BatchReader#readFieldExpiries}): for a
+         * database that has such fields.
+         */
+        public RewriteSettings withFieldExpiries(boolean value) {
+            return new RewriteSettings(batchSize, maxDocsPerSecond, headerInterval, batchBytes, value);
         }
     }
 
@@ -151,7 +165,8 @@ public final class RewriteEngine {
         }
         scales = ScaleChoice.load(spec, backup, workers, scope, settings.batchSize());
         rewriter = new DocumentRewriter(spec, scales);
-        reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), settings.batchBytes(), clock);
+        reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), settings.batchBytes(), clock)
+                .readFieldExpiries(settings.fieldExpiries());
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
         watch.attach(workers);
         ProgressTask task = ProgressTask.begin(progress, "rewriting documents", spec.documents(), "docs");

@@ -25,6 +25,51 @@ class JedisDocumentStoreIT {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * A document's commands between MULTI and EXEC get their own replies in place, between plain commands of other
+     * documents; a transaction the server refuses when queueing gives that error to every command in it, and none
+     * of them ran.
+     */
+    @Test
+    void transactionsGetEachCommandsOwnReplyInPlace(RedisStackServer redis) {
+        try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
+            jedis.set("tx-it:text", "not a hash");
+        }
+        try (JedisDocumentStore store = JedisDocumentStore.open(RedisEndpoint.parse(redis.url()))) {
+            byte[] key = b("tx-it:1");
+            List<Command> commands = List.of(
+                    DocumentRewriter.command("HSET", b("tx-it:0"), b("v"), b("x")),
+                    Command.multi(key),
+                    DocumentRewriter.command("HSET", key, b("v"), b("y")),
+                    DocumentRewriter.command("HPEXPIREAT", key, b("4102444800000"), b("FIELDS"), b("1"), b("v")),
+                    Command.exec(key),
+                    Command.multi(b("tx-it:text")),
+                    DocumentRewriter.command("HSET", b("tx-it:text"), b("v"), b("z")),
+                    DocumentRewriter.command("NOSUCHCOMMAND", b("tx-it:text")),
+                    Command.exec(b("tx-it:text")),
+                    DocumentRewriter.command("HSET", b("tx-it:2"), b("v"), b("w")));
+
+            List<Object> replies = store.execute(commands);
+
+            assertThat(replies).hasSize(commands.size());
+            assertThat(replies.get(0)).isEqualTo(1L);
+            assertThat(replies.get(2)).isEqualTo(1L);
+            assertThat(replies.get(3)).isEqualTo(List.of(1L));
+            assertThat(replies.get(4)).isEqualTo("OK");
+            assertThat(replies.get(6)).as("queued, then discarded with the transaction").isInstanceOf(Exception.class);
+            assertThat(((Exception) replies.get(6)).getMessage()).contains("EXECABORT");
+            assertThat(((Exception) replies.get(7)).getMessage()).containsIgnoringCase("unknown command");
+            assertThat(replies.get(8)).isInstanceOf(Exception.class);
+            assertThat(replies.get(9)).isEqualTo(1L);
+        }
+        try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
+            assertThat(jedis.get("tx-it:text")).as("nothing of the refused transaction ran").isEqualTo("not a hash");
+            assertThat(jedis.hget("tx-it:1", "v")).isEqualTo("y");
+            assertThat(jedis.sendCommand(RedisStackServer.command("HPEXPIRETIME"), "tx-it:1", "FIELDS", "1", "v"))
+                    .isEqualTo(List.of(4102444800000L));
+        }
+    }
+
     @Test
     void successiveBatchesOnOneConnectionGetTheirOwnRepliesEvenAfterAnErrorReply(RedisStackServer redis) {
         try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
