@@ -209,7 +209,9 @@ final class DocumentRewriter {
                 keepExpiry(writes, key, conversion.source(), expiry, conversion.sourceIndex());
             }
         }
-        atomicIfExpiring(writes, key);
+        if (expiry != null) {
+            atomicIfExpiring(writes, key);
+        }
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
         finishDocument(key, targetExists, current, expiry, touched, writes, batch);
     }
