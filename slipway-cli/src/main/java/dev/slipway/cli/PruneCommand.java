@@ -59,9 +59,9 @@ public final class PruneCommand implements Callable<Integer> {
         Slipway slipway = connection.slipway();
         PrintWriter out = spec.commandLine().getOut();
         List<IndexStatus> status = slipway.status(Optional.of(index));
-        if (status.stream().allMatch(s -> s.versions().isEmpty())) {
-            // no version to drop: a misspelt name or a version's own name is refused, an unmanaged index has nothing
-            // to prune; either way nothing changes, so there is nothing to show or confirm first
+        if (status.stream().allMatch(s -> s.versions().stream().noneMatch(this::droppable))) {
+            // no version to drop: a misspelt name, a version's own name or a version not retained is refused, a name
+            // without retained versions has nothing to prune; nothing changes, so there is nothing to show or confirm
             print(slipway.prune(index, Optional.ofNullable(version)));
             return 0;
         }
@@ -78,6 +78,12 @@ public final class PruneCommand implements Callable<Integer> {
         }
         print(slipway.prune(index, Optional.ofNullable(version)));
         return 0;
+    }
+
+    /** A version this prune would drop: retained (or left building by an unfinished migration), and the one asked. */
+    private boolean droppable(VersionStatus v) {
+        return (v.state().equals("RETAINED") || v.state().equals("BUILDING"))
+                && (version == null || v.version() == version);
     }
 
     private void print(PruneResult result) {

@@ -57,7 +57,9 @@ final class StatusPrinter {
             versions(status.versions());
         }
         status.migration().ifPresentOrElse(this::migration, () -> out.println("  Migration: none"));
-        status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + switchedLine(r)));
+        // what a rollback again does depends on the migration: only with none unfinished does it change nothing
+        boolean settled = status.migration().map(m -> m.status().equals("COMPLETED")).orElse(true);
+        status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + switchedLine(r, settled)));
         out.println("  Lock:      " + status.lockOwner().map(owner -> "held by " + owner).orElse("free"));
         out.println("  Strays:    " + (status.strays().isEmpty() ? "none" : String.join(", ", status.strays())
                 + " (named like versions or schema probes, but not in Slipway's history)"));
@@ -100,16 +102,16 @@ final class StatusPrinter {
     }
 
     /** The status line of the latest rollback, and what running one again does. */
-    private static String switchedLine(IndexStatus.RollbackStatus r) {
+    private static String switchedLine(IndexStatus.RollbackStatus r, boolean settled) {
         String at = " at " + r.at();
-        String again = "; 'rollback --index' again changes nothing, '--to <version>' goes further";
+        String again = settled ? "; 'rollback --index' again changes nothing, '--to <version>' goes further" : "";
         return switch (r.action()) {
             case "discarded" -> "discarded the unfinished migration (plan " + r.planId() + ")" + at + again;
             case "restored" -> "undid the rewrite of plan " + r.planId() + " from its backup ('rollback --backup-dir')"
                     + (r.from().equals(r.to()) ? ", serving " + r.to() : ", from " + r.from() + " back to " + r.to())
                     + at + again;
             case "switched_forward" -> "switched forward from " + r.from() + " to " + r.to() + at
-                    + " ('rollback --to'); 'rollback --index' switches back";
+                    + " ('rollback --to')" + (settled ? "; 'rollback --index' switches back" : "");
             default -> "switched back from " + r.from() + " to " + r.to() + at + again;
         };
     }

@@ -85,6 +85,20 @@ class StatusPrinterTest {
                 + "--index' again changes nothing, '--to <version>' goes further");
     }
 
+    /** With a migration unfinished, a rollback again does something (discards it, or is refused): not promised. */
+    @Test
+    void theLatestRollbackPromisesNothingWhileAMigrationIsUnfinished() {
+        IndexStatus status = new IndexStatus("docs", Optional.of("docs:v2"), true, Optional.of(2), List.of(),
+                Optional.of(new IndexStatus.MigrationStatus("p8", "RUNNING", List.of(), "me", "now", "")),
+                Optional.empty(), List.of(), Optional.of(new IndexStatus.RollbackStatus("restored", "docs:v3",
+                "docs:v2", "p7", "2026-01-02T03:04:05Z")));
+
+        printer.status(status);
+
+        assertThat(text.toString().lines()).contains("  Rollback:  undid the rewrite of plan p7 from its backup "
+                + "('rollback --backup-dir'), from docs:v3 back to docs:v2 at 2026-01-02T03:04:05Z");
+    }
+
     @Test
     void lockHolderAndStraysAreNamed() {
         IndexStatus status = new IndexStatus("products", Optional.of("products:v2"), true, Optional.of(2),

@@ -170,6 +170,11 @@ class VersionCommandsIT {
         assertThat(version.err()).contains("'products:v1' is version 1 of 'products'",
                 "'slipway prune --index products --version 1'");
         assertThat(slipway().listIndexes()).containsExactly("products:v1", "products:v2");
+        // a managed name with versions, none of them the one asked for: refused without a status or a question
+        CliRun notRetained = cli("prune", "--index", "products", "--version", "2");
+        assertThat(notRetained.exitCode()).as(notRetained.toString()).isEqualTo(2);
+        assertThat(notRetained.out()).isEmpty();
+        assertThat(notRetained.err()).contains("has no retained version 2");
     }
 
     @Test

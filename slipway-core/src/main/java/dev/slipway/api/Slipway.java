@@ -110,7 +110,12 @@ public final class Slipway {
     public MigrationPlan plan(PlanRequest request) {
         return withSession(session -> {
             LiveIndexReader reader = new LiveIndexReader(session);
-            VersionHistory history = new HistoryStore(session, keys).load(request.index());
+            HistoryStore histories = new HistoryStore(session, keys);
+            VersionHistory history = histories.load(request.index());
+            if (history.versions().isEmpty()) {
+                // planning a version itself would drop it, and Slipway's alias with it (tester session 23)
+                histories.refuseVersionName(request.index(), "Plan the change");
+            }
             Optional<IndexSchema> recorded = reader.find(request.index())
                     .flatMap(info -> history.entry(info.schema().name())).map(VersionHistory.VersionEntry::schema);
             // versions are numbered past everything in use, hand-built `name:vN` indexes included

@@ -170,6 +170,29 @@ class RewriteCrashIT {
         }
     }
 
+    /**
+     * Killed after the drop and before the rewrite step, whose backup records nothing yet: the backup directory is
+     * there from before the first change, so 'rollback --backup-dir' restores nothing and recreates the source index.
+     * It used to be created by the rewrite step, and every rollback route was refused while the index stayed down
+     * (tester session 23).
+     */
+    @Test
+    void aKillBetweenTheDropAndTheRewriteCanBeRolledBack(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "after", "drop-index");
+            assertThat(s.slipway().listIndexes()).isEmpty();
+
+            s.slipway().rollbackFromBackup(backup, 1);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(s.before());
+            assertThat(s.slipway().describe("docs").schema()).isEqualTo(s.plan().source().schema());
+            assertThat(s.slipway().describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+        }
+    }
+
     // ------------------------------------------------------------ inside a batch
 
     /**

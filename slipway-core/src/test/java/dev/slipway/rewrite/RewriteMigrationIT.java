@@ -171,9 +171,11 @@ class RewriteMigrationIT {
 
             assertThat(e).isNotNull();
             assertThat(e.exitCode()).isEqualTo(2);
-            // crashed before its rewrite began, the later migration has no backup yet: finishing it is the way
+            // crashed before its rewrite began, the later migration's backup holds no records yet, but it exists
+            // (made before the first change), so undoing it is offered as well as finishing it
             assertThat(e.getMessage()).contains(later.planId(), "Nothing was changed", "'slipway apply' with that "
-                    + "plan and --backup-dir " + laterBackup.toAbsolutePath().normalize()).doesNotContain("undo it");
+                    + "plan and --backup-dir " + laterBackup.toAbsolutePath().normalize(), "or undo it with 'slipway "
+                    + "rollback --backup-dir " + laterBackup.toAbsolutePath().normalize() + "'");
             assertThat(hashes(jedis, "doc:*")).isEqualTo(crashed);
             assertThat(slipway.status(Optional.empty())).singleElement().satisfies(status -> {
                 assertThat(status.name()).isEqualTo("docs");

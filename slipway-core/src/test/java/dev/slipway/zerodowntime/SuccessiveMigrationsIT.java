@@ -271,12 +271,27 @@ class SuccessiveMigrationsIT {
 
         SlipwayException version = catchThrowableOfType(() -> slipway.prune("products:v3", Optional.empty()),
                 SlipwayException.class);
+        SlipwayException active = catchThrowableOfType(() -> slipway.prune("products:v4", Optional.empty()),
+                SlipwayException.class);
         SlipwayException unknown = catchThrowableOfType(() -> slipway.prune("prodcts", Optional.empty()),
+                SlipwayException.class);
+        // planning or rolling back a version itself would drop it, and the alias with it (tester session 23: the
+        // apply of such a plan succeeded and 'products' answered no query)
+        SlipwayException plan = catchThrowableOfType(() -> slipway.plan(PlanRequest.patch("products:v4",
+                new SchemaPatch(List.of(), List.of(), List.of(), List.of(), null))), SlipwayException.class);
+        SlipwayException rollback = catchThrowableOfType(() -> slipway.rollback("products:v3"),
                 SlipwayException.class);
 
         assertThat(version.exitCode()).isEqualTo(2);
         assertThat(version.getMessage()).contains("'products:v3' is version 3 of 'products' (retained)",
                 "nothing was dropped", "'slipway prune --index products --version 3'");
+        assertThat(active.getMessage()).contains("version 4 of 'products' (active)", "never pruned")
+                .doesNotContain("slipway prune");
+        assertThat(plan.exitCode()).isEqualTo(2);
+        assertThat(plan.getMessage()).contains("'products:v4' is version 4 of 'products' (active), a physical index "
+                + "behind Slipway's alias 'products'", "nothing was changed", "--index products");
+        assertThat(rollback.exitCode()).isEqualTo(2);
+        assertThat(rollback.getMessage()).contains("version 3 of 'products' (retained)", "--index products");
         assertThat(unknown.code()).isEqualTo(ErrorCode.UNKNOWN_INDEX);
         assertThat(unknown.getMessage()).contains("Existing indexes: products:v1, products:v2, products:v3, "
                 + "products:v4.", "Names Slipway serves through an alias: products.");

@@ -121,6 +121,7 @@ public final class MigrationExecutor {
                 RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress, stop);
                 RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
             }
+            RewriteStepHandler.createBackup(plan, options, keys);
             Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
                             .withStatus(Checkpoint.Status.RUNNING))
                     .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))

@@ -59,6 +59,22 @@ final class RewriteStepHandler {
     }
 
     /**
+     * Creates a rewrite's backup directory (its header and plan, no records yet) before the first change: a run
+     * stopped or killed between the drop and the rewrite step left no backup, so every rollback route was refused
+     * and the index stayed down until the apply was re-run (tester session 23). With the directory in place,
+     * {@code rollback --backup-dir} restores nothing and recreates the source index. Nothing for an index-only plan.
+     */
+    static void createBackup(MigrationPlan plan, ApplyOptions options, KeyNamespace keys) {
+        if (plan.rewrite().isEmpty() || options.backupDir().isEmpty()) {
+            return;
+        }
+        try (BackupDirectory backup = recordingNamespace(BackupDirectory.openForPlan(options.backupDir().get(), plan),
+                keys)) {
+            LOG.debug("Backup directory {} ready ({} records)", backup.dir(), backup.header().batchesBackedUp());
+        }
+    }
+
+    /**
      * Records the apply's key namespace in a backup that does not have it yet, so that a rollback or resume in
      * another one is refused ({@link BackupDirectory#requireNamespace}).
      */

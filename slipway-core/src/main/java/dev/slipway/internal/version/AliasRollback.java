@@ -157,6 +157,9 @@ public final class AliasRollback {
                                       Optional<String> version) {
         LiveIndexReader reader = new LiveIndexReader(session);
         Optional<IndexInfo> served = reader.find(name);
+        if (history.versions().isEmpty()) {
+            store.refuseVersionName(name, "Roll back");
+        }
         if (history.active().isEmpty() || served.isEmpty() || !served.get().isAlias()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is not served through a Slipway version "
                     + "alias, so there is no previous version to switch back to; nothing was changed. (A "

@@ -8,6 +8,8 @@ import dev.slipway.internal.io.PlanCodec;
 import dev.slipway.internal.redis.RedisSession;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** Reads and writes version histories (JSON strings under Slipway's namespace). */
 public final class HistoryStore {
@@ -44,6 +46,39 @@ public final class HistoryStore {
     /** Writes the history. */
     public void save(VersionHistory history) {
         session.call(saveCommand(history));
+    }
+
+    /**
+     * The served name whose history records {@code physical} as one of its versions, with that version, when
+     * {@code physical} is not itself a served name: a name such as {@code products:v2} given where the served name
+     * {@code products} is meant.
+     */
+    public Optional<Map.Entry<String, VersionHistory.VersionEntry>> versionOwner(String physical) {
+        if (!load(physical).versions().isEmpty()) {
+            return Optional.empty();
+        }
+        for (String served : names()) {
+            Optional<VersionHistory.VersionEntry> entry = load(served).entry(physical);
+            if (entry.isPresent()) {
+                return Optional.of(Map.entry(served, entry.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Refuses, with nothing changed, a version's own name given to a verb that acts on a served name; the message
+     * names the served name to use. A dropped version's name is free again (an index created under it since is the
+     * user's).
+     */
+    public void refuseVersionName(String name, String verb) {
+        versionOwner(name).filter(o -> o.getValue().state() != VersionHistory.State.DROPPED).ifPresent(owner -> {
+            VersionHistory.VersionEntry v = owner.getValue();
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is version " + v.version() + " of '"
+                    + owner.getKey() + "' (" + v.state().name().toLowerCase() + "), a physical index behind Slipway's "
+                    + "alias '" + owner.getKey() + "', not a served name; nothing was changed. " + verb + " through the "
+                    + "served name: --index " + owner.getKey() + ".");
+        });
     }
 
     /** Names that have a history, sorted. */

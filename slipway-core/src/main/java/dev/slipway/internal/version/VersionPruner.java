@@ -86,17 +86,20 @@ public final class VersionPruner {
      * and "nothing to prune" with exit 0, and an unknown name's error listed the indexes but not the served names.
      */
     private void refuseUnservedName(String name, HistoryStore store, LiveIndexReader reader) {
+        store.versionOwner(name).ifPresent(owner -> {
+            VersionEntry entry = owner.getValue();
+            String served = owner.getKey();
+            String next = switch (entry.state()) {
+                case RETAINED, BUILDING -> "Versions are pruned through the name they serve: 'slipway prune --index "
+                        + served + " --version " + entry.version() + "'.";
+                case ACTIVE -> "It is the version '" + served + "' serves, which is never pruned.";
+                case DROPPED -> "It was dropped already; there is nothing to prune.";
+            };
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is version " + entry.version() + " of '"
+                    + served + "' (" + entry.state().name().toLowerCase() + "), not a served name; nothing was "
+                    + "dropped. " + next);
+        });
         List<String> managed = store.names();
-        for (String served : managed) {
-            Optional<VersionEntry> entry = store.load(served).entry(name);
-            if (entry.isPresent()) {
-                throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is version " + entry.get().version()
-                        + " of '" + served + "' (" + entry.get().state().name().toLowerCase() + "), not a served name; "
-                        + "nothing was dropped. Versions are pruned through the name they serve: 'slipway prune "
-                        + "--index " + served + " --version " + entry.get().version() + "' (only a retained version "
-                        + "is dropped, never the active one).");
-            }
-        }
         if (reader.find(name).isEmpty()) {
             List<String> existing = reader.listIndexes();
             throw new SlipwayException(ErrorCode.UNKNOWN_INDEX, "Index '" + name + "' does not exist on "
