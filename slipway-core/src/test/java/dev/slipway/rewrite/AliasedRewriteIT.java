@@ -42,7 +42,7 @@ class AliasedRewriteIT {
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
                     VectorDataType.FLOAT32, DOCS, 7);
-            // an index-only change first: 'docs' becomes an alias of docs:v2, with a copy of the original retained as v1
+            // an index-only change first: 'docs' becomes an alias of docs:v2, a copy of the original retained as v1
             slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: colour, type: tag}\n"),
                     ApplyOptions.DEFAULTS);
             assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v2");

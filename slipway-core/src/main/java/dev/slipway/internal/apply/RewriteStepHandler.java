@@ -281,7 +281,8 @@ final class RewriteStepHandler {
         long keys = keysWithFieldExpiries(session);
         if (keys > 0) {
             progress.message(keys + " keys of this database have hash fields with an expiry of their own (HEXPIRE): "
-                    + "the rewrite keeps the expiry of each field it writes, and the backup records it for a rollback.");
+                    + "the rewrite keeps the expiry of each field it writes, and the backup records it for a "
+                    + "rollback.");
         } else if (keys < 0) {
             warn(progress, "INFO keyspace was refused, so whether hash fields have expiries of their own (HEXPIRE) "
                     + "is not known; a field this rewrite writes would lose one (HSET clears it).");

@@ -76,8 +76,8 @@ public final class HistoryStore {
             VersionHistory.VersionEntry v = owner.getValue();
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is version " + v.version() + " of '"
                     + owner.getKey() + "' (" + v.state().name().toLowerCase() + "), a physical index behind Slipway's "
-                    + "alias '" + owner.getKey() + "', not a served name; nothing was changed. " + verb + " through the "
-                    + "served name: --index " + owner.getKey() + ".");
+                    + "alias '" + owner.getKey() + "', not a served name; nothing was changed. " + verb
+                    + " through the served name: --index " + owner.getKey() + ".");
         });
     }
 
