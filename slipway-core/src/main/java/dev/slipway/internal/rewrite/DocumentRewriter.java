@@ -174,6 +174,7 @@ final class DocumentRewriter {
         List<Command> writes = new ArrayList<>(2);
         List<Command> deletes = new ArrayList<>(0);
         Set<String> touched = new LinkedHashSet<>();
+        boolean expiring = false;
         for (FieldMove move : spec.fieldMoves()) {
             byte[] from = current[fields.indexOf(move.from())];
             byte[] to = current[fields.indexOf(move.to())];
@@ -188,7 +189,7 @@ final class DocumentRewriter {
             touched.add(move.from());
             touched.add(move.to());
             writes.add(command("HSET", key, bytes(move.to()), moved));
-            keepExpiry(writes, key, move.to(), expiry, fields.indexOf(move.from()));
+            expiring |= keepExpiry(writes, key, move.to(), expiry, fields.indexOf(move.from()));
             deletes.add(command("HDEL", key, bytes(move.from())));
         }
         for (Conversion conversion : conversions) {
@@ -206,11 +207,11 @@ final class DocumentRewriter {
                 batch.sampleConverting(conversion, value);
                 writes.add(new Command("HSET", List.of(key, conversion.sourceBytes()),
                         new ConvertedVector(conversion, value)));
-                keepExpiry(writes, key, conversion.source(), expiry, conversion.sourceIndex());
+                expiring |= keepExpiry(writes, key, conversion.source(), expiry, conversion.sourceIndex());
             }
         }
-        if (expiry != null) {
-            atomicIfExpiring(writes, key);
+        if (expiring) {
+            atomic(writes, key);
         }
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
         finishDocument(key, targetExists, current, expiry, touched, writes, batch);
@@ -218,12 +219,14 @@ final class DocumentRewriter {
 
     /**
      * Adds, after the write of {@code field}, the {@code HPEXPIREAT} that gives it the expiry the field at
-     * {@code from} (in {@link #fieldsToRead}) had, if it had one.
+     * {@code from} (in {@link #fieldsToRead}) had, if it had one; returns whether it did.
      */
-    private static void keepExpiry(List<Command> writes, byte[] key, String field, long[] expiry, int from) {
-        if (expiry != null && expiry[from] > 0) {
-            writes.add(expireAt(key, field, expiry[from]));
+    private static boolean keepExpiry(List<Command> writes, byte[] key, String field, long[] expiry, int from) {
+        if (expiry == null || expiry[from] <= 0) {
+            return false;
         }
+        writes.add(expireAt(key, field, expiry[from]));
+        return true;
     }
 
     private static Command expireAt(byte[] key, String field, long at) {
@@ -231,15 +234,13 @@ final class DocumentRewriter {
     }
 
     /**
-     * Puts a document's writes in one transaction when they set an expiry: a crash between a field's {@code HSET}
-     * and its {@code HPEXPIREAT} would leave the field without one, and a resumed run, finding the field rewritten,
-     * would not know.
+     * Puts a document's writes in one transaction, for writes that set an expiry: a crash between a field's
+     * {@code HSET} and its {@code HPEXPIREAT} would leave the field without one, and a resumed run, finding the field
+     * rewritten, would not know.
      */
-    private static void atomicIfExpiring(List<Command> writes, byte[] key) {
-        if (writes.stream().anyMatch(c -> c.name().equals("HPEXPIREAT"))) {
-            writes.add(0, Command.multi(key));
-            writes.add(Command.exec(key));
-        }
+    private static void atomic(List<Command> writes, byte[] key) {
+        writes.add(0, Command.multi(key));
+        writes.add(Command.exec(key));
     }
 
     private byte[] convertIfVector(String targetField, byte[] value, BatchBuilder batch) {
@@ -407,6 +408,7 @@ final class DocumentRewriter {
         List<Command> commands = new ArrayList<>();
         List<Command> deletes = new ArrayList<>();
         boolean hash = spec.storage() == StorageType.HASH;
+        boolean expiring = false;
         for (FieldOriginal field : original.fields()) {
             if (field.value() == null) {
                 deletes.add(command(hash ? "HDEL" : "JSON.DEL", original.key(), bytes(field.name())));
@@ -414,10 +416,13 @@ final class DocumentRewriter {
                 commands.add(command(hash ? "HSET" : "JSON.SET", original.key(), bytes(field.name()), field.value()));
                 if (hash && field.expiresAt() > 0) {
                     commands.add(expireAt(original.key(), field.name(), field.expiresAt()));
+                    expiring = true;
                 }
             }
         }
-        atomicIfExpiring(commands, original.key());
+        if (expiring) {
+            atomic(commands, original.key());
+        }
         commands.addAll(deletes); // after every write: see WritesBeforeDeletes
         return commands;
     }

@@ -51,12 +51,9 @@ public final class HistoryStore {
     /**
      * The served name whose history records {@code physical} as one of its versions, with that version, when
      * {@code physical} is not itself a served name: a name such as {@code products:v2} given where the served name
-     * {@code products} is meant.
+     * {@code products} is meant. Callers ask only for a name without a history of its own, which they have loaded.
      */
     public Optional<Map.Entry<String, VersionHistory.VersionEntry>> versionOwner(String physical) {
-        if (!load(physical).versions().isEmpty()) {
-            return Optional.empty();
-        }
         for (String served : names()) {
             Optional<VersionHistory.VersionEntry> entry = load(served).entry(physical);
             if (entry.isPresent()) {
