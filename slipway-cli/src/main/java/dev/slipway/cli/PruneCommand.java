@@ -59,7 +59,7 @@ public final class PruneCommand implements Callable<Integer> {
         Slipway slipway = connection.slipway();
         PrintWriter out = spec.commandLine().getOut();
         List<IndexStatus> status = slipway.status(Optional.of(index));
-        if (status.stream().allMatch(s -> s.versions().stream().noneMatch(this::droppable))) {
+        if (!status.get(0).name().equals(index) || status.get(0).versions().stream().noneMatch(this::droppable)) {
             // no version to drop: a misspelt name, a version's own name or a version not retained is refused, a name
             // without retained versions has nothing to prune; nothing changes, so there is nothing to show or confirm
             print(slipway.prune(index, Optional.ofNullable(version)));

@@ -54,6 +54,10 @@ public final class StatusCommand implements Callable<Integer> {
                     + "zero-downtime migration of an index puts it under management; 'slipway status --index <name>' "
                     + "shows any index.");
         } else {
+            if (index != null && !statuses.get(0).name().equals(index)) {
+                out.println("'" + index + "' is a version of '" + statuses.get(0).name() + "' (a physical index "
+                        + "behind Slipway's alias); the status of '" + statuses.get(0).name() + "':");
+            }
             new StatusPrinter(out).statuses(statuses);
         }
         out.flush();

@@ -90,6 +90,12 @@ class VersionCommandsIT {
                 .containsExactly("products", "products:v1", "products:v2");
         assertThat(one.out()).as("the adopted original is history only")
                 .containsPattern("\\n  0 +products +DROPPED +no +- +-\\n");
+        // a version's own name shows the name it serves, said so first
+        CliRun version = cli("status", "--index", "products:v1");
+        assertThat(version.exitCode()).as(version.toString()).isZero();
+        assertThat(version.out()).isEqualTo("'products:v1' is a version of 'products' (a physical index behind "
+                + "Slipway's alias); the status of 'products':\n" + one.out());
+        assertThat(slipway().status(Optional.of("products:v2")).get(0).name()).isEqualTo("products");
     }
 
     @Test
@@ -169,7 +175,12 @@ class VersionCommandsIT {
         assertThat(version.out()).isEmpty();
         assertThat(version.err()).contains("'products:v1' is version 1 of 'products'",
                 "'slipway prune --index products --version 1'");
+        CliRun rollback = cli("rollback", "--index", "products:v1", "--yes");
+        assertThat(rollback.exitCode()).as(rollback.toString()).isEqualTo(2);
+        assertThat(rollback.out()).as("no status of 'products' before the error").isEmpty();
+        assertThat(rollback.err()).contains("'products:v1' is version 1 of 'products'", "--index products.");
         assertThat(slipway().listIndexes()).containsExactly("products:v1", "products:v2");
+        assertThat(slipway().describe("products").physicalIndex()).isEqualTo("products:v2");
         // a managed name with versions, none of them the one asked for: refused without a status or a question
         CliRun notRetained = cli("prune", "--index", "products", "--version", "2");
         assertThat(notRetained.exitCode()).as(notRetained.toString()).isEqualTo(2);

@@ -191,7 +191,9 @@ public final class Slipway {
 
     /**
      * The status of one served name, or of every name Slipway manages when {@code index} is empty: which physical
-     * index serves it, its versions, a migration in progress, the lock holder and stray indexes. Read-only.
+     * index serves it, its versions, a migration in progress, the lock holder and stray indexes. A version's own
+     * physical name ({@code products:v2}) gives the status of its served name ({@code products}): compare
+     * {@link IndexStatus#name()} with the name asked for. Read-only.
      */
     public List<IndexStatus> status(Optional<String> index) {
         return withSession(session -> {

@@ -100,6 +100,44 @@ class AliasedRewriteIT {
         }
     }
 
+    /**
+     * A rewrite killed after it created the next version and before the alias points at it: that version is in the
+     * history (BUILDING) from before it exists, so {@code status} does not call it a stray; the resumed apply makes it
+     * active, and a rollback from the backup marks it dropped.
+     */
+    @Test
+    void aVersionCreatedBeforeAKillIsInTheHistoryNotAStray(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 7);
+            slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: colour, type: tag}\n"),
+                    ApplyOptions.DEFAULTS);
+            MigrationPlan rewrite = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true);
+
+            Crashes.applyAndCrashAt(redis.url(), rewrite, options, "after", "create-index");
+
+            IndexStatus killed = status(slipway);
+            assertThat(killed.strays()).as("the migration's own new version").isEmpty();
+            assertThat(killed.versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state,
+                    VersionStatus::exists).contains(tuple("docs:v3", "BUILDING", true));
+            MigrationReport resumed = slipway.apply(rewrite, options);
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                    .containsExactly(tuple("docs", "DROPPED"), tuple("docs:v1", "RETAINED"),
+                            tuple("docs:v2", "DROPPED"), tuple("docs:v3", "ACTIVE"));
+
+            slipway.rollbackFromBackup(dir.resolve("backup"), 2);
+            IndexStatus restored = status(slipway);
+            assertThat(restored.activeVersion()).contains(2);
+            assertThat(restored.strays()).isEmpty();
+            assertThat(restored.versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                    .contains(tuple("docs:v2", "ACTIVE"), tuple("docs:v3", "DROPPED"));
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
     private static IndexStatus status(Slipway slipway) {
         return slipway.status(Optional.of("docs")).get(0);
     }

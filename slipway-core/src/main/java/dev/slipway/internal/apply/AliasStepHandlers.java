@@ -37,14 +37,23 @@ final class AliasStepHandlers {
         List<String> command = step.commands().get(0);
         String physical = command.get(1);
         IndexSchema schema = schemaOf(context.plan(), physical);
-        // recorded before the index exists, so that a crash in between never leaves an index no history knows
+        recordBuilding(context, schema);
+        return IndexStepHandlers.createIndex(context, schema, command);
+    }
+
+    /**
+     * Records a version the plan is about to create as BUILDING in the served name's history, unless an earlier run
+     * did. Called before the index exists, so that a crash in between never leaves an index no history knows
+     * ({@code status} would list it as a stray).
+     */
+    static void recordBuilding(StepContext context, IndexSchema schema) {
+        String physical = schema.name();
         HistoryStore history = new HistoryStore(context.session(), context.keys());
         VersionHistory current = history.load(context.plan().source().indexName());
         if (current.entry(physical).isEmpty()) {
             history.save(current.with(new VersionEntry(VersionHistory.versionOf(physical), physical, State.BUILDING,
                     context.plan().planId(), Instant.now(), schema)));
         }
-        return IndexStepHandlers.createIndex(context, schema, command);
     }
 
     /** The schema a physical index of this plan is built with: the target, or the copy of the source. */

@@ -64,12 +64,19 @@ public final class HistoryStore {
     }
 
     /**
+     * {@link #versionOwner}, unless that version was dropped: a dropped version's name is free again (an index
+     * created under it since is the user's).
+     */
+    public Optional<Map.Entry<String, VersionHistory.VersionEntry>> liveVersionOwner(String physical) {
+        return versionOwner(physical).filter(o -> o.getValue().state() != VersionHistory.State.DROPPED);
+    }
+
+    /**
      * Refuses, with nothing changed, a version's own name given to a verb that acts on a served name; the message
-     * names the served name to use. A dropped version's name is free again (an index created under it since is the
-     * user's).
+     * names the served name to use. A dropped version's name is free again.
      */
     public void refuseVersionName(String name, String verb) {
-        versionOwner(name).filter(o -> o.getValue().state() != VersionHistory.State.DROPPED).ifPresent(owner -> {
+        liveVersionOwner(name).ifPresent(owner -> {
             VersionHistory.VersionEntry v = owner.getValue();
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is version " + v.version() + " of '"
                     + owner.getKey() + "' (" + v.state().name().toLowerCase() + "), a physical index behind Slipway's "

@@ -48,9 +48,20 @@ public final class VersionStatusReader {
         return statuses;
     }
 
-    /** The status of one name (managed or not); empty servedBy when the name resolves to nothing. */
+    /**
+     * The status of one name (managed or not); empty servedBy when the name resolves to nothing. A version's own
+     * name ({@code products:v2}, not dropped) gives the status of the served name it belongs to, whose name the
+     * result carries.
+     */
     public IndexStatus of(String name) {
-        VersionHistory history = new HistoryStore(session, keys).load(name);
+        HistoryStore histories = new HistoryStore(session, keys);
+        VersionHistory history = histories.load(name);
+        if (history.versions().isEmpty()) {
+            Optional<String> owner = histories.liveVersionOwner(name).map(java.util.Map.Entry::getKey);
+            if (owner.isPresent()) {
+                return of(owner.get());
+            }
+        }
         Optional<IndexInfo> served = reader.find(name);
         List<String> existing = reader.listIndexes();
         List<VersionStatus> versions = new ArrayList<>();
