@@ -135,6 +135,21 @@ class AliasedRewriteIT {
             assertThat(restored.versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
                     .contains(tuple("docs:v2", "ACTIVE"), tuple("docs:v3", "DROPPED"));
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            String firstRestore = restored.lastRollback().orElseThrow().at();
+
+            // the same plan again (a new backup), killed after its create-index, and rolled back: a new restore
+            Crashes.applyAndCrashAt(redis.url(), rewrite, options.withBackupDir(dir.resolve("backup2")), "after",
+                    "create-index");
+            assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                    .as("built again").contains(tuple("docs:v3", "BUILDING"));
+            slipway.rollbackFromBackup(dir.resolve("backup2"), 2);
+            IndexStatus again = status(slipway);
+            assertThat(again.versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state,
+                    VersionStatus::exists)
+                    .contains(tuple("docs:v2", "ACTIVE", true), tuple("docs:v3", "DROPPED", false));
+            assertThat(again.lastRollback().orElseThrow().at()).as("the second restore's time")
+                    .isNotEqualTo(firstRestore);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
     }
 

@@ -44,13 +44,14 @@ final class AliasStepHandlers {
     /**
      * Records a version the plan is about to create as BUILDING in the served name's history, unless an earlier run
      * did. Called before the index exists, so that a crash in between never leaves an index no history knows
-     * ({@code status} would list it as a stray).
+     * ({@code status} would list it as a stray). A DROPPED entry of the same name (a plan applied again after a
+     * rollback from its backup) is recorded anew.
      */
     static void recordBuilding(StepContext context, IndexSchema schema) {
         String physical = schema.name();
         HistoryStore history = new HistoryStore(context.session(), context.keys());
         VersionHistory current = history.load(context.plan().source().indexName());
-        if (current.entry(physical).isEmpty()) {
+        if (current.entry(physical).filter(e -> e.state() != State.DROPPED).isEmpty()) {
             history.save(current.with(new VersionEntry(VersionHistory.versionOf(physical), physical, State.BUILDING,
                     context.plan().planId(), Instant.now(), schema)));
         }

@@ -155,7 +155,7 @@ public final class BackupRestorer {
             }
         }
         lock.confirmHeld();
-        String recreated = recreateSourceIndex(plan);
+        String recreated = recreateSourceIndex(plan, backup.header().startedAt());
         new CheckpointStore(session, keys).delete(plan.source().indexName());
         backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLED_BACK));
         if (writesSeen > 0) {
@@ -408,7 +408,7 @@ public final class BackupRestorer {
         }
     }
 
-    private String recreateSourceIndex(MigrationPlan plan) {
+    private String recreateSourceIndex(MigrationPlan plan, Instant rewriteStartedAt) {
         LiveIndexReader reader = new LiveIndexReader(session);
         IndexSchema source = plan.source().schema();
         Optional<IndexInfo> existing = reader.findPhysical(source.name());
@@ -420,7 +420,7 @@ public final class BackupRestorer {
                     + "re-run the rollback.");
         }
         if (plan.source().aliased()) {
-            pointAliasBack(plan);
+            pointAliasBack(plan, rewriteStartedAt);
         }
         waitForIndexing(reader, source.name(), stop);
         return source.name();
@@ -431,9 +431,11 @@ public final class BackupRestorer {
      * source version active again, the version the rewrite created dropped, and a mark that makes a later
      * {@code rollback --index} change nothing (as after one of its own). Without the history, {@code status} named a
      * dropped version as served, and {@code rollback --index} and {@code prune} did not know the version served.
-     * Idempotent: a resumed rollback sends the same transaction again.
+     * Idempotent: a resumed rollback sends the same transaction again, without the history when its restore mark is
+     * there already (one of the same plan made after this backup's rewrite started; an older one is from the rollback
+     * of an earlier run of the plan, with another backup).
      */
-    private void pointAliasBack(MigrationPlan plan) {
+    private void pointAliasBack(MigrationPlan plan, Instant rewriteStartedAt) {
         String name = plan.source().indexName();
         String source = plan.source().schema().name();
         HistoryStore store = new HistoryStore(session, keys);
@@ -443,7 +445,8 @@ public final class BackupRestorer {
         if (!history.versions().isEmpty()) { // an alias Slipway has never switched keeps having no history
             String rewritten = plan.targetSchema().name();
             boolean alreadyRestored = history.rollbackMark().filter(m -> m.action().equals(RollbackMark.RESTORED))
-                    .filter(m -> m.planId().equals(plan.planId())).isPresent();
+                    .filter(m -> m.planId().equals(plan.planId()) && !m.at().isBefore(rewriteStartedAt))
+                    .isPresent();
             String from = history.active().map(VersionHistory.VersionEntry::physicalIndex).orElse(rewritten);
             if (!alreadyRestored) {
                 commands.add(store.saveCommand(history.restored(source, plan.source().schema(), rewritten,
