@@ -162,6 +162,44 @@ class ConcurrentWriteIT {
         }
     }
 
+    /**
+     * A hash field that expires on its own is reported by the server like a write to its document (checked here on
+     * Redis 7.4: a lazily expired field, which the application's read deletes, is announced to every tracking
+     * connection), so it stops a watched rewrite; the error says so, and what to do. Active expiry is switched off
+     * (DEBUG) so that the field goes when the application reads it, during the rewrite, not at a time of the server's.
+     */
+    @Test
+    void aFieldExpiringOnItsOwnStopsTheWatchedRewriteAndTheErrorSaysWhy(@TempDir Path dir) {
+        try (RedisStackServer redis = RedisStackServer.asShipped(List.of("--enable-debug-command", "yes")).start();
+             Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            ApplicationWrite read = new ApplicationWrite(application, 200, (app, key) -> app.hget(key, "tag"));
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(read).load();
+            TreeMap<String, TreeMap<String, String>> before = load(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            jedis.sendCommand(() -> bytes("DEBUG"), "SET-ACTIVE-EXPIRE", "0");
+            for (String key : before.keySet()) {
+                jedis.sendCommand(() -> bytes("HPEXPIRE"), key, "1", "FIELDS", "1", "tag");
+            }
+            RewriteFixture.sleep(5);
+
+            MigrationFailedException failed = catchThrowableOfType(
+                    () -> slipway.apply(plan, options(dir.resolve("backup"))), MigrationFailedException.class);
+
+            assertThat(failed).as("the expiry stops the rewrite").isNotNull();
+            assertThat(failed.getMessage()).contains("Another client changed documents", read.key,
+                    "reports a field that expires like a write", "--no-write-watch loses nothing");
+            assertThat(jedis.hexists(read.key, "tag")).as("the field did expire").isFalse();
+            MigrationReport report = Slipway.configure().url(redis.url()).load()
+                    .apply(plan, options(dir.resolve("backup")).withWriteWatch(false));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            for (String key : before.keySet()) {
+                assertThat(jedis.hstrlen(key, "emb")).as(key).isEqualTo(DIMS * 2L);
+                assertThat(RewriteFixture.hex(jedis.hget(bytes(key), bytes("title")))).as(key)
+                        .isEqualTo(before.get(key).get("title"));
+            }
+        }
+    }
+
     @Test
     void withoutTheWatchAWriteToAnotherFieldGoesThrough(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {

@@ -6,6 +6,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
@@ -135,11 +136,11 @@ public final class RewriteEngine {
      */
     public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
                          RewriteSettings settings, WriteWatch watch, HeldLock lock) {
-        this.watch = new WriteWatchGate(watch);
+        this.spec = plan.rewrite().orElseThrow(() -> new IllegalArgumentException("plan has no rewrite"));
+        this.watch = new WriteWatchGate(watch, settings.fieldExpiries() && spec.storage() == StorageType.HASH);
         this.lock = lock;
         backup.guardedBy(lock);
         workers.guardedBy(lock);
-        this.spec = plan.rewrite().orElseThrow(() -> new IllegalArgumentException("plan has no rewrite"));
         this.backup = backup;
         this.workers = workers;
         this.progress = progress;

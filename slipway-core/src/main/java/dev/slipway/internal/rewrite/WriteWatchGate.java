@@ -13,9 +13,12 @@ import java.util.function.Predicate;
 final class WriteWatchGate {
     /** Null when the rewrite is not watched. */
     private final WriteWatch watch;
+    /** Whether hash fields of the database expire on their own: each such expiry is reported like a write. */
+    private final boolean fieldExpiries;
 
-    WriteWatchGate(WriteWatch watch) {
+    WriteWatchGate(WriteWatch watch, boolean fieldExpiries) {
         this.watch = watch;
+        this.fieldExpiries = fieldExpiries;
     }
 
     /** Starts tracking on the writing connections (again after each reconnect) and routes documents to owners. */
@@ -61,7 +64,11 @@ final class WriteWatchGate {
                 + "in the old format. Pause the application's writes, then re-run 'slipway apply' with the same plan "
                 + "and --backup-dir: it scans every document again and rewrites those in the old format. Or undo "
                 + "everything with 'slipway rollback --backup-dir " + backup.dir() + "'. If the application only "
-                + "writes fields this rewrite does not touch, re-run with --no-write-watch. Changed:",
+                + "writes fields this rewrite does not touch, re-run with --no-write-watch."
+                + (fieldExpiries ? " Hash fields in this database expire on their own (HEXPIRE), and the server "
+                + "reports a field that expires like a write to its document: if the application's writes were "
+                + "paused, these changes were expiries, and a re-run with --no-write-watch loses nothing." : "")
+                + " Changed:",
                 watch.examples(), null);
     }
 
