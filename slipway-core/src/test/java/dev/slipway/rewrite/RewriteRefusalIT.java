@@ -149,6 +149,43 @@ class RewriteRefusalIT {
     }
 
     /**
+     * In a database whose hash fields have expiries of their own, a hash rewrite reads and sets them
+     * (HPEXPIRETIME, HPEXPIREAT): a user who may not is refused before any change. Without such fields the same
+     * user may apply, since nothing of the kind is sent.
+     */
+    @Test
+    void applyAsAUserWhoMayNotKeepFieldExpiriesIsRefusedOnlyWhereThereAreAny(RedisStackServer redis,
+                                                                           @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            jedis.sendCommand(RedisStackServer.command("HPEXPIRE"), "doc:3", "3600000", "FIELDS", "1", "note");
+            for (String command : java.util.List.of("hpexpiretime", "hpexpireat")) {
+                jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "no" + command, "on", ">pw", "~*",
+                        "&*", "+@all", "-" + command);
+                Slipway restricted = Slipway.configure().url("redis://no" + command + ":pw@127.0.0.1:"
+                        + redis.port()).load();
+
+                SlipwayException e = catchThrowableOfType(() -> restricted.apply(plan, options(dir.resolve(
+                        "backup-" + command))), SlipwayException.class);
+
+                assertThat(e).as(command).isNotNull();
+                assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.PERMISSION_DENIED);
+                assertThat(e.getMessage()).contains("nothing was changed", command.toUpperCase() + " doc:");
+                assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            }
+            // stored again without the expiry (HPERSIST would leave the key counted in INFO's subexpiry)
+            Map<byte[], byte[]> fields = jedis.hgetAll(RewriteFixture.bytes("doc:3"));
+            jedis.del("doc:3");
+            jedis.hset(RewriteFixture.bytes("doc:3"), fields);
+            MigrationReport report = Slipway.configure().url("redis://nohpexpiretime:pw@127.0.0.1:" + redis.port())
+                    .load().apply(plan, options(dir.resolve("backup")));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        }
+    }
+
+    /**
      * A rollback refuses a backup whose header or plan was edited, before any change: a header saying records were
      * restored made it skip them (and report every document restored), and an edited plan.yaml recreated another
      * index than the source.

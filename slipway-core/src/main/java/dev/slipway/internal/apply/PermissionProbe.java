@@ -41,7 +41,7 @@ public final class PermissionProbe {
                 add(commands, concrete(command, plan, suffix));
             }
         }
-        plan.rewrite().ifPresent(spec -> rewriteCommands(spec, suffix).forEach(c -> add(commands, c)));
+        plan.rewrite().ifPresent(spec -> rewriteCommands(session, spec, suffix).forEach(c -> add(commands, c)));
         // the schema probe (PlanPreconditions.probeTarget) creates and drops an index of its own
         String probeIndex = SchemaProbeName.prefix(plan.source().indexName()) + suffix;
         add(commands, List.of("FT.CREATE", probeIndex, "ON", "HASH", "PREFIX", "1", probeIndex + ":", "SCHEMA", "f",
@@ -61,7 +61,7 @@ public final class PermissionProbe {
         String suffix = PROBE + UUID.randomUUID();
         Map<String, List<String>> commands = new LinkedHashMap<>();
         RewriteSpec spec = plan.rewrite().orElseThrow();
-        rewriteCommands(spec, suffix).forEach(c -> add(commands, c));
+        rewriteCommands(session, spec, suffix).forEach(c -> add(commands, c));
         add(commands, List.of("FT.DROPINDEX", plan.targetSchema().name()));
         add(commands, List.of("FT.CREATE", suffix, "ON", spec.storage().name(), "PREFIX", "1", suffix, "SCHEMA",
                 "f", "TAG"));
@@ -92,8 +92,13 @@ public final class PermissionProbe {
         return spec.map(s -> s.sourcePrefixes().isEmpty() ? "" : s.sourcePrefixes().get(0)).orElse("") + suffix;
     }
 
-    /** What a rewrite and its rollback send besides the plan's listed commands: reads, existence checks, moves back. */
-    private static List<List<String>> rewriteCommands(RewriteSpec spec, String suffix) {
+    /**
+     * What a rewrite and its rollback send besides the plan's listed commands: reads, existence checks, moves back,
+     * and for a hash rewrite in a database whose hash fields have expiries of their own, reading and setting those
+     * (a minimal grant such as {@code +hmget +hset +hdel} lacks them; an older server that does not know the commands
+     * answers "unknown command", which is not a refusal).
+     */
+    private static List<List<String>> rewriteCommands(RedisSession session, RewriteSpec spec, String suffix) {
         List<List<String>> commands = new ArrayList<>();
         List<String> sources = spec.sourcePrefixes().isEmpty() ? List.of("") : spec.sourcePrefixes();
         List<String> keys = new ArrayList<>();
@@ -108,6 +113,12 @@ public final class PermissionProbe {
             commands.add(hash ? List.of("HDEL", key, "f") : List.of("JSON.DEL", key, "$.f"));
             // the take-back of a document that vanished while it was rewritten (see VanishedDocuments)
             commands.add(List.of("EVAL", "return 0", "1", key));
+        }
+        if (hash && RewriteStepHandler.keysWithFieldExpiries(session) > 0) {
+            for (String key : keys) {
+                commands.add(List.of("HPEXPIRETIME", key, "FIELDS", "1", "f"));
+                commands.add(List.of("HPEXPIREAT", key, "1", "FIELDS", "1", "f"));
+            }
         }
         spec.targetPrefix().ifPresent(prefix -> sources.forEach(source -> {
             commands.add(List.of("RENAMENX", source + suffix, prefix + suffix));
