@@ -55,6 +55,12 @@ import java.util.function.Function;
  * Every verb opens its own connection and closes it before returning; instances are safe to share.
  */
 public final class Slipway {
+    /**
+     * How many times a verb's connection is replaced when lost (pauses of 0.1 s doubling to 2 s, about 5 s in
+     * all), as the rewrite's worker connections are on {@code --retries}.
+     */
+    private static final int SESSION_RECONNECTS = 6;
+
     private final RedisEndpoint endpoint;
     private final KeyNamespace keys;
     private final Duration commandTimeout;
@@ -307,7 +313,8 @@ public final class Slipway {
      * so through it every index looks as in database 0 while its documents look gone.
      */
     private <T> T withSession(Function<RedisSession, T> verb) {
-        try (RedisSession session = RedisSession.open(endpoint, (int) commandTimeout.toMillis())) {
+        try (RedisSession session = RedisSession.open(endpoint, (int) commandTimeout.toMillis())
+                .reconnecting(SESSION_RECONNECTS)) {
             SearchDatabase.requireIndexable(session);
             return verb.apply(session);
         }

@@ -206,9 +206,9 @@ public final class MigrationExecutor {
                 String detail = handlers.get(step.kind()).run(context, step);
                 lock.confirmHeld(); // a process that took the lock meanwhile (a rollback) owns the checkpoint now
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                reports.add(new StepReport(step.name(), StepReport.Status.DONE, ms, detail));
                 context.checkpoint(context.checkpoint().withStepDone(step.name()));
-                store.save(context.checkpoint());
+                store.save(context.checkpoint()); // reported done once recorded: a failure here reports it failed
+                reports.add(new StepReport(step.name(), StepReport.Status.DONE, ms, detail));
                 boundaries.after(step.name());
             } catch (RuntimeException e) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;

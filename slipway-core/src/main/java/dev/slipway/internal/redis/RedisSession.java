@@ -13,19 +13,44 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.SafeEncoder;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.List;
+import java.util.Set;
 
 /**
  * One control-plane connection to Redis. Commands go out as plain argument lists so that what a plan shows is
  * exactly what is sent; errors become {@link SlipwayException}s that name the command and the server.
+ *
+ * <p>A session made {@link #reconnecting} survives a lost connection (a {@code CLIENT KILL}, a network blip, a
+ * proxy's idle timeout): a command whose second run changes nothing more than its first (reads, a plain
+ * {@code SET} of a whole value, {@code DEL}) is sent again on a new connection; any other command is preceded by a
+ * {@code PING} that finds a dead connection and replaces it first, so that it goes out at most once. Inside a
+ * {@code MULTI} nothing is sent again: the server discards a transaction whose connection closed, and what follows
+ * would run outside it.
  */
 public final class RedisSession implements AutoCloseable {
-    private final RedisEndpoint endpoint;
-    private final Jedis jedis;
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSession.class);
+    /** Commands that may be sent again when the connection was lost, whether or not the server ran them. */
+    private static final Set<String> REPLAY_SAFE = Set.of("PING", "GET", "EXISTS", "TYPE", "PTTL", "TTL", "SCAN",
+            "INFO", "DBSIZE", "DEL", "FT.INFO", "FT._LIST", "FT.SEARCH", "FT.AGGREGATE", "JSON.GET", "HGET",
+            "HMGET", "HGETALL", "HLEN", "MEMORY");
+    private static final long FIRST_PAUSE_MILLIS = 100;
+    private static final long MAX_PAUSE_MILLIS = 2_000;
 
-    private RedisSession(RedisEndpoint endpoint, Jedis jedis) {
+    private final RedisEndpoint endpoint;
+    private final int timeoutMillis;
+    private Jedis jedis;
+    /** How many times a lost connection is replaced for one command; 0 for none. */
+    private int reconnects;
+    /** Whether a MULTI is open on this connection (nothing is sent again then). */
+    private boolean inMulti;
+
+    private RedisSession(RedisEndpoint endpoint, Jedis jedis, int timeoutMillis) {
         this.endpoint = endpoint;
         this.jedis = jedis;
+        this.timeoutMillis = timeoutMillis;
     }
 
     /**
@@ -37,9 +62,8 @@ public final class RedisSession implements AutoCloseable {
     public static RedisSession open(RedisEndpoint endpoint, int timeoutMillis) {
         Jedis jedis = null;
         try {
-            jedis = new Jedis(new HostAndPort(endpoint.host(), endpoint.port()), clientConfig(endpoint, timeoutMillis));
-            jedis.ping();
-            return new RedisSession(endpoint, jedis);
+            jedis = connect(endpoint, timeoutMillis);
+            return new RedisSession(endpoint, jedis, timeoutMillis);
         } catch (JedisException e) {
             if (jedis != null) {
                 jedis.close();
@@ -48,6 +72,26 @@ public final class RedisSession implements AutoCloseable {
                     + endpoint.redacted() + ": " + rootMessage(e)
                     + ". Check that the server is running and --url (or REDIS_URL) is right.", e);
         }
+    }
+
+    private static Jedis connect(RedisEndpoint endpoint, int timeoutMillis) {
+        Jedis jedis = new Jedis(new HostAndPort(endpoint.host(), endpoint.port()), clientConfig(endpoint, timeoutMillis));
+        try {
+            jedis.ping();
+            return jedis;
+        } catch (JedisException e) {
+            jedis.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Makes this session replace a lost connection, up to {@code attempts} times per command with pauses from
+     * 100 ms doubling to 2 s (see the class comment for what is sent again).
+     */
+    public RedisSession reconnecting(int attempts) {
+        this.reconnects = attempts;
+        return this;
     }
 
     /** How every Slipway connection to the endpoint is set up: database, TLS, credentials, timeouts, name. */
@@ -75,15 +119,63 @@ public final class RedisSession implements AutoCloseable {
 
     /** Sends one command and returns the raw reply (byte arrays, longs, lists). */
     public Object call(String command, String... args) {
-        try {
-            return jedis.sendCommand(command(command), args);
-        } catch (JedisConnectionException e) {
-            throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Lost the connection to Redis at "
-                    + endpoint.redacted() + " during " + command + ": " + rootMessage(e)
-                    + ". Re-run the same command when Redis is back; finished steps are not repeated.", e);
-        } catch (JedisDataException e) {
-            throw new RedisCommandException(command, e.getMessage(), e);
+        String name = command.toUpperCase(java.util.Locale.ROOT);
+        boolean replaySafe = REPLAY_SAFE.contains(name) || name.equals("SET") && args.length == 2;
+        if (reconnects > 0 && !replaySafe && !inMulti) {
+            call("PING"); // finds a dead connection before a command that must not go out twice
         }
+        long pause = FIRST_PAUSE_MILLIS;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                Object reply = jedis.sendCommand(command(command), args);
+                trackMulti(name, false);
+                return reply;
+            } catch (JedisConnectionException e) {
+                boolean wasInMulti = inMulti;
+                inMulti = false; // the server discarded it with the connection
+                if (attempt >= reconnects || wasInMulti || !replaySafe) {
+                    throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Lost the connection to Redis at "
+                            + endpoint.redacted() + " during " + command + ": " + rootMessage(e)
+                            + (attempt > 0 ? " (reconnected " + attempt + " times)" : "")
+                            + ". Re-run the same command when Redis is back; finished steps are not repeated.", e);
+                }
+                LOG.warn("Lost the connection to Redis at {} during {} ({}); reconnecting in {} ms",
+                        endpoint.redacted(), command, rootMessage(e), pause);
+                pause = reconnectAfter(pause);
+            } catch (JedisDataException e) {
+                trackMulti(name, true);
+                throw new RedisCommandException(command, e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Follows MULTI / EXEC / DISCARD; a refused MULTI opens nothing, a refused EXEC or DISCARD still closes it. */
+    private void trackMulti(String name, boolean refused) {
+        if (name.equals("MULTI")) {
+            inMulti = !refused || inMulti;
+        } else if (name.equals("EXEC") || name.equals("DISCARD")) {
+            inMulti = false;
+        }
+    }
+
+    /**
+     * Waits, then replaces the connection (a failed attempt leaves the dead one, to fail the next send). Returns the
+     * next pause.
+     */
+    private long reconnectAfter(long pause) {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Jedis fresh = connect(endpoint, timeoutMillis);
+            close();
+            jedis = fresh;
+        } catch (JedisException e) {
+            LOG.debug("Reconnecting to {} failed: {}", endpoint.redacted(), rootMessage(e));
+        }
+        return Math.min(pause * 2, MAX_PAUSE_MILLIS);
     }
 
     /**
@@ -99,7 +191,9 @@ public final class RedisSession implements AutoCloseable {
                 call(command);
             }
         } catch (RuntimeException e) {
-            call("DISCARD");
+            if (inMulti) { // not when the connection was lost: the server discarded the transaction with it
+                call("DISCARD");
+            }
             throw e;
         }
         List<Object> replies = RedisReplies.list(call("EXEC"));

@@ -1,0 +1,95 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.version.RestoreResult;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.RewriteFixture.DIMS;
+import static dev.slipway.rewrite.RewriteFixture.EMB_TO_FLOAT16;
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every client connection killed in the middle of a rewrite, and of its rollback ({@code CLIENT KILL TYPE normal}):
+ * the worker connections are replaced under {@code --retries}, and so is the connection the steps and the
+ * checkpoint use. Before, the rewrite finished and then the checkpoint's {@code SET} failed: exit 1 with the index
+ * still dropped, and the report listed the step twice, done and failed (tester session 24).
+ */
+@ExtendWith(RedisStackExtension.class)
+class LostConnectionIT {
+    private static final int DOCS = 1_000;
+
+    /** Kills every other client's connection once, when {@code after} units of {@code task} are done. */
+    private static final class KillAll extends TaskProgress {
+        private final Jedis killer;
+        private final String task;
+        private boolean killed;
+
+        KillAll(Jedis killer, String task) {
+            this.killer = killer;
+            this.task = task;
+        }
+
+        @Override
+        public void update(long done) {
+            if (!killed && task().equals(task) && done >= (task.equals("rewriting documents") ? 200 : 1)) {
+                killed = true;
+                killer.clientKill(new redis.clients.jedis.params.ClientKillParams()
+                        .type(redis.clients.jedis.args.ClientType.NORMAL).skipMe(
+                                redis.clients.jedis.params.ClientKillParams.SkipMe.YES));
+            }
+        }
+    }
+
+    @Test
+    void connectionsKilledDuringTheRewriteAndTheRollbackAreReplaced(RedisStackServer redis, @TempDir Path dir) {
+        TreeMap<String, TreeMap<String, String>> before;
+        try (Jedis jedis = redis.newJedis()) {
+            before = RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(),
+                    VectorDataType.FLOAT32, DOCS, 5);
+        }
+        try (Jedis killer = redis.newJedis()) { // the test's other connections are killed too: each check opens one
+            KillAll duringRewrite = new KillAll(killer, "rewriting documents");
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(duringRewrite).load();
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup)
+                    .withAcceptDataLoss(true).withThroughput(50, 1, 0, 3));
+
+            assertThat(duringRewrite.killed).isTrue();
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.steps()).extracting(StepReport::name).doesNotHaveDuplicates();
+            try (Jedis jedis = redis.newJedis()) {
+                for (String key : before.keySet()) {
+                    assertThat(jedis.hstrlen(key, "emb")).as(key).isEqualTo(DIMS * 2L);
+                }
+            }
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+
+            KillAll duringRestore = new KillAll(killer, "restoring originals");
+            RestoreResult restored = Slipway.configure().url(redis.url()).progress(duringRestore).load()
+                    .rollbackFromBackup(backup, 1);
+
+            assertThat(duringRestore.killed).isTrue();
+            assertThat(restored.documentsRestored()).isEqualTo(DOCS);
+            try (Jedis jedis = redis.newJedis()) {
+                assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            }
+        }
+    }
+}
