@@ -126,6 +126,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
     private static MigrationLock started(RedisSession session, RedisEndpoint endpoint, String key, String value,
                                          Duration lease, long sent) {
         MigrationLock lock = new MigrationLock(session, endpoint, key, value, lease, sent, fenceOff(session, key));
+        session.guardReconnects(lock::confirmHeld); // a replaced connection must not outlive the lock
         long period = Math.max(lease.toMillis() / 3, 50);
         lock.refresher.scheduleWithFixedDelay(lock::refresh, period, period, TimeUnit.MILLISECONDS);
         return lock;
@@ -293,6 +294,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         if (refreshSession != null) {
             refreshSession.close();
         }
+        session.guardReconnects(null);
         if (lost.get()) {
             return; // not this process's any more (and its connection may have been closed by the new holder)
         }

@@ -46,6 +46,10 @@ public final class RedisSession implements AutoCloseable {
     private int reconnects;
     /** Whether a MULTI is open on this connection (nothing is sent again then). */
     private boolean inMulti;
+    /** The name the connection was given ({@code CLIENT SETNAME}), given to a replacement too; null for none. */
+    private String clientName;
+    /** Runs before a replacement connection is used; throws to give up (a lock this process no longer holds). */
+    private Runnable reconnectGuard = () -> { };
 
     private RedisSession(RedisEndpoint endpoint, Jedis jedis, int timeoutMillis) {
         this.endpoint = endpoint;
@@ -94,6 +98,16 @@ public final class RedisSession implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs {@code guard} each time a lost connection has been replaced, before anything is sent on the new one; what
+     * it throws ends the command. The migration lock sets it to confirm that this process still holds the lock: a
+     * process that takes the lock over closes the holder's connections (see {@code MigrationLock}), and a stalled
+     * holder must not carry on through a new one. Null removes it.
+     */
+    public void guardReconnects(Runnable guard) {
+        this.reconnectGuard = guard == null ? () -> { } : guard;
+    }
+
     /** How every Slipway connection to the endpoint is set up: database, TLS, credentials, timeouts, name. */
     public static JedisClientConfig clientConfig(RedisEndpoint endpoint, int timeoutMillis) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
@@ -129,6 +143,9 @@ public final class RedisSession implements AutoCloseable {
             try {
                 Object reply = jedis.sendCommand(command(command), args);
                 trackMulti(name, false);
+                if (name.equals("CLIENT") && args.length == 2 && args[0].equalsIgnoreCase("SETNAME")) {
+                    clientName = args[1];
+                }
                 return reply;
             } catch (JedisConnectionException e) {
                 boolean wasInMulti = inMulti;
@@ -168,13 +185,24 @@ public final class RedisSession implements AutoCloseable {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+        Jedis fresh;
         try {
-            Jedis fresh = connect(endpoint, timeoutMillis);
-            close();
-            jedis = fresh;
+            fresh = connect(endpoint, timeoutMillis);
         } catch (JedisException e) {
             LOG.debug("Reconnecting to {} failed: {}", endpoint.redacted(), rootMessage(e));
+            return Math.min(pause * 2, MAX_PAUSE_MILLIS);
         }
+        try {
+            reconnectGuard.run();
+            if (clientName != null) {
+                fresh.clientSetname(clientName);
+            }
+        } catch (RuntimeException e) {
+            fresh.close();
+            throw e;
+        }
+        close();
+        jedis = fresh;
         return Math.min(pause * 2, MAX_PAUSE_MILLIS);
     }
 

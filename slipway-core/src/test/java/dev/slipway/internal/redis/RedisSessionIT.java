@@ -40,6 +40,31 @@ class RedisSessionIT {
         }
     }
 
+    /**
+     * A replacement connection keeps the name the lock fence looks for, and is not used when the guard (the lock's
+     * confirmation) refuses: a process whose lock was taken over must not carry on through a new connection.
+     */
+    @Test
+    void aReplacementKeepsTheNameAndIsNotUsedWhenTheGuardRefuses(RedisStackServer redis) {
+        try (Jedis admin = redis.newJedis();
+             RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 5000).reconnecting(3)) {
+            session.call("CLIENT", "SETNAME", "slipway-lock-test");
+            kill(admin, session);
+            assertThat(session.callString("CLIENT", "GETNAME")).isEqualTo("slipway-lock-test");
+
+            session.guardReconnects(() -> {
+                throw new SlipwayException(ErrorCode.LOCK_HELD, "lock lost");
+            });
+            kill(admin, session);
+            SlipwayException refused = catchThrowableOfType(() -> session.call("INCR", "counter"),
+                    SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.LOCK_HELD);
+            assertThat(admin.exists("counter")).isFalse();
+        }
+    }
+
     @Test
     void nothingQueuedInALostTransactionRunsOnItsOwn(RedisStackServer redis) {
         try (Jedis admin = redis.newJedis();
