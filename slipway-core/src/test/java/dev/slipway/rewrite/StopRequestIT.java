@@ -150,6 +150,42 @@ class StopRequestIT {
         }
     }
 
+    /**
+     * Vectors of neither length, left as they are, are counted in the header: the resumed run's summary gives every
+     * one, not only those it read itself (tester session 24: a resume said 1 of 2).
+     */
+    @Test
+    void vectorsOfUnexpectedLengthAreCountedAcrossAStop(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, plain, VectorDataType.FLOAT32, DOCS, SEED);
+            for (int i = 0; i < DOCS; i += 50) { // the source index fails them too, before the plan
+                jedis.hset(RewriteFixture.bytes("doc:" + i), RewriteFixture.bytes("emb"), new byte[] {1, 2, 3});
+            }
+            Migration given = new Migration(plain, null, plan(plain, "docs", dir, RENAME_AND_QUANTIZE));
+            Path backup = dir.resolve("backup");
+            StopSignal stop = new StopSignal();
+            stoppedApply(stoppedWhen(redis, stop, new TaskProgress() {
+                @Override
+                public void update(long done) {
+                    if (rewriting() && done >= DOCS / 2) {
+                        stop.request("test: half is enough");
+                    }
+                }
+            }), given.plan(), backup);
+
+            MigrationReport resumed = given.plain().apply(given.plan(), options(backup));
+
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(step(resumed, "rewrite-documents").detail())
+                    .contains("; " + DOCS / 50 + " vectors of unexpected length left unchanged");
+            for (int i = 0; i < DOCS; i += 50) {
+                assertThat(jedis.hget(RewriteFixture.bytes("doc:" + i), RewriteFixture.bytes("emb")))
+                        .containsExactly(1, 2, 3);
+            }
+        }
+    }
+
     @Test
     void aStopBetweenStepsLeavesTheRestToTheResume(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {

@@ -38,6 +38,8 @@ import java.util.Map;
  *                           the rewrite is quantized with: chosen from a sample before the first batch, so that a
  *                           resumed run converts with the same one
  * @param alreadyConverted   vectors the first pass found with the target length already, kept across resumes
+ * @param malformedVectors   vectors of neither the source nor the target length that the first pass left as they
+ *                           are, kept across resumes (the batches a resumed run re-applies are not counted again)
  * @param keyNamespace       the namespace of the apply's lock and checkpoint ({@code --namespace}); a rollback or a
  *                           resume in another one would not see that lock. Null in headers written before it was
  *                           recorded
@@ -51,6 +53,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            @JsonSetter(nulls = Nulls.AS_EMPTY) long documentsMissing, // 0 when absent (older headers)
                            @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, Scale> quantization,
                            AlreadyConverted alreadyConverted,
+                           @JsonSetter(nulls = Nulls.AS_EMPTY) long malformedVectors, // 0 when absent (older headers)
                            @JsonInclude(JsonInclude.Include.NON_NULL) String keyNamespace,
                            Instant startedAt, Instant updatedAt) {
 
@@ -129,14 +132,14 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, null, now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
     public BackupHeader backedUp(String nextCursor, int documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
-                recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted, keyNamespace, startedAt,
+                recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt,
                 Instant.now());
     }
 
@@ -144,7 +147,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader recovered(String nextCursor, long backedUp, long documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
-                documentsMissing, quantization, alreadyConverted, keyNamespace, startedAt, Instant.now());
+                documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -152,14 +155,14 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursorAfter, pendingCursor,
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
-                documentsMissing, quantization, alreadyConverted, keyNamespace, startedAt, Instant.now());
+                documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy in another phase. */
     public BackupHeader withPhase(Phase newPhase) {
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, keyNamespace, startedAt, Instant.now());
+                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -167,44 +170,48 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, Phase.RESCANNING, "0", "0", batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
-                alreadyConverted.examples(), false), keyNamespace, startedAt, Instant.now());
+                alreadyConverted.examples(), false), malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
     public BackupHeader withRecall(Map<String, Double> recall) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, keyNamespace, startedAt, Instant.now());
+                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
     public BackupHeader withRestoreProgress(long records, long missing) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                missing, quantization, alreadyConverted, keyNamespace, startedAt, Instant.now());
+                missing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
     public BackupHeader withQuantization(Map<String, Scale> scales) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, scales, alreadyConverted, keyNamespace, startedAt, Instant.now());
+                recordsRestored, documentsMissing, scales, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
-    /** A copy that counts more vectors found already converted (none once a new pass started). */
-    public BackupHeader foundConverted(List<String> keys) {
+    /**
+     * A copy that counts more vectors found already converted, and {@code malformed} more of neither length (both
+     * left as they are; none counted once a new pass started, which finds the same ones again).
+     */
+    public BackupHeader foundUnchanged(List<String> keys, long malformed) {
         AlreadyConverted found = alreadyConverted.plus(keys);
-        return found == alreadyConverted ? this : new BackupHeader(formatVersion, planId, index, phase, cursor,
-                pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten, dataLength,
-                conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found, keyNamespace, startedAt,
-                updatedAt);
+        long more = alreadyConverted.counting() ? malformed : 0;
+        return found == alreadyConverted && more == 0 ? this : new BackupHeader(formatVersion, planId, index, phase,
+                cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
+                dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
+                malformedVectors + more, keyNamespace, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
     public BackupHeader withKeyNamespace(String namespace) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, namespace, startedAt,
+                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, namespace, startedAt,
                 Instant.now());
     }
 

@@ -70,7 +70,6 @@ public final class RewriteEngine {
     /** Made when the run starts, with the rewriter. */
     private BatchReader reader;
     private long headerWrittenAt = System.nanoTime();
-    private long malformed;
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
     private final HeldLock lock;
@@ -247,13 +246,18 @@ public final class RewriteEngine {
                 : (done == header.documentsRewritten() ? "" : done + " of them this run, ") + Math.round(done / seconds)
                 + " docs/s";
         return "rewrote " + header.documentsRewritten() + " documents (" + thisRun + "), originals in "
-                + backup.dir() + (malformed > 0 ? "; " + malformed + " vectors of unexpected length left unchanged"
+                + backup.dir() + (malformed() > 0 ? "; " + malformed() + " vectors of unexpected length left unchanged"
                 : "") + alreadyConverted() + (replyCheck.vanished() > 0
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
                 + "rewritten field another client removed while they were rewritten were left without it" : "")
                 + recall.describe() + ScaleChoice.describe(scales, backup.header())
                 + watch.describe() + "; " + clock.describe();
+    }
+
+    /** Vectors of neither length left as they are, by this run and the interrupted runs before it. */
+    private long malformed() {
+        return backup.header().malformedVectors();
     }
 
     /**
@@ -331,7 +335,7 @@ public final class RewriteEngine {
                 }
                 long begin = System.nanoTime();
                 BatchChanges changes = plan(next.input());
-                state = state.foundConverted(changes.alreadyConverted());
+                state = state.foundUnchanged(changes.alreadyConverted(), changes.malformed());
                 // the originals are on disk (fsynced) before any document of the batch changes
                 long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, next.cursorAfter(),
                         changes.originals()));
@@ -444,7 +448,6 @@ public final class RewriteEngine {
     private BatchChanges plan(BatchInput input) {
         rewriter.samplePerBatch(recall.full() ? 0 : 64);
         BatchChanges changes = rewriter.plan(input);
-        malformed += changes.malformed();
         changes.conflicts().forEach(this::reportConflict);
         return changes;
     }
