@@ -5,7 +5,6 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StopSignal;
-import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.api.version.RollbackResult;
 import picocli.CommandLine.ArgGroup;
@@ -112,14 +111,10 @@ public final class RollbackCommand implements Callable<Integer> {
     private int switchBack(String index) {
         Slipway slipway = connection.slipway();
         PrintWriter out = spec.commandLine().getOut();
-        List<IndexStatus> status = slipway.status(Optional.of(index));
-        if (status.get(0).name().equals(index)) {
-            new StatusPrinter(out).statuses(status);
-            out.println();
-            out.flush();
-        } else { // a version's own name: refused with nothing changed, so nothing to show or confirm first
-            slipway.rollback(index);
-        }
+        slipway.checkRollback(index); // what is refused anyway is refused before the status and the question
+        new StatusPrinter(out).statuses(slipway.status(Optional.of(index)));
+        out.println();
+        out.flush();
         String url = slipway.redactedUrl();
         Confirmation confirmation = new Confirmation("Roll back " + index + " on " + url + "?",
                 "Not rolling back '" + index + "' on " + url, "Pass --yes to roll back without asking.");

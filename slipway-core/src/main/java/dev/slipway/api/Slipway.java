@@ -235,8 +235,23 @@ public final class Slipway {
         return rollback(index, Optional.of(version));
     }
 
+    /**
+     * The refusals of {@link #rollback(String)} that need no lock, with nothing changed: for a CLI to run before it
+     * shows the status and asks for confirmation.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for a version's own name ({@code products:v2}), or a name
+     *                          whose latest migration rewrote documents (undo it with {@link #rollbackFromBackup})
+     */
+    public void checkRollback(String index) {
+        withSession(session -> {
+            new AliasRollback(session, keys).check(index);
+            return null;
+        });
+    }
+
     private RollbackResult rollback(String index, Optional<String> version) {
         return withSession(session -> {
+            new AliasRollback(session, keys).check(index); // before the lock: a refusal takes nothing over
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "rollback",
                     lockLease)) {
                 return new AliasRollback(session, keys).rollback(index, version);

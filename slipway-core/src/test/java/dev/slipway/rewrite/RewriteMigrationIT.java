@@ -141,6 +141,13 @@ class RewriteMigrationIT {
             List<String> steps = slipway.status(Optional.of("docs")).get(0).migration().orElseThrow()
                     .completedSteps();
             assertThat(steps).doesNotHaveDuplicates().hasSize(plan.steps().size());
+
+            // refused before the lock too: a dead local process's lock is not taken over (tester session 24)
+            String host = dev.slipway.internal.apply.MigrationLock.processOwner().split("/pid ")[0];
+            String dead = host + "/pid 999999 since 2024-09-17T08:00:00Z plan " + plan.planId();
+            jedis.set("slipway:lock:docs", dead);
+            assertThat(catchThrowableOfType(() -> slipway.rollback("docs"), SlipwayException.class)).isNotNull();
+            assertThat(jedis.get("slipway:lock:docs")).isEqualTo(dead);
         }
     }
 

@@ -38,6 +38,19 @@ public final class AliasRollback {
     }
 
     /**
+     * The refusals that need no lock, read-only: a version's own name, and a name whose latest migration rewrote
+     * documents (only {@code rollback --backup-dir} undoes that). Run before the lock is taken, so that a refused
+     * rollback does not take over a dead process's lock either.
+     */
+    public void check(String name) {
+        HistoryStore store = new HistoryStore(session, keys);
+        if (store.load(name).versions().isEmpty()) {
+            store.refuseVersionName(name, "Roll back");
+        }
+        new CheckpointStore(session, keys).load(name).ifPresent(c -> refuseRewrites(name, c));
+    }
+
+    /**
      * Rolls the name back: to the version the active one replaced, or to the version asked for.
      *
      * @param version the version to serve ({@code 2}, {@code v2} or its physical index name); empty for the one
