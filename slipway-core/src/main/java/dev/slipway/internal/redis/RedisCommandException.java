@@ -11,9 +11,23 @@ public final class RedisCommandException extends SlipwayException {
     private final String serverMessage;
 
     RedisCommandException(String command, String serverMessage, Throwable cause) {
-        super(ErrorCode.REDIS_ERROR, "Redis rejected " + command + ": " + serverMessage, cause);
+        super(ErrorCode.REDIS_ERROR, "Redis rejected " + command + ": " + withAdvice(serverMessage), cause);
         this.command = command;
         this.serverMessage = serverMessage == null ? "" : serverMessage;
+    }
+
+    /**
+     * The server's error text, ending in one full stop, with what to do when the error says so: an out-of-memory
+     * refusal (at {@code maxmemory}) tells the user to free memory or raise the limit and re-run.
+     */
+    public static String withAdvice(String serverMessage) {
+        String text = serverMessage == null || serverMessage.isBlank() ? "(no error text)" : serverMessage.strip();
+        text = text.endsWith(".") ? text : text + ".";
+        if (text.startsWith("OOM")) {
+            text += " Redis is at its maxmemory: free memory or raise it (CONFIG SET maxmemory), then re-run the same "
+                    + "command; what was done is kept and not repeated.";
+        }
+        return text;
     }
 
     /** The command that failed. */

@@ -13,6 +13,7 @@ import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.schema.IndexInfo;
@@ -393,7 +394,8 @@ public final class BackupRestorer {
     static void checkReply(Object reply) {
         if (reply instanceof Exception e && !String.valueOf(e.getMessage()).toLowerCase().contains("no such key")) {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis rejected a restore command: "
-                    + e.getMessage() + ". Re-run the same rollback to continue; restored records are not repeated.");
+                    + RedisCommandException.withAdvice(e.getMessage()) + " Re-run the same rollback to continue; "
+                    + "restored records are not repeated.");
         }
     }
 
