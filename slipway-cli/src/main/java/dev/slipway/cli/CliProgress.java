@@ -74,7 +74,7 @@ public final class CliProgress implements ProgressListener {
     public void stop() {
         if (task != null) {
             line(task + ": stopped" + ("%".equals(unit) ? " at " + amount(false)
-                    : done > 0 ? " at " + done + (total > 0 ? "/" + total : "") + suffix() : ""));
+                    : done > 0 ? " at " + count() : ""));
         }
         task = null;
         throughput = null;
@@ -93,9 +93,17 @@ public final class CliProgress implements ProgressListener {
         if ("%".equals(unit)) {
             return Math.min(total > 0 ? done * 100 / total : done, 100) + "%";
         }
-        String count = done + (total > 0 ? "/" + total : "") + suffix();
+        String count = count();
         String rate = throughput == null ? "" : throughput.describe(done, unit, withEta);
         return rate.isEmpty() ? count : count + (withEta ? " (" : ", ") + rate + (withEta ? ")" : "");
+    }
+
+    /**
+     * {@code 12000/50000 docs}; only the count once it passes the total, which is the count at plan time (documents
+     * added since make it larger) and is no promise.
+     */
+    private String count() {
+        return done + (total > 0 && done <= total ? "/" + total : "") + suffix();
     }
 
     private String suffix() {

@@ -60,6 +60,9 @@ final class TerminalProgress implements ProgressListener {
         if (bar == null) {
             return;
         }
+        if (bar.getMax() >= 0 && done > bar.getMax()) {
+            bar.maxHint(done); // the total was counted at plan time; documents added since go past it
+        }
         bar.stepTo(done);
         if (throughput != null) {
             throughput.record(done);

@@ -63,6 +63,20 @@ class CliProgressTest {
                 "[slipway] rewriting documents: 50/200 docs");
     }
 
+    /** The total is counted at plan time: documents added since go past it, and then only the count is shown. */
+    @Test
+    void workPastTheTotalShowsTheCountAlone() {
+        progress.begin("measuring documents", 200, "docs");
+        advanceSeconds(5);
+        progress.update(210);
+        progress.end();
+
+        assertThat(text.toString().lines()).containsExactly(
+                "[slipway] measuring documents: started (200 docs)",
+                "[slipway] measuring documents: 210 docs",
+                "[slipway] measuring documents: done (210 docs)");
+    }
+
     @Test
     void countedWorkShowsRateAndTimeLeft() {
         progress.begin("rewriting documents", 50_000, "docs");
