@@ -40,12 +40,7 @@ class AliasedRewriteIT {
     void rollbackFromTheBackupPutsTheHistoryBackWithTheAlias(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
-                    VectorDataType.FLOAT32, DOCS, 7);
-            // an index-only change first: 'docs' becomes an alias of docs:v2, a copy of the original retained as v1
-            slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: colour, type: tag}\n"),
-                    ApplyOptions.DEFAULTS);
-            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v2");
+            TreeMap<String, TreeMap<String, String>> before = aliasedDocs(jedis, slipway, dir);
 
             MigrationPlan rewrite = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
             Path backup = dir.resolve("backup");
@@ -109,10 +104,7 @@ class AliasedRewriteIT {
     void aVersionCreatedBeforeAKillIsInTheHistoryNotAStray(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
-                    VectorDataType.FLOAT32, DOCS, 7);
-            slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: colour, type: tag}\n"),
-                    ApplyOptions.DEFAULTS);
+            TreeMap<String, TreeMap<String, String>> before = aliasedDocs(jedis, slipway, dir);
             MigrationPlan rewrite = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
             ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true);
 
@@ -151,6 +143,19 @@ class AliasedRewriteIT {
                     .isNotEqualTo(firstRestore);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
+    }
+
+    /**
+     * The documents, then an index-only change: 'docs' becomes an alias of docs:v2, a copy of the original retained
+     * as v1. Returns the documents as loaded.
+     */
+    private static TreeMap<String, TreeMap<String, String>> aliasedDocs(Jedis jedis, Slipway slipway, Path dir) {
+        TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                VectorDataType.FLOAT32, DOCS, 7);
+        slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: colour, type: tag}\n"),
+                ApplyOptions.DEFAULTS);
+        assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v2");
+        return before;
     }
 
     private static IndexStatus status(Slipway slipway) {
