@@ -79,7 +79,8 @@ public final class RedisSession implements AutoCloseable {
     }
 
     private static Jedis connect(RedisEndpoint endpoint, int timeoutMillis) {
-        Jedis jedis = new Jedis(new HostAndPort(endpoint.host(), endpoint.port()), clientConfig(endpoint, timeoutMillis));
+        Jedis jedis = new Jedis(new HostAndPort(endpoint.host(), endpoint.port()),
+                clientConfig(endpoint, timeoutMillis));
         try {
             jedis.ping();
             return jedis;

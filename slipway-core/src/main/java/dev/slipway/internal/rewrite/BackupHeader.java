@@ -139,7 +139,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader backedUp(String nextCursor, int documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
-                recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt,
+                recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
+                malformedVectors, keyNamespace, startedAt,
                 Instant.now());
     }
 
@@ -147,7 +148,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader recovered(String nextCursor, long backedUp, long documents, long newDataLength) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
-                documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
+                documentsMissing, quantization, alreadyConverted,
+                malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -155,14 +157,16 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursorAfter, pendingCursor,
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
-                documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
+                documentsMissing, quantization, alreadyConverted,
+                malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy in another phase. */
     public BackupHeader withPhase(Phase newPhase) {
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
+                recordsRestored, documentsMissing, quantization, alreadyConverted,
+                malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -177,7 +181,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader withRecall(Map<String, Double> recall) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
+                recordsRestored, documentsMissing, quantization, alreadyConverted,
+                malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
@@ -191,7 +196,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader withQuantization(Map<String, Scale> scales) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, scales, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
+                recordsRestored, documentsMissing, scales, alreadyConverted,
+                malformedVectors, keyNamespace, startedAt, Instant.now());
     }
 
     /**
@@ -211,7 +217,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader withKeyNamespace(String namespace) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, namespace, startedAt,
+                recordsRestored, documentsMissing, quantization, alreadyConverted,
+                malformedVectors, namespace, startedAt,
                 Instant.now());
     }
 
