@@ -43,11 +43,12 @@ final class IndexStepHandlers {
     }
 
     static String create(StepContext context, PlanStep step) {
-        if (context.plan().source().aliased()) { // the next version of an aliased name: known before it exists
+        boolean aliased = context.plan().source().aliased();
+        if (aliased) { // the next version of an aliased name: known before it exists
             AliasStepHandlers.recordBuilding(context, context.plan().targetSchema());
         }
         String detail = createIndex(context, context.plan().targetSchema(), step.commands().get(0));
-        if (!context.plan().source().aliased()) {
+        if (!aliased) {
             context.mark(AVAILABLE_AT); // a plain index is served by its own name as soon as it exists
         }
         return detail;

@@ -53,7 +53,8 @@ final class RewriteStepHandler {
             return new RewriteEngine(context.plan(), backup, pool, context.progress(),
                     new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond())
                             .withBatchBytes(context.rewriteBatchBytes())
-                            .withFieldExpiries(keysWithFieldExpiries(context.session()) > 0), watch,
+                            .withFieldExpiries(keepsFieldExpiries(context.session(),
+                                    context.plan().rewrite().orElseThrow())), watch,
                     context.lock()).stopSignal(context.stop()).run();
         }
     }
@@ -287,6 +288,14 @@ final class RewriteStepHandler {
             warn(progress, "INFO keyspace was refused, so whether hash fields have expiries of their own (HEXPIRE) "
                     + "is not known; a field this rewrite writes would lose one (HSET clears it).");
         }
+    }
+
+    /**
+     * Whether the rewrite must read and set hash fields' own expiries: a hash rewrite in a database that has such
+     * fields. Nothing is read from the server for a JSON rewrite.
+     */
+    static boolean keepsFieldExpiries(RedisSession session, RewriteSpec rewrite) {
+        return rewrite.storage() == StorageType.HASH && keysWithFieldExpiries(session) > 0;
     }
 
     /**

@@ -64,14 +64,9 @@ public final class RedisSession implements AutoCloseable {
      *                          reached or rejects the credentials
      */
     public static RedisSession open(RedisEndpoint endpoint, int timeoutMillis) {
-        Jedis jedis = null;
         try {
-            jedis = connect(endpoint, timeoutMillis);
-            return new RedisSession(endpoint, jedis, timeoutMillis);
-        } catch (JedisException e) {
-            if (jedis != null) {
-                jedis.close();
-            }
+            return new RedisSession(endpoint, connect(endpoint, timeoutMillis), timeoutMillis);
+        } catch (JedisException e) { // connect closed what it opened
             throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Cannot connect to Redis at "
                     + endpoint.redacted() + ": " + rootMessage(e)
                     + ". Check that the server is running and --url (or REDIS_URL) is right.", e);

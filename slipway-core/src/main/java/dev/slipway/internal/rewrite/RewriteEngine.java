@@ -6,7 +6,6 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
-import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
@@ -113,7 +112,7 @@ public final class RewriteEngine {
 
         /**
          * A copy that reads and keeps hash fields' own expiries (see {@link BatchReader#readFieldExpiries}): for a
-         * database that has such fields.
+         * hash rewrite in a database that has such fields.
          */
         public RewriteSettings withFieldExpiries(boolean value) {
             return new RewriteSettings(batchSize, maxDocsPerSecond, headerInterval, batchBytes, value);
@@ -136,7 +135,7 @@ public final class RewriteEngine {
     public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
                          RewriteSettings settings, WriteWatch watch, HeldLock lock) {
         this.spec = plan.rewrite().orElseThrow(() -> new IllegalArgumentException("plan has no rewrite"));
-        this.watch = new WriteWatchGate(watch, settings.fieldExpiries() && spec.storage() == StorageType.HASH);
+        this.watch = new WriteWatchGate(watch, settings.fieldExpiries());
         this.lock = lock;
         backup.guardedBy(lock);
         workers.guardedBy(lock);
