@@ -64,6 +64,19 @@ class RewriteRefusalIT {
         return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(50, 2, 0, 3);
     }
 
+    /** Creates (or resets) the ACL user {@code name} with password "pw", every channel and these rules; its facade. */
+    private static Slipway asUser(Jedis jedis, RedisStackServer redis, String name, String... rules) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("SETUSER", name, "on", ">pw", "&*"));
+        args.addAll(java.util.List.of(rules));
+        jedis.sendCommand(RedisStackServer.command("ACL"), args.toArray(String[]::new));
+        return user(redis, name);
+    }
+
+    /** A facade connected as the ACL user {@code name} (password "pw"). */
+    private static Slipway user(RedisStackServer redis, String name) {
+        return Slipway.configure().url("redis://" + name + ":pw@127.0.0.1:" + redis.port()).load();
+    }
+
     private static TreeMap<String, TreeMap<String, String>> source(Jedis jedis, Slipway slipway,
                                                                     VectorDataType type) {
         return RewriteFixture.hashDocs(jedis, slipway, type, DOCS, SEED);
@@ -120,15 +133,13 @@ class RewriteRefusalIT {
             Map<String, String> users = Map.of(
                     "nohdel", "+@all -hdel", "nodrop", "+@all -ft.dropindex", "docsonly", "+@all");
             for (Map.Entry<String, String> user : users.entrySet()) {
-                java.util.List<String> rules = new java.util.ArrayList<>(java.util.List.of("SETUSER", user.getKey(),
-                        "on", ">pw", "&*", user.getKey().equals("docsonly") ? "~doc:*" : "~*"));
+                java.util.List<String> rules = new java.util.ArrayList<>(java.util.List.of(
+                        user.getKey().equals("docsonly") ? "~doc:*" : "~*"));
                 if (user.getKey().equals("docsonly")) { // Search checks index names as keys
                     rules.addAll(java.util.List.of("~slipway:*", "~docs", "~slipway-probe:*"));
                 }
                 rules.addAll(java.util.List.of(user.getValue().split(" ")));
-                jedis.sendCommand(RedisStackServer.command("ACL"), rules.toArray(String[]::new));
-                Slipway restricted = Slipway.configure().url("redis://" + user.getKey() + ":pw@127.0.0.1:"
-                        + redis.port()).load();
+                Slipway restricted = asUser(jedis, redis, user.getKey(), rules.toArray(String[]::new));
 
                 SlipwayException e = catchThrowableOfType(() -> restricted.apply(plan, options(dir.resolve(
                         "backup-" + user.getKey()))), SlipwayException.class);
@@ -162,10 +173,7 @@ class RewriteRefusalIT {
             MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
             jedis.sendCommand(RedisStackServer.command("HPEXPIRE"), "doc:3", "3600000", "FIELDS", "1", "note");
             for (String command : java.util.List.of("hpexpiretime", "hpexpireat")) {
-                jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "no" + command, "on", ">pw", "~*",
-                        "&*", "+@all", "-" + command);
-                Slipway restricted = Slipway.configure().url("redis://no" + command + ":pw@127.0.0.1:"
-                        + redis.port()).load();
+                Slipway restricted = asUser(jedis, redis, "no" + command, "~*", "+@all", "-" + command);
 
                 SlipwayException e = catchThrowableOfType(() -> restricted.apply(plan, options(dir.resolve(
                         "backup-" + command))), SlipwayException.class);
@@ -179,8 +187,7 @@ class RewriteRefusalIT {
             Map<byte[], byte[]> fields = jedis.hgetAll(RewriteFixture.bytes("doc:3"));
             jedis.del("doc:3");
             jedis.hset(RewriteFixture.bytes("doc:3"), fields);
-            MigrationReport report = Slipway.configure().url("redis://nohpexpiretime:pw@127.0.0.1:" + redis.port())
-                    .load().apply(plan, options(dir.resolve("backup")));
+            MigrationReport report = user(redis, "nohpexpiretime").apply(plan, options(dir.resolve("backup")));
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
         }
     }
@@ -239,9 +246,7 @@ class RewriteRefusalIT {
             slipway.apply(plan, options(backup));
             TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
             IndexSchema schema = slipway.describe("docs").schema();
-            jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "norename", "on", ">pw", "~*", "&*",
-                    "+@all", "-renamenx");
-            Slipway restricted = Slipway.configure().url("redis://norename:pw@127.0.0.1:" + redis.port()).load();
+            Slipway restricted = asUser(jedis, redis, "norename", "~*", "+@all", "-renamenx");
 
             SlipwayException e = catchThrowableOfType(() -> restricted.rollbackFromBackup(backup, 1),
                     SlipwayException.class);
