@@ -8,7 +8,16 @@ import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.DocumentStore;
+import dev.slipway.internal.rewrite.HeldLock;
+import dev.slipway.internal.rewrite.JedisDocumentStore;
+import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.WorkerPool;
+import dev.slipway.internal.rewrite.WriteWatch;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackServer;
@@ -31,6 +40,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -307,6 +317,25 @@ final class RewriteFixture {
             }
         }
         throw new AssertionError("no attribute " + attribute + " in FT.INFO " + index);
+    }
+
+    /**
+     * Runs only the plan's document rewrite (no index steps), watched as {@code apply} watches it, over one
+     * connection, which {@code wrap} may wrap to act between a batch's read and its writes; returns what it threw,
+     * null when it finished.
+     */
+    static RuntimeException rewriteWatched(String url, MigrationPlan plan, Path backup,
+                                           RewriteEngine.RewriteSettings settings, UnaryOperator<DocumentStore> wrap) {
+        RedisEndpoint endpoint = RedisEndpoint.parse(url);
+        try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
+             WorkerPool pool = new WorkerPool(() -> wrap.apply(JedisDocumentStore.open(endpoint)), 1, 0);
+             WriteWatch watch = WriteWatch.start(endpoint, plan.rewrite().orElseThrow(), 1, "slipway:")) {
+            new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
+                    settings, watch, HeldLock.NONE).run();
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
     }
 
     static String text(Object o) {

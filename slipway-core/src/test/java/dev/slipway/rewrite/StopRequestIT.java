@@ -186,6 +186,56 @@ class StopRequestIT {
         }
     }
 
+    /**
+     * Documents the application changed before the rewrite reached them (here, a time to live on each) are in the
+     * old form until it does: a stop before the end of the pass cannot tell them from documents written back in the
+     * old form after their rewrite, so the resume scans every document again, and nothing is counted as a write.
+     */
+    @Test
+    void aStopWithChangesItCannotJudgeYetHasTheResumeScanEveryDocument(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, plain, VectorDataType.FLOAT32, DOCS, SEED);
+            Migration given = new Migration(plain, null, plan(plain, "docs", dir, RewriteFixture.EMB_TO_FLOAT16));
+            Path backup = dir.resolve("backup");
+            StopSignal stop = new StopSignal();
+            MigrationFailedException stopped = stoppedApply(stoppedWhen(redis, stop, new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (rewriting()) {
+                        for (int i = 0; i < DOCS; i++) {
+                            application.expire("doc:" + i, 3_600);
+                        }
+                        RewriteFixture.sleep(200); // seen by the watch before the first read
+                    }
+                }
+
+                @Override
+                public void update(long done) {
+                    if (rewriting() && done >= DOCS / 2) {
+                        stop.request("test: half is enough");
+                    }
+                }
+            }), given.plan(), backup);
+
+            assertThat(stopped.getMessage()).contains("documents another client changed meanwhile were still in the "
+                    + "old form").contains("a resumed run scans every document again");
+            BackupHeader header = BackupDirectory.readHeader(backup).orElseThrow();
+            assertThat(header.phase()).isEqualTo(BackupHeader.Phase.RESCANNING);
+            assertThat(header.cursor()).isEqualTo("0");
+
+            MigrationReport resumed = given.plain().apply(given.plan(), options(backup));
+
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(step(resumed, "rewrite-documents").detail()).contains("no writes by other clients seen");
+            for (int i = 0; i < DOCS; i++) {
+                assertThat(jedis.hstrlen("doc:" + i, "emb")).as("doc:%d", i).isEqualTo(RewriteFixture.DIMS * 2L);
+                assertThat(jedis.ttl("doc:" + i)).as("doc:%d", i).isPositive();
+            }
+        }
+    }
+
     @Test
     void aStopBetweenStepsLeavesTheRestToTheResume(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {

@@ -157,6 +157,11 @@ final class BatchReader {
         return this;
     }
 
+    /** Marks keys as read into a batch that has not landed (a re-applied batch's, which no page read). */
+    void hold(List<byte[]> keys) {
+        keys.forEach(key -> pending.add(new PendingKey(key)));
+    }
+
     /** Marks a batch's keys as landed: later pages may hold them again. */
     void landed(List<byte[]> keys) {
         keys.forEach(key -> pending.remove(new PendingKey(key)));

@@ -436,6 +436,33 @@ final class DocumentRewriter {
         return new String(key, StandardCharsets.UTF_8);
     }
 
+    /**
+     * Whether a document is in the rewrite's new form, from its key and its current values ({@code current} follows
+     * {@link #fieldsToRead}: hash values, or a JSON document's {@link #jsonValues}): no field left to move, no vector
+     * left to convert, and no key left to move. A document the rewrite would change, or leave unchanged as a
+     * conflict, is not; one without the rewritten fields, or with a vector of neither length, is (the rewrite would
+     * leave it as it is). Pure: nothing is converted or counted.
+     */
+    boolean inNewForm(byte[] key, byte[][] current) {
+        if (keyMove.needsMove(key)) {
+            return false;
+        }
+        for (FieldMove move : spec.fieldMoves()) {
+            if (current[fields.indexOf(move.from())] != null) {
+                return false;
+            }
+        }
+        if (spec.storage() == StorageType.HASH) { // a JSON document's vector is not rewritten (see planJson)
+            for (Conversion conversion : conversions) {
+                byte[] value = current[conversion.sourceIndex()];
+                if (value != null && conversion.state(value) == 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** The key a document has after the rewrite, byte for byte. */
     byte[] newKey(byte[] key) {
         return keyMove.newKey(key);

@@ -28,6 +28,9 @@ final class InvalidationListener {
     private final long clientId;
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final Object pongLock = new Object();
+    /** PINGs sent on the connection (under {@link #sendLock}, so that the n-th one sent is the n-th answered). */
+    private long pings;
+    private final Object sendLock = new Object();
     private long pongs;
     private final Thread thread;
     /** The server's error when it refused the subscription (read before {@link #subscribed} counts down). */
@@ -109,6 +112,7 @@ final class InvalidationListener {
                     pongs++;
                     pongLock.notifyAll();
                 }
+                watch.pingAnswered();
             }
             default -> {
                 // nothing else is sent on a subscribed connection
@@ -117,18 +121,38 @@ final class InvalidationListener {
     }
 
     /**
-     * Waits until this listener has read every notification the server queued before now: a PING on its connection
-     * is answered after them. Marks the watch lost when the listener cannot be reached or does not answer.
+     * Sends a PING, which the server answers after every notification it queued for this listener before it: once
+     * {@link #answered} reaches the number returned, the listener has read them all. Returns -1 and marks the watch
+     * lost when the connection cannot be reached.
+     */
+    long ping() {
+        String failure;
+        synchronized (sendLock) {
+            try {
+                connection.send("PING");
+                return ++pings;
+            } catch (JedisException e) {
+                failure = e.getMessage();
+            }
+        }
+        watch.markLost("could not reach listener " + index + " (" + failure + ")");
+        return -1;
+    }
+
+    /** How many PINGs the server has answered on this listener's connection. */
+    long answered() {
+        synchronized (pongLock) {
+            return pongs;
+        }
+    }
+
+    /**
+     * Waits until this listener has read every notification the server queued before now (see {@link #ping}).
+     * Marks the watch lost when the listener cannot be reached or does not answer.
      */
     void sync() {
-        long awaited;
-        synchronized (pongLock) {
-            awaited = pongs + 1;
-        }
-        try {
-            connection.send("PING");
-        } catch (JedisException e) {
-            watch.markLost("could not reach listener " + index + " (" + e.getMessage() + ")");
+        long awaited = ping();
+        if (awaited < 0) {
             return;
         }
         long deadline = System.nanoTime() + SYNC_TIMEOUT.toNanos();

@@ -168,6 +168,7 @@ public final class RewriteEngine {
                 .readFieldExpiries(settings.fieldExpiries());
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
         watch.attach(workers);
+        watch.judgeByForm(reader::inFlight, new DocumentForms(spec, rewriter));
         ProgressTask task = ProgressTask.begin(progress, "rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
@@ -183,7 +184,8 @@ public final class RewriteEngine {
             if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
                 runPass(started, startDocs);
             }
-            watch.refuseIfWritesSeen(backup);
+            watch.refuseIfWritesSeen(backup, passComplete()
+                    && backup.header().phase() != BackupHeader.Phase.RESCANNING);
             stopIfRequested();
             task.finished();
         } catch (RuntimeException e) {
@@ -218,7 +220,9 @@ public final class RewriteEngine {
         backup.writeHeader(header);
         stop.stopHereIfRequested("The rewrite stopped after " + header.batchesApplied() + " batches ("
                 + header.documentsRewritten() + " of about " + spec.documents() + " documents rewritten; their "
-                + "originals are in " + backup.dir() + ").");
+                + "originals are in " + backup.dir() + ")." + (watch.unjudged() == 0 ? "" : " " + watch.unjudged()
+                + " documents another client changed meanwhile were still in the old form, and whether the "
+                + "rewrite had reached them is not known yet, so a resumed run scans every document again."));
     }
 
     /** Whether another client's write has been seen; documents of batches in flight are judged when they land. */
@@ -286,11 +290,13 @@ public final class RewriteEngine {
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
             long newConflicts = 0;
             for (List<byte[]> part : reader.split(keys)) {
+                reader.hold(part); // the write watch's window (see BatchReader#inFlight) opens before the read
                 // its vectors were mostly converted by the run that backed it up: not counted as already converted
                 BatchChanges changes = plan(reader.read(part));
                 recall.add(changes.samples());
                 newConflicts += BusyServer.retry(workers.maxRetries(), "a batch of the rewrite",
                         () -> apply(changes), () -> applyAgain(part), RESUME);
+                watch.landed(() -> reader.landed(part));
             }
             recordProgress(backup.header().applied(record.nextCursor(), record.documents().size(), newConflicts));
             progress.update(backup.header().documentsRewritten());
@@ -422,7 +428,7 @@ public final class RewriteEngine {
         long newConflicts = BusyServer.retry(workers.maxRetries(), "a batch of the rewrite",
                 () -> replyCheck.check(inflight.changes(), WorkerPool.get(inflight.replies())),
                 () -> applyAgain(inflight.keys()), RESUME);
-        reader.landed(inflight.keys());
+        watch.landed(() -> reader.landed(inflight.keys()));
         BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
                 newConflicts);
         if (applied.phase() == BackupHeader.Phase.RESCANNING) {

@@ -7,11 +7,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisException;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -43,6 +45,16 @@ public final class WriteWatch implements AutoCloseable {
     private final AtomicLong detected = new AtomicLong();
     private final List<String> examples = Collections.synchronizedList(new ArrayList<>());
     private final ReportedKeys reported = new ReportedKeys(key -> record(DocumentRewriter.text(key)));
+    private final OutsideChanges outside = new OutsideChanges(key -> record(DocumentRewriter.text(key)));
+    /**
+     * While set ({@link #judgeByForm}), whether a document's rewrite may overwrite a change made now (from its read
+     * until the watch has caught up after its rewrite landed); a change of any other document is judged by the form
+     * it left the document in. While null, every change is judged as one the rewrite may have overwritten.
+     */
+    private volatile Predicate<byte[]> window;
+    private volatile OutsideChanges.FormCheck forms;
+    /** Releases waiting for the listeners to answer a PING ({@link #afterNotifications}), oldest first. */
+    private final ArrayDeque<Settlement> settling = new ArrayDeque<>();
     /** Where reported keys are looked up (EXISTS): a plain connection of the watch's own. */
     private DocumentStore checker;
     private RedisEndpoint endpoint;
@@ -238,12 +250,99 @@ public final class WriteWatch implements AutoCloseable {
      */
     public void resolve(Predicate<byte[]> inFlight) {
         reported.resolve(inFlight, this::lookUp);
+        judgeOutside(false);
+    }
+
+    /**
+     * Sorts out every change reported so far once the pass has read and rewritten every document (and the listeners
+     * have caught up, {@link #sync}): a document changed outside its rewrite that is still in the old form counts as
+     * a write.
+     */
+    public void resolveAll() {
+        reported.resolve(key -> false, this::lookUp);
+        judgeOutside(true);
+    }
+
+    private void judgeOutside(boolean last) {
+        OutsideChanges.FormCheck check = forms;
+        if (check != null) {
+            outside.resolve(last, keys -> withChecker(store -> check.forms(store, keys)));
+        }
+    }
+
+    /**
+     * From now on, judges a change of a document outside its {@code window} by the form it left the document in
+     * ({@link OutsideChanges}) instead of as a write: {@code window} says whether the rewrite may still overwrite a
+     * change of a key made now. It must hold from before the document's read is sent until
+     * {@link #afterNotifications} releases it after its rewrite landed.
+     */
+    public void judgeByForm(Predicate<byte[]> window, OutsideChanges.FormCheck check) {
+        this.forms = check;
+        this.window = window;
+    }
+
+    /**
+     * Changes found in the old form that cannot be judged because the pass was cut short (a stop on request): they
+     * are forgotten, and the caller makes the next run scan every document again. Resolves what was reported first.
+     */
+    public int forgetUnjudged() {
+        judgeOutside(false);
+        return outside.forgetUnjudged();
+    }
+
+    /**
+     * Runs {@code release} once every listener has read the notifications the server queued before now: a PING is
+     * sent on each listener's connection (without waiting), and the last answer runs it, on that listener's thread.
+     * After a rewrite's writes have landed, a change of one of its documents that the server made before them is
+     * then known; one reported later was made after them. At once when the watch is lost or closed.
+     */
+    public void afterNotifications(Runnable release) {
+        if (listeners.isEmpty() || lost != null || closing) {
+            release.run();
+            return;
+        }
+        long[] awaited = new long[listeners.size()];
+        synchronized (settling) {
+            for (int i = 0; i < awaited.length; i++) {
+                awaited[i] = listeners.get(i).ping();
+            }
+            settling.add(new Settlement(awaited, release));
+        }
+        pingAnswered();
+    }
+
+    /** A listener's PING was answered (or the watch was lost): runs the releases whose answers have all come. */
+    void pingAnswered() {
+        List<Runnable> ready = new ArrayList<>();
+        synchronized (settling) {
+            while (!settling.isEmpty() && (lost != null || closing || settling.peek().answered(listeners))) {
+                ready.add(settling.poll().release());
+            }
+        }
+        ready.forEach(Runnable::run);
+    }
+
+    /** A release and the number of PINGs each listener must have answered before it runs. */
+    private record Settlement(long[] awaited, Runnable release) {
+        boolean answered(List<InvalidationListener> listeners) {
+            for (int i = 0; i < awaited.length; i++) {
+                if (listeners.get(i).answered() < awaited[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** Runs the EXISTS checks, once more on a new connection if the first one failed (else every key is a write). */
     private List<Object> lookUp(List<Command> checks) {
+        return withChecker(store -> store.execute(checks));
+    }
+
+    /** Runs a look-up on the watch's own connection, once more on a new one if the first one failed. */
+    private <T> T withChecker(Function<DocumentStore, T> lookUp) {
         try {
-            return checker.execute(checks);
+            return lookUp.apply(checker);
         } catch (JedisException e) {
             LOG.warn("Looking up keys changed by other clients failed ({}); retrying on a new connection",
                     e.getMessage());
@@ -253,13 +352,21 @@ public final class WriteWatch implements AutoCloseable {
                 // broken anyway
             }
             checker = JedisDocumentStore.open(endpoint);
-            return checker.execute(checks);
+            return lookUp.apply(checker);
         }
     }
 
     /** Documents another client deleted, or that expired, during the rewrite (reported and found gone). */
     public long deletions() {
-        return reported.deletions();
+        return reported.deletions() + outside.deletions();
+    }
+
+    /**
+     * Documents another client changed outside their rewrite that were found in the new form (a time to live
+     * refreshed, another field written): kept, nothing of the rewrite's was lost.
+     */
+    public long kept() {
+        return outside.kept();
     }
 
     /** Changes by other clients that count as writes, found so far by {@link #resolve}, and flushes. */
@@ -285,6 +392,7 @@ public final class WriteWatch implements AutoCloseable {
             lost = reason;
             LOG.warn("Writes by other clients are no longer watched: {}", reason);
         }
+        pingAnswered(); // nothing more will be answered: what waits for the listeners is released
     }
 
     /** A key reported to listener {@code listener}; counted when that listener answers for its document. */
@@ -300,7 +408,12 @@ public final class WriteWatch implements AutoCloseable {
         if (echoes != null && echoes.take(key)) {
             return; // a module's look at a key the rewrite itself renamed
         }
-        reported.add(key);
+        Predicate<byte[]> open = window;
+        if (open == null || open.test(key)) {
+            reported.add(key);
+        } else {
+            outside.add(key);
+        }
     }
 
     /** Counts a change by another client as a write. */
@@ -321,6 +434,7 @@ public final class WriteWatch implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        pingAnswered();
         listeners.forEach(InvalidationListener::close);
         if (checker != null) {
             checker.close();

@@ -15,6 +15,8 @@ final class WriteWatchGate {
     private final WriteWatch watch;
     /** Whether hash fields of the database expire on their own: each such expiry is reported like a write. */
     private final boolean fieldExpiries;
+    /** Documents changed outside their rewrite and found in the old form when the pass was cut short. */
+    private int unjudged;
 
     WriteWatchGate(WriteWatch watch, boolean fieldExpiries) {
         this.watch = watch;
@@ -33,6 +35,29 @@ final class WriteWatchGate {
      * reported document that is gone was deleted or expired, which loses nothing; one in a batch still in flight is
      * judged after its batch lands (its write may have brought it back, and the take-back comes with the landing).
      */
+    /**
+     * From now on, a change of a document outside its rewrite's {@code window} (from before its read until
+     * {@link #landed} releases it) is judged by the form it left the document in, not as a write (see
+     * {@link OutsideChanges}): a refreshed time to live or a write to another field no longer stops the rewrite.
+     */
+    void judgeByForm(Predicate<byte[]> window, OutsideChanges.FormCheck check) {
+        if (watch != null) {
+            watch.judgeByForm(window, check);
+        }
+    }
+
+    /**
+     * Runs {@code release}, which closes a landed batch's window, once the watch has read every change the server
+     * made before the batch's writes (at once without a watch).
+     */
+    void landed(Runnable release) {
+        if (watch == null) {
+            release.run();
+        } else {
+            watch.afterNotifications(release);
+        }
+    }
+
     boolean writesSeen(Predicate<byte[]> inFlight) {
         if (watch == null) {
             return false;
@@ -46,13 +71,21 @@ final class WriteWatchGate {
      * if another client changed a document of the index meanwhile. The header's phase makes the next run scan every
      * document again, which rewrites any the application wrote back in the old format.
      */
-    void refuseIfWritesSeen(BackupDirectory backup) {
+    void refuseIfWritesSeen(BackupDirectory backup, boolean passDone) {
         if (watch == null) {
             return;
         }
         watch.sync();
-        watch.resolve(key -> false); // every batch has landed
+        if (passDone) {
+            watch.resolveAll(); // every document has been read and rewritten
+        } else {
+            watch.resolve(key -> false); // every batch has landed
+            unjudged = watch.forgetUnjudged();
+        }
         if (watch.detected() == 0) {
+            if (unjudged > 0) { // only a later pass can tell: the next run scans every document again
+                backup.writeHeader(backup.header().restartPass());
+            }
             return;
         }
         backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.WRITES_SEEN));
@@ -72,6 +105,15 @@ final class WriteWatchGate {
                 watch.examples(), null);
     }
 
+    /**
+     * Documents another client changed outside their rewrite that were still in the old form when the pass was cut
+     * short (stopped on request): whether the rewrite had reached them is not known, so the next run scans every
+     * document again.
+     */
+    int unjudged() {
+        return unjudged;
+    }
+
     /** What the watch saw, for the step's summary. */
     String describe() {
         if (watch == null) {
@@ -79,7 +121,9 @@ final class WriteWatchGate {
         }
         String deletions = watch.deletions() == 0 ? ""
                 : " (" + watch.deletions() + " documents deleted or expired by others meanwhile)";
+        String kept = watch.kept() == 0 ? "" : "; " + watch.kept() + " documents changed by others outside their "
+                + "rewrite (a time to live, another field, or a value in the new form) were found in the new form";
         return watch.lost().map(reason -> "; writes by other clients were NOT fully watched (" + reason + ")")
-                .orElse("; no writes by other clients seen") + deletions;
+                .orElse("; no writes by other clients seen") + deletions + kept;
     }
 }

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -92,6 +94,39 @@ class WriteWatchIT {
             assertThat(watch.detected()).as("still one write").isEqualTo(1);
             assertThat(watch.deletions()).isEqualTo(3);
             assertThat(watch.lost()).isEmpty();
+        }
+    }
+
+    /**
+     * A document's window closes only once the listener has read every change the server made before
+     * ({@link WriteWatch#afterNotifications}): a change made just before the window is told to close is judged as one
+     * the rewrite may have overwritten, however late the listener reads it. A change made after it closed is judged
+     * by the form the document is in (here, always the new one).
+     */
+    @Test
+    void aWindowClosesOnlyOnceTheListenerHasCaughtUp(RedisStackServer redis) {
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        Set<String> open = ConcurrentHashMap.newKeySet();
+        try (WriteWatch watch = WriteWatch.start(endpoint, spec("wn:", null), 1, "slipway:");
+             WorkerPool pool = watchedPool(endpoint, watch, 1);
+             Jedis other = redis.newJedis()) {
+            watch.judgeByForm(key -> open.contains(new String(key, StandardCharsets.UTF_8)),
+                    (store, keys) -> keys.stream().map(key -> OutsideChanges.Form.NEW).toList());
+            for (int i = 0; i < 50; i++) {
+                String key = "wn:" + i;
+                open.add(key);
+                other.hset(key, "v", "application"); // while the rewrite may overwrite it
+                watch.afterNotifications(() -> open.remove(key));
+            }
+            settle(watch);
+            assertThat(open).as("every window closed").isEmpty();
+            assertThat(watch.detected()).isEqualTo(50);
+            assertThat(watch.kept()).isZero();
+
+            other.hset("wn:0", "v", "later");
+            settle(watch);
+            assertThat(watch.detected()).isEqualTo(50);
+            assertThat(watch.kept()).isEqualTo(1);
         }
     }
 
