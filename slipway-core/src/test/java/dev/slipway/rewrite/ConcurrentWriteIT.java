@@ -310,6 +310,62 @@ class ConcurrentWriteIT {
         }
     }
 
+    /**
+     * The application refreshes the time to live of JSON documents that a field rename and a prefix move have not
+     * reached yet (under their old names), and of moved ones (under their new names): each is looked at under the
+     * name it has, found in the new form by the end of the pass, and kept.
+     */
+    @Test
+    void renamesAndMovesAreJudgedUnderTheNameTheDocumentHasNow(RedisStackServer redis, @TempDir Path dir) {
+        String move = "  index:\n    prefix: 'jitem:'\n  rename_fields:\n    - {old_name: title, new_name: name}\n";
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.createJsonIndex(jedis, "jdocs", "jdoc:");
+            RewriteFixture.loadJson(jedis, "jdoc:", DOCS, SEED);
+            RewriteFixture.waitIndexed(plain, "jdocs");
+            List<String> moved = new java.util.ArrayList<>();
+            TaskProgress changes = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (rewriting()) {
+                        for (int i = 0; i < 10; i++) {
+                            application.expire("jdoc:" + i * 50, 3_600);
+                        }
+                        RewriteFixture.sleep(200);
+                    }
+                }
+
+                @Override
+                public void update(long done) {
+                    if (!rewriting() || done < 200 || !moved.isEmpty()) {
+                        return;
+                    }
+                    RewriteFixture.sleep(100); // the landed batches' windows close
+                    RewriteFixture.keys(application, "jitem:*").stream().filter(key -> !key.endsWith("0")).limit(2)
+                            .forEach(moved::add);
+                    moved.forEach(key -> application.expire(key, 3_600));
+                    RewriteFixture.sleep(200);
+                }
+            };
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(changes).load();
+            MigrationPlan plan = plan(slipway, "jdocs", dir, move);
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                    .contains("no writes by other clients seen")
+                    .contains("; 12 documents changed by others outside their rewrite");
+            assertThat(RewriteFixture.keys(jedis, "jdoc:*")).isEmpty();
+            assertThat(RewriteFixture.keys(jedis, "jitem:*")).hasSize(DOCS);
+            for (int i = 0; i < 10; i++) {
+                assertThat(jedis.ttl("jitem:" + i * 50)).as("jitem:%d", i * 50).isPositive();
+            }
+            assertThat(moved).hasSize(2).allSatisfy(key -> assertThat(jedis.ttl(key)).isPositive());
+        }
+    }
+
     @Test
     void withoutTheWatchAWriteToAnotherFieldGoesThrough(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {

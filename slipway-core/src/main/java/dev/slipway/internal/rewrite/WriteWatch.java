@@ -27,7 +27,9 @@ import java.util.function.Predicate;
  * application write, a deletion, an expiry or a flush. The rewrite itself never shows up. Deletions and expiries,
  * which lose nothing, are told from writes by looking the key up ({@link #resolve}). A write that lands between
  * a document's read and its rewrite is overwritten by the rewrite; this does not prevent that, but it makes sure it
- * never goes unnoticed: the rewrite stops and says which documents.
+ * never goes unnoticed: the rewrite stops and says which documents. A change outside that window (see
+ * {@link #judgeByForm}) cannot have been overwritten, and is judged by the form it left the document in
+ * ({@link OutsideChanges}).
  *
  * <p>Each change is counted once per event-loop iteration of the server (it groups a broadcast's keys). The
  * listener sees changes in the order the server made them, so after {@link #sync()} every change made before

@@ -7,8 +7,10 @@ import java.util.function.Predicate;
 
 /**
  * How a rewrite uses its {@link WriteWatch}: it checks the watch before each batch, stops at the first write by
- * another client, and after the last batch waits for the server's notifications and fails the step if any write was
- * seen. Without a watch (turned off, or the server refused it) it never stops anything and says so in the summary.
+ * another client inside a document's window (between its read and the watch catching up after its rewrite), and
+ * after the last batch waits for the server's notifications and fails the step if any write was seen, counting then
+ * the documents changed outside their window and still in the old form. Without a watch (turned off, or the server
+ * refused it) it never stops anything and says so in the summary.
  */
 final class WriteWatchGate {
     /** Null when the rewrite is not watched. */
