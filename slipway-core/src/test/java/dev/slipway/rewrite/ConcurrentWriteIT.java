@@ -244,7 +244,8 @@ class ConcurrentWriteIT {
      * Changes by the application outside a document's own rewrite that leave it in the new form, or that the
      * rewrite then brings into it, lose nothing and do not stop the rewrite: time to live set on documents not
      * rewritten yet, and on rewritten ones a time to live, a write to another field, a vector written in the new
-     * type and a field that expires. The summary counts them; each is as the application left it.
+     * type and a field that expires; and a key of another type under the prefix. The summary counts them; each is as
+     * the application left it.
      */
     @Test
     void changesOutsideADocumentsRewriteThatLeaveItInTheNewFormDoNotStopIt(RedisStackServer redis,
@@ -283,6 +284,7 @@ class ConcurrentWriteIT {
                     application.sendCommand(() -> bytes("HPEXPIRE"), later.get(3), "1", "FIELDS", "1", "tag");
                     RewriteFixture.sleep(5);
                     application.hget(later.get(3), "tag"); // expires it now, if the server has not yet
+                    application.set("doc:not-a-hash", "a key of another type, which the rewrite never touches");
                     RewriteFixture.sleep(200);
                 }
             };
@@ -295,7 +297,7 @@ class ConcurrentWriteIT {
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
                     .contains("no writes by other clients seen")
-                    .contains("; 24 documents changed by others outside their rewrite");
+                    .contains("; 25 documents changed by others outside their rewrite");
             for (int i = 0; i < DOCS; i++) {
                 assertThat(jedis.hstrlen("doc:" + i, "emb")).as("doc:%d", i).isEqualTo(DIMS * 2L);
             }
@@ -306,6 +308,7 @@ class ConcurrentWriteIT {
             assertThat(jedis.hget(later.get(1), "tag")).isEqualTo("changed by the application");
             assertThat(jedis.hget(bytes(later.get(2)), bytes("emb"))).isEqualTo(newForm);
             assertThat(jedis.hexists(later.get(3), "tag")).isFalse();
+            assertThat(jedis.get("doc:not-a-hash")).startsWith("a key of another type");
             assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
         }
     }

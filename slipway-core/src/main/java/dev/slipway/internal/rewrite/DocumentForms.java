@@ -28,11 +28,14 @@ final class DocumentForms implements OutsideChanges.FormCheck {
     @Override
     public List<OutsideChanges.Form> forms(DocumentStore store, List<byte[]> keys) {
         byte[][] names = new byte[keys.size()][];
+        boolean[] unknown = new boolean[keys.size()];
         List<Object> found = store.execute(keys.stream().map(key -> DocumentRewriter.command("EXISTS", key))
                 .toList());
         List<Integer> moved = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
-            if (found.get(i) instanceof Long n && n > 0) {
+            if (!(found.get(i) instanceof Long n)) {
+                unknown[i] = true; // refused: judged as not rewritten
+            } else if (n > 0) {
                 names[i] = keys.get(i);
             } else if (keyMove.needsMove(keys.get(i))) {
                 moved.add(i);
@@ -42,7 +45,9 @@ final class DocumentForms implements OutsideChanges.FormCheck {
             List<Object> there = store.execute(moved.stream()
                     .map(i -> DocumentRewriter.command("EXISTS", keyMove.newKey(keys.get(i)))).toList());
             for (int j = 0; j < moved.size(); j++) {
-                if (there.get(j) instanceof Long n && n > 0) {
+                if (!(there.get(j) instanceof Long n)) {
+                    unknown[moved.get(j)] = true;
+                } else if (n > 0) {
                     names[moved.get(j)] = keyMove.newKey(keys.get(moved.get(j)));
                 }
             }
@@ -58,7 +63,7 @@ final class DocumentForms implements OutsideChanges.FormCheck {
                 .map(i -> read(names[i], fields)).toList());
         List<OutsideChanges.Form> forms = new ArrayList<>(keys.size());
         for (int i = 0; i < keys.size(); i++) {
-            forms.add(OutsideChanges.Form.GONE);
+            forms.add(unknown[i] ? OutsideChanges.Form.OLD : OutsideChanges.Form.GONE);
         }
         for (int j = 0; j < present.size(); j++) {
             int i = present.get(j);
@@ -81,8 +86,6 @@ final class DocumentForms implements OutsideChanges.FormCheck {
                 return OutsideChanges.Form.NEW; // not a document of the index: the rewrite leaves it alone
             }
             return OutsideChanges.Form.OLD; // cannot tell: judged as not rewritten
-        } else if (reply instanceof byte[][] given) {
-            current = given;
         } else if (reply instanceof List<?> list) {
             current = list.stream().map(value -> (byte[]) value).toArray(byte[][]::new);
         } else if (reply instanceof byte[] json) {
