@@ -241,6 +241,51 @@ class ConcurrentWriteIT {
     }
 
     /**
+     * The application's changes outside every window: when the rewrite begins (before its first read), a time to
+     * live on each of the {@code early} keys; once 200 documents are rewritten and their windows have closed,
+     * {@code later}, once.
+     */
+    private static final class OutsideTheWindows extends TaskProgress {
+        private final Jedis application;
+        private final List<String> early;
+        private final Runnable later;
+        private boolean done;
+
+        OutsideTheWindows(Jedis application, List<String> early, Runnable later) {
+            this.application = application;
+            this.early = early;
+            this.later = later;
+        }
+
+        @Override
+        public void begin(String name, long total, String unit) {
+            super.begin(name, total, unit);
+            if (rewriting()) {
+                early.forEach(key -> application.expire(key, 3_600));
+                RewriteFixture.sleep(200); // the watch has seen them before the first read
+            }
+        }
+
+        @Override
+        public void update(long rewritten) {
+            if (rewriting() && rewritten >= 200 && !done) {
+                done = true;
+                RewriteFixture.sleep(100); // the landed batches' windows close
+                later.run();
+                RewriteFixture.sleep(200);
+            }
+        }
+    }
+
+    /** The apply succeeded, no write was seen, and {@code kept} changes outside the windows were counted. */
+    private static void assertKept(MigrationReport report, int kept) {
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
+                .contains("no writes by other clients seen")
+                .contains("; " + kept + " documents changed by others outside their rewrite");
+    }
+
+    /**
      * Changes by the application outside a document's own rewrite that leave it in the new form, or that the
      * rewrite then brings into it, lose nothing and do not stop the rewrite: time to live set on documents not
      * rewritten yet, and on rewritten ones a time to live, a write to another field, a vector written in the new
@@ -253,51 +298,31 @@ class ConcurrentWriteIT {
         byte[] newForm = VectorCodec.encode(RewriteFixture.vector(98, 0), VectorDataType.FLOAT16, null);
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
             List<String> early = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                early.add("doc:" + i * 50);
+            }
             List<String> later = new java.util.ArrayList<>();
-            TaskProgress changes = new TaskProgress() {
-                @Override
-                public void begin(String name, long total, String unit) {
-                    super.begin(name, total, unit);
-                    if (rewriting()) { // the pass has not read anything yet
-                        for (int i = 0; i < 20; i++) {
-                            early.add("doc:" + i * 50);
-                            application.expire("doc:" + i * 50, 3_600);
-                        }
-                        RewriteFixture.sleep(200); // the watch has seen them before the first read
+            OutsideTheWindows changes = new OutsideTheWindows(application, early, () -> {
+                for (int i = 0; i < DOCS && later.size() < 4; i++) {
+                    if (!early.contains("doc:" + i) && application.hstrlen("doc:" + i, "emb") == DIMS * 2L) {
+                        later.add("doc:" + i);
                     }
                 }
-
-                @Override
-                public void update(long done) {
-                    if (!rewriting() || done < 200 || !later.isEmpty()) {
-                        return;
-                    }
-                    RewriteFixture.sleep(100); // the landed batches' windows close
-                    for (int i = 0; i < DOCS && later.size() < 4; i++) {
-                        if (!early.contains("doc:" + i) && application.hstrlen("doc:" + i, "emb") == DIMS * 2L) {
-                            later.add("doc:" + i);
-                        }
-                    }
-                    application.expire(later.get(0), 3_600);
-                    application.hset(later.get(1), "tag", "changed by the application");
-                    application.hset(bytes(later.get(2)), bytes("emb"), newForm);
-                    application.sendCommand(() -> bytes("HPEXPIRE"), later.get(3), "1", "FIELDS", "1", "tag");
-                    RewriteFixture.sleep(5);
-                    application.hget(later.get(3), "tag"); // expires it now, if the server has not yet
-                    application.set("doc:not-a-hash", "a key of another type, which the rewrite never touches");
-                    RewriteFixture.sleep(200);
-                }
-            };
+                application.expire(later.get(0), 3_600);
+                application.hset(later.get(1), "tag", "changed by the application");
+                application.hset(bytes(later.get(2)), bytes("emb"), newForm);
+                application.sendCommand(() -> bytes("HPEXPIRE"), later.get(3), "1", "FIELDS", "1", "tag");
+                RewriteFixture.sleep(5);
+                application.hget(later.get(3), "tag"); // expires it now, if the server has not yet
+                application.set("doc:not-a-hash", "a key of another type, which the rewrite never touches");
+            });
             Slipway slipway = Slipway.configure().url(redis.url()).progress(changes).load();
             load(jedis, slipway);
             MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
 
-            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
-                    .contains("no writes by other clients seen")
-                    .contains("; 25 documents changed by others outside their rewrite");
+            assertKept(report, 25);
             for (int i = 0; i < DOCS; i++) {
                 assertThat(jedis.hstrlen("doc:" + i, "emb")).as("doc:%d", i).isEqualTo(DIMS * 2L);
             }
@@ -327,39 +352,21 @@ class ConcurrentWriteIT {
             RewriteFixture.loadJson(jedis, "jdoc:", DOCS, SEED);
             RewriteFixture.waitIndexed(plain, "jdocs");
             List<String> moved = new java.util.ArrayList<>();
-            TaskProgress changes = new TaskProgress() {
-                @Override
-                public void begin(String name, long total, String unit) {
-                    super.begin(name, total, unit);
-                    if (rewriting()) {
-                        for (int i = 0; i < 10; i++) {
-                            application.expire("jdoc:" + i * 50, 3_600);
-                        }
-                        RewriteFixture.sleep(200);
-                    }
-                }
-
-                @Override
-                public void update(long done) {
-                    if (!rewriting() || done < 200 || !moved.isEmpty()) {
-                        return;
-                    }
-                    RewriteFixture.sleep(100); // the landed batches' windows close
-                    RewriteFixture.keys(application, "jitem:*").stream().filter(key -> !key.endsWith("0")).limit(2)
-                            .forEach(moved::add);
-                    moved.forEach(key -> application.expire(key, 3_600));
-                    RewriteFixture.sleep(200);
-                }
-            };
+            List<String> early = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                early.add("jdoc:" + i * 50);
+            }
+            OutsideTheWindows changes = new OutsideTheWindows(application, early, () -> {
+                RewriteFixture.keys(application, "jitem:*").stream().filter(key -> !key.endsWith("0")).limit(2)
+                        .forEach(moved::add);
+                moved.forEach(key -> application.expire(key, 3_600));
+            });
             Slipway slipway = Slipway.configure().url(redis.url()).progress(changes).load();
             MigrationPlan plan = plan(slipway, "jdocs", dir, move);
 
             MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
 
-            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
-                    .contains("no writes by other clients seen")
-                    .contains("; 12 documents changed by others outside their rewrite");
+            assertKept(report, 12);
             assertThat(RewriteFixture.keys(jedis, "jdoc:*")).isEmpty();
             assertThat(RewriteFixture.keys(jedis, "jitem:*")).hasSize(DOCS);
             for (int i = 0; i < 10; i++) {
