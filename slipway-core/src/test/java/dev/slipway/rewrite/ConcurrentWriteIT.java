@@ -143,7 +143,7 @@ class ConcurrentWriteIT {
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(report.downtime().ongoing()).isFalse();
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
-                    .contains("no writes by other clients seen");
+                    .contains("no writes by other clients seen").doesNotContain("an earlier run ended");
             assertThat(jedis.hget(bytes(write.key), bytes("emb")))
                     .isEqualTo(VectorCodec.encode(RewriteFixture.vector(99, 0), VectorDataType.FLOAT16, null));
             for (int i = 0; i < DOCS; i++) {
@@ -373,6 +373,35 @@ class ConcurrentWriteIT {
                 assertThat(jedis.ttl("jitem:" + i * 50)).as("jitem:%d", i * 50).isPositive();
             }
             assertThat(moved).hasSize(2).allSatisfy(key -> assertThat(jedis.ttl(key)).isPositive());
+        }
+    }
+
+    /**
+     * A run killed just after a batch's writes, before its watch had judged them (here the killed run is not watched
+     * at all, the widest such gap): a write that one of them overwrote would be lost without a report, and the
+     * resumed run cannot judge them any more, so it says so instead of reporting a clean watch; once it has
+     * finished, nothing is left to say.
+     */
+    @Test
+    void aResumeAfterAKillSaysThatTheKilledRunsLastBatchesWereNeverJudged(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            load(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            Crashes.rewriteAndCrashInside(redis.url(), plan, backup,
+                    new FaultyDocumentStore.Fault(FaultyDocumentStore.Point.AFTER_WRITE, 3, 0), 1, 50, 0);
+            RewriteEngine.RewriteSettings settings = new RewriteEngine.RewriteSettings(50, 0);
+
+            String summary = RewriteFixture.rewriteWatchedSummary(redis.url(), plan, backup, settings, s -> s);
+
+            assertThat(summary).contains("no writes by other clients seen")
+                    .containsPattern("an earlier run ended \\(killed, or unwatched\\) before its write watch had "
+                            + "judged its last [1-9] batches \\([1-9][0-9]+ documents\\)");
+            BackupHeader header = BackupDirectory.readHeader(backup).orElseThrow();
+            assertThat(header.batchesWatched()).isEqualTo(header.batchesApplied()).isPositive();
+            assertThat(RewriteFixture.rewriteWatchedSummary(redis.url(), plan, backup, settings, s -> s))
+                    .doesNotContain("an earlier run ended");
         }
     }
 

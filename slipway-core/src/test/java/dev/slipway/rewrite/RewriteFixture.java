@@ -326,15 +326,23 @@ final class RewriteFixture {
      */
     static RuntimeException rewriteWatched(String url, MigrationPlan plan, Path backup,
                                            RewriteEngine.RewriteSettings settings, UnaryOperator<DocumentStore> wrap) {
+        try {
+            rewriteWatchedSummary(url, plan, backup, settings, wrap);
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    /** As {@link #rewriteWatched}, returning the rewrite's summary (and throwing what it throws). */
+    static String rewriteWatchedSummary(String url, MigrationPlan plan, Path backup,
+                                        RewriteEngine.RewriteSettings settings, UnaryOperator<DocumentStore> wrap) {
         RedisEndpoint endpoint = RedisEndpoint.parse(url);
         try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
              WorkerPool pool = new WorkerPool(() -> wrap.apply(JedisDocumentStore.open(endpoint)), 1, 0);
              WriteWatch watch = WriteWatch.start(endpoint, plan.rewrite().orElseThrow(), 1, "slipway:")) {
-            new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
-                    settings, watch, HeldLock.NONE).run();
-            return null;
-        } catch (RuntimeException e) {
-            return e;
+            return new RewriteEngine(plan, directory, pool, ProgressListener.NONE, settings, watch, HeldLock.NONE)
+                    .run();
         }
     }
 

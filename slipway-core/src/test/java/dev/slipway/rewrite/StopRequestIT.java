@@ -144,6 +144,8 @@ class StopRequestIT {
 
             assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(resumed.resumed()).isTrue();
+            assertThat(step(resumed, "rewrite-documents").detail()).as("a stop judges every batch first")
+                    .doesNotContain("an earlier run ended");
             assertThat(hashes(jedis, "doc:*")).isEqualTo(expectedHashes(given.before(), "doc:", "doc:",
                     Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
             assertThat(given.plain().describe("docs").numDocs()).isEqualTo(DOCS);
@@ -228,7 +230,8 @@ class StopRequestIT {
             MigrationReport resumed = given.plain().apply(given.plan(), options(backup));
 
             assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertThat(step(resumed, "rewrite-documents").detail()).contains("no writes by other clients seen");
+            assertThat(step(resumed, "rewrite-documents").detail()).contains("no writes by other clients seen")
+                    .doesNotContain("an earlier run ended");
             for (int i = 0; i < DOCS; i++) {
                 assertThat(jedis.hstrlen("doc:" + i, "emb")).as("doc:%d", i).isEqualTo(RewriteFixture.DIMS * 2L);
                 assertThat(jedis.ttl("doc:" + i)).as("doc:%d", i).isPositive();

@@ -40,6 +40,9 @@ import java.util.Map;
  * @param alreadyConverted   vectors the first pass found with the target length already, kept across resumes
  * @param malformedVectors   vectors of neither the source nor the target length that the first pass left as they
  *                           are, kept across resumes (the batches a resumed run re-applies are not counted again)
+ * @param batchesWatched     applied batches whose documents the write watch has judged (every change another client
+ *                           made inside their windows seen): a killed run's later batches were not, and the resumed
+ *                           run says so
  * @param keyNamespace       the namespace of the apply's lock and checkpoint ({@code --namespace}); a rollback or a
  *                           resume in another one would not see that lock. Null in headers written before it was
  *                           recorded
@@ -54,6 +57,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, Scale> quantization,
                            AlreadyConverted alreadyConverted,
                            @JsonSetter(nulls = Nulls.AS_EMPTY) long malformedVectors, // 0 when absent (older headers)
+                           @JsonSetter(nulls = Nulls.AS_EMPTY) long batchesWatched, // 0 when absent (older headers)
                            @JsonInclude(JsonInclude.Include.NON_NULL) String keyNamespace,
                            Instant startedAt, Instant updatedAt) {
 
@@ -132,7 +136,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, null, now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -140,7 +144,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
                 recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, keyNamespace, startedAt,
+                malformedVectors, batchesWatched, keyNamespace, startedAt,
                 Instant.now());
     }
 
@@ -149,7 +153,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -158,7 +162,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy in another phase. */
@@ -166,7 +170,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -174,7 +178,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, Phase.RESCANNING, "0", "0", batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
-                alreadyConverted.examples(), false), malformedVectors, keyNamespace, startedAt, Instant.now());
+                alreadyConverted.examples(), false), malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
@@ -182,14 +186,14 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
     public BackupHeader withRestoreProgress(long records, long missing) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                missing, quantization, alreadyConverted, malformedVectors, keyNamespace, startedAt, Instant.now());
+                missing, quantization, alreadyConverted, malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -197,7 +201,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, scales, alreadyConverted,
-                malformedVectors, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
     }
 
     /**
@@ -210,7 +214,15 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return found == alreadyConverted && more == 0 ? this : new BackupHeader(formatVersion, planId, index, phase,
                 cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
                 dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
-                malformedVectors + more, keyNamespace, startedAt, updatedAt);
+                malformedVectors + more, batchesWatched, keyNamespace, startedAt, updatedAt);
+    }
+
+    /** A copy saying that the watch has judged the first {@code batches} applied batches. */
+    public BackupHeader withBatchesWatched(long batches) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
+                keyNamespace, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
@@ -218,7 +230,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, namespace, startedAt,
+                malformedVectors, batchesWatched, namespace, startedAt,
                 Instant.now());
     }
 

@@ -69,6 +69,14 @@ public final class RewriteEngine {
     /** Made when the run starts, with the rewriter. */
     private BatchReader reader;
     private long headerWrittenAt = System.nanoTime();
+    /** The number of the last batch whose window has closed (its changes by others are all reported by now). */
+    private volatile long releasedThrough;
+    /** Applied batches the watch has judged, saved in the header ({@link BackupHeader#batchesWatched}). */
+    private long watchedThrough;
+    /** Whether every batch of earlier runs was judged: else this run says so, and the header keeps the gap. */
+    private boolean judgedBefore = true;
+    /** For the summary: the batches of an earlier run that its watch never judged; empty when none. */
+    private String unjudgedBefore = "";
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
     private final HeldLock lock;
@@ -169,6 +177,7 @@ public final class RewriteEngine {
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
         watch.attach(workers);
         watch.judgeByForm(reader::inFlight, new DocumentForms(spec, rewriter));
+        noteUnjudgedBatches(header);
         ProgressTask task = ProgressTask.begin(progress, "rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
@@ -186,6 +195,9 @@ public final class RewriteEngine {
             }
             watch.refuseIfWritesSeen(backup, passComplete()
                     && backup.header().phase() != BackupHeader.Phase.RESCANNING);
+            if (watch.watching() && (judgedBefore || !stop.isRequested())) { // a stop keeps an earlier run's gap
+                backup.holdHeader(backup.header().withBatchesWatched(backup.header().batchesApplied()));
+            }
             stopIfRequested();
             task.finished();
         } catch (RuntimeException e) {
@@ -227,7 +239,35 @@ public final class RewriteEngine {
 
     /** Whether another client's write has been seen; documents of batches in flight are judged when they land. */
     private boolean writesSeen() {
-        return watch.writesSeen(reader::inFlight);
+        long released = releasedThrough; // before the look: every change inside these batches' windows is in it
+        boolean seen = watch.writesSeen(reader::inFlight);
+        if (!seen && judgedBefore && watch.watching()) {
+            watchedThrough = Math.max(watchedThrough, released);
+        }
+        return seen;
+    }
+
+    /**
+     * A run killed (kill -9, a crash) before its watch had judged its last batches leaves them unjudged: a write by
+     * another client inside one of their windows may have been overwritten, and nobody was told. The header's
+     * {@link BackupHeader#batchesWatched} shows it; the resumed run says so in its summary and log.
+     */
+    private void noteUnjudgedBatches(BackupHeader header) {
+        watchedThrough = header.batchesWatched();
+        long batches = header.batchesBackedUp() - header.batchesWatched();
+        if (batches <= 0 || !watch.watching()) {
+            return;
+        }
+        judgedBefore = false;
+        long[] documents = {0};
+        backup.forEachRecord(header.batchesWatched(), record -> documents[0] += record.documents().size());
+        unjudgedBefore = "; an earlier run ended (killed, or unwatched) before its write watch had judged its last "
+                + batches + " batches (" + documents[0] + " documents): a write by another client to one of them "
+                + "between its read and its rewrite may have been overwritten unseen (the values read are in the "
+                + "backup)";
+        LOG.warn("An earlier run of this rewrite ended before its write watch had judged its last {} batches ({} "
+                + "documents); a write by another client to one of them may have been overwritten unseen", batches,
+                documents[0]);
     }
 
     /** Whether the current pass has read the last SCAN page and applied it. */
@@ -255,7 +295,7 @@ public final class RewriteEngine {
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
                 + "rewritten field another client removed while they were rewritten were left without it" : "")
                 + recall.describe() + ScaleChoice.describe(scales, backup.header())
-                + watch.describe() + "; " + clock.describe();
+                + watch.describe() + unjudgedBefore + "; " + clock.describe();
     }
 
     /** Vectors of neither length left as they are, by this run and the interrupted runs before it. */
@@ -428,12 +468,17 @@ public final class RewriteEngine {
         long newConflicts = BusyServer.retry(workers.maxRetries(), "a batch of the rewrite",
                 () -> replyCheck.check(inflight.changes(), WorkerPool.get(inflight.replies())),
                 () -> applyAgain(inflight.keys()), RESUME);
-        watch.landed(() -> reader.landed(inflight.keys()));
         BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
                 newConflicts);
+        long number = applied.batchesApplied();
+        watch.landed(() -> {
+            reader.landed(inflight.keys());
+            releasedThrough = number;
+        });
         if (applied.phase() == BackupHeader.Phase.RESCANNING) {
             applied = applied.withPhase(BackupHeader.Phase.REWRITING); // the new pass has applied a batch
         }
+        applied = applied.withBatchesWatched(watchedThrough);
         recordProgress(applied);
         recall.add(inflight.changes().samples());
         progress.update(applied.documentsRewritten());

@@ -25,6 +25,11 @@ final class WriteWatchGate {
         this.fieldExpiries = fieldExpiries;
     }
 
+    /** Whether the rewrite is watched. */
+    boolean watching() {
+        return watch != null;
+    }
+
     /** Starts tracking on the writing connections (again after each reconnect) and routes documents to owners. */
     void attach(WorkerPool workers) {
         if (watch != null) {
@@ -90,7 +95,8 @@ final class WriteWatchGate {
             }
             return;
         }
-        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.WRITES_SEEN));
+        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.WRITES_SEEN)
+                .withBatchesWatched(backup.header().batchesApplied())); // judged: the writes are reported
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Another client changed documents of index '"
                 + backup.header().index()
                 + "' while they were being rewritten (" + watch.detected() + " changes seen), so the rewrite "
