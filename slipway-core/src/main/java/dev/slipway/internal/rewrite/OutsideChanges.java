@@ -2,7 +2,6 @@ package dev.slipway.internal.rewrite;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Queue;
@@ -108,15 +107,15 @@ final class OutsideChanges {
         }
     }
 
-    /** Keys found in the old form that a pass cut short (stopped on request) cannot judge; forgets them. */
+    /**
+     * Keys found in the old form, and any reported since the last {@link #resolve}, that a pass cut short (stopped on
+     * request) cannot judge; forgets them.
+     */
     int forgetUnjudged() {
         int count = oldForm.size();
         size.addAndGet(-count);
         oldForm.clear();
-        Iterator<byte[]> rest = reported.iterator();
-        while (rest.hasNext()) {
-            rest.next();
-            rest.remove();
+        while (reported.poll() != null) {
             size.decrementAndGet();
             count++;
         }

@@ -73,9 +73,10 @@ public final class RewriteEngine {
     private volatile long releasedThrough;
     /** Applied batches the watch has judged, saved in the header ({@link BackupHeader#batchesWatched}). */
     private long watchedThrough;
-    /** Whether every batch of earlier runs was judged: else this run says so, and the header keeps the gap. */
-    private boolean judgedBefore = true;
-    /** For the summary: the batches of an earlier run that its watch never judged; empty when none. */
+    /**
+     * For the summary: the batches of an earlier run that its watch never judged; empty when none. While there are
+     * such, this run does not count its own batches as judged, and the header keeps the gap until it succeeds.
+     */
     private String unjudgedBefore = "";
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
@@ -195,7 +196,8 @@ public final class RewriteEngine {
             }
             watch.refuseIfWritesSeen(backup, passComplete()
                     && backup.header().phase() != BackupHeader.Phase.RESCANNING);
-            if (watch.watching() && (judgedBefore || !stop.isRequested())) { // a stop keeps an earlier run's gap
+            // every batch is judged now; a stop keeps an earlier run's gap for the next run to report
+            if (watch.watching() && (unjudgedBefore.isEmpty() || !stop.isRequested())) {
                 backup.holdHeader(backup.header().withBatchesWatched(backup.header().batchesApplied()));
             }
             stopIfRequested();
@@ -241,7 +243,7 @@ public final class RewriteEngine {
     private boolean writesSeen() {
         long released = releasedThrough; // before the look: every change inside these batches' windows is in it
         boolean seen = watch.writesSeen(reader::inFlight);
-        if (!seen && judgedBefore && watch.watching()) {
+        if (!seen && unjudgedBefore.isEmpty() && watch.watching()) {
             watchedThrough = Math.max(watchedThrough, released);
         }
         return seen;
@@ -258,7 +260,6 @@ public final class RewriteEngine {
         if (batches <= 0 || !watch.watching()) {
             return;
         }
-        judgedBefore = false;
         long[] documents = {0};
         backup.forEachRecord(header.batchesWatched(), record -> documents[0] += record.documents().size());
         unjudgedBefore = "; an earlier run ended (killed, or unwatched) before its write watch had judged its last "

@@ -284,11 +284,11 @@ public final class WriteWatch implements AutoCloseable {
     }
 
     /**
-     * Changes found in the old form that cannot be judged because the pass was cut short (a stop on request): they
-     * are forgotten, and the caller makes the next run scan every document again. Resolves what was reported first.
+     * Changes found in the old form (after a {@link #resolve}), and any reported since, that cannot be judged because
+     * the pass was cut short (a stop on request): they are forgotten, and the caller makes the next run scan every
+     * document again.
      */
     public int forgetUnjudged() {
-        judgeOutside(false);
         return outside.forgetUnjudged();
     }
 

@@ -38,11 +38,6 @@ final class WriteWatchGate {
     }
 
     /**
-     * Whether a write by another client has been seen (without waiting for the server's latest notifications). A
-     * reported document that is gone was deleted or expired, which loses nothing; one in a batch still in flight is
-     * judged after its batch lands (its write may have brought it back, and the take-back comes with the landing).
-     */
-    /**
      * From now on, a change of a document outside its rewrite's {@code window} (from before its read until
      * {@link #landed} releases it) is judged by the form it left the document in, not as a write (see
      * {@link OutsideChanges}): a refreshed time to live or a write to another field no longer stops the rewrite.
@@ -65,6 +60,11 @@ final class WriteWatchGate {
         }
     }
 
+    /**
+     * Whether a write by another client has been seen (without waiting for the server's latest notifications). A
+     * reported document that is gone was deleted or expired, which loses nothing; one in a batch still in flight is
+     * judged after its batch lands (its write may have brought it back, and the take-back comes with the landing).
+     */
     boolean writesSeen(Predicate<byte[]> inFlight) {
         if (watch == null) {
             return false;
