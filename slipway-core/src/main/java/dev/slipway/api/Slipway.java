@@ -192,7 +192,7 @@ public final class Slipway {
     /** Validates the index a plan produced, without changing anything. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
-        return withSession(session -> new MigrationValidator(session).validate(plan, queries));
+        return withSession(session -> new MigrationValidator(session, progress).validate(plan, queries));
     }
 
     /**

@@ -70,6 +70,13 @@ public record Checkpoint(String planId, String index, Status status, List<String
         return new Checkpoint(planId, index, status, steps, marks, owner, Instant.now(), backupDir);
     }
 
+    /** A copy in which the named step is to run again (a rewrite reopened by validation). */
+    public Checkpoint withStepUndone(String step) {
+        List<String> steps = new ArrayList<>(completedSteps);
+        steps.remove(step);
+        return new Checkpoint(planId, index, status, steps, marks, owner, Instant.now(), backupDir);
+    }
+
     /** A copy with a mark set to now (kept if already set, so a resumed run measures from the first time). */
     public Checkpoint withMark(String name) {
         Map<String, Long> copy = new LinkedHashMap<>(marks);

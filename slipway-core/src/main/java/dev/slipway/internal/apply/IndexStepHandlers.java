@@ -8,6 +8,7 @@ import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
@@ -104,14 +105,31 @@ final class IndexStepHandlers {
         }
     }
 
+    /**
+     * Validates the migrated index. When documents hold vectors of the old datatype again that a new pass of the
+     * rewrite would convert, the rewrite is reopened ({@link RewriteStepHandler#reopenForOldVectors}): run again
+     * now, once, when an earlier run had done it (then validated again), else by the next run.
+     */
     static String validate(StepContext context, PlanStep step) {
-        ValidationResult result = new MigrationValidator(context.session())
-                .validate(context.plan(), context.options().queryChecks());
+        MigrationValidator validator = new MigrationValidator(context.session(), context.progress());
+        ValidationResult result = validator.validate(context.plan(), context.options().queryChecks());
+        String rewritten = "";
+        Optional<OldVectorScan.Result> old = validator.oldVectors().filter(OldVectorScan.Result::repairable);
+        if (old.isPresent()) {
+            Optional<String> summary = RewriteStepHandler.reopenForOldVectors(context, old.get(), true);
+            if (summary.isPresent()) {
+                rewritten = " (after rewriting the documents found with vectors of the old datatype: "
+                        + summary.get() + ")";
+                result = validator.validate(context.plan(), context.options().queryChecks());
+                validator.oldVectors().filter(OldVectorScan.Result::repairable)
+                        .ifPresent(again -> RewriteStepHandler.reopenForOldVectors(context, again, false));
+            }
+        }
         context.validation(result);
         if (!result.passed()) {
             throw new ValidationFailedException("Validation of '" + result.index() + "' failed", result);
         }
-        return result.checks().size() + " checks passed";
+        return result.checks().size() + " checks passed" + rewritten;
     }
 
     private static void sleep(long millis) {

@@ -1,7 +1,9 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
@@ -10,6 +12,7 @@ import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
@@ -25,18 +28,30 @@ import java.util.Set;
  * finished, and optional query checks. Read-only. Collects every check; never stops at the first failure.
  */
 public final class MigrationValidator {
+    /** Keys per SCAN page of the search for vectors of the old datatype. */
+    private static final int SCAN_PAGE = 500;
+
     private final RedisSession session;
     private final LiveIndexReader reader;
+    private final ProgressListener progress;
+    private OldVectorScan.Result oldVectors;
 
     /** A validator on the given session. */
     public MigrationValidator(RedisSession session) {
+        this(session, ProgressListener.NONE);
+    }
+
+    /** A validator on the given session that shows the progress of a long check on {@code progress}. */
+    public MigrationValidator(RedisSession session, ProgressListener progress) {
         this.session = session;
         this.reader = new LiveIndexReader(session);
+        this.progress = progress;
     }
 
     /** Validates the index the plan serves ({@code servedName}) against the plan. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         String name = plan.servedName();
+        oldVectors = null;
         List<ValidationCheck> checks = new ArrayList<>();
         Optional<IndexInfo> live = reader.find(name);
         if (live.isEmpty()) {
@@ -54,7 +69,12 @@ public final class MigrationValidator {
             checks.add(count.check(plan, info));
             failuresOfExistingKeys = count.failuresOfExistingKeys();
         }
-        checks.add(failuresCheck(source, info, failuresOfExistingKeys));
+        ValidationCheck failures = failuresCheck(source, info, failuresOfExistingKeys);
+        checks.add(failures);
+        if (!failures.passed()) {
+            plan.rewrite().filter(OldVectorScan::applies).ifPresent(rewrite -> checks.add(oldVectorCheck(rewrite,
+                    info)));
+        }
         checks.add(sampleCheck(plan));
         for (QueryCheck query : queries) {
             checks.add(queryCheck(name, query));
@@ -94,6 +114,40 @@ public final class MigrationValidator {
                 after <= before ? "" : (after - before) + " more documents failed to index with the new schema; "
                         + "check 'last indexing error' in FT.INFO, fix the documents or the schema, then roll back "
                         + "or migrate again");
+    }
+
+    /**
+     * After more documents failed to index than before, whether a client wrote vectors of the old datatype into
+     * fields the migration converted (the usual cause: an application that still writes the old format). Names
+     * them and says whether re-running apply converts them ({@link OldVectorScan}).
+     */
+    private ValidationCheck oldVectorCheck(RewriteSpec rewrite, IndexInfo info) {
+        OldVectorScan.Result found = OldVectorScan.run(rewrite, info.schema().prefixes(), session.endpoint(),
+                SCAN_PAGE, info.stats().numDocs() + info.stats().indexingFailures(), progress);
+        oldVectors = found;
+        String actual = found.found() + " of " + found.documentsChecked() + " documents";
+        if (found.found() == 0) {
+            return new ValidationCheck("old-vectors", true, "no vectors of the old datatype", actual, "");
+        }
+        String named = String.join(", ", found.examples()) + (found.found() > found.examples().size() ? " and "
+                + (found.found() - found.examples().size()) + " more" : "");
+        String what = found.found() + " documents hold a vector of the old datatype again (" + OldVectorScan
+                .describe(rewrite) + "), so the new index cannot index them; a client wrote them in the old format "
+                + "after their rewrite: " + named + ". ";
+        String next = found.repairable() ? "Make the application write the new datatype, then re-run 'slipway "
+                + "apply' with the same plan: it rewrites them, backing up their current values first"
+                : found.outsideRewrite() + " of them are where the rewrite does not look (under the new prefix, "
+                + "or in a renamed field), so re-running apply cannot convert them: write them in the new datatype, "
+                + "or roll back with 'slipway rollback --backup-dir <dir>'";
+        return new ValidationCheck("old-vectors", false, "no vectors of the old datatype", actual, what + next);
+    }
+
+    /**
+     * What the search for vectors of the old datatype found, when the last validation made one (more documents had
+     * failed to index than before, in a migration that converts hash vectors).
+     */
+    public Optional<OldVectorScan.Result> oldVectors() {
+        return Optional.ofNullable(oldVectors);
     }
 
     /**

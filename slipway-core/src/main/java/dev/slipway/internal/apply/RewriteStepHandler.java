@@ -8,6 +8,7 @@ import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.StepKind;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.RedisEndpoint;
@@ -16,6 +17,7 @@ import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.ConflictCheck;
 import dev.slipway.internal.rewrite.DocumentSizes;
+import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.RewriteEstimator;
 import dev.slipway.internal.rewrite.WorkerPool;
@@ -57,6 +59,39 @@ final class RewriteStepHandler {
                                     context.plan().rewrite().orElseThrow())), watch,
                     context.lock()).stopSignal(context.stop()).run();
         }
+    }
+
+    /**
+     * After validation found documents holding vectors of the old datatype that a new pass of the rewrite converts
+     * ({@link OldVectorScan}): sets the backup to a new pass ({@code RESCANNING}; each such document is backed up
+     * again, with the value the client wrote, before it is converted). When {@code runNow} and an earlier run had done
+     * the rewrite step (this run only re-validates a finished or failed migration), runs that pass now and returns
+     * its summary. Otherwise marks the step to run again, so that the next run does it, and returns empty.
+     */
+    static Optional<String> reopenForOldVectors(StepContext context, OldVectorScan.Result found, boolean runNow) {
+        MigrationPlan plan = context.plan();
+        PlanStep rewrite = plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS).findFirst()
+                .orElseThrow();
+        try (BackupDirectory backup = BackupDirectory.openForPlan(context.options().backupDir().orElseThrow(), plan)) {
+            if (backup.header().phase() == BackupHeader.Phase.REWRITTEN) {
+                backup.writeHeader(backup.header().restartPass());
+            }
+        }
+        // undone first: a pass that fails or stops now leaves the step for the next run
+        context.checkpoint(context.checkpoint().withStepUndone(rewrite.name()));
+        if (!runNow || !context.doneBeforeThisRun(rewrite.name())) {
+            LOG.info("{} documents hold vectors of the old datatype again; the next run of this plan rewrites them",
+                    found.found());
+            return Optional.empty();
+        }
+        context.progress().message(found.found() + " documents hold vectors of the old datatype again (such as "
+                + found.examples().get(0) + "), written after an earlier run rewrote them: rewriting them now, in a "
+                + "new pass over every document.");
+        context.rewriteBatchBytes(measureDocuments(plan, context.options(), context.session().endpoint(),
+                context.progress(), context.stop()));
+        String summary = run(context, rewrite);
+        context.checkpoint(context.checkpoint().withStepDone(rewrite.name()));
+        return Optional.of(summary);
     }
 
     /**

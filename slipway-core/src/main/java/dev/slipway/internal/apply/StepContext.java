@@ -23,6 +23,7 @@ public final class StepContext {
     private final KeyNamespace keys;
     private final HeldLock lock;
     private final StopSignal stop;
+    private final Checkpoint atStart;
     private Checkpoint checkpoint;
     private ValidationResult validation;
     private long rewriteBatchBytes;
@@ -34,6 +35,7 @@ public final class StepContext {
         this.options = options;
         this.progress = progress;
         this.keys = keys;
+        this.atStart = checkpoint;
         this.checkpoint = checkpoint;
         this.lock = lock;
         this.stop = stop;
@@ -85,6 +87,11 @@ public final class StepContext {
 
     void checkpoint(Checkpoint value) {
         checkpoint = value;
+    }
+
+    /** Whether an earlier run had done the named step (this run skips it). */
+    public boolean doneBeforeThisRun(String step) {
+        return atStart.isDone(step);
     }
 
     /** Records a named instant (kept across restarts once set). */

@@ -25,10 +25,13 @@ final class KeyScope {
 
     /** The scope of the spec's source prefixes. */
     static KeyScope of(RewriteSpec spec) {
-        String pattern = spec.sourcePrefixes().size() == 1
-                ? GlobPattern.startingWith(spec.sourcePrefixes().get(0)) : "*";
-        return new KeyScope(pattern,
-                spec.sourcePrefixes().stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList());
+        return ofPrefixes(spec.sourcePrefixes());
+    }
+
+    /** The keys under any of the prefixes (every key when there are none). */
+    static KeyScope ofPrefixes(List<String> prefixes) {
+        String pattern = prefixes.size() == 1 ? GlobPattern.startingWith(prefixes.get(0)) : "*";
+        return new KeyScope(pattern, prefixes.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList());
     }
 
     /** The SCAN MATCH pattern. */

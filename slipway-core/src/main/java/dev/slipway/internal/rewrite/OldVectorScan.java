@@ -1,0 +1,156 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.plan.RewriteSpec.VectorConversion;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.vector.VectorDataType;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds, after a rewrite, the hash documents whose converted vector field holds a vector of the old datatype: a
+ * client that still writes the old format wrote it after the rewrite had converted the document (or created the
+ * document since). The new index cannot index such a vector (its length is wrong: on Redis 7.4 it counts as an
+ * indexing failure), so validation looks for them when more documents failed to index than before.
+ *
+ * <p>It reads only lengths ({@code HSTRLEN}), page by page, under the index's prefixes. A document found is
+ * <em>repairable</em> when a new pass of the same rewrite would convert it: its key is among those the rewrite scans
+ * and the vector field is not also renamed (the pass reads the old name). Otherwise (under a new prefix the documents
+ * moved to, or in a renamed field) re-running the rewrite cannot reach it.
+ */
+public final class OldVectorScan {
+    /** How many documents a result names. */
+    public static final int EXAMPLES = 20;
+
+    private final RewriteSpec spec;
+    private final List<Check> checks;
+    private final KeyScope rewriteScope;
+    private long found;
+    private long outsideRewrite;
+    private final List<String> examples = new ArrayList<>();
+
+    /**
+     * What the scan found.
+     *
+     * @param documentsChecked documents looked at (keys of the index's type under its prefixes)
+     * @param found            documents with a vector of the old datatype in a converted field
+     * @param examples         the first {@value #EXAMPLES} of their keys
+     * @param outsideRewrite   how many of them a new pass of the rewrite would not reach
+     */
+    public record Result(long documentsChecked, long found, List<String> examples, long outsideRewrite) {
+        /** Copies the list. */
+        public Result {
+            examples = List.copyOf(examples);
+        }
+
+        /** Whether some were found, and a new pass of the rewrite would convert every one. */
+        public boolean repairable() {
+            return found > 0 && outsideRewrite == 0;
+        }
+    }
+
+    /** One converted field whose old and new vectors differ in length, so a length tells them apart. */
+    private record Check(VectorConversion conversion, byte[] field, long oldLength, boolean renamed) {
+    }
+
+    private OldVectorScan(RewriteSpec spec) {
+        this.spec = spec;
+        this.rewriteScope = KeyScope.of(spec);
+        List<Check> found = new ArrayList<>();
+        for (VectorConversion conversion : spec.conversions()) {
+            long oldLength = (long) VectorDataType.parse(conversion.from()).bytesPerElement() * conversion.dims();
+            long newLength = (long) VectorDataType.parse(conversion.to()).bytesPerElement() * conversion.dims();
+            if (oldLength != newLength) {
+                found.add(new Check(conversion, DocumentRewriter.bytes(conversion.path()), oldLength,
+                        !DocumentRewriter.sourceField(spec, conversion).equals(conversion.path())));
+            }
+        }
+        this.checks = List.copyOf(found);
+    }
+
+    /**
+     * Whether the scan can find anything for this rewrite: it converts a hash vector to a datatype of another
+     * length. (A JSON document's vector is a list of numbers in either case, and a conversion between two types of
+     * one length, FLOAT16 to BFLOAT16, leaves nothing a length can tell.)
+     */
+    public static boolean applies(RewriteSpec spec) {
+        return spec.storage() == StorageType.HASH && !new OldVectorScan(spec).checks.isEmpty();
+    }
+
+    /** The converted fields, as "emb FLOAT32 to FLOAT16", for messages. */
+    public static String describe(RewriteSpec spec) {
+        return String.join(", ", new OldVectorScan(spec).checks.stream().map(c -> c.conversion().path() + " "
+                + VectorDataType.parse(c.conversion().from()).redisName() + " to "
+                + VectorDataType.parse(c.conversion().to()).redisName()).toList());
+    }
+
+    /**
+     * Looks at every hash under {@code prefixes} (the migrated index's; every key when empty), {@code pageSize} keys
+     * per SCAN page, showing progress against {@code expected} documents.
+     */
+    public static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
+                             long expected, ProgressListener progress) {
+        OldVectorScan scan = new OldVectorScan(spec);
+        if (scan.checks.isEmpty() || spec.storage() != StorageType.HASH) {
+            return new Result(0, 0, List.of(), 0);
+        }
+        try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3)) {
+            return scan.scan(workers, KeyScope.ofPrefixes(prefixes), pageSize, expected, progress);
+        } catch (JedisDataException e) {
+            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the search for vectors of "
+                    + "the old datatype: " + e.getMessage() + ". Nothing was changed.", e);
+        }
+    }
+
+    private Result scan(WorkerPool workers, KeyScope scope, int pageSize, long expected, ProgressListener progress) {
+        String type = spec.storage().keyType();
+        long checked;
+        try (ProgressTask task = ProgressTask.begin(progress, "looking for vectors of the old type", expected,
+                "docs")) {
+            checked = scope.forEachPage((cursor, pattern) -> workers.read(store -> store.scan(cursor, pattern,
+                    pageSize, type)), task, new StopSignal(), "The search for vectors of the old type",
+                    keys -> checkPage(workers, keys));
+            task.finished();
+        }
+        return new Result(checked, found, examples, outsideRewrite);
+    }
+
+    private void checkPage(WorkerPool workers, List<byte[]> keys) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        List<DocumentStore.Command> lengths = new ArrayList<>(keys.size() * checks.size());
+        for (byte[] key : keys) {
+            for (Check check : checks) {
+                lengths.add(new DocumentStore.Command("HSTRLEN", List.of(key, check.field())));
+            }
+        }
+        List<Object> replies = workers.read(store -> store.execute(lengths));
+        for (int i = 0; i < keys.size(); i++) {
+            boolean old = false;
+            boolean unreachable = !rewriteScope.contains(keys.get(i));
+            for (int j = 0; j < checks.size(); j++) {
+                Object reply = replies.get(i * checks.size() + j);
+                if (reply instanceof Long length && length == checks.get(j).oldLength()) {
+                    old = true;
+                    unreachable |= checks.get(j).renamed();
+                }
+            }
+            if (old) {
+                found++;
+                outsideRewrite += unreachable ? 1 : 0;
+                if (examples.size() < EXAMPLES) {
+                    examples.add(DocumentRewriter.text(keys.get(i)));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationExecutor;
+import dev.slipway.internal.apply.StepBoundaryListener;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.vector.VectorCodec;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.slipway.rewrite.RewriteFixture.DIMS;
+import static dev.slipway.rewrite.RewriteFixture.EMB_TO_FLOAT16;
+import static dev.slipway.rewrite.RewriteFixture.bytes;
+import static dev.slipway.rewrite.RewriteFixture.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * An application that still writes FLOAT32 vectors after the rewrite converted its documents to FLOAT16 (tester
+ * session 25, F3): the new index cannot index them, so validation fails, and it names the documents. A re-run of
+ * apply rewrites them (a new pass, each backed up again first), whether the run that found them had rewritten
+ * the documents itself (the next run does it) or only re-validated (it does it then and there). Documents the
+ * rewrite cannot reach (under the prefix they moved to) are named, and the re-run says so instead of looping.
+ */
+@ExtendWith(RedisStackExtension.class)
+class OldVectorsAfterRewriteIT {
+    private static final int DOCS = 600;
+    private static final long SEED = 11;
+    private static final String REWRITE = "rewrite-documents";
+
+    private static ApplyOptions options(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(100, 2, 0, 3);
+    }
+
+    private static byte[] float32(int seed) {
+        return VectorCodec.encode(RewriteFixture.vector(seed, 0), VectorDataType.FLOAT32, null);
+    }
+
+    private static byte[] float16(int seed) {
+        return VectorCodec.encode(RewriteFixture.vector(seed, 0), VectorDataType.FLOAT16, null);
+    }
+
+    private static ValidationCheck check(ValidationResult result, String name) {
+        return result.checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static void assertAllFloat16(Jedis jedis, String prefix) {
+        for (int i = 0; i < DOCS; i++) {
+            assertThat(jedis.hstrlen(prefix + i, "emb")).as("%s%d", prefix, i).isEqualTo(DIMS * 2L);
+        }
+    }
+
+    @Test
+    void vectorsWrittenInTheOldFormatAfterThisRunsRewriteFailValidationByNameAndTheNextRunRewritesThem(
+            RedisStackServer redis, @TempDir Path dir) {
+        List<String> written = List.of("doc:3", "doc:300", "doc:599");
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis();
+             RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10000)) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            StepBoundaryListener applicationWritesBack = new StepBoundaryListener() {
+                @Override
+                public void after(String step) {
+                    if (step.equals(REWRITE)) {
+                        for (int i = 0; i < written.size(); i++) {
+                            application.hset(bytes(written.get(i)), bytes("emb"), float32(100 + i));
+                        }
+                    }
+                }
+            };
+            MigrationExecutor executor = new MigrationExecutor(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                    .onStepBoundary(applicationWritesBack);
+
+            MigrationFailedException failed = catchThrowableOfType(() -> executor.apply(plan, options(backup)),
+                    MigrationFailedException.class);
+
+            assertThat(failed).as("apply must fail validation").isNotNull();
+            assertThat(failed.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+            String oldVectors = failed.problems().stream().filter(p -> p.startsWith("old-vectors:")).findFirst()
+                    .orElseThrow();
+            assertThat(oldVectors).contains("3 documents hold a vector of the old datatype again")
+                    .contains("emb FLOAT32 to FLOAT16").contains(written).contains("re-run 'slipway apply'");
+            assertThat(check(failed.report().validation().orElseThrow(), "old-vectors").actual())
+                    .isEqualTo("3 of " + DOCS + " documents");
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                    .as("the rewrite is reopened for the next run").isEqualTo(BackupHeader.Phase.RESCANNING);
+
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, REWRITE).status()).isEqualTo(StepReport.Status.DONE);
+            for (int i = 0; i < written.size(); i++) {
+                assertThat(jedis.hget(bytes(written.get(i)), bytes("emb"))).isEqualTo(float16(100 + i));
+            }
+            assertAllFloat16(jedis, "doc:");
+            BackupHeader header = BackupDirectory.readHeader(backup).orElseThrow();
+            assertThat(header.phase()).isEqualTo(BackupHeader.Phase.REWRITTEN);
+            assertThat(header.documentsBackedUp()).as("the application's values are backed up too")
+                    .isEqualTo(DOCS + written.size());
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+        }
+    }
+
+    @Test
+    void aReRunAfterAFinishedMigrationRewritesTheOldVectorsThatValidateNamed(RedisStackServer redis,
+                                                                           @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
+            jedis.hset(bytes("doc:70"), bytes("emb"), float32(70));
+            RewriteFixture.waitIndexed(slipway, "docs");
+
+            ValidationResult validated = slipway.validate(plan, List.of());
+
+            assertThat(validated.passed()).isFalse();
+            assertThat(check(validated, "indexing-failures").passed()).isFalse();
+            assertThat(check(validated, "old-vectors").detail()).contains("doc:7").contains("doc:70")
+                    .contains("re-run 'slipway apply' with the same plan");
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase()).as("validate changes nothing")
+                    .isEqualTo(BackupHeader.Phase.REWRITTEN);
+
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, REWRITE).status()).isEqualTo(StepReport.Status.ALREADY_DONE);
+            assertThat(RewriteFixture.step(report, "validate").detail())
+                    .contains("after rewriting the documents found with vectors of the old datatype");
+            assertThat(jedis.hget(bytes("doc:7"), bytes("emb"))).isEqualTo(float16(7));
+            assertThat(jedis.hget(bytes("doc:70"), bytes("emb"))).isEqualTo(float16(70));
+            assertAllFloat16(jedis, "doc:");
+            assertThat(slipway.validate(plan, List.of()).passed()).isTrue();
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().documentsBackedUp()).isEqualTo(DOCS + 2);
+        }
+    }
+
+    @Test
+    void oldVectorsUnderTheNewPrefixAreNamedAndLeftToTheUser(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16 + "  index:\n    prefix: 'item:'\n");
+            Path backup = dir.resolve("backup");
+            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            jedis.hset(bytes("item:5"), bytes("emb"), float32(5));
+            RewriteFixture.waitIndexed(slipway, "docs");
+
+            MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    MigrationFailedException.class);
+
+            assertThat(failed.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+            assertThat(failed.problems()).anySatisfy(p -> assertThat(p).startsWith("old-vectors:").contains("item:5")
+                    .contains("1 of them are where the rewrite does not look"));
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase()).as("nothing to reopen")
+                    .isEqualTo(BackupHeader.Phase.REWRITTEN);
+            assertThat(jedis.hget(bytes("item:5"), bytes("emb"))).isEqualTo(float32(5));
+        }
+    }
+}
