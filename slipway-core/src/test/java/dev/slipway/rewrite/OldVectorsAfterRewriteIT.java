@@ -155,7 +155,11 @@ class OldVectorsAfterRewriteIT {
             assertThat(jedis.hget(bytes("doc:7"), bytes("emb"))).isEqualTo(float16(7));
             assertThat(jedis.hget(bytes("doc:70"), bytes("emb"))).isEqualTo(float16(70));
             assertAllFloat16(jedis, "doc:");
-            assertThat(slipway.validate(plan, List.of()).passed()).isTrue();
+            ValidationResult after = slipway.validate(plan, List.of());
+            assertThat(after.passed()).isTrue();
+            // the server keeps counting the two failed writes; the check says why it leaves them out (tester F5)
+            assertThat(check(after, "indexing-failures").actual()).startsWith("0 (of 2 reported;")
+                    .contains("written again in a form it indexes");
             assertThat(BackupDirectory.readHeader(backup).orElseThrow().documentsBackedUp()).isEqualTo(DOCS + 2);
         }
     }
