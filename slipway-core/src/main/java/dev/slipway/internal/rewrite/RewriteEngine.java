@@ -69,6 +69,10 @@ public final class RewriteEngine {
     /** Made when the run starts, with the rewriter. */
     private BatchReader reader;
     private long headerWrittenAt = System.nanoTime();
+    /** Whether this run made a new pass from the first SCAN page (after conflicts, writes seen, old vectors). */
+    private boolean rescanned;
+    /** Documents this run's pass read. */
+    private long documentsRead;
     /** The number of the last batch whose window has closed (its changes by others are all reported by now). */
     private volatile long releasedThrough;
     /** Applied batches the watch has judged, saved in the header ({@link BackupHeader#batchesWatched}). */
@@ -192,6 +196,7 @@ public final class RewriteEngine {
                 backup.writeHeader(backup.header().restartPass());
             }
             if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
+                rescanned = backup.header().phase() == BackupHeader.Phase.RESCANNING;
                 runPass(started, startDocs);
             }
             watch.refuseIfWritesSeen(backup, passComplete()
@@ -289,7 +294,13 @@ public final class RewriteEngine {
         String thisRun = done == 0 ? "none this run: earlier runs rewrote them"
                 : (done == header.documentsRewritten() ? "" : done + " of them this run, ") + Math.round(done / seconds)
                 + " docs/s";
-        return "rewrote " + header.documentsRewritten() + " documents (" + thisRun + "), originals in "
+        String rewrote = "rewrote " + header.documentsRewritten() + " documents (" + thisRun + ")";
+        if (rescanned) { // most documents of a new pass are in the new form already and produce nothing
+            rewrote = "read every document again (" + documentsRead + ", " + Math.round(documentsRead / seconds)
+                    + " docs/s) and rewrote the " + done + " still in the old form; " + header.documentsRewritten()
+                    + " rewrites in all, a document rewritten in two passes counting twice";
+        }
+        return rewrote + ", originals in "
                 + backup.dir() + (malformed() > 0 ? "; " + malformed() + " vectors of unexpected length left unchanged"
                 : "") + alreadyConverted() + (replyCheck.vanished() > 0
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
@@ -381,6 +392,7 @@ public final class RewriteEngine {
                 }
                 long begin = System.nanoTime();
                 BatchChanges changes = plan(next.input());
+                documentsRead += next.input().keys().size();
                 state = state.foundUnchanged(changes.alreadyConverted(), changes.malformed());
                 // the originals are on disk (fsynced) before any document of the batch changes
                 long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, next.cursorAfter(),
