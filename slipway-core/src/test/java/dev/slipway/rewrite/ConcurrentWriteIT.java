@@ -241,6 +241,37 @@ class ConcurrentWriteIT {
     }
 
     /**
+     * A write inside the window of a document the rewrite moves to a new prefix: when the watch looks, the document
+     * is gone from the name the write was reported under, since the rewrite moved it. It is a write, found under the
+     * new name, not a deletion (tester session 25, F4: counted as a deletion, the vector the move's HSET overwrote
+     * went unreported and the rewrite ended successfully).
+     */
+    @Test
+    void aWriteInsideTheWindowOfAMovedDocumentIsFoundUnderItsNewName(RedisStackServer redis, @TempDir Path dir) {
+        byte[] written = VectorCodec.encode(RewriteFixture.vector(97, 0), VectorDataType.FLOAT32, null);
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = load(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16 + "  index:\n    prefix: 'item:'\n");
+            Path backup = dir.resolve("backup");
+            AroundWrites write = AroundWrites.before(3, key -> application.hset(bytes(key), bytes("emb"), written));
+
+            RuntimeException failed = RewriteFixture.rewriteWatched(redis.url(), plan, backup,
+                    new RewriteEngine.RewriteSettings(50, 0), write::wrap);
+
+            assertThat(failed).as("the write stops the rewrite").isInstanceOf(SlipwayException.class);
+            assertThat(failed.getMessage()).contains("(1 changes seen)").contains("was overwritten");
+            assertThat(((SlipwayException) failed).problems()).containsExactly(write.key());
+            assertThat(write.key()).startsWith("doc:");
+            String moved = "item:" + write.key().substring("doc:".length());
+            byte[] original = RewriteFixture.unhex(before.get(write.key()).get("emb"));
+            assertThat(jedis.hget(bytes(moved), bytes("emb"))).as("overwritten by the move, as reported")
+                    .isEqualTo(VectorCodec.encode(VectorCodec.decode(original, VectorDataType.FLOAT32),
+                            VectorDataType.FLOAT16, null));
+        }
+    }
+
+    /**
      * The application's changes outside every window: when the rewrite begins (before its first read), a time to
      * live on each of the {@code early} keys; once 200 documents are rewritten and their windows have closed,
      * {@code later}, once.

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * The keys the write watch was told another client changed, until it knows what the change was. The server's
@@ -52,9 +53,12 @@ final class ReportedKeys {
     /**
      * Sorts out the keys reported so far: those {@code inFlight} says are in a batch not yet landed wait; of the
      * others, {@code exists} (one EXISTS per key, pipelined, on a connection of the watch's own) tells deletions from
-     * writes.
+     * writes. A key found gone that {@code movedTo} names a new key for (the rewrite moves its prefix; null for none)
+     * is looked up there too: the rewrite moved it since, with the change (tester session 25, F4: it was counted as
+     * a deletion, so a write the move's own HSET overwrote went unreported).
      */
-    void resolve(Predicate<byte[]> inFlight, Function<List<Command>, List<Object>> exists) {
+    void resolve(Predicate<byte[]> inFlight, Function<List<Command>, List<Object>> exists,
+                 UnaryOperator<byte[]> movedTo) {
         Set<ByteBuffer> distinct = new LinkedHashSet<>(); // a key is often reported twice (EXPIRE, then expiry)
         for (byte[] key = waiting.poll(); key != null; key = waiting.poll()) {
             size.decrementAndGet();
@@ -77,11 +81,35 @@ final class ReportedKeys {
         } catch (RuntimeException e) {
             replies = List.of(); // cannot tell: every one counts as a write
         }
+        List<byte[]> gone = new ArrayList<>();
         for (int i = 0; i < now.size(); i++) {
             if (i < replies.size() && replies.get(i) instanceof Long n && n == 0) {
-                deletions.incrementAndGet();
+                gone.add(now.get(i));
             } else {
                 write.accept(now.get(i)); // it exists, or the check failed: a write, to be safe
+            }
+        }
+        List<byte[]> moved = gone.stream().filter(key -> movedTo.apply(key) != null).toList();
+        List<Object> there = List.of();
+        if (!moved.isEmpty()) {
+            try {
+                there = exists.apply(moved.stream().map(key -> DocumentRewriter.command("EXISTS", movedTo.apply(key)))
+                        .toList());
+            } catch (RuntimeException e) {
+                there = List.of(); // cannot tell: every one counts as a write
+            }
+        }
+        int next = 0;
+        for (byte[] key : gone) {
+            if (movedTo.apply(key) == null) {
+                deletions.incrementAndGet();
+                continue;
+            }
+            int i = next++;
+            if (i < there.size() && there.get(i) instanceof Long n && n == 0) {
+                deletions.incrementAndGet();
+            } else {
+                write.accept(key); // moved by the rewrite since, with the change: a write, as for any other key
             }
         }
     }

@@ -44,6 +44,7 @@ public final class WriteWatch implements AutoCloseable {
     private final byte[] source;
     private final byte[] target;
     private final byte[] ignored;
+    private final KeyMove keyMove;
     private final AtomicLong detected = new AtomicLong();
     private final List<String> examples = Collections.synchronizedList(new ArrayList<>());
     private final ReportedKeys reported = new ReportedKeys(key -> record(DocumentRewriter.text(key)));
@@ -74,6 +75,7 @@ public final class WriteWatch implements AutoCloseable {
                 ? DocumentRewriter.bytes(spec.sourcePrefixes().get(0)) : null;
         this.target = spec.targetPrefix().map(DocumentRewriter::bytes).orElse(null);
         this.ignored = DocumentRewriter.bytes(ignoredPrefix);
+        this.keyMove = KeyMove.of(spec);
     }
 
     /**
@@ -251,8 +253,16 @@ public final class WriteWatch implements AutoCloseable {
      * has. Call it from one thread at a time.
      */
     public void resolve(Predicate<byte[]> inFlight) {
-        reported.resolve(inFlight, this::lookUp);
+        reported.resolve(inFlight, this::lookUp, this::movedTo);
         judgeOutside(false);
+    }
+
+    /**
+     * The new key of a reported key the rewrite moves, to look it up there when it is gone; null when it does not
+     * move, and in a rollback's watch (no windows), whose moves go the other way.
+     */
+    private byte[] movedTo(byte[] key) {
+        return window != null && keyMove.needsMove(key) ? keyMove.newKey(key) : null;
     }
 
     /**
@@ -261,7 +271,7 @@ public final class WriteWatch implements AutoCloseable {
      * a write.
      */
     public void resolveAll() {
-        reported.resolve(key -> false, this::lookUp);
+        reported.resolve(key -> false, this::lookUp, this::movedTo);
         judgeOutside(true);
     }
 
