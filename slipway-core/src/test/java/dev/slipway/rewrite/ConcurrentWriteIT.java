@@ -308,6 +308,50 @@ class ConcurrentWriteIT {
         }
     }
 
+    /**
+     * Under a rate limit, a document's window no longer stays open while the rewrite waits for its rate (tester
+     * session 25, F2: the reader read ahead of a throttled writer, and a landed batch closed its windows only after
+     * the next wait). Right after the third batch landed, the application sets a time to live on every document not
+     * rewritten yet; with the wait before the read, none of them has been read, so none is inside a window, and the
+     * rewrite keeps all of them. With the wait after the write, the next batches were read already, and it stopped.
+     */
+    @Test
+    void underARateLimitDocumentsWaitingForTheRateAreNotInsideAWindow(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            List<String> changed = new java.util.ArrayList<>();
+            TaskProgress afterThirdBatch = new TaskProgress() {
+                @Override
+                public void update(long rewritten) {
+                    if (!rewriting() || rewritten < 150 || !changed.isEmpty()) {
+                        return;
+                    }
+                    for (int i = 0; i < DOCS; i++) {
+                        if (application.hstrlen("doc:" + i, "emb") == DIMS * 4L) {
+                            changed.add("doc:" + i);
+                        }
+                    }
+                    redis.clients.jedis.Pipeline pipeline = application.pipelined();
+                    changed.forEach(key -> pipeline.expire(key, 3_600));
+                    pipeline.sync();
+                }
+            };
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(afterThirdBatch).load();
+            load(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+
+            // batches of 50 at 250 documents a second: 200 ms between reads
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                    .withAcceptDataLoss(true).withThroughput(50, 1, 250, 3));
+
+            assertThat(changed).hasSizeGreaterThan(DOCS / 2); // SCAN's pages hold about 50 keys, not exactly
+            assertKept(report, changed.size());
+            for (String key : changed) {
+                assertThat(jedis.ttl(key)).as(key).isPositive();
+                assertThat(jedis.hstrlen(key, "emb")).as(key).isEqualTo(DIMS * 2L);
+            }
+        }
+    }
+
     /** The apply succeeded, no write was seen, and {@code kept} changes outside the windows were counted. */
     private static void assertKept(MigrationReport report, int kept) {
         assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 
 /**
  * The rewrite's reading stage, on the reading connection: SCAN pages, and for each page what planning it needs
@@ -35,6 +36,8 @@ final class BatchReader {
     private final StageClock clock;
     private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
     private boolean fieldExpiries;
+    /** Called by {@link #readAhead} before each read with the documents handed over so far (a rate limit waits). */
+    private LongConsumer pace = documents -> { };
 
     BatchReader(RewriteSpec spec, WorkerPool workers, DocumentRewriter rewriter, KeyScope scope, int pageSize,
                 StageClock clock) {
@@ -94,6 +97,17 @@ final class BatchReader {
     }
 
     /**
+     * Makes {@link #readAhead} call {@code beforeRead} with the number of documents it handed over so far before
+     * each SCAN page and each further batch of a page: a rate limit waits there, before the documents are read, so
+     * that their write watch windows (which open when SCAN returns them, see {@link #inFlight}) do not stay open while
+     * the rewrite waits for its rate (tester session 25, F2: 43 ms median, 102 ms p99 with the wait after the write).
+     */
+    BatchReader pacedBy(LongConsumer beforeRead) {
+        this.pace = beforeRead;
+        return this;
+    }
+
+    /**
      * The reader thread's loop: pages from {@code cursor} to the end of the pass, each with its documents' values
      * (as one batch, or several when {@link #split}), then {@link ReadAhead#END}; a failure is handed over instead
      * of thrown. Returns when interrupted.
@@ -102,7 +116,9 @@ final class BatchReader {
         String type = spec.storage().keyType();
         try {
             String from = scanCursor(cursor);
+            long handedOver = 0;
             do {
+                pace.accept(handedOver);
                 long begin = System.nanoTime();
                 String at = from;
                 ScanPage page = workers.read(store -> store.scan(at, scope.pattern(), pageSize, type));
@@ -114,7 +130,12 @@ final class BatchReader {
                 }
                 List<List<byte[]>> batches = split(keys);
                 for (int i = 0; i < batches.size(); i++) {
+                    if (i > 0) {
+                        pace.accept(handedOver);
+                        begin = System.nanoTime();
+                    }
                     BatchInput input = read(batches.get(i));
+                    handedOver += batches.get(i).size();
                     clock.add(StageClock.Stage.READ, begin);
                     boolean last = i == batches.size() - 1;
                     pages.put(new ReadAhead(last ? page.nextCursor() : at.equals("0") ? FIRST_PAGE_AGAIN : at, input,

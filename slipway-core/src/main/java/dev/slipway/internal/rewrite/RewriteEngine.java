@@ -197,7 +197,7 @@ public final class RewriteEngine {
             }
             if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
                 rescanned = backup.header().phase() == BackupHeader.Phase.RESCANNING;
-                runPass(started, startDocs);
+                runPass(started);
             }
             watch.refuseIfWritesSeen(backup, passComplete()
                     && backup.header().phase() != BackupHeader.Phase.RESCANNING);
@@ -367,7 +367,7 @@ public final class RewriteEngine {
      * the batch is waited for and recorded. A key read into a batch that has not landed is left out of later pages
      * (SCAN may return a key twice), so no document is read while its own rewrite is pending.
      */
-    private void runPass(long started, long startDocs) {
+    private void runPass(long started) {
         BackupHeader state = backup.header();
         BlockingQueue<ReadAhead> pages = new ArrayBlockingQueue<>(1);
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
@@ -376,10 +376,21 @@ public final class RewriteEngine {
             return thread;
         });
         String cursor = state.cursor();
+        boolean limited = settings.maxDocsPerSecond() > 0;
+        if (limited) { // the rate is kept before each read, not after each write (see BatchReader#pacedBy)
+            reader.pacedBy(documents -> throttle(started, documents));
+        }
         Future<?> reading = threads.submit(() -> reader.readAhead(cursor, pages));
         InFlight inflight = null;
         try {
             while (true) {
+                if (limited && inflight != null && pages.isEmpty()) {
+                    // the reader waits for the rate: land this batch now, which closes its documents' windows,
+                    // instead of after the wait (unlimited, the next batch is planned while this one is written)
+                    InFlight landing = inflight;
+                    inflight = null;
+                    state = land(landing, state);
+                }
                 ReadAhead next = take(pages);
                 if (next == ReadAhead.END || writesSeen() || stop.isRequested()) {
                     break; // stopping at a write by another client or on request: the batches in flight land first
@@ -406,7 +417,6 @@ public final class RewriteEngine {
                 }
                 inflight = new InFlight(threads.submit(() -> write(changes)), changes, next.cursorAfter(),
                         next.input().keys());
-                throttle(started, state.documentsRewritten() - startDocs);
             }
             if (inflight != null) {
                 InFlight last = inflight;
@@ -537,6 +547,10 @@ public final class RewriteEngine {
         return replyCheck.check(changes, WritesBeforeDeletes.send(workers, changes.writes()));
     }
 
+    /**
+     * Waits, on the reader's thread, until the rate limit allows reading more than {@code documents} documents
+     * since {@code started}.
+     */
     private void throttle(long started, long documents) {
         if (settings.maxDocsPerSecond() <= 0) {
             return;
