@@ -126,8 +126,8 @@ final class IndexStepHandlers {
             }
         }
         context.validation(result);
-        if (!result.passed()) {
-            throw new ValidationFailedException("Validation of '" + result.index() + "' failed", result);
+        if (!result.passed()) { // what this step rewrote is said even so (tester session 26)
+            throw new ValidationFailedException("Validation of '" + result.index() + "' failed" + rewritten, result);
         }
         return result.checks().size() + " checks passed" + rewritten;
     }

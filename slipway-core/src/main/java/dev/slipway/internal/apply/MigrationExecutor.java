@@ -127,7 +127,8 @@ public final class MigrationExecutor {
                     .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))
                     .withBackupDir(options.backupDir().filter(d -> plan.rewrite().isPresent())
                             .map(d -> d.toAbsolutePath().normalize().toString()).orElse("")); // only a rewrite's
-            return run(plan, options, store, lock, start, previous.isPresent(), batchBytes);
+            boolean wasCompleted = previous.filter(c -> c.status() == Checkpoint.Status.COMPLETED).isPresent();
+            return run(plan, options, store, lock, start, previous.isPresent(), batchBytes, wasCompleted);
         }
     }
 
@@ -180,7 +181,7 @@ public final class MigrationExecutor {
     }
 
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,
-                                Checkpoint start, boolean resumed, long rewriteBatchBytes) {
+                                Checkpoint start, boolean resumed, long rewriteBatchBytes, boolean wasCompleted) {
         Instant startedAt = Instant.now();
         StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop)
                 .rewriteBatchBytes(rewriteBatchBytes);
@@ -197,7 +198,7 @@ public final class MigrationExecutor {
                 lock.confirmHeld();
                 stop.stopHereIfRequested("The migration stopped before step '" + step.name() + "'.");
             } catch (SlipwayException e) {
-                return fail(plan, store, context, reports, i, startedAt, resumed, e);
+                return fail(plan, store, context, reports, i, startedAt, resumed, e, wasCompleted);
             }
             progress.message("step " + (i + 1) + "/" + plan.steps().size() + ": " + step.description());
             boundaries.before(step.name());
@@ -214,22 +215,27 @@ public final class MigrationExecutor {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 reports.add(new StepReport(step.name(), stopped(e) ? StepReport.Status.STOPPED
                         : StepReport.Status.FAILED, ms, message(e)));
-                return fail(plan, store, context, reports, i + 1, startedAt, resumed, e);
+                return fail(plan, store, context, reports, i + 1, startedAt, resumed, e, wasCompleted);
             }
         }
         try {
             lock.confirmHeld(); // a process that took the lock meanwhile, such as a rollback, owns the checkpoint
         } catch (SlipwayException e) {
-            return fail(plan, store, context, reports, plan.steps().size(), startedAt, resumed, e);
+            return fail(plan, store, context, reports, plan.steps().size(), startedAt, resumed, e, wasCompleted);
         }
         context.checkpoint(context.checkpoint().withStatus(Checkpoint.Status.COMPLETED));
         store.save(context.checkpoint());
         return report(plan, context, reports, startedAt, resumed, MigrationReport.Result.SUCCEEDED, null);
     }
 
+    /**
+     * Ends a run that failed or stopped. A re-run of a COMPLETED migration that only re-validated (every other step
+     * still done) leaves it COMPLETED: its failed validation is reported (exit 1), but the migration is not made
+     * unfinished, which would refuse every later plan of the index (tester session 26).
+     */
     private MigrationReport fail(MigrationPlan plan, CheckpointStore store, StepContext context,
                                  List<StepReport> reports, int notRunFrom, Instant startedAt, boolean resumed,
-                                 RuntimeException failure) {
+                                 RuntimeException failure, boolean wasCompleted) {
         RuntimeException cause = failure;
         if (!(failure instanceof SlipwayException s && s.code() == ErrorCode.LOCK_HELD)) {
             try {
@@ -244,8 +250,10 @@ public final class MigrationExecutor {
         }
         boolean stopped = stopped(cause);
         try {
-            context.checkpoint(context.checkpoint().withStatus(stopped ? Checkpoint.Status.STOPPED
-                    : Checkpoint.Status.FAILED));
+            boolean stillComplete = wasCompleted && plan.steps().stream()
+                    .allMatch(s -> s.kind() == StepKind.VALIDATE || context.checkpoint().isDone(s.name()));
+            context.checkpoint(context.checkpoint().withStatus(stillComplete ? Checkpoint.Status.COMPLETED
+                    : stopped ? Checkpoint.Status.STOPPED : Checkpoint.Status.FAILED));
             if (!context.lock().isLost()) { // the checkpoint is the new holder's now (a rollback deletes it)
                 store.save(context.checkpoint());
             }

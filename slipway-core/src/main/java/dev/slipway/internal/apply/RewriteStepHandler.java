@@ -72,8 +72,10 @@ final class RewriteStepHandler {
         MigrationPlan plan = context.plan();
         PlanStep rewrite = plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS).findFirst()
                 .orElseThrow();
+        boolean newPass;
         try (BackupDirectory backup = BackupDirectory.openForPlan(context.options().backupDir().orElseThrow(), plan)) {
-            if (backup.header().phase() == BackupHeader.Phase.REWRITTEN) {
+            newPass = backup.header().phase() == BackupHeader.Phase.REWRITTEN;
+            if (newPass) {
                 backup.writeHeader(backup.header().restartPass());
             }
         }
@@ -85,8 +87,9 @@ final class RewriteStepHandler {
             return Optional.empty();
         }
         context.progress().message(found.found() + " documents hold vectors of the old datatype again (such as "
-                + found.examples().get(0) + "), written after an earlier run rewrote them: rewriting them now, in a "
-                + "new pass over every document.");
+                + found.examples().get(0) + "), written after an earlier run rewrote them: rewriting them now, in "
+                + (newPass ? "a new pass over every document." : "the pass over every document an earlier run "
+                + "began and did not finish."));
         context.rewriteBatchBytes(measureDocuments(plan, context.options(), context.session().endpoint(),
                 context.progress(), context.stop()));
         String summary = run(context, rewrite);

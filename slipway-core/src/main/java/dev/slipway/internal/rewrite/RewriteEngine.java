@@ -196,7 +196,9 @@ public final class RewriteEngine {
                 backup.writeHeader(backup.header().restartPass());
             }
             if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
-                rescanned = backup.header().phase() == BackupHeader.Phase.RESCANNING;
+                // a new pass, or one a killed run began (only the first pass counts vectors already converted)
+                rescanned = backup.header().phase() == BackupHeader.Phase.RESCANNING
+                        || !backup.header().alreadyConverted().counting();
                 runPass(started);
             }
             watch.refuseIfWritesSeen(backup, passComplete()
@@ -296,7 +298,7 @@ public final class RewriteEngine {
                 + " docs/s";
         String rewrote = "rewrote " + header.documentsRewritten() + " documents (" + thisRun + ")";
         if (rescanned) { // most documents of a new pass are in the new form already and produce nothing
-            rewrote = "read every document again (" + documentsRead + ", " + Math.round(documentsRead / seconds)
+            rewrote = "read " + documentsRead + " documents again (" + Math.round(documentsRead / seconds)
                     + " docs/s) and rewrote the " + done + " still in the old form; " + header.documentsRewritten()
                     + " rewrites in all, a document rewritten in two passes counting twice";
         }
