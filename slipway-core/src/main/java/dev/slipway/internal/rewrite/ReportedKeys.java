@@ -75,43 +75,51 @@ final class ReportedKeys {
         if (now.isEmpty()) {
             return;
         }
-        List<Object> replies;
-        try {
-            replies = exists.apply(now.stream().map(key -> DocumentRewriter.command("EXISTS", key)).toList());
-        } catch (RuntimeException e) {
-            replies = List.of(); // cannot tell: every one counts as a write
-        }
-        List<byte[]> gone = new ArrayList<>();
+        boolean[] gone = gone(exists, now);
+        List<byte[]> movedFrom = new ArrayList<>();
+        List<byte[]> newKeys = new ArrayList<>();
         for (int i = 0; i < now.size(); i++) {
-            if (i < replies.size() && replies.get(i) instanceof Long n && n == 0) {
-                gone.add(now.get(i));
-            } else {
+            if (!gone[i]) {
                 write.accept(now.get(i)); // it exists, or the check failed: a write, to be safe
-            }
-        }
-        List<byte[]> moved = gone.stream().filter(key -> movedTo.apply(key) != null).toList();
-        List<Object> there = List.of();
-        if (!moved.isEmpty()) {
-            try {
-                there = exists.apply(moved.stream().map(key -> DocumentRewriter.command("EXISTS", movedTo.apply(key)))
-                        .toList());
-            } catch (RuntimeException e) {
-                there = List.of(); // cannot tell: every one counts as a write
-            }
-        }
-        int next = 0;
-        for (byte[] key : gone) {
-            if (movedTo.apply(key) == null) {
-                deletions.incrementAndGet();
                 continue;
             }
-            int i = next++;
-            if (i < there.size() && there.get(i) instanceof Long n && n == 0) {
+            byte[] newKey = movedTo.apply(now.get(i));
+            if (newKey == null) {
                 deletions.incrementAndGet();
             } else {
-                write.accept(key); // moved by the rewrite since, with the change: a write, as for any other key
+                movedFrom.add(now.get(i));
+                newKeys.add(newKey);
             }
         }
+        boolean[] goneThere = gone(exists, newKeys);
+        for (int i = 0; i < movedFrom.size(); i++) {
+            if (goneThere[i]) {
+                deletions.incrementAndGet();
+            } else {
+                write.accept(movedFrom.get(i)); // moved by the rewrite since, with the change: a write, as any other
+            }
+        }
+    }
+
+    /**
+     * Per key, whether {@code exists} (one EXISTS per key, pipelined) found it missing; false where it cannot tell
+     * (the check failed), so that the key counts as written, to be safe.
+     */
+    private static boolean[] gone(Function<List<Command>, List<Object>> exists, List<byte[]> keys) {
+        boolean[] gone = new boolean[keys.size()];
+        if (keys.isEmpty()) {
+            return gone;
+        }
+        List<Object> replies;
+        try {
+            replies = exists.apply(keys.stream().map(key -> DocumentRewriter.command("EXISTS", key)).toList());
+        } catch (RuntimeException e) {
+            return gone;
+        }
+        for (int i = 0; i < keys.size() && i < replies.size(); i++) {
+            gone[i] = replies.get(i) instanceof Long n && n == 0;
+        }
+        return gone;
     }
 
     /** Reported keys found gone: deleted or expired by someone else during the rewrite. */
