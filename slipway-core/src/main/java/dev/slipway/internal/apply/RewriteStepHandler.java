@@ -73,7 +73,8 @@ final class RewriteStepHandler {
         PlanStep rewrite = plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS).findFirst()
                 .orElseThrow();
         boolean newPass;
-        try (BackupDirectory backup = BackupDirectory.openForPlan(context.options().backupDir().orElseThrow(), plan)) {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(context.options().backupDir().orElseThrow(), plan)
+                .guardedBy(context.lock())) { // a process that lost its lock to a rollback writes nothing
             newPass = backup.header().phase() == BackupHeader.Phase.REWRITTEN;
             if (newPass) {
                 backup.writeHeader(backup.header().restartPass());
