@@ -82,7 +82,11 @@ public final class OldVectorScan {
      * one length, FLOAT16 to BFLOAT16, leaves nothing a length can tell.)
      */
     public static boolean applies(RewriteSpec spec) {
-        return spec.storage() == StorageType.HASH && !new OldVectorScan(spec).checks.isEmpty();
+        return new OldVectorScan(spec).applicable();
+    }
+
+    private boolean applicable() {
+        return spec.storage() == StorageType.HASH && !checks.isEmpty();
     }
 
     /** The converted fields, as "emb FLOAT32 to FLOAT16", for messages. */
@@ -99,7 +103,7 @@ public final class OldVectorScan {
     public static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
                              long expected, ProgressListener progress) {
         OldVectorScan scan = new OldVectorScan(spec);
-        if (scan.checks.isEmpty() || spec.storage() != StorageType.HASH) {
+        if (!scan.applicable()) {
             return new Result(0, 0, List.of(), 0);
         }
         try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3)) {
