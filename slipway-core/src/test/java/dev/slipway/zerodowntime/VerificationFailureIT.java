@@ -113,14 +113,7 @@ class VerificationFailureIT {
     @EnumSource(StorageType.class)
     void aVersionThatIndexesWhatTheLiveOneFailedOnIsSwitchedTo(StorageType storage, RedisStackServer redis) {
         Catalog.writeDocuments(redis, storage, DOCS, i -> i % 10 == 3);
-        try (Jedis jedis = redis.newJedis()) {
-            List<String> args = new ArrayList<>(List.of(Catalog.NAME));
-            args.addAll(Catalog.createArguments(storage));
-            args.addAll(storage == StorageType.HASH ? List.of("price", "NUMERIC")
-                    : List.of("$.price", "AS", "price", "NUMERIC"));
-            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), args.toArray(String[]::new));
-            Inspect.awaitIndexed(jedis, Catalog.NAME);
-        }
+        createIndexWithPrice(redis, storage);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         assertThat(slipway.describe(Catalog.NAME).indexingFailures()).isEqualTo(BAD);
         MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(List.of(),
@@ -133,6 +126,138 @@ class VerificationFailureIT {
         assertThat(slipway.describe(Catalog.NAME).indexingFailures()).isZero();
         try (Jedis jedis = redis.newJedis()) {
             assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+        }
+    }
+
+    /**
+     * The server keeps counting a document's indexing failure after the document is deleted or written again in a form
+     * the index takes, so a live index that has run for a while reports more failures than a new version built from
+     * the same keys. Verification counts the keys to tell them apart and switches.
+     */
+    @ParameterizedTest
+    @EnumSource(StorageType.class)
+    void failuresTheLiveIndexStillCountsForDeletedOrMendedDocumentsDoNotBlockTheSwitch(StorageType storage,
+                                                                                     RedisStackServer redis) {
+        Catalog.writeDocuments(redis, storage, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, storage);
+        // of the 100 bad prices: 40 deleted, 30 mended, 30 left
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 3; i < 400; i += 10) {
+                jedis.del(Catalog.PREFIX + i);
+            }
+            for (int i = 403; i < 700; i += 10) {
+                setPrice(jedis, storage, i, "7");
+            }
+            Inspect.awaitIndexed(jedis, Catalog.NAME);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        assertThat(slipway.describe(Catalog.NAME).indexingFailures()).as("the server counts all 100").isEqualTo(BAD);
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand()));
+        assertThat(plan.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+
+        MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(report.steps()).filteredOn(step -> step.name().startsWith("verify:")).hasSize(2)
+                .allSatisfy(step -> assertThat(step.detail()).contains("930 documents, 30 failures",
+                        "30 failures of the 100 it reports"));
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(930);
+            assertThat(Inspect.info(jedis, Catalog.NAME).failures()).as("only the documents still bad").isEqualTo(30);
+            assertThat(Inspect.count(jedis, Catalog.NAME, "@brand:{b0}")).as("the new version serves").isPositive();
+        }
+    }
+
+    /**
+     * The same after a first migration: the served version has counted failures of documents since deleted or mended,
+     * and both verification and the document count of validation, which compares with that version, count the keys.
+     */
+    @Test
+    void failuresTheServedVersionStillCountsDoNotBlockTheNextMigration(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS);
+        createIndexWithPrice(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())), ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 5; i < 200; i += 10) { // 20 bad prices: 10 deleted, 5 mended, 5 left
+                setPrice(jedis, StorageType.HASH, i, Catalog.NOT_A_NUMBER);
+            }
+            for (int i = 5; i < 100; i += 10) {
+                jedis.del(Catalog.PREFIX + i);
+            }
+            for (int i = 105; i < 150; i += 10) {
+                setPrice(jedis, StorageType.HASH, i, "7");
+            }
+            assertThat(Inspect.info(jedis, "products:v2").failures()).isEqualTo(20);
+        }
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock()));
+
+        MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(report.steps()).filteredOn(step -> step.name().equals("verify:products:v3")).singleElement()
+                .satisfies(step -> assertThat(step.detail()).contains("985 documents, 5 failures",
+                        "5 failures of the 20 it reports"));
+        assertThat(report.validation()).hasValueSatisfying(validation -> assertThat(validation.checks())
+                .filteredOn(check -> check.name().equals("document-count")).singleElement().satisfies(check -> {
+                    assertThat(check.passed()).isTrue();
+                    assertThat(check.expected()).startsWith("990 (keys under the index's prefixes, which the "
+                            + "previous version 'products:v2' also covers");
+                }));
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v3");
+    }
+
+    /**
+     * Failures the live index still counts for deleted documents do not hide documents the new version fails on:
+     * here as many as it counts, so that the totals of indexed + failed are equal.
+     */
+    @Test
+    void failuresOfDeletedDocumentsDoNotHideDocumentsTheNewVersionFailsOn(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 3; i < DOCS; i += 10) {
+                jedis.del(Catalog.PREFIX + i);
+            }
+            for (int i = 5; i < DOCS; i += 10) {
+                jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
+            }
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock()));
+
+        MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
+                MigrationFailedException.class);
+
+        assertThat(failed).isNotNull();
+        assertThat(failed.getMessage()).contains("'products:v2' failed to index " + BAD + " documents, the live "
+                + "index only 0 of the " + BAD + " it reports", "NOT switched");
+        assertThat(failed.report().steps()).extracting(StepReport::name, StepReport::status).contains(
+                tuple("verify:products:v1", StepReport.Status.DONE),
+                tuple("verify:products:v2", StepReport.Status.FAILED));
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.info(jedis, Catalog.NAME).indexName()).as("still the plain index")
+                    .isEqualTo(Catalog.NAME);
+        }
+    }
+
+    private static void createIndexWithPrice(RedisStackServer redis, StorageType storage) {
+        try (Jedis jedis = redis.newJedis()) {
+            List<String> args = new ArrayList<>(List.of(Catalog.NAME));
+            args.addAll(Catalog.createArguments(storage));
+            args.addAll(storage == StorageType.HASH ? List.of("price", "NUMERIC")
+                    : List.of("$.price", "AS", "price", "NUMERIC"));
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), args.toArray(String[]::new));
+            Inspect.awaitIndexed(jedis, Catalog.NAME);
+        }
+    }
+
+    private static void setPrice(Jedis jedis, StorageType storage, int i, String price) {
+        if (storage == StorageType.HASH) {
+            jedis.hset(Catalog.PREFIX + i, "price", price);
+        } else {
+            jedis.sendCommand(RedisStackServer.command("JSON.SET"), Catalog.PREFIX + i, "$.price",
+                    price.equals(Catalog.NOT_A_NUMBER) ? "\"" + price + "\"" : price);
         }
     }
 

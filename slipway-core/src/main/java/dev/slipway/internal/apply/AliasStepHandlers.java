@@ -69,25 +69,49 @@ final class AliasStepHandlers {
         String shadow = step.commands().get(1).get(1);
         LiveIndexReader reader = new LiveIndexReader(context.session());
         boolean countsMustMatch = context.plan().validation().requireDocCountMatch();
-        IndexInfo liveInfo = reader.read(live);
-        IndexInfo shadowInfo = reader.read(shadow);
-        for (int attempt = 1; countsMustMatch && count(liveInfo) != count(shadowInfo); attempt++) {
-            if (attempt >= VERIFY_ATTEMPTS) {
-                throw notSwitched(context, shadow, "'" + shadow + "' has " + count(shadowInfo) + " documents "
-                        + "(indexed + failed) but the live '" + live + "' has " + count(liveInfo));
-            }
-            pause();
+        IndexInfo liveInfo;
+        IndexInfo shadowInfo;
+        long liveFailures;
+        long shadowFailures;
+        for (int attempt = 1; ; attempt++) {
             liveInfo = reader.read(live);
             shadowInfo = reader.read(shadow);
+            boolean equal = count(liveInfo) == count(shadowInfo);
+            // the live index may go on counting failures of keys deleted or written again since it was built, which
+            // the new one never saw: counting the keys tells the failures of keys that still exist
+            Optional<KeyCoverage> coverage = sameKeys(liveInfo.schema(), shadowInfo.schema())
+                    && (!equal || liveInfo.stats().indexingFailures() > 0)
+                    ? KeyCoverage.measure(context.session(), liveInfo.schema(), List.of(live, shadow))
+                    : Optional.empty();
+            if (coverage.isPresent()) {
+                liveInfo = coverage.get().info(live);
+                shadowInfo = coverage.get().info(shadow);
+                liveFailures = coverage.get().failuresOfExistingKeys(live);
+                shadowFailures = coverage.get().failuresOfExistingKeys(shadow);
+                break;
+            }
+            if (equal || !countsMustMatch) {
+                liveFailures = liveInfo.stats().indexingFailures();
+                shadowFailures = shadowInfo.stats().indexingFailures();
+                break;
+            }
+            if (attempt >= VERIFY_ATTEMPTS) {
+                throw notSwitched(context, shadow, "'" + shadow + "' has " + count(shadowInfo) + " documents "
+                        + "(indexed + failed) but the live '" + live + "' has " + count(liveInfo)
+                        + (liveInfo.stats().indexingFailures() > 0 && !KeyCoverage.countable(liveInfo.schema())
+                        ? " (the live index also counts failures of documents deleted or written again since it "
+                        + "was built; with a FILTER, Slipway cannot count its keys to tell them apart)" : ""));
+            }
+            pause();
         }
-        if (shadowInfo.stats().indexingFailures() > liveInfo.stats().indexingFailures()) {
-            throw notSwitched(context, shadow, "'" + shadow + "' failed to index "
-                    + shadowInfo.stats().indexingFailures() + " documents, the live index only "
-                    + liveInfo.stats().indexingFailures() + "; check FT.INFO " + shadow + " for the last error");
+        if (shadowFailures > liveFailures) {
+            throw notSwitched(context, shadow, "'" + shadow + "' failed to index " + shadowFailures
+                    + " documents, the live index only " + liveFailures + failuresNote(liveInfo, liveFailures)
+                    + "; check FT.INFO " + shadow + " for the last error");
         }
         // documents the live index failed to index and the new one indexes (the change fixed them) are found by the
         // new one's match-all query only
-        long fixed = liveInfo.stats().indexingFailures() - shadowInfo.stats().indexingFailures();
+        long fixed = liveFailures - shadowFailures;
         long[] totals = matchAll(context, live, shadow);
         for (int attempt = 1; countsMustMatch && totals[1] - totals[0] != fixed; attempt++) {
             if (attempt >= VERIFY_ATTEMPTS) {
@@ -113,8 +137,22 @@ final class AliasStepHandlers {
         if (!failed.isEmpty()) {
             throw notSwitched(context, shadow, String.join("; ", failed));
         }
-        return shadowInfo.stats().numDocs() + " documents, " + shadowInfo.stats().indexingFailures()
-                + " failures, match-all " + shadowTotal + " (live: " + liveTotal + ")";
+        return shadowInfo.stats().numDocs() + " documents, " + shadowFailures + " failures, match-all " + shadowTotal
+                + " (live: " + liveTotal + ", " + liveFailures + " failures" + failuresNote(liveInfo, liveFailures)
+                + ")";
+    }
+
+    /** Whether both indexes cover the same keys, and those can be counted. */
+    private static boolean sameKeys(IndexSchema live, IndexSchema shadow) {
+        return KeyCoverage.countable(live) && KeyCoverage.countable(shadow) && live.storageType()
+                == shadow.storageType() && live.prefixes().equals(shadow.prefixes());
+    }
+
+    /** Says how many of the live index's reported failures belong to keys that still exist, when not all do. */
+    private static String failuresNote(IndexInfo live, long failuresOfExistingKeys) {
+        long reported = live.stats().indexingFailures();
+        return reported == failuresOfExistingKeys ? "" : " of the " + reported + " it reports; the server kept "
+                + "counting the others for keys deleted or written again since";
     }
 
     private static long count(IndexInfo info) {

@@ -3,7 +3,6 @@ package dev.slipway.internal.apply;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.schema.IndexSchema;
-import dev.slipway.internal.redis.GlobPattern;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.FtInfoReader;
@@ -16,9 +15,10 @@ import java.util.OptionalLong;
 /**
  * The document-count check, made robust to an application that keeps writing: the new index must hold as many
  * documents (indexed + failed) as the retained previous version — both counts read in one transaction, since both
- * indexes see the same writes — or, without a previous version, as the snapshot had, or as many as there are keys
- * under the index's prefixes right now (between the documents it indexed and those plus its failures, since a
- * document that expires while the index is built can stay counted as a failure).
+ * indexes see the same writes — or, without a previous version, as the snapshot had. When the counts differ, it
+ * counts the keys under the index's prefixes ({@link KeyCoverage}): the check passes when the new index (and the
+ * previous version) covers every one of them, since the server keeps counting failures of keys deleted or written
+ * again since, and a document that expires while the index is built can stay counted as a failure.
  */
 final class DocumentCountCheck {
     private static final int ATTEMPTS = 5;
@@ -49,11 +49,32 @@ final class DocumentCountCheck {
             counts[0] = count(FtInfoReader.read(index, replies.get(0)));
             counts[1] = count(FtInfoReader.read(baseline, replies.get(1)));
             if (counts[0] == counts[1]) {
-                break;
+                return againstBaseline(baseline, counts, true);
             }
             pause();
         }
-        boolean passed = counts[0] == counts[1];
+        // the previous version may go on counting failures of keys deleted or written again since it was built,
+        // which the new one never saw: both pass when each covers every key under their (equal) prefixes
+        IndexSchema schema = FtInfoReader.read(index, session.call("FT.INFO", index)).schema();
+        if (KeyCoverage.countable(schema)) {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                Optional<KeyCoverage> coverage = KeyCoverage.measure(session, schema, List.of(index, baseline));
+                if (coverage.isPresent()) {
+                    KeyCoverage keys = coverage.get();
+                    failuresOfExistingKeys = keys.failuresOfExistingKeys(index);
+                    return new ValidationCheck("document-count", true, keys.keys() + " (keys under the index's "
+                            + "prefixes, which the previous version '" + baseline + "' also covers; it counts "
+                            + KeyCoverage.total(keys.info(baseline)) + " as indexed + failed, failures of keys "
+                            + "deleted or written again since included)", Long.toString(KeyCoverage.total(
+                            keys.info(index))), "");
+                }
+                pause();
+            }
+        }
+        return againstBaseline(baseline, counts, false);
+    }
+
+    private static ValidationCheck againstBaseline(String baseline, long[] counts, boolean passed) {
         return new ValidationCheck("document-count", passed, counts[1] + " (num_docs + indexing failures of the "
                 + "previous version '" + baseline + "', read in the same transaction)", Long.toString(counts[0]),
                 passed ? "" : "the new version indexes a different set of documents than the previous one; compare "
@@ -72,27 +93,20 @@ final class DocumentCountCheck {
         // the count differs, or more documents failed: count the keys, which also tells failures of keys that
         // still exist from those of keys deleted or expired since
         IndexSchema schema = live.schema();
-        if (schema.filter().isEmpty()) {
+        if (KeyCoverage.countable(schema)) {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                // the scan takes a while on a large keyspace and writes go on meanwhile: the index read just
-                // before and just after it must bracket the number of keys it found. A key that expired or was
-                // deleted while the index was being built can stay counted as an indexing failure ("does not
-                // exist"), so the keys need only lie between the documents indexed and those plus the failures
-                IndexInfo first = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
-                long keys = keysUnderPrefixes(schema);
-                IndexInfo last = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
-                long fewest = Math.min(first.stats().numDocs(), last.stats().numDocs());
-                long most = Math.max(count(first), count(last));
-                actual = count(last);
-                if (fewest <= keys && keys <= most) {
-                    failuresOfExistingKeys = Math.max(0, keys - last.stats().numDocs());
-                    return new ValidationCheck("document-count", true, keys + " (keys under the index's prefixes "
-                            + "now; " + expected + " at plan time, the application wrote, deleted or let expire "
-                            + "documents since)", fewest == most ? Long.toString(actual) : fewest + ".." + most
-                            + " (indexed .. indexed + failures)", "");
+                Optional<KeyCoverage> coverage = KeyCoverage.measure(session, schema, List.of(schema.name()));
+                if (coverage.isPresent()) {
+                    KeyCoverage keys = coverage.get();
+                    IndexInfo last = keys.info(schema.name());
+                    failuresOfExistingKeys = keys.failuresOfExistingKeys(schema.name());
+                    return new ValidationCheck("document-count", true, keys.keys() + " (keys under the index's "
+                            + "prefixes now; " + expected + " at plan time, the application wrote, deleted or let "
+                            + "expire documents since)", Long.toString(count(last)), "");
                 }
                 pause();
             }
+            actual = count(FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name())));
         }
         if (expected == actual) {
             return asPlanned;
@@ -112,25 +126,8 @@ final class DocumentCountCheck {
         return failuresOfExistingKeys < 0 ? OptionalLong.empty() : OptionalLong.of(failuresOfExistingKeys);
     }
 
-    private long keysUnderPrefixes(IndexSchema schema) {
-        String type = schema.storageType().keyType();
-        List<String> patterns = schema.prefixes().isEmpty() ? List.of("*")
-                : schema.prefixes().stream().map(GlobPattern::startingWith).toList();
-        long total = 0;
-        for (String pattern : patterns) {
-            String cursor = "0";
-            do {
-                List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH", pattern, "COUNT",
-                        "1000", "TYPE", type));
-                cursor = RedisReplies.text(reply.get(0));
-                total += RedisReplies.list(reply.get(1)).size();
-            } while (!cursor.equals("0"));
-        }
-        return total;
-    }
-
     private static long count(IndexInfo info) {
-        return info.stats().numDocs() + info.stats().indexingFailures();
+        return KeyCoverage.total(info);
     }
 
     private static void pause() {
