@@ -5,11 +5,13 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.api.version.RestoreResult;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
@@ -135,6 +137,7 @@ class OldVectorsAfterRewriteIT {
         try (Jedis jedis = redis.newJedis()) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
             RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
+            byte[] original8 = jedis.hget(bytes("doc:8"), bytes("emb"));
             MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
             Path backup = dir.resolve("backup");
             assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
@@ -167,6 +170,25 @@ class OldVectorsAfterRewriteIT {
             assertThat(check(after, "indexing-failures").actual()).startsWith("0 (of 2 reported;")
                     .contains("written again in a form it indexes");
             assertThat(BackupDirectory.readHeader(backup).orElseThrow().documentsBackedUp()).isEqualTo(DOCS + 2);
+
+            // the rollback judges doc:7 and doc:70 by their last originals (the application's values, which the new
+            // pass converted), not as changed since the migration, and counts each document once
+            jedis.hset(bytes("doc:70"), bytes("emb"), float32(170));
+            SlipwayException changed = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 1),
+                    SlipwayException.class);
+            assertThat(changed.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
+            assertThat(changed.getMessage()).startsWith("1 backed-up documents were changed after the migration");
+            assertThat(changed.problems()).containsExactly("doc:70: field 'emb'");
+            jedis.hset(bytes("doc:70"), bytes("emb"), float16(70)); // as the new pass left it
+
+            RestoreResult restored = slipway.rollbackFromBackup(backup, 1);
+
+            assertThat(restored.documentsRestored()).isEqualTo(DOCS);
+            assertThat(restored.documentsMissing()).isZero();
+            assertThat(jedis.hget(bytes("doc:7"), bytes("emb"))).as("the application's last value")
+                    .isEqualTo(float32(7));
+            assertThat(jedis.hget(bytes("doc:70"), bytes("emb"))).isEqualTo(float32(70));
+            assertThat(jedis.hget(bytes("doc:8"), bytes("emb"))).as("an original").isEqualTo(original8);
         }
     }
 

@@ -43,6 +43,11 @@ import java.util.Map;
  * @param batchesWatched     applied batches whose documents the write watch has judged (every change another client
  *                           made inside their windows seen): a killed run's later batches were not, and the resumed
  *                           run says so
+ * @param firstPassBatches   the records the first pass backed up, set when a later pass starts: records after them
+ *                           may back up a document again (one the application wrote in the old form after the
+ *                           first pass converted it, or one a pass left as it was), and a rollback then goes by the
+ *                           document's last record ({@link SupersededOriginals}). Null while the first pass runs,
+ *                           and in headers written before it was recorded
  * @param keyNamespace       the namespace of the apply's lock and checkpoint ({@code --namespace}); a rollback or a
  *                           resume in another one would not see that lock. Null in headers written before it was
  *                           recorded
@@ -58,6 +63,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            AlreadyConverted alreadyConverted,
                            @JsonSetter(nulls = Nulls.AS_EMPTY) long malformedVectors, // 0 when absent (older headers)
                            @JsonSetter(nulls = Nulls.AS_EMPTY) long batchesWatched, // 0 when absent (older headers)
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Long firstPassBatches,
                            @JsonInclude(JsonInclude.Include.NON_NULL) String keyNamespace,
                            Instant startedAt, Instant updatedAt) {
 
@@ -136,7 +142,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -144,7 +150,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
                 recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, keyNamespace, startedAt,
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt,
                 Instant.now());
     }
 
@@ -153,7 +159,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -162,7 +168,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy in another phase. */
@@ -170,7 +176,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -178,7 +184,9 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, Phase.RESCANNING, "0", "0", batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
-                alreadyConverted.examples(), false), malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
+                alreadyConverted.examples(), false), malformedVectors, batchesWatched,
+                firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, startedAt,
+                Instant.now());
     }
 
     /** A copy with recall figures. */
@@ -186,14 +194,14 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
     public BackupHeader withRestoreProgress(long records, long missing) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                missing, quantization, alreadyConverted, malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
+                missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -201,7 +209,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, scales, alreadyConverted,
-                malformedVectors, batchesWatched, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
     }
 
     /**
@@ -214,7 +222,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return found == alreadyConverted && more == 0 ? this : new BackupHeader(formatVersion, planId, index, phase,
                 cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
                 dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
-                malformedVectors + more, batchesWatched, keyNamespace, startedAt, updatedAt);
+                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, startedAt, updatedAt);
     }
 
     /** A copy saying that the watch has judged the first {@code batches} applied batches. */
@@ -222,7 +230,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
-                keyNamespace, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
@@ -230,7 +238,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, namespace, startedAt,
+                malformedVectors, batchesWatched, firstPassBatches, namespace, startedAt,
                 Instant.now());
     }
 

@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -99,6 +100,7 @@ public final class BackupRestorer {
         refuseIfMigratedSince(backup, plan);
         refuseIfAnotherMigrationIsUnfinished(plan);
         backup.verify();
+        SupersededOriginals superseded = SupersededOriginals.find(backup);
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
@@ -116,7 +118,8 @@ public final class BackupRestorer {
             // a resumed rollback was checked (or told to overwrite) by its first run; what it restored since would
             // look changed now
             if (!overwriteChanged && backup.header().phase() != BackupHeader.Phase.ROLLING_BACK) {
-                new ChangedSinceMigration(pool, rewriter, plan, progress).stopSignal(stop).refuseIfAny(backup);
+                new ChangedSinceMigration(pool, rewriter, plan, progress).stopSignal(stop)
+                        .refuseIfAny(backup, superseded);
             }
             lock.confirmHeld(); // the check above reads every document, which takes a while
             markRollingBack(plan, backup);
@@ -139,7 +142,9 @@ public final class BackupRestorer {
                         task.update(documents[0] - record.documents().size()); // where an earlier run stopped
                     }
                     // restoring a record again changes nothing in what the first try restored
-                    Supplier<Long> restore = () -> restoreRecord(pool, rewriter, vanishing, record.documents());
+                    long at = records[0] - 1;
+                    Supplier<Long> restore = () -> restoreRecord(pool, rewriter, vanishing, record.documents(),
+                            document -> !superseded.superseded(at, document.key()));
                     long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
                             "Re-run the same rollback to continue; restored records are not repeated.");
                     backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
@@ -169,7 +174,7 @@ public final class BackupRestorer {
                     + "Check these documents against the application's data (the backup in " + backup.dir()
                     + " still holds every original). Changed:", written, null);
         }
-        return result(backup, plan, recreated, false);
+        return result(backup, plan, recreated, false, superseded);
     }
 
     /**
@@ -240,14 +245,17 @@ public final class BackupRestorer {
      * returns how many of them are gone (deleted since the migration, or while being restored).
      */
     private static long restoreRecord(WorkerPool pool, DocumentRewriter rewriter, VanishedDocuments vanishing,
-                                      List<BackupRecord.DocumentOriginal> documents) {
+                                      List<BackupRecord.DocumentOriginal> documents,
+                                      Predicate<BackupRecord.DocumentOriginal> lastOriginal) {
         List<BackupRecord.DocumentOriginal> present = existing(pool, rewriter, documents);
         List<BackupRecord.DocumentOriginal> renamed = renameBack(pool, rewriter, present);
         long vanished = restoreFields(pool, rewriter, vanishing, renamed);
         if (renamed.size() < present.size()) {
             refuseBlockedRenames(present, renamed, rewriter);
         }
-        return documents.size() - present.size() + vanished;
+        // a document a later record backs up again is counted there
+        return documents.stream().filter(lastOriginal).count() - present.stream().filter(lastOriginal).count()
+                + vanished;
     }
 
     /**
@@ -278,12 +286,17 @@ public final class BackupRestorer {
                 + "--backup-dir), then run this rollback again.");
     }
 
-    /** What the backup's header says was restored, with the index recreated (or found in place). */
+    /**
+     * What the backup's header says was restored, with the index recreated (or found in place). A document backed up
+     * by more than one pass counts once; one found deleted counts once per original (so at most as often as it was
+     * backed up).
+     */
     private static RestoreResult result(BackupDirectory backup, MigrationPlan plan, String index,
-                                        boolean alreadyRolledBack) {
+                                        boolean alreadyRolledBack, SupersededOriginals superseded) {
         long gone = backup.header().documentsMissing();
-        return new RestoreResult(plan.servedName(), plan.planId(), backup.header().documentsBackedUp() - gone, gone,
-                index, backup.dir().toString(), alreadyRolledBack);
+        long documents = backup.header().documentsBackedUp() - superseded.count();
+        return new RestoreResult(plan.servedName(), plan.planId(), Math.max(0, documents - gone),
+                Math.min(gone, documents), index, backup.dir().toString(), alreadyRolledBack);
     }
 
     /**
@@ -300,7 +313,7 @@ public final class BackupRestorer {
                     + "schema") + " since; nothing was changed. A finished rollback is not repeated: it would undo "
                     + "whatever changed the index afterwards. Plan a new migration to change it.");
         }
-        return result(backup, plan, source.name(), true);
+        return result(backup, plan, source.name(), true, SupersededOriginals.find(backup));
     }
 
     /**

@@ -47,19 +47,25 @@ final class ChangedSinceMigration {
 
     /**
      * Reads every backed-up document not yet restored that still exists, and refuses (nothing changed yet) when one
-     * was changed since the migration, listing the first {@value #MAX_LISTED}.
+     * was changed since the migration, listing the first {@value #MAX_LISTED}. A document that a later record backs
+     * up again is judged by that record only.
      */
-    void refuseIfAny(BackupDirectory backup) {
+    void refuseIfAny(BackupDirectory backup, SupersededOriginals superseded) {
         List<String> changed = new ArrayList<>();
         long[] count = {0};
         long[] checked = {0};
+        long[] index = {backup.header().recordsRestored()};
         try (ProgressTask task = ProgressTask.begin(progress, "checking for changes since the migration",
                 backup.header().documentsBackedUp(), "docs")) {
-            backup.forEachRecord(backup.header().recordsRestored(), record -> {
+            backup.forEachRecord(index[0], record -> {
                 stop.stopHereIfRequested("The rollback's check for documents changed since the migration stopped "
                         + "after " + checked[0] + " documents, before anything changed. Re-run the same rollback to "
                         + "start again.");
-                for (String change : changes(record.documents())) {
+                long at = index[0]++;
+                // a document backed up again by a later pass is judged by its last original, which it ends on
+                List<BackupRecord.DocumentOriginal> last = record.documents().stream()
+                        .filter(document -> !superseded.superseded(at, document.key())).toList();
+                for (String change : changes(last)) {
                     count[0]++;
                     if (changed.size() < MAX_LISTED) {
                         changed.add(change);
