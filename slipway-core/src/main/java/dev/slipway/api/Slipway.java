@@ -8,6 +8,7 @@ import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationValidator;
@@ -192,7 +193,10 @@ public final class Slipway {
     /** Validates the index a plan produced, without changing anything. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
-        return withSession(session -> new MigrationValidator(session, progress).validate(plan, queries));
+        return withSession(session -> new MigrationValidator(session, progress)
+                .sourceFailures(MigrationValidator.sourceFailures(new CheckpointStore(session, keys)
+                        .load(plan.source().indexName()), plan))
+                .validate(plan, queries));
     }
 
     /**

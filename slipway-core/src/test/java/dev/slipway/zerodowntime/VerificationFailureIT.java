@@ -12,6 +12,7 @@ import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
+import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.version.IndexStatus;
@@ -239,6 +240,43 @@ class VerificationFailureIT {
             assertThat(Inspect.info(jedis, Catalog.NAME).indexName()).as("still the plain index")
                     .isEqualTo(Catalog.NAME);
         }
+    }
+
+    /**
+     * Drop-recreate has no live index to compare with once it dropped the source, so apply counts the source's keys
+     * before its first change: validation then allows the new index only the failures of documents that existed,
+     * not the ones the server still counted for documents deleted before.
+     */
+    @Test
+    void dropRecreateValidationIsNotFooledByFailuresOfDeletedDocuments(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 3; i < DOCS; i += 10) {
+                jedis.del(Catalog.PREFIX + i);
+            }
+            for (int i = 5; i < DOCS; i += 20) { // 50 documents the new schema fails on
+                jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
+            }
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan lossy = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock())
+                .withMode(MigrationMode.DROP_RECREATE));
+        assertThat(lossy.source().indexingFailures()).isEqualTo(BAD);
+
+        MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(lossy, ApplyOptions.DEFAULTS),
+                MigrationFailedException.class);
+
+        assertThat(failed).as("50 documents no longer indexed must fail validation").isNotNull();
+        assertThat(failed.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+        ValidationCheck failures = failed.report().validation().orElseThrow().checks().stream()
+                .filter(check -> check.name().equals("indexing-failures")).findFirst().orElseThrow();
+        assertThat(failures.passed()).isFalse();
+        assertThat(failures.expected()).startsWith("at most 0 (the source's failures of keys that existed when the "
+                + "migration began; the plan's snapshot reported " + BAD);
+        assertThat(failures.actual()).isEqualTo("50");
+        assertThat(slipway.validate(lossy, List.of()).passed()).as("'slipway validate' reads the same figure")
+                .isFalse();
     }
 
     private static void createIndexWithPrice(RedisStackServer redis, StorageType storage) {

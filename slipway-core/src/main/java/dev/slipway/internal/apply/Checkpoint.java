@@ -17,7 +17,8 @@ import java.util.Map;
  * @param index          the index name the migration works on
  * @param status         running, failed, completed, or rolling back from the backup
  * @param completedSteps names of completed steps, in order
- * @param marks          named instants (epoch millis) used to measure downtime across restarts
+ * @param marks          named instants (epoch millis) used to measure downtime across restarts, and named figures
+ *                       measured when the migration began ({@link #SOURCE_FAILURES}); kept across restarts
  * @param owner          who last wrote it
  * @param updatedAt      when it was last written
  * @param backupDir      the absolute backup directory of a rewrite ({@code ""} when none); a resumed run must
@@ -25,6 +26,14 @@ import java.util.Map;
  */
 public record Checkpoint(String planId, String index, Status status, List<String> completedSteps,
                          Map<String, Long> marks, String owner, Instant updatedAt, String backupDir) {
+
+    /**
+     * The figure of the source index's indexing failures of keys that existed when the first run began, before it
+     * changed anything (the server also counts failures of keys deleted or mended since); validation allows the
+     * new index that many instead of the failures the source reported. Absent when the source reported none, or its
+     * keys could not be counted (a FILTER, writes that kept moving the count).
+     */
+    public static final String SOURCE_FAILURES = "source_failures_of_existing_keys";
 
     /** Where a migration stands. */
     public enum Status {
@@ -81,6 +90,13 @@ public record Checkpoint(String planId, String index, Status status, List<String
     public Checkpoint withMark(String name) {
         Map<String, Long> copy = new LinkedHashMap<>(marks);
         copy.putIfAbsent(name, System.currentTimeMillis());
+        return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now(), backupDir);
+    }
+
+    /** A copy with a figure recorded under a name, in the marks (kept if already set: the first run measured it). */
+    public Checkpoint withFigure(String name, long value) {
+        Map<String, Long> copy = new LinkedHashMap<>(marks);
+        copy.putIfAbsent(name, value);
         return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now(), backupDir);
     }
 

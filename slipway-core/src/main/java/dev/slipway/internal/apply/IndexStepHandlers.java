@@ -111,7 +111,8 @@ final class IndexStepHandlers {
      * now, once, when an earlier run had done it (then validated again), else by the next run.
      */
     static String validate(StepContext context, PlanStep step) {
-        MigrationValidator validator = new MigrationValidator(context.session(), context.progress());
+        MigrationValidator validator = new MigrationValidator(context.session(), context.progress())
+                .sourceFailures(MigrationValidator.sourceFailures(Optional.of(context.checkpoint()), context.plan()));
         ValidationResult result = validator.validate(context.plan(), context.options().queryChecks());
         String rewritten = "";
         Optional<OldVectorScan.Result> old = validator.oldVectors().filter(OldVectorScan.Result::repairable);

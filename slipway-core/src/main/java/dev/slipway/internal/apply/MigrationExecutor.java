@@ -16,6 +16,9 @@ import dev.slipway.api.plan.StepReport;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.IndexInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +33,10 @@ import java.util.Optional;
  * A re-run with the same plan skips completed steps; a re-run after completion only re-validates.
  */
 public final class MigrationExecutor {
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationExecutor.class);
+    /** Tries at counting the source's keys while writes keep moving the count out of its bracket. */
+    private static final int SOURCE_COUNT_ATTEMPTS = 5;
+
     /** Default lease of the migration lock; refreshed every third of it while the run lasts. */
     public static final Duration LOCK_LEASE = Duration.ofSeconds(30);
 
@@ -127,9 +134,37 @@ public final class MigrationExecutor {
                     .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))
                     .withBackupDir(options.backupDir().filter(d -> plan.rewrite().isPresent())
                             .map(d -> d.toAbsolutePath().normalize().toString()).orElse("")); // only a rewrite's
+            if (previous.isEmpty()) {
+                start = withSourceFailures(start, plan);
+            }
             boolean wasCompleted = previous.filter(c -> c.status() == Checkpoint.Status.COMPLETED).isPresent();
             return run(plan, options, store, lock, start, previous.isPresent(), batchBytes, wasCompleted);
         }
+    }
+
+    /**
+     * Records how many of the source index's reported indexing failures belong to keys that exist now, before the
+     * first change: the server keeps counting failures of keys deleted or mended since, and validation would
+     * otherwise allow the new index that many failures of documents that index fine today. Only when the source
+     * reports failures and its keys can be counted ({@link KeyCoverage}).
+     */
+    private Checkpoint withSourceFailures(Checkpoint start, MigrationPlan plan) {
+        String source = plan.source().physicalIndex();
+        Optional<IndexInfo> live = new LiveIndexReader(session).findPhysical(source);
+        if (live.isEmpty() || live.get().stats().indexingFailures() == 0
+                || !KeyCoverage.countable(live.get().schema())) {
+            return start;
+        }
+        for (int attempt = 0; attempt < SOURCE_COUNT_ATTEMPTS; attempt++) {
+            Optional<KeyCoverage> coverage = KeyCoverage.measure(session, live.get().schema(), List.of(source));
+            if (coverage.isPresent()) {
+                long failures = coverage.get().failuresOfExistingKeys(source);
+                LOG.debug("'{}' reports {} indexing failures, {} of keys that exist", source,
+                        live.get().stats().indexingFailures(), failures);
+                return start.withFigure(Checkpoint.SOURCE_FAILURES, failures);
+            }
+        }
+        return start;
     }
 
     /** Whether the plan rewrites documents and its rewrite step is not done yet. */

@@ -35,6 +35,7 @@ public final class MigrationValidator {
     private final LiveIndexReader reader;
     private final ProgressListener progress;
     private OldVectorScan.Result oldVectors;
+    private OptionalLong sourceFailures = OptionalLong.empty();
 
     /** A validator on the given session. */
     public MigrationValidator(RedisSession session) {
@@ -46,6 +47,22 @@ public final class MigrationValidator {
         this.session = session;
         this.reader = new LiveIndexReader(session);
         this.progress = progress;
+    }
+
+    /**
+     * Allows the new index as many indexing failures as the source had of keys that existed when the migration
+     * began ({@link Checkpoint#SOURCE_FAILURES}), instead of the failures the plan's snapshot reported.
+     */
+    public MigrationValidator sourceFailures(OptionalLong failuresOfExistingKeys) {
+        this.sourceFailures = failuresOfExistingKeys;
+        return this;
+    }
+
+    /** The figure of {@link #sourceFailures} a checkpoint of the plan recorded, if any. */
+    public static OptionalLong sourceFailures(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
+        return checkpoint.filter(c -> c.planId().equals(plan.planId()))
+                .map(c -> c.marks().get(Checkpoint.SOURCE_FAILURES))
+                .map(OptionalLong::of).orElse(OptionalLong.empty());
     }
 
     /** Validates the index the plan serves ({@code servedName}) against the plan. */
@@ -69,7 +86,7 @@ public final class MigrationValidator {
             checks.add(count.check(plan, info));
             failuresOfExistingKeys = count.failuresOfExistingKeys();
         }
-        ValidationCheck failures = failuresCheck(source, info, failuresOfExistingKeys);
+        ValidationCheck failures = failuresCheck(source, sourceFailures, info, failuresOfExistingKeys);
         checks.add(failures);
         if (!failures.passed()) { // the usual cause in a migration that converts vectors
             plan.rewrite().filter(OldVectorScan::applies).ifPresent(rewrite -> checks.add(oldVectorCheck(rewrite,
@@ -105,12 +122,15 @@ public final class MigrationValidator {
      * keeps counting a key that was deleted, expired or written again in a form it indexes (checked on Redis 7.4.1:
      * three failed writes of one key count 3, and still 3 once it is deleted).
      */
-    private static ValidationCheck failuresCheck(SourceSnapshot source, IndexInfo info,
+    private static ValidationCheck failuresCheck(SourceSnapshot source, OptionalLong sourceFailures, IndexInfo info,
                                                  OptionalLong failuresOfExistingKeys) {
-        long before = source.indexingFailures();
+        long before = Math.min(source.indexingFailures(), sourceFailures.orElse(source.indexingFailures()));
         long reported = info.stats().indexingFailures();
         long after = Math.min(reported, failuresOfExistingKeys.orElse(reported));
-        return new ValidationCheck("indexing-failures", after <= before, "at most " + before, after == reported
+        String allowed = "at most " + before + (before == source.indexingFailures() ? "" : " (the source's failures "
+                + "of keys that existed when the migration began; the plan's snapshot reported "
+                + source.indexingFailures() + ", the others counted for keys deleted or mended before)");
+        return new ValidationCheck("indexing-failures", after <= before, allowed, after == reported
                 ? Long.toString(after) : after + " (of " + reported + " reported; the server counts every failed "
                 + "write, and the others were counted for keys deleted, expired or written again in a form it indexes "
                 + "since, or for one key more than once)",
