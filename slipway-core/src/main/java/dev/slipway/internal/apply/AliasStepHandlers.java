@@ -10,6 +10,7 @@ import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.plan.ZeroDowntimeStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.version.HistoryStore;
 import dev.slipway.internal.version.VersionHistory;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -63,67 +65,23 @@ final class AliasStepHandlers {
                 : plan.source().schema().withName(physical);
     }
 
-    /** Compares a shadow with the live index before the switch; refuses to switch on any difference. */
+    /**
+     * Compares a shadow with the live index before the switch; refuses to switch on any difference that lasts
+     * (retried for up to {@value #VERIFY_ATTEMPTS} × {@value #VERIFY_PAUSE_MILLIS} ms, so that writes in flight
+     * reach both).
+     */
     static String verifyShadow(StepContext context, PlanStep step) {
         String live = step.commands().get(0).get(1);
         String shadow = step.commands().get(1).get(1);
-        LiveIndexReader reader = new LiveIndexReader(context.session());
         boolean countsMustMatch = context.plan().validation().requireDocCountMatch();
-        IndexInfo liveInfo;
-        IndexInfo shadowInfo;
-        long liveFailures;
-        long shadowFailures;
-        for (int attempt = 1; ; attempt++) {
-            liveInfo = reader.read(live);
-            shadowInfo = reader.read(shadow);
-            boolean equal = count(liveInfo) == count(shadowInfo);
-            // the live index may go on counting failures of keys deleted or written again since it was built, which
-            // the new one never saw: counting the keys tells the failures of keys that still exist
-            Optional<KeyCoverage> coverage = sameKeys(liveInfo.schema(), shadowInfo.schema())
-                    && (!equal || liveInfo.stats().indexingFailures() > 0)
-                    ? KeyCoverage.measure(context.session(), liveInfo.schema(), List.of(live, shadow))
-                    : Optional.empty();
-            if (coverage.isPresent()) {
-                liveInfo = coverage.get().info(live);
-                shadowInfo = coverage.get().info(shadow);
-                liveFailures = coverage.get().failuresOfExistingKeys(live);
-                shadowFailures = coverage.get().failuresOfExistingKeys(shadow);
-                break;
-            }
-            if (equal || !countsMustMatch) {
-                liveFailures = liveInfo.stats().indexingFailures();
-                shadowFailures = shadowInfo.stats().indexingFailures();
-                break;
-            }
-            if (attempt >= VERIFY_ATTEMPTS) {
-                throw notSwitched(context, shadow, "'" + shadow + "' has " + count(shadowInfo) + " documents "
-                        + "(indexed + failed) but the live '" + live + "' has " + count(liveInfo)
-                        + (liveInfo.stats().indexingFailures() > 0 && !KeyCoverage.countable(liveInfo.schema())
-                        ? " (the live index also counts failures of documents deleted or written again since it "
-                        + "was built; with a FILTER, Slipway cannot count its keys to tell them apart)" : ""));
-            }
+        Comparison comparison = compare(context, live, shadow, countsMustMatch);
+        for (int attempt = 1; comparison.problem().isPresent() && attempt < VERIFY_ATTEMPTS; attempt++) {
             pause();
+            comparison = compare(context, live, shadow, countsMustMatch);
         }
-        if (shadowFailures > liveFailures) {
-            throw notSwitched(context, shadow, "'" + shadow + "' failed to index " + shadowFailures
-                    + " documents, the live index only " + liveFailures + failuresNote(liveInfo, liveFailures)
-                    + "; check FT.INFO " + shadow + " for the last error");
+        if (comparison.problem().isPresent()) {
+            throw notSwitched(context, shadow, comparison.problem().get());
         }
-        // documents the live index failed to index and the new one indexes (the change fixed them) are found by the
-        // new one's match-all query only
-        long fixed = liveFailures - shadowFailures;
-        long[] totals = matchAll(context, live, shadow);
-        for (int attempt = 1; countsMustMatch && totals[1] - totals[0] != fixed; attempt++) {
-            if (attempt >= VERIFY_ATTEMPTS) {
-                throw notSwitched(context, shadow, "a match-all query returns " + totals[1] + " on '" + shadow
-                        + "' but " + totals[0] + " on '" + live + "'" + (fixed > 0 ? " (expected " + (totals[0]
-                        + fixed) + ": the " + fixed + " documents the live index failed to index more)" : ""));
-            }
-            pause();
-            totals = matchAll(context, live, shadow);
-        }
-        long liveTotal = totals[0];
-        long shadowTotal = totals[1];
         List<String> failed = new ArrayList<>();
         MigrationValidator validator = new MigrationValidator(context.session());
         // the user's queries describe the target; the copy of the old schema is only compared by counts
@@ -137,9 +95,81 @@ final class AliasStepHandlers {
         if (!failed.isEmpty()) {
             throw notSwitched(context, shadow, String.join("; ", failed));
         }
-        return shadowInfo.stats().numDocs() + " documents, " + shadowFailures + " failures, match-all " + shadowTotal
-                + " (live: " + liveTotal + ", " + liveFailures + " failures" + failuresNote(liveInfo, liveFailures)
-                + ")";
+        return comparison.summary();
+    }
+
+    /** One comparison of the shadow with the live index: the first difference found, or the summary. */
+    private record Comparison(Optional<String> problem, String summary) {
+        static Comparison differs(String problem) {
+            return new Comparison(Optional.of(problem), "");
+        }
+    }
+
+    /**
+     * Counts (indexed + failed), failures, and a match-all query of both indexes. The server keeps counting an
+     * indexing failure after its key is deleted or written again in a form the index takes, so a live index that has
+     * run for a while may report failures that a shadow just built never saw: when the two cover the same keys and
+     * the totals differ or the live index reports failures, the keys are counted ({@link KeyCoverage}) and only
+     * failures of keys that exist are compared. When they cover different keys (a FILTER or prefix change), each
+     * index's failures of existing keys are counted on their own where its keys can be.
+     */
+    private static Comparison compare(StepContext context, String live, String shadow, boolean countsMustMatch) {
+        RedisSession session = context.session();
+        Map<String, IndexInfo> infos = KeyCoverage.read(session, List.of(live, shadow));
+        IndexInfo liveInfo = infos.get(live);
+        IndexInfo shadowInfo = infos.get(shadow);
+        boolean equal = count(liveInfo) == count(shadowInfo);
+        boolean covered = false;
+        long liveFailures = liveInfo.stats().indexingFailures();
+        long shadowFailures = shadowInfo.stats().indexingFailures();
+        if (sameKeys(liveInfo.schema(), shadowInfo.schema())) {
+            Optional<KeyCoverage> coverage = !equal || liveFailures > 0
+                    ? KeyCoverage.measure(session, liveInfo.schema(), List.of(live, shadow)) : Optional.empty();
+            if (coverage.isPresent()) {
+                covered = true;
+                liveInfo = coverage.get().info(live);
+                shadowInfo = coverage.get().info(shadow);
+                liveFailures = coverage.get().failuresOfExistingKeys(live);
+                shadowFailures = coverage.get().failuresOfExistingKeys(shadow);
+            }
+        } else {
+            liveFailures = failuresOfExistingKeys(session, live, liveInfo);
+            shadowFailures = failuresOfExistingKeys(session, shadow, shadowInfo);
+        }
+        if (countsMustMatch && !covered && !equal) {
+            return Comparison.differs("'" + shadow + "' has " + count(shadowInfo) + " documents (indexed + failed) "
+                    + "but the live '" + live + "' has " + count(liveInfo) + (liveInfo.stats().indexingFailures() > 0
+                    && !KeyCoverage.countable(liveInfo.schema()) ? " (the live index may also count failures of "
+                    + "documents deleted or written again since it was built; with a FILTER, Slipway cannot count "
+                    + "its keys to tell them apart)" : ""));
+        }
+        if (shadowFailures > liveFailures) {
+            return Comparison.differs("'" + shadow + "' failed to index " + shadowFailures + " documents, the live "
+                    + "index only " + liveFailures + failuresNote(liveInfo, liveFailures) + "; check FT.INFO "
+                    + shadow + " for the last error");
+        }
+        // documents the live index failed to index and the new one indexes (the change fixed them) are found by the
+        // new one's match-all query only
+        long fixed = liveFailures - shadowFailures;
+        long[] totals = matchAll(context, live, shadow);
+        if (countsMustMatch && totals[1] - totals[0] != fixed) {
+            return Comparison.differs("a match-all query returns " + totals[1] + " on '" + shadow + "' but "
+                    + totals[0] + " on '" + live + "'" + (fixed > 0 ? " (expected " + (totals[0] + fixed) + ": the "
+                    + fixed + " documents the live index failed to index more)" : ""));
+        }
+        return new Comparison(Optional.empty(), shadowInfo.stats().numDocs() + " documents, " + shadowFailures
+                + " failures, match-all " + totals[1] + " (live: " + totals[0] + ", " + liveFailures + " failures"
+                + failuresNote(liveInfo, liveFailures) + ")");
+    }
+
+    /** The failures of an index that belong to keys that exist, where its keys can be counted; else as reported. */
+    private static long failuresOfExistingKeys(RedisSession session, String index, IndexInfo info) {
+        long reported = info.stats().indexingFailures();
+        if (reported == 0 || !KeyCoverage.countable(info.schema())) {
+            return reported;
+        }
+        return KeyCoverage.measure(session, info.schema(), List.of(index))
+                .map(coverage -> coverage.failuresOfExistingKeys(index)).orElse(reported);
     }
 
     /** Whether both indexes cover the same keys, and those can be counted. */

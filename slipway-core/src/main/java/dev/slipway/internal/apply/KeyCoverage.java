@@ -85,10 +85,13 @@ final class KeyCoverage {
         return info.stats().numDocs() + info.stats().indexingFailures();
     }
 
-    private static Map<String, IndexInfo> read(RedisSession session, List<String> indexes) {
+    /** {@code FT.INFO} of every index, read in one transaction so that no write lands between them. */
+    static Map<String, IndexInfo> read(RedisSession session, List<String> indexes) {
+        List<Object> replies = session.transaction(indexes.stream().map(index -> List.of("FT.INFO", index))
+                .toList());
         Map<String, IndexInfo> infos = new LinkedHashMap<>();
-        for (String index : indexes) {
-            infos.put(index, FtInfoReader.read(index, session.call("FT.INFO", index)));
+        for (int i = 0; i < indexes.size(); i++) {
+            infos.put(indexes.get(i), FtInfoReader.read(indexes.get(i), replies.get(i)));
         }
         return infos;
     }

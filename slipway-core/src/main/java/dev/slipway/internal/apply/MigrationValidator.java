@@ -30,6 +30,8 @@ import java.util.Set;
 public final class MigrationValidator {
     /** Keys per SCAN page of the search for vectors of the old datatype. */
     private static final int SCAN_PAGE = 500;
+    /** Tries at counting the keys while writes keep moving the count out of its bracket. */
+    private static final int BASELINE_ATTEMPTS = 5;
 
     private final RedisSession session;
     private final LiveIndexReader reader;
@@ -87,6 +89,9 @@ public final class MigrationValidator {
             failuresOfExistingKeys = count.failuresOfExistingKeys();
         }
         ValidationCheck failures = failuresCheck(source, sourceFailures, info, failuresOfExistingKeys);
+        if (!failures.passed() && plan.validation().requireDocCountMatch()) {
+            failures = failuresAgainstBaseline(plan, info).orElse(failures);
+        }
         checks.add(failures);
         if (!failures.passed()) { // the usual cause in a migration that converts vectors
             plan.rewrite().filter(OldVectorScan::applies).ifPresent(rewrite -> checks.add(oldVectorCheck(rewrite,
@@ -134,9 +139,40 @@ public final class MigrationValidator {
                 ? Long.toString(after) : after + " (of " + reported + " reported; the server counts every failed "
                 + "write, and the others were counted for keys deleted, expired or written again in a form it indexes "
                 + "since, or for one key more than once)",
-                after <= before ? "" : (after - before) + " more documents failed to index with the new schema; "
-                        + "check 'last indexing error' in FT.INFO, fix the documents or the schema, then roll back "
-                        + "or migrate again");
+                after <= before ? "" : (after - before) + " more documents failed to index than before: the new "
+                        + "schema cannot index them, or the application wrote them since in a form the index cannot "
+                        + "take; check 'last indexing error' in FT.INFO, fix the documents or the schema, then roll "
+                        + "back or migrate again");
+    }
+
+    /**
+     * The failures compared with the retained previous version's instead, when there is one: it sees the same
+     * writes, so a document the application wrote in a form neither schema indexes counts on both sides, and only
+     * failures of keys that exist now are compared ({@link KeyCoverage}; it must have no FILTER). Empty when there is
+     * no previous version or the keys could not be counted.
+     */
+    private Optional<ValidationCheck> failuresAgainstBaseline(MigrationPlan plan, IndexInfo info) {
+        String index = info.schema().name();
+        Optional<String> baseline = plan.validation().countBaseline().filter(b -> !b.equals(index))
+                .filter(b -> reader.findPhysical(b).isPresent());
+        if (baseline.isEmpty() || !KeyCoverage.countable(info.schema())) {
+            return Optional.empty();
+        }
+        for (int attempt = 0; attempt < BASELINE_ATTEMPTS; attempt++) {
+            Optional<KeyCoverage> coverage = KeyCoverage.measure(session, info.schema(), List.of(index,
+                    baseline.get()));
+            if (coverage.isPresent()) {
+                long before = coverage.get().failuresOfExistingKeys(baseline.get());
+                long after = coverage.get().failuresOfExistingKeys(index);
+                return Optional.of(new ValidationCheck("indexing-failures", after <= before, "at most " + before
+                        + " (failures of keys that exist now, in the previous version '" + baseline.get() + "', "
+                        + "which sees the same writes)", Long.toString(after), after <= before ? "" : (after - before)
+                        + " more documents failed to index with the new schema than with the previous version; check "
+                        + "'last indexing error' in FT.INFO, fix the documents or the schema, then roll back with "
+                        + "'slipway rollback --index " + plan.servedName() + "' or migrate again"));
+            }
+        }
+        return Optional.empty();
     }
 
     /**
