@@ -101,9 +101,9 @@ final class DocumentCountCheck {
                     IndexInfo last = keys.info(schema.name());
                     failuresOfExistingKeys = keys.failuresOfExistingKeys(schema.name());
                     return new ValidationCheck("document-count", true, keys.keys() + " (keys under the index's "
-                            + "prefixes now; " + expected + " indexed + failed at plan time, which counts failures "
-                            + "the server kept for keys deleted or mended before, and documents the application "
-                            + "wrote, deleted or let expire since)", Long.toString(count(last)), "");
+                            + "prefixes now; " + expected + " at plan time as indexed + failed: the failures may "
+                            + "include keys deleted or mended before, or the application wrote, deleted or let "
+                            + "expire documents since)", Long.toString(count(last)), "");
                 }
                 pause();
             }
