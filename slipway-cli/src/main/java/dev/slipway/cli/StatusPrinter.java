@@ -124,6 +124,9 @@ final class StatusPrinter {
         out.println(INDENT + "owner " + migration.owner() + ", updated " + migration.updatedAt());
         if (!migration.backupDir().isEmpty()) {
             out.println(INDENT + "rewrites documents; backup in " + migration.backupDir());
+            if (!migration.rewrite().isEmpty()) {
+                wrap("rewrite: " + migration.rewrite()).forEach(line -> out.println(INDENT + line));
+            }
         }
         if (migration.status().equals("ROLLING_BACK")) {
             out.println(INDENT + "the rollback did not finish (or is running): documents are partly restored;");

@@ -58,6 +58,21 @@ class StatusPrinterTest {
     }
 
     @Test
+    void aRewriteSaysWhereItStands() {
+        IndexStatus status = new IndexStatus("docs", Optional.of("docs"), false, Optional.empty(), List.of(),
+                Optional.of(new IndexStatus.MigrationStatus("p", "FAILED", List.of("drop-index", "create-index"),
+                        "me", "now", "/backups/docs", "a new pass over every document is due or under way: 3 "
+                        + "documents backed up, 3 rewrites")), Optional.empty(), List.of());
+
+        printer.status(status);
+
+        assertThat(text.toString().lines()).contains(
+                "             rewrites documents; backup in /backups/docs",
+                "             rewrite: a new pass over every document is due or under way: 3 documents backed up, 3",
+                "               rewrites");
+    }
+
+    @Test
     void anUnfinishedRollbackNamesItsBackupAndTheCommandThatFinishesIt() {
         IndexStatus status = new IndexStatus("docs", Optional.empty(), false, Optional.empty(), List.of(),
                 Optional.of(new IndexStatus.MigrationStatus("p", "ROLLING_BACK", List.of("rewrite-documents"), "me",

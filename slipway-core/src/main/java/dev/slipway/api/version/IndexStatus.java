@@ -60,12 +60,21 @@ public record IndexStatus(String name, Optional<String> servedBy, boolean alias,
      * @param owner          the process that last ran it
      * @param updatedAt      when its checkpoint was last written (ISO-8601)
      * @param backupDir      the backup directory of a migration that rewrites documents; empty for others
+     * @param rewrite        where the rewrite stands, from the backup's header, when this host can read it (phase,
+     *                       documents backed up and rewritten, whether a new pass is due); empty otherwise
      */
     public record MigrationStatus(String planId, String status, List<String> completedSteps, String owner,
-                                  String updatedAt, String backupDir) {
+                                  String updatedAt, String backupDir, String rewrite) {
         /** Copies the list. */
         public MigrationStatus {
             completedSteps = List.copyOf(completedSteps);
+            rewrite = rewrite == null ? "" : rewrite;
+        }
+
+        /** A status without a rewrite's progress. */
+        public MigrationStatus(String planId, String status, List<String> completedSteps, String owner,
+                               String updatedAt, String backupDir) {
+            this(planId, status, completedSteps, owner, updatedAt, backupDir, "");
         }
     }
 }

@@ -9,8 +9,11 @@ import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.SchemaProbeName;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.schema.IndexInfo;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -80,7 +83,7 @@ public final class VersionStatusReader {
                 || SchemaProbeName.isProbeOf(i, name)).filter(i -> !known.contains(i)).toList();
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
-                        c.owner(), c.updatedAt().toString(), c.backupDir()));
+                        c.owner(), c.updatedAt().toString(), c.backupDir(), rewriteProgress(c.backupDir())));
         Optional<String> lock = Optional.ofNullable(session.callString("GET", keys.lock(name)))
                 .map(owner -> MigrationLock.ownerIsDeadLocalProcess(owner) ? owner + " (that process no longer runs "
                         + "on this host: the next apply or rollback takes the lock over)" : owner);
@@ -88,5 +91,40 @@ public final class VersionStatusReader {
                 history.active().map(VersionHistory.VersionEntry::version), versions, migration, lock, strays,
                 history.rollbackMark().map(m -> new IndexStatus.RollbackStatus(m.action(), m.from(), m.to(),
                         m.planId(), m.at().toString())));
+    }
+
+    /**
+     * Where a rewrite stands, from the header of its backup directory, when this host has it: the checkpoint lists
+     * the rewrite step as not done while a new pass is due (reopened after conflicts, writes seen, or vectors of the
+     * old datatype that validation found), which the steps alone do not say.
+     */
+    static String rewriteProgress(String backupDir) {
+        if (backupDir.isEmpty()) {
+            return "";
+        }
+        Optional<BackupHeader> read;
+        try {
+            read = BackupDirectory.readHeader(Path.of(backupDir));
+        } catch (RuntimeException e) {
+            return "backup header unreadable: " + e.getMessage();
+        }
+        if (read.isEmpty()) {
+            return "no backup header in " + backupDir + " on this host";
+        }
+        BackupHeader h = read.get();
+        String figures = h.documentsBackedUp() + " documents backed up, " + h.documentsRewritten() + " rewrites";
+        return switch (h.phase()) {
+            case REWRITING -> (h.firstPassBatches() == null ? "first pass" : "a new pass") + " under way: " + figures;
+            case REWRITTEN -> "every document rewritten: " + figures;
+            case CONFLICTS -> "the last pass left conflicting documents unchanged; the next apply scans every "
+                    + "document again: " + figures;
+            case WRITES_SEEN -> "the last pass saw writes by other clients; once they are paused, the next apply "
+                    + "scans every document again: " + figures;
+            case RESCANNING -> "a new pass over every document is due or under way (after conflicts, writes by "
+                    + "other clients, or vectors of the old datatype that validation found): " + figures;
+            case ROLLING_BACK -> "a rollback from the backup restored " + h.recordsRestored() + " of "
+                    + h.batchesBackedUp() + " records";
+            case ROLLED_BACK -> "rolled back from the backup";
+        };
     }
 }
