@@ -147,7 +147,10 @@ public final class MigrationPlanner {
         hiddenAttributeWarning(source.schema()).ifPresent(warnings::add);
         if (source.indexingFailures() > 0) {
             warnings.add("Index '" + source.indexName() + "' already has " + source.indexingFailures()
-                    + " indexing failures; validation only requires that they do not grow.");
+                    + " indexing failures; validation only requires that they do not grow. Redis keeps counting a "
+                    + "failure after its document is deleted or written again in a form the index takes, so apply "
+                    + "counts the keys under the prefixes before its first change and allows only the failures of "
+                    + "documents that exist then (an index with a FILTER cannot be counted: all of them).");
         }
         if (changes.stream().anyMatch(c -> c.kind() == ChangeKind.RENAME_INDEX)) {
             warnings.add("The index is renamed to '" + target.name() + "': applications querying '"
