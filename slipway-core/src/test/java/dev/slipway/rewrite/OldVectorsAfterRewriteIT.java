@@ -117,10 +117,32 @@ class OldVectorsAfterRewriteIT {
                             + "other clients, or vectors of the old datatype that validation found): " + DOCS
                             + " documents backed up, " + DOCS + " rewrites");
 
-            MigrationReport report = slipway.apply(plan, options(backup));
+            List<String> shown = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Slipway watched = Slipway.configure().url(redis.url()).progress(new ProgressListener() {
+                private String task = "";
+
+                @Override
+                public void begin(String name, long total, String unit) {
+                    task = name;
+                    shown.add(name + " of " + total);
+                }
+
+                @Override
+                public void update(long done) {
+                    if (task.startsWith("rewriting documents")) {
+                        shown.add(Long.toString(done));
+                    }
+                }
+            }).load();
+            MigrationReport report = watched.apply(plan, options(backup));
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(RewriteFixture.step(report, REWRITE).status()).isEqualTo(StepReport.Status.DONE);
+            // the new pass shows the documents it reads, from 0, not every rewrite so far (tester session 26)
+            int begun = shown.indexOf("rewriting documents (a new pass, reading every document again) of " + DOCS);
+            assertThat(begun).as("%s", shown).isNotNegative();
+            assertThat(shown.get(begun + 1)).isEqualTo("0");
+            assertThat(shown.get(shown.size() - 1)).isEqualTo(Integer.toString(DOCS));
             // the summary counts the new pass's reads and rewrites apart from all rewrites so far (tester F6)
             assertThat(RewriteFixture.step(report, REWRITE).detail()).startsWith("read " + DOCS
                     + " documents again (").contains("rewrote the 3 still in the old form; " + (DOCS + 3) + " rewrites in all");

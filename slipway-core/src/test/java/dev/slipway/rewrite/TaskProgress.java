@@ -24,8 +24,8 @@ abstract class TaskProgress implements ProgressListener {
         return task;
     }
 
-    /** Whether the task under way is the rewrite of the documents. */
+    /** Whether the task under way is the rewrite of the documents (a first pass or a new one). */
     boolean rewriting() {
-        return task.equals("rewriting documents");
+        return task.startsWith("rewriting documents");
     }
 }

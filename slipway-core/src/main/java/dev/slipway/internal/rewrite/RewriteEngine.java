@@ -76,6 +76,8 @@ public final class RewriteEngine {
     private boolean rescanned;
     /** Documents this run's pass read. */
     private long documentsRead;
+    /** Whether the progress shown counts the documents this run's pass read (a new pass) or all rewrites so far. */
+    private boolean progressByReads;
     /** The number of the last batch whose window has closed (its changes by others are all reported by now). */
     private volatile long releasedThrough;
     /** Applied batches the watch has judged, saved in the header ({@link BackupHeader#batchesWatched}). */
@@ -186,11 +188,17 @@ public final class RewriteEngine {
         watch.attach(workers);
         watch.judgeByForm(reader::inFlight, new DocumentForms(spec, rewriter));
         noteUnjudgedBatches(header);
-        ProgressTask task = ProgressTask.begin(progress, "rewriting documents", spec.documents(), "docs");
+        // a new pass finds most documents converted already: its progress is the documents it reads, not the
+        // rewrites of every pass so far (which started it at 100%, its ETA meaningless)
+        progressByReads = header.phase() == BackupHeader.Phase.RESCANNING
+                || header.phase() == BackupHeader.Phase.CONFLICTS || header.phase() == BackupHeader.Phase.WRITES_SEEN
+                || !header.alreadyConverted().counting();
+        ProgressTask task = ProgressTask.begin(progress, progressByReads ? "rewriting documents (a new pass, reading "
+                + "every document again)" : "rewriting documents", spec.documents(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
         try (task) {
-            task.update(header.documentsRewritten());
+            task.update(progressByReads ? 0 : header.documentsRewritten());
             if (header.hasUnappliedBatch()) {
                 reapplyUnappliedBatches();
             }
@@ -525,7 +533,7 @@ public final class RewriteEngine {
         applied = applied.withBatchesWatched(watchedThrough);
         recordProgress(applied);
         recall.add(inflight.changes().samples());
-        progress.update(applied.documentsRewritten());
+        progress.update(progressByReads ? documentsRead : applied.documentsRewritten());
         return applied;
     }
 
