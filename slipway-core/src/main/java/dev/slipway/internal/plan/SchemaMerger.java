@@ -51,9 +51,16 @@ public final class SchemaMerger {
         }
         Map<String, String> movedAway = new LinkedHashMap<>(); // document field or path moved away -> renamed field
         Set<String> renamed = new HashSet<>();
+        Set<String> newNames = new HashSet<>();
         for (FieldRename rename : patch.renameFields()) {
-            if (renamed.add(rename.oldName())) {
+            if (newNames.contains(rename.oldName())) {
+                // a chain (title -> t2, t2 -> t3) would plan as the removal of 'title' and a new, empty 't3': the
+                // documents would keep 'title' and nothing would find them by the new name
+                problems.add("rename_fields: '" + rename.oldName() + "' is the new name of another rename in this "
+                        + "patch; rename the index's field once, straight to its final name");
+            } else if (renamed.add(rename.oldName())) {
                 applyRename(source, fields, rename, movedAway, problems);
+                newNames.add(rename.newName());
             } else {
                 problems.add("rename_fields: field '" + rename.oldName() + "' is renamed more than once in this "
                         + "patch; rename it once");

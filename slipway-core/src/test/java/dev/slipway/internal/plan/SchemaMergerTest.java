@@ -217,6 +217,11 @@ class SchemaMergerTest {
         assertThat(SchemaMerger.merge(source(), renames(new FieldRename("brand", "maker"),
                 new FieldRename("brand", "maker2"))).problems()).containsExactly(
                 "rename_fields: field 'brand' is renamed more than once in this patch; rename it once");
+        // a chain: it planned as removing 'brand' and adding an empty 'maker2' (tester session 27, F2)
+        assertThat(SchemaMerger.merge(source(), renames(new FieldRename("brand", "maker"),
+                new FieldRename("maker", "maker2"))).problems()).containsExactly(
+                "rename_fields: 'maker' is the new name of another rename in this patch; rename the index's field "
+                        + "once, straight to its final name");
         // onto the document field another attribute reads (title AS t reads field 't')
         assertThat(SchemaMerger.merge(source(), renames(new FieldRename("brand", "t"))).problems())
                 .singleElement().asString().contains("document field 't'", "field 'title'");
