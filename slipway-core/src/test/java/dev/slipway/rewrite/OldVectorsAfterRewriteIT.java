@@ -196,6 +196,9 @@ class OldVectorsAfterRewriteIT {
             // the server keeps counting the two failed writes; the check says why it leaves them out (tester F5)
             assertThat(check(after, "indexing-failures").actual()).startsWith("0 (of 2 reported;")
                     .contains("written again in a form it indexes");
+            assertThat(check(after, "document-count").actual()).as("tester session 27, F5").isEqualTo(DOCS + " ("
+                    + DOCS + " indexed + 0 failing; the server reports 2 failures, the others of keys deleted or "
+                    + "mended before)");
             assertThat(BackupDirectory.readHeader(backup).orElseThrow().documentsBackedUp()).isEqualTo(DOCS + 2);
 
             // the rollback judges doc:7 and doc:70 by their last originals (the application's values, which the new

@@ -103,7 +103,7 @@ final class DocumentCountCheck {
                     return new ValidationCheck("document-count", true, keys.keys() + " (keys under the index's "
                             + "prefixes now; " + expected + " at plan time as indexed + failed: the failures may "
                             + "include keys deleted or mended before, or the application wrote, deleted or let "
-                            + "expire documents since)", Long.toString(count(last)), "");
+                            + "expire documents since)", covered(last, failuresOfExistingKeys), "");
                 }
                 pause();
             }
@@ -114,20 +114,37 @@ final class DocumentCountCheck {
         }
         if (!KeyCoverage.countable(schema)) {
             // a FILTER: the keys under the prefixes are not the documents. The source may have counted failures of
-            // documents deleted or mended before, so it indexed at least its num_docs and at most all it counted
+            // documents deleted or mended before, which it cannot tell apart: the new one must index at least what
+            // the source did, and count no more than it did in all
             long fewest = plan.source().numDocs();
-            boolean between = fewest <= actual && actual <= expected;
+            long indexed = live.stats().numDocs();
+            boolean between = fewest <= indexed && actual <= expected;
             return new ValidationCheck("document-count", between, fewest + ".." + expected + " (num_docs .. num_docs "
-                    + "+ indexing failures at plan time; the failures may include documents deleted or mended "
-                    + "before, which an index with a FILTER cannot tell apart)", Long.toString(actual), between ? ""
-                    : "the index holds a different number of documents than at plan time (with a FILTER, Slipway "
-                    + "cannot count the keys it covers); check FT.INFO for indexing errors, and whether the "
-                    + "application wrote or deleted documents since");
+                    + "+ indexing failures at plan time, with at least " + fewest + " indexed; the failures may "
+                    + "include documents deleted or mended before, which an index with a FILTER cannot tell apart)",
+                    actual + " (" + indexed + " indexed)", between ? "" : indexed < fewest ? (fewest - indexed)
+                    + " fewer documents are indexed than at plan time: the new schema fails on them, or the "
+                    + "application deleted them since (with a FILTER, Slipway cannot count the keys to tell); check "
+                    + "FT.INFO for indexing errors" : "the index holds more documents than at plan time (with a "
+                    + "FILTER, Slipway cannot count the keys it covers); check whether the application wrote "
+                    + "documents since");
         }
         return new ValidationCheck("document-count", false, expected + " (num_docs + indexing failures at plan "
                 + "time)", Long.toString(actual), "the index holds a different number of documents than at plan time, "
                 + "and the keys under its prefixes are not between its indexed documents and those plus its "
                 + "indexing failures; check FT.INFO for indexing errors");
+    }
+
+    /**
+     * Indexed + failing documents of keys that exist; when the index reports more failures (kept for keys deleted or
+     * mended), says so, instead of a total that looked unlike the keys it passed against (tester session 27, F5).
+     */
+    private static String covered(IndexInfo info, long failuresOfExistingKeys) {
+        long reported = info.stats().indexingFailures();
+        long documents = info.stats().numDocs() + failuresOfExistingKeys;
+        return reported == failuresOfExistingKeys ? Long.toString(documents) : documents + " (" + info.stats()
+                .numDocs() + " indexed + " + failuresOfExistingKeys + " failing; the server reports " + reported
+                + " failures, the others of keys deleted or mended before)";
     }
 
     /**
