@@ -151,9 +151,7 @@ class VerificationFailureIT {
         createIndexWithPrice(redis, storage);
         // of the 100 bad prices: 40 deleted, 30 mended, 30 left
         try (Jedis jedis = redis.newJedis()) {
-            for (int i = 3; i < 400; i += 10) {
-                jedis.del(Catalog.PREFIX + i);
-            }
+            deleteBadPrices(jedis, 400);
             for (int i = 403; i < 700; i += 10) {
                 setPrice(jedis, storage, i, "7");
             }
@@ -225,12 +223,8 @@ class VerificationFailureIT {
         Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
         createIndexWithPrice(redis, StorageType.HASH);
         try (Jedis jedis = redis.newJedis()) {
-            for (int i = 3; i < DOCS; i += 10) {
-                jedis.del(Catalog.PREFIX + i);
-            }
-            for (int i = 5; i < DOCS; i += 10) {
-                jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
-            }
+            deleteBadPrices(jedis, DOCS);
+            breakStock(jedis, 10);
         }
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock()));
@@ -260,12 +254,8 @@ class VerificationFailureIT {
         Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
         createIndexWithPrice(redis, StorageType.HASH);
         try (Jedis jedis = redis.newJedis()) {
-            for (int i = 3; i < DOCS; i += 10) {
-                jedis.del(Catalog.PREFIX + i);
-            }
-            for (int i = 5; i < DOCS; i += 20) { // 50 documents the new schema fails on
-                jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
-            }
+            deleteBadPrices(jedis, DOCS);
+            breakStock(jedis, 20); // 50 documents the new schema fails on
         }
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan lossy = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock())
@@ -297,12 +287,8 @@ class VerificationFailureIT {
         Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
         createIndexWithPrice(redis, StorageType.HASH);
         try (Jedis jedis = redis.newJedis()) {
-            for (int i = 3; i < 900; i += 10) { // 90 deleted, 10 still fail
-                jedis.del(Catalog.PREFIX + i);
-            }
-            for (int i = 5; i < DOCS; i += 25) { // 40 documents the new stock field fails on
-                jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
-            }
+            deleteBadPrices(jedis, 900); // 90 deleted, 10 still fail
+            breakStock(jedis, 25); // 40 documents the new stock field fails on
         }
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         SchemaPatch patch = new SchemaPatch(List.of(FieldSchema.of("stock", FieldType.NUMERIC)), List.of(), List.of(),
@@ -376,9 +362,7 @@ class VerificationFailureIT {
                     "FILTER", "@category!='c6'", "SCHEMA", "title", "TEXT", "category", "TAG", "price", "NUMERIC"));
             jedis.sendCommand(RedisStackServer.command("FT.CREATE"), args.toArray(String[]::new));
             Inspect.awaitIndexed(jedis, Catalog.NAME);
-            for (int i = 3; i < DOCS; i += 10) {
-                jedis.del(Catalog.PREFIX + i);
-            }
+            deleteBadPrices(jedis, DOCS);
         }
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
@@ -404,9 +388,7 @@ class VerificationFailureIT {
     void aFilteredIndexThatWouldIndexFewerDocumentsFailsValidation(RedisStackServer redis) {
         writeFilteredIndexWithFailuresOfDeletedDocuments(redis);
         try (Jedis jedis = redis.newJedis()) {
-            for (int i = 5; i < DOCS; i += 25) { // 40 documents the new stock field fails on, 34 within the filter
-                jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
-            }
+            breakStock(jedis, 25); // 40 documents the new stock field fails on, 34 within the filter
         }
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock())
@@ -432,9 +414,7 @@ class VerificationFailureIT {
         writeFilteredIndexWithFailuresOfDeletedDocuments(redis);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            for (int i = 5; i < DOCS; i += 25) {
-                jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
-            }
+            breakStock(jedis, 25);
         }
         MigrationPlan lossy = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock()));
         assertThat(lossy.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
@@ -468,9 +448,21 @@ class VerificationFailureIT {
                     "FILTER", "@category!='c6'", "SCHEMA", "title", "TEXT", "category", "TAG", "price", "NUMERIC"));
             jedis.sendCommand(RedisStackServer.command("FT.CREATE"), args.toArray(String[]::new));
             Inspect.awaitIndexed(jedis, Catalog.NAME);
-            for (int i = 3; i < 900; i += 10) { // 90 deleted, 10 still fail
-                jedis.del(Catalog.PREFIX + i);
-            }
+            deleteBadPrices(jedis, 900); // 90 deleted, 10 still fail
+        }
+    }
+
+    /** Deletes the documents with a bad price ({@code i % 10 == 3}) below {@code below}; their failures stay. */
+    private static void deleteBadPrices(Jedis jedis, int below) {
+        for (int i = 3; i < below; i += 10) {
+            jedis.del(Catalog.PREFIX + i);
+        }
+    }
+
+    /** Sets stock "n/a" in every {@code step}-th document from {@code product:5}: a NUMERIC stock fails them. */
+    private static void breakStock(Jedis jedis, int step) {
+        for (int i = 5; i < DOCS; i += step) {
+            jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
         }
     }
 

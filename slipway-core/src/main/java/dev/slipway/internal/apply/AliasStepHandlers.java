@@ -111,7 +111,9 @@ final class AliasStepHandlers {
      * run for a while may report failures that a shadow just built never saw: when the two cover the same keys and
      * the totals differ or the live index reports failures, the keys are counted ({@link KeyCoverage}) and only
      * failures of keys that exist are compared. When they cover different keys (a FILTER or prefix change), each
-     * index's failures of existing keys are counted on their own where its keys can be.
+     * index's failures of existing keys are counted on their own where its keys can be. With a FILTER the keys cannot
+     * be counted, and totals that differ pass only when the new version indexes no fewer documents than the live one,
+     * fails on no more and counts no more in all.
      */
     private static Comparison compare(StepContext context, String live, String shadow, boolean countsMustMatch) {
         RedisSession session = context.session();

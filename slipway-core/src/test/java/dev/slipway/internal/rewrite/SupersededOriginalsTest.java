@@ -22,7 +22,8 @@ class SupersededOriginalsTest {
     private static BackupRecord record(long batch, String... keys) {
         List<DocumentOriginal> documents = new ArrayList<>();
         for (String key : keys) {
-            documents.add(new DocumentOriginal(bytes(key), List.of(new FieldOriginal("emb", bytes(key + "@" + batch)))));
+            documents.add(new DocumentOriginal(bytes(key), List.of(new FieldOriginal("emb",
+                    bytes(key + "@" + batch)))));
         }
         return new BackupRecord(batch, "c" + batch, documents);
     }
