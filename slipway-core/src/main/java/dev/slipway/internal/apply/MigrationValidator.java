@@ -12,6 +12,7 @@ import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.OldFormScan;
 import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
@@ -97,6 +98,7 @@ public final class MigrationValidator {
             plan.rewrite().filter(OldVectorScan::applies).ifPresent(rewrite -> checks.add(oldVectorCheck(rewrite,
                     info)));
         }
+        plan.rewrite().filter(OldFormScan::applies).ifPresent(rewrite -> checks.add(oldFormCheck(rewrite, info)));
         checks.add(sampleCheck(plan));
         for (QueryCheck query : queries) {
             checks.add(queryCheck(name, query));
@@ -199,6 +201,36 @@ public final class MigrationValidator {
                 + "or in a renamed field), so re-running apply cannot convert them: write them in the new datatype, "
                 + "or roll back with 'slipway rollback --backup-dir <dir>'";
         return new ValidationCheck("old-vectors", false, "no vectors of the old datatype", actual, what + next);
+    }
+
+    /**
+     * After a rewrite that moved keys to a new prefix or renamed hash fields, whether a client wrote documents in the
+     * form it moved away from since ({@link OldFormScan}): the new index does not find them, or not their new values.
+     */
+    private ValidationCheck oldFormCheck(RewriteSpec rewrite, IndexInfo info) {
+        OldFormScan.Result found = OldFormScan.run(rewrite, info.schema().prefixes(), session.endpoint(), SCAN_PAGE,
+                info.stats().numDocs() + info.stats().indexingFailures(), progress);
+        String actual = found.found() + " of " + found.documentsChecked() + " documents";
+        if (found.found() == 0) {
+            return new ValidationCheck("old-form", true, "no documents in the form the rewrite moved away from",
+                    actual, "");
+        }
+        String named = String.join(", ", found.examples()) + (found.found() > found.examples().size() ? " and "
+                + (found.found() - found.examples().size()) + " more" : "");
+        List<String> what = new ArrayList<>();
+        if (found.underOldPrefix() > 0) {
+            what.add(found.underOldPrefix() + " under the old prefix, which the new index does not cover");
+        }
+        if (found.withOldFields() > 0) {
+            what.add(found.withOldFields() + " holding a renamed field under its old name, whose value the new "
+                    + "index does not read");
+        }
+        return new ValidationCheck("old-form", false, "no documents in the form the rewrite moved away from", actual,
+                found.found() + " documents are in the form the rewrite moved away from (" + String.join("; ", what)
+                + "): a client wrote them after their rewrite, so the application still writes the old form: "
+                + named + ". Make the application write the new form, then move them (RENAME to the new prefix, or "
+                + "HSET the new field and HDEL the old one), or roll back with 'slipway rollback --backup-dir "
+                + "<dir>', which asks before it overwrites documents changed since the migration");
     }
 
     /**

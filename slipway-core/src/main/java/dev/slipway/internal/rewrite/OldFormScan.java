@@ -1,0 +1,146 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.redis.RedisEndpoint;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds, after a rewrite that moved keys to a new prefix or renamed hash fields, documents in the form the rewrite
+ * moved away from: a key under the old prefix (the new index does not cover it, so the document is not found at
+ * all), or a hash holding a renamed field under its old name (the new index reads the new name, so a value written
+ * to the old one is not found). The rewrite left neither behind; a client that still writes the old form wrote them
+ * since (tester session 26, #7: such writes were invisible to validation, only the rollback's check saw them).
+ *
+ * <p>Unlike a vector of the old datatype, such a document is not an indexing failure, so nothing cheaper tells of
+ * it: the scan runs at every validation of such a plan. It reads key names under the old prefix ({@code SCAN}), and
+ * {@code HEXISTS} of each renamed field under the index's prefixes, page by page.
+ */
+public final class OldFormScan {
+    /** How many documents a result names. */
+    public static final int EXAMPLES = 20;
+
+    private final RewriteSpec spec;
+    private final List<RewriteSpec.FieldMove> renames;
+    private long underOldPrefix;
+    private long withOldFields;
+    private final List<String> examples = new ArrayList<>();
+
+    /**
+     * What the scan found.
+     *
+     * @param documentsChecked documents looked at (keys under the old prefix, and hashes under the index's prefixes)
+     * @param underOldPrefix   keys left under the prefix the rewrite moved documents away from
+     * @param withOldFields    hashes holding a field under the name the rewrite renamed it from
+     * @param examples         the first {@value #EXAMPLES}, each "key (why)"
+     */
+    public record Result(long documentsChecked, long underOldPrefix, long withOldFields, List<String> examples) {
+        /** Copies the list. */
+        public Result {
+            examples = List.copyOf(examples);
+        }
+
+        /** Documents found in the old form. */
+        public long found() {
+            return underOldPrefix + withOldFields;
+        }
+    }
+
+    private OldFormScan(RewriteSpec spec) {
+        this.spec = spec;
+        this.renames = spec.storage() == StorageType.HASH ? spec.fieldMoves() : List.of();
+    }
+
+    /** Whether the rewrite moves keys to a new prefix or renames hash fields, which a client may write again. */
+    public static boolean applies(RewriteSpec spec) {
+        OldFormScan scan = new OldFormScan(spec);
+        return scan.movesKeys() || !scan.renames.isEmpty();
+    }
+
+    private boolean movesKeys() {
+        return spec.targetPrefix().isPresent() && spec.sourcePrefixes().size() == 1;
+    }
+
+    /**
+     * Looks under the old prefix (when the rewrite moved keys) and at every hash under {@code prefixes} (the migrated
+     * index's; every key when empty, when it renamed hash fields), {@code pageSize} keys per SCAN page.
+     */
+    public static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
+                             long expected, ProgressListener progress) {
+        OldFormScan scan = new OldFormScan(spec);
+        if (!applies(spec)) {
+            return new Result(0, 0, 0, List.of());
+        }
+        try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3)) {
+            long checked = 0;
+            String type = spec.storage().keyType();
+            try (ProgressTask task = ProgressTask.begin(progress, "looking for documents in the old form", expected,
+                    "docs")) {
+                if (scan.movesKeys()) {
+                    checked += KeyScope.of(spec).forEachPage((cursor, pattern) -> workers.read(store -> store.scan(
+                            cursor, pattern, pageSize, type)), task, new StopSignal(), "The search for documents in "
+                            + "the old form", scan::underOldPrefix);
+                }
+                if (!scan.renames.isEmpty()) {
+                    checked += KeyScope.ofPrefixes(prefixes).forEachPage((cursor, pattern) -> workers.read(store ->
+                            store.scan(cursor, pattern, pageSize, type)), task, new StopSignal(), "The search for "
+                            + "documents in the old form", keys -> scan.withOldFields(workers, keys));
+                }
+                task.finished();
+            }
+            return new Result(checked, scan.underOldPrefix, scan.withOldFields, scan.examples);
+        } catch (JedisDataException e) {
+            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the search for documents in "
+                    + "the old form: " + e.getMessage() + ". Nothing was changed.", e);
+        }
+    }
+
+    private void underOldPrefix(List<byte[]> keys) {
+        for (byte[] key : keys) {
+            String name = DocumentRewriter.text(key);
+            if (spec.needsMove(name)) { // not one already moved under a new prefix that extends the old one
+                underOldPrefix++;
+                example(name + " (under the old prefix '" + spec.sourcePrefixes().get(0) + "', not moved to '"
+                        + spec.targetPrefix().orElseThrow() + "')");
+            }
+        }
+    }
+
+    private void withOldFields(WorkerPool workers, List<byte[]> keys) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        List<DocumentStore.Command> exists = new ArrayList<>(keys.size() * renames.size());
+        for (byte[] key : keys) {
+            for (RewriteSpec.FieldMove rename : renames) {
+                exists.add(new DocumentStore.Command("HEXISTS", List.of(key, DocumentRewriter.bytes(rename.from()))));
+            }
+        }
+        List<Object> replies = workers.read(store -> store.execute(exists));
+        for (int i = 0; i < keys.size(); i++) {
+            for (int j = 0; j < renames.size(); j++) {
+                if (replies.get(i * renames.size() + j) instanceof Long found && found == 1) {
+                    withOldFields++;
+                    RewriteSpec.FieldMove rename = renames.get(j);
+                    example(DocumentRewriter.text(keys.get(i)) + " (field '" + rename.from() + "', renamed to '"
+                            + rename.to() + "')");
+                    break;
+                }
+            }
+        }
+    }
+
+    private void example(String text) {
+        if (examples.size() < EXAMPLES) {
+            examples.add(text);
+        }
+    }
+}
