@@ -38,6 +38,7 @@ import static dev.slipway.rewrite.RewriteFixture.EMB_TO_FLOAT16;
 import static dev.slipway.rewrite.RewriteFixture.bytes;
 import static dev.slipway.rewrite.RewriteFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
@@ -219,6 +220,61 @@ class OldVectorsAfterRewriteIT {
                     .isEqualTo(float32(7));
             assertThat(jedis.hget(bytes("doc:70"), bytes("emb"))).isEqualTo(float32(70));
             assertThat(jedis.hget(bytes("doc:8"), bytes("emb"))).as("an original").isEqualTo(original8);
+        }
+    }
+
+    /**
+     * A repair pass killed half-way (tester session 27, #1 and #2): the step is recorded undone before the pass, so the
+     * next run does not only validate; it finishes the pass it resumes, and the documents written in the old format
+     * before its resume point, which it did not read again, are repaired by a full pass at once, in the same run.
+     */
+    @Test
+    void aRepairPassKilledHalfWayIsFinishedInFullByTheNextRun(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
+            RewriteFixture.waitIndexed(slipway, "docs");
+            ProgressListener killedInTheNewPass = new ProgressListener() {
+                private String task = "";
+
+                @Override
+                public void begin(String name, long total, String unit) {
+                    task = name;
+                }
+
+                @Override
+                public void update(long done) {
+                    if (task.startsWith("rewriting documents (a new pass") && done >= 200) {
+                        throw new FaultyDocumentStore.Crash("inside the repair pass");
+                    }
+                }
+            };
+            try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10000)) {
+                Throwable killed = catchThrowable(() -> new MigrationExecutor(session, KeyNamespace.DEFAULT,
+                        killedInTheNewPass).apply(plan, options(backup)));
+                assertThat(killed).isInstanceOf(FaultyDocumentStore.Crash.class);
+                assertThat(new CheckpointStore(session, KeyNamespace.DEFAULT).load("docs").orElseThrow()
+                        .completedSteps()).as("recorded before the pass").doesNotContain(REWRITE);
+            }
+            for (int i = 0; i < DOCS; i += 10) { // before and after where the killed pass stopped
+                jedis.hset(bytes("doc:" + i), bytes("emb"), float32(1000 + i));
+            }
+            RewriteFixture.waitIndexed(slipway, "docs");
+
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, REWRITE).status()).isEqualTo(StepReport.Status.DONE);
+            assertThat(RewriteFixture.step(report, "validate").detail()).contains("after rewriting the documents "
+                    + "found with vectors of the old datatype: read " + DOCS + " documents again");
+            assertAllFloat16(jedis, "doc:");
+            assertThat(jedis.hget(bytes("doc:10"), bytes("emb"))).isEqualTo(float16(1010));
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                    .isEqualTo(BackupHeader.Phase.REWRITTEN);
         }
     }
 

@@ -52,45 +52,65 @@ final class RewriteStepHandler {
              WorkerPool pool = WorkerPool.open(context.session().endpoint(), options.workers(),
                      options.maxRetries());
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
-            return new RewriteEngine(context.plan(), backup, pool, context.progress(),
+            BackupHeader before = backup.header();
+            // a new pass (after conflicts or writes seen, or reopened and not begun: records a killed run appended
+            // past the header move its cursor on), or the first pass of a fresh rewrite
+            boolean notBegun = before.cursor().equals("0") && before.pendingCursor().equals("0");
+            boolean fromFirstPage = switch (before.phase()) {
+                case CONFLICTS, WRITES_SEEN -> true;
+                case RESCANNING -> notBegun;
+                case REWRITING -> notBegun && before.batchesBackedUp() == 0;
+                default -> false;
+            };
+            String summary = new RewriteEngine(context.plan(), backup, pool, context.progress(),
                     new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond())
                             .withBatchBytes(context.rewriteBatchBytes())
                             .withFieldExpiries(keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,
                     context.lock()).stopSignal(context.stop()).run();
+            context.rewroteEveryDocument(fromFirstPage);
+            return summary;
         }
     }
 
     /**
      * After validation found documents holding vectors of the old datatype that a new pass of the rewrite converts
      * ({@link OldVectorScan}): sets the backup to a new pass ({@code RESCANNING}; each such document is backed up
-     * again, with the value the client wrote, before it is converted). When {@code runNow} and an earlier run had done
-     * the rewrite step (this run only re-validates a finished or failed migration), runs that pass now and returns
-     * its summary. Otherwise marks the step to run again, so that the next run does it, and returns empty.
+     * again, with the value the client wrote, before it is converted). When {@code runNow} and this run's rewrite did
+     * not read every document itself (an earlier run did the step, and this one only re-validates; or this run
+     * resumed a pass a killed run began, so the documents before its stop were not read again), runs that pass now
+     * and returns its summary. Otherwise (the application wrote them after this run's own pass reached them, so it
+     * still writes the old format: the user must see that first) marks the step to run again, so that the next run
+     * does it, and returns empty. The step is recorded undone before the pass, so a kill during it leaves the pass
+     * to the next run.
      */
     static Optional<String> reopenForOldVectors(StepContext context, OldVectorScan.Result found, boolean runNow) {
         MigrationPlan plan = context.plan();
         PlanStep rewrite = plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS).findFirst()
                 .orElseThrow();
-        boolean newPass;
         try (BackupDirectory backup = BackupDirectory.openForPlan(context.options().backupDir().orElseThrow(), plan)
                 .guardedBy(context.lock())) { // a process that lost its lock to a rollback writes nothing
-            newPass = backup.header().phase() == BackupHeader.Phase.REWRITTEN;
-            if (newPass) {
-                backup.writeHeader(backup.header().restartPass());
+            BackupHeader header = backup.header();
+            // always a pass from the first page: one an earlier run began and did not finish (killed while it
+            // repaired, then a run that only validated) has passed documents written in the old form before now
+            // (tester session 27, #1: it continued from its cursor and missed them)
+            if (header.phase() != BackupHeader.Phase.RESCANNING || !header.cursor().equals("0")) {
+                backup.writeHeader(header.restartPass());
             }
         }
-        // undone first: a pass that fails or stops now leaves the step for the next run
+        // undone first, and recorded before the pass: a pass that fails, stops or is killed now leaves the step for
+        // the next run (a kill used to leave the checkpoint saying it was done, and the next run only validated)
         context.checkpoint(context.checkpoint().withStepUndone(rewrite.name()));
-        if (!runNow || !context.doneBeforeThisRun(rewrite.name())) {
+        context.lock().confirmHeld();
+        new CheckpointStore(context.session(), context.keys()).save(context.checkpoint());
+        if (!runNow || context.rewroteEveryDocument()) {
             LOG.info("{} documents hold vectors of the old datatype again; the next run of this plan rewrites them",
                     found.found());
             return Optional.empty();
         }
-        context.progress().message(found.found() + " documents hold vectors of the old datatype again (such as "
-                + found.examples().get(0) + "), written after an earlier run rewrote them: rewriting them now, in "
-                + (newPass ? "a new pass over every document." : "the pass over every document an earlier run "
-                + "began and did not finish."));
+        context.progress().message(found.found() + " documents hold vectors of the old datatype (such as "
+                + found.examples().get(0) + "), written after the rewrite passed them: rewriting them now, in a new "
+                + "pass over every document.");
         context.rewriteBatchBytes(measureDocuments(plan, context.options(), context.session().endpoint(),
                 context.progress(), context.stop()));
         String summary = run(context, rewrite);

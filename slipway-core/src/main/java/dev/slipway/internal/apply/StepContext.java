@@ -27,6 +27,7 @@ public final class StepContext {
     private Checkpoint checkpoint;
     private ValidationResult validation;
     private long rewriteBatchBytes;
+    private boolean rewroteEveryDocument;
 
     StepContext(RedisSession session, MigrationPlan plan, ApplyOptions options, ProgressListener progress,
                 KeyNamespace keys, Checkpoint checkpoint, HeldLock lock, StopSignal stop) {
@@ -57,6 +58,19 @@ public final class StepContext {
     StepContext rewriteBatchBytes(long bytes) {
         this.rewriteBatchBytes = bytes;
         return this;
+    }
+
+    /**
+     * Whether this run's rewrite read every document, in a pass it began from the first page: a document found in
+     * the old form after it was written after the pass reached it, by an application that still writes so. A pass
+     * this run resumed from where a killed run stopped did not read the documents before that point.
+     */
+    boolean rewroteEveryDocument() {
+        return rewroteEveryDocument;
+    }
+
+    void rewroteEveryDocument(boolean value) {
+        this.rewroteEveryDocument = value;
     }
 
     public ApplyOptions options() {
