@@ -83,6 +83,36 @@ class RewriteMigrationIT {
 
     // ---------------------------------------------------------------- HASH
 
+    /**
+     * A FLOAT32 value beyond FLOAT16's range (±65504) becomes infinity, as IEEE rounding (and every converter) has
+     * it; the rewrite says how many, and the original stays in the backup (tester session 27, #3: it was silent).
+     */
+    @Test
+    void valuesTooLargeForFloat16AreReportedWhenTheyBecomeInfinity(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
+            float[] huge = new float[RewriteFixture.DIMS];
+            java.util.Arrays.fill(huge, 1e5f);
+            huge[0] = 1f;
+            jedis.hset(RewriteFixture.bytes("doc:3"), RewriteFixture.bytes("emb"), VectorCodec.encode(huge,
+                    VectorDataType.FLOAT32, null));
+            RewriteFixture.waitIndexed(slipway, "docs");
+            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup"), true));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail()).contains("values too large for the "
+                    + "new datatype became infinity this run (emb: " + (RewriteFixture.DIMS - 1) + " elements beyond "
+                    + "FLOAT16's range; FLOAT16 holds at most ±65504)");
+            float[] stored = VectorCodec.decode(jedis.hget(RewriteFixture.bytes("doc:3"), RewriteFixture.bytes("emb")),
+                    VectorDataType.FLOAT16);
+            assertThat(stored[0]).isEqualTo(1f);
+            assertThat(stored[1]).isInfinite();
+        }
+    }
+
     @Test
     void hashFieldMove(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();

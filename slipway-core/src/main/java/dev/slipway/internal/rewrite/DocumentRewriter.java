@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.Set;
 
 /**
@@ -46,7 +47,7 @@ final class DocumentRewriter {
      */
     private record Conversion(VectorConversion spec, VectorDataType from, VectorDataType to, int fromLength,
                               int toLength, String source, byte[] sourceBytes, int sourceIndex,
-                              QuantizationScale scale, QuantizationScale sampleScale) {
+                              QuantizationScale scale, QuantizationScale sampleScale, LongAdder overflowed) {
 
         /** 0: needs conversion; 1: already converted; -1: neither length (left alone). */
         int state(byte[] value) {
@@ -55,7 +56,17 @@ final class DocumentRewriter {
 
         /** The converted bytes of a vector of the source length. */
         byte[] apply(byte[] value) {
-            return VectorCodec.convert(value, from, to, spec.dims(), scale);
+            byte[] converted = new byte[toLength];
+            convertInto(value, converted);
+            return converted;
+        }
+
+        /** Converts into {@code target}, counting finite elements that became infinity in a half-width type. */
+        void convertInto(byte[] value, byte[] target) {
+            int lost = VectorCodec.convert(value, 0, from, target, 0, to, spec.dims(), scale);
+            if (lost > 0 && to.isFloatingPoint()) {
+                overflowed.add(lost);
+            }
         }
 
         /**
@@ -92,9 +103,19 @@ final class DocumentRewriter {
             QuantizationScale scale = scales.get(conversion.path());
             resolved.add(new Conversion(conversion, from, to, from.bytesPerElement() * conversion.dims(),
                     to.bytesPerElement() * conversion.dims(), source, bytes(source), fields.indexOf(source), scale,
-                    scale == null ? null : QuantizationScale.of(scale.target(), scale.scale(), scale.zeroPoint())));
+                    scale == null ? null : QuantizationScale.of(scale.target(), scale.scale(), scale.zeroPoint()),
+                    new LongAdder()));
         }
         this.conversions = List.copyOf(resolved);
+    }
+
+    /**
+     * Per converted field whose values became infinity this run (finite values beyond a FLOAT16 or BFLOAT16 range,
+     * ±65504 for FLOAT16), as "field: N elements"; empty when none did.
+     */
+    List<String> overflowed() {
+        return conversions.stream().filter(c -> c.overflowed().sum() > 0).map(c -> c.spec().path() + ": "
+                + c.overflowed().sum() + " elements beyond " + c.to().redisName() + "'s range").toList();
     }
 
     /**
@@ -275,8 +296,7 @@ final class DocumentRewriter {
 
         @Override
         public void writeInto(byte[] target) {
-            VectorCodec.convert(source, 0, conversion.from(), target, 0, conversion.to(), conversion.spec().dims(),
-                    conversion.scale());
+            conversion.convertInto(source, target);
         }
     }
 

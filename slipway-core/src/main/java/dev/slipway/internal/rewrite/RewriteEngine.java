@@ -319,8 +319,24 @@ public final class RewriteEngine {
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
                 + "rewritten field another client removed while they were rewritten were left without it" : "")
-                + recall.describe() + ScaleChoice.describe(scales, backup.header())
+                + recall.describe() + overflowed() + ScaleChoice.describe(scales, backup.header())
                 + watch.describe() + unjudgedBefore + "; " + clock.describe();
+    }
+
+    /**
+     * Finite values too large for a half-width target that became infinity this run (IEEE rounding, as every
+     * converter does; tester session 27, #3: it was silent), said in the summary and logged as a warning.
+     */
+    private String overflowed() {
+        List<String> fields = rewriter.overflowed();
+        if (fields.isEmpty()) {
+            return "";
+        }
+        String text = "values too large for the new datatype became infinity this run (" + String.join(", ", fields)
+                + "; FLOAT16 holds at most ±65504), which vector search cannot compare; the originals are in "
+                + backup.dir();
+        LOG.warn("Some vector values were too large for the new datatype and became infinity: {}", fields);
+        return "; " + text;
     }
 
     /** Vectors of neither length left as they are, by this run and the interrupted runs before it. */

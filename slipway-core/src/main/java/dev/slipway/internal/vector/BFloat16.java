@@ -12,6 +12,10 @@ public final class BFloat16 {
 
     private static final int FLOAT_SIGN = 0x8000_0000;
     static final int FLOAT_INFINITY = 0x7f80_0000;
+    // 0x7f7f8000, the smallest float that rounds to BFLOAT16 infinity (a tie, rounded to even upwards): the bulk
+    // kernel's fast path stays below it, so that every overflow goes through the element-by-element path, which
+    // counts it.
+    static final int FLOAT_FIRST_OVERFLOW = 0x7f7f_8000;
 
     private BFloat16() {
     }

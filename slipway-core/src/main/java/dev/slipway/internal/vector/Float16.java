@@ -16,6 +16,9 @@ public final class Float16 {
     // |x| >= 2^16 is certainly infinite (or NaN) in half precision; values in [65520, 65536) also
     // overflow, but they come out of the normal path as infinity by the rounding carry.
     static final int FLOAT_TWO_TO_16 = 0x4780_0000;
+    // 65520f, the smallest float that rounds to half infinity: the bulk kernel's fast path stays below it, so
+    // that every overflow goes through the element-by-element path, which counts it.
+    static final int FLOAT_FIRST_OVERFLOW = 0x477f_f000;
     private static final int FLOAT_INFINITY = 0x7f80_0000;
     // 2^-14, the smallest normal half; below it the result is subnormal or zero.
     static final int FLOAT_TWO_TO_MINUS_14 = 0x3880_0000;

@@ -79,8 +79,10 @@ public final class VectorCodec {
      * @param to the target datatype
      * @param elements how many elements to convert
      * @param scale the mapping of the INT8/UINT8 side, or null (see the class description)
-     * @return how many elements were clamped to the target's range (or were NaN going to an
-     *     integer type); 0 for floating-point targets
+     * @return how many elements could not be represented: clamped to an integer target's range
+     *     (or NaN going to an integer type), or, for FLOAT16 and BFLOAT16 targets, finite values
+     *     beyond the target's range that became infinity (IEEE rounding, as every converter
+     *     does); only integer clamps go to the scale's tally
      * @throws IllegalArgumentException if a range does not fit its array, a needed scale is
      *     missing or the scale is for another type
      */
@@ -173,7 +175,8 @@ public final class VectorCodec {
      * @param targetOffset index of the first target byte
      * @param elements how many elements to encode
      * @param scale the field's mapping, required for INT8/UINT8 and otherwise null
-     * @return how many elements were clamped (or were NaN) for an integer type; else 0
+     * @return how many elements could not be represented (see {@link #convert(byte[], int,
+     *     VectorDataType, byte[], int, VectorDataType, int, QuantizationScale)})
      * @throws IllegalArgumentException if a range does not fit its array, {@code type} is an
      *     integer type and {@code scale} is null, or the scale is for another type
      */

@@ -26,7 +26,10 @@ final class VectorKernels {
     private VectorKernels() {
     }
 
-    /** Converts; returns how many elements had to be clamped. */
+    /**
+     * Converts; returns how many elements could not be represented: clamped to an integer type's range, or, for
+     * FLOAT16 and BFLOAT16, finite values beyond the type's range that became infinity.
+     */
     static int convert(byte[] src, int srcOff, VectorDataType from, byte[] dst, int dstOff,
             VectorDataType to, int n, QuantizationScale fromScale, QuantizationScale toScale) {
         if (from == to) {
@@ -52,11 +55,9 @@ final class VectorKernels {
             VectorDataType to, int n, QuantizationScale toScale) {
         switch (to) {
             case FLOAT16:
-                float32ToHalfWidth(src, srcOff, dst, dstOff, n, true);
-                return 0;
+                return float32ToHalfWidth(src, srcOff, dst, dstOff, n, true);
             case BFLOAT16:
-                float32ToHalfWidth(src, srcOff, dst, dstOff, n, false);
-                return 0;
+                return float32ToHalfWidth(src, srcOff, dst, dstOff, n, false);
             case INT8:
             case UINT8:
                 int clamped = 0;
@@ -80,10 +81,12 @@ final class VectorKernels {
      * NaN) takes a loop without branches, which the JIT compiles to SIMD instructions, and a second loop narrows
      * the results to short (one loop doing both stays scalar). Any other chunk goes element by element through
      * {@link Float16#fromFloat} or {@link BFloat16#fromFloat}. Both give the same bits: the branch-free loops call
-     * those methods' ordinary paths, {@link Float16#normalRange} and {@link BFloat16#notNaN}.
+     * those methods' ordinary paths, {@link Float16#normalRange} and {@link BFloat16#notNaN}. Returns how many finite
+     * elements were beyond the target's range and became infinity (only the element-by-element path meets them).
      */
-    private static void float32ToHalfWidth(byte[] src, int srcOff, byte[] dst, int dstOff, int n,
+    private static int float32ToHalfWidth(byte[] src, int srcOff, byte[] dst, int dstOff, int n,
             boolean float16) {
+        int overflowed = 0;
         Scratch scratch = SCRATCH.get();
         int[] bits = scratch.bits;
         int[] halves = scratch.halves;
@@ -100,19 +103,30 @@ final class VectorKernels {
                 for (int i = 0; i < length; i++) {
                     float value = Float.intBitsToFloat(bits[i]);
                     packed[i] = float16 ? Float16.fromFloat(value) : BFloat16.fromFloat(value);
+                    overflowed += overflow(value, packed[i], float16);
                 }
             }
             ByteBuffer.wrap(dst, dstOff + 2 * start, 2 * length).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer()
                     .put(packed, 0, length);
         }
+        return overflowed;
     }
 
-    /** Fills {@code halves} with the FLOAT16 bits if every element is in the normal half range; else false. */
+    /** 1 when a finite value became infinity in FLOAT16 ({@code float16}) or BFLOAT16; else 0. */
+    private static int overflow(double value, short half, boolean float16) {
+        int infinity = float16 ? Float16.POSITIVE_INFINITY : BFloat16.POSITIVE_INFINITY;
+        return Double.isFinite(value) && (half & 0x7fff) == infinity ? 1 : 0;
+    }
+
+    /**
+     * Fills {@code halves} with the FLOAT16 bits if every element is in the normal half range and rounds to a finite
+     * half (below 65520); else false.
+     */
     private static boolean float16Ordinary(int[] bits, int[] halves, int length) {
         int outside = 0;
         for (int i = 0; i < length; i++) {
             int magnitude = bits[i] & 0x7fff_ffff;
-            outside |= (magnitude - Float16.FLOAT_TWO_TO_MINUS_14) | (Float16.FLOAT_TWO_TO_16 - 1 - magnitude);
+            outside |= (magnitude - Float16.FLOAT_TWO_TO_MINUS_14) | (Float16.FLOAT_FIRST_OVERFLOW - 1 - magnitude);
         }
         if (outside < 0) {
             return false;
@@ -123,11 +137,14 @@ final class VectorKernels {
         return true;
     }
 
-    /** Fills {@code halves} with the BFLOAT16 bits if no element is a NaN; else false. */
+    /**
+     * Fills {@code halves} with the BFLOAT16 bits if no element is a NaN, an infinity or a value that rounds to one;
+     * else false.
+     */
     private static boolean bfloat16Ordinary(int[] bits, int[] halves, int length) {
         int nan = 0;
         for (int i = 0; i < length; i++) {
-            nan |= BFloat16.FLOAT_INFINITY - (bits[i] & 0x7fff_ffff);
+            nan |= BFloat16.FLOAT_FIRST_OVERFLOW - 1 - (bits[i] & 0x7fff_ffff);
         }
         if (nan < 0) {
             return false;
@@ -163,7 +180,7 @@ final class VectorKernels {
         }
     }
 
-    /** Encodes floats; returns how many elements had to be clamped. */
+    /** Encodes floats; returns how many elements could not be represented (see {@link #convert}). */
     static int encode(float[] src, int srcOff, VectorDataType to, byte[] dst, int dstOff, int n,
             QuantizationScale toScale) {
         switch (to) {
@@ -173,15 +190,15 @@ final class VectorKernels {
                 }
                 return 0;
             case FLOAT16:
-                for (int i = 0; i < n; i++) {
-                    INT16.set(dst, dstOff + 2 * i, Float16.fromFloat(src[srcOff + i]));
-                }
-                return 0;
             case BFLOAT16:
+                int overflowed = 0;
                 for (int i = 0; i < n; i++) {
-                    INT16.set(dst, dstOff + 2 * i, BFloat16.fromFloat(src[srcOff + i]));
+                    short half = to == VectorDataType.FLOAT16 ? Float16.fromFloat(src[srcOff + i])
+                            : BFloat16.fromFloat(src[srcOff + i]);
+                    INT16.set(dst, dstOff + 2 * i, half);
+                    overflowed += overflow(src[srcOff + i], half, to == VectorDataType.FLOAT16);
                 }
-                return 0;
+                return overflowed;
             case INT8:
             case UINT8:
                 int clamped = 0;
@@ -254,11 +271,13 @@ final class VectorKernels {
                 FLOAT32.set(dst, offset, (float) value);
                 return 0;
             case FLOAT16:
-                INT16.set(dst, offset, Float16.fromDouble(value));
-                return 0;
+                short half = Float16.fromDouble(value);
+                INT16.set(dst, offset, half);
+                return overflow(value, half, true);
             case BFLOAT16:
-                INT16.set(dst, offset, BFloat16.fromDouble(value));
-                return 0;
+                short bfloat = BFloat16.fromDouble(value);
+                INT16.set(dst, offset, bfloat);
+                return overflow(value, bfloat, false);
             default:
                 return writeCode(dst, offset, value, scale);
         }

@@ -93,6 +93,29 @@ class HalfWidthKernelTest {
         }
     }
 
+    /**
+     * Finite values beyond a half-width type's range become infinity (IEEE rounding) and are counted, wherever they
+     * sit among ordinary values, so that the rewrite can say so (tester session 27, #3: they became infinity
+     * silently). Infinities and NaN of the source are not counted.
+     */
+    @Test
+    void finiteValuesThatBecomeInfinityAreCountedInEveryChunk() {
+        float[] values = gaussian(new SplittableRandom(3), 5000);
+        float[] special = {65504f, Math.nextDown(65520f), 65520f, -70000f, 1e5f, Float.POSITIVE_INFINITY, Float.NaN,
+                -1e38f, Float.MAX_VALUE, Float.intBitsToFloat(0x7f7f_7fff), Float.intBitsToFloat(0x7f7f_8000)};
+        for (int i = 0; i < special.length; i++) {
+            values[37 + 450 * i] = special[i];
+        }
+        assertConvertsLikeElementByElement(values, 0, FLOAT16); // 65520, -70000, 1e5, -1e38 and the three largest
+        assertConvertsLikeElementByElement(values, 5, BFLOAT16); // MAX_VALUE and 0x7f7f8000
+        byte[] source = new byte[4 * values.length];
+        ByteBuffer.wrap(source).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
+        assertThat(VectorCodec.convert(source, 0, FLOAT32, new byte[2 * values.length], 0, FLOAT16, values.length,
+                null)).isEqualTo(7);
+        assertThat(VectorCodec.convert(source, 0, FLOAT32, new byte[2 * values.length], 0, BFLOAT16, values.length,
+                null)).isEqualTo(2);
+    }
+
     /** For i in [0, count): the float with the bits {@code magnitude(i)}, then its negative. */
     private static float[] bothSigns(int count, IntUnaryOperator magnitude) {
         float[] values = new float[2 * count];
@@ -124,11 +147,14 @@ class HalfWidthKernelTest {
         byte[] target = new byte[targetOffset + 2 * values.length + 2];
         target[targetOffset - 1] = 0x55;
         target[target.length - 1] = 0x66;
-        VectorCodec.convert(source, offset, FLOAT32, target, targetOffset, type, values.length, null);
+        int overflowed = VectorCodec.convert(source, offset, FLOAT32, target, targetOffset, type, values.length, null);
 
         ByteBuffer out = ByteBuffer.wrap(target).order(ByteOrder.LITTLE_ENDIAN);
+        int infinite = type == FLOAT16 ? Float16.POSITIVE_INFINITY : BFloat16.POSITIVE_INFINITY;
+        int expectedOverflows = 0;
         for (int i = 0; i < values.length; i++) {
             short expected = type == FLOAT16 ? Float16.fromFloat(values[i]) : BFloat16.fromFloat(values[i]);
+            expectedOverflows += Float.isFinite(values[i]) && (expected & 0x7fff) == infinite ? 1 : 0;
             short actual = out.getShort(targetOffset + 2 * i);
             if (actual != expected) {
                 assertThat(Integer.toHexString(actual & 0xffff))
@@ -137,6 +163,7 @@ class HalfWidthKernelTest {
                         .isEqualTo(Integer.toHexString(expected & 0xffff));
             }
         }
+        assertThat(overflowed).as("%s: finite elements that became infinity", type).isEqualTo(expectedOverflows);
         assertThat(target[targetOffset - 1]).as("byte before the range").isEqualTo((byte) 0x55);
         assertThat(target[target.length - 1]).as("byte after the range").isEqualTo((byte) 0x66);
         if (targetOffset + 2 * values.length < target.length - 1) {
