@@ -8,6 +8,7 @@ import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
@@ -193,10 +194,12 @@ public final class Slipway {
     /** Validates the index a plan produced, without changing anything. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
-        return withSession(session -> new MigrationValidator(session, progress)
-                .sourceFailures(MigrationValidator.sourceFailures(new CheckpointStore(session, keys)
-                        .load(plan.source().indexName()), plan))
-                .validate(plan, queries));
+        return withSession(session -> {
+            Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
+            return new MigrationValidator(session, progress)
+                    .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
+                    .backupDir(checkpoint, plan).validate(plan, queries);
+        });
     }
 
     /**

@@ -67,7 +67,8 @@ class OldFormAfterRewriteIT {
                     + "old prefix, which the new index does not cover; 2 holding a renamed field under its old name")
                     .contains(oldName + " (under the old prefix 'doc:', not moved to 'item:')",
                             "item:7 (field 'title', renamed to 'name')", "item:8 (field 'title', renamed to 'name')",
-                            "slipway rollback --backup-dir");
+                            "slipway rollback --backup-dir " + dir.resolve("backup").toAbsolutePath().normalize()
+                                    + "'");
             assertThat(result.failureDescriptions()).hasSize(1);
         }
     }

@@ -39,6 +39,7 @@ public final class MigrationValidator {
     private final ProgressListener progress;
     private OldVectorScan.Result oldVectors;
     private OptionalLong sourceFailures = OptionalLong.empty();
+    private String backupDir = "<dir>";
 
     /** A validator on the given session. */
     public MigrationValidator(RedisSession session) {
@@ -58,6 +59,16 @@ public final class MigrationValidator {
      */
     public MigrationValidator sourceFailures(OptionalLong failuresOfExistingKeys) {
         this.sourceFailures = failuresOfExistingKeys;
+        return this;
+    }
+
+    /**
+     * The backup directory the checkpoint of the plan names, for the advice of checks that suggest a rollback from
+     * it ("<dir>" until known).
+     */
+    public MigrationValidator backupDir(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
+        checkpoint.filter(c -> c.planId().equals(plan.planId())).map(Checkpoint::backupDir).filter(d -> !d.isEmpty())
+                .ifPresent(d -> backupDir = d);
         return this;
     }
 
@@ -192,14 +203,14 @@ public final class MigrationValidator {
         }
         String named = String.join(", ", found.examples()) + (found.found() > found.examples().size() ? " and "
                 + (found.found() - found.examples().size()) + " more" : "");
-        String what = found.found() + " documents hold a vector of the old datatype again (" + OldVectorScan
-                .describe(rewrite) + "), so the new index cannot index them; a client wrote them in the old format "
+        String what = documents(found.found(), "holds", "hold") + " a vector of the old datatype again ("
+                + OldVectorScan.describe(rewrite) + "), so the new index cannot index them; a client wrote them in the old format "
                 + "after their rewrite: " + named + ". ";
         String next = found.repairable() ? "Make the application write the new datatype, then re-run 'slipway "
                 + "apply' with the same plan: it rewrites them, backing up their current values first"
                 : found.outsideRewrite() + " of them are where the rewrite does not look (under the new prefix, "
                 + "or in a renamed field), so re-running apply cannot convert them: write them in the new datatype, "
-                + "or roll back with 'slipway rollback --backup-dir <dir>'";
+                + "or roll back with 'slipway rollback --backup-dir " + backupDir + "'";
         return new ValidationCheck("old-vectors", false, "no vectors of the old datatype", actual, what + next);
     }
 
@@ -226,11 +237,16 @@ public final class MigrationValidator {
                     + "index does not read");
         }
         return new ValidationCheck("old-form", false, "no documents in the form the rewrite moved away from", actual,
-                found.found() + " documents are in the form the rewrite moved away from (" + String.join("; ", what)
-                + "): a client wrote them after their rewrite, so the application still writes the old form: "
+                documents(found.found(), "is", "are") + " in the form the rewrite moved away from ("
+                + String.join("; ", what) + "): a client wrote them after their rewrite, so the application still writes the old form: "
                 + named + ". Make the application write the new form, then move them (RENAME to the new prefix, or "
                 + "HSET the new field and HDEL the old one), or roll back with 'slipway rollback --backup-dir "
-                + "<dir>', which asks before it overwrites documents changed since the migration");
+                + backupDir + "', which asks before it overwrites documents changed since the migration");
+    }
+
+    /** "1 document holds" or "3 documents hold": a count of documents with its verb. */
+    private static String documents(long count, String singularVerb, String pluralVerb) {
+        return count == 1 ? "1 document " + singularVerb : count + " documents " + pluralVerb;
     }
 
     /**

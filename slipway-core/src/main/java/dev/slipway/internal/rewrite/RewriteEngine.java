@@ -280,6 +280,9 @@ public final class RewriteEngine {
         }
         long[] documents = {0};
         backup.forEachRecord(header.batchesWatched(), record -> documents[0] += record.documents().size());
+        if (documents[0] == 0) {
+            return; // batches that changed no document (a new pass finds most converted) overwrote nothing
+        }
         unjudgedBefore = "; an earlier run ended (killed, or unwatched) before its write watch had judged its last "
                 + batches + " batches (" + documents[0] + " documents): a write by another client to one of them "
                 + "between its read and its rewrite may have been overwritten unseen (the values read are in the "

@@ -112,7 +112,12 @@ public final class VersionStatusReader {
             return "no backup header in " + backupDir + " on this host";
         }
         BackupHeader h = read.get();
-        String figures = h.documentsBackedUp() + " documents backed up, " + h.documentsRewritten() + " rewrites";
+        // counted per backup and per write: a document a later pass backed up and rewrote again counts twice
+        String figures = h.documentsBackedUp() + " originals backed up, " + h.documentsRewritten() + " rewrites (a "
+                + "document a later pass took again counts again)";
+        if (h.firstPassBatches() == null) {
+            figures = h.documentsBackedUp() + " documents backed up, " + h.documentsRewritten() + " rewritten";
+        }
         return switch (h.phase()) {
             case REWRITING -> (h.firstPassBatches() == null ? "first pass" : "a new pass") + " under way: " + figures;
             case REWRITTEN -> "every document rewritten: " + figures;
@@ -123,7 +128,7 @@ public final class VersionStatusReader {
             case RESCANNING -> "a new pass over every document is due or under way (after conflicts, writes by "
                     + "other clients, or vectors of the old datatype that validation found): " + figures;
             case ROLLING_BACK -> "a rollback from the backup restored " + h.recordsRestored() + " of "
-                    + h.batchesBackedUp() + " records";
+                    + h.batchesBackedUp() + " batches of originals";
             case ROLLED_BACK -> "rolled back from the backup";
         };
     }
