@@ -155,6 +155,9 @@ public final class MigrationExecutor {
                 || !KeyCoverage.countable(live.get().schema())) {
             return start;
         }
+        LOG.info("'{}' reports {} indexing failures; counting the keys under its prefixes to tell those of existing "
+                + "documents from those Redis keeps for deleted or mended ones", source,
+                live.get().stats().indexingFailures());
         for (int attempt = 0; attempt < SOURCE_COUNT_ATTEMPTS; attempt++) {
             Optional<KeyCoverage> coverage = KeyCoverage.measure(session, live.get().schema(), List.of(source));
             if (coverage.isPresent()) {
