@@ -84,6 +84,40 @@ class RewriteMigrationIT {
     // ---------------------------------------------------------------- HASH
 
     /**
+     * The count of values that became infinity is kept in the backup's header, so a run killed half-way does not take
+     * its part of the count with it (tester session 27: the resumed run reported only its own).
+     */
+    @Test
+    void valuesThatBecameInfinityInAKilledRunAreStillCounted(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
+            float[] huge = new float[RewriteFixture.DIMS];
+            java.util.Arrays.fill(huge, -1e6f);
+            for (int i = 0; i < DOCS; i += 2) {
+                jedis.hset(RewriteFixture.bytes("doc:" + i), RewriteFixture.bytes("emb"), VectorCodec.encode(huge,
+                        VectorDataType.FLOAT32, null));
+            }
+            RewriteFixture.waitIndexed(slipway, "docs");
+            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
+            Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(
+                    FaultyDocumentStore.Point.BEFORE_WRITE, 3, 0), 1, 50);
+            long beforeTheKill = BackupDirectory.readHeader(backup).orElseThrow().overflowed().getOrDefault("emb", 0L);
+            assertThat(beforeTheKill).as("two batches of 50 hold some of the 150").isPositive();
+            long all = (long) (DOCS / 2) * RewriteFixture.DIMS;
+
+            MigrationReport report = slipway.apply(plan, options(backup, true));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.step(report, "rewrite-documents").detail()).contains("(emb: " + all
+                    + " elements beyond FLOAT16's range, " + (all - beforeTheKill) + " of them this run;");
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().overflowed()).isEqualTo(Map.of("emb", all));
+        }
+    }
+
+    /**
      * A FLOAT32 value beyond FLOAT16's range (±65504) becomes infinity, as IEEE rounding (and every converter) has
      * it; the rewrite says how many, and the original stays in the backup (tester session 27, #3: it was silent).
      */
@@ -104,8 +138,10 @@ class RewriteMigrationIT {
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail()).contains("values too large for the "
-                    + "new datatype became infinity this run (emb: " + (RewriteFixture.DIMS - 1) + " elements beyond "
+                    + "new datatype became infinity (emb: " + (RewriteFixture.DIMS - 1) + " elements beyond "
                     + "FLOAT16's range; FLOAT16 holds at most ±65504)");
+            assertThat(BackupDirectory.readHeader(dir.resolve("backup")).orElseThrow().overflowed())
+                    .isEqualTo(Map.of("emb", (long) RewriteFixture.DIMS - 1));
             float[] stored = VectorCodec.decode(jedis.hget(RewriteFixture.bytes("doc:3"), RewriteFixture.bytes("emb")),
                     VectorDataType.FLOAT16);
             assertThat(stored[0]).isEqualTo(1f);

@@ -51,6 +51,9 @@ import java.util.Map;
  * @param keyNamespace       the namespace of the apply's lock and checkpoint ({@code --namespace}); a rollback or a
  *                           resume in another one would not see that lock. Null in headers written before it was
  *                           recorded
+ * @param overflowed         per converted field, finite vector elements that became infinity (values beyond a FLOAT16
+ *                           or BFLOAT16 range), over every run of the rewrite; saved with the progress, so a killed
+ *                           run's last second may be missing ("at least")
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
@@ -65,6 +68,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            @JsonSetter(nulls = Nulls.AS_EMPTY) long batchesWatched, // 0 when absent (older headers)
                            @JsonInclude(JsonInclude.Include.NON_NULL) Long firstPassBatches,
                            @JsonInclude(JsonInclude.Include.NON_NULL) String keyNamespace,
+                           @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, Long> overflowed,
                            Instant startedAt, Instant updatedAt) {
 
     /** The backup format this version writes. */
@@ -136,13 +140,14 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         recallAt10 = recallAt10 == null ? Map.of() : Map.copyOf(recallAt10);
         quantization = quantization == null ? Map.of() : Map.copyOf(quantization);
         alreadyConverted = alreadyConverted == null ? AlreadyConverted.NONE : alreadyConverted; // older headers
+        overflowed = overflowed == null ? Map.of() : Map.copyOf(overflowed);
     }
 
     /** The header of a new rewrite. */
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -150,7 +155,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
                 recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt,
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt,
                 Instant.now());
     }
 
@@ -159,7 +164,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -168,7 +173,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
     }
 
     /** A copy in another phase. */
@@ -176,7 +181,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -185,7 +190,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
                 alreadyConverted.examples(), false), malformedVectors, batchesWatched,
-                firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, startedAt,
+                firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, overflowed, startedAt,
                 Instant.now());
     }
 
@@ -194,14 +199,14 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
     public BackupHeader withRestoreProgress(long records, long missing) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
+                missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -209,7 +214,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, scales, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
     }
 
     /**
@@ -222,7 +227,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return found == alreadyConverted && more == 0 ? this : new BackupHeader(formatVersion, planId, index, phase,
                 cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
                 dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
-                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, startedAt, updatedAt);
+                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, updatedAt);
     }
 
     /** A copy saying that the watch has judged the first {@code batches} applied batches. */
@@ -230,7 +235,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
-                firstPassBatches, keyNamespace, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, overflowed, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
@@ -238,8 +243,21 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, namespace, startedAt,
+                malformedVectors, batchesWatched, firstPassBatches, namespace, overflowed, startedAt,
                 Instant.now());
+    }
+
+    /** A copy that counts more elements that became infinity, per field (none: this header). */
+    public BackupHeader withOverflowed(Map<String, Long> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        Map<String, Long> sum = new java.util.TreeMap<>(overflowed);
+        more.forEach((field, count) -> sum.merge(field, count, Long::sum));
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
+                firstPassBatches, keyNamespace, sum, startedAt, updatedAt);
     }
 
     /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */

@@ -110,12 +110,20 @@ final class DocumentRewriter {
     }
 
     /**
-     * Per converted field whose values became infinity this run (finite values beyond a FLOAT16 or BFLOAT16 range,
-     * ±65504 for FLOAT16), as "field: N elements"; empty when none did.
+     * Per converted field, the finite values that became infinity in the vectors this rewriter converted (beyond a
+     * FLOAT16 or BFLOAT16 range, ±65504 for FLOAT16); fields with none left out.
      */
-    List<String> overflowed() {
-        return conversions.stream().filter(c -> c.overflowed().sum() > 0).map(c -> c.spec().path() + ": "
-                + c.overflowed().sum() + " elements beyond " + c.to().redisName() + "'s range").toList();
+    Map<String, Long> overflowed() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        conversions.stream().filter(c -> c.overflowed().sum() > 0)
+                .forEach(c -> counts.put(c.spec().path(), c.overflowed().sum()));
+        return counts;
+    }
+
+    /** The target datatype's name of a converted field, for messages. */
+    String targetType(String path) {
+        return conversions.stream().filter(c -> c.spec().path().equals(path)).findFirst()
+                .map(c -> c.to().redisName()).orElse("the new datatype");
     }
 
     /**

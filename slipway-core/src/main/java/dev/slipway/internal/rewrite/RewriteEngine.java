@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +79,8 @@ public final class RewriteEngine {
     private long documentsRead;
     /** Whether the progress shown counts the documents this run's pass read (a new pass) or all rewrites so far. */
     private boolean progressByReads;
+    /** Per field, the elements that became infinity this run that the header counts already. */
+    private final Map<String, Long> overflowRecorded = new HashMap<>();
     /** The number of the last batch whose window has closed (its changes by others are all reported by now). */
     private volatile long releasedThrough;
     /** Applied batches the watch has judged, saved in the header ({@link BackupHeader#batchesWatched}). */
@@ -331,15 +334,34 @@ public final class RewriteEngine {
      * converter does; tester session 27, #3: it was silent), said in the summary and logged as a warning.
      */
     private String overflowed() {
-        List<String> fields = rewriter.overflowed();
-        if (fields.isEmpty()) {
+        Map<String, Long> all = backup.header().overflowed();
+        if (all.isEmpty()) {
             return "";
         }
-        String text = "values too large for the new datatype became infinity this run (" + String.join(", ", fields)
+        Map<String, Long> thisRun = rewriter.overflowed();
+        List<String> fields = all.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue() + " elements beyond "
+                + rewriter.targetType(e.getKey()) + "'s range" + (thisRun.getOrDefault(e.getKey(), 0L)
+                .equals(e.getValue()) ? "" : ", " + thisRun.getOrDefault(e.getKey(), 0L) + " of them this run"))
+                .toList();
+        String text = "values too large for the new datatype became infinity (" + String.join(", ", fields)
                 + "; FLOAT16 holds at most ±65504), which vector search cannot compare; the originals are in "
                 + backup.dir();
         LOG.warn("Some vector values were too large for the new datatype and became infinity: {}", fields);
         return "; " + text;
+    }
+
+    /** Records in the header the elements that became infinity since it last did (a killed run's count is kept). */
+    private BackupHeader withOverflowed(BackupHeader header) {
+        Map<String, Long> now = rewriter.overflowed();
+        Map<String, Long> more = new HashMap<>();
+        now.forEach((field, count) -> {
+            long delta = count - overflowRecorded.getOrDefault(field, 0L);
+            if (delta > 0) {
+                more.put(field, delta);
+            }
+        });
+        overflowRecorded.putAll(now);
+        return header.withOverflowed(more);
     }
 
     /** Vectors of neither length left as they are, by this run and the interrupted runs before it. */
@@ -549,7 +571,7 @@ public final class RewriteEngine {
         if (applied.phase() == BackupHeader.Phase.RESCANNING) {
             applied = applied.withPhase(BackupHeader.Phase.REWRITING); // the new pass has applied a batch
         }
-        applied = applied.withBatchesWatched(watchedThrough);
+        applied = withOverflowed(applied.withBatchesWatched(watchedThrough));
         recordProgress(applied);
         recall.add(inflight.changes().samples());
         progress.update(progressByReads ? documentsRead : applied.documentsRewritten());

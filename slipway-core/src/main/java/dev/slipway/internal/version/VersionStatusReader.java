@@ -118,6 +118,9 @@ public final class VersionStatusReader {
         if (h.firstPassBatches() == null) {
             figures = h.documentsBackedUp() + " documents backed up, " + h.documentsRewritten() + " rewritten";
         }
+        if (!h.overflowed().isEmpty()) {
+            figures += "; vector elements too large for the new datatype became infinity: " + h.overflowed();
+        }
         return switch (h.phase()) {
             case REWRITING -> (h.firstPassBatches() == null ? "first pass" : "a new pass") + " under way: " + figures;
             case REWRITTEN -> "every document rewritten: " + figures;
