@@ -183,8 +183,9 @@ public final class RollbackCommand implements Callable<Integer> {
         out.println("Restored the original bytes of " + result.documentsRestored() + " documents of '"
                 + result.index() + "' from " + result.backupDir() + " (plan " + result.planId() + ").");
         if (result.documentsMissing() > 0) {
-            out.println(result.documentsMissing() + " backed-up documents were deleted since the migration and were "
-                    + "left deleted (their originals stay in the backup).");
+            out.println((result.documentsMissing() == 1 ? "1 backed-up document was deleted since the migration and "
+                    + "was" : result.documentsMissing() + " backed-up documents were deleted since the migration and "
+                    + "were") + " left deleted (their originals stay in the backup).");
         }
         out.println("Index '" + result.indexRecreated() + "' has its original schema again and has indexed the "
                 + "restored documents.");

@@ -141,7 +141,7 @@ class RewriteCommandsIT {
         originals.remove("doc:0");
         CliRun changed = cli("rollback", "--backup-dir", backup.toString(), "--workers", "2", "--yes");
         assertThat(changed.exitCode()).as(changed.toString()).isEqualTo(2);
-        assertThat(changed.err()).contains("1 backed-up documents were changed after the migration",
+        assertThat(changed.err()).contains("1 backed-up document was changed after the migration",
                 "nothing was changed", "--overwrite-changed", "doc:1: field 'embedding'");
         assertThat(cli("index", "info", "docs").out()).containsIgnoringCase("datatype: float16");
 
@@ -149,7 +149,7 @@ class RewriteCommandsIT {
                 "--overwrite-changed");
         assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
         assertThat(rollback.out()).contains("Restored the original bytes of " + (DOCS - 1) + " documents of 'docs' "
-                + "from ", "1 backed-up documents were deleted since the migration and were left deleted");
+                + "from ", "1 backed-up document was deleted since the migration and was left deleted");
         assertUnchanged();
         try (Jedis jedis = redis.newJedis()) {
             assertThat(jedis.exists("doc:0")).isFalse();

@@ -209,7 +209,7 @@ class OldVectorsAfterRewriteIT {
             SlipwayException changed = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 1),
                     SlipwayException.class);
             assertThat(changed.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
-            assertThat(changed.getMessage()).startsWith("1 backed-up documents were changed after the migration");
+            assertThat(changed.getMessage()).startsWith("1 backed-up document was changed after the migration");
             assertThat(changed.problems()).containsExactly("doc:70: field 'emb'");
             jedis.hset(bytes("doc:70"), bytes("emb"), float16(70)); // as the new pass left it
 
@@ -265,6 +265,12 @@ class OldVectorsAfterRewriteIT {
                 jedis.hset(bytes("doc:" + i), bytes("emb"), float32(1000 + i));
             }
             RewriteFixture.waitIndexed(slipway, "docs");
+            // a rollback now would overwrite them: it says that finishing the pass first keeps them (tester s27)
+            SlipwayException asked = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 1),
+                    SlipwayException.class);
+            assertThat(asked.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
+            assertThat(asked.getMessage()).contains("A pass of the rewrite is unfinished: re-running 'slipway apply' "
+                    + "with the same plan finishes it");
 
             MigrationReport report = slipway.apply(plan, options(backup));
 

@@ -784,7 +784,7 @@ class RewriteMigrationIT {
                     .isInstanceOfSatisfying(SlipwayException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
                         assertThat(e.exitCode()).isEqualTo(2);
-                        assertThat(e.getMessage()).startsWith("1 backed-up documents were changed after the "
+                        assertThat(e.getMessage()).startsWith("1 backed-up document was changed after the "
                                 + "migration").contains("nothing was changed", "--overwrite-changed");
                         assertThat(e.problems()).containsExactly("doc:5: field 'emb'");
                     });

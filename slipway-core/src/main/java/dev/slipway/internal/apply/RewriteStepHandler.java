@@ -104,11 +104,12 @@ final class RewriteStepHandler {
         context.lock().confirmHeld();
         new CheckpointStore(context.session(), context.keys()).save(context.checkpoint());
         if (!runNow || context.rewroteEveryDocument()) {
-            LOG.info("{} documents hold vectors of the old datatype again; the next run of this plan rewrites them",
-                    found.found());
+            LOG.info("Documents holding vectors of the old datatype again: {}; the next run of this plan rewrites "
+                    + "them", found.found());
             return Optional.empty();
         }
-        context.progress().message(found.found() + " documents hold vectors of the old datatype (such as "
+        context.progress().message((found.found() == 1 ? "1 document holds a vector" : found.found()
+                + " documents hold vectors") + " of the old datatype (such as "
                 + found.examples().get(0) + "), written after the rewrite passed them: rewriting them now, in a new "
                 + "pass over every document.");
         context.rewriteBatchBytes(measureDocuments(plan, context.options(), context.session().endpoint(),
