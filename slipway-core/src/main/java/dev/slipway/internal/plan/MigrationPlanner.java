@@ -209,8 +209,8 @@ public final class MigrationPlanner {
             warnings.add("Lossy: " + rewrite.conversions().stream().map(c -> c.path() + " " + c.from() + " -> "
                     + c.to()).toList() + " loses precision; apply needs --accept-data-loss. The report shows "
                     + "recall@10 against the original vectors on a sample." + (rewrite.conversions().stream()
-                    .anyMatch(c -> c.to().equalsIgnoreCase("float16")) ? " FLOAT16 holds at most ±65504: a larger "
-                    + "value becomes infinity, and the rewrite's summary counts them." : ""));
+                    .anyMatch(c -> c.to().equalsIgnoreCase("float16")) ? " FLOAT16 holds at most ±65504: a value of "
+                    + "65520 or more in magnitude becomes infinity, and the rewrite's summary counts them." : ""));
         }
         rewrite.targetPrefix().filter(to -> rewrite.sourcePrefixes().size() == 1
                 && to.startsWith(rewrite.sourcePrefixes().get(0))).ifPresent(to -> warnings.add("The new key prefix '"
