@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The bulk FLOAT32 to FLOAT16 / BFLOAT16 loop behind {@link VectorCodec#convert} takes a branch-free path for chunks
- * whose elements all round the ordinary way (FLOAT16: all in the normal half range; BFLOAT16: no NaN) and
- * {@link Float16#fromFloat} / {@link BFloat16#fromFloat} element by element otherwise. Both paths must give exactly
+ * whose elements all round the ordinary way (FLOAT16: all in the normal half range, below 65520; BFLOAT16: no NaN,
+ * infinity or value that rounds to one) and {@link Float16#fromFloat} / {@link BFloat16#fromFloat} element by element
+ * otherwise. Both paths must give exactly
  * what those methods give for each element ({@link Float16Test} and {@link BFloat16Test} check the methods against
  * a reference for every input class).
  */
