@@ -77,6 +77,8 @@ public final class RewriteEngine {
     private boolean rescanned;
     /** Documents this run's pass read. */
     private long documentsRead;
+    /** Vectors of neither length this run's pass read (the header counts only the first pass's). */
+    private long malformedThisRun;
     /** Whether the progress shown counts the documents this run's pass read (a new pass) or all rewrites so far. */
     private boolean progressByReads;
     /** Per field, the elements that became infinity this run that the header counts already. */
@@ -320,8 +322,7 @@ public final class RewriteEngine {
                     + " rewrites in all, a document rewritten in two passes counting twice";
         }
         return rewrote + ", originals in "
-                + backup.dir() + (malformed() > 0 ? "; " + malformed() + " vectors of unexpected length left unchanged"
-                : "") + alreadyConverted() + (replyCheck.vanished() > 0
+                + backup.dir() + malformedNote() + alreadyConverted() + (replyCheck.vanished() > 0
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
                 + "rewritten field another client removed while they were rewritten were left without it" : "")
@@ -362,6 +363,18 @@ public final class RewriteEngine {
         });
         overflowRecorded.putAll(now);
         return header.withOverflowed(more);
+    }
+
+    /**
+     * Vectors of neither length left as they are: the first pass's count, and in a new pass the ones it read (the
+     * first pass's again, and any written since), which the header does not add up so as not to count them twice.
+     */
+    private String malformedNote() {
+        if (rescanned && malformedThisRun > 0) {
+            return "; " + (malformedThisRun == 1 ? "1 vector" : malformedThisRun + " vectors") + " of unexpected "
+                    + "length read by this pass and left unchanged (" + malformed() + " found by the first pass)";
+        }
+        return malformed() > 0 ? "; " + malformed() + " vectors of unexpected length left unchanged" : "";
     }
 
     /** Vectors of neither length left as they are, by this run and the interrupted runs before it. */
@@ -460,6 +473,7 @@ public final class RewriteEngine {
                 releaseUnchanged(next.input().keys(), changes);
                 documentsRead += next.input().keys().size();
                 state = state.foundUnchanged(changes.alreadyConverted(), changes.malformed());
+                malformedThisRun += changes.malformed();
                 // the originals are on disk (fsynced) before any document of the batch changes
                 long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, next.cursorAfter(),
                         changes.originals()));
