@@ -120,7 +120,7 @@ final class AliasStepHandlers {
         Map<String, IndexInfo> infos = KeyCoverage.read(session, List.of(live, shadow));
         IndexInfo liveInfo = infos.get(live);
         IndexInfo shadowInfo = infos.get(shadow);
-        boolean equal = count(liveInfo) == count(shadowInfo);
+        boolean equal = liveInfo.stats().documents() == shadowInfo.stats().documents();
         boolean covered = false;
         long liveFailures = liveInfo.stats().indexingFailures();
         long shadowFailures = shadowInfo.stats().indexingFailures();
@@ -141,16 +141,18 @@ final class AliasStepHandlers {
         String uncounted = "";
         if (countsMustMatch && !covered && !equal) {
             if (!filtered(liveInfo, shadowInfo) || !coversAllTheLiveIndexes(liveInfo, shadowInfo)) {
-                return Comparison.differs("'" + shadow + "' has " + count(shadowInfo) + " documents (indexed + "
-                        + "failed) but the live '" + live + "' has " + count(liveInfo) + (filtered(liveInfo,
-                        shadowInfo) ? " and " + liveInfo.stats().numDocs() + " indexed, more than the "
-                        + shadowInfo.stats().numDocs() + " of '" + shadow + "' (with a FILTER, Slipway cannot count "
-                        + "the keys, so it requires the new version to index at least what the live one does)" : ""));
+                return Comparison.differs("'" + shadow + "' has " + shadowInfo.stats().documents() + " documents "
+                        + "(indexed + failed) but the live '" + live + "' has " + liveInfo.stats().documents()
+                        + (filtered(liveInfo, shadowInfo) ? " and " + liveInfo.stats().numDocs() + " indexed, more "
+                        + "than the " + shadowInfo.stats().numDocs() + " of '" + shadow + "' (with a FILTER, Slipway "
+                        + "cannot count the keys, so it requires the new version to index at least what the live one "
+                        + "does)" : ""));
             }
             // with a FILTER the keys cannot be counted: the live index may count failures of documents deleted or
             // mended since, so the new version passes when it indexes no fewer and fails on no more
-            uncounted = "; the live index counts " + (count(liveInfo) - count(shadowInfo)) + " more, which, with a "
-                    + "FILTER, Slipway takes for failures of documents deleted or written again since";
+            uncounted = "; the live index counts " + (liveInfo.stats().documents() - shadowInfo.stats().documents())
+                    + " more, which, with a FILTER, Slipway takes for failures of documents deleted or written again "
+                    + "since";
         }
         if (shadowFailures > liveFailures) {
             return Comparison.differs("'" + shadow + "' failed to index " + shadowFailures + " documents, the live "
@@ -181,7 +183,7 @@ final class AliasStepHandlers {
     private static boolean coversAllTheLiveIndexes(IndexInfo live, IndexInfo shadow) {
         return shadow.stats().numDocs() >= live.stats().numDocs()
                 && shadow.stats().indexingFailures() <= live.stats().indexingFailures()
-                && count(shadow) <= count(live);
+                && shadow.stats().documents() <= live.stats().documents();
     }
 
     /** The failures of an index that belong to keys that exist, where its keys can be counted; else as reported. */
@@ -207,9 +209,6 @@ final class AliasStepHandlers {
                 + "counting the others for keys deleted or written again since";
     }
 
-    private static long count(IndexInfo info) {
-        return info.stats().numDocs() + info.stats().indexingFailures();
-    }
 
     /** Match-all totals of both indexes, read in one transaction so that no write lands between them. */
     private static long[] matchAll(StepContext context, String live, String shadow) {

@@ -9,6 +9,7 @@ import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -43,11 +44,13 @@ final class DocumentCountCheck {
 
     private ValidationCheck againstBaseline(String index, String baseline) {
         long[] counts = {0, 0};
+        IndexSchema schema = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            List<Object> replies = session.transaction(List.of(List.of("FT.INFO", index),
-                    List.of("FT.INFO", baseline)));
-            counts[0] = count(FtInfoReader.read(index, replies.get(0)));
-            counts[1] = count(FtInfoReader.read(baseline, replies.get(1)));
+            // both read in one transaction: both indexes see the same writes
+            Map<String, IndexInfo> infos = KeyCoverage.read(session, List.of(index, baseline));
+            counts[0] = infos.get(index).stats().documents();
+            counts[1] = infos.get(baseline).stats().documents();
+            schema = infos.get(index).schema();
             if (counts[0] == counts[1]) {
                 return againstBaseline(baseline, counts, true);
             }
@@ -55,21 +58,15 @@ final class DocumentCountCheck {
         }
         // the previous version may go on counting failures of keys deleted or written again since it was built,
         // which the new one never saw: both pass when each covers every key under their (equal) prefixes
-        IndexSchema schema = FtInfoReader.read(index, session.call("FT.INFO", index)).schema();
-        if (KeyCoverage.countable(schema)) {
-            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                Optional<KeyCoverage> coverage = KeyCoverage.measure(session, schema, List.of(index, baseline));
-                if (coverage.isPresent()) {
-                    KeyCoverage keys = coverage.get();
-                    failuresOfExistingKeys = keys.failuresOfExistingKeys(index);
-                    return new ValidationCheck("document-count", true, keys.keys() + " (keys under the index's "
-                            + "prefixes, which the previous version '" + baseline + "' also covers; it counts "
-                            + KeyCoverage.total(keys.info(baseline)) + " as indexed + failed, failures of keys "
-                            + "deleted or written again since included)", Long.toString(KeyCoverage.total(
-                            keys.info(index))), "");
-                }
-                pause();
-            }
+        Optional<KeyCoverage> coverage = KeyCoverage.countable(schema)
+                ? KeyCoverage.measure(session, schema, List.of(index, baseline), ATTEMPTS) : Optional.empty();
+        if (coverage.isPresent()) {
+            KeyCoverage keys = coverage.get();
+            failuresOfExistingKeys = keys.failuresOfExistingKeys(index);
+            return new ValidationCheck("document-count", true, keys.keys() + " (keys under the index's prefixes, "
+                    + "which the previous version '" + baseline + "' also covers; it counts "
+                    + keys.info(baseline).stats().documents() + " as indexed + failed, failures of keys deleted or "
+                    + "written again since included)", Long.toString(keys.info(index).stats().documents()), "");
         }
         return againstBaseline(baseline, counts, false);
     }
@@ -83,7 +80,7 @@ final class DocumentCountCheck {
 
     private ValidationCheck againstSnapshot(MigrationPlan plan, IndexInfo live) {
         long expected = plan.source().numDocs() + plan.source().indexingFailures();
-        long actual = count(live);
+        long actual = live.stats().documents();
         ValidationCheck asPlanned = new ValidationCheck("document-count", true, expected + " (num_docs + indexing "
                 + "failures at plan time)", Long.toString(actual), "");
         boolean moreFailures = live.stats().indexingFailures() > plan.source().indexingFailures();
@@ -94,20 +91,17 @@ final class DocumentCountCheck {
         // still exist from those of keys deleted or expired since
         IndexSchema schema = live.schema();
         if (KeyCoverage.countable(schema)) {
-            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                Optional<KeyCoverage> coverage = KeyCoverage.measure(session, schema, List.of(schema.name()));
-                if (coverage.isPresent()) {
-                    KeyCoverage keys = coverage.get();
-                    IndexInfo last = keys.info(schema.name());
-                    failuresOfExistingKeys = keys.failuresOfExistingKeys(schema.name());
-                    return new ValidationCheck("document-count", true, keys.keys() + " (keys under the index's "
-                            + "prefixes now; " + expected + " at plan time as indexed + failed: the failures may "
-                            + "include keys deleted or mended before, or the application wrote, deleted or let "
-                            + "expire documents since)", covered(last, failuresOfExistingKeys), "");
-                }
-                pause();
+            Optional<KeyCoverage> coverage = KeyCoverage.measure(session, schema, List.of(schema.name()), ATTEMPTS);
+            if (coverage.isPresent()) {
+                KeyCoverage keys = coverage.get();
+                IndexInfo last = keys.info(schema.name());
+                failuresOfExistingKeys = keys.failuresOfExistingKeys(schema.name());
+                return new ValidationCheck("document-count", true, keys.keys() + " (keys under the index's "
+                        + "prefixes now; " + expected + " at plan time as indexed + failed: the failures may "
+                        + "include keys deleted or mended before, or the application wrote, deleted or let "
+                        + "expire documents since)", covered(last, failuresOfExistingKeys), "");
             }
-            actual = count(FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name())));
+            actual = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name())).stats().documents();
         }
         if (expected == actual) {
             return asPlanned;
@@ -154,10 +148,6 @@ final class DocumentCountCheck {
      */
     OptionalLong failuresOfExistingKeys() {
         return failuresOfExistingKeys < 0 ? OptionalLong.empty() : OptionalLong.of(failuresOfExistingKeys);
-    }
-
-    private static long count(IndexInfo info) {
-        return KeyCoverage.total(info);
     }
 
     private static void pause() {

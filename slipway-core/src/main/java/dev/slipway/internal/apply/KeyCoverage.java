@@ -29,6 +29,9 @@ import java.util.Optional;
  * without a FILTER qualify: with one, the keys under the prefixes are not the documents it covers.
  */
 final class KeyCoverage {
+    /** The pause between tries of {@link #measure(RedisSession, IndexSchema, List, int)}. */
+    private static final long PAUSE_MILLIS = 100;
+
     private final long keys;
     private final Map<String, IndexInfo> after;
 
@@ -57,12 +60,38 @@ final class KeyCoverage {
             IndexInfo first = before.get(index);
             IndexInfo last = after.get(index);
             long fewest = Math.min(first.stats().numDocs(), last.stats().numDocs());
-            long most = Math.max(total(first), total(last));
+            long most = Math.max(first.stats().documents(), last.stats().documents());
             if (keys < fewest || keys > most) {
                 return Optional.empty();
             }
         }
         return Optional.of(new KeyCoverage(keys, after));
+    }
+
+    /**
+     * {@link #measure} tried up to {@code attempts} times, {@value #PAUSE_MILLIS} ms apart, while writes keep moving
+     * the count out of a bracket; empty when every try did.
+     */
+    static Optional<KeyCoverage> measure(RedisSession session, IndexSchema schema, List<String> indexes,
+                                         int attempts) {
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            if (attempt > 0) {
+                pause();
+            }
+            Optional<KeyCoverage> coverage = measure(session, schema, indexes);
+            if (coverage.isPresent()) {
+                return coverage;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(PAUSE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The keys under the prefixes. */
@@ -78,11 +107,6 @@ final class KeyCoverage {
     /** The failures of keys that still exist: the keys the index does not hold. */
     long failuresOfExistingKeys(String index) {
         return Math.max(0, keys - after.get(index).stats().numDocs());
-    }
-
-    /** Indexed documents plus reported indexing failures. */
-    static long total(IndexInfo info) {
-        return info.stats().numDocs() + info.stats().indexingFailures();
     }
 
     /** {@code FT.INFO} of every index, read in one transaction so that no write lands between them. */

@@ -158,16 +158,12 @@ public final class MigrationExecutor {
         LOG.info("'{}' reports {} indexing failures; counting the keys under its prefixes to tell those of existing "
                 + "documents from those Redis keeps for deleted or mended ones", source,
                 live.get().stats().indexingFailures());
-        for (int attempt = 0; attempt < SOURCE_COUNT_ATTEMPTS; attempt++) {
-            Optional<KeyCoverage> coverage = KeyCoverage.measure(session, live.get().schema(), List.of(source));
-            if (coverage.isPresent()) {
-                long failures = coverage.get().failuresOfExistingKeys(source);
-                LOG.debug("'{}' reports {} indexing failures, {} of keys that exist", source,
-                        live.get().stats().indexingFailures(), failures);
-                return start.withFigure(Checkpoint.SOURCE_FAILURES, failures);
-            }
-        }
-        return start;
+        Optional<KeyCoverage> coverage = KeyCoverage.measure(session, live.get().schema(), List.of(source),
+                SOURCE_COUNT_ATTEMPTS);
+        coverage.ifPresent(keys -> LOG.debug("'{}' reports {} indexing failures, {} of keys that exist", source,
+                live.get().stats().indexingFailures(), keys.failuresOfExistingKeys(source)));
+        return coverage.map(keys -> start.withFigure(Checkpoint.SOURCE_FAILURES, keys.failuresOfExistingKeys(source)))
+                .orElse(start);
     }
 
     /** Whether the plan rewrites documents and its rewrite step is not done yet. */

@@ -171,21 +171,18 @@ public final class MigrationValidator {
         if (baseline.isEmpty() || !KeyCoverage.countable(info.schema())) {
             return Optional.empty();
         }
-        for (int attempt = 0; attempt < BASELINE_ATTEMPTS; attempt++) {
-            Optional<KeyCoverage> coverage = KeyCoverage.measure(session, info.schema(), List.of(index,
-                    baseline.get()));
-            if (coverage.isPresent()) {
-                long before = coverage.get().failuresOfExistingKeys(baseline.get());
-                long after = coverage.get().failuresOfExistingKeys(index);
-                return Optional.of(new ValidationCheck("indexing-failures", after <= before, "at most " + before
-                        + " (failures of keys that exist now, in the previous version '" + baseline.get() + "', "
-                        + "which sees the same writes)", Long.toString(after), after <= before ? "" : (after - before)
-                        + " more documents failed to index with the new schema than with the previous version; check "
-                        + "'last indexing error' in FT.INFO, fix the documents or the schema, then roll back with "
-                        + "'slipway rollback --index " + plan.servedName() + "' or migrate again"));
-            }
-        }
-        return Optional.empty();
+        return KeyCoverage.measure(session, info.schema(), List.of(index, baseline.get()), BASELINE_ATTEMPTS)
+                .map(coverage -> {
+                    long before = coverage.failuresOfExistingKeys(baseline.get());
+                    long after = coverage.failuresOfExistingKeys(index);
+                    return new ValidationCheck("indexing-failures", after <= before, "at most " + before
+                            + " (failures of keys that exist now, in the previous version '" + baseline.get()
+                            + "', which sees the same writes)", Long.toString(after), after <= before ? ""
+                            : (after - before) + " more documents failed to index with the new schema than with "
+                            + "the previous version; check 'last indexing error' in FT.INFO, fix the documents or "
+                            + "the schema, then roll back with 'slipway rollback --index " + plan.servedName()
+                            + "' or migrate again");
+                });
     }
 
     /**
@@ -195,7 +192,7 @@ public final class MigrationValidator {
      */
     private ValidationCheck oldVectorCheck(RewriteSpec rewrite, IndexInfo info) {
         OldVectorScan.Result found = OldVectorScan.run(rewrite, info.schema().prefixes(), session.endpoint(),
-                SCAN_PAGE, info.stats().numDocs() + info.stats().indexingFailures(), progress);
+                SCAN_PAGE, info.stats().documents(), progress);
         oldVectors = found;
         String actual = found.found() + " of " + found.documentsChecked() + " documents";
         if (found.found() == 0) {
@@ -204,8 +201,8 @@ public final class MigrationValidator {
         String named = String.join(", ", found.examples()) + (found.found() > found.examples().size() ? " and "
                 + (found.found() - found.examples().size()) + " more" : "");
         String what = documents(found.found(), "holds", "hold") + " a vector of the old datatype again ("
-                + OldVectorScan.describe(rewrite) + "), so the new index cannot index them; a client wrote them in the old format "
-                + "after their rewrite: " + named + ". ";
+                + OldVectorScan.describe(rewrite) + "), so the new index cannot index them; a client wrote them in the "
+                + "old format after their rewrite: " + named + ". ";
         String next = found.repairable() ? "Make the application write the new datatype, then re-run 'slipway "
                 + "apply' with the same plan: it rewrites them, backing up their current values first"
                 : found.outsideRewrite() + " of them are where the rewrite does not look (under the new prefix, "
@@ -220,7 +217,7 @@ public final class MigrationValidator {
      */
     private ValidationCheck oldFormCheck(RewriteSpec rewrite, IndexInfo info) {
         OldFormScan.Result found = OldFormScan.run(rewrite, info.schema().prefixes(), session.endpoint(), SCAN_PAGE,
-                info.stats().numDocs() + info.stats().indexingFailures(), progress);
+                info.stats().documents(), progress);
         String actual = found.found() + " of " + found.documentsChecked() + " documents";
         if (found.found() == 0) {
             return new ValidationCheck("old-form", true, "no documents in the form the rewrite moved away from",
@@ -238,10 +235,11 @@ public final class MigrationValidator {
         }
         return new ValidationCheck("old-form", false, "no documents in the form the rewrite moved away from", actual,
                 documents(found.found(), "is", "are") + " in the form the rewrite moved away from ("
-                + String.join("; ", what) + "): a client wrote them after their rewrite, so the application still writes the old form: "
-                + named + ". Make the application write the new form, then move them (RENAME to the new prefix, or "
-                + "HSET the new field and HDEL the old one), or roll back with 'slipway rollback --backup-dir "
-                + backupDir + "', which asks before it overwrites documents changed since the migration");
+                + String.join("; ", what) + "): a client wrote them after their rewrite, so the application still "
+                + "writes the old form: " + named + ". Make the application write the new form, then move them "
+                + "(RENAME to the new prefix, or HSET the new field and HDEL the old one), or roll back with "
+                + "'slipway rollback --backup-dir " + backupDir + "', which asks before it overwrites documents "
+                + "changed since the migration");
     }
 
     /** "1 document holds" or "3 documents hold": a count of documents with its verb. */

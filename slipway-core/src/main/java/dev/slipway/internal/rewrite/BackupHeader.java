@@ -190,8 +190,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
                 alreadyConverted.examples(), false), malformedVectors, batchesWatched,
-                firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, overflowed, startedAt,
-                Instant.now());
+                firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, overflowed,
+                startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
@@ -206,7 +206,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader withRestoreProgress(long records, long missing) {
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
+                missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches,
+                keyNamespace, overflowed, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -227,7 +228,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return found == alreadyConverted && more == 0 ? this : new BackupHeader(formatVersion, planId, index, phase,
                 cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
                 dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
-                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, updatedAt);
+                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt,
+                updatedAt);
     }
 
     /** A copy saying that the watch has judged the first {@code batches} applied batches. */

@@ -13,6 +13,14 @@ package dev.slipway.internal.schema;
 public record IndexStats(long numDocs, long indexingFailures, boolean indexing, double percentIndexed,
                          long memoryBytes, long indexingMillis) {
 
+    /**
+     * Indexed plus failed: every document the index took in (the server also keeps counting failures of documents
+     * deleted or written again since, see {@code KeyCoverage}).
+     */
+    public long documents() {
+        return numDocs + indexingFailures;
+    }
+
     /** Whether the index has finished its initial scan. */
     public boolean fullyIndexed() {
         return !indexing && percentIndexed >= 1.0;

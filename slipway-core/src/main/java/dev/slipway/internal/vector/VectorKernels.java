@@ -78,8 +78,9 @@ final class VectorKernels {
     /**
      * FLOAT32 to FLOAT16 or BFLOAT16 a chunk at a time through plain int arrays. A chunk whose elements all round
      * the ordinary way (for FLOAT16: all in the normal half range and below 65520, the usual case for embeddings;
-     * for BFLOAT16: no NaN, infinity or value that rounds to one) takes a loop without branches, which the JIT compiles to SIMD instructions, and a second loop narrows
-     * the results to short (one loop doing both stays scalar). Any other chunk goes element by element through
+     * for BFLOAT16: no NaN, infinity or value that rounds to one) takes a loop without branches, which the JIT
+     * compiles to SIMD instructions, and a second loop narrows the results to short (one loop doing both stays
+     * scalar). Any other chunk goes element by element through
      * {@link Float16#fromFloat} or {@link BFloat16#fromFloat}. Both give the same bits: the branch-free loops call
      * those methods' ordinary paths, {@link Float16#normalRange} and {@link BFloat16#notNaN}. Returns how many finite
      * elements were beyond the target's range and became infinity (only the element-by-element path meets them).
