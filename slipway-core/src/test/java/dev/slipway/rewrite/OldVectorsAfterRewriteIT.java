@@ -70,6 +70,15 @@ class OldVectorsAfterRewriteIT {
         return result.checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
 
+    /** {@value #DOCS} FLOAT32 documents of index {@code docs}, migrated to FLOAT16 with the backup in dir/backup. */
+    private static MigrationPlan migratedToFloat16(Jedis jedis, Slipway slipway, Path dir) {
+        RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
+        MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+        assertThat(slipway.apply(plan, options(dir.resolve("backup"))).result())
+                .isEqualTo(MigrationReport.Result.SUCCEEDED);
+        return plan;
+    }
+
     private static void assertAllFloat16(Jedis jedis, String prefix) {
         for (int i = 0; i < DOCS; i++) {
             assertThat(jedis.hstrlen(prefix + i, "emb")).as("%s%d", prefix, i).isEqualTo(DIMS * 2L);
@@ -147,7 +156,8 @@ class OldVectorsAfterRewriteIT {
             assertThat(shown.get(shown.size() - 1)).isEqualTo(Integer.toString(DOCS));
             // the summary counts the new pass's reads and rewrites apart from all rewrites so far (tester F6)
             assertThat(RewriteFixture.step(report, REWRITE).detail()).startsWith("read " + DOCS
-                    + " documents again (").contains("rewrote the 3 still in the old form; " + (DOCS + 3) + " rewrites in all");
+                    + " documents again (").contains("rewrote the 3 still in the old form; " + (DOCS + 3)
+                    + " rewrites in all");
             for (int i = 0; i < written.size(); i++) {
                 assertThat(jedis.hget(bytes(written.get(i)), bytes("emb"))).isEqualTo(float16(100 + i));
             }
@@ -233,10 +243,8 @@ class OldVectorsAfterRewriteIT {
     void aRepairPassKilledHalfWayIsFinishedInFullByTheNextRun(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
-            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
-            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            MigrationPlan plan = migratedToFloat16(jedis, slipway, dir);
             Path backup = dir.resolve("backup");
-            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
             RewriteFixture.waitIndexed(slipway, "docs");
             ProgressListener killedInTheNewPass = new ProgressListener() {
@@ -294,10 +302,8 @@ class OldVectorsAfterRewriteIT {
     void aNewPassCountsTheVectorsOfUnexpectedLengthItReads(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
-            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, SEED);
-            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            MigrationPlan plan = migratedToFloat16(jedis, slipway, dir);
             Path backup = dir.resolve("backup");
-            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
             jedis.hset(bytes("doc:9"), bytes("emb"), new byte[]{1, 2, 3, 4, 5, 6});
             RewriteFixture.waitIndexed(slipway, "docs");

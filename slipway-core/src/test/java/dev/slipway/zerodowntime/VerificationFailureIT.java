@@ -220,12 +220,7 @@ class VerificationFailureIT {
      */
     @Test
     void failuresOfDeletedDocumentsDoNotHideDocumentsTheNewVersionFailsOn(RedisStackServer redis) {
-        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
-        createIndexWithPrice(redis, StorageType.HASH);
-        try (Jedis jedis = redis.newJedis()) {
-            deleteBadPrices(jedis, DOCS);
-            breakStock(jedis, 10);
-        }
+        failedPricesDeletedThenStockBroken(redis, 10);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock()));
 
@@ -251,12 +246,7 @@ class VerificationFailureIT {
      */
     @Test
     void dropRecreateValidationIsNotFooledByFailuresOfDeletedDocuments(RedisStackServer redis) {
-        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
-        createIndexWithPrice(redis, StorageType.HASH);
-        try (Jedis jedis = redis.newJedis()) {
-            deleteBadPrices(jedis, DOCS);
-            breakStock(jedis, 20); // 50 documents the new schema fails on
-        }
+        failedPricesDeletedThenStockBroken(redis, 20); // 50 documents the new schema fails on
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan lossy = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock())
                 .withMode(MigrationMode.DROP_RECREATE));
@@ -449,6 +439,19 @@ class VerificationFailureIT {
             jedis.sendCommand(RedisStackServer.command("FT.CREATE"), args.toArray(String[]::new));
             Inspect.awaitIndexed(jedis, Catalog.NAME);
             deleteBadPrices(jedis, 900); // 90 deleted, 10 still fail
+        }
+    }
+
+    /**
+     * The plain index with a NUMERIC price, whose {@value #BAD} failing documents are then all deleted (the server
+     * keeps counting them), and a text stock in every {@code stockStep}-th document, which a NUMERIC stock fails on.
+     */
+    private static void failedPricesDeletedThenStockBroken(RedisStackServer redis, int stockStep) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        try (Jedis jedis = redis.newJedis()) {
+            deleteBadPrices(jedis, DOCS);
+            breakStock(jedis, stockStep);
         }
     }
 
