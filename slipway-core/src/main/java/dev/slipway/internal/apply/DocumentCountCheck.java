@@ -23,7 +23,6 @@ import java.util.OptionalLong;
  */
 final class DocumentCountCheck {
     private static final int ATTEMPTS = 5;
-    private static final long PAUSE_MILLIS = 100;
 
     private final RedisSession session;
     private long failuresOfExistingKeys = -1;
@@ -54,7 +53,7 @@ final class DocumentCountCheck {
             if (counts[0] == counts[1]) {
                 return againstBaseline(baseline, counts, true);
             }
-            pause();
+            KeyCoverage.pause(); // the writes in flight reach both indexes
         }
         // the previous version may go on counting failures of keys deleted or written again since it was built,
         // which the new one never saw: both pass when each covers every key under their (equal) prefixes
@@ -148,13 +147,5 @@ final class DocumentCountCheck {
      */
     OptionalLong failuresOfExistingKeys() {
         return failuresOfExistingKeys < 0 ? OptionalLong.empty() : OptionalLong.of(failuresOfExistingKeys);
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(PAUSE_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -86,7 +86,8 @@ final class KeyCoverage {
         return Optional.empty();
     }
 
-    private static void pause() {
+    /** Waits {@value #PAUSE_MILLIS} ms before a count is tried again. */
+    static void pause() {
         try {
             Thread.sleep(PAUSE_MILLIS);
         } catch (InterruptedException e) {
