@@ -125,7 +125,7 @@ public final class ApplyCommand implements Callable<Integer> {
         MigrationPlan plan = SlipwayFiles.readPlan(planFile);
         PrintWriter out = spec.commandLine().getOut();
         PlanPrinter printer = new PlanPrinter(out);
-        printer.brief(plan);
+        printer.brief(plan, options.backupDir());
         printer.rewriteSettings(plan, options);
         out.flush();
         refuseUnsupported(plan);

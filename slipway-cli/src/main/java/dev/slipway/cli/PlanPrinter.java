@@ -10,6 +10,7 @@ import dev.slipway.api.plan.SchemaChange;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Renders a migration plan for a reviewer: the full form after {@code slipway plan} (with every command), the
@@ -43,12 +44,17 @@ final class PlanPrinter {
         }
     }
 
-    /** The plan in brief: header, changes, warnings, step names and the estimate, without commands. */
-    void brief(MigrationPlan plan) {
+    /**
+     * The plan in brief: header, changes, warnings, step names and the estimate, without commands. The plan's
+     * warnings say {@code --backup-dir <dir>}; with the directory given, they name it instead.
+     */
+    void brief(MigrationPlan plan, Optional<Path> backupDir) {
         header(plan);
         changes(plan.changes());
         list("Blocked", plan.blockedReasons());
-        list("Warnings", plan.warnings());
+        list("Warnings", backupDir.map(dir -> plan.warnings().stream()
+                .map(w -> w.replace("--backup-dir <dir>", "--backup-dir " + dir)).toList())
+                .orElse(plan.warnings()));
         steps(plan.steps(), false);
         estimate(plan.estimate());
         out.println();

@@ -132,6 +132,11 @@ final class StatusPrinter {
             out.println(INDENT + "the rollback did not finish (or is running): documents are partly restored;");
             out.println(INDENT + "finish it with 'slipway rollback --backup-dir " + migration.backupDir() + "'");
         }
+        if (migration.status().equals("COMPLETED") && !migration.completedSteps().contains("validate")) {
+            wrap("every change is done, but its last validation (a re-run of 'slipway apply') failed: "
+                    + "'slipway validate' with the same plan says why; re-running 'slipway apply' validates again "
+                    + "and records the result").forEach(line -> out.println(INDENT + line));
+        }
         if (migration.status().equals("STOPPED")) {
             out.println(INDENT + "stopped on request at a safe point; re-run 'slipway apply' with the same plan to "
                     + "resume");

@@ -23,7 +23,7 @@ class StatusPrinterTest {
                         new VersionStatus(2, "products:v2", "RETAINED", true, 60, 9_420, "bbb"),
                         new VersionStatus(3, "products:v3", "ACTIVE", true, 1_060, 2_500_000, "ccc")),
                 Optional.of(new IndexStatus.MigrationStatus("ccc", "COMPLETED", List.of("create-shadow-index",
-                        "switch-alias"), "host-1/pid 42", "2026-01-02T03:04:05Z", "")),
+                        "switch-alias", "validate"), "host-1/pid 42", "2026-01-02T03:04:05Z", "")),
                 Optional.empty(), List.of());
 
         printer.status(status);
@@ -35,10 +35,24 @@ class StatusPrinterTest {
                 "  2        products:v2     RETAINED  yes       60  9.2 KiB",
                 "  3        products:v3     ACTIVE    yes     1060  2.4 MiB",
                 "  Migration: plan ccc, COMPLETED",
-                "             steps done (2): create-shadow-index, switch-alias",
+                "             steps done (3): create-shadow-index, switch-alias, validate",
                 "             owner host-1/pid 42, updated 2026-01-02T03:04:05Z",
                 "  Lock:      free",
                 "  Strays:    none");
+    }
+
+    @Test
+    void aCompletedMigrationWhoseLastValidationFailedSaysSo() {
+        IndexStatus status = new IndexStatus("docs", Optional.of("docs"), false, Optional.empty(), List.of(),
+                Optional.of(new IndexStatus.MigrationStatus("p", "COMPLETED", List.of("drop-index",
+                        "rewrite-documents", "create-index"), "me", "now", "")), Optional.empty(), List.of());
+
+        printer.status(status);
+
+        assertThat(String.join(" ", text.toString().lines().toList()).replaceAll(" +", " "))
+                .contains("steps done (3): drop-index, rewrite-documents, create-index owner me, updated now "
+                        + "every change is done, but its last validation (a re-run of 'slipway apply') failed: "
+                        + "'slipway validate' with the same plan says why;");
     }
 
     @Test

@@ -127,7 +127,7 @@ class ConcurrentWriteIT {
             assertThat(failed).as("apply must fail").isNotNull();
             assertThat(failed.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
             assertThat(failed.getMessage()).contains("Another client changed documents of index 'docs'")
-                    .contains("(1 changes seen)").contains(write.key).contains("re-run 'slipway apply'");
+                    .contains("(1 change seen)").contains(write.key).contains("re-run 'slipway apply'");
             // the index was dropped and not recreated: the report says the downtime goes on
             assertThat(failed.report().downtime().ongoing()).isTrue();
             assertThat(failed.report().downtime().unavailableMs()).isPositive();
@@ -227,7 +227,7 @@ class ConcurrentWriteIT {
             assertThat(failed).as("the write stops the rewrite").isInstanceOf(SlipwayException.class);
             assertThat(((SlipwayException) failed).code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
             assertThat(failed.getMessage()).contains("Another client changed documents of index 'docs'")
-                    .contains("(1 changes seen)").contains("was overwritten");
+                    .contains("(1 change seen)").contains("was overwritten");
             assertThat(((SlipwayException) failed).problems()).containsExactly(write.key());
             BackupHeader stopped = BackupDirectory.readHeader(backup).orElseThrow();
             assertThat(stopped.phase()).isEqualTo(BackupHeader.Phase.WRITES_SEEN);
@@ -259,7 +259,7 @@ class ConcurrentWriteIT {
                     new RewriteEngine.RewriteSettings(50, 0), write::wrap);
 
             assertThat(failed).as("the write stops the rewrite").isInstanceOf(SlipwayException.class);
-            assertThat(failed.getMessage()).contains("(1 changes seen)").contains("was overwritten");
+            assertThat(failed.getMessage()).contains("(1 change seen)").contains("was overwritten");
             assertThat(((SlipwayException) failed).problems()).containsExactly(write.key());
             assertThat(write.key()).startsWith("doc:");
             String moved = "item:" + write.key().substring("doc:".length());

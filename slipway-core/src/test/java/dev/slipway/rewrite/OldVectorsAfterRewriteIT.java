@@ -6,6 +6,7 @@ import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
@@ -294,6 +295,48 @@ class OldVectorsAfterRewriteIT {
     }
 
     /**
+     * A stop requested during a repair pass says the pass reads every document again (tester session 27: "300705 of
+     * about 300000 documents rewritten", the header's count over every pass), and the same call finishes it.
+     */
+    @Test
+    void aStopInARepairPassSaysItIsANewPassAndTheSameCallFinishesIt(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = migratedToFloat16(jedis, slipway, dir);
+            Path backup = dir.resolve("backup");
+            jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
+            RewriteFixture.waitIndexed(slipway, "docs");
+            StopSignal stop = new StopSignal();
+            Slipway stopping = Slipway.configure().url(redis.url()).stopSignal(stop).progress(new ProgressListener() {
+                private String task = "";
+
+                @Override
+                public void begin(String name, long total, String unit) {
+                    task = name;
+                }
+
+                @Override
+                public void update(long done) {
+                    if (task.startsWith("rewriting documents (a new pass") && done >= 200) {
+                        stop.request("test: inside the repair pass");
+                    }
+                }
+            }).load();
+
+            MigrationFailedException stopped = catchThrowableOfType(() -> stopping.apply(plan, options(backup)),
+                    MigrationFailedException.class);
+
+            assertThat(stopped).isNotNull();
+            assertThat(stopped.code()).isEqualTo(ErrorCode.STOPPED);
+            assertThat(stopped.getMessage()).contains("batches (in a new pass over every document; ")
+                    .contains(" rewrites in all passes; their originals are in " + backup)
+                    .doesNotContain(" of about ");
+            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertAllFloat16(jedis, "doc:");
+        }
+    }
+
+    /**
      * A new pass counts the vectors of unexpected length it reads, apart from the first pass's count (tester session
      * 26: it counted none, so one written since was not mentioned). Such a vector cannot be indexed, so validation
      * fails all the same, and its message still says what the pass did.
@@ -340,12 +383,19 @@ class OldVectorsAfterRewriteIT {
             assertThat(jedis.hget(bytes("item:5"), bytes("emb"))).isEqualTo(float32(5));
             // the re-run only re-validated: the migration stays complete, so a later plan of the index is not
             // refused as coming before an unfinished one (tester session 26: it became FAILED)
+            // but its validation is no longer listed as done (tester session 27: status said it was)
             try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10000)) {
-                assertThat(new CheckpointStore(session, KeyNamespace.DEFAULT).load("docs").orElseThrow().status())
-                        .isEqualTo(Checkpoint.Status.COMPLETED);
+                Checkpoint kept = new CheckpointStore(session, KeyNamespace.DEFAULT).load("docs").orElseThrow();
+                assertThat(kept.status()).isEqualTo(Checkpoint.Status.COMPLETED);
+                assertThat(kept.completedSteps()).doesNotContain("validate").contains(REWRITE);
             }
             MigrationPlan next = plan(slipway, "docs", dir, "  add_fields:\n    - {name: extra, type: tag}\n");
             slipway.check(next, ApplyOptions.DEFAULTS); // apply's checks before anything changes: not refused
+            jedis.hset(bytes("item:5"), bytes("emb"), float16(5)); // mended: the next re-run validates and records it
+            RewriteFixture.waitIndexed(slipway, "docs");
+            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(slipway.status(java.util.Optional.of("docs")).get(0).migration().orElseThrow()
+                    .completedSteps()).contains("validate");
         }
     }
 }

@@ -107,7 +107,7 @@ class RenameEchoIT {
 
             assertThat(failed).isInstanceOf(SlipwayException.class);
             assertThat(failed.getMessage()).contains("Another client changed documents of index 'docs'")
-                    .contains("(1 changes seen)");
+                    .contains("(1 change seen)");
             assertThat(((SlipwayException) failed).problems()).containsExactly(written[0]);
         }
     }

@@ -309,7 +309,7 @@ class RewriteRefusalIT {
             assertThat(e).isNotNull();
             assertThat(e.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
             assertThat(e.exitCode()).isEqualTo(2);
-            assertThat(e.getMessage()).contains("--accept-data-loss").contains("float32 -> float16");
+            assertThat(e.getMessage()).contains("--accept-data-loss").contains("('emb' float32 -> float16)");
             assertNothingChanged(jedis, slipway, plan.source().schema(), before);
             assertThat(backup).doesNotExist();
         }

@@ -265,7 +265,8 @@ public final class MigrationExecutor {
     /**
      * Ends a run that failed or stopped. A re-run of a COMPLETED migration that only re-validated (every other step
      * still done) leaves it COMPLETED: its failed validation is reported (exit 1), but the migration is not made
-     * unfinished, which would refuse every later plan of the index (tester session 26).
+     * unfinished, which would refuse every later plan of the index (tester session 26). The failed validation is
+     * no longer listed as done, so {@code status} shows that it failed.
      */
     private MigrationReport fail(MigrationPlan plan, CheckpointStore store, StepContext context,
                                  List<StepReport> reports, int notRunFrom, Instant startedAt, boolean resumed,
@@ -288,6 +289,12 @@ public final class MigrationExecutor {
                     .allMatch(s -> s.kind() == StepKind.VALIDATE || context.checkpoint().isDone(s.name()));
             context.checkpoint(context.checkpoint().withStatus(stillComplete ? Checkpoint.Status.COMPLETED
                     : stopped ? Checkpoint.Status.STOPPED : Checkpoint.Status.FAILED));
+            if (stillComplete) { // its validation no longer holds: status lists it as not done (tester session 27)
+                plan.steps().stream().filter(s -> s.kind() == StepKind.VALIDATE)
+                        .filter(s -> reports.stream().anyMatch(r -> r.name().equals(s.name())
+                                && r.status() == StepReport.Status.FAILED))
+                        .forEach(s -> context.checkpoint(context.checkpoint().withStepUndone(s.name())));
+            }
             if (!context.lock().isLost()) { // the checkpoint is the new holder's now (a rollback deletes it)
                 store.save(context.checkpoint());
             }

@@ -9,6 +9,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
+import dev.slipway.internal.plan.RewritePlanner;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.RedisEndpoint;
@@ -171,7 +172,7 @@ final class RewriteStepHandler {
         }
         if (rewrite.lossy() && !options.acceptDataLoss()) {
             throw new SlipwayException(ErrorCode.CONFIRMATION_REQUIRED, "This plan converts vectors with loss of "
-                    + "precision (" + rewrite.conversions().stream().map(c -> c.from() + " -> " + c.to()).toList()
+                    + "precision (" + String.join(", ", RewritePlanner.lossyConversions(rewrite))
                     + "); re-run with --accept-data-loss to confirm. Nothing was changed.");
         }
         Path dir = options.backupDir().get().toAbsolutePath().normalize();

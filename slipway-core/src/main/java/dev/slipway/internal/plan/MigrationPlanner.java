@@ -206,8 +206,7 @@ public final class MigrationPlanner {
                 + "drop until the documents are rewritten and re-indexed, and a write that lands between Slipway's "
                 + "read and its rewrite of a document is overwritten (the backup holds the value Slipway read).");
         if (rewrite.lossy()) {
-            warnings.add("Lossy: " + rewrite.conversions().stream().map(c -> c.path() + " " + c.from() + " -> "
-                    + c.to()).toList() + " loses precision; apply needs --accept-data-loss. The report shows "
+            warnings.add("Lossy: " + String.join(", ", RewritePlanner.lossyConversions(rewrite)) + " loses precision; apply needs --accept-data-loss. The report shows "
                     + "recall@10 against the original vectors on a sample." + (rewrite.conversions().stream()
                     .anyMatch(c -> c.to().equalsIgnoreCase("float16")) ? " FLOAT16 holds at most ±65504: a value of "
                     + "65520 or more in magnitude becomes infinity, and the rewrite's summary counts them." : ""));

@@ -88,4 +88,15 @@ public final class RewritePlanner {
                 + "Old fields are deleted, and keys renamed, only once every document's new fields are written.",
                 commands);
     }
+
+    /**
+     * The conversions that lose precision, each as {@code 'embedding' float32 -> float16}, for messages that ask
+     * for {@code --accept-data-loss}.
+     */
+    public static List<String> lossyConversions(RewriteSpec spec) {
+        return spec.conversions().stream()
+                .filter(c -> VectorDataType.parse(c.from()).isLossyTo(VectorDataType.parse(c.to())))
+                .map(c -> "'" + c.path() + "' " + c.from() + " -> " + c.to())
+                .toList();
+    }
 }

@@ -12,6 +12,7 @@ import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
@@ -19,8 +20,8 @@ import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 import dev.slipway.internal.version.HistoryStore;
-import dev.slipway.internal.version.VersionHistory;
 import dev.slipway.internal.version.VersionHistory.RollbackMark;
+import dev.slipway.internal.version.VersionHistory;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -169,7 +170,7 @@ public final class BackupRestorer {
             // value such a write stored is gone either way
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
                     + plan.servedName() + "' recreated), but another client changed documents while it ran ("
-                    + writesSeen + " changes seen). A change made after the rollback checked a document and before "
+                    + Wording.count(writesSeen, "change", "changes") + " seen). A change made after the rollback checked a document and before "
                     + "it restored it was overwritten by the original; one made after the restore is still there. "
                     + "Check these documents against the application's data (the backup in " + backup.dir()
                     + " still holds every original). Changed:", written, null);

@@ -255,9 +255,12 @@ public final class RewriteEngine {
         }
         BackupHeader header = backup.header();
         backup.writeHeader(header);
-        stop.stopHereIfRequested("The rewrite stopped after " + header.batchesApplied() + " batches ("
-                + header.documentsRewritten() + " of about " + spec.documents() + " documents rewritten; their "
-                + "originals are in " + backup.dir() + ")." + (watch.unjudged() == 0 ? "" : " " + watch.unjudged()
+        // a later pass reads every document again, and the header counts every pass's rewrites together
+        String done = header.firstPassBatches() == null
+                ? header.documentsRewritten() + " of about " + spec.documents() + " documents rewritten"
+                : "in a new pass over every document; " + header.documentsRewritten() + " rewrites in all passes";
+        stop.stopHereIfRequested("The rewrite stopped after " + header.batchesApplied() + " batches (" + done
+                + "; their originals are in " + backup.dir() + ")." + (watch.unjudged() == 0 ? "" : " " + watch.unjudged()
                 + " documents another client changed meanwhile were still in the old form, and whether the "
                 + "rewrite had reached them is not known yet, so a resumed run scans every document again."));
     }

@@ -2,6 +2,7 @@ package dev.slipway.internal.rewrite;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.internal.io.Wording;
 
 import java.util.function.Predicate;
 
@@ -99,7 +100,8 @@ final class WriteWatchGate {
                 .withBatchesWatched(backup.header().batchesApplied())); // judged: the writes are reported
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Another client changed documents of index '"
                 + backup.header().index()
-                + "' while they were being rewritten (" + watch.detected() + " changes seen), so the rewrite "
+                + "' while they were being rewritten (" + Wording.count(watch.detected(), "change", "changes")
+                + " seen), so the rewrite "
                 + "stopped after the batches it had sent. A change that landed between Slipway's read of a document "
                 + "and its rewrite was overwritten (the value Slipway read is in the backup); one after it is still "
                 + "in the old format. Pause the application's writes, then re-run 'slipway apply' with the same plan "

@@ -24,7 +24,7 @@ class RewritePlanWarningsTest {
         MigrationPlan plan = RewritePlans.quantize("float16");
 
         assertThat(plan.warnings()).anySatisfy(warning -> assertThat(warning)
-                .startsWith("Lossy:")
+                .startsWith("Lossy: 'emb' float32 -> float16 loses precision")
                 .contains("--accept-data-loss"));
     }
 }
