@@ -859,6 +859,37 @@ class RewriteMigrationIT {
      * then {@code $.café} passed the plan and JSON.SET refused it after the drop, and {@code $['it\\'s']} created a
      * member named {@code it\\'s} (tester, session 22).
      */
+    /**
+     * Two vector fields converted in one plan: the report gives recall@10 for each (tester session 27: only the first
+     * converted field had one), and the backup header keeps both.
+     */
+    @Test
+    void everyConvertedFieldGetsItsOwnRecall(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            call(jedis, "FT.CREATE", "docs", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "emb", "VECTOR", "FLAT",
+                    "6", "TYPE", "FLOAT32", "DIM", DIMS, "DISTANCE_METRIC", "COSINE", "emb2", "VECTOR", "FLAT", "6",
+                    "TYPE", "FLOAT32", "DIM", DIMS, "DISTANCE_METRIC", "L2");
+            for (int i = 0; i < 400; i++) {
+                byte[] emb = VectorCodec.encode(RewriteFixture.vector(1, i), VectorDataType.FLOAT32, null);
+                byte[] emb2 = VectorCodec.encode(RewriteFixture.vector(2, i), VectorDataType.FLOAT32, null);
+                jedis.hset(RewriteFixture.bytes("doc:" + i),
+                        Map.of(RewriteFixture.bytes("emb"), emb, RewriteFixture.bytes("emb2"), emb2));
+            }
+            RewriteFixture.waitIndexed(slipway, "docs");
+            MigrationPlan plan = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
+                    + "{datatype: float16}\n    - name: emb2\n      attrs: {datatype: bfloat16}\n");
+            Path backup = dir.resolve("backup");
+
+            MigrationReport report = slipway.apply(plan, options(backup, true));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(reportedRecall(report, "emb")).isBetween(0.5, 1.0);
+            assertThat(reportedRecall(report, "emb2")).isBetween(0.5, 1.0);
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().recallAt10()).containsOnlyKeys("emb", "emb2");
+        }
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"a b | $['a b'] | @a\\ b:word3", "café | $['café'] | @café:word3",
             "it's | $[\"it's\"] | @it\\'s:word3"})

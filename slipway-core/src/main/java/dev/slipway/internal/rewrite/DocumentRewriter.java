@@ -87,7 +87,11 @@ final class DocumentRewriter {
      *                         wrong length that happens to match it, which bytes alone cannot tell apart)
      */
     record BatchChanges(List<DocumentOriginal> originals, List<List<Command>> writes, List<String> conflicts,
-                        int malformed, List<float[][]> samples, List<String> alreadyConverted) {
+                        int malformed, List<RecallPair> samples, List<String> alreadyConverted) {
+    }
+
+    /** One original vector of a converted field and its conversion, decoded, for the recall estimate. */
+    record RecallPair(String field, float[] original, float[] converted) {
     }
 
     DocumentRewriter(RewriteSpec spec, Map<String, QuantizationScale> scales) {
@@ -127,7 +131,7 @@ final class DocumentRewriter {
     }
 
     /**
-     * How many original/converted vector pairs of the first conversion each batch keeps for the recall estimate
+     * How many original/converted vector pairs of each conversion each batch keeps for the recall estimate
      * (decoding them costs time; nothing is kept once the estimate has its sample).
      */
     void samplePerBatch(int pairs) {
@@ -515,7 +519,8 @@ final class DocumentRewriter {
         private final List<DocumentOriginal> originals = new ArrayList<>();
         private final List<List<Command>> writes = new ArrayList<>();
         private final List<String> conflicts = new ArrayList<>();
-        private final List<float[][]> samples = new ArrayList<>();
+        private final List<RecallPair> samples = new ArrayList<>();
+        private final int[] sampled = new int[conversions.size()];
         private final List<String> alreadyConverted = new ArrayList<>();
         private int malformed;
 
@@ -532,8 +537,9 @@ final class DocumentRewriter {
 
         void sample(Conversion conversion, byte[] original, byte[] converted) {
             if (wantsSample(conversion)) {
-                samples.add(new float[][]{VectorCodec.decode(original, conversion.from()),
-                        VectorCodec.decode(converted, conversion.to(), conversion.scale())});
+                sampled[conversions.indexOf(conversion)]++;
+                samples.add(new RecallPair(conversion.spec().path(), VectorCodec.decode(original, conversion.from()),
+                        VectorCodec.decode(converted, conversion.to(), conversion.scale())));
             }
         }
 
@@ -545,7 +551,7 @@ final class DocumentRewriter {
         }
 
         private boolean wantsSample(Conversion conversion) {
-            return samples.size() < samplesPerBatch && conversions.get(0) == conversion;
+            return sampled[conversions.indexOf(conversion)] < samplesPerBatch;
         }
 
         BatchChanges build() {

@@ -2,6 +2,7 @@ package dev.slipway.internal.rewrite;
 
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.internal.rewrite.DocumentRewriter.RecallPair;
 import dev.slipway.internal.vector.DistanceMetric;
 import dev.slipway.internal.vector.RecallEstimator;
 
@@ -11,10 +12,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.FutureTask;
+import java.util.stream.Collectors;
 
 /**
- * A bounded sample of original and converted vectors of the first converted field, and the recall@10 of the
- * converted vectors against the originals on it (brute force, as a new index would answer).
+ * A bounded sample of original and converted vectors of every converted field, and the recall@10 of the converted
+ * vectors against the originals on it, per field (brute force, as a new index would answer).
  */
 final class RecallSample {
     /**
@@ -24,57 +26,40 @@ final class RecallSample {
     private static final int MAX = 300;
     private static final int K = 10;
 
-    private final String field;
-    private final DistanceMetric metric;
-    private final List<float[]> originals = new ArrayList<>();
-    private final List<float[]> converted = new ArrayList<>();
+    private final Map<String, FieldSample> fields = new LinkedHashMap<>();
     private Map<String, Double> results = Map.of();
-    private FutureTask<Double> background;
 
     RecallSample(MigrationPlan plan) {
-        List<RewriteSpec.VectorConversion> conversions = plan.rewrite().map(RewriteSpec::conversions)
-                .orElse(List.of());
-        this.field = conversions.isEmpty() ? null : conversions.get(0).path();
-        this.metric = field == null ? null : plan.targetSchema().fields().stream()
-                .filter(f -> f.path().equals(field)).findFirst()
-                .map(f -> DistanceMetric.parse(String.valueOf(f.attrs().getOrDefault("distance_metric", "cosine"))))
-                .orElse(DistanceMetric.parse("cosine"));
+        for (RewriteSpec.VectorConversion conversion : plan.rewrite().map(RewriteSpec::conversions)
+                .orElse(List.of())) {
+            DistanceMetric metric = plan.targetSchema().fields().stream()
+                    .filter(f -> f.path().equals(conversion.path())).findFirst()
+                    .map(f -> DistanceMetric.parse(String.valueOf(f.attrs().getOrDefault("distance_metric",
+                            "cosine"))))
+                    .orElse(DistanceMetric.parse("cosine"));
+            fields.put(conversion.path(), new FieldSample(conversion.path(), metric));
+        }
     }
 
-    void add(List<float[][]> pairs) {
-        if (originals.size() >= MAX) {
-            return;
-        }
-        for (float[][] pair : pairs) {
-            if (originals.size() < MAX) {
-                originals.add(pair[0]);
-                converted.add(pair[1]);
+    void add(List<RecallPair> pairs) {
+        for (RecallPair pair : pairs) {
+            FieldSample sample = fields.get(pair.field());
+            if (sample != null) {
+                sample.add(pair);
             }
         }
-        if (originals.size() == MAX && field != null) {
-            // full: measure while the rewrite goes on (a fraction of a second of CPU that would otherwise be
-            // added at the end); the sample is not touched again, so the other thread reads it safely
-            background = new FutureTask<>(this::measure);
-            Thread thread = new Thread(background, "slipway-recall");
-            thread.setDaemon(true);
-            thread.start();
-        }
     }
 
-    /** Whether the sample holds all the vectors it wants. */
+    /** Whether the sample of every converted field holds all the vectors it wants. */
     boolean full() {
-        return originals.size() >= MAX;
+        return fields.values().stream().allMatch(FieldSample::full);
     }
 
-    private Double measure() {
-        return RecallEstimator.meanRecallAtK(originals, converted, metric, K);
-    }
-
-    /** The recall of the first converted field on the sample (empty without conversions or a usable sample). */
+    /** The recall of each converted field with a usable sample (empty without conversions or such a sample). */
     Map<String, Double> results() {
-        if (field != null && originals.size() > K) {
-            Map<String, Double> map = new LinkedHashMap<>();
-            map.put(field, background != null ? WorkerPool.get(background) : measure());
+        Map<String, Double> map = new LinkedHashMap<>();
+        fields.values().stream().filter(FieldSample::usable).forEach(f -> map.put(f.field, f.recall()));
+        if (!map.isEmpty()) {
             results = map;
         }
         return results;
@@ -82,6 +67,53 @@ final class RecallSample {
 
     String describe() {
         return results.entrySet().stream().map(e -> String.format(Locale.ROOT, "; recall@10 of %s: %.4f on %d "
-                + "sampled vectors", e.getKey(), e.getValue(), originals.size())).findFirst().orElse("");
+                + "sampled vectors", e.getKey(), e.getValue(), fields.get(e.getKey()).originals.size()))
+                .collect(Collectors.joining());
+    }
+
+    /** One converted field's sample. */
+    private static final class FieldSample {
+        private final String field;
+        private final DistanceMetric metric;
+        private final List<float[]> originals = new ArrayList<>();
+        private final List<float[]> converted = new ArrayList<>();
+        private FutureTask<Double> background;
+
+        FieldSample(String field, DistanceMetric metric) {
+            this.field = field;
+            this.metric = metric;
+        }
+
+        void add(RecallPair pair) {
+            if (full()) {
+                return;
+            }
+            originals.add(pair.original());
+            converted.add(pair.converted());
+            if (full()) {
+                // full: measure while the rewrite goes on (a fraction of a second of CPU that would otherwise be
+                // added at the end); the sample is not touched again, so the other thread reads it safely
+                background = new FutureTask<>(this::measure);
+                Thread thread = new Thread(background, "slipway-recall-" + field);
+                thread.setDaemon(true);
+                thread.start();
+            }
+        }
+
+        boolean full() {
+            return originals.size() >= MAX;
+        }
+
+        boolean usable() {
+            return originals.size() > K;
+        }
+
+        double recall() {
+            return background != null ? WorkerPool.get(background) : measure();
+        }
+
+        private Double measure() {
+            return RecallEstimator.meanRecallAtK(originals, converted, metric, K);
+        }
     }
 }

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -238,7 +239,8 @@ public final class RewriteEngine {
             }
             throw reported;
         }
-        Map<String, Double> figures = recall.results().isEmpty() ? backup.header().recallAt10() : recall.results();
+        Map<String, Double> figures = new LinkedHashMap<>(backup.header().recallAt10()); // an earlier run's stay
+        figures.putAll(recall.results());
         BackupHeader.Phase end = backup.header().conflicts() > 0 ? BackupHeader.Phase.CONFLICTS
                 : BackupHeader.Phase.REWRITTEN;
         backup.writeHeader(backup.header().withPhase(end).withRecall(figures));

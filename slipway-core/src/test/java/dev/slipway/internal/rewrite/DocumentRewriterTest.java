@@ -178,7 +178,8 @@ class DocumentRewriterTest {
             assertThat(writes(changes, 0)).containsExactly("HSET doc:1 emb " + hex(F16));
             assertThat(originals(changes.originals().get(0))).containsExactly("emb=" + hex(F32));
             assertThat(changes.samples()).hasSize(1);
-            assertThat(changes.samples().get(0)[0]).containsExactly(VECTOR);
+            assertThat(changes.samples().get(0).field()).isEqualTo("emb");
+            assertThat(changes.samples().get(0).original()).containsExactly(VECTOR);
             assertThat(changes.malformed()).isZero();
         }
 
