@@ -69,6 +69,7 @@ class OldFormAfterRewriteIT {
                             "item:7 (field 'title', renamed to 'name')", "item:8 (field 'title', renamed to 'name')",
                             "slipway rollback --backup-dir " + dir.resolve("backup").toAbsolutePath().normalize()
                                     + "'");
+            assertThat(old.documents()).as("the keys alone, for tools").containsExactlyInAnyOrder(oldName, "item:7", "item:8");
             assertThat(result.failureDescriptions()).hasSize(1);
         }
     }

@@ -191,6 +191,7 @@ class OldVectorsAfterRewriteIT {
             assertThat(check(validated, "indexing-failures").passed()).isFalse();
             assertThat(check(validated, "old-vectors").detail()).contains("doc:7").contains("doc:70")
                     .contains("re-run 'slipway apply' with the same plan");
+            assertThat(check(validated, "old-vectors").documents()).containsExactlyInAnyOrder("doc:7", "doc:70");
             assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase()).as("validate changes nothing")
                     .isEqualTo(BackupHeader.Phase.REWRITTEN);
 

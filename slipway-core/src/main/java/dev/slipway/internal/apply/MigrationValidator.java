@@ -208,7 +208,8 @@ public final class MigrationValidator {
                 : found.outsideRewrite() + " of them are where the rewrite does not look (under the new prefix, "
                 + "or in a renamed field), so re-running apply cannot convert them: write them in the new datatype, "
                 + "or roll back with 'slipway rollback --backup-dir " + backupDir + "'";
-        return new ValidationCheck("old-vectors", false, "no vectors of the old datatype", actual, what + next);
+        return new ValidationCheck("old-vectors", false, "no vectors of the old datatype", actual, what + next,
+                found.examples());
     }
 
     /**
@@ -239,7 +240,7 @@ public final class MigrationValidator {
                 + "writes the old form: " + named + ". Make the application write the new form, then move them "
                 + "(RENAME to the new prefix, or HSET the new field and HDEL the old one), or roll back with "
                 + "'slipway rollback --backup-dir " + backupDir + "', which asks before it overwrites documents "
-                + "changed since the migration");
+                + "changed since the migration", found.exampleKeys());
     }
 
     /** "1 document holds" or "3 documents hold": a count of documents with its verb. */

@@ -33,6 +33,7 @@ public final class OldFormScan {
     private long underOldPrefix;
     private long withOldFields;
     private final List<String> examples = new ArrayList<>();
+    private final List<String> exampleKeys = new ArrayList<>();
 
     /**
      * What the scan found.
@@ -41,11 +42,14 @@ public final class OldFormScan {
      * @param underOldPrefix   keys left under the prefix the rewrite moved documents away from
      * @param withOldFields    hashes holding a field under the name the rewrite renamed it from
      * @param examples         the first {@value #EXAMPLES}, each "key (why)"
+     * @param exampleKeys      the keys of the examples, in the same order
      */
-    public record Result(long documentsChecked, long underOldPrefix, long withOldFields, List<String> examples) {
-        /** Copies the list. */
+    public record Result(long documentsChecked, long underOldPrefix, long withOldFields, List<String> examples,
+                         List<String> exampleKeys) {
+        /** Copies the lists. */
         public Result {
             examples = List.copyOf(examples);
+            exampleKeys = List.copyOf(exampleKeys);
         }
 
         /** Documents found in the old form. */
@@ -77,7 +81,7 @@ public final class OldFormScan {
                              long expected, ProgressListener progress) {
         OldFormScan scan = new OldFormScan(spec);
         if (!applies(spec)) {
-            return new Result(0, 0, 0, List.of());
+            return new Result(0, 0, 0, List.of(), List.of());
         }
         try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3)) {
             long checked = 0;
@@ -96,7 +100,7 @@ public final class OldFormScan {
                 }
                 task.finished();
             }
-            return new Result(checked, scan.underOldPrefix, scan.withOldFields, scan.examples);
+            return new Result(checked, scan.underOldPrefix, scan.withOldFields, scan.examples, scan.exampleKeys);
         } catch (JedisDataException e) {
             throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the search for documents in "
                     + "the old form: " + e.getMessage() + ". Nothing was changed.", e);
@@ -108,8 +112,8 @@ public final class OldFormScan {
             String name = DocumentRewriter.text(key);
             if (spec.needsMove(name)) { // not one already moved under a new prefix that extends the old one
                 underOldPrefix++;
-                example(name + " (under the old prefix '" + spec.sourcePrefixes().get(0) + "', not moved to '"
-                        + spec.targetPrefix().orElseThrow() + "')");
+                example(name, "under the old prefix '" + spec.sourcePrefixes().get(0) + "', not moved to '"
+                        + spec.targetPrefix().orElseThrow() + "'");
             }
         }
     }
@@ -130,17 +134,18 @@ public final class OldFormScan {
                 if (replies.get(i * renames.size() + j) instanceof Long found && found == 1) {
                     withOldFields++;
                     RewriteSpec.FieldMove rename = renames.get(j);
-                    example(DocumentRewriter.text(keys.get(i)) + " (field '" + rename.from() + "', renamed to '"
-                            + rename.to() + "')");
+                    example(DocumentRewriter.text(keys.get(i)), "field '" + rename.from() + "', renamed to '"
+                            + rename.to() + "'");
                     break;
                 }
             }
         }
     }
 
-    private void example(String text) {
+    private void example(String key, String why) {
         if (examples.size() < EXAMPLES) {
-            examples.add(text);
+            examples.add(key + " (" + why + ")");
+            exampleKeys.add(key);
         }
     }
 }
