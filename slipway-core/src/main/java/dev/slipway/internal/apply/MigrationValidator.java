@@ -7,6 +7,7 @@ import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.DropRecreateStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
@@ -245,7 +246,7 @@ public final class MigrationValidator {
 
     /** "1 document holds" or "3 documents hold": a count of documents with its verb. */
     private static String documents(long count, String singularVerb, String pluralVerb) {
-        return count == 1 ? "1 document " + singularVerb : count + " documents " + pluralVerb;
+        return Wording.count(count, "document", "documents") + " " + (count == 1 ? singularVerb : pluralVerb);
     }
 
     /**

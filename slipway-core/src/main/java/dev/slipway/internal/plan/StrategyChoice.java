@@ -8,6 +8,7 @@ import dev.slipway.api.plan.SchemaChange;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.io.Wording;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -106,7 +107,7 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
         long retained = Math.round(bytes * MEMORY_OVERHEAD);
         return "Memory: while the new " + (copies == 1 ? "version builds" : "versions build") + " the server needs "
                 + "about " + mib(extraMemory(source)) + " more (FT.INFO of the live index: " + mib(bytes) + ", x"
-                + copies + (copies == 1 ? " copy" : " copies") + ", x" + MEMORY_OVERHEAD + " for allocator overhead); "
+                + Wording.count(copies, "copy", "copies") + ", x" + MEMORY_OVERHEAD + " for allocator overhead); "
                 + "afterwards the retained previous version keeps about " + mib(retained) + " until you drop it with "
                 + "'slipway prune --index " + source.indexName() + "'.";
     }

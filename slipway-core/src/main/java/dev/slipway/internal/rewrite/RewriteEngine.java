@@ -7,6 +7,7 @@ import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
@@ -376,7 +377,7 @@ public final class RewriteEngine {
      */
     private String malformedNote() {
         if (rescanned && malformedThisRun > 0) {
-            return "; " + (malformedThisRun == 1 ? "1 vector" : malformedThisRun + " vectors") + " of unexpected "
+            return "; " + Wording.count(malformedThisRun, "vector", "vectors") + " of unexpected "
                     + "length read by this pass and left unchanged (" + malformed() + " found by the first pass)";
         }
         return malformed() > 0 ? "; " + malformed() + " vectors of unexpected length left unchanged" : "";

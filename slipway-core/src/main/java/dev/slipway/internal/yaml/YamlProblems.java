@@ -2,6 +2,7 @@ package dev.slipway.internal.yaml;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.internal.io.Wording;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -96,8 +97,8 @@ public final class YamlProblems {
      */
     public void throwIfAny(String summary, String nextStep) {
         if (!problems.isEmpty()) {
-            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, summary + " (" + problems.size()
-                    + (problems.size() == 1 ? " problem" : " problems") + "). " + nextStep, problems, null);
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, summary + " ("
+                    + Wording.count(problems.size(), "problem", "problems") + "). " + nextStep, problems, null);
         }
     }
 }
