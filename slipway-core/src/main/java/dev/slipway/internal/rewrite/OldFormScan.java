@@ -1,14 +1,9 @@
 package dev.slipway.internal.rewrite;
 
-import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
-import dev.slipway.api.SlipwayException;
-import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
-import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.RedisEndpoint;
-import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,15 +20,10 @@ import java.util.List;
  * {@code HEXISTS} of each renamed field under the index's prefixes, page by page.
  */
 public final class OldFormScan {
-    /** How many documents a result names. */
-    public static final int EXAMPLES = 20;
-
     private final RewriteSpec spec;
     private final List<RewriteSpec.FieldMove> renames;
     private long underOldPrefix;
     private long withOldFields;
-    private final List<String> examples = new ArrayList<>();
-    private final List<String> exampleKeys = new ArrayList<>();
 
     /**
      * What the scan found.
@@ -41,7 +31,7 @@ public final class OldFormScan {
      * @param documentsChecked documents looked at (keys under the old prefix, and hashes under the index's prefixes)
      * @param underOldPrefix   keys left under the prefix the rewrite moved documents away from
      * @param withOldFields    hashes holding a field under the name the rewrite renamed it from
-     * @param examples         the first {@value #EXAMPLES}, each "key (why)"
+     * @param examples         the first {@value ValidationScan#EXAMPLES}, each "key (why)"
      * @param exampleKeys      the keys of the examples, in the same order
      */
     public record Result(long documentsChecked, long underOldPrefix, long withOldFields, List<String> examples,
@@ -83,42 +73,33 @@ public final class OldFormScan {
         if (!applies(spec)) {
             return new Result(0, 0, 0, List.of(), List.of());
         }
-        try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3)) {
-            long checked = 0;
-            String type = spec.storage().keyType();
-            try (ProgressTask task = ProgressTask.begin(progress, "looking for documents in the old form", expected,
-                    "docs")) {
-                if (scan.movesKeys()) {
-                    checked += KeyScope.of(spec).forEachPage((cursor, pattern) -> workers.read(store -> store.scan(
-                            cursor, pattern, pageSize, type)), task, new StopSignal(), "The search for documents in "
-                            + "the old form", scan::underOldPrefix);
-                }
-                if (!scan.renames.isEmpty()) {
-                    checked += KeyScope.ofPrefixes(prefixes).forEachPage((cursor, pattern) -> workers.read(store ->
-                            store.scan(cursor, pattern, pageSize, type)), task, new StopSignal(), "The search for "
-                            + "documents in the old form", keys -> scan.withOldFields(workers, keys));
-                }
-                task.finished();
-            }
-            return new Result(checked, scan.underOldPrefix, scan.withOldFields, scan.examples, scan.exampleKeys);
-        } catch (JedisDataException e) {
-            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the search for documents in "
-                    + "the old form: " + e.getMessage() + ". Nothing was changed.", e);
-        }
+        return ValidationScan.run(endpoint, spec.storage(), pageSize, expected, progress,
+                "looking for documents in the old form", "The search for documents in the old form",
+                "documents in the old form", pages -> {
+                    long checked = 0;
+                    if (scan.movesKeys()) {
+                        checked += pages.pages(KeyScope.of(spec), keys -> scan.underOldPrefix(pages, keys));
+                    }
+                    if (!scan.renames.isEmpty()) {
+                        checked += pages.pages(KeyScope.ofPrefixes(prefixes), keys -> scan.withOldFields(pages, keys));
+                    }
+                    return new Result(checked, scan.underOldPrefix, scan.withOldFields, pages.examples(),
+                            pages.exampleKeys());
+                });
     }
 
-    private void underOldPrefix(List<byte[]> keys) {
+    private void underOldPrefix(ValidationScan pages, List<byte[]> keys) {
         for (byte[] key : keys) {
             String name = DocumentRewriter.text(key);
             if (spec.needsMove(name)) { // not one already moved under a new prefix that extends the old one
                 underOldPrefix++;
-                example(name, "under the old prefix '" + spec.sourcePrefixes().get(0) + "', not moved to '"
+                pages.example(name, "under the old prefix '" + spec.sourcePrefixes().get(0) + "', not moved to '"
                         + spec.targetPrefix().orElseThrow() + "'");
             }
         }
     }
 
-    private void withOldFields(WorkerPool workers, List<byte[]> keys) {
+    private void withOldFields(ValidationScan pages, List<byte[]> keys) {
         if (keys.isEmpty()) {
             return;
         }
@@ -128,24 +109,17 @@ public final class OldFormScan {
                 exists.add(new DocumentStore.Command("HEXISTS", List.of(key, DocumentRewriter.bytes(rename.from()))));
             }
         }
-        List<Object> replies = workers.read(store -> store.execute(exists));
+        List<Object> replies = pages.read(exists);
         for (int i = 0; i < keys.size(); i++) {
             for (int j = 0; j < renames.size(); j++) {
                 if (replies.get(i * renames.size() + j) instanceof Long found && found == 1) {
                     withOldFields++;
                     RewriteSpec.FieldMove rename = renames.get(j);
-                    example(DocumentRewriter.text(keys.get(i)), "field '" + rename.from() + "', renamed to '"
+                    pages.example(DocumentRewriter.text(keys.get(i)), "field '" + rename.from() + "', renamed to '"
                             + rename.to() + "'");
                     break;
                 }
             }
-        }
-    }
-
-    private void example(String key, String why) {
-        if (examples.size() < EXAMPLES) {
-            examples.add(key + " (" + why + ")");
-            exampleKeys.add(key);
         }
     }
 }

@@ -1,16 +1,11 @@
 package dev.slipway.internal.rewrite;
 
-import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
-import dev.slipway.api.SlipwayException;
-import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.RewriteSpec.VectorConversion;
 import dev.slipway.api.schema.StorageType;
-import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.vector.VectorDataType;
-import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,22 +22,18 @@ import java.util.List;
  * moved to, or in a renamed field) re-running the rewrite cannot reach it.
  */
 public final class OldVectorScan {
-    /** How many documents a result names. */
-    public static final int EXAMPLES = 20;
-
     private final RewriteSpec spec;
     private final List<Check> checks;
     private final KeyScope rewriteScope;
     private long found;
     private long outsideRewrite;
-    private final List<String> examples = new ArrayList<>();
 
     /**
      * What the scan found.
      *
      * @param documentsChecked documents looked at (keys of the index's type under its prefixes)
      * @param found            documents with a vector of the old datatype in a converted field
-     * @param examples         the first {@value #EXAMPLES} of their keys
+     * @param examples         the first {@value ValidationScan#EXAMPLES} of their keys
      * @param outsideRewrite   how many of them a new pass of the rewrite would not reach
      */
     public record Result(long documentsChecked, long found, List<String> examples, long outsideRewrite) {
@@ -106,28 +97,15 @@ public final class OldVectorScan {
         if (!scan.applicable()) {
             return new Result(0, 0, List.of(), 0);
         }
-        try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3)) {
-            return scan.scan(workers, KeyScope.ofPrefixes(prefixes), pageSize, expected, progress);
-        } catch (JedisDataException e) {
-            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the search for vectors of "
-                    + "the old datatype: " + e.getMessage() + ". Nothing was changed.", e);
-        }
+        return ValidationScan.run(endpoint, spec.storage(), pageSize, expected, progress,
+                "looking for vectors of the old type", "The search for vectors of the old type",
+                "vectors of the old datatype", pages -> {
+                    long checked = pages.pages(KeyScope.ofPrefixes(prefixes), keys -> scan.checkPage(pages, keys));
+                    return new Result(checked, scan.found, pages.examples(), scan.outsideRewrite);
+                });
     }
 
-    private Result scan(WorkerPool workers, KeyScope scope, int pageSize, long expected, ProgressListener progress) {
-        String type = spec.storage().keyType();
-        long checked;
-        try (ProgressTask task = ProgressTask.begin(progress, "looking for vectors of the old type", expected,
-                "docs")) {
-            checked = scope.forEachPage((cursor, pattern) -> workers.read(store -> store.scan(cursor, pattern,
-                    pageSize, type)), task, new StopSignal(), "The search for vectors of the old type",
-                    keys -> checkPage(workers, keys));
-            task.finished();
-        }
-        return new Result(checked, found, examples, outsideRewrite);
-    }
-
-    private void checkPage(WorkerPool workers, List<byte[]> keys) {
+    private void checkPage(ValidationScan pages, List<byte[]> keys) {
         if (keys.isEmpty()) {
             return;
         }
@@ -137,7 +115,7 @@ public final class OldVectorScan {
                 lengths.add(new DocumentStore.Command("HSTRLEN", List.of(key, check.field())));
             }
         }
-        List<Object> replies = workers.read(store -> store.execute(lengths));
+        List<Object> replies = pages.read(lengths);
         for (int i = 0; i < keys.size(); i++) {
             boolean old = false;
             boolean unreachable = !rewriteScope.contains(keys.get(i));
@@ -151,9 +129,7 @@ public final class OldVectorScan {
             if (old) {
                 found++;
                 outsideRewrite += unreachable ? 1 : 0;
-                if (examples.size() < EXAMPLES) {
-                    examples.add(DocumentRewriter.text(keys.get(i)));
-                }
+                pages.example(DocumentRewriter.text(keys.get(i)), "");
             }
         }
     }
