@@ -176,6 +176,20 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
     }
 
+    /** Whether a later pass over every document has started (after conflicts, writes seen or old vectors found). */
+    public boolean laterPass() {
+        return firstPassBatches != null;
+    }
+
+    /** Whether the rewrite has a pass that has not read every document (a new one, or one a run left half-way). */
+    public boolean passUnfinished() {
+        return switch (phase) {
+            case RESCANNING, CONFLICTS, WRITES_SEEN -> true;
+            case REWRITING -> laterPass();
+            default -> false;
+        };
+    }
+
     /** A copy in another phase. */
     public BackupHeader withPhase(Phase newPhase) {
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,

@@ -80,7 +80,7 @@ final class ChangedSinceMigration {
             throw new SlipwayException(ErrorCode.CONFIRMATION_REQUIRED, (count[0] == 1 ? "1 backed-up document was"
                     : count[0] + " backed-up documents were") + " changed after the migration, in fields the rewrite "
                     + "touched; restoring their originals would overwrite those changes, so nothing was changed. "
-                    + (passUnfinished(backup.header()) ? "A pass of the rewrite is unfinished: re-running 'slipway "
+                    + (backup.header().passUnfinished() ? "A pass of the rewrite is unfinished: re-running 'slipway "
                     + "apply' with the same plan finishes it, backing up the documents it finds in the old form (such "
                     + "as these, if the application wrote them so), and a rollback after that restores their latest "
                     + "values instead of overwriting them. Otherwise, k" : "K") + "eep the application's writes "
@@ -88,15 +88,6 @@ final class ChangedSinceMigration {
                     + "correct those documents first." + (count[0] > changed.size() ? " The first " + changed.size()
                     + ":" : ""), changed, null);
         }
-    }
-
-    /** Whether the rewrite has a pass that has not read every document (a new one, or one a run left half-way). */
-    private static boolean passUnfinished(BackupHeader header) {
-        return switch (header.phase()) {
-            case RESCANNING, CONFLICTS, WRITES_SEEN -> true;
-            case REWRITING -> header.firstPassBatches() != null;
-            default -> false;
-        };
     }
 
     /** For each document changed since the migration, "key: field 'name'" (the first such field). */

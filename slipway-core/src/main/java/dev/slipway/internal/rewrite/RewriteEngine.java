@@ -259,9 +259,9 @@ public final class RewriteEngine {
         BackupHeader header = backup.header();
         backup.writeHeader(header);
         // a later pass reads every document again, and the header counts every pass's rewrites together
-        String done = header.firstPassBatches() == null
-                ? header.documentsRewritten() + " of about " + spec.documents() + " documents rewritten"
-                : "in a new pass over every document; " + header.documentsRewritten() + " rewrites in all passes";
+        String done = header.laterPass()
+                ? "in a new pass over every document; " + header.documentsRewritten() + " rewrites in all passes"
+                : header.documentsRewritten() + " of about " + spec.documents() + " documents rewritten";
         stop.stopHereIfRequested("The rewrite stopped after " + header.batchesApplied() + " batches (" + done
                 + "; their originals are in " + backup.dir() + ")." + (watch.unjudged() == 0 ? "" : " " + watch.unjudged()
                 + " documents another client changed meanwhile were still in the old form, and whether the "

@@ -115,14 +115,14 @@ public final class VersionStatusReader {
         // counted per backup and per write: a document a later pass backed up and rewrote again counts twice
         String figures = h.documentsBackedUp() + " originals backed up, " + h.documentsRewritten() + " rewrites (a "
                 + "document a later pass took again counts again)";
-        if (h.firstPassBatches() == null) {
+        if (!h.laterPass()) {
             figures = h.documentsBackedUp() + " documents backed up, " + h.documentsRewritten() + " rewritten";
         }
         if (!h.overflowed().isEmpty()) {
             figures += "; vector elements too large for the new datatype became infinity: " + h.overflowed();
         }
         return switch (h.phase()) {
-            case REWRITING -> (h.firstPassBatches() == null ? "first pass" : "a new pass") + " under way: " + figures;
+            case REWRITING -> (h.laterPass() ? "a new pass" : "first pass") + " under way: " + figures;
             case REWRITTEN -> "every document rewritten: " + figures;
             case CONFLICTS -> "the last pass left conflicting documents unchanged; the next apply scans every "
                     + "document again: " + figures;
