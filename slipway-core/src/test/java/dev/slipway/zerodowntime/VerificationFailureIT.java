@@ -240,6 +240,45 @@ class VerificationFailureIT {
     }
 
     /**
+     * A change that fixes the {@value #BAD} documents the live index failed on (price removed) and breaks 50 others
+     * (a NUMERIC stock): the counts agree with "it fixed some" (50 failures against 100, match-all 50 more), yet the
+     * 50 documents the live index serves would vanish from every query (tester session 27, F6). Looking the keys up
+     * in both indexes finds them, and the alias is not switched.
+     */
+    @Test
+    void aVersionThatFixesSomeDocumentsButDropsOthersTheLiveOneServesIsNotSwitchedTo(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        try (Jedis jedis = redis.newJedis()) {
+            breakStock(jedis, 20); // product:5, product:25, ...: 50 documents, none with a bad price
+            Inspect.awaitIndexed(jedis, Catalog.NAME);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
+                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
+                SchemaPatch.IndexChanges.NONE)));
+
+        MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
+                MigrationFailedException.class);
+
+        assertThat(failed).isNotNull();
+        String message = failed.getMessage();
+        assertThat(message).contains("'products:v2' fails to index 50 documents that the live 'products' serves (",
+                " and 30 more)", "NOT switched");
+        String named = message.substring(message.indexOf("serves (") + 8, message.indexOf(" and 30 more)"));
+        assertThat(named.split(", ")).hasSize(20).allSatisfy(key -> assertThat(Integer.parseInt(
+                key.substring(Catalog.PREFIX.length())) % 20).as(key).isEqualTo(5));
+        assertThat(failed.report().steps()).extracting(StepReport::name, StepReport::status).contains(
+                tuple("verify:products:v1", StepReport.Status.DONE),
+                tuple("verify:products:v2", StepReport.Status.FAILED));
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.info(jedis, Catalog.NAME).indexName()).as("still the plain index")
+                    .isEqualTo(Catalog.NAME);
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS - BAD);
+        }
+    }
+
+    /**
      * Drop-recreate has no live index to compare with once it dropped the source, so apply counts the source's keys
      * before its first change: validation then allows the new index only the failures of documents that existed,
      * not the ones the server still counted for documents deleted before.

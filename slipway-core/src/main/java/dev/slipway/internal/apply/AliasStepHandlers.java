@@ -7,6 +7,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.ZeroDowntimeStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisReplies;
@@ -168,6 +169,18 @@ final class AliasStepHandlers {
             return Comparison.differs("a match-all query returns " + totals[1] + " on '" + shadow + "' but "
                     + totals[0] + " on '" + live + "'" + (fixed > 0 ? " (expected " + (totals[0] + fixed) + ": the "
                     + fixed + " documents the live index failed to index more)" : ""));
+        }
+        if (countsMustMatch && shadowFailures > 0
+                && DroppedDocuments.sameDocuments(liveInfo.schema(), shadowInfo.schema())) {
+            DroppedDocuments.Found dropped = DroppedDocuments.find(session, shadowInfo.schema(), live, shadow);
+            if (dropped.count() > 0) {
+                return Comparison.differs("'" + shadow + "' fails to index " + Wording.count(dropped.count(),
+                        "document", "documents") + " that the live '" + live + "' serves ("
+                        + String.join(", ", dropped.examples()) + (dropped.count() > dropped.examples().size()
+                        ? " and " + (dropped.count() - dropped.examples().size()) + " more" : "") + "); the change "
+                        + "also lets it index documents the live index failed on, so the counts alone do not show "
+                        + "it; check FT.INFO " + shadow + " for the last error");
+            }
         }
         return new Comparison(Optional.empty(), shadowInfo.stats().numDocs() + " documents, " + shadowFailures
                 + " failures, match-all " + totals[1] + " (live: " + totals[0] + ", " + liveFailures + " failures"

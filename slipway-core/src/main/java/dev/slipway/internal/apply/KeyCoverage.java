@@ -121,15 +121,19 @@ final class KeyCoverage {
         return infos;
     }
 
-    private static long keysUnderPrefixes(RedisSession session, IndexSchema schema) {
-        String type = schema.storageType().keyType();
+    /** The SCAN patterns that name every key under the schema's prefixes once. */
+    static List<String> scanPatterns(IndexSchema schema) {
         // a prefix that starts with another one names keys the shorter one already counts
         List<String> prefixes = schema.prefixes().stream().filter(p -> schema.prefixes().stream()
                 .noneMatch(q -> q.length() < p.length() && p.startsWith(q))).distinct().toList();
-        List<String> patterns = prefixes.isEmpty() || prefixes.contains("") ? List.of("*")
+        return prefixes.isEmpty() || prefixes.contains("") ? List.of("*")
                 : prefixes.stream().map(GlobPattern::startingWith).toList();
+    }
+
+    private static long keysUnderPrefixes(RedisSession session, IndexSchema schema) {
+        String type = schema.storageType().keyType();
         long total = 0;
-        for (String pattern : patterns) {
+        for (String pattern : scanPatterns(schema)) {
             String cursor = "0";
             do {
                 List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH", pattern, "COUNT",
