@@ -1,5 +1,8 @@
 package dev.slipway.api.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.slipway.api.schema.IndexSchema;
 
 import java.util.List;
@@ -19,15 +22,27 @@ import java.util.List;
  * @param latestVersion    the highest version number Slipway has used for this name (0 when it never managed it)
  * @param sharedKeyIndexes other indexes (not versions of this name) whose key prefixes overlap this index's, so
  *                         that they index some of the same documents
+ * @param temporary        whether the physical index was created {@code TEMPORARY}, so that dropping it deletes
+ *                         its documents (such a plan is blocked); left out of the plan file when false
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
                              long indexMemoryBytes, long indexingMillis, int latestVersion,
-                             List<String> sharedKeyIndexes) {
+                             List<String> sharedKeyIndexes,
+                             @JsonInclude(JsonInclude.Include.NON_DEFAULT) // false: absent, as before
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) boolean temporary) {
     /** Copies the lists. */
     public SourceSnapshot {
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
         sharedKeyIndexes = sharedKeyIndexes == null ? List.of() : List.copyOf(sharedKeyIndexes);
+    }
+
+    /** A snapshot of an index that is not temporary. */
+    public SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
+                          long indexingFailures, List<String> keySample, ServerInfo server, long indexMemoryBytes,
+                          long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
+        this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
+                indexingMillis, latestVersion, sharedKeyIndexes, false);
     }
 
     /** Whether applications reach the index through an alias (the name differs from the physical index). */

@@ -131,6 +131,10 @@ final class PlanPreconditions {
             throw new StalePlanException("Index '" + name + "' no longer exists, so this plan is stale; nothing "
                     + "was changed. Run 'slipway index list' and make a new plan.", List.of());
         }
+        if (reader.isTemporary(live.get().schema().name())) { // a plan made before Slipway looked
+            throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "Refused: "
+                    + MigrationPlanner.temporaryReason(live.get().schema().name()) + ". Nothing was changed.");
+        }
         List<String> differences = new ArrayList<>(VisibleSchema.differences(plan.source().schema(),
                 live.get().schema()));
         if (!differences.isEmpty()) {

@@ -63,6 +63,9 @@ public final class MigrationPlanner {
                     + "bytes would drop or fail those documents). Migrate them separately, or pass "
                     + "--allow-shared-keys to accept the effect on them");
         }
+        if (source.temporary()) {
+            blocked.add(temporaryReason(source.physicalIndex()));
+        }
         StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode, keys, rewrite);
         blocked.addAll(choice.blockedReasons());
         List<PlanStep> steps = choice.steps();
@@ -162,7 +165,18 @@ public final class MigrationPlanner {
         return warnings;
     }
 
-    /** FT.INFO does not report some options, so a snapshot cannot know them; say so where they could matter. */
+    /**
+     * Why an index created TEMPORARY is not migrated: dropping it deletes its documents (the server does, even
+     * without DD), and every migration drops the index it replaces, at once or when the retained version is pruned.
+     */
+    public static String temporaryReason(String physicalIndex) {
+        return "index '" + physicalIndex + "' was created TEMPORARY: the server deletes every document it covers "
+                + "when such an index is dropped (even without DD) or expires, and a migration drops the index it "
+                + "replaces. Slipway does not migrate temporary indexes. To keep the documents, create an index "
+                + "without TEMPORARY over the same prefix yourself (FT.CREATE), and do not drop '" + physicalIndex
+                + "' while they matter";
+    }
+
     /**
      * FT.DROPINDEX removes every alias of the index, and Redis Search before 8.10 cannot list them (FT.ALIASLIST), so
      * aliases an application added itself are not carried over: said whenever a step drops the source index.
@@ -182,6 +196,7 @@ public final class MigrationPlanner {
                 .reduce((a, b) -> b).orElse("<new index>") + ") or query '" + source.indexName() + "' instead.");
     }
 
+    /** FT.INFO does not report some options, so a snapshot cannot know them; say so where they could matter. */
     static Optional<String> hiddenAttributeWarning(IndexSchema schema) {
         List<String> hidden = new ArrayList<>();
         if (schema.fields().stream().anyMatch(f -> f.type() == FieldType.TEXT)) {

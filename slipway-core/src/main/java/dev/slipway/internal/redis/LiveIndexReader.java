@@ -59,6 +59,38 @@ public final class LiveIndexReader {
         }
     }
 
+    /**
+     * Whether the index was created {@code TEMPORARY}: the server deletes every document it covers when such an
+     * index is dropped, even without {@code DD}, or expires (checked on Redis 7.4.1 / Search 2.10.5; tester session
+     * 28: migrating one lost every document). {@code FT.INFO} does not report the option. {@code FT.DEBUG TTL}
+     * answers with the seconds left for a temporary index and "Index is not temporary" for another; where the server
+     * refuses {@code FT.DEBUG} (an ACL, a managed service), a temporary index gives itself away in {@code FT.INFO}
+     * by having no garbage collector ({@code gc_stats}), unless the server runs none at all ({@code NOGC}).
+     */
+    public boolean isTemporary(String name) {
+        try {
+            return session.call("FT.DEBUG", "TTL", name) instanceof Long;
+        } catch (RedisCommandException e) {
+            if (e.serverMessage().contains("not temporary")) {
+                return false;
+            }
+        }
+        List<Object> info = RedisReplies.list(session.call("FT.INFO", name));
+        boolean collected = info.stream().anyMatch(item -> item instanceof byte[] b
+                && new String(b, StandardCharsets.UTF_8).equals("gc_stats"));
+        return !collected && !garbageCollectorOff();
+    }
+
+    private boolean garbageCollectorOff() {
+        try {
+            List<Object> reply = RedisReplies.list(session.call("FT.CONFIG", "GET", "NOGC"));
+            return !reply.isEmpty() && RedisReplies.list(reply.get(0)).size() == 2
+                    && RedisReplies.text(RedisReplies.list(reply.get(0)).get(1)).equalsIgnoreCase("true");
+        } catch (RedisCommandException e) {
+            return false; // cannot tell: judged by FT.INFO alone
+        }
+    }
+
     /** The index of that name if it exists and is an index, not an alias. */
     public Optional<IndexInfo> findPhysical(String name) {
         return find(name).filter(i -> !i.isAlias());
@@ -184,7 +216,7 @@ public final class LiveIndexReader {
         return new SourceSnapshot(name, info.schema().name(), schema, info.stats().numDocs(),
                 info.stats().indexingFailures(), sampleKeys(name, KEY_SAMPLE_SIZE), serverInfo(),
                 info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion,
-                sharedKeyIndexes(info.schema(), name));
+                sharedKeyIndexes(info.schema(), name), isTemporary(info.schema().name()));
     }
 
     /**
