@@ -194,8 +194,8 @@ public enum FieldAttribute {
 
     /**
      * Normalises an attribute map for a field: canonical names and values, defaults removed, attributes that
-     * the server folds into others removed (TAG and NUMERIC sortables are always un-normalised, so UNF only
-     * matters on TEXT; NOOFFSETS-like implications are handled at index level).
+     * the server folds into others removed (UNF where the server implies it, see {@link #unfIsAChoice};
+     * NOOFFSETS-like implications are handled at index level).
      *
      * @throws IllegalArgumentException naming the first attribute that is unknown or does not apply
      */
@@ -213,11 +213,11 @@ public enum FieldAttribute {
                 result.put(attribute.yamlName, value);
             }
         }
-        if (type != TEXT || !Boolean.TRUE.equals(result.get(SORTABLE.yamlName))) {
-            // only TEXT sortables are normalised; the server reports UNF on every TAG/NUMERIC/GEO sortable
-            result.remove(UNF.yamlName);
-        } else if (storage == StorageType.JSON) {
+        boolean sortable = Boolean.TRUE.equals(result.get(SORTABLE.yamlName));
+        if (sortable && type == TEXT && storage == StorageType.JSON) {
             result.put(UNF.yamlName, true); // the server never normalises sortable JSON text and reports UNF
+        } else if (!sortable || !unfIsAChoice(type, storage, result)) {
+            result.remove(UNF.yamlName);
         }
         if (Boolean.TRUE.equals(result.get(INDEX_MISSING.yamlName))
                 && Boolean.TRUE.equals(result.get(NO_INDEX.yamlName))) {
@@ -228,6 +228,19 @@ public enum FieldAttribute {
             checkAlgorithmParameters(result, storage);
         }
         return result;
+    }
+
+    /**
+     * Whether UNF on a sortable field is the user's choice rather than implied. Checked on Search 2.10.5: on a hash,
+     * TEXT, TAG, GEO and GEOSHAPE sortables are reported with UNF only when created with it (a TAG sortable without
+     * it sorts and groups by lower-cased values: tester session 28 found it dropped), but a CASESENSITIVE TAG and
+     * every NUMERIC sortable are reported with UNF either way; on JSON every sortable is.
+     */
+    private static boolean unfIsAChoice(FieldType type, StorageType storage, Map<String, Object> attrs) {
+        if (storage == StorageType.JSON || type == NUMERIC) {
+            return false;
+        }
+        return type != TAG || !Boolean.TRUE.equals(attrs.get(CASE_SENSITIVE.yamlName));
     }
 
     /** FT.CREATE rejects a tuning parameter of another vector algorithm (EF_RUNTIME on FLAT, ...). */

@@ -95,7 +95,7 @@ public final class FtCreateArguments {
         flag(field, "index_missing", "INDEXMISSING", args);
         if (field.flag("sortable")) {
             args.add("SORTABLE");
-            if (field.type() == FieldType.TEXT && field.flag("unf")) {
+            if (field.flag("unf")) { // normalised: only where it is the user's choice, or JSON text's implied one
                 args.add("UNF");
             }
         }
