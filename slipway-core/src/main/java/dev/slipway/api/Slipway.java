@@ -39,6 +39,7 @@ import dev.slipway.internal.version.VersionHistory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,10 +102,19 @@ public final class Slipway {
      */
     public IndexDescription describe(String index) {
         return withSession(session -> {
-            IndexInfo info = new LiveIndexReader(session).read(index);
-            return new IndexDescription(index, info.schema().name(), info.schema(), info.stats().numDocs(),
+            LiveIndexReader reader = new LiveIndexReader(session);
+            IndexInfo info = reader.read(index);
+            VersionHistory history = new HistoryStore(session, keys).load(index);
+            LiveIndexReader.CompleteSchema complete = reader.completeSchema(index, info,
+                    history.entry(info.schema().name()).map(VersionHistory.VersionEntry::schema));
+            List<String> warnings = new ArrayList<>(info.unrecognized());
+            MigrationPlanner.phoneticWarning(complete.phoneticProbed(), info.schema().name()).ifPresent(warnings::add);
+            if (reader.isTemporary(info.schema().name())) {
+                warnings.add(MigrationPlanner.temporaryReason(info.schema().name()));
+            }
+            return new IndexDescription(index, info.schema().name(), complete.schema(), info.stats().numDocs(),
                     info.stats().indexingFailures(), info.stats().percentIndexed(), info.stats().memoryBytes(),
-                    info.unrecognized());
+                    warnings);
         });
     }
 
@@ -146,9 +156,7 @@ public final class Slipway {
         }
         java.util.Set<String> shared = new java.util.TreeSet<>(source.sharedKeyIndexes());
         shared.addAll(reader.sharedKeyIndexes(target.withName(source.physicalIndex()), source.indexName()));
-        return new SourceSnapshot(source.indexName(), source.physicalIndex(), source.schema(), source.numDocs(),
-                source.indexingFailures(), source.keySample(), source.server(), source.indexMemoryBytes(),
-                source.indexingMillis(), source.latestVersion(), List.copyOf(shared));
+        return source.withSharedKeyIndexes(List.copyOf(shared));
     }
 
     private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {

@@ -24,25 +24,39 @@ import java.util.List;
  *                         that they index some of the same documents
  * @param temporary        whether the physical index was created {@code TEMPORARY}, so that dropping it deletes
  *                         its documents (such a plan is blocked); left out of the plan file when false
+ * @param optionsRecorded  whether Slipway created the physical index and its recorded schema filled in the options
+ *                         {@code FT.INFO} does not report; left out of the plan file when false
+ * @param phoneticProbed   TEXT attributes a probe query found with PHONETIC, whose matcher {@code FT.INFO} does not
+ *                         report (the schema says {@code dm:en}); empty when none, or when the options were recorded
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
                              long indexMemoryBytes, long indexingMillis, int latestVersion,
                              List<String> sharedKeyIndexes,
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT) // false: absent, as before
-                             @JsonSetter(nulls = Nulls.AS_EMPTY) boolean temporary) {
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) boolean temporary,
+                             @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) boolean optionsRecorded,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> phoneticProbed) {
     /** Copies the lists. */
     public SourceSnapshot {
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
         sharedKeyIndexes = sharedKeyIndexes == null ? List.of() : List.copyOf(sharedKeyIndexes);
+        phoneticProbed = phoneticProbed == null ? List.of() : List.copyOf(phoneticProbed);
     }
 
-    /** A snapshot of an index that is not temporary. */
+    /** A snapshot of an index that is not temporary, whose hidden options are not known. */
     public SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                           long indexingFailures, List<String> keySample, ServerInfo server, long indexMemoryBytes,
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
-                indexingMillis, latestVersion, sharedKeyIndexes, false);
+                indexingMillis, latestVersion, sharedKeyIndexes, false, false, List.of());
+    }
+
+    /** A copy with other indexes sharing its keys (those of a new prefix, say). */
+    public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
+        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
+                indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed);
     }
 
     /** Whether applications reach the index through an alias (the name differs from the physical index). */

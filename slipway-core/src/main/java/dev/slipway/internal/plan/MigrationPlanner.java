@@ -147,7 +147,8 @@ public final class MigrationPlanner {
         if (changes.isEmpty()) {
             warnings.add("The target schema equals the live schema: applying this plan only rebuilds the index.");
         }
-        hiddenAttributeWarning(source.schema()).ifPresent(warnings::add);
+        hiddenAttributeWarning(source).ifPresent(warnings::add);
+        phoneticWarning(source).ifPresent(warnings::add);
         if (source.indexingFailures() > 0) {
             warnings.add("Index '" + source.indexName() + "' already has " + source.indexingFailures()
                     + " indexing failures; validation only requires that they do not grow. Redis keeps counting a "
@@ -197,11 +198,12 @@ public final class MigrationPlanner {
     }
 
     /** FT.INFO does not report some options, so a snapshot cannot know them; say so where they could matter. */
-    static Optional<String> hiddenAttributeWarning(IndexSchema schema) {
-        List<String> hidden = new ArrayList<>();
-        if (schema.fields().stream().anyMatch(f -> f.type() == FieldType.TEXT)) {
-            hidden.add("PHONETIC (text)");
+    static Optional<String> hiddenAttributeWarning(SourceSnapshot source) {
+        if (source.optionsRecorded()) {
+            return Optional.empty(); // Slipway created the index: its record has them (tester session 28, #6)
         }
+        IndexSchema schema = source.schema();
+        List<String> hidden = new ArrayList<>();
         if (schema.fields().stream().anyMatch(f -> f.type() == FieldType.VECTOR)) {
             hidden.add("INITIAL_CAP, BLOCK_SIZE, EF_RUNTIME, EPSILON (vector)");
         }
@@ -211,6 +213,23 @@ public final class MigrationPlanner {
         return Optional.of("FT.INFO does not report " + String.join(", ", hidden) + " or SKIPINITIALSCAN. If '"
                 + schema.name() + "' was created with any of them, set them in the patch (update_fields) or the "
                 + "new index will use the server defaults.");
+    }
+
+    /** PHONETIC found by a probe query: FT.INFO says neither that nor the matcher, which the plan assumes. */
+    static Optional<String> phoneticWarning(SourceSnapshot source) {
+        return phoneticWarning(source.phoneticProbed(), source.physicalIndex());
+    }
+
+    /** The same, for the attributes a probe found PHONETIC on the physical index. */
+    public static Optional<String> phoneticWarning(List<String> probed, String physicalIndex) {
+        if (probed.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("PHONETIC found by a probe query on " + probed.stream()
+                .map(f -> "'" + f + "'").collect(java.util.stream.Collectors.joining(", ")) + " of '"
+                + physicalIndex + "'. FT.INFO does not report it nor its matcher, so the new index uses "
+                + "PHONETIC dm:en (Redis has one phonetic algorithm, Double Metaphone, behind all four matchers); "
+                + "set phonetic_matcher in the patch (update_fields) to record another.");
     }
 
     private static List<String> rewriteWarnings(RewriteSpec rewrite, SourceSnapshot source, boolean allowShared) {

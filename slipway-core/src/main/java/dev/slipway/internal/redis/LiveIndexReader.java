@@ -4,8 +4,10 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.api.plan.SourceSnapshot;
-import dev.slipway.internal.schema.FtInfoReader;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
@@ -13,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -211,12 +214,79 @@ public final class LiveIndexReader {
      */
     public SourceSnapshot snapshot(String name, Optional<IndexSchema> recordedSchema, int latestVersion) {
         IndexInfo info = read(name);
-        IndexSchema schema = recordedSchema.flatMap(r -> VisibleSchema.enrich(info.schema(), r))
-                .orElse(info.schema());
-        return new SourceSnapshot(name, info.schema().name(), schema, info.stats().numDocs(),
+        CompleteSchema complete = completeSchema(name, info, recordedSchema);
+        return new SourceSnapshot(name, info.schema().name(), complete.schema(), info.stats().numDocs(),
                 info.stats().indexingFailures(), sampleKeys(name, KEY_SAMPLE_SIZE), serverInfo(),
                 info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion,
-                sharedKeyIndexes(info.schema(), name), isTemporary(info.schema().name()));
+                sharedKeyIndexes(info.schema(), name), isTemporary(info.schema().name()), complete.recorded(),
+                complete.phoneticProbed());
+    }
+
+    /**
+     * The schema of a live index with what {@code FT.INFO} leaves out filled in where it can be.
+     *
+     * @param schema         the schema
+     * @param recorded       whether Slipway's record of the index supplied its hidden options
+     * @param phoneticProbed TEXT attributes found PHONETIC by a probe query (their matcher set to {@code dm:en})
+     */
+    public record CompleteSchema(IndexSchema schema, boolean recorded, List<String> phoneticProbed) {
+        /** Copies the list. */
+        public CompleteSchema {
+            phoneticProbed = List.copyOf(phoneticProbed);
+        }
+    }
+
+    /**
+     * Fills in the options {@code FT.INFO} does not report: from the schema Slipway recorded when it created the
+     * physical index, when its visible part still agrees; otherwise PHONETIC by a probe query per TEXT attribute
+     * ({@code @attr:(probe) => {$phonetic: true}} fails with "field does not support phonetics" on one without it).
+     * The matcher is not reported either; Redis has one phonetic algorithm (Double Metaphone) for all four, so
+     * {@code dm:en} stands for it (tester session 28: PHONETIC was dropped, and phonetic queries failed after).
+     */
+    public CompleteSchema completeSchema(String name, IndexInfo info, Optional<IndexSchema> recordedSchema) {
+        Optional<IndexSchema> enriched = recordedSchema.flatMap(r -> VisibleSchema.enrich(info.schema(), r));
+        if (enriched.isPresent()) {
+            return new CompleteSchema(enriched.get(), true, List.of());
+        }
+        List<String> phonetic = new ArrayList<>();
+        List<FieldSchema> fields = new ArrayList<>();
+        for (FieldSchema field : info.schema().fields()) {
+            if (field.type() == FieldType.TEXT && !field.flag("no_index") && field.attr("phonetic_matcher").isEmpty()
+                    && isPhonetic(name, field.name())) {
+                phonetic.add(field.name());
+                Map<String, Object> attrs = new LinkedHashMap<>(field.attrs());
+                attrs.put("phonetic_matcher", "dm:en");
+                field = field.withAttrs(attrs);
+            }
+            fields.add(field);
+        }
+        IndexSchema schema = phonetic.isEmpty() ? info.schema() : info.schema().toBuilder().fields(fields).build();
+        return new CompleteSchema(schema, false, phonetic);
+    }
+
+    /**
+     * An attribute name for the query syntax: ASCII punctuation and spaces escaped (the parser refuses an escaped
+     * non-ASCII letter, and takes one as it is: checked on Search 2.10.5 with 'ü' and 'é x').
+     */
+    static String escaped(String attribute) {
+        StringBuilder out = new StringBuilder();
+        attribute.codePoints().forEach(c -> {
+            if (c < 128 && !Character.isLetterOrDigit(c) && c != '_') {
+                out.append('\\');
+            }
+            out.appendCodePoint(c);
+        });
+        return out.toString();
+    }
+
+    private boolean isPhonetic(String index, String attribute) {
+        try {
+            session.call("FT.SEARCH", index, "@" + escaped(attribute)
+                    + ":(slipwayprobe) => {$phonetic: true}", "LIMIT", "0", "0");
+            return true;
+        } catch (RedisCommandException e) {
+            return false; // "field does not support phonetics", or a probe the server refused: not known to be
+        }
     }
 
     /**

@@ -1,0 +1,107 @@
+package dev.slipway.zerodowntime;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.IndexDescription;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.util.List;
+import java.util.Map;
+
+import static dev.slipway.testing.RedisStackServer.command;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Options FT.INFO does not report (tester session 28). PHONETIC on an index Slipway did not create is found by a
+ * probe query and carried over, so phonetic queries keep working on the new version; on an index Slipway created,
+ * its record supplies every hidden option, and the plan does not warn that they cannot be known.
+ */
+@ExtendWith(RedisStackExtension.class)
+class HiddenOptionsIT {
+    private static final SchemaPatch ADD_TAG = new SchemaPatch(List.of(FieldSchema.of("kind", FieldType.TAG)),
+            List.of(), List.of(), List.of(), SchemaPatch.IndexChanges.NONE);
+    private static final String PHONETIC_QUERY = "@%s:(jon) => {$phonetic: true}";
+
+    private static long phoneticMatches(Jedis jedis, String index, String attribute) {
+        List<?> reply = (List<?>) jedis.sendCommand(command("FT.SEARCH"), index,
+                String.format(PHONETIC_QUERY, attribute), "NOCONTENT");
+        return (Long) reply.get(0);
+    }
+
+    @Test
+    void phoneticFoundByAProbeIsCarriedOverAndPhoneticQueriesKeepWorking(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 0; i < 20; i++) {
+                jedis.hset("ph:" + i, Map.of("name", i % 2 == 0 ? "John" : "Mary", "a-b", "John", "plain", "John"));
+            }
+            jedis.sendCommand(command("FT.CREATE"), "people", "ON", "HASH", "PREFIX", "1", "ph:", "SCHEMA", "name",
+                    "TEXT", "PHONETIC", "dm:fr", "a-b", "TEXT", "PHONETIC", "dm:en", "plain", "TEXT");
+            Inspect.awaitIndexed(jedis, "people");
+            assertThat(phoneticMatches(jedis, "people", "name")).as("Jon sounds like John").isEqualTo(10);
+
+            IndexDescription described = slipway.describe("people");
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("people", ADD_TAG));
+
+            assertThat(described.schema().field("name").orElseThrow().attrs()).containsEntry("phonetic_matcher",
+                    "dm:en");
+            assertThat(described.schema().field("plain").orElseThrow().attrs()).doesNotContainKey(
+                    "phonetic_matcher");
+            assertThat(described.warnings()).anySatisfy(w -> assertThat(w).startsWith(
+                    "PHONETIC found by a probe query on 'name', 'a-b' of 'people'"));
+            assertThat(plan.source().phoneticProbed()).containsExactly("name", "a-b");
+            assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("PHONETIC found by a probe query",
+                    "uses PHONETIC dm:en"));
+            assertThat(plan.steps().stream().flatMap(s -> s.commandLines().stream())
+                    .filter(line -> line.startsWith("FT.CREATE people:v2"))).singleElement().satisfies(line ->
+                    assertThat(line).contains("name TEXT PHONETIC dm:en", "a-b TEXT PHONETIC dm:en")
+                            .doesNotContain("plain TEXT PHONETIC"));
+
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(phoneticMatches(jedis, "people", "name")).as("served by people:v2").isEqualTo(10);
+            assertThat(phoneticMatches(jedis, "people:v1", "name")).as("the retained copy").isEqualTo(10);
+            assertThat(phoneticMatches(jedis, "people", "a\\-b")).isEqualTo(20);
+            assertThatThrownBy(() -> phoneticMatches(jedis, "people", "plain"))
+                    .isInstanceOf(JedisDataException.class).hasMessageContaining("does not support phonetics");
+        }
+    }
+
+    @Test
+    void anIndexSlipwayCreatedHasItsHiddenOptionsFromTheRecordAndNoWarning(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.CREATE"), "vecs", "ON", "HASH", "PREFIX", "1", "v:", "SCHEMA", "t", "TEXT",
+                    "emb", "VECTOR", "HNSW", "6", "TYPE", "FLOAT32", "DIM", "4", "DISTANCE_METRIC", "L2");
+            MigrationPlan first = slipway.plan(PlanRequest.patch("vecs", new SchemaPatch(List.of(), List.of(),
+                    List.of(new SchemaPatch.FieldUpdate("emb", java.util.Optional.empty(), java.util.Optional.empty(),
+                            Map.of("ef_runtime", 20))), List.of(),
+                    SchemaPatch.IndexChanges.NONE)));
+            assertThat(first.warnings()).as("an index Slipway did not create").anySatisfy(w ->
+                    assertThat(w).startsWith("FT.INFO does not report INITIAL_CAP, BLOCK_SIZE, EF_RUNTIME"));
+            assertThat(slipway.apply(first, ApplyOptions.DEFAULTS).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+
+            MigrationPlan second = slipway.plan(PlanRequest.patch("vecs", ADD_TAG));
+            IndexDescription described = slipway.describe("vecs");
+
+            assertThat(second.source().optionsRecorded()).isTrue();
+            assertThat(second.warnings()).noneSatisfy(w -> assertThat(w).contains("FT.INFO does not report"));
+            assertThat(described.schema().field("emb").orElseThrow().attrs()).as("index info shows what "
+                    + "Slipway recorded, so a --target-schema made from it keeps it").containsEntry("ef_runtime", 20L);
+        }
+    }
+}
