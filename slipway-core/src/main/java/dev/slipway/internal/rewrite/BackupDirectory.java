@@ -90,7 +90,7 @@ public final class BackupDirectory implements AutoCloseable {
             if (existing.isEmpty()) {
                 backup.writeHeader(header, true);
             } else {
-                backup.recoverTail();
+                backup.recoverTailOrClose();
             }
             return backup;
         } catch (IOException e) {
@@ -111,7 +111,7 @@ public final class BackupDirectory implements AutoCloseable {
             FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             BackupDirectory backup = new BackupDirectory(dir, channel, header, false);
-            backup.recoverTail();
+            backup.recoverTailOrClose();
             return backup;
         } catch (IOException e) {
             throw unwritable(dir, e);
@@ -212,6 +212,16 @@ public final class BackupDirectory implements AutoCloseable {
         return appender != null && appender.direct();
     }
 
+    /** {@link #recoverTail}, closing the records file when it refuses the backup. */
+    private void recoverTailOrClose() throws IOException {
+        try {
+            recoverTail();
+        } catch (RuntimeException e) {
+            data.close();
+            throw e;
+        }
+    }
+
     /**
      * Counts the complete records appended after the header was last written (their batches are backed up, maybe not
      * applied) and cuts off a torn or corrupt tail.
@@ -233,6 +243,7 @@ public final class BackupDirectory implements AutoCloseable {
                 byte[] payload = new byte[length];
                 in.readFully(payload);
                 if (!crcMatches(payload, in.readInt())) {
+                    refuseIfRecordsFollow(in, offset, offset + 8L + length, size);
                     break;
                 }
                 BackupRecord record = BackupRecord.decode(payload);
@@ -247,6 +258,35 @@ public final class BackupDirectory implements AutoCloseable {
         data.truncate(offset); // appends start at the file's size (RecordAppender writes at explicit positions)
         if (offset != header.dataLength()) {
             header = header.recovered(cursor, batches, documents, offset);
+        }
+    }
+
+    /**
+     * A record that fails its checksum is a torn write only when it is the last one: records are forced to disk one
+     * at a time, before their batch is applied, so a crash can only cut the one being written, whose batch never
+     * ran. A complete record after it means the file was damaged, and cutting it off there would drop the originals
+     * of documents already rewritten (tester session 28: apply and rollback both did so and exited 0).
+     *
+     * @param in   positioned just after the bad record
+     * @param bad  where the bad record starts
+     * @param next where the record after it would start
+     */
+    private void refuseIfRecordsFollow(DataInputStream in, long bad, long next, long size) throws IOException {
+        if (next + 8 > size) {
+            return;
+        }
+        int length = in.readInt();
+        if (length <= 0 || next + 8 + length > size) {
+            return;
+        }
+        byte[] payload = new byte[length];
+        in.readFully(payload);
+        if (crcMatches(payload, in.readInt())) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The backup data in " + dir + " is damaged: the "
+                    + "record at byte " + bad + " of " + DATA + " fails its checksum, yet a complete record follows "
+                    + "it, so it is not a write cut short by a crash. Nothing was changed: the records after it hold "
+                    + "the originals of documents already rewritten. Keep " + dir + " as it is; if you have a copy "
+                    + "of it (or of " + DATA + "), put it back and re-run the same command.");
         }
     }
 
