@@ -7,14 +7,14 @@ import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.IndexDescription;
 import dev.slipway.api.MigrationFailedException;
+import dev.slipway.api.PlanRequest;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ChangeKind;
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
-import dev.slipway.api.plan.MigrationMode;
-import dev.slipway.api.PlanRequest;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.plan.ValidationCheck;
@@ -631,6 +631,44 @@ class RewriteMigrationIT {
                             .isEqualTo(expiries.get(doc + "/" + field));
                 }
             }
+        }
+    }
+
+    /**
+     * A field whose own expiry, recorded in the backup, passed after the migration is gone because the server deleted
+     * it, not because the application changed the document: the rollback goes ahead without --overwrite-changed
+     * (tester session 28: 434 such documents refused it), and the field stays gone.
+     */
+    @Test
+    void fieldsThatExpiredOnTheirOwnDoNotRefuseTheRollback(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, plain, VectorDataType.FLOAT32);
+            call(jedis, "HPEXPIRE", "doc:3", "1500", "FIELDS", "1", "emb");
+            call(jedis, "HPEXPIRE", "doc:4", "1500", "FIELDS", "1", "title"); // moved to name, with its expiry
+            MigrationPlan plan = plan(plain, "docs", dir, RENAME_QUANTIZE_MOVE);
+            Path backup = dir.resolve("backup");
+            assertThat(plain.apply(plan, options(backup, true)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while ((jedis.hexists("item:3", "emb") || jedis.hexists("item:4", "name"))
+                    && System.currentTimeMillis() < deadline) {
+                RewriteFixture.sleep(100);
+            }
+            assertThat(jedis.hexists("item:3", "emb")).as("expired").isFalse();
+            assertThat(jedis.hexists("item:4", "name")).as("expired").isFalse();
+
+            RestoreResult restored = plain.rollbackFromBackup(backup, 2);
+
+            assertThat(restored.alreadyRolledBack()).isFalse();
+            TreeMap<String, TreeMap<String, String>> expected = new TreeMap<>(before);
+            TreeMap<String, String> doc3 = new TreeMap<>(before.get("doc:3"));
+            doc3.remove("emb");
+            expected.put("doc:3", doc3);
+            TreeMap<String, String> doc4 = new TreeMap<>(before.get("doc:4"));
+            doc4.remove("title");
+            expected.put("doc:4", doc4);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expected);
+            assertThat(keys(jedis, "item:*")).isEmpty();
         }
     }
 
