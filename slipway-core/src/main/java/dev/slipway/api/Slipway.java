@@ -14,6 +14,7 @@ import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationValidator;
 import dev.slipway.internal.apply.PermissionProbe;
+import dev.slipway.internal.apply.PlanPreconditions;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.SchemaMerger;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -179,10 +180,22 @@ public final class Slipway {
     /**
      * Estimates a plan's cost from a short read-only sample of the live documents: documents, bytes to back up,
      * disk and memory needed, memory saved by quantization, expected duration. Writes nothing.
+     *
+     * @throws dev.slipway.api.StalePlanException when the index no longer exists or no longer has the plan's source
+     *                                            schema (the plan was applied, say), unless this plan's migration is
+     *                                            under way
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
         MigrationPlanner.requireIntact(plan);
-        return withSession(session -> RewriteEstimator.estimate(plan, session));
+        return withSession(session -> {
+            boolean underway = new CheckpointStore(session, keys).load(plan.source().indexName())
+                    .filter(c -> c.planId().equals(plan.planId()) && c.status() != Checkpoint.Status.COMPLETED)
+                    .isPresent();
+            if (!underway) { // a plan for an index that is gone, or already applied, estimates nothing real
+                PlanPreconditions.requireCurrent(plan, new LiveIndexReader(session));
+            }
+            return RewriteEstimator.estimate(plan, session);
+        });
     }
 
     /**

@@ -28,7 +28,7 @@ import java.util.Optional;
  * The read-only checks {@code apply} makes before it changes anything: the plan is supported and unedited, the
  * server can run the target, and the live index still matches the snapshot.
  */
-final class PlanPreconditions {
+public final class PlanPreconditions {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlanPreconditions.class);
     private PlanPreconditions() {
     }
@@ -119,27 +119,38 @@ final class PlanPreconditions {
     }
 
     /** Checks against the live server before a fresh (not resumed) run. */
-    static void checkLive(MigrationPlan plan, LiveIndexReader reader) {
-        List<String> missing = ServerCompatibility.missingFeatures(plan.targetSchema(), reader.serverInfo());
-        if (!missing.isEmpty()) {
-            throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server cannot run the target schema "
-                    + "of this plan; nothing was changed.", missing, null);
-        }
+    /**
+     * The live index the plan was made for, as long as it still has the plan's source schema (visible part).
+     *
+     * @throws StalePlanException when it no longer exists or changed since the plan was made (an applied plan, say)
+     */
+    public static IndexInfo requireCurrent(MigrationPlan plan, LiveIndexReader reader) {
         String name = plan.source().indexName();
         Optional<IndexInfo> live = reader.find(name);
         if (live.isEmpty()) {
             throw new StalePlanException("Index '" + name + "' no longer exists, so this plan is stale; nothing "
                     + "was changed. Run 'slipway index list' and make a new plan.", List.of());
         }
-        if (reader.isTemporary(live.get().schema().name())) { // a plan made before Slipway looked
-            throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "Refused: "
-                    + MigrationPlanner.temporaryReason(live.get().schema().name()) + ". Nothing was changed.");
-        }
         List<String> differences = new ArrayList<>(VisibleSchema.differences(plan.source().schema(),
                 live.get().schema()));
         if (!differences.isEmpty()) {
-            throw new StalePlanException("Index '" + name + "' changed since the plan was made; nothing was "
-                    + "changed. Re-run 'slipway plan' to plan against the live index.", differences);
+            throw new StalePlanException("Index '" + name + "' changed since the plan was made (or the plan was "
+                    + "applied); nothing was changed. Re-run 'slipway plan' to plan against the live index.",
+                    differences);
+        }
+        return live.get();
+    }
+
+    static void checkLive(MigrationPlan plan, LiveIndexReader reader) {
+        List<String> missing = ServerCompatibility.missingFeatures(plan.targetSchema(), reader.serverInfo());
+        if (!missing.isEmpty()) {
+            throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server cannot run the target schema "
+                    + "of this plan; nothing was changed.", missing, null);
+        }
+        IndexInfo live = requireCurrent(plan, reader);
+        if (reader.isTemporary(live.schema().name())) { // a plan made before Slipway looked
+            throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "Refused: "
+                    + MigrationPlanner.temporaryReason(live.schema().name()) + ". Nothing was changed.");
         }
         plan.rewrite().ifPresent(rewrite -> refuseOccupiedPrefix(rewrite, reader));
         for (PlanStep step : plan.steps()) {
