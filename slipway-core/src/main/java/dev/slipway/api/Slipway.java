@@ -135,6 +135,9 @@ public final class Slipway {
                 // planning a version itself would drop it, and Slipway's alias with it (tester session 23)
                 histories.refuseVersionName(request.index(), "Plan the change");
             }
+            if (reader.find(request.index()).isEmpty()) {
+                refuseWhileUnfinished(session, request.index());
+            }
             Optional<IndexSchema> recorded = reader.find(request.index())
                     .flatMap(info -> history.entry(info.schema().name())).map(VersionHistory.VersionEntry::schema);
             // versions are numbered past everything in use, hand-built `name:vN` indexes included
@@ -158,6 +161,26 @@ public final class Slipway {
         java.util.Set<String> shared = new java.util.TreeSet<>(source.sharedKeyIndexes());
         shared.addAll(reader.sharedKeyIndexes(target.withName(source.physicalIndex()), source.indexName()));
         return source.withSharedKeyIndexes(List.copyOf(shared));
+    }
+
+    /**
+     * An index that is missing because an unfinished migration dropped it (drop-recreate, a rewrite) is not
+     * "unknown": say which migration and how to finish or undo it (tester session 28).
+     */
+    private void refuseWhileUnfinished(RedisSession session, String index) {
+        Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(index)
+                .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
+        if (unfinished.isEmpty()) {
+            return;
+        }
+        Checkpoint c = unfinished.get();
+        String undo = c.backupDir().isEmpty() ? "'slipway rollback --index " + index + "'"
+                : "'slipway rollback --backup-dir " + c.backupDir() + "'";
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "Index '" + index + "' does not exist now: a migration of it "
+                + "(plan " + c.planId() + ", " + c.status().name() + ", steps done: " + (c.completedSteps().isEmpty()
+                ? "none" : String.join(", ", c.completedSteps())) + ") is unfinished. Finish it by re-running "
+                + "'slipway apply' with that plan" + (c.backupDir().isEmpty() ? "" : " and --backup-dir "
+                + c.backupDir()) + ", or undo it with " + undo + "; then plan the next change. Nothing was changed.");
     }
 
     private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {

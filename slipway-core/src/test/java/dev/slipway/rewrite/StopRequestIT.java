@@ -125,6 +125,14 @@ class StopRequestIT {
             IndexStatus status = status(given.plain());
             assertThat(status.migration()).hasValueSatisfying(m -> assertThat(m.status()).isEqualTo("STOPPED"));
             assertThat(status.lockOwner()).as("the lock is released, not left to expire").isEmpty();
+            // the index is gone until the migration finishes: planning another change says which and how to finish
+            SlipwayException planned = catchThrowableOfType(() -> plan(given.plain(), "docs", dir,
+                    "  add_fields:\n    - {name: extra, type: tag}\n"), SlipwayException.class);
+            assertThat(planned).isNotNull();
+            assertThat(planned.exitCode()).isEqualTo(2);
+            assertThat(planned.getMessage()).contains("Index 'docs' does not exist now: a migration of it (plan "
+                    + given.plan().planId() + ", STOPPED", "re-running 'slipway apply' with that plan and --backup-dir",
+                    "'slipway rollback --backup-dir ");
             BackupHeader header;
             try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
                 header = directory.header();
