@@ -5,6 +5,7 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.internal.io.JsonProblem;
 import dev.slipway.internal.io.PlanCodec;
 
 import java.io.BufferedInputStream;
@@ -161,6 +162,10 @@ public final class BackupDirectory implements AutoCloseable {
         }
         try {
             return Optional.of(PlanCodec.json().readValue(Files.readString(file), BackupHeader.class));
+        } catch (JsonProcessingException e) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read backup header " + file + ": "
+                    + JsonProblem.describe(e) + ". Nothing was changed. Do not delete the directory; inspect the "
+                    + "file, or put back a copy of the directory.", e);
         } catch (IOException e) {
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read backup header " + file + ": "
                     + e.getMessage() + ". Do not delete the directory; inspect the file.", e);

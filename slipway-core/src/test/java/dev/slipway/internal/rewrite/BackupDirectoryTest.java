@@ -172,6 +172,29 @@ class BackupDirectoryTest {
         }
     }
 
+    /** A damaged header is described by field and value, not by Jackson's class names and settings. */
+    @Test
+    void aDamagedHeaderIsDescribedInPlainWords(@TempDir Path dir) throws IOException {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1"), "5");
+        }
+        Path header = dir.resolve("header.json");
+        String json = Files.readString(header);
+        Files.writeString(header, json.replaceFirst("\"phase\"\\s*:\\s*\"REWRITING\"", "\"phase\":\"HALFWAY\""));
+        assertThat(Files.readString(header)).contains("HALFWAY");
+        SlipwayException phase = catchThrowableOfType(() -> BackupDirectory.readHeader(dir),
+                SlipwayException.class);
+        Files.writeString(header, "{\"plan_id\": x");
+        SlipwayException syntax = catchThrowableOfType(() -> BackupDirectory.readHeader(dir),
+                SlipwayException.class);
+
+        assertThat(phase.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+        assertThat(phase.getMessage()).contains("'phase' holds HALFWAY, which it cannot; it takes one of REWRITING")
+                .doesNotContain("dev.slipway").doesNotContain("Cannot deserialize");
+        assertThat(syntax.getMessage()).contains("not valid JSON: ", "(line 1, column")
+                .doesNotContain("REDACTED").doesNotContain("StreamReadFeature");
+    }
+
     @Test
     void aChecksumMismatchIsDetected(@TempDir Path dir) throws IOException {
         try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
