@@ -112,6 +112,7 @@ public final class RollbackCommand implements Callable<Integer> {
         Slipway slipway = connection.slipway();
         PrintWriter out = spec.commandLine().getOut();
         slipway.checkRollback(index); // what is refused anyway is refused before the status and the question
+        out.println("Before the rollback:"); // the status printed next is what the question is about
         new StatusPrinter(out).statuses(slipway.status(Optional.of(index)));
         out.println();
         out.flush();

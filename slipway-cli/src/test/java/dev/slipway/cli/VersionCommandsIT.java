@@ -105,7 +105,8 @@ class VersionCommandsIT {
         CliRun rollback = cli("rollback", "--index", "products", "--yes");
 
         assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
-        assertThat(rollback.out()).contains("Rolled back 'products': it now serves products:v1 (was products:v2).");
+        assertThat(rollback.out()).contains("Rolled back 'products': it now serves products:v1 (was products:v2).")
+                .startsWith("Before the rollback:\nproducts -> products:v2");
         assertThat(slipway().describe("products").physicalIndex()).isEqualTo("products:v1");
         assertThat(cli("status", "--index", "products").out())
                 .startsWith("products -> products:v1 (alias, version 1)\n")
@@ -199,7 +200,8 @@ class VersionCommandsIT {
         assertThat(rollback.exitCode()).as(rollback.toString()).isEqualTo(2);
         assertThat(rollback.err()).startsWith("error: Not rolling back 'products'")
                 .contains("Nothing was changed. Pass --yes");
-        assertThat(rollback.out()).as("the status is shown first").startsWith("products -> products:v2");
+        assertThat(rollback.out()).as("the status is shown first")
+                .startsWith("Before the rollback:\nproducts -> products:v2");
         assertThat(prune.exitCode()).as(prune.toString()).isEqualTo(2);
         assertThat(prune.err()).contains("Nothing was changed. Pass --yes");
         assertThat(slipway().describe("products").physicalIndex()).isEqualTo("products:v2");
