@@ -73,6 +73,12 @@ public final class BackupDirectory implements AutoCloseable {
     /** As {@link #openForPlan(Path, MigrationPlan)}; {@code directIo} false never tries direct I/O (for tests). */
     static BackupDirectory openForPlan(Path dir, MigrationPlan plan, boolean directIo) {
         Optional<BackupHeader> existing = readHeader(dir);
+        if (existing.isPresent() && !existing.get().planId().equals(plan.planId()) && storedPlanIs(dir, plan)) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The backup header in " + dir + " names plan "
+                    + existing.get().planId() + ", but the plan stored beside it is this one (" + plan.planId()
+                    + "): the header was edited or replaced. Nothing was changed. Put back a copy of the directory, "
+                    + "then re-run the same command.");
+        }
         if (existing.isPresent() && !existing.get().planId().equals(plan.planId())) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + dir + " holds the backup of another "
                     + "plan (" + existing.get().planId() + " for index '" + existing.get().index() + "'); nothing was "
@@ -127,6 +133,15 @@ public final class BackupDirectory implements AutoCloseable {
     public static MigrationPlan storedPlan(Path dir) {
         requireHeader(dir);
         return readPlan(dir);
+    }
+
+    /** Whether the directory's stored plan is {@code plan} (false when it has none or cannot be read). */
+    private static boolean storedPlanIs(Path dir, MigrationPlan plan) {
+        try {
+            return Files.isRegularFile(dir.resolve(PLAN)) && readPlan(dir).planId().equals(plan.planId());
+        } catch (SlipwayException e) {
+            return false;
+        }
     }
 
     private static MigrationPlan readPlan(Path dir) {

@@ -195,6 +195,23 @@ class BackupDirectoryTest {
                 .doesNotContain("REDACTED").doesNotContain("StreamReadFeature");
     }
 
+    /** A header naming another plan beside this plan's plan.yaml was edited: not "use an empty directory". */
+    @Test
+    void aHeaderEditedToNameAnotherPlanIsCalledThat(@TempDir Path dir) throws IOException {
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1"), "5");
+        }
+        Path header = dir.resolve("header.json");
+        Files.writeString(header, Files.readString(header).replace(PLAN.planId(), OTHER_PLAN.planId()));
+
+        SlipwayException e = catchThrowableOfType(() -> BackupDirectory.openForPlan(dir, PLAN),
+                SlipwayException.class);
+
+        assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+        assertThat(e.getMessage()).contains("the header was edited or replaced", "Put back a copy")
+                .doesNotContain("Use an empty directory");
+    }
+
     @Test
     void aChecksumMismatchIsDetected(@TempDir Path dir) throws IOException {
         try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
