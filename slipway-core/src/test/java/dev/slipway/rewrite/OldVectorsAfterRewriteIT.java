@@ -80,6 +80,25 @@ class OldVectorsAfterRewriteIT {
         return plan;
     }
 
+    /** A progress listener that runs {@code action} once a new pass of the rewrite has read 200 documents. */
+    private static ProgressListener inTheNewPassAfter200(Runnable action) {
+        return new ProgressListener() {
+            private String task = "";
+
+            @Override
+            public void begin(String name, long total, String unit) {
+                task = name;
+            }
+
+            @Override
+            public void update(long done) {
+                if (task.startsWith("rewriting documents (a new pass") && done >= 200) {
+                    action.run();
+                }
+            }
+        };
+    }
+
     private static void assertAllFloat16(Jedis jedis, String prefix) {
         for (int i = 0; i < DOCS; i++) {
             assertThat(jedis.hstrlen(prefix + i, "emb")).as("%s%d", prefix, i).isEqualTo(DIMS * 2L);
@@ -249,21 +268,9 @@ class OldVectorsAfterRewriteIT {
             Path backup = dir.resolve("backup");
             jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
             RewriteFixture.waitIndexed(slipway, "docs");
-            ProgressListener killedInTheNewPass = new ProgressListener() {
-                private String task = "";
-
-                @Override
-                public void begin(String name, long total, String unit) {
-                    task = name;
-                }
-
-                @Override
-                public void update(long done) {
-                    if (task.startsWith("rewriting documents (a new pass") && done >= 200) {
-                        throw new FaultyDocumentStore.Crash("inside the repair pass");
-                    }
-                }
-            };
+            ProgressListener killedInTheNewPass = inTheNewPassAfter200(() -> {
+                throw new FaultyDocumentStore.Crash("inside the repair pass");
+            });
             try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10000)) {
                 Throwable killed = catchThrowable(() -> new MigrationExecutor(session, KeyNamespace.DEFAULT,
                         killedInTheNewPass).apply(plan, options(backup)));
@@ -308,21 +315,8 @@ class OldVectorsAfterRewriteIT {
             jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
             RewriteFixture.waitIndexed(slipway, "docs");
             StopSignal stop = new StopSignal();
-            Slipway stopping = Slipway.configure().url(redis.url()).stopSignal(stop).progress(new ProgressListener() {
-                private String task = "";
-
-                @Override
-                public void begin(String name, long total, String unit) {
-                    task = name;
-                }
-
-                @Override
-                public void update(long done) {
-                    if (task.startsWith("rewriting documents (a new pass") && done >= 200) {
-                        stop.request("test: inside the repair pass");
-                    }
-                }
-            }).load();
+            Slipway stopping = Slipway.configure().url(redis.url()).stopSignal(stop)
+                    .progress(inTheNewPassAfter200(() -> stop.request("test: inside the repair pass"))).load();
 
             MigrationFailedException stopped = catchThrowableOfType(() -> stopping.apply(plan, options(backup)),
                     MigrationFailedException.class);

@@ -218,14 +218,7 @@ class BackupDirectoryTest {
             commit(backup, record(1, "doc:1"), "5");
             commit(backup, record(2, "doc:2"), "0");
         }
-        long firstLength = 4 + record(1, "doc:1").encode().length + 4;
-        try (RandomAccessFile file = new RandomAccessFile(dir.resolve("originals.bin").toFile(), "rw")) {
-            long at = firstLength + 4 + 20; // inside the second record's payload
-            file.seek(at);
-            int b = file.read();
-            file.seek(at);
-            file.write(b ^ 0x01);
-        }
+        flipInside(dir, 4 + record(1, "doc:1").encode().length + 4); // the second record
 
         try (BackupDirectory backup = BackupDirectory.openExisting(dir)) {
             List<String> seen = new ArrayList<>();
