@@ -80,6 +80,14 @@ class OldVectorsAfterRewriteIT {
         return plan;
     }
 
+    /** As {@link #migratedToFloat16}, then doc:7 written back in FLOAT32 by "the application", and indexed. */
+    private static MigrationPlan migratedWithAnOldVectorInDoc7(Jedis jedis, Slipway slipway, Path dir) {
+        MigrationPlan plan = migratedToFloat16(jedis, slipway, dir);
+        jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
+        RewriteFixture.waitIndexed(slipway, "docs");
+        return plan;
+    }
+
     /** A progress listener that runs {@code action} once a new pass of the rewrite has read 200 documents. */
     private static ProgressListener inTheNewPassAfter200(Runnable action) {
         return new ProgressListener() {
@@ -264,10 +272,8 @@ class OldVectorsAfterRewriteIT {
     void aRepairPassKilledHalfWayIsFinishedInFullByTheNextRun(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
-            MigrationPlan plan = migratedToFloat16(jedis, slipway, dir);
+            MigrationPlan plan = migratedWithAnOldVectorInDoc7(jedis, slipway, dir);
             Path backup = dir.resolve("backup");
-            jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
-            RewriteFixture.waitIndexed(slipway, "docs");
             ProgressListener killedInTheNewPass = inTheNewPassAfter200(() -> {
                 throw new FaultyDocumentStore.Crash("inside the repair pass");
             });
@@ -310,10 +316,8 @@ class OldVectorsAfterRewriteIT {
     void aStopInARepairPassSaysItIsANewPassAndTheSameCallFinishesIt(RedisStackServer redis, @TempDir Path dir) {
         try (Jedis jedis = redis.newJedis()) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
-            MigrationPlan plan = migratedToFloat16(jedis, slipway, dir);
+            MigrationPlan plan = migratedWithAnOldVectorInDoc7(jedis, slipway, dir);
             Path backup = dir.resolve("backup");
-            jedis.hset(bytes("doc:7"), bytes("emb"), float32(7));
-            RewriteFixture.waitIndexed(slipway, "docs");
             StopSignal stop = new StopSignal();
             Slipway stopping = Slipway.configure().url(redis.url()).stopSignal(stop)
                     .progress(inTheNewPassAfter200(() -> stop.request("test: inside the repair pass"))).load();
