@@ -242,7 +242,7 @@ public final class Slipway {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             return new MigrationValidator(session, progress)
                     .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
-                    .backupDir(checkpoint, plan).validate(plan, queries);
+                    .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries);
         });
     }
 

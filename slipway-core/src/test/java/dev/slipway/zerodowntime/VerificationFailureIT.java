@@ -307,6 +307,67 @@ class VerificationFailureIT {
     }
 
     /**
+     * Drop-recreate leaves no live index to ask, so apply records the keys the source fails on before the drop, and
+     * validation names the documents the new index fails on that the source served, which counts alone pass (fix
+     * 100 failing prices, break 50 stocks: tester session 27, F6). A change that breaks only documents the source
+     * failed on too passes.
+     */
+    @Test
+    void dropRecreateValidationFindsDocumentsTheNewIndexDropsWhenCountsAgree(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        try (Jedis jedis = redis.newJedis()) {
+            breakStock(jedis, 20); // product:5, product:25, ...: 50 documents the source indexes
+            Inspect.awaitIndexed(jedis, Catalog.NAME);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan swap = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
+                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
+                SchemaPatch.IndexChanges.NONE)).withMode(MigrationMode.DROP_RECREATE));
+
+        MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(swap, ApplyOptions.DEFAULTS),
+                MigrationFailedException.class);
+
+        assertThat(failed).as("50 served documents no longer indexed must fail validation").isNotNull();
+        assertThat(failed.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+        List<ValidationCheck> checks = failed.report().validation().orElseThrow().checks();
+        assertThat(checks).filteredOn(c -> c.name().equals("indexing-failures")).singleElement()
+                .satisfies(c -> assertThat(c.passed()).as("50 of 100: the counts pass").isTrue());
+        ValidationCheck dropped = checks.stream().filter(c -> c.name().equals("dropped-documents")).findFirst()
+                .orElseThrow();
+        assertThat(dropped.passed()).isFalse();
+        assertThat(dropped.actual()).isEqualTo("50 documents");
+        assertThat(dropped.documents()).hasSize(20).allSatisfy(key -> assertThat(Integer.parseInt(
+                key.substring(Catalog.PREFIX.length())) % 20).as(key).isEqualTo(5));
+        assertThat(slipway.validate(swap, List.of()).passed()).as("'slipway validate' finds them too").isFalse();
+    }
+
+    @Test
+    void dropRecreateValidationPassesWhenOnlyDocumentsTheSourceFailedOnFail(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 3; i < DOCS; i += 20) { // 50 of the 100 with a bad price get a bad stock too
+                jedis.hset(Catalog.PREFIX + i, "stock", Catalog.NOT_A_NUMBER);
+            }
+            Inspect.awaitIndexed(jedis, Catalog.NAME);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
+                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
+                SchemaPatch.IndexChanges.NONE)).withMode(MigrationMode.DROP_RECREATE));
+
+        MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(report.validation().orElseThrow().checks()).filteredOn(c -> c.name().equals("dropped-documents"))
+                .singleElement().satisfies(c -> assertThat(c.passed()).isTrue());
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS - BAD / 2);
+        }
+    }
+
+    /**
      * A change that adds a FILTER covers other documents than the live index, so the two are not compared key by key;
      * each one's failures of existing keys are still counted on their own (tester session 27, #2: the live index's
      * stale failures hid the new version's).

@@ -48,8 +48,8 @@ public final class CheckpointStore {
         return session.keysStartingWith(keys.checkpoint(""));
     }
 
-    /** Removes the checkpoint of an index name. */
+    /** Removes the checkpoint of an index name, and what its migration recorded of the source beside it. */
     public void delete(String index) {
-        session.call("DEL", keys.checkpoint(index));
+        session.call("DEL", keys.checkpoint(index), keys.sourceFailures(index));
     }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The documents a live index serves that a new version of it fails to index. The counts that verification compares
@@ -53,27 +54,38 @@ final class DroppedDocuments {
     /** Looks every key under the prefixes of {@code schema} up in both indexes (or aliases). */
     static Found find(RedisSession session, IndexSchema schema, String live, String shadow) {
         Jedis jedis = session.jedis();
-        byte[] type = text(schema.storageType().keyType());
-        long count = 0;
+        long[] count = {0};
         List<String> examples = new ArrayList<>();
+        forEachPage(session, schema, keys -> {
+            for (ByteBuffer key : indexed(jedis, live, notIndexed(jedis, shadow, keys))) {
+                count[0]++;
+                if (examples.size() < EXAMPLES) {
+                    examples.add(StandardCharsets.UTF_8.decode(key.duplicate()).toString());
+                }
+            }
+        });
+        return new Found(count[0], examples);
+    }
+
+    /** Passes every page of keys of the schema's type under its prefixes ({@code SCAN}, binary-safe). */
+    static void forEachPage(RedisSession session, IndexSchema schema, Consumer<List<byte[]>> perPage) {
+        Jedis jedis = session.jedis();
+        byte[] type = text(schema.storageType().keyType());
         for (String pattern : KeyCoverage.scanPatterns(schema)) {
             byte[] cursor = text("0");
             do {
                 List<Object> reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("SCAN"), cursor,
                         text("MATCH"), text(pattern), text("COUNT"), text(String.valueOf(PAGE)), text("TYPE"), type));
                 cursor = (byte[]) reply.get(0);
-                List<byte[]> keys = RedisReplies.list(reply.get(1)).stream().map(k -> (byte[]) k).toList();
-                Set<ByteBuffer> inShadow = indexed(jedis, shadow, keys);
-                List<byte[]> missing = keys.stream().filter(k -> !inShadow.contains(ByteBuffer.wrap(k))).toList();
-                for (ByteBuffer key : indexed(jedis, live, missing)) {
-                    count++;
-                    if (examples.size() < EXAMPLES) {
-                        examples.add(StandardCharsets.UTF_8.decode(key.duplicate()).toString());
-                    }
-                }
+                perPage.accept(RedisReplies.list(reply.get(1)).stream().map(k -> (byte[]) k).toList());
             } while (!(cursor.length == 1 && cursor[0] == '0'));
         }
-        return new Found(count, examples);
+    }
+
+    /** Which of {@code keys} the index does not hold. */
+    static List<byte[]> notIndexed(Jedis jedis, String index, List<byte[]> keys) {
+        Set<ByteBuffer> held = indexed(jedis, index, keys);
+        return keys.stream().filter(k -> !held.contains(ByteBuffer.wrap(k))).toList();
     }
 
     /** Which of {@code keys} the index holds. */

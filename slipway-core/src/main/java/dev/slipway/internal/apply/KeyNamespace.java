@@ -21,6 +21,14 @@ public record KeyNamespace(String prefix) {
         return prefix + "lock:" + index;
     }
 
+    /**
+     * The keys a drop-recreate migration's source index failed to index, recorded before the drop (removed with the
+     * checkpoint).
+     */
+    public String sourceFailures(String index) {
+        return prefix + "source-failures:" + index;
+    }
+
     /** The version history of a served name. */
     public String history(String name) {
         return prefix + "history:" + name;
@@ -31,7 +39,8 @@ public record KeyNamespace(String prefix) {
      * any: documents moved to that prefix would meet Slipway's bookkeeping there.
      */
     public java.util.Optional<String> keyUnder(String keyPrefix, java.util.Collection<String> names) {
-        return names.stream().flatMap(n -> java.util.stream.Stream.of(lock(n), checkpoint(n), history(n)))
+        return names.stream().flatMap(n -> java.util.stream.Stream.of(lock(n), checkpoint(n), history(n),
+                        sourceFailures(n)))
                 .filter(key -> key.startsWith(keyPrefix)).findFirst();
     }
 

@@ -8,6 +8,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StalePlanException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.ValidationFailedException;
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.PlanStep;
@@ -162,8 +163,25 @@ public final class MigrationExecutor {
                 SOURCE_COUNT_ATTEMPTS);
         coverage.ifPresent(keys -> LOG.debug("'{}' reports {} indexing failures, {} of keys that exist", source,
                 live.get().stats().indexingFailures(), keys.failuresOfExistingKeys(source)));
+        coverage.filter(keys -> keys.failuresOfExistingKeys(source) > 0)
+                .ifPresent(keys -> recordFailingKeys(plan, live.get()));
         return coverage.map(keys -> start.withFigure(Checkpoint.SOURCE_FAILURES, keys.failuresOfExistingKeys(source)))
                 .orElse(start);
+    }
+
+    /**
+     * A drop-recreate migration leaves no index to ask which documents the source served, so the keys it failed on
+     * are recorded before the drop ({@link SourceFailingKeys}), when the new index covers the same documents.
+     */
+    private void recordFailingKeys(MigrationPlan plan, IndexInfo live) {
+        if (plan.mode() != MigrationMode.DROP_RECREATE
+                || !DroppedDocuments.sameDocuments(live.schema(), plan.targetSchema())) {
+            return;
+        }
+        Optional<Integer> recorded = SourceFailingKeys.record(session, keys, plan.source().indexName(),
+                plan.planId(), live.schema().name(), live.schema());
+        LOG.debug("recorded {} keys '{}' fails to index", recorded.map(String::valueOf).orElse("none (too many)"),
+                live.schema().name());
     }
 
     /** Whether the plan rewrites documents and its rewrite step is not done yet. */

@@ -41,6 +41,7 @@ public final class MigrationValidator {
     private OldVectorScan.Result oldVectors;
     private OptionalLong sourceFailures = OptionalLong.empty();
     private String backupDir = "<dir>";
+    private KeyNamespace namespace = KeyNamespace.DEFAULT;
 
     /** A validator on the given session. */
     public MigrationValidator(RedisSession session) {
@@ -60,6 +61,12 @@ public final class MigrationValidator {
      */
     public MigrationValidator sourceFailures(OptionalLong failuresOfExistingKeys) {
         this.sourceFailures = failuresOfExistingKeys;
+        return this;
+    }
+
+    /** Slipway's namespace, where a drop-recreate migration recorded the keys its source failed on. */
+    public MigrationValidator namespace(KeyNamespace keys) {
+        this.namespace = keys;
         return this;
     }
 
@@ -106,6 +113,11 @@ public final class MigrationValidator {
             failures = failuresAgainstBaseline(plan, info).orElse(failures);
         }
         checks.add(failures);
+        long failing = Math.min(info.stats().indexingFailures(),
+                failuresOfExistingKeys.orElse(info.stats().indexingFailures()));
+        if (failures.passed() && failing > 0) {
+            droppedCheck(plan, info).ifPresent(checks::add);
+        }
         if (!failures.passed()) { // the usual cause in a migration that converts vectors
             plan.rewrite().filter(OldVectorScan::applies).ifPresent(rewrite -> checks.add(oldVectorCheck(rewrite,
                     info)));
@@ -157,6 +169,29 @@ public final class MigrationValidator {
                         + "schema cannot index them, or the application wrote them since in a form the index cannot "
                         + "take; check 'last indexing error' in FT.INFO, fix the documents or the schema, then roll "
                         + "back or migrate again");
+    }
+
+    /**
+     * Documents the new index fails on that the source index served, when a drop-recreate migration recorded the
+     * keys its source failed on ({@link SourceFailingKeys}): the failure counts alone pass a change that fixes as many
+     * documents as it breaks. Empty when nothing was recorded (no failures then, too many, or another migration).
+     */
+    private Optional<ValidationCheck> droppedCheck(MigrationPlan plan, IndexInfo info) {
+        return SourceFailingKeys.load(session, namespace, plan.source().indexName(), plan.planId()).map(record -> {
+            DroppedDocuments.Found dropped = record.droppedBy(session, info.schema().name(), info.schema(),
+                    DroppedDocuments.EXAMPLES);
+            String expected = "none of the documents the source index served left out";
+            if (dropped.count() == 0) {
+                return new ValidationCheck("dropped-documents", true, expected, "0 documents", "");
+            }
+            String named = String.join(", ", dropped.examples()) + (dropped.count() > dropped.examples().size()
+                    ? " and " + (dropped.count() - dropped.examples().size()) + " more" : "");
+            return new ValidationCheck("dropped-documents", false, expected, Wording.count(dropped.count(),
+                    "document", "documents"), "the new index fails to index " + documents(dropped.count(), "that",
+                    "that") + " the source index served: " + named + ". The change also lets it index documents the "
+                    + "source failed on, so the failure counts alone do not show it. Check 'last indexing error' in "
+                    + "FT.INFO, fix the documents or the schema, then migrate again", dropped.examples());
+        });
     }
 
     /**
