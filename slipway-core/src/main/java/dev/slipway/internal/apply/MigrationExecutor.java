@@ -16,6 +16,7 @@ import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.plan.StepReport;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
 import org.slf4j.Logger;
@@ -178,10 +179,15 @@ public final class MigrationExecutor {
                 || !DroppedDocuments.sameDocuments(live.schema(), plan.targetSchema())) {
             return;
         }
-        Optional<Integer> recorded = SourceFailingKeys.record(session, keys, plan.source().indexName(),
-                plan.planId(), live.schema().name(), live.schema());
-        LOG.debug("recorded {} keys '{}' fails to index", recorded.map(String::valueOf).orElse("none (too many)"),
-                live.schema().name());
+        try {
+            Optional<Integer> recorded = SourceFailingKeys.record(session, keys, plan.source().indexName(),
+                    plan.planId(), live.schema().name(), live.schema());
+            LOG.debug("recorded {} keys '{}' fails to index", recorded.map(String::valueOf)
+                    .orElse("none (too many)"), live.schema().name());
+        } catch (RedisCommandException e) { // an ACL without that key, say: validation counts instead
+            LOG.warn("Could not record the keys '{}' fails to index ({}); validation compares failure counts only",
+                    live.schema().name(), e.serverMessage());
+        }
     }
 
     /** Whether the plan rewrites documents and its rewrite step is not done yet. */
