@@ -35,6 +35,14 @@ public record Checkpoint(String planId, String index, Status status, List<String
      */
     public static final String SOURCE_FAILURES = "source_failures_of_existing_keys";
 
+    /**
+     * The batches and documents of a rewrite that an earlier run's write watch never judged (that run was killed),
+     * as the run that finished the rewrite found them; every later report of the migration repeats the warning.
+     */
+    public static final String UNJUDGED_BATCHES = "rewrite_batches_not_watched";
+    /** See {@link #UNJUDGED_BATCHES}. */
+    public static final String UNJUDGED_DOCUMENTS = "rewrite_documents_not_watched";
+
     /** Where a migration stands. */
     public enum Status {
         /** Steps are running, or the process died while they ran. */

@@ -18,6 +18,7 @@ import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.schema.IndexInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -190,6 +191,16 @@ public final class MigrationExecutor {
         }
     }
 
+    /** For a rewrite an earlier run finished: the batches a run before it left unjudged by the write watch. */
+    private static String unjudgedNote(PlanStep step, Checkpoint checkpoint) {
+        Long batches = checkpoint.marks().get(Checkpoint.UNJUDGED_BATCHES);
+        Long documents = checkpoint.marks().get(Checkpoint.UNJUDGED_DOCUMENTS);
+        if (step.kind() != StepKind.REWRITE_DOCUMENTS || batches == null || documents == null) {
+            return "";
+        }
+        return "; " + RewriteEngine.unjudgedText(batches, documents);
+    }
+
     /** Whether the plan rewrites documents and its rewrite step is not done yet. */
     private static boolean rewriteStillToRun(MigrationPlan plan, Optional<Checkpoint> previous) {
         return plan.rewrite().isPresent() && plan.steps().stream()
@@ -249,7 +260,8 @@ public final class MigrationExecutor {
             PlanStep step = plan.steps().get(i);
             boolean alwaysRuns = step.kind() == StepKind.VALIDATE;
             if (context.checkpoint().isDone(step.name()) && !alwaysRuns) {
-                reports.add(new StepReport(step.name(), StepReport.Status.ALREADY_DONE, 0, "done by an earlier run"));
+                reports.add(new StepReport(step.name(), StepReport.Status.ALREADY_DONE, 0, "done by an earlier run"
+                        + unjudgedNote(step, context.checkpoint())));
                 continue;
             }
             try {

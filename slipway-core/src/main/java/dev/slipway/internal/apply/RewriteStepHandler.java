@@ -63,12 +63,18 @@ final class RewriteStepHandler {
                 case REWRITING -> notBegun && before.batchesBackedUp() == 0;
                 default -> false;
             };
-            String summary = new RewriteEngine(context.plan(), backup, pool, context.progress(),
+            RewriteEngine engine = new RewriteEngine(context.plan(), backup, pool, context.progress(),
                     new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond())
                             .withBatchBytes(context.rewriteBatchBytes())
                             .withFieldExpiries(keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,
-                    context.lock()).stopSignal(context.stop()).run();
+                    context.lock()).stopSignal(context.stop());
+            String summary = engine.run();
+            long[] unjudged = engine.unjudgedEarlier();
+            if (unjudged[1] > 0) { // saved with the step, so later runs' reports still say it
+                context.checkpoint(context.checkpoint().withFigure(Checkpoint.UNJUDGED_BATCHES, unjudged[0])
+                        .withFigure(Checkpoint.UNJUDGED_DOCUMENTS, unjudged[1]));
+            }
             context.rewroteEveryDocument(fromFirstPage);
             return summary;
         }

@@ -94,6 +94,8 @@ public final class RewriteEngine {
      * such, this run does not count its own batches as judged, and the header keeps the gap until it succeeds.
      */
     private String unjudgedBefore = "";
+    private long unjudgedBatches;
+    private long unjudgedDocuments;
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
     private final HeldLock lock;
@@ -294,13 +296,28 @@ public final class RewriteEngine {
         if (documents[0] == 0) {
             return; // batches that changed no document (a new pass finds most converted) overwrote nothing
         }
-        unjudgedBefore = "; an earlier run ended (killed, or unwatched) before its write watch had judged its last "
-                + batches + " batches (" + documents[0] + " documents): a write by another client to one of them "
-                + "between its read and its rewrite may have been overwritten unseen (the values read are in the "
-                + "backup)";
+        unjudgedBatches = batches;
+        unjudgedDocuments = documents[0];
+        unjudgedBefore = "; " + unjudgedText(batches, documents[0]);
         LOG.warn("An earlier run of this rewrite ended before its write watch had judged its last {} batches ({} "
                 + "documents); a write by another client to one of them may have been overwritten unseen", batches,
                 documents[0]);
+    }
+
+    /**
+     * The warning about batches an earlier run's write watch never judged, for the summary and, once the rewrite is
+     * done, for the reports of later runs (the checkpoint keeps the figures: tester session 28 saw the warning lost
+     * when the run that gave it was killed before its report).
+     */
+    public static String unjudgedText(long batches, long documents) {
+        return "an earlier run ended (killed, or unwatched) before its write watch had judged its last " + batches
+                + " batches (" + documents + " documents): a write by another client to one of them between its "
+                + "read and its rewrite may have been overwritten unseen (the values read are in the backup)";
+    }
+
+    /** The batches and documents an earlier run's watch never judged, as this run found them: {0, 0} for none. */
+    public long[] unjudgedEarlier() {
+        return new long[]{unjudgedBatches, unjudgedDocuments};
     }
 
     /** Whether the current pass has read the last SCAN page and applied it. */
