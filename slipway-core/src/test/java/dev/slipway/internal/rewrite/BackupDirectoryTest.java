@@ -8,6 +8,8 @@ import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
 import dev.slipway.internal.rewrite.BackupRecord.FieldOriginal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -115,12 +117,23 @@ class BackupDirectoryTest {
 
     /** Flips one bit inside the payload of the record that starts at {@code recordStart}. */
     private static void flipInside(Path dir, long recordStart) throws IOException {
+        flipAt(dir, recordStart + 4 + 20);
+    }
+
+    /** Flips the lowest bit of the byte at {@code at} of the records file. */
+    private static void flipAt(Path dir, long at) throws IOException {
         try (RandomAccessFile file = new RandomAccessFile(dir.resolve("originals.bin").toFile(), "rw")) {
-            long at = recordStart + 4 + 20;
             file.seek(at);
             int b = file.read();
             file.seek(at);
             file.write(b ^ 0x01);
+        }
+    }
+
+    private static void zeroAt(Path dir, long at) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(dir.resolve("originals.bin").toFile(), "rw")) {
+            file.seek(at);
+            file.write(0);
         }
     }
 
@@ -129,17 +142,28 @@ class BackupDirectoryTest {
      * record past the header's length with a complete one after it is damage: cutting the file there would drop the
      * originals of applied batches (tester session 28: apply and rollback then exited 0 with documents lost).
      */
-    @Test
-    void aDamagedRecordWithCompleteRecordsAfterItIsRefusedNotCutOff(@TempDir Path dir) throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"payload", "length", "zero length"})
+    void aDamagedRecordWithCompleteRecordsAfterItIsRefusedNotCutOff(String damage, @TempDir Path dir)
+            throws IOException {
         long committed;
         try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
             commit(backup, record(1, "doc:1"), "5");
             committed = backup.header().dataLength();
-            backup.append(record(2, "doc:2")); // the header lags: both after its length
+            backup.append(record(2, "doc:2")); // the header lags: all three after its length
             backup.append(record(3, "doc:3"));
+            backup.append(record(4, "doc:4"));
         }
         long size = Files.size(dir.resolve("originals.bin"));
-        flipInside(dir, committed);
+        switch (damage) {
+            case "payload" -> flipInside(dir, committed);
+            case "length" -> flipAt(dir, committed + 3); // a wrong length hides where the next record starts
+            default -> {
+                for (int i = 0; i < 4; i++) {
+                    zeroAt(dir, committed + i);
+                }
+            }
+        }
 
         for (boolean rollback : new boolean[]{false, true}) {
             SlipwayException e = catchThrowableOfType(() -> {
@@ -150,7 +174,7 @@ class BackupDirectoryTest {
             }, SlipwayException.class);
             assertThat(e).as(rollback ? "rollback" : "resume").isNotNull();
             assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
-            assertThat(e.getMessage()).contains("record at byte " + committed, "a complete record follows it",
+            assertThat(e.getMessage()).contains("record at byte " + committed, "yet a complete record (batch 3",
                     "Nothing was changed");
             assertThat(Files.size(dir.resolve("originals.bin"))).as("nothing cut off").isEqualTo(size);
         }
