@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The keys a drop-recreate migration's source index failed to index, recorded before the drop, so that validation
@@ -44,15 +45,24 @@ record SourceFailingKeys(String planId, List<String> keys) {
     static Optional<Integer> record(RedisSession session, KeyNamespace namespace, String index, String planId,
                                     String physical, IndexSchema schema) {
         List<String> failing = new ArrayList<>();
+        List<byte[]> withNul = new ArrayList<>();
         boolean[] tooMany = {false};
         DroppedDocuments.forEachPage(session, schema, page -> {
             if (!tooMany[0]) {
-                for (byte[] key : DroppedDocuments.notIndexed(session.jedis(), physical, page)) {
+                List<byte[]> plain = DroppedDocuments.plainKeys(page, withNul);
+                for (byte[] key : DroppedDocuments.notIndexed(session.jedis(), physical, plain)) {
                     failing.add(Base64.getEncoder().encodeToString(key));
                 }
-                tooMany[0] = failing.size() > MAX_KEYS;
+                tooMany[0] = failing.size() + withNul.size() > MAX_KEYS;
             }
         });
+        if (!tooMany[0] && !withNul.isEmpty()) { // keys INKEYS cannot name: listed instead
+            Optional<Set<ByteBuffer>> held = DroppedDocuments.heldByListing(session.jedis(), physical,
+                    DroppedDocuments.buffers(withNul));
+            tooMany[0] = held.isEmpty();
+            held.ifPresent(h -> withNul.stream().filter(k -> !h.contains(ByteBuffer.wrap(k)))
+                    .forEach(k -> failing.add(Base64.getEncoder().encodeToString(k))));
+        }
         if (tooMany[0]) {
             session.call("DEL", namespace.sourceFailures(index));
             return Optional.empty();
@@ -97,16 +107,22 @@ record SourceFailingKeys(String planId, List<String> keys) {
         Set<ByteBuffer> before = keySet();
         long[] count = {0};
         List<String> examples = new ArrayList<>();
-        DroppedDocuments.forEachPage(session, schema, page -> {
-            for (byte[] key : DroppedDocuments.notIndexed(session.jedis(), index, page)) {
-                if (!before.contains(ByteBuffer.wrap(key))) {
-                    count[0]++;
-                    if (examples.size() < limit) {
-                        examples.add(new String(key, StandardCharsets.UTF_8));
-                    }
+        Consumer<byte[]> notHeld = key -> {
+            if (!before.contains(ByteBuffer.wrap(key))) {
+                count[0]++;
+                if (examples.size() < limit) {
+                    examples.add(new String(key, StandardCharsets.UTF_8));
                 }
             }
-        });
+        };
+        List<byte[]> withNul = new ArrayList<>();
+        DroppedDocuments.forEachPage(session, schema, page -> DroppedDocuments.notIndexed(session.jedis(), index,
+                DroppedDocuments.plainKeys(page, withNul)).forEach(notHeld));
+        if (!withNul.isEmpty()) { // keys INKEYS cannot name: listed instead (not checked when it cannot list all)
+            DroppedDocuments.heldByListing(session.jedis(), index, DroppedDocuments.buffers(withNul))
+                    .ifPresent(held -> withNul.stream().filter(k -> !held.contains(ByteBuffer.wrap(k)))
+                            .forEach(notHeld));
+        }
         return new DroppedDocuments.Found(count[0], examples);
     }
 }
