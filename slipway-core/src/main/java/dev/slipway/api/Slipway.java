@@ -110,9 +110,8 @@ public final class Slipway {
                     history.entry(info.schema().name()).map(VersionHistory.VersionEntry::schema));
             List<String> warnings = new ArrayList<>(info.unrecognized());
             MigrationPlanner.phoneticWarning(complete.phoneticProbed(), info.schema().name()).ifPresent(warnings::add);
-            if (reader.isTemporary(info.schema().name())) {
-                warnings.add(MigrationPlanner.temporaryReason(info.schema().name()));
-            }
+            reader.temporary(info.schema().name())
+                    .ifPresent(kind -> warnings.add(MigrationPlanner.temporaryReason(info.schema().name(), kind)));
             return new IndexDescription(index, info.schema().name(), complete.schema(), info.stats().numDocs(),
                     info.stats().indexingFailures(), info.stats().percentIndexed(), info.stats().memoryBytes(),
                     warnings);

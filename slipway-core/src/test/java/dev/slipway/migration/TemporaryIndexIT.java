@@ -7,6 +7,7 @@ import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.TemporaryIndex;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.SchemaPatch;
@@ -60,7 +61,7 @@ class TemporaryIndexIT {
             MigrationPlan plan = slipway.plan(PlanRequest.patch("tz", ADD_TAG).withMode(mode));
 
             assertThat(plan.supported()).isFalse();
-            assertThat(plan.source().temporary()).isTrue();
+            assertThat(plan.source().temporary()).contains(TemporaryIndex.CREATED_TEMPORARY);
             assertThat(plan.blockedReasons()).anySatisfy(reason -> assertThat(reason)
                     .startsWith("index 'tz' was created TEMPORARY: the server deletes every document it covers")
                     .contains("Slipway does not migrate temporary indexes"));
@@ -93,8 +94,48 @@ class TemporaryIndexIT {
 
         assertThat(temporary.supported()).isFalse();
         assertThat(temporary.blockedReasons()).anySatisfy(r -> assertThat(r).contains("was created TEMPORARY"));
-        assertThat(plain.source().temporary()).isFalse();
+        assertThat(plain.source().temporary()).isEmpty();
         assertThat(plain.blockedReasons()).noneSatisfy(r -> assertThat(r).contains("TEMPORARY"));
+    }
+
+    /**
+     * On a server without a garbage collector (NOGC) nothing in FT.INFO tells a temporary index apart: a user
+     * refused FT.DEBUG cannot know, so the plan is blocked with that reason and the way out (tester session 28: such
+     * an index was migrated and every document deleted); a user allowed FT.DEBUG plans an ordinary index as usual.
+     */
+    @Test
+    void withoutAGarbageCollectorOrFtDebugSlipwayCannotTellAndBlocks() {
+        RedisStackServer nogc = new RedisStackServer().withSearchArguments("NOGC").start();
+        try (Jedis jedis = nogc.newJedis()) {
+            documents(jedis);
+            create(jedis, true);
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "plain", "ON", "HASH", "PREFIX", "1", "tz:",
+                    "SCHEMA", "t", "TEXT");
+            jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "nodebug", "on", ">pw", "&*", "~*",
+                    "+@all", "-ft.debug");
+            Map<String, KeyDumps.Blob> before = KeyDumps.dumpAll(jedis);
+            Slipway restricted = Slipway.configure().url("redis://nodebug:pw@127.0.0.1:" + nogc.port()).load();
+            Slipway allowed = Slipway.configure().url(nogc.url()).load();
+
+            MigrationPlan unknown = restricted.plan(PlanRequest.patch("tz", ADD_TAG));
+            MigrationPlan plainUnknown = restricted.plan(PlanRequest.patch("plain", ADD_TAG));
+            MigrationPlan temporary = allowed.plan(PlanRequest.patch("tz", ADD_TAG));
+            MigrationPlan plain = allowed.plan(PlanRequest.patch("plain", ADD_TAG));
+
+            assertThat(unknown.source().temporary()).contains(TemporaryIndex.CANNOT_TELL);
+            assertThat(plainUnknown.source().temporary()).contains(TemporaryIndex.CANNOT_TELL);
+            assertThat(unknown.blockedReasons()).anySatisfy(r -> assertThat(r).startsWith("Slipway cannot tell "
+                    + "whether index 'tz' was created TEMPORARY").contains("+ft.debug"));
+            assertThat(temporary.source().temporary()).contains(TemporaryIndex.CREATED_TEMPORARY);
+            assertThat(plain.source().temporary()).isEmpty();
+            assertThat(plain.supported()).isTrue();
+            SlipwayException refused = catchThrowableOfType(() -> restricted.apply(unknown, ApplyOptions.DEFAULTS),
+                    SlipwayException.class);
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(KeyDumps.dumpAll(jedis)).isEqualTo(before);
+        } finally {
+            nogc.close();
+        }
     }
 
     /** A plan made while the index was not temporary (or by an older Slipway) is refused when it now is. */
@@ -106,7 +147,7 @@ class TemporaryIndexIT {
             create(jedis, false);
             MigrationPlan plan = slipway.plan(PlanRequest.patch("tz", ADD_TAG));
             assertThat(plan.supported()).isTrue();
-            assertThat(plan.source().temporary()).isFalse();
+            assertThat(plan.source().temporary()).isEmpty();
             jedis.sendCommand(RedisStackServer.command("FT.DROPINDEX"), "tz"); // documents kept: not temporary
             create(jedis, true);
             Map<String, KeyDumps.Blob> before = KeyDumps.dumpAll(jedis);

@@ -68,6 +68,7 @@ public final class RedisStackServer implements AutoCloseable {
   private final Path home;
   private final List<String> extraArgs;
   private final boolean asShipped;
+  private List<String> searchArgs = List.of();
 
   private Process process;
   private int port = -1;
@@ -113,12 +114,22 @@ public final class RedisStackServer implements AutoCloseable {
     return new RedisStackServer(resolveHome(), extraArgs, true);
   }
 
+  /**
+   * Arguments for the search module itself (after its path on the {@code --loadmodule} line), such as
+   * {@code NOGC}, which it reads only when it loads; call before {@link #start()}.
+   */
+  public RedisStackServer withSearchArguments(String... args) {
+    this.searchArgs = List.of(args);
+    return this;
+  }
+
   /** The {@code --loadmodule} arguments of this server. */
   private List<String> moduleArgs() {
     if (!asShipped) {
-      return List.of(
-          "--loadmodule", home.resolve("lib/redisearch.so").toString(),
-          "--loadmodule", home.resolve("lib/rejson.so").toString());
+      List<String> args = new ArrayList<>(List.of("--loadmodule", home.resolve("lib/redisearch.so").toString()));
+      args.addAll(searchArgs);
+      args.addAll(List.of("--loadmodule", home.resolve("lib/rejson.so").toString()));
+      return args;
     }
     List<String> args = new ArrayList<>();
     for (String module :

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.Nulls;
 import dev.slipway.api.schema.IndexSchema;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The live index as the planner saw it, frozen into the plan so that {@code apply} can refuse a stale plan.
@@ -23,7 +24,8 @@ import java.util.List;
  * @param sharedKeyIndexes other indexes (not versions of this name) whose key prefixes overlap this index's, so
  *                         that they index some of the same documents
  * @param temporary        whether the physical index was created {@code TEMPORARY}, so that dropping it deletes
- *                         its documents (such a plan is blocked); left out of the plan file when false
+ *                         its documents, or Slipway cannot tell (either blocks the plan); empty (and left out of
+ *                         the plan file) for an ordinary index
  * @param optionsRecorded  whether Slipway created the physical index and its recorded schema filled in the options
  *                         {@code FT.INFO} does not report; left out of the plan file when false
  * @param phoneticProbed   TEXT attributes a probe query found with PHONETIC, whose matcher {@code FT.INFO} does not
@@ -33,8 +35,8 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              long indexingFailures, List<String> keySample, ServerInfo server,
                              long indexMemoryBytes, long indexingMillis, int latestVersion,
                              List<String> sharedKeyIndexes,
-                             @JsonInclude(JsonInclude.Include.NON_DEFAULT) // false: absent, as before
-                             @JsonSetter(nulls = Nulls.AS_EMPTY) boolean temporary,
+                             @JsonInclude(JsonInclude.Include.NON_ABSENT) // empty: absent, as before
+                             Optional<TemporaryIndex> temporary,
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
                              @JsonSetter(nulls = Nulls.AS_EMPTY) boolean optionsRecorded,
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> phoneticProbed) {
@@ -43,6 +45,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
         sharedKeyIndexes = sharedKeyIndexes == null ? List.of() : List.copyOf(sharedKeyIndexes);
         phoneticProbed = phoneticProbed == null ? List.of() : List.copyOf(phoneticProbed);
+        temporary = temporary == null ? Optional.empty() : temporary;
     }
 
     /** A snapshot of an index that is not temporary, whose hidden options are not known. */
@@ -50,7 +53,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingFailures, List<String> keySample, ServerInfo server, long indexMemoryBytes,
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
-                indexingMillis, latestVersion, sharedKeyIndexes, false, false, List.of());
+                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of());
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */

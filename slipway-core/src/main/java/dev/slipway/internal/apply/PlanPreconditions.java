@@ -148,10 +148,10 @@ public final class PlanPreconditions {
                     + "of this plan; nothing was changed.", missing, null);
         }
         IndexInfo live = requireCurrent(plan, reader);
-        if (reader.isTemporary(live.schema().name())) { // a plan made before Slipway looked
+        reader.temporary(live.schema().name()).ifPresent(kind -> { // a plan made before Slipway looked
             throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "Refused: "
-                    + MigrationPlanner.temporaryReason(live.schema().name()) + ". Nothing was changed.");
-        }
+                    + MigrationPlanner.temporaryReason(live.schema().name(), kind) + ". Nothing was changed.");
+        });
         plan.rewrite().ifPresent(rewrite -> refuseOccupiedPrefix(rewrite, reader));
         for (PlanStep step : plan.steps()) {
             boolean creates = step.kind() == StepKind.CREATE_INDEX || step.kind() == StepKind.CREATE_SHADOW_INDEX;

@@ -10,6 +10,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SchemaChange;
 import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.plan.TemporaryIndex;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
@@ -63,9 +64,7 @@ public final class MigrationPlanner {
                     + "bytes would drop or fail those documents). Migrate them separately, or pass "
                     + "--allow-shared-keys to accept the effect on them");
         }
-        if (source.temporary()) {
-            blocked.add(temporaryReason(source.physicalIndex()));
-        }
+        source.temporary().ifPresent(kind -> blocked.add(temporaryReason(source.physicalIndex(), kind)));
         StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode, keys, rewrite);
         blocked.addAll(choice.blockedReasons());
         List<PlanStep> steps = choice.steps();
@@ -170,7 +169,14 @@ public final class MigrationPlanner {
      * Why an index created TEMPORARY is not migrated: dropping it deletes its documents (the server does, even
      * without DD), and every migration drops the index it replaces, at once or when the retained version is pruned.
      */
-    public static String temporaryReason(String physicalIndex) {
+    public static String temporaryReason(String physicalIndex, TemporaryIndex kind) {
+        if (kind == TemporaryIndex.CANNOT_TELL) {
+            return "Slipway cannot tell whether index '" + physicalIndex + "' was created TEMPORARY: FT.DEBUG is "
+                    + "refused to this user, and the server runs no garbage collector (NOGC, or a setting this user "
+                    + "cannot read), which otherwise gives a temporary index away in FT.INFO. If it was, dropping it, "
+                    + "which a migration does, deletes every document it covers (even without DD). Plan with a user "
+                    + "allowed FT.DEBUG (ACL: +ft.debug), so that Slipway can check";
+        }
         return "index '" + physicalIndex + "' was created TEMPORARY: the server deletes every document it covers "
                 + "when such an index is dropped (even without DD) or expires, and a migration drops the index it "
                 + "replaces. Slipway does not migrate temporary indexes. To keep the documents, create an index "
@@ -240,7 +246,8 @@ public final class MigrationPlanner {
                 + "drop until the documents are rewritten and re-indexed, and a write that lands between Slipway's "
                 + "read and its rewrite of a document is overwritten (the backup holds the value Slipway read).");
         if (rewrite.lossy()) {
-            warnings.add("Lossy: " + String.join(", ", RewritePlanner.lossyConversions(rewrite)) + " loses precision; apply needs --accept-data-loss. The report shows "
+            warnings.add("Lossy: " + String.join(", ", RewritePlanner.lossyConversions(rewrite))
+                    + " loses precision; apply needs --accept-data-loss. The report shows "
                     + "recall@10 against the original vectors on a sample." + (rewrite.conversions().stream()
                     .anyMatch(c -> c.to().equalsIgnoreCase("float16")) ? " FLOAT16 holds at most ±65504: a value of "
                     + "65520 or more in magnitude becomes infinity, and the rewrite's summary counts them." : ""));

@@ -4,6 +4,7 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.plan.TemporaryIndex;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
@@ -68,29 +69,41 @@ public final class LiveIndexReader {
      * 28: migrating one lost every document). {@code FT.INFO} does not report the option. {@code FT.DEBUG TTL}
      * answers with the seconds left for a temporary index and "Index is not temporary" for another; where the server
      * refuses {@code FT.DEBUG} (an ACL, a managed service), a temporary index gives itself away in {@code FT.INFO}
-     * by having no garbage collector ({@code gc_stats}), unless the server runs none at all ({@code NOGC}).
+     * by having no garbage collector ({@code gc_stats}), unless the server runs none at all ({@code NOGC}, which
+     * leaves no difference at all): then, or when that setting cannot be read either, Slipway cannot tell.
+     *
+     * @return empty for an ordinary index
      */
-    public boolean isTemporary(String name) {
+    public Optional<TemporaryIndex> temporary(String name) {
         try {
-            return session.call("FT.DEBUG", "TTL", name) instanceof Long;
+            return session.call("FT.DEBUG", "TTL", name) instanceof Long ? Optional.of(TemporaryIndex.CREATED_TEMPORARY)
+                    : Optional.empty();
         } catch (RedisCommandException e) {
             if (e.serverMessage().contains("not temporary")) {
-                return false;
+                return Optional.empty();
             }
         }
         List<Object> info = RedisReplies.list(session.call("FT.INFO", name));
         boolean collected = info.stream().anyMatch(item -> item instanceof byte[] b
                 && new String(b, StandardCharsets.UTF_8).equals("gc_stats"));
-        return !collected && !garbageCollectorOff();
+        if (collected) {
+            return Optional.empty();
+        }
+        Optional<Boolean> off = garbageCollectorOff();
+        return Optional.of(off.isPresent() && !off.get() ? TemporaryIndex.CREATED_TEMPORARY
+                : TemporaryIndex.CANNOT_TELL);
     }
 
-    private boolean garbageCollectorOff() {
+    /** The server's NOGC setting; empty when it cannot be read (an ACL refusing FT.CONFIG). */
+    private Optional<Boolean> garbageCollectorOff() {
         try {
             List<Object> reply = RedisReplies.list(session.call("FT.CONFIG", "GET", "NOGC"));
-            return !reply.isEmpty() && RedisReplies.list(reply.get(0)).size() == 2
-                    && RedisReplies.text(RedisReplies.list(reply.get(0)).get(1)).equalsIgnoreCase("true");
+            if (reply.isEmpty() || RedisReplies.list(reply.get(0)).size() != 2) {
+                return Optional.empty();
+            }
+            return Optional.of(RedisReplies.text(RedisReplies.list(reply.get(0)).get(1)).equalsIgnoreCase("true"));
         } catch (RedisCommandException e) {
-            return false; // cannot tell: judged by FT.INFO alone
+            return Optional.empty();
         }
     }
 
@@ -218,7 +231,7 @@ public final class LiveIndexReader {
         return new SourceSnapshot(name, info.schema().name(), complete.schema(), info.stats().numDocs(),
                 info.stats().indexingFailures(), sampleKeys(name, KEY_SAMPLE_SIZE), serverInfo(),
                 info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion,
-                sharedKeyIndexes(info.schema(), name), isTemporary(info.schema().name()), complete.recorded(),
+                sharedKeyIndexes(info.schema(), name), temporary(info.schema().name()), complete.recorded(),
                 complete.phoneticProbed());
     }
 

@@ -265,7 +265,8 @@ public final class RewriteEngine {
                 ? "in a new pass over every document; " + header.documentsRewritten() + " rewrites in all passes"
                 : header.documentsRewritten() + " of about " + spec.documents() + " documents rewritten";
         stop.stopHereIfRequested("The rewrite stopped after " + header.batchesApplied() + " batches (" + done
-                + "; their originals are in " + backup.dir() + ")." + (watch.unjudged() == 0 ? "" : " " + watch.unjudged()
+                + "; their originals are in " + backup.dir() + ")." + (watch.unjudged() == 0 ? ""
+                : " " + watch.unjudged()
                 + " documents another client changed meanwhile were still in the old form, and whether the "
                 + "rewrite had reached them is not known yet, so a resumed run scans every document again."));
     }
