@@ -233,9 +233,6 @@ public final class BackupDirectory implements AutoCloseable {
     }
 
     /** {@link #recoverTail}, closing the records file when it refuses the backup. */
-    /** Bytes of the records file mapped at a time while looking past a damaged record. */
-    private static final long SEARCH_CHUNK = 1 << 24;
-
     private void recoverTailOrClose() throws IOException {
         try {
             recoverTail();
@@ -247,98 +244,15 @@ public final class BackupDirectory implements AutoCloseable {
 
     /**
      * Counts the complete records appended after the header was last written (their batches are backed up, maybe not
-     * applied) and cuts off a torn or corrupt tail.
+     * applied) and cuts off a torn tail ({@link RecordTail}).
      */
     private void recoverTail() throws IOException {
-        long offset = header.dataLength();
-        long size = data.size();
-        String cursor = header.pendingCursor();
-        long batches = header.batchesBackedUp();
-        long documents = header.documentsBackedUp();
-        try (InputStream raw = Files.newInputStream(dir.resolve(DATA));
-             DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
-            in.skipNBytes(offset);
-            while (offset + 8 <= size) {
-                int length = in.readInt();
-                if (length <= 0 || offset + 8 + length > size) {
-                    break; // torn, or the zero padding of a direct write: no record has an empty payload
-                }
-                byte[] payload = new byte[length];
-                in.readFully(payload);
-                if (!crcMatches(payload, in.readInt())) {
-                    break;
-                }
-                BackupRecord record = BackupRecord.decode(payload);
-                offset += 8L + length;
-                batches++;
-                documents += record.documents().size();
-                cursor = record.nextCursor();
-            }
-        } catch (EOFException e) {
-            // a torn record: everything before it counts
-        }
-        refuseIfRecordsFollow(offset, batches + 1, size);
-        data.truncate(offset); // appends start at the file's size (RecordAppender writes at explicit positions)
-        if (offset != header.dataLength()) {
-            header = header.recovered(cursor, batches, documents, offset);
-        }
+        BackupHeader recovered = RecordTail.recover(dir, header, data.size());
+        data.truncate(recovered.dataLength()); // appends start at the file's size (RecordAppender writes at positions)
+        header = recovered;
     }
 
-    /**
-     * Whether what follows the last intact record is only a torn write: records are forced to disk one at a time,
-     * before their batch is applied, so a crash can only cut the one being written, whose batch never ran, and zero
-     * padding may follow it. A complete record further on means the file was damaged, and cutting it off there would
-     * drop the originals of documents already rewritten (tester session 28: apply and rollback both did so and exited
-     * 0). A damaged length hides where the next record starts, so records are looked for by their batch number (the
-     * next few after {@code nextBatch}, big-endian at the start of a payload), each confirmed by its length and CRC.
-     *
-     * @param bad       where the first record that is not intact starts
-     * @param nextBatch the batch number that record would have
-     */
-    private void refuseIfRecordsFollow(long bad, long nextBatch, long size) throws IOException {
-        if (bad + 8 >= size) {
-            return;
-        }
-        try (FileChannel channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.READ)) {
-            long from = bad + 4; // the batch number of a record at 'bad' itself would be here
-            long length = size - from;
-            for (long chunk = 0; chunk < length; chunk += SEARCH_CHUNK) {
-                long count = Math.min(length - chunk, SEARCH_CHUNK + 8);
-                ByteBuffer window = channel.map(FileChannel.MapMode.READ_ONLY, from + chunk, count);
-                for (int at = 0; at + 8 <= count && at < SEARCH_CHUNK; at++) {
-                    long value = window.getLong(at);
-                    if (value > nextBatch && value <= nextBatch + 8
-                            && intactRecordAt(channel, from + chunk + at - 4, size)) {
-                        throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The backup data in " + dir + " is "
-                                + "damaged: the record at byte " + bad + " of " + DATA + " is not intact, yet a "
-                                + "complete record (batch " + value + ") follows it, so it is not a write cut short "
-                                + "by a crash. Nothing was changed: the records after it hold the originals of "
-                                + "documents already rewritten. Keep " + dir + " as it is; if you have a copy of it "
-                                + "(or of " + DATA + "), put it back and re-run the same command.");
-                    }
-                }
-            }
-        }
-    }
-
-    /** Whether a record whose length and CRC check out starts at {@code start}. */
-    private static boolean intactRecordAt(FileChannel channel, long start, long size) throws IOException {
-        ByteBuffer lengthBytes = ByteBuffer.allocate(4);
-        channel.read(lengthBytes, start);
-        int length = lengthBytes.flip().getInt();
-        if (length <= 0 || start + 8 + length > size) {
-            return false;
-        }
-        ByteBuffer frame = ByteBuffer.allocate(length + 4);
-        while (frame.hasRemaining() && channel.read(frame, start + 4 + frame.position()) > 0) {
-            // reads until the payload and its CRC are in
-        }
-        byte[] payload = new byte[length];
-        frame.flip().get(payload);
-        return crcMatches(payload, frame.getInt());
-    }
-
-    private static boolean crcMatches(byte[] payload, int crc) {
+    static boolean crcMatches(byte[] payload, int crc) {
         CRC32 check = new CRC32();
         check.update(payload);
         return (int) check.getValue() == crc;
