@@ -65,11 +65,16 @@ final class RecordTail {
 
     /**
      * Whether what follows the last intact record is only a torn write: records are forced to disk one at a time,
-     * before their batch is applied, so a crash can only cut the one being written, whose batch never ran, and zero
-     * padding may follow it. A complete record further on means the file was damaged, and cutting it off there would
-     * drop the originals of documents already rewritten (tester session 28: apply and rollback both did so and exited
-     * 0). A damaged length hides where the next record starts, so records are looked for by their batch number (the
-     * next few after {@code nextBatch}, big-endian at the start of a payload), each confirmed by its length and CRC.
+     * before their batch is applied, so a crash can only cut the one being written, whose batch never ran, and only
+     * zero padding may follow it. Anything else means the file was damaged, and cutting it off there would drop the
+     * originals of documents already rewritten (tester session 28: apply and rollback both did so and exited 0).
+     * <ul>
+     *   <li>A record whose length fits the file but whose checksum fails is torn only when nothing but zeros follows
+     *   it (a second bad record after it, say, shows it was complete once).</li>
+     *   <li>A length that does not fit (damaged, or zeroed) hides where the next record starts, so records are looked
+     *   for by their batch number (any after {@code nextBatch} that could fit, big-endian at the start of a
+     *   payload), each confirmed by its length and CRC.</li>
+     * </ul>
      *
      * @param bad       where the first record that is not intact starts
      * @param nextBatch the batch number that record would have
@@ -79,25 +84,52 @@ final class RecordTail {
             return;
         }
         try (FileChannel channel = FileChannel.open(dir.resolve(BackupDirectory.DATA), StandardOpenOption.READ)) {
+            ByteBuffer lengthBytes = ByteBuffer.allocate(4);
+            channel.read(lengthBytes, bad);
+            int length = lengthBytes.flip().getInt();
+            if (length > 0 && bad + 8 + length <= size) {
+                long end = bad + 8 + length;
+                if (!zerosFrom(channel, end, size)) {
+                    throw damaged(dir, bad, "more data follows it (from byte " + end + ")");
+                }
+                return;
+            }
+            // at least a length, a batch number, an empty cursor and a document count per record
+            long most = nextBatch + (size - bad) / 22 + 1;
             long from = bad + 4; // the batch number of a record at 'bad' itself would be here
-            long length = size - from;
-            for (long chunk = 0; chunk < length; chunk += SEARCH_CHUNK) {
-                long count = Math.min(length - chunk, SEARCH_CHUNK + 8);
+            long span = size - from;
+            for (long chunk = 0; chunk < span; chunk += SEARCH_CHUNK) {
+                long count = Math.min(span - chunk, SEARCH_CHUNK + 8);
                 ByteBuffer window = channel.map(FileChannel.MapMode.READ_ONLY, from + chunk, count);
                 for (int at = 0; at + 8 <= count && at < SEARCH_CHUNK; at++) {
                     long value = window.getLong(at);
-                    if (value > nextBatch && value <= nextBatch + 8
-                            && intactRecordAt(channel, from + chunk + at - 4, size)) {
-                        throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "The backup data in " + dir + " is "
-                                + "damaged: the record at byte " + bad + " of " + BackupDirectory.DATA + " is not intact, yet a "
-                                + "complete record (batch " + value + ") follows it, so it is not a write cut short "
-                                + "by a crash. Nothing was changed: the records after it hold the originals of "
-                                + "documents already rewritten. Keep " + dir + " as it is; if you have a copy of it "
-                                + "(or of " + BackupDirectory.DATA + "), put it back and re-run the same command.");
+                    if (value > nextBatch && value <= most && intactRecordAt(channel, from + chunk + at - 4, size)) {
+                        throw damaged(dir, bad, "a complete record (batch " + value + ") follows it");
                     }
                 }
             }
         }
+    }
+
+    private static SlipwayException damaged(Path dir, long bad, String evidence) {
+        return new SlipwayException(ErrorCode.MALFORMED_INPUT, "The backup data in " + dir + " is damaged: the record "
+                + "at byte " + bad + " of " + BackupDirectory.DATA + " is not intact, yet " + evidence + ", so it is "
+                + "not a write cut short by a crash. Nothing was changed: the records after it hold the originals of "
+                + "documents already rewritten. Keep " + dir + " as it is; if you have a copy of it (or of "
+                + BackupDirectory.DATA + "), put it back and re-run the same command.");
+    }
+
+    /** Whether every byte from {@code from} to {@code size} is zero (the padding of a direct write). */
+    private static boolean zerosFrom(FileChannel channel, long from, long size) throws IOException {
+        for (long at = from; at < size; at += SEARCH_CHUNK) {
+            ByteBuffer window = channel.map(FileChannel.MapMode.READ_ONLY, at, Math.min(SEARCH_CHUNK, size - at));
+            while (window.hasRemaining()) {
+                if (window.get() != 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Whether a record whose length and CRC check out starts at {@code start}. */

@@ -143,21 +143,31 @@ class BackupDirectoryTest {
      * originals of applied batches (tester session 28: apply and rollback then exited 0 with documents lost).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"payload", "length", "zero length"})
+    @ValueSource(strings = {"payload", "length", "zero length", "two in a row", "nine zeroed"})
     void aDamagedRecordWithCompleteRecordsAfterItIsRefusedNotCutOff(String damage, @TempDir Path dir)
             throws IOException {
         long committed;
         try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
             commit(backup, record(1, "doc:1"), "5");
             committed = backup.header().dataLength();
-            backup.append(record(2, "doc:2")); // the header lags: all three after its length
-            backup.append(record(3, "doc:3"));
-            backup.append(record(4, "doc:4"));
+            for (int batch = 2; batch <= 14; batch++) { // the header lags: all of them after its length
+                backup.append(record(batch, "doc:" + batch));
+            }
         }
         long size = Files.size(dir.resolve("originals.bin"));
+        long recordLength = 4 + record(2, "doc:2").encode().length + 4;
         switch (damage) {
             case "payload" -> flipInside(dir, committed);
             case "length" -> flipAt(dir, committed + 3); // a wrong length hides where the next record starts
+            case "two in a row" -> { // the second is not the last either: neither can be a torn write
+                flipInside(dir, committed);
+                flipInside(dir, committed + recordLength);
+            }
+            case "nine zeroed" -> { // batches 2 to 10 gone: the next intact one is batch 11
+                for (long at = committed; at < committed + 9 * recordLength; at++) {
+                    zeroAt(dir, at);
+                }
+            }
             default -> {
                 for (int i = 0; i < 4; i++) {
                     zeroAt(dir, committed + i);
@@ -174,10 +184,29 @@ class BackupDirectoryTest {
             }, SlipwayException.class);
             assertThat(e).as(rollback ? "rollback" : "resume").isNotNull();
             assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
-            assertThat(e.getMessage()).contains("record at byte " + committed, "yet a complete record (batch 3",
+            assertThat(e.getMessage()).contains("record at byte " + committed, "is not intact, yet ",
                     "Nothing was changed");
             assertThat(Files.size(dir.resolve("originals.bin"))).as("nothing cut off").isEqualTo(size);
         }
+    }
+
+    /** The last two records damaged: the first of them was complete once, so this is not a torn write. */
+    @Test
+    void theLastTwoRecordsDamagedAreRefused(@TempDir Path dir) throws IOException {
+        long committed;
+        try (BackupDirectory backup = BackupDirectory.openForPlan(dir, PLAN)) {
+            commit(backup, record(1, "doc:1"), "5");
+            committed = backup.header().dataLength();
+            backup.append(record(2, "doc:2"));
+            backup.append(record(3, "doc:3"));
+        }
+        flipInside(dir, committed);
+        flipInside(dir, committed + 4 + record(2, "doc:2").encode().length + 4);
+
+        SlipwayException e = catchThrowableOfType(() -> BackupDirectory.openExisting(dir), SlipwayException.class);
+
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("yet more data follows it");
     }
 
     @Test
