@@ -374,6 +374,33 @@ class VerificationFailureIT {
         assertThat(slipway.validate(swap, List.of()).passed()).as("'slipway validate' finds them too").isFalse();
     }
 
+    /** The same with a FILTER the patch leaves as it is (tester session 28: such an index skipped the check). */
+    @Test
+    void dropRecreateValidationFindsDroppedDocumentsOfAFilteredIndexToo(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), Catalog.NAME, "ON", "HASH", "PREFIX", "1",
+                    Catalog.PREFIX, "FILTER", "@category!='c6'", "SCHEMA", "title", "TEXT", "category", "TAG",
+                    "price", "NUMERIC");
+            breakStock(jedis, 20);
+            Inspect.awaitIndexed(jedis, Catalog.NAME);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan swap = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
+                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
+                SchemaPatch.IndexChanges.NONE)).withMode(MigrationMode.DROP_RECREATE));
+
+        MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(swap, ApplyOptions.DEFAULTS),
+                MigrationFailedException.class);
+
+        assertThat(failed).as("served documents no longer indexed must fail validation").isNotNull();
+        ValidationCheck dropped = failed.report().validation().orElseThrow().checks().stream()
+                .filter(c -> c.name().equals("dropped-documents")).findFirst().orElseThrow();
+        assertThat(dropped.passed()).isFalse();
+        assertThat(dropped.documents()).isNotEmpty().allSatisfy(key -> assertThat(Integer.parseInt(
+                key.substring(Catalog.PREFIX.length())) % 20).as(key).isEqualTo(5));
+    }
+
     @Test
     void dropRecreateValidationPassesWhenOnlyDocumentsTheSourceFailedOnFail(RedisStackServer redis) {
         Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
