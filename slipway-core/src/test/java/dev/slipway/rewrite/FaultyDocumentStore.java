@@ -55,9 +55,12 @@ final class FaultyDocumentStore implements DocumentStore {
         }
     }
 
-    /** Commands {@link #execute} sends that only read: the rewrite's existence checks and size queries. */
+    /**
+     * Commands {@link #execute} sends that only read: the rewrite's existence checks and size queries, and the
+     * server's run_id (INFO).
+     */
     private static final java.util.Set<String> READS = java.util.Set.of("EXISTS", "HSTRLEN", "JSON.DEBUG",
-            "HPEXPIRETIME");
+            "HPEXPIRETIME", "INFO");
 
     private final DocumentStore delegate;
     private final Fault fault;

@@ -266,6 +266,29 @@ public final class RedisStackServer implements AutoCloseable {
     throw failure;
   }
 
+  /**
+   * Saves the dataset, stops the server and starts a new process on the same port and directory, which loads it:
+   * what a restart of a production server does to a client (a new {@code run_id}, SCAN cursors that no longer
+   * hold, module state such as indexes rebuilt from the keys).
+   */
+  public synchronized RedisStackServer restartKeepingData() {
+    requireStarted();
+    try (Jedis jedis = newJedis()) {
+      jedis.save();
+    }
+    Path dir = workDir;
+    int samePort = port;
+    destroyQuietly(process, null);
+    removeHook(shutdownHook);
+    process = null;
+    try {
+      startOnce(samePort, dir);
+    } catch (StartFailure e) {
+      throw e.asIllegalState(1);
+    }
+    return this;
+  }
+
   private void startOnce(int candidatePort) throws StartFailure {
     Path dir;
     try {
@@ -273,6 +296,10 @@ public final class RedisStackServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a temp dir for redis-server", e);
     }
+    startOnce(candidatePort, dir);
+  }
+
+  private void startOnce(int candidatePort, Path dir) throws StartFailure {
     Path log = dir.resolve("redis.log");
     List<String> command = new ArrayList<>();
     command.add(home.resolve("bin/redis-server").toString());

@@ -54,6 +54,9 @@ import java.util.Map;
  * @param overflowed         per converted field, finite vector elements that became infinity (values beyond a FLOAT16
  *                           or BFLOAT16 range), over every run of the rewrite; saved with the progress, so a killed
  *                           run's last second may be missing ("at least")
+ * @param serverRunId        the {@code run_id} of the server the current pass's SCAN cursor came from: a cursor does
+ *                           not carry over a restart, so a pass a restart interrupted starts again from the first page
+ *                           (null in older headers)
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
@@ -69,6 +72,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            @JsonInclude(JsonInclude.Include.NON_NULL) Long firstPassBatches,
                            @JsonInclude(JsonInclude.Include.NON_NULL) String keyNamespace,
                            @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, Long> overflowed,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) String serverRunId,
                            Instant startedAt, Instant updatedAt) {
 
     /** The backup format this version writes. */
@@ -147,7 +151,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -155,7 +159,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
                 recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt,
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt,
                 Instant.now());
     }
 
@@ -164,7 +168,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -173,7 +177,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
     }
 
     /** Whether a later pass over every document has started (after conflicts, writes seen or old vectors found). */
@@ -195,7 +199,15 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
+    }
+
+    /** A copy naming the server the pass's cursor comes from ({@link #serverRunId}). */
+    public BackupHeader withServerRunId(String runId) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
+                firstPassBatches, keyNamespace, overflowed, runId, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -205,7 +217,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
                 alreadyConverted.examples(), false), malformedVectors, batchesWatched,
                 firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, overflowed,
-                startedAt, Instant.now());
+                serverRunId, startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
@@ -213,7 +225,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
@@ -221,7 +233,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
                 missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches,
-                keyNamespace, overflowed, startedAt, Instant.now());
+                keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -229,7 +241,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, scales, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
     }
 
     /**
@@ -242,7 +254,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return found == alreadyConverted && more == 0 ? this : new BackupHeader(formatVersion, planId, index, phase,
                 cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
                 dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
-                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, startedAt,
+                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt,
                 updatedAt);
     }
 
@@ -251,7 +263,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
-                firstPassBatches, keyNamespace, overflowed, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
@@ -259,7 +271,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, namespace, overflowed, startedAt,
+                malformedVectors, batchesWatched, firstPassBatches, namespace, overflowed, serverRunId, startedAt,
                 Instant.now());
     }
 
@@ -273,7 +285,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, sum, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, sum, serverRunId, startedAt, updatedAt);
     }
 
     /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */
