@@ -333,7 +333,7 @@ public final class RewriteEngine {
                     + "cursor does not carry over a restart, so the pass starts again from the first page",
                     header.serverRunId(), runId);
         }
-        backup.writeHeader(header.withServerRunId(runId));
+        backup.writeHeader(backup.header().withServerRunId(runId)); // the current one: ScaleChoice may have saved
         return restarted;
     }
 
