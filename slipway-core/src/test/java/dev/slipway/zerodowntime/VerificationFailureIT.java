@@ -56,6 +56,10 @@ class VerificationFailureIT {
     /** Every tenth document has the price "n/a". */
     private static final int BAD = DOCS / 10;
 
+    /** Removes the price the live index fails on for {@value #BAD} documents, adds a NUMERIC stock. */
+    private static final SchemaPatch PRICE_FOR_STOCK = new SchemaPatch(Catalog.addStock().addFields(),
+            List.of("price"), List.of(), List.of(), SchemaPatch.IndexChanges.NONE);
+
     @ParameterizedTest
     @EnumSource(StorageType.class)
     void aVersionWithMoreIndexingFailuresIsNeverSwitchedTo(StorageType storage, RedisStackServer redis) {
@@ -248,16 +252,9 @@ class VerificationFailureIT {
      */
     @Test
     void aVersionThatFixesSomeDocumentsButDropsOthersTheLiveOneServesIsNotSwitchedTo(RedisStackServer redis) {
-        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
-        createIndexWithPrice(redis, StorageType.HASH);
-        try (Jedis jedis = redis.newJedis()) {
-            breakStock(jedis, 20); // product:5, product:25, ...: 50 documents, none with a bad price
-            Inspect.awaitIndexed(jedis, Catalog.NAME);
-        }
+        pricesFailedAndFiftyStocksBroken(redis);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
-                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
-                SchemaPatch.IndexChanges.NONE)));
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, PRICE_FOR_STOCK));
 
         MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
                 MigrationFailedException.class);
@@ -326,9 +323,7 @@ class VerificationFailureIT {
             Inspect.awaitIndexed(jedis, Catalog.NAME);
         }
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
-                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
-                SchemaPatch.IndexChanges.NONE)));
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, PRICE_FOR_STOCK));
 
         MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
                 MigrationFailedException.class);
@@ -346,16 +341,10 @@ class VerificationFailureIT {
      */
     @Test
     void dropRecreateValidationFindsDocumentsTheNewIndexDropsWhenCountsAgree(RedisStackServer redis) {
-        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
-        createIndexWithPrice(redis, StorageType.HASH);
-        try (Jedis jedis = redis.newJedis()) {
-            breakStock(jedis, 20); // product:5, product:25, ...: 50 documents the source indexes
-            Inspect.awaitIndexed(jedis, Catalog.NAME);
-        }
+        pricesFailedAndFiftyStocksBroken(redis);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan swap = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
-                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
-                SchemaPatch.IndexChanges.NONE)).withMode(MigrationMode.DROP_RECREATE));
+        MigrationPlan swap = slipway.plan(PlanRequest.patch(Catalog.NAME, PRICE_FOR_STOCK)
+                .withMode(MigrationMode.DROP_RECREATE));
 
         MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(swap, ApplyOptions.DEFAULTS),
                 MigrationFailedException.class);
@@ -386,9 +375,8 @@ class VerificationFailureIT {
             Inspect.awaitIndexed(jedis, Catalog.NAME);
         }
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan swap = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
-                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
-                SchemaPatch.IndexChanges.NONE)).withMode(MigrationMode.DROP_RECREATE));
+        MigrationPlan swap = slipway.plan(PlanRequest.patch(Catalog.NAME, PRICE_FOR_STOCK)
+                .withMode(MigrationMode.DROP_RECREATE));
 
         MigrationFailedException failed = catchThrowableOfType(() -> slipway.apply(swap, ApplyOptions.DEFAULTS),
                 MigrationFailedException.class);
@@ -412,9 +400,8 @@ class VerificationFailureIT {
             Inspect.awaitIndexed(jedis, Catalog.NAME);
         }
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, new SchemaPatch(
-                Catalog.addStock().addFields(), List.of("price"), List.of(), List.of(),
-                SchemaPatch.IndexChanges.NONE)).withMode(MigrationMode.DROP_RECREATE));
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, PRICE_FOR_STOCK)
+                .withMode(MigrationMode.DROP_RECREATE));
 
         MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
 
@@ -611,6 +598,19 @@ class VerificationFailureIT {
         try (Jedis jedis = redis.newJedis()) {
             deleteBadPrices(jedis, DOCS);
             breakStock(jedis, stockStep);
+        }
+    }
+
+    /**
+     * The plain index with a NUMERIC price that {@value #BAD} documents fail on, and a text stock in 50 others
+     * ({@code product:5}, {@code product:25}, ...), which it serves and a NUMERIC stock fails on.
+     */
+    private static void pricesFailedAndFiftyStocksBroken(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        try (Jedis jedis = redis.newJedis()) {
+            breakStock(jedis, 20);
+            Inspect.awaitIndexed(jedis, Catalog.NAME);
         }
     }
 
