@@ -701,6 +701,36 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * Documents still in the migrated form after the restore have no original in the backup (a damaged or cut-off
+     * backup, or a document the application created in the new form): the rollback restores the rest, then fails
+     * naming them instead of reporting success (tester session 28: a zeroed backup tail left 8 documents rewritten
+     * and the rollback exited 0).
+     */
+    @Test
+    void aRollbackNamesDocumentsLeftInTheMigratedForm(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, plain, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(plain, "docs", dir, RENAME_QUANTIZE_MOVE);
+            Path backup = dir.resolve("backup");
+            assertThat(plain.apply(plan, options(backup, true)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            jedis.hset(RewriteFixture.bytes("item:new"), Map.of(RewriteFixture.bytes("name"),
+                    RewriteFixture.bytes("created after the migration"), RewriteFixture.bytes("emb"),
+                    VectorCodec.encode(RewriteFixture.vector(1, 1), VectorDataType.FLOAT16, null)));
+
+            SlipwayException failed = catchThrowableOfType(() -> plain.rollbackFromBackup(backup, 2),
+                    SlipwayException.class);
+
+            assertThat(failed).isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("1 document is still in the form the migration gave them");
+            assertThat(failed.problems()).singleElement().asString().startsWith("item:new (under the old prefix "
+                    + "'item:', not moved to 'doc:')");
+            assertThat(hashes(jedis, "doc:*")).as("every backed-up document restored").isEqualTo(before);
+        }
+    }
+
     /** A hash field's expiry in Unix milliseconds: -1 for none, -2 for no such field. */
     private static long expiry(Jedis jedis, String key, String field) {
         return (Long) ((List<?>) call(jedis, "HPEXPIRETIME", key, "FIELDS", "1", field)).get(0);

@@ -175,7 +175,27 @@ public final class BackupRestorer {
                     + "Check these documents against the application's data (the backup in " + backup.dir()
                     + " still holds every original). Changed:", written, null);
         }
+        refuseToReportSuccessWithMigratedFormLeft(plan, backup);
         return result(backup, plan, recreated, false, superseded);
+    }
+
+    /**
+     * Documents still in the rewrite's form after the restore ({@link MigratedFormLeft}): the rollback is done, but
+     * it fails (exit 1) naming them, since their originals are not in the backup.
+     */
+    private void refuseToReportSuccessWithMigratedFormLeft(MigrationPlan plan, BackupDirectory backup) {
+        MigratedFormLeft.Found left = MigratedFormLeft.find(plan.rewrite().orElseThrow(),
+                plan.source().schema().prefixes(), session.endpoint(), backup.header().documentsBackedUp(),
+                progress);
+        if (left.count() == 0) {
+            return;
+        }
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
+                + plan.servedName() + "' recreated), but " + Wording.count(left.count(), "document is", "documents are")
+                + " still in the form the migration gave them, and the backup in " + backup.dir() + " holds no "
+                + "original for them: its records were damaged or cut off, or the application wrote them in the new "
+                + "form after the migration. The restored index cannot take them; restore them from a copy of the "
+                + "backup directory or from the application's data. The first of them:", left.examples(), null);
     }
 
     /**
