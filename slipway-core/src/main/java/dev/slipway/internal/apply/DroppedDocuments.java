@@ -59,41 +59,77 @@ final class DroppedDocuments {
 
     /** Looks every key under the prefixes of {@code schema} up in both indexes (or aliases). */
     static Found find(RedisSession session, IndexSchema schema, String live, String shadow) {
-        Jedis jedis = session.jedis();
-        long[] count = {0};
-        List<String> examples = new ArrayList<>();
-        Consumer<ByteBuffer> dropped = key -> {
-            count[0]++;
-            if (examples.size() < EXAMPLES) {
-                examples.add(StandardCharsets.UTF_8.decode(key.duplicate()).toString());
-            }
-        };
-        List<byte[]> withNul = new ArrayList<>();
-        forEachPage(session, schema, keys -> {
-            List<byte[]> plain = plainKeys(keys, withNul);
-            indexed(jedis, live, notIndexed(jedis, shadow, plain)).forEach(dropped);
-        });
-        if (!withNul.isEmpty()) {
-            Set<ByteBuffer> wanted = buffers(withNul);
-            Optional<Set<ByteBuffer>> inLive = heldByListing(jedis, live, wanted);
-            Optional<Set<ByteBuffer>> inShadow = heldByListing(jedis, shadow, wanted);
-            if (inLive.isPresent() && inShadow.isPresent()) {
-                inLive.get().stream().filter(k -> !inShadow.get().contains(k)).forEach(dropped);
-            } else {
-                LOG.warn("{} keys under the prefixes of '{}' contain a NUL byte, which FT.SEARCH INKEYS cannot name, "
-                        + "and the index is too large to list (MAXSEARCHRESULTS): whether '{}' drops any of them was "
-                        + "not checked", withNul.size(), live, shadow);
+        List<byte[]> missing = new ArrayList<>(); // as many as the new version fails on, at most the live one's
+        if (!forEachNotHeld(session, schema, shadow, missing::add)) {
+            LOG.warn("Keys under the prefixes of '{}' contain a NUL byte, which FT.SEARCH INKEYS cannot name, and the "
+                    + "index is too large to list (MAXSEARCHRESULTS): whether '{}' drops any of them was not checked",
+                    live, shadow);
+        }
+        Tally dropped = new Tally(EXAMPLES);
+        Set<ByteBuffer> served = held(session.jedis(), live, missing);
+        missing.stream().filter(key -> served.contains(ByteBuffer.wrap(key))).forEach(dropped::add);
+        return dropped.found();
+    }
+
+    /** Counts keys and names the first few, for a {@link Found}. */
+    static final class Tally {
+        private final int limit;
+        private final List<String> examples = new ArrayList<>();
+        private long count;
+
+        Tally(int limit) {
+            this.limit = limit;
+        }
+
+        void add(byte[] key) {
+            count++;
+            if (examples.size() < limit) {
+                examples.add(new String(key, StandardCharsets.UTF_8));
             }
         }
-        return new Found(count[0], examples);
+
+        Found found() {
+            return new Found(count, examples);
+        }
     }
 
     /**
-     * The keys of a page FT.SEARCH INKEYS can name; those with a NUL byte go to {@code withNul} (the server cuts
-     * the argument at the NUL, so such a key is never found: checked on Search 2.10.5; tester session 28 saw 100
-     * dropped documents with such keys pass verification).
+     * Passes every key of the schema's type under its prefixes that the index does not hold. Keys with a NUL byte,
+     * which FT.SEARCH INKEYS cannot name (the server cuts the argument at the NUL, so such a key is never found:
+     * checked on Search 2.10.5; tester session 28 saw 100 dropped documents with such keys pass verification), are
+     * looked up at the end by listing the index once.
+     *
+     * @return false when some such keys were not checked: the server stops the listing short (MAXSEARCHRESULTS)
      */
-    static List<byte[]> plainKeys(List<byte[]> keys, List<byte[]> withNul) {
+    static boolean forEachNotHeld(RedisSession session, IndexSchema schema, String index, Consumer<byte[]> notHeld) {
+        Jedis jedis = session.jedis();
+        List<byte[]> withNul = new ArrayList<>();
+        forEachPage(session, schema, keys -> notIndexed(jedis, index, plainKeys(keys, withNul)).forEach(notHeld));
+        if (withNul.isEmpty()) {
+            return true;
+        }
+        Optional<Set<ByteBuffer>> listed = heldByListing(jedis, index, buffers(withNul));
+        listed.ifPresent(held -> withNul.stream().filter(k -> !held.contains(ByteBuffer.wrap(k))).forEach(notHeld));
+        return listed.isPresent();
+    }
+
+    /** Passes every page of keys of the schema's type under its prefixes ({@code SCAN}, binary-safe). */
+    private static void forEachPage(RedisSession session, IndexSchema schema, Consumer<List<byte[]>> perPage) {
+        Jedis jedis = session.jedis();
+        byte[] type = text(schema.storageType().keyType());
+        for (String pattern : KeyCoverage.scanPatterns(schema)) {
+            byte[] cursor = text("0");
+            do {
+                List<Object> reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("SCAN"), cursor,
+                        text("MATCH"), text(pattern), text("COUNT"), text(String.valueOf(PAGE)), text("TYPE"), type));
+                cursor = (byte[]) reply.get(0);
+                perPage.accept(RedisReplies.list(reply.get(1)).stream().map(k -> (byte[]) k).toList());
+            } while (!(cursor.length == 1 && cursor[0] == '0'));
+        }
+    }
+
+    /** The keys FT.SEARCH INKEYS can name; those with a NUL byte go to {@code withNul}. */
+    private static List<byte[]> plainKeys(List<byte[]> keys, List<byte[]> withNul) {
         List<byte[]> plain = new ArrayList<>(keys.size());
         for (byte[] key : keys) {
             boolean nul = false;
@@ -105,7 +141,7 @@ final class DroppedDocuments {
         return plain;
     }
 
-    static Set<ByteBuffer> buffers(List<byte[]> keys) {
+    private static Set<ByteBuffer> buffers(List<byte[]> keys) {
         Set<ByteBuffer> set = new HashSet<>();
         keys.forEach(k -> set.add(ByteBuffer.wrap(k)));
         return set;
@@ -115,7 +151,7 @@ final class DroppedDocuments {
      * Which of {@code wanted} the index holds, by listing its documents ({@code FT.SEARCH * NOCONTENT}, 10,000 a
      * page); empty when the server stops the listing short of every document (MAXSEARCHRESULTS).
      */
-    static Optional<Set<ByteBuffer>> heldByListing(Jedis jedis, String index, Set<ByteBuffer> wanted) {
+    private static Optional<Set<ByteBuffer>> heldByListing(Jedis jedis, String index, Set<ByteBuffer> wanted) {
         Set<ByteBuffer> held = new HashSet<>();
         long offset = 0;
         long total;
@@ -137,28 +173,27 @@ final class DroppedDocuments {
         return offset < total ? Optional.empty() : Optional.of(held);
     }
 
-    /** Passes every page of keys of the schema's type under its prefixes ({@code SCAN}, binary-safe). */
-    static void forEachPage(RedisSession session, IndexSchema schema, Consumer<List<byte[]>> perPage) {
-        Jedis jedis = session.jedis();
-        byte[] type = text(schema.storageType().keyType());
-        for (String pattern : KeyCoverage.scanPatterns(schema)) {
-            byte[] cursor = text("0");
-            do {
-                List<Object> reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("SCAN"), cursor,
-                        text("MATCH"), text(pattern), text("COUNT"), text(String.valueOf(PAGE)), text("TYPE"), type));
-                cursor = (byte[]) reply.get(0);
-                perPage.accept(RedisReplies.list(reply.get(1)).stream().map(k -> (byte[]) k).toList());
-            } while (!(cursor.length == 1 && cursor[0] == '0'));
-        }
-    }
-
-    /** Which of {@code keys} the index does not hold. */
-    static List<byte[]> notIndexed(Jedis jedis, String index, List<byte[]> keys) {
+    /** Which of {@code keys} the index does not hold (keys INKEYS can name). */
+    private static List<byte[]> notIndexed(Jedis jedis, String index, List<byte[]> keys) {
         Set<ByteBuffer> held = indexed(jedis, index, keys);
         return keys.stream().filter(k -> !held.contains(ByteBuffer.wrap(k))).toList();
     }
 
-    /** Which of {@code keys} the index holds. */
+    /** Which of {@code keys} the index holds, a page at a time; keys with a NUL byte by listing the index. */
+    private static Set<ByteBuffer> held(Jedis jedis, String index, List<byte[]> keys) {
+        List<byte[]> withNul = new ArrayList<>();
+        List<byte[]> plain = plainKeys(keys, withNul);
+        Set<ByteBuffer> held = new HashSet<>();
+        for (int from = 0; from < plain.size(); from += PAGE) {
+            held.addAll(indexed(jedis, index, plain.subList(from, Math.min(plain.size(), from + PAGE))));
+        }
+        if (!withNul.isEmpty()) {
+            heldByListing(jedis, index, buffers(withNul)).ifPresent(held::addAll);
+        }
+        return held;
+    }
+
+    /** Which of {@code keys} (at most a page, none with a NUL byte) the index holds. */
     private static Set<ByteBuffer> indexed(Jedis jedis, String index, List<byte[]> keys) {
         Set<ByteBuffer> found = new HashSet<>();
         if (keys.isEmpty()) {

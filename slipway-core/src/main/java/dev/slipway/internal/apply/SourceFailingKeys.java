@@ -6,14 +6,12 @@ import dev.slipway.internal.io.PlanCodec;
 import dev.slipway.internal.redis.RedisSession;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * The keys a drop-recreate migration's source index failed to index, recorded before the drop, so that validation
@@ -38,32 +36,21 @@ record SourceFailingKeys(String planId, List<String> keys) {
 
     /**
      * Looks every key under the source's prefixes up in the source index and records the ones it does not hold;
-     * removes any earlier record when there are more than {@value #MAX_KEYS}.
+     * removes any earlier record when there are more than {@value #MAX_KEYS}, or keys with a NUL byte the index is
+     * too large to list.
      *
      * @return how many were recorded, or empty when there were too many
      */
     static Optional<Integer> record(RedisSession session, KeyNamespace namespace, String index, String planId,
                                     String physical, IndexSchema schema) {
         List<String> failing = new ArrayList<>();
-        List<byte[]> withNul = new ArrayList<>();
-        boolean[] tooMany = {false};
-        DroppedDocuments.forEachPage(session, schema, page -> {
-            if (!tooMany[0]) {
-                List<byte[]> plain = DroppedDocuments.plainKeys(page, withNul);
-                for (byte[] key : DroppedDocuments.notIndexed(session.jedis(), physical, plain)) {
-                    failing.add(Base64.getEncoder().encodeToString(key));
-                }
-                tooMany[0] = failing.size() + withNul.size() > MAX_KEYS;
+        boolean complete = DroppedDocuments.forEachNotHeld(session, schema, physical, key -> {
+            if (failing.size() <= MAX_KEYS) {
+                failing.add(Base64.getEncoder().encodeToString(key));
             }
         });
-        if (!tooMany[0] && !withNul.isEmpty()) { // keys INKEYS cannot name: listed instead
-            Optional<Set<ByteBuffer>> held = DroppedDocuments.heldByListing(session.jedis(), physical,
-                    DroppedDocuments.buffers(withNul));
-            tooMany[0] = held.isEmpty();
-            held.ifPresent(h -> withNul.stream().filter(k -> !h.contains(ByteBuffer.wrap(k)))
-                    .forEach(k -> failing.add(Base64.getEncoder().encodeToString(k))));
-        }
-        if (tooMany[0]) {
+        boolean tooMany = !complete || failing.size() > MAX_KEYS;
+        if (tooMany) {
             session.call("DEL", namespace.sourceFailures(index));
             return Optional.empty();
         }
@@ -105,24 +92,12 @@ record SourceFailingKeys(String planId, List<String> keys) {
      */
     DroppedDocuments.Found droppedBy(RedisSession session, String index, IndexSchema schema, int limit) {
         Set<ByteBuffer> before = keySet();
-        long[] count = {0};
-        List<String> examples = new ArrayList<>();
-        Consumer<byte[]> notHeld = key -> {
+        DroppedDocuments.Tally dropped = new DroppedDocuments.Tally(limit);
+        DroppedDocuments.forEachNotHeld(session, schema, index, key -> {
             if (!before.contains(ByteBuffer.wrap(key))) {
-                count[0]++;
-                if (examples.size() < limit) {
-                    examples.add(new String(key, StandardCharsets.UTF_8));
-                }
+                dropped.add(key);
             }
-        };
-        List<byte[]> withNul = new ArrayList<>();
-        DroppedDocuments.forEachPage(session, schema, page -> DroppedDocuments.notIndexed(session.jedis(), index,
-                DroppedDocuments.plainKeys(page, withNul)).forEach(notHeld));
-        if (!withNul.isEmpty()) { // keys INKEYS cannot name: listed instead (not checked when it cannot list all)
-            DroppedDocuments.heldByListing(session.jedis(), index, DroppedDocuments.buffers(withNul))
-                    .ifPresent(held -> withNul.stream().filter(k -> !held.contains(ByteBuffer.wrap(k)))
-                            .forEach(notHeld));
-        }
-        return new DroppedDocuments.Found(count[0], examples);
+        });
+        return dropped.found();
     }
 }
