@@ -728,6 +728,13 @@ class RewriteMigrationIT {
             assertThat(failed.problems()).singleElement().asString().startsWith("item:new (under the old prefix "
                     + "'item:', not moved to 'doc:')");
             assertThat(hashes(jedis, "doc:*")).as("every backed-up document restored").isEqualTo(before);
+            SlipwayException again = catchThrowableOfType(() -> plain.rollbackFromBackup(backup, 2),
+                    SlipwayException.class);
+            assertThat(again).as("a re-run of the finished rollback still fails while the document is left")
+                    .isNotNull();
+            assertThat(again.exitCode()).isEqualTo(1);
+            jedis.del("item:new");
+            assertThat(plain.rollbackFromBackup(backup, 2).alreadyRolledBack()).isTrue();
         }
     }
 

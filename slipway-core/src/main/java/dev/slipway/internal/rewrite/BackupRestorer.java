@@ -334,6 +334,8 @@ public final class BackupRestorer {
                     + "schema") + " since; nothing was changed. A finished rollback is not repeated: it would undo "
                     + "whatever changed the index afterwards. Plan a new migration to change it.");
         }
+        // the first run failed if documents were left in the migrated form; a re-run must not turn that into success
+        refuseToReportSuccessWithMigratedFormLeft(plan, backup);
         return result(backup, plan, source.name(), true, SupersededOriginals.find(backup));
     }
 
