@@ -14,6 +14,9 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.BackupRecord;
+import dev.slipway.internal.rewrite.DocumentStore;
+import dev.slipway.internal.rewrite.ForwardingDocumentStore;
+import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.vector.VectorDataType;
@@ -500,6 +503,59 @@ class RewriteCrashIT {
             BackupHeader header = progress(backup);
             assertThat(header.laterPass()).as("the pass started again from the first page").isTrue();
             assertThat(header.serverRunId()).isNotEqualTo(killed.serverRunId());
+        }
+    }
+
+    /**
+     * A server that restarts from its last snapshot loses the writes it acknowledged after it. When that happens
+     * between a batch's phases (tester session 28: between the conversions and the key moves), the connection that
+     * comes back finds another run_id and the batch is worked out again from the live documents, instead of sending
+     * the key moves alone, which moved 407 documents in the old form to the new prefix, where no later pass looks.
+     * Here the snapshot is taken just before the first batch's writes, and the server restarts from it just before
+     * that batch's key moves.
+     */
+    @Test
+    void aServerRestartThatLosesABatchsWritesBeforeItsKeyMovesRewritesItAgain(RedisStackServer redis,
+                                                                              @TempDir Path dir) {
+        Path backup = dir.resolve("backup");
+        Scenario s;
+        try (Jedis jedis = redis.newJedis()) {
+            s = scenario(redis, jedis, dir, true);
+        }
+        applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "rewrite-documents");
+        boolean[] saved = {false};
+        boolean[] restarted = {false};
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        try (BackupDirectory directory = BackupDirectory.openForPlan(backup, s.plan());
+             WorkerPool pool = new WorkerPool(() -> new ForwardingDocumentStore(JedisDocumentStore.open(endpoint)) {
+                 @Override
+                 public List<Object> execute(List<DocumentStore.Command> commands) {
+                     List<String> names = commands.stream().map(DocumentStore.Command::name).toList();
+                     if (!saved[0] && names.contains("HSET")) {
+                         saved[0] = true;
+                         try (Jedis jedis = redis.newJedis()) {
+                             jedis.save(); // the first batch's documents in their old form
+                         }
+                     } else if (saved[0] && !restarted[0] && names.contains("RENAMENX")) {
+                         restarted[0] = true;
+                         redis.restartFromLastSave(); // its conversions and deletes are lost
+                     }
+                     return delegate.execute(commands);
+                 }
+             }, 1, 6)) {
+            new RewriteEngine(s.plan(), directory, pool, ProgressListener.NONE,
+                    new RewriteEngine.RewriteSettings(BATCH, 0, java.time.Duration.ZERO, 0)).run();
+        }
+        assertThat(restarted[0]).isTrue();
+
+        try (Jedis jedis = redis.newJedis()) {
+            MigrationReport report = s.slipway().apply(s.plan(), options(backup, 1));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "item:*")).as("every document in the new form").isEqualTo(s.expected());
+            assertThat(keys(jedis, "doc:*")).isEmpty();
+            s.slipway().rollbackFromBackup(backup, 1);
+            assertThat(hashes(jedis, "doc:*")).as("the rollback restores every original").isEqualTo(s.before());
+            assertThat(keys(jedis, "item:*")).isEmpty();
         }
     }
 

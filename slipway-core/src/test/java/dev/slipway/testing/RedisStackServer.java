@@ -276,6 +276,16 @@ public final class RedisStackServer implements AutoCloseable {
     try (Jedis jedis = newJedis()) {
       jedis.save();
     }
+    return restartFromLastSave();
+  }
+
+  /**
+   * Stops the server without saving and starts a new process on the same port and directory, which loads the last
+   * snapshot ({@code SAVE}): writes acknowledged after it are lost, as on a production server that only saves
+   * snapshots and was killed.
+   */
+  public synchronized RedisStackServer restartFromLastSave() {
+    requireStarted();
     Path dir = workDir;
     int samePort = port;
     destroyQuietly(process, null);

@@ -24,6 +24,12 @@ final class BusyServer extends RuntimeException {
         super(reply);
     }
 
+    /** A writing connection found the server restarted: what it sent before may be lost (see WorkerPool). */
+    static BusyServer restarted(String runIdBefore, String runIdNow) {
+        return new BusyServer("the server restarted (run_id " + runIdBefore + " then, " + runIdNow + " now), which "
+                + "may have lost writes it had acknowledged");
+    }
+
     /** Whether an error reply's text says the server is busy or loading. */
     static boolean isBusy(String message) {
         return message != null && (message.startsWith("BUSY ") || message.startsWith("LOADING "));
@@ -56,8 +62,8 @@ final class BusyServer extends RuntimeException {
             last = e;
         }
         for (int tried = 1; tried <= retries; tried++) {
-            LOG.warn("Redis answered '{}' to {}; sending it again in {} ms (retry {}/{})", last.getMessage(), what,
-                    pause, tried, retries);
+            LOG.warn("Redis could not take {} ({}); sending it again in {} ms, worked out anew (retry {}/{})", what,
+                    last.getMessage(), pause, tried, retries);
             sleep(pause);
             pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
             try {
@@ -66,8 +72,8 @@ final class BusyServer extends RuntimeException {
                 last = e;
             }
         }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis still answered '" + last.getMessage() + "' to "
-                + what + " after " + retries + " retries (--retries). " + resume);
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis still could not take " + what + " ('"
+                + last.getMessage() + "') after " + retries + " retries (--retries). " + resume);
     }
 
     /**

@@ -349,14 +349,10 @@ public final class RewriteEngine {
         return true;
     }
 
-    /** The server's {@code run_id} (INFO server), which a restart changes. */
+    /** The server's {@code run_id} (INFO server), which a restart changes; empty when it cannot be read. */
     private String serverRunId() {
-        Object reply = workers.read(store -> store.execute(List.of(new DocumentStore.Command("INFO",
-                List.of(DocumentRewriter.bytes("server")))))).get(0);
-        String info = reply instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
-                : String.valueOf(reply);
-        return info.lines().filter(line -> line.startsWith("run_id:")).map(line -> line.substring(7).trim())
-                .findFirst().orElse("");
+        String runId = workers.read(WorkerPool::runIdOf);
+        return runId == null ? "" : runId;
     }
 
     /**

@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -51,6 +53,11 @@ public final class WorkerPool implements AutoCloseable {
         void replied(List<Command> commands, List<Object> replies);
     }
     private volatile BiConsumer<Integer, DocumentStore> writerSetup;
+    /**
+     * The {@code run_id} of the server each writing connection last reached (null when it could not be read): a
+     * connection that comes back to another one (the server restarted) must not send the rest of a batch there.
+     */
+    private final String[] runIds;
 
     /** Opens {@code size} connections to the endpoint. */
     public static WorkerPool open(RedisEndpoint endpoint, int size, int maxRetries) {
@@ -66,6 +73,8 @@ public final class WorkerPool implements AutoCloseable {
         for (int i = 0; i <= size; i++) {
             stores[i] = connector.get();
         }
+        this.runIds = new String[size];
+        Arrays.fill(runIds, runIdOrNull(stores[size]));
         this.threads = size > 1 ? Executors.newFixedThreadPool(size, r -> {
             Thread thread = new Thread(r, "slipway-rewrite-worker");
             thread.setDaemon(true);
@@ -127,12 +136,14 @@ public final class WorkerPool implements AutoCloseable {
                         backoff);
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, 10_000);
-                reconnect(index);
+                if (reconnect(index) && index < writers) {
+                    refuseAnotherServer(index);
+                }
             }
         }
     }
 
-    private void reconnect(int index) {
+    private boolean reconnect(int index) {
         try {
             stores[index].close();
         } catch (RuntimeException e) {
@@ -143,10 +154,53 @@ public final class WorkerPool implements AutoCloseable {
             nameForGuard(stores[index]);
         } catch (RuntimeException e) {
             LOG.warn("Reconnect failed: {}", e.getMessage());
-            return;
+            return false;
         }
         if (writerSetup != null && index < writers) {
             writerSetup.accept(index, stores[index]);
+        }
+        return true;
+    }
+
+    /**
+     * A writing connection that reconnected to a restarted server (another {@code run_id}) must not send what it
+     * was sending again: the restart may have lost the writes acknowledged before it (a server that saves
+     * snapshots loses what came after the last one), and the rest of a document's commands alone, such as its key
+     * move without its conversion, would leave it half rewritten where no later pass looks (tester session 28: 407
+     * documents moved to the new prefix in the old form). Thrown as {@link BusyServer}, so the batch is worked out
+     * again from the live documents.
+     */
+    private void refuseAnotherServer(int index) {
+        String before = runIds[index];
+        if (before == null) {
+            return; // INFO was refused when the pool opened: no way to tell
+        }
+        String now = runIdOrNull(stores[index]);
+        if (!before.equals(now)) { // a failed INFO cannot tell either: working the batch out anew is always safe
+            runIds[index] = now == null ? before : now;
+            throw BusyServer.restarted(before, now == null ? "unknown" : now);
+        }
+    }
+
+    /**
+     * The server's {@code run_id} (INFO server), which a restart changes; null when the reply has none (INFO
+     * refused, say). A failure to send is thrown.
+     */
+    static String runIdOf(DocumentStore store) {
+        Object reply = store.execute(List.of(new Command("INFO", List.of(DocumentRewriter.bytes("server"))))).get(0);
+        if (reply instanceof Exception) {
+            return null;
+        }
+        String info = reply instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(reply);
+        return info.lines().filter(line -> line.startsWith("run_id:")).map(line -> line.substring(7).trim())
+                .findFirst().orElse(null);
+    }
+
+    private static String runIdOrNull(DocumentStore store) {
+        try {
+            return runIdOf(store);
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
@@ -201,8 +255,26 @@ public final class WorkerPool implements AutoCloseable {
                     store.execute(flatten(documents, shares.get(worker))))));
         }
         List<List<Object>> result = new ArrayList<>(Collections.nCopies(documents.size(), List.of()));
+        // every worker is done (or has given up) before a failure is thrown: a batch sent again must not find a
+        // connection still busy retrying its first try
+        RuntimeException failed = null;
+        List<List<Object>> workerReplies = new ArrayList<>(futures.size());
+        for (Future<List<Object>> future : futures) {
+            try {
+                workerReplies.add(get(future));
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else if (failed != e) {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
         for (int w = 0; w < futures.size(); w++) {
-            List<List<Object>> replies = split(get(futures.get(w)), documents, shares.get(w));
+            List<List<Object>> replies = split(workerReplies.get(w), documents, shares.get(w));
             int[] share = shares.get(w);
             for (int i = 0; i < share.length; i++) {
                 result.set(share[i], replies.get(i));
