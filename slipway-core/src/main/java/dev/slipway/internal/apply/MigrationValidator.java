@@ -238,7 +238,8 @@ public final class MigrationValidator {
                 + (found.found() - found.examples().size()) + " more" : "");
         String what = documents(found.found(), "holds", "hold") + " a vector of the old datatype again ("
                 + OldVectorScan.describe(rewrite) + "), so the new index cannot index them; a client wrote them in the "
-                + "old format after their rewrite: " + named + ". ";
+                + "old format after their rewrite (or a server restart lost the rewrite's writes to them): " + named
+                + ". ";
         String next = found.repairable() ? "Make the application write the new datatype, then re-run 'slipway "
                 + "apply' with the same plan: it rewrites them, backing up their current values first"
                 : found.outsideRewrite() + " of them are where the rewrite does not look (under the new prefix, "
@@ -273,7 +274,8 @@ public final class MigrationValidator {
         return new ValidationCheck("old-form", false, "no documents in the form the rewrite moved away from", actual,
                 documents(found.found(), "is", "are") + " in the form the rewrite moved away from ("
                 + String.join("; ", what) + "): a client wrote them after their rewrite, so the application still "
-                + "writes the old form: " + named + ". Make the application write the new form, then move them "
+                + "writes the old form (or a server restart lost the rewrite's writes to them): " + named + ". Make "
+                + "the application write the new form, then move them "
                 + "(RENAME to the new prefix, or HSET the new field and HDEL the old one), or roll back with "
                 + "'slipway rollback --backup-dir " + backupDir + "', which asks before it overwrites documents "
                 + "changed since the migration", found.exampleKeys());
