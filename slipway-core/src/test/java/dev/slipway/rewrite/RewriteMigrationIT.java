@@ -1118,6 +1118,49 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * A resumed apply finds damaged records after the header's last recorded length before it sends anything to
+     * Redis: it used to run its probes (a throwaway index created and dropped) first (tester session 28 R5 #3).
+     */
+    @Test
+    void applyRefusesADamagedBackupBeforeSendingAnything(RedisStackServer redis, @TempDir Path dir) throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
+            // the header is written once (an interval of an hour), the records of four batches after it
+            Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(
+                    FaultyDocumentStore.Point.BEFORE_WRITE, 4, 0), new dev.slipway.internal.rewrite.RewriteEngine
+                    .RewriteSettings(50, 0, java.time.Duration.ofHours(1), 0), 1);
+            long recorded = BackupDirectory.readHeader(backup).orElseThrow().dataLength();
+            Path records = backup.resolve("originals.bin");
+            byte[] bytes = Files.readAllBytes(records);
+            assertThat((long) bytes.length).as("records after the header's length").isGreaterThan(recorded + 4000);
+            bytes[(int) recorded + 12] ^= 0x01; // inside the first record the header does not count
+            Files.write(records, bytes);
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+            long creates = commandCalls(jedis, "FT.CREATE");
+
+            SlipwayException refused = catchThrowableOfType(() -> slipway.apply(plan, options(backup, true)),
+                    SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(commandCalls(jedis, "FT.CREATE")).as("not even the schema probe").isEqualTo(creates);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
+    /** How often the server ran a command (INFO commandstats). */
+    private static long commandCalls(Jedis jedis, String command) {
+        String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
+        return jedis.info("commandstats").lines().filter(line -> line.toLowerCase(java.util.Locale.ROOT)
+                .startsWith(prefix)).mapToLong(line -> Long.parseLong(line.substring(prefix.length())
+                .split(",")[0])).sum();
+    }
+
     private static TreeMap<String, TreeMap<String, String>> hashSource(Jedis jedis, Slipway slipway,
                                                                         VectorDataType type) {
         TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway, type, DOCS, SEED);

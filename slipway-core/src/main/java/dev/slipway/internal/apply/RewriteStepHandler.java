@@ -206,6 +206,7 @@ final class RewriteStepHandler {
                     + "directory.");
         }
         header.filter(h -> h.dataLength() > 0).ifPresent(h -> BackupDirectory.requireRecords(dir, h));
+        header.ifPresent(h -> BackupDirectory.requireIntactTail(dir, h));
         checkUsable(dir);
         RewriteEstimator.Needs needs = RewriteEstimator.needs(plan, endpoint);
         checkDiskSpace(dir, needs.diskBytes() - BackupDirectory.dataLength(dir));

@@ -163,6 +163,22 @@ public final class BackupDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses, reading only, a backup whose records after the header's last recorded length are damaged rather than
+     * torn ({@link RecordTail}): the same refusal that opening it makes, early enough that a refusing apply has sent
+     * nothing to Redis, not even its read-only probes (tester session 28).
+     */
+    public static void requireIntactTail(Path dir, BackupHeader header) {
+        if (!Files.isRegularFile(dir.resolve(DATA))) {
+            return; // no record yet (requireRecords refuses a header that counts some)
+        }
+        try {
+            RecordTail.recover(dir, header, Files.size(dir.resolve(DATA)));
+        } catch (IOException e) {
+            throw unwritable(dir, e);
+        }
+    }
+
     private static BackupHeader requireHeader(Path dir) {
         return readHeader(dir).orElseThrow(() -> new SlipwayException(ErrorCode.BAD_USAGE, "No Slipway backup in "
                 + dir + " (no " + HEADER + "); nothing was changed. Pass the --backup-dir that 'slipway apply' "
