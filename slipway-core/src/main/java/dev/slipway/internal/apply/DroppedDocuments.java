@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -102,9 +103,21 @@ final class DroppedDocuments {
      * @return false when some such keys were not checked: the server stops the listing short (MAXSEARCHRESULTS)
      */
     static boolean forEachNotHeld(RedisSession session, IndexSchema schema, String index, Consumer<byte[]> notHeld) {
+        return forEachNotHeld(session, schema, index, notHeld, () -> false);
+    }
+
+    /**
+     * As above, stopping before the next page of keys once {@code enough} says so (then returns false: not every key
+     * was checked).
+     */
+    static boolean forEachNotHeld(RedisSession session, IndexSchema schema, String index, Consumer<byte[]> notHeld,
+                                  BooleanSupplier enough) {
         Jedis jedis = session.jedis();
         List<byte[]> withNul = new ArrayList<>();
-        forEachPage(session, schema, keys -> notIndexed(jedis, index, plainKeys(keys, withNul)).forEach(notHeld));
+        if (!forEachPage(session, schema, keys -> notIndexed(jedis, index, plainKeys(keys, withNul)).forEach(notHeld),
+                enough)) {
+            return false;
+        }
         if (withNul.isEmpty()) {
             return true;
         }
@@ -113,19 +126,27 @@ final class DroppedDocuments {
         return listed.isPresent();
     }
 
-    /** Passes every page of keys of the schema's type under its prefixes ({@code SCAN}, binary-safe). */
-    private static void forEachPage(RedisSession session, IndexSchema schema, Consumer<List<byte[]>> perPage) {
+    /**
+     * Passes every page of keys of the schema's type under its prefixes ({@code SCAN}, binary-safe); false when
+     * {@code enough} stopped it first.
+     */
+    private static boolean forEachPage(RedisSession session, IndexSchema schema, Consumer<List<byte[]>> perPage,
+                                       BooleanSupplier enough) {
         Jedis jedis = session.jedis();
         byte[] type = text(schema.storageType().keyType());
         for (String pattern : KeyCoverage.scanPatterns(schema)) {
             byte[] cursor = text("0");
             do {
+                if (enough.getAsBoolean()) {
+                    return false;
+                }
                 List<Object> reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("SCAN"), cursor,
                         text("MATCH"), text(pattern), text("COUNT"), text(String.valueOf(PAGE)), text("TYPE"), type));
                 cursor = (byte[]) reply.get(0);
                 perPage.accept(RedisReplies.list(reply.get(1)).stream().map(k -> (byte[]) k).toList());
             } while (!(cursor.length == 1 && cursor[0] == '0'));
         }
+        return true;
     }
 
     /** The keys FT.SEARCH INKEYS can name; those with a NUL byte go to {@code withNul}. */

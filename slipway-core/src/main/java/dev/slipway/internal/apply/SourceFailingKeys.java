@@ -48,7 +48,7 @@ record SourceFailingKeys(String planId, List<String> keys) {
             if (failing.size() <= MAX_KEYS) {
                 failing.add(Base64.getEncoder().encodeToString(key));
             }
-        });
+        }, () -> failing.size() > MAX_KEYS); // too many to record: the rest of the keys need not be read
         boolean tooMany = !complete || failing.size() > MAX_KEYS;
         if (tooMany) {
             session.call("DEL", namespace.sourceFailures(index));
