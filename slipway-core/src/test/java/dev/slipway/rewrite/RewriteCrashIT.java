@@ -559,6 +559,45 @@ class RewriteCrashIT {
         }
     }
 
+    /**
+     * A server that restarts from its last snapshot during a rollback loses the restores it acknowledged after it.
+     * The rollback sees the other run_id when it has restored every record and restores them all again, instead of
+     * ending with documents left in the migrated form (the restore of each record is idempotent). Here the snapshot
+     * holds the migrated documents, and the restart comes after two records were restored.
+     */
+    @Test
+    void aServerRestartDuringTheRollbackThatLosesRestoresRestoresEveryRecordAgain(RedisStackServer redis,
+                                                                                 @TempDir Path dir) {
+        Path backup = dir.resolve("backup");
+        Scenario s;
+        try (Jedis jedis = redis.newJedis()) {
+            s = scenario(redis, jedis, dir, true);
+            assertThat(s.slipway().apply(s.plan(), options(backup, 1)).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            jedis.save(); // the migrated documents
+        }
+        boolean[] restarted = {false};
+        TaskProgress restartAfterTwoRecords = new TaskProgress() {
+            @Override
+            public void update(long done) {
+                if (task().equals("restoring originals") && done >= 2 * BATCH && !restarted[0]) {
+                    restarted[0] = true;
+                    redis.restartFromLastSave();
+                }
+            }
+        };
+        Slipway restarting = Slipway.configure().url(redis.url()).progress(restartAfterTwoRecords).load();
+
+        restarting.rollbackFromBackup(backup, 1);
+
+        assertThat(restarted[0]).isTrue();
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(hashes(jedis, "doc:*")).as("every original restored").isEqualTo(s.before());
+            assertThat(keys(jedis, "item:*")).as("nothing left under the new prefix").isEmpty();
+        }
+        assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+    }
+
     private static BackupHeader progress(Path backup) {
         try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
             return directory.header();

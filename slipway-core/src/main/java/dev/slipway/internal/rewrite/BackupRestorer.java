@@ -22,6 +22,8 @@ import dev.slipway.internal.schema.VisibleSchema;
 import dev.slipway.internal.version.HistoryStore;
 import dev.slipway.internal.version.VersionHistory.RollbackMark;
 import dev.slipway.internal.version.VersionHistory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,6 +39,7 @@ import java.util.function.Supplier;
  * records restored, and restoring a record twice gives the same result. The caller holds the index's lock.
  */
 public final class BackupRestorer {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupRestorer.class);
     private static final int MAX_LISTED = 20;
     private final RedisSession session;
     private final KeyNamespace keys;
@@ -105,7 +108,6 @@ public final class BackupRestorer {
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
-        long[] documents = {0};
         long writesSeen = 0;
         List<String> written = List.of();
         try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries);
@@ -123,36 +125,30 @@ public final class BackupRestorer {
                         .refuseIfAny(backup, superseded);
             }
             lock.confirmHeld(); // the check above reads every document, which takes a while
+            boolean resumed = backup.header().phase() == BackupHeader.Phase.ROLLING_BACK;
             markRollingBack(plan, backup);
             backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
             dropTargetIndex(plan);
-            long restoredBefore = backup.header().recordsRestored();
-            long[] records = {0};
-            try (ProgressTask task = ProgressTask.begin(progress, "restoring originals",
-                    backup.header().documentsBackedUp(), "docs")) {
-                backup.forEachRecord(0, record -> {
-                    documents[0] += record.documents().size();
-                    if (++records[0] <= restoredBefore) { // restored by an earlier run: counted, not repeated
-                        return;
-                    }
-                    stop.stopHereIfRequested("The rollback stopped after restoring " + (records[0] - 1) + " of "
-                            + backup.header().batchesBackedUp() + " records; index '" + plan.servedName() + "' is not "
-                            + "served until it finishes. Re-run 'slipway rollback --backup-dir " + backup.dir()
-                            + "' to continue; restored records are not repeated.");
-                    if (records[0] == restoredBefore + 1) {
-                        task.update(documents[0] - record.documents().size()); // where an earlier run stopped
-                    }
-                    // restoring a record again changes nothing in what the first try restored
-                    long at = records[0] - 1;
-                    Supplier<Long> restore = () -> restoreRecord(pool, rewriter, vanishing, record.documents(),
-                            document -> !superseded.superseded(at, document.key()));
-                    long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
-                            "Re-run the same rollback to continue; restored records are not repeated.");
-                    backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
-                            backup.header().documentsMissing() + gone), false);
-                    task.update(documents[0]);
-                });
-                task.finished();
+            String runId = pool.read(WorkerPool::runIdOf);
+            if (resumed && restarted(backup.header().serverRunId(), runId)) {
+                LOG.warn("The server restarted since this rollback last ran (run_id {} then, {} now), which may have "
+                        + "lost restores it had acknowledged: every record is restored again",
+                        backup.header().serverRunId(), runId);
+                backup.writeHeader(backup.header().withRestoreProgress(0, 0));
+                dropTargetIndex(plan); // a drop lost with them brings the migration's index back
+            }
+            backup.writeHeader(backup.header().withServerRunId(runId));
+            for (int pass = 1; ; pass++) {
+                restoreRecords(backup, plan, pool, rewriter, vanishing, superseded, maxRetries);
+                String now = pool.read(WorkerPool::runIdOf);
+                if (!restarted(runId, now) || pass > MAX_PASSES_AFTER_RESTARTS) {
+                    break;
+                }
+                LOG.warn("The server restarted during the rollback (run_id {} then, {} now), which may have lost "
+                        + "restores it had acknowledged: every record is restored again", runId, now);
+                runId = now;
+                backup.writeHeader(backup.header().withRestoreProgress(0, 0).withServerRunId(now));
+                dropTargetIndex(plan); // a drop lost with them brings the migration's index back
             }
             if (watch != null) {
                 watch.sync();
@@ -177,6 +173,52 @@ public final class BackupRestorer {
         }
         refuseToReportSuccessWithMigratedFormLeft(plan, backup);
         return result(backup, plan, recreated, false, superseded);
+    }
+
+    /** New passes over the records one rollback makes at most because the server restarted during the one before. */
+    private static final int MAX_PASSES_AFTER_RESTARTS = 3;
+
+    /** Whether the server is another one than the {@code run_id} recorded (both known). */
+    private static boolean restarted(String before, String now) {
+        return before != null && now != null && !before.equals(now);
+    }
+
+    /**
+     * Restores the records the header does not count as restored yet, counting each in the header as it lands (a
+     * stopped rollback continues after the last one).
+     */
+    private void restoreRecords(BackupDirectory backup, MigrationPlan plan, WorkerPool pool,
+                                DocumentRewriter rewriter, VanishedDocuments vanishing,
+                                SupersededOriginals superseded, int maxRetries) {
+        long[] documents = {0};
+        long restoredBefore = backup.header().recordsRestored();
+        long[] records = {0};
+        try (ProgressTask task = ProgressTask.begin(progress, "restoring originals",
+                backup.header().documentsBackedUp(), "docs")) {
+            backup.forEachRecord(0, record -> {
+                documents[0] += record.documents().size();
+                if (++records[0] <= restoredBefore) { // restored by an earlier run: counted, not repeated
+                    return;
+                }
+                stop.stopHereIfRequested("The rollback stopped after restoring " + (records[0] - 1) + " of "
+                        + backup.header().batchesBackedUp() + " records; index '" + plan.servedName() + "' is not "
+                        + "served until it finishes. Re-run 'slipway rollback --backup-dir " + backup.dir()
+                        + "' to continue; restored records are not repeated.");
+                if (records[0] == restoredBefore + 1) {
+                    task.update(documents[0] - record.documents().size()); // where an earlier run stopped
+                }
+                // restoring a record again changes nothing in what the first try restored
+                long at = records[0] - 1;
+                Supplier<Long> restore = () -> restoreRecord(pool, rewriter, vanishing, record.documents(),
+                        document -> !superseded.superseded(at, document.key()));
+                long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
+                        "Re-run the same rollback to continue; restored records are not repeated.");
+                backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
+                        backup.header().documentsMissing() + gone), false);
+                task.update(documents[0]);
+            });
+            task.finished();
+        }
     }
 
     /**
