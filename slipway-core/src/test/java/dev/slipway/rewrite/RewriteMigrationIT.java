@@ -738,6 +738,32 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * A hash holding a renamed field under its new name only, after a rollback of a rename (written so by the
+     * application after the migration, or its record lost): the restored index does not read it, so the rollback
+     * names it. A hash holding both names may hold them with the application's data and is not named.
+     */
+    @Test
+    void aRollbackNamesHashesLeftWithTheNewFieldNameOnly(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            hashSource(jedis, plain, VectorDataType.FLOAT32);
+            Path backup = migrate(plain, "docs", dir, "  rename_fields:\n    - {old_name: title, new_name: name}\n",
+                    false);
+            jedis.hset("doc:new", Map.of("name", "created after the migration"));
+            jedis.hset("doc:both", Map.of("name", "the application's", "title", "both names"));
+
+            SlipwayException failed = catchThrowableOfType(() -> plain.rollbackFromBackup(backup, 2),
+                    SlipwayException.class);
+
+            assertThat(failed).isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("1 document is still in the form the migration gave them");
+            assertThat(failed.problems()).singleElement().asString()
+                    .isEqualTo("doc:new (field 'name' and no field 'title')");
+        }
+    }
+
     /** A hash field's expiry in Unix milliseconds: -1 for none, -2 for no such field. */
     private static long expiry(Jedis jedis, String key, String field) {
         return (Long) ((List<?>) call(jedis, "HPEXPIRETIME", key, "FIELDS", "1", field)).get(0);

@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * After a rollback from a backup, the documents still in the form the rewrite gave them: under the new prefix of a
- * key move, or holding a vector of the new datatype. The backup holds no original
+ * key move, holding a renamed hash field under its new name only, or holding a vector of the new datatype. The backup holds no original
  * for them: its records were damaged or cut off (tester session 28: a zeroed tail, taken for a torn write, left
  * documents rewritten while the rollback exited 0), or the application wrote them in the new form after the
  * migration. The restored index cannot take them either way, so the rollback names them instead of reporting
@@ -36,7 +36,8 @@ final class MigratedFormLeft {
         Set<String> examples = new LinkedHashSet<>();
         long count = 0;
         if (OldFormScan.applies(back)) {
-            OldFormScan.Result form = OldFormScan.run(back, prefixes, endpoint, PAGE, expected, progress);
+            OldFormScan.Result form = OldFormScan.runWithoutNewNames(back, prefixes, endpoint, PAGE, expected,
+                    progress);
             count += form.found();
             examples.addAll(form.examples());
         }
@@ -57,9 +58,9 @@ final class MigratedFormLeft {
 
     /**
      * The rewrite from its target form back to its source form, as far as a document tells: a key under the new
-     * prefix, a vector of the new datatype's length (under the field's old or new name). A renamed field alone is
-     * not looked for: a document can hold both names with the application's data (a conflict the rewrite left as
-     * it was, say).
+     * prefix, a vector of the new datatype's length (under the field's old or new name), a hash field under its new
+     * name (counted only without the old name: a document can hold both with the application's data, a conflict
+     * the rewrite left as it was, say).
      */
     static RewriteSpec turnedAround(RewriteSpec rewrite) {
         List<RewriteSpec.VectorConversion> conversions = new ArrayList<>();
@@ -73,6 +74,7 @@ final class MigratedFormLeft {
         boolean moved = rewrite.targetPrefix().isPresent() && rewrite.sourcePrefixes().size() == 1;
         return new RewriteSpec(rewrite.storage(), moved ? List.of(rewrite.targetPrefix().get())
                 : rewrite.sourcePrefixes(), moved ? Optional.of(rewrite.sourcePrefixes().get(0)) : Optional.empty(),
-                List.of(), conversions, rewrite.documents(), false);
+                rewrite.fieldMoves().stream().map(m -> new RewriteSpec.FieldMove(m.to(), m.from())).toList(),
+                conversions, rewrite.documents(), false);
     }
 }

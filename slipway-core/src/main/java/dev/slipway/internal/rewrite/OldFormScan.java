@@ -22,6 +22,8 @@ import java.util.List;
 public final class OldFormScan {
     private final RewriteSpec spec;
     private final List<RewriteSpec.FieldMove> renames;
+    /** Counts a renamed field only in a hash without the name it was renamed to (see {@link #runWithoutNewNames}). */
+    private final boolean onlyWithoutNewName;
     private long underOldPrefix;
     private long withOldFields;
 
@@ -48,14 +50,15 @@ public final class OldFormScan {
         }
     }
 
-    private OldFormScan(RewriteSpec spec) {
+    private OldFormScan(RewriteSpec spec, boolean onlyWithoutNewName) {
         this.spec = spec;
         this.renames = spec.storage() == StorageType.HASH ? spec.fieldMoves() : List.of();
+        this.onlyWithoutNewName = onlyWithoutNewName;
     }
 
     /** Whether the rewrite moves keys to a new prefix or renames hash fields, which a client may write again. */
     public static boolean applies(RewriteSpec spec) {
-        OldFormScan scan = new OldFormScan(spec);
+        OldFormScan scan = new OldFormScan(spec, false);
         return scan.movesKeys() || !scan.renames.isEmpty();
     }
 
@@ -69,7 +72,22 @@ public final class OldFormScan {
      */
     public static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
                              long expected, ProgressListener progress) {
-        OldFormScan scan = new OldFormScan(spec);
+        return run(new OldFormScan(spec, false), prefixes, endpoint, pageSize, expected, progress);
+    }
+
+    /**
+     * As {@link #run}, but a hash counts for a renamed field only when it lacks the name the field was renamed to: a
+     * hash holding both names may hold them with the application's data (a conflict a rewrite left alone), so only
+     * one with the old name alone is surely in the old form. For a rewrite turned around (after a rollback).
+     */
+    static Result runWithoutNewNames(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
+                                     long expected, ProgressListener progress) {
+        return run(new OldFormScan(spec, true), prefixes, endpoint, pageSize, expected, progress);
+    }
+
+    private static Result run(OldFormScan scan, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
+                              long expected, ProgressListener progress) {
+        RewriteSpec spec = scan.spec;
         if (!applies(spec)) {
             return new Result(0, 0, 0, List.of(), List.of());
         }
@@ -103,19 +121,28 @@ public final class OldFormScan {
         if (keys.isEmpty()) {
             return;
         }
-        List<DocumentStore.Command> exists = new ArrayList<>(keys.size() * renames.size());
+        int perRename = onlyWithoutNewName ? 2 : 1;
+        int perKey = renames.size() * perRename;
+        List<DocumentStore.Command> exists = new ArrayList<>(keys.size() * perKey);
         for (byte[] key : keys) {
             for (RewriteSpec.FieldMove rename : renames) {
                 exists.add(new DocumentStore.Command("HEXISTS", List.of(key, DocumentRewriter.bytes(rename.from()))));
+                if (onlyWithoutNewName) {
+                    exists.add(new DocumentStore.Command("HEXISTS", List.of(key, DocumentRewriter.bytes(rename.to()))));
+                }
             }
         }
         List<Object> replies = pages.read(exists);
         for (int i = 0; i < keys.size(); i++) {
             for (int j = 0; j < renames.size(); j++) {
-                if (replies.get(i * renames.size() + j) instanceof Long found && found == 1) {
+                int at = i * perKey + j * perRename;
+                boolean oldName = replies.get(at) instanceof Long found && found == 1;
+                boolean newName = onlyWithoutNewName && replies.get(at + 1) instanceof Long found && found == 1;
+                if (oldName && !newName) {
                     withOldFields++;
                     RewriteSpec.FieldMove rename = renames.get(j);
-                    pages.example(DocumentRewriter.text(keys.get(i)), "field '" + rename.from() + "', renamed to '"
+                    pages.example(DocumentRewriter.text(keys.get(i)), onlyWithoutNewName ? "field '" + rename.from()
+                            + "' and no field '" + rename.to() + "'" : "field '" + rename.from() + "', renamed to '"
                             + rename.to() + "'");
                     break;
                 }
