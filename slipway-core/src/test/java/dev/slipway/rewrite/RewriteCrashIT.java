@@ -598,6 +598,46 @@ class RewriteCrashIT {
         assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
     }
 
+    /**
+     * A backup directory that vanished while its rewrite was unfinished (a reboot that wiped /tmp) is not started
+     * anew under the same path: the resume is refused, nothing changed (tester session 29: it exited 0, and the
+     * rollback from the new backup could not restore the documents rewritten before). A new, empty directory given
+     * on purpose is taken, and the rollback from it names the documents it has no original for.
+     */
+    @Test
+    void aResumeWhoseBackupDirectoryVanishedIsRefused(RedisStackServer redis, @TempDir Path dir) throws IOException {
+        Path backup = dir.resolve("backup");
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, true);
+            crashInsideTheRewrite(redis, s, backup, new Fault(Point.BEFORE_WRITE, 4, 0), 1);
+            try (Stream<Path> files = Files.walk(backup)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+            TreeMap<String, TreeMap<String, String>> halfDone = documents(jedis);
+
+            SlipwayException refused = catchThrowableOfType(() -> s.slipway().apply(s.plan(), options(backup, 1)),
+                    SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("holds no backup now", "Nothing was changed");
+            assertThat(documents(jedis)).isEqualTo(halfDone);
+            assertThat(Files.exists(backup)).as("no new backup started there").isFalse();
+
+            Path fresh = dir.resolve("fresh");
+            MigrationReport report = s.slipway().apply(s.plan(), options(fresh, 1));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "item:*")).isEqualTo(s.expected());
+            SlipwayException rollback = catchThrowableOfType(() -> s.slipway().rollbackFromBackup(fresh, 1),
+                    SlipwayException.class);
+            assertThat(rollback).as("the documents rewritten before the loss have no original").isNotNull();
+            assertThat(rollback.exitCode()).isEqualTo(1);
+            assertThat(rollback.getMessage()).contains("still in the form the migration gave them");
+        }
+    }
+
     private static BackupHeader progress(Path backup) {
         try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
             return directory.header();

@@ -159,6 +159,47 @@ final class RewriteStepHandler {
     }
 
     /**
+     * Whether the backup directory a resumed migration recorded holds no backup any more while its rewrite is not
+     * done: deleted (a reboot that wiped /tmp, a cleaner) or moved. Its records are the only originals of the
+     * documents rewritten so far.
+     */
+    private static boolean lostBackup(MigrationPlan plan, Optional<Checkpoint> resumed, Path recorded) {
+        boolean rewriteDone = resumed.map(c -> plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS)
+                .allMatch(s -> c.isDone(s.name()))).orElse(true);
+        return !rewriteDone && BackupDirectory.readHeader(recorded).isEmpty();
+    }
+
+    /**
+     * Refuses to resume a rewrite in the directory it recorded when that holds no backup now: a new one there would
+     * look like the old one, and a rollback from it would leave the documents rewritten before in the new form
+     * (tester session 29: a wiped backup directory was started anew and the run exited 0). Another directory is
+     * taken: the backup moved there, or a new, empty one given on purpose (the documents rewritten before have no
+     * original then, which the run warns of).
+     */
+    private static void refuseLostBackup(MigrationPlan plan, Optional<Checkpoint> resumed, Path dir,
+                                         Optional<BackupHeader> header) {
+        Optional<String> recorded = resumed.map(Checkpoint::backupDir).filter(d -> !d.isEmpty());
+        if (recorded.isEmpty() || !lostBackup(plan, resumed, Path.of(recorded.get()))) {
+            return;
+        }
+        if (recorded.get().equals(dir.toString()) && header.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "This migration's rewrite was started with --backup-dir "
+                    + dir + ", which holds no backup now (no header.json): it was deleted or "
+                    + "moved, and its records are the only originals of the documents rewritten so far. Nothing was "
+                    + "changed. Put the directory back as it was, then re-run the same command. If it is lost for "
+                    + "good, re-run with a new, empty --backup-dir: the rewrite then continues, but the documents it "
+                    + "rewrote before cannot be rolled back from any backup.");
+        }
+        if (header.isPresent()) {
+            LOG.info("This migration's backup moved from {} to {}", recorded.get(), dir); // its plan was checked
+            return;
+        }
+        LOG.warn("The backup directory this migration's rewrite started with ({}) holds no backup now; the rewrite "
+                + "continues with the new one ({}), and the documents it rewrote before have no original in it: a "
+                + "rollback from it names them and fails", recorded.get(), dir);
+    }
+
+    /**
      * Refuses, before anything changes, a rewrite without a backup directory, a lossy one without
      * {@code --accept-data-loss}, a directory holding another plan's backup, a resume with another directory, a
      * path that cannot hold a backup (a file, a directory with other files, one that cannot be written), and a disk
@@ -188,10 +229,12 @@ final class RewriteStepHandler {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + dir + " holds the backup of "
                     + "another plan (" + h.planId() + "); nothing was changed. Use an empty directory.");
         });
-        resumed.map(Checkpoint::backupDir).filter(d -> !d.isEmpty() && !d.equals(dir.toString())).ifPresent(d -> {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "This migration was started with --backup-dir " + d
-                    + "; resume it with the same directory (given: " + dir + "). Nothing was changed.");
-        });
+        refuseLostBackup(plan, resumed, dir, header);
+        resumed.map(Checkpoint::backupDir).filter(d -> !d.isEmpty() && !d.equals(dir.toString()))
+                .filter(d -> !lostBackup(plan, resumed, Path.of(d))).ifPresent(d -> {
+                    throw new SlipwayException(ErrorCode.BAD_USAGE, "This migration was started with --backup-dir "
+                            + d + "; resume it with the same directory (given: " + dir + "). Nothing was changed.");
+                });
         BackupHeader.Phase phase = header.map(BackupHeader::phase).orElse(null);
         if (phase == BackupHeader.Phase.ROLLED_BACK) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + dir + " was rolled back; start a new "
