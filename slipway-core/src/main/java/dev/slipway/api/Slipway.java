@@ -241,6 +241,7 @@ public final class Slipway {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             return new MigrationValidator(session, progress)
                     .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
+                    .evictionsSince(checkpoint, plan)
                     .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries);
         });
     }

@@ -34,6 +34,8 @@ public record Checkpoint(String planId, String index, Status status, List<String
      * keys could not be counted (a FILTER, writes that kept moving the count).
      */
     public static final String SOURCE_FAILURES = "source_failures_of_existing_keys";
+    /** The server's {@code evicted_keys} when the migration began (see {@link Evictions}). */
+    public static final String EVICTED_KEYS = "evicted_keys_at_start";
 
     /**
      * The batches and documents of a rewrite that an earlier run's write watch never judged (that run was killed),

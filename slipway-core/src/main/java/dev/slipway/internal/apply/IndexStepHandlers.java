@@ -113,6 +113,7 @@ final class IndexStepHandlers {
     static String validate(StepContext context, PlanStep step) {
         MigrationValidator validator = new MigrationValidator(context.session(), context.progress())
                 .sourceFailures(MigrationValidator.sourceFailures(Optional.of(context.checkpoint()), context.plan()))
+                .evictionsSince(Optional.of(context.checkpoint()), context.plan())
                 .backupDir(Optional.of(context.checkpoint()), context.plan()).namespace(context.keys());
         ValidationResult result = validator.validate(context.plan(), context.options().queryChecks());
         String rewritten = "";

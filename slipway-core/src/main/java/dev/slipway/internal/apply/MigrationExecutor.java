@@ -30,6 +30,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Runs a plan's steps in order under the index's migration lock, persisting a checkpoint after each step.
@@ -139,6 +140,10 @@ public final class MigrationExecutor {
                             .map(d -> d.toAbsolutePath().normalize().toString()).orElse("")); // only a rewrite's
             if (previous.isEmpty()) {
                 start = withSourceFailures(start, plan);
+                OptionalLong evicted = Evictions.evictedKeys(session);
+                if (evicted.isPresent()) {
+                    start = start.withFigure(Checkpoint.EVICTED_KEYS, evicted.getAsLong());
+                }
             }
             boolean wasCompleted = previous.filter(c -> c.status() == Checkpoint.Status.COMPLETED).isPresent();
             return run(plan, options, store, lock, start, previous.isPresent(), batchBytes, wasCompleted);

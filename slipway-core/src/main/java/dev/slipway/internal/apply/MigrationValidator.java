@@ -40,6 +40,7 @@ public final class MigrationValidator {
     private final ProgressListener progress;
     private OldVectorScan.Result oldVectors;
     private OptionalLong sourceFailures = OptionalLong.empty();
+    private OptionalLong evictedAtStart = OptionalLong.empty();
     private String backupDir = "<dir>";
     private KeyNamespace namespace = KeyNamespace.DEFAULT;
 
@@ -77,6 +78,17 @@ public final class MigrationValidator {
     public MigrationValidator backupDir(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
         checkpoint.filter(c -> c.planId().equals(plan.planId())).map(Checkpoint::backupDir).filter(d -> !d.isEmpty())
                 .ifPresent(d -> backupDir = d);
+        return this;
+    }
+
+    /**
+     * Fails validation when the server evicted keys since the migration began: the count the checkpoint of the plan
+     * recorded then ({@link Checkpoint#EVICTED_KEYS}), if any.
+     */
+    public MigrationValidator evictionsSince(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
+        this.evictedAtStart = checkpoint.filter(c -> c.planId().equals(plan.planId()))
+                .map(c -> c.marks().get(Checkpoint.EVICTED_KEYS))
+                .map(OptionalLong::of).orElse(OptionalLong.empty());
         return this;
     }
 
@@ -124,6 +136,7 @@ public final class MigrationValidator {
         }
         plan.rewrite().filter(OldFormScan::applies).ifPresent(rewrite -> checks.add(oldFormCheck(rewrite, info)));
         checks.add(sampleCheck(plan));
+        Evictions.check(session, evictedAtStart).ifPresent(checks::add);
         for (QueryCheck query : queries) {
             checks.add(queryCheck(name, query));
         }

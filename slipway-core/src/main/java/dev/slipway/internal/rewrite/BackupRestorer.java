@@ -9,6 +9,7 @@ import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
+import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.ProgressTask;
@@ -29,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -108,6 +110,7 @@ public final class BackupRestorer {
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
+        OptionalLong evictedBefore = Evictions.evictedKeys(session);
         long writesSeen = 0;
         List<String> written = List.of();
         try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries);
@@ -171,6 +174,7 @@ public final class BackupRestorer {
                     + "Check these documents against the application's data (the backup in " + backup.dir()
                     + " still holds every original). Changed:", written, null);
         }
+        refuseToReportSuccessWithEvictions(plan, backup, evictedBefore);
         refuseToReportSuccessWithMigratedFormLeft(plan, backup);
         return result(backup, plan, recreated, false, superseded);
     }
@@ -219,6 +223,24 @@ public final class BackupRestorer {
             });
             task.finished();
         }
+    }
+
+    /**
+     * Keys the server evicted while the rollback ran (at maxmemory, with a policy that evicts): restored documents may
+     * be among them, gone from Redis (tester session 29: 14,889 of 20,000 evicted, the rollback exited 0).
+     */
+    private void refuseToReportSuccessWithEvictions(MigrationPlan plan, BackupDirectory backup, OptionalLong before) {
+        OptionalLong now = Evictions.evictedKeys(session);
+        if (before.isEmpty() || now.isEmpty() || now.getAsLong() <= before.getAsLong()) {
+            return;
+        }
+        long evicted = now.getAsLong() - before.getAsLong();
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
+                + plan.servedName() + "' recreated), but the server evicted " + Wording.count(evicted, "key", "keys")
+                + " while it ran (it is at maxmemory with a policy that evicts; INFO stats evicted_keys counts every "
+                + "database): restored documents may be among them, gone from Redis. Raise maxmemory (or set "
+                + "maxmemory-policy noeviction), then compare the documents with the application's data; the backup "
+                + "in " + backup.dir() + " still holds every original.");
     }
 
     /**

@@ -1,0 +1,76 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.internal.io.Wording;
+import dev.slipway.internal.redis.RedisSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Keys the server evicted while a migration ran. A server at {@code maxmemory} with a policy that evicts
+ * ({@code allkeys-*}, {@code volatile-*}) drops keys to make room, and a migration needs room (a new index, rewritten
+ * documents, Slipway's own state): documents then vanish from Redis, and every count and sample check passes,
+ * since they count what is there (tester session 29: 6,726 of 10,000 documents evicted, apply exited 0). The
+ * server's {@code evicted_keys} (INFO stats) is recorded in the checkpoint when the migration begins
+ * ({@link Checkpoint#EVICTED_KEYS}), and validation fails when it has grown. It counts every database's evictions,
+ * so an eviction elsewhere fails it too: the check cannot tell, and says so.
+ */
+public final class Evictions {
+    private static final Logger LOG = LoggerFactory.getLogger(Evictions.class);
+
+    private Evictions() {
+    }
+
+    /** The server's {@code evicted_keys} since its start; empty when INFO is refused or does not report it. */
+    public static OptionalLong evictedKeys(RedisSession session) {
+        return stat(session, "stats", "evicted_keys:").map(v -> OptionalLong.of(Long.parseLong(v)))
+                .orElse(OptionalLong.empty());
+    }
+
+    /** The server's {@code maxmemory_policy} (INFO memory), if it reports one. */
+    static Optional<String> policy(RedisSession session) {
+        return stat(session, "memory", "maxmemory_policy:");
+    }
+
+    private static Optional<String> stat(RedisSession session, String section, String field) {
+        try {
+            String info = String.valueOf(session.callString("INFO", section));
+            return info.lines().filter(l -> l.startsWith(field)).map(l -> l.substring(field.length()).trim())
+                    .findFirst();
+        } catch (RuntimeException e) { // a user whose ACL refuses INFO
+            LOG.debug("Could not read INFO {}: {}", section, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The validation check: no key evicted since {@code atStart}. Empty when either count is unknown; passed with a
+     * note when the count went down (the server restarted, which resets it).
+     */
+    static Optional<ValidationCheck> check(RedisSession session, OptionalLong atStart) {
+        OptionalLong now = evictedKeys(session);
+        if (atStart.isEmpty() || now.isEmpty()) {
+            return Optional.empty();
+        }
+        long evicted = now.getAsLong() - atStart.getAsLong();
+        String expected = "no key evicted while the migration ran";
+        if (evicted < 0) {
+            return Optional.of(new ValidationCheck("evictions", true, expected, "unknown (the server restarted since "
+                    + "the migration began, which resets evicted_keys)", ""));
+        }
+        if (evicted == 0) {
+            return Optional.of(new ValidationCheck("evictions", true, expected, "0 keys", ""));
+        }
+        String policy = policy(session).orElse("unknown");
+        return Optional.of(new ValidationCheck("evictions", false, expected, Wording.count(evicted, "key", "keys"),
+                "the server evicted " + Wording.count(evicted, "key", "keys") + " while the migration ran "
+                + "(maxmemory-policy " + policy + "; INFO stats evicted_keys counts every database): documents of "
+                + "the index may be among them, and they are gone from Redis, which the counts and samples cannot "
+                + "show. Compare the documents with the application's data and write back what is missing. Before "
+                + "the next migration raise maxmemory (or set maxmemory-policy noeviction, which refuses writes "
+                + "instead of evicting): a migration needs the room 'slipway plan' estimates"));
+    }
+}
