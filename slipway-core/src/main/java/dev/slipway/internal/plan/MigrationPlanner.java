@@ -160,7 +160,10 @@ public final class MigrationPlanner {
                     + source.indexName() + "' must switch to the new name.");
         }
         if (changes.stream().anyMatch(c -> c.kind() == ChangeKind.CHANGE_VECTOR_DATATYPE && c.supported())) {
-            warnings.add("The vector index will store lower-precision values; search results can change slightly.");
+            warnings.add("The vector index will store lower-precision values; search results can change slightly. "
+                    + "KNN queries must pass their query vector in the new datatype from the switch on (FLOAT16 and "
+                    + "BFLOAT16 take 2 bytes per dimension, INT8 and UINT8 1): the server refuses a query vector of "
+                    + "the old size (and, after a rollback, of the new one).");
         }
         return warnings;
     }
