@@ -2,6 +2,7 @@ package dev.slipway.internal.apply;
 
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.internal.io.Wording;
+import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,20 +27,18 @@ public final class Evictions {
 
     /** The server's {@code evicted_keys} since its start; empty when INFO is refused or does not report it. */
     public static OptionalLong evictedKeys(RedisSession session) {
-        return stat(session, "stats", "evicted_keys:").map(v -> OptionalLong.of(Long.parseLong(v)))
+        return stat(session, "stats", "evicted_keys").map(v -> OptionalLong.of(Long.parseLong(v)))
                 .orElse(OptionalLong.empty());
     }
 
     /** The server's {@code maxmemory_policy} (INFO memory), if it reports one. */
     static Optional<String> policy(RedisSession session) {
-        return stat(session, "memory", "maxmemory_policy:");
+        return stat(session, "memory", "maxmemory_policy");
     }
 
     private static Optional<String> stat(RedisSession session, String section, String field) {
         try {
-            String info = String.valueOf(session.callString("INFO", section));
-            return info.lines().filter(l -> l.startsWith(field)).map(l -> l.substring(field.length()).trim())
-                    .findFirst();
+            return RedisReplies.infoField(String.valueOf(session.callString("INFO", section)), field);
         } catch (RuntimeException e) { // a user whose ACL refuses INFO
             LOG.debug("Could not read INFO {}: {}", section, e.getMessage());
             return Optional.empty();

@@ -132,13 +132,8 @@ public final class LiveIndexReader {
 
     /** The server's Redis and module versions. */
     public ServerInfo serverInfo() {
-        String info = session.callString("INFO", "server");
-        String version = "unknown";
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("redis_version:")) {
-                version = line.substring("redis_version:".length()).trim();
-            }
-        }
+        String version = RedisReplies.infoField(session.callString("INFO", "server"), "redis_version")
+                .orElse("unknown");
         int search = 0;
         int json = 0;
         for (Object module : RedisReplies.list(session.call("MODULE", "LIST"))) {

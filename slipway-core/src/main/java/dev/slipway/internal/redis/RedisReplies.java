@@ -3,11 +3,22 @@ package dev.slipway.internal.redis;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 /** Decoding of raw RESP2 replies (byte arrays, longs, doubles, nested lists) into Java values. */
 public final class RedisReplies {
     private RedisReplies() {
+    }
+
+    /**
+     * The value of {@code field} in an INFO reply ({@code field:value} lines, the value trimmed), if the reply has
+     * it.
+     */
+    public static Optional<String> infoField(String info, String field) {
+        String prefix = field + ":";
+        return info.lines().filter(line -> line.startsWith(prefix)).map(line -> line.substring(prefix.length()).trim())
+                .findFirst();
     }
 
     /** A reply as text; numbers are printed, null stays null. */

@@ -3,6 +3,7 @@ package dev.slipway.internal.rewrite;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -192,8 +193,7 @@ public final class WorkerPool implements AutoCloseable {
             return null;
         }
         String info = reply instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(reply);
-        return info.lines().filter(line -> line.startsWith("run_id:")).map(line -> line.substring(7).trim())
-                .findFirst().orElse(null);
+        return RedisReplies.infoField(info, "run_id").orElse(null);
     }
 
     private static String runIdOrNull(DocumentStore store) {
