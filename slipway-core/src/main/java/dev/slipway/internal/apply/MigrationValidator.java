@@ -86,16 +86,18 @@ public final class MigrationValidator {
      * recorded then ({@link Checkpoint#EVICTED_KEYS}), if any.
      */
     public MigrationValidator evictionsSince(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
-        this.evictedAtStart = checkpoint.filter(c -> c.planId().equals(plan.planId()))
-                .map(c -> c.marks().get(Checkpoint.EVICTED_KEYS))
-                .map(OptionalLong::of).orElse(OptionalLong.empty());
+        this.evictedAtStart = figure(checkpoint, plan, Checkpoint.EVICTED_KEYS);
         return this;
     }
 
     /** The figure of {@link #sourceFailures} a checkpoint of the plan recorded, if any. */
     public static OptionalLong sourceFailures(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
-        return checkpoint.filter(c -> c.planId().equals(plan.planId()))
-                .map(c -> c.marks().get(Checkpoint.SOURCE_FAILURES))
+        return figure(checkpoint, plan, Checkpoint.SOURCE_FAILURES);
+    }
+
+    /** A figure the checkpoint of the plan recorded, if there is one. */
+    private static OptionalLong figure(Optional<Checkpoint> checkpoint, MigrationPlan plan, String name) {
+        return checkpoint.filter(c -> c.planId().equals(plan.planId())).map(c -> c.marks().get(name))
                 .map(OptionalLong::of).orElse(OptionalLong.empty());
     }
 

@@ -163,26 +163,36 @@ final class RewriteStepHandler {
      * done: deleted (a reboot that wiped /tmp, a cleaner) or moved. Its records are the only originals of the
      * documents rewritten so far.
      */
-    private static boolean lostBackup(MigrationPlan plan, Optional<Checkpoint> resumed, Path recorded) {
-        boolean rewriteDone = resumed.map(c -> plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS)
-                .allMatch(s -> c.isDone(s.name()))).orElse(true);
+    private static boolean lostBackup(MigrationPlan plan, Checkpoint resumed, Path recorded) {
+        boolean rewriteDone = plan.steps().stream().filter(s -> s.kind() == StepKind.REWRITE_DOCUMENTS)
+                .allMatch(s -> resumed.isDone(s.name()));
         return !rewriteDone && BackupDirectory.readHeader(recorded).isEmpty();
     }
 
     /**
-     * Refuses to resume a rewrite in the directory it recorded when that holds no backup now: a new one there would
-     * look like the old one, and a rollback from it would leave the documents rewritten before in the new form
-     * (tester session 29: a wiped backup directory was started anew and the run exited 0). Another directory is
-     * taken: the backup moved there, or a new, empty one given on purpose (the documents rewritten before have no
-     * original then, which the run warns of).
+     * A resumed migration continues with the backup directory it recorded. Another one is refused, unless the
+     * recorded one lost its backup ({@link #lostBackup}): then the backup moved there, or a new, empty one is given
+     * on purpose (the documents rewritten before have no original then, which the run warns of). The recorded one
+     * holding no backup now is refused: a new one there would look like the old one, and a rollback from it would
+     * leave the documents rewritten before in the new form (tester session 29: a wiped backup directory was started
+     * anew and the run exited 0).
      */
-    private static void refuseLostBackup(MigrationPlan plan, Optional<Checkpoint> resumed, Path dir,
-                                         Optional<BackupHeader> header) {
+    private static void checkRecordedDirectory(MigrationPlan plan, Optional<Checkpoint> resumed, Path dir,
+                                               Optional<BackupHeader> header) {
         Optional<String> recorded = resumed.map(Checkpoint::backupDir).filter(d -> !d.isEmpty());
-        if (recorded.isEmpty() || !lostBackup(plan, resumed, Path.of(recorded.get()))) {
+        if (recorded.isEmpty()) {
             return;
         }
-        if (recorded.get().equals(dir.toString()) && header.isEmpty()) {
+        boolean same = recorded.get().equals(dir.toString());
+        if (!lostBackup(plan, resumed.get(), Path.of(recorded.get()))) {
+            if (!same) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "This migration was started with --backup-dir "
+                        + recorded.get() + "; resume it with the same directory (given: " + dir + "). Nothing was "
+                        + "changed.");
+            }
+            return;
+        }
+        if (same) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "This migration's rewrite was started with --backup-dir "
                     + dir + ", which holds no backup now (no header.json): it was deleted or "
                     + "moved, and its records are the only originals of the documents rewritten so far. Nothing was "
@@ -229,12 +239,7 @@ final class RewriteStepHandler {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + dir + " holds the backup of "
                     + "another plan (" + h.planId() + "); nothing was changed. Use an empty directory.");
         });
-        refuseLostBackup(plan, resumed, dir, header);
-        resumed.map(Checkpoint::backupDir).filter(d -> !d.isEmpty() && !d.equals(dir.toString()))
-                .filter(d -> !lostBackup(plan, resumed, Path.of(d))).ifPresent(d -> {
-                    throw new SlipwayException(ErrorCode.BAD_USAGE, "This migration was started with --backup-dir "
-                            + d + "; resume it with the same directory (given: " + dir + "). Nothing was changed.");
-                });
+        checkRecordedDirectory(plan, resumed, dir, header);
         BackupHeader.Phase phase = header.map(BackupHeader::phase).orElse(null);
         if (phase == BackupHeader.Phase.ROLLED_BACK) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + dir + " was rolled back; start a new "

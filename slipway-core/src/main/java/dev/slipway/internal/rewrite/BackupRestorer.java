@@ -134,11 +134,7 @@ public final class BackupRestorer {
             dropTargetIndex(plan);
             String runId = pool.read(WorkerPool::runIdOf);
             if (resumed && restarted(backup.header().serverRunId(), runId)) {
-                LOG.warn("The server restarted since this rollback last ran (run_id {} then, {} now), which may have "
-                        + "lost restores it had acknowledged: every record is restored again",
-                        backup.header().serverRunId(), runId);
-                backup.writeHeader(backup.header().withRestoreProgress(0, 0));
-                dropTargetIndex(plan); // a drop lost with them brings the migration's index back
+                restoreEveryRecordAgain(plan, backup, "since this rollback last ran", runId);
             }
             backup.writeHeader(backup.header().withServerRunId(runId));
             for (int pass = 1; ; pass++) {
@@ -147,11 +143,8 @@ public final class BackupRestorer {
                 if (!restarted(runId, now) || pass > MAX_PASSES_AFTER_RESTARTS) {
                     break;
                 }
-                LOG.warn("The server restarted during the rollback (run_id {} then, {} now), which may have lost "
-                        + "restores it had acknowledged: every record is restored again", runId, now);
+                restoreEveryRecordAgain(plan, backup, "during the rollback", now);
                 runId = now;
-                backup.writeHeader(backup.header().withRestoreProgress(0, 0).withServerRunId(now));
-                dropTargetIndex(plan); // a drop lost with them brings the migration's index back
             }
             if (watch != null) {
                 watch.sync();
@@ -185,6 +178,18 @@ public final class BackupRestorer {
     /** Whether the server is another one than the {@code run_id} recorded (both known). */
     private static boolean restarted(String before, String now) {
         return before != null && now != null && !before.equals(now);
+    }
+
+    /**
+     * After the server restarted ({@code when}), which may have lost restores it had acknowledged: the header counts
+     * no record restored and names the new {@code run_id}, and the migration's index is dropped again, since a drop
+     * lost with them brings it back.
+     */
+    private void restoreEveryRecordAgain(MigrationPlan plan, BackupDirectory backup, String when, String runIdNow) {
+        LOG.warn("The server restarted {} (run_id {} then, {} now), which may have lost restores it had "
+                + "acknowledged: every record is restored again", when, backup.header().serverRunId(), runIdNow);
+        backup.writeHeader(backup.header().withRestoreProgress(0, 0).withServerRunId(runIdNow));
+        dropTargetIndex(plan);
     }
 
     /**
