@@ -37,6 +37,16 @@ class TemporaryIndexIT {
     private static final SchemaPatch ADD_TAG = new SchemaPatch(List.of(FieldSchema.of("kind", FieldType.TAG)),
             List.of(), List.of(), List.of(), SchemaPatch.IndexChanges.NONE);
 
+    /** The documents, a temporary index and a plain one over them, and a user 'nodebug' refused FT.DEBUG. */
+    private static void temporaryAndPlainIndexesWithAUserRefusedFtDebug(Jedis jedis) {
+        documents(jedis);
+        create(jedis, true);
+        jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "plain", "ON", "HASH", "PREFIX", "1", "tz:",
+                "SCHEMA", "t", "TEXT");
+        jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "nodebug", "on", ">pw", "&*", "~*", "+@all",
+                "-ft.debug");
+    }
+
     private static void documents(Jedis jedis) {
         for (int i = 0; i < DOCS; i++) {
             jedis.hset("tz:" + i, Map.of("t", "hello " + i, "kind", "k" + (i % 3)));
@@ -80,12 +90,7 @@ class TemporaryIndexIT {
     @Test
     void withoutFtDebugATemporaryIndexIsStillRecognised(RedisStackServer redis) {
         try (Jedis jedis = redis.newJedis()) {
-            documents(jedis);
-            create(jedis, true);
-            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "plain", "ON", "HASH", "PREFIX", "1", "tz:",
-                    "SCHEMA", "t", "TEXT");
-            jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "nodebug", "on", ">pw", "&*", "~*",
-                    "+@all", "-ft.debug");
+            temporaryAndPlainIndexesWithAUserRefusedFtDebug(jedis);
         }
         Slipway slipway = Slipway.configure().url("redis://nodebug:pw@127.0.0.1:" + redis.port()).load();
 
@@ -107,12 +112,7 @@ class TemporaryIndexIT {
     void withoutAGarbageCollectorOrFtDebugSlipwayCannotTellAndBlocks() {
         RedisStackServer nogc = new RedisStackServer().withSearchArguments("NOGC").start();
         try (Jedis jedis = nogc.newJedis()) {
-            documents(jedis);
-            create(jedis, true);
-            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "plain", "ON", "HASH", "PREFIX", "1", "tz:",
-                    "SCHEMA", "t", "TEXT");
-            jedis.sendCommand(RedisStackServer.command("ACL"), "SETUSER", "nodebug", "on", ">pw", "&*", "~*",
-                    "+@all", "-ft.debug");
+            temporaryAndPlainIndexesWithAUserRefusedFtDebug(jedis);
             Map<String, KeyDumps.Blob> before = KeyDumps.dumpAll(jedis);
             Slipway restricted = Slipway.configure().url("redis://nodebug:pw@127.0.0.1:" + nogc.port()).load();
             Slipway allowed = Slipway.configure().url(nogc.url()).load();
