@@ -99,6 +99,13 @@ final class StatusPrinter {
             }
             out.println(line.toString().stripTrailing());
         }
+        for (VersionStatus v : versions) {
+            if (!v.outdatedBy().isEmpty() && !v.state().equals("DROPPED")) {
+                wrap("Outdated: version " + v.version() + " was built before plan " + v.outdatedBy() + " rewrote the "
+                        + "documents and cannot serve them; rollbacks skip it ('rollback --backup-dir' of that plan "
+                        + "goes back past the rewrite)").forEach(line -> out.println("  " + line));
+            }
+        }
     }
 
     /** The status line of the latest rollback, and what running one again does. */

@@ -42,6 +42,23 @@ class StatusPrinterTest {
     }
 
     @Test
+    void aVersionOutdatedByARewriteIsNamedUnderTheTable() {
+        IndexStatus status = new IndexStatus("products", Optional.of("products:v3"), true, Optional.of(3),
+                List.of(new VersionStatus(0, "products", "DROPPED", false, 0, 0, "", "bbb"),
+                        new VersionStatus(1, "products:v1", "RETAINED", true, 0, 9_420, "aaa", "bbb"),
+                        new VersionStatus(2, "products:v2", "ACTIVE", true, 60, 9_420, "bbb")),
+                Optional.empty(), Optional.empty(), List.of());
+
+        printer.status(status);
+
+        assertThat(String.join(" ", text.toString().lines().toList()).replaceAll(" +", " "))
+                .contains("2 products:v2 ACTIVE yes 60 9.2 KiB Outdated: version 1 was built before plan bbb "
+                        + "rewrote the documents and cannot serve them; rollbacks skip it ('rollback --backup-dir' "
+                        + "of that plan goes back past the rewrite) Migration: none")
+                .as("a dropped one is not named").doesNotContain("version 0");
+    }
+
+    @Test
     void aCompletedMigrationWhoseLastValidationFailedSaysSo() {
         IndexStatus status = new IndexStatus("docs", Optional.of("docs"), false, Optional.empty(), List.of(),
                 Optional.of(new IndexStatus.MigrationStatus("p", "COMPLETED", List.of("drop-index",

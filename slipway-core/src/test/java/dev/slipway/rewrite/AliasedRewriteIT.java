@@ -1,6 +1,8 @@
 package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
@@ -26,6 +28,7 @@ import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static dev.slipway.rewrite.RewriteFixture.indexes;
 import static dev.slipway.rewrite.RewriteFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
@@ -142,6 +145,52 @@ class AliasedRewriteIT {
             assertThat(again.lastRollback().orElseThrow().at()).as("the second restore's time")
                     .isNotEqualTo(firstRestore);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * A version built before a document rewrite cannot index the rewritten documents (float32 schema over float16
+     * vectors): neither {@code rollback --to} nor a plain rollback that walks back past the rewrite may serve it (they
+     * did, exiting 0 with the name serving no document). Restoring the rewrite from its backup makes it usable again.
+     */
+    @Test
+    void aVersionBuiltBeforeARewriteIsNotServedAgain(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            aliasedDocs(jedis, slipway, dir);
+            MigrationPlan rewrite = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            slipway.apply(rewrite, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true));
+            slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: size, type: tag}\n"),
+                    ApplyOptions.DEFAULTS);
+            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v4");
+            assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state,
+                            VersionStatus::outdatedBy)
+                    .containsExactly(tuple("docs", "DROPPED", rewrite.planId()),
+                            tuple("docs:v1", "RETAINED", rewrite.planId()), tuple("docs:v2", "DROPPED",
+                                    rewrite.planId()), tuple("docs:v3", "RETAINED", ""), tuple("docs:v4", "ACTIVE", ""));
+
+            assertThatThrownBy(() -> slipway.rollback("docs", "v1"))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                        assertThat(e.getMessage()).contains("version 1 (docs:v1) was built before plan "
+                                + rewrite.planId() + " rewrote the documents", "nothing was changed",
+                                "'slipway rollback --backup-dir " + backup.toAbsolutePath());
+                    });
+            assertThat(slipway.describe("docs").physicalIndex()).as("unchanged").isEqualTo("docs:v4");
+
+            // without v3 (pruned), a plain rollback walks back past the rewrite: v2 is gone, v1 is outdated
+            slipway.prune("docs", Optional.of(3));
+            assertThatThrownBy(() -> slipway.rollback("docs"))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                        assertThat(e.getMessage()).contains("no retained previous version that can serve the "
+                                + "documents: the newest, version 1 (docs:v1), was built before plan "
+                                + rewrite.planId());
+                    });
+            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v4");
+            assertThat(((List<?>) RewriteFixture.call(jedis, "FT.SEARCH", "docs", "*", "LIMIT", "0", "0")).get(0))
+                    .as("every document served").isEqualTo((long) DOCS);
         }
     }
 

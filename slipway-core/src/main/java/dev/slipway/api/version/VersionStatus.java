@@ -10,7 +10,19 @@ package dev.slipway.api.version;
  * @param numDocs       documents it indexes (0 when it does not exist)
  * @param memoryBytes   memory of its index structures (0 when it does not exist)
  * @param planId        the plan that created it; empty for adopted originals
+ * @param outdatedBy    the plan whose document rewrite came after it, so that it cannot serve the documents
+ *                      (rollbacks skip it); empty when none
  */
 public record VersionStatus(int version, String physicalIndex, String state, boolean exists, long numDocs,
-                            long memoryBytes, String planId) {
+                            long memoryBytes, String planId, String outdatedBy) {
+    /** Reads a missing {@code outdatedBy} as empty. */
+    public VersionStatus {
+        outdatedBy = outdatedBy == null ? "" : outdatedBy;
+    }
+
+    /** A version no rewrite outdated. */
+    public VersionStatus(int version, String physicalIndex, String state, boolean exists, long numDocs,
+                         long memoryBytes, String planId) {
+        this(version, physicalIndex, state, exists, numDocs, memoryBytes, planId, "");
+    }
 }

@@ -281,7 +281,9 @@ final class AliasStepHandlers {
         context.session().transaction(commands);
         context.mark(IndexStepHandlers.AVAILABLE_AT);
         return "'" + name + "' now serves '" + target + "'" + next.retained().stream().findFirst()
-                .map(r -> "; '" + r.physicalIndex() + "' retained for rollback").orElse("");
+                .map(r -> "; '" + r.physicalIndex() + "' retained" + (r.outdated() ? ", though it cannot index the "
+                        + "rewritten documents (only 'slipway rollback --backup-dir " + r.outdatedBy().backupDir()
+                        + "' goes back past the rewrite)" : " for rollback")).orElse("");
     }
 
     private static VersionHistory nextHistory(StepContext context, VersionHistory history, LiveIndexReader reader) {
@@ -301,6 +303,10 @@ final class AliasStepHandlers {
                     Instant.now(), plan.targetSchema()));
         }
         next = next.switchTo(target, replacedBy(next, plan));
+        if (plan.rewrite().isPresent()) { // the older versions expect the documents as they were
+            next = next.outdatedBy(new VersionHistory.Rewrite(plan.planId(), VersionHistory.versionOf(target),
+                    context.checkpoint().backupDir()));
+        }
         for (VersionEntry entry : next.versions()) {
             if (entry.state() == State.BUILDING && plan.planId().equals(entry.planId())) {
                 next = next.with(entry.withState(State.RETAINED));

@@ -182,6 +182,13 @@ public final class AliasRollback {
         Optional<VersionEntry> previous = version.isPresent() ? requested(name, history, version.get(), reader)
                 : previous(history, history.active().orElseThrow(), reader);
         if (previous.isEmpty()) {
+            Optional<VersionEntry> outdated = history.retained().stream().filter(VersionEntry::outdated)
+                    .filter(v -> v.version() < history.active().orElseThrow().version())
+                    .filter(v -> reader.findPhysical(v.physicalIndex()).isPresent()).findFirst();
+            if (outdated.isPresent()) {
+                throw outdated(name, outdated.get(), "it has no retained previous version that can serve the "
+                        + "documents: the newest, ");
+            }
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained previous version to "
                     + "roll back to (it may have been pruned); nothing was changed. See 'slipway status --index "
                     + name + "'.");
@@ -207,7 +214,24 @@ public final class AliasRollback {
                     : String.join(", ", retained.stream().map(v -> "v" + v.version() + " (" + v.physicalIndex()
                     + ")").toList())) + ". See 'slipway status --index " + name + "'.");
         }
+        if (named.get().outdated()) {
+            throw outdated(name, named.get(), "");
+        }
         return named;
+    }
+
+    /**
+     * The refusal to serve a version built before a document rewrite: it would index none (or not all) of the
+     * rewritten documents, and a rollback that exits 0 while the name serves nothing is worse than none.
+     */
+    private static SlipwayException outdated(String name, VersionEntry entry, String lead) {
+        VersionHistory.Rewrite rewrite = entry.outdatedBy();
+        return new SlipwayException(ErrorCode.BAD_USAGE, "Cannot roll '" + name + "' back: " + lead + "version "
+                + entry.version() + " (" + entry.physicalIndex() + ")" + (lead.isEmpty() ? "" : ",") + " was built before plan " + rewrite.planId()
+                + " rewrote the documents (version " + rewrite.version() + " on), so it cannot serve them; nothing "
+                + "was changed. To go back past that rewrite, undo it from its backup with 'slipway rollback "
+                + "--backup-dir " + rewrite.backupDir() + "', which restores the documents and the index they had "
+                + "(when a later migration changed the index since, undo that one first).");
     }
 
     /**
@@ -224,6 +248,9 @@ public final class AliasRollback {
             if (replaced.isEmpty()) {
                 return olderRetained(history, current.version(), reader);
             }
+            if (replaced.get().outdated()) {
+                return Optional.empty(); // so is every version older than it
+            }
             if (replaced.get().state() == State.RETAINED
                     && reader.findPhysical(replaced.get().physicalIndex()).isPresent()) {
                 return replaced;
@@ -238,7 +265,7 @@ public final class AliasRollback {
      * history written before versions recorded it): the newest retained version older than it.
      */
     private static Optional<VersionEntry> olderRetained(VersionHistory history, int version, LiveIndexReader reader) {
-        return history.retained().stream().filter(v -> v.version() < version)
+        return history.retained().stream().filter(v -> v.version() < version && !v.outdated())
                 .filter(v -> reader.findPhysical(v.physicalIndex()).isPresent()).findFirst();
     }
 }

@@ -98,9 +98,13 @@ public record VersionHistory(String name, List<VersionEntry> versions,
      * @param schema        the complete schema it was created with, including options FT.INFO does not show
      * @param replaced      the physical index served when a migration switched to this version, where
      *                      {@code rollback --index} returns; empty when none (or recorded before this field existed)
+     * @param outdatedBy    the document rewrite done after this version was built, whose documents it cannot index
+     *                      (float16 vectors under a float32 schema, keys under a new prefix, a renamed field); null
+     *                      while it can serve the documents
      */
     public record VersionEntry(int version, String physicalIndex, State state, String planId, Instant createdAt,
-                               IndexSchema schema, String replaced) {
+                               IndexSchema schema, String replaced,
+                               @JsonInclude(JsonInclude.Include.NON_NULL) Rewrite outdatedBy) {
         /** Reads a missing {@code replaced} as empty. */
         public VersionEntry {
             replaced = replaced == null ? "" : replaced;
@@ -109,18 +113,52 @@ public record VersionHistory(String name, List<VersionEntry> versions,
         /** An entry that replaced nothing (yet). */
         public VersionEntry(int version, String physicalIndex, State state, String planId, Instant createdAt,
                             IndexSchema schema) {
-            this(version, physicalIndex, state, planId, createdAt, schema, "");
+            this(version, physicalIndex, state, planId, createdAt, schema, "", null);
         }
 
         /** A copy in another state. */
         public VersionEntry withState(State newState) {
-            return new VersionEntry(version, physicalIndex, newState, planId, createdAt, schema, replaced);
+            return new VersionEntry(version, physicalIndex, newState, planId, createdAt, schema, replaced, outdatedBy);
         }
 
         /** A copy that records {@code physical} as the version it replaced. */
         public VersionEntry withReplaced(String physical) {
-            return new VersionEntry(version, physicalIndex, state, planId, createdAt, schema, physical);
+            return new VersionEntry(version, physicalIndex, state, planId, createdAt, schema, physical, outdatedBy);
         }
+
+        /** A copy outdated by a rewrite (null: serves the documents again). */
+        public VersionEntry withOutdatedBy(Rewrite rewrite) {
+            return new VersionEntry(version, physicalIndex, state, planId, createdAt, schema, replaced, rewrite);
+        }
+
+        /** Whether a document rewrite since it was built leaves it unable to serve the documents. */
+        public boolean outdated() {
+            return outdatedBy != null;
+        }
+    }
+
+    /**
+     * A document rewrite that a migration switched the name to.
+     *
+     * @param planId    its plan
+     * @param version   the version it created (every older one is outdated by it)
+     * @param backupDir where its originals are ({@code rollback --backup-dir} undoes it)
+     */
+    public record Rewrite(String planId, int version, String backupDir) {
+    }
+
+    /**
+     * A copy in which every version older than the rewrite's own is outdated by it (one outdated already keeps the
+     * earlier rewrite, which a rollback has to undo first).
+     */
+    public VersionHistory outdatedBy(Rewrite rewrite) {
+        VersionHistory result = this;
+        for (VersionEntry entry : versions) {
+            if (entry.version() < rewrite.version() && !entry.outdated()) {
+                result = result.with(entry.withOutdatedBy(rewrite));
+            }
+        }
+        return result;
     }
 
     /** The active version, if any. */
@@ -177,6 +215,11 @@ public record VersionHistory(String name, List<VersionEntry> versions,
         VersionHistory result = this;
         if (result.entry(source).isEmpty()) {
             result = result.with(new VersionEntry(versionOf(source), source, State.ACTIVE, "", at, sourceSchema));
+        }
+        for (VersionEntry entry : result.versions) { // the originals are back: what this rewrite outdated serves again
+            if (entry.outdated() && entry.outdatedBy().planId().equals(planId)) {
+                result = result.with(entry.withOutdatedBy(null));
+            }
         }
         result = result.activate(source);
         Optional<VersionEntry> target = result.entry(rewritten).filter(e -> !rewritten.equals(source));

@@ -75,7 +75,8 @@ public final class VersionStatusReader {
                     ? reader.find(entry.physicalIndex()) : Optional.empty();
             versions.add(new VersionStatus(entry.version(), entry.physicalIndex(), entry.state().name(),
                     info.isPresent(), info.map(i -> i.stats().numDocs()).orElse(0L),
-                    info.map(i -> i.stats().memoryBytes()).orElse(0L), entry.planId()));
+                    info.map(i -> i.stats().memoryBytes()).orElse(0L), entry.planId(),
+                    entry.outdated() ? entry.outdatedBy().planId() : ""));
         }
         Pattern versionName = Pattern.compile(Pattern.quote(name) + ":v\\d+");
         // and a schema probe a killed apply left behind (the next apply drops it)

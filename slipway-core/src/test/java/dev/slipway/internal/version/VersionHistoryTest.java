@@ -42,6 +42,28 @@ class VersionHistoryTest {
         assertThat(HistoryStore.toJson(read)).contains("\"replaced\":\"\"");
     }
 
+    @Test
+    void aRewriteOutdatesOlderVersionsUntilItsBackupIsRestored() throws Exception {
+        VersionHistory history = new VersionHistory("p", List.of(entry(1, "p:v1", State.RETAINED),
+                entry(2, "p:v2", State.DROPPED), entry(3, "p:v3", State.ACTIVE)));
+        VersionHistory.Rewrite first = new VersionHistory.Rewrite("plan-a", 2, "/b/a");
+        VersionHistory.Rewrite second = new VersionHistory.Rewrite("plan-b", 3, "/b/b");
+
+        VersionHistory twice = history.outdatedBy(first).outdatedBy(second);
+        VersionHistory read = PlanCodec.json().readValue(HistoryStore.toJson(twice), VersionHistory.class);
+        VersionHistory restored = read.restored("p:v2", null, "p:v3", "p:v3", "plan-b", AT);
+
+        assertThat(twice.versions()).extracting(VersionEntry::physicalIndex, VersionEntry::outdatedBy)
+                .as("an outdated version keeps the earlier rewrite, which must be undone first")
+                .containsExactly(tuple("p:v1", first), tuple("p:v2", second), tuple("p:v3", null));
+        assertThat(read).isEqualTo(twice);
+        assertThat(HistoryStore.toJson(history)).as("nothing written while none is outdated")
+                .doesNotContain("outdatedBy");
+        assertThat(restored.versions()).extracting(VersionEntry::physicalIndex, VersionEntry::state,
+                VersionEntry::outdatedBy).containsExactly(tuple("p:v1", State.RETAINED, first),
+                tuple("p:v2", State.ACTIVE, null), tuple("p:v3", State.DROPPED, null));
+    }
+
     private static VersionEntry entry(int version, String physical, State state) {
         return new VersionEntry(version, physical, state, "", AT, null);
     }
