@@ -35,8 +35,10 @@ import java.util.concurrent.Callable;
                 + "Running it again changes nothing while the name serves what the rollback left, so an "
                 + "interrupted rollback is re-run safely; to go further back, name the version with --to.",
                 "",
-                "With --backup-dir: writes back the original bytes that 'slipway apply --backup-dir' saved before "
-                + "rewriting documents, then recreates the original index. An interrupted restore continues "
+                "With --backup-dir: drops the index the migration created (documents are kept), writes back the "
+                + "original bytes that 'slipway apply --backup-dir' saved before rewriting documents, then "
+                + "recreates the original index. Like the rewrite itself, this is not zero-downtime: queries to "
+                + "the index fail from the drop until the original index is back. An interrupted restore continues "
                 + "where it stopped when re-run; Ctrl-C or SIGTERM stops it after the record being restored (a "
                 + "second one at once). First it reads every backed-up document: if the application "
                 + "changed one after the migration, in a field the rewrite touched, it lists them and stops with "
@@ -165,6 +167,10 @@ public final class RollbackCommand implements Callable<Integer> {
         StopSignal stop = new StopSignal();
         Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()), stop);
         String url = slipway.redactedUrl();
+        PrintWriter notice = spec.commandLine().getOut();
+        notice.println("The restore drops the index the migration created (documents are kept) and recreates the "
+                + "original once every document is back: queries to the index fail until then.");
+        notice.flush();
         Confirmation confirmation = new Confirmation("Restore the documents saved in " + backupDir + " and "
                 + "recreate the original index on " + url + "?", "Not restoring the documents saved in "
                 + backupDir + " on " + url, "Pass --yes to restore them without asking.");

@@ -149,7 +149,8 @@ class RewriteCommandsIT {
         CliRun rollback = cli("rollback", "--backup-dir", backup.toString(), "--workers", "2", "--yes",
                 "--overwrite-changed");
         assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
-        assertThat(rollback.out()).contains("Restored the original bytes of " + (DOCS - 1) + " documents of 'docs' "
+        assertThat(rollback.out()).contains("queries to the index fail until then", "Restored the original bytes of "
+                + (DOCS - 1) + " documents of 'docs' "
                 + "from ", "1 backed-up document was deleted since the migration and was left deleted");
         assertUnchanged();
         try (Jedis jedis = redis.newJedis()) {
