@@ -114,6 +114,13 @@ public final class ApplyCommand implements Callable<Integer> {
                     + "the application's writes cannot touch the fields and keys the rewrite changes.")
     private boolean noWriteWatch;
 
+    @Option(names = "--ignore-maxmemory", order = 13,
+            description = "Start even though the server's used memory plus what the plan adds (a zero-downtime "
+                    + "migration's second copy of the index) goes over its maxmemory. Without it, apply refuses "
+                    + "before any change: at the limit Redis evicts keys or refuses writes, the application's "
+                    + "included. Use only when you know the plan's memory estimate is too high for your data.")
+    private boolean ignoreMaxmemory;
+
     @Override
     public Integer call() {
         if (timeoutSeconds <= 0) {
@@ -187,7 +194,7 @@ public final class ApplyCommand implements Callable<Integer> {
     /** The options as {@link ApplyOptions}, which checks the numbers (a bad one is a usage error, exit 2). */
     private ApplyOptions options(List<QueryCheck> checks) {
         return new ApplyOptions(Duration.ofSeconds(timeoutSeconds), checks, Optional.ofNullable(backupDir),
-                acceptDataLoss, batchSize, workers, rateLimit, retries, !noWriteWatch);
+                acceptDataLoss, batchSize, workers, rateLimit, retries, !noWriteWatch, ignoreMaxmemory);
     }
 
     /** Refuses a plan that cannot be applied before asking anyone to confirm it. */

@@ -24,10 +24,12 @@ import java.util.Optional;
  * @param watchWrites     watch for writes by other clients to the documents while they are rewritten, and stop
  *                        and fail at the first one (on by default; off only when the application's writes cannot
  *                        touch what the rewrite changes)
+ * @param ignoreMaxmemory start even though the server's used memory plus what the plan adds (a second copy of the
+ *                        index) goes over its {@code maxmemory}; off by default, when apply refuses before any change
  */
 public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks, Optional<Path> backupDir,
                            boolean acceptDataLoss, int batchSize, int workers, int maxDocsPerSecond,
-                           int maxRetries, boolean watchWrites) {
+                           int maxRetries, boolean watchWrites, boolean ignoreMaxmemory) {
     /** Default: wait up to one hour, no query checks, no backup directory, batches of 500, one worker. */
     public static final ApplyOptions DEFAULTS = new ApplyOptions(Duration.ofHours(1), List.of());
 
@@ -49,37 +51,43 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
 
     /** Options for index-only plans: a timeout and query checks, defaults for the rest. */
     public ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks) {
-        this(indexingTimeout, queryChecks, Optional.empty(), false, 500, 1, 0, 5, true);
+        this(indexingTimeout, queryChecks, Optional.empty(), false, 500, 1, 0, 5, true, false);
     }
 
     /** Options with the write watch on. */
     public ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryChecks, Optional<Path> backupDir,
                         boolean acceptDataLoss, int batchSize, int workers, int maxDocsPerSecond, int maxRetries) {
         this(indexingTimeout, queryChecks, backupDir, acceptDataLoss, batchSize, workers, maxDocsPerSecond,
-                maxRetries, true);
+                maxRetries, true, false);
     }
 
     /** A copy with a backup directory. */
     public ApplyOptions withBackupDir(Path dir) {
         return new ApplyOptions(indexingTimeout, queryChecks, Optional.of(dir), acceptDataLoss, batchSize, workers,
-                maxDocsPerSecond, maxRetries, watchWrites);
+                maxDocsPerSecond, maxRetries, watchWrites, ignoreMaxmemory);
     }
 
     /** A copy that accepts (or not) lossy conversions. */
     public ApplyOptions withAcceptDataLoss(boolean value) {
         return new ApplyOptions(indexingTimeout, queryChecks, backupDir, value, batchSize, workers, maxDocsPerSecond,
-                maxRetries, watchWrites);
+                maxRetries, watchWrites, ignoreMaxmemory);
     }
 
     /** A copy with other throughput settings. */
     public ApplyOptions withThroughput(int newBatchSize, int newWorkers, int newMaxDocsPerSecond, int newMaxRetries) {
         return new ApplyOptions(indexingTimeout, queryChecks, backupDir, acceptDataLoss, newBatchSize, newWorkers,
-                newMaxDocsPerSecond, newMaxRetries, watchWrites);
+                newMaxDocsPerSecond, newMaxRetries, watchWrites, ignoreMaxmemory);
     }
 
     /** A copy with the write watch on or off. */
     public ApplyOptions withWriteWatch(boolean value) {
         return new ApplyOptions(indexingTimeout, queryChecks, backupDir, acceptDataLoss, batchSize, workers,
-                maxDocsPerSecond, maxRetries, value);
+                maxDocsPerSecond, maxRetries, value, ignoreMaxmemory);
+    }
+
+    /** A copy that starts (or not) although the plan's memory goes over the server's maxmemory. */
+    public ApplyOptions withIgnoreMaxmemory(boolean value) {
+        return new ApplyOptions(indexingTimeout, queryChecks, backupDir, acceptDataLoss, batchSize, workers,
+                maxDocsPerSecond, maxRetries, watchWrites, value);
     }
 }

@@ -117,6 +117,7 @@ public final class MigrationExecutor {
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
             PlanPreconditions.checkLive(plan, reader);
+            PlanPreconditions.checkMemory(plan, reader, options.ignoreMaxmemory(), progress);
         }
         PermissionProbe.requireForApply(session, plan, keys);
         try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(), lockLease)) {
@@ -225,6 +226,9 @@ public final class MigrationExecutor {
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
             PlanPreconditions.checkLive(plan, new LiveIndexReader(session));
+            if (!options.ignoreMaxmemory()) { // apply itself warns when it goes on anyway
+                PlanPreconditions.checkMemory(plan, new LiveIndexReader(session), false, progress);
+            }
         }
         PermissionProbe.requireForApply(session, plan, keys);
     }

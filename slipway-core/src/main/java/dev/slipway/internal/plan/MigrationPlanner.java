@@ -78,6 +78,9 @@ public final class MigrationPlanner {
                 + "it: apply with a --namespace outside the index's key prefixes."));
         aliasesDroppedWarning(source, steps).ifPresent(warnings::add);
         CostEstimate estimate = estimate(source, choice.mode(), rewrite);
+        source.server().memory().flatMap(m -> MemoryHeadroom.shortfall(estimate.extraMemoryBytes(), m))
+                .ifPresent(shortfall -> warnings.add("Memory limit: " + shortfall + ". apply refuses to start while "
+                        + "this is so. " + MemoryHeadroom.advice()));
         MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
                 changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
                 validation, rewrite);

@@ -146,7 +146,29 @@ public final class LiveIndexReader {
                 json = ver;
             }
         }
-        return new ServerInfo(version, search, json);
+        return new ServerInfo(version, search, json, memory());
+    }
+
+    /** The server's memory, its limit and eviction policy; empty when INFO memory is refused or incomplete. */
+    public Optional<ServerInfo.Memory> memory() {
+        String info;
+        try {
+            info = session.callString("INFO", "memory");
+        } catch (RedisCommandException e) { // a user whose ACL refuses INFO
+            return Optional.empty();
+        }
+        Optional<String> used = RedisReplies.infoField(info, "used_memory");
+        Optional<String> max = RedisReplies.infoField(info, "maxmemory");
+        Optional<String> policy = RedisReplies.infoField(info, "maxmemory_policy");
+        if (used.isEmpty() || max.isEmpty() || policy.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new ServerInfo.Memory(Long.parseLong(used.get()), Long.parseLong(max.get()),
+                    policy.get()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /**

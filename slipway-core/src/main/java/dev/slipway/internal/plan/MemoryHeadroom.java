@@ -1,0 +1,52 @@
+package dev.slipway.internal.plan;
+
+import dev.slipway.api.plan.ServerInfo;
+
+import java.util.Optional;
+
+/**
+ * Whether the server's {@code maxmemory} leaves room for the memory a migration adds (a zero-downtime migration
+ * builds a second copy of the index), and what the server does when it does not: evict keys (documents are lost) or
+ * refuse writes, the application's included. Pure: the plan warns from its snapshot; apply asks again before its first
+ * change and refuses.
+ */
+public final class MemoryHeadroom {
+    private MemoryHeadroom() {
+    }
+
+    /**
+     * What is wrong, when the server's used memory plus {@code extraBytes} goes over its limit; empty when there is no
+     * limit, nothing is added, or it fits.
+     */
+    public static Optional<String> shortfall(long extraBytes, ServerInfo.Memory memory) {
+        long after = memory.usedBytes() + extraBytes;
+        if (memory.maxBytes() <= 0 || extraBytes <= 0 || after <= memory.maxBytes()) {
+            return Optional.empty();
+        }
+        return Optional.of("the server uses " + StrategyChoice.mib(memory.usedBytes()) + " of its maxmemory "
+                + StrategyChoice.mib(memory.maxBytes()) + ", and the migration needs about "
+                + StrategyChoice.mib(extraBytes) + " more, " + StrategyChoice.mib(after - memory.maxBytes())
+                + " beyond the limit: " + consequence(memory.policy()));
+    }
+
+    /** What the server does at its limit under a policy. */
+    static String consequence(String policy) {
+        String under = "under maxmemory-policy " + policy + " Redis would ";
+        if (policy.startsWith("allkeys-")) {
+            return under + "evict keys, documents included, and they would be lost";
+        }
+        if (policy.startsWith("volatile-")) {
+            return under + "evict keys that have a TTL (documents with one would be lost), then refuse writes with "
+                    + "OOM errors, the application's included";
+        }
+        return under + "refuse writes with OOM errors, the application's included, and the migration would fail";
+    }
+
+    /** What to do about it (apply's flag, when the estimate is known to be too high, comes last). */
+    public static String advice() {
+        return "Raise maxmemory (CONFIG SET maxmemory), free memory (for example 'slipway prune' of retained "
+                + "versions), or plan with --mode drop-recreate (no second copy of the index, but queries fail while "
+                + "it is rebuilt). If you know the estimate is too high for your data, 'slipway apply "
+                + "--ignore-maxmemory' starts anyway.";
+    }
+}

@@ -1,0 +1,32 @@
+package dev.slipway.internal.plan;
+
+import dev.slipway.api.plan.ServerInfo;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MemoryHeadroomTest {
+    private static final long MIB = 1 << 20;
+
+    @Test
+    void noLimitNothingAddedOrRoomEnoughIsNoShortfall() {
+        assertThat(MemoryHeadroom.shortfall(10 * MIB, new ServerInfo.Memory(100 * MIB, 0, "allkeys-lru"))).isEmpty();
+        assertThat(MemoryHeadroom.shortfall(0, new ServerInfo.Memory(100 * MIB, 100 * MIB, "allkeys-lru"))).isEmpty();
+        assertThat(MemoryHeadroom.shortfall(10 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "allkeys-lru")))
+                .as("exactly at the limit still fits").isEmpty();
+    }
+
+    @Test
+    void overTheLimitSaysByHowMuchAndWhatThePolicyDoes() {
+        assertThat(MemoryHeadroom.shortfall(20 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "allkeys-lfu")))
+                .hasValue("the server uses 90.0 MiB of its maxmemory 100.0 MiB, and the migration needs about "
+                        + "20.0 MiB more, 10.0 MiB beyond the limit: under maxmemory-policy allkeys-lfu Redis would "
+                        + "evict keys, documents included, and they would be lost");
+        assertThat(MemoryHeadroom.shortfall(20 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "volatile-ttl")))
+                .hasValueSatisfying(s -> assertThat(s).endsWith("evict keys that have a TTL (documents with one "
+                        + "would be lost), then refuse writes with OOM errors, the application's included"));
+        assertThat(MemoryHeadroom.shortfall(20 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "noeviction")))
+                .hasValueSatisfying(s -> assertThat(s).endsWith("refuse writes with OOM errors, the application's "
+                        + "included, and the migration would fail"));
+    }
+}
