@@ -100,10 +100,9 @@ final class StatusPrinter {
             out.println(line.toString().stripTrailing());
         }
         for (VersionStatus v : versions) {
-            if (!v.outdatedBy().isEmpty() && !v.state().equals("DROPPED")) {
-                wrap("Outdated: version " + v.version() + " was built before plan " + v.outdatedBy() + " rewrote the "
-                        + "documents and cannot serve them; rollbacks skip it ('rollback --backup-dir' of that plan "
-                        + "goes back past the rewrite)").forEach(line -> out.println("  " + line));
+            if (!v.outdated().isEmpty() && !v.state().equals("DROPPED")) {
+                wrap("Outdated: version " + v.version() + " " + v.outdated() + "; rollbacks skip it")
+                        .forEach(line -> out.println("  " + line));
             }
         }
     }

@@ -44,8 +44,10 @@ class StatusPrinterTest {
     @Test
     void aVersionOutdatedByARewriteIsNamedUnderTheTable() {
         IndexStatus status = new IndexStatus("products", Optional.of("products:v3"), true, Optional.of(3),
-                List.of(new VersionStatus(0, "products", "DROPPED", false, 0, 0, "", "bbb"),
-                        new VersionStatus(1, "products:v1", "RETAINED", true, 0, 9_420, "aaa", "bbb"),
+                List.of(new VersionStatus(0, "products", "DROPPED", false, 0, 0, "", "was built before ..."),
+                        new VersionStatus(1, "products:v1", "RETAINED", true, 0, 9_420, "aaa",
+                                "was built before plan bbb rewrote the documents (version 2 on), so it cannot serve "
+                                        + "them"),
                         new VersionStatus(2, "products:v2", "ACTIVE", true, 60, 9_420, "bbb")),
                 Optional.empty(), Optional.empty(), List.of());
 
@@ -53,8 +55,8 @@ class StatusPrinterTest {
 
         assertThat(String.join(" ", text.toString().lines().toList()).replaceAll(" +", " "))
                 .contains("2 products:v2 ACTIVE yes 60 9.2 KiB Outdated: version 1 was built before plan bbb "
-                        + "rewrote the documents and cannot serve them; rollbacks skip it ('rollback --backup-dir' "
-                        + "of that plan goes back past the rewrite) Migration: none")
+                        + "rewrote the documents (version 2 on), so it cannot serve them; rollbacks skip it "
+                        + "Migration: none")
                 .as("a dropped one is not named").doesNotContain("version 0");
     }
 

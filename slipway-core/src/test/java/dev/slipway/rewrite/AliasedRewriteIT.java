@@ -164,18 +164,20 @@ class AliasedRewriteIT {
             slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: size, type: tag}\n"),
                     ApplyOptions.DEFAULTS);
             assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v4");
+            String before = "was built before plan " + rewrite.planId() + " rewrote the documents (version 3 on), "
+                    + "so it cannot serve them";
             assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state,
-                            VersionStatus::outdatedBy)
-                    .containsExactly(tuple("docs", "DROPPED", rewrite.planId()),
-                            tuple("docs:v1", "RETAINED", rewrite.planId()), tuple("docs:v2", "DROPPED",
-                                    rewrite.planId()), tuple("docs:v3", "RETAINED", ""), tuple("docs:v4", "ACTIVE", ""));
+                            VersionStatus::outdated)
+                    .containsExactly(tuple("docs", "DROPPED", before), tuple("docs:v1", "RETAINED", before),
+                            tuple("docs:v2", "DROPPED", before), tuple("docs:v3", "RETAINED", ""),
+                            tuple("docs:v4", "ACTIVE", ""));
 
             assertThatThrownBy(() -> slipway.rollback("docs", "v1"))
                     .isInstanceOfSatisfying(SlipwayException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
-                        assertThat(e.getMessage()).contains("version 1 (docs:v1) was built before plan "
-                                + rewrite.planId() + " rewrote the documents", "nothing was changed",
-                                "'slipway rollback --backup-dir " + backup.toAbsolutePath());
+                        assertThat(e.getMessage()).contains("Cannot serve version 1 (docs:v1) of 'docs': it "
+                                + before, "nothing was changed", "'slipway rollback --backup-dir "
+                                + backup.toAbsolutePath());
                     });
             assertThat(slipway.describe("docs").physicalIndex()).as("unchanged").isEqualTo("docs:v4");
 
@@ -189,6 +191,47 @@ class AliasedRewriteIT {
                                 + rewrite.planId());
                     });
             assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v4");
+            assertThat(((List<?>) RewriteFixture.call(jedis, "FT.SEARCH", "docs", "*", "LIMIT", "0", "0")).get(0))
+                    .as("every document served").isEqualTo((long) DOCS);
+        }
+    }
+
+    /**
+     * The mirror case: a version built after a rewrite expects the rewritten documents; once a rollback from the
+     * backup restored the originals, {@code rollback --to} must not serve it (it did: exit 0, 0 documents served,
+     * tester session 30 R8 H1), while the versions the rewrite had outdated serve again.
+     */
+    @Test
+    void aVersionBuiltForRewrittenDocumentsIsNotServedAfterTheirRestore(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = aliasedDocs(jedis, slipway, dir);
+            MigrationPlan rewrite = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            slipway.apply(rewrite, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true));
+            slipway.apply(plan(slipway, "docs", dir, "  add_fields:\n    - {name: size, type: tag}\n"),
+                    ApplyOptions.DEFAULTS);
+            assertThat(slipway.rollback("docs").to()).isEqualTo("docs:v3");
+
+            slipway.rollbackFromBackup(backup, 2);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            String undone = "was built for the documents plan " + rewrite.planId() + " rewrote, whose originals "
+                    + "'rollback --backup-dir' has restored since, so it cannot serve them";
+            assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state,
+                            VersionStatus::outdated)
+                    .containsExactly(tuple("docs", "DROPPED", ""), tuple("docs:v1", "RETAINED", ""),
+                            tuple("docs:v2", "ACTIVE", ""), tuple("docs:v3", "DROPPED", ""),
+                            tuple("docs:v4", "RETAINED", undone));
+            assertThatThrownBy(() -> slipway.rollback("docs", "v4"))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                        assertThat(e.getMessage()).contains("Cannot serve version 4 (docs:v4) of 'docs': it "
+                                + undone, "nothing was changed", "rewrite the documents again");
+                    });
+            assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v2");
+            assertThat(slipway.rollback("docs", "v1").to()).as("the rewrite no longer outdates v1")
+                    .isEqualTo("docs:v1");
             assertThat(((List<?>) RewriteFixture.call(jedis, "FT.SEARCH", "docs", "*", "LIMIT", "0", "0")).get(0))
                     .as("every document served").isEqualTo((long) DOCS);
         }

@@ -10,14 +10,15 @@ package dev.slipway.api.version;
  * @param numDocs       documents it indexes (0 when it does not exist)
  * @param memoryBytes   memory of its index structures (0 when it does not exist)
  * @param planId        the plan that created it; empty for adopted originals
- * @param outdatedBy    the plan whose document rewrite came after it, so that it cannot serve the documents
- *                      (rollbacks skip it); empty when none
+ * @param outdated      why a document rewrite left it unable to serve the documents ("was built before plan ...
+ *                      rewrote the documents ..., so it cannot serve them"), so that rollbacks skip it; empty when
+ *                      it can
  */
 public record VersionStatus(int version, String physicalIndex, String state, boolean exists, long numDocs,
-                            long memoryBytes, String planId, String outdatedBy) {
-    /** Reads a missing {@code outdatedBy} as empty. */
+                            long memoryBytes, String planId, String outdated) {
+    /** Reads a missing {@code outdated} as empty. */
     public VersionStatus {
-        outdatedBy = outdatedBy == null ? "" : outdatedBy;
+        outdated = outdated == null ? "" : outdated;
     }
 
     /** A version no rewrite outdated. */

@@ -221,17 +221,18 @@ public final class AliasRollback {
     }
 
     /**
-     * The refusal to serve a version built before a document rewrite: it would index none (or not all) of the
-     * rewritten documents, and a rollback that exits 0 while the name serves nothing is worse than none.
+     * The refusal to serve a version a document rewrite outdated (built before it, or for the documents it wrote that a
+     * rollback from its backup has restored since): it would index none (or not all) of the documents, and a rollback
+     * that exits 0 while the name serves nothing is worse than none.
+     *
+     * @param lead empty for a version asked for with {@code --to}, else what the plain rollback looked for
      */
     private static SlipwayException outdated(String name, VersionEntry entry, String lead) {
         VersionHistory.Rewrite rewrite = entry.outdatedBy();
-        return new SlipwayException(ErrorCode.BAD_USAGE, "Cannot roll '" + name + "' back: " + lead + "version "
-                + entry.version() + " (" + entry.physicalIndex() + ")" + (lead.isEmpty() ? "" : ",") + " was built before plan " + rewrite.planId()
-                + " rewrote the documents (version " + rewrite.version() + " on), so it cannot serve them; nothing "
-                + "was changed. To go back past that rewrite, undo it from its backup with 'slipway rollback "
-                + "--backup-dir " + rewrite.backupDir() + "', which restores the documents and the index they had "
-                + "(when a later migration changed the index since, undo that one first).");
+        String version = "version " + entry.version() + " (" + entry.physicalIndex() + ")";
+        return new SlipwayException(ErrorCode.BAD_USAGE, (lead.isEmpty() ? "Cannot serve " + version + " of '" + name
+                + "': it " : "Cannot roll '" + name + "' back: " + lead + version + ", ") + rewrite.reason()
+                + "; nothing was changed. " + rewrite.advice());
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.slipway.internal.version;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.slipway.api.schema.IndexSchema;
 
 import java.time.Instant;
@@ -143,8 +145,31 @@ public record VersionHistory(String name, List<VersionEntry> versions,
      * @param planId    its plan
      * @param version   the version it created (every older one is outdated by it)
      * @param backupDir where its originals are ({@code rollback --backup-dir} undoes it)
+     * @param undone    false: the version was built before the rewrite; true: it was built for the rewritten documents,
+     *                  and a rollback from the backup has restored their originals since
      */
-    public record Rewrite(String planId, int version, String backupDir) {
+    public record Rewrite(String planId, int version, String backupDir,
+                          @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+                          @JsonSetter(nulls = Nulls.AS_EMPTY) boolean undone) {
+        /** A rewrite a version predates. */
+        public Rewrite(String planId, int version, String backupDir) {
+            this(planId, version, backupDir, false);
+        }
+
+        /** Why a version it outdated cannot serve the documents ("was built ..., so it cannot serve them"). */
+        public String reason() {
+            return (undone ? "was built for the documents plan " + planId + " rewrote, whose originals 'rollback "
+                    + "--backup-dir' has restored since" : "was built before plan " + planId + " rewrote the "
+                    + "documents (version " + version + " on)") + ", so it cannot serve them";
+        }
+
+        /** What to do instead. */
+        public String advice() {
+            return undone ? "To serve that schema again, rewrite the documents again (plan and apply the change anew)."
+                    : "To go back past that rewrite, undo it from its backup with 'slipway rollback --backup-dir "
+                    + backupDir + "', which restores the documents and the index they had (when a later migration "
+                    + "changed the index since, undo that one first).";
+        }
     }
 
     /**
@@ -216,9 +241,13 @@ public record VersionHistory(String name, List<VersionEntry> versions,
         if (result.entry(source).isEmpty()) {
             result = result.with(new VersionEntry(versionOf(source), source, State.ACTIVE, "", at, sourceSchema));
         }
-        for (VersionEntry entry : result.versions) { // the originals are back: what this rewrite outdated serves again
-            if (entry.outdated() && entry.outdatedBy().planId().equals(planId)) {
-                result = result.with(entry.withOutdatedBy(null));
+        int rewrittenVersion = versionOf(rewritten);
+        for (VersionEntry entry : result.versions) {
+            if (entry.outdated() && entry.outdatedBy().planId().equals(planId) && !entry.outdatedBy().undone()) {
+                result = result.with(entry.withOutdatedBy(null)); // the originals are back: it serves them again
+            } else if (!entry.outdated() && entry.version() > rewrittenVersion && entry.state() != State.DROPPED) {
+                // built after the rewrite, for the documents it wrote, which are gone now (tester session 30 R8 H1)
+                result = result.with(entry.withOutdatedBy(new Rewrite(planId, rewrittenVersion, "", true)));
             }
         }
         result = result.activate(source);

@@ -76,7 +76,7 @@ public final class VersionStatusReader {
             versions.add(new VersionStatus(entry.version(), entry.physicalIndex(), entry.state().name(),
                     info.isPresent(), info.map(i -> i.stats().numDocs()).orElse(0L),
                     info.map(i -> i.stats().memoryBytes()).orElse(0L), entry.planId(),
-                    entry.outdated() ? entry.outdatedBy().planId() : ""));
+                    entry.outdated() ? entry.outdatedBy().reason() : ""));
         }
         Pattern versionName = Pattern.compile(Pattern.quote(name) + ":v\\d+");
         // and a schema probe a killed apply left behind (the next apply drops it)

@@ -51,7 +51,8 @@ class VersionHistoryTest {
 
         VersionHistory twice = history.outdatedBy(first).outdatedBy(second);
         VersionHistory read = PlanCodec.json().readValue(HistoryStore.toJson(twice), VersionHistory.class);
-        VersionHistory restored = read.restored("p:v2", null, "p:v3", "p:v3", "plan-b", AT);
+        VersionHistory later = read.with(entry(4, "p:v4", State.RETAINED));
+        VersionHistory restored = later.restored("p:v2", null, "p:v3", "p:v3", "plan-b", AT);
 
         assertThat(twice.versions()).extracting(VersionEntry::physicalIndex, VersionEntry::outdatedBy)
                 .as("an outdated version keeps the earlier rewrite, which must be undone first")
@@ -61,7 +62,8 @@ class VersionHistoryTest {
                 .doesNotContain("outdatedBy");
         assertThat(restored.versions()).extracting(VersionEntry::physicalIndex, VersionEntry::state,
                 VersionEntry::outdatedBy).containsExactly(tuple("p:v1", State.RETAINED, first),
-                tuple("p:v2", State.ACTIVE, null), tuple("p:v3", State.DROPPED, null));
+                tuple("p:v2", State.ACTIVE, null), tuple("p:v3", State.DROPPED, null),
+                tuple("p:v4", State.RETAINED, new VersionHistory.Rewrite("plan-b", 3, "", true)));
     }
 
     private static VersionEntry entry(int version, String physical, State state) {
