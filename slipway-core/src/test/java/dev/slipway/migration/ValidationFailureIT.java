@@ -293,9 +293,13 @@ class ValidationFailureIT {
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
         assertThat(e.exitCode()).isEqualTo(2);
-        assertThat(e.problems()).hasSize(2);
-        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 3").contains("'query'"));
-        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 7").contains("max_results"));
+        assertThat(e.problems()).hasSize(4);
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 4").contains("'query'"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 8").contains("max_results"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 9")
+                .contains("'min_results' (10) is greater than 'max_results' (1)"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 13")
+                .contains("'contains_keys' names 2 keys but 'max_results' is 1"));
     }
 
     // ---- helpers

@@ -37,6 +37,13 @@ public final class QueryCheckDocument {
             Optional<Long> max = number(item, "max_results", problems);
             int dialect = number(item, "dialect", problems).orElse(2L).intValue();
             List<String> keys = problems.textOrList(item, "contains_keys").orElse(List.of());
+            if (min.isPresent() && max.isPresent() && min.get() > max.get()) { // found before anything is built
+                problems.add(item, "'min_results' (" + min.get() + ") is greater than 'max_results' (" + max.get()
+                        + "): no result count passes this check");
+            } else if (max.isPresent() && keys.stream().distinct().count() > max.get()) {
+                problems.add(item, "'contains_keys' names " + keys.stream().distinct().count() + " keys but "
+                        + "'max_results' is " + max.get() + ": no result passes this check");
+            }
             query.ifPresent(q -> checks.add(new QueryCheck(name, q, dialect, min, max, keys)));
         }
         return checks;
