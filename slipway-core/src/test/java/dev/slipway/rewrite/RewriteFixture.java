@@ -355,7 +355,7 @@ final class RewriteFixture {
                 .orElseThrow(() -> new AssertionError("no step " + name + " in " + report.steps()));
     }
 
-    private static final Pattern RECALL = Pattern.compile("recall@10 of (\\S+): ([0-9.]+) on (\\d+) sampled");
+    private static final Pattern RECALL = Pattern.compile("recall@10 of (\\S+): ([0-9.]+) among (\\d+) sampled");
 
     /** The recall@10 the rewrite step reports, asserting it names the field and a plausible value. */
     static double reportedRecall(MigrationReport report, String field) {
