@@ -125,6 +125,7 @@ final class AliasStepHandlers {
         boolean covered = false;
         long liveFailures = liveInfo.stats().indexingFailures();
         long shadowFailures = shadowInfo.stats().indexingFailures();
+        String vanished = "";
         if (sameKeys(liveInfo.schema(), shadowInfo.schema())) {
             Optional<KeyCoverage> coverage = !equal || liveFailures > 0
                     ? KeyCoverage.measure(session, liveInfo.schema(), List.of(live, shadow)) : Optional.empty();
@@ -134,6 +135,14 @@ final class AliasStepHandlers {
                 shadowInfo = coverage.get().info(shadow);
                 liveFailures = coverage.get().failuresOfExistingKeys(live);
                 shadowFailures = coverage.get().failuresOfExistingKeys(shadow);
+            } else if (!equal && DroppedDocuments.onlyKeysThatVanished(session, liveInfo, shadowInfo).isPresent()) {
+                // keys that expire steadily keep the count from settling (tester session 29 R7 M1): the key-by-key
+                // look-up stands in for the counts and the match-all totals, which such keys move too
+                covered = true;
+                vanished = "; it counts " + shadowInfo.stats().documents() + " (indexed + failed), the live index "
+                        + liveInfo.stats().documents() + ": keys expired or were deleted while they were built, and "
+                        + "every document the live index serves, it serves too (looked up key by key)";
+                shadowFailures = Math.min(shadowFailures, liveFailures);
             }
         } else {
             liveFailures = failuresOfExistingKeys(session, live, liveInfo);
@@ -165,7 +174,7 @@ final class AliasStepHandlers {
         long fixed = uncounted.isEmpty() ? liveFailures - shadowFailures
                 : shadowInfo.stats().numDocs() - liveInfo.stats().numDocs();
         long[] totals = matchAll(context, live, shadow);
-        if (countsMustMatch && totals[1] - totals[0] != fixed) {
+        if (countsMustMatch && vanished.isEmpty() && totals[1] - totals[0] != fixed) {
             return Comparison.differs("a match-all query returns " + totals[1] + " on '" + shadow + "' but "
                     + totals[0] + " on '" + live + "'" + (fixed > 0 ? " (expected " + (totals[0] + fixed) + ": the "
                     + fixed + " documents the live index failed to index more)" : ""));
@@ -184,7 +193,7 @@ final class AliasStepHandlers {
         }
         return new Comparison(Optional.empty(), shadowInfo.stats().numDocs() + " documents, " + shadowFailures
                 + " failures, match-all " + totals[1] + " (live: " + totals[0] + ", " + liveFailures + " failures"
-                + failuresNote(liveInfo, liveFailures) + uncounted + ")");
+                + failuresNote(liveInfo, liveFailures) + uncounted + vanished + ")");
     }
 
     /** Whether an index has a FILTER, so that its keys cannot be counted. */

@@ -67,6 +67,19 @@ final class DocumentCountCheck {
                     + keys.info(baseline).stats().documents() + " as indexed + failed, failures of keys deleted or "
                     + "written again since included)", Long.toString(keys.info(index).stats().documents()), "");
         }
+        Map<String, IndexInfo> infos = KeyCoverage.read(session, List.of(index, baseline));
+        OptionalLong failing = DroppedDocuments.onlyKeysThatVanished(session, infos.get(baseline), infos.get(index));
+        if (failing.isPresent()) {
+            IndexInfo now = infos.get(index);
+            IndexInfo before = infos.get(baseline);
+            failuresOfExistingKeys = failing.getAsLong();
+            return new ValidationCheck("document-count", true, "every document the previous version '" + baseline
+                    + "' serves (" + before.stats().numDocs() + " indexed, read in the same transaction), looked up "
+                    + "key by key", now.stats().numDocs() + " indexed + " + now.stats().indexingFailures()
+                    + " failures, " + failuresOfExistingKeys + " of keys that exist (the previous version counts "
+                    + before.stats().documents() + " in all: keys expired or were deleted while the versions were "
+                    + "built, and stay counted)", "");
+        }
         return againstBaseline(baseline, counts, false);
     }
 
