@@ -67,6 +67,10 @@ class VersionCommandsIT {
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).startsWith("products -> products (index, not managed by Slipway)\n")
                 .contains("Migration: none", "Lock:      free");
+        CliRun misspelt = cli("status", "--index", "prodcuts");
+        assertThat(misspelt.exitCode()).as(misspelt.toString()).isEqualTo(2);
+        assertThat(misspelt.out()).isEmpty();
+        assertThat(misspelt.err()).contains("Index 'prodcuts' does not exist", "Existing indexes: products.");
     }
 
     @Test
@@ -186,7 +190,8 @@ class VersionCommandsIT {
         CliRun notRetained = cli("prune", "--index", "products", "--version", "2");
         assertThat(notRetained.exitCode()).as(notRetained.toString()).isEqualTo(2);
         assertThat(notRetained.out()).isEmpty();
-        assertThat(notRetained.err()).contains("has no retained version 2");
+        assertThat(notRetained.err()).contains("has no retained version 2: version 2 (products:v2) is the one it "
+                + "serves, which is never pruned");
     }
 
     @Test

@@ -113,7 +113,8 @@ class RewriteMigrationIT {
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail()).contains("(emb: " + all
-                    + " elements beyond FLOAT16's range, " + (all - beforeTheKill) + " of them this run;");
+                    + " elements beyond FLOAT16's range (at most ±65504), " + (all - beforeTheKill)
+                    + " of them this run)");
             assertThat(BackupDirectory.readHeader(backup).orElseThrow().overflowed()).isEqualTo(Map.of("emb", all));
         }
     }
@@ -140,7 +141,7 @@ class RewriteMigrationIT {
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail()).contains("values too large for the "
                     + "new datatype became infinity (emb: " + (RewriteFixture.DIMS - 1) + " elements beyond "
-                    + "FLOAT16's range; FLOAT16 holds at most ±65504)");
+                    + "FLOAT16's range (at most ±65504))");
             assertThat(BackupDirectory.readHeader(dir.resolve("backup")).orElseThrow().overflowed())
                     .isEqualTo(Map.of("emb", (long) RewriteFixture.DIMS - 1));
             float[] stored = VectorCodec.decode(jedis.hget(RewriteFixture.bytes("doc:3"), RewriteFixture.bytes("emb")),

@@ -415,14 +415,22 @@ public final class RewriteEngine {
         }
         Map<String, Long> thisRun = rewriter.overflowed();
         List<String> fields = all.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue() + " elements beyond "
-                + rewriter.targetType(e.getKey()) + "'s range" + (thisRun.getOrDefault(e.getKey(), 0L)
+                + range(rewriter.targetType(e.getKey())) + (thisRun.getOrDefault(e.getKey(), 0L)
                 .equals(e.getValue()) ? "" : ", " + thisRun.getOrDefault(e.getKey(), 0L) + " of them this run"))
                 .toList();
         String text = "values too large for the new datatype became infinity (" + String.join(", ", fields)
-                + "; FLOAT16 holds at most ±65504), which vector search cannot compare; the originals are in "
-                + backup.dir();
+                + "), which vector search cannot compare; the originals are in " + backup.dir();
         LOG.warn("Some vector values were too large for the new datatype and became infinity: {}", fields);
         return "; " + text;
+    }
+
+    /** A datatype's range, for the overflow summary (tester session 30: BFLOAT16 was given FLOAT16's). */
+    static String range(String type) {
+        return type + "'s range" + switch (type.toUpperCase(java.util.Locale.ROOT)) {
+            case "FLOAT16" -> " (at most ±65504)";
+            case "BFLOAT16" -> " (at most about ±3.39e38)";
+            default -> "";
+        };
     }
 
     /** Records in the header the elements that became infinity since it last did (a killed run's count is kept). */

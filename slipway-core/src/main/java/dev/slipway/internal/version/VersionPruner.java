@@ -53,8 +53,13 @@ public final class VersionPruner {
                 .filter(v -> v.state() == State.RETAINED || v.state() == State.BUILDING)
                 .filter(v -> version.isEmpty() || version.get() == v.version()).toList();
         if (version.isPresent() && candidates.isEmpty()) {
+            Optional<VersionEntry> named = history.versions().stream().filter(v -> v.version() == version.get())
+                    .findFirst();
+            String why = named.map(v -> v.state() == State.ACTIVE ? "version " + v.version() + " (" + v.physicalIndex()
+                    + ") is the one it serves, which is never pruned" : "version " + v.version() + " ("
+                    + v.physicalIndex() + ") was dropped already").orElse("it has no version " + version.get());
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained version " + version.get()
-                    + "; nothing was dropped. See 'slipway status --index " + name + "'.");
+                    + ": " + why + "; nothing was dropped. See 'slipway status --index " + name + "'.");
         }
         LiveIndexReader reader = new LiveIndexReader(session);
         if (history.versions().isEmpty()) {
