@@ -143,12 +143,30 @@ public final class Slipway {
             int latest = Math.max(history.latestVersion(), reader.highestVersionIndex(request.index()));
             SourceSnapshot live = reader.snapshot(request.index(), recorded, latest);
             IndexSchema target = request.targetSchema().orElseGet(() -> merge(live, request.patch().orElseThrow()));
-            SourceSnapshot source = withTargetPrefixSharing(reader, live, target);
+            SourceSnapshot source = withNewPathsSampled(reader, withTargetPrefixSharing(reader, live, target), target);
             Map<String, String> renames = new LinkedHashMap<>();
             request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
             return MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                     request.allowSharedKeys(), Instant.now());
         });
+    }
+
+    /**
+     * For a JSON index, how many sampled documents hold each path the target reads that the source did not, so that
+     * the plan can warn of a path no document holds (tester session 30: a path update to a misspelt path applied,
+     * validated and left the field matching nothing).
+     */
+    private static SourceSnapshot withNewPathsSampled(LiveIndexReader reader, SourceSnapshot source,
+                                                      IndexSchema target) {
+        if (source.schema().storageType() != dev.slipway.api.schema.StorageType.JSON) {
+            return source;
+        }
+        java.util.Set<String> before = new java.util.HashSet<>();
+        source.schema().fields().forEach(f -> before.add(f.path()));
+        List<String> added = target.fields().stream().map(dev.slipway.api.schema.FieldSchema::path)
+                .filter(p -> !before.contains(p)).distinct().toList();
+        return added.isEmpty() || source.keySample().isEmpty() ? source
+                : source.withPathsHeld(reader.pathsHeld(source.keySample(), added));
     }
 
     /** Keys moved to a new prefix are shared with every index that covers that prefix too. */

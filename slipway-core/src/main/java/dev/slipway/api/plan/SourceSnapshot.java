@@ -5,8 +5,11 @@ import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 import dev.slipway.api.schema.IndexSchema;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The live index as the planner saw it, frozen into the plan so that {@code apply} can refuse a stale plan.
@@ -30,6 +33,8 @@ import java.util.Optional;
  *                         {@code FT.INFO} does not report; left out of the plan file when false
  * @param phoneticProbed   TEXT attributes a probe query found with PHONETIC, whose matcher {@code FT.INFO} does not
  *                         report (the schema says {@code dm:en}); empty when none, or when the options were recorded
+ * @param pathsHeld        for each JSON path the target schema reads that the source did not, how many of the
+ *                         sampled documents ({@code keySample}) hold it; empty for HASH indexes and when none is new
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
@@ -39,9 +44,11 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              Optional<TemporaryIndex> temporary,
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
                              @JsonSetter(nulls = Nulls.AS_EMPTY) boolean optionsRecorded,
-                             @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> phoneticProbed) {
-    /** Copies the lists. */
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> phoneticProbed,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> pathsHeld) {
+    /** Copies the lists and the map (sorted, so that a plan's digest does not depend on the order). */
     public SourceSnapshot {
+        pathsHeld = pathsHeld == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(pathsHeld));
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
         sharedKeyIndexes = sharedKeyIndexes == null ? List.of() : List.copyOf(sharedKeyIndexes);
         phoneticProbed = phoneticProbed == null ? List.of() : List.copyOf(phoneticProbed);
@@ -53,13 +60,21 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingFailures, List<String> keySample, ServerInfo server, long indexMemoryBytes,
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
-                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of());
+                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of());
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
-                indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed);
+                indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
+                pathsHeld);
+    }
+
+    /** A copy with what the sampled documents hold of the target's new JSON paths. */
+    public SourceSnapshot withPathsHeld(Map<String, Long> held) {
+        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
+                indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
+                phoneticProbed, held);
     }
 
     /** Whether applications reach the index through an alias (the name differs from the physical index). */

@@ -77,6 +77,7 @@ public final class MigrationPlanner {
                 + "' puts its own keys (such as " + key + ") under the new key prefix, so apply refuses to run with "
                 + "it: apply with a --namespace outside the index's key prefixes."));
         aliasesDroppedWarning(source, steps).ifPresent(warnings::add);
+        warnings.addAll(unheldPathWarnings(source, target, rewrite));
         CostEstimate estimate = estimate(source, choice.mode(), rewrite);
         source.server().memory().flatMap(m -> MemoryHeadroom.shortfall(estimate.extraMemoryBytes(), m))
                 .ifPresent(shortfall -> warnings.add("Memory limit: " + shortfall + ". apply refuses to start while "
@@ -267,6 +268,28 @@ public final class MigrationPlanner {
         if (allowShared && !source.sharedKeyIndexes().isEmpty()) {
             warnings.add("Indexes " + source.sharedKeyIndexes() + " cover the same keys and will see the rewritten "
                     + "documents (accepted with --allow-shared-keys).");
+        }
+        return warnings;
+    }
+
+    /**
+     * A new JSON path that none of the sampled documents holds, and that no field move of the plan fills: the field
+     * reads nothing from them, and validation cannot tell (an absent value is not an indexing failure).
+     */
+    static List<String> unheldPathWarnings(SourceSnapshot source, IndexSchema target, Optional<RewriteSpec> rewrite) {
+        java.util.Set<String> filled = new java.util.HashSet<>();
+        rewrite.ifPresent(r -> r.fieldMoves().forEach(m -> filled.add(m.to())));
+        List<String> warnings = new ArrayList<>();
+        for (Map.Entry<String, Long> held : source.pathsHeld().entrySet()) {
+            if (held.getValue() > 0 || filled.contains(held.getKey())) {
+                continue;
+            }
+            String fields = target.fields().stream().filter(f -> f.path().equals(held.getKey()))
+                    .map(f -> "'" + f.name() + "'").collect(java.util.stream.Collectors.joining(", "));
+            warnings.add("Field " + fields + " will read '" + held.getKey() + "', which none of the "
+                    + source.keySample().size() + " sampled documents holds: it will match nothing in them. If the "
+                    + "values are elsewhere, check the path; to move them there, rename the field (rename_fields "
+                    + "moves the values in every document). Ignore this if the application will write that path.");
         }
         return warnings;
     }

@@ -130,6 +130,29 @@ public final class LiveIndexReader {
                 + " Run 'slipway index list' to see them.");
     }
 
+    /**
+     * For each JSON path, how many of the given documents hold it ({@code JSON.TYPE} matches something); a key that is
+     * gone, or not JSON, holds none.
+     */
+    public Map<String, Long> pathsHeld(List<String> keys, List<String> paths) {
+        Map<String, Long> held = new LinkedHashMap<>();
+        for (String path : paths) {
+            long count = 0;
+            for (String key : keys) {
+                try {
+                    Object reply = session.call("JSON.TYPE", key, path);
+                    if (reply != null && !(reply instanceof List<?> list && list.isEmpty())) {
+                        count++;
+                    }
+                } catch (RedisCommandException e) {
+                    // a key gone, or of another type, since it was sampled: it holds nothing
+                }
+            }
+            held.put(path, count);
+        }
+        return held;
+    }
+
     /** The server's Redis and module versions. */
     public ServerInfo serverInfo() {
         String version = RedisReplies.infoField(session.callString("INFO", "server"), "redis_version")
@@ -249,7 +272,7 @@ public final class LiveIndexReader {
                 info.stats().indexingFailures(), sampleKeys(name, KEY_SAMPLE_SIZE), serverInfo(),
                 info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion,
                 sharedKeyIndexes(info.schema(), name), temporary(info.schema().name()), complete.recorded(),
-                complete.phoneticProbed());
+                complete.phoneticProbed(), Map.of());
     }
 
     /**
