@@ -15,6 +15,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.plan.StepReport;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.rewrite.IndexRecall;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
@@ -134,6 +135,10 @@ public final class MigrationExecutor {
                 RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
             }
             RewriteStepHandler.createBackup(plan, options, keys);
+            if (previous.isEmpty()) { // the source index answers KNN queries for the last time before the drop
+                options.backupDir().filter(d -> plan.rewrite().isPresent())
+                        .ifPresent(dir -> IndexRecall.capture(session, plan, dir));
+            }
             Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
                             .withStatus(Checkpoint.Status.RUNNING))
                     .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))

@@ -10,6 +10,7 @@ import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.DropRecreateStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.rewrite.IndexRecall;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
@@ -18,6 +19,7 @@ import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -138,6 +140,9 @@ public final class MigrationValidator {
         }
         plan.rewrite().filter(OldFormScan::applies).ifPresent(rewrite -> checks.add(oldFormCheck(rewrite, info)));
         checks.add(sampleCheck(plan));
+        if (!backupDir.equals("<dir>")) {
+            checks.addAll(IndexRecall.measure(session, plan, Path.of(backupDir)));
+        }
         Evictions.check(session, evictedAtStart).ifPresent(checks::add);
         for (QueryCheck query : queries) {
             checks.add(queryCheck(name, query));

@@ -71,7 +71,7 @@ final class RecallSample {
         // 0.13 measured), so the summary says what it is
         return results.entrySet().stream().map(e -> String.format(Locale.ROOT, "; recall@10 of %s: %.4f among %d "
                 + "sampled vectors (neighbours within the sample only; on clustered data the recall of KNN queries "
-                + "over the whole index can be much lower)", e.getKey(), e.getValue(),
+                + "over the whole index, which validation reports, can be much lower)", e.getKey(), e.getValue(),
                 fields.get(e.getKey()).originals.size())).collect(Collectors.joining());
     }
 
