@@ -99,6 +99,11 @@ public final class SlipwayFiles {
                         + String.join(", ", missing) + ". Re-create it with 'slipway plan'.", e);
             }
             String where = e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
+            Throwable cause = e.getCause();
+            if (cause instanceof SlipwayException inner) { // an embedded schema or patch: keep its problems, named
+                throw new SlipwayException(inner.code(), "Cannot read plan " + file + ": " + inner.getMessage(),
+                        inner.problems(), e);
+            }
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + where + ": "
                     + e.getOriginalMessage().replaceAll(" \\(set DeserializationConfig[^)]*\\)", "")
                     + ". Re-create it with 'slipway plan'.", e);

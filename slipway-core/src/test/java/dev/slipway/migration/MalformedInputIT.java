@@ -198,6 +198,34 @@ class MalformedInputIT {
         assertThat(thrown(() -> SlipwayFiles.readSchema(schema)).getMessage()).contains(schema + " line 5");
     }
 
+    /**
+     * A plan whose embedded target schema was edited into an invalid one names the problem, once, with its advice
+     * once (tester session 30: "Invalid schema inside the file (1 problem). Re-create ...'.. Re-create ..." and no
+     * problem named).
+     */
+    @Test
+    void aPlanWithAnInvalidEmbeddedSchemaNamesTheProblem(RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        MigrationPlan plan = Slipway.configure().url(redis.url()).load().plan(PlanRequest.patch(INDEX,
+                new SchemaPatch(List.of(), List.of("price"), List.of(), List.of(), null))
+                .withMode(MigrationMode.DROP_RECREATE));
+        Path file = dir.resolve("plan.yaml");
+        SlipwayFiles.writePlan(plan, file);
+        String text = Files.readString(file);
+        int target = text.indexOf("target_schema:");
+        int type = text.indexOf("type: text", target);
+        assertThat(target).isPositive();
+        assertThat(type).isGreaterThan(target);
+        Files.writeString(file, text.substring(0, type) + "type: textt" + text.substring(type + "type: text".length()));
+
+        SlipwayException e = thrown(() -> SlipwayFiles.readPlan(file));
+
+        assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+        assertThat(e.getMessage()).startsWith("Cannot read plan " + file + ": Invalid schema inside the file (1 "
+                + "problem). Re-create the file with 'slipway plan'.").doesNotContain("..");
+        assertThat(e.problems()).singleElement().asString().containsIgnoringCase("textt");
+    }
+
     /** A plan missing required fields names them, not Jackson's settings or the file's last line. */
     @Test
     void aPlanWithoutRequiredFieldsNamesThem(RedisStackServer redis) throws Exception {

@@ -330,7 +330,7 @@ class VerificationFailureIT {
 
         assertThat(failed).isNotNull();
         assertThat(failed.getMessage()).contains("'products:v2' fails to index 50 documents that the live "
-                + "'products' serves (product:\0", " and 30 more)", "NOT switched");
+                + "'products' serves (product:\\x00", " and 30 more)", "NOT switched");
     }
 
     /**

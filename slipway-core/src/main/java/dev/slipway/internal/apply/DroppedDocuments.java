@@ -1,6 +1,7 @@
 package dev.slipway.internal.apply;
 
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.io.KeyText;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
@@ -126,7 +127,7 @@ final class DroppedDocuments {
         void add(byte[] key) {
             count++;
             if (examples.size() < limit) {
-                examples.add(new String(key, StandardCharsets.UTF_8));
+                examples.add(KeyText.shown(key));
             }
         }
 

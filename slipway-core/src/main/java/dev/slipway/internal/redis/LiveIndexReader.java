@@ -8,6 +8,7 @@ import dev.slipway.api.plan.TemporaryIndex;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.io.KeyText;
 import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
@@ -241,7 +242,7 @@ public final class LiveIndexReader {
         return highest;
     }
 
-    /** Up to {@code limit} keys (of any type) that start with the prefix; scans the keyspace. */
+    /** Up to {@code limit} keys (of any type) that start with the prefix, as messages show them; scans the keyspace. */
     public List<String> sampleKeysUnder(String prefix, int limit) {
         List<String> keys = new ArrayList<>();
         String cursor = "0";
@@ -250,8 +251,8 @@ public final class LiveIndexReader {
                     GlobPattern.startingWith(prefix), "COUNT", "1000"));
             cursor = RedisReplies.text(reply.get(0));
             for (Object key : RedisReplies.list(reply.get(1))) {
-                if (keys.size() < limit) {
-                    keys.add(RedisReplies.text(key));
+                if (keys.size() < limit) { // for messages: odd bytes escaped
+                    keys.add(key instanceof byte[] bytes ? KeyText.shown(bytes) : RedisReplies.text(key));
                 }
             }
         } while (!cursor.equals("0") && keys.size() < limit);

@@ -467,8 +467,8 @@ public final class BackupRestorer {
         for (BackupRecord.DocumentOriginal document : present) {
             if (!renamed.contains(document)) {
                 DocumentStore.Command rename = rewriter.renameBack(document).get(0);
-                blocked.add("'" + DocumentRewriter.text(rename.args().get(0)) + "' cannot move back to '"
-                        + DocumentRewriter.text(rename.args().get(1)) + "', which exists again");
+                blocked.add("'" + DocumentRewriter.shown(rename.args().get(0)) + "' cannot move back to '"
+                        + DocumentRewriter.shown(rename.args().get(1)) + "', which exists again");
             }
         }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, blocked.size() + " documents could not be moved back: "

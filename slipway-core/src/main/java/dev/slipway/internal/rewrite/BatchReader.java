@@ -229,7 +229,7 @@ final class BatchReader {
                 }
             } else if (replies.get(i) instanceof Exception e) {
                 throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis refused HPEXPIRETIME on '"
-                        + DocumentRewriter.text(keys.get(i)) + "' (" + e.getMessage() + "), which the rewrite reads "
+                        + DocumentRewriter.shown(keys.get(i)) + "' (" + e.getMessage() + "), which the rewrite reads "
                         + "to keep the expiries of the hash fields it writes. Re-run 'slipway apply' with the same "
                         + "plan as a user allowed it; completed batches are kept.");
             }

@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import static dev.slipway.internal.rewrite.DocumentRewriter.text;
-
 /**
  * The rollback's check before it changes anything: a backed-up document that holds, in a field the rewrite touched,
  * a value that is neither its original nor what the rewrite wrote there was written by the application after the
@@ -100,8 +98,8 @@ final class ChangedSinceMigration {
         for (int i = 0; i < documents.size(); i++) {
             List<DocumentStore.Command> check = checks.get(i);
             if (names[i] == 0b11) { // the restore would write the originals into whatever now has the old name
-                changes.add(text(check.get(0).args().get(0)) + ": created again beside the moved document '"
-                        + text(check.get(1).args().get(0)) + "'");
+                changes.add(DocumentRewriter.shown(check.get(0).args().get(0)) + ": created again beside the moved document '"
+                        + DocumentRewriter.shown(check.get(1).args().get(0)) + "'");
             } else if (names[i] != 0) {
                 present.add(documents.get(i));
                 keys.add(check.get(names[i] == 0b10 ? 1 : 0).args().get(0));
@@ -114,7 +112,7 @@ final class ChangedSinceMigration {
         List<byte[][]> current = currentValues(keys, fields);
         for (int i = 0; i < present.size(); i++) {
             BackupRecord.DocumentOriginal original = present.get(i);
-            String key = text(keys.get(i));
+            String key = DocumentRewriter.shown(keys.get(i));
             changedField(original, current.get(i), fields).ifPresent(field -> changes.add(key + ": field '"
                     + field + "'"));
         }

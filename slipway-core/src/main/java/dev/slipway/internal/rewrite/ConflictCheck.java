@@ -109,7 +109,7 @@ public final class ConflictCheck {
             if (keyMove.alreadyUnderTarget(key)) {
                 inPlace++;
                 if (inPlaceExamples.size() < 3) {
-                    inPlaceExamples.add(DocumentRewriter.text(key));
+                    inPlaceExamples.add(DocumentRewriter.shown(key));
                 }
             }
         }

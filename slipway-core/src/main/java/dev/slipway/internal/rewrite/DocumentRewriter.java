@@ -6,6 +6,7 @@ import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.RewriteSpec.FieldMove;
 import dev.slipway.api.plan.RewriteSpec.VectorConversion;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.io.KeyText;
 import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
 import dev.slipway.internal.rewrite.BackupRecord.FieldOriginal;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
@@ -216,7 +217,7 @@ final class DocumentRewriter {
             }
             byte[] moved = convertIfVector(move.to(), from, batch);
             if (to != null && !Arrays.equals(to, from) && !Arrays.equals(to, moved)) {
-                batch.conflicts.add(text(key) + ": field '" + move.to() + "' already exists with other data");
+                batch.conflicts.add(shown(key) + ": field '" + move.to() + "' already exists with other data");
                 return;
             }
             touched.add(move.from());
@@ -234,7 +235,7 @@ final class DocumentRewriter {
             if (state < 0) {
                 batch.malformed++;
             } else if (state == 1) {
-                batch.alreadyConverted.add(text(key));
+                batch.alreadyConverted.add(shown(key));
             } else {
                 touched.add(conversion.source());
                 batch.sampleConverting(conversion, value);
@@ -336,7 +337,7 @@ final class DocumentRewriter {
                 continue;
             }
             if (to != null && !Arrays.equals(to, from)) {
-                batch.conflicts.add(text(key) + ": path '" + move.to() + "' already exists with other data");
+                batch.conflicts.add(shown(key) + ": path '" + move.to() + "' already exists with other data");
                 return;
             }
             touched.add(move.from());
@@ -356,7 +357,7 @@ final class DocumentRewriter {
                                 Set<String> touched, List<Command> writes, BatchBuilder batch) {
         boolean move = keyMove.needsMove(key);
         if (move && targetExists) {
-            batch.conflicts.add(text(key) + ": key '" + text(keyMove.newKey(key)) + "' already exists");
+            batch.conflicts.add(shown(key) + ": key '" + shown(keyMove.newKey(key)) + "' already exists");
             return;
         }
         if (move) {
@@ -463,9 +464,14 @@ final class DocumentRewriter {
         return new Command(name, List.of(args));
     }
 
-    /** A key as text, for messages (bytes that are not UTF-8 show as U+FFFD). */
+    /** Bytes as UTF-8 text (bytes that are not UTF-8 become U+FFFD); for messages use {@link #shown}. */
     static String text(byte[] key) {
         return new String(key, StandardCharsets.UTF_8);
+    }
+
+    /** A key as messages show it: printable UTF-8, every other byte escaped ({@link KeyText}). */
+    static String shown(byte[] key) {
+        return KeyText.shown(key);
     }
 
     /**

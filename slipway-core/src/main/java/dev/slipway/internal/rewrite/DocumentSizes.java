@@ -78,7 +78,7 @@ public final class DocumentSizes {
                 total += sizes[i];
                 if (sizes[i] > largest) {
                     largest = sizes[i];
-                    largestKey = DocumentRewriter.text(keys.get(i));
+                    largestKey = DocumentRewriter.shown(keys.get(i));
                 }
             }
         }

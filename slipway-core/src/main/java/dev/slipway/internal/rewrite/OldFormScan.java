@@ -111,7 +111,7 @@ public final class OldFormScan {
             String name = DocumentRewriter.text(key);
             if (spec.needsMove(name)) { // not one already moved under a new prefix that extends the old one
                 underOldPrefix++;
-                pages.example(name, "under the old prefix '" + spec.sourcePrefixes().get(0) + "', not moved to '"
+                pages.example(DocumentRewriter.shown(key), "under the old prefix '" + spec.sourcePrefixes().get(0) + "', not moved to '"
                         + spec.targetPrefix().orElseThrow() + "'");
             }
         }
@@ -141,7 +141,7 @@ public final class OldFormScan {
                 if (oldName && !newName) {
                     withOldFields++;
                     RewriteSpec.FieldMove rename = renames.get(j);
-                    pages.example(DocumentRewriter.text(keys.get(i)), onlyWithoutNewName ? "field '" + rename.from()
+                    pages.example(DocumentRewriter.shown(keys.get(i)), onlyWithoutNewName ? "field '" + rename.from()
                             + "' and no field '" + rename.to() + "'" : "field '" + rename.from() + "', renamed to '"
                             + rename.to() + "'");
                     break;

@@ -129,7 +129,7 @@ public final class OldVectorScan {
             if (old) {
                 found++;
                 outsideRewrite += unreachable ? 1 : 0;
-                pages.example(DocumentRewriter.text(keys.get(i)), "");
+                pages.example(DocumentRewriter.shown(keys.get(i)), "");
             }
         }
     }

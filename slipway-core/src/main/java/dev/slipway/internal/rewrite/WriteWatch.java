@@ -47,8 +47,8 @@ public final class WriteWatch implements AutoCloseable {
     private final KeyMove keyMove;
     private final AtomicLong detected = new AtomicLong();
     private final List<String> examples = Collections.synchronizedList(new ArrayList<>());
-    private final ReportedKeys reported = new ReportedKeys(key -> record(DocumentRewriter.text(key)));
-    private final OutsideChanges outside = new OutsideChanges(key -> record(DocumentRewriter.text(key)));
+    private final ReportedKeys reported = new ReportedKeys(key -> record(DocumentRewriter.shown(key)));
+    private final OutsideChanges outside = new OutsideChanges(key -> record(DocumentRewriter.shown(key)));
     /**
      * While set ({@link #judgeByForm}), whether a document's rewrite may overwrite a change made now (from its read
      * until the watch has caught up after its rewrite landed); a change of any other document is judged by the form

@@ -134,7 +134,7 @@ final class WritesBeforeDeletes {
     static void refuseSetNothing(Command command, Object reply, String doing, String next) {
         if (setNothing(command, reply)) {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, doing + " path '"
-                    + DocumentRewriter.text(command.args().get(1)) + "' of '" + DocumentRewriter.text(command.key())
+                    + DocumentRewriter.shown(command.args().get(1)) + "' of '" + DocumentRewriter.shown(command.key())
                     + "' set nothing: its parent object is gone, so another client changed the document after "
                     + "Slipway read it. Nothing of it was deleted. " + next);
         }
