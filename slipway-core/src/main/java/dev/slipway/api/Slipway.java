@@ -18,6 +18,7 @@ import dev.slipway.internal.apply.PlanPreconditions;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.SchemaMerger;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SearchDatabase;
@@ -321,11 +322,37 @@ public final class Slipway {
     private RollbackResult rollback(String index, Optional<String> version) {
         return withSession(session -> {
             new AliasRollback(session, keys).check(index); // before the lock: a refusal takes nothing over
-            try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "rollback",
-                    lockLease)) {
+            try (MigrationLock lock = acquireForRollback(session, index)) {
                 return new AliasRollback(session, keys).rollback(index, version);
             }
         });
+    }
+
+    /**
+     * The lock for a rollback. At maxmemory (noeviction) Redis refuses to store it, and the user needs a way out: the
+     * unfinished migration's new versions are what holds the memory, so the error names them to drop by hand (tester
+     * session 29 R6 M1: the rollback only said to free memory).
+     */
+    private MigrationLock acquireForRollback(RedisSession session, String index) {
+        try {
+            return MigrationLock.acquire(session, endpoint, keys, index, "rollback", lockLease);
+        } catch (RedisCommandException e) {
+            if (!e.serverMessage().startsWith("OOM")) {
+                throw e;
+            }
+            String unfinished = new CheckpointStore(session, keys).load(index)
+                    .filter(c -> c.status() != Checkpoint.Status.COMPLETED).map(Checkpoint::planId).orElse("");
+            List<String> building = new HistoryStore(session, keys).load(index).versions().stream()
+                    .filter(v -> v.state() == VersionHistory.State.BUILDING && v.planId().equals(unfinished))
+                    .map(VersionHistory.VersionEntry::physicalIndex).toList();
+            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis is at its maxmemory and refuses to store "
+                    + "Slipway's lock, so the rollback cannot start; nothing was changed. " + (building.isEmpty()
+                    ? "Free memory or raise the limit (CONFIG SET maxmemory), then re-run it."
+                    : "The unfinished migration's new versions hold memory: drop them by hand (the documents are "
+                    + "kept), " + String.join(", ", building.stream().map(b -> "FT.DROPINDEX " + b).toList())
+                    + ", or raise the limit (CONFIG SET maxmemory); then re-run 'slipway rollback --index " + index
+                    + "', which finishes the discard."), e);
+        }
     }
 
     /**

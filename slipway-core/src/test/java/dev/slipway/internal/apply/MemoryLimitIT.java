@@ -10,6 +10,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.api.version.RollbackResult;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
@@ -86,6 +87,42 @@ class MemoryLimitIT {
             } finally {
                 jedis.configSet("maxmemory", "0");
                 jedis.configSet("maxmemory-policy", "noeviction");
+            }
+        }
+    }
+
+    /**
+     * Started anyway (--ignore-maxmemory) under noeviction, the build takes the server to its limit and the run fails;
+     * the rollback cannot store its lock then, and says which versions to drop by hand to get out (tester session 29
+     * R6 M1: it only said to free memory). Once they are dropped, the rollback finishes the discard.
+     */
+    @Test
+    void atTheLimitTheRollbackNamesTheVersionsToDropByHand(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            seed(jedis);
+            long extra = slipway.plan(request()).estimate().extraMemoryBytes();
+            try {
+                jedis.configSet("maxmemory-policy", "noeviction");
+                jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) + extra / 4));
+                MigrationPlan plan = slipway.plan(request());
+                assertThatThrownBy(() -> slipway.apply(plan, ApplyOptions.DEFAULTS.withIgnoreMaxmemory(true)))
+                        .hasMessageContaining("OOM");
+
+                assertThatThrownBy(() -> slipway.rollback("mem"))
+                        .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                            assertThat(e.code()).isEqualTo(ErrorCode.REDIS_ERROR);
+                            assertThat(e.getMessage()).contains("refuses to store Slipway's lock",
+                                    "nothing was changed", "FT.DROPINDEX mem:v1, FT.DROPINDEX mem:v2");
+                        });
+                jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), "mem:v1");
+                jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), "mem:v2");
+
+                assertThat(slipway.rollback("mem").action()).isEqualTo(RollbackResult.Action.DISCARDED_UNFINISHED);
+                assertThat(indexes(jedis)).containsExactly("mem");
+                assertThat(jedis.keys("m:*")).hasSize(DOCS);
+            } finally {
+                jedis.configSet("maxmemory", "0");
             }
         }
     }
