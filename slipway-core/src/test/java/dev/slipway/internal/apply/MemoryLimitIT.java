@@ -97,7 +97,7 @@ class MemoryLimitIT {
      * R6 M1: it only said to free memory). Once they are dropped, the rollback finishes the discard.
      */
     @Test
-    void atTheLimitTheRollbackNamesTheVersionsToDropByHand(RedisStackServer redis) {
+    void atTheLimitTheRollbackNamesTheVersionsToDropByHand(RedisStackServer redis) throws InterruptedException {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             seed(jedis);
@@ -113,10 +113,17 @@ class MemoryLimitIT {
                         .isInstanceOfSatisfying(SlipwayException.class, e -> {
                             assertThat(e.code()).isEqualTo(ErrorCode.REDIS_ERROR);
                             assertThat(e.getMessage()).contains("refuses to store Slipway's lock",
-                                    "nothing was changed", "FT.DROPINDEX mem:v1, FT.DROPINDEX mem:v2");
+                                    "nothing was changed", "FT.DROPINDEX mem:v1"); // v2 too, if the run got to it
                         });
-                jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), "mem:v1");
-                jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), "mem:v2");
+                for (String version : indexes(jedis)) {
+                    if (!version.equals("mem")) {
+                        jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), version);
+                    }
+                }
+                long limit = Long.parseLong(jedis.configGet("maxmemory").get("maxmemory"));
+                for (int i = 0; i < 100 && usedMemory(jedis) >= limit; i++) { // the server frees it in the background
+                    Thread.sleep(50);
+                }
 
                 assertThat(slipway.rollback("mem").action()).isEqualTo(RollbackResult.Action.DISCARDED_UNFINISHED);
                 assertThat(indexes(jedis)).containsExactly("mem");
