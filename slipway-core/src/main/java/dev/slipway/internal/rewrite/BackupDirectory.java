@@ -388,11 +388,21 @@ public final class BackupDirectory implements AutoCloseable {
         }
     }
 
-    private static SlipwayException unwritable(Path dir, IOException e) {
+    /**
+     * The failure to write the backup (data or header), with what to do about its cause; the same words for an apply
+     * and for a rollback, which both write here (tester session 29: a rollback on a full disk was told to re-run
+     * "to resume a started migration", and a read-only mount was told to free disk space).
+     */
+    static SlipwayException unwritable(Path dir, IOException e) {
+        String reason = String.valueOf(e.getMessage());
+        String lower = reason.toLowerCase(java.util.Locale.ROOT);
+        String fix = lower.contains("no space left") || lower.contains("disk quota") ? "Free disk space there"
+                : lower.contains("read-only file system") ? "Make the file system writable again"
+                : e instanceof java.nio.file.AccessDeniedException || lower.contains("permission denied")
+                ? "Give this process write permission there" : "Mend the cause";
         return new SlipwayException(ErrorCode.MIGRATION_FAILED, "Cannot write the backup in " + dir + ": "
-                + e.getMessage() + ". Free disk space there, then re-run the same command to resume (a started "
-                + "migration keeps its --backup-dir), or undo what was done with 'slipway rollback --backup-dir "
-                + dir + "'.", e);
+                + reason + ". " + fix + ", then re-run the same command: it continues where it stopped (an apply "
+                + "can also be undone with 'slipway rollback --backup-dir " + dir + "').", e);
     }
 
     /** The size of the backup data already in a directory (0 when there is none), for the disk-space check. */

@@ -53,6 +53,22 @@ class BackupDirectoryTest {
     }
 
     @Test
+    void aBackupThatCannotBeWrittenSaysWhatToDoAboutItsCause() {
+        Path dir = Path.of("/backups/f16");
+        assertThat(BackupDirectory.unwritable(dir, new java.io.IOException("No space left on device")).getMessage())
+                .isEqualTo("Cannot write the backup in /backups/f16: No space left on device. Free disk space there, "
+                        + "then re-run the same command: it continues where it stopped (an apply can also be undone "
+                        + "with 'slipway rollback --backup-dir /backups/f16').");
+        assertThat(BackupDirectory.unwritable(dir, new java.nio.file.FileSystemException("/backups/f16/data.bin: "
+                + "Read-only file system")).getMessage()).contains("Make the file system writable again, then")
+                .doesNotContain("disk space");
+        assertThat(BackupDirectory.unwritable(dir, new java.nio.file.AccessDeniedException("/backups/f16/x"))
+                .getMessage()).contains("Give this process write permission there, then");
+        assertThat(BackupDirectory.unwritable(dir, new java.io.IOException("Input/output error")).getMessage())
+                .contains("Mend the cause, then").doesNotContain("disk space");
+    }
+
+    @Test
     void aNewDirectoryHoldsHeaderPlanAndEmptyData(@TempDir Path dir) throws IOException {
         Path backupDir = dir.resolve("nested/backup");
         try (BackupDirectory backup = BackupDirectory.openForPlan(backupDir, PLAN)) {
