@@ -160,6 +160,27 @@ class RewriteRefusalIT {
     }
 
     /**
+     * A user whose key patterns cover the documents as they are named ({@code doc:<digits>}, and {@code item:<digits>}
+     * after the move), not every key under the prefixes, is not refused: the probe names keys like the documents'
+     * (tester session 29 R6 M6: it named {@code doc:slipway-permission-probe:<uuid>} and refused such a user).
+     */
+    @Test
+    void aUserWhoseKeyPatternsCoverTheDocumentsMayApply(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Slipway numbered = asUser(jedis, redis, "numbered", "~doc:[0-9]*", "~item:[0-9]*", "~slipway:*", "~docs",
+                    "~slipway-probe:*", "+@all");
+
+            MigrationReport report = numbered.apply(plan, options(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(keys(jedis, "item:*")).hasSize(DOCS);
+        }
+    }
+
+    /**
      * In a database whose hash fields have expiries of their own, a hash rewrite reads and sets them
      * (HPEXPIRETIME, HPEXPIREAT): a user who may not is refused before any change. Without such fields the same
      * user may apply, since nothing of the kind is sent.
