@@ -181,6 +181,36 @@ class RewriteRefusalIT {
     }
 
     /**
+     * A rewrite the server cannot give its connections (maxclients) is refused before anything changes; it used to
+     * drop the index and then fail to open its workers (tester session 29 R6 M2).
+     */
+    @Test
+    void aRewriteBeyondMaxclientsIsRefusedBeforeAnyChange(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            long connected = Long.parseLong(jedis.info("clients").lines()
+                    .filter(l -> l.startsWith("connected_clients:")).findFirst().orElseThrow().split(":")[1].trim());
+            jedis.configSet("maxclients", Long.toString(connected + 3)); // Slipway's session, and two more
+            try {
+                SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(dir.resolve("backup"))),
+                        SlipwayException.class);
+
+                assertThat(e).isNotNull().isNotInstanceOf(MigrationFailedException.class);
+                assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.BAD_USAGE);
+                assertThat(e.getMessage()).contains("The server allows " + (connected + 3) + " clients",
+                        "the rewrite needs 5 more (2 workers, a write-watch listener for each, and a reader)",
+                        "Nothing was changed", "maxclients");
+            } finally {
+                jedis.configSet("maxclients", "10000");
+            }
+            assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            assertThat(dir.resolve("backup")).doesNotExist();
+        }
+    }
+
+    /**
      * In a database whose hash fields have expiries of their own, a hash rewrite reads and sets them
      * (HPEXPIRETIME, HPEXPIREAT): a user who may not is refused before any change. Without such fields the same
      * user may apply, since nothing of the kind is sent.

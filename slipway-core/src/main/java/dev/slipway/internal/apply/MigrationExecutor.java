@@ -120,6 +120,9 @@ public final class MigrationExecutor {
             PlanPreconditions.checkLive(plan, reader);
             PlanPreconditions.checkMemory(plan, reader, options.ignoreMaxmemory(), progress);
         }
+        if (rewriteStillToRun(plan, previous)) {
+            PlanPreconditions.checkConnections(session, plan, options);
+        }
         PermissionProbe.requireForApply(session, plan, keys);
         try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(), lockLease)) {
             previous = usableCheckpoint(store.load(index), plan);

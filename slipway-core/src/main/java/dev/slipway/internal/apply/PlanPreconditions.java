@@ -1,5 +1,6 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
@@ -18,6 +19,7 @@ import dev.slipway.internal.schema.VisibleSchema;
 
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.FtCreateArguments;
 
@@ -165,6 +167,33 @@ public final class PlanPreconditions {
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + shortfall.get() + ". Nothing was "
                 + "changed. " + MemoryHeadroom.advice());
+    }
+
+    /**
+     * Refuses, with nothing changed, a rewrite the server cannot give the connections it needs: one per worker, one
+     * watch listener per worker, and one that reads, beside this session. At maxclients the run used to drop the index
+     * and then fail to open its workers (tester session 29 R6 M2). Nothing is judged when INFO clients is refused.
+     */
+    static void checkConnections(RedisSession session, MigrationPlan plan, ApplyOptions options) {
+        if (plan.rewrite().isEmpty()) {
+            return;
+        }
+        String info;
+        try {
+            info = session.callString("INFO", "clients");
+        } catch (RedisCommandException e) {
+            return;
+        }
+        Optional<Long> connected = RedisReplies.infoField(info, "connected_clients").map(Long::parseLong);
+        Optional<Long> max = RedisReplies.infoField(info, "maxclients").map(Long::parseLong);
+        long needed = (long) options.workers() * (options.watchWrites() ? 2 : 1) + 1;
+        if (connected.isPresent() && max.isPresent() && connected.get() + needed > max.get()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The server allows " + max.get() + " clients and has "
+                    + connected.get() + " connected (this one included); the rewrite needs " + needed + " more ("
+                    + options.workers() + " worker" + (options.workers() == 1 ? "" : "s") + (options.watchWrites()
+                    ? ", a write-watch listener for each" : "") + ", and a reader). Nothing was changed. Raise "
+                    + "maxclients (CONFIG SET maxclients), close other clients, or lower --workers, then re-run.");
+        }
     }
 
     static void checkLive(MigrationPlan plan, LiveIndexReader reader) {

@@ -67,9 +67,13 @@ public final class RedisSession implements AutoCloseable {
         try {
             return new RedisSession(endpoint, connect(endpoint, timeoutMillis), timeoutMillis);
         } catch (JedisException e) { // connect closed what it opened
+            String root = rootMessage(e);
+            String closed = root.contains("Unexpected end of stream") || root.contains("Connection reset")
+                    || root.contains("max number of clients") ? " The server closed the connection at once: it may "
+                    + "have reached its maxclients (INFO clients: connected_clients), or expect TLS (rediss://)." : "";
             throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Cannot connect to Redis at "
-                    + endpoint.redacted() + ": " + rootMessage(e)
-                    + ". Check that the server is running and --url (or REDIS_URL) is right.", e);
+                    + endpoint.redacted() + ": " + root
+                    + ". Check that the server is running and --url (or REDIS_URL) is right." + closed, e);
         }
     }
 
