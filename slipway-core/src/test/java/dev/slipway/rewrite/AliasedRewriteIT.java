@@ -232,6 +232,10 @@ class AliasedRewriteIT {
             assertThat(slipway.describe("docs").physicalIndex()).isEqualTo("docs:v2");
             assertThat(slipway.rollback("docs", "v1").to()).as("the rewrite no longer outdates v1")
                     .isEqualTo("docs:v1");
+            MigrationReport next = slipway.apply(plan(slipway, "docs", dir,
+                    "  add_fields:\n    - {name: shade, type: tag}\n"), ApplyOptions.DEFAULTS);
+            assertThat(RewriteFixture.step(next, "switch-alias").detail()).as("the version it replaced, not v4")
+                    .isEqualTo("'docs' now serves 'docs:v5'; 'docs:v1' retained for rollback");
             assertThat(((List<?>) RewriteFixture.call(jedis, "FT.SEARCH", "docs", "*", "LIMIT", "0", "0")).get(0))
                     .as("every document served").isEqualTo((long) DOCS);
         }

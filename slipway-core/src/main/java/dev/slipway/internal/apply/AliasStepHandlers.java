@@ -289,10 +289,13 @@ final class AliasStepHandlers {
         }
         context.session().transaction(commands);
         context.mark(IndexStepHandlers.AVAILABLE_AT);
-        return "'" + name + "' now serves '" + target + "'" + next.retained().stream().findFirst()
-                .map(r -> "; '" + r.physicalIndex() + "' retained" + (r.outdated() ? ", though it cannot index the "
-                        + "rewritten documents (only 'slipway rollback --backup-dir " + r.outdatedBy().backupDir()
-                        + "' goes back past the rewrite)" : " for rollback")).orElse("");
+        // the version this switch replaced, where a rollback returns (not merely the newest one retained: after a
+        // restore from a backup that was a version outdated by it, tester session 30 R9 M4)
+        Optional<VersionEntry> replaced = next.entry(target).map(VersionEntry::replaced).flatMap(next::entry)
+                .filter(r -> r.state() == State.RETAINED);
+        return "'" + name + "' now serves '" + target + "'" + replaced.map(r -> "; '" + r.physicalIndex()
+                + "' retained" + (r.outdated() ? ", though it " + r.outdatedBy().reason() : " for rollback"))
+                .orElse("");
     }
 
     private static VersionHistory nextHistory(StepContext context, VersionHistory history, LiveIndexReader reader) {

@@ -3,6 +3,7 @@ package dev.slipway.internal.apply;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.ValidationFailedException;
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.IndexSchema;
@@ -25,6 +26,8 @@ final class IndexStepHandlers {
 
     private static final long FIRST_POLL_MILLIS = 5;
     private static final long MAX_POLL_MILLIS = 250;
+    /** How often a build under a memory limit is looked at ({@link MemoryGuard}). */
+    private static final long GUARDED_POLL_MILLIS = 50;
 
     private IndexStepHandlers() {
     }
@@ -80,8 +83,12 @@ final class IndexStepHandlers {
         Duration timeout = context.options().indexingTimeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = FIRST_POLL_MILLIS;
+        // a zero-downtime build adds an index beside the live one: stop it before the server reaches maxmemory
+        Optional<MemoryGuard> guard = context.plan().mode() == MigrationMode.ZERO_DOWNTIME ? MemoryGuard.of(reader)
+                : Optional.empty();
         try (ProgressTask progress = ProgressTask.begin(context.progress(), "indexing " + name, 100, "%")) {
             while (true) {
+                guard.ifPresent(g -> g.stopIfNear(context, reader));
                 IndexInfo info = reader.read(name);
                 progress.update(Math.round(info.stats().percentIndexed() * 100));
                 if (info.stats().fullyIndexed()) {
@@ -100,7 +107,8 @@ final class IndexStepHandlers {
                             + "plan (optionally with a longer --timeout) to wait again and validate.");
                 }
                 sleep(pause);
-                pause = Math.min(pause * 2, MAX_POLL_MILLIS); // small indexes finish fast; don't overstate downtime
+                pause = Math.min(pause * 2, guard.isPresent() ? GUARDED_POLL_MILLIS : MAX_POLL_MILLIS); // small indexes
+                // finish fast (don't overstate downtime); a guarded build is looked at often, for it can grow fast
             }
         }
     }

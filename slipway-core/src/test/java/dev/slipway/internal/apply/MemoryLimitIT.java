@@ -2,11 +2,13 @@ package dev.slipway.internal.apply;
 
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.PlanRequest;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.SchemaPatch;
@@ -38,6 +40,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(RedisStackExtension.class)
 class MemoryLimitIT {
     private static final int DOCS = 3000;
+    /** Enough documents that the new versions take a while to index, as in production. */
+    private static final int BIG = 20_000;
 
     @Test
     void aPlanOverTheMemoryLimitWarnsAndApplyRefusesWithNothingChanged(RedisStackServer redis) {
@@ -92,34 +96,51 @@ class MemoryLimitIT {
     }
 
     /**
-     * Started anyway (--ignore-maxmemory) under noeviction, the build takes the server to its limit and the run fails;
-     * the rollback cannot store its lock then, and says which versions to drop by hand to get out (tester session 29
-     * R6 M1: it only said to free memory). Once they are dropped, the rollback finishes the discard.
+     * A migration left unfinished (stopped after it built its new versions), then the server at its limit under
+     * noeviction: the rollback cannot store its lock, and says which versions to drop by hand to get out (tester
+     * session 29 R6 M1: it only said to free memory). Once they are dropped, the rollback finishes the discard.
      */
     @Test
     void atTheLimitTheRollbackNamesTheVersionsToDropByHand(RedisStackServer redis) throws InterruptedException {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
             seed(jedis);
-            long extra = slipway.plan(request()).estimate().extraMemoryBytes();
+            MigrationPlan plan = slipway.plan(request());
+            StepBoundaryListener stopAfterBuilding = new StepBoundaryListener() {
+                @Override
+                public void before(String step) {
+                    if (step.startsWith("verify")) {
+                        throw new IllegalStateException("stopped for the test after the build");
+                    }
+                }
+            };
+            try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000)) {
+                assertThatThrownBy(() -> new MigrationExecutor(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                        .onStepBoundary(stopAfterBuilding).apply(plan, ApplyOptions.DEFAULTS))
+                        .hasMessage("stopped for the test after the build"); // as a kill would leave it
+            }
             try {
                 jedis.configSet("maxmemory-policy", "noeviction");
-                jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) + extra / 4));
-                MigrationPlan plan = slipway.plan(request());
-                assertThatThrownBy(() -> slipway.apply(plan, ApplyOptions.DEFAULTS.withIgnoreMaxmemory(true)))
-                        .hasMessageContaining("OOM");
+                boolean atLimit = false;
+                for (int i = 0; i < 10 && !atLimit; i++) { // the server may free a little meanwhile: until it refuses
+                    jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) - (512 << 10)));
+                    try {
+                        jedis.del("probe:not-a-document");
+                        jedis.set("probe:not-a-document", "x");
+                    } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                        atLimit = e.getMessage().startsWith("OOM");
+                    }
+                }
+                assertThat(atLimit).as("the server refuses writes").isTrue();
 
                 assertThatThrownBy(() -> slipway.rollback("mem"))
                         .isInstanceOfSatisfying(SlipwayException.class, e -> {
                             assertThat(e.code()).isEqualTo(ErrorCode.REDIS_ERROR);
                             assertThat(e.getMessage()).contains("refuses to store Slipway's lock",
-                                    "nothing was changed", "FT.DROPINDEX mem:v1"); // v2 too, if the run got to it
+                                    "nothing was changed", "FT.DROPINDEX mem:v1, FT.DROPINDEX mem:v2");
                         });
-                for (String version : indexes(jedis)) {
-                    if (!version.equals("mem")) {
-                        jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), version);
-                    }
-                }
+                jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), "mem:v1");
+                jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), "mem:v2");
                 long limit = Long.parseLong(jedis.configGet("maxmemory").get("maxmemory"));
                 for (int i = 0; i < 100 && usedMemory(jedis) >= limit; i++) { // the server frees it in the background
                     Thread.sleep(50);
@@ -134,11 +155,68 @@ class MemoryLimitIT {
         }
     }
 
+    /**
+     * The estimate is sized from the live index, which cannot see a new TEXT field over long documents: the build
+     * outgrows it. The guard stops the build before the server reaches its limit, so nothing is evicted, drops the new
+     * versions and undoes their steps; once there is room, the same plan applies (tester session 30 R9 H1: 4,642
+     * documents evicted).
+     */
+    @Test
+    void aBuildThatOutgrowsTheEstimateStopsBeforeTheLimit(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            seed(jedis, BIG);
+            Pipeline pipeline = jedis.pipelined();
+            java.util.Random random = new java.util.Random(3);
+            for (int i = 0; i < BIG; i++) {
+                StringBuilder body = new StringBuilder();
+                for (int w = 0; w < 150; w++) {
+                    body.append("w").append(random.nextInt(200_000)).append(' ');
+                }
+                pipeline.hset("m:" + i, "body", body.toString());
+            }
+            pipeline.sync();
+            PlanRequest addBody = PlanRequest.patch("mem", new SchemaPatch(List.of(FieldSchema.of("body",
+                    FieldType.TEXT)), List.of(), List.of(), List.of(), SchemaPatch.IndexChanges.NONE));
+            long extra = slipway.plan(addBody).estimate().extraMemoryBytes();
+            try {
+                jedis.configSet("maxmemory-policy", "allkeys-lru");
+                jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) + extra + (256 << 10)));
+                MigrationPlan plan = slipway.plan(addBody);
+                assertThat(plan.warnings()).as("the estimate fits").noneMatch(w -> w.startsWith("Memory limit"));
+                long evictedBefore = evictedKeys(jedis);
+
+                assertThatThrownBy(() -> slipway.apply(plan, ApplyOptions.DEFAULTS))
+                        .isInstanceOf(MigrationFailedException.class)
+                        .hasMessageContaining("Stopped the build before the server reached its maxmemory")
+                        .hasMessageContaining("were dropped (documents kept)");
+
+                assertThat(evictedKeys(jedis)).as("nothing evicted").isEqualTo(evictedBefore);
+                assertThat(jedis.keys("m:*")).hasSize(BIG);
+                assertThat(indexes(jedis)).containsExactly("mem");
+                jedis.configSet("maxmemory", "0");
+                assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).as("built again once there is room")
+                        .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            } finally {
+                jedis.configSet("maxmemory", "0");
+                jedis.configSet("maxmemory-policy", "noeviction");
+            }
+        }
+    }
+
+    private static long evictedKeys(Jedis jedis) {
+        return Long.parseLong(RedisReplies.infoField(jedis.info("stats"), "evicted_keys").orElseThrow());
+    }
+
     private static void seed(Jedis jedis) {
+        seed(jedis, DOCS);
+    }
+
+    private static void seed(Jedis jedis, int docs) {
         jedis.sendCommand(() -> "FT.CREATE".getBytes(), "mem", "ON", "HASH", "PREFIX", "1", "m:", "SCHEMA",
                 "title", "TEXT", "tag", "TAG");
         Pipeline pipeline = jedis.pipelined();
-        for (int i = 0; i < DOCS; i++) {
+        for (int i = 0; i < docs; i++) {
             pipeline.hset("m:" + i, java.util.Map.of("title", "a title with some words number " + i,
                     "tag", "t" + (i % 50)));
         }
