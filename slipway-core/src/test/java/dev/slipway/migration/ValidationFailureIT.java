@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -47,6 +48,36 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class ValidationFailureIT {
     private static final SchemaPatch ADD_BRAND = new SchemaPatch(List.of(FieldSchema.of("brand", FieldType.TAG)),
             List.of(), List.of(), List.of(), null);
+
+    /**
+     * A contains_keys check of a query matching more than 10,000 documents finds keys beyond the first page (tester
+     * session 30 R9 M1: they were looked for in the first 10,000 results only, and reported missing).
+     */
+    @Test
+    void containsKeysFindsKeysBeyondTheFirstTenThousandMatches(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = migrate(slipway);
+        long total;
+        try (Jedis jedis = redis.newJedis()) {
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < 10_500; i++) {
+                pipeline.hset("product:bulk-" + i, Map.of("title", "bulk gadget " + i, "brand", "bulk"));
+            }
+            pipeline.sync();
+            total = jedis.keys("product:*").size();
+            RedisInspection.awaitIndexed(jedis, INDEX, total);
+        }
+        List<String> late = List.of("product:bulk-10499", "product:bulk-10400");
+
+        ValidationResult result = slipway.validate(plan, List.of(query("all", "*", total, null, late),
+                query("missing", "*", null, null, List.of("product:bulk-10499", "product:nope"))));
+
+        assertThat(check(result, "query 'all'").passed()).as(check(result, "query 'all'").detail()).isTrue();
+        assertThat(check(result, "query 'all'").actual()).isEqualTo(total + " results");
+        assertThat(check(result, "query 'missing'").passed()).isFalse();
+        assertThat(check(result, "query 'missing'").detail()).isEqualTo("key product:nope not found for *");
+    }
 
     @Test
     void validateNamesADeletedSampleKeyAndAcceptsDocumentsWrittenSince(RedisStackServer redis) {
