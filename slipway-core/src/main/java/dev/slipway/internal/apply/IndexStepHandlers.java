@@ -27,7 +27,7 @@ final class IndexStepHandlers {
     private static final long FIRST_POLL_MILLIS = 5;
     private static final long MAX_POLL_MILLIS = 250;
     /** How often a build under a memory limit is looked at ({@link MemoryGuard}). */
-    private static final long GUARDED_POLL_MILLIS = 50;
+    private static final long GUARDED_POLL_MILLIS = 10;
 
     private IndexStepHandlers() {
     }

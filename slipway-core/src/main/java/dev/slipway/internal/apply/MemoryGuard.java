@@ -23,7 +23,7 @@ import java.util.Optional;
  */
 final class MemoryGuard {
     /** The share of maxmemory at which the build stops: the indexing grows between two polls. */
-    static final double STOP_SHARE = 0.95;
+    static final double STOP_SHARE = 0.90;
 
     private final ServerInfo.Memory limit;
     private long lastUsed;
@@ -45,9 +45,9 @@ final class MemoryGuard {
             return;
         }
         long used = now.get().usedBytes();
-        long growth = Math.max(0, used - lastUsed); // since the last look: as much again may come before the next
+        long growth = Math.max(0, used - lastUsed); // since the last look: a burst may bring several times that
         lastUsed = used;
-        if (used < limit.maxBytes() * STOP_SHARE && used + 2 * growth < limit.maxBytes()) {
+        if (used < limit.maxBytes() * STOP_SHARE && used + 3 * growth < limit.maxBytes()) {
             return;
         }
         MigrationPlan plan = context.plan();

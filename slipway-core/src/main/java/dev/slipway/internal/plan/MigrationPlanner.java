@@ -82,6 +82,11 @@ public final class MigrationPlanner {
         source.server().memory().flatMap(m -> MemoryHeadroom.shortfall(estimate.extraMemoryBytes(), m))
                 .ifPresent(shortfall -> warnings.add("Memory limit: " + shortfall + ". apply refuses to start while "
                         + "this is so. " + MemoryHeadroom.advice()));
+        if (source.server().memory().isEmpty() && estimate.extraMemoryBytes() > 0) {
+            warnings.add("Memory limit: not checked, since the server refused INFO memory to this user: make sure its "
+                    + "maxmemory leaves room for the estimate below (at the limit Redis evicts keys or refuses writes, "
+                    + "and apply cannot watch for it either).");
+        }
         MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
                 changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
                 validation, rewrite);
