@@ -39,13 +39,32 @@ class JsonPathWarningIT {
             assertThat(misspelt.source().pathsHeld()).containsEntry("$.extra.tagg", 0L);
             assertThat(misspelt.warnings()).anySatisfy(w -> assertThat(w).startsWith("Field 'tag' will read "
                     + "'$.extra.tagg', which none of the " + misspelt.source().keySample().size() + " sampled documents "
-                    + "holds: it will match nothing in them."));
+                    + "holds: it will match nothing in the others."));
             assertThat(held.source().pathsHeld()).containsEntry("$.extra.s",
                     (long) held.source().keySample().size());
-            assertThat(held.warnings()).noneMatch(w -> w.contains("sampled documents holds"));
+            assertThat(held.warnings()).noneMatch(w -> w.contains("sampled documents hold"));
+            // five documents gain the path, then every other one is written again: the index then holds the five
+            // first, and the sample (its first documents) takes all of them and 15 without
+            for (int i = 0; i < 40; i++) {
+                jedis.sendCommand(RedisStackServer.command("JSON.SET"), "doc:" + i, i % 8 == 0 ? "$.extra.tagg"
+                        : "$.extra.touched", "\"x\"");
+            }
+            for (int i = 0; i < 40; i++) {
+                if (i % 8 != 0) {
+                    jedis.sendCommand(RedisStackServer.command("JSON.SET"), "doc:" + i, "$.extra.touched", "1");
+                }
+            }
+            RewriteFixture.waitIndexed(slipway, "docs");
+            MigrationPlan rare = RewriteFixture.plan(slipway, "docs", dir,
+                    "  update_fields:\n    - {name: tag, path: '$.extra.tagg'}\n");
+            long holders = rare.source().pathsHeld().get("$.extra.tagg");
+            assertThat(holders).isPositive().isLessThan(rare.source().keySample().size() / 2 + 1);
+            assertThat(rare.warnings()).as("most sampled documents lack it").anySatisfy(w -> assertThat(w)
+                    .contains("which only " + holders + " of the " + rare.source().keySample().size()
+                            + " sampled documents hold"));
             assertThat(moved.source().pathsHeld()).containsEntry("$.label", 0L);
             assertThat(moved.warnings()).as("the rename moves the values there")
-                    .noneMatch(w -> w.contains("sampled documents holds"));
+                    .noneMatch(w -> w.contains("sampled documents hold"));
         }
     }
 }
