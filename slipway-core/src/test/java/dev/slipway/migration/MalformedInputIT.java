@@ -205,13 +205,8 @@ class MalformedInputIT {
      */
     @Test
     void aPlanWithAnInvalidEmbeddedSchemaNamesTheProblem(RedisStackServer redis) throws Exception {
-        ProductCatalog.seed(redis, StorageType.HASH);
-        MigrationPlan plan = Slipway.configure().url(redis.url()).load().plan(PlanRequest.patch(INDEX,
-                new SchemaPatch(List.of(), List.of("price"), List.of(), List.of(), null))
-                .withMode(MigrationMode.DROP_RECREATE));
         Path file = dir.resolve("plan.yaml");
-        SlipwayFiles.writePlan(plan, file);
-        String text = Files.readString(file);
+        String text = writtenPlan(redis, file);
         int target = text.indexOf("target_schema:");
         int type = text.indexOf("type: text", target);
         assertThat(target).isPositive();
@@ -226,16 +221,21 @@ class MalformedInputIT {
         assertThat(e.problems()).singleElement().asString().containsIgnoringCase("textt");
     }
 
-    /** A plan missing required fields names them, not Jackson's settings or the file's last line. */
-    @Test
-    void aPlanWithoutRequiredFieldsNamesThem(RedisStackServer redis) throws Exception {
+    /** A plan of the catalog (drop price, drop-recreate) written to {@code file}; its text, to edit. */
+    private static String writtenPlan(RedisStackServer redis, Path file) throws Exception {
         ProductCatalog.seed(redis, StorageType.HASH);
         MigrationPlan plan = Slipway.configure().url(redis.url()).load().plan(PlanRequest.patch(INDEX,
                 new SchemaPatch(List.of(), List.of("price"), List.of(), List.of(), null))
                 .withMode(MigrationMode.DROP_RECREATE));
-        Path file = dir.resolve("plan.yaml");
         SlipwayFiles.writePlan(plan, file);
-        String text = Files.readString(file);
+        return Files.readString(file);
+    }
+
+    /** A plan missing required fields names them, not Jackson's settings or the file's last line. */
+    @Test
+    void aPlanWithoutRequiredFieldsNamesThem(RedisStackServer redis) throws Exception {
+        Path file = dir.resolve("plan.yaml");
+        String text = writtenPlan(redis, file);
         assertThat(text).startsWith("format_version: 1\n").contains("\nwarnings:");
         Files.writeString(file, text.replace("format_version: 1\n", "")
                 .replaceAll("\nwarnings:(\n[- ].*)*", "\n"));
