@@ -372,8 +372,10 @@ public final class BackupRestorer {
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Index '" + plan.servedName() + "' " + now + " since the "
                 + "migration the backup in " + backup.dir() + " undoes, so another migration has changed it; nothing "
                 + "was changed. Restoring these originals would undo that migration's documents too. Roll back the "
-                + "later migration first ('slipway rollback --index " + plan.servedName() + "', or with its own "
-                + "--backup-dir), then run this rollback again.");
+                + "later migration first (" + (live.get().isAlias() ? "'slipway rollback --index " + plan.servedName()
+                + "', or with its own --backup-dir" : "with its own --backup-dir if it rewrote documents; a "
+                + "drop-recreate change of a plain index is undone by planning and applying the reverse change")
+                + "), then run this rollback again.");
     }
 
     /**
