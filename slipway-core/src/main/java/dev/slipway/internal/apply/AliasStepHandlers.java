@@ -135,14 +135,23 @@ final class AliasStepHandlers {
                 shadowInfo = coverage.get().info(shadow);
                 liveFailures = coverage.get().failuresOfExistingKeys(live);
                 shadowFailures = coverage.get().failuresOfExistingKeys(shadow);
-            } else if (!equal && DroppedDocuments.onlyKeysThatVanished(session, liveInfo, shadowInfo).isPresent()) {
+            } else if (!equal) {
                 // keys that expire steadily keep the count from settling (tester session 29 R7 M1): the key-by-key
                 // look-up stands in for the counts and the match-all totals, which such keys move too
-                covered = true;
-                vanished = "; it counts " + shadowInfo.stats().documents() + " (indexed + failed), the live index "
-                        + liveInfo.stats().documents() + ": keys expired or were deleted while they were built, and "
-                        + "every document the live index serves, it serves too (looked up key by key)";
-                shadowFailures = Math.min(shadowFailures, liveFailures);
+                Optional<DroppedDocuments.KeyByKey> lookedUp = DroppedDocuments.lookUpEveryKey(session, liveInfo,
+                        shadowInfo);
+                if (lookedUp.isPresent() && !lookedUp.get().dropsNothing() && countsMustMatch) {
+                    // named, not blamed on counts that the expiring keys move (tester session 30 R9 L1)
+                    return Comparison.differs(dropped(live, shadow, lookedUp.get().dropped(), ""));
+                }
+                if (lookedUp.isPresent()) {
+                    covered = true;
+                    vanished = "; it counts " + shadowInfo.stats().documents() + " (indexed + failed), the live "
+                            + "index " + liveInfo.stats().documents() + ": keys expired or were deleted while they "
+                            + "were built, and every document the live index serves, it serves too (looked up key "
+                            + "by key)";
+                    shadowFailures = Math.min(shadowFailures, liveFailures);
+                }
             }
         } else {
             liveFailures = failuresOfExistingKeys(session, live, liveInfo);
@@ -183,17 +192,22 @@ final class AliasStepHandlers {
                 && DroppedDocuments.sameDocuments(liveInfo.schema(), shadowInfo.schema())) {
             DroppedDocuments.Found dropped = DroppedDocuments.find(session, shadowInfo.schema(), live, shadow);
             if (dropped.count() > 0) {
-                return Comparison.differs("'" + shadow + "' fails to index " + Wording.count(dropped.count(),
-                        "document", "documents") + " that the live '" + live + "' serves ("
-                        + String.join(", ", dropped.examples()) + (dropped.count() > dropped.examples().size()
-                        ? " and " + (dropped.count() - dropped.examples().size()) + " more" : "") + "); the change "
-                        + "also lets it index documents the live index failed on, so the counts alone do not show "
-                        + "it; check FT.INFO " + shadow + " for the last error");
+                return Comparison.differs(dropped(live, shadow, dropped, "the change also lets it index documents the "
+                        + "live index failed on, so the counts alone do not show it; "));
             }
         }
         return new Comparison(Optional.empty(), shadowInfo.stats().numDocs() + " documents, " + shadowFailures
                 + " failures, match-all " + totals[1] + " (live: " + totals[0] + ", " + liveFailures + " failures"
                 + failuresNote(liveInfo, liveFailures) + uncounted + vanished + ")");
+    }
+
+    /** The documents the new version fails on that the live index serves, named. */
+    private static String dropped(String live, String shadow, DroppedDocuments.Found dropped, String why) {
+        return "'" + shadow + "' fails to index " + Wording.count(dropped.count(), "document", "documents")
+                + " that the live '" + live + "' serves (" + String.join(", ", dropped.examples())
+                + (dropped.count() > dropped.examples().size() ? " and " + (dropped.count()
+                - dropped.examples().size()) + " more" : "") + "); " + why + "check FT.INFO " + shadow + " for the "
+                + "last error";
     }
 
     /** Whether an index has a FILTER, so that its keys cannot be counted. */

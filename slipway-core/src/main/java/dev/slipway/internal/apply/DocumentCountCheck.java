@@ -68,11 +68,12 @@ final class DocumentCountCheck {
                     + "written again since included)", Long.toString(keys.info(index).stats().documents()), "");
         }
         Map<String, IndexInfo> infos = KeyCoverage.read(session, List.of(index, baseline));
-        OptionalLong failing = DroppedDocuments.onlyKeysThatVanished(session, infos.get(baseline), infos.get(index));
-        if (failing.isPresent()) {
+        Optional<DroppedDocuments.KeyByKey> lookedUp = DroppedDocuments.lookUpEveryKey(session, infos.get(baseline),
+                infos.get(index));
+        if (lookedUp.isPresent() && lookedUp.get().dropsNothing()) {
             IndexInfo now = infos.get(index);
             IndexInfo before = infos.get(baseline);
-            failuresOfExistingKeys = failing.getAsLong();
+            failuresOfExistingKeys = lookedUp.get().failuresOfExistingKeys();
             return new ValidationCheck("document-count", true, "every document the previous version '" + baseline
                     + "' serves (" + before.stats().numDocs() + " indexed, read in the same transaction), looked up "
                     + "key by key", now.stats().numDocs() + " indexed + " + now.stats().indexingFailures()

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -64,19 +63,21 @@ final class DroppedDocuments {
     }
 
     /**
-     * Whether {@code other} and {@code served}, over the same documents, differ in their counts only through keys that
-     * no longer exist: not one document {@code served} holds is missing from {@code other}, looked up key by key. A key
+     * Looks every key up in both indexes, to tell whether {@code other} and {@code served}, over the same documents,
+     * differ in their counts only through keys that no longer exist: not one document {@code served} holds is missing
+     * from {@code other}. A key
      * that expires (or is deleted) while an index scans it can stay counted there, as a failure ("does not exist") or
      * for a while as a document, in a new version and in a copy built beside it alike; with keys expiring steadily
      * (TTL caches) no count of the keys settles between two reads of the indexes ({@link KeyCoverage}), so the counts
      * cannot tell (tester session 29 R7 M1). For use only where the counts could not be settled.
      *
-     * @return how many keys that exist {@code other} fails on (the keys it does not hold that still exist); empty when
-     *         this does not apply, or {@code other} misses a document {@code served} holds
+     * @return the documents {@code served} holds that {@code other} misses (none: the counts differ only through keys
+     *         that vanished) and how many keys that exist {@code other} fails on (the keys it does not hold that still
+     *         exist); empty when the two do not cover the same documents
      */
-    static OptionalLong onlyKeysThatVanished(RedisSession session, IndexInfo served, IndexInfo other) {
+    static Optional<KeyByKey> lookUpEveryKey(RedisSession session, IndexInfo served, IndexInfo other) {
         if (!sameDocuments(served.schema(), other.schema())) {
-            return OptionalLong.empty();
+            return Optional.empty();
         }
         String servedName = served.schema().name();
         String otherName = other.schema().name();
@@ -85,13 +86,26 @@ final class DroppedDocuments {
                 served.stats().documents());
         List<byte[]> missing = notHeld(session, other.schema(), servedName, otherName);
         Set<ByteBuffer> held = held(session.jedis(), servedName, missing);
-        if (missing.stream().anyMatch(key -> held.contains(ByteBuffer.wrap(key)))) {
-            return OptionalLong.empty();
-        }
+        Tally dropped = new Tally(EXAMPLES);
+        missing.stream().filter(key -> held.contains(ByteBuffer.wrap(key))).forEach(dropped::add);
         Pipeline pipeline = session.jedis().pipelined();
         List<Response<Boolean>> exist = missing.stream().map(pipeline::exists).toList();
         pipeline.sync();
-        return OptionalLong.of(exist.stream().filter(Response::get).count()); // those gone since failed nowhere
+        // those gone since failed nowhere
+        return Optional.of(new KeyByKey(dropped.found(), exist.stream().filter(Response::get).count()));
+    }
+
+    /**
+     * What looking every key up in two indexes found.
+     *
+     * @param dropped              documents the served index holds and the other misses
+     * @param failuresOfExistingKeys keys that exist and that the other index does not hold
+     */
+    record KeyByKey(Found dropped, long failuresOfExistingKeys) {
+        /** Whether the other index holds every document the served one does. */
+        boolean dropsNothing() {
+            return dropped.count() == 0;
+        }
     }
 
     /** Looks every key under the prefixes of {@code schema} up in both indexes (or aliases). */
