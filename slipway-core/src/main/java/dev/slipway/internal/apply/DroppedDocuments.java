@@ -85,14 +85,12 @@ final class DroppedDocuments {
                 + "looking every key up in both", otherName, other.stats().documents(), servedName,
                 served.stats().documents());
         List<byte[]> missing = notHeld(session, other.schema(), servedName, otherName);
-        Set<ByteBuffer> held = held(session.jedis(), servedName, missing);
-        Tally dropped = new Tally(EXAMPLES);
-        missing.stream().filter(key -> held.contains(ByteBuffer.wrap(key))).forEach(dropped::add);
+        Found dropped = heldAmong(session, servedName, missing);
         Pipeline pipeline = session.jedis().pipelined();
         List<Response<Boolean>> exist = missing.stream().map(pipeline::exists).toList();
         pipeline.sync();
         // those gone since failed nowhere
-        return Optional.of(new KeyByKey(dropped.found(), exist.stream().filter(Response::get).count()));
+        return Optional.of(new KeyByKey(dropped, exist.stream().filter(Response::get).count()));
     }
 
     /**
@@ -110,10 +108,14 @@ final class DroppedDocuments {
 
     /** Looks every key under the prefixes of {@code schema} up in both indexes (or aliases). */
     static Found find(RedisSession session, IndexSchema schema, String live, String shadow) {
-        List<byte[]> missing = notHeld(session, schema, live, shadow);
+        return heldAmong(session, live, notHeld(session, schema, live, shadow));
+    }
+
+    /** The keys among {@code keys} that {@code live} holds: documents the other index drops. */
+    private static Found heldAmong(RedisSession session, String live, List<byte[]> keys) {
         Tally dropped = new Tally(EXAMPLES);
-        Set<ByteBuffer> served = held(session.jedis(), live, missing);
-        missing.stream().filter(key -> served.contains(ByteBuffer.wrap(key))).forEach(dropped::add);
+        Set<ByteBuffer> served = held(session.jedis(), live, keys);
+        keys.stream().filter(key -> served.contains(ByteBuffer.wrap(key))).forEach(dropped::add);
         return dropped.found();
     }
 

@@ -233,9 +233,10 @@ public final class MigrationExecutor {
                 .load(plan.source().indexName()), plan);
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
-            PlanPreconditions.checkLive(plan, new LiveIndexReader(session));
+            LiveIndexReader reader = new LiveIndexReader(session);
+            PlanPreconditions.checkLive(plan, reader);
             if (!options.ignoreMaxmemory()) { // apply itself warns when it goes on anyway
-                PlanPreconditions.checkMemory(plan, new LiveIndexReader(session), false, progress);
+                PlanPreconditions.checkMemory(plan, reader, false, progress);
             }
         }
         PermissionProbe.requireForApply(session, plan, keys);

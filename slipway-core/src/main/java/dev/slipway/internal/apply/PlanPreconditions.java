@@ -178,14 +178,10 @@ public final class PlanPreconditions {
         if (plan.rewrite().isEmpty()) {
             return;
         }
-        String info;
-        try {
-            info = session.callString("INFO", "clients");
-        } catch (RedisCommandException e) {
-            return;
-        }
-        Optional<Long> connected = RedisReplies.infoField(info, "connected_clients").map(Long::parseLong);
-        Optional<Long> max = RedisReplies.infoField(info, "maxclients").map(Long::parseLong);
+        Optional<String> info = session.info("clients");
+        Optional<Long> connected = info.flatMap(i -> RedisReplies.infoField(i, "connected_clients"))
+                .map(Long::parseLong);
+        Optional<Long> max = info.flatMap(i -> RedisReplies.infoField(i, "maxclients")).map(Long::parseLong);
         long needed = (long) options.workers() * (options.watchWrites() ? 2 : 1) + 1;
         if (connected.isPresent() && max.isPresent() && connected.get() + needed > max.get()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The server allows " + max.get() + " clients and has "

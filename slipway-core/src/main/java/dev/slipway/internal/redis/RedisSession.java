@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -252,6 +253,15 @@ public final class RedisSession implements AutoCloseable {
     /** Sends one command and decodes a bulk-string reply. */
     public String callString(String command, String... args) {
         return RedisReplies.text(call(command, args));
+    }
+
+    /** A section of {@code INFO}; empty when the server refuses it (a user whose ACL does not allow INFO). */
+    public Optional<String> info(String section) {
+        try {
+            return Optional.ofNullable(callString("INFO", section));
+        } catch (RedisCommandException e) {
+            return Optional.empty();
+        }
     }
 
     /** Opens a pipeline for bulk work on this connection. */
