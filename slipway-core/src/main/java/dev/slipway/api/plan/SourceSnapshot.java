@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * @param schema           the schema read from {@code FT.INFO}
  * @param numDocs          {@code num_docs}
  * @param indexingFailures {@code hash_indexing_failures}
- * @param keySample        up to a few dozen keys of indexed documents
+ * @param keySample        up to 20 keys of indexed documents, spread over the index (not its oldest documents)
  * @param server           the server's versions
  * @param indexMemoryBytes memory the index structures use, from {@code FT.INFO}
  * @param indexingMillis   {@code total_indexing_time}, the time the server spent indexing (0 when unknown)

@@ -2,6 +2,7 @@ package dev.slipway.internal.apply;
 
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.io.KeyText;
+import dev.slipway.internal.redis.IndexedKeys;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
@@ -14,7 +15,6 @@ import redis.clients.jedis.Response;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,12 +33,10 @@ import java.util.function.Consumer;
  * the pages are read can look dropped for a moment, so the caller retries.
  */
 final class DroppedDocuments {
-    /** Keys per SCAN page and per look-up: small enough that a look-up stays far from the search timeout. */
-    private static final int PAGE = 500;
+    /** Keys per SCAN page: one look-up each. */
+    private static final int PAGE = IndexedKeys.PAGE;
     /** How many keys a result names. */
     static final int EXAMPLES = 20;
-    /** Documents per page when an index is listed to find keys with a NUL byte. */
-    private static final int LISTING_PAGE = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(DroppedDocuments.class);
 
     /**
@@ -114,7 +112,7 @@ final class DroppedDocuments {
     /** The keys among {@code keys} that {@code live} holds: documents the other index drops. */
     private static Found heldAmong(RedisSession session, String live, List<byte[]> keys) {
         Tally dropped = new Tally(EXAMPLES);
-        Set<ByteBuffer> served = held(session.jedis(), live, keys);
+        Set<ByteBuffer> served = IndexedKeys.held(session.jedis(), live, keys);
         keys.stream().filter(key -> served.contains(ByteBuffer.wrap(key))).forEach(dropped::add);
         return dropped.found();
     }
@@ -172,14 +170,14 @@ final class DroppedDocuments {
                                   BooleanSupplier enough) {
         Jedis jedis = session.jedis();
         List<byte[]> withNul = new ArrayList<>();
-        if (!forEachPage(session, schema, keys -> notIndexed(jedis, index, plainKeys(keys, withNul)).forEach(notHeld),
+        if (!forEachPage(session, schema, keys -> notIndexed(jedis, index, IndexedKeys.plain(keys, withNul)).forEach(notHeld),
                 enough)) {
             return false;
         }
         if (withNul.isEmpty()) {
             return true;
         }
-        Optional<Set<ByteBuffer>> listed = heldByListing(jedis, index, buffers(withNul));
+        Optional<Set<ByteBuffer>> listed = IndexedKeys.byListing(jedis, index, IndexedKeys.buffers(withNul));
         listed.ifPresent(held -> withNul.stream().filter(k -> !held.contains(ByteBuffer.wrap(k))).forEach(notHeld));
         return listed.isPresent();
     }
@@ -207,93 +205,10 @@ final class DroppedDocuments {
         return true;
     }
 
-    /** The keys FT.SEARCH INKEYS can name; those with a NUL byte go to {@code withNul}. */
-    private static List<byte[]> plainKeys(List<byte[]> keys, List<byte[]> withNul) {
-        List<byte[]> plain = new ArrayList<>(keys.size());
-        for (byte[] key : keys) {
-            boolean nul = false;
-            for (byte b : key) {
-                nul |= b == 0;
-            }
-            (nul ? withNul : plain).add(key);
-        }
-        return plain;
-    }
-
-    private static Set<ByteBuffer> buffers(List<byte[]> keys) {
-        Set<ByteBuffer> set = new HashSet<>();
-        keys.forEach(k -> set.add(ByteBuffer.wrap(k)));
-        return set;
-    }
-
-    /**
-     * Which of {@code wanted} the index holds, by listing its documents ({@code FT.SEARCH * NOCONTENT}, 10,000 a
-     * page); empty when the server stops the listing short of every document (MAXSEARCHRESULTS).
-     */
-    private static Optional<Set<ByteBuffer>> heldByListing(Jedis jedis, String index, Set<ByteBuffer> wanted) {
-        Set<ByteBuffer> held = new HashSet<>();
-        long offset = 0;
-        long total;
-        List<Object> ids;
-        do {
-            List<Object> reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("FT.SEARCH"), text(index),
-                    text("*"), text("NOCONTENT"), text("LIMIT"), text(String.valueOf(offset)),
-                    text(String.valueOf(LISTING_PAGE))));
-            total = RedisReplies.whole(reply.get(0));
-            ids = reply.subList(1, reply.size());
-            for (Object id : ids) {
-                ByteBuffer key = ByteBuffer.wrap((byte[]) id);
-                if (wanted.contains(key)) {
-                    held.add(key);
-                }
-            }
-            offset += ids.size();
-        } while (!ids.isEmpty() && offset < total);
-        return offset < total ? Optional.empty() : Optional.of(held);
-    }
-
     /** Which of {@code keys} the index does not hold (keys INKEYS can name). */
     private static List<byte[]> notIndexed(Jedis jedis, String index, List<byte[]> keys) {
-        Set<ByteBuffer> held = indexed(jedis, index, keys);
+        Set<ByteBuffer> held = IndexedKeys.heldPlain(jedis, index, keys);
         return keys.stream().filter(k -> !held.contains(ByteBuffer.wrap(k))).toList();
-    }
-
-    /** Which of {@code keys} the index holds, a page at a time; keys with a NUL byte by listing the index. */
-    private static Set<ByteBuffer> held(Jedis jedis, String index, List<byte[]> keys) {
-        List<byte[]> withNul = new ArrayList<>();
-        List<byte[]> plain = plainKeys(keys, withNul);
-        Set<ByteBuffer> held = new HashSet<>();
-        for (int from = 0; from < plain.size(); from += PAGE) {
-            held.addAll(indexed(jedis, index, plain.subList(from, Math.min(plain.size(), from + PAGE))));
-        }
-        if (!withNul.isEmpty()) {
-            heldByListing(jedis, index, buffers(withNul)).ifPresent(held::addAll);
-        }
-        return held;
-    }
-
-    /** Which of {@code keys} (at most a page, none with a NUL byte) the index holds. */
-    private static Set<ByteBuffer> indexed(Jedis jedis, String index, List<byte[]> keys) {
-        Set<ByteBuffer> found = new HashSet<>();
-        if (keys.isEmpty()) {
-            return found;
-        }
-        List<byte[]> args = new ArrayList<>(keys.size() + 9);
-        args.add(text(index));
-        args.add(text("*"));
-        args.add(text("NOCONTENT"));
-        args.add(text("INKEYS"));
-        args.add(text(String.valueOf(keys.size())));
-        args.addAll(keys);
-        args.add(text("LIMIT"));
-        args.add(text("0"));
-        args.add(text(String.valueOf(keys.size())));
-        List<Object> reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("FT.SEARCH"),
-                args.toArray(byte[][]::new)));
-        for (Object key : reply.subList(1, reply.size())) {
-            found.add(ByteBuffer.wrap((byte[]) key));
-        }
-        return found;
     }
 
     private static byte[] text(String value) {

@@ -123,11 +123,7 @@ final class KeyCoverage {
 
     /** The SCAN patterns that name every key under the schema's prefixes once. */
     static List<String> scanPatterns(IndexSchema schema) {
-        // a prefix that starts with another one names keys the shorter one already counts
-        List<String> prefixes = schema.prefixes().stream().filter(p -> schema.prefixes().stream()
-                .noneMatch(q -> q.length() < p.length() && p.startsWith(q))).distinct().toList();
-        return prefixes.isEmpty() || prefixes.contains("") ? List.of("*")
-                : prefixes.stream().map(GlobPattern::startingWith).toList();
+        return GlobPattern.underPrefixes(schema.prefixes());
     }
 
     private static long keysUnderPrefixes(RedisSession session, IndexSchema schema) {

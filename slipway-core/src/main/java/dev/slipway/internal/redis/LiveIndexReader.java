@@ -17,15 +17,19 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Reads live indexes and the server's capabilities. Read-only. */
 public final class LiveIndexReader {
     /** Keys sampled into a snapshot for validation. */
     public static final int KEY_SAMPLE_SIZE = 20;
+    /** SCAN pages (of 1,000 buckets) the key sample reads at most. */
+    private static final int SAMPLE_SCAN_PAGES = 64;
 
     private final RedisSession session;
 
@@ -196,20 +200,89 @@ public final class LiveIndexReader {
     }
 
     /**
-     * Up to {@code limit} keys of documents in the index, to check after a migration that they still exist. Left out:
-     * keys that are not valid UTF-8 (a plan holds keys as text, and such a key would not name the same bytes again)
-     * and keys with a time to live.
+     * Up to {@code limit} keys of documents in the index: the plan checks JSON paths, the key shape ACL rules must
+     * allow and vector recall on them, and validation checks afterwards that they still exist. Left out: keys that
+     * are not valid UTF-8 (a plan holds keys as text, and such a key would not name the same bytes again) and keys
+     * with a time to live (one cannot be expected to exist when a migration is validated).
+     *
+     * <p>An index of more documents than that is sampled in the keyspace's hash order ({@code SCAN} under its
+     * prefixes, each key then looked up in the index), which has nothing to do with when a document was written. The
+     * index's own order does: its first documents are the oldest ones, or those rewritten least recently, and a path
+     * or key shape the application only lately began to write would not show in them (tester session 30). The first
+     * documents in index order fill up what the keyspace does not give within {@value #SAMPLE_SCAN_PAGES} SCAN
+     * pages, as for an index whose prefix names a small share of a large keyspace.
      */
-    public List<String> sampleKeys(String index, int limit) {
-        List<Object> reply = RedisReplies.list(session.call("FT.SEARCH", index, "*", "NOCONTENT", "LIMIT", "0",
-                Integer.toString(limit)));
-        List<String> keys = new ArrayList<>();
-        for (int i = 1; i < reply.size(); i++) {
-            if (!(reply.get(i) instanceof byte[] raw) || isUtf8(raw)) {
-                keys.add(RedisReplies.text(reply.get(i)));
+    public List<String> sampleKeys(String index, IndexSchema schema, long numDocs, int limit) {
+        List<String> sample = new ArrayList<>();
+        if (numDocs > limit) {
+            for (String key : lasting(spreadKeys(index, schema, limit))) {
+                if (sample.size() < limit) {
+                    sample.add(key);
+                }
             }
         }
-        // a key that will expire cannot be expected to exist when a migration is validated
+        if (sample.size() < limit) {
+            List<String> first = new ArrayList<>();
+            for (Object key : RedisReplies.list(session.call("FT.SEARCH", index, "*", "NOCONTENT", "LIMIT", "0",
+                    Integer.toString(limit))).stream().skip(1).toList()) {
+                if (!(key instanceof byte[] raw) || isUtf8(raw)) {
+                    first.add(RedisReplies.text(key));
+                }
+            }
+            for (String key : lasting(first.stream().filter(k -> !sample.contains(k)).toList())) {
+                if (sample.size() < limit) {
+                    sample.add(key);
+                }
+            }
+        }
+        return sample;
+    }
+
+    /**
+     * Keys of documents in the index, in the keyspace's hash order: up to twice {@code limit} UTF-8 keys of the
+     * index's type under its prefixes, of which those the index holds.
+     */
+    private List<String> spreadKeys(String index, IndexSchema schema, int limit) {
+        List<String> patterns = GlobPattern.underPrefixes(schema.prefixes());
+        // several prefixes are scanned together, so that the sample is spread over all of them
+        String pattern = patterns.size() == 1 ? patterns.get(0) : "*";
+        List<byte[]> prefixes = schema.prefixes().stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
+        byte[] type = schema.storageType().keyType().getBytes(StandardCharsets.UTF_8);
+        List<byte[]> candidates = new ArrayList<>();
+        byte[] cursor = {'0'};
+        int pages = 0;
+        do {
+            List<Object> reply = RedisReplies.list(session.jedis().sendCommand(RedisSession.command("SCAN"), cursor,
+                    bytes("MATCH"), bytes(pattern), bytes("COUNT"), bytes("1000"), bytes("TYPE"), type));
+            cursor = (byte[]) reply.get(0);
+            for (Object item : RedisReplies.list(reply.get(1))) {
+                byte[] key = (byte[]) item;
+                if (candidates.size() < 2 * limit && underAny(key, prefixes) && isUtf8(key)) {
+                    candidates.add(key);
+                }
+            }
+        } while (!(cursor.length == 1 && cursor[0] == '0') && candidates.size() < 2 * limit
+                && ++pages < SAMPLE_SCAN_PAGES);
+        Set<ByteBuffer> held = IndexedKeys.held(session.jedis(), index, candidates);
+        return candidates.stream().filter(k -> held.contains(ByteBuffer.wrap(k)))
+                .map(k -> new String(k, StandardCharsets.UTF_8)).toList();
+    }
+
+    /** Whether the key starts with one of the prefixes (every key does when there are none). */
+    private static boolean underAny(byte[] key, List<byte[]> prefixes) {
+        if (prefixes.isEmpty()) {
+            return true;
+        }
+        for (byte[] prefix : prefixes) {
+            if (key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The keys without a time to live, in order. */
+    private List<String> lasting(List<String> keys) {
         List<String> lasting = new ArrayList<>(keys.size());
         for (String key : keys) {
             if (RedisReplies.whole(session.call("PTTL", key)) == -1) {
@@ -217,6 +290,10 @@ public final class LiveIndexReader {
             }
         }
         return lasting;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static boolean isUtf8(byte[] bytes) {
@@ -270,7 +347,7 @@ public final class LiveIndexReader {
         IndexInfo info = read(name);
         CompleteSchema complete = completeSchema(name, info, recordedSchema);
         return new SourceSnapshot(name, info.schema().name(), complete.schema(), info.stats().numDocs(),
-                info.stats().indexingFailures(), sampleKeys(name, KEY_SAMPLE_SIZE), serverInfo(),
+                info.stats().indexingFailures(), sampleKeys(name, info.schema(), info.stats().numDocs(), KEY_SAMPLE_SIZE), serverInfo(),
                 info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion,
                 sharedKeyIndexes(info.schema(), name), temporary(info.schema().name()), complete.recorded(),
                 complete.phoneticProbed(), Map.of());
