@@ -35,6 +35,8 @@ import java.util.TreeMap;
  *                         report (the schema says {@code dm:en}); empty when none, or when the options were recorded
  * @param pathsHeld        for each JSON path the target schema reads that the source did not, how many of the
  *                         sampled documents ({@code keySample}) hold it; empty for HASH indexes and when none is new
+ * @param vectorIndexBytes the part of {@code indexMemoryBytes} that is vector indexes; 0 when there are none, and
+ *                         in plans made before it was recorded (left out of the plan file when 0)
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
@@ -45,7 +47,9 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
                              @JsonSetter(nulls = Nulls.AS_EMPTY) boolean optionsRecorded,
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> phoneticProbed,
-                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> pathsHeld) {
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> pathsHeld,
+                             @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) long vectorIndexBytes) {
     /** Copies the lists and the map (sorted, so that a plan's digest does not depend on the order). */
     public SourceSnapshot {
         pathsHeld = pathsHeld == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(pathsHeld));
@@ -60,21 +64,28 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingFailures, List<String> keySample, ServerInfo server, long indexMemoryBytes,
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
-                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of());
+                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0);
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
-                pathsHeld);
+                pathsHeld, vectorIndexBytes);
     }
 
     /** A copy with what the sampled documents hold of the target's new JSON paths. */
     public SourceSnapshot withPathsHeld(Map<String, Long> held) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, held);
+                phoneticProbed, held, vectorIndexBytes);
+    }
+
+    /** A copy with the vector indexes' share of the index memory. */
+    public SourceSnapshot withVectorIndexBytes(long bytes) {
+        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
+                indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
+                phoneticProbed, pathsHeld, bytes);
     }
 
     /** Whether applications reach the index through an alias (the name differs from the physical index). */

@@ -78,7 +78,7 @@ public final class MigrationPlanner {
                 + "it: apply with a --namespace outside the index's key prefixes."));
         aliasesDroppedWarning(source, steps).ifPresent(warnings::add);
         warnings.addAll(unheldPathWarnings(source, target, rewrite));
-        CostEstimate estimate = estimate(source, choice.mode(), rewrite);
+        CostEstimate estimate = estimate(source, target, choice.mode(), rewrite);
         source.server().memory().flatMap(m -> MemoryHeadroom.shortfall(estimate.extraMemoryBytes(), m))
                 .ifPresent(shortfall -> warnings.add("Memory limit: " + shortfall + ". apply refuses to start while "
                         + "this is so. " + MemoryHeadroom.advice()));
@@ -303,19 +303,20 @@ public final class MigrationPlanner {
         return warnings;
     }
 
-    private static CostEstimate estimate(SourceSnapshot source, MigrationMode mode, Optional<RewriteSpec> rewrite) {
+    private static CostEstimate estimate(SourceSnapshot source, IndexSchema target, MigrationMode mode,
+                                         Optional<RewriteSpec> rewrite) {
         boolean measured = source.indexingMillis() > 0 && source.numDocs() > 0;
         double reindex = measured ? source.indexingMillis() / 1000.0
                 : source.numDocs() / ASSUMED_INDEX_RATE;
         String basis = measured ? "re-index time from the source index's total_indexing_time"
                 : "re-index time assumes " + (long) ASSUMED_INDEX_RATE + " documents/second";
         boolean zeroDowntime = mode == MigrationMode.ZERO_DOWNTIME;
-        long extra = zeroDowntime ? StrategyChoice.extraMemory(source) : 0;
+        long extra = StrategyChoice.extraMemory(source, target, mode);
         long rewritten = rewrite.map(RewriteSpec::documents).orElse(0L);
         return new CostEstimate(source.numDocs() + source.indexingFailures(), round(reindex),
                 zeroDowntime ? 0 : round(reindex), extra, rewritten,
-                basis + "; memory from FT.INFO of the source index x" + StrategyChoice.MEMORY_OVERHEAD
-                        + " for allocator overhead");
+                basis + "; memory from FT.INFO of the source index, its vector indexes sized anew from the "
+                        + "target schema, x" + StrategyChoice.MEMORY_OVERHEAD + " for allocator overhead");
     }
 
     private static double round(double seconds) {

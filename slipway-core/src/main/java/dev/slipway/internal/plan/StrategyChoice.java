@@ -79,7 +79,7 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
         String baseline = source.aliased() ? source.physicalIndex()
                 : ZeroDowntimeStrategy.physicalName(source.indexName(), source.latestVersion() + 1);
         List<String> warnings = new ArrayList<>();
-        warnings.add(memoryWarning(source));
+        warnings.add(memoryWarning(source, target));
         if (!source.aliased()) {
             warnings.add("First zero-downtime migration of '" + source.indexName() + "': it is adopted. '"
                     + baseline + "' (a copy of today's schema) and '" + physical.name() + "' are built, then one "
@@ -96,20 +96,40 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
      */
     static final double MEMORY_OVERHEAD = 1.75;
 
-    /** Memory a zero-downtime migration needs beyond today's while the new versions build. */
-    static long extraMemory(SourceSnapshot source) {
-        return Math.round(source.indexMemoryBytes() * (source.aliased() ? 1 : 2) * MEMORY_OVERHEAD);
+    /**
+     * Memory a migration needs beyond today's: while zero-downtime builds its new versions (the target, and a copy
+     * of the live index when it is adopted), or what drop-recreate's new index takes beyond the one it drops.
+     */
+    static long extraMemory(SourceSnapshot source, IndexSchema target, MigrationMode mode) {
+        long built = IndexMemoryModel.target(source, target).bytes();
+        long extra = mode == MigrationMode.ZERO_DOWNTIME ? built + (source.aliased() ? 0 : source.indexMemoryBytes())
+                : Math.max(0, built - source.indexMemoryBytes());
+        return Math.round(extra * MEMORY_OVERHEAD);
     }
 
-    private static String memoryWarning(SourceSnapshot source) {
+    private static String memoryWarning(SourceSnapshot source, IndexSchema target) {
         long bytes = source.indexMemoryBytes();
-        int copies = source.aliased() ? 1 : 2;
-        long retained = Math.round(bytes * MEMORY_OVERHEAD);
-        return "Memory: while the new " + (copies == 1 ? "version builds" : "versions build") + " the server needs "
-                + "about " + mib(extraMemory(source)) + " more (FT.INFO of the live index: " + mib(bytes) + ", x"
-                + Wording.count(copies, "copy", "copies") + ", x" + MEMORY_OVERHEAD + " for allocator overhead); "
-                + "afterwards the retained previous version keeps about " + mib(retained) + " until you drop it with "
-                + "'slipway prune --index " + source.indexName() + "'.";
+        IndexMemoryModel.Sizing sizing = IndexMemoryModel.target(source, target);
+        String built = Math.abs(sizing.bytes() - bytes) <= bytes / 100 ? "the new version about as much"
+                : "the new version about " + mib(sizing.bytes()) + sizingBasis(sizing);
+        return "Memory: while the new " + (source.aliased() ? "version builds" : "versions build") + " the server "
+                + "needs about " + mib(extraMemory(source, target, MigrationMode.ZERO_DOWNTIME)) + " more (FT.INFO "
+                + "of the live index: " + mib(bytes) + (source.aliased() ? "; " : ", once for its copy; ") + built
+                + "; x" + MEMORY_OVERHEAD + " for allocator overhead); afterwards the retained previous version keeps "
+                + "about " + mib(Math.round(bytes * MEMORY_OVERHEAD)) + " until you drop it with 'slipway prune "
+                + "--index " + source.indexName() + "'.";
+    }
+
+    /** What the estimate of the new version drew on besides the live figure. */
+    static String sizingBasis(IndexMemoryModel.Sizing sizing) {
+        List<String> parts = new ArrayList<>();
+        if (sizing.vectorsResized()) {
+            parts.add("vector indexes " + mib(sizing.vector()) + " from the target's dims, datatypes and graphs");
+        }
+        if (sizing.added() > 0) {
+            parts.add("the rest grown for " + Wording.count(sizing.added(), "more field", "more fields"));
+        }
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
     }
 
     /** A byte count in the largest binary unit that keeps it at or above 1. */

@@ -346,11 +346,12 @@ public final class LiveIndexReader {
     public SourceSnapshot snapshot(String name, Optional<IndexSchema> recordedSchema, int latestVersion) {
         IndexInfo info = read(name);
         CompleteSchema complete = completeSchema(name, info, recordedSchema);
+        List<String> sample = sampleKeys(name, info.schema(), info.stats().numDocs(), KEY_SAMPLE_SIZE);
         return new SourceSnapshot(name, info.schema().name(), complete.schema(), info.stats().numDocs(),
-                info.stats().indexingFailures(), sampleKeys(name, info.schema(), info.stats().numDocs(), KEY_SAMPLE_SIZE), serverInfo(),
-                info.stats().memoryBytes(), info.stats().indexingMillis(), latestVersion,
-                sharedKeyIndexes(info.schema(), name), temporary(info.schema().name()), complete.recorded(),
-                complete.phoneticProbed(), Map.of());
+                info.stats().indexingFailures(), sample, serverInfo(), info.stats().memoryBytes(),
+                info.stats().indexingMillis(), latestVersion, sharedKeyIndexes(info.schema(), name),
+                temporary(info.schema().name()), complete.recorded(), complete.phoneticProbed(), Map.of(),
+                info.stats().vectorBytes());
     }
 
     /**

@@ -125,12 +125,7 @@ public final class FtInfoReader {
     private static IndexStats readStats(Map<String, Object> info) {
         double memoryMb = 0;
         for (String key : MEMORY_KEYS) {
-            double value = RedisReplies.number(info.get(key));
-            // RediSearch 2.10 can report a size that went below zero as an unsigned one (key_table_size_mb
-            // 17592186044416, i.e. 2^64 bytes in MB): such a figure is no size at all and is left out
-            if (!Double.isNaN(value) && value >= 0 && value < IMPLAUSIBLE_MB) {
-                memoryMb += value;
-            }
+            memoryMb += megabytes(info, key);
         }
         double percent = RedisReplies.number(info.get("percent_indexed"));
         return new IndexStats(RedisReplies.whole(info.get("num_docs")),
@@ -138,7 +133,17 @@ public final class FtInfoReader {
                 RedisReplies.whole(info.get("indexing")) != 0,
                 Double.isNaN(percent) ? 1.0 : percent,
                 Math.round(memoryMb * MB),
-                RedisReplies.whole(info.get("total_indexing_time")));
+                RedisReplies.whole(info.get("total_indexing_time")),
+                Math.round(megabytes(info, "vector_index_sz_mb") * MB));
+    }
+
+    /**
+     * A size FT.INFO reports in MB; 0 when absent or implausible: RediSearch 2.10 can report a size that went below
+     * zero as an unsigned one (key_table_size_mb 17592186044416, i.e. 2^64 bytes in MB), which is no size at all.
+     */
+    private static double megabytes(Map<String, Object> info, String key) {
+        double value = RedisReplies.number(info.get(key));
+        return !Double.isNaN(value) && value >= 0 && value < IMPLAUSIBLE_MB ? value : 0;
     }
 
     private static List<String> texts(Object reply) {

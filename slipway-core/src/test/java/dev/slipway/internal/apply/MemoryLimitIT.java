@@ -195,6 +195,55 @@ class MemoryLimitIT {
     }
 
     /**
+     * A larger vector graph than the live one is in the estimate: FLAT to HNSW with M=64 more than triples the vector
+     * index, and the estimate used to count the live index twice (its copy and the new version), short of what the
+     * build took. Measured where memory peaks: both new versions built, the plain index not yet dropped.
+     */
+    @Test
+    void aLargerVectorGraphIsInTheEstimate(RedisStackServer redis) {
+        int docs = 5000;
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(() -> "FT.CREATE".getBytes(), "vec", "ON", "HASH", "PREFIX", "1", "v:", "SCHEMA",
+                    "tag", "TAG", "emb", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "64", "DISTANCE_METRIC",
+                    "L2");
+            Pipeline pipeline = jedis.pipelined();
+            java.util.Random random = new java.util.Random(5);
+            for (int i = 0; i < docs; i++) {
+                java.nio.ByteBuffer vector = java.nio.ByteBuffer.allocate(64 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int d = 0; d < 64; d++) {
+                    vector.putFloat(random.nextFloat());
+                }
+                pipeline.hset(("v:" + i).getBytes(), java.util.Map.of("tag".getBytes(), ("t" + i % 9).getBytes(),
+                        "emb".getBytes(), vector.array()));
+            }
+            pipeline.sync();
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("vec", new SchemaPatch(List.of(), List.of(),
+                    List.of(new SchemaPatch.FieldUpdate("emb", java.util.Optional.empty(), java.util.Optional.empty(),
+                            java.util.Map.of("algorithm", "hnsw", "m", 64))), List.of(),
+                    SchemaPatch.IndexChanges.NONE)));
+            long before = usedMemory(jedis);
+            try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000)) {
+                assertThatThrownBy(() -> new MigrationExecutor(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                        .onStepBoundary(new StepBoundaryListener() {
+                            @Override
+                            public void before(String step) {
+                                if (step.startsWith("verify")) {
+                                    throw new IllegalStateException("stopped where memory peaks");
+                                }
+                            }
+                        }).apply(plan, ApplyOptions.DEFAULTS)).hasMessage("stopped where memory peaks");
+            }
+            long grown = usedMemory(jedis) - before;
+
+            assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("from the target's dims, datatypes "
+                    + "and graphs"));
+            assertThat(plan.estimate().extraMemoryBytes()).as("the build took %d bytes", grown)
+                    .isGreaterThanOrEqualTo(grown).isLessThan(3 * grown);
+        }
+    }
+
+    /**
      * A user whose ACL refuses INFO can plan and apply (both failed with exit 1 on "Redis rejected INFO", tester
      * session 30 R9 M2); the plan says the memory limit was not checked.
      */

@@ -164,7 +164,7 @@ class FtInfoReaderTest {
 
         IndexStats stats = FtInfoReader.read("s", reply).stats();
 
-        assertThat(stats).isEqualTo(new IndexStats(1200, 3, true, 0.25, 1_572_864, 87));
+        assertThat(stats).isEqualTo(new IndexStats(1200, 3, true, 0.25, 1_572_864, 87, 524_288));
         assertThat(stats.fullyIndexed()).isFalse();
         IndexStats idle = FtInfoReader.read("s", reply("index_definition", list("key_type", "HASH"),
                 "attributes", list(list("identifier", "t", "attribute", "t", "type", "TAG")))).stats();

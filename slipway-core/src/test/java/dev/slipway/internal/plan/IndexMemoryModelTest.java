@@ -1,0 +1,128 @@
+package dev.slipway.internal.plan;
+
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.plan.ServerInfo;
+import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IndexMemoryModelTest {
+    private static final long DOCS = 20_000;
+    /** What the live index's other structures take (doc and key tables, the tag). */
+    private static final long REST = 2_000_000;
+
+    private static FieldSchema vector(String algorithm, String datatype, int dims, Integer m) {
+        Map<String, Object> attrs = new java.util.HashMap<>(Map.of("algorithm", algorithm, "datatype", datatype,
+                "dims", dims, "distance_metric", "l2"));
+        if (m != null) {
+            attrs.put("m", m);
+        }
+        return new FieldSchema("v", null, FieldType.VECTOR, attrs);
+    }
+
+    private static IndexSchema schema(FieldSchema... fields) {
+        IndexSchema.Builder builder = IndexSchema.builder("docs", StorageType.HASH).prefixes(List.of("d:"))
+                .field(new FieldSchema("t", null, FieldType.TAG, Map.of()));
+        for (FieldSchema field : fields) {
+            builder.field(field);
+        }
+        return builder.build();
+    }
+
+    private static SourceSnapshot live(IndexSchema schema, long vectorBytes, String physical) {
+        return new SourceSnapshot("docs", physical, schema, DOCS, 0, List.of(), new ServerInfo("7.4.1", 21005, 20809),
+                REST + vectorBytes, 5, 1, List.of()).withVectorIndexBytes(vectorBytes);
+    }
+
+    @Test
+    void perVectorFollowsTheFiguresItWasFittedOn() {
+        // FT.INFO vector_index_sz_mb per vector, Search 2.10, 20,000 vectors of 128 dims: 573, 898, 1,283 and 636
+        assertThat(IndexMemoryModel.perVector(vector("flat", "float32", 128, null))).isEqualTo(576);
+        assertThat(IndexMemoryModel.perVector(vector("hnsw", "float32", 128, null))).as("m defaults to 16")
+                .isEqualTo(896);
+        assertThat(IndexMemoryModel.perVector(vector("hnsw", "float32", 128, 64))).isEqualTo(1280);
+        assertThat(IndexMemoryModel.perVector(vector("hnsw", "float16", 128, 16))).isEqualTo(640);
+        assertThat(IndexMemoryModel.width("bfloat16")).isEqualTo(2);
+        assertThat(IndexMemoryModel.width("UINT8")).isEqualTo(1);
+        assertThat(IndexMemoryModel.width("float64")).isEqualTo(8);
+    }
+
+    @Test
+    void anUnchangedSchemaIsTheLiveFigure() {
+        IndexSchema schema = schema(vector("hnsw", "float32", 128, 16));
+        SourceSnapshot source = live(schema, 17_956_000, "docs:v1");
+
+        assertThat(IndexMemoryModel.target(source, schema).bytes()).isCloseTo(source.indexMemoryBytes(),
+                org.assertj.core.data.Offset.offset(1L));
+        assertThat(StrategyChoice.extraMemory(source, schema, MigrationMode.DROP_RECREATE)).isZero();
+    }
+
+    @Test
+    void aLargerGraphOrANewVectorFieldIsSizedFromTheTarget() {
+        SourceSnapshot flat = live(schema(vector("flat", "float32", 128, null)), 576 * DOCS, "docs:v1");
+
+        IndexMemoryModel.Sizing m64 = IndexMemoryModel.target(flat, schema(vector("hnsw", "float32", 128, 64)));
+        assertThat(m64.vector()).isEqualTo(1280 * DOCS);
+        assertThat(m64.bytes()).isEqualTo(REST + 1280 * DOCS);
+        assertThat(StrategyChoice.sizingBasis(m64))
+                .isEqualTo(" (vector indexes 24.4 MiB from the target's dims, datatypes and graphs)");
+        assertThat(StrategyChoice.sizingBasis(IndexMemoryModel.target(flat, schema(vector("flat", "float32", 128,
+                null), new FieldSchema("n", null, FieldType.NUMERIC, Map.of())))))
+                .as("unchanged vectors are not named").isEqualTo(" (the rest grown for 1 more field)");
+
+        SourceSnapshot none = live(schema(), 0, "docs:v1");
+        assertThat(IndexMemoryModel.target(none, schema(vector("flat", "float16", 768, null))).vector())
+                .isEqualTo((768 * 2 + 64) * DOCS);
+        assertThat(IndexMemoryModel.target(flat, schema(vector("flat", "float16", 128, null))).vector())
+                .as("narrower vectors").isEqualTo((256 + 64) * DOCS);
+    }
+
+    @Test
+    void theModelIsScaledToHowTheServerKeepsTheLiveVectors() {
+        SourceSnapshot twice = live(schema(vector("flat", "float32", 128, null)), 2 * 576 * DOCS, "docs:v1");
+
+        assertThat(IndexMemoryModel.target(twice, schema(vector("hnsw", "float32", 128, 64))).vector())
+                .isEqualTo(2 * 1280 * DOCS);
+        SourceSnapshot unrecorded = new SourceSnapshot("docs", "docs:v1", schema(vector("flat", "float32", 128,
+                null)), DOCS, 0, List.of(), new ServerInfo("7.4.1", 21005, 20809), REST + 576 * DOCS, 5, 1, List.of());
+        assertThat(IndexMemoryModel.target(unrecorded, schema(vector("hnsw", "float32", 128, 64))).bytes())
+                .as("a plan without the vector share: the live vectors by the model").isEqualTo(REST + 1280 * DOCS);
+    }
+
+    @Test
+    void moreFieldsGrowTheRestInProportion() {
+        SourceSnapshot source = live(schema(), 0, "docs:v1");
+        IndexSchema two = schema(new FieldSchema("n", null, FieldType.NUMERIC, Map.of()),
+                new FieldSchema("body", null, FieldType.TEXT, Map.of()));
+
+        IndexMemoryModel.Sizing sizing = IndexMemoryModel.target(source, two);
+        assertThat(sizing.added()).isEqualTo(2);
+        assertThat(sizing.bytes()).isEqualTo(3 * REST);
+        assertThat(StrategyChoice.sizingBasis(sizing)).isEqualTo(" (the rest grown for 2 more fields)");
+    }
+
+    @Test
+    void zeroDowntimeNeedsTheNewVersionAndAnAdoptionsCopyDropRecreateOnlyTheGrowth() {
+        IndexSchema flat = schema(vector("flat", "float32", 128, null));
+        IndexSchema graph = schema(vector("hnsw", "float32", 128, 64));
+        SourceSnapshot aliased = live(flat, 576 * DOCS, "docs:v1");
+        SourceSnapshot plain = live(flat, 576 * DOCS, "docs");
+        long built = REST + 1280 * DOCS;
+
+        assertThat(StrategyChoice.extraMemory(aliased, graph, MigrationMode.ZERO_DOWNTIME))
+                .isEqualTo(Math.round(built * StrategyChoice.MEMORY_OVERHEAD));
+        assertThat(StrategyChoice.extraMemory(plain, graph, MigrationMode.ZERO_DOWNTIME))
+                .isEqualTo(Math.round((built + plain.indexMemoryBytes()) * StrategyChoice.MEMORY_OVERHEAD));
+        assertThat(StrategyChoice.extraMemory(plain, graph, MigrationMode.DROP_RECREATE))
+                .isEqualTo(Math.round((built - plain.indexMemoryBytes()) * StrategyChoice.MEMORY_OVERHEAD));
+        assertThat(StrategyChoice.extraMemory(plain, flat, MigrationMode.DROP_RECREATE)).isZero();
+    }
+}
