@@ -166,7 +166,7 @@ public final class PlanPreconditions {
             return;
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + shortfall.get() + ". Nothing was "
-                + "changed. " + MemoryHeadroom.advice());
+                + "changed. " + MemoryHeadroom.advice(plan.mode()));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.slipway.internal.plan;
 
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.ServerInfo;
 
 import java.util.Optional;
@@ -43,10 +44,11 @@ public final class MemoryHeadroom {
     }
 
     /** What to do about it (apply's flag, when the estimate is known to be too high, comes last). */
-    public static String advice() {
+    public static String advice(MigrationMode mode) {
         return "Raise maxmemory (CONFIG SET maxmemory), free memory (for example 'slipway prune' of retained "
-                + "versions), or plan with --mode drop-recreate (no second copy of the index, but queries fail while "
-                + "it is rebuilt). If you know the estimate is too high for your data, 'slipway apply "
-                + "--ignore-maxmemory' starts anyway.";
+                + "versions), or " + (mode == MigrationMode.ZERO_DOWNTIME ? "plan with --mode drop-recreate (no "
+                + "second copy of the index, but queries fail while it is rebuilt)" : "plan a smaller index (a lower "
+                + "HNSW m, a narrower vector datatype, fewer fields)") + ". If you know the estimate is too high for "
+                + "your data, 'slipway apply --ignore-maxmemory' starts anyway.";
     }
 }

@@ -81,7 +81,7 @@ public final class MigrationPlanner {
         CostEstimate estimate = estimate(source, target, choice.mode(), rewrite);
         source.server().memory().flatMap(m -> MemoryHeadroom.shortfall(estimate.extraMemoryBytes(), m))
                 .ifPresent(shortfall -> warnings.add("Memory limit: " + shortfall + ". apply refuses to start while "
-                        + "this is so. " + MemoryHeadroom.advice()));
+                        + "this is so. " + MemoryHeadroom.advice(choice.mode())));
         if (source.server().memory().isEmpty() && estimate.extraMemoryBytes() > 0) {
             warnings.add("Memory limit: not checked, since the server refused INFO memory to this user: make sure its "
                     + "maxmemory leaves room for the estimate below (at the limit Redis evicts keys or refuses writes, "

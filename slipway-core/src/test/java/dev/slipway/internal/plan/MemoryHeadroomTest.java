@@ -1,5 +1,6 @@
 package dev.slipway.internal.plan;
 
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.ServerInfo;
 import org.junit.jupiter.api.Test;
 
@@ -28,5 +29,12 @@ class MemoryHeadroomTest {
         assertThat(MemoryHeadroom.shortfall(20 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "noeviction")))
                 .hasValueSatisfying(s -> assertThat(s).endsWith("refuse writes with OOM errors, the application's "
                         + "included, and the migration would fail"));
+    }
+
+    @Test
+    void theAdviceFitsTheMode() {
+        assertThat(MemoryHeadroom.advice(MigrationMode.ZERO_DOWNTIME)).contains("plan with --mode drop-recreate");
+        assertThat(MemoryHeadroom.advice(MigrationMode.DROP_RECREATE)).doesNotContain("--mode drop-recreate")
+                .contains("plan a smaller index", "--ignore-maxmemory");
     }
 }
