@@ -1,7 +1,10 @@
 package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
 
 import java.nio.file.Path;
 import java.util.TreeMap;
@@ -22,6 +26,7 @@ import static dev.slipway.rewrite.RewriteFixture.EMB_TO_FLOAT16;
 import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static dev.slipway.rewrite.RewriteFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Every client connection killed in the middle of a rewrite, and of its rollback ({@code CLIENT KILL TYPE normal}):
@@ -37,11 +42,17 @@ class LostConnectionIT {
     private static final class KillAll extends TaskProgress {
         private final Jedis killer;
         private final String task;
+        private final ClientType type;
         private boolean killed;
 
         KillAll(Jedis killer, String task) {
+            this(killer, task, ClientType.NORMAL);
+        }
+
+        KillAll(Jedis killer, String task, ClientType type) {
             this.killer = killer;
             this.task = task;
+            this.type = type;
         }
 
         @Override
@@ -49,7 +60,7 @@ class LostConnectionIT {
             if (!killed && task().equals(task) && done >= (task.equals("rewriting documents") ? 200 : 1)) {
                 killed = true;
                 killer.clientKill(new redis.clients.jedis.params.ClientKillParams()
-                        .type(redis.clients.jedis.args.ClientType.NORMAL).skipMe(
+                        .type(type).skipMe(
                                 redis.clients.jedis.params.ClientKillParams.SkipMe.YES));
             }
         }
@@ -87,6 +98,64 @@ class LostConnectionIT {
 
             assertThat(duringRestore.killed).isTrue();
             assertThat(restored.documentsRestored()).isEqualTo(DOCS);
+            try (Jedis jedis = redis.newJedis()) {
+                assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            }
+        }
+    }
+
+    /**
+     * The write watch's listener connections killed in the middle of a rewrite ({@code CLIENT KILL TYPE pubsub}):
+     * the rewrite stops at its next batch and fails, since a write by another client could no longer be seen (it went
+     * on unwatched and exited 0, tester session 29 R6 M7). The re-run goes on with a new watch, names the batches
+     * sent while nothing watched, and converts every document.
+     */
+    @Test
+    void aLostWriteWatchStopsTheRewriteAndTheReRunNamesWhatWasNotWatched(RedisStackServer redis,
+                                                                         @TempDir Path dir) {
+        TreeMap<String, TreeMap<String, String>> before;
+        try (Jedis jedis = redis.newJedis()) {
+            before = RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(),
+                    VectorDataType.FLOAT32, DOCS, 5);
+        }
+        try (Jedis killer = redis.newJedis()) {
+            KillAll listeners = new KillAll(killer, "rewriting documents", ClientType.PUBSUB);
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(listeners).load();
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
+                    .withThroughput(50, 1, 0, 3);
+
+            assertThatThrownBy(() -> slipway.apply(plan, options)).isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("The write watch of index 'docs' stopped: ")
+                    .hasMessageContaining("so the rewrite stopped after the batches it had sent")
+                    .hasMessageContaining("Re-run 'slipway apply' with the same plan and --backup-dir");
+            assertThat(listeners.killed).isTrue();
+            try (Jedis jedis = redis.newJedis()) {
+                assertThat(jedis.keys("doc:*").stream().filter(k -> jedis.hstrlen(k, "emb") == DIMS * 2L).count())
+                        .as("stopped short of the end").isLessThan(DOCS);
+            }
+
+            MigrationReport report = Slipway.configure().url(redis.url()).load().apply(plan, options);
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.steps()).anySatisfy(step -> assertThat(step.detail()).contains("an earlier run ended "
+                    + "(killed, or unwatched) before its write watch had judged its last "));
+            try (Jedis jedis = redis.newJedis()) {
+                for (String key : jedis.keys("doc:*")) {
+                    assertThat(jedis.hstrlen(key, "emb")).as(key).isEqualTo(DIMS * 2L);
+                }
+            }
+
+            // the rollback's watch lost the same way: it restores every document, then fails saying so
+            KillAll duringRestore = new KillAll(killer, "restoring originals", ClientType.PUBSUB);
+            assertThatThrownBy(() -> Slipway.configure().url(redis.url()).progress(duringRestore).load()
+                    .rollbackFromBackup(dir.resolve("backup"), 1))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+                        assertThat(e.getMessage()).startsWith("The rollback finished (originals restored, index "
+                                + "'docs' recreated), but its write watch stopped (");
+                    });
+            assertThat(duringRestore.killed).isTrue();
             try (Jedis jedis = redis.newJedis()) {
                 assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             }

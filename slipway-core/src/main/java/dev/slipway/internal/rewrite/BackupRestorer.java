@@ -113,6 +113,7 @@ public final class BackupRestorer {
         OptionalLong evictedBefore = Evictions.evictedKeys(session);
         long writesSeen = 0;
         List<String> written = List.of();
+        String watchLost = null;
         try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries);
              WriteWatch watch = WriteWatch.startOrWarn(session.endpoint(), plan.rewrite().orElseThrow(), workers,
                      keys.prefix(), "this rollback")) {
@@ -151,6 +152,7 @@ public final class BackupRestorer {
                 watch.resolve(key -> false); // every restore has landed
                 writesSeen = watch.detected();
                 written = watch.examples();
+                watchLost = watch.lost().orElse(null);
             }
         }
         lock.confirmHeld();
@@ -166,6 +168,15 @@ public final class BackupRestorer {
                     + "it restored it was overwritten by the original; one made after the restore is still there. "
                     + "Check these documents against the application's data (the backup in " + backup.dir()
                     + " still holds every original). Changed:", written, null);
+        }
+        if (watchLost != null) {
+            // as above, said once the index is back (tester session 29 R6 M7: a lost watch said nothing, exit 0)
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
+                    + plan.servedName() + "' recreated), but its write watch stopped (" + watchLost + "), so a change "
+                    + "another client made to a document after the rollback checked it and before it restored it "
+                    + "may have been overwritten by the original unseen. If the application wrote documents of the "
+                    + "index during the rollback, check them against its data (the backup in " + backup.dir()
+                    + " still holds every original).");
         }
         refuseToReportSuccessWithEvictions(plan, backup, evictedBefore);
         refuseToReportSuccessWithMigratedFormLeft(plan, backup);

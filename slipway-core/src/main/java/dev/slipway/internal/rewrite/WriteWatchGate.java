@@ -62,13 +62,17 @@ final class WriteWatchGate {
     }
 
     /**
-     * Whether a write by another client has been seen (without waiting for the server's latest notifications). A
-     * reported document that is gone was deleted or expired, which loses nothing; one in a batch still in flight is
-     * judged after its batch lands (its write may have brought it back, and the take-back comes with the landing).
+     * Whether a write by another client has been seen (without waiting for the server's latest notifications), or
+     * the watch was lost: either stops the rewrite. A reported document that is gone was deleted or expired, which
+     * loses nothing; one in a batch still in flight is judged after its batch lands (its write may have brought it
+     * back, and the take-back comes with the landing).
      */
     boolean writesSeen(Predicate<byte[]> inFlight) {
         if (watch == null) {
             return false;
+        }
+        if (watch.lost().isPresent()) {
+            return true;
         }
         watch.resolve(inFlight);
         return watch.detected() > 0;
@@ -83,7 +87,9 @@ final class WriteWatchGate {
         if (watch == null) {
             return;
         }
+        refuseIfLost(backup);
         watch.sync();
+        refuseIfLost(backup); // lost while it waited: the last batches were not judged
         if (passDone) {
             watch.resolveAll(); // every document has been read and rewritten
         } else {
@@ -113,6 +119,27 @@ final class WriteWatchGate {
                 + "paused, these changes were expiries, and a re-run with --no-write-watch loses nothing." : "")
                 + " Changed:",
                 watch.examples(), null);
+    }
+
+    /**
+     * A watch that lost a connection can no longer see another client's write between Slipway's read of a document
+     * and its rewrite, which the rewrite would overwrite unnoticed (tester session 29 R6 M7: the run went on
+     * unwatched and exited 0). The rewrite stopped at its next batch; the header keeps the batches judged before the
+     * loss, so the re-run (with a new watch) names the batches after it, as after a kill.
+     */
+    private void refuseIfLost(BackupDirectory backup) {
+        if (watch.lost().isEmpty()) {
+            return;
+        }
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The write watch of index '" + backup.header().index()
+                + "' stopped: " + watch.lost().get() + ". Without it a write by another client between Slipway's "
+                + "read of a document and its rewrite would be overwritten unnoticed, so the rewrite stopped after "
+                + "the batches it had sent (" + backup.header().documentsRewritten() + " documents rewritten so far; "
+                + "their originals are in " + backup.dir() + "). Re-run 'slipway apply' with the same plan and "
+                + "--backup-dir: it goes on with a new watch and names the batches sent after the watch stopped, "
+                + "whose documents were not watched. Or undo everything with 'slipway rollback --backup-dir "
+                + backup.dir() + "'. If the application's writes are paused, or it only writes fields this rewrite "
+                + "does not touch, --no-write-watch runs without a watch.");
     }
 
     /**
