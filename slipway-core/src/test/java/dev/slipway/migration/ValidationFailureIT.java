@@ -212,6 +212,48 @@ class ValidationFailureIT {
                 .as("the parsable check passes once the field exists").isEqualTo(MigrationReport.Result.SUCCEEDED);
     }
 
+    /**
+     * A query check on a field the plan removes: the server would neither refuse it nor find anything, so the check
+     * would fail after everything changed or, without a lower bound, pass without meaning (tester session 30 R9 L3).
+     * Refused before any change (exit 2); {@code validate} fails such a check without running it.
+     */
+    @Test
+    void aQueryCheckOnAFieldThePlanRemovesIsRefusedBeforeAnyChange(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(INDEX, new SchemaPatch(List.of(), List.of("category"),
+                List.of(), List.of(), null)));
+        String schemaBefore = slipway.describe(INDEX).schema().toString();
+        List<QueryCheck> checks = List.of(query("removed", "@category:{books}", null, 100L, List.of()),
+                query("kept", "@price:[0 +inf]", 1L, null, List.of()));
+
+        SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                () -> slipway.apply(plan, new ApplyOptions(Duration.ofMinutes(1), checks)));
+
+        assertThat(refused).isNotNull().isNotInstanceOf(MigrationFailedException.class);
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.getMessage()).startsWith("1 query check reads fields the target schema of '" + INDEX
+                + "' does not have; nothing was changed.");
+        assertThat(refused.problems()).containsExactly("query 'removed' (@category:{books}) reads @category (the "
+                + "plan removes or renames it), which the target schema does not have: the server would match "
+                + "nothing there");
+        assertThat(slipway.describe(INDEX).schema().toString()).isEqualTo(schemaBefore);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(RedisInspection.indexes(jedis)).containsExactly(INDEX);
+        }
+
+        assertThat(slipway.apply(plan, new ApplyOptions(Duration.ofMinutes(1), checks.subList(1, 2))).result())
+                .isEqualTo(MigrationReport.Result.SUCCEEDED);
+        ValidationResult validated = slipway.validate(plan, checks);
+        assertThat(validated.checks()).filteredOn(c -> c.name().equals("query 'removed'")).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.passed()).isFalse();
+                    assertThat(c.actual()).isEqualTo("not run");
+                });
+        assertThat(validated.checks()).filteredOn(c -> c.name().equals("query 'kept'")).singleElement()
+                .satisfies(c -> assertThat(c.passed()).isTrue());
+    }
+
     /** A schema probe a killed apply left behind shows in status, and the next apply of the index drops it. */
     @Test
     void aSchemaProbeLeftByAKilledApplyIsListedThenDropped(RedisStackServer redis) {
@@ -324,13 +366,15 @@ class ValidationFailureIT {
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
         assertThat(e.exitCode()).isEqualTo(2);
-        assertThat(e.problems()).hasSize(4);
+        assertThat(e.problems()).hasSize(5);
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 4").contains("'query'"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 8").contains("max_results"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 9")
                 .contains("'min_results' (10) is greater than 'max_results' (1)"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 13")
                 .contains("'contains_keys' names 2 keys but 'max_results' is 1"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 20").contains("checks 'at least five' "
+                + "(min_results 5) and 'at most two' (max_results 2) run the same query: no result count passes both"));
     }
 
     // ---- helpers

@@ -145,7 +145,9 @@ public final class MigrationValidator {
         }
         Evictions.check(session, evictedAtStart).ifPresent(checks::add);
         for (QueryCheck query : queries) {
-            checks.add(queryCheck(name, query));
+            List<String> unknown = QueryFields.unknown(List.of(query), plan.targetSchema(), plan.source().schema());
+            checks.add(unknown.isEmpty() ? queryCheck(name, query) : new ValidationCheck("query '" + query.name()
+                    + "'", false, describe(query), "not run", unknown.get(0)));
         }
         return new ValidationResult(name, checks);
     }

@@ -13,6 +13,7 @@ import dev.slipway.api.plan.StepKind;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.ServerCompatibility;
+import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
@@ -60,6 +61,13 @@ public final class PlanPreconditions {
             if (SchemaProbeName.isProbeOf(index, name)) { // left behind by a killed run
                 session.call("FT.DROPINDEX", index);
             }
+        }
+        List<String> unknownFields = QueryFields.unknown(queries, plan.targetSchema(), plan.source().schema());
+        if (!unknownFields.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, Wording.count(unknownFields.size(), "query check reads",
+                    "query checks read") + " fields the target schema of '" + name + "' does not have; nothing was "
+                    + "changed. Use the fields' new names in the query-check file (or drop those checks) and re-run "
+                    + "the same command.", unknownFields, null);
         }
         String probe = SchemaProbeName.fresh(name);
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();

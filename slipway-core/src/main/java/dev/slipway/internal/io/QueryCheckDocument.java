@@ -20,6 +20,7 @@ public final class QueryCheckDocument {
     /** Reads the checks; problems are recorded. */
     public static List<QueryCheck> read(YamlNode root, YamlProblems problems) {
         List<QueryCheck> checks = new ArrayList<>();
+        List<YamlNode> nodes = new ArrayList<>(); // each check's item, for problems found across checks
         Optional<YamlNode> queries = root.isMap() ? root.get("queries") : Optional.empty();
         if (queries.isEmpty() || !queries.get().isList()) {
             problems.add(root, "a query-check file needs a 'queries' list");
@@ -45,8 +46,43 @@ public final class QueryCheckDocument {
                         + "'max_results' is " + max.get() + ": no result passes this check");
             }
             query.ifPresent(q -> checks.add(new QueryCheck(name, q, dialect, min, max, keys)));
+            query.ifPresent(q -> nodes.add(item));
         }
+        refuseContradictions(checks, nodes, problems);
         return checks;
+    }
+
+    /**
+     * Two checks of the same query (and dialect) whose bounds no result count meets together: one's
+     * {@code min_results} above the other's {@code max_results} (tester session 30 R9 L3: each passed the file and
+     * one had to fail after the migration).
+     */
+    private static void refuseContradictions(List<QueryCheck> checks, List<YamlNode> nodes, YamlProblems problems) {
+        for (int j = 1; j < checks.size(); j++) {
+            for (int i = 0; i < j; i++) {
+                QueryCheck a = checks.get(i);
+                QueryCheck b = checks.get(j);
+                if (!a.query().equals(b.query()) || a.dialect() != b.dialect() || crossed(a) || crossed(b)) {
+                    continue;
+                }
+                for (QueryCheck[] pair : new QueryCheck[][]{{a, b}, {b, a}}) {
+                    QueryCheck low = pair[0];
+                    QueryCheck high = pair[1];
+                    if (low.minResults().isPresent() && high.maxResults().isPresent()
+                            && low.minResults().get() > high.maxResults().get()) {
+                        problems.add(nodes.get(j), "checks '" + low.name() + "' (min_results " + low.minResults().get()
+                                + ") and '" + high.name() + "' (max_results " + high.maxResults().get() + ") run the "
+                                + "same query: no result count passes both");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Bounds no count meets on their own (reported by themselves). */
+    private static boolean crossed(QueryCheck check) {
+        return check.minResults().isPresent() && check.maxResults().isPresent()
+                && check.minResults().get() > check.maxResults().get();
     }
 
     private static Optional<Long> number(YamlNode item, String key, YamlProblems problems) {

@@ -1,0 +1,87 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.IndexSchema;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The attributes a query check reads. The server neither refuses nor reports a query on an attribute the index does
+ * not have ({@code FT.EXPLAIN} parses {@code @gone:{x}}, {@code FT.SEARCH} finds nothing, checked on Search 2.10), so
+ * a check on a field the plan removes or renames would fail only after everything changed, or pass without meaning
+ * (a check with no lower bound). Pure.
+ *
+ * <p>Only references this can read for sure are returned: {@code @name:} outside a quoted phrase and not escaped,
+ * and {@code KNN n @name}. A name with an escaped character ({@code @my\-field:}) is left out, so nothing is refused
+ * that the server would read otherwise.
+ */
+final class QueryFields {
+    private static final Pattern KNN = Pattern.compile("KNN\\s+\\S+\\s+@([A-Za-z0-9_]+)(?=[\\s\\]])",
+            Pattern.CASE_INSENSITIVE);
+
+    private QueryFields() {
+    }
+
+    /** The attribute names the query reads, in order of first use. */
+    static Set<String> referenced(String query) {
+        Set<String> names = new LinkedHashSet<>();
+        boolean quoted = false;
+        for (int i = 0; i < query.length(); i++) {
+            char c = query.charAt(i);
+            if (c == '\\') {
+                i++; // the next character is escaped
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '@' && !quoted) {
+                int end = i + 1;
+                while (end < query.length() && isNameChar(query.charAt(end))) {
+                    end++;
+                }
+                int colon = end;
+                while (colon < query.length() && query.charAt(colon) == ' ') {
+                    colon++;
+                }
+                if (end > i + 1 && colon < query.length() && query.charAt(colon) == ':') {
+                    names.add(query.substring(i + 1, end));
+                }
+                i = end - 1;
+            }
+        }
+        Matcher knn = KNN.matcher(query);
+        while (knn.find()) {
+            names.add(knn.group(1));
+        }
+        return names;
+    }
+
+    /**
+     * For each check that reads an attribute the schema does not have: the check, the attributes, and what the
+     * source called them when the plan renamed them.
+     */
+    static List<String> unknown(List<QueryCheck> checks, IndexSchema target, IndexSchema source) {
+        Set<String> known = new LinkedHashSet<>();
+        target.fields().forEach(f -> known.add(f.name()));
+        List<String> problems = new ArrayList<>();
+        for (QueryCheck check : checks) {
+            List<String> missing = referenced(check.query()).stream().filter(n -> !known.contains(n)).toList();
+            if (missing.isEmpty()) {
+                continue;
+            }
+            List<String> said = missing.stream().map(n -> "@" + n + (source.fields().stream()
+                    .map(FieldSchema::name).anyMatch(n::equals) ? " (the plan removes or renames it)" : "")).toList();
+            problems.add("query '" + check.name() + "' (" + check.query() + ") reads " + String.join(", ", said)
+                    + ", which the target schema does not have: the server would match nothing there");
+        }
+        return problems;
+    }
+
+    private static boolean isNameChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_';
+    }
+}
