@@ -5,6 +5,7 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StalePlanException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.RewriteSpec;
@@ -51,6 +52,7 @@ import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static dev.slipway.rewrite.RewriteFixture.keys;
 import static dev.slipway.rewrite.RewriteFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
@@ -195,6 +197,40 @@ class RewriteCrashIT {
             assertThat(s.slipway().describe("docs").schema()).isEqualTo(s.plan().source().schema());
             assertThat(s.slipway().describe("docs").numDocs()).isEqualTo(DOCS);
             assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+        }
+    }
+
+    /**
+     * The checkpoint evicted (here deleted) after a kill between the rewrite and the new index: the re-run used to
+     * say the plan was stale and to make a new one, with the index dropped (tester session 29 R6 M3). It now names
+     * the missing checkpoint and the backup's state, changes nothing, and the rollback from the backup restores
+     * everything without a checkpoint.
+     */
+    @Test
+    void aMissingCheckpointOfAStartedRewriteIsNamedAndTheBackupRollsBack(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, false);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "create-index");
+            assertThat(jedis.del("slipway:checkpoint:docs")).isEqualTo(1);
+            TreeMap<String, TreeMap<String, String>> rewritten = hashes(jedis, "doc:*");
+
+            assertThatThrownBy(() -> s.slipway().apply(s.plan(), options(backup, 1)))
+                    .isInstanceOfSatisfying(StalePlanException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(2);
+                        assertThat(e.getMessage()).startsWith("No checkpoint of this migration was found (key "
+                                + "slipway:checkpoint:docs), but " + backup.toAbsolutePath().normalize()
+                                + " holds its rewrite, started ").contains("documents rewritten: the checkpoint was "
+                                + "evicted or deleted. Without it apply cannot tell which steps ran, so nothing was "
+                                + "changed. Undo the migration with 'slipway rollback --backup-dir ");
+                    });
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(rewritten);
+            assertThat(s.slipway().listIndexes()).isEmpty();
+
+            s.slipway().rollbackFromBackup(backup, 1);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(s.before());
+            assertThat(s.slipway().describe("docs").numDocs()).isEqualTo(DOCS);
         }
     }
 

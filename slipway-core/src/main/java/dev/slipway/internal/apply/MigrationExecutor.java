@@ -117,7 +117,7 @@ public final class MigrationExecutor {
         Optional<Checkpoint> previous = usableCheckpoint(store.load(index), plan);
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
-            PlanPreconditions.checkLive(plan, reader);
+            checkLive(plan, options, reader);
             PlanPreconditions.checkMemory(plan, reader, options.ignoreMaxmemory(), progress);
         }
         if (rewriteStillToRun(plan, previous)) {
@@ -127,7 +127,7 @@ public final class MigrationExecutor {
         try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(), lockLease)) {
             previous = usableCheckpoint(store.load(index), plan);
             if (previous.isEmpty()) {
-                PlanPreconditions.checkLive(plan, reader); // again, now that no one else can change it
+                checkLive(plan, options, reader); // again, now that no one else can change it
             }
             // on a resume too: its --queries may be new, and are checked at the end, after the remaining changes
             PlanPreconditions.probeTarget(plan, session, options.queryChecks(), progress);
@@ -234,7 +234,7 @@ public final class MigrationExecutor {
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
             LiveIndexReader reader = new LiveIndexReader(session);
-            PlanPreconditions.checkLive(plan, reader);
+            checkLive(plan, options, reader);
             if (!options.ignoreMaxmemory()) { // apply itself warns when it goes on anyway
                 PlanPreconditions.checkMemory(plan, reader, false, progress);
             }
@@ -252,6 +252,15 @@ public final class MigrationExecutor {
     }
 
     /** The checkpoint to resume from, if it belongs to this plan; refuses when another plan is unfinished. */
+    /** The live index still matches the plan; when not, a missing checkpoint of a started rewrite is named. */
+    private void checkLive(MigrationPlan plan, ApplyOptions options, LiveIndexReader reader) {
+        try {
+            PlanPreconditions.checkLive(plan, reader);
+        } catch (StalePlanException stale) {
+            throw RewriteStepHandler.explainMissingCheckpoint(plan, options, keys, session, stale);
+        }
+    }
+
     private static Optional<Checkpoint> usableCheckpoint(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
         if (checkpoint.isEmpty()) {
             return Optional.empty();

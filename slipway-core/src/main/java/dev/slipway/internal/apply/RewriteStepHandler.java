@@ -4,6 +4,7 @@ import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StalePlanException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
@@ -12,6 +13,7 @@ import dev.slipway.api.plan.StepKind;
 import dev.slipway.internal.plan.RewritePlanner;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
@@ -35,6 +37,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -177,6 +180,41 @@ final class RewriteStepHandler {
      * leave the documents rewritten before in the new form (tester session 29: a wiped backup directory was started
      * anew and the run exited 0).
      */
+    /**
+     * A live index that no longer matches the plan while no checkpoint of it exists: when {@code --backup-dir} holds
+     * this plan's rewrite, unfinished, the plan was being applied and Slipway's checkpoint is gone (evicted under an
+     * allkeys-* policy, or deleted). It used to say the plan was stale and to make a new one, although the index was
+     * already dropped (tester session 29 R6 M3). Apply cannot tell which steps ran without it, so it changes
+     * nothing; the rollback from the backup works without a checkpoint.
+     *
+     * @return the refusal to throw instead of {@code stale}, or {@code stale} itself
+     */
+    static StalePlanException explainMissingCheckpoint(MigrationPlan plan, ApplyOptions options, KeyNamespace keys,
+                                                       RedisSession session, StalePlanException stale) {
+        if (plan.rewrite().isEmpty() || options.backupDir().isEmpty()) {
+            return stale;
+        }
+        Path dir = options.backupDir().get().toAbsolutePath().normalize();
+        Optional<BackupHeader> header = BackupDirectory.readHeader(dir).filter(h -> h.planId().equals(plan.planId())
+                && h.phase() != BackupHeader.Phase.ROLLED_BACK);
+        if (header.isEmpty()) {
+            return stale;
+        }
+        OptionalLong evicted = Evictions.evictedKeys(session);
+        String why = evicted.isPresent() && evicted.getAsLong() > 0 ? "; the server has evicted "
+                + evicted.getAsLong() + " keys since it started"
+                + new LiveIndexReader(session).memory().map(m -> " (maxmemory-policy " + m.policy() + ")").orElse("")
+                + ", so it was most likely evicted" : "";
+        return new StalePlanException("No checkpoint of this migration was found (key "
+                + keys.checkpoint(plan.source().indexName()) + "), but " + dir + " holds its rewrite, started "
+                + header.get().startedAt() + " and left in phase " + header.get().phase() + " with "
+                + header.get().documentsRewritten() + " documents rewritten: the checkpoint was evicted or deleted"
+                + why + ". Without it apply cannot tell which steps ran, so nothing was changed. Undo the migration "
+                + "with 'slipway rollback --backup-dir " + dir + "' (it restores the original documents and "
+                + "recreates the index from the backup), then plan again; and keep Slipway's keys from being evicted "
+                + "(maxmemory-policy noeviction or volatile-*, or more memory).", stale.problems());
+    }
+
     private static void checkRecordedDirectory(MigrationPlan plan, Optional<Checkpoint> resumed, Path dir,
                                                Optional<BackupHeader> header) {
         Optional<String> recorded = resumed.map(Checkpoint::backupDir).filter(d -> !d.isEmpty());
