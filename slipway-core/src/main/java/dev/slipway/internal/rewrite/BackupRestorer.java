@@ -170,13 +170,15 @@ public final class BackupRestorer {
                     + " still holds every original). Changed:", written, null);
         }
         if (watchLost != null) {
-            // as above, said once the index is back (tester session 29 R6 M7: a lost watch said nothing, exit 0)
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
-                    + plan.servedName() + "' recreated), but its write watch stopped (" + watchLost + "), so a change "
-                    + "another client made to a document after the rollback checked it and before it restored it "
-                    + "may have been overwritten by the original unseen. If the application wrote documents of the "
-                    + "index during the rollback, check them against its data (the backup in " + backup.dir()
-                    + " still holds every original).");
+            // not a failure: every original is back, as asked, and a server restart (which the rollback survives)
+            // loses the watch too; but a write made after the loss could have been overwritten unseen (tester
+            // session 29 R6 M7: nothing was said)
+            String text = "the rollback's write watch stopped (" + watchLost + "), so a change another client made "
+                    + "to a document after that and before the rollback restored it may have been overwritten by "
+                    + "the original unseen. If the application wrote documents of the index during the rollback, "
+                    + "check them against its data (the backup in " + backup.dir() + " still holds every original).";
+            LOG.warn("Warning: {}", text);
+            progress.message("Warning: " + text);
         }
         refuseToReportSuccessWithEvictions(plan, backup, evictedBefore);
         refuseToReportSuccessWithMigratedFormLeft(plan, backup);
