@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -55,6 +56,51 @@ class ExpiringDocumentsIT {
                 assertThat(jedis.exists(Catalog.PREFIX + i)).isTrue();
             }
         }
+    }
+
+    /**
+     * Drop-recreate under the same expiries: with no other index to compare with, its document count against the
+     * plan's snapshot could not settle either, and validation failed (session 30's open end). Every key under the
+     * prefixes is now looked up in the new index instead.
+     */
+    @Test
+    void aDropRecreateMigrationUnderSteadyExpiriesValidates(RedisStackServer redis) throws Exception {
+        seed(redis);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        AtomicReference<MigrationPlan> plan = new AtomicReference<>();
+
+        MigrationReport report = underExpiries(redis, () -> {
+            plan.set(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
+                    .withMode(dev.slipway.api.plan.MigrationMode.DROP_RECREATE)));
+            return slipway.apply(plan.get(), ApplyOptions.DEFAULTS);
+        });
+
+        assertThat(report.result()).as(report.toString()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(report.validation().orElseThrow().checks()).filteredOn(c -> c.name().equals("document-count"))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.passed()).isTrue();
+                    assertThat(c.expected()).startsWith("every key under the index's prefixes, looked up");
+                });
+    }
+
+    /** ... and one whose new schema fails on existing documents still fails validation, on its indexing failures. */
+    @Test
+    void aDropRecreateThatFailsOnDocumentsStillFailsUnderExpiries(RedisStackServer redis) throws Exception {
+        seed(redis);
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 0; i < DOCS; i++) {
+                jedis.hset(Catalog.PREFIX + i, "price", i == 7 || i == 11 || i == 13 ? "abc" : Integer.toString(i));
+            }
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+
+        Throwable failed = catchThrowable(() -> underExpiries(redis, () -> slipway.apply(slipway.plan(
+                PlanRequest.patch(Catalog.NAME, Catalog.addPrice()).withMode(
+                        dev.slipway.api.plan.MigrationMode.DROP_RECREATE)), ApplyOptions.DEFAULTS)));
+
+        assertThat(failed).isInstanceOf(MigrationFailedException.class);
+        assertThat(((MigrationFailedException) failed).report().validation().orElseThrow().checks())
+                .filteredOn(c -> !c.passed()).extracting(ValidationCheck::name).containsExactly("indexing-failures");
     }
 
     /**

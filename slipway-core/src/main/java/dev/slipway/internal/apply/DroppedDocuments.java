@@ -84,11 +84,29 @@ final class DroppedDocuments {
                 served.stats().documents());
         List<byte[]> missing = notHeld(session, other.schema(), servedName, otherName);
         Found dropped = heldAmong(session, servedName, missing);
+        return Optional.of(new KeyByKey(dropped, existing(session, missing)));
+    }
+
+    /**
+     * How many keys under the index's prefixes that exist it does not hold (its failures of existing keys), by
+     * looking every key up in it: for one index whose keys change too fast to be counted ({@link KeyCoverage}), with
+     * no other index to compare with (a drop-recreate under steadily expiring keys). Empty when keys with a NUL byte
+     * could not all be looked up.
+     */
+    static java.util.OptionalLong failuresOfExistingKeys(RedisSession session, IndexSchema schema) {
+        List<byte[]> missing = new ArrayList<>();
+        if (!forEachNotHeld(session, schema, schema.name(), missing::add)) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(existing(session, missing));
+    }
+
+    /** How many of the keys exist: those gone since failed nowhere. */
+    private static long existing(RedisSession session, List<byte[]> keys) {
         Pipeline pipeline = session.jedis().pipelined();
-        List<Response<Boolean>> exist = missing.stream().map(pipeline::exists).toList();
+        List<Response<Boolean>> exist = keys.stream().map(pipeline::exists).toList();
         pipeline.sync();
-        // those gone since failed nowhere
-        return Optional.of(new KeyByKey(dropped, exist.stream().filter(Response::get).count()));
+        return exist.stream().filter(Response::get).count();
     }
 
     /**
