@@ -86,12 +86,7 @@ class ExpiringDocumentsIT {
     /** ... and one whose new schema fails on existing documents still fails validation, on its indexing failures. */
     @Test
     void aDropRecreateThatFailsOnDocumentsStillFailsUnderExpiries(RedisStackServer redis) throws Exception {
-        seed(redis);
-        try (Jedis jedis = redis.newJedis()) {
-            for (int i = 0; i < DOCS; i++) {
-                jedis.hset(Catalog.PREFIX + i, "price", i == 7 || i == 11 || i == 13 ? "abc" : Integer.toString(i));
-            }
-        }
+        seedWithThreeBadPrices(redis);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
 
         Throwable failed = catchThrowable(() -> underExpiries(redis, () -> slipway.apply(slipway.plan(
@@ -109,12 +104,7 @@ class ExpiringDocumentsIT {
      */
     @Test
     void aNewVersionThatDropsDocumentsIsRefusedNamingThemUnderExpiries(RedisStackServer redis) throws Exception {
-        seed(redis);
-        try (Jedis jedis = redis.newJedis()) {
-            for (int i = 0; i < DOCS; i++) {
-                jedis.hset(Catalog.PREFIX + i, "price", i == 7 || i == 11 || i == 13 ? "abc" : Integer.toString(i));
-            }
-        }
+        seedWithThreeBadPrices(redis);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
 
@@ -125,6 +115,16 @@ class ExpiringDocumentsIT {
                 .hasMessageContaining("fails to index 3 documents that the live 'products' serves (")
                 .hasMessageContaining(Catalog.PREFIX + "7").hasMessageContaining(Catalog.PREFIX + "11")
                 .hasMessageContaining(Catalog.PREFIX + "13").hasMessageContaining("NOT switched");
+    }
+
+    /** {@link #seed}, then a price on every document, of which three a NUMERIC field cannot index. */
+    private static void seedWithThreeBadPrices(RedisStackServer redis) {
+        seed(redis);
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 0; i < DOCS; i++) {
+                jedis.hset(Catalog.PREFIX + i, "price", i == 7 || i == 11 || i == 13 ? "abc" : Integer.toString(i));
+            }
+        }
     }
 
     /** The documents and their index, which has a vector field: it makes the scan of a new version slow enough. */
