@@ -337,6 +337,15 @@ public final class MigrationValidator {
             (moved && exists(originals.get(i)) ? notMoved : deleted).add(keys.get(i));
         }
         boolean allGone = deleted.size() == keys.size() && keys.size() > 1;
+        OptionalLong now = deleted.isEmpty() || evictedAtStart.isEmpty() ? OptionalLong.empty()
+                : Evictions.evictedKeys(session);
+        if (now.isPresent() && now.getAsLong() > evictedAtStart.getAsLong()) {
+            // not another client: the server evicted keys while the migration ran (tester session 31 R10 L2)
+            return new ValidationCheck("sample-keys", false, keys.size() + " sampled keys exist", (keys.size()
+                    - deleted.size()) + " exist, " + deleted.size() + " gone", "gone while the server evicted "
+                    + (now.getAsLong() - evictedAtStart.getAsLong()) + " keys (see the evictions check), so they "
+                    + "were most likely evicted: " + String.join(", ", deleted));
+        }
         String actual = (keys.size() - notMoved.size() - deleted.size()) + " exist"
                 + (deleted.isEmpty() ? "" : ", " + deleted.size() + " deleted since the plan")
                 + (notMoved.isEmpty() ? "" : ", " + notMoved.size() + " still under their old names");

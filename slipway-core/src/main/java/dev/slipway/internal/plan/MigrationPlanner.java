@@ -311,12 +311,15 @@ public final class MigrationPlanner {
         String basis = measured ? "re-index time from the source index's total_indexing_time"
                 : "re-index time assumes " + (long) ASSUMED_INDEX_RATE + " documents/second";
         boolean zeroDowntime = mode == MigrationMode.ZERO_DOWNTIME;
-        long extra = StrategyChoice.extraMemory(source, target, mode);
+        long growth = IndexMemoryModel.documentGrowth(rewrite);
+        long extra = StrategyChoice.extraMemory(source, target, mode) + growth;
         long rewritten = rewrite.map(RewriteSpec::documents).orElse(0L);
         return new CostEstimate(source.numDocs() + source.indexingFailures(), round(reindex),
                 zeroDowntime ? 0 : round(reindex), extra, rewritten,
                 basis + "; memory from FT.INFO of the source index, its vector indexes sized anew from the "
-                        + "target schema, x" + StrategyChoice.MEMORY_OVERHEAD + " for allocator overhead");
+                        + "target schema, x" + StrategyChoice.MEMORY_OVERHEAD + " for allocator overhead"
+                        + (growth > 0 ? ", plus " + StrategyChoice.mib(growth) + " the documents grow by as their "
+                        + "vectors widen" : ""));
     }
 
     private static double round(double seconds) {

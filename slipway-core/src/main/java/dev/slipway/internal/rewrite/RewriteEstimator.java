@@ -15,6 +15,7 @@ import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.internal.vector.VectorMemory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -9,6 +9,7 @@ import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.SchemaPatch;
@@ -240,6 +241,45 @@ class MemoryLimitIT {
                     + "and graphs"));
             assertThat(plan.estimate().extraMemoryBytes()).as("the build took %d bytes", grown)
                     .isGreaterThanOrEqualTo(grown).isLessThan(3 * grown);
+        }
+    }
+
+    /**
+     * Sampled documents gone while the server evicted keys are blamed on the evictions, and the check fails; it said
+     * "deleted by another client" and passed (tester session 31 R10 L2, where the migration's own growth evicted
+     * them). Here the evictions are of other keys (volatile-random, in database 1) and two documents are deleted, so
+     * the figures are exact; the check cannot tell the two apart, so it names eviction as the likely cause.
+     */
+    @Test
+    void sampledKeysGoneWhileTheServerEvictedAreBlamedOnEviction(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis(); Jedis other = redis.newJedis()) {
+            seed(jedis);
+            MigrationPlan plan = slipway.plan(request().withMode(dev.slipway.api.plan.MigrationMode.DROP_RECREATE));
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            try {
+                other.select(1);
+                for (int i = 0; i < 2000; i++) {
+                    other.psetex("filler:" + i, 600_000, "x".repeat(200));
+                }
+                jedis.configSet("maxmemory-policy", "volatile-random");
+                jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) - 100_000));
+                other.psetex("filler:last", 600_000, "x");
+                assertThat(evictedKeys(jedis)).as("fillers evicted").isPositive();
+            } finally {
+                jedis.configSet("maxmemory", "0");
+                jedis.configSet("maxmemory-policy", "noeviction");
+            }
+            List<String> gone = plan.source().keySample().subList(0, 2);
+            gone.forEach(jedis::del);
+
+            ValidationCheck sample = slipway.validate(plan, List.of()).checks().stream()
+                    .filter(c -> c.name().equals("sample-keys")).findFirst().orElseThrow();
+
+            assertThat(sample.passed()).isFalse();
+            assertThat(sample.detail()).startsWith("gone while the server evicted ").contains("most likely evicted: "
+                    + gone.get(0) + ", " + gone.get(1));
         }
     }
 

@@ -125,4 +125,23 @@ class IndexMemoryModelTest {
                 .isEqualTo(Math.round((built - plain.indexMemoryBytes()) * StrategyChoice.MEMORY_OVERHEAD));
         assertThat(StrategyChoice.extraMemory(plain, flat, MigrationMode.DROP_RECREATE)).isZero();
     }
+
+    @Test
+    void widenedVectorsGrowTheDocumentsAsTheServerAllocatesThem() {
+        java.util.function.BiFunction<String, String, dev.slipway.api.plan.RewriteSpec> hash = (from, to) ->
+                new dev.slipway.api.plan.RewriteSpec(StorageType.HASH, List.of("d:"), java.util.Optional.empty(),
+                        List.of(), List.of(new dev.slipway.api.plan.RewriteSpec.VectorConversion("v", from, to, 256)),
+                        DOCS, false);
+
+        // 512 bytes in a 640-byte allocation become 1,024 in a 1,280-byte one
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32"))))
+                .isEqualTo(640 * DOCS);
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float32", "float16"))))
+                .as("narrowing frees memory as it goes").isZero();
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.empty())).isZero();
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(new dev.slipway.api.plan.RewriteSpec(
+                StorageType.JSON, List.of("d:"), java.util.Optional.empty(), List.of(java.util.List.of(
+                        new dev.slipway.api.plan.RewriteSpec.FieldMove("$.a", "$.b")).get(0)), List.of(), DOCS,
+                false)))).as("no conversion").isZero();
+    }
 }

@@ -1,4 +1,4 @@
-package dev.slipway.internal.rewrite;
+package dev.slipway.internal.vector;
 
 import org.junit.jupiter.api.Test;
 

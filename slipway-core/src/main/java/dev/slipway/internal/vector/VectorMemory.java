@@ -1,4 +1,4 @@
-package dev.slipway.internal.rewrite;
+package dev.slipway.internal.vector;
 
 /**
  * What a vector converted to a narrower type frees in Redis, modelled on how the server keeps it (Redis 7.x with
@@ -15,9 +15,9 @@ package dev.slipway.internal.rewrite;
  *       {@code dims} times the difference of the widths per vector.</li>
  * </ul>
  */
-final class VectorMemory {
+public final class VectorMemory {
     /** The default {@code hash-max-listpack-value}. */
-    static final int LISTPACK_VALUE_LIMIT = 64;
+    public static final int LISTPACK_VALUE_LIMIT = 64;
 
     private VectorMemory() {
     }
@@ -26,7 +26,7 @@ final class VectorMemory {
      * Bytes a HASH document frees when one of its values goes from {@code from} to {@code to} bytes (negative when
      * it grows).
      */
-    static long documentSaving(int from, int to) {
+    public static long documentSaving(int from, int to) {
         if (from <= LISTPACK_VALUE_LIMIT) {
             return (long) from - to;
         }
@@ -35,12 +35,12 @@ final class VectorMemory {
     }
 
     /** Bytes the vector index frees per vector when its element width changes (negative when it grows). */
-    static long indexSaving(int dims, int fromWidth, int toWidth) {
+    public static long indexSaving(int dims, int fromWidth, int toWidth) {
         return (long) dims * (fromWidth - toWidth);
     }
 
     /** A Redis string of {@code length} bytes: the header its length needs, the bytes, a terminating zero. */
-    static long stringSize(long length) {
+    public static long stringSize(long length) {
         int header = length < (1 << 8) ? 3 : length < (1 << 16) ? 5 : 9;
         return header + length + 1;
     }
@@ -49,7 +49,7 @@ final class VectorMemory {
      * jemalloc's size class for a request: multiples of 8 up to 128, then four classes per doubling (160, 192, 224,
      * 256, 320, ...), which is how its small and large classes are spaced.
      */
-    static long allocation(long size) {
+    public static long allocation(long size) {
         if (size <= 0) {
             return 0;
         }
