@@ -30,6 +30,8 @@ public final class LiveIndexReader {
     public static final int KEY_SAMPLE_SIZE = 20;
     /** SCAN pages (of 1,000 buckets) the key sample reads at most. */
     private static final int SAMPLE_SCAN_PAGES = 64;
+    /** Pages of 100 of the index's first documents the key sample reads at most to fill up. */
+    private static final int SAMPLE_FILL_PAGES = 10;
 
     private final RedisSession session;
 
@@ -210,21 +212,19 @@ public final class LiveIndexReader {
      * index's own order does: its first documents are the oldest ones, or those rewritten least recently, and a path
      * or key shape the application only lately began to write would not show in them (tester session 30). The first
      * documents in index order fill up what the keyspace does not give within {@value #SAMPLE_SCAN_PAGES} SCAN
-     * pages, as for an index whose prefix names a small share of a large keyspace.
+     * pages (as for an index whose prefix names a small share of a large keyspace), up to 1,000 of them.
      */
     public List<String> sampleKeys(String index, IndexSchema schema, long numDocs, int limit) {
         List<String> sample = new ArrayList<>();
         if (numDocs > limit) {
-            for (String key : lasting(spreadKeys(index, schema, limit))) {
-                if (sample.size() < limit) {
-                    sample.add(key);
-                }
-            }
+            spreadKeys(index, schema, limit, sample);
         }
-        if (sample.size() < limit) {
+        // the index's first documents, a page at a time, past those with a time to live (tester session 31 R10 M4:
+        // 4,900 of 5,000 documents expiring left a sample of 0 or 1 key)
+        for (int page = 0; sample.size() < limit && page < SAMPLE_FILL_PAGES && page * 100L < numDocs; page++) {
             List<String> first = new ArrayList<>();
-            for (Object key : RedisReplies.list(session.call("FT.SEARCH", index, "*", "NOCONTENT", "LIMIT", "0",
-                    Integer.toString(limit))).stream().skip(1).toList()) {
+            for (Object key : RedisReplies.list(session.call("FT.SEARCH", index, "*", "NOCONTENT", "LIMIT",
+                    Integer.toString(page * 100), "100")).stream().skip(1).toList()) {
                 if (!(key instanceof byte[] raw) || isUtf8(raw)) {
                     first.add(RedisReplies.text(key));
                 }
@@ -239,33 +239,38 @@ public final class LiveIndexReader {
     }
 
     /**
-     * Keys of documents in the index, in the keyspace's hash order: up to twice {@code limit} UTF-8 keys of the
-     * index's type under its prefixes, of which those the index holds.
+     * Adds to {@code sample}, up to {@code limit}, keys of documents in the index in the keyspace's hash order: page
+     * by page of SCAN, the UTF-8 keys of the index's type under its prefixes that the index holds and that have no
+     * time to live.
      */
-    private List<String> spreadKeys(String index, IndexSchema schema, int limit) {
+    private void spreadKeys(String index, IndexSchema schema, int limit, List<String> sample) {
         List<String> patterns = GlobPattern.underPrefixes(schema.prefixes());
         // several prefixes are scanned together, so that the sample is spread over all of them
         String pattern = patterns.size() == 1 ? patterns.get(0) : "*";
         List<byte[]> prefixes = schema.prefixes().stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
         byte[] type = schema.storageType().keyType().getBytes(StandardCharsets.UTF_8);
-        List<byte[]> candidates = new ArrayList<>();
         byte[] cursor = {'0'};
         int pages = 0;
         do {
             List<Object> reply = RedisReplies.list(session.jedis().sendCommand(RedisSession.command("SCAN"), cursor,
                     bytes("MATCH"), bytes(pattern), bytes("COUNT"), bytes("1000"), bytes("TYPE"), type));
             cursor = (byte[]) reply.get(0);
+            List<byte[]> candidates = new ArrayList<>();
             for (Object item : RedisReplies.list(reply.get(1))) {
                 byte[] key = (byte[]) item;
-                if (candidates.size() < 2 * limit && underAny(key, prefixes) && isUtf8(key)) {
+                if (underAny(key, prefixes) && isUtf8(key)) {
                     candidates.add(key);
                 }
             }
-        } while (!(cursor.length == 1 && cursor[0] == '0') && candidates.size() < 2 * limit
-                && ++pages < SAMPLE_SCAN_PAGES);
-        Set<ByteBuffer> held = IndexedKeys.held(session.jedis(), index, candidates);
-        return candidates.stream().filter(k -> held.contains(ByteBuffer.wrap(k)))
-                .map(k -> new String(k, StandardCharsets.UTF_8)).toList();
+            Set<ByteBuffer> held = IndexedKeys.held(session.jedis(), index, candidates);
+            List<String> found = candidates.stream().filter(k -> held.contains(ByteBuffer.wrap(k)))
+                    .map(k -> new String(k, StandardCharsets.UTF_8)).filter(k -> !sample.contains(k)).toList();
+            for (String key : lasting(found.subList(0, Math.min(found.size(), 2 * (limit - sample.size()))))) {
+                if (sample.size() < limit) {
+                    sample.add(key);
+                }
+            }
+        } while (!(cursor.length == 1 && cursor[0] == '0') && sample.size() < limit && ++pages < SAMPLE_SCAN_PAGES);
     }
 
     /** Whether the key starts with one of the prefixes (every key does when there are none). */

@@ -56,6 +56,27 @@ class KeySampleIT {
         }
     }
 
+    /** Most documents expire (a cache with a few pinned entries): the sample still finds 20 that do not. */
+    @Test
+    void documentsWithATimeToLiveAreSkippedNotCountedAgainstTheSample(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            create(jedis, "cache", "PREFIX", "1", "c:");
+            write(jedis, "c:", 0, 3000);
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < 3000; i++) {
+                if (i % 50 != 0) { // 60 pinned
+                    pipeline.expire("c:" + i, 3600);
+                }
+            }
+            pipeline.sync();
+
+            List<String> sample = sample(redis, "cache");
+
+            assertThat(sample).hasSize(SIZE).doesNotHaveDuplicates()
+                    .allMatch(k -> Integer.parseInt(k.substring(2)) % 50 == 0, "without a time to live");
+        }
+    }
+
     @Test
     void anIndexNoLargerThanTheSampleIsTakenWhole(RedisStackServer redis) {
         try (Jedis jedis = redis.newJedis()) {
