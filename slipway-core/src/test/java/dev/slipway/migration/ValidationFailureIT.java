@@ -334,6 +334,20 @@ class ValidationFailureIT {
         assertThat(failed.problems()).anySatisfy(p -> assertThat(p).startsWith("indexing-failures: "));
     }
 
+    /** DIALECT 4 reports no exact total (0 for a count): its checks count with dialect 3 (tester session 31 R10 M1). */
+    @Test
+    void aDialectFourCheckCountsExactly(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = migrate(slipway);
+
+        ValidationResult result = slipway.validate(plan, List.of(new QueryCheck("d4", "*", 4, Optional.of(200L),
+                Optional.of(200L), List.of("product:0"))));
+
+        assertThat(check(result, "query 'd4'").passed()).isTrue();
+        assertThat(check(result, "query 'd4'").actual()).isEqualTo("200 results");
+    }
+
     @Test
     void queryCheckFileIsReadAndEveryCheckRuns(RedisStackServer redis) throws Exception {
         ProductCatalog.seed(redis, StorageType.HASH);
@@ -366,7 +380,7 @@ class ValidationFailureIT {
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
         assertThat(e.exitCode()).isEqualTo(2);
-        assertThat(e.problems()).hasSize(5);
+        assertThat(e.problems()).hasSize(6);
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 4").contains("'query'"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 8").contains("max_results"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 9")
@@ -375,6 +389,8 @@ class ValidationFailureIT {
                 .contains("'contains_keys' names 2 keys but 'max_results' is 1"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 20").contains("checks 'at least five' "
                 + "(min_results 5) and 'at most two' (max_results 2) run the same query: no result count passes both"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 26").contains("check 'two keys' names 2 "
+                + "keys in 'contains_keys' and 'one result' allows at most 1 result of the same query"));
     }
 
     // ---- helpers

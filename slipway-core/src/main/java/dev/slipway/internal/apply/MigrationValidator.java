@@ -374,9 +374,12 @@ public final class MigrationValidator {
     /** Runs one query check against an index. */
     ValidationCheck queryCheck(String index, QueryCheck query) {
         String label = "query '" + query.name() + "'";
+        // DIALECT 4 reports no exact total (0 for LIMIT 0 0, the page size for a page: checked on Search 2.10,
+        // tester session 31 R10 M1); its syntax is dialect 3's, which counts exactly
+        String dialect = Integer.toString(query.dialect() == 4 ? 3 : query.dialect());
         try {
             List<Object> reply = RedisReplies.list(session.call("FT.SEARCH", index, query.query(), "NOCONTENT",
-                    "LIMIT", "0", "0", "DIALECT", Integer.toString(query.dialect())));
+                    "LIMIT", "0", "0", "DIALECT", dialect));
             long total = reply.isEmpty() ? 0 : RedisReplies.whole(reply.get(0));
             Set<String> keys = new HashSet<>();
             if (!query.containsKeys().isEmpty()) {
@@ -386,7 +389,7 @@ public final class MigrationValidator {
                         Integer.toString(query.containsKeys().size())));
                 args.addAll(query.containsKeys());
                 args.addAll(List.of("LIMIT", "0", Integer.toString(query.containsKeys().size()), "DIALECT",
-                        Integer.toString(query.dialect())));
+                        dialect));
                 List<Object> found = RedisReplies.list(session.call(args));
                 for (int i = 1; i < found.size(); i++) {
                     keys.add(RedisReplies.text(found.get(i)));

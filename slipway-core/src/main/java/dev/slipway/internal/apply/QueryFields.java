@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
  * a check on a field the plan removes or renames would fail only after everything changed, or pass without meaning
  * (a check with no lower bound). Pure.
  *
- * <p>Only references this can read for sure are returned: {@code @name:} outside a quoted phrase and not escaped,
- * and {@code KNN n @name}. A name with an escaped character ({@code @my\-field:}) is left out, so nothing is refused
+ * <p>Only references this can read for sure are returned, outside quoted phrases and not escaped: {@code @name:},
+ * the comparisons {@code @name>5} ({@code <}, {@code <=}, {@code >=}, {@code ==}, {@code !=}), and
+ * {@code KNN n @name}. A name with an escaped character ({@code @my\-field:}) is left out, so nothing is refused
  * that the server would read otherwise.
  */
 final class QueryFields {
@@ -31,29 +32,40 @@ final class QueryFields {
     /** The attribute names the query reads, in order of first use. */
     static Set<String> referenced(String query) {
         Set<String> names = new LinkedHashSet<>();
+        // the query with quoted phrases and escaped characters blanked out, for the KNN clause (tester session 31
+        // R10 M3: "knn 3 @body now" inside a phrase was taken for one)
+        StringBuilder plain = new StringBuilder(query.length());
         boolean quoted = false;
         for (int i = 0; i < query.length(); i++) {
             char c = query.charAt(i);
             if (c == '\\') {
+                plain.append(i + 1 < query.length() ? "  " : " ");
                 i++; // the next character is escaped
             } else if (c == '"') {
                 quoted = !quoted;
-            } else if (c == '@' && !quoted) {
+                plain.append(' ');
+            } else if (quoted) {
+                plain.append(' ');
+            } else if (c == '@') {
                 int end = i + 1;
                 while (end < query.length() && isNameChar(query.charAt(end))) {
                     end++;
                 }
-                int colon = end;
-                while (colon < query.length() && query.charAt(colon) == ' ') {
-                    colon++;
+                int next = end;
+                while (next < query.length() && query.charAt(next) == ' ') {
+                    next++;
                 }
-                if (end > i + 1 && colon < query.length() && query.charAt(colon) == ':') {
+                // @name:term, and the comparisons @name>5, @name<=9, @name==3, @name!=3 (tester session 31 R10 M2)
+                if (end > i + 1 && next < query.length() && ":<>=!".indexOf(query.charAt(next)) >= 0) {
                     names.add(query.substring(i + 1, end));
                 }
+                plain.append(query, i, end);
                 i = end - 1;
+            } else {
+                plain.append(c);
             }
         }
-        Matcher knn = KNN.matcher(query);
+        Matcher knn = KNN.matcher(plain);
         while (knn.find()) {
             names.add(knn.group(1));
         }

@@ -54,8 +54,8 @@ public final class QueryCheckDocument {
 
     /**
      * Two checks of the same query (and dialect) whose bounds no result count meets together: one's
-     * {@code min_results} above the other's {@code max_results} (tester session 30 R9 L3: each passed the file and
-     * one had to fail after the migration).
+     * {@code min_results}, or the number of keys its {@code contains_keys} names, above the other's
+     * {@code max_results} (tester session 30 R9 L3: each passed the file and one had to fail after the migration).
      */
     private static void refuseContradictions(List<QueryCheck> checks, List<YamlNode> nodes, YamlProblems problems) {
         for (int j = 1; j < checks.size(); j++) {
@@ -74,6 +74,13 @@ public final class QueryCheckDocument {
                                 + ") and '" + high.name() + "' (max_results " + high.maxResults().get() + ") run the "
                                 + "same query: no result count passes both");
                     }
+                    long named = low.containsKeys().stream().distinct().count();
+                    if (high.maxResults().isPresent() && named > high.maxResults().get()) { // tester s31 R10 L3
+                        problems.add(nodes.get(j), "check '" + low.name() + "' names " + named + " keys in "
+                                + "'contains_keys' and '" + high.name() + "' allows at most "
+                                + Wording.count(high.maxResults().get(), "result", "results") + " of the same query: "
+                                + "no result passes both");
+                    }
                 }
             }
         }
@@ -81,8 +88,9 @@ public final class QueryCheckDocument {
 
     /** Bounds no count meets on their own (reported by themselves). */
     private static boolean crossed(QueryCheck check) {
-        return check.minResults().isPresent() && check.maxResults().isPresent()
-                && check.minResults().get() > check.maxResults().get();
+        return check.maxResults().isPresent() && (check.minResults().isPresent()
+                && check.minResults().get() > check.maxResults().get()
+                || check.containsKeys().stream().distinct().count() > check.maxResults().get());
     }
 
     private static Optional<Long> number(YamlNode item, String key, YamlProblems problems) {

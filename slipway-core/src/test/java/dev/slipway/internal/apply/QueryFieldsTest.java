@@ -25,6 +25,11 @@ class QueryFieldsTest {
                 .isEmpty();
         assertThat(QueryFields.referenced("*=>[KNN 10 @emb $vec AS score]")).containsExactly("emb");
         assertThat(QueryFields.referenced("hello world *")).isEmpty();
+        assertThat(QueryFields.referenced("@price>5 @rank <= 9 @n==3 @m != 4")).as("comparisons")
+                .containsExactly("price", "rank", "n", "m");
+        assertThat(QueryFields.referenced("@title:\"knn 3 @body now\"")).as("KNN inside a phrase")
+                .containsExactly("title");
+        assertThat(QueryFields.referenced("@a|b:x @c")).as("a field list, or a name alone: not judged").isEmpty();
     }
 
     @Test
