@@ -66,6 +66,9 @@ class LostConnectionIT {
                 killer.clientKill(new redis.clients.jedis.params.ClientKillParams()
                         .type(type).skipMe(
                                 redis.clients.jedis.params.ClientKillParams.SkipMe.YES));
+                if (type == ClientType.PUBSUB) { // the task waits until the listeners have seen their connection go
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+                }
             }
         }
     }
@@ -150,6 +153,14 @@ class LostConnectionIT {
                     assertThat(jedis.hstrlen(key, "emb")).as(key).isEqualTo(DIMS * 2L);
                 }
             }
+
+            // lost while the rollback checks the documents, before it changes anything: it stops, nothing changed
+            KillAll duringCheck = new KillAll(killer, "checking for changes since the migration", ClientType.PUBSUB);
+            assertThatThrownBy(() -> Slipway.configure().url(redis.url()).progress(duringCheck).load()
+                    .rollbackFromBackup(dir.resolve("backup"), 1))
+                    .hasMessageContaining("before the rollback changed anything; nothing was changed");
+            assertThat(duringCheck.killed).isTrue();
+            assertThat(slipway.describe("docs").numDocs()).as("the migrated index still serves").isEqualTo(DOCS);
 
             // the rollback's watch lost the same way: it restores every document, and warns that it was not watched
             KillAll duringRestore = new KillAll(killer, "restoring originals", ClientType.PUBSUB);

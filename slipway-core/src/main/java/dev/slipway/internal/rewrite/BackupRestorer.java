@@ -130,6 +130,12 @@ public final class BackupRestorer {
             }
             lock.confirmHeld(); // the check above reads every document, which takes a while
             boolean resumed = backup.header().phase() == BackupHeader.Phase.ROLLING_BACK;
+            if (!resumed && watch != null && watch.lost().isPresent()) {
+                // lost before anything changed: stopping keeps no index down (tester session 31 R10 L1)
+                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback's write watch stopped ("
+                        + watch.lost().get() + ") before the rollback changed anything; nothing was changed. Re-run "
+                        + "the same command.");
+            }
             markRollingBack(plan, backup);
             backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
             dropTargetIndex(plan);
