@@ -74,12 +74,6 @@ class BlockedChangeIT {
                         index:
                           storage_type: %s
                         """, "change_storage_type of index", "export, transform and reload"),
-                new BlockedChange("adding a vector field", BOTH, """
-                        add_fields:
-                          - name: image_embedding
-                            type: vector
-                            attrs: {dims: 4, algorithm: flat, datatype: float32, distance_metric: cosine}
-                        """, "add_vector_field of image_embedding", "write the vectors into the documents first"),
                 new BlockedChange("field type change", BOTH, """
                         update_fields:
                           - name: price

@@ -77,7 +77,7 @@ class ChangeClassifierTest {
                 Arguments.of("add a tag field", hash, hash.toBuilder().field(FieldSchema.of("color", FieldType.TAG))
                         .build(), Map.of(), ChangeKind.ADD_FIELD, true),
                 Arguments.of("add a vector field", hash, hash.toBuilder().field(new FieldSchema("v2", null,
-                        FieldType.VECTOR, VECTOR)).build(), Map.of(), ChangeKind.ADD_VECTOR_FIELD, false),
+                        FieldType.VECTOR, VECTOR)).build(), Map.of(), ChangeKind.ADD_VECTOR_FIELD, true),
                 Arguments.of("remove a field", hash, without(hash, "brand"), Map.of(), ChangeKind.REMOVE_FIELD, true),
                 Arguments.of("make a tag case sensitive", hash, replace(hash, "brand",
                         f -> f.withAttrs(Map.of("case_sensitive", true))), Map.of(), ChangeKind.UPDATE_FIELD_OPTION,
@@ -206,7 +206,7 @@ class ChangeClassifierTest {
 
         SchemaChange added = only(hash(), hash().toBuilder().field(new FieldSchema("v2", null, FieldType.VECTOR,
                 VECTOR)).build(), Map.of());
-        assertThat(added.reason()).contains("write the vectors into the documents first");
+        assertThat(added.reason()).startsWith("index-only change; documents that hold a vector");
 
         SchemaChange storage = ChangeClassifier.classify(hash(), hash().toBuilder().storageType(StorageType.JSON)
                 .build(), Map.of()).get(0);
