@@ -159,7 +159,17 @@ public final class Slipway {
      */
     private static SourceSnapshot withNewPathsSampled(LiveIndexReader reader, SourceSnapshot source,
                                                       IndexSchema target) {
-        if (source.schema().storageType() != dev.slipway.api.schema.StorageType.JSON) {
+        boolean json = source.schema().storageType() == dev.slipway.api.schema.StorageType.JSON;
+        // the words of a new TEXT field, for the memory estimate: its inverted index grows with them
+        java.util.Set<String> text = new java.util.HashSet<>();
+        source.schema().fields().stream().filter(f -> f.type() == dev.slipway.api.schema.FieldType.TEXT)
+                .forEach(f -> text.add(f.path()));
+        List<String> newText = target.fields().stream().filter(f -> f.type() == dev.slipway.api.schema.FieldType.TEXT)
+                .map(dev.slipway.api.schema.FieldSchema::path).filter(p -> !text.contains(p)).distinct().toList();
+        if (!newText.isEmpty() && !source.keySample().isEmpty()) {
+            source = source.withWordsSampled(reader.wordsPerDocument(source.keySample(), newText, json));
+        }
+        if (!json) {
             return source;
         }
         java.util.Set<String> before = new java.util.HashSet<>();

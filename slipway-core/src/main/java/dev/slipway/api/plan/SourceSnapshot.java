@@ -37,6 +37,9 @@ import java.util.TreeMap;
  *                         sampled documents ({@code keySample}) hold it; empty for HASH indexes and when none is new
  * @param vectorIndexBytes the part of {@code indexMemoryBytes} that is vector indexes; 0 when there are none, and
  *                         in plans made before it was recorded (left out of the plan file when 0)
+ * @param wordsSampled     for each document field (hash field or JSON path) that a TEXT field of the target reads
+ *                         and no TEXT field of the source did, the words a sampled document holds there on average,
+ *                         for the memory estimate; empty when none is new
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
@@ -49,10 +52,12 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> phoneticProbed,
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> pathsHeld,
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-                             @JsonSetter(nulls = Nulls.AS_EMPTY) long vectorIndexBytes) {
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) long vectorIndexBytes,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> wordsSampled) {
     /** Copies the lists and the map (sorted, so that a plan's digest does not depend on the order). */
     public SourceSnapshot {
         pathsHeld = pathsHeld == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(pathsHeld));
+        wordsSampled = wordsSampled == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(wordsSampled));
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
         sharedKeyIndexes = sharedKeyIndexes == null ? List.of() : List.copyOf(sharedKeyIndexes);
         phoneticProbed = phoneticProbed == null ? List.of() : List.copyOf(phoneticProbed);
@@ -64,28 +69,35 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingFailures, List<String> keySample, ServerInfo server, long indexMemoryBytes,
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
-                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0);
+                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0, Map.of());
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
-                pathsHeld, vectorIndexBytes);
+                pathsHeld, vectorIndexBytes, wordsSampled);
     }
 
     /** A copy with what the sampled documents hold of the target's new JSON paths. */
     public SourceSnapshot withPathsHeld(Map<String, Long> held) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, held, vectorIndexBytes);
+                phoneticProbed, held, vectorIndexBytes, wordsSampled);
     }
 
     /** A copy with the vector indexes' share of the index memory. */
     public SourceSnapshot withVectorIndexBytes(long bytes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, bytes);
+                phoneticProbed, pathsHeld, bytes, wordsSampled);
+    }
+
+    /** A copy with the words sampled documents hold in the target's new TEXT fields. */
+    public SourceSnapshot withWordsSampled(Map<String, Double> words) {
+        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
+                indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
+                phoneticProbed, pathsHeld, vectorIndexBytes, words);
     }
 
     /** Whether applications reach the index through an alias (the name differs from the physical index). */

@@ -126,6 +126,10 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
         if (sizing.vectorsResized()) {
             parts.add("vector indexes " + mib(sizing.vector()) + " from the target's dims, datatypes and graphs");
         }
+        if (sizing.text() > 0) {
+            parts.add("new TEXT fields " + mib(sizing.text()) + " from " + String.format(java.util.Locale.ROOT,
+                    "%.0f", sizing.words()) + " words per sampled document");
+        }
         if (sizing.added() > 0) {
             parts.add("the rest grown for " + Wording.count(sizing.added(), "more field", "more fields"));
         }

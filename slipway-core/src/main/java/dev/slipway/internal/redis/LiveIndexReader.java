@@ -160,6 +160,41 @@ public final class LiveIndexReader {
         return held;
     }
 
+    /**
+     * For each document field (a hash field, or a JSON path), the words the documents hold there on average: runs
+     * of letters and digits in the value (for JSON, in its text), over the keys given; a key gone since, or a field
+     * it lacks, counts as none.
+     */
+    public Map<String, Double> wordsPerDocument(List<String> keys, List<String> fields, boolean json) {
+        Map<String, Double> words = new LinkedHashMap<>();
+        for (String field : fields) {
+            long total = 0;
+            for (String key : keys) {
+                try {
+                    Object value = json ? session.call("JSON.GET", key, field) : session.call("HGET", key, field);
+                    total += value == null ? 0 : words(RedisReplies.text(value));
+                } catch (RedisCommandException e) {
+                    // a key gone, or of another type, since it was sampled: no words
+                }
+            }
+            words.put(field, keys.isEmpty() ? 0.0 : (double) total / keys.size());
+        }
+        return words;
+    }
+
+    private static long words(String text) {
+        long count = 0;
+        boolean inWord = false;
+        for (int i = 0; i < text.length(); i++) {
+            boolean letter = Character.isLetterOrDigit(text.charAt(i));
+            if (letter && !inWord) {
+                count++;
+            }
+            inWord = letter;
+        }
+        return count;
+    }
+
     /** The server's Redis and module versions. */
     public ServerInfo serverInfo() {
         // a user whose ACL refuses INFO plans too (tester session 30 R9 M2: exit 1)
@@ -356,7 +391,7 @@ public final class LiveIndexReader {
                 info.stats().indexingFailures(), sample, serverInfo(), info.stats().memoryBytes(),
                 info.stats().indexingMillis(), latestVersion, sharedKeyIndexes(info.schema(), name),
                 temporary(info.schema().name()), complete.recorded(), complete.phoneticProbed(), Map.of(),
-                info.stats().vectorBytes());
+                info.stats().vectorBytes(), Map.of());
     }
 
     /**

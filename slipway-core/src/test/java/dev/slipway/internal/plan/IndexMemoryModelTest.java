@@ -110,6 +110,21 @@ class IndexMemoryModelTest {
     }
 
     @Test
+    void aNewTextFieldIsSizedFromTheWordsTheSampledDocumentsHold() {
+        SourceSnapshot source = live(schema(), 0, "docs:v1").withWordsSampled(Map.of("body", 150.0));
+        IndexSchema withBody = schema(new FieldSchema("body", null, FieldType.TEXT, Map.of()),
+                new FieldSchema("n", null, FieldType.NUMERIC, Map.of()));
+
+        IndexMemoryModel.Sizing sizing = IndexMemoryModel.target(source, withBody);
+
+        assertThat(sizing.text()).isEqualTo(DOCS * 150 * IndexMemoryModel.TEXT_BYTES_PER_WORD);
+        assertThat(sizing.added()).as("the numeric field, grown in proportion").isEqualTo(1);
+        assertThat(sizing.bytes()).isEqualTo(2 * REST + sizing.text());
+        assertThat(StrategyChoice.sizingBasis(sizing)).isEqualTo(" (new TEXT fields 45.8 MiB from 150 words per "
+                + "sampled document, the rest grown for 1 more field)");
+    }
+
+    @Test
     void zeroDowntimeNeedsTheNewVersionAndAnAdoptionsCopyDropRecreateOnlyTheGrowth() {
         IndexSchema flat = schema(vector("flat", "float32", 128, null));
         IndexSchema graph = schema(vector("hnsw", "float32", 128, 64));
