@@ -57,7 +57,7 @@ final class DocumentCountCheck {
         }
         // the previous version may go on counting failures of keys deleted or written again since it was built,
         // which the new one never saw: both pass when each covers every key under their (equal) prefixes
-        Optional<KeyCoverage> coverage = KeyCoverage.countable(schema)
+        Optional<KeyCoverage> coverage = KeyCoverage.countable(schema) && !volatileKeys()
                 ? KeyCoverage.measure(session, schema, List.of(index, baseline), ATTEMPTS) : Optional.empty();
         if (coverage.isPresent()) {
             KeyCoverage keys = coverage.get();
@@ -104,7 +104,8 @@ final class DocumentCountCheck {
         // still exist from those of keys deleted or expired since
         IndexSchema schema = live.schema();
         if (KeyCoverage.countable(schema)) {
-            Optional<KeyCoverage> coverage = KeyCoverage.measure(session, schema, List.of(schema.name()), ATTEMPTS);
+            Optional<KeyCoverage> coverage = volatileKeys() ? Optional.empty()
+                    : KeyCoverage.measure(session, schema, List.of(schema.name()), ATTEMPTS);
             if (coverage.isPresent()) {
                 KeyCoverage keys = coverage.get();
                 IndexInfo last = keys.info(schema.name());
@@ -150,6 +151,24 @@ final class DocumentCountCheck {
                 + "time)", Long.toString(actual), "the index holds a different number of documents than at plan time, "
                 + "and the keys under its prefixes are not between its indexed documents and those plus its "
                 + "indexing failures; check FT.INFO for indexing errors");
+    }
+
+    /**
+     * Whether keys of the database expire ({@code INFO keyspace}: {@code expires} above 0), or it cannot be told. An
+     * index goes on counting a key that has expired until the server reclaims it, while SCAN no longer returns it, so
+     * keys − indexed undercounts the failures of existing keys: under a TTL cache, 5 documents a new schema failed on
+     * passed validation as 0 failures (tester session 31 R11 H2). Then every key is looked up instead.
+     */
+    private boolean volatileKeys() {
+        Optional<String> info = session.info("keyspace");
+        if (info.isEmpty()) {
+            return true;
+        }
+        String db = "db" + session.endpoint().database() + ":";
+        return info.get().lines().filter(line -> line.startsWith(db)).findFirst()
+                .map(line -> java.util.Arrays.stream(line.substring(db.length()).split(","))
+                        .filter(pair -> pair.startsWith("expires=")).anyMatch(pair -> !pair.equals("expires=0")))
+                .orElse(false);
     }
 
     /**

@@ -35,6 +35,8 @@ class VectorMemoryTest {
     void aShortValueInTheListpackFreesItsOwnBytes() {
         assertThat(VectorMemory.documentSaving(64, 32)).isEqualTo(32);
         assertThat(VectorMemory.documentSaving(32, 8)).isEqualTo(24);
+        // 32 dims float16 -> float32: 64 bytes in the listpack become a 128-byte string in a hash table
+        assertThat(VectorMemory.documentSaving(64, 128)).isEqualTo(64 - 160 - VectorMemory.HASH_TABLE_CONVERSION);
     }
 
     @Test
