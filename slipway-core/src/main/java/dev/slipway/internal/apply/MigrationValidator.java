@@ -120,7 +120,7 @@ public final class MigrationValidator {
         SourceSnapshot source = plan.source();
         OptionalLong failuresOfExistingKeys = OptionalLong.empty();
         if (plan.validation().requireDocCountMatch()) {
-            DocumentCountCheck count = new DocumentCountCheck(session);
+            DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
             checks.add(count.check(plan, info));
             failuresOfExistingKeys = count.failuresOfExistingKeys();
         }
