@@ -6,6 +6,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.api.plan.StepKind;
+import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
@@ -17,13 +18,13 @@ import java.util.Optional;
 /**
  * Watches the server's memory while a zero-downtime migration's new versions index, and stops the build before the
  * server reaches its {@code maxmemory}: at the limit Redis evicts keys or refuses writes, the application's included.
- * The plan's estimate comes from the live index's size, which cannot see a new field or a larger vector graph
- * (tester session 30 R9 H1: 37 MiB estimated, 46 MiB used, 4,642 documents evicted). The new versions are dropped
+ * The plan's estimate can fall short (FT.INFO of the live index, a model of the target's vector indexes, words of 20
+ * sampled documents; before those, tester session 30 R9 H1: 37 MiB estimated, 46 MiB used, 4,642 documents evicted). The new versions are dropped
  * (documents kept) and their steps undone, so that a re-run builds them again once there is room.
  */
 final class MemoryGuard {
     /** The share of maxmemory at which the build stops: the indexing grows between two polls. */
-    static final double STOP_SHARE = 0.90;
+    static final double STOP_SHARE = MemoryHeadroom.USABLE_SHARE;
 
     private final ServerInfo.Memory limit;
     private long lastUsed;
@@ -74,9 +75,10 @@ final class MemoryGuard {
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Stopped the build before the server reached its "
                 + "maxmemory: it used " + StrategyChoice.mib(now.get().usedBytes()) + " of "
                 + StrategyChoice.mib(limit.maxBytes()) + " (maxmemory-policy " + now.get().policy() + ") while the "
-                + "new versions indexed, more than the plan's estimate of " + StrategyChoice.mib(plan.estimate()
-                .extraMemoryBytes()) + " allowed for (it is sized from the live index, which cannot show a new "
-                + "field or a larger vector graph). At the limit Redis would evict keys or refuse writes, so "
+                + "new versions indexed, past 90% of the limit or about to be (the plan estimated "
+                + StrategyChoice.mib(plan.estimate().extraMemoryBytes()) + " more, from FT.INFO of the live index, "
+                + "the target schema and 20 sampled documents, which can fall short). At the limit Redis would evict "
+                + "keys or refuse writes, so "
                 + (dropped.isEmpty() ? "the build stopped" : "the new versions " + String.join(", ", dropped)
                 + " were dropped (documents kept)") + "; '" + plan.source().indexName() + "' still serves what it "
                 + "served. Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run 'slipway apply' with "

@@ -47,17 +47,24 @@ final class QueryFields {
             } else if (quoted) {
                 plain.append(' ');
             } else if (c == '@') {
-                int end = i + 1;
-                while (end < query.length() && isNameChar(query.charAt(end))) {
-                    end++;
-                }
+                // a name, or a list of them (@title|body:term, tester session 31 R11 M2)
+                List<String> listed = new ArrayList<>();
+                int end = i;
+                do {
+                    int start = end + 1;
+                    end = start;
+                    while (end < query.length() && isNameChar(query.charAt(end))) {
+                        end++;
+                    }
+                    listed.add(end > start ? query.substring(start, end) : "");
+                } while (end < query.length() && query.charAt(end) == '|' && end > i + 1);
                 int next = end;
                 while (next < query.length() && query.charAt(next) == ' ') {
                     next++;
                 }
                 // @name:term, and the comparisons @name>5, @name<=9, @name==3, @name!=3 (tester session 31 R10 M2)
-                if (end > i + 1 && next < query.length() && ":<>=!".indexOf(query.charAt(next)) >= 0) {
-                    names.add(query.substring(i + 1, end));
+                if (!listed.contains("") && next < query.length() && ":<>=!".indexOf(query.charAt(next)) >= 0) {
+                    names.addAll(listed);
                 }
                 plain.append(query, i, end);
                 i = end - 1;

@@ -12,22 +12,31 @@ import java.util.Optional;
  * change and refuses.
  */
 public final class MemoryHeadroom {
+    /**
+     * The share of maxmemory a migration may fill: a zero-downtime build is stopped there (the indexing grows between
+     * two looks at it), so a plan that needs more is refused before it starts (tester session 31 R11 M4: it was
+     * accepted up to the whole limit, then stopped at 90%).
+     */
+    public static final double USABLE_SHARE = 0.90;
+
     private MemoryHeadroom() {
     }
 
     /**
-     * What is wrong, when the server's used memory plus {@code extraBytes} goes over its limit; empty when there is no
-     * limit, nothing is added, or it fits.
+     * What is wrong, when the server's used memory plus {@code extraBytes} goes over {@value #USABLE_SHARE} of its
+     * limit; empty when there is no limit, nothing is added, or it fits.
      */
     public static Optional<String> shortfall(long extraBytes, ServerInfo.Memory memory) {
         long after = memory.usedBytes() + extraBytes;
-        if (memory.maxBytes() <= 0 || extraBytes <= 0 || after <= memory.maxBytes()) {
+        long usable = Math.round(memory.maxBytes() * USABLE_SHARE);
+        if (memory.maxBytes() <= 0 || extraBytes <= 0 || after <= usable) {
             return Optional.empty();
         }
         return Optional.of("the server uses " + StrategyChoice.mib(memory.usedBytes()) + " of its maxmemory "
                 + StrategyChoice.mib(memory.maxBytes()) + ", and the migration needs about "
-                + StrategyChoice.mib(extraBytes) + " more, " + StrategyChoice.mib(after - memory.maxBytes())
-                + " beyond the limit: " + consequence(memory.policy()));
+                + StrategyChoice.mib(extraBytes) + " more, " + StrategyChoice.mib(after - usable)
+                + " beyond 90% of the limit (where apply stops a build, since " + (after > memory.maxBytes()
+                ? "" : "near the limit ") + consequence(memory.policy()) + ")");
     }
 
     /** What the server does at its limit under a policy. */

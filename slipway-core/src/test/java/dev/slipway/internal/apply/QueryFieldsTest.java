@@ -29,7 +29,9 @@ class QueryFieldsTest {
                 .containsExactly("price", "rank", "n", "m");
         assertThat(QueryFields.referenced("@title:\"knn 3 @body now\"")).as("KNN inside a phrase")
                 .containsExactly("title");
-        assertThat(QueryFields.referenced("@a|b:x @c")).as("a field list, or a name alone: not judged").isEmpty();
+        assertThat(QueryFields.referenced("@a|b:x @c")).as("a field list, not a name alone").containsExactly("a", "b");
+        assertThat(QueryFields.referenced("@title|body:(x) @a|:y @|b:z")).as("an empty name in a list: not judged")
+                .containsExactly("title", "body");
     }
 
     @Test

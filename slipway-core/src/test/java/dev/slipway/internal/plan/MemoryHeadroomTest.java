@@ -13,22 +13,26 @@ class MemoryHeadroomTest {
     void noLimitNothingAddedOrRoomEnoughIsNoShortfall() {
         assertThat(MemoryHeadroom.shortfall(10 * MIB, new ServerInfo.Memory(100 * MIB, 0, "allkeys-lru"))).isEmpty();
         assertThat(MemoryHeadroom.shortfall(0, new ServerInfo.Memory(100 * MIB, 100 * MIB, "allkeys-lru"))).isEmpty();
+        assertThat(MemoryHeadroom.shortfall(10 * MIB, new ServerInfo.Memory(80 * MIB, 100 * MIB, "allkeys-lru")))
+                .as("exactly at 90% of the limit, where a build stops, still fits").isEmpty();
         assertThat(MemoryHeadroom.shortfall(10 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "allkeys-lru")))
-                .as("exactly at the limit still fits").isEmpty();
+                .as("at the limit: past 90%").hasValueSatisfying(s -> assertThat(s).contains("10.0 MiB beyond 90% "
+                        + "of the limit (where apply stops a build, since near the limit under maxmemory-policy"));
     }
 
     @Test
     void overTheLimitSaysByHowMuchAndWhatThePolicyDoes() {
         assertThat(MemoryHeadroom.shortfall(20 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "allkeys-lfu")))
                 .hasValue("the server uses 90.0 MiB of its maxmemory 100.0 MiB, and the migration needs about "
-                        + "20.0 MiB more, 10.0 MiB beyond the limit: under maxmemory-policy allkeys-lfu Redis would "
-                        + "evict keys, documents included, and they would be lost");
+                        + "20.0 MiB more, 20.0 MiB beyond 90% of the limit (where apply stops a build, since under "
+                        + "maxmemory-policy allkeys-lfu Redis would evict keys, documents included, and they would be "
+                        + "lost)");
         assertThat(MemoryHeadroom.shortfall(20 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "volatile-ttl")))
                 .hasValueSatisfying(s -> assertThat(s).endsWith("evict keys that have a TTL (documents with one "
-                        + "would be lost), then refuse writes with OOM errors, the application's included"));
+                        + "would be lost), then refuse writes with OOM errors, the application's included)"));
         assertThat(MemoryHeadroom.shortfall(20 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "noeviction")))
                 .hasValueSatisfying(s -> assertThat(s).endsWith("refuse writes with OOM errors, the application's "
-                        + "included, and the migration would fail"));
+                        + "included, and the migration would fail)"));
     }
 
     @Test
