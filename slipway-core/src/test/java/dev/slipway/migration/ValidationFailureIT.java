@@ -380,7 +380,7 @@ class ValidationFailureIT {
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
         assertThat(e.exitCode()).isEqualTo(2);
-        assertThat(e.problems()).hasSize(6);
+        assertThat(e.problems()).hasSize(7);
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 4").contains("'query'"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 8").contains("max_results"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 9")
@@ -391,6 +391,8 @@ class ValidationFailureIT {
                 + "(min_results 5) and 'at most two' (max_results 2) run the same query: no result count passes both"));
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 26").contains("check 'two keys' names 2 "
                 + "keys in 'contains_keys' and 'one result' allows at most 1 result of the same query"));
+        assertThat(e.problems()).as("dialect 4 is counted as 3").anySatisfy(p -> assertThat(p).contains(
+                "checks 'five in dialect 4' (min_results 5) and 'two in dialect 3' (max_results 2)"));
     }
 
     // ---- helpers

@@ -7,6 +7,7 @@ import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.internal.io.QueryCheckDocument;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.DropRecreateStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -376,7 +377,7 @@ public final class MigrationValidator {
         String label = "query '" + query.name() + "'";
         // DIALECT 4 reports no exact total (0 for LIMIT 0 0, the page size for a page: checked on Search 2.10,
         // tester session 31 R10 M1); its syntax is dialect 3's, which counts exactly
-        String dialect = Integer.toString(query.dialect() == 4 ? 3 : query.dialect());
+        String dialect = Integer.toString(QueryCheckDocument.counted(query.dialect()));
         try {
             List<Object> reply = RedisReplies.list(session.call("FT.SEARCH", index, query.query(), "NOCONTENT",
                     "LIMIT", "0", "0", "DIALECT", dialect));

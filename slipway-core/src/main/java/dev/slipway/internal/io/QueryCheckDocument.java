@@ -62,7 +62,9 @@ public final class QueryCheckDocument {
             for (int i = 0; i < j; i++) {
                 QueryCheck a = checks.get(i);
                 QueryCheck b = checks.get(j);
-                if (!a.query().equals(b.query()) || a.dialect() != b.dialect() || crossed(a) || crossed(b)) {
+                // dialect 4 is counted as dialect 3 (it reports no exact total; tester session 31 R11 L1)
+                if (!a.query().equals(b.query()) || counted(a.dialect()) != counted(b.dialect()) || crossed(a)
+                        || crossed(b)) {
                     continue;
                 }
                 for (QueryCheck[] pair : new QueryCheck[][]{{a, b}, {b, a}}) {
@@ -84,6 +86,11 @@ public final class QueryCheckDocument {
                 }
             }
         }
+    }
+
+    /** The dialect a check's count is taken in: 4 reports no exact total, so it is counted as 3. */
+    public static int counted(int dialect) {
+        return dialect == 4 ? 3 : dialect;
     }
 
     /** Bounds no count meets on their own (reported by themselves). */
