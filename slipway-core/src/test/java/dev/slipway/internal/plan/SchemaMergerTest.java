@@ -283,4 +283,13 @@ class SchemaMergerTest {
         assertThat(SchemaMerger.merge(json, renames(new FieldRename("$.title", "$.name"))).target().orElseThrow()
                 .fields().get(0).path()).isEqualTo("$.name");
     }
+
+    @Test
+    void aFieldAddedTwiceIsNamedAsSuch() {
+        SchemaPatch patch = new SchemaPatch(List.of(new FieldSchema("rating", null, FieldType.NUMERIC, Map.of()),
+                new FieldSchema("rating", null, FieldType.TAG, Map.of())), List.of(), List.of(), List.of(), null);
+
+        assertThat(SchemaMerger.merge(source(), patch).problems()).containsExactly("add_fields: field 'rating' is "
+                + "added more than once in this patch; add it once");
+    }
 }
