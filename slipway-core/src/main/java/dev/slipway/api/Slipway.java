@@ -169,6 +169,22 @@ public final class Slipway {
         if (!newText.isEmpty() && !source.keySample().isEmpty()) {
             source = source.withWordsSampled(reader.wordsPerDocument(source.keySample(), newText, json));
         }
+        // a new vector field over values of another size fails on every such document (tester session 31 R11 M3)
+        java.util.Set<String> vectors = new java.util.HashSet<>();
+        source.schema().fields().stream().filter(f -> f.type() == dev.slipway.api.schema.FieldType.VECTOR)
+                .forEach(f -> vectors.add(f.path()));
+        Map<String, Long> otherSize = new java.util.TreeMap<>();
+        for (dev.slipway.api.schema.FieldSchema field : target.fields()) {
+            if (field.type() == dev.slipway.api.schema.FieldType.VECTOR && !vectors.contains(field.path())
+                    && field.attrs().get("dims") instanceof Number dims && !source.keySample().isEmpty()) {
+                otherSize.put(field.path(), reader.vectorsOfOtherSize(source.keySample(), field.path(),
+                        dims.intValue(), dev.slipway.internal.vector.VectorMemory.width(String.valueOf(field.attrs().get("datatype"))),
+                        json));
+            }
+        }
+        if (!otherSize.isEmpty()) {
+            source = source.withVectorsOfOtherSize(otherSize);
+        }
         if (!json) {
             return source;
         }

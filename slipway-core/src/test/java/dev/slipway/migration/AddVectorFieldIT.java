@@ -52,13 +52,15 @@ class AddVectorFieldIT {
             jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "wi", "ON", "HASH", "PREFIX", "1", "w:",
                     "SCHEMA", "t", "TAG");
         }
+        awaitIndexed(slipway, "wi", DOCS + 1);
         MigrationPlan plan = slipway.plan(PlanRequest.patch("wi", new SchemaPatch(List.of(new FieldSchema("w", null,
                 FieldType.VECTOR, Map.of("algorithm", "flat", "datatype", "float32", "dims", DIMS,
                 "distance_metric", "l2"))), List.of(), List.of(), List.of(), null)));
 
         assertThat(plan.supported()).as(plan.blockedReasons().toString()).isTrue();
         assertThat(plan.changes()).extracting(SchemaChange::kind).containsExactly(ChangeKind.ADD_VECTOR_FIELD);
-        assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("vector indexes"));
+        assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("vector indexes"))
+                .noneMatch(w -> w.contains("hold a value of another size"));
         assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
 
         try (Jedis jedis = redis.newJedis()) {
@@ -69,6 +71,42 @@ class AddVectorFieldIT {
             assertThat(new String((byte[]) reply.get(1), StandardCharsets.UTF_8)).isEqualTo("w:0");
         }
         assertThat(slipway.describe("wi").numDocs()).isEqualTo(DOCS + 1);
+    }
+
+    /** Vectors of another size than the new field's are warned of at plan time (tester session 31 R11 M3). */
+    @Test
+    void vectorsOfAnotherSizeAreWarnedOf(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            Random random = new Random(12);
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < DOCS; i++) {
+                pipeline.hset(bytes("h:" + i), Map.of(bytes("t"), bytes("x"), bytes("w"), vector(random)));
+                pipeline.sendCommand(RedisStackServer.command("JSON.SET"), "j:" + i, "$",
+                        "{\"t\":\"x\",\"w\":[1,2,3,4,5,6,7,8]}");
+            }
+            pipeline.sync();
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "hi", "ON", "HASH", "PREFIX", "1", "h:",
+                    "SCHEMA", "t", "TAG");
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "ji", "ON", "JSON", "PREFIX", "1", "j:",
+                    "SCHEMA", "$.t", "AS", "t", "TAG");
+        }
+        for (String index : List.of("hi", "ji")) {
+            awaitIndexed(slipway, index, DOCS);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch(index, new SchemaPatch(List.of(new FieldSchema("w",
+                    null, FieldType.VECTOR, Map.of("algorithm", "flat", "datatype", "float32", "dims", 4,
+                    "distance_metric", "l2"))), List.of(), List.of(), List.of(), null)));
+
+            assertThat(plan.warnings()).as(index).anySatisfy(w -> assertThat(w).startsWith("Field 'w' reads vectors "
+                    + "of 4 float32 elements at '").contains("', but 20 of the 20 sampled documents hold a value of "
+                    + "another size there"));
+        }
+    }
+
+    private static void awaitIndexed(Slipway slipway, String index, long documents) {
+        for (int i = 0; i < 200 && slipway.describe(index).numDocs() < documents; i++) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+        }
     }
 
     private static byte[] vector(Random random) {

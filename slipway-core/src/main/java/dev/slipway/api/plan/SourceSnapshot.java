@@ -40,6 +40,9 @@ import java.util.TreeMap;
  * @param wordsSampled     for each document field (hash field or JSON path) that a TEXT field of the target reads
  *                         and no TEXT field of the source did, the words a sampled document holds there on average,
  *                         for the memory estimate; empty when none is new
+ * @param vectorsOfOtherSize for each document field a new vector field of the target reads, how many sampled
+ *                         documents hold a value there that is not a vector of the field's size (another length, or
+ *                         not an array); empty when no vector field is new
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
@@ -53,11 +56,14 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> pathsHeld,
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
                              @JsonSetter(nulls = Nulls.AS_EMPTY) long vectorIndexBytes,
-                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> wordsSampled) {
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> wordsSampled,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> vectorsOfOtherSize) {
     /** Copies the lists and the map (sorted, so that a plan's digest does not depend on the order). */
     public SourceSnapshot {
         pathsHeld = pathsHeld == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(pathsHeld));
         wordsSampled = wordsSampled == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(wordsSampled));
+        vectorsOfOtherSize = vectorsOfOtherSize == null ? Map.of()
+                : Collections.unmodifiableMap(new TreeMap<>(vectorsOfOtherSize));
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
         sharedKeyIndexes = sharedKeyIndexes == null ? List.of() : List.copyOf(sharedKeyIndexes);
         phoneticProbed = phoneticProbed == null ? List.of() : List.copyOf(phoneticProbed);
@@ -69,35 +75,43 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingFailures, List<String> keySample, ServerInfo server, long indexMemoryBytes,
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
-                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0, Map.of());
+                indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0, Map.of(),
+                Map.of());
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
-                pathsHeld, vectorIndexBytes, wordsSampled);
+                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize);
     }
 
     /** A copy with what the sampled documents hold of the target's new JSON paths. */
     public SourceSnapshot withPathsHeld(Map<String, Long> held) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, held, vectorIndexBytes, wordsSampled);
+                phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize);
     }
 
     /** A copy with the vector indexes' share of the index memory. */
     public SourceSnapshot withVectorIndexBytes(long bytes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, bytes, wordsSampled);
+                phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize);
     }
 
     /** A copy with the words sampled documents hold in the target's new TEXT fields. */
     public SourceSnapshot withWordsSampled(Map<String, Double> words) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, words);
+                phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize);
+    }
+
+    /** A copy with how many sampled documents hold a value of another size for the target's new vector fields. */
+    public SourceSnapshot withVectorsOfOtherSize(Map<String, Long> counts) {
+        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
+                indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
+                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts);
     }
 
     /** Whether applications reach the index through an alias (the name differs from the physical index). */

@@ -130,12 +130,7 @@ final class IndexMemoryModel {
 
     /** Bytes per element of a vector datatype (4 for a name this model does not know). */
     static int width(String datatype) {
-        return switch (datatype.toLowerCase(Locale.ROOT)) {
-            case "float64" -> 8;
-            case "float16", "bfloat16" -> 2;
-            case "int8", "uint8" -> 1;
-            default -> 4;
-        };
+        return VectorMemory.width(datatype);
     }
 
     private static long number(Object value, long fallback) {

@@ -78,6 +78,7 @@ public final class MigrationPlanner {
                 + "it: apply with a --namespace outside the index's key prefixes."));
         aliasesDroppedWarning(source, steps).ifPresent(warnings::add);
         warnings.addAll(unheldPathWarnings(source, target, rewrite));
+        warnings.addAll(otherSizeWarnings(source, target));
         CostEstimate estimate = estimate(source, target, choice.mode(), rewrite);
         source.server().memory().flatMap(m -> MemoryHeadroom.shortfall(estimate.extraMemoryBytes(), m))
                 .ifPresent(shortfall -> warnings.add("Memory limit: " + shortfall + ". apply refuses to start while "
@@ -299,6 +300,27 @@ public final class MigrationPlanner {
                     + "match nothing in the others. If the values are elsewhere, check the path; to move them there, "
                     + "rename the field (rename_fields moves the values in every document). Ignore this if the "
                     + "application will write that path.");
+        }
+        return warnings;
+    }
+
+    /**
+     * A new vector field over values of another size: each such document is an indexing failure, so validation fails,
+     * in drop-recreate after the index was rebuilt without them (tester session 31 R11 M3).
+     */
+    static List<String> otherSizeWarnings(SourceSnapshot source, IndexSchema target) {
+        List<String> warnings = new ArrayList<>();
+        for (Map.Entry<String, Long> other : source.vectorsOfOtherSize().entrySet()) {
+            if (other.getValue() == 0) {
+                continue;
+            }
+            target.fields().stream().filter(f -> f.path().equals(other.getKey())).findFirst().ifPresent(f ->
+                    warnings.add("Field '" + f.name() + "' reads vectors of " + f.attrs().get("dims") + " "
+                            + f.attrs().get("datatype") + " elements at '" + f.path() + "', but " + other.getValue()
+                            + " of the " + source.keySample().size() + " sampled documents hold a value of another "
+                            + "size there: such documents fail to index, and validation fails on them (zero-downtime "
+                            + "does not switch; drop-recreate has then rebuilt the index without them). Check the "
+                            + "field's dims and datatype against the stored vectors."));
         }
         return warnings;
     }

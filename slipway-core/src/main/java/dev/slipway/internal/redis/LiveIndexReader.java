@@ -195,6 +195,29 @@ public final class LiveIndexReader {
         return count;
     }
 
+    /**
+     * How many of the documents hold a value at the field that is not a vector of {@code dims} elements of
+     * {@code width} bytes: a hash value of another length, or (JSON) a value that is not an array of {@code dims}
+     * (for a path that names several, any of them). A document without the field does not count.
+     */
+    public long vectorsOfOtherSize(List<String> keys, String field, int dims, int width, boolean json) {
+        long other = 0;
+        for (String key : keys) {
+            try {
+                if (json) {
+                    List<Object> lengths = RedisReplies.list(session.call("JSON.ARRLEN", key, field));
+                    other += lengths.stream().anyMatch(n -> !(n instanceof Long length) || length != dims) ? 1 : 0;
+                } else {
+                    long length = RedisReplies.whole(session.call("HSTRLEN", key, field));
+                    other += length != 0 && length != (long) dims * width ? 1 : 0;
+                }
+            } catch (RedisCommandException e) {
+                // a key gone, or of another type, since it was sampled
+            }
+        }
+        return other;
+    }
+
     /** The server's Redis and module versions. */
     public ServerInfo serverInfo() {
         // a user whose ACL refuses INFO plans too (tester session 30 R9 M2: exit 1)
@@ -391,7 +414,7 @@ public final class LiveIndexReader {
                 info.stats().indexingFailures(), sample, serverInfo(), info.stats().memoryBytes(),
                 info.stats().indexingMillis(), latestVersion, sharedKeyIndexes(info.schema(), name),
                 temporary(info.schema().name()), complete.recorded(), complete.phoneticProbed(), Map.of(),
-                info.stats().vectorBytes(), Map.of());
+                info.stats().vectorBytes(), Map.of(), Map.of());
     }
 
     /**

@@ -71,4 +71,14 @@ public final class VectorMemory {
         long spacing = 1L << (lg - 2);
         return (size + spacing - 1) / spacing * spacing;
     }
+
+    /** Bytes per element of a vector datatype by its name (4 for a name this does not know). */
+    public static int width(String datatype) {
+        return switch (datatype.toLowerCase(java.util.Locale.ROOT)) {
+            case "float64" -> 8;
+            case "float16", "bfloat16" -> 2;
+            case "int8", "uint8" -> 1;
+            default -> 4;
+        };
+    }
 }
