@@ -6,6 +6,8 @@ import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.internal.apply.Checkpoint;
@@ -153,47 +155,47 @@ public final class Slipway {
     }
 
     /**
-     * For a JSON index, how many sampled documents hold each path the target reads that the source did not, so that
-     * the plan can warn of a path no document holds (tester session 30: a path update to a misspelt path applied,
-     * validated and left the field matching nothing).
+     * What the sampled documents hold where the target reads anew: the words of a new TEXT field (the memory
+     * estimate), values of another size than a new vector field's (tester session 31 R11 M3: found only after a
+     * drop-recreate rebuilt the index), and for a JSON index whether they hold a new path at all (tester session 30:
+     * a path update to a misspelt path applied, validated and left the field matching nothing).
      */
     private static SourceSnapshot withNewPathsSampled(LiveIndexReader reader, SourceSnapshot source,
                                                       IndexSchema target) {
+        if (source.keySample().isEmpty()) {
+            return source;
+        }
         boolean json = source.schema().storageType() == dev.slipway.api.schema.StorageType.JSON;
-        // the words of a new TEXT field, for the memory estimate: its inverted index grows with them
-        java.util.Set<String> text = new java.util.HashSet<>();
-        source.schema().fields().stream().filter(f -> f.type() == dev.slipway.api.schema.FieldType.TEXT)
-                .forEach(f -> text.add(f.path()));
-        List<String> newText = target.fields().stream().filter(f -> f.type() == dev.slipway.api.schema.FieldType.TEXT)
-                .map(dev.slipway.api.schema.FieldSchema::path).filter(p -> !text.contains(p)).distinct().toList();
-        if (!newText.isEmpty() && !source.keySample().isEmpty()) {
+        List<String> newText = newFields(source.schema(), target, t -> t == FieldType.TEXT).stream()
+                .map(FieldSchema::path).toList();
+        if (!newText.isEmpty()) {
             source = source.withWordsSampled(reader.wordsPerDocument(source.keySample(), newText, json));
         }
-        // a new vector field over values of another size fails on every such document (tester session 31 R11 M3)
-        java.util.Set<String> vectors = new java.util.HashSet<>();
-        source.schema().fields().stream().filter(f -> f.type() == dev.slipway.api.schema.FieldType.VECTOR)
-                .forEach(f -> vectors.add(f.path()));
         Map<String, Long> otherSize = new java.util.TreeMap<>();
-        for (dev.slipway.api.schema.FieldSchema field : target.fields()) {
-            if (field.type() == dev.slipway.api.schema.FieldType.VECTOR && !vectors.contains(field.path())
-                    && field.attrs().get("dims") instanceof Number dims && !source.keySample().isEmpty()) {
+        for (FieldSchema field : newFields(source.schema(), target, t -> t == FieldType.VECTOR)) {
+            if (field.attrs().get("dims") instanceof Number dims) {
+                int width = dev.slipway.internal.vector.VectorMemory.width(String.valueOf(field.attrs()
+                        .get("datatype")));
                 otherSize.put(field.path(), reader.vectorsOfOtherSize(source.keySample(), field.path(),
-                        dims.intValue(), dev.slipway.internal.vector.VectorMemory.width(String.valueOf(field.attrs().get("datatype"))),
-                        json));
+                        dims.intValue(), width, json));
             }
         }
         if (!otherSize.isEmpty()) {
             source = source.withVectorsOfOtherSize(otherSize);
         }
-        if (!json) {
-            return source;
-        }
-        java.util.Set<String> before = new java.util.HashSet<>();
-        source.schema().fields().forEach(f -> before.add(f.path()));
-        List<String> added = target.fields().stream().map(dev.slipway.api.schema.FieldSchema::path)
-                .filter(p -> !before.contains(p)).distinct().toList();
-        return added.isEmpty() || source.keySample().isEmpty() ? source
-                : source.withPathsHeld(reader.pathsHeld(source.keySample(), added));
+        List<String> added = newFields(source.schema(), target, t -> true).stream().map(FieldSchema::path).toList();
+        return !json || added.isEmpty() ? source : source.withPathsHeld(reader.pathsHeld(source.keySample(), added));
+    }
+
+    /**
+     * The target's fields of the kinds given whose document field no field of those kinds in the live schema reads,
+     * one per document field.
+     */
+    private static List<FieldSchema> newFields(IndexSchema live, IndexSchema target,
+                                               java.util.function.Predicate<FieldType> kind) {
+        java.util.Set<String> read = new java.util.HashSet<>();
+        live.fields().stream().filter(f -> kind.test(f.type())).forEach(f -> read.add(f.path()));
+        return target.fields().stream().filter(f -> kind.test(f.type()) && read.add(f.path())).toList();
     }
 
     /** Keys moved to a new prefix are shared with every index that covers that prefix too. */

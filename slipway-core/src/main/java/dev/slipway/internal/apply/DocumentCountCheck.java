@@ -165,16 +165,8 @@ final class DocumentCountCheck {
      * slower and as exact).
      */
     private boolean volatileKeys() {
-        Optional<String> info = session.info("keyspace");
-        if (info.isEmpty()) {
-            return true;
-        }
-        String db = "db" + session.endpoint().database() + ":";
-        long expires = info.get().lines().filter(line -> line.startsWith(db)).findFirst()
-                .flatMap(line -> java.util.Arrays.stream(line.substring(db.length()).split(","))
-                        .filter(pair -> pair.startsWith("expires=")).findFirst())
-                .map(pair -> Long.parseLong(pair.substring("expires=".length()))).orElse(0L);
-        return expires > ownVolatileKeys();
+        OptionalLong expires = session.keyspaceFigure("expires");
+        return expires.isEmpty() || expires.getAsLong() > ownVolatileKeys();
     }
 
     /** Slipway's keys with a time to live: the migration's lock, while it is held. */

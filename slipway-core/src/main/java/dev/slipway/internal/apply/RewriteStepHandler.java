@@ -33,7 +33,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -457,18 +456,12 @@ final class RewriteStepHandler {
      * INFO keyspace, Redis 7.4); 0 on older servers, -1 when INFO is refused.
      */
     static long keysWithFieldExpiries(RedisSession session) {
-        String db = "db" + session.endpoint().database() + ":";
-        String info;
         try {
-            info = String.valueOf(session.callString("INFO", "keyspace"));
-        } catch (RuntimeException e) { // a user whose ACL refuses INFO
+            return session.keyspaceFigure("subexpiry").orElse(-1); // -1: a user whose ACL refuses INFO
+        } catch (RuntimeException e) {
             LOG.debug("Could not read INFO keyspace: {}", e.getMessage());
             return -1;
         }
-        return info.lines().filter(l -> l.startsWith(db))
-                .flatMap(l -> Arrays.stream(l.substring(db.length()).split(",")))
-                .filter(p -> p.startsWith("subexpiry=")).mapToLong(p -> Long.parseLong(p.substring(10).trim()))
-                .sum();
     }
 
     /** A warning before the first change: in the log, and on the progress output the CLI prints. */

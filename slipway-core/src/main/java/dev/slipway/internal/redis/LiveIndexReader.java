@@ -287,11 +287,7 @@ public final class LiveIndexReader {
                     first.add(RedisReplies.text(key));
                 }
             }
-            for (String key : lasting(first.stream().filter(k -> !sample.contains(k)).toList())) {
-                if (sample.size() < limit) {
-                    sample.add(key);
-                }
-            }
+            addLasting(first.stream().filter(k -> !sample.contains(k)).toList(), sample, limit);
         }
         return sample;
     }
@@ -323,11 +319,7 @@ public final class LiveIndexReader {
             Set<ByteBuffer> held = IndexedKeys.held(session.jedis(), index, candidates);
             List<String> found = candidates.stream().filter(k -> held.contains(ByteBuffer.wrap(k)))
                     .map(k -> new String(k, StandardCharsets.UTF_8)).filter(k -> !sample.contains(k)).toList();
-            for (String key : lasting(found.subList(0, Math.min(found.size(), 2 * (limit - sample.size()))))) {
-                if (sample.size() < limit) {
-                    sample.add(key);
-                }
-            }
+            addLasting(found.subList(0, Math.min(found.size(), 2 * (limit - sample.size()))), sample, limit);
         } while (!(cursor.length == 1 && cursor[0] == '0') && sample.size() < limit && ++pages < SAMPLE_SCAN_PAGES);
     }
 
@@ -342,6 +334,15 @@ public final class LiveIndexReader {
             }
         }
         return false;
+    }
+
+    /** Adds to {@code sample}, up to {@code limit}, those of {@code keys} without a time to live, in order. */
+    private void addLasting(List<String> keys, List<String> sample, int limit) {
+        for (String key : lasting(keys)) {
+            if (sample.size() < limit) {
+                sample.add(key);
+            }
+        }
     }
 
     /** The keys without a time to live, in order. */

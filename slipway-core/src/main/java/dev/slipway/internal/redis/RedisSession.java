@@ -16,8 +16,10 @@ import redis.clients.jedis.util.SafeEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -262,6 +264,23 @@ public final class RedisSession implements AutoCloseable {
         } catch (RedisCommandException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * One figure of this session's database in {@code INFO keyspace} ({@code keys}, {@code expires},
+     * {@code subexpiry}, ...): 0 when the server does not report it (no key, an older server), empty when the server
+     * refuses INFO.
+     */
+    public OptionalLong keyspaceFigure(String name) {
+        Optional<String> info = info("keyspace");
+        if (info.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        String db = "db" + endpoint().database() + ":";
+        return OptionalLong.of(info.get().lines().filter(l -> l.startsWith(db))
+                .flatMap(l -> Arrays.stream(l.substring(db.length()).split(",")))
+                .filter(p -> p.startsWith(name + "=")).mapToLong(p -> Long.parseLong(p.substring(name.length() + 1)
+                        .trim())).sum());
     }
 
     /** Opens a pipeline for bulk work on this connection. */
