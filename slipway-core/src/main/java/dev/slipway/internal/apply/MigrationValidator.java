@@ -20,6 +20,9 @@ import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
+import dev.slipway.api.schema.IndexSchema;
+
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -126,13 +129,21 @@ public final class MigrationValidator {
             failuresOfExistingKeys = count.failuresOfExistingKeys();
         }
         ValidationCheck failures = failuresCheck(source, sourceFailures, info, failuresOfExistingKeys);
-        if (!failures.passed() && plan.validation().requireDocCountMatch()) {
-            failures = failuresAgainstBaseline(plan, info).orElse(failures);
+        Optional<ValidationCheck> baselined = failures.passed() || !plan.validation().requireDocCountMatch()
+                ? Optional.empty() : failuresAgainstBaseline(plan, info);
+        boolean judged = false;
+        if (!failures.passed() && baselined.isEmpty()) {
+            // the counts compare different moments: ask the source schema about each document that fails now
+            Optional<FailingKeys> keys = failingKeys(plan, info);
+            judged = keys.isPresent();
+            String counted = failures.expected();
+            failures = keys.map(k -> k.failuresCheck(counted)).orElse(failures);
         }
+        failures = baselined.orElse(failures);
         checks.add(failures);
         long failing = Math.min(info.stats().indexingFailures(),
                 failuresOfExistingKeys.orElse(info.stats().indexingFailures()));
-        if (failures.passed() && failing > 0) {
+        if (failures.passed() && failing > 0 && !judged) {
             droppedCheck(plan, info).ifPresent(checks::add);
         }
         if (!failures.passed()) { // the usual cause in a migration that converts vectors
@@ -201,8 +212,9 @@ public final class MigrationValidator {
      */
     private Optional<ValidationCheck> droppedCheck(MigrationPlan plan, IndexInfo info) {
         return SourceFailingKeys.load(session, namespace, plan.source().indexName(), plan.planId()).map(record -> {
-            DroppedDocuments.Found dropped = record.droppedBy(session, info.schema().name(), info.schema(),
-                    DroppedDocuments.EXAMPLES);
+            // keys written since the drop are not documents the source served: the source schema judges them
+            DroppedDocuments.Found dropped = failingKeys(plan, info).map(FailingKeys::broken).orElseGet(() ->
+                    record.droppedBy(session, info.schema().name(), info.schema(), DroppedDocuments.EXAMPLES));
             String expected = "none of the documents the source index served left out";
             if (dropped.count() == 0) {
                 return new ValidationCheck("dropped-documents", true, expected, "0 documents", "");
@@ -215,6 +227,87 @@ public final class MigrationValidator {
                     + "source failed on, so the failure counts alone do not show it. Check 'last indexing error' in "
                     + "FT.INFO, fix the documents or the schema, then migrate again", dropped.examples());
         });
+    }
+
+    /**
+     * The documents the new index fails on, sorted by what the source schema makes of them ({@link
+     * SourceSchemaProbe}): those a drop-recreate migration recorded as failing on the source before the drop need no
+     * probe. Only for a migration that leaves the documents as they are (a rewrite changes what the source schema
+     * would read) and an index without a FILTER (then every key under its prefixes it does not hold is a failure).
+     * Empty when it cannot be told: see {@link SourceSchemaProbe}.
+     */
+    private Optional<FailingKeys> failingKeys(MigrationPlan plan, IndexInfo info) {
+        IndexSchema schema = info.schema();
+        if (plan.rewrite().isPresent() || !KeyCoverage.countable(schema)) {
+            return Optional.empty();
+        }
+        Set<ByteBuffer> recorded = SourceFailingKeys.load(session, namespace, plan.source().indexName(),
+                plan.planId()).map(SourceFailingKeys::keySet).orElse(Set.of());
+        List<String> sourcePrefixes = plan.source().schema().prefixes();
+        List<byte[]> judge = new ArrayList<>();
+        List<byte[]> uncovered = new ArrayList<>();
+        long[] failing = {0};
+        boolean complete = DroppedDocuments.forEachNotHeld(session, schema, schema.name(), key -> {
+            failing[0]++;
+            if (!recorded.contains(ByteBuffer.wrap(key))) {
+                (under(key, sourcePrefixes) ? judge : uncovered).add(key);
+            }
+        }, () -> judge.size() + uncovered.size() > SourceSchemaProbe.MAX_KEYS);
+        if (!complete) {
+            return Optional.empty();
+        }
+        return SourceSchemaProbe.judge(session, namespace, plan.source().schema(), schema.name(), judge)
+                .map(verdict -> new FailingKeys(failing[0], failing[0] - judge.size() - uncovered.size(), verdict,
+                        uncovered));
+    }
+
+    private static boolean under(byte[] key, List<String> prefixes) {
+        return prefixes.isEmpty() || prefixes.stream().map(p -> p.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .anyMatch(p -> p.length <= key.length && java.util.Arrays.equals(key, 0, p.length, p, 0, p.length));
+    }
+
+    /**
+     * The documents the new index does not hold, by cause.
+     *
+     * @param failing   how many keys it does not hold
+     * @param recorded  of them, the keys the source failed on before the drop
+     * @param verdict   what the source schema made of the others under its prefixes
+     * @param uncovered the others, under prefixes the source did not cover
+     */
+    private record FailingKeys(long failing, long recorded, SourceSchemaProbe.Verdict verdict,
+                               List<byte[]> uncovered) {
+        /** The documents the source schema indexes and the new index fails on, with examples. */
+        DroppedDocuments.Found broken() {
+            DroppedDocuments.Tally tally = new DroppedDocuments.Tally(DroppedDocuments.EXAMPLES);
+            verdict.accepted().forEach(tally::add);
+            return tally.found();
+        }
+
+        /** Indexing failures judged document by document, instead of as counts taken at different moments. */
+        ValidationCheck failuresCheck(String counted) {
+            DroppedDocuments.Found broken = broken();
+            DroppedDocuments.Tally newlyCovered = new DroppedDocuments.Tally(DroppedDocuments.EXAMPLES);
+            uncovered.forEach(newlyCovered::add);
+            boolean passed = broken.count() == 0 && uncovered.isEmpty();
+            String actual = Wording.count(failing, "document", "documents") + " not indexed: " + recorded
+                    + " the source failed on before the change, " + verdict.rejected() + " the source schema "
+                    + "rejects too (checked now on copies), " + verdict.gone() + " gone or written again since, "
+                    + broken.count() + " the source schema indexes" + (uncovered.isEmpty() ? "" : ", "
+                    + uncovered.size() + " under prefixes the source did not cover");
+            List<String> named = new ArrayList<>(broken.examples());
+            named.addAll(newlyCovered.found().examples());
+            String detail = passed ? "" : (broken.count() == 0 ? "" : "the new index fails on " + broken.count()
+                    + " documents the source schema indexes: " + String.join(", ", broken.examples())
+                    + (broken.count() > broken.examples().size() ? " and more" : "") + ". ")
+                    + (uncovered.isEmpty() ? "" : "It fails on " + uncovered.size() + " documents under prefixes the "
+                    + "source did not cover: " + String.join(", ", newlyCovered.found().examples())
+                    + (uncovered.size() > newlyCovered.found().examples().size() ? " and more" : "") + ". ")
+                    + "Check 'last indexing error' in FT.INFO, fix the documents or the schema, then roll back or "
+                    + "migrate again";
+            return new ValidationCheck("indexing-failures", passed, counted + "; the counts differ, so each "
+                    + "document not indexed is judged: none may be one the source schema indexes", actual, detail,
+                    named);
+        }
     }
 
     /**

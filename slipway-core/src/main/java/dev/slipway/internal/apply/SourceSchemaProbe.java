@@ -1,0 +1,175 @@
+package dev.slipway.internal.apply;
+
+import dev.slipway.api.schema.IndexOption;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.redis.IndexedKeys;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.FtCreateArguments;
+import dev.slipway.internal.schema.FtInfoReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Asks the source schema itself whether it would index documents, after a drop-recreate migration dropped the
+ * source index: each key is copied ({@code COPY}) into Slipway's namespace under a fresh probe prefix, and a
+ * temporary index with the source schema on that prefix says which copies it indexes. A document the new index
+ * fails on that the source schema indexes is a document the change broke; one the source schema rejects too is a
+ * document the application wrote in a form neither schema takes, which loses nothing (tester session 31, R11 M1: a
+ * failure count taken before the drop, compared with another set of expiring keys, failed a change that broke
+ * nothing, and keys written after the drop were named as documents the source served).
+ *
+ * <p>The probe is the server's own judgement, not an imitation of its parsing. It leaves nothing behind: the copies
+ * expire after {@value #TTL_SECONDS} seconds and the index is {@code TEMPORARY} for as long, in case the process
+ * dies before it removes both. It does not run (empty) when another index covers the probe prefix (one without a
+ * prefix, or with a prefix of Slipway's namespace), when the source has a FILTER, when there are more than
+ * {@value #MAX_KEYS} keys, or when the server refuses a command (a replica, an ACL).
+ */
+final class SourceSchemaProbe {
+    /** At most this many keys are copied: more falls back to the failure counts. */
+    static final int MAX_KEYS = 1_000;
+    /** How long the copies and the probe index live if the process dies before it removes them. */
+    static final int TTL_SECONDS = 300;
+    private static final int INDEXING_WAIT_MILLIS = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(SourceSchemaProbe.class);
+
+    /**
+     * What the source schema made of the keys.
+     *
+     * @param accepted the keys whose documents the source schema indexes and the new index does not hold
+     * @param rejected how many the source schema fails on too
+     * @param gone     how many no longer existed, or are now held by the new index (written again since)
+     */
+    record Verdict(List<byte[]> accepted, long rejected, long gone) {
+        Verdict {
+            accepted = List.copyOf(accepted);
+        }
+    }
+
+    private SourceSchemaProbe() {
+    }
+
+    /**
+     * Judges {@code keys} (documents the index {@code current} does not hold) by the source schema.
+     *
+     * @return empty when the probe cannot run (see the class comment); the reason is logged
+     */
+    static Optional<Verdict> judge(RedisSession session, KeyNamespace namespace, IndexSchema source, String current,
+                                   List<byte[]> keys) {
+        if (keys.isEmpty()) {
+            return Optional.of(new Verdict(List.of(), 0, 0));
+        }
+        if (keys.size() > MAX_KEYS || source.filter().isPresent()) {
+            LOG.info("not judging {} keys by the source schema: {}", keys.size(), source.filter().isPresent()
+                    ? "the source has a FILTER" : "more than " + MAX_KEYS);
+            return Optional.empty();
+        }
+        String token = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String prefix = namespace.prefix() + "probe:" + token + ":";
+        Set<IndexOption> options = EnumSet.noneOf(IndexOption.class);
+        options.addAll(source.options());
+        options.remove(IndexOption.SKIPINITIALSCAN);
+        IndexSchema probe = source.toBuilder().name(namespace.prefix() + "probe:" + token).prefixes(List.of(prefix))
+                .options(options).build();
+        List<String> covering = new LiveIndexReader(session).sharedKeyIndexes(probe, probe.name());
+        if (!covering.isEmpty()) {
+            LOG.info("not judging {} keys by the source schema: index '{}' would index the copies under '{}'",
+                    keys.size(), covering.get(0), prefix);
+            return Optional.empty();
+        }
+        List<String> create = new ArrayList<>(FtCreateArguments.command(probe));
+        create.addAll(create.indexOf("SCHEMA"), List.of("TEMPORARY", Integer.toString(TTL_SECONDS)));
+        boolean created = false;
+        try {
+            session.call(create);
+            created = true;
+            boolean[] copied = copy(session, keys, prefix);
+            waitIndexed(session, probe.name());
+            Set<String> indexed = new HashSet<>();
+            RedisReplies.list(session.call("FT.SEARCH", probe.name(), "*", "NOCONTENT", "LIMIT", "0",
+                    Integer.toString(keys.size()))).stream().skip(1).map(RedisReplies::text).forEach(indexed::add);
+            List<byte[]> accepted = new ArrayList<>();
+            long rejected = 0;
+            long gone = 0;
+            for (int i = 0; i < keys.size(); i++) {
+                if (!copied[i]) {
+                    gone++;
+                } else if (indexed.contains(prefix + i)) {
+                    accepted.add(keys.get(i));
+                } else {
+                    rejected++;
+                }
+            }
+            // a key written again since it was listed may now be indexed: then the change did not break it
+            Set<ByteBuffer> nowHeld = IndexedKeys.held(session.jedis(), current, accepted);
+            List<byte[]> broken = accepted.stream().filter(k -> !nowHeld.contains(ByteBuffer.wrap(k))).toList();
+            return Optional.of(new Verdict(broken, rejected, gone + accepted.size() - broken.size()));
+        } catch (RedisCommandException e) {
+            LOG.info("not judging {} keys by the source schema: the server refused it ({})", keys.size(),
+                    e.serverMessage());
+            return Optional.empty();
+        } finally {
+            if (created) {
+                remove(session, probe.name(), prefix, keys.size());
+            }
+        }
+    }
+
+    /** Copies each key to {@code prefix + i} with a time to live; false where the key no longer existed. */
+    private static boolean[] copy(RedisSession session, List<byte[]> keys, String prefix) {
+        Pipeline pipeline = session.pipelined();
+        List<Response<Object>> replies = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            byte[] copy = (prefix + i).getBytes(StandardCharsets.UTF_8);
+            replies.add(pipeline.sendCommand(RedisSession.command("COPY"), keys.get(i), copy));
+            pipeline.sendCommand(RedisSession.command("EXPIRE"), copy,
+                    Integer.toString(TTL_SECONDS).getBytes(StandardCharsets.UTF_8));
+        }
+        pipeline.sync();
+        boolean[] copied = new boolean[keys.size()];
+        for (int i = 0; i < copied.length; i++) {
+            copied[i] = replies.get(i).get() instanceof Long n && n == 1;
+        }
+        return copied;
+    }
+
+    /** Copies are indexed as they are written; waits out a background scan all the same. */
+    private static void waitIndexed(RedisSession session, String index) {
+        long deadline = System.currentTimeMillis() + INDEXING_WAIT_MILLIS;
+        while (!FtInfoReader.read(index, session.call("FT.INFO", index)).stats().fullyIndexed()
+                && System.currentTimeMillis() < deadline) {
+            KeyCoverage.pause();
+        }
+    }
+
+    private static void remove(RedisSession session, String index, String prefix, int copies) {
+        try {
+            session.call("FT.DROPINDEX", index);
+            for (int from = 0; from < copies; from += IndexedKeys.PAGE) {
+                List<String> del = new ArrayList<>();
+                del.add("DEL");
+                for (int i = from; i < Math.min(copies, from + IndexedKeys.PAGE); i++) {
+                    del.add(prefix + i);
+                }
+                session.call(del);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove the probe index '{}' and its copies under '{}' ({}); they expire within {} s",
+                    index, prefix, e.getMessage(), TTL_SECONDS);
+        }
+    }
+}
