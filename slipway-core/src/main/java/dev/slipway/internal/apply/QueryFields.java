@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * (a check with no lower bound). Pure.
  *
  * <p>Only references this can read for sure are returned, outside quoted phrases and not escaped: {@code @name:},
- * the comparisons {@code @name>5} ({@code <}, {@code <=}, {@code >=}, {@code ==}, {@code !=}), and
- * {@code KNN n @name}. A name with an escaped character ({@code @my\-field:}) is left out, so nothing is refused
+ * the comparisons {@code @name>5} ({@code <}, {@code <=}, {@code >=}, {@code ==}, {@code !=}),
+ * {@code ismissing(@name)} and {@code KNN n @name}. A name with an escaped character ({@code @my\-field:}) is left out, so nothing is refused
  * that the server would read otherwise.
  */
 final class QueryFields {
@@ -63,7 +63,8 @@ final class QueryFields {
                     next++;
                 }
                 // @name:term, and the comparisons @name>5, @name<=9, @name==3, @name!=3 (tester session 31 R10 M2)
-                if (!listed.contains("") && next < query.length() && ":<>=!".indexOf(query.charAt(next)) >= 0) {
+                if (!listed.contains("") && next < query.length() && (":<>=!".indexOf(query.charAt(next)) >= 0
+                        || query.charAt(next) == ')' && listed.size() == 1 && afterIsMissing(query, i))) {
                     names.addAll(listed);
                 }
                 plain.append(query, i, end);
@@ -98,6 +99,25 @@ final class QueryFields {
                     + ", which the target schema does not have: the server would match nothing there");
         }
         return problems;
+    }
+
+    /** Whether the {@code @} at {@code at} opens the argument of {@code ismissing(@name)} (tester session 31 R11 L2). */
+    private static boolean afterIsMissing(String query, int at) {
+        int i = at - 1;
+        while (i >= 0 && query.charAt(i) == ' ') {
+            i--;
+        }
+        if (i < 0 || query.charAt(i) != '(') {
+            return false;
+        }
+        i--;
+        while (i >= 0 && query.charAt(i) == ' ') {
+            i--;
+        }
+        String word = "ismissing";
+        int start = i - word.length() + 1;
+        return start >= 0 && query.regionMatches(true, start, word, 0, word.length())
+                && (start == 0 || !isNameChar(query.charAt(start - 1)));
     }
 
     private static boolean isNameChar(char c) {

@@ -32,6 +32,9 @@ class QueryFieldsTest {
         assertThat(QueryFields.referenced("@a|b:x @c")).as("a field list, not a name alone").containsExactly("a", "b");
         assertThat(QueryFields.referenced("@title|body:(x) @a|:y @|b:z")).as("an empty name in a list: not judged")
                 .containsExactly("title", "body");
+        assertThat(QueryFields.referenced("ismissing(@removed) -ISMISSING ( @gone ) @t:x")).as("ismissing")
+                .containsExactly("removed", "gone", "t");
+        assertThat(QueryFields.referenced("notismissing(@a) (@b) hello(@c)")).as("not the function").isEmpty();
     }
 
     @Test
