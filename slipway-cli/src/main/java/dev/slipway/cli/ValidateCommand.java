@@ -19,12 +19,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code slipway validate}: checks the live index against a plan's target (schema, document count, sampled
- * keys, optional queries) without changing anything. Exits 0 when every check passes, 1 otherwise.
+ * keys, optional queries) without changing anything of the user's (it may copy failing documents into Slipway's
+ * namespace for a moment: see the architecture, SourceSchemaProbe). Exits 0 when every check passes, 1 otherwise.
  */
 @Command(name = "validate",
-        header = "Check the index a plan produced (changes nothing).",
+        header = "Check the index a plan produced (changes nothing of yours).",
         description = "Compares the live index with the plan's target: the schema, the document count, "
-                + "sampled keys, and the queries of --queries. Exits 1 when any check fails.",
+                + "sampled keys, and the queries of --queries. Exits 1 when any check fails. When the counts "
+                + "of a drop-recreate differ, documents the index fails on may be copied for a few seconds under "
+                + "Slipway's namespace, where a temporary index with the source schema judges them.",
         footerHeading = "%nQuery file:%n",
         footer = {"  queries:",
                 "    - name: laptops",
