@@ -67,6 +67,53 @@ class MemorySavedIT {
     }
 
     /**
+     * A server whose {@code hash-max-listpack-value} is 16 keeps an 8-dim FLOAT16 vector (16 bytes) in the hash's
+     * listpack, and the widened FLOAT32 one (32 bytes) turns the hash into a hash table: the estimate reads the
+     * server's limit (the plan records it) instead of assuming the default 64, which counted 16 bytes per document.
+     */
+    @Test
+    void widenedVectorsLeavingASmallerListpackAreEstimatedWithTheServersLimit(RedisStackServer redis,
+                                                                              @TempDir Path dir) {
+        int docs = 2000;
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.configSet("hash-max-listpack-value", "16");
+            call(jedis, "FT.CREATE", "small", "ON", "HASH", "PREFIX", "1", "s:", "SCHEMA", "title", "TEXT", "emb",
+                    "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 8, "DISTANCE_METRIC", "L2");
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < docs; i++) {
+                pipeline.hset(bytes("s:" + i), Map.of(bytes("title"), bytes("d" + i), bytes("emb"), new byte[16]));
+            }
+            pipeline.sync();
+            waitIndexed(slipway, "small");
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("small", patch(dir,
+                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n")));
+            MigrationEstimate estimate = slipway.estimate(plan);
+            long before = documentBytes(jedis, 100);
+            assertThat(jedis.objectEncoding("s:1")).isEqualTo("listpack");
+
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jedis.objectEncoding("s:1")).isEqualTo("hashtable");
+            double grown = (documentBytes(jedis, 100) - before) / 100.0;
+            double estimated = -(estimate.memorySavedBytes() - estimate.indexMemorySavedBytes()) / (double) docs;
+            assertThat(estimated).as("estimated growth per document, measured %s", grown)
+                    .isGreaterThanOrEqualTo(grown).isLessThan(2 * grown);
+            assertThat(plan.source().server().listpackLimit()).isEqualTo(16);
+        }
+    }
+
+    /** MEMORY USAGE of the first {@code count} documents of the index "small", in all. */
+    private static long documentBytes(Jedis jedis, int count) {
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            bytes += jedis.memoryUsage("s:" + i, 0);
+        }
+        return bytes;
+    }
+
+    /**
      * A JSON index's datatype change is index-only: the documents keep their numbers and only the index's copy
      * shrinks. Dropped and recreated here, so that the old index's memory is freed by the migration itself.
      */

@@ -33,8 +33,34 @@ public record ServerInfo(String redisVersion, int searchVersion, int jsonVersion
      * @param usedBytes {@code used_memory}
      * @param maxBytes  {@code maxmemory}; 0 for no limit
      * @param policy    {@code maxmemory_policy} ({@code noeviction}, {@code allkeys-lru}, ...)
+     * @param hashListpackValue {@code hash-max-listpack-value}, the longest value a small hash keeps in its listpack;
+     *                  0 when it could not be read (an ACL refusing CONFIG; plans written before it was recorded),
+     *                  which is taken for the server's default
      */
-    public record Memory(long usedBytes, long maxBytes, String policy) {
+    public record Memory(long usedBytes, long maxBytes, String policy,
+                         @JsonInclude(JsonInclude.Include.NON_DEFAULT) int hashListpackValue) {
+        /** The server's default {@code hash-max-listpack-value}. */
+        public static final int DEFAULT_HASH_LISTPACK_VALUE = 64;
+
+        /** Memory whose listpack limit is not known. */
+        public Memory(long usedBytes, long maxBytes, String policy) {
+            this(usedBytes, maxBytes, policy, 0);
+        }
+
+        /** The listpack limit, the server's default when not known. */
+        public int listpackLimit() {
+            return hashListpackValue > 0 ? hashListpackValue : DEFAULT_HASH_LISTPACK_VALUE;
+        }
+
+        /** A copy with the listpack limit read. */
+        public Memory withHashListpackValue(int value) {
+            return new Memory(usedBytes, maxBytes, policy, value);
+        }
+    }
+
+    /** The server's {@code hash-max-listpack-value}, its default when not known. */
+    public int listpackLimit() {
+        return memory.map(Memory::listpackLimit).orElse(Memory.DEFAULT_HASH_LISTPACK_VALUE);
     }
 
     /** The Search module version in dotted form ({@code 2.10.5}). */

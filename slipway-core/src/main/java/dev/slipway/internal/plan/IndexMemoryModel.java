@@ -98,7 +98,7 @@ final class IndexMemoryModel {
      * same rewrite frees its memory only as it goes, so it is not set against the growth (tester session 31 R10 H1:
      * 20,000 documents each grew 640 bytes beyond an estimate of the index alone, and 1,847 were evicted).
      */
-    static long documentGrowth(Optional<RewriteSpec> rewrite) {
+    static long documentGrowth(Optional<RewriteSpec> rewrite, int listpackLimit) {
         if (rewrite.isEmpty() || rewrite.get().storage() != StorageType.HASH) {
             return 0;
         }
@@ -106,7 +106,7 @@ final class IndexMemoryModel {
         for (RewriteSpec.VectorConversion conversion : rewrite.get().conversions()) {
             int from = conversion.dims() * width(conversion.from());
             int to = conversion.dims() * width(conversion.to());
-            perDocument += Math.max(0, -VectorMemory.documentSaving(from, to));
+            perDocument += Math.max(0, -VectorMemory.documentSaving(from, to, listpackLimit));
         }
         return perDocument * rewrite.get().documents();
     }

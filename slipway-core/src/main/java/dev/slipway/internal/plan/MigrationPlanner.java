@@ -333,7 +333,7 @@ public final class MigrationPlanner {
         String basis = measured ? "re-index time from the source index's total_indexing_time"
                 : "re-index time assumes " + (long) ASSUMED_INDEX_RATE + " documents/second";
         boolean zeroDowntime = mode == MigrationMode.ZERO_DOWNTIME;
-        long growth = IndexMemoryModel.documentGrowth(rewrite);
+        long growth = IndexMemoryModel.documentGrowth(rewrite, source.server().listpackLimit());
         long extra = StrategyChoice.extraMemory(source, target, mode) + growth;
         long rewritten = rewrite.map(RewriteSpec::documents).orElse(0L);
         return new CostEstimate(source.numDocs() + source.indexingFailures(), round(reindex),

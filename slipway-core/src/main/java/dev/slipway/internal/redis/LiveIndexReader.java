@@ -235,7 +235,21 @@ public final class LiveIndexReader {
                 json = ver;
             }
         }
-        return new ServerInfo(version, search, json, memory());
+        return new ServerInfo(version, search, json, memory().map(m -> m.withHashListpackValue(
+                hashListpackValue())));
+    }
+
+    /**
+     * The server's {@code hash-max-listpack-value}: whether a widened vector turns a small hash into a hash table,
+     * which the memory estimate counts ({@code VectorMemory}). 0 when CONFIG is refused (an ACL, a managed service).
+     */
+    private int hashListpackValue() {
+        try {
+            List<Object> reply = RedisReplies.list(session.call("CONFIG", "GET", "hash-max-listpack-value"));
+            return reply.size() == 2 ? Integer.parseInt(RedisReplies.text(reply.get(1))) : 0;
+        } catch (RedisCommandException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** The server's memory, its limit and eviction policy; empty when INFO memory is refused or incomplete. */

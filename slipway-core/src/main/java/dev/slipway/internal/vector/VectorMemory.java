@@ -35,10 +35,19 @@ public final class VectorMemory {
      * it grows).
      */
     public static long documentSaving(int from, int to) {
-        if (from <= LISTPACK_VALUE_LIMIT && to > LISTPACK_VALUE_LIMIT) { // the hash becomes a hash table
+        return documentSaving(from, to, LISTPACK_VALUE_LIMIT);
+    }
+
+    /**
+     * As above, on a server whose {@code hash-max-listpack-value} is {@code listpackLimit} (some set it lower or
+     * higher than the default {@value #LISTPACK_VALUE_LIMIT}, and a limit of 16 turns a hash whose 8-dim FLOAT16 vector
+     * widens into a hash table, which the default's model took for 16 bytes).
+     */
+    public static long documentSaving(int from, int to, int listpackLimit) {
+        if (from <= listpackLimit && to > listpackLimit) { // the hash becomes a hash table
             return from - allocation(stringSize(to)) - HASH_TABLE_CONVERSION;
         }
-        if (from <= LISTPACK_VALUE_LIMIT) {
+        if (from <= listpackLimit) {
             return (long) from - to;
         }
         // a hash that once held a long value stays a hash table when the value shrinks

@@ -149,14 +149,17 @@ class IndexMemoryModelTest {
                         DOCS, false);
 
         // 512 bytes in a 640-byte allocation become 1,024 in a 1,280-byte one
-        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32"))))
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32")), 64))
                 .isEqualTo(640 * DOCS);
-        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float32", "float16"))))
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float32", "float16")), 64))
                 .as("narrowing frees memory as it goes").isZero();
-        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.empty())).isZero();
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.empty(), 64)).isZero();
+        // with hash-max-listpack-value 1024, the 512 bytes were in the listpack, and 1,024 stay there
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32")), 1024))
+                .isEqualTo(512 * DOCS);
         assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(new dev.slipway.api.plan.RewriteSpec(
                 StorageType.JSON, List.of("d:"), java.util.Optional.empty(), List.of(java.util.List.of(
                         new dev.slipway.api.plan.RewriteSpec.FieldMove("$.a", "$.b")).get(0)), List.of(), DOCS,
-                false)))).as("no conversion").isZero();
+                false)), 64)).as("no conversion").isZero();
     }
 }

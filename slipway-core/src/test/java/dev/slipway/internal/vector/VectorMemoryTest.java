@@ -37,6 +37,9 @@ class VectorMemoryTest {
         assertThat(VectorMemory.documentSaving(32, 8)).isEqualTo(24);
         // 32 dims float16 -> float32: 64 bytes in the listpack become a 128-byte string in a hash table
         assertThat(VectorMemory.documentSaving(64, 128)).isEqualTo(64 - 160 - VectorMemory.HASH_TABLE_CONVERSION);
+        // hash-max-listpack-value 16: 8 dims float16 -> float32 leaves the listpack too
+        assertThat(VectorMemory.documentSaving(16, 32, 16)).isEqualTo(16 - 40 - VectorMemory.HASH_TABLE_CONVERSION);
+        assertThat(VectorMemory.documentSaving(16, 32, 64)).isEqualTo(-16);
     }
 
     @Test
