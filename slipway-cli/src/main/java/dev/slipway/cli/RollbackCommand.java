@@ -192,7 +192,9 @@ public final class RollbackCommand implements Callable<Integer> {
         if (result.documentsMissing() > 0) {
             out.println((result.documentsMissing() == 1 ? "1 backed-up document was deleted since the migration and "
                     + "was" : result.documentsMissing() + " backed-up documents were deleted since the migration and "
-                    + "were") + " left deleted (their originals stay in the backup).");
+                    + "were") + " left deleted (their originals stay in the backup). A server that evicts keys "
+                    + "(maxmemory with a policy other than noeviction) may have evicted them instead: then they are "
+                    + "lost to the application, and the backup is where their originals are.");
         }
         out.println("Index '" + result.indexRecreated() + "' has its original schema again and has indexed the "
                 + "restored documents.");

@@ -10,6 +10,7 @@ import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
+import dev.slipway.testing.ServerEvictions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,6 +175,44 @@ class OutOfMemoryRewriteIT {
 
             rollBackWhileFullThenAgain(redis, admin, backup);
             assertThat(jsons(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * A rollback during which the server evicts a key finishes (originals restored, index back), but fails (exit 1)
+     * naming the evictions: restored documents may be among the keys evicted. Here the key evicted is an unrelated
+     * cache entry, so every original is back.
+     */
+    @Test
+    void aRollbackDuringWhichTheServerEvictsFailsNamingTheEvictions(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 5);
+            Path backup = dir.resolve("backup");
+            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n");
+            assertThat(Slipway.configure().url(redis.url()).load().apply(plan, options(backup)).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            long[] evicted = {0};
+            TaskProgress pressure = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (name.equals("restoring originals")) {
+                        evicted[0] = ServerEvictions.evictOneKey(redis);
+                    }
+                }
+            };
+
+            SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
+                    .url(redis.url()).progress(pressure).load().rollbackFromBackup(backup, 2));
+
+            assertThat(evicted[0]).as("the server evicted a key").isEqualTo(1);
+            assertThat(failed).as("evictions fail the rollback").isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("The rollback finished (originals restored, index 'docs' "
+                    + "recreated), but the server evicted 1 key while it ran", "the backup in " + backup);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
     }
 }

@@ -15,10 +15,10 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
+import dev.slipway.testing.ServerEvictions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.params.SetParams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -47,7 +47,7 @@ class EvictionsIT {
             @Override
             public void before(String step) {
                 if (step.equals("validate")) {
-                    evicted[0] = evictOneKey(redis);
+                    evicted[0] = ServerEvictions.evictOneKey(redis);
                 }
             }
         };
@@ -66,34 +66,6 @@ class EvictionsIT {
                 .filter(check -> check.name().equals("evictions")).findFirst().orElseThrow();
         assertThat(evictions.passed()).isFalse();
         assertThat(evictions.actual()).isEqualTo("1 key");
-        assertThat(evictions.detail()).contains("maxmemory-policy volatile-ttl", "gone from Redis");
-    }
-
-    /**
-     * Makes the server evict one key and no document: a 2 MB key with the shortest expiry, maxmemory 1 MB below what
-     * is used, the policy volatile-ttl (the soonest to expire goes first; Slipway's lock expires later), then a
-     * write. Puts the limit back; returns the evictions seen.
-     */
-    private static long evictOneKey(RedisStackServer redis) {
-        try (Jedis jedis = redis.newJedis()) {
-            long before = evictedKeys(jedis);
-            jedis.set("unrelated:cache", "x".repeat(2 << 20), SetParams.setParams().ex(5));
-            long used = jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
-                    .mapToLong(l -> Long.parseLong(l.substring("used_memory:".length()).trim())).sum();
-            jedis.configSet("maxmemory-policy", "volatile-ttl");
-            jedis.configSet("maxmemory", Long.toString(used - (1 << 20)));
-            try {
-                jedis.set("trigger", "y");
-            } finally {
-                jedis.configSet("maxmemory", "0");
-            }
-            jedis.del("trigger");
-            return evictedKeys(jedis) - before;
-        }
-    }
-
-    private static long evictedKeys(Jedis jedis) {
-        return jedis.info("stats").lines().filter(l -> l.startsWith("evicted_keys:"))
-                .mapToLong(l -> Long.parseLong(l.substring("evicted_keys:".length()).trim())).sum();
+        assertThat(evictions.detail()).contains("the server evicted 1 key while the migration ran", "gone from Redis");
     }
 }

@@ -20,6 +20,7 @@ import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
+import dev.slipway.testing.ServerEvictions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import redis.clients.jedis.Jedis;
@@ -178,14 +179,14 @@ class MemoryLimitIT {
                 assertThat(plan.warnings()).as("the estimate sees the field").anyMatch(w -> w.startsWith("Memory limit"));
                 assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("new TEXT fields",
                         "words per sampled document"));
-                long evictedBefore = evictedKeys(jedis);
+                long evictedBefore = ServerEvictions.evictedKeys(jedis);
 
                 assertThatThrownBy(() -> slipway.apply(plan, ApplyOptions.DEFAULTS.withIgnoreMaxmemory(true)))
                         .isInstanceOf(MigrationFailedException.class)
                         .hasMessageContaining("Stopped the build before the server reached its maxmemory")
                         .hasMessageContaining("were dropped (documents kept)");
 
-                assertThat(evictedKeys(jedis)).as("nothing evicted").isEqualTo(evictedBefore);
+                assertThat(ServerEvictions.evictedKeys(jedis)).as("nothing evicted").isEqualTo(evictedBefore);
                 assertThat(jedis.keys("m:*")).hasSize(BIG);
                 assertThat(indexes(jedis)).containsExactly("mem");
                 jedis.configSet("maxmemory", "0");
@@ -269,7 +270,7 @@ class MemoryLimitIT {
                 jedis.configSet("maxmemory-policy", "volatile-random");
                 jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) - 100_000));
                 other.psetex("filler:last", 600_000, "x");
-                assertThat(evictedKeys(jedis)).as("fillers evicted").isPositive();
+                assertThat(ServerEvictions.evictedKeys(jedis)).as("fillers evicted").isPositive();
             } finally {
                 jedis.configSet("maxmemory", "0");
                 jedis.configSet("maxmemory-policy", "noeviction");
@@ -304,10 +305,6 @@ class MemoryLimitIT {
         assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("Memory limit: not checked, since the "
                 + "server refused INFO memory to this user"));
         assertThat(noInfo.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-    }
-
-    private static long evictedKeys(Jedis jedis) {
-        return Long.parseLong(RedisReplies.infoField(jedis.info("stats"), "evicted_keys").orElseThrow());
     }
 
     private static void seed(Jedis jedis) {

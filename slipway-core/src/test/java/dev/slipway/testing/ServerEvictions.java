@@ -1,0 +1,43 @@
+package dev.slipway.testing;
+
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.SetParams;
+
+/** Makes a real server evict, and reads what it evicted ({@code INFO stats evicted_keys}). */
+public final class ServerEvictions {
+    private ServerEvictions() {
+    }
+
+    /**
+     * Makes the server evict one unrelated key with a time to live (a 2 MiB {@code unrelated:cache}), and nothing
+     * else: {@code volatile-ttl} under a {@code maxmemory} 1 MiB below what it uses, for one write, then no limit and
+     * the policy it had.
+     *
+     * @return how many keys it evicted
+     */
+    public static long evictOneKey(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            long before = evictedKeys(jedis);
+            jedis.set("unrelated:cache", "x".repeat(2 << 20), SetParams.setParams().ex(5));
+            long used = jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
+                    .mapToLong(l -> Long.parseLong(l.substring("used_memory:".length()).trim())).sum();
+            String policy = jedis.configGet("maxmemory-policy").get("maxmemory-policy");
+            jedis.configSet("maxmemory-policy", "volatile-ttl");
+            jedis.configSet("maxmemory", Long.toString(used - (1 << 20)));
+            try {
+                jedis.set("trigger", "y");
+            } finally {
+                jedis.configSet("maxmemory", "0");
+                jedis.configSet("maxmemory-policy", policy);
+            }
+            jedis.del("trigger");
+            return evictedKeys(jedis) - before;
+        }
+    }
+
+    /** The keys the server evicted since it started. */
+    public static long evictedKeys(Jedis jedis) {
+        return jedis.info("stats").lines().filter(l -> l.startsWith("evicted_keys:"))
+                .mapToLong(l -> Long.parseLong(l.substring("evicted_keys:".length()).trim())).sum();
+    }
+}
