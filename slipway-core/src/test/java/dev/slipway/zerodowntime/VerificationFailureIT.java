@@ -29,6 +29,7 @@ import dev.slipway.api.version.VersionStatus;
 import dev.slipway.testing.KeyDumps;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
+import dev.slipway.testing.ServerEvictions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -473,6 +474,55 @@ class VerificationFailureIT {
                     .isEqualTo(DOCS + 30);
             assertThat(jedis.keys("slipway:probe:*")).isEmpty();
         }
+    }
+
+    /**
+     * Where the copies would not fit under maxmemory, or the user may not COPY, no copy is made and the counts decide:
+     * the probe once evicted 226 of the application's keys, or crashed on OOM or NOPERM (tester session 32 R12 H1,
+     * M1).
+     */
+    @Test
+    void noCopiesAreMadeWithoutRoomOrPermission(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
+                .withMode(MigrationMode.DROP_RECREATE));
+        assertThat(applyWritingAfterDrop(redis, plan, 30, false).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 0; i < 30; i++) { // 1.5 MB more that neither schema indexes
+                jedis.hset(Catalog.PREFIX + "large:" + i, Map.of("title", "large", "price", Catalog.NOT_A_NUMBER,
+                        "notes", "n".repeat(50_000)));
+            }
+            jedis.aclSetUser("nocopy", "on", ">pw", "~*", "&*", "+@all", "-copy");
+            Slipway noCopy = Slipway.configure().url(redis.url().replace("redis://", "redis://nocopy:pw@")).load();
+            // 160 failing against the plan's 100: the counts fail, and only the probe could pass them
+            assertThat(failuresCheck(noCopy.validate(plan, List.of()))).as("without COPY")
+                    .satisfies(c -> assertThat(c.passed()).isFalse()).satisfies(c -> assertThat(c.actual())
+                            .isEqualTo("160"));
+            long used = Long.parseLong(jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
+                    .findFirst().orElseThrow().substring("used_memory:".length()).trim());
+            long evicted = ServerEvictions.evictedKeys(jedis);
+            jedis.configSet("maxmemory-policy", "allkeys-lru");
+            jedis.configSet("maxmemory", Long.toString(used + (512 << 10)));
+            try {
+                assertThat(failuresCheck(slipway.validate(plan, List.of()))).as("without room")
+                        .satisfies(c -> assertThat(c.passed()).isFalse()).satisfies(c -> assertThat(c.actual())
+                                .isEqualTo("160"));
+                assertThat(ServerEvictions.evictedKeys(jedis)).as("nothing evicted").isEqualTo(evicted);
+            } finally {
+                jedis.configSet("maxmemory", "0");
+                jedis.configSet("maxmemory-policy", "noeviction");
+            }
+            assertThat(failuresCheck(slipway.validate(plan, List.of()))).as("with room and COPY")
+                    .satisfies(c -> assertThat(c.passed()).isTrue());
+            assertThat(jedis.keys("slipway:probe:*")).isEmpty();
+            assertThat(Inspect.indexes(jedis)).containsExactly(Catalog.NAME);
+        }
+    }
+
+    private static ValidationCheck failuresCheck(dev.slipway.api.plan.ValidationResult result) {
+        return result.checks().stream().filter(c -> c.name().equals("indexing-failures")).findFirst().orElseThrow();
     }
 
     /**

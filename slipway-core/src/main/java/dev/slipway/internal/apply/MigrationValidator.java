@@ -256,7 +256,8 @@ public final class MigrationValidator {
         if (!complete) {
             return Optional.empty();
         }
-        return SourceSchemaProbe.judge(session, namespace, plan.source().schema(), schema.name(), judge)
+        return SourceSchemaProbe.judge(session, namespace, plan.source().indexName(), plan.source().schema(),
+                        schema.name(), judge)
                 .map(verdict -> new FailingKeys(failing[0], failing[0] - judge.size() - uncovered.size(), verdict,
                         uncovered));
     }

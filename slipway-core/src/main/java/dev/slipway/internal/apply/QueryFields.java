@@ -59,7 +59,7 @@ final class QueryFields {
                     listed.add(end > start ? query.substring(start, end) : "");
                 } while (end < query.length() && query.charAt(end) == '|' && end > i + 1);
                 int next = end;
-                while (next < query.length() && query.charAt(next) == ' ') {
+                while (next < query.length() && Character.isWhitespace(query.charAt(next))) {
                     next++;
                 }
                 // @name:term, and the comparisons @name>5, @name<=9, @name==3, @name!=3 (tester session 31 R10 M2)
@@ -104,14 +104,14 @@ final class QueryFields {
     /** Whether the {@code @} at {@code at} opens the argument of {@code ismissing(@name)} (tester session 31 R11 L2). */
     private static boolean afterIsMissing(String query, int at) {
         int i = at - 1;
-        while (i >= 0 && query.charAt(i) == ' ') {
+        while (i >= 0 && Character.isWhitespace(query.charAt(i))) {
             i--;
         }
         if (i < 0 || query.charAt(i) != '(') {
             return false;
         }
         i--;
-        while (i >= 0 && query.charAt(i) == ' ') {
+        while (i >= 0 && Character.isWhitespace(query.charAt(i))) {
             i--;
         }
         String word = "ismissing";

@@ -1,7 +1,10 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.plan.MemoryHeadroom;
+import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.IndexedKeys;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
@@ -13,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +26,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Asks the source schema itself whether it would index documents, after a drop-recreate migration dropped the
@@ -33,17 +36,22 @@ import java.util.UUID;
  * failure count taken before the drop, compared with another set of expiring keys, failed a change that broke
  * nothing, and keys written after the drop were named as documents the source served).
  *
- * <p>The probe is the server's own judgement, not an imitation of its parsing. It leaves nothing behind: the copies
- * expire after {@value #TTL_SECONDS} seconds and the index is {@code TEMPORARY} for as long, in case the process
- * dies before it removes both. It does not run (empty) when another index covers the probe prefix (one without a
- * prefix, or with a prefix of Slipway's namespace), when the source has a FILTER, when there are more than
- * {@value #MAX_KEYS} keys, or when the server refuses a command (a replica, an ACL).
+ * <p>The probe is the server's own judgement, not an imitation of its parsing. It leaves nothing behind: each copy
+ * is made with its expiry ({@value #TTL_SECONDS} seconds) in one transaction and the index is {@code TEMPORARY} for
+ * as long, in case the process dies before it removes both; the index is named as apply's schema probe is
+ * ({@link SchemaProbeName}), so the next apply of the index drops one left behind and {@code status} lists it. It
+ * does not run (empty) when another index covers the probe prefix (one without a prefix, or with a prefix of
+ * Slipway's namespace), when the source has a FILTER, when there are more than {@value #MAX_KEYS} keys, when the
+ * copies would not fit (see {@link #noRoom}), or when the server refuses a command (a replica, an ACL).
  */
 final class SourceSchemaProbe {
     /** At most this many keys are copied: more falls back to the failure counts. */
     static final int MAX_KEYS = 1_000;
     /** How long the copies and the probe index live if the process dies before it removes them. */
     static final int TTL_SECONDS = 300;
+    /** Copies at most this many bytes of documents ({@code MEMORY USAGE}), whatever the server's limit. */
+    static final long MAX_BYTES = 64L << 20;
+    private static final int COPIES_PER_TRANSACTION = 100;
     private static final int INDEXING_WAIT_MILLIS = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(SourceSchemaProbe.class);
 
@@ -68,8 +76,8 @@ final class SourceSchemaProbe {
      *
      * @return empty when the probe cannot run (see the class comment); the reason is logged
      */
-    static Optional<Verdict> judge(RedisSession session, KeyNamespace namespace, IndexSchema source, String current,
-                                   List<byte[]> keys) {
+    static Optional<Verdict> judge(RedisSession session, KeyNamespace namespace, String served, IndexSchema source,
+                                   String current, List<byte[]> keys) {
         if (keys.isEmpty()) {
             return Optional.of(new Verdict(List.of(), 0, 0));
         }
@@ -78,17 +86,22 @@ final class SourceSchemaProbe {
                     ? "the source has a FILTER" : "more than " + MAX_KEYS);
             return Optional.empty();
         }
-        String token = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        String prefix = namespace.prefix() + "probe:" + token + ":";
+        // named as apply's schema probe is: the next apply of the index drops one left behind, status lists it
+        String name = SchemaProbeName.fresh(served);
+        String prefix = namespace.prefix() + "probe:" + name.substring(name.lastIndexOf(':') + 1) + ":";
         Set<IndexOption> options = EnumSet.noneOf(IndexOption.class);
         options.addAll(source.options());
         options.remove(IndexOption.SKIPINITIALSCAN);
-        IndexSchema probe = source.toBuilder().name(namespace.prefix() + "probe:" + token).prefixes(List.of(prefix))
-                .options(options).build();
+        IndexSchema probe = source.toBuilder().name(name).prefixes(List.of(prefix)).options(options).build();
         List<String> covering = new LiveIndexReader(session).sharedKeyIndexes(probe, probe.name());
         if (!covering.isEmpty()) {
             LOG.info("not judging {} keys by the source schema: index '{}' would index the copies under '{}'",
                     keys.size(), covering.get(0), prefix);
+            return Optional.empty();
+        }
+        Optional<String> cramped = noRoom(session, keys);
+        if (cramped.isPresent()) {
+            LOG.info("not judging {} keys by the source schema: {}", keys.size(), cramped.get());
             return Optional.empty();
         }
         List<String> create = new ArrayList<>(FtCreateArguments.command(probe));
@@ -122,6 +135,10 @@ final class SourceSchemaProbe {
             LOG.info("not judging {} keys by the source schema: the server refused it ({})", keys.size(),
                     e.serverMessage());
             return Optional.empty();
+        } catch (JedisDataException e) { // a pipelined reply: NOPERM, OOM, READONLY (tester session 32 R12 M1)
+            LOG.info("not judging {} keys by the source schema: the server refused it ({})", keys.size(),
+                    e.getMessage());
+            return Optional.empty();
         } finally {
             if (created) {
                 remove(session, probe.name(), prefix, keys.size());
@@ -129,22 +146,72 @@ final class SourceSchemaProbe {
         }
     }
 
-    /** Copies each key to {@code prefix + i} with a time to live; false where the key no longer existed. */
+    /**
+     * Copies each key to {@code prefix + i} with a time to live, each copy and its expiry in one transaction, so
+     * that no copy outlives a run that dies (tester session 32 R12 M2: one left without a TTL); false where the key
+     * no longer existed.
+     *
+     * @throws JedisDataException when the server refuses a command
+     */
     private static boolean[] copy(RedisSession session, List<byte[]> keys, String prefix) {
-        Pipeline pipeline = session.pipelined();
-        List<Response<Object>> replies = new ArrayList<>(keys.size());
-        for (int i = 0; i < keys.size(); i++) {
-            byte[] copy = (prefix + i).getBytes(StandardCharsets.UTF_8);
-            replies.add(pipeline.sendCommand(RedisSession.command("COPY"), keys.get(i), copy));
-            pipeline.sendCommand(RedisSession.command("EXPIRE"), copy,
-                    Integer.toString(TTL_SECONDS).getBytes(StandardCharsets.UTF_8));
-        }
-        pipeline.sync();
         boolean[] copied = new boolean[keys.size()];
-        for (int i = 0; i < copied.length; i++) {
-            copied[i] = replies.get(i).get() instanceof Long n && n == 1;
+        byte[] ttl = Integer.toString(TTL_SECONDS).getBytes(StandardCharsets.UTF_8);
+        for (int from = 0; from < keys.size(); from += COPIES_PER_TRANSACTION) {
+            int to = Math.min(keys.size(), from + COPIES_PER_TRANSACTION);
+            Pipeline pipeline = session.pipelined();
+            pipeline.sendCommand(RedisSession.command("MULTI"), new byte[0][]);
+            for (int i = from; i < to; i++) {
+                byte[] copy = (prefix + i).getBytes(StandardCharsets.UTF_8);
+                pipeline.sendCommand(RedisSession.command("COPY"), keys.get(i), copy);
+                pipeline.sendCommand(RedisSession.command("EXPIRE"), copy, ttl);
+            }
+            Response<Object> exec = pipeline.sendCommand(RedisSession.command("EXEC"), new byte[0][]);
+            pipeline.sync();
+            List<Object> replies = RedisReplies.list(exec.get());
+            for (int i = from; i < to; i++) {
+                Object reply = replies.get(2 * (i - from));
+                if (reply instanceof JedisDataException refused) {
+                    throw refused;
+                }
+                copied[i] = reply instanceof Long n && n == 1;
+            }
         }
         return copied;
+    }
+
+    /**
+     * Why the copies might not fit, if so: with a {@code maxmemory}, the keys' {@code MEMORY USAGE} twice over (the
+     * copies and what the probe index takes) must stay under the share of the limit every other memory check keeps
+     * to ({@link MemoryHeadroom#USABLE_SHARE}); a server that evicts would otherwise evict the application's keys,
+     * and one that does not would refuse the copies (tester session 32 R12 H1: 226 keys evicted by 100 documents of
+     * 200 KB). Without a limit, at most {@value #MAX_BYTES} bytes are copied.
+     */
+    private static Optional<String> noRoom(RedisSession session, List<byte[]> keys) {
+        Pipeline pipeline = session.pipelined();
+        List<Response<Object>> sizes = new ArrayList<>(keys.size());
+        byte[] usage = "USAGE".getBytes(StandardCharsets.UTF_8);
+        for (byte[] key : keys) {
+            sizes.add(pipeline.sendCommand(RedisSession.command("MEMORY"), usage, key));
+        }
+        pipeline.sync();
+        long bytes = 0;
+        for (Response<Object> size : sizes) {
+            bytes += size.get() instanceof Long n ? n : 0;
+        }
+        if (bytes > MAX_BYTES) {
+            return Optional.of("the documents take " + StrategyChoice.mib(bytes) + ", more than "
+                    + StrategyChoice.mib(MAX_BYTES));
+        }
+        Optional<ServerInfo.Memory> memory = new LiveIndexReader(session).memory();
+        if (memory.isEmpty()) {
+            return Optional.of("the server's memory and limit cannot be read (INFO memory)");
+        }
+        long max = memory.get().maxBytes();
+        if (max > 0 && memory.get().usedBytes() + 2 * bytes > max * MemoryHeadroom.USABLE_SHARE) {
+            return Optional.of("copying " + StrategyChoice.mib(bytes) + " would bring the server near its maxmemory ("
+                    + StrategyChoice.mib(memory.get().usedBytes()) + " used of " + StrategyChoice.mib(max) + ")");
+        }
+        return Optional.empty();
     }
 
     /** Copies are indexed as they are written; waits out a background scan all the same. */

@@ -35,6 +35,8 @@ class QueryFieldsTest {
         assertThat(QueryFields.referenced("ismissing(@removed) -ISMISSING ( @gone ) @t:x")).as("ismissing")
                 .containsExactly("removed", "gone", "t");
         assertThat(QueryFields.referenced("notismissing(@a) (@b) hello(@c)")).as("not the function").isEmpty();
+        assertThat(QueryFields.referenced("ismissing(\n  @m) ismissing(\t@n) @o\t:{b} @p\n>5")).as("any whitespace")
+                .containsExactly("m", "n", "o", "p");
     }
 
     @Test
