@@ -468,7 +468,10 @@ class VerificationFailureIT {
 
         assertThat(failed).as("without the probe, the counts decide").isNotNull();
         assertThat(failed.report().validation().orElseThrow().checks()).filteredOn(c -> c.name().equals(
-                "indexing-failures")).singleElement().satisfies(c -> assertThat(c.actual()).isEqualTo("130"));
+                "indexing-failures")).singleElement().satisfies(c -> assertThat(c.actual()).isEqualTo("130"))
+                .satisfies(c -> assertThat(c.detail()).endsWith("could not be checked document by document: index "
+                        + "'everything' would index copies under 'slipway:probe:" + c.detail().replaceAll(
+                        ".*slipway:probe:", "")));
         try (Jedis jedis = redis.newJedis()) {
             assertThat(Inspect.info(jedis, "everything").numDocs()).as("documents and late writes only")
                     .isEqualTo(DOCS + 30);
@@ -499,7 +502,8 @@ class VerificationFailureIT {
             // 160 failing against the plan's 100: the counts fail, and only the probe could pass them
             assertThat(failuresCheck(noCopy.validate(plan, List.of()))).as("without COPY")
                     .satisfies(c -> assertThat(c.passed()).isFalse()).satisfies(c -> assertThat(c.actual())
-                            .isEqualTo("160"));
+                            .isEqualTo("160")).satisfies(c -> assertThat(c.detail()).contains("could not be checked "
+                            + "document by document: the server refused it (", "NOPERM"));
             long used = Long.parseLong(jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
                     .findFirst().orElseThrow().substring("used_memory:".length()).trim());
             long evicted = ServerEvictions.evictedKeys(jedis);
@@ -508,7 +512,8 @@ class VerificationFailureIT {
             try {
                 assertThat(failuresCheck(slipway.validate(plan, List.of()))).as("without room")
                         .satisfies(c -> assertThat(c.passed()).isFalse()).satisfies(c -> assertThat(c.actual())
-                                .isEqualTo("160"));
+                                .isEqualTo("160")).satisfies(c -> assertThat(c.detail()).contains("would bring the "
+                                + "server near its maxmemory"));
                 assertThat(ServerEvictions.evictedKeys(jedis)).as("nothing evicted").isEqualTo(evicted);
             } finally {
                 jedis.configSet("maxmemory", "0");

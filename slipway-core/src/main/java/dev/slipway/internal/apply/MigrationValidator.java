@@ -49,6 +49,8 @@ public final class MigrationValidator {
     private OptionalLong evictedAtStart = OptionalLong.empty();
     private String backupDir = "<dir>";
     private KeyNamespace namespace = KeyNamespace.DEFAULT;
+    /** Why the last validation could not judge failing documents by the source schema; empty when it could. */
+    private String notJudged = "";
 
     /** A validator on the given session. */
     public MigrationValidator(RedisSession session) {
@@ -111,6 +113,7 @@ public final class MigrationValidator {
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         String name = plan.servedName();
         oldVectors = null;
+        notJudged = "";
         List<ValidationCheck> checks = new ArrayList<>();
         Optional<IndexInfo> live = reader.find(name);
         if (live.isEmpty()) {
@@ -137,7 +140,11 @@ public final class MigrationValidator {
             Optional<FailingKeys> keys = failingKeys(plan, info);
             judged = keys.isPresent();
             String counted = failures.expected();
-            failures = keys.map(k -> k.failuresCheck(counted)).orElse(failures);
+            ValidationCheck byCounts = failures;
+            failures = keys.map(k -> k.failuresCheck(counted)).orElseGet(() -> notJudged.isEmpty() ? byCounts
+                    : new ValidationCheck(byCounts.name(), false, byCounts.expected(), byCounts.actual(),
+                    byCounts.detail() + ". Which of them the source schema would index could not be checked "
+                    + "document by document: " + notJudged, byCounts.documents()));
         }
         failures = baselined.orElse(failures);
         checks.add(failures);
@@ -254,10 +261,11 @@ public final class MigrationValidator {
             }
         }, () -> judge.size() + uncovered.size() > SourceSchemaProbe.MAX_KEYS);
         if (!complete) {
+            notJudged = "more than " + SourceSchemaProbe.MAX_KEYS + " documents not indexed";
             return Optional.empty();
         }
         return SourceSchemaProbe.judge(session, namespace, plan.source().indexName(), plan.source().schema(),
-                        schema.name(), judge)
+                        schema.name(), judge, reason -> notJudged = reason)
                 .map(verdict -> new FailingKeys(failing[0], failing[0] - judge.size() - uncovered.size(), verdict,
                         uncovered));
     }

@@ -26,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Asks the source schema itself whether it would index documents, after a drop-recreate migration dropped the
@@ -74,17 +75,17 @@ final class SourceSchemaProbe {
     /**
      * Judges {@code keys} (documents the index {@code current} does not hold) by the source schema.
      *
+     * @param whyNot told why, when the probe cannot run
      * @return empty when the probe cannot run (see the class comment); the reason is logged
      */
     static Optional<Verdict> judge(RedisSession session, KeyNamespace namespace, String served, IndexSchema source,
-                                   String current, List<byte[]> keys) {
+                                   String current, List<byte[]> keys, Consumer<String> whyNot) {
         if (keys.isEmpty()) {
             return Optional.of(new Verdict(List.of(), 0, 0));
         }
         if (keys.size() > MAX_KEYS || source.filter().isPresent()) {
-            LOG.info("not judging {} keys by the source schema: {}", keys.size(), source.filter().isPresent()
-                    ? "the source has a FILTER" : "more than " + MAX_KEYS);
-            return Optional.empty();
+            return notJudged(keys, source.filter().isPresent() ? "the source has a FILTER"
+                    : "more than " + MAX_KEYS + " documents", whyNot);
         }
         // named as apply's schema probe is: the next apply of the index drops one left behind, status lists it
         String name = SchemaProbeName.fresh(served);
@@ -95,14 +96,12 @@ final class SourceSchemaProbe {
         IndexSchema probe = source.toBuilder().name(name).prefixes(List.of(prefix)).options(options).build();
         List<String> covering = new LiveIndexReader(session).sharedKeyIndexes(probe, probe.name());
         if (!covering.isEmpty()) {
-            LOG.info("not judging {} keys by the source schema: index '{}' would index the copies under '{}'",
-                    keys.size(), covering.get(0), prefix);
-            return Optional.empty();
+            return notJudged(keys, "index '" + covering.get(0) + "' would index copies under '" + prefix + "'",
+                    whyNot);
         }
         Optional<String> cramped = noRoom(session, keys);
         if (cramped.isPresent()) {
-            LOG.info("not judging {} keys by the source schema: {}", keys.size(), cramped.get());
-            return Optional.empty();
+            return notJudged(keys, cramped.get(), whyNot);
         }
         List<String> create = new ArrayList<>(FtCreateArguments.command(probe));
         create.addAll(create.indexOf("SCHEMA"), List.of("TEMPORARY", Integer.toString(TTL_SECONDS)));
@@ -132,18 +131,20 @@ final class SourceSchemaProbe {
             List<byte[]> broken = accepted.stream().filter(k -> !nowHeld.contains(ByteBuffer.wrap(k))).toList();
             return Optional.of(new Verdict(broken, rejected, gone + accepted.size() - broken.size()));
         } catch (RedisCommandException e) {
-            LOG.info("not judging {} keys by the source schema: the server refused it ({})", keys.size(),
-                    e.serverMessage());
-            return Optional.empty();
+            return notJudged(keys, "the server refused it (" + e.serverMessage() + ")", whyNot);
         } catch (JedisDataException e) { // a pipelined reply: NOPERM, OOM, READONLY (tester session 32 R12 M1)
-            LOG.info("not judging {} keys by the source schema: the server refused it ({})", keys.size(),
-                    e.getMessage());
-            return Optional.empty();
+            return notJudged(keys, "the server refused it (" + e.getMessage() + ")", whyNot);
         } finally {
             if (created) {
                 remove(session, probe.name(), prefix, keys.size());
             }
         }
+    }
+
+    private static Optional<Verdict> notJudged(List<byte[]> keys, String reason, Consumer<String> whyNot) {
+        LOG.info("not judging {} keys by the source schema: {}", keys.size(), reason);
+        whyNot.accept(reason);
+        return Optional.empty();
     }
 
     /**
@@ -160,13 +161,17 @@ final class SourceSchemaProbe {
             int to = Math.min(keys.size(), from + COPIES_PER_TRANSACTION);
             Pipeline pipeline = session.pipelined();
             pipeline.sendCommand(RedisSession.command("MULTI"), new byte[0][]);
+            List<Response<Object>> queued = new ArrayList<>();
             for (int i = from; i < to; i++) {
                 byte[] copy = (prefix + i).getBytes(StandardCharsets.UTF_8);
-                pipeline.sendCommand(RedisSession.command("COPY"), keys.get(i), copy);
-                pipeline.sendCommand(RedisSession.command("EXPIRE"), copy, ttl);
+                queued.add(pipeline.sendCommand(RedisSession.command("COPY"), keys.get(i), copy));
+                queued.add(pipeline.sendCommand(RedisSession.command("EXPIRE"), copy, ttl));
             }
             Response<Object> exec = pipeline.sendCommand(RedisSession.command("EXEC"), new byte[0][]);
             pipeline.sync();
+            for (Response<Object> command : queued) {
+                command.get(); // a command refused as it was queued (NOPERM) says why, where EXEC says EXECABORT
+            }
             List<Object> replies = RedisReplies.list(exec.get());
             for (int i = from; i < to; i++) {
                 Object reply = replies.get(2 * (i - from));
