@@ -7,6 +7,7 @@ import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
@@ -15,11 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
 
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
+import static dev.slipway.rewrite.RewriteFixture.call;
 import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static dev.slipway.rewrite.RewriteFixture.jsons;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -213,6 +216,67 @@ class OutOfMemoryRewriteIT {
             assertThat(failed.getMessage()).contains("The rollback finished (originals restored, index 'docs' "
                     + "recreated), but the server evicted 1 key while it ran", "the backup in " + backup);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * A rewrite that widens vectors grows every document: near the maxmemory of a server that evicts, it stops between
+     * batches (exit 1) before the server evicts anything, and a re-run with room finishes it. Without the stop, the
+     * server evicted documents as the rewrite went on.
+     */
+    @Test
+    void aWideningRewriteStopsBeforeAServerThatEvictsReachesItsLimit(RedisStackServer redis) throws Exception {
+        int docs = 10_000;
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            call(jedis, "FT.CREATE", "wide", "ON", "HASH", "PREFIX", "1", "w:", "SCHEMA", "title", "TEXT", "emb",
+                    "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 256, "DISTANCE_METRIC", "L2");
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < docs; i++) {
+                pipeline.hset(RewriteFixture.bytes("w:" + i), Map.of(RewriteFixture.bytes("title"),
+                        RewriteFixture.bytes("w" + i), RewriteFixture.bytes("emb"), new byte[512]));
+            }
+            pipeline.sync();
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.waitIndexed(slipway, "wide");
+            MigrationPlan plan = RewriteFixture.plan(slipway, "wide", dir,
+                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n");
+            long evicted = ServerEvictions.evictedKeys(admin);
+            TaskProgress tight = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (name.equals("rewriting documents")) { // 2 MB below the stop, about 3,000 documents' growth
+                        long used = ServerEvictions.settledUsedMemory(admin);
+                        admin.configSet("maxmemory-policy", "allkeys-lru");
+                        admin.configSet("maxmemory", Long.toString((long) ((used + (2 << 20)) / 0.9)));
+                    }
+                }
+            };
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                    .withThroughput(100, 1, 4000, 3);
+
+            SlipwayException failed;
+            try {
+                failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure().url(redis.url())
+                        .progress(tight).load().apply(plan, options));
+            } finally {
+                admin.configSet("maxmemory", "0");
+                admin.configSet("maxmemory-policy", "noeviction");
+            }
+
+            assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
+            assertThat(failed).as("stopped near the limit").isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("before the server reached its maxmemory",
+                    "maxmemory-policy allkeys-lru", "Nothing was lost", "re-run 'slipway apply'");
+            long left = java.util.stream.IntStream.range(0, docs).filter(i -> jedis.hstrlen("w:" + i, "emb") == 512)
+                    .count();
+            assertThat(left).as("documents not rewritten yet").isPositive();
+            MigrationReport resumed = slipway.apply(plan, options);
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            for (int i = 0; i < docs; i += 997) {
+                assertThat(jedis.hstrlen("w:" + i, "emb")).isEqualTo(1024);
+            }
         }
     }
 }

@@ -40,4 +40,27 @@ public final class ServerEvictions {
         return jedis.info("stats").lines().filter(l -> l.startsWith("evicted_keys:"))
                 .mapToLong(l -> Long.parseLong(l.substring("evicted_keys:".length()).trim())).sum();
     }
+
+    /**
+     * {@code used_memory} once the server has freed what a dropped index held (it does so in the background): read
+     * until two reads 50 ms apart differ by less than 64 KiB, for at most 5 s.
+     */
+    public static long settledUsedMemory(Jedis jedis) {
+        long used = Long.MAX_VALUE;
+        for (int look = 0; look < 100; look++) {
+            long now = jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
+                    .mapToLong(l -> Long.parseLong(l.substring("used_memory:".length()).trim())).sum();
+            if (now >= used - (64 << 10)) {
+                return now;
+            }
+            used = now;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return now;
+            }
+        }
+        return used;
+    }
 }

@@ -83,9 +83,11 @@ final class IndexStepHandlers {
         Duration timeout = context.options().indexingTimeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = FIRST_POLL_MILLIS;
-        // a zero-downtime build adds an index beside the live one: stop it before the server reaches maxmemory
-        Optional<MemoryGuard> guard = context.plan().mode() == MigrationMode.ZERO_DOWNTIME ? MemoryGuard.of(reader)
-                : Optional.empty();
+        // a zero-downtime build adds an index beside the live one: stop it before the server reaches maxmemory; so
+        // is a drop-recreate build on a server that would evict the application's keys at the limit (the index is
+        // down either way, and documents are worth more)
+        Optional<MemoryGuard> guard = MemoryGuard.of(reader).filter(g -> context.plan().mode()
+                == MigrationMode.ZERO_DOWNTIME || g.evicts());
         try (ProgressTask progress = ProgressTask.begin(context.progress(), "indexing " + name, 100, "%")) {
             while (true) {
                 guard.ifPresent(g -> g.stopIfNear(context, reader));

@@ -2,6 +2,7 @@ package dev.slipway.internal.apply;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.ServerInfo;
@@ -16,8 +17,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Watches the server's memory while a zero-downtime migration's new versions index, and stops the build before the
- * server reaches its {@code maxmemory}: at the limit Redis evicts keys or refuses writes, the application's included.
+ * Watches the server's memory while a zero-downtime migration's new versions index (or any migration's new index,
+ * on a server that evicts), and stops the build before the server reaches its {@code maxmemory}: at the limit Redis
+ * evicts keys or refuses writes, the application's included.
  * The plan's estimate can fall short (FT.INFO of the live index, a model of the target's vector indexes, words of 20
  * sampled documents; before those, tester session 30 R9 H1: 37 MiB estimated, 46 MiB used, 4,642 documents evicted). The new versions are dropped
  * (documents kept) and their steps undone, so that a re-run builds them again once there is room.
@@ -32,6 +34,14 @@ final class MemoryGuard {
     private MemoryGuard(ServerInfo.Memory limit) {
         this.limit = limit;
         this.lastUsed = limit.usedBytes();
+    }
+
+    /**
+     * Whether the server evicts keys at its limit: there a build that outgrows the estimate costs the application's
+     * data, so even a drop-recreate build, whose index is down already, is stopped.
+     */
+    boolean evicts() {
+        return !limit.policy().equals("noeviction");
     }
 
     /** A guard for a server with a memory limit; empty without one, or when INFO memory is refused. */
@@ -72,6 +82,20 @@ final class MemoryGuard {
             }
         }
         context.checkpoint(checkpoint);
+        if (plan.mode() != MigrationMode.ZERO_DOWNTIME) {
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Stopped the build before the server reached its "
+                    + "maxmemory: it used " + StrategyChoice.mib(now.get().usedBytes()) + " of "
+                    + StrategyChoice.mib(limit.maxBytes()) + " (maxmemory-policy " + now.get().policy() + ", which "
+                    + "evicts keys at the limit) while the new index indexed, past 90% of the limit or about to be "
+                    + "(the plan estimated " + StrategyChoice.mib(plan.estimate().extraMemoryBytes()) + " more). "
+                    + (dropped.isEmpty() ? "" : "The new index " + String.join(", ", dropped) + " was dropped; ")
+                    + "every document is kept" + (plan.rewrite().isPresent() ? " (in the new form; their originals "
+                    + "are in the backup)" : "") + ", but '" + plan.servedName() + "' is not served until the "
+                    + "migration finishes. Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run "
+                    + "'slipway apply' with the same plan, which builds it again"
+                    + (plan.rewrite().isPresent() ? "; or restore the original documents and index with 'slipway "
+                    + "rollback --backup-dir <the --backup-dir of this apply>'" : "") + ".");
+        }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Stopped the build before the server reached its "
                 + "maxmemory: it used " + StrategyChoice.mib(now.get().usedBytes()) + " of "
                 + StrategyChoice.mib(limit.maxBytes()) + " (maxmemory-policy " + now.get().policy() + ") while the "

@@ -89,6 +89,8 @@ public final class RewriteEngine {
     private volatile long releasedThrough;
     /** Applied batches the watch has judged, saved in the header ({@link BackupHeader#batchesWatched}). */
     private long watchedThrough;
+    /** Stops the rewrite near a server's maxmemory, where it would evict ({@link MemoryCeiling}). */
+    private MemoryCeiling memory = MemoryCeiling.NONE;
     /**
      * For the summary: the batches of an earlier run that its watch never judged; empty when none. While there are
      * such, this run does not count its own batches as judged, and the header keeps the gap until it succeeds.
@@ -196,6 +198,7 @@ public final class RewriteEngine {
         reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), settings.batchBytes(), clock)
                 .readFieldExpiries(settings.fieldExpiries());
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
+        memory = MemoryCeiling.of(workers);
         watch.attach(workers);
         watch.judgeByForm(reader::inFlight, new DocumentForms(spec, rewriter));
         noteUnjudgedBatches(header);
@@ -228,7 +231,7 @@ public final class RewriteEngine {
                 runPass(started);
                 // a restart during the pass made the cursor skip keys: read every document again, now (tester s28)
                 for (int again = 0; again < MAX_PASSES_AFTER_RESTARTS && !stop.isRequested() && !writesSeen()
-                        && restartedSinceThePassBegan(); again++) {
+                        && !memory.reached() && restartedSinceThePassBegan(); again++) {
                     rescanned = true;
                     runPass(started);
                 }
@@ -240,6 +243,7 @@ public final class RewriteEngine {
                 backup.holdHeader(backup.header().withBatchesWatched(backup.header().batchesApplied()));
             }
             stopIfRequested();
+            stopIfMemoryReached();
             task.finished();
         } catch (RuntimeException e) {
             RuntimeException reported = e;
@@ -281,6 +285,25 @@ public final class RewriteEngine {
                 : " " + watch.unjudged()
                 + " documents another client changed meanwhile were still in the old form, and whether the "
                 + "rewrite had reached them is not known yet, so a resumed run scans every document again."));
+    }
+
+    /**
+     * Stops between batches when a server that evicts came near its maxmemory ({@link MemoryCeiling}), with the
+     * header saved where a resumed run continues. A pass that read its last page finishes instead.
+     */
+    private void stopIfMemoryReached() {
+        if (!memory.wasReached() || passComplete() && backup.header().phase() != BackupHeader.Phase.RESCANNING) {
+            return;
+        }
+        BackupHeader header = backup.header();
+        backup.writeHeader(header);
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rewrite stopped after " + header.batchesApplied()
+                + " batches (" + header.documentsRewritten() + " of about " + spec.documents() + " documents "
+                + "rewritten) before the server reached its maxmemory: " + memory.describe() + ". Nothing was lost: "
+                + "the documents rewritten so far are in the new form, the others as they were, and their originals "
+                + "are in " + backup.dir() + ". Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run "
+                + "'slipway apply' with the same plan, which continues from here; or undo it with 'slipway rollback "
+                + "--backup-dir " + backup.dir() + "'.");
     }
 
     /** Whether another client's write has been seen; documents of batches in flight are judged when they land. */
@@ -541,8 +564,9 @@ public final class RewriteEngine {
                     state = land(landing, state);
                 }
                 ReadAhead next = take(pages);
-                if (next == ReadAhead.END || writesSeen() || stop.isRequested()) {
-                    break; // stopping at a write by another client or on request: the batches in flight land first
+                if (next == ReadAhead.END || writesSeen() || stop.isRequested() || memory.reached()) {
+                    break; // stopping at a write by another client, on request or near maxmemory: the batches in
+                    // flight land first
                 }
                 if (next.failure() instanceof RuntimeException e) {
                     throw e;

@@ -7,6 +7,7 @@ import dev.slipway.api.PlanRequest;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.ValidationCheck;
@@ -32,6 +33,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -209,24 +211,8 @@ class MemoryLimitIT {
         int docs = 5000;
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            jedis.sendCommand(() -> "FT.CREATE".getBytes(), "vec", "ON", "HASH", "PREFIX", "1", "v:", "SCHEMA",
-                    "tag", "TAG", "emb", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "64", "DISTANCE_METRIC",
-                    "L2");
-            Pipeline pipeline = jedis.pipelined();
-            java.util.Random random = new java.util.Random(5);
-            for (int i = 0; i < docs; i++) {
-                java.nio.ByteBuffer vector = java.nio.ByteBuffer.allocate(64 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                for (int d = 0; d < 64; d++) {
-                    vector.putFloat(random.nextFloat());
-                }
-                pipeline.hset(("v:" + i).getBytes(), java.util.Map.of("tag".getBytes(), ("t" + i % 9).getBytes(),
-                        "emb".getBytes(), vector.array()));
-            }
-            pipeline.sync();
-            MigrationPlan plan = slipway.plan(PlanRequest.patch("vec", new SchemaPatch(List.of(), List.of(),
-                    List.of(new SchemaPatch.FieldUpdate("emb", java.util.Optional.empty(), java.util.Optional.empty(),
-                            java.util.Map.of("algorithm", "hnsw", "m", 64))), List.of(),
-                    SchemaPatch.IndexChanges.NONE)));
+            seedVectors(jedis, docs);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("vec", TO_HNSW_64));
             long before = usedMemory(jedis);
             try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000)) {
                 assertThatThrownBy(() -> new MigrationExecutor(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
@@ -245,6 +231,49 @@ class MemoryLimitIT {
                     + "and graphs"));
             assertThat(plan.estimate().extraMemoryBytes()).as("the build took %d bytes", grown)
                     .isGreaterThanOrEqualTo(grown).isLessThan(3 * grown);
+        }
+    }
+
+    /**
+     * A drop-recreate build on a server that evicts is stopped before the limit too (its index is down either way,
+     * and the application's keys are worth more): the new index is dropped, nothing is evicted, and a re-run with room
+     * builds it. Before, only zero-downtime builds were watched.
+     */
+    @Test
+    void aDropRecreateBuildStopsBeforeAServerThatEvictsReachesItsLimit(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            seedVectors(jedis, 5000);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("vec", TO_HNSW_64).withMode(MigrationMode.DROP_RECREATE));
+            long evicted = ServerEvictions.evictedKeys(admin);
+            StepBoundaryListener tight = new StepBoundaryListener() {
+                @Override
+                public void before(String step) {
+                    if (step.equals("create-index")) { // the source dropped; the graph outgrows 1 MiB more
+                        long used = ServerEvictions.settledUsedMemory(admin);
+                        admin.configSet("maxmemory-policy", "allkeys-lru");
+                        admin.configSet("maxmemory", Long.toString((long) ((used + (1 << 20)) / 0.9)));
+                    }
+                }
+            };
+            SlipwayException failed;
+            try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000)) {
+                failed = catchThrowableOfType(() -> new MigrationExecutor(session, KeyNamespace.DEFAULT,
+                        ProgressListener.NONE).onStepBoundary(tight).apply(plan, ApplyOptions.DEFAULTS),
+                        SlipwayException.class);
+            } finally {
+                admin.configSet("maxmemory", "0");
+                admin.configSet("maxmemory-policy", "noeviction");
+            }
+
+            assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
+            assertThat(failed).isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage() + failed.getCause()).contains("Stopped the build before the server "
+                    + "reached its maxmemory", "maxmemory-policy allkeys-lru", "every document is kept", "'vec' is "
+                    + "not served until the migration finishes");
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).as("re-run with room")
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
         }
     }
 
@@ -309,6 +338,28 @@ class MemoryLimitIT {
 
     private static void seed(Jedis jedis) {
         seed(jedis, DOCS);
+    }
+
+    /** The vector field's graph made larger: FLAT to HNSW with M 64. */
+    private static final SchemaPatch TO_HNSW_64 = new SchemaPatch(List.of(), List.of(), List.of(
+            new SchemaPatch.FieldUpdate("emb", java.util.Optional.empty(), java.util.Optional.empty(),
+                    java.util.Map.of("algorithm", "hnsw", "m", 64))), List.of(), SchemaPatch.IndexChanges.NONE);
+
+    /** An index "vec" of {@code docs} documents "v:i" with a tag and a 64-dim FLOAT32 vector in a FLAT field. */
+    private static void seedVectors(Jedis jedis, int docs) {
+        jedis.sendCommand(() -> "FT.CREATE".getBytes(), "vec", "ON", "HASH", "PREFIX", "1", "v:", "SCHEMA",
+                "tag", "TAG", "emb", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", "64", "DISTANCE_METRIC", "L2");
+        Pipeline pipeline = jedis.pipelined();
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < docs; i++) {
+            java.nio.ByteBuffer vector = java.nio.ByteBuffer.allocate(64 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int d = 0; d < 64; d++) {
+                vector.putFloat(random.nextFloat());
+            }
+            pipeline.hset(("v:" + i).getBytes(), java.util.Map.of("tag".getBytes(), ("t" + i % 9).getBytes(),
+                    "emb".getBytes(), vector.array()));
+        }
+        pipeline.sync();
     }
 
     private static void seed(Jedis jedis, int docs) {
