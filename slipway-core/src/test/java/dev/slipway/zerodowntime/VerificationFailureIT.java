@@ -425,11 +425,7 @@ class VerificationFailureIT {
      */
     @Test
     void documentsWrittenAfterTheDropThatNeitherSchemaIndexesFailNothing(RedisStackServer redis) {
-        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
-        createIndexWithPrice(redis, StorageType.HASH);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
-                .withMode(MigrationMode.DROP_RECREATE));
+        MigrationPlan plan = addBrandToBadPrices(redis);
 
         MigrationReport report = applyWritingAfterDrop(redis, plan, 30, false);
 
@@ -452,16 +448,14 @@ class VerificationFailureIT {
      */
     @Test
     void noCopiesAreMadeWhereAnotherIndexWouldIndexThem(RedisStackServer redis) {
-        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
-        createIndexWithPrice(redis, StorageType.HASH);
         try (Jedis jedis = redis.newJedis()) {
             jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "everything", "ON", "HASH", "SCHEMA", "title",
                     "TEXT");
+        }
+        MigrationPlan plan = addBrandToBadPrices(redis);
+        try (Jedis jedis = redis.newJedis()) {
             Inspect.awaitIndexed(jedis, "everything");
         }
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
-                .withMode(MigrationMode.DROP_RECREATE));
 
         MigrationFailedException failed = catchThrowableOfType(() -> applyWritingAfterDrop(redis, plan, 30, false),
                 MigrationFailedException.class);
@@ -486,11 +480,8 @@ class VerificationFailureIT {
      */
     @Test
     void noCopiesAreMadeWithoutRoomOrPermission(RedisStackServer redis) {
-        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
-        createIndexWithPrice(redis, StorageType.HASH);
+        MigrationPlan plan = addBrandToBadPrices(redis);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
-                .withMode(MigrationMode.DROP_RECREATE));
         assertThat(applyWritingAfterDrop(redis, plan, 30, false).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
         try (Jedis jedis = redis.newJedis()) {
             for (int i = 0; i < 30; i++) { // 1.5 MB more that neither schema indexes
@@ -551,6 +542,14 @@ class VerificationFailureIT {
         assertThat(dropped.actual()).isEqualTo("50 documents");
         assertThat(dropped.documents()).hasSize(20).allSatisfy(key -> assertThat(Integer.parseInt(
                 key.substring(Catalog.PREFIX.length())) % 20).as(key).isEqualTo(5));
+    }
+
+    /** {@value #DOCS} documents, every tenth with a price the index fails on; a drop-recreate plan adding a brand. */
+    private static MigrationPlan addBrandToBadPrices(RedisStackServer redis) {
+        Catalog.writeDocuments(redis, StorageType.HASH, DOCS, i -> i % 10 == 3);
+        createIndexWithPrice(redis, StorageType.HASH);
+        return Slipway.configure().url(redis.url()).load().plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
+                .withMode(MigrationMode.DROP_RECREATE));
     }
 
     /**
