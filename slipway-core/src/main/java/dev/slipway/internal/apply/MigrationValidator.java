@@ -7,6 +7,7 @@ import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.io.QueryCheckDocument;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.DropRecreateStrategy;
@@ -20,11 +21,11 @@ import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
-import dev.slipway.api.schema.IndexSchema;
-
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -270,9 +271,10 @@ public final class MigrationValidator {
                         uncovered));
     }
 
+    /** Whether the key starts with one of the prefixes (or there are none: every key). */
     private static boolean under(byte[] key, List<String> prefixes) {
-        return prefixes.isEmpty() || prefixes.stream().map(p -> p.getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                .anyMatch(p -> p.length <= key.length && java.util.Arrays.equals(key, 0, p.length, p, 0, p.length));
+        return prefixes.isEmpty() || prefixes.stream().map(p -> p.getBytes(StandardCharsets.UTF_8))
+                .anyMatch(p -> p.length <= key.length && Arrays.equals(key, 0, p.length, p, 0, p.length));
     }
 
     /**
