@@ -36,6 +36,13 @@ public record Checkpoint(String planId, String index, Status status, List<String
     public static final String SOURCE_FAILURES = "source_failures_of_existing_keys";
     /** The server's {@code evicted_keys} when the migration began (see {@link Evictions}). */
     public static final String EVICTED_KEYS = "evicted_keys_at_start";
+    /**
+     * 1 when the server had a {@code maxmemory} and used 90% of it or more when the migration began, before it
+     * dropped anything (an LRU cache kept full by evictions): its drop-recreate build and rewrite are not stopped by
+     * the memory guards, which would stop every one there, even one that needs no more memory than before, with the
+     * index down (tester session 32 R13). Absent otherwise.
+     */
+    public static final String FULL_AT_START = "above_memory_line_at_start";
 
     /**
      * The batches and documents of a rewrite that an earlier run's write watch never judged (that run was killed),

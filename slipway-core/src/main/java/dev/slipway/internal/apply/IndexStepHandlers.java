@@ -87,7 +87,7 @@ final class IndexStepHandlers {
         // is a drop-recreate build on a server that would evict the application's keys at the limit (the index is
         // down either way, and documents are worth more)
         Optional<MemoryGuard> guard = MemoryGuard.of(reader).filter(g -> context.plan().mode()
-                == MigrationMode.ZERO_DOWNTIME || g.evicts());
+                == MigrationMode.ZERO_DOWNTIME || g.evicts() && MemoryGuard.startedBelowLine(context.checkpoint()));
         try (ProgressTask progress = ProgressTask.begin(context.progress(), "indexing " + name, 100, "%")) {
             while (true) {
                 guard.ifPresent(g -> g.stopIfNear(context, reader));

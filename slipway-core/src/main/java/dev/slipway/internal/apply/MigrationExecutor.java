@@ -10,6 +10,8 @@ import dev.slipway.api.StopSignal;
 import dev.slipway.api.ValidationFailedException;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.ServerInfo;
+import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.StepKind;
@@ -152,6 +154,11 @@ public final class MigrationExecutor {
                 OptionalLong evicted = Evictions.evictedKeys(session);
                 if (evicted.isPresent()) {
                     start = start.withFigure(Checkpoint.EVICTED_KEYS, evicted.getAsLong());
+                }
+                Optional<ServerInfo.Memory> memory = new LiveIndexReader(session).memory();
+                if (memory.filter(m -> m.maxBytes() > 0
+                        && m.usedBytes() >= m.maxBytes() * MemoryHeadroom.USABLE_SHARE).isPresent()) {
+                    start = start.withFigure(Checkpoint.FULL_AT_START, 1);
                 }
             }
             boolean wasCompleted = previous.filter(c -> c.status() == Checkpoint.Status.COMPLETED).isPresent();

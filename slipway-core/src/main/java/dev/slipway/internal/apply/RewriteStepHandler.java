@@ -70,7 +70,8 @@ final class RewriteStepHandler {
                             .withBatchBytes(context.rewriteBatchBytes())
                             .withFieldExpiries(keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,
-                    context.lock()).stopSignal(context.stop());
+                    context.lock()).stopSignal(context.stop()).guardMemory(
+                    MemoryGuard.startedBelowLine(context.checkpoint()));
             String summary = engine.run();
             long[] unjudged = engine.unjudgedEarlier();
             if (unjudged[1] > 0) { // saved with the step, so later runs' reports still say it

@@ -99,7 +99,12 @@ final class SourceSchemaProbe {
             return notJudged(keys, "index '" + covering.get(0) + "' would index copies under '" + prefix + "'",
                     whyNot);
         }
-        Optional<String> cramped = noRoom(session, keys);
+        Optional<String> cramped;
+        try {
+            cramped = noRoom(session, keys);
+        } catch (RedisCommandException | JedisDataException e) { // MEMORY USAGE refused (tester session 32 R13 M1)
+            return notJudged(keys, "the server refused MEMORY USAGE (" + e.getMessage() + ")", whyNot);
+        }
         if (cramped.isPresent()) {
             return notJudged(keys, cramped.get(), whyNot);
         }

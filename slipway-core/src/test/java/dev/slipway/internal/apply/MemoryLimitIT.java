@@ -283,6 +283,43 @@ class MemoryLimitIT {
     }
 
     /**
+     * A server above the guard's line before the migration begins (a cache kept full by evictions) is not guarded in
+     * a drop-recreate build: the guard stopped every such build after the drop, even one needing no more memory than
+     * the index it replaced, so the index stayed down for good (tester session 32 R13 H2). Cache keys with a time to
+     * live under volatile-lru take the evictions, so the documents stay.
+     */
+    @Test
+    void aDropRecreateOnAServerAlreadyFullIsNotStoppedByTheGuard(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            seedVectors(jedis, 5000);
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < 20_000; i++) {
+                pipeline.psetex("cache:" + i, 600_000, "x".repeat(400));
+            }
+            pipeline.sync();
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("vec", new SchemaPatch(List.of(), List.of(), List.of(
+                    new SchemaPatch.FieldUpdate("emb", java.util.Optional.empty(), java.util.Optional.empty(),
+                            java.util.Map.of("distance_metric", "cosine"))), List.of(), SchemaPatch.IndexChanges.NONE))
+                    .withMode(MigrationMode.DROP_RECREATE));
+            admin.configSet("maxmemory-policy", "volatile-lru");
+            admin.configSet("maxmemory", Long.toString((long) (ServerEvictions.settledUsedMemory(admin) / 0.95)));
+            SlipwayException failed;
+            try {
+                failed = catchThrowableOfType(() -> slipway.apply(plan, ApplyOptions.DEFAULTS), SlipwayException.class);
+            } finally {
+                admin.configSet("maxmemory", "0");
+                admin.configSet("maxmemory-policy", "noeviction");
+            }
+
+            assertThat(failed == null ? "" : failed.getMessage() + failed.getCause()).as("not stopped by the guard")
+                    .doesNotContain("Stopped the build");
+            assertThat(RedisReplies.text(RedisReplies.pairs(jedis.sendCommand(() -> "FT.INFO".getBytes(), "vec"))
+                    .get("num_docs"))).as("the index is back with every document").isEqualTo("5000");
+        }
+    }
+
+    /**
      * Sampled documents gone while the server evicted keys are blamed on the evictions, and the check fails; it said
      * "deleted by another client" and passed (tester session 31 R10 L2, where the migration's own growth evicted
      * them). Here the evictions are of other keys (volatile-random, in database 1) and two documents are deleted, so
