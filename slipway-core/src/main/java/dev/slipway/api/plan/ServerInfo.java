@@ -47,6 +47,11 @@ public record ServerInfo(String redisVersion, int searchVersion, int jsonVersion
             this(usedBytes, maxBytes, policy, 0);
         }
 
+        /** Whether the server evicts keys at its limit (a policy other than {@code noeviction}). */
+        public boolean evicts() {
+            return !policy.equals("noeviction");
+        }
+
         /** The listpack limit, the server's default when not known. */
         public int listpackLimit() {
             return hashListpackValue > 0 ? hashListpackValue : DEFAULT_HASH_LISTPACK_VALUE;

@@ -86,8 +86,9 @@ final class IndexStepHandlers {
         // a zero-downtime build adds an index beside the live one: stop it before the server reaches maxmemory; so
         // is a drop-recreate build on a server that would evict the application's keys at the limit (the index is
         // down either way, and documents are worth more)
+        // (MemoryGuard#stopIfNear reads the policy at each look)
         Optional<MemoryGuard> guard = MemoryGuard.of(reader).filter(g -> context.plan().mode()
-                == MigrationMode.ZERO_DOWNTIME || g.evicts() && MemoryGuard.startedBelowLine(context.checkpoint()));
+                == MigrationMode.ZERO_DOWNTIME || MemoryGuard.startedBelowLine(context.checkpoint()));
         try (ProgressTask progress = ProgressTask.begin(context.progress(), "indexing " + name, 100, "%")) {
             while (true) {
                 guard.ifPresent(g -> g.stopIfNear(context, reader));

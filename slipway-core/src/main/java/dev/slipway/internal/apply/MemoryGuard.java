@@ -37,14 +37,6 @@ final class MemoryGuard {
     }
 
     /**
-     * Whether the server evicts keys at its limit: there a build that outgrows the estimate costs the application's
-     * data, so even a drop-recreate build, whose index is down already, is stopped.
-     */
-    boolean evicts() {
-        return !limit.policy().equals("noeviction");
-    }
-
-    /**
      * Whether the server was below the line where the guard stops when the migration began ({@link
      * Checkpoint#FULL_AT_START} absent). A server that runs above it (an LRU cache kept full by evictions) would have
      * every drop-recreate build stopped, with the index down for good, even one that needs no more memory than before
@@ -71,7 +63,9 @@ final class MemoryGuard {
         // the limit and the policy as they are now: an operator may lower maxmemory while the index builds (tester
         // session 32 R13 M2: 40,712 keys evicted under a limit lowered during a drop-recreate build)
         limit = now.get();
-        boolean guarded = context.plan().mode() == MigrationMode.ZERO_DOWNTIME || evicts();
+        // a server that evicts at the limit costs the application's data: there even a drop-recreate build, whose
+        // index is down already, is stopped
+        boolean guarded = context.plan().mode() == MigrationMode.ZERO_DOWNTIME || limit.evicts();
         if (!guarded || limit.maxBytes() <= 0 || used < limit.maxBytes() * STOP_SHARE
                 && used + 3 * growth < limit.maxBytes()) {
             return;

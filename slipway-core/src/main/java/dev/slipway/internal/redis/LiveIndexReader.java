@@ -254,11 +254,11 @@ public final class LiveIndexReader {
 
     /** The server's memory, its limit and eviction policy; empty when INFO memory is refused or incomplete. */
     public Optional<ServerInfo.Memory> memory() {
-        Optional<String> section = session.info("memory");
-        if (section.isEmpty()) {
-            return Optional.empty();
-        }
-        String info = section.get();
+        return session.info("memory").flatMap(LiveIndexReader::memoryOf);
+    }
+
+    /** The memory figures of an {@code INFO memory} reply; empty when one is missing. */
+    public static Optional<ServerInfo.Memory> memoryOf(String info) {
         Optional<String> used = RedisReplies.infoField(info, "used_memory");
         Optional<String> max = RedisReplies.infoField(info, "maxmemory");
         Optional<String> policy = RedisReplies.infoField(info, "maxmemory_policy");

@@ -2,10 +2,9 @@ package dev.slipway.internal.rewrite;
 
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
-import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.api.plan.ServerInfo;
+import dev.slipway.internal.redis.LiveIndexReader;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -56,21 +55,20 @@ final class MemoryCeiling {
             return false;
         }
         lookedAt = now;
-        Optional<String> info = memoryInfo(workers);
-        Optional<Long> used = info.flatMap(i -> RedisReplies.infoField(i, "used_memory")).map(Long::parseLong);
-        Optional<Long> max = info.flatMap(i -> RedisReplies.infoField(i, "maxmemory")).map(Long::parseLong);
-        if (used.isEmpty() || max.isEmpty()) {
+        Optional<ServerInfo.Memory> memory = memoryNow(workers);
+        if (memory.isEmpty()) {
             return false; // an ACL refusing INFO: the up-front estimate is all there is
         }
-        long growth = lastUsed < 0 ? 0 : Math.max(0, used.get() - lastUsed);
-        lastUsed = used.get();
-        policy = info.flatMap(i -> RedisReplies.infoField(i, "maxmemory_policy")).orElse("noeviction");
-        maxBytes = max.get();
-        if (maxBytes <= 0 || policy.equals("noeviction")) {
+        long used = memory.get().usedBytes();
+        long growth = lastUsed < 0 ? 0 : Math.max(0, used - lastUsed);
+        lastUsed = used;
+        policy = memory.get().policy();
+        maxBytes = memory.get().maxBytes();
+        if (maxBytes <= 0 || !memory.get().evicts()) {
             return false; // no limit, or one where the server refuses writes instead of evicting
         }
-        if (used.get() >= maxBytes * MemoryHeadroom.USABLE_SHARE || used.get() + 3 * growth >= maxBytes) {
-            reachedAt = used.get();
+        if (used >= maxBytes * MemoryHeadroom.USABLE_SHARE || used + 3 * growth >= maxBytes) {
+            reachedAt = used;
         }
         return reachedAt >= 0;
     }
@@ -86,17 +84,9 @@ final class MemoryCeiling {
         return reachedAt >= 0;
     }
 
-    private static Optional<String> memoryInfo(WorkerPool workers) {
+    private static Optional<ServerInfo.Memory> memoryNow(WorkerPool workers) {
         try {
-            return workers.read(store -> {
-                Object reply = store.execute(List.of(new DocumentStore.Command("INFO", List.of(
-                        DocumentRewriter.bytes("memory"))))).get(0);
-                if (reply instanceof Exception) {
-                    return Optional.<String>empty();
-                }
-                return Optional.of(reply instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
-                        : String.valueOf(reply));
-            });
+            return workers.read(store -> WorkerPool.info(store, "memory")).flatMap(LiveIndexReader::memoryOf);
         } catch (RuntimeException e) {
             return Optional.empty(); // an ACL refusing INFO: the up-front estimate is all there is
         }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -188,12 +189,17 @@ public final class WorkerPool implements AutoCloseable {
      * refused, say). A failure to send is thrown.
      */
     static String runIdOf(DocumentStore store) {
-        Object reply = store.execute(List.of(new Command("INFO", List.of(DocumentRewriter.bytes("server"))))).get(0);
+        return info(store, "server").flatMap(info -> RedisReplies.infoField(info, "run_id")).orElse(null);
+    }
+
+    /** A section of {@code INFO} on the store's connection; empty when the server refused it. */
+    static Optional<String> info(DocumentStore store, String section) {
+        Object reply = store.execute(List.of(new Command("INFO", List.of(DocumentRewriter.bytes(section))))).get(0);
         if (reply instanceof Exception) {
-            return null;
+            return Optional.empty();
         }
-        String info = reply instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(reply);
-        return RedisReplies.infoField(info, "run_id").orElse(null);
+        return Optional.of(reply instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
+                : String.valueOf(reply));
     }
 
     private static String runIdOrNull(DocumentStore store) {
