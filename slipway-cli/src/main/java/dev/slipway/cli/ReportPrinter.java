@@ -29,7 +29,7 @@ final class ReportPrinter {
         int width = report.steps().stream().mapToInt(s -> s.name().length()).max().orElse(0);
         for (StepReport step : report.steps()) {
             boolean ran = step.status() == StepReport.Status.DONE || step.status() == StepReport.Status.FAILED
-                    || step.status() == StepReport.Status.STOPPED;
+                    || step.status() == StepReport.Status.STOPPED || step.status() == StepReport.Status.UNDONE;
             out.println(String.format("  %-12s %-" + width + "s %10s  %s", step.status(), step.name(),
                     ran ? Units.millis(step.durationMs()) : "-", step.detail()).stripTrailing());
         }

@@ -183,8 +183,21 @@ public final class Slipway {
         if (!otherSize.isEmpty()) {
             source = source.withVectorsOfOtherSize(otherSize);
         }
+        if (!json && widensVectors(source.schema(), target)) { // a listpack outgrown becomes a hash table (R13 L1)
+            source = source.withEncodingsSampled(reader.encodings(source.keySample()));
+        }
         List<String> added = newFields(source.schema(), target, t -> true).stream().map(FieldSchema::path).toList();
         return !json || added.isEmpty() ? source : source.withPathsHeld(reader.pathsHeld(source.keySample(), added));
+    }
+
+    /** Whether a vector field of the target is wider than one of the live schema's (float16 to float32, say). */
+    private static boolean widensVectors(IndexSchema live, IndexSchema target) {
+        java.util.function.ToIntFunction<FieldSchema> width = f -> dev.slipway.internal.vector.VectorMemory.width(
+                String.valueOf(f.attrs().get("datatype")));
+        int narrowest = live.fields().stream().filter(f -> f.type() == FieldType.VECTOR).mapToInt(width).min()
+                .orElse(Integer.MAX_VALUE);
+        return target.fields().stream().filter(f -> f.type() == FieldType.VECTOR).mapToInt(width)
+                .anyMatch(w -> w > narrowest);
     }
 
     /**

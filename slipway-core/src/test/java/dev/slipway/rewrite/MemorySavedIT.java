@@ -104,6 +104,44 @@ class MemorySavedIT {
         }
     }
 
+    /**
+     * Hashes that are hash tables already (here a title longer than the server's hash-max-listpack-value of 16) keep
+     * every value as a string of its own, so a widened vector grows by its own allocation and converts nothing: the
+     * plan samples OBJECT ENCODING and the estimate charges the listpack-to-hash-table conversion only to the share
+     * of listpacks (tester session 32 R13 L1: charged to all, 17 times the growth, and apply refused).
+     */
+    @Test
+    void widenedVectorsInHashesThatAreHashTablesAlreadyConvertNothing(RedisStackServer redis, @TempDir Path dir) {
+        int docs = 2000;
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.configSet("hash-max-listpack-value", "16");
+            call(jedis, "FT.CREATE", "small", "ON", "HASH", "PREFIX", "1", "s:", "SCHEMA", "title", "TEXT", "emb",
+                    "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 8, "DISTANCE_METRIC", "L2");
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < docs; i++) {
+                pipeline.hset(bytes("s:" + i), Map.of(bytes("title"), bytes("a title longer than sixteen " + i),
+                        bytes("emb"), new byte[16]));
+            }
+            pipeline.sync();
+            waitIndexed(slipway, "small");
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("small", patch(dir,
+                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n")));
+            MigrationEstimate estimate = slipway.estimate(plan);
+            long before = documentBytes(jedis, 100);
+            assertThat(jedis.objectEncoding("s:1")).isEqualTo("hashtable");
+            assertThat(plan.source().encodingsSampled()).containsOnlyKeys("hashtable");
+
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            double grown = (documentBytes(jedis, 100) - before) / 100.0;
+            double estimated = -(estimate.memorySavedBytes() - estimate.indexMemorySavedBytes()) / (double) docs;
+            assertThat(estimated).as("estimated growth per document, measured %s", grown)
+                    .isGreaterThanOrEqualTo(grown).isLessThan(2 * grown);
+        }
+    }
+
     /** MEMORY USAGE of the first {@code count} documents of the index "small", in all. */
     private static long documentBytes(Jedis jedis, int count) {
         long bytes = 0;

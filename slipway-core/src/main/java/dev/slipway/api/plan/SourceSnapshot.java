@@ -43,6 +43,10 @@ import java.util.TreeMap;
  * @param vectorsOfOtherSize for each document field a new vector field of the target reads, how many sampled
  *                         documents hold a value there that is not a vector of the field's size (another length, or
  *                         not an array); empty when no vector field is new
+ * @param encodingsSampled for a HASH index whose vectors a rewrite widens, how many of the sampled documents the
+ *                         server keeps in each encoding ({@code OBJECT ENCODING}: {@code listpack}, {@code hashtable}):
+ *                         only a listpack turns into a hash table when a value outgrows it; empty when not sampled
+ *                         (the estimate then takes every document for a listpack)
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
@@ -57,13 +61,16 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
                              @JsonSetter(nulls = Nulls.AS_EMPTY) long vectorIndexBytes,
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> wordsSampled,
-                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> vectorsOfOtherSize) {
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> vectorsOfOtherSize,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> encodingsSampled) {
     /** Copies the lists and the map (sorted, so that a plan's digest does not depend on the order). */
     public SourceSnapshot {
         pathsHeld = pathsHeld == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(pathsHeld));
         wordsSampled = wordsSampled == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(wordsSampled));
         vectorsOfOtherSize = vectorsOfOtherSize == null ? Map.of()
                 : Collections.unmodifiableMap(new TreeMap<>(vectorsOfOtherSize));
+        encodingsSampled = encodingsSampled == null ? Map.of()
+                : Collections.unmodifiableMap(new TreeMap<>(encodingsSampled));
         keySample = keySample == null ? List.of() : List.copyOf(keySample);
         sharedKeyIndexes = sharedKeyIndexes == null ? List.of() : List.copyOf(sharedKeyIndexes);
         phoneticProbed = phoneticProbed == null ? List.of() : List.copyOf(phoneticProbed);
@@ -76,42 +83,65 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
                 indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0, Map.of(),
-                Map.of());
+                Map.of(), Map.of());
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
-                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize);
+                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled);
     }
 
     /** A copy with what the sampled documents hold of the target's new JSON paths. */
     public SourceSnapshot withPathsHeld(Map<String, Long> held) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize);
+                phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled);
     }
 
     /** A copy with the vector indexes' share of the index memory. */
     public SourceSnapshot withVectorIndexBytes(long bytes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize);
+                phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize, encodingsSampled);
     }
 
     /** A copy with the words sampled documents hold in the target's new TEXT fields. */
     public SourceSnapshot withWordsSampled(Map<String, Double> words) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize);
+                phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize, encodingsSampled);
     }
 
     /** A copy with how many sampled documents hold a value of another size for the target's new vector fields. */
     public SourceSnapshot withVectorsOfOtherSize(Map<String, Long> counts) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts);
+                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts, encodingsSampled);
+    }
+
+    /** A copy with the encodings of the sampled HASH documents. */
+    public SourceSnapshot withEncodingsSampled(Map<String, Long> encodings) {
+        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
+                indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
+                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodings);
+    }
+
+    /**
+     * The share of the documents to take for listpacks, from the sample: one more than the sampled listpacks over
+     * one more than the sampled documents, so that a sample of 20 hash tables still allows for a few listpacks
+     * among the documents it missed; 1 when not sampled (the estimate errs high, as it did before).
+     */
+    public double listpackShare() {
+        long all = encodingsSampled.values().stream().mapToLong(Long::longValue).sum();
+        return all == 0 ? 1 : (listpacksSampled() + 1.0) / (all + 1.0);
+    }
+
+    /** How many sampled documents are kept as a listpack ({@code ziplist} before Redis 7). */
+    public long listpacksSampled() {
+        return encodingsSampled.entrySet().stream().filter(e -> e.getKey().equals("listpack")
+                || e.getKey().equals("ziplist")).mapToLong(Map.Entry::getValue).sum();
     }
 
     /** Whether applications reach the index through an alias (the name differs from the physical index). */

@@ -20,6 +20,11 @@ public record StepReport(String name, Status status, long durationMs, String det
         /** It started and stopped on request before it finished; re-running continues it. */
         STOPPED,
         /** It did not run because an earlier step failed or the run stopped. */
-        NOT_RUN
+        NOT_RUN,
+        /**
+         * It ran and succeeded, but a later step of the same run undid it (a build stopped short of the server's
+         * memory limit drops the index it created); re-running the same plan runs it again.
+         */
+        UNDONE
     }
 }

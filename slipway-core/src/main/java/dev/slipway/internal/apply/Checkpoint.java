@@ -110,6 +110,15 @@ public record Checkpoint(String planId, String index, Status status, List<String
         return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now(), backupDir);
     }
 
+    /** A copy without the named marks (a step undone: its marks are set again when it runs again). */
+    public Checkpoint withoutMarks(String... names) {
+        Map<String, Long> copy = new LinkedHashMap<>(marks);
+        for (String name : names) {
+            copy.remove(name);
+        }
+        return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now(), backupDir);
+    }
+
     /** A copy with a figure recorded under a name, in the marks (kept if already set: the first run measured it). */
     public Checkpoint withFigure(String name, long value) {
         Map<String, Long> copy = new LinkedHashMap<>(marks);

@@ -90,6 +90,9 @@ final class MemoryGuard {
                 checkpoint = checkpoint.withStepUndone(step.name());
             }
         }
+        if (!dropped.isEmpty()) { // the name is unserved again: the downtime goes on (tester session 32 R13 L3)
+            checkpoint = checkpoint.withoutMarks(IndexStepHandlers.AVAILABLE_AT, IndexStepHandlers.COMPLETE_AT);
+        }
         context.checkpoint(checkpoint);
         if (plan.mode() != MigrationMode.ZERO_DOWNTIME) {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Stopped the build before the server reached its "

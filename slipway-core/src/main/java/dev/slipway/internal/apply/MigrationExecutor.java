@@ -356,6 +356,11 @@ public final class MigrationExecutor {
         for (int j = notRunFrom; j < plan.steps().size(); j++) {
             reports.add(new StepReport(plan.steps().get(j).name(), StepReport.Status.NOT_RUN, 0, ""));
         }
+        // a step this run did that a later one undid, such as the index a stopped build dropped (tester session 32
+        // R13 L3: reported DONE with "created index", though it was gone)
+        reports.replaceAll(r -> r.status() == StepReport.Status.DONE && !context.checkpoint().isDone(r.name())
+                ? new StepReport(r.name(), StepReport.Status.UNDONE, r.durationMs(), r.detail()
+                + "; undone by a later step, runs again on a re-run") : r);
         boolean stopped = stopped(cause);
         try {
             boolean stillComplete = wasCompleted && plan.steps().stream()

@@ -99,6 +99,11 @@ final class IndexMemoryModel {
      * 20,000 documents each grew 640 bytes beyond an estimate of the index alone, and 1,847 were evicted).
      */
     static long documentGrowth(Optional<RewriteSpec> rewrite, int listpackLimit) {
+        return documentGrowth(rewrite, listpackLimit, 1);
+    }
+
+    /** As above, for documents of which a share {@code listpackShare} is kept as a listpack. */
+    static long documentGrowth(Optional<RewriteSpec> rewrite, int listpackLimit, double listpackShare) {
         if (rewrite.isEmpty() || rewrite.get().storage() != StorageType.HASH) {
             return 0;
         }
@@ -106,7 +111,7 @@ final class IndexMemoryModel {
         for (RewriteSpec.VectorConversion conversion : rewrite.get().conversions()) {
             int from = conversion.dims() * width(conversion.from());
             int to = conversion.dims() * width(conversion.to());
-            perDocument += Math.max(0, -VectorMemory.documentSaving(from, to, listpackLimit));
+            perDocument += Math.max(0, -VectorMemory.documentSaving(from, to, listpackLimit, listpackShare));
         }
         return perDocument * rewrite.get().documents();
     }

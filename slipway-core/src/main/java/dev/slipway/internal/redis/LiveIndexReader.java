@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /** Reads live indexes and the server's capabilities. Read-only. */
 public final class LiveIndexReader {
@@ -216,6 +217,25 @@ public final class LiveIndexReader {
             }
         }
         return other;
+    }
+
+    /**
+     * How many of the keys the server keeps in each encoding ({@code OBJECT ENCODING}); empty when the user may not
+     * ask (an ACL refusing OBJECT). A key gone since it was sampled does not count.
+     */
+    public Map<String, Long> encodings(List<String> keys) {
+        Map<String, Long> counts = new TreeMap<>();
+        for (String key : keys) {
+            try {
+                Object encoding = session.call("OBJECT", "ENCODING", key);
+                if (encoding != null) {
+                    counts.merge(RedisReplies.text(encoding), 1L, Long::sum);
+                }
+            } catch (RedisCommandException e) {
+                return Map.of(); // refused: not known (a key gone replies nil)
+            }
+        }
+        return counts;
     }
 
     /** The server's Redis and module versions. */
@@ -429,7 +449,7 @@ public final class LiveIndexReader {
                 info.stats().indexingFailures(), sample, serverInfo(), info.stats().memoryBytes(),
                 info.stats().indexingMillis(), latestVersion, sharedKeyIndexes(info.schema(), name),
                 temporary(info.schema().name()), complete.recorded(), complete.phoneticProbed(), Map.of(),
-                info.stats().vectorBytes(), Map.of(), Map.of());
+                info.stats().vectorBytes(), Map.of(), Map.of(), Map.of());
     }
 
     /**

@@ -154,9 +154,21 @@ class IndexMemoryModelTest {
         assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float32", "float16")), 64))
                 .as("narrowing frees memory as it goes").isZero();
         assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.empty(), 64)).isZero();
-        // with hash-max-listpack-value 1024, the 512 bytes were in the listpack, and 1,024 stay there
+        // with hash-max-listpack-value 1024, the 512 bytes were in the listpack, and 1,024 stay there (the listpack
+        // one allocation, up to a size class more)
         assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32")), 1024))
-                .isEqualTo(512 * DOCS);
+                .isEqualTo(666 * DOCS);
+        // hashes that are hash tables already keep the vector as a string of its own
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32")), 1024, 0))
+                .isEqualTo(640 * DOCS);
+        // 8 dims at hash-max-listpack-value 16: a listpack converts, a hash table grows by 16 bytes
+        java.util.function.DoubleFunction<Long> small = share -> IndexMemoryModel.documentGrowth(java.util.Optional.of(
+                new dev.slipway.api.plan.RewriteSpec(StorageType.HASH, List.of("d:"), java.util.Optional.empty(),
+                        List.of(), List.of(new dev.slipway.api.plan.RewriteSpec.VectorConversion("v", "float16",
+                        "float32", 8)), DOCS, false)), 16, share);
+        assertThat(small.apply(1)).isEqualTo((40 - 16 + dev.slipway.internal.vector.VectorMemory.HASH_TABLE_CONVERSION)
+                * DOCS);
+        assertThat(small.apply(0)).isEqualTo(16 * DOCS);
         assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(new dev.slipway.api.plan.RewriteSpec(
                 StorageType.JSON, List.of("d:"), java.util.Optional.empty(), List.of(java.util.List.of(
                         new dev.slipway.api.plan.RewriteSpec.FieldMove("$.a", "$.b")).get(0)), List.of(), DOCS,

@@ -39,7 +39,18 @@ class VectorMemoryTest {
         assertThat(VectorMemory.documentSaving(64, 128)).isEqualTo(64 - 160 - VectorMemory.HASH_TABLE_CONVERSION);
         // hash-max-listpack-value 16: 8 dims float16 -> float32 leaves the listpack too
         assertThat(VectorMemory.documentSaving(16, 32, 16)).isEqualTo(16 - 40 - VectorMemory.HASH_TABLE_CONVERSION);
-        assertThat(VectorMemory.documentSaving(16, 32, 64)).isEqualTo(-16);
+        // a listpack growing in it is one allocation, a size class a quarter apart: 16 bytes more count 21
+        assertThat(VectorMemory.documentSaving(16, 32, 64)).isEqualTo(-21);
+    }
+
+    @Test
+    void aHashThatIsAHashTableAlreadyGrowsByItsValuesStringOnly() {
+        // 16 bytes in a 24-byte allocation become 32 in a 40-byte one; nothing is converted
+        assertThat(VectorMemory.documentSaving(16, 32, 16, 0)).isEqualTo(-16);
+        assertThat(VectorMemory.documentSaving(16, 32, 16, 1)).isEqualTo(16 - 40 - VectorMemory.HASH_TABLE_CONVERSION);
+        assertThat(VectorMemory.documentSaving(16, 32, 16, 0.5)).isEqualTo(-148);
+        // narrowing a string of its own frees its allocation's difference
+        assertThat(VectorMemory.documentSaving(32, 16, 64, 0)).isEqualTo(16);
     }
 
     @Test
