@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntFunction;
 
 import static dev.slipway.rewrite.RewriteFixture.call;
 import static dev.slipway.rewrite.RewriteFixture.patch;
@@ -74,34 +75,12 @@ class MemorySavedIT {
     @Test
     void widenedVectorsLeavingASmallerListpackAreEstimatedWithTheServersLimit(RedisStackServer redis,
                                                                               @TempDir Path dir) {
-        int docs = 2000;
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        try (Jedis jedis = redis.newJedis()) {
-            jedis.configSet("hash-max-listpack-value", "16");
-            call(jedis, "FT.CREATE", "small", "ON", "HASH", "PREFIX", "1", "s:", "SCHEMA", "title", "TEXT", "emb",
-                    "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 8, "DISTANCE_METRIC", "L2");
-            Pipeline pipeline = jedis.pipelined();
-            for (int i = 0; i < docs; i++) {
-                pipeline.hset(bytes("s:" + i), Map.of(bytes("title"), bytes("d" + i), bytes("emb"), new byte[16]));
-            }
-            pipeline.sync();
-            waitIndexed(slipway, "small");
-            MigrationPlan plan = slipway.plan(PlanRequest.patch("small", patch(dir,
-                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n")));
-            MigrationEstimate estimate = slipway.estimate(plan);
-            long before = documentBytes(jedis, 100);
-            assertThat(jedis.objectEncoding("s:1")).isEqualTo("listpack");
+        Widened widened = widenSmall(redis, dir, i -> "d" + i, "listpack");
 
-            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
-
-            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertThat(jedis.objectEncoding("s:1")).isEqualTo("hashtable");
-            double grown = (documentBytes(jedis, 100) - before) / 100.0;
-            double estimated = -(estimate.memorySavedBytes() - estimate.indexMemorySavedBytes()) / (double) docs;
-            assertThat(estimated).as("estimated growth per document, measured %s", grown)
-                    .isGreaterThanOrEqualTo(grown).isLessThan(2 * grown);
-            assertThat(plan.source().server().listpackLimit()).isEqualTo(16);
-        }
+        assertThat(widened.encodingAfter()).isEqualTo("hashtable");
+        assertThat(widened.estimated()).as("estimated growth per document, measured %s", widened.grown())
+                .isGreaterThanOrEqualTo(widened.grown()).isLessThan(2 * widened.grown());
+        assertThat(widened.plan().source().server().listpackLimit()).isEqualTo(16);
     }
 
     /**
@@ -112,6 +91,23 @@ class MemorySavedIT {
      */
     @Test
     void widenedVectorsInHashesThatAreHashTablesAlreadyConvertNothing(RedisStackServer redis, @TempDir Path dir) {
+        Widened widened = widenSmall(redis, dir, i -> "a title longer than sixteen " + i, "hashtable");
+
+        assertThat(widened.plan().source().encodingsSampled()).containsOnlyKeys("hashtable");
+        assertThat(widened.estimated()).as("estimated growth per document, measured %s", widened.grown())
+                .isGreaterThanOrEqualTo(widened.grown()).isLessThan(2 * widened.grown());
+    }
+
+    /** A widening of index "small": its plan, the growth per document estimated and measured, an encoding after. */
+    private record Widened(MigrationPlan plan, double estimated, double grown, String encodingAfter) {
+    }
+
+    /**
+     * Widens 2,000 documents of a title and an 8-dim FLOAT16 vector to FLOAT32 on a server whose
+     * hash-max-listpack-value is 16, their encoding {@code encoding} before; the growth measured on the first 100.
+     */
+    private static Widened widenSmall(RedisStackServer redis, Path dir, IntFunction<String> title,
+                                      String encoding) {
         int docs = 2000;
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
@@ -120,8 +116,8 @@ class MemorySavedIT {
                     "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 8, "DISTANCE_METRIC", "L2");
             Pipeline pipeline = jedis.pipelined();
             for (int i = 0; i < docs; i++) {
-                pipeline.hset(bytes("s:" + i), Map.of(bytes("title"), bytes("a title longer than sixteen " + i),
-                        bytes("emb"), new byte[16]));
+                pipeline.hset(bytes("s:" + i), Map.of(bytes("title"), bytes(title.apply(i)), bytes("emb"),
+                        new byte[16]));
             }
             pipeline.sync();
             waitIndexed(slipway, "small");
@@ -129,16 +125,14 @@ class MemorySavedIT {
                     "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n")));
             MigrationEstimate estimate = slipway.estimate(plan);
             long before = documentBytes(jedis, 100);
-            assertThat(jedis.objectEncoding("s:1")).isEqualTo("hashtable");
-            assertThat(plan.source().encodingsSampled()).containsOnlyKeys("hashtable");
+            assertThat(jedis.objectEncoding("s:1")).isEqualTo(encoding);
 
             MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             double grown = (documentBytes(jedis, 100) - before) / 100.0;
             double estimated = -(estimate.memorySavedBytes() - estimate.indexMemorySavedBytes()) / (double) docs;
-            assertThat(estimated).as("estimated growth per document, measured %s", grown)
-                    .isGreaterThanOrEqualTo(grown).isLessThan(2 * grown);
+            return new Widened(plan, estimated, grown, jedis.objectEncoding("s:1"));
         }
     }
 
