@@ -1,6 +1,8 @@
 package dev.slipway.api.plan;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 
 import java.util.Optional;
 
@@ -38,7 +40,8 @@ public record ServerInfo(String redisVersion, int searchVersion, int jsonVersion
      *                  which is taken for the server's default
      */
     public record Memory(long usedBytes, long maxBytes, String policy,
-                         @JsonInclude(JsonInclude.Include.NON_DEFAULT) int hashListpackValue) {
+                         @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+                         @JsonSetter(nulls = Nulls.AS_EMPTY) int hashListpackValue) { // absent: 0 (R14 M1)
         /** The server's default {@code hash-max-listpack-value}. */
         public static final int DEFAULT_HASH_LISTPACK_VALUE = 64;
 

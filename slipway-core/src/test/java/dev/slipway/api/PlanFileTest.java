@@ -1,0 +1,63 @@
+package dev.slipway.api;
+
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.ServerInfo;
+import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.plan.MigrationPlanner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Plan files read back as they were written, whatever the planner could or could not read from the server. */
+class PlanFileTest {
+    private static MigrationPlan plan(ServerInfo server) {
+        IndexSchema live = IndexSchema.builder("docs", StorageType.HASH).prefixes(List.of("doc:"))
+                .field(new FieldSchema("title", null, FieldType.TEXT, Map.of())).build();
+        IndexSchema target = IndexSchema.builder("docs", StorageType.HASH).prefixes(List.of("doc:"))
+                .field(new FieldSchema("title", null, FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("n", null, FieldType.NUMERIC, Map.of())).build();
+        SourceSnapshot source = new SourceSnapshot("docs", "docs", live, 10, 0, List.of("doc:1"), server, 1000, 5, 0,
+                List.of());
+        return MigrationPlanner.plan(source, Optional.empty(), target, Map.of(), Optional.empty(),
+                KeyNamespace.DEFAULT, false, Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    /**
+     * A user whose ACL refuses CONFIG leaves hash-max-listpack-value unread (0, left out of the file): its plans could
+     * not be read back at all, by any user (tester session 33 R14 M1: "Cannot map `null` into type `int`", exit 2).
+     */
+    @Test
+    void aPlanWithoutTheListpackSettingReadsBack(@TempDir Path dir) {
+        for (String file : List.of("plan.yaml", "plan.json")) {
+            MigrationPlan written = plan(new ServerInfo("7.4.1", 21005, 20809, Optional.of(
+                    new ServerInfo.Memory(1 << 20, 0, "noeviction", 0))));
+            SlipwayFiles.writePlan(written, dir.resolve(file));
+
+            MigrationPlan read = SlipwayFiles.readPlan(dir.resolve(file));
+
+            assertThat(read).as(file).isEqualTo(written);
+            assertThat(read.source().server().listpackLimit()).isEqualTo(64);
+        }
+    }
+
+    @Test
+    void aPlanWithTheListpackSettingKeepsIt(@TempDir Path dir) {
+        MigrationPlan written = plan(new ServerInfo("7.4.1", 21005, 20809, Optional.of(
+                new ServerInfo.Memory(1 << 20, 0, "noeviction", 16))));
+        SlipwayFiles.writePlan(written, dir.resolve("plan.yaml"));
+
+        assertThat(SlipwayFiles.readPlan(dir.resolve("plan.yaml")).source().server().listpackLimit()).isEqualTo(16);
+    }
+}
