@@ -35,10 +35,13 @@ final class ReportPrinter {
         }
         out.println();
         MigrationReport.Downtime downtime = report.downtime();
+        // only a rewrite's backup brings a dropped index back; 'rollback --index' refuses an index-only
+        // drop-recreate that dropped it (tester session 33 R14 M4)
+        boolean backedUp = report.steps().stream().anyMatch(s -> s.name().equals("rewrite-documents"));
         out.println("Downtime:  unavailable " + Units.millis(downtime.unavailableMs()) + (downtime.ongoing()
                 ? " so far: the index is still missing, so queries fail until 'slipway apply' with the same plan "
-                + "finishes or 'slipway rollback' restores it" : ", incomplete results "
-                + Units.millis(downtime.incompleteMs())));
+                + "finishes" + (backedUp ? " or 'slipway rollback --backup-dir <dir>' restores it" : "")
+                : ", incomplete results " + Units.millis(downtime.incompleteMs())));
         report.validation().ifPresentOrElse(this::validation, () -> out.println("Validation: did not run"));
         report.error().ifPresent(error -> out.println((report.result() == MigrationReport.Result.STOPPED
                 ? "Stopped:   " : "Error:     ") + error.lines().findFirst().orElse("")));
