@@ -39,6 +39,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class OutOfMemoryRewriteIT {
     private static final int DOCS = 400;
     private static final int BATCH = 50;
+    /** The documents of the index "wide" ({@link #wideningPlan}). */
+    private static final int WIDE_DOCUMENTS = 10_000;
 
     @TempDir
     Path dir;
@@ -226,34 +228,104 @@ class OutOfMemoryRewriteIT {
      */
     @Test
     void aWideningRewriteStopsBeforeAServerThatEvictsReachesItsLimit(RedisStackServer redis) throws Exception {
-        int docs = 10_000;
+        // 2 MB below the stop, about 3,000 documents' growth, at 4,000 documents a second in batches of 100
+        wideningStopsInTime(redis, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                .withThroughput(100, 1, 4000, 3), 2 << 20);
+    }
+
+    /**
+     * One batch can grow the documents by more than the 10% of maxmemory above the line: the next batch is
+     * projected, at the planned growth per document and the measured one, before it is sent (tester session 33 R14
+     * H1: batches of 5,000 documents each grew 8.5 MB past a line 4 MB below the limit, 3,300 documents were evicted
+     * and the message said nothing was lost). Here a batch grows 3.2 MB, the line is 3 MB above the memory in use.
+     */
+    @Test
+    void aWideningRewriteInLargeBatchesStopsBeforeABatchCouldCrossTheLimit(RedisStackServer redis) throws Exception {
+        wideningStopsInTime(redis, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                .withThroughput(5000, 1, 0, 3), 3 << 20);
+    }
+
+    /**
+     * Keys the server evicted before the stop may be documents: the stop then says how many, and not that nothing
+     * was lost (tester session 33 R14 H1: "Nothing was lost" after 3,300 documents were evicted). Here the server
+     * evicts cache keys (volatile-lru) as the rewrite begins, and its first look stops it.
+     */
+    @Test
+    void aStopAfterTheServerEvictedSaysSo(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
-            call(jedis, "FT.CREATE", "wide", "ON", "HASH", "PREFIX", "1", "w:", "SCHEMA", "title", "TEXT", "emb",
-                    "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 256, "DISTANCE_METRIC", "L2");
-            Pipeline pipeline = jedis.pipelined();
-            for (int i = 0; i < docs; i++) {
-                pipeline.hset(RewriteFixture.bytes("w:" + i), Map.of(RewriteFixture.bytes("title"),
-                        RewriteFixture.bytes("w" + i), RewriteFixture.bytes("emb"), new byte[512]));
-            }
-            pipeline.sync();
             Slipway slipway = Slipway.configure().url(redis.url()).load();
-            RewriteFixture.waitIndexed(slipway, "wide");
-            MigrationPlan plan = RewriteFixture.plan(slipway, "wide", dir,
-                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n");
+            MigrationPlan plan = wideningPlan(slipway, jedis);
+            TaskProgress evicting = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (name.equals("rewriting documents")) {
+                        Pipeline cache = admin.pipelined();
+                        for (int i = 0; i < 2000; i++) {
+                            cache.psetex("cache:" + i, 600_000, "x".repeat(1000));
+                        }
+                        cache.sync();
+                        long used = ServerEvictions.settledUsedMemory(admin);
+                        admin.configSet("maxmemory-policy", "volatile-lru");
+                        admin.configSet("maxmemory", Long.toString(used - (1 << 20)));
+                    }
+                }
+            };
+            SlipwayException failed;
+            try {
+                failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure().url(redis.url())
+                        .progress(evicting).load().apply(plan, ApplyOptions.DEFAULTS.withBackupDir(
+                                dir.resolve("backup"))));
+            } finally {
+                admin.configSet("maxmemory", "0");
+                admin.configSet("maxmemory-policy", "noeviction");
+            }
+
+            assertThat(failed).isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("near the server's maxmemory", "The server EVICTED",
+                    "keys since the migration began").doesNotContain("Nothing was lost");
+            assertThat(jedis.keys("w:*")).as("documents kept (the cache keys went)").hasSize(WIDE_DOCUMENTS);
+        }
+    }
+
+    /** A HASH index "wide" of {@value #WIDE_DOCUMENTS} documents, and the plan widening their vectors. */
+    private MigrationPlan wideningPlan(Slipway slipway, Jedis jedis) {
+        call(jedis, "FT.CREATE", "wide", "ON", "HASH", "PREFIX", "1", "w:", "SCHEMA", "title", "TEXT", "emb",
+                "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 256, "DISTANCE_METRIC", "L2");
+        Pipeline pipeline = jedis.pipelined();
+        for (int i = 0; i < WIDE_DOCUMENTS; i++) {
+            pipeline.hset(RewriteFixture.bytes("w:" + i), Map.of(RewriteFixture.bytes("title"),
+                    RewriteFixture.bytes("w" + i), RewriteFixture.bytes("emb"), new byte[512]));
+        }
+        pipeline.sync();
+        RewriteFixture.waitIndexed(slipway, "wide");
+        return RewriteFixture.plan(slipway, "wide", dir,
+                "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n");
+    }
+
+    /**
+     * Widens 10,000 documents' 256-dim FLOAT16 vectors (each grows 640 bytes), with maxmemory set, once the rewrite
+     * begins, so that its line is {@code room} bytes above the memory in use; checks the stop, that nothing was
+     * evicted, and that a re-run with room finishes.
+     */
+    private void wideningStopsInTime(RedisStackServer redis, ApplyOptions options, long room) throws Exception {
+        int docs = WIDE_DOCUMENTS;
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = wideningPlan(slipway, jedis);
             long evicted = ServerEvictions.evictedKeys(admin);
             TaskProgress tight = new TaskProgress() {
                 @Override
                 public void begin(String name, long total, String unit) {
                     super.begin(name, total, unit);
-                    if (name.equals("rewriting documents")) { // 2 MB below the stop, about 3,000 documents' growth
+                    if (name.equals("rewriting documents")) {
                         long used = ServerEvictions.settledUsedMemory(admin);
                         admin.configSet("maxmemory-policy", "allkeys-lru");
-                        admin.configSet("maxmemory", Long.toString((long) ((used + (2 << 20)) / 0.9)));
+                        admin.configSet("maxmemory", Long.toString((long) ((used + room) / 0.9)));
                     }
                 }
             };
-            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
-                    .withThroughput(100, 1, 4000, 3);
 
             SlipwayException failed;
             try {
@@ -267,8 +339,8 @@ class OutOfMemoryRewriteIT {
             assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
             assertThat(failed).as("stopped near the limit").isNotNull();
             assertThat(failed.exitCode()).isEqualTo(1);
-            assertThat(failed.getMessage()).contains("before the server reached its maxmemory",
-                    "maxmemory-policy allkeys-lru", "Nothing was lost", "re-run 'slipway apply'");
+            assertThat(failed.getMessage()).contains("near the server's maxmemory", "maxmemory-policy allkeys-lru",
+                    "Nothing was lost", "re-run 'slipway apply'");
             long left = java.util.stream.IntStream.range(0, docs).filter(i -> jedis.hstrlen("w:" + i, "emb") == 512)
                     .count();
             assertThat(left).as("documents not rewritten yet").isPositive();

@@ -71,7 +71,7 @@ final class RewriteStepHandler {
                             .withFieldExpiries(keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,
                     context.lock()).stopSignal(context.stop()).guardMemory(
-                    MemoryGuard.startedBelowLine(context.checkpoint()));
+                    MemoryGuard.startedBelowLine(context.checkpoint())).evictedAtStart(evictedAtStart(context));
             String summary = engine.run();
             long[] unjudged = engine.unjudgedEarlier();
             if (unjudged[1] > 0) { // saved with the step, so later runs' reports still say it
@@ -81,6 +81,12 @@ final class RewriteStepHandler {
             context.rewroteEveryDocument(fromFirstPage);
             return summary;
         }
+    }
+
+    /** The server's {@code evicted_keys} when the migration began, as the checkpoint recorded it. */
+    private static OptionalLong evictedAtStart(StepContext context) {
+        Long evicted = context.checkpoint().marks().get(Checkpoint.EVICTED_KEYS);
+        return evicted == null ? OptionalLong.empty() : OptionalLong.of(evicted);
     }
 
     /**

@@ -35,7 +35,7 @@ import java.util.Optional;
  *       neither.</li>
  * </ul>
  */
-final class IndexMemoryModel {
+public final class IndexMemoryModel {
     /** Bytes of a FLAT vector index per vector beside the vector itself. */
     static final long FLAT_PER_VECTOR = 64;
     /** Bytes of an HNSW vector index per vector beside the vector and its level-0 links. */
@@ -104,16 +104,24 @@ final class IndexMemoryModel {
 
     /** As above, for documents of which a share {@code listpackShare} is kept as a listpack. */
     static long documentGrowth(Optional<RewriteSpec> rewrite, int listpackLimit, double listpackShare) {
-        if (rewrite.isEmpty() || rewrite.get().storage() != StorageType.HASH) {
+        return rewrite.map(r -> growthPerDocument(r, listpackLimit, listpackShare) * r.documents()).orElse(0L);
+    }
+
+    /**
+     * What one document of the rewrite grows by, by the model above (0 for JSON, or when no vector widens); the
+     * rewrite's memory ceiling projects its next batches with it.
+     */
+    public static long growthPerDocument(RewriteSpec rewrite, int listpackLimit, double listpackShare) {
+        if (rewrite.storage() != StorageType.HASH) {
             return 0;
         }
         long perDocument = 0;
-        for (RewriteSpec.VectorConversion conversion : rewrite.get().conversions()) {
+        for (RewriteSpec.VectorConversion conversion : rewrite.conversions()) {
             int from = conversion.dims() * width(conversion.from());
             int to = conversion.dims() * width(conversion.to());
             perDocument += Math.max(0, -VectorMemory.documentSaving(from, to, listpackLimit, listpackShare));
         }
-        return perDocument * rewrite.get().documents();
+        return perDocument;
     }
 
     /** The vector indexes of a schema over {@code documents} documents, by the model. */

@@ -8,6 +8,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.io.Wording;
+import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
 import dev.slipway.internal.rewrite.DocumentRewriter.BatchChanges;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -72,6 +74,8 @@ public final class RewriteEngine {
     private final List<String> conflicts = new ArrayList<>();
     private final StageClock clock = new StageClock();
     private final KeyScope scope;
+    /** What a document is expected to grow by (a widening conversion; {@link MemoryCeiling} projects with it). */
+    private final long plannedGrowth;
     /** Made when the run starts, with the rewriter. */
     private BatchReader reader;
     private long headerWrittenAt = System.nanoTime();
@@ -93,6 +97,7 @@ public final class RewriteEngine {
     private MemoryCeiling memory = MemoryCeiling.NONE;
     /** False when the server was above the ceiling's line when the migration began (a full LRU cache). */
     private boolean guardMemory = true;
+    private long evictedAtStart = -1;
     /**
      * For the summary: the batches of an earlier run that its watch never judged; empty when none. While there are
      * such, this run does not count its own batches as judged, and the header keeps the gap until it succeeds.
@@ -178,6 +183,8 @@ public final class RewriteEngine {
         this.settings = settings;
         this.recall = new RecallSample(plan);
         this.scope = KeyScope.of(spec);
+        this.plannedGrowth = IndexMemoryModel.growthPerDocument(spec, plan.source().server().listpackLimit(),
+                plan.source().listpackShare());
     }
 
     /**
@@ -187,6 +194,15 @@ public final class RewriteEngine {
      */
     public RewriteEngine guardMemory(boolean guard) {
         this.guardMemory = guard;
+        return this;
+    }
+
+    /**
+     * The server's {@code evicted_keys} when the migration began (apply records it), so that a stop near maxmemory
+     * counts every eviction since; without it, from the rewrite's first look at the server's memory.
+     */
+    public RewriteEngine evictedAtStart(OptionalLong evicted) {
+        this.evictedAtStart = evicted.orElse(-1);
         return this;
     }
 
@@ -210,7 +226,7 @@ public final class RewriteEngine {
         reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), settings.batchBytes(), clock)
                 .readFieldExpiries(settings.fieldExpiries());
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
-        memory = guardMemory ? MemoryCeiling.of(workers) : MemoryCeiling.NONE;
+        memory = guardMemory ? MemoryCeiling.of(workers, plannedGrowth, evictedAtStart) : MemoryCeiling.NONE;
         watch.attach(workers);
         watch.judgeByForm(reader::inFlight, new DocumentForms(spec, rewriter));
         noteUnjudgedBatches(header);
@@ -243,7 +259,8 @@ public final class RewriteEngine {
                 runPass(started);
                 // a restart during the pass made the cursor skip keys: read every document again, now (tester s28)
                 for (int again = 0; again < MAX_PASSES_AFTER_RESTARTS && !stop.isRequested() && !writesSeen()
-                        && !memory.reached() && restartedSinceThePassBegan(); again++) {
+                        && !memory.reached(documentsRead, settings.batchSize()) && restartedSinceThePassBegan();
+                     again++) {
                     rescanned = true;
                     runPass(started);
                 }
@@ -309,11 +326,17 @@ public final class RewriteEngine {
         }
         BackupHeader header = backup.header();
         backup.writeHeader(header);
+        long evicted = memory.evictedSince();
+        // keys evicted meanwhile may be documents: never claim nothing was lost then (tester session 33 R14 H1)
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rewrite stopped after " + header.batchesApplied()
                 + " batches (" + header.documentsRewritten() + " of about " + spec.documents() + " documents "
-                + "rewritten) before the server reached its maxmemory: " + memory.describe() + ". Nothing was lost: "
-                + "the documents rewritten so far are in the new form, the others as they were, and their originals "
-                + "are in " + backup.dir() + ". Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run "
+                + "rewritten) near the server's maxmemory: " + memory.describe() + ". " + (evicted == 0
+                ? "Nothing was lost: the documents rewritten so far are in the new form, the others as they were, "
+                + "and their originals are in " + backup.dir() + "."
+                : "The server EVICTED " + evicted + " keys since the migration began: documents among them are gone "
+                + "from Redis, and the backup in " + backup.dir() + " holds only the fields the rewrite changed. "
+                + "The other documents rewritten so far are in the new form, the rest as they were.")
+                + " Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run "
                 + "'slipway apply' with the same plan, which continues from here; or undo it with 'slipway rollback "
                 + "--backup-dir " + backup.dir() + "'.");
     }
@@ -576,7 +599,8 @@ public final class RewriteEngine {
                     state = land(landing, state);
                 }
                 ReadAhead next = take(pages);
-                if (next == ReadAhead.END || writesSeen() || stop.isRequested() || memory.reached()) {
+                if (next == ReadAhead.END || writesSeen() || stop.isRequested()
+                        || memory.reached(documentsRead, settings.batchSize())) {
                     break; // stopping at a write by another client, on request or near maxmemory: the batches in
                     // flight land first
                 }
