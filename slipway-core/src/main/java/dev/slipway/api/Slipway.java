@@ -184,7 +184,8 @@ public final class Slipway {
             source = source.withVectorsOfOtherSize(otherSize);
         }
         if (!json && widensVectors(source.schema(), target)) { // a listpack outgrown becomes a hash table (R13 L1)
-            source = source.withEncodingsSampled(reader.encodings(source.keySample()));
+            LiveIndexReader.Encodings encodings = reader.encodings(source.keySample());
+            source = source.withEncodingsSampled(encodings.counts(), encodings.listpackFields());
         }
         List<String> added = newFields(source.schema(), target, t -> true).stream().map(FieldSchema::path).toList();
         return !json || added.isEmpty() ? source : source.withPathsHeld(reader.pathsHeld(source.keySample(), added));

@@ -47,6 +47,8 @@ import java.util.TreeMap;
  *                         server keeps in each encoding ({@code OBJECT ENCODING}: {@code listpack}, {@code hashtable}):
  *                         only a listpack turns into a hash table when a value outgrows it; empty when not sampled
  *                         (the estimate then takes every document for a listpack)
+ * @param listpackFieldsSampled how many fields the sampled documents kept as a listpack hold on average (each costs
+ *                         its own entry and strings once the hash turns into a hash table); 0 when not sampled
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
@@ -62,7 +64,9 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              @JsonSetter(nulls = Nulls.AS_EMPTY) long vectorIndexBytes,
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> wordsSampled,
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> vectorsOfOtherSize,
-                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> encodingsSampled) {
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> encodingsSampled,
+                             @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) double listpackFieldsSampled) {
     /** Copies the lists and the map (sorted, so that a plan's digest does not depend on the order). */
     public SourceSnapshot {
         pathsHeld = pathsHeld == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(pathsHeld));
@@ -83,49 +87,50 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
                 indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0, Map.of(),
-                Map.of(), Map.of());
+                Map.of(), Map.of(), 0);
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
-                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled);
+                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled);
     }
 
     /** A copy with what the sampled documents hold of the target's new JSON paths. */
     public SourceSnapshot withPathsHeld(Map<String, Long> held) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled);
+                phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled);
     }
 
     /** A copy with the vector indexes' share of the index memory. */
     public SourceSnapshot withVectorIndexBytes(long bytes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize, encodingsSampled);
+                phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled);
     }
 
     /** A copy with the words sampled documents hold in the target's new TEXT fields. */
     public SourceSnapshot withWordsSampled(Map<String, Double> words) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize, encodingsSampled);
+                phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled);
     }
 
     /** A copy with how many sampled documents hold a value of another size for the target's new vector fields. */
     public SourceSnapshot withVectorsOfOtherSize(Map<String, Long> counts) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts, encodingsSampled);
+                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts, encodingsSampled, listpackFieldsSampled);
     }
 
-    /** A copy with the encodings of the sampled HASH documents. */
-    public SourceSnapshot withEncodingsSampled(Map<String, Long> encodings) {
+    /** A copy with the encodings of the sampled HASH documents and the fields their listpacks hold on average. */
+    public SourceSnapshot withEncodingsSampled(Map<String, Long> encodings, double listpackFields) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodings);
+                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodings,
+                listpackFields);
     }
 
     /**

@@ -104,14 +104,28 @@ public final class IndexMemoryModel {
 
     /** As above, for documents of which a share {@code listpackShare} is kept as a listpack. */
     static long documentGrowth(Optional<RewriteSpec> rewrite, int listpackLimit, double listpackShare) {
-        return rewrite.map(r -> growthPerDocument(r, listpackLimit, listpackShare) * r.documents()).orElse(0L);
+        return documentGrowth(rewrite, new VectorMemory.HashShape(listpackLimit, listpackShare, 2));
+    }
+
+    /** As above, for documents of that shape. */
+    static long documentGrowth(Optional<RewriteSpec> rewrite, VectorMemory.HashShape shape) {
+        return rewrite.map(r -> growthPerDocument(r, shape) * r.documents()).orElse(0L);
+    }
+
+    /**
+     * How the source's HASH documents are kept, from what the planner sampled: the server's
+     * {@code hash-max-listpack-value}, the share of listpacks and the fields they hold.
+     */
+    public static VectorMemory.HashShape hashShape(SourceSnapshot source) {
+        return new VectorMemory.HashShape(source.server().listpackLimit(), source.listpackShare(),
+                source.listpackFieldsSampled() > 0 ? source.listpackFieldsSampled() : 2);
     }
 
     /**
      * What one document of the rewrite grows by, by the model above (0 for JSON, or when no vector widens); the
      * rewrite's memory ceiling projects its next batches with it.
      */
-    public static long growthPerDocument(RewriteSpec rewrite, int listpackLimit, double listpackShare) {
+    public static long growthPerDocument(RewriteSpec rewrite, VectorMemory.HashShape shape) {
         if (rewrite.storage() != StorageType.HASH) {
             return 0;
         }
@@ -119,7 +133,7 @@ public final class IndexMemoryModel {
         for (RewriteSpec.VectorConversion conversion : rewrite.conversions()) {
             int from = conversion.dims() * width(conversion.from());
             int to = conversion.dims() * width(conversion.to());
-            perDocument += Math.max(0, -VectorMemory.documentSaving(from, to, listpackLimit, listpackShare));
+            perDocument += Math.max(0, -VectorMemory.documentSaving(from, to, shape));
         }
         return perDocument;
     }

@@ -220,22 +220,44 @@ public final class LiveIndexReader {
     }
 
     /**
-     * How many of the keys the server keeps in each encoding ({@code OBJECT ENCODING}); empty when the user may not
-     * ask (an ACL refusing OBJECT). A key gone since it was sampled does not count.
+     * How the server keeps the sampled hashes: how many in each encoding, and the fields a listpack among them holds
+     * on average.
+     *
+     * @param counts         per encoding ({@code OBJECT ENCODING}); empty when the user may not ask (an ACL refusing
+     *                       OBJECT)
+     * @param listpackFields the mean {@code HLEN} of the listpacks (0 when none, or HLEN is refused)
      */
-    public Map<String, Long> encodings(List<String> keys) {
+    public record Encodings(Map<String, Long> counts, double listpackFields) {
+    }
+
+    /** The encodings of the keys; a key gone since it was sampled does not count. */
+    public Encodings encodings(List<String> keys) {
         Map<String, Long> counts = new TreeMap<>();
+        long fields = 0;
+        long listpacks = 0;
+        boolean lengths = true;
         for (String key : keys) {
+            Object encoding;
             try {
-                Object encoding = session.call("OBJECT", "ENCODING", key);
-                if (encoding != null) {
-                    counts.merge(RedisReplies.text(encoding), 1L, Long::sum);
-                }
+                encoding = session.call("OBJECT", "ENCODING", key);
             } catch (RedisCommandException e) {
-                return Map.of(); // refused: not known (a key gone replies nil)
+                return new Encodings(Map.of(), 0); // refused: not known
+            }
+            if (encoding == null) {
+                continue; // a key gone replies nil
+            }
+            String name = RedisReplies.text(encoding);
+            counts.merge(name, 1L, Long::sum);
+            if (lengths && (name.equals("listpack") || name.equals("ziplist"))) {
+                try {
+                    fields += RedisReplies.whole(session.call("HLEN", key));
+                    listpacks++;
+                } catch (RedisCommandException e) {
+                    lengths = false; // refused, or the key changed type: the model's two fields
+                }
             }
         }
-        return counts;
+        return new Encodings(counts, !lengths || listpacks == 0 ? 0 : (double) fields / listpacks);
     }
 
     /** The server's Redis and module versions. */
@@ -449,7 +471,7 @@ public final class LiveIndexReader {
                 info.stats().indexingFailures(), sample, serverInfo(), info.stats().memoryBytes(),
                 info.stats().indexingMillis(), latestVersion, sharedKeyIndexes(info.schema(), name),
                 temporary(info.schema().name()), complete.recorded(), complete.phoneticProbed(), Map.of(),
-                info.stats().vectorBytes(), Map.of(), Map.of(), Map.of());
+                info.stats().vectorBytes(), Map.of(), Map.of(), Map.of(), 0);
     }
 
     /**

@@ -183,8 +183,7 @@ public final class RewriteEngine {
         this.settings = settings;
         this.recall = new RecallSample(plan);
         this.scope = KeyScope.of(spec);
-        this.plannedGrowth = IndexMemoryModel.growthPerDocument(spec, plan.source().server().listpackLimit(),
-                plan.source().listpackShare());
+        this.plannedGrowth = IndexMemoryModel.growthPerDocument(spec, IndexMemoryModel.hashShape(plan.source()));
     }
 
     /**

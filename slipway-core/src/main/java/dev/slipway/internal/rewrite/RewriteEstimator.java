@@ -8,6 +8,7 @@ import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SchemaChange;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
@@ -84,8 +85,7 @@ public final class RewriteEstimator {
             while (times.size() < MIN_TIMED_READS
                     || times.size() < MAX_TIMED_READS && System.nanoTime() < deadline) {
                 long t0 = System.nanoTime();
-                bytes = sampleBytes(store, spec, fields, keys, true, plan.source().server().listpackLimit(),
-                        plan.source().listpackShare());
+                bytes = sampleBytes(store, spec, fields, keys, true, IndexMemoryModel.hashShape(plan.source()));
                 times.add((System.nanoTime() - t0) / 1e9);
                 keys = keys.subList(0, bytes.documents()); // the same documents every time
             }
@@ -184,16 +184,12 @@ public final class RewriteEstimator {
      */
     static SampledBytes sampleBytes(DocumentStore store, RewriteSpec spec, List<String> fields, List<byte[]> keys,
                                     boolean convert) {
-        return sampleBytes(store, spec, fields, keys, convert,
-                dev.slipway.api.plan.ServerInfo.Memory.DEFAULT_HASH_LISTPACK_VALUE, 1);
+        return sampleBytes(store, spec, fields, keys, convert, VectorMemory.HashShape.DEFAULT);
     }
 
-    /**
-     * As above, on a server of that {@code hash-max-listpack-value}, where a share {@code listpackShare} of the
-     * documents is kept as a listpack.
-     */
+    /** As above, for HASH documents of that shape (the server's listpack limit, how many are listpacks). */
     static SampledBytes sampleBytes(DocumentStore store, RewriteSpec spec, List<String> fields, List<byte[]> keys,
-                                    boolean convert, int listpackLimit, double listpackShare) {
+                                    boolean convert, VectorMemory.HashShape shape) {
         if (fields.isEmpty() || keys.isEmpty()) {
             return new SampledBytes(0, keys.stream().mapToLong(k -> 8 + k.length).sum(), keys.size(), 0, 0, 0,
                     keys.size());
@@ -223,7 +219,7 @@ public final class RewriteEstimator {
                     }
                     values += document;
                     largest = Math.max(largest, document);
-                    addSavings(spec, fields, replies.get(i), saved, listpackLimit, listpackShare);
+                    addSavings(spec, fields, replies.get(i), saved, shape);
                     if (convert) {
                         convertForTiming(spec, fields, replies.get(i));
                     }
@@ -318,14 +314,13 @@ public final class RewriteEstimator {
      * the vector index. A vector not of the source length is left as it is by the rewrite and frees nothing.
      */
     private static void addSavings(RewriteSpec spec, List<String> fields, byte[][] values, long[] saved,
-                                   int listpackLimit, double listpackShare) {
+                                   VectorMemory.HashShape shape) {
         for (RewriteSpec.VectorConversion conversion : spec.conversions()) {
             byte[] vector = convertible(spec, conversion, fields, values);
             if (vector != null) {
                 int fromWidth = VectorDataType.parse(conversion.from()).bytesPerElement();
                 int toWidth = VectorDataType.parse(conversion.to()).bytesPerElement();
-                saved[0] += VectorMemory.documentSaving(vector.length, conversion.dims() * toWidth, listpackLimit,
-                        listpackShare);
+                saved[0] += VectorMemory.documentSaving(vector.length, conversion.dims() * toWidth, shape);
                 saved[1] += VectorMemory.indexSaving(conversion.dims(), fromWidth, toWidth);
             }
         }

@@ -26,6 +26,15 @@ public final class VectorMemory {
      * R11 H1: the estimate counted the 64 and 40,000 documents at dims 32 were evicted).
      */
     public static final int HASH_TABLE_CONVERSION = 256;
+    /**
+     * What each field beyond the two {@link #HASH_TABLE_CONVERSION} allows for adds when a listpack turns into a hash
+     * table (its entry, its name and value as strings of their own, a bucket; less its bytes in the listpack).
+     * Measured with {@code MEMORY USAGE}: 45 bytes a field for 40 fields of a 2-3 byte name and value
+     * ({@code MemorySavedIT}), 38 by a tester (session 33 R14 M2, 20,000 hashes of 24-dim vectors and 10 or 40 short
+     * fields more, where the flat charge alone was 4.6 times short at 40): an entry (24 bytes), two small strings (8
+     * each) and a share of the buckets, less the field's bytes in the listpack. Rounded up.
+     */
+    public static final int FIELD_CONVERSION = 48;
 
     /**
      * How much more than the bytes it gains a listpack grows by: it is one allocation, in jemalloc's size classes a
@@ -52,8 +61,14 @@ public final class VectorMemory {
      * widens into a hash table, which the default's model took for 16 bytes).
      */
     public static long documentSaving(int from, int to, int listpackLimit) {
+        return listpackSaving(from, to, listpackLimit, 2);
+    }
+
+    /** As above, for a listpack of {@code fields} fields (two or fewer cost {@link #HASH_TABLE_CONVERSION}). */
+    private static long listpackSaving(int from, int to, int listpackLimit, double fields) {
         if (from <= listpackLimit && to > listpackLimit) { // the hash becomes a hash table
-            return from - allocation(stringSize(to)) - HASH_TABLE_CONVERSION;
+            return from - allocation(stringSize(to)) - HASH_TABLE_CONVERSION
+                    - Math.round(FIELD_CONVERSION * Math.max(0, fields - 2));
         }
         if (from <= listpackLimit) {
             return to <= from ? (long) from - to : -(long) Math.ceil((to - from) * LISTPACK_GROWTH);
@@ -69,8 +84,26 @@ public final class VectorMemory {
      * too high, and apply refused for want of memory).
      */
     public static long documentSaving(int from, int to, int listpackLimit, double listpackShare) {
+        return documentSaving(from, to, new HashShape(listpackLimit, listpackShare, 2));
+    }
+
+    /**
+     * How the server keeps a rewrite's HASH documents.
+     *
+     * @param listpackLimit  its {@code hash-max-listpack-value}
+     * @param listpackShare  the share of the documents kept as a listpack (0 to 1)
+     * @param listpackFields the fields such a listpack holds on average (2 when not known)
+     */
+    public record HashShape(int listpackLimit, double listpackShare, double listpackFields) {
+        /** The server's defaults, every document a listpack of two fields. */
+        public static final HashShape DEFAULT = new HashShape(LISTPACK_VALUE_LIMIT, 1, 2);
+    }
+
+    /** As above, for documents of that shape. */
+    public static long documentSaving(int from, int to, HashShape shape) {
         long table = allocation(stringSize(from)) - allocation(stringSize(to));
-        return Math.round(listpackShare * documentSaving(from, to, listpackLimit) + (1 - listpackShare) * table);
+        return Math.round(shape.listpackShare() * listpackSaving(from, to, shape.listpackLimit(),
+                shape.listpackFields()) + (1 - shape.listpackShare()) * table);
     }
 
     /** Bytes the vector index frees per vector when its element width changes (negative when it grows). */

@@ -29,7 +29,7 @@ class UnreadListpackWarningTest {
         ServerInfo server = new ServerInfo("7.4.1", 21005, 20809, Optional.of(new ServerInfo.Memory(1 << 20, 0,
                 "noeviction", listpackValue)));
         return new SourceSnapshot("docs", "docs", SCHEMA, 100_000, 0, List.of("d:1"), server, 1000, 5, 0, List.of())
-                .withEncodingsSampled(encodings);
+                .withEncodingsSampled(encodings, 0);
     }
 
     private static RewriteSpec widen(int dims, String from, String to) {
@@ -47,6 +47,21 @@ class UnreadListpackWarningTest {
                 "(20 of the 20 sampled)", "up to " + StrategyChoice.mib(more) + " more than estimated");
         assertThat(MigrationPlanner.unreadListpackWarning(source(0, Map.of()), widen(8, "float16", "float32")))
                 .as("encodings not sampled either").isPresent();
+    }
+
+    /** OBJECT refused: every document is taken for a listpack, and the plan says how much that adds (R14 M3). */
+    @Test
+    void unreadEncodingsAreWarnedOfWithWhatTheConversionAdds() {
+        // 24 dims: 48 bytes in a listpack become a 96-byte string (104) and a hash table (256): 312, against 48 more
+        // in a hash table already (56 to 104)
+        long assumed = 100_000L * (312 - 48);
+        assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of()), widen(24, "float16", "float32")))
+                .get().asString().contains("OBJECT ENCODING was refused", StrategyChoice.mib(assumed)
+                        + " of the estimate", "--ignore-maxmemory");
+        assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of("listpack", 20L)), widen(24, "float16",
+                "float32"))).as("read").isEmpty();
+        assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of()), widen(24, "float32", "float16")))
+                .as("narrowing").isEmpty();
     }
 
     @Test

@@ -49,6 +49,11 @@ class VectorMemoryTest {
         assertThat(VectorMemory.documentSaving(16, 32, 16, 0)).isEqualTo(-16);
         assertThat(VectorMemory.documentSaving(16, 32, 16, 1)).isEqualTo(16 - 40 - VectorMemory.HASH_TABLE_CONVERSION);
         assertThat(VectorMemory.documentSaving(16, 32, 16, 0.5)).isEqualTo(-148);
+        // a listpack of 42 fields: each field beyond two becomes an entry and strings of its own
+        assertThat(VectorMemory.documentSaving(48, 96, new VectorMemory.HashShape(64, 1, 42)))
+                .isEqualTo(48 - 104 - VectorMemory.HASH_TABLE_CONVERSION - 40 * VectorMemory.FIELD_CONVERSION);
+        assertThat(VectorMemory.documentSaving(48, 96, new VectorMemory.HashShape(64, 0, 42)))
+                .as("hash tables already: no conversion").isEqualTo(56 - 104);
         // narrowing a string of its own frees its allocation's difference
         assertThat(VectorMemory.documentSaving(32, 16, 64, 0)).isEqualTo(16);
     }
