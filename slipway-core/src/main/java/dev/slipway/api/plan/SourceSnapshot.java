@@ -101,28 +101,32 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
     public SourceSnapshot withPathsHeld(Map<String, Long> held) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled);
+                phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize,
+                encodingsSampled, listpackFieldsSampled);
     }
 
     /** A copy with the vector indexes' share of the index memory. */
     public SourceSnapshot withVectorIndexBytes(long bytes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled);
+                phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize,
+                encodingsSampled, listpackFieldsSampled);
     }
 
     /** A copy with the words sampled documents hold in the target's new TEXT fields. */
     public SourceSnapshot withWordsSampled(Map<String, Double> words) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled);
+                phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize,
+                encodingsSampled, listpackFieldsSampled);
     }
 
     /** A copy with how many sampled documents hold a value of another size for the target's new vector fields. */
     public SourceSnapshot withVectorsOfOtherSize(Map<String, Long> counts) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts, encodingsSampled, listpackFieldsSampled);
+                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts,
+                encodingsSampled, listpackFieldsSampled);
     }
 
     /** A copy with the encodings of the sampled HASH documents and the fields their listpacks hold on average. */

@@ -49,8 +49,8 @@ final class MemoryCeiling {
     /**
      * The ceiling of the server the pool writes to, for documents the plan expects to grow by
      * {@code plannedPerDocument} bytes each (0 when they do not grow), on a server whose {@code evicted_keys} was
-     * {@code evictedAtStart} when the migration began (-1: not known, read at the first look). The limit and the policy are read at every
-     * look: an operator may lower maxmemory (or change the policy) while the rewrite runs.
+     * {@code evictedAtStart} when the migration began (-1: not known, read at the first look). The limit and the
+     * policy are read at every look: an operator may lower maxmemory (or change the policy) while the rewrite runs.
      */
     static MemoryCeiling of(WorkerPool workers, double plannedPerDocument, long evictedAtStart) {
         MemoryCeiling ceiling = new MemoryCeiling(workers, Math.max(0, plannedPerDocument));
