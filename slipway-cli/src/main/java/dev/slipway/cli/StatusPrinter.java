@@ -56,7 +56,7 @@ final class StatusPrinter {
         } else {
             versions(status.versions());
         }
-        status.migration().ifPresentOrElse(this::migration, () -> out.println("  Migration: none"));
+        status.migration().ifPresentOrElse(m -> migration(status.name(), m), () -> out.println("  Migration: none"));
         // what a rollback again does depends on the migration: only with none unfinished does it change nothing
         boolean settled = status.migration().map(m -> m.status().equals("COMPLETED")).orElse(true);
         status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + switchedLine(r, settled)));
@@ -122,7 +122,7 @@ final class StatusPrinter {
         };
     }
 
-    private void migration(IndexStatus.MigrationStatus migration) {
+    private void migration(String name, IndexStatus.MigrationStatus migration) {
         out.println("  Migration: plan " + migration.planId() + ", " + migration.status());
         String steps = "steps done (" + migration.completedSteps().size() + "): "
                 + (migration.completedSteps().isEmpty() ? "none" : String.join(", ", migration.completedSteps()));
@@ -133,6 +133,11 @@ final class StatusPrinter {
             if (!migration.rewrite().isEmpty()) {
                 wrap("rewrite: " + migration.rewrite()).forEach(line -> out.println(INDENT + line));
             }
+        }
+        if (!migration.unservedSince().isEmpty()) { // tester session 33 R14 L2: status did not say the name was down
+            wrap("'" + name + "' is not served since " + migration.unservedSince() + ", when the migration dropped it: "
+                    + "queries fail until 'slipway apply' with the same plan creates the new index")
+                    .forEach(line -> out.println(INDENT + line));
         }
         if (migration.status().equals("ROLLING_BACK")) {
             out.println(INDENT + "the rollback did not finish (or is running): documents are partly restored;");

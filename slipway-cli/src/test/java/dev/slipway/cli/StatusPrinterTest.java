@@ -105,6 +105,20 @@ class StatusPrinterTest {
                 "               rewrites");
     }
 
+    /** A drop-recreate stopped between its drop and its new index: the name is down, and since when (R14 L2). */
+    @Test
+    void aNameTheMigrationDroppedIsSaidToBeUnserved() {
+        IndexStatus status = new IndexStatus("docs", Optional.empty(), false, Optional.empty(), List.of(),
+                Optional.of(new IndexStatus.MigrationStatus("p", "FAILED", List.of("drop-index"), "me", "now", "",
+                        "", "2026-11-23T12:00:00Z")), Optional.empty(), List.of());
+
+        printer.status(status);
+
+        assertThat(String.join(" ", text.toString().lines().toList()).replaceAll(" +", " ")).contains("'docs' is "
+                + "not served since 2026-11-23T12:00:00Z, when the migration dropped it: queries fail until 'slipway "
+                + "apply' with the same plan creates the new index");
+    }
+
     @Test
     void anUnfinishedRollbackNamesItsBackupAndTheCommandThatFinishesIt() {
         IndexStatus status = new IndexStatus("docs", Optional.empty(), false, Optional.empty(), List.of(),

@@ -62,13 +62,22 @@ public record IndexStatus(String name, Optional<String> servedBy, boolean alias,
      * @param backupDir      the backup directory of a migration that rewrites documents; empty for others
      * @param rewrite        where the rewrite stands, from the backup's header, when this host can read it (phase,
      *                       documents backed up and rewritten, whether a new pass is due); empty otherwise
+     * @param unservedSince  when the migration dropped the name and it has not been served by it since (ISO-8601): a
+     *                       drop-recreate between its drop and its new index; empty otherwise
      */
     public record MigrationStatus(String planId, String status, List<String> completedSteps, String owner,
-                                  String updatedAt, String backupDir, String rewrite) {
+                                  String updatedAt, String backupDir, String rewrite, String unservedSince) {
         /** Copies the list. */
         public MigrationStatus {
             completedSteps = List.copyOf(completedSteps);
             rewrite = rewrite == null ? "" : rewrite;
+            unservedSince = unservedSince == null ? "" : unservedSince;
+        }
+
+        /** A status of a migration that left the name served. */
+        public MigrationStatus(String planId, String status, List<String> completedSteps, String owner,
+                               String updatedAt, String backupDir, String rewrite) {
+            this(planId, status, completedSteps, owner, updatedAt, backupDir, rewrite, "");
         }
 
         /** A status without a rewrite's progress. */

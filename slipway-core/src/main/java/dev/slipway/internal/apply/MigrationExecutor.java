@@ -446,6 +446,17 @@ public final class MigrationExecutor {
                 resumed, steps, downtime(marks), context.validation(), Optional.ofNullable(error));
     }
 
+    /**
+     * When the checkpoint's migration dropped the name it serves and has not served it since (a drop-recreate between
+     * its drop and its new index, or stopped there); empty otherwise, and for a completed migration.
+     */
+    public static Optional<Instant> unservedSince(Checkpoint checkpoint) {
+        Long down = checkpoint.marks().get(IndexStepHandlers.UNAVAILABLE_FROM);
+        return down == null || checkpoint.marks().containsKey(IndexStepHandlers.AVAILABLE_AT)
+                || checkpoint.status() == Checkpoint.Status.COMPLETED ? Optional.empty()
+                : Optional.of(Instant.ofEpochMilli(down));
+    }
+
     static MigrationReport.Downtime downtime(Map<String, Long> marks) {
         Long down = marks.get(IndexStepHandlers.UNAVAILABLE_FROM);
         Long up = marks.get(IndexStepHandlers.AVAILABLE_AT);

@@ -5,6 +5,7 @@ import dev.slipway.api.version.VersionStatus;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.SchemaProbeName;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -14,6 +15,7 @@ import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.schema.IndexInfo;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -84,7 +86,9 @@ public final class VersionStatusReader {
                 || SchemaProbeName.isProbeOf(i, name)).filter(i -> !known.contains(i)).toList();
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
-                        c.owner(), c.updatedAt().toString(), c.backupDir(), rewriteProgress(c.backupDir())));
+                        c.owner(), c.updatedAt().toString(), c.backupDir(), rewriteProgress(c.backupDir()),
+                        served.isPresent() ? "" : MigrationExecutor.unservedSince(c).map(Instant::toString)
+                                .orElse("")));
         Optional<String> lock = Optional.ofNullable(session.callString("GET", keys.lock(name)))
                 .map(owner -> MigrationLock.ownerIsDeadLocalProcess(owner) ? owner + " (that process no longer runs "
                         + "on this host: the next apply or rollback takes the lock over)" : owner);

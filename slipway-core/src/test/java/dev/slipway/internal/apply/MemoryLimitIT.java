@@ -286,6 +286,8 @@ class MemoryLimitIT {
                     .extracting(dev.slipway.api.plan.StepReport::status)
                     .containsExactly(dev.slipway.api.plan.StepReport.Status.UNDONE);
             assertThat(stopped.downtime().ongoing()).as("still unserved").isTrue();
+            assertThat(slipway.status(java.util.Optional.of("vec")).get(0).migration().orElseThrow().unservedSince())
+                    .as("status says since when").isNotEmpty();
             MigrationReport rerun = slipway.apply(plan, ApplyOptions.DEFAULTS);
             assertThat(rerun.result()).as("re-run with room").isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(rerun.downtime().unavailableMs()).as("measured from the drop to the re-run's new index")
