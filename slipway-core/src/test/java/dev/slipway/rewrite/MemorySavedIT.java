@@ -36,6 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(RedisStackExtension.class)
 class MemorySavedIT {
+    /** The documents of the index "small" ({@link #seedSmall}). */
+    private static final int SMALL_DOCUMENTS = 2000;
     private static final int DOCS = 3000;
     private static final int DIMS = 768;
     private static final String TO_FLOAT16 = "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n";
@@ -125,25 +127,11 @@ class MemorySavedIT {
      */
     private static Widened widenSmall(RedisStackServer redis, Path dir, IntFunction<String> title,
                                       String encoding, int extraFields) {
-        int docs = 2000;
+        int docs = SMALL_DOCUMENTS;
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            jedis.configSet("hash-max-listpack-value", "16");
-            call(jedis, "FT.CREATE", "small", "ON", "HASH", "PREFIX", "1", "s:", "SCHEMA", "title", "TEXT", "emb",
-                    "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 8, "DISTANCE_METRIC", "L2");
-            Pipeline pipeline = jedis.pipelined();
-            for (int i = 0; i < docs; i++) {
-                Map<byte[], byte[]> fields = new java.util.HashMap<>(Map.of(bytes("title"), bytes(title.apply(i)),
-                        bytes("emb"), new byte[16]));
-                for (int f = 0; f < extraFields; f++) {
-                    fields.put(bytes("f" + f), bytes(Integer.toString(f)));
-                }
-                pipeline.hset(bytes("s:" + i), fields);
-            }
-            pipeline.sync();
-            waitIndexed(slipway, "small");
-            MigrationPlan plan = slipway.plan(PlanRequest.patch("small", patch(dir,
-                    "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n")));
+            seedSmall(jedis, slipway, title, extraFields);
+            MigrationPlan plan = slipway.plan(widenSmallPatch(dir));
             MigrationEstimate estimate = slipway.estimate(plan);
             long before = documentBytes(jedis, 100);
             assertThat(jedis.objectEncoding("s:1")).isEqualTo(encoding);
@@ -155,6 +143,55 @@ class MemorySavedIT {
             double estimated = -(estimate.memorySavedBytes() - estimate.indexMemorySavedBytes()) / (double) docs;
             return new Widened(plan, estimated, grown, jedis.objectEncoding("s:1"));
         }
+    }
+
+    /**
+     * A user whose ACL refuses OBJECT gets every document taken for a listpack, so the fields of those listpacks
+     * still count (HLEN): without them the estimate was 5 times short (tester session 33 R15 M2).
+     */
+    @Test
+    void withoutObjectTheListpacksFieldsStillCount(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            seedSmall(jedis, slipway, i -> "d" + i, 40);
+            jedis.aclSetUser("noobject", "on", ">pw", "~*", "&*", "+@all", "-object");
+            MigrationPlan full = slipway.plan(widenSmallPatch(dir));
+            MigrationPlan refused = Slipway.configure().url(redis.url().replace("redis://", "redis://noobject:pw@"))
+                    .load().plan(widenSmallPatch(dir));
+
+            assertThat(refused.source().encodingsSampled()).isEmpty();
+            assertThat(refused.source().listpackFieldsSampled()).isEqualTo(42);
+            assertThat(refused.warnings()).anyMatch(w -> w.contains("OBJECT ENCODING was refused"));
+            assertThat(refused.estimate().extraMemoryBytes()).as("every document a listpack, as they are")
+                    .isEqualTo(full.estimate().extraMemoryBytes());
+        }
+    }
+
+    /**
+     * {@value #SMALL_DOCUMENTS} documents of a title, an 8-dim FLOAT16 vector and {@code extraFields} short fields
+     * more, in the index "small", on a server whose hash-max-listpack-value is 16.
+     */
+    private static void seedSmall(Jedis jedis, Slipway slipway, IntFunction<String> title, int extraFields) {
+        jedis.configSet("hash-max-listpack-value", "16");
+        call(jedis, "FT.CREATE", "small", "ON", "HASH", "PREFIX", "1", "s:", "SCHEMA", "title", "TEXT", "emb",
+                "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 8, "DISTANCE_METRIC", "L2");
+        Pipeline pipeline = jedis.pipelined();
+        for (int i = 0; i < SMALL_DOCUMENTS; i++) {
+            Map<byte[], byte[]> fields = new java.util.HashMap<>(Map.of(bytes("title"), bytes(title.apply(i)),
+                    bytes("emb"), new byte[16]));
+            for (int f = 0; f < extraFields; f++) {
+                fields.put(bytes("f" + f), bytes(Integer.toString(f)));
+            }
+            pipeline.hset(bytes("s:" + i), fields);
+        }
+        pipeline.sync();
+        waitIndexed(slipway, "small");
+    }
+
+    /** The patch widening "small"'s vectors to FLOAT32. */
+    private static PlanRequest widenSmallPatch(Path dir) {
+        return PlanRequest.patch("small", patch(dir, "  update_fields:\n    - name: emb\n      attrs: {datatype: "
+                + "float32}\n"));
     }
 
     /** MEMORY USAGE of the first {@code count} documents of the index "small", in all. */
