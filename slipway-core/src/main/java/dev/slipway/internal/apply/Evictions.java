@@ -27,7 +27,12 @@ public final class Evictions {
 
     /** The server's {@code evicted_keys} since its start; empty when INFO is refused or does not report it. */
     public static OptionalLong evictedKeys(RedisSession session) {
-        return stat(session, "stats", "evicted_keys").map(v -> OptionalLong.of(Long.parseLong(v)))
+        return info(session, "stats").map(Evictions::evictedKeysOf).orElse(OptionalLong.empty());
+    }
+
+    /** {@code evicted_keys} in the text of {@code INFO stats}; empty when it is not there. */
+    public static OptionalLong evictedKeysOf(String statsInfo) {
+        return RedisReplies.infoField(statsInfo, "evicted_keys").map(v -> OptionalLong.of(Long.parseLong(v.trim())))
                 .orElse(OptionalLong.empty());
     }
 
@@ -37,8 +42,12 @@ public final class Evictions {
     }
 
     private static Optional<String> stat(RedisSession session, String section, String field) {
+        return info(session, section).flatMap(info -> RedisReplies.infoField(info, field));
+    }
+
+    private static Optional<String> info(RedisSession session, String section) {
         try {
-            return RedisReplies.infoField(String.valueOf(session.callString("INFO", section)), field);
+            return Optional.of(String.valueOf(session.callString("INFO", section)));
         } catch (RuntimeException e) { // a user whose ACL refuses INFO
             LOG.debug("Could not read INFO {}: {}", section, e.getMessage());
             return Optional.empty();

@@ -178,11 +178,12 @@ public final class MigrationPlanner {
                 && c.supported()).toList();
         if (!datatypes.isEmpty()) {
             // a widening (float16 to float32) loses nothing (tester session 33 R15 L3: it was said to)
-            boolean narrows = datatypes.stream().anyMatch(c -> VectorMemory.width(c.to()) < VectorMemory.width(c.from()));
+            boolean narrows = datatypes.stream()
+                    .anyMatch(c -> VectorMemory.width(c.to()) < VectorMemory.width(c.from()));
             warnings.add((narrows ? "The vector index will store lower-precision values; search results can change "
-                    + "slightly. " : "") + "KNN queries must pass their query vector in the new datatype from the switch on (FLOAT16 and "
-                    + "BFLOAT16 take 2 bytes per dimension, INT8 and UINT8 1): the server refuses a query vector of "
-                    + "the old size (and, after a rollback, of the new one).");
+                    + "slightly. " : "") + "KNN queries must pass their query vector in the new datatype from the "
+                    + "switch on (FLOAT16 and BFLOAT16 take 2 bytes per dimension, INT8 and UINT8 1): the server "
+                    + "refuses a query vector of the old size (and, after a rollback, of the new one).");
         }
         return warnings;
     }
@@ -347,12 +348,12 @@ public final class MigrationPlanner {
             return Optional.empty();
         }
         int limit = ServerInfo.Memory.DEFAULT_HASH_LISTPACK_VALUE;
+        double fields = IndexMemoryModel.hashShape(source).listpackFields();
         long worst = 0;
         for (RewriteSpec.VectorConversion conversion : rewrite.conversions()) {
             int from = conversion.dims() * IndexMemoryModel.width(conversion.from());
             int to = conversion.dims() * IndexMemoryModel.width(conversion.to());
             if (from < to && to <= limit) {
-                double fields = IndexMemoryModel.hashShape(source).listpackFields();
                 worst += VectorMemory.documentSaving(from, to, new VectorMemory.HashShape(limit, 1, fields))
                         - VectorMemory.documentSaving(from, to, new VectorMemory.HashShape(from, 1, fields));
             }

@@ -1,10 +1,10 @@
 package dev.slipway.internal.rewrite;
 
 import dev.slipway.api.plan.ServerInfo;
+import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.LiveIndexReader;
-import dev.slipway.internal.redis.RedisReplies;
 
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -128,9 +128,7 @@ final class MemoryCeiling {
 
     private OptionalLong evictedKeys() {
         try {
-            return workers.read(store -> WorkerPool.info(store, "stats"))
-                    .flatMap(info -> RedisReplies.infoField(info, "evicted_keys"))
-                    .map(v -> OptionalLong.of(Long.parseLong(v.trim())))
+            return workers.read(store -> WorkerPool.info(store, "stats")).map(Evictions::evictedKeysOf)
                     .orElse(OptionalLong.empty());
         } catch (RuntimeException e) {
             return OptionalLong.empty();
