@@ -42,7 +42,10 @@ import java.util.concurrent.Callable;
                 + "where it stopped when re-run; Ctrl-C or SIGTERM stops it after the record being restored (a "
                 + "second one at once). First it reads every backed-up document: if the application "
                 + "changed one after the migration, in a field the rewrite touched, it lists them and stops with "
-                + "nothing changed (exit 2), unless --overwrite-changed is given.",
+                + "nothing changed (exit 2), unless --overwrite-changed is given. It also stops with nothing changed "
+                + "(exit 2) when what it adds to the server's memory would pass 90% of its maxmemory, unless "
+                + "--ignore-maxmemory is given; on a server that evicts, it stops near the limit (exit 1) and "
+                + "continues when re-run.",
                 "",
                 "Asks for confirmation on a terminal; without one, pass --yes."},
         footerHeading = "%nExamples:%n",
@@ -74,7 +77,13 @@ public final class RollbackCommand implements Callable<Integer> {
                     + "rewrite touched; those changes are lost.")
     private boolean overwriteChanged;
 
-    @Option(names = "--yes", order = 5,
+    @Option(names = "--ignore-maxmemory", order = 5,
+            description = "With --backup-dir: start even though the server's used memory plus what the rollback "
+                    + "adds (the original values and index, less the index it drops) would pass 90% of its "
+                    + "maxmemory; on a server that evicts, the rollback still stops near the limit.")
+    private boolean ignoreMaxmemory;
+
+    @Option(names = "--yes", order = 6,
             description = "Roll back without asking (required when no terminal can ask).")
     private boolean yes;
 
@@ -92,7 +101,7 @@ public final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (target.index != null) {
-            for (String option : List.of("--workers", "--overwrite-changed")) {
+            for (String option : List.of("--workers", "--overwrite-changed", "--ignore-maxmemory")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                     throw new ParameterException(spec.commandLine(), option + " applies only with --backup-dir "
                             + "(restoring documents); switching an alias back writes no documents.");
@@ -178,7 +187,7 @@ public final class RollbackCommand implements Callable<Integer> {
             return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
         }
         RestoreResult result = SignalStop.stoppable(stop,
-                () -> slipway.rollbackFromBackup(backupDir, workers, overwriteChanged));
+                () -> slipway.rollbackFromBackup(backupDir, workers, overwriteChanged, ignoreMaxmemory));
         PrintWriter out = spec.commandLine().getOut();
         if (result.alreadyRolledBack()) {
             out.println("The backup in " + result.backupDir() + " was already rolled back; nothing was changed. "

@@ -163,6 +163,10 @@ class CliErrorsTest {
                 UNREACHABLE);
         assertThat(overwrite.exitCode()).as(overwrite.toString()).isEqualTo(2);
         assertThat(overwrite.err()).contains("--overwrite-changed applies only with --backup-dir");
+        CliRun ignore = CliRun.of("rollback", "--index", "products", "--ignore-maxmemory", "--yes", "--url",
+                UNREACHABLE);
+        assertThat(ignore.exitCode()).as(ignore.toString()).isEqualTo(2);
+        assertThat(ignore.err()).contains("--ignore-maxmemory applies only with --backup-dir");
         CliRun to = CliRun.of("rollback", "--backup-dir", dir.toString(), "--to", "v1", "--yes", "--url",
                 UNREACHABLE);
         assertThat(to.exitCode()).as(to.toString()).isEqualTo(2);

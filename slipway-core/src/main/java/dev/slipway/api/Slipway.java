@@ -424,6 +424,19 @@ public final class Slipway {
      *                          {@code overwriteChanged} is false (nothing changes in either case)
      */
     public RestoreResult rollbackFromBackup(Path backupDir, int workers, boolean overwriteChanged) {
+        return rollbackFromBackup(backupDir, workers, overwriteChanged, false);
+    }
+
+    /**
+     * As {@link #rollbackFromBackup(Path, int, boolean)}, and refuses too, with nothing changed
+     * ({@link ErrorCode#BAD_USAGE}), when what the rollback adds to the server's memory (the original values of
+     * narrowed vectors, the original index, less the index it drops) would take a server with a {@code maxmemory}
+     * past 90% of it, unless {@code ignoreMaxmemory}. Either way, on a server that evicts, the restore stops between
+     * records and the rebuild of the original index is dropped when the server comes near its limit
+     * ({@link ErrorCode#MIGRATION_FAILED}; a re-run continues).
+     */
+    public RestoreResult rollbackFromBackup(Path backupDir, int workers, boolean overwriteChanged,
+                                            boolean ignoreMaxmemory) {
         if (workers < 1 || workers > 64) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
         }
@@ -442,7 +455,7 @@ public final class Slipway {
                     lockLease);
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
                 return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
-                        .restore(backup, workers, 5, overwriteChanged);
+                        .withIgnoreMaxmemory(ignoreMaxmemory).restore(backup, workers, 5, overwriteChanged);
             }
         });
     }

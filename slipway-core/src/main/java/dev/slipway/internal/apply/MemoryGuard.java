@@ -25,9 +25,6 @@ import java.util.Optional;
  * (documents kept) and their steps undone, so that a re-run builds them again once there is room.
  */
 final class MemoryGuard {
-    /** The share of maxmemory at which the build stops: the indexing grows between two polls. */
-    static final double STOP_SHARE = MemoryHeadroom.USABLE_SHARE;
-
     private ServerInfo.Memory limit;
     private long lastUsed;
 
@@ -66,8 +63,7 @@ final class MemoryGuard {
         // a server that evicts at the limit costs the application's data: there even a drop-recreate build, whose
         // index is down already, is stopped
         boolean guarded = context.plan().mode() == MigrationMode.ZERO_DOWNTIME || limit.evicts();
-        if (!guarded || limit.maxBytes() <= 0 || used < limit.maxBytes() * STOP_SHARE
-                && used + 3 * growth < limit.maxBytes()) {
+        if (!guarded || !MemoryHeadroom.buildNearLimit(used, growth, limit.maxBytes())) {
             return;
         }
         MigrationPlan plan = context.plan();

@@ -126,13 +126,26 @@ public final class IndexMemoryModel {
      * rewrite's memory ceiling projects its next batches with it.
      */
     public static long growthPerDocument(RewriteSpec rewrite, VectorMemory.HashShape shape) {
+        return growthPerDocument(rewrite, shape, false);
+    }
+
+    /**
+     * What one document grows by when a rollback gives it its original vectors back (each conversion the other
+     * way): a rollback of a narrowing rewrite widens. The documents are charged as the plan found them, which errs
+     * high for those the rewrite left hash tables.
+     */
+    public static long restoreGrowthPerDocument(RewriteSpec rewrite, VectorMemory.HashShape shape) {
+        return growthPerDocument(rewrite, shape, true);
+    }
+
+    private static long growthPerDocument(RewriteSpec rewrite, VectorMemory.HashShape shape, boolean back) {
         if (rewrite.storage() != StorageType.HASH) {
             return 0;
         }
         long perDocument = 0;
         for (RewriteSpec.VectorConversion conversion : rewrite.conversions()) {
-            int from = conversion.dims() * width(conversion.from());
-            int to = conversion.dims() * width(conversion.to());
+            int from = conversion.dims() * width(back ? conversion.to() : conversion.from());
+            int to = conversion.dims() * width(back ? conversion.from() : conversion.to());
             perDocument += Math.max(0, -VectorMemory.documentSaving(from, to, shape));
         }
         return perDocument;

@@ -27,20 +27,27 @@ public final class MemoryHeadroom {
      * limit; empty when there is no limit, nothing is added, or it fits.
      */
     public static Optional<String> shortfall(long extraBytes, ServerInfo.Memory memory) {
+        return shortfall(extraBytes, memory, "the migration", "apply");
+    }
+
+    /**
+     * As above, for {@code work} ("the rollback") that {@code stopper} ("the rollback") stops near the limit.
+     */
+    public static Optional<String> shortfall(long extraBytes, ServerInfo.Memory memory, String work, String stopper) {
         long after = memory.usedBytes() + extraBytes;
         long usable = Math.round(memory.maxBytes() * USABLE_SHARE);
         if (memory.maxBytes() <= 0 || extraBytes <= 0 || after <= usable) {
             return Optional.empty();
         }
         return Optional.of("the server uses " + StrategyChoice.mib(memory.usedBytes()) + " of its maxmemory "
-                + StrategyChoice.mib(memory.maxBytes()) + ", and the migration needs about "
+                + StrategyChoice.mib(memory.maxBytes()) + ", and " + work + " needs about "
                 + StrategyChoice.mib(extraBytes) + " more, " + StrategyChoice.mib(after - usable)
-                + " beyond 90% of the limit (where apply stops a build, since " + (after > memory.maxBytes()
-                ? "" : "near the limit ") + consequence(memory.policy()) + ")");
+                + " beyond 90% of the limit (where " + stopper + " stops a build, since " + (after > memory.maxBytes()
+                ? "" : "near the limit ") + consequence(memory.policy(), work) + ")");
     }
 
     /** What the server does at its limit under a policy. */
-    static String consequence(String policy) {
+    static String consequence(String policy, String work) {
         String under = "under maxmemory-policy " + policy + " Redis would ";
         if (policy.startsWith("allkeys-")) {
             return under + "evict keys, documents included, and they would be lost";
@@ -49,7 +56,16 @@ public final class MemoryHeadroom {
             return under + "evict keys that have a TTL (documents with one would be lost), then refuse writes with "
                     + "OOM errors, the application's included";
         }
-        return under + "refuse writes with OOM errors, the application's included, and the migration would fail";
+        return under + "refuse writes with OOM errors, the application's included, and " + work + " would fail";
+    }
+
+    /**
+     * Whether a build that uses {@code usedBytes} now, having grown {@code recentGrowth} since the last look, is to
+     * stop: past {@value #USABLE_SHARE} of the limit, or about to reach the limit (a burst of indexing may bring
+     * several times the last growth before the next look). Never without a limit.
+     */
+    public static boolean buildNearLimit(long usedBytes, long recentGrowth, long maxBytes) {
+        return maxBytes > 0 && (usedBytes >= maxBytes * USABLE_SHARE || usedBytes + 3 * recentGrowth >= maxBytes);
     }
 
     /** What to do about it (apply's flag, when the estimate is known to be too high, comes last). */

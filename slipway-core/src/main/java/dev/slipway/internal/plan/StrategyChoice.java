@@ -94,7 +94,7 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
      * FT.INFO counts the index structures, not the allocator's overhead around them; the zero-downtime benchmark
      * measured used_memory growing about 1.7 times the FT.INFO figure, so estimates use this factor.
      */
-    static final double MEMORY_OVERHEAD = 1.75;
+    public static final double MEMORY_OVERHEAD = 1.75;
 
     /**
      * Memory a migration needs beyond today's: while zero-downtime builds its new versions (the target, and a copy

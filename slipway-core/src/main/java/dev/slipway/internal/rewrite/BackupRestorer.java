@@ -14,6 +14,7 @@ import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.io.Wording;
+import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -49,6 +51,7 @@ public final class BackupRestorer {
     private Supplier<DocumentStore> connector;
     private HeldLock lock = HeldLock.NONE;
     private StopSignal stop = new StopSignal();
+    private boolean ignoreMaxmemory;
 
     /** A restorer on the given session. */
     public BackupRestorer(RedisSession session, KeyNamespace keys, ProgressListener progress) {
@@ -74,6 +77,15 @@ public final class BackupRestorer {
      */
     public BackupRestorer withStopSignal(StopSignal signal) {
         this.stop = signal;
+        return this;
+    }
+
+    /**
+     * Starts even when the server's used memory plus what the rollback adds ({@link RollbackMemory}) goes past the
+     * line where its build stops; the restore and the build still stop near the limit.
+     */
+    public BackupRestorer withIgnoreMaxmemory(boolean value) {
+        this.ignoreMaxmemory = value;
         return this;
     }
 
@@ -106,6 +118,8 @@ public final class BackupRestorer {
         refuseIfMigratedSince(backup, plan);
         refuseIfAnotherMigrationIsUnfinished(plan);
         backup.verify();
+        RollbackMemory memory = RollbackMemory.check(new LiveIndexReader(session), plan, backup.header(),
+                backup.dir(), ignoreMaxmemory, progress);
         SupersededOriginals superseded = SupersededOriginals.find(backup);
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
@@ -144,8 +158,11 @@ public final class BackupRestorer {
                 restoreEveryRecordAgain(plan, backup, "since this rollback last ran", runId);
             }
             backup.writeHeader(backup.header().withServerRunId(runId));
+            MemoryCeiling ceiling = memory.guards() ? MemoryCeiling.of(pool, IndexMemoryModel
+                    .restoreGrowthPerDocument(plan.rewrite().orElseThrow(), IndexMemoryModel.hashShape(
+                            plan.source())), evictedBefore.orElse(-1)) : MemoryCeiling.NONE;
             for (int pass = 1; ; pass++) {
-                restoreRecords(backup, plan, pool, rewriter, vanishing, superseded, maxRetries);
+                restoreRecords(backup, plan, pool, rewriter, vanishing, superseded, maxRetries, ceiling);
                 String now = pool.read(WorkerPool::runIdOf);
                 if (!restarted(runId, now) || pass > MAX_PASSES_AFTER_RESTARTS) {
                     break;
@@ -162,7 +179,9 @@ public final class BackupRestorer {
             }
         }
         lock.confirmHeld();
-        String recreated = recreateSourceIndex(plan, backup.header().startedAt());
+        String recreated = recreateSourceIndex(plan, backup.header().startedAt(),
+                before -> memory.stopBuildIfNear(session, before, plan.source().schema().name(),
+                        plan.source().indexMemoryBytes(), ignoreMaxmemory, plan.servedName(), backup.dir()));
         new CheckpointStore(session, keys).delete(plan.source().indexName());
         backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLED_BACK));
         if (writesSeen > 0) {
@@ -217,8 +236,9 @@ public final class BackupRestorer {
      */
     private void restoreRecords(BackupDirectory backup, MigrationPlan plan, WorkerPool pool,
                                 DocumentRewriter rewriter, VanishedDocuments vanishing,
-                                SupersededOriginals superseded, int maxRetries) {
+                                SupersededOriginals superseded, int maxRetries, MemoryCeiling ceiling) {
         long[] documents = {0};
+        long[] sent = {0};
         long restoredBefore = backup.header().recordsRestored();
         long[] records = {0};
         try (ProgressTask task = ProgressTask.begin(progress, "restoring originals",
@@ -235,6 +255,10 @@ public final class BackupRestorer {
                 if (records[0] == restoredBefore + 1) {
                     task.update(documents[0] - record.documents().size()); // where an earlier run stopped
                 }
+                if (ceiling.reached(sent[0], record.documents().size())) {
+                    throw nearLimit(ceiling, backup, plan, records[0] - 1);
+                }
+                sent[0] += record.documents().size();
                 // restoring a record again changes nothing in what the first try restored
                 long at = records[0] - 1;
                 Supplier<Long> restore = () -> restoreRecord(pool, rewriter, vanishing, record.documents(),
@@ -536,11 +560,29 @@ public final class BackupRestorer {
         }
     }
 
-    private String recreateSourceIndex(MigrationPlan plan, Instant rewriteStartedAt) {
+    /**
+     * The stop of a restore whose next records could bring a server that evicts to its limit ({@link
+     * MemoryCeiling}), {@code restored} records restored.
+     */
+    private static SlipwayException nearLimit(MemoryCeiling ceiling, BackupDirectory backup, MigrationPlan plan,
+                                              long restored) {
+        long evicted = ceiling.evictedSince();
+        return new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback stopped near the server's maxmemory: "
+                + ceiling.describe() + ", and restoring the next records could reach the limit. " + (evicted > 0
+                ? "The server EVICTED " + Wording.count(evicted, "key", "keys") + " since the rollback began "
+                + "(INFO stats evicted_keys, every database): restored documents may be among them; the backup in "
+                + backup.dir() + " still holds every original. " : "No key was evicted. ") + restored + " of "
+                + backup.header().batchesBackedUp() + " records are restored, and '" + plan.servedName() + "' is not "
+                + "served until the rollback finishes. Raise maxmemory (CONFIG SET maxmemory) or free memory, then "
+                + "re-run 'slipway rollback --backup-dir " + backup.dir() + "', which continues there.");
+    }
+
+    private String recreateSourceIndex(MigrationPlan plan, Instant rewriteStartedAt, Consumer<Boolean> look) {
         LiveIndexReader reader = new LiveIndexReader(session);
         IndexSchema source = plan.source().schema();
         Optional<IndexInfo> existing = reader.findPhysical(source.name());
         if (existing.isEmpty()) {
+            look.accept(true); // before the build too: it can outrun any look at it
             session.call(FtCreateArguments.command(source));
         } else if (!VisibleSchema.matches(source, existing.get().schema())) {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Documents were restored, but an index named '"
@@ -550,7 +592,7 @@ public final class BackupRestorer {
         if (plan.source().aliased()) {
             pointAliasBack(plan, rewriteStartedAt);
         }
-        waitForIndexing(reader, source.name(), stop);
+        waitForIndexing(reader, source.name(), stop, () -> look.accept(false));
         return source.name();
     }
 
@@ -584,10 +626,12 @@ public final class BackupRestorer {
         session.transaction(commands);
     }
 
-    private static void waitForIndexing(LiveIndexReader reader, String name, StopSignal stop) {
+    /** Waits until index {@code name} has indexed every document, with a {@code look} at the memory each time. */
+    private static void waitForIndexing(LiveIndexReader reader, String name, StopSignal stop, Runnable look) {
         long pause = 5;
         long deadline = System.nanoTime() + 3_600_000_000_000L;
         while (!reader.read(name).stats().fullyIndexed()) {
+            look.run();
             stop.stopHereIfRequested("The rollback restored every document and recreated index '" + name + "', "
                     + "which keeps indexing in the background; re-run the same rollback to wait for it and finish.");
             if (System.nanoTime() > deadline) {

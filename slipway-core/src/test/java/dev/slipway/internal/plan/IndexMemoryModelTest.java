@@ -174,4 +174,19 @@ class IndexMemoryModelTest {
                         new dev.slipway.api.plan.RewriteSpec.FieldMove("$.a", "$.b")).get(0)), List.of(), DOCS,
                 false)), 64)).as("no conversion").isZero();
     }
+
+    @Test
+    void aRollbackGrowsTheDocumentsOfANarrowingRewriteBackAndNotThoseOfAWideningOne() {
+        java.util.function.BiFunction<String, String, dev.slipway.api.plan.RewriteSpec> hash = (from, to) ->
+                new dev.slipway.api.plan.RewriteSpec(StorageType.HASH, List.of("d:"), java.util.Optional.empty(),
+                        List.of(), List.of(new dev.slipway.api.plan.RewriteSpec.VectorConversion("v", from, to, 256)),
+                        DOCS, false);
+        dev.slipway.internal.vector.VectorMemory.HashShape shape = dev.slipway.internal.vector.VectorMemory.HashShape
+                .DEFAULT;
+        // restoring float32 over float16: 512 bytes in a 640-byte allocation become 1,024 in a 1,280-byte one
+        assertThat(IndexMemoryModel.restoreGrowthPerDocument(hash.apply("float32", "float16"), shape)).isEqualTo(640);
+        assertThat(IndexMemoryModel.restoreGrowthPerDocument(hash.apply("float16", "float32"), shape))
+                .as("the rollback of a widening narrows").isZero();
+        assertThat(IndexMemoryModel.growthPerDocument(hash.apply("float16", "float32"), shape)).isEqualTo(640);
+    }
 }

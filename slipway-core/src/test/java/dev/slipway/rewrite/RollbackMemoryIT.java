@@ -1,0 +1,199 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.version.RestoreResult;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import dev.slipway.testing.ServerEvictions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+
+import static dev.slipway.rewrite.RewriteFixture.call;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * A rollback from a backup near the server's {@code maxmemory}, on a real server. Undoing a float32 to float16
+ * rewrite widens every document back and rebuilds the larger float32 index: on a server near its limit that evicts,
+ * the rebuild evicted 2,000 to 6,000 of the application's keys (tester session 33 R15 H1). The rollback now refuses
+ * up front when what it adds would pass 90% of the limit (exit 2, nothing changed), stops its restore between records
+ * and drops its rebuild near the limit (exit 1), and a re-run with room finishes.
+ */
+@ExtendWith(RedisStackExtension.class)
+class RollbackMemoryIT {
+    private static final int DOCS = 10_000;
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Index "narrow" over {@value #DOCS} hashes of 256-dim FLOAT32 vectors (1,024 bytes each), rewritten to FLOAT16
+     * with a backup in {@code dir/backup}; returns the documents as they were before.
+     */
+    private TreeMap<String, TreeMap<String, String>> narrowed(RedisStackServer redis, Jedis jedis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        call(jedis, "FT.CREATE", "narrow", "ON", "HASH", "PREFIX", "1", "n:", "SCHEMA", "title", "TEXT", "emb",
+                "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", 256, "DISTANCE_METRIC", "L2");
+        Pipeline pipeline = jedis.pipelined();
+        byte[] vector = new byte[1024];
+        for (int i = 0; i < DOCS; i++) {
+            vector[i % 1024] = 0x3f; // a few distinct values, all finite
+            pipeline.hset(RewriteFixture.bytes("n:" + i), Map.of(RewriteFixture.bytes("title"),
+                    RewriteFixture.bytes("n" + i), RewriteFixture.bytes("emb"), vector.clone()));
+        }
+        pipeline.sync();
+        RewriteFixture.waitIndexed(slipway, "narrow");
+        TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "n:*");
+        MigrationPlan plan = RewriteFixture.plan(slipway, "narrow", dir,
+                "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n");
+        MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                .withAcceptDataLoss(true));
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(jedis.hstrlen("n:0", "emb")).isEqualTo(512);
+        return before;
+    }
+
+    private RestoreResult rollBack(RedisStackServer redis, TaskProgress progress, boolean ignoreMaxmemory) {
+        return Slipway.configure().url(redis.url()).progress(progress).load()
+                .rollbackFromBackup(dir.resolve("backup"), 2, false, ignoreMaxmemory);
+    }
+
+    private static TaskProgress quiet() {
+        return new TaskProgress() {
+        };
+    }
+
+    @Test
+    void aRollbackThatWouldPassTheLineIsRefusedWithNothingChanged(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
+            TreeMap<String, TreeMap<String, String>> migrated = RewriteFixture.hashes(jedis, "n:*");
+            String header = Files.readString(dir.resolve("backup").resolve("header.json"));
+            // the documents grow back by 5 MiB and the float32 index is larger: 2 MiB of room is too little
+            long used = ServerEvictions.settledUsedMemory(admin);
+            admin.configSet("maxmemory-policy", "allkeys-lru");
+            admin.configSet("maxmemory", Long.toString((long) ((used + (2 << 20)) / 0.9)));
+            SlipwayException refused;
+            try {
+                refused = catchThrowableOfType(SlipwayException.class, () -> rollBack(redis, quiet(), false));
+            } finally {
+                admin.configSet("maxmemory", "0");
+                admin.configSet("maxmemory-policy", "noeviction");
+            }
+
+            assertThat(refused).as("refused up front").isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("Not rolling back", "the rollback needs about",
+                    "Nothing was changed", "--ignore-maxmemory", "allkeys-lru");
+            assertThat(RewriteFixture.hashes(jedis, "n:*")).as("no document restored").isEqualTo(migrated);
+            assertThat(RewriteFixture.indexes(jedis)).contains("narrow");
+            assertThat(Files.readString(dir.resolve("backup").resolve("header.json"))).as("the backup untouched")
+                    .isEqualTo(header);
+
+            rollBack(redis, quiet(), false);
+            assertThat(RewriteFixture.hashes(jedis, "n:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * The restore grows every document by 512 bytes or more: near the limit of a server that evicts, it stops between
+     * records before anything is evicted, and the re-run continues.
+     */
+    @Test
+    void theRestoreStopsBetweenRecordsBeforeAServerThatEvictsReachesItsLimit(RedisStackServer redis)
+            throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
+            long evicted = ServerEvictions.evictedKeys(admin);
+            TaskProgress tight = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (name.equals("restoring originals")) { // 2 MiB of room: about 3,000 documents' growth
+                        long used = ServerEvictions.settledUsedMemory(admin);
+                        admin.configSet("maxmemory-policy", "allkeys-lru");
+                        admin.configSet("maxmemory", Long.toString((long) ((used + (2 << 20)) / 0.9)));
+                    }
+                }
+            };
+            SlipwayException failed;
+            try {
+                failed = catchThrowableOfType(SlipwayException.class, () -> rollBack(redis, tight, false));
+            } finally {
+                admin.configSet("maxmemory", "0");
+                admin.configSet("maxmemory-policy", "noeviction");
+            }
+
+            assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
+            assertThat(failed).as("stopped near the limit").isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("The rollback stopped near the server's maxmemory",
+                    "maxmemory-policy allkeys-lru", "No key was evicted", "re-run 'slipway rollback --backup-dir");
+            long restored = IntStream.range(0, DOCS).filter(i -> jedis.hstrlen("n:" + i, "emb") == 1024).count();
+            assertThat(restored).as("some documents restored, not all").isPositive().isLessThan(DOCS);
+
+            rollBack(redis, quiet(), false);
+            assertThat(RewriteFixture.hashes(jedis, "n:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * The original float32 index is larger than the float16 one it replaces: once every document is restored, a
+     * server past the line that evicts (its limit lowered while the rollback ran) is not given the rebuild, which
+     * outruns any look at it (286 keys evicted with only the looks during the build), and the re-run builds it.
+     */
+    @Test
+    void theOriginalIndexIsNotRebuiltPastTheLine(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
+            long evicted = ServerEvictions.evictedKeys(admin);
+            boolean[] tightened = {false};
+            TaskProgress tight = new TaskProgress() {
+                @Override
+                public void end() {
+                    if (task().equals("restoring originals") && !tightened[0]) {
+                        // past the line, below the limit: the build would take the server to it
+                        long used = ServerEvictions.settledUsedMemory(admin);
+                        admin.configSet("maxmemory-policy", "allkeys-lru");
+                        admin.configSet("maxmemory", Long.toString((long) (used / 0.95)));
+                        tightened[0] = true;
+                    }
+                    forgetTask();
+                }
+            };
+            SlipwayException failed;
+            try {
+                failed = catchThrowableOfType(SlipwayException.class, () -> rollBack(redis, tight, false));
+            } finally {
+                admin.configSet("maxmemory", "0");
+                admin.configSet("maxmemory-policy", "noeviction");
+            }
+
+            assertThat(tightened[0]).isTrue();
+            assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
+            assertThat(failed).as("the rebuild stopped").isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("Did not rebuild the original index", "past 90% of the limit",
+                    "Every document has its original values again", "re-run 'slipway rollback --backup-dir");
+            assertThat(RewriteFixture.hashes(jedis, "n:*")).as("every original back").isEqualTo(before);
+            assertThat(RewriteFixture.indexes(jedis)).as("not rebuilt").doesNotContain("narrow");
+
+            RestoreResult done = rollBack(redis, quiet(), false);
+            assertThat(done.indexRecreated()).isEqualTo("narrow");
+            assertThat(RewriteFixture.hashes(jedis, "n:*")).isEqualTo(before);
+        }
+    }
+}
