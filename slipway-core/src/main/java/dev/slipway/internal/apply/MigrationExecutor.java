@@ -133,9 +133,13 @@ public final class MigrationExecutor {
             }
             // on a resume too: its --queries may be new, and are checked at the end, after the remaining changes
             PlanPreconditions.probeTarget(plan, session, options.queryChecks(), progress);
-            long batchBytes = rewriteStillToRun(plan, previous)
-                    ? RewriteStepHandler.measureDocuments(plan, options, endpoint, progress, stop) : 0;
+            RewriteStepHandler.Measured measured = rewriteStillToRun(plan, previous)
+                    ? RewriteStepHandler.measure(plan, options, endpoint, progress, stop)
+                    : new RewriteStepHandler.Measured(0, -1);
+            long batchBytes = measured.batchBytes();
             if (previous.isEmpty()) {
+                PlanPreconditions.checkMemoryOfEveryDocument(plan, measured.holding(), reader,
+                        options.ignoreMaxmemory(), progress);
                 RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress, stop);
                 RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
             }

@@ -375,6 +375,19 @@ final class RewriteStepHandler {
      */
     static long measureDocuments(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
                                  ProgressListener progress, StopSignal stop) {
+        return measure(plan, options, endpoint, progress, stop).batchBytes();
+    }
+
+    /**
+     * What {@link #measureDocuments} found: the bytes per batch, and the documents that hold a field the rewrite
+     * reads (-1 when the server refused the size queries).
+     */
+    record Measured(long batchBytes, long holding) {
+    }
+
+    /** {@link #measureDocuments}, with the count of the documents to rewrite. */
+    static Measured measure(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
+                            ProgressListener progress, StopSignal stop) {
         RewriteSpec rewrite = plan.rewrite().orElseThrow();
         DocumentSizes.Survey survey;
         try {
@@ -383,7 +396,7 @@ final class RewriteStepHandler {
             warn(progress, "could not measure the documents before rewriting them (" + e.getMessage() + "); "
                     + "memory was checked against a sample only, so a document much larger than the sampled ones "
                     + "could exhaust the JVM's memory part way (the migration then resumes when re-run with more).");
-            return 0;
+            return new Measured(0, -1);
         }
         long maxHeap = Runtime.getRuntime().maxMemory();
         checkHeap(survey.largestBytes(), survey.largestKey(), rewrite.storage(), maxHeap);
@@ -395,7 +408,7 @@ final class RewriteStepHandler {
                     + StrategyChoice.mib(bytes) + " of values to fit this JVM's memory ("
                     + StrategyChoice.mib(maxHeap) + "), measured page by page.");
         }
-        return bytes;
+        return new Measured(bytes, survey.holding());
     }
 
     /**

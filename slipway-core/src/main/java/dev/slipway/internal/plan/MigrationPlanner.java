@@ -281,6 +281,13 @@ public final class MigrationPlanner {
                 + "starts with '" + to + "' counts as moved and is rewritten in place (under the new prefix it is "
                 + "then known by what follows '" + to + "'). apply counts such documents before it changes anything "
                 + "and names a few."));
+        source.schema().filter().ifPresent(filter -> warnings.add("The index has a FILTER (" + filter + "), which "
+                + "only the server evaluates: the rewrite converts every document under " + (rewrite.sourcePrefixes()
+                .isEmpty() ? "any prefix" : "the prefixes " + rewrite.sourcePrefixes()) + " that holds the fields it "
+                + "rewrites, including those the FILTER leaves out (each is backed up first, and a rollback restores "
+                + "it). The counts and memory here are of the " + source.numDocs() + " documents the index holds; "
+                + "apply counts every document it will rewrite before it changes anything, says how many more there "
+                + "are, and checks memory against that count."));
         if (allowShared && !source.sharedKeyIndexes().isEmpty()) {
             warnings.add("Indexes " + source.sharedKeyIndexes() + " cover the same keys and will see the rewritten "
                     + "documents (accepted with --allow-shared-keys).");

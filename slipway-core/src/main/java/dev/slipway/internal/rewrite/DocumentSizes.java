@@ -38,8 +38,9 @@ public final class DocumentSizes {
      * @param totalBytes    their values' bytes together
      * @param largestBytes  the largest document's values
      * @param largestKey    that document's key (empty when no document holds a value)
+     * @param holding       documents that hold a value in a field the rewrite reads: those it rewrites
      */
-    public record Survey(long documents, long totalBytes, long largestBytes, String largestKey) {
+    public record Survey(long documents, long totalBytes, long largestBytes, String largestKey, long holding) {
     }
 
     private DocumentSizes() {
@@ -64,7 +65,7 @@ public final class DocumentSizes {
                     keys -> tally.add(keys, of(store, spec.storage(), fields, keys)));
             task.finished();
         }
-        return new Survey(documents, tally.total, tally.largest, tally.largestKey);
+        return new Survey(documents, tally.total, tally.largest, tally.largestKey, tally.holding);
     }
 
     /** The survey's running figures. */
@@ -72,10 +73,12 @@ public final class DocumentSizes {
         private long total;
         private long largest;
         private String largestKey = "";
+        private long holding;
 
         void add(List<byte[]> keys, long[] sizes) {
             for (int i = 0; i < sizes.length; i++) {
                 total += sizes[i];
+                holding += sizes[i] > 0 ? 1 : 0;
                 if (sizes[i] > largest) {
                     largest = sizes[i];
                     largestKey = DocumentRewriter.shown(keys.get(i));
