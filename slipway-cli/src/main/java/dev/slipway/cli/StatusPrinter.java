@@ -139,6 +139,13 @@ final class StatusPrinter {
                     + "queries fail until 'slipway apply' with the same plan creates the new index")
                     .forEach(line -> out.println(INDENT + line));
         }
+        if (migration.evictedSince() > 0) { // tester session 33 R15 L2: status did not say
+            wrap("the server EVICTED " + migration.evictedSince() + (migration.evictedSince() == 1 ? " key" : " keys")
+                    + " since the migration began (INFO stats evicted_keys, every database): documents may be among "
+                    + "them" + (migration.backupDir().isEmpty() ? "" : "; the backup holds the originals of the "
+                    + "fields the rewrite changed") + ". Give the server room (maxmemory) before going on")
+                    .forEach(line -> out.println(INDENT + line));
+        }
         if (migration.status().equals("ROLLING_BACK")) {
             out.println(INDENT + "the rollback did not finish (or is running): documents are partly restored;");
             out.println(INDENT + "finish it with 'slipway rollback --backup-dir " + migration.backupDir() + "'");

@@ -119,6 +119,25 @@ class StatusPrinterTest {
                 + "apply' with the same plan creates the new index");
     }
 
+    /** Keys evicted since the migration began are said (R15 L2); none, nothing is said. */
+    @Test
+    void keysEvictedSinceTheMigrationBeganAreSaid() {
+        IndexStatus status = new IndexStatus("docs", Optional.empty(), false, Optional.empty(), List.of(),
+                Optional.of(new IndexStatus.MigrationStatus("p", "FAILED", List.of("drop-index"), "me", "now",
+                        "/b", "", "", 3_300)), Optional.empty(), List.of());
+
+        printer.status(status);
+
+        assertThat(String.join(" ", text.toString().lines().toList()).replaceAll(" +", " ")).contains("the server "
+                + "EVICTED 3300 keys since the migration began (INFO stats evicted_keys, every database): documents "
+                + "may be among them; the backup holds the originals of the fields the rewrite changed");
+        text.getBuffer().setLength(0);
+        printer.status(new IndexStatus("docs", Optional.empty(), false, Optional.empty(), List.of(),
+                Optional.of(new IndexStatus.MigrationStatus("p", "FAILED", List.of("drop-index"), "me", "now",
+                        "/b", "", "", 0)), Optional.empty(), List.of()));
+        assertThat(text.toString()).doesNotContain("EVICTED");
+    }
+
     @Test
     void anUnfinishedRollbackNamesItsBackupAndTheCommandThatFinishesIt() {
         IndexStatus status = new IndexStatus("docs", Optional.empty(), false, Optional.empty(), List.of(),

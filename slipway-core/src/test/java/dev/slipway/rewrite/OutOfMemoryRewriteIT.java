@@ -286,6 +286,8 @@ class OutOfMemoryRewriteIT {
             assertThat(failed.getMessage()).contains("near the server's maxmemory", "The server EVICTED",
                     "keys since the migration began").doesNotContain("Nothing was lost");
             assertThat(jedis.keys("w:*")).as("documents kept (the cache keys went)").hasSize(WIDE_DOCUMENTS);
+            assertThat(slipway.status(java.util.Optional.of("wide")).get(0).migration().orElseThrow().evictedSince())
+                    .as("status says so too (tester session 33 R15 L2)").isPositive();
         }
     }
 

@@ -64,14 +64,24 @@ public record IndexStatus(String name, Optional<String> servedBy, boolean alias,
      *                       documents backed up and rewritten, whether a new pass is due); empty otherwise
      * @param unservedSince  when the migration dropped the name and it has not been served by it since (ISO-8601): a
      *                       drop-recreate between its drop and its new index; empty otherwise
+     * @param evictedSince   keys the server evicted since the migration began (INFO stats {@code evicted_keys},
+     *                       every database, against the figure apply recorded): documents may be among them; 0 when
+     *                       none, or when it is not known
      */
     public record MigrationStatus(String planId, String status, List<String> completedSteps, String owner,
-                                  String updatedAt, String backupDir, String rewrite, String unservedSince) {
+                                  String updatedAt, String backupDir, String rewrite, String unservedSince,
+                                  long evictedSince) {
         /** Copies the list. */
         public MigrationStatus {
             completedSteps = List.copyOf(completedSteps);
             rewrite = rewrite == null ? "" : rewrite;
             unservedSince = unservedSince == null ? "" : unservedSince;
+        }
+
+        /** A status of a migration during which nothing is known to be evicted. */
+        public MigrationStatus(String planId, String status, List<String> completedSteps, String owner,
+                               String updatedAt, String backupDir, String rewrite, String unservedSince) {
+            this(planId, status, completedSteps, owner, updatedAt, backupDir, rewrite, unservedSince, 0);
         }
 
         /** A status of a migration that left the name served. */

@@ -4,6 +4,7 @@ import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.VersionStatus;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
+import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationLock;
@@ -88,7 +89,7 @@ public final class VersionStatusReader {
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
                         c.owner(), c.updatedAt().toString(), c.backupDir(), rewriteProgress(c.backupDir()),
                         served.isPresent() ? "" : MigrationExecutor.unservedSince(c).map(Instant::toString)
-                                .orElse("")));
+                                .orElse(""), evictedSince(c)));
         Optional<String> lock = Optional.ofNullable(session.callString("GET", keys.lock(name)))
                 .map(owner -> MigrationLock.ownerIsDeadLocalProcess(owner) ? owner + " (that process no longer runs "
                         + "on this host: the next apply or rollback takes the lock over)" : owner);
@@ -139,5 +140,17 @@ public final class VersionStatusReader {
                     + h.batchesBackedUp() + " batches of originals";
             case ROLLED_BACK -> "rolled back from the backup";
         };
+    }
+
+    /**
+     * Keys the server evicted since the migration began, against the figure apply recorded in its checkpoint; 0 when
+     * either is unknown, or the count went down (the server restarted). Tester session 33 R15 L2: status did not say.
+     */
+    private long evictedSince(Checkpoint checkpoint) {
+        Long atStart = checkpoint.marks().get(Checkpoint.EVICTED_KEYS);
+        if (atStart == null) {
+            return 0;
+        }
+        return Math.max(0, Evictions.evictedKeys(session).orElse(atStart) - atStart);
     }
 }
