@@ -271,15 +271,9 @@ class OutOfMemoryRewriteIT {
                     }
                 }
             };
-            SlipwayException failed;
-            try {
-                failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure().url(redis.url())
-                        .progress(evicting).load().apply(plan, ApplyOptions.DEFAULTS.withBackupDir(
-                                dir.resolve("backup"))));
-            } finally {
-                admin.configSet("maxmemory", "0");
-                admin.configSet("maxmemory-policy", "noeviction");
-            }
+            SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> Slipway.configure()
+                    .url(redis.url()).progress(evicting).load().apply(plan, ApplyOptions.DEFAULTS.withBackupDir(
+                            dir.resolve("backup"))));
 
             assertThat(failed).isNotNull();
             assertThat(failed.exitCode()).isEqualTo(1);
@@ -329,14 +323,8 @@ class OutOfMemoryRewriteIT {
                 }
             };
 
-            SlipwayException failed;
-            try {
-                failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure().url(redis.url())
-                        .progress(tight).load().apply(plan, options));
-            } finally {
-                admin.configSet("maxmemory", "0");
-                admin.configSet("maxmemory-policy", "noeviction");
-            }
+            SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> Slipway.configure()
+                    .url(redis.url()).progress(tight).load().apply(plan, options));
 
             assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
             assertThat(failed).as("stopped near the limit").isNotNull();

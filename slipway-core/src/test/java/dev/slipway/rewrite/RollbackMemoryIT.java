@@ -23,7 +23,6 @@ import java.util.stream.IntStream;
 
 import static dev.slipway.rewrite.RewriteFixture.call;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * A rollback from a backup near the server's {@code maxmemory}, on a real server. Undoing a float32 to float16
@@ -86,13 +85,8 @@ class RollbackMemoryIT {
             long used = ServerEvictions.settledUsedMemory(admin);
             admin.configSet("maxmemory-policy", "allkeys-lru");
             admin.configSet("maxmemory", Long.toString((long) ((used + (2 << 20)) / 0.9)));
-            SlipwayException refused;
-            try {
-                refused = catchThrowableOfType(SlipwayException.class, () -> rollBack(redis, quiet(), false));
-            } finally {
-                admin.configSet("maxmemory", "0");
-                admin.configSet("maxmemory-policy", "noeviction");
-            }
+            SlipwayException refused = ServerEvictions.failureThenNoLimit(admin,
+                    () -> rollBack(redis, quiet(), false));
 
             assertThat(refused).as("refused up front").isNotNull();
             assertThat(refused.exitCode()).isEqualTo(2);
@@ -129,13 +123,7 @@ class RollbackMemoryIT {
                     }
                 }
             };
-            SlipwayException failed;
-            try {
-                failed = catchThrowableOfType(SlipwayException.class, () -> rollBack(redis, tight, false));
-            } finally {
-                admin.configSet("maxmemory", "0");
-                admin.configSet("maxmemory-policy", "noeviction");
-            }
+            SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> rollBack(redis, tight, false));
 
             assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
             assertThat(failed).as("stopped near the limit").isNotNull();
@@ -174,13 +162,7 @@ class RollbackMemoryIT {
                     forgetTask();
                 }
             };
-            SlipwayException failed;
-            try {
-                failed = catchThrowableOfType(SlipwayException.class, () -> rollBack(redis, tight, false));
-            } finally {
-                admin.configSet("maxmemory", "0");
-                admin.configSet("maxmemory-policy", "noeviction");
-            }
+            SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> rollBack(redis, tight, false));
 
             assertThat(tightened[0]).isTrue();
             assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);

@@ -1,5 +1,8 @@
 package dev.slipway.testing;
 
+import dev.slipway.api.SlipwayException;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.api.ThrowableAssert;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.SetParams;
 
@@ -62,5 +65,18 @@ public final class ServerEvictions {
             }
         }
         return used;
+    }
+
+    /**
+     * Runs {@code call}, which is expected to fail with a {@link SlipwayException}, then lifts the server's limit
+     * (maxmemory 0, policy noeviction) whatever happened; returns the failure (null when it did not fail).
+     */
+    public static SlipwayException failureThenNoLimit(Jedis admin, ThrowableAssert.ThrowingCallable call) {
+        try {
+            return Assertions.catchThrowableOfType(SlipwayException.class, call);
+        } finally {
+            admin.configSet("maxmemory", "0");
+            admin.configSet("maxmemory-policy", "noeviction");
+        }
     }
 }

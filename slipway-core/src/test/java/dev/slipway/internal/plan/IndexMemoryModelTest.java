@@ -143,23 +143,19 @@ class IndexMemoryModelTest {
 
     @Test
     void widenedVectorsGrowTheDocumentsAsTheServerAllocatesThem() {
-        java.util.function.BiFunction<String, String, dev.slipway.api.plan.RewriteSpec> hash = (from, to) ->
-                new dev.slipway.api.plan.RewriteSpec(StorageType.HASH, List.of("d:"), java.util.Optional.empty(),
-                        List.of(), List.of(new dev.slipway.api.plan.RewriteSpec.VectorConversion("v", from, to, 256)),
-                        DOCS, false);
 
         // 512 bytes in a 640-byte allocation become 1,024 in a 1,280-byte one
-        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32")), 64))
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash("float16", "float32")), 64))
                 .isEqualTo(640 * DOCS);
-        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float32", "float16")), 64))
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash("float32", "float16")), 64))
                 .as("narrowing frees memory as it goes").isZero();
         assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.empty(), 64)).isZero();
         // with hash-max-listpack-value 1024, the 512 bytes were in the listpack, and 1,024 stay there (the listpack
         // one allocation, up to a size class more)
-        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32")), 1024))
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash("float16", "float32")), 1024))
                 .isEqualTo(666 * DOCS);
         // hashes that are hash tables already keep the vector as a string of its own
-        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash.apply("float16", "float32")), 1024, 0))
+        assertThat(IndexMemoryModel.documentGrowth(java.util.Optional.of(hash("float16", "float32")), 1024, 0))
                 .isEqualTo(640 * DOCS);
         // 8 dims at hash-max-listpack-value 16: a listpack converts, a hash table grows by 16 bytes
         java.util.function.DoubleFunction<Long> small = share -> IndexMemoryModel.documentGrowth(java.util.Optional.of(
@@ -177,16 +173,19 @@ class IndexMemoryModelTest {
 
     @Test
     void aRollbackGrowsTheDocumentsOfANarrowingRewriteBackAndNotThoseOfAWideningOne() {
-        java.util.function.BiFunction<String, String, dev.slipway.api.plan.RewriteSpec> hash = (from, to) ->
-                new dev.slipway.api.plan.RewriteSpec(StorageType.HASH, List.of("d:"), java.util.Optional.empty(),
-                        List.of(), List.of(new dev.slipway.api.plan.RewriteSpec.VectorConversion("v", from, to, 256)),
-                        DOCS, false);
         dev.slipway.internal.vector.VectorMemory.HashShape shape = dev.slipway.internal.vector.VectorMemory.HashShape
                 .DEFAULT;
         // restoring float32 over float16: 512 bytes in a 640-byte allocation become 1,024 in a 1,280-byte one
-        assertThat(IndexMemoryModel.restoreGrowthPerDocument(hash.apply("float32", "float16"), shape)).isEqualTo(640);
-        assertThat(IndexMemoryModel.restoreGrowthPerDocument(hash.apply("float16", "float32"), shape))
+        assertThat(IndexMemoryModel.restoreGrowthPerDocument(hash("float32", "float16"), shape)).isEqualTo(640);
+        assertThat(IndexMemoryModel.restoreGrowthPerDocument(hash("float16", "float32"), shape))
                 .as("the rollback of a widening narrows").isZero();
-        assertThat(IndexMemoryModel.growthPerDocument(hash.apply("float16", "float32"), shape)).isEqualTo(640);
+        assertThat(IndexMemoryModel.growthPerDocument(hash("float16", "float32"), shape)).isEqualTo(640);
+    }
+
+    /** A HASH rewrite of {@code DOCS} documents converting a 256-dim vector from one datatype to another. */
+    private static dev.slipway.api.plan.RewriteSpec hash(String from, String to) {
+        return new dev.slipway.api.plan.RewriteSpec(StorageType.HASH, List.of("d:"), java.util.Optional.empty(),
+                List.of(), List.of(new dev.slipway.api.plan.RewriteSpec.VectorConversion("v", from, to, 256)), DOCS,
+                false);
     }
 }
