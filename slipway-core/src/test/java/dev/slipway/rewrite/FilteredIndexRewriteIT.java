@@ -75,6 +75,12 @@ class FilteredIndexRewriteIT {
             assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("The index has a FILTER",
                     "including those the FILTER leaves out", "apply counts every document"));
 
+            dev.slipway.api.plan.MigrationEstimate estimate = slipway.estimate(plan);
+            assertThat(estimate.documentsToRewrite()).as("estimate counts them all").isEqualTo(DOCS);
+            assertThat(estimate.basis()).contains("the index has a FILTER", "20000 counted, against the 2000");
+            assertThat(estimate.extraMemoryBytes()).as("their growth too")
+                    .isGreaterThan(plan.estimate().extraMemoryBytes() + 18_000L * 512);
+
             Messages messages = new Messages();
             MigrationReport report = Slipway.configure().url(redis.url()).progress(messages).load().apply(plan,
                     ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
