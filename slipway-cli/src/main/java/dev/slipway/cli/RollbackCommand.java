@@ -43,7 +43,7 @@ import java.util.concurrent.Callable;
                 + "second one at once). First it reads every backed-up document: if the application "
                 + "changed one after the migration, in a field the rewrite touched, it lists them and stops with "
                 + "nothing changed (exit 2), unless --overwrite-changed is given. It also stops with nothing changed "
-                + "(exit 2) when what it adds to the server's memory would pass 90% of its maxmemory, unless "
+                + "(exit 2) when what it adds to the server's memory would pass 90%% of its maxmemory, unless "
                 + "--ignore-maxmemory is given; on a server that evicts, it stops near the limit (exit 1) and "
                 + "continues when re-run.",
                 "",
@@ -79,7 +79,7 @@ public final class RollbackCommand implements Callable<Integer> {
 
     @Option(names = "--ignore-maxmemory", order = 5,
             description = "With --backup-dir: start even though the server's used memory plus what the rollback "
-                    + "adds (the original values and index, less the index it drops) would pass 90% of its "
+                    + "adds (the original values and index, less the index it drops) would pass 90%% of its "
                     + "maxmemory; on a server that evicts, the rollback still stops near the limit.")
     private boolean ignoreMaxmemory;
 

@@ -216,7 +216,7 @@ class OutOfMemoryRewriteIT {
             assertThat(failed).as("evictions fail the rollback").isNotNull();
             assertThat(failed.exitCode()).isEqualTo(1);
             assertThat(failed.getMessage()).contains("The rollback finished (originals restored, index 'docs' "
-                    + "recreated), but the server evicted 1 key while it ran", "the backup in " + backup);
+                    + "recreated), but the server evicted 1 key since it began", "the backup in " + backup);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
     }

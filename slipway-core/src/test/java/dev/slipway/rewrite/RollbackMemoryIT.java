@@ -17,12 +17,15 @@ import redis.clients.jedis.Pipeline;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 import static dev.slipway.rewrite.RewriteFixture.call;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * A rollback from a backup near the server's {@code maxmemory}, on a real server. Undoing a float32 to float16
@@ -169,12 +172,121 @@ class RollbackMemoryIT {
             assertThat(failed).as("the rebuild stopped").isNotNull();
             assertThat(failed.exitCode()).isEqualTo(1);
             assertThat(failed.getMessage()).contains("Did not rebuild the original index", "past 90% of the limit",
-                    "Every document has its original values again", "re-run 'slipway rollback --backup-dir");
+                    "No key was evicted; every document restored so far has its original values again",
+                    "re-run 'slipway rollback --backup-dir");
             assertThat(RewriteFixture.hashes(jedis, "n:*")).as("every original back").isEqualTo(before);
             assertThat(RewriteFixture.indexes(jedis)).as("not rebuilt").doesNotContain("narrow");
 
             RestoreResult done = rollBack(redis, quiet(), false);
             assertThat(done.indexRecreated()).isEqualTo("narrow");
+            assertThat(RewriteFixture.hashes(jedis, "n:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * With --ignore-maxmemory the user overrules the estimate made before anything changes, not the look before the
+     * build: on a server that evicts, an index whose measured size would take the server past the line is not built
+     * (tester session 34 R16 H2: a build started 11 MiB below the limit evicted 6,630 keys). Here the line is 4 MiB
+     * above the memory in use once every document is back, and the float32 index measured 12.7 MiB.
+     */
+    @Test
+    void evenWithIgnoreMaxmemoryAnIndexThatWouldPassTheLineIsNotBuilt(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
+            long evicted = ServerEvictions.evictedKeys(admin);
+            TaskProgress tight = new TaskProgress() {
+                @Override
+                public void end() {
+                    if (task().equals("restoring originals")) {
+                        long used = ServerEvictions.settledUsedMemory(admin);
+                        admin.configSet("maxmemory-policy", "allkeys-lru");
+                        admin.configSet("maxmemory", Long.toString((long) ((used + (4 << 20)) / 0.9)));
+                    }
+                    forgetTask();
+                }
+            };
+            SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> rollBack(redis, tight, true));
+
+            assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
+            assertThat(failed).as("the build not started").isNotNull();
+            assertThat(failed.getMessage()).contains("Did not rebuild the original index", "past 90% of the limit");
+            assertThat(RewriteFixture.indexes(jedis)).doesNotContain("narrow");
+            rollBack(redis, quiet(), false);
+            assertThat(RewriteFixture.hashes(jedis, "n:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * Keys evicted during a rollback that stopped are reported by the run that finishes it (tester session 34 R16 H1:
+     * it exited 0): the header records the server's evicted_keys when the rollback first began. Here one unrelated
+     * key is evicted as the restore begins, and the server then refuses writes (maxmemory 1, noeviction), which
+     * stops the rollback.
+     */
+    @Test
+    void theRunThatFinishesAStoppedRollbackReportsTheEvictionsOfTheStoppedOne(RedisStackServer redis)
+            throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
+            long[] evicted = {0};
+            TaskProgress evictThenFill = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (name.equals("restoring originals")) {
+                        evicted[0] = ServerEvictions.evictOneKey(redis);
+                        admin.configSet("maxmemory", "1");
+                    }
+                }
+            };
+            SlipwayException stopped = ServerEvictions.failureThenNoLimit(admin,
+                    () -> rollBack(redis, evictThenFill, false));
+            assertThat(evicted[0]).isEqualTo(1);
+            assertThat(stopped).as("the full server stops the rollback").isNotNull();
+
+            SlipwayException finished = catchThrowableOfType(SlipwayException.class,
+                    () -> rollBack(redis, quiet(), false));
+
+            assertThat(finished).as("the finishing run fails too").isNotNull();
+            assertThat(finished.exitCode()).isEqualTo(1);
+            assertThat(finished.getMessage()).contains("The rollback finished", "the server evicted 1 key since it "
+                    + "began");
+            assertThat(RewriteFixture.hashes(jedis, "n:*")).isEqualTo(before);
+        }
+    }
+
+    /**
+     * Under noeviction an index build is not stopped (it cannot evict; the server refuses writes instead), and it is
+     * not held to maxmemory: a rollback that leaves the server over its limit says so (tester session 34 R16 M2: it
+     * exited 0 at 118.5 MiB of 79.1 MiB, and every write of the application was refused after it, unsaid).
+     */
+    @Test
+    void aRollbackThatLeavesTheServerOverItsLimitSaysSo(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
+            List<String> messages = new ArrayList<>();
+            TaskProgress tight = new TaskProgress() {
+                @Override
+                public void end() {
+                    if (task().equals("restoring originals")) { // 1 MiB of room, noeviction
+                        long used = ServerEvictions.settledUsedMemory(admin);
+                        admin.configSet("maxmemory", Long.toString(used + (1 << 20)));
+                    }
+                    forgetTask();
+                }
+
+                @Override
+                public void message(String text) {
+                    messages.add(text);
+                }
+            };
+            try {
+                rollBack(redis, tight, true);
+            } finally {
+                admin.configSet("maxmemory", "0");
+            }
+
+            assertThat(messages).anySatisfy(m -> assertThat(m).contains("Warning: the server now uses",
+                    "more than its maxmemory", "maxmemory-policy noeviction", "it refuses writes"));
             assertThat(RewriteFixture.hashes(jedis, "n:*")).isEqualTo(before);
         }
     }

@@ -74,6 +74,6 @@ public final class MemoryHeadroom {
                 + "versions), or " + (mode == MigrationMode.ZERO_DOWNTIME ? "plan with --mode drop-recreate (no "
                 + "second copy of the index, but queries fail while it is rebuilt)" : "plan a smaller index (a lower "
                 + "HNSW m, a narrower vector datatype, fewer fields)") + ". If you know the estimate is too high for "
-                + "your data, 'slipway apply --ignore-maxmemory' starts anyway.";
+                + "your data, the same 'slipway apply' with --ignore-maxmemory starts anyway.";
     }
 }

@@ -57,6 +57,10 @@ import java.util.Map;
  * @param serverRunId        the {@code run_id} of the server the current pass's SCAN cursor came from: a cursor does
  *                           not carry over a restart, so a pass a restart interrupted starts again from the first page
  *                           (null in older headers)
+ * @param evictedAtRollback  the server's {@code evicted_keys} (INFO stats) when a rollback of this backup first began
+ *                           restoring: a run that stopped and the run that finishes it report evictions since then
+ *                           (tester session 34 R16 H1: the finishing run exited 0 after the stopped one's evictions).
+ *                           Null before a rollback, when INFO is refused, and in older headers
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
@@ -73,6 +77,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            @JsonInclude(JsonInclude.Include.NON_NULL) String keyNamespace,
                            @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, Long> overflowed,
                            @JsonInclude(JsonInclude.Include.NON_NULL) String serverRunId,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Long evictedAtRollback,
                            Instant startedAt, Instant updatedAt) {
 
     /** The backup format this version writes. */
@@ -151,7 +156,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), null, now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), null, null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -159,7 +164,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
                 recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt,
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
+                evictedAtRollback, startedAt,
                 Instant.now());
     }
 
@@ -168,7 +174,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
+                evictedAtRollback, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -177,7 +184,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
+                evictedAtRollback, startedAt, Instant.now());
     }
 
     /** Whether a later pass over every document has started (after conflicts, writes seen or old vectors found). */
@@ -199,7 +207,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
+                evictedAtRollback, startedAt, Instant.now());
     }
 
     /** A copy naming the server the pass's cursor comes from ({@link #serverRunId}). */
@@ -207,7 +216,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, runId, startedAt, Instant.now());
+                firstPassBatches, keyNamespace, overflowed, runId, evictedAtRollback, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -217,7 +226,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
                 alreadyConverted.examples(), false), malformedVectors, batchesWatched,
                 firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, overflowed,
-                serverRunId, startedAt, Instant.now());
+                serverRunId, evictedAtRollback, startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
@@ -225,7 +234,16 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
+                evictedAtRollback, startedAt, Instant.now());
+    }
+
+    /** A copy recording the server's {@code evicted_keys} when the rollback began ({@link #evictedAtRollback}). */
+    public BackupHeader withEvictedAtRollback(Long evicted) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evicted, startedAt, Instant.now());
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
@@ -233,7 +251,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
                 missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches,
-                keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
+                keyNamespace, overflowed, serverRunId, evictedAtRollback, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -241,7 +259,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, scales, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, Instant.now());
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
+                evictedAtRollback, startedAt, Instant.now());
     }
 
     /**
@@ -254,7 +273,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return found == alreadyConverted && more == 0 ? this : new BackupHeader(formatVersion, planId, index, phase,
                 cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
                 dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
-                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt,
+                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
+                evictedAtRollback, startedAt,
                 updatedAt);
     }
 
@@ -263,7 +283,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
@@ -271,7 +291,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, namespace, overflowed, serverRunId, startedAt,
+                malformedVectors, batchesWatched, firstPassBatches, namespace, overflowed, serverRunId,
+                evictedAtRollback, startedAt,
                 Instant.now());
     }
 
@@ -285,7 +306,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, sum, serverRunId, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, sum, serverRunId, evictedAtRollback, startedAt, updatedAt);
     }
 
     /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */

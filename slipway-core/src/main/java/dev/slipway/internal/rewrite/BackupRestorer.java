@@ -124,7 +124,7 @@ public final class BackupRestorer {
         DocumentRewriter rewriter = new DocumentRewriter(plan.rewrite().orElseThrow(),
                 backup.header().quantizationScales());
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), rewriter);
-        OptionalLong evictedBefore = Evictions.evictedKeys(session);
+        OptionalLong evictedBefore = evictedAtStart(backup.header(), Evictions.evictedKeys(session));
         long writesSeen = 0;
         List<String> written = List.of();
         String watchLost = null;
@@ -151,7 +151,8 @@ public final class BackupRestorer {
                         + "the same command.");
             }
             markRollingBack(plan, backup);
-            backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK));
+            backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK).withEvictedAtRollback(
+                    evictedBefore.isPresent() ? Long.valueOf(evictedBefore.getAsLong()) : null));
             dropTargetIndex(plan);
             String runId = pool.read(WorkerPool::runIdOf);
             if (resumed && restarted(backup.header().serverRunId(), runId)) {
@@ -181,7 +182,9 @@ public final class BackupRestorer {
         lock.confirmHeld();
         String recreated = recreateSourceIndex(plan, backup.header().startedAt(),
                 before -> memory.stopBuildIfNear(session, before, plan.source().schema().name(),
-                        plan.source().indexMemoryBytes(), ignoreMaxmemory, plan.servedName(), backup.dir()));
+                        plan.source().indexMemoryBytes(), ignoreMaxmemory, evictedBefore, plan.servedName(),
+                        backup.dir()));
+        RollbackMemory.warnIfOverLimit(new LiveIndexReader(session), progress);
         new CheckpointStore(session, keys).delete(plan.source().indexName());
         backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLED_BACK));
         if (writesSeen > 0) {
@@ -208,6 +211,19 @@ public final class BackupRestorer {
         refuseToReportSuccessWithEvictions(plan, backup, evictedBefore);
         refuseToReportSuccessWithMigratedFormLeft(plan, backup);
         return result(backup, plan, recreated, false, superseded);
+    }
+
+    /**
+     * The server's {@code evicted_keys} when this rollback began: as its first run recorded it in the header, so that
+     * the run that finishes a stopped rollback reports the evictions of the stopped one too (tester session 34 R16
+     * H1: it exited 0); the figure now when none is recorded, or when the count went down since (a restart resets it).
+     */
+    private static OptionalLong evictedAtStart(BackupHeader header, OptionalLong now) {
+        Long recorded = header.evictedAtRollback();
+        if (recorded == null || now.isEmpty() || now.getAsLong() < recorded) {
+            return now;
+        }
+        return OptionalLong.of(recorded);
     }
 
     /** New passes over the records one rollback makes at most because the server restarted during the one before. */
@@ -285,7 +301,7 @@ public final class BackupRestorer {
         long evicted = now.getAsLong() - before.getAsLong();
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
                 + plan.servedName() + "' recreated), but the server evicted " + Wording.count(evicted, "key", "keys")
-                + " while it ran (it is at maxmemory with a policy that evicts; INFO stats evicted_keys counts every "
+                + " since it began (it is at maxmemory with a policy that evicts; INFO stats evicted_keys counts every "
                 + "database): restored documents may be among them, gone from Redis. Raise maxmemory (or set "
                 + "maxmemory-policy noeviction), then compare the documents with the application's data; the backup "
                 + "in " + backup.dir() + " still holds every original.");
@@ -568,10 +584,8 @@ public final class BackupRestorer {
                                               long restored) {
         long evicted = ceiling.evictedSince();
         return new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback stopped near the server's maxmemory: "
-                + ceiling.describe() + ", and restoring the next records could reach the limit. " + (evicted > 0
-                ? "The server EVICTED " + Wording.count(evicted, "key", "keys") + " since the rollback began "
-                + "(INFO stats evicted_keys, every database): restored documents may be among them; the backup in "
-                + backup.dir() + " still holds every original. " : "No key was evicted. ") + restored + " of "
+                + ceiling.describe() + ", and restoring the next records could reach the limit. "
+                + RollbackMemory.evictedSaying(evicted, backup.dir()) + restored + " of "
                 + backup.header().batchesBackedUp() + " records are restored, and '" + plan.servedName() + "' is not "
                 + "served until the rollback finishes. Raise maxmemory (CONFIG SET maxmemory) or free memory, then "
                 + "re-run 'slipway rollback --backup-dir " + backup.dir() + "', which continues there.");
@@ -644,7 +658,7 @@ public final class BackupRestorer {
                 Thread.currentThread().interrupt();
                 return;
             }
-            pause = Math.min(pause * 2, 250);
+            pause = Math.min(pause * 2, 50); // the memory look comes with it: a build grows fast
         }
     }
 }

@@ -24,7 +24,7 @@ import java.util.OptionalLong;
  */
 final class MemoryCeiling {
     /** The least time between two looks at the server's memory. */
-    static final long INTERVAL_MILLIS = 250;
+    static final long INTERVAL_MILLIS = 50;
     /** A ceiling that never stops anything. */
     static final MemoryCeiling NONE = new MemoryCeiling(null, 0);
 
