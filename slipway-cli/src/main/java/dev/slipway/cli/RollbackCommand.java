@@ -193,11 +193,21 @@ public final class RollbackCommand implements Callable<Integer> {
             out.println("The backup in " + result.backupDir() + " was already rolled back; nothing was changed. "
                     + "Index '" + result.indexRecreated() + "' has its original schema (plan " + result.planId()
                     + ", " + result.documentsRestored() + " documents restored earlier).");
+            printMissing(out, result); // the run that finished it may have failed on them (tester session 34 R17)
             out.flush();
             return 0;
         }
         out.println("Restored the original bytes of " + result.documentsRestored() + " documents of '"
                 + result.index() + "' from " + result.backupDir() + " (plan " + result.planId() + ").");
+        printMissing(out, result);
+        out.println("Index '" + result.indexRecreated() + "' has its original schema again and has indexed the "
+                + "restored documents.");
+        out.flush();
+        return 0;
+    }
+
+    /** The backed-up documents the rollback found deleted (or evicted), when there are any. */
+    private static void printMissing(PrintWriter out, RestoreResult result) {
         if (result.documentsMissing() > 0) {
             out.println((result.documentsMissing() == 1 ? "1 backed-up document was deleted since the migration and "
                     + "was" : result.documentsMissing() + " backed-up documents were deleted since the migration and "
@@ -205,9 +215,5 @@ public final class RollbackCommand implements Callable<Integer> {
                     + "(maxmemory with a policy other than noeviction) may have evicted them instead: then they are "
                     + "lost to the application, and the backup is where their originals are.");
         }
-        out.println("Index '" + result.indexRecreated() + "' has its original schema again and has indexed the "
-                + "restored documents.");
-        out.flush();
-        return 0;
     }
 }

@@ -10,6 +10,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.MigrationPlanner;
@@ -97,8 +98,7 @@ public final class PlanPreconditions {
                 if (e.serverMessage().startsWith("NOPERM")) { // a convenience check: validation runs them anyway
                     String text = "the Redis user may not run FT.EXPLAIN, so the query checks were not parsed "
                             + "before the first change; validation runs them at the end as usual.";
-                    LOG.warn("Warning: {}", text);
-                    progress.message("Warning: " + text);
+                    UserWarnings.warn(LOG, progress, text);
                     return;
                 }
                 unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
@@ -170,8 +170,7 @@ public final class PlanPreconditions {
         }
         if (ignore) {
             String text = "Starting with --ignore-maxmemory although " + shortfall.get() + ".";
-            LOG.warn(text);
-            progress.message("Warning: " + text);
+            UserWarnings.warn(LOG, progress, text);
             return;
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + shortfall.get() + ". Nothing was "
@@ -199,8 +198,7 @@ public final class PlanPreconditions {
                     + "counted" + filter.map(f -> ": the index's FILTER (" + f + ") leaves them out, but the rewrite "
                     + "converts every document under the prefixes (each is backed up first, and a rollback restores "
                     + "it)").orElse(" (written since the plan was made)") + ".";
-            LOG.warn(text);
-            progress.message("Warning: " + text);
+            UserWarnings.warn(LOG, progress, text);
         }
         long perDocument = IndexMemoryModel.growthPerDocument(rewrite, IndexMemoryModel.hashShape(plan.source()));
         if (perDocument <= 0) {
@@ -214,8 +212,7 @@ public final class PlanPreconditions {
         if (ignore) {
             String text = "Going on with --ignore-maxmemory although, counting all " + holding + " documents to "
                     + "rewrite, " + shortfall.get() + ".";
-            LOG.warn(text);
-            progress.message("Warning: " + text);
+            UserWarnings.warn(LOG, progress, text);
             return;
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: counting all " + holding + " documents to "

@@ -10,6 +10,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.RewritePlanner;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.api.schema.StorageType;
@@ -486,8 +487,7 @@ final class RewriteStepHandler {
 
     /** A warning before the first change: in the log, and on the progress output the CLI prints. */
     private static void warn(ProgressListener progress, String text) {
-        LOG.warn("Warning: {}", text);
-        progress.message("Warning: " + text);
+        UserWarnings.warn(LOG, progress, text);
     }
 
     /** A backup directory must be a directory this process can write, new, empty or holding this backup. */

@@ -7,6 +7,7 @@ import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.version.RestoreResult;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.Evictions;
@@ -205,8 +206,7 @@ public final class BackupRestorer {
                     + "to a document after that and before the rollback restored it may have been overwritten by "
                     + "the original unseen. If the application wrote documents of the index during the rollback, "
                     + "check them against its data (the backup in " + backup.dir() + " still holds every original).";
-            LOG.warn("Warning: {}", text);
-            progress.message("Warning: " + text);
+            UserWarnings.warn(LOG, progress, text);
         }
         refuseToReportSuccessWithEvictions(plan, backup, evictedBefore);
         refuseToReportSuccessWithMigratedFormLeft(plan, backup);
@@ -301,8 +301,11 @@ public final class BackupRestorer {
         long evicted = now.getAsLong() - before.getAsLong();
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
                 + plan.servedName() + "' recreated), but the server evicted " + Wording.count(evicted, "key", "keys")
-                + " since it began (it is at maxmemory with a policy that evicts; INFO stats evicted_keys counts every "
-                + "database): restored documents may be among them, gone from Redis. Raise maxmemory (or set "
+                + " since it began (it reached maxmemory under a policy that evicts; INFO stats evicted_keys counts "
+                + "every database): restored documents may be among them, gone from Redis" + (backup.header()
+                .documentsMissing() > 0 ? "; " + Wording.count(backup.header().documentsMissing(), "backed-up "
+                + "document was", "backed-up documents were") + " already missing at restore (evicted or deleted; "
+                + "'slipway rollback' prints them)" : "") + ". Raise maxmemory (or set "
                 + "maxmemory-policy noeviction), then compare the documents with the application's data; the backup "
                 + "in " + backup.dir() + " still holds every original.");
     }

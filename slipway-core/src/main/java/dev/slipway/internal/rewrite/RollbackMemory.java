@@ -6,6 +6,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.ServerInfo;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
@@ -54,13 +55,18 @@ final class RollbackMemory {
      */
     static long extraBytes(MigrationPlan plan, BackupHeader header, long targetIndexBytes, boolean sourceBuilt) {
         RewriteSpec rewrite = plan.rewrite().orElseThrow();
-        long records = header.batchesBackedUp();
-        long unrestored = records <= 0 ? 0 : Math.round((double) header.documentsBackedUp()
-                * Math.max(0, records - header.recordsRestored()) / records);
+        long unrestored = unrestored(header);
         long documents = IndexMemoryModel.restoreGrowthPerDocument(rewrite, IndexMemoryModel.hashShape(plan.source()))
                 * unrestored;
         long index = sourceBuilt ? 0 : plan.source().indexMemoryBytes();
         return documents + Math.round((index - targetIndexBytes) * StrategyChoice.MEMORY_OVERHEAD);
+    }
+
+    /** The documents of the records not restored yet (in proportion to the records). */
+    private static long unrestored(BackupHeader header) {
+        long records = header.batchesBackedUp();
+        return records <= 0 ? 0 : Math.round((double) header.documentsBackedUp()
+                * Math.max(0, records - header.recordsRestored()) / records);
     }
 
     /**
@@ -85,17 +91,18 @@ final class RollbackMemory {
         Optional<String> shortfall = MemoryHeadroom.shortfall(extra, memory.get(), "the rollback", "the rollback");
         if (shortfall.isPresent() && ignore) {
             String text = "Rolling back with --ignore-maxmemory although " + shortfall.get() + ".";
-            LOG.warn(text);
-            progress.message("Warning: " + text);
+            UserWarnings.warn(LOG, progress, text);
         } else if (shortfall.isPresent()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Not rolling back: " + shortfall.get() + ". It "
-                    + "restores the original values of " + header.documentsBackedUp() + " documents and rebuilds "
-                    + "the original index (" + StrategyChoice.mib(plan.source().indexMemoryBytes()) + " by FT.INFO "
-                    + "when the plan was made), less the " + StrategyChoice.mib(targetBytes) + " of the index it "
-                    + "drops, those two x" + StrategyChoice.MEMORY_OVERHEAD + " for allocator overhead. "
-                    + "Nothing was changed. Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run; if "
-                    + "you know the estimate is too high for your data, 'slipway rollback --backup-dir " + dir
-                    + " --ignore-maxmemory' starts anyway (the rollback still stops near the limit).");
+                    + "restores the original values of " + unrestored(header) + " documents" + (header
+                    .recordsRestored() > 0 ? " (those an earlier run did not restore)" : "") + " and " + (sourceBuilt
+                    ? "has rebuilt the original index already" : "rebuilds the original index ("
+                    + StrategyChoice.mib(plan.source().indexMemoryBytes()) + " by FT.INFO when the plan was made), "
+                    + "less the " + StrategyChoice.mib(targetBytes) + " of the index it drops, those two x"
+                    + StrategyChoice.MEMORY_OVERHEAD + " for allocator overhead") + ". Nothing was changed. Raise "
+                    + "maxmemory (CONFIG SET maxmemory) or free memory, then re-run; if you know the estimate is too "
+                    + "high for your data, 'slipway rollback --backup-dir " + dir + " --ignore-maxmemory' starts "
+                    + "anyway (the rollback still stops near the limit).");
         }
         ServerInfo.Memory now = memory.get();
         return new RollbackMemory(now.usedBytes() < now.maxBytes() * MemoryHeadroom.USABLE_SHARE);
@@ -179,8 +186,7 @@ final class RollbackMemory {
                     + (m.evicts() ? "it evicts keys" : "it refuses writes that could grow memory (OOM), the "
                     + "application's included,") + " until memory is freed or maxmemory raised (CONFIG SET "
                     + "maxmemory).";
-            LOG.warn("Warning: {}", text);
-            progress.message("Warning: " + text);
+            UserWarnings.warn(LOG, progress, text);
         });
     }
 }
