@@ -162,7 +162,7 @@ public final class BackupRestorer {
             backup.writeHeader(backup.header().withServerRunId(runId));
             MemoryCeiling ceiling = memory.guards() ? MemoryCeiling.of(pool, IndexMemoryModel
                     .restoreGrowthPerDocument(plan.rewrite().orElseThrow(), IndexMemoryModel.hashShape(
-                            plan.source())), evictedBefore.orElse(-1)) : MemoryCeiling.NONE;
+                            plan.source())), evictedBefore.orElse(-1)).everyBatch() : MemoryCeiling.NONE;
             for (int pass = 1; ; pass++) {
                 restoreRecords(backup, plan, pool, rewriter, vanishing, superseded, maxRetries, ceiling);
                 String now = pool.read(WorkerPool::runIdOf);
