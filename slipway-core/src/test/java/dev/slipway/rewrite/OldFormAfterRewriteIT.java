@@ -73,4 +73,36 @@ class OldFormAfterRewriteIT {
             assertThat(result.failureDescriptions()).hasSize(1);
         }
     }
+
+    /**
+     * The same for a JSON path renamed (tester session 34 R18 F1: a document written under the old path after the
+     * rewrite passed validation, and the check did not run at all for a rename alone).
+     */
+    @Test
+    void jsonDocumentsWrittenUnderARenamedPathsOldNameFailValidation(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.createJsonIndex(jedis, "jdocs", "j:");
+            RewriteFixture.loadJson(jedis, "j:", DOCS, 5);
+            RewriteFixture.waitIndexed(slipway, "jdocs");
+            MigrationPlan plan = plan(slipway, "jdocs", dir, "  rename_fields:\n    - {old_name: title, new_name: "
+                    + "headline}\n");
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            ValidationCheck clean = check(report.validation().orElseThrow(), "old-form");
+            assertThat(clean.passed()).isTrue();
+            assertThat(clean.actual()).isEqualTo("0 of " + DOCS + " documents");
+
+            RewriteFixture.call(jedis, "JSON.SET", "j:new", "$",
+                    "{\"title\": \"written the old way\", \"tag\": \"t1\"}");
+            RewriteFixture.waitIndexed(slipway, "jdocs");
+            ValidationResult result = slipway.validate(plan, List.of());
+
+            ValidationCheck old = check(result, "old-form");
+            assertThat(old.passed()).isFalse();
+            assertThat(old.actual()).isEqualTo("1 of " + (DOCS + 1) + " documents");
+            assertThat(old.detail()).contains("j:new (field '$.title', renamed to '$.headline')",
+                    "JSON.SET the new path and JSON.DEL the old one").doesNotContain("HSET");
+        }
+    }
 }

@@ -6,6 +6,7 @@ import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.io.QueryCheckDocument;
@@ -403,7 +404,8 @@ public final class MigrationValidator {
                 + String.join("; ", what) + "): a client wrote them after their rewrite, so the application still "
                 + "writes the old form (or a server restart lost the rewrite's writes to them): " + named + ". Make "
                 + "the application write the new form, then move them "
-                + "(RENAME to the new prefix, or HSET the new field and HDEL the old one), or roll back with "
+                + "(RENAME to the new prefix, or " + (rewrite.storage() == StorageType.HASH ? "HSET the new field and "
+                + "HDEL the old one" : "JSON.SET the new path and JSON.DEL the old one") + "), or roll back with "
                 + "'slipway rollback --backup-dir " + backupDir + "', which asks before it overwrites documents "
                 + "changed since the migration", found.exampleKeys());
     }

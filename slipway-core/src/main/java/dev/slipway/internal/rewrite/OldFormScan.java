@@ -9,15 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds, after a rewrite that moved keys to a new prefix or renamed hash fields, documents in the form the rewrite
+ * Finds, after a rewrite that moved keys to a new prefix or renamed fields, documents in the form the rewrite
  * moved away from: a key under the old prefix (the new index does not cover it, so the document is not found at
- * all), or a hash holding a renamed field under its old name (the new index reads the new name, so a value written
+ * all), or a document holding a renamed field (a hash field, a JSON path) under its old name (the new index reads the new name, so a value written
  * to the old one is not found). The rewrite left neither behind; a client that still writes the old form wrote them
  * since (tester session 26, #7: such writes were invisible to validation, only the rollback's check saw them).
  *
  * <p>Unlike a vector of the old datatype, such a document is not an indexing failure, so nothing cheaper tells of
  * it: the scan runs at every validation of such a plan. It reads key names under the old prefix ({@code SCAN}), and
- * {@code HEXISTS} of each renamed field under the index's prefixes, page by page.
+ * {@code HEXISTS} (or {@code JSON.TYPE}) of each renamed field under the index's prefixes, page by page.
  */
 public final class OldFormScan {
     private final RewriteSpec spec;
@@ -52,11 +52,11 @@ public final class OldFormScan {
 
     private OldFormScan(RewriteSpec spec, boolean onlyWithoutNewName) {
         this.spec = spec;
-        this.renames = spec.storage() == StorageType.HASH ? spec.fieldMoves() : List.of();
+        this.renames = spec.fieldMoves();
         this.onlyWithoutNewName = onlyWithoutNewName;
     }
 
-    /** Whether the rewrite moves keys to a new prefix or renames hash fields, which a client may write again. */
+    /** Whether the rewrite moves keys to a new prefix or renames fields, which a client may write again. */
     public static boolean applies(RewriteSpec spec) {
         OldFormScan scan = new OldFormScan(spec, false);
         return scan.movesKeys() || !scan.renames.isEmpty();
@@ -126,9 +126,9 @@ public final class OldFormScan {
         List<DocumentStore.Command> exists = new ArrayList<>(keys.size() * perKey);
         for (byte[] key : keys) {
             for (RewriteSpec.FieldMove rename : renames) {
-                exists.add(new DocumentStore.Command("HEXISTS", List.of(key, DocumentRewriter.bytes(rename.from()))));
+                exists.add(exists(key, rename.from()));
                 if (onlyWithoutNewName) {
-                    exists.add(new DocumentStore.Command("HEXISTS", List.of(key, DocumentRewriter.bytes(rename.to()))));
+                    exists.add(exists(key, rename.to()));
                 }
             }
         }
@@ -136,8 +136,8 @@ public final class OldFormScan {
         for (int i = 0; i < keys.size(); i++) {
             for (int j = 0; j < renames.size(); j++) {
                 int at = i * perKey + j * perRename;
-                boolean oldName = replies.get(at) instanceof Long found && found == 1;
-                boolean newName = onlyWithoutNewName && replies.get(at + 1) instanceof Long found && found == 1;
+                boolean oldName = held(replies.get(at));
+                boolean newName = onlyWithoutNewName && held(replies.get(at + 1));
                 if (oldName && !newName) {
                     withOldFields++;
                     RewriteSpec.FieldMove rename = renames.get(j);
@@ -148,5 +148,20 @@ public final class OldFormScan {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a document holds a field: {@code HEXISTS} of a hash field, {@code JSON.TYPE} of a JSON path (a JSONPath
+     * answers with the types of what it matches, none when nothing; tester session 34 R18 F1: a JSON document
+     * written under a renamed path's old name passed validation).
+     */
+    private DocumentStore.Command exists(byte[] key, String field) {
+        return new DocumentStore.Command(spec.storage() == StorageType.HASH ? "HEXISTS" : "JSON.TYPE",
+                List.of(key, DocumentRewriter.bytes(field)));
+    }
+
+    /** Whether a reply of {@link #exists} says the field is there (an error, a key of another type now, says not). */
+    private static boolean held(Object reply) {
+        return reply instanceof Long found ? found == 1 : reply instanceof List<?> types && !types.isEmpty();
     }
 }
