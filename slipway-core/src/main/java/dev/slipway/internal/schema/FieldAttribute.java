@@ -128,11 +128,22 @@ public enum FieldAttribute {
         }
         return switch (kind) {
             case BOOLEAN -> coerceBoolean(raw);
-            case INTEGER -> coerceInteger(raw);
+            case INTEGER -> positive(coerceInteger(raw));
             case DECIMAL -> coerceDecimal(raw);
             case WORD -> raw.toString().trim().toLowerCase(Locale.ROOT);
             case VERBATIM -> verbatim(raw.toString());
         };
+    }
+
+    /**
+     * A whole number that must be 1 or more where the server requires it (DIM, HNSW M, EF_CONSTRUCTION, EF_RUNTIME):
+     * a plan with {@code m: -3} was written as supported and refused only by apply (tester session 34 R18 F3).
+     */
+    private Long positive(Long value) {
+        if (value < 1 && (this == DIMS || this == M || this == EF_CONSTRUCTION || this == EF_RUNTIME)) {
+            throw new IllegalArgumentException("attribute '" + yamlName + "' must be 1 or more, found " + value);
+        }
+        return value;
     }
 
     private String verbatim(String text) {

@@ -162,6 +162,19 @@ class FieldAttributeTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'weight'");
     }
 
+    /** Tester session 34 R18 F3: plan wrote {@code M -3} as supported; only apply's server refused it. */
+    @Test
+    void sizesTheServerRequiresPositiveAreRejectedBelowOne() {
+        assertThatThrownBy(() -> FieldAttribute.normalize(VECTOR, null, Map.of("m", -3)))
+                .hasMessage("attribute 'm' must be 1 or more, found -3");
+        assertThatThrownBy(() -> FieldAttribute.normalize(VECTOR, null, Map.of("dims", 0)))
+                .hasMessage("attribute 'dims' must be 1 or more, found 0");
+        assertThatThrownBy(() -> FieldAttribute.normalize(VECTOR, null, Map.of("ef_construction", "0")))
+                .hasMessage("attribute 'ef_construction' must be 1 or more, found 0");
+        assertThat(FieldAttribute.normalize(VECTOR, null, Map.of("algorithm", "hnsw", "m", 1, "initial_cap", 0)))
+                .containsEntry("m", 1L);
+    }
+
     @Test
     void valuesOfTheWrongKindAreRejectedQuotingTheValue() {
         assertThatThrownBy(() -> FieldAttribute.normalize(VECTOR, null, Map.of("dims", "many")))
