@@ -87,12 +87,42 @@ public final class SlipwayFiles {
         return missing;
     }
 
+    /**
+     * What a file given as a plan is, when it is another Slipway input: a schema patch ({@code changes} a mapping of
+     * change kinds) or a schema file ({@code index} and {@code fields}); empty when it is neither, or a plan. A patch
+     * given as a plan was reported with Jackson's type names (tester session 34 R18 F5).
+     */
+    private static Optional<String> otherKindOfFile(String text) {
+        JsonNode tree;
+        try {
+            tree = PlanCodec.yaml().readTree(text);
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
+        if (tree == null || !tree.isObject() || tree.has("plan_id")) {
+            return Optional.empty();
+        }
+        if (tree.path("changes").isObject()) {
+            return Optional.of("a schema patch (version, changes)");
+        }
+        if (tree.path("index").isObject() && tree.path("fields").isArray()) {
+            return Optional.of("a schema file (index, fields)");
+        }
+        return Optional.empty();
+    }
+
     /** Reads a plan written by {@link #writePlan}. */
     public static MigrationPlan readPlan(Path file) {
         String text = readText(file, "plan");
         try {
             return PlanCodec.yaml().readValue(text, MigrationPlan.class);
         } catch (JsonProcessingException e) {
+            otherKindOfFile(text).ifPresent(kind -> {
+                throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + ": it is "
+                        + kind + ", not a plan. Make the plan from it with 'slipway plan --index <name> "
+                        + (kind.startsWith("a schema patch") ? "--patch " : "--target-schema ") + file + "', then "
+                        + "pass the plan file it writes.", e);
+            });
             List<String> missing = missingFields(text, MigrationPlan.class);
             if (!missing.isEmpty()) { // Jackson names the end of the file and its own settings for these
                 throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + ": it has no "

@@ -60,4 +60,24 @@ class PlanFileTest {
 
         assertThat(SlipwayFiles.readPlan(dir.resolve("plan.yaml")).source().server().listpackLimit()).isEqualTo(16);
     }
+
+    /** A patch or a schema file given as a plan is named for what it is (tester session 34 R18 F5: Jackson's words). */
+    @Test
+    void aPatchOrASchemaGivenAsAPlanIsNamedForWhatItIs(@TempDir Path dir) throws Exception {
+        Path patch = dir.resolve("patch.yaml");
+        java.nio.file.Files.writeString(patch, "version: 1\nchanges:\n  update_fields:\n    - {name: e, attrs: "
+                + "{datatype: float16}}\n");
+        Path schema = dir.resolve("schema.yaml");
+        java.nio.file.Files.writeString(schema, "index: {name: docs, prefix: 'doc:'}\nfields:\n  - {name: t, type: "
+                + "text}\n");
+
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(SlipwayException.class,
+                () -> SlipwayFiles.readPlan(patch))).hasMessage("Cannot read plan " + patch + ": it is a schema "
+                + "patch (version, changes), not a plan. Make the plan from it with 'slipway plan --index <name> "
+                + "--patch " + patch + "', then pass the plan file it writes.")
+                .extracting(SlipwayException::exitCode).isEqualTo(2);
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(SlipwayException.class,
+                () -> SlipwayFiles.readPlan(schema))).hasMessageContaining("it is a schema file (index, fields), not "
+                + "a plan", "--target-schema " + schema);
+    }
 }
