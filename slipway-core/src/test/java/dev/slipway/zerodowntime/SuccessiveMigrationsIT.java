@@ -281,6 +281,8 @@ class SuccessiveMigrationsIT {
                 new SchemaPatch(List.of(), List.of(), List.of(), List.of(), null))), SlipwayException.class);
         SlipwayException rollback = catchThrowableOfType(() -> slipway.rollback("products:v3"),
                 SlipwayException.class);
+        SlipwayException rollbackUnknown = catchThrowableOfType(() -> slipway.rollback("prodcts"),
+                SlipwayException.class);
 
         assertThat(version.exitCode()).isEqualTo(2);
         assertThat(version.getMessage()).contains("'products:v3' is version 3 of 'products' (retained)",
@@ -292,6 +294,8 @@ class SuccessiveMigrationsIT {
                 + "behind Slipway's alias 'products'", "nothing was changed", "--index products");
         assertThat(rollback.exitCode()).isEqualTo(2);
         assertThat(rollback.getMessage()).contains("version 3 of 'products' (retained)", "--index products");
+        assertThat(rollbackUnknown.code()).as("tester session 34 R18 F5").isEqualTo(ErrorCode.UNKNOWN_INDEX);
+        assertThat(rollbackUnknown.getMessage()).contains("Index 'prodcts' does not exist");
         assertThat(unknown.code()).isEqualTo(ErrorCode.UNKNOWN_INDEX);
         assertThat(unknown.getMessage()).contains("Existing indexes: products:v1, products:v2, products:v3, "
                 + "products:v4.", "Names Slipway serves through an alias: products.");

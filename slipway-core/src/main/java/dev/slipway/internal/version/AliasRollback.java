@@ -172,6 +172,9 @@ public final class AliasRollback {
         Optional<IndexInfo> served = reader.find(name);
         if (history.versions().isEmpty()) {
             store.refuseVersionName(name, "Roll back");
+            if (served.isEmpty()) { // a name nothing knows: say so, as status and prune do (tester session 34 R18 F5)
+                throw reader.unknownIndex(name);
+            }
         }
         if (history.active().isEmpty() || served.isEmpty() || !served.get().isAlias()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is not served through a Slipway version "
