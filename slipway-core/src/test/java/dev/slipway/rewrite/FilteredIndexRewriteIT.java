@@ -80,6 +80,8 @@ class FilteredIndexRewriteIT {
             assertThat(estimate.basis()).contains("the index has a FILTER", "20000 counted, against the 2000");
             assertThat(estimate.extraMemoryBytes()).as("their growth too")
                     .isGreaterThan(plan.estimate().extraMemoryBytes() + 18_000L * 512);
+            assertThat(Math.abs(estimate.indexMemorySavedBytes())).as("the index's share: the 2,000 it holds, 512 "
+                    + "bytes more each (tester session 34 R18 F2)").isPositive().isLessThan(ADMITTED * 1024L);
 
             Messages messages = new Messages();
             MigrationReport report = Slipway.configure().url(redis.url()).progress(messages).load().apply(plan,
