@@ -262,6 +262,9 @@ class RewriteMigrationIT {
             });
             // finishing the later migration and rolling it back, then the older one, brings the originals back
             slipway.apply(later, options(laterBackup, false));
+            assertThat(slipway.status(Optional.empty())).as("a completed rewrite is listed: its backup can undo it "
+                    + "(tester session 34 R18 F7)").singleElement().satisfies(status -> assertThat(status.migration())
+                    .hasValueSatisfying(m -> assertThat(m.status()).isEqualTo("COMPLETED")));
             slipway.rollbackFromBackup(laterBackup, 1);
             slipway.rollbackFromBackup(first, 1);
             assertThat(hashes(jedis, "doc:*")).doesNotContainKey("doc:x").allSatisfy((key, fields) ->

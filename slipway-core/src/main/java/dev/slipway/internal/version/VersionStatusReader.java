@@ -39,12 +39,14 @@ public final class VersionStatusReader {
 
     /** The status of every name Slipway manages, sorted by name. */
     public List<IndexStatus> all() {
-        // names with versions, and names with a migration under way (a drop-recreate one or a rollback from a
-        // backup may have left no index at all: these are the names an operator most needs to see)
+        // names with versions, names with a migration under way (a drop-recreate one or a rollback from a backup
+        // may have left no index at all: these are the names an operator most needs to see), and names whose last
+        // migration rewrote documents, which 'rollback --backup-dir' can still undo (tester session 34 R18 F7: once
+        // complete, they were not listed)
         java.util.TreeSet<String> names = new java.util.TreeSet<>(new HistoryStore(session, keys).names());
         CheckpointStore checkpoints = new CheckpointStore(session, keys);
         for (String name : checkpoints.names()) {
-            checkpoints.load(name).filter(c -> c.status() != Checkpoint.Status.COMPLETED)
+            checkpoints.load(name).filter(c -> c.status() != Checkpoint.Status.COMPLETED || !c.backupDir().isEmpty())
                     .ifPresent(c -> names.add(name));
         }
         List<IndexStatus> statuses = new ArrayList<>();
