@@ -211,9 +211,13 @@ public final class RollbackCommand implements Callable<Integer> {
         if (result.documentsMissing() > 0) {
             out.println((result.documentsMissing() == 1 ? "1 backed-up document was deleted since the migration and "
                     + "was" : result.documentsMissing() + " backed-up documents were deleted since the migration and "
-                    + "were") + " left deleted (their originals stay in the backup). A server that evicts keys "
+                    + "were") + " left deleted (their originals stay in the backup). " + (result.evictedSinceMigration()
+                    > 0 ? "The server evicted " + result.evictedSinceMigration() + (result.evictedSinceMigration() == 1
+                    ? " key" : " keys") + " since the migration began "
+                    + "(INFO stats evicted_keys, every database), so they were likely evicted: lost to the "
+                    + "application, and the backup is where their originals are." : "A server that evicts keys "
                     + "(maxmemory with a policy other than noeviction) may have evicted them instead: then they are "
-                    + "lost to the application, and the backup is where their originals are.");
+                    + "lost to the application, and the backup is where their originals are."));
         }
     }
 }
