@@ -59,6 +59,13 @@ class FilteredIndexRewriteIT {
 
     private static final class Messages extends TaskProgress {
         final List<String> seen = new ArrayList<>();
+        final Map<String, Long> totals = new java.util.HashMap<>();
+
+        @Override
+        public void begin(String name, long total, String unit) {
+            super.begin(name, total, unit);
+            totals.put(name, total);
+        }
 
         @Override
         public void message(String text) {
@@ -93,6 +100,9 @@ class FilteredIndexRewriteIT {
                     "FILTER"));
             assertThat(jedis.hstrlen("f:1", "emb")).as("a document the FILTER leaves out, converted too")
                     .isEqualTo(1024);
+            assertThat(messages.totals).as("progress totals: not known while counting, then all of them (tester "
+                    + "session 34 R18 F4: 2000, then 20000 done)").containsEntry("measuring documents", 0L)
+                    .containsEntry("rewriting documents", (long) DOCS);
         }
     }
 

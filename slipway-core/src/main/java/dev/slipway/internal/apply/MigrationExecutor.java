@@ -136,7 +136,6 @@ public final class MigrationExecutor {
             RewriteStepHandler.Measured measured = rewriteStillToRun(plan, previous)
                     ? RewriteStepHandler.measure(plan, options, endpoint, progress, stop)
                     : new RewriteStepHandler.Measured(0, -1);
-            long batchBytes = measured.batchBytes();
             if (previous.isEmpty()) {
                 PlanPreconditions.checkMemoryOfEveryDocument(plan, measured.holding(), reader,
                         options.ignoreMaxmemory(), progress);
@@ -166,7 +165,7 @@ public final class MigrationExecutor {
                 }
             }
             boolean wasCompleted = previous.filter(c -> c.status() == Checkpoint.Status.COMPLETED).isPresent();
-            return run(plan, options, store, lock, start, previous.isPresent(), batchBytes, wasCompleted);
+            return run(plan, options, store, lock, start, previous.isPresent(), measured, wasCompleted);
         }
     }
 
@@ -291,10 +290,11 @@ public final class MigrationExecutor {
     }
 
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,
-                                Checkpoint start, boolean resumed, long rewriteBatchBytes, boolean wasCompleted) {
+                                Checkpoint start, boolean resumed, RewriteStepHandler.Measured measured,
+                                boolean wasCompleted) {
         Instant startedAt = Instant.now();
         StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop)
-                .rewriteBatchBytes(rewriteBatchBytes);
+                .rewriteBatchBytes(measured.batchBytes()).rewriteDocuments(measured.holding());
         store.save(context.checkpoint());
         List<StepReport> reports = new ArrayList<>();
         for (int i = 0; i < plan.steps().size(); i++) {

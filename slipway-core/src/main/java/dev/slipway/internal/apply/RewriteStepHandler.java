@@ -72,7 +72,8 @@ final class RewriteStepHandler {
                             .withFieldExpiries(keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,
                     context.lock()).stopSignal(context.stop()).guardMemory(
-                    MemoryGuard.startedBelowLine(context.checkpoint())).evictedAtStart(evictedAtStart(context));
+                    MemoryGuard.startedBelowLine(context.checkpoint())).evictedAtStart(evictedAtStart(context))
+                    .expectedDocuments(context.rewriteDocuments());
             String summary = engine.run();
             long[] unjudged = engine.unjudgedEarlier();
             if (unjudged[1] > 0) { // saved with the step, so later runs' reports still say it
@@ -392,7 +393,9 @@ final class RewriteStepHandler {
         RewriteSpec rewrite = plan.rewrite().orElseThrow();
         DocumentSizes.Survey survey;
         try {
-            survey = DocumentSizes.survey(rewrite, endpoint, options.batchSize(), progress, stop);
+            // an index with a FILTER does not count what its rewrite converts: the total is not known yet
+            survey = DocumentSizes.survey(rewrite, plan.source().schema().filter().isPresent() ? 0
+                    : rewrite.documents(), endpoint, options.batchSize(), progress, stop);
         } catch (DocumentSizes.UnmeasurableException e) {
             warn(progress, "could not measure the documents before rewriting them (" + e.getMessage() + "); "
                     + "memory was checked against a sample only, so a document much larger than the sampled ones "

@@ -27,6 +27,7 @@ public final class StepContext {
     private Checkpoint checkpoint;
     private ValidationResult validation;
     private long rewriteBatchBytes;
+    private long rewriteDocuments = -1;
     private boolean rewroteEveryDocument;
 
     StepContext(RedisSession session, MigrationPlan plan, ApplyOptions options, ProgressListener progress,
@@ -57,6 +58,19 @@ public final class StepContext {
 
     StepContext rewriteBatchBytes(long bytes) {
         this.rewriteBatchBytes = bytes;
+        return this;
+    }
+
+    /**
+     * The documents the rewrite will change, as counted before anything changed (-1 when not counted): more than the
+     * plan's count for an index with a FILTER, whose rewrite converts every document under its prefixes.
+     */
+    public long rewriteDocuments() {
+        return rewriteDocuments;
+    }
+
+    StepContext rewriteDocuments(long documents) {
+        this.rewriteDocuments = documents;
         return this;
     }
 

@@ -95,6 +95,8 @@ public final class RewriteEngine {
     private long watchedThrough;
     /** Stops the rewrite near a server's maxmemory, where it would evict ({@link MemoryCeiling}). */
     private MemoryCeiling memory = MemoryCeiling.NONE;
+    /** The documents apply counted before anything changed, -1 when not counted ({@link #expectedDocuments}). */
+    private long expectedDocuments = -1;
     /** False when the server was above the ceiling's line when the migration began (a full LRU cache). */
     private boolean guardMemory = true;
     private long evictedAtStart = -1;
@@ -206,6 +208,21 @@ public final class RewriteEngine {
     }
 
     /**
+     * The documents apply counted before anything changed (-1 when it did not): its progress and messages use them
+     * rather than the plan's count when there are more (an index with a FILTER: the plan counts what the index
+     * holds, the rewrite converts every document under its prefixes; tester session 34 R16 L2 and R18 F4).
+     */
+    public RewriteEngine expectedDocuments(long documents) {
+        this.expectedDocuments = documents;
+        return this;
+    }
+
+    /** The documents the rewrite expects to change, for its progress and messages. */
+    private long expected() {
+        return Math.max(spec.documents(), expectedDocuments);
+    }
+
+    /**
      * What asks the rewrite to stop: it then reads no further page, lets the batches in flight land, saves its
      * progress (durably) and throws {@link ErrorCode#STOPPED}; a resumed run continues from the next page.
      */
@@ -236,7 +253,7 @@ public final class RewriteEngine {
                 || header.phase() == BackupHeader.Phase.CONFLICTS || header.phase() == BackupHeader.Phase.WRITES_SEEN
                 || !header.alreadyConverted().counting();
         ProgressTask task = ProgressTask.begin(progress, progressByReads ? "rewriting documents (a new pass, reading "
-                + "every document again)" : "rewriting documents", spec.documents(), "docs");
+                + "every document again)" : "rewriting documents", expected(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
         try (task) {
@@ -307,7 +324,7 @@ public final class RewriteEngine {
         // a later pass reads every document again, and the header counts every pass's rewrites together
         String done = header.laterPass()
                 ? "in a new pass over every document; " + header.documentsRewritten() + " rewrites in all passes"
-                : header.documentsRewritten() + " of about " + spec.documents() + " documents rewritten";
+                : header.documentsRewritten() + " of about " + expected() + " documents rewritten";
         stop.stopHereIfRequested("The rewrite stopped after " + header.batchesApplied() + " batches (" + done
                 + "; their originals are in " + backup.dir() + ")." + (watch.unjudged() == 0 ? ""
                 : " " + watch.unjudged()
@@ -328,7 +345,7 @@ public final class RewriteEngine {
         long evicted = memory.evictedSince();
         // keys evicted meanwhile may be documents: never claim nothing was lost then (tester session 33 R14 H1)
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rewrite stopped after " + header.batchesApplied()
-                + " batches (" + header.documentsRewritten() + " of about " + spec.documents() + " documents "
+                + " batches (" + header.documentsRewritten() + " of about " + expected() + " documents "
                 + "rewritten) near the server's maxmemory: " + memory.describe() + ". " + (evicted == 0
                 ? "Nothing was lost: the documents rewritten so far are in the new form, the others as they were, "
                 + "and their originals are in " + backup.dir() + "."
