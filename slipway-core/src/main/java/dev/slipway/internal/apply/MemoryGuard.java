@@ -10,7 +10,6 @@ import dev.slipway.api.plan.StepKind;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.LiveIndexReader;
-import dev.slipway.internal.redis.RedisCommandException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -73,13 +72,8 @@ final class MemoryGuard {
             boolean create = step.kind() == StepKind.CREATE_INDEX || step.kind() == StepKind.CREATE_SHADOW_INDEX;
             if (create) {
                 String index = step.commands().get(0).get(1);
-                try {
-                    context.session().call("FT.DROPINDEX", index);
+                if (context.session().dropIndexIfPresent(index)) {
                     dropped.add(index);
-                } catch (RedisCommandException e) {
-                    if (!e.isUnknownIndex()) {
-                        throw e;
-                    }
                 }
             }
             if (create || step.kind() == StepKind.WAIT_FOR_INDEXING) {

@@ -129,6 +129,22 @@ public final class RedisSession implements AutoCloseable {
         return endpoint;
     }
 
+    /**
+     * Drops an index, keeping its documents ({@code FT.DROPINDEX} without {@code DD}); false when no index of that name
+     * exists (dropped already, by an earlier run or another client).
+     */
+    public boolean dropIndexIfPresent(String index) {
+        try {
+            call("FT.DROPINDEX", index);
+            return true;
+        } catch (RedisCommandException e) {
+            if (!e.isUnknownIndex()) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
     /** Sends one command given as its full argument list (command name first). */
     public Object call(List<String> commandAndArgs) {
         return call(commandAndArgs.get(0), commandAndArgs.subList(1, commandAndArgs.size()).toArray(String[]::new));

@@ -13,7 +13,6 @@ import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.LiveIndexReader;
-import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
@@ -142,17 +141,7 @@ final class RollbackMemory {
         if (!now.get().evicts() || !near) {
             return;
         }
-        boolean dropped = false;
-        if (!before) {
-            try {
-                session.call("FT.DROPINDEX", index);
-                dropped = true;
-            } catch (RedisCommandException e) {
-                if (!e.isUnknownIndex()) {
-                    throw e;
-                }
-            }
-        }
+        boolean dropped = !before && session.dropIndexIfPresent(index);
         long evicted = evictedAtStart.isEmpty() ? 0 : Math.max(0, Evictions.evictedKeys(session)
                 .orElse(evictedAtStart.getAsLong()) - evictedAtStart.getAsLong());
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, (before ? "Did not rebuild the original index: the "

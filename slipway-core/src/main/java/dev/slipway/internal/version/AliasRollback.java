@@ -7,7 +7,6 @@ import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.redis.LiveIndexReader;
-import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.version.VersionHistory.RollbackMark;
@@ -115,7 +114,7 @@ public final class AliasRollback {
         VersionHistory next = history;
         for (VersionEntry entry : history.versions()) {
             if (entry.state() == State.BUILDING && entry.planId().equals(checkpoint.planId())) {
-                dropQuietly(entry.physicalIndex());
+                session.dropIndexIfPresent(entry.physicalIndex());
                 dropped.add(entry.physicalIndex());
                 next = next.without(entry.physicalIndex());
             }
@@ -125,16 +124,6 @@ public final class AliasRollback {
                 checkpoint.planId(), Instant.now())));
         checkpoints.delete(name);
         return new RollbackResult(name, RollbackResult.Action.DISCARDED_UNFINISHED, "", serving, dropped);
-    }
-
-    private void dropQuietly(String index) {
-        try {
-            session.call("FT.DROPINDEX", index);
-        } catch (RedisCommandException e) {
-            if (!e.isUnknownIndex()) {
-                throw e;
-            }
-        }
     }
 
     /** The physical index the name serves now (the name itself when it is a plain index or missing). */
