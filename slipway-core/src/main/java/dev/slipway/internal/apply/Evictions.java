@@ -30,6 +30,24 @@ public final class Evictions {
         return info(session, "stats").map(Evictions::evictedKeysOf).orElse(OptionalLong.empty());
     }
 
+    /** The server's {@code evicted_keys} when the migration began, as its checkpoint recorded it. */
+    public static OptionalLong atStart(Checkpoint checkpoint) {
+        Long evicted = checkpoint.marks().get(Checkpoint.EVICTED_KEYS);
+        return evicted == null ? OptionalLong.empty() : OptionalLong.of(evicted);
+    }
+
+    /**
+     * Keys the server evicted since its {@code evicted_keys} was {@code atStart}: 0 when either figure is unknown, or
+     * when the count went down (a restart resets it).
+     */
+    public static long since(RedisSession session, OptionalLong atStart) {
+        if (atStart.isEmpty()) {
+            return 0;
+        }
+        OptionalLong now = evictedKeys(session);
+        return now.isEmpty() ? 0 : Math.max(0, now.getAsLong() - atStart.getAsLong());
+    }
+
     /** {@code evicted_keys} in the text of {@code INFO stats}; empty when it is not there. */
     public static OptionalLong evictedKeysOf(String statsInfo) {
         return RedisReplies.infoField(statsInfo, "evicted_keys").map(v -> OptionalLong.of(Long.parseLong(v.trim())))

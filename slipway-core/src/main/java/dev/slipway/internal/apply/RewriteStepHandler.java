@@ -72,7 +72,7 @@ final class RewriteStepHandler {
                             .withFieldExpiries(keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,
                     context.lock()).stopSignal(context.stop()).guardMemory(
-                    MemoryGuard.startedBelowLine(context.checkpoint())).evictedAtStart(evictedAtStart(context))
+                    MemoryGuard.startedBelowLine(context.checkpoint())).evictedAtStart(Evictions.atStart(context.checkpoint()))
                     .expectedDocuments(context.rewriteDocuments());
             String summary = engine.run();
             long[] unjudged = engine.unjudgedEarlier();
@@ -83,12 +83,6 @@ final class RewriteStepHandler {
             context.rewroteEveryDocument(fromFirstPage);
             return summary;
         }
-    }
-
-    /** The server's {@code evicted_keys} when the migration began, as the checkpoint recorded it. */
-    private static OptionalLong evictedAtStart(StepContext context) {
-        Long evicted = context.checkpoint().marks().get(Checkpoint.EVICTED_KEYS);
-        return evicted == null ? OptionalLong.empty() : OptionalLong.of(evicted);
     }
 
     /**

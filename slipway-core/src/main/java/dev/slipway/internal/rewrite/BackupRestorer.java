@@ -295,11 +295,10 @@ public final class BackupRestorer {
      * be among them, gone from Redis (tester session 29: 14,889 of 20,000 evicted, the rollback exited 0).
      */
     private void refuseToReportSuccessWithEvictions(MigrationPlan plan, BackupDirectory backup, OptionalLong before) {
-        OptionalLong now = Evictions.evictedKeys(session);
-        if (before.isEmpty() || now.isEmpty() || now.getAsLong() <= before.getAsLong()) {
+        long evicted = Evictions.since(session, before);
+        if (evicted == 0) {
             return;
         }
-        long evicted = now.getAsLong() - before.getAsLong();
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
                 + plan.servedName() + "' recreated), but the server evicted " + Wording.count(evicted, "key", "keys")
                 + " since it began (it reached maxmemory under a policy that evicts; INFO stats evicted_keys counts "
@@ -461,13 +460,8 @@ public final class BackupRestorer {
      * instead of "may" (tester session 34 R18 F6). 0 when either figure is unknown, or the count went down.
      */
     private long evictedSinceMigration(MigrationPlan plan) {
-        Long atStart = new CheckpointStore(session, keys).load(plan.source().indexName())
-                .filter(c -> c.planId().equals(plan.planId()))
-                .map(c -> c.marks().get(Checkpoint.EVICTED_KEYS)).orElse(null);
-        if (atStart == null) {
-            return 0;
-        }
-        return Math.max(0, Evictions.evictedKeys(session).orElse(atStart) - atStart);
+        return Evictions.since(session, new CheckpointStore(session, keys).load(plan.source().indexName())
+                .filter(c -> c.planId().equals(plan.planId())).map(Evictions::atStart).orElse(OptionalLong.empty()));
     }
 
     /**

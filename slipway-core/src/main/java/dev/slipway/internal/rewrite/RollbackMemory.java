@@ -142,8 +142,7 @@ final class RollbackMemory {
             return;
         }
         boolean dropped = !before && session.dropIndexIfPresent(index);
-        long evicted = evictedAtStart.isEmpty() ? 0 : Math.max(0, Evictions.evictedKeys(session)
-                .orElse(evictedAtStart.getAsLong()) - evictedAtStart.getAsLong());
+        long evicted = Evictions.since(session, evictedAtStart);
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, (before ? "Did not rebuild the original index: the "
                 + "server uses " : "Stopped rebuilding the original index before the server reached its maxmemory: "
                 + "it used ") + StrategyChoice.mib(used) + " of " + StrategyChoice.mib(max) + " (maxmemory-policy "

@@ -149,10 +149,6 @@ public final class VersionStatusReader {
      * either is unknown, or the count went down (the server restarted). Tester session 33 R15 L2: status did not say.
      */
     private long evictedSince(Checkpoint checkpoint) {
-        Long atStart = checkpoint.marks().get(Checkpoint.EVICTED_KEYS);
-        if (atStart == null) {
-            return 0;
-        }
-        return Math.max(0, Evictions.evictedKeys(session).orElse(atStart) - atStart);
+        return Evictions.since(session, Evictions.atStart(checkpoint));
     }
 }
