@@ -161,20 +161,29 @@ public final class PlanPreconditions {
      */
     static void checkMemory(MigrationPlan plan, LiveIndexReader reader, boolean ignore, ProgressListener progress) {
         long extra = plan.estimate().extraMemoryBytes();
-        if (extra <= 0) {
-            return;
+        if (extra > 0) {
+            refuseOrWarn(plan, extra, "", reader, ignore, progress);
         }
+    }
+
+    /**
+     * Refuses (exit 2, nothing changed) when {@code extra} bytes more would take the server past the line where a
+     * build stops, or with {@code ignore} warns and goes on; {@code counted} says what the figure counts, when it is
+     * more than the plan's estimate.
+     */
+    private static void refuseOrWarn(MigrationPlan plan, long extra, String counted, LiveIndexReader reader,
+                                     boolean ignore, ProgressListener progress) {
         Optional<String> shortfall = reader.memory().flatMap(m -> MemoryHeadroom.shortfall(extra, m));
         if (shortfall.isEmpty()) {
             return;
         }
         if (ignore) {
-            String text = "Starting with --ignore-maxmemory although " + shortfall.get() + ".";
-            UserWarnings.warn(LOG, progress, text);
+            UserWarnings.warn(LOG, progress, "Starting with --ignore-maxmemory although " + counted + shortfall.get()
+                    + ".");
             return;
         }
-        throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + shortfall.get() + ". Nothing was "
-                + "changed. " + MemoryHeadroom.advice(plan.mode()));
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + counted + shortfall.get() + ". Nothing "
+                + "was changed. " + MemoryHeadroom.advice(plan.mode()));
     }
 
     /**
@@ -204,20 +213,8 @@ public final class PlanPreconditions {
         if (perDocument <= 0) {
             return;
         }
-        long extra = plan.estimate().extraMemoryBytes() + perDocument * more;
-        Optional<String> shortfall = reader.memory().flatMap(m -> MemoryHeadroom.shortfall(extra, m));
-        if (shortfall.isEmpty()) {
-            return;
-        }
-        if (ignore) {
-            String text = "Going on with --ignore-maxmemory although, counting all " + holding + " documents to "
-                    + "rewrite, " + shortfall.get() + ".";
-            UserWarnings.warn(LOG, progress, text);
-            return;
-        }
-        throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: counting all " + holding + " documents to "
-                + "rewrite (the plan counted " + rewrite.documents() + "), " + shortfall.get() + ". Nothing was "
-                + "changed. " + MemoryHeadroom.advice(plan.mode()));
+        refuseOrWarn(plan, plan.estimate().extraMemoryBytes() + perDocument * more, "counting all " + holding
+                + " documents to rewrite (the plan counted " + rewrite.documents() + "), ", reader, ignore, progress);
     }
 
     /**
