@@ -209,7 +209,7 @@ public final class PlanPreconditions {
                     + "it)").orElse(" (written since the plan was made)") + ".";
             UserWarnings.warn(LOG, progress, text);
         }
-        long perDocument = IndexMemoryModel.growthPerDocument(rewrite, IndexMemoryModel.hashShape(plan.source()));
+        long perDocument = IndexMemoryModel.growthPerDocument(plan);
         if (perDocument <= 0) {
             return;
         }

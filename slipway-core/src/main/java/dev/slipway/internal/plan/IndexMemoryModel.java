@@ -1,5 +1,6 @@
 package dev.slipway.internal.plan;
 
+import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.schema.FieldSchema;
@@ -136,6 +137,16 @@ public final class IndexMemoryModel {
      */
     public static long restoreGrowthPerDocument(RewriteSpec rewrite, VectorMemory.HashShape shape) {
         return growthPerDocument(rewrite, shape, true);
+    }
+
+    /** What one document of the plan's rewrite grows by, its documents kept as the plan sampled them (0 for none). */
+    public static long growthPerDocument(MigrationPlan plan) {
+        return plan.rewrite().map(r -> growthPerDocument(r, hashShape(plan.source()), false)).orElse(0L);
+    }
+
+    /** What one document grows by when a rollback undoes the plan's rewrite (0 for none). */
+    public static long restoreGrowthPerDocument(MigrationPlan plan) {
+        return plan.rewrite().map(r -> growthPerDocument(r, hashShape(plan.source()), true)).orElse(0L);
     }
 
     private static long growthPerDocument(RewriteSpec rewrite, VectorMemory.HashShape shape, boolean back) {

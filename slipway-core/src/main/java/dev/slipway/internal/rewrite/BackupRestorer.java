@@ -160,9 +160,9 @@ public final class BackupRestorer {
                 restoreEveryRecordAgain(plan, backup, "since this rollback last ran", runId);
             }
             backup.writeHeader(backup.header().withServerRunId(runId));
-            MemoryCeiling ceiling = memory.guards() ? MemoryCeiling.of(pool, IndexMemoryModel
-                    .restoreGrowthPerDocument(plan.rewrite().orElseThrow(), IndexMemoryModel.hashShape(
-                            plan.source())), evictedBefore.orElse(-1)).everyBatch() : MemoryCeiling.NONE;
+            MemoryCeiling ceiling = memory.guards() ? MemoryCeiling.of(pool,
+                    IndexMemoryModel.restoreGrowthPerDocument(plan), evictedBefore.orElse(-1)).everyBatch()
+                    : MemoryCeiling.NONE;
             for (int pass = 1; ; pass++) {
                 restoreRecords(backup, plan, pool, rewriter, vanishing, superseded, maxRetries, ceiling);
                 String now = pool.read(WorkerPool::runIdOf);

@@ -185,7 +185,7 @@ public final class RewriteEngine {
         this.settings = settings;
         this.recall = new RecallSample(plan);
         this.scope = KeyScope.of(spec);
-        this.plannedGrowth = IndexMemoryModel.growthPerDocument(spec, IndexMemoryModel.hashShape(plan.source()));
+        this.plannedGrowth = IndexMemoryModel.growthPerDocument(plan);
     }
 
     /**

@@ -109,8 +109,7 @@ public final class RewriteEstimator {
                             + "counts them";
                 }
                 if (holding > docs) {
-                    extraMemory += IndexMemoryModel.growthPerDocument(spec, IndexMemoryModel.hashShape(plan.source()))
-                            * (holding - docs);
+                    extraMemory += IndexMemoryModel.growthPerDocument(plan) * (holding - docs);
                     filtered = "; the index has a FILTER, and the rewrite converts every document under its prefixes "
                             + "that holds the fields: " + holding + " counted, against the " + docs + " the plan "
                             + "counted";

@@ -4,7 +4,6 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
-import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.apply.Evictions;
@@ -53,10 +52,7 @@ final class RollbackMemory {
      * rewrite of 10,000 documents of 256 dims: 14.8 MiB estimated, 12.4 MiB measured.
      */
     static long extraBytes(MigrationPlan plan, BackupHeader header, long targetIndexBytes, boolean sourceBuilt) {
-        RewriteSpec rewrite = plan.rewrite().orElseThrow();
-        long unrestored = unrestored(header);
-        long documents = IndexMemoryModel.restoreGrowthPerDocument(rewrite, IndexMemoryModel.hashShape(plan.source()))
-                * unrestored;
+        long documents = IndexMemoryModel.restoreGrowthPerDocument(plan) * unrestored(header);
         long index = sourceBuilt ? 0 : plan.source().indexMemoryBytes();
         return documents + Math.round((index - targetIndexBytes) * StrategyChoice.MEMORY_OVERHEAD);
     }
