@@ -199,15 +199,8 @@ class OutOfMemoryRewriteIT {
             assertThat(Slipway.configure().url(redis.url()).load().apply(plan, options(backup)).result())
                     .isEqualTo(MigrationReport.Result.SUCCEEDED);
             long[] evicted = {0};
-            TaskProgress pressure = new TaskProgress() {
-                @Override
-                public void begin(String name, long total, String unit) {
-                    super.begin(name, total, unit);
-                    if (name.equals("restoring originals")) {
-                        evicted[0] = ServerEvictions.evictOneKey(redis);
-                    }
-                }
-            };
+            TaskProgress pressure = TaskProgress.atBegin("restoring originals",
+                    () -> evicted[0] = ServerEvictions.evictOneKey(redis));
 
             SlipwayException failed = catchThrowableOfType(SlipwayException.class, () -> Slipway.configure()
                     .url(redis.url()).progress(pressure).load().rollbackFromBackup(backup, 2));
@@ -311,17 +304,8 @@ class OutOfMemoryRewriteIT {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
             MigrationPlan plan = wideningPlan(slipway, jedis);
             long evicted = ServerEvictions.evictedKeys(admin);
-            TaskProgress tight = new TaskProgress() {
-                @Override
-                public void begin(String name, long total, String unit) {
-                    super.begin(name, total, unit);
-                    if (name.equals("rewriting documents")) {
-                        long used = ServerEvictions.settledUsedMemory(admin);
-                        admin.configSet("maxmemory-policy", "allkeys-lru");
-                        admin.configSet("maxmemory", Long.toString((long) ((used + room) / 0.9)));
-                    }
-                }
-            };
+            TaskProgress tight = TaskProgress.atBegin("rewriting documents",
+                    () -> ServerEvictions.evictingWithLineAbove(admin, room));
 
             SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> Slipway.configure()
                     .url(redis.url()).progress(tight).load().apply(plan, options));

@@ -85,9 +85,7 @@ class RollbackMemoryIT {
             TreeMap<String, TreeMap<String, String>> migrated = RewriteFixture.hashes(jedis, "n:*");
             String header = Files.readString(dir.resolve("backup").resolve("header.json"));
             // the documents grow back by 5 MiB and the float32 index is larger: 2 MiB of room is too little
-            long used = ServerEvictions.settledUsedMemory(admin);
-            admin.configSet("maxmemory-policy", "allkeys-lru");
-            admin.configSet("maxmemory", Long.toString((long) ((used + (2 << 20)) / 0.9)));
+            ServerEvictions.evictingWithLineAbove(admin, 2 << 20);
             SlipwayException refused = ServerEvictions.failureThenNoLimit(admin,
                     () -> rollBack(redis, quiet(), false));
 
@@ -115,17 +113,9 @@ class RollbackMemoryIT {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
             long evicted = ServerEvictions.evictedKeys(admin);
-            TaskProgress tight = new TaskProgress() {
-                @Override
-                public void begin(String name, long total, String unit) {
-                    super.begin(name, total, unit);
-                    if (name.equals("restoring originals")) { // 2 MiB of room: about 3,000 documents' growth
-                        long used = ServerEvictions.settledUsedMemory(admin);
-                        admin.configSet("maxmemory-policy", "allkeys-lru");
-                        admin.configSet("maxmemory", Long.toString((long) ((used + (2 << 20)) / 0.9)));
-                    }
-                }
-            };
+            // 2 MiB of room: about 3,000 documents' growth
+            TaskProgress tight = TaskProgress.atBegin("restoring originals",
+                    () -> ServerEvictions.evictingWithLineAbove(admin, 2 << 20));
             SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> rollBack(redis, tight, false));
 
             assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
@@ -152,19 +142,13 @@ class RollbackMemoryIT {
             TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
             long evicted = ServerEvictions.evictedKeys(admin);
             boolean[] tightened = {false};
-            TaskProgress tight = new TaskProgress() {
-                @Override
-                public void end() {
-                    if (task().equals("restoring originals") && !tightened[0]) {
-                        // past the line, below the limit: the build would take the server to it
-                        long used = ServerEvictions.settledUsedMemory(admin);
-                        admin.configSet("maxmemory-policy", "allkeys-lru");
-                        admin.configSet("maxmemory", Long.toString((long) (used / 0.95)));
-                        tightened[0] = true;
-                    }
-                    forgetTask();
-                }
-            };
+            TaskProgress tight = TaskProgress.atEnd("restoring originals", () -> {
+                // past the line, below the limit: the build would take the server to it
+                long used = ServerEvictions.settledUsedMemory(admin);
+                admin.configSet("maxmemory-policy", "allkeys-lru");
+                admin.configSet("maxmemory", Long.toString((long) (used / 0.95)));
+                tightened[0] = true;
+            });
             SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> rollBack(redis, tight, false));
 
             assertThat(tightened[0]).isTrue();
@@ -194,17 +178,8 @@ class RollbackMemoryIT {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
             long evicted = ServerEvictions.evictedKeys(admin);
-            TaskProgress tight = new TaskProgress() {
-                @Override
-                public void end() {
-                    if (task().equals("restoring originals")) {
-                        long used = ServerEvictions.settledUsedMemory(admin);
-                        admin.configSet("maxmemory-policy", "allkeys-lru");
-                        admin.configSet("maxmemory", Long.toString((long) ((used + (4 << 20)) / 0.9)));
-                    }
-                    forgetTask();
-                }
-            };
+            TaskProgress tight = TaskProgress.atEnd("restoring originals",
+                    () -> ServerEvictions.evictingWithLineAbove(admin, 4 << 20));
             SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> rollBack(redis, tight, true));
 
             assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
@@ -228,19 +203,13 @@ class RollbackMemoryIT {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
             long[] evicted = {0};
-            TaskProgress evictThenFill = new TaskProgress() {
-                @Override
-                public void begin(String name, long total, String unit) {
-                    super.begin(name, total, unit);
-                    if (name.equals("restoring originals")) {
-                        // the index the rollback just dropped is freed in the background: once it is, the limit
-                        // evictOneKey sets from the memory in use still holds (it evicted nothing once in CI)
-                        ServerEvictions.settledUsedMemory(admin);
-                        evicted[0] = ServerEvictions.evictOneKey(redis);
-                        admin.configSet("maxmemory", "1");
-                    }
-                }
-            };
+            TaskProgress evictThenFill = TaskProgress.atBegin("restoring originals", () -> {
+                // the index the rollback just dropped is freed in the background: once it is, the limit
+                // evictOneKey sets from the memory in use still holds (it evicted nothing once in CI)
+                ServerEvictions.settledUsedMemory(admin);
+                evicted[0] = ServerEvictions.evictOneKey(redis);
+                admin.configSet("maxmemory", "1");
+            });
             SlipwayException stopped = ServerEvictions.failureThenNoLimit(admin,
                     () -> rollBack(redis, evictThenFill, false));
             assertThat(evicted[0]).isEqualTo(1);

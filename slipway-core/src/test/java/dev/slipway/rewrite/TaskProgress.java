@@ -28,4 +28,36 @@ abstract class TaskProgress implements ProgressListener {
     boolean rewriting() {
         return task.startsWith("rewriting documents");
     }
+
+    /** A listener that runs {@code action} when the task named {@code task} begins, the first time only. */
+    static TaskProgress atBegin(String task, Runnable action) {
+        return new TaskProgress() {
+            private boolean done;
+
+            @Override
+            public void begin(String name, long total, String unit) {
+                super.begin(name, total, unit);
+                if (name.equals(task) && !done) {
+                    done = true;
+                    action.run();
+                }
+            }
+        };
+    }
+
+    /** A listener that runs {@code action} when the task named {@code task} ends, the first time only. */
+    static TaskProgress atEnd(String task, Runnable action) {
+        return new TaskProgress() {
+            private boolean done;
+
+            @Override
+            public void end() {
+                if (task().equals(task) && !done) {
+                    done = true;
+                    action.run();
+                }
+                forgetTask();
+            }
+        };
+    }
 }

@@ -83,4 +83,14 @@ public final class ServerEvictions {
             admin.configSet("maxmemory-policy", "noeviction");
         }
     }
+
+    /**
+     * Makes the server evict at its limit (allkeys-lru) with the line where Slipway stops (90% of maxmemory)
+     * {@code room} bytes above the memory in use, once the server has freed what it frees in the background.
+     */
+    public static void evictingWithLineAbove(Jedis admin, long room) {
+        long used = settledUsedMemory(admin);
+        admin.configSet("maxmemory-policy", "allkeys-lru");
+        admin.configSet("maxmemory", Long.toString((long) ((used + room) / 0.9)));
+    }
 }
