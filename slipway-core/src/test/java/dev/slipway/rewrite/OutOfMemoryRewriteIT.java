@@ -239,6 +239,44 @@ class OutOfMemoryRewriteIT {
     }
 
     /**
+     * An operator lowers maxmemory while the rewrite runs, to 1 MiB above the memory in use: the rewrite sees it
+     * before its next batch and stops with nothing evicted (tester session 34 R17 f9: looking at most every 50 ms,
+     * the rewrite went on for some 2,000 documents past the new limit, and the server evicted 2,049 keys).
+     */
+    @Test
+    void aLimitLoweredDuringAWideningRewriteStopsItBeforeTheNextBatch(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = wideningPlan(slipway, jedis);
+            long evicted = ServerEvictions.evictedKeys(admin);
+            TaskProgress lowered = new TaskProgress() {
+                private boolean done;
+
+                @Override
+                public void update(long rewritten) {
+                    if (rewriting() && rewritten >= 2000 && !done) {
+                        done = true;
+                        long used = ServerEvictions.usedMemory(admin);
+                        admin.configSet("maxmemory-policy", "allkeys-lru");
+                        admin.configSet("maxmemory", Long.toString(used + (1 << 20)));
+                    }
+                }
+            };
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                    .withThroughput(500, 4, 0, 3);
+
+            SlipwayException failed = ServerEvictions.failureThenNoLimit(admin, () -> Slipway.configure()
+                    .url(redis.url()).progress(lowered).load().apply(plan, options));
+
+            assertThat(ServerEvictions.evictedKeys(admin)).as("nothing evicted").isEqualTo(evicted);
+            assertThat(failed).as("stopped near the limit").isNotNull();
+            assertThat(failed.getMessage()).contains("near the server's maxmemory", "Nothing was lost");
+            assertThat(slipway.apply(plan, options).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jedis.keys("w:*")).hasSize(WIDE_DOCUMENTS);
+        }
+    }
+
+    /**
      * Keys the server evicted before the stop may be documents: the stop then says how many, and not that nothing
      * was lost (tester session 33 R14 H1: "Nothing was lost" after 3,300 documents were evicted). Here the server
      * evicts cache keys (volatile-lru) as the rewrite begins, and its first look stops it.

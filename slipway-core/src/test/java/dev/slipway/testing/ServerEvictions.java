@@ -48,6 +48,12 @@ public final class ServerEvictions {
                 .mapToLong(l -> Long.parseLong(l.substring("evicted_keys:".length()).trim())).sum();
     }
 
+    /** {@code used_memory} now. */
+    public static long usedMemory(Jedis jedis) {
+        return jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
+                .mapToLong(l -> Long.parseLong(l.substring("used_memory:".length()).trim())).sum();
+    }
+
     /**
      * {@code used_memory} once the server has freed what a dropped index held (it does so in the background): read
      * until two reads 50 ms apart differ by less than 64 KiB, for at most 5 s.
@@ -55,8 +61,7 @@ public final class ServerEvictions {
     public static long settledUsedMemory(Jedis jedis) {
         long used = Long.MAX_VALUE;
         for (int look = 0; look < 100; look++) {
-            long now = jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
-                    .mapToLong(l -> Long.parseLong(l.substring("used_memory:".length()).trim())).sum();
+            long now = usedMemory(jedis);
             if (now >= used - (64 << 10)) {
                 return now;
             }
