@@ -181,6 +181,35 @@ class RewriteRefusalIT {
     }
 
     /**
+     * A backup directory that cannot be created is refused with the system's reason, before anything changes; under
+     * /proc, which a root process may write but where no directory can be made, it used to be refused as "0 B free"
+     * (tester session 34 R18 F5). Under a regular file, the parent's permissions said nothing either.
+     */
+    @Test
+    void aBackupDirectoryThatCannotBeCreatedIsRefusedWithTheReason(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+            for (Path backup : java.util.List.of(Path.of("/proc/slipway-nope/backup"), file.resolve("backup"))) {
+                if (backup.startsWith("/proc") && !java.nio.file.Files.isWritable(Path.of("/proc"))) {
+                    continue; // not root: the parent's permissions refuse it already
+                }
+                SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                        SlipwayException.class);
+
+                assertThat(e).as(backup.toString()).isNotNull();
+                assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.BAD_USAGE);
+                assertThat(e.getMessage()).contains("--backup-dir " + backup + " cannot be", "nothing was changed")
+                        .doesNotContain("B free");
+            }
+            assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+        }
+    }
+
+    /**
      * A rewrite the server cannot give its connections (maxclients) is refused before anything changes; it used to
      * drop the index and then fail to open its workers (tester session 29 R6 M2).
      */

@@ -512,6 +512,41 @@ final class RewriteStepHandler {
                     : " is not a directory")) + "; nothing was changed. Give a directory this process can create "
                     + "or write.");
         }
+        probeCreate(dir, parent);
+    }
+
+    /** What the file system said, in words rather than an exception's class name. */
+    private static String reason(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException failed) {
+            String why = failed.getReason() != null ? failed.getReason()
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "the file system does not allow it"
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? "a file of that name exists"
+                    : "refused";
+            return failed.getFile() == null ? why : failed.getFile() + ": " + why;
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * Creates {@code dir} and removes it again, with the directories between it and {@code parent}: write permission
+     * on the parent is not enough to know (a root process may write /proc, but it holds no directory; a read-only
+     * mount). A directory that cannot be created is refused with the system's reason; nothing is left behind.
+     */
+    private static void probeCreate(Path dir, Path parent) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " cannot be created ("
+                    + reason(e) + "); nothing was changed. Give a directory this process can create or write.", e);
+        }
+        try {
+            for (Path created = dir; created != null && !created.equals(parent); created = created.getParent()) {
+                Files.deleteIfExists(created);
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not remove the probe directory {}: {}", dir, e.getMessage());
+        }
     }
 
     /** The path itself, or the closest of its parents that exists; null when none does. */
