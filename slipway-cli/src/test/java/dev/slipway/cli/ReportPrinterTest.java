@@ -29,7 +29,7 @@ class ReportPrinterTest {
         MigrationReport report = new MigrationReport("abc", "idx", MigrationMode.DROP_RECREATE,
                 MigrationReport.Result.FAILED, Instant.parse("2026-01-01T00:00:00Z"),
                 Instant.parse("2026-01-01T00:00:07Z"), false, steps, new MigrationReport.Downtime(6300, 0, true),
-                Optional.empty(), Optional.of("Stopped the build before the server reached its maxmemory"));
+                Optional.empty(), Optional.of("Stopped the build before the server reached its maxmemory"), List.of());
         StringWriter text = new StringWriter();
         new ReportPrinter(new PrintWriter(text, true)).report(report);
         return text.toString();

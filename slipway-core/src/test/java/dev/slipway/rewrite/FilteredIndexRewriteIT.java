@@ -98,6 +98,8 @@ class FilteredIndexRewriteIT {
             assertThat(messages.seen).anySatisfy(m -> assertThat(m).contains("20000 documents under the prefixes "
                     + "of 'filtered' hold the fields this rewrite changes, 18000 more than the 2000 the plan counted",
                     "FILTER"));
+            assertThat(report.warnings()).as("the report keeps the warnings (tester session 34 R18 F4)")
+                    .anySatisfy(w -> assertThat(w).startsWith("20000 documents under the prefixes"));
             assertThat(jedis.hstrlen("f:1", "emb")).as("a document the FILTER leaves out, converted too")
                     .isEqualTo(1024);
             assertThat(messages.totals).as("progress totals: not known while counting, then all of them (tester "

@@ -15,6 +15,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.plan.StepReport;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.rewrite.IndexRecall;
@@ -50,7 +51,8 @@ public final class MigrationExecutor {
     private final RedisSession session;
     private final RedisEndpoint endpoint;
     private final KeyNamespace keys;
-    private final ProgressListener progress;
+    /** The caller's listener, keeping the warnings each run shows for its report. */
+    private final UserWarnings.Kept progress;
     private final Duration lockLease;
     private final Map<StepKind, StepHandler> handlers = new EnumMap<>(StepKind.class);
     private StepBoundaryListener boundaries = StepBoundaryListener.NONE;
@@ -66,7 +68,7 @@ public final class MigrationExecutor {
         this.session = session;
         this.endpoint = session.endpoint();
         this.keys = keys;
-        this.progress = progress;
+        this.progress = UserWarnings.keeping(progress);
         this.lockLease = lockLease;
         handlers.put(StepKind.DROP_INDEX, IndexStepHandlers::drop);
         handlers.put(StepKind.CREATE_INDEX, IndexStepHandlers::create);
@@ -111,6 +113,7 @@ public final class MigrationExecutor {
      * @throws MigrationFailedException   when a step or validation fails; its report says how far it got
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
+        progress.clear();
         PlanPreconditions.checkPlan(plan);
         missingHandlers(plan);
         CheckpointStore store = new CheckpointStore(session, keys);
@@ -422,7 +425,8 @@ public final class MigrationExecutor {
         }
         return new MigrationReport(report.planId(), report.index(), report.mode(), report.result(),
                 report.startedAt(), report.finishedAt(), report.resumed(), report.steps(),
-                new MigrationReport.Downtime(own.unavailableMs(), 0, false), report.validation(), report.error());
+                new MigrationReport.Downtime(own.unavailableMs(), 0, false), report.validation(), report.error(),
+                report.warnings());
     }
 
     private static boolean stopped(RuntimeException e) {
@@ -442,12 +446,13 @@ public final class MigrationExecutor {
         return e instanceof SlipwayException s ? s.describe() : e.toString();
     }
 
-    private static MigrationReport report(MigrationPlan plan, StepContext context, List<StepReport> steps,
+    private MigrationReport report(MigrationPlan plan, StepContext context, List<StepReport> steps,
                                           Instant startedAt, boolean resumed, MigrationReport.Result result,
                                           String error) {
         Map<String, Long> marks = context.checkpoint().marks();
         return new MigrationReport(plan.planId(), plan.servedName(), plan.mode(), result, startedAt, Instant.now(),
-                resumed, steps, downtime(marks), context.validation(), Optional.ofNullable(error));
+                resumed, steps, downtime(marks), context.validation(), Optional.ofNullable(error),
+                progress.warnings());
     }
 
     /**

@@ -12,6 +12,8 @@ import org.slf4j.MarkerFactory;
  * 34 R17 L1).
  */
 public final class UserWarnings {
+    /** What begins every warning's message to the progress listener. */
+    public static final String PREFIX = "Warning: ";
     /** The marker of a log event whose text was also given to the progress listener. */
     public static final Marker SHOWN = MarkerFactory.getMarker("SLIPWAY_SHOWN_TO_USER");
 
@@ -20,7 +22,63 @@ public final class UserWarnings {
 
     /** Shows {@code text} as a warning and logs it, marked {@link #SHOWN}. */
     public static void warn(Logger log, ProgressListener progress, String text) {
-        log.warn(SHOWN, "Warning: {}", text);
-        progress.message("Warning: " + text);
+        log.warn(SHOWN, PREFIX + "{}", text);
+        progress.message(PREFIX + text);
+    }
+
+    /**
+     * A progress listener that passes everything on to {@code shown} and keeps the text of every warning given to it
+     * ({@link #warn}), for a report of the run.
+     */
+    public static Kept keeping(ProgressListener shown) {
+        return new Kept(shown);
+    }
+
+    /** The warnings given to a listener, kept; see {@link #keeping}. */
+    public static final class Kept implements ProgressListener {
+        private final ProgressListener shown;
+        private final java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        private Kept(ProgressListener shown) {
+            this.shown = shown;
+        }
+
+        /** The warnings kept so far, without their prefix, in order. */
+        public java.util.List<String> warnings() {
+            return java.util.List.copyOf(warnings);
+        }
+
+        /** Forgets the warnings kept so far (a new run begins). */
+        public void clear() {
+            warnings.clear();
+        }
+
+        @Override
+        public void begin(String task, long total, String unit) {
+            shown.begin(task, total, unit);
+        }
+
+        @Override
+        public void update(long done) {
+            shown.update(done);
+        }
+
+        @Override
+        public void end() {
+            shown.end();
+        }
+
+        @Override
+        public void stop() {
+            shown.stop();
+        }
+
+        @Override
+        public void message(String text) {
+            if (text.startsWith(PREFIX)) {
+                warnings.add(text.substring(PREFIX.length()));
+            }
+            shown.message(text);
+        }
     }
 }
