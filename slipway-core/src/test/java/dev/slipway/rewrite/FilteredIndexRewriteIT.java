@@ -79,6 +79,8 @@ class FilteredIndexRewriteIT {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
             MigrationPlan plan = filteredWidening(slipway, jedis);
             assertThat(plan.rewrite().orElseThrow().documents()).isEqualTo(ADMITTED);
+            assertThat(plan.steps()).anySatisfy(s -> assertThat(s.description()).startsWith("Rewrite about "
+                    + ADMITTED + " documents (those the index holds; every document under its prefixes"));
             assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("The index has a FILTER",
                     "including those the FILTER leaves out", "apply counts every document"));
 

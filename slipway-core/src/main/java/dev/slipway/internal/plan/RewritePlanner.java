@@ -55,8 +55,12 @@ public final class RewritePlanner {
                 source.numDocs() + source.indexingFailures(), lossy));
     }
 
-    /** The step that rewrites every document, with the per-document commands it sends as templates. */
-    public static PlanStep step(RewriteSpec spec) {
+    /**
+     * The step that rewrites every document, with the per-document commands it sends as templates; for an index with
+     * a FILTER ({@code filtered}), the count is the index's and the documents it leaves out are rewritten too, which
+     * apply counts (tester session 34 R18 F4: the step gave the index's count alone).
+     */
+    public static PlanStep step(RewriteSpec spec, boolean filtered) {
         List<List<String>> commands = new ArrayList<>();
         String match = spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0))
                 : "*";
@@ -83,7 +87,9 @@ public final class RewritePlanner {
         spec.targetPrefix().ifPresent(p -> commands.add(List.of("RENAMENX", "<key>",
                 p + "<key without '" + spec.sourcePrefixes().get(0) + "'>")));
         return new PlanStep("rewrite-documents", StepKind.REWRITE_DOCUMENTS, "Rewrite about " + spec.documents()
-                + " documents in batches: save the original bytes of every changed field under --backup-dir, then "
+                + " documents" + (filtered ? " (those the index holds; every document under its prefixes that holds "
+                + "the fields is rewritten, FILTER or not, and apply counts them before it starts)" : "")
+                + " in batches: save the original bytes of every changed field under --backup-dir, then "
                 + "send these commands per document (each skipped when the document already has its new form). "
                 + "Old fields are deleted, and keys renamed, only once every document's new fields are written.",
                 commands);
