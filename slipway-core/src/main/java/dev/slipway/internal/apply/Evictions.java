@@ -54,8 +54,20 @@ public final class Evictions {
                 .orElse(OptionalLong.empty());
     }
 
+    /**
+     * Which of {@code documents} ("restored documents", say) may be among keys the server evicted under {@code
+     * policy}: under a {@code volatile-*} policy only keys with a time to live are evicted, and a message that said
+     * every document could be among them sent users to check documents that cannot have gone (tester session 34 R17
+     * L3).
+     */
+    public static String mayBeAmongThem(String documents, String policy) {
+        return policy != null && policy.startsWith("volatile-") ? documents + " with a time to live (TTL) may be "
+                + "among them (maxmemory-policy " + policy + " evicts only keys that have one)"
+                : documents + " may be among them";
+    }
+
     /** The server's {@code maxmemory_policy} (INFO memory), if it reports one. */
-    static Optional<String> policy(RedisSession session) {
+    public static Optional<String> policy(RedisSession session) {
         return stat(session, "memory", "maxmemory_policy");
     }
 
@@ -93,8 +105,8 @@ public final class Evictions {
         String policy = policy(session).orElse("unknown");
         return Optional.of(new ValidationCheck("evictions", false, expected, Wording.count(evicted, "key", "keys"),
                 "the server evicted " + Wording.count(evicted, "key", "keys") + " while the migration ran "
-                + "(maxmemory-policy " + policy + "; INFO stats evicted_keys counts every database): documents of "
-                + "the index may be among them, and they are gone from Redis, which the counts and samples cannot "
+                + "(maxmemory-policy " + policy + "; INFO stats evicted_keys counts every database): "
+                + mayBeAmongThem("documents of the index", policy) + ", and they are gone from Redis, which the counts and samples cannot "
                 + "show. Compare the documents with the application's data and write back what is missing. Before "
                 + "the next migration raise maxmemory (or set maxmemory-policy noeviction, which refuses writes "
                 + "instead of evicting): a migration needs the room 'slipway plan' estimates"));

@@ -302,7 +302,8 @@ public final class BackupRestorer {
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
                 + plan.servedName() + "' recreated), but the server evicted " + Wording.count(evicted, "key", "keys")
                 + " since it began (it reached maxmemory under a policy that evicts; INFO stats evicted_keys counts "
-                + "every database): restored documents may be among them, gone from Redis" + (backup.header()
+                + "every database): " + Evictions.mayBeAmongThem("restored documents", Evictions.policy(session)
+                .orElse(null)) + ", gone from Redis" + (backup.header()
                 .documentsMissing() > 0 ? "; " + Wording.count(backup.header().documentsMissing(), "backed-up "
                 + "document was", "backed-up documents were") + " already missing at restore (evicted or deleted; "
                 + "'slipway rollback' prints them)" : "") + ". Raise maxmemory (or set "
@@ -599,7 +600,7 @@ public final class BackupRestorer {
         long evicted = ceiling.evictedSince();
         return new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback stopped near the server's maxmemory: "
                 + ceiling.describe() + ", and restoring the next records could reach the limit. "
-                + RollbackMemory.evictedSaying(evicted, backup.dir()) + restored + " of "
+                + RollbackMemory.evictedSaying(evicted, backup.dir(), ceiling.policy()) + restored + " of "
                 + backup.header().batchesBackedUp() + " records are restored, and '" + plan.servedName() + "' is not "
                 + "served until the rollback finishes. Raise maxmemory (CONFIG SET maxmemory) or free memory, then "
                 + "re-run 'slipway rollback --backup-dir " + backup.dir() + "', which continues there.");

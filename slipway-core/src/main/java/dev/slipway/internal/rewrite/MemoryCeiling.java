@@ -128,6 +128,11 @@ final class MemoryCeiling {
         return (long) Math.ceil(Math.max(plannedPerDocument, measuredPerDocument) * documents);
     }
 
+    /** The server's maxmemory-policy at the last look (empty before the first). */
+    String policy() {
+        return policy;
+    }
+
     /** What was reached, for the message that stops the rewrite. */
     String describe() {
         return "the server used " + StrategyChoice.mib(reachedAt) + " of its maxmemory " + StrategyChoice.mib(maxBytes)

@@ -6,6 +6,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
@@ -349,8 +350,8 @@ public final class RewriteEngine {
                 + "rewritten) near the server's maxmemory: " + memory.describe() + ". " + (evicted == 0
                 ? "Nothing was lost: the documents rewritten so far are in the new form, the others as they were, "
                 + "and their originals are in " + backup.dir() + "."
-                : "The server EVICTED " + evicted + " keys since the migration began: documents among them are gone "
-                + "from Redis, and the backup in " + backup.dir() + " holds only the fields the rewrite changed. "
+                : "The server EVICTED " + evicted + " keys since the migration began: "
+                + Evictions.mayBeAmongThem("documents", memory.policy()) + ", gone from Redis, and the backup in " + backup.dir() + " holds only the fields the rewrite changed. "
                 + "The other documents rewritten so far are in the new form, the rest as they were.")
                 + " Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run "
                 + "'slipway apply' with the same plan, which continues from here; or undo it with 'slipway rollback "

@@ -144,16 +144,17 @@ final class RollbackMemory {
                 + "it used ") + StrategyChoice.mib(used) + " of " + StrategyChoice.mib(max) + " (maxmemory-policy "
                 + now.get().policy() + ", which evicts keys at the limit), " + (before ? "and the index takes about "
                 + StrategyChoice.mib(expected) + " more, past 90% of the limit" : "past 90% of the limit or about "
-                + "to be") + ". " + evictedSaying(evicted, dir) + (dropped ? "The index '" + index + "' being built "
+                + "to be") + ". " + evictedSaying(evicted, dir, now.get().policy()) + (dropped ? "The index '" + index + "' being built "
                 + "was dropped (documents kept), so '" : "'") + servedName + "' is not served until the rollback "
                 + "finishes. Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run 'slipway rollback "
                 + "--backup-dir " + dir + "', which builds it.");
     }
 
-    /** What a stop says of the keys evicted since the rollback began. */
-    static String evictedSaying(long evicted, Path dir) {
+    /** What a stop says of the keys evicted since the rollback began, under maxmemory-policy {@code policy}. */
+    static String evictedSaying(long evicted, Path dir, String policy) {
         return evicted > 0 ? "The server EVICTED " + Wording.count(evicted, "key", "keys") + " since the rollback "
-                + "began (INFO stats evicted_keys, every database): restored documents may be among them; the backup "
+                + "began (INFO stats evicted_keys, every database): "
+                + Evictions.mayBeAmongThem("restored documents", policy) + "; the backup "
                 + "in " + dir + " still holds every original. " : "No key was evicted; every document restored so "
                 + "far has its original values again. ";
     }
