@@ -4,6 +4,7 @@ import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.api.version.RollbackResult;
@@ -176,15 +177,17 @@ public final class RollbackCommand implements Callable<Integer> {
         StopSignal stop = new StopSignal();
         Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()), stop);
         String url = slipway.redactedUrl();
-        PrintWriter notice = spec.commandLine().getOut();
-        notice.println("The restore drops the index the migration created (documents are kept) and recreates the "
-                + "original once every document is back: queries to the index fail until then.");
-        notice.flush();
-        Confirmation confirmation = new Confirmation("Restore the documents saved in " + backupDir + " and "
-                + "recreate the original index on " + url + "?", "Not restoring the documents saved in "
-                + backupDir + " on " + url, "Pass --yes to restore them without asking.");
-        if (!confirmation.granted(yes, spec.commandLine().getErr())) {
-            return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
+        if (!SlipwayFiles.isRolledBack(backupDir)) { // else nothing is restored: no notice, nothing to confirm
+            PrintWriter notice = spec.commandLine().getOut();
+            notice.println("The restore drops the index the migration created (documents are kept) and recreates the "
+                    + "original once every document is back: queries to the index fail until then.");
+            notice.flush();
+            Confirmation confirmation = new Confirmation("Restore the documents saved in " + backupDir + " and "
+                    + "recreate the original index on " + url + "?", "Not restoring the documents saved in "
+                    + backupDir + " on " + url, "Pass --yes to restore them without asking.");
+            if (!confirmation.granted(yes, spec.commandLine().getErr())) {
+                return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
+            }
         }
         RestoreResult result = SignalStop.stoppable(stop,
                 () -> slipway.rollbackFromBackup(backupDir, workers, overwriteChanged, ignoreMaxmemory));

@@ -142,6 +142,20 @@ public final class SlipwayFiles {
         }
     }
 
+    /**
+     * Whether the backup directory {@code dir} holds a backup that was rolled back completely (its header says so),
+     * read from the file alone; false when it holds none or its header cannot be read (a rollback then says why). A
+     * front end uses it to leave out what it would say before restoring (tester session 34 R18 F8).
+     */
+    public static boolean isRolledBack(Path dir) {
+        try {
+            return dev.slipway.internal.rewrite.BackupDirectory.readHeader(dir)
+                    .map(h -> h.phase() == dev.slipway.internal.rewrite.BackupHeader.Phase.ROLLED_BACK).orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Writes a plan as YAML (or JSON for a {@code .json} file). */
     public static void writePlan(MigrationPlan plan, Path file) {
         write(plan, file);
