@@ -10,6 +10,8 @@ import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.internal.io.PlanCodec;
 import dev.slipway.internal.io.QueryCheckDocument;
+import dev.slipway.internal.rewrite.BackupDirectory;
+import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.schema.PatchDocument;
 import dev.slipway.internal.schema.SchemaDocument;
 import dev.slipway.internal.yaml.YamlNode;
@@ -149,8 +151,8 @@ public final class SlipwayFiles {
      */
     public static boolean isRolledBack(Path dir) {
         try {
-            return dev.slipway.internal.rewrite.BackupDirectory.readHeader(dir)
-                    .map(h -> h.phase() == dev.slipway.internal.rewrite.BackupHeader.Phase.ROLLED_BACK).orElse(false);
+            return BackupDirectory.readHeader(dir)
+                    .map(h -> h.phase() == BackupHeader.Phase.ROLLED_BACK).orElse(false);
         } catch (RuntimeException e) {
             return false;
         }

@@ -33,6 +33,7 @@ import redis.clients.jedis.Jedis;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -66,8 +67,8 @@ class RewriteRefusalIT {
 
     /** Creates (or resets) the ACL user {@code name} with password "pw", every channel and these rules; its facade. */
     private static Slipway asUser(Jedis jedis, RedisStackServer redis, String name, String... rules) {
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("SETUSER", name, "on", ">pw", "&*"));
-        args.addAll(java.util.List.of(rules));
+        java.util.List<String> args = new java.util.ArrayList<>(List.of("SETUSER", name, "on", ">pw", "&*"));
+        args.addAll(List.of(rules));
         jedis.sendCommand(RedisStackServer.command("ACL"), args.toArray(String[]::new));
         return user(redis, name);
     }
@@ -133,12 +134,12 @@ class RewriteRefusalIT {
             Map<String, String> users = Map.of(
                     "nohdel", "+@all -hdel", "nodrop", "+@all -ft.dropindex", "docsonly", "+@all");
             for (Map.Entry<String, String> user : users.entrySet()) {
-                java.util.List<String> rules = new java.util.ArrayList<>(java.util.List.of(
+                java.util.List<String> rules = new java.util.ArrayList<>(List.of(
                         user.getKey().equals("docsonly") ? "~doc:*" : "~*"));
                 if (user.getKey().equals("docsonly")) { // Search checks index names as keys
-                    rules.addAll(java.util.List.of("~slipway:*", "~docs", "~slipway-probe:*"));
+                    rules.addAll(List.of("~slipway:*", "~docs", "~slipway-probe:*"));
                 }
-                rules.addAll(java.util.List.of(user.getValue().split(" ")));
+                rules.addAll(List.of(user.getValue().split(" ")));
                 Slipway restricted = asUser(jedis, redis, user.getKey(), rules.toArray(String[]::new));
 
                 SlipwayException e = catchThrowableOfType(() -> restricted.apply(plan, options(dir.resolve(
@@ -192,9 +193,9 @@ class RewriteRefusalIT {
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
             MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
-            Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
-            for (Path backup : java.util.List.of(Path.of("/proc/slipway-nope/backup"), file.resolve("backup"))) {
-                if (backup.startsWith("/proc") && !java.nio.file.Files.isWritable(Path.of("/proc"))) {
+            Path file = Files.writeString(dir.resolve("a-file"), "x");
+            for (Path backup : List.of(Path.of("/proc/slipway-nope/backup"), file.resolve("backup"))) {
+                if (backup.startsWith("/proc") && !Files.isWritable(Path.of("/proc"))) {
                     continue; // not root: the parent's permissions refuse it already
                 }
                 SlipwayException e = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
@@ -252,7 +253,7 @@ class RewriteRefusalIT {
             TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
             MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
             jedis.sendCommand(RedisStackServer.command("HPEXPIRE"), "doc:3", "3600000", "FIELDS", "1", "note");
-            for (String command : java.util.List.of("hpexpiretime", "hpexpireat")) {
+            for (String command : List.of("hpexpiretime", "hpexpireat")) {
                 Slipway restricted = asUser(jedis, redis, "no" + command, "~*", "+@all", "-" + command);
 
                 SlipwayException e = catchThrowableOfType(() -> restricted.apply(plan, options(dir.resolve(

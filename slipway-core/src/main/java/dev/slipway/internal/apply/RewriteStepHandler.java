@@ -31,7 +31,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -517,11 +521,11 @@ final class RewriteStepHandler {
 
     /** What the file system said, in words rather than an exception's class name. */
     private static String reason(Exception e) {
-        if (e instanceof java.nio.file.FileSystemException failed) {
+        if (e instanceof FileSystemException failed) {
             String why = failed.getReason() != null ? failed.getReason()
-                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : e instanceof java.nio.file.NoSuchFileException ? "the file system does not allow it"
-                    : e instanceof java.nio.file.FileAlreadyExistsException ? "a file of that name exists"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof NoSuchFileException ? "the file system does not allow it"
+                    : e instanceof FileAlreadyExistsException ? "a file of that name exists"
                     : "refused";
             return failed.getFile() == null ? why : failed.getFile() + ": " + why;
         }

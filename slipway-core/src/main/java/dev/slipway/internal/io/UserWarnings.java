@@ -5,6 +5,9 @@ import org.slf4j.Logger;
 import org.slf4j.Marker;
 import org.slf4j.MarkerFactory;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /**
  * Warnings the user is shown through the {@link ProgressListener} and that are logged too, for a library user who
  * reads the log. The log event carries {@link #SHOWN}, so that a front end that prints both (the CLI prints messages,
@@ -37,15 +40,15 @@ public final class UserWarnings {
     /** The warnings given to a listener, kept; see {@link #keeping}. */
     public static final class Kept implements ProgressListener {
         private final ProgressListener shown;
-        private final java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final List<String> warnings = new CopyOnWriteArrayList<>();
 
         private Kept(ProgressListener shown) {
             this.shown = shown;
         }
 
         /** The warnings kept so far, without their prefix, in order. */
-        public java.util.List<String> warnings() {
-            return java.util.List.copyOf(warnings);
+        public List<String> warnings() {
+            return List.copyOf(warnings);
         }
 
         /** Forgets the warnings kept so far (a new run begins). */
