@@ -316,6 +316,44 @@ class RewriteRefusalIT {
         }
     }
 
+    /**
+     * A rollback from a copy of the backup, while the directory the migration's checkpoint names still holds it, is
+     * refused with nothing changed, as apply refuses it (tester session 35 R19 M2: a copy taken part way left 11,449
+     * of 20,000 documents migrated and the checkpoint deleted). Once that directory is moved away, the copy is taken.
+     */
+    @Test
+    void rollbackFromACopyOfTheBackupIsRefusedWhileTheRecordedOneHoldsIt(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Path backup = dir.resolve("backup");
+            slipway.apply(plan, options(backup));
+            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
+            Path copy = Files.createDirectory(dir.resolve("copy"));
+            try (java.util.stream.Stream<Path> files = Files.list(backup)) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, copy.resolve(file.getFileName()));
+                }
+            }
+
+            SlipwayException e = catchThrowableOfType(() -> slipway.rollbackFromBackup(copy, 1),
+                    SlipwayException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.getMessage()).contains("This migration's backup is in " + backup.toAbsolutePath()
+                    .normalize(), "Nothing was changed", "'slipway rollback --backup-dir " + backup.toAbsolutePath()
+                    .normalize() + "'");
+            assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
+            assertThat(slipway.describe("docs").schema().prefixes()).containsExactly("item:");
+            Files.move(backup, dir.resolve("moved-away"));
+            slipway.rollbackFromBackup(copy, 1);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
     /** A rollback by a user who may not move keys back is refused before it drops the migrated index. */
     @Test
     void rollbackAsAUserWhoMayNotMoveKeysBackIsRefusedBeforeAnyChange(RedisStackServer redis, @TempDir Path dir) {
