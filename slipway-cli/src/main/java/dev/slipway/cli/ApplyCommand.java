@@ -98,7 +98,8 @@ public final class ApplyCommand implements Callable<Integer> {
     private int workers;
 
     @Option(names = "--rate-limit", paramLabel = "<docs/s>", defaultValue = "0", order = 10,
-            description = "At most this many documents rewritten per second; 0 for no limit. "
+            description = "At most this many documents rewritten per second, over any second (time lost to a "
+                    + "stall is not made up; a larger --batch-size is cut to this); 0 for no limit. "
                     + "Default: ${DEFAULT-VALUE}")
     private int rateLimit;
 

@@ -83,7 +83,10 @@ final class PlanPrinter {
         out.println("  backup directory:   " + options.backupDir().map(Path::toString).orElse("(not given)"));
         out.println("  accept data loss:   " + (rewrite.lossy()
                 ? (options.acceptDataLoss() ? "yes" : "no (the conversion loses precision)") : "not needed"));
-        out.println("  throughput:         batches of " + options.batchSize() + ", " + options.workers()
+        boolean cut = options.maxDocsPerSecond() > 0 && options.batchSize() > options.maxDocsPerSecond();
+        out.println("  throughput:         batches of " + (cut ? options.maxDocsPerSecond() + " (--batch-size "
+                + options.batchSize() + " cut to one second of the rate)" : options.batchSize()) + ", "
+                + options.workers()
                 + (options.workers() == 1 ? " worker, " : " workers, ") + (options.maxDocsPerSecond() == 0
                 ? "no rate limit" : "at most " + options.maxDocsPerSecond() + " docs/s") + ", "
                 + options.maxRetries() + " retries");
