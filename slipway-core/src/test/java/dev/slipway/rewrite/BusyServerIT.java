@@ -97,4 +97,31 @@ class BusyServerIT {
             assertThat(RewriteFixture.keys(jedis, "item:*")).isEmpty();
         }
     }
+
+    /**
+     * A server busy for 3 s as the new index is being built: the wait for indexing sends FT.INFO again until the
+     * server answers, and the migration finishes (tester session 35 R19 M4: the first BUSY failed the step, exit 1).
+     */
+    @Test
+    void theWaitForIndexingRidesOutABusyServer(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.configSet("busy-reply-threshold", "20");
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
+                    3);
+            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    RewriteFixture.EMB_TO_FLOAT16);
+            CompletableFuture<?>[] script = new CompletableFuture<?>[1];
+            TaskProgress busyWhileIndexing = TaskProgress.atBegin("indexing docs", () -> {
+                script[0] = redis.keepBusy(3000);
+                RewriteFixture.sleep(100); // past the threshold before the first FT.INFO
+            });
+
+            MigrationReport report = Slipway.configure().url(redis.url()).progress(busyWhileIndexing).load()
+                    .apply(plan, options(dir.resolve("backup")));
+
+            assertThat(script[0]).as("the server was made busy").isNotNull();
+            assertThat(script[0].get(30, TimeUnit.SECONDS)).isEqualTo(1L);
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        }
+    }
 }

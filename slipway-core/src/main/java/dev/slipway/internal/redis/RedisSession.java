@@ -41,6 +41,11 @@ public final class RedisSession implements AutoCloseable {
             "HMGET", "HGETALL", "HLEN", "MEMORY");
     private static final long FIRST_PAUSE_MILLIS = 100;
     private static final long MAX_PAUSE_MILLIS = 2_000;
+    /**
+     * How long a reconnecting session keeps sending a command the server refuses for now (BUSY, LOADING) before it
+     * gives up.
+     */
+    private static final long BUSY_PATIENCE_NANOS = 30_000_000_000L;
 
     private final RedisEndpoint endpoint;
     private final int timeoutMillis;
@@ -158,6 +163,8 @@ public final class RedisSession implements AutoCloseable {
             call("PING"); // finds a dead connection before a command that must not go out twice
         }
         long pause = FIRST_PAUSE_MILLIS;
+        long busyFrom = 0;
+        long busyPause = FIRST_PAUSE_MILLIS;
         for (int attempt = 0; ; attempt++) {
             try {
                 Object reply = jedis.sendCommand(command(command), args);
@@ -179,9 +186,42 @@ public final class RedisSession implements AutoCloseable {
                         endpoint.redacted(), command, rootMessage(e), pause);
                 pause = reconnectAfter(pause);
             } catch (JedisDataException e) {
+                boolean refusedForNow = refusedForNow(e);
+                if (refusedForNow && reconnects > 0 && !inMulti) {
+                    busyFrom = busyFrom == 0 ? System.nanoTime() : busyFrom;
+                    if (System.nanoTime() - busyFrom < BUSY_PATIENCE_NANOS && !Thread.currentThread().isInterrupted()) {
+                        // refused unrun (a script or function running, a dataset loading): sent again after a pause;
+                        // the reconnect attempts stay for lost connections (tester session 35 R19 M4: one BUSY
+                        // failed the wait for indexing at once)
+                        LOG.warn("Redis at {} refused {} for now ({}); sending it again in {} ms",
+                                endpoint.redacted(), command, e.getMessage(), busyPause);
+                        sleepQuietly(busyPause);
+                        busyPause = Math.min(busyPause * 2, MAX_PAUSE_MILLIS);
+                        attempt--;
+                        continue;
+                    }
+                }
                 trackMulti(name, true);
-                throw new RedisCommandException(command, e.getMessage(), e);
+                throw new RedisCommandException(command, e.getMessage() + (refusedForNow && reconnects > 0 && !inMulti
+                        ? " (still so after " + BUSY_PATIENCE_NANOS / 1_000_000_000L + " s of retries)" : ""), e);
             }
+        }
+    }
+
+    /**
+     * Whether the server refused a command without running it, for a while only: a script or function runs too long
+     * ({@code BUSY}), or the dataset is loading ({@code LOADING}).
+     */
+    private static boolean refusedForNow(JedisDataException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.startsWith("BUSY") || message.startsWith("LOADING");
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -73,20 +73,21 @@ final class BusyServer extends RuntimeException {
             }
         }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Redis still could not take " + what + " ('"
-                + last.getMessage() + "') after " + retries + " retries (--retries). " + resume);
+                + last.getMessage() + "') after " + retries + " retries. " + resume);
     }
 
     /**
      * Sends commands that change nothing (EXISTS and the like) over the writing connections, sending them all again
      * while the server answers busy or loading, up to the pool's {@code --retries}.
      */
-    static List<List<Object>> readOnly(WorkerPool pool, List<List<DocumentStore.Command>> commands, String what) {
+    static List<List<Object>> readOnly(WorkerPool pool, List<List<DocumentStore.Command>> commands, String what,
+                                       String resume) {
         Supplier<List<List<Object>>> send = () -> {
             List<List<Object>> replies = pool.executeDocuments(commands);
             refuseIfAny(replies);
             return replies;
         };
-        return retry(pool.maxRetries(), what, send, send, "Re-run the same command; nothing was changed by it.");
+        return retry(pool.maxRetries(), what, send, send, resume);
     }
 
     private static void sleep(long millis) {

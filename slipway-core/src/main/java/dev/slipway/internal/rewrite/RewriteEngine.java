@@ -60,8 +60,8 @@ import java.util.concurrent.TimeUnit;
 public final class RewriteEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RewriteEngine.class);
     private static final int MAX_REPORTED_CONFLICTS = 20;
-    private static final String RESUME = "Re-run 'slipway apply' with the same plan to resume; completed batches are "
-            + "kept.";
+    private static final String RESUME = "Re-run 'slipway apply' with the same plan to resume (--retries gives a busy "
+            + "server more tries); completed batches are kept.";
 
     private final RewriteSpec spec;
     private final BackupDirectory backup;
