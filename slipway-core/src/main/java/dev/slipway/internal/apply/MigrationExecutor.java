@@ -116,7 +116,7 @@ public final class MigrationExecutor {
         progress.clear();
         PlanPreconditions.checkPlan(plan);
         missingHandlers(plan);
-        CheckpointStore store = new CheckpointStore(session, keys);
+        CheckpointStore store = CheckpointStore.fenced(session, keys);
         String index = plan.source().indexName();
         LiveIndexReader reader = new LiveIndexReader(session);
         Optional<Checkpoint> previous = usableCheckpoint(store.load(index), plan);
@@ -297,7 +297,7 @@ public final class MigrationExecutor {
                                 boolean wasCompleted) {
         Instant startedAt = Instant.now();
         StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop)
-                .rewriteBatchBytes(measured.batchBytes()).rewriteDocuments(measured.holding());
+                .rewriteBatchBytes(measured.batchBytes()).rewriteDocuments(measured.holding()).checkpoints(store);
         store.save(context.checkpoint());
         List<StepReport> reports = new ArrayList<>();
         for (int i = 0; i < plan.steps().size(); i++) {

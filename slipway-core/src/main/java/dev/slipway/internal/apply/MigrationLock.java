@@ -271,6 +271,17 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         }
     }
 
+    /**
+     * Refreshes the lease now, whenever it was last confirmed, and throws as {@link #confirmHeld} when the key no
+     * longer holds this owner's value: after a server restart from an older snapshot, the key is gone (or holds an
+     * older lease of this owner, which the refresh extends).
+     */
+    @Override
+    public void confirmHeldNow() {
+        refresh();
+        confirmHeld();
+    }
+
     @Override
     public String clientName() {
         return clientName;

@@ -118,7 +118,7 @@ final class RewriteStepHandler {
         // the next run (a kill used to leave the checkpoint saying it was done, and the next run only validated)
         context.checkpoint(context.checkpoint().withStepUndone(rewrite.name()));
         context.lock().confirmHeld();
-        new CheckpointStore(context.session(), context.keys()).save(context.checkpoint());
+        context.saveCheckpoint();
         if (!runNow || context.rewroteEveryDocument()) {
             LOG.info("Documents holding vectors of the old datatype again: {}; the next run of this plan rewrites "
                     + "them", found.found());

@@ -20,6 +20,7 @@ public final class StepContext {
     private final MigrationPlan plan;
     private final ApplyOptions options;
     private final ProgressListener progress;
+    private CheckpointStore checkpoints;
     private final KeyNamespace keys;
     private final HeldLock lock;
     private final StopSignal stop;
@@ -72,6 +73,17 @@ public final class StepContext {
     StepContext rewriteDocuments(long documents) {
         this.rewriteDocuments = documents;
         return this;
+    }
+
+    /** The run's checkpoint store (fenced: see {@link CheckpointStore#fenced}). */
+    StepContext checkpoints(CheckpointStore store) {
+        this.checkpoints = store;
+        return this;
+    }
+
+    /** Saves the checkpoint as it stands, through the run's store. */
+    void saveCheckpoint() {
+        checkpoints.save(checkpoint);
     }
 
     /**

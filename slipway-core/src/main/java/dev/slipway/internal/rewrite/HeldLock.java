@@ -35,6 +35,14 @@ public interface HeldLock {
      */
     void confirmHeld();
 
+    /**
+     * As {@link #confirmHeld}, asking the server now even when the lock was confirmed a moment ago: after the server
+     * restarted, the lock key is gone when it restarted from a snapshot older than the lock.
+     */
+    default void confirmHeldNow() {
+        confirmHeld();
+    }
+
     /** Whether the lock was lost: nothing this process keeps (files, checkpoints) may be written any more. */
     boolean isLost();
 }

@@ -254,7 +254,17 @@ public final class RewriteEngine {
     public String run() {
         BackupHeader header = backup.header();
         if (header.phase() == BackupHeader.Phase.REWRITTEN) {
-            return "documents were already rewritten by an earlier run (" + header.documentsRewritten() + ")";
+            String runId = serverRunId();
+            if (header.serverRunId() == null || header.serverRunId().equals(runId)) {
+                return "documents were already rewritten by an earlier run (" + header.documentsRewritten() + ")";
+            }
+            // a server that restarted from a snapshot older than the rewrite's end holds documents in the old form
+            // again, and this step would not be running had the checkpoint that says it is done survived (tester
+            // session 35 R19 M1: every re-run failed validation)
+            LOG.warn("The server restarted since this rewrite finished (run_id {} then, {} now) and the checkpoint "
+                    + "does not record the rewrite as done: it may have restarted from an older snapshot, so a new "
+                    + "pass reads every document again", header.serverRunId(), runId);
+            backup.writeHeader(header.restartPass());
         }
         scales = ScaleChoice.load(spec, backup, workers, scope, settings.batchSize());
         rewriter = new DocumentRewriter(spec, scales);

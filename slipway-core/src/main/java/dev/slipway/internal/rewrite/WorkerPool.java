@@ -180,6 +180,9 @@ public final class WorkerPool implements AutoCloseable {
         String now = runIdOrNull(stores[index]);
         if (!before.equals(now)) { // a failed INFO cannot tell either: working the batch out anew is always safe
             runIds[index] = now == null ? before : now;
+            // a server restarted from a snapshot older than the lock has lost the migration's checkpoint and what it
+            // recorded: nothing more may be written to it (tester session 35 R19 M1)
+            guard.confirmHeldNow();
             throw BusyServer.restarted(before, now == null ? "unknown" : now);
         }
     }

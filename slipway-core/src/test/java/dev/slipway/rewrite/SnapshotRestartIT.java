@@ -1,0 +1,96 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.RewriteFixture.hashes;
+import static dev.slipway.rewrite.RewriteFixture.keys;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The server restarts, during apply, from a snapshot taken before the migration began (a server that only saves
+ * snapshots, killed): the original index and documents are back and the checkpoint is gone. The run that survives
+ * the restart must not write its checkpoint onto that server, and the re-run must finish the migration (tester
+ * session 35 R19 M1: the surviving run saved "drop-index done", so the re-run rewrote every document under the
+ * original index and failed to create the new one; after a restart during the wait for indexing, every re-run failed
+ * validation).
+ */
+@ExtendWith(RedisStackExtension.class)
+class SnapshotRestartIT {
+    private static final int DOCS = 1500;
+    private static final String COMBINED = "  rename_fields:\n    - {old_name: title, new_name: name}\n"
+            + "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n    prefix: 'item:'\n";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRestartFromAnOlderSnapshotDuringTheRewriteIsFinishedByTheReRun(RedisStackServer redis) {
+        restartThenReRun(redis, "rewriting documents", DOCS / 3);
+    }
+
+    @Test
+    void aRestartFromAnOlderSnapshotDuringTheWaitForIndexingIsFinishedByTheReRun(RedisStackServer redis) {
+        restartThenReRun(redis, "indexing docs", 0);
+    }
+
+    /** Restarts the server from the snapshot when {@code task} has reached {@code done}; then re-runs apply. */
+    private void restartThenReRun(RedisStackServer redis, String task, long done) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 35);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
+            jedis.save(); // the snapshot the server restarts from: before the migration
+            boolean[] restarted = {false};
+            TaskProgress restart = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    update(0);
+                }
+
+                @Override
+                public void update(long now) {
+                    if (task().equals(task) && now >= done && !restarted[0]) {
+                        restarted[0] = true;
+                        redis.restartFromLastSave();
+                    }
+                }
+            };
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
+                    .withThroughput(50, 1, 0, 3);
+
+            SlipwayException failed = catchThrowableOfType(() -> Slipway.configure().url(redis.url())
+                    .progress(restart).load().apply(plan, options), SlipwayException.class);
+
+            assertThat(restarted[0]).isTrue();
+            assertThat(failed).as("the run that lived through the restart fails").isNotNull();
+            try (Jedis after = redis.newJedis()) {
+                assertThat(keys(after, "slipway:*")).as("no checkpoint written onto the restarted server")
+                        .noneMatch(k -> k.contains("checkpoint"));
+                MigrationReport report = slipway.apply(plan, options);
+                assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+                assertThat(hashes(after, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
+                        Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+                assertThat(keys(after, "doc:*")).isEmpty();
+                assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+            }
+        }
+    }
+}
