@@ -56,7 +56,8 @@ final class StatusPrinter {
         } else {
             versions(status.versions());
         }
-        status.migration().ifPresentOrElse(m -> migration(status.name(), m), () -> out.println("  Migration: none"));
+        status.migration().ifPresentOrElse(m -> migration(status.name(), m, status.lockOwner().isEmpty()),
+                () -> out.println("  Migration: none"));
         // what a rollback again does depends on the migration: only with none unfinished does it change nothing
         boolean settled = status.migration().map(m -> m.status().equals("COMPLETED")).orElse(true);
         status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + switchedLine(r, settled)));
@@ -122,8 +123,18 @@ final class StatusPrinter {
         };
     }
 
-    private void migration(String name, IndexStatus.MigrationStatus migration) {
+    /**
+     * The migration block; {@code unheld} when no process holds the lock, so that a migration still marked RUNNING
+     * is said to have ended without recording it (tester session 35 R19 L3: a run stopped on losing its lock showed
+     * RUNNING beside "Lock: free").
+     */
+    private void migration(String name, IndexStatus.MigrationStatus migration, boolean unheld) {
         out.println("  Migration: plan " + migration.planId() + ", " + migration.status());
+        if (unheld && migration.status().equals("RUNNING")) {
+            wrap("as last recorded, but no process holds its lock: the run ended without recording it (killed, or "
+                    + "stopped on losing the lock); re-run 'slipway apply' with the same plan to resume")
+                    .forEach(line -> out.println(INDENT + line));
+        }
         String steps = "steps done (" + migration.completedSteps().size() + "): "
                 + (migration.completedSteps().isEmpty() ? "none" : String.join(", ", migration.completedSteps()));
         wrap(steps).forEach(line -> out.println(INDENT + line));

@@ -87,7 +87,10 @@ class StatusPrinterTest {
         assertThat(lines).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(UsageStyle.WIDTH));
         assertThat(lines.stream().filter(line -> line.startsWith("             ")).count()).isGreaterThan(3);
         assertThat(String.join(" ", lines).replaceAll(" +", " "))
-                .contains("steps done (12): " + String.join(", ", steps));
+                .contains("steps done (12): " + String.join(", ", steps))
+                .as("RUNNING with the lock free (tester session 35 R19 L3)")
+                .contains("Migration: plan p, RUNNING as last recorded, but no process holds its lock: the run ended "
+                        + "without recording it");
     }
 
     @Test
