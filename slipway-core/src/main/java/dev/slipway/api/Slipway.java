@@ -25,6 +25,7 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SearchDatabase;
 import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.schema.IndexStats;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.PruneResult;
 import dev.slipway.api.version.RestoreResult;
@@ -149,8 +150,18 @@ public final class Slipway {
             SourceSnapshot source = withNewPathsSampled(reader, withTargetPrefixSharing(reader, live, target), target);
             Map<String, String> renames = new LinkedHashMap<>();
             request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
-            return MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
+            MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                     request.allowSharedKeys(), Instant.now());
+            Optional<IndexStats> stats = reader.find(request.index()).map(IndexInfo::stats);
+            if (stats.isPresent() && !stats.get().fullyIndexed()) {
+                // the counts and estimates are of the documents indexed so far (tester session 35 R19 L6: 4,880
+                // planned of 20,000, with no word of it)
+                plan = MigrationPlanner.withWarning(plan, "Index '" + request.index() + "' was still indexing when "
+                        + "this plan was made (" + Math.round(stats.get().percentIndexed() * 1000) / 10.0 + "% done, "
+                        + stats.get().numDocs() + " documents so far): the document counts, durations and memory "
+                        + "below are of those only. Plan again once FT.INFO reports percent_indexed 1.");
+            }
+            return plan;
         });
     }
 

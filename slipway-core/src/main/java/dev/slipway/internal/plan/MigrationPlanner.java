@@ -146,6 +146,19 @@ public final class MigrationPlanner {
         return Digests.shortSha256(PlanCodec.canonicalJson(content));
     }
 
+    /**
+     * The plan with one more warning, its id worked out anew: for what the planner's inputs do not say, such as a
+     * source index still indexing when its snapshot was taken.
+     */
+    public static MigrationPlan withWarning(MigrationPlan p, String warning) {
+        List<String> warnings = new ArrayList<>(p.warnings());
+        warnings.add(warning);
+        MigrationPlan draft = new MigrationPlan(p.formatVersion(), "", p.createdAt(), p.source(), p.requestedPatch(),
+                p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(), warnings,
+                p.steps(), p.estimate(), p.validation(), p.rewrite());
+        return withId(draft, planId(draft));
+    }
+
     private static MigrationPlan withId(MigrationPlan p, String id) {
         return new MigrationPlan(p.formatVersion(), id, p.createdAt(), p.source(), p.requestedPatch(),
                 p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(),
