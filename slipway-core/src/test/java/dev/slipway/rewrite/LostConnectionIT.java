@@ -175,4 +175,32 @@ class LostConnectionIT {
             }
         }
     }
+
+    /**
+     * With {@code --retries 0} a connection killed during the rewrite fails the run; the message says the connection
+     * was lost, not only the client library's exception (tester session 35 R19 L1); a re-run finishes.
+     */
+    @Test
+    void aConnectionLostWithNoRetriesIsNamedAsSuch(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
+                    5);
+        }
+        try (Jedis killer = redis.newJedis()) {
+            KillAll duringRewrite = new KillAll(killer, "rewriting documents");
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(duringRewrite).load();
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
+                    .withThroughput(50, 1, 0, 0);
+
+            dev.slipway.api.SlipwayException failed = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> slipway.apply(plan, options), dev.slipway.api.SlipwayException.class);
+
+            assertThat(duringRewrite.killed).isTrue();
+            assertThat(failed).isNotNull();
+            assertThat(failed.getMessage()).contains("Lost the connection to Redis").doesNotContain("redis.clients");
+            assertThat(Slipway.configure().url(redis.url()).load().apply(plan, options).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+        }
+    }
 }

@@ -443,6 +443,10 @@ public final class MigrationExecutor {
         if (e instanceof ValidationFailedException v) {
             return v.getMessage(); // its failed checks travel as the exception's problems, listed once
         }
+        if (e instanceof redis.clients.jedis.exceptions.JedisConnectionException) { // --retries ran out, or was 0
+            return "Lost the connection to Redis (" + e.getMessage() + ") and did not get it back within the retries "
+                    + "(--retries)."; // tester session 35 R19 L1: the exception's class name was all it said
+        }
         return e instanceof SlipwayException s ? s.describe() : e.toString();
     }
 
