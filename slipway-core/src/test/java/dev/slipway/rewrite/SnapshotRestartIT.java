@@ -49,6 +49,52 @@ class SnapshotRestartIT {
         restartThenReRun(redis, "indexing docs", 0);
     }
 
+    /**
+     * A restart that keeps the data (saved first) during the rewrite, without the write watch (whose listeners a
+     * restart breaks): the run makes a new pass over every document left under the old prefix and finishes; its
+     * summary says what each pass rewrote, the two adding up to every document (tester session 35 R19 L2: it said
+     * it "rewrote the 20000 still in the old form", counting the first pass's rewrites too).
+     */
+    @Test
+    void aRestartKeepingTheDataDuringTheRewriteSaysWhatEachPassDid(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 35);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
+            boolean[] restarted = {false};
+            TaskProgress restart = new TaskProgress() {
+                @Override
+                public void update(long now) {
+                    if (rewriting() && now >= DOCS / 3 && !restarted[0]) {
+                        restarted[0] = true;
+                        redis.restartKeepingData();
+                    }
+                }
+            };
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
+                    .withThroughput(50, 1, 0, 5).withWriteWatch(false);
+
+            MigrationReport report = Slipway.configure().url(redis.url()).progress(restart).load().apply(plan,
+                    options);
+
+            assertThat(restarted[0]).isTrue();
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            String summary = report.steps().stream().filter(s -> s.name().equals("rewrite-documents")).findFirst()
+                    .orElseThrow().detail();
+            java.util.regex.Matcher passes = java.util.regex.Pattern.compile("^rewrote ([0-9]+) documents, then \\(the "
+                    + "server restarted during that pass\\) read [0-9]+ documents again \\([0-9]+ docs/s\\) and "
+                    + "rewrote the ([0-9]+) still in the old form; " + DOCS + " rewrites in all").matcher(summary);
+            assertThat(passes.find()).as(summary).isTrue();
+            assertThat(Long.parseLong(passes.group(1)) + Long.parseLong(passes.group(2))).as("each document once")
+                    .isEqualTo(DOCS);
+            try (Jedis after = redis.newJedis()) {
+                assertThat(hashes(after, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
+                        Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            }
+        }
+    }
+
     /** Restarts the server from the snapshot when {@code task} has reached {@code done}; then re-runs apply. */
     private void restartThenReRun(RedisStackServer redis, String task, long done) {
         try (Jedis jedis = redis.newJedis()) {

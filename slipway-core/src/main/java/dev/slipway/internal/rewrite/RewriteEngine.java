@@ -82,6 +82,9 @@ public final class RewriteEngine {
     private long headerWrittenAt = System.nanoTime();
     /** Whether this run made a new pass from the first SCAN page (after conflicts, writes seen, old vectors). */
     private boolean rescanned;
+    /** The documents this run rewrote in its first pass, when a server restart made it read every one again. */
+    private long firstPassRewrites = -1;
+    private long firstPassReads;
     /** Documents this run's pass read. */
     private long documentsRead;
     /** Vectors of neither length this run's pass read (the header counts only the first pass's). */
@@ -306,6 +309,10 @@ public final class RewriteEngine {
                 for (int again = 0; again < MAX_PASSES_AFTER_RESTARTS && !stop.isRequested() && !writesSeen()
                         && !memory.reached(documentsRead, settings.batchSize()) && restartedSinceThePassBegan();
                      again++) {
+                    if (!rescanned) { // what this run's first pass did, for the summary
+                        firstPassRewrites = backup.header().documentsRewritten() - startDocs;
+                        firstPassReads = documentsRead;
+                    }
                     rescanned = true;
                     runPass(started);
                 }
@@ -494,8 +501,14 @@ public final class RewriteEngine {
                 + " docs/s";
         String rewrote = "rewrote " + header.documentsRewritten() + " documents (" + thisRun + ")";
         if (rescanned) { // most documents of a new pass are in the new form already and produce nothing
-            rewrote = "read " + documentsRead + " documents again (" + Math.round(documentsRead / seconds)
-                    + " docs/s) and rewrote the " + done + " still in the old form; " + header.documentsRewritten()
+            // after a restart during this run's first pass, "rewrote the N still in the old form" counted that
+            // pass's rewrites too, as if the restart had undone them (tester session 35 R19 L2)
+            String first = firstPassRewrites < 0 ? "" : "rewrote " + firstPassRewrites + " documents, then (the server "
+                    + "restarted during that pass) ";
+            long readAgain = documentsRead - firstPassReads;
+            rewrote = first + "read " + readAgain + " documents again (" + Math.round(readAgain / seconds)
+                    + " docs/s) and rewrote the " + (firstPassRewrites < 0 ? done : done - firstPassRewrites)
+                    + " still in the old form; " + header.documentsRewritten()
                     + " rewrites in all, a document rewritten in two passes counting twice";
         }
         return rewrote + ", originals in "
