@@ -79,9 +79,11 @@ public final class RedisSession implements AutoCloseable {
             String closed = root.contains("Unexpected end of stream") || root.contains("Connection reset")
                     || root.contains("max number of clients") ? " The server closed the connection at once: it may "
                     + "have reached its maxclients (INFO clients: connected_clients), or expect TLS (rediss://)." : "";
+            String next = root.startsWith("LOADING") ? " The server is up and loading its dataset: re-run the same "
+                    + "command once it has (INFO persistence: loading:0)." : " Check that the server is running and "
+                    + "--url (or REDIS_URL) is right." + closed; // LOADING: not a wrong URL (tester session 35 R19 L6)
             throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Cannot connect to Redis at "
-                    + endpoint.redacted() + ": " + root
-                    + ". Check that the server is running and --url (or REDIS_URL) is right." + closed, e);
+                    + endpoint.redacted() + ": " + root + "." + next, e);
         }
     }
 
@@ -359,6 +361,12 @@ public final class RedisSession implements AutoCloseable {
         Throwable cause = e;
         while (cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();
+        }
+        // the client library tries every address of the host and keeps each failure as a suppressed exception: its
+        // own message spoke of a "DNS name" for 127.0.0.1 (tester session 35 R19 L6), the first attempt's says why
+        if (cause.getSuppressed().length > 0 && String.valueOf(cause.getMessage()).startsWith("Failed to connect to "
+                + "any host")) {
+            return rootMessage(cause.getSuppressed()[0]);
         }
         String message = cause.getMessage();
         message = message == null ? cause.getClass().getSimpleName() : message.strip();
