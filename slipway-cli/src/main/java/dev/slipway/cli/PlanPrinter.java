@@ -26,7 +26,7 @@ final class PlanPrinter {
     /** Everything a reviewer needs, ending with where the plan was written and what to run next. */
     void full(MigrationPlan plan, Path file) {
         header(plan);
-        changes(plan.changes());
+        changes(plan.changes(), plan.blockedReasons());
         list("Blocked", plan.blockedReasons());
         list("Warnings", plan.warnings());
         steps(plan.steps(), true);
@@ -50,7 +50,7 @@ final class PlanPrinter {
      */
     void brief(MigrationPlan plan, Optional<Path> backupDir) {
         header(plan);
-        changes(plan.changes());
+        changes(plan.changes(), plan.blockedReasons());
         list("Blocked", plan.blockedReasons());
         list("Warnings", backupDir.map(dir -> plan.warnings().stream()
                 .map(w -> w.replace("--backup-dir <dir>", "--backup-dir " + dir)).toList())
@@ -105,7 +105,7 @@ final class PlanPrinter {
         out.println("Supported: " + (plan.supported() ? "yes" : "NO"));
     }
 
-    private void changes(List<SchemaChange> changes) {
+    private void changes(List<SchemaChange> changes, List<String> blocked) {
         out.println();
         if (changes.isEmpty()) {
             out.println("Changes: none (the target schema equals the live schema)");
@@ -115,7 +115,12 @@ final class PlanPrinter {
         for (SchemaChange change : changes) {
             out.println("  - " + change.kind().name().toLowerCase() + " " + change.subject() + ": "
                     + value(change.from()) + " -> " + value(change.to()));
-            String verdict = change.supported() ? "supported" : "BLOCKED";
+            // a change Slipway can make may still need a server feature this one lacks (INT8 vectors on Search
+            // 2.10): "supported" beside it read as if the plan would run (tester session 35 R19 L6)
+            boolean serverLacks = blocked.stream().anyMatch(r -> r.startsWith("field '"
+                    + change.subject() + "' uses "));
+            String verdict = !change.supported() ? "BLOCKED" : serverLacks
+                    ? "BLOCKED on this server (see Blocked below); Slipway itself supports the change" : "supported";
             out.println("      " + verdict + (change.reason().isBlank() ? "" : ": " + change.reason()));
         }
     }

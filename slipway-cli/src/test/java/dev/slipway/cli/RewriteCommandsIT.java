@@ -372,6 +372,22 @@ class RewriteCommandsIT {
         return apply;
     }
 
+    /**
+     * A change Slipway can make but this server cannot hold (INT8 vectors need Search 8.0; the test server runs 2.10)
+     * is labelled blocked on this server beside the change, not "supported" (tester session 35 R19 L6).
+     */
+    @Test
+    void aChangeTheServerCannotHoldIsNotLabelledSupported() throws IOException {
+        Path patch = Files.writeString(dir.resolve("int8.yaml"), TO_FLOAT16.replace("float16", "int8"));
+
+        CliRun run = cli("plan", "--index", "docs", "--patch", patch.toString(), "--out",
+                dir.resolve("int8-plan.yaml").toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.out()).contains("Supported: NO", "BLOCKED on this server (see Blocked below)",
+                "uses INT8 vectors, which needs Search 8.0").doesNotContain("      supported: ");
+    }
+
     private Path plan() throws IOException {
         Path patch = Files.writeString(dir.resolve("float16.yaml"), TO_FLOAT16);
         Path plan = dir.resolve("plan.yaml");
