@@ -83,6 +83,19 @@ class RewriteRefusalIT {
         return RewriteFixture.hashDocs(jedis, slipway, type, DOCS, SEED);
     }
 
+    /** The documents before, the backup directory and the documents after a whole migration. */
+    private record Migrated(TreeMap<String, TreeMap<String, String>> before, Path backup,
+                            TreeMap<String, TreeMap<String, String>> migrated) {
+    }
+
+    /** Loads the source documents and applies {@link #LOSSY_COMBINED} with a backup under {@code dir}. */
+    private static Migrated migrate(Jedis jedis, Slipway slipway, Path dir) {
+        TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+        Path backup = dir.resolve("backup");
+        slipway.apply(plan(slipway, "docs", dir, LOSSY_COMBINED), options(backup));
+        return new Migrated(before, backup, hashes(jedis, "item:*"));
+    }
+
     private static java.util.List<String> indexNames(Jedis jedis) {
         return ((java.util.List<?>) call(jedis, "FT._LIST")).stream()
                 .map(name -> new String((byte[]) name, java.nio.charset.StandardCharsets.UTF_8)).sorted().toList();
@@ -283,13 +296,9 @@ class RewriteRefusalIT {
             throws Exception {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
-            Path backup = dir.resolve("backup");
-            slipway.apply(plan, options(backup));
-            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
-            Path header = backup.resolve("header.json");
-            Path planFile = backup.resolve("plan.yaml");
+            Migrated m = migrate(jedis, slipway, dir);
+            Path header = m.backup().resolve("header.json");
+            Path planFile = m.backup().resolve("plan.yaml");
             String headerText = Files.readString(header);
             String planText = Files.readString(planFile);
             assertThat(headerText).contains("\"records_restored\" : 0");
@@ -300,19 +309,19 @@ class RewriteRefusalIT {
             for (Map.Entry<Path, String> edit : edits.entrySet()) {
                 Files.writeString(edit.getKey(), edit.getValue());
 
-                SlipwayException e = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 1),
+                SlipwayException e = catchThrowableOfType(() -> slipway.rollbackFromBackup(m.backup(), 1),
                         SlipwayException.class);
 
                 assertThat(e).as(edit.getKey().toString()).isNotNull();
                 assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.MALFORMED_INPUT);
                 assertThat(e.getMessage()).containsIgnoringCase("nothing was changed");
-                assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
+                assertThat(hashes(jedis, "item:*")).isEqualTo(m.migrated());
                 assertThat(slipway.describe("docs").schema().prefixes()).containsExactly("item:");
                 Files.writeString(header, headerText);
                 Files.writeString(planFile, planText);
             }
-            slipway.rollbackFromBackup(backup, 1);
-            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            slipway.rollbackFromBackup(m.backup(), 1);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(m.before());
         }
     }
 
@@ -326,13 +335,9 @@ class RewriteRefusalIT {
             throws Exception {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
-            Path backup = dir.resolve("backup");
-            slipway.apply(plan, options(backup));
-            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
+            Migrated m = migrate(jedis, slipway, dir);
             Path copy = Files.createDirectory(dir.resolve("copy"));
-            try (java.util.stream.Stream<Path> files = Files.list(backup)) {
+            try (java.util.stream.Stream<Path> files = Files.list(m.backup())) {
                 for (Path file : files.toList()) {
                     Files.copy(file, copy.resolve(file.getFileName()));
                 }
@@ -343,14 +348,14 @@ class RewriteRefusalIT {
 
             assertThat(e).isNotNull();
             assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.BAD_USAGE);
-            assertThat(e.getMessage()).contains("This migration's backup is in " + backup.toAbsolutePath()
-                    .normalize(), "Nothing was changed", "'slipway rollback --backup-dir " + backup.toAbsolutePath()
+            assertThat(e.getMessage()).contains("This migration's backup is in " + m.backup().toAbsolutePath()
+                    .normalize(), "Nothing was changed", "'slipway rollback --backup-dir " + m.backup().toAbsolutePath()
                     .normalize() + "'");
-            assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
+            assertThat(hashes(jedis, "item:*")).isEqualTo(m.migrated());
             assertThat(slipway.describe("docs").schema().prefixes()).containsExactly("item:");
-            Files.move(backup, dir.resolve("moved-away"));
+            Files.move(m.backup(), dir.resolve("moved-away"));
             slipway.rollbackFromBackup(copy, 1);
-            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(m.before());
         }
     }
 
@@ -359,23 +364,19 @@ class RewriteRefusalIT {
     void rollbackAsAUserWhoMayNotMoveKeysBackIsRefusedBeforeAnyChange(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            source(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
-            Path backup = dir.resolve("backup");
-            slipway.apply(plan, options(backup));
-            TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");
+            Migrated m = migrate(jedis, slipway, dir);
             IndexSchema schema = slipway.describe("docs").schema();
             Slipway restricted = asUser(jedis, redis, "norename", "~*", "+@all", "-renamenx");
 
-            SlipwayException e = catchThrowableOfType(() -> restricted.rollbackFromBackup(backup, 1),
+            SlipwayException e = catchThrowableOfType(() -> restricted.rollbackFromBackup(m.backup(), 1),
                     SlipwayException.class);
 
             assertThat(e).isNotNull();
             assertThat(e.code()).isEqualTo(ErrorCode.PERMISSION_DENIED);
             assertThat(e.getMessage()).contains("RENAMENX", "nothing was changed");
             assertThat(slipway.describe("docs").schema()).isEqualTo(schema);
-            assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
-            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+            assertThat(hashes(jedis, "item:*")).isEqualTo(m.migrated());
+            assertThat(BackupDirectory.readHeader(m.backup()).orElseThrow().phase())
                     .isEqualTo(BackupHeader.Phase.REWRITTEN);
         }
     }
