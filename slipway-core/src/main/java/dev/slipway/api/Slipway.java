@@ -157,9 +157,9 @@ public final class Slipway {
                 // the counts and estimates are of the documents indexed so far (tester session 35 R19 L6: 4,880
                 // planned of 20,000, with no word of it)
                 plan = MigrationPlanner.withWarning(plan, "Index '" + request.index() + "' was still indexing when "
-                        + "this plan was made (" + Math.round(stats.get().percentIndexed() * 1000) / 10.0 + "% done, "
-                        + stats.get().numDocs() + " documents so far): the document counts, durations and memory "
-                        + "below are of those only. Plan again once FT.INFO reports percent_indexed 1.");
+                        + "this plan was made (" + Math.round(stats.get().percentIndexed() * 1000) / 10.0 + "% done): "
+                        + "the document counts, durations and memory below are of the " + plan.source().numDocs()
+                        + " documents it had indexed then. Plan again once FT.INFO reports percent_indexed 1.");
             }
             return plan;
         });
