@@ -97,17 +97,8 @@ public final class RewriteEngine {
     private volatile long releasedThrough;
     /** Applied batches the watch has judged, saved in the header ({@link BackupHeader#batchesWatched}). */
     private long watchedThrough;
-    /**
-     * How far behind the rate limit's schedule the rewrite may be and still catch up at full speed: beyond it, the
-     * schedule starts again from now, so a stall is followed by at most a quarter second of the rate above it.
-     */
-    private static final long MAX_PACE_CREDIT_NANOS = 250_000_000L;
-    /** The rate limit's schedule: {@link #pacedDocuments} documents read by then, from then on at the rate. */
-    private long paceFrom = -1;
-    private long pacedDocuments;
-    /** When the last batch landed (System.nanoTime; -1 before the first), and its documents. */
-    private long lastLandedAt = -1;
-    private long lastLandedDocuments;
+    /** Keeps {@code --rate-limit} ({@link RatePacer}); made when a run starts, since its stop signal may be set later. */
+    private RatePacer pacer = new RatePacer(0, new StopSignal());
     /** Stops the rewrite near a server's maxmemory, where it would evict ({@link MemoryCeiling}). */
     private MemoryCeiling memory = MemoryCeiling.NONE;
     /** The documents apply counted before anything changed, -1 when not counted ({@link #expectedDocuments}). */
@@ -258,6 +249,7 @@ public final class RewriteEngine {
 
     /** Runs (or resumes) the rewrite; returns a one-line summary. */
     public String run() {
+        pacer = new RatePacer(settings.maxDocsPerSecond(), stop);
         BackupHeader header = backup.header();
         if (header.phase() == BackupHeader.Phase.REWRITTEN) {
             String runId = serverRunId();
@@ -646,7 +638,7 @@ public final class RewriteEngine {
         String cursor = state.cursor();
         boolean limited = settings.maxDocsPerSecond() > 0;
         if (limited) { // the rate is kept before each read, not after each write (see BatchReader#pacedBy)
-            reader.pacedBy(documents -> throttle(started, documents));
+            reader.pacedBy(documents -> pacer.beforeRead(started, documents));
         }
         Future<?> reading = threads.submit(() -> reader.readAhead(cursor, pages));
         InFlight inflight = null;
@@ -687,9 +679,7 @@ public final class RewriteEngine {
                     inflight = null;
                     state = land(landing, state);
                 }
-                if (limited) {
-                    spaceFromTheLastLanding();
-                }
+                pacer.beforeWrite();
                 inflight = new InFlight(threads.submit(() -> write(changes)), changes, next.cursorAfter(),
                         next.input().keys());
             }
@@ -781,8 +771,7 @@ public final class RewriteEngine {
         try {
             return landNow(inflight, state);
         } finally {
-            lastLandedAt = System.nanoTime();
-            lastLandedDocuments = inflight.keys().size();
+            pacer.landed(inflight.keys().size());
         }
     }
 
@@ -844,57 +833,5 @@ public final class RewriteEngine {
     /** Sends the batch's writes over the workers; returns documents that turned out to conflict. */
     private long apply(BatchChanges changes) {
         return replyCheck.check(changes, WritesBeforeDeletes.send(workers, changes.writes()));
-    }
-
-    /**
-     * Under a rate limit, waits until the last batch to land has had its time at the rate before the next one's
-     * writes go: a pause of the server's writes (CLIENT PAUSE WRITE, a busy server) holds up the batch in flight and
-     * the pages read meanwhile, and without this they all landed at once when it ended (tester session 35 R20 N1:
-     * 3,980 documents in one second at --rate-limit 1000). Consecutive batches land at least their size over the
-     * rate apart, so the rewrite runs a little under the limit (by the share of a batch's time its writes take).
-     */
-    private void spaceFromTheLastLanding() {
-        if (lastLandedAt < 0) {
-            return;
-        }
-        sleepUntil(lastLandedAt + lastLandedDocuments * 1_000_000_000L / settings.maxDocsPerSecond());
-    }
-
-    /** Sleeps until {@code deadline} (System.nanoTime), in slices, returning early when a stop is requested. */
-    private void sleepUntil(long deadline) {
-        long ahead;
-        // in slices, so that a stop requested meanwhile is not kept waiting for a slow rate's whole pause
-        while ((ahead = deadline - System.nanoTime()) > 0 && !stop.isRequested()) {
-            try {
-                Thread.sleep(Math.min(ahead / 1_000_000, 100), (int) (ahead % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted; re-run to resume.");
-            }
-        }
-    }
-
-    /**
-     * Waits, on the reader's thread, until the rate limit allows reading more than {@code documents} documents
-     * since {@code started}.
-     */
-    private void throttle(long started, long documents) {
-        if (settings.maxDocsPerSecond() <= 0) {
-            return;
-        }
-        if (paceFrom < 0) {
-            paceFrom = started;
-        }
-        long now = System.nanoTime();
-        long expectedNanos = (documents - pacedDocuments) * 1_000_000_000L / settings.maxDocsPerSecond();
-        if (now - paceFrom - expectedNanos > MAX_PACE_CREDIT_NANOS) {
-            // behind the schedule by more than the credit (a stall: a paused or busy server, retries): the time lost
-            // is not made up, or the rewrite would run unthrottled until it caught up (tester session 35 R19 M3: six
-            // times the limit for a second after a 5 s CLIENT PAUSE)
-            paceFrom = now - MAX_PACE_CREDIT_NANOS;
-            pacedDocuments = documents;
-            expectedNanos = 0;
-        }
-        sleepUntil(paceFrom + expectedNanos);
     }
 }

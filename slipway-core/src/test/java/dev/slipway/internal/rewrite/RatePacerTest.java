@@ -1,0 +1,57 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.StopSignal;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RatePacerTest {
+    @Test
+    void theNextBatchWaitsForTheLastOnesTimeAtTheRate() {
+        RatePacer pacer = new RatePacer(1000, new StopSignal());
+        pacer.landed(100); // a tenth of a second's worth
+
+        long begin = System.nanoTime();
+        pacer.beforeWrite();
+
+        assertThat(System.nanoTime() - begin).as("waited about 100 ms").isGreaterThanOrEqualTo(90_000_000L);
+    }
+
+    @Test
+    void aReadAfterAStallGetsAtMostTheCreditNotTheTimeLost() {
+        RatePacer pacer = new RatePacer(1000, new StopSignal());
+        long started = System.nanoTime() - 5_000_000_000L; // the schedule began 5 s ago: a stall since
+
+        long begin = System.nanoTime();
+        pacer.beforeRead(started, 0); // nothing read yet: goes at once, the schedule restarted with its credit
+        pacer.beforeRead(started, 200); // 200 ms of reads, less the 250 ms of credit: goes at once
+        pacer.beforeRead(started, 500); // 500 ms, less the credit: waits about 250 ms, not nothing as before
+
+        assertThat(System.nanoTime() - begin).isGreaterThanOrEqualTo(200_000_000L);
+    }
+
+    @Test
+    void aStopEndsTheWait() {
+        StopSignal stop = new StopSignal();
+        RatePacer pacer = new RatePacer(1, stop);
+        pacer.landed(60); // a minute's worth
+        stop.request("test");
+
+        long begin = System.nanoTime();
+        pacer.beforeWrite();
+
+        assertThat(System.nanoTime() - begin).isLessThan(1_000_000_000L);
+    }
+
+    @Test
+    void withoutALimitNothingWaits() {
+        RatePacer pacer = new RatePacer(0, new StopSignal());
+        pacer.landed(1_000_000);
+
+        long begin = System.nanoTime();
+        pacer.beforeWrite();
+        pacer.beforeRead(begin, 1_000_000);
+
+        assertThat(System.nanoTime() - begin).isLessThan(1_000_000_000L);
+    }
+}
