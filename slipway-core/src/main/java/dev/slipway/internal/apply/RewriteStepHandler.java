@@ -29,6 +29,7 @@ import dev.slipway.internal.rewrite.WriteWatch;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisException;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -394,14 +395,13 @@ final class RewriteStepHandler {
             // an index with a FILTER does not count what its rewrite converts: the total is not known yet
             survey = DocumentSizes.survey(rewrite, plan.source().schema().filter().isPresent() ? 0
                     : rewrite.documents(), endpoint, options.batchSize(), progress, stop);
-        } catch (redis.clients.jedis.exceptions.JedisException e) {
-            // still busy, loading or unreachable after the pool's retries (tester session 35 R19 M4: reported as an
-            // "unexpected" exception, with no word of what had changed)
+        } catch (JedisException e) {
+            // a busy, loading or unreachable server (the survey reads on a connection of its own, without retries;
+            // tester session 35 R19 M4: reported as an "unexpected" exception, with no word of what had changed)
             throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Could not count and measure the documents to "
-                    + "rewrite: Redis at " + endpoint.redacted() + " answered '" + e.getMessage() + "' after "
-                    + options.maxRetries() + " retries. This run had changed nothing yet (what an earlier run of "
-                    + "this plan did stays as it was). Re-run the same command when the server answers again "
-                    + "(--retries gives it more tries).", e);
+                    + "rewrite: Redis at " + endpoint.redacted() + " answered '" + e.getMessage() + "'. This run had "
+                    + "changed nothing yet (what an earlier run of this plan did stays as it was). Re-run the same "
+                    + "command when the server answers again.", e);
         } catch (DocumentSizes.UnmeasurableException e) {
             warn(progress, "could not measure the documents before rewriting them (" + e.getMessage() + "); "
                     + "memory was checked against a sample only, so a document much larger than the sampled ones "

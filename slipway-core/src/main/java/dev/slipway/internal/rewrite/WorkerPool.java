@@ -144,6 +144,11 @@ public final class WorkerPool implements AutoCloseable {
                         || String.valueOf(e.getMessage()).contains("LOADING")
                         || String.valueOf(e.getMessage()).contains("BUSY"));
                 if (!transientError || attempt >= maxRetries) {
+                    if (transientError && e instanceof JedisConnectionException) { // not the client's class name
+                        throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Lost the connection to Redis ("
+                                + e.getMessage() + ") and could not get it back (--retries sets how often a lost "
+                                + "connection is tried again).", e); // tester session 35 R19 L1
+                    }
                     throw e;
                 }
                 LOG.warn("Transient Redis error ({}); retry {}/{} in {} ms", e.getMessage(), attempt + 1, maxRetries,
