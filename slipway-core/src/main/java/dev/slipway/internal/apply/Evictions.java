@@ -106,9 +106,9 @@ public final class Evictions {
         return Optional.of(new ValidationCheck("evictions", false, expected, Wording.count(evicted, "key", "keys"),
                 "the server evicted " + Wording.count(evicted, "key", "keys") + " while the migration ran "
                 + "(maxmemory-policy " + policy + "; INFO stats evicted_keys counts every database): "
-                + mayBeAmongThem("documents of the index", policy) + ", and they are gone from Redis, which the counts and samples cannot "
-                + "show. Compare the documents with the application's data and write back what is missing. Before "
-                + "the next migration raise maxmemory (or set maxmemory-policy noeviction, which refuses writes "
-                + "instead of evicting): a migration needs the room 'slipway plan' estimates"));
+                + mayBeAmongThem("documents of the index", policy) + ", and they are gone from Redis, which the "
+                + "counts and samples cannot show. Compare the documents with the application's data and write back "
+                + "what is missing. Before the next migration raise maxmemory (or set maxmemory-policy noeviction, "
+                + "which refuses writes instead of evicting): a migration needs the room 'slipway plan' estimates"));
     }
 }

@@ -77,7 +77,8 @@ final class RewriteStepHandler {
                             .withFieldExpiries(keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,
                     context.lock()).stopSignal(context.stop()).guardMemory(
-                    MemoryGuard.startedBelowLine(context.checkpoint())).evictedAtStart(Evictions.atStart(context.checkpoint()))
+                    MemoryGuard.startedBelowLine(context.checkpoint()))
+                    .evictedAtStart(Evictions.atStart(context.checkpoint()))
                     .expectedDocuments(context.rewriteDocuments());
             String summary = engine.run();
             long[] unjudged = engine.unjudgedEarlier();

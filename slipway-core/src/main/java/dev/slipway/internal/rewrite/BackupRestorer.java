@@ -7,13 +7,13 @@ import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.version.RestoreResult;
-import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -126,8 +126,9 @@ public final class BackupRestorer {
             return alreadyRolledBack(backup, plan);
         }
         refuseIfMigratedSince(backup, plan);
-        refuseIfAnotherMigrationIsUnfinished(plan);
-        refuseIfTheBackupIsElsewhere(plan, backup);
+        Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
+        refuseIfAnotherMigrationIsUnfinished(plan, checkpoint);
+        refuseIfTheBackupIsElsewhere(plan, backup, checkpoint);
         backup.verify();
         RollbackMemory memory = RollbackMemory.check(new LiveIndexReader(session), plan, backup.header(),
                 backup.dir(), ignoreMaxmemory, progress);
@@ -370,9 +371,9 @@ public final class BackupRestorer {
      * under its new names and fields, where this older backup would count them as deleted. That one has to be
      * finished or undone first, which also needs its checkpoint (this rollback would replace it).
      */
-    private void refuseIfAnotherMigrationIsUnfinished(MigrationPlan plan) {
-        Optional<Checkpoint> other = new CheckpointStore(session, keys).load(plan.source().indexName())
-                .filter(c -> !c.planId().equals(plan.planId()) && c.status() != Checkpoint.Status.COMPLETED);
+    private static void refuseIfAnotherMigrationIsUnfinished(MigrationPlan plan, Optional<Checkpoint> checkpoint) {
+        Optional<Checkpoint> other = checkpoint.filter(c -> !c.planId().equals(plan.planId())
+                && c.status() != Checkpoint.Status.COMPLETED);
         if (other.isEmpty()) {
             return;
         }
@@ -395,9 +396,10 @@ public final class BackupRestorer {
      * R19 M2: 11,449 of 20,000 left migrated, the checkpoint deleted, exit 1 blaming damaged records). apply refuses
      * such a directory too; a directory moved (the recorded one gone) is taken, as apply takes it.
      */
-    private void refuseIfTheBackupIsElsewhere(MigrationPlan plan, BackupDirectory backup) {
-        Optional<String> recorded = new CheckpointStore(session, keys).load(plan.source().indexName())
-                .filter(c -> c.planId().equals(plan.planId())).map(Checkpoint::backupDir).filter(d -> !d.isEmpty());
+    private static void refuseIfTheBackupIsElsewhere(MigrationPlan plan, BackupDirectory backup,
+                                                     Optional<Checkpoint> checkpoint) {
+        Optional<String> recorded = checkpoint.filter(c -> c.planId().equals(plan.planId()))
+                .map(Checkpoint::backupDir).filter(d -> !d.isEmpty());
         String given = backup.dir().toAbsolutePath().normalize().toString();
         Optional<BackupHeader> theirs = recorded.filter(d -> !d.equals(given))
                 .flatMap(d -> BackupDirectory.readHeader(Path.of(d))).filter(h -> h.planId().equals(plan.planId()));

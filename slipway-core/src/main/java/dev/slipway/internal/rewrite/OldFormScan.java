@@ -11,9 +11,10 @@ import java.util.List;
 /**
  * Finds, after a rewrite that moved keys to a new prefix or renamed fields, documents in the form the rewrite
  * moved away from: a key under the old prefix (the new index does not cover it, so the document is not found at
- * all), or a document holding a renamed field (a hash field, a JSON path) under its old name (the new index reads the new name, so a value written
- * to the old one is not found). The rewrite left neither behind; a client that still writes the old form wrote them
- * since (tester session 26, #7: such writes were invisible to validation, only the rollback's check saw them).
+ * all), or a document holding a renamed field (a hash field, a JSON path) under its old name (the new index reads
+ * the new name, so a value written to the old one is not found). The rewrite left neither behind; a client that
+ * still writes the old form wrote them since (tester session 26, #7: such writes were invisible to validation, only
+ * the rollback's check saw them).
  *
  * <p>Unlike a vector of the old datatype, such a document is not an indexing failure, so nothing cheaper tells of
  * it: the scan runs at every validation of such a plan. It reads key names under the old prefix ({@code SCAN}), and
@@ -106,8 +107,8 @@ public final class OldFormScan {
                     }
                     // a key the first scan counted (the index's prefixes are the old ones: the source index is
                     // back) is not counted again (tester session 35 R19 L5: "40000 of 40000" for 20,000 documents)
-                    return new Result(checked - scan.countedBefore, scan.underOldPrefix, scan.withOldFields, pages.examples(),
-                            pages.exampleKeys());
+                    return new Result(checked - scan.countedBefore, scan.underOldPrefix, scan.withOldFields,
+                            pages.examples(), pages.exampleKeys());
                 });
     }
 

@@ -97,7 +97,7 @@ public final class RewriteEngine {
     private volatile long releasedThrough;
     /** Applied batches the watch has judged, saved in the header ({@link BackupHeader#batchesWatched}). */
     private long watchedThrough;
-    /** Keeps {@code --rate-limit} ({@link RatePacer}); made when a run starts, since its stop signal may be set later. */
+    /** Keeps {@code --rate-limit} ({@link RatePacer}); made when a run starts, after its stop signal is set. */
     private RatePacer pacer = new RatePacer(0, new StopSignal());
     /** Stops the rewrite near a server's maxmemory, where it would evict ({@link MemoryCeiling}). */
     private MemoryCeiling memory = MemoryCeiling.NONE;
@@ -381,7 +381,8 @@ public final class RewriteEngine {
                 ? "Nothing was lost: the documents rewritten so far are in the new form, the others as they were, "
                 + "and their originals are in " + backup.dir() + "."
                 : "The server EVICTED " + evicted + " keys since the migration began: "
-                + Evictions.mayBeAmongThem("documents", memory.policy()) + ", gone from Redis, and the backup in " + backup.dir() + " holds only the fields the rewrite changed. "
+                + Evictions.mayBeAmongThem("documents", memory.policy()) + ", gone from Redis, and the backup in "
+                + backup.dir() + " holds only the fields the rewrite changed. "
                 + "The other documents rewritten so far are in the new form, the rest as they were.")
                 + " Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run "
                 + "'slipway apply' with the same plan, which continues from here; or undo it with 'slipway rollback "
@@ -636,7 +637,7 @@ public final class RewriteEngine {
             return thread;
         });
         String cursor = state.cursor();
-        boolean limited = settings.maxDocsPerSecond() > 0;
+        boolean limited = pacer.limited();
         if (limited) { // the rate is kept before each read, not after each write (see BatchReader#pacedBy)
             reader.pacedBy(documents -> pacer.beforeRead(started, documents));
         }

@@ -5,8 +5,8 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.ServerInfo;
-import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.apply.Evictions;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.plan.MemoryHeadroom;
@@ -144,10 +144,10 @@ final class RollbackMemory {
                 + "it used ") + StrategyChoice.mib(used) + " of " + StrategyChoice.mib(max) + " (maxmemory-policy "
                 + now.get().policy() + ", which evicts keys at the limit), " + (before ? "and the index takes about "
                 + StrategyChoice.mib(expected) + " more, past 90% of the limit" : "past 90% of the limit or about "
-                + "to be") + ". " + evictedSaying(evicted, dir, now.get().policy()) + (dropped ? "The index '" + index + "' being built "
-                + "was dropped (documents kept), so '" : "'") + servedName + "' is not served until the rollback "
-                + "finishes. Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run 'slipway rollback "
-                + "--backup-dir " + dir + "', which builds it.");
+                + "to be") + ". " + evictedSaying(evicted, dir, now.get().policy()) + (dropped ? "The index '" + index
+                + "' being built was dropped (documents kept), so '" : "'") + servedName + "' is not served until the "
+                + "rollback finishes. Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run 'slipway "
+                + "rollback --backup-dir " + dir + "', which builds it.");
     }
 
     /** What a stop says of the keys evicted since the rollback began, under maxmemory-policy {@code policy}. */
