@@ -30,6 +30,7 @@ import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.PruneResult;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.api.version.RollbackResult;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupRestorer;
 import dev.slipway.internal.rewrite.RewriteEstimator;
@@ -306,15 +307,21 @@ public final class Slipway {
         });
     }
 
-    /** Validates the index a plan produced, without changing anything. */
+    /**
+     * Validates the index a plan produced, without changing any document or index of the user's. (After a rewrite
+     * of an index with a FILTER, a throwaway index tells which documents the FILTER admits, for the scans for the old
+     * form; it is dropped before this returns.)
+     */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
         return withSession(session -> {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
-            return new MigrationValidator(session, progress)
-                    .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
-                    .evictionsSince(checkpoint, plan)
-                    .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries);
+            try (FilterScope filter = FilterScope.open(session, plan, stop)) {
+                return new MigrationValidator(session, progress).filterScope(filter)
+                        .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
+                        .evictionsSince(checkpoint, plan)
+                        .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries);
+            }
         });
     }
 
@@ -465,6 +472,7 @@ public final class Slipway {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
                     lockLease);
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
+                FilterScope.dropLeftBehind(session, index); // a killed apply's (the documents stay)
                 return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
                         .withIgnoreMaxmemory(ignoreMaxmemory).restore(backup, workers, 5, overwriteChanged);
             }

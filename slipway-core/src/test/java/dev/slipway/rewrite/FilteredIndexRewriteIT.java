@@ -25,11 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * A rewrite of an index with a FILTER, on a real server. The index holds only the documents its FILTER admits, but
- * the rewrite converts every document under its prefixes that holds the fields (it cannot evaluate FILTER): the
- * plan's counts and memory estimate were of the 2,000 indexed documents while 20,000 were converted (tester session
- * 33 R15 M1). The plan now says so, and apply counts every document before it changes anything, says how many more
- * there are and checks memory against that count.
+ * A rewrite of an index with a FILTER, on a real server. The index holds only the documents its FILTER admits, and
+ * the rewrite converts only those: a throwaway index with the same prefixes and FILTER tells apply which they are
+ * ({@code FilterScope}), and the documents the FILTER leaves out keep their bytes. Before, every document under the
+ * prefixes was converted (tester session 33 R15 M1: 2,000 planned, 20,000 converted). A patch that changes the FILTER
+ * still converts every document under the prefixes: then the plan says so, and apply counts every document before
+ * it changes anything, says how many more there are and checks memory against that count.
  */
 @ExtendWith(RedisStackExtension.class)
 class FilteredIndexRewriteIT {
@@ -39,8 +40,16 @@ class FilteredIndexRewriteIT {
     @TempDir
     Path dir;
 
+    private static final String WIDEN = "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n";
+    private static final String CHANGED_FILTER = "  index:\n    filter: '@kind==\"admitted\" || @kind==\"extra\"'\n";
+
     /** 20,000 hashes under "f:" with 256-dim FLOAT16 vectors, of which the FILTER admits every tenth. */
     private MigrationPlan filteredWidening(Slipway slipway, Jedis jedis) {
+        return filtered(slipway, jedis, WIDEN + CHANGED_FILTER);
+    }
+
+    /** The same documents and index, and a plan of the given changes. */
+    private MigrationPlan filtered(Slipway slipway, Jedis jedis, String changes) {
         call(jedis, "FT.CREATE", "filtered", "ON", "HASH", "PREFIX", "1", "f:", "FILTER", "@kind==\"admitted\"",
                 "SCHEMA", "title", "TEXT", "emb", "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 256,
                 "DISTANCE_METRIC", "L2");
@@ -53,8 +62,7 @@ class FilteredIndexRewriteIT {
         }
         pipeline.sync();
         RewriteFixture.waitIndexed(slipway, "filtered");
-        return RewriteFixture.plan(slipway, "filtered", dir,
-                "  update_fields:\n    - name: emb\n      attrs: {datatype: float32}\n");
+        return RewriteFixture.plan(slipway, "filtered", dir, changes);
     }
 
     private static final class Messages extends TaskProgress {
@@ -73,20 +81,137 @@ class FilteredIndexRewriteIT {
         }
     }
 
+    /**
+     * The patch keeps the FILTER: the plan, the estimate and apply count the 2,000 documents it admits, only those are
+     * converted and backed up, the 18,000 others keep every byte, the throwaway index is gone afterwards, and the
+     * rollback gives back exactly what was there.
+     */
     @Test
-    void thePlanWarnsAndApplyCountsEveryDocumentItConverts(RedisStackServer redis) throws Exception {
+    void onlyTheDocumentsTheFilterAdmitsAreRewritten(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = filtered(slipway, jedis, WIDEN);
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "f:*");
+            assertThat(plan.rewrite().orElseThrow().documents()).isEqualTo(ADMITTED);
+            assertThat(plan.steps()).anySatisfy(s -> assertThat(s.description()).startsWith("Rewrite about "
+                    + ADMITTED + " documents (those the index's FILTER admits)"));
+            assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("The index has a FILTER",
+                    "converts only the documents it admits", "slipway-probe:filtered:<uuid>"));
+            dev.slipway.api.plan.MigrationEstimate estimate = slipway.estimate(plan);
+            assertThat(estimate.documentsToRewrite()).isEqualTo(ADMITTED);
+            assertThat(estimate.basis()).contains("converts only the documents it admits");
+
+            Messages messages = new Messages();
+            MigrationReport report = Slipway.configure().url(redis.url()).progress(messages).load().apply(plan,
+                    ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.warnings()).noneSatisfy(w -> assertThat(w).contains("more than the"));
+            assertThat(messages.totals).containsEntry("measuring documents", (long) ADMITTED)
+                    .containsEntry("rewriting documents", (long) ADMITTED);
+            TreeMap<String, TreeMap<String, String>> after = RewriteFixture.hashes(jedis, "f:*");
+            long converted = 0;
+            for (int i = 0; i < DOCS; i++) {
+                String key = "f:" + i;
+                if (i % 10 == 0) {
+                    converted += jedis.hstrlen(key, "emb") == 1024 ? 1 : 0;
+                } else {
+                    assertThat(after.get(key)).as(key + ", which the FILTER leaves out").isEqualTo(before.get(key));
+                }
+            }
+            assertThat(converted).isEqualTo(ADMITTED);
+            assertThat(slipway.describe("filtered").numDocs()).isEqualTo(ADMITTED);
+            assertThat(RewriteFixture.indexes(jedis)).as("the throwaway index is dropped").containsExactly("filtered");
+            assertThat(slipway.validate(plan, List.of()).passed()).isTrue();
+            assertThat(RewriteFixture.indexes(jedis)).as("validate drops its own").containsExactly("filtered");
+
+            slipway.rollbackFromBackup(dir.resolve("backup"), 1);
+
+            assertThat(RewriteFixture.hashes(jedis, "f:*")).isEqualTo(before);
+            assertThat(slipway.describe("filtered").schema()).isEqualTo(plan.source().schema());
+        }
+    }
+
+    /**
+     * A key move under a FILTER moves only the admitted documents; the others stay under the old prefix, and the
+     * scan for documents in the old form (which validation makes after every key move) does not count them. Left
+     * behind before the plan and apply: a throwaway index a killed run did not drop, which neither takes for another
+     * index over the same keys, and apply drops.
+     */
+    @Test
+    void aKeyMoveMovesOnlyTheAdmittedDocumentsAndValidates(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            call(jedis, "FT.CREATE", "slipway-probe:filtered:00000000-0000-0000-0000-000000000000", "ON", "HASH",
+                    "PREFIX", "1", "f:", "FILTER", "@kind==\"admitted\"", "SCHEMA", "x", "TAG");
+            MigrationPlan plan = filtered(slipway, jedis, "  index:\n    prefix: 'g:'\n");
+            assertThat(plan.supported()).as(String.join("; ", plan.blockedReasons())).isTrue();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "f:*");
+
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.validation().orElseThrow().checks()).anySatisfy(c -> {
+                assertThat(c.name()).isEqualTo("old-form");
+                assertThat(c.passed()).isTrue();
+            });
+            assertThat(RewriteFixture.keys(jedis, "g:*")).hasSize(ADMITTED);
+            assertThat(RewriteFixture.keys(jedis, "f:*")).hasSize(DOCS - ADMITTED);
+            assertThat(RewriteFixture.hash(jedis, "g:10")).isEqualTo(before.get("f:10"));
+            assertThat(RewriteFixture.hash(jedis, "f:11")).isEqualTo(before.get("f:11"));
+            assertThat(RewriteFixture.indexes(jedis)).containsExactly("filtered");
+            assertThat(slipway.describe("filtered").numDocs()).isEqualTo(ADMITTED);
+        }
+    }
+
+    /**
+     * A JSON index whose FILTER reads an attribute of the schema (a JSON FILTER reads attributes, not paths): a
+     * rename of another field moves it in the admitted documents only, and validation passes.
+     */
+    @Test
+    void aJsonRenameUnderAFilterRenamesOnlyTheAdmittedDocuments(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            call(jedis, "FT.CREATE", "jf", "ON", "JSON", "PREFIX", "1", "j:", "FILTER", "@kind==\"admitted\"",
+                    "SCHEMA", "$.kind", "AS", "kind", "TAG", "$.title", "AS", "title", "TEXT");
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < 2_000; i++) {
+                pipeline.sendCommand(RedisStackServer.command("JSON.SET"), "j:" + i, "$", "{\"kind\":\""
+                        + (i % 4 == 0 ? "admitted" : "other") + "\",\"title\":\"t" + i + "\"}");
+            }
+            pipeline.sync();
+            RewriteFixture.waitIndexed(slipway, "jf");
+            MigrationPlan plan = RewriteFixture.plan(slipway, "jf", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(RewriteFixture.jsons(jedis, "j:*").get("j:4").toString()).isEqualTo("[{\"kind\":\"admitted\","
+                    + "\"name\":\"t4\"}]");
+            assertThat(RewriteFixture.jsons(jedis, "j:*").get("j:5").toString()).isEqualTo("[{\"kind\":\"other\","
+                    + "\"title\":\"t5\"}]");
+            assertThat(slipway.describe("jf").numDocs()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void aPatchThatChangesTheFilterRewritesEveryDocumentAndSaysSo(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis()) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
             MigrationPlan plan = filteredWidening(slipway, jedis);
             assertThat(plan.rewrite().orElseThrow().documents()).isEqualTo(ADMITTED);
             assertThat(plan.steps()).anySatisfy(s -> assertThat(s.description()).startsWith("Rewrite about "
-                    + ADMITTED + " documents (those the index holds; every document under its prefixes"));
+                    + ADMITTED + " documents (those the index holds; the patch changes its FILTER, so every document "
+                    + "under its prefixes"));
             assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("The index has a FILTER",
-                    "including those the FILTER leaves out", "apply counts every document"));
+                    "which the patch changes", "including those the old FILTER leaves out",
+                    "apply counts every document"));
 
             dev.slipway.api.plan.MigrationEstimate estimate = slipway.estimate(plan);
             assertThat(estimate.documentsToRewrite()).as("estimate counts them all").isEqualTo(DOCS);
-            assertThat(estimate.basis()).contains("the index has a FILTER", "20000 counted, against the 2000");
+            assertThat(estimate.basis()).contains("the patch changes the index's FILTER", "20000 counted, against "
+                    + "the 2000");
             assertThat(estimate.extraMemoryBytes()).as("their growth too")
                     .isGreaterThan(plan.estimate().extraMemoryBytes() + 18_000L * 512);
             assertThat(Math.abs(estimate.indexMemorySavedBytes())).as("the index's share: the 2,000 it holds, 512 "
@@ -99,10 +224,10 @@ class FilteredIndexRewriteIT {
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(messages.seen).anySatisfy(m -> assertThat(m).contains("20000 documents under the prefixes "
                     + "of 'filtered' hold the fields this rewrite changes, 18000 more than the 2000 the plan counted",
-                    "FILTER"));
+                    "FILTER", "but the patch changes it"));
             assertThat(report.warnings()).as("the report keeps the warnings (tester session 34 R18 F4)")
                     .anySatisfy(w -> assertThat(w).startsWith("20000 documents under the prefixes"));
-            assertThat(jedis.hstrlen("f:1", "emb")).as("a document the FILTER leaves out, converted too")
+            assertThat(jedis.hstrlen("f:1", "emb")).as("a document the old FILTER leaves out, converted too")
                     .isEqualTo(1024);
             assertThat(messages.totals).as("progress totals: not known while counting, then all of them (tester "
                     + "session 34 R18 F4: 2000, then 20000 done)").containsEntry("measuring documents", 0L)

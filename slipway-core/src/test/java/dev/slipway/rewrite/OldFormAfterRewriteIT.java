@@ -10,6 +10,7 @@ import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.rewrite.OldFormScan;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
@@ -126,7 +127,7 @@ class OldFormAfterRewriteIT {
             RewriteSpec spec = new RewriteSpec(StorageType.HASH, List.of("doc:"), Optional.of("item:"),
                     List.of(new RewriteSpec.FieldMove("title", "name")), List.of(), 30, false);
 
-            OldFormScan.Result found = OldFormScan.run(spec, List.of("doc:"), RedisEndpoint.parse(redis.url()), 10,
+            OldFormScan.Result found = OldFormScan.run(spec, FilterScope.everyDocument(), List.of("doc:"), RedisEndpoint.parse(redis.url()), 10,
                     30, ProgressListener.NONE);
 
             assertThat(found.found()).isEqualTo(30);

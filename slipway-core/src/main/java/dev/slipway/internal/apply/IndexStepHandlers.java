@@ -123,6 +123,7 @@ final class IndexStepHandlers {
      */
     static String validate(StepContext context, PlanStep step) {
         MigrationValidator validator = new MigrationValidator(context.session(), context.progress())
+                .filterScope(context.filterScope())
                 .sourceFailures(MigrationValidator.sourceFailures(Optional.of(context.checkpoint()), context.plan()))
                 .evictionsSince(Optional.of(context.checkpoint()), context.plan())
                 .backupDir(Optional.of(context.checkpoint()), context.plan()).namespace(context.keys());

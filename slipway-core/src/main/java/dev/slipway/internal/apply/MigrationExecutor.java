@@ -18,6 +18,7 @@ import dev.slipway.api.plan.StepReport;
 import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.rewrite.IndexRecall;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisCommandException;
@@ -136,39 +137,43 @@ public final class MigrationExecutor {
             }
             // on a resume too: its --queries may be new, and are checked at the end, after the remaining changes
             PlanPreconditions.probeTarget(plan, session, options.queryChecks(), progress);
-            RewriteStepHandler.Measured measured = rewriteStillToRun(plan, previous)
-                    ? RewriteStepHandler.measure(plan, options, endpoint, progress, stop)
-                    : new RewriteStepHandler.Measured(0, -1);
-            if (previous.isEmpty()) {
-                PlanPreconditions.checkMemoryOfEveryDocument(plan, measured.holding(), reader,
-                        options.ignoreMaxmemory(), progress);
-                RewriteStepHandler.refuseConflicts(plan, options, endpoint, progress, stop);
-                RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
-            }
-            RewriteStepHandler.createBackup(plan, options, keys);
-            if (previous.isEmpty()) { // the source index answers KNN queries for the last time before the drop
-                options.backupDir().filter(d -> plan.rewrite().isPresent())
-                        .ifPresent(dir -> IndexRecall.capture(session, plan, dir));
-            }
-            Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
-                            .withStatus(Checkpoint.Status.RUNNING))
-                    .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))
-                    .withBackupDir(options.backupDir().filter(d -> plan.rewrite().isPresent())
-                            .map(d -> d.toAbsolutePath().normalize().toString()).orElse("")); // only a rewrite's
-            if (previous.isEmpty()) {
-                start = withSourceFailures(start, plan);
-                OptionalLong evicted = Evictions.evictedKeys(session);
-                if (evicted.isPresent()) {
-                    start = start.withFigure(Checkpoint.EVICTED_KEYS, evicted.getAsLong());
+            // an index with a FILTER: only the documents it admits are rewritten (a throwaway index tells which)
+            try (FilterScope filter = FilterScope.open(session, plan, stop)) {
+                RewriteStepHandler.Measured measured = rewriteStillToRun(plan, previous)
+                        ? RewriteStepHandler.measure(plan, filter, options, endpoint, progress, stop)
+                        : new RewriteStepHandler.Measured(0, -1);
+                if (previous.isEmpty()) {
+                    PlanPreconditions.checkMemoryOfEveryDocument(plan, measured.holding(), reader,
+                            options.ignoreMaxmemory(), progress);
+                    RewriteStepHandler.refuseConflicts(plan, filter, options, endpoint, progress, stop);
+                    RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
                 }
-                Optional<ServerInfo.Memory> memory = new LiveIndexReader(session).memory();
-                if (memory.filter(m -> m.maxBytes() > 0
-                        && m.usedBytes() >= m.maxBytes() * MemoryHeadroom.USABLE_SHARE).isPresent()) {
-                    start = start.withFigure(Checkpoint.FULL_AT_START, 1);
+                RewriteStepHandler.createBackup(plan, options, keys);
+                if (previous.isEmpty()) { // the source index answers KNN queries for the last time before the drop
+                    options.backupDir().filter(d -> plan.rewrite().isPresent())
+                            .ifPresent(dir -> IndexRecall.capture(session, plan, dir));
                 }
+                Checkpoint start = previous.map(c -> c.ownedBy(MigrationLock.processOwner())
+                                .withStatus(Checkpoint.Status.RUNNING))
+                        .orElseGet(() -> Checkpoint.start(plan.planId(), index, MigrationLock.processOwner()))
+                        .withBackupDir(options.backupDir().filter(d -> plan.rewrite().isPresent())
+                                .map(d -> d.toAbsolutePath().normalize().toString()).orElse("")); // only a rewrite's
+                if (previous.isEmpty()) {
+                    start = withSourceFailures(start, plan);
+                    OptionalLong evicted = Evictions.evictedKeys(session);
+                    if (evicted.isPresent()) {
+                        start = start.withFigure(Checkpoint.EVICTED_KEYS, evicted.getAsLong());
+                    }
+                    Optional<ServerInfo.Memory> memory = new LiveIndexReader(session).memory();
+                    if (memory.filter(m -> m.maxBytes() > 0
+                            && m.usedBytes() >= m.maxBytes() * MemoryHeadroom.USABLE_SHARE).isPresent()) {
+                        start = start.withFigure(Checkpoint.FULL_AT_START, 1);
+                    }
+                }
+                boolean wasCompleted = previous.filter(c -> c.status() == Checkpoint.Status.COMPLETED).isPresent();
+                return run(plan, options, store, lock, start, previous.isPresent(), measured, wasCompleted,
+                        filter);
             }
-            boolean wasCompleted = previous.filter(c -> c.status() == Checkpoint.Status.COMPLETED).isPresent();
-            return run(plan, options, store, lock, start, previous.isPresent(), measured, wasCompleted);
         }
     }
 
@@ -294,10 +299,11 @@ public final class MigrationExecutor {
 
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,
                                 Checkpoint start, boolean resumed, RewriteStepHandler.Measured measured,
-                                boolean wasCompleted) {
+                                boolean wasCompleted, FilterScope filter) {
         Instant startedAt = Instant.now();
         StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop)
-                .rewriteBatchBytes(measured.batchBytes()).rewriteDocuments(measured.holding()).checkpoints(store);
+                .rewriteBatchBytes(measured.batchBytes()).rewriteDocuments(measured.holding()).checkpoints(store)
+                .filterScope(filter);
         store.save(context.checkpoint());
         List<StepReport> reports = new ArrayList<>();
         for (int i = 0; i < plan.steps().size(); i++) {

@@ -17,6 +17,7 @@ import dev.slipway.internal.rewrite.IndexRecall;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.rewrite.OldFormScan;
 import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
@@ -47,6 +48,8 @@ public final class MigrationValidator {
     private final LiveIndexReader reader;
     private final ProgressListener progress;
     private OldVectorScan.Result oldVectors;
+    /** The documents the scans after a rewrite look at: those the index's FILTER admits, or all. */
+    private FilterScope filterScope = FilterScope.everyDocument();
     private OptionalLong sourceFailures = OptionalLong.empty();
     private OptionalLong evictedAtStart = OptionalLong.empty();
     private String backupDir = "<dir>";
@@ -109,6 +112,15 @@ public final class MigrationValidator {
     private static OptionalLong figure(Optional<Checkpoint> checkpoint, MigrationPlan plan, String name) {
         return checkpoint.filter(c -> c.planId().equals(plan.planId())).map(c -> c.marks().get(name))
                 .map(OptionalLong::of).orElse(OptionalLong.empty());
+    }
+
+    /**
+     * Makes the scans for documents in the old form look only at those {@code scope} admits: after a rewrite of an
+     * index with a FILTER, the documents it leaves out were not rewritten.
+     */
+    public MigrationValidator filterScope(FilterScope scope) {
+        this.filterScope = scope;
+        return this;
     }
 
     /** Validates the index the plan serves ({@code servedName}) against the plan. */
@@ -355,7 +367,7 @@ public final class MigrationValidator {
      * them and says whether re-running apply converts them ({@link OldVectorScan}).
      */
     private ValidationCheck oldVectorCheck(RewriteSpec rewrite, IndexInfo info) {
-        OldVectorScan.Result found = OldVectorScan.run(rewrite, info.schema().prefixes(), session.endpoint(),
+        OldVectorScan.Result found = OldVectorScan.run(rewrite, filterScope, info.schema().prefixes(), session.endpoint(),
                 SCAN_PAGE, info.stats().documents(), progress);
         oldVectors = found;
         String actual = found.found() + " of " + found.documentsChecked() + " documents";
@@ -382,7 +394,7 @@ public final class MigrationValidator {
      * form it moved away from since ({@link OldFormScan}): the new index does not find them, or not their new values.
      */
     private ValidationCheck oldFormCheck(RewriteSpec rewrite, IndexInfo info) {
-        OldFormScan.Result found = OldFormScan.run(rewrite, info.schema().prefixes(), session.endpoint(), SCAN_PAGE,
+        OldFormScan.Result found = OldFormScan.run(rewrite, filterScope, info.schema().prefixes(), session.endpoint(), SCAN_PAGE,
                 info.stats().documents(), progress);
         String actual = found.found() + " of " + found.documentsChecked() + " documents";
         if (found.found() == 0) {

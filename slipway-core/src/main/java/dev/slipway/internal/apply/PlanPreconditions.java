@@ -16,7 +16,9 @@ import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.ServerCompatibility;
 import dev.slipway.internal.io.Wording;
+import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
@@ -59,11 +61,7 @@ public final class PlanPreconditions {
     static void probeTarget(MigrationPlan plan, RedisSession session, List<QueryCheck> queries,
                             ProgressListener progress) {
         String name = plan.source().indexName();
-        for (String index : new LiveIndexReader(session).listIndexes()) {
-            if (SchemaProbeName.isProbeOf(index, name)) { // left behind by a killed run
-                session.call("FT.DROPINDEX", index);
-            }
-        }
+        FilterScope.dropLeftBehind(session, name);
         List<String> unknownFields = QueryFields.unknown(queries, plan.targetSchema(), plan.source().schema());
         if (!unknownFields.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, Wording.count(unknownFields.size(), "query check reads",
@@ -188,8 +186,9 @@ public final class PlanPreconditions {
 
     /**
      * Once apply has counted the documents its rewrite will change ({@code holding}, -1 when not counted): says how
-     * many more there are than the plan counted (an index with a FILTER holds only some of the documents under its
-     * prefixes, and the rewrite converts them all: tester session 33 R15 M1, 20,000 converted against 2,000 planned),
+     * many more there are than the plan counted (an index whose FILTER the patch changes holds only some of the
+     * documents under its prefixes, and the rewrite converts them all: tester session 33 R15 M1, 20,000 converted
+     * against 2,000 planned),
      * and checks memory again with the growth of those as well, as {@link #checkMemory} does (exit 2, nothing
      * changed; with {@code ignore}, a warning).
      */
@@ -200,11 +199,13 @@ public final class PlanPreconditions {
         if (more <= 0) {
             return;
         }
-        Optional<String> filter = plan.source().schema().filter();
+        // with a FILTER the patch keeps, the survey counted what the FILTER admits: only the usual margin applies
+        Optional<String> filter = plan.source().schema().filter().filter(f -> !FilterScope.narrows(plan));
         if (filter.isPresent() || more > Math.max(100, rewrite.documents() / 10)) {
             String text = holding + " documents under the prefixes of '" + plan.source().indexName() + "' hold the "
                     + "fields this rewrite changes, " + more + " more than the " + rewrite.documents() + " the plan "
-                    + "counted" + filter.map(f -> ": the index's FILTER (" + f + ") leaves them out, but the rewrite "
+                    + "counted" + filter.map(f -> ": the index's FILTER (" + f + ") leaves them out, but the patch "
+                    + "changes it, so the rewrite "
                     + "converts every document under the prefixes (each is backed up first, and a rollback restores "
                     + "it)").orElse(" (written since the plan was made)") + ".";
             UserWarnings.warn(LOG, progress, text);

@@ -21,6 +21,7 @@ import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.ConflictCheck;
 import dev.slipway.internal.rewrite.DocumentSizes;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.RewriteEstimator;
@@ -79,7 +80,7 @@ final class RewriteStepHandler {
                     context.lock()).stopSignal(context.stop()).guardMemory(
                     MemoryGuard.startedBelowLine(context.checkpoint()))
                     .evictedAtStart(Evictions.atStart(context.checkpoint()))
-                    .expectedDocuments(context.rewriteDocuments());
+                    .expectedDocuments(context.rewriteDocuments()).filteredBy(context.filterScope());
             String summary = engine.run();
             long[] unjudged = engine.unjudgedEarlier();
             if (unjudged[1] > 0) { // saved with the step, so later runs' reports still say it
@@ -130,8 +131,8 @@ final class RewriteStepHandler {
                 + " documents hold vectors") + " of the old datatype (such as "
                 + found.examples().get(0) + "), written after the rewrite passed them: rewriting them now, in a new "
                 + "pass over every document.");
-        context.rewriteBatchBytes(measureDocuments(plan, context.options(), context.session().endpoint(),
-                context.progress(), context.stop()));
+        context.rewriteBatchBytes(measureDocuments(plan, context.filterScope(), context.options(),
+                context.session().endpoint(), context.progress(), context.stop()));
         String summary = run(context, rewrite);
         context.checkpoint(context.checkpoint().withStepDone(rewrite.name()));
         return Optional.of(summary);
@@ -375,9 +376,9 @@ final class RewriteStepHandler {
      * batch the rewrite must keep to ({@link #batchBytes}), telling the user when it cuts batches. When the server
      * refuses the size queries, warns and returns 0 (the check made from the sample stands).
      */
-    static long measureDocuments(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
-                                 ProgressListener progress, StopSignal stop) {
-        return measure(plan, options, endpoint, progress, stop).batchBytes();
+    static long measureDocuments(MigrationPlan plan, FilterScope filter, ApplyOptions options,
+                                 RedisEndpoint endpoint, ProgressListener progress, StopSignal stop) {
+        return measure(plan, filter, options, endpoint, progress, stop).batchBytes();
     }
 
     /**
@@ -388,14 +389,16 @@ final class RewriteStepHandler {
     }
 
     /** {@link #measureDocuments}, with the count of the documents to rewrite. */
-    static Measured measure(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
+    static Measured measure(MigrationPlan plan, FilterScope filter, ApplyOptions options, RedisEndpoint endpoint,
                             ProgressListener progress, StopSignal stop) {
         RewriteSpec rewrite = plan.rewrite().orElseThrow();
         DocumentSizes.Survey survey;
         try {
-            // an index with a FILTER does not count what its rewrite converts: the total is not known yet
-            survey = DocumentSizes.survey(rewrite, plan.source().schema().filter().isPresent() ? 0
-                    : rewrite.documents(), endpoint, options.batchSize(), progress, stop);
+            // an index with a FILTER the patch changes does not count what its rewrite converts: the total is not
+            // known yet
+            boolean counted = plan.source().schema().filter().isEmpty() || filter.narrows();
+            survey = DocumentSizes.survey(rewrite, filter, counted ? rewrite.documents() : 0, endpoint,
+                    options.batchSize(), progress, stop);
         } catch (JedisException e) {
             // a busy, loading or unreachable server (the survey reads on a connection of its own, without retries;
             // tester session 35 R19 M4: reported as an "unexpected" exception, with no word of what had changed)
@@ -427,12 +430,12 @@ final class RewriteStepHandler {
      * them would overwrite data (see {@link ConflictCheck}): found by the rewrite itself, they would keep the index
      * dropped until resolved.
      */
-    static void refuseConflicts(MigrationPlan plan, ApplyOptions options, RedisEndpoint endpoint,
+    static void refuseConflicts(MigrationPlan plan, FilterScope filter, ApplyOptions options, RedisEndpoint endpoint,
                                 ProgressListener progress, StopSignal stop) {
         if (plan.rewrite().isEmpty()) {
             return;
         }
-        ConflictCheck.Result found = ConflictCheck.run(plan.rewrite().get(), endpoint, options.batchSize(),
+        ConflictCheck.Result found = ConflictCheck.run(plan.rewrite().get(), filter, endpoint, options.batchSize(),
                 options.maxRetries(), progress, stop);
         if (found.conflicts() > 0) {
             List<String> problems = new ArrayList<>(found.examples());

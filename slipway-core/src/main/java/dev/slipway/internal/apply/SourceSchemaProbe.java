@@ -5,6 +5,7 @@ import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
+import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.redis.IndexedKeys;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;

@@ -1,5 +1,6 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.StopSignal;
@@ -29,6 +30,7 @@ public final class StepContext {
     private ValidationResult validation;
     private long rewriteBatchBytes;
     private long rewriteDocuments = -1;
+    private FilterScope filterScope = FilterScope.everyDocument();
     private boolean rewroteEveryDocument;
 
     StepContext(RedisSession session, MigrationPlan plan, ApplyOptions options, ProgressListener progress,
@@ -72,6 +74,16 @@ public final class StepContext {
 
     StepContext rewriteDocuments(long documents) {
         this.rewriteDocuments = documents;
+        return this;
+    }
+
+    /** Which documents the rewrite and validation's scans look at: those the index's FILTER admits, or all. */
+    public FilterScope filterScope() {
+        return filterScope;
+    }
+
+    StepContext filterScope(FilterScope scope) {
+        this.filterScope = scope;
         return this;
     }
 

@@ -34,7 +34,7 @@ public final class DropRecreateStrategy {
                 + "' without deleting its documents (no DD)"
                 + (source.aliased() ? "; the alias '" + source.indexName() + "' goes with it." : "."),
                 List.of(List.of("FT.DROPINDEX", source.physicalIndex()))));
-        rewrite.ifPresent(r -> steps.add(RewritePlanner.step(r, source.schema().filter().isPresent())));
+        rewrite.ifPresent(r -> steps.add(RewritePlanner.step(r, source.schema(), target)));
         steps.add(new PlanStep("create-index", StepKind.CREATE_INDEX, "Create index '" + target.name()
                 + "' with the target schema; the server starts indexing the existing documents.",
                 List.of(FtCreateArguments.command(target))));

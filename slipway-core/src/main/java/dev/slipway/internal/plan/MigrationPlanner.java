@@ -19,6 +19,8 @@ import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.io.Digests;
 import dev.slipway.internal.io.PlanCodec;
+import dev.slipway.internal.redis.SchemaProbeName;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.vector.VectorMemory;
 
 import java.time.Instant;
@@ -74,7 +76,7 @@ public final class MigrationPlanner {
         MigrationPlan.ValidationPolicy validation = new MigrationPlan.ValidationPolicy(true,
                 changes.stream().noneMatch(c -> c.subject().equals("index.filter")), choice.countBaseline());
         List<String> warnings = warnings(source, target, changes, choice);
-        rewrite.ifPresent(r -> warnings.addAll(rewriteWarnings(r, source, allowSharedKeys)));
+        rewrite.ifPresent(r -> warnings.addAll(rewriteWarnings(r, source, target, allowSharedKeys)));
         rewrite.flatMap(RewriteSpec::targetPrefix).flatMap(to -> keys.keyUnder(to, java.util.Set.of(
                 source.indexName()))).ifPresent(key -> warnings.add("Slipway's key namespace '" + keys.prefix()
                 + "' puts its own keys (such as " + key + ") under the new key prefix, so apply refuses to run with "
@@ -274,7 +276,8 @@ public final class MigrationPlanner {
                 + "set phonetic_matcher in the patch (update_fields) to record another.");
     }
 
-    private static List<String> rewriteWarnings(RewriteSpec rewrite, SourceSnapshot source, boolean allowShared) {
+    private static List<String> rewriteWarnings(RewriteSpec rewrite, SourceSnapshot source, IndexSchema target,
+                                                boolean allowShared) {
         List<String> warnings = new ArrayList<>();
         warnings.add("Documents are rewritten: apply needs --backup-dir, where the original bytes of every changed "
                 + "field are saved before the document changes; 'slipway rollback --backup-dir <dir>' restores them. "
@@ -294,13 +297,22 @@ public final class MigrationPlanner {
                 + "starts with '" + to + "' counts as moved and is rewritten in place (under the new prefix it is "
                 + "then known by what follows '" + to + "'). apply counts such documents before it changes anything "
                 + "and names a few."));
-        source.schema().filter().ifPresent(filter -> warnings.add("The index has a FILTER (" + filter + "), which "
-                + "only the server evaluates: the rewrite converts every document under " + (rewrite.sourcePrefixes()
-                .isEmpty() ? "any prefix" : "the prefixes " + rewrite.sourcePrefixes()) + " that holds the fields it "
-                + "rewrites, including those the FILTER leaves out (each is backed up first, and a rollback restores "
-                + "it). The counts and memory here are of the " + source.numDocs() + " documents the index holds; "
-                + "apply counts every document it will rewrite before it changes anything, says how many more there "
-                + "are, and checks memory against that count."));
+        Optional<String> filter = source.schema().filter();
+        if (filter.isPresent() && FilterScope.narrows(source.schema(), target)) {
+            warnings.add("The index has a FILTER (" + filter.get() + "): the rewrite converts only the documents it "
+                    + "admits, and leaves the others under " + (rewrite.sourcePrefixes().isEmpty() ? "any prefix"
+                    : "the prefixes " + rewrite.sourcePrefixes()) + " as they are. Only the server evaluates a "
+                    + "FILTER, so apply asks a temporary index with the same prefixes and FILTER (" + SchemaProbeName
+                    .prefix(source.indexName()) + "<uuid>, made before the first change and dropped at the end).");
+        } else if (filter.isPresent()) {
+            warnings.add("The index has a FILTER (" + filter.get() + "), which the patch changes: the rewrite "
+                    + "converts every document under " + (rewrite.sourcePrefixes().isEmpty() ? "any prefix"
+                    : "the prefixes " + rewrite.sourcePrefixes()) + " that holds the fields it rewrites, including "
+                    + "those the old FILTER leaves out (each is backed up first, and a rollback restores it). The "
+                    + "counts and memory here are of the " + source.numDocs() + " documents the index holds; apply "
+                    + "counts every document it will rewrite before it changes anything, says how many more there "
+                    + "are, and checks memory against that count.");
+        }
         if (allowShared && !source.sharedKeyIndexes().isEmpty()) {
             warnings.add("Indexes " + source.sharedKeyIndexes() + " cover the same keys and will see the rewritten "
                     + "documents (accepted with --allow-shared-keys).");

@@ -10,6 +10,7 @@ import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.GlobPattern;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.vector.VectorDataType;
 
 import java.util.ArrayList;
@@ -56,16 +57,22 @@ public final class RewritePlanner {
     }
 
     /**
-     * The step that rewrites every document, with the per-document commands it sends as templates; for an index with
-     * a FILTER ({@code filtered}), the count is the index's and the documents it leaves out are rewritten too, which
-     * apply counts (tester session 34 R18 F4: the step gave the index's count alone).
+     * The step that rewrites every document, with the per-document commands it sends as templates. For an index with
+     * a FILTER, the documents the FILTER admits, which a throwaway index tells ({@link FilterScope}); when the patch
+     * changes the FILTER, every document under the prefixes: the count is then the index's, and apply counts them all
+     * (tester session 34 R18 F4: the step gave the index's count alone).
      */
-    public static PlanStep step(RewriteSpec spec, boolean filtered) {
+    public static PlanStep step(RewriteSpec spec, IndexSchema source, IndexSchema target) {
         List<List<String>> commands = new ArrayList<>();
         String match = spec.sourcePrefixes().size() == 1 ? GlobPattern.startingWith(spec.sourcePrefixes().get(0))
                 : "*";
         commands.add(List.of("SCAN", "<cursor>", "MATCH", match, "COUNT", "<batch size>", "TYPE",
                 spec.storage().keyType()));
+        boolean narrowed = FilterScope.narrows(source, target);
+        if (narrowed) {
+            commands.add(List.of("FT.SEARCH", "<temporary index with the FILTER>", "*", "NOCONTENT", "INKEYS",
+                    "<n>", "<the page's keys>"));
+        }
         boolean hash = spec.storage() == StorageType.HASH;
         for (RewriteSpec.FieldMove move : spec.fieldMoves()) {
             Optional<RewriteSpec.VectorConversion> converted = spec.conversions().stream()
@@ -87,8 +94,9 @@ public final class RewritePlanner {
         spec.targetPrefix().ifPresent(p -> commands.add(List.of("RENAMENX", "<key>",
                 p + "<key without '" + spec.sourcePrefixes().get(0) + "'>")));
         return new PlanStep("rewrite-documents", StepKind.REWRITE_DOCUMENTS, "Rewrite about " + spec.documents()
-                + " documents" + (filtered ? " (those the index holds; every document under its prefixes that holds "
-                + "the fields is rewritten, FILTER or not, and apply counts them before it starts)" : "")
+                + " documents" + (narrowed ? " (those the index's FILTER admits)" : source.filter().isPresent()
+                ? " (those the index holds; the patch changes its FILTER, so every document under its prefixes "
+                + "that holds the fields is rewritten, and apply counts them before it starts)" : "")
                 + " in batches: save the original bytes of every changed field under --backup-dir, then "
                 + "send these commands per document (each skipped when the document already has its new form). "
                 + "Old fields are deleted, and keys renamed, only once every document's new fields are written.",

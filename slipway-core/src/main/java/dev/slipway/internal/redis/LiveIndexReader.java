@@ -552,12 +552,15 @@ public final class LiveIndexReader {
 
     /**
      * Other indexes whose prefixes overlap the given schema's (one prefix is a string prefix of the other, or
-     * either indexes every key). Versions of the same served name ({@code name:vN}) are not counted.
+     * either indexes every key). Versions of the same served name ({@code name:vN}) are not counted, nor Slipway's
+     * throwaway indexes ({@link SchemaProbeName}: a rewrite's {@code FilterScope} covers the keys while it runs, and
+     * one a killed run left behind must not make the plan look stale).
      */
     public List<String> sharedKeyIndexes(IndexSchema schema, String servedName) {
         List<String> shared = new ArrayList<>();
         for (String other : listIndexes()) {
-            if (other.equals(schema.name()) || other.matches(java.util.regex.Pattern.quote(servedName) + ":v\\d+")) {
+            if (other.equals(schema.name()) || other.matches(java.util.regex.Pattern.quote(servedName) + ":v\\d+")
+                    || SchemaProbeName.isAnyProbe(other)) {
                 continue;
             }
             find(other).filter(o -> o.schema().storageType() == schema.storageType())

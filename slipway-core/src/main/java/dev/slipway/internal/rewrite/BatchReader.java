@@ -121,7 +121,7 @@ final class BatchReader {
                 pace.accept(handedOver);
                 long begin = System.nanoTime();
                 String at = from;
-                ScanPage page = workers.read(store -> store.scan(at, scope.pattern(), pageSize, type));
+                ScanPage page = workers.read(store -> scope.read(store, at, pageSize, type));
                 List<byte[]> keys = new ArrayList<>(page.keys().size());
                 for (byte[] key : page.keys()) {
                     if (scope.contains(key) && pending.add(new PendingKey(key))) {

@@ -59,9 +59,9 @@ public final class ConflictCheck {
         static final Result NOTHING = new Result(0, 0, List.of(), 0, List.of());
     }
 
-    private ConflictCheck(RewriteSpec spec, int pageSize) {
+    private ConflictCheck(RewriteSpec spec, FilterScope filter, int pageSize) {
         this.spec = spec;
-        this.scope = KeyScope.of(spec);
+        this.scope = KeyScope.of(spec).filteredBy(filter);
         this.keyMove = KeyMove.of(spec);
         this.pageSize = pageSize;
         this.targets = spec.fieldMoves().stream().map(FieldMove::to).distinct().toList();
@@ -75,14 +75,17 @@ public final class ConflictCheck {
         return !spec.fieldMoves().isEmpty() || KeyMove.of(spec).extending();
     }
 
-    /** Checks every document the rewrite covers, {@code pageSize} keys per SCAN page, showing progress. */
-    public static Result run(RewriteSpec spec, RedisEndpoint endpoint, int pageSize, int maxRetries,
-                             ProgressListener progress, StopSignal stop) {
+    /**
+     * Checks every document the rewrite covers (those {@code filter} admits), {@code pageSize} keys per SCAN page,
+     * showing progress.
+     */
+    public static Result run(RewriteSpec spec, FilterScope filter, RedisEndpoint endpoint, int pageSize,
+                             int maxRetries, ProgressListener progress, StopSignal stop) {
         if (!needed(spec)) {
             return Result.NOTHING;
         }
         try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
-            return new ConflictCheck(spec, pageSize).scan(workers, progress, stop);
+            return new ConflictCheck(spec, filter, pageSize).scan(workers, progress, stop);
         } catch (JedisDataException e) {
             throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the check for documents in "
                     + "the way of this rewrite: " + e.getMessage() + ". Nothing was changed; if the plan is older "
@@ -94,8 +97,8 @@ public final class ConflictCheck {
         String type = spec.storage().keyType();
         long checked;
         try (ProgressTask task = ProgressTask.begin(progress, "checking for conflicts", spec.documents(), "docs")) {
-            checked = scope.forEachPage((cursor, pattern) -> workers.read(store -> store.scan(cursor, pattern,
-                    pageSize, type)), task, stop, "The check for data in the way of the rewrite", keys -> {
+            checked = scope.forEachPage(cursor -> workers.read(store -> scope.read(store, cursor, pageSize, type)),
+                    task, stop, "The check for data in the way of the rewrite", keys -> {
                         countInPlace(keys);
                         checkPage(workers, keys);
                     });

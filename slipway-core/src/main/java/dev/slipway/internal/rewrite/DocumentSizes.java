@@ -54,20 +54,23 @@ public final class DocumentSizes {
      */
     public static Survey survey(RewriteSpec spec, RedisEndpoint endpoint, int pageSize, ProgressListener progress,
                                 StopSignal stop) {
-        return survey(spec, spec.documents(), endpoint, pageSize, progress, stop);
+        return survey(spec, FilterScope.everyDocument(), spec.documents(), endpoint, pageSize, progress, stop);
     }
 
-    /** As above, showing {@code expected} documents as the total (0: not known). */
-    public static Survey survey(RewriteSpec spec, long expected, RedisEndpoint endpoint, int pageSize,
-                                ProgressListener progress, StopSignal stop) {
+    /**
+     * As above, of the documents {@code filter} admits, showing {@code expected} documents as the total (0: not
+     * known).
+     */
+    public static Survey survey(RewriteSpec spec, FilterScope filter, long expected, RedisEndpoint endpoint,
+                                int pageSize, ProgressListener progress, StopSignal stop) {
         List<String> fields = DocumentRewriter.fieldsToRead(spec);
         String type = spec.storage().keyType();
         Tally tally = new Tally();
         long documents;
         try (JedisDocumentStore store = JedisDocumentStore.open(endpoint);
              ProgressTask task = ProgressTask.begin(progress, "measuring documents", expected, "docs")) {
-            documents = KeyScope.of(spec).forEachPage((cursor, pattern) -> store.scan(cursor, pattern, pageSize, type),
-                    task, stop, "The measuring of the documents",
+            KeyScope scope = KeyScope.of(spec).filteredBy(filter);
+            documents = scope.forEachPage(cursor -> scope.read(store, cursor, pageSize, type), task, stop, "The measuring of the documents",
                     keys -> tally.add(keys, of(store, spec.storage(), fields, keys)));
             task.finished();
         }

@@ -10,17 +10,20 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The keys a rewrite covers: the SCAN MATCH pattern of a pass, and the per-key check against the source prefixes
- * that SCAN's pattern cannot express when there is more than one prefix.
+ * The keys a rewrite covers: the SCAN MATCH pattern of a pass, the per-key check against the source prefixes
+ * that SCAN's pattern cannot express when there is more than one prefix, and, for an index with a FILTER, the
+ * documents the FILTER admits ({@link FilterScope}).
  */
 final class KeyScope {
     private final String pattern;
     /** The source prefixes as bytes; empty means every key. */
     private final List<byte[]> prefixes;
+    private final FilterScope filter;
 
-    private KeyScope(String pattern, List<byte[]> prefixes) {
+    private KeyScope(String pattern, List<byte[]> prefixes, FilterScope filter) {
         this.pattern = pattern;
         this.prefixes = prefixes;
+        this.filter = filter;
     }
 
     /** The scope of the spec's source prefixes. */
@@ -31,7 +34,23 @@ final class KeyScope {
     /** The keys under any of the prefixes (every key when there are none). */
     static KeyScope ofPrefixes(List<String> prefixes) {
         String pattern = prefixes.size() == 1 ? GlobPattern.startingWith(prefixes.get(0)) : "*";
-        return new KeyScope(pattern, prefixes.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList());
+        return new KeyScope(pattern, prefixes.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList(),
+                FilterScope.everyDocument());
+    }
+
+    /** The same keys, narrowed to the documents {@code scope}'s FILTER admits. */
+    KeyScope filteredBy(FilterScope scope) {
+        return new KeyScope(pattern, prefixes, scope);
+    }
+
+    /**
+     * One SCAN page of keys of the Redis {@code type} from {@code cursor}: those in scope (under a prefix, and
+     * admitted by the FILTER when there is one; asked on {@code store}'s connection), with the page's next cursor.
+     */
+    DocumentStore.ScanPage read(DocumentStore store, String cursor, int count, String type) {
+        DocumentStore.ScanPage page = store.scan(cursor, pattern, count, type);
+        List<byte[]> keys = page.keys().stream().filter(this::contains).toList();
+        return new DocumentStore.ScanPage(page.nextCursor(), filter.admitted(store, keys));
     }
 
     /** The SCAN MATCH pattern. */
@@ -39,10 +58,10 @@ final class KeyScope {
         return pattern;
     }
 
-    /** Reads one SCAN page of a pattern from a cursor. */
+    /** Reads one page of the scope's keys from a cursor ({@link #read}, on some connection). */
     @FunctionalInterface
     interface PageReader {
-        DocumentStore.ScanPage read(String cursor, String pattern);
+        DocumentStore.ScanPage read(String cursor);
     }
 
     /**
@@ -59,7 +78,7 @@ final class KeyScope {
         do {
             stop.stopHereIfRequested(what + " stopped after " + passed + " documents, before anything changed. "
                     + "Re-run 'slipway apply' to start again.");
-            DocumentStore.ScanPage page = reader.read(cursor, pattern);
+            DocumentStore.ScanPage page = reader.read(cursor);
             List<byte[]> keys = page.keys().stream().filter(this::contains).toList();
             perPage.accept(keys);
             passed += keys.size();

@@ -53,16 +53,19 @@ public final class OldFormScan {
 
     /** Keys the search for renamed fields passed over, because the search under the old prefix counted them. */
     private long countedBefore;
+    /** The documents looked at: those the index's FILTER admits (the others were not rewritten). */
+    private final FilterScope filter;
 
-    private OldFormScan(RewriteSpec spec, boolean onlyWithoutNewName) {
+    private OldFormScan(RewriteSpec spec, boolean onlyWithoutNewName, FilterScope filter) {
         this.spec = spec;
+        this.filter = filter;
         this.renames = spec.fieldMoves();
         this.onlyWithoutNewName = onlyWithoutNewName;
     }
 
     /** Whether the rewrite moves keys to a new prefix or renames fields, which a client may write again. */
     public static boolean applies(RewriteSpec spec) {
-        OldFormScan scan = new OldFormScan(spec, false);
+        OldFormScan scan = new OldFormScan(spec, false, FilterScope.everyDocument());
         return scan.movesKeys() || !scan.renames.isEmpty();
     }
 
@@ -72,11 +75,12 @@ public final class OldFormScan {
 
     /**
      * Looks under the old prefix (when the rewrite moved keys) and at every hash under {@code prefixes} (the migrated
-     * index's; every key when empty, when it renamed hash fields), {@code pageSize} keys per SCAN page.
+     * index's; every key when empty, when it renamed hash fields), {@code pageSize} keys per SCAN page, at the
+     * documents {@code filter} admits.
      */
-    public static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
-                             long expected, ProgressListener progress) {
-        return run(new OldFormScan(spec, false), prefixes, endpoint, pageSize, expected, progress);
+    public static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
+                             int pageSize, long expected, ProgressListener progress) {
+        return run(new OldFormScan(spec, false, filter), prefixes, endpoint, pageSize, expected, progress);
     }
 
     /**
@@ -86,7 +90,7 @@ public final class OldFormScan {
      */
     static Result runWithoutNewNames(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
                                      long expected, ProgressListener progress) {
-        return run(new OldFormScan(spec, true), prefixes, endpoint, pageSize, expected, progress);
+        return run(new OldFormScan(spec, true, FilterScope.everyDocument()), prefixes, endpoint, pageSize, expected, progress);
     }
 
     private static Result run(OldFormScan scan, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
@@ -100,10 +104,10 @@ public final class OldFormScan {
                 "documents in the old form", pages -> {
                     long checked = 0;
                     if (scan.movesKeys()) {
-                        checked += pages.pages(KeyScope.of(spec), keys -> scan.underOldPrefix(pages, keys));
+                        checked += pages.pages(KeyScope.of(spec).filteredBy(scan.filter), keys -> scan.underOldPrefix(pages, keys));
                     }
                     if (!scan.renames.isEmpty()) {
-                        checked += pages.pages(KeyScope.ofPrefixes(prefixes), keys -> scan.withOldFields(pages, keys));
+                        checked += pages.pages(KeyScope.ofPrefixes(prefixes).filteredBy(scan.filter), keys -> scan.withOldFields(pages, keys));
                     }
                     // a key the first scan counted (the index's prefixes are the old ones: the source index is
                     // back) is not counted again (tester session 35 R19 L5: "40000 of 40000" for 20,000 documents)

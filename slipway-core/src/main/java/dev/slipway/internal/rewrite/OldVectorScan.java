@@ -91,8 +91,17 @@ public final class OldVectorScan {
      * Looks at every hash under {@code prefixes} (the migrated index's; every key when empty), {@code pageSize} keys
      * per SCAN page, showing progress against {@code expected} documents.
      */
-    public static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
-                             long expected, ProgressListener progress) {
+    static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize, long expected,
+                      ProgressListener progress) {
+        return run(spec, FilterScope.everyDocument(), prefixes, endpoint, pageSize, expected, progress);
+    }
+
+    /**
+     * As above, at the documents {@code filter} admits: a document the index's FILTER leaves out was not rewritten,
+     * and keeps the old datatype.
+     */
+    public static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
+                             int pageSize, long expected, ProgressListener progress) {
         OldVectorScan scan = new OldVectorScan(spec);
         if (!scan.applicable()) {
             return new Result(0, 0, List.of(), 0);
@@ -100,7 +109,7 @@ public final class OldVectorScan {
         return ValidationScan.run(endpoint, spec.storage(), pageSize, expected, progress,
                 "looking for vectors of the old type", "The search for vectors of the old type",
                 "vectors of the old datatype", pages -> {
-                    long checked = pages.pages(KeyScope.ofPrefixes(prefixes), keys -> scan.checkPage(pages, keys));
+                    long checked = pages.pages(KeyScope.ofPrefixes(prefixes).filteredBy(filter), keys -> scan.checkPage(pages, keys));
                     return new Result(checked, scan.found, pages.examples(), scan.outsideRewrite);
                 });
     }

@@ -74,7 +74,7 @@ public final class RewriteEngine {
     private final RecallSample recall;
     private final List<String> conflicts = new ArrayList<>();
     private final StageClock clock = new StageClock();
-    private final KeyScope scope;
+    private KeyScope scope;
     /** What a document is expected to grow by (a widening conversion; {@link MemoryCeiling} projects with it). */
     private final long plannedGrowth;
     /** Made when the run starts, with the rewriter. */
@@ -202,6 +202,12 @@ public final class RewriteEngine {
         this.recall = new RecallSample(plan);
         this.scope = KeyScope.of(spec);
         this.plannedGrowth = IndexMemoryModel.growthPerDocument(plan);
+    }
+
+    /** Rewrites only the documents {@code filter} admits (an index with a FILTER: {@link FilterScope}). */
+    public RewriteEngine filteredBy(FilterScope filter) {
+        this.scope = KeyScope.of(spec).filteredBy(filter);
+        return this;
     }
 
     /**

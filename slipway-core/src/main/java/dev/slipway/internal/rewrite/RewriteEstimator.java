@@ -95,23 +95,26 @@ public final class RewriteEstimator {
             int n = Math.max(keys.size(), 1);
             long docs = spec.documents();
             String filtered = "";
-            if (plan.source().schema().filter().isPresent()) {
-                // the rewrite converts every document under the prefixes, the FILTER's or not (tester session 33
-                // R15 M1: 2,000 estimated, 20,000 converted); only counting them all tells how many
+            if (FilterScope.narrows(plan)) {
+                filtered = "; the index has a FILTER, and the rewrite converts only the documents it admits";
+            } else if (plan.source().schema().filter().isPresent()) {
+                // the patch changes the FILTER: the rewrite converts every document under the prefixes, the FILTER's
+                // or not (tester session 33 R15 M1: 2,000 estimated, 20,000 converted); only counting them all tells
+                // how many
                 long holding;
                 try {
                     holding = DocumentSizes.survey(spec, endpoint, 1000, ProgressListener.NONE, new StopSignal())
                             .holding();
                 } catch (DocumentSizes.UnmeasurableException e) {
                     holding = -1;
-                    filtered = "; the index has a FILTER, and the rewrite converts every document under its prefixes "
-                            + "that holds the fields, but they could not be counted (" + e.getMessage() + "): apply "
+                    filtered = "; the patch changes the index's FILTER, so the rewrite converts every document under "
+                            + "its prefixes that holds the fields, but they could not be counted (" + e.getMessage() + "): apply "
                             + "counts them";
                 }
                 if (holding > docs) {
                     extraMemory += IndexMemoryModel.growthPerDocument(plan) * (holding - docs);
-                    filtered = "; the index has a FILTER, and the rewrite converts every document under its prefixes "
-                            + "that holds the fields: " + holding + " counted, against the " + docs + " the plan "
+                    filtered = "; the patch changes the index's FILTER, so the rewrite converts every document under "
+                            + "its prefixes that holds the fields: " + holding + " counted, against the " + docs + " the plan "
                             + "counted";
                     docs = holding;
                 }

@@ -105,7 +105,7 @@ final class ScaleChoice {
         String cursor = "0";
         do {
             String at = cursor;
-            ScanPage page = workers.read(store -> store.scan(at, scope.pattern(), pageSize, "hash"));
+            ScanPage page = workers.read(store -> scope.read(store, at, pageSize, "hash"));
             List<byte[]> keys = page.keys().stream().filter(scope::contains).toList();
             if (!keys.isEmpty()) {
                 for (byte[][] values : workers.read(store -> store.readHashFields(keys, field))) {

@@ -8,7 +8,7 @@ import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationLock;
-import dev.slipway.internal.apply.SchemaProbeName;
+import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;

@@ -1,10 +1,11 @@
-package dev.slipway.internal.apply;
+package dev.slipway.internal.redis;
 
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * How the throwaway index of {@code apply}'s schema probe is named: {@code slipway-probe:<index>:<uuid>}. Named
+ * How Slipway's throwaway indexes are named (apply's schema probe, validation's source-schema probe, a rewrite's
+ * {@link dev.slipway.internal.rewrite.FilterScope}): {@code slipway-probe:<index>:<uuid>}. Named
  * after the index, so that the next apply of it (under its lock, so never while another run uses it) drops one a
  * killed run left behind, and {@code status} of the index can list it as a stray.
  */
@@ -16,13 +17,21 @@ public final class SchemaProbeName {
     }
 
     /** What every probe name of an index's applies begins with. */
-    static String prefix(String index) {
+    public static String prefix(String index) {
         return PREFIX + index + ":";
     }
 
     /** A fresh probe name for an apply of the index. */
-    static String fresh(String index) {
+    public static String fresh(String index) {
         return prefix(index) + UUID.randomUUID();
+    }
+
+    /**
+     * Whether {@code candidate} is a probe name of any index: a throwaway index of Slipway's, never one a user made,
+     * so no check of other indexes covering the same keys counts it.
+     */
+    public static boolean isAnyProbe(String candidate) {
+        return candidate.startsWith(PREFIX);
     }
 
     /** Whether {@code candidate} is a probe name of an apply of {@code index}. */

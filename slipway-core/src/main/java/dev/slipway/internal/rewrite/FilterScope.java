@@ -1,0 +1,285 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.RewriteSpec;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexOption;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.redis.IndexedKeys;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SchemaProbeName;
+import dev.slipway.internal.schema.FtCreateArguments;
+import dev.slipway.internal.schema.FtInfoReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Which documents a rewrite of an index with a FILTER converts: those the FILTER admits, not every document under the
+ * prefixes. Only the server evaluates a FILTER, and the source index is dropped before the rewrite, so apply creates
+ * a throwaway index with the source's key type and FILTER over the prefixes of the source and of the target
+ * ({@code slipway-probe:<index>:<uuid>}), whose schema holds only the fields the FILTER may read
+ * (for a hash one that no document has when it reads none: a hash's FILTER reads its fields directly). Every page of
+ * keys a rewrite pass, its survey, its conflict check or validation's scans read is then narrowed to the keys that
+ * index holds ({@code FT.SEARCH ... INKEYS}). A document outside the FILTER is neither backed up nor changed, so it
+ * keeps the bytes every other reader of it expects.
+ *
+ * <p>Only when the target index keeps the same FILTER over the same definitions of the fields it reads
+ * ({@link #scopeSchema}): then what it admits is the same before and after the rewrite, and a document the rewrite
+ * already converted is admitted as before (its conversion is then found done). A patch that changes the FILTER (or a
+ * field it reads, which a rename of such a field requires) converts every document under the prefixes, as without a
+ * FILTER, and the plan says so. A key with a NUL byte cannot be named by INKEYS: such keys are taken as admitted.
+ *
+ * <p>The index lives for the apply or validation that made it and is dropped when it closes (without DD); one a
+ * killed run left behind is dropped by the next apply or rollback of the index (as every probe is), and
+ * {@code status} lists it. It is never {@code TEMPORARY}: the server deletes every document a TEMPORARY index covers
+ * when it drops it or it expires (checked on Search 2.10: the first try of this class deleted the 2,000 documents it
+ * had just rewritten).
+ */
+public final class FilterScope implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FilterScope.class);
+    /** A field no document is expected to hold, for an index whose FILTER reads no attribute of the schema. */
+    static final String PLACEHOLDER = "__slipway_filter_scope";
+    private static final long INDEXING_WAIT_NANOS = 3_600_000_000_000L;
+
+    private static final FilterScope EVERY_DOCUMENT = new FilterScope(null, null, null);
+
+    private final String index;
+    private final String filter;
+    private final RedisSession session;
+
+    private FilterScope(String index, String filter, RedisSession session) {
+        this.index = index;
+        this.filter = filter;
+        this.session = session;
+    }
+
+    /** The scope of a rewrite of an index without a FILTER (or one the patch changes): every document. */
+    public static FilterScope everyDocument() {
+        return EVERY_DOCUMENT;
+    }
+
+    /** Whether the plan's rewrite converts only the documents the source's FILTER admits ({@link #scopeSchema}). */
+    public static boolean narrows(MigrationPlan plan) {
+        return plan.rewrite().isPresent() && narrows(plan.source().schema(), plan.targetSchema());
+    }
+
+    /**
+     * Whether a rewrite from {@code source} to {@code target} converts only the documents the FILTER admits: the
+     * source has one, the target keeps it, and every field the FILTER may read (one whose name it mentions) is
+     * defined alike in both and is not a vector. Otherwise it converts every document under the prefixes.
+     */
+    public static boolean narrows(IndexSchema source, IndexSchema target) {
+        return fieldsRead(source, target).isPresent();
+    }
+
+    private static Optional<List<FieldSchema>> fieldsRead(IndexSchema source, IndexSchema target) {
+        if (source.filter().isEmpty() || !source.filter().equals(target.filter())) {
+            return Optional.empty();
+        }
+        String filter = source.filter().get();
+        List<FieldSchema> read = new ArrayList<>();
+        for (FieldSchema field : source.fields()) {
+            if (!filter.contains(field.name())) {
+                continue;
+            }
+            if (field.type() == FieldType.VECTOR || !target.field(field.name()).equals(Optional.of(field))) {
+                return Optional.empty();
+            }
+            read.add(field);
+        }
+        return Optional.of(read);
+    }
+
+    /**
+     * The schema of the throwaway index, named {@code name}; empty when the rewrite converts every document
+     * ({@link #narrows(IndexSchema, IndexSchema)}).
+     */
+    static Optional<IndexSchema> scopeSchema(MigrationPlan plan, String name) {
+        IndexSchema source = plan.source().schema();
+        IndexSchema target = plan.targetSchema();
+        Optional<List<FieldSchema>> fields = fieldsRead(source, target);
+        if (fields.isEmpty() || plan.rewrite().isEmpty()) {
+            return Optional.empty();
+        }
+        String filter = source.filter().orElseThrow();
+        List<FieldSchema> read = new ArrayList<>(fields.get());
+        if (read.isEmpty()) {
+            read.add(source.storageType() == StorageType.JSON
+                    ? new FieldSchema(PLACEHOLDER, "$." + PLACEHOLDER, FieldType.TAG, null)
+                    : FieldSchema.of(PLACEHOLDER, FieldType.TAG));
+        }
+        Set<String> prefixes = new LinkedHashSet<>();
+        RewriteSpec rewrite = plan.rewrite().orElseThrow();
+        if (!source.prefixes().isEmpty() && !target.prefixes().isEmpty()) {
+            prefixes.addAll(rewrite.sourcePrefixes());
+            prefixes.addAll(source.prefixes());
+            prefixes.addAll(target.prefixes());
+            rewrite.targetPrefix().ifPresent(prefixes::add);
+        }
+        Set<IndexOption> options = EnumSet.of(IndexOption.NOOFFSETS, IndexOption.NOHL, IndexOption.NOFIELDS,
+                IndexOption.NOFREQS);
+        return Optional.of(IndexSchema.builder(name, source.storageType()).prefixes(List.copyOf(prefixes))
+                .filter(filter).language(source.language()).stopwords(List.of()).options(options).fields(read)
+                .build());
+    }
+
+    /**
+     * Creates the throwaway index for the plan and waits until it has indexed every document; the scope of every
+     * document when the plan needs none ({@link #scopeSchema}).
+     *
+     * @throws SlipwayException when the server refuses the index, or it is still indexing after an hour
+     */
+    public static FilterScope open(RedisSession session, MigrationPlan plan, StopSignal stop) {
+        String name = SchemaProbeName.fresh(plan.source().indexName());
+        Optional<IndexSchema> schema = scopeSchema(plan, name);
+        if (schema.isEmpty()) {
+            return EVERY_DOCUMENT;
+        }
+        String filter = schema.get().filter().orElseThrow();
+        List<String> create = new ArrayList<>(FtCreateArguments.command(schema.get()));
+        try {
+            session.call(create);
+        } catch (RedisCommandException e) {
+            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Could not create the temporary index that tells which "
+                    + "documents the FILTER of '" + plan.source().indexName() + "' admits (" + e.serverMessage()
+                    + "); this run changed nothing since it started. Re-run the same command once the server "
+                    + "allows FT.CREATE.", e);
+        }
+        FilterScope scope = new FilterScope(name, filter, session);
+        LOG.info("Index '{}' has a FILTER ({}): the temporary index '{}' tells which documents it admits; only those "
+                + "are rewritten", plan.source().indexName(), filter, name);
+        try {
+            long deadline = System.nanoTime() + INDEXING_WAIT_NANOS;
+            long pause = 5;
+            while (!FtInfoReader.read(name, session.call("FT.INFO", name)).stats().fullyIndexed()) {
+                stop.stopHereIfRequested("The migration stopped while finding the documents the FILTER admits; "
+                        + "this run changed nothing since it started. Re-run the same command.");
+                if (System.nanoTime() > deadline) {
+                    throw new SlipwayException(ErrorCode.TIMEOUT, "The temporary index '" + name + "', which "
+                            + "tells which documents the FILTER admits, is still indexing after an hour; this run "
+                            + "changed nothing since it started. Re-run the same command.");
+                }
+                Thread.sleep(pause);
+                pause = Math.min(pause * 2, 100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            scope.close();
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted while finding the documents the "
+                    + "FILTER admits; this run changed nothing since it started. Re-run the same command.", e);
+        } catch (RuntimeException | Error e) {
+            scope.close();
+            throw e;
+        }
+        return scope;
+    }
+
+    /**
+     * Drops every throwaway index ({@link SchemaProbeName}) of an index's applies that a killed run left behind
+     * (without DD: the documents stay). Only under the index's migration lock, so never one a running apply uses.
+     */
+    public static void dropLeftBehind(RedisSession session, String index) {
+        for (String name : new LiveIndexReader(session).listIndexes()) {
+            if (SchemaProbeName.isProbeOf(name, index)) {
+                LOG.info("Dropping '{}', a throwaway index a killed run of Slipway left behind", name);
+                session.dropIndexIfPresent(name);
+            }
+        }
+    }
+
+    /** Whether this scope narrows the documents (the index has a FILTER): false for {@link #everyDocument()}. */
+    public boolean narrows() {
+        return index != null;
+    }
+
+    /** The throwaway index's name; empty for {@link #everyDocument()}. */
+    public Optional<String> indexName() {
+        return Optional.ofNullable(index);
+    }
+
+    /**
+     * The keys among {@code keys} whose documents the FILTER admits, in their order: all of them when this scope
+     * does not narrow. Asked on {@code store}'s connection, {@value IndexedKeys#PAGE} keys per look-up.
+     *
+     * @throws SlipwayException when the server refuses the look-up (the index dropped by hand meanwhile)
+     */
+    List<byte[]> admitted(DocumentStore store, List<byte[]> keys) {
+        if (index == null || keys.isEmpty()) {
+            return keys;
+        }
+        List<byte[]> withNul = new ArrayList<>();
+        List<byte[]> plain = IndexedKeys.plain(keys, withNul);
+        List<DocumentStore.Command> lookups = new ArrayList<>();
+        for (int from = 0; from < plain.size(); from += IndexedKeys.PAGE) {
+            lookups.add(lookup(plain.subList(from, Math.min(plain.size(), from + IndexedKeys.PAGE))));
+        }
+        Set<ByteBuffer> held = new HashSet<>();
+        for (Object reply : lookups.isEmpty() ? List.of() : store.execute(lookups)) {
+            if (!(reply instanceof List<?> found)) {
+                throw new SlipwayException(ErrorCode.REDIS_ERROR, "The temporary index '" + index + "', which tells "
+                        + "which documents the FILTER (" + filter + ") admits, did not answer (" + reply + "). "
+                        + "Re-run the same command: it makes the index again and goes on from the last completed "
+                        + "batch.");
+            }
+            for (Object key : found.subList(1, found.size())) {
+                held.add(ByteBuffer.wrap((byte[]) key));
+            }
+        }
+        List<byte[]> admitted = new ArrayList<>(keys.size());
+        for (byte[] key : keys) {
+            if (held.contains(ByteBuffer.wrap(key)) || withNul.contains(key)) {
+                admitted.add(key);
+            }
+        }
+        return admitted;
+    }
+
+    private DocumentStore.Command lookup(List<byte[]> keys) {
+        List<byte[]> args = new ArrayList<>(keys.size() + 8);
+        args.add(text(index));
+        args.add(text("*"));
+        args.add(text("NOCONTENT"));
+        args.add(text("INKEYS"));
+        args.add(text(Integer.toString(keys.size())));
+        args.addAll(keys);
+        args.add(text("LIMIT"));
+        args.add(text("0"));
+        args.add(text(Integer.toString(keys.size())));
+        return new DocumentStore.Command("FT.SEARCH", args);
+    }
+
+    private static byte[] text(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Drops the throwaway index; a failure is logged (it expires on its own, and the next apply drops it). */
+    @Override
+    public void close() {
+        if (index == null) {
+            return;
+        }
+        try {
+            session.dropIndexIfPresent(index);
+        } catch (RuntimeException e) {
+            LOG.warn("Could not drop the temporary index '{}' ({}); the next apply or rollback of the index drops it "
+                    + "(its documents stay: FT.DROPINDEX without DD)", index, e.getMessage());
+        }
+    }
+}
