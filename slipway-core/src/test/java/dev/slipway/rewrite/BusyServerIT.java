@@ -99,6 +99,31 @@ class BusyServerIT {
     }
 
     /**
+     * A server busy while apply measures every document before its first change: the survey's reads follow
+     * --retries like the rewrite's (it read on a connection of its own without retries, and the first BUSY ended the
+     * run with exit 1; the size replies of a busy server were counted as empty documents).
+     */
+    @Test
+    void theSurveyBeforeTheFirstChangeRidesOutABusyServer(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.configSet("busy-reply-threshold", "20");
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 3);
+            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    RewriteFixture.EMB_TO_FLOAT16);
+
+            Busy busySurvey = new Busy(redis, "measuring documents");
+            MigrationReport report = Slipway.configure().url(redis.url()).progress(busySurvey).load()
+                    .apply(plan, options(dir.resolve("backup")));
+            busySurvey.awaitScript();
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "doc:",
+                    Map.of(), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+        }
+    }
+
+    /**
      * A server busy for 3 s as the new index is being built: the wait for indexing sends FT.INFO again until the
      * server answers, and the migration finishes (tester session 35 R19 M4: the first BUSY failed the step, exit 1).
      */

@@ -10,6 +10,8 @@ import dev.slipway.testing.RedisStackServer;
 import dev.slipway.testing.ServerEvictions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
@@ -129,6 +131,38 @@ class FilteredIndexRewriteIT {
 
             assertThat(RewriteFixture.hashes(jedis, "f:*")).isEqualTo(before);
             assertThat(slipway.describe("filtered").schema()).isEqualTo(plan.source().schema());
+        }
+    }
+
+    /**
+     * Stopped at a step boundary like a kill (no checkpoint update) and re-run: the re-run makes its own throwaway
+     * index, converts what is left of the admitted documents (or only validates) and still leaves every other
+     * document as it was.
+     */
+    @ParameterizedTest(name = "crash {0} {1}")
+    @CsvSource({"before,rewrite-documents", "after,rewrite-documents", "before,validate"})
+    void aReRunAfterACrashConvertsOnlyTheAdmittedDocuments(String when, String step, RedisStackServer redis)
+            throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = filtered(slipway, jedis, WIDEN);
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "f:*");
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"));
+            Crashes.applyAndCrashAt(redis.url(), plan, options, when, step);
+
+            MigrationReport report = slipway.apply(plan, options);
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            TreeMap<String, TreeMap<String, String>> after = RewriteFixture.hashes(jedis, "f:*");
+            for (int i = 0; i < DOCS; i++) {
+                String key = "f:" + i;
+                if (i % 10 == 0) {
+                    assertThat(jedis.hstrlen(key, "emb")).as(key).isEqualTo(1024);
+                } else {
+                    assertThat(after.get(key)).as(key + ", which the FILTER leaves out").isEqualTo(before.get(key));
+                }
+            }
+            assertThat(RewriteFixture.indexes(jedis)).containsExactly("filtered");
         }
     }
 

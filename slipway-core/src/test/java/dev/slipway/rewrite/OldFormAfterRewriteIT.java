@@ -127,8 +127,8 @@ class OldFormAfterRewriteIT {
             RewriteSpec spec = new RewriteSpec(StorageType.HASH, List.of("doc:"), Optional.of("item:"),
                     List.of(new RewriteSpec.FieldMove("title", "name")), List.of(), 30, false);
 
-            OldFormScan.Result found = OldFormScan.run(spec, FilterScope.everyDocument(), List.of("doc:"), RedisEndpoint.parse(redis.url()), 10,
-                    30, ProgressListener.NONE);
+            OldFormScan.Result found = OldFormScan.run(spec, FilterScope.everyDocument(), List.of("doc:"),
+                    RedisEndpoint.parse(redis.url()), 10, 30, ProgressListener.NONE);
 
             assertThat(found.found()).isEqualTo(30);
             assertThat(found.documentsChecked()).isEqualTo(30);

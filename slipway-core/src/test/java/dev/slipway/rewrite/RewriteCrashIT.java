@@ -1,8 +1,8 @@
 package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
-import dev.slipway.api.ProgressListener;
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StalePlanException;
@@ -20,6 +20,7 @@ import dev.slipway.internal.rewrite.ForwardingDocumentStore;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.WorkerPool;
+import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.rewrite.FaultyDocumentStore.Fault;
 import dev.slipway.rewrite.FaultyDocumentStore.Point;
@@ -197,6 +198,32 @@ class RewriteCrashIT {
             assertThat(s.slipway().describe("docs").schema()).isEqualTo(s.plan().source().schema());
             assertThat(s.slipway().describe("docs").numDocs()).isEqualTo(DOCS);
             assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+        }
+    }
+
+    /**
+     * The original index back while the documents are rewritten (as after a server restart from a snapshot taken
+     * before the drop): it counts every rewritten document as an indexing failure, and the server keeps counting them
+     * after the rollback restores them. The rollback builds it again, so it reports what fails now: none (tester
+     * session 35 R19 L4: it reused the index with its 2,000 stale failures).
+     */
+    @Test
+    void aRollbackRebuildsAnOriginalIndexThatCountedTheRewrittenDocumentsAsFailures(RedisStackServer redis,
+                                                                                     @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, false);
+            Path backup = dir.resolve("backup");
+            applyAndCrashAt(redis, s.plan(), options(backup, 1), "before", "create-index");
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), FtCreateArguments.arguments(
+                    s.plan().source().schema()).toArray(String[]::new));
+            RewriteFixture.waitIndexed(s.slipway(), "docs");
+            assertThat(s.slipway().describe("docs").indexingFailures()).isEqualTo(DOCS);
+
+            s.slipway().rollbackFromBackup(backup, 1);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(s.before());
+            assertThat(s.slipway().describe("docs").indexingFailures()).isZero();
+            assertThat(s.slipway().describe("docs").numDocs()).isEqualTo(DOCS);
         }
     }
 

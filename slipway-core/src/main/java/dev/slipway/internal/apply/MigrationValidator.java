@@ -6,18 +6,18 @@ import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.ValidationCheck;
-import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.io.QueryCheckDocument;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.DropRecreateStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
-import dev.slipway.internal.rewrite.IndexRecall;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.FilterScope;
+import dev.slipway.internal.rewrite.IndexRecall;
 import dev.slipway.internal.rewrite.OldFormScan;
 import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
@@ -367,8 +367,8 @@ public final class MigrationValidator {
      * them and says whether re-running apply converts them ({@link OldVectorScan}).
      */
     private ValidationCheck oldVectorCheck(RewriteSpec rewrite, IndexInfo info) {
-        OldVectorScan.Result found = OldVectorScan.run(rewrite, filterScope, info.schema().prefixes(), session.endpoint(),
-                SCAN_PAGE, info.stats().documents(), progress);
+        OldVectorScan.Result found = OldVectorScan.run(rewrite, filterScope, info.schema().prefixes(),
+                session.endpoint(), SCAN_PAGE, info.stats().documents(), progress);
         oldVectors = found;
         String actual = found.found() + " of " + found.documentsChecked() + " documents";
         if (found.found() == 0) {
@@ -394,8 +394,8 @@ public final class MigrationValidator {
      * form it moved away from since ({@link OldFormScan}): the new index does not find them, or not their new values.
      */
     private ValidationCheck oldFormCheck(RewriteSpec rewrite, IndexInfo info) {
-        OldFormScan.Result found = OldFormScan.run(rewrite, filterScope, info.schema().prefixes(), session.endpoint(), SCAN_PAGE,
-                info.stats().documents(), progress);
+        OldFormScan.Result found = OldFormScan.run(rewrite, filterScope, info.schema().prefixes(),
+                session.endpoint(), SCAN_PAGE, info.stats().documents(), progress);
         String actual = found.found() + " of " + found.documentsChecked() + " documents";
         if (found.found() == 0) {
             return new ValidationCheck("old-form", true, "no documents in the form the rewrite moved away from",

@@ -6,9 +6,9 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
-import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SchemaProbeName;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

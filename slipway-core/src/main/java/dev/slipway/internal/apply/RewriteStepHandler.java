@@ -10,10 +10,10 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.RewritePlanner;
 import dev.slipway.internal.plan.StrategyChoice;
-import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
@@ -398,14 +398,18 @@ final class RewriteStepHandler {
             // known yet
             boolean counted = plan.source().schema().filter().isEmpty() || filter.narrows();
             survey = DocumentSizes.survey(rewrite, filter, counted ? rewrite.documents() : 0, endpoint,
-                    options.batchSize(), progress, stop);
-        } catch (JedisException e) {
-            // a busy, loading or unreachable server (the survey reads on a connection of its own, without retries;
-            // tester session 35 R19 M4: reported as an "unexpected" exception, with no word of what had changed)
+                    options.batchSize(), options.maxRetries(), progress, stop);
+        } catch (JedisException | SlipwayException e) {
+            if (e instanceof SlipwayException s && s.code() != ErrorCode.REDIS_UNAVAILABLE) {
+                throw s;
+            }
+            // a server still busy, loading or unreachable after --retries (tester session 35 R19 M4: reported as an
+            // "unexpected" exception, with no word of what had changed)
             throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Could not count and measure the documents to "
-                    + "rewrite: Redis at " + endpoint.redacted() + " answered '" + e.getMessage() + "'. This run had "
-                    + "changed nothing yet (what an earlier run of this plan did stays as it was). Re-run the same "
-                    + "command when the server answers again.", e);
+                    + "rewrite: Redis at " + endpoint.redacted() + " answered '" + e.getMessage() + "' after "
+                    + options.maxRetries() + " retries (--retries). This run had changed nothing yet (what an earlier "
+                    + "run of this plan did stays as it was). Re-run the same command when the server answers "
+                    + "again.", e);
         } catch (DocumentSizes.UnmeasurableException e) {
             warn(progress, "could not measure the documents before rewriting them (" + e.getMessage() + "); "
                     + "memory was checked against a sample only, so a document much larger than the sampled ones "

@@ -1,12 +1,12 @@
 package dev.slipway.internal.apply;
 
-import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.rewrite.HeldLock;
 
 import java.util.Optional;

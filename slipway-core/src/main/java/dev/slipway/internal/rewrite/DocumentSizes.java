@@ -1,5 +1,6 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.RewriteSpec;
@@ -7,6 +8,8 @@ import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
+
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -54,24 +57,27 @@ public final class DocumentSizes {
      */
     public static Survey survey(RewriteSpec spec, RedisEndpoint endpoint, int pageSize, ProgressListener progress,
                                 StopSignal stop) {
-        return survey(spec, FilterScope.everyDocument(), spec.documents(), endpoint, pageSize, progress, stop);
+        return survey(spec, FilterScope.everyDocument(), spec.documents(), endpoint, pageSize,
+                ApplyOptions.DEFAULTS.maxRetries(), progress, stop);
     }
 
     /**
      * As above, of the documents {@code filter} admits, showing {@code expected} documents as the total (0: not
-     * known).
+     * known), each read retried {@code maxRetries} times after a transient error (a lost connection, BUSY,
+     * LOADING), as the rewrite's are: the survey only reads.
      */
     public static Survey survey(RewriteSpec spec, FilterScope filter, long expected, RedisEndpoint endpoint,
-                                int pageSize, ProgressListener progress, StopSignal stop) {
+                                int pageSize, int maxRetries, ProgressListener progress, StopSignal stop) {
         List<String> fields = DocumentRewriter.fieldsToRead(spec);
         String type = spec.storage().keyType();
         Tally tally = new Tally();
         long documents;
-        try (JedisDocumentStore store = JedisDocumentStore.open(endpoint);
+        try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries);
              ProgressTask task = ProgressTask.begin(progress, "measuring documents", expected, "docs")) {
             KeyScope scope = KeyScope.of(spec).filteredBy(filter);
-            documents = scope.forEachPage(cursor -> scope.read(store, cursor, pageSize, type), task, stop, "The measuring of the documents",
-                    keys -> tally.add(keys, of(store, spec.storage(), fields, keys)));
+            documents = scope.forEachPage(cursor -> workers.read(store -> scope.read(store, cursor, pageSize, type)),
+                    task, stop, "The measuring of the documents",
+                    keys -> tally.add(keys, workers.read(store -> of(store, spec.storage(), fields, keys))));
             task.finished();
         }
         return new Survey(documents, tally.total, tally.largest, tally.largestKey, tally.holding);
@@ -139,6 +145,9 @@ public final class DocumentSizes {
         }
         if (reply instanceof Exception e && refused(e)) {
             throw new UnmeasurableException("Redis refused " + query.name() + ": " + e.getMessage());
+        }
+        if (reply instanceof Exception e && BusyServer.isBusy(e.getMessage())) { // not a size: read again
+            throw new JedisDataException(e.getMessage());
         }
         return 0; // no key, or a key of another type now: the rewrite's own read deals with it
     }

@@ -19,6 +19,7 @@ import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.schema.FtInfoReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -232,6 +233,9 @@ public final class FilterScope implements AutoCloseable {
         }
         Set<ByteBuffer> held = new HashSet<>();
         for (Object reply : lookups.isEmpty() ? List.of() : store.execute(lookups)) {
+            if (reply instanceof Exception e && BusyServer.isBusy(e.getMessage())) { // read again (WorkerPool)
+                throw new JedisDataException(e.getMessage());
+            }
             if (!(reply instanceof List<?> found)) {
                 throw new SlipwayException(ErrorCode.REDIS_ERROR, "The temporary index '" + index + "', which tells "
                         + "which documents the FILTER (" + filter + ") admits, did not answer (" + reply + "). "

@@ -90,7 +90,8 @@ public final class OldFormScan {
      */
     static Result runWithoutNewNames(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
                                      long expected, ProgressListener progress) {
-        return run(new OldFormScan(spec, true, FilterScope.everyDocument()), prefixes, endpoint, pageSize, expected, progress);
+        return run(new OldFormScan(spec, true, FilterScope.everyDocument()), prefixes, endpoint, pageSize, expected,
+                progress);
     }
 
     private static Result run(OldFormScan scan, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
@@ -104,10 +105,12 @@ public final class OldFormScan {
                 "documents in the old form", pages -> {
                     long checked = 0;
                     if (scan.movesKeys()) {
-                        checked += pages.pages(KeyScope.of(spec).filteredBy(scan.filter), keys -> scan.underOldPrefix(pages, keys));
+                        checked += pages.pages(KeyScope.of(spec).filteredBy(scan.filter),
+                                keys -> scan.underOldPrefix(pages, keys));
                     }
                     if (!scan.renames.isEmpty()) {
-                        checked += pages.pages(KeyScope.ofPrefixes(prefixes).filteredBy(scan.filter), keys -> scan.withOldFields(pages, keys));
+                        checked += pages.pages(KeyScope.ofPrefixes(prefixes).filteredBy(scan.filter),
+                                keys -> scan.withOldFields(pages, keys));
                     }
                     // a key the first scan counted (the index's prefixes are the old ones: the source index is
                     // back) is not counted again (tester session 35 R19 L5: "40000 of 40000" for 20,000 documents)

@@ -1,8 +1,8 @@
 package dev.slipway.internal.rewrite;
 
 import dev.slipway.api.ProgressListener;
-import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.RewriteSpec.VectorConversion;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.vector.VectorDataType;
@@ -109,7 +109,8 @@ public final class OldVectorScan {
         return ValidationScan.run(endpoint, spec.storage(), pageSize, expected, progress,
                 "looking for vectors of the old type", "The search for vectors of the old type",
                 "vectors of the old datatype", pages -> {
-                    long checked = pages.pages(KeyScope.ofPrefixes(prefixes).filteredBy(filter), keys -> scan.checkPage(pages, keys));
+                    long checked = pages.pages(KeyScope.ofPrefixes(prefixes).filteredBy(filter),
+                            keys -> scan.checkPage(pages, keys));
                     return new Result(checked, scan.found, pages.examples(), scan.outsideRewrite);
                 });
     }

@@ -1,7 +1,7 @@
 package dev.slipway.internal.rewrite;
 
-import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.RewriteSpec.VectorConversion;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.QuantizationScale;
 import dev.slipway.internal.vector.VectorCodec;
