@@ -1,7 +1,7 @@
 package dev.slipway.cli;
 
-import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.RestoreOptions;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.SlipwayFiles;
@@ -73,18 +73,30 @@ public final class RollbackCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}")
     private int workers;
 
-    @Option(names = "--overwrite-changed", order = 4,
+    @Option(names = "--rate-limit", paramLabel = "<docs/s>", defaultValue = "0", order = 4,
+            description = "With --backup-dir: at most this many documents restored per second (a record, one batch "
+                    + "of the rewrite, is restored whole, so records land their size over the rate apart); 0 for no "
+                    + "limit. Default: ${DEFAULT-VALUE}")
+    private int rateLimit;
+
+    @Option(names = "--retries", paramLabel = "<n>", defaultValue = "5", order = 5,
+            description = "With --backup-dir: retries, with backoff from 100 ms doubling to 10 s, of a record after a "
+                    + "transient Redis error: connection lost, timeout, or a LOADING or BUSY reply (restoring a "
+                    + "record again changes nothing). Default: ${DEFAULT-VALUE}")
+    private int retries;
+
+    @Option(names = "--overwrite-changed", order = 6,
             description = "With --backup-dir: also restore documents changed after the migration in a field the "
                     + "rewrite touched; those changes are lost.")
     private boolean overwriteChanged;
 
-    @Option(names = "--ignore-maxmemory", order = 5,
+    @Option(names = "--ignore-maxmemory", order = 7,
             description = "With --backup-dir: start even though the server's used memory plus what the rollback "
                     + "adds (the original values and index, less the index it drops) would pass 90%% of its "
                     + "maxmemory; on a server that evicts, the rollback still stops near the limit.")
     private boolean ignoreMaxmemory;
 
-    @Option(names = "--yes", order = 6,
+    @Option(names = "--yes", order = 8,
             description = "Roll back without asking (required when no terminal can ask).")
     private boolean yes;
 
@@ -102,7 +114,8 @@ public final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (target.index != null) {
-            for (String option : List.of("--workers", "--overwrite-changed", "--ignore-maxmemory")) {
+            for (String option : List.of("--workers", "--rate-limit", "--retries", "--overwrite-changed",
+                    "--ignore-maxmemory")) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                     throw new ParameterException(spec.commandLine(), option + " applies only with --backup-dir "
                             + "(restoring documents); switching an alias back writes no documents.");
@@ -114,10 +127,9 @@ public final class RollbackCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--to applies only with --index (switching versions); "
                     + "a backup restores the documents and index the migration started from.");
         }
-        // The same bounds as 'apply --workers'; ApplyOptions owns them and reports a bad value as bad usage.
-        ApplyOptions.DEFAULTS.withThroughput(ApplyOptions.DEFAULTS.batchSize(), workers,
-                ApplyOptions.DEFAULTS.maxDocsPerSecond(), ApplyOptions.DEFAULTS.maxRetries());
-        return restore(target.backupDir);
+        // RestoreOptions owns the bounds (those of apply's) and reports a bad value as bad usage
+        return restore(target.backupDir, new RestoreOptions(workers, retries, rateLimit, overwriteChanged,
+                ignoreMaxmemory));
     }
 
     private int switchBack(String index) {
@@ -168,7 +180,7 @@ public final class RollbackCommand implements Callable<Integer> {
                 + result.from() + "). Nothing was changed." + further;
     }
 
-    private int restore(Path backupDir) {
+    private int restore(Path backupDir, RestoreOptions options) {
         if (!Files.isDirectory(backupDir)) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "Backup directory " + backupDir + (Files.exists(backupDir)
                     ? " is a file, not a directory" : " does not exist") + "; nothing was changed. Pass the "
@@ -190,7 +202,7 @@ public final class RollbackCommand implements Callable<Integer> {
             }
         }
         RestoreResult result = SignalStop.stoppable(stop,
-                () -> slipway.rollbackFromBackup(backupDir, workers, overwriteChanged, ignoreMaxmemory));
+                () -> slipway.rollbackFromBackup(backupDir, options));
         PrintWriter out = spec.commandLine().getOut();
         if (result.alreadyRolledBack()) {
             out.println("The backup in " + result.backupDir() + " was already rolled back; nothing was changed. "

@@ -455,9 +455,15 @@ public final class Slipway {
      */
     public RestoreResult rollbackFromBackup(Path backupDir, int workers, boolean overwriteChanged,
                                             boolean ignoreMaxmemory) {
-        if (workers < 1 || workers > 64) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
-        }
+        return rollbackFromBackup(backupDir, RestoreOptions.DEFAULTS.withWorkers(workers)
+                .withOverwriteChanged(overwriteChanged).withIgnoreMaxmemory(ignoreMaxmemory));
+    }
+
+    /**
+     * As {@link #rollbackFromBackup(Path, int, boolean, boolean)}, with every option: the retries of a record after a
+     * transient error and a rate limit as well ({@link RestoreOptions}).
+     */
+    public RestoreResult rollbackFromBackup(Path backupDir, RestoreOptions options) {
         return withSession(session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it
@@ -474,7 +480,8 @@ public final class Slipway {
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
                 FilterScope.dropLeftBehind(session, index); // a killed apply's (the documents stay)
                 return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
-                        .withIgnoreMaxmemory(ignoreMaxmemory).restore(backup, workers, 5, overwriteChanged);
+                        .withIgnoreMaxmemory(options.ignoreMaxmemory()).withRateLimit(options.maxDocsPerSecond())
+                        .restore(backup, options.workers(), options.maxRetries(), options.overwriteChanged());
             }
         });
     }

@@ -1,6 +1,7 @@
 package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.RestoreOptions;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
@@ -15,6 +16,7 @@ import redis.clients.jedis.Jedis;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,21 +29,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RateLimitIT {
     private static final long SEED = 35;
 
-    /** The documents rewritten by each progress update, with its time. */
+    /** The documents rewritten (or restored) by each progress update, with its time. */
     private static final class Landings extends TaskProgress {
         private final List<long[]> seen = new ArrayList<>();
         private final Runnable atFirstThird;
         private final long third;
+        private final String counted;
         private boolean done;
 
         Landings(long documents, Runnable atFirstThird) {
+            this(documents, atFirstThird, "rewriting documents");
+        }
+
+        Landings(long documents, Runnable atFirstThird, String counted) {
             this.third = documents / 3;
             this.atFirstThird = atFirstThird;
+            this.counted = counted;
         }
 
         @Override
         public synchronized void update(long rewritten) {
-            if (!rewriting()) {
+            if (!task().equals(counted)) {
                 return;
             }
             seen.add(new long[]{System.nanoTime(), rewritten});
@@ -49,6 +57,11 @@ class RateLimitIT {
                 done = true;
                 atFirstThird.run();
             }
+        }
+
+        /** From the first update to the last. */
+        synchronized long spanNanos() {
+            return seen.isEmpty() ? 0 : seen.get(seen.size() - 1)[0] - seen.get(0)[0];
         }
 
         /** The most documents landed within any window of {@code nanos}. */
@@ -117,6 +130,40 @@ class RateLimitIT {
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(landings.mostWithin(900_000_000L)).as("documents in any 0.9 s").isLessThanOrEqualTo(300);
         }
+    }
+
+    /**
+     * A rollback at 400 documents a second of 1,600 documents backed up in records of 100: records land at least a
+     * quarter second apart, so no second holds more than 500 and the restore takes at least 3.75 s (rollback had no
+     * rate limit: it restored as fast as the server took it, tester session 35).
+     */
+    @Test
+    void aRollbackKeepsToItsRateLimit(RedisStackServer redis, @TempDir Path dir) {
+        int documents = 1600;
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = rewriteAndKeepOriginals(redis, jedis, dir, documents,
+                    100);
+            Landings restored = new Landings(documents, () -> { }, "restoring originals");
+
+            Slipway.configure().url(redis.url()).progress(restored).load().rollbackFromBackup(dir.resolve("backup"),
+                    RestoreOptions.DEFAULTS.withThroughput(3, 400));
+
+            assertThat(RewriteFixture.hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(restored.mostWithin(1_000_000_000L)).as("documents in any second").isLessThanOrEqualTo(500);
+            assertThat(restored.spanNanos()).as("restore time").isGreaterThanOrEqualTo(3_700_000_000L);
+        }
+    }
+
+    private static TreeMap<String, TreeMap<String, String>> rewriteAndKeepOriginals(RedisStackServer redis,
+            Jedis jedis, Path dir, int documents, int batch) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                VectorDataType.FLOAT32, documents, SEED);
+        MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withThroughput(batch, 1, 0, 3)
+                .withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)).result())
+                .isEqualTo(MigrationReport.Result.SUCCEEDED);
+        return before;
     }
 
     private static MigrationReport rewrite(RedisStackServer redis, Jedis jedis, Path dir, Landings landings,

@@ -61,6 +61,7 @@ public final class BackupRestorer {
     private Supplier<DocumentStore> connector;
     private HeldLock lock = HeldLock.NONE;
     private StopSignal stop = new StopSignal();
+    private int docsPerSecond;
     private boolean ignoreMaxmemory;
 
     /** A restorer on the given session. */
@@ -102,6 +103,15 @@ public final class BackupRestorer {
     /** Restores over connections from {@code connector} instead (tests use it to act between the restore's steps). */
     public BackupRestorer withConnector(Supplier<DocumentStore> connector) {
         this.connector = connector;
+        return this;
+    }
+
+    /**
+     * Restores at most {@code value} documents per second (0: no limit): a record lands at least its documents over
+     * the rate after the one before it (a record is restored whole).
+     */
+    public BackupRestorer withRateLimit(int value) {
+        this.docsPerSecond = value;
         return this;
     }
 
@@ -269,6 +279,7 @@ public final class BackupRestorer {
         long[] sent = {0};
         long restoredBefore = backup.header().recordsRestored();
         long[] records = {0};
+        RatePacer pacer = new RatePacer(docsPerSecond, stop);
         try (ProgressTask task = ProgressTask.begin(progress, "restoring originals",
                 backup.header().documentsBackedUp(), "docs")) {
             backup.forEachRecord(0, record -> {
@@ -291,8 +302,10 @@ public final class BackupRestorer {
                 long at = records[0] - 1;
                 Supplier<Long> restore = () -> restoreRecord(pool, rewriter, vanishing, record.documents(),
                         document -> !superseded.superseded(at, document.key()));
+                pacer.beforeWrite();
                 long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
                         RESUME_RESTORE);
+                pacer.landed(record.documents().size());
                 backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
                         backup.header().documentsMissing() + gone), false);
                 task.update(documents[0]);
