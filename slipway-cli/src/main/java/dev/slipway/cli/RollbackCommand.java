@@ -189,20 +189,29 @@ public final class RollbackCommand implements Callable<Integer> {
         StopSignal stop = new StopSignal();
         Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()), stop);
         String url = slipway.redactedUrl();
-        if (!SlipwayFiles.isRolledBack(backupDir)) { // else nothing is restored: no notice, nothing to confirm
+        // asked once every check has passed, before the first change: a refusal comes first (tester session 35 R20
+        // N3: the notice came before a refusal); not when the backup was already rolled back (nothing is restored)
+        Confirmation confirmation = new Confirmation("Restore the documents saved in " + backupDir + " and "
+                + "recreate the original index on " + url + "?", "Not restoring the documents saved in "
+                + backupDir + " on " + url, "Pass --yes to restore them without asking.");
+        if (!yes && System.console() == null && !SlipwayFiles.isRolledBack(backupDir)) {
+            confirmation.ask(spec.commandLine().getErr()); // refuses at once: no terminal to ask on, no --yes
+        }
+        Runnable ask = () -> SignalStop.outsideTheRun(() -> {
             PrintWriter notice = spec.commandLine().getOut();
             notice.println("The restore drops the index the migration created (documents are kept) and recreates the "
                     + "original once every document is back: queries to the index fail until then.");
             notice.flush();
-            Confirmation confirmation = new Confirmation("Restore the documents saved in " + backupDir + " and "
-                    + "recreate the original index on " + url + "?", "Not restoring the documents saved in "
-                    + backupDir + " on " + url, "Pass --yes to restore them without asking.");
             if (!confirmation.granted(yes, spec.commandLine().getErr())) {
-                return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
+                throw new Declined();
             }
+        });
+        RestoreResult result;
+        try {
+            result = SignalStop.stoppable(stop, () -> slipway.rollbackFromBackup(backupDir, options, ask));
+        } catch (Declined declined) {
+            return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
         }
-        RestoreResult result = SignalStop.stoppable(stop,
-                () -> slipway.rollbackFromBackup(backupDir, options));
         PrintWriter out = spec.commandLine().getOut();
         if (result.alreadyRolledBack()) {
             out.println("The backup in " + result.backupDir() + " was already rolled back; nothing was changed. "
@@ -233,6 +242,15 @@ public final class RollbackCommand implements Callable<Integer> {
                     + "application, and the backup is where their originals are." : "A server that evicts keys "
                     + "(maxmemory with a policy other than noeviction) may have evicted them instead: then they are "
                     + "lost to the application, and the backup is where their originals are."));
+        }
+    }
+
+    /** The answer was no: the rollback ends with nothing changed. */
+    private static final class Declined extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Declined() {
+            super("declined", null, false, false);
         }
     }
 }

@@ -50,6 +50,19 @@ final class SignalStop {
         return exitCode(received);
     }
 
+    /**
+     * Runs {@code work} (a question to a person, inside a stoppable run) so that a signal meanwhile ends the process
+     * at once, as outside a run: a stop request would only be seen after the answer.
+     */
+    static void outsideTheRun(Runnable work) {
+        StopSignal stop = RUNNING.getAndSet(null);
+        try {
+            work.run();
+        } finally {
+            RUNNING.set(stop);
+        }
+    }
+
     private static void received(String name, PrintStream err) {
         StopSignal stop = RUNNING.get();
         if (stop == null || stop.isRequested()) {

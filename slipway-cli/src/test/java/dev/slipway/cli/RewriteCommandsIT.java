@@ -144,6 +144,8 @@ class RewriteCommandsIT {
         assertThat(changed.exitCode()).as(changed.toString()).isEqualTo(2);
         assertThat(changed.err()).contains("1 backed-up document was changed after the migration",
                 "nothing was changed", "--overwrite-changed", "doc:1: field 'embedding'");
+        assertThat(changed.out()).as("no notice of a restore that is refused (tester session 35 R20 N3)")
+                .doesNotContain("queries to the index fail until then");
         assertThat(cli("index", "info", "docs").out()).containsIgnoringCase("datatype: float16");
 
         CliRun rollback = cli("rollback", "--backup-dir", backup.toString(), "--workers", "2", "--yes",

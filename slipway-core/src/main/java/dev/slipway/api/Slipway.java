@@ -464,6 +464,15 @@ public final class Slipway {
      * transient error and a rate limit as well ({@link RestoreOptions}).
      */
     public RestoreResult rollbackFromBackup(Path backupDir, RestoreOptions options) {
+        return rollbackFromBackup(backupDir, options, () -> { });
+    }
+
+    /**
+     * As {@link #rollbackFromBackup(Path, RestoreOptions)}, running {@code beforeFirstChange} once every check has
+     * passed and before the first change (to ask a person there, say); an exception it throws ends the rollback with
+     * nothing changed. It is not run when the backup was already rolled back.
+     */
+    public RestoreResult rollbackFromBackup(Path backupDir, RestoreOptions options, Runnable beforeFirstChange) {
         return withSession(session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it
@@ -481,6 +490,7 @@ public final class Slipway {
                 FilterScope.dropLeftBehind(session, index); // a killed apply's (the documents stay)
                 return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
                         .withIgnoreMaxmemory(options.ignoreMaxmemory()).withRateLimit(options.maxDocsPerSecond())
+                        .withBeforeFirstChange(beforeFirstChange)
                         .restore(backup, options.workers(), options.maxRetries(), options.overwriteChanged());
             }
         });

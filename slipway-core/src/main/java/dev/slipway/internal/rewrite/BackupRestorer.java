@@ -62,6 +62,7 @@ public final class BackupRestorer {
     private HeldLock lock = HeldLock.NONE;
     private StopSignal stop = new StopSignal();
     private int docsPerSecond;
+    private Runnable beforeFirstChange = () -> { };
     private boolean ignoreMaxmemory;
 
     /** A restorer on the given session. */
@@ -103,6 +104,16 @@ public final class BackupRestorer {
     /** Restores over connections from {@code connector} instead (tests use it to act between the restore's steps). */
     public BackupRestorer withConnector(Supplier<DocumentStore> connector) {
         this.connector = connector;
+        return this;
+    }
+
+    /**
+     * Runs {@code hook} once every check has passed and before the restore's first change (a CLI asks its question
+     * there, so that a refusal comes before the question, not after it); an exception it throws ends the rollback
+     * with nothing changed. Not run when the backup was already rolled back (nothing is restored then).
+     */
+    public BackupRestorer withBeforeFirstChange(Runnable hook) {
+        this.beforeFirstChange = hook;
         return this;
     }
 
@@ -172,6 +183,8 @@ public final class BackupRestorer {
                         + watch.lost().get() + ") before the rollback changed anything; nothing was changed. Re-run "
                         + "the same command.");
             }
+            beforeFirstChange.run();
+            lock.confirmHeld(); // a person may have taken a while to answer
             markRollingBack(plan, backup);
             backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK).withEvictedAtRollback(
                     evictedBefore.isPresent() ? Long.valueOf(evictedBefore.getAsLong()) : null));
