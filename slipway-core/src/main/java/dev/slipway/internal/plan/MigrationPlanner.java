@@ -302,7 +302,7 @@ public final class MigrationPlanner {
             warnings.add("The index has a FILTER (" + filter.get() + "): the rewrite converts only the documents it "
                     + "admits, and leaves the others under " + (rewrite.sourcePrefixes().isEmpty() ? "any prefix"
                     : "the prefixes " + rewrite.sourcePrefixes()) + " as they are. Only the server evaluates a "
-                    + "FILTER, so apply asks a temporary index with the same prefixes and FILTER (" + SchemaProbeName
+                    + "FILTER, so apply asks a throwaway index with the same prefixes and FILTER (" + SchemaProbeName
                     .prefix(source.indexName()) + "<uuid>, made before the first change and dropped at the end).");
         } else if (filter.isPresent()) {
             warnings.add("The index has a FILTER (" + filter.get() + "), which the patch changes: the rewrite "

@@ -70,7 +70,7 @@ public final class RewritePlanner {
                 spec.storage().keyType()));
         boolean narrowed = FilterScope.narrows(source, target);
         if (narrowed) {
-            commands.add(List.of("FT.SEARCH", "<temporary index with the FILTER>", "*", "NOCONTENT", "INKEYS",
+            commands.add(List.of("FT.SEARCH", "<throwaway index with the FILTER>", "*", "NOCONTENT", "INKEYS",
                     "<n>", "<the page's keys>"));
         }
         boolean hash = spec.storage() == StorageType.HASH;

@@ -94,6 +94,19 @@ public final class IndexedKeys {
         if (keys.isEmpty()) {
             return found;
         }
+        List<Object> reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("FT.SEARCH"),
+                lookupArguments(index, keys).toArray(byte[][]::new)));
+        for (Object key : reply.subList(1, reply.size())) {
+            found.add(ByteBuffer.wrap((byte[]) key));
+        }
+        return found;
+    }
+
+    /**
+     * The arguments of the {@code FT.SEARCH} that asks which of {@code keys} (none with a NUL byte) the index holds:
+     * {@code <index> * NOCONTENT INKEYS n <keys> LIMIT 0 n}. Its reply lists those it holds after the count.
+     */
+    public static List<byte[]> lookupArguments(String index, List<byte[]> keys) {
         List<byte[]> args = new ArrayList<>(keys.size() + 9);
         args.add(text(index));
         args.add(text("*"));
@@ -104,12 +117,7 @@ public final class IndexedKeys {
         args.add(text("LIMIT"));
         args.add(text("0"));
         args.add(text(String.valueOf(keys.size())));
-        List<Object> reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("FT.SEARCH"),
-                args.toArray(byte[][]::new)));
-        for (Object key : reply.subList(1, reply.size())) {
-            found.add(ByteBuffer.wrap((byte[]) key));
-        }
-        return found;
+        return args;
     }
 
     private static byte[] text(String value) {

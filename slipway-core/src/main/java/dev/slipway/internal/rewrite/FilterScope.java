@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -158,13 +157,13 @@ public final class FilterScope implements AutoCloseable {
         try {
             session.call(create);
         } catch (RedisCommandException e) {
-            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Could not create the temporary index that tells which "
+            throw new SlipwayException(ErrorCode.REDIS_ERROR, "Could not create the throwaway index that tells which "
                     + "documents the FILTER of '" + plan.source().indexName() + "' admits (" + e.serverMessage()
                     + "); this run changed nothing since it started. Re-run the same command once the server "
                     + "allows FT.CREATE.", e);
         }
         FilterScope scope = new FilterScope(name, filter, session);
-        LOG.info("Index '{}' has a FILTER ({}): the temporary index '{}' tells which documents it admits; only those "
+        LOG.info("Index '{}' has a FILTER ({}): the throwaway index '{}' tells which documents it admits; only those "
                 + "are rewritten", plan.source().indexName(), filter, name);
         try {
             long deadline = System.nanoTime() + INDEXING_WAIT_NANOS;
@@ -173,7 +172,7 @@ public final class FilterScope implements AutoCloseable {
                 stop.stopHereIfRequested("The migration stopped while finding the documents the FILTER admits; "
                         + "this run changed nothing since it started. Re-run the same command.");
                 if (System.nanoTime() > deadline) {
-                    throw new SlipwayException(ErrorCode.TIMEOUT, "The temporary index '" + name + "', which "
+                    throw new SlipwayException(ErrorCode.TIMEOUT, "The throwaway index '" + name + "', which "
                             + "tells which documents the FILTER admits, is still indexing after an hour; this run "
                             + "changed nothing since it started. Re-run the same command.");
                 }
@@ -210,11 +209,6 @@ public final class FilterScope implements AutoCloseable {
         return index != null;
     }
 
-    /** The throwaway index's name; empty for {@link #everyDocument()}. */
-    public Optional<String> indexName() {
-        return Optional.ofNullable(index);
-    }
-
     /**
      * The keys among {@code keys} whose documents the FILTER admits, in their order: all of them when this scope
      * does not narrow. Asked on {@code store}'s connection, {@value IndexedKeys#PAGE} keys per look-up.
@@ -229,7 +223,8 @@ public final class FilterScope implements AutoCloseable {
         List<byte[]> plain = IndexedKeys.plain(keys, withNul);
         List<DocumentStore.Command> lookups = new ArrayList<>();
         for (int from = 0; from < plain.size(); from += IndexedKeys.PAGE) {
-            lookups.add(lookup(plain.subList(from, Math.min(plain.size(), from + IndexedKeys.PAGE))));
+            lookups.add(new DocumentStore.Command("FT.SEARCH", IndexedKeys.lookupArguments(index,
+                    plain.subList(from, Math.min(plain.size(), from + IndexedKeys.PAGE)))));
         }
         Set<ByteBuffer> held = new HashSet<>();
         for (Object reply : lookups.isEmpty() ? List.of() : store.execute(lookups)) {
@@ -237,7 +232,7 @@ public final class FilterScope implements AutoCloseable {
                 throw new JedisDataException(e.getMessage());
             }
             if (!(reply instanceof List<?> found)) {
-                throw new SlipwayException(ErrorCode.REDIS_ERROR, "The temporary index '" + index + "', which tells "
+                throw new SlipwayException(ErrorCode.REDIS_ERROR, "The throwaway index '" + index + "', which tells "
                         + "which documents the FILTER (" + filter + ") admits, did not answer (" + reply + "). "
                         + "Re-run the same command: it makes the index again and goes on from the last completed "
                         + "batch.");
@@ -255,25 +250,7 @@ public final class FilterScope implements AutoCloseable {
         return admitted;
     }
 
-    private DocumentStore.Command lookup(List<byte[]> keys) {
-        List<byte[]> args = new ArrayList<>(keys.size() + 8);
-        args.add(text(index));
-        args.add(text("*"));
-        args.add(text("NOCONTENT"));
-        args.add(text("INKEYS"));
-        args.add(text(Integer.toString(keys.size())));
-        args.addAll(keys);
-        args.add(text("LIMIT"));
-        args.add(text("0"));
-        args.add(text(Integer.toString(keys.size())));
-        return new DocumentStore.Command("FT.SEARCH", args);
-    }
-
-    private static byte[] text(String value) {
-        return value.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Drops the throwaway index; a failure is logged (it expires on its own, and the next apply drops it). */
+    /** Drops the throwaway index (no DD); a failure is logged (the next apply or rollback of the index drops it). */
     @Override
     public void close() {
         if (index == null) {
@@ -282,7 +259,7 @@ public final class FilterScope implements AutoCloseable {
         try {
             session.dropIndexIfPresent(index);
         } catch (RuntimeException e) {
-            LOG.warn("Could not drop the temporary index '{}' ({}); the next apply or rollback of the index drops it "
+            LOG.warn("Could not drop the throwaway index '{}' ({}); the next apply or rollback of the index drops it "
                     + "(its documents stay: FT.DROPINDEX without DD)", index, e.getMessage());
         }
     }
