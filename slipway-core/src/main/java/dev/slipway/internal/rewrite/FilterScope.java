@@ -112,10 +112,15 @@ public final class FilterScope implements AutoCloseable {
      * ({@link #narrows(IndexSchema, IndexSchema)}).
      */
     static Optional<IndexSchema> scopeSchema(MigrationPlan plan, String name) {
-        IndexSchema source = plan.source().schema();
-        IndexSchema target = plan.targetSchema();
+        return plan.rewrite().flatMap(rewrite -> scopeSchema(plan.source().schema(), plan.targetSchema(), rewrite,
+                name));
+    }
+
+    /** The same, of a rewrite from {@code source} to {@code target}. */
+    static Optional<IndexSchema> scopeSchema(IndexSchema source, IndexSchema target, RewriteSpec rewrite,
+                                             String name) {
         Optional<List<FieldSchema>> fields = fieldsRead(source, target);
-        if (fields.isEmpty() || plan.rewrite().isEmpty()) {
+        if (fields.isEmpty()) {
             return Optional.empty();
         }
         String filter = source.filter().orElseThrow();
@@ -126,7 +131,6 @@ public final class FilterScope implements AutoCloseable {
                     : FieldSchema.of(PLACEHOLDER, FieldType.TAG));
         }
         Set<String> prefixes = new LinkedHashSet<>();
-        RewriteSpec rewrite = plan.rewrite().orElseThrow();
         if (!source.prefixes().isEmpty() && !target.prefixes().isEmpty()) {
             prefixes.addAll(rewrite.sourcePrefixes());
             prefixes.addAll(source.prefixes());
