@@ -39,6 +39,13 @@ public final class WorkerPool implements AutoCloseable {
     private final Supplier<DocumentStore> connector;
     /** Connections 0..writers-1 write; the last one reads (SCAN, HMGET), so reads can overlap writes. */
     private final DocumentStore[] stores;
+    /**
+     * Connections whose replacement failed after a transient error: the old one is closed (and its client may be
+     * left mid-pipeline), so it is never used again; the next attempt connects anew first (tester session 36 R21 M3:
+     * a reconnect killed too left the survey on the old connection, "Cannot use Jedis when in Pipeline", exit 1
+     * after one retry of five).
+     */
+    private final boolean[] lost;
     private final int writers;
     private final ExecutorService threads;
     private final int maxRetries;
@@ -72,6 +79,7 @@ public final class WorkerPool implements AutoCloseable {
         this.connector = connector;
         this.writers = size;
         this.stores = new DocumentStore[size + 1];
+        this.lost = new boolean[size + 1];
         this.maxRetries = maxRetries;
         for (int i = 0; i <= size; i++) {
             stores[i] = connector.get();
@@ -136,6 +144,14 @@ public final class WorkerPool implements AutoCloseable {
                 guard.confirmHeld(); // a process that lost its lock finds its connections closed: no retry
             }
             try {
+                if (lost[index]) { // the last replacement failed: connect before anything is sent
+                    if (!reconnect(index)) {
+                        throw new JedisConnectionException("could not connect again");
+                    }
+                    if (index < writers) {
+                        refuseAnotherServer(index);
+                    }
+                }
                 return operation.apply(stores[index]);
             } catch (JedisConnectionException | JedisDataException | SlipwayException e) {
                 boolean transientError = e instanceof JedisConnectionException
@@ -155,19 +171,21 @@ public final class WorkerPool implements AutoCloseable {
                         backoff);
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, 10_000);
-                if (reconnect(index) && index < writers) {
+                if (!lost[index] && reconnect(index) && index < writers) {
                     refuseAnotherServer(index);
                 }
             }
         }
     }
 
+    /** Replaces connection {@code index}; false (and marked {@link #lost}) when a new one cannot be made. */
     private boolean reconnect(int index) {
         try {
             stores[index].close();
         } catch (RuntimeException e) {
             // the old connection is broken anyway
         }
+        lost[index] = true;
         try {
             stores[index] = connector.get();
             nameForGuard(stores[index]);
@@ -175,6 +193,7 @@ public final class WorkerPool implements AutoCloseable {
             LOG.warn("Reconnect failed: {}", e.getMessage());
             return false;
         }
+        lost[index] = false;
         if (writerSetup != null && index < writers) {
             writerSetup.accept(index, stores[index]);
         }

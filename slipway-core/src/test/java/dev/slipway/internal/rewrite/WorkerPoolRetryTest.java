@@ -1,0 +1,87 @@
+package dev.slipway.internal.rewrite;
+
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** How a pool's reads ride out lost connections, with plain in-memory stores. */
+class WorkerPoolRetryTest {
+
+    /** A store that fails its first scan with a lost connection, or every call once closed. */
+    private static final class Store implements DocumentStore {
+        private final boolean failFirst;
+        private boolean failed;
+        private boolean closed;
+        int scans;
+
+        Store(boolean failFirst) {
+            this.failFirst = failFirst;
+        }
+
+        @Override
+        public ScanPage scan(String cursor, String pattern, int count, String type) {
+            if (closed) {
+                throw new IllegalStateException("a closed store was used again");
+            }
+            scans++;
+            if (failFirst && !failed) {
+                failed = true;
+                throw new JedisConnectionException("Connection reset");
+            }
+            return new ScanPage("0", List.of());
+        }
+
+        @Override
+        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
+            return List.of();
+        }
+
+        @Override
+        public List<String> readJson(List<byte[]> keys, List<String> paths) {
+            return List.of();
+        }
+
+        @Override
+        public List<Object> execute(List<Command> commands) {
+            return new ArrayList<>(); // INFO refused: no run_id
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    /**
+     * The reading connection is lost, and so is the first attempt to replace it: the next attempt connects again
+     * instead of sending on the closed connection (tester session 36 R21 M3: that left the survey on a client still
+     * mid-pipeline, "Cannot use Jedis when in Pipeline", after one retry of five).
+     */
+    @Test
+    void aFailedReconnectIsTriedAgainNotTheClosedConnection() {
+        AtomicInteger connects = new AtomicInteger();
+        List<Store> made = new ArrayList<>();
+        Supplier<DocumentStore> connector = () -> {
+            int n = connects.incrementAndGet();
+            if (n == 3) { // the first replacement of the reading connection (1: writer, 2: reader)
+                throw new JedisConnectionException("Connection reset while connecting");
+            }
+            Store store = new Store(n == 2);
+            made.add(store);
+            return store;
+        };
+        try (WorkerPool pool = new WorkerPool(connector, 1, 5)) {
+            DocumentStore.ScanPage page = pool.read(store -> store.scan("0", "*", 10, "hash"));
+
+            assertThat(page.nextCursor()).isEqualTo("0");
+            assertThat(connects.get()).as("writer, reader, a failed replacement, a good one").isEqualTo(4);
+            assertThat(made.get(made.size() - 1).scans).isEqualTo(1);
+        }
+    }
+}
