@@ -92,6 +92,9 @@ class FilteredIndexRewriteIT {
     void onlyTheDocumentsTheFilterAdmitsAreRewritten(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis()) {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
+            byte[] nul = RewriteFixture.bytes("f:\0other"); // INKEYS cannot name it: the index is listed instead
+            jedis.hset(nul, Map.of(RewriteFixture.bytes("kind"), RewriteFixture.bytes("other"),
+                    RewriteFixture.bytes("emb"), new byte[512]));
             MigrationPlan plan = filtered(slipway, jedis, WIDEN);
             TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "f:*");
             assertThat(plan.rewrite().orElseThrow().documents()).isEqualTo(ADMITTED);
@@ -122,6 +125,8 @@ class FilteredIndexRewriteIT {
                 }
             }
             assertThat(converted).isEqualTo(ADMITTED);
+            assertThat(jedis.hstrlen(nul, RewriteFixture.bytes("emb"))).as("a key with a NUL byte the FILTER leaves "
+                    + "out (tester session 36 R21 M2: converted)").isEqualTo(512);
             assertThat(slipway.describe("filtered").numDocs()).isEqualTo(ADMITTED);
             assertThat(RewriteFixture.indexes(jedis)).as("the throwaway index is dropped").containsExactly("filtered");
             assertThat(slipway.validate(plan, List.of()).passed()).isTrue();
@@ -163,6 +168,54 @@ class FilteredIndexRewriteIT {
                 }
             }
             assertThat(RewriteFixture.indexes(jedis)).containsExactly("filtered");
+        }
+    }
+
+    /**
+     * A server whose MAXSEARCHRESULTS (100) is below the keys looked up at once (500): plan and apply ask in parts
+     * the server allows (tester session 36 R21 M4: every look-up was refused, and apply advised a re-run that could not
+     * help).
+     */
+    @Test
+    void aSmallMaxSearchResultsIsAskedInParts(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            call(jedis, "FT.CONFIG", "SET", "MAXSEARCHRESULTS", "100");
+            try {
+                MigrationPlan plan = filtered(slipway, jedis, WIDEN);
+                TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "f:*");
+
+                MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withThroughput(500, 1, 0, 3)
+                        .withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true));
+
+                assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+                assertThat(RewriteFixture.hash(jedis, "f:1")).isEqualTo(before.get("f:1"));
+                assertThat(jedis.hstrlen("f:10", "emb")).isEqualTo(1024);
+            } finally {
+                call(jedis, "FT.CONFIG", "SET", "MAXSEARCHRESULTS", "1000000");
+            }
+        }
+    }
+
+    /**
+     * A FILTER that reads the key, kept by a patch that moves the keys: the new index would judge every moved
+     * document by its new key and hold none, so the plan is blocked (tester session 36 R21 M1: apply ran, and
+     * validation failed on an empty index after the downtime).
+     */
+    @Test
+    void aFilterOnTheKeyBlocksAKeyMove(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            call(jedis, "FT.CREATE", "keyed", "ON", "HASH", "PREFIX", "1", "k:", "FILTER",
+                    "startswith(@__key, \"k:1\")", "SCHEMA", "title", "TEXT");
+            jedis.hset("k:1", "title", "one");
+            RewriteFixture.waitIndexed(slipway, "keyed");
+
+            MigrationPlan plan = RewriteFixture.plan(slipway, "keyed", dir, "  index:\n    prefix: 'g:'\n");
+
+            assertThat(plan.supported()).isFalse();
+            assertThat(plan.blockedReasons()).anySatisfy(r -> assertThat(r).contains("reads the key (@__key)",
+                    "the move to prefix 'g:'"));
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -44,7 +45,7 @@ import java.util.Set;
  * ({@link #scopeSchema}): then what it admits is the same before and after the rewrite, and a document the rewrite
  * already converted is admitted as before (its conversion is then found done). A patch that changes the FILTER (or a
  * field it reads, which a rename of such a field requires) converts every document under the prefixes, as without a
- * FILTER, and the plan says so. A key with a NUL byte cannot be named by INKEYS: such keys are taken as admitted.
+ * FILTER, and the plan says so.
  *
  * <p>The index lives for the apply or validation that made it and is dropped when it closes (without DD); one a
  * killed run left behind is dropped by the next apply or rollback of the index (as every probe is), and
@@ -63,6 +64,12 @@ public final class FilterScope implements AutoCloseable {
     private final String index;
     private final String filter;
     private final RedisSession session;
+    /** Keys per INKEYS look-up: {@link IndexedKeys#PAGE}, or the server's MAXSEARCHRESULTS once it refused that. */
+    private volatile int lookupKeys = IndexedKeys.PAGE;
+    /** The keys with a NUL byte the index holds, listed once when the first such key comes (null before). */
+    private Set<ByteBuffer> keysWithNul;
+    /** Whether that listing was complete. */
+    private volatile boolean nulListed;
 
     private FilterScope(String index, String filter, RedisSession session) {
         this.index = index;
@@ -215,7 +222,11 @@ public final class FilterScope implements AutoCloseable {
 
     /**
      * The keys among {@code keys} whose documents the FILTER admits, in their order: all of them when this scope
-     * does not narrow. Asked on {@code store}'s connection, {@value IndexedKeys#PAGE} keys per look-up.
+     * does not narrow. Asked on {@code store}'s connection, {@value IndexedKeys#PAGE} keys per look-up, or the
+     * server's {@code MAXSEARCHRESULTS} when it is lower (tester session 36 R21 M4). A key with a NUL byte, which
+     * INKEYS cannot name, is looked up in a listing of the whole index, made once (R21 M2: such keys were taken as
+     * admitted, and documents the FILTER leaves out were converted); when the server stops the listing short, they are
+     * taken as admitted, with a warning.
      *
      * @throws SlipwayException when the server refuses the look-up (the index dropped by hand meanwhile)
      */
@@ -225,33 +236,77 @@ public final class FilterScope implements AutoCloseable {
         }
         List<byte[]> withNul = new ArrayList<>();
         List<byte[]> plain = IndexedKeys.plain(keys, withNul);
-        List<DocumentStore.Command> lookups = new ArrayList<>();
-        for (int from = 0; from < plain.size(); from += IndexedKeys.PAGE) {
-            lookups.add(new DocumentStore.Command("FT.SEARCH", IndexedKeys.lookupArguments(index,
-                    plain.subList(from, Math.min(plain.size(), from + IndexedKeys.PAGE)))));
-        }
         Set<ByteBuffer> held = new HashSet<>();
-        for (Object reply : lookups.isEmpty() ? List.of() : store.execute(lookups)) {
-            if (reply instanceof Exception e && BusyServer.isBusy(e.getMessage())) { // read again (WorkerPool)
-                throw new JedisDataException(e.getMessage());
+        int per = lookupKeys;
+        for (int from = 0; from < plain.size(); ) {
+            List<byte[]> part = plain.subList(from, Math.min(plain.size(), from + per));
+            Object reply = store.execute(List.of(new DocumentStore.Command("FT.SEARCH",
+                    IndexedKeys.lookupArguments(index, part)))).get(0);
+            OptionalInt cap = reply instanceof Exception e ? IndexedKeys.resultsCap(e.getMessage())
+                    : OptionalInt.empty();
+            if (cap.isPresent() && cap.getAsInt() < part.size()) {
+                per = cap.getAsInt(); // the server's MAXSEARCHRESULTS: ask again in parts it allows
+                lookupKeys = per;
+                continue;
             }
-            if (!(reply instanceof List<?> found)) {
-                throw new SlipwayException(ErrorCode.REDIS_ERROR, "The throwaway index '" + index + "', which tells "
-                        + "which documents the FILTER (" + filter + ") admits, did not answer (" + reply + "). "
-                        + "Re-run the same command: it makes the index again and goes on from the last completed "
-                        + "batch.");
-            }
-            for (Object key : found.subList(1, found.size())) {
-                held.add(ByteBuffer.wrap((byte[]) key));
-            }
+            collect(reply, held);
+            from += part.size();
         }
+        Set<ByteBuffer> heldWithNul = withNul.isEmpty() ? Set.of() : keysWithNulHeld(store);
         List<byte[]> admitted = new ArrayList<>(keys.size());
         for (byte[] key : keys) {
-            if (held.contains(ByteBuffer.wrap(key)) || withNul.contains(key)) {
+            ByteBuffer wrapped = ByteBuffer.wrap(key);
+            if (held.contains(wrapped) || heldWithNul.contains(wrapped) || withNul.contains(key) && !nulListed) {
                 admitted.add(key);
             }
         }
         return admitted;
+    }
+
+    /** The keys of one look-up's reply, added to {@code held}. */
+    private void collect(Object reply, Set<ByteBuffer> held) {
+        if (reply instanceof Exception e && BusyServer.isBusy(e.getMessage())) { // read again (WorkerPool)
+            throw new JedisDataException(e.getMessage());
+        }
+        if (!(reply instanceof List<?> found)) {
+            throw new SlipwayException(ErrorCode.REDIS_ERROR, "The throwaway index '" + index + "', which tells "
+                    + "which documents the FILTER (" + filter + ") admits, did not answer (" + reply + "). Re-run the "
+                    + "same command: it makes the index again and goes on from the last completed batch.");
+        }
+        for (Object key : found.subList(1, found.size())) {
+            held.add(ByteBuffer.wrap((byte[]) key));
+        }
+    }
+
+    /**
+     * The keys with a NUL byte the index holds, from one listing of it; an empty set, with {@link #nulListed} false,
+     * when the server stopped the listing short (such keys are then taken as admitted).
+     */
+    private synchronized Set<ByteBuffer> keysWithNulHeld(DocumentStore store) {
+        if (keysWithNul == null) {
+            Optional<Set<ByteBuffer>> listed = IndexedKeys.byListing(arguments -> {
+                Object reply = store.execute(List.of(new DocumentStore.Command("FT.SEARCH", arguments))).get(0);
+                if (reply instanceof RuntimeException e) {
+                    throw e instanceof JedisDataException d ? d : new JedisDataException(e.getMessage());
+                }
+                return reply;
+            }, index, key -> {
+                for (int i = key.position(); i < key.limit(); i++) {
+                    if (key.get(i) == 0) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+            nulListed = listed.isPresent();
+            keysWithNul = listed.orElse(Set.of());
+            if (!nulListed) {
+                LOG.warn("Keys with a NUL byte are under the prefixes, which FT.SEARCH INKEYS cannot name, and the "
+                        + "server would not list every document of '{}' (MAXSEARCHRESULTS): they are rewritten "
+                        + "whether the FILTER admits them or not", index);
+            }
+        }
+        return keysWithNul;
     }
 
     /** Drops the throwaway index (no DD); a failure is logged (the next apply or rollback of the index drops it). */
