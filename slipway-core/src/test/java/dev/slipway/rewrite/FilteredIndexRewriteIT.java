@@ -292,12 +292,12 @@ class FilteredIndexRewriteIT {
                     + ADMITTED + " documents (those the index holds; the patch changes its FILTER, so every document "
                     + "under its prefixes"));
             assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("The index has a FILTER",
-                    "which the patch changes", "including those the old FILTER leaves out",
+                    "and the patch changes its FILTER", "including those the FILTER leaves out now",
                     "apply counts every document"));
 
             dev.slipway.api.plan.MigrationEstimate estimate = slipway.estimate(plan);
             assertThat(estimate.documentsToRewrite()).as("estimate counts them all").isEqualTo(DOCS);
-            assertThat(estimate.basis()).contains("the patch changes the index's FILTER", "20000 counted, against "
+            assertThat(estimate.basis()).contains("the patch changes its FILTER", "20000 counted, against "
                     + "the 2000");
             assertThat(estimate.extraMemoryBytes()).as("their growth too")
                     .isGreaterThan(plan.estimate().extraMemoryBytes() + 18_000L * 512);
@@ -311,7 +311,7 @@ class FilteredIndexRewriteIT {
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(messages.seen).anySatisfy(m -> assertThat(m).contains("20000 documents under the prefixes "
                     + "of 'filtered' hold the fields this rewrite changes, 18000 more than the 2000 the plan counted",
-                    "FILTER", "but the patch changes it"));
+                    "FILTER", "but the patch changes its FILTER"));
             assertThat(report.warnings()).as("the report keeps the warnings (tester session 34 R18 F4)")
                     .anySatisfy(w -> assertThat(w).startsWith("20000 documents under the prefixes"));
             assertThat(jedis.hstrlen("f:1", "emb")).as("a document the old FILTER leaves out, converted too")

@@ -204,8 +204,8 @@ public final class PlanPreconditions {
         if (filter.isPresent() || more > Math.max(100, rewrite.documents() / 10)) {
             String text = holding + " documents under the prefixes of '" + plan.source().indexName() + "' hold the "
                     + "fields this rewrite changes, " + more + " more than the " + rewrite.documents() + " the plan "
-                    + "counted" + filter.map(f -> ": the index's FILTER (" + f + ") leaves them out, but the patch "
-                    + "changes it, so the rewrite "
+                    + "counted" + filter.map(f -> ": the index's FILTER (" + f + ") leaves them out, but "
+                    + FilterScope.whyEveryDocument(plan.source().schema(), plan.targetSchema()) + ", so the rewrite "
                     + "converts every document under the prefixes (each is backed up first, and a rollback restores "
                     + "it)").orElse(" (written since the plan was made)") + ".";
             UserWarnings.warn(LOG, progress, text);

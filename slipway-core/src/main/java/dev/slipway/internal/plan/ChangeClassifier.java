@@ -23,7 +23,7 @@ import java.util.TreeSet;
  */
 public final class ChangeClassifier {
     /** Note added to every change that rewrites documents. */
-    static final String REWRITES = "rewrites every document (originals are backed up under --backup-dir)";
+    static final String REWRITES = "rewrites the index's documents (originals are backed up under --backup-dir)";
     private static final Set<String> VECTOR_INDEX_ATTRS = Set.of("algorithm", "distance_metric", "m",
             "ef_construction", "ef_runtime", "epsilon", "initial_cap", "block_size", "compression",
             "construction_window_size", "graph_max_degree", "search_window_size", "training_threshold", "reduce",

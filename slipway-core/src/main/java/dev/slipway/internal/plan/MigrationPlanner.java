@@ -311,10 +311,11 @@ public final class MigrationPlanner {
                     + "FILTER, so apply asks a throwaway index with the same prefixes and FILTER (" + SchemaProbeName
                     .prefix(source.indexName()) + "<uuid>, made before the first change and dropped at the end).");
         } else if (filter.isPresent()) {
-            warnings.add("The index has a FILTER (" + filter.get() + "), which the patch changes: the rewrite "
-                    + "converts every document under " + (rewrite.sourcePrefixes().isEmpty() ? "any prefix"
+            warnings.add("The index has a FILTER (" + filter.get() + "), and " + FilterScope.whyEveryDocument(
+                    source.schema(), target) + ", so it may admit a document differently after its rewrite: the "
+                    + "rewrite converts every document under " + (rewrite.sourcePrefixes().isEmpty() ? "any prefix"
                     : "the prefixes " + rewrite.sourcePrefixes()) + " that holds the fields it rewrites, including "
-                    + "those the old FILTER leaves out (each is backed up first, and a rollback restores it). The "
+                    + "those the FILTER leaves out now (each is backed up first, and a rollback restores it). The "
                     + "counts and memory here are of the " + source.numDocs() + " documents the index holds; apply "
                     + "counts every document it will rewrite before it changes anything, says how many more there "
                     + "are, and checks memory against that count.");

@@ -95,7 +95,8 @@ public final class RewritePlanner {
                 p + "<key without '" + spec.sourcePrefixes().get(0) + "'>")));
         return new PlanStep("rewrite-documents", StepKind.REWRITE_DOCUMENTS, "Rewrite about " + spec.documents()
                 + " documents" + (narrowed ? " (those the index's FILTER admits)" : source.filter().isPresent()
-                ? " (those the index holds; the patch changes its FILTER, so every document under its prefixes "
+                ? " (those the index holds; " + FilterScope.whyEveryDocument(source, target) + ", so every document "
+                + "under its prefixes "
                 + "that holds the fields is rewritten, and apply counts them before it starts)" : "")
                 + " in batches: save the original bytes of every changed field under --backup-dir, then "
                 + "send these commands per document (each skipped when the document already has its new form). "

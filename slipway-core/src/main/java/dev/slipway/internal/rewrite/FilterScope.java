@@ -96,6 +96,15 @@ public final class FilterScope implements AutoCloseable {
         return fieldsRead(source, target).isPresent();
     }
 
+    /**
+     * Why a rewrite under a FILTER converts every document under the prefixes ({@link #narrows} is false): "the patch
+     * changes its FILTER", or "its FILTER reads a field the patch changes" (or a vector field).
+     */
+    public static String whyEveryDocument(IndexSchema source, IndexSchema target) {
+        return source.filter().equals(target.filter()) ? "its FILTER reads a field the patch changes (or a vector "
+                + "field)" : "the patch changes its FILTER";
+    }
+
     private static Optional<List<FieldSchema>> fieldsRead(IndexSchema source, IndexSchema target) {
         if (source.filter().isEmpty() || !source.filter().equals(target.filter())) {
             return Optional.empty();

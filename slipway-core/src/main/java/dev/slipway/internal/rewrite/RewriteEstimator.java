@@ -107,14 +107,16 @@ public final class RewriteEstimator {
                             .holding();
                 } catch (DocumentSizes.UnmeasurableException e) {
                     holding = -1;
-                    filtered = "; the patch changes the index's FILTER, so the rewrite converts every document under "
-                            + "its prefixes that holds the fields, but they could not be counted (" + e.getMessage()
+                    filtered = "; " + FilterScope.whyEveryDocument(plan.source().schema(), plan.targetSchema())
+                            + ", so the rewrite converts every document under the index's prefixes that holds the "
+                            + "fields, but they could not be counted (" + e.getMessage()
                             + "): apply counts them";
                 }
                 if (holding > docs) {
                     extraMemory += IndexMemoryModel.growthPerDocument(plan) * (holding - docs);
-                    filtered = "; the patch changes the index's FILTER, so the rewrite converts every document under "
-                            + "its prefixes that holds the fields: " + holding + " counted, against the " + docs
+                    filtered = "; " + FilterScope.whyEveryDocument(plan.source().schema(), plan.targetSchema())
+                            + ", so the rewrite converts every document under the index's prefixes that holds the "
+                            + "fields: " + holding + " counted, against the " + docs
                             + " the plan counted";
                     docs = holding;
                 }
