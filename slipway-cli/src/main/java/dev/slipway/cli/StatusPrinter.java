@@ -2,6 +2,7 @@ package dev.slipway.cli;
 
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.VersionStatus;
+import dev.slipway.internal.redis.SchemaProbeName;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -63,7 +64,10 @@ final class StatusPrinter {
         status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + switchedLine(r, settled)));
         out.println("  Lock:      " + status.lockOwner().map(owner -> "held by " + owner).orElse("free"));
         out.println("  Strays:    " + (status.strays().isEmpty() ? "none" : String.join(", ", status.strays())
-                + " (named like versions or schema probes, but not in Slipway's history)"));
+                + " (named like versions or schema probes, but not in Slipway's history"
+                + (status.strays().stream().anyMatch(SchemaProbeName::isAnyProbe) ? "; a slipway-probe index is "
+                + "Slipway's throwaway index, left by a killed run unless one runs now: the next apply or rollback "
+                + "drops it, or drop it yourself (FT.DROPINDEX without DD keeps the documents)" : "") + ")"));
     }
 
     /** {@code products -> products:v3 (alias, version 3)}, or why the name serves nothing. */

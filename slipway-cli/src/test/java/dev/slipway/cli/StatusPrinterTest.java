@@ -196,6 +196,19 @@ class StatusPrinterTest {
                 .contains("  Strays:    products:v9 (named like versions or schema probes, but not in Slipway's history)");
     }
 
+    /** A throwaway index a killed run left behind is said to be one, and how it goes (tester session 36 R21 L4). */
+    @Test
+    void aLeftoverProbeIsExplained() {
+        IndexStatus status = new IndexStatus("products", Optional.of("products"), false, Optional.empty(),
+                List.of(), Optional.empty(), Optional.empty(),
+                List.of("slipway-probe:products:00000000-0000-0000-0000-000000000000"));
+
+        printer.status(status);
+
+        assertThat(text.toString()).contains("a slipway-probe index is Slipway's throwaway index, left by a killed "
+                + "run unless one runs now: the next apply or rollback drops it");
+    }
+
     @Test
     void plainIndexIsNotManaged() {
         IndexStatus status = new IndexStatus("products", Optional.of("products"), false, Optional.empty(),
