@@ -198,6 +198,22 @@ class FilteredIndexRewriteIT {
     }
 
     /**
+     * A key move alone (no field read) under a FILTER the patch changes moves every document under the prefix: the
+     * estimate counts them all (tester session 36 R22 L7: it counted the 2,000 the index holds, as none "held a field
+     * the rewrite reads").
+     */
+    @Test
+    void aKeyMoveUnderAChangedFilterIsCountedWhole(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = filtered(slipway, jedis, CHANGED_FILTER + "    prefix: 'g:'\n");
+            assertThat(plan.supported()).as(String.join("; ", plan.blockedReasons())).isTrue();
+
+            assertThat(slipway.estimate(plan).documentsToRewrite()).isEqualTo(DOCS);
+        }
+    }
+
+    /**
      * A FILTER that reads the key, kept by a patch that moves the keys: the new index would judge every moved
      * document by its new key and hold none, so the plan is blocked (tester session 36 R21 M1: apply ran, and
      * validation failed on an empty index after the downtime).

@@ -72,8 +72,8 @@ public final class MigrationPlanner {
         rewrite.flatMap(RewriteSpec::targetPrefix).filter(to -> target.filter().equals(source.schema().filter()))
                 .ifPresent(to -> target.filter().filter(f -> f.contains("__key")).ifPresent(f -> blocked.add(
                         "the index's filter '" + f + "' reads the key (@__key), which the move to prefix '" + to
-                        + "' changes: the new index would judge every moved document by its new key (tester session "
-                        + "36 R21 M1: none passed). Write in the same patch (under 'index:') the filter the moved "
+                        + "' changes: the new index would judge every moved document by its new key. Write in the "
+                        + "same patch (under 'index:') the filter the moved "
                         + "keys must pass, or leave the prefix as it is")));
         source.temporary().ifPresent(kind -> blocked.add(temporaryReason(source.physicalIndex(), kind)));
         StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode, keys, rewrite);

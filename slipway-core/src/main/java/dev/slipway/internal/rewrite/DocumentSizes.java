@@ -80,7 +80,10 @@ public final class DocumentSizes {
                     keys -> tally.add(keys, workers.read(store -> of(store, spec.storage(), fields, keys))));
             task.finished();
         }
-        return new Survey(documents, tally.total, tally.largest, tally.largestKey, tally.holding);
+        // a rewrite that reads no field (a key move alone) changes every document it passes (tester session 36 R22
+        // L7: 0 counted, so neither the estimate nor apply said that 3,000 would move where the plan counted 1,111)
+        return new Survey(documents, tally.total, tally.largest, tally.largestKey, fields.isEmpty() ? documents
+                : tally.holding);
     }
 
     /** The survey's running figures. */
