@@ -41,6 +41,11 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--batch-size must be between 1 and 100000, not "
                     + batchSize + ".");
         }
+        checkThroughput(workers, maxDocsPerSecond, maxRetries);
+    }
+
+    /** The bounds apply and a rollback from a backup share ({@link RestoreOptions}); a bad value is bad usage. */
+    static void checkThroughput(int workers, int maxDocsPerSecond, int maxRetries) {
         if (workers < 1 || workers > 64) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
         }

@@ -20,14 +20,9 @@ public record RestoreOptions(int workers, int maxRetries, int maxDocsPerSecond, 
     /** One worker, 5 retries, no rate limit, nothing overwritten, the memory check on. */
     public static final RestoreOptions DEFAULTS = new RestoreOptions(1, 5, 0, false, false);
 
-    /** Validates the numbers. */
+    /** Validates the numbers, with apply's bounds. */
     public RestoreOptions {
-        if (workers < 1 || workers > 64) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
-        }
-        if (maxDocsPerSecond < 0 || maxRetries < 0) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--rate-limit and --retries must not be negative.");
-        }
+        ApplyOptions.checkThroughput(workers, maxDocsPerSecond, maxRetries);
     }
 
     /** A copy with {@code count} workers. */

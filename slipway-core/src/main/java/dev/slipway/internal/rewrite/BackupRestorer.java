@@ -696,7 +696,10 @@ public final class BackupRestorer {
         if (plan.source().aliased()) {
             pointAliasBack(plan, rewriteStartedAt);
         }
-        waitForIndexing(reader, source.name(), stop, () -> look.accept(false));
+        IndexingWait.untilIndexed(reader, source.name(), stop, "The rollback restored every document and recreated "
+                + "index '" + source.name() + "', which keeps indexing in the background; re-run the same rollback to "
+                + "wait for it and finish.", "Index '" + source.name() + "' is still indexing after an hour; it keeps "
+                + "going in the background.", () -> look.accept(false)); // the memory look with each wait
         return source.name();
     }
 
@@ -728,27 +731,5 @@ public final class BackupRestorer {
             }
         }
         session.transaction(commands);
-    }
-
-    /** Waits until index {@code name} has indexed every document, with a {@code look} at the memory each time. */
-    private static void waitForIndexing(LiveIndexReader reader, String name, StopSignal stop, Runnable look) {
-        long pause = 5;
-        long deadline = System.nanoTime() + 3_600_000_000_000L;
-        while (!reader.read(name).stats().fullyIndexed()) {
-            look.run();
-            stop.stopHereIfRequested("The rollback restored every document and recreated index '" + name + "', "
-                    + "which keeps indexing in the background; re-run the same rollback to wait for it and finish.");
-            if (System.nanoTime() > deadline) {
-                throw new SlipwayException(ErrorCode.TIMEOUT, "Index '" + name + "' is still indexing after an "
-                        + "hour; it keeps going in the background.");
-            }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            pause = Math.min(pause * 2, 50); // the memory look comes with it: a build grows fast
-        }
     }
 }

@@ -124,7 +124,7 @@ final class BatchReader {
                 ScanPage page = workers.read(store -> scope.read(store, at, pageSize, type));
                 List<byte[]> keys = new ArrayList<>(page.keys().size());
                 for (byte[] key : page.keys()) {
-                    if (scope.contains(key) && pending.add(new PendingKey(key))) {
+                    if (pending.add(new PendingKey(key))) { // in scope: read() kept only those
                         keys.add(key);
                     }
                 }

@@ -97,8 +97,8 @@ public final class ConflictCheck {
         String type = spec.storage().keyType();
         long checked;
         try (ProgressTask task = ProgressTask.begin(progress, "checking for conflicts", spec.documents(), "docs")) {
-            checked = scope.forEachPage(cursor -> workers.read(store -> scope.read(store, cursor, pageSize, type)),
-                    task, stop, "The check for data in the way of the rewrite", keys -> {
+            checked = scope.forEachPage(workers, pageSize, type, task, stop,
+                    "The check for data in the way of the rewrite", keys -> {
                         countInPlace(keys);
                         checkPage(workers, keys);
                     });

@@ -75,8 +75,7 @@ public final class DocumentSizes {
         try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries);
              ProgressTask task = ProgressTask.begin(progress, "measuring documents", expected, "docs")) {
             KeyScope scope = KeyScope.of(spec).filteredBy(filter);
-            documents = scope.forEachPage(cursor -> workers.read(store -> scope.read(store, cursor, pageSize, type)),
-                    task, stop, "The measuring of the documents",
+            documents = scope.forEachPage(workers, pageSize, type, task, stop, "The measuring of the documents",
                     keys -> tally.add(keys, workers.read(store -> of(store, spec.storage(), fields, keys))));
             task.finished();
         }

@@ -16,7 +16,6 @@ import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.schema.FtCreateArguments;
-import dev.slipway.internal.schema.FtInfoReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -57,7 +56,6 @@ public final class FilterScope implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FilterScope.class);
     /** A field no document is expected to hold, for an index whose FILTER reads no attribute of the schema. */
     static final String PLACEHOLDER = "__slipway_filter_scope";
-    private static final long INDEXING_WAIT_NANOS = 3_600_000_000_000L;
 
     private static final FilterScope EVERY_DOCUMENT = new FilterScope(null, null, null);
 
@@ -186,24 +184,14 @@ public final class FilterScope implements AutoCloseable {
         LOG.info("Index '{}' has a FILTER ({}): the throwaway index '{}' tells which documents it admits; only those "
                 + "are rewritten", plan.source().indexName(), filter, name);
         try {
-            long deadline = System.nanoTime() + INDEXING_WAIT_NANOS;
-            long pause = 5;
-            while (!FtInfoReader.read(name, session.call("FT.INFO", name)).stats().fullyIndexed()) {
-                stop.stopHereIfRequested("The migration stopped while finding the documents the FILTER admits; "
-                        + "this run changed nothing since it started. Re-run the same command.");
-                if (System.nanoTime() > deadline) {
-                    throw new SlipwayException(ErrorCode.TIMEOUT, "The throwaway index '" + name + "', which "
-                            + "tells which documents the FILTER admits, is still indexing after an hour; this run "
-                            + "changed nothing since it started. Re-run the same command.");
-                }
-                Thread.sleep(pause);
-                pause = Math.min(pause * 2, 100);
+            if (!IndexingWait.untilIndexed(new LiveIndexReader(session), name, stop, "The migration stopped while "
+                    + "finding the documents the FILTER admits; this run changed nothing since it started. Re-run the "
+                    + "same command.", "The throwaway index '" + name + "', which tells which documents the FILTER "
+                    + "admits, is still indexing after an hour; this run changed nothing since it started. Re-run the "
+                    + "same command.", () -> { })) {
+                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted while finding the documents the "
+                        + "FILTER admits; this run changed nothing since it started. Re-run the same command.");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            scope.close();
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted while finding the documents the "
-                    + "FILTER admits; this run changed nothing since it started. Re-run the same command.", e);
         } catch (RuntimeException | Error e) {
             scope.close();
             throw e;

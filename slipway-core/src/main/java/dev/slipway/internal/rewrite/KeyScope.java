@@ -58,28 +58,24 @@ final class KeyScope {
         return pattern;
     }
 
-    /** Reads one page of the scope's keys from a cursor ({@link #read}, on some connection). */
-    @FunctionalInterface
-    interface PageReader {
-        DocumentStore.ScanPage read(String cursor);
-    }
-
     /**
      * A read-only pass over every key of the scope before anything changes (the measuring of the documents, the
-     * conflict check): page by page from the first, each page's keys in scope handed to {@code perPage}, the count
-     * shown on {@code task}; a stop request is honoured before each page. Returns the keys passed.
+     * conflict check) or in validation: page by page from the first ({@link #read} of {@code pageSize} keys of the
+     * Redis {@code type}, on the pool's reading connection), each page's keys in scope handed to {@code perPage}, the
+     * count shown on {@code task}; a stop request is honoured before each page. Returns the keys passed.
      *
      * @param what the pass, for the stop message ("The measuring of the documents")
      */
-    long forEachPage(PageReader reader, ProgressTask task, StopSignal stop, String what,
+    long forEachPage(WorkerPool workers, int pageSize, String type, ProgressTask task, StopSignal stop, String what,
                      Consumer<List<byte[]>> perPage) {
         long passed = 0;
         String cursor = "0";
         do {
             stop.stopHereIfRequested(what + " stopped after " + passed + " documents, before anything changed. "
                     + "Re-run 'slipway apply' to start again.");
-            DocumentStore.ScanPage page = reader.read(cursor);
-            List<byte[]> keys = page.keys().stream().filter(this::contains).toList();
+            String from = cursor;
+            DocumentStore.ScanPage page = workers.read(store -> read(store, from, pageSize, type));
+            List<byte[]> keys = page.keys();
             perPage.accept(keys);
             passed += keys.size();
             task.update(passed);

@@ -106,7 +106,7 @@ final class ScaleChoice {
         do {
             String at = cursor;
             ScanPage page = workers.read(store -> scope.read(store, at, pageSize, "hash"));
-            List<byte[]> keys = page.keys().stream().filter(scope::contains).toList();
+            List<byte[]> keys = page.keys(); // in scope: read() kept only those
             if (!keys.isEmpty()) {
                 for (byte[][] values : workers.read(store -> store.readHashFields(keys, field))) {
                     if (values[0] != null && values[0].length == length && sample.size() < SAMPLE) {

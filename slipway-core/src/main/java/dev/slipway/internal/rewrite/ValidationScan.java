@@ -64,8 +64,7 @@ final class ValidationScan {
     /** Passes every page of keys of the rewrite's storage type in {@code scope} to {@code perPage}; the keys seen. */
     long pages(KeyScope scope, Consumer<List<byte[]>> perPage) {
         String type = storage.keyType();
-        return scope.forEachPage(cursor -> workers.read(store -> scope.read(store, cursor, pageSize, type)), task,
-                new StopSignal(), search, perPage);
+        return scope.forEachPage(workers, pageSize, type, task, new StopSignal(), search, perPage);
     }
 
     /** The replies to {@code commands}, sent as one pipeline. */
