@@ -1,8 +1,10 @@
 package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
 import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
@@ -25,6 +27,7 @@ import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static dev.slipway.rewrite.RewriteFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * Every client connection killed in the middle of a rewrite, and of its rollback ({@code CLIENT KILL TYPE normal}):
@@ -116,7 +119,7 @@ class LostConnectionIT {
      * the rewrite stops at its next batch and fails, since a write by another client could no longer be seen (it went
      * on unwatched and exited 0, tester session 29 R6 M7). The re-run goes on with a new watch, names the batches
      * sent while nothing watched, and converts every document. A rollback that loses its watch restores everything
-     * and warns.
+     * and fails (exit 1), since a write after the loss may have been overwritten unseen.
      */
     @Test
     void aLostWriteWatchStopsTheRewriteAndTheReRunNamesWhatWasNotWatched(RedisStackServer redis,
@@ -162,17 +165,24 @@ class LostConnectionIT {
             assertThat(duringCheck.killed).isTrue();
             assertThat(slipway.describe("docs").numDocs()).as("the migrated index still serves").isEqualTo(DOCS);
 
-            // the rollback's watch lost the same way: it restores every document, and warns that it was not watched
+            // the rollback's watch lost the same way: it restores every document, then fails (exit 1) saying a
+            // write made after the loss may have been overwritten unseen; a re-run finds the rollback done
             KillAll duringRestore = new KillAll(killer, "restoring originals", ClientType.PUBSUB);
-            RestoreResult restored = Slipway.configure().url(redis.url()).progress(duringRestore).load()
-                    .rollbackFromBackup(dir.resolve("backup"), 1);
-            assertThat(restored.documentsRestored()).isEqualTo(DOCS);
-            assertThat(duringRestore.messages).anySatisfy(m -> assertThat(m).startsWith("Warning: the rollback's "
-                    + "write watch stopped ("));
+            SlipwayException lost = catchThrowableOfType(() -> Slipway.configure().url(redis.url())
+                    .progress(duringRestore).load().rollbackFromBackup(dir.resolve("backup"), 1),
+                    SlipwayException.class);
+            assertThat(lost.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+            assertThat(lost).hasMessageContaining("The rollback finished (originals restored, index 'docs' recreated), but "
+                            + "its write watch stopped (")
+                    .hasMessageContaining("may have been overwritten by the original unseen");
             assertThat(duringRestore.killed).isTrue();
             try (Jedis jedis = redis.newJedis()) {
                 assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             }
+            RestoreResult again = Slipway.configure().url(redis.url()).load().rollbackFromBackup(dir.resolve("backup"),
+                    1);
+            assertThat(again.alreadyRolledBack()).as("a re-run finds the rollback done").isTrue();
+            assertThat(again.documentsRestored()).isEqualTo(DOCS);
         }
     }
 

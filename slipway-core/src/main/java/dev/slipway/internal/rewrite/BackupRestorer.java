@@ -13,7 +13,6 @@ import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.ProgressTask;
-import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -136,7 +135,8 @@ public final class BackupRestorer {
      * @throws SlipwayException {@link ErrorCode#CONFIRMATION_REQUIRED} when such documents exist and
      *                          {@code overwriteChanged} is false (nothing was changed);
      *                          {@link ErrorCode#MIGRATION_FAILED} after a complete restore when the write watch saw
-     *                          another client change documents while it ran (see {@link WriteWatch}), naming them;
+     *                          another client change documents while it ran (see {@link WriteWatch}), naming them,
+     *                          or when the watch stopped while it ran;
      *                          {@link ErrorCode#BAD_USAGE} when an earlier run finished this rollback and the source
      *                          index has been dropped or changed since (nothing was changed)
      */
@@ -233,18 +233,19 @@ public final class BackupRestorer {
                     + "Check these documents against the application's data (the backup in " + backup.dir()
                     + " still holds every original). Changed:", written, null);
         }
-        if (watchLost != null) {
-            // not a failure: every original is back, as asked, and a server restart (which the rollback survives)
-            // loses the watch too; but a write made after the loss could have been overwritten unseen (tester
-            // session 29 R6 M7: nothing was said)
-            String text = "the rollback's write watch stopped (" + watchLost + "), so a change another client made "
-                    + "to a document after that and before the rollback restored it may have been overwritten by "
-                    + "the original unseen. If the application wrote documents of the index during the rollback, "
-                    + "check them against its data (the backup in " + backup.dir() + " still holds every original).";
-            UserWarnings.warn(LOG, progress, text);
-        }
         refuseToReportSuccessWithEvictions(plan, backup, evictedBefore);
         refuseToReportSuccessWithMigratedFormLeft(plan, backup);
+        if (watchLost != null) {
+            // every original is back, as asked, but a write made after the loss may have been overwritten unseen:
+            // that is the outcome a seen write fails on too, so it cannot exit 0 (tester session 29 R6 M7 first
+            // warned; the decision to fail came in session 37, as apply fails when its watch is lost)
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
+                    + plan.servedName() + "' recreated), but its write watch stopped (" + watchLost + ") while it "
+                    + "ran, so a change another client made to a document after that and before the rollback "
+                    + "restored it may have been overwritten by the original unseen. If no application wrote "
+                    + "documents of the index during the rollback, nothing was lost. Otherwise check them against its "
+                    + "data (the backup in " + backup.dir() + " still holds every original).");
+        }
         return result(backup, plan, recreated, false, superseded, evictedSinceMigration);
     }
 
