@@ -85,7 +85,8 @@ public final class ConflictCheck {
             return Result.NOTHING;
         }
         try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
-            return new ConflictCheck(spec, filter, pageSize).scan(workers, progress, stop);
+            return KeyScope.acrossRestarts(() -> new ConflictCheck(spec, filter, pageSize).scan(workers, progress,
+                    stop));
         } catch (JedisDataException e) {
             throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the check for documents in "
                     + "the way of this rewrite: " + e.getMessage() + ". Nothing was changed; if the plan is older "

@@ -68,12 +68,18 @@ public final class DocumentSizes {
      */
     public static Survey survey(RewriteSpec spec, FilterScope filter, long expected, RedisEndpoint endpoint,
                                 int pageSize, int maxRetries, ProgressListener progress, StopSignal stop) {
+        try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
+            return KeyScope.acrossRestarts(() -> surveyOnce(spec, filter, expected, workers, pageSize, progress, stop));
+        }
+    }
+
+    private static Survey surveyOnce(RewriteSpec spec, FilterScope filter, long expected, WorkerPool workers,
+                                     int pageSize, ProgressListener progress, StopSignal stop) {
         List<String> fields = DocumentRewriter.fieldsToRead(spec);
         String type = spec.storage().keyType();
         Tally tally = new Tally();
         long documents;
-        try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries);
-             ProgressTask task = ProgressTask.begin(progress, "measuring documents", expected, "docs")) {
+        try (ProgressTask task = ProgressTask.begin(progress, "measuring documents", expected, "docs")) {
             KeyScope scope = KeyScope.of(spec).filteredBy(filter);
             documents = scope.forEachPage(workers, pageSize, type, task, stop, "The measuring of the documents",
                     keys -> tally.add(keys, workers.read(store -> of(store, spec.storage(), fields, keys))));

@@ -7,6 +7,7 @@ import dev.slipway.internal.redis.RedisEndpoint;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Finds, after a rewrite that moved keys to a new prefix or renamed fields, documents in the form the rewrite
@@ -80,7 +81,7 @@ public final class OldFormScan {
      */
     public static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
                              int pageSize, long expected, ProgressListener progress) {
-        return run(new OldFormScan(spec, false, filter), prefixes, endpoint, pageSize, expected, progress);
+        return run(() -> new OldFormScan(spec, false, filter), prefixes, endpoint, pageSize, expected, progress);
     }
 
     /**
@@ -90,19 +91,21 @@ public final class OldFormScan {
      */
     static Result runWithoutNewNames(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
                                      long expected, ProgressListener progress) {
-        return run(new OldFormScan(spec, true, FilterScope.everyDocument()), prefixes, endpoint, pageSize, expected,
-                progress);
+        return run(() -> new OldFormScan(spec, true, FilterScope.everyDocument()), prefixes, endpoint, pageSize,
+                expected, progress);
     }
 
-    private static Result run(OldFormScan scan, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
-                              long expected, ProgressListener progress) {
-        RewriteSpec spec = scan.spec;
+    /** Runs a new scan from {@code scans} (one more after each restart of the server during it). */
+    private static Result run(Supplier<OldFormScan> scans, List<String> prefixes, RedisEndpoint endpoint,
+                              int pageSize, long expected, ProgressListener progress) {
+        RewriteSpec spec = scans.get().spec;
         if (!applies(spec)) {
             return new Result(0, 0, 0, List.of(), List.of());
         }
         return ValidationScan.run(endpoint, spec.storage(), pageSize, expected, progress,
                 "looking for documents in the old form", "The search for documents in the old form",
-                "documents in the old form", pages -> {
+                "documents in the old form", () -> pages -> {
+                    OldFormScan scan = scans.get();
                     long checked = 0;
                     if (scan.movesKeys()) {
                         checked += pages.pages(KeyScope.of(spec).filteredBy(scan.filter),

@@ -102,13 +102,13 @@ public final class OldVectorScan {
      */
     public static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
                              int pageSize, long expected, ProgressListener progress) {
-        OldVectorScan scan = new OldVectorScan(spec);
-        if (!scan.applicable()) {
+        if (!new OldVectorScan(spec).applicable()) {
             return new Result(0, 0, List.of(), 0);
         }
         return ValidationScan.run(endpoint, spec.storage(), pageSize, expected, progress,
                 "looking for vectors of the old type", "The search for vectors of the old type",
-                "vectors of the old datatype", pages -> {
+                "vectors of the old datatype", () -> pages -> {
+                    OldVectorScan scan = new OldVectorScan(spec); // afresh after a restart of the server
                     long checked = pages.pages(KeyScope.ofPrefixes(prefixes).filteredBy(filter),
                             keys -> scan.checkPage(pages, keys));
                     return new Result(checked, scan.found, pages.examples(), scan.outsideRewrite);

@@ -12,6 +12,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What validation's read-only searches after a rewrite ({@link OldVectorScan}, {@link OldFormScan}) share: one
@@ -49,12 +50,16 @@ final class ValidationScan {
      * error when the server refuses a read.
      */
     static <T> T run(RedisEndpoint endpoint, StorageType storage, int pageSize, long expected,
-                     ProgressListener progress, String taskName, String search, String refused, Search<T> body) {
-        try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3);
-             ProgressTask task = ProgressTask.begin(progress, taskName, expected, "docs")) {
-            T result = body.run(new ValidationScan(workers, task, storage, pageSize, search));
-            task.finished();
-            return result;
+                     ProgressListener progress, String taskName, String search, String refused,
+                     Supplier<Search<T>> body) {
+        try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3)) {
+            return KeyScope.acrossRestarts(() -> { // a new body each pass: its figures start afresh
+                try (ProgressTask task = ProgressTask.begin(progress, taskName, expected, "docs")) {
+                    T result = body.get().run(new ValidationScan(workers, task, storage, pageSize, search));
+                    task.finished();
+                    return result;
+                }
+            });
         } catch (JedisDataException e) {
             throw new SlipwayException(ErrorCode.REDIS_ERROR, "Redis rejected a read of the search for " + refused
                     + ": " + e.getMessage() + ". Nothing was changed.", e);

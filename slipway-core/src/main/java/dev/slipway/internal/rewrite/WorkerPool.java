@@ -68,6 +68,8 @@ public final class WorkerPool implements AutoCloseable {
      * connection that comes back to another one (the server restarted) must not send the rest of a batch there.
      */
     private final String[] runIds;
+    /** The {@code run_id} the reading connection last reached (null when it could not be read). */
+    private volatile String readingRunId;
 
     /** Opens {@code size} connections to the endpoint. */
     public static WorkerPool open(RedisEndpoint endpoint, int size, int maxRetries) {
@@ -85,7 +87,8 @@ public final class WorkerPool implements AutoCloseable {
             stores[i] = connector.get();
         }
         this.runIds = new String[size];
-        Arrays.fill(runIds, runIdOrNull(stores[size]));
+        this.readingRunId = runIdOrNull(stores[size]);
+        Arrays.fill(runIds, readingRunId);
         this.threads = size > 1 ? Executors.newFixedThreadPool(size, r -> {
             Thread thread = new Thread(r, "slipway-rewrite-worker");
             thread.setDaemon(true);
@@ -134,6 +137,14 @@ public final class WorkerPool implements AutoCloseable {
      */
     public synchronized <T> T read(Function<DocumentStore, T> operation) {
         return withRetry(writers, operation);
+    }
+
+    /**
+     * The {@code run_id} of the server the reading connection reached last: a read-only pass compares it before and
+     * after each page, since a SCAN cursor does not carry over a restart; null when INFO was refused.
+     */
+    public String readingServer() {
+        return readingRunId;
     }
 
     /** Runs an operation on connection {@code index}, retrying transient failures. */
@@ -194,6 +205,9 @@ public final class WorkerPool implements AutoCloseable {
             return false;
         }
         lost[index] = false;
+        if (index == writers) {
+            readingRunId = runIdOrNull(stores[index]);
+        }
         if (writerSetup != null && index < writers) {
             writerSetup.accept(index, stores[index]);
         }
