@@ -23,7 +23,7 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.rewrite.IndexRecall;
-import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSummary;
 import dev.slipway.internal.schema.IndexInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -233,7 +233,7 @@ public final class MigrationExecutor {
         if (step.kind() != StepKind.REWRITE_DOCUMENTS || batches == null || documents == null) {
             return "";
         }
-        return "; " + RewriteEngine.unjudgedText(batches, documents);
+        return "; " + RewriteSummary.unjudgedText(batches, documents);
     }
 
     /** Whether the plan rewrites documents and its rewrite step is not done yet. */

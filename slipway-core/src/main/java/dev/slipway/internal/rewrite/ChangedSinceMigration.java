@@ -180,7 +180,7 @@ final class ChangedSinceMigration {
         int[] names = new int[checks.size()];
         for (int i = 0; i < checks.size(); i++) {
             List<Object> reply = replies.get(i);
-            reply.forEach(BackupRestorer::checkReply);
+            reply.forEach(RecordRestore::checkReply);
             for (int name = 0; name < reply.size(); name++) {
                 if (reply.get(name) instanceof Long n && n > 0) {
                     names[i] |= 1 << name;

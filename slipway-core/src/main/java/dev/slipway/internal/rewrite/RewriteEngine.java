@@ -8,7 +8,6 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.ProgressTask;
-import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
@@ -423,7 +422,7 @@ public final class RewriteEngine {
         }
         unjudgedBatches = batches;
         unjudgedDocuments = documents[0];
-        unjudgedBefore = "; " + unjudgedText(batches, documents[0]);
+        unjudgedBefore = "; " + RewriteSummary.unjudgedText(batches, documents[0]);
         LOG.warn("An earlier run of this rewrite ended before its write watch had judged its last {} batches ({} "
                 + "documents); a write by another client to one of them may have been overwritten unseen", batches,
                 documents[0]);
@@ -467,17 +466,6 @@ public final class RewriteEngine {
         return runId == null ? "" : runId;
     }
 
-    /**
-     * The warning about batches an earlier run's write watch never judged, for the summary and, once the rewrite is
-     * done, for the reports of later runs (the checkpoint keeps the figures: tester session 28 saw the warning lost
-     * when the run that gave it was killed before its report).
-     */
-    public static String unjudgedText(long batches, long documents) {
-        return "an earlier run ended (killed, or unwatched) before its write watch had judged its last " + batches
-                + " batches (" + documents + " documents): a write by another client to one of them between its "
-                + "read and its rewrite may have been overwritten unseen (the values read are in the backup)";
-    }
-
     /** The batches and documents an earlier run's watch never judged, as this run found them: {0, 0} for none. */
     public long[] unjudgedEarlier() {
         return new long[]{unjudgedBatches, unjudgedDocuments};
@@ -514,41 +502,14 @@ public final class RewriteEngine {
                     + " rewrites in all, a document rewritten in two passes counting twice";
         }
         return rewrote + ", originals in "
-                + backup.dir() + malformedNote() + alreadyConverted() + (replyCheck.vanished() > 0
+                + backup.dir() + RewriteSummary.malformedNote(rescanned, malformedThisRun, backup.header())
+                + RewriteSummary.alreadyConverted(backup.header(), spec) + (replyCheck.vanished() > 0
                 ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
                 : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
                 + "rewritten field another client removed while they were rewritten were left without it" : "")
-                + recall.describe() + overflowed() + ScaleChoice.describe(scales, backup.header())
+                + recall.describe() + RewriteSummary.overflowed(backup.header(), rewriter, backup.dir())
+                + ScaleChoice.describe(scales, backup.header())
                 + watch.describe() + unjudgedBefore + "; " + clock.describe();
-    }
-
-    /**
-     * Finite values too large for a half-width target that became infinity this run (IEEE rounding, as every
-     * converter does; tester session 27, #3: it was silent), said in the summary and logged as a warning.
-     */
-    private String overflowed() {
-        Map<String, Long> all = backup.header().overflowed();
-        if (all.isEmpty()) {
-            return "";
-        }
-        Map<String, Long> thisRun = rewriter.overflowed();
-        List<String> fields = all.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue() + " elements beyond "
-                + range(rewriter.targetType(e.getKey())) + (thisRun.getOrDefault(e.getKey(), 0L)
-                .equals(e.getValue()) ? "" : ", " + thisRun.getOrDefault(e.getKey(), 0L) + " of them this run"))
-                .toList();
-        String text = "values too large for the new datatype became infinity (" + String.join(", ", fields)
-                + "), which vector search cannot compare; the originals are in " + backup.dir();
-        LOG.warn("Some vector values were too large for the new datatype and became infinity: {}", fields);
-        return "; " + text;
-    }
-
-    /** A datatype's range, for the overflow summary (tester session 30: BFLOAT16 was given FLOAT16's). */
-    static String range(String type) {
-        return type + "'s range" + switch (type.toUpperCase(java.util.Locale.ROOT)) {
-            case "FLOAT16" -> " (at most ±65504)";
-            case "BFLOAT16" -> " (at most about ±3.39e38)";
-            default -> "";
-        };
     }
 
     /** Records in the header the elements that became infinity since it last did (a killed run's count is kept). */
@@ -563,40 +524,6 @@ public final class RewriteEngine {
         });
         overflowRecorded.putAll(now);
         return header.withOverflowed(more);
-    }
-
-    /**
-     * Vectors of neither length left as they are: the first pass's count, and in a new pass the ones it read (the
-     * first pass's again, and any written since), which the header does not add up so as not to count them twice.
-     */
-    private String malformedNote() {
-        if (rescanned && malformedThisRun > 0) {
-            return "; " + Wording.count(malformedThisRun, "vector", "vectors") + " of unexpected "
-                    + "length read by this pass and left unchanged (" + malformed() + " found by the first pass)";
-        }
-        return malformed() > 0 ? "; " + malformed() + " vectors of unexpected length left unchanged" : "";
-    }
-
-    /** Vectors of neither length left as they are, by this run and the interrupted runs before it. */
-    private long malformed() {
-        return backup.header().malformedVectors();
-    }
-
-    /**
-     * Vectors found with the target length and left as they are, by this run and the interrupted runs before it
-     * (see {@link BackupHeader.AlreadyConverted}). A source vector of half the dimensions (float32 to float16) has
-     * that length too, so the user is told which, to check them.
-     */
-    private String alreadyConverted() {
-        BackupHeader.AlreadyConverted found = backup.header().alreadyConverted();
-        if (found.vectors() == 0) {
-            return "";
-        }
-        RewriteSpec.VectorConversion first = spec.conversions().get(0);
-        return "; " + found.vectors() + " vectors already had the " + first.to() + " length when this migration "
-                + "first read them and were left as they are (such as " + String.join(", ", found.examples())
-                + "): written so by the application, or a " + first.from() + " vector of the wrong length, which "
-                + "looks the same; check them if the application never wrote " + first.to();
     }
 
     /**

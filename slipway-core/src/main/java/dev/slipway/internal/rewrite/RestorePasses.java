@@ -1,0 +1,142 @@
+package dev.slipway.internal.rewrite;
+
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.plan.IndexMemoryModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Supplier;
+
+/**
+ * The passes of a rollback over its backup's records ({@link BackupRestorer}): each record restored whole, paced by
+ * the rate limit, retried on a busy server, and counted in the header as it lands, so that a stopped rollback goes on
+ * after the last one; a new pass over every record after the server restarted, which may have lost restores it had
+ * acknowledged; a stop near the server's maxmemory.
+ */
+final class RestorePasses {
+    private static final Logger LOG = LoggerFactory.getLogger(RestorePasses.class);
+    private final ProgressListener progress;
+    private final StopSignal stop;
+    private final int docsPerSecond;
+    private final SourceIndexRebuild indexes;
+
+    RestorePasses(ProgressListener progress, StopSignal stop, int docsPerSecond, SourceIndexRebuild indexes) {
+        this.progress = progress;
+        this.stop = stop;
+        this.docsPerSecond = docsPerSecond;
+        this.indexes = indexes;
+    }
+
+    /**
+     * Restores the records not restored yet, and every record again when the server restarted since this rollback
+     * last ran or while it ran (up to {@value #MAX_PASSES_AFTER_RESTARTS} more passes).
+     */
+    void restoreEveryRecord(BackupRestorer.Run run, WorkerPool pool, int maxRetries, boolean resumed) {
+        MigrationPlan plan = run.plan();
+        BackupDirectory backup = run.backup();
+        String runId = pool.read(WorkerPool::runIdOf);
+        if (resumed && restarted(backup.header().serverRunId(), runId)) {
+            restoreEveryRecordAgain(plan, backup, "since this rollback last ran", runId);
+        }
+        backup.writeHeader(backup.header().withServerRunId(runId));
+        MemoryCeiling ceiling = run.memory().guards() ? MemoryCeiling.of(pool,
+                IndexMemoryModel.restoreGrowthPerDocument(plan), run.evictedBefore().orElse(-1)).everyBatch()
+                : MemoryCeiling.NONE;
+        VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), run.rewriter());
+        for (int pass = 1; ; pass++) {
+            restoreRecords(backup, plan, pool, run.rewriter(), vanishing, run.superseded(), maxRetries, ceiling);
+            String now = pool.read(WorkerPool::runIdOf);
+            if (!restarted(runId, now) || pass > MAX_PASSES_AFTER_RESTARTS) {
+                return;
+            }
+            restoreEveryRecordAgain(plan, backup, "during the rollback", now);
+            runId = now;
+        }
+    }
+
+    /** New passes over the records one rollback makes at most because the server restarted during the one before. */
+    private static final int MAX_PASSES_AFTER_RESTARTS = 3;
+
+    /** Whether the server is another one than the {@code run_id} recorded (both known). */
+    private static boolean restarted(String before, String now) {
+        return before != null && now != null && !before.equals(now);
+    }
+
+    /**
+     * After the server restarted ({@code when}), which may have lost restores it had acknowledged: the header counts
+     * no record restored and names the new {@code run_id}, and the migration's index is dropped again, since a drop
+     * lost with them brings it back.
+     */
+    private void restoreEveryRecordAgain(MigrationPlan plan, BackupDirectory backup, String when, String runIdNow) {
+        LOG.warn("The server restarted {} (run_id {} then, {} now), which may have lost restores it had "
+                + "acknowledged: every record is restored again", when, backup.header().serverRunId(), runIdNow);
+        backup.writeHeader(backup.header().withRestoreProgress(0, 0).withServerRunId(runIdNow));
+        indexes.dropTargetIndex(plan);
+    }
+
+    /**
+     * Restores the records the header does not count as restored yet, counting each in the header as it lands (a
+     * stopped rollback continues after the last one).
+     */
+    private void restoreRecords(BackupDirectory backup, MigrationPlan plan, WorkerPool pool,
+                                DocumentRewriter rewriter, VanishedDocuments vanishing,
+                                SupersededOriginals superseded, int maxRetries, MemoryCeiling ceiling) {
+        long[] documents = {0};
+        long[] sent = {0};
+        long restoredBefore = backup.header().recordsRestored();
+        long[] records = {0};
+        RatePacer pacer = new RatePacer(docsPerSecond, stop);
+        try (ProgressTask task = ProgressTask.begin(progress, "restoring originals",
+                backup.header().documentsBackedUp(), "docs")) {
+            backup.forEachRecord(0, record -> {
+                documents[0] += record.documents().size();
+                if (++records[0] <= restoredBefore) { // restored by an earlier run: counted, not repeated
+                    return;
+                }
+                stop.stopHereIfRequested("The rollback stopped after restoring " + (records[0] - 1) + " of "
+                        + backup.header().batchesBackedUp() + " records; index '" + plan.servedName() + "' is not "
+                        + "served until it finishes. Re-run 'slipway rollback --backup-dir " + backup.dir()
+                        + "' to continue; restored records are not repeated.");
+                if (records[0] == restoredBefore + 1) {
+                    task.update(documents[0] - record.documents().size()); // where an earlier run stopped
+                }
+                if (ceiling.reached(sent[0], record.documents().size())) {
+                    throw nearLimit(ceiling, backup, plan, records[0] - 1);
+                }
+                sent[0] += record.documents().size();
+                // restoring a record again changes nothing in what the first try restored
+                long at = records[0] - 1;
+                Supplier<Long> restore = () -> RecordRestore.restoreRecord(pool, rewriter, vanishing,
+                        record.documents(), document -> !superseded.superseded(at, document.key()));
+                pacer.beforeWrite();
+                long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
+                        RecordRestore.RESUME_RESTORE);
+                pacer.landed(record.documents().size());
+                backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
+                        backup.header().documentsMissing() + gone), false);
+                task.update(documents[0]);
+            });
+            task.finished();
+        }
+    }
+
+    /**
+     * The stop of a restore whose next records could bring a server that evicts to its limit ({@link
+     * MemoryCeiling}), {@code restored} records restored.
+     */
+    private static SlipwayException nearLimit(MemoryCeiling ceiling, BackupDirectory backup, MigrationPlan plan,
+                                              long restored) {
+        long evicted = ceiling.evictedSince();
+        return new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback stopped near the server's maxmemory: "
+                + ceiling.describe() + ", and restoring the next records could reach the limit. "
+                + RollbackMemory.evictedSaying(evicted, backup.dir(), ceiling.policy()) + restored + " of "
+                + backup.header().batchesBackedUp() + " records are restored, and '" + plan.servedName() + "' is not "
+                + "served until the rollback finishes. Raise maxmemory (CONFIG SET maxmemory) or free memory, then "
+                + "re-run 'slipway rollback --backup-dir " + backup.dir() + "', which continues there.");
+    }
+}
