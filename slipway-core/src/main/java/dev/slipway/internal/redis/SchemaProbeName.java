@@ -27,11 +27,14 @@ public final class SchemaProbeName {
     }
 
     /**
-     * Whether {@code candidate} is a probe name of any index: a throwaway index of Slipway's, never one a user made,
-     * so no check of other indexes covering the same keys counts it.
+     * Whether {@code candidate} is a probe name of any index ({@code slipway-probe:<index>:<uuid>}): a throwaway
+     * index of Slipway's, so no check of other indexes covering the same keys counts it. A user's own index whose
+     * name only begins the same way is not one (tester session 36 R21 L5: it was left out of the shared-key check).
      */
     public static boolean isAnyProbe(String candidate) {
-        return candidate.startsWith(PREFIX);
+        int uuid = candidate.length() - 36;
+        return candidate.startsWith(PREFIX) && uuid > PREFIX.length() && candidate.charAt(uuid - 1) == ':'
+                && UUID_TEXT.matcher(candidate.substring(uuid)).matches();
     }
 
     /** Whether {@code candidate} is a probe name of an apply of {@code index}. */
