@@ -66,8 +66,9 @@ final class StatusPrinter {
         out.println("  Strays:    " + (status.strays().isEmpty() ? "none" : String.join(", ", status.strays())
                 + " (named like versions or schema probes, but not in Slipway's history"
                 + (status.strays().stream().anyMatch(SchemaProbeName::isAnyProbe) ? "; a slipway-probe index is "
-                + "Slipway's throwaway index, left by a killed run unless one runs now: the next apply or rollback "
-                + "drops it, or drop it yourself (FT.DROPINDEX without DD keeps the documents)" : "") + ")"));
+                + "Slipway's throwaway index left by a killed run (one a running apply or validate uses is not "
+                + "listed): the next apply, rollback or validate of the index drops it, or drop it yourself "
+                + "(FT.DROPINDEX without DD keeps the documents)" : "") + ")"));
     }
 
     /** {@code products -> products:v3 (alias, version 3)}, or why the name serves nothing. */

@@ -205,8 +205,9 @@ class StatusPrinterTest {
 
         printer.status(status);
 
-        assertThat(text.toString()).contains("a slipway-probe index is Slipway's throwaway index, left by a killed "
-                + "run unless one runs now: the next apply or rollback drops it");
+        assertThat(text.toString()).contains("a slipway-probe index is Slipway's throwaway index left by a killed "
+                + "run (one a running apply or validate uses is not listed): the next apply, rollback or validate of "
+                + "the index drops it");
     }
 
     @Test

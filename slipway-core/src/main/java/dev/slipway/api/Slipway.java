@@ -316,7 +316,8 @@ public final class Slipway {
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
         return withSession(session -> {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
-            try (FilterScope filter = FilterScope.open(session, plan, stop)) {
+            FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
+            try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {
                 return new MigrationValidator(session, progress).filterScope(filter)
                         .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
                         .evictionsSince(checkpoint, plan)
@@ -487,7 +488,7 @@ public final class Slipway {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
                     lockLease);
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
-                FilterScope.dropLeftBehind(session, index); // a killed apply's (the documents stay)
+                FilterScope.dropLeftBehind(session, keys, index); // a killed run's (the documents stay)
                 return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
                         .withIgnoreMaxmemory(options.ignoreMaxmemory()).withRateLimit(options.maxDocsPerSecond())
                         .withBeforeFirstChange(beforeFirstChange)

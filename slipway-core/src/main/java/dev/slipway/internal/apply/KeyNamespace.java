@@ -44,6 +44,11 @@ public record KeyNamespace(String prefix) {
                 .filter(key -> key.startsWith(keyPrefix)).findFirst();
     }
 
+    /** The lease of one of Slipway's throwaway indexes ({@code ProbeLease}) while a run uses it. */
+    public String probeLease(String probeIndex) {
+        return prefix + "probe-lease:" + probeIndex;
+    }
+
     /** The full schema Slipway created a physical index with (FT.INFO does not show every option). */
     public String createdSchema(String physicalIndex) {
         return prefix + "schema:" + physicalIndex;

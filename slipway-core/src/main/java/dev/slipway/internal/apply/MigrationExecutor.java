@@ -136,9 +136,9 @@ public final class MigrationExecutor {
                 checkLive(plan, options, reader); // again, now that no one else can change it
             }
             // on a resume too: its --queries may be new, and are checked at the end, after the remaining changes
-            PlanPreconditions.probeTarget(plan, session, options.queryChecks(), progress);
+            PlanPreconditions.probeTarget(plan, session, keys, options.queryChecks(), progress);
             // an index with a FILTER: only the documents it admits are rewritten (a throwaway index tells which)
-            try (FilterScope filter = FilterScope.open(session, plan, stop)) {
+            try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {
                 RewriteStepHandler.Measured measured = rewriteStillToRun(plan, previous)
                         ? RewriteStepHandler.measure(plan, filter, options, endpoint, progress, stop)
                         : new RewriteStepHandler.Measured(0, -1);

@@ -23,6 +23,7 @@ import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.internal.redis.ProbeLease;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
@@ -58,10 +59,10 @@ public final class PlanPreconditions {
      * While the probe exists, the server also parses every query check against it ({@code FT.EXPLAIN}): a query it
      * cannot parse would otherwise fail validation only after everything was changed.
      */
-    static void probeTarget(MigrationPlan plan, RedisSession session, List<QueryCheck> queries,
+    static void probeTarget(MigrationPlan plan, RedisSession session, KeyNamespace keys, List<QueryCheck> queries,
                             ProgressListener progress) {
         String name = plan.source().indexName();
-        FilterScope.dropLeftBehind(session, name);
+        FilterScope.dropLeftBehind(session, keys, name);
         List<String> unknownFields = QueryFields.unknown(queries, plan.targetSchema(), plan.source().schema());
         if (!unknownFields.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, Wording.count(unknownFields.size(), "query check reads",
@@ -71,17 +72,19 @@ public final class PlanPreconditions {
         }
         String probe = SchemaProbeName.fresh(name);
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
-        try {
-            session.call(FtCreateArguments.command(schema));
-        } catch (RedisCommandException e) {
-            throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server rejects the plan's target "
-                    + "schema: " + e.serverMessage() + ". Nothing was changed. Fix the patch and re-run 'slipway "
-                    + "plan'.");
-        }
-        try {
-            parseQueries(name, probe, session, queries, progress);
-        } finally {
-            session.call("FT.DROPINDEX", probe);
+        try (ProbeLease lease = ProbeLease.take(session, keys.probeLease(probe))) {
+            try {
+                session.call(FtCreateArguments.command(schema));
+            } catch (RedisCommandException e) {
+                throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server rejects the plan's target "
+                        + "schema: " + e.serverMessage() + ". Nothing was changed. Fix the patch and re-run 'slipway "
+                        + "plan'.");
+            }
+            try {
+                parseQueries(name, probe, session, queries, progress);
+            } finally {
+                session.call("FT.DROPINDEX", probe);
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.IndexedKeys;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.ProbeLease;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
@@ -112,6 +113,7 @@ final class SourceSchemaProbe {
         List<String> create = new ArrayList<>(FtCreateArguments.command(probe));
         create.addAll(create.indexOf("SCHEMA"), List.of("TEMPORARY", Integer.toString(TTL_SECONDS)));
         boolean created = false;
+        ProbeLease lease = ProbeLease.take(session, namespace.probeLease(name)); // before the index
         try {
             session.call(create);
             created = true;
@@ -143,6 +145,7 @@ final class SourceSchemaProbe {
             if (created) {
                 remove(session, probe.name(), prefix, keys.size());
             }
+            lease.close();
         }
     }
 

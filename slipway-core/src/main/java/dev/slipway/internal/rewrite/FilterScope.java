@@ -10,8 +10,10 @@ import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.redis.IndexedKeys;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.ProbeLease;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SchemaProbeName;
@@ -57,11 +59,12 @@ public final class FilterScope implements AutoCloseable {
     /** A field no document is expected to hold, for an index whose FILTER reads no attribute of the schema. */
     static final String PLACEHOLDER = "__slipway_filter_scope";
 
-    private static final FilterScope EVERY_DOCUMENT = new FilterScope(null, null, null);
+    private static final FilterScope EVERY_DOCUMENT = new FilterScope(null, null, null, null);
 
     private final String index;
     private final String filter;
     private final RedisSession session;
+    private final ProbeLease lease;
     /** Keys per INKEYS look-up: {@link IndexedKeys#PAGE}, or the server's MAXSEARCHRESULTS once it refused that. */
     private volatile int lookupKeys = IndexedKeys.PAGE;
     /** The keys with a NUL byte the index holds, listed once when the first such key comes (null before). */
@@ -69,10 +72,11 @@ public final class FilterScope implements AutoCloseable {
     /** Whether that listing was complete. */
     private volatile boolean nulListed;
 
-    private FilterScope(String index, String filter, RedisSession session) {
+    private FilterScope(String index, String filter, RedisSession session, ProbeLease lease) {
         this.index = index;
         this.filter = filter;
         this.session = session;
+        this.lease = lease;
     }
 
     /** The scope of a rewrite of an index without a FILTER (or one the patch changes): every document. */
@@ -164,7 +168,7 @@ public final class FilterScope implements AutoCloseable {
      *
      * @throws SlipwayException when the server refuses the index, or it is still indexing after an hour
      */
-    public static FilterScope open(RedisSession session, MigrationPlan plan, StopSignal stop) {
+    public static FilterScope open(RedisSession session, KeyNamespace keys, MigrationPlan plan, StopSignal stop) {
         String name = SchemaProbeName.fresh(plan.source().indexName());
         Optional<IndexSchema> schema = scopeSchema(plan, name);
         if (schema.isEmpty()) {
@@ -172,15 +176,17 @@ public final class FilterScope implements AutoCloseable {
         }
         String filter = schema.get().filter().orElseThrow();
         List<String> create = new ArrayList<>(FtCreateArguments.command(schema.get()));
+        ProbeLease lease = ProbeLease.take(session, keys.probeLease(name)); // before the index: never one unleased
         try {
             session.call(create);
         } catch (RedisCommandException e) {
+            lease.close();
             throw new SlipwayException(ErrorCode.REDIS_ERROR, "Could not create the throwaway index that tells which "
                     + "documents the FILTER of '" + plan.source().indexName() + "' admits (" + e.serverMessage()
                     + "); this run changed nothing since it started. Re-run the same command once the server "
                     + "allows FT.CREATE.", e);
         }
-        FilterScope scope = new FilterScope(name, filter, session);
+        FilterScope scope = new FilterScope(name, filter, session, lease);
         LOG.info("Index '{}' has a FILTER ({}): the throwaway index '{}' tells which documents it admits; only those "
                 + "are rewritten", plan.source().indexName(), filter, name);
         try {
@@ -200,12 +206,12 @@ public final class FilterScope implements AutoCloseable {
     }
 
     /**
-     * Drops every throwaway index ({@link SchemaProbeName}) of an index's applies that a killed run left behind
-     * (without DD: the documents stay). Only under the index's migration lock, so never one a running apply uses.
+     * Drops every throwaway index ({@link SchemaProbeName}) of an index that a killed run left behind (without DD:
+     * the documents stay): those whose {@link ProbeLease} ran out, so never one a running apply or validate uses.
      */
-    public static void dropLeftBehind(RedisSession session, String index) {
+    public static void dropLeftBehind(RedisSession session, KeyNamespace keys, String index) {
         for (String name : new LiveIndexReader(session).listIndexes()) {
-            if (SchemaProbeName.isProbeOf(name, index)) {
+            if (SchemaProbeName.isProbeOf(name, index) && !ProbeLease.held(session, keys.probeLease(name))) {
                 LOG.info("Dropping '{}', a throwaway index a killed run of Slipway left behind", name);
                 session.dropIndexIfPresent(name);
             }
@@ -315,8 +321,10 @@ public final class FilterScope implements AutoCloseable {
         try {
             session.dropIndexIfPresent(index);
         } catch (RuntimeException e) {
-            LOG.warn("Could not drop the throwaway index '{}' ({}); the next apply or rollback of the index drops it "
-                    + "(its documents stay: FT.DROPINDEX without DD)", index, e.getMessage());
+            LOG.warn("Could not drop the throwaway index '{}' ({}); the next apply, rollback or validate of the index "
+                    + "drops it (its documents stay: FT.DROPINDEX without DD)", index, e.getMessage());
+            return; // the lease runs out by itself, after which the index counts as left behind
         }
+        lease.close();
     }
 }

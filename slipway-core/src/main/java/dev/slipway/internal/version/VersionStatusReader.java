@@ -9,6 +9,7 @@ import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.ProbeLease;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.rewrite.BackupDirectory;
@@ -84,9 +85,11 @@ public final class VersionStatusReader {
                     entry.outdated() ? entry.outdatedBy().reason() : ""));
         }
         Pattern versionName = Pattern.compile(Pattern.quote(name) + ":v\\d+");
-        // and a schema probe a killed apply left behind (the next apply drops it)
+        // and a throwaway index a killed run left behind (its lease ran out; the next apply, rollback or validate
+        // drops it), not one a running apply or validate uses
         List<String> strays = existing.stream().filter(i -> versionName.matcher(i).matches()
-                || SchemaProbeName.isProbeOf(i, name)).filter(i -> !known.contains(i)).toList();
+                || SchemaProbeName.isProbeOf(i, name) && !ProbeLease.held(session, keys.probeLease(i)))
+                .filter(i -> !known.contains(i)).toList();
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
                         c.owner(), c.updatedAt().toString(), c.backupDir(), rewriteProgress(c.backupDir()),

@@ -1,0 +1,94 @@
+package dev.slipway.rewrite;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.version.IndexStatus;
+import dev.slipway.internal.redis.ProbeLease;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SchemaProbeName;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.slipway.rewrite.RewriteFixture.call;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Slipway's throwaway indexes ({@code slipway-probe:<index>:<uuid>}) carry a lease while a run uses them
+ * ({@link ProbeLease}). One whose lease ran out was left by a killed run, and the next apply, rollback or validate
+ * of the index drops it; one in use is never dropped under the run using it, and {@code status} does not call it a
+ * stray. Before, a killed {@code validate}'s index stayed until the next apply or rollback, and an apply dropped a
+ * running validate's index.
+ */
+@ExtendWith(RedisStackExtension.class)
+class ProbeLeaseIT {
+    private static final int DOCS = 1_000;
+    private static final String LEFT_BEHIND = "slipway-probe:filtered:00000000-0000-0000-0000-000000000001";
+
+    @Test
+    void validateDropsAThrowawayIndexAKilledRunLeftAndKeepsOneInUse(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis();
+             RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 5_000)) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = filtered(slipway, jedis, dir);
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                    .withAcceptDataLoss(true)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            probe(jedis, LEFT_BEHIND);
+            String inUse = SchemaProbeName.fresh("filtered");
+            ProbeLease lease = ProbeLease.take(session, "slipway:probe-lease:" + inUse);
+            probe(jedis, inUse);
+
+            IndexStatus status = slipway.status(Optional.of("filtered")).get(0);
+            assertThat(status.strays()).as("only the one left behind is a stray").containsExactly(LEFT_BEHIND);
+
+            assertThat(slipway.validate(plan, java.util.List.of()).passed()).isTrue();
+
+            assertThat(RewriteFixture.indexes(jedis)).as("the one left behind dropped, the one in use kept")
+                    .containsExactlyInAnyOrder("filtered", inUse);
+            assertThat(jedis.keys("slipway:probe-lease:*")).as("validate's own lease released")
+                    .containsExactly("slipway:probe-lease:" + inUse);
+            assertThat(jedis.pttl("slipway:probe-lease:" + inUse)).isPositive();
+
+            lease.close();
+            assertThat(jedis.keys("slipway:probe-lease:*")).isEmpty();
+            assertThat(slipway.status(Optional.of("filtered")).get(0).strays()).as("unleased now")
+                    .containsExactly(inUse);
+            assertThat(slipway.validate(plan, java.util.List.of()).passed()).isTrue();
+            assertThat(RewriteFixture.indexes(jedis)).containsExactly("filtered");
+            assertThat(jedis.keys("f:*")).as("dropped without their documents").hasSize(DOCS);
+        }
+    }
+
+    private static void probe(Jedis jedis, String name) {
+        call(jedis, "FT.CREATE", name, "ON", "HASH", "PREFIX", "1", "f:", "FILTER", "@kind==\"admitted\"", "SCHEMA",
+                "kind", "TAG");
+    }
+
+    /** 1,000 hashes under "f:", every tenth admitted by the index's FILTER; a plan to FLOAT16. */
+    private static MigrationPlan filtered(Slipway slipway, Jedis jedis, Path dir) {
+        call(jedis, "FT.CREATE", "filtered", "ON", "HASH", "PREFIX", "1", "f:", "FILTER", "@kind==\"admitted\"",
+                "SCHEMA", "title", "TEXT", "emb", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", 8,
+                "DISTANCE_METRIC", "L2");
+        Pipeline pipeline = jedis.pipelined();
+        for (int i = 0; i < DOCS; i++) {
+            pipeline.hset(RewriteFixture.bytes("f:" + i), Map.of(RewriteFixture.bytes("title"),
+                    RewriteFixture.bytes("f" + i), RewriteFixture.bytes("kind"),
+                    RewriteFixture.bytes(i % 10 == 0 ? "admitted" : "other"), RewriteFixture.bytes("emb"),
+                    new byte[32]));
+        }
+        pipeline.sync();
+        RewriteFixture.waitIndexed(slipway, "filtered");
+        return RewriteFixture.plan(slipway, "filtered", dir, RewriteFixture.EMB_TO_FLOAT16);
+    }
+}
