@@ -52,18 +52,7 @@ class FilteredIndexRewriteIT {
 
     /** The same documents and index, and a plan of the given changes. */
     private MigrationPlan filtered(Slipway slipway, Jedis jedis, String changes) {
-        call(jedis, "FT.CREATE", "filtered", "ON", "HASH", "PREFIX", "1", "f:", "FILTER", "@kind==\"admitted\"",
-                "SCHEMA", "title", "TEXT", "emb", "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", 256,
-                "DISTANCE_METRIC", "L2");
-        Pipeline pipeline = jedis.pipelined();
-        for (int i = 0; i < DOCS; i++) {
-            pipeline.hset(RewriteFixture.bytes("f:" + i), Map.of(RewriteFixture.bytes("title"),
-                    RewriteFixture.bytes("f" + i), RewriteFixture.bytes("kind"),
-                    RewriteFixture.bytes(i % 10 == 0 ? "admitted" : "other"), RewriteFixture.bytes("emb"),
-                    new byte[512]));
-        }
-        pipeline.sync();
-        RewriteFixture.waitIndexed(slipway, "filtered");
+        RewriteFixture.filteredHashDocs(jedis, slipway, "FLOAT16", 256, DOCS);
         return RewriteFixture.plan(slipway, "filtered", dir, changes);
     }
 

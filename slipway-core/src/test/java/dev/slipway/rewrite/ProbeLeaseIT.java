@@ -15,10 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 
 import static dev.slipway.rewrite.RewriteFixture.call;
@@ -77,18 +75,7 @@ class ProbeLeaseIT {
 
     /** 1,000 hashes under "f:", every tenth admitted by the index's FILTER; a plan to FLOAT16. */
     private static MigrationPlan filtered(Slipway slipway, Jedis jedis, Path dir) {
-        call(jedis, "FT.CREATE", "filtered", "ON", "HASH", "PREFIX", "1", "f:", "FILTER", "@kind==\"admitted\"",
-                "SCHEMA", "title", "TEXT", "emb", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", 8,
-                "DISTANCE_METRIC", "L2");
-        Pipeline pipeline = jedis.pipelined();
-        for (int i = 0; i < DOCS; i++) {
-            pipeline.hset(RewriteFixture.bytes("f:" + i), Map.of(RewriteFixture.bytes("title"),
-                    RewriteFixture.bytes("f" + i), RewriteFixture.bytes("kind"),
-                    RewriteFixture.bytes(i % 10 == 0 ? "admitted" : "other"), RewriteFixture.bytes("emb"),
-                    new byte[32]));
-        }
-        pipeline.sync();
-        RewriteFixture.waitIndexed(slipway, "filtered");
+        RewriteFixture.filteredHashDocs(jedis, slipway, "FLOAT32", 8, DOCS);
         return RewriteFixture.plan(slipway, "filtered", dir, RewriteFixture.EMB_TO_FLOAT16);
     }
 }

@@ -246,6 +246,25 @@ final class RewriteFixture {
         return hashes(jedis, "doc:*");
     }
 
+    /**
+     * A hash index {@code filtered} over {@code f:} with {@code FILTER @kind=="admitted"}, a TEXT {@code title} and
+     * a {@code type} vector {@code emb} of {@code dims} (zero bytes), holding {@code count} documents of which every
+     * tenth is admitted; fully indexed.
+     */
+    static void filteredHashDocs(Jedis jedis, Slipway slipway, String type, int dims, int count) {
+        call(jedis, "FT.CREATE", "filtered", "ON", "HASH", "PREFIX", "1", "f:", "FILTER", "@kind==\"admitted\"",
+                "SCHEMA", "title", "TEXT", "emb", "VECTOR", "FLAT", "6", "TYPE", type, "DIM", dims,
+                "DISTANCE_METRIC", "L2");
+        int bytesPerValue = type.equalsIgnoreCase("FLOAT16") || type.equalsIgnoreCase("BFLOAT16") ? 2 : 4;
+        Pipeline pipeline = jedis.pipelined();
+        for (int i = 0; i < count; i++) {
+            pipeline.hset(bytes("f:" + i), Map.of(bytes("title"), bytes("f" + i), bytes("kind"),
+                    bytes(i % 10 == 0 ? "admitted" : "other"), bytes("emb"), new byte[dims * bytesPerValue]));
+        }
+        pipeline.sync();
+        waitIndexed(slipway, "filtered");
+    }
+
     static MigrationPlan plan(Slipway slipway, String index, Path dir, String changesYaml) {
         return slipway.plan(PlanRequest.patch(index, patch(dir, changesYaml)));
     }
