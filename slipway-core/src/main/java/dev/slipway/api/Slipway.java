@@ -310,7 +310,8 @@ public final class Slipway {
     /**
      * Validates the index a plan produced, without changing any document or index of the user's. (After a rewrite
      * of an index with a FILTER, a throwaway index tells which documents the FILTER admits, for the scans for the old
-     * form; it is dropped before this returns.)
+     * form; it is dropped before this returns. One a killed run of Slipway left behind, whose lease ran out, is
+     * dropped first.)
      */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
