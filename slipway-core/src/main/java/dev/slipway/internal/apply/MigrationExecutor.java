@@ -139,14 +139,14 @@ public final class MigrationExecutor {
             PlanPreconditions.probeTarget(plan, session, keys, options.queryChecks(), progress);
             // an index with a FILTER: only the documents it admits are rewritten (a throwaway index tells which)
             try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {
-                RewriteStepHandler.Measured measured = rewriteStillToRun(plan, previous)
-                        ? RewriteStepHandler.measure(plan, filter, options, endpoint, progress, stop)
-                        : new RewriteStepHandler.Measured(0, -1);
+                RewriteMeasurement.Measured measured = rewriteStillToRun(plan, previous)
+                        ? RewriteMeasurement.measure(plan, filter, options, endpoint, progress, stop)
+                        : new RewriteMeasurement.Measured(0, -1);
                 if (previous.isEmpty()) {
                     PlanPreconditions.checkMemoryOfEveryDocument(plan, measured.holding(), reader,
                             options.ignoreMaxmemory(), progress);
-                    RewriteStepHandler.refuseConflicts(plan, filter, options, endpoint, progress, stop);
-                    RewriteStepHandler.warnOfFieldExpiries(session, plan, progress);
+                    RewriteMeasurement.refuseConflicts(plan, filter, options, endpoint, progress, stop);
+                    RewriteMeasurement.warnOfFieldExpiries(session, plan, progress);
                 }
                 RewriteStepHandler.createBackup(plan, options, keys);
                 if (previous.isEmpty()) { // the source index answers KNN queries for the last time before the drop
@@ -298,7 +298,7 @@ public final class MigrationExecutor {
     }
 
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,
-                                Checkpoint start, boolean resumed, RewriteStepHandler.Measured measured,
+                                Checkpoint start, boolean resumed, RewriteMeasurement.Measured measured,
                                 boolean wasCompleted, FilterScope filter) {
         Instant startedAt = Instant.now();
         StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop)

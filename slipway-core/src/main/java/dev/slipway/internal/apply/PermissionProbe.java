@@ -129,7 +129,7 @@ public final class PermissionProbe {
             // the take-back of a document that vanished while it was rewritten (see VanishedDocuments)
             commands.add(List.of("EVAL", "return 0", "1", key));
         }
-        if (RewriteStepHandler.keepsFieldExpiries(session, spec)) {
+        if (RewriteMeasurement.keepsFieldExpiries(session, spec)) {
             for (String key : keys) {
                 commands.add(List.of("HPEXPIRETIME", key, "FIELDS", "1", "f"));
                 commands.add(List.of("HPEXPIREAT", key, "1", "FIELDS", "1", "f"));
