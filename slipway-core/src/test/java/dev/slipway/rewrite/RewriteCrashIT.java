@@ -778,6 +778,46 @@ class RewriteCrashIT {
     }
 
     /**
+     * A change the application makes between a stopped rollback and its re-run, to a document the stopped run had not
+     * restored yet, is found by the re-run's check, which reads the records not restored yet: the re-run refuses
+     * (exit 2) and changes nothing, the document keeps the application's value, and {@code --overwrite-changed}
+     * finishes the rollback. Before, the re-run skipped the check and overwrote the change unseen, exit 0 (tester
+     * session 37 R23 F2).
+     */
+    @Test
+    void aResumedRollbackRefusesADocumentChangedSinceTheStoppedRun(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Scenario s = scenario(redis, jedis, dir, false);
+            Path backup = dir.resolve("backup");
+            assertThat(s.slipway().apply(s.plan(), options(backup, 1)).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(new CrashDuringRestore()).load()
+                    .rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
+            assertThat(progress(backup).phase()).isEqualTo(BackupHeader.Phase.ROLLING_BACK);
+            String notRestored = jedis.keys("doc:*").stream().sorted()
+                    .filter(k -> jedis.hstrlen(k, "emb") == RewriteFixture.DIMS * 2L).findFirst().orElseThrow();
+            byte[] written = new byte[RewriteFixture.DIMS * 2];
+            java.util.Arrays.fill(written, (byte) 0x3c); // float16 1.0 (0x3c3c): the application's own value
+            jedis.hset(RewriteFixture.bytes(notRestored), RewriteFixture.bytes("emb"), written);
+            TreeMap<String, TreeMap<String, String>> beforeReRun = documents(jedis);
+
+            SlipwayException refused = catchThrowableOfType(() -> s.slipway().rollbackFromBackup(backup, 1),
+                    SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("1 backed-up document was changed after the migration",
+                    "this run changed nothing (the stopped rollback before it restored 1 of ");
+            assertThat(documents(jedis)).as("nothing changed by the refused re-run").isEqualTo(beforeReRun);
+
+            s.slipway().rollbackFromBackup(backup, 1, true);
+
+            TreeMap<String, TreeMap<String, String>> after = documents(jedis);
+            assertThat(after).as("every original, the changed one too, with --overwrite-changed").isEqualTo(s.before());
+        }
+    }
+
+    /**
      * An interrupted rollback has to be finished before the migration is applied again: the rollback counts the
      * records it restored, and an apply that rewrote their documents again made the finishing rollback skip them
      * (it then reported every document restored while many stayed migrated).

@@ -176,11 +176,10 @@ public final class BackupRestorer {
                 watch.attach(pool); // before the check: a write after it is seen
             }
             boolean resumed = backup.header().phase() == BackupHeader.Phase.ROLLING_BACK;
-            // a resumed rollback was checked (or told to overwrite) by its first run; what it restored since would
-            // look changed now
-            if (!overwriteChanged && !resumed) {
+            // a resumed rollback checks only the records not restored yet: what it restored would look changed now
+            if (!overwriteChanged) {
                 new ChangedSinceMigration(pool, run.rewriter(), plan, progress).stopSignal(stop)
-                        .refuseIfAny(backup, run.superseded());
+                        .refuseIfAny(backup, run.superseded(), resumed);
             }
             lock.confirmHeld(); // the check above reads every document, which takes a while
             if (!resumed && watch != null && watch.lost().isPresent()) {
