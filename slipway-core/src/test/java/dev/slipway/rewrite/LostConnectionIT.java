@@ -187,6 +187,57 @@ class LostConnectionIT {
     }
 
     /**
+     * A rollback whose write watch is lost, then killed before it finishes, is finished by a re-run that fails too
+     * (exit 1, the same message): each record carries in the backup's header what the watch saw so far. Before, the
+     * re-run exited 0 with the plain success text (tester session 37 R23 F1).
+     */
+    @Test
+    void aWatchLostBeforeARollbackWasKilledFailsTheRunThatFinishesIt(RedisStackServer redis, @TempDir Path dir) {
+        TreeMap<String, TreeMap<String, String>> before;
+        try (Jedis jedis = redis.newJedis()) {
+            before = RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(),
+                    VectorDataType.FLOAT32, DOCS, 6);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+        Path backup = dir.resolve("backup");
+        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
+                .withThroughput(50, 1, 0, 3)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        try (Jedis killer = redis.newJedis()) {
+            boolean[] killed = {false};
+            TaskProgress killThenCrash = new TaskProgress() {
+                @Override
+                public void update(long done) {
+                    if (!task().equals("restoring originals") || done == 0) {
+                        return;
+                    }
+                    if (!killed[0]) {
+                        killed[0] = true;
+                        killer.clientKill(new redis.clients.jedis.params.ClientKillParams().type(ClientType.PUBSUB));
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L); // the listeners see it
+                    } else if (done >= 300) {
+                        throw new FaultyDocumentStore.Crash("after the watch was lost");
+                    }
+                }
+            };
+            catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(killThenCrash).load()
+                    .rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
+            assertThat(killed[0]).isTrue();
+        }
+
+        SlipwayException finished = catchThrowableOfType(() -> Slipway.configure().url(redis.url()).load()
+                .rollbackFromBackup(backup, 1), SlipwayException.class);
+
+        assertThat(finished).isNotNull();
+        assertThat(finished.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+        assertThat(finished).hasMessageContaining("The rollback finished (originals restored, index 'docs' "
+                + "recreated), but its write watch stopped (");
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
+    /**
      * With {@code --retries 0} a connection killed during the rewrite fails the run; the message says the connection
      * was lost, not only the client library's exception (tester session 35 R19 L1); a re-run finishes.
      */

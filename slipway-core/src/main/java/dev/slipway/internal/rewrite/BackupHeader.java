@@ -61,6 +61,10 @@ import java.util.Map;
  *                           restoring: a run that stopped and the run that finishes it report evictions since then
  *                           (tester session 34 R16 H1: the finishing run exited 0 after the stopped one's evictions).
  *                           Null before a rollback, when INFO is refused, and in older headers
+ * @param rollbackWatch      what a rollback's write watch saw so far, over every run of the rollback (recorded as
+ *                           records land): a run that stopped after its watch was lost or saw writes, and the run
+ *                           that finishes it, report that (tester session 37 R23 F1: the finishing run exited 0).
+ *                           Null before a rollback restores anything, and in older headers
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
@@ -78,6 +82,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, Long> overflowed,
                            @JsonInclude(JsonInclude.Include.NON_NULL) String serverRunId,
                            @JsonInclude(JsonInclude.Include.NON_NULL) Long evictedAtRollback,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) RollbackWatch rollbackWatch,
                            Instant startedAt, Instant updatedAt) {
 
     /** The backup format this version writes. */
@@ -156,7 +161,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), null, null, now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), null, null, null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -165,7 +170,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
                 recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, startedAt,
+                evictedAtRollback, rollbackWatch, startedAt,
                 Instant.now());
     }
 
@@ -175,7 +180,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -185,7 +190,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
     }
 
     /** Whether a later pass over every document has started (after conflicts, writes seen or old vectors found). */
@@ -208,7 +213,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
     }
 
     /** A copy naming the server the pass's cursor comes from ({@link #serverRunId}). */
@@ -216,7 +221,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, runId, evictedAtRollback, startedAt, Instant.now());
+                firstPassBatches, keyNamespace, overflowed, runId, evictedAtRollback, rollbackWatch, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -226,7 +231,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
                 alreadyConverted.examples(), false), malformedVectors, batchesWatched,
                 firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, overflowed,
-                serverRunId, evictedAtRollback, startedAt, Instant.now());
+                serverRunId, evictedAtRollback, rollbackWatch, startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
@@ -235,7 +240,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
     }
 
     /** A copy recording the server's {@code evicted_keys} when the rollback began ({@link #evictedAtRollback}). */
@@ -243,7 +248,44 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evicted, startedAt, Instant.now());
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evicted, rollbackWatch, startedAt, Instant.now());
+    }
+
+    /** A copy recording what the rollback's write watch saw so far ({@link #rollbackWatch}). */
+    public BackupHeader withRollbackWatch(RollbackWatch watch) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, watch, startedAt,
+                Instant.now());
+    }
+
+    /**
+     * What a rollback's write watch saw: why it stopped watching, if it did (the first reason), and the changes by
+     * other clients it reported, with the first of them named.
+     *
+     * @param lost       why the watch stopped; null while it watched
+     * @param writesSeen changes by other clients to the documents being restored
+     * @param written    the first {@value #WRITTEN_LISTED} of them
+     */
+    public record RollbackWatch(String lost, long writesSeen, List<String> written) {
+        /** How many changed documents are named. */
+        public static final int WRITTEN_LISTED = 20;
+        /** Nothing seen. */
+        public static final RollbackWatch NOTHING = new RollbackWatch(null, 0, List.of());
+
+        /** Normalises absent values (older or hand-written headers). */
+        public RollbackWatch {
+            written = written == null ? List.of() : List.copyOf(written);
+        }
+
+        /** This, then what a later run saw: the first loss, every change, the first names. */
+        public RollbackWatch then(RollbackWatch later) {
+            List<String> names = new java.util.ArrayList<>(written);
+            later.written.stream().filter(w -> !names.contains(w)).forEach(names::add);
+            return new RollbackWatch(lost != null ? lost : later.lost, writesSeen + later.writesSeen,
+                    names.subList(0, Math.min(names.size(), WRITTEN_LISTED)));
+        }
     }
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
@@ -251,7 +293,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
                 missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches,
-                keyNamespace, overflowed, serverRunId, evictedAtRollback, startedAt, Instant.now());
+                keyNamespace, overflowed, serverRunId, evictedAtRollback, rollbackWatch, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -260,7 +302,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, scales, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
     }
 
     /**
@@ -274,7 +316,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
                 dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
                 malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, startedAt,
+                evictedAtRollback, rollbackWatch, startedAt,
                 updatedAt);
     }
 
@@ -283,7 +325,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, rollbackWatch, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
@@ -292,7 +334,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, namespace, overflowed, serverRunId,
-                evictedAtRollback, startedAt,
+                evictedAtRollback, rollbackWatch, startedAt,
                 Instant.now());
     }
 
@@ -306,7 +348,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, sum, serverRunId, evictedAtRollback, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, sum, serverRunId, evictedAtRollback, rollbackWatch, startedAt, updatedAt);
     }
 
     /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */

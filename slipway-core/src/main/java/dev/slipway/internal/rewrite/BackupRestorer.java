@@ -135,7 +135,7 @@ public final class BackupRestorer {
         Run run = new Run(backup, plan, SupersededOriginals.find(backup),
                 new DocumentRewriter(plan.rewrite().orElseThrow(), backup.header().quantizationScales()),
                 evictedAtStart(backup.header(), Evictions.evictedKeys(session)), memory);
-        Watched watched = restoreDocuments(run, workers, maxRetries, overwriteChanged);
+        BackupHeader.RollbackWatch watched = restoreDocuments(run, workers, maxRetries, overwriteChanged);
         lock.confirmHeld();
         String recreated = indexes().recreateSourceIndex(plan, backup.header().startedAt(),
                 before -> memory.stopBuildIfNear(session, before, plan.source().schema().name(),
@@ -147,10 +147,10 @@ public final class BackupRestorer {
         backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLED_BACK));
         // reported after the index is back: stopping half-way would only keep the index down longer, and the value
         // such a write stored is gone either way
-        watched.refuseToReportSuccessWithWrites(plan, backup);
+        refuseToReportSuccessWithWrites(watched, plan, backup);
         refuseToReportSuccessWithEvictions(plan, backup, run.evictedBefore());
         refuseToReportSuccessWithMigratedFormLeft(plan, backup);
-        watched.refuseToReportSuccessUnwatched(plan, backup);
+        refuseToReportSuccessUnwatched(watched, plan, backup);
         return result(backup, plan, recreated, false, run.superseded(), evictedSinceMigration);
     }
 
@@ -162,9 +162,11 @@ public final class BackupRestorer {
     /**
      * Writes every original back under the write watch: checks first that no document changed since the migration
      * (unless told to overwrite, or resuming), asks its question, marks the rollback begun, drops the migration's
-     * index, then restores the records (again after a restart of the server). Returns what the watch saw.
+     * index, then restores the records (again after a restart of the server). Returns what the watch saw, in this run
+     * and in the stopped runs of the same rollback before it.
      */
-    private Watched restoreDocuments(Run run, int workers, int maxRetries, boolean overwriteChanged) {
+    private BackupHeader.RollbackWatch restoreDocuments(Run run, int workers, int maxRetries,
+                                                        boolean overwriteChanged) {
         MigrationPlan plan = run.plan();
         BackupDirectory backup = run.backup();
         try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries);
@@ -194,54 +196,70 @@ public final class BackupRestorer {
             backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK).withEvictedAtRollback(
                     run.evictedBefore().isPresent() ? Long.valueOf(run.evictedBefore().getAsLong()) : null));
             indexes().dropTargetIndex(plan);
-            new RestorePasses(progress, stop, docsPerSecond, indexes()).restoreEveryRecord(run, pool, maxRetries,
-                    resumed);
-            if (watch == null) {
-                return Watched.NOTHING;
+            BackupHeader.RollbackWatch earlier = resumed && backup.header().rollbackWatch() != null
+                    ? backup.header().rollbackWatch() : BackupHeader.RollbackWatch.NOTHING;
+            Supplier<BackupHeader.RollbackWatch> soFar = () -> watch == null ? earlier : earlier.then(
+                    new BackupHeader.RollbackWatch(watch.lost().orElse(null), watch.detected(), watch.examples()));
+            try {
+                new RestorePasses(progress, stop, docsPerSecond, indexes(), soFar).restoreEveryRecord(run, pool,
+                        maxRetries, resumed);
+            } catch (RuntimeException e) {
+                recordQuietly(backup, soFar.get()); // a stop: the run that finishes the rollback reports it
+                throw e;
             }
-            watch.sync();
-            watch.resolve(key -> false); // every restore has landed
-            return new Watched(watch.detected(), watch.examples(), watch.lost().orElse(null));
+            if (watch != null) {
+                watch.sync();
+                watch.resolve(key -> false); // every restore has landed
+            }
+            BackupHeader.RollbackWatch all = soFar.get();
+            backup.writeHeader(backup.header().withRollbackWatch(all));
+            return all;
+        }
+    }
+
+    /** Records what the watch saw in the header, unless that fails too (the lock lost, say). */
+    private static void recordQuietly(BackupDirectory backup, BackupHeader.RollbackWatch watched) {
+        try {
+            backup.writeHeader(backup.header().withRollbackWatch(watched));
+        } catch (RuntimeException e) {
+            // the records written so far carry what the watch saw until the last of them
         }
     }
 
     /**
-     * What the rollback's write watch saw: changes by other clients ({@code writesSeen}, the first of them named),
-     * and why it stopped watching, if it did.
+     * Fails a finished rollback during which another client changed documents (in this run or a stopped one before
+     * it), naming them.
      */
-    private record Watched(long writesSeen, List<String> written, String lost) {
-        static final Watched NOTHING = new Watched(0, List.of(), null);
-
-        /** Fails a finished rollback during which another client changed documents, naming them. */
-        void refuseToReportSuccessWithWrites(MigrationPlan plan, BackupDirectory backup) {
-            if (writesSeen == 0) {
-                return;
-            }
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
-                    + plan.servedName() + "' recreated), but another client changed documents while it ran ("
-                    + Wording.count(writesSeen, "change", "changes") + " seen). A change made after the rollback "
-                    + "checked a document and before it restored it was overwritten by the original; one made after "
-                    + "the restore is still there. Check these documents against the application's data (the backup "
-                    + "in " + backup.dir() + " still holds every original). Changed:", written, null);
+    private static void refuseToReportSuccessWithWrites(BackupHeader.RollbackWatch watched, MigrationPlan plan,
+                                                        BackupDirectory backup) {
+        if (watched.writesSeen() == 0) {
+            return;
         }
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
+                + plan.servedName() + "' recreated), but another client changed documents while it ran ("
+                + Wording.count(watched.writesSeen(), "change", "changes") + " seen). A change made after the "
+                + "rollback checked a document and before it restored it was overwritten by the original; one made "
+                + "after the restore is still there. Check these documents against the application's data (the "
+                + "backup in " + backup.dir() + " still holds every original). Changed:", watched.written(), null);
+    }
 
-        /**
-         * Fails a finished rollback whose watch stopped while it restored: every original is back, as asked, but a
-         * write made after the loss may have been overwritten unseen, the outcome a seen write fails on too, so it
-         * cannot exit 0 (tester session 29 R6 M7 first warned; the decision to fail came in session 37, as apply
-         * fails when its watch is lost).
-         */
-        void refuseToReportSuccessUnwatched(MigrationPlan plan, BackupDirectory backup) {
-            if (lost == null) {
-                return;
-            }
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
-                    + plan.servedName() + "' recreated), but its write watch stopped (" + lost + ") while it ran, so "
-                    + "a change another client made to a document after that and before the rollback restored it may "
-                    + "have been overwritten by the original unseen. If no application wrote documents of the index "
-                    + "during the rollback, nothing was lost. Otherwise check them against its data (the backup in "
-                    + backup.dir() + " still holds every original).");
+    /**
+     * Fails a finished rollback whose watch stopped while it restored (in this run or a stopped one before it):
+     * every original is back, as asked, but a write made after the loss may have been overwritten unseen, the outcome
+     * a seen write fails on too, so it cannot exit 0 (tester session 29 R6 M7 first warned; the decision to fail came
+     * in session 37, as apply fails when its watch is lost; R23 F1: a stopped run's loss is recorded in the header).
+     */
+    private static void refuseToReportSuccessUnwatched(BackupHeader.RollbackWatch watched, MigrationPlan plan,
+                                                       BackupDirectory backup) {
+        if (watched.lost() == null) {
+            return;
         }
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
+                + plan.servedName() + "' recreated), but its write watch stopped (" + watched.lost() + ") while it "
+                + "ran, so a change another client made to a document after that and before the rollback restored "
+                + "it may have been overwritten by the original unseen. If no application wrote documents of the "
+                + "index during the rollback, nothing was lost. Otherwise check them against its data (the backup "
+                + "in " + backup.dir() + " still holds every original).");
     }
 
     /** The index side of the rollback, with this restorer's stop signal. */

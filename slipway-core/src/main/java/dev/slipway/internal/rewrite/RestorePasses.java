@@ -24,12 +24,20 @@ final class RestorePasses {
     private final StopSignal stop;
     private final int docsPerSecond;
     private final SourceIndexRebuild indexes;
+    private final Supplier<BackupHeader.RollbackWatch> watched;
 
-    RestorePasses(ProgressListener progress, StopSignal stop, int docsPerSecond, SourceIndexRebuild indexes) {
+    /**
+     * Passes that report progress on {@code progress}, honour {@code stop} between records, restore at most
+     * {@code docsPerSecond} (0: no limit), and record with each record what the write watch has seen so far
+     * ({@code watched}).
+     */
+    RestorePasses(ProgressListener progress, StopSignal stop, int docsPerSecond, SourceIndexRebuild indexes,
+                  Supplier<BackupHeader.RollbackWatch> watched) {
         this.progress = progress;
         this.stop = stop;
         this.docsPerSecond = docsPerSecond;
         this.indexes = indexes;
+        this.watched = watched;
     }
 
     /**
@@ -117,7 +125,9 @@ final class RestorePasses {
                 long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
                         RecordRestore.RESUME_RESTORE);
                 pacer.landed(record.documents().size());
-                backup.writeHeader(backup.header().withRestoreProgress(backup.header().recordsRestored() + 1,
+                // what the watch saw goes with each record: a run stopped or killed later cannot lose it
+                backup.writeHeader(backup.header().withRollbackWatch(watched.get()).withRestoreProgress(
+                        backup.header().recordsRestored() + 1,
                         backup.header().documentsMissing() + gone), false);
                 task.update(documents[0]);
             });

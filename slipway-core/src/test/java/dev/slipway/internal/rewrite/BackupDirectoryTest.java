@@ -68,6 +68,33 @@ class BackupDirectoryTest {
                 .contains("Mend the cause, then").doesNotContain("disk space");
     }
 
+    /**
+     * What a rollback's write watch saw survives the header's round trip, and the run that finishes a stopped
+     * rollback adds its own to it: the first loss, every change, the first 20 names (tester session 37 R23 F1).
+     */
+    @Test
+    void theRollbacksWatchIsKeptAcrossRuns(@TempDir Path dir) {
+        Path backupDir = dir.resolve("backup");
+        BackupHeader.RollbackWatch stopped = new BackupHeader.RollbackWatch("the listener connection failed", 2,
+                List.of("doc:1", "doc:2"));
+        try (BackupDirectory backup = BackupDirectory.openForPlan(backupDir, PLAN)) {
+            assertThat(backup.header().rollbackWatch()).isNull();
+            backup.writeHeader(backup.header().withRollbackWatch(stopped).withRestoreProgress(3, 0));
+        }
+        BackupHeader read = BackupDirectory.readHeader(backupDir).orElseThrow();
+        assertThat(read.rollbackWatch()).isEqualTo(stopped);
+        assertThat(read.recordsRestored()).isEqualTo(3);
+
+        List<String> many = java.util.stream.IntStream.range(0, 30).mapToObj(i -> "doc:" + (i + 2)).toList();
+        BackupHeader.RollbackWatch all = read.rollbackWatch().then(new BackupHeader.RollbackWatch(null, 30, many));
+
+        assertThat(all.lost()).isEqualTo("the listener connection failed");
+        assertThat(all.writesSeen()).isEqualTo(32);
+        assertThat(all.written()).hasSize(20).startsWith("doc:1", "doc:2", "doc:3").doesNotHaveDuplicates();
+        assertThat(BackupHeader.RollbackWatch.NOTHING.then(new BackupHeader.RollbackWatch("restart", 0, List.of()))
+                .lost()).isEqualTo("restart");
+    }
+
     @Test
     void aNewDirectoryHoldsHeaderPlanAndEmptyData(@TempDir Path dir) throws IOException {
         Path backupDir = dir.resolve("nested/backup");
