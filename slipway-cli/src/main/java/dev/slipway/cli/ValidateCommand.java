@@ -58,11 +58,17 @@ public final class ValidateCommand implements Callable<Integer> {
             description = "Output: text, yaml or json. Default: ${DEFAULT-VALUE}")
     private OutputFormat format;
 
+    @Option(names = "--retries", paramLabel = "<n>", defaultValue = "5", order = 5,
+            description = "Retries, with backoff from 100 ms doubling to 10 s, of a read of the searches for "
+                    + "documents in the old form after a transient Redis error: connection lost, timeout, or a "
+                    + "LOADING or BUSY reply. Default: ${DEFAULT-VALUE}")
+    private int retries;
+
     @Override
     public Integer call() {
         MigrationPlan plan = SlipwayFiles.readPlan(planFile);
         List<QueryCheck> checks = Optional.ofNullable(queries).map(SlipwayFiles::readQueryChecks).orElse(List.of());
-        ValidationResult result = connection.slipway().validate(plan, checks);
+        ValidationResult result = connection.slipway().validate(plan, checks, retries);
         PrintWriter out = spec.commandLine().getOut();
         if (format == OutputFormat.TEXT) {
             new ReportPrinter(out).validation(result);

@@ -314,12 +314,26 @@ public final class Slipway {
      * dropped first.)
      */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
+        return validate(plan, queries, ApplyOptions.DEFAULTS.maxRetries());
+    }
+
+    /**
+     * As {@link #validate(MigrationPlan, List)}, retrying a read of the scans for documents in the old form
+     * {@code maxRetries} times after a transient error (a lost connection, a restarting server), with backoff from
+     * 100 ms doubling to 10 s.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when {@code maxRetries} is negative
+     */
+    public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries, int maxRetries) {
+        if (maxRetries < 0) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--retries must not be negative.");
+        }
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
         return withSession(session -> {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
             try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {
-                return new MigrationValidator(session, progress).filterScope(filter)
+                return new MigrationValidator(session, progress).filterScope(filter).retries(maxRetries)
                         .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
                         .evictionsSince(checkpoint, plan)
                         .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries);

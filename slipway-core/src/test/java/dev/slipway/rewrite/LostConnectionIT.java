@@ -26,6 +26,7 @@ import static dev.slipway.rewrite.RewriteFixture.EMB_TO_FLOAT16;
 import static dev.slipway.rewrite.RewriteFixture.hashes;
 import static dev.slipway.rewrite.RewriteFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -235,6 +236,61 @@ class LostConnectionIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
+    }
+
+    /**
+     * Validation's search for documents in the old form rides out a server restart that takes 1.5 s (no server to
+     * connect to meanwhile) with the default 5 retries, as apply's batches do, and reads every document again from
+     * the first page; before, it retried a fixed 3 times (0.7 s) and failed every restart (tester session 37 R23 F3).
+     * With {@code --retries 1} it fails, naming the lost connection.
+     */
+    @Test
+    void validationsSearchForTheOldFormRidesOutASlowRestart(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32,
+                    DOCS, 7);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = plan(slipway, "docs", dir, "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))).result())
+                .isEqualTo(MigrationReport.Result.SUCCEEDED);
+
+        java.util.List<Thread> restarts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        assertThat(Slipway.configure().url(redis.url()).progress(restartTaking(redis, 1_500, restarts)).load()
+                .validate(plan, java.util.List.of()).passed()).isTrue();
+
+        SlipwayException lost = catchThrowableOfType(() -> Slipway.configure().url(redis.url())
+                .progress(restartTaking(redis, 1_500, restarts)).load().validate(plan, java.util.List.of(), 1),
+                SlipwayException.class);
+        for (Thread restart : restarts) { // the server is back before the next test
+            assertThatCode(() -> restart.join(60_000)).doesNotThrowAnyException();
+        }
+        assertThat(restarts).hasSize(2);
+        assertThat(lost).isNotNull();
+        assertThat(lost).hasMessageContaining("Lost the connection to Redis");
+    }
+
+    /**
+     * A listener that, once the search for documents in the old form has read a page, restarts the server on a
+     * thread of its own, down for {@code millis}, and lets the search go on once the server is down.
+     */
+    private static TaskProgress restartTaking(RedisStackServer redis, long millis, java.util.List<Thread> restarts) {
+        return new TaskProgress() {
+            private boolean started;
+
+            @Override
+            public void update(long done) {
+                if (started || !task().equals("looking for documents in the old form") || done == 0) {
+                    return;
+                }
+                started = true;
+                Thread restart = new Thread(() -> redis.restartKeepingData(millis), "restart");
+                restart.setDaemon(true);
+                restart.start();
+                restarts.add(restart);
+                java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L); // saved and stopped by then
+            }
+        };
     }
 
     /**

@@ -128,7 +128,7 @@ class OldFormAfterRewriteIT {
                     List.of(new RewriteSpec.FieldMove("title", "name")), List.of(), 30, false);
 
             OldFormScan.Result found = OldFormScan.run(spec, FilterScope.everyDocument(), List.of("doc:"),
-                    RedisEndpoint.parse(redis.url()), 10, 30, ProgressListener.NONE);
+                    RedisEndpoint.parse(redis.url()), 10, 3, 30, ProgressListener.NONE);
 
             assertThat(found.found()).isEqualTo(30);
             assertThat(found.documentsChecked()).isEqualTo(30);

@@ -285,12 +285,35 @@ public final class RedisStackServer implements AutoCloseable {
    * snapshots and was killed.
    */
   public synchronized RedisStackServer restartFromLastSave() {
+    return restartFromLastSave(0);
+  }
+
+  /**
+   * Saves the dataset, stops the server, and starts it again on the same port and directory after {@code downMillis}:
+   * a restart that takes that long, during which clients find no server.
+   */
+  public synchronized RedisStackServer restartKeepingData(long downMillis) {
+    requireStarted();
+    try (Jedis jedis = newJedis()) {
+      jedis.save();
+    }
+    return restartFromLastSave(downMillis);
+  }
+
+  private synchronized RedisStackServer restartFromLastSave(long downMillis) {
     requireStarted();
     Path dir = workDir;
     int samePort = port;
     destroyQuietly(process, null);
     removeHook(shutdownHook);
     process = null;
+    if (downMillis > 0) {
+      try {
+        Thread.sleep(downMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     try {
       startOnce(samePort, dir);
     } catch (StartFailure e) {

@@ -126,7 +126,8 @@ final class IndexStepHandlers {
                 .filterScope(context.filterScope())
                 .sourceFailures(MigrationValidator.sourceFailures(Optional.of(context.checkpoint()), context.plan()))
                 .evictionsSince(Optional.of(context.checkpoint()), context.plan())
-                .backupDir(Optional.of(context.checkpoint()), context.plan()).namespace(context.keys());
+                .backupDir(Optional.of(context.checkpoint()), context.plan()).namespace(context.keys())
+                .retries(context.options().maxRetries());
         ValidationResult result = validator.validate(context.plan(), context.options().queryChecks());
         String rewritten = "";
         Optional<OldVectorScan.Result> old = validator.oldVectors().filter(OldVectorScan.Result::repairable);

@@ -123,7 +123,7 @@ public final class BackupRestorer {
         MigrationPlan plan = backup.plan();
         RollbackChecks.requireConsistentHeader(backup, plan);
         if (backup.header().phase() == BackupHeader.Phase.ROLLED_BACK) {
-            return alreadyRolledBack(backup, plan);
+            return alreadyRolledBack(backup, plan, maxRetries);
         }
         RollbackChecks.refuseIfMigratedSince(session, backup, plan);
         Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
@@ -149,7 +149,7 @@ public final class BackupRestorer {
         // such a write stored is gone either way
         refuseToReportSuccessWithWrites(watched, plan, backup);
         refuseToReportSuccessWithEvictions(plan, backup, run.evictedBefore());
-        refuseToReportSuccessWithMigratedFormLeft(plan, backup);
+        refuseToReportSuccessWithMigratedFormLeft(plan, backup, maxRetries);
         refuseToReportSuccessUnwatched(watched, plan, backup);
         return result(backup, plan, recreated, false, run.superseded(), evictedSinceMigration);
     }
@@ -305,10 +305,11 @@ public final class BackupRestorer {
      * Documents still in the rewrite's form after the restore ({@link MigratedFormLeft}): the rollback is done, but
      * it fails (exit 1) naming them, since their originals are not in the backup.
      */
-    private void refuseToReportSuccessWithMigratedFormLeft(MigrationPlan plan, BackupDirectory backup) {
+    private void refuseToReportSuccessWithMigratedFormLeft(MigrationPlan plan, BackupDirectory backup,
+                                                           int maxRetries) {
         MigratedFormLeft.Found left = MigratedFormLeft.find(plan.rewrite().orElseThrow(),
-                plan.source().schema().prefixes(), session.endpoint(), backup.header().documentsBackedUp(),
-                progress);
+                plan.source().schema().prefixes(), session.endpoint(), maxRetries,
+                backup.header().documentsBackedUp(), progress);
         if (left.count() == 0) {
             return;
         }
@@ -364,7 +365,7 @@ public final class BackupRestorer {
      * target's name and recreate the source schema over documents that may have been migrated again since. With the
      * source index still in place it reports what the earlier run did; otherwise it refuses. Nothing is changed.
      */
-    private RestoreResult alreadyRolledBack(BackupDirectory backup, MigrationPlan plan) {
+    private RestoreResult alreadyRolledBack(BackupDirectory backup, MigrationPlan plan, int maxRetries) {
         IndexSchema source = plan.source().schema();
         Optional<IndexInfo> live = new LiveIndexReader(session).findPhysical(source.name());
         if (live.isEmpty() || !VisibleSchema.matches(source, live.get().schema())) {
@@ -374,7 +375,7 @@ public final class BackupRestorer {
                     + "whatever changed the index afterwards. Plan a new migration to change it.");
         }
         // the first run failed if documents were left in the migrated form; a re-run must not turn that into success
-        refuseToReportSuccessWithMigratedFormLeft(plan, backup);
+        refuseToReportSuccessWithMigratedFormLeft(plan, backup, maxRetries);
         return result(backup, plan, source.name(), true, SupersededOriginals.find(backup), 0);
     }
 }

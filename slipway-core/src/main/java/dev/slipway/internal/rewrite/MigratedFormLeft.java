@@ -30,19 +30,20 @@ final class MigratedFormLeft {
      *
      * @param prefixes the restored index's prefixes
      */
-    static Found find(RewriteSpec rewrite, List<String> prefixes, RedisEndpoint endpoint, long expected,
-                      ProgressListener progress) {
+    static Found find(RewriteSpec rewrite, List<String> prefixes, RedisEndpoint endpoint, int maxRetries,
+                      long expected, ProgressListener progress) {
         RewriteSpec back = turnedAround(rewrite);
         Set<String> examples = new LinkedHashSet<>();
         long count = 0;
         if (OldFormScan.applies(back)) {
-            OldFormScan.Result form = OldFormScan.runWithoutNewNames(back, prefixes, endpoint, PAGE, expected,
-                    progress);
+            OldFormScan.Result form = OldFormScan.runWithoutNewNames(back, prefixes, endpoint, PAGE, maxRetries,
+                    expected, progress);
             count += form.found();
             examples.addAll(form.examples());
         }
         if (OldVectorScan.applies(back)) {
-            OldVectorScan.Result vectors = OldVectorScan.run(back, prefixes, endpoint, PAGE, expected, progress);
+            OldVectorScan.Result vectors = OldVectorScan.run(back, prefixes, endpoint, PAGE, maxRetries, expected,
+                    progress);
             count += vectors.found();
             vectors.examples().forEach(key -> examples.add(key + " (a vector of the new datatype)"));
         }

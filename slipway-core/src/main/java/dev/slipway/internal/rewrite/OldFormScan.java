@@ -77,11 +77,12 @@ public final class OldFormScan {
     /**
      * Looks under the old prefix (when the rewrite moved keys) and at every hash under {@code prefixes} (the migrated
      * index's; every key when empty, when it renamed hash fields), {@code pageSize} keys per SCAN page, at the
-     * documents {@code filter} admits.
+     * documents {@code filter} admits; a read is retried {@code maxRetries} times after a transient error.
      */
     public static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
-                             int pageSize, long expected, ProgressListener progress) {
-        return run(() -> new OldFormScan(spec, false, filter), prefixes, endpoint, pageSize, expected, progress);
+                             int pageSize, int maxRetries, long expected, ProgressListener progress) {
+        return run(() -> new OldFormScan(spec, false, filter), prefixes, endpoint, pageSize, maxRetries, expected,
+                progress);
     }
 
     /**
@@ -90,19 +91,19 @@ public final class OldFormScan {
      * one with the old name alone is surely in the old form. For a rewrite turned around (after a rollback).
      */
     static Result runWithoutNewNames(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
-                                     long expected, ProgressListener progress) {
+                                     int maxRetries, long expected, ProgressListener progress) {
         return run(() -> new OldFormScan(spec, true, FilterScope.everyDocument()), prefixes, endpoint, pageSize,
-                expected, progress);
+                maxRetries, expected, progress);
     }
 
     /** Runs a new scan from {@code scans} (one more after each restart of the server during it). */
     private static Result run(Supplier<OldFormScan> scans, List<String> prefixes, RedisEndpoint endpoint,
-                              int pageSize, long expected, ProgressListener progress) {
+                              int pageSize, int maxRetries, long expected, ProgressListener progress) {
         RewriteSpec spec = scans.get().spec;
         if (!applies(spec)) {
             return new Result(0, 0, 0, List.of(), List.of());
         }
-        return ValidationScan.run(endpoint, spec.storage(), pageSize, expected, progress,
+        return ValidationScan.run(endpoint, spec.storage(), pageSize, maxRetries, expected, progress,
                 "looking for documents in the old form", "The search for documents in the old form",
                 "documents in the old form", () -> pages -> {
                     OldFormScan scan = scans.get();

@@ -91,21 +91,21 @@ public final class OldVectorScan {
      * Looks at every hash under {@code prefixes} (the migrated index's; every key when empty), {@code pageSize} keys
      * per SCAN page, showing progress against {@code expected} documents.
      */
-    static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize, long expected,
-                      ProgressListener progress) {
-        return run(spec, FilterScope.everyDocument(), prefixes, endpoint, pageSize, expected, progress);
+    static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize, int maxRetries,
+                      long expected, ProgressListener progress) {
+        return run(spec, FilterScope.everyDocument(), prefixes, endpoint, pageSize, maxRetries, expected, progress);
     }
 
     /**
      * As above, at the documents {@code filter} admits: a document the index's FILTER leaves out was not rewritten,
-     * and keeps the old datatype.
+     * and keeps the old datatype. A read is retried {@code maxRetries} times after a transient error.
      */
     public static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
-                             int pageSize, long expected, ProgressListener progress) {
+                             int pageSize, int maxRetries, long expected, ProgressListener progress) {
         if (!new OldVectorScan(spec).applicable()) {
             return new Result(0, 0, List.of(), 0);
         }
-        return ValidationScan.run(endpoint, spec.storage(), pageSize, expected, progress,
+        return ValidationScan.run(endpoint, spec.storage(), pageSize, maxRetries, expected, progress,
                 "looking for vectors of the old type", "The search for vectors of the old type",
                 "vectors of the old datatype", () -> pages -> {
                     OldVectorScan scan = new OldVectorScan(spec); // afresh after a restart of the server

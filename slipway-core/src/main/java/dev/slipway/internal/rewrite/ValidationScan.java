@@ -45,14 +45,14 @@ final class ValidationScan {
     }
 
     /**
-     * Runs {@code body} with a connection to {@code endpoint} and a progress task named {@code task} counting up to
-     * {@code expected} documents. {@code search} names it in messages ("The search for ..."), {@code refused} in the
+     * Runs {@code body} with a connection to {@code endpoint} (a read retried {@code maxRetries} times after a
+     * transient error) and a progress task named {@code task} counting up to {@code expected} documents. {@code search} names it in messages ("The search for ..."), {@code refused} in the
      * error when the server refuses a read.
      */
-    static <T> T run(RedisEndpoint endpoint, StorageType storage, int pageSize, long expected,
+    static <T> T run(RedisEndpoint endpoint, StorageType storage, int pageSize, int maxRetries, long expected,
                      ProgressListener progress, String taskName, String search, String refused,
                      Supplier<Search<T>> body) {
-        try (WorkerPool workers = WorkerPool.open(endpoint, 1, 3)) {
+        try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
             return KeyScope.acrossRestarts(() -> { // a new body each pass: its figures start afresh
                 try (ProgressTask task = ProgressTask.begin(progress, taskName, expected, "docs")) {
                     T result = body.get().run(new ValidationScan(workers, task, storage, pageSize, search));
