@@ -1264,7 +1264,7 @@ class RewriteMigrationIT {
             assertThatThrownBy(() -> slipway.rollbackFromBackup(backup, 1, true))
                     .isInstanceOfSatisfying(SlipwayException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
-                        assertThat(e.getMessage()).startsWith("1 documents could not be moved back").contains(
+                        assertThat(e.getMessage()).startsWith("1 document could not be moved back").contains(
                                 "run the same rollback again");
                         assertThat(e.problems()).containsExactly(
                                 "'jitem:9' cannot move back to 'jdoc:9', which exists again");

@@ -82,7 +82,7 @@ public final class OldFormScan {
     public static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
                              int pageSize, int maxRetries, long expected, ProgressListener progress) {
         return run(() -> new OldFormScan(spec, false, filter), prefixes, endpoint, pageSize, maxRetries, expected,
-                progress);
+                progress, "in the old form");
     }
 
     /**
@@ -93,19 +93,19 @@ public final class OldFormScan {
     static Result runWithoutNewNames(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
                                      int maxRetries, long expected, ProgressListener progress) {
         return run(() -> new OldFormScan(spec, true, FilterScope.everyDocument()), prefixes, endpoint, pageSize,
-                maxRetries, expected, progress);
+                maxRetries, expected, progress, "left in the migrated form"); // named so (tester session 37 R23 L5)
     }
 
     /** Runs a new scan from {@code scans} (one more after each restart of the server during it). */
     private static Result run(Supplier<OldFormScan> scans, List<String> prefixes, RedisEndpoint endpoint,
-                              int pageSize, int maxRetries, long expected, ProgressListener progress) {
+                              int pageSize, int maxRetries, long expected, ProgressListener progress, String form) {
         RewriteSpec spec = scans.get().spec;
         if (!applies(spec)) {
             return new Result(0, 0, 0, List.of(), List.of());
         }
         return ValidationScan.run(endpoint, spec.storage(), pageSize, maxRetries, expected, progress,
-                "looking for documents in the old form", "The search for documents in the old form",
-                "documents in the old form", () -> pages -> {
+                "looking for documents " + form, "The search for documents " + form, "documents " + form,
+                () -> pages -> {
                     OldFormScan scan = scans.get();
                     long checked = 0;
                     if (scan.movesKeys()) {

@@ -88,12 +88,14 @@ public final class OldVectorScan {
     }
 
     /**
-     * Looks at every hash under {@code prefixes} (the migrated index's; every key when empty), {@code pageSize} keys
-     * per SCAN page, showing progress against {@code expected} documents.
+     * Looks at every hash under {@code prefixes} (every key when empty), {@code pageSize} keys per SCAN page, showing
+     * progress against {@code expected} documents: for a rewrite turned around after a rollback, whose "old" type is
+     * the one the migration wrote, and is named so (tester session 37 R23 L5).
      */
-    static Result run(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize, int maxRetries,
-                      long expected, ProgressListener progress) {
-        return run(spec, FilterScope.everyDocument(), prefixes, endpoint, pageSize, maxRetries, expected, progress);
+    static Result runTurnedAround(RewriteSpec spec, List<String> prefixes, RedisEndpoint endpoint, int pageSize,
+                                  int maxRetries, long expected, ProgressListener progress) {
+        return run(spec, FilterScope.everyDocument(), prefixes, endpoint, pageSize, maxRetries, expected, progress,
+                "the migrated type");
     }
 
     /**
@@ -102,12 +104,17 @@ public final class OldVectorScan {
      */
     public static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
                              int pageSize, int maxRetries, long expected, ProgressListener progress) {
+        return run(spec, filter, prefixes, endpoint, pageSize, maxRetries, expected, progress, "the old type");
+    }
+
+    private static Result run(RewriteSpec spec, FilterScope filter, List<String> prefixes, RedisEndpoint endpoint,
+                              int pageSize, int maxRetries, long expected, ProgressListener progress, String type) {
         if (!new OldVectorScan(spec).applicable()) {
             return new Result(0, 0, List.of(), 0);
         }
         return ValidationScan.run(endpoint, spec.storage(), pageSize, maxRetries, expected, progress,
-                "looking for vectors of the old type", "The search for vectors of the old type",
-                "vectors of the old datatype", () -> pages -> {
+                "looking for vectors of " + type, "The search for vectors of " + type,
+                "vectors of " + type, () -> pages -> {
                     OldVectorScan scan = new OldVectorScan(spec); // afresh after a restart of the server
                     long checked = pages.pages(KeyScope.ofPrefixes(prefixes).filteredBy(filter),
                             keys -> scan.checkPage(pages, keys));

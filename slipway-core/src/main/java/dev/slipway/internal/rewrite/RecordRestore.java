@@ -2,6 +2,7 @@ package dev.slipway.internal.rewrite;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.RedisCommandException;
 
 import java.util.ArrayList;
@@ -107,7 +108,8 @@ final class RecordRestore {
                         + DocumentRewriter.shown(rename.args().get(1)) + "', which exists again");
             }
         }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, blocked.size() + " documents could not be moved back: "
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, Wording.count(blocked.size(), "document", "documents")
+                + " could not be moved back: "
                 + "their old names were taken after the migration, and the originals were not written into those "
                 + "documents. Delete or rename one of each pair, then run the same rollback again; it continues "
                 + "from this batch.", blocked.subList(0, Math.min(blocked.size(), MAX_LISTED)), null);
