@@ -161,7 +161,7 @@ public final class BackupRestorer {
 
     /**
      * Writes every original back under the write watch: checks first that no document changed since the migration
-     * (unless told to overwrite, or resuming), asks its question, marks the rollback begun, drops the migration's
+     * (unless told to overwrite; a resumed rollback checks the records not restored yet), asks its question, marks the rollback begun, drops the migration's
      * index, then restores the records (again after a restart of the server). Returns what the watch saw, in this run
      * and in the stopped runs of the same rollback before it.
      */
