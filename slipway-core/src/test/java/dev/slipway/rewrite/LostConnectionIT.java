@@ -239,6 +239,58 @@ class LostConnectionIT {
     }
 
     /**
+     * A change the rollback's watch saw, in a run then killed, fails the run that finishes the rollback and is named
+     * there: each record lands with the changes judged so far in the header. Before, they were judged only at the end
+     * of a run, and the re-run exited 0 (tester session 37 R24 N1).
+     */
+    @Test
+    void aWriteSeenBeforeARollbackWasKilledFailsTheRunThatFinishesIt(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32,
+                    DOCS, 8);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+        Path backup = dir.resolve("backup");
+        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
+                .withThroughput(50, 1, 0, 3)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        byte[] written = new byte[DIMS * 4]; // the application's own float32 vector, after the restore
+        java.util.Arrays.fill(written, (byte) 0x3f);
+        String[] changed = {null};
+        try (Jedis app = redis.newJedis()) {
+            TaskProgress writeThenCrash = new TaskProgress() {
+                @Override
+                public void update(long done) {
+                    if (!task().equals("restoring originals") || done == 0) {
+                        return;
+                    }
+                    if (changed[0] == null) {
+                        changed[0] = app.keys("doc:*").stream().sorted()
+                                .filter(k -> app.hstrlen(k, "emb") == DIMS * 4L).findFirst().orElseThrow();
+                        app.hset(RewriteFixture.bytes(changed[0]), RewriteFixture.bytes("emb"), written);
+                    } else if (done >= 300) {
+                        throw new FaultyDocumentStore.Crash("after a write was seen");
+                    }
+                }
+            };
+            catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(writeThenCrash).load()
+                    .rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
+        }
+        assertThat(changed[0]).isNotNull();
+
+        SlipwayException finished = catchThrowableOfType(() -> Slipway.configure().url(redis.url()).load()
+                .rollbackFromBackup(backup, 1), SlipwayException.class);
+
+        assertThat(finished).isNotNull();
+        assertThat(finished.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+        assertThat(finished).hasMessageContaining("another client changed documents while it ran (1 change seen)");
+        assertThat(finished.problems()).containsExactly(changed[0]);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.hget(RewriteFixture.bytes(changed[0]), RewriteFixture.bytes("emb"))).isEqualTo(written);
+        }
+    }
+
+    /**
      * Validation's search for documents in the old form rides out a server restart that takes 1.5 s (no server to
      * connect to meanwhile) with the default 5 retries, as apply's batches do, and reads every document again from
      * the first page; before, it retried a fixed 3 times (0.7 s) and failed every restart (tester session 37 R23 F3).

@@ -198,8 +198,18 @@ public final class BackupRestorer {
             indexes().dropTargetIndex(plan);
             BackupHeader.RollbackWatch earlier = resumed && backup.header().rollbackWatch() != null
                     ? backup.header().rollbackWatch() : BackupHeader.RollbackWatch.NOTHING;
-            Supplier<BackupHeader.RollbackWatch> soFar = () -> watch == null ? earlier : earlier.then(
-                    new BackupHeader.RollbackWatch(watch.lost().orElse(null), watch.detected(), watch.examples()));
+            // judged as each record lands (every change the server made before it read, sorted out), so that a
+            // stopped or killed run leaves what its watch saw in the header (tester session 37 R24 N1: the changes
+            // were judged only at the end, and a stop forgot them)
+            Supplier<BackupHeader.RollbackWatch> soFar = () -> {
+                if (watch == null) {
+                    return earlier;
+                }
+                watch.sync();
+                watch.resolve(key -> false); // the records so far have landed
+                return earlier.then(new BackupHeader.RollbackWatch(watch.lost().orElse(null), watch.detected(),
+                        watch.examples()));
+            };
             try {
                 new RestorePasses(progress, stop, docsPerSecond, indexes(), soFar).restoreEveryRecord(run, pool,
                         maxRetries, resumed);
@@ -207,11 +217,7 @@ public final class BackupRestorer {
                 recordQuietly(backup, soFar.get()); // a stop: the run that finishes the rollback reports it
                 throw e;
             }
-            if (watch != null) {
-                watch.sync();
-                watch.resolve(key -> false); // every restore has landed
-            }
-            BackupHeader.RollbackWatch all = soFar.get();
+            BackupHeader.RollbackWatch all = soFar.get(); // every restore has landed
             backup.writeHeader(backup.header().withRollbackWatch(all));
             return all;
         }

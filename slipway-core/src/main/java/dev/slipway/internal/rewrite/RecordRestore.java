@@ -108,10 +108,12 @@ final class RecordRestore {
                         + DocumentRewriter.shown(rename.args().get(1)) + "', which exists again");
             }
         }
+        boolean one = blocked.size() == 1;
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, Wording.count(blocked.size(), "document", "documents")
-                + " could not be moved back: "
-                + "their old names were taken after the migration, and the originals were not written into those "
-                + "documents. Delete or rename one of each pair, then run the same rollback again; it continues "
+                + " could not be moved back: " + (one ? "its old name was" : "their old names were") + " taken after "
+                + "the migration, and the originals were not written into " + (one ? "that document" : "those "
+                + "documents") + ". Delete or rename one of " + (one ? "the pair" : "each pair") + ", then run the "
+                + "same rollback again; it continues "
                 + "from this batch.", blocked.subList(0, Math.min(blocked.size(), MAX_LISTED)), null);
     }
 
