@@ -194,43 +194,17 @@ class LostConnectionIT {
      */
     @Test
     void aWatchLostBeforeARollbackWasKilledFailsTheRunThatFinishesIt(RedisStackServer redis, @TempDir Path dir) {
-        TreeMap<String, TreeMap<String, String>> before;
-        try (Jedis jedis = redis.newJedis()) {
-            before = RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(),
-                    VectorDataType.FLOAT32, DOCS, 6);
-        }
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
         Path backup = dir.resolve("backup");
-        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
-                .withThroughput(50, 1, 0, 3)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        TreeMap<String, TreeMap<String, String>> before = migrated(redis, dir, backup, 6);
         try (Jedis killer = redis.newJedis()) {
-            boolean[] killed = {false};
-            TaskProgress killThenCrash = new TaskProgress() {
-                @Override
-                public void update(long done) {
-                    if (!task().equals("restoring originals") || done == 0) {
-                        return;
-                    }
-                    if (!killed[0]) {
-                        killed[0] = true;
-                        killer.clientKill(new redis.clients.jedis.params.ClientKillParams().type(ClientType.PUBSUB));
-                        java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L); // the listeners see it
-                    } else if (done >= 300) {
-                        throw new FaultyDocumentStore.Crash("after the watch was lost");
-                    }
-                }
-            };
-            catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(killThenCrash).load()
-                    .rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
-            assertThat(killed[0]).isTrue();
+            crashAfterFirstRecord(redis, backup, () -> {
+                killer.clientKill(new redis.clients.jedis.params.ClientKillParams().type(ClientType.PUBSUB));
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L); // the listeners see it
+            });
         }
 
-        SlipwayException finished = catchThrowableOfType(() -> Slipway.configure().url(redis.url()).load()
-                .rollbackFromBackup(backup, 1), SlipwayException.class);
+        SlipwayException finished = finishingFails(redis, backup);
 
-        assertThat(finished).isNotNull();
-        assertThat(finished.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
         assertThat(finished).hasMessageContaining("The rollback finished (originals restored, index 'docs' "
                 + "recreated), but its write watch stopped (");
         try (Jedis jedis = redis.newJedis()) {
@@ -245,49 +219,77 @@ class LostConnectionIT {
      */
     @Test
     void aWriteSeenBeforeARollbackWasKilledFailsTheRunThatFinishesIt(RedisStackServer redis, @TempDir Path dir) {
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32,
-                    DOCS, 8);
-        }
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
         Path backup = dir.resolve("backup");
-        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
-                .withThroughput(50, 1, 0, 3)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        migrated(redis, dir, backup, 8);
         byte[] written = new byte[DIMS * 4]; // the application's own float32 vector, after the restore
         java.util.Arrays.fill(written, (byte) 0x3f);
         String[] changed = {null};
         try (Jedis app = redis.newJedis()) {
-            TaskProgress writeThenCrash = new TaskProgress() {
-                @Override
-                public void update(long done) {
-                    if (!task().equals("restoring originals") || done == 0) {
-                        return;
-                    }
-                    if (changed[0] == null) {
-                        changed[0] = app.keys("doc:*").stream().sorted()
-                                .filter(k -> app.hstrlen(k, "emb") == DIMS * 4L).findFirst().orElseThrow();
-                        app.hset(RewriteFixture.bytes(changed[0]), RewriteFixture.bytes("emb"), written);
-                    } else if (done >= 300) {
-                        throw new FaultyDocumentStore.Crash("after a write was seen");
-                    }
-                }
-            };
-            catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(writeThenCrash).load()
-                    .rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
+            crashAfterFirstRecord(redis, backup, () -> {
+                changed[0] = app.keys("doc:*").stream().sorted().filter(k -> app.hstrlen(k, "emb") == DIMS * 4L)
+                        .findFirst().orElseThrow();
+                app.hset(RewriteFixture.bytes(changed[0]), RewriteFixture.bytes("emb"), written);
+            });
         }
-        assertThat(changed[0]).isNotNull();
 
-        SlipwayException finished = catchThrowableOfType(() -> Slipway.configure().url(redis.url()).load()
-                .rollbackFromBackup(backup, 1), SlipwayException.class);
+        SlipwayException finished = finishingFails(redis, backup);
 
-        assertThat(finished).isNotNull();
-        assertThat(finished.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
         assertThat(finished).hasMessageContaining("another client changed documents while it ran (1 change seen)");
         assertThat(finished.problems()).containsExactly(changed[0]);
         try (Jedis jedis = redis.newJedis()) {
             assertThat(jedis.hget(RewriteFixture.bytes(changed[0]), RewriteFixture.bytes("emb"))).isEqualTo(written);
         }
+    }
+
+    /**
+     * {@value #DOCS} documents quantized to FLOAT16 by an apply in batches of 50, backed up in {@code backup};
+     * returns them as they were before.
+     */
+    private static TreeMap<String, TreeMap<String, String>> migrated(RedisStackServer redis, Path dir, Path backup,
+                                                                     long seed) {
+        TreeMap<String, TreeMap<String, String>> before;
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            before = RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, seed);
+        }
+        MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
+                .withThroughput(50, 1, 0, 3)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        return before;
+    }
+
+    /**
+     * Runs a rollback that does {@code afterFirstRecord} once its first record has landed, and dies (as by kill -9)
+     * once it has restored 300 documents.
+     */
+    private static void crashAfterFirstRecord(RedisStackServer redis, Path backup, Runnable afterFirstRecord) {
+        boolean[] done = {false};
+        TaskProgress crashing = new TaskProgress() {
+            @Override
+            public void update(long restored) {
+                if (!task().equals("restoring originals") || restored == 0) {
+                    return;
+                }
+                if (!done[0]) {
+                    done[0] = true;
+                    afterFirstRecord.run();
+                } else if (restored >= 300) {
+                    throw new FaultyDocumentStore.Crash("killed part way");
+                }
+            }
+        };
+        catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(crashing).load()
+                .rollbackFromBackup(backup, 1), FaultyDocumentStore.Crash.class);
+        assertThat(done[0]).isTrue();
+    }
+
+    /** The run that finishes a stopped rollback: it fails (exit 1). */
+    private static SlipwayException finishingFails(RedisStackServer redis, Path backup) {
+        SlipwayException finished = catchThrowableOfType(() -> Slipway.configure().url(redis.url()).load()
+                .rollbackFromBackup(backup, 1), SlipwayException.class);
+        assertThat(finished).isNotNull();
+        assertThat(finished.code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
+        return finished;
     }
 
     /**
