@@ -5,6 +5,7 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.StepReport;
@@ -210,6 +211,45 @@ class LostConnectionIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
+    }
+
+    /**
+     * A rollback stopped on request (SIGTERM) after its watch was lost says in its stop message that the run that
+     * finishes it will fail on that (tester session 37 R24 N4: only the re-run said so); the re-run does.
+     */
+    @Test
+    void aRollbackStoppedAfterItsWatchWasLostSaysSo(RedisStackServer redis, @TempDir Path dir) {
+        Path backup = dir.resolve("backup");
+        migrated(redis, dir, backup, 9);
+        StopSignal stop = new StopSignal();
+        try (Jedis killer = redis.newJedis()) {
+            TaskProgress killThenStop = new TaskProgress() {
+                private boolean killed;
+
+                @Override
+                public void update(long done) {
+                    if (!task().equals("restoring originals") || done == 0) {
+                        return;
+                    }
+                    if (!killed) {
+                        killed = true;
+                        killer.clientKill(new redis.clients.jedis.params.ClientKillParams().type(ClientType.PUBSUB));
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L); // the listeners see it
+                    } else {
+                        stop.request("test");
+                    }
+                }
+            };
+            SlipwayException stopped = catchThrowableOfType(() -> Slipway.configure().url(redis.url())
+                    .progress(killThenStop).stopSignal(stop).load().rollbackFromBackup(backup, 1),
+                    SlipwayException.class);
+
+            assertThat(stopped).isNotNull();
+            assertThat(stopped.code()).isEqualTo(ErrorCode.STOPPED);
+            assertThat(stopped).hasMessageContaining("Its write watch had stopped (")
+                    .hasMessageContaining("the run that finishes it will say so and exit 1");
+        }
+        assertThat(finishingFails(redis, backup)).hasMessageContaining("but its write watch stopped (");
     }
 
     /**

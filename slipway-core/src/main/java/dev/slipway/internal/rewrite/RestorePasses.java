@@ -41,6 +41,18 @@ final class RestorePasses {
     }
 
     /**
+     * What a stop message adds about the write watch (tester session 37 R24 N4): the run that finishes the rollback
+     * fails on a loss or on changes seen, and the user should know it before.
+     */
+    private String watchSaid() {
+        BackupHeader.RollbackWatch seen = watched.get();
+        return (seen.lost() == null ? "" : " Its write watch had stopped (" + seen.lost() + "), so the run that "
+                + "finishes it will say so and exit 1.") + (seen.writesSeen() == 0 ? "" : " Another client changed "
+                + seen.writesSeen() + " of the documents while it ran; the run that finishes it will name them and "
+                + "exit 1.");
+    }
+
+    /**
      * Restores the records not restored yet, and every record again when the server restarted since this rollback
      * last ran or while it ran (up to {@value #MAX_PASSES_AFTER_RESTARTS} more passes).
      */
@@ -106,10 +118,12 @@ final class RestorePasses {
                 if (++records[0] <= restoredBefore) { // restored by an earlier run: counted, not repeated
                     return;
                 }
-                stop.stopHereIfRequested("The rollback stopped after restoring " + (records[0] - 1) + " of "
-                        + backup.header().batchesBackedUp() + " records; index '" + plan.servedName() + "' is not "
-                        + "served until it finishes. Re-run 'slipway rollback --backup-dir " + backup.dir()
-                        + "' to continue; restored records are not repeated.");
+                if (stop.isRequested()) {
+                    stop.stopHereIfRequested("The rollback stopped after restoring " + (records[0] - 1) + " of "
+                            + backup.header().batchesBackedUp() + " records; index '" + plan.servedName() + "' is not "
+                            + "served until it finishes. Re-run 'slipway rollback --backup-dir " + backup.dir()
+                            + "' to continue; restored records are not repeated." + watchSaid());
+                }
                 if (records[0] == restoredBefore + 1) {
                     task.update(documents[0] - record.documents().size()); // where an earlier run stopped
                 }
