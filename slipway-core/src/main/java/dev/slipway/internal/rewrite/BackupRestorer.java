@@ -321,10 +321,11 @@ public final class BackupRestorer {
         }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
                 + plan.servedName() + "' recreated), but " + Wording.count(left.count(), "document is", "documents are")
-                + " still in the form the migration gave them, and the backup in " + backup.dir() + " holds no "
-                + "original for them: its records were damaged or cut off, or the application wrote them in the new "
-                + "form after the migration. The restored index cannot take them; restore them from a copy of the "
-                + "backup directory or from the application's data. The first of them:", left.examples(), null);
+                + " still in the form the migration gave them after the restore: the application wrote them in that "
+                + "form (after the migration, or during this rollback after their original was restored), or the "
+                + "backup in " + backup.dir() + " holds no original for them (its records damaged or cut off). The "
+                + "restored index cannot take them; correct them from the application's data, or from a copy of the "
+                + "backup directory. The first of them:", left.examples(), null);
     }
 
     /**
