@@ -214,7 +214,7 @@ public final class BackupRestorer {
                 new RestorePasses(progress, stop, docsPerSecond, indexes(), soFar).restoreEveryRecord(run, pool,
                         maxRetries, resumed);
             } catch (RuntimeException e) {
-                recordQuietly(backup, soFar.get()); // a stop: the run that finishes the rollback reports it
+                recordQuietly(backup, soFar); // a stop: the run that finishes the rollback reports it
                 throw e;
             }
             BackupHeader.RollbackWatch all = soFar.get(); // every restore has landed
@@ -223,10 +223,13 @@ public final class BackupRestorer {
         }
     }
 
-    /** Records what the watch saw in the header, unless that fails too (the lock lost, say). */
-    private static void recordQuietly(BackupDirectory backup, BackupHeader.RollbackWatch watched) {
+    /**
+     * Records what the watch saw in the header, unless that fails too (the lock lost, a listener's connection gone
+     * while it syncs): the failure that stopped the run is the one to report.
+     */
+    private static void recordQuietly(BackupDirectory backup, Supplier<BackupHeader.RollbackWatch> watched) {
         try {
-            backup.writeHeader(backup.header().withRollbackWatch(watched));
+            backup.writeHeader(backup.header().withRollbackWatch(watched.get()));
         } catch (RuntimeException e) {
             // the records written so far carry what the watch saw until the last of them
         }
