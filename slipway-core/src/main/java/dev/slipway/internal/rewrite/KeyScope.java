@@ -84,7 +84,7 @@ final class KeyScope {
             String from = cursor;
             DocumentStore.ScanPage page = workers.read(store -> read(store, from, pageSize, type));
             String now = workers.readingServer();
-            if (server != null && now != null && !server.equals(now)) {
+            if (WorkerPool.restarted(server, now)) {
                 throw new ServerRestarted(what, server, now); // this page came from the restarted server
             }
             List<byte[]> keys = page.keys();

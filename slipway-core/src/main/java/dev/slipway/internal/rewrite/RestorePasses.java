@@ -60,7 +60,7 @@ final class RestorePasses {
         MigrationPlan plan = run.plan();
         BackupDirectory backup = run.backup();
         String runId = pool.read(WorkerPool::runIdOf);
-        if (resumed && restarted(backup.header().serverRunId(), runId)) {
+        if (resumed && WorkerPool.restarted(backup.header().serverRunId(), runId)) {
             restoreEveryRecordAgain(plan, backup, "since this rollback last ran", runId);
         }
         backup.writeHeader(backup.header().withServerRunId(runId));
@@ -71,7 +71,7 @@ final class RestorePasses {
         for (int pass = 1; ; pass++) {
             restoreRecords(backup, plan, pool, run.rewriter(), vanishing, run.superseded(), maxRetries, ceiling);
             String now = pool.read(WorkerPool::runIdOf);
-            if (!restarted(runId, now) || pass > MAX_PASSES_AFTER_RESTARTS) {
+            if (!WorkerPool.restarted(runId, now) || pass > MAX_PASSES_AFTER_RESTARTS) {
                 return;
             }
             restoreEveryRecordAgain(plan, backup, "during the rollback", now);
@@ -81,11 +81,6 @@ final class RestorePasses {
 
     /** New passes over the records one rollback makes at most because the server restarted during the one before. */
     private static final int MAX_PASSES_AFTER_RESTARTS = 3;
-
-    /** Whether the server is another one than the {@code run_id} recorded (both known). */
-    private static boolean restarted(String before, String now) {
-        return before != null && now != null && !before.equals(now);
-    }
 
     /**
      * After the server restarted ({@code when}), which may have lost restores it had acknowledged: the header counts

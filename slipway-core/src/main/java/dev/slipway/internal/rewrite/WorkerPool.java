@@ -239,6 +239,11 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** Whether the server is another one than the {@code run_id} seen before (both known): it restarted between. */
+    static boolean restarted(String before, String now) {
+        return before != null && now != null && !before.equals(now);
+    }
+
     /**
      * The server's {@code run_id} (INFO server), which a restart changes; null when the reply has none (INFO
      * refused, say). A failure to send is thrown.
