@@ -1,0 +1,46 @@
+package dev.slipway.internal.rewrite;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** How the keys of gathered SCAN pages are cut into batches of about the batch size. */
+class BatchCountTest {
+
+    private static List<byte[]> keys(int count) {
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            keys.add(("doc:" + i).getBytes());
+        }
+        return keys;
+    }
+
+    private static List<Integer> sizes(List<List<byte[]>> parts) {
+        return parts.stream().map(List::size).toList();
+    }
+
+    @Test
+    void keysThatFitOrAreAFewOverStayOneBatch() {
+        assertThat(sizes(BatchReader.byCount(keys(0), 500))).containsExactly(0);
+        assertThat(sizes(BatchReader.byCount(keys(499), 500))).containsExactly(499);
+        assertThat(sizes(BatchReader.byCount(keys(518), 500))).containsExactly(518);
+        assertThat(sizes(BatchReader.byCount(keys(625), 500))).containsExactly(625);
+    }
+
+    @Test
+    void moreKeysAreCutIntoEvenBatchesOfAtMostTheBatchSize() {
+        assertThat(sizes(BatchReader.byCount(keys(626), 500))).containsExactly(313, 313);
+        assertThat(sizes(BatchReader.byCount(keys(1001), 500))).containsExactly(333, 334, 334);
+        assertThat(sizes(BatchReader.byCount(keys(7), 2))).containsExactly(1, 2, 2, 2);
+    }
+
+    @Test
+    void everyKeyIsInOneBatchInOrder() {
+        List<byte[]> all = keys(1234);
+        List<byte[]> joined = BatchReader.byCount(all, 100).stream().flatMap(List::stream).toList();
+        assertThat(joined).containsExactlyElementsOf(all);
+    }
+}
