@@ -14,11 +14,11 @@ import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
@@ -137,10 +137,17 @@ public final class BackupRestorer {
                 evictedAtStart(backup.header(), Evictions.evictedKeys(session)), memory);
         BackupHeader.RollbackWatch watched = restoreDocuments(run, workers, maxRetries, overwriteChanged);
         lock.confirmHeld();
-        String recreated = indexes().recreateSourceIndex(plan, backup.header().startedAt(),
-                before -> memory.stopBuildIfNear(session, before, plan.source().schema().name(),
-                        plan.source().indexMemoryBytes(), ignoreMaxmemory, run.evictedBefore(), plan.servedName(),
-                        backup.dir()));
+        String recreated;
+        try {
+            recreated = indexes().recreateSourceIndex(plan, backup.header().startedAt(),
+                    before -> memory.stopBuildIfNear(session, before, plan.source().schema().name(),
+                            plan.source().indexMemoryBytes(), ignoreMaxmemory, run.evictedBefore(), plan.servedName(),
+                            backup.dir()));
+        } catch (RuntimeException e) {
+            refuseIfRestartedSinceTheRestore(backup, e);
+            throw e;
+        }
+        refuseIfRestartedSinceTheRestore(backup, null);
         RollbackMemory.warnIfOverLimit(new LiveIndexReader(session), progress);
         long evictedSinceMigration = evictedSinceMigration(plan);
         new CheckpointStore(session, keys).delete(plan.source().indexName());
@@ -217,10 +224,41 @@ public final class BackupRestorer {
                 recordQuietly(backup, soFar); // a stop: the run that finishes the rollback reports it
                 throw e;
             }
-            BackupHeader.RollbackWatch all = soFar.get(); // every restore has landed
-            backup.writeHeader(backup.header().withRollbackWatch(all));
-            return all;
+            // what the watch saw until the last restore landed, recorded with it: a loss after that (a server
+            // restart before the index step, say) can have let no restore overwrite a change unseen
+            BackupHeader.RollbackWatch all = backup.header().rollbackWatch();
+            return all == null ? BackupHeader.RollbackWatch.NOTHING : all;
         }
+    }
+
+    /**
+     * Fails, before the rollback is recorded as done, when the server restarted after the restore passes last looked
+     * (its {@code run_id} is not the one the header names): a restart from a snapshot taken before the rollback loses
+     * restores it had acknowledged, and the index step then fails on a state it did not make (tester session 37 R23
+     * L1: a raw "Unknown index name" from {@code FT.ALIASUPDATE}) or succeeds over documents not restored. The re-run
+     * sees the new {@code run_id} and restores every record again. {@code failure}, the index step's, is kept as the
+     * cause; without a restart (or when the server cannot say) nothing is thrown.
+     */
+    private void refuseIfRestartedSinceTheRestore(BackupDirectory backup, RuntimeException failure) {
+        String then = backup.header().serverRunId();
+        String now;
+        try {
+            now = session.info("server").flatMap(info -> RedisReplies.infoField(info, "run_id")).orElse(null);
+        } catch (RuntimeException unreachable) {
+            if (failure != null) {
+                failure.addSuppressed(unreachable);
+            }
+            return; // the index step's failure, or none, says more than a failed look
+        }
+        if (!WorkerPool.restarted(then, now)) {
+            return;
+        }
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The server restarted after the rollback restored the "
+                + "originals (run_id " + then + " then, " + now + " now), so it may have lost restores it had "
+                + "acknowledged" + (failure == null ? "" : ", and recreating the index failed on what it holds now ("
+                + failure.getMessage() + ")") + ". Nothing is lost: the backup in " + backup.dir() + " still holds "
+                + "every original. Re-run the same 'slipway rollback' command: it sees the restart and restores every "
+                + "record again.", failure);
     }
 
     /**
