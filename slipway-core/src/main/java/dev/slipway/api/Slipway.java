@@ -30,6 +30,7 @@ import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SearchDatabase;
+import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupRestorer;
 import dev.slipway.internal.rewrite.FilterScope;
@@ -66,7 +67,8 @@ import java.util.function.Function;
 public final class Slipway {
     /**
      * How many times a verb's connection is replaced when lost (pauses of 0.1 s doubling to 2 s, about 5 s in
-     * all), as the rewrite's worker connections are on {@code --retries}.
+     * all); apply and the rollback of a backup ride out as long an outage on it as their {@code --retries} do on the
+     * rewrite's connections ({@link RedisSession#reconnectingFor}).
      */
     private static final int SESSION_RECONNECTS = 6;
 
@@ -268,8 +270,8 @@ public final class Slipway {
      * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
-        return withSession(session -> new MigrationExecutor(session, keys, progress, lockLease).stopSignal(stop)
-                .apply(plan, options));
+        return withSession(session -> new MigrationExecutor(session.reconnectingFor(WorkerPool.retryWindow(
+                options.maxRetries())), keys, progress, lockLease).stopSignal(stop).apply(plan, options));
     }
 
     /**
@@ -499,9 +501,10 @@ public final class Slipway {
             MigrationPlanner.requireIntact(stored, "The plan in " + backupDir.resolve("plan.yaml"), "Put back the "
                     + "plan.yaml 'slipway apply' wrote there (the same as the plan file it applied), then re-run.");
             PermissionProbe.requireForRestore(session, stored, keys);
+            session.reconnectingFor(WorkerPool.retryWindow(options.maxRetries())); // rides out what the records do
             String index = stored.source().indexName();
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
-                    lockLease);
+                    MigrationLock.leaseCovering(lockLease, options.maxRetries()));
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
                 FilterScope.dropLeftBehind(session, keys, index); // a killed run's (the documents stay)
                 return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
@@ -576,7 +579,9 @@ public final class Slipway {
          * rollback extends it every third of the lease, and confirms it before each batch when the last extension is
          * older than half of it: a process that stalled longer than the lease (a GC pause, a suspended VM) stops
          * instead of writing over what another process did meanwhile. Longer leases make the next run wait longer
-         * after a crash on another host; a dead process on the same host is taken over at once.
+         * after a crash on another host; a dead process on the same host is taken over at once. An apply, or a
+         * rollback of a backup, whose retries wait longer in all holds a lease long enough to outlast them (1.5 times
+         * the wait and 5 s), so that a run riding out an outage does not lose its lock meanwhile.
          *
          * @throws SlipwayException {@link ErrorCode#BAD_USAGE} outside 1 s to 1 h
          */

@@ -106,6 +106,46 @@ class SnapshotRestartIT {
     }
 
     /**
+     * A restart (data kept) that keeps the server down longer than the configured lock lease, during the rewrite of
+     * an apply whose --retries wait longer than that: the lease is made long enough for them, so the run rides the
+     * outage out and finishes (tester session 37 R23 L3: the lock's 30 s lease ran out first, whatever --retries said,
+     * and the run stopped on "Lost the migration lock").
+     */
+    @Test
+    void anOutageLongerThanTheLockLeaseIsRiddenOutWhenTheRetriesWaitLonger(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 35);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
+            java.util.concurrent.CompletableFuture<?>[] restart = {null};
+            TaskProgress progress = new TaskProgress() {
+                @Override
+                public void update(long now) {
+                    if (rewriting() && now >= DOCS / 3 && restart[0] == null) {
+                        // on its own thread: the rewrite's connections meet the outage and retry
+                        restart[0] = java.util.concurrent.CompletableFuture.runAsync(
+                                () -> redis.restartKeepingData(4_000));
+                    }
+                }
+            };
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
+                    .withThroughput(50, 1, 0, 7).withWriteWatch(false); // 12.7 s of retries
+
+            MigrationReport report = Slipway.configure().url(redis.url()).progress(progress)
+                    .lockLease(java.time.Duration.ofSeconds(2)).load().apply(plan, options);
+
+            assertThat(restart[0]).isNotNull();
+            restart[0].join();
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            try (Jedis after = redis.newJedis()) {
+                assertThat(hashes(after, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
+                        Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            }
+        }
+    }
+
+    /**
      * The server restarts, from a snapshot taken after the migration, once the rollback's restore passes have looked
      * at its run_id for the last time and before the index step: the restores are lost, and the index step works on a
      * server that holds the migrated documents and indexes again. The run fails saying so, not with what the index

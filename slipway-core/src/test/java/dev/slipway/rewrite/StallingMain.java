@@ -57,7 +57,9 @@ public final class StallingMain {
                 slipway.apply(SlipwayFiles.readPlan(Path.of(args[2])), ApplyOptions.DEFAULTS.withBackupDir(backup)
                         .withAcceptDataLoss(true).withThroughput(20, 1, 0, 0));
             } else {
-                slipway.rollbackFromBackup(backup, 1);
+                // no retries, as the apply: retries that wait longer than the 2 s lease would make it longer
+                slipway.rollbackFromBackup(backup, dev.slipway.api.RestoreOptions.DEFAULTS.withWorkers(1)
+                        .withThroughput(0, 0));
             }
             out.println("RESULT done");
             out.flush();

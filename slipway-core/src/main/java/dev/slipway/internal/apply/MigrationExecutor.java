@@ -130,7 +130,8 @@ public final class MigrationExecutor {
             PlanPreconditions.checkConnections(session, plan, options);
         }
         PermissionProbe.requireForApply(session, plan, keys);
-        try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(), lockLease)) {
+        try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(),
+                MigrationLock.leaseCovering(lockLease, options.maxRetries()))) {
             previous = usableCheckpoint(store.load(index), plan);
             if (previous.isEmpty()) {
                 checkLive(plan, options, reader); // again, now that no one else can change it

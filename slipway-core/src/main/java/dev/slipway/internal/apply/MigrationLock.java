@@ -8,6 +8,7 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.HeldLock;
+import dev.slipway.internal.rewrite.WorkerPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +89,19 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         }
         return host + "/pid " + ProcessHandle.current().pid() + " since "
                 + Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+    }
+
+    /**
+     * The lease of a run whose connections retry {@code maxRetries} times: {@code configured}, or longer when those
+     * retries wait longer than it can outlast (tester session 37 R23 L3: an {@code apply --retries 9} rode out a 35 s
+     * outage on its connections, then stopped on its lost lock). The lease must outlast the retries' whole wait plus
+     * the time since the last refresh before the outage (a third of the lease at most), so it is half as long again
+     * as the wait, and 5 s more. A process killed during such a run holds the lock that much longer; one on the same
+     * host is taken over at once ({@link #ownerIsDeadLocalProcess}).
+     */
+    public static Duration leaseCovering(Duration configured, int maxRetries) {
+        Duration needed = WorkerPool.retryWindow(maxRetries).multipliedBy(3).dividedBy(2).plusSeconds(5);
+        return needed.compareTo(configured) > 0 ? needed : configured;
     }
 
     /**

@@ -16,6 +16,7 @@ import redis.clients.jedis.util.SafeEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -106,6 +107,27 @@ public final class RedisSession implements AutoCloseable {
     public RedisSession reconnecting(int attempts) {
         this.reconnects = attempts;
         return this;
+    }
+
+    /**
+     * Makes this session replace a lost connection for at least {@code window} in all (more attempts than
+     * {@link #reconnecting} set, never fewer): a verb whose worker connections ride out that long an outage on their
+     * retries does not fail on this one sooner.
+     */
+    public RedisSession reconnectingFor(Duration window) {
+        this.reconnects = Math.max(reconnects, attemptsCovering(window));
+        return this;
+    }
+
+    /** How many reconnect attempts, with their pauses (0.1 s doubling to 2 s), wait at least {@code window} in all. */
+    static int attemptsCovering(Duration window) {
+        int attempts = 0;
+        long waited = 0;
+        for (long pause = FIRST_PAUSE_MILLIS; waited < window.toMillis(); attempts++) {
+            waited += pause;
+            pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
+        }
+        return attempts;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.internal.rewrite.WorkerPool;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -8,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -77,5 +79,28 @@ class MigrationLockTest {
                 .containsEntry("id", "42").containsEntry("name", "slipway-lock-0011").containsEntry("cmd", "hset")
                 .containsEntry("lib-name", "jedis");
         assertThat(MigrationLock.clientFields("id=7 name= age=1")).containsEntry("name", "");
+    }
+
+    /**
+     * The lease of a run outlasts its retries' whole wait by half again and 5 s (the time since the last refresh
+     * before an outage is up to a third of the lease); the configured lease when that is longer.
+     */
+    @Test
+    void theLeaseOutlastsTheRetriesWait() {
+        assertThat(WorkerPool.retryWindow(0)).isEqualTo(Duration.ZERO);
+        assertThat(WorkerPool.retryWindow(5)).isEqualTo(Duration.ofMillis(3_100));
+        assertThat(WorkerPool.retryWindow(8)).isEqualTo(Duration.ofMillis(22_700));
+        assertThat(WorkerPool.retryWindow(12)).isEqualTo(Duration.ofMillis(62_700));
+        Duration thirty = Duration.ofSeconds(30);
+        assertThat(MigrationLock.leaseCovering(thirty, 5)).isEqualTo(thirty);
+        assertThat(MigrationLock.leaseCovering(thirty, 7)).isEqualTo(thirty); // 12.7 s: 24.05 s
+        assertThat(MigrationLock.leaseCovering(thirty, 8)).isEqualTo(Duration.ofMillis(39_050));
+        assertThat(MigrationLock.leaseCovering(thirty, 12)).isEqualTo(Duration.ofMillis(99_050));
+        assertThat(MigrationLock.leaseCovering(Duration.ofMinutes(5), 12)).isEqualTo(Duration.ofMinutes(5));
+        for (int retries = 0; retries < 20; retries++) {
+            Duration lease = MigrationLock.leaseCovering(Duration.ofSeconds(1), retries);
+            assertThat(lease.minus(lease.dividedBy(3))).as("%d retries", retries)
+                    .isGreaterThan(WorkerPool.retryWindow(retries));
+        }
     }
 }
