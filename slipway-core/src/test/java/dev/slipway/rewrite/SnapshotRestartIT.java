@@ -123,9 +123,8 @@ class SnapshotRestartIT {
                 @Override
                 public void update(long now) {
                     if (rewriting() && now >= DOCS / 3 && restart[0] == null) {
-                        // on its own thread: the rewrite's connections meet the outage and retry
-                        restart[0] = java.util.concurrent.CompletableFuture.runAsync(
-                                () -> redis.restartKeepingData(4_000));
+                        // down now, up again on another thread: the rewrite's connections meet the outage and retry
+                        restart[0] = redis.outage(4_000);
                     }
                 }
             };

@@ -300,6 +300,38 @@ public final class RedisStackServer implements AutoCloseable {
     return restartFromLastSave(downMillis);
   }
 
+  /**
+   * Saves the dataset and stops the server now; on another thread, starts it again on the same port and directory
+   * after {@code downMillis}. The future completes once it is up: an outage that begins before this returns, while
+   * the caller goes on.
+   */
+  public synchronized CompletableFuture<RedisStackServer> outage(long downMillis) {
+    requireStarted();
+    try (Jedis jedis = newJedis()) {
+      jedis.save();
+    }
+    Path dir = workDir;
+    int samePort = port;
+    destroyQuietly(process, null);
+    removeHook(shutdownHook);
+    process = null;
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        Thread.sleep(downMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      synchronized (this) {
+        try {
+          startOnce(samePort, dir);
+        } catch (StartFailure e) {
+          throw e.asIllegalState(1);
+        }
+      }
+      return this;
+    });
+  }
+
   private synchronized RedisStackServer restartFromLastSave(long downMillis) {
     requireStarted();
     Path dir = workDir;
