@@ -6,6 +6,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.internal.redis.ProbeLease;
+import dev.slipway.internal.redis.ProcessOwner;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SchemaProbeName;
@@ -65,6 +66,36 @@ class ProbeLeaseIT {
             assertThat(slipway.validate(plan, java.util.List.of()).passed()).isTrue();
             assertThat(RewriteFixture.indexes(jedis)).containsExactly("filtered");
             assertThat(jedis.keys("f:*")).as("dropped without their documents").hasSize(DOCS);
+        }
+    }
+
+    /**
+     * A lease names the process holding it: one whose process on this host no longer runs (killed) holds nothing, so
+     * the next run drops its index at once instead of after its 60 s (before, a killed apply's index stayed through
+     * the next apply made within the minute); a lease of another host's process is held until it runs out.
+     */
+    @Test
+    void aLeaseOfAKilledLocalProcessIsNotHeld(RedisStackServer redis, @TempDir Path dir) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = filtered(slipway, jedis, dir);
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                    .withAcceptDataLoss(true)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            Process killed = new ProcessBuilder("sleep", "30").start();
+            killed.destroyForcibly().waitFor();
+            String self = ProcessOwner.current();
+            String host = self.substring(0, self.indexOf("/pid "));
+            String elsewhere = "slipway-probe:filtered:00000000-0000-0000-0000-000000000002";
+            probe(jedis, LEFT_BEHIND);
+            jedis.psetex("slipway:probe-lease:" + LEFT_BEHIND, 60_000, host + "/pid " + killed.pid()
+                    + " since 2026-01-01T00:00:00Z");
+            probe(jedis, elsewhere);
+            jedis.psetex("slipway:probe-lease:" + elsewhere, 60_000, "another-host/pid " + killed.pid()
+                    + " since 2026-01-01T00:00:00Z");
+
+            assertThat(slipway.status(Optional.of("filtered")).get(0).strays()).containsExactly(LEFT_BEHIND);
+            assertThat(slipway.validate(plan, java.util.List.of()).passed()).isTrue();
+            assertThat(RewriteFixture.indexes(jedis)).containsExactlyInAnyOrder("filtered", elsewhere);
         }
     }
 

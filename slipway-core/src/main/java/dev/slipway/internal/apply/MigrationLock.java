@@ -4,6 +4,7 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.LockHeldException;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.io.Digests;
+import dev.slipway.internal.redis.ProcessOwner;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
@@ -12,13 +13,7 @@ import dev.slipway.internal.rewrite.WorkerPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -79,16 +74,9 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         });
     }
 
-    /** Who this process is, for lock values and checkpoints: host, pid, start time. */
+    /** Who this process is, for lock values and checkpoints: host, pid, start time ({@link ProcessOwner}). */
     public static String processOwner() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            host = "unknown-host";
-        }
-        return host + "/pid " + ProcessHandle.current().pid() + " since "
-                + Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+        return ProcessOwner.current();
     }
 
     /**
@@ -193,41 +181,9 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         return fields;
     }
 
-    /** Whether a lock value names a process on this host that no longer runs. */
+    /** Whether a lock value names a process on this host that no longer runs ({@link ProcessOwner}). */
     public static boolean ownerIsDeadLocalProcess(String owner) {
-        String self = processOwner();
-        String host = self.substring(0, self.indexOf("/pid "));
-        if (!owner.startsWith(host + "/pid ")) {
-            return false;
-        }
-        String rest = owner.substring(host.length() + 5);
-        int space = rest.indexOf(' ');
-        try {
-            long pid = Long.parseLong(space < 0 ? rest : rest.substring(0, space));
-            return pid != ProcessHandle.current().pid() && !running(pid);
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
-    /**
-     * Whether a local process runs: alive and not a zombie. A process killed by {@code kill -9} stays a zombie until
-     * its parent reaps it, which in some containers (a PID 1 that reaps late) takes a while; it still holds its pid,
-     * so {@link ProcessHandle#isAlive} says yes, and the next run used to wait for the lease.
-     */
-    static boolean running(long pid) {
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() && !zombie(pid);
-    }
-
-    /** Whether Linux's /proc says the process has exited and waits to be reaped (state Z); false elsewhere. */
-    private static boolean zombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            int name = stat.lastIndexOf(')'); // the state follows the command name, which may hold spaces
-            return name > 0 && name + 2 < stat.length() && stat.charAt(name + 2) == 'Z';
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return ProcessOwner.isDeadLocalProcess(owner);
     }
 
     /** Extends the lease if the key still holds this owner's value; marks the lock lost otherwise. */

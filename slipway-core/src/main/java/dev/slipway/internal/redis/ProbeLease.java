@@ -17,23 +17,28 @@ import java.util.concurrent.TimeUnit;
  * apply or rollback of the index, and that apply dropped a running validate's index under it.
  *
  * <p>The lease is taken before the index is created and released after it is dropped, so an index without a lease
- * is never one being made.
+ * is never one being made. Its value names the process ({@link ProcessOwner}): one whose process on this host no
+ * longer runs is not held either, so a run on the host of a killed one drops its index at once instead of a lease
+ * later.
  */
 public final class ProbeLease implements AutoCloseable {
     /** How long a lease lives without being extended. */
     static final Duration LEASE = Duration.ofSeconds(60);
     private static final Logger LOG = LoggerFactory.getLogger(ProbeLease.class);
-    private static final ProbeLease NONE = new ProbeLease(null, null, LEASE, null, null);
+    private static final ProbeLease NONE = new ProbeLease(null, null, LEASE, null, null, null);
 
     private final RedisSession session;
     private final String key;
     private final Duration lease;
     private final RedisSession own;
     private final ScheduledExecutorService refresher;
+    /** The process holding it ({@link ProcessOwner}), the lease's value. */
+    private final String owner;
 
     private ProbeLease(RedisSession session, String key, Duration lease, RedisSession own,
-                       ScheduledExecutorService refresher) {
+                       ScheduledExecutorService refresher, String owner) {
         this.session = session;
+        this.owner = owner;
         this.key = key;
         this.lease = lease;
         this.own = own;
@@ -52,8 +57,9 @@ public final class ProbeLease implements AutoCloseable {
     /** As {@link #take(RedisSession, String)}, for {@code lease} at a time (tests use a short one). */
     static ProbeLease take(RedisSession session, String key, Duration lease) {
         String ms = Long.toString(lease.toMillis());
+        String owner = ProcessOwner.current();
         try {
-            session.call("SET", key, "in use", "PX", ms);
+            session.call("SET", key, owner, "PX", ms);
         } catch (RedisCommandException e) {
             LOG.warn("Could not take the lease '{}' on a throwaway index ({}); another run of Slipway may drop the "
                     + "index as one left behind", key, e.serverMessage());
@@ -65,14 +71,14 @@ public final class ProbeLease implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Could not open a connection to extend the lease '{}' ({}); it runs out in {} s", key,
                     e.getMessage(), lease.toSeconds());
-            return new ProbeLease(session, key, lease, null, null);
+            return new ProbeLease(session, key, lease, null, null, owner);
         }
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "slipway-probe-lease");
             thread.setDaemon(true);
             return thread;
         });
-        ProbeLease taken = new ProbeLease(session, key, lease, own, refresher);
+        ProbeLease taken = new ProbeLease(session, key, lease, own, refresher, owner);
         long period = lease.toMillis() / 3;
         refresher.scheduleAtFixedRate(taken::extend, period, period, TimeUnit.MILLISECONDS);
         return taken;
@@ -80,15 +86,19 @@ public final class ProbeLease implements AutoCloseable {
 
     private void extend() {
         try {
-            own.call("SET", key, "in use", "PX", Long.toString(lease.toMillis()));
+            own.call("SET", key, owner, "PX", Long.toString(lease.toMillis()));
         } catch (RuntimeException e) { // the next tick tries again; the connection reconnects
             LOG.debug("Could not extend the lease '{}': {}", key, e.getMessage());
         }
     }
 
-    /** Whether a run of Slipway holds the lease {@code key} now. */
+    /**
+     * Whether a run of Slipway holds the lease {@code key} now: it exists, and does not name a process on this host
+     * that no longer runs (a killed run's index is dropped at once then, not a lease later).
+     */
     public static boolean held(RedisSession session, String key) {
-        return Long.valueOf(1).equals(session.call("EXISTS", key));
+        String owner = session.callString("GET", key);
+        return owner != null && !ProcessOwner.isDeadLocalProcess(owner);
     }
 
     /** Stops extending the lease and deletes it (call after the index is dropped); a failure only logs. */
