@@ -13,11 +13,18 @@ import java.time.Instant;
  * and need not wait for its lease.
  */
 public final class ProcessOwner {
+    /** Made once: the host's name may take a look-up. */
+    private static final String CURRENT = describe();
+
     private ProcessOwner() {
     }
 
     /** This process: {@code <host>/pid <pid> since <start>}. */
     public static String current() {
+        return CURRENT;
+    }
+
+    private static String describe() {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
