@@ -132,14 +132,7 @@ class RewriteScaleIT {
                     .withThroughput(BATCH, WORKERS, 0, 2);
             Crashes.applyAndCrashAt(redis.url(), plan, options, "before", "rewrite-documents");
 
-            Stats stats = new Stats();
-            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
-            try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
-                 WorkerPool pool = new WorkerPool(() -> new CountingStore(JedisDocumentStore.open(endpoint), stats),
-                         WORKERS, 2)) {
-                new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
-                        new RewriteEngine.RewriteSettings(BATCH, 0)).run();
-            }
+            Stats stats = rewriteCounting(redis, plan, backup);
 
             System.out.printf("rewrite of %d documents: %d SCAN pages, largest page %d keys, largest read %d keys, "
                     + "largest pipeline %d commands, most in flight at once %d%n", DOCS, stats.scans.get(),
@@ -209,14 +202,7 @@ class RewriteScaleIT {
             BackupHeader crashed = BackupDirectory.readHeader(backup).orElseThrow();
             assertThat(crashed.documentsRewritten()).isBetween(1L, docs - 1L);
 
-            Stats stats = new Stats();
-            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
-            try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
-                 WorkerPool pool = new WorkerPool(() -> new CountingStore(JedisDocumentStore.open(endpoint), stats),
-                         WORKERS, 2)) {
-                new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
-                        new RewriteEngine.RewriteSettings(BATCH, 0)).run();
-            }
+            Stats stats = rewriteCounting(redis, plan, backup);
 
             BackupHeader header = BackupDirectory.readHeader(backup).orElseThrow();
             System.out.printf("rewrite of %d documents among %d other keys: %d SCAN pages, %d batches, largest read "
@@ -242,6 +228,19 @@ class RewriteScaleIT {
                 assertThat(jedis.hstrlen("doc:" + doc, "emb")).as("doc:" + doc).isEqualTo(RewriteFixture.DIMS * 2L);
             }
         }
+    }
+
+    /** Runs the rewrite of a crashed apply to its end over connections that count what it asks of them. */
+    private static Stats rewriteCounting(RedisStackServer redis, MigrationPlan plan, Path backup) {
+        Stats stats = new Stats();
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
+             WorkerPool pool = new WorkerPool(() -> new CountingStore(JedisDocumentStore.open(endpoint), stats),
+                     WORKERS, 2)) {
+            new RewriteEngine(plan, directory, pool, ProgressListener.NONE,
+                    new RewriteEngine.RewriteSettings(BATCH, 0)).run();
+        }
+        return stats;
     }
 
     private static List<Integer> sample() {

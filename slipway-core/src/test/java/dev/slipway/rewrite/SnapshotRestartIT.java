@@ -98,10 +98,7 @@ class SnapshotRestartIT {
             assertThat(passes.find()).as(summary).isTrue();
             assertThat(Long.parseLong(passes.group(1)) + Long.parseLong(passes.group(2))).as("each document once")
                     .isEqualTo(DOCS);
-            try (Jedis after = redis.newJedis()) {
-                assertThat(hashes(after, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
-                        Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
-            }
+            assertMigrated(redis, before);
         }
     }
 
@@ -137,10 +134,7 @@ class SnapshotRestartIT {
             assertThat(restart[0]).isNotNull();
             restart[0].join();
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            try (Jedis after = redis.newJedis()) {
-                assertThat(hashes(after, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
-                        Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
-            }
+            assertMigrated(redis, before);
         }
     }
 
@@ -212,6 +206,14 @@ class SnapshotRestartIT {
         }
     }
 
+    /** Every document of {@code before} is under "item:" in the form the combined rewrite gives it. */
+    private static void assertMigrated(RedisStackServer redis, TreeMap<String, TreeMap<String, String>> before) {
+        try (Jedis after = redis.newJedis()) {
+            assertThat(hashes(after, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
+                    Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+        }
+    }
+
     /** Restarts the server from the snapshot when {@code task} has reached {@code done}; then re-runs apply. */
     private void restartThenReRun(RedisStackServer redis, String task, long done) {
         try (Jedis jedis = redis.newJedis()) {
@@ -249,8 +251,7 @@ class SnapshotRestartIT {
                         .noneMatch(k -> k.contains("checkpoint"));
                 MigrationReport report = slipway.apply(plan, options);
                 assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-                assertThat(hashes(after, "item:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "item:",
-                        Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+                assertMigrated(redis, before);
                 assertThat(keys(after, "doc:*")).isEmpty();
                 assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
             }
