@@ -206,6 +206,57 @@ class SnapshotRestartIT {
         }
     }
 
+    /**
+     * The server restarts from a snapshot taken after the migration while the rollback's last look runs, after the
+     * index step: the restores and the recreated index are lost. The last look, begun again on the restarted server,
+     * found nothing in the migrated form where it looked (the documents are back under the new prefix), and the run
+     * exited 0 saying it had restored them, its header ROLLED_BACK, so that every re-run refused (tester session 38
+     * R25 F1). It fails now, the header still ROLLING_BACK, and the re-run restores every record again.
+     */
+    @Test
+    void aRestartFromAnOlderSnapshotDuringTheRollbacksLastLookIsFinishedByTheReRun(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 35);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
+            Path backup = dir.resolve("backup");
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
+                    .withThroughput(50, 1, 0, 3)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            jedis.save(); // the snapshot the server restarts from: migrated
+            boolean[] restarted = {false};
+            TaskProgress restart = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (name.startsWith("looking for") && !restarted[0]) {
+                        restarted[0] = true;
+                        redis.restartFromLastSave();
+                    }
+                }
+            };
+
+            SlipwayException failed = catchThrowableOfType(() -> Slipway.configure().url(redis.url())
+                    .progress(restart).load().rollbackFromBackup(backup, 1), SlipwayException.class);
+
+            assertThat(restarted[0]).isTrue();
+            assertThat(failed).isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).startsWith("The server restarted after the rollback restored the "
+                    + "originals (run_id ").contains("Re-run the same 'slipway rollback' command");
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                    .isEqualTo(BackupHeader.Phase.ROLLING_BACK);
+
+            slipway.rollbackFromBackup(backup, 1);
+
+            try (Jedis after = redis.newJedis()) {
+                assertThat(hashes(after, "doc:*")).isEqualTo(before);
+                assertThat(keys(after, "item:*")).isEmpty();
+                assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+            }
+        }
+    }
+
     /** Every document of {@code before} is under "item:" in the form the combined rewrite gives it. */
     private static void assertMigrated(RedisStackServer redis, TreeMap<String, TreeMap<String, String>> before) {
         try (Jedis after = redis.newJedis()) {

@@ -151,13 +151,26 @@ public final class BackupRestorer {
         RollbackMemory.warnIfOverLimit(new LiveIndexReader(session), progress);
         long evictedSinceMigration = evictedSinceMigration(plan);
         new CheckpointStore(session, keys).delete(plan.source().indexName());
-        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLED_BACK));
         // reported after the index is back: stopping half-way would only keep the index down longer, and the value
         // such a write stored is gone either way
-        refuseToReportSuccessWithWrites(watched, plan, backup);
-        refuseToReportSuccessWithEvictions(plan, backup, run.evictedBefore());
-        refuseToReportSuccessWithMigratedFormLeft(plan, backup, maxRetries);
-        refuseToReportSuccessUnwatched(watched, plan, backup);
+        RuntimeException refused = null;
+        try {
+            refuseToReportSuccessWithWrites(watched, plan, backup);
+            refuseToReportSuccessWithEvictions(plan, backup, run.evictedBefore());
+            refuseToReportSuccessWithMigratedFormLeft(plan, backup, maxRetries);
+            refuseToReportSuccessUnwatched(watched, plan, backup);
+        } catch (RuntimeException e) {
+            refused = e;
+        }
+        // a restart during the last look (or just before it) may have lost every restore: its scans, begun again on
+        // the restarted server, then found nothing left in the migrated form where a prefix move had put it back
+        // elsewhere, and the run said it restored what it had lost (tester session 38 R25 F1). The phase stays
+        // ROLLING_BACK then, so that the re-run restores every record again instead of refusing a finished rollback
+        refuseIfRestartedSinceTheRestore(backup, refused);
+        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLED_BACK));
+        if (refused != null) { // done all the same: a re-run repeats the last look, not the restore
+            throw refused;
+        }
         return result(backup, plan, recreated, false, run.superseded(), evictedSinceMigration);
     }
 
@@ -235,9 +248,10 @@ public final class BackupRestorer {
      * Fails, before the rollback is recorded as done, when the server restarted after the restore passes last looked
      * (its {@code run_id} is not the one the header names): a restart from a snapshot taken before the rollback loses
      * restores it had acknowledged, and the index step then fails on a state it did not make (tester session 37 R23
-     * L1: a raw "Unknown index name" from {@code FT.ALIASUPDATE}) or succeeds over documents not restored. The re-run
-     * sees the new {@code run_id} and restores every record again. {@code failure}, the index step's, is kept as the
-     * cause; without a restart (or when the server cannot say) nothing is thrown.
+     * L1: a raw "Unknown index name" from {@code FT.ALIASUPDATE}) or succeeds over documents not restored, and the
+     * last look finds nothing where they are now. The re-run sees the new {@code run_id} and restores every record
+     * again. {@code failure}, the index step's or the last look's, is kept as the cause; without a restart (or when
+     * the server cannot say) nothing is thrown.
      */
     private void refuseIfRestartedSinceTheRestore(BackupDirectory backup, RuntimeException failure) {
         String then = backup.header().serverRunId();
@@ -255,8 +269,8 @@ public final class BackupRestorer {
         }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The server restarted after the rollback restored the "
                 + "originals (run_id " + then + " then, " + now + " now), so it may have lost restores it had "
-                + "acknowledged" + (failure == null ? "" : ", and recreating the index failed on what it holds now ("
-                + failure.getMessage() + ")") + ". Nothing is lost: the backup in " + backup.dir() + " still holds "
+                + "acknowledged" + (failure == null ? "" : "; what the rollback met on it since (" + failure.getMessage()
+                + ") follows from that") + ". Nothing is lost: the backup in " + backup.dir() + " still holds "
                 + "every original. Re-run the same 'slipway rollback' command: it sees the restart and restores every "
                 + "record again.", failure);
     }
