@@ -98,7 +98,8 @@ class CliErrorsTest {
     }
 
     @ParameterizedTest(name = "apply {0}")
-    @ValueSource(strings = {"--workers=-1", "--workers=65", "--batch-size=0", "--rate-limit=-5", "--retries=-1"})
+    @ValueSource(strings = {"--workers=-1", "--workers=65", "--batch-size=0", "--rate-limit=-5", "--retries=-1",
+        "--retries=31"})
     void badThroughputNumbersExit2BeforeAnyFileIsRead(String option) {
         Path missingPlan = dir.resolve("not-read.yaml");
 
@@ -127,8 +128,14 @@ class CliErrorsTest {
         CliRun missingDir = CliRun.of("rollback", "--backup-dir", dir.resolve("gone").toString(), "--yes",
                 "--url", UNREACHABLE);
 
+        CliRun manyRetries = CliRun.of("rollback", "--backup-dir", backup.toString(), "--retries", "1000000", "--yes",
+                "--url", UNREACHABLE);
+
         assertThat(zeroWorkers.exitCode()).as(zeroWorkers.toString()).isEqualTo(2);
         assertThat(zeroWorkers.err()).contains("--workers must be between 1 and 64, not 0.");
+        // the migration lock's lease outlasts the retries: a million made one of 173 days (tester R25 F2)
+        assertThat(manyRetries.exitCode()).as(manyRetries.toString()).isEqualTo(2);
+        assertThat(manyRetries.err()).contains("--retries must be between 0 and 30, not 1000000");
         assertThat(missingDir.exitCode()).as(missingDir.toString()).isEqualTo(2);
         assertThat(missingDir.err()).contains(dir.resolve("gone") + " does not exist", "nothing was changed");
         Path file = Files.writeString(dir.resolve("a-file"), "x");

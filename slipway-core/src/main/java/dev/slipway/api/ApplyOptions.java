@@ -20,7 +20,9 @@ import java.util.Optional;
  * @param maxDocsPerSecond rate limit of a rewrite; 0 for none
  * @param maxRetries      retries of a batch after a transient error (connection lost, timeout, a BUSY or LOADING
  *                        reply), with backoff from 100 ms doubling to 10 s; a batch whose writes got such a reply is
- *                        worked out again from the live documents, so nothing that landed is sent twice
+ *                        worked out again from the live documents, so nothing that landed is sent twice; 0 to 30.
+ *                        The migration lock's lease grows to outlast them. A restart also ends the write watch,
+ *                        which stops a rewrite that watches (a re-run resumes it)
  * @param watchWrites     watch for writes by other clients to the documents while they are rewritten, and stop
  *                        and fail at the first one (on by default; off only when the application's writes cannot
  *                        touch what the rewrite changes)
@@ -49,8 +51,25 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
         if (workers < 1 || workers > 64) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
         }
-        if (maxDocsPerSecond < 0 || maxRetries < 0) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--rate-limit and --retries must not be negative.");
+        if (maxDocsPerSecond < 0) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--rate-limit must not be negative.");
+        }
+        checkRetries(maxRetries);
+    }
+
+    /** The most retries of a transient error: they wait about 4 minutes in all (100 ms doubling to 10 s). */
+    static final int MAX_RETRIES = 30;
+
+    /**
+     * The bounds of {@code --retries} (validate's too). Without a top, a run held the migration lock, whose lease
+     * outlasts the retries, for as long as they could wait: {@code --retries 1000000} made a lease of 173 days, which
+     * a run on another host would have waited out after a crash (tester session 38 R25 F2).
+     */
+    static void checkRetries(int maxRetries) {
+        if (maxRetries < 0 || maxRetries > MAX_RETRIES) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--retries must be between 0 and " + MAX_RETRIES + ", not "
+                    + maxRetries + " (" + MAX_RETRIES + " wait about 4 minutes in all). For a longer outage, re-run "
+                    + "the same command once the server is back.");
         }
     }
 

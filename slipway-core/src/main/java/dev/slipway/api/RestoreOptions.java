@@ -7,7 +7,7 @@ package dev.slipway.api;
  * @param workers          connections that write restored documents in parallel (1 to 64)
  * @param maxRetries       retries of a record after a transient error (connection lost, timeout, a BUSY or LOADING
  *                         reply), with backoff from 100 ms doubling to 10 s; restoring a record again changes nothing
- *                         the first try restored
+ *                         the first try restored; 0 to 30
  * @param maxDocsPerSecond at most this many documents restored per second; 0 for no limit. A record (one batch of
  *                         the rewrite) is restored whole, so records land at least their size over the rate apart
  * @param overwriteChanged also restore documents changed after the migration in a field the rewrite touched (those

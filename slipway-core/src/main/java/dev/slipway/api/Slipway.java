@@ -324,12 +324,10 @@ public final class Slipway {
      * {@code maxRetries} times after a transient error (a lost connection, a restarting server), with backoff from
      * 100 ms doubling to 10 s.
      *
-     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when {@code maxRetries} is negative
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when {@code maxRetries} is negative or above 30
      */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries, int maxRetries) {
-        if (maxRetries < 0) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--retries must not be negative.");
-        }
+        ApplyOptions.checkRetries(maxRetries);
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
         return withSession(session -> {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
