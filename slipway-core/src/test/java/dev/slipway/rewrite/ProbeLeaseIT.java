@@ -96,6 +96,48 @@ class ProbeLeaseIT {
             assertThat(slipway.status(Optional.of("filtered")).get(0).strays()).containsExactly(LEFT_BEHIND);
             assertThat(slipway.validate(plan, java.util.List.of()).passed()).isTrue();
             assertThat(RewriteFixture.indexes(jedis)).containsExactlyInAnyOrder("filtered", elsewhere);
+            assertThat(jedis.keys("slipway:probe-lease:*")).as("the dropped index's lease deleted with it")
+                    .containsExactly("slipway:probe-lease:" + elsewhere);
+        }
+    }
+
+    /**
+     * A throwaway index dropped while the run that made it waits for it to finish indexing (by hand, or by another
+     * run after this process stalled past its lease) fails the run, exit 1, saying so: it said "Index
+     * 'slipway-probe:…' does not exist … Run 'slipway index list'", exit 2, as for a mistyped name (tester R25 F6).
+     */
+    @Test
+    void aThrowawayIndexDroppedWhileItsRunWaitsForItFailsTheRun(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis dropper = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.filteredHashDocs(jedis, slipway, "FLOAT32", 8, 200_000); // a probe that takes a while
+            MigrationPlan plan = RewriteFixture.plan(slipway, "filtered", dir, RewriteFixture.EMB_TO_FLOAT16);
+            java.util.concurrent.atomic.AtomicReference<String> dropped = new java.util.concurrent.atomic
+                    .AtomicReference<>();
+            Thread watcher = new Thread(() -> {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (dropped.get() == null && System.nanoTime() < deadline) {
+                    RewriteFixture.indexes(dropper).stream().filter(i -> i.startsWith("slipway-probe:"))
+                            .findFirst().ifPresent(probe -> {
+                                call(dropper, "FT.DROPINDEX", probe);
+                                dropped.set(probe);
+                            });
+                }
+            });
+            watcher.start();
+
+            dev.slipway.api.SlipwayException failed = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> slipway.validate(plan, java.util.List.of()), dev.slipway.api.SlipwayException.class);
+            watcher.join();
+
+            assertThat(dropped.get()).isNotNull();
+            assertThat(failed).isNotNull();
+            assertThat(failed.exitCode()).as(failed.getMessage()).isEqualTo(1);
+            assertThat(failed.getMessage()).startsWith("The throwaway index '" + dropped.get() + "', which tells which "
+                    + "documents the FILTER admits, was dropped while this run waited for it").contains(
+                    "Re-run the same command.");
+            assertThat(jedis.keys("slipway:probe-lease:*")).as("its lease released").isEmpty();
         }
     }
 

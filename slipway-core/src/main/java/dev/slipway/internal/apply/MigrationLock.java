@@ -201,7 +201,9 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
                 confirmedAt = sent;
             } else {
                 lost.set(true);
-                LOG.error("Lost the migration lock {}: its lease ran out (another process may hold it now)", key);
+                // not "its lease ran out": a server restarted from an older snapshot lost the key too (tester R25 F7)
+                LOG.error("Lost the migration lock {}: the key no longer holds this process's lease (it ran out, or "
+                        + "the key was deleted or changed; another process may hold it now)", key);
             }
         } catch (RuntimeException e) {
             LOG.warn("Could not extend the migration lock {}: {}", key, e.getMessage());

@@ -198,6 +198,17 @@ public final class FilterScope implements AutoCloseable {
                 throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted while finding the documents the "
                         + "FILTER admits; this run changed nothing since it started. Re-run the same command.");
             }
+        } catch (SlipwayException e) {
+            scope.close();
+            if (e.code() != ErrorCode.UNKNOWN_INDEX) {
+                throw e;
+            }
+            // not "does not exist ... run 'slipway index list'", exit 2 as for a name mistyped (tester R25 F6)
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The throwaway index '" + name + "', which tells "
+                    + "which documents the FILTER admits, was dropped while this run waited for it: by hand, or by "
+                    + "another run of Slipway that took it for one a killed run left (its lease runs out when this "
+                    + "process stalls for a minute). This run changed nothing since it started. Re-run the same "
+                    + "command.", e);
         } catch (RuntimeException | Error e) {
             scope.close();
             throw e;
@@ -214,6 +225,8 @@ public final class FilterScope implements AutoCloseable {
             if (SchemaProbeName.isProbeOf(name, index) && !ProbeLease.held(session, keys.probeLease(name))) {
                 LOG.info("Dropping '{}', a throwaway index a killed run of Slipway left behind", name);
                 session.dropIndexIfPresent(name);
+                // the lease of a killed process on this host stays otherwise until it runs out (tester R25 F8)
+                session.call("DEL", keys.probeLease(name));
             }
         }
     }
