@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.SetParams;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -432,6 +433,41 @@ class RewriteRefusalIT {
             assertThat(e.getMessage()).contains("--accept-data-loss").contains("('emb' float32 -> float16)");
             assertNothingChanged(jedis, slipway, plan.source().schema(), before);
             assertThat(backup).doesNotExist();
+        }
+    }
+
+    /**
+     * A resume with another --backup-dir than the migration started with is bad usage, naming the recorded one;
+     * while another process holds the migration's lock, though, the run says that first (tester session 38 R25 F4: a
+     * second apply beside a running one was sent to "resume it with the same directory", and that run then met the
+     * lock).
+     */
+    @Test
+    void aResumeWithAnotherBackupDirIsRefusedAndALockHeldIsSaidFirst(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Path started = dir.resolve("backup");
+            Crashes.applyAndCrashAt(redis.url(), plan, options(started), "before", "rewrite-documents");
+            Path other = dir.resolve("other");
+
+            SlipwayException wrongDir = catchThrowableOfType(() -> slipway.apply(plan, options(other)),
+                    SlipwayException.class);
+            String owner = "another-host/pid 4242 since 2026-01-01T00:00:00Z plan " + plan.planId();
+            jedis.set("slipway:lock:docs", owner, SetParams.setParams().px(60_000));
+            SlipwayException held = catchThrowableOfType(() -> slipway.apply(plan, options(other)),
+                    SlipwayException.class);
+
+            assertThat(wrongDir).isNotNull();
+            assertThat(wrongDir.exitCode()).isEqualTo(2);
+            assertThat(wrongDir.getMessage()).contains("was started with --backup-dir", "resume it with the same "
+                    + "directory");
+            assertThat(held).isInstanceOf(dev.slipway.api.LockHeldException.class);
+            assertThat(held.exitCode()).isEqualTo(1);
+            assertThat(held.getMessage()).startsWith("Another migration of 'docs' is running").contains(owner);
+            assertThat(jedis.get("slipway:lock:docs")).isEqualTo(owner);
+            assertThat(java.nio.file.Files.exists(other)).isFalse();
         }
     }
 

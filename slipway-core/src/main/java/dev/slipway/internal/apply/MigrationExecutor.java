@@ -120,6 +120,7 @@ public final class MigrationExecutor {
         CheckpointStore store = CheckpointStore.fenced(session, keys);
         String index = plan.source().indexName();
         LiveIndexReader reader = new LiveIndexReader(session);
+        MigrationLock.refuseIfHeld(session, keys, index); // before the checks against the migration's state
         Optional<Checkpoint> previous = usableCheckpoint(store.load(index), plan);
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {

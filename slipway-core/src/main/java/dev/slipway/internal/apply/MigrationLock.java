@@ -116,13 +116,33 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
                 }
                 owner = session.callString("GET", key);
             }
-            long ttl = RedisReplies.whole(session.call("PTTL", key));
-            throw new LockHeldException("Another migration of '" + index + "' is running: lock '" + key
-                    + "' is held by " + owner + " (lease expires in " + Math.max(ttl, 0) / 1000 + " s). Wait for it "
-                    + "to finish, check 'slipway status --index " + index + "', or, if that process is gone, wait "
-                    + "for the lease to expire and re-run.", owner);
+            throw held(session, key, index, owner);
         }
         return started(session, endpoint, key, value, lease, sent);
+    }
+
+    /**
+     * Refuses, changing nothing, when another process holds the lock of {@code index} now (one on this host that no
+     * longer runs does not count: {@link #acquire} takes it over). Apply asks first, so that a run that checks its
+     * input against the migration's state does not send a user after a mismatch with a run still going: "resume it
+     * with the same directory" for a second apply with another --backup-dir (tester session 38 R25 F4).
+     *
+     * @throws LockHeldException naming the owner and the lease left
+     */
+    public static void refuseIfHeld(RedisSession session, KeyNamespace keys, String index) {
+        String key = keys.lock(index);
+        String owner = session.callString("GET", key);
+        if (owner != null && !ownerIsDeadLocalProcess(owner)) {
+            throw held(session, key, index, owner);
+        }
+    }
+
+    private static LockHeldException held(RedisSession session, String key, String index, String owner) {
+        long ttl = RedisReplies.whole(session.call("PTTL", key));
+        return new LockHeldException("Another migration of '" + index + "' is running: lock '" + key
+                + "' is held by " + owner + " (lease expires in " + Math.max(ttl, 0) / 1000 + " s). Wait for it "
+                + "to finish, check 'slipway status --index " + index + "', or, if that process is gone, wait "
+                + "for the lease to expire and re-run.", owner);
     }
 
     private static MigrationLock started(RedisSession session, RedisEndpoint endpoint, String key, String value,
