@@ -36,6 +36,8 @@ final class BatchReader {
     private final StageClock clock;
     private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
     private boolean fieldExpiries;
+    /** Whether the last pass {@link #readAhead} read ended before its last page, at a restart of the server. */
+    private volatile boolean endedByRestart;
     /** Called by {@link #readAhead} before each read with the documents handed over so far (a rate limit waits). */
     private LongConsumer pace = documents -> { };
 
@@ -116,11 +118,22 @@ final class BatchReader {
         try {
             String from = scanCursor(cursor);
             long handedOver = 0;
+            endedByRestart = false;
+            String server = workers.read(WorkerPool::runIdOf); // the server whose cursor this pass follows
             do {
                 pace.accept(handedOver);
                 long begin = System.nanoTime();
                 String at = from;
                 Pages group = gather(at);
+                if (WorkerPool.restarted(server, workers.read(WorkerPool::runIdOf))) {
+                    // the cursor does not carry over a restart: its pages now return keys at random, among them
+                    // documents this pass rewrote already, which were counted as found in the new form, "written so
+                    // by the application" (tester session 38 R25 F5). The pass ends here unread; the engine sees
+                    // the restart and makes a new one, which reads these keys again
+                    landed(group.keys());
+                    endedByRestart = true;
+                    break;
+                }
                 List<List<byte[]>> batches = split(group.keys());
                 for (int i = 0; i < batches.size(); i++) {
                     if (i > 0) {
@@ -137,7 +150,7 @@ final class BatchReader {
                 }
                 from = group.nextCursor();
             } while (!from.equals("0"));
-            pages.put(ReadAhead.END);
+            pages.put(ReadAhead.END); // the pass read its last page, or the server restarted
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the pass is over (failed); nobody takes pages any more
         } catch (RuntimeException | Error e) {
@@ -224,6 +237,11 @@ final class BatchReader {
     BatchReader readFieldExpiries(boolean value) {
         this.fieldExpiries = value && spec.storage() == StorageType.HASH;
         return this;
+    }
+
+    /** Whether the last pass ended before its last page because the server restarted (the engine makes another). */
+    boolean endedByRestart() {
+        return endedByRestart;
     }
 
     /** Marks keys as read into a batch that has not landed (a re-applied batch's, which no page read). */

@@ -325,6 +325,7 @@ public final class RewriteEngine {
             }
             stopIfRequested();
             stopIfMemoryReached();
+            stopIfRestartedEveryPass();
             task.finished();
         } catch (RuntimeException e) {
             RuntimeException reported = e;
@@ -392,6 +393,23 @@ public final class RewriteEngine {
                 + " Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run "
                 + "'slipway apply' with the same plan, which continues from here; or undo it with 'slipway rollback "
                 + "--backup-dir " + backup.dir() + "'.");
+    }
+
+    /**
+     * Stops a run whose last pass, too, ended at a restart of the server ({@link BatchReader#endedByRestart}) after
+     * {@value #MAX_PASSES_AFTER_RESTARTS} more: its documents are not all read, so it must not be recorded as
+     * rewritten. The header keeps the progress; a re-run makes a new pass.
+     */
+    private void stopIfRestartedEveryPass() {
+        if (!reader.endedByRestart()) {
+            return;
+        }
+        backup.writeHeader(backup.header());
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The server restarted during every pass of the "
+                + "rewrite (" + (MAX_PASSES_AFTER_RESTARTS + 1) + " passes), so not every document was read. Nothing "
+                + "was lost: the documents rewritten so far are in the new form, the others as they were, and their "
+                + "originals are in " + backup.dir() + ". Re-run 'slipway apply' with the same plan once the server "
+                + "is steady; it reads every document again.");
     }
 
     /** Whether another client's write has been seen; documents of batches in flight are judged when they land. */
