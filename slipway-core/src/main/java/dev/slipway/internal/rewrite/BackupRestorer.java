@@ -181,9 +181,9 @@ public final class BackupRestorer {
 
     /**
      * Writes every original back under the write watch: checks first that no document changed since the migration
-     * (unless told to overwrite; a resumed rollback checks the records not restored yet), asks its question, marks the rollback begun, drops the migration's
-     * index, then restores the records (again after a restart of the server). Returns what the watch saw, in this run
-     * and in the stopped runs of the same rollback before it.
+     * (unless told to overwrite; a resumed rollback checks the records not restored yet), asks its question, marks
+     * the rollback begun, drops the migration's index, then restores the records (again after a restart of the
+     * server). Returns what the watch saw, in this run and in the stopped runs of the same rollback before it.
      */
     private BackupHeader.RollbackWatch restoreDocuments(Run run, int workers, int maxRetries,
                                                         boolean overwriteChanged) {
@@ -269,8 +269,8 @@ public final class BackupRestorer {
         }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The server restarted after the rollback restored the "
                 + "originals (run_id " + then + " then, " + now + " now), so it may have lost restores it had "
-                + "acknowledged" + (failure == null ? "" : "; what the rollback met on it since (" + failure.getMessage()
-                + ") follows from that") + ". Nothing is lost: the backup in " + backup.dir() + " still holds "
+                + "acknowledged" + (failure == null ? "" : "; what the rollback met on it since ("
+                + failure.getMessage() + ") follows from that") + ". Nothing is lost: the backup in " + backup.dir() + " still holds "
                 + "every original. Re-run the same 'slipway rollback' command: it sees the restart and restores every "
                 + "record again.", failure);
     }

@@ -111,11 +111,10 @@ public final class RewriteEngine {
      */
     private String unjudgedBefore = "";
     private long unjudgedBatches;
-    /** New passes one run makes at most because the server restarted during the one before. */
-    private static final int MAX_PASSES_AFTER_RESTARTS = 3;
     private long unjudgedDocuments;
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
+    private final PassRestarts restarts;
     private final HeldLock lock;
     private StopSignal stop = new StopSignal();
 
@@ -196,6 +195,7 @@ public final class RewriteEngine {
         workers.guardedBy(lock);
         this.backup = backup;
         this.workers = workers;
+        this.restarts = new PassRestarts(backup, workers);
         this.progress = progress;
         this.settings = settings;
         this.recall = new RecallSample(plan);
@@ -256,18 +256,8 @@ public final class RewriteEngine {
     public String run() {
         pacer = new RatePacer(settings.maxDocsPerSecond(), stop);
         BackupHeader header = backup.header();
-        if (header.phase() == BackupHeader.Phase.REWRITTEN) {
-            String runId = serverRunId();
-            if (header.serverRunId() == null || header.serverRunId().equals(runId)) {
-                return "documents were already rewritten by an earlier run (" + header.documentsRewritten() + ")";
-            }
-            // a server that restarted from a snapshot older than the rewrite's end holds documents in the old form
-            // again, and this step would not be running had the checkpoint that says it is done survived (tester
-            // session 35 R19 M1: every re-run failed validation)
-            LOG.warn("The server restarted since this rewrite finished (run_id {} then, {} now) and the checkpoint "
-                    + "does not record the rewrite as done: it may have restarted from an older snapshot, so a new "
-                    + "pass reads every document again", header.serverRunId(), runId);
-            backup.writeHeader(header.restartPass());
+        if (header.phase() == BackupHeader.Phase.REWRITTEN && !restarts.sinceTheRewriteFinished(header)) {
+            return "documents were already rewritten by an earlier run (" + header.documentsRewritten() + ")";
         }
         scales = ScaleChoice.load(spec, backup, workers, scope, settings.batchSize());
         rewriter = new DocumentRewriter(spec, scales);
@@ -278,7 +268,7 @@ public final class RewriteEngine {
         watch.attach(workers);
         watch.judgeByForm(reader::inFlight, new DocumentForms(spec, rewriter));
         noteUnjudgedBatches(header);
-        boolean restarted = restartedSinceTheCursorWasSaved(header);
+        boolean restarted = restarts.sinceTheCursorWasSaved(header);
         // a new pass finds most documents converted already: its progress is the documents it reads, not the
         // rewrites of every pass so far (which started it at 100%, its ETA meaningless)
         progressByReads = header.phase() == BackupHeader.Phase.RESCANNING
@@ -306,8 +296,9 @@ public final class RewriteEngine {
                         || !backup.header().alreadyConverted().counting();
                 runPass(started);
                 // a restart during the pass made the cursor skip keys: read every document again, now (tester s28)
-                for (int again = 0; again < MAX_PASSES_AFTER_RESTARTS && !stop.isRequested() && !writesSeen()
-                        && !memory.reached(documentsRead, settings.batchSize()) && restartedSinceThePassBegan();
+                for (int again = 0; again < PassRestarts.MAX_PASSES_AFTER_RESTARTS && !stop.isRequested()
+                        && !writesSeen() && !memory.reached(documentsRead, settings.batchSize())
+                        && restarts.sinceThePassBegan();
                      again++) {
                     if (!rescanned) { // what this run's first pass did, for the summary
                         firstPassRewrites = backup.header().documentsRewritten() - startDocs;
@@ -325,7 +316,7 @@ public final class RewriteEngine {
             }
             stopIfRequested();
             stopIfMemoryReached();
-            stopIfRestartedEveryPass();
+            restarts.stopIfEveryPassEnded(reader);
             task.finished();
         } catch (RuntimeException e) {
             RuntimeException reported = e;
@@ -395,23 +386,6 @@ public final class RewriteEngine {
                 + "--backup-dir " + backup.dir() + "'.");
     }
 
-    /**
-     * Stops a run whose last pass, too, ended at a restart of the server ({@link BatchReader#endedByRestart}) after
-     * {@value #MAX_PASSES_AFTER_RESTARTS} more: its documents are not all read, so it must not be recorded as
-     * rewritten. The header keeps the progress; a re-run makes a new pass.
-     */
-    private void stopIfRestartedEveryPass() {
-        if (!reader.endedByRestart()) {
-            return;
-        }
-        backup.writeHeader(backup.header());
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The server restarted during every pass of the "
-                + "rewrite (" + (MAX_PASSES_AFTER_RESTARTS + 1) + " passes), so not every document was read. Nothing "
-                + "was lost: the documents rewritten so far are in the new form, the others as they were, and their "
-                + "originals are in " + backup.dir() + ". Re-run 'slipway apply' with the same plan once the server "
-                + "is steady; it reads every document again.");
-    }
-
     /** Whether another client's write has been seen; documents of batches in flight are judged when they land. */
     private boolean writesSeen() {
         long released = releasedThrough; // before the look: every change inside these batches' windows is in it
@@ -444,44 +418,6 @@ public final class RewriteEngine {
         LOG.warn("An earlier run of this rewrite ended before its write watch had judged its last {} batches ({} "
                 + "documents); a write by another client to one of them may have been overwritten unseen", batches,
                 documents[0]);
-    }
-
-    /**
-     * A SCAN cursor does not carry over a server restart (the restarted server orders its keys anew), so a pass
-     * resumed from a cursor an earlier server gave skips documents (tester session 28: 4,138 of 20,000 left in the
-     * old form, and validation blamed the application). When the server that gave the saved cursor is not this one
-     * ({@code run_id}), the pass starts again from the first page; documents already rewritten are passed over.
-     */
-    private boolean restartedSinceTheCursorWasSaved(BackupHeader header) {
-        String runId = serverRunId();
-        boolean midPass = !header.cursor().equals("0") || !header.pendingCursor().equals("0");
-        boolean restarted = header.serverRunId() != null && !header.serverRunId().equals(runId) && midPass
-                && (header.phase() == BackupHeader.Phase.REWRITING || header.phase() == BackupHeader.Phase.RESCANNING);
-        if (restarted) {
-            LOG.warn("The server restarted since this rewrite's SCAN cursor was saved (run_id {} then, {} now): the "
-                    + "cursor does not carry over a restart, so the pass starts again from the first page",
-                    header.serverRunId(), runId);
-        }
-        backup.writeHeader(backup.header().withServerRunId(runId)); // the current one: ScaleChoice may have saved
-        return restarted;
-    }
-
-    /** Whether the server restarted (another {@code run_id}) since the header last named it; names the new one. */
-    private boolean restartedSinceThePassBegan() {
-        String runId = serverRunId();
-        if (runId.equals(backup.header().serverRunId())) {
-            return false;
-        }
-        LOG.warn("The server restarted during the pass (run_id {} then, {} now): its SCAN cursor may have skipped "
-                + "documents, so a new pass reads every document again", backup.header().serverRunId(), runId);
-        backup.writeHeader(backup.header().restartPass().withServerRunId(runId));
-        return true;
-    }
-
-    /** The server's {@code run_id} (INFO server), which a restart changes; empty when it cannot be read. */
-    private String serverRunId() {
-        String runId = workers.read(WorkerPool::runIdOf);
-        return runId == null ? "" : runId;
     }
 
     /** The batches and documents an earlier run's watch never judged, as this run found them: {0, 0} for none. */
