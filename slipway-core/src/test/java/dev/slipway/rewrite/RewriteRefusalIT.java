@@ -458,6 +458,9 @@ class RewriteRefusalIT {
             jedis.set("slipway:lock:docs", owner, SetParams.setParams().px(60_000));
             SlipwayException held = catchThrowableOfType(() -> slipway.apply(plan, options(other)),
                     SlipwayException.class);
+            // the CLI checks before it asks for confirmation, then applies (tester R26 F-A: its check said "resume")
+            SlipwayException checked = catchThrowableOfType(() -> slipway.check(plan, options(other)),
+                    SlipwayException.class);
 
             assertThat(wrongDir).isNotNull();
             assertThat(wrongDir.exitCode()).isEqualTo(2);
@@ -466,6 +469,8 @@ class RewriteRefusalIT {
             assertThat(held).isInstanceOf(dev.slipway.api.LockHeldException.class);
             assertThat(held.exitCode()).isEqualTo(1);
             assertThat(held.getMessage()).startsWith("Another migration of 'docs' is running").contains(owner);
+            assertThat(checked).isInstanceOf(dev.slipway.api.LockHeldException.class);
+            assertThat(checked.getMessage()).startsWith("Another migration of 'docs' is running").contains(owner);
             assertThat(jedis.get("slipway:lock:docs")).isEqualTo(owner);
             assertThat(java.nio.file.Files.exists(other)).isFalse();
         }

@@ -249,6 +249,8 @@ public final class MigrationExecutor {
     public void check(MigrationPlan plan, ApplyOptions options) {
         PlanPreconditions.checkPlan(plan);
         missingHandlers(plan);
+        // as apply does: the CLI checks first, and a run going told a second one to resume (tester R26 F-A)
+        MigrationLock.refuseIfHeld(session, keys, plan.source().indexName());
         Optional<Checkpoint> previous = usableCheckpoint(new CheckpointStore(session, keys)
                 .load(plan.source().indexName()), plan);
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
