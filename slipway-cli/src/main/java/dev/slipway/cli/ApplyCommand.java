@@ -107,9 +107,10 @@ public final class ApplyCommand implements Callable<Integer> {
             description = "Retries, with backoff from 100 ms doubling to 10 s, of a batch after a transient "
                     + "Redis error: connection lost, timeout, or a LOADING or BUSY reply (a batch whose writes got "
                     + "one is worked out again from the live documents, so nothing that landed is sent twice). "
-                    + "0 to 30. The migration lock's lease grows to outlast them (39 s for 8, 99 s for 12). A "
-                    + "server restart also ends the write watch, which stops the rewrite (re-run to resume; "
-                    + "--no-write-watch rides it out). Default: ${DEFAULT-VALUE}")
+                    + "0 to 30. The migration lock's lease grows to outlast them (39 s for 8, 99 s for 12). The "
+                    + "write watch's own connections are not retried: one lost (a server restart, CLIENT KILL) stops "
+                    + "the rewrite (re-run to resume); with --no-write-watch the retries ride out a restart. "
+                    + "Default: ${DEFAULT-VALUE}")
     private int retries;
 
     @Option(names = "--no-write-watch", order = 12,

@@ -83,8 +83,9 @@ public final class RollbackCommand implements Callable<Integer> {
             description = "With --backup-dir: retries, with backoff from 100 ms doubling to 10 s, of a record after a "
                     + "transient Redis error: connection lost, timeout, or a LOADING or BUSY reply (restoring a "
                     + "record again changes nothing); 0 to 30. The migration lock's lease grows to outlast them (39 s "
-                    + "for 8, 99 s for 12). A server restart also ends the write watch: the rollback finishes, then "
-                    + "fails, since it cannot vouch for writes made meanwhile (the re-run exits 0). "
+                    + "for 8, 99 s for 12). The write watch's own connections are not retried: one lost (a server "
+                    + "restart, CLIENT KILL) lets the rollback finish, then fail, since it cannot vouch for writes "
+                    + "made meanwhile (the re-run exits 0). "
                     + "Default: ${DEFAULT-VALUE}")
     private int retries;
 

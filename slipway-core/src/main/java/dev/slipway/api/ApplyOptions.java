@@ -21,8 +21,9 @@ import java.util.Optional;
  * @param maxRetries      retries of a batch after a transient error (connection lost, timeout, a BUSY or LOADING
  *                        reply), with backoff from 100 ms doubling to 10 s; a batch whose writes got such a reply is
  *                        worked out again from the live documents, so nothing that landed is sent twice; 0 to 30.
- *                        The migration lock's lease grows to outlast them. A restart also ends the write watch,
- *                        which stops a rewrite that watches (a re-run resumes it)
+ *                        The migration lock's lease grows to outlast them. The write watch's own connections are
+ *                        not retried: one lost (a restart, a killed client) stops a rewrite that watches (a re-run
+ *                        resumes it)
  * @param watchWrites     watch for writes by other clients to the documents while they are rewritten, and stop
  *                        and fail at the first one (on by default; off only when the application's writes cannot
  *                        touch what the rewrite changes)

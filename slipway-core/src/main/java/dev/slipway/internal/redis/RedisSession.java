@@ -379,7 +379,12 @@ public final class RedisSession implements AutoCloseable {
         return () -> raw;
     }
 
-    private static String rootMessage(Throwable e) {
+    /**
+     * The innermost cause's message of a failure, without the advice Slipway's own messages add ("re-run the same
+     * command ..."): what a retry that goes on logs (tester session 38 R26 F-E: a warning advised a re-run while the
+     * run carried on and finished).
+     */
+    public static String rootMessage(Throwable e) {
         Throwable cause = e;
         while (cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();

@@ -250,8 +250,9 @@ public final class BackupRestorer {
      * restores it had acknowledged, and the index step then fails on a state it did not make (tester session 37 R23
      * L1: a raw "Unknown index name" from {@code FT.ALIASUPDATE}) or succeeds over documents not restored, and the
      * last look finds nothing where they are now. The re-run sees the new {@code run_id} and restores every record
-     * again. {@code failure}, the index step's or the last look's, is kept as the cause; without a restart (or when
-     * the server cannot say) nothing is thrown.
+     * again. {@code failure}, the index step's or the last look's, is kept as the cause, not quoted: its advice
+     * (correct the documents by hand, say) is about a state the restart made (tester R26 F-B); without a restart (or
+     * when the server cannot say) nothing is thrown.
      */
     private void refuseIfRestartedSinceTheRestore(BackupDirectory backup, RuntimeException failure) {
         String then = backup.header().serverRunId();
@@ -269,8 +270,9 @@ public final class BackupRestorer {
         }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The server restarted after the rollback restored the "
                 + "originals (run_id " + then + " then, " + now + " now), so it may have lost restores it had "
-                + "acknowledged" + (failure == null ? "" : "; what the rollback met on it since ("
-                + failure.getMessage() + ") follows from that") + ". Nothing is lost: the backup in " + backup.dir() + " still holds "
+                + "acknowledged" + (failure == null ? "" : ", and what the rollback met on it since (an index or "
+                + "documents in the migrated form) follows from that") + ". Nothing is lost: the backup in "
+                + backup.dir() + " still holds "
                 + "every original. Re-run the same 'slipway rollback' command: it sees the restart and restores every "
                 + "record again.", failure);
     }

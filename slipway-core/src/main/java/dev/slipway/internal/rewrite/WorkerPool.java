@@ -4,6 +4,7 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,8 +198,8 @@ public final class WorkerPool implements AutoCloseable {
                     }
                     throw e;
                 }
-                LOG.warn("Transient Redis error ({}); retry {}/{} in {} ms", e.getMessage(), attempt + 1, maxRetries,
-                        backoff);
+                LOG.warn("Transient Redis error ({}); retry {}/{} in {} ms", RedisSession.rootMessage(e), attempt + 1,
+                        maxRetries, backoff);
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 if (!lost[index] && reconnect(index) && index < writers) {
@@ -220,7 +221,7 @@ public final class WorkerPool implements AutoCloseable {
             stores[index] = connector.get();
             nameForGuard(stores[index]);
         } catch (RuntimeException e) {
-            LOG.warn("Reconnect failed: {}", e.getMessage());
+            LOG.warn("Reconnect failed ({}); the retries go on", RedisSession.rootMessage(e));
             return false;
         }
         lost[index] = false;
