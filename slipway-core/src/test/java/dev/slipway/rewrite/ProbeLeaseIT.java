@@ -141,6 +141,33 @@ class ProbeLeaseIT {
         }
     }
 
+    /**
+     * A throwaway index dropped while a run queries it (here, apply's rewrite): the run fails, exit 1, with the
+     * server's words and what to do, not the client's exception class (tester session 38 R26 F-F); a re-run makes
+     * the index again and finishes.
+     */
+    @Test
+    void aThrowawayIndexDroppedWhileItIsQueriedFailsTheRun(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis dropper = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = filtered(slipway, jedis, dir);
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true);
+            TaskProgress drop = TaskProgress.atBegin("rewriting documents", () -> RewriteFixture.indexes(dropper)
+                    .stream().filter(i -> i.startsWith("slipway-probe:"))
+                    .forEach(probe -> call(dropper, "FT.DROPINDEX", probe)));
+
+            dev.slipway.api.SlipwayException failed = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> Slipway.configure().url(redis.url()).progress(drop).load().apply(plan, options),
+                    dev.slipway.api.SlipwayException.class);
+
+            assertThat(failed).isNotNull();
+            assertThat(failed.exitCode()).isEqualTo(1);
+            assertThat(failed.getMessage()).contains("did not answer (", "dropped by hand, or by another run",
+                    "an apply goes on from its last completed batch").doesNotContain("Exception");
+            assertThat(slipway.apply(plan, options).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        }
+    }
+
     private static void probe(Jedis jedis, String name) {
         call(jedis, "FT.CREATE", name, "ON", "HASH", "PREFIX", "1", "f:", "FILTER", "@kind==\"admitted\"", "SCHEMA",
                 "kind", "TAG");

@@ -285,9 +285,13 @@ public final class FilterScope implements AutoCloseable {
             throw new JedisDataException(e.getMessage());
         }
         if (!(reply instanceof List<?> found)) {
+            // the server's words, not the client's exception class; and no "batch" for a validate (tester R26 F-F)
+            String said = reply instanceof Exception e ? e.getMessage() : String.valueOf(reply);
             throw new SlipwayException(ErrorCode.REDIS_ERROR, "The throwaway index '" + index + "', which tells "
-                    + "which documents the FILTER (" + filter + ") admits, did not answer (" + reply + "). Re-run the "
-                    + "same command: it makes the index again and goes on from the last completed batch.");
+                    + "which documents the FILTER (" + filter + ") admits, did not answer (" + said + "): dropped by "
+                    + "hand, or by another run of Slipway that took it for one a killed run left (its lease runs out "
+                    + "when this process stalls for a minute). Re-run the same command: it makes the index again (an "
+                    + "apply goes on from its last completed batch).");
         }
         for (Object key : found.subList(1, found.size())) {
             held.add(ByteBuffer.wrap((byte[]) key));
