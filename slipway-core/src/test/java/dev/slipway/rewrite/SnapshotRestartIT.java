@@ -227,6 +227,55 @@ class SnapshotRestartIT {
     }
 
     /**
+     * A server that restarts during the first pass and again during the next: the summary says so and counts the new
+     * passes, which together read more documents than there are (tester session 38 R26 F-E: it spoke of one restart
+     * and "read 22849 documents again" of 20,000). Here the run_id a look finds changes after the 5th and the 12th
+     * SCAN page.
+     */
+    @Test
+    void aSummaryCountsEveryRestartAndTheirPasses(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 35);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
+            Path backup = dir.resolve("backup");
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
+                    .withThroughput(50, 1, 0, 3).withWriteWatch(false);
+            Crashes.applyAndCrashAt(redis.url(), plan, options, "before", "rewrite-documents");
+            java.util.concurrent.atomic.AtomicInteger scans = new java.util.concurrent.atomic.AtomicInteger();
+            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+
+            String summary;
+            try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
+                 WorkerPool pool = new WorkerPool(() -> new ForwardingDocumentStore(JedisDocumentStore.open(endpoint)) {
+                     @Override
+                     public ScanPage scan(String cursor, String pattern, int count, String type) {
+                         scans.incrementAndGet();
+                         return delegate.scan(cursor, pattern, count, type);
+                     }
+
+                     @Override
+                     public List<Object> execute(List<Command> commands) {
+                         if (commands.size() == 1 && commands.get(0).name().equals("INFO")) {
+                             String server = scans.get() < 5 ? "a" : scans.get() < 12 ? "b" : "c";
+                             return List.of("# Server\r\nrun_id:" + server + "\r\n");
+                         }
+                         return delegate.execute(commands);
+                     }
+                 }, 1, 0)) {
+                summary = new RewriteEngine(plan, directory, pool, dev.slipway.api.ProgressListener.NONE,
+                        new RewriteEngine.RewriteSettings(50, 0)).run();
+            }
+
+            assertThat(summary).containsPattern("^rewrote [0-9]+ documents, then \\(the server restarted during "
+                    + "that pass, and 1 of the new passes too\\) read [0-9]+ documents again in 2 passes ");
+            assertThat(slipway.apply(plan, options).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertMigrated(redis, before);
+        }
+    }
+
+    /**
      * The server restarts, from a snapshot taken after the migration, once the rollback's restore passes have looked
      * at its run_id for the last time and before the index step: the restores are lost, and the index step works on a
      * server that holds the migrated documents and indexes again. The run fails saying so, not with what the index

@@ -83,6 +83,8 @@ public final class RewriteEngine {
     private boolean rescanned;
     /** The documents this run rewrote in its first pass, when a server restart made it read every one again. */
     private long firstPassRewrites = -1;
+    /** The new passes this run made because the server restarted during the one before. */
+    private int passesAfterRestarts;
     private long firstPassReads;
     /** Documents this run's pass read. */
     private long documentsRead;
@@ -305,6 +307,7 @@ public final class RewriteEngine {
                         firstPassReads = documentsRead;
                     }
                     rescanned = true;
+                    passesAfterRestarts++;
                     runPass(started);
                 }
             }
@@ -447,10 +450,14 @@ public final class RewriteEngine {
         if (rescanned) { // most documents of a new pass are in the new form already and produce nothing
             // after a restart during this run's first pass, "rewrote the N still in the old form" counted that
             // pass's rewrites too, as if the restart had undone them (tester session 35 R19 L2)
+            // several restarts: one pass each, which together read more documents than there are (tester R26 F-E)
+            String more = passesAfterRestarts > 1 ? ", and " + (passesAfterRestarts - 1) + " of the new passes too"
+                    : "";
             String first = firstPassRewrites < 0 ? "" : "rewrote " + firstPassRewrites + " documents, then (the server "
-                    + "restarted during that pass) ";
+                    + "restarted during that pass" + more + ") ";
             long readAgain = documentsRead - firstPassReads;
-            rewrote = first + "read " + readAgain + " documents again (" + Math.round(readAgain / seconds)
+            rewrote = first + "read " + readAgain + " documents again" + (passesAfterRestarts > 1 ? " in "
+                    + passesAfterRestarts + " passes" : "") + " (" + Math.round(readAgain / seconds)
                     + " docs/s) and rewrote the " + (firstPassRewrites < 0 ? done : done - firstPassRewrites)
                     + " still in the old form; " + header.documentsRewritten()
                     + " rewrites in all, a document rewritten in two passes counting twice";
