@@ -195,24 +195,10 @@ class SnapshotRestartIT {
             Path backup = dir.resolve("backup");
             ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
                     .withThroughput(50, 1, 0, 3).withWriteWatch(false);
-            Crashes.applyAndCrashAt(redis.url(), plan, options, "before", "rewrite-documents");
             java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
-            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
 
-            Throwable stopped;
-            try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
-                 WorkerPool pool = new WorkerPool(() -> new ForwardingDocumentStore(JedisDocumentStore.open(endpoint)) {
-                     @Override
-                     public List<Object> execute(List<Command> commands) {
-                         if (commands.size() == 1 && commands.get(0).name().equals("INFO")) {
-                             return List.of("# Server\r\nrun_id:" + looks.incrementAndGet() + "\r\n");
-                         }
-                         return delegate.execute(commands);
-                     }
-                 }, 1, 0)) {
-                stopped = catchThrowable(() -> new RewriteEngine(plan, directory, pool,
-                        dev.slipway.api.ProgressListener.NONE, new RewriteEngine.RewriteSettings(50, 0)).run());
-            }
+            Throwable stopped = catchThrowable(() -> crashedThenRewritten(redis, plan, options,
+                    pages -> Integer.toString(looks.incrementAndGet())));
 
             assertThat(stopped).isInstanceOf(SlipwayException.class);
             assertThat(stopped.getMessage()).startsWith("The server restarted during every pass of the rewrite (4 "
@@ -242,31 +228,8 @@ class SnapshotRestartIT {
             Path backup = dir.resolve("backup");
             ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true)
                     .withThroughput(50, 1, 0, 3).withWriteWatch(false);
-            Crashes.applyAndCrashAt(redis.url(), plan, options, "before", "rewrite-documents");
-            java.util.concurrent.atomic.AtomicInteger scans = new java.util.concurrent.atomic.AtomicInteger();
-            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
-
-            String summary;
-            try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
-                 WorkerPool pool = new WorkerPool(() -> new ForwardingDocumentStore(JedisDocumentStore.open(endpoint)) {
-                     @Override
-                     public ScanPage scan(String cursor, String pattern, int count, String type) {
-                         scans.incrementAndGet();
-                         return delegate.scan(cursor, pattern, count, type);
-                     }
-
-                     @Override
-                     public List<Object> execute(List<Command> commands) {
-                         if (commands.size() == 1 && commands.get(0).name().equals("INFO")) {
-                             String server = scans.get() < 5 ? "a" : scans.get() < 12 ? "b" : "c";
-                             return List.of("# Server\r\nrun_id:" + server + "\r\n");
-                         }
-                         return delegate.execute(commands);
-                     }
-                 }, 1, 0)) {
-                summary = new RewriteEngine(plan, directory, pool, dev.slipway.api.ProgressListener.NONE,
-                        new RewriteEngine.RewriteSettings(50, 0)).run();
-            }
+            String summary = crashedThenRewritten(redis, plan, options, pages -> pages < 5 ? "a" : pages < 12 ? "b"
+                    : "c");
 
             assertThat(summary).containsPattern("^rewrote [0-9]+ documents, then \\(the server restarted during "
                     + "that pass, and 1 of the new passes too\\) read [0-9]+ documents again in 2 passes ");
@@ -394,6 +357,37 @@ class SnapshotRestartIT {
             assertThat(hashes(after, "doc:*")).isEqualTo(before);
             assertThat(keys(after, "item:*")).isEmpty();
             assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+        }
+    }
+
+    /**
+     * An apply that crashed before its rewrite step, then that step run to its end over connections whose INFO
+     * reports the run_id {@code runId} gives for the number of SCAN pages read so far: a server that restarts when
+     * the test says. Returns the step's summary.
+     */
+    private static String crashedThenRewritten(RedisStackServer redis, MigrationPlan plan, ApplyOptions options,
+                                               java.util.function.IntFunction<String> runId) {
+        Crashes.applyAndCrashAt(redis.url(), plan, options, "before", "rewrite-documents");
+        java.util.concurrent.atomic.AtomicInteger pages = new java.util.concurrent.atomic.AtomicInteger();
+        RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+        try (BackupDirectory directory = BackupDirectory.openForPlan(options.backupDir().orElseThrow(), plan);
+             WorkerPool pool = new WorkerPool(() -> new ForwardingDocumentStore(JedisDocumentStore.open(endpoint)) {
+                 @Override
+                 public ScanPage scan(String cursor, String pattern, int count, String type) {
+                     pages.incrementAndGet();
+                     return delegate.scan(cursor, pattern, count, type);
+                 }
+
+                 @Override
+                 public List<Object> execute(List<Command> commands) {
+                     if (commands.size() == 1 && commands.get(0).name().equals("INFO")) {
+                         return List.of("# Server\r\nrun_id:" + runId.apply(pages.get()) + "\r\n");
+                     }
+                     return delegate.execute(commands);
+                 }
+             }, 1, 0)) {
+            return new RewriteEngine(plan, directory, pool, dev.slipway.api.ProgressListener.NONE,
+                    new RewriteEngine.RewriteSettings(50, 0)).run();
         }
     }
 
