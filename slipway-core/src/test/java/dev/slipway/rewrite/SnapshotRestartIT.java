@@ -391,6 +391,38 @@ class SnapshotRestartIT {
         }
     }
 
+    /**
+     * A rollback that finished (exit 0) on a server that then went back to a snapshot taken before it, which holds the
+     * migrated index, documents and checkpoint again: the next rollback runs again and restores everything. Every
+     * re-run refused it as a finished rollback, whose index "has another schema since" (tester session 38 R26 F-D).
+     * Once done, a further run changes nothing.
+     */
+    @Test
+    void aFinishedRollbackUndoneByARestartFromAnOlderSnapshotRunsAgain(RedisStackServer redis) {
+        TreeMap<String, TreeMap<String, String>> before;
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Path backup = dir.resolve("backup");
+        try (Jedis jedis = redis.newJedis()) {
+            before = migratedThenSaved(jedis, slipway);
+            assertThat(slipway.rollbackFromBackup(backup, 1).alreadyRolledBack()).isFalse();
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+        redis.restartFromLastSave();
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(keys(jedis, "item:*")).as("migrated again").hasSize(DOCS);
+
+            assertThat(slipway.rollbackFromBackup(backup, 1).alreadyRolledBack()).isFalse();
+
+            assertThat(BackupDirectory.readHeader(backup).orElseThrow().phase())
+                    .isEqualTo(BackupHeader.Phase.ROLLED_BACK);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(keys(jedis, "item:*")).isEmpty();
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+            assertThat(slipway.rollbackFromBackup(backup, 1).alreadyRolledBack()).as("the same server: done")
+                    .isTrue();
+        }
+    }
+
     /** Every document of {@code before} is under "item:" in the form the combined rewrite gives it. */
     private static void assertMigrated(RedisStackServer redis, TreeMap<String, TreeMap<String, String>> before) {
         try (Jedis after = redis.newJedis()) {

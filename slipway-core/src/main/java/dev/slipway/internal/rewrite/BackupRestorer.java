@@ -18,7 +18,10 @@ import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
@@ -33,6 +36,7 @@ import java.util.function.Supplier;
  * {@link RecordRestore} (the records, one pass or more), {@link SourceIndexRebuild} (the indexes dropped and built).
  */
 public final class BackupRestorer {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupRestorer.class);
     private final RedisSession session;
     private final KeyNamespace keys;
     private final ProgressListener progress;
@@ -117,12 +121,13 @@ public final class BackupRestorer {
      *                          another client change documents while it ran (see {@link WriteWatch}), naming them,
      *                          or when the watch stopped while it ran;
      *                          {@link ErrorCode#BAD_USAGE} when an earlier run finished this rollback and the source
-     *                          index has been dropped or changed since (nothing was changed)
+     *                          index has been dropped or changed since (nothing was changed), unless the server went
+     *                          back to a snapshot taken before that run: then the rollback runs again
      */
     public RestoreResult restore(BackupDirectory backup, int workers, int maxRetries, boolean overwriteChanged) {
         MigrationPlan plan = backup.plan();
         RollbackChecks.requireConsistentHeader(backup, plan);
-        if (backup.header().phase() == BackupHeader.Phase.ROLLED_BACK) {
+        if (backup.header().phase() == BackupHeader.Phase.ROLLED_BACK && !undoneByARestart(backup, plan)) {
             return alreadyRolledBack(backup, plan, maxRetries);
         }
         RollbackChecks.refuseIfMigratedSince(session, backup, plan);
@@ -422,6 +427,38 @@ public final class BackupRestorer {
     private long evictedSinceMigration(MigrationPlan plan) {
         return Evictions.since(session, new CheckpointStore(session, keys).load(plan.source().indexName())
                 .filter(c -> c.planId().equals(plan.planId())).map(Evictions::atStart).orElse(OptionalLong.empty()));
+    }
+
+    /**
+     * Whether a finished rollback was undone by the server going back in time, and then reopens it (phase
+     * ROLLING_BACK, no record restored): the server restarted from a snapshot taken before the rollback, so it holds
+     * the migrated index and documents again, and the plan's checkpoint, which the finished rollback had deleted
+     * (tester session 38 R26 F-D: every re-run refused as a finished rollback, and a plan back to the old datatype
+     * could not give back the exact originals the backup holds). All three must hold: another {@code run_id} than
+     * the one the rollback restored on, the migration's checkpoint naming this backup directory, and the index with
+     * exactly the plan's target schema; anything else is a later change, which a finished rollback must not undo.
+     */
+    private boolean undoneByARestart(BackupDirectory backup, MigrationPlan plan) {
+        String now = session.info("server").flatMap(info -> RedisReplies.infoField(info, "run_id")).orElse(null);
+        if (!WorkerPool.restarted(backup.header().serverRunId(), now)) {
+            return false;
+        }
+        boolean checkpointBack = new CheckpointStore(session, keys).load(plan.source().indexName())
+                .filter(c -> c.planId().equals(plan.planId()))
+                .filter(c -> c.backupDir() != null && Path.of(c.backupDir()).toAbsolutePath().normalize()
+                        .equals(backup.dir().toAbsolutePath().normalize()))
+                .isPresent();
+        Optional<IndexInfo> target = new LiveIndexReader(session).findPhysical(plan.targetSchema().name());
+        if (!checkpointBack || target.isEmpty() || !VisibleSchema.matches(plan.targetSchema(), target.get().schema())) {
+            return false;
+        }
+        LOG.warn("The server restarted since this rollback finished (run_id {} then, {} now) and holds the "
+                + "migration's index and checkpoint again: it went back to a snapshot taken before the rollback, so "
+                + "the rollback runs again and restores every record", backup.header().serverRunId(), now);
+        // what the finished run's watch saw belongs to the timeline the server left
+        backup.writeHeader(backup.header().withPhase(BackupHeader.Phase.ROLLING_BACK).withRestoreProgress(0, 0)
+                .withRollbackWatch(BackupHeader.RollbackWatch.NOTHING));
+        return true;
     }
 
     /**
