@@ -337,6 +337,14 @@ public final class RedisSession implements AutoCloseable {
         return RedisReplies.text(call(command, args));
     }
 
+    /**
+     * The server's {@code run_id} (INFO server), which a restart changes; null when the server refuses INFO or its
+     * reply has none.
+     */
+    public String runId() {
+        return info("server").flatMap(info -> RedisReplies.infoField(info, "run_id")).orElse(null);
+    }
+
     /** A section of {@code INFO}; empty when the server refuses it (a user whose ACL does not allow INFO). */
     public Optional<String> info(String section) {
         try {

@@ -14,7 +14,6 @@ import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.LiveIndexReader;
-import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
@@ -263,7 +262,7 @@ public final class BackupRestorer {
         String then = backup.header().serverRunId();
         String now;
         try {
-            now = session.info("server").flatMap(info -> RedisReplies.infoField(info, "run_id")).orElse(null);
+            now = session.runId();
         } catch (RuntimeException unreachable) {
             if (failure != null) {
                 failure.addSuppressed(unreachable);
@@ -439,7 +438,7 @@ public final class BackupRestorer {
      * exactly the plan's target schema; anything else is a later change, which a finished rollback must not undo.
      */
     private boolean undoneByARestart(BackupDirectory backup, MigrationPlan plan) {
-        String now = session.info("server").flatMap(info -> RedisReplies.infoField(info, "run_id")).orElse(null);
+        String now = session.runId();
         if (!WorkerPool.restarted(backup.header().serverRunId(), now)) {
             return false;
         }

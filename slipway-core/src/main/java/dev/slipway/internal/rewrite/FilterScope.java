@@ -222,13 +222,21 @@ public final class FilterScope implements AutoCloseable {
      */
     public static void dropLeftBehind(RedisSession session, KeyNamespace keys, String index) {
         for (String name : new LiveIndexReader(session).listIndexes()) {
-            if (SchemaProbeName.isProbeOf(name, index) && !ProbeLease.held(session, keys.probeLease(name))) {
+            if (leftBehind(session, keys, index, name)) {
                 LOG.info("Dropping '{}', a throwaway index a killed run of Slipway left behind", name);
                 session.dropIndexIfPresent(name);
                 // the lease of a killed process on this host stays otherwise until it runs out (tester R25 F8)
                 session.call("DEL", keys.probeLease(name));
             }
         }
+    }
+
+    /**
+     * Whether the index {@code name} is a throwaway index of {@code index} that a killed run left behind: its
+     * {@link ProbeLease} ran out, or names a process on this host that no longer runs.
+     */
+    public static boolean leftBehind(RedisSession session, KeyNamespace keys, String index, String name) {
+        return SchemaProbeName.isProbeOf(name, index) && !ProbeLease.held(session, keys.probeLease(name));
     }
 
     /** Whether this scope narrows the documents (the index has a FILTER): false for {@link #everyDocument()}. */

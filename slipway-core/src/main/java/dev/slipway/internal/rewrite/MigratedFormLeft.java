@@ -42,8 +42,8 @@ final class MigratedFormLeft {
             examples.addAll(form.examples());
         }
         if (OldVectorScan.applies(back)) {
-            OldVectorScan.Result vectors = OldVectorScan.runTurnedAround(back, prefixes, endpoint, PAGE, maxRetries, expected,
-                    progress);
+            OldVectorScan.Result vectors = OldVectorScan.runTurnedAround(back, prefixes, endpoint, PAGE, maxRetries,
+                    expected, progress);
             count += vectors.found();
             vectors.examples().forEach(key -> examples.add(key + " (a vector of the new datatype)"));
         }

@@ -46,8 +46,9 @@ final class ValidationScan {
 
     /**
      * Runs {@code body} with a connection to {@code endpoint} (a read retried {@code maxRetries} times after a
-     * transient error) and a progress task named {@code task} counting up to {@code expected} documents. {@code search} names it in messages ("The search for ..."), {@code refused} in the
-     * error when the server refuses a read.
+     * transient error) and a progress task named {@code task} counting up to {@code expected} documents.
+     * {@code search} names it in messages ("The search for ..."), {@code refused} in the error when the server
+     * refuses a read.
      */
     static <T> T run(RedisEndpoint endpoint, StorageType storage, int pageSize, int maxRetries, long expected,
                      ProgressListener progress, String taskName, String search, String refused,

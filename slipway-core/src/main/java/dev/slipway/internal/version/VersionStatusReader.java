@@ -9,11 +9,10 @@ import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.redis.LiveIndexReader;
-import dev.slipway.internal.redis.ProbeLease;
 import dev.slipway.internal.redis.RedisSession;
-import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.schema.IndexInfo;
 
 import java.nio.file.Path;
@@ -88,7 +87,7 @@ public final class VersionStatusReader {
         // and a throwaway index a killed run left behind (its lease ran out; the next apply, rollback or validate
         // drops it), not one a running apply or validate uses
         List<String> strays = existing.stream().filter(i -> versionName.matcher(i).matches()
-                || SchemaProbeName.isProbeOf(i, name) && !ProbeLease.held(session, keys.probeLease(i)))
+                || FilterScope.leftBehind(session, keys, name, i))
                 .filter(i -> !known.contains(i)).toList();
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
                 .map(c -> new IndexStatus.MigrationStatus(c.planId(), c.status().name(), c.completedSteps(),
