@@ -37,11 +37,13 @@ final class BatchReader {
     private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
     private boolean fieldExpiries;
     /**
-     * How many keys over the batch size a gathered group may hold and stay one batch: a quarter of it (SCAN often
-     * returns a few more keys than its COUNT), none under a rate limit, where the batch size is a second of the rate
-     * (a full run once landed 998 documents within a second at 500 a second, a group of two pages being one batch).
+     * Whether a batch is one SCAN page, as it was before pages were gathered: under a rate limit. The rate is kept
+     * before each read ({@link #pacedBy}), and a SCAN opens its keys' write watch windows; the second batch of a
+     * gathered group waited for the rate with its keys scanned, inside their windows, so an application's write to
+     * one stopped the rewrite (a full run failed ConcurrentWriteIT's test of tester session 25 F2), and a group of
+     * two pages kept as one batch was larger than the rate (998 documents within a second at 500 a second).
      */
-    private int overshoot;
+    private boolean onePagePerBatch;
     /** Whether the last pass {@link #readAhead} read ended before its last page, at a restart of the server. */
     private volatile boolean endedByRestart;
     /** Called by {@link #readAhead} before each read with the documents handed over so far (a rate limit waits). */
@@ -65,7 +67,6 @@ final class BatchReader {
         this.scope = scope;
         this.keyMove = KeyMove.of(spec);
         this.pageSize = pageSize;
-        this.overshoot = pageSize / 4;
         this.clock = clock;
     }
 
@@ -113,7 +114,7 @@ final class BatchReader {
      */
     BatchReader pacedBy(LongConsumer beforeRead) {
         this.pace = beforeRead;
-        this.overshoot = 0; // a batch is at most a second of the rate: none larger than the batch size
+        this.onePagePerBatch = true;
         return this;
     }
 
@@ -197,7 +198,7 @@ final class BatchReader {
             }
             from = page.nextCursor();
             scanned++;
-        } while (!from.equals("0") && keys.size() + Math.max(1, keys.size() / scanned) <= pageSize);
+        } while (!onePagePerBatch && !from.equals("0") && keys.size() + Math.max(1, keys.size() / scanned) <= pageSize);
         return new Pages(from, keys);
     }
 
@@ -208,7 +209,7 @@ final class BatchReader {
      */
     List<List<byte[]>> split(List<byte[]> keys) {
         List<List<byte[]>> batches = new ArrayList<>();
-        for (List<byte[]> part : byCount(keys, pageSize, overshoot)) {
+        for (List<byte[]> part : onePagePerBatch ? List.of(keys) : byCount(keys, pageSize)) {
             if (batchBytes <= 0 || part.size() < 2) {
                 batches.add(part);
             } else {
@@ -221,13 +222,12 @@ final class BatchReader {
     }
 
     /**
-     * The keys as one part when they are at most {@code overshoot} more than {@code size} (SCAN often returns a few
-     * more keys than its COUNT: such a page stays one batch, as it always was), else in parts of {@code size} keys
-     * and one of the rest. Not in even parts: under a rate limit, where consecutive batches land their size over the
-     * rate apart, two half batches in place of one let a second hold three of them (751 at 500 a second).
+     * The keys as one part when they are at most a quarter more than {@code size} (SCAN often returns a few more keys
+     * than its COUNT: such a page stays one batch, as it always was), else in parts of {@code size} keys and one of
+     * the rest.
      */
-    static List<List<byte[]>> byCount(List<byte[]> keys, int size, int overshoot) {
-        if (keys.size() <= size + overshoot) {
+    static List<List<byte[]>> byCount(List<byte[]> keys, int size) {
+        if (keys.size() <= size + size / 4) {
             return List.of(keys);
         }
         List<List<byte[]>> split = new ArrayList<>(keys.size() / size + 1);

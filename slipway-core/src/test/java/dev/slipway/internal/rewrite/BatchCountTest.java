@@ -24,30 +24,23 @@ class BatchCountTest {
 
     @Test
     void keysThatFitOrAreAFewOverStayOneBatch() {
-        assertThat(sizes(BatchReader.byCount(keys(0), 500, 125))).containsExactly(0);
-        assertThat(sizes(BatchReader.byCount(keys(499), 500, 125))).containsExactly(499);
-        assertThat(sizes(BatchReader.byCount(keys(518), 500, 125))).containsExactly(518);
-        assertThat(sizes(BatchReader.byCount(keys(625), 500, 125))).containsExactly(625);
+        assertThat(sizes(BatchReader.byCount(keys(0), 500))).containsExactly(0);
+        assertThat(sizes(BatchReader.byCount(keys(499), 500))).containsExactly(499);
+        assertThat(sizes(BatchReader.byCount(keys(518), 500))).containsExactly(518);
+        assertThat(sizes(BatchReader.byCount(keys(625), 500))).containsExactly(625);
     }
 
     @Test
     void moreKeysAreCutIntoFullBatchesAndTheRest() {
-        assertThat(sizes(BatchReader.byCount(keys(626), 500, 125))).containsExactly(500, 126);
-        assertThat(sizes(BatchReader.byCount(keys(1001), 500, 125))).containsExactly(500, 500, 1);
-        assertThat(sizes(BatchReader.byCount(keys(7), 2, 0))).containsExactly(2, 2, 2, 1);
-    }
-
-    @Test
-    void underARateLimitNoBatchIsLargerThanTheBatchSize() {
-        assertThat(sizes(BatchReader.byCount(keys(500), 500, 0))).containsExactly(500);
-        assertThat(sizes(BatchReader.byCount(keys(503), 500, 0))).containsExactly(500, 3);
-        assertThat(sizes(BatchReader.byCount(keys(680), 500, 0))).containsExactly(500, 180);
+        assertThat(sizes(BatchReader.byCount(keys(626), 500))).containsExactly(500, 126);
+        assertThat(sizes(BatchReader.byCount(keys(1001), 500))).containsExactly(500, 500, 1);
+        assertThat(sizes(BatchReader.byCount(keys(7), 2))).containsExactly(2, 2, 2, 1);
     }
 
     @Test
     void everyKeyIsInOneBatchInOrder() {
         List<byte[]> all = keys(1234);
-        List<byte[]> joined = BatchReader.byCount(all, 100, 25).stream().flatMap(List::stream).toList();
+        List<byte[]> joined = BatchReader.byCount(all, 100).stream().flatMap(List::stream).toList();
         assertThat(joined).containsExactlyElementsOf(all);
     }
 }
