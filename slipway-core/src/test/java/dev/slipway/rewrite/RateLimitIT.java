@@ -79,23 +79,25 @@ class RateLimitIT {
 
     /**
      * 2,000 documents at 500 a second in batches of 50; a third of the way, the server pauses writes for 1.5 s. Any
-     * second holds at most the rate and about a batch: 508-510 measured. Without a bound on the credit the rewrite ran
-     * unthrottled after the pause until it had caught up (1,265 in the busiest second); with the credit bounded but
-     * the pages read during the pause landing together, 806-811 (tester session 35 R19 M3, R20 N1).
+     * second holds at most the rate. Without a bound on the credit the rewrite ran unthrottled after the pause until
+     * it had caught up (1,265 in the busiest second); with the credit bounded but the pages read during the pause
+     * landing together, 806-811 (tester session 35 R19 M3, R20 N1); with only the spacing of batches, 508-510.
      */
     @Test
     void afterAStallTheRateIsNotMadeUp(RedisStackServer redis, @TempDir Path dir) {
-        stallThenCount(redis, dir, 2000, 50, 500, 1500, 600);
+        stallThenCount(redis, dir, 2000, 50, 500, 1500, 500);
     }
 
     /**
      * As above with batches as large as the rate (500), where each batch read during a 2 s pause is a second's worth:
      * landing together when the pause ended, they made 3 to 4 times the limit in one second (tester session 35 R20
-     * N1, at 1,000 a second). Consecutive batches now land at least a second apart.
+     * N1, at 1,000 a second). With batches only spaced by their size over the rate, two SCAN pages of 499 landed
+     * within a second (998, two clean-clone CI runs in session 38); a batch now waits until the second before it holds
+     * room for it.
      */
     @Test
     void batchesReadDuringAStallDoNotLandTogether(RedisStackServer redis, @TempDir Path dir) {
-        stallThenCount(redis, dir, 2500, 500, 500, 2000, 750);
+        stallThenCount(redis, dir, 2500, 500, 500, 2000, 500);
     }
 
     /**
@@ -116,8 +118,8 @@ class RateLimitIT {
     }
 
     /**
-     * 600 documents at 200 a second in batches of 1,000: each batch is cut to 200, so no 0.9 s holds more than one
-     * of them (and the credit); without the cut, all 600 landed at once.
+     * 600 documents at 200 a second in batches of 1,000: each batch is cut to 200, so no second holds more than one
+     * of them; without the cut, all 600 landed at once.
      */
     @Test
     void aBatchLargerThanTheRateIsCutToOneSecondOfIt(RedisStackServer redis, @TempDir Path dir) {
@@ -128,13 +130,13 @@ class RateLimitIT {
                     ApplyOptions.DEFAULTS.withThroughput(1000, 1, 200, 3));
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertThat(landings.mostWithin(900_000_000L)).as("documents in any 0.9 s").isLessThanOrEqualTo(300);
+            assertThat(landings.mostWithin(1_000_000_000L)).as("documents in any second").isLessThanOrEqualTo(200);
         }
     }
 
     /**
      * A rollback at 400 documents a second of 1,600 documents backed up in records of 100: records land at least a
-     * quarter second apart, so no second holds more than 500 and the restore takes at least 3.75 s (rollback had no
+     * quarter second apart, no second holds more than 400, and the restore takes at least 3.75 s (rollback had no
      * rate limit: it restored as fast as the server took it, tester session 35).
      */
     @Test
@@ -149,7 +151,7 @@ class RateLimitIT {
                     RestoreOptions.DEFAULTS.withThroughput(3, 400));
 
             assertThat(RewriteFixture.hashes(jedis, "doc:*")).isEqualTo(before);
-            assertThat(restored.mostWithin(1_000_000_000L)).as("documents in any second").isLessThanOrEqualTo(500);
+            assertThat(restored.mostWithin(1_000_000_000L)).as("documents in any second").isLessThanOrEqualTo(400);
             assertThat(restored.spanNanos()).as("restore time").isGreaterThanOrEqualTo(3_700_000_000L);
         }
     }

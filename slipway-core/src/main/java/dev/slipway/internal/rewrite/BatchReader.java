@@ -41,9 +41,13 @@ final class BatchReader {
      * before each read ({@link #pacedBy}), and a SCAN opens its keys' write watch windows; the second batch of a
      * gathered group waited for the rate with its keys scanned, inside their windows, so an application's write to
      * one stopped the rewrite (a full run failed ConcurrentWriteIT's test of tester session 25 F2), and a group of
-     * two pages kept as one batch was larger than the rate (998 documents within a second at 500 a second).
+     * two pages kept as one batch was larger than the rate (998 documents within a second at 500 a second). A page
+     * of more keys than the rate (SCAN returns a few more than its COUNT) is still cut, into parts of the rate
+     * ({@link #perSecond}).
      */
     private boolean onePagePerBatch;
+    /** Under a rate limit, the most keys in one batch: a second of the rate. */
+    private int perSecond = Integer.MAX_VALUE;
     /** Whether the last pass {@link #readAhead} read ended before its last page, at a restart of the server. */
     private volatile boolean endedByRestart;
     /** Called by {@link #readAhead} before each read with the documents handed over so far (a rate limit waits). */
@@ -111,10 +115,14 @@ final class BatchReader {
      * each SCAN page and each further batch of a page: a rate limit waits there, before the documents are read, so
      * that their write watch windows (which open when SCAN returns them, see {@link #inFlight}) do not stay open while
      * the rewrite waits for its rate (tester session 25, F2: 43 ms median, 102 ms p99 with the wait after the write).
+     * A batch is then one SCAN page, cut into parts of at most {@code docsPerSecond} keys when it holds more; the
+     * documents of a later part do wait inside their windows, which SCAN returning more than a second's worth makes
+     * rare.
      */
-    BatchReader pacedBy(LongConsumer beforeRead) {
+    BatchReader pacedBy(LongConsumer beforeRead, int docsPerSecond) {
         this.pace = beforeRead;
         this.onePagePerBatch = true;
+        this.perSecond = docsPerSecond;
         return this;
     }
 
@@ -209,7 +217,7 @@ final class BatchReader {
      */
     List<List<byte[]>> split(List<byte[]> keys) {
         List<List<byte[]>> batches = new ArrayList<>();
-        for (List<byte[]> part : onePagePerBatch ? List.of(keys) : byCount(keys, pageSize)) {
+        for (List<byte[]> part : onePagePerBatch ? atMost(keys, perSecond) : byCount(keys, pageSize)) {
             if (batchBytes <= 0 || part.size() < 2) {
                 batches.add(part);
             } else {
@@ -227,7 +235,12 @@ final class BatchReader {
      * the rest.
      */
     static List<List<byte[]>> byCount(List<byte[]> keys, int size) {
-        if (keys.size() <= size + size / 4) {
+        return keys.size() <= size + size / 4 ? List.of(keys) : atMost(keys, size);
+    }
+
+    /** The keys as one part when they are at most {@code size}, else in parts of {@code size} and one of the rest. */
+    static List<List<byte[]>> atMost(List<byte[]> keys, int size) {
+        if (keys.size() <= size) {
             return List.of(keys);
         }
         List<List<byte[]>> split = new ArrayList<>(keys.size() / size + 1);

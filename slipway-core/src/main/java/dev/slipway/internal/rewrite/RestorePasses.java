@@ -130,14 +130,14 @@ final class RestorePasses {
                 long at = records[0] - 1;
                 Supplier<Long> restore = () -> RecordRestore.restoreRecord(pool, rewriter, vanishing,
                         record.documents(), document -> !superseded.superseded(at, document.key()));
-                pacer.beforeWrite();
+                pacer.beforeWrite(record.documents().size());
                 long gone = BusyServer.retry(maxRetries, "a record of the rollback", restore, restore,
                         RecordRestore.RESUME_RESTORE);
-                pacer.landed(record.documents().size());
                 // what the watch saw goes with each record: a run stopped or killed later cannot lose it
                 backup.writeHeader(backup.header().withRollbackWatch(watched.get()).withRestoreProgress(
                         backup.header().recordsRestored() + 1,
                         backup.header().documentsMissing() + gone), false);
+                pacer.landed(record.documents().size());
                 task.update(documents[0]);
             });
             task.finished();

@@ -533,7 +533,8 @@ public final class RewriteEngine {
         String cursor = state.cursor();
         boolean limited = pacer.limited();
         if (limited) { // the rate is kept before each read, not after each write (see BatchReader#pacedBy)
-            reader.pacedBy(documents -> pacer.beforeRead(started, documents));
+            pacer.passBegins();
+            reader.pacedBy(documents -> pacer.beforeRead(started, documents), settings.maxDocsPerSecond());
         }
         Future<?> reading = threads.submit(() -> reader.readAhead(cursor, pages));
         InFlight inflight = null;
@@ -574,7 +575,7 @@ public final class RewriteEngine {
                     inflight = null;
                     state = land(landing, state);
                 }
-                pacer.beforeWrite();
+                pacer.beforeWrite(next.input().keys().size());
                 inflight = new InFlight(threads.submit(() -> write(changes)), changes, next.cursorAfter(),
                         next.input().keys());
             }

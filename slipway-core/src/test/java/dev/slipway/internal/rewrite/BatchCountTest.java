@@ -37,6 +37,14 @@ class BatchCountTest {
         assertThat(sizes(BatchReader.byCount(keys(7), 2))).containsExactly(2, 2, 2, 1);
     }
 
+    /** Under a rate limit: a page of more keys than a second of the rate is cut, however few more. */
+    @Test
+    void aPageOverTheRateIsCutToIt() {
+        assertThat(sizes(BatchReader.atMost(keys(500), 500))).containsExactly(500);
+        assertThat(sizes(BatchReader.atMost(keys(501), 500))).containsExactly(500, 1);
+        assertThat(sizes(BatchReader.atMost(keys(1200), 500))).containsExactly(500, 500, 200);
+    }
+
     @Test
     void everyKeyIsInOneBatchInOrder() {
         List<byte[]> all = keys(1234);

@@ -12,9 +12,52 @@ class RatePacerTest {
         pacer.landed(100); // a tenth of a second's worth
 
         long begin = System.nanoTime();
-        pacer.beforeWrite();
+        pacer.beforeWrite(100);
 
         assertThat(System.nanoTime() - begin).as("waited about 100 ms").isGreaterThanOrEqualTo(90_000_000L);
+    }
+
+    /**
+     * A batch of 600 at 1,000 a second waits until the one before is a second old, not only its 600 ms: both
+     * would land within a second (batches of just under the rate made twice the rate in a second, session 38).
+     */
+    @Test
+    void theBatchesOfAnySecondHoldAtMostTheRate() {
+        RatePacer pacer = new RatePacer(1000, new StopSignal());
+        pacer.landed(600);
+
+        long begin = System.nanoTime();
+        pacer.beforeWrite(600);
+
+        assertThat(System.nanoTime() - begin).as("waited about a second").isGreaterThanOrEqualTo(950_000_000L);
+    }
+
+    @Test
+    void batchesThatFitInASecondWaitOnlyTheirSpacing() {
+        RatePacer pacer = new RatePacer(1000, new StopSignal());
+        pacer.landed(300);
+
+        long begin = System.nanoTime();
+        pacer.beforeWrite(300);
+
+        assertThat(System.nanoTime() - begin).as("about 300 ms").isBetween(290_000_000L, 700_000_000L);
+    }
+
+    /**
+     * A read waits until a batch the size of the last one would fit in the second: read earlier, its documents would
+     * wait for the rate inside their write watch windows.
+     */
+    @Test
+    void aReadWaitsUntilTheNextBatchWouldFit() {
+        RatePacer pacer = new RatePacer(1000, new StopSignal());
+        long started = System.nanoTime();
+        pacer.passBegins();
+        pacer.beforeRead(started, 0);
+        pacer.landed(600); // the first batch, 600 documents, landed
+
+        pacer.beforeRead(started, 600);
+
+        assertThat(System.nanoTime() - started).as("about a second").isGreaterThanOrEqualTo(950_000_000L);
     }
 
     @Test
@@ -38,7 +81,7 @@ class RatePacerTest {
         stop.request("test");
 
         long begin = System.nanoTime();
-        pacer.beforeWrite();
+        pacer.beforeWrite(100);
 
         assertThat(System.nanoTime() - begin).isLessThan(1_000_000_000L);
     }
@@ -49,7 +92,7 @@ class RatePacerTest {
         pacer.landed(1_000_000);
 
         long begin = System.nanoTime();
-        pacer.beforeWrite();
+        pacer.beforeWrite(100);
         pacer.beforeRead(begin, 1_000_000);
 
         assertThat(System.nanoTime() - begin).isLessThan(1_000_000_000L);
