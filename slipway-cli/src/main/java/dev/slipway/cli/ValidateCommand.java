@@ -61,7 +61,8 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--retries", paramLabel = "<n>", defaultValue = "5", order = 5,
             description = "Retries, with backoff from 100 ms doubling to 10 s, of a read of the searches for "
                     + "documents in the old form after a transient Redis error: connection lost, timeout, or a "
-                    + "LOADING or BUSY reply; 0 to 30. Default: ${DEFAULT-VALUE}")
+                    + "LOADING or BUSY reply; the other checks reconnect for as long. 0 to 30. "
+                    + "Default: ${DEFAULT-VALUE}")
     private int retries;
 
     @Override

@@ -322,7 +322,7 @@ public final class Slipway {
     /**
      * As {@link #validate(MigrationPlan, List)}, retrying a read of the scans for documents in the old form
      * {@code maxRetries} times after a transient error (a lost connection, a restarting server), with backoff from
-     * 100 ms doubling to 10 s.
+     * 100 ms doubling to 10 s; its other checks' connection rides out as long an outage.
      *
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when {@code maxRetries} is negative or above 30
      */
@@ -330,6 +330,7 @@ public final class Slipway {
         ApplyOptions.checkRetries(maxRetries);
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
         return withSession(session -> {
+            session.reconnectingFor(WorkerPool.retryWindow(maxRetries)); // as long as its scans' connections do
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
             try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {

@@ -142,6 +142,38 @@ class SnapshotRestartIT {
     }
 
     /**
+     * A restart (data kept) that keeps the server down 7 s right after validate's scan for documents in the old form,
+     * where its next check asks on its own connection: with --retries 7 (12.7 s of retries) the connection rides it
+     * out as the scans do (it gave up after 5 s, whatever --retries said, session 38).
+     */
+    @Test
+    void validateRidesOutAnOutageAsLongAsItsRetriesOnEveryConnection(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, 500, 35);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
+            slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true));
+            java.util.concurrent.CompletableFuture<?>[] restart = {null};
+            TaskProgress progress = new TaskProgress() {
+                @Override
+                public void end() {
+                    if (task().startsWith("looking for documents") && restart[0] == null) {
+                        restart[0] = redis.outage(7_000);
+                    }
+                    forgetTask();
+                }
+            };
+
+            dev.slipway.api.plan.ValidationResult result = Slipway.configure().url(redis.url()).progress(progress)
+                    .load().validate(plan, List.of(), 7);
+
+            assertThat(restart[0]).as("the outage began").isNotNull();
+            restart[0].join();
+            assertThat(result.passed()).as(result.toString()).isTrue();
+        }
+    }
+
+    /**
      * A restart (data kept) during a float16 rewrite without the write watch: the pages read after it, on the old
      * cursor, met documents the pass had rewritten before it, and the summary counted them as found in the new form,
      * "written so by the application" (tester session 38 R25 F5: 3,650 of 20,000). The reader now ends the pass at
