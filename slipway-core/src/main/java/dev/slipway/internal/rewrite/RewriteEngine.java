@@ -261,15 +261,7 @@ public final class RewriteEngine {
         if (header.phase() == BackupHeader.Phase.REWRITTEN && !restarts.sinceTheRewriteFinished(header)) {
             return "documents were already rewritten by an earlier run (" + header.documentsRewritten() + ")";
         }
-        scales = ScaleChoice.load(spec, backup, workers, scope, settings.batchSize());
-        rewriter = new DocumentRewriter(spec, scales);
-        reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), settings.batchBytes(), clock)
-                .readFieldExpiries(settings.fieldExpiries());
-        replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
-        memory = guardMemory ? MemoryCeiling.of(workers, plannedGrowth, evictedAtStart) : MemoryCeiling.NONE;
-        watch.attach(workers);
-        watch.judgeByForm(reader::inFlight, new DocumentForms(spec, rewriter));
-        noteUnjudgedBatches(header);
+        prepare(header);
         boolean restarted = restarts.sinceTheCursorWasSaved(header);
         // a new pass finds most documents converted already: its progress is the documents it reads, not the
         // rewrites of every pass so far (which started it at 100%, its ETA meaningless)
@@ -293,23 +285,7 @@ public final class RewriteEngine {
                 backup.writeHeader(backup.header().restartPass());
             }
             if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
-                // a new pass, or one a killed run began (only the first pass counts vectors already converted)
-                rescanned = backup.header().phase() == BackupHeader.Phase.RESCANNING
-                        || !backup.header().alreadyConverted().counting();
-                runPass(started);
-                // a restart during the pass made the cursor skip keys: read every document again, now (tester s28)
-                for (int again = 0; again < PassRestarts.MAX_PASSES_AFTER_RESTARTS && !stop.isRequested()
-                        && !writesSeen() && !memory.reached(documentsRead, settings.batchSize())
-                        && restarts.sinceThePassBegan();
-                     again++) {
-                    if (!rescanned) { // what this run's first pass did, for the summary
-                        firstPassRewrites = backup.header().documentsRewritten() - startDocs;
-                        firstPassReads = documentsRead;
-                    }
-                    rescanned = true;
-                    passesAfterRestarts++;
-                    runPass(started);
-                }
+                runPasses(started, startDocs);
             }
             watch.refuseIfWritesSeen(backup, passComplete()
                     && backup.header().phase() != BackupHeader.Phase.RESCANNING);
@@ -322,17 +298,7 @@ public final class RewriteEngine {
             restarts.stopIfEveryPassEnded(reader);
             task.finished();
         } catch (RuntimeException e) {
-            RuntimeException reported = e;
-            try {
-                lock.confirmHeld(); // woken after a stall, a failure (such as the rollback's writes, seen) comes first
-            } catch (SlipwayException lost) {
-                lost.addSuppressed(e);
-                reported = lost;
-            }
-            if (!lock.isLost()) { // a lost lock's backup is the new holder's (a rollback's phase must stay)
-                flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
-            }
-            throw reported;
+            throw failed(e);
         }
         Map<String, Double> figures = new LinkedHashMap<>(backup.header().recallAt10()); // an earlier run's stay
         figures.putAll(recall.results());
@@ -340,6 +306,59 @@ public final class RewriteEngine {
                 : BackupHeader.Phase.REWRITTEN;
         backup.writeHeader(backup.header().withPhase(end).withRecall(figures));
         return finish(started, startDocs);
+    }
+
+    /**
+     * What a failed run reports: the lost lock first when it is lost (woken after a stall, a failure such as the
+     * rollback's writes, seen, comes of that), else {@code e}; the progress reached goes to the header on disk unless
+     * the lock is lost (a lost lock's backup is the new holder's: a rollback's phase must stay).
+     */
+    private RuntimeException failed(RuntimeException e) {
+        RuntimeException reported = e;
+        try {
+            lock.confirmHeld();
+        } catch (SlipwayException lost) {
+            lost.addSuppressed(e);
+            reported = lost;
+        }
+        if (!lock.isLost()) {
+            flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
+        }
+        return reported;
+    }
+
+    /** Makes this run's reader, rewriter and checks, and attaches the write watch to its connections. */
+    private void prepare(BackupHeader header) {
+        scales = ScaleChoice.load(spec, backup, workers, scope, settings.batchSize());
+        rewriter = new DocumentRewriter(spec, scales);
+        reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), settings.batchBytes(), clock)
+                .readFieldExpiries(settings.fieldExpiries());
+        replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);
+        memory = guardMemory ? MemoryCeiling.of(workers, plannedGrowth, evictedAtStart) : MemoryCeiling.NONE;
+        watch.attach(workers);
+        watch.judgeByForm(reader::inFlight, new DocumentForms(spec, rewriter));
+        noteUnjudgedBatches(header);
+    }
+
+    /**
+     * A pass (a new one, or the rest of one a killed run began; only the first pass counts vectors already
+     * converted), then a pass again after each restart of the server during one, which made the cursor skip keys
+     * (tester session 28), at most {@link PassRestarts#MAX_PASSES_AFTER_RESTARTS}.
+     */
+    private void runPasses(long started, long startDocs) {
+        rescanned = backup.header().phase() == BackupHeader.Phase.RESCANNING
+                || !backup.header().alreadyConverted().counting();
+        runPass(started);
+        for (int again = 0; again < PassRestarts.MAX_PASSES_AFTER_RESTARTS && !stop.isRequested() && !writesSeen()
+                && !memory.reached(documentsRead, settings.batchSize()) && restarts.sinceThePassBegan(); again++) {
+            if (!rescanned) { // what this run's first pass did, for the summary
+                firstPassRewrites = backup.header().documentsRewritten() - startDocs;
+                firstPassReads = documentsRead;
+            }
+            rescanned = true;
+            passesAfterRestarts++;
+            runPass(started);
+        }
     }
 
     /**
@@ -561,15 +580,7 @@ public final class RewriteEngine {
                 }
                 long begin = System.nanoTime();
                 BatchChanges changes = plan(next.input());
-                releaseUnchanged(next.input().keys(), changes);
-                documentsRead += next.input().keys().size();
-                state = state.foundUnchanged(changes.alreadyConverted(), changes.malformed());
-                malformedThisRun += changes.malformed();
-                // the originals are on disk (fsynced) before any document of the batch changes
-                long length = backup.append(new BackupRecord(state.batchesBackedUp() + 1, next.cursorAfter(),
-                        changes.originals()));
-                state = state.backedUp(next.cursorAfter(), changes.originals().size(), length);
-                clock.add(StageClock.Stage.PLAN_AND_BACK_UP, begin);
+                state = backUp(next, changes, state, begin);
                 if (inflight != null) {
                     InFlight landing = inflight;
                     inflight = null;
@@ -592,6 +603,22 @@ public final class RewriteEngine {
             threads.shutdownNow();
             awaitTermination(threads); // the reader may be inside a read; the connection is not closed under it
         }
+    }
+
+    /**
+     * Backs up the originals of a planned batch (fsynced: on disk before any document of the batch changes), after
+     * closing the windows of the documents it leaves unchanged; returns the header with the batch backed up. The
+     * planning and the backup are timed from {@code begin}.
+     */
+    private BackupHeader backUp(ReadAhead next, BatchChanges changes, BackupHeader state, long begin) {
+        releaseUnchanged(next.input().keys(), changes);
+        documentsRead += next.input().keys().size();
+        malformedThisRun += changes.malformed();
+        BackupHeader found = state.foundUnchanged(changes.alreadyConverted(), changes.malformed());
+        long length = backup.append(new BackupRecord(found.batchesBackedUp() + 1, next.cursorAfter(),
+                changes.originals()));
+        clock.add(StageClock.Stage.PLAN_AND_BACK_UP, begin);
+        return found.backedUp(next.cursorAfter(), changes.originals().size(), length);
     }
 
     /**
