@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
                 + "estimates, not promises.",
         footerHeading = "%nExamples:%n",
         footer = {"  slipway estimate --plan migration_plan.yaml",
-                "  slipway estimate --plan migration_plan.yaml --format json"})
+                "  slipway estimate --plan migration_plan.yaml --format json",
+                "  slipway estimate --plan migration_plan.yaml --rate-limit 2000"})
 public final class EstimateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -42,10 +43,15 @@ public final class EstimateCommand implements Callable<Integer> {
             description = "Output: text, yaml or json (sizes in bytes, times in seconds). Default: ${DEFAULT-VALUE}")
     private OutputFormat format;
 
+    @Option(names = "--rate-limit", paramLabel = "<docs/s>", defaultValue = "0", order = 3,
+            description = "Estimate for 'apply --rate-limit' of this many documents a second: the rewrite takes at "
+                    + "least its documents over the rate; 0 for no limit. Default: ${DEFAULT-VALUE}")
+    private int rateLimit;
+
     @Override
     public Integer call() {
         MigrationPlan plan = SlipwayFiles.readPlan(planFile);
-        MigrationEstimate estimate = connection.slipway().estimate(plan);
+        MigrationEstimate estimate = connection.slipway().estimate(plan, rateLimit);
         PrintWriter out = spec.commandLine().getOut();
         if (format == OutputFormat.TEXT) {
             print(out, plan, estimate);

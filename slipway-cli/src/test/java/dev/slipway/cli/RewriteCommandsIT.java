@@ -96,6 +96,27 @@ class RewriteCommandsIT {
         assertUnchanged();
     }
 
+    /** With --rate-limit, the expected duration is at least the documents over the rate; a negative one exits 2. */
+    @Test
+    void estimateForARateLimitTakesAtLeastTheDocumentsOverTheRate() throws IOException {
+        Path plan = plan();
+
+        JsonNode free = new ObjectMapper().readTree(cli("estimate", "--plan", plan.toString(), "--format", "json")
+                .out());
+        CliRun paced = cli("estimate", "--plan", plan.toString(), "--format", "json", "--rate-limit", "2");
+        CliRun negative = cli("estimate", "--plan", plan.toString(), "--rate-limit", "-1");
+
+        assertThat(paced.exitCode()).as(paced.toString()).isZero();
+        JsonNode estimate = new ObjectMapper().readTree(paced.out());
+        assertThat(free.path("expected_seconds").asDouble()).isLessThan(DOCS / 2.0);
+        assertThat(estimate.path("expected_seconds").asDouble()).isGreaterThanOrEqualTo(DOCS / 2.0);
+        assertThat(estimate.path("basis").asText()).contains("--rate-limit 2 docs/s holds the rewrite to " + DOCS
+                + " documents over the rate");
+        assertThat(negative.exitCode()).as(negative.toString()).isEqualTo(2);
+        assertThat(negative.err()).contains("--rate-limit must not be negative");
+        assertUnchanged();
+    }
+
     @Test
     void applyNeedsBackupDirAndAcceptDataLossThenRollbackRestoresTheOriginals() throws IOException {
         Path plan = plan();

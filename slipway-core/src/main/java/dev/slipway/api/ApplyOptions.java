@@ -52,10 +52,15 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
         if (workers < 1 || workers > 64) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--workers must be between 1 and 64, not " + workers + ".");
         }
+        checkRateLimit(maxDocsPerSecond);
+        checkRetries(maxRetries);
+    }
+
+    /** The bound of {@code --rate-limit} (estimate's too): 0 for none, never negative. */
+    static void checkRateLimit(int maxDocsPerSecond) {
         if (maxDocsPerSecond < 0) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--rate-limit must not be negative.");
         }
-        checkRetries(maxRetries);
     }
 
     /** The most retries of a transient error: they wait about 4 minutes in all (100 ms doubling to 10 s). */

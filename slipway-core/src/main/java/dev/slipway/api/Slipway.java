@@ -283,6 +283,17 @@ public final class Slipway {
      *                                            under way
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
+        return estimate(plan, 0);
+    }
+
+    /**
+     * As {@link #estimate(MigrationPlan)}, for an apply with {@code --rate-limit maxDocsPerSecond} (0 for none): the
+     * rewrite takes at least its documents over the rate.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when {@code maxDocsPerSecond} is negative
+     */
+    public MigrationEstimate estimate(MigrationPlan plan, int maxDocsPerSecond) {
+        ApplyOptions.checkRateLimit(maxDocsPerSecond);
         MigrationPlanner.requireIntact(plan);
         return withSession(session -> {
             boolean underway = new CheckpointStore(session, keys).load(plan.source().indexName())
@@ -291,7 +302,7 @@ public final class Slipway {
             if (!underway) { // a plan for an index that is gone, or already applied, estimates nothing real
                 PlanPreconditions.requireCurrent(plan, new LiveIndexReader(session));
             }
-            return RewriteEstimator.estimate(plan, session);
+            return RewriteEstimator.estimate(plan, session, maxDocsPerSecond);
         });
     }
 

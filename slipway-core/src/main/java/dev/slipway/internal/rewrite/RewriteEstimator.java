@@ -64,8 +64,11 @@ public final class RewriteEstimator {
     private RewriteEstimator() {
     }
 
-    /** The estimate of a plan against the live server. */
-    public static MigrationEstimate estimate(MigrationPlan plan, RedisSession session) {
+    /**
+     * The estimate of a plan against the live server, for a rewrite at most {@code maxDocsPerSecond} documents a
+     * second (0 for no limit).
+     */
+    public static MigrationEstimate estimate(MigrationPlan plan, RedisSession session, int maxDocsPerSecond) {
         RedisEndpoint endpoint = session.endpoint();
         double reindex = plan.estimate().reindexSeconds();
         long extraMemory = plan.estimate().extraMemoryBytes();
@@ -75,7 +78,8 @@ public final class RewriteEstimator {
             return new MigrationEstimate(plan.servedName(), plan.estimate().documents(), 0, 0, 0, 0, extraMemory,
                     jsonIndexSaving, jsonIndexSaving, reindex, plan.estimate().downtimeSeconds(),
                     plan.estimate().basis() + "; index-only: nothing is rewritten or backed up" + savingBasis(plan)
-                            + json.basis());
+                            + json.basis() + (maxDocsPerSecond > 0 ? "; --rate-limit paces document rewrites only"
+                            : ""));
         }
         RewriteSpec spec = plan.rewrite().get();
         List<String> fields = DocumentRewriter.fieldsToRead(spec);
@@ -122,6 +126,15 @@ public final class RewriteEstimator {
                 }
             }
             double rewriteSeconds = seconds / n * docs * WRITE_FACTOR;
+            String paced = "";
+            if (maxDocsPerSecond > 0) {
+                double atTheRate = (double) docs / maxDocsPerSecond;
+                paced = atTheRate > rewriteSeconds
+                        ? "; --rate-limit " + maxDocsPerSecond + " docs/s holds the rewrite to " + docs + " documents "
+                        + "over the rate (" + round(atTheRate) + " s, measured pace " + round(rewriteSeconds) + " s)"
+                        : "; --rate-limit " + maxDocsPerSecond + " docs/s is above the measured pace";
+                rewriteSeconds = Math.max(rewriteSeconds, atTheRate);
+            }
             double total = rewriteSeconds + reindex;
             // the index holds only the documents it counts, not every one the rewrite converts (a FILTER): tester
             // session 34 R18 F2, 625 KiB said where 156 KiB was right
@@ -134,7 +147,7 @@ public final class RewriteEstimator {
                     "sampled " + keys.size() + " documents (median of the last " + (times.size() + 1) / 2 + " of "
                             + times.size() + " reads: " + Math.round(seconds * 1000) + " ms); rewrite time "
                             + "= sampled read time x " + WRITE_FACTOR + " per document; " + plan.estimate().basis()
-                            + savingBasis(plan) + json.basis() + filtered);
+                            + savingBasis(plan) + json.basis() + filtered + paced);
         }
     }
 
