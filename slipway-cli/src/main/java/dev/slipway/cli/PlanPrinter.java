@@ -83,9 +83,11 @@ final class PlanPrinter {
         out.println("  backup directory:   " + options.backupDir().map(Path::toString).orElse("(not given)"));
         out.println("  accept data loss:   " + (rewrite.lossy()
                 ? (options.acceptDataLoss() ? "yes" : "no (the conversion loses precision)") : "not needed"));
-        boolean cut = options.maxDocsPerSecond() > 0 && options.batchSize() > options.maxDocsPerSecond();
-        out.println("  throughput:         batches of " + (cut ? options.maxDocsPerSecond() + " (--batch-size "
-                + options.batchSize() + " cut to one second of the rate)" : options.batchSize()) + ", "
+        int batch = options.rewriteBatchSize();
+        String cut = batch == options.batchSize() ? "" : batch == options.maxDocsPerSecond()
+                ? " (--batch-size " + options.batchSize() + " cut to one second of the rate)"
+                : " (--batch-size " + options.batchSize() + " cut to a whole fraction of the rate)";
+        out.println("  throughput:         batches of " + batch + cut + ", "
                 + options.workers()
                 + (options.workers() == 1 ? " worker, " : " workers, ") + (options.maxDocsPerSecond() == 0
                 ? "no rate limit" : "at most " + options.maxDocsPerSecond() + " docs/s") + ", "

@@ -136,10 +136,13 @@ class RewriteCommandsIT {
         assertThat(backup).doesNotExist();
 
         CliRun apply = cli("apply", "--plan", plan.toString(), "--yes", "--backup-dir", backup.toString(),
-                "--accept-data-loss", "--batch-size", "64", "--workers", "2", "--retries", "2");
+                "--accept-data-loss", "--batch-size", "64", "--workers", "2", "--retries", "2", "--rate-limit",
+                "3000");
         assertThat(apply.exitCode()).as(apply.toString()).isZero();
+        // 47 batches of 64 would be more than 3,000 in a second: 47 of 63 are not
         assertThat(apply.out()).contains("backup directory:   " + backup, "accept data loss:   yes",
-                        "throughput:         batches of 64, 2 workers, no rate limit, 2 retries",
+                        "throughput:         batches of 63 (--batch-size 64 cut to a whole fraction of the rate), 2 "
+                                + "workers, at most 3000 docs/s, 2 retries",
                         "Result:    SUCCEEDED", "docs/s", "recall@10", "no writes by other clients seen",
                         "'slipway rollback --backup-dir " + backup + "' restores them.")
                 .doesNotContain("<dir>");

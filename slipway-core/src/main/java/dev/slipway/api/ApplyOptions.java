@@ -56,6 +56,23 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
         checkRetries(maxRetries);
     }
 
+    /**
+     * The batch size a rewrite uses: {@link #batchSize}, or under a rate limit the largest whole fraction of the rate
+     * no larger than it (a second holds the rate in whole batches: 300 at 500 a second is cut to 250).
+     */
+    public int rewriteBatchSize() {
+        return batchSizeAt(batchSize, maxDocsPerSecond);
+    }
+
+    /** {@link #rewriteBatchSize} of {@code batchSize} at {@code maxDocsPerSecond} (0: no limit). */
+    public static int batchSizeAt(int batchSize, int maxDocsPerSecond) {
+        if (maxDocsPerSecond <= 0 || batchSize <= 0) {
+            return batchSize;
+        }
+        int perSecond = (maxDocsPerSecond + batchSize - 1) / batchSize;
+        return maxDocsPerSecond / perSecond;
+    }
+
     /** The bound of {@code --rate-limit} (estimate's too): 0 for none, never negative. */
     static void checkRateLimit(int maxDocsPerSecond) {
         if (maxDocsPerSecond < 0) {

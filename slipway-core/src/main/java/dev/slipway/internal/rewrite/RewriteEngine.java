@@ -1,5 +1,6 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
@@ -136,14 +137,13 @@ public final class RewriteEngine {
     public record RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval, long batchBytes,
                                   boolean fieldExpiries) {
         /**
-         * With a rate limit below the batch size, a batch is one second of the rate: the limit is kept batch by
-         * batch, so a larger batch landed at once (tester session 35 R19 M3: 2,000 documents in half a second at
-         * {@code --rate-limit 300}, then nothing for 6.5 s).
+         * With a rate limit, a batch is a whole fraction of a second of the rate: the limit is kept batch by batch,
+         * so a batch larger than the rate landed at once (tester session 35 R19 M3: 2,000 documents in half a second
+         * at {@code --rate-limit 300}, then nothing for 6.5 s), and since a second holds at most the rate in whole
+         * batches ({@link RatePacer}), batches of 300 at 500 a second made 300 a second; cut to 250, they make 500.
          */
         public RewriteSettings {
-            if (maxDocsPerSecond > 0 && batchSize > maxDocsPerSecond) {
-                batchSize = maxDocsPerSecond;
-            }
+            batchSize = ApplyOptions.batchSizeAt(batchSize, maxDocsPerSecond);
         }
 
         /** Writes the header's progress at most once a second; no limit of bytes per batch. */
