@@ -74,9 +74,9 @@ public final class RollbackCommand implements Callable<Integer> {
     private int workers;
 
     @Option(names = "--rate-limit", paramLabel = "<docs/s>", defaultValue = "0", order = 4,
-            description = "With --backup-dir: at most this many documents restored per second (a record, one batch "
-                    + "of the rewrite, is restored whole, so records land their size over the rate apart); 0 for no "
-                    + "limit. Default: ${DEFAULT-VALUE}")
+            description = "With --backup-dir: at most this many documents restored per second, over any second (a "
+                    + "record, one batch of the rewrite, is restored whole, so a record larger than half the rate "
+                    + "takes a second of its own); 0 for no limit. Default: ${DEFAULT-VALUE}")
     private int rateLimit;
 
     @Option(names = "--retries", paramLabel = "<n>", defaultValue = "5", order = 5,
