@@ -75,8 +75,8 @@ public final class RollbackCommand implements Callable<Integer> {
 
     @Option(names = "--rate-limit", paramLabel = "<docs/s>", defaultValue = "0", order = 4,
             description = "With --backup-dir: at most this many documents restored per second, over any second (a "
-                    + "record, one batch of the rewrite, is restored whole, so a record larger than half the rate "
-                    + "takes a second of its own); 0 for no limit. Default: ${DEFAULT-VALUE}")
+                    + "record, one batch of the rewrite, larger than a whole fraction of the rate is restored in "
+                    + "equal parts); 0 for no limit. Default: ${DEFAULT-VALUE}")
     private int rateLimit;
 
     @Option(names = "--retries", paramLabel = "<n>", defaultValue = "5", order = 5,

@@ -156,6 +156,27 @@ class RateLimitIT {
         }
     }
 
+    /**
+     * A rollback at 200 documents a second of records of 500: each record is restored in parts of 200, so no second
+     * holds more than the rate (a record landed whole: 5 times the rate in one second, tester session 39 R27 F5).
+     */
+    @Test
+    void aRollbackCutsRecordsLargerThanItsRate(RedisStackServer redis, @TempDir Path dir) {
+        int documents = 1000;
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = rewriteAndKeepOriginals(redis, jedis, dir, documents,
+                    500);
+            Landings restored = new Landings(documents, () -> { }, "restoring originals");
+
+            Slipway.configure().url(redis.url()).progress(restored).load().rollbackFromBackup(dir.resolve("backup"),
+                    RestoreOptions.DEFAULTS.withThroughput(3, 200));
+
+            assertThat(RewriteFixture.hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(restored.mostWithin(1_000_000_000L)).as("documents in any second").isLessThanOrEqualTo(200);
+            assertThat(restored.spanNanos()).as("restore time").isGreaterThanOrEqualTo(3_900_000_000L);
+        }
+    }
+
     private static TreeMap<String, TreeMap<String, String>> rewriteAndKeepOriginals(RedisStackServer redis,
             Jedis jedis, Path dir, int documents, int batch) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
