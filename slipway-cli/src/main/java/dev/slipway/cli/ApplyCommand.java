@@ -98,9 +98,9 @@ public final class ApplyCommand implements Callable<Integer> {
     private int workers;
 
     @Option(names = "--rate-limit", paramLabel = "<docs/s>", defaultValue = "0", order = 10,
-            description = "At most this many documents rewritten per second, over any second (time lost to a "
-                    + "stall is not made up; --batch-size is cut to a whole fraction of this, so that whole batches "
-                    + "fill a second); 0 for no limit. "
+            description = "At most this many documents read and rewritten per second, over any second (time lost "
+                    + "to a stall is not made up; --batch-size is cut to a whole fraction of this, so that whole "
+                    + "batches fill a second); 0 for no limit. "
                     + "Default: ${DEFAULT-VALUE}")
     private int rateLimit;
 

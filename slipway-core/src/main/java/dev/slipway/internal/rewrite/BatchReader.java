@@ -37,17 +37,15 @@ final class BatchReader {
     private final Set<PendingKey> pending = ConcurrentHashMap.newKeySet();
     private boolean fieldExpiries;
     /**
-     * Whether a batch is one SCAN page, as it was before pages were gathered: under a rate limit. The rate is kept
-     * before each read ({@link #pacedBy}), and a SCAN opens its keys' write watch windows; the second batch of a
-     * gathered group waited for the rate with its keys scanned, inside their windows, so an application's write to
-     * one stopped the rewrite (a full run failed ConcurrentWriteIT's test of tester session 25 F2), and a group of
-     * two pages kept as one batch was larger than the rate (998 documents within a second at 500 a second). A page
-     * of more keys than the rate (SCAN returns a few more than its COUNT) is still cut, into parts of the rate
-     * ({@link #perSecond}).
+     * The keys a SCAN page asks for ({@code COUNT}) and a gathered group aims at: the batch size, or under a rate
+     * limit a little less ({@link #pacedBy}).
      */
-    private boolean onePagePerBatch;
-    /** Under a rate limit, the most keys in one batch: a second of the rate. */
-    private int perSecond = Integer.MAX_VALUE;
+    private int target;
+    /**
+     * Whether the reader is paced by a rate limit: a group is then cut at the batch size exactly ({@link #atMost}),
+     * not kept whole when a quarter over it ({@link #byCount}).
+     */
+    private boolean paced;
     /** Whether the last pass {@link #readAhead} read ended before its last page, at a restart of the server. */
     private volatile boolean endedByRestart;
     /** Called by {@link #readAhead} before each read with the documents handed over so far (a rate limit waits). */
@@ -71,6 +69,7 @@ final class BatchReader {
         this.scope = scope;
         this.keyMove = KeyMove.of(spec);
         this.pageSize = pageSize;
+        this.target = pageSize;
         this.clock = clock;
     }
 
@@ -112,18 +111,26 @@ final class BatchReader {
 
     /**
      * Makes {@link #readAhead} call {@code beforeRead} with the number of documents it handed over so far before
-     * each SCAN page and each further batch of a page: a rate limit waits there, before the documents are read, so
-     * that their write watch windows (which open when SCAN returns them, see {@link #inFlight}) do not stay open while
-     * the rewrite waits for its rate (tester session 25, F2: 43 ms median, 102 ms p99 with the wait after the write).
-     * A batch is then one SCAN page, cut into parts of at most {@code docsPerSecond} keys when it holds more; the
-     * documents of a later part do wait inside their windows, which SCAN returning more than a second's worth makes
-     * rare.
+     * each group of SCAN pages and each further batch of a group: a rate limit waits there, before the documents are
+     * read, so that their write watch windows (which open when SCAN returns them, see {@link #inFlight}) do not stay
+     * open while the rewrite waits for its rate (tester session 25, F2: 43 ms median, 102 ms p99 with the wait after
+     * the write). The rate keeps whole batches within a second, and the wait before a read expects a batch the size
+     * of the last one ({@link RatePacer}): so a page SCAN makes a few keys larger than its COUNT (250 asked, 251
+     * returned) did not fit where the last one did, and waited for the rate inside its windows, about a second (tester
+     * session 39 R27 F1), and every second held one batch where two were meant to (F2). Paced, SCAN asks for
+     * {@link #headroom} fewer keys than the batch size, and a group is cut at the batch size exactly: a later batch of
+     * a group, which waits inside its windows, is rare.
      */
-    BatchReader pacedBy(LongConsumer beforeRead, int docsPerSecond) {
+    BatchReader pacedBy(LongConsumer beforeRead) {
         this.pace = beforeRead;
-        this.onePagePerBatch = true;
-        this.perSecond = docsPerSecond;
+        this.paced = true;
+        this.target = headroom(pageSize);
         return this;
+    }
+
+    /** The keys a paced reader asks SCAN for, batches of {@code batchSize} at most: a twentieth fewer, at least 1. */
+    static int headroom(int batchSize) {
+        return Math.max(1, batchSize - Math.max(1, batchSize / 20));
     }
 
     /**
@@ -184,7 +191,8 @@ final class BatchReader {
     }
 
     /**
-     * Whole SCAN pages from {@code cursor} while another page of the size seen so far still fits in a batch, until
+     * Whole SCAN pages from {@code cursor} while another page of the size seen so far still fits in a batch (in the
+     * {@link #target}, a little under it when paced), until
      * the pass ends: where few keys of the keyspace are the index's documents, one page holds few of them, and
      * batches of a page each were small and many (tester session 37 R23 L6: 3,148 batches of about 16 documents among
      * 1.55 million keys). Where most keys are documents, that is one page, as before. Whole pages only, so the cursor
@@ -198,7 +206,7 @@ final class BatchReader {
         int scanned = 0;
         do {
             String at = from;
-            ScanPage page = workers.read(store -> scope.read(store, at, pageSize, type));
+            ScanPage page = workers.read(store -> scope.read(store, at, target, type));
             for (byte[] key : page.keys()) {
                 if (pending.add(new PendingKey(key))) { // in scope: read() kept only those
                     keys.add(key);
@@ -206,7 +214,7 @@ final class BatchReader {
             }
             from = page.nextCursor();
             scanned++;
-        } while (!onePagePerBatch && !from.equals("0") && keys.size() + Math.max(1, keys.size() / scanned) <= pageSize);
+        } while (!from.equals("0") && keys.size() + Math.max(1, keys.size() / scanned) <= target);
         return new Pages(from, keys);
     }
 
@@ -217,7 +225,7 @@ final class BatchReader {
      */
     List<List<byte[]>> split(List<byte[]> keys) {
         List<List<byte[]>> batches = new ArrayList<>();
-        for (List<byte[]> part : onePagePerBatch ? atMost(keys, perSecond) : byCount(keys, pageSize)) {
+        for (List<byte[]> part : paced ? atMost(keys, pageSize) : byCount(keys, pageSize)) {
             if (batchBytes <= 0 || part.size() < 2) {
                 batches.add(part);
             } else {

@@ -553,7 +553,7 @@ public final class RewriteEngine {
         boolean limited = pacer.limited();
         if (limited) { // the rate is kept before each read, not after each write (see BatchReader#pacedBy)
             pacer.passBegins();
-            reader.pacedBy(documents -> pacer.beforeRead(started, documents), settings.maxDocsPerSecond());
+            reader.pacedBy(documents -> pacer.beforeRead(started, documents));
         }
         Future<?> reading = threads.submit(() -> reader.readAhead(cursor, pages));
         InFlight inflight = null;

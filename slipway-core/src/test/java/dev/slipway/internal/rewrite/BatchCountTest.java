@@ -37,12 +37,23 @@ class BatchCountTest {
         assertThat(sizes(BatchReader.byCount(keys(7), 2))).containsExactly(2, 2, 2, 1);
     }
 
-    /** Under a rate limit: a page of more keys than a second of the rate is cut, however few more. */
+    /** Under a rate limit: a group of more keys than the batch size is cut, however few more. */
     @Test
     void aPageOverTheRateIsCutToIt() {
         assertThat(sizes(BatchReader.atMost(keys(500), 500))).containsExactly(500);
         assertThat(sizes(BatchReader.atMost(keys(501), 500))).containsExactly(500, 1);
         assertThat(sizes(BatchReader.atMost(keys(1200), 500))).containsExactly(500, 500, 200);
+    }
+
+    /** Under a rate limit SCAN asks for a little less than a batch, as it often returns a few keys more. */
+    @Test
+    void aPacedReaderAsksForATwentiethLess() {
+        assertThat(BatchReader.headroom(500)).isEqualTo(475);
+        assertThat(BatchReader.headroom(250)).isEqualTo(238);
+        assertThat(BatchReader.headroom(50)).isEqualTo(48);
+        assertThat(BatchReader.headroom(10)).isEqualTo(9);
+        assertThat(BatchReader.headroom(2)).isEqualTo(1);
+        assertThat(BatchReader.headroom(1)).isEqualTo(1);
     }
 
     @Test
