@@ -47,11 +47,26 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
     public int handleParseException(ParameterException e, String[] args) {
         CommandLine commandLine = e.getCommandLine();
         PrintWriter err = commandLine.getErr();
-        err.println("error: " + e.getMessage().replaceFirst("^Error: ", "")); // picocli's group errors say it too
+        err.println("error: " + outOfRange(e.getMessage().replaceFirst("^Error: ", ""))); // group errors say it too
         UnmatchedArgumentException.printSuggestions(e, err);
         err.println(tryHelp(commandLine.getCommandSpec()));
         err.flush();
         return BAD_USAGE;
+    }
+
+    /**
+     * Picocli's "'2147483648' is not an int" for a number too large (or small) for one says so, with the bound
+     * (tester session 39 R27 F8); any other message is kept.
+     */
+    static String outOfRange(String message) {
+        java.util.regex.Matcher number = java.util.regex.Pattern.compile("'(-?)[0-9]+' is not an int$")
+                .matcher(message);
+        if (!number.find()) {
+            return message;
+        }
+        return message.substring(0, number.end() - "is not an int".length()) + (number.group(1).isEmpty()
+                ? "is too large (at most " + Integer.MAX_VALUE + ")" : "is too small (at least " + Integer.MIN_VALUE
+                + ")");
     }
 
     /** For a command that groups subcommands and was called without one: usage on stderr, exit 2. */

@@ -191,6 +191,21 @@ class CliErrorsTest {
         assertThat(negative.err()).contains("--version must be a version number");
     }
 
+    /** A number too large for an int says so, with the bound, not "is not an int" (tester session 39 R27 F8). */
+    @Test
+    void aNumberTooLargeSaysTheBound() {
+        CliRun large = CliRun.of("apply", "--plan", "p.yaml", "--rate-limit", "2147483648", "--url", UNREACHABLE);
+        CliRun small = CliRun.of("apply", "--plan", "p.yaml", "--workers", "-99999999999", "--url", UNREACHABLE);
+        CliRun word = CliRun.of("apply", "--plan", "p.yaml", "--workers", "two", "--url", UNREACHABLE);
+
+        assertThat(large.exitCode()).as(large.toString()).isEqualTo(2);
+        assertThat(large.err()).contains("Invalid value for option '--rate-limit': '2147483648' is too large (at most "
+                + "2147483647)");
+        assertThat(small.err()).contains("'-99999999999' is too small (at least -2147483648)");
+        assertThat(word.exitCode()).isEqualTo(2);
+        assertThat(word.err()).contains("'two' is not an int");
+    }
+
     @Test
     void estimateOfAMissingPlanFileExits2NamingTheFile() {
         Path missing = dir.resolve("no-plan.yaml");
