@@ -183,14 +183,7 @@ class RewriteScaleIT {
         int others = 100_000;
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", docs, VectorDataType.FLOAT32, SEED);
-            Pipeline pipeline = jedis.pipelined();
-            for (int i = 0; i < others; i++) {
-                pipeline.set("other:" + i, "x");
-            }
-            pipeline.sync();
-            RewriteFixture.waitIndexed(slipway, "docs");
+            loadAmongOthers(jedis, slipway, docs, others);
             List<Integer> sample = List.of(0, 1, 2500, docs - 1);
             Map<Integer, TreeMap<String, String>> before = read(jedis, "doc:", sample);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n"
@@ -246,14 +239,7 @@ class RewriteScaleIT {
         int others = 100_000;
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", docs, VectorDataType.FLOAT32, SEED);
-            Pipeline pipeline = jedis.pipelined();
-            for (int i = 0; i < others; i++) {
-                pipeline.set("other:" + i, "x");
-            }
-            pipeline.sync();
-            RewriteFixture.waitIndexed(slipway, "docs");
+            loadAmongOthers(jedis, slipway, docs, others);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n"
                     + "      attrs: {datatype: float16}\n");
             Path paced = dir.resolve("backup");
@@ -271,6 +257,18 @@ class RewriteScaleIT {
             assertThat(stats.scans.get()).as("SCAN pages (at COUNT 475: over 200)").isLessThan(60);
             assertThat(stats.largestRead.get()).isBetween(1, BATCH);
         }
+    }
+
+    /** An index "docs" of {@code docs} FLOAT32 hash documents under "doc:", among {@code others} string keys. */
+    private static void loadAmongOthers(Jedis jedis, Slipway slipway, int docs, int others) {
+        RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+        RewriteFixture.loadHash(jedis, "doc:", docs, VectorDataType.FLOAT32, SEED);
+        Pipeline pipeline = jedis.pipelined();
+        for (int i = 0; i < others; i++) {
+            pipeline.set("other:" + i, "x");
+        }
+        pipeline.sync();
+        RewriteFixture.waitIndexed(slipway, "docs");
     }
 
     private static Stats rewriteCounting(RedisStackServer redis, MigrationPlan plan, Path backup) {
