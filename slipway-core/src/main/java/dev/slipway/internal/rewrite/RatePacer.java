@@ -25,8 +25,8 @@ import java.util.function.LongSupplier;
  *   <li>the reads keep a schedule with at most a quarter second of credit (behind it by more, after a paused or busy
  *       server or retries, it starts again from now instead of running unthrottled until it has caught up), and a
  *       read also waits until the last second's batches, the documents read and not landed yet, and a batch the size
- *       of the largest of the last few fit in the rate: so a page is not read long before its writes may go, and its documents do
- *       not wait for the rate inside their write watch windows (tester session 25 F2, see
+ *       of the largest of the last few fit in the rate: so a page is not read long before its writes may go, and
+ *       its documents do not wait for the rate inside their write watch windows (tester session 25 F2, see
  *       {@link BatchReader#pacedBy}).</li>
  * </ul>
  * Every wait is in slices of at most 100 ms and ends early when a stop is requested.
@@ -55,7 +55,9 @@ final class RatePacer {
      */
     private long handedBefore;
     private final ArrayDeque<Long> lastBatches = new ArrayDeque<>();
-    /** When the last batch's writes went (System.nanoTime; -1 before the first), and its documents (planning thread). */
+    /**
+     * When the last batch's writes went (System.nanoTime; -1 before the first), and its documents (planning thread).
+     */
     private long sentAt = -1;
     private long sentDocuments;
     /** The batches landed within the last second, oldest first: when (System.nanoTime) and their documents. */
