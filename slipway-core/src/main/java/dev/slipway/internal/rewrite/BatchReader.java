@@ -293,11 +293,11 @@ final class BatchReader {
     }
 
     /** The keys as one part when they are at most {@code size}, else in parts of {@code size} and one of the rest. */
-    static List<List<byte[]>> atMost(List<byte[]> keys, int size) {
+    static <T> List<List<T>> atMost(List<T> keys, int size) {
         if (keys.size() <= size) {
             return List.of(keys);
         }
-        List<List<byte[]>> split = new ArrayList<>(keys.size() / size + 1);
+        List<List<T>> split = new ArrayList<>(keys.size() / size + 1);
         for (int from = 0; from < keys.size(); from += size) {
             split.add(keys.subList(from, Math.min(keys.size(), from + size)));
         }

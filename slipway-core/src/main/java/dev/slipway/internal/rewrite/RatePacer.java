@@ -115,9 +115,10 @@ final class RatePacer {
     }
 
     /**
-     * When a batch of about the last one's size may be read, {@code ahead} documents with the read and unlanded ones
-     * (System.nanoTime): while they are more than the rate, not before the batches in flight land (they then hold a
-     * second of their own), so asked again in 10 ms; else when the last second's batches leave room for them. The
+     * When a batch the size of the largest of the last few may be read, {@code ahead} documents with the read and
+     * unlanded ones (System.nanoTime): while they are more than the rate, not before the batches in flight land (they
+     * then hold a second of their own), so asked again in 10 ms; else when the last second's batches leave room for
+     * them. The
      * batches read and not landed yet are not in the last second's yet: counting them only there let the reader
      * read a group while the one before was in flight, and the group waited a second for the rate inside its write
      * watch windows (tester session 39 R28, a prefix move at 500 a second: up to 2 s).

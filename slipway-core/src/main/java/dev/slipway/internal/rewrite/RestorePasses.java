@@ -11,7 +11,6 @@ import dev.slipway.internal.plan.IndexMemoryModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -169,12 +168,7 @@ final class RestorePasses {
             return List.of(items);
         }
         int count = (items.size() + most - 1) / most;
-        int size = (items.size() + count - 1) / count;
-        List<List<T>> parts = new ArrayList<>(count);
-        for (int from = 0; from < items.size(); from += size) {
-            parts.add(items.subList(from, Math.min(items.size(), from + size)));
-        }
-        return parts;
+        return BatchReader.atMost(items, (items.size() + count - 1) / count);
     }
 
     /**
