@@ -105,6 +105,34 @@ class SnapshotRestartIT {
     }
 
     /**
+     * Takes the server down for {@code downMillis} once the rewrite is a third through, and up again on another
+     * thread: the rewrite's connections meet the outage and retry.
+     */
+    private static final class OutageAtAThird extends TaskProgress {
+        private final RedisStackServer redis;
+        private final long downMillis;
+        private volatile java.util.concurrent.CompletableFuture<RedisStackServer> outage;
+
+        OutageAtAThird(RedisStackServer redis, long downMillis) {
+            this.redis = redis;
+            this.downMillis = downMillis;
+        }
+
+        @Override
+        public void update(long now) {
+            if (rewriting() && now >= DOCS / 3 && outage == null) {
+                outage = redis.outage(downMillis);
+            }
+        }
+
+        /** Asserts that the outage began, and waits until the server is up again. */
+        void outageOver() {
+            assertThat(outage).as("the outage began").isNotNull();
+            outage.join();
+        }
+    }
+
+    /**
      * A restart (data kept) that keeps the server down longer than the configured lock lease, during the rewrite of
      * an apply whose --retries wait longer than that: the lease is made long enough for them, so the run rides the
      * outage out and finishes (tester session 37 R23 L3: the lock's 30 s lease ran out first, whatever --retries said,
@@ -117,24 +145,14 @@ class SnapshotRestartIT {
             TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
                     VectorDataType.FLOAT32, DOCS, 35);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
-            java.util.concurrent.CompletableFuture<?>[] restart = {null};
-            TaskProgress progress = new TaskProgress() {
-                @Override
-                public void update(long now) {
-                    if (rewriting() && now >= DOCS / 3 && restart[0] == null) {
-                        // down now, up again on another thread: the rewrite's connections meet the outage and retry
-                        restart[0] = redis.outage(4_000);
-                    }
-                }
-            };
+            OutageAtAThird progress = new OutageAtAThird(redis, 4_000);
             ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
                     .withThroughput(50, 1, 0, 7).withWriteWatch(false); // 12.7 s of retries
 
             MigrationReport report = Slipway.configure().url(redis.url()).progress(progress)
                     .lockLease(java.time.Duration.ofSeconds(2)).load().apply(plan, options);
 
-            assertThat(restart[0]).isNotNull();
-            restart[0].join();
+            progress.outageOver();
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
 
             assertMigrated(redis, before);
@@ -185,22 +203,14 @@ class SnapshotRestartIT {
             Slipway slipway = Slipway.configure().url(redis.url()).load();
             RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, 35);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
-            java.util.concurrent.CompletableFuture<?>[] restart = {null};
-            TaskProgress progress = new TaskProgress() {
-                @Override
-                public void update(long now) {
-                    if (rewriting() && now >= DOCS / 3 && restart[0] == null) {
-                        restart[0] = redis.outage(500);
-                    }
-                }
-            };
+            OutageAtAThird progress = new OutageAtAThird(redis, 500);
             ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
                     .withThroughput(50, 1, 0, 5).withWriteWatch(false);
 
             MigrationReport report = Slipway.configure().url(redis.url()).progress(progress).load().apply(plan,
                     options);
 
-            restart[0].join();
+            progress.outageOver();
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(RewriteFixture.step(report, "rewrite-documents").detail())
                     .contains("the server restarted during that pass").doesNotContain("already had");
