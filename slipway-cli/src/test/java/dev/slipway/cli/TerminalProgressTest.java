@@ -24,13 +24,14 @@ class TerminalProgressTest {
     void countedWorkShowsRateAndTimeLeftAfterTheBar() {
         progress.begin("rewriting documents", 50_000, "docs");
         progress.update(0);
+        progress.update(400);
         clock.addAndGet(TimeUnit.SECONDS.toNanos(5));
-        progress.update(12_000);
+        progress.update(12_400);
         progress.end();
 
         assertThat(frames).isNotEmpty();
         assertThat(frames.get(frames.size() - 1)).startsWith("rewriting documents")
-                .contains("12000/50000 docs").endsWith("2400 docs/s, ETA 16 s");
+                .contains("12400/50000 docs").endsWith("2400 docs/s, ETA 16 s");
     }
 
     @Test
