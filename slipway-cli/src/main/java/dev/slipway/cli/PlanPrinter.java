@@ -87,7 +87,9 @@ final class PlanPrinter {
         String cut = batch == options.batchSize() ? "" : batch == options.maxDocsPerSecond()
                 ? " (--batch-size " + options.batchSize() + " cut to one second of the rate)"
                 : " (--batch-size " + options.batchSize() + " cut to a whole fraction of the rate)";
-        out.println("  throughput:         batches of " + batch + cut + ", "
+        // paced, SCAN asks for a little less than a batch (a whole key less below 20), so batches are at most this
+        String of = options.maxDocsPerSecond() == 0 ? "batches of " : "batches of at most ";
+        out.println("  throughput:         " + of + batch + cut + ", "
                 + options.workers()
                 + (options.workers() == 1 ? " worker, " : " workers, ") + (options.maxDocsPerSecond() == 0
                 ? "no rate limit" : "at most " + options.maxDocsPerSecond() + " docs/s") + ", "

@@ -141,7 +141,7 @@ class RewriteCommandsIT {
         assertThat(apply.exitCode()).as(apply.toString()).isZero();
         // 47 batches of 64 would be more than 3,000 in a second: 47 of 63 are not
         assertThat(apply.out()).contains("backup directory:   " + backup, "accept data loss:   yes",
-                        "throughput:         batches of 63 (--batch-size 64 cut to a whole fraction of the rate), 2 "
+                        "throughput:         batches of at most 63 (--batch-size 64 cut to a whole fraction of the rate), 2 "
                                 + "workers, at most 3000 docs/s, 2 retries",
                         "Result:    SUCCEEDED", "docs/s", "recall@10", "no writes by other clients seen",
                         "'slipway rollback --backup-dir " + backup + "' restores them.")
