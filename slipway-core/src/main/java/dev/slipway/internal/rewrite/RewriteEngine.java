@@ -7,7 +7,6 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
-import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.ProgressTask;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
@@ -377,15 +376,7 @@ public final class RewriteEngine {
         }
         BackupHeader header = backup.header();
         backup.writeHeader(header);
-        // a later pass reads every document again, and the header counts every pass's rewrites together
-        String done = header.laterPass()
-                ? "in a new pass over every document; " + header.documentsRewritten() + " rewrites in all passes"
-                : header.documentsRewritten() + " of about " + expected() + " documents rewritten";
-        stop.stopHereIfRequested("The rewrite stopped after " + header.batchesApplied() + " batches (" + done
-                + "; their originals are in " + backup.dir() + ")." + (watch.unjudged() == 0 ? ""
-                : " " + watch.unjudged()
-                + " documents another client changed meanwhile were still in the old form, and whether the "
-                + "rewrite had reached them is not known yet, so a resumed run scans every document again."));
+        stop.stopHereIfRequested(RewriteSummary.stopped(header, expected(), backup.dir(), watch.unjudged()));
     }
 
     /**
@@ -398,20 +389,8 @@ public final class RewriteEngine {
         }
         BackupHeader header = backup.header();
         backup.writeHeader(header);
-        long evicted = memory.evictedSince();
-        // keys evicted meanwhile may be documents: never claim nothing was lost then (tester session 33 R14 H1)
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rewrite stopped after " + header.batchesApplied()
-                + " batches (" + header.documentsRewritten() + " of about " + expected() + " documents "
-                + "rewritten) near the server's maxmemory: " + memory.describe() + ". " + (evicted == 0
-                ? "Nothing was lost: the documents rewritten so far are in the new form, the others as they were, "
-                + "and their originals are in " + backup.dir() + "."
-                : "The server EVICTED " + evicted + " keys since the migration began: "
-                + Evictions.mayBeAmongThem("documents", memory.policy()) + ", gone from Redis, and the backup in "
-                + backup.dir() + " holds only the fields the rewrite changed. "
-                + "The other documents rewritten so far are in the new form, the rest as they were.")
-                + " Raise maxmemory (CONFIG SET maxmemory) or free memory, then re-run "
-                + "'slipway apply' with the same plan, which continues from here; or undo it with 'slipway rollback "
-                + "--backup-dir " + backup.dir() + "'.");
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, RewriteSummary.nearMaxmemory(header, expected(), memory,
+                backup.dir()));
     }
 
     /** Whether another client's write has been seen; documents of batches in flight are judged when they land. */
@@ -468,31 +447,12 @@ public final class RewriteEngine {
                     + "Resolve them and re-run 'slipway apply' with the same plan, or restore everything with "
                     + "'slipway rollback --backup-dir " + backup.dir() + "'.", conflicts, null);
         }
-        String thisRun = done == 0 ? "none this run: earlier runs rewrote them"
-                : (done == header.documentsRewritten() ? "" : done + " of them this run, ") + Math.round(done / seconds)
-                + " docs/s";
-        String rewrote = "rewrote " + header.documentsRewritten() + " documents (" + thisRun + ")";
-        if (rescanned) { // most documents of a new pass are in the new form already and produce nothing
-            // after a restart during this run's first pass, "rewrote the N still in the old form" counted that
-            // pass's rewrites too, as if the restart had undone them (tester session 35 R19 L2)
-            // several restarts: one pass each, which together read more documents than there are (tester R26 F-E)
-            String more = passesAfterRestarts > 1 ? ", and " + (passesAfterRestarts - 1) + " of the new passes too"
-                    : "";
-            String first = firstPassRewrites < 0 ? "" : "rewrote " + firstPassRewrites + " documents, then (the server "
-                    + "restarted during that pass" + more + ") ";
-            long readAgain = documentsRead - firstPassReads;
-            rewrote = first + "read " + readAgain + " documents again" + (passesAfterRestarts > 1 ? " in "
-                    + passesAfterRestarts + " passes" : "") + " (" + Math.round(readAgain / seconds)
-                    + " docs/s) and rewrote the " + (firstPassRewrites < 0 ? done : done - firstPassRewrites)
-                    + " still in the old form; " + header.documentsRewritten()
-                    + " rewrites in all, a document rewritten in two passes counting twice";
-        }
+        String rewrote = RewriteSummary.rewrote(header.documentsRewritten(), done, seconds, rescanned
+                ? new RewriteSummary.NewPasses(passesAfterRestarts, firstPassRewrites, documentsRead - firstPassReads)
+                : null);
         return rewrote + ", originals in "
                 + backup.dir() + RewriteSummary.malformedNote(rescanned, malformedThisRun, backup.header())
-                + RewriteSummary.alreadyConverted(backup.header(), spec) + (replyCheck.vanished() > 0
-                ? "; " + replyCheck.vanished() + " documents deleted or expired while being rewritten were left deleted"
-                : "") + (replyCheck.fieldsRemoved() > 0 ? "; " + replyCheck.fieldsRemoved() + " documents whose "
-                + "rewritten field another client removed while they were rewritten were left without it" : "")
+                + RewriteSummary.alreadyConverted(backup.header(), spec) + RewriteSummary.goneMeanwhile(replyCheck)
                 + recall.describe() + RewriteSummary.overflowed(backup.header(), rewriter, backup.dir())
                 + ScaleChoice.describe(scales, backup.header())
                 + watch.describe() + unjudgedBefore + "; " + clock.describe();
