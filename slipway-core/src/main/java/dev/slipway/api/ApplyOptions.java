@@ -36,8 +36,18 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
     /** Default: wait up to one hour, no query checks, no backup directory, batches of 500, one worker. */
     public static final ApplyOptions DEFAULTS = new ApplyOptions(Duration.ofHours(1), List.of());
 
-    /** Validates the numbers and copies the checks. */
+    /**
+     * Validates the numbers and copies the checks.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for an indexing timeout that is null, zero or negative, or
+     *                          a number out of its bounds
+     */
     public ApplyOptions {
+        // a null timeout was accepted: apply built the new indexes, then failed on it (tester session 40 R30 F1)
+        if (indexingTimeout == null || indexingTimeout.isNegative() || indexingTimeout.isZero()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The indexing timeout (--timeout) must be a positive "
+                    + "duration, not " + indexingTimeout + ".");
+        }
         queryChecks = queryChecks == null ? List.of() : List.copyOf(queryChecks);
         backupDir = backupDir == null ? Optional.empty() : backupDir;
         if (batchSize < 1 || batchSize > 100_000) {

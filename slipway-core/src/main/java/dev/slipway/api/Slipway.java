@@ -578,8 +578,18 @@ public final class Slipway {
             return this;
         }
 
-        /** Socket timeout of each Redis command. */
+        /**
+         * Socket timeout of each Redis command (default 30 s).
+         *
+         * @throws SlipwayException {@link ErrorCode#BAD_USAGE} outside 1 ms to 1 day: a null one failed every verb
+         *                          later, and a negative one, or one of 25 days or more (over an int of milliseconds),
+         *                          said that the server could not be reached (tester session 40 R30 F2)
+         */
         public Configuration commandTimeout(Duration value) {
+            if (value == null || value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(Duration.ofDays(1)) > 0) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The command timeout must be between 1 ms and 1 day, "
+                        + "not " + value + ".");
+            }
             this.commandTimeout = value;
             return this;
         }

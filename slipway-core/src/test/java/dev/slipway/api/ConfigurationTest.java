@@ -23,6 +23,31 @@ class ConfigurationTest {
     }
 
     @Test
+    void aCommandTimeoutOutsideOneMillisecondToOneDayIsBadUsage() {
+        for (Duration timeout : new Duration[] {null, Duration.ZERO, Duration.ofSeconds(-5), Duration.ofDays(30)}) {
+            SlipwayException e = catchThrowableOfType(() -> Slipway.configure().commandTimeout(timeout),
+                    SlipwayException.class);
+            assertThat(e).as("timeout %s", timeout).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.getMessage()).contains("between 1 ms and 1 day");
+        }
+        assertThat(Slipway.configure().commandTimeout(Duration.ofMillis(1)).commandTimeout(Duration.ofDays(1)).load())
+                .isNotNull();
+    }
+
+    @Test
+    void anIndexingTimeoutThatIsNotPositiveIsBadUsage() {
+        for (Duration timeout : new Duration[] {null, Duration.ZERO, Duration.ofSeconds(-1)}) {
+            SlipwayException e = catchThrowableOfType(() -> new ApplyOptions(timeout, java.util.List.of()),
+                    SlipwayException.class);
+            assertThat(e).as("timeout %s", timeout).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.getMessage()).contains("must be a positive duration");
+        }
+        assertThat(new ApplyOptions(Duration.ofMillis(1), null).queryChecks()).isEmpty();
+    }
+
+    @Test
     void anEmptyKeyNamespaceIsBadUsage() {
         SlipwayException e = catchThrowableOfType(() -> Slipway.configure().keyNamespace(" "), SlipwayException.class);
         assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
