@@ -309,7 +309,9 @@ public final class Slipway {
     /**
      * Makes every read-only check {@code apply} makes before its first write (plan supported and unedited, server
      * features, live index still matching the snapshot, names free, backup directory and data-loss
-     * acknowledgement), so a caller can refuse before asking a person to confirm. Changes nothing.
+     * acknowledgement, the server accepting the target schema and parsing every query check), so a caller can refuse
+     * before asking a person to confirm. Changes nothing of the user's: the server parses the schema and the queries
+     * against a throwaway index of Slipway's over no key, dropped at once.
      *
      * @throws SlipwayException describing the first refusal, exactly as {@code apply} would
      */

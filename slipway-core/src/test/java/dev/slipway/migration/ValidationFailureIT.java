@@ -195,9 +195,15 @@ class ValidationFailureIT {
                 query("typo", "@brand:((", 1L, null, List.of()),
                 query("unclosed range", "@price:[1 2", null, null, List.of()));
 
+        // check() refuses as apply does, so a caller refuses before asking a person to confirm (tester R30 F3)
+        SlipwayException checked = catchThrowableOfType(SlipwayException.class,
+                () -> slipway.check(plan, new ApplyOptions(Duration.ofMinutes(1), checks)));
         SlipwayException refused = catchThrowableOfType(SlipwayException.class,
                 () -> slipway.apply(plan, new ApplyOptions(Duration.ofMinutes(1), checks)));
 
+        assertThat(checked).isNotNull();
+        assertThat(checked.exitCode()).isEqualTo(2);
+        assertThat(checked.getMessage()).contains("cannot parse 2 of the query checks", "nothing was changed");
         assertThat(refused).isNotNull().isNotInstanceOf(MigrationFailedException.class);
         assertThat(refused.exitCode()).isEqualTo(2);
         assertThat(refused.getMessage()).contains("cannot parse 2 of the query checks", "nothing was changed");

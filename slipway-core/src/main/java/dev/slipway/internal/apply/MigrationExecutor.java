@@ -245,7 +245,11 @@ public final class MigrationExecutor {
                         && previous.map(c -> !c.isDone(s.name())).orElse(true));
     }
 
-    /** The read-only checks {@link #apply} makes before its first write. */
+    /**
+     * The checks {@link #apply} makes before its first write. Read-only but for the probe of the target schema, a
+     * throwaway index over no key, dropped at once, which has the server parse the schema and the query checks: without
+     * it a check passed that apply then refused (tester session 40 R30 F3).
+     */
     public void check(MigrationPlan plan, ApplyOptions options) {
         PlanPreconditions.checkPlan(plan);
         missingHandlers(plan);
@@ -262,6 +266,7 @@ public final class MigrationExecutor {
             }
         }
         PermissionProbe.requireForApply(session, plan, keys);
+        PlanPreconditions.probeTarget(plan, session, keys, options.queryChecks(), progress);
     }
 
     private void missingHandlers(MigrationPlan plan) {
