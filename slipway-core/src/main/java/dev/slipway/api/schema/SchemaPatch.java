@@ -1,5 +1,7 @@
 package dev.slipway.api.schema;
 
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,6 +78,24 @@ public record SchemaPatch(List<FieldSchema> addFields, List<String> removeFields
                                Optional<String> language, Optional<String> languageField, Optional<Double> score,
                                Optional<List<String>> stopwords, Optional<java.util.Set<IndexOption>> options,
                                Optional<StorageType> storageType) {
+        /**
+         * Copies the lists and the set (the caller's were kept: changed after {@code plan}, they changed the plan's
+         * requested patch, tester session 40 R30 F4); an absent setting (null) becomes empty.
+         */
+        public IndexChanges {
+            name = name == null ? Optional.empty() : name;
+            prefixes = prefixes == null ? Optional.empty() : prefixes.map(List::copyOf);
+            filter = filter == null ? Optional.empty() : filter;
+            language = language == null ? Optional.empty() : language;
+            languageField = languageField == null ? Optional.empty() : languageField;
+            score = score == null ? Optional.empty() : score;
+            stopwords = stopwords == null ? Optional.empty() : stopwords.map(List::copyOf);
+            // in the caller's order, which the plan file keeps
+            options = options == null ? Optional.empty()
+                    : options.map(set -> Collections.unmodifiableSet(new LinkedHashSet<>(set)));
+            storageType = storageType == null ? Optional.empty() : storageType;
+        }
+
         /** No index-level change. */
         public static final IndexChanges NONE = new IndexChanges(Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
