@@ -80,12 +80,38 @@ public final class Slipway {
     private final StopSignal stop;
 
     private Slipway(Configuration configuration) {
-        this.endpoint = RedisEndpoint.parse(configuration.url);
-        this.keys = new KeyNamespace(configuration.keyNamespace);
-        this.commandTimeout = configuration.commandTimeout;
-        this.lockLease = configuration.lockLease;
-        this.progress = configuration.progress;
-        this.stop = configuration.stop;
+        this(RedisEndpoint.parse(configuration.url), new KeyNamespace(configuration.keyNamespace),
+                configuration.commandTimeout, configuration.lockLease, configuration.progress, configuration.stop);
+    }
+
+    private Slipway(RedisEndpoint endpoint, KeyNamespace keys, Duration commandTimeout, Duration lockLease,
+                    ProgressListener progress, StopSignal stop) {
+        this.endpoint = endpoint;
+        this.keys = keys;
+        this.commandTimeout = commandTimeout;
+        this.lockLease = lockLease;
+        this.progress = progress;
+        this.stop = stop;
+    }
+
+    /**
+     * This facade with another {@link StopSignal}, everything else the same. A signal stays requested once it is, and
+     * serves one run: give the next {@code apply} or {@code rollbackFromBackup} a new one (a stopped run resumes
+     * through it). One signal shared by concurrent runs stops them all, as a shutdown hook should.
+     */
+    public Slipway withStopSignal(StopSignal signal) {
+        return new Slipway(endpoint, keys, commandTimeout, lockLease, progress,
+                signal == null ? new StopSignal() : signal);
+    }
+
+    /**
+     * Refuses to start a run whose stop signal was requested before it began: it stopped at once, "Re-run to start
+     * again", which on the same signal stopped again (tester session 40 R30 F5).
+     */
+    private void refuseIfStoppedBefore(String verb) {
+        stop.stopHereIfRequested("The stop signal was requested before this " + verb + " began, so it did not start; "
+                + "nothing was changed. A stop signal serves one run: give the next one a new signal "
+                + "(Slipway.withStopSignal), then call it again to start or resume.");
     }
 
     /** Starts a configuration with defaults: {@code redis://localhost:6379}, namespace {@code slipway:}. */
@@ -270,6 +296,7 @@ public final class Slipway {
      * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
+        refuseIfStoppedBefore("apply");
         return withSession(session -> new MigrationExecutor(session.reconnectingFor(WorkerPool.retryWindow(
                 options.maxRetries())), keys, progress, lockLease).stopSignal(stop).apply(plan, options));
     }
@@ -503,6 +530,7 @@ public final class Slipway {
      * nothing changed. It is not run when the backup was already rolled back.
      */
     public RestoreResult rollbackFromBackup(Path backupDir, RestoreOptions options, Runnable beforeFirstChange) {
+        refuseIfStoppedBefore("rollback");
         return withSession(session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * </pre>
  *
  * Checks made before anything changes (such as reading every document for conflicts) stop at once, with nothing
- * changed. A request stays set: a signal serves one run; make a new one for the next.
+ * changed. A request stays set: a signal serves one run; give the next one a new signal
+ * ({@link Slipway#withStopSignal}). A call begun on a signal already requested does not start.
  */
 public final class StopSignal {
     private final AtomicReference<String> reason = new AtomicReference<>();

@@ -148,7 +148,17 @@ class StopRequestIT {
             assertThat(now.values().stream().filter(h -> h.containsKey("title")).count())
                     .isEqualTo(DOCS - header.documentsRewritten());
 
-            MigrationReport resumed = given.plain().apply(given.plan(), options(backup));
+            // the signal stays requested: the same facade does not start again, and says how to (tester R30 F5)
+            SlipwayException again = catchThrowableOfType(() -> stopping.apply(given.plan(), options(backup)),
+                    SlipwayException.class);
+            assertThat(again).isNotNull();
+            assertThat(again.code()).isEqualTo(ErrorCode.STOPPED);
+            assertThat(again.getMessage()).contains("requested before this apply began", "nothing was changed",
+                    "Slipway.withStopSignal");
+            assertThat(status(given.plain()).migration()).hasValueSatisfying(m -> assertThat(m.status())
+                    .isEqualTo("STOPPED"));
+
+            MigrationReport resumed = stopping.withStopSignal(new StopSignal()).apply(given.plan(), options(backup));
 
             assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(resumed.resumed()).isTrue();
