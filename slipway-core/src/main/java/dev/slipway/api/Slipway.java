@@ -17,6 +17,7 @@ import dev.slipway.api.version.RestoreResult;
 import dev.slipway.api.version.RollbackResult;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
+import dev.slipway.internal.apply.ContainedProgress;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationLock;
@@ -81,7 +82,8 @@ public final class Slipway {
 
     private Slipway(Configuration configuration) {
         this(RedisEndpoint.parse(configuration.url), new KeyNamespace(configuration.keyNamespace),
-                configuration.commandTimeout, configuration.lockLease, configuration.progress, configuration.stop);
+                configuration.commandTimeout, configuration.lockLease, ContainedProgress.of(configuration.progress),
+                configuration.stop);
     }
 
     private Slipway(RedisEndpoint endpoint, KeyNamespace keys, Duration commandTimeout, Duration lockLease,
@@ -645,7 +647,10 @@ public final class Slipway {
             return this;
         }
 
-        /** Where progress of long steps goes. */
+        /**
+         * Where progress of long steps goes. An exception the listener throws is logged and ignored: a progress
+         * display never fails a migration.
+         */
         public Configuration progress(ProgressListener value) {
             this.progress = value == null ? ProgressListener.NONE : value;
             return this;

@@ -2,6 +2,7 @@ package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.MigrationFailedException;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
@@ -164,6 +165,42 @@ class StopRequestIT {
             assertThat(resumed.resumed()).isTrue();
             assertThat(step(resumed, "rewrite-documents").detail()).as("a stop judges every batch first")
                     .doesNotContain("an earlier run ended");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expectedHashes(given.before(), "doc:", "doc:",
+                    Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            assertThat(given.plain().describe("docs").numDocs()).isEqualTo(DOCS);
+        }
+    }
+
+    /**
+     * A progress listener that throws does not fail the migration: thrown through, one from the rewrite's begin
+     * failed a drop-recreate after the drop, its index unserved, and one from an update during the checks before the
+     * first change left apply raw, without a report (tester session 40 R30 F6).
+     */
+    @Test
+    void aProgressListenerThatThrowsDoesNotFailTheMigration(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Migration given = documentsAndPlan(redis, jedis, dir);
+            List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ProgressListener broken = new ProgressListener() {
+                @Override
+                public void begin(String task, long total, String unit) {
+                    calls.add("begin " + task);
+                    throw new IllegalStateException("listener broke in begin");
+                }
+
+                @Override
+                public void update(long done) {
+                    calls.add("update");
+                    throw new IllegalStateException("listener broke in update");
+                }
+            };
+            Slipway slipway = Slipway.configure().url(redis.url()).progress(broken).load();
+
+            MigrationReport report = slipway.apply(given.plan(), options(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(calls).as("the listener was called, and threw").contains("update")
+                    .anySatisfy(c -> assertThat(c).startsWith("begin rewriting documents"));
             assertThat(hashes(jedis, "doc:*")).isEqualTo(expectedHashes(given.before(), "doc:", "doc:",
                     Map.of("title", "name"), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
             assertThat(given.plain().describe("docs").numDocs()).isEqualTo(DOCS);
