@@ -278,11 +278,16 @@ public final class Slipway {
         Checkpoint c = unfinished.get();
         String undo = c.backupDir().isEmpty() ? "'slipway rollback --index " + index + "'"
                 : "'slipway rollback --backup-dir " + c.backupDir() + "'";
-        throw new SlipwayException(ErrorCode.BAD_USAGE, "Index '" + index + "' does not exist now: a migration of it "
-                + "(plan " + c.planId() + ", " + c.status().name() + ", steps done: " + (c.completedSteps().isEmpty()
-                ? "none" : String.join(", ", c.completedSteps())) + ") is unfinished. Finish it by re-running "
-                + "'slipway apply' with that plan" + (c.backupDir().isEmpty() ? "" : " and --backup-dir "
-                + c.backupDir()) + ", or undo it with " + undo + "; then plan the next change. Nothing was changed.");
+        String migration = "Index '" + index + "' does not exist now: a migration of it (plan " + c.planId() + ", "
+                + c.status().name() + ", steps done: " + (c.completedSteps().isEmpty() ? "none"
+                : String.join(", ", c.completedSteps())) + ") is unfinished. ";
+        if (c.status() == Checkpoint.Status.ROLLING_BACK) { // apply refuses then: only the rollback may go on
+            throw new SlipwayException(ErrorCode.BAD_USAGE, migration + "Its rollback began and did not finish: "
+                    + "finish it with " + undo + ", then plan the next change. Nothing was changed.");
+        }
+        throw new SlipwayException(ErrorCode.BAD_USAGE, migration + "Finish it by re-running 'slipway apply' with "
+                + "that plan" + (c.backupDir().isEmpty() ? "" : " and --backup-dir " + c.backupDir()) + ", or undo it "
+                + "with " + undo + "; then plan the next change. Nothing was changed.");
     }
 
     private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {

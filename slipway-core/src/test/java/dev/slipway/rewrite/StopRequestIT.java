@@ -388,6 +388,13 @@ class StopRequestIT {
                     .as("restored: the documents of the first two records").containsExactlyInAnyOrderElementsOf(
                             backedUpKeys(backup, 2));
             assertThat(status(given.plain()).lockOwner()).isEmpty();
+            // plan() names the rollback only: apply refuses until it finishes (tester session 40 R30 F8)
+            SlipwayException planned = catchThrowableOfType(() -> plan(given.plain(), "docs", dir,
+                    "  add_fields:\n    - {name: extra, type: tag}\n"), SlipwayException.class);
+            assertThat(planned).isNotNull();
+            assertThat(planned.exitCode()).isEqualTo(2);
+            assertThat(planned.getMessage()).contains("ROLLING_BACK", "Its rollback began and did not finish",
+                    "'slipway rollback --backup-dir " + backup).doesNotContain("slipway apply");
 
             given.plain().rollbackFromBackup(backup, 1);
 
