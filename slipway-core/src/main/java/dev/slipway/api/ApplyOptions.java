@@ -120,7 +120,8 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
 
     /** A copy with a backup directory. */
     public ApplyOptions withBackupDir(Path dir) {
-        return new ApplyOptions(indexingTimeout, queryChecks, Optional.of(dir), acceptDataLoss, batchSize, workers,
+        return new ApplyOptions(indexingTimeout, queryChecks, Optional.of(Arguments.required(dir,
+                "The backup directory")), acceptDataLoss, batchSize, workers,
                 maxDocsPerSecond, maxRetries, watchWrites, ignoreMaxmemory);
     }
 

@@ -40,12 +40,14 @@ public record PlanRequest(String index, Optional<SchemaPatch> patch, Optional<In
 
     /** Plans a patch of an index with automatic mode. */
     public static PlanRequest patch(String index, SchemaPatch patch) {
-        return new PlanRequest(index, Optional.of(patch), Optional.empty(), Optional.empty());
+        return new PlanRequest(index, Optional.of(Arguments.required(patch, "The patch")), Optional.empty(),
+                Optional.empty());
     }
 
     /** Plans a move of an index to a complete target schema with automatic mode. */
     public static PlanRequest target(String index, IndexSchema target) {
-        return new PlanRequest(index, Optional.empty(), Optional.of(target), Optional.empty());
+        return new PlanRequest(index, Optional.empty(), Optional.of(Arguments.required(target, "The target schema")),
+                Optional.empty());
     }
 
     /** A copy with an explicit mode. */

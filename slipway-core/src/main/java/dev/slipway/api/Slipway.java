@@ -137,6 +137,7 @@ public final class Slipway {
      * @throws SlipwayException {@link ErrorCode#UNKNOWN_INDEX} when it does not exist
      */
     public IndexDescription describe(String index) {
+        Arguments.required(index, "The index name");
         return withSession(session -> {
             LiveIndexReader reader = new LiveIndexReader(session);
             IndexInfo info = reader.read(index);
@@ -161,6 +162,7 @@ public final class Slipway {
      *                          {@link ErrorCode#MALFORMED_INPUT} when the patch does not fit the index
      */
     public MigrationPlan plan(PlanRequest request) {
+        Arguments.required(request, "The plan request");
         return withSession(session -> {
             LiveIndexReader reader = new LiveIndexReader(session);
             HistoryStore histories = new HistoryStore(session, keys);
@@ -303,6 +305,8 @@ public final class Slipway {
      * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
      */
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
+        Arguments.required(plan, "The plan");
+        Arguments.required(options, "The apply options");
         refuseIfStoppedBefore("apply");
         return withSession(session -> new MigrationExecutor(session.reconnectingFor(WorkerPool.retryWindow(
                 options.maxRetries())), keys, progress, lockLease).stopSignal(stop).apply(plan, options));
@@ -327,6 +331,7 @@ public final class Slipway {
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when {@code maxDocsPerSecond} is negative
      */
     public MigrationEstimate estimate(MigrationPlan plan, int maxDocsPerSecond) {
+        Arguments.required(plan, "The plan");
         ApplyOptions.checkRateLimit(maxDocsPerSecond);
         MigrationPlanner.requireIntact(plan);
         return withSession(session -> {
@@ -350,6 +355,8 @@ public final class Slipway {
      * @throws SlipwayException describing the first refusal, exactly as {@code apply} would
      */
     public void check(MigrationPlan plan, ApplyOptions options) {
+        Arguments.required(plan, "The plan");
+        Arguments.required(options, "The apply options");
         withSession(session -> {
             new MigrationExecutor(session, keys, progress).check(plan, options);
             return null;
@@ -374,6 +381,7 @@ public final class Slipway {
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when {@code maxRetries} is negative or above 30
      */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries, int maxRetries) {
+        Arguments.required(plan, "The plan");
         ApplyOptions.checkRetries(maxRetries);
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
         return withSession(session -> {
@@ -384,7 +392,8 @@ public final class Slipway {
                 return new MigrationValidator(session, progress).filterScope(filter).retries(maxRetries)
                         .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
                         .evictionsSince(checkpoint, plan)
-                        .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries);
+                        .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries == null ? List.of()
+                                : queries);
             }
         });
     }
@@ -396,9 +405,10 @@ public final class Slipway {
      * {@link IndexStatus#name()} with the name asked for. Read-only.
      */
     public List<IndexStatus> status(Optional<String> index) {
+        Optional<String> asked = index == null ? Optional.empty() : index; // null: every name, as empty
         return withSession(session -> {
             VersionStatusReader reader = new VersionStatusReader(session, keys);
-            return index.map(name -> List.of(reader.of(name))).orElseGet(reader::all);
+            return asked.map(name -> List.of(reader.of(name))).orElseGet(reader::all);
         });
     }
 
@@ -426,7 +436,7 @@ public final class Slipway {
      *                          {@link ErrorCode#LOCK_HELD} when a migration is running
      */
     public RollbackResult rollback(String index, String version) {
-        return rollback(index, Optional.of(version));
+        return rollback(index, Optional.of(Arguments.required(version, "The version")));
     }
 
     /**
@@ -437,6 +447,7 @@ public final class Slipway {
      *                          whose latest migration rewrote documents (undo it with {@link #rollbackFromBackup})
      */
     public void checkRollback(String index) {
+        Arguments.required(index, "The index name");
         withSession(session -> {
             new AliasRollback(session, keys).check(index);
             return null;
@@ -444,6 +455,7 @@ public final class Slipway {
     }
 
     private RollbackResult rollback(String index, Optional<String> version) {
+        Arguments.required(index, "The index name");
         return withSession(session -> {
             new AliasRollback(session, keys).check(index); // before the lock: a refusal takes nothing over
             try (MigrationLock lock = acquireForRollback(session, index)) {
@@ -537,6 +549,9 @@ public final class Slipway {
      * nothing changed. It is not run when the backup was already rolled back.
      */
     public RestoreResult rollbackFromBackup(Path backupDir, RestoreOptions options, Runnable beforeFirstChange) {
+        Arguments.required(backupDir, "The backup directory");
+        Arguments.required(options, "The restore options");
+        Runnable beforeChanging = beforeFirstChange == null ? () -> { } : beforeFirstChange;
         refuseIfStoppedBefore("rollback");
         return withSession(session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
@@ -556,7 +571,7 @@ public final class Slipway {
                 FilterScope.dropLeftBehind(session, keys, index); // a killed run's (the documents stay)
                 return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
                         .withIgnoreMaxmemory(options.ignoreMaxmemory()).withRateLimit(options.maxDocsPerSecond())
-                        .withBeforeFirstChange(beforeFirstChange)
+                        .withBeforeFirstChange(beforeChanging)
                         .restore(backup, options.workers(), options.maxRetries(), options.overwriteChanged());
             }
         });
@@ -565,13 +580,15 @@ public final class Slipway {
     /**
      * Drops retained versions of a served name (documents are kept) and reports the memory freed.
      *
-     * @param version only this version; empty for every retained version
+     * @param version only this version; empty (or null) for every retained version
      */
     public PruneResult prune(String index, Optional<Integer> version) {
+        Arguments.required(index, "The index name");
+        Optional<Integer> only = version == null ? Optional.empty() : version;
         return withSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
                     lockLease)) {
-                return new VersionPruner(session, keys).prune(index, version);
+                return new VersionPruner(session, keys).prune(index, only);
             }
         });
     }

@@ -41,6 +41,7 @@ public final class QueryCheckDocument {
             if (min.isPresent() && max.isPresent() && min.get() > max.get()) { // found before anything is built
                 problems.add(item, "'min_results' (" + min.get() + ") is greater than 'max_results' (" + max.get()
                         + "): no result count passes this check");
+                continue; // a QueryCheck refuses such bounds: the problem is reported with the others
             } else if (max.isPresent() && keys.stream().distinct().count() > max.get()) {
                 problems.add(item, "'contains_keys' names " + keys.stream().distinct().count() + " keys but "
                         + "'max_results' is " + max.get() + ": no result passes this check");

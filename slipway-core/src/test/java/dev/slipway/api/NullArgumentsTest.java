@@ -1,0 +1,74 @@
+package dev.slipway.api;
+
+import dev.slipway.api.plan.QueryCheck;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * A library caller's null argument is bad usage, found before any connection: the facade points at a port nothing
+ * listens on, so a call that got as far as Redis would fail as unreachable instead (tester session 40 R30 F7).
+ */
+class NullArgumentsTest {
+    private final Slipway slipway = Slipway.configure().url("redis://127.0.0.1:1").load();
+
+    @Test
+    void nullArgumentsAreBadUsageBeforeAnyConnection() {
+        Map<String, ThrowingCallable> calls = new LinkedHashMap<>();
+        calls.put("describe", () -> slipway.describe(null));
+        calls.put("plan", () -> slipway.plan(null));
+        calls.put("apply", () -> slipway.apply(null, ApplyOptions.DEFAULTS));
+        calls.put("check", () -> slipway.check(null, ApplyOptions.DEFAULTS));
+        calls.put("estimate", () -> slipway.estimate(null));
+        calls.put("validate", () -> slipway.validate(null, List.of()));
+        calls.put("rollback", () -> slipway.rollback(null));
+        calls.put("rollback to a version", () -> slipway.rollback("products", null));
+        calls.put("checkRollback", () -> slipway.checkRollback(null));
+        calls.put("rollbackFromBackup", () -> slipway.rollbackFromBackup(null, RestoreOptions.DEFAULTS));
+        calls.put("rollbackFromBackup options", () -> slipway.rollbackFromBackup(Path.of("b"), null));
+        calls.put("prune", () -> slipway.prune(null, Optional.empty()));
+        calls.put("PlanRequest.patch", () -> PlanRequest.patch("products", null));
+        calls.put("PlanRequest.target", () -> PlanRequest.target("products", null));
+        calls.put("withBackupDir", () -> ApplyOptions.DEFAULTS.withBackupDir(null));
+        calls.forEach((name, call) -> {
+            Throwable thrown = catchThrowable(call);
+            assertThat(thrown).as(name).isInstanceOf(SlipwayException.class).hasMessageContaining("must not be null");
+            assertThat(((SlipwayException) thrown).code()).as(name).isEqualTo(ErrorCode.BAD_USAGE);
+        });
+    }
+
+    /** Absent optional arguments (null) are taken as empty, as the records take them. */
+    @Test
+    void aNullOptionalIsEmpty() {
+        Throwable status = catchThrowable(() -> slipway.status(null));
+        assertThat(((SlipwayException) status).code()).as("got as far as connecting")
+                .isEqualTo(ErrorCode.REDIS_UNAVAILABLE);
+        assertThat(new ApplyOptions(Duration.ofMinutes(1), null).queryChecks()).isEmpty();
+    }
+
+    @Test
+    void aQueryCheckWithoutAQueryOrWithCrossedBoundsIsMalformed() {
+        for (ThrowingCallable call : List.<ThrowingCallable>of(
+                () -> new QueryCheck("none", null, 2, Optional.empty(), Optional.empty(), List.of()),
+                () -> new QueryCheck("blank", " ", 2, Optional.empty(), Optional.empty(), List.of()),
+                () -> new QueryCheck("crossed", "*", 2, Optional.of(5L), Optional.of(4L), List.of()),
+                () -> new QueryCheck("negative", "*", 2, Optional.of(-1L), Optional.empty(), List.of()))) {
+            Throwable thrown = catchThrowable(call);
+            assertThat(thrown).isInstanceOf(SlipwayException.class);
+            assertThat(((SlipwayException) thrown).code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+        }
+        QueryCheck unnamed = new QueryCheck(null, "@a:{b}", 2, null, null, null);
+        assertThat(unnamed.name()).isEqualTo("@a:{b}");
+        assertThat(unnamed.minResults()).isEmpty();
+        assertThat(unnamed.containsKeys()).isEmpty();
+    }
+}
