@@ -283,6 +283,8 @@ class SuccessiveMigrationsIT {
                 SlipwayException.class);
         SlipwayException rollbackUnknown = catchThrowableOfType(() -> slipway.rollback("prodcts"),
                 SlipwayException.class);
+        SlipwayException checkUnknown = catchThrowableOfType(() -> slipway.checkRollback("prodcts"),
+                SlipwayException.class);
 
         assertThat(version.exitCode()).isEqualTo(2);
         assertThat(version.getMessage()).contains("'products:v3' is version 3 of 'products' (retained)",
@@ -296,6 +298,8 @@ class SuccessiveMigrationsIT {
         assertThat(rollback.getMessage()).contains("version 3 of 'products' (retained)", "--index products");
         assertThat(rollbackUnknown.code()).as("tester session 34 R18 F5").isEqualTo(ErrorCode.UNKNOWN_INDEX);
         assertThat(rollbackUnknown.getMessage()).contains("Index 'prodcts' does not exist");
+        assertThat(checkUnknown).as("checkRollback says what rollback says (tester R30 F9)").isNotNull();
+        assertThat(checkUnknown.getMessage()).isEqualTo(rollbackUnknown.getMessage());
         assertThat(unknown.code()).isEqualTo(ErrorCode.UNKNOWN_INDEX);
         assertThat(unknown.getMessage()).contains("Existing indexes: products:v1, products:v2, products:v3, "
                 + "products:v4.", "Names Slipway serves through an alias: products.");

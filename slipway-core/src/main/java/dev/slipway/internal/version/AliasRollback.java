@@ -43,10 +43,15 @@ public final class AliasRollback {
      */
     public void check(String name) {
         HistoryStore store = new HistoryStore(session, keys);
+        Optional<Checkpoint> latest = new CheckpointStore(session, keys).load(name);
         if (store.load(name).versions().isEmpty()) {
             store.refuseVersionName(name, "Roll back");
+            LiveIndexReader reader = new LiveIndexReader(session);
+            if (latest.isEmpty() && reader.find(name).isEmpty()) { // as the rollback says (tester session 40 R30 F9)
+                throw reader.unknownIndex(name);
+            }
         }
-        new CheckpointStore(session, keys).load(name).ifPresent(c -> refuseRewrites(name, c));
+        latest.ifPresent(c -> refuseRewrites(name, c));
     }
 
     /**
