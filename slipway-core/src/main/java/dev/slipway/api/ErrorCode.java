@@ -13,6 +13,8 @@ public enum ErrorCode {
     BAD_USAGE(2),
     /** A file could not be read (missing, unreadable, not a regular file). */
     FILE_UNREADABLE(2),
+    /** A file could not be written (a read-only or missing folder, a directory in the way, no permission). */
+    FILE_UNWRITABLE(2),
     /** A schema, patch, plan or query file is malformed or has invalid content. */
     MALFORMED_INPUT(2),
     /** The named index (or alias) does not exist on the server. */

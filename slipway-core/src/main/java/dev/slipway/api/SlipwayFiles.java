@@ -24,7 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
@@ -50,6 +52,28 @@ public final class SlipwayFiles {
     public static List<QueryCheck> readQueryChecks(Path file) {
         // read by 'apply --queries' and 'validate --queries' alike
         return readDocument(file, "query-check file", QueryCheckDocument::read, "re-run the same command");
+    }
+
+    /**
+     * Writes query checks as a query-check file that {@link #readQueryChecks} reads back ({@code queries:}, absent
+     * bounds left out); YAML, or JSON for a {@code .json} file. {@link #write} wrote them as a bare list, which the
+     * reader refuses (tester session 40 R30 F14).
+     */
+    public static void writeQueryChecks(List<QueryCheck> checks, Path file) {
+        List<Map<String, Object>> queries = new ArrayList<>();
+        for (QueryCheck check : checks) {
+            Map<String, Object> query = new LinkedHashMap<>();
+            query.put("name", check.name());
+            query.put("query", check.query());
+            query.put("dialect", check.dialect());
+            check.minResults().ifPresent(n -> query.put("min_results", n));
+            check.maxResults().ifPresent(n -> query.put("max_results", n));
+            if (!check.containsKeys().isEmpty()) {
+                query.put("contains_keys", check.containsKeys());
+            }
+            queries.add(query);
+        }
+        write(Map.of("queries", queries), file);
     }
 
     private static <T> T readDocument(Path file, String what, BiFunction<YamlNode, YamlProblems, T> reader,
@@ -163,19 +187,43 @@ public final class SlipwayFiles {
         write(plan, file);
     }
 
-    /** Writes any result (report, validation result, schema) as YAML, or JSON for {@code .json} files. */
+    /**
+     * Writes any result (report, validation result, schema) as YAML, or JSON for a {@code .json} file (in any case).
+     *
+     * @throws SlipwayException {@link ErrorCode#FILE_UNWRITABLE} when the file cannot be written, saying why
+     */
     public static void write(Object value, Path file) {
+        boolean json = file.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json");
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(file, render(value, file.toString().endsWith(".json") ? Format.JSON : Format.YAML),
-                    StandardCharsets.UTF_8);
+            Files.writeString(file, render(value, json ? Format.JSON : Format.YAML), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot write " + file + ": " + e.getMessage()
+            throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "Cannot write " + file + ": " + why(e)
                     + ". Choose a writable path.", e);
         }
+    }
+
+    /**
+     * Why a write failed: a file system exception's message is often only the path (tester session 40 R30 F14:
+     * "Cannot write /proc/x/plan.yaml: /proc/x.").
+     */
+    private static String why(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException denied) {
+            return "permission denied on " + denied.getFile();
+        }
+        if (e instanceof java.nio.file.NoSuchFileException missing) {
+            return missing.getFile() + " does not exist";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException taken) {
+            return taken.getFile() + " is in the way (not a directory)";
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason() + " (" + fs.getFile() + ")";
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
     /** Output formats. */

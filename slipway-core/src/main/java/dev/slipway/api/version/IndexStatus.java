@@ -54,8 +54,9 @@ public record IndexStatus(String name, Optional<String> servedBy, boolean alias,
      * A migration that has a checkpoint.
      *
      * @param planId         its plan
-     * @param status         RUNNING, FAILED, COMPLETED, or ROLLING_BACK (a rollback from the backup is restoring
-     *                       documents, or stopped while it did: finish it with {@code rollback --backup-dir})
+     * @param status         RUNNING, FAILED, STOPPED (on request; re-running resumes it), COMPLETED, or ROLLING_BACK
+     *                       (a rollback from the backup is restoring documents, or stopped while it did: finish it
+     *                       with {@code rollback --backup-dir})
      * @param completedSteps the steps done
      * @param owner          the process that last ran it
      * @param updatedAt      when its checkpoint was last written (ISO-8601)
