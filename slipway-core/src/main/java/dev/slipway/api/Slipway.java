@@ -602,6 +602,15 @@ public final class Slipway {
                 .reconnecting(SESSION_RECONNECTS)) {
             SearchDatabase.requireIndexable(session);
             return verb.apply(session);
+        } catch (RedisCommandException e) {
+            if (e.command().startsWith("FT.") && e.serverMessage().startsWith("ERR unknown command")) {
+                // the first FT command of a verb is a read: a server without Search changed nothing (tester R30 F10)
+                throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server at " + endpoint.redacted()
+                        + " has no Search module (" + e.serverMessage().strip() + "), which Slipway needs. Nothing "
+                        + "was changed. Point --url (or REDIS_URL) at Redis Stack, or Redis 8 with the Query Engine.",
+                        e);
+            }
+            throw e;
         }
     }
 

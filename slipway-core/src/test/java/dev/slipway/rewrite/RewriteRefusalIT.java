@@ -400,6 +400,12 @@ class RewriteRefusalIT {
             assertThat(e.exitCode()).isEqualTo(2);
             assertThat(e.getMessage()).contains("selects database 1", "Nothing was changed", "without /1");
             assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            // a database the server does not have is the URL's fault too, not an unreachable server (tester R30 F11)
+            SlipwayException missing = catchThrowableOfType(() -> Slipway.configure().url(redis.url() + "/99").load()
+                    .apply(plan, options(dir.resolve("backup"))), SlipwayException.class);
+            assertThat(missing).isNotNull();
+            assertThat(missing.exitCode()).isEqualTo(2);
+            assertThat(missing.getMessage()).contains("has no database 99", "Nothing was changed");
             // the rollback likewise: through database 1 it found every document gone and dropped the new index
             slipway.apply(plan, options(dir.resolve("backup")));
             TreeMap<String, TreeMap<String, String>> migrated = hashes(jedis, "item:*");

@@ -77,6 +77,11 @@ public final class RedisSession implements AutoCloseable {
             return new RedisSession(endpoint, connect(endpoint, timeoutMillis), timeoutMillis);
         } catch (JedisException e) { // connect closed what it opened
             String root = rootMessage(e);
+            if (root.contains("DB index is out of range")) { // the URL's fault, not the server's (tester R30 F11)
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The server at " + endpoint.redacted() + " has no "
+                        + "database " + endpoint.database() + " (" + root + "). Nothing was changed. Use a database "
+                        + "it has in --url (or REDIS_URL); Redis Search indexes only database 0.", e);
+            }
             String closed = root.contains("Unexpected end of stream") || root.contains("Connection reset")
                     || root.contains("max number of clients") ? " The server closed the connection at once: it may "
                     + "have reached its maxclients (INFO clients: connected_clients), or expect TLS (rediss://)." : "";
