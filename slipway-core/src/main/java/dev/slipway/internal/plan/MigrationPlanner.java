@@ -260,9 +260,9 @@ public final class MigrationPlanner {
         if (hidden.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("FT.INFO does not report " + String.join(", ", hidden) + " or SKIPINITIALSCAN. If '"
-                + schema.name() + "' was created with any of them, set them in the patch (update_fields) or the "
-                + "new index will use the server defaults.");
+        return Optional.of("FT.INFO does not report " + String.join(", ", hidden) + ". If '" + schema.name()
+                + "' was created with any of them, set them in the patch (update_fields) or the new index will use "
+                + "the server defaults.");
     }
 
     /** PHONETIC found by a probe query: FT.INFO says neither that nor the matcher, which the plan assumes. */

@@ -76,6 +76,13 @@ class ChangeClassifierTest {
         return Stream.of(
                 Arguments.of("add a tag field", hash, hash.toBuilder().field(FieldSchema.of("color", FieldType.TAG))
                         .build(), Map.of(), ChangeKind.ADD_FIELD, true),
+                // the new index would skip every existing document (tester session 40 R29 F7)
+                Arguments.of("add SKIPINITIALSCAN", hash, hash.toBuilder().options(java.util.Set.of(
+                        dev.slipway.api.schema.IndexOption.SKIPINITIALSCAN)).build(), Map.of(),
+                        ChangeKind.UPDATE_INDEX_OPTION, false),
+                Arguments.of("add NOOFFSETS", hash, hash.toBuilder().options(java.util.Set.of(
+                        dev.slipway.api.schema.IndexOption.NOOFFSETS)).build(), Map.of(),
+                        ChangeKind.UPDATE_INDEX_OPTION, true),
                 Arguments.of("add a vector field", hash, hash.toBuilder().field(new FieldSchema("v2", null,
                         FieldType.VECTOR, VECTOR)).build(), Map.of(), ChangeKind.ADD_VECTOR_FIELD, true),
                 Arguments.of("remove a field", hash, without(hash, "brand"), Map.of(), ChangeKind.REMOVE_FIELD, true),
