@@ -6,6 +6,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
@@ -389,11 +390,15 @@ public final class Slipway {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
             try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {
-                return new MigrationValidator(session, progress).filterScope(filter).retries(maxRetries)
-                        .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
+                ValidationResult result = new MigrationValidator(session, progress).filterScope(filter)
+                        .retries(maxRetries).sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
                         .evictionsSince(checkpoint, plan)
                         .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries == null ? List.of()
                                 : queries);
+                List<ValidationCheck> checks = new ArrayList<>();
+                checks.add(MigrationValidator.appliedCheck(checkpoint, plan));
+                checks.addAll(result.checks());
+                return new ValidationResult(result.index(), checks);
             }
         });
     }

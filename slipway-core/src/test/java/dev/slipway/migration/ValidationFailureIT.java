@@ -177,6 +177,31 @@ class ValidationFailureIT {
     }
 
     /**
+     * Validating a plan on its own says whether its migration was applied and finished: the schema check compares
+     * what FT.INFO shows, so a plan whose change it does not show passed unapplied (tester session 40 R29 F8).
+     */
+    @Test
+    void validatingAPlanNeverAppliedFails(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(INDEX, ADD_BRAND));
+
+        ValidationResult unapplied = slipway.validate(plan, List.of());
+
+        assertThat(unapplied.passed()).isFalse();
+        assertThat(unapplied.checks().get(0)).satisfies(check -> {
+            assertThat(check.name()).isEqualTo("migration");
+            assertThat(check.passed()).isFalse();
+            assertThat(check.actual()).isEqualTo("no migration of '" + INDEX + "' is recorded");
+        });
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+        ValidationResult applied = slipway.validate(plan, List.of());
+        assertThat(applied.passed()).as(applied.failureDescriptions().toString()).isTrue();
+        assertThat(applied.checks().get(0).name()).isEqualTo("migration");
+        assertThat(applied.checks().get(0).actual()).isEqualTo("COMPLETED");
+    }
+
+    /**
      * A query the server cannot parse is bad input: refused before anything changes (exit 2), in either mode, while
      * a query on a field only the target schema has is accepted. It used to fail validation after the drop.
      */

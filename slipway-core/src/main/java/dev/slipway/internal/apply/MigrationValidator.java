@@ -105,6 +105,34 @@ public final class MigrationValidator {
         return this;
     }
 
+    /**
+     * Whether the plan's migration is recorded as finished, for a {@code validate} of it on its own: the schema check
+     * compares what {@code FT.INFO} shows, so a plan whose change it does not show (PHONETIC, a vector's EF_RUNTIME)
+     * passed validation unapplied, or after its apply failed (tester session 40 R29 F8).
+     */
+    public static ValidationCheck appliedCheck(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
+        String expected = "the migration of plan " + plan.planId() + " completed";
+        if (checkpoint.isEmpty()) {
+            return new ValidationCheck("migration", false, expected, "no migration of '" + plan.source().indexName()
+                    + "' is recorded", "this plan was not applied (or a rollback undid it): run 'slipway apply' with "
+                    + "it, then validate");
+        }
+        Checkpoint c = checkpoint.get();
+        if (!c.planId().equals(plan.planId())) {
+            return new ValidationCheck("migration", false, expected, "the latest migration of '"
+                    + plan.source().indexName() + "' is plan " + c.planId() + " (" + c.status().name() + ")",
+                    "this plan is not the index's latest migration: validate that one's plan instead");
+        }
+        if (c.status() != Checkpoint.Status.COMPLETED) {
+            return new ValidationCheck("migration", false, expected, c.status().name() + ", steps done: "
+                    + (c.completedSteps().isEmpty() ? "none" : String.join(", ", c.completedSteps())),
+                    c.status() == Checkpoint.Status.ROLLING_BACK ? "its rollback is unfinished: finish it with "
+                    + "'slipway rollback --backup-dir " + c.backupDir() + "'" : "the migration is unfinished: re-run "
+                    + "'slipway apply' with this plan to finish it, then validate");
+        }
+        return new ValidationCheck("migration", true, expected, "COMPLETED", "");
+    }
+
     /** The figure of {@link #sourceFailures} a checkpoint of the plan recorded, if any. */
     public static OptionalLong sourceFailures(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
         return figure(checkpoint, plan, Checkpoint.SOURCE_FAILURES);
