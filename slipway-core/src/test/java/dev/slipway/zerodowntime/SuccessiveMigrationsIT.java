@@ -283,6 +283,17 @@ class SuccessiveMigrationsIT {
                 SlipwayException.class);
         SlipwayException rollbackUnknown = catchThrowableOfType(() -> slipway.rollback("prodcts"),
                 SlipwayException.class);
+        // a user's alias on the active version: migrated through, its prune dropped 'products'' index (R29 F1)
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.ALIASADD"), "search_v", "products:v4");
+            before = Inspect.slipwayKeys(jedis);
+        }
+        SlipwayException throughAlias = catchThrowableOfType(() -> slipway.plan(PlanRequest.patch("search_v",
+                new SchemaPatch(List.of(), List.of(), List.of(), List.of(), null))), SlipwayException.class);
+        assertThat(throughAlias).isNotNull();
+        assertThat(throughAlias.exitCode()).isEqualTo(2);
+        assertThat(throughAlias.getMessage()).contains("'search_v' is an alias of 'products:v4', version 4 of "
+                + "'products' (active)", "nothing was changed", "--index products");
         SlipwayException checkUnknown = catchThrowableOfType(() -> slipway.checkRollback("prodcts"),
                 SlipwayException.class);
 

@@ -85,6 +85,24 @@ public final class HistoryStore {
         });
     }
 
+    /**
+     * Another served name than {@code name} whose history records {@code physical} as its active or a retained
+     * version (not dropped), with that version: an index two names share, which neither may drop alone.
+     */
+    public Optional<Map.Entry<String, VersionHistory.VersionEntry>> otherLiveOwner(String physical, String name) {
+        for (String served : names()) {
+            if (served.equals(name)) {
+                continue;
+            }
+            Optional<VersionHistory.VersionEntry> entry = load(served).entry(physical)
+                    .filter(e -> e.state() != VersionHistory.State.DROPPED);
+            if (entry.isPresent()) {
+                return Optional.of(Map.entry(served, entry.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Names that have a history, sorted. */
     public List<String> names() {
         return session.keysStartingWith(keys.history(""));

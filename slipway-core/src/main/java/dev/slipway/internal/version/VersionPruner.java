@@ -65,6 +65,18 @@ public final class VersionPruner {
         if (history.versions().isEmpty()) {
             refuseUnservedName(name, store, reader);
         }
+        for (VersionEntry entry : candidates) {
+            // a user's alias on another name's version, migrated through: pruning it dropped that name's active
+            // index, and its rollback could not help (tester session 40 R29 F1)
+            store.otherLiveOwner(entry.physicalIndex(), name).ifPresent(owner -> {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "Version " + entry.version() + " of '" + name + "' ("
+                        + entry.physicalIndex() + ") is also version " + owner.getValue().version() + " of '"
+                        + owner.getKey() + "' (" + owner.getValue().state().name().toLowerCase() + "); nothing was "
+                        + "dropped. Prune it through 'slipway prune --index " + owner.getKey() + "' once '"
+                        + owner.getKey() + "' no longer serves it" + (version.isPresent() ? "." : ", or prune the "
+                        + "other versions of '" + name + "' one by one with --version."));
+            });
+        }
         List<VersionStatus> dropped = new ArrayList<>();
         long freed = 0;
         VersionHistory next = history;
