@@ -151,7 +151,7 @@ class ResumeIT {
         }
 
         MigrationFailedException timedOut = catchThrowableOfType(MigrationFailedException.class,
-                () -> slipway.apply(plan, new ApplyOptions(Duration.ZERO, List.of())));
+                () -> slipway.apply(plan, new ApplyOptions(Duration.ofNanos(1), List.of())));
 
         assertThat(timedOut).as("20k documents cannot be indexed before the first poll").isNotNull();
         assertThat(timedOut.exitCode()).isEqualTo(1);
