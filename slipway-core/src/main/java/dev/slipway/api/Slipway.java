@@ -168,23 +168,13 @@ public final class Slipway {
             LiveIndexReader reader = new LiveIndexReader(session);
             HistoryStore histories = new HistoryStore(session, keys);
             VersionHistory history = histories.load(request.index());
+            Optional<IndexInfo> found = reader.find(request.index());
             if (history.versions().isEmpty()) {
                 // planning a version itself would drop it, and Slipway's alias with it (tester session 23)
                 histories.refuseVersionName(request.index(), "Plan the change");
-                // an alias of the user's on a managed name's version: migrating through it made that version the
-                // alias's to prune, and the managed name lost its index (tester session 40 R29 F1)
-                reader.find(request.index()).map(info -> info.schema().name())
-                        .filter(physical -> !physical.equals(request.index()))
-                        .flatMap(histories::liveVersionOwner).ifPresent(owner -> {
-                            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + request.index() + "' is an alias "
-                                    + "of '" + owner.getValue().physicalIndex() + "', version " + owner.getValue()
-                                    .version() + " of '" + owner.getKey() + "' (" + owner.getValue().state().name()
-                                    .toLowerCase() + "), which Slipway migrates through the name '" + owner.getKey()
-                                    + "'; nothing was changed. Plan the change through --index " + owner.getKey()
-                                    + ", or point '" + request.index() + "' at an index of its own.");
-                        });
+                found.ifPresent(info -> histories.refuseAliasOfVersion(request.index(), info.schema().name()));
             }
-            if (reader.find(request.index()).isEmpty()) {
+            if (found.isEmpty()) {
                 refuseWhileUnfinished(session, request.index());
             }
             Optional<IndexSchema> recorded = reader.find(request.index())

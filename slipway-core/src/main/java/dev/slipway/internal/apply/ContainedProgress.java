@@ -24,8 +24,11 @@ public final class ContainedProgress implements ProgressListener {
 
     /** {@code listener} contained; {@link ProgressListener#NONE} as it is. */
     public static ProgressListener of(ProgressListener listener) {
-        return listener == null || listener == ProgressListener.NONE || listener instanceof ContainedProgress
-                ? (listener == null ? ProgressListener.NONE : listener) : new ContainedProgress(listener);
+        if (listener == null) {
+            return ProgressListener.NONE;
+        }
+        return listener == ProgressListener.NONE || listener instanceof ContainedProgress ? listener
+                : new ContainedProgress(listener);
     }
 
     @Override

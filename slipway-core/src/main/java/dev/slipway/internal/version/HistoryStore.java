@@ -10,6 +10,7 @@ import dev.slipway.internal.redis.RedisSession;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** Reads and writes version histories (JSON strings under Slipway's namespace). */
 public final class HistoryStore {
@@ -54,8 +55,15 @@ public final class HistoryStore {
      * {@code products} is meant. Callers ask only for a name without a history of its own, which they have loaded.
      */
     public Optional<Map.Entry<String, VersionHistory.VersionEntry>> versionOwner(String physical) {
+        return owner(physical, served -> true, entry -> true);
+    }
+
+    /** The first served name {@code among} whose history records {@code physical} as a version that is {@code such}. */
+    private Optional<Map.Entry<String, VersionHistory.VersionEntry>> owner(String physical, Predicate<String> among,
+                                                                           Predicate<VersionHistory.VersionEntry> such) {
         for (String served : names()) {
-            Optional<VersionHistory.VersionEntry> entry = load(served).entry(physical);
+            Optional<VersionHistory.VersionEntry> entry = among.test(served)
+                    ? load(served).entry(physical).filter(such) : Optional.empty();
             if (entry.isPresent()) {
                 return Optional.of(Map.entry(served, entry.get()));
             }
@@ -86,21 +94,30 @@ public final class HistoryStore {
     }
 
     /**
+     * Refuses, with nothing changed, a name without a history of its own that is an alias of {@code physical}, a live
+     * version of a managed name: migrated through it, that version became the alias's to prune, and the managed name
+     * lost its index (tester session 40 R29 F1).
+     */
+    public void refuseAliasOfVersion(String alias, String physical) {
+        if (physical.equals(alias)) {
+            return;
+        }
+        liveVersionOwner(physical).ifPresent(owner -> {
+            VersionHistory.VersionEntry v = owner.getValue();
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + alias + "' is an alias of '" + physical + "', "
+                    + "version " + v.version() + " of '" + owner.getKey() + "' (" + v.state().name().toLowerCase()
+                    + "), which Slipway migrates through the name '" + owner.getKey() + "'; nothing was changed. Plan "
+                    + "the change through --index " + owner.getKey() + ", or point '" + alias + "' at an index of "
+                    + "its own.");
+        });
+    }
+
+    /**
      * Another served name than {@code name} whose history records {@code physical} as its active or a retained
      * version (not dropped), with that version: an index two names share, which neither may drop alone.
      */
     public Optional<Map.Entry<String, VersionHistory.VersionEntry>> otherLiveOwner(String physical, String name) {
-        for (String served : names()) {
-            if (served.equals(name)) {
-                continue;
-            }
-            Optional<VersionHistory.VersionEntry> entry = load(served).entry(physical)
-                    .filter(e -> e.state() != VersionHistory.State.DROPPED);
-            if (entry.isPresent()) {
-                return Optional.of(Map.entry(served, entry.get()));
-            }
-        }
-        return Optional.empty();
+        return owner(physical, served -> !served.equals(name), e -> e.state() != VersionHistory.State.DROPPED);
     }
 
     /** Names that have a history, sorted. */
