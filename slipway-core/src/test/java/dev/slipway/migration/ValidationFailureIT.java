@@ -18,6 +18,7 @@ import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.schema.VisibleSchema;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
@@ -199,6 +200,37 @@ class ValidationFailureIT {
         assertThat(applied.passed()).as(applied.failureDescriptions().toString()).isTrue();
         assertThat(applied.checks().get(0).name()).isEqualTo("migration");
         assertThat(applied.checks().get(0).actual()).isEqualTo("COMPLETED");
+    }
+
+    /**
+     * An index that has not read the documents under its prefixes, and so counts them neither as indexed nor as
+     * failures, fails the document count (tester session 40 R29 F7: a drop-recreate that built such an index passed
+     * as "0 indexed + 1000 failing", exit 0, and the served name returned no documents). Here the user recreates the
+     * migrated index with SKIPINITIALSCAN by hand, which FT.INFO does not show.
+     */
+    @Test
+    void anIndexThatSkippedTheExistingDocumentsFailsTheDocumentCount(RedisStackServer redis) {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(INDEX, ADD_BRAND).withMode(MigrationMode.DROP_RECREATE));
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+        assertThat(slipway.validate(plan, List.of()).passed()).isTrue();
+        List<String> create = new java.util.ArrayList<>(FtCreateArguments.command(plan.targetSchema().withName(INDEX)));
+        create.add(create.indexOf("SCHEMA"), "SKIPINITIALSCAN");
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(() -> "FT.DROPINDEX".getBytes(), INDEX);
+            jedis.sendCommand(() -> "FT.CREATE".getBytes(), create.subList(1, create.size()).toArray(String[]::new));
+        }
+
+        ValidationResult result = slipway.validate(plan, List.of());
+
+        ValidationCheck count = check(result, "document-count");
+        assertThat(count.passed()).as(count.toString()).isFalse();
+        assertThat(count.actual()).isEqualTo("0 indexed + 0 failures; 200 keys under the index's prefixes exist that "
+                + "it does not hold (looked up one by one)");
+        assertThat(count.detail()).startsWith("200 existing keys under the index's prefixes are neither indexed nor "
+                + "counted as an indexing failure: the index never read them");
+        assertThat(result.passed()).isFalse();
     }
 
     /**
