@@ -8,6 +8,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
@@ -38,6 +39,35 @@ class HiddenOptionsIT {
         List<?> reply = (List<?>) jedis.sendCommand(command("FT.SEARCH"), index,
                 String.format(PHONETIC_QUERY, attribute), "NOCONTENT");
         return (Long) reply.get(0);
+    }
+
+    /**
+     * A 33rd TEXT field makes the server turn MAXTEXTFIELDS on by itself; the plan's target says so, and the
+     * migration validates (tester session 40 R29 F6: validation called it a change by someone else, apply exited 1
+     * after the switch, and every re-run failed the same way).
+     */
+    @Test
+    void aThirtyThirdTextFieldMigratesWithTheMaxTextFieldsTheServerAdds(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            List<String> create = new java.util.ArrayList<>(List.of("wide", "ON", "HASH", "PREFIX", "1", "w:",
+                    "SCHEMA"));
+            for (int i = 1; i <= 32; i++) {
+                create.addAll(List.of("f" + i, "TEXT"));
+                jedis.hset("w:" + i, "f" + i, "word" + i);
+            }
+            jedis.sendCommand(command("FT.CREATE"), create.toArray(String[]::new));
+            Inspect.awaitIndexed(jedis, "wide");
+            SchemaPatch add33rd = new SchemaPatch(List.of(FieldSchema.of("f33", FieldType.TEXT)), List.of(),
+                    List.of(), List.of(), SchemaPatch.IndexChanges.NONE);
+
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("wide", add33rd));
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+
+            assertThat(plan.targetSchema().options()).containsExactly(IndexOption.MAXTEXTFIELDS);
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(slipway.validate(plan, List.of()).passed()).isTrue();
+        }
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.Set;
  * The complete definition of a Redis Search index: everything {@code FT.CREATE} takes.
  *
  * <p>Instances are normalised on construction (default paths filled in, server defaults removed, the empty
- * prefix treated as "no prefix"), so two schemas describing the same index are {@code equals}.
+ * prefix treated as "no prefix", the options the server implies added: NOHL with NOOFFSETS, MAXTEXTFIELDS with more
+ * than {@value #MOST_TEXT_FIELDS} indexed TEXT fields), so two schemas describing the same index are {@code equals}.
  *
  * @param name          index name
  * @param storageType   hash or JSON
@@ -35,6 +36,14 @@ public record IndexSchema(String name, StorageType storageType, List<String> pre
 
     /** The default language of Redis Search. */
     public static final String DEFAULT_LANGUAGE = "english";
+
+    /**
+     * The most indexed TEXT fields an index holds without {@link IndexOption#MAXTEXTFIELDS}. With more, the server
+     * turns the option on by itself and reports it (checked on Search 2.10.5: 33 TEXT fields report MAXTEXTFIELDS,
+     * 32, or 32 and one TEXT NOINDEX, do not), so the schema does too: a target that added a 33rd TEXT field
+     * failed validation as "changed by someone" (tester session 40 R29 F6).
+     */
+    public static final int MOST_TEXT_FIELDS = 32;
 
     /** Normalises and validates the definition. */
     public IndexSchema {
@@ -61,12 +70,16 @@ public record IndexSchema(String name, StorageType storageType, List<String> pre
         if (opts.contains(IndexOption.NOOFFSETS)) {
             opts.add(IndexOption.NOHL); // the server implies NOHL and reports both
         }
-        options = java.util.Collections.unmodifiableSet(opts);
         if (fields == null || fields.isEmpty()) {
             throw new IllegalArgumentException("index '" + name + "' needs at least one field");
         }
         StorageType storage = storageType;
         fields = fields.stream().map(f -> f.normalizedFor(storage)).toList();
+        if (fields.stream().filter(f -> f.type() == FieldType.TEXT && !f.flag("no_index")).count()
+                > MOST_TEXT_FIELDS) {
+            opts.add(IndexOption.MAXTEXTFIELDS); // the server turns it on by itself and reports it
+        }
+        options = java.util.Collections.unmodifiableSet(opts);
         Set<String> seen = new HashSet<>();
         for (FieldSchema field : fields) {
             if (!seen.add(field.name())) {

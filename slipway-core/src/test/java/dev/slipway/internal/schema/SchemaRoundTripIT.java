@@ -291,7 +291,21 @@ class SchemaRoundTripIT {
                                 Map.of("coord_system", "FLAT", "sortable", true, "no_index", true))).build()),
                 Arguments.of("hidden attributes", hiddenAttributes()),
                 Arguments.of("nooffsets without nohl", IndexSchema.builder("d", StorageType.HASH)
-                        .option(IndexOption.NOOFFSETS).field(FieldSchema.of("t", FieldType.TEXT)).build()));
+                        .option(IndexOption.NOOFFSETS).field(FieldSchema.of("t", FieldType.TEXT)).build()),
+                Arguments.of("33 text fields without maxtextfields", textFields(33, false)),
+                Arguments.of("32 text fields and one text noindex", textFields(32, true)));
+    }
+
+    /** An index of {@code count} TEXT fields, and one TEXT NOINDEX more when asked. */
+    private static IndexSchema textFields(int count, boolean oneNotIndexed) {
+        IndexSchema.Builder builder = IndexSchema.builder("d", StorageType.HASH);
+        for (int i = 1; i <= count; i++) {
+            builder.field(FieldSchema.of("t" + i, FieldType.TEXT));
+        }
+        if (oneNotIndexed) {
+            builder.field(new FieldSchema("stored", null, FieldType.TEXT, Map.of("no_index", true)));
+        }
+        return builder.build();
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
