@@ -426,7 +426,10 @@ public final class Slipway {
      * so re-running an interrupted rollback never goes one version further back; {@link #rollback(String, String)}
      * goes further back on purpose.
      *
-     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when there is nothing to roll back to (nothing changes),
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when there is nothing to roll back to, or the version the
+     *                          active one replaced is gone (pruned, or dropped by a drop-recreate) and only an older
+     *                          one, which would undo more than one migration, could be served: the message names it
+     *                          for {@link #rollback(String, String)} (nothing changes either way);
      *                          {@link ErrorCode#LOCK_HELD} when a migration is running
      */
     public RollbackResult rollback(String index) {

@@ -139,9 +139,13 @@ class SuccessiveMigrationsIT {
         }
     }
 
-    /** Rollback skips a retained version whose index no longer exists (dropped by hand). */
+    /**
+     * A plain rollback undoes one migration: when the version the active one replaced no longer exists (dropped by
+     * hand), it refuses and names the older retained version, which {@code --to} serves (it used to serve it at
+     * once, undoing two migrations).
+     */
     @Test
-    void rollbackSkipsARetainedVersionThatNoLongerExists(RedisStackServer redis) {
+    void rollbackNamesTheOlderVersionWhenTheReplacedOneNoLongerExists(RedisStackServer redis) {
         Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         migrateToV4(slipway);
@@ -149,11 +153,47 @@ class SuccessiveMigrationsIT {
             jedis.sendCommand(command("FT.DROPINDEX"), "products:v3");
         }
 
-        RollbackResult back = slipway.rollback(Catalog.NAME);
+        SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                () -> slipway.rollback(Catalog.NAME));
 
+        assertThat(refused.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(refused.getMessage()).isEqualTo("Cannot roll 'products' back one migration: version 3 "
+                + "(products:v3), which the active version 4 (products:v4) replaced, no longer exists (dropped "
+                + "outside Slipway); nothing was changed. The newest retained version before it is version 2 "
+                + "(products:v2): serving it undoes the migration that built version 3 as well. To serve it anyway, "
+                + "run 'slipway rollback --index products --to v2'; to undo only the last change, plan and apply the "
+                + "reverse change.");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v4");
+        RollbackResult back = slipway.rollback(Catalog.NAME, "v2");
         assertThat(back.to()).isEqualTo("products:v2");
-        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
         assertThat(state(status(slipway), "products:v2")).isEqualTo("ACTIVE");
+    }
+
+    /**
+     * A drop-recreate of a managed name drops the version it serves: the plan says rollback will have no version of
+     * today's schema, and a plain rollback afterwards refuses instead of serving v1, two schema changes back (tester
+     * session 40 R29 F3).
+     */
+    @Test
+    void afterADropRecreateOfAManagedNameRollbackDoesNotGoTwoMigrationsBack(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        MigrationPlan dropRecreate = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
+                .withMode(MigrationMode.DROP_RECREATE));
+        assertThat(dropRecreate.warnings()).anySatisfy(w -> assertThat(w).startsWith("Rollback: 'products:v2', the "
+                + "index 'products' serves now, is dropped"));
+        slipway.apply(dropRecreate, ApplyOptions.DEFAULTS);
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v3");
+
+        SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                () -> slipway.rollback(Catalog.NAME));
+
+        assertThat(refused.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(refused.getMessage()).startsWith("Cannot roll 'products' back one migration: version 2 "
+                + "(products:v2), which the active version 3 (products:v3) replaced, was dropped (pruned, or by a "
+                + "drop-recreate migration); nothing was changed.").contains("--to v1");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v3");
     }
 
     /**

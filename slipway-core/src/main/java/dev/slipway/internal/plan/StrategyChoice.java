@@ -158,11 +158,18 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
             blocked.add("'" + source.indexName() + "' is an alias; renaming it is not supported. Create a new "
                     + "alias with FT.ALIASADD instead");
         }
+        List<String> warnings = new ArrayList<>();
+        warnings.add("Downtime: queries on '" + source.indexName() + "' fail from the drop until the new index "
+                + "exists, and return partial results until it has indexed every document. Writes keep working and "
+                + "are indexed by the new index.");
+        if (source.aliased()) {
+            // tester session 40 R29 F3: a plain rollback afterwards went two schema changes back
+            warnings.add("Rollback: '" + source.physicalIndex() + "', the index '" + source.indexName() + "' serves "
+                    + "now, is dropped, so no index with today's schema is kept: 'slipway rollback' will refuse to "
+                    + "go back to an older retained version without '--to'. Undo this migration by planning the "
+                    + "reverse change, or use --mode zero-downtime, which keeps today's version.");
+        }
         return new StrategyChoice(MigrationMode.DROP_RECREATE, reason, physical,
-                DropRecreateStrategy.steps(source, physical, keys, rewrite),
-                List.of("Downtime: queries on '" + source.indexName() + "' fail from the drop until the new index "
-                        + "exists, and return partial results until it has indexed every document. Writes keep "
-                        + "working and are indexed by the new index."),
-                blocked, Optional.empty());
+                DropRecreateStrategy.steps(source, physical, keys, rewrite), warnings, blocked, Optional.empty());
     }
 }

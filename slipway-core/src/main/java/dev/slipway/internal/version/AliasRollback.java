@@ -190,12 +190,40 @@ public final class AliasRollback {
                     + "roll back to (it may have been pruned); nothing was changed. See 'slipway status --index "
                     + name + "'.");
         }
+        if (version.isEmpty()) {
+            refuseSkipping(name, history, previous.get(), reader);
+        }
         String to = previous.get().physicalIndex();
         boolean forward = history.entry(from).map(f -> f.version() < previous.get().version()).orElse(false);
         VersionHistory next = history.activate(to).withRollback(new RollbackMark(forward
                 ? RollbackMark.SWITCHED_FORWARD : RollbackMark.SWITCHED_BACK, from, to, "", Instant.now()));
         session.transaction(List.of(List.of("FT.ALIASUPDATE", name, to), store.saveCommand(next)));
         return new RollbackResult(name, RollbackResult.Action.SWITCHED_BACK, from, to, List.of());
+    }
+
+    /**
+     * A plain rollback undoes one migration: when the version the active one replaced is gone, the newest older one
+     * would undo the migrations between them too, so it is named instead of served (tester session 40 R29 F3: after
+     * a drop-recreate had dropped v2, {@code rollback} served v1, two schema changes back, and exited 0).
+     */
+    private static void refuseSkipping(String name, VersionHistory history, VersionEntry previous,
+                                       LiveIndexReader reader) {
+        Optional<VersionEntry> replaced = history.active().flatMap(a -> history.entry(a.replaced()));
+        if (replaced.isEmpty() || replaced.get().physicalIndex().equals(previous.physicalIndex())) {
+            return;
+        }
+        VersionEntry gone = replaced.get();
+        VersionEntry active = history.active().orElseThrow();
+        String how = gone.state() == State.DROPPED ? "was dropped (pruned, or by a drop-recreate migration)"
+                : reader.findPhysical(gone.physicalIndex()).isEmpty() ? "no longer exists (dropped outside Slipway)"
+                : "is " + gone.state().name().toLowerCase(java.util.Locale.ROOT);
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot roll '" + name + "' back one migration: version "
+                + gone.version() + " (" + gone.physicalIndex() + "), which the active version " + active.version()
+                + " (" + active.physicalIndex() + ") replaced, " + how + "; nothing was changed. The newest retained "
+                + "version before it is version " + previous.version() + " (" + previous.physicalIndex() + "): "
+                + "serving it undoes the migration that built version " + gone.version() + " as well. To serve it anyway, run 'slipway rollback "
+                + "--index " + name + " --to v" + previous.version() + "'; to undo only the last change, plan and "
+                + "apply the reverse change.");
     }
 
     /** The retained version a user named, which must still exist. */
@@ -234,8 +262,8 @@ public final class AliasRollback {
 
     /**
      * The version the active one replaced; when that one is gone (pruned, or dropped by hand), the one it replaced in
-     * turn, and so on. So after apply, rollback, apply, rollback the name serves the original again, and rolling back
-     * twice goes further back instead of toggling between two versions.
+     * turn, and so on (a plain rollback then refuses and names it: {@link #refuseSkipping}). So after apply, rollback,
+     * apply, rollback the name serves the original again.
      */
     private static Optional<VersionEntry> previous(VersionHistory history, VersionEntry active,
                                                    LiveIndexReader reader) {
