@@ -49,6 +49,9 @@ import java.util.TreeMap;
  *                         (the estimate then takes every document for a listpack)
  * @param listpackFieldsSampled how many fields the sampled documents kept as a listpack hold on average (each costs
  *                         its own entry and strings once the hash turns into a hash table); 0 when not sampled
+ * @param vectorTuningRead whether {@code FT.DEBUG VECSIM_INFO} gave the tuning {@code FT.INFO} does not report
+ *                         (BLOCK_SIZE, EF_RUNTIME, EPSILON) of every vector field, so that the schema has it; left
+ *                         out of the plan file when false
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
@@ -66,7 +69,9 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> vectorsOfOtherSize,
                              @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> encodingsSampled,
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-                             @JsonSetter(nulls = Nulls.AS_EMPTY) double listpackFieldsSampled) {
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) double listpackFieldsSampled,
+                             @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) boolean vectorTuningRead) {
     /** Copies the lists and the map (sorted, so that a plan's digest does not depend on the order). */
     public SourceSnapshot {
         pathsHeld = pathsHeld == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(pathsHeld));
@@ -87,14 +92,14 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
                 indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0, Map.of(),
-                Map.of(), Map.of(), 0);
+                Map.of(), Map.of(), 0, false);
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
-                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled);
+                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled, vectorTuningRead);
     }
 
     /** A copy with what the sampled documents hold of the target's new JSON paths. */
@@ -102,7 +107,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize,
-                encodingsSampled, listpackFieldsSampled);
+                encodingsSampled, listpackFieldsSampled, vectorTuningRead);
     }
 
     /** A copy with the vector indexes' share of the index memory. */
@@ -110,7 +115,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize,
-                encodingsSampled, listpackFieldsSampled);
+                encodingsSampled, listpackFieldsSampled, vectorTuningRead);
     }
 
     /** A copy with the words sampled documents hold in the target's new TEXT fields. */
@@ -118,7 +123,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize,
-                encodingsSampled, listpackFieldsSampled);
+                encodingsSampled, listpackFieldsSampled, vectorTuningRead);
     }
 
     /** A copy with how many sampled documents hold a value of another size for the target's new vector fields. */
@@ -126,7 +131,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts,
-                encodingsSampled, listpackFieldsSampled);
+                encodingsSampled, listpackFieldsSampled, vectorTuningRead);
     }
 
     /** A copy with the encodings of the sampled HASH documents and the fields their listpacks hold on average. */
@@ -134,7 +139,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodings,
-                listpackFields);
+                listpackFields, vectorTuningRead);
     }
 
     /**

@@ -255,14 +255,17 @@ public final class MigrationPlanner {
         IndexSchema schema = source.schema();
         List<String> hidden = new ArrayList<>();
         if (schema.fields().stream().anyMatch(f -> f.type() == FieldType.VECTOR)) {
-            hidden.add("INITIAL_CAP, BLOCK_SIZE, EF_RUNTIME, EPSILON (vector)");
+            hidden.add(source.vectorTuningRead() ? "INITIAL_CAP (vector; BLOCK_SIZE, EF_RUNTIME and EPSILON were "
+                    + "read with FT.DEBUG VECSIM_INFO)" : "INITIAL_CAP, BLOCK_SIZE, EF_RUNTIME, EPSILON (vector; "
+                    + "FT.DEBUG VECSIM_INFO, which reports all but INITIAL_CAP, was refused or did not say)");
         }
         if (hidden.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of("FT.INFO does not report " + String.join(", ", hidden) + ". If '" + schema.name()
-                + "' was created with any of them, set them in the patch (update_fields) or the new index will use "
-                + "the server defaults.");
+                + "' was created with " + (source.vectorTuningRead() ? "it" : "any of them") + ", set "
+                + (source.vectorTuningRead() ? "it" : "them") + " in the patch (update_fields) or the new index will "
+                + "use the server " + (source.vectorTuningRead() ? "default" : "defaults") + ".");
     }
 
     /** PHONETIC found by a probe query: FT.INFO says neither that nor the matcher, which the plan assumes. */

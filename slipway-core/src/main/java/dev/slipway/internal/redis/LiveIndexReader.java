@@ -480,7 +480,7 @@ public final class LiveIndexReader {
                 info.stats().indexingFailures(), sample, serverInfo(), info.stats().memoryBytes(),
                 info.stats().indexingMillis(), latestVersion, sharedKeyIndexes(info.schema(), name),
                 temporary(info.schema().name()), complete.recorded(), complete.phoneticProbed(), Map.of(),
-                info.stats().vectorBytes(), Map.of(), Map.of(), Map.of(), 0);
+                info.stats().vectorBytes(), Map.of(), Map.of(), Map.of(), 0, complete.vectorTuningRead());
     }
 
     /**
@@ -489,8 +489,11 @@ public final class LiveIndexReader {
      * @param schema         the schema
      * @param recorded       whether Slipway's record of the index supplied its hidden options
      * @param phoneticProbed TEXT attributes found PHONETIC by a probe query (their matcher set to {@code dm:en})
+     * @param vectorTuningRead whether the hidden tuning of every vector field was read ({@link VectorTuning}); false
+     *                       when the record supplied it, or there is no vector field
      */
-    public record CompleteSchema(IndexSchema schema, boolean recorded, List<String> phoneticProbed) {
+    public record CompleteSchema(IndexSchema schema, boolean recorded, List<String> phoneticProbed,
+                                 boolean vectorTuningRead) {
         /** Copies the list. */
         public CompleteSchema {
             phoneticProbed = List.copyOf(phoneticProbed);
@@ -507,10 +510,12 @@ public final class LiveIndexReader {
     public CompleteSchema completeSchema(String name, IndexInfo info, Optional<IndexSchema> recordedSchema) {
         Optional<IndexSchema> enriched = recordedSchema.flatMap(r -> VisibleSchema.enrich(info.schema(), r));
         if (enriched.isPresent()) {
-            return new CompleteSchema(enriched.get(), true, List.of());
+            return new CompleteSchema(enriched.get(), true, List.of(), false);
         }
         List<String> phonetic = new ArrayList<>();
         List<FieldSchema> fields = new ArrayList<>();
+        boolean vectors = false;
+        boolean tuningRead = true;
         for (FieldSchema field : info.schema().fields()) {
             if (field.type() == FieldType.TEXT && !field.flag("no_index") && field.attr("phonetic_matcher").isEmpty()
                     && isPhonetic(name, field.name())) {
@@ -519,10 +524,20 @@ public final class LiveIndexReader {
                 attrs.put("phonetic_matcher", "dm:en");
                 field = field.withAttrs(attrs);
             }
+            if (field.type() == FieldType.VECTOR) {
+                vectors = true;
+                Optional<Map<String, Object>> tuning = VectorTuning.read(session, info.schema().name(), field);
+                tuningRead &= tuning.isPresent();
+                if (tuning.isPresent()) {
+                    Map<String, Object> attrs = new LinkedHashMap<>(field.attrs());
+                    attrs.putAll(tuning.get());
+                    field = field.withAttrs(attrs);
+                }
+            }
             fields.add(field);
         }
-        IndexSchema schema = phonetic.isEmpty() ? info.schema() : info.schema().toBuilder().fields(fields).build();
-        return new CompleteSchema(schema, false, phonetic);
+        IndexSchema schema = info.schema().toBuilder().fields(fields).build();
+        return new CompleteSchema(schema, false, phonetic, vectors && tuningRead);
     }
 
     /**
