@@ -11,6 +11,7 @@ import dev.slipway.internal.vector.VectorDataType;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,6 +26,8 @@ import java.util.TreeSet;
 public final class ChangeClassifier {
     /** Note added to every change that rewrites documents. */
     static final String REWRITES = "rewrites the index's documents (originals are backed up under --backup-dir)";
+    /** The subject of an index-only change of the prefix list, which changes the documents the index covers. */
+    public static final String PREFIXES = "index.prefixes";
     private static final Set<String> VECTOR_INDEX_ATTRS = Set.of("algorithm", "distance_metric", "m",
             "ef_construction", "ef_runtime", "epsilon", "initial_cap", "block_size", "compression",
             "construction_window_size", "graph_max_degree", "search_window_size", "training_threshold", "reduce",
@@ -108,10 +111,16 @@ public final class ChangeClassifier {
                     + "other keys without moving any, create a separate index for them; to move the keys out of '"
                     + before + "', name the prefix they should move to");
         }
+        Optional<SchemaChange> widenedOrNarrowed = prefixesAddedOrRemoved(from, to);
+        if (widenedOrNarrowed.isPresent()) {
+            return widenedOrNarrowed.get();
+        }
         if (from.size() != 1 || to.size() != 1) {
             return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, false, "keys can only be "
                     + "moved from exactly one prefix to exactly one prefix; an index without a prefix or with several "
-                    + "cannot say which keys go where. Move the keys with your own script, then change the index");
+                    + "cannot say which keys go where. Adding prefixes to the list, or removing some of them, moves "
+                    + "no key and is an index-only change: move the keys with your own script, and let the index "
+                    + "follow in two migrations, one that adds the new prefixes, then one that removes the old ones");
         }
         if (!after.equals(before) && before.startsWith(after)) {
             return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, false, "the new prefix '"
@@ -124,6 +133,33 @@ public final class ChangeClassifier {
         return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, true, "every key under '"
                 + before + "' is renamed to '" + after + "' (RENAMENX: an existing key is never overwritten); "
                 + REWRITES);
+    }
+
+    /**
+     * A prefix list that keeps every old prefix and adds some, or keeps some and drops the rest (or names prefixes
+     * for an index that had none), moves no key: the index covers more or fewer keys, an index-only change (tester
+     * session 40 R29 F4: it was blocked as a key move, with advice that could not be followed). Validation then does
+     * not compare document counts, as for a FILTER change.
+     */
+    static Optional<SchemaChange> prefixesAddedOrRemoved(List<String> from, List<String> to) {
+        Set<String> before = new LinkedHashSet<>(from);
+        Set<String> after = new LinkedHashSet<>(to);
+        if (to.isEmpty() || !(after.containsAll(before) || before.containsAll(after) || from.isEmpty())) {
+            return Optional.empty();
+        }
+        List<String> added = to.stream().filter(p -> !before.contains(p)).toList();
+        List<String> removed = from.stream().filter(p -> !after.contains(p)).toList();
+        String what = from.isEmpty() ? "covers only the keys under " + quoted(to) + " instead of every key"
+                : !added.isEmpty() ? "also covers the keys under " + quoted(added)
+                : !removed.isEmpty() ? "no longer covers the keys under " + quoted(removed)
+                : "covers the same keys";
+        return Optional.of(new SchemaChange(ChangeKind.UPDATE_INDEX_OPTION, PREFIXES, String.join(",", from),
+                String.join(",", to), true, "index-only change; no key moves: the index " + what + ", whose documents "
+                + "stay as they are, so validation does not compare the document count with the source's"));
+    }
+
+    private static String quoted(List<String> prefixes) {
+        return String.join(", ", prefixes.stream().map(p -> "'" + p + "'").toList());
     }
 
     private static void option(List<SchemaChange> changes, String what, String from, String to, String note) {

@@ -80,7 +80,8 @@ public final class MigrationPlanner {
         blocked.addAll(choice.blockedReasons());
         List<PlanStep> steps = choice.steps();
         MigrationPlan.ValidationPolicy validation = new MigrationPlan.ValidationPolicy(true,
-                changes.stream().noneMatch(c -> c.subject().equals("index.filter")), choice.countBaseline());
+                changes.stream().noneMatch(c -> c.subject().equals("index.filter")
+                        || c.subject().equals(ChangeClassifier.PREFIXES)), choice.countBaseline());
         List<String> warnings = warnings(source, target, changes, choice);
         rewrite.ifPresent(r -> warnings.addAll(rewriteWarnings(r, source, target, allowSharedKeys)));
         rewrite.flatMap(RewriteSpec::targetPrefix).flatMap(to -> keys.keyUnder(to, java.util.Set.of(

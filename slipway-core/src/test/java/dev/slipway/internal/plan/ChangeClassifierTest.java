@@ -129,7 +129,12 @@ class ChangeClassifierTest {
                 Arguments.of("move keys to a prefix that extends the old one", hash, hash.toBuilder()
                         .prefixes(List.of("product:v2:")).build(), Map.of(), ChangeKind.CHANGE_PREFIX, true),
                 Arguments.of("add a second prefix", hash, hash.toBuilder().prefixes(List.of("product:", "item:"))
-                        .build(), Map.of(), ChangeKind.CHANGE_PREFIX, false),
+                        .build(), Map.of(), ChangeKind.UPDATE_INDEX_OPTION, true),
+                Arguments.of("remove one of two prefixes", hash.toBuilder().prefixes(List.of("product:", "item:"))
+                        .build(), hash, Map.of(), ChangeKind.UPDATE_INDEX_OPTION, true),
+                Arguments.of("move keys from two prefixes to another", hash.toBuilder().prefixes(List.of("product:",
+                        "item:")).build(), hash.toBuilder().prefixes(List.of("thing:")).build(), Map.of(),
+                        ChangeKind.CHANGE_PREFIX, false),
                 Arguments.of("drop the prefix", hash, hash.toBuilder().prefixes(List.of()).build(), Map.of(),
                         ChangeKind.CHANGE_PREFIX, false),
                 // (without the sortable text field, which is always UNF on JSON and so would change too)
@@ -188,7 +193,17 @@ class ChangeClassifierTest {
         assertThat(shorter.reason()).contains("contains the old one", "'product:uct:1' would become 'product:1'",
                 "'migrating:'");
         SchemaChange prefixes = only(hash(), hash().toBuilder().prefixes(List.of("a:", "b:")).build(), Map.of());
-        assertThat(prefixes.reason()).contains("exactly one prefix");
+        assertThat(prefixes.reason()).contains("exactly one prefix", "one that adds the new prefixes, then one that "
+                + "removes the old ones");
+        SchemaChange widened = only(hash(), hash().toBuilder().prefixes(List.of("product:", "b:")).build(),
+                Map.of());
+        assertThat(widened.subject()).isEqualTo("index.prefixes");
+        assertThat(widened.reason()).isEqualTo("index-only change; no key moves: the index also covers the keys under "
+                + "'b:', whose documents stay as they are, so validation does not compare the document count with "
+                + "the source's");
+        SchemaChange narrowed = only(hash().toBuilder().prefixes(List.of("product:", "b:")).build(), hash(),
+                Map.of());
+        assertThat(narrowed.reason()).contains("no longer covers the keys under 'b:'");
         SchemaChange none = only(hash(), hash().toBuilder().prefixes(List.of()).build(), Map.of());
         assertThat(none.reason()).contains("every key of its storage type", "create a separate index")
                 .doesNotContain("your own script");
