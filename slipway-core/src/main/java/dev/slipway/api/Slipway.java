@@ -32,6 +32,7 @@ import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SearchDatabase;
+import dev.slipway.internal.redis.UnreadKeys;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupRestorer;
 import dev.slipway.internal.rewrite.FilterScope;
@@ -188,17 +189,37 @@ public final class Slipway {
             request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
             MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                     request.allowSharedKeys(), Instant.now());
-            Optional<IndexStats> stats = reader.find(request.index()).map(IndexInfo::stats);
-            if (stats.isPresent() && !stats.get().fullyIndexed()) {
-                // the counts and estimates are of the documents indexed so far (tester session 35 R19 L6: 4,880
-                // planned of 20,000, with no word of it)
-                plan = MigrationPlanner.withWarning(plan, "Index '" + request.index() + "' was still indexing when "
-                        + "this plan was made (" + Math.round(stats.get().percentIndexed() * 1000) / 10.0 + "% done): "
-                        + "the document counts, durations and memory below are of the " + plan.source().numDocs()
-                        + " documents it had indexed then. Plan again once FT.INFO reports percent_indexed 1.");
-            }
-            return plan;
+            return withUnfinishedWarning(session, withLiveIndexWarnings(session, reader.find(request.index()),
+                    plan));
         });
+    }
+
+    /** Warnings of what the live index shows as the plan is made, which the planner's inputs do not say. */
+    private static MigrationPlan withLiveIndexWarnings(RedisSession session, Optional<IndexInfo> live,
+                                                       MigrationPlan plan) {
+        if (live.isEmpty()) {
+            return plan;
+        }
+        IndexStats stats = live.get().stats();
+        String index = plan.source().indexName();
+        if (!stats.fullyIndexed()) {
+            // the counts and estimates are of the documents indexed so far (tester session 35 R19 L6: 4,880
+            // planned of 20,000, with no word of it)
+            return MigrationPlanner.withWarning(plan, "Index '" + index + "' was still indexing when this plan was "
+                    + "made (" + Math.round(stats.percentIndexed() * 1000) / 10.0 + "% done): the document counts, "
+                    + "durations and memory below are of the " + plan.source().numDocs() + " documents it had "
+                    + "indexed then. Plan again once FT.INFO reports percent_indexed 1.");
+        }
+        if (plan.source().optionsRecorded()) {
+            return plan; // Slipway built it from every key
+        }
+        java.util.OptionalLong unread = UnreadKeys.atLeast(session, live.get().schema());
+        return unread.isEmpty() ? plan : MigrationPlanner.withWarning(plan, "Index '" + index + "' neither holds "
+                + "nor counts as indexing failures " + (unread.getAsLong() == 1 ? "a key" : "at least "
+                + unread.getAsLong() + " keys") + " under its prefixes: it never read them, as an index created "
+                + "SKIPINITIALSCAN does with the keys that existed then (FT.INFO does not report the option). The new "
+                + "index reads every key under its prefixes, so it will serve those documents too; if they must stay "
+                + "out of it, give it a FILTER that leaves them out (in the patch, under 'index:').");
     }
 
     /**
@@ -290,9 +311,29 @@ public final class Slipway {
             throw new SlipwayException(ErrorCode.BAD_USAGE, migration + "Its rollback began and did not finish: "
                     + "finish it with " + undo + ", then plan the next change. Nothing was changed.");
         }
-        throw new SlipwayException(ErrorCode.BAD_USAGE, migration + "Finish it by re-running 'slipway apply' with "
-                + "that plan" + (c.backupDir().isEmpty() ? "" : " and --backup-dir " + c.backupDir()) + ", or undo it "
-                + "with " + undo + "; then plan the next change. Nothing was changed.");
+        throw new SlipwayException(ErrorCode.BAD_USAGE, migration + "First " + c.finishOrUndo() + "; then plan the "
+                + "next change. Nothing was changed.");
+    }
+
+    /**
+     * A warning that another plan's migration of the index is unfinished, so that apply will refuse this plan until
+     * it is finished or undone (tester session 40 R29 L4: plan said nothing, and apply's refusal named only
+     * finishing it).
+     */
+    private MigrationPlan withUnfinishedWarning(RedisSession session, MigrationPlan plan) {
+        Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(plan.source().indexName())
+                .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
+        if (unfinished.isEmpty()) {
+            return plan;
+        }
+        Checkpoint c = unfinished.get();
+        String index = plan.source().indexName();
+        return MigrationPlanner.withWarning(plan, c.status() == Checkpoint.Status.ROLLING_BACK
+                ? "A rollback of '" + index + "' from its backup (plan " + c.planId() + ") did not finish: apply "
+                + "refuses this plan until 'slipway rollback --backup-dir " + c.backupDir() + "' has finished it."
+                : "Index '" + index + "' has an unfinished migration of another plan (" + c.planId() + ", "
+                + c.status().name().toLowerCase(java.util.Locale.ROOT) + "): apply refuses this plan until it is "
+                + "finished or undone. First " + c.finishOrUndo() + ".");
     }
 
     private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {

@@ -78,7 +78,7 @@ class BlockedChangeIT {
                         update_fields:
                           - name: price
                             type: tag
-                        """, "change_field_type of price (numeric -> tag)", "add a new field"),
+                        """, "change_field_type of price (numeric -> tag)", "under another name that reads the same document field"),
                 new BlockedChange("prefix change to several prefixes", BOTH, """
                         index:
                           prefix: ["goods:", "items:"]

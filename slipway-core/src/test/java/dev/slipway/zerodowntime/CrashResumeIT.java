@@ -130,7 +130,14 @@ class CrashResumeIT {
         assertThat(refused).isNotNull();
         assertThat(refused.code()).isEqualTo(ErrorCode.STALE_PLAN);
         assertThat(refused.exitCode()).isEqualTo(2);
-        assertThat(refused.getMessage()).contains(crashed.planId(), "nothing was changed");
+        assertThat(refused.getMessage()).contains(crashed.planId(), "nothing was changed", "First finish it by "
+                + "re-running 'slipway apply' with that plan, or discard it with 'slipway rollback --index products', "
+                + "then apply this plan.");
+        assertThat(other.warnings()).as("the plan says so too (tester session 40 R29 L4)").anySatisfy(w ->
+                assertThat(w).isEqualTo("Index 'products' has an unfinished migration of another plan ("
+                        + crashed.planId() + ", running): apply refuses this plan until it is finished or undone. "
+                        + "First finish it by re-running 'slipway apply' with that plan, or discard it with 'slipway "
+                        + "rollback --index products'."));
         assertThat(EndState.capture(redis)).isEqualTo(before);
         try (Jedis jedis = redis.newJedis()) {
             assertThat(Inspect.slipwayKeys(jedis)).isEqualTo(keys);

@@ -162,6 +162,37 @@ class HiddenOptionsIT {
         }
     }
 
+    /**
+     * An index created SKIPINITIALSCAN holds none of the keys that existed then, and FT.INFO does not say so: the
+     * plan warns that the new index will serve them (tester session 40 R29 F2: 1 document before, 501 after, no
+     * word). Keys an index failed on are counted as failures, and do not set the warning off.
+     */
+    @Test
+    void keysAnIndexNeverReadAreWarnedOfAndFailuresAreNot(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 0; i < 50; i++) {
+                jedis.hset("old:" + i, Map.of("title", "old " + i, "n", i % 10 == 0 ? "not a number" : "1"));
+            }
+            jedis.sendCommand(command("FT.CREATE"), "skipped", "ON", "HASH", "PREFIX", "1", "old:", "SKIPINITIALSCAN",
+                    "SCHEMA", "title", "TEXT");
+            jedis.sendCommand(command("FT.CREATE"), "failing", "ON", "HASH", "PREFIX", "1", "old:", "SCHEMA",
+                    "title", "TEXT", "n", "NUMERIC");
+            jedis.hset("old:new", Map.of("title", "written after", "n", "2"));
+            Inspect.awaitIndexed(jedis, "failing");
+
+            MigrationPlan skipped = slipway.plan(PlanRequest.patch("skipped", ADD_TAG));
+            MigrationPlan failing = slipway.plan(PlanRequest.patch("failing", ADD_TAG));
+
+            assertThat(skipped.source().numDocs()).isEqualTo(1);
+            assertThat(skipped.warnings()).anySatisfy(w -> assertThat(w).startsWith("Index 'skipped' neither holds "
+                    + "nor counts as indexing failures at least 50 keys under its prefixes: it never read them, as "
+                    + "an index created SKIPINITIALSCAN does"));
+            assertThat(failing.source().indexingFailures()).isEqualTo(5);
+            assertThat(failing.warnings()).noneSatisfy(w -> assertThat(w).contains("never read"));
+        }
+    }
+
     @Test
     void anIndexSlipwayCreatedHasItsHiddenOptionsFromTheRecordAndNoWarning(RedisStackServer redis) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();

@@ -151,6 +151,21 @@ public record Checkpoint(String planId, String index, Status status, List<String
         }
     }
 
+    /**
+     * What to do about this unfinished migration before another plan of the index can run: finish it, or undo it
+     * (a drop-recreate that dropped the index and rewrote nothing can only be finished). For messages; tester session
+     * 40 R29 L4: the refusal named only finishing, which a migration that can never pass validation cannot do.
+     */
+    public String finishOrUndo() {
+        String finish = "finish it by re-running 'slipway apply' with that plan" + (backupDir.isEmpty() ? ""
+                : " and --backup-dir " + backupDir);
+        if (!backupDir.isEmpty()) {
+            return finish + ", or undo it with 'slipway rollback --backup-dir " + backupDir + "'";
+        }
+        return isDone("drop-index") ? finish + " (its index was dropped, so there is nothing to switch back to)"
+                : finish + ", or discard it with 'slipway rollback --index " + index + "'";
+    }
+
     /** A copy recording the backup directory. */
     public Checkpoint withBackupDir(String dir) {
         return new Checkpoint(planId, index, status, completedSteps, marks, owner, Instant.now(), dir);

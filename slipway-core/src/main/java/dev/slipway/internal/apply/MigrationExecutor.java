@@ -303,7 +303,7 @@ public final class MigrationExecutor {
         throw new StalePlanException("Index '" + c.index() + "' has an unfinished migration of another plan ("
                 + c.planId() + ", " + c.status().name().toLowerCase() + ", steps done: "
                 + (c.completedSteps().isEmpty() ? "none" : String.join(", ", c.completedSteps()))
-                + "); nothing was changed. Re-run 'slipway apply' with that plan to finish it first.", List.of());
+                + "); nothing was changed. First " + c.finishOrUndo() + ", then apply this plan.", List.of());
     }
 
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,

@@ -192,8 +192,12 @@ public final class ChangeClassifier {
         }
         if (before.type() != after.type()) {
             changes.add(new SchemaChange(ChangeKind.CHANGE_FIELD_TYPE, after.name(), before.type().yamlName(),
-                    after.type().yamlName(), false, "a field cannot change type in place; add a new field "
-                    + "with the new type (and remove the old one) instead"));
+                    after.type().yamlName(), false, "a field cannot change type under the same name (also not by "
+                    + "removing it and adding it again in one patch): queries written for the old type would fail or "
+                    + "match differently at once. Add the new type under another name that reads the same document "
+                    + "field (add_fields: [{name: " + after.name() + "_" + after.type().yamlName() + ", type: "
+                    + after.type().yamlName() + ", path: '" + before.path() + "'}]), move the queries to it, then "
+                    + "remove '" + before.name() + "' in a later migration"));
             return;
         }
         if (after.type() == FieldType.VECTOR) {

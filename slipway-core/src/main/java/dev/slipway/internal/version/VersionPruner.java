@@ -43,9 +43,7 @@ public final class VersionPruner {
             Checkpoint c = unfinished.get();
             c.refuseWhileRollingBack("prune");
             throw new SlipwayException(ErrorCode.BAD_USAGE, "A migration of '" + name + "' is unfinished (plan "
-                    + c.planId() + "); nothing was dropped. Finish it with 'slipway apply' or " + (c.backupDir()
-                    .isEmpty() ? "discard it with 'slipway rollback --index " + name + "'" : "undo it with 'slipway "
-                    + "rollback --backup-dir " + c.backupDir() + "'") + " first.");
+                    + c.planId() + "); nothing was dropped. First " + c.finishOrUndo() + ".");
         }
         HistoryStore store = new HistoryStore(session, keys);
         VersionHistory history = store.load(name);
