@@ -363,6 +363,7 @@ public final class Slipway {
      * @throws dev.slipway.api.StalePlanException when the index no longer exists or no longer has the plan's source
      *                                            schema (the plan was applied, say), unless this plan's migration is
      *                                            under way
+     * @throws SlipwayException {@link ErrorCode#UNSUPPORTED_CHANGE} for a plan with blocked changes, which apply refuses
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
         return estimate(plan, 0);
@@ -377,7 +378,7 @@ public final class Slipway {
     public MigrationEstimate estimate(MigrationPlan plan, int maxDocsPerSecond) {
         Arguments.required(plan, "The plan");
         ApplyOptions.checkRateLimit(maxDocsPerSecond);
-        MigrationPlanner.requireIntact(plan);
+        PlanPreconditions.checkPlan(plan); // a plan apply refuses has no cost to show (tester session 40 R30 F15)
         return withSession(session -> {
             boolean underway = new CheckpointStore(session, keys).load(plan.source().indexName())
                     .filter(c -> c.planId().equals(plan.planId()) && c.status() != Checkpoint.Status.COMPLETED)

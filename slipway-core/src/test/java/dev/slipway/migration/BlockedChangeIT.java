@@ -290,6 +290,11 @@ class BlockedChangeIT {
             assertThat(refused.exitCode()).isEqualTo(2);
             assertThat(refused.getMessage()).contains("'" + index + "'").contains("nothing was changed");
             assertThat(refused.problems()).containsExactlyElementsOf(plan.blockedReasons());
+            // nor is it estimated: figures for a plan apply refuses only mislead (tester session 40 R30 F15)
+            SlipwayException notEstimated = catchThrowableOfType(SlipwayException.class,
+                    () -> slipway.estimate(reviewed));
+            assertThat(notEstimated).as("estimate of a blocked plan must throw").isNotNull();
+            assertThat(notEstimated.code()).isEqualTo(ErrorCode.UNSUPPORTED_CHANGE);
             assertThat(RedisInspection.capture(jedis)).as("Redis unchanged").isEqualTo(before);
             assertThat(RedisInspection.slipwayKeys(jedis)).isEmpty();
             assertThat(RedisInspection.indexes(jedis)).containsExactly(index);

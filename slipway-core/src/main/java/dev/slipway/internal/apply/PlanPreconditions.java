@@ -42,8 +42,8 @@ public final class PlanPreconditions {
     private PlanPreconditions() {
     }
 
-    /** Checks that need no Redis. */
-    static void checkPlan(MigrationPlan plan) {
+    /** Checks that need no Redis: the plan is unedited and supported. */
+    public static void checkPlan(MigrationPlan plan) {
         MigrationPlanner.requireIntact(plan);
         if (!plan.supported()) {
             throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "The plan for '" + plan.source().indexName()
