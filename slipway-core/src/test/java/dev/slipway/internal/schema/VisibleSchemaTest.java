@@ -62,6 +62,18 @@ class VisibleSchemaTest {
     }
 
     @Test
+    void aPrefixDifferenceNamesThePrefixes() {
+        IndexSchema moved = live().toBuilder().prefixes(List.of("oth:")).build();
+        IndexSchema widened = live().toBuilder().prefixes(List.of("other:", "more:")).build();
+        IndexSchema expected = live().toBuilder().prefixes(List.of("other:")).build();
+
+        assertThat(VisibleSchema.differences(expected, moved)).containsExactly(
+                "index.prefixes: expected other:, found oth:");
+        assertThat(VisibleSchema.differences(expected, widened)).containsExactly(
+                "index.prefixes: expected other:, found other:,more:");
+    }
+
+    @Test
     void fieldOrderAloneIsADifference() {
         IndexSchema reordered = live().toBuilder().fields(List.of(live().fields().get(1), live().fields().get(0)))
                 .build();
