@@ -123,6 +123,19 @@ public final class PatchDocument {
             return IndexChanges.NONE;
         }
         problems.rejectUnknownKeys(node, INDEX_KEYS, "'index' changes");
+        // a null was read as no change at all, with "Changes: none" (tester session 40 R29 L3)
+        node.entries().forEach((key, value) -> {
+            if (value.isNull() && INDEX_KEYS.contains(key)) {
+                problems.add(value, "'" + key + "' is null, which a patch does not read as a change: leave it out to "
+                        + "keep the index's value" + switch (key) {
+                            case "stopwords" -> ", or give a list ([] for none); a patch cannot return to the "
+                                    + "server's default stop words: write the target schema without 'stopwords' and "
+                                    + "plan with --target-schema";
+                            case "filter", "language_field" -> ", or give '' to remove it";
+                            default -> ", or give a value";
+                        });
+            }
+        });
         Optional<StorageType> storage = Optional.empty();
         Optional<YamlNode> storageNode = node.get("storage_type");
         if (storageNode.isPresent()) {

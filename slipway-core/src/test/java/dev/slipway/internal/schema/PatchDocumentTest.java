@@ -246,6 +246,22 @@ class PatchDocumentTest {
                 "patch.yaml line 7: 'new_name' of a rename_fields entry must not be empty");
     }
 
+    /** A null was read as no change, "Changes: none" (tester session 40 R29 L3). */
+    @Test
+    void aNullIndexSettingIsAProblemNotSilence() {
+        YamlProblems problems = new YamlProblems();
+        PatchDocument.read(YamlNode.parse("version: 1\nchanges:\n  index:\n    stopwords: null\n    filter: ~\n",
+                "p.yaml"), problems);
+
+        assertThat(messages(problems)).containsExactly(
+                "p.yaml line 4: 'stopwords' is null, which a patch does not read as a change: leave it out to keep "
+                        + "the index's value, or give a list ([] for none); a patch cannot return to the server's "
+                        + "default stop words: write the target schema without 'stopwords' and plan with "
+                        + "--target-schema",
+                "p.yaml line 5: 'filter' is null, which a patch does not read as a change: leave it out to keep the "
+                        + "index's value, or give '' to remove it");
+    }
+
     @Test
     void aPatchWithoutChangesIsAProblem() {
         YamlProblems problems = new YamlProblems();
