@@ -155,11 +155,21 @@ public final class SchemaMerger {
         return problems;
     }
 
+    /**
+     * Why a patch entry names no field: the index has none by that name, or this patch removes it (tester session 40
+     * R29 L2: "has no field 'title'" for a field the index has and remove_fields also named).
+     */
+    private static String noField(IndexSchema source, String name) {
+        return source.field(name).isPresent() ? "field '" + name + "' is removed (or renamed) by another entry of "
+                + "this patch, so it cannot be changed too; keep one of the two entries"
+                : "index '" + source.name() + "' has no field '" + name + "'";
+    }
+
     private static void applyUpdate(IndexSchema source, Map<String, FieldSchema> fields, FieldUpdate update,
                                     List<String> problems) {
         FieldSchema current = fields.get(update.name());
         if (current == null) {
-            problems.add("update_fields: index '" + source.name() + "' has no field '" + update.name() + "'");
+            problems.add("update_fields: " + noField(source, update.name()));
             return;
         }
         Map<String, Object> attrs = new LinkedHashMap<>(current.attrs());
@@ -181,7 +191,11 @@ public final class SchemaMerger {
                                     Map<String, String> movedAway, List<String> problems) {
         FieldSchema current = fields.get(rename.oldName());
         if (current == null) {
-            problems.add("rename_fields: index '" + source.name() + "' has no field '" + rename.oldName() + "'");
+            problems.add("rename_fields: " + noField(source, rename.oldName()));
+            return;
+        }
+        if (rename.newName().equals(rename.oldName())) {
+            problems.add("rename_fields: '" + rename.oldName() + "' is renamed to itself; leave the entry out");
             return;
         }
         if (fields.containsKey(rename.newName())) {

@@ -112,6 +112,21 @@ class SchemaMergerTest {
                 "add_fields: index 'products' already has a field 'brand'; use update_fields to change it");
     }
 
+    /** A field the patch removes is not "missing" from the index (tester session 40 R29 L2), nor is a self-rename. */
+    @Test
+    void aFieldTheSamePatchRemovesIsNamedAsRemoved() {
+        SchemaPatch patch = new SchemaPatch(List.of(), List.of("title"),
+                List.of(new FieldUpdate("title", Optional.empty(), Optional.empty(), Map.of("weight", 2))),
+                List.of(new FieldRename("title", "headline"), new FieldRename("price", "price")), IndexChanges.NONE);
+
+        assertThat(SchemaMerger.merge(source(), patch).problems()).containsExactly(
+                "update_fields: field 'title' is removed (or renamed) by another entry of this patch, so it cannot be "
+                        + "changed too; keep one of the two entries",
+                "rename_fields: field 'title' is removed (or renamed) by another entry of this patch, so it cannot be "
+                        + "changed too; keep one of the two entries",
+                "rename_fields: 'price' is renamed to itself; leave the entry out");
+    }
+
     @Test
     void removingEveryFieldIsAProblem() {
         IndexSchema one = IndexSchema.builder("one", StorageType.HASH).field(FieldSchema.of("a", FieldType.TAG))
