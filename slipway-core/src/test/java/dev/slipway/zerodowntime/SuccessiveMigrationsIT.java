@@ -170,6 +170,29 @@ class SuccessiveMigrationsIT {
     }
 
     /**
+     * A plan applied and rolled back left its version retained: applying it again says how to serve that version
+     * (tester session 40 R29 L6: "Drop or rename it"), and changes nothing.
+     */
+    @Test
+    void reapplyingARolledBackPlanNamesTheRetainedVersion(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand()));
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+        slipway.rollback(Catalog.NAME);
+
+        SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                () -> slipway.apply(plan, ApplyOptions.DEFAULTS));
+
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.getMessage()).contains("The plan creates index 'products:v3', but an index or alias with "
+                + "that name already exists; nothing was changed. If it is the version this plan built before a "
+                + "rollback, serve it again with 'slipway rollback --index products --to v3'");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+    }
+
+    /**
      * A drop-recreate of a managed name drops the version it serves: the plan says rollback will have no version of
      * today's schema, and a plain rollback afterwards refuses instead of serving v1, two schema changes back (tester
      * session 40 R29 F3).
