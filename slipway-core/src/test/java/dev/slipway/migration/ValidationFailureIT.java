@@ -78,6 +78,10 @@ class ValidationFailureIT {
         assertThat(check(result, "query 'all'").actual()).isEqualTo(total + " results");
         assertThat(check(result, "query 'missing'").passed()).isFalse();
         assertThat(check(result, "query 'missing'").detail()).isEqualTo("key product:nope not found for *");
+        assertThat(check(result, "query 'missing'").expected()).isEqualTo("results include product:bulk-10499, "
+                + "product:nope");
+        assertThat(check(result, "query 'all'").expected()).isEqualTo(">= " + total + " results, results include "
+                + "product:bulk-10499, product:bulk-10400");
     }
 
     @Test

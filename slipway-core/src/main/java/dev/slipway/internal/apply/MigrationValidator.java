@@ -571,9 +571,12 @@ public final class MigrationValidator {
         List<String> parts = new ArrayList<>();
         query.minResults().ifPresent(m -> parts.add(">= " + m));
         query.maxResults().ifPresent(m -> parts.add("<= " + m));
-        if (!query.containsKeys().isEmpty()) {
-            parts.add("contains " + query.containsKeys());
+        String counted = parts.isEmpty() ? "" : String.join(", ", parts) + " results";
+        if (query.containsKeys().isEmpty()) {
+            return counted.isEmpty() ? "runs without error" : counted;
         }
-        return parts.isEmpty() ? "runs without error" : String.join(", ", parts) + " results";
+        // "contains [big:6] results" read as a count (tester session 40 R29 L6)
+        return (counted.isEmpty() ? "" : counted + ", ") + "results include " + String.join(", ",
+                query.containsKeys());
     }
 }
