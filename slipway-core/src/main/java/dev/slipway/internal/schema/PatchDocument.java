@@ -49,8 +49,10 @@ public final class PatchDocument {
         });
         Optional<YamlNode> changes = root.get("changes");
         if (changes.isEmpty() || !changes.get().isMap()) {
-            problems.add(root, "the patch needs a 'changes' mapping (add_fields, remove_fields, update_fields, "
-                    + "rename_fields, index)");
+            // at the 'changes' value when there is one (tester session 40 R29 L6: a list was reported at line 1)
+            problems.add(changes.orElse(root), "the patch needs a 'changes' mapping (add_fields, remove_fields, "
+                    + "update_fields, rename_fields, index)" + (changes.isPresent() && changes.get().isList()
+                    ? ", not a list: write its keys without '- '" : ""));
             return null;
         }
         YamlNode c = changes.get();

@@ -263,6 +263,16 @@ class PatchDocumentTest {
     }
 
     @Test
+    void changesGivenAsAListArePointedAt() {
+        YamlProblems problems = new YamlProblems();
+        PatchDocument.read(YamlNode.parse("version: 1\nchanges:\n  - add_fields: []\n", "p.yaml"), problems);
+
+        assertThat(messages(problems)).containsExactly("p.yaml line 3: the patch needs a 'changes' mapping "
+                + "(add_fields, remove_fields, update_fields, rename_fields, index), not a list: write its keys "
+                + "without '- '");
+    }
+
+    @Test
     void aPatchWithoutChangesIsAProblem() {
         YamlProblems problems = new YamlProblems();
         assertThat(PatchDocument.read(YamlNode.parse("version: 1\nchange: {}\n", "p.yaml"), problems)).isNull();
