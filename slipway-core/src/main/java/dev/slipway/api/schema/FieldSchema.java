@@ -21,7 +21,12 @@ import java.util.TreeMap;
  */
 public record FieldSchema(String name, String path, FieldType type, Map<String, Object> attrs) {
 
-    /** Validates and normalises the attributes (canonical names and values, unknown names rejected). */
+    /**
+     * Validates and normalises the attributes (canonical names and values, unknown names rejected).
+     *
+     * @throws IllegalArgumentException naming what is wrong (a blank name, an unknown attribute or one that does not
+     *                                  apply to the type, a value out of range), before any Redis is involved
+     */
     public FieldSchema {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("a field needs a non-empty name");

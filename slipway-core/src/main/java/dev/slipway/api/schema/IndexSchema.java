@@ -45,7 +45,14 @@ public record IndexSchema(String name, StorageType storageType, List<String> pre
      */
     public static final int MOST_TEXT_FIELDS = 32;
 
-    /** Normalises and validates the definition. */
+    /**
+     * Normalises and validates the definition.
+     *
+     * @throws IllegalArgumentException naming what is wrong (a blank name, no fields, a field declared twice, a
+     *                                  score outside 0..1): the model's own check, before any Redis is involved;
+     *                                  files read through {@link dev.slipway.api.SlipwayFiles} report the same as
+     *                                  {@link dev.slipway.api.ErrorCode#MALFORMED_INPUT} with the line
+     */
     public IndexSchema {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("an index needs a non-empty name");
