@@ -87,8 +87,9 @@ final class ChangedSinceMigration {
                     + "served until the rollback finishes). " : "nothing was changed. ")
                     + (backup.header().passUnfinished() ? "A pass of the rewrite is unfinished: re-running 'slipway "
                     + "apply' with the same plan finishes it, backing up the documents it finds in the old form (such "
-                    + "as these, if the application wrote them so), and a rollback after that restores their latest "
-                    + "values instead of overwriting them. Otherwise, k" : "K") + "eep the application's writes "
+                    + "as these, if the application wrote them so; one that holds both the old and the new form is "
+                    + "refused as a conflict, and must be corrected first), and a rollback after that restores their "
+                    + "latest values instead of overwriting them. Otherwise, k" : "K") + "eep the application's writes "
                     + "paused, then either re-run with --overwrite-changed to restore every original anyway, or "
                     + "correct those documents first." + (count[0] > changed.size() ? " The first " + changed.size()
                     + ":" : ""), changed, null);
