@@ -1,0 +1,218 @@
+package dev.slipway.api;
+
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.SourceSnapshot;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.apply.Checkpoint;
+import dev.slipway.internal.apply.CheckpointStore;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.plan.MigrationPlanner;
+import dev.slipway.internal.plan.SchemaMerger;
+import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.UnreadKeys;
+import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.schema.IndexStats;
+import dev.slipway.internal.version.HistoryStore;
+import dev.slipway.internal.version.VersionHistory;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link Slipway#plan}'s work on one connection: the refusals that need the live index and Slipway's records, the
+ * snapshot, what the sampled documents hold where the target reads anew, the planner, and the warnings of what the
+ * live index shows that the planner's inputs do not say. Reads only.
+ */
+final class LivePlanning {
+    private final RedisSession session;
+    private final KeyNamespace keys;
+
+    LivePlanning(RedisSession session, KeyNamespace keys) {
+        this.session = session;
+        this.keys = keys;
+    }
+
+    MigrationPlan plan(PlanRequest request) {
+        LiveIndexReader reader = new LiveIndexReader(session);
+        HistoryStore histories = new HistoryStore(session, keys);
+        VersionHistory history = histories.load(request.index());
+        Optional<IndexInfo> found = reader.find(request.index());
+        if (history.versions().isEmpty()) {
+            // planning a version itself would drop it, and Slipway's alias with it (tester session 23)
+            histories.refuseVersionName(request.index(), "Plan the change");
+            found.ifPresent(info -> histories.refuseAliasOfVersion(request.index(), info.schema().name()));
+        }
+        if (found.isEmpty()) {
+            refuseWhileUnfinished(session, request.index());
+        }
+        Optional<IndexSchema> recorded = reader.find(request.index())
+                .flatMap(info -> history.entry(info.schema().name())).map(VersionHistory.VersionEntry::schema);
+        // versions are numbered past everything in use, hand-built `name:vN` indexes included
+        int latest = Math.max(history.latestVersion(), reader.highestVersionIndex(request.index()));
+        SourceSnapshot live = reader.snapshot(request.index(), recorded, latest);
+        IndexSchema target = request.targetSchema().orElseGet(() -> merge(live, request.patch().orElseThrow()));
+        SourceSnapshot source = withNewPathsSampled(reader, withTargetPrefixSharing(reader, live, target), target);
+        Map<String, String> renames = new LinkedHashMap<>();
+        request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
+        MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
+                request.allowSharedKeys(), Instant.now());
+        return withUnfinishedWarning(session, withLiveIndexWarnings(session, reader.find(request.index()),
+                plan));
+    }
+
+    /** Warnings of what the live index shows as the plan is made, which the planner's inputs do not say. */
+    private static MigrationPlan withLiveIndexWarnings(RedisSession session, Optional<IndexInfo> live,
+                                                       MigrationPlan plan) {
+        if (live.isEmpty()) {
+            return plan;
+        }
+        IndexStats stats = live.get().stats();
+        String index = plan.source().indexName();
+        if (!stats.fullyIndexed()) {
+            // the counts and estimates are of the documents indexed so far (tester session 35 R19 L6: 4,880
+            // planned of 20,000, with no word of it)
+            return MigrationPlanner.withWarning(plan, "Index '" + index + "' was still indexing when this plan was "
+                    + "made (" + Math.round(stats.percentIndexed() * 1000) / 10.0 + "% done): the document counts, "
+                    + "durations and memory below are of the " + plan.source().numDocs() + " documents it had "
+                    + "indexed then. Plan again once FT.INFO reports percent_indexed 1.");
+        }
+        if (plan.source().optionsRecorded()) {
+            return plan; // Slipway built it from every key
+        }
+        java.util.OptionalLong unread = UnreadKeys.atLeast(session, live.get().schema());
+        return unread.isEmpty() ? plan : MigrationPlanner.withWarning(plan, "Index '" + index + "' neither holds "
+                + "nor counts as indexing failures " + (unread.getAsLong() == 1 ? "a key" : "at least "
+                + unread.getAsLong() + " keys") + " under its prefixes: it never read them, as an index created "
+                + "SKIPINITIALSCAN does with the keys that existed then (FT.INFO does not report the option). The new "
+                + "index reads every key under its prefixes, so it will serve those documents too; if they must stay "
+                + "out of it, give it a FILTER that leaves them out (in the patch, under 'index:').");
+    }
+
+    /**
+     * What the sampled documents hold where the target reads anew: the words of a new TEXT field (the memory
+     * estimate), values of another size than a new vector field's (tester session 31 R11 M3: found only after a
+     * drop-recreate rebuilt the index), and for a JSON index whether they hold a new path at all (tester session 30:
+     * a path update to a misspelt path applied, validated and left the field matching nothing).
+     */
+    private static SourceSnapshot withNewPathsSampled(LiveIndexReader reader, SourceSnapshot source,
+                                                      IndexSchema target) {
+        if (source.keySample().isEmpty()) {
+            return source;
+        }
+        boolean json = source.schema().storageType() == dev.slipway.api.schema.StorageType.JSON;
+        List<String> newText = newFields(source.schema(), target, t -> t == FieldType.TEXT).stream()
+                .map(FieldSchema::path).toList();
+        if (!newText.isEmpty()) {
+            source = source.withWordsSampled(reader.wordsPerDocument(source.keySample(), newText, json));
+        }
+        Map<String, Long> otherSize = new java.util.TreeMap<>();
+        for (FieldSchema field : newFields(source.schema(), target, t -> t == FieldType.VECTOR)) {
+            if (field.attrs().get("dims") instanceof Number dims) {
+                int width = dev.slipway.internal.vector.VectorMemory.width(String.valueOf(field.attrs()
+                        .get("datatype")));
+                otherSize.put(field.path(), reader.vectorsOfOtherSize(source.keySample(), field.path(),
+                        dims.intValue(), width, json));
+            }
+        }
+        if (!otherSize.isEmpty()) {
+            source = source.withVectorsOfOtherSize(otherSize);
+        }
+        if (!json && widensVectors(source.schema(), target)) { // a listpack outgrown becomes a hash table (R13 L1)
+            LiveIndexReader.Encodings encodings = reader.encodings(source.keySample());
+            source = source.withEncodingsSampled(encodings.counts(), encodings.listpackFields());
+        }
+        List<String> added = newFields(source.schema(), target, t -> true).stream().map(FieldSchema::path).toList();
+        return !json || added.isEmpty() ? source : source.withPathsHeld(reader.pathsHeld(source.keySample(), added));
+    }
+
+    /** Whether a vector field of the target is wider than one of the live schema's (float16 to float32, say). */
+    private static boolean widensVectors(IndexSchema live, IndexSchema target) {
+        java.util.function.ToIntFunction<FieldSchema> width = f -> dev.slipway.internal.vector.VectorMemory.width(
+                String.valueOf(f.attrs().get("datatype")));
+        int narrowest = live.fields().stream().filter(f -> f.type() == FieldType.VECTOR).mapToInt(width).min()
+                .orElse(Integer.MAX_VALUE);
+        return target.fields().stream().filter(f -> f.type() == FieldType.VECTOR).mapToInt(width)
+                .anyMatch(w -> w > narrowest);
+    }
+
+    /**
+     * The target's fields of the kinds given whose document field no field of those kinds in the live schema reads,
+     * one per document field.
+     */
+    private static List<FieldSchema> newFields(IndexSchema live, IndexSchema target,
+                                               java.util.function.Predicate<FieldType> kind) {
+        java.util.Set<String> read = new java.util.HashSet<>();
+        live.fields().stream().filter(f -> kind.test(f.type())).forEach(f -> read.add(f.path()));
+        return target.fields().stream().filter(f -> kind.test(f.type()) && read.add(f.path())).toList();
+    }
+
+    /** Keys moved to a new prefix are shared with every index that covers that prefix too. */
+    private static SourceSnapshot withTargetPrefixSharing(LiveIndexReader reader, SourceSnapshot source,
+                                                          IndexSchema target) {
+        if (target.prefixes().equals(source.schema().prefixes())) {
+            return source;
+        }
+        java.util.Set<String> shared = new java.util.TreeSet<>(source.sharedKeyIndexes());
+        shared.addAll(reader.sharedKeyIndexes(target.withName(source.physicalIndex()), source.indexName()));
+        return source.withSharedKeyIndexes(List.copyOf(shared));
+    }
+
+    /**
+     * An index that is missing because an unfinished migration dropped it (drop-recreate, a rewrite) is not
+     * "unknown": say which migration and how to finish or undo it (tester session 28).
+     */
+    private void refuseWhileUnfinished(RedisSession session, String index) {
+        Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(index)
+                .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
+        if (unfinished.isEmpty()) {
+            return;
+        }
+        Checkpoint c = unfinished.get();
+        String undo = c.backupDir().isEmpty() ? "'slipway rollback --index " + index + "'"
+                : "'slipway rollback --backup-dir " + c.backupDir() + "'";
+        String migration = "Index '" + index + "' does not exist now: a migration of it (plan " + c.planId() + ", "
+                + c.status().name() + ", steps done: " + (c.completedSteps().isEmpty() ? "none"
+                : String.join(", ", c.completedSteps())) + ") is unfinished. ";
+        if (c.status() == Checkpoint.Status.ROLLING_BACK) { // apply refuses then: only the rollback may go on
+            throw new SlipwayException(ErrorCode.BAD_USAGE, migration + "Its rollback began and did not finish: "
+                    + "finish it with " + undo + ", then plan the next change. Nothing was changed.");
+        }
+        throw new SlipwayException(ErrorCode.BAD_USAGE, migration + "First " + c.finishOrUndo() + "; then plan the "
+                + "next change. Nothing was changed.");
+    }
+
+    /**
+     * A warning that another plan's migration of the index is unfinished, so that apply will refuse this plan until
+     * it is finished or undone (tester session 40 R29 L4: plan said nothing, and apply's refusal named only
+     * finishing it).
+     */
+    private MigrationPlan withUnfinishedWarning(RedisSession session, MigrationPlan plan) {
+        Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(plan.source().indexName())
+                .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
+        if (unfinished.isEmpty()) {
+            return plan;
+        }
+        Checkpoint c = unfinished.get();
+        String index = plan.source().indexName();
+        return MigrationPlanner.withWarning(plan, c.status() == Checkpoint.Status.ROLLING_BACK
+                ? "A rollback of '" + index + "' from its backup (plan " + c.planId() + ") did not finish: apply "
+                + "refuses this plan until 'slipway rollback --backup-dir " + c.backupDir() + "' has finished it."
+                : "Index '" + index + "' has an unfinished migration of another plan (" + c.planId() + ", "
+                + c.status().name().toLowerCase(java.util.Locale.ROOT) + "): apply refuses this plan until it is "
+                + "finished or undone. First " + c.finishOrUndo() + ".");
+    }
+
+    private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {
+        SchemaMerger.Result merged = SchemaMerger.merge(source.schema(), patch);
+        return merged.target().orElseThrow(() -> new SlipwayException(ErrorCode.MALFORMED_INPUT,
+                "The patch does not fit index '" + source.indexName() + "'. Fix the patch (see 'slipway index info "
+                        + source.indexName() + "') and re-run 'slipway plan'.", merged.problems(), null));
+    }
+}
