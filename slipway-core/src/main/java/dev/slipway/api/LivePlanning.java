@@ -13,6 +13,7 @@ import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.SchemaMerger;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SampledDocuments;
 import dev.slipway.internal.redis.UnreadKeys;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.IndexStats;
@@ -58,7 +59,8 @@ final class LivePlanning {
         int latest = Math.max(history.latestVersion(), reader.highestVersionIndex(request.index()));
         SourceSnapshot live = reader.snapshot(request.index(), recorded, latest);
         IndexSchema target = request.targetSchema().orElseGet(() -> merge(live, request.patch().orElseThrow()));
-        SourceSnapshot source = withNewPathsSampled(reader, withTargetPrefixSharing(reader, live, target), target);
+        SourceSnapshot source = withNewPathsSampled(new SampledDocuments(session), withTargetPrefixSharing(reader, live,
+                target), target);
         Map<String, String> renames = new LinkedHashMap<>();
         request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
         MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
@@ -101,7 +103,7 @@ final class LivePlanning {
      * drop-recreate rebuilt the index), and for a JSON index whether they hold a new path at all (tester session 30:
      * a path update to a misspelt path applied, validated and left the field matching nothing).
      */
-    private static SourceSnapshot withNewPathsSampled(LiveIndexReader reader, SourceSnapshot source,
+    private static SourceSnapshot withNewPathsSampled(SampledDocuments documents, SourceSnapshot source,
                                                       IndexSchema target) {
         if (source.keySample().isEmpty()) {
             return source;
@@ -110,14 +112,14 @@ final class LivePlanning {
         List<String> newText = newFields(source.schema(), target, t -> t == FieldType.TEXT).stream()
                 .map(FieldSchema::path).toList();
         if (!newText.isEmpty()) {
-            source = source.withWordsSampled(reader.wordsPerDocument(source.keySample(), newText, json));
+            source = source.withWordsSampled(documents.wordsPerDocument(source.keySample(), newText, json));
         }
         Map<String, Long> otherSize = new java.util.TreeMap<>();
         for (FieldSchema field : newFields(source.schema(), target, t -> t == FieldType.VECTOR)) {
             if (field.attrs().get("dims") instanceof Number dims) {
                 int width = dev.slipway.internal.vector.VectorMemory.width(String.valueOf(field.attrs()
                         .get("datatype")));
-                otherSize.put(field.path(), reader.vectorsOfOtherSize(source.keySample(), field.path(),
+                otherSize.put(field.path(), documents.vectorsOfOtherSize(source.keySample(), field.path(),
                         dims.intValue(), width, json));
             }
         }
@@ -125,11 +127,11 @@ final class LivePlanning {
             source = source.withVectorsOfOtherSize(otherSize);
         }
         if (!json && widensVectors(source.schema(), target)) { // a listpack outgrown becomes a hash table (R13 L1)
-            LiveIndexReader.Encodings encodings = reader.encodings(source.keySample());
+            SampledDocuments.Encodings encodings = documents.encodings(source.keySample());
             source = source.withEncodingsSampled(encodings.counts(), encodings.listpackFields());
         }
         List<String> added = newFields(source.schema(), target, t -> true).stream().map(FieldSchema::path).toList();
-        return !json || added.isEmpty() ? source : source.withPathsHeld(reader.pathsHeld(source.keySample(), added));
+        return !json || added.isEmpty() ? source : source.withPathsHeld(documents.pathsHeld(source.keySample(), added));
     }
 
     /** Whether a vector field of the target is wider than one of the live schema's (float16 to float32, say). */
