@@ -140,7 +140,12 @@ public final class RollbackCommand implements Callable<Integer> {
     private int switchBack(String index) {
         Slipway slipway = connection.slipway();
         PrintWriter out = spec.commandLine().getOut();
-        slipway.checkRollback(index); // what is refused anyway is refused before the status and the question
+        // what is refused anyway is refused before the status and the question
+        if (toVersion == null) {
+            slipway.checkRollback(index);
+        } else {
+            slipway.checkRollback(index, toVersion);
+        }
         out.println("Before the rollback:"); // the status printed next is what the question is about
         new StatusPrinter(out).statuses(slipway.status(Optional.of(index)));
         out.println();

@@ -309,13 +309,23 @@ public final class Slipway {
      * The refusals of {@link #rollback(String)} that need no lock, with nothing changed: for a CLI to run before it
      * shows the status and asks for confirmation.
      *
-     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for a version's own name ({@code products:v2}), or a name
-     *                          whose latest migration rewrote documents (undo it with {@link #rollbackFromBackup})
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for a version's own name ({@code products:v2}), a name
+     *                          whose latest migration rewrote documents (undo it with {@link #rollbackFromBackup}),
+     *                          or one whose previous version is gone, so that only an older one could be served
      */
     public void checkRollback(String index) {
+        checkRollback(index, Optional.empty());
+    }
+
+    /** As {@link #checkRollback(String)}, for {@link #rollback(String, String)}. */
+    public void checkRollback(String index, String version) {
+        checkRollback(index, Optional.of(Arguments.required(version, "The version")));
+    }
+
+    private void checkRollback(String index, Optional<String> version) {
         Arguments.required(index, "The index name");
         withSession(session -> {
-            new AliasRollback(session, keys).check(index);
+            new AliasRollback(session, keys).check(index, version);
             return null;
         });
     }
@@ -323,7 +333,7 @@ public final class Slipway {
     private RollbackResult rollback(String index, Optional<String> version) {
         Arguments.required(index, "The index name");
         return withSession(session -> {
-            new AliasRollback(session, keys).check(index); // before the lock: a refusal takes nothing over
+            new AliasRollback(session, keys).check(index, version); // before the lock: a refusal takes nothing over
             try (MigrationLock lock = acquireForRollback(session, index)) {
                 return new AliasRollback(session, keys).rollback(index, version);
             }

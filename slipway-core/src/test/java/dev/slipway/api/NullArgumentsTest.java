@@ -33,6 +33,8 @@ class NullArgumentsTest {
         calls.put("rollback", () -> slipway.rollback(null));
         calls.put("rollback to a version", () -> slipway.rollback("products", null));
         calls.put("checkRollback", () -> slipway.checkRollback(null));
+        calls.put("checkRollback to a version", () -> slipway.checkRollback("products", null));
+        calls.put("checkRollback of no index to a version", () -> slipway.checkRollback(null, "v1"));
         calls.put("rollbackFromBackup", () -> slipway.rollbackFromBackup(null, RestoreOptions.DEFAULTS));
         calls.put("rollbackFromBackup options", () -> slipway.rollbackFromBackup(Path.of("b"), null));
         calls.put("prune", () -> slipway.prune(null, Optional.empty()));

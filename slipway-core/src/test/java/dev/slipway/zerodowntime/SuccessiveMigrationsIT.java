@@ -211,7 +211,11 @@ class SuccessiveMigrationsIT {
 
         SlipwayException refused = catchThrowableOfType(SlipwayException.class,
                 () -> slipway.rollback(Catalog.NAME));
+        SlipwayException checked = catchThrowableOfType(SlipwayException.class,
+                () -> slipway.checkRollback(Catalog.NAME));
 
+        assertThat(checked.getMessage()).as("refused before a CLI shows the status").isEqualTo(refused.getMessage());
+        slipway.checkRollback(Catalog.NAME, "v1");
         assertThat(refused.code()).isEqualTo(ErrorCode.BAD_USAGE);
         assertThat(refused.getMessage()).startsWith("Cannot roll 'products' back one migration: version 2 "
                 + "(products:v2), which the active version 3 (products:v3) replaced, was dropped (pruned, or by a "

@@ -39,12 +39,14 @@ public final class AliasRollback {
     /**
      * The refusals that need no lock, read-only: a version's own name, and a name whose latest migration rewrote
      * documents (only {@code rollback --backup-dir} undoes that). Run before the lock is taken, so that a refused
-     * rollback does not take over a dead process's lock either.
+     * rollback does not take over a dead process's lock either; and, for a plain rollback ({@code version} empty),
+     * one that would undo more than one migration ({@link #refuseSkipping}).
      */
-    public void check(String name) {
+    public void check(String name, Optional<String> version) {
         HistoryStore store = new HistoryStore(session, keys);
         Optional<Checkpoint> latest = new CheckpointStore(session, keys).load(name);
-        if (store.load(name).versions().isEmpty()) {
+        VersionHistory history = store.load(name);
+        if (history.versions().isEmpty()) {
             store.refuseVersionName(name, "Roll back");
             LiveIndexReader reader = new LiveIndexReader(session);
             if (latest.isEmpty() && reader.find(name).isEmpty()) { // as the rollback says (tester session 40 R30 F9)
@@ -52,6 +54,14 @@ public final class AliasRollback {
             }
         }
         latest.ifPresent(c -> refuseRewrites(name, c));
+        boolean unfinished = latest.filter(c -> c.status() != Checkpoint.Status.COMPLETED).isPresent();
+        if (version.isEmpty() && !unfinished && history.active().isPresent()
+                && alreadyDone(name, history, version).isEmpty()) {
+            // a plain rollback that would undo more than one migration is refused before a CLI asks about it
+            LiveIndexReader reader = new LiveIndexReader(session);
+            previous(history, history.active().get(), reader).ifPresent(p -> refuseSkipping(name, history, p,
+                    reader));
+        }
     }
 
     /**
