@@ -190,6 +190,13 @@ class HiddenOptionsIT {
                     + "an index created SKIPINITIALSCAN does"));
             assertThat(failing.source().indexingFailures()).isEqualTo(5);
             assertThat(failing.warnings()).noneSatisfy(w -> assertThat(w).contains("never read"));
+
+            MigrationReport report = slipway.apply(skipped, ApplyOptions.DEFAULTS);
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.steps()).as("the verify step says why the new version holds more").anySatisfy(step ->
+                    assertThat(step.detail()).contains("or the live index never read some (created "
+                            + "SKIPINITIALSCAN)"));
         }
     }
 

@@ -148,8 +148,9 @@ final class AliasStepHandlers {
                     covered = true;
                     vanished = "; it counts " + shadowInfo.stats().documents() + " (indexed + failed), the live "
                             + "index " + liveInfo.stats().documents() + ": keys expired or were deleted while they "
-                            + "were built, and every document the live index serves, it serves too (looked up key "
-                            + "by key)";
+                            + "were built" + (shadowInfo.stats().documents() > liveInfo.stats().documents() ? ", or "
+                            + "the live index never read some (created SKIPINITIALSCAN)" : "") + ", and every "
+                            + "document the live index serves, it serves too (looked up key by key)";
                     shadowFailures = Math.min(shadowFailures, liveFailures);
                 }
             }
