@@ -123,7 +123,8 @@ final class DocumentCountCheck {
             OptionalLong lookedUp = DroppedDocuments.failuresOfExistingKeys(session, schema);
             IndexInfo now = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
             if (lookedUp.isPresent() && lookedUp.getAsLong() > now.stats().indexingFailures()) {
-                return unseenKeys(expected, now, lookedUp.getAsLong());
+                return unseenKeys(expected + " (num_docs + indexing failures at plan time)", now,
+                        lookedUp.getAsLong());
             }
             if (lookedUp.isPresent()) {
                 failuresOfExistingKeys = lookedUp.getAsLong();
@@ -161,6 +162,39 @@ final class DocumentCountCheck {
     }
 
     /**
+     * For a change of the documents the index covers (its prefix list), where the source's count does not apply:
+     * every key under the new prefixes must be indexed or counted as a failure, so that an index that never read
+     * some (created SKIPINITIALSCAN by hand) fails as it does after other changes (tester session 41 R31 F1: it
+     * served 0 of 20 documents and passed). Empty for an index with a FILTER, whose keys are not its documents.
+     */
+    Optional<ValidationCheck> coverage(IndexInfo live) {
+        IndexSchema schema = live.schema();
+        if (!KeyCoverage.countable(schema)) {
+            return Optional.empty();
+        }
+        String expected = "every key under the index's prefixes indexed or counted as an indexing failure (the "
+                + "change alters which documents it covers, so the count at plan time does not apply)";
+        Optional<KeyCoverage> coverage = volatileKeys() ? Optional.empty()
+                : KeyCoverage.measure(session, schema, List.of(schema.name()), ATTEMPTS);
+        if (coverage.isPresent()) {
+            failuresOfExistingKeys = coverage.get().failuresOfExistingKeys(schema.name());
+            return Optional.of(new ValidationCheck("document-count", true, expected, coverage.get().keys()
+                    + " keys: " + covered(coverage.get().info(schema.name()), failuresOfExistingKeys), ""));
+        }
+        OptionalLong lookedUp = DroppedDocuments.failuresOfExistingKeys(session, schema);
+        IndexInfo now = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
+        if (lookedUp.isEmpty()) {
+            return Optional.empty(); // keys with a NUL byte in an index too large to list: not judged
+        }
+        if (lookedUp.getAsLong() > now.stats().indexingFailures()) {
+            return Optional.of(unseenKeys(expected, now, lookedUp.getAsLong()));
+        }
+        failuresOfExistingKeys = lookedUp.getAsLong();
+        return Optional.of(new ValidationCheck("document-count", true, expected, "every key looked up in it one by "
+                + "one: " + covered(now, failuresOfExistingKeys), ""));
+    }
+
+    /**
      * Keys under the prefixes that exist and that the index neither holds nor counts as failures: it never read them.
      * Every write the server fails to index counts as a failure, and the count never goes down, so an index that
      * read every key reports at least as many failures as it has existing keys it does not hold. Fewer means it
@@ -168,10 +202,9 @@ final class DocumentCountCheck {
      * does not index): those documents are missing from every query (tester session 40 R29 F7, where such an index
      * passed as "0 indexed + 1000 failing").
      */
-    private static ValidationCheck unseenKeys(long expected, IndexInfo now, long notHeld) {
+    private static ValidationCheck unseenKeys(String expected, IndexInfo now, long notHeld) {
         long unseen = notHeld - now.stats().indexingFailures();
-        return new ValidationCheck("document-count", false, expected + " (num_docs + indexing failures at plan time)",
-                now.stats().numDocs() + " indexed + " + now.stats().indexingFailures() + " failures; " + notHeld
+        return new ValidationCheck("document-count", false, expected, now.stats().numDocs() + " indexed + " + now.stats().indexingFailures() + " failures; " + notHeld
                 + " keys under the index's prefixes exist that it does not hold (looked up one by one)",
                 Wording.count(unseen, "existing key", "existing keys") + " under the index's prefixes "
                 + (unseen == 1 ? "is" : "are") + " neither indexed nor counted as an indexing failure: the index "

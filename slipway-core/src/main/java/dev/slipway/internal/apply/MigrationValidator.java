@@ -180,11 +180,13 @@ public final class MigrationValidator {
         checks.add(indexedCheck(info));
         SourceSnapshot source = plan.source();
         OptionalLong failuresOfExistingKeys = OptionalLong.empty();
+        DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
         if (plan.validation().requireDocCountMatch()) {
-            DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
             checks.add(count.check(plan, info));
-            failuresOfExistingKeys = count.failuresOfExistingKeys();
+        } else {
+            count.coverage(info).ifPresent(checks::add);
         }
+        failuresOfExistingKeys = count.failuresOfExistingKeys();
         ValidationCheck failures = failuresCheck(source, sourceFailures, info, failuresOfExistingKeys);
         Optional<ValidationCheck> baselined = failures.passed() || !plan.validation().requireDocCountMatch()
                 ? Optional.empty() : failuresAgainstBaseline(plan, info);
