@@ -40,6 +40,29 @@ class PrefixListIT {
         return (Long) ((List<?>) jedis.sendCommand(command("FT.SEARCH"), index, "*", "LIMIT", "0", "0")).get(0);
     }
 
+    /**
+     * A prefix list change with a document rewrite is blocked: the rewrite reads the current prefixes only, and the
+     * documents under an added one kept the old form (tester session 41 R31 F2: supported, then exit 1).
+     */
+    @org.junit.jupiter.api.Test
+    void aPrefixListChangeWithARewriteIsBlocked(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.hset("item:1", Map.of("title", "item 1"));
+            jedis.hset("doc:1", Map.of("title", "doc 1"));
+            jedis.sendCommand(command("FT.CREATE"), "two", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
+                    "TEXT");
+            SchemaPatch renameAndWiden = new SchemaPatch(List.of(), List.of(), List.of(),
+                    List.of(new SchemaPatch.FieldRename("title", "name")), prefixes("item:", "doc:").index());
+
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("two", renameAndWiden));
+
+            assertThat(plan.supported()).isFalse();
+            assertThat(plan.blockedReasons()).anySatisfy(r -> assertThat(r).startsWith("the patch changes the "
+                    + "index's prefix list and rewrites documents"));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = MigrationMode.class, names = {"ZERO_DOWNTIME", "DROP_RECREATE"})
     void aPrefixIsAddedThenRemovedWithoutMovingAKey(MigrationMode mode, RedisStackServer redis) {

@@ -75,6 +75,14 @@ public final class MigrationPlanner {
                         + "' changes: the new index would judge every moved document by its new key. Write in the "
                         + "same patch (under 'index:') the filter the moved "
                         + "keys must pass, or leave the prefix as it is")));
+        if (rewrite.isPresent() && changes.stream().anyMatch(c -> c.subject().equals(ChangeClassifier.PREFIXES))) {
+            // the rewrite reads the documents under the current prefixes: those under an added prefix kept the old
+            // form, and validation failed after the rewrite (tester session 41 R31 F2)
+            blocked.add("the patch changes the index's prefix list and rewrites documents: the rewrite converts the "
+                    + "documents under the current prefixes only, so those under an added prefix would keep the old "
+                    + "form (and those under a removed one would be converted for nothing). Change the prefix list in "
+                    + "a migration of its own, before or after this one");
+        }
         source.temporary().ifPresent(kind -> blocked.add(temporaryReason(source.physicalIndex(), kind)));
         StrategyChoice choice = StrategyChoice.choose(source, target, changes, requestedMode, keys, rewrite);
         blocked.addAll(choice.blockedReasons());
