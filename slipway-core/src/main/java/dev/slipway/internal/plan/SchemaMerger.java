@@ -178,6 +178,12 @@ public final class SchemaMerger {
                 // turn it into a confusing merge error first
                 attrs.keySet().removeIf(name -> FieldAttribute.byName(name).map(a -> !a.appliesTo(newType))
                         .orElse(true)));
+        Object algorithm = update.attrs().get("algorithm");
+        if (algorithm != null && !algorithm.toString().equalsIgnoreCase(String.valueOf(attrs.get("algorithm")))) {
+            // the old algorithm's tuning, read from the server, is not the user's to remove (tester session 41 R31
+            // F3: switching HNSW with EF_RUNTIME 33 to FLAT was refused as a patch error); what the update sets stays
+            attrs.keySet().removeIf(name -> FieldAttribute.belongsToAnotherAlgorithm(name, algorithm.toString()));
+        }
         attrs.putAll(update.attrs());
         try {
             fields.put(update.name(), new FieldSchema(current.name(), update.path().orElse(current.path()),

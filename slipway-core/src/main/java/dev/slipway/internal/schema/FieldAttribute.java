@@ -269,6 +269,15 @@ public enum FieldAttribute {
         }
     }
 
+    /**
+     * Whether the attribute of this name is a tuning parameter of another vector algorithm than {@code algorithm}
+     * (EF_RUNTIME for FLAT, BLOCK_SIZE for HNSW, ...), which FT.CREATE rejects.
+     */
+    public static boolean belongsToAnotherAlgorithm(String name, String algorithm) {
+        Set<String> algorithms = byName(name).map(FieldAttribute::algorithms).orElse(Set.of());
+        return !algorithms.isEmpty() && !algorithms.contains(algorithm.toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** The vector algorithms a tuning parameter belongs to; empty for attributes of every algorithm. */
     private Set<String> algorithms() {
         return switch (this) {

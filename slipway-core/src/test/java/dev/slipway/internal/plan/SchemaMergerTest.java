@@ -218,6 +218,26 @@ class SchemaMergerTest {
                 + "applies only to hnsw vectors, not to flat");
     }
 
+    /**
+     * Switching the algorithm drops the old one's tuning, which the user may never have written (read from the
+     * server: tester session 41 R31 F3), but not a parameter the update sets itself.
+     */
+    @Test
+    void switchingTheVectorAlgorithmDropsTheOldAlgorithmsTuning() {
+        IndexSchema tuned = IndexSchema.builder("vec", StorageType.HASH).field(EMBEDDING.withAttrs(Map.of(
+                "algorithm", "hnsw", "datatype", "float32", "dims", 4, "distance_metric", "cosine", "m", 8,
+                "ef_runtime", 33, "epsilon", 0.05))).build();
+        SchemaPatch toFlat = new SchemaPatch(null, null, List.of(new FieldUpdate("embedding", Optional.empty(),
+                Optional.empty(), Map.of("algorithm", "flat"))), null, null);
+        SchemaPatch toFlatKeepingM = new SchemaPatch(null, null, List.of(new FieldUpdate("embedding",
+                Optional.empty(), Optional.empty(), Map.of("algorithm", "flat", "m", 8))), null, null);
+
+        assertThat(SchemaMerger.merge(tuned, toFlat).target().orElseThrow().field("embedding").orElseThrow().attrs())
+                .containsEntry("algorithm", "flat").doesNotContainKeys("m", "ef_runtime", "epsilon");
+        assertThat(SchemaMerger.merge(tuned, toFlatKeepingM).problems()).containsExactly("update_fields: field "
+                + "'embedding': attribute 'm' applies only to hnsw vectors, not to flat");
+    }
+
     private static SchemaPatch renames(FieldRename... renames) {
         return new SchemaPatch(List.of(), List.of(), List.of(), List.of(renames), IndexChanges.NONE);
     }
