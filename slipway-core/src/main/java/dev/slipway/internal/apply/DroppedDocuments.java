@@ -9,8 +9,6 @@ import dev.slipway.internal.schema.IndexInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -103,10 +101,7 @@ final class DroppedDocuments {
 
     /** How many of the keys exist: those gone since failed nowhere. */
     private static long existing(RedisSession session, List<byte[]> keys) {
-        Pipeline pipeline = session.jedis().pipelined();
-        List<Response<Boolean>> exist = keys.stream().map(pipeline::exists).toList();
-        pipeline.sync();
-        return exist.stream().filter(Response::get).count();
+        return IndexedKeys.existing(session.jedis(), keys);
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.slipway.internal.redis;
 
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.nio.ByteBuffer;
@@ -47,6 +49,17 @@ public final class IndexedKeys {
             byListing(jedis, index, buffers(withNul)).ifPresent(held::addAll);
         }
         return held;
+    }
+
+    /** How many of the keys exist now (one pipelined EXISTS each). */
+    public static long existing(Jedis jedis, List<byte[]> keys) {
+        if (keys.isEmpty()) {
+            return 0;
+        }
+        Pipeline pipeline = jedis.pipelined();
+        List<Response<Boolean>> exist = keys.stream().map(pipeline::exists).toList();
+        pipeline.sync();
+        return exist.stream().filter(Response::get).count();
     }
 
     /** The keys INKEYS can name; those with a NUL byte go to {@code withNul}. */

@@ -52,7 +52,9 @@ public final class UnreadKeys {
                 // keys with a NUL byte are left out: INKEYS cannot name them
                 List<byte[]> plain = IndexedKeys.plain(keys, new ArrayList<>());
                 Set<ByteBuffer> held = IndexedKeys.held(session.jedis(), index, plain);
-                notHeld += plain.stream().filter(k -> !held.contains(ByteBuffer.wrap(k))).count();
+                // a key that expired (or was deleted) since SCAN has left the index and counts no failure: it was taken
+                // for one never read (tester session 41 R31 F4: a false warning under keys with a TTL of milliseconds)
+                notHeld += IndexedKeys.existing(session.jedis(), plain.stream().filter(k -> !held.contains(ByteBuffer.wrap(k))).toList());
             } while (!(cursor.length == 1 && cursor[0] == '0') && ++pages < PAGES);
         }
         // read after the scan: a key that failed meanwhile is counted among the failures too
