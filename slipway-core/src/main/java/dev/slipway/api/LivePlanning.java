@@ -208,7 +208,8 @@ final class LivePlanning {
                 + "refuses this plan until 'slipway rollback --backup-dir " + c.backupDir() + "' has finished it."
                 : "Index '" + index + "' has an unfinished migration of another plan (" + c.planId() + ", "
                 + c.status().name().toLowerCase(java.util.Locale.ROOT) + "): apply refuses this plan until it is "
-                + "finished or undone. First " + c.finishOrUndo() + ".");
+                + "finished or undone. First " + c.finishOrUndo() + " (once it is finished, the index has changed: "
+                + "plan this change again).");
     }
 
     private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {

@@ -131,13 +131,15 @@ class CrashResumeIT {
         assertThat(refused.code()).isEqualTo(ErrorCode.STALE_PLAN);
         assertThat(refused.exitCode()).isEqualTo(2);
         assertThat(refused.getMessage()).contains(crashed.planId(), "nothing was changed", "First finish it by "
-                + "re-running 'slipway apply' with that plan, or discard it with 'slipway rollback --index products', "
-                + "then apply this plan.");
+                + "re-running 'slipway apply' with that plan, or discard it with 'slipway rollback --index products'. "
+                + "Once it is undone this plan can be applied; once it is finished, the index has changed, so plan "
+                + "this change again.");
         assertThat(other.warnings()).as("the plan says so too (tester session 40 R29 L4)").anySatisfy(w ->
                 assertThat(w).isEqualTo("Index 'products' has an unfinished migration of another plan ("
                         + crashed.planId() + ", running): apply refuses this plan until it is finished or undone. "
                         + "First finish it by re-running 'slipway apply' with that plan, or discard it with 'slipway "
-                        + "rollback --index products'."));
+                        + "rollback --index products' (once it is finished, the index has changed: plan this change "
+                        + "again)."));
         assertThat(EndState.capture(redis)).isEqualTo(before);
         try (Jedis jedis = redis.newJedis()) {
             assertThat(Inspect.slipwayKeys(jedis)).isEqualTo(keys);

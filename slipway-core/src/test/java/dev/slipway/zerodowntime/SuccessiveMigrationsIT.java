@@ -169,6 +169,23 @@ class SuccessiveMigrationsIT {
         assertThat(state(status(slipway), "products:v2")).isEqualTo("ACTIVE");
     }
 
+    /** With no older version to name, the refusal says which version is gone and how (tester session 41 R31 F6). */
+    @Test
+    void rollbackNamesTheVersionDroppedByHand(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.DROPINDEX"), "products:v1");
+        }
+
+        SlipwayException refused = catchThrowableOfType(SlipwayException.class, () -> slipway.rollback(Catalog.NAME));
+
+        assertThat(refused.getMessage()).isEqualTo("'products' has no retained previous version to roll back to: "
+                + "version 1 (products:v1), which the active version replaced, no longer exists (dropped outside "
+                + "Slipway); nothing was changed. See 'slipway status --index products'.");
+    }
+
     /**
      * A plan applied and rolled back left its version retained: applying it again says how to serve that version
      * (tester session 40 R29 L6: "Drop or rename it"), and changes nothing.

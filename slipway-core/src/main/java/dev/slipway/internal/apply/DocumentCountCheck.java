@@ -209,8 +209,9 @@ final class DocumentCountCheck {
                 Wording.count(unseen, "existing key", "existing keys") + " under the index's prefixes "
                 + (unseen == 1 ? "is" : "are") + " neither indexed nor counted as an indexing failure: the index "
                 + "never read them (it was created with SKIPINITIALSCAN, or the keys reached its prefixes in a way the "
-                + "server does not index), so queries miss them. Roll back with 'slipway rollback', or rebuild the "
-                + "index without SKIPINITIALSCAN");
+                + "server does not index), so queries miss them. Recreate the index without SKIPINITIALSCAN "
+                + "(FT.DROPINDEX without DD, then FT.CREATE with the plan's target schema), or roll back to a "
+                + "version that holds them");
     }
 
     /**

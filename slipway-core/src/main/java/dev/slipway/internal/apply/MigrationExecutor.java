@@ -303,7 +303,8 @@ public final class MigrationExecutor {
         throw new StalePlanException("Index '" + c.index() + "' has an unfinished migration of another plan ("
                 + c.planId() + ", " + c.status().name().toLowerCase() + ", steps done: "
                 + (c.completedSteps().isEmpty() ? "none" : String.join(", ", c.completedSteps()))
-                + "); nothing was changed. First " + c.finishOrUndo() + ", then apply this plan.", List.of());
+                + "); nothing was changed. First " + c.finishOrUndo() + ". Once it is undone this plan can be "
+                + "applied; once it is finished, the index has changed, so plan this change again.", List.of());
     }
 
     private MigrationReport run(MigrationPlan plan, ApplyOptions options, CheckpointStore store, MigrationLock lock,

@@ -52,7 +52,7 @@ public final class ChangeClassifier {
             if (before.isEmpty()) {
                 changes.add(added(after));
             } else {
-                fieldChanges(source.storageType(), before.get(), after, changes);
+                fieldChanges(source, before.get(), after, changes);
             }
         }
         for (FieldSchema before : source.fields()) {
@@ -107,9 +107,9 @@ public final class ChangeClassifier {
         if (to.isEmpty() && from.size() == 1) {
             return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, "", false, "without a prefix the "
                     + "index would cover every key of its storage type in the database, so there is no prefix to move "
-                    + "the keys of '" + before + "' to, and Slipway changes a prefix only by moving keys. To index "
-                    + "other keys without moving any, create a separate index for them; to move the keys out of '"
-                    + before + "', name the prefix they should move to");
+                    + "the keys of '" + before + "' to. To index more keys without moving any, add their prefixes to "
+                    + "the list (keeping '" + before + "'), or create a separate index for them; to move the keys out "
+                    + "of '" + before + "', name the prefix they should move to");
         }
         Optional<SchemaChange> widenedOrNarrowed = prefixesAddedOrRemoved(from, to);
         if (widenedOrNarrowed.isPresent()) {
@@ -147,8 +147,9 @@ public final class ChangeClassifier {
         if (to.isEmpty() || !(after.containsAll(before) || before.containsAll(after) || from.isEmpty())) {
             return Optional.empty();
         }
-        List<String> added = to.stream().filter(p -> !before.contains(p)).toList();
-        List<String> removed = from.stream().filter(p -> !after.contains(p)).toList();
+        // a prefix under another one in the same list adds no key ('a:b:' beside 'a:'; tester session 41 R31 F6)
+        List<String> added = widest(to).stream().filter(p -> !covered(p, from)).toList();
+        List<String> removed = widest(from).stream().filter(p -> !covered(p, to)).toList();
         String what = from.isEmpty() ? "covers only the keys under " + quoted(to) + " instead of every key"
                 : !added.isEmpty() ? "also covers the keys under " + quoted(added)
                 : !removed.isEmpty() ? "no longer covers the keys under " + quoted(removed)
@@ -156,6 +157,26 @@ public final class ChangeClassifier {
         return Optional.of(new SchemaChange(ChangeKind.UPDATE_INDEX_OPTION, PREFIXES, String.join(",", from),
                 String.join(",", to), true, "index-only change; no key moves: the index " + what + ", whose documents "
                 + "stay as they are, so validation does not compare the document count with the source's"));
+    }
+
+    /** {@code wanted}, or with a number after it, so that the index has no field by that name (R31 F7). */
+    private static String freeName(IndexSchema schema, String wanted) {
+        String name = wanted;
+        for (int n = 2; schema.field(name).isPresent(); n++) {
+            name = wanted + "_" + n;
+        }
+        return name;
+    }
+
+    /** The prefixes of a list that lie under no other one of it. */
+    private static List<String> widest(List<String> prefixes) {
+        return prefixes.stream().distinct().filter(p -> prefixes.stream().noneMatch(o -> !o.equals(p)
+                && p.startsWith(o))).toList();
+    }
+
+    /** Whether the keys under {@code prefix} are all under one of {@code prefixes}. */
+    private static boolean covered(String prefix, List<String> prefixes) {
+        return prefixes.stream().anyMatch(prefix::startsWith);
     }
 
     private static String quoted(List<String> prefixes) {
@@ -182,8 +203,9 @@ public final class ChangeClassifier {
                 "index-only change; existing documents are indexed on the new field");
     }
 
-    private static void fieldChanges(StorageType storage, FieldSchema before, FieldSchema after,
+    private static void fieldChanges(IndexSchema source, FieldSchema before, FieldSchema after,
                                      List<SchemaChange> changes) {
+        StorageType storage = source.storageType();
         if (!before.name().equals(after.name())) {
             changes.add(rename(before, after));
         } else if (!before.path().equals(after.path())) {
@@ -195,7 +217,8 @@ public final class ChangeClassifier {
                     after.type().yamlName(), false, "a field cannot change type under the same name (also not by "
                     + "removing it and adding it again in one patch): queries written for the old type would fail or "
                     + "match differently at once. Add the new type under another name that reads the same document "
-                    + "field (add_fields: [{name: " + after.name() + "_" + after.type().yamlName() + ", type: "
+                    + "field (add_fields: [{name: " + freeName(source, after.name() + "_" + after.type().yamlName())
+                    + ", type: "
                     + after.type().yamlName() + ", path: '" + before.path() + "'}]), move the queries to it, then "
                     + "remove '" + before.name() + "' in a later migration"));
             return;

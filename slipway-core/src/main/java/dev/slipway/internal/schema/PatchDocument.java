@@ -158,8 +158,20 @@ public final class PatchDocument {
             }
             return set;
         });
-        return new IndexChanges(problems.optionalText(node, "name"),
-                problems.textOrList(node, node.get("prefixes").isPresent() ? "prefixes" : "prefix"),
+        String prefixKey = node.get("prefixes").isPresent() ? "prefixes" : "prefix";
+        Optional<List<String>> prefixes = problems.textOrList(node, prefixKey);
+        prefixes.filter(list -> list.size() > 1).ifPresent(list -> {
+            // dropped or built as given, with "Changes: none" or a pointless new version (tester session 41 R31 F8)
+            if (list.contains("")) {
+                problems.add(node.get(prefixKey).orElseThrow(), "an empty prefix in a list of several means nothing "
+                        + "(an index without a prefix covers every key); remove it");
+            }
+            if (list.stream().distinct().count() < list.size()) {
+                problems.add(node.get(prefixKey).orElseThrow(), "a prefix is named twice in '" + prefixKey + "'; "
+                        + "name each once");
+            }
+        });
+        return new IndexChanges(problems.optionalText(node, "name"), prefixes,
                 problems.optionalText(node, "filter"), problems.optionalText(node, "language"),
                 problems.optionalText(node, "language_field"),
                 node.get("score").flatMap(s -> SchemaDocument.readScore(s, problems)),

@@ -196,9 +196,13 @@ public final class AliasRollback {
                 throw outdated(name, outdated.get(), "it has no retained previous version that can serve the "
                         + "documents: the newest, ");
             }
+            // name the version that is gone and how, where the history says (tester session 41 R31 F6)
+            String gone = history.active().flatMap(a -> history.entry(a.replaced())).map(v -> ": version "
+                    + v.version() + " (" + v.physicalIndex() + "), which the active version replaced, " + (v.state()
+                    == State.DROPPED ? "was dropped (pruned, or by a drop-recreate migration)" : "no longer exists "
+                    + "(dropped outside Slipway)")).orElse(" (it may have been pruned)");
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained previous version to "
-                    + "roll back to (it may have been pruned); nothing was changed. See 'slipway status --index "
-                    + name + "'.");
+                    + "roll back to" + gone + "; nothing was changed. See 'slipway status --index " + name + "'.");
         }
         if (version.isEmpty()) {
             refuseSkipping(name, history, previous.get(), reader);

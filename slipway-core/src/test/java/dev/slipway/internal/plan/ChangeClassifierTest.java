@@ -204,6 +204,14 @@ class ChangeClassifierTest {
         SchemaChange narrowed = only(hash().toBuilder().prefixes(List.of("product:", "b:")).build(), hash(),
                 Map.of());
         assertThat(narrowed.reason()).contains("no longer covers the keys under 'b:'");
+        SchemaChange nested = only(hash(), hash().toBuilder().prefixes(List.of("product:", "product:x:")).build(),
+                Map.of());
+        assertThat(nested.reason()).as("a prefix under a kept one adds no key").contains("covers the same keys");
+        SchemaChange typeChange = only(hash().toBuilder().field(FieldSchema.of("price_tag", FieldType.TEXT))
+                .build(), replace(hash().toBuilder().field(FieldSchema.of("price_tag", FieldType.TEXT)).build(),
+                "price", f -> new FieldSchema(f.name(), f.path(), FieldType.TAG, Map.of())), Map.of());
+        assertThat(typeChange.reason()).as("the advice names a free field").contains("{name: price_tag_2, type: "
+                + "tag");
         SchemaChange none = only(hash(), hash().toBuilder().prefixes(List.of()).build(), Map.of());
         assertThat(none.reason()).contains("every key of its storage type", "create a separate index")
                 .doesNotContain("your own script");

@@ -263,6 +263,18 @@ class PatchDocumentTest {
     }
 
     @Test
+    void anEmptyOrRepeatedPrefixInAListIsAProblem() {
+        YamlProblems problems = new YamlProblems();
+        PatchDocument.read(YamlNode.parse("version: 1\nchanges:\n  index:\n    prefix: [\"item:\", \"\", "
+                + "\"item:\"]\n", "p.yaml"), problems);
+
+        assertThat(messages(problems)).containsExactly(
+                "p.yaml line 4: an empty prefix in a list of several means nothing (an index without a prefix covers "
+                        + "every key); remove it",
+                "p.yaml line 4: a prefix is named twice in 'prefix'; name each once");
+    }
+
+    @Test
     void changesGivenAsAListArePointedAt() {
         YamlProblems problems = new YamlProblems();
         PatchDocument.read(YamlNode.parse("version: 1\nchanges:\n  - add_fields: []\n", "p.yaml"), problems);
