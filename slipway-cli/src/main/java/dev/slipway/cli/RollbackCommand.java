@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
         header = "Undo a migration: switch back, or restore rewritten documents (changes Redis).",
         description = {"With --index: points the name's alias back at the version served before its latest "
                 + "migration, in one atomic step (when that version is gone, pruned or dropped by a drop-recreate, "
-                + "it names the older one to pass to --to and changes nothing); or, when a zero-downtime migration of the name is unfinished, "
+                + "it names the older one to pass to --to and changes nothing); or, when a zero-downtime "
+                + "migration of the name is unfinished, "
                 + "drops the indexes it built (documents are kept) and leaves the name serving what it served. "
                 + "Running it again changes nothing while the name serves what the rollback left, so an "
                 + "interrupted rollback is re-run safely; to go further back, name the version with --to.",

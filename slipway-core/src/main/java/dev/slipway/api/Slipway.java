@@ -177,7 +177,8 @@ public final class Slipway {
      * @throws dev.slipway.api.StalePlanException when the index no longer exists or no longer has the plan's source
      *                                            schema (the plan was applied, say), unless this plan's migration is
      *                                            under way
-     * @throws SlipwayException {@link ErrorCode#UNSUPPORTED_CHANGE} for a plan with blocked changes, which apply refuses
+     * @throws SlipwayException {@link ErrorCode#UNSUPPORTED_CHANGE} for a plan with blocked changes, which apply
+     *                          refuses
      */
     public MigrationEstimate estimate(MigrationPlan plan) {
         return estimate(plan, 0);

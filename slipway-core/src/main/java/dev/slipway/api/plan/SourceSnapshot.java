@@ -99,7 +99,8 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
-                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled, vectorTuningRead);
+                pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled,
+                vectorTuningRead);
     }
 
     /** A copy with what the sampled documents hold of the target's new JSON paths. */

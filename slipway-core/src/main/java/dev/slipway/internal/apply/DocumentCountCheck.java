@@ -204,8 +204,9 @@ final class DocumentCountCheck {
      */
     private static ValidationCheck unseenKeys(String expected, IndexInfo now, long notHeld) {
         long unseen = notHeld - now.stats().indexingFailures();
-        return new ValidationCheck("document-count", false, expected, now.stats().numDocs() + " indexed + " + now.stats().indexingFailures() + " failures; " + notHeld
-                + " keys under the index's prefixes exist that it does not hold (looked up one by one)",
+        return new ValidationCheck("document-count", false, expected, now.stats().numDocs() + " indexed + "
+                + now.stats().indexingFailures() + " failures; " + notHeld + " keys under the index's prefixes exist "
+                + "that it does not hold (looked up one by one)",
                 Wording.count(unseen, "existing key", "existing keys") + " under the index's prefixes "
                 + (unseen == 1 ? "is" : "are") + " neither indexed nor counted as an indexing failure: the index "
                 + "never read them (it was created with SKIPINITIALSCAN, or the keys reached its prefixes in a way the "

@@ -218,9 +218,8 @@ public final class ChangeClassifier {
                     + "removing it and adding it again in one patch): queries written for the old type would fail or "
                     + "match differently at once. Add the new type under another name that reads the same document "
                     + "field (add_fields: [{name: " + freeName(source, after.name() + "_" + after.type().yamlName())
-                    + ", type: "
-                    + after.type().yamlName() + ", path: '" + before.path() + "'}]), move the queries to it, then "
-                    + "remove '" + before.name() + "' in a later migration"));
+                    + ", type: " + after.type().yamlName() + ", path: '" + before.path() + "'}]), move the queries "
+                    + "to it, then remove '" + before.name() + "' in a later migration"));
             return;
         }
         if (after.type() == FieldType.VECTOR) {

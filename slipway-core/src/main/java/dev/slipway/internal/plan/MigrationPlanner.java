@@ -271,10 +271,11 @@ public final class MigrationPlanner {
         if (hidden.isEmpty()) {
             return Optional.empty();
         }
+        String advice = source.vectorTuningRead() ? "it, set it in the patch (update_fields) or the new index will "
+                + "use the server default" : "any of them, set them in the patch (update_fields) or the new index "
+                + "will use the server defaults";
         return Optional.of("FT.INFO does not report " + String.join(", ", hidden) + ". If '" + schema.name()
-                + "' was created with " + (source.vectorTuningRead() ? "it" : "any of them") + ", set "
-                + (source.vectorTuningRead() ? "it" : "them") + " in the patch (update_fields) or the new index will "
-                + "use the server " + (source.vectorTuningRead() ? "default" : "defaults") + ".");
+                + "' was created with " + advice + ".");
     }
 
     /** PHONETIC found by a probe query: FT.INFO says neither that nor the matcher, which the plan assumes. */

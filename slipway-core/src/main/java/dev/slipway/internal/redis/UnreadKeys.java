@@ -54,7 +54,8 @@ public final class UnreadKeys {
                 Set<ByteBuffer> held = IndexedKeys.held(session.jedis(), index, plain);
                 // a key that expired (or was deleted) since SCAN has left the index and counts no failure: it was taken
                 // for one never read (tester session 41 R31 F4: a false warning under keys with a TTL of milliseconds)
-                notHeld += IndexedKeys.existing(session.jedis(), plain.stream().filter(k -> !held.contains(ByteBuffer.wrap(k))).toList());
+                notHeld += IndexedKeys.existing(session.jedis(), plain.stream()
+                        .filter(k -> !held.contains(ByteBuffer.wrap(k))).toList());
             } while (!(cursor.length == 1 && cursor[0] == '0') && ++pages < PAGES);
         }
         // read after the scan: a key that failed meanwhile is counted among the failures too

@@ -198,9 +198,8 @@ public final class AliasRollback {
             }
             // name the version that is gone and how, where the history says (tester session 41 R31 F6)
             String gone = history.active().flatMap(a -> history.entry(a.replaced())).map(v -> ": version "
-                    + v.version() + " (" + v.physicalIndex() + "), which the active version replaced, " + (v.state()
-                    == State.DROPPED ? "was dropped (pruned, or by a drop-recreate migration)" : "no longer exists "
-                    + "(dropped outside Slipway)")).orElse(" (it may have been pruned)");
+                    + v.version() + " (" + v.physicalIndex() + "), which the active version replaced, "
+                    + howGone(v, reader)).orElse(" (it may have been pruned)");
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained previous version to "
                     + "roll back to" + gone + "; nothing was changed. See 'slipway status --index " + name + "'.");
         }
@@ -228,16 +227,20 @@ public final class AliasRollback {
         }
         VersionEntry gone = replaced.get();
         VersionEntry active = history.active().orElseThrow();
-        String how = gone.state() == State.DROPPED ? "was dropped (pruned, or by a drop-recreate migration)"
-                : reader.findPhysical(gone.physicalIndex()).isEmpty() ? "no longer exists (dropped outside Slipway)"
-                : "is " + gone.state().name().toLowerCase(java.util.Locale.ROOT);
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot roll '" + name + "' back one migration: version "
                 + gone.version() + " (" + gone.physicalIndex() + "), which the active version " + active.version()
-                + " (" + active.physicalIndex() + ") replaced, " + how + "; nothing was changed. The newest retained "
-                + "version before it is version " + previous.version() + " (" + previous.physicalIndex() + "): "
-                + "serving it undoes the migration that built version " + gone.version() + " as well. To serve it anyway, run 'slipway rollback "
-                + "--index " + name + " --to v" + previous.version() + "'; to undo only the last change, plan and "
-                + "apply the reverse change.");
+                + " (" + active.physicalIndex() + ") replaced, " + howGone(gone, reader) + "; nothing was changed. "
+                + "The newest retained version before it is version " + previous.version() + " ("
+                + previous.physicalIndex() + "): serving it undoes the migration that built version "
+                + gone.version() + " as well. To serve it anyway, run 'slipway rollback --index " + name + " --to v"
+                + previous.version() + "'; to undo only the last change, plan and apply the reverse change.");
+    }
+
+    /** How a version a rollback looked for went: dropped by Slipway (its history says so), or by someone else. */
+    private static String howGone(VersionEntry gone, LiveIndexReader reader) {
+        return gone.state() == State.DROPPED ? "was dropped (pruned, or by a drop-recreate migration)"
+                : reader.findPhysical(gone.physicalIndex()).isEmpty() ? "no longer exists (dropped outside Slipway)"
+                : "is " + gone.state().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The retained version a user named, which must still exist. */
