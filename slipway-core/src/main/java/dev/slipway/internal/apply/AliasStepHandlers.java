@@ -147,10 +147,11 @@ final class AliasStepHandlers {
                 if (lookedUp.isPresent()) {
                     covered = true;
                     vanished = "; it counts " + shadowInfo.stats().documents() + " (indexed + failed), the live "
-                            + "index " + liveInfo.stats().documents() + ": keys expired or were deleted while they "
-                            + "were built" + (shadowInfo.stats().documents() > liveInfo.stats().documents() ? ", or "
-                            + "the live index never read some (created SKIPINITIALSCAN)" : "") + ", and every "
-                            + "document the live index serves, it serves too (looked up key by key)";
+                            + "index " + liveInfo.stats().documents() + ": " + (shadowInfo.stats().documents()
+                            > liveInfo.stats().documents() ? "the live index never read some keys (created "
+                            + "SKIPINITIALSCAN), or keys expired or were deleted while they were built"
+                            : "keys expired or were deleted while they were built") + ", and every document the live "
+                            + "index serves, it serves too (looked up key by key)";
                     shadowFailures = Math.min(shadowFailures, liveFailures);
                 }
             }

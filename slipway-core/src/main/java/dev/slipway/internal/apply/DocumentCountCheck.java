@@ -173,7 +173,7 @@ final class DocumentCountCheck {
             return Optional.empty();
         }
         String expected = "every key under the index's prefixes indexed or counted as an indexing failure (the "
-                + "change alters which documents it covers, so the count at plan time does not apply)";
+                + "prefix list or FILTER changed, so the count at plan time does not apply)";
         Optional<KeyCoverage> coverage = volatileKeys() ? Optional.empty()
                 : KeyCoverage.measure(session, schema, List.of(schema.name()), ATTEMPTS);
         if (coverage.isPresent()) {

@@ -27,6 +27,14 @@ class IndexSchemaTest {
     }
 
     @Test
+    void aRepeatedPrefixIsNamedOnceAndAnEmptyOneDropped() {
+        IndexSchema schema = IndexSchema.builder("i", StorageType.HASH).prefixes(java.util.List.of("a:", "", "a:",
+                "b:")).field(FieldSchema.of("t", FieldType.TEXT)).build();
+
+        assertThat(schema.prefixes()).containsExactly("a:", "b:");
+    }
+
+    @Test
     void noOffsetsImpliesNoHl() {
         IndexSchema schema = IndexSchema.builder("i", StorageType.HASH).option(IndexOption.NOOFFSETS)
                 .field(FieldSchema.of("t", FieldType.TEXT)).build();
