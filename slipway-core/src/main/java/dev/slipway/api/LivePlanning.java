@@ -9,12 +9,12 @@ import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.UnreadKeys;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.SchemaMerger;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SampledDocuments;
-import dev.slipway.internal.redis.UnreadKeys;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.IndexStats;
 import dev.slipway.internal.version.HistoryStore;
@@ -53,8 +53,8 @@ final class LivePlanning {
         if (found.isEmpty()) {
             refuseWhileUnfinished(session, request.index());
         }
-        Optional<IndexSchema> recorded = reader.find(request.index())
-                .flatMap(info -> history.entry(info.schema().name())).map(VersionHistory.VersionEntry::schema);
+        Optional<IndexSchema> recorded = found.flatMap(info -> history.entry(info.schema().name()))
+                .map(VersionHistory.VersionEntry::schema);
         // versions are numbered past everything in use, hand-built `name:vN` indexes included
         int latest = Math.max(history.latestVersion(), reader.highestVersionIndex(request.index()));
         SourceSnapshot live = reader.snapshot(request.index(), recorded, latest);

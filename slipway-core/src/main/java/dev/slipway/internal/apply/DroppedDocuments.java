@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  */
 final class DroppedDocuments {
     /** Keys per SCAN page: one look-up each. */
-    private static final int PAGE = IndexedKeys.PAGE;
+    static final int PAGE = IndexedKeys.PAGE;
     /** How many keys a result names. */
     static final int EXAMPLES = 20;
     private static final Logger LOG = LoggerFactory.getLogger(DroppedDocuments.class);
@@ -97,6 +97,17 @@ final class DroppedDocuments {
             return java.util.OptionalLong.empty();
         }
         return java.util.OptionalLong.of(existing(session, missing));
+    }
+
+    /**
+     * How many keys that exist the index does not hold among those of the first {@code pages} SCAN pages under its
+     * prefixes: a lower bound of its failures of existing keys, for a quick look ({@link UnreadKeys}).
+     */
+    static long existingNotHeldInFirstPages(RedisSession session, IndexSchema schema, int pages) {
+        List<byte[]> missing = new ArrayList<>();
+        int[] read = {0};
+        forEachNotHeld(session, schema, schema.name(), missing::add, () -> read[0]++ >= pages);
+        return existing(session, missing);
     }
 
     /** How many of the keys exist: those gone since failed nowhere. */
