@@ -14,7 +14,7 @@ import java.util.Optional;
  * 2.10.5. Without it a user-created index's tuning became the server defaults on the first migration, in the copy
  * kept for rollback too (tester session 40 R29 F5). {@code INITIAL_CAP} is not reported there either.
  */
-final class VectorTuning {
+public final class VectorTuning {
     private VectorTuning() {
     }
 
@@ -28,12 +28,11 @@ final class VectorTuning {
         if (field.type() != FieldType.VECTOR || !(algorithm.equals("flat") || algorithm.equals("hnsw"))) {
             return Optional.empty();
         }
-        Map<String, Object> info;
-        try {
-            info = RedisReplies.pairs(session.call("FT.DEBUG", "VECSIM_INFO", index, field.name()));
-        } catch (RedisCommandException e) {
+        Optional<Map<String, Object>> reply = info(session, index, field.name());
+        if (reply.isEmpty()) {
             return Optional.empty();
         }
+        Map<String, Object> info = reply.get();
         Object backend = info.get("BACKEND_INDEX");
         Map<String, Object> graph = backend == null ? info : RedisReplies.pairs(backend);
         Map<String, Object> attrs = new LinkedHashMap<>();
@@ -44,6 +43,18 @@ final class VectorTuning {
             decimal(graph.get("EPSILON")).ifPresent(v -> attrs.put("epsilon", v));
         }
         return attrs.size() == (algorithm.equals("flat") ? 1 : 2) ? Optional.of(attrs) : Optional.empty();
+    }
+
+    /**
+     * {@code FT.DEBUG VECSIM_INFO <index> <attribute>} as name-value pairs; empty when the server refuses it (a
+     * managed service may not offer {@code FT.DEBUG}, an ACL may deny it).
+     */
+    public static Optional<Map<String, Object>> info(RedisSession session, String index, String attribute) {
+        try {
+            return Optional.of(RedisReplies.pairs(session.call("FT.DEBUG", "VECSIM_INFO", index, attribute)));
+        } catch (RedisCommandException e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<Long> whole(Object reply) {

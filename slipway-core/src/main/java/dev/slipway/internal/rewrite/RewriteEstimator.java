@@ -11,10 +11,10 @@ import dev.slipway.api.plan.SchemaChange;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.plan.IndexMemoryModel;
-import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.VectorTuning;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
@@ -423,14 +423,9 @@ public final class RewriteEstimator {
      * command (a managed service may not offer {@code FT.DEBUG}, an ACL may deny it) or does not say.
      */
     static OptionalLong indexedVectors(RedisSession session, String index, String attribute) {
-        try {
-            Object size = RedisReplies.pairs(session.call("FT.DEBUG", "VECSIM_INFO", index, attribute))
-                    .get("INDEX_SIZE");
-            double count = size == null ? Double.NaN : RedisReplies.number(size);
-            return Double.isNaN(count) || count < 0 ? OptionalLong.empty() : OptionalLong.of((long) count);
-        } catch (RedisCommandException e) {
-            return OptionalLong.empty();
-        }
+        Object size = VectorTuning.info(session, index, attribute).map(info -> info.get("INDEX_SIZE")).orElse(null);
+        double count = size == null ? Double.NaN : RedisReplies.number(size);
+        return Double.isNaN(count) || count < 0 ? OptionalLong.empty() : OptionalLong.of((long) count);
     }
 
     /** How the memory saved was worked out, when the plan narrows a vector field. */
