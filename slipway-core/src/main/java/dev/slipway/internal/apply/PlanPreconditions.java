@@ -16,11 +16,13 @@ import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.ServerCompatibility;
+import dev.slipway.internal.plan.ZeroDowntimeStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
+import dev.slipway.internal.version.VersionHistory;
 
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.redis.ProbeLease;
@@ -260,15 +262,16 @@ public final class PlanPreconditions {
             boolean creates = step.kind() == StepKind.CREATE_INDEX || step.kind() == StepKind.CREATE_SHADOW_INDEX;
             String created = creates ? step.commands().get(0).get(1) : null;
             if (created != null && !created.equals(plan.source().physicalIndex()) && reader.find(created).isPresent()) {
-                String version = plan.source().indexName() + ":v";
-                String suffix = created.startsWith(version) ? created.substring(version.length()) : "";
+                int version = VersionHistory.versionOf(created);
+                boolean ofName = version > 0 && created.equals(ZeroDowntimeStrategy.physicalName(
+                        plan.source().indexName(), version));
                 // a plan applied and rolled back left its version retained (tester session 40 R29 L6)
                 throw new SlipwayException(ErrorCode.BAD_USAGE, "The plan creates index '" + created + "', but an "
-                        + "index or alias with that name already exists; nothing was changed. " + (suffix.matches(
-                        "[0-9]{1,9}") ? "If it is the version this plan built before a rollback, serve it again with "
-                        + "'slipway rollback --index " + plan.source().indexName() + " --to v" + suffix + "'; "
-                        + "otherwise re-run" : "Drop or rename it, or re-run") + " 'slipway plan' (it picks the next "
-                        + "free version), then apply again.");
+                        + "index or alias with that name already exists; nothing was changed. " + (ofName ? "If it is "
+                        + "the version this plan built before a rollback, serve it again with 'slipway rollback "
+                        + "--index " + plan.source().indexName() + " --to v" + version + "'; otherwise re-run"
+                        : "Drop or rename it, or re-run") + " 'slipway plan' (it picks the next free version), then "
+                        + "apply again.");
             }
         }
     }
