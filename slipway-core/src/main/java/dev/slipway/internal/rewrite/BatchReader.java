@@ -7,6 +7,7 @@ import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.DocumentStore.ScanPage;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 /**
@@ -327,6 +329,35 @@ final class BatchReader {
     /** Marks a batch's keys as landed: later pages may hold them again. */
     void landed(List<byte[]> keys) {
         keys.forEach(key -> pending.remove(new PendingKey(key)));
+        synchronized (pending) {
+            pending.notifyAll();
+        }
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until every batch handed over has been marked landed; false if some are not.
+     * A batch is marked landed when the write watch has read the notifications of its writes (a PING answered on
+     * each listener's connection), a little after its writes: a pass that begins before then leaves its keys out of
+     * its pages. Harmless for the documents, which that batch rewrote, but a pass that reads every document again
+     * (after a restart of the server) then did not, by its count (read 172 of 240 again, a flaky test in session 41).
+     */
+    boolean awaitLanded(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (pending) {
+            while (!pending.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(pending, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return pending.isEmpty();
+                }
+            }
+        }
+        return true;
     }
 
     /** Whether a document, named by its key before or after a prefix move, is in a batch that has not landed. */

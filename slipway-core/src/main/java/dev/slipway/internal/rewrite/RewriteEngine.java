@@ -59,6 +59,8 @@ import java.util.concurrent.TimeUnit;
 public final class RewriteEngine {
     private static final Logger LOG = LoggerFactory.getLogger(RewriteEngine.class);
     private static final int MAX_REPORTED_CONFLICTS = 20;
+    /** How long a pass waits for the write watch to have read the writes of the batches before it. */
+    private static final Duration LANDING_WAIT = Duration.ofSeconds(10);
     private static final String RESUME = "Re-run 'slipway apply' with the same plan to resume (--retries gives a busy "
             + "server more tries); completed batches are kept.";
 
@@ -509,6 +511,11 @@ public final class RewriteEngine {
      * (SCAN may return a key twice), so no document is read while its own rewrite is pending.
      */
     private void runPass(long started) {
+        if (!reader.awaitLanded(LANDING_WAIT)) { // the batches before this pass: their keys are in its pages again
+            LOG.warn("The write watch has not read the notifications of the last batches' writes after {} s; the "
+                    + "pass begins anyway and leaves those batches' documents (rewritten by them) out of its pages",
+                    LANDING_WAIT.toSeconds());
+        }
         BackupHeader state = backup.header();
         BlockingQueue<ReadAhead> pages = new ArrayBlockingQueue<>(1);
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
