@@ -6,6 +6,7 @@ import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
 
@@ -165,7 +166,8 @@ final class DocumentCountCheck {
      * For a change of the documents the index covers (its prefix list), where the source's count does not apply:
      * every key under the new prefixes must be indexed or counted as a failure, so that an index that never read
      * some (created SKIPINITIALSCAN by hand) fails as it does after other changes (tester session 41 R31 F1: it
-     * served 0 of 20 documents and passed). Empty for an index with a FILTER, whose keys are not its documents.
+     * served 0 of 20 documents and passed). Empty for an index with a FILTER, whose keys are not its documents
+     * ({@link #admitted} judges one).
      */
     Optional<ValidationCheck> coverage(IndexInfo live) {
         IndexSchema schema = live.schema();
@@ -195,6 +197,33 @@ final class DocumentCountCheck {
     }
 
     /**
+     * For an index with a FILTER, after a change of its FILTER or prefix list, where the count at plan time does not
+     * apply and the keys under the prefixes are not its documents ({@link #coverage} for one without): every document
+     * the FILTER admits, as {@code admission} (a throwaway index over the same prefixes and FILTER) holds them, must be
+     * indexed or counted as a failure. Tester session 41 R32 N1: an index rebuilt by hand with SKIPINITIALSCAN served
+     * none of them and passed. Empty when keys with a NUL byte could not all be looked up.
+     */
+    Optional<ValidationCheck> admitted(IndexInfo live, FilterScope admission) {
+        IndexSchema schema = live.schema();
+        String expected = "every document the FILTER admits (" + admission.admittedCount() + " now, by a throwaway "
+                + "index over the same prefixes and FILTER) indexed or counted as an indexing failure (the prefix "
+                + "list or FILTER changed, so the count at plan time does not apply)";
+        OptionalLong notHeld = DroppedDocuments.failuresOfExistingKeysAmong(session, schema,
+                keys -> admission.admittedAmong(session.jedis(), keys));
+        if (notHeld.isEmpty()) {
+            return Optional.empty(); // keys with a NUL byte in an index too large to list: not judged
+        }
+        IndexInfo now = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
+        if (notHeld.getAsLong() > now.stats().indexingFailures()) {
+            return Optional.of(unseenKeys(expected, now, notHeld.getAsLong(), "that its FILTER admits"));
+        }
+        failuresOfExistingKeys = notHeld.getAsLong();
+        return Optional.of(new ValidationCheck("document-count", true, expected, "every key under the index's "
+                + "prefixes looked up in it and in the throwaway index: " + covered(now, failuresOfExistingKeys),
+                ""));
+    }
+
+    /**
      * Keys under the prefixes that exist and that the index neither holds nor counts as failures: it never read them.
      * Every write the server fails to index counts as a failure, and the count never goes down, so an index that
      * read every key reports at least as many failures as it has existing keys it does not hold. Fewer means it
@@ -203,11 +232,16 @@ final class DocumentCountCheck {
      * passed as "0 indexed + 1000 failing").
      */
     private static ValidationCheck unseenKeys(String expected, IndexInfo now, long notHeld) {
+        return unseenKeys(expected, now, notHeld, "under the index's prefixes");
+    }
+
+    /** As above, of the keys {@code which} ("under the index's prefixes", "that its FILTER admits"). */
+    private static ValidationCheck unseenKeys(String expected, IndexInfo now, long notHeld, String which) {
         long unseen = notHeld - now.stats().indexingFailures();
         return new ValidationCheck("document-count", false, expected, now.stats().numDocs() + " indexed + "
-                + now.stats().indexingFailures() + " failures; " + notHeld + " keys under the index's prefixes exist "
-                + "that it does not hold (looked up one by one)",
-                Wording.count(unseen, "existing key", "existing keys") + " under the index's prefixes "
+                + now.stats().indexingFailures() + " failures; " + notHeld + " keys " + which + " exist that it does "
+                + "not hold (looked up one by one)",
+                Wording.count(unseen, "existing key", "existing keys") + " " + which + " "
                 + (unseen == 1 ? "is" : "are") + " neither indexed nor counted as an indexing failure: the index "
                 + "never read them (it was created with SKIPINITIALSCAN, or the keys reached its prefixes in a way the "
                 + "server does not index), so queries miss them. Recreate the index without SKIPINITIALSCAN "

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The documents a live index serves that a new version of it fails to index. The counts that verification compares
@@ -97,6 +98,33 @@ final class DroppedDocuments {
             return java.util.OptionalLong.empty();
         }
         return java.util.OptionalLong.of(existing(session, missing));
+    }
+
+    /**
+     * How many keys under the index's prefixes that exist it does not hold, among those {@code among} keeps (the
+     * documents a FILTER admits, {@link dev.slipway.internal.rewrite.FilterScope#admittedAmong}): asked a page of
+     * {@value #PAGE} keys not held at a time, so memory stays bounded however many keys the FILTER leaves out. Empty
+     * when keys with a NUL byte could not all be looked up.
+     */
+    static java.util.OptionalLong failuresOfExistingKeysAmong(RedisSession session, IndexSchema schema,
+                                                              Function<List<byte[]>, Set<ByteBuffer>> among) {
+        long[] found = {0};
+        List<byte[]> page = new ArrayList<>();
+        Runnable flush = () -> {
+            Set<ByteBuffer> kept = among.apply(page);
+            found[0] += existing(session, page.stream().filter(k -> kept.contains(ByteBuffer.wrap(k))).toList());
+            page.clear();
+        };
+        boolean every = forEachNotHeld(session, schema, schema.name(), key -> {
+            page.add(key);
+            if (page.size() >= PAGE) {
+                flush.run();
+            }
+        });
+        if (!page.isEmpty()) {
+            flush.run();
+        }
+        return every ? java.util.OptionalLong.of(found[0]) : java.util.OptionalLong.empty();
     }
 
     /**

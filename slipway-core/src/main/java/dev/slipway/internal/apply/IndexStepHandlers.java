@@ -127,7 +127,7 @@ final class IndexStepHandlers {
                 .sourceFailures(MigrationValidator.sourceFailures(Optional.of(context.checkpoint()), context.plan()))
                 .evictionsSince(Optional.of(context.checkpoint()), context.plan())
                 .backupDir(Optional.of(context.checkpoint()), context.plan()).namespace(context.keys())
-                .retries(context.options().maxRetries());
+                .retries(context.options().maxRetries()).stopSignal(context.stop());
         ValidationResult result = validator.validate(context.plan(), context.options().queryChecks());
         String rewritten = "";
         Optional<OldVectorScan.Result> old = validator.oldVectors().filter(OldVectorScan.Result::repairable);

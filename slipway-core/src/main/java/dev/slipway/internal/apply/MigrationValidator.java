@@ -1,7 +1,9 @@
 package dev.slipway.internal.apply;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.RewriteSpec;
@@ -56,6 +58,7 @@ public final class MigrationValidator {
     private String backupDir = "<dir>";
     private KeyNamespace namespace = KeyNamespace.DEFAULT;
     private int maxRetries = ApplyOptions.DEFAULTS.maxRetries();
+    private StopSignal stop = new StopSignal();
     /** Why the last validation could not judge failing documents by the source schema; empty when it could. */
     private String notJudged = "";
 
@@ -163,6 +166,15 @@ public final class MigrationValidator {
         return this;
     }
 
+    /**
+     * What stops the wait for a throwaway index that validation builds (after a change of a FILTER, to count the
+     * documents it admits): a stop requested then ends the validation with {@link ErrorCode#STOPPED}.
+     */
+    public MigrationValidator stopSignal(StopSignal signal) {
+        this.stop = signal;
+        return this;
+    }
+
     /** Validates the index the plan serves ({@code servedName}) against the plan. */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         String name = plan.servedName();
@@ -183,6 +195,11 @@ public final class MigrationValidator {
         DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
         if (plan.validation().requireDocCountMatch()) {
             checks.add(count.check(plan, info));
+        } else if (info.schema().filter().isPresent()) { // only the server tells which documents a FILTER admits
+            try (FilterScope admission = FilterScope.admittedBy(session, namespace, plan.source().indexName(),
+                    info.schema(), stop)) {
+                count.admitted(info, admission).ifPresent(checks::add);
+            }
         } else {
             count.coverage(info).ifPresent(checks::add);
         }

@@ -20,6 +20,7 @@ import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.schema.FtCreateArguments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.nio.ByteBuffer;
@@ -141,13 +142,6 @@ public final class FilterScope implements AutoCloseable {
         if (fields.isEmpty()) {
             return Optional.empty();
         }
-        String filter = source.filter().orElseThrow();
-        List<FieldSchema> read = new ArrayList<>(fields.get());
-        if (read.isEmpty()) {
-            read.add(source.storageType() == StorageType.JSON
-                    ? new FieldSchema(PLACEHOLDER, "$." + PLACEHOLDER, FieldType.TAG, null)
-                    : FieldSchema.of(PLACEHOLDER, FieldType.TAG));
-        }
         Set<String> prefixes = new LinkedHashSet<>();
         if (!source.prefixes().isEmpty() && !target.prefixes().isEmpty()) {
             prefixes.addAll(rewrite.sourcePrefixes());
@@ -155,11 +149,7 @@ public final class FilterScope implements AutoCloseable {
             prefixes.addAll(target.prefixes());
             rewrite.targetPrefix().ifPresent(prefixes::add);
         }
-        Set<IndexOption> options = EnumSet.of(IndexOption.NOOFFSETS, IndexOption.NOHL, IndexOption.NOFIELDS,
-                IndexOption.NOFREQS);
-        return Optional.of(IndexSchema.builder(name, source.storageType()).prefixes(List.copyOf(prefixes))
-                .filter(filter).language(source.language()).stopwords(List.of()).options(options).fields(read)
-                .build());
+        return Optional.of(throwawaySchema(name, source, List.copyOf(prefixes), fields.get()));
     }
 
     /**
@@ -174,21 +164,77 @@ public final class FilterScope implements AutoCloseable {
         if (schema.isEmpty()) {
             return EVERY_DOCUMENT;
         }
-        String filter = schema.get().filter().orElseThrow();
-        List<String> create = new ArrayList<>(FtCreateArguments.command(schema.get()));
+        return create(session, keys, plan.source().indexName(), schema.get(), stop, "only those are rewritten");
+    }
+
+    /**
+     * Creates a throwaway index over the prefixes of {@code schema}, with its FILTER and the fields that FILTER may
+     * read, and waits until it has indexed every document: it then holds every document an index of that schema
+     * should serve or count as failing. For validation after a change of the FILTER or of the prefixes of an index
+     * with one, where the count at plan time does not apply and the keys under the prefixes are not its documents
+     * (tester session 41 R32 N1: an index rebuilt by hand with SKIPINITIALSCAN served none of them and passed).
+     * Named as a throwaway index of {@code sourceIndex}, whose apply or rollback drops one a killed run left.
+     *
+     * @throws IllegalArgumentException when the schema has no FILTER
+     * @throws SlipwayException         when the server refuses the index, or it is still indexing after an hour
+     */
+    public static FilterScope admittedBy(RedisSession session, KeyNamespace keys, String sourceIndex,
+                                         IndexSchema schema, StopSignal stop) {
+        if (schema.filter().isEmpty()) {
+            throw new IllegalArgumentException("index '" + schema.name() + "' has no FILTER");
+        }
+        String name = SchemaProbeName.fresh(sourceIndex);
+        return create(session, keys, sourceIndex, admissionSchema(schema, name), stop, "validation counts them");
+    }
+
+    /** The schema of {@link #admittedBy}'s index, named {@code name}: every field the FILTER of {@code schema} names. */
+    static IndexSchema admissionSchema(IndexSchema schema, String name) {
+        String filter = schema.filter().orElseThrow();
+        List<FieldSchema> read = new ArrayList<>(schema.fields().stream().filter(f -> filter.contains(f.name()))
+                .toList());
+        return throwawaySchema(name, schema, List.copyOf(new LinkedHashSet<>(schema.prefixes())), read);
+    }
+
+    /**
+     * A throwaway index's schema: {@code like}'s key type, FILTER and language over {@code prefixes}, holding
+     * {@code read} (a field no document holds when empty), with no stop words, offsets, frequencies or highlights.
+     */
+    private static IndexSchema throwawaySchema(String name, IndexSchema like, List<String> prefixes,
+                                               List<FieldSchema> read) {
+        List<FieldSchema> fields = new ArrayList<>(read);
+        if (fields.isEmpty()) {
+            fields.add(like.storageType() == StorageType.JSON
+                    ? new FieldSchema(PLACEHOLDER, "$." + PLACEHOLDER, FieldType.TAG, null)
+                    : FieldSchema.of(PLACEHOLDER, FieldType.TAG));
+        }
+        Set<IndexOption> options = EnumSet.of(IndexOption.NOOFFSETS, IndexOption.NOHL, IndexOption.NOFIELDS,
+                IndexOption.NOFREQS);
+        return IndexSchema.builder(name, like.storageType()).prefixes(prefixes).filter(like.filter().orElseThrow())
+                .language(like.language()).stopwords(List.of()).options(options).fields(fields).build();
+    }
+
+    /**
+     * Creates the throwaway index of {@code sourceIndex} with {@code schema} (leased first) and waits until it has
+     * indexed every document; {@code use} says in the log what its documents are for.
+     */
+    private static FilterScope create(RedisSession session, KeyNamespace keys, String sourceIndex,
+                                      IndexSchema schema, StopSignal stop, String use) {
+        String name = schema.name();
+        String filter = schema.filter().orElseThrow();
+        List<String> create = new ArrayList<>(FtCreateArguments.command(schema));
         ProbeLease lease = ProbeLease.take(session, keys.probeLease(name)); // before the index: never one unleased
         try {
             session.call(create);
         } catch (RedisCommandException e) {
             lease.close();
             throw new SlipwayException(ErrorCode.REDIS_ERROR, "Could not create the throwaway index that tells which "
-                    + "documents the FILTER of '" + plan.source().indexName() + "' admits (" + e.serverMessage()
+                    + "documents the FILTER of '" + sourceIndex + "' admits (" + e.serverMessage()
                     + "); this run changed nothing since it started. Re-run the same command once the server "
                     + "allows FT.CREATE.", e);
         }
         FilterScope scope = new FilterScope(name, filter, session, lease);
-        LOG.info("Index '{}' has a FILTER ({}): the throwaway index '{}' tells which documents it admits; only those "
-                + "are rewritten", plan.source().indexName(), filter, name);
+        LOG.info("Index '{}' has a FILTER ({}): the throwaway index '{}' tells which documents it admits; {}",
+                sourceIndex, filter, name, use);
         try {
             if (!IndexingWait.untilIndexed(new LiveIndexReader(session), name, stop, "The migration stopped while "
                     + "finding the documents the FILTER admits; this run changed nothing since it started. Re-run the "
@@ -335,6 +381,19 @@ public final class FilterScope implements AutoCloseable {
             }
         }
         return keysWithNul;
+    }
+
+    /**
+     * The keys among {@code keys} whose documents the FILTER admits, asked on {@code jedis} ({@link IndexedKeys#held}):
+     * all of them when this scope does not narrow.
+     */
+    public Set<ByteBuffer> admittedAmong(Jedis jedis, List<byte[]> keys) {
+        return index == null ? IndexedKeys.buffers(keys) : IndexedKeys.held(jedis, index, keys);
+    }
+
+    /** How many documents the FILTER admits now (the throwaway index's num_docs); -1 when this scope does not narrow. */
+    public long admittedCount() {
+        return index == null ? -1 : new LiveIndexReader(session).read(index).stats().numDocs();
     }
 
     /** Drops the throwaway index (no DD); a failure is logged (the next apply or rollback of the index drops it). */

@@ -89,4 +89,20 @@ class FilterScopeTest {
         IndexSchema source = hash("exists(@emb)", EMB);
         assertThat(FilterScope.narrows(source, source)).isFalse();
     }
+
+    @Test
+    void validationsThrowawayIndexHoldsTheFieldsTheFilterNamesOverTheSamePrefixes() {
+        IndexSchema live = hash("@st==\"a\" && exists(@emb)", TITLE, STATUS, EMB).toBuilder()
+                .prefixes(List.of("doc:", "item:")).build();
+        IndexSchema admission = FilterScope.admissionSchema(live, "p");
+        assertThat(admission.name()).isEqualTo("p");
+        assertThat(admission.prefixes()).containsExactly("doc:", "item:");
+        assertThat(admission.filter()).isEqualTo(live.filter());
+        assertThat(admission.fields()).as("a field the FILTER names, a vector too: it admits by them")
+                .extracting(FieldSchema::name).containsExactly("st", "emb");
+        assertThat(admission.options()).contains(IndexOption.NOOFFSETS, IndexOption.NOFREQS);
+
+        assertThat(FilterScope.admissionSchema(hash("@kind==\"a\"", TITLE), "p").fields())
+                .extracting(FieldSchema::name).containsExactly(FilterScope.PLACEHOLDER);
+    }
 }

@@ -1,0 +1,149 @@
+package dev.slipway.migration;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationMode;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.slipway.testing.RedisStackServer.command;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * After a change of an index's FILTER (or of the prefixes of an index that has one) the count at plan time does not
+ * apply, and the keys under the prefixes are not the documents: validation counts the documents the FILTER admits
+ * with a throwaway index over the same prefixes and FILTER, and every one must be indexed or counted as a failure.
+ * Tester session 41 R32 N1: an index rebuilt by hand with SKIPINITIALSCAN served none and passed.
+ */
+@ExtendWith(RedisStackExtension.class)
+class FilterChangeCoverageIT {
+    private static final String FILTER = "@kind=='a'";
+
+    private static SchemaPatch patch(Optional<List<String>> prefixes, Optional<String> filter) {
+        return new SchemaPatch(List.of(), List.of(), List.of(), List.of(), new SchemaPatch.IndexChanges(
+                Optional.empty(), prefixes, filter, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty()));
+    }
+
+    private static long served(Jedis jedis, String index) {
+        return (Long) ((List<?>) jedis.sendCommand(command("FT.SEARCH"), index, "*", "LIMIT", "0", "0")).get(0);
+    }
+
+    /** 30 documents under item:, of kinds a and b (every third a), 6 under doc: (kind a), and other keys. */
+    private static void write(Jedis jedis) {
+        for (int i = 0; i < 30; i++) {
+            jedis.hset("item:" + i, Map.of("title", "item " + i, "kind", i % 3 == 0 ? "a" : "b", "price",
+                    String.valueOf(i)));
+        }
+        for (int i = 0; i < 6; i++) {
+            jedis.hset("doc:" + i, Map.of("title", "doc " + i, "kind", "a", "price", String.valueOf(i)));
+        }
+        jedis.set("other:1", "not a document");
+    }
+
+    /** Rebuilds the index serving {@code name} by hand, created SKIPINITIALSCAN: it serves none of the documents. */
+    private static void rebuildWithoutScan(Slipway slipway, Jedis jedis, String name, List<String> prefixes) {
+        String physical = slipway.describe(name).physicalIndex();
+        jedis.sendCommand(command("FT.DROPINDEX"), physical);
+        List<String> create = new ArrayList<>(List.of(physical, "ON", "HASH", "PREFIX",
+                String.valueOf(prefixes.size())));
+        create.addAll(prefixes);
+        create.addAll(List.of("FILTER", FILTER, "SKIPINITIALSCAN", "SCHEMA", "title", "TEXT", "kind", "TAG", "price",
+                "NUMERIC"));
+        jedis.sendCommand(command("FT.CREATE"), create.toArray(String[]::new));
+        if (!physical.equals(name)) {
+            jedis.sendCommand(command("FT.ALIASADD"), name, physical);
+        }
+        assertThat(served(jedis, name)).isZero();
+    }
+
+    private static ValidationCheck documentCount(ValidationResult result) {
+        return result.checks().stream().filter(c -> c.name().equals("document-count")).findFirst().orElseThrow();
+    }
+
+    private static List<String> throwawayIndexes(Jedis jedis) {
+        return ((List<?>) jedis.sendCommand(command("FT._LIST"))).stream()
+                .map(name -> new String((byte[]) name)).filter(name -> name.contains("slipway-probe")).toList();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = MigrationMode.class, names = {"ZERO_DOWNTIME", "DROP_RECREATE"})
+    void anAddedFilterIsValidatedByTheDocumentsItAdmits(MigrationMode mode, RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            write(jedis);
+            jedis.hset("item:90", Map.of("title", "bad price", "kind", "a", "price", "not a number"));
+            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
+                    "TEXT", "kind", "TAG", "price", "NUMERIC");
+            RedisInspection.awaitIndexed(jedis, "one", 30);
+
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER)))
+                    .withMode(mode));
+            assertThat(plan.supported()).as(plan.blockedReasons().toString()).isTrue();
+            assertThat(plan.validation().requireDocCountMatch()).isFalse();
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(served(jedis, "one")).isEqualTo(10);
+
+            ValidationCheck applied = documentCount(report.validation().orElseThrow());
+            assertThat(applied.passed()).isTrue();
+            assertThat(applied.expected()).startsWith("every document the FILTER admits (11 now, by a throwaway "
+                    + "index over the same prefixes and FILTER)");
+            assertThat(applied.actual()).contains("11");
+            assertThat(throwawayIndexes(jedis)).as("the throwaway index is dropped").isEmpty();
+
+            rebuildWithoutScan(slipway, jedis, "one", List.of("item:"));
+            ValidationResult rebuilt = slipway.validate(plan, List.of());
+            assertThat(rebuilt.passed()).isFalse();
+            ValidationCheck count = documentCount(rebuilt);
+            assertThat(count.passed()).isFalse();
+            assertThat(count.detail()).startsWith("11 existing keys that its FILTER admits are neither indexed nor "
+                    + "counted as an indexing failure");
+            assertThat(throwawayIndexes(jedis)).isEmpty();
+            assertThat(jedis.keys("item:*")).hasSize(31);
+            assertThat(jedis.hget("item:3", "title")).isEqualTo("item 3");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = MigrationMode.class, names = {"ZERO_DOWNTIME", "DROP_RECREATE"})
+    void aPrefixAddedToAFilteredIndexIsValidatedByTheDocumentsItAdmits(MigrationMode mode, RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            write(jedis);
+            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "FILTER", FILTER,
+                    "SCHEMA", "title", "TEXT", "kind", "TAG", "price", "NUMERIC");
+            RedisInspection.awaitIndexed(jedis, "one", 10);
+
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.of(List.of("item:", "doc:")),
+                    Optional.empty())).withMode(mode));
+            assertThat(plan.supported()).as(plan.blockedReasons().toString()).isTrue();
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(served(jedis, "one")).isEqualTo(16);
+            assertThat(documentCount(report.validation().orElseThrow()).actual()).contains("16");
+
+            rebuildWithoutScan(slipway, jedis, "one", List.of("item:", "doc:"));
+            jedis.hset("doc:7", Map.of("title", "written after the rebuild", "kind", "a", "price", "7"));
+            ValidationCheck count = documentCount(slipway.validate(plan, List.of()));
+            assertThat(count.passed()).isFalse();
+            assertThat(count.detail()).startsWith("16 existing keys that its FILTER admits are neither indexed nor "
+                    + "counted as an indexing failure");
+        }
+    }
+}
