@@ -184,12 +184,30 @@ public final class SchemaMerger {
             // F3: switching HNSW with EF_RUNTIME 33 to FLAT was refused as a patch error); what the update sets stays
             attrs.keySet().removeIf(name -> FieldAttribute.belongsToAnotherAlgorithm(name, algorithm.toString()));
         }
+        if (unsorts(update) && update.attrs().keySet().stream().noneMatch(name -> FieldAttribute.byName(name)
+                .filter(FieldAttribute.UNF::equals).isPresent())) {
+            attrs.remove(FieldAttribute.UNF.yamlName()); // UNF goes with SORTABLE
+        }
         attrs.putAll(update.attrs());
         try {
             fields.put(update.name(), new FieldSchema(current.name(), update.path().orElse(current.path()),
                     update.type().orElse(current.type()), attrs));
         } catch (IllegalArgumentException e) {
             problems.add("update_fields: field '" + update.name() + "': " + e.getMessage());
+        }
+    }
+
+    /** Whether the update sets {@code sortable: false}. */
+    private static boolean unsorts(FieldUpdate update) {
+        return update.attrs().entrySet().stream().anyMatch(entry -> FieldAttribute.byName(entry.getKey())
+                .filter(FieldAttribute.SORTABLE::equals).isPresent() && isFalse(entry.getValue()));
+    }
+
+    private static boolean isFalse(Object sortable) {
+        try {
+            return Boolean.FALSE.equals(FieldAttribute.SORTABLE.coerce(sortable));
+        } catch (IllegalArgumentException e) {
+            return false; // the merge names the bad value
         }
     }
 

@@ -225,6 +225,12 @@ public enum FieldAttribute {
             }
         }
         boolean sortable = Boolean.TRUE.equals(result.get(SORTABLE.yamlName));
+        if (!sortable && Boolean.TRUE.equals(result.get(UNF.yamlName))) {
+            // the server takes UNF only after SORTABLE ("Field `UNF` does not have a type", Search 2.10.5); it was
+            // dropped in silence, and a patch setting it on a field that does not sort said "Changes: none"
+            throw new IllegalArgumentException("attribute 'unf' (keep sortable values unnormalised) applies only to "
+                    + "a sortable " + type.yamlName() + " field: set 'sortable: true' with it, or leave 'unf' out");
+        }
         if (sortable && type == TEXT && storage == StorageType.JSON) {
             result.put(UNF.yamlName, true); // the server never normalises sortable JSON text and reports UNF
         } else if (!sortable || !unfIsAChoice(type, storage, result)) {

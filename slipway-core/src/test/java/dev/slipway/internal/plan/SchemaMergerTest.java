@@ -327,4 +327,29 @@ class SchemaMergerTest {
         assertThat(SchemaMerger.merge(source(), patch).problems()).containsExactly("add_fields: field 'rating' is "
                 + "added more than once in this patch; add it once");
     }
+
+    /**
+     * UNF goes with SORTABLE: set on a field that does not sort it is a problem (the server refuses it; it was
+     * dropped in silence, "Changes: none"), and an update that stops a field sorting drops its UNF.
+     */
+    @Test
+    void unfNeedsASortableField() {
+        SchemaPatch unf = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("brand", Optional.empty(),
+                Optional.empty(), Map.of("unf", true))), List.of(), IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(source(), unf).problems()).singleElement().asString()
+                .contains("field 'brand'").contains("'unf'").contains("set 'sortable: true' with it");
+
+        SchemaPatch both = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("brand", Optional.empty(),
+                Optional.empty(), Map.of("unf", true, "sortable", true))), List.of(), IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(source(), both).target().orElseThrow().field("brand").orElseThrow().attrs())
+                .containsEntry("unf", true);
+
+        IndexSchema unnormalised = source().toBuilder().fields(List.of(new FieldSchema("title", null, FieldType.TEXT,
+                Map.of("sortable", true, "unf", true)))).build();
+        SchemaPatch unsort = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("title", Optional.empty(),
+                Optional.empty(), Map.of("sortable", "false"))), List.of(), IndexChanges.NONE);
+        SchemaMerger.Result result = SchemaMerger.merge(unnormalised, unsort);
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.target().orElseThrow().field("title").orElseThrow().attrs()).isEmpty();
+    }
 }

@@ -120,8 +120,10 @@ class FieldAttributeTest {
             assertThat(FieldAttribute.normalize(type, StorageType.JSON, sortableUnf)).as(type.name())
                     .containsExactly(Map.entry("sortable", true));
         }
-        assertThat(FieldAttribute.normalize(TEXT, StorageType.HASH, Map.of("unf", true)))
-                .as("UNF without SORTABLE means nothing").isEmpty();
+        assertThatThrownBy(() -> FieldAttribute.normalize(TEXT, StorageType.HASH, Map.of("unf", true)))
+                .as("the server refuses UNF without SORTABLE").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("set 'sortable: true' with it");
+        assertThat(FieldAttribute.normalize(TEXT, StorageType.HASH, Map.of("unf", false))).isEmpty();
         assertThat(FieldAttribute.normalize(TEXT, StorageType.HASH, Map.of("sortable", true)))
                 .containsExactly(Map.entry("sortable", true));
     }
@@ -131,7 +133,8 @@ class FieldAttributeTest {
         // FT.INFO reports UNF on every sortable JSON TEXT field, asked for or not
         assertThat(FieldAttribute.normalize(TEXT, StorageType.JSON, Map.of("sortable", true)))
                 .containsExactly(Map.entry("sortable", true), Map.entry("unf", true));
-        assertThat(FieldAttribute.normalize(TEXT, StorageType.JSON, Map.of("unf", true))).isEmpty();
+        assertThatThrownBy(() -> FieldAttribute.normalize(TEXT, StorageType.JSON, Map.of("unf", true)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
