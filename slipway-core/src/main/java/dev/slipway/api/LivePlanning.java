@@ -8,8 +8,10 @@ import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
+import dev.slipway.internal.apply.FilterCount;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.UnreadKeys;
+import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.SchemaMerger;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -65,8 +67,39 @@ final class LivePlanning {
         request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
         MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                 request.allowSharedKeys(), Instant.now());
-        return withUnfinishedWarning(session, withLiveIndexWarnings(session, reader.find(request.index()),
-                plan));
+        return withUnfinishedWarning(session, withFilterFigure(session, withLiveIndexWarnings(session,
+                reader.find(request.index()), plan)));
+    }
+
+    /**
+     * For a FILTER added or changed over the same prefixes, how many documents of the live index it admits
+     * ({@link FilterCount}): the plan said only that the set of documents may change (tester session 40 R29 L7).
+     */
+    private static MigrationPlan withFilterFigure(RedisSession session, MigrationPlan plan) {
+        IndexSchema source = plan.source().schema();
+        IndexSchema target = plan.targetSchema();
+        if (target.filter().isEmpty() || target.filter().equals(source.filter())
+                || !target.prefixes().equals(source.prefixes())) {
+            return plan;
+        }
+        String index = plan.source().indexName();
+        java.util.OptionalLong admitted = FilterCount.admitted(session, index, target.filter().get());
+        if (admitted.isEmpty()) {
+            return plan;
+        }
+        long held = plan.source().numDocs();
+        long kept = admitted.getAsLong();
+        return MigrationPlanner.withWarning(plan, "The new FILTER admits " + kept + " of the " + held + " documents '"
+                + index + "' holds (FT.AGGREGATE with it over the live index, as the plan was made): the new version "
+                + "serves about " + kept + (kept < held ? " and leaves the other " + (held - kept)
+                + " out of every query (their keys stay)" : "") + (source.filter().isPresent() ? ". Documents "
+                + "today's FILTER leaves out are not counted; the new one may admit some of them" : "")
+                + failuresUncounted(plan.source().indexingFailures()) + ".");
+    }
+
+    private static String failuresUncounted(long failures) {
+        return failures == 0 ? "" : ". " + Wording.count(failures, "document", "documents") + " it fails on "
+                + (failures == 1 ? "is" : "are") + " not counted";
     }
 
     /** Warnings of what the live index shows as the plan is made, which the planner's inputs do not say. */
