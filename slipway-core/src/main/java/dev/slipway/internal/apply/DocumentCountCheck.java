@@ -3,6 +3,7 @@ package dev.slipway.internal.apply;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
@@ -10,10 +11,12 @@ import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * The document-count check, made robust to an application that keeps writing: the new index must hold as many
@@ -198,29 +201,80 @@ final class DocumentCountCheck {
 
     /**
      * For an index with a FILTER, after a change of its FILTER or prefix list, where the count at plan time does not
-     * apply and the keys under the prefixes are not its documents ({@link #coverage} for one without): every document
-     * the FILTER admits, as {@code admission} (a throwaway index over the same prefixes and FILTER) holds them, must be
-     * indexed or counted as a failure. Tester session 41 R32 N1: an index rebuilt by hand with SKIPINITIALSCAN served
-     * none of them and passed. Empty when keys with a NUL byte could not all be looked up.
+     * apply and the keys under the prefixes are not its documents ({@link #coverage} for one without): the documents
+     * the FILTER admits (those {@code admission}, a throwaway index over the same prefixes and FILTER, holds) that
+     * exist and that the index does not hold must all be documents its schema fails on. Up to
+     * {@value SourceSchemaProbe#MAX_KEYS} of them are judged one by one by {@code judge} (copies indexed by the
+     * schema, {@link SourceSchemaProbe}): one the schema indexes was never read (tester session 41 R32 N1: an index
+     * rebuilt by hand with SKIPINITIALSCAN served none of them and passed). More, or when they cannot be judged,
+     * they are compared with the failures the index reports, which can hide as many never read as it counts
+     * failures of keys deleted or mended since (R33 F3). For a hash index the throwaway index admits every document
+     * whatever its values ({@link FilterScope#admissionSchema}), so the documents it fails on are counted too (R33
+     * F2); for a JSON one only those whose named attributes are valid. Empty when keys with a NUL byte could not
+     * all be looked up.
      */
-    Optional<ValidationCheck> admitted(IndexInfo live, FilterScope admission) {
+    Optional<ValidationCheck> admitted(IndexInfo live, FilterScope admission,
+                                       Function<List<byte[]>, Optional<SourceSchemaProbe.Verdict>> judge) {
         IndexSchema schema = live.schema();
         String expected = "every document the FILTER admits (" + admission.admittedCount() + " now, by a throwaway "
-                + "index over the same prefixes and FILTER) indexed or counted as an indexing failure (the prefix "
-                + "list or FILTER changed, so the count at plan time does not apply)";
-        OptionalLong notHeld = DroppedDocuments.failuresOfExistingKeysAmong(session, schema,
-                keys -> admission.admittedAmong(session.jedis(), keys));
-        if (notHeld.isEmpty()) {
+                + "index over the same prefixes and FILTER) indexed, or one the schema fails on (the prefix list or "
+                + "FILTER changed, so the count at plan time does not apply)";
+        List<byte[]> notHeld = new ArrayList<>();
+        long[] count = {0};
+        boolean every = DroppedDocuments.forEachAdmittedNotHeld(session, schema,
+                keys -> admission.admittedAmong(session.jedis(), keys), key -> {
+                    count[0]++;
+                    if (notHeld.size() <= SourceSchemaProbe.MAX_KEYS) {
+                        notHeld.add(key);
+                    }
+                });
+        if (!every) {
             return Optional.empty(); // keys with a NUL byte in an index too large to list: not judged
         }
+        boolean everyAdmitted = schema.storageType() == StorageType.HASH;
+        Optional<SourceSchemaProbe.Verdict> verdict = count[0] <= SourceSchemaProbe.MAX_KEYS
+                ? judge.apply(notHeld) : Optional.empty();
         IndexInfo now = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
-        if (notHeld.getAsLong() > now.stats().indexingFailures()) {
-            return Optional.of(unseenKeys(expected, now, notHeld.getAsLong(), "that its FILTER admits"));
+        if (verdict.isPresent()) {
+            SourceSchemaProbe.Verdict judged = verdict.get();
+            if (!judged.accepted().isEmpty()) {
+                return Optional.of(neverRead(expected, now, count[0], judged.accepted()));
+            }
+            if (everyAdmitted) {
+                failuresOfExistingKeys = judged.rejected();
+            }
+            return Optional.of(new ValidationCheck("document-count", true, expected, now.stats().numDocs()
+                    + " indexed; of the " + count[0] + " admitted documents it does not hold, " + judged.rejected()
+                    + " the schema fails on (checked now on copies) and " + judged.gone() + " gone or written again "
+                    + "since", ""));
         }
-        failuresOfExistingKeys = notHeld.getAsLong();
+        if (count[0] > now.stats().indexingFailures()) {
+            return Optional.of(unseenKeys(expected, now, count[0], "that its FILTER admits"));
+        }
+        if (everyAdmitted) {
+            failuresOfExistingKeys = count[0];
+        }
         return Optional.of(new ValidationCheck("document-count", true, expected, "every key under the index's "
-                + "prefixes looked up in it and in the throwaway index: " + covered(now, failuresOfExistingKeys),
-                ""));
+                + "prefixes looked up in it and in the throwaway index: " + now.stats().numDocs() + " indexed, "
+                + count[0] + " admitted documents it does not hold, within the " + now.stats().indexingFailures()
+                + " indexing failures it reports", ""));
+    }
+
+    /** Documents the schema indexes (judged on copies) that the index does not hold: it never read them. */
+    private static ValidationCheck neverRead(String expected, IndexInfo now, long notHeld, List<byte[]> indexable) {
+        DroppedDocuments.Tally named = new DroppedDocuments.Tally(DroppedDocuments.EXAMPLES);
+        indexable.forEach(named::add);
+        DroppedDocuments.Found found = named.found();
+        return new ValidationCheck("document-count", false, expected, now.stats().numDocs() + " indexed + "
+                + now.stats().indexingFailures() + " failures; " + notHeld + " admitted documents exist that it does "
+                + "not hold, " + found.count() + " of them documents its schema indexes (checked now on copies)",
+                Wording.count(found.count(), "document", "documents") + " that the FILTER admits and the schema "
+                + "indexes " + (found.count() == 1 ? "is" : "are") + " not in the index: it never read them (it was "
+                + "created with SKIPINITIALSCAN, or the keys reached its prefixes in a way the server does not "
+                + "index), so queries miss them: " + String.join(", ", found.examples())
+                + (found.count() > found.examples().size() ? " and more" : "") + ". Recreate the index without "
+                + "SKIPINITIALSCAN (FT.DROPINDEX without DD, then FT.CREATE with the plan's target schema), or roll "
+                + "back to a version that holds them", found.examples());
     }
 
     /**

@@ -101,18 +101,18 @@ final class DroppedDocuments {
     }
 
     /**
-     * How many keys under the index's prefixes that exist it does not hold, among those {@code among} keeps (the
-     * documents a FILTER admits, {@link dev.slipway.internal.rewrite.FilterScope#admittedAmong}): asked a page of
-     * {@value #PAGE} keys not held at a time, so memory stays bounded however many keys the FILTER leaves out. Empty
-     * when keys with a NUL byte could not all be looked up.
+     * Passes each key under the index's prefixes that exists and that it does not hold, among those {@code among}
+     * keeps (the documents a FILTER admits, {@link dev.slipway.internal.rewrite.FilterScope#admittedAmong}): asked a
+     * page of {@value #PAGE} keys not held at a time, so memory stays bounded however many keys the FILTER leaves
+     * out. False when keys with a NUL byte could not all be looked up.
      */
-    static java.util.OptionalLong failuresOfExistingKeysAmong(RedisSession session, IndexSchema schema,
-                                                              Function<List<byte[]>, Set<ByteBuffer>> among) {
-        long[] found = {0};
+    static boolean forEachAdmittedNotHeld(RedisSession session, IndexSchema schema,
+                                          Function<List<byte[]>, Set<ByteBuffer>> among, Consumer<byte[]> found) {
         List<byte[]> page = new ArrayList<>();
         Runnable flush = () -> {
             Set<ByteBuffer> kept = among.apply(page);
-            found[0] += existing(session, page.stream().filter(k -> kept.contains(ByteBuffer.wrap(k))).toList());
+            IndexedKeys.existingAmong(session.jedis(), page.stream().filter(k -> kept.contains(ByteBuffer.wrap(k)))
+                    .toList()).forEach(found);
             page.clear();
         };
         boolean every = forEachNotHeld(session, schema, schema.name(), key -> {
@@ -124,7 +124,7 @@ final class DroppedDocuments {
         if (!page.isEmpty()) {
             flush.run();
         }
-        return every ? java.util.OptionalLong.of(found[0]) : java.util.OptionalLong.empty();
+        return every;
     }
 
     /**

@@ -53,8 +53,8 @@ public final class FilterCount {
         }
     }
 
-    /** The attributes {@code filter} names, in order, each once. */
-    static Set<String> attributes(String filter) {
+    /** The attributes {@code filter} names ({@code @name}), in order, each once. */
+    public static Set<String> attributes(String filter) {
         Set<String> named = new LinkedHashSet<>();
         Matcher matcher = ATTRIBUTE.matcher(filter);
         while (matcher.find()) {

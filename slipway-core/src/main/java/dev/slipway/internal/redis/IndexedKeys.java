@@ -53,13 +53,24 @@ public final class IndexedKeys {
 
     /** How many of the keys exist now (one pipelined EXISTS each). */
     public static long existing(Jedis jedis, List<byte[]> keys) {
+        return existingAmong(jedis, keys).size();
+    }
+
+    /** The keys that exist now, in their order (one pipelined EXISTS each). */
+    public static List<byte[]> existingAmong(Jedis jedis, List<byte[]> keys) {
         if (keys.isEmpty()) {
-            return 0;
+            return List.of();
         }
         Pipeline pipeline = jedis.pipelined();
         List<Response<Boolean>> exist = keys.stream().map(pipeline::exists).toList();
         pipeline.sync();
-        return exist.stream().filter(Response::get).count();
+        List<byte[]> found = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            if (exist.get(i).get()) {
+                found.add(keys.get(i));
+            }
+        }
+        return found;
     }
 
     /** The keys INKEYS can name; those with a NUL byte go to {@code withNul}. */

@@ -10,6 +10,7 @@ import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.apply.FilterCount;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.redis.IndexedKeys;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -187,12 +188,42 @@ public final class FilterScope implements AutoCloseable {
         return create(session, keys, sourceIndex, admissionSchema(schema, name), stop, "validation counts them");
     }
 
-    /** The schema of {@link #admittedBy}'s index, named {@code name}: every field the FILTER of {@code schema} names. */
+    /**
+     * The schema of {@link #admittedBy}'s index, named {@code name}, which admits what the FILTER of {@code schema}
+     * admits. A hash's FILTER reads the hash's fields directly, as text: the index holds only a field no document has,
+     * or for an attribute the FILTER names that reads another hash field ({@code price AS p}) a TAG of it, which no
+     * value fails. So it holds every document the FILTER admits, those the schema fails on too (tester session 42
+     * R33 F1/F2: with the named fields' own types it left out the documents failing on them, whose failures then hid
+     * as many documents never read; and a vector field pulled in by a name inside a word was built again, F5). A JSON
+     * FILTER reads attributes only, typed as declared, so the attributes it names keep their definitions (vectors
+     * left out): it then admits only the documents whose named attributes are valid.
+     */
     static IndexSchema admissionSchema(IndexSchema schema, String name) {
-        String filter = schema.filter().orElseThrow();
-        List<FieldSchema> read = new ArrayList<>(schema.fields().stream().filter(f -> filter.contains(f.name()))
-                .toList());
+        Set<String> named = FilterCount.attributes(schema.filter().orElseThrow());
+        List<FieldSchema> read = new ArrayList<>();
+        for (FieldSchema field : schema.fields()) {
+            if (!named.contains(field.name())) {
+                continue;
+            }
+            if (schema.storageType() == StorageType.HASH) {
+                if (!field.path().equals(field.name())) {
+                    read.add(new FieldSchema(field.name(), field.path(), FieldType.TAG, null));
+                }
+            } else if (field.type() != FieldType.VECTOR) {
+                read.add(field);
+            }
+        }
         return throwawaySchema(name, schema, List.copyOf(new LinkedHashSet<>(schema.prefixes())), read);
+    }
+
+    /**
+     * Whether {@link #admittedBy} can tell what the FILTER of {@code schema} admits: not for a JSON index whose FILTER
+     * names a vector attribute, which its index leaves out (a second copy of the vectors), so it would admit nothing.
+     */
+    public static boolean admissionKnowable(IndexSchema schema) {
+        Set<String> named = schema.filter().map(FilterCount::attributes).orElse(Set.of());
+        return schema.filter().isPresent() && (schema.storageType() == StorageType.HASH || schema.fields().stream()
+                .noneMatch(f -> f.type() == FieldType.VECTOR && named.contains(f.name())));
     }
 
     /**

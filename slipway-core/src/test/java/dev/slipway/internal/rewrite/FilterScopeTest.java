@@ -91,18 +91,33 @@ class FilterScopeTest {
     }
 
     @Test
-    void validationsThrowawayIndexHoldsTheFieldsTheFilterNamesOverTheSamePrefixes() {
-        IndexSchema live = hash("@st==\"a\" && exists(@emb)", TITLE, STATUS, EMB).toBuilder()
-                .prefixes(List.of("doc:", "item:")).build();
+    void validationsThrowawayIndexAdmitsEveryHashDocumentTheFilterAdmitsWhateverItsValues() {
+        FieldSchema price = FieldSchema.of("price", FieldType.NUMERIC);
+        IndexSchema live = hash("@st==\"a\" && exists(@emb) && @price>10 && @tag!=\"member\"", TITLE, STATUS, EMB,
+                price).toBuilder().prefixes(List.of("doc:", "item:")).build();
         IndexSchema admission = FilterScope.admissionSchema(live, "p");
         assertThat(admission.name()).isEqualTo("p");
         assertThat(admission.prefixes()).containsExactly("doc:", "item:");
         assertThat(admission.filter()).isEqualTo(live.filter());
-        assertThat(admission.fields()).as("a field the FILTER names, a vector too: it admits by them")
-                .extracting(FieldSchema::name).containsExactly("st", "emb");
+        assertThat(admission.fields()).as("a hash FILTER reads the fields themselves: only an attribute that reads "
+                + "another field is declared, as a TAG no value fails; no vector (R33 F5), no NUMERIC (F1)")
+                .containsExactly(new FieldSchema("st", "status", FieldType.TAG, null));
         assertThat(admission.options()).contains(IndexOption.NOOFFSETS, IndexOption.NOFREQS);
-
         assertThat(FilterScope.admissionSchema(hash("@kind==\"a\"", TITLE), "p").fields())
                 .extracting(FieldSchema::name).containsExactly(FilterScope.PLACEHOLDER);
+        assertThat(FilterScope.admissionKnowable(live)).isTrue();
+    }
+
+    @Test
+    void aJsonFilterKeepsTheAttributesItNamesButNoVector() {
+        FieldSchema cat = new FieldSchema("cat", "$.cat", FieldType.TAG, null);
+        FieldSchema vec = new FieldSchema("vec", "$.vec", FieldType.VECTOR, Map.of("algorithm", "FLAT",
+                "type", "FLOAT32", "dim", 4, "distance_metric", "L2"));
+        IndexSchema json = IndexSchema.builder("j", StorageType.JSON).prefixes(List.of("j:")).filter("@cat==\"a\"")
+                .fields(List.of(cat, vec, new FieldSchema("category", "$.category", FieldType.TEXT, null))).build();
+        assertThat(FilterScope.admissionSchema(json, "p").fields()).extracting(FieldSchema::name)
+                .as("named exactly, not as a part of another name").containsExactly("cat");
+        assertThat(FilterScope.admissionKnowable(json)).isTrue();
+        assertThat(FilterScope.admissionKnowable(json.toBuilder().filter("exists(@vec)").build())).isFalse();
     }
 }
