@@ -219,4 +219,34 @@ class FilterChangeCoverageIT {
             assertThat(failures.actual()).isEqualTo("5");
         }
     }
+
+    /**
+     * A user that may not create the throwaway index gets every other check, and the document count as not checked
+     * (tester session 42 R33 F7: validation ended at the refusal, with no report).
+     */
+    @org.junit.jupiter.api.Test
+    void withoutFtCreateTheCountIsNotCheckedAndTheOtherChecksRun(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan;
+        try (Jedis jedis = redis.newJedis()) {
+            write(jedis);
+            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
+                    "TEXT", "kind", "TAG", "price", "NUMERIC");
+            RedisInspection.awaitIndexed(jedis, "one", 30);
+            plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER))));
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            jedis.sendCommand(command("ACL"), "SETUSER", "reader", "on", ">pw", "~*", "&*", "+@all", "-FT.CREATE");
+        }
+        Slipway reader = Slipway.configure().url(redis.url().replace("redis://", "redis://reader:pw@")).load();
+
+        ValidationResult result = reader.validate(plan, List.of());
+
+        ValidationCheck count = documentCount(result);
+        assertThat(count.passed()).isFalse();
+        assertThat(count.actual()).isEqualTo("not checked");
+        assertThat(count.detail()).contains("NOPERM").contains("run it as a user allowed them");
+        assertThat(result.checks()).extracting(ValidationCheck::name).contains("schema", "indexing-failures");
+        assertThat(result.checks()).filteredOn(c -> !c.name().equals("document-count"))
+                .allSatisfy(c -> assertThat(c.passed()).as(c.name()).isTrue());
+    }
 }
