@@ -336,6 +336,7 @@ public final class Slipway {
         return withSession(session -> {
             new AliasRollback(session, keys).check(index, version); // before the lock: a refusal takes nothing over
             try (MigrationLock lock = acquireForRollback(session, index)) {
+                FilterScope.dropLeftBehind(session, keys, index); // a killed run's (R33 F9: status promised it)
                 return new AliasRollback(session, keys).rollback(index, version);
             }
         });
@@ -465,6 +466,7 @@ public final class Slipway {
         return withSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
                     lockLease)) {
+                FilterScope.dropLeftBehind(session, keys, index); // a killed run's (the documents stay)
                 return new VersionPruner(session, keys).prune(index, only);
             }
         });

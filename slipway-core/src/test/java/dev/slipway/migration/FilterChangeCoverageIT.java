@@ -249,4 +249,33 @@ class FilterChangeCoverageIT {
         assertThat(result.checks()).filteredOn(c -> !c.name().equals("document-count"))
                 .allSatisfy(c -> assertThat(c.passed()).as(c.name()).isTrue());
     }
+
+    /**
+     * A throwaway index a killed validate left behind is dropped by the next prune or rollback of the index too, as
+     * status says (tester session 42 R33 F9: only validate and apply dropped it).
+     */
+    @org.junit.jupiter.api.Test
+    void pruneAndRollbackDropAThrowawayIndexAKilledRunLeft(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            write(jedis);
+            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
+                    "TEXT", "kind", "TAG", "price", "NUMERIC");
+            RedisInspection.awaitIndexed(jedis, "one", 30);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER))));
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            String leftBehind = "slipway-probe:one:00000000-0000-0000-0000-000000000001";
+
+            jedis.sendCommand(command("FT.CREATE"), leftBehind, "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "kind",
+                    "TAG");
+            slipway.rollback("one");
+            assertThat(throwawayIndexes(jedis)).isEmpty();
+
+            jedis.sendCommand(command("FT.CREATE"), leftBehind, "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "kind",
+                    "TAG");
+            slipway.prune("one", Optional.empty());
+            assertThat(throwawayIndexes(jedis)).isEmpty();
+            assertThat(jedis.keys("item:*")).as("dropped without their documents").hasSize(30);
+        }
+    }
 }
