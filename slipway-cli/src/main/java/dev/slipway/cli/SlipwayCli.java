@@ -74,9 +74,10 @@ public final class SlipwayCli implements Callable<Integer> {
 
     /** What a run stopped by a signal prints. */
     static final String INTERRUPTED = "slipway: stopped by a signal at once, before it finished (exit 130 for Ctrl-C / "
-            + "SIGINT, 143 for SIGTERM). What was stored is safe: 'slipway status' shows where it stands, and "
-            + "re-running the same command resumes from the last completed step or batch, taking over this "
-            + "process's lock. No report was written.";
+            + "SIGINT, 143 for SIGTERM). What was stored is safe: 'slipway status' shows where it stands. An apply "
+            + "or rollback re-run with the same command resumes from its last completed step or batch, taking over "
+            + "this process's lock; a throwaway index (slipway-probe:...) an apply or validate was using is dropped "
+            + "by the next apply, rollback, prune or validate of the index. No report was written.";
 
     /**
      * Runs one command line without exiting: human output goes to {@code out}, errors and progress to

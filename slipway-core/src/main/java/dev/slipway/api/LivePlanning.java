@@ -89,6 +89,12 @@ final class LivePlanning {
         }
         long held = plan.source().numDocs();
         long kept = admitted.getAsLong();
+        if (kept == 0 && held > 0) {
+            return MigrationPlanner.withWarning(plan, "The new FILTER admits none of the " + held + " documents '"
+                    + index + "' holds (FT.AGGREGATE with it over the live index, as the plan was made): the new "
+                    + "version would serve no document. Check the expression (quotes, attribute names, types) "
+                    + "before applying" + failuresUncounted(plan.source().indexingFailures()) + ".");
+        }
         return MigrationPlanner.withWarning(plan, "The new FILTER admits " + kept + " of the " + held + " documents '"
                 + index + "' holds (FT.AGGREGATE with it over the live index, as the plan was made): the new version "
                 + "serves about " + kept + (kept < held ? " and leaves the other " + (held - kept)

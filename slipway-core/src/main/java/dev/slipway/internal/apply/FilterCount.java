@@ -3,16 +3,14 @@ package dev.slipway.internal.apply;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.schema.FilterExpressions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How many documents of a live index a FILTER expression admits, for the plan of a patch that adds or changes one
@@ -25,8 +23,6 @@ import java.util.regex.Pattern;
  */
 public final class FilterCount {
     private static final Logger LOG = LoggerFactory.getLogger(FilterCount.class);
-    /** An attribute a FILTER expression names: {@code @name}. */
-    private static final Pattern ATTRIBUTE = Pattern.compile("@([A-Za-z_][A-Za-z0-9_]*)");
 
     private FilterCount() {
     }
@@ -37,7 +33,7 @@ public final class FilterCount {
      */
     public static OptionalLong admitted(RedisSession session, String index, String filter) {
         List<String> command = new ArrayList<>(List.of("FT.AGGREGATE", index, "*"));
-        Set<String> named = attributes(filter);
+        Set<String> named = FilterExpressions.attributes(filter);
         if (!named.isEmpty()) {
             command.add("LOAD");
             command.add(String.valueOf(named.size()));
@@ -51,16 +47,6 @@ public final class FilterCount {
                     e.serverMessage());
             return OptionalLong.empty();
         }
-    }
-
-    /** The attributes {@code filter} names ({@code @name}), in order, each once. */
-    public static Set<String> attributes(String filter) {
-        Set<String> named = new LinkedHashSet<>();
-        Matcher matcher = ATTRIBUTE.matcher(filter);
-        while (matcher.find()) {
-            named.add(matcher.group(1));
-        }
-        return named;
     }
 
     /** The count of a one-group aggregation's reply ({@code [1, [n, count]]}, or {@code [0]} when none is left). */

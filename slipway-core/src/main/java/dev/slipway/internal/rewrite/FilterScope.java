@@ -10,7 +10,6 @@ import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
-import dev.slipway.internal.apply.FilterCount;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.redis.IndexedKeys;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -18,6 +17,7 @@ import dev.slipway.internal.redis.ProbeLease;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SchemaProbeName;
+import dev.slipway.internal.schema.FilterExpressions;
 import dev.slipway.internal.schema.FtCreateArguments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,7 +199,7 @@ public final class FilterScope implements AutoCloseable {
      * left out): it then admits only the documents whose named attributes are valid.
      */
     static IndexSchema admissionSchema(IndexSchema schema, String name) {
-        Set<String> named = FilterCount.attributes(schema.filter().orElseThrow());
+        Set<String> named = FilterExpressions.attributes(schema.filter().orElseThrow());
         List<FieldSchema> read = new ArrayList<>();
         for (FieldSchema field : schema.fields()) {
             if (!named.contains(field.name())) {
@@ -221,7 +221,7 @@ public final class FilterScope implements AutoCloseable {
      * names a vector attribute, which its index leaves out (a second copy of the vectors), so it would admit nothing.
      */
     public static boolean admissionKnowable(IndexSchema schema) {
-        Set<String> named = schema.filter().map(FilterCount::attributes).orElse(Set.of());
+        Set<String> named = schema.filter().map(FilterExpressions::attributes).orElse(Set.of());
         return schema.filter().isPresent() && (schema.storageType() == StorageType.HASH || schema.fields().stream()
                 .noneMatch(f -> f.type() == FieldType.VECTOR && named.contains(f.name())));
     }

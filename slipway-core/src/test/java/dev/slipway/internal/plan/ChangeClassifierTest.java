@@ -177,6 +177,22 @@ class ChangeClassifierTest {
         assertThat(covered).containsExactlyInAnyOrder(ChangeKind.values());
     }
 
+    /** A JSON FILTER reads attributes only: one naming something else would admit nothing (tester R33 F6). */
+    @Test
+    void aJsonFilterNamingAnUnknownAttributeIsBlocked() {
+        SchemaChange blocked = ChangeClassifier.classify(json(), json().toBuilder().filter("@kind==\"keep\" && "
+                + "@price>1").build(), Map.of()).get(0);
+        assertThat(blocked.supported()).isFalse();
+        assertThat(blocked.subject()).isEqualTo("index.filter");
+        assertThat(blocked.reason()).startsWith("the FILTER names '@kind', which is not an attribute of the index")
+                .contains("add_fields: [{name: kind, path: '$.kind', type: tag}]");
+        assertThat(ChangeClassifier.classify(json(), json().toBuilder().filter("@price>1 && startswith(@__key, "
+                + "\"p\")").build(), Map.of())).singleElement().satisfies(c -> assertThat(c.supported()).isTrue());
+        assertThat(ChangeClassifier.classify(hash(), hash().toBuilder().filter("@kind==\"keep\"").build(),
+                Map.of())).as("a hash FILTER reads the fields themselves").singleElement()
+                .satisfies(c -> assertThat(c.supported()).isTrue());
+    }
+
     @Test
     void identicalSchemasHaveNoChanges() {
         assertThat(ChangeClassifier.classify(hash(), hash(), Map.of())).isEmpty();
