@@ -278,4 +278,20 @@ class FilterChangeCoverageIT {
             assertThat(jedis.keys("item:*")).as("dropped without their documents").hasSize(30);
         }
     }
+
+    /** A new FILTER that admits none of the documents gets a plain warning (tester session 42 R33 F6). */
+    @org.junit.jupiter.api.Test
+    void aFilterThatAdmitsNothingIsSaidPlainly(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            write(jedis);
+            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
+                    "TEXT", "kind", "TAG", "price", "NUMERIC");
+            RedisInspection.awaitIndexed(jedis, "one", 30);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(),
+                    Optional.of("@kind=='A'"))));
+            assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("The new FILTER admits none of the 30 "
+                    + "documents 'one' holds").contains("would serve no document"));
+        }
+    }
 }
