@@ -255,7 +255,8 @@ public final class Slipway {
                         .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries == null ? List.of()
                                 : queries);
                 List<ValidationCheck> checks = new ArrayList<>();
-                checks.add(MigrationValidator.appliedCheck(checkpoint, plan));
+                checks.add(MigrationValidator.appliedCheck(checkpoint, plan,
+                        new HistoryStore(session, keys).load(plan.servedName()).active()));
                 checks.addAll(result.checks());
                 return new ValidationResult(result.index(), checks);
             }

@@ -294,4 +294,31 @@ class FilterChangeCoverageIT {
                     + "documents 'one' holds").contains("would serve no document"));
         }
     }
+
+    /**
+     * A plan whose migration a rollback undid, and whose version 'rollback --to' served again, validates (tester
+     * session 42 R33 F8: validate said to apply it, and apply refused it as stale).
+     */
+    @org.junit.jupiter.api.Test
+    void aVersionServedAgainByRollbackToValidatesAgainstThePlanThatBuiltIt(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            write(jedis);
+            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
+                    "TEXT", "kind", "TAG", "price", "NUMERIC");
+            RedisInspection.awaitIndexed(jedis, "one", 30);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER))));
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            slipway.rollback("one");
+            ValidationCheck undone = slipway.validate(plan, List.of()).checks().get(0);
+            assertThat(undone.passed()).as("rolled back: not applied").isFalse();
+
+            slipway.rollback("one", "v2");
+
+            ValidationResult again = slipway.validate(plan, List.of());
+            assertThat(again.checks().get(0).actual()).isEqualTo("'one:v2', which it built, is served again (a "
+                    + "rollback undid the migration, then 'rollback --to v2' served it again)");
+            assertThat(again.passed()).isTrue();
+        }
+    }
 }

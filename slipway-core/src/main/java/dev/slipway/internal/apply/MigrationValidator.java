@@ -25,6 +25,7 @@ import dev.slipway.internal.rewrite.OldFormScan;
 import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
+import dev.slipway.internal.version.VersionHistory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,7 +108,25 @@ public final class MigrationValidator {
      * passed validation unapplied, or after its apply failed (tester session 40 R29 F8).
      */
     public static ValidationCheck appliedCheck(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
+        return appliedCheck(checkpoint, plan, Optional.empty());
+    }
+
+    /**
+     * As above, knowing the version the served name's alias points at: one this plan built passes with no checkpoint
+     * (a rollback deleted it, and {@code rollback --to} served that version again: tester session 42 R33 F8, where
+     * validate said to apply the plan and apply refused it as stale).
+     */
+    public static ValidationCheck appliedCheck(Optional<Checkpoint> checkpoint, MigrationPlan plan,
+                                               Optional<VersionHistory.VersionEntry> active) {
         String expected = "the migration of plan " + plan.planId() + " completed";
+        // the version it built with the target schema, not the copy of the source an adoption builds too
+        Optional<VersionHistory.VersionEntry> built = active.filter(v -> v.planId().equals(plan.planId())
+                && v.physicalIndex().equals(plan.targetSchema().name()));
+        if (checkpoint.isEmpty() && built.isPresent()) {
+            return new ValidationCheck("migration", true, expected, "'" + built.get().physicalIndex() + "', which it "
+                    + "built, is served again (a rollback undid the migration, then 'rollback --to v"
+                    + built.get().version() + "' served it again)", "");
+        }
         if (checkpoint.isEmpty()) {
             return new ValidationCheck("migration", false, expected, "no migration of '" + plan.source().indexName()
                     + "' is recorded", "this plan was not applied (or a rollback undid it): run 'slipway apply' with "
