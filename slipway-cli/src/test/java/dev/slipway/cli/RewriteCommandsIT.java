@@ -369,7 +369,7 @@ class RewriteCommandsIT {
         assertThat(busy.get(30, TimeUnit.SECONDS)).isEqualTo(1L);
         String stderr = Files.readString(dir.resolve("stderr.log"));
         assertThat(apply.exitValue()).as(stderr).isEqualTo(143);
-        assertThat(stderr).contains("stopped by a signal at once", "re-running the same command resumes");
+        assertThat(stderr).contains("stopped by a signal at once", "re-run with the same command resumes");
         CliRun status = cli("status", "--index", "docs");
         assertThat(status.out()).as(status.toString()).contains("no longer runs");
 
