@@ -56,6 +56,21 @@ class FilterChangeCoverageIT {
         jedis.set("other:1", "not a document");
     }
 
+    /** {@link #write}, then index 'one' over item: without a FILTER. */
+    private static void writeAndIndexWithoutFilter(Jedis jedis) {
+        write(jedis);
+        jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
+                "TEXT", "kind", "TAG", "price", "NUMERIC");
+        RedisInspection.awaitIndexed(jedis, "one", 30);
+    }
+
+    /** Plans adding {@link #FILTER} to 'one' (zero-downtime) and applies it. */
+    private static MigrationPlan appliedFilter(Slipway slipway) {
+        MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER))));
+        assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        return plan;
+    }
+
     /** Rebuilds the index serving {@code name} by hand, created SKIPINITIALSCAN: it serves none of the documents. */
     private static void rebuildWithoutScan(Slipway slipway, Jedis jedis, String name, List<String> prefixes) {
         String physical = slipway.describe(name).physicalIndex();
@@ -162,10 +177,7 @@ class FilterChangeCoverageIT {
     void failuresDoNotHideDocumentsNeverRead(MigrationMode mode, RedisStackServer redis) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            write(jedis);
-            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
-                    "TEXT", "kind", "TAG", "price", "NUMERIC");
-            RedisInspection.awaitIndexed(jedis, "one", 30);
+            writeAndIndexWithoutFilter(jedis);
             MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER)))
                     .withMode(mode));
             assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
@@ -229,12 +241,8 @@ class FilterChangeCoverageIT {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         MigrationPlan plan;
         try (Jedis jedis = redis.newJedis()) {
-            write(jedis);
-            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
-                    "TEXT", "kind", "TAG", "price", "NUMERIC");
-            RedisInspection.awaitIndexed(jedis, "one", 30);
-            plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER))));
-            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            writeAndIndexWithoutFilter(jedis);
+            plan = appliedFilter(slipway);
             jedis.sendCommand(command("ACL"), "SETUSER", "reader", "on", ">pw", "~*", "&*", "+@all", "-FT.CREATE");
         }
         Slipway reader = Slipway.configure().url(redis.url().replace("redis://", "redis://reader:pw@")).load();
@@ -258,12 +266,8 @@ class FilterChangeCoverageIT {
     void pruneAndRollbackDropAThrowawayIndexAKilledRunLeft(RedisStackServer redis) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            write(jedis);
-            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
-                    "TEXT", "kind", "TAG", "price", "NUMERIC");
-            RedisInspection.awaitIndexed(jedis, "one", 30);
-            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER))));
-            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            writeAndIndexWithoutFilter(jedis);
+            MigrationPlan plan = appliedFilter(slipway);
             String leftBehind = "slipway-probe:one:00000000-0000-0000-0000-000000000001";
 
             jedis.sendCommand(command("FT.CREATE"), leftBehind, "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "kind",
@@ -284,10 +288,7 @@ class FilterChangeCoverageIT {
     void aFilterThatAdmitsNothingIsSaidPlainly(RedisStackServer redis) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            write(jedis);
-            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
-                    "TEXT", "kind", "TAG", "price", "NUMERIC");
-            RedisInspection.awaitIndexed(jedis, "one", 30);
+            writeAndIndexWithoutFilter(jedis);
             MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(),
                     Optional.of("@kind=='A'"))));
             assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("The new FILTER admits none of the 30 "
@@ -303,12 +304,8 @@ class FilterChangeCoverageIT {
     void aVersionServedAgainByRollbackToValidatesAgainstThePlanThatBuiltIt(RedisStackServer redis) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            write(jedis);
-            jedis.sendCommand(command("FT.CREATE"), "one", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "title",
-                    "TEXT", "kind", "TAG", "price", "NUMERIC");
-            RedisInspection.awaitIndexed(jedis, "one", 30);
-            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(FILTER))));
-            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            writeAndIndexWithoutFilter(jedis);
+            MigrationPlan plan = appliedFilter(slipway);
             slipway.rollback("one");
             ValidationCheck undone = slipway.validate(plan, List.of()).checks().get(0);
             assertThat(undone.passed()).as("rolled back: not applied").isFalse();
