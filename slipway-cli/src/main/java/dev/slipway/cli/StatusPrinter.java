@@ -67,7 +67,7 @@ final class StatusPrinter {
                 + " (named like versions or schema probes, but not in Slipway's history"
                 + (status.strays().stream().anyMatch(SchemaProbeName::isAnyProbe) ? "; a slipway-probe index is "
                 + "Slipway's throwaway index left by a killed run (one a running apply or validate uses is not "
-                + "listed): the next apply, rollback or validate of the index drops it, or drop it yourself "
+                + "listed): the next apply, rollback, prune or validate of the index drops it, or drop it yourself "
                 + "(FT.DROPINDEX without DD keeps the documents)" : "") + ")"));
     }
 

@@ -206,8 +206,8 @@ class StatusPrinterTest {
         printer.status(status);
 
         assertThat(text.toString()).contains("a slipway-probe index is Slipway's throwaway index left by a killed "
-                + "run (one a running apply or validate uses is not listed): the next apply, rollback or validate of "
-                + "the index drops it");
+                + "run (one a running apply or validate uses is not listed): the next apply, rollback, prune or "
+                + "validate of the index drops it");
     }
 
     @Test

@@ -280,6 +280,15 @@ class FilterChangeCoverageIT {
             slipway.prune("one", Optional.empty());
             assertThat(throwawayIndexes(jedis)).isEmpty();
             assertThat(jedis.keys("item:*")).as("dropped without their documents").hasSize(30);
+
+            // one of a name Slipway does not manage shows in the status of every name (R33 F12: only with --index)
+            String unmanaged = "slipway-probe:lonely:00000000-0000-0000-0000-000000000002";
+            jedis.sendCommand(command("FT.CREATE"), unmanaged, "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "kind",
+                    "TAG");
+            assertThat(slipway.status(Optional.empty())).anySatisfy(status -> {
+                assertThat(status.name()).isEqualTo("lonely");
+                assertThat(status.strays()).containsExactly(unmanaged);
+            });
         }
     }
 

@@ -37,6 +37,13 @@ public final class SchemaProbeName {
                 && UUID_TEXT.matcher(candidate.substring(uuid)).matches();
     }
 
+    /** The index a probe name ({@link #isAnyProbe}) belongs to; empty for another name. */
+    public static java.util.Optional<String> indexOf(String candidate) {
+        return isAnyProbe(candidate)
+                ? java.util.Optional.of(candidate.substring(PREFIX.length(), candidate.length() - 37))
+                : java.util.Optional.empty();
+    }
+
     /** Whether {@code candidate} is a probe name of an apply of {@code index}. */
     public static boolean isProbeOf(String candidate, String index) {
         String prefix = prefix(index);

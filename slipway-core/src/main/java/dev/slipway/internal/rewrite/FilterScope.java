@@ -422,7 +422,7 @@ public final class FilterScope implements AutoCloseable {
         return index == null ? IndexedKeys.buffers(keys) : IndexedKeys.held(jedis, index, keys);
     }
 
-    /** How many documents the FILTER admits now (the throwaway index's num_docs); -1 when this scope does not narrow. */
+    /** How many documents the FILTER admits now (the throwaway index's num_docs); -1 for a scope that does not narrow. */
     public long admittedCount() {
         return index == null ? -1 : new LiveIndexReader(session).read(index).stats().numDocs();
     }
@@ -436,8 +436,8 @@ public final class FilterScope implements AutoCloseable {
         try {
             session.dropIndexIfPresent(index);
         } catch (RuntimeException e) {
-            LOG.warn("Could not drop the throwaway index '{}' ({}); the next apply, rollback or validate of the index "
-                    + "drops it (its documents stay: FT.DROPINDEX without DD)", index, e.getMessage());
+            LOG.warn("Could not drop the throwaway index '{}' ({}); the next apply, rollback, prune or validate of the "
+                    + "index drops it (its documents stay: FT.DROPINDEX without DD)", index, e.getMessage());
             return; // the lease runs out by itself, after which the index counts as left behind
         }
         lease.close();

@@ -10,6 +10,7 @@ import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SchemaProbeName;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.FilterScope;
@@ -49,6 +50,12 @@ public final class VersionStatusReader {
             checkpoints.load(name).filter(c -> c.status() != Checkpoint.Status.COMPLETED || !c.backupDir().isEmpty())
                     .ifPresent(c -> names.add(name));
         }
+        // and names with a throwaway index a killed run left, whose status lists it as a stray (tester session 42
+        // R33 F12: a killed validate of an unmanaged index left one that only 'status --index' showed)
+        for (String index : reader.listIndexes()) {
+            SchemaProbeName.indexOf(index).filter(name -> FilterScope.leftBehind(session, keys, name, index))
+                    .ifPresent(names::add);
+        }
         List<IndexStatus> statuses = new ArrayList<>();
         for (String name : names) {
             statuses.add(of(name));
@@ -84,8 +91,8 @@ public final class VersionStatusReader {
                     entry.outdated() ? entry.outdatedBy().reason() : ""));
         }
         Pattern versionName = Pattern.compile(Pattern.quote(name) + ":v\\d+");
-        // and a throwaway index a killed run left behind (its lease ran out; the next apply, rollback or validate
-        // drops it), not one a running apply or validate uses
+        // and a throwaway index a killed run left behind (its lease ran out; the next apply, rollback, prune or
+        // validate drops it), not one a running apply or validate uses
         List<String> strays = existing.stream().filter(i -> versionName.matcher(i).matches()
                 || FilterScope.leftBehind(session, keys, name, i))
                 .filter(i -> !known.contains(i)).toList();
