@@ -250,7 +250,8 @@ public final class Slipway {
             FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
             try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {
                 ValidationResult result = new MigrationValidator(session, progress).filterScope(filter)
-                        .retries(maxRetries).stopSignal(stop).sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
+                        .retries(maxRetries).stopSignal(stop)
+                        .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
                         .evictionsSince(checkpoint, plan)
                         .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries == null ? List.of()
                                 : queries);

@@ -422,7 +422,7 @@ public final class FilterScope implements AutoCloseable {
         return index == null ? IndexedKeys.buffers(keys) : IndexedKeys.held(jedis, index, keys);
     }
 
-    /** How many documents the FILTER admits now (the throwaway index's num_docs); -1 for a scope that does not narrow. */
+    /** How many documents the FILTER admits now (the throwaway index's num_docs); -1 for every document. */
     public long admittedCount() {
         return index == null ? -1 : new LiveIndexReader(session).read(index).stats().numDocs();
     }
