@@ -118,7 +118,8 @@ final class FailureChecks {
             return new ValidationCheck("dropped-documents", false, expected, Wording.count(dropped.count(),
                     "document", "documents"), "the new index fails to index "
                     + MigrationValidator.documents(dropped.count(), "that", "that") + " the source index served: "
-                    + named + ". The change also lets it index documents the source failed on, so the failure counts alone do not show it. Check 'last indexing error' in "
+                    + named + ". The change also lets it index documents the source failed on, so the failure "
+                    + "counts alone do not show it. Check 'last indexing error' in "
                     + "FT.INFO, fix the documents or the schema, then migrate again", dropped.examples());
         });
     }
