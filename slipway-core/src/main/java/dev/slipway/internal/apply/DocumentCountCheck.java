@@ -11,12 +11,16 @@ import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.Function;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * The document-count check, made robust to an application that keeps writing: the new index must hold as many
@@ -27,6 +31,7 @@ import java.util.function.Function;
  * again since, and a document that expires while the index is built can stay counted as a failure.
  */
 final class DocumentCountCheck {
+    private static final Logger LOG = LoggerFactory.getLogger(DocumentCountCheck.class);
     private static final int ATTEMPTS = 5;
 
     private final RedisSession session;
@@ -213,8 +218,8 @@ final class DocumentCountCheck {
      * F2); for a JSON one only those whose named attributes are valid. Empty when keys with a NUL byte could not
      * all be looked up.
      */
-    Optional<ValidationCheck> admitted(IndexInfo live, FilterScope admission,
-                                       Function<List<byte[]>, Optional<SourceSchemaProbe.Verdict>> judge) {
+    Optional<ValidationCheck> admitted(IndexInfo live, FilterScope admission, BiFunction<List<byte[]>,
+            Consumer<String>, Optional<SourceSchemaProbe.Verdict>> judge) {
         IndexSchema schema = live.schema();
         String expected = "every document the FILTER admits (" + admission.admittedCount() + " now, by a throwaway "
                 + "index over the same prefixes and FILTER) indexed, or one the schema fails on (the prefix list or "
@@ -232,8 +237,9 @@ final class DocumentCountCheck {
             return Optional.empty(); // keys with a NUL byte in an index too large to list: not judged
         }
         boolean everyAdmitted = schema.storageType() == StorageType.HASH;
+        String[] whyNot = {"more than " + SourceSchemaProbe.MAX_KEYS + " of them"};
         Optional<SourceSchemaProbe.Verdict> verdict = count[0] <= SourceSchemaProbe.MAX_KEYS
-                ? judge.apply(notHeld) : Optional.empty();
+                ? judge.apply(notHeld, reason -> whyNot[0] = reason) : Optional.empty();
         IndexInfo now = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
         if (verdict.isPresent()) {
             SourceSchemaProbe.Verdict judged = verdict.get();
@@ -254,10 +260,18 @@ final class DocumentCountCheck {
         if (everyAdmitted) {
             failuresOfExistingKeys = count[0];
         }
+        if (count[0] > 0) { // said, not only logged: a count can hide documents never read (tester session 42 R34 N2)
+            LOG.warn("The {} admitted documents '{}' does not hold were not judged one by one ({}): they are compared "
+                    + "with the {} indexing failures it reports, among which failures of keys deleted or mended since "
+                    + "can hide as many documents it never read", count[0], schema.name(), whyNot[0],
+                    now.stats().indexingFailures());
+        }
         return Optional.of(new ValidationCheck("document-count", true, expected, "every key under the index's "
                 + "prefixes looked up in it and in the throwaway index: " + now.stats().numDocs() + " indexed, "
                 + count[0] + " admitted documents it does not hold, within the " + now.stats().indexingFailures()
-                + " indexing failures it reports", ""));
+                + " indexing failures it reports" + (count[0] == 0 ? "" : " (counts only, not judged one by one: "
+                + whyNot[0] + "; failures of keys deleted or mended since can hide as many documents never read)"),
+                ""));
     }
 
     /** Documents the schema indexes (judged on copies) that the index does not hold: it never read them. */

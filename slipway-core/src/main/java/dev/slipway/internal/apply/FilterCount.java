@@ -32,6 +32,12 @@ public final class FilterCount {
      * not evaluate it that way (an expression an aggregation refuses), which is logged.
      */
     public static OptionalLong admitted(RedisSession session, String index, String filter) {
+        return admitted(session, index, filter, refusal -> { });
+    }
+
+    /** As above, telling {@code refused} the server's words when it would not evaluate the expression. */
+    public static OptionalLong admitted(RedisSession session, String index, String filter,
+                                        java.util.function.Consumer<String> refused) {
         List<String> command = new ArrayList<>(List.of("FT.AGGREGATE", index, "*"));
         Set<String> named = FilterExpressions.attributes(filter);
         if (!named.isEmpty()) {
@@ -45,6 +51,7 @@ public final class FilterCount {
         } catch (RedisCommandException e) {
             LOG.info("Could not count the documents of '{}' that the FILTER {} admits: {}", index, filter,
                     e.serverMessage());
+            refused.accept(e.serverMessage());
             return OptionalLong.empty();
         }
     }

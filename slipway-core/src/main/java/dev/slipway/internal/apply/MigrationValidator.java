@@ -204,9 +204,9 @@ public final class MigrationValidator {
         DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
         if (plan.validation().requireDocCountMatch()) {
             checks.add(count.check(plan, info));
-        } else if (FilterScope.admissionKnowable(info.schema())) { // only the server tells what a FILTER admits
+        } else if (info.schema().filter().isPresent()) { // only the server tells what a FILTER admits
             admittedCheck(plan, info, count).ifPresent(checks::add);
-        } else if (info.schema().filter().isEmpty()) {
+        } else {
             count.coverage(info).ifPresent(checks::add);
         }
         List<ValidationCheck> failures = new FailureChecks(session, reader, namespace).check(plan, info,
@@ -240,8 +240,8 @@ public final class MigrationValidator {
         IndexSchema unfiltered = schema.toBuilder().filter(null).build(); // the copies' keys are not the documents'
         try (FilterScope admission = FilterScope.admittedBy(session, namespace, plan.source().indexName(), schema,
                 stop)) {
-            return count.admitted(info, admission, keys -> SourceSchemaProbe.judge(session, namespace,
-                    plan.source().indexName(), unfiltered, schema.name(), keys, reason -> { }));
+            return count.admitted(info, admission, (keys, whyNot) -> SourceSchemaProbe.judge(session, namespace,
+                    plan.source().indexName(), unfiltered, schema.name(), keys, whyNot));
         } catch (SlipwayException e) {
             if (e.code() != ErrorCode.REDIS_ERROR) {
                 throw e;

@@ -105,11 +105,10 @@ class FilterScopeTest {
         assertThat(admission.options()).contains(IndexOption.NOOFFSETS, IndexOption.NOFREQS);
         assertThat(FilterScope.admissionSchema(hash("@kind==\"a\"", TITLE), "p").fields())
                 .extracting(FieldSchema::name).containsExactly(FilterScope.PLACEHOLDER);
-        assertThat(FilterScope.admissionKnowable(live)).isTrue();
     }
 
     @Test
-    void aJsonFilterKeepsTheAttributesItNamesButNoVector() {
+    void aJsonFilterKeepsTheAttributesItNamesAVectorAsFlat() {
         FieldSchema cat = new FieldSchema("cat", "$.cat", FieldType.TAG, null);
         FieldSchema vec = new FieldSchema("vec", "$.vec", FieldType.VECTOR, Map.of("algorithm", "FLAT",
                 "type", "FLOAT32", "dim", 4, "distance_metric", "L2"));
@@ -117,7 +116,14 @@ class FilterScopeTest {
                 .fields(List.of(cat, vec, new FieldSchema("category", "$.category", FieldType.TEXT, null))).build();
         assertThat(FilterScope.admissionSchema(json, "p").fields()).extracting(FieldSchema::name)
                 .as("named exactly, not as a part of another name").containsExactly("cat");
-        assertThat(FilterScope.admissionKnowable(json)).isTrue();
-        assertThat(FilterScope.admissionKnowable(json.toBuilder().filter("exists(@vec)").build())).isFalse();
+        FieldSchema hnsw = new FieldSchema("vec", "$.vec", FieldType.VECTOR, Map.of("algorithm", "HNSW",
+                "type", "FLOAT32", "dim", 4, "distance_metric", "L2", "m", 32));
+        IndexSchema namingAVector = json.toBuilder().filter("exists(@vec)").fields(List.of(cat, hnsw)).build();
+        assertThat(FilterScope.admissionSchema(namingAVector, "p").fields()).as("a JSON FILTER reads typed attributes: "
+                + "a vector it names is declared, as FLAT (R34 N1)").singleElement().satisfies(f -> {
+                    assertThat(f.name()).isEqualTo("vec");
+                    assertThat(f.attrs()).containsEntry("algorithm", "flat").containsEntry("dims", 4L)
+                            .doesNotContainKey("m");
+                });
     }
 }
