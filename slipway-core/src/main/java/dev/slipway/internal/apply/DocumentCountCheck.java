@@ -211,9 +211,10 @@ final class DocumentCountCheck {
      * exist and that the index does not hold must all be documents its schema fails on. Up to
      * {@value SourceSchemaProbe#MAX_KEYS} of them are judged one by one by {@code judge} (copies indexed by the
      * schema, {@link SourceSchemaProbe}): one the schema indexes was never read (tester session 41 R32 N1: an index
-     * rebuilt by hand with SKIPINITIALSCAN served none of them and passed). More, or when they cannot be judged,
-     * they are compared with the failures the index reports, which can hide as many never read as it counts
-     * failures of keys deleted or mended since (R33 F3). For a hash index the throwaway index admits every document
+     * rebuilt by hand with SKIPINITIALSCAN served none of them and passed). Of more, a uniform sample of as many is
+     * judged, and one the schema indexes fails it. Otherwise, or when they cannot be judged, they are compared with the
+     * failures the index reports, which can hide as many never read as it counts failures of keys deleted or mended
+     * since (R33 F3), and the check says so. For a hash index the throwaway index admits every document
      * whatever its values ({@link FilterScope#admissionSchema}), so the documents it fails on are counted too (R33
      * F2); for a JSON one only those whose named attributes are valid. Empty when keys with a NUL byte could not
      * all be looked up.
@@ -229,23 +230,29 @@ final class DocumentCountCheck {
         boolean every = DroppedDocuments.forEachAdmittedNotHeld(session, schema,
                 keys -> admission.admittedAmong(session.jedis(), keys), key -> {
                     count[0]++;
-                    if (notHeld.size() <= SourceSchemaProbe.MAX_KEYS) {
+                    if (notHeld.size() < SourceSchemaProbe.MAX_KEYS) {
                         notHeld.add(key);
+                    } else { // a uniform sample of them all (reservoir): some never read are found among more
+                        long at = java.util.concurrent.ThreadLocalRandom.current().nextLong(count[0]);
+                        if (at < SourceSchemaProbe.MAX_KEYS) {
+                            notHeld.set((int) at, key);
+                        }
                     }
                 });
         if (!every) {
             return Optional.empty(); // keys with a NUL byte in an index too large to list: not judged
         }
         boolean everyAdmitted = schema.storageType() == StorageType.HASH;
-        String[] whyNot = {"more than " + SourceSchemaProbe.MAX_KEYS + " of them"};
-        Optional<SourceSchemaProbe.Verdict> verdict = count[0] <= SourceSchemaProbe.MAX_KEYS
-                ? judge.apply(notHeld, reason -> whyNot[0] = reason) : Optional.empty();
+        boolean sampled = count[0] > SourceSchemaProbe.MAX_KEYS;
+        String[] whyNot = {"more than " + SourceSchemaProbe.MAX_KEYS + " of them; a sample of "
+                + SourceSchemaProbe.MAX_KEYS + " judged on copies held none the schema indexes"};
+        Optional<SourceSchemaProbe.Verdict> verdict = judge.apply(notHeld, reason -> whyNot[0] = reason);
         IndexInfo now = FtInfoReader.read(schema.name(), session.call("FT.INFO", schema.name()));
-        if (verdict.isPresent()) {
+        if (verdict.isPresent() && !verdict.get().accepted().isEmpty()) {
+            return Optional.of(neverRead(expected, now, count[0], verdict.get().accepted(), sampled));
+        }
+        if (verdict.isPresent() && !sampled) {
             SourceSchemaProbe.Verdict judged = verdict.get();
-            if (!judged.accepted().isEmpty()) {
-                return Optional.of(neverRead(expected, now, count[0], judged.accepted()));
-            }
             if (everyAdmitted) {
                 failuresOfExistingKeys = judged.rejected();
             }
@@ -275,14 +282,17 @@ final class DocumentCountCheck {
     }
 
     /** Documents the schema indexes (judged on copies) that the index does not hold: it never read them. */
-    private static ValidationCheck neverRead(String expected, IndexInfo now, long notHeld, List<byte[]> indexable) {
+    private static ValidationCheck neverRead(String expected, IndexInfo now, long notHeld, List<byte[]> indexable,
+                                             boolean sampled) {
         DroppedDocuments.Tally named = new DroppedDocuments.Tally(DroppedDocuments.EXAMPLES);
         indexable.forEach(named::add);
         DroppedDocuments.Found found = named.found();
+        String among = sampled ? " among a sample of " + SourceSchemaProbe.MAX_KEYS + " of them" : "";
         return new ValidationCheck("document-count", false, expected, now.stats().numDocs() + " indexed + "
                 + now.stats().indexingFailures() + " failures; " + notHeld + " admitted documents exist that it does "
-                + "not hold, " + found.count() + " of them documents its schema indexes (checked now on copies)",
-                Wording.count(found.count(), "document", "documents") + " that the FILTER admits and the schema "
+                + "not hold, " + found.count() + among + " documents its schema indexes (checked now on copies)",
+                (sampled ? "At least " : "") + Wording.count(found.count(), "document", "documents")
+                + " that the FILTER admits and the schema "
                 + "indexes " + (found.count() == 1 ? "is" : "are") + " not in the index: it never read them (it was "
                 + "created with SKIPINITIALSCAN, or the keys reached its prefixes in a way the server does not "
                 + "index), so queries miss them: " + String.join(", ", found.examples())
