@@ -97,6 +97,10 @@ final class LivePlanning {
         String[] refusal = {""};
         java.util.OptionalLong admitted = FilterCount.admitted(session, index, target.filter().get(),
                 said -> refusal[0] = said);
+        if (admitted.isEmpty() && refusal[0].startsWith("NOPERM")) { // the user's rights, not the expression (R35)
+            return MigrationPlanner.withWarning(plan, "How many documents the new FILTER admits could not be counted: "
+                    + "this user may not run FT.AGGREGATE (" + refusal[0] + ").");
+        }
         if (admitted.isEmpty()) {
             // an expression the server cannot evaluate admits no document (R34: 19,950 served before, 0 after)
             return MigrationPlanner.withWarning(plan, "How many documents the new FILTER admits could not be counted: "

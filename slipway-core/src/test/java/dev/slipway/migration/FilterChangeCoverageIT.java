@@ -389,6 +389,20 @@ class FilterChangeCoverageIT {
             assertThat(count.passed()).isFalse();
             assertThat(count.detail()).startsWith("8 documents that the FILTER admits and the schema indexes are not "
                     + "in the index");
+
+            // near maxmemory the vectors are not indexed again: not checked (R35 R1: a validate evicted user keys)
+            long used = Long.parseLong(jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
+                    .findFirst().orElseThrow().substring("used_memory:".length()).trim());
+            jedis.configSet("maxmemory", String.valueOf(used + 1024));
+            try {
+                ValidationCheck cramped = documentCount(slipway.validate(plan, List.of()));
+                assertThat(cramped.actual()).isEqualTo("not checked");
+                assertThat(cramped.detail()).contains("would index the vectors the FILTER reads again")
+                        .contains("of maxmemory");
+            } finally {
+                jedis.configSet("maxmemory", "0");
+            }
+            assertThat(jedis.keys("jv:*")).hasSize(12);
         }
     }
 

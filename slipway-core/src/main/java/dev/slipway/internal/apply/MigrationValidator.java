@@ -238,6 +238,13 @@ public final class MigrationValidator {
     private Optional<ValidationCheck> admittedCheck(MigrationPlan plan, IndexInfo info, DocumentCountCheck count) {
         IndexSchema schema = info.schema();
         IndexSchema unfiltered = schema.toBuilder().filter(null).build(); // the copies' keys are not the documents'
+        // as many documents as the source or the index held (an index that never read them holds none)
+        long documents = Math.max(info.stats().documents(), plan.source().numDocs() + plan.source().indexingFailures());
+        Optional<String> noRoom = FilterScope.noRoomToAdmit(session, schema, documents);
+        if (noRoom.isPresent()) {
+            return Optional.of(notChecked("the document count was not checked: " + noRoom.get() + ". Free memory or "
+                    + "raise maxmemory, then run 'slipway validate' again"));
+        }
         try (FilterScope admission = FilterScope.admittedBy(session, namespace, plan.source().indexName(), schema,
                 stop)) {
             return count.admitted(info, admission, (keys, whyNot) -> SourceSchemaProbe.judge(session, namespace,
@@ -246,11 +253,15 @@ public final class MigrationValidator {
             if (e.code() != ErrorCode.REDIS_ERROR) {
                 throw e;
             }
-            return Optional.of(new ValidationCheck("document-count", false, "every document the FILTER admits "
-                    + "indexed, or one the schema fails on", "not checked", e.getMessage() + " Validation after a "
-                    + "change of a FILTER needs FT.CREATE and FT.DROPINDEX for a throwaway index (no key is written); "
-                    + "run it as a user allowed them"));
+            return Optional.of(notChecked(e.getMessage() + " Validation after a change of a FILTER needs FT.CREATE "
+                    + "and FT.DROPINDEX for a throwaway index (and COPY for temporary copies of the documents it "
+                    + "judges, under Slipway's namespace); run it as a user allowed them"));
         }
+    }
+
+    private static ValidationCheck notChecked(String why) {
+        return new ValidationCheck("document-count", false, "every document the FILTER admits indexed, or one the "
+                + "schema fails on", "not checked", why);
     }
 
     private static ValidationCheck schemaCheck(MigrationPlan plan, IndexInfo info) {

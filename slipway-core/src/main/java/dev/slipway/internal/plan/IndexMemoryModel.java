@@ -163,7 +163,7 @@ public final class IndexMemoryModel {
     }
 
     /** The vector indexes of a schema over {@code documents} documents, by the model. */
-    static long vectorBytes(IndexSchema schema, long documents) {
+    public static long vectorBytes(IndexSchema schema, long documents) {
         return schema.fields().stream().filter(f -> f.type() == FieldType.VECTOR)
                 .mapToLong(f -> perVector(f) * documents).sum();
     }
