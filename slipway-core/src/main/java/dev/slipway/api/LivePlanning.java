@@ -119,8 +119,9 @@ final class LivePlanning {
         return MigrationPlanner.withWarning(plan, "The new FILTER admits " + kept + " of the " + held + " documents '"
                 + index + "' holds (FT.AGGREGATE with it over the live index, as the plan was made): the new version "
                 + "serves at most " + kept + ", fewer if its schema fails on some" + (kept < held
-                ? ", and leaves the other " + (held - kept) + " out of every query (their keys stay)" : "") + (source.filter().isPresent() ? ". Documents "
-                + "today's FILTER leaves out are not counted; the new one may admit some of them" : "")
+                ? ", and leaves the other " + (held - kept) + " out of every query (their keys stay)" : "")
+                + (source.filter().isPresent() ? ". Documents today's FILTER leaves out are not counted; the new one "
+                + "may admit some of them" : "")
                 + failuresUncounted(plan.source().indexingFailures()) + ".");
     }
 
