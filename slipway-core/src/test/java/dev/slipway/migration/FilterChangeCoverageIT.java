@@ -429,8 +429,8 @@ class FilterChangeCoverageIT {
             rebuildWithoutScan(slipway, jedis, "one", List.of("item:"));
             ValidationCheck count = documentCount(slipway.validate(plan, List.of()));
             assertThat(count.passed()).isFalse();
-            assertThat(count.actual()).contains("1500 admitted documents exist that it does not hold, 1000 among a "
-                    + "sample of 1000 of them documents its schema indexes");
+            assertThat(count.actual()).contains("1500 admitted documents exist that it does not hold; of a sample "
+                    + "of 1,000 of them, 1000 its schema indexes (checked now on copies)");
             assertThat(count.detail()).startsWith("At least 1000 documents that the FILTER admits and the schema "
                     + "indexes are not in the index");
             assertThat(jedis.keys("slipway:probe:*")).as("the copies are removed").isEmpty();

@@ -50,6 +50,8 @@ import java.util.function.Consumer;
 final class SourceSchemaProbe {
     /** At most this many keys are copied: more falls back to the failure counts. */
     static final int MAX_KEYS = 1_000;
+    /** {@link #MAX_KEYS} as messages write it. */
+    static final String MAX_KEYS_TEXT = String.format(java.util.Locale.ROOT, "%,d", MAX_KEYS);
     /** How long the copies and the probe index live if the process dies before it removes them. */
     static final int TTL_SECONDS = 300;
     /** Copies at most this many bytes of documents ({@code MEMORY USAGE}), whatever the server's limit. */
@@ -87,7 +89,7 @@ final class SourceSchemaProbe {
         }
         if (keys.size() > MAX_KEYS || source.filter().isPresent()) {
             return notJudged(keys, source.filter().isPresent() ? "the source has a FILTER"
-                    : "more than " + MAX_KEYS + " documents", whyNot);
+                    : "more than " + MAX_KEYS_TEXT + " documents", whyNot);
         }
         // named as apply's schema probe is: the next apply of the index drops one left behind, status lists it
         String name = SchemaProbeName.fresh(served);
@@ -140,7 +142,7 @@ final class SourceSchemaProbe {
             return Optional.of(new Verdict(broken, rejected, gone + accepted.size() - broken.size()));
         } catch (RedisCommandException | JedisDataException e) { // the latter a pipelined reply: NOPERM, OOM,
             // READONLY (tester session 32 R12 M1)
-            return notJudged(keys, "the server refused it (" + e.getMessage() + ")", whyNot);
+            return notJudged(keys, "the server refused it: " + e.getMessage(), whyNot);
         } finally {
             if (created) {
                 remove(session, probe.name(), prefix, keys.size());
