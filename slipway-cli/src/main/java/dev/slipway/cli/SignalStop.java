@@ -12,13 +12,17 @@ import java.util.function.Supplier;
 /**
  * Ctrl-C (SIGINT) and SIGTERM. While {@code apply} or {@code rollback --backup-dir} runs, the first one asks it to
  * stop at its next safe point ({@link StopSignal}): it saves its progress, releases its lock, prints (and writes,
- * with {@code --report-out}) its report, and the process exits 130 or 143. A second one, or one during any other
- * command (nothing to save there), ends the process at once, as the JVM would by default; what a migration stored is
- * crash-safe either way.
+ * with {@code --report-out}) its report, and the process exits 130 or 143. While {@code validate} runs, the first one
+ * stops it before its next check, removing the throwaway index and copies of documents it made to check. A second
+ * one, or one during any other command (nothing to save there), ends the process at once, as the JVM would by
+ * default; what a migration stored is crash-safe either way.
  */
 final class SignalStop {
     private static final Logger LOG = LoggerFactory.getLogger(SignalStop.class);
-    private static final AtomicReference<StopSignal> RUNNING = new AtomicReference<>();
+    /** What an apply or rollback says it does on the first signal. */
+    static final String SAVING = "stopping at the next safe point (after the batch in progress, or between steps) and "
+            + "saving progress";
+    private static final AtomicReference<Run> RUNNING = new AtomicReference<>();
     private static volatile String received = "";
 
     private SignalStop() {
@@ -37,7 +41,12 @@ final class SignalStop {
 
     /** Runs {@code work} so that the first signal asks {@code stop} to stop it instead of ending the process. */
     static <T> T stoppable(StopSignal stop, Supplier<T> work) {
-        RUNNING.set(stop);
+        return stoppable(stop, SAVING, work);
+    }
+
+    /** As {@link #stoppable(StopSignal, Supplier)}, the first signal printing {@code notice} (what the run does). */
+    static <T> T stoppable(StopSignal stop, String notice, Supplier<T> work) {
+        RUNNING.set(new Run(stop, notice));
         try {
             return work.get();
         } finally {
@@ -55,28 +64,32 @@ final class SignalStop {
      * at once, as outside a run: a stop request would only be seen after the answer.
      */
     static void outsideTheRun(Runnable work) {
-        StopSignal stop = RUNNING.getAndSet(null);
+        Run run = RUNNING.getAndSet(null);
         try {
             work.run();
         } finally {
-            RUNNING.set(stop);
+            RUNNING.set(run);
         }
     }
 
     private static void received(String name, PrintStream err) {
-        StopSignal stop = RUNNING.get();
-        if (stop == null || stop.isRequested()) {
+        Run run = RUNNING.get();
+        if (run == null || run.stop().isRequested()) {
             System.exit(exitCode(name)); // the shutdown hook says what that means
             return;
         }
         received = name;
-        stop.request("SIG" + name);
-        err.println(System.lineSeparator() + "slipway: SIG" + name + " received: stopping at the next safe point "
-                + "(after the batch in progress, or between steps) and saving progress. Send it again to stop at once.");
+        run.stop().request("SIG" + name);
+        err.println(System.lineSeparator() + "slipway: SIG" + name + " received: " + run.notice() + ". Send it again "
+                + "to stop at once.");
         err.flush();
     }
 
     private static int exitCode(String name) {
         return name.equals("TERM") ? 143 : 130;
+    }
+
+    /** A run that the first signal asks to stop, and what it then prints. */
+    private record Run(StopSignal stop, String notice) {
     }
 }

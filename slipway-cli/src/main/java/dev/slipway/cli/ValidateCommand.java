@@ -1,6 +1,9 @@
 package dev.slipway.cli;
 
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.StopSignal;
 import dev.slipway.api.ValidationFailedException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.QueryCheck;
@@ -27,7 +30,8 @@ import java.util.concurrent.Callable;
         description = "Compares the live index with the plan's target: the schema, the document count, "
                 + "sampled keys, and the queries of --queries. Exits 1 when any check fails. When the counts "
                 + "of a drop-recreate differ, documents the index fails on may be copied for a few seconds under "
-                + "Slipway's namespace, where a temporary index with the source schema judges them.",
+                + "Slipway's namespace, where a temporary index with the source schema judges them. Ctrl-C or "
+                + "SIGTERM stops it before its next check, removing what it made to check (exit 130 / 143).",
         footerHeading = "%nQuery file:%n",
         footer = {"  queries:",
                 "    - name: laptops",
@@ -69,7 +73,12 @@ public final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         MigrationPlan plan = SlipwayFiles.readPlan(planFile);
         List<QueryCheck> checks = Optional.ofNullable(queries).map(SlipwayFiles::readQueryChecks).orElse(List.of());
-        ValidationResult result = connection.slipway().validate(plan, checks, retries);
+        StopSignal stop = new StopSignal();
+        Slipway slipway = connection.slipway(ProgressListener.NONE, stop);
+        // the first Ctrl-C or SIGTERM ends it between checks, so that what it made to check is removed on the way out
+        ValidationResult result = SignalStop.stoppable(stop, "stopping before the next check and removing the "
+                + "throwaway index and copies of documents it made to check, if any", () -> slipway.validate(plan,
+                checks, retries));
         PrintWriter out = spec.commandLine().getOut();
         if (format == OutputFormat.TEXT) {
             new ReportPrinter(out).validation(result);

@@ -307,6 +307,60 @@ class CliIT {
         assertThat(written.path("error").asText()).isNotEmpty();
     }
 
+    /**
+     * SIGTERM while a validate after a FILTER change holds its throwaway index stops it before its next check (or its
+     * next page of keys): it removes the throwaway index and its copies of documents, says so and exits 143. Before,
+     * the signal ended the process at once and left them to the next command (tester session 42 R33 F10).
+     */
+    @Test
+    void aValidateStoppedBySigtermRemovesItsThrowawayIndex() throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            var pipeline = jedis.pipelined();
+            for (int i = 0; i < 100_000; i++) { // enough that the throwaway index lives for a while
+                pipeline.hset("item:" + i, Map.of("kind", "k" + i % 4, "n", Integer.toString(i)));
+            }
+            pipeline.sync();
+            jedis.sendCommand(command("FT.CREATE"), "items", "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "kind",
+                    "TAG", "n", "NUMERIC");
+        }
+        Path patch = Files.writeString(dir.resolve("filter.yaml"), """
+                version: 1
+                changes:
+                  index:
+                    filter: "@kind!='k0'"
+                """);
+        Path plan = dir.resolve("filter-plan.yaml");
+        CliRun planned = cli("plan", "--index", "items", "--patch", patch.toString(), "--mode", "drop-recreate",
+                "--out", plan.toString());
+        assertThat(planned.exitCode()).as(planned.toString()).isZero();
+        CliRun applied = cli("apply", "--plan", plan.toString(), "--yes");
+        assertThat(applied.exitCode()).as(applied.toString()).isZero();
+        Path stderr = dir.resolve("validate-stderr.log");
+        Process validate = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                System.getProperty("java.class.path"), SlipwayCli.class.getName(), "validate", "--plan",
+                plan.toString(), "--url", redis.url()).redirectError(stderr.toFile())
+                .redirectOutput(dir.resolve("validate-stdout.log").toFile()).start();
+        try (Jedis jedis = redis.newJedis()) {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (indexes(jedis).stream().noneMatch(name -> name.startsWith("slipway-probe:"))) {
+                assertThat(validate.isAlive()).as("validate builds a throwaway index: %s", Files.readString(stderr))
+                        .isTrue();
+                assertThat(System.nanoTime()).as("the throwaway index was built").isLessThan(deadline);
+                Thread.sleep(2);
+            }
+
+            validate.destroy(); // SIGTERM
+
+            assertThat(validate.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            String err = Files.readString(stderr);
+            assertThat(validate.exitValue()).as(err).isEqualTo(143);
+            assertThat(err).contains("SIGTERM received: stopping before the next check and removing the throwaway "
+                    + "index", "stopped: ").doesNotContain("stopped by a signal at once");
+            assertThat(indexes(jedis)).as("the throwaway index is dropped").containsExactly("items", "products");
+            assertThat(jedis.keys("slipway:probe*")).as("no copy or lease left").isEmpty();
+        }
+    }
+
     private Path plan(String patchText) throws IOException {
         Path patch = Files.writeString(dir.resolve("patch.yaml"), patchText);
         Path planFile = dir.resolve("plan.yaml");

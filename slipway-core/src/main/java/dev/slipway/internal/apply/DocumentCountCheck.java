@@ -216,11 +216,13 @@ final class DocumentCountCheck {
      * failures the index reports, which can hide as many never read as it counts failures of keys deleted or mended
      * since (R33 F3), and the check says so. For a hash index the throwaway index admits every document
      * whatever its values ({@link FilterScope#admissionSchema}), so the documents it fails on are counted too (R33
-     * F2); for a JSON one only those whose named attributes are valid. Empty when keys with a NUL byte could not
-     * all be looked up.
+     * F2); for a JSON one only those whose named attributes are valid. {@code betweenPages} runs before each page of
+     * keys is looked up (a stop request ends the check there). Empty when keys with a NUL byte could not all be
+     * looked up.
      */
-    Optional<ValidationCheck> admitted(IndexInfo live, FilterScope admission, BiFunction<List<byte[]>,
-            Consumer<String>, Optional<SourceSchemaProbe.Verdict>> judge) {
+    Optional<ValidationCheck> admitted(IndexInfo live, FilterScope admission, Runnable betweenPages,
+                                       BiFunction<List<byte[]>, Consumer<String>, Optional<SourceSchemaProbe.Verdict>>
+                                               judge) {
         IndexSchema schema = live.schema();
         String expected = "every document the FILTER admits (" + admission.admittedCount() + " now, by a throwaway "
                 + "index over the same prefixes and FILTER) indexed, or one the schema fails on (the prefix list or "
@@ -228,7 +230,10 @@ final class DocumentCountCheck {
         List<byte[]> notHeld = new ArrayList<>();
         long[] count = {0};
         boolean every = DroppedDocuments.forEachAdmittedNotHeld(session, schema,
-                keys -> admission.admittedAmong(session.jedis(), keys), key -> {
+                keys -> {
+                    betweenPages.run();
+                    return admission.admittedAmong(session.jedis(), keys);
+                }, key -> {
                     count[0]++;
                     if (notHeld.size() < SourceSchemaProbe.MAX_KEYS) {
                         notHeld.add(key);

@@ -201,6 +201,7 @@ public final class MigrationValidator {
         IndexInfo info = live.get();
         checks.add(schemaCheck(plan, info));
         checks.add(indexedCheck(info));
+        stopHereIfRequested("document count");
         DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
         if (plan.validation().requireDocCountMatch()) {
             checks.add(count.check(plan, info));
@@ -209,6 +210,7 @@ public final class MigrationValidator {
         } else {
             count.coverage(info).ifPresent(checks::add);
         }
+        stopHereIfRequested("indexing failures");
         List<ValidationCheck> failures = new FailureChecks(session, reader, namespace).check(plan, info,
                 sourceFailures, count.failuresOfExistingKeys());
         checks.addAll(failures);
@@ -216,12 +218,15 @@ public final class MigrationValidator {
             plan.rewrite().filter(OldVectorScan::applies).ifPresent(rewrite -> checks.add(oldVectorCheck(rewrite,
                     info)));
         }
+        stopHereIfRequested("scans for documents in the old form");
         plan.rewrite().filter(OldFormScan::applies).ifPresent(rewrite -> checks.add(oldFormCheck(rewrite, info)));
+        stopHereIfRequested("sample of documents");
         checks.add(sampleCheck(plan));
         if (!backupDir.equals("<dir>")) {
             checks.addAll(IndexRecall.measure(session, plan, Path.of(backupDir)));
         }
         Evictions.check(session, evictedAtStart).ifPresent(checks::add);
+        stopHereIfRequested("query checks");
         for (QueryCheck query : queries) {
             List<String> unknown = QueryFields.unknown(List.of(query), plan.targetSchema(), plan.source().schema());
             checks.add(unknown.isEmpty() ? queryCheck(name, query) : new ValidationCheck("query '" + query.name()
@@ -247,7 +252,8 @@ public final class MigrationValidator {
         }
         try (FilterScope admission = FilterScope.admittedBy(session, namespace, plan.source().indexName(), schema,
                 stop)) {
-            return count.admitted(info, admission, (keys, whyNot) -> SourceSchemaProbe.judge(session, namespace,
+            return count.admitted(info, admission, () -> stopHereIfRequested("rest of the document count"),
+                    (keys, whyNot) -> SourceSchemaProbe.judge(session, namespace,
                     plan.source().indexName(), unfiltered, schema.name(), keys, whyNot));
         } catch (SlipwayException e) {
             if (e.code() != ErrorCode.REDIS_ERROR) {
@@ -257,6 +263,17 @@ public final class MigrationValidator {
                     + "and FT.DROPINDEX for a throwaway index (and COPY for temporary copies of the documents it "
                     + "judges, under Slipway's namespace); run it as a user allowed them"));
         }
+    }
+
+    /**
+     * Ends the validation with {@link ErrorCode#STOPPED} when a stop was requested (Ctrl-C or SIGTERM in the CLI):
+     * between checks, and between pages of the keys a FILTER's document count looks up, so that what it made to check
+     * (a throwaway index, copies of documents) is removed on the way out instead of left to its lease and TTL.
+     */
+    private void stopHereIfRequested(String next) {
+        stop.stopHereIfRequested("Validation stopped before its " + next + "; the throwaway index and copies of "
+                + "documents it made to check, if any, are removed, and it changed nothing else. Run the same command "
+                + "again to validate.");
     }
 
     private static ValidationCheck notChecked(String why) {
