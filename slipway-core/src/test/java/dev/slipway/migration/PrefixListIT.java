@@ -85,12 +85,15 @@ class PrefixListIT {
                 assertThat(c.reason()).contains("also covers the keys under 'doc:'");
             });
             assertThat(widen.rewrite()).isEmpty();
+            assertThat(widen.warnings()).as("R33 F14").anySatisfy(w -> assertThat(w).startsWith("The new index reads "
+                    + "documents the live one never read (those under 'doc:')"));
             assertThat(slipway.apply(widen, ApplyOptions.DEFAULTS).result())
                     .isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(served(jedis, "one")).isEqualTo(15);
 
             MigrationPlan narrow = slipway.plan(PlanRequest.patch("one", prefixes("doc:")).withMode(mode));
             assertThat(narrow.supported()).as(narrow.blockedReasons().toString()).isTrue();
+            assertThat(narrow.warnings()).noneSatisfy(w -> assertThat(w).contains("the live one never read"));
             assertThat(slipway.apply(narrow, ApplyOptions.DEFAULTS).result())
                     .isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(served(jedis, "one")).isEqualTo(5);

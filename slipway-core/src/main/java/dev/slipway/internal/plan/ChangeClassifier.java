@@ -154,7 +154,7 @@ public final class ChangeClassifier {
             return Optional.empty();
         }
         // a prefix under another one in the same list adds no key ('a:b:' beside 'a:'; tester session 41 R31 F6)
-        List<String> added = widest(to).stream().filter(p -> !covered(p, from)).toList();
+        List<String> added = addedPrefixes(from, to);
         List<String> removed = widest(from).stream().filter(p -> !covered(p, to)).toList();
         String what = from.isEmpty() ? "covers only the keys under " + quoted(to) + " instead of every key"
                 : !added.isEmpty() ? "also covers the keys under " + quoted(added)
@@ -172,6 +172,19 @@ public final class ChangeClassifier {
             name = wanted + "_" + n;
         }
         return name;
+    }
+
+    /**
+     * The prefixes of {@code to} whose keys no prefix of {@code from} covers (none when {@code from} is empty: an
+     * index without prefixes covers every key).
+     */
+    static List<String> addedPrefixes(List<String> from, List<String> to) {
+        return from.isEmpty() ? List.of() : widest(to).stream().filter(p -> !covered(p, from)).toList();
+    }
+
+    /** {@link #addedPrefixes} of a list that keeps every old prefix (not a key move to a new prefix). */
+    static List<String> prefixesWidened(List<String> from, List<String> to) {
+        return to.containsAll(from) ? addedPrefixes(from, to) : List.of();
     }
 
     /** The prefixes of a list that lie under no other one of it. */

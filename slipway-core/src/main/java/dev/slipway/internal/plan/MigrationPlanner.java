@@ -193,6 +193,7 @@ public final class MigrationPlanner {
         }
         hiddenAttributeWarning(source).ifPresent(warnings::add);
         phoneticWarning(source).ifPresent(warnings::add);
+        widenedScopeWarning(source.schema(), target, choice.mode()).ifPresent(warnings::add);
         if (source.indexingFailures() > 0) {
             warnings.add("Index '" + source.indexName() + "' already has " + source.indexingFailures()
                     + " indexing failures; validation only requires that they do not grow. Redis keeps counting a "
@@ -216,6 +217,33 @@ public final class MigrationPlanner {
                     + "refuses a query vector of the old size (and, after a rollback, of the new one).");
         }
         return warnings;
+    }
+
+    /**
+     * A change that lets the index read documents the live one never read (its FILTER removed or changed, prefixes
+     * added): their values were never checked against the schema, and validation allows no more indexing failures
+     * than before. A zero-downtime apply finds out before its switch, a drop-recreate only after its drop (tester
+     * session 42 R33 F14: neither was said at plan time).
+     */
+    static Optional<String> widenedScopeWarning(IndexSchema live, IndexSchema target, MigrationMode mode) {
+        List<String> which = new ArrayList<>();
+        if (live.filter().isPresent() && !live.filter().equals(target.filter())) {
+            which.add(target.filter().isEmpty() ? "those today's FILTER leaves out"
+                    : "those today's FILTER leaves out that the new one admits, if any");
+        }
+        List<String> added = ChangeClassifier.prefixesWidened(live.prefixes(), target.prefixes());
+        if (!added.isEmpty()) {
+            which.add("those under " + String.join(", ", added.stream().map(p -> "'" + p + "'").toList()));
+        }
+        if (which.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("The new index reads documents the live one never read (" + String.join(", and ", which)
+                + "): their values were never checked against this schema. If it fails on some of them, the indexing "
+                + "failures grow and " + (mode == MigrationMode.DROP_RECREATE ? "validation fails after the old index "
+                + "is dropped: the new one then serves the documents it could read, and apply exits 1" : "apply "
+                + "refuses the switch before anything served changes") + ". Check those documents first, or give the "
+                + "new index a FILTER that leaves them out.");
     }
 
     /**
