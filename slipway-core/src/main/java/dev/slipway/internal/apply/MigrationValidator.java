@@ -248,7 +248,8 @@ public final class MigrationValidator {
         Optional<String> noRoom = FilterScope.noRoomToAdmit(session, schema, documents);
         if (noRoom.isPresent()) {
             return Optional.of(notChecked("the document count was not checked: " + noRoom.get() + ". Free memory or "
-                    + "raise maxmemory, then run 'slipway validate' again"));
+                    + "raise maxmemory, then validate again: re-run 'slipway apply' with the same plan if it stopped "
+                    + "here (it resumes at its validation), else 'slipway validate'"));
         }
         try (FilterScope admission = FilterScope.admittedBy(session, namespace, plan.source().indexName(), schema,
                 stop)) {

@@ -194,22 +194,10 @@ public final class FilterScope implements AutoCloseable {
 
     /**
      * Why the index of {@link #admittedBy} for {@code schema} would not fit under the server's {@code maxmemory}, if
-     * so: the vectors a JSON FILTER names are indexed again (by the memory model, over {@code documents}, with the
-     * allocator overhead every estimate uses), and with the memory in use they must stay under the share of the
-     * limit every other memory check keeps to (tester session 42 R35 R1: a validate evicted 3,527 of 20,000 keys
-     * under allkeys-lru). Empty without a limit or a vector.
+     * so ({@link AdmissionMemory}); {@code documents}: at least this many.
      */
     public static Optional<String> noRoomToAdmit(RedisSession session, IndexSchema schema, long documents) {
-        long needs = Math.round(IndexMemoryModel.vectorBytes(admissionSchema(schema, "room"), documents)
-                * StrategyChoice.MEMORY_OVERHEAD);
-        if (needs == 0) {
-            return Optional.empty();
-        }
-        return new LiveIndexReader(session).memory().filter(m -> m.maxBytes() > 0
-                && m.usedBytes() + needs > m.maxBytes() * MemoryHeadroom.USABLE_SHARE)
-                .map(m -> "its throwaway index would index the vectors the FILTER reads again (about " + needs
-                        + " bytes), and with the " + m.usedBytes() + " bytes in use that passes "
-                        + Math.round(MemoryHeadroom.USABLE_SHARE * 100) + "% of maxmemory (" + m.maxBytes() + ")");
+        return AdmissionMemory.noRoom(session, admissionSchema(schema, "room"), documents);
     }
 
     /**

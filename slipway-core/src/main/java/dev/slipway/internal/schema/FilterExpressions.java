@@ -18,10 +18,38 @@ public final class FilterExpressions {
     /** The attributes {@code filter} names ({@code @name}), in order, each once. */
     public static Set<String> attributes(String filter) {
         Set<String> named = new LinkedHashSet<>();
-        Matcher matcher = ATTRIBUTE.matcher(filter);
+        Matcher matcher = ATTRIBUTE.matcher(withoutStrings(filter));
         while (matcher.find()) {
             named.add(matcher.group(1));
         }
         return named;
+    }
+
+    /**
+     * {@code filter} with the text inside its string literals ('...' or "...", a backslash escaping the next
+     * character) blanked, so that {@code @tag!="@emb"} names no {@code emb} (tester session 43 R36 F4: a vector was
+     * indexed again for it).
+     */
+    static String withoutStrings(String filter) {
+        StringBuilder out = new StringBuilder(filter.length());
+        char quote = 0;
+        for (int i = 0; i < filter.length(); i++) {
+            char c = filter.charAt(i);
+            if (quote == 0) {
+                out.append(c);
+                if (c == '"' || c == '\'') {
+                    quote = c;
+                }
+            } else if (c == '\\' && i + 1 < filter.length()) {
+                out.append("  ");
+                i++;
+            } else if (c == quote) {
+                out.append(c);
+                quote = 0;
+            } else {
+                out.append(' ');
+            }
+        }
+        return out.toString();
     }
 }

@@ -13,4 +13,12 @@ class FilterExpressionsTest {
         assertThat(FilterExpressions.attributes("startswith(@__key, \"item:1\")")).containsExactly("__key");
         assertThat(FilterExpressions.attributes("1 == 1")).isEmpty();
     }
+
+    @Test
+    void aNameInsideAStringIsNotAnAttribute() {
+        assertThat(FilterExpressions.attributes("@tag!=\"@emb\" && @kind=='@x' || @n>1")).containsExactly("tag",
+                "kind", "n");
+        assertThat(FilterExpressions.attributes("@tag=='it\\'s @emb' && @emb2 == \"a\\\"@b\"")).containsExactly(
+                "tag", "emb2");
+    }
 }
