@@ -40,6 +40,11 @@ class FilterChangeCoverageIT {
                 Optional.empty(), Optional.empty(), Optional.empty()));
     }
 
+    private static long usedMemory(Jedis jedis) {
+        return Long.parseLong(jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:")).findFirst()
+                .orElseThrow().substring("used_memory:".length()).trim());
+    }
+
     private static long served(Jedis jedis, String index) {
         return (Long) ((List<?>) jedis.sendCommand(command("FT.SEARCH"), index, "*", "LIMIT", "0", "0")).get(0);
     }
@@ -391,8 +396,7 @@ class FilterChangeCoverageIT {
                     + "in the index");
 
             // near maxmemory the vectors are not indexed again: not checked (R35 R1: a validate evicted user keys)
-            long used = Long.parseLong(jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
-                    .findFirst().orElseThrow().substring("used_memory:".length()).trim());
+            long used = usedMemory(jedis);
             jedis.configSet("maxmemory", String.valueOf(used + 1024));
             try {
                 ValidationCheck cramped = documentCount(slipway.validate(plan, List.of()));
@@ -417,8 +421,7 @@ class FilterChangeCoverageIT {
         try (Jedis jedis = redis.newJedis()) {
             writeAndIndexWithoutFilter(jedis);
             MigrationPlan plan = appliedFilter(slipway);
-            long used = Long.parseLong(jedis.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
-                    .findFirst().orElseThrow().substring("used_memory:".length()).trim());
+            long used = usedMemory(jedis);
             jedis.configSet("maxmemory", String.valueOf(used + 1024));
             try {
                 ValidationCheck cramped = documentCount(slipway.validate(plan, List.of()));

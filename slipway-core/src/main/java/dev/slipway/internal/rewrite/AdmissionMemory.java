@@ -75,8 +75,8 @@ public final class AdmissionMemory {
                 ? "" : "at least ") + keys + " documents under its prefixes" + (sizing.vectorsPerDocument.isEmpty()
                 ? "" : ", and the vectors the FILTER reads indexed again") + "), and with the "
                 + StrategyChoice.mib(memory.usedBytes()) + " in use that passes "
-                + Math.round(MemoryHeadroom.USABLE_SHARE * 100) + "% of maxmemory " + StrategyChoice.mib(memory.maxBytes())
-                + " (" + StrategyChoice.mib(Math.round(memory.maxBytes() * MemoryHeadroom.USABLE_SHARE)) + "); it "
+                + Math.round(MemoryHeadroom.USABLE_SHARE * 100) + "% of maxmemory "
+                + StrategyChoice.mib(memory.maxBytes()) + " (" + StrategyChoice.mib(Math.round(memory.maxBytes() * MemoryHeadroom.USABLE_SHARE)) + "); it "
                 + "would fit with maxmemory at " + (counted ? "" : "more than ") + StrategyChoice.mib(enough));
     }
 
