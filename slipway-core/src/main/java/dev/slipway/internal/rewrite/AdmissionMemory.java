@@ -76,7 +76,8 @@ public final class AdmissionMemory {
                 ? "" : ", and the vectors the FILTER reads indexed again") + "), and with the "
                 + StrategyChoice.mib(memory.usedBytes()) + " in use that passes "
                 + Math.round(MemoryHeadroom.USABLE_SHARE * 100) + "% of maxmemory "
-                + StrategyChoice.mib(memory.maxBytes()) + " (" + StrategyChoice.mib(Math.round(memory.maxBytes() * MemoryHeadroom.USABLE_SHARE)) + "); it "
+                + StrategyChoice.mib(memory.maxBytes()) + " (" + StrategyChoice.mib(room + memory.usedBytes())
+                + "); it "
                 + "would fit with maxmemory at " + (counted ? "" : "more than ") + StrategyChoice.mib(enough));
     }
 
