@@ -328,6 +328,38 @@ class FilteredIndexRewriteIT {
     }
 
     /**
+     * The plan's estimate fits under the limit, but not the throwaway index that tells which of the 20,000 documents
+     * the FILTER admits (about 170 bytes each), which apply builds before its rewrite: refused with nothing changed,
+     * as validation's is (tester session 43 R36 F1: that index evicted the user's keys); --ignore-maxmemory builds it.
+     */
+    @Test
+    void applyRefusesWhenTheThrowawayIndexDoesNotFit(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationPlan plan = filtered(slipway, jedis, WIDEN);
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "f:*");
+            long used = ServerEvictions.settledUsedMemory(admin);
+            long extra = plan.estimate().extraMemoryBytes();
+            admin.configSet("maxmemory", Long.toString((long) ((used + extra + (256 << 10)) / 0.9)));
+            SlipwayException refused;
+            try {
+                refused = catchThrowableOfType(SlipwayException.class, () -> slipway.apply(plan,
+                        ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))));
+            } finally {
+                admin.configSet("maxmemory", "0");
+            }
+
+            assertThat(refused).as("extra %d", extra).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("Not starting: the index has a FILTER, and the throwaway index "
+                    + "that tells which documents the FILTER admits would need about", DOCS + " documents under its "
+                    + "prefixes", "Nothing was changed", "--ignore-maxmemory");
+            assertThat(RewriteFixture.hashes(jedis, "f:*")).isEqualTo(before);
+            assertThat(RewriteFixture.indexes(jedis)).containsExactly("filtered");
+        }
+    }
+
+    /**
      * The plan's estimate (2,000 documents growing 640 bytes each) fits under the limit, the growth of all 20,000
      * does not: apply refuses once it has counted them, with nothing changed.
      */

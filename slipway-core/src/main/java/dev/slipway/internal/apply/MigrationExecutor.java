@@ -140,6 +140,8 @@ public final class MigrationExecutor {
             // on a resume too: its --queries may be new, and are checked at the end, after the remaining changes
             PlanPreconditions.probeTarget(plan, session, keys, options.queryChecks(), progress);
             // an index with a FILTER: only the documents it admits are rewritten (a throwaway index tells which)
+            PlanPreconditions.checkScopeMemory(session, plan, previous.isPresent(), options.ignoreMaxmemory(),
+                    progress);
             try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {
                 RewriteMeasurement.Measured measured = rewriteStillToRun(plan, previous)
                         ? RewriteMeasurement.measure(plan, filter, options, endpoint, progress, stop)

@@ -170,6 +170,33 @@ public final class PlanPreconditions {
     }
 
     /**
+     * Refuses when the throwaway index that tells a rewrite which documents its index's FILTER admits would not fit
+     * under maxmemory ({@link FilterScope#noRoomToOpen}): built before the rewrite's per-batch memory ceiling starts,
+     * it would make Redis evict keys or refuse writes (tester session 43 R36 F1, for validation's). A first run
+     * refuses with exit 2, nothing changed; a resume with exit 1, having changed nothing itself. With {@code ignore}
+     * it warns and goes on.
+     */
+    static void checkScopeMemory(RedisSession session, MigrationPlan plan, boolean resuming, boolean ignore,
+                                 ProgressListener progress) {
+        Optional<String> noRoom = FilterScope.noRoomToOpen(session, plan);
+        if (noRoom.isEmpty()) {
+            return;
+        }
+        String what = "the index has a FILTER, and " + noRoom.get();
+        if (ignore) {
+            UserWarnings.warn(LOG, progress, "Going on with --ignore-maxmemory although " + what + ".");
+            return;
+        }
+        String fix = " Free memory or raise maxmemory, then re-run the same command (or pass --ignore-maxmemory to "
+                + "build it all the same).";
+        if (!resuming) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + what + ". Nothing was changed." + fix);
+        }
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Not resuming: " + what + ". This run changed nothing; "
+                + "the migration stays where it stopped." + fix);
+    }
+
+    /**
      * Refuses (exit 2, nothing changed) when {@code extra} bytes more would take the server past the line where a
      * build stops, or with {@code ignore} warns and goes on; {@code counted} says what the figure counts, when it is
      * more than the plan's estimate.

@@ -71,7 +71,7 @@ public final class AdmissionMemory {
             return Optional.empty();
         }
         long enough = (long) Math.ceil((memory.usedBytes() + needs) / MemoryHeadroom.USABLE_SHARE);
-        return Optional.of("its throwaway index would need about " + StrategyChoice.mib(needs) + " (" + (counted
+        return Optional.of("the throwaway index that tells which documents the FILTER admits would need about " + StrategyChoice.mib(needs) + " (" + (counted
                 ? "" : "at least ") + keys + " documents under its prefixes" + (sizing.vectorsPerDocument.isEmpty()
                 ? "" : ", and the vectors the FILTER reads indexed again") + "), and with the "
                 + StrategyChoice.mib(memory.usedBytes()) + " in use that passes "

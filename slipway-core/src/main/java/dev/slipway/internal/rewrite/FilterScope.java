@@ -158,6 +158,15 @@ public final class FilterScope implements AutoCloseable {
     }
 
     /**
+     * Why the throwaway index {@link #open} builds for {@code plan} would not fit under the server's {@code maxmemory}
+     * ({@link AdmissionMemory}), if so; empty when the plan needs none.
+     */
+    public static Optional<String> noRoomToOpen(RedisSession session, MigrationPlan plan) {
+        return scopeSchema(plan, "room").flatMap(schema -> AdmissionMemory.noRoom(session, schema,
+                plan.source().numDocs()));
+    }
+
+    /**
      * Creates the throwaway index for the plan and waits until it has indexed every document; the scope of every
      * document when the plan needs none ({@link #scopeSchema}).
      *
