@@ -253,6 +253,24 @@ class FilteredIndexRewriteIT {
             assertThat(RewriteFixture.hash(jedis, "f:11")).isEqualTo(before.get("f:11"));
             assertThat(RewriteFixture.indexes(jedis)).containsExactly("filtered");
             assertThat(slipway.describe("filtered").numDocs()).isEqualTo(ADMITTED);
+
+            // near maxmemory validate builds no throwaway index: the scan that needs it is not checked (R36 F1)
+            long used = ServerEvictions.settledUsedMemory(jedis);
+            jedis.configSet("maxmemory", Long.toString(used + 1024));
+            dev.slipway.api.plan.ValidationResult cramped;
+            try {
+                cramped = slipway.validate(plan, List.of());
+            } finally {
+                jedis.configSet("maxmemory", "0");
+            }
+            assertThat(cramped.passed()).isFalse();
+            assertThat(cramped.checks()).filteredOn(c -> c.name().equals("old-form")).singleElement().satisfies(c -> {
+                assertThat(c.actual()).isEqualTo("not checked");
+                assertThat(c.detail()).contains("could not be told: the throwaway index that tells which documents "
+                        + "the FILTER admits would need about");
+            });
+            assertThat(RewriteFixture.indexes(jedis)).containsExactly("filtered");
+            assertThat(slipway.validate(plan, List.of()).passed()).as("with room").isTrue();
         }
     }
 

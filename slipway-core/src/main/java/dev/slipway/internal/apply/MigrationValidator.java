@@ -49,6 +49,8 @@ public final class MigrationValidator {
     private OldVectorScan.Result oldVectors;
     /** The documents the scans after a rewrite look at: those the index's FILTER admits, or all. */
     private FilterScope filterScope = FilterScope.everyDocument();
+    /** Why {@link #filterScope} could not be built; empty when it was, or none was needed. */
+    private String scopeRefused = "";
     private OptionalLong sourceFailures = OptionalLong.empty();
     private OptionalLong evictedAtStart = OptionalLong.empty();
     private String backupDir = "<dir>";
@@ -169,6 +171,16 @@ public final class MigrationValidator {
     }
 
     /**
+     * Why the throwaway index that tells which documents the FILTER admits was not built (no room under maxmemory,
+     * {@link FilterScope#noRoomToOpen}): the scans for documents in the old form, which need it, are then "not
+     * checked", saying why, instead of built at the price of the user's keys (tester session 43 R36 F1).
+     */
+    public MigrationValidator scopeUnavailable(String why) {
+        this.scopeRefused = why;
+        return this;
+    }
+
+    /**
      * Retries a read of the scans for documents in the old form {@code retries} times after a transient error (a lost
      * connection, a restarting server), as apply's {@code --retries} does; 5 unless set (tester session 37 R23 F3: a
      * fixed 3, about 0.7 s, failed every restart).
@@ -277,6 +289,12 @@ public final class MigrationValidator {
                 + "again to validate.");
     }
 
+    private ValidationCheck scopeNotChecked(String name, String expected) {
+        return new ValidationCheck(name, false, expected, "not checked", "the documents the index's FILTER admits, "
+                + "which this scan reads, could not be told: " + scopeRefused + ". Free memory or raise maxmemory, "
+                + "then run 'slipway validate' again");
+    }
+
     private static ValidationCheck notChecked(String why) {
         return new ValidationCheck("document-count", false, "every document the FILTER admits indexed, or one the "
                 + "schema fails on", "not checked", why);
@@ -305,6 +323,9 @@ public final class MigrationValidator {
      * them and says whether re-running apply converts them ({@link OldVectorScan}).
      */
     private ValidationCheck oldVectorCheck(RewriteSpec rewrite, IndexInfo info) {
+        if (!scopeRefused.isEmpty()) {
+            return scopeNotChecked("old-vectors", "no vectors of the old datatype");
+        }
         OldVectorScan.Result found = OldVectorScan.run(rewrite, filterScope, info.schema().prefixes(),
                 session.endpoint(), SCAN_PAGE, maxRetries, info.stats().documents(), progress);
         oldVectors = found;
@@ -332,6 +353,9 @@ public final class MigrationValidator {
      * form it moved away from since ({@link OldFormScan}): the new index does not find them, or not their new values.
      */
     private ValidationCheck oldFormCheck(RewriteSpec rewrite, IndexInfo info) {
+        if (!scopeRefused.isEmpty()) {
+            return scopeNotChecked("old-form", "no documents in the form the rewrite moved away from");
+        }
         OldFormScan.Result found = OldFormScan.run(rewrite, filterScope, info.schema().prefixes(),
                 session.endpoint(), SCAN_PAGE, maxRetries, info.stats().documents(), progress);
         String actual = found.found() + " of " + found.documentsChecked() + " documents";
