@@ -7,11 +7,9 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.QueryCheck;
-import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.schema.IndexSchema;
-import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.io.QueryCheckDocument;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.DropRecreateStrategy;
@@ -40,9 +38,6 @@ import java.util.Set;
  * finished, and optional query checks. Read-only. Collects every check; never stops at the first failure.
  */
 public final class MigrationValidator {
-    /** Keys per SCAN page of the search for vectors of the old datatype. */
-    private static final int SCAN_PAGE = 500;
-
     private final RedisSession session;
     private final LiveIndexReader reader;
     private final ProgressListener progress;
@@ -226,12 +221,16 @@ public final class MigrationValidator {
         List<ValidationCheck> failures = new FailureChecks(session, reader, namespace).check(plan, info,
                 sourceFailures, count.failuresOfExistingKeys());
         checks.addAll(failures);
+        OldFormChecks oldForms = new OldFormChecks(session, filterScope, scopeRefused, maxRetries, progress,
+                backupDir);
         if (!failures.get(0).passed()) { // the usual cause in a migration that converts vectors
-            plan.rewrite().filter(OldVectorScan::applies).ifPresent(rewrite -> checks.add(oldVectorCheck(rewrite,
-                    info)));
+            plan.rewrite().filter(OldVectorScan::applies).ifPresent(rewrite -> {
+                checks.add(oldForms.vectors(rewrite, info));
+                oldVectors = oldForms.oldVectors();
+            });
         }
         stopHereIfRequested("scans for documents in the old form");
-        plan.rewrite().filter(OldFormScan::applies).ifPresent(rewrite -> checks.add(oldFormCheck(rewrite, info)));
+        plan.rewrite().filter(OldFormScan::applies).ifPresent(rewrite -> checks.add(oldForms.form(rewrite, info)));
         stopHereIfRequested("sample of documents");
         checks.add(sampleCheck(plan));
         if (!backupDir.equals("<dir>")) {
@@ -289,12 +288,6 @@ public final class MigrationValidator {
                 + "again to validate.");
     }
 
-    private ValidationCheck scopeNotChecked(String name, String expected) {
-        return new ValidationCheck(name, false, expected, "not checked", "the documents the index's FILTER admits, "
-                + "which this scan reads, could not be told: " + scopeRefused + ". Free memory or raise maxmemory, "
-                + "then run 'slipway validate' again");
-    }
-
     private static ValidationCheck notChecked(String why) {
         return new ValidationCheck("document-count", false, "every document the FILTER admits indexed, or one the "
                 + "schema fails on", "not checked", why);
@@ -315,73 +308,6 @@ public final class MigrationValidator {
         return new ValidationCheck("indexing-complete", done, "percent_indexed 1",
                 "percent_indexed " + info.stats().percentIndexed(),
                 done ? "" : "the index is still indexing; wait and run 'slipway validate' again");
-    }
-
-    /**
-     * After more documents failed to index than before, whether a client wrote vectors of the old datatype into
-     * fields the migration converted (the usual cause: an application that still writes the old format). Names
-     * them and says whether re-running apply converts them ({@link OldVectorScan}).
-     */
-    private ValidationCheck oldVectorCheck(RewriteSpec rewrite, IndexInfo info) {
-        if (!scopeRefused.isEmpty()) {
-            return scopeNotChecked("old-vectors", "no vectors of the old datatype");
-        }
-        OldVectorScan.Result found = OldVectorScan.run(rewrite, filterScope, info.schema().prefixes(),
-                session.endpoint(), SCAN_PAGE, maxRetries, info.stats().documents(), progress);
-        oldVectors = found;
-        String actual = found.found() + " of " + found.documentsChecked() + " documents";
-        if (found.found() == 0) {
-            return new ValidationCheck("old-vectors", true, "no vectors of the old datatype", actual, "");
-        }
-        String named = String.join(", ", found.examples()) + (found.found() > found.examples().size() ? " and "
-                + (found.found() - found.examples().size()) + " more" : "");
-        String what = documents(found.found(), "holds", "hold") + " a vector of the old datatype again ("
-                + OldVectorScan.describe(rewrite) + "), so the new index cannot index them; a client wrote them in the "
-                + "old format after their rewrite (or a server restart lost the rewrite's writes to them): " + named
-                + ". ";
-        String next = found.repairable() ? "Make the application write the new datatype, then re-run 'slipway "
-                + "apply' with the same plan: it rewrites them, backing up their current values first"
-                : found.outsideRewrite() + " of them are where the rewrite does not look (under the new prefix, "
-                + "or in a renamed field), so re-running apply cannot convert them: write them in the new datatype, "
-                + "or roll back with 'slipway rollback --backup-dir " + backupDir + "'";
-        return new ValidationCheck("old-vectors", false, "no vectors of the old datatype", actual, what + next,
-                found.examples());
-    }
-
-    /**
-     * After a rewrite that moved keys to a new prefix or renamed hash fields, whether a client wrote documents in the
-     * form it moved away from since ({@link OldFormScan}): the new index does not find them, or not their new values.
-     */
-    private ValidationCheck oldFormCheck(RewriteSpec rewrite, IndexInfo info) {
-        if (!scopeRefused.isEmpty()) {
-            return scopeNotChecked("old-form", "no documents in the form the rewrite moved away from");
-        }
-        OldFormScan.Result found = OldFormScan.run(rewrite, filterScope, info.schema().prefixes(),
-                session.endpoint(), SCAN_PAGE, maxRetries, info.stats().documents(), progress);
-        String actual = found.found() + " of " + found.documentsChecked() + " documents";
-        if (found.found() == 0) {
-            return new ValidationCheck("old-form", true, "no documents in the form the rewrite moved away from",
-                    actual, "");
-        }
-        String named = String.join(", ", found.examples()) + (found.found() > found.examples().size() ? " and "
-                + (found.found() - found.examples().size()) + " more" : "");
-        List<String> what = new ArrayList<>();
-        if (found.underOldPrefix() > 0) {
-            what.add(found.underOldPrefix() + " under the old prefix, which the new index does not cover");
-        }
-        if (found.withOldFields() > 0) {
-            what.add(found.withOldFields() + " holding a renamed field under its old name, whose value the new "
-                    + "index does not read");
-        }
-        return new ValidationCheck("old-form", false, "no documents in the form the rewrite moved away from", actual,
-                documents(found.found(), "is", "are") + " in the form the rewrite moved away from ("
-                + String.join("; ", what) + "): a client wrote them after their rewrite, so the application still "
-                + "writes the old form (or a server restart lost the rewrite's writes to them): " + named + ". Make "
-                + "the application write the new form, then move them "
-                + "(RENAME to the new prefix, or " + (rewrite.storage() == StorageType.HASH ? "HSET the new field and "
-                + "HDEL the old one" : "JSON.SET the new path and JSON.DEL the old one") + "), or roll back with "
-                + "'slipway rollback --backup-dir " + backupDir + "', which asks before it overwrites documents "
-                + "changed since the migration", found.exampleKeys());
     }
 
     /** "1 document holds" or "3 documents hold": a count of documents with its verb. */
