@@ -427,8 +427,8 @@ class FilterChangeCoverageIT {
                 ValidationCheck cramped = documentCount(slipway.validate(plan, List.of()));
                 assertThat(cramped.passed()).isFalse();
                 assertThat(cramped.actual()).isEqualTo("not checked");
-                assertThat(cramped.detail()).contains("the throwaway index that tells which documents the FILTER admits would need about", "30 documents under its "
-                        + "prefixes)", "of maxmemory", "re-run 'slipway apply' with the same plan if it stopped here");
+                assertThat(cramped.detail()).contains("the throwaway index that tells which documents the FILTER "
+                        + "admits would need about", "30 documents under its prefixes)", "of maxmemory", "re-run 'slipway apply' with the same plan if it stopped here");
             } finally {
                 jedis.configSet("maxmemory", "0");
             }

@@ -65,8 +65,8 @@ final class OldFormChecks {
         String named = String.join(", ", found.examples()) + (found.found() > found.examples().size() ? " and "
                 + (found.found() - found.examples().size()) + " more" : "");
         String what = MigrationValidator.documents(found.found(), "holds", "hold") + " a vector of the old datatype "
-                + "again (" + OldVectorScan.describe(rewrite) + "), so the new index cannot index them; a client wrote them in the "
-                + "old format after their rewrite (or a server restart lost the rewrite's writes to them): " + named
+                + "again (" + OldVectorScan.describe(rewrite) + "), so the new index cannot index them; a client wrote "
+                + "them in the old format after their rewrite (or a server restart lost the rewrite's writes to them): " + named
                 + ". ";
         String next = found.repairable() ? "Make the application write the new datatype, then re-run 'slipway "
                 + "apply' with the same plan: it rewrites them, backing up their current values first"

@@ -71,8 +71,8 @@ public final class AdmissionMemory {
             return Optional.empty();
         }
         long enough = (long) Math.ceil((memory.usedBytes() + needs) / MemoryHeadroom.USABLE_SHARE);
-        return Optional.of("the throwaway index that tells which documents the FILTER admits would need about " + StrategyChoice.mib(needs) + " (" + (counted
-                ? "" : "at least ") + keys + " documents under its prefixes" + (sizing.vectorsPerDocument.isEmpty()
+        return Optional.of("the throwaway index that tells which documents the FILTER admits would need about "
+                + StrategyChoice.mib(needs) + " (" + (counted ? "" : "at least ") + keys + " documents under its prefixes" + (sizing.vectorsPerDocument.isEmpty()
                 ? "" : ", and the vectors the FILTER reads indexed again") + "), and with the "
                 + StrategyChoice.mib(memory.usedBytes()) + " in use that passes "
                 + Math.round(MemoryHeadroom.USABLE_SHARE * 100) + "% of maxmemory "
