@@ -428,7 +428,8 @@ class FilterChangeCoverageIT {
                 assertThat(cramped.passed()).isFalse();
                 assertThat(cramped.actual()).isEqualTo("not checked");
                 assertThat(cramped.detail()).contains("the throwaway index that tells which documents the FILTER "
-                        + "admits would need about", "30 documents under its prefixes)", "of maxmemory", "re-run 'slipway apply' with the same plan if it stopped here");
+                        + "admits would need about", "30 documents under its prefixes)", "of maxmemory",
+                        "re-run 'slipway apply' with the same plan if it stopped here");
             } finally {
                 jedis.configSet("maxmemory", "0");
             }

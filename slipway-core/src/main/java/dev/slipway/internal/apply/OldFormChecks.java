@@ -66,8 +66,8 @@ final class OldFormChecks {
                 + (found.found() - found.examples().size()) + " more" : "");
         String what = MigrationValidator.documents(found.found(), "holds", "hold") + " a vector of the old datatype "
                 + "again (" + OldVectorScan.describe(rewrite) + "), so the new index cannot index them; a client wrote "
-                + "them in the old format after their rewrite (or a server restart lost the rewrite's writes to them): " + named
-                + ". ";
+                + "them in the old format after their rewrite (or a server restart lost the rewrite's writes to "
+                + "them): " + named + ". ";
         String next = found.repairable() ? "Make the application write the new datatype, then re-run 'slipway "
                 + "apply' with the same plan: it rewrites them, backing up their current values first"
                 : found.outsideRewrite() + " of them are where the rewrite does not look (under the new prefix, "

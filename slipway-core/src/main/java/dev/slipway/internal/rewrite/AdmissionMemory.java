@@ -72,8 +72,9 @@ public final class AdmissionMemory {
         }
         long enough = (long) Math.ceil((memory.usedBytes() + needs) / MemoryHeadroom.USABLE_SHARE);
         return Optional.of("the throwaway index that tells which documents the FILTER admits would need about "
-                + StrategyChoice.mib(needs) + " (" + (counted ? "" : "at least ") + keys + " documents under its prefixes" + (sizing.vectorsPerDocument.isEmpty()
-                ? "" : ", and the vectors the FILTER reads indexed again") + "), and with the "
+                + StrategyChoice.mib(needs) + " (" + (counted ? "" : "at least ") + keys + " documents under its "
+                + "prefixes" + (sizing.vectorsPerDocument.isEmpty() ? "" : ", and the vectors the FILTER reads indexed "
+                + "again") + "), and with the "
                 + StrategyChoice.mib(memory.usedBytes()) + " in use that passes "
                 + Math.round(MemoryHeadroom.USABLE_SHARE * 100) + "% of maxmemory "
                 + StrategyChoice.mib(memory.maxBytes()) + " (" + StrategyChoice.mib(room + memory.usedBytes())
