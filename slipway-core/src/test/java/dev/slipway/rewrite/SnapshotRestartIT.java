@@ -5,6 +5,7 @@ import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.version.IndexStatus;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
@@ -26,6 +27,7 @@ import redis.clients.jedis.Jedis;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import static dev.slipway.rewrite.RewriteFixture.hashes;
@@ -59,6 +61,52 @@ class SnapshotRestartIT {
     @Test
     void aRestartFromAnOlderSnapshotDuringTheWaitForIndexingIsFinishedByTheReRun(RedisStackServer redis) {
         restartThenReRun(redis, "indexing docs", 0);
+    }
+
+    /**
+     * A snapshot taken during the rewrite, which the server restarts from after the rewrite finished: the backup
+     * header says every document was rewritten, the checkpoint (from the snapshot) that the rewrite is still to do, and
+     * half the documents are in the old form again. Status says so instead of "every document rewritten" (tester
+     * session 42 R33 F13), and the re-run rewrites them.
+     */
+    @Test
+    void statusAfterARestartFromASnapshotTakenDuringTheRewriteSaysTheRewriteIsToBeReadAgain(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, DOCS, 35);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
+            boolean[] saved = {false};
+            boolean[] restarted = {false};
+            TaskProgress progress = new TaskProgress() {
+                @Override
+                public void update(long now) {
+                    if (task().equals("rewriting documents") && now >= DOCS / 2 && !saved[0]) {
+                        saved[0] = true;
+                        try (Jedis saving = redis.newJedis()) {
+                            saving.save();
+                        }
+                    } else if (task().equals("indexing docs") && saved[0] && !restarted[0]) {
+                        restarted[0] = true;
+                        redis.restartFromLastSave();
+                    }
+                }
+            };
+            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
+                    .withThroughput(50, 1, 0, 3);
+            catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(progress).load().apply(plan,
+                    options), SlipwayException.class);
+            assertThat(restarted[0]).isTrue();
+
+            IndexStatus.MigrationStatus status = slipway.status(Optional.of("docs")).get(0).migration()
+                    .orElseThrow();
+            assertThat(status.rewrite()).startsWith("the backup says every document was rewritten (").contains(
+                    "the server restarted since and the checkpoint does not record the rewrite as done",
+                    "the next apply reads every document again");
+
+            assertThat(slipway.apply(plan, options).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertMigrated(redis, before);
+        }
     }
 
     /**
