@@ -361,6 +361,42 @@ class CliIT {
         }
     }
 
+    /** A patch returns an index to the server's default stop words (it could not: only --target-schema could). */
+    @Test
+    void aPatchReturnsAnIndexToTheServersDefaultStopWords() throws IOException {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.CREATE"), "notes", "ON", "HASH", "PREFIX", "1", "note:", "STOPWORDS", "0",
+                    "SCHEMA", "body", "TEXT");
+            jedis.hset("note:1", Map.of("body", "the cat"));
+            assertThat(matches(jedis, "notes", "@body:the")).as("no stop words yet").isEqualTo(1);
+        }
+        Path patch = Files.writeString(dir.resolve("stopwords.yaml"), """
+                version: 1
+                changes:
+                  index:
+                    stopwords: default
+                """);
+        Path planFile = dir.resolve("stopwords-plan.yaml");
+        CliRun plan = cli("plan", "--index", "notes", "--patch", patch.toString(), "--out", planFile.toString());
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        assertThat(plan.out()).contains("stopwords", "[]", "default");
+
+        CliRun apply = cli("apply", "--plan", planFile.toString(), "--yes");
+        CliRun validate = cli("validate", "--plan", planFile.toString());
+
+        assertThat(apply.exitCode()).as(apply.toString()).isZero();
+        assertThat(validate.exitCode()).as(validate.toString()).isZero();
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(matches(jedis, "notes", "@body:cat")).isEqualTo(1);
+            assertThat(matches(jedis, "notes", "@body:the")).as("'the' is a default stop word").isZero();
+        }
+        assertThat(cli("index", "info", "notes").out()).doesNotContain("stopwords");
+    }
+
+    private static long matches(Jedis jedis, String index, String query) {
+        return (Long) ((List<?>) jedis.sendCommand(command("FT.SEARCH"), index, query, "LIMIT", "0", "0")).get(0);
+    }
+
     private Path plan(String patchText) throws IOException {
         Path patch = Files.writeString(dir.resolve("patch.yaml"), patchText);
         Path planFile = dir.resolve("plan.yaml");

@@ -70,14 +70,16 @@ public record SchemaPatch(List<FieldSchema> addFields, List<String> removeFields
      * @param language      a new default language
      * @param languageField a new language field ({@code ""} removes it)
      * @param score         a new default score
-     * @param stopwords     a new stop-word list
+     * @param stopwords     a new stop-word list ({@code []} for none)
      * @param options       a new set of index options
      * @param storageType   a new storage type (always blocked; kept so the plan can say why)
+     * @param defaultStopwords back to the server's default stop words ({@code stopwords: default} in a patch file);
+     *                      not with {@code stopwords}
      */
     public record IndexChanges(Optional<String> name, Optional<List<String>> prefixes, Optional<String> filter,
                                Optional<String> language, Optional<String> languageField, Optional<Double> score,
                                Optional<List<String>> stopwords, Optional<java.util.Set<IndexOption>> options,
-                               Optional<StorageType> storageType) {
+                               Optional<StorageType> storageType, boolean defaultStopwords) {
         /**
          * Copies the lists and the set (the caller's were kept: changed after {@code plan}, they changed the plan's
          * requested patch, tester session 40 R30 F4); an absent setting (null) becomes empty.
@@ -94,6 +96,18 @@ public record SchemaPatch(List<FieldSchema> addFields, List<String> removeFields
             options = options == null ? Optional.empty()
                     : options.map(set -> Collections.unmodifiableSet(new LinkedHashSet<>(set)));
             storageType = storageType == null ? Optional.empty() : storageType;
+            if (defaultStopwords && stopwords.isPresent()) {
+                throw new IllegalArgumentException("a patch either sets a stop-word list or returns to the server's "
+                        + "default stop words, not both");
+            }
+        }
+
+        /** Index-level changes that keep the stop words unless {@code stopwords} sets a list. */
+        public IndexChanges(Optional<String> name, Optional<List<String>> prefixes, Optional<String> filter,
+                            Optional<String> language, Optional<String> languageField, Optional<Double> score,
+                            Optional<List<String>> stopwords, Optional<java.util.Set<IndexOption>> options,
+                            Optional<StorageType> storageType) {
+            this(name, prefixes, filter, language, languageField, score, stopwords, options, storageType, false);
         }
 
         /** No index-level change. */

@@ -295,6 +295,9 @@ public final class SchemaMerger {
         changes.languageField().ifPresent(f -> builder.languageField(f.isBlank() ? null : f));
         changes.score().ifPresent(builder::score);
         changes.stopwords().ifPresent(builder::stopwords);
+        if (changes.defaultStopwords()) {
+            builder.stopwords(null); // no STOPWORDS argument: the server's default list
+        }
         changes.options().ifPresent(builder::options);
         changes.storageType().ifPresent(builder::storageType);
         return builder;

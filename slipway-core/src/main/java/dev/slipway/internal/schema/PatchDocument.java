@@ -25,6 +25,8 @@ import java.util.Set;
  */
 public final class PatchDocument {
     private static final Set<String> TOP_KEYS = Set.of("version", "changes");
+    /** The value of {@code index.stopwords} that returns to the server's default stop words. */
+    static final String DEFAULT_STOPWORDS = "default";
     private static final Set<String> CHANGE_KEYS = Set.of("add_fields", "remove_fields", "update_fields",
             "rename_fields", "index");
     private static final Set<String> UPDATE_KEYS = Set.of("name", "type", "path", "attrs", "options");
@@ -130,9 +132,8 @@ public final class PatchDocument {
             if (value.isNull() && INDEX_KEYS.contains(key)) {
                 problems.add(value, "'" + key + "' is null, which a patch does not read as a change: leave it out to "
                         + "keep the index's value" + switch (key) {
-                            case "stopwords" -> ", or give a list ([] for none); a patch cannot return to the "
-                                    + "server's default stop words: write the target schema without 'stopwords' and "
-                                    + "plan with --target-schema";
+                            case "stopwords" -> ", give a list ([] for none), or 'default' for the server's "
+                                    + "default stop words";
                             case "filter", "language_field" -> ", or give '' to remove it";
                             default -> ", or give a value";
                         });
@@ -171,11 +172,15 @@ public final class PatchDocument {
                         + "name each once");
             }
         });
+        // 'default', not in a list, returns to the server's default stop words; [default] is a list of one word
+        boolean defaultStopwords = node.get("stopwords").filter(YamlNode::isScalar)
+                .filter(v -> v.text().equals(DEFAULT_STOPWORDS)).isPresent();
         return new IndexChanges(problems.optionalText(node, "name"), prefixes,
                 problems.optionalText(node, "filter"), problems.optionalText(node, "language"),
                 problems.optionalText(node, "language_field"),
                 node.get("score").flatMap(s -> SchemaDocument.readScore(s, problems)),
-                problems.textOrList(node, "stopwords"), options, storage);
+                defaultStopwords ? Optional.empty() : problems.textOrList(node, "stopwords"), options, storage,
+                defaultStopwords);
     }
 
     /** The document form of a patch, for embedding in a plan. */
@@ -228,6 +233,9 @@ public final class PatchDocument {
         index.languageField().ifPresent(v -> m.put("language_field", v));
         index.score().ifPresent(v -> m.put("score", v));
         index.stopwords().ifPresent(v -> m.put("stopwords", v));
+        if (index.defaultStopwords()) {
+            m.put("stopwords", DEFAULT_STOPWORDS);
+        }
         index.options().ifPresent(v -> m.put("options",
                 v.stream().map(o -> o.name().toLowerCase(java.util.Locale.ROOT)).toList()));
         index.storageType().ifPresent(v -> m.put("storage_type", v.yamlName()));

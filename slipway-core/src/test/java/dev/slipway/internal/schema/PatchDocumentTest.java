@@ -255,11 +255,24 @@ class PatchDocumentTest {
 
         assertThat(messages(problems)).containsExactly(
                 "p.yaml line 4: 'stopwords' is null, which a patch does not read as a change: leave it out to keep "
-                        + "the index's value, or give a list ([] for none); a patch cannot return to the server's "
-                        + "default stop words: write the target schema without 'stopwords' and plan with "
-                        + "--target-schema",
+                        + "the index's value, give a list ([] for none), or 'default' for the server's default stop "
+                        + "words",
                 "p.yaml line 5: 'filter' is null, which a patch does not read as a change: leave it out to keep the "
                         + "index's value, or give '' to remove it");
+    }
+
+    /** 'default' returns to the server's stop words (a patch could not, before); a list holding it is one word. */
+    @Test
+    void stopwordsDefaultReturnsToTheServersListAndSurvivesThePlanFile() {
+        SchemaPatch back = read("version: 1\nchanges:\n  index:\n    stopwords: default\n");
+        SchemaPatch word = read("version: 1\nchanges:\n  index:\n    stopwords: [default]\n");
+
+        assertThat(back.index().defaultStopwords()).isTrue();
+        assertThat(back.index().stopwords()).isEmpty();
+        assertThat(word.index().defaultStopwords()).isFalse();
+        assertThat(word.index().stopwords()).contains(List.of("default"));
+        Map<?, ?> changes = (Map<?, ?>) PatchDocument.toTree(back, StorageType.HASH).get("changes");
+        assertThat(((Map<?, ?>) changes.get("index")).get("stopwords")).isEqualTo("default");
     }
 
     @Test
