@@ -248,7 +248,7 @@ public final class Slipway {
             session.reconnectingFor(WorkerPool.retryWindow(maxRetries)); // as long as its scans' connections do
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
-            Optional<String> noRoom = FilterScope.noRoomToOpen(session, plan); // then its scans are not checked
+            Optional<String> noRoom = FilterScope.cannotOpen(session, plan); // then its scans are not checked
             try (FilterScope filter = noRoom.isPresent() ? FilterScope.everyDocument()
                     : FilterScope.open(session, keys, plan, stop)) {
                 ValidationResult result = new MigrationValidator(session, progress).filterScope(filter)

@@ -435,6 +435,36 @@ class FilterChangeCoverageIT {
             }
             assertThat(RedisInspection.indexes(jedis)).noneMatch(name -> name.startsWith("slipway-probe:"));
             assertThat(documentCount(slipway.validate(plan, List.of())).passed()).as("with room").isTrue();
+
+            // a user who may not read INFO cannot tell whether it fits: not built (R37 F1: it evicted keys and passed)
+            jedis.aclSetUser("noinfo", "on", ">pw", "~*", "&*", "+@all", "-info");
+            ValidationCheck blind = documentCount(Slipway.configure().url(redis.url().replace("redis://",
+                    "redis://noinfo:pw@")).load().validate(plan, List.of()));
+            assertThat(blind.actual()).isEqualTo("not checked");
+            assertThat(blind.detail()).contains("the server refuses INFO memory to this user", "a user allowed INFO");
+        }
+    }
+
+    /**
+     * The keys under several prefixes are counted in one SCAN (R37 F6: a SCAN per prefix took 80 s over 50 prefixes),
+     * each hash under one of them once: 30 under item:, 6 under doc:, the string other:1 not.
+     */
+    @org.junit.jupiter.api.Test
+    void nearMaxmemoryTheKeysUnderEveryPrefixAreCountedOnce(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            writeAndIndexWithoutFilter(jedis);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.of(List.of("item:", "doc:")),
+                    Optional.of(FILTER))));
+            assertThat(slipway.apply(plan, ApplyOptions.DEFAULTS).result())
+                    .isEqualTo(MigrationReport.Result.SUCCEEDED);
+            jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) + 1024));
+            try {
+                assertThat(documentCount(slipway.validate(plan, List.of())).detail())
+                        .contains("(36 documents under its prefixes)");
+            } finally {
+                jedis.configSet("maxmemory", "0");
+            }
         }
     }
 

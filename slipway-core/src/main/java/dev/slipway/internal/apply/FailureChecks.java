@@ -143,7 +143,7 @@ final class FailureChecks {
         try {
             return SourceFailingKeys.load(session, namespace, plan.source().indexName(), plan.planId());
         } catch (RedisCommandException e) {
-            recordRefused = e.getMessage();
+            recordRefused = e.getMessage().replaceFirst("\\.$", ""); // the sentence goes on
             return Optional.empty();
         }
     }

@@ -208,7 +208,7 @@ public final class MigrationValidator {
         IndexInfo info = live.get();
         checks.add(schemaCheck(plan, info));
         checks.add(indexedCheck(info));
-        stopHereIfRequested("document count");
+        stopHereIfRequested("its document count");
         DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
         if (plan.validation().requireDocCountMatch()) {
             checks.add(count.check(plan, info));
@@ -217,7 +217,7 @@ public final class MigrationValidator {
         } else {
             count.coverage(info).ifPresent(checks::add);
         }
-        stopHereIfRequested("indexing failures");
+        stopHereIfRequested("its indexing failures");
         List<ValidationCheck> failures = new FailureChecks(session, reader, namespace).check(plan, info,
                 sourceFailures, count.failuresOfExistingKeys());
         checks.addAll(failures);
@@ -229,15 +229,15 @@ public final class MigrationValidator {
                 oldVectors = oldForms.oldVectors();
             });
         }
-        stopHereIfRequested("scans for documents in the old form");
+        stopHereIfRequested("its scans for documents in the old form");
         plan.rewrite().filter(OldFormScan::applies).ifPresent(rewrite -> checks.add(oldForms.form(rewrite, info)));
-        stopHereIfRequested("sample of documents");
+        stopHereIfRequested("its sample of documents");
         checks.add(sampleCheck(plan));
         if (!backupDir.equals("<dir>")) {
             checks.addAll(IndexRecall.measure(session, plan, Path.of(backupDir)));
         }
         Evictions.check(session, evictedAtStart).ifPresent(checks::add);
-        stopHereIfRequested("query checks");
+        stopHereIfRequested("its query checks");
         for (QueryCheck query : queries) {
             List<String> unknown = QueryFields.unknown(List.of(query), plan.targetSchema(), plan.source().schema());
             checks.add(unknown.isEmpty() ? queryCheck(name, query) : new ValidationCheck("query '" + query.name()
@@ -256,15 +256,15 @@ public final class MigrationValidator {
         IndexSchema unfiltered = schema.toBuilder().filter(null).build(); // the copies' keys are not the documents'
         // as many documents as the source or the index held (an index that never read them holds none)
         long documents = Math.max(info.stats().documents(), plan.source().numDocs() + plan.source().indexingFailures());
-        Optional<String> noRoom = FilterScope.noRoomToAdmit(session, schema, documents);
+        Optional<String> noRoom = FilterScope.noRoomToAdmit(session, schema, documents, info.stats().vectorBytes());
         if (noRoom.isPresent()) {
             return Optional.of(notChecked("the document count was not checked: " + noRoom.get() + ". Free memory or "
-                    + "raise maxmemory, then validate again: re-run 'slipway apply' with the same plan if it stopped "
-                    + "here (it resumes at its validation), else 'slipway validate'"));
+                    + "raise maxmemory (or run as a user allowed INFO), then validate again: re-run 'slipway apply' "
+                    + "with the same plan if it stopped here (it resumes at its validation), else 'slipway validate'"));
         }
         try (FilterScope admission = FilterScope.admittedBy(session, namespace, plan.source().indexName(), schema,
                 stop)) {
-            return count.admitted(info, admission, () -> stopHereIfRequested("rest of the document count"),
+            return count.admitted(info, admission, () -> stopHereIfRequested("the rest of its document count"),
                     (keys, whyNot) -> SourceSchemaProbe.judge(session, namespace,
                     plan.source().indexName(), unfiltered, schema.name(), keys, whyNot));
         } catch (SlipwayException e) {
@@ -283,7 +283,7 @@ public final class MigrationValidator {
      * (a throwaway index, copies of documents) is removed on the way out instead of left to its lease and TTL.
      */
     private void stopHereIfRequested(String next) {
-        stop.stopHereIfRequested("Validation stopped before its " + next + "; the throwaway index and copies of "
+        stop.stopHereIfRequested("Validation stopped before " + next + "; the throwaway index and copies of "
                 + "documents it made to check, if any, are removed, and it changed nothing else. Run the same command "
                 + "again to validate.");
     }

@@ -19,6 +19,7 @@ import dev.slipway.internal.plan.ServerCompatibility;
 import dev.slipway.internal.plan.ZeroDowntimeStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.SchemaProbeName;
+import dev.slipway.internal.rewrite.AdmissionMemory;
 import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
@@ -178,6 +179,11 @@ public final class PlanPreconditions {
      */
     static void checkScopeMemory(RedisSession session, MigrationPlan plan, boolean resuming, boolean ignore,
                                  ProgressListener progress) {
+        Optional<String> unknown = FilterScope.narrows(plan) ? AdmissionMemory.unknown(session) : Optional.empty();
+        if (unknown.isPresent()) { // as the rest of apply's memory checks: the plan said memory was not checked
+            UserWarnings.warn(LOG, progress, "Building it all the same: " + unknown.get() + ".");
+            return;
+        }
         Optional<String> noRoom = FilterScope.noRoomToOpen(session, plan);
         if (noRoom.isEmpty()) {
             return;

@@ -22,41 +22,53 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Whether the throwaway index of {@link FilterScope#admittedBy} fits under the server's {@code maxmemory}, with the
- * memory in use, below the share of the limit every other memory check keeps to ({@link MemoryHeadroom}). Built over
- * a server near its limit, it made Redis evict the user's keys under allkeys-lru, or refuse the application's writes
- * under noeviction (tester session 42 R35 R1 through the vectors a JSON FILTER names; session 43 R36 F1 through its
- * document table alone, 13,648 of 200,000 keys evicted).
+ * Whether the throwaway index of {@link FilterScope#admittedBy} (or of a rewrite, {@link FilterScope#open}) fits under
+ * the server's {@code maxmemory}, with the memory in use, below the share of the limit every other memory check keeps
+ * to ({@link MemoryHeadroom}). Built over a server near its limit, it made Redis evict the user's keys under
+ * allkeys-lru, or refuse the application's writes under noeviction (tester session 42 R35 R1 through the vectors a
+ * JSON FILTER names; session 43 R36 F1 through its document table alone, 13,648 of 200,000 keys evicted).
  * <p>
- * The estimate: every key under the prefixes of the index's storage type (counted by SCAN, which stops as soon as
- * the count no longer fits; at least the {@code documents} given), since the index reads every one of them (R36 F3:
- * the documents an index held undercounted the ones a wider FILTER admits); for each, its document and key tables
- * ({@value #PER_DOCUMENT} bytes besides the key's own, measured 125–129 on Search 2.10.5 for hashes and JSON alike,
- * plus {@value #PER_ATTRIBUTE} per other attribute it declares), with a margin of {@value #TABLE_MARGIN}; and its
- * vectors by the memory model with the allocator overhead every estimate uses, as many per document as the most a
- * sampled document holds at a multi-value JSON path (R36 F2: 10 per document were counted as 1).
+ * The estimate, per document: the document and key tables, {@value #PER_DOCUMENT} bytes plus the key's length twice
+ * (Search keeps it twice: measured 128 + 2.05 × length on Search 2.10.5, R37 F2, for hashes and JSON alike), plus
+ * {@value #PER_ATTRIBUTE} per other attribute it declares, with a margin of {@value #TABLE_MARGIN}; and its vectors by
+ * the memory model with the allocator overhead every estimate uses, as many per document as the most a sampled
+ * document holds at a multi-value JSON path (R36 F2), and at least what a live index reports for its vector indexes
+ * (R37 F3: 1% of the documents holding 800 vectors, which the sample missed). Over how many documents: for
+ * validation, every key under the prefixes of the index's storage type, counted by one SCAN (R36 F3: the documents an
+ * index held undercounted what a wider FILTER admits; R37 F6: one SCAN per prefix took 80 s over 50 prefixes); for a
+ * rewrite, whose source index has the same prefixes and FILTER, the documents it holds and fails on (R37 F4: keys the
+ * FILTER leaves out cost nothing, and counting them refused a rewrite that fitted with room to spare).
  */
 public final class AdmissionMemory {
-    /** Bytes of the document and key tables per document, besides the key's own bytes. */
+    /** Bytes of the document and key tables per document, besides the key's own bytes (twice). */
     static final long PER_DOCUMENT = 128;
     /** Bytes per document for each attribute other than a vector that the throwaway index declares. */
     static final long PER_ATTRIBUTE = 48;
     /** The margin over the tables' measured bytes. */
     static final double TABLE_MARGIN = 1.25;
-    /** How many documents are read to count the vectors at a multi-value JSON path. */
+    /** How many documents are read to count the vectors at a multi-value JSON path, and to size the keys. */
     static final int SAMPLED = 20;
     private static final int SCAN_COUNT = 1_000;
+
+    /**
+     * What is known of the documents the throwaway index will hold.
+     *
+     * @param documents   at least this many (those the index validated, or its source held)
+     * @param exact       whether {@code documents} is their number (the source index has the same prefixes and
+     *                    FILTER), so that the keys under the prefixes need not be counted
+     * @param vectorBytes what a live index over them reports for its vector indexes (0 when none, or not known)
+     */
+    public record Known(long documents, boolean exact, long vectorBytes) {
+    }
 
     private AdmissionMemory() {
     }
 
     /**
-     * Why the throwaway index {@code admission} would not fit, if so; empty without a limit (or when the server does
-     * not tell it), or when it fits.
-     *
-     * @param documents at least this many documents (those the index validated or its source held)
+     * Why the throwaway index {@code admission} would not fit, if so; empty without a limit, or when it fits. When the
+     * server refuses INFO memory to this user, {@link #unknown} says so first.
      */
-    public static Optional<String> noRoom(RedisSession session, IndexSchema admission, long documents) {
+    public static Optional<String> noRoom(RedisSession session, IndexSchema admission, Known known) {
         Optional<ServerInfo.Memory> limited = new LiveIndexReader(session).memory().filter(m -> m.maxBytes() > 0);
         if (limited.isEmpty()) {
             return Optional.empty();
@@ -64,22 +76,31 @@ public final class AdmissionMemory {
         ServerInfo.Memory memory = limited.get();
         long room = Math.round(memory.maxBytes() * MemoryHeadroom.USABLE_SHARE) - memory.usedBytes();
         Sizing sizing = new Sizing(admission);
-        boolean counted = sizing.countKeys(session, room);
-        long keys = Math.max(documents, sizing.keys);
-        long needs = sizing.bytes(keys);
+        sizing.countKeys(session, !known.exact());
+        long keys = known.exact() ? known.documents() : Math.max(known.documents(), sizing.keys);
+        long needs = sizing.bytes(keys, known.vectorBytes());
         if (needs <= room) {
             return Optional.empty();
         }
         long enough = (long) Math.ceil((memory.usedBytes() + needs) / MemoryHeadroom.USABLE_SHARE);
         return Optional.of("the throwaway index that tells which documents the FILTER admits would need about "
-                + StrategyChoice.mib(needs) + " (" + (counted ? "" : "at least ") + keys + " documents under its "
-                + "prefixes" + (sizing.vectorsPerDocument.isEmpty() ? "" : ", and the vectors the FILTER reads indexed "
-                + "again") + "), and with the "
+                + StrategyChoice.mib(needs) + " (" + keys + (known.exact() ? " documents its FILTER admits"
+                : " documents under its prefixes") + (sizing.vectorsPerDocument.isEmpty() ? ""
+                : ", and the vectors the FILTER reads indexed again") + "), and with the "
                 + StrategyChoice.mib(memory.usedBytes()) + " in use that passes "
                 + Math.round(MemoryHeadroom.USABLE_SHARE * 100) + "% of maxmemory "
                 + StrategyChoice.mib(memory.maxBytes()) + " (" + StrategyChoice.mib(room + memory.usedBytes())
-                + "); it "
-                + "would fit with maxmemory at " + (counted ? "" : "more than ") + StrategyChoice.mib(enough));
+                + "); it would fit with maxmemory at " + StrategyChoice.mib(enough));
+    }
+
+    /**
+     * Why whether the throwaway index fits cannot be told, if so: the server refuses INFO memory to this user (R37
+     * F1: the check was skipped without a word, and a validate evicted 812 of 20,000 keys and passed).
+     */
+    public static Optional<String> unknown(RedisSession session) {
+        return new LiveIndexReader(session).memory().isPresent() ? Optional.empty()
+                : Optional.of("the server refuses INFO memory to this user, so whether the throwaway index that tells "
+                + "which documents the FILTER admits fits under maxmemory cannot be told");
     }
 
     /** The keys under the prefixes and what each costs the throwaway index. */
@@ -91,6 +112,8 @@ public final class AdmissionMemory {
         private final long otherAttributes;
         private long keys;
         private long keyBytes;
+        private long sampledKeys;
+        private long sampledKeyBytes;
 
         Sizing(IndexSchema admission) {
             this.admission = admission;
@@ -101,58 +124,56 @@ public final class AdmissionMemory {
         }
 
         /**
-         * Counts the keys under the prefixes (of the index's key type), and samples the first for the vectors they
-         * hold; stops once their bytes pass {@code room}.
-         *
-         * @return whether every key was counted
+         * Counts the keys under the prefixes (of the index's key type) with one SCAN, matching several prefixes here
+         * rather than with a SCAN each; with {@code every} false, reads only until it has a sample. Samples the first
+         * keys for their length and the vectors they hold.
          */
-        boolean countKeys(RedisSession session, long room) {
+        void countKeys(RedisSession session, boolean every) {
             List<String> sampled = new ArrayList<>();
             String type = admission.storageType().keyType();
             List<String> patterns = GlobPattern.underPrefixes(admission.prefixes());
-            for (int p = 0; p < patterns.size(); p++) {
-                String cursor = "0";
-                do {
-                    List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH", patterns.get(p),
-                            "COUNT", Integer.toString(SCAN_COUNT), "TYPE", type));
-                    cursor = RedisReplies.text(reply.get(0));
-                    for (Object key : RedisReplies.list(reply.get(1))) {
-                        keys++;
-                        keyBytes += ((byte[]) key).length;
-                        if (sampled.size() < SAMPLED) {
-                            sampled.add(RedisReplies.text(key));
-                        }
+            List<byte[]> prefixes = admission.prefixes().stream()
+                    .map(p -> p.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toList();
+            boolean one = patterns.size() == 1;
+            String cursor = "0";
+            do {
+                List<Object> reply = RedisReplies.list(one
+                        ? session.call("SCAN", cursor, "MATCH", patterns.get(0), "COUNT", Integer.toString(SCAN_COUNT),
+                        "TYPE", type)
+                        : session.call("SCAN", cursor, "COUNT", Integer.toString(SCAN_COUNT), "TYPE", type));
+                cursor = RedisReplies.text(reply.get(0));
+                for (Object key : RedisReplies.list(reply.get(1))) {
+                    byte[] bytes = (byte[]) key;
+                    if (!one && prefixes.stream().noneMatch(p -> startsWith(bytes, p))) {
+                        continue;
                     }
-                    if (vectorsPerDocument.isEmpty() && !vectors.isEmpty() && sampled.size() >= SAMPLED) {
-                        sampleVectors(session, sampled);
+                    keys++;
+                    keyBytes += bytes.length;
+                    if (sampled.size() < SAMPLED) {
+                        sampled.add(RedisReplies.text(key));
+                        sampledKeys++;
+                        sampledKeyBytes += bytes.length;
                     }
-                    if (bytes(keys) > room) { // it does not fit: the rest need not be counted
-                        sampleVectors(session, sampled);
-                        return cursor.equals("0") && p == patterns.size() - 1;
-                    }
-                } while (!cursor.equals("0"));
-            }
+                }
+            } while (!cursor.equals("0") && (every || sampled.size() < SAMPLED));
             sampleVectors(session, sampled);
-            return true;
         }
 
-        /** The bytes of the throwaway index over {@code documents} documents. */
-        long bytes(long documents) {
-            double keyLength = keys == 0 ? 0 : (double) keyBytes / keys;
-            double tables = documents * (PER_DOCUMENT + keyLength + otherAttributes * PER_ATTRIBUTE) * TABLE_MARGIN;
-            long perDocument = vectorsPerDocument.isEmpty()
-                    ? IndexMemoryModel.vectorBytes(admission, 1)
-                    : vectorsPerDocument.stream().mapToLong(Long::longValue).sum();
-            return Math.round(tables + documents * perDocument * StrategyChoice.MEMORY_OVERHEAD);
-        }
-
-        /**
-         * For each vector field, its bytes per document times the most vectors a sampled document holds there; once.
-         */
-        private void sampleVectors(RedisSession session, List<String> sampled) {
-            if (!vectorsPerDocument.isEmpty()) {
-                return;
+        /** The bytes of the throwaway index over {@code documents} documents, its vectors at least {@code live}. */
+        long bytes(long documents, long live) {
+            double keyLength = keys > 0 ? (double) keyBytes / keys
+                    : sampledKeys == 0 ? 0 : (double) sampledKeyBytes / sampledKeys;
+            double tables = documents * (PER_DOCUMENT + 2 * keyLength + otherAttributes * PER_ATTRIBUTE)
+                    * TABLE_MARGIN;
+            if (vectors.isEmpty()) {
+                return Math.round(tables);
             }
+            long perDocument = vectorsPerDocument.stream().mapToLong(Long::longValue).sum();
+            return Math.round(tables + Math.max(documents * perDocument * StrategyChoice.MEMORY_OVERHEAD, live));
+        }
+
+        /** For each vector field, its bytes per document times the most vectors a sampled document holds there. */
+        private void sampleVectors(RedisSession session, List<String> sampled) {
             for (FieldSchema field : vectors) {
                 long most = 1;
                 if (admission.storageType() == StorageType.JSON && multiValue(field.path())) {
@@ -164,6 +185,11 @@ public final class AdmissionMemory {
                         .storageType()).field(field).build(), 1) * most);
             }
         }
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0,
+                prefix.length);
     }
 
     /** Whether a JSON path can match more than one value ({@code [*]}, {@code ..}, a filter, a slice, a union). */

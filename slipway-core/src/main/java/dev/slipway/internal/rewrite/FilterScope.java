@@ -159,11 +159,24 @@ public final class FilterScope implements AutoCloseable {
 
     /**
      * Why the throwaway index {@link #open} builds for {@code plan} would not fit under the server's {@code maxmemory}
-     * ({@link AdmissionMemory}), if so; empty when the plan needs none.
+     * ({@link AdmissionMemory}), if so; empty when the plan needs none. Its documents are those the source index holds
+     * or fails on: it has the source's prefixes (and a key move's new one) and FILTER.
      */
     public static Optional<String> noRoomToOpen(RedisSession session, MigrationPlan plan) {
         return scopeSchema(plan, "room").flatMap(schema -> AdmissionMemory.noRoom(session, schema,
-                plan.source().numDocs()));
+                new AdmissionMemory.Known(plan.source().numDocs() + plan.source().indexingFailures(), true,
+                        plan.source().vectorIndexBytes())));
+    }
+
+    /**
+     * As {@link #noRoomToOpen}, or why it cannot be told (INFO memory refused): for validation, which then leaves the
+     * checks that need the index "not checked" rather than build it blind.
+     */
+    public static Optional<String> cannotOpen(RedisSession session, MigrationPlan plan) {
+        if (scopeSchema(plan, "room").isEmpty()) {
+            return Optional.empty();
+        }
+        return AdmissionMemory.unknown(session).or(() -> noRoomToOpen(session, plan));
     }
 
     /**
@@ -203,10 +216,13 @@ public final class FilterScope implements AutoCloseable {
 
     /**
      * Why the index of {@link #admittedBy} for {@code schema} would not fit under the server's {@code maxmemory}, if
-     * so ({@link AdmissionMemory}); {@code documents}: at least this many.
+     * so, or why that cannot be told ({@link AdmissionMemory}); {@code documents}: at least this many, and
+     * {@code vectorBytes} what a live index over them reports for its vector indexes.
      */
-    public static Optional<String> noRoomToAdmit(RedisSession session, IndexSchema schema, long documents) {
-        return AdmissionMemory.noRoom(session, admissionSchema(schema, "room"), documents);
+    public static Optional<String> noRoomToAdmit(RedisSession session, IndexSchema schema, long documents,
+                                                 long vectorBytes) {
+        return AdmissionMemory.unknown(session).or(() -> AdmissionMemory.noRoom(session, admissionSchema(schema,
+                "room"), new AdmissionMemory.Known(documents, false, vectorBytes)));
     }
 
     /**
@@ -290,11 +306,11 @@ public final class FilterScope implements AutoCloseable {
         LOG.info("Index '{}' has a FILTER ({}): the throwaway index '{}' tells which documents it admits; {}",
                 sourceIndex, filter, name, use);
         try {
-            if (!IndexingWait.untilIndexed(new LiveIndexReader(session), name, stop, "The migration stopped while "
-                    + "finding the documents the FILTER admits; this run changed nothing since it started. Re-run the "
-                    + "same command.", "The throwaway index '" + name + "', which tells which documents the FILTER "
-                    + "admits, is still indexing after an hour; this run changed nothing since it started. Re-run the "
-                    + "same command.", () -> { })) {
+            if (!IndexingWait.untilIndexed(new LiveIndexReader(session), name, stop, "That was while it found the "
+                    + "documents the FILTER admits; this run changed nothing since it started (its throwaway index is "
+                    + "dropped). Re-run the same command.", "The throwaway index '" + name + "', which tells which "
+                    + "documents the FILTER admits, is still indexing after an hour; this run changed nothing since "
+                    + "it started. Re-run the same command.", () -> { })) {
                 throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted while finding the documents the "
                         + "FILTER admits; this run changed nothing since it started. Re-run the same command.");
             }
