@@ -24,4 +24,12 @@ public record ValidationCheck(String name, boolean passed, String expected, Stri
     public ValidationCheck(String name, boolean passed, String expected, String actual, String detail) {
         this(name, passed, expected, actual, detail, List.of());
     }
+
+    /**
+     * A check validation could not make ({@code why}: what stopped it and what to do): failed, with the actual
+     * "not checked", since a check not made is no pass.
+     */
+    public static ValidationCheck notChecked(String name, String expected, String why) {
+        return new ValidationCheck(name, false, expected, "not checked", why);
+    }
 }

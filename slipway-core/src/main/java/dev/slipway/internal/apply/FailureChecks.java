@@ -28,6 +28,8 @@ import java.util.Set;
 final class FailureChecks {
     /** Tries at counting the keys while writes keep moving the count out of its bracket. */
     private static final int BASELINE_ATTEMPTS = 5;
+    /** What the {@code dropped-documents} check expects. */
+    private static final String DROPPED_EXPECTED = "none of the documents the source index served left out";
 
     private final RedisSession session;
     private final LiveIndexReader reader;
@@ -110,22 +112,21 @@ final class FailureChecks {
     private Optional<ValidationCheck> droppedCheck(MigrationPlan plan, IndexInfo info) {
         Optional<SourceFailingKeys> loaded = recorded(plan);
         if (!recordRefused.isEmpty()) { // not a pass: the record is there to catch what the counts hide
-            return Optional.of(new ValidationCheck("dropped-documents", false, "none of the documents the source "
-                    + "index served left out", "not checked", "the record of the documents the source index failed "
-                    + "on could not be read: " + recordRefused + ". Run 'slipway validate' as a user who may read "
-                    + "Slipway's keys (" + namespace.sourceFailures(plan.source().indexName()) + ")"));
+            return Optional.of(ValidationCheck.notChecked("dropped-documents", DROPPED_EXPECTED, "the record of the "
+                    + "documents the source index failed on could not be read: " + recordRefused + ". Run 'slipway "
+                    + "validate' as a user who may read Slipway's keys ("
+                    + namespace.sourceFailures(plan.source().indexName()) + ")"));
         }
         return loaded.map(record -> {
             // keys written since the drop are not documents the source served: the source schema judges them
             DroppedDocuments.Found dropped = failingKeys(plan, info).map(FailingKeys::broken).orElseGet(() ->
                     record.droppedBy(session, info.schema().name(), info.schema(), DroppedDocuments.EXAMPLES));
-            String expected = "none of the documents the source index served left out";
             if (dropped.count() == 0) {
-                return new ValidationCheck("dropped-documents", true, expected, "0 documents", "");
+                return new ValidationCheck("dropped-documents", true, DROPPED_EXPECTED, "0 documents", "");
             }
             String named = String.join(", ", dropped.examples()) + (dropped.count() > dropped.examples().size()
                     ? " and " + (dropped.count() - dropped.examples().size()) + " more" : "");
-            return new ValidationCheck("dropped-documents", false, expected, Wording.count(dropped.count(),
+            return new ValidationCheck("dropped-documents", false, DROPPED_EXPECTED, Wording.count(dropped.count(),
                     "document", "documents"), "the new index fails to index "
                     + MigrationValidator.documents(dropped.count(), "that", "that") + " the source index served: "
                     + named + ". The change also lets it index documents the source failed on, so the failure "

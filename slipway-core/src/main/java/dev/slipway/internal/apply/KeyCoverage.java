@@ -2,7 +2,7 @@ package dev.slipway.internal.apply;
 
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.redis.GlobPattern;
-import dev.slipway.internal.redis.RedisReplies;
+import dev.slipway.internal.redis.KeysUnder;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
@@ -54,7 +54,7 @@ final class KeyCoverage {
      */
     static Optional<KeyCoverage> measure(RedisSession session, IndexSchema schema, List<String> indexes) {
         Map<String, IndexInfo> before = read(session, indexes);
-        long keys = keysUnderPrefixes(session, schema);
+        long keys = KeysUnder.count(session, schema.prefixes(), schema.storageType().keyType());
         Map<String, IndexInfo> after = read(session, indexes);
         for (String index : indexes) {
             IndexInfo first = before.get(index);
@@ -124,20 +124,5 @@ final class KeyCoverage {
     /** The SCAN patterns that name every key under the schema's prefixes once. */
     static List<String> scanPatterns(IndexSchema schema) {
         return GlobPattern.underPrefixes(schema.prefixes());
-    }
-
-    private static long keysUnderPrefixes(RedisSession session, IndexSchema schema) {
-        String type = schema.storageType().keyType();
-        long total = 0;
-        for (String pattern : scanPatterns(schema)) {
-            String cursor = "0";
-            do {
-                List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH", pattern, "COUNT",
-                        "1000", "TYPE", type));
-                cursor = RedisReplies.text(reply.get(0));
-                total += RedisReplies.list(reply.get(1)).size();
-            } while (!cursor.equals("0"));
-        }
-        return total;
     }
 }

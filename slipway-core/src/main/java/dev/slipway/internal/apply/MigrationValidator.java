@@ -289,8 +289,8 @@ public final class MigrationValidator {
     }
 
     private static ValidationCheck notChecked(String why) {
-        return new ValidationCheck("document-count", false, "every document the FILTER admits indexed, or one the "
-                + "schema fails on", "not checked", why);
+        return ValidationCheck.notChecked("document-count", "every document the FILTER admits indexed, or one the "
+                + "schema fails on", why);
     }
 
     private static ValidationCheck schemaCheck(MigrationPlan plan, IndexInfo info) {

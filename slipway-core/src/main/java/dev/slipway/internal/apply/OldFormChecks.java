@@ -114,7 +114,7 @@ final class OldFormChecks {
     }
 
     private ValidationCheck scopeNotChecked(String name, String expected) {
-        return new ValidationCheck(name, false, expected, "not checked", "the documents the index's FILTER admits, "
+        return ValidationCheck.notChecked(name, expected, "the documents the index's FILTER admits, "
                 + "which this scan reads, could not be told: " + scopeRefused + ". Free memory or raise maxmemory (or "
                 + "run as a user allowed INFO), then run 'slipway validate' again");
     }

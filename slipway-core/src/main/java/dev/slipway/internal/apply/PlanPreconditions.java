@@ -179,12 +179,13 @@ public final class PlanPreconditions {
      */
     static void checkScopeMemory(RedisSession session, MigrationPlan plan, boolean resuming, boolean ignore,
                                  ProgressListener progress) {
-        Optional<String> unknown = FilterScope.narrows(plan) ? AdmissionMemory.unknown(session) : Optional.empty();
+        AdmissionMemory memory = AdmissionMemory.of(session);
+        Optional<String> unknown = FilterScope.narrows(plan) ? memory.unknown() : Optional.empty();
         if (unknown.isPresent()) { // as the rest of apply's memory checks: the plan said memory was not checked
             UserWarnings.warn(LOG, progress, "Building it all the same: " + unknown.get() + ".");
             return;
         }
-        Optional<String> noRoom = FilterScope.noRoomToOpen(session, plan);
+        Optional<String> noRoom = FilterScope.noRoomToOpen(memory, plan);
         if (noRoom.isEmpty()) {
             return;
         }

@@ -11,7 +11,7 @@ import dev.slipway.internal.io.PlanCodec;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
-import dev.slipway.internal.redis.GlobPattern;
+import dev.slipway.internal.redis.KeysUnder;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
@@ -48,7 +48,6 @@ public final class AdmissionMemory {
     static final double TABLE_MARGIN = 1.25;
     /** How many documents are read to count the vectors at a multi-value JSON path, and to size the keys. */
     static final int SAMPLED = 20;
-    private static final int SCAN_COUNT = 1_000;
 
     /**
      * What is known of the documents the throwaway index will hold.
@@ -61,15 +60,26 @@ public final class AdmissionMemory {
     public record Known(long documents, boolean exact, long vectorBytes) {
     }
 
-    private AdmissionMemory() {
+    private final RedisSession session;
+    /** The server's memory as INFO memory gave it once; empty when it was refused. */
+    private final Optional<ServerInfo.Memory> read;
+
+    private AdmissionMemory(RedisSession session, Optional<ServerInfo.Memory> read) {
+        this.session = session;
+        this.read = read;
+    }
+
+    /** The server's memory and limit, read once (INFO memory), for the questions below. */
+    public static AdmissionMemory of(RedisSession session) {
+        return new AdmissionMemory(session, new LiveIndexReader(session).memory());
     }
 
     /**
      * Why the throwaway index {@code admission} would not fit, if so; empty without a limit, or when it fits. When the
-     * server refuses INFO memory to this user, {@link #unknown} says so first.
+     * server refused INFO memory to this user, {@link #unknown} says so.
      */
-    public static Optional<String> noRoom(RedisSession session, IndexSchema admission, Known known) {
-        Optional<ServerInfo.Memory> limited = new LiveIndexReader(session).memory().filter(m -> m.maxBytes() > 0);
+    public Optional<String> noRoom(IndexSchema admission, Known known) {
+        Optional<ServerInfo.Memory> limited = read.filter(m -> m.maxBytes() > 0);
         if (limited.isEmpty()) {
             return Optional.empty();
         }
@@ -97,8 +107,8 @@ public final class AdmissionMemory {
      * Why whether the throwaway index fits cannot be told, if so: the server refuses INFO memory to this user (R37
      * F1: the check was skipped without a word, and a validate evicted 812 of 20,000 keys and passed).
      */
-    public static Optional<String> unknown(RedisSession session) {
-        return new LiveIndexReader(session).memory().isPresent() ? Optional.empty()
+    public Optional<String> unknown() {
+        return read.isPresent() ? Optional.empty()
                 : Optional.of("the server refuses INFO memory to this user, so whether the throwaway index that tells "
                 + "which documents the FILTER admits fits under maxmemory cannot be told");
     }
@@ -112,8 +122,6 @@ public final class AdmissionMemory {
         private final long otherAttributes;
         private long keys;
         private long keyBytes;
-        private long sampledKeys;
-        private long sampledKeyBytes;
 
         Sizing(IndexSchema admission) {
             this.admission = admission;
@@ -124,45 +132,25 @@ public final class AdmissionMemory {
         }
 
         /**
-         * Counts the keys under the prefixes (of the index's key type) with one SCAN, matching several prefixes here
-         * rather than with a SCAN each; with {@code every} false, reads only until it has a sample. Samples the first
-         * keys for their length and the vectors they hold.
+         * Counts the keys under the prefixes (of the index's key type) in one pass ({@link KeysUnder}); with
+         * {@code every} false, reads only until it has a sample. Samples the first keys for the vectors they hold.
          */
         void countKeys(RedisSession session, boolean every) {
             List<String> sampled = new ArrayList<>();
-            String type = admission.storageType().keyType();
-            List<String> patterns = GlobPattern.underPrefixes(admission.prefixes());
-            List<byte[]> prefixes = admission.prefixes().stream()
-                    .map(p -> p.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toList();
-            boolean one = patterns.size() == 1;
-            String cursor = "0";
-            do {
-                List<Object> reply = RedisReplies.list(one
-                        ? session.call("SCAN", cursor, "MATCH", patterns.get(0), "COUNT", Integer.toString(SCAN_COUNT),
-                        "TYPE", type)
-                        : session.call("SCAN", cursor, "COUNT", Integer.toString(SCAN_COUNT), "TYPE", type));
-                cursor = RedisReplies.text(reply.get(0));
-                for (Object key : RedisReplies.list(reply.get(1))) {
-                    byte[] bytes = (byte[]) key;
-                    if (!one && prefixes.stream().noneMatch(p -> startsWith(bytes, p))) {
-                        continue;
-                    }
-                    keys++;
-                    keyBytes += bytes.length;
-                    if (sampled.size() < SAMPLED) {
-                        sampled.add(RedisReplies.text(key));
-                        sampledKeys++;
-                        sampledKeyBytes += bytes.length;
-                    }
+            KeysUnder.forEach(session, admission.prefixes(), admission.storageType().keyType(), key -> {
+                keys++;
+                keyBytes += key.length;
+                if (sampled.size() < SAMPLED) {
+                    sampled.add(RedisReplies.text(key));
                 }
-            } while (!cursor.equals("0") && (every || sampled.size() < SAMPLED));
+                return every || sampled.size() < SAMPLED;
+            });
             sampleVectors(session, sampled);
         }
 
         /** The bytes of the throwaway index over {@code documents} documents, its vectors at least {@code live}. */
         long bytes(long documents, long live) {
-            double keyLength = keys > 0 ? (double) keyBytes / keys
-                    : sampledKeys == 0 ? 0 : (double) sampledKeyBytes / sampledKeys;
+            double keyLength = keys == 0 ? 0 : (double) keyBytes / keys; // of all keys, or of the sample
             double tables = documents * (PER_DOCUMENT + 2 * keyLength + otherAttributes * PER_ATTRIBUTE)
                     * TABLE_MARGIN;
             if (vectors.isEmpty()) {
@@ -185,11 +173,6 @@ public final class AdmissionMemory {
                         .storageType()).field(field).build(), 1) * most);
             }
         }
-    }
-
-    private static boolean startsWith(byte[] key, byte[] prefix) {
-        return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0,
-                prefix.length);
     }
 
     /** Whether a JSON path can match more than one value ({@code [*]}, {@code ..}, a filter, a slice, a union). */

@@ -162,10 +162,13 @@ public final class FilterScope implements AutoCloseable {
      * ({@link AdmissionMemory}), if so; empty when the plan needs none. Its documents are those the source index holds
      * or fails on: it has the source's prefixes (and a key move's new one) and FILTER.
      */
-    public static Optional<String> noRoomToOpen(RedisSession session, MigrationPlan plan) {
-        return scopeSchema(plan, "room").flatMap(schema -> AdmissionMemory.noRoom(session, schema,
-                new AdmissionMemory.Known(plan.source().numDocs() + plan.source().indexingFailures(), true,
-                        plan.source().vectorIndexBytes())));
+    public static Optional<String> noRoomToOpen(AdmissionMemory memory, MigrationPlan plan) {
+        return scopeSchema(plan, "room").flatMap(schema -> memory.noRoom(schema, heldBySource(plan)));
+    }
+
+    private static AdmissionMemory.Known heldBySource(MigrationPlan plan) {
+        return new AdmissionMemory.Known(plan.source().numDocs() + plan.source().indexingFailures(), true,
+                plan.source().vectorIndexBytes());
     }
 
     /**
@@ -173,10 +176,10 @@ public final class FilterScope implements AutoCloseable {
      * checks that need the index "not checked" rather than build it blind.
      */
     public static Optional<String> cannotOpen(RedisSession session, MigrationPlan plan) {
-        if (scopeSchema(plan, "room").isEmpty()) {
-            return Optional.empty();
-        }
-        return AdmissionMemory.unknown(session).or(() -> noRoomToOpen(session, plan));
+        return scopeSchema(plan, "room").flatMap(schema -> {
+            AdmissionMemory memory = AdmissionMemory.of(session);
+            return memory.unknown().or(() -> memory.noRoom(schema, heldBySource(plan)));
+        });
     }
 
     /**
@@ -221,8 +224,9 @@ public final class FilterScope implements AutoCloseable {
      */
     public static Optional<String> noRoomToAdmit(RedisSession session, IndexSchema schema, long documents,
                                                  long vectorBytes) {
-        return AdmissionMemory.unknown(session).or(() -> AdmissionMemory.noRoom(session, admissionSchema(schema,
-                "room"), new AdmissionMemory.Known(documents, false, vectorBytes)));
+        AdmissionMemory memory = AdmissionMemory.of(session);
+        return memory.unknown().or(() -> memory.noRoom(admissionSchema(schema, "room"),
+                new AdmissionMemory.Known(documents, false, vectorBytes)));
     }
 
     /**
