@@ -48,6 +48,8 @@ public final class MigrationValidator {
     private String scopeRefused = "";
     private OptionalLong sourceFailures = OptionalLong.empty();
     private OptionalLong evictedAtStart = OptionalLong.empty();
+    /** Whether a checkpoint of the plan records its migration: without one there are no evictions to count. */
+    private boolean migrationRecorded;
     private String backupDir = "<dir>";
     private KeyNamespace namespace = KeyNamespace.DEFAULT;
     private int maxRetries = ApplyOptions.DEFAULTS.maxRetries();
@@ -96,6 +98,7 @@ public final class MigrationValidator {
      */
     public MigrationValidator evictionsSince(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
         this.evictedAtStart = figure(checkpoint, plan, Checkpoint.EVICTED_KEYS);
+        this.migrationRecorded = checkpoint.filter(c -> c.planId().equals(plan.planId())).isPresent();
         return this;
     }
 
@@ -236,7 +239,7 @@ public final class MigrationValidator {
         if (!backupDir.equals("<dir>")) {
             checks.addAll(IndexRecall.measure(session, plan, Path.of(backupDir)));
         }
-        Evictions.check(session, evictedAtStart).ifPresent(checks::add);
+        Evictions.check(session, evictedAtStart, migrationRecorded).ifPresent(checks::add);
         stopHereIfRequested("its query checks");
         for (QueryCheck query : queries) {
             List<String> unknown = QueryFields.unknown(List.of(query), plan.targetSchema(), plan.source().schema());

@@ -388,7 +388,45 @@ class MemoryLimitIT {
         assertThat(plan.source().server().memory()).isEmpty();
         assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("Memory limit: not checked, since the "
                 + "server refused INFO memory to this user"));
-        assertThat(noInfo.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        MigrationReport report = noInfo.apply(plan, ApplyOptions.DEFAULTS);
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        // the evictions could not be counted: shown, not left out (tester session 43 R37 F1), and not a failure
+        assertThat(report.validation().orElseThrow().checks()).filteredOn(c -> c.name().equals("evictions"))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.passed()).isTrue();
+                    assertThat(c.actual()).isEqualTo("unknown");
+                    assertThat(c.detail()).startsWith("the server's evicted_keys was not recorded when the migration "
+                            + "began");
+                });
+        assertThat(noInfo.validate(plan, List.of(), 0).checks()).filteredOn(c -> c.name().equals("evictions"))
+                .singleElement().satisfies(c -> assertThat(c.actual()).isEqualTo("unknown"));
+        // an admin's validate of the same migration reads evicted_keys now, but the start was never recorded
+        Slipway admin = Slipway.configure().url(redis.url()).load();
+        assertThat(admin.validate(plan, List.of(), 0).checks()).filteredOn(c -> c.name().equals("evictions"))
+                .singleElement().satisfies(c -> assertThat(c.detail()).contains("not recorded when the migration "
+                        + "began"));
+    }
+
+    /** A migration an administrator applied, validated by a user refused INFO: evictions "unknown", and why. */
+    @Test
+    void aUserRefusedInfoIsToldEvictionsWereNotCounted(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            seed(jedis);
+            jedis.sendCommand(() -> "ACL".getBytes(), "SETUSER", "noinfo", "on", ">pw", "~*", "&*", "+@all", "-info");
+        }
+        Slipway admin = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = admin.plan(request());
+        MigrationReport report = admin.apply(plan, ApplyOptions.DEFAULTS);
+        assertThat(report.validation().orElseThrow().checks()).filteredOn(c -> c.name().equals("evictions"))
+                .singleElement().satisfies(c -> assertThat(c.actual()).isEqualTo("0 keys"));
+
+        Slipway noInfo = Slipway.configure().url("redis://noinfo:pw@127.0.0.1:" + redis.port()).load();
+        assertThat(noInfo.validate(plan, List.of(), 0).checks()).filteredOn(c -> c.name().equals("evictions"))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.passed()).isTrue();
+                    assertThat(c.actual()).isEqualTo("unknown");
+                    assertThat(c.detail()).startsWith("the server refuses INFO stats to this user");
+                });
     }
 
     private static void seed(Jedis jedis) {
