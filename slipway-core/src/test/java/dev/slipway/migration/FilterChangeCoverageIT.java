@@ -297,6 +297,29 @@ class FilterChangeCoverageIT {
         }
     }
 
+    /**
+     * A patch that only re-spaces the live FILTER plans no change (tester session 43 R37 F7: planned as a new FILTER,
+     * with the warning that the index would read more documents); one that changes a string in it does.
+     */
+    @org.junit.jupiter.api.Test
+    void aFilterRespacedIsNoChange(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            writeAndIndexWithoutFilter(jedis);
+            appliedFilter(slipway);
+            MigrationPlan respaced = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(),
+                    Optional.of("  @kind == 'a'\n"))));
+            assertThat(respaced.changes()).isEmpty();
+            assertThat(respaced.targetSchema().filter()).contains(FILTER);
+            assertThat(respaced.warnings()).noneSatisfy(w -> assertThat(w).startsWith("The new index reads documents"));
+
+            MigrationPlan changed = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(),
+                    Optional.of("@kind == 'a '"))));
+            assertThat(changed.changes()).singleElement().satisfies(c -> assertThat(c.subject())
+                    .isEqualTo("index.filter"));
+        }
+    }
+
     /** A new FILTER that admits none of the documents gets a plain warning (tester session 42 R33 F6). */
     @org.junit.jupiter.api.Test
     void aFilterThatAdmitsNothingIsSaidPlainly(RedisStackServer redis) {

@@ -26,6 +26,49 @@ public final class FilterExpressions {
     }
 
     /**
+     * Whether two FILTER expressions differ only in whitespace outside their string literals, which changes nothing
+     * the server evaluates: a patch that re-indents the live FILTER is no change to plan (tester session 43 R37 F7,
+     * where it was planned as a new FILTER, with a warning that the index would read more documents).
+     */
+    public static boolean sameExpression(String a, String b) {
+        return a.equals(b) || withoutSpacing(a).equals(withoutSpacing(b));
+    }
+
+    /**
+     * {@code filter} with each run of whitespace outside string literals removed, or made one space where it parts
+     * two word characters ({@code @a == 1} and {@code @a==1} give {@code @a==1}; {@code 'a  b'} stays as it is).
+     */
+    static String withoutSpacing(String filter) {
+        StringBuilder out = new StringBuilder(filter.length());
+        char quote = 0;
+        boolean spaced = false; // whitespace in code since the last character kept
+        for (int i = 0; i < filter.length(); i++) {
+            char c = filter.charAt(i);
+            if (quote == 0 && Character.isWhitespace(c)) {
+                spaced = true;
+                continue;
+            }
+            if (spaced && !out.isEmpty() && isWord(out.charAt(out.length() - 1)) && isWord(c)) {
+                out.append(' ');
+            }
+            spaced = false;
+            out.append(c);
+            if (quote == 0 && (c == '"' || c == '\'')) {
+                quote = c;
+            } else if (quote != 0 && c == '\\' && i + 1 < filter.length()) {
+                out.append(filter.charAt(++i));
+            } else if (quote != 0 && c == quote) {
+                quote = 0;
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isWord(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '@' || c == '.' || c == '$';
+    }
+
+    /**
      * {@code filter} with the text inside its string literals ('...' or "...", a backslash escaping the next
      * character) blanked, so that {@code @tag!="@emb"} names no {@code emb} (tester session 43 R36 F4: a vector was
      * indexed again for it).

@@ -21,4 +21,21 @@ class FilterExpressionsTest {
         assertThat(FilterExpressions.attributes("@tag=='it\\'s @emb' && @emb2 == \"a\\\"@b\"")).containsExactly(
                 "tag", "emb2");
     }
+
+    @Test
+    void whitespaceOutsideStringsChangesNothing() {
+        assertThat(FilterExpressions.sameExpression("@kind=='a' && @n > 1", "  @kind == 'a'&&@n>1\n")).isTrue();
+        assertThat(FilterExpressions.sameExpression("exists(@a)", "exists( @a )")).isTrue();
+        assertThat(FilterExpressions.sameExpression("@t=='it\\'s  x' && @n>1", "@t == 'it\\'s  x'&&@n > 1"))
+                .isTrue();
+    }
+
+    @Test
+    void whitespaceInsideAStringOrBetweenWordsIsAChange() {
+        assertThat(FilterExpressions.sameExpression("@kind=='a b'", "@kind=='a  b'")).isFalse();
+        assertThat(FilterExpressions.sameExpression("@kind==\"a b\"", "@kind==\"ab\"")).isFalse();
+        assertThat(FilterExpressions.sameExpression("@kind=='a' && @n>1", "@kind=='a' && @n>12")).isFalse();
+        assertThat(FilterExpressions.withoutSpacing("@a  ==  1   &&  @b")).isEqualTo("@a==1&&@b");
+        assertThat(FilterExpressions.withoutSpacing("1 2")).isEqualTo("1 2");
+    }
 }
