@@ -1,6 +1,7 @@
 package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
@@ -106,6 +107,20 @@ class SnapshotRestartIT {
 
             assertThat(slipway.apply(plan, options).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertMigrated(redis, before);
+
+            // the backup holds the documents the re-run read again twice; the rollback's last look counts each once
+            Map<String, Long> totals = new java.util.LinkedHashMap<>();
+            ProgressListener recording = new ProgressListener() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    totals.put(name, total);
+                }
+            };
+            Slipway.configure().url(redis.url()).progress(recording).load().rollbackFromBackup(dir.resolve("backup"),
+                    3);
+            assertThat(totals.get("restoring originals")).isGreaterThan(DOCS);
+            assertThat(totals).hasEntrySatisfying("looking for documents left in the migrated form", total ->
+                    assertThat(total).isEqualTo(DOCS));
         }
     }
 
