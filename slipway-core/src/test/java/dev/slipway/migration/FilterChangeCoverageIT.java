@@ -282,9 +282,16 @@ class FilterChangeCoverageIT {
 
             jedis.sendCommand(command("FT.CREATE"), leftBehind, "ON", "HASH", "PREFIX", "1", "item:", "SCHEMA", "kind",
                     "TAG");
+            // the copies a killed validate's judge made go too (tester session 42 R34 N3: until their TTL ran out)
+            String copies = "slipway:probe:00000000-0000-0000-0000-000000000001:";
+            jedis.setex(copies + "0", 300, "copy");
+            jedis.setex(copies + "999", 300, "copy");
+            jedis.set("slipway:probe:00000000-0000-0000-0000-000000000009:0", "another run's");
             slipway.prune("one", Optional.empty());
             assertThat(throwawayIndexes(jedis)).isEmpty();
             assertThat(jedis.keys("item:*")).as("dropped without their documents").hasSize(30);
+            assertThat(jedis.keys("slipway:probe:*")).containsExactly(
+                    "slipway:probe:00000000-0000-0000-0000-000000000009:0");
 
             // one of a name Slipway does not manage shows in the status of every name (R33 F12: only with --index)
             String unmanaged = "slipway-probe:lonely:00000000-0000-0000-0000-000000000002";

@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * Slipway's namespace), when the source has a FILTER, when there are more than {@value #MAX_KEYS} keys, when the
  * copies would not fit (see {@link #noRoom}), or when the server refuses a command (a replica, an ACL).
  */
-final class SourceSchemaProbe {
+public final class SourceSchemaProbe {
     /** At most this many keys are copied: more falls back to the failure counts. */
     static final int MAX_KEYS = 1_000;
     /** {@link #MAX_KEYS} as messages write it. */
@@ -93,7 +93,7 @@ final class SourceSchemaProbe {
         }
         // named as apply's schema probe is: the next apply of the index drops one left behind, status lists it
         String name = SchemaProbeName.fresh(served);
-        String prefix = namespace.prefix() + "probe:" + name.substring(name.lastIndexOf(':') + 1) + ":";
+        String prefix = copyPrefix(namespace, name);
         Set<IndexOption> options = EnumSet.noneOf(IndexOption.class);
         options.addAll(source.options());
         options.remove(IndexOption.SKIPINITIALSCAN);
@@ -238,20 +238,44 @@ final class SourceSchemaProbe {
         }
     }
 
+    /** Where the probe named {@code probeName} ({@link SchemaProbeName}) puts its copies: by the name's uuid. */
+    private static String copyPrefix(KeyNamespace namespace, String probeName) {
+        return namespace.prefix() + "probe:" + probeName.substring(probeName.lastIndexOf(':') + 1) + ":";
+    }
+
+    /**
+     * Deletes the copies a killed run's probe {@code probeName} may have left: they would otherwise stay until their
+     * time to live runs out (tester session 42 R34 N3), counted as keys by whatever looks meanwhile. The copies are
+     * named by number, so no scan is needed; names never copied are no keys, and DEL ignores them. The caller drops
+     * the index.
+     */
+    public static void removeLeftBehindCopies(RedisSession session, KeyNamespace namespace, String probeName) {
+        try {
+            removeCopies(session, copyPrefix(namespace, probeName), MAX_KEYS);
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove the copies under '{}' a killed run left ({}); they expire within {} s",
+                    copyPrefix(namespace, probeName), e.getMessage(), TTL_SECONDS);
+        }
+    }
+
     private static void remove(RedisSession session, String index, String prefix, int copies) {
         try {
             session.call("FT.DROPINDEX", index);
-            for (int from = 0; from < copies; from += IndexedKeys.PAGE) {
-                List<String> del = new ArrayList<>();
-                del.add("DEL");
-                for (int i = from; i < Math.min(copies, from + IndexedKeys.PAGE); i++) {
-                    del.add(prefix + i);
-                }
-                session.call(del);
-            }
+            removeCopies(session, prefix, copies);
         } catch (RuntimeException e) {
             LOG.warn("could not remove the probe index '{}' and its copies under '{}' ({}); they expire within {} s",
                     index, prefix, e.getMessage(), TTL_SECONDS);
+        }
+    }
+
+    private static void removeCopies(RedisSession session, String prefix, int copies) {
+        for (int from = 0; from < copies; from += IndexedKeys.PAGE) {
+            List<String> del = new ArrayList<>();
+            del.add("DEL");
+            for (int i = from; i < Math.min(copies, from + IndexedKeys.PAGE); i++) {
+                del.add(prefix + i);
+            }
+            session.call(del);
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.SourceSchemaProbe;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
@@ -345,6 +346,7 @@ public final class FilterScope implements AutoCloseable {
             if (leftBehind(session, keys, index, name)) {
                 LOG.info("Dropping '{}', a throwaway index a killed run of Slipway left behind", name);
                 session.dropIndexIfPresent(name);
+                SourceSchemaProbe.removeLeftBehindCopies(session, keys, name); // validation's judge copies some
                 // the lease of a killed process on this host stays otherwise until it runs out (tester R25 F8)
                 session.call("DEL", keys.probeLease(name));
             }
