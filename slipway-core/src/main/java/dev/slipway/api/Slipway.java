@@ -198,10 +198,14 @@ public final class Slipway {
             boolean underway = new CheckpointStore(session, keys).load(plan.source().indexName())
                     .filter(c -> c.planId().equals(plan.planId()) && c.status() != Checkpoint.Status.COMPLETED)
                     .isPresent();
-            if (!underway) { // a plan for an index that is gone, or already applied, estimates nothing real
-                PlanPreconditions.requireCurrent(plan, new LiveIndexReader(session));
+            if (underway) {
+                return RewriteEstimator.estimate(plan, session, maxDocsPerSecond);
             }
-            return RewriteEstimator.estimate(plan, session, maxDocsPerSecond);
+            // a plan for an index that is gone, or already applied, estimates nothing real
+            long liveDocuments = PlanPreconditions.requireCurrent(plan, new LiveIndexReader(session)).stats()
+                    .numDocs();
+            return RewriteEstimator.withLiveCount(RewriteEstimator.estimate(plan, session, maxDocsPerSecond), plan,
+                    liveDocuments);
         });
     }
 

@@ -706,6 +706,29 @@ class RewriteMigrationIT {
     }
 
     /**
+     * An estimate over an index that holds far fewer (or more) documents than the plan counted says so (tester session
+     * 40 R30 F15: a plan made on another server estimated that server's documents without a word).
+     */
+    @Test
+    void theEstimateSaysWhenTheIndexHoldsOtherDocumentsThanThePlanCounted(RedisStackServer redis,
+                                                                          @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
+                    + "{datatype: float16}\n");
+            assertThat(slipway.estimate(plan).basis()).doesNotContain("the plan counted");
+
+            long planned = plan.source().numDocs();
+            List<String> keys = List.copyOf(keys(jedis, "doc:*"));
+            jedis.del(keys.subList(0, keys.size() / 2).toArray(String[]::new)); // the index forgets them at once
+
+            assertThat(slipway.estimate(plan).basis()).contains("the index holds " + (planned - keys.size() / 2)
+                    + " documents now, against the " + planned + " the plan counted", "Re-run 'slipway plan'");
+        }
+    }
+
+    /**
      * An estimate measures the documents the plan would rewrite; for a plan already applied, or whose index is gone,
      * there are none, and it says the plan is stale instead of estimating zero bytes (tester session 28: exit 0 with
      * "20000 documents, ~0.5 s" for an index that did not exist on that server).
