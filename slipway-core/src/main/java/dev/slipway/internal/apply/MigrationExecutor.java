@@ -263,8 +263,8 @@ public final class MigrationExecutor {
         if (previous.isEmpty()) {
             LiveIndexReader reader = new LiveIndexReader(session);
             checkLive(plan, options, reader);
-            if (!options.ignoreMaxmemory()) { // apply itself warns when it goes on anyway
-                PlanPreconditions.checkMemory(plan, reader, false, progress);
+            if (!options.ignoreMaxmemory()) { // apply itself warns when it goes on anyway, so this says nothing
+                PlanPreconditions.checkMemory(plan, reader, false, ProgressListener.NONE);
             }
         }
         PermissionProbe.requireForApply(session, plan, keys);

@@ -256,8 +256,8 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
             double seconds = age / 100_000_000 / 10.0;
             String why = age >= lease.toNanos() ? "its " + lease.toMillis() / 1000.0 + " s lease ran out: it was "
                     + "last extended " + seconds + " s ago, because the process stalled or could not reach Redis"
-                    : "its key was deleted or changed while the lease still ran, by another process or by a server "
-                    + "restart from an older snapshot";
+                    : "its key was deleted or changed while the lease still ran, by another process, by a server "
+                    + "restart from an older snapshot, or by an eviction at maxmemory";
             throw new SlipwayException(ErrorCode.LOCK_HELD, "Stopped: this process no longer holds the migration "
                     + "lock '" + key + "' (" + why + "), so another process, such as a rollback, may have taken it; "
                     + "nothing more was written. Run 'slipway status' before anything else.");

@@ -407,6 +407,47 @@ class MemoryLimitIT {
                         + "began"));
     }
 
+    /**
+     * A plan an administrator made on a server with a memory limit, applied by a user refused INFO: apply cannot
+     * check that it fits, so it refuses (exit 2, nothing changed) unless told --ignore-maxmemory (tester session 44
+     * R38 F1: it went ahead without a word, and 1,203 of 2,000 documents were evicted while validation passed).
+     */
+    @Test
+    void aPlanMadeUnderALimitIsNotAppliedBlindByAUserRefusedInfo(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            seed(jedis);
+            jedis.sendCommand(() -> "ACL".getBytes(), "SETUSER", "noinfo", "on", ">pw", "~*", "&*", "+@all", "-info");
+            jedis.configSet("maxmemory-policy", "allkeys-lru");
+            jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) + (200L << 20)));
+        }
+        try {
+            MigrationPlan plan = Slipway.configure().url(redis.url()).load().plan(request());
+            Slipway noInfo = Slipway.configure().url("redis://noinfo:pw@127.0.0.1:" + redis.port()).load();
+
+            SlipwayException refused = catchThrowableOfType(() -> noInfo.apply(plan, ApplyOptions.DEFAULTS),
+                    SlipwayException.class);
+            assertThat(refused).isNotNull();
+            assertThat(refused.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(refused.getMessage()).startsWith("Not starting: the server refuses INFO memory to this user")
+                    .contains("maxmemory-policy allkeys-lru", "evicts keys", "Nothing was changed",
+                            "--ignore-maxmemory");
+            try (Jedis jedis = redis.newJedis()) {
+                assertThat(RedisReplies.list(jedis.sendCommand(() -> "FT._LIST".getBytes())).stream()
+                        .map(RedisReplies::text).toList()).containsExactly("mem");
+            }
+
+            MigrationReport report = noInfo.apply(plan, ApplyOptions.DEFAULTS.withIgnoreMaxmemory(true));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.warnings()).anySatisfy(w -> assertThat(w).startsWith("Starting with --ignore-maxmemory "
+                    + "although the server refuses INFO memory to this user"));
+        } finally {
+            try (Jedis jedis = redis.newJedis()) {
+                jedis.configSet("maxmemory", "0");
+                jedis.configSet("maxmemory-policy", "noeviction");
+            }
+        }
+    }
+
     /** A migration an administrator applied, validated by a user refused INFO: evictions "unknown", and why. */
     @Test
     void aUserRefusedInfoIsToldEvictionsWereNotCounted(RedisStackServer redis) {
