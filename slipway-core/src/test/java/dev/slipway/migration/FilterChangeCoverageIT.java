@@ -320,6 +320,9 @@ class FilterChangeCoverageIT {
             assertThat(respaced.targetSchema().filter()).contains(FILTER);
             assertThat(respaced.warnings()).noneSatisfy(w -> assertThat(w).startsWith("The new index reads documents"));
 
+            assertThat(slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of("@kind == \"a\""))))
+                    .changes()).as("another quote, R38 F5").isEmpty();
+
             MigrationPlan changed = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(),
                     Optional.of("@kind == 'a '"))));
             assertThat(changed.changes()).singleElement().satisfies(c -> assertThat(c.subject())

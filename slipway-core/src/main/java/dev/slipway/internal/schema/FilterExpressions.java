@@ -26,46 +26,82 @@ public final class FilterExpressions {
     }
 
     /**
-     * Whether two FILTER expressions differ only in whitespace outside their string literals, which changes nothing
-     * the server evaluates: a patch that re-indents the live FILTER is no change to plan (tester session 43 R37 F7,
-     * where it was planned as a new FILTER, with a warning that the index would read more documents).
+     * Whether two FILTER expressions differ only in ways the server does not read: whitespace outside string literals
+     * where it parts no two tokens, and the quotes of a literal that holds neither quote nor backslash. A patch that
+     * re-indents the live FILTER is no change to plan (tester session 43 R37 F7, where it was planned as a new FILTER,
+     * with a warning that the index would read more documents; session 44 R38 F5, the same for {@code "a"} against
+     * {@code 'a'}).
      */
     public static boolean sameExpression(String a, String b) {
-        return a.equals(b) || withoutSpacing(a).equals(withoutSpacing(b));
+        return a.equals(b) || canonical(a).equals(canonical(b));
     }
 
     /**
      * {@code filter} with each run of whitespace outside string literals removed, or made one space where it parts
-     * two word characters ({@code @a == 1} and {@code @a==1} give {@code @a==1}; {@code 'a  b'} stays as it is).
+     * two characters of one kind: two of a name or number ({@code 1 2}), or two of an operator, since the server
+     * reads {@code > =} otherwise than {@code >=} (tester session 44 R38 F2: {@code @price > = 997} admitted 2
+     * documents, {@code @price >= 997} 3). So {@code @a == 1} and {@code @a==1} give {@code @a==1}. A literal that
+     * holds neither quote nor backslash is written in single quotes; any other stays as it is ({@code 'a  b'} too).
      */
-    static String withoutSpacing(String filter) {
+    static String canonical(String filter) {
         StringBuilder out = new StringBuilder(filter.length());
-        char quote = 0;
-        boolean spaced = false; // whitespace in code since the last character kept
-        for (int i = 0; i < filter.length(); i++) {
+        boolean spaced = false; // whitespace since the last character kept
+        int i = 0;
+        while (i < filter.length()) {
             char c = filter.charAt(i);
-            if (quote == 0 && Character.isWhitespace(c)) {
+            if (Character.isWhitespace(c)) {
                 spaced = true;
+                i++;
                 continue;
             }
-            if (spaced && !out.isEmpty() && isWord(out.charAt(out.length() - 1)) && isWord(c)) {
+            if (spaced && !out.isEmpty() && sameKind(out.charAt(out.length() - 1), c)) {
                 out.append(' ');
             }
             spaced = false;
-            out.append(c);
-            if (quote == 0 && (c == '"' || c == '\'')) {
-                quote = c;
-            } else if (quote != 0 && c == '\\' && i + 1 < filter.length()) {
-                out.append(filter.charAt(++i));
-            } else if (quote != 0 && c == quote) {
-                quote = 0;
+            if (c == '"' || c == '\'') {
+                int end = literalEnd(filter, i);
+                String content = filter.substring(i + 1, Math.max(i + 1, end - 1));
+                boolean plain = end <= filter.length() && filter.charAt(end - 1) == c && end - 1 > i
+                        && content.chars().noneMatch(x -> x == '\\' || x == '\'' || x == '"');
+                out.append(plain ? "'" + content + "'" : filter.substring(i, end));
+                i = end;
+            } else {
+                out.append(c);
+                i++;
             }
         }
         return out.toString();
     }
 
-    private static boolean isWord(char c) {
-        return Character.isLetterOrDigit(c) || c == '_' || c == '@' || c == '.' || c == '$';
+    /** The index just past the literal that opens at {@code start} (a backslash escapes the next character). */
+    private static int literalEnd(String filter, int start) {
+        char quote = filter.charAt(start);
+        for (int i = start + 1; i < filter.length(); i++) {
+            char c = filter.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == quote) {
+                return i + 1;
+            }
+        }
+        return filter.length(); // unclosed: the rest is the literal
+    }
+
+    /** Whether whitespace between {@code a} and {@code b} parts two tokens: both of a name, or both of an operator. */
+    private static boolean sameKind(char a, char b) {
+        return kind(a) == kind(b) && kind(a) != Kind.PUNCTUATION;
+    }
+
+    private enum Kind { WORD, QUOTE, PUNCTUATION, OPERATOR }
+
+    private static Kind kind(char c) {
+        if (Character.isLetterOrDigit(c) || c == '_' || c == '@' || c == '.' || c == '$') {
+            return Kind.WORD;
+        }
+        if (c == '\'' || c == '"') {
+            return Kind.QUOTE;
+        }
+        return c == '(' || c == ')' || c == ',' || c == '[' || c == ']' ? Kind.PUNCTUATION : Kind.OPERATOR;
     }
 
     /**
