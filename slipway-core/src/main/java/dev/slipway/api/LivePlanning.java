@@ -112,6 +112,12 @@ final class LivePlanning {
             return MigrationPlanner.withWarning(plan, "How many documents the new FILTER admits could not be counted: "
                     + "this user may not run FT.AGGREGATE (" + refusal[0] + ").");
         }
+        if (admitted.isEmpty() && refusal[0].contains("Syntax error")) {
+            // FT.CREATE refuses it too: apply would stop before its first change (tester session 44 R38 F4)
+            return MigrationPlanner.withBlockedReason(plan, "the new FILTER '" + target.filter().get() + "' is not an "
+                    + "expression the server parses (FT.AGGREGATE with it over the live index: " + refusal[0]
+                    + "), so the server would refuse to create the index. Correct it in the patch (under 'index:')");
+        }
         if (admitted.isEmpty()) {
             // an expression the server cannot evaluate admits no document (R34: 19,950 served before, 0 after)
             return MigrationPlanner.withWarning(plan, "How many documents the new FILTER admits could not be counted: "

@@ -330,6 +330,24 @@ class FilterChangeCoverageIT {
         }
     }
 
+    /**
+     * A new FILTER the server cannot parse blocks the plan with the server's words (tester session 44 R38 F4: planned
+     * as supported, and apply refused it).
+     */
+    @org.junit.jupiter.api.Test
+    void aFilterTheServerCannotParseBlocksThePlan(RedisStackServer redis) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            writeAndIndexWithoutFilter(jedis);
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(),
+                    Optional.of("@price >> 5"))));
+            assertThat(plan.supported()).isFalse();
+            assertThat(plan.blockedReasons()).singleElement().satisfies(r -> assertThat(r).startsWith("the new FILTER "
+                    + "'@price >> 5' is not an expression the server parses").contains("Syntax error"));
+            dev.slipway.internal.plan.MigrationPlanner.requireIntact(plan);
+        }
+    }
+
     /** A new FILTER that admits none of the documents gets a plain warning (tester session 42 R33 F6). */
     @org.junit.jupiter.api.Test
     void aFilterThatAdmitsNothingIsSaidPlainly(RedisStackServer redis) {

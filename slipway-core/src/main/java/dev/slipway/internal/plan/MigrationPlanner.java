@@ -176,6 +176,19 @@ public final class MigrationPlanner {
         return withId(draft, planId(draft));
     }
 
+    /**
+     * The plan blocked for one more reason, its id worked out anew: for what only the live server can tell, such as
+     * a FILTER it cannot parse.
+     */
+    public static MigrationPlan withBlockedReason(MigrationPlan p, String reason) {
+        List<String> blocked = new ArrayList<>(p.blockedReasons());
+        blocked.add(reason);
+        MigrationPlan draft = new MigrationPlan(p.formatVersion(), "", p.createdAt(), p.source(), p.requestedPatch(),
+                p.targetSchema(), p.changes(), false, blocked, p.mode(), p.modeReason(), p.warnings(), p.steps(),
+                p.estimate(), p.validation(), p.rewrite());
+        return withId(draft, planId(draft));
+    }
+
     private static MigrationPlan withId(MigrationPlan p, String id) {
         return new MigrationPlan(p.formatVersion(), id, p.createdAt(), p.source(), p.requestedPatch(),
                 p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(),
