@@ -151,6 +151,33 @@ class StalePlanIT {
         assertRefusedAsEdited(slipway, redis, edited);
     }
 
+    /**
+     * An edit of what a reviewer reads (a change's new value, here) is refused too, though apply does not act on it
+     * (tester session 44 R38 F3: apply printed the edited weight and applied the planned one). A plan made before the
+     * review digest existed is not checked for it.
+     */
+    @Test
+    void refusesPlanFileWhoseShownChangeWasEdited(RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Path file = dir.resolve("plan.yaml");
+        SlipwayFiles.writePlan(planAddBrand(slipway), file);
+        String original = Files.readString(file);
+        int changes = original.indexOf("\nchanges:");
+        int to = original.indexOf(" to: ", changes);
+        assertThat(changes).isPositive();
+        assertThat(to).isGreaterThan(changes);
+        assertThat(original).contains("\nreview_digest: ");
+        Files.writeString(file, original.substring(0, to) + " to: 'edited by hand' # " + original.substring(to + 5));
+        MigrationPlan edited = SlipwayFiles.readPlan(file);
+        assertThat(edited.planId()).isEqualTo(SlipwayFiles.readPlan(dir.resolve("plan.yaml")).planId());
+
+        assertRefusedAsEdited(slipway, redis, edited);
+
+        Files.writeString(file, original.replaceAll("\nreview_digest: .*", ""));
+        dev.slipway.internal.plan.MigrationPlanner.requireIntact(SlipwayFiles.readPlan(file));
+    }
+
     private static void assertRefusedAsEdited(Slipway slipway, RedisStackServer redis, MigrationPlan edited) {
         try (Jedis jedis = redis.newJedis()) {
             RedisInspection.State before = RedisInspection.capture(jedis);

@@ -1,5 +1,6 @@
 package dev.slipway.api.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
 
@@ -27,24 +28,40 @@ import java.util.Optional;
  * @param estimate        rough cost
  * @param validation      what validation will require
  * @param rewrite         the document rewrites, when the change needs documents rewritten
+ * @param reviewDigest    a digest of what a reviewer reads and apply does not act on (the changes, the requested
+ *                        patch, reasons, warnings, the estimate), so that an edit there is detected as well (tester
+ *                        session 44 R38 F3: a change's weight edited from 2 to 9 was printed by apply, which applied
+ *                        2); empty in plans made before it, which are not checked for it
  */
 public record MigrationPlan(int formatVersion, String planId, Instant createdAt, SourceSnapshot source,
                             Optional<SchemaPatch> requestedPatch, IndexSchema targetSchema,
                             List<SchemaChange> changes, boolean supported, List<String> blockedReasons,
                             MigrationMode mode, String modeReason, List<String> warnings, List<PlanStep> steps,
-                            CostEstimate estimate, ValidationPolicy validation, Optional<RewriteSpec> rewrite) {
+                            CostEstimate estimate, ValidationPolicy validation, Optional<RewriteSpec> rewrite,
+                            @JsonInclude(JsonInclude.Include.NON_EMPTY) String reviewDigest) {
 
     /** The plan file format this version of Slipway writes. */
     public static final int FORMAT_VERSION = 1;
 
     /** Copies the lists. */
     public MigrationPlan {
+        reviewDigest = reviewDigest == null ? "" : reviewDigest;
         requestedPatch = requestedPatch == null ? Optional.empty() : requestedPatch;
         rewrite = rewrite == null ? Optional.empty() : rewrite;
         changes = List.copyOf(changes);
         blockedReasons = List.copyOf(blockedReasons);
         warnings = List.copyOf(warnings);
         steps = List.copyOf(steps);
+    }
+
+    /** A plan without a review digest, as made before it existed. */
+    public MigrationPlan(int formatVersion, String planId, Instant createdAt, SourceSnapshot source,
+                         Optional<SchemaPatch> requestedPatch, IndexSchema targetSchema, List<SchemaChange> changes,
+                         boolean supported, List<String> blockedReasons, MigrationMode mode, String modeReason,
+                         List<String> warnings, List<PlanStep> steps, CostEstimate estimate,
+                         ValidationPolicy validation, Optional<RewriteSpec> rewrite) {
+        this(formatVersion, planId, createdAt, source, requestedPatch, targetSchema, changes, supported,
+                blockedReasons, mode, modeReason, warnings, steps, estimate, validation, rewrite, "");
     }
 
     /** The name applications query afterwards: the source name, or the new name when the plan renames the index. */

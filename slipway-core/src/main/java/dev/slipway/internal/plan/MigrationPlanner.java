@@ -137,6 +137,12 @@ public final class MigrationPlanner {
                     + "(its content gives id " + expectedId + ", the file says " + plan.planId() + "). Nothing was "
                     + "changed. " + advice);
         }
+        if (!plan.reviewDigest().isEmpty() && !plan.reviewDigest().equals(reviewDigest(plan))) {
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " was edited after it was made, in what it "
+                    + "shows a reviewer (the changes, the requested patch, reasons, warnings or the estimate), which "
+                    + "apply does not act on: an edit there changes nothing apply does. Nothing was changed. "
+                    + advice);
+        }
         boolean blockedListed = !plan.blockedReasons().isEmpty()
                 || plan.changes().stream().anyMatch(c -> !c.supported());
         if (plan.supported() && blockedListed) {
@@ -192,7 +198,19 @@ public final class MigrationPlanner {
     private static MigrationPlan withId(MigrationPlan p, String id) {
         return new MigrationPlan(p.formatVersion(), id, p.createdAt(), p.source(), p.requestedPatch(),
                 p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(),
-                p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite());
+                p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite(), reviewDigest(p));
+    }
+
+    /** The digest of what a reviewer reads and the plan id does not cover ({@link MigrationPlan#reviewDigest}). */
+    static String reviewDigest(MigrationPlan plan) {
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("changes", plan.changes());
+        content.put("requested_patch", plan.requestedPatch());
+        content.put("blocked_reasons", plan.blockedReasons());
+        content.put("mode_reason", plan.modeReason());
+        content.put("warnings", plan.warnings());
+        content.put("estimate", plan.estimate());
+        return Digests.shortSha256(PlanCodec.canonicalJson(content));
     }
 
     private static List<String> warnings(SourceSnapshot source, IndexSchema target, List<SchemaChange> changes,
