@@ -46,7 +46,9 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
             throw badUrl(url, "the scheme must be redis:// or rediss://");
         }
         if (uri.getHost() == null) {
-            throw badUrl(url, escapeHint(url).isEmpty() ? "it names no host" : "it cannot be read" + escapeHint(url));
+            Optional<String> port = unreadablePort(uri); // said to name no host (tester session 44 R38 F8)
+            throw badUrl(url, port.isPresent() ? "its port '" + port.get() + "' is not a number"
+                    : escapeHint(url).isEmpty() ? "it names no host" : "it cannot be read" + escapeHint(url));
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw badUrl(url, "it has a query or fragment, which Slipway does not read (a database goes in the path: "
@@ -69,6 +71,21 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
         }
         return new RedisEndpoint(uri.getHost(), port, user, password, parseDatabase(url, uri.getPath()),
                 "rediss".equals(scheme));
+    }
+
+    /** The text after the host's colon when it is not a number ({@code notaport} in {@code h:notaport}). */
+    private static Optional<String> unreadablePort(URI uri) {
+        String authority = uri.getRawAuthority();
+        if (authority == null) {
+            return Optional.empty();
+        }
+        String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0 || hostPort.indexOf(']') > colon) {
+            return Optional.empty();
+        }
+        String port = hostPort.substring(colon + 1);
+        return port.chars().allMatch(Character::isDigit) ? Optional.empty() : Optional.of(port);
     }
 
     private static int parseDatabase(String url, String path) {

@@ -82,6 +82,13 @@ public final class RedisSession implements AutoCloseable {
                         + "database " + endpoint.database() + " (" + root + "). Nothing was changed. Use a database "
                         + "it has in --url (or REDIS_URL); Redis Search indexes only database 0.", e);
             }
+            if (root.startsWith("WRONGPASS") || root.startsWith("NOAUTH") || root.contains("invalid username-password")) {
+                // the URL's credentials, not a server that is down (tester session 44 R38 F7)
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "Redis at " + endpoint.redacted() + " refused "
+                        + (root.startsWith("NOAUTH") ? "to serve without a password" : "the user and password")
+                        + " (" + root + "). Nothing was changed. Put the right user and password in --url (or "
+                        + "REDIS_URL): redis://user:password@host:port.", e);
+            }
             String closed = root.contains("Unexpected end of stream") || root.contains("Connection reset")
                     || root.contains("max number of clients") ? " The server closed the connection at once: it may "
                     + "have reached its maxclients (INFO clients: connected_clients), or expect TLS (rediss://)." : "";

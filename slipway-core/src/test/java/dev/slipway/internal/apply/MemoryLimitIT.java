@@ -382,6 +382,13 @@ class MemoryLimitIT {
             jedis.sendCommand(() -> "ACL".getBytes(), "SETUSER", "noinfo", "on", ">pw", "~*", "&*", "+@all", "-info");
         }
         Slipway noInfo = Slipway.configure().url("redis://noinfo:pw@127.0.0.1:" + redis.port()).load();
+        // a wrong password is the URL's fault, not a server that is down (tester session 44 R38 F7)
+        SlipwayException wrong = catchThrowableOfType(() -> Slipway.configure().url("redis://noinfo:wrong@127.0.0.1:"
+                + redis.port()).load().listIndexes(), SlipwayException.class);
+        assertThat(wrong).isNotNull();
+        assertThat(wrong.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(wrong.getMessage()).contains("refused the user and password", "WRONGPASS", "Nothing was changed")
+                .doesNotContain("running");
 
         MigrationPlan plan = noInfo.plan(request());
 

@@ -19,4 +19,17 @@ class UnreachableServerTest {
         assertThat(e.getMessage()).contains("Cannot connect to Redis at redis://127.0.0.1:1: Connection refused.",
                 "Check that the server is running").doesNotContain("DNS name");
     }
+
+    /** A port that is not a number is named (tester session 44 R38 F8: "it names no host"). */
+    @Test
+    void aPortThatIsNotANumberIsNamed() {
+        SlipwayException e = catchThrowableOfType(() -> RedisEndpoint.parse("redis://127.0.0.1:notaport"),
+                SlipwayException.class);
+
+        assertThat(e).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        assertThat(e.getMessage()).contains("its port 'notaport' is not a number").doesNotContain("no host");
+        assertThat(catchThrowableOfType(() -> RedisEndpoint.parse("redis://u:p@localhost:x1"), SlipwayException.class)
+                .getMessage()).contains("its port 'x1' is not a number");
+    }
 }
