@@ -75,8 +75,9 @@ public final class ApplyCommand implements Callable<Integer> {
     private boolean yes;
 
     @Option(names = "--report-out", paramLabel = "<report-file>", order = 5,
-            description = "Write the migration report here, on success and on failure: YAML, or JSON when the "
-                    + "name ends in .json.")
+            description = "Write the migration report here once the migration has begun, on success and on "
+                    + "failure: YAML, or JSON when the name ends in .json. A refusal before the first change (exit "
+                    + "2, nothing changed) writes none, and leaves an existing file as it was.")
     private Path reportOut;
 
     @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "3600", order = 6,
