@@ -300,6 +300,34 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * A query check that expects a key under the prefix the migration moves away from is refused before anything
+     * changes, naming where the key will be (tester session 44 R38 F10: found only by validation after the rewrite).
+     */
+    @Test
+    void aQueryCheckExpectingAKeyTheMoveRenamesIsRefusedUpFront(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
+            dev.slipway.api.plan.QueryCheck check = new dev.slipway.api.plan.QueryCheck("all", "*", 2,
+                    Optional.of(1L), Optional.empty(), List.of("doc:1", "item:2"));
+            ApplyOptions options = new ApplyOptions(java.time.Duration.ofHours(1), List.of(check))
+                    .withBackupDir(dir.resolve("backup"));
+
+            SlipwayException refused = catchThrowableOfType(() -> slipway.apply(plan, options),
+                    SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).startsWith("1 query check expects a key under a prefix this migration "
+                    + "moves its documents away from; nothing was changed.");
+            assertThat(refused.problems()).containsExactly("query 'all': key 'doc:1' will be 'item:1'");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(keys(jedis, "item:*")).isEmpty();
+        }
+    }
+
     @Test
     void hashPrefixChange(RedisStackServer redis, @TempDir Path dir) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();

@@ -75,6 +75,13 @@ public final class PlanPreconditions {
                     + "changed. Use the fields' new names in the query-check file (or drop those checks) and re-run "
                     + "the same command.", unknownFields, null);
         }
+        List<String> moved = movedKeys(plan, queries);
+        if (!moved.isEmpty()) { // found only after the rewrite, failing validation (tester session 44 R38 F10)
+            throw new SlipwayException(ErrorCode.BAD_USAGE, Wording.count(moved.size(), "query check expects a key",
+                    "query checks expect keys") + " under a prefix this migration moves its documents away from; "
+                    + "nothing was changed. Name them as they are after the migration in the query-check file, and "
+                    + "re-run the same command.", moved, null);
+        }
         String probe = SchemaProbeName.fresh(name);
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
         try (ProbeLease lease = ProbeLease.take(session, keys.probeLease(probe))) {
@@ -91,6 +98,17 @@ public final class PlanPreconditions {
                 session.call("FT.DROPINDEX", probe);
             }
         }
+    }
+
+    /** For each key a query check expects under a prefix the plan's rewrite moves away from: where it will be. */
+    static List<String> movedKeys(MigrationPlan plan, List<QueryCheck> queries) {
+        List<String> moved = new ArrayList<>();
+        plan.rewrite().ifPresent(rewrite -> rewrite.targetPrefix().ifPresent(to -> queries.forEach(query ->
+                query.containsKeys().stream().filter(key -> !key.startsWith(to)).forEach(key ->
+                        rewrite.sourcePrefixes().stream().filter(key::startsWith).findFirst().ifPresent(from ->
+                                moved.add("query '" + query.name() + "': key '" + key + "' will be '" + to
+                                        + key.substring(from.length()) + "'"))))));
+        return moved;
     }
 
     /** Has the server parse every query check against the probe; refuses those it cannot parse. */
