@@ -78,6 +78,49 @@ class RollbackMemoryIT {
         };
     }
 
+    /**
+     * A rollback by a user refused INFO, of a migration planned on a server with a limit, is refused (exit 2, nothing
+     * changed) unless --ignore-maxmemory, as apply is (tester session 44 R38 F1: nothing was judged, without a word).
+     */
+    @Test
+    void aRollbackByAUserRefusedInfoUnderALimitNeedsIgnoreMaxmemory(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.configSet("maxmemory-policy", "allkeys-lru");
+            jedis.configSet("maxmemory", String.valueOf(1L << 30));
+            call(jedis, "ACL", "SETUSER", "noinfo", "on", ">pw", "~*", "&*", "+@all", "-info");
+            try {
+                TreeMap<String, TreeMap<String, String>> before = narrowed(redis, jedis);
+                TreeMap<String, TreeMap<String, String>> migrated = RewriteFixture.hashes(jedis, "n:*");
+                List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+                TaskProgress listening = new TaskProgress() {
+                    @Override
+                    public void message(String text) {
+                        said.add(text);
+                    }
+                };
+                Slipway noInfo = Slipway.configure().url("redis://noinfo:pw@127.0.0.1:" + redis.port())
+                        .progress(listening).load();
+
+                SlipwayException refused = catchThrowableOfType(() -> noInfo.rollbackFromBackup(dir.resolve(
+                        "backup"), 2, false, false), SlipwayException.class);
+                assertThat(refused).isNotNull();
+                assertThat(refused.exitCode()).isEqualTo(2);
+                assertThat(refused.getMessage()).startsWith("Not starting: the server refuses INFO memory to this "
+                        + "user, so the rollback cannot check that it fits").contains("Nothing was changed",
+                        "--ignore-maxmemory");
+                assertThat(RewriteFixture.hashes(jedis, "n:*")).as("no document restored").isEqualTo(migrated);
+
+                noInfo.rollbackFromBackup(dir.resolve("backup"), 2, false, true);
+                assertThat(RewriteFixture.hashes(jedis, "n:*")).isEqualTo(before);
+                assertThat(said).anySatisfy(text -> assertThat(text).contains("Going on with --ignore-maxmemory "
+                        + "although the server refuses INFO memory"));
+            } finally {
+                jedis.configSet("maxmemory", "0");
+                jedis.configSet("maxmemory-policy", "noeviction");
+            }
+        }
+    }
+
     @Test
     void aRollbackThatWouldPassTheLineIsRefusedWithNothingChanged(RedisStackServer redis) throws Exception {
         try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {

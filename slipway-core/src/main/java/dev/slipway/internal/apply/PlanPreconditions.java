@@ -185,7 +185,7 @@ public final class PlanPreconditions {
      */
     static void checkMemory(MigrationPlan plan, LiveIndexReader reader, boolean ignore, ProgressListener progress) {
         if (reader.memory().isEmpty()) {
-            unreadableMemory(plan, ignore, progress);
+            unreadableMemory(plan, "apply", "'slipway apply --plan <file> --ignore-maxmemory'", ignore, progress);
             return;
         }
         long extra = plan.estimate().extraMemoryBytes();
@@ -195,15 +195,17 @@ public final class PlanPreconditions {
     }
 
     /**
-     * When this user may not read INFO memory, apply cannot tell whether the migration fits. A plan made by a user who
-     * could, on a server with a limit, is refused (exit 2, nothing changed) unless {@code ignore}: a plan made by an
-     * administrator and applied by a restricted user went ahead without a word on a server at its limit, and 1,203 of
-     * 2,000 documents were evicted while validation passed (tester session 44 R38 F1). Otherwise it warns and goes on,
-     * as the plan (made without INFO too, or on a server without a limit) already said.
+     * When this user may not read INFO memory, {@code work} ("apply", "the rollback") cannot tell whether it fits. A
+     * plan made by a user who could, on a server with a limit, is refused (exit 2, nothing changed) unless {@code
+     * ignore}: a plan made by an administrator and applied by a restricted user went ahead without a word on a server
+     * at its limit, and 1,203 of 2,000 documents were evicted while validation passed (tester session 44 R38 F1).
+     * Otherwise it warns and goes on, as the plan (made without INFO too, or on a server without a limit) already
+     * said. {@code rerun} is the command that runs it with the flag.
      */
-    private static void unreadableMemory(MigrationPlan plan, boolean ignore, ProgressListener progress) {
+    public static void unreadableMemory(MigrationPlan plan, String work, String rerun, boolean ignore,
+                                        ProgressListener progress) {
         Optional<ServerInfo.Memory> planned = plan.source().server().memory().filter(m -> m.maxBytes() > 0);
-        String cannot = "the server refuses INFO memory to this user, so apply cannot check that the migration fits";
+        String cannot = "the server refuses INFO memory to this user, so " + work + " cannot check that it fits";
         if (planned.isEmpty()) {
             UserWarnings.warn(LOG, progress, "Memory not checked: " + cannot + (plan.source().server().memory()
                     .isPresent() ? " (the server had no maxmemory limit when the plan was made)." : "."));
@@ -211,17 +213,16 @@ public final class PlanPreconditions {
         }
         ServerInfo.Memory m = planned.get();
         String then = "when the plan was made the server used " + StrategyChoice.mib(m.usedBytes()) + " of its "
-                + "maxmemory " + StrategyChoice.mib(m.maxBytes()) + " (maxmemory-policy " + m.policy() + "), and the "
-                + "migration needs about " + StrategyChoice.mib(plan.estimate().extraMemoryBytes()) + " more";
+                + "maxmemory " + StrategyChoice.mib(m.maxBytes()) + " (maxmemory-policy " + m.policy() + ")";
         if (ignore) {
-            UserWarnings.warn(LOG, progress, "Starting with --ignore-maxmemory although " + cannot + "; " + then
+            UserWarnings.warn(LOG, progress, "Going on with --ignore-maxmemory although " + cannot + "; " + then
                     + ".");
             return;
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + cannot + "; " + then + ". At the limit "
-                + "the server " + (m.evicts() ? "evicts keys (documents, and the migration's own state)" : "refuses "
-                + "writes") + ". Nothing was changed. Apply with a user allowed INFO (as the plan was made), or pass "
-                + "--ignore-maxmemory to start without the check.");
+                + "the server " + (m.evicts() ? "evicts keys (documents, and Slipway's own state)" : "refuses "
+                + "writes") + ". Nothing was changed. Run it as a user allowed INFO (as the plan was made), or with "
+                + "--ignore-maxmemory to start without the check (" + rerun + ").");
     }
 
     /**

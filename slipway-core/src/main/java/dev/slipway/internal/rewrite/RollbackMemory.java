@@ -6,6 +6,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.internal.apply.Evictions;
+import dev.slipway.internal.apply.PlanPreconditions;
 import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
@@ -68,12 +69,18 @@ final class RollbackMemory {
      * Refuses, before the rollback changes anything, one whose added memory ({@link #extraBytes}) would take the
      * server past the line where its build stops; with {@code ignore}, warns and goes on. Returns the look at the
      * memory while the rollback runs, which stops nothing on a server that was above the line already (a cache kept
-     * full by evictions: every rebuild would be stopped). Nothing is judged when INFO memory is refused.
+     * full by evictions: every rebuild would be stopped). When INFO memory is refused, see
+     * {@link PlanPreconditions#unreadableMemory}.
      */
     static RollbackMemory check(LiveIndexReader reader, MigrationPlan plan, BackupHeader header, Path dir,
                                 boolean ignore, ProgressListener progress) {
         Optional<ServerInfo.Memory> memory = reader.memory();
-        if (memory.isEmpty() || memory.get().maxBytes() <= 0) {
+        if (memory.isEmpty()) {
+            PlanPreconditions.unreadableMemory(plan, "the rollback", "'slipway rollback --backup-dir " + dir
+                    + " --ignore-maxmemory'", ignore, progress);
+            return new RollbackMemory(true);
+        }
+        if (memory.get().maxBytes() <= 0) {
             return new RollbackMemory(true); // a limit set while the rollback runs is watched too
         }
         String target = plan.targetSchema().name();
