@@ -46,9 +46,11 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
             throw badUrl(url, "the scheme must be redis:// or rediss://");
         }
         if (uri.getHost() == null) {
-            Optional<String> port = unreadablePort(uri); // said to name no host (tester session 44 R38 F8)
-            throw badUrl(url, port.isPresent() ? "its port '" + port.get() + "' is not a number"
-                    : escapeHint(url).isEmpty() ? "it names no host" : "it cannot be read" + escapeHint(url));
+            // a port that is not a number was said to name no host (tester session 44 R38 F8); the URL is shown
+            // (password hidden) with the message, so the port is not repeated: a password with an unescaped '@'
+            // or '/' can end up where the port is read
+            throw badUrl(url, !escapeHint(url).isEmpty() ? "it cannot be read" + escapeHint(url)
+                    : unreadablePort(uri) ? "its port is not a number" : "it names no host");
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw badUrl(url, "it has a query or fragment, which Slipway does not read (a database goes in the path: "
@@ -73,19 +75,16 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
                 "rediss".equals(scheme));
     }
 
-    /** The text after the host's colon when it is not a number ({@code notaport} in {@code h:notaport}). */
-    private static Optional<String> unreadablePort(URI uri) {
+    /** Whether the text after the host's colon is not a number ({@code h:notaport}). */
+    private static boolean unreadablePort(URI uri) {
         String authority = uri.getRawAuthority();
         if (authority == null) {
-            return Optional.empty();
+            return false;
         }
         String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
         int colon = hostPort.lastIndexOf(':');
-        if (colon < 0 || hostPort.indexOf(']') > colon) {
-            return Optional.empty();
-        }
-        String port = hostPort.substring(colon + 1);
-        return port.chars().allMatch(Character::isDigit) ? Optional.empty() : Optional.of(port);
+        return colon > 0 && hostPort.indexOf(']') < colon
+                && !hostPort.substring(colon + 1).chars().allMatch(Character::isDigit);
     }
 
     private static int parseDatabase(String url, String path) {

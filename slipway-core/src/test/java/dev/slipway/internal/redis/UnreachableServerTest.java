@@ -28,8 +28,9 @@ class UnreachableServerTest {
 
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
-        assertThat(e.getMessage()).contains("its port 'notaport' is not a number").doesNotContain("no host");
+        assertThat(e.getMessage()).contains("'redis://127.0.0.1:notaport': its port is not a number")
+                .doesNotContain("no host");
         assertThat(catchThrowableOfType(() -> RedisEndpoint.parse("redis://u:p@localhost:x1"), SlipwayException.class)
-                .getMessage()).contains("its port 'x1' is not a number");
+                .getMessage()).contains("'redis://u:***@localhost:x1': its port is not a number");
     }
 }
