@@ -176,10 +176,7 @@ public final class MigrationPlanner {
     public static MigrationPlan withWarning(MigrationPlan p, String warning) {
         List<String> warnings = new ArrayList<>(p.warnings());
         warnings.add(warning);
-        MigrationPlan draft = new MigrationPlan(p.formatVersion(), "", p.createdAt(), p.source(), p.requestedPatch(),
-                p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(), warnings,
-                p.steps(), p.estimate(), p.validation(), p.rewrite());
-        return withId(draft, planId(draft));
+        return rebuilt(p, p.supported(), p.blockedReasons(), warnings);
     }
 
     /**
@@ -189,8 +186,14 @@ public final class MigrationPlanner {
     public static MigrationPlan withBlockedReason(MigrationPlan p, String reason) {
         List<String> blocked = new ArrayList<>(p.blockedReasons());
         blocked.add(reason);
+        return rebuilt(p, false, blocked, p.warnings());
+    }
+
+    /** {@code p} with these reasons and warnings, its id and review digest worked out anew. */
+    private static MigrationPlan rebuilt(MigrationPlan p, boolean supported, List<String> blocked,
+                                         List<String> warnings) {
         MigrationPlan draft = new MigrationPlan(p.formatVersion(), "", p.createdAt(), p.source(), p.requestedPatch(),
-                p.targetSchema(), p.changes(), false, blocked, p.mode(), p.modeReason(), p.warnings(), p.steps(),
+                p.targetSchema(), p.changes(), supported, blocked, p.mode(), p.modeReason(), warnings, p.steps(),
                 p.estimate(), p.validation(), p.rewrite());
         return withId(draft, planId(draft));
     }
