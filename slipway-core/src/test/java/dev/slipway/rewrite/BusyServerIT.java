@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -81,8 +82,15 @@ class BusyServerIT {
                             + "      attrs: {datatype: float16}\n  index:\n    prefix: 'item:'\n");
 
             Busy busyRewrite = new Busy(redis, "rewriting documents");
-            MigrationReport report = Slipway.configure().url(redis.url()).progress(busyRewrite).load()
-                    .apply(plan, options(backup));
+            MigrationReport report;
+            try {
+                report = Slipway.configure().url(redis.url()).progress(busyRewrite).load().apply(plan,
+                        options(backup));
+            } catch (dev.slipway.api.MigrationFailedException e) { // say which check failed (once seen in CI)
+                throw new AssertionError("apply failed; failed checks: " + e.report().validation().map(v -> v.checks()
+                        .stream().filter(c -> !c.passed()).map(c -> c.name() + ": " + c.actual() + " (" + c.detail()
+                                + ")").toList()).orElse(List.of()) + "; steps: " + e.report().steps(), e);
+            }
             busyRewrite.awaitScript();
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);

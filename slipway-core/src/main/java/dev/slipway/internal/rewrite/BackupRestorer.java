@@ -379,6 +379,20 @@ public final class BackupRestorer {
         MigratedFormLeft.Found left = MigratedFormLeft.find(plan.rewrite().orElseThrow(),
                 plan.source().schema().prefixes(), session.endpoint(), maxRetries,
                 backup.header().documentsBackedUp() - superseded.count(), progress);
+        long restored = backup.header().documentsBackedUp() - superseded.count() - backup.header().documentsMissing();
+        if (left.count() == 0 && left.checked() >= 0 && left.checked() < restored
+                && Evictions.evictedKeys(session).isEmpty()) {
+            // for a user who may not read INFO the only sign of evictions: 1,896 of 10,000 restored documents were
+            // gone, and the rollback exited 0 (tester session 44 R39 F1)
+            long gone = restored - left.checked();
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
+                    + plan.servedName() + "' recreated), but its last look found " + left.checked() + " documents "
+                    + "under the index's prefixes against the " + restored + " it restored: " + Wording.count(gone,
+                    "is", "are") + " gone since. A server at maxmemory under a policy that evicts drops keys (this "
+                    + "user may not read INFO, so the evictions cannot be counted), or the application deleted them. "
+                    + "Ask the server's administrator whether evicted_keys grew; the originals stay in "
+                    + backup.dir() + ".");
+        }
         if (left.count() == 0) {
             return;
         }

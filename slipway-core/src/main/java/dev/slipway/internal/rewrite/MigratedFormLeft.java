@@ -35,23 +35,29 @@ final class MigratedFormLeft {
         RewriteSpec back = turnedAround(rewrite);
         Set<String> examples = new LinkedHashSet<>();
         long count = 0;
+        long checked = -1;
         if (OldFormScan.applies(back)) {
             OldFormScan.Result form = OldFormScan.runWithoutNewNames(back, prefixes, endpoint, PAGE, maxRetries,
                     expected, progress);
             count += form.found();
+            checked = form.documentsChecked();
             examples.addAll(form.examples());
         }
         if (OldVectorScan.applies(back)) {
             OldVectorScan.Result vectors = OldVectorScan.runTurnedAround(back, prefixes, endpoint, PAGE, maxRetries,
                     expected, progress);
             count += vectors.found();
+            checked = Math.max(checked, vectors.documentsChecked());
             vectors.examples().forEach(key -> examples.add(key + " (a vector of the new datatype)"));
         }
-        return new Found(count, new ArrayList<>(examples).subList(0, Math.min(20, examples.size())));
+        return new Found(count, new ArrayList<>(examples).subList(0, Math.min(20, examples.size())), checked);
     }
 
-    /** What {@link #find} found. */
-    record Found(long count, List<String> examples) {
+    /**
+     * What {@link #find} found; {@code checked} is how many documents its scans read under the prefixes (-1 when
+     * none ran).
+     */
+    record Found(long count, List<String> examples, long checked) {
         Found {
             examples = List.copyOf(examples);
         }
