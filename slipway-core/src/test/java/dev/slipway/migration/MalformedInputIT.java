@@ -247,6 +247,25 @@ class MalformedInputIT {
                 .doesNotContain("DeserializationConfig", "Cannot construct instance", " line ");
     }
 
+    /**
+     * A key given twice is refused, not read as its last copy (tester session 44 R39 F4: a file showed a reviewer
+     * weight 9 before the real block with weight 3, and apply applied 3).
+     */
+    @Test
+    void aPlanWithAKeyGivenTwiceIsRefused(RedisStackServer redis) throws Exception {
+        Path file = dir.resolve("plan.yaml");
+        String text = writtenPlan(redis, file);
+        java.util.regex.Matcher mode = java.util.regex.Pattern.compile("\nmode: (\\w+)").matcher(text);
+        assertThat(mode.find()).isTrue();
+        String other = mode.group(1).equals("DROP_RECREATE") ? "ZERO_DOWNTIME" : "DROP_RECREATE";
+        Files.writeString(file, text.substring(0, mode.start()) + "\nmode: " + other + text.substring(mode.start()));
+
+        SlipwayException e = thrown(() -> SlipwayFiles.readPlan(file));
+
+        assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+        assertThat(e.getMessage()).contains("Duplicate field 'mode'");
+    }
+
     @Test
     void unreachableRedisIsOneLineWithoutPassword(RedisStackServer redis) throws Exception {
         ProductCatalog.seed(redis, StorageType.HASH);

@@ -72,6 +72,9 @@ public final class PlanCodec {
     }
 
     private static ObjectMapper configure(ObjectMapper mapper) {
+        // a key given twice is refused, not read as its last copy: a plan file could otherwise show a reviewer one
+        // value and apply another, past the plan id and the review digest (tester session 44 R39 F4)
+        mapper.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         SimpleModule module = new SimpleModule("slipway");
         module.addSerializer(IndexSchema.class, new SchemaSerializer());
         module.addDeserializer(IndexSchema.class, new DocumentDeserializer<>("schema", SchemaDocument::read));
