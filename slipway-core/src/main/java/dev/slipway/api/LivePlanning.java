@@ -112,7 +112,7 @@ final class LivePlanning {
             return MigrationPlanner.withWarning(plan, "How many documents the new FILTER admits could not be counted: "
                     + "this user may not run FT.AGGREGATE (" + refusal[0] + ").");
         }
-        if (admitted.isEmpty() && refusal[0].contains("Syntax error")) {
+        if (admitted.isEmpty() && (refusal[0].contains("Syntax error") || refusal[0].contains("Unknown function"))) {
             // FT.CREATE refuses it too: apply would stop before its first change (tester session 44 R38 F4)
             return MigrationPlanner.withBlockedReason(plan, "the new FILTER '" + target.filter().get() + "' is not an "
                     + "expression the server parses (FT.AGGREGATE with it over the live index: " + refusal[0]

@@ -345,6 +345,12 @@ class FilterChangeCoverageIT {
             assertThat(plan.blockedReasons()).singleElement().satisfies(r -> assertThat(r).startsWith("the new FILTER "
                     + "'@price >> 5' is not an expression the server parses").contains("Syntax error"));
             dev.slipway.internal.plan.MigrationPlanner.requireIntact(plan);
+            // an unknown function too (R39 F6)
+            assertThat(slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(
+                    "nosuchfn(@price) > 1")))).blockedReasons()).singleElement().satisfies(r -> assertThat(r)
+                    .contains("Unknown function name"));
+            assertThat(slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(
+                    "startswith(@__key, \"item:1\") || exists(@price)")))).supported()).isTrue();
         }
     }
 

@@ -82,7 +82,8 @@ public final class RedisSession implements AutoCloseable {
                         + "database " + endpoint.database() + " (" + root + "). Nothing was changed. Use a database "
                         + "it has in --url (or REDIS_URL); Redis Search indexes only database 0.", e);
             }
-            if (root.startsWith("WRONGPASS") || root.startsWith("NOAUTH") || root.contains("invalid username-password")) {
+            if (root.startsWith("WRONGPASS") || root.startsWith("NOAUTH") || root.contains("invalid username-password")
+                    || root.contains("called without any password configured")) {
                 // the URL's credentials, not a server that is down (tester session 44 R38 F7)
                 throw new SlipwayException(ErrorCode.BAD_USAGE, "Redis at " + endpoint.redacted() + " refused "
                         + (root.startsWith("NOAUTH") ? "to serve without a password" : "the user and password")
@@ -162,6 +163,11 @@ public final class RedisSession implements AutoCloseable {
                 .clientName("slipway");
         endpoint.user().ifPresent(config::user);
         endpoint.password().ifPresent(config::password);
+        if (endpoint.user().isPresent() && endpoint.password().isEmpty()) {
+            // a user named without a password authenticates with an empty one: without AUTH the run had the
+            // default user's rights, not the named user's (tester session 44 R39 F9)
+            config.password("");
+        }
         return config.build();
     }
 

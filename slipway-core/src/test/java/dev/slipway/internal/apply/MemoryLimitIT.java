@@ -389,6 +389,11 @@ class MemoryLimitIT {
         assertThat(wrong.code()).isEqualTo(ErrorCode.BAD_USAGE);
         assertThat(wrong.getMessage()).contains("refused the user and password", "WRONGPASS", "Nothing was changed")
                 .doesNotContain("running");
+        // a user named without a password is that user, not the default one (R39 F9)
+        SlipwayException noPassword = catchThrowableOfType(() -> Slipway.configure().url("redis://noinfo@127.0.0.1:"
+                + redis.port()).load().listIndexes(), SlipwayException.class);
+        assertThat(noPassword).isNotNull();
+        assertThat(noPassword.code()).isEqualTo(ErrorCode.BAD_USAGE);
 
         MigrationPlan plan = noInfo.plan(request());
 
