@@ -141,7 +141,14 @@ public final class SlipwayFiles {
     public static MigrationPlan readPlan(Path file) {
         String text = readText(file, "plan");
         try {
-            return PlanCodec.yaml().readValue(text, MigrationPlan.class);
+            MigrationPlan plan = PlanCodec.yaml().readValue(text, MigrationPlan.class);
+            if (plan.reviewDigest().isEmpty()) { // made before it existed, or taken out (tester session 44 R39 F5)
+                org.slf4j.LoggerFactory.getLogger(SlipwayFiles.class).warn("Plan {} carries no review_digest (made "
+                        + "by an earlier Slipway, or the line was removed): edits to its changes, reasons, warnings "
+                        + "and estimate cannot be detected, only those to what apply acts on. Re-run 'slipway plan' "
+                        + "for a plan that carries one.", file);
+            }
+            return plan;
         } catch (JsonProcessingException e) {
             otherKindOfFile(text).ifPresent(kind -> {
                 throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + ": it is "

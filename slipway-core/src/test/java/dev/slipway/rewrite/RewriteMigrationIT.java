@@ -320,8 +320,8 @@ class RewriteMigrationIT {
 
             assertThat(refused).isNotNull();
             assertThat(refused.exitCode()).isEqualTo(2);
-            assertThat(refused.getMessage()).startsWith("1 query check expects a key under a prefix this migration "
-                    + "moves its documents away from; nothing was changed.");
+            assertThat(refused.getMessage()).startsWith("1 key that 1 query check expects is under a prefix this "
+                    + "migration moves its documents away from; nothing was changed.");
             assertThat(refused.problems()).containsExactly("query 'all': key 'doc:1' will be 'item:1'");
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             assertThat(keys(jedis, "item:*")).isEmpty();

@@ -77,9 +77,12 @@ public final class PlanPreconditions {
         }
         List<String> moved = movedKeys(plan, queries);
         if (!moved.isEmpty()) { // found only after the rewrite, failing validation (tester session 44 R38 F10)
-            throw new SlipwayException(ErrorCode.BAD_USAGE, Wording.count(moved.size(), "query check expects a key",
-                    "query checks expect keys") + " under a prefix this migration moves its documents away from; "
-                    + "nothing was changed. Name them as they are after the migration in the query-check file, and "
+            long checks = queries.stream().filter(q -> moved.stream().anyMatch(m -> m.startsWith("query '" + q.name()
+                    + "': "))).count();
+            throw new SlipwayException(ErrorCode.BAD_USAGE, Wording.count(moved.size(), "key", "keys") + " that "
+                    + Wording.count(checks, "query check expects", "query checks expect") + " "
+                    + (moved.size() == 1 ? "is" : "are") + " under a prefix this migration moves its documents away "
+                    + "from; nothing was changed. Name them as they are after the migration in the query-check file, and "
                     + "re-run the same command.", moved, null);
         }
         String probe = SchemaProbeName.fresh(name);

@@ -82,8 +82,9 @@ public final class RewriteEstimator {
                 estimate.expectedSeconds(), estimate.expectedDowntimeSeconds(), estimate.basis() + "; the index holds "
                 + Wording.count(liveDocuments, "document", "documents") + " now, against the " + planned + " the plan "
                 + "counted (written or deleted since the plan was made, or the plan was made on another server): the "
-                + "counts, bytes and memory above are the plan's, and apply converts the documents there when it "
-                + "runs. Re-run 'slipway plan' for figures of the data as it is now");
+                + "counts, bytes and memory above are the plan's, and apply " + (plan.rewrite().isPresent()
+                ? "converts" : "indexes") + " the documents there when it runs. Re-run 'slipway plan' for figures of "
+                + "the data as it is now");
     }
 
     /**
