@@ -91,8 +91,9 @@ public final class CheckpointStore {
         if (RedisReplies.whole(session.call("EVAL", COMPARE_AND_SET, "1", key, json, expected)) != 1) {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The checkpoint of this migration (key " + key
                     + ") is no longer the one this run saved last: the server lost it or went back to an older copy "
-                    + "(a restart from an older snapshot, a failover to a replica that lagged), evicted it (at maxmemory "
-                    + "with a policy that evicts: then documents may have gone too), or another process changed it. What the server holds may not reflect this run's steps, so nothing more was "
+                    + "(a restart from an older snapshot, a failover to a replica that lagged), evicted it (at "
+                    + "maxmemory with a policy that evicts: then documents may have gone too), or another process "
+                    + "changed it. What the server holds may not reflect this run's steps, so nothing more was "
                     + "written. Run 'slipway status', then re-run 'slipway apply' with the same plan: it continues "
                     + "from what the server holds, and the rewrite reads every document again.");
         }
