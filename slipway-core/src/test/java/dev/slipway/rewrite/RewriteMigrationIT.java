@@ -311,7 +311,7 @@ class RewriteMigrationIT {
             TreeMap<String, TreeMap<String, String>> before = hashSource(jedis, slipway, VectorDataType.FLOAT32);
             MigrationPlan plan = plan(slipway, "docs", dir, "  index:\n    prefix: 'item:'\n");
             dev.slipway.api.plan.QueryCheck check = new dev.slipway.api.plan.QueryCheck("all", "*", 2,
-                    Optional.of(1L), Optional.empty(), List.of("doc:1", "item:2"));
+                    Optional.of(1L), Optional.empty(), List.of("doc:1", "item:2", "other:1"));
             ApplyOptions options = new ApplyOptions(java.time.Duration.ofHours(1), List.of(check))
                     .withBackupDir(dir.resolve("backup"));
 
@@ -320,9 +320,11 @@ class RewriteMigrationIT {
 
             assertThat(refused).isNotNull();
             assertThat(refused.exitCode()).isEqualTo(2);
-            assertThat(refused.getMessage()).startsWith("1 key that 1 query check expects is under a prefix this "
-                    + "migration moves its documents away from; nothing was changed.");
-            assertThat(refused.problems()).containsExactly("query 'all': key 'doc:1' will be 'item:1'");
+            assertThat(refused.getMessage()).startsWith("2 keys that 1 query check expects cannot be documents of "
+                    + "the migrated index: under a prefix this migration moves its documents away from, or under none "
+                    + "of its prefixes; nothing was changed.");
+            assertThat(refused.problems()).containsExactly("query 'all': key 'doc:1' will be 'item:1'",
+                    "query 'all': key 'other:1' is under none of the prefixes [item:]");
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             assertThat(keys(jedis, "item:*")).isEmpty();
         }

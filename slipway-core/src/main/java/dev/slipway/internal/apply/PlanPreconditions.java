@@ -75,15 +75,16 @@ public final class PlanPreconditions {
                     + "changed. Use the fields' new names in the query-check file (or drop those checks) and re-run "
                     + "the same command.", unknownFields, null);
         }
-        List<String> moved = movedKeys(plan, queries);
+        List<String> moved = keysNoDocumentHas(plan, queries);
         if (!moved.isEmpty()) { // found only after the rewrite, failing validation (tester session 44 R38 F10)
             long checks = queries.stream().filter(q -> moved.stream().anyMatch(m -> m.startsWith("query '" + q.name()
                     + "': "))).count();
             throw new SlipwayException(ErrorCode.BAD_USAGE, Wording.count(moved.size(), "key", "keys") + " that "
-                    + Wording.count(checks, "query check expects", "query checks expect") + " "
-                    + (moved.size() == 1 ? "is" : "are") + " under a prefix this migration moves its documents away "
-                    + "from; nothing was changed. Name them as they are after the migration in the query-check file, and "
-                    + "re-run the same command.", moved, null);
+                    + Wording.count(checks, "query check expects", "query checks expect") + " cannot be "
+                    + (moved.size() == 1 ? "a document" : "documents") + " of the migrated index: under a prefix "
+                    + "this migration moves its documents away from, or under none of its prefixes; nothing was "
+                    + "changed. Name them as they are after the migration in the query-check file, and re-run the "
+                    + "same command.", moved, null);
         }
         String probe = SchemaProbeName.fresh(name);
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
@@ -103,15 +104,27 @@ public final class PlanPreconditions {
         }
     }
 
-    /** For each key a query check expects under a prefix the plan's rewrite moves away from: where it will be. */
-    static List<String> movedKeys(MigrationPlan plan, List<QueryCheck> queries) {
-        List<String> moved = new ArrayList<>();
-        plan.rewrite().ifPresent(rewrite -> rewrite.targetPrefix().ifPresent(to -> queries.forEach(query ->
-                query.containsKeys().stream().filter(key -> !key.startsWith(to)).forEach(key ->
-                        rewrite.sourcePrefixes().stream().filter(key::startsWith).findFirst().ifPresent(from ->
-                                moved.add("query '" + query.name() + "': key '" + key + "' will be '" + to
-                                        + key.substring(from.length()) + "'"))))));
-        return moved;
+    /**
+     * Each key a query check expects that no document of the migrated index can have: one under a prefix the plan's
+     * rewrite moves away from (saying where it will be), or one under none of the target's prefixes (R39 F11b).
+     */
+    static List<String> keysNoDocumentHas(MigrationPlan plan, List<QueryCheck> queries) {
+        List<String> prefixes = plan.targetSchema().prefixes();
+        Optional<String> to = plan.rewrite().flatMap(RewriteSpec::targetPrefix);
+        List<String> found = new ArrayList<>();
+        for (QueryCheck query : queries) {
+            for (String key : query.containsKeys()) {
+                String where = "query '" + query.name() + "': key '" + key + "' ";
+                Optional<String> from = to.filter(t -> !key.startsWith(t)).flatMap(t -> plan.rewrite().get()
+                        .sourcePrefixes().stream().filter(key::startsWith).findFirst());
+                if (from.isPresent()) {
+                    found.add(where + "will be '" + to.get() + key.substring(from.get().length()) + "'");
+                } else if (!prefixes.isEmpty() && prefixes.stream().noneMatch(key::startsWith)) {
+                    found.add(where + "is under none of the prefixes " + prefixes);
+                }
+            }
+        }
+        return found;
     }
 
     /** Has the server parse every query check against the probe; refuses those it cannot parse. */
