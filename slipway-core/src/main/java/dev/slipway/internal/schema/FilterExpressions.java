@@ -59,10 +59,10 @@ public final class FilterExpressions {
             }
             spaced = false;
             if (c == '"' || c == '\'') {
-                int end = literalEnd(filter, i);
-                String content = filter.substring(i + 1, Math.max(i + 1, end - 1));
-                boolean plain = end <= filter.length() && filter.charAt(end - 1) == c && end - 1 > i
-                        && content.chars().noneMatch(x -> x == '\\' || x == '\'' || x == '"');
+                int closed = literalEnd(filter, i);
+                int end = closed < 0 ? filter.length() : closed;
+                String content = filter.substring(i + 1, closed < 0 ? end : end - 1);
+                boolean plain = closed >= 0 && content.chars().noneMatch(x -> x == '\\' || x == '\'' || x == '"');
                 out.append(plain ? "'" + content + "'" : filter.substring(i, end));
                 i = end;
             } else {
@@ -73,7 +73,10 @@ public final class FilterExpressions {
         return out.toString();
     }
 
-    /** The index just past the literal that opens at {@code start} (a backslash escapes the next character). */
+    /**
+     * The index just past the closing quote of the literal that opens at {@code start} (a backslash escapes the next
+     * character); -1 when it is not closed, and the rest of {@code filter} is the literal.
+     */
     private static int literalEnd(String filter, int start) {
         char quote = filter.charAt(start);
         for (int i = start + 1; i < filter.length(); i++) {
@@ -84,7 +87,7 @@ public final class FilterExpressions {
                 return i + 1;
             }
         }
-        return filter.length(); // unclosed: the rest is the literal
+        return -1;
     }
 
     /** Whether whitespace between {@code a} and {@code b} parts two tokens: both of a name, or both of an operator. */
@@ -111,23 +114,21 @@ public final class FilterExpressions {
      */
     static String withoutStrings(String filter) {
         StringBuilder out = new StringBuilder(filter.length());
-        char quote = 0;
-        for (int i = 0; i < filter.length(); i++) {
+        int i = 0;
+        while (i < filter.length()) {
             char c = filter.charAt(i);
-            if (quote == 0) {
+            if (c != '"' && c != '\'') {
                 out.append(c);
-                if (c == '"' || c == '\'') {
-                    quote = c;
-                }
-            } else if (c == '\\' && i + 1 < filter.length()) {
-                out.append("  ");
                 i++;
-            } else if (c == quote) {
-                out.append(c);
-                quote = 0;
-            } else {
-                out.append(' ');
+                continue;
             }
+            int closed = literalEnd(filter, i);
+            int end = closed < 0 ? filter.length() : closed;
+            out.append(c).append(" ".repeat(end - i - (closed < 0 ? 1 : 2)));
+            if (closed >= 0) {
+                out.append(c);
+            }
+            i = end;
         }
         return out.toString();
     }
