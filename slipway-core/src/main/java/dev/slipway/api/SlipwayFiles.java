@@ -17,6 +17,8 @@ import dev.slipway.internal.schema.SchemaDocument;
 import dev.slipway.internal.yaml.YamlNode;
 import dev.slipway.internal.yaml.YamlProblems;
 import dev.slipway.internal.yaml.YamlSyntaxException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -35,6 +37,8 @@ import java.util.function.BiFunction;
  * the file extension when writing ({@code .json} gives JSON). Every read error names the file and the line.
  */
 public final class SlipwayFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(SlipwayFiles.class);
+
     private SlipwayFiles() {
     }
 
@@ -143,8 +147,8 @@ public final class SlipwayFiles {
         try {
             MigrationPlan plan = PlanCodec.yaml().readValue(text, MigrationPlan.class);
             if (plan.reviewDigest().isEmpty()) { // made before it existed, or taken out (tester session 44 R39 F5)
-                org.slf4j.LoggerFactory.getLogger(SlipwayFiles.class).warn("Plan {} carries no review_digest (made "
-                        + "by an earlier Slipway, or the line was removed): edits to its changes, reasons, warnings "
+                LOG.warn("Plan {} carries no review_digest (made by an earlier Slipway, or the line was removed): "
+                        + "edits to its changes, reasons, warnings "
                         + "and estimate cannot be detected, only those to what apply acts on. Re-run 'slipway plan' "
                         + "for a plan that carries one.", file);
             }

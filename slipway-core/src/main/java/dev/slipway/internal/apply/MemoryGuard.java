@@ -93,7 +93,8 @@ final class MemoryGuard {
                 "key", "keys") + " (" + Evictions.mayBeAmongThem("documents", now.get().policy()) + "; 'slipway "
                 + "status' counts them)";
         if (plan.mode() != MigrationMode.ZERO_DOWNTIME) {
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, stopped + ": it used " + StrategyChoice.mib(now.get().usedBytes()) + " of "
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, stopped + ": it used "
+                    + StrategyChoice.mib(now.get().usedBytes()) + " of "
                     + StrategyChoice.mib(limit.maxBytes()) + " (maxmemory-policy " + now.get().policy() + ", which "
                     + "evicts keys at the limit) while the new index indexed, past 90% of the limit or about to be "
                     + "(the plan estimated " + StrategyChoice.mib(plan.estimate().extraMemoryBytes()) + " more). "

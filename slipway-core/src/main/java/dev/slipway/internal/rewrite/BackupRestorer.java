@@ -376,10 +376,10 @@ public final class BackupRestorer {
      */
     private void refuseToReportSuccessWithMigratedFormLeft(MigrationPlan plan, BackupDirectory backup,
                                                            SupersededOriginals superseded, int maxRetries) {
+        long backedUp = backup.header().documentsBackedUp() - superseded.count(); // each document once
         MigratedFormLeft.Found left = MigratedFormLeft.find(plan.rewrite().orElseThrow(),
-                plan.source().schema().prefixes(), session.endpoint(), maxRetries,
-                backup.header().documentsBackedUp() - superseded.count(), progress);
-        long restored = backup.header().documentsBackedUp() - superseded.count() - backup.header().documentsMissing();
+                plan.source().schema().prefixes(), session.endpoint(), maxRetries, backedUp, progress);
+        long restored = backedUp - backup.header().documentsMissing();
         if (left.count() == 0 && left.checked() >= 0 && left.checked() < restored
                 && Evictions.evictedKeys(session).isEmpty()) {
             // for a user who may not read INFO the only sign of evictions: 1,896 of 10,000 restored documents were
