@@ -136,6 +136,7 @@ public final class ApplyCommand implements Callable<Integer> {
         List<QueryCheck> checks = Optional.ofNullable(queries).map(SlipwayFiles::readQueryChecks).orElse(List.of());
         ApplyOptions options = options(checks); // bad numbers fail here, before the plan is read
         MigrationPlan plan = SlipwayFiles.readPlan(planFile);
+        plan.requireIntact(); // before showing what an edit may have changed
         PrintWriter out = spec.commandLine().getOut();
         PlanPrinter printer = new PlanPrinter(out);
         printer.brief(plan, options.backupDir());

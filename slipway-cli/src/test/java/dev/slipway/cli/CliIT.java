@@ -229,6 +229,22 @@ class CliIT {
     }
 
     @Test
+    void anEditedPlanIsRefusedBeforeItIsShown() throws IOException {
+        Path planFile = plan(ADD_PRICE);
+        String plan = Files.readString(planFile);
+        assertThat(plan).contains("to: \"{separator=|}\"");
+        Files.writeString(planFile, plan.replace("to: \"{separator=|}\"", "to: \"{separator=;}\"")); // shown only
+        String before = liveSchema();
+
+        CliRun apply = cli("apply", "--plan", planFile.toString(), "--yes");
+
+        assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(2);
+        assertThat(apply.err()).contains("was edited after it was made", "Nothing was changed");
+        assertThat(apply.out()).as("nothing of the edited plan is shown as if it were to run").isEmpty();
+        assertThat(liveSchema()).isEqualTo(before);
+    }
+
+    @Test
     void blockedPlanIsWrittenAndExits2WithTheReason() throws IOException {
         Path patch = Files.writeString(dir.resolve("dims.yaml"),
                 "version: 1\nchanges:\n  update_fields:\n    - name: embedding\n      attrs: {dims: 8}\n");

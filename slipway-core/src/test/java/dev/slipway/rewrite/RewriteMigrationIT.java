@@ -1227,6 +1227,8 @@ class RewriteMigrationIT {
             assertThat(refused).isNotNull();
             assertThat(refused.exitCode()).isEqualTo(2);
             assertThat(refused.getMessage()).contains("checksum mismatch", "Nothing was changed");
+            assertThat(refused.getMessage().split("put it back|put back", -1)).as("the advice, once")
+                    .hasSize(2);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(migrated);
             assertThat(vectorType(jedis, "docs", "emb")).isEqualTo(schema);
         }

@@ -3,6 +3,7 @@ package dev.slipway.api.plan;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.plan.MigrationPlanner;
 
 import java.time.Instant;
 import java.util.List;
@@ -62,6 +63,18 @@ public record MigrationPlan(int formatVersion, String planId, Instant createdAt,
                          ValidationPolicy validation, Optional<RewriteSpec> rewrite) {
         this(formatVersion, planId, createdAt, source, requestedPatch, targetSchema, changes, supported,
                 blockedReasons, mode, modeReason, warnings, steps, estimate, validation, rewrite, "");
+    }
+
+    /**
+     * Refuses a plan that was edited after it was made, or that another format version of Slipway wrote, as apply,
+     * validate and rollback do before they act on it. Call it before showing a plan file to someone who is to act on
+     * what it shows.
+     *
+     * @throws dev.slipway.api.SlipwayException {@link dev.slipway.api.ErrorCode#MALFORMED_INPUT}, saying what was
+     *                                          edited
+     */
+    public void requireIntact() {
+        MigrationPlanner.requireIntact(this);
     }
 
     /** The name applications query afterwards: the source name, or the new name when the plan renames the index. */

@@ -332,7 +332,7 @@ public final class BackupDirectory implements AutoCloseable {
      */
     public void verify() {
         try {
-            forEachRecord(Long.MAX_VALUE, record -> { });
+            forEachRecord(Long.MAX_VALUE, record -> { }, false);
         } catch (SlipwayException e) {
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, e.getMessage().replaceAll("\\.+$", "")
                     + ". Nothing was changed: a damaged "
@@ -359,6 +359,11 @@ public final class BackupDirectory implements AutoCloseable {
 
     /** Reads every complete record in order, one at a time (memory stays at one record). */
     public void forEachRecord(long skip, Consumer<BackupRecord> consumer) {
+        forEachRecord(skip, consumer, true);
+    }
+
+    /** @param advise whether a damaged record's message says what to do (verify says it in its own words) */
+    private void forEachRecord(long skip, Consumer<BackupRecord> consumer, boolean advise) {
         try (InputStream raw = Files.newInputStream(dir.resolve(DATA));
              DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
             long offset = 0;
@@ -381,8 +386,8 @@ public final class BackupDirectory implements AutoCloseable {
         } catch (IOException e) {
             // a damaged file is not mended by re-running, and a rollback refuses it too (tester session 28)
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Cannot read the backup data in " + dir + ": "
-                    + e.getMessage() + (e.getMessage() != null && e.getMessage().startsWith("checksum mismatch")
-                    ? ". The backup is damaged: keep " + dir + " as it is, put back a copy of it (or of " + DATA
+                    + e.getMessage() + (advise && e.getMessage() != null
+                    && e.getMessage().startsWith("checksum mismatch") ? ". The backup is damaged: keep " + dir + " as it is, put back a copy of it (or of " + DATA
                     + ") if you have one, and re-run the same command; neither a re-run nor a rollback can use it "
                     + "as it is" : ""), e);
         }
