@@ -339,7 +339,7 @@ class CliErrorsTest {
         CliRun run = CliRun.of("index", "list", "--url", "redis://127.0.0.1:99999");
 
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
-        assertThat(run.err()).contains("the port must be between 1 and 65535");
+        assertThat(run.err()).contains("its port is not a whole number from 1 to 65535");
     }
 
     @Test

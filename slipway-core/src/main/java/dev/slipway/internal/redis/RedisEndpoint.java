@@ -26,6 +26,8 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
     /** The URL used when none is given. */
     public static final String DEFAULT_URL = "redis://localhost:6379";
 
+    private static final String PORT_RANGE = "its port is not a whole number from 1 to 65535";
+
     /**
      * Parses a Redis URL: {@code redis://[user[:password]@]host[:port][/db]}, or {@code rediss://} for TLS.
      *
@@ -50,7 +52,12 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
             // (password hidden) with the message, so the port is not repeated: a password with an unescaped '@'
             // or '/' can end up where the port is read
             throw badUrl(url, !escapeHint(url).isEmpty() ? "it cannot be read" + escapeHint(url)
-                    : unreadablePort(uri) ? "its port is not a number" : "it names no host");
+                    : hostPort(uri).filter(RedisEndpoint::twoColons).isPresent() ? "it has more than one ':' after "
+                    + "the host (an IPv6 address goes in brackets, as in redis://[::1]:6379)"
+                    : unreadablePort(uri) ? PORT_RANGE : "it names no host");
+        }
+        if (hostPort(uri).filter(h -> h.endsWith(":")).isPresent()) {
+            throw badUrl(url, "its port is empty (leave out the ':' for the default port, 6379)");
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw badUrl(url, "it has a query or fragment, which Slipway does not read (a database goes in the path: "
@@ -58,7 +65,7 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
         }
         int port = uri.getPort() == -1 ? 6379 : uri.getPort();
         if (port < 1 || port > 65535) {
-            throw badUrl(url, "the port must be between 1 and 65535");
+            throw badUrl(url, PORT_RANGE);
         }
         Optional<String> user = Optional.empty();
         Optional<String> password = Optional.empty();
@@ -75,16 +82,24 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
                 "rediss".equals(scheme));
     }
 
-    /** Whether the text after the host's colon is not a number ({@code h:notaport}). */
+    /** The URL's host and port as written ({@code h:6379}, {@code [::1]:6379}), without any user information. */
+    private static Optional<String> hostPort(URI uri) {
+        return Optional.ofNullable(uri.getRawAuthority()).map(a -> a.substring(a.lastIndexOf('@') + 1));
+    }
+
+    /** Whether a host and port outside brackets hold two colons ({@code h:6379:1}). */
+    private static boolean twoColons(String hostPort) {
+        String outside = hostPort.substring(hostPort.indexOf(']') + 1);
+        return outside.indexOf(':') != outside.lastIndexOf(':');
+    }
+
+    /** Whether the text after the host's colon is not a number ({@code h:notaport}, {@code h:-1}). */
     private static boolean unreadablePort(URI uri) {
-        String authority = uri.getRawAuthority();
-        if (authority == null) {
-            return false;
-        }
-        String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
-        int colon = hostPort.lastIndexOf(':');
-        return colon > 0 && hostPort.indexOf(']') < colon
-                && !hostPort.substring(colon + 1).chars().allMatch(Character::isDigit);
+        return hostPort(uri).filter(hostPort -> {
+            int colon = hostPort.lastIndexOf(':');
+            return colon > 0 && hostPort.indexOf(']') < colon
+                    && !hostPort.substring(colon + 1).chars().allMatch(Character::isDigit);
+        }).isPresent();
     }
 
     private static int parseDatabase(String url, String path) {

@@ -28,9 +28,28 @@ class UnreachableServerTest {
 
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
-        assertThat(e.getMessage()).contains("'redis://127.0.0.1:notaport': its port is not a number")
+        assertThat(e.getMessage()).contains("'redis://127.0.0.1:notaport': its port is not a whole number from 1")
                 .doesNotContain("no host");
         assertThat(catchThrowableOfType(() -> RedisEndpoint.parse("redis://u:p@localhost:x1"), SlipwayException.class)
-                .getMessage()).contains("'redis://u:***@localhost:x1': its port is not a number");
+                .getMessage()).contains("'redis://u:***@localhost:x1': its port is not a whole number from 1");
+    }
+
+    /** R39 F9c-e: a negative port, a second colon and an empty port were misnamed or silently read as 6379. */
+    @Test
+    void oddPortsAreNamed() {
+        assertThat(refusal("redis://127.0.0.1:-1")).contains(": its port is not a whole number from 1 to 65535");
+        assertThat(refusal("redis://127.0.0.1:8908:1")).contains(": it has more than one ':' after the host")
+                .doesNotContain("no host");
+        assertThat(refusal("redis://u:p@127.0.0.1:")).contains(": its port is empty").doesNotContain(":p@");
+        assertThat(refusal("redis://[::1]:")).contains(": its port is empty");
+        assertThat(RedisEndpoint.parse("redis://[::1]:7000").port()).isEqualTo(7000);
+        assertThat(RedisEndpoint.parse("redis://127.0.0.1").port()).isEqualTo(6379);
+    }
+
+    private static String refusal(String url) {
+        SlipwayException e = catchThrowableOfType(() -> RedisEndpoint.parse(url), SlipwayException.class);
+        assertThat(e).as(url).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+        return e.getMessage();
     }
 }
