@@ -83,6 +83,11 @@ final class LivePlanning {
                 ? target.toBuilder().filter(live.filter().get()).build() : target;
     }
 
+    /** Whether the server refused a FILTER as an expression it cannot parse, which FT.CREATE refuses too. */
+    private static boolean unparsed(String refusal) {
+        return refusal.contains("Syntax error") || refusal.contains("Unknown function");
+    }
+
     /**
      * For a FILTER added or changed over the same prefixes, how many documents of the live index it admits
      * ({@link FilterCount}): the plan said only that the set of documents may change (tester session 40 R29 L7).
@@ -100,19 +105,19 @@ final class LivePlanning {
         Optional<String> redefined = FilterExpressions.attributes(target.filter().get()).stream()
                 .filter(name -> !name.equals(FilterExpressions.KEY) && target.field(name).isPresent()
                         && !target.field(name).equals(source.field(name))).findFirst();
-        if (redefined.isPresent()) {
+        String[] refusal = {""};
+        java.util.OptionalLong admitted = FilterCount.admitted(session, index, target.filter().get(),
+                said -> refusal[0] = said);
+        if (redefined.isPresent() && !unparsed(refusal[0])) { // a syntax error is found all the same (R39 F6b)
             return MigrationPlanner.withWarning(plan, "How many documents the new FILTER admits is not counted as the "
                     + "plan is made: it reads '@" + redefined.get() + "', which this patch adds or changes, so the "
                     + "live index cannot evaluate it. After apply, validation counts what it admits.");
         }
-        String[] refusal = {""};
-        java.util.OptionalLong admitted = FilterCount.admitted(session, index, target.filter().get(),
-                said -> refusal[0] = said);
         if (admitted.isEmpty() && refusal[0].startsWith("NOPERM")) { // the user's rights, not the expression (R35)
             return MigrationPlanner.withWarning(plan, "How many documents the new FILTER admits could not be counted: "
                     + "this user may not run FT.AGGREGATE (" + refusal[0] + ").");
         }
-        if (admitted.isEmpty() && (refusal[0].contains("Syntax error") || refusal[0].contains("Unknown function"))) {
+        if (admitted.isEmpty() && unparsed(refusal[0])) {
             // FT.CREATE refuses it too: apply would stop before its first change (tester session 44 R38 F4)
             return MigrationPlanner.withBlockedReason(plan, "the new FILTER '" + target.filter().get() + "' is not an "
                     + "expression the server parses (FT.AGGREGATE with it over the live index: " + refusal[0]

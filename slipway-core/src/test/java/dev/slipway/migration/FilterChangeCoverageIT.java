@@ -407,6 +407,11 @@ class FilterChangeCoverageIT {
                     .startsWith("How many documents the new FILTER admits is not counted as the plan is made: it reads "
                             + "'@cost', which this patch adds or changes"))
                     .noneSatisfy(w -> assertThat(w).startsWith("The new FILTER admits"));
+            // a syntax error is found all the same (R39 F6b: found only by apply)
+            SchemaPatch unparsable = new SchemaPatch(added.addFields(), List.of(), List.of(), List.of(),
+                    patch(Optional.empty(), Optional.of("@cost >> 5")).index());
+            assertThat(slipway.plan(PlanRequest.patch("one", unparsable)).blockedReasons()).singleElement()
+                    .satisfies(r -> assertThat(r).contains("is not an expression the server parses", "Syntax error"));
 
             MigrationPlan refused = slipway.plan(PlanRequest.patch("one", patch(Optional.empty(),
                     Optional.of("@nosuch=='a'"))));
