@@ -37,10 +37,10 @@ public final class FilterExpressions {
     }
 
     /**
-     * {@code filter} with each run of whitespace outside string literals removed, or made one space where it parts
-     * two characters of one kind: two of a name or number ({@code 1 2}), or two of an operator, since the server
-     * reads {@code > =} otherwise than {@code >=} (tester session 44 R38 F2: {@code @price > = 997} admitted 2
-     * documents, {@code @price >= 997} 3). So {@code @a == 1} and {@code @a==1} give {@code @a==1}. A literal that
+     * {@code filter} with each run of whitespace outside string literals removed, or made one space where it may part
+     * two tokens ({@link #parts}): the server reads {@code > =} otherwise than {@code >=} (tester session 44 R38 F2:
+     * {@code @price > = 997} admitted 2 documents, {@code @price >= 997} 3). So {@code @a == 1} and {@code @a==1}
+     * give {@code @a==1}. A literal that
      * holds neither quote nor backslash is written in single quotes; any other stays as it is ({@code 'a  b'} too).
      */
     static String canonical(String filter) {
@@ -49,12 +49,12 @@ public final class FilterExpressions {
         int i = 0;
         while (i < filter.length()) {
             char c = filter.charAt(i);
-            if (Character.isWhitespace(c)) {
+            if (blank(c)) {
                 spaced = true;
                 i++;
                 continue;
             }
-            if (spaced && !out.isEmpty() && sameKind(out.charAt(out.length() - 1), c)) {
+            if (spaced && !out.isEmpty() && parts(out.charAt(out.length() - 1), c)) {
                 out.append(' ');
             }
             spaced = false;
@@ -90,8 +90,30 @@ public final class FilterExpressions {
         return -1;
     }
 
-    /** Whether whitespace between {@code a} and {@code b} parts two tokens: both of a name, or both of an operator. */
-    private static boolean sameKind(char a, char b) {
+    /**
+     * Whitespace as the server's lexer reads it: ASCII only. Any other space character (U+2003, say) is kept as it
+     * is, so that a patch holding one is not called the live FILTER (tester session 45 R39 F7b).
+     */
+    private static boolean blank(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B;
+    }
+
+    /**
+     * Whether whitespace between {@code a} and {@code b} may part two tokens, so that it is kept: both of a name or a
+     * number ({@code 1 2}); a name or number and a sign ({@code 5e -1} is not {@code 5e-1}); a sign and a number
+     * ({@code - 2} is not the literal {@code -2}); or two operator characters ({@code > =} is not {@code >=}), except
+     * a sign after another operator, since no operator of two characters ends in one ({@code > -1} is {@code >-1};
+     * tester session 45 R39 F7a, planned as a new FILTER).
+     */
+    private static boolean parts(char a, char b) {
+        boolean signB = b == '-' || b == '+';
+        boolean signA = a == '-' || a == '+';
+        if (signB) {
+            return kind(a) == Kind.WORD || signA;
+        }
+        if (signA && (Character.isDigit(b) || b == '.')) {
+            return true;
+        }
         return kind(a) == kind(b) && kind(a) != Kind.PUNCTUATION;
     }
 

@@ -49,6 +49,24 @@ class FilterExpressionsTest {
         assertThat(FilterExpressions.sameExpression("(@a>1) && exists(@b)", "( @a > 1 ) &&exists( @b )")).isTrue();
     }
 
+    /**
+     * A sign after a comparison needs no space ({@code > -1} is {@code >-1}, tester session 45 R39 F7a); spacing around
+     * a sign that may make or unmake a number literal is kept, as is any space character the server's lexer does not
+     * skip (R39 F7b: {@code 0 -2} and an em space were called the live FILTER although the server refuses them).
+     */
+    @Test
+    void spacingAroundSignsAndUnicodeSpaces() {
+        assertThat(FilterExpressions.sameExpression("@price>-1", "@price > -1")).isTrue();
+        assertThat(FilterExpressions.sameExpression("@price>=-5", "@price >= -5")).isTrue();
+        assertThat(FilterExpressions.sameExpression("@price>=-5", "@price >= - 5")).isFalse();
+        assertThat(FilterExpressions.sameExpression("0 - 2", "0 -2")).isFalse();
+        assertThat(FilterExpressions.sameExpression("@price - 1 > 5", "@price -1 > 5")).isFalse();
+        assertThat(FilterExpressions.sameExpression("@price > 5e-1", "@price > 5e -1")).isFalse();
+        assertThat(FilterExpressions.sameExpression("@price > 5e-1", "@price>5e-1")).isTrue();
+        assertThat(FilterExpressions.sameExpression("@a==1", "@a\u2003==1")).isFalse();
+        assertThat(FilterExpressions.sameExpression("@a==1", "@a\t==\n1")).isTrue();
+    }
+
     /** {@code "a"} and {@code 'a'} are the same literal (R38 F5); one with a quote or backslash is left as written. */
     @Test
     void theQuotesOfAPlainLiteralChangeNothing() {
