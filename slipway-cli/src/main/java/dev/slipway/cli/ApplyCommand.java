@@ -25,6 +25,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -75,9 +76,11 @@ public final class ApplyCommand implements Callable<Integer> {
     private boolean yes;
 
     @Option(names = "--report-out", paramLabel = "<report-file>", order = 5,
-            description = "Write the migration report here once the migration has begun, on success and on "
-                    + "failure: YAML, or JSON when the name ends in .json. A refusal before the first change (exit "
-                    + "2, nothing changed) writes none, and leaves an existing file as it was.")
+            description = "Write the migration report here, whatever the result: YAML, or JSON when the name "
+                    + "ends in .json. A run refused before its first change (exit 2, nothing changed) writes one "
+                    + "whose result is REFUSED, with the reason and no steps. Only a refusal before the plan is read "
+                    + "(a bad option, an unreadable plan or query file) or of this path itself leaves an existing "
+                    + "file as it was.")
     private Path reportOut;
 
     @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "3600", order = 6,
@@ -136,6 +139,22 @@ public final class ApplyCommand implements Callable<Integer> {
         List<QueryCheck> checks = Optional.ofNullable(queries).map(SlipwayFiles::readQueryChecks).orElse(List.of());
         ApplyOptions options = options(checks); // bad numbers fail here, before the plan is read
         MigrationPlan plan = SlipwayFiles.readPlan(planFile);
+        requireWritableReport();
+        Instant startedAt = Instant.now();
+        try {
+            return apply(plan, options, startedAt);
+        } catch (MigrationFailedException e) {
+            throw e; // its report is written
+        } catch (SlipwayException e) {
+            writeUnstarted(plan, startedAt, e.exitCode() == 2 ? MigrationReport.Result.REFUSED
+                    : e.code() == ErrorCode.STOPPED ? MigrationReport.Result.STOPPED : MigrationReport.Result.FAILED,
+                    e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Everything after the plan is read: refusals and failures are reported by {@link #call}. */
+    private int apply(MigrationPlan plan, ApplyOptions options, Instant startedAt) {
         plan.requireIntact(); // before showing what an edit may have changed
         PrintWriter out = spec.commandLine().getOut();
         PlanPrinter printer = new PlanPrinter(out);
@@ -143,11 +162,13 @@ public final class ApplyCommand implements Callable<Integer> {
         printer.rewriteSettings(plan, options);
         out.flush();
         refuseUnsupported(plan);
-        requireWritableReport();
         StopSignal stop = new StopSignal();
         Slipway slipway = connection.slipway(CliProgress.create(spec.commandLine().getErr()), stop);
         slipway.check(plan, options); // refuse a stale plan or missing --backup-dir before asking anyone
-        if (!Confirmation.ofPlan(plan, slipway.redactedUrl()).granted(yes, spec.commandLine().getErr())) {
+        Confirmation confirmation = Confirmation.ofPlan(plan, slipway.redactedUrl());
+        if (!confirmation.granted(yes, spec.commandLine().getErr())) {
+            writeUnstarted(plan, startedAt, MigrationReport.Result.REFUSED, confirmation.refusal()
+                    + ": the answer was not yes. Nothing was changed.");
             return ErrorCode.CONFIRMATION_REQUIRED.exitCode();
         }
         MigrationReport report;
@@ -210,6 +231,26 @@ public final class ApplyCommand implements Callable<Integer> {
             throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "Plan " + planFile + " cannot be applied; "
                     + "nothing was changed. Fix the patch and re-run 'slipway plan'. Blocked:",
                     plan.blockedReasons(), null);
+        }
+    }
+
+    /**
+     * Writes the report of a run that ended before the migration began (refused, or failed or stopped before apply
+     * could make a report) to {@code --report-out}, if given, so that the file never shows an earlier run's result
+     * for this one (tester session 44 R38 F9). It has no steps and no downtime of its own; where an earlier run left
+     * the index, 'slipway status' says. A file that cannot be written is said on stderr, beside the error.
+     */
+    private void writeUnstarted(MigrationPlan plan, Instant startedAt, MigrationReport.Result result, String error) {
+        if (reportOut == null) {
+            return;
+        }
+        MigrationReport report = new MigrationReport(plan.planId(), plan.servedName(), plan.mode(), result,
+                startedAt, Instant.now(), false, List.of(), MigrationReport.Downtime.NONE, Optional.empty(),
+                Optional.of(error), List.of());
+        try {
+            SlipwayFiles.write(report, reportOut);
+        } catch (SlipwayException e) {
+            spec.commandLine().getErr().println("slipway: " + e.getMessage());
         }
     }
 

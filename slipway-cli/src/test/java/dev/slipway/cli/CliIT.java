@@ -244,6 +244,38 @@ class CliIT {
         assertThat(liveSchema()).isEqualTo(before);
     }
 
+    /**
+     * A refused run writes a report saying so, over an earlier run's (tester session 44 R38 F9: the file kept the
+     * earlier result, so a pipeline reading it saw a success).
+     */
+    @Test
+    void aRefusedApplyWritesAReportThatSaysSo() throws IOException {
+        Path planFile = plan(ADD_PRICE);
+        Path report = dir.resolve("report.json");
+        Files.writeString(report, "{\"result\": \"SUCCEEDED\"}");
+        String before = liveSchema();
+
+        CliRun apply = cli("apply", "--plan", planFile.toString(), "--report-out", report.toString());
+
+        assertThat(apply.exitCode()).as(apply.toString()).isEqualTo(2);
+        JsonNode written = new ObjectMapper().readTree(report.toFile());
+        assertThat(written.path("result").asText()).isEqualTo("REFUSED");
+        assertThat(written.path("plan_id").asText()).isEqualTo(SlipwayFiles.readPlan(planFile).planId());
+        assertThat(written.path("error").asText()).contains("there is no terminal", "Nothing was changed");
+        assertThat(written.path("steps").size()).isZero();
+        assertThat(liveSchema()).isEqualTo(before);
+
+        try (Jedis jedis = redis.newJedis()) { // stale now: refused in the library's check
+            jedis.sendCommand(command("FT.ALTER"), "products", "SCHEMA", "ADD", "extra", "TEXT");
+        }
+        CliRun stale = cli("apply", "--plan", planFile.toString(), "--yes", "--report-out", report.toString());
+        assertThat(stale.exitCode()).as(stale.toString()).isEqualTo(2);
+        written = new ObjectMapper().readTree(report.toFile());
+        assertThat(written.path("result").asText()).isEqualTo("REFUSED");
+        assertThat(written.path("error").asText()).isEqualTo(stale.err().lines().filter(l -> l.startsWith("error: "))
+                .findFirst().orElseThrow().substring("error: ".length()));
+    }
+
     @Test
     void blockedPlanIsWrittenAndExits2WithTheReason() throws IOException {
         Path patch = Files.writeString(dir.resolve("dims.yaml"),

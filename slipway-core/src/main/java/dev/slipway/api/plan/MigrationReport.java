@@ -40,7 +40,14 @@ public record MigrationReport(String planId, String index, MigrationMode mode, R
         /** A step or validation failed. */
         FAILED,
         /** A stop was requested and the run stopped at a safe point; re-running resumes from there. */
-        STOPPED
+        STOPPED,
+        /**
+         * Refused before any change (bad input, a stale or edited plan, no room, not confirmed): the error says why.
+         * {@link dev.slipway.api.Slipway#apply} throws a {@link dev.slipway.api.SlipwayException} instead of returning
+         * such a report; the CLI writes one to {@code --report-out}, so that the file never shows an earlier run's
+         * result. It has no steps; where an earlier run left the index, {@code Slipway.status} says.
+         */
+        REFUSED
     }
 
     /**
