@@ -2,11 +2,13 @@ package dev.slipway.cli;
 
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.ValidationFailedException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.plan.ValidationCheck;
 import dev.slipway.api.plan.ValidationResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,7 +57,9 @@ public final class ValidateCommand implements Callable<Integer> {
     private Path queries;
 
     @Option(names = "--report-out", paramLabel = "<result-file>", order = 3,
-            description = "Write the validation result here: YAML, or JSON when the name ends in .json.")
+            description = "Write the validation result here: YAML, or JSON when the name ends in .json. A run "
+                    + "that cannot validate once its plan is read (a refused plan, an unreachable server) writes a "
+                    + "result whose one check, 'validation', failed with the reason.")
     private Path reportOut;
 
     @Option(names = "--format", paramLabel = "<format>", defaultValue = "text", order = 4,
@@ -72,13 +76,20 @@ public final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         MigrationPlan plan = SlipwayFiles.readPlan(planFile);
-        List<QueryCheck> checks = Optional.ofNullable(queries).map(SlipwayFiles::readQueryChecks).orElse(List.of());
         StopSignal stop = new StopSignal();
         Slipway slipway = connection.slipway(ProgressListener.NONE, stop);
         // the first Ctrl-C or SIGTERM ends it between checks, so that what it made to check is removed on the way out
-        ValidationResult result = SignalStop.stoppable(stop, "stopping before the next check and removing the "
-                + "throwaway index and copies of documents it made to check, if any", () -> slipway.validate(plan,
-                checks, retries));
+        ValidationResult result;
+        try {
+            List<QueryCheck> checks = Optional.ofNullable(queries).map(SlipwayFiles::readQueryChecks)
+                    .orElse(List.of());
+            result = SignalStop.stoppable(stop, "stopping before the next check and removing the throwaway index "
+                    + "and copies of documents it made to check, if any", () -> slipway.validate(plan, checks,
+                    retries));
+        } catch (SlipwayException e) {
+            writeUnrun(plan, e);
+            throw e;
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (format == OutputFormat.TEXT) {
             new ReportPrinter(out).validation(result);
@@ -97,5 +108,24 @@ public final class ValidateCommand implements Callable<Integer> {
                     + "above. Investigate the differences before relying on the index:", result);
         }
         return 0;
+    }
+
+    /**
+     * Writes, to {@code --report-out} if given, a result whose one check says validation did not run and why, so that
+     * the file never shows an earlier run's result for this one (as apply's refused report, tester session 44 R38
+     * F9). A file that cannot be written is said on stderr, beside the error.
+     */
+    private void writeUnrun(MigrationPlan plan, SlipwayException e) {
+        if (reportOut == null) {
+            return;
+        }
+        ValidationResult unrun = new ValidationResult(plan.servedName(), List.of(new ValidationCheck("validation",
+                false, "to run to the end", "ended with " + e.code() + " (exit " + e.exitCode() + ")", e.getMessage(),
+                List.of())));
+        try {
+            SlipwayFiles.write(unrun, reportOut);
+        } catch (SlipwayException unwritten) {
+            spec.commandLine().getErr().println("slipway: " + unwritten.getMessage());
+        }
     }
 }

@@ -274,6 +274,17 @@ class CliIT {
         assertThat(written.path("result").asText()).isEqualTo("REFUSED");
         assertThat(written.path("error").asText()).isEqualTo(stale.err().lines().filter(l -> l.startsWith("error: "))
                 .findFirst().orElseThrow().substring("error: ".length()));
+
+        Path result = Files.writeString(dir.resolve("result.yaml"), "index: products\nchecks: []\n"); // passed
+        CliRun unreadable = cli("validate", "--plan", planFile.toString(), "--report-out", result.toString(),
+                "--queries", dir.resolve("no-such-queries.yaml").toString());
+        assertThat(unreadable.exitCode()).as(unreadable.toString()).isEqualTo(2);
+        JsonNode check = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(result.toFile()).path("checks").path(0);
+        assertThat(check.path("name").asText()).isEqualTo("validation");
+        assertThat(check.path("passed").asBoolean(true)).isFalse();
+        assertThat(check.path("actual").asText()).isEqualTo("ended with FILE_UNREADABLE (exit 2)");
+        assertThat(check.path("detail").asText()).contains("no-such-queries.yaml");
     }
 
     @Test
