@@ -113,7 +113,7 @@ class RewriteCommandsIT {
         assertThat(estimate.path("basis").asText()).contains("--rate-limit 2 docs/s holds the rewrite to " + DOCS
                 + " documents over the rate");
         assertThat(negative.exitCode()).as(negative.toString()).isEqualTo(2);
-        assertThat(negative.err()).contains("--rate-limit must not be negative");
+        assertThat(negative.err()).contains("--rate-limit must be between 0 (no limit) and 10000000");
         assertUnchanged();
     }
 

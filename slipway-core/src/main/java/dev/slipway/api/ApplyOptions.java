@@ -79,14 +79,22 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
         if (maxDocsPerSecond <= 0 || batchSize <= 0) {
             return batchSize;
         }
-        int perSecond = (maxDocsPerSecond + batchSize - 1) / batchSize;
-        return maxDocsPerSecond / perSecond;
+        long perSecond = ((long) maxDocsPerSecond + batchSize - 1) / batchSize; // long: MAX_VALUE overflowed (R40 F10)
+        return (int) (maxDocsPerSecond / perSecond);
     }
 
-    /** The bound of {@code --rate-limit} (estimate's too): 0 for none, never negative. */
+    /** The highest {@code --rate-limit}: far above what one server takes, and low enough for the pacer's arithmetic. */
+    public static final int MAX_RATE_LIMIT = 10_000_000;
+
+    /**
+     * The bounds of {@code --rate-limit} (estimate's too): 0 for none, up to {@link #MAX_RATE_LIMIT}. A larger value
+     * (such as {@code Integer.MAX_VALUE} meant as "no limit") is refused rather than read as none: tester session 45
+     * R40 F10, where it passed the checks and failed the rewrite after the index was dropped.
+     */
     static void checkRateLimit(int maxDocsPerSecond) {
-        if (maxDocsPerSecond < 0) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--rate-limit must not be negative.");
+        if (maxDocsPerSecond < 0 || maxDocsPerSecond > MAX_RATE_LIMIT) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--rate-limit must be between 0 (no limit) and "
+                    + MAX_RATE_LIMIT + " documents a second, not " + maxDocsPerSecond + ". Nothing was changed.");
         }
     }
 

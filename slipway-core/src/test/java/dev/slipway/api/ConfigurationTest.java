@@ -47,6 +47,25 @@ class ConfigurationTest {
         assertThat(new ApplyOptions(Duration.ofMillis(1), null).queryChecks()).isEmpty();
     }
 
+    /**
+     * A rate limit above the bound ({@code Integer.MAX_VALUE} meant as "no limit") is bad usage, before any change
+     * (tester session 45 R40 F10: it passed, then the rewrite failed after the index was dropped), and the batch size
+     * under the highest rate allowed is the batch size asked for.
+     */
+    @Test
+    void aRateLimitAboveTheBoundIsBadUsage() {
+        for (int rate : new int[] {-1, ApplyOptions.MAX_RATE_LIMIT + 1, Integer.MAX_VALUE}) {
+            SlipwayException e = catchThrowableOfType(() -> RestoreOptions.DEFAULTS.withThroughput(5, rate),
+                    SlipwayException.class);
+            assertThat(e).as("rate %d", rate).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+            assertThat(e.getMessage()).contains("--rate-limit must be between 0 (no limit) and 10000000");
+        }
+        assertThat(ApplyOptions.batchSizeAt(500, ApplyOptions.MAX_RATE_LIMIT)).isEqualTo(500);
+        assertThat(ApplyOptions.batchSizeAt(500, Integer.MAX_VALUE)).isBetween(1, 500);
+        assertThat(ApplyOptions.batchSizeAt(300, 500)).isEqualTo(250);
+    }
+
     @Test
     void anEmptyKeyNamespaceIsBadUsage() {
         SlipwayException e = catchThrowableOfType(() -> Slipway.configure().keyNamespace(" "), SlipwayException.class);
