@@ -11,8 +11,9 @@ import java.util.Optional;
  *
  * @param redisVersion  {@code redis_version} from {@code INFO server}
  * @param searchVersion the Search module version as the server reports it ({@code 21005} is 2.10.5;
- *                      {@code 0} when the module is missing)
- * @param jsonVersion   the JSON module version ({@code 0} when missing)
+ *                      {@code 0} when the module is missing; {@link #UNKNOWN} when the server refused
+ *                      {@code MODULE LIST} to the user)
+ * @param jsonVersion   the JSON module version ({@code 0} when missing; {@link #UNKNOWN} as above)
  * @param memory        its memory and limit ({@code INFO memory}); empty when the user may not read it (or in plans
  *                      written before this was recorded)
  */
@@ -71,8 +72,19 @@ public record ServerInfo(String redisVersion, int searchVersion, int jsonVersion
         return memory.map(Memory::listpackLimit).orElse(Memory.DEFAULT_HASH_LISTPACK_VALUE);
     }
 
-    /** The Search module version in dotted form ({@code 2.10.5}). */
+    /** A module version the server would not tell ({@code MODULE LIST} refused, as under {@code -@dangerous}). */
+    public static final int UNKNOWN = -1;
+
+    /** Whether the module versions were read. */
+    public boolean modulesKnown() {
+        return searchVersion != UNKNOWN;
+    }
+
+    /** The Search module version in dotted form ({@code 2.10.5}), or {@code unknown}. */
     public String searchVersionText() {
+        if (!modulesKnown()) {
+            return "unknown";
+        }
         return (searchVersion / 10000) + "." + (searchVersion / 100 % 100) + "." + (searchVersion % 100);
     }
 

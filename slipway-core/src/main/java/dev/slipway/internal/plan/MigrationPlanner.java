@@ -110,6 +110,11 @@ public final class MigrationPlanner {
                     + "maxmemory leaves room for the estimate below (at the limit Redis evicts keys or refuses writes, "
                     + "and apply cannot watch for it either).");
         }
+        if (!source.server().modulesKnown()) {
+            warnings.add("Search version: not read, since the server refused MODULE LIST to this user, so the plan "
+                    + "cannot say whether the server supports every feature of the target schema; apply has the "
+                    + "server check the schema (a throwaway index) before it changes anything.");
+        }
         MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
                 changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
                 validation, rewrite);

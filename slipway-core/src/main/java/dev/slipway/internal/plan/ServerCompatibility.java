@@ -19,6 +19,9 @@ public final class ServerCompatibility {
     /** Every feature of the target that the server cannot run, one sentence each; empty when all is fine. */
     public static List<String> missingFeatures(IndexSchema target, ServerInfo server) {
         List<String> missing = new ArrayList<>();
+        if (!server.modulesKnown()) {
+            return missing; // the server's own check of the target schema, before apply changes anything, decides
+        }
         if (server.searchVersion() == 0) {
             missing.add("the server has no Search module loaded; Slipway needs Redis Stack or Redis 8 with Search");
             return missing;

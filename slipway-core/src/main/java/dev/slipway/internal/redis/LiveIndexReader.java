@@ -144,7 +144,17 @@ public final class LiveIndexReader {
                 .orElse("unknown");
         int search = 0;
         int json = 0;
-        for (Object module : RedisReplies.list(session.call("MODULE", "LIST"))) {
+        List<Object> modules;
+        try {
+            modules = RedisReplies.list(session.call("MODULE", "LIST"));
+        } catch (RedisCommandException e) {
+            // an ACL without @dangerous refuses it; the Search commands answered, so the module is there, and the
+            // server judges the target schema before a change (tester session 45 R40 F1: exit 1, no advice)
+            modules = List.of();
+            search = ServerInfo.UNKNOWN;
+            json = ServerInfo.UNKNOWN;
+        }
+        for (Object module : modules) {
             Map<String, Object> fields = RedisReplies.pairs(module);
             String name = RedisReplies.text(fields.get("name"));
             int ver = (int) RedisReplies.whole(fields.get("ver"));

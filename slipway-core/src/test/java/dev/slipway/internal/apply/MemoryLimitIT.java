@@ -24,9 +24,11 @@ import dev.slipway.testing.RedisStackServer;
 import dev.slipway.testing.ServerEvictions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -457,6 +459,43 @@ class MemoryLimitIT {
                 jedis.configSet("maxmemory", "0");
                 jedis.configSet("maxmemory-policy", "noeviction");
             }
+        }
+    }
+
+    /**
+     * A user without the {@code @dangerous} commands (MODULE LIST, INFO, CONFIG, KEYS among them) plans, applies,
+     * validates and rolls back an index change and a field rename (tester session 45 R40 F1: refused MODULE LIST
+     * failed every plan with a raw NOPERM, exit 1).
+     */
+    @Test
+    void aUserWithoutDangerousCommandsMigratesAndRollsBack(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            seed(jedis);
+            jedis.sendCommand(() -> "ACL".getBytes(), "SETUSER", "safe", "on", ">pw", "~*", "&*", "+@all",
+                    "-@dangerous");
+        }
+        Slipway safe = Slipway.configure().url("redis://safe:pw@127.0.0.1:" + redis.port()).load();
+
+        MigrationPlan plan = safe.plan(request());
+        assertThat(plan.supported()).as("%s", plan.blockedReasons()).isTrue();
+        assertThat(plan.source().server().modulesKnown()).isFalse();
+        assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("Search version: not read, since the "
+                + "server refused MODULE LIST to this user"));
+        assertThat(safe.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(safe.validate(plan, List.of()).passed()).isTrue();
+        safe.rollback("mem");
+
+        MigrationPlan rename = safe.plan(PlanRequest.patch("mem", new SchemaPatch(List.of(), List.of(), List.of(),
+                List.of(new SchemaPatch.FieldRename("title", "heading")), SchemaPatch.IndexChanges.NONE)));
+        assertThat(rename.rewrite()).isPresent();
+        Path backup = dir.resolve("backup");
+        MigrationReport renamed = safe.apply(rename, ApplyOptions.DEFAULTS.withBackupDir(backup));
+        assertThat(renamed.result()).as("%s", renamed.error()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.hget("m:7", "heading")).isEqualTo("a title with some words number 7");
+            safe.rollbackFromBackup(backup, 1);
+            assertThat(jedis.hget("m:7", "title")).isEqualTo("a title with some words number 7");
+            assertThat(jedis.hexists("m:7", "heading")).isFalse();
         }
     }
 
