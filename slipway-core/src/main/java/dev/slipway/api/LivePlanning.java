@@ -214,7 +214,8 @@ final class LivePlanning {
             source = source.withEncodingsSampled(encodings.counts(), encodings.listpackFields());
         }
         List<String> added = newFields(source.schema(), target, t -> true).stream().map(FieldSchema::path).toList();
-        return !json || added.isEmpty() ? source : source.withPathsHeld(documents.pathsHeld(source.keySample(), added));
+        // hash fields too: a field pointed at one no document has matched nothing, with no warning (R40 F3)
+        return added.isEmpty() ? source : source.withPathsHeld(documents.pathsHeld(source.keySample(), added, json));
     }
 
     /** Whether a vector field of the target is wider than one of the live schema's (float16 to float32, say). */

@@ -65,4 +65,33 @@ class JsonPathWarningIT {
                     .noneMatch(w -> w.contains("sampled documents hold"));
         }
     }
+
+    /**
+     * The same for a hash field (tester session 45 R40 F3: {@code title} pointed at a hash field no document has
+     * planned and validated without a word, and its queries then matched nothing).
+     */
+    @Test
+    void aHashFieldNoSampledDocumentHoldsIsWarnedOf(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createHashIndex(jedis, "docs", "doc:", dev.slipway.internal.vector.VectorDataType.FLOAT32);
+            RewriteFixture.loadHash(jedis, "doc:", 40, dev.slipway.internal.vector.VectorDataType.FLOAT32, 3);
+            RewriteFixture.waitIndexed(slipway, "docs");
+
+            MigrationPlan misspelt = RewriteFixture.plan(slipway, "docs", dir,
+                    "  update_fields:\n    - {name: title, path: heading}\n");
+            MigrationPlan held = RewriteFixture.plan(slipway, "docs", dir,
+                    "  update_fields:\n    - {name: title, path: note}\n");
+            MigrationPlan moved = RewriteFixture.plan(slipway, "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: heading}\n");
+
+            assertThat(misspelt.warnings()).anySatisfy(w -> assertThat(w).startsWith("Field 'title' will read "
+                    + "'heading', which none of the " + misspelt.source().keySample().size() + " sampled documents "
+                    + "holds"));
+            assertThat(held.source().pathsHeld()).containsEntry("note", (long) held.source().keySample().size());
+            assertThat(held.warnings()).noneMatch(w -> w.contains("sampled documents hold"));
+            assertThat(moved.warnings()).as("the rename moves the values there")
+                    .noneMatch(w -> w.contains("sampled documents hold"));
+        }
+    }
 }

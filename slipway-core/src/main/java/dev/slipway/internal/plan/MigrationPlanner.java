@@ -408,8 +408,9 @@ public final class MigrationPlanner {
     }
 
     /**
-     * A new JSON path that none of the sampled documents holds, and that no field move of the plan fills: the field
-     * reads nothing from them, and validation cannot tell (an absent value is not an indexing failure).
+     * A new JSON path or hash field that none of the sampled documents holds, and that no field move of the plan
+     * fills: the field reads nothing from them, and validation cannot tell (an absent value is not an indexing
+     * failure).
      */
     static List<String> unheldPathWarnings(SourceSnapshot source, IndexSchema target, Optional<RewriteSpec> rewrite) {
         java.util.Set<String> filled = new java.util.HashSet<>();

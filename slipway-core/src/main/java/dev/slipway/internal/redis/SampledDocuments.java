@@ -18,17 +18,18 @@ public final class SampledDocuments {
     }
 
     /**
-     * For each JSON path, how many of the given documents hold it ({@code JSON.TYPE} matches something); a key that is
-     * gone, or not JSON, holds none.
+     * For each JSON path ({@code JSON.TYPE} matches something) or hash field ({@code HEXISTS}), how many of the given
+     * documents hold it; a key that is gone, or of another type, holds none.
      */
-    public Map<String, Long> pathsHeld(List<String> keys, List<String> paths) {
+    public Map<String, Long> pathsHeld(List<String> keys, List<String> paths, boolean json) {
         Map<String, Long> held = new LinkedHashMap<>();
         for (String path : paths) {
             long count = 0;
             for (String key : keys) {
                 try {
-                    Object reply = session.call("JSON.TYPE", key, path);
-                    if (reply != null && !(reply instanceof List<?> list && list.isEmpty())) {
+                    Object reply = json ? session.call("JSON.TYPE", key, path) : session.call("HEXISTS", key, path);
+                    if (reply != null && !(reply instanceof List<?> list && list.isEmpty())
+                            && !(reply instanceof Long flag && flag == 0)) {
                         count++;
                     }
                 } catch (RedisCommandException e) {
