@@ -52,7 +52,8 @@ public record PlanRequest(String index, Optional<SchemaPatch> patch, Optional<In
 
     /** A copy with an explicit mode. */
     public PlanRequest withMode(MigrationMode value) {
-        return new PlanRequest(index, patch, targetSchema, Optional.of(value), allowSharedKeys);
+        return new PlanRequest(index, patch, targetSchema, Optional.of(Arguments.required(value, "The mode")),
+                allowSharedKeys);
     }
 
     /** A copy that accepts (or refuses) rewriting documents other indexes also cover. */

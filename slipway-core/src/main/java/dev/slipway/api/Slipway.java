@@ -102,6 +102,12 @@ public final class Slipway {
      * again", which on the same signal stopped again (tester session 40 R30 F5).
      */
     private void refuseIfStoppedBefore(String verb) {
+        if (Thread.currentThread().isInterrupted()) { // it went on to drop or create indexes (tester session 45 R40 F4)
+            throw new SlipwayException(ErrorCode.STOPPED, "The calling thread was interrupted before this " + verb
+                    + " began, so it did not start; nothing was changed. Clear the interrupt (Thread.interrupted()), "
+                    + "then call it again to start or resume. To stop a run between batches, use its StopSignal: an "
+                    + "interrupt fails the run where it finds it.");
+        }
         stop.stopHereIfRequested("The stop signal was requested before this " + verb + " began, so it did not start; "
                 + "nothing was changed. A stop signal serves one run: give the next one a new signal "
                 + "(Slipway.withStopSignal), then call it again to start or resume.");
@@ -568,7 +574,9 @@ public final class Slipway {
 
         /**
          * Where progress of long steps goes. An exception the listener throws is logged and ignored: a progress
-         * display never fails a migration.
+         * display never fails a migration. An {@link Error} (an {@code AssertionError}, an {@code OutOfMemoryError})
+         * is not caught: it ends the call where it is thrown, like any other error of the JVM, and leaves the
+         * migration as a killed process would, resumed by calling the same apply again.
          */
         public Configuration progress(ProgressListener value) {
             this.progress = value == null ? ProgressListener.NONE : value;

@@ -64,6 +64,8 @@ public final class SlipwayFiles {
      * reader refuses (tester session 40 R30 F14).
      */
     public static void writeQueryChecks(List<QueryCheck> checks, Path file) {
+        Arguments.required(checks, "The query checks");
+        Arguments.required(file, "The query-check file's path");
         List<Map<String, Object>> queries = new ArrayList<>();
         for (QueryCheck check : checks) {
             Map<String, Object> query = new LinkedHashMap<>();
@@ -204,6 +206,8 @@ public final class SlipwayFiles {
      * @throws SlipwayException {@link ErrorCode#FILE_UNWRITABLE} when the file cannot be written, saying why
      */
     public static void write(Object value, Path file) {
+        Arguments.required(value, "What to write"); // a file saying "null" before (R40 F5)
+        Arguments.required(file, "The file's path");
         boolean json = file.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json");
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -256,6 +260,7 @@ public final class SlipwayFiles {
     }
 
     private static String readText(Path file, String what) {
+        Arguments.required(file, "The " + what + " file's path"); // a bare NPE before (tester session 45 R40 F5)
         if (!Files.isRegularFile(file)) {
             throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot read " + what + " " + file
                     + (Files.isDirectory(file) ? ": it is a directory, not a file" : ": no such file")

@@ -1,6 +1,7 @@
 package dev.slipway.api;
 
 import dev.slipway.api.plan.QueryCheck;
+import dev.slipway.api.schema.SchemaPatch;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -41,11 +42,23 @@ class NullArgumentsTest {
         calls.put("PlanRequest.patch", () -> PlanRequest.patch("products", null));
         calls.put("PlanRequest.target", () -> PlanRequest.target("products", null));
         calls.put("withBackupDir", () -> ApplyOptions.DEFAULTS.withBackupDir(null));
+        // the files' helpers too (tester session 45 R40 F5: bare NPEs, and a plan file saying "null")
+        calls.put("PlanRequest.withMode", () -> PlanRequest.patch("products", new SchemaPatch(
+                List.of(), List.of(), List.of(), List.of(), SchemaPatch.IndexChanges.NONE)).withMode(null));
+        calls.put("readPlan", () -> SlipwayFiles.readPlan(null));
+        calls.put("readPatch", () -> SlipwayFiles.readPatch(null));
+        calls.put("readSchema", () -> SlipwayFiles.readSchema(null));
+        calls.put("readQueryChecks", () -> SlipwayFiles.readQueryChecks(null));
+        calls.put("writePlan of no plan", () -> SlipwayFiles.writePlan(null, Path.of("never-written.yaml")));
+        calls.put("write to no path", () -> SlipwayFiles.write(List.of(), null));
+        calls.put("writeQueryChecks of none", () -> SlipwayFiles.writeQueryChecks(null, Path.of("never.yaml")));
+        calls.put("writeQueryChecks to no path", () -> SlipwayFiles.writeQueryChecks(List.of(), null));
         calls.forEach((name, call) -> {
             Throwable thrown = catchThrowable(call);
             assertThat(thrown).as(name).isInstanceOf(SlipwayException.class).hasMessageContaining("must not be null");
             assertThat(((SlipwayException) thrown).code()).as(name).isEqualTo(ErrorCode.BAD_USAGE);
         });
+        assertThat(Path.of("never-written.yaml")).doesNotExist();
     }
 
     /** Absent optional arguments (null) are taken as empty, as the records take them. */

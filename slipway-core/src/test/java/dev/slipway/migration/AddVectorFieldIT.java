@@ -101,6 +101,13 @@ class AddVectorFieldIT {
                     + "of 4 float32 elements at '").contains("', but 20 of the 20 sampled documents hold a value of "
                     + "another size there"));
         }
+        // one without dims is blocked as the plan is made (tester session 45 R40 F8: apply found it)
+        MigrationPlan undimensioned = slipway.plan(PlanRequest.patch("hi", new SchemaPatch(List.of(new FieldSchema(
+                "w", null, FieldType.VECTOR, Map.of("algorithm", "flat", "datatype", "float32", "distance_metric",
+                "l2"))), List.of(), List.of(), List.of(), null)));
+        assertThat(undimensioned.supported()).isFalse();
+        assertThat(undimensioned.blockedReasons()).singleElement().satisfies(r -> assertThat(r)
+                .startsWith("vector field 'w' has no dims"));
     }
 
     private static void awaitIndexed(Slipway slipway, String index, long documents) {

@@ -159,6 +159,23 @@ class StopRequestIT {
             assertThat(status(given.plain()).migration()).hasValueSatisfying(m -> assertThat(m.status())
                     .isEqualTo("STOPPED"));
 
+            // nor does a call on an interrupted thread, which used to go on to drop indexes (tester session 45 R40 F4)
+            String before = hashes(jedis, "doc:*").toString();
+            Thread.currentThread().interrupt();
+            SlipwayException interrupted;
+            try {
+                interrupted = catchThrowableOfType(() -> stopping.withStopSignal(new StopSignal()).apply(given.plan(),
+                        options(backup)), SlipwayException.class);
+                assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is the caller's").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(interrupted).isNotNull();
+            assertThat(interrupted.code()).isEqualTo(ErrorCode.STOPPED);
+            assertThat(interrupted.getMessage()).contains("thread was interrupted before this apply began",
+                    "nothing was changed");
+            assertThat(hashes(jedis, "doc:*").toString()).isEqualTo(before);
+
             MigrationReport resumed = stopping.withStopSignal(new StopSignal()).apply(given.plan(), options(backup));
 
             assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);

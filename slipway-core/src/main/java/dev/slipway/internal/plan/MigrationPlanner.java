@@ -62,6 +62,10 @@ public final class MigrationPlanner {
                 .forEach(c -> blocked.add(c.kind().name().toLowerCase() + " of " + c.subject() + " (" + c.from()
                         + " -> " + c.to() + "): " + c.reason()));
         blocked.addAll(ServerCompatibility.missingFeatures(target, source.server()));
+        target.fields().stream() // found only by apply's schema check before (tester session 45 R40 F8)
+                .filter(f -> f.type() == FieldType.VECTOR && !(f.attrs().get("dims") instanceof Number))
+                .forEach(f -> blocked.add("vector field '" + f.name() + "' has no dims: the server needs the number "
+                        + "of dimensions of its vectors (attrs: {dims: N})"));
         Optional<RewriteSpec> rewrite = RewritePlanner.spec(source, target, changes, renames);
         if (rewrite.isPresent() && !source.sharedKeyIndexes().isEmpty() && !allowSharedKeys) {
             blocked.add("indexes " + source.sharedKeyIndexes() + " also cover keys of '" + source.indexName()

@@ -399,6 +399,12 @@ public final class BackupDirectory implements AutoCloseable {
      * "to resume a started migration", and a read-only mount was told to free disk space).
      */
     static SlipwayException unwritable(Path dir, IOException e) {
+        if (e instanceof java.nio.channels.ClosedByInterruptException) { // said "null" (tester session 45 R40 F4)
+            return new SlipwayException(ErrorCode.MIGRATION_FAILED, "Stopped writing the backup in " + dir + ": the "
+                    + "thread was interrupted (Thread.interrupt), which closes the file it writes. What was written is "
+                    + "kept: clear the interrupt and re-run the same command, which continues where it stopped. To "
+                    + "stop a run between batches, use its StopSignal instead.", e);
+        }
         String reason = String.valueOf(e.getMessage());
         String lower = reason.toLowerCase(java.util.Locale.ROOT);
         String fix = lower.contains("no space left") || lower.contains("disk quota") ? "Free disk space there"

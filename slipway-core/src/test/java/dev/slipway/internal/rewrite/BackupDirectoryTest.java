@@ -66,6 +66,10 @@ class BackupDirectoryTest {
                 .getMessage()).contains("Give this process write permission there, then");
         assertThat(BackupDirectory.unwritable(dir, new java.io.IOException("Input/output error")).getMessage())
                 .contains("Mend the cause, then").doesNotContain("disk space");
+        // an interrupted thread's write (tester session 45 R40 F4: "Cannot write the backup in DIR: null")
+        assertThat(BackupDirectory.unwritable(dir, new java.nio.channels.ClosedByInterruptException()).getMessage())
+                .contains("the thread was interrupted (Thread.interrupt)", "What was written is kept", "StopSignal")
+                .doesNotContain("null");
     }
 
     /**
