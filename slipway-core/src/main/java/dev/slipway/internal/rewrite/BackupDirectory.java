@@ -387,9 +387,9 @@ public final class BackupDirectory implements AutoCloseable {
             // a damaged file is not mended by re-running, and a rollback refuses it too (tester session 28)
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Cannot read the backup data in " + dir + ": "
                     + e.getMessage() + (advise && e.getMessage() != null
-                    && e.getMessage().startsWith("checksum mismatch") ? ". The backup is damaged: keep " + dir + " as it is, put back a copy of it (or of " + DATA
-                    + ") if you have one, and re-run the same command; neither a re-run nor a rollback can use it "
-                    + "as it is" : ""), e);
+                    && e.getMessage().startsWith("checksum mismatch") ? ". The backup is damaged: keep " + dir
+                    + " as it is, put back a copy of it (or of " + DATA + ") if you have one, and re-run the same "
+                    + "command; neither a re-run nor a rollback can use it as it is" : ""), e);
         }
     }
 
