@@ -241,17 +241,9 @@ public final class ApplyCommand implements Callable<Integer> {
      * the index, 'slipway status' says. A file that cannot be written is said on stderr, beside the error.
      */
     private void writeUnstarted(MigrationPlan plan, Instant startedAt, MigrationReport.Result result, String error) {
-        if (reportOut == null) {
-            return;
-        }
-        MigrationReport report = new MigrationReport(plan.planId(), plan.servedName(), plan.mode(), result,
+        ReportFiles.writeBesideError(new MigrationReport(plan.planId(), plan.servedName(), plan.mode(), result,
                 startedAt, Instant.now(), false, List.of(), MigrationReport.Downtime.NONE, Optional.empty(),
-                Optional.of(error), List.of());
-        try {
-            SlipwayFiles.write(report, reportOut);
-        } catch (SlipwayException e) {
-            spec.commandLine().getErr().println("slipway: " + e.getMessage());
-        }
+                Optional.of(error), List.of()), reportOut, spec.commandLine().getErr());
     }
 
     /** Prints the report and writes it to {@code --report-out}; returns why it could not be written, if so. */

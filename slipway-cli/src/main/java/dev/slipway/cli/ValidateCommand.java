@@ -116,16 +116,8 @@ public final class ValidateCommand implements Callable<Integer> {
      * F9). A file that cannot be written is said on stderr, beside the error.
      */
     private void writeUnrun(MigrationPlan plan, SlipwayException e) {
-        if (reportOut == null) {
-            return;
-        }
-        ValidationResult unrun = new ValidationResult(plan.servedName(), List.of(new ValidationCheck("validation",
-                false, "to run to the end", "ended with " + e.code() + " (exit " + e.exitCode() + ")", e.getMessage(),
-                List.of())));
-        try {
-            SlipwayFiles.write(unrun, reportOut);
-        } catch (SlipwayException unwritten) {
-            spec.commandLine().getErr().println("slipway: " + unwritten.getMessage());
-        }
+        ReportFiles.writeBesideError(new ValidationResult(plan.servedName(), List.of(new ValidationCheck(
+                "validation", false, "to run to the end", "ended with " + e.code() + " (exit " + e.exitCode() + ")",
+                e.getMessage(), List.of()))), reportOut, spec.commandLine().getErr());
     }
 }

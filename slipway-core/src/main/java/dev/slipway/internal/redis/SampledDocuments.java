@@ -27,9 +27,8 @@ public final class SampledDocuments {
             long count = 0;
             for (String key : keys) {
                 try {
-                    Object reply = json ? session.call("JSON.TYPE", key, path) : session.call("HEXISTS", key, path);
-                    if (reply != null && !(reply instanceof List<?> list && list.isEmpty())
-                            && !(reply instanceof Long flag && flag == 0)) {
+                    if (json ? matches(session.call("JSON.TYPE", key, path))
+                            : RedisReplies.whole(session.call("HEXISTS", key, path)) == 1) {
                         count++;
                     }
                 } catch (RedisCommandException e) {
@@ -39,6 +38,11 @@ public final class SampledDocuments {
             held.put(path, count);
         }
         return held;
+    }
+
+    /** Whether a {@code JSON.TYPE} reply names a type: the path matched something. */
+    private static boolean matches(Object reply) {
+        return reply != null && !(reply instanceof List<?> list && list.isEmpty());
     }
 
     /**
