@@ -1,5 +1,7 @@
 package dev.slipway.internal.plan;
 
+import dev.slipway.internal.io.QuotedText;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +37,7 @@ record MemberPath(List<String> members) {
                 at = end;
             } else if (c == '[' && at + 1 < path.length() && (path.charAt(at + 1) == '\''
                     || path.charAt(at + 1) == '"')) {
-                int end = quotedEnd(path, at + 1);
+                int end = QuotedText.closingQuote(path, at + 1);
                 if (end < 0 || end + 1 >= path.length() || path.charAt(end + 1) != ']') {
                     return Optional.empty();
                 }
@@ -88,19 +90,5 @@ record MemberPath(List<String> members) {
      */
     private static boolean isNameChar(char c) {
         return c < 128 && (Character.isLetterOrDigit(c) || "_-$~#%+/^".indexOf(c) >= 0);
-    }
-
-    /** The index of the quote closing the one at {@code open}, or -1. */
-    private static int quotedEnd(String path, int open) {
-        char quote = path.charAt(open);
-        for (int i = open + 1; i < path.length(); i++) {
-            char c = path.charAt(i);
-            if (c == '\\') {
-                i++;
-            } else if (c == quote) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

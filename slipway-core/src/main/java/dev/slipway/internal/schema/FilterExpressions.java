@@ -1,5 +1,7 @@
 package dev.slipway.internal.schema;
 
+import dev.slipway.internal.io.QuotedText;
+
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -78,16 +80,8 @@ public final class FilterExpressions {
      * character); -1 when it is not closed, and the rest of {@code filter} is the literal.
      */
     private static int literalEnd(String filter, int start) {
-        char quote = filter.charAt(start);
-        for (int i = start + 1; i < filter.length(); i++) {
-            char c = filter.charAt(i);
-            if (c == '\\') {
-                i++;
-            } else if (c == quote) {
-                return i + 1;
-            }
-        }
-        return -1;
+        int closing = QuotedText.closingQuote(filter, start);
+        return closing < 0 ? -1 : closing + 1;
     }
 
     /**
