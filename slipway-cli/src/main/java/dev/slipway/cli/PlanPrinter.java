@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
 import dev.slipway.api.plan.CostEstimate;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
@@ -34,11 +35,12 @@ final class PlanPrinter {
         out.println();
         if (plan.supported()) {
             out.println("Plan written to " + file + ". Review it, then run:");
+            String namespace = namespaceOption(plan);
             plan.rewrite().ifPresentOrElse(rewrite -> {
-                out.println("  slipway estimate --plan " + file);
-                out.println("  slipway apply --plan " + file + " --backup-dir <dir>"
+                out.println("  slipway estimate --plan " + file + namespace);
+                out.println("  slipway apply --plan " + file + namespace + " --backup-dir <dir>"
                         + (rewrite.lossy() ? " --accept-data-loss" : ""));
-            }, () -> out.println("  slipway apply --plan " + file));
+            }, () -> out.println("  slipway apply --plan " + file + namespace));
         } else {
             out.println("Plan written to " + file + " for review; it cannot be applied (see Blocked above).");
         }
@@ -105,8 +107,18 @@ final class PlanPrinter {
             out.println("Renamed:   " + index + " -> " + plan.servedName());
         }
         out.println("Plan id:   " + plan.planId());
+        if (!namespaceOption(plan).isEmpty()) {
+            out.println("Namespace: " + plan.keyNamespace() + " (run apply, validate and rollback with"
+                    + namespaceOption(plan) + ")");
+        }
         out.println("Mode:      " + plan.mode().cliName() + " (" + plan.modeReason() + ")");
         out.println("Supported: " + (plan.supported() ? "yes" : "NO"));
+    }
+
+    /** {@code --namespace X} for a plan made under a namespace other than the default, which apply needs too. */
+    private static String namespaceOption(MigrationPlan plan) {
+        return plan.keyNamespace().isEmpty() || plan.keyNamespace().equals(Slipway.Configuration.DEFAULT_NAMESPACE)
+                ? "" : " --namespace " + plan.keyNamespace();
     }
 
     private void changes(List<SchemaChange> changes, List<String> blocked) {

@@ -168,6 +168,35 @@ class CliIT {
     }
 
     /**
+     * A plan made under --namespace says so, and the commands it prints carry it: apply under the default namespace
+     * is refused with nothing changed (tester session 45 R40 F2: it ran there and split the version history).
+     */
+    @Test
+    void aPlanMadeUnderANamespaceSaysSoAndRunsOnlyThere() throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), ADD_PRICE);
+        Path planFile = dir.resolve("plan.yaml");
+        CliRun plan = cli("plan", "--index", "products", "--patch", patch.toString(), "--out", planFile.toString(),
+                "--namespace", "team1:");
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        assertThat(plan.out()).contains("Namespace: team1: (run apply, validate and rollback with --namespace "
+                + "team1:)\n", "slipway apply --plan " + planFile + " --namespace team1:\n");
+        String before = liveSchema();
+
+        CliRun elsewhere = cli("apply", "--plan", planFile.toString(), "--yes");
+
+        assertThat(elsewhere.exitCode()).as(elsewhere.toString()).isEqualTo(2);
+        assertThat(elsewhere.err()).contains("was made with --namespace team1:", "uses slipway:",
+                "Nothing was changed");
+        assertThat(liveSchema()).isEqualTo(before);
+        CliRun there = cli("apply", "--plan", planFile.toString(), "--yes", "--namespace", "team1:");
+        assertThat(there.exitCode()).as(there.toString()).isZero();
+        assertThat(liveSchema()).contains("- name: price");
+        assertThat(cli("plan", "--index", "products", "--patch", patch.toString(), "--out",
+                dir.resolve("default.yaml").toString()).out()).as("the default namespace goes without saying")
+                .doesNotContain("Namespace:");
+    }
+
+    /**
      * A --report-out that cannot be written is refused before anything changes (tester, session 21: the migration
      * ran, then the report failed with exit 2, whose meaning is "nothing was changed").
      */

@@ -164,7 +164,8 @@ public final class Slipway {
     }
 
     /**
-     * Applies a plan. Before changing anything it refuses unsupported, edited or stale plans and a held lock.
+     * Applies a plan. Before changing anything it refuses unsupported, edited or stale plans, a plan made under
+     * another key namespace ({@link MigrationPlan#keyNamespace()}) and a held lock.
      *
      * @throws MigrationFailedException when a step or validation fails (the report inside says how far it got)
      */
@@ -200,6 +201,7 @@ public final class Slipway {
         Arguments.required(plan, "The plan");
         ApplyOptions.checkRateLimit(maxDocsPerSecond);
         PlanPreconditions.checkPlan(plan); // a plan apply refuses has no cost to show (tester session 40 R30 F15)
+        PlanPreconditions.requireNamespace(plan, keys, "estimate");
         return withSession(session -> {
             boolean underway = new CheckpointStore(session, keys).load(plan.source().indexName())
                     .filter(c -> c.planId().equals(plan.planId()) && c.status() != Checkpoint.Status.COMPLETED)
@@ -237,7 +239,8 @@ public final class Slipway {
      * Validates the index a plan produced, without changing any document or index of the user's. (After a rewrite
      * of an index with a FILTER, a throwaway index tells which documents the FILTER admits, for the scans for the old
      * form; it is dropped before this returns. One a killed run of Slipway left behind, whose lease ran out, is
-     * dropped first.)
+     * dropped first.) Refuses ({@link ErrorCode#BAD_USAGE}) a plan made under another key namespace, whose
+     * migration's checkpoint and versions it would not see.
      */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries) {
         return validate(plan, queries, ApplyOptions.DEFAULTS.maxRetries());
@@ -254,6 +257,7 @@ public final class Slipway {
         Arguments.required(plan, "The plan");
         ApplyOptions.checkRetries(maxRetries);
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
+        PlanPreconditions.requireNamespace(plan, keys, "validate");
         return withSession(session -> {
             session.reconnectingFor(WorkerPool.retryWindow(maxRetries)); // as long as its scans' connections do
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
@@ -510,8 +514,10 @@ public final class Slipway {
 
     /** Builder of a {@link Slipway}. */
     public static final class Configuration {
+        /** The key namespace when none is given: {@value}. */
+        public static final String DEFAULT_NAMESPACE = "slipway:";
         private String url = RedisEndpoint.DEFAULT_URL;
-        private String keyNamespace = KeyNamespace.DEFAULT.prefix();
+        private String keyNamespace = DEFAULT_NAMESPACE;
         private Duration commandTimeout = Duration.ofSeconds(30);
         private Duration lockLease = MigrationExecutor.LOCK_LEASE;
         private ProgressListener progress = ProgressListener.NONE;

@@ -17,6 +17,7 @@ import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationExecutor;
 import dev.slipway.internal.apply.StepBoundaryListener;
+import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
@@ -522,7 +523,7 @@ class RewriteRefusalIT {
         Slipway ns2 = Slipway.configure().url(redis.url()).keyNamespace("ns2:").load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            MigrationPlan plan = plan(ns2, "docs", dir, LOSSY_COMBINED);
             Path backup = dir.resolve("backup");
             ns2.apply(plan, options(backup));
             assertThat(BackupDirectory.readHeader(backup).orElseThrow().keyNamespace()).isEqualTo("ns2:");
@@ -532,12 +533,19 @@ class RewriteRefusalIT {
                     SlipwayException.class);
             SlipwayException apply = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
                     SlipwayException.class);
+            // a plan made before plans recorded their namespace runs under any: the backup's namespace refuses it
+            SlipwayException older = catchThrowableOfType(() -> slipway.apply(withoutNamespace(plan),
+                    options(backup)), SlipwayException.class);
 
             assertThat(rollback.exitCode()).isEqualTo(2);
             assertThat(rollback.getMessage()).contains("was made by an apply with --namespace ns2:", "Nothing was "
                     + "changed", "Re-run the rollback with --namespace ns2:");
             assertThat(apply.exitCode()).isEqualTo(2);
-            assertThat(apply.getMessage()).contains("Re-run 'slipway apply' with --namespace ns2:");
+            assertThat(apply.getMessage()).contains("The plan for 'docs' was made with --namespace ns2:",
+                    "Re-run 'slipway apply' with --namespace ns2:");
+            assertThat(older.exitCode()).isEqualTo(2);
+            assertThat(older.getMessage()).contains("The backup in", "was made by an apply with --namespace ns2:",
+                    "Re-run 'slipway apply' with --namespace ns2:");
             assertThat(hashes(jedis, "item:*")).isEqualTo(migrated);
             assertThat(keys(jedis, "slipway:*")).isEmpty();
 
@@ -545,6 +553,16 @@ class RewriteRefusalIT {
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             assertThat(keys(jedis, "ns2:*")).as("the rollback in the apply's namespace cleans it").isEmpty();
         }
+    }
+
+    /** The plan as an earlier Slipway made it, without its key namespace (and review digest), under a valid id. */
+    private static MigrationPlan withoutNamespace(MigrationPlan p) {
+        MigrationPlan draft = new MigrationPlan(p.formatVersion(), "", p.createdAt(), p.source(), p.requestedPatch(),
+                p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(),
+                p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite());
+        return new MigrationPlan(p.formatVersion(), MigrationPlanner.planId(draft), p.createdAt(), p.source(),
+                p.requestedPatch(), p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(),
+                p.modeReason(), p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite());
     }
 
     /**
@@ -557,7 +575,7 @@ class RewriteRefusalIT {
         Slipway underNewPrefix = Slipway.configure().url(redis.url()).keyNamespace("item:").load();
         try (Jedis jedis = redis.newJedis()) {
             TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            MigrationPlan plan = plan(underNewPrefix, "docs", dir, LOSSY_COMBINED);
 
             SlipwayException refused = catchThrowableOfType(() -> underNewPrefix.apply(plan,
                     options(dir.resolve("backup"))), SlipwayException.class);
@@ -570,8 +588,9 @@ class RewriteRefusalIT {
             assertThat(keys(jedis, "item:*")).isEmpty();
             assertThat(indexes(jedis)).containsExactly("docs");
             // the plan made in that namespace says so before anyone tries (tester session 22: only apply did)
-            assertThat(plan.warnings()).noneMatch(w -> w.contains("key namespace"));
-            assertThat(plan(underNewPrefix, "docs", dir, LOSSY_COMBINED).warnings()).anyMatch(w -> w.contains(
+            assertThat(plan(slipway, "docs", dir, LOSSY_COMBINED).warnings()).noneMatch(w -> w.contains(
+                    "key namespace"));
+            assertThat(plan.warnings()).anyMatch(w -> w.contains(
                     "Slipway's key namespace 'item:' puts its own keys (such as item:lock:docs) under the new key "
                             + "prefix, so apply refuses to run with it"));
         }

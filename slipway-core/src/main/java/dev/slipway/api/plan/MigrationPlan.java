@@ -33,13 +33,18 @@ import java.util.Optional;
  *                        patch, reasons, warnings, the estimate), so that an edit there is detected as well (tester
  *                        session 44 R38 F3: a change's weight edited from 2 to 9 was printed by apply, which applied
  *                        2); empty in plans made before it, which are not checked for it
+ * @param keyNamespace    the key namespace ({@code --namespace}) the plan was made under, where apply keeps the lock,
+ *                        checkpoint and version history of its name; apply and validate refuse the plan under another
+ *                        one (tester session 45 R40 F2: a plan applied under another namespace split the version
+ *                        history). Empty in plans made before it, which any namespace runs
  */
 public record MigrationPlan(int formatVersion, String planId, Instant createdAt, SourceSnapshot source,
                             Optional<SchemaPatch> requestedPatch, IndexSchema targetSchema,
                             List<SchemaChange> changes, boolean supported, List<String> blockedReasons,
                             MigrationMode mode, String modeReason, List<String> warnings, List<PlanStep> steps,
                             CostEstimate estimate, ValidationPolicy validation, Optional<RewriteSpec> rewrite,
-                            @JsonInclude(JsonInclude.Include.NON_EMPTY) String reviewDigest) {
+                            @JsonInclude(JsonInclude.Include.NON_EMPTY) String reviewDigest,
+                            @JsonInclude(JsonInclude.Include.NON_EMPTY) String keyNamespace) {
 
     /** The plan file format this version of Slipway writes. */
     public static final int FORMAT_VERSION = 1;
@@ -47,6 +52,7 @@ public record MigrationPlan(int formatVersion, String planId, Instant createdAt,
     /** Copies the lists. */
     public MigrationPlan {
         reviewDigest = reviewDigest == null ? "" : reviewDigest;
+        keyNamespace = keyNamespace == null ? "" : keyNamespace;
         requestedPatch = requestedPatch == null ? Optional.empty() : requestedPatch;
         rewrite = rewrite == null ? Optional.empty() : rewrite;
         changes = List.copyOf(changes);
@@ -55,14 +61,24 @@ public record MigrationPlan(int formatVersion, String planId, Instant createdAt,
         steps = List.copyOf(steps);
     }
 
-    /** A plan without a review digest, as made before it existed. */
+    /** A plan without a key namespace, as made before it was recorded. */
+    public MigrationPlan(int formatVersion, String planId, Instant createdAt, SourceSnapshot source,
+                         Optional<SchemaPatch> requestedPatch, IndexSchema targetSchema, List<SchemaChange> changes,
+                         boolean supported, List<String> blockedReasons, MigrationMode mode, String modeReason,
+                         List<String> warnings, List<PlanStep> steps, CostEstimate estimate,
+                         ValidationPolicy validation, Optional<RewriteSpec> rewrite, String reviewDigest) {
+        this(formatVersion, planId, createdAt, source, requestedPatch, targetSchema, changes, supported,
+                blockedReasons, mode, modeReason, warnings, steps, estimate, validation, rewrite, reviewDigest, "");
+    }
+
+    /** A plan without a review digest or key namespace, as made before they existed. */
     public MigrationPlan(int formatVersion, String planId, Instant createdAt, SourceSnapshot source,
                          Optional<SchemaPatch> requestedPatch, IndexSchema targetSchema, List<SchemaChange> changes,
                          boolean supported, List<String> blockedReasons, MigrationMode mode, String modeReason,
                          List<String> warnings, List<PlanStep> steps, CostEstimate estimate,
                          ValidationPolicy validation, Optional<RewriteSpec> rewrite) {
         this(formatVersion, planId, createdAt, source, requestedPatch, targetSchema, changes, supported,
-                blockedReasons, mode, modeReason, warnings, steps, estimate, validation, rewrite, "");
+                blockedReasons, mode, modeReason, warnings, steps, estimate, validation, rewrite, "", "");
     }
 
     /**

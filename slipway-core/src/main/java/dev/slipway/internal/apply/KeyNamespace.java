@@ -1,5 +1,7 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.api.Slipway;
+
 /**
  * Where Slipway keeps its own state in Redis: checkpoints, locks, version history. Every key is a plain string
  * holding JSON, never a hash or JSON document, so that no search index (not even one without a prefix) ever
@@ -9,7 +11,7 @@ package dev.slipway.internal.apply;
  */
 public record KeyNamespace(String prefix) {
     /** The default namespace. */
-    public static final KeyNamespace DEFAULT = new KeyNamespace("slipway:");
+    public static final KeyNamespace DEFAULT = new KeyNamespace(Slipway.Configuration.DEFAULT_NAMESPACE);
 
     /** The checkpoint of the migration running (or interrupted) on an index name. */
     public String checkpoint(String index) {

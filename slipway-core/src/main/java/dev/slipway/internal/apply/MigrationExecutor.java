@@ -116,6 +116,7 @@ public final class MigrationExecutor {
     public MigrationReport apply(MigrationPlan plan, ApplyOptions options) {
         progress.clear();
         PlanPreconditions.checkPlan(plan);
+        PlanPreconditions.requireNamespace(plan, keys, "apply");
         missingHandlers(plan);
         CheckpointStore store = CheckpointStore.fenced(session, keys);
         String index = plan.source().indexName();
@@ -254,6 +255,7 @@ public final class MigrationExecutor {
      */
     public void check(MigrationPlan plan, ApplyOptions options) {
         PlanPreconditions.checkPlan(plan);
+        PlanPreconditions.requireNamespace(plan, keys, "apply");
         missingHandlers(plan);
         // as apply does: the CLI checks first, and a run going told a second one to resume (tester R26 F-A)
         MigrationLock.refuseIfHeld(session, keys, plan.source().indexName());

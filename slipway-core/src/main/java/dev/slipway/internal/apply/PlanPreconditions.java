@@ -58,6 +58,25 @@ public final class PlanPreconditions {
     }
 
     /**
+     * Refuses a plan made under another key namespace: this run would not see the lock, checkpoint and version
+     * history the plan's steps name, so two runs could migrate one index at once and split its history (tester
+     * session 45 R40 F2). A plan made before the namespace was recorded runs under any.
+     *
+     * @param command what refuses, for the message ("apply", "validate")
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE}
+     */
+    public static void requireNamespace(MigrationPlan plan, KeyNamespace keys, String command) {
+        if (!plan.keyNamespace().isEmpty() && !plan.keyNamespace().equals(keys.prefix())) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The plan for '" + plan.source().indexName() + "' was "
+                    + "made with --namespace " + plan.keyNamespace() + ", where Slipway keeps that index's lock, "
+                    + "checkpoint and version history; this " + command + " uses " + keys.prefix() + ", where it "
+                    + "would see none of them. Nothing was changed. Re-run 'slipway " + command + "' with --namespace "
+                    + plan.keyNamespace() + " (Slipway.Configuration.keyNamespace in the library), or make a new plan "
+                    + "under " + keys.prefix() + ".");
+        }
+    }
+
+    /**
      * Asks the server whether it accepts the target schema, by creating it under a throwaway name with a prefix no
      * key has and dropping it at once. Without this a drop-recreate could drop the live index and then have its
      * FT.CREATE rejected (an unknown language, a vector parameter out of bounds), leaving nothing in its place.

@@ -121,7 +121,7 @@ public final class MigrationPlanner {
         }
         MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
                 changes, blocked.isEmpty(), blocked, choice.mode(), choice.reason(), warnings, steps, estimate,
-                validation, rewrite);
+                validation, rewrite, "", keys.prefix());
         return withId(draft, planId(draft));
     }
 
@@ -175,6 +175,9 @@ public final class MigrationPlanner {
         content.put("supported", plan.supported());
         content.put("validation", plan.validation());
         content.put("rewrite", plan.rewrite());
+        if (!plan.keyNamespace().isEmpty()) { // absent from plans made before it, whose ids stay as they were
+            content.put("key_namespace", plan.keyNamespace());
+        }
         return Digests.shortSha256(PlanCodec.canonicalJson(content));
     }
 
@@ -203,14 +206,15 @@ public final class MigrationPlanner {
                                          List<String> warnings) {
         MigrationPlan draft = new MigrationPlan(p.formatVersion(), "", p.createdAt(), p.source(), p.requestedPatch(),
                 p.targetSchema(), p.changes(), supported, blocked, p.mode(), p.modeReason(), warnings, p.steps(),
-                p.estimate(), p.validation(), p.rewrite());
+                p.estimate(), p.validation(), p.rewrite(), "", p.keyNamespace());
         return withId(draft, planId(draft));
     }
 
     private static MigrationPlan withId(MigrationPlan p, String id) {
         return new MigrationPlan(p.formatVersion(), id, p.createdAt(), p.source(), p.requestedPatch(),
                 p.targetSchema(), p.changes(), p.supported(), p.blockedReasons(), p.mode(), p.modeReason(),
-                p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite(), reviewDigest(p));
+                p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite(), reviewDigest(p),
+                p.keyNamespace());
     }
 
     /** The digest of what a reviewer reads and the plan id does not cover ({@link MigrationPlan#reviewDigest}). */

@@ -40,7 +40,8 @@ public final class AliasRollback {
      * The refusals that need no lock, read-only: a version's own name, and a name whose latest migration rewrote
      * documents (only {@code rollback --backup-dir} undoes that). Run before the lock is taken, so that a refused
      * rollback does not take over a dead process's lock either; and, for a plain rollback ({@code version} empty),
-     * one that would undo more than one migration ({@link #refuseSkipping}).
+     * one that would undo more than one migration ({@link #refuseSkipping}) or a discard that would drop the index
+     * the name serves ({@link #refuseDroppingServed}).
      */
     public void check(String name, Optional<String> version) {
         HistoryStore store = new HistoryStore(session, keys);
@@ -55,6 +56,9 @@ public final class AliasRollback {
         }
         latest.ifPresent(c -> refuseRewrites(name, c));
         boolean unfinished = latest.filter(c -> c.status() != Checkpoint.Status.COMPLETED).isPresent();
+        if (unfinished && version.isEmpty() && !switched(latest.get())) {
+            refuseDroppingServed(name, latest.get(), history);
+        }
         if (version.isEmpty() && !unfinished && history.active().isPresent()
                 && alreadyDone(name, history, version).isEmpty()) {
             // a plain rollback that would undo more than one migration is refused before a CLI asks about it
@@ -125,6 +129,7 @@ public final class AliasRollback {
                     + checkpoint.planId() + ") is a drop-recreate that already dropped the index; there is nothing to "
                     + "switch back to. Re-run 'slipway apply' with that plan to finish it.");
         }
+        refuseDroppingServed(name, checkpoint, history);
         List<String> dropped = new ArrayList<>();
         VersionHistory next = history;
         for (VersionEntry entry : history.versions()) {
@@ -139,6 +144,25 @@ public final class AliasRollback {
                 checkpoint.planId(), Instant.now())));
         checkpoints.delete(name);
         return new RollbackResult(name, RollbackResult.Action.DISCARDED_UNFINISHED, "", serving, dropped);
+    }
+
+    /**
+     * Refuses a discard that would drop the index the name serves: a version the unfinished migration records as
+     * building, to which something else switched the name, such as a run under another key namespace (tester session
+     * 45 R40 F2: the discard dropped it, and the name served nothing).
+     */
+    private void refuseDroppingServed(String name, Checkpoint checkpoint, VersionHistory history) {
+        String serving = served(name);
+        history.versions().stream().filter(e -> e.state() == State.BUILDING && e.planId().equals(checkpoint.planId())
+                && e.physicalIndex().equals(serving)).findFirst().ifPresent(e -> {
+                    throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' serves '" + e.physicalIndex()
+                            + "', which the unfinished migration (plan " + checkpoint.planId() + ") in Slipway's key "
+                            + "namespace " + keys.prefix() + " records as still building: something else switched "
+                            + "the name to it, such as a run under another --namespace or an FT.ALIASUPDATE by hand. "
+                            + "Slipway never drops the index a name serves; nothing was changed. Find that run with "
+                            + "'slipway status --index " + name + "' under each namespace in use and roll back "
+                            + "there.");
+                });
     }
 
     /** The physical index the name serves now (the name itself when it is a plain index or missing). */

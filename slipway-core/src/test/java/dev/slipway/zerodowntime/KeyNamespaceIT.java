@@ -1,0 +1,186 @@
+package dev.slipway.zerodowntime;
+
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.PlanRequest;
+import dev.slipway.api.ProgressListener;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
+import dev.slipway.api.SlipwayFiles;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.schema.StorageType;
+import dev.slipway.api.version.RollbackResult;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationExecutor;
+import dev.slipway.internal.apply.StepBoundaryListener;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.testing.KeyDumps;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static dev.slipway.testing.RedisStackServer.command;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Slipway's key namespace ({@code --namespace}) belongs to a plan: the lock, checkpoint and version history its steps
+ * name are there, so a run under another namespace is refused, and a rollback never drops the index the name serves
+ * (tester session 45 R40 F2: a plan applied under another namespace split the version history, and a discard in one
+ * namespace dropped the version another had switched the name to).
+ */
+@ExtendWith(RedisStackExtension.class)
+class KeyNamespaceIT {
+    private static final int DOCS = 200;
+    private static final String TEAM = "team1:";
+
+    @Test
+    void aPlanRunsOnlyUnderTheNamespaceItWasMadeIn(RedisStackServer redis) {
+        redis.flushAll();
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway team = slipway(redis, TEAM);
+        Slipway other = slipway(redis, KeyNamespace.DEFAULT.prefix());
+        MigrationPlan plan = team.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+        assertThat(plan.keyNamespace()).isEqualTo(TEAM);
+        try (Jedis jedis = redis.newJedis()) {
+            Map<String, KeyDumps.Blob> before = KeyDumps.dumpAll(jedis);
+            List<String> indexes = Inspect.indexes(jedis);
+
+            List<SlipwayException> refusals = List.of(
+                    refusal(() -> other.apply(plan, ApplyOptions.DEFAULTS)),
+                    refusal(() -> other.check(plan, ApplyOptions.DEFAULTS)),
+                    refusal(() -> other.estimate(plan)),
+                    refusal(() -> other.validate(plan, List.of())));
+
+            assertThat(refusals).allSatisfy(e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                assertThat(e.exitCode()).isEqualTo(2);
+                assertThat(e.getMessage()).contains("was made with --namespace team1:", "uses slipway:",
+                        "Nothing was changed", "with --namespace team1:");
+            });
+            assertThat(KeyDumps.dumpAll(jedis)).as("nothing changed, no key of either namespace").isEqualTo(before);
+            assertThat(Inspect.indexes(jedis)).isEqualTo(indexes);
+
+            MigrationReport report = team.apply(plan, ApplyOptions.DEFAULTS);
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jedis.exists("team1:history:" + Catalog.NAME)).isTrue();
+            assertThat(jedis.keys("slipway:*")).isEmpty();
+            assertThat(team.validate(plan, List.of()).passed()).isTrue();
+        }
+    }
+
+    @Test
+    void theNamespaceInAPlanFileCannotBeEditedOrRemoved(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        redis.flushAll();
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway team = slipway(redis, TEAM);
+        Path file = dir.resolve("plan.yaml");
+        SlipwayFiles.writePlan(team.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), file);
+        String original = Files.readString(file);
+        assertThat(original).contains("\nkey_namespace: \"team1:\"");
+
+        Files.writeString(file, original.replace("\nkey_namespace: \"team1:\"", "\nkey_namespace: \"slipway:\""));
+        SlipwayException edited = refusal(() -> slipway(redis, "slipway:").apply(SlipwayFiles.readPlan(file),
+                ApplyOptions.DEFAULTS));
+        Files.writeString(file, original.replace("\nkey_namespace: \"team1:\"", ""));
+        SlipwayException removed = refusal(() -> slipway(redis, "slipway:").apply(SlipwayFiles.readPlan(file),
+                ApplyOptions.DEFAULTS));
+
+        assertThat(List.of(edited, removed)).allSatisfy(e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_INPUT);
+            assertThat(e.getMessage()).contains("was edited after it was made");
+        });
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.keys("slipway:*")).isEmpty();
+            assertThat(Inspect.indexes(jedis)).containsExactly(Catalog.NAME);
+        }
+    }
+
+    /**
+     * A zero-downtime migration stopped before its switch, after which something else (here FT.ALIASUPDATE by hand; in
+     * the tester's case a run under another namespace) pointed the name at the version it was building: discarding
+     * the unfinished migration would drop the index the name serves, so the rollback is refused and changes nothing.
+     */
+    @Test
+    void aRollbackNeverDropsTheIndexTheNameServes(RedisStackServer redis) {
+        redis.flushAll();
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = slipway(redis, KeyNamespace.DEFAULT.prefix());
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand()));
+        String building = plan.targetSchema().name();
+        crashBefore(redis, plan, "switch-alias");
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.ALIASUPDATE"), Catalog.NAME, building);
+            Map<String, KeyDumps.Blob> before = KeyDumps.dumpAll(jedis);
+            List<String> indexes = Inspect.indexes(jedis);
+
+            SlipwayException checked = refusal(() -> slipway.checkRollback(Catalog.NAME));
+            SlipwayException rolledBack = refusal(() -> slipway.rollback(Catalog.NAME));
+
+            assertThat(List.of(checked, rolledBack)).allSatisfy(e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                assertThat(e.getMessage()).contains("'products' serves '" + building + "'", "records as still "
+                        + "building", "never drops the index a name serves; nothing was changed");
+            });
+            assertThat(Inspect.indexes(jedis)).isEqualTo(indexes).contains(building);
+            assertThat(Inspect.info(jedis, Catalog.NAME).indexName()).isEqualTo(building);
+            assertThat(KeyDumps.dumpAll(jedis)).isEqualTo(before);
+
+            // put back by hand, the discard goes ahead as usual
+            jedis.sendCommand(command("FT.ALIASUPDATE"), Catalog.NAME, plan.source().physicalIndex());
+            RollbackResult discarded = slipway.rollback(Catalog.NAME);
+            assertThat(discarded.action()).isEqualTo(RollbackResult.Action.DISCARDED_UNFINISHED);
+            assertThat(discarded.discarded()).containsExactly(building);
+            assertThat(Inspect.info(jedis, Catalog.NAME).indexName()).isEqualTo(plan.source().physicalIndex());
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+        }
+    }
+
+    private static void crashBefore(RedisStackServer redis, MigrationPlan plan, String step) {
+        StepBoundaryListener listener = new StepBoundaryListener() {
+            @Override
+            public void before(String name) {
+                if (name.equals(step)) {
+                    throw new Crash();
+                }
+            }
+
+            @Override
+            public void after(String name) {
+            }
+        };
+        try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000)) {
+            MigrationExecutor executor = new MigrationExecutor(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                    .onStepBoundary(listener);
+            assertThatThrownBy(() -> executor.apply(plan, ApplyOptions.DEFAULTS)).isInstanceOf(Crash.class);
+        }
+    }
+
+    /** Thrown from the boundary hook: the simulated crash. */
+    private static final class Crash extends Error {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private static SlipwayException refusal(Runnable call) {
+        SlipwayException e = catchThrowableOfType(call::run, SlipwayException.class);
+        assertThat(e).as("refused").isNotNull();
+        return e;
+    }
+
+    private static Slipway slipway(RedisStackServer redis, String namespace) {
+        return Slipway.configure().url(redis.url()).keyNamespace(namespace).load();
+    }
+}
