@@ -27,6 +27,7 @@ import java.util.Optional;
 final class MemoryGuard {
     private ServerInfo.Memory limit;
     private long lastUsed;
+    private long peakGrowth;
 
     private MemoryGuard(ServerInfo.Memory limit) {
         this.limit = limit;
@@ -55,7 +56,8 @@ final class MemoryGuard {
             return;
         }
         long used = now.get().usedBytes();
-        long growth = Math.max(0, used - lastUsed); // since the last look: a burst may bring several times that
+        // the most it grew between two looks: a burst may bring several times that
+        peakGrowth = Math.max(peakGrowth, used - lastUsed);
         lastUsed = used;
         // the limit and the policy as they are now: an operator may lower maxmemory while the index builds (tester
         // session 32 R13 M2: 40,712 keys evicted under a limit lowered during a drop-recreate build)
@@ -63,7 +65,7 @@ final class MemoryGuard {
         // a server that evicts at the limit costs the application's data: there even a drop-recreate build, whose
         // index is down already, is stopped
         boolean guarded = context.plan().mode() == MigrationMode.ZERO_DOWNTIME || limit.evicts();
-        if (!guarded || !MemoryHeadroom.buildNearLimit(used, growth, limit.maxBytes())) {
+        if (!guarded || !MemoryHeadroom.buildNearLimit(used, peakGrowth, limit.maxBytes())) {
             return;
         }
         MigrationPlan plan = context.plan();

@@ -39,6 +39,7 @@ final class RollbackMemory {
 
     private final boolean startedBelowLine;
     private long lastUsed = -1;
+    private long peakGrowth;
 
     private RollbackMemory(boolean startedBelowLine) {
         this.startedBelowLine = startedBelowLine;
@@ -136,11 +137,11 @@ final class RollbackMemory {
         }
         long used = now.get().usedBytes();
         long max = now.get().maxBytes();
-        long growth = lastUsed < 0 ? 0 : Math.max(0, used - lastUsed);
+        peakGrowth = Math.max(peakGrowth, lastUsed < 0 ? 0 : used - lastUsed);
         lastUsed = used;
         long expected = ignore ? buildBytes : Math.round(buildBytes * StrategyChoice.MEMORY_OVERHEAD);
         boolean near = before ? max > 0 && used + expected > max * MemoryHeadroom.USABLE_SHARE
-                : MemoryHeadroom.buildNearLimit(used, growth, max);
+                : MemoryHeadroom.buildNearLimit(used, peakGrowth, max);
         if (!now.get().evicts() || !near) {
             return;
         }
