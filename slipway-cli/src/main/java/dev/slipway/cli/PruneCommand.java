@@ -2,6 +2,7 @@ package dev.slipway.cli;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.Slipway;
+import dev.slipway.api.SlipwayException;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.PruneResult;
 import dev.slipway.api.version.VersionStatus;
@@ -58,7 +59,16 @@ public final class PruneCommand implements Callable<Integer> {
         }
         Slipway slipway = connection.slipway();
         PrintWriter out = spec.commandLine().getOut();
-        List<IndexStatus> status = slipway.status(Optional.of(index));
+        List<IndexStatus> status;
+        try {
+            status = slipway.status(Optional.of(index));
+        } catch (SlipwayException e) {
+            if (e.code() != ErrorCode.UNKNOWN_INDEX) {
+                throw e;
+            }
+            print(slipway.prune(index, Optional.ofNullable(version))); // refuses a misspelt name in its own words
+            return 0;
+        }
         if (!status.get(0).name().equals(index) || status.get(0).versions().stream().noneMatch(this::droppable)) {
             // no version to drop: a misspelt name, a version's own name or a version not retained is refused, a name
             // without retained versions has nothing to prune; nothing changes, so there is nothing to show or confirm

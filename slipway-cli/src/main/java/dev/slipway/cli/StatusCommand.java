@@ -1,8 +1,6 @@
 package dev.slipway.cli;
 
-import dev.slipway.api.ErrorCode;
 import dev.slipway.api.Slipway;
-import dev.slipway.api.SlipwayException;
 import dev.slipway.api.version.IndexStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,14 +45,8 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Slipway slipway = connection.slipway();
+        // a misspelt name exits 2 (UNKNOWN_INDEX), as 'index info' and 'prune' do
         List<IndexStatus> statuses = slipway.status(Optional.ofNullable(index));
-        if (index != null && unknown(statuses.get(0))) { // a misspelt name exits 2, as 'index info' and 'prune' do
-            List<String> existing = slipway.listIndexes();
-            throw new SlipwayException(ErrorCode.UNKNOWN_INDEX, "Index '" + index + "' does not exist on "
-                    + slipway.redactedUrl() + ", and Slipway has no history, migration or lock of that name. "
-                    + (existing.isEmpty() ? "The server has no indexes." : "Existing indexes: "
-                    + String.join(", ", existing) + ".") + " Run 'slipway status' to see the names Slipway manages.");
-        }
         PrintWriter out = spec.commandLine().getOut();
         if (format != OutputFormat.TEXT) {
             out.print(format.render(statuses));
@@ -71,11 +63,5 @@ public final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /** Nothing of that name: no index or alias, no version history, no migration, no lock. */
-    private static boolean unknown(IndexStatus status) {
-        return status.servedBy().isEmpty() && status.versions().isEmpty() && status.migration().isEmpty()
-                && status.lockOwner().isEmpty();
     }
 }

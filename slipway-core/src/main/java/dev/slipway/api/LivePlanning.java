@@ -15,6 +15,7 @@ import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.SchemaMerger;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SampledDocuments;
 import dev.slipway.internal.schema.FilterExpressions;
@@ -69,8 +70,32 @@ final class LivePlanning {
         request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
         MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                 request.allowSharedKeys(), Instant.now());
-        return withUnfinishedWarning(session, withFilterFigure(session, withLiveIndexWarnings(session,
-                reader.find(request.index()), plan)));
+        return withUnfinishedWarning(session, withFilterFigure(session, withLanguageChecked(session,
+                withLiveIndexWarnings(session, reader.find(request.index()), plan))));
+    }
+
+    /**
+     * A new default language the server does not know blocks the plan: FT.CREATE would refuse it, found only by
+     * apply's schema check before (tester session 45 R40 F8). Asked read-only, as a query's LANGUAGE over the live
+     * index, so that the server's own list decides; a refusal for another reason (an ACL) leaves it to apply.
+     */
+    private static MigrationPlan withLanguageChecked(RedisSession session, MigrationPlan plan) {
+        String language = plan.targetSchema().language();
+        if (language.equals(plan.source().schema().language())) {
+            return plan;
+        }
+        try {
+            session.call("FT.SEARCH", plan.source().physicalIndex(), "*", "LANGUAGE", language, "LIMIT", "0", "0");
+            return plan;
+        } catch (RedisCommandException e) {
+            if (!e.serverMessage().toLowerCase(java.util.Locale.ROOT).contains("no such language")) {
+                return plan;
+            }
+            return MigrationPlanner.withBlockedReason(plan, "the language '" + language + "' is not one the server "
+                    + "knows (a query with LANGUAGE " + language + " over the live index: " + e.serverMessage().strip()
+                    + "), so it would refuse to create the index. Give one of Redis Search's languages (english, "
+                    + "french, german, spanish, chinese, ...) in the patch (under 'index:')");
+        }
     }
 
     /**

@@ -286,12 +286,31 @@ public final class Slipway {
      * index serves it, its versions, a migration in progress, the lock holder and stray indexes. A version's own
      * physical name ({@code products:v2}) gives the status of its served name ({@code products}): compare
      * {@link IndexStatus#name()} with the name asked for. Read-only.
+     *
+     * @throws SlipwayException {@link ErrorCode#UNKNOWN_INDEX} for a name that is nothing: no index or alias, and no
+     *                          version history, migration or lock of Slipway's (a misspelt name; it returned a status
+     *                          of nothing, while the CLI said the name does not exist: tester session 45 R40 F9)
      */
     public List<IndexStatus> status(Optional<String> index) {
         Optional<String> asked = index == null ? Optional.empty() : index; // null: every name, as empty
         return withSession(session -> {
             VersionStatusReader reader = new VersionStatusReader(session, keys);
-            return asked.map(name -> List.of(reader.of(name))).orElseGet(reader::all);
+            if (asked.isEmpty()) {
+                return reader.all();
+            }
+            IndexStatus status = reader.of(asked.get());
+            if (status.servedBy().isEmpty() && status.versions().isEmpty() && status.migration().isEmpty()
+                    && status.lockOwner().isEmpty()) {
+                List<String> existing = new LiveIndexReader(session).listIndexes();
+                List<String> managed = new HistoryStore(session, keys).names();
+                throw new SlipwayException(ErrorCode.UNKNOWN_INDEX, "Index '" + asked.get() + "' does not exist on "
+                        + endpoint.redacted() + ", and Slipway has no history, migration or lock of that name. "
+                        + (existing.isEmpty() ? "The server has no indexes." : "Existing indexes: "
+                        + String.join(", ", existing) + ".") + (managed.isEmpty() ? "" : " Names Slipway serves "
+                        + "through an alias: " + String.join(", ", managed) + ".") + " Run 'slipway status' to see "
+                        + "the names Slipway manages.");
+            }
+            return List.of(status);
         });
     }
 
@@ -368,7 +387,7 @@ public final class Slipway {
      */
     private MigrationLock acquireForRollback(RedisSession session, String index) {
         try {
-            return MigrationLock.acquire(session, endpoint, keys, index, "rollback", lockLease);
+            return MigrationLock.acquire(session, endpoint, keys, index, "rollback", lockLease, progress);
         } catch (RedisCommandException e) {
             if (!e.serverMessage().startsWith("OOM")) {
                 throw e;
@@ -463,7 +482,7 @@ public final class Slipway {
             session.reconnectingFor(WorkerPool.retryWindow(options.maxRetries())); // rides out what the records do
             String index = stored.source().indexName();
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "restore",
-                    MigrationLock.leaseCovering(lockLease, options.maxRetries()));
+                    MigrationLock.leaseCovering(lockLease, options.maxRetries()), progress);
                  BackupDirectory backup = BackupDirectory.openExisting(backupDir)) {
                 FilterScope.dropLeftBehind(session, keys, index); // a killed run's (the documents stay)
                 return new BackupRestorer(session, keys, progress).withLock(lock).withStopSignal(stop)
@@ -484,7 +503,7 @@ public final class Slipway {
         Optional<Integer> only = version == null ? Optional.empty() : version;
         return withSession(session -> {
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
-                    lockLease)) {
+                    lockLease, progress)) {
                 FilterScope.dropLeftBehind(session, keys, index); // a killed run's (the documents stay)
                 return new VersionPruner(session, keys).prune(index, only);
             }

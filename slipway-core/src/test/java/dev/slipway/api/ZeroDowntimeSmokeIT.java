@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 @ExtendWith(RedisStackExtension.class)
 class ZeroDowntimeSmokeIT {
@@ -52,5 +53,14 @@ class ZeroDowntimeSmokeIT {
         assertThat(slipway.describe("products").physicalIndex()).isEqualTo("products:v2");
         System.out.println(SlipwayFiles.render(slipway.prune("products", Optional.empty()), SlipwayFiles.Format.YAML));
         System.out.println(SlipwayFiles.render(slipway.status(Optional.empty()), SlipwayFiles.Format.YAML));
+
+        // a misspelt name is refused, as the CLI refuses it, not answered with a status of nothing (R40 F9)
+        SlipwayException misspelt = catchThrowableOfType(() -> slipway.status(Optional.of("prodcts")),
+                SlipwayException.class);
+        assertThat(misspelt.code()).isEqualTo(ErrorCode.UNKNOWN_INDEX);
+        assertThat(misspelt.getMessage()).contains("'prodcts' does not exist", "Existing indexes: products:v2.",
+                "Names Slipway serves through an alias: products.");
+        assertThat(slipway.status(Optional.of("products:v2")).get(0).name()).as("a version's own name")
+                .isEqualTo("products");
     }
 }

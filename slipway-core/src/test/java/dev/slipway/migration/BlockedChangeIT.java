@@ -219,11 +219,38 @@ class BlockedChangeIT {
         }
     }
 
-    /** A target the server would reject is refused before anything changes (here: caught when reading the patch). */
+    /**
+     * A target the server would reject is refused before anything changes (here: caught when reading the patch, or
+     * as the plan is made).
+     */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = "update_fields:\n    - name: category\n      attrs: {separator: \"||\"}")
+    @ValueSource(strings = {
+            "update_fields:\n    - name: category\n      attrs: {separator: \"||\"}",
+            "index:\n    language: klingon"})
     void targetTheServerRejectsNeverCostsTheLiveIndex(String changes, RedisStackServer redis) throws Exception {
         assertLiveIndexSurvives(changes, redis);
+    }
+
+    /**
+     * A default language the server does not know blocks the plan; the server's own list decides, read-only (tester
+     * session 45 R40 F8: it planned as supported, and only apply's schema check refused it).
+     */
+    @Test
+    void anUnknownLanguageBlocksThePlan(RedisStackServer redis) throws Exception {
+        ProductCatalog.seed(redis, StorageType.HASH);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        Path klingon = Files.writeString(dir.resolve("klingon.yaml"), "version: 1\nchanges:\n  index:\n"
+                + "    language: klingon\n");
+        Path german = Files.writeString(dir.resolve("german.yaml"), "version: 1\nchanges:\n  index:\n"
+                + "    language: German\n");
+
+        MigrationPlan unknown = slipway.plan(PlanRequest.patch(INDEX, SlipwayFiles.readPatch(klingon)));
+        MigrationPlan known = slipway.plan(PlanRequest.patch(INDEX, SlipwayFiles.readPatch(german)));
+
+        assertThat(unknown.supported()).isFalse();
+        assertThat(unknown.blockedReasons()).anySatisfy(r -> assertThat(r).startsWith("the language 'klingon' is not "
+                + "one the server knows").contains("No such language"));
+        assertThat(known.supported()).as(known.blockedReasons().toString()).isTrue();
     }
 
     /**
@@ -231,9 +258,7 @@ class BlockedChangeIT {
      * name is left without an index that no plan can bring back (a new plan finds no index to plan from).
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {
-            "index:\n    language: klingon",
-            "update_fields:\n    - name: embedding\n      attrs: {algorithm: hnsw, m: 0}"})
+    @ValueSource(strings = "update_fields:\n    - name: embedding\n      attrs: {algorithm: hnsw, m: 0}")
     void targetTheServerRejectsAfterPlanningNeverCostsTheLiveIndex(String changes, RedisStackServer redis)
             throws Exception {
         assertLiveIndexSurvives(changes, redis);

@@ -552,6 +552,30 @@ class ConcurrentWriteIT {
     }
 
     /**
+     * The apply that resumes a rewrite whose killed run left batches unjudged has the warning among its report's
+     * warnings, not only in the log and the step's detail (tester session 45 R40 F11).
+     */
+    @Test
+    void aResumedApplyReportsTheUnjudgedBatchesAmongItsWarnings(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            load(jedis, slipway);
+            MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            Crashes.applyAndCrashAt(redis.url(), plan, options(backup), "before", "rewrite-documents");
+            Crashes.rewriteAndCrashInside(redis.url(), plan, backup,
+                    new FaultyDocumentStore.Fault(FaultyDocumentStore.Point.AFTER_WRITE, 3, 0), 1, 50, 0);
+
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.warnings()).anySatisfy(w -> assertThat(w).containsPattern("An earlier run of this "
+                    + "rewrite ended before its write watch had judged its last [1-9] batches \\([1-9][0-9]+ "
+                    + "documents\\)"));
+        }
+    }
+
+    /**
      * The run that finishes the rewrite says that an earlier run left batches unjudged; when it is killed before its
      * report, the next run's report still says so (tester session 28: the warning was lost), since the checkpoint
      * keeps the figures with the finished step.

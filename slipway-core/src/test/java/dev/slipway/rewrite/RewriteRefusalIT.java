@@ -217,10 +217,15 @@ class RewriteRefusalIT {
                         SlipwayException.class);
 
                 assertThat(e).as(backup.toString()).isNotNull();
-                assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.BAD_USAGE);
+                // a file that cannot be written, as --report-out's is (tester session 45 R40 F9: BAD_USAGE)
+                assertThat(e.code()).as(e.getMessage()).isEqualTo(ErrorCode.FILE_UNWRITABLE);
                 assertThat(e.getMessage()).contains("--backup-dir " + backup + " cannot be", "nothing was changed")
                         .doesNotContain("B free");
             }
+            SlipwayException aFile = catchThrowableOfType(() -> slipway.apply(plan, options(file)),
+                    SlipwayException.class);
+            assertThat(aFile.code()).isEqualTo(ErrorCode.FILE_UNWRITABLE);
+            assertThat(aFile.getMessage()).contains("--backup-dir " + file + " is a file, not a directory");
             assertNothingChanged(jedis, slipway, plan.source().schema(), before);
         }
     }

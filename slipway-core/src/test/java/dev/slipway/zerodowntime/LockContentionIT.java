@@ -134,6 +134,9 @@ class LockContentionIT {
         MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
 
         assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        // in the report, not only in the log (tester session 45 R40 F11)
+        assertThat(report.warnings()).anyMatch(w -> w.startsWith("Took over the migration lock " + LOCK + " from "
+                + owner + ", whose process no longer exists"));
         assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
         try (Jedis jedis = redis.newJedis()) {
             assertThat(jedis.exists(LOCK)).as("released after the run").isFalse();

@@ -133,7 +133,7 @@ public final class MigrationExecutor {
         }
         PermissionProbe.requireForApply(session, plan, keys);
         try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, plan.planId(),
-                MigrationLock.leaseCovering(lockLease, options.maxRetries()))) {
+                MigrationLock.leaseCovering(lockLease, options.maxRetries()), progress)) {
             previous = usableCheckpoint(store.load(index), plan);
             if (previous.isEmpty()) {
                 checkLive(plan, options, reader); // again, now that no one else can change it
@@ -492,7 +492,10 @@ public final class MigrationExecutor {
         Long complete = marks.get(IndexStepHandlers.COMPLETE_AT);
         boolean ongoing = down != null && up == null;
         long unavailable = down == null ? 0 : Math.max(0, (ongoing ? System.currentTimeMillis() : up) - down);
-        long incomplete = down != null && up != null && complete != null ? Math.max(0, complete - up) : 0;
+        // a run that ended while the new index indexed (stopped, timed out): until the report, as unavailable is
+        // (it said 0, tester session 45 R40 F7)
+        long incomplete = down == null || up == null ? 0
+                : Math.max(0, (complete == null ? System.currentTimeMillis() : complete) - up);
         return new MigrationReport.Downtime(unavailable, incomplete, ongoing);
     }
 }

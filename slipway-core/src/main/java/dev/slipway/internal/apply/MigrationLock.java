@@ -2,8 +2,10 @@ package dev.slipway.internal.apply;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.LockHeldException;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.io.Digests;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.redis.ProcessOwner;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
@@ -99,6 +101,15 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
      */
     public static MigrationLock acquire(RedisSession session, RedisEndpoint endpoint, KeyNamespace keys,
                                         String index, String planId, Duration lease) {
+        return acquire(session, endpoint, keys, index, planId, lease, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #acquire(RedisSession, RedisEndpoint, KeyNamespace, String, String, Duration)}, showing a takeover
+     * from a dead process as a warning on {@code progress} (and so in an apply's report), not only in the log.
+     */
+    public static MigrationLock acquire(RedisSession session, RedisEndpoint endpoint, KeyNamespace keys,
+                                        String index, String planId, Duration lease, ProgressListener progress) {
         String key = keys.lock(index);
         String value = processOwner() + " plan " + planId;
         long sent = System.nanoTime();
@@ -111,7 +122,8 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
                 Object taken = session.call("EVAL", TAKE_OVER, "1", key, owner, value,
                         Long.toString(lease.toMillis()));
                 if (RedisReplies.whole(taken) == 1) {
-                    LOG.warn("Took over the migration lock {} from {}, whose process no longer exists", key, owner);
+                    UserWarnings.warn(LOG, progress, "Took over the migration lock " + key + " from " + owner
+                            + ", whose process no longer exists (killed); this run carries on from its checkpoint.");
                     return started(session, endpoint, key, value, lease, sent);
                 }
                 owner = session.callString("GET", key);

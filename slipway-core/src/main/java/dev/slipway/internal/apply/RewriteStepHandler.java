@@ -326,8 +326,8 @@ final class RewriteStepHandler {
     /** A backup directory must be a directory this process can write, new, empty or holding this backup. */
     private static void checkUsable(Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " is a file, not a directory; "
-                    + "nothing was changed. Give a new or empty directory.");
+            throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "--backup-dir " + dir + " is a file, not a "
+                    + "directory; nothing was changed. Give a new or empty directory.");
         }
         if (Files.isDirectory(dir)) {
             if (BackupDirectory.readHeader(dir).isEmpty() && !isEmpty(dir)) {
@@ -336,17 +336,17 @@ final class RewriteStepHandler {
                         + "never mixes a backup with anything else.");
             }
             if (!Files.isWritable(dir)) {
-                throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " cannot be written by this "
-                        + "process; nothing was changed. Give a directory it can write.");
+                throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "--backup-dir " + dir + " cannot be written "
+                        + "by this process; nothing was changed. Give a directory it can write.");
             }
             return;
         }
         Path parent = nearestExisting(dir.getParent());
         if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " cannot be created" + (parent
-                    == null ? "" : ": " + parent + (Files.isDirectory(parent) ? " cannot be written by this process"
-                    : " is not a directory")) + "; nothing was changed. Give a directory this process can create "
-                    + "or write.");
+            throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "--backup-dir " + dir + " cannot be created"
+                    + (parent == null ? "" : ": " + parent + (Files.isDirectory(parent)
+                    ? " cannot be written by this process" : " is not a directory")) + "; nothing was changed. Give a "
+                    + "directory this process can create or write.");
         }
         probeCreate(dir, parent);
     }
@@ -373,7 +373,7 @@ final class RewriteStepHandler {
         try {
             Files.createDirectories(dir);
         } catch (IOException | UnsupportedOperationException e) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " cannot be created ("
+            throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "--backup-dir " + dir + " cannot be created ("
                     + reason(e) + "); nothing was changed. Give a directory this process can create or write.", e);
         }
         try {

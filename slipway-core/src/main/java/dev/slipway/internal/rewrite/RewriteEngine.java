@@ -8,6 +8,7 @@ import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
@@ -424,9 +425,10 @@ public final class RewriteEngine {
         unjudgedBatches = batches;
         unjudgedDocuments = documents[0];
         unjudgedBefore = "; " + RewriteSummary.unjudgedText(batches, documents[0]);
-        LOG.warn("An earlier run of this rewrite ended before its write watch had judged its last {} batches ({} "
-                + "documents); a write by another client to one of them may have been overwritten unseen", batches,
-                documents[0]);
+        // shown, so that the run's report has it too (tester session 45 R40 F11: only in the log)
+        UserWarnings.warn(LOG, progress, "An earlier run of this rewrite ended before its write watch had judged its "
+                + "last " + batches + " batches (" + documents[0] + " documents); a write by another client to one of "
+                + "them may have been overwritten unseen.");
     }
 
     /** The batches and documents an earlier run's watch never judged, as this run found them: {0, 0} for none. */
