@@ -17,7 +17,9 @@ import java.util.TreeMap;
  *              hashes, {@code $.name} for JSON)
  * @param type  the field type
  * @param attrs the field's options under their canonical YAML names ({@code sortable}, {@code separator},
- *              {@code dims}, ...), with server defaults left out; never null, possibly empty
+ *              {@code dims}, ...), with server defaults left out; never null, possibly empty. A vector field's
+ *              {@code algorithm}, {@code datatype} and {@code distance_metric} are {@code flat}, {@code float32}
+ *              and {@code cosine} when not given
  */
 public record FieldSchema(String name, String path, FieldType type, Map<String, Object> attrs) {
 
@@ -32,8 +34,24 @@ public record FieldSchema(String name, String path, FieldType type, Map<String, 
             throw new IllegalArgumentException("a field needs a non-empty name");
         }
         Objects.requireNonNull(type, "type");
-        attrs = Collections.unmodifiableMap(new TreeMap<>(
+        attrs = Collections.unmodifiableMap(withVectorDefaults(type,
                 FieldAttribute.normalize(type, null, attrs == null ? Map.of() : attrs)));
+    }
+
+    /**
+     * A vector field's algorithm, datatype and distance metric, when not given: {@code flat}, {@code float32},
+     * {@code cosine}, RedisVL's defaults, which a schema or patch file gets too (a field built in code had none, and
+     * the server refused its FT.CREATE: tester session 45 R40 F8).
+     */
+    private static Map<String, Object> withVectorDefaults(FieldType type, Map<String, Object> canonical) {
+        Map<String, Object> filled = new TreeMap<>(canonical);
+        if (type != FieldType.VECTOR) {
+            return filled;
+        }
+        filled.putIfAbsent("algorithm", "flat");
+        filled.putIfAbsent("datatype", "float32");
+        filled.putIfAbsent("distance_metric", "cosine");
+        return filled;
     }
 
     /** Creates a field with no options. */
