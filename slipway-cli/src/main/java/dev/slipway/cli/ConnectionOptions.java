@@ -21,7 +21,8 @@ public final class ConnectionOptions {
                     + URL_ENV + ", else " + DEFAULT_URL + ".")
     private String url;
 
-    @Option(names = "--namespace", paramLabel = "<prefix>", defaultValue = Slipway.Configuration.DEFAULT_NAMESPACE, order = 101,
+    @Option(names = "--namespace", paramLabel = "<prefix>", defaultValue = Slipway.Configuration.DEFAULT_NAMESPACE,
+            order = 101,
             description = "Key prefix of Slipway's own state (locks, checkpoints, version history); a plan runs "
                     + "only under the one it was made in. Default: ${DEFAULT-VALUE}")
     private String namespace;
