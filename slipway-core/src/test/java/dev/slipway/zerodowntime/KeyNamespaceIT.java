@@ -149,6 +149,40 @@ class KeyNamespaceIT {
         }
     }
 
+    /**
+     * Two namespaces migrating one name one after the other: a plain rollback in the first would switch away from the
+     * version the second built, which its history does not know, undoing two migrations; it is refused, and --to
+     * still serves a named version on purpose.
+     */
+    @Test
+    void aRollbackRefusesANameSwitchedByAnotherNamespace(RedisStackServer redis) {
+        redis.flushAll();
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway first = slipway(redis, "nsA:");
+        Slipway second = slipway(redis, "nsB:");
+        first.apply(first.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        first.apply(first.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())), ApplyOptions.DEFAULTS);
+        MigrationPlan other = second.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock()));
+        second.apply(other, ApplyOptions.DEFAULTS);
+        String served = other.targetSchema().name();
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.info(jedis, Catalog.NAME).indexName()).isEqualTo(served);
+            Map<String, KeyDumps.Blob> before = KeyDumps.dumpAll(jedis);
+
+            SlipwayException checked = refusal(() -> first.checkRollback(Catalog.NAME));
+            SlipwayException rolledBack = refusal(() -> first.rollback(Catalog.NAME));
+
+            assertThat(List.of(checked, rolledBack)).allSatisfy(e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                assertThat(e.getMessage()).contains("'products' serves '" + served + "', which Slipway's version "
+                        + "history in key namespace nsA: does not know", "Nothing was changed", "--to");
+            });
+            assertThat(KeyDumps.dumpAll(jedis)).isEqualTo(before);
+            assertThat(second.rollback(Catalog.NAME).to()).as("where it was switched, it rolls back")
+                    .isEqualTo(other.source().physicalIndex());
+        }
+    }
+
     private static void crashBefore(RedisStackServer redis, MigrationPlan plan, String step) {
         StepBoundaryListener listener = new StepBoundaryListener() {
             @Override

@@ -59,6 +59,10 @@ public final class AliasRollback {
         if (unfinished && version.isEmpty() && !switched(latest.get())) {
             refuseDroppingServed(name, latest.get(), history);
         }
+        if (version.isEmpty() && !unfinished && history.active().isPresent()) {
+            new LiveIndexReader(session).find(name).filter(IndexInfo::isAlias)
+                    .ifPresent(i -> refuseForeignServed(name, history, i.schema().name()));
+        }
         if (version.isEmpty() && !unfinished && history.active().isPresent()
                 && alreadyDone(name, history, version).isEmpty()) {
             // a plain rollback that would undo more than one migration is refused before a CLI asks about it
@@ -147,6 +151,24 @@ public final class AliasRollback {
     }
 
     /**
+     * Refuses a plain rollback of a name that serves a physical index this namespace's history does not know: another
+     * run switched it, such as one under another key namespace, and "the version the active one replaced" here would
+     * undo that run's migration too, which this history cannot see (tester session 46 R41). {@code --to} names the
+     * version on purpose and is not refused.
+     */
+    private void refuseForeignServed(String name, VersionHistory history, String served) {
+        if (history.active().isEmpty() || history.entry(served).isPresent()) {
+            return;
+        }
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' serves '" + served + "', which Slipway's "
+                + "version history in key namespace " + keys.prefix() + " does not know (its active version there is '"
+                + history.active().get().physicalIndex() + "'): something else switched the name, such as a "
+                + "migration under another --namespace or an FT.ALIASUPDATE by hand, and rolling back here would "
+                + "undo that too. Nothing was changed. Roll back under the namespace that switched it ('slipway "
+                + "status --index " + name + "' there), or name the version to serve with --to.");
+    }
+
+    /**
      * Refuses a discard that would drop the index the name serves: a version the unfinished migration records as
      * building, to which something else switched the name, such as a run under another key namespace (tester session
      * 45 R40 F2: the discard dropped it, and the name served nothing).
@@ -210,6 +232,9 @@ public final class AliasRollback {
                     + "drop-recreate migration is undone by planning and applying the reverse change.)");
         }
         String from = served.get().schema().name();
+        if (version.isEmpty()) {
+            refuseForeignServed(name, history, from);
+        }
         Optional<VersionEntry> previous = version.isPresent() ? requested(name, history, version.get(), reader)
                 : previous(history, history.active().orElseThrow(), reader);
         if (previous.isEmpty()) {
