@@ -70,8 +70,27 @@ final class LivePlanning {
         request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
         MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                 request.allowSharedKeys(), Instant.now());
-        return withUnfinishedWarning(session, withFilterFigure(session, withLanguageChecked(session,
-                withLiveIndexWarnings(session, reader.find(request.index()), plan))));
+        return withForeignVersionWarning(history, found, withUnfinishedWarning(session, withFilterFigure(session,
+                withLanguageChecked(session, withLiveIndexWarnings(session, reader.find(request.index()), plan)))));
+    }
+
+    /**
+     * The name is served through an alias by a Slipway version ({@code name:vN}) this namespace's history does not
+     * know: it was made under another key namespace (or switched by hand), and a migration here starts a second
+     * version history of the name (tester session 46 R41: two namespaces' rollbacks undid each other's versions).
+     */
+    private MigrationPlan withForeignVersionWarning(VersionHistory history, Optional<IndexInfo> found,
+                                                    MigrationPlan plan) {
+        String name = plan.source().indexName();
+        Optional<String> foreign = found.filter(IndexInfo::isAlias).map(i -> i.schema().name())
+                .filter(physical -> history.entry(physical).isEmpty())
+                .filter(physical -> !history.versions().isEmpty() || physical.matches(
+                        java.util.regex.Pattern.quote(name) + ":v\\d+"));
+        return foreign.map(physical -> MigrationPlanner.withWarning(plan, "'" + name + "' is served by '" + physical
+                + "', a version Slipway's history in key namespace " + keys.prefix() + " does not know: it was made "
+                + "under another --namespace (plan and apply there), or the alias was switched by hand. Applied here, "
+                + "this migration starts a second version history of '" + name + "'; a plain rollback in either "
+                + "namespace is then refused while the other's version serves the name.")).orElse(plan);
     }
 
     /**

@@ -163,6 +163,10 @@ class KeyNamespaceIT {
         first.apply(first.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
         first.apply(first.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())), ApplyOptions.DEFAULTS);
         MigrationPlan other = second.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock()));
+        assertThat(other.warnings()).as("the plan says so").anySatisfy(w -> assertThat(w).contains("'products' is "
+                + "served by 'products:v3', a version Slipway's history in key namespace nsB: does not know"));
+        assertThat(first.plan(PlanRequest.patch(Catalog.NAME, Catalog.addStock())).warnings())
+                .noneMatch(w -> w.contains("does not know"));
         second.apply(other, ApplyOptions.DEFAULTS);
         String served = other.targetSchema().name();
         try (Jedis jedis = redis.newJedis()) {
