@@ -187,6 +187,56 @@ class KeyNamespaceIT {
         }
     }
 
+    /**
+     * Two namespaces' plans name the same versions (made before either applied); one run creates a version just
+     * before the other would: the other fails on it without taking it as its own, and its discard drops nothing of
+     * the first run's (tester session 46 R41 F1: it counted the index as its own, advised dropping the one the name
+     * then served, and its rollback dropped the first run's versions).
+     */
+    @Test
+    void aVersionAnotherRunCreatedIsNeverTakenAsThisRunsOwn(RedisStackServer redis) {
+        redis.flushAll();
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway second = slipway(redis, "nsB:");
+        MigrationPlan plan = second.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+        String copy = plan.steps().get(0).commands().get(0).get(1);
+        assertThat(copy).isEqualTo("products:v1");
+        StepBoundaryListener otherRunFirst = new StepBoundaryListener() {
+            @Override
+            public void before(String step) {
+                if (step.equals("create-index:" + copy)) { // as another run would, with the same schema
+                    try (Jedis jedis = redis.newJedis()) {
+                        List<String> create = plan.steps().get(0).commands().get(0);
+                        jedis.sendCommand(command(create.get(0)), create.subList(1, create.size())
+                                .toArray(String[]::new));
+                    }
+                }
+            }
+
+            @Override
+            public void after(String step) {
+            }
+        };
+        try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000);
+             Jedis jedis = redis.newJedis()) {
+            MigrationExecutor executor = new MigrationExecutor(session, new KeyNamespace("nsB:"),
+                    ProgressListener.NONE).onStepBoundary(otherRunFirst);
+
+            Throwable failed = org.assertj.core.api.Assertions.catchThrowable(() -> executor.apply(plan,
+                    ApplyOptions.DEFAULTS));
+
+            assertThat(failed).isInstanceOf(dev.slipway.api.MigrationFailedException.class)
+                    .hasMessageContaining("Index 'products:v1' already exists, and this migration (plan "
+                            + plan.planId() + ") did not create it").hasMessageNotContaining("drop or rename");
+            assertThat(second.status(java.util.Optional.of(Catalog.NAME)).get(0).versions())
+                    .as("nsB: records no version it did not create").isEmpty();
+            RollbackResult discarded = second.rollback(Catalog.NAME);
+            assertThat(discarded.discarded()).isEmpty();
+            assertThat(Inspect.indexes(jedis)).contains(copy, Catalog.NAME);
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+        }
+    }
+
     private static void crashBefore(RedisStackServer redis, MigrationPlan plan, String step) {
         StepBoundaryListener listener = new StepBoundaryListener() {
             @Override

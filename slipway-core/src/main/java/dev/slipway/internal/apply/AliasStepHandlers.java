@@ -10,6 +10,7 @@ import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.ZeroDowntimeStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
@@ -35,13 +36,48 @@ final class AliasStepHandlers {
     private AliasStepHandlers() {
     }
 
-    /** Creates a versioned physical index (idempotent) and records it as BUILDING in the history. */
+    /**
+     * Creates a versioned physical index (idempotent) and records it as BUILDING in the history. An index of that name
+     * that this plan's history entry does not account for is another run's, even with the same schema: a run under
+     * another key namespace that planned the same version numbers took it as its own, failed at the next one with
+     * advice to drop the index the name then served, and its rollback dropped the other run's versions (tester
+     * session 46 R41 F1).
+     */
     static String createShadow(StepContext context, PlanStep step) {
         List<String> command = step.commands().get(0);
         String physical = command.get(1);
         IndexSchema schema = schemaOf(context.plan(), physical);
+        HistoryStore history = new HistoryStore(context.session(), context.keys());
+        String name = context.plan().source().indexName();
+        boolean ours = history.load(name).entry(physical).filter(e -> e.state() != State.DROPPED
+                && e.planId().equals(context.plan().planId())).isPresent();
+        if (!ours && new LiveIndexReader(context.session()).findPhysical(physical).isPresent()) {
+            throw foreignVersion(context, physical);
+        }
         recordBuilding(context, schema);
-        return IndexStepHandlers.createIndex(context, schema, command);
+        try {
+            return IndexStepHandlers.createIndex(context, schema, command);
+        } catch (RedisCommandException e) {
+            if (!ours && e.serverMessage().toLowerCase(java.util.Locale.ROOT).contains("already exists")) {
+                // created by another run between the look and FT.CREATE: not this plan's to keep or discard
+                history.save(history.load(name).without(physical));
+                throw foreignVersion(context, physical);
+            }
+            throw e;
+        }
+    }
+
+    private static SlipwayException foreignVersion(StepContext context, String physical) {
+        String name = context.plan().source().indexName();
+        boolean serving = new LiveIndexReader(context.session()).find(name).map(i -> i.schema().name())
+                .filter(physical::equals).isPresent();
+        return new SlipwayException(ErrorCode.MIGRATION_FAILED, "Index '" + physical + "' already exists, and this "
+                + "migration (plan " + context.plan().planId() + ") did not create it: another run did, such as a "
+                + "migration of '" + name + "' under another --namespace (key namespace here: "
+                + context.keys().prefix() + ")" + (serving ? ", and '" + name + "' serves it now: do not drop it" : "")
+                + ". It was left as it is. Discard this migration ('slipway rollback --index " + name + "', which "
+                + "drops only the versions it created), then plan again where '" + name + "' is managed: the new plan "
+                + "takes the next free version number.");
     }
 
     /**
