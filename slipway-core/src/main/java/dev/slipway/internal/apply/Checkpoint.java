@@ -119,6 +119,13 @@ public record Checkpoint(String planId, String index, Status status, List<String
         return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now(), backupDir);
     }
 
+    /** A copy with a figure recorded under a name in the marks, replacing what was there (a running total). */
+    public Checkpoint withFigureNow(String name, long value) {
+        Map<String, Long> copy = new LinkedHashMap<>(marks);
+        copy.put(name, value);
+        return new Checkpoint(planId, index, status, completedSteps, copy, owner, Instant.now(), backupDir);
+    }
+
     /** A copy with a figure recorded under a name, in the marks (kept if already set: the first run measured it). */
     public Checkpoint withFigure(String name, long value) {
         Map<String, Long> copy = new LinkedHashMap<>(marks);

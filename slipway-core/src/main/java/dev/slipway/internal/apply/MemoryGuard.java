@@ -89,7 +89,7 @@ final class MemoryGuard {
         context.checkpoint(checkpoint);
         // a burst between two looks may reach the limit first: then saying "before" hid evicted keys (tester
         // session 44 R39 F2: 16 to 590 keys evicted in 3 of 4 runs with --ignore-maxmemory)
-        long evicted = Evictions.since(context.session(), Evictions.atStart(checkpoint));
+        long evicted = Evictions.sinceSettled(context.session(), Evictions.atStart(checkpoint));
         String stopped = evicted == 0 ? "Stopped the build before the server reached its maxmemory"
                 : "Stopped the build near the server's maxmemory, but not before it evicted " + Wording.count(evicted,
                 "key", "keys") + " (" + Evictions.mayBeAmongThem("documents", now.get().policy()) + "; 'slipway "

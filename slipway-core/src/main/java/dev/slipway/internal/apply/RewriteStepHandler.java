@@ -73,16 +73,25 @@ final class RewriteStepHandler {
                     context.lock()).stopSignal(context.stop()).guardMemory(
                     MemoryGuard.startedBelowLine(context.checkpoint()))
                     .evictedAtStart(Evictions.atStart(context.checkpoint()))
-                    .expectedDocuments(context.rewriteDocuments()).filteredBy(context.filterScope());
+                    .expectedDocuments(context.rewriteDocuments()).filteredBy(context.filterScope())
+                    .unjudgedEarlier(figure(context, Checkpoint.UNJUDGED_BATCHES),
+                            figure(context, Checkpoint.UNJUDGED_DOCUMENTS), figures -> {
+                                // with the step, so later runs' reports still say it; saved before this run's
+                                // own batches, so that a kill keeps it
+                                context.checkpoint(context.checkpoint()
+                                        .withFigureNow(Checkpoint.UNJUDGED_BATCHES, figures[0])
+                                        .withFigureNow(Checkpoint.UNJUDGED_DOCUMENTS, figures[1]));
+                                context.saveCheckpoint();
+                            });
             String summary = engine.run();
-            long[] unjudged = engine.unjudgedEarlier();
-            if (unjudged[1] > 0) { // saved with the step, so later runs' reports still say it
-                context.checkpoint(context.checkpoint().withFigure(Checkpoint.UNJUDGED_BATCHES, unjudged[0])
-                        .withFigure(Checkpoint.UNJUDGED_DOCUMENTS, unjudged[1]));
-            }
             context.rewroteEveryDocument(fromFirstPage);
             return summary;
         }
+    }
+
+    private static long figure(StepContext context, String name) {
+        Long value = context.checkpoint().marks().get(name);
+        return value == null ? 0 : value;
     }
 
     /**

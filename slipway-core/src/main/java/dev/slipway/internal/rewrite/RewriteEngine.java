@@ -121,8 +121,8 @@ public final class RewriteEngine {
      * such, this run does not count its own batches as judged, and the header keeps the gap until it succeeds.
      */
     private String unjudgedBefore = "";
-    private long unjudgedBatches;
-    private long unjudgedDocuments;
+    private long[] carriedUnjudged = {0, 0};
+    private java.util.function.Consumer<long[]> recordUnjudged = figures -> { };
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
     private final PassRestarts restarts;
@@ -297,8 +297,8 @@ public final class RewriteEngine {
             }
             watch.refuseIfWritesSeen(backup, passComplete()
                     && backup.header().phase() != BackupHeader.Phase.RESCANNING);
-            // every batch is judged now; a stop keeps an earlier run's gap for the next run to report
-            if (watch.watching() && (unjudgedBefore.isEmpty() || !stop.isRequested())) {
+            // every batch is judged now (an earlier run's gap is kept in the checkpoint, not in this count)
+            if (watch.watching()) {
                 backup.holdHeader(backup.header().withBatchesWatched(backup.header().batchesApplied()));
             }
             stopIfRequested();
@@ -400,7 +400,7 @@ public final class RewriteEngine {
     private boolean writesSeen() {
         long released = releasedThrough; // before the look: every change inside these batches' windows is in it
         boolean seen = watch.writesSeen(reader::inFlight);
-        if (!seen && unjudgedBefore.isEmpty() && watch.watching()) {
+        if (!seen && watch.watching()) {
             watchedThrough = Math.max(watchedThrough, released);
         }
         return seen;
@@ -413,27 +413,40 @@ public final class RewriteEngine {
      */
     private void noteUnjudgedBatches(BackupHeader header) {
         watchedThrough = header.batchesWatched();
-        long batches = header.batchesBackedUp() - header.batchesWatched();
-        if (batches <= 0 || !watch.watching()) {
+        if (!watch.watching()) {
             return;
         }
-        long[] documents = {0};
-        backup.forEachRecord(header.batchesWatched(), record -> documents[0] += record.documents().size());
-        if (documents[0] == 0) {
+        long fresh = Math.max(0, header.batchesBackedUp() - header.batchesWatched());
+        long[] freshDocuments = {0};
+        if (fresh > 0) {
+            backup.forEachRecord(header.batchesWatched(), record -> freshDocuments[0] += record.documents().size());
+        }
+        long batches = carriedUnjudged[0] + (freshDocuments[0] == 0 ? 0 : fresh);
+        long documents = carriedUnjudged[1] + freshDocuments[0];
+        if (documents == 0) {
             return; // batches that changed no document (a new pass finds most converted) overwrote nothing
         }
-        unjudgedBatches = batches;
-        unjudgedDocuments = documents[0];
-        unjudgedBefore = "; " + RewriteSummary.unjudgedText(batches, documents[0]);
+        if (freshDocuments[0] > 0) { // kept before this run judges (and counts) batches of its own
+            recordUnjudged.accept(new long[]{batches, documents});
+        }
+        unjudgedBefore = "; " + RewriteSummary.unjudgedText(batches, documents);
         // shown, so that the run's report has it too (tester session 45 R40 F11: only in the log)
         UserWarnings.warn(LOG, progress, "An earlier run of this rewrite ended before its write watch had judged its "
-                + "last " + batches + " batches (" + documents[0] + " documents); a write by another client to one of "
+                + "last " + batches + " batches (" + documents + " documents); a write by another client to one of "
                 + "them may have been overwritten unseen.");
     }
 
-    /** The batches and documents an earlier run's watch never judged, as this run found them: {0, 0} for none. */
-    public long[] unjudgedEarlier() {
-        return new long[]{unjudgedBatches, unjudgedDocuments};
+    /**
+     * The batches and documents earlier runs left unjudged as the checkpoint carries them ({0, 0} for none), and where
+     * this run records the total once it has added those of a run killed since. The header's
+     * {@link BackupHeader#batchesWatched} only says how far the last run judged: a run that stopped cleanly after
+     * resuming a killed one judged its own batches, and the count of the gap it reported grew by them at the next run
+     * (tester session 46 R41 F4: 4 batches said, then 16).
+     */
+    public RewriteEngine unjudgedEarlier(long batches, long documents, java.util.function.Consumer<long[]> record) {
+        this.carriedUnjudged = new long[]{batches, documents};
+        this.recordUnjudged = record;
+        return this;
     }
 
     /** Whether the current pass has read the last SCAN page and applied it. */

@@ -146,7 +146,7 @@ final class RollbackMemory {
             return;
         }
         boolean dropped = !before && session.dropIndexIfPresent(index);
-        long evicted = Evictions.since(session, evictedAtStart);
+        long evicted = Evictions.sinceSettled(session, evictedAtStart);
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, (before ? "Did not rebuild the original index: the "
                 + "server uses " : "Stopped rebuilding the original index before the server reached its maxmemory: "
                 + "it used ") + StrategyChoice.mib(used) + " of " + StrategyChoice.mib(max) + " (maxmemory-policy "
