@@ -39,8 +39,8 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
     /**
      * Validates the numbers and copies the checks.
      *
-     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for an indexing timeout that is null, zero or negative, or
-     *                          a number out of its bounds
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for an indexing timeout that is null, zero or negative, a
+     *                          number out of its bounds, or an empty backup directory path (the current directory)
      */
     public ApplyOptions {
         // a null timeout was accepted: apply built the new indexes, then failed on it (tester session 40 R30 F1)
@@ -50,6 +50,7 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
         }
         queryChecks = queryChecks == null ? List.of() : List.copyOf(queryChecks);
         backupDir = backupDir == null ? Optional.empty() : backupDir;
+        backupDir.ifPresent(dev.slipway.internal.rewrite.BackupDirectory::refuseEmpty);
         if (batchSize < 1 || batchSize > 100_000) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "--batch-size must be between 1 and 100000, not "
                     + batchSize + ".");

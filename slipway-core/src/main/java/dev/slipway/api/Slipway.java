@@ -466,6 +466,7 @@ public final class Slipway {
      */
     public RestoreResult rollbackFromBackup(Path backupDir, RestoreOptions options, Runnable beforeFirstChange) {
         Arguments.required(backupDir, "The backup directory");
+        BackupDirectory.refuseEmpty(backupDir);
         Arguments.required(options, "The restore options");
         Runnable beforeChanging = beforeFirstChange == null ? () -> { } : beforeFirstChange;
         refuseIfStoppedBefore("rollback");
@@ -502,6 +503,7 @@ public final class Slipway {
         Arguments.required(index, "The index name");
         Optional<Integer> only = version == null ? Optional.empty() : version;
         return withSession(session -> {
+            new VersionPruner(session, keys).check(index, only); // before the lock: a refusal takes nothing
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
                     lockLease, progress)) {
                 FilterScope.dropLeftBehind(session, keys, index); // a killed run's (the documents stay)

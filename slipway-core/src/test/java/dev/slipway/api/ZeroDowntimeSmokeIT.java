@@ -62,5 +62,13 @@ class ZeroDowntimeSmokeIT {
                 "Names Slipway serves through an alias: products.");
         assertThat(slipway.status(Optional.of("products:v2")).get(0).name()).as("a version's own name")
                 .isEqualTo("products");
+        // prune of a misspelt name with a version: the name is refused, before any lock (R41 F8: BAD_USAGE "has no
+        // retained version 2", and a lock key of the misspelt name left behind)
+        SlipwayException pruned = catchThrowableOfType(() -> slipway.prune("prodcts", Optional.of(2)),
+                SlipwayException.class);
+        assertThat(pruned.code()).isEqualTo(ErrorCode.UNKNOWN_INDEX);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.keys("slipway:lock:*")).isEmpty();
+        }
     }
 }

@@ -226,6 +226,13 @@ class RewriteRefusalIT {
                     SlipwayException.class);
             assertThat(aFile.code()).isEqualTo(ErrorCode.FILE_UNWRITABLE);
             assertThat(aFile.getMessage()).contains("--backup-dir " + file + " is a file, not a directory");
+            // an empty path is the current directory: refused, not written among its files (R41 F5)
+            for (Runnable empty : List.<Runnable>of(() -> slipway.apply(plan, options(Path.of(""))),
+                    () -> slipway.rollbackFromBackup(Path.of(""), 1))) {
+                SlipwayException refused = catchThrowableOfType(empty::run, SlipwayException.class);
+                assertThat(refused.code()).isEqualTo(ErrorCode.BAD_USAGE);
+                assertThat(refused.getMessage()).startsWith("--backup-dir is empty; nothing was changed.");
+            }
             assertNothingChanged(jedis, slipway, plan.source().schema(), before);
         }
     }

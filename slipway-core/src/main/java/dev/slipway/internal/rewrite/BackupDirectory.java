@@ -394,6 +394,19 @@ public final class BackupDirectory implements AutoCloseable {
     }
 
     /**
+     * Refuses an empty path: it names the current directory, where apply wrote its backup among other files, and the
+     * messages after it read "the originals are in ;" (tester session 46 R41 F5).
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE}
+     */
+    public static void refuseEmpty(Path dir) {
+        if (dir.toString().isBlank()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir is empty; nothing was changed. Give the "
+                    + "backup's directory by its name (an empty path would be the current directory).");
+        }
+    }
+
+    /**
      * The failure to write the backup (data or header), with what to do about its cause; the same words for an apply
      * and for a rollback, which both write here (tester session 29: a rollback on a full disk was told to re-run
      * "to resume a started migration", and a read-only mount was told to free disk space).

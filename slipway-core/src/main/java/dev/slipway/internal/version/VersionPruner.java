@@ -37,32 +37,11 @@ public final class VersionPruner {
      * @param version only this version number; empty for every retained version
      */
     public PruneResult prune(String name, Optional<Integer> version) {
-        Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(name)
-                .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
-        if (unfinished.isPresent()) {
-            Checkpoint c = unfinished.get();
-            c.refuseWhileRollingBack("prune");
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "A migration of '" + name + "' is unfinished (plan "
-                    + c.planId() + "); nothing was dropped. First " + c.finishOrUndo() + ".");
-        }
+        check(name, version);
         HistoryStore store = new HistoryStore(session, keys);
         VersionHistory history = store.load(name);
-        List<VersionEntry> candidates = history.versions().stream()
-                .filter(v -> v.state() == State.RETAINED || v.state() == State.BUILDING)
-                .filter(v -> version.isEmpty() || version.get() == v.version()).toList();
-        if (version.isPresent() && candidates.isEmpty()) {
-            Optional<VersionEntry> named = history.versions().stream().filter(v -> v.version() == version.get())
-                    .findFirst();
-            String why = named.map(v -> v.state() == State.ACTIVE ? "version " + v.version() + " (" + v.physicalIndex()
-                    + ") is the one it serves, which is never pruned" : "version " + v.version() + " ("
-                    + v.physicalIndex() + ") was dropped already").orElse("it has no version " + version.get());
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained version " + version.get()
-                    + ": " + why + "; nothing was dropped. See 'slipway status --index " + name + "'.");
-        }
+        List<VersionEntry> candidates = candidates(history, version);
         LiveIndexReader reader = new LiveIndexReader(session);
-        if (history.versions().isEmpty()) {
-            refuseUnservedName(name, store, reader);
-        }
         for (VersionEntry entry : candidates) {
             // a user's alias on another name's version, migrated through: pruning it dropped that name's active
             // index, and its rollback could not help (tester session 40 R29 F1)
@@ -93,6 +72,44 @@ public final class VersionPruner {
             store.save(next);
         }
         return new PruneResult(name, dropped, freed);
+    }
+
+    /**
+     * The refusals of {@link #prune} that need no lock, read-only: an unfinished migration, a name that is nothing or a
+     * version's own name, a version not retained. Run before the lock is taken, so that a refused prune leaves no lock
+     * key of a misspelt name behind (tester session 46 R41 F8).
+     */
+    public void check(String name, Optional<Integer> version) {
+        Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(name)
+                .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
+        if (unfinished.isPresent()) {
+            Checkpoint c = unfinished.get();
+            c.refuseWhileRollingBack("prune");
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "A migration of '" + name + "' is unfinished (plan "
+                    + c.planId() + "); nothing was dropped. First " + c.finishOrUndo() + ".");
+        }
+        HistoryStore store = new HistoryStore(session, keys);
+        VersionHistory history = store.load(name);
+        LiveIndexReader reader = new LiveIndexReader(session);
+        if (history.versions().isEmpty()) { // a misspelt name before its version (tester session 46 R41 F8)
+            refuseUnservedName(name, store, reader);
+        }
+        List<VersionEntry> candidates = candidates(history, version);
+        if (version.isPresent() && candidates.isEmpty()) {
+            Optional<VersionEntry> named = history.versions().stream().filter(v -> v.version() == version.get())
+                    .findFirst();
+            String why = named.map(v -> v.state() == State.ACTIVE ? "version " + v.version() + " (" + v.physicalIndex()
+                    + ") is the one it serves, which is never pruned" : "version " + v.version() + " ("
+                    + v.physicalIndex() + ") was dropped already").orElse("it has no version " + version.get());
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained version " + version.get()
+                    + ": " + why + "; nothing was dropped. See 'slipway status --index " + name + "'.");
+        }
+    }
+
+    private static List<VersionEntry> candidates(VersionHistory history, Optional<Integer> version) {
+        return history.versions().stream()
+                .filter(v -> v.state() == State.RETAINED || v.state() == State.BUILDING)
+                .filter(v -> version.isEmpty() || version.get() == v.version()).toList();
     }
 
     /**
