@@ -113,7 +113,7 @@ final class LivePlanning {
             return MigrationPlanner.withBlockedReason(plan, "the language '" + language + "' is not one the server "
                     + "knows (a query with LANGUAGE " + language + " over the live index: " + e.serverMessage().strip()
                     + "), so it would refuse to create the index. Give one of Redis Search's languages (english, "
-                    + "french, german, spanish, chinese, ...) in the patch (under 'index:')");
+                    + "french, german, spanish, chinese, ...) in the patch (under 'index:') or the target schema");
         }
     }
 

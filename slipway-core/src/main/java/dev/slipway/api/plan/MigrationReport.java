@@ -57,7 +57,8 @@ public record MigrationReport(String planId, String index, MigrationMode mode, R
      *                      the report was made; after the run lost its lock to another process that brought the name
      *                      back, also until the report was made (it came back at the latest then)
      * @param incompleteMs  time during which the name existed but was still indexing (queries saw partial results);
-     *                      when the run ended before the index finished indexing, until the report was made
+     *                      when the run ended before the index finished indexing, until the report was made; for a
+     *                      resumed run, until it saw the index finished, so the time between the runs counts too
      * @param ongoing       the run ended (failed) with the name still missing: queries keep failing until a re-run
      *                      of apply finishes the migration or a rollback restores the index
      */

@@ -104,8 +104,10 @@ final class IndexStepHandlers {
                         + Math.round(info.stats().percentIndexed() * 100) + "%; the index keeps indexing in the "
                         + "background.");
                 if (System.nanoTime() > deadline) {
+                    // "after 0 s" for a timeout under a second (tester session 46 R41 F11)
+                    long ms = timeout.toMillis();
                     throw new SlipwayException(ErrorCode.TIMEOUT, "Index '" + name + "' was still indexing after "
-                            + timeout.toSeconds() + " s (" + Math.round(info.stats().percentIndexed() * 100)
+                            + (ms == 0 ? "under 1 ms" : ms < 1000 ? ms + " ms" : timeout.toSeconds() + " s") + " (" + Math.round(info.stats().percentIndexed() * 100)
                             + "% done). It keeps indexing in the background; re-run 'slipway apply' with the same "
                             + "plan (optionally with a longer --timeout) to wait again and validate.");
                 }
