@@ -36,11 +36,32 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
             err.println("error: unexpected " + e.getClass().getName() + ": " + e.getMessage());
             exitCode = UNEXPECTED;
         }
+        if (e instanceof SlipwayException slipway) {
+            namespaceNote(slipway.describe(), parseResult).ifPresent(err::println);
+        }
         if (isVerbose(parseResult)) {
             e.printStackTrace(err);
         }
         err.flush();
         return exitCode;
+    }
+
+    /**
+     * The messages suggest commands without {@code --namespace}: under another one than the default, they were
+     * refused when run as given (tester session 46 R41 F6). One note for all of them.
+     */
+    static java.util.Optional<String> namespaceNote(String message, ParseResult parseResult) {
+        for (ParseResult part = parseResult; part != null; part = part.subcommand()) {
+            if (part.hasMatchedOption("--namespace")) {
+                String namespace = part.matchedOption("--namespace").getValue();
+                boolean suggests = message.contains("'slipway ") && !message.contains("--namespace " + namespace);
+                return suggests && !namespace.equals(dev.slipway.api.Slipway.Configuration.DEFAULT_NAMESPACE)
+                        ? java.util.Optional.of("note: run the 'slipway' commands above with --namespace "
+                        + namespace + ", as this one ran")
+                        : java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     @Override

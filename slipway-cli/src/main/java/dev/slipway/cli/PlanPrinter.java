@@ -36,11 +36,12 @@ final class PlanPrinter {
         if (plan.supported()) {
             out.println("Plan written to " + file + ". Review it, then run:");
             String namespace = namespaceOption(plan);
+            String planFile = shellWord(file.toString());
             plan.rewrite().ifPresentOrElse(rewrite -> {
-                out.println("  slipway estimate --plan " + file + namespace);
-                out.println("  slipway apply --plan " + file + namespace + " --backup-dir <dir>"
+                out.println("  slipway estimate --plan " + planFile + namespace);
+                out.println("  slipway apply --plan " + planFile + namespace + " --backup-dir <dir>"
                         + (rewrite.lossy() ? " --accept-data-loss" : ""));
-            }, () -> out.println("  slipway apply --plan " + file + namespace));
+            }, () -> out.println("  slipway apply --plan " + planFile + namespace));
         } else {
             out.println("Plan written to " + file + " for review; it cannot be applied (see Blocked above).");
         }
@@ -118,7 +119,15 @@ final class PlanPrinter {
     /** {@code --namespace X} for a plan made under a namespace other than the default, which apply needs too. */
     private static String namespaceOption(MigrationPlan plan) {
         return plan.keyNamespace().isEmpty() || plan.keyNamespace().equals(Slipway.Configuration.DEFAULT_NAMESPACE)
-                ? "" : " --namespace " + plan.keyNamespace();
+                ? "" : " --namespace " + shellWord(plan.keyNamespace());
+    }
+
+    /**
+     * One word of a command to copy into a POSIX shell: as it is when it holds nothing the shell reads, else in single
+     * quotes ({@code my plan.yaml} was printed bare, tester session 46 R41 F7).
+     */
+    static String shellWord(String word) {
+        return word.matches("[A-Za-z0-9_./:@%+=,-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 
     private void changes(List<SchemaChange> changes, List<String> blocked) {

@@ -194,6 +194,12 @@ class CliIT {
         assertThat(cli("plan", "--index", "products", "--patch", patch.toString(), "--out",
                 dir.resolve("default.yaml").toString()).out()).as("the default namespace goes without saying")
                 .doesNotContain("Namespace:");
+        // an error's suggested commands, under a namespace, get a note to add it (R41 F6)
+        CliRun misspelt = cli("prune", "--index", "prodcts", "--namespace", "team1:", "--yes");
+        assertThat(misspelt.exitCode()).isEqualTo(2);
+        assertThat(misspelt.err()).contains("Run 'slipway status'", "note: run the 'slipway' commands above with "
+                + "--namespace team1:, as this one ran");
+        assertThat(cli("prune", "--index", "prodcts", "--yes").err()).doesNotContain("note:");
     }
 
     /**
