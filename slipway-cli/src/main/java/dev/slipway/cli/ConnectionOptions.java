@@ -59,4 +59,9 @@ public final class ConnectionOptions {
     Slipway slipway() {
         return slipway(ProgressListener.NONE);
     }
+
+    /** The key namespace of Slipway's own state, as given or by default. */
+    String namespace() {
+        return namespace;
+    }
 }

@@ -51,9 +51,10 @@ public final class StatusCommand implements Callable<Integer> {
         if (format != OutputFormat.TEXT) {
             out.print(format.render(statuses));
         } else if (statuses.isEmpty()) {
-            out.println("No index is managed by Slipway yet on " + slipway.redactedUrl() + ". The first "
-                    + "zero-downtime migration of an index puts it under management; 'slipway status --index <name>' "
-                    + "shows any index.");
+            out.println("No index is managed by Slipway yet on " + slipway.redactedUrl() + " in key namespace "
+                    + connection.namespace() + ". The first zero-downtime migration of an index puts it under "
+                    + "management; 'slipway status --index <name>' shows any index. (Migrated under another "
+                    + "--namespace? Pass it.)");
         } else {
             if (index != null && !statuses.get(0).name().equals(index)) {
                 out.println("'" + index + "' is a version of '" + statuses.get(0).name() + "' (a physical index "

@@ -77,6 +77,10 @@ class KeyNamespaceIT {
             assertThat(jedis.exists("team1:history:" + Catalog.NAME)).isTrue();
             assertThat(jedis.keys("slipway:*")).isEmpty();
             assertThat(team.validate(plan, List.of()).passed()).isTrue();
+            // a rollback under the other namespace says where the versions are, not "no Slipway alias" (R41 F9)
+            SlipwayException elsewhere = refusal(() -> other.rollback(Catalog.NAME));
+            assertThat(elsewhere.getMessage()).contains("'products' is served by 'products:v2', a Slipway version, "
+                    + "but key namespace slipway: has no version history of it", "Nothing was changed");
         }
     }
 

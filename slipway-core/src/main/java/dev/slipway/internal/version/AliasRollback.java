@@ -226,6 +226,13 @@ public final class AliasRollback {
                 throw reader.unknownIndex(name);
             }
         }
+        if (history.versions().isEmpty() && served.isPresent() && served.get().isAlias()
+                && served.get().schema().name().matches(java.util.regex.Pattern.quote(name) + ":v\\d+")) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is served by '"
+                    + served.get().schema().name() + "', a Slipway version, but key namespace " + keys.prefix()
+                    + " has no version history of it: it was migrated under another --namespace. Nothing was "
+                    + "changed. Roll back with the --namespace its migrations used.");
+        }
         if (history.active().isEmpty() || served.isEmpty() || !served.get().isAlias()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is not served through a Slipway version "
                     + "alias, so there is no previous version to switch back to; nothing was changed. (A "
