@@ -117,10 +117,11 @@ public final class RewriteEngine {
     private boolean guardMemory = true;
     private long evictedAtStart = -1;
     /**
-     * For the summary: the batches of an earlier run that its watch never judged; empty when none. While there are
-     * such, this run does not count its own batches as judged, and the header keeps the gap until it succeeds.
+     * For the summary: the batches of earlier runs that their watch never judged; empty when none. The gap is carried
+     * in the checkpoint ({@link #unjudgedEarlier}); the header's count follows what this run judges.
      */
     private String unjudgedBefore = "";
+    /** The gap the checkpoint carries from earlier runs: batches, documents. */
     private long[] carriedUnjudged = {0, 0};
     private java.util.function.Consumer<long[]> recordUnjudged = figures -> { };
     private BatchReplies replyCheck;
