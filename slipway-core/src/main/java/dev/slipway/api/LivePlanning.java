@@ -84,8 +84,7 @@ final class LivePlanning {
         String name = plan.source().indexName();
         Optional<String> foreign = found.filter(IndexInfo::isAlias).map(i -> i.schema().name())
                 .filter(physical -> history.entry(physical).isEmpty())
-                .filter(physical -> !history.versions().isEmpty() || physical.matches(
-                        java.util.regex.Pattern.quote(name) + ":v\\d+"));
+                .filter(physical -> !history.versions().isEmpty() || LiveIndexReader.isVersionName(name, physical));
         return foreign.map(physical -> MigrationPlanner.withWarning(plan, "'" + name + "' is served by '" + physical
                 + "', a version Slipway's history in key namespace " + keys.prefix() + " does not know: it was made "
                 + "under another --namespace (plan and apply there), or the alias was switched by hand. Applied here, "

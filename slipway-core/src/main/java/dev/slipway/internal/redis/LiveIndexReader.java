@@ -312,6 +312,12 @@ public final class LiveIndexReader {
         }
     }
 
+    /** Whether {@code index} is named as a Slipway version of the served name {@code name} ({@code name:vN}). */
+    public static boolean isVersionName(String name, String index) {
+        return index.startsWith(name + ":v") && index.length() > name.length() + 2
+                && index.substring(name.length() + 2).chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
     /** The highest N of any existing index named {@code <name>:vN} (0 when there is none). */
     public int highestVersionIndex(String name) {
         java.util.regex.Pattern versioned = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(name)
@@ -452,7 +458,7 @@ public final class LiveIndexReader {
     public List<String> sharedKeyIndexes(IndexSchema schema, String servedName) {
         List<String> shared = new ArrayList<>();
         for (String other : listIndexes()) {
-            if (other.equals(schema.name()) || other.matches(java.util.regex.Pattern.quote(servedName) + ":v\\d+")
+            if (other.equals(schema.name()) || isVersionName(servedName, other)
                     || SchemaProbeName.isAnyProbe(other)) {
                 continue;
             }

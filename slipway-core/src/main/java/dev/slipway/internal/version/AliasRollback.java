@@ -227,7 +227,7 @@ public final class AliasRollback {
             }
         }
         if (history.versions().isEmpty() && served.isPresent() && served.get().isAlias()
-                && served.get().schema().name().matches(java.util.regex.Pattern.quote(name) + ":v\\d+")) {
+                && LiveIndexReader.isVersionName(name, served.get().schema().name())) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is served by '"
                     + served.get().schema().name() + "', a Slipway version, but key namespace " + keys.prefix()
                     + " has no version history of it: it was migrated under another --namespace. Nothing was "

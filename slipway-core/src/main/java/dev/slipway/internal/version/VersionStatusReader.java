@@ -23,7 +23,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** Builds {@link IndexStatus} from the server, the version history, checkpoints and locks. Read-only. */
 public final class VersionStatusReader {
@@ -93,10 +92,9 @@ public final class VersionStatusReader {
                     info.map(i -> i.stats().memoryBytes()).orElse(0L), entry.planId(),
                     entry.outdated() ? entry.outdatedBy().reason() : ""));
         }
-        Pattern versionName = Pattern.compile(Pattern.quote(name) + ":v\\d+");
         // and a throwaway index a killed run left behind (its lease ran out; the next apply, rollback, prune or
         // validate drops it), not one a running apply or validate uses
-        List<String> strays = existing.stream().filter(i -> versionName.matcher(i).matches()
+        List<String> strays = existing.stream().filter(i -> LiveIndexReader.isVersionName(name, i)
                 || FilterScope.leftBehind(session, keys, name, i))
                 .filter(i -> !known.contains(i)).toList();
         Optional<IndexStatus.MigrationStatus> migration = new CheckpointStore(session, keys).load(name)
