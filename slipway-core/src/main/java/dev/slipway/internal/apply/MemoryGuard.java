@@ -26,12 +26,11 @@ import java.util.Optional;
  */
 final class MemoryGuard {
     private ServerInfo.Memory limit;
-    private long lastUsed;
-    private long peakGrowth;
+    private final MemoryHeadroom.BuildGrowth growth = new MemoryHeadroom.BuildGrowth();
 
     private MemoryGuard(ServerInfo.Memory limit) {
         this.limit = limit;
-        this.lastUsed = limit.usedBytes();
+        growth.look(limit.usedBytes());
     }
 
     /**
@@ -56,9 +55,7 @@ final class MemoryGuard {
             return;
         }
         long used = now.get().usedBytes();
-        // the most it grew between two looks: a burst may bring several times that
-        peakGrowth = Math.max(peakGrowth, used - lastUsed);
-        lastUsed = used;
+        long peakGrowth = growth.look(used); // the most it grew between two looks: a burst may bring more
         // the limit and the policy as they are now: an operator may lower maxmemory while the index builds (tester
         // session 32 R13 M2: 40,712 keys evicted under a limit lowered during a drop-recreate build)
         limit = now.get();

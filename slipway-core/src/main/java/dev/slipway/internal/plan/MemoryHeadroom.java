@@ -70,6 +70,24 @@ public final class MemoryHeadroom {
         return maxBytes > 0 && (usedBytes >= maxBytes * USABLE_SHARE || usedBytes + 3 * peakGrowth >= maxBytes);
     }
 
+    /**
+     * The looks at a build's memory: each records the server's used memory and gives the largest growth between two
+     * looks so far, for {@link #buildNearLimit}. The first look grows by nothing.
+     */
+    public static final class BuildGrowth {
+        private long lastUsed = -1;
+        private long peak;
+
+        /** Records a look at {@code usedBytes}; the largest growth between two looks so far. */
+        public long look(long usedBytes) {
+            if (lastUsed >= 0) {
+                peak = Math.max(peak, usedBytes - lastUsed);
+            }
+            lastUsed = usedBytes;
+            return peak;
+        }
+    }
+
     /** What to do about it (apply's flag, when the estimate is known to be too high, comes last). */
     public static String advice(MigrationMode mode) {
         return "Raise maxmemory (CONFIG SET maxmemory), free memory (for example 'slipway prune' of retained "

@@ -38,8 +38,7 @@ final class RollbackMemory {
     private static final Logger LOG = LoggerFactory.getLogger(RollbackMemory.class);
 
     private final boolean startedBelowLine;
-    private long lastUsed = -1;
-    private long peakGrowth;
+    private final MemoryHeadroom.BuildGrowth growth = new MemoryHeadroom.BuildGrowth();
 
     private RollbackMemory(boolean startedBelowLine) {
         this.startedBelowLine = startedBelowLine;
@@ -137,8 +136,7 @@ final class RollbackMemory {
         }
         long used = now.get().usedBytes();
         long max = now.get().maxBytes();
-        peakGrowth = Math.max(peakGrowth, lastUsed < 0 ? 0 : used - lastUsed);
-        lastUsed = used;
+        long peakGrowth = growth.look(used);
         long expected = ignore ? buildBytes : Math.round(buildBytes * StrategyChoice.MEMORY_OVERHEAD);
         boolean near = before ? max > 0 && used + expected > max * MemoryHeadroom.USABLE_SHARE
                 : MemoryHeadroom.buildNearLimit(used, peakGrowth, max);

@@ -41,4 +41,17 @@ class MemoryHeadroomTest {
         assertThat(MemoryHeadroom.advice(MigrationMode.DROP_RECREATE)).doesNotContain("--mode drop-recreate")
                 .contains("plan a smaller index", "--ignore-maxmemory");
     }
+
+    /** The guard stops on the largest growth between two looks, not the last (a late look brought 7 times more). */
+    @Test
+    void theGrowthIsTheLargestBetweenTwoLooks() {
+        MemoryHeadroom.BuildGrowth growth = new MemoryHeadroom.BuildGrowth();
+        assertThat(growth.look(100)).as("the first look grows by nothing").isZero();
+        assertThat(growth.look(130)).isEqualTo(30);
+        assertThat(growth.look(135)).as("a small growth after a large one").isEqualTo(30);
+        assertThat(growth.look(120)).as("memory freed").isEqualTo(30);
+        assertThat(growth.look(170)).isEqualTo(50);
+        assertThat(MemoryHeadroom.buildNearLimit(170, growth.look(171), 320)).as("171 + 3 * 50 >= 320").isTrue();
+        assertThat(MemoryHeadroom.buildNearLimit(171, 50, 400)).isFalse();
+    }
 }
