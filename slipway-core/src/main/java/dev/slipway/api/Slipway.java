@@ -301,14 +301,10 @@ public final class Slipway {
             IndexStatus status = reader.of(asked.get());
             if (status.servedBy().isEmpty() && status.versions().isEmpty() && status.migration().isEmpty()
                     && status.lockOwner().isEmpty()) {
-                List<String> existing = new LiveIndexReader(session).listIndexes();
-                List<String> managed = new HistoryStore(session, keys).names();
                 throw new SlipwayException(ErrorCode.UNKNOWN_INDEX, "Index '" + asked.get() + "' does not exist on "
                         + endpoint.redacted() + ", and Slipway has no history, migration or lock of that name. "
-                        + (existing.isEmpty() ? "The server has no indexes." : "Existing indexes: "
-                        + String.join(", ", existing) + ".") + (managed.isEmpty() ? "" : " Names Slipway serves "
-                        + "through an alias: " + String.join(", ", managed) + ".") + " Run 'slipway status' to see "
-                        + "the names Slipway manages.");
+                        + new HistoryStore(session, keys).namesOnServer(new LiveIndexReader(session))
+                        + " Run 'slipway status' to see the names Slipway manages.");
             }
             return List.of(status);
         });

@@ -130,11 +130,15 @@ public final class LiveIndexReader {
 
     /** The error for a name that is neither an index nor an alias. */
     public SlipwayException unknownIndex(String name) {
-        List<String> existing = listIndexes();
         return new SlipwayException(ErrorCode.UNKNOWN_INDEX, "Index '" + name + "' does not exist on "
-                + session.endpoint().redacted() + ". " + (existing.isEmpty() ? "The server has no indexes."
-                : "Existing indexes: " + String.join(", ", existing) + ".")
-                + " Run 'slipway index list' to see them.");
+                + session.endpoint().redacted() + ". " + existingIndexes() + " Run 'slipway index list' to see them.");
+    }
+
+    /** For a message about a name that does not exist: the indexes that do, or that there are none. */
+    public String existingIndexes() {
+        List<String> existing = listIndexes();
+        return existing.isEmpty() ? "The server has no indexes." : "Existing indexes: " + String.join(", ", existing)
+                + ".";
     }
 
     /** The server's Redis and module versions. */

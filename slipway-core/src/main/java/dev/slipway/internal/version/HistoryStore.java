@@ -5,6 +5,7 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.io.PlanCodec;
+import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 
 import java.util.List;
@@ -118,6 +119,16 @@ public final class HistoryStore {
      */
     public Optional<Map.Entry<String, VersionHistory.VersionEntry>> otherLiveOwner(String physical, String name) {
         return owner(physical, served -> !served.equals(name), e -> e.state() != VersionHistory.State.DROPPED);
+    }
+
+    /**
+     * For a message about a name that is nothing: the indexes that exist, and the names Slipway serves through an
+     * alias (a misspelt one may be either).
+     */
+    public String namesOnServer(LiveIndexReader reader) {
+        List<String> managed = names();
+        return reader.existingIndexes() + (managed.isEmpty() ? "" : " Names Slipway serves through an alias: "
+                + String.join(", ", managed) + ".");
     }
 
     /** Names that have a history, sorted. */

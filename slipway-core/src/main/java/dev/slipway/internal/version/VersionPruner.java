@@ -131,14 +131,10 @@ public final class VersionPruner {
                     + served + "' (" + entry.state().name().toLowerCase() + "), not a served name; nothing was "
                     + "dropped. " + next);
         });
-        List<String> managed = store.names();
         if (reader.find(name).isEmpty()) {
-            List<String> existing = reader.listIndexes();
             throw new SlipwayException(ErrorCode.UNKNOWN_INDEX, "Index '" + name + "' does not exist on "
-                    + session.endpoint().redacted() + "; nothing was dropped. " + (existing.isEmpty()
-                    ? "The server has no indexes." : "Existing indexes: " + String.join(", ", existing) + ".")
-                    + (managed.isEmpty() ? "" : " Names Slipway serves through an alias: " + String.join(", ", managed)
-                    + ".") + " Run 'slipway status' to see them.");
+                    + session.endpoint().redacted() + "; nothing was dropped. " + store.namesOnServer(reader)
+                    + " Run 'slipway status' to see them.");
         }
     }
 }
