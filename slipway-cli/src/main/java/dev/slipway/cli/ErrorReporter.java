@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -11,6 +12,7 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintWriter;
+import java.util.Optional;
 
 /**
  * Turns every failure into one {@code error:} line on stderr and an exit code. Slipway's own errors carry their
@@ -50,18 +52,18 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
      * The messages suggest commands without {@code --namespace}: under another one than the default, they were
      * refused when run as given (tester session 46 R41 F6). One note for all of them.
      */
-    static java.util.Optional<String> namespaceNote(String message, ParseResult parseResult) {
+    static Optional<String> namespaceNote(String message, ParseResult parseResult) {
         for (ParseResult part = parseResult; part != null; part = part.subcommand()) {
             if (part.hasMatchedOption("--namespace")) {
                 String namespace = part.matchedOption("--namespace").getValue();
                 boolean suggests = message.contains("'slipway ") && !message.contains("--namespace " + namespace);
-                return suggests && !namespace.equals(dev.slipway.api.Slipway.Configuration.DEFAULT_NAMESPACE)
-                        ? java.util.Optional.of("note: run the 'slipway' commands above with --namespace "
+                return suggests && !namespace.equals(Slipway.Configuration.DEFAULT_NAMESPACE)
+                        ? Optional.of("note: run the 'slipway' commands above with --namespace "
                         + namespace + ", as this one ran")
-                        : java.util.Optional.empty();
+                        : Optional.empty();
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     @Override

@@ -74,8 +74,8 @@ final class RewriteStepHandler {
                     MemoryGuard.startedBelowLine(context.checkpoint()))
                     .evictedAtStart(Evictions.atStart(context.checkpoint()))
                     .expectedDocuments(context.rewriteDocuments()).filteredBy(context.filterScope())
-                    .unjudgedEarlier(figure(context, Checkpoint.UNJUDGED_BATCHES),
-                            figure(context, Checkpoint.UNJUDGED_DOCUMENTS), figures -> {
+                    .unjudgedEarlier(context.checkpoint().marks().getOrDefault(Checkpoint.UNJUDGED_BATCHES, 0L),
+                            context.checkpoint().marks().getOrDefault(Checkpoint.UNJUDGED_DOCUMENTS, 0L), figures -> {
                                 // with the step, so later runs' reports still say it; saved before this run's
                                 // own batches, so that a kill keeps it
                                 context.checkpoint(context.checkpoint()
@@ -87,11 +87,6 @@ final class RewriteStepHandler {
             context.rewroteEveryDocument(fromFirstPage);
             return summary;
         }
-    }
-
-    private static long figure(StepContext context, String name) {
-        Long value = context.checkpoint().marks().get(name);
-        return value == null ? 0 : value;
     }
 
     /**
