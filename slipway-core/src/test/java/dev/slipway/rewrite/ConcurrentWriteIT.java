@@ -21,7 +21,7 @@ import dev.slipway.internal.rewrite.DocumentStore;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.ForwardingDocumentStore;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
-import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
@@ -194,7 +194,7 @@ class ConcurrentWriteIT {
             AroundWrites read = AroundWrites.before(3, key -> application.hget(key, "tag"));
 
             RuntimeException failed = RewriteFixture.rewriteWatched(redis.url(), plan, dir.resolve("backup"),
-                    new RewriteEngine.RewriteSettings(50, 0).withFieldExpiries(true), read::wrap);
+                    new RewriteSettings(50, 0).withFieldExpiries(true), read::wrap);
 
             assertThat(failed).as("the expiry stops the rewrite").isInstanceOf(SlipwayException.class);
             assertThat(failed.getMessage()).contains("Another client changed documents",
@@ -229,7 +229,7 @@ class ConcurrentWriteIT {
             AroundWrites write = AroundWrites.before(3, key -> application.hset(bytes(key), bytes("emb"), written));
 
             RuntimeException failed = RewriteFixture.rewriteWatched(redis.url(), plan, backup,
-                    new RewriteEngine.RewriteSettings(50, 0), write::wrap);
+                    new RewriteSettings(50, 0), write::wrap);
 
             assertThat(failed).as("the write stops the rewrite").isInstanceOf(SlipwayException.class);
             assertThat(((SlipwayException) failed).code()).isEqualTo(ErrorCode.MIGRATION_FAILED);
@@ -263,7 +263,7 @@ class ConcurrentWriteIT {
             AroundWrites write = AroundWrites.before(3, key -> application.hset(bytes(key), bytes("emb"), written));
 
             RuntimeException failed = RewriteFixture.rewriteWatched(redis.url(), plan, backup,
-                    new RewriteEngine.RewriteSettings(50, 0), write::wrap);
+                    new RewriteSettings(50, 0), write::wrap);
 
             assertThat(failed).as("the write stops the rewrite").isInstanceOf(SlipwayException.class);
             assertThat(failed.getMessage()).contains("(1 change seen)").contains("was overwritten");
@@ -377,7 +377,7 @@ class ConcurrentWriteIT {
             load(jedis, slipway);
             MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
             Path backup = dir.resolve("backup");
-            RewriteEngine.RewriteSettings settings = new RewriteEngine.RewriteSettings(50, 0);
+            RewriteSettings settings = new RewriteSettings(50, 0);
             RewriteFixture.rewriteWatchedSummary(redis.url(), plan, backup, settings, store -> store);
             application.hset(bytes("doc:500"), bytes("emb"), VectorCodec.encode(RewriteFixture.vector(5, 0),
                     VectorDataType.FLOAT32, null));
@@ -538,7 +538,7 @@ class ConcurrentWriteIT {
             Path backup = dir.resolve("backup");
             Crashes.rewriteAndCrashInside(redis.url(), plan, backup,
                     new FaultyDocumentStore.Fault(FaultyDocumentStore.Point.AFTER_WRITE, 3, 0), 1, 50, 0);
-            RewriteEngine.RewriteSettings settings = new RewriteEngine.RewriteSettings(50, 0);
+            RewriteSettings settings = new RewriteSettings(50, 0);
 
             String summary = RewriteFixture.rewriteWatchedSummary(redis.url(), plan, backup, settings, s -> s);
 

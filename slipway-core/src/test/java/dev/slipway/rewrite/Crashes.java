@@ -11,6 +11,7 @@ import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.rewrite.FaultyDocumentStore.Crash;
 import dev.slipway.rewrite.FaultyDocumentStore.Fault;
@@ -62,13 +63,13 @@ final class Crashes {
     /** As above, with batches of at most {@code batchBytes} bytes of values (0 for no limit). */
     static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault, int workers,
                                       int batchSize, long batchBytes) {
-        rewriteAndCrashInside(url, plan, backup, fault, new RewriteEngine.RewriteSettings(batchSize, 0,
+        rewriteAndCrashInside(url, plan, backup, fault, new RewriteSettings(batchSize, 0,
                 java.time.Duration.ZERO, batchBytes), workers);
     }
 
     /** As above, with the given settings (hash field expiries read and kept, say). */
     static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault,
-                                      RewriteEngine.RewriteSettings settings, int workers) {
+                                      RewriteSettings settings, int workers) {
         RedisEndpoint endpoint = RedisEndpoint.parse(url);
         Throwable thrown;
         try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);

@@ -13,6 +13,7 @@ import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.ForwardingDocumentStore;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.rewrite.WorkerPool;
 
 import java.io.PrintStream;
@@ -63,7 +64,7 @@ public final class MidPipelineStallMain {
                  }
              }, 1, 2)) {
             new RewriteEngine(plan, backup, pool, ProgressListener.NONE,
-                    new RewriteEngine.RewriteSettings(20, 0, Duration.ZERO), null, lock).run();
+                    new RewriteSettings(20, 0, Duration.ZERO), null, lock).run();
             out.println("RESULT done");
             out.flush();
             System.exit(0);

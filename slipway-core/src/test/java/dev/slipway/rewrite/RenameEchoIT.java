@@ -7,7 +7,7 @@ import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
-import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackServer;
 import org.junit.jupiter.api.AfterAll;
@@ -103,7 +103,7 @@ class RenameEchoIT {
             });
 
             RuntimeException failed = RewriteFixture.rewriteWatched(redis.url(), plan, dir.resolve("backup"),
-                    new RewriteEngine.RewriteSettings(50, 0), write::wrap);
+                    new RewriteSettings(50, 0), write::wrap);
 
             assertThat(failed).isInstanceOf(SlipwayException.class);
             assertThat(failed.getMessage()).contains("Another client changed documents of index 'docs'")

@@ -19,6 +19,7 @@ import dev.slipway.internal.rewrite.DocumentStore;
 import dev.slipway.internal.rewrite.ForwardingDocumentStore;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.vector.VectorDataType;
@@ -347,7 +348,7 @@ class RewriteCrashIT {
             // places of the documents still to do
             for (int keep : new int[]{10, 7, 9, 8, 11}) {
                 Crashes.rewriteAndCrashInside(redis.url(), s.plan(), backup, new Fault(Point.PARTIAL_WRITE, 1, keep),
-                        new RewriteEngine.RewriteSettings(BATCH, 0, java.time.Duration.ZERO, 0, true), 1);
+                        new RewriteSettings(BATCH, 0, java.time.Duration.ZERO, 0, true), 1);
             }
 
             MigrationReport report = s.slipway().apply(s.plan(), options(backup, 1));
@@ -444,7 +445,7 @@ class RewriteCrashIT {
             try (BackupDirectory directory = BackupDirectory.openForPlan(backup, s.plan());
                  WorkerPool pool = WorkerPool.open(RedisEndpoint.parse(redis.url()), 1, 0)) {
                 new RewriteEngine(s.plan(), directory, pool, ProgressListener.NONE,
-                        new RewriteEngine.RewriteSettings(BATCH, 0, java.time.Duration.ZERO, budget)).run();
+                        new RewriteSettings(BATCH, 0, java.time.Duration.ZERO, budget)).run();
             }
             List<Long> recordBytes = new ArrayList<>();
             try (BackupDirectory directory = BackupDirectory.openExisting(backup)) {
@@ -607,7 +608,7 @@ class RewriteCrashIT {
                  }
              }, 1, 6)) {
             new RewriteEngine(s.plan(), directory, pool, ProgressListener.NONE,
-                    new RewriteEngine.RewriteSettings(BATCH, 0, java.time.Duration.ZERO, 0)).run();
+                    new RewriteSettings(BATCH, 0, java.time.Duration.ZERO, 0)).run();
         }
         assertThat(restarted[0]).isTrue();
 

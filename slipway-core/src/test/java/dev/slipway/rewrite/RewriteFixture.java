@@ -16,6 +16,7 @@ import dev.slipway.internal.rewrite.DocumentStore;
 import dev.slipway.internal.rewrite.HeldLock;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.rewrite.WriteWatch;
 import dev.slipway.internal.vector.VectorCodec;
@@ -344,7 +345,7 @@ final class RewriteFixture {
      * null when it finished.
      */
     static RuntimeException rewriteWatched(String url, MigrationPlan plan, Path backup,
-                                           RewriteEngine.RewriteSettings settings, UnaryOperator<DocumentStore> wrap) {
+                                           RewriteSettings settings, UnaryOperator<DocumentStore> wrap) {
         try {
             rewriteWatchedSummary(url, plan, backup, settings, wrap);
             return null;
@@ -355,7 +356,7 @@ final class RewriteFixture {
 
     /** As {@link #rewriteWatched}, returning the rewrite's summary (and throwing what it throws). */
     static String rewriteWatchedSummary(String url, MigrationPlan plan, Path backup,
-                                        RewriteEngine.RewriteSettings settings, UnaryOperator<DocumentStore> wrap) {
+                                        RewriteSettings settings, UnaryOperator<DocumentStore> wrap) {
         RedisEndpoint endpoint = RedisEndpoint.parse(url);
         try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
              WorkerPool pool = new WorkerPool(() -> wrap.apply(JedisDocumentStore.open(endpoint)), 1, 0);

@@ -12,6 +12,7 @@ import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.DocumentStore;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
@@ -246,7 +247,7 @@ class RewriteScaleIT {
             Crashes.applyAndCrashAt(redis.url(), plan, ApplyOptions.DEFAULTS.withBackupDir(paced)
                     .withAcceptDataLoss(true), "before", "rewrite-documents");
 
-            Stats stats = rewriteCounting(redis, plan, paced, new RewriteEngine.RewriteSettings(BATCH, 50_000));
+            Stats stats = rewriteCounting(redis, plan, paced, new RewriteSettings(BATCH, 50_000));
 
             BackupHeader header = BackupDirectory.readHeader(paced).orElseThrow();
             System.out.printf("paced rewrite of %d documents among %d other keys: %d SCAN pages, %d batches, largest "
@@ -272,11 +273,11 @@ class RewriteScaleIT {
     }
 
     private static Stats rewriteCounting(RedisStackServer redis, MigrationPlan plan, Path backup) {
-        return rewriteCounting(redis, plan, backup, new RewriteEngine.RewriteSettings(BATCH, 0));
+        return rewriteCounting(redis, plan, backup, new RewriteSettings(BATCH, 0));
     }
 
     private static Stats rewriteCounting(RedisStackServer redis, MigrationPlan plan, Path backup,
-                                         RewriteEngine.RewriteSettings settings) {
+                                         RewriteSettings settings) {
         Stats stats = new Stats();
         stats.countChecked = settings.maxDocsPerSecond() == 0;
         RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());

@@ -16,6 +16,7 @@ import dev.slipway.internal.rewrite.BackupRestorer;
 import dev.slipway.internal.rewrite.ForwardingDocumentStore;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
@@ -492,7 +493,7 @@ class SnapshotRestartIT {
                  }
              }, 1, 0)) {
             return new RewriteEngine(plan, directory, pool, dev.slipway.api.ProgressListener.NONE,
-                    new RewriteEngine.RewriteSettings(50, 0)).run();
+                    new RewriteSettings(50, 0)).run();
         }
     }
 

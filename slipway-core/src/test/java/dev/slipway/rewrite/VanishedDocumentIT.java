@@ -17,7 +17,7 @@ import dev.slipway.internal.rewrite.DocumentStore;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
 import dev.slipway.internal.rewrite.ForwardingDocumentStore;
 import dev.slipway.internal.rewrite.JedisDocumentStore;
-import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
@@ -344,7 +344,7 @@ class VanishedDocumentIT {
                             "stored again by the application"));
 
             RuntimeException failed = RewriteFixture.rewriteWatched(redis.url(), plan, dir.resolve("backup"),
-                    new RewriteEngine.RewriteSettings(BATCH, 0), storedAgain::wrap);
+                    new RewriteSettings(BATCH, 0), storedAgain::wrap);
 
             assertThat(failed).as("a document that exists again was written: the watch stops")
                     .isInstanceOf(SlipwayException.class).hasMessageContaining("Another client changed documents");

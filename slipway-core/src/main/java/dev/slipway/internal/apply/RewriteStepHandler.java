@@ -19,6 +19,7 @@ import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.rewrite.RewriteEngine;
+import dev.slipway.internal.rewrite.RewriteSettings;
 import dev.slipway.internal.rewrite.RewriteEstimator;
 import dev.slipway.internal.rewrite.WorkerPool;
 import dev.slipway.internal.rewrite.WriteWatch;
@@ -66,7 +67,7 @@ final class RewriteStepHandler {
                 default -> false;
             };
             RewriteEngine engine = new RewriteEngine(context.plan(), backup, pool, context.progress(),
-                    new RewriteEngine.RewriteSettings(options.batchSize(), options.maxDocsPerSecond())
+                    new RewriteSettings(options.batchSize(), options.maxDocsPerSecond())
                             .withBatchBytes(context.rewriteBatchBytes())
                             .withFieldExpiries(RewriteMeasurement.keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,

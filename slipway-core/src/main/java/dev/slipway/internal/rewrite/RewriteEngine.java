@@ -1,6 +1,5 @@
 package dev.slipway.internal.rewrite;
 
-import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.ProgressListener;
 import dev.slipway.api.SlipwayException;
@@ -8,7 +7,6 @@ import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.apply.ProgressTask;
-import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
@@ -28,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -81,24 +80,7 @@ public final class RewriteEngine {
     private final long plannedGrowth;
     /** Made when the run starts, with the rewriter. */
     private BatchReader reader;
-    private long headerWrittenAt = System.nanoTime();
-    /** Whether this run made a new pass from the first SCAN page (after conflicts, writes seen, old vectors). */
-    private boolean rescanned;
-    /** The documents this run rewrote in its first pass, when a server restart made it read every one again. */
-    private long firstPassRewrites = -1;
-    /** The new passes this run made because the server restarted during the one before. */
-    private int passesAfterRestarts;
-    private long firstPassReads;
-    /** Documents this run's pass read. */
-    private long documentsRead;
-    /** Vectors of neither length this run's pass read (the header counts only the first pass's). */
-    private long malformedThisRun;
-    /**
-     * Documents of the batches re-applied from their records that a killed run had written already (after its last
-     * header save): counted rewritten, but not by this run (tester session 39 R27 F7: "3750 of them this run" where it
-     * wrote 3,500).
-     */
-    private long writtenBefore;
+    private final PassTally tally = new PassTally();
     /** Whether the progress shown counts the documents this run's pass read (a new pass) or all rewrites so far. */
     private boolean progressByReads;
     /** Per field, the elements that became infinity this run that the header counts already. */
@@ -116,73 +98,13 @@ public final class RewriteEngine {
     /** False when the server was above the ceiling's line when the migration began (a full LRU cache). */
     private boolean guardMemory = true;
     private long evictedAtStart = -1;
-    /**
-     * For the summary: the batches of earlier runs that their watch never judged; empty when none. The gap is carried
-     * in the checkpoint ({@link #unjudgedEarlier}); the header's count follows what this run judges.
-     */
-    private String unjudgedBefore = "";
-    /** The gap the checkpoint carries from earlier runs: batches, documents. */
-    private long[] carriedUnjudged = {0, 0};
-    private java.util.function.Consumer<long[]> recordUnjudged = figures -> { };
+    private final EarlierUnjudged earlierUnjudged = new EarlierUnjudged();
+    private final HeaderCadence cadence;
     private BatchReplies replyCheck;
     private final WriteWatchGate watch;
     private final PassRestarts restarts;
     private final HeldLock lock;
     private StopSignal stop = new StopSignal();
-
-    /**
-     * Tunables of a run.
-     *
-     * @param batchSize        keys per SCAN page and batch
-     * @param maxDocsPerSecond rate limit, 0 for none
-     * @param headerInterval   least time between two progress writes of the backup header; zero writes it after
-     *                         every batch. Progress on disk may lag by this much: a resumed run then re-applies those
-     *                         batches from their records, which changes nothing in documents already rewritten.
-     * @param batchBytes       at most this many bytes of values per batch, 0 for no limit: each page's documents
-     *                         are then measured before they are read and the page is cut into batches that fit
-     *                         ({@link DocumentSizes}), for documents too large for {@code batchSize} of them to fit
-     *                         in memory
-     */
-    public record RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval, long batchBytes,
-                                  boolean fieldExpiries) {
-        /**
-         * With a rate limit, a batch is a whole fraction of a second of the rate: the limit is kept batch by batch,
-         * so a batch larger than the rate landed at once (tester session 35 R19 M3: 2,000 documents in half a second
-         * at {@code --rate-limit 300}, then nothing for 6.5 s), and since a second holds at most the rate in whole
-         * batches ({@link RatePacer}), batches of 300 at 500 a second made 300 a second; cut to 250, they make 500.
-         */
-        public RewriteSettings {
-            batchSize = ApplyOptions.batchSizeAt(batchSize, maxDocsPerSecond);
-        }
-
-        /** Writes the header's progress at most once a second; no limit of bytes per batch. */
-        public RewriteSettings(int batchSize, int maxDocsPerSecond) {
-            this(batchSize, maxDocsPerSecond, Duration.ofSeconds(1), 0, false);
-        }
-
-        /** No limit of bytes per batch. */
-        public RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval) {
-            this(batchSize, maxDocsPerSecond, headerInterval, 0, false);
-        }
-
-        /** Hash field expiries neither read nor kept (a database without them). */
-        public RewriteSettings(int batchSize, int maxDocsPerSecond, Duration headerInterval, long batchBytes) {
-            this(batchSize, maxDocsPerSecond, headerInterval, batchBytes, false);
-        }
-
-        /** A copy with that limit of bytes per batch (0 for none). */
-        public RewriteSettings withBatchBytes(long bytes) {
-            return new RewriteSettings(batchSize, maxDocsPerSecond, headerInterval, bytes, fieldExpiries);
-        }
-
-        /**
-         * A copy that reads and keeps hash fields' own expiries (see {@link BatchReader#readFieldExpiries}): for a
-         * hash rewrite in a database that has such fields.
-         */
-        public RewriteSettings withFieldExpiries(boolean value) {
-            return new RewriteSettings(batchSize, maxDocsPerSecond, headerInterval, batchBytes, value);
-        }
-    }
 
     /** An engine for the plan's rewrite, writing through the given workers and backing up into the directory. */
     public RewriteEngine(MigrationPlan plan, BackupDirectory backup, WorkerPool workers, ProgressListener progress,
@@ -209,6 +131,7 @@ public final class RewriteEngine {
         this.restarts = new PassRestarts(backup, workers);
         this.progress = progress;
         this.settings = settings;
+        this.cadence = new HeaderCadence(backup, settings.headerInterval());
         this.recall = new RecallSample(plan);
         this.scope = KeyScope.of(spec);
         this.plannedGrowth = IndexMemoryModel.growthPerDocument(plan);
@@ -331,7 +254,7 @@ public final class RewriteEngine {
             reported = lost;
         }
         if (!lock.isLost()) {
-            flushProgress(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
+            cadence.flush(); // not on an Error: the JVM may be failing; a resume recovers from the records anyway
         }
         return reported;
     }
@@ -355,17 +278,12 @@ public final class RewriteEngine {
      * (tester session 28), at most {@link PassRestarts#MAX_PASSES_AFTER_RESTARTS}.
      */
     private void runPasses(long started, long startDocs) {
-        rescanned = backup.header().phase() == BackupHeader.Phase.RESCANNING
-                || !backup.header().alreadyConverted().counting();
+        tally.firstPass(backup.header().phase() == BackupHeader.Phase.RESCANNING
+                || !backup.header().alreadyConverted().counting());
         runPass(started);
         for (int again = 0; again < PassRestarts.MAX_PASSES_AFTER_RESTARTS && !stop.isRequested() && !writesSeen()
-                && !memory.reached(documentsRead, settings.batchSize()) && restarts.sinceThePassBegan(); again++) {
-            if (!rescanned) { // what this run's first pass did, for the summary
-                firstPassRewrites = backup.header().documentsRewritten() - startDocs;
-                firstPassReads = documentsRead;
-            }
-            rescanned = true;
-            passesAfterRestarts++;
+                && !memoryReached() && restarts.sinceThePassBegan(); again++) {
+            tally.passAfterRestart(backup.header().documentsRewritten() - startDocs);
             runPass(started);
         }
     }
@@ -414,40 +332,23 @@ public final class RewriteEngine {
      */
     private void noteUnjudgedBatches(BackupHeader header) {
         watchedThrough = header.batchesWatched();
-        if (!watch.watching()) {
-            return;
+        if (watch.watching()) {
+            earlierUnjudged.note(header, backup, progress);
         }
-        long fresh = Math.max(0, header.batchesBackedUp() - header.batchesWatched());
-        long[] freshDocuments = {0};
-        if (fresh > 0) {
-            backup.forEachRecord(header.batchesWatched(), record -> freshDocuments[0] += record.documents().size());
-        }
-        long batches = carriedUnjudged[0] + (freshDocuments[0] == 0 ? 0 : fresh);
-        long documents = carriedUnjudged[1] + freshDocuments[0];
-        if (documents == 0) {
-            return; // batches that changed no document (a new pass finds most converted) overwrote nothing
-        }
-        if (freshDocuments[0] > 0) { // kept before this run judges (and counts) batches of its own
-            recordUnjudged.accept(new long[]{batches, documents});
-        }
-        unjudgedBefore = "; " + RewriteSummary.unjudgedText(batches, documents);
-        // shown, so that the run's report has it too (tester session 45 R40 F11: only in the log)
-        UserWarnings.warn(LOG, progress, "An earlier run of this rewrite ended before its write watch had judged its "
-                + "last " + batches + " batches (" + documents + " documents); a write by another client to one of "
-                + "them may have been overwritten unseen.");
     }
 
     /**
      * The batches and documents earlier runs left unjudged as the checkpoint carries them ({0, 0} for none), and where
-     * this run records the total once it has added those of a run killed since. The header's
-     * {@link BackupHeader#batchesWatched} only says how far the last run judged: a run that stopped cleanly after
-     * resuming a killed one judged its own batches, and the count of the gap it reported grew by them at the next run
-     * (tester session 46 R41 F4: 4 batches said, then 16).
+     * this run records the total once it has added those of a run killed since ({@link EarlierUnjudged}).
      */
-    public RewriteEngine unjudgedEarlier(long batches, long documents, java.util.function.Consumer<long[]> record) {
-        this.carriedUnjudged = new long[]{batches, documents};
-        this.recordUnjudged = record;
+    public RewriteEngine unjudgedEarlier(long batches, long documents, Consumer<long[]> record) {
+        earlierUnjudged.carried(batches, documents, record);
         return this;
+    }
+
+    /** Whether a look at the server's memory says to stop ({@link MemoryCeiling#reached}). */
+    private boolean memoryReached() {
+        return memory.reached(tally.documentsRead(), settings.batchSize());
     }
 
     /** Whether the current pass has read the last SCAN page and applied it. */
@@ -458,22 +359,20 @@ public final class RewriteEngine {
     private String finish(long started, long startDocs) {
         BackupHeader header = backup.header();
         double seconds = Math.max((System.nanoTime() - started) / 1e9, 1e-9);
-        long done = header.documentsRewritten() - startDocs - writtenBefore;
+        long done = header.documentsRewritten() - startDocs - tally.writtenBefore();
         if (header.conflicts() > 0) {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, header.conflicts() + " documents were left "
                     + "unchanged because the rewrite would have overwritten existing data (nothing was overwritten). "
                     + "Resolve them and re-run 'slipway apply' with the same plan, or restore everything with "
                     + "'slipway rollback --backup-dir " + backup.dir() + "'.", conflicts, null);
         }
-        String rewrote = RewriteSummary.rewrote(header.documentsRewritten(), done, seconds, rescanned
-                ? new RewriteSummary.NewPasses(passesAfterRestarts, firstPassRewrites, documentsRead - firstPassReads)
-                : null);
+        String rewrote = RewriteSummary.rewrote(header.documentsRewritten(), done, seconds, tally.newPasses());
         return rewrote + ", originals in "
-                + backup.dir() + RewriteSummary.malformedNote(rescanned, malformedThisRun, backup.header())
+                + backup.dir() + RewriteSummary.malformedNote(tally.rescanned(), tally.malformed(), backup.header())
                 + RewriteSummary.alreadyConverted(backup.header(), spec) + RewriteSummary.goneMeanwhile(replyCheck)
                 + recall.describe() + RewriteSummary.overflowed(backup.header(), rewriter, backup.dir())
                 + ScaleChoice.describe(scales, backup.header())
-                + watch.describe() + unjudgedBefore + "; " + clock.describe();
+                + watch.describe() + earlierUnjudged.summary() + "; " + clock.describe();
     }
 
     /** Records in the header the elements that became infinity since it last did (a killed run's count is kept). */
@@ -503,13 +402,13 @@ public final class RewriteEngine {
                 reader.hold(part); // the write watch's window (see BatchReader#inFlight) opens before the read
                 // its vectors were mostly converted by the run that backed it up: not counted as already converted
                 BatchChanges changes = plan(reader.read(part));
-                writtenBefore += part.size() - changes.originals().size();
+                tally.writtenBefore(part.size() - changes.originals().size());
                 recall.add(changes.samples());
                 newConflicts += BusyServer.retry(workers.maxRetries(), "a batch of the rewrite",
                         () -> apply(changes), () -> applyAgain(part), RESUME);
                 watch.landed(() -> reader.landed(part));
             }
-            recordProgress(backup.header().applied(record.nextCursor(), record.documents().size(), newConflicts));
+            cadence.record(backup.header().applied(record.nextCursor(), record.documents().size(), newConflicts));
             progress.update(backup.header().documentsRewritten());
         });
     }
@@ -558,7 +457,7 @@ public final class RewriteEngine {
                 }
                 ReadAhead next = take(pages);
                 if (next == ReadAhead.END || writesSeen() || stop.isRequested()
-                        || memory.reached(documentsRead, settings.batchSize())) {
+                        || memoryReached()) {
                     break; // stopping at a write by another client, on request or near maxmemory: the batches in
                     // flight land first
                 }
@@ -602,8 +501,7 @@ public final class RewriteEngine {
      */
     private BackupHeader backUp(ReadAhead next, BatchChanges changes, BackupHeader state, long begin) {
         releaseUnchanged(next.input().keys(), changes);
-        documentsRead += next.input().keys().size();
-        malformedThisRun += changes.malformed();
+        tally.read(next.input().keys().size(), changes.malformed());
         BackupHeader found = state.foundUnchanged(changes.alreadyConverted(), changes.malformed());
         long length = backup.append(new BackupRecord(found.batchesBackedUp() + 1, next.cursorAfter(),
                 changes.originals()));
@@ -652,33 +550,6 @@ public final class RewriteEngine {
         return replies;
     }
 
-    /**
-     * Takes a batch's progress into the header: in memory at once, on disk (atomically, not forced) when the last
-     * write is {@link RewriteSettings#headerInterval} old. Serialising and replacing the file after every batch
-     * cost a tenth of the planning thread's time (when it also converted); what a resume relies on is the fsynced
-     * records.
-     */
-    private void recordProgress(BackupHeader progressed) {
-        long now = System.nanoTime();
-        if (now - headerWrittenAt >= settings.headerInterval().toNanos()) {
-            backup.writeHeader(progressed, false);
-            headerWrittenAt = now;
-        } else {
-            backup.holdHeader(progressed);
-        }
-    }
-
-    /** Best effort after a failure: the header on disk shows the progress reached (the records hold it anyway). */
-    private void flushProgress() {
-        try {
-            if (backup.headerHeld()) {
-                backup.writeHeader(backup.header(), false);
-            }
-        } catch (RuntimeException e) {
-            LOG.debug("Could not write the backup header after a failure: {}", e.getMessage());
-        }
-    }
-
     /** Waits for a batch's writes, checks the replies, and records the batch as applied. */
     private BackupHeader land(InFlight inflight, BackupHeader state) {
         try {
@@ -703,9 +574,9 @@ public final class RewriteEngine {
             applied = applied.withPhase(BackupHeader.Phase.REWRITING); // the new pass has applied a batch
         }
         applied = withOverflowed(applied.withBatchesWatched(watchedThrough));
-        recordProgress(applied);
+        cadence.record(applied);
         recall.add(inflight.changes().samples());
-        progress.update(progressByReads ? documentsRead : applied.documentsRewritten());
+        progress.update(progressByReads ? tally.documentsRead() : applied.documentsRewritten());
         return applied;
     }
 

@@ -58,7 +58,7 @@ class IntegerQuantizationIT {
     private static String rewrite(RedisStackServer redis, MigrationPlan plan, BackupDirectory backup) {
         try (WorkerPool pool = WorkerPool.open(RedisEndpoint.parse(redis.url()), 2, 2)) {
             return new RewriteEngine(plan, backup, pool, ProgressListener.NONE,
-                    new RewriteEngine.RewriteSettings(64, 0)).run();
+                    new RewriteSettings(64, 0)).run();
         }
     }
 

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** How a rate limit sizes a rewrite's batches. */
 class RewriteSettingsTest {
     private static int batch(int batchSize, int rate) {
-        return new RewriteEngine.RewriteSettings(batchSize, rate).batchSize();
+        return new RewriteSettings(batchSize, rate).batchSize();
     }
 
     @Test
