@@ -63,6 +63,7 @@ final class LivePlanning {
         int latest = Math.max(history.latestVersion(), reader.highestVersionIndex(request.index()));
         SourceSnapshot live = reader.snapshot(request.index(), recorded, latest);
         IndexSchema target = sameFilterAsLive(live.schema(), request.targetSchema()
+                .map(schema -> servedNameAsLive(live, schema))
                 .orElseGet(() -> merge(live, request.patch().orElseThrow())));
         SourceSnapshot source = withNewPathsSampled(new SampledDocuments(session), withTargetPrefixSharing(reader, live,
                 target), target);
@@ -114,6 +115,17 @@ final class LivePlanning {
                     + "), so it would refuse to create the index. Give one of Redis Search's languages (english, "
                     + "french, german, spanish, chinese, ...) in the patch (under 'index:') or the target schema");
         }
+    }
+
+    /**
+     * A target schema named after the name applications query, where that name is an alias of the live index (a
+     * Slipway version {@code name:vN}, or the user's own alias): the same index, so no rename. Before, it was
+     * planned as a rename of the version to the alias's own name and blocked, so a target kept in code planned
+     * once and never again (tester session 47 R42 T2 F1).
+     */
+    static IndexSchema servedNameAsLive(SourceSnapshot live, IndexSchema target) {
+        return target.name().equals(live.indexName()) && !target.name().equals(live.schema().name())
+                ? target.toBuilder().name(live.schema().name()).build() : target;
     }
 
     /**

@@ -8,6 +8,9 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
+import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.SchemaPatch;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.api.version.IndexStatus;
@@ -23,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.Jedis;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -479,6 +483,43 @@ class SuccessiveMigrationsIT {
     }
 
     /** v1 (adoption copy) and v2, then v3 and v4; each plan targets the next version. */
+    /**
+     * A target schema kept in code names the index as applications query it: after the first zero-downtime
+     * migration that name is an alias of {@code products:v2}, and the same target (or one more field) was planned as
+     * a rename of the version to the alias's own name and blocked (tester session 47 R42 T2 F1).
+     */
+    @ParameterizedTest
+    @EnumSource(StorageType.class)
+    void aTargetSchemaNamedAsTheServedNamePlansAgainAfterEachMigration(StorageType storage, RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, storage, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        List<FieldSchema> fields = new ArrayList<>(slipway.describe(Catalog.NAME).schema().fields());
+        fields.add(FieldSchema.of("price", FieldType.NUMERIC));
+        IndexSchema withPrice = slipway.describe(Catalog.NAME).schema().toBuilder().fields(fields).build();
+        assertThat(withPrice.name()).isEqualTo(Catalog.NAME);
+        MigrationPlan first = slipway.plan(PlanRequest.target(Catalog.NAME, withPrice));
+        assertThat(first.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+        slipway.apply(first, ApplyOptions.DEFAULTS);
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+
+        MigrationPlan same = slipway.plan(PlanRequest.target(Catalog.NAME, withPrice));
+        assertThat(same.supported()).as("blocked: %s", same.blockedReasons()).isTrue();
+        assertThat(same.changes()).as("the served name is no rename").isEmpty();
+        assertThat(same.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+
+        fields.add(FieldSchema.of("brand", FieldType.TAG));
+        MigrationPlan next = slipway.plan(PlanRequest.target(Catalog.NAME,
+                withPrice.toBuilder().fields(fields).build()));
+        assertThat(next.supported()).as("blocked: %s", next.blockedReasons()).isTrue();
+        assertThat(next.changes()).extracting(c -> c.kind() + " " + c.subject()).containsExactly("ADD_FIELD brand");
+        assertThat(next.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
+        assertThat(next.targetSchema().name()).isEqualTo("products:v3");
+        slipway.apply(next, ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(Inspect.count(jedis, Catalog.NAME, "@brand:{b1}")).isEqualTo(BRAND_B1);
+        }
+    }
+
     private static void migrateToV4(Slipway slipway) {
         List<SchemaPatch> patches = List.of(Catalog.addPrice(), Catalog.sortablePrice(), Catalog.addBrand());
         List<String> targets = List.of("products:v2", "products:v3", "products:v4");
