@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * Options of {@code apply}.
  *
- * @param indexingTimeout how long to wait for the new index to finish indexing
+ * @param indexingTimeout how long to wait for the new index to finish indexing; one too long to count in nanoseconds
+ *                        (about 292 years, such as {@code ChronoUnit.FOREVER.getDuration()}) waits without limit
  * @param queryChecks     extra queries validation runs; empty for none
  * @param backupDir       where original bytes are saved before documents are rewritten; required for plans that
  *                        rewrite documents, unused otherwise
@@ -48,7 +49,8 @@ public record ApplyOptions(Duration indexingTimeout, List<QueryCheck> queryCheck
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The indexing timeout (--timeout) must be a positive "
                     + "duration, not " + indexingTimeout + ".");
         }
-        queryChecks = queryChecks == null ? List.of() : List.copyOf(queryChecks);
+        queryChecks = queryChecks == null ? List.of() : List.copyOf(Arguments.noNullElements(queryChecks,
+                "The query checks"));
         backupDir = backupDir == null ? Optional.empty() : backupDir;
         backupDir.ifPresent(dev.slipway.internal.rewrite.BackupDirectory::refuseEmpty);
         if (batchSize < 1 || batchSize > 100_000) {

@@ -21,4 +21,21 @@ final class Arguments {
         }
         return value;
     }
+
+    /**
+     * {@code list} (null included: the caller decides what that means), when none of its elements is null; a bare
+     * {@link NullPointerException} before (tester session 47 R42 T2 F6).
+     *
+     * @param what the list, as the message names it ("the query checks")
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} naming the first null element's position
+     */
+    static <T> java.util.List<T> noNullElements(java.util.List<T> list, String what) {
+        for (int i = 0; list != null && i < list.size(); i++) {
+            if (list.get(i) == null) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, what + " must not hold null (element " + i
+                        + "); nothing was changed.");
+            }
+        }
+        return list;
+    }
 }

@@ -9,7 +9,10 @@ package dev.slipway.api;
  * Redis at all), {@code 130} when it was asked to stop and did (see {@link StopSignal}).
  */
 public enum ErrorCode {
-    /** A command was called with wrong or conflicting options. */
+    /**
+     * A command was called with wrong or conflicting options, or the connection's settings are wrong: a bad URL, or
+     * a user and password the server refused (retrying cannot help).
+     */
     BAD_USAGE(2),
     /** A file could not be read (missing, unreadable, not a regular file). */
     FILE_UNREADABLE(2),
@@ -32,7 +35,10 @@ public enum ErrorCode {
      * queueing the commands in a transaction that is then discarded.
      */
     PERMISSION_DENIED(2),
-    /** Redis could not be reached or refused the credentials. */
+    /**
+     * Redis could not be reached (nothing listens there, a connection lost beyond the retries): a later try may
+     * succeed. Refused credentials are {@link #BAD_USAGE}.
+     */
     REDIS_UNAVAILABLE(1),
     /** Redis answered a command with an error. */
     REDIS_ERROR(1),

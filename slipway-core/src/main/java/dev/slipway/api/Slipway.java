@@ -254,6 +254,7 @@ public final class Slipway {
      * @throws SlipwayException {@link ErrorCode#BAD_USAGE} when {@code maxRetries} is negative or above 30
      */
     public ValidationResult validate(MigrationPlan plan, List<QueryCheck> queries, int maxRetries) {
+        Arguments.noNullElements(queries, "The query checks");
         Arguments.required(plan, "The plan");
         ApplyOptions.checkRetries(maxRetries);
         MigrationPlanner.requireIntact(plan); // what it checks comes from the plan
@@ -543,8 +544,19 @@ public final class Slipway {
         private Configuration() {
         }
 
-        /** The Redis URL ({@code redis://user:pass@host:port/db}, {@code rediss://} for TLS). */
+        /**
+         * The Redis URL ({@code redis://user:pass@host:port/db}, {@code rediss://} for TLS); without a call,
+         * {@code redis://localhost:6379}.
+         *
+         * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for a null or blank URL: a missing environment
+         *                          variable passed on here quietly targeted localhost (tester session 47 R42 T2 F3)
+         */
         public Configuration url(String value) {
+            if (value == null || value.isBlank()) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The Redis URL must not be "
+                        + (value == null ? "null" : "blank") + "; nothing was changed. Give the server's URL, such as "
+                        + "redis://localhost:6379 (the default when url() is not called).");
+            }
             this.url = value;
             return this;
         }

@@ -64,7 +64,7 @@ public final class SlipwayFiles {
      * reader refuses (tester session 40 R30 F14).
      */
     public static void writeQueryChecks(List<QueryCheck> checks, Path file) {
-        Arguments.required(checks, "The query checks");
+        Arguments.noNullElements(Arguments.required(checks, "The query checks"), "The query checks");
         Arguments.required(file, "The query-check file's path");
         List<Map<String, Object>> queries = new ArrayList<>();
         for (QueryCheck check : checks) {
@@ -248,8 +248,14 @@ public final class SlipwayFiles {
         JSON
     }
 
-    /** Renders a value as text in the format. */
+    /**
+     * Renders a value as text in the format.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for a null value or format (the text "null" before)
+     */
     public static String render(Object value, Format format) {
+        Arguments.required(value, "What to render");
+        Arguments.required(format, "The format");
         ObjectMapper mapper = format == Format.JSON ? PlanCodec.json() : PlanCodec.yaml();
         try {
             return mapper.writeValueAsString(value);
@@ -259,7 +265,8 @@ public final class SlipwayFiles {
     }
 
     private static String readText(Path file, String what) {
-        Arguments.required(file, "The " + what + " file's path"); // a bare NPE before (tester session 45 R40 F5)
+        // a bare NPE before (tester session 45 R40 F5); "query-check file file's" (R42 T2 F6)
+        Arguments.required(file, "The " + (what.endsWith(" file") ? what : what + " file") + "'s path");
         if (!Files.isRegularFile(file)) {
             throw new SlipwayException(ErrorCode.FILE_UNREADABLE, "Cannot read " + what + " " + file
                     + (Files.isDirectory(file) ? ": it is a directory, not a file" : ": no such file")

@@ -5,6 +5,7 @@ import dev.slipway.api.schema.SchemaPatch;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -53,6 +54,8 @@ class NullArgumentsTest {
         calls.put("write to no path", () -> SlipwayFiles.write(List.of(), null));
         calls.put("writeQueryChecks of none", () -> SlipwayFiles.writeQueryChecks(null, Path.of("never.yaml")));
         calls.put("writeQueryChecks to no path", () -> SlipwayFiles.writeQueryChecks(List.of(), null));
+        calls.put("render of no value", () -> SlipwayFiles.render(null, SlipwayFiles.Format.YAML));
+        calls.put("render in no format", () -> SlipwayFiles.render(List.of(), null));
         calls.forEach((name, call) -> {
             Throwable thrown = catchThrowable(call);
             assertThat(thrown).as(name).isInstanceOf(SlipwayException.class).hasMessageContaining("must not be null");
@@ -85,5 +88,47 @@ class NullArgumentsTest {
         assertThat(unnamed.name()).isEqualTo("@a:{b}");
         assertThat(unnamed.minResults()).isEmpty();
         assertThat(unnamed.containsKeys()).isEmpty();
+    }
+
+    /** A null inside a list argument is bad usage too, naming where (tester session 47 R42 T2 F6: bare NPEs). */
+    @Test
+    void nullElementsAreBadUsageNamingTheirPlace() {
+        QueryCheck check = new QueryCheck("all", "*", 2, Optional.of(1L), Optional.empty(), List.of());
+        List<QueryCheck> withNull = java.util.Arrays.asList(check, null);
+        Map<String, ThrowingCallable> calls = new LinkedHashMap<>();
+        calls.put("ApplyOptions", () -> new ApplyOptions(Duration.ofHours(1), withNull));
+        calls.put("validate", () -> slipway.validate(null, withNull));
+        calls.put("writeQueryChecks", () -> SlipwayFiles.writeQueryChecks(withNull, Path.of("never-written.yaml")));
+        calls.put("SchemaPatch", () -> new SchemaPatch(List.of(), java.util.Arrays.asList("legacy", null), List.of(),
+                List.of(), SchemaPatch.IndexChanges.NONE));
+        calls.forEach((name, call) -> {
+            Throwable thrown = catchThrowable(call);
+            assertThat(thrown).as(name).isInstanceOf(SlipwayException.class);
+            assertThat(((SlipwayException) thrown).code()).as(name).isEqualTo(ErrorCode.BAD_USAGE);
+        });
+        assertThat(catchThrowable(calls.get("ApplyOptions"))).hasMessageContaining("query checks must not hold null "
+                + "(element 1)");
+        assertThat(catchThrowable(calls.get("validate"))).hasMessageContaining("(element 1)");
+        assertThat(catchThrowable(calls.get("SchemaPatch"))).hasMessageContaining("remove_fields must not hold null "
+                + "(element 1)");
+        assertThat(new File("never-written.yaml")).doesNotExist();
+    }
+
+    /** A blank or null URL is refused, not taken for localhost (tester session 47 R42 T2 F3). */
+    @Test
+    void aNullOrBlankUrlIsBadUsage() {
+        for (String url : java.util.Arrays.asList(null, "", "   ")) {
+            Throwable thrown = catchThrowable(() -> Slipway.configure().url(url));
+            assertThat(thrown).as("url(%s)", url).isInstanceOf(SlipwayException.class)
+                    .hasMessageContaining("The Redis URL must not be");
+            assertThat(((SlipwayException) thrown).code()).isEqualTo(ErrorCode.BAD_USAGE);
+        }
+    }
+
+    /** The path of a query-check file is named once as a file (it said "query-check file file's path"). */
+    @Test
+    void aMissingQueryCheckPathIsNamedOnce() {
+        assertThat(catchThrowable(() -> SlipwayFiles.readQueryChecks(null)))
+                .hasMessageStartingWith("The query-check file's path must not be null");
     }
 }

@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.Jedis;
 
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -99,8 +100,10 @@ class SuccessiveMigrationsIT {
         assertThat(again.action()).isEqualTo(RollbackResult.Action.SWITCHED_BACK);
         assertThat(again.from()).isEqualTo("products:v3");
         assertThat(again.to()).as("further back, named").isEqualTo("products:v2");
-        assertThat(slipway.rollback(Catalog.NAME, "products:v2").action()).as("already served")
-                .isEqualTo(RollbackResult.Action.ALREADY_DONE);
+        RollbackResult repeated = slipway.rollback(Catalog.NAME, "products:v2");
+        assertThat(repeated.action()).as("already served").isEqualTo(RollbackResult.Action.ALREADY_DONE);
+        assertThat(repeated.from()).as("what the earlier rollback to it left (R42 T2 F5)").isEqualTo("products:v3");
+        assertThat(repeated.earlier()).isPresent();
         assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
         assertThat(status(slipway).versions()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
                 .containsExactly(tuple("products", "DROPPED"), tuple("products:v1", "RETAINED"),
@@ -499,7 +502,8 @@ class SuccessiveMigrationsIT {
         assertThat(withPrice.name()).isEqualTo(Catalog.NAME);
         MigrationPlan first = slipway.plan(PlanRequest.target(Catalog.NAME, withPrice));
         assertThat(first.mode()).isEqualTo(MigrationMode.ZERO_DOWNTIME);
-        slipway.apply(first, ApplyOptions.DEFAULTS);
+        // no limit on the wait: it overflowed a deadline in nanoseconds, after the first change (R42 T2 F2)
+        slipway.apply(first, new ApplyOptions(ChronoUnit.FOREVER.getDuration(), List.of()));
         assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
 
         MigrationPlan same = slipway.plan(PlanRequest.target(Catalog.NAME, withPrice));

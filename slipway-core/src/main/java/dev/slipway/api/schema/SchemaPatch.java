@@ -1,5 +1,8 @@
 package dev.slipway.api.schema;
 
+import dev.slipway.api.ErrorCode;
+import dev.slipway.api.SlipwayException;
+
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,13 +23,31 @@ import java.util.Optional;
 public record SchemaPatch(List<FieldSchema> addFields, List<String> removeFields, List<FieldUpdate> updateFields,
                           List<FieldRename> renameFields, IndexChanges index) {
 
-    /** Copies the lists; absent sections become empty. */
+    /**
+     * Copies the lists; absent sections become empty.
+     *
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for a list holding null (a bare NullPointerException
+     *                          before)
+     */
     public SchemaPatch {
-        addFields = addFields == null ? List.of() : List.copyOf(addFields);
-        removeFields = removeFields == null ? List.of() : List.copyOf(removeFields);
-        updateFields = updateFields == null ? List.of() : List.copyOf(updateFields);
-        renameFields = renameFields == null ? List.of() : List.copyOf(renameFields);
+        addFields = copy(addFields, "add_fields");
+        removeFields = copy(removeFields, "remove_fields");
+        updateFields = copy(updateFields, "update_fields");
+        renameFields = copy(renameFields, "rename_fields");
         index = index == null ? IndexChanges.NONE : index;
+    }
+
+    private static <T> List<T> copy(List<T> list, String section) {
+        if (list == null) {
+            return List.of();
+        }
+        for (int i = 0; i < list.size(); i++) { // List.of's contains(null) throws
+            if (list.get(i) == null) {
+                throw new SlipwayException(ErrorCode.BAD_USAGE, "The patch's " + section + " must not hold null "
+                        + "(element " + i + "); nothing was changed.");
+            }
+        }
+        return List.copyOf(list);
     }
 
     /** Whether the patch asks for no change at all. */

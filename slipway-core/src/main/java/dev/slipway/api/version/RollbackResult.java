@@ -11,10 +11,12 @@ import java.util.Optional;
  * @param action    what was done
  * @param from      the physical index the name served before ({@code ""} when unchanged); for
  *                  {@link Action#ALREADY_DONE}, what the earlier rollback switched away from (equal to {@code to}
- *                  when that rollback discarded an unfinished migration)
+ *                  when that rollback discarded an unfinished migration), or {@code ""} when the version asked for
+ *                  is served without a rollback to it (the active version of the latest migration)
  * @param to        the physical index it serves now
  * @param discarded physical indexes of an unfinished migration that were dropped (documents kept)
- * @param earlier   for {@link Action#ALREADY_DONE}, when the earlier rollback that this run found done happened
+ * @param earlier   for {@link Action#ALREADY_DONE}, when the earlier rollback that this run found done happened;
+ *                  empty when there was none (see {@code from})
  */
 public record RollbackResult(String name, Action action, String from, String to, List<String> discarded,
                              Optional<Instant> earlier) {

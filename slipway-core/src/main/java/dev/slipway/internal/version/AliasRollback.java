@@ -200,8 +200,13 @@ public final class AliasRollback {
     private Optional<RollbackResult> alreadyDone(String name, VersionHistory history, Optional<String> version) {
         String serving = served(name);
         if (version.isPresent()) {
+            // the earlier rollback that switched to it, when one did (tester session 47 R42 T2 F5: from "" and no
+            // time even right after 'rollback --to' of that version)
+            Optional<RollbackMark> switchedTo = history.rollbackMark().filter(m -> m.to().equals(serving));
             return history.entry(serving).filter(e -> named(e, version.get()))
-                    .map(e -> new RollbackResult(name, RollbackResult.Action.ALREADY_DONE, "", serving, List.of()));
+                    .map(e -> new RollbackResult(name, RollbackResult.Action.ALREADY_DONE,
+                            switchedTo.map(RollbackMark::from).orElse(""), serving, List.of(),
+                            switchedTo.map(RollbackMark::at)));
         }
         return history.rollbackMark().filter(m -> m.to().equals(serving))
                 .filter(m -> !m.action().equals(RollbackMark.SWITCHED_FORWARD))
