@@ -71,8 +71,29 @@ final class LivePlanning {
         request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
         MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                 request.allowSharedKeys(), Instant.now());
-        return withForeignVersionWarning(history, found, withUnfinishedWarning(session, withFilterFigure(session,
-                withLanguageChecked(session, withLiveIndexWarnings(session, reader.find(request.index()), plan)))));
+        return withUndecodableBlocked(found, withForeignVersionWarning(history, found, withUnfinishedWarning(session,
+                withFilterFigure(session, withLanguageChecked(session, withLiveIndexWarnings(session,
+                        reader.find(request.index()), plan))))));
+    }
+
+    /**
+     * A schema whose prefixes, field names, FILTER or stop words are not UTF-8 text cannot be carried in a plan: the
+     * new index would be created with U+FFFD in their place (tester session 47 R42 T1: a Latin-1 prefix made an
+     * index of 0 documents in both strategies, a Latin-1 field name one that matched nothing; apply exited 0).
+     */
+    private static MigrationPlan withUndecodableBlocked(Optional<IndexInfo> found, MigrationPlan plan) {
+        return found.map(IndexInfo::undecodable).filter(parts -> !parts.isEmpty())
+                .map(parts -> MigrationPlanner.withBlockedReason(plan, undecodableReason(plan.source().indexName(),
+                        parts))).orElse(plan);
+    }
+
+    /** Why an index with parts that are not UTF-8 text cannot be migrated (also warned of by {@code describe}). */
+    static String undecodableReason(String index, List<String> parts) {
+        return "index '" + index + "' has parts that are not UTF-8 text (" + String.join(", ", parts) + "; bytes "
+                + "escaped as \\xHH). Slipway reads and writes schemas as text, so an index it created would read "
+                + "other keys or fields than these bytes name and hold none of the documents: it cannot migrate this "
+                + "index. Change it by hand (redis-cli passes the bytes through), or rename the keys or fields to "
+                + "UTF-8 text first";
     }
 
     /**

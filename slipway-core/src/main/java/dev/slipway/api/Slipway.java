@@ -145,6 +145,10 @@ public final class Slipway {
             MigrationPlanner.phoneticWarning(complete.phoneticProbed(), info.schema().name()).ifPresent(warnings::add);
             reader.temporary(info.schema().name())
                     .ifPresent(kind -> warnings.add(MigrationPlanner.temporaryReason(info.schema().name(), kind)));
+            if (!info.undecodable().isEmpty()) {
+                warnings.add("A plan of this index is blocked: " + LivePlanning.undecodableReason(index,
+                        info.undecodable()) + ".");
+            }
             return new IndexDescription(index, info.schema().name(), complete.schema(), info.stats().numDocs(),
                     info.stats().indexingFailures(), info.stats().percentIndexed(), info.stats().memoryBytes(),
                     warnings);

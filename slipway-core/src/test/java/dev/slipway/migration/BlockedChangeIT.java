@@ -284,6 +284,57 @@ class BlockedChangeIT {
         }
     }
 
+    /**
+     * A prefix and a field name that are not UTF-8 text (Latin-1 "cafe:" and "prenom" with accents): read as text
+     * they held U+FFFD, and the new index held none of the 20 documents (or its field matched nothing) while apply
+     * exited 0, in both strategies (tester session 47 R42 T1 F1/F2). The plan is blocked; nothing changes.
+     */
+    @ParameterizedTest
+    @EnumSource(MigrationMode.class)
+    void refusesAnIndexWhoseSchemaIsNotUtf8Text(MigrationMode mode, RedisStackServer redis) throws Exception {
+        byte[] prefix = {'c', 'a', 'f', (byte) 0xe9, ':'};
+        byte[] field = {'p', 'r', (byte) 0xe9, 'n', 'o', 'm'};
+        try (Jedis jedis = redis.newJedis()) {
+            for (int i = 0; i < 20; i++) {
+                byte[] key = java.util.Arrays.copyOf(prefix, prefix.length + 2);
+                key[prefix.length] = (byte) ('a' + i);
+                key[prefix.length + 1] = '1';
+                jedis.hset(key, Map.of(field, ("jean" + i).getBytes(), "city".getBytes(), "paris".getBytes()));
+            }
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "cafes".getBytes(), "ON".getBytes(),
+                    "HASH".getBytes(), "PREFIX".getBytes(), "1".getBytes(), prefix, "SCHEMA".getBytes(), field,
+                    "AS".getBytes(), "prenom".getBytes(), "TEXT".getBytes(), "city".getBytes(), "TAG".getBytes());
+            RedisInspection.awaitIndexed(jedis, "cafes", 20);
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            assertThat(slipway.describe("cafes").warnings()).anyMatch(w -> w.contains("not UTF-8 text"));
+            RedisInspection.State before = RedisInspection.capture(jedis);
+
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("cafes", SlipwayFiles.readPatch(write("""
+                    version: 1
+                    changes:
+                      add_fields:
+                        - name: kind
+                          type: tag
+                    """))).withMode(mode));
+
+            assertThat(plan.supported()).isFalse();
+            assertThat(plan.blockedReasons()).anySatisfy(r -> assertThat(r)
+                    .contains("prefix \"caf\\xe9:\"", "field \"pr\\xe9nom\"", "cannot migrate this index"));
+            SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                    () -> slipway.apply(plan, ApplyOptions.DEFAULTS));
+            assertThat(refused.code()).isEqualTo(ErrorCode.UNSUPPORTED_CHANGE);
+            assertThat(RedisInspection.capture(jedis)).as("nothing changed").isEqualTo(before);
+            assertThat(jedis.sendCommand(RedisStackServer.command("FT.SEARCH"), "cafes", "@prenom:jean3", "LIMIT",
+                    "0", "0")).asList().first().isEqualTo(1L);
+        }
+    }
+
+    private Path write(String text) throws Exception {
+        Path file = dir.resolve("patch.yaml");
+        Files.writeString(file, text);
+        return file;
+    }
+
     private void assertRefused(Slipway slipway, RedisStackServer redis, MigrationPlan plan, String reason,
                                String explains) {
         assertRefused(slipway, redis, plan, INDEX, reason, explains);

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.slipway.api.plan.PlanStep;
@@ -41,6 +42,7 @@ import java.util.Map;
 public final class PlanCodec {
     private static final ObjectMapper YAML = configure(new ObjectMapper(YAMLFactory.builder()
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .stringQuotingChecker(new NumberLikeQuoted())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .build()));
@@ -50,6 +52,29 @@ public final class PlanCodec {
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     private PlanCodec() {
+    }
+
+    /**
+     * Quotes, besides what Jackson quotes, every string that begins like a number: the reader takes YAML 1.1's
+     * number forms ({@code 0x10}, {@code 1_000}, {@code +12}, {@code .5}, {@code .inf}) as numbers, so a field so
+     * named came back as {@code 16} (a plan "edited after it was made") or failed to read (tester session 47 R42 T1
+     * F3). Quoting more than needed only costs two characters.
+     */
+    static final class NumberLikeQuoted extends StringQuotingChecker.Default {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean needToQuoteValue(String value) {
+            return super.needToQuoteValue(value) || beginsLikeANumber(value);
+        }
+
+        static boolean beginsLikeANumber(String value) {
+            if (value.isEmpty()) {
+                return false;
+            }
+            char first = value.charAt(0);
+            return Character.isDigit(first) || first == '+' || first == '-' || first == '.';
+        }
     }
 
     /** The YAML mapper. */

@@ -14,7 +14,6 @@ import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -230,7 +229,7 @@ public final class LiveIndexReader {
             List<String> first = new ArrayList<>();
             for (Object key : RedisReplies.list(session.call("FT.SEARCH", index, "*", "NOCONTENT", "LIMIT",
                     Integer.toString(page * 100), "100")).stream().skip(1).toList()) {
-                if (!(key instanceof byte[] raw) || isUtf8(raw)) {
+                if (!(key instanceof byte[] raw) || RedisReplies.isUtf8(raw)) {
                     first.add(RedisReplies.text(key));
                 }
             }
@@ -259,7 +258,7 @@ public final class LiveIndexReader {
             List<byte[]> candidates = new ArrayList<>();
             for (Object item : RedisReplies.list(reply.get(1))) {
                 byte[] key = (byte[]) item;
-                if (underAny(key, prefixes) && isUtf8(key)) {
+                if (underAny(key, prefixes) && RedisReplies.isUtf8(key)) {
                     candidates.add(key);
                 }
             }
@@ -305,15 +304,6 @@ public final class LiveIndexReader {
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static boolean isUtf8(byte[] bytes) {
-        try {
-            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
-            return true;
-        } catch (CharacterCodingException e) {
-            return false;
-        }
     }
 
     /** Whether {@code index} is named as a Slipway version of the served name {@code name} ({@code name:vN}). */

@@ -62,7 +62,32 @@ public final class FtInfoReader {
         for (Object attribute : RedisReplies.list(info.get("attributes"))) {
             schema.field(readField(RedisReplies.list(attribute), unrecognized));
         }
-        return new IndexInfo(requestedName, schema.build(), readStats(info), unrecognized);
+        return new IndexInfo(requestedName, schema.build(), readStats(info), unrecognized, undecodable(info));
+    }
+
+    /**
+     * The parts of the schema in the reply that are not UTF-8 text, each named with its bytes escaped
+     * ({@code prefix "caf\xe9:"}). The server keeps prefixes, field names, a FILTER and stop words as bytes; read
+     * as text, such bytes became U+FFFD, and an index created from that read other keys or fields: the new index
+     * held none of the documents, or a field matched nothing, and apply exited 0 (tester session 47 R42 T1 F1/F2).
+     */
+    static List<String> undecodable(Map<String, Object> info) {
+        List<String> found = new ArrayList<>();
+        Map<String, Object> definition = RedisReplies.pairs(info.get("index_definition"));
+        definition.forEach((key, value) -> collectUndecodable(key.equals("prefixes") ? "prefix" : key, value, found));
+        collectUndecodable("stop word", info.get("stopwords_list"), found);
+        for (Object attribute : RedisReplies.list(info.get("attributes"))) {
+            collectUndecodable("field", attribute, found);
+        }
+        return found;
+    }
+
+    private static void collectUndecodable(String what, Object value, List<String> found) {
+        if (value instanceof List<?> items) {
+            items.forEach(item -> collectUndecodable(what, item, found));
+        } else if (value instanceof byte[] bytes && !RedisReplies.isUtf8(bytes)) {
+            found.add(what + " \"" + RedisReplies.escaped(bytes) + "\"");
+        }
     }
 
     private static FieldSchema readField(List<Object> tokens, List<String> unrecognized) {

@@ -11,11 +11,16 @@ import java.util.List;
  * @param schema        the schema, named after the physical index
  * @param stats         the live figures
  * @param unrecognized  tokens of the reply this version of Slipway does not understand; shown as warnings
+ * @param undecodable   parts of the schema (a prefix, a field's name, ...) that are not UTF-8 text, each described
+ *                      with its bytes escaped: the schema's strings hold U+FFFD in their place, so an index created
+ *                      from it would read other keys or fields; a plan of it is blocked
  */
-public record IndexInfo(String requestedName, IndexSchema schema, IndexStats stats, List<String> unrecognized) {
-    /** Copies the list. */
+public record IndexInfo(String requestedName, IndexSchema schema, IndexStats stats, List<String> unrecognized,
+                        List<String> undecodable) {
+    /** Copies the lists. */
     public IndexInfo {
         unrecognized = List.copyOf(unrecognized);
+        undecodable = List.copyOf(undecodable);
     }
 
     /** Whether the requested name is an alias of another index. */
