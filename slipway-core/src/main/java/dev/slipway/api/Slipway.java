@@ -519,7 +519,7 @@ public final class Slipway {
      */
     private <T> T withSession(Function<RedisSession, T> verb) {
         try (RedisSession session = RedisSession.open(endpoint, (int) commandTimeout.toMillis())
-                .reconnecting(SESSION_RECONNECTS)) {
+                .reconnecting(SESSION_RECONNECTS).stoppedBy(stop)) {
             SearchDatabase.requireIndexable(session);
             return verb.apply(session);
         } catch (RedisCommandException e) {

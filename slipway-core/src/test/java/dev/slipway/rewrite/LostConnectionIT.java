@@ -189,6 +189,55 @@ class LostConnectionIT {
     }
 
     /**
+     * A stop requested while Redis is down ends the run at once as stopped (exit 130/143), with Redis still down:
+     * it rode out every retry (8 minutes with 30) and then failed as a lost connection, exit 1 (tester session 47 R42
+     * T3 F4). Once Redis is back, the re-run finishes the rewrite.
+     */
+    @Test
+    void aStopWhileRedisIsDownStopsTheRunInsteadOfRetrying(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
+                    5);
+        }
+        StopSignal stop = new StopSignal();
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<RedisStackServer>> outage =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        TaskProgress downThenStop = new TaskProgress() {
+            @Override
+            public void update(long done) {
+                if (outage.get() == null && task().equals("rewriting documents") && done >= 200) {
+                    outage.set(redis.outage(8_000));
+                    stop.request("test");
+                }
+            }
+        };
+        Slipway slipway = Slipway.configure().url(redis.url()).progress(downThenStop).stopSignal(stop).load();
+        MigrationPlan plan = plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+        ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
+                .withThroughput(50, 1, 0, 30);
+
+        MigrationFailedException stopped = catchThrowableOfType(() -> slipway.apply(plan, options),
+                MigrationFailedException.class);
+
+        assertThat(outage.get()).as("Redis went down").isNotNull();
+        assertThat(outage.get()).as("the run ended while Redis was still down").isNotDone();
+        assertThat(stopped).isNotNull();
+        assertThat(stopped.code()).isEqualTo(ErrorCode.STOPPED);
+        assertThat(stopped.report().result()).isEqualTo(MigrationReport.Result.STOPPED);
+        assertThat(stopped).hasMessageContaining("while Redis could not be reached");
+        outage.get().get();
+        MigrationReport resumed = Slipway.configure().url(redis.url()).load().apply(plan, options);
+        assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        try (Jedis jedis = redis.newJedis()) {
+            for (String key : hashes(jedis, "doc:*").keySet()) {
+                assertThat(jedis.hstrlen(key, "emb")).as(key).isEqualTo(DIMS * 2L);
+            }
+            assertThat(hashes(jedis, "doc:*")).hasSize(DOCS);
+        }
+    }
+
+    /**
      * A rollback whose write watch is lost, then killed before it finishes, is finished by a re-run that fails too
      * (exit 1, the same message): each record carries in the backup's header what the watch saw so far. Before, the
      * re-run exited 0 with the plain success text (tester session 37 R23 F1).

@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +39,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@code CLIENT KILL}): whatever the stalled process sends after waking up reaches a closed connection.
  */
 public final class MigrationLock implements AutoCloseable, HeldLock {
+    /**
+     * Lock values of runs in this process that ended without releasing their lock (Redis unreachable then, as after
+     * a stop during an outage): this process's next run takes such a lock over at once, as one of a killed process,
+     * instead of waiting out a lease of up to several minutes (tester session 47 R42 T3 F4, through the library).
+     */
+    private static final Set<String> ABANDONED = ConcurrentHashMap.newKeySet();
+
     private static final Logger LOG = LoggerFactory.getLogger(MigrationLock.class);
     /** How the names of lock holders' connections begin. */
     static final String CLIENT_NAME_PREFIX = "slipway-lock-";
@@ -116,14 +125,18 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         Object reply = session.call("SET", key, value, "NX", "PX", Long.toString(lease.toMillis()));
         if (reply == null) {
             String owner = session.callString("GET", key);
-            if (owner != null && ownerIsDeadLocalProcess(owner)) {
+            boolean abandoned = owner != null && ABANDONED.contains(owner);
+            if (owner != null && (abandoned || ownerIsDeadLocalProcess(owner))) {
                 // the holder ran on this host and its process is gone (killed): take over instead of
                 // making the user wait out the lease; only if the value is still the dead owner's
                 Object taken = session.call("EVAL", TAKE_OVER, "1", key, owner, value,
                         Long.toString(lease.toMillis()));
                 if (RedisReplies.whole(taken) == 1) {
+                    ABANDONED.remove(owner);
                     UserWarnings.warn(LOG, progress, "Took over the migration lock " + key + " from " + owner
-                            + ", whose process no longer exists (killed); this run carries on from its checkpoint.");
+                            + (abandoned ? ", an earlier run in this process that could not release it (Redis was "
+                            + "unreachable when it ended)" : ", whose process no longer exists (killed)")
+                            + "; this run carries on from its checkpoint.");
                     return started(session, endpoint, key, value, lease, sent);
                 }
                 owner = session.callString("GET", key);
@@ -144,7 +157,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
     public static void refuseIfHeld(RedisSession session, KeyNamespace keys, String index) {
         String key = keys.lock(index);
         String owner = session.callString("GET", key);
-        if (owner != null && !ownerIsDeadLocalProcess(owner)) {
+        if (owner != null && !ownerIsDeadLocalProcess(owner) && !ABANDONED.contains(owner)) {
             throw held(session, key, index, owner);
         }
     }
@@ -317,6 +330,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         try {
             session.call("EVAL", RELEASE, "1", key, value);
         } catch (RuntimeException e) {
+            ABANDONED.add(value); // this process's next run takes it over, as after a kill (R42 T3 F4)
             LOG.warn("Could not release the migration lock {}; it expires with its lease: {}", key, e.getMessage());
         }
     }

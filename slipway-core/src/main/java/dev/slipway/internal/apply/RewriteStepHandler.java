@@ -54,7 +54,7 @@ final class RewriteStepHandler {
         try (BackupDirectory backup = recordingNamespace(BackupDirectory.openForPlan(dir, context.plan()),
                 context.keys());
              WorkerPool pool = WorkerPool.open(context.session().endpoint(), options.workers(),
-                     options.maxRetries()).confirmingTheLockAfterARestart();
+                     options.maxRetries()).confirmingTheLockAfterARestart().stoppedBy(context.stop());
              WriteWatch watch = options.watchWrites() ? startWatch(context, options) : null) {
             BackupHeader before = backup.header();
             // a new pass (after conflicts or writes seen, or reopened and not begun: records a killed run appended

@@ -117,8 +117,12 @@ public record RedisEndpoint(String host, int port, Optional<String> user, Option
         }
     }
 
+    /**
+     * Percent-decoding of the user information; a '+' stays itself, as other Redis clients read it (URLDecoder's form
+     * decoding made it a space: a password "pa+ss" was refused, tester session 47 R42 T3 F1).
+     */
     private static String decode(String text) {
-        return URLDecoder.decode(text, StandardCharsets.UTF_8);
+        return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private static SlipwayException badUrl(String url, String why) {

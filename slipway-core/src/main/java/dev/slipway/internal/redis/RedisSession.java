@@ -2,6 +2,7 @@ package dev.slipway.internal.redis;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -53,6 +54,7 @@ public final class RedisSession implements AutoCloseable {
     private Jedis jedis;
     /** How many times a lost connection is replaced for one command; 0 for none. */
     private int reconnects;
+    private StopSignal stop = new StopSignal();
     /** Whether a MULTI is open on this connection (nothing is sent again then). */
     private boolean inMulti;
     /** The name the connection was given ({@code CLIENT SETNAME}), given to a replacement too; null for none. */
@@ -120,6 +122,23 @@ public final class RedisSession implements AutoCloseable {
     public RedisSession reconnecting(int attempts) {
         this.reconnects = attempts;
         return this;
+    }
+
+    /**
+     * Makes a stop requested while Redis is unreachable end the reconnect attempts at once, with
+     * {@link ErrorCode#STOPPED} (tester session 47 R42 T3 F4: the checkpoint's save and the lock's release rode out
+     * their whole window after a Ctrl-C).
+     */
+    public RedisSession stoppedBy(StopSignal signal) {
+        this.stop = signal;
+        return this;
+    }
+
+    /** The failure of a command whose connection was lost while a stop was requested. */
+    public static SlipwayException stoppedWhileUnreachable(StopSignal stop, String cause, Throwable e) {
+        return new SlipwayException(ErrorCode.STOPPED, "Stopped on request (" + stop.reason().orElse("stop requested")
+                + ") while Redis could not be reached (" + cause + "). Re-run the same command once Redis is back: "
+                + "it resumes from the last batch saved; finished steps are not repeated.", e);
     }
 
     /**
@@ -218,6 +237,9 @@ public final class RedisSession implements AutoCloseable {
             } catch (JedisConnectionException e) {
                 boolean wasInMulti = inMulti;
                 inMulti = false; // the server discarded it with the connection
+                if (stop.isRequested()) {
+                    throw stoppedWhileUnreachable(stop, rootMessage(e), e);
+                }
                 if (attempt >= reconnects || wasInMulti || !replaySafe) {
                     throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Lost the connection to Redis at "
                             + endpoint.redacted() + " during " + command + ": " + rootMessage(e)

@@ -193,7 +193,7 @@ public final class BackupRestorer {
                                                         boolean overwriteChanged) {
         MigrationPlan plan = run.plan();
         BackupDirectory backup = run.backup();
-        try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries);
+        try (WorkerPool pool = new WorkerPool(connector, workers, maxRetries).stoppedBy(stop);
              WriteWatch watch = WriteWatch.startOrWarn(session.endpoint(), plan.rewrite().orElseThrow(), workers,
                      keys.prefix(), "this rollback")) {
             pool.guardedBy(lock);

@@ -2,6 +2,7 @@ package dev.slipway.internal.rewrite;
 
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StopSignal;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
@@ -55,6 +56,8 @@ public final class WorkerPool implements AutoCloseable {
     private volatile HeldLock guard = HeldLock.NONE;
     private volatile boolean lockAfterRestart;
     private volatile SendObserver observer;
+    /** A stop requested while Redis is unreachable ends the retries at once (tester session 47 R42 T3 F4). */
+    private volatile StopSignal stop = new StopSignal();
 
     /** Told of each document's commands just before they are sent, and of their replies. */
     public interface SendObserver {
@@ -96,6 +99,16 @@ public final class WorkerPool implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         }) : null;
+    }
+
+    /**
+     * What ends the retries of a lost connection at once when a stop is requested meanwhile: a Ctrl-C while Redis was
+     * down waited out every retry (up to 8 minutes with {@code --retries 30}) and then failed as a lost connection,
+     * exit 1 (tester session 47 R42 T3 F4). What was sent is as after a kill: the re-run resumes from the records.
+     */
+    public WorkerPool stoppedBy(StopSignal signal) {
+        this.stop = signal;
+        return this;
     }
 
     /**
@@ -190,6 +203,9 @@ public final class WorkerPool implements AutoCloseable {
                         || e instanceof SlipwayException s && (s.code() == ErrorCode.REDIS_UNAVAILABLE
                         || String.valueOf(e.getMessage()).contains("LOADING")
                         || String.valueOf(e.getMessage()).contains("BUSY"));
+                if (transientError && stop.isRequested()) {
+                    throw RedisSession.stoppedWhileUnreachable(stop, RedisSession.rootMessage(e), e);
+                }
                 if (!transientError || attempt >= maxRetries) {
                     if (transientError && e instanceof JedisConnectionException) { // not the client's class name
                         throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Lost the connection to Redis ("
@@ -200,7 +216,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
                 LOG.warn("Transient Redis error ({}); retry {}/{} in {} ms", RedisSession.rootMessage(e), attempt + 1,
                         maxRetries, backoff);
-                sleep(backoff);
+                sleepUnlessStopped(backoff);
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 if (!lost[index] && reconnect(index) && index < writers) {
                     refuseAnotherServer(index);
@@ -427,6 +443,14 @@ public final class WorkerPool implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted; re-run to resume.");
+        }
+    }
+
+    /** Pauses before a retry, cut short by a stop request (the next attempt then decides). */
+    private void sleepUnlessStopped(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (!stop.isRequested() && System.nanoTime() < end && !Thread.currentThread().isInterrupted()) {
+            sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000L)));
         }
     }
 
