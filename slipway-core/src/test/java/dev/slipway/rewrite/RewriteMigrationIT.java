@@ -1248,7 +1248,8 @@ class RewriteMigrationIT {
             Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
             // the header is written once (an interval of an hour), the records of four batches after it
             Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(
-                    FaultyDocumentStore.Point.BEFORE_WRITE, 4, 0), new dev.slipway.internal.rewrite.RewriteSettings(50, 0, java.time.Duration.ofHours(1), 0), 1);
+                    FaultyDocumentStore.Point.BEFORE_WRITE, 4, 0), new dev.slipway.internal.rewrite.RewriteSettings(50,
+                    0, java.time.Duration.ofHours(1), 0), 1);
             long recorded = BackupDirectory.readHeader(backup).orElseThrow().dataLength();
             Path records = backup.resolve("originals.bin");
             byte[] bytes = Files.readAllBytes(records);

@@ -111,8 +111,9 @@ final class IndexStepHandlers {
                     long ms = timeout.toMillis();
                     throw new SlipwayException(ErrorCode.TIMEOUT, "Index '" + name + "' was still indexing after "
                             + (ms == 0 ? "under 1 ms" : ms < 1000 ? ms + " ms" : timeout.toSeconds() + " s") + " ("
-                            + Math.round(info.stats().percentIndexed() * 100) + "% done). It keeps indexing in the background; re-run 'slipway apply' with the same "
-                            + "plan (optionally with a longer --timeout) to wait again and validate.");
+                            + Math.round(info.stats().percentIndexed() * 100) + "% done). It keeps indexing in the "
+                            + "background; re-run 'slipway apply' with the same plan (optionally with a longer "
+                            + "--timeout) to wait again and validate.");
                 }
                 sleep(pause);
                 pause = Math.min(pause * 2, guard.isPresent() ? GUARDED_POLL_MILLIS : MAX_POLL_MILLIS); // small indexes
