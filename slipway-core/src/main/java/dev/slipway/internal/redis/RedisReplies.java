@@ -34,26 +34,19 @@ public final class RedisReplies {
 
     /** Whether the bytes are well-formed UTF-8. */
     public static boolean isUtf8(byte[] bytes) {
+        boolean ascii = true;
+        for (int i = 0; i < bytes.length && ascii; i++) {
+            ascii = bytes[i] >= 0;
+        }
+        if (ascii) { // the usual case, met on every FT.INFO read: no decoder made
+            return true;
+        }
         try {
             StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
             return true;
         } catch (java.nio.charset.CharacterCodingException e) {
             return false;
         }
-    }
-
-    /** The bytes as printable ASCII: other bytes, backslash and double quote as {@code \xHH}. */
-    public static String escaped(byte[] bytes) {
-        StringBuilder text = new StringBuilder(bytes.length);
-        for (byte b : bytes) {
-            int c = b & 0xff;
-            if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
-                text.append((char) c);
-            } else {
-                text.append(String.format("\\x%02x", c));
-            }
-        }
-        return text.toString();
     }
 
     /** A reply as a list (an empty list for null or a non-list). */

@@ -5,6 +5,7 @@ import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.io.KeyText;
 import dev.slipway.internal.redis.RedisReplies;
 
 import java.util.ArrayList;
@@ -62,7 +63,8 @@ public final class FtInfoReader {
         for (Object attribute : RedisReplies.list(info.get("attributes"))) {
             schema.field(readField(RedisReplies.list(attribute), unrecognized));
         }
-        return new IndexInfo(requestedName, schema.build(), readStats(info), unrecognized, undecodable(info));
+        return new IndexInfo(requestedName, schema.build(), readStats(info), unrecognized,
+                undecodable(info, definition));
     }
 
     /**
@@ -71,9 +73,8 @@ public final class FtInfoReader {
      * as text, such bytes became U+FFFD, and an index created from that read other keys or fields: the new index
      * held none of the documents, or a field matched nothing, and apply exited 0 (tester session 47 R42 T1 F1/F2).
      */
-    static List<String> undecodable(Map<String, Object> info) {
+    private static List<String> undecodable(Map<String, Object> info, Map<String, Object> definition) {
         List<String> found = new ArrayList<>();
-        Map<String, Object> definition = RedisReplies.pairs(info.get("index_definition"));
         definition.forEach((key, value) -> collectUndecodable(key.equals("prefixes") ? "prefix" : key, value, found));
         collectUndecodable("stop word", info.get("stopwords_list"), found);
         for (Object attribute : RedisReplies.list(info.get("attributes"))) {
@@ -86,7 +87,7 @@ public final class FtInfoReader {
         if (value instanceof List<?> items) {
             items.forEach(item -> collectUndecodable(what, item, found));
         } else if (value instanceof byte[] bytes && !RedisReplies.isUtf8(bytes)) {
-            found.add(what + " \"" + RedisReplies.escaped(bytes) + "\"");
+            found.add(what + " \"" + KeyText.shown(bytes) + "\"");
         }
     }
 
