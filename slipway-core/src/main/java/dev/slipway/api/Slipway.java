@@ -26,6 +26,7 @@ import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SearchDatabase;
+import dev.slipway.internal.redis.ServerRole;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupRestorer;
 import dev.slipway.internal.rewrite.FilterScope;
@@ -177,7 +178,7 @@ public final class Slipway {
         Arguments.required(plan, "The plan");
         Arguments.required(options, "The apply options");
         refuseIfStoppedBefore("apply");
-        return withSession(session -> new MigrationExecutor(session.reconnectingFor(WorkerPool.retryWindow(
+        return withSession("apply", session -> new MigrationExecutor(session.reconnectingFor(WorkerPool.retryWindow(
                 options.maxRetries())), keys, progress, lockLease).stopSignal(stop).apply(plan, options));
     }
 
@@ -233,7 +234,7 @@ public final class Slipway {
     public void check(MigrationPlan plan, ApplyOptions options) {
         Arguments.required(plan, "The plan");
         Arguments.required(options, "The apply options");
-        withSession(session -> {
+        withSession("apply", session -> {
             new MigrationExecutor(session, keys, progress).check(plan, options);
             return null;
         });
@@ -364,7 +365,7 @@ public final class Slipway {
 
     private void checkRollback(String index, Optional<String> version) {
         Arguments.required(index, "The index name");
-        withSession(session -> {
+        withSession("rollback", session -> {
             new AliasRollback(session, keys).check(index, version);
             return null;
         });
@@ -372,7 +373,7 @@ public final class Slipway {
 
     private RollbackResult rollback(String index, Optional<String> version) {
         Arguments.required(index, "The index name");
-        return withSession(session -> {
+        return withSession("rollback", session -> {
             new AliasRollback(session, keys).check(index, version); // before the lock: a refusal takes nothing over
             try (MigrationLock lock = acquireForRollback(session, index)) {
                 FilterScope.dropLeftBehind(session, keys, index); // a killed run's (R33 F9: status promised it)
@@ -471,7 +472,7 @@ public final class Slipway {
         Arguments.required(options, "The restore options");
         Runnable beforeChanging = beforeFirstChange == null ? () -> { } : beforeFirstChange;
         refuseIfStoppedBefore("rollback");
-        return withSession(session -> {
+        return withSession("rollback", session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it
             BackupDirectory.readHeader(backupDir).ifPresent(h -> BackupDirectory.requireNamespace(
@@ -503,7 +504,7 @@ public final class Slipway {
     public PruneResult prune(String index, Optional<Integer> version) {
         Arguments.required(index, "The index name");
         Optional<Integer> only = version == null ? Optional.empty() : version;
-        return withSession(session -> {
+        return withSession("prune", session -> {
             new VersionPruner(session, keys).check(index, only); // before the lock: a refusal takes nothing
             try (MigrationLock lock = MigrationLock.acquire(session, endpoint, keys, index, "prune",
                     lockLease, progress)) {
@@ -518,8 +519,19 @@ public final class Slipway {
      * so through it every index looks as in database 0 while its documents look gone.
      */
     private <T> T withSession(Function<RedisSession, T> verb) {
+        return withSession(null, verb);
+    }
+
+    /**
+     * As {@link #withSession(Function)}, for a verb that changes Redis (or checks what such a verb would do): a
+     * replica is refused first, naming its primary ({@code changing} names the verb; null for a read-only one).
+     */
+    private <T> T withSession(String changing, Function<RedisSession, T> verb) {
         try (RedisSession session = RedisSession.open(endpoint, (int) commandTimeout.toMillis())
                 .reconnecting(SESSION_RECONNECTS).stoppedBy(stop)) {
+            if (changing != null) {
+                ServerRole.requirePrimary(session, changing);
+            }
             SearchDatabase.requireIndexable(session);
             return verb.apply(session);
         } catch (RedisCommandException e) {

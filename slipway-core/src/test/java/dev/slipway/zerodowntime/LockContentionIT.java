@@ -26,6 +26,12 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.SetParams;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -227,6 +233,50 @@ class LockContentionIT {
         assertThat(held.owner()).isEqualTo(owner);
         assertThat(held.getMessage()).contains(owner);
         return held;
+    }
+
+    /**
+     * A server's idle timeout closes the lock refresher's connection between its extensions, and the session's while
+     * the workers write: both are replaced without a warning (tester session 47 R42 T3 F5: a run that succeeded told
+     * the user to re-run "when Redis is back").
+     */
+    @Test
+    void connectionsAServerClosesForIdlingAreReplacedWithoutAWarning(RedisStackServer redis) throws Exception {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(MigrationLock.class),
+                (Logger) LoggerFactory.getLogger(RedisSession.class));
+        loggers.forEach(logger -> logger.addAppender(logged));
+        try (Jedis admin = redis.newJedis()) {
+            admin.configSet("timeout", "1");
+        }
+        try {
+            try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000).reconnecting(3);
+                 MigrationLock lock = MigrationLock.acquire(session, RedisEndpoint.parse(redis.url()),
+                         KeyNamespace.DEFAULT, "products", "idle", java.time.Duration.ofSeconds(6))) {
+                long connectionsBefore = connectionsReceived(redis);
+                Thread.sleep(9_000); // four extensions, 2 s apart, each after the server closed the idle connection
+                lock.confirmHeldNow();
+                assertThat(session.call("PING")).isNotNull(); // its connection was closed too
+                assertThat(connectionsReceived(redis) - connectionsBefore - 1).as("idle connections replaced")
+                        .isGreaterThanOrEqualTo(3);
+            }
+            assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                    .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+        } finally {
+            loggers.forEach(logger -> logger.detachAppender(logged));
+            try (Jedis admin = redis.newJedis()) {
+                admin.configSet("timeout", "0");
+            }
+        }
+    }
+
+    /** The server's count of connections accepted, itself one of them (the server closes idle ones). */
+    private static long connectionsReceived(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis()) {
+            return Long.parseLong(jedis.info("stats").lines().filter(l -> l.startsWith("total_connections_received:"))
+                    .findFirst().orElseThrow().split(":")[1].strip());
+        }
     }
 
     /** A lock value in this host's format naming another process id. */

@@ -174,7 +174,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
                                          Duration lease, long sent) {
         MigrationLock lock = new MigrationLock(session, endpoint, key, value, lease, sent, fenceOff(session, key));
         session.guardReconnects(lock::confirmHeld); // a replaced connection must not outlive the lock
-        long period = Math.max(lease.toMillis() / 3, 50);
+        long period = lock.refreshPeriodMillis();
         lock.refresher.scheduleWithFixedDelay(lock::refresh, period, period, TimeUnit.MILLISECONDS);
         return lock;
     }
@@ -231,17 +231,32 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         return ProcessOwner.isDeadLocalProcess(owner);
     }
 
+    /** How often the lease is extended: every third of it. */
+    private long refreshPeriodMillis() {
+        return Math.max(lease.toMillis() / 3, 50);
+    }
+
     /** Extends the lease if the key still holds this owner's value; marks the lock lost otherwise. */
     private synchronized void refresh() {
         if (lost.get()) {
             return; // never taken back: the process that held it meanwhile may have changed what this one relied on
         }
         try {
-            if (refreshSession == null) {
-                refreshSession = RedisSession.open(endpoint, 5000);
-            }
             long sent = System.nanoTime();
-            Object reply = refreshSession.call("EVAL", REFRESH, "1", key, value, Long.toString(lease.toMillis()));
+            Object reply;
+            try {
+                reply = extend();
+            } catch (SlipwayException e) {
+                if (e.code() != ErrorCode.REDIS_UNAVAILABLE) {
+                    throw e;
+                }
+                // the connection idles between refreshes, and a server's (or a proxy's) idle timeout closes it: a new
+                // one goes on quietly; the script only extends a lease this owner holds, so sending it again is safe
+                // (tester session 47 R42 T3 F5: a run that succeeded told the user to re-run)
+                LOG.debug("Extending the migration lock {} on a new connection ({})", key, RedisSession.rootMessage(e));
+                sent = System.nanoTime();
+                reply = extend();
+            }
             if (RedisReplies.whole(reply) == 1) {
                 confirmedAt = sent;
             } else {
@@ -251,11 +266,30 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
                         + "the key was deleted or changed; another process may hold it now)", key);
             }
         } catch (RuntimeException e) {
-            LOG.warn("Could not extend the migration lock {}: {}", key, e.getMessage());
-            if (refreshSession != null) {
-                refreshSession.close();
-                refreshSession = null;
+            closeRefreshSession();
+            LOG.warn("Could not extend the migration lock {} ({}); trying again in {} s, the run stops if the lease of "
+                    + "{} s runs out first", key, RedisSession.rootMessage(e), refreshPeriodMillis() / 1000.0,
+                    lease.toSeconds());
+        }
+    }
+
+    /** Sends the lease's extension on the refresher's own connection, made anew after a failure. */
+    private Object extend() {
+        try {
+            if (refreshSession == null) {
+                refreshSession = RedisSession.open(endpoint, 5000);
             }
+            return refreshSession.call("EVAL", REFRESH, "1", key, value, Long.toString(lease.toMillis()));
+        } catch (RuntimeException e) {
+            closeRefreshSession();
+            throw e;
+        }
+    }
+
+    private void closeRefreshSession() {
+        if (refreshSession != null) {
+            refreshSession.close();
+            refreshSession = null;
         }
     }
 

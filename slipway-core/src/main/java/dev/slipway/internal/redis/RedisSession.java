@@ -17,6 +17,9 @@ import redis.clients.jedis.util.SafeEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -39,7 +42,7 @@ public final class RedisSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSession.class);
     /** Commands that may be sent again when the connection was lost, whether or not the server ran them. */
     private static final Set<String> REPLAY_SAFE = Set.of("PING", "GET", "EXISTS", "TYPE", "PTTL", "TTL", "SCAN",
-            "INFO", "DBSIZE", "DEL", "FT.INFO", "FT._LIST", "FT.SEARCH", "FT.AGGREGATE", "JSON.GET", "HGET",
+            "INFO", "ROLE", "DBSIZE", "DEL", "FT.INFO", "FT._LIST", "FT.SEARCH", "FT.AGGREGATE", "JSON.GET", "HGET",
             "HMGET", "HGETALL", "HLEN", "MEMORY");
     private static final long FIRST_PAUSE_MILLIS = 100;
     private static final long MAX_PAUSE_MILLIS = 2_000;
@@ -78,6 +81,7 @@ public final class RedisSession implements AutoCloseable {
         try {
             return new RedisSession(endpoint, connect(endpoint, timeoutMillis), timeoutMillis);
         } catch (JedisException e) { // connect closed what it opened
+            refuseFailedHandshake(endpoint, e);
             String root = rootMessage(e);
             if (root.contains("DB index is out of range")) { // the URL's fault, not the server's (tester R30 F11)
                 throw new SlipwayException(ErrorCode.BAD_USAGE, "The server at " + endpoint.redacted() + " has no "
@@ -100,6 +104,30 @@ public final class RedisSession implements AutoCloseable {
                     + "--url (or REDIS_URL) is right." + closed; // LOADING: not a wrong URL (tester session 35 R19 L6)
             throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Cannot connect to Redis at "
                     + endpoint.redacted() + ": " + root + "." + next, e);
+        }
+    }
+
+    /** A {@code rediss://} connection whose TLS handshake failed: says so, and what to do. */
+    private static void refuseFailedHandshake(RedisEndpoint endpoint, JedisException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof TlsHandshake.Failed failed) {
+                if (failed.plainRedis()) { // the URL's fault: the scheme
+                    throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot connect to Redis at " + endpoint.redacted()
+                            + ": " + failed.getMessage() + ", and the port answers plain-text Redis: the server does "
+                            + "not serve TLS there. Nothing was changed. Use redis:// in --url (or REDIS_URL), or the "
+                            + "server's tls-port for rediss://.", e);
+                }
+                if (failed.untrusted()) { // the client's configuration, not the server's state
+                    throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot connect to Redis at "
+                            + endpoint.redacted() + ": " + failed.getMessage() + ". Nothing was changed. Java does not "
+                            + "trust the server's certificate: add its CA to a trust store and pass "
+                            + "-Djavax.net.ssl.trustStore=<file> -Djavax.net.ssl.trustStorePassword=<password> "
+                            + "(SLIPWAY_JAVA_OPTS for the CLI).", e);
+                }
+                throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Cannot connect to Redis at "
+                        + endpoint.redacted() + ": " + failed.getMessage() + ". Check that the server is running and "
+                        + "serves TLS on this port (its tls-port; redis:// for a server without TLS).", e);
+            }
         }
     }
 
@@ -177,6 +205,7 @@ public final class RedisSession implements AutoCloseable {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .database(endpoint.database())
                 .ssl(endpoint.tls())
+                .sslSocketFactory(endpoint.tls() ? new TlsHandshake(defaultTls(), timeoutMillis) : null)
                 .connectionTimeoutMillis(timeoutMillis)
                 .socketTimeoutMillis(timeoutMillis)
                 .clientName("slipway");
@@ -188,6 +217,19 @@ public final class RedisSession implements AutoCloseable {
             config.password("");
         }
         return config.build();
+    }
+
+    /**
+     * The socket factory of the JVM's default TLS context, read at each connection: the trust store of the
+     * {@code javax.net.ssl.*} properties, or what an application set with {@code SSLContext.setDefault}.
+     */
+    private static SSLSocketFactory defaultTls() {
+        try {
+            return SSLContext.getDefault().getSocketFactory();
+        } catch (NoSuchAlgorithmException e) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "Java has no default TLS context for rediss:// ("
+                    + e.getMessage() + "). Nothing was changed. Check the javax.net.ssl.* options of the JVM.", e);
+        }
     }
 
     /** The endpoint, for messages (its text form carries no password). */
@@ -246,8 +288,13 @@ public final class RedisSession implements AutoCloseable {
                             + (attempt > 0 ? " (reconnected " + attempt + " times)" : "")
                             + ". Re-run the same command when Redis is back; finished steps are not repeated.", e);
                 }
-                LOG.warn("Lost the connection to Redis at {} during {} ({}); reconnecting in {} ms",
-                        endpoint.redacted(), command, rootMessage(e), pause);
+                if (attempt == 0) { // one closed connection replaced at once is no news (a server's idle timeout)
+                    LOG.debug("Lost the connection to Redis at {} during {} ({}); reconnecting in {} ms",
+                            endpoint.redacted(), command, rootMessage(e), pause);
+                } else {
+                    LOG.warn("Lost the connection to Redis at {} during {} ({}); reconnecting in {} ms",
+                            endpoint.redacted(), command, rootMessage(e), pause);
+                }
                 pause = reconnectAfter(pause);
             } catch (JedisDataException e) {
                 boolean refusedForNow = refusedForNow(e);
