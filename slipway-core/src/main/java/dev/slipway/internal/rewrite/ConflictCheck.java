@@ -84,7 +84,7 @@ public final class ConflictCheck {
         if (!needed(spec)) {
             return Result.NOTHING;
         }
-        try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
+        try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries).stoppedBy(stop)) {
             return KeyScope.acrossRestarts(() -> new ConflictCheck(spec, filter, pageSize).scan(workers, progress,
                     stop));
         } catch (JedisDataException e) {

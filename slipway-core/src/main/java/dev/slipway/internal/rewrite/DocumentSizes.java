@@ -68,7 +68,7 @@ public final class DocumentSizes {
      */
     public static Survey survey(RewriteSpec spec, FilterScope filter, long expected, RedisEndpoint endpoint,
                                 int pageSize, int maxRetries, ProgressListener progress, StopSignal stop) {
-        try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries)) {
+        try (WorkerPool workers = WorkerPool.open(endpoint, 1, maxRetries).stoppedBy(stop)) {
             return KeyScope.acrossRestarts(() -> surveyOnce(spec, filter, expected, workers, pageSize, progress, stop));
         }
     }
