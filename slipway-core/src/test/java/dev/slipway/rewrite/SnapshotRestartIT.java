@@ -569,6 +569,8 @@ class SnapshotRestartIT {
 
             assertThat(restarted[0]).isTrue();
             assertThat(failed).as("the run that lived through the restart fails").isNotNull();
+            assertThat(failed).as("and says the server restarted").hasMessageContaining("The server restarted during "
+                    + "the run (run_id ");
             try (Jedis after = redis.newJedis()) {
                 assertThat(keys(after, "slipway:*")).as("no checkpoint written onto the restarted server")
                         .noneMatch(k -> k.contains("checkpoint"));

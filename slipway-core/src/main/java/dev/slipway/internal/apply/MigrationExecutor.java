@@ -58,6 +58,8 @@ public final class MigrationExecutor {
     private final Map<StepKind, StepHandler> handlers = new EnumMap<>(StepKind.class);
     private StepBoundaryListener boundaries = StepBoundaryListener.NONE;
     private StopSignal stop = new StopSignal();
+    /** The server's run_id when this run's steps began (a restart changes it); null when unknown. */
+    private String runIdAtStart;
 
     /** An executor on the given session, with the default lock lease. */
     public MigrationExecutor(RedisSession session, KeyNamespace keys, ProgressListener progress) {
@@ -315,6 +317,7 @@ public final class MigrationExecutor {
                                 Checkpoint start, boolean resumed, RewriteMeasurement.Measured measured,
                                 boolean wasCompleted, FilterScope filter) {
         Instant startedAt = Instant.now();
+        runIdAtStart = runIdOrNull();
         StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop)
                 .rewriteBatchBytes(measured.batchBytes()).rewriteDocuments(measured.holding()).checkpoints(store)
                 .filterScope(filter);
@@ -389,6 +392,7 @@ public final class MigrationExecutor {
                 ? new StepReport(r.name(), StepReport.Status.UNDONE, r.durationMs(), r.detail()
                 + "; undone by a later step, runs again on a re-run") : r);
         boolean stopped = stopped(cause);
+        String restarted = stopped ? "" : restartNote(message(cause).contains("'slipway status'"));
         try {
             boolean stillComplete = wasCompleted && plan.steps().stream()
                     .allMatch(s -> s.kind() == StepKind.VALIDATE || context.checkpoint().isDone(s.name()));
@@ -407,7 +411,7 @@ public final class MigrationExecutor {
             cause.addSuppressed(e);
         }
         MigrationReport report = report(plan, context, reports, startedAt, resumed, stopped
-                ? MigrationReport.Result.STOPPED : MigrationReport.Result.FAILED, message(cause));
+                ? MigrationReport.Result.STOPPED : MigrationReport.Result.FAILED, message(cause) + restarted);
         if (context.lock().isLost()) {
             report = withLiveDowntime(report, plan, cause);
         }
@@ -418,9 +422,10 @@ public final class MigrationExecutor {
         }
         ErrorCode code = cause instanceof ValidationFailedException ? ErrorCode.VALIDATION_FAILED
                 : cause instanceof SlipwayException s && s.exitCode() == 1 ? s.code() : ErrorCode.MIGRATION_FAILED;
-        boolean advised = message(cause).contains("'slipway ");
+        boolean advised = (message(cause) + restarted).contains("'slipway ");
         throw new MigrationFailedException(code, "Migration of '" + plan.source().indexName() + "' failed: "
-                + message(cause) + (code == ErrorCode.VALIDATION_FAILED || advised ? "" : " Fix the cause and "
+                + message(cause) + restarted + (code == ErrorCode.VALIDATION_FAILED || advised ? ""
+                : " Fix the cause and "
                 + "re-run 'slipway apply' with the same plan; completed steps are not repeated."), report, cause);
     }
 
@@ -447,6 +452,36 @@ public final class MigrationExecutor {
                 report.startedAt(), report.finishedAt(), report.resumed(), report.steps(),
                 new MigrationReport.Downtime(own.unavailableMs(), 0, false), report.validation(), report.error(),
                 report.warnings());
+    }
+
+    /** The server's run_id now; null when it cannot be read (refused, or the server is unreachable). */
+    private String runIdOrNull() {
+        try {
+            return session.runId();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * When the server restarted during the run (its run_id changed), says so: a restart without persistence, or from
+     * an older snapshot, lost what the run had made, and the failure only named its effect, such as the new index
+     * being gone (tester session 47 R42 T3 F5).
+     */
+    private String restartNote(boolean statusAdvised) {
+        String now;
+        // on a connection of its own: this one may be closed and its reconnects refused (the lock is lost)
+        try (RedisSession fresh = RedisSession.open(endpoint, 5000)) {
+            now = fresh.runId();
+        } catch (RuntimeException e) {
+            return "";
+        }
+        if (runIdAtStart == null || now == null || runIdAtStart.equals(now)) {
+            return "";
+        }
+        return " The server restarted during the run (run_id " + runIdAtStart + " then, " + now + " now): what it "
+                + "had not saved when it went down is gone, which may be why." + (statusAdvised ? "" : " Run 'slipway "
+                + "status' before re-running 'slipway apply' with the same plan.");
     }
 
     private static boolean stopped(RuntimeException e) {
