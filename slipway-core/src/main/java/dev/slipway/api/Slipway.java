@@ -144,6 +144,8 @@ public final class Slipway {
                     history.entry(info.schema().name()).map(VersionHistory.VersionEntry::schema));
             List<String> warnings = new ArrayList<>(info.unrecognized());
             MigrationPlanner.phoneticWarning(complete.phoneticProbed(), info.schema().name()).ifPresent(warnings::add);
+            MigrationPlanner.hiddenAttributeWarning(complete.schema(), complete.recorded(), complete.vectorTuningRead())
+                    .ifPresent(warnings::add);
             reader.temporary(info.schema().name())
                     .ifPresent(kind -> warnings.add(MigrationPlanner.temporaryReason(info.schema().name(), kind)));
             if (!info.undecodable().isEmpty()) {

@@ -213,6 +213,9 @@ class HiddenOptionsIT {
             assertThat(first.warnings()).as("an index Slipway did not create").anySatisfy(w ->
                     assertThat(w).startsWith("FT.INFO does not report INITIAL_CAP (vector; BLOCK_SIZE, EF_RUNTIME "
                             + "and EPSILON were read with FT.DEBUG VECSIM_INFO)"));
+            assertThat(slipway.describe("vecs").warnings()).as("index info, whose schema a target is made from, "
+                    + "warns too (tester session 47 R42 T1)").anySatisfy(w -> assertThat(w).startsWith(
+                    "FT.INFO does not report INITIAL_CAP"));
             assertThat(slipway.apply(first, ApplyOptions.DEFAULTS).result())
                     .isEqualTo(MigrationReport.Result.SUCCEEDED);
 
@@ -221,6 +224,7 @@ class HiddenOptionsIT {
 
             assertThat(second.source().optionsRecorded()).isTrue();
             assertThat(second.warnings()).noneSatisfy(w -> assertThat(w).contains("FT.INFO does not report"));
+            assertThat(described.warnings()).noneSatisfy(w -> assertThat(w).contains("FT.INFO does not report"));
             assertThat(described.schema().field("emb").orElseThrow().attrs()).as("index info shows what "
                     + "Slipway recorded, so a --target-schema made from it keeps it").containsEntry("ef_runtime", 20L);
         }

@@ -333,22 +333,30 @@ public final class MigrationPlanner {
 
     /** FT.INFO does not report some options, so a snapshot cannot know them; say so where they could matter. */
     static Optional<String> hiddenAttributeWarning(SourceSnapshot source) {
-        if (source.optionsRecorded()) {
+        return hiddenAttributeWarning(source.schema(), source.optionsRecorded(), source.vectorTuningRead());
+    }
+
+    /**
+     * The same, for a schema read from FT.INFO ({@code recorded}: completed from Slipway's version history instead);
+     * {@code index info} warns too, for a target schema made from what it shows (tester session 47 R42 T1).
+     */
+    public static Optional<String> hiddenAttributeWarning(IndexSchema schema, boolean recorded,
+                                                          boolean vectorTuningRead) {
+        if (recorded) {
             return Optional.empty(); // Slipway created the index: its record has them (tester session 28, #6)
         }
-        IndexSchema schema = source.schema();
         List<String> hidden = new ArrayList<>();
         if (schema.fields().stream().anyMatch(f -> f.type() == FieldType.VECTOR)) {
-            hidden.add(source.vectorTuningRead() ? "INITIAL_CAP (vector; BLOCK_SIZE, EF_RUNTIME and EPSILON were "
+            hidden.add(vectorTuningRead ? "INITIAL_CAP (vector; BLOCK_SIZE, EF_RUNTIME and EPSILON were "
                     + "read with FT.DEBUG VECSIM_INFO)" : "INITIAL_CAP, BLOCK_SIZE, EF_RUNTIME, EPSILON (vector; "
                     + "FT.DEBUG VECSIM_INFO, which reports all but INITIAL_CAP, was refused or did not say)");
         }
         if (hidden.isEmpty()) {
             return Optional.empty();
         }
-        String advice = source.vectorTuningRead() ? "it, set it in the patch (update_fields) or the new index will "
-                + "use the server default" : "any of them, set them in the patch (update_fields) or the new index "
-                + "will use the server defaults";
+        String advice = vectorTuningRead ? "it, set it in the patch (update_fields) or the target schema, or the new "
+                + "index will use the server default" : "any of them, set them in the patch (update_fields) or the "
+                + "target schema, or the new index will use the server defaults";
         return Optional.of("FT.INFO does not report " + String.join(", ", hidden) + ". If '" + schema.name()
                 + "' was created with " + advice + ".");
     }
