@@ -71,7 +71,7 @@ public final class RewritePlanner {
         boolean narrowed = FilterScope.narrows(source, target);
         if (narrowed) {
             commands.add(List.of("FT.SEARCH", "<throwaway index with the FILTER>", "*", "NOCONTENT", "INKEYS",
-                    "<n>", "<the page's keys>"));
+                    "<n>", "<the page's keys>", "TIMEOUT", "0"));
         }
         boolean hash = spec.storage() == StorageType.HASH;
         for (RewriteSpec.FieldMove move : spec.fieldMoves()) {

@@ -58,8 +58,8 @@ public final class ZeroDowntimeStrategy {
             steps.add(new PlanStep("verify:" + shadow, StepKind.VERIFY_SHADOW, "Compare '" + shadow + "' with the "
                     + "live '" + name + "': document counts, indexing failures, a match-all query.",
                     List.of(List.of("FT.INFO", name), List.of("FT.INFO", shadow),
-                            List.of("FT.SEARCH", name, "*", "LIMIT", "0", "0"),
-                            List.of("FT.SEARCH", shadow, "*", "LIMIT", "0", "0"))));
+                            List.of("FT.SEARCH", name, "*", "LIMIT", "0", "0", "TIMEOUT", "0"),
+                            List.of("FT.SEARCH", shadow, "*", "LIMIT", "0", "0", "TIMEOUT", "0"))));
         }
         steps.add(switchStep(source, target.name(), keys));
         steps.add(DropRecreateStrategy.validateStep(name, source, Optional.empty()));

@@ -99,7 +99,7 @@ public final class IndexedKeys {
      */
     public static Optional<Set<ByteBuffer>> byListing(Jedis jedis, String index, Set<ByteBuffer> wanted) {
         return byListing(arguments -> jedis.sendCommand(RedisSession.command("FT.SEARCH"),
-                arguments.toArray(byte[][]::new)), index, wanted::contains);
+                RedisSession.untimed("FT.SEARCH", arguments.toArray(byte[][]::new))), index, wanted::contains);
     }
 
     /**
@@ -153,7 +153,7 @@ public final class IndexedKeys {
         List<Object> reply;
         try {
             reply = RedisReplies.list(jedis.sendCommand(RedisSession.command("FT.SEARCH"),
-                    lookupArguments(index, keys).toArray(byte[][]::new)));
+                    RedisSession.untimed("FT.SEARCH", lookupArguments(index, keys).toArray(byte[][]::new))));
         } catch (JedisDataException e) {
             OptionalInt cap = resultsCap(e.getMessage());
             if (cap.isEmpty() || cap.getAsInt() >= keys.size()) {

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 
@@ -48,6 +49,12 @@ final class TlsHandshake extends SSLSocketFactory {
             return plainRedis;
         }
 
+        /** Whether the server asked for a client certificate this JVM did not give (TLS alerts that say so). */
+        boolean clientCertificateWanted() {
+            String message = String.valueOf(getCause().getMessage());
+            return message.contains("certificate_required") || message.contains("bad_certificate");
+        }
+
         /** Whether the server's certificate was not trusted (or not valid for its name). */
         boolean untrusted() {
             return getCause() instanceof SSLHandshakeException && getCause().getCause() instanceof CertificateException
@@ -62,15 +69,57 @@ final class TlsHandshake extends SSLSocketFactory {
         try {
             tls.setSoTimeout(handshakeMillis);
             tls.startHandshake();
+            pingOnce(tls);
             tls.setSoTimeout(timeout);
             return tls;
         } catch (IOException e) {
             plain.close(); // not tls.close(): that waits for a close_notify such a server never sends
             boolean plainRedis = answersPlainPing(plain.getInetAddress(), port, handshakeMillis);
-            String what = e instanceof SSLException ? "the TLS handshake failed (" + e.getMessage() + ")"
-                    : "the TLS handshake got no answer within " + handshakeMillis + " ms (" + e.getMessage() + ")";
+            String what = e instanceof SocketTimeoutException ? "the TLS handshake got no answer within "
+                    + handshakeMillis + " ms (" + e.getMessage() + ")" : e instanceof SSLException
+                    ? "the TLS handshake failed (" + e.getMessage() + ")" : "the server closed the TLS connection "
+                    + "during its handshake (" + e.getMessage() + ")";
             throw new Failed(what, plainRedis, e);
         }
+    }
+
+    /**
+     * Sends one {@code PING} and reads its one-line reply ({@code +PONG}, or {@code -NOAUTH} before AUTH), leaving
+     * the stream clean. Under TLS 1.3 a server that refuses the client (no client certificate) says so only after the
+     * client's side of the handshake has finished: the first command failed with a broken pipe, taken for a server
+     * that is down (tester session 48 R43 T3 F1).
+     */
+    private static void pingOnce(SSLSocket tls) throws IOException {
+        InputStream in = tls.getInputStream();
+        try {
+            OutputStream out = tls.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException e) {
+            throw alertOr(in, e);
+        }
+        for (int read = 0, b = in.read(); b != '\n'; b = in.read(), read++) {
+            if (b < 0 || read > 1_024) {
+                throw new SSLException(b < 0 ? "the server closed the connection after the handshake" : "the server's "
+                        + "answer to PING is not Redis's");
+            }
+        }
+    }
+
+    /**
+     * The alert the server sent before it closed the connection, which says why (certificate_required), read after a
+     * write failed with a broken pipe, which does not; {@code failure} when there is none to read.
+     */
+    private static IOException alertOr(InputStream in, IOException failure) {
+        try {
+            in.read();
+        } catch (SSLException alert) {
+            alert.addSuppressed(failure);
+            return alert;
+        } catch (IOException ignored) {
+            // no alert to read: the write's failure is all there is
+        }
+        return failure;
     }
 
     /** Whether a plain connection to the port answers {@code PING} with a RESP reply ({@code +PONG}, {@code -NOAUTH}). */

@@ -183,7 +183,7 @@ public final class IndexRecall {
             args.add(text(word));
         }
         List<Object> reply = RedisReplies.list(session.jedis().sendCommand(RedisSession.command("FT.SEARCH"),
-                args.toArray(byte[][]::new)));
+                RedisSession.untimed("FT.SEARCH", args.toArray(byte[][]::new))));
         List<String> keys = new ArrayList<>();
         for (Object key : reply.subList(1, reply.size())) {
             keys.add(RedisReplies.text(key));

@@ -114,7 +114,7 @@ public final class JedisDocumentStore implements DocumentStore {
     public List<Object> execute(List<Command> commands) {
         List<Response<Object>> responses = pipelined(commands.size(), (p, i) -> {
             Command command = commands.get(i);
-            return p.sendCommand(encoded(command.name()), arguments(command));
+            return p.sendCommand(encoded(command.name()), RedisSession.untimed(command.name(), arguments(command)));
         });
         List<Object> replies = new ArrayList<>(commands.size());
         boolean transactions = false;
