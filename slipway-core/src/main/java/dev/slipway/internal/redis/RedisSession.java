@@ -42,8 +42,8 @@ public final class RedisSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSession.class);
     /** Commands that may be sent again when the connection was lost, whether or not the server ran them. */
     private static final Set<String> REPLAY_SAFE = Set.of("PING", "GET", "EXISTS", "TYPE", "PTTL", "TTL", "SCAN",
-            "INFO", "ROLE", "HELLO", "DBSIZE", "DEL", "FT.INFO", "FT._LIST", "FT.SEARCH", "FT.AGGREGATE", "JSON.GET", "HGET",
-            "HMGET", "HGETALL", "HLEN", "MEMORY");
+            "INFO", "ROLE", "HELLO", "DBSIZE", "DEL", "FT.INFO", "FT._LIST", "FT.SEARCH", "FT.AGGREGATE", "JSON.GET",
+            "HGET", "HMGET", "HGETALL", "HLEN", "MEMORY");
     private static final long FIRST_PAUSE_MILLIS = 100;
     private static final long MAX_PAUSE_MILLIS = 2_000;
     /**
@@ -259,7 +259,8 @@ public final class RedisSession implements AutoCloseable {
 
     /** As {@link #untimed(String, String[])}, for arguments given as bytes. */
     public static byte[][] untimed(String command, byte[][] args) {
-        if (!isSearch(command) || Arrays.stream(args).anyMatch(a -> "TIMEOUT".equalsIgnoreCase(SafeEncoder.encode(a)))) {
+        if (!isSearch(command)
+                || Arrays.stream(args).anyMatch(a -> "TIMEOUT".equalsIgnoreCase(SafeEncoder.encode(a)))) {
             return args;
         }
         byte[][] untimed = Arrays.copyOf(args, args.length + 2);

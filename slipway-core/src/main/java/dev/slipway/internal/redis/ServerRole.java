@@ -56,12 +56,13 @@ public final class ServerRole {
         }
         String where = primary == null ? "its primary" : "the primary, " + primary;
         throw new SlipwayException(ErrorCode.BAD_USAGE, "The server at " + session.endpoint().redacted() + " is a "
-                + "replica" + (primary == null ? "" : " of " + primary) + " (" + seen + "), and " + verb + " changes "
-                + "indexes and documents, which only a primary takes (a replica refuses them, or loses them at its next "
-                + "sync). Nothing was changed. Run '" + verb + "' with --url (or REDIS_URL) pointing at " + where + ".");
+                + "replica" + (primary == null ? "" : " of " + primary) + " (" + seen + "), and " + verb
+                + " changes indexes and documents, which only a primary takes (a replica refuses them, or loses them "
+                + "at its next sync). Nothing was changed. Run '" + verb + "' with --url (or REDIS_URL) pointing at "
+                + where + ".");
     }
 
-    /** The {@code role} field of the server's {@code HELLO} reply (it keeps the connection's protocol); empty if none. */
+    /** The {@code role} field of the server's {@code HELLO} reply (the protocol stays as it was); empty if none. */
     private static Optional<String> helloRole(RedisSession session) {
         try {
             List<Object> fields = RedisReplies.list(session.call("HELLO"));

@@ -122,7 +122,7 @@ final class TlsHandshake extends SSLSocketFactory {
         return failure;
     }
 
-    /** Whether a plain connection to the port answers {@code PING} with a RESP reply ({@code +PONG}, {@code -NOAUTH}). */
+    /** Whether a plain connection to the port answers {@code PING} in RESP ({@code +PONG}, {@code -NOAUTH}). */
     static boolean answersPlainPing(InetAddress address, int port, int timeoutMillis) {
         if (address == null) {
             return false;
