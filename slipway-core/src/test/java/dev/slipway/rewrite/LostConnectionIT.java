@@ -213,8 +213,8 @@ class LostConnectionIT {
                 if (outage.get() == null && task().equals(during) && done >= 200) {
                     outage.set(redis.outage(8_000));
                     // once the reads under way have failed and are being retried
-                    java.util.concurrent.CompletableFuture.runAsync(() -> stop.request("test"),
-                            java.util.concurrent.CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.SECONDS));
+                    java.util.concurrent.CompletableFuture.runAsync(() -> stop.request("test"), java.util.concurrent
+                            .CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.SECONDS));
                 }
             }
         };

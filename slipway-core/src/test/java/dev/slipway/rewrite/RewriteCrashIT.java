@@ -432,6 +432,10 @@ class RewriteCrashIT {
                     .satisfies(r -> assertThat(r.detail()).contains("; 1 vectors already had the float16 length "
                             + "when this migration first read them and were left as they are (such as " + first
                             + ")"));
+            // the rollback leaves it as it was, and succeeds (tester session 48 R43 T2 F2: it exited 1 for good)
+            assertThat(s.slipway().rollbackFromBackup(backup, 1).documentsRestored()).isPositive();
+            assertThat(jedis.hget(first.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "emb".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(halfLength);
         }
     }
 

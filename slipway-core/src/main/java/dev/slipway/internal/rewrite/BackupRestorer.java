@@ -12,6 +12,7 @@ import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
@@ -394,6 +395,18 @@ public final class BackupRestorer {
                     + backup.dir() + ".");
         }
         if (left.count() == 0) {
+            return;
+        }
+        BackupHeader.AlreadyConverted asFound = backup.header().alreadyConverted();
+        if (left.count() == left.newVectors() && asFound.counting() && left.count() <= asFound.vectors()) {
+            // apply found that many with the new length before it changed anything and left them so; the rollback
+            // leaves them as they were (tester session 48 R43 T2 F2: an exact rollback exited 1 forever, blaming the
+            // application or a damaged backup)
+            UserWarnings.warn(LOG, progress, Wording.count(left.count(), "document holds", "documents hold") + " a "
+                    + "vector of the new datatype's length after the restore, as " + asFound.vectors() + " did before "
+                    + "the migration changed anything (it left them as they were, such as " + String.join(", ",
+                    asFound.examples()) + "); the rollback leaves them so. Found now: " + String.join(", ",
+                    left.examples().subList(0, Math.min(3, left.examples().size()))) + ".");
             return;
         }
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"

@@ -35,6 +35,7 @@ final class MigratedFormLeft {
         RewriteSpec back = turnedAround(rewrite);
         Set<String> examples = new LinkedHashSet<>();
         long count = 0;
+        long newVectors = 0;
         long checked = -1;
         if (OldFormScan.applies(back)) {
             OldFormScan.Result form = OldFormScan.runWithoutNewNames(back, prefixes, endpoint, PAGE, maxRetries,
@@ -47,17 +48,19 @@ final class MigratedFormLeft {
             OldVectorScan.Result vectors = OldVectorScan.runTurnedAround(back, prefixes, endpoint, PAGE, maxRetries,
                     expected, progress);
             count += vectors.found();
+            newVectors = vectors.found();
             checked = Math.max(checked, vectors.documentsChecked());
             vectors.examples().forEach(key -> examples.add(key + " (a vector of the new datatype)"));
         }
-        return new Found(count, new ArrayList<>(examples).subList(0, Math.min(20, examples.size())), checked);
+        return new Found(count, new ArrayList<>(examples).subList(0, Math.min(20, examples.size())), checked,
+                newVectors);
     }
 
     /**
      * What {@link #find} found; {@code checked} is how many documents its scans read under the prefixes (-1 when
-     * none ran).
+     * none ran), {@code newVectors} how many of them held a vector of the new datatype (and nothing else was found).
      */
-    record Found(long count, List<String> examples, long checked) {
+    record Found(long count, List<String> examples, long checked, long newVectors) {
         Found {
             examples = List.copyOf(examples);
         }
