@@ -10,6 +10,7 @@ import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.FilterCount;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.apply.UnreadKeys;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.MigrationPlanner;
@@ -336,6 +337,7 @@ final class LivePlanning {
         if (unfinished.isEmpty()) {
             return;
         }
+        MigrationLock.refuseIfHeld(session, keys, index); // running now: wait, not finish (tester R43 T1 F2)
         Checkpoint c = unfinished.get();
         String undo = c.backupDir().isEmpty() ? "'slipway rollback --index " + index + "'"
                 : "'slipway rollback --backup-dir " + c.backupDir() + "'";

@@ -236,6 +236,30 @@ class LockContentionIT {
     }
 
     /**
+     * While a run holds the lock, an unfinished migration is one going on now: prune and rollback --index say so
+     * (LOCK_HELD, wait), instead of telling the user to finish it by hand with a command that the lock then refuses
+     * (tester session 48 R43 T1 F2).
+     */
+    @Test
+    void anUnfinishedMigrationWhoseLockIsHeldIsReportedAsRunning(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            String checkpoint = jedis.get("slipway:checkpoint:" + Catalog.NAME);
+            assertThat(checkpoint).contains("\"COMPLETED\"");
+            jedis.set("slipway:checkpoint:" + Catalog.NAME, checkpoint.replace("\"COMPLETED\"", "\"ROLLING_BACK\""));
+        }
+        holdLock(redis, OTHER_OWNER);
+        Snapshot before = Snapshot.of(redis);
+
+        refusedByLock(() -> slipway.prune(Catalog.NAME, Optional.empty()), OTHER_OWNER);
+        refusedByLock(() -> slipway.checkRollback(Catalog.NAME), OTHER_OWNER);
+
+        assertThat(Snapshot.of(redis)).isEqualTo(before);
+    }
+
+    /**
      * A server's idle timeout closes the lock refresher's connection between its extensions, and the session's while
      * the workers write: both are replaced without a warning (tester session 47 R42 T3 F5: a run that succeeded told
      * the user to re-run "when Redis is back").

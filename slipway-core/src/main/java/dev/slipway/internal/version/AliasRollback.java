@@ -6,6 +6,7 @@ import dev.slipway.api.version.RollbackResult;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
@@ -54,8 +55,11 @@ public final class AliasRollback {
                 throw reader.unknownIndex(name);
             }
         }
-        latest.ifPresent(c -> refuseRewrites(name, c));
         boolean unfinished = latest.filter(c -> c.status() != Checkpoint.Status.COMPLETED).isPresent();
+        if (unfinished) { // a run going on now is to be waited for, not finished by hand (tester session 48 R43 T1 F2)
+            MigrationLock.refuseIfHeld(session, keys, name);
+        }
+        latest.ifPresent(c -> refuseRewrites(name, c));
         if (unfinished && version.isEmpty() && !switched(latest.get())) {
             refuseDroppingServed(name, latest.get(), history);
         }

@@ -7,6 +7,7 @@ import dev.slipway.api.version.VersionStatus;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
@@ -83,6 +84,7 @@ public final class VersionPruner {
         Optional<Checkpoint> unfinished = new CheckpointStore(session, keys).load(name)
                 .filter(c -> c.status() != Checkpoint.Status.COMPLETED);
         if (unfinished.isPresent()) {
+            MigrationLock.refuseIfHeld(session, keys, name); // running now: wait, not finish (tester R43 T1 F2)
             Checkpoint c = unfinished.get();
             c.refuseWhileRollingBack("prune");
             throw new SlipwayException(ErrorCode.BAD_USAGE, "A migration of '" + name + "' is unfinished (plan "
