@@ -224,6 +224,43 @@ class ServerConnectionIT {
         }
     }
 
+    /**
+     * A plan made on another server (a staging copy with the same schema) applies, but warns first that the
+     * documents it sampled are not there (tester session 48 R43 T1 F1: nothing said so, and validation blamed
+     * another client for deleting them).
+     */
+    @Test
+    void aPlanMadeOnAnotherServerWarnsThatItsSampleIsNotThere(RedisStackServer staging, @TempDir Path dir)
+            throws Exception {
+        try (RedisStackServer production = new RedisStackServer().start()) {
+            for (RedisStackServer server : List.of(staging, production)) {
+                try (Jedis jedis = server.newJedis()) {
+                    jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "products", "ON", "HASH", "PREFIX", "1",
+                            "product:", "SCHEMA", "title", "TEXT");
+                    int from = server == staging ? 0 : 10_000;
+                    for (int i = from; i < from + 50; i++) {
+                        jedis.hset("product:" + i, Map.of("title", "thing " + i));
+                    }
+                }
+            }
+            Path patch = Files.writeString(dir.resolve("patch.yaml"),
+                    "version: 1\nchanges:\n  add_fields:\n    - {name: price, type: numeric}\n");
+            MigrationPlan plan = Slipway.configure().url(staging.url()).load()
+                    .plan(PlanRequest.patch("products", SlipwayFiles.readPatch(patch)));
+
+            // none of the sampled documents is there, which validation fails (every sampled key gone)
+            MigrationFailedException failed = org.assertj.core.api.Assertions.catchThrowableOfType(() ->
+                    Slipway.configure().url(production.url()).load().apply(plan, ApplyOptions.DEFAULTS),
+                    MigrationFailedException.class);
+
+            assertThat(failed).isNotNull();
+            assertThat(failed.report().warnings()).anySatisfy(w -> assertThat(w).contains("documents the plan sampled do not "
+                    + "exist on " + production.url(), "or the plan was made on another server"));
+            MigrationReport again = Slipway.configure().url(staging.url()).load().apply(plan, ApplyOptions.DEFAULTS);
+            assertThat(again.warnings()).noneSatisfy(w -> assertThat(w).contains("documents the plan sampled"));
+        }
+    }
+
     private static void awaitLinkUp(RedisStackServer replica) throws InterruptedException {
         try (Jedis jedis = replica.newJedis()) {
             for (int i = 0; i < 200 && !jedis.info("replication").contains("master_link_status:up"); i++) {

@@ -357,16 +357,16 @@ public final class MigrationValidator {
                     + "were most likely evicted: " + String.join(", ", deleted));
         }
         String actual = (keys.size() - notMoved.size() - deleted.size()) + " exist"
-                + (deleted.isEmpty() ? "" : ", " + deleted.size() + " deleted since the plan")
+                + (deleted.isEmpty() ? "" : ", " + deleted.size() + " missing since the plan")
                 + (notMoved.isEmpty() ? "" : ", " + notMoved.size() + " still under their old names");
         String detail = !notMoved.isEmpty() ? "not moved: " + names(notMoved, originals, keys) + "; re-run 'slipway "
                 + "apply' with the same plan to finish the migration"
                 : allGone ? "every sampled key is gone: " + String.join(", ", deleted) + "; check whether the "
                 + "application or someone else deleted the documents (the backup, if any, holds their originals)"
-                : deleted.isEmpty() ? "" : "deleted (by another client; the migration never deletes documents): "
-                + String.join(", ", deleted);
+                : deleted.isEmpty() ? "" : "missing (deleted or expired since the plan, or the plan was made on "
+                + "another server; the migration never deletes documents): " + String.join(", ", deleted);
         return new ValidationCheck("sample-keys", notMoved.isEmpty() && !allGone, keys.size()
-                + " sampled keys exist (or were deleted by another client)", actual, detail);
+                + " sampled keys exist (or were deleted since the plan)", actual, detail);
     }
 
     private static String names(List<String> notMoved, List<String> originals, List<String> keys) {
