@@ -13,6 +13,7 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.plan.StepReport;
+import dev.slipway.internal.io.FileReasons;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -210,7 +211,7 @@ public final class ApplyCommand implements Callable<Integer> {
                 Files.createDirectories(parent);
                 Files.delete(Files.createTempFile(parent, ".slipway-report", ".tmp"));
             } catch (IOException | RuntimeException e) {
-                problem = "cannot be created (" + e.getMessage() + ")";
+                problem = "cannot be created (" + FileReasons.why(e) + ")"; // not the probe's path (R43 T1 F5)
             }
         }
         if (problem != null) {
@@ -249,7 +250,7 @@ public final class ApplyCommand implements Callable<Integer> {
     /** Prints the report and writes it to {@code --report-out}; returns why it could not be written, if so. */
     private Optional<SlipwayException> finish(MigrationPlan plan, MigrationReport report) {
         PrintWriter out = spec.commandLine().getOut();
-        new ReportPrinter(out).report(report);
+        new ReportPrinter(out).report(report, backupDir == null ? "<dir>" : backupDir.toString());
         if (rewriteStarted(plan, report)) {
             out.println("Originals of the rewritten documents are in " + backupDir + "; 'slipway rollback "
                     + "--backup-dir " + backupDir + "' restores them.");

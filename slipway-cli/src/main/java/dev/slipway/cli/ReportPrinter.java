@@ -18,6 +18,11 @@ final class ReportPrinter {
 
     /** The result, every step with its status, duration and detail, downtime windows and validation checks. */
     void report(MigrationReport report) {
+        report(report, "<dir>");
+    }
+
+    /** As {@link #report(MigrationReport)}, naming the run's backup directory where it says how to restore. */
+    void report(MigrationReport report, String backupDir) {
         long totalMs = Duration.between(report.startedAt(), report.finishedAt()).toMillis();
         out.println("Result:    " + report.result() + " in " + Units.millis(totalMs)
                 + (report.resumed() ? " (resumed an earlier run)" : ""));
@@ -40,7 +45,7 @@ final class ReportPrinter {
         boolean backedUp = report.steps().stream().anyMatch(s -> s.name().equals("rewrite-documents"));
         out.println("Downtime:  unavailable " + Units.millis(downtime.unavailableMs()) + (downtime.ongoing()
                 ? " so far: the index is still missing, so queries fail until 'slipway apply' with the same plan "
-                + "finishes" + (backedUp ? " or 'slipway rollback --backup-dir <dir>' restores it" : "")
+                + "finishes" + (backedUp ? " or 'slipway rollback --backup-dir " + backupDir + "' restores it" : "")
                 : ", incomplete results " + Units.millis(downtime.incompleteMs())));
         report.validation().ifPresentOrElse(this::validation, () -> out.println("Validation: did not run"));
         report.error().ifPresent(error -> out.println((report.result() == MigrationReport.Result.STOPPED

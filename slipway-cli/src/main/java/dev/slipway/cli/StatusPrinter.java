@@ -78,7 +78,8 @@ final class StatusPrinter {
         }
         String kind = status.alias() ? "alias" : "index";
         String version = status.activeVersion().map(v -> "version " + v)
-                .orElse(status.versions().isEmpty() ? "not managed by Slipway" : "no active version");
+                .orElse(!status.versions().isEmpty() ? "no active version" : status.migration().isPresent()
+                        ? "no versions: drop-recreate migrations change it in place" : "not managed by Slipway");
         return status.name() + " -> " + status.servedBy().get() + " (" + kind + ", " + version + ")";
     }
 

@@ -17,6 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReportPrinterTest {
     /** A drop-recreate run the memory guard stopped after it created the index, which it then dropped. */
     private static String stoppedBuild(boolean rewrite) {
+        return stoppedBuild(rewrite, null);
+    }
+
+    private static String stoppedBuild(boolean rewrite, String backupDir) {
         List<StepReport> steps = new ArrayList<>(List.of(new StepReport("drop-index", StepReport.Status.DONE, 3,
                 "dropped index 'idx'")));
         if (rewrite) {
@@ -31,7 +35,12 @@ class ReportPrinterTest {
                 Instant.parse("2026-01-01T00:00:07Z"), false, steps, new MigrationReport.Downtime(6300, 0, true),
                 Optional.empty(), Optional.of("Stopped the build before the server reached its maxmemory"), List.of());
         StringWriter text = new StringWriter();
-        new ReportPrinter(new PrintWriter(text, true)).report(report);
+        ReportPrinter printer = new ReportPrinter(new PrintWriter(text, true));
+        if (backupDir == null) {
+            printer.report(report);
+        } else {
+            printer.report(report, backupDir);
+        }
         return text.toString();
     }
 
@@ -50,5 +59,7 @@ class ReportPrinterTest {
         assertThat(stoppedBuild(false)).contains("until 'slipway apply' with the same plan finishes\n")
                 .doesNotContain("rollback");
         assertThat(stoppedBuild(true)).contains("or 'slipway rollback --backup-dir <dir>' restores it");
+        // apply names the directory it was given (tester session 48 R43 T1 F5: '<dir>' after a SIGTERM)
+        assertThat(stoppedBuild(true, "/data/bk")).contains("or 'slipway rollback --backup-dir /data/bk' restores it");
     }
 }

@@ -68,6 +68,9 @@ class StatusPrinterTest {
 
         printer.status(status);
 
+        assertThat(text.toString().lines().findFirst().orElseThrow()).as("not 'not managed by Slipway' above its "
+                + "migration (tester session 48 R43 T1 F5)").isEqualTo("docs -> docs (index, no versions: "
+                + "drop-recreate migrations change it in place)");
         assertThat(String.join(" ", text.toString().lines().toList()).replaceAll(" +", " "))
                 .contains("steps done (3): drop-index, rewrite-documents, create-index owner me, updated now "
                         + "every change is done, but its last validation (a re-run of 'slipway apply') failed: "

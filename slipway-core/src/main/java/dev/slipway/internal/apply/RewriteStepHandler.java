@@ -9,6 +9,7 @@ import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.StepKind;
+import dev.slipway.internal.io.FileReasons;
 import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.RewritePlanner;
 import dev.slipway.internal.plan.StrategyChoice;
@@ -28,11 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -356,19 +353,6 @@ final class RewriteStepHandler {
         probeCreate(dir, parent);
     }
 
-    /** What the file system said, in words rather than an exception's class name. */
-    private static String reason(Exception e) {
-        if (e instanceof FileSystemException failed) {
-            String why = failed.getReason() != null ? failed.getReason()
-                    : e instanceof AccessDeniedException ? "permission denied"
-                    : e instanceof NoSuchFileException ? "the file system does not allow it"
-                    : e instanceof FileAlreadyExistsException ? "a file of that name exists"
-                    : "refused";
-            return failed.getFile() == null ? why : failed.getFile() + ": " + why;
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
     /**
      * Creates {@code dir} and removes it again, with the directories between it and {@code parent}: write permission
      * on the parent is not enough to know (a root process may write /proc, but it holds no directory; a read-only
@@ -379,7 +363,8 @@ final class RewriteStepHandler {
             Files.createDirectories(dir);
         } catch (IOException | UnsupportedOperationException e) {
             throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "--backup-dir " + dir + " cannot be created ("
-                    + reason(e) + "); nothing was changed. Give a directory this process can create or write.", e);
+                    + FileReasons.of(e) + "); nothing was changed. Give a directory this process can create or write.",
+                    e);
         }
         try {
             for (Path created = dir; created != null && !created.equals(parent); created = created.getParent()) {
