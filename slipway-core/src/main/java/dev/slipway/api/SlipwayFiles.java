@@ -172,6 +172,13 @@ public final class SlipwayFiles {
                 throw new SlipwayException(inner.code(), "Cannot read plan " + file + ": " + inner.getMessage(),
                         inner.problems(), e);
             }
+            if (cause instanceof org.yaml.snakeyaml.error.MarkedYAMLException syntax) {
+                // the parser's words, once, with its line: not its two-mark dump (tester session 48 R43 T1 F5)
+                int line = syntax.getProblemMark() == null ? 0 : syntax.getProblemMark().getLine() + 1;
+                throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + " line " + line
+                        + ": " + syntax.getProblem() + (syntax.getContext() == null ? "" : " (" + syntax.getContext()
+                        + ")") + ". Re-create it with 'slipway plan'.", e);
+            }
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + where + ": "
                     + e.getOriginalMessage().replaceAll(" \\(set DeserializationConfig[^)]*\\)", "")
                     + ". Re-create it with 'slipway plan'.", e);

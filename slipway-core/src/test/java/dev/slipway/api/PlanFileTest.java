@@ -61,6 +61,18 @@ class PlanFileTest {
         assertThat(SlipwayFiles.readPlan(dir.resolve("plan.yaml")).source().server().listpackLimit()).isEqualTo(16);
     }
 
+    /** A plan that is not YAML names the parser's problem and its line once (tester session 48 R43 T1 F5). */
+    @Test
+    void aPlanThatIsNotYamlNamesTheProblemAndItsLine(@TempDir Path dir) throws Exception {
+        Path plan = dir.resolve("plan.yaml");
+        java.nio.file.Files.writeString(plan, "garbage: [\n");
+
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(SlipwayException.class,
+                () -> SlipwayFiles.readPlan(plan))).hasMessage("Cannot read plan " + plan + " line 2: expected the "
+                + "node content, but found '<stream end>' (while parsing a flow node). Re-create it with 'slipway "
+                + "plan'.").extracting(SlipwayException::exitCode).isEqualTo(2);
+    }
+
     /** A patch or a schema file given as a plan is named for what it is (tester session 34 R18 F5: Jackson's words). */
     @Test
     void aPatchOrASchemaGivenAsAPlanIsNamedForWhatItIs(@TempDir Path dir) throws Exception {
