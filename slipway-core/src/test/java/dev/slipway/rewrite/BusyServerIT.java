@@ -41,17 +41,23 @@ class BusyServerIT {
     private static final class Busy extends TaskProgress {
         private final RedisStackServer redis;
         private final String during;
+        private final long millis;
         private CompletableFuture<Object> script;
 
         Busy(RedisStackServer redis, String during) {
+            this(redis, during, 700);
+        }
+
+        Busy(RedisStackServer redis, String during, long millis) {
             this.redis = redis;
             this.during = during;
+            this.millis = millis;
         }
 
         @Override
         public void update(long done) {
             if (task().equals(during) && done >= DOCS / 5 && script == null) {
-                script = redis.keepBusy(700);
+                script = redis.keepBusy(millis);
                 RewriteFixture.sleep(100); // the script is running, past the threshold, when the next batch goes
             }
         }
@@ -123,6 +129,33 @@ class BusyServerIT {
             Busy busySurvey = new Busy(redis, "measuring documents");
             MigrationReport report = Slipway.configure().url(redis.url()).progress(busySurvey).load()
                     .apply(plan, options(dir.resolve("backup")));
+            busySurvey.awaitScript();
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "doc:",
+                    Map.of(), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+        }
+    }
+
+    /**
+     * A server busy for longer than --retries waits (2 retries: 0.3 s; busy 3 s): a BUSY reply is not a lost
+     * connection, so the reads wait it out, up to 30 s, on the same connection (tester session 48 R43 T3 F6: the
+     * retries replaced the connection, whose handshake got BUSY as well, and the run failed as "could not connect
+     * again").
+     */
+    @Test
+    void aServerBusyLongerThanTheRetriesWaitIsWaitedOut(RedisStackServer redis) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.configSet("busy-reply-threshold", "20");
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 3);
+            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    RewriteFixture.EMB_TO_FLOAT16);
+
+            Busy busySurvey = new Busy(redis, "measuring documents", 3000);
+            MigrationReport report = Slipway.configure().url(redis.url()).progress(busySurvey).load()
+                    .apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
+                            .withThroughput(BATCH, 1, 0, 2));
             busySurvey.awaitScript();
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);

@@ -58,6 +58,8 @@ public final class WorkerPool implements AutoCloseable {
     private volatile SendObserver observer;
     /** A stop requested while Redis is unreachable ends the retries at once (tester session 47 R42 T3 F4). */
     private volatile StopSignal stop = new StopSignal();
+    /** Why the last replacement of a connection failed, for the failure that follows; empty when it did not. */
+    private String lastReconnectFailure = "";
 
     /** Told of each document's commands just before they are sent, and of their replies. */
     public interface SendObserver {
@@ -165,6 +167,10 @@ public final class WorkerPool implements AutoCloseable {
     /** The pause before the first retry of a transient failure; each next one doubles, up to the most. */
     private static final long FIRST_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
+    /** How long a BUSY or LOADING reply is waited out at least, as the session's commands wait it out. */
+    private static final long BUSY_PATIENCE_NANOS = 30_000_000_000L;
+    /** The longest pause between the tries of a busy server: it answers again the moment its script ends. */
+    private static final long MAX_BUSY_BACKOFF_MILLIS = 2_000;
 
     /**
      * How long {@code maxRetries} retries wait in all before the last one: the longest outage they ride out (3.1 s for
@@ -183,6 +189,7 @@ public final class WorkerPool implements AutoCloseable {
     /** Runs an operation on connection {@code index}, retrying transient failures. */
     private <T> T withRetry(int index, Function<DocumentStore, T> operation) {
         long backoff = FIRST_BACKOFF_MILLIS;
+        long busyFrom = 0;
         for (int attempt = 0; ; attempt++) {
             if (attempt > 0) {
                 guard.confirmHeld(); // a process that lost its lock finds its connections closed: no retry
@@ -190,7 +197,7 @@ public final class WorkerPool implements AutoCloseable {
             try {
                 if (lost[index]) { // the last replacement failed: connect before anything is sent
                     if (!reconnect(index)) {
-                        throw new JedisConnectionException("could not connect again");
+                        throw new JedisConnectionException("could not connect again: " + lastReconnectFailure);
                     }
                     if (index < writers) {
                         refuseAnotherServer(index);
@@ -206,7 +213,15 @@ public final class WorkerPool implements AutoCloseable {
                 if (transientError && stop.isRequested()) {
                     throw RedisSession.stoppedWhileUnreachable(stop, RedisSession.rootMessage(e), e);
                 }
-                if (!transientError || attempt >= maxRetries) {
+                // a reply, not a lost connection: the server runs a script or loads its data, and answers again once
+                // it is done; the connection stays, and the wait lasts up to 30 s whatever --retries allows (tester
+                // session 48 R43 T3 F6: a 4 s script made the retries replace a working connection, whose handshake
+                // got BUSY too, and the run failed as "could not connect again")
+                boolean busy = transientError && !(e instanceof JedisConnectionException)
+                        && !(e instanceof SlipwayException s && s.code() == ErrorCode.REDIS_UNAVAILABLE);
+                busyFrom = busy ? (busyFrom == 0 ? System.nanoTime() : busyFrom) : 0;
+                boolean patient = busy && System.nanoTime() - busyFrom < BUSY_PATIENCE_NANOS;
+                if (!transientError || attempt >= maxRetries && !patient) {
                     if (transientError && e instanceof JedisConnectionException) { // not the client's class name
                         throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Lost the connection to Redis ("
                                 + e.getMessage() + ") and could not get it back (--retries sets how often a lost "
@@ -214,11 +229,16 @@ public final class WorkerPool implements AutoCloseable {
                     }
                     throw e;
                 }
-                LOG.warn("Transient Redis error ({}); retry {}/{} in {} ms", RedisSession.rootMessage(e), attempt + 1,
-                        maxRetries, backoff);
+                if (attempt < maxRetries) {
+                    LOG.warn("Transient Redis error ({}); retry {}/{} in {} ms", RedisSession.rootMessage(e),
+                            attempt + 1, maxRetries, backoff);
+                } else {
+                    LOG.warn("Redis is still busy ({}); trying again in {} ms, for up to 30 s of it",
+                            RedisSession.rootMessage(e), backoff);
+                }
                 sleepUnlessStopped(backoff);
-                backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
-                if (!lost[index] && reconnect(index) && index < writers) {
+                backoff = Math.min(backoff * 2, busy ? MAX_BUSY_BACKOFF_MILLIS : MAX_BACKOFF_MILLIS);
+                if (!busy && !lost[index] && reconnect(index) && index < writers) {
                     refuseAnotherServer(index);
                 }
             }
@@ -227,6 +247,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Replaces connection {@code index}; false (and marked {@link #lost}) when a new one cannot be made. */
     private boolean reconnect(int index) {
+        lastReconnectFailure = "";
         try {
             stores[index].close();
         } catch (RuntimeException e) {
@@ -237,7 +258,8 @@ public final class WorkerPool implements AutoCloseable {
             stores[index] = connector.get();
             nameForGuard(stores[index]);
         } catch (RuntimeException e) {
-            LOG.warn("Reconnect failed ({}); the retries go on", RedisSession.rootMessage(e));
+            lastReconnectFailure = RedisSession.rootMessage(e);
+            LOG.warn("Reconnect failed ({}); the retries go on", lastReconnectFailure);
             return false;
         }
         lost[index] = false;
