@@ -119,22 +119,7 @@ class BusyServerIT {
      */
     @Test
     void theSurveyBeforeTheFirstChangeRidesOutABusyServer(RedisStackServer redis) throws Exception {
-        try (Jedis jedis = redis.newJedis()) {
-            jedis.configSet("busy-reply-threshold", "20");
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
-                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 3);
-            MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
-                    RewriteFixture.EMB_TO_FLOAT16);
-
-            Busy busySurvey = new Busy(redis, "measuring documents");
-            MigrationReport report = Slipway.configure().url(redis.url()).progress(busySurvey).load()
-                    .apply(plan, options(dir.resolve("backup")));
-            busySurvey.awaitScript();
-
-            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertThat(hashes(jedis, "doc:*")).isEqualTo(RewriteFixture.expectedHashes(before, "doc:", "doc:",
-                    Map.of(), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
-        }
+        surveyRidesOut(redis, 700, options(dir.resolve("backup")));
     }
 
     /**
@@ -145,6 +130,12 @@ class BusyServerIT {
      */
     @Test
     void aServerBusyLongerThanTheRetriesWaitIsWaitedOut(RedisStackServer redis) throws Exception {
+        surveyRidesOut(redis, 3000, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup"))
+                .withAcceptDataLoss(true).withThroughput(BATCH, 1, 0, 2));
+    }
+
+    /** A float16 rewrite whose measuring of the documents meets a server busy for {@code millis}: it succeeds. */
+    private void surveyRidesOut(RedisStackServer redis, long millis, ApplyOptions options) throws Exception {
         try (Jedis jedis = redis.newJedis()) {
             jedis.configSet("busy-reply-threshold", "20");
             TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
@@ -152,10 +143,9 @@ class BusyServerIT {
             MigrationPlan plan = RewriteFixture.plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
                     RewriteFixture.EMB_TO_FLOAT16);
 
-            Busy busySurvey = new Busy(redis, "measuring documents", 3000);
+            Busy busySurvey = new Busy(redis, "measuring documents", millis);
             MigrationReport report = Slipway.configure().url(redis.url()).progress(busySurvey).load()
-                    .apply(plan, ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
-                            .withThroughput(BATCH, 1, 0, 2));
+                    .apply(plan, options);
             busySurvey.awaitScript();
 
             assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);

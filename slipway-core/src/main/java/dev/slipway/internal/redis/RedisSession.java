@@ -111,32 +111,34 @@ public final class RedisSession implements AutoCloseable {
     private static void refuseFailedHandshake(RedisEndpoint endpoint, JedisException e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof TlsHandshake.Failed failed) {
+                ErrorCode code = ErrorCode.BAD_USAGE; // the client's configuration, not the server's state
+                String advice;
                 if (failed.plainRedis()) { // the URL's fault: the scheme
-                    throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot connect to Redis at " + endpoint.redacted()
-                            + ": " + failed.getMessage() + ", and the port answers plain-text Redis: the server does "
-                            + "not serve TLS there. Nothing was changed. Use redis:// in --url (or REDIS_URL), or the "
-                            + "server's tls-port for rediss://.", e);
+                    advice = ", and the port answers plain-text Redis: the server does not serve TLS there. Nothing "
+                            + "was changed. Use redis:// in --url (or REDIS_URL), or the server's tls-port for "
+                            + "rediss://.";
+                } else if (failed.clientCertificateWanted()) { // the server's tls-auth-clients
+                    advice = ". Nothing was changed. The server wants a client certificate (tls-auth-clients): pass "
+                            + "one in a key store with " + storeOptions("keyStore");
+                } else if (failed.untrusted()) {
+                    advice = ". Nothing was changed. Java does not trust the server's certificate: add its CA to a "
+                            + "trust store and pass " + storeOptions("trustStore");
+                } else {
+                    code = ErrorCode.REDIS_UNAVAILABLE;
+                    advice = ". Check that the server is running and serves TLS on this port (its tls-port; redis:// "
+                            + "for a server without TLS), and whether it wants a client certificate (tls-auth-clients; "
+                            + "-Djavax.net.ssl.keyStore=<file>).";
                 }
-                if (failed.clientCertificateWanted()) { // the server's tls-auth-clients: the client's configuration
-                    throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot connect to Redis at "
-                            + endpoint.redacted() + ": " + failed.getMessage() + ". Nothing was changed. The server "
-                            + "wants a client certificate (tls-auth-clients): pass one in a key store with "
-                            + "-Djavax.net.ssl.keyStore=<file> -Djavax.net.ssl.keyStorePassword=<password> "
-                            + "(SLIPWAY_JAVA_OPTS for the CLI).", e);
-                }
-                if (failed.untrusted()) { // the client's configuration, not the server's state
-                    throw new SlipwayException(ErrorCode.BAD_USAGE, "Cannot connect to Redis at "
-                            + endpoint.redacted() + ": " + failed.getMessage() + ". Nothing was changed. Java does not "
-                            + "trust the server's certificate: add its CA to a trust store and pass "
-                            + "-Djavax.net.ssl.trustStore=<file> -Djavax.net.ssl.trustStorePassword=<password> "
-                            + "(SLIPWAY_JAVA_OPTS for the CLI).", e);
-                }
-                throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Cannot connect to Redis at "
-                        + endpoint.redacted() + ": " + failed.getMessage() + ". Check that the server is running and "
-                        + "serves TLS on this port (its tls-port; redis:// for a server without TLS), and whether it "
-                        + "wants a client certificate (tls-auth-clients; -Djavax.net.ssl.keyStore=<file>).", e);
+                throw new SlipwayException(code, "Cannot connect to Redis at " + endpoint.redacted() + ": "
+                        + failed.getMessage() + advice, e);
             }
         }
+    }
+
+    /** The JVM options that name a key or trust store, for messages. */
+    private static String storeOptions(String store) {
+        return "-Djavax.net.ssl." + store + "=<file> -Djavax.net.ssl." + store + "Password=<password> "
+                + "(SLIPWAY_JAVA_OPTS for the CLI).";
     }
 
     private static Jedis connect(RedisEndpoint endpoint, int timeoutMillis) {
