@@ -642,6 +642,12 @@ class RewriteMigrationIT {
             assertThat(RewriteFixture.hash(jedis, "doc:v2:legacy0")).isEqualTo(RewriteFixture.expectedHash(legacy,
                     Map.of(), "emb", VectorDataType.FLOAT32, VectorDataType.FLOAT16));
             assertThat(slipway.describe("docs").indexingFailures()).isZero();
+
+            // the rollback restores it where it is, and succeeds: its last look found it under the migration's
+            // prefix and failed an exact restore on every run (tester session 48 R43 T2 F1)
+            assertThat(slipway.rollbackFromBackup(dir.resolve("backup"), 1).documentsRestored()).isEqualTo(51);
+            assertThat(RewriteFixture.hash(jedis, "doc:v2:legacy0")).isEqualTo(legacy);
+            assertThat(jedis.exists("doc:0")).isTrue();
         }
     }
 

@@ -151,13 +151,14 @@ public final class MigrationExecutor {
                 RewriteMeasurement.Measured measured = rewriteStillToRun(plan, previous)
                         ? RewriteMeasurement.measure(plan, filter, options, endpoint, progress, stop)
                         : new RewriteMeasurement.Measured(0, -1);
+                long inPlace = 0;
                 if (previous.isEmpty()) {
                     PlanPreconditions.checkMemoryOfEveryDocument(plan, measured.holding(), reader,
                             options.ignoreMaxmemory(), progress);
-                    RewriteMeasurement.refuseConflicts(plan, filter, options, endpoint, progress, stop);
+                    inPlace = RewriteMeasurement.refuseConflicts(plan, filter, options, endpoint, progress, stop);
                     RewriteMeasurement.warnOfFieldExpiries(session, plan, progress);
                 }
-                RewriteStepHandler.createBackup(plan, options, keys);
+                RewriteStepHandler.createBackup(plan, options, keys, inPlace);
                 if (previous.isEmpty()) { // the source index answers KNN queries for the last time before the drop
                     options.backupDir().filter(d -> plan.rewrite().isPresent())
                             .ifPresent(dir -> IndexRecall.capture(session, plan, dir));

@@ -142,10 +142,10 @@ final class RewriteMeasurement {
      * them would overwrite data (see {@link ConflictCheck}): found by the rewrite itself, they would keep the index
      * dropped until resolved.
      */
-    static void refuseConflicts(MigrationPlan plan, FilterScope filter, ApplyOptions options, RedisEndpoint endpoint,
+    static long refuseConflicts(MigrationPlan plan, FilterScope filter, ApplyOptions options, RedisEndpoint endpoint,
                                 ProgressListener progress, StopSignal stop) {
         if (plan.rewrite().isEmpty()) {
-            return;
+            return 0;
         }
         ConflictCheck.Result found = ConflictCheck.run(plan.rewrite().get(), filter, endpoint, options.batchSize(),
                 options.maxRetries(), progress, stop);
@@ -166,6 +166,7 @@ final class RewriteMeasurement {
                     + "under the new prefix '" + rewrite.targetPrefix().orElse("") + "' (such as "
                     + String.join(", ", found.inPlaceExamples()) + "); they are rewritten in place, not moved.");
         }
+        return found.inPlace();
     }
 
     /**

@@ -139,12 +139,15 @@ final class RewriteStepHandler {
      * and the index stayed down until the apply was re-run (tester session 23). With the directory in place,
      * {@code rollback --backup-dir} restores nothing and recreates the source index. Nothing for an index-only plan.
      */
-    static void createBackup(MigrationPlan plan, ApplyOptions options, KeyNamespace keys) {
+    static void createBackup(MigrationPlan plan, ApplyOptions options, KeyNamespace keys, long inPlace) {
         if (plan.rewrite().isEmpty() || options.backupDir().isEmpty()) {
             return;
         }
         try (BackupDirectory backup = recordingNamespace(BackupDirectory.openForPlan(options.backupDir().get(), plan),
                 keys)) {
+            if (inPlace > 0 && backup.header().inPlace() == null) { // found before the first change only
+                backup.writeHeader(backup.header().withInPlace(inPlace), true);
+            }
             LOG.debug("Backup directory {} ready ({} records)", backup.dir(), backup.header().batchesBackedUp());
         }
     }

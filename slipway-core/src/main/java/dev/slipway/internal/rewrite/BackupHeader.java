@@ -65,6 +65,10 @@ import java.util.Map;
  *                           records land): a run that stopped after its watch was lost or saw writes, and the run
  *                           that finishes it, report that (tester session 37 R23 F1: the finishing run exited 0).
  *                           Null before a rollback restores anything, and in older headers
+ * @param inPlace            documents apply found already under a new prefix that extends the old one (a move from
+ *                           {@code doc:} to {@code doc:a:}), rewritten in place, not moved; the rollback's last look
+ *                           finds them under the migration's prefix and must not take them for documents left there
+ *                           (tester session 48 R43 T2 F1). Null when none, and in older headers
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
@@ -83,6 +87,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            @JsonInclude(JsonInclude.Include.NON_NULL) String serverRunId,
                            @JsonInclude(JsonInclude.Include.NON_NULL) Long evictedAtRollback,
                            @JsonInclude(JsonInclude.Include.NON_NULL) RollbackWatch rollbackWatch,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Long inPlace,
                            Instant startedAt, Instant updatedAt) {
 
     /** The backup format this version writes. */
@@ -161,7 +166,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), null, null, null, now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), null, null, null, null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -170,8 +175,17 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
                 recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, startedAt,
+                evictedAtRollback, rollbackWatch, inPlace, startedAt,
                 Instant.now());
+    }
+
+    /** Records how many documents apply found already under the new prefix ({@link #inPlace}). */
+    public BackupHeader withInPlace(long documents) {
+        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                recordsRestored, documentsMissing, quantization, alreadyConverted,
+                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
+                evictedAtRollback, rollbackWatch, documents, startedAt, Instant.now());
     }
 
     /** After records found past {@code dataLength} on reopening were counted as backed up. */
@@ -180,7 +194,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** After a batch's rewrites were sent. */
@@ -190,7 +204,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
                 documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** Whether a later pass over every document has started (after conflicts, writes seen or old vectors found). */
@@ -213,7 +227,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A copy naming the server the pass's cursor comes from ({@link #serverRunId}). */
@@ -221,7 +235,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, runId, evictedAtRollback, rollbackWatch, startedAt, Instant.now());
+                firstPassBatches, keyNamespace, overflowed, runId, evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -231,7 +245,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
                 alreadyConverted.examples(), false), malformedVectors, batchesWatched,
                 firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, overflowed,
-                serverRunId, evictedAtRollback, rollbackWatch, startedAt, Instant.now());
+                serverRunId, evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A copy with recall figures. */
@@ -240,7 +254,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A copy recording the server's {@code evicted_keys} when the rollback began ({@link #evictedAtRollback}). */
@@ -248,7 +262,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evicted, rollbackWatch, startedAt, Instant.now());
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evicted, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A copy recording what the rollback's write watch saw so far ({@link #rollbackWatch}). */
@@ -256,7 +270,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, watch, startedAt,
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, watch, inPlace, startedAt,
                 Instant.now());
     }
 
@@ -293,7 +307,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
                 missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches,
-                keyNamespace, overflowed, serverRunId, evictedAtRollback, rollbackWatch, startedAt, Instant.now());
+                keyNamespace, overflowed, serverRunId, evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -302,7 +316,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, scales, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, startedAt, Instant.now());
+                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /**
@@ -316,7 +330,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
                 dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
                 malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, startedAt,
+                evictedAtRollback, rollbackWatch, inPlace, startedAt,
                 updatedAt);
     }
 
@@ -325,7 +339,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, rollbackWatch, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, rollbackWatch, inPlace, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
@@ -334,7 +348,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted,
                 malformedVectors, batchesWatched, firstPassBatches, namespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, startedAt,
+                evictedAtRollback, rollbackWatch, inPlace, startedAt,
                 Instant.now());
     }
 
@@ -348,7 +362,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, sum, serverRunId, evictedAtRollback, rollbackWatch, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, sum, serverRunId, evictedAtRollback, rollbackWatch, inPlace, startedAt, updatedAt);
     }
 
     /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */

@@ -36,11 +36,13 @@ final class MigratedFormLeft {
         Set<String> examples = new LinkedHashSet<>();
         long count = 0;
         long newVectors = 0;
+        long notMoved = 0;
         long checked = -1;
         if (OldFormScan.applies(back)) {
             OldFormScan.Result form = OldFormScan.runWithoutNewNames(back, prefixes, endpoint, PAGE, maxRetries,
                     expected, progress);
             count += form.found();
+            notMoved = form.underOldPrefix();
             checked = form.documentsChecked();
             examples.addAll(form.examples());
         }
@@ -53,14 +55,15 @@ final class MigratedFormLeft {
             vectors.examples().forEach(key -> examples.add(key + " (a vector of the new datatype)"));
         }
         return new Found(count, new ArrayList<>(examples).subList(0, Math.min(20, examples.size())), checked,
-                newVectors);
+                newVectors, notMoved);
     }
 
     /**
      * What {@link #find} found; {@code checked} is how many documents its scans read under the prefixes (-1 when
-     * none ran), {@code newVectors} how many of them held a vector of the new datatype (and nothing else was found).
+     * none ran), {@code newVectors} how many of them held a vector of the new datatype, {@code notMoved} how many
+     * were still under the migration's prefix.
      */
-    record Found(long count, List<String> examples, long checked, long newVectors) {
+    record Found(long count, List<String> examples, long checked, long newVectors, long notMoved) {
         Found {
             examples = List.copyOf(examples);
         }
