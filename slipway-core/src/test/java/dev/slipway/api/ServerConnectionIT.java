@@ -254,8 +254,8 @@ class ServerConnectionIT {
                     MigrationFailedException.class);
 
             assertThat(failed).isNotNull();
-            assertThat(failed.report().warnings()).anySatisfy(w -> assertThat(w).contains("documents the plan sampled do not "
-                    + "exist on " + production.url(), "or the plan was made on another server"));
+            assertThat(failed.report().warnings()).anySatisfy(w -> assertThat(w).contains("documents the plan "
+                    + "sampled do not exist on " + production.url(), "or the plan was made on another server"));
             MigrationReport again = Slipway.configure().url(staging.url()).load().apply(plan, ApplyOptions.DEFAULTS);
             assertThat(again.warnings()).noneSatisfy(w -> assertThat(w).contains("documents the plan sampled"));
         }

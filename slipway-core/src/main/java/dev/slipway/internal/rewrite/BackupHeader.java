@@ -166,7 +166,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public static BackupHeader start(String planId, String index) {
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
-                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(), null, null, null, null, now, now);
+                Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(),
+                null, null, null, null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -235,7 +236,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, runId, evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
+                firstPassBatches, keyNamespace, overflowed, runId, evictedAtRollback,
+                rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
@@ -262,7 +264,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evicted, rollbackWatch, inPlace, startedAt, Instant.now());
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evicted,
+                rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A copy recording what the rollback's write watch saw so far ({@link #rollbackWatch}). */
@@ -307,7 +310,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
                 missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches,
-                keyNamespace, overflowed, serverRunId, evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
+                keyNamespace, overflowed, serverRunId, evictedAtRollback,
+                rollbackWatch, inPlace, startedAt, Instant.now());
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
@@ -339,7 +343,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, rollbackWatch, inPlace, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback,
+                rollbackWatch, inPlace, startedAt, updatedAt);
     }
 
     /** A copy that records the apply's key namespace. */
@@ -362,7 +367,8 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
                 batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                 recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, sum, serverRunId, evictedAtRollback, rollbackWatch, inPlace, startedAt, updatedAt);
+                firstPassBatches, keyNamespace, sum, serverRunId, evictedAtRollback,
+                rollbackWatch, inPlace, startedAt, updatedAt);
     }
 
     /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */
