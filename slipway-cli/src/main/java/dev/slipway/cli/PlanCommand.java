@@ -84,7 +84,18 @@ public final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PlanRequest request = request();
-        MigrationPlan plan = connection.slipway().plan(request);
+        MigrationPlan plan;
+        try {
+            plan = connection.slipway().plan(request);
+        } catch (SlipwayException e) {
+            if (change.patch != null && e.getMessage().startsWith("The patch does not fit")) {
+                // the file, as a YAML error names it (tester session 48 R43 T1 F5)
+                throw new SlipwayException(e.code(), e.getMessage().replaceFirst("^The patch ",
+                        "The patch " + java.util.regex.Matcher.quoteReplacement(change.patch.toString()) + " "),
+                        e.problems(), e);
+            }
+            throw e;
+        }
         SlipwayFiles.writePlan(plan, out);
         PrintWriter stdout = spec.commandLine().getOut();
         if (format == OutputFormat.TEXT) {

@@ -206,6 +206,20 @@ class CliIT {
      * A --report-out that cannot be written is refused before anything changes (tester, session 21: the migration
      * ran, then the report failed with exit 2, whose meaning is "nothing was changed").
      */
+    /** A patch that does not fit the index names its file, as a YAML error does (tester session 48 R43 T1 F5). */
+    @Test
+    void aPatchThatDoesNotFitTheIndexNamesItsFile() throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), "version: 1\nchanges:\n  remove_fields: [nosuch]\n");
+
+        CliRun run = cli("plan", "--index", "products", "--patch", patch.toString(), "--out",
+                dir.resolve("plan.yaml").toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err()).startsWith("error: The patch " + patch + " does not fit index 'products'")
+                .contains("nosuch");
+        assertThat(dir.resolve("plan.yaml")).doesNotExist();
+    }
+
     @Test
     void anUnwritableReportPathIsRefusedBeforeAnyChange() throws IOException {
         Path patch = Files.writeString(dir.resolve("patch.yaml"), ADD_PRICE);
