@@ -277,9 +277,11 @@ class LockContentionIT {
         try {
             try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000).reconnecting(3);
                  MigrationLock lock = MigrationLock.acquire(session, RedisEndpoint.parse(redis.url()),
-                         KeyNamespace.DEFAULT, "products", "idle", java.time.Duration.ofSeconds(6))) {
+                         KeyNamespace.DEFAULT, "products", "idle", java.time.Duration.ofSeconds(12))) {
                 long connectionsBefore = connectionsReceived(redis);
-                Thread.sleep(9_000); // four extensions, 2 s apart, each after the server closed the idle connection
+                // three extensions, 4 s apart, each after the server closed the idle connection (it closes a client
+                // idle for more than 1 s, as its clock ticks in whole seconds: 2 s apart were too few under load)
+                Thread.sleep(13_000);
                 lock.confirmHeldNow();
                 assertThat(session.call("PING")).isNotNull(); // its connection was closed too
                 assertThat(connectionsReceived(redis) - connectionsBefore - 1).as("idle connections replaced")
