@@ -16,12 +16,10 @@ final class ReportPrinter {
         this.out = out;
     }
 
-    /** The result, every step with its status, duration and detail, downtime windows and validation checks. */
-    void report(MigrationReport report) {
-        report(report, "<dir>");
-    }
-
-    /** As {@link #report(MigrationReport)}, naming the run's backup directory where it says how to restore. */
+    /**
+     * The result, every step with its status, duration and detail, downtime windows and validation checks;
+     * {@code backupDir} is named where it says how to restore.
+     */
     void report(MigrationReport report, String backupDir) {
         long totalMs = Duration.between(report.startedAt(), report.finishedAt()).toMillis();
         out.println("Result:    " + report.result() + " in " + Units.millis(totalMs)

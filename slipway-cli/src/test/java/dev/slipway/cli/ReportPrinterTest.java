@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReportPrinterTest {
     /** A drop-recreate run the memory guard stopped after it created the index, which it then dropped. */
     private static String stoppedBuild(boolean rewrite) {
-        return stoppedBuild(rewrite, null);
+        return stoppedBuild(rewrite, "<dir>"); // as apply names a run without --backup-dir
     }
 
     private static String stoppedBuild(boolean rewrite, String backupDir) {
@@ -35,12 +35,7 @@ class ReportPrinterTest {
                 Instant.parse("2026-01-01T00:00:07Z"), false, steps, new MigrationReport.Downtime(6300, 0, true),
                 Optional.empty(), Optional.of("Stopped the build before the server reached its maxmemory"), List.of());
         StringWriter text = new StringWriter();
-        ReportPrinter printer = new ReportPrinter(new PrintWriter(text, true));
-        if (backupDir == null) {
-            printer.report(report);
-        } else {
-            printer.report(report, backupDir);
-        }
+        new ReportPrinter(new PrintWriter(text, true)).report(report, backupDir);
         return text.toString();
     }
 

@@ -249,17 +249,6 @@ public final class RedisSession implements AutoCloseable {
      * returned results cut short without a word ({@code ON_TIMEOUT RETURN}: a plan warned of keys the index never read
      * though it held all of them; tester session 48 R43 T3 F4/F5). Other commands pass unchanged.
      */
-    public static String[] untimed(String command, String[] args) {
-        if (!isSearch(command) || Arrays.stream(args).anyMatch("TIMEOUT"::equalsIgnoreCase)) {
-            return args;
-        }
-        String[] untimed = Arrays.copyOf(args, args.length + 2);
-        untimed[args.length] = "TIMEOUT";
-        untimed[args.length + 1] = "0";
-        return untimed;
-    }
-
-    /** As {@link #untimed(String, String[])}, for arguments given as bytes. */
     public static byte[][] untimed(String command, byte[][] args) {
         if (!isSearch(command)
                 || Arrays.stream(args).anyMatch(a -> "TIMEOUT".equalsIgnoreCase(SafeEncoder.encode(a)))) {
@@ -313,7 +302,7 @@ public final class RedisSession implements AutoCloseable {
         long busyPause = FIRST_PAUSE_MILLIS;
         for (int attempt = 0; ; attempt++) {
             try {
-                Object reply = jedis.sendCommand(command(command), untimed(name, args));
+                Object reply = jedis.sendCommand(command(command), untimed(name, SafeEncoder.encodeMany(args)));
                 trackMulti(name, false);
                 if (name.equals("CLIENT") && args.length == 2 && args[0].equalsIgnoreCase("SETNAME")) {
                     clientName = args[1];
