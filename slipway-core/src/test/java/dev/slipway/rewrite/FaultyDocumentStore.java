@@ -5,6 +5,7 @@ import dev.slipway.internal.rewrite.DocumentStore;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A {@link DocumentStore} that dies like a killed process at a chosen call: before a SCAN page, before the
@@ -42,11 +43,19 @@ final class FaultyDocumentStore implements DocumentStore {
         final AtomicInteger scans = new AtomicInteger();
         final AtomicInteger writes = new AtomicInteger();
         final AtomicBoolean crashed = new AtomicBoolean();
+        /** Told of the chosen write call's commands before they are sent (another client's doings, say). */
+        private Consumer<List<Command>> beforeTheWrite = commands -> { };
 
         Fault(Point point, int call, int keep) {
             this.point = point;
             this.call = call;
             this.keep = keep;
+        }
+
+        /** Runs {@code action} with the chosen write call's commands just before they are sent. */
+        Fault beforeTheWrite(Consumer<List<Command>> action) {
+            this.beforeTheWrite = action;
+            return this;
         }
 
         @Override
@@ -60,7 +69,7 @@ final class FaultyDocumentStore implements DocumentStore {
      * server's run_id (INFO).
      */
     private static final java.util.Set<String> READS = java.util.Set.of("EXISTS", "HSTRLEN", "JSON.DEBUG",
-            "HPEXPIRETIME", "INFO");
+            "HPEXPIRETIME", "INFO", "HLEN");
 
     private final DocumentStore delegate;
     private final Fault fault;
@@ -97,6 +106,12 @@ final class FaultyDocumentStore implements DocumentStore {
     }
 
     @Override
+    public HashFields readHashFieldsCounted(List<byte[]> keys, List<String> fields) {
+        checkAlive();
+        return delegate.readHashFieldsCounted(keys, fields);
+    }
+
+    @Override
     public List<String> readJson(List<byte[]> keys, List<String> paths) {
         checkAlive();
         return delegate.readJson(keys, paths);
@@ -109,6 +124,7 @@ final class FaultyDocumentStore implements DocumentStore {
         if (!writes || fault.point == Point.BEFORE_SCAN || fault.writes.incrementAndGet() != fault.call) {
             return delegate.execute(commands);
         }
+        fault.beforeTheWrite.accept(commands);
         switch (fault.point) {
             case BEFORE_WRITE -> throw crash("before write " + fault.call);
             case PARTIAL_WRITE -> {

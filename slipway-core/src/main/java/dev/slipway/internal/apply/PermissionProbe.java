@@ -128,6 +128,10 @@ public final class PermissionProbe {
             commands.add(hash ? List.of("HDEL", key, "f") : List.of("JSON.DEL", key, "$.f"));
             // the take-back of a document that vanished while it was rewritten (see VanishedDocuments)
             commands.add(List.of("EVAL", "return 0", "1", key));
+            if (hash) { // the read's field count (BatchReader), and the scripts' reads
+                commands.add(List.of("HLEN", key));
+                commands.add(List.of("HGET", key, "f"));
+            }
         }
         if (RewriteMeasurement.keepsFieldExpiries(session, spec)) {
             for (String key : keys) {

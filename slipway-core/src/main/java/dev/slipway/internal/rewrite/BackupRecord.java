@@ -12,7 +12,9 @@ import java.util.List;
  * The originals of one batch: for every document that the batch changes, its key and the original value of every
  * field the rewrite touches ({@code null} when the field was absent), with a hash field's own expiry when it had
  * one. Binary, length-prefixed, so vectors cost their raw size. A field's presence flag is 0 (absent), 1 (a value)
- * or 2 (a value, then its expiry as eight bytes); a record without expiries is as it was before they were kept.
+ * or 2 (a value, then its expiry as eight bytes); a record without expiries is as it was before they were kept. A
+ * hash document's field count at the read, when kept, comes first among its fields as an entry with an empty name,
+ * the flag 3 and the count as eight bytes; it is not one of {@link DocumentOriginal#fields}.
  *
  * @param batch      batch number, from 1
  * @param nextCursor the SCAN cursor after this batch's page, so that a run resumed from the data file alone knows
@@ -30,13 +32,22 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
      * One document's originals.
      *
      * @param key    the key before the rewrite
-     * @param fields field (hash field or JSONPath) and original value (raw bytes; JSON text for JSON); a null value
-     *               means the field was absent
+     * @param fields       field (hash field or JSONPath) and original value (raw bytes; JSON text for JSON); a null
+     *                     value means the field was absent
+     * @param fieldsAtRead how many fields the hash had when the rewrite read it ({@code HLEN}), kept when the rewrite
+     *                     may create a field: by it, a resumed run tells what its killed predecessor's writes brought
+     *                     back of a vanished document ({@link VanishedDocuments#partialsLeftBehind}); -1 when not
+     *                     kept (JSON, a rewrite that only moves keys, a backup from before it was kept)
      */
-    public record DocumentOriginal(byte[] key, List<FieldOriginal> fields) {
+    public record DocumentOriginal(byte[] key, List<FieldOriginal> fields, long fieldsAtRead) {
         /** Copies the list. */
         public DocumentOriginal {
             fields = List.copyOf(fields);
+        }
+
+        /** Without the field count. */
+        public DocumentOriginal(byte[] key, List<FieldOriginal> fields) {
+            this(key, fields, -1);
         }
     }
 
@@ -57,6 +68,10 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
 
     /** The presence flag of a field that had a value and an expiry: the flag is followed by the value and the time. */
     private static final byte PRESENT_EXPIRING = 2;
+    /** The flag of the entry that holds a document's field count at the read (followed by it, as eight bytes). */
+    private static final byte FIELD_COUNT = 3;
+    /** The bytes that entry takes: an empty name's length, the flag, the count. */
+    private static final int FIELD_COUNT_SIZE = 2 + 1 + 8;
 
     /** Serialises the record's payload. */
     public byte[] encode() {
@@ -69,7 +84,7 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
     public int encodedSize() {
         long size = 8 + 2 + modifiedUtf8Length(nextCursor) + 4;
         for (DocumentOriginal document : documents) {
-            size += 4 + document.key().length + 4;
+            size += 4 + document.key().length + 4 + (document.fieldsAtRead() >= 0 ? FIELD_COUNT_SIZE : 0);
             for (FieldOriginal field : document.fields()) {
                 size += 2 + modifiedUtf8Length(field.name()) + 1 + (field.value() == null ? 0 : 4
                         + field.value().length + (field.expiresAt() > 0 ? 8 : 0));
@@ -94,7 +109,11 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
         out.putInt(documents.size());
         for (DocumentOriginal document : documents) {
             out.putInt(document.key().length).put(document.key());
-            out.putInt(document.fields().size());
+            boolean counted = document.fieldsAtRead() >= 0;
+            out.putInt(document.fields().size() + (counted ? 1 : 0));
+            if (counted) {
+                out.putShort((short) 0).put(FIELD_COUNT).putLong(document.fieldsAtRead());
+            }
             for (FieldOriginal field : document.fields()) {
                 putUtf(out, field.name());
                 boolean expiring = field.value() != null && field.expiresAt() > 0;
@@ -153,16 +172,21 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
                 byte[] key = readBytes(in);
                 int fieldCount = in.readInt();
                 List<FieldOriginal> fields = new ArrayList<>(fieldCount);
+                long fieldsAtRead = -1;
                 for (int f = 0; f < fieldCount; f++) {
                     String name = in.readUTF();
                     byte present = in.readByte();
+                    if (present == FIELD_COUNT && f == 0 && name.isEmpty()) {
+                        fieldsAtRead = in.readLong();
+                        continue;
+                    }
                     if (present < 0 || present > PRESENT_EXPIRING) {
                         throw new IOException("bad presence flag " + present);
                     }
                     byte[] value = present == 0 ? null : readBytes(in);
                     fields.add(new FieldOriginal(name, value, present == PRESENT_EXPIRING ? in.readLong() : 0));
                 }
-                documents.add(new DocumentOriginal(key, fields));
+                documents.add(new DocumentOriginal(key, fields, fieldsAtRead));
             }
             return new BackupRecord(batch, nextCursor, documents);
         }

@@ -84,15 +84,17 @@ final class BatchReader {
      * What planning a batch needs: its keys, those that still exist, the current values of the fields the rewrite
      * reads (per existing key; for JSON the {@code JSON.GET} replies) and whether each existing key still moves and
      * its new name is taken; when the reader reads them ({@link #readFieldExpiries}), per existing hash key the Unix
-     * millisecond expiry of each field read (0 for none), else null.
+     * millisecond expiry of each field read (0 for none), else null; for hash documents whose writes may create a
+     * field (a conversion, a field move), per existing key the number of fields it had, which the backup keeps
+     * ({@link BackupRecord.DocumentOriginal#fieldsAtRead}), else null.
      */
     record BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets,
-                      List<long[]> expiries) {
+                      List<long[]> expiries, long[] lengths) {
         static final BatchInput EMPTY = new BatchInput(List.of(), List.of(), List.of(), List.of());
 
-        /** Without hash field expiries (none in the database, or JSON documents). */
+        /** Without hash field expiries (none in the database, or JSON documents) and field counts. */
         BatchInput(List<byte[]> keys, List<byte[]> present, List<?> values, List<Boolean> targets) {
-            this(keys, present, values, targets, null);
+            this(keys, present, values, targets, null, null);
         }
     }
 
@@ -373,11 +375,27 @@ final class BatchReader {
         List<String> fields = rewriter.fieldsToRead();
         List<byte[]> present = existingKeys(keys);
         List<Boolean> targets = targetKeysExist(present);
+        if (countsFields(fields)) {
+            DocumentStore.HashFields read = workers.read(store -> store.readHashFieldsCounted(present, fields));
+            List<long[]> expiries = fieldExpiries ? expiries(present, fields) : null;
+            return new BatchInput(keys, present, read.values(), targets, expiries, read.lengths());
+        }
         List<?> values = workers.read(store -> spec.storage() == StorageType.HASH
                 ? (fields.isEmpty() ? emptyValues(present.size()) : store.readHashFields(present, fields))
                 : (fields.isEmpty() ? Collections.nCopies(present.size(), "{}") : store.readJson(present, fields)));
         List<long[]> expiries = fieldExpiries && !fields.isEmpty() ? expiries(present, fields) : null;
-        return new BatchInput(keys, present, values, targets, expiries);
+        return new BatchInput(keys, present, values, targets, expiries, null);
+    }
+
+    /**
+     * Whether a batch's read counts each hash's fields: when its writes may create a field (a conversion's or a field
+     * move's {@code HSET}), which in a document that vanished after the read brings back a part of it. A run killed
+     * before taking that part back leaves the count in the backup for the resumed run
+     * ({@link VanishedDocuments#partialsLeftBehind}).
+     */
+    private boolean countsFields(List<String> fields) {
+        return spec.storage() == StorageType.HASH && !fields.isEmpty()
+                && (!spec.conversions().isEmpty() || !spec.fieldMoves().isEmpty());
     }
 
     /** Per key, the expiry of each field (Unix milliseconds, 0 for none or for a missing field). */

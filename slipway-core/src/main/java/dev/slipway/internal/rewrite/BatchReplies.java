@@ -21,6 +21,7 @@ final class BatchReplies {
     private final VanishedDocuments vanishedDocuments;
     private final Consumer<String> conflict;
     private long vanished;
+    private long leftBehind;
 
     /**
      * @param conflict told of each conflict the replies show, as "key: reason"
@@ -56,6 +57,42 @@ final class BatchReplies {
         vanished += vanishedDocuments.settle(workers, changes.originals(), changes.writes(), replies,
                 vanishedDocuments::takeBack, "re-run 'slipway apply' with the same plan to resume");
         return changes.conflicts().size() + renameConflicts;
+    }
+
+    /**
+     * Before a resumed run re-applies a record a killed run backed up: deletes what the killed run's writes brought
+     * back of its documents that vanished ({@link VanishedDocuments#partialsLeftBehind}), counted with those this
+     * run finds. Through each document's owner connection, as the writes go. Returns how many it deleted.
+     *
+     * @throws BusyServer when a reply says the server is busy or loading (the check is to be sent again)
+     */
+    long settleLeftBehind(BackupRecord record) {
+        List<List<Command>> takeBacks = vanishedDocuments.partialsLeftBehind(record);
+        if (takeBacks.isEmpty()) {
+            return 0;
+        }
+        List<List<Object>> done = workers.executeDocuments(takeBacks);
+        long deleted = 0;
+        for (List<Object> reply : done) {
+            deleted += reply.get(0) instanceof Long n && n == 1 ? 1 : 0; // counted before a BUSY reply's retry
+        }
+        vanished += deleted;
+        leftBehind += deleted;
+        BusyServer.refuseIfAny(done);
+        for (int i = 0; i < done.size(); i++) {
+            if (done.get(i).get(0) instanceof Exception e) {
+                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Checking whether '"
+                        + text(takeBacks.get(i).get(0).key()) + "' is what an earlier run's write brought back of a "
+                        + "document that was deleted or expired meanwhile failed: " + e.getMessage() + ". Re-run "
+                        + "'slipway apply' with the same plan to resume; completed batches are kept.");
+            }
+        }
+        return deleted;
+    }
+
+    /** Of {@link #vanished()}, the documents an earlier, killed run had brought back in part, deleted by this one. */
+    long leftBehind() {
+        return leftBehind;
     }
 
     /** Documents found deleted or expired between their read and their write so far, left deleted. */

@@ -178,7 +178,8 @@ final class DocumentRewriter {
             return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of(), List.of());
         }
         return spec.storage() == StorageType.HASH
-                ? planHash(input.present(), (List<byte[][]>) input.values(), input.targets(), input.expiries())
+                ? planHash(input.present(), (List<byte[][]>) input.values(), input.targets(), input.expiries(),
+                        input.lengths())
                 : planJson(input.present(), (List<String>) input.values(), input.targets());
     }
 
@@ -195,8 +196,18 @@ final class DocumentRewriter {
      */
     BatchChanges planHash(List<byte[]> keys, List<byte[][]> values, List<Boolean> targetKeyExists,
                           List<long[]> expiries) {
+        return planHash(keys, values, targetKeyExists, expiries, null);
+    }
+
+    /**
+     * {@link #planHash(List, List, List, List)}, with each hash's field count at the read (null when not read), which
+     * the backup keeps ({@link DocumentOriginal#fieldsAtRead}).
+     */
+    BatchChanges planHash(List<byte[]> keys, List<byte[][]> values, List<Boolean> targetKeyExists,
+                          List<long[]> expiries, long[] lengths) {
         BatchBuilder batch = new BatchBuilder();
         for (int i = 0; i < keys.size(); i++) {
+            batch.fieldsAtRead = lengths == null ? -1 : lengths[i];
             planHashDocument(keys.get(i), values.get(i), expiries == null ? null : expiries.get(i),
                     targetKeyExists.get(i), batch);
         }
@@ -529,6 +540,8 @@ final class DocumentRewriter {
         private final int[] sampled = new int[conversions.size()];
         private final List<String> alreadyConverted = new ArrayList<>();
         private int malformed;
+        /** The field count of the document being planned, -1 when not read. */
+        private long fieldsAtRead = -1;
 
         void add(byte[] key, byte[][] current, long[] expiry, Set<String> touched, List<Command> docWrites) {
             List<FieldOriginal> saved = new ArrayList<>();
@@ -537,7 +550,7 @@ final class DocumentRewriter {
                 saved.add(new FieldOriginal(field, current[at], expiry == null || current[at] == null ? 0
                         : expiry[at]));
             }
-            originals.add(new DocumentOriginal(key, saved));
+            originals.add(new DocumentOriginal(key, saved, fieldsAtRead));
             writes.add(docWrites);
         }
 

@@ -92,6 +92,33 @@ public interface DocumentStore extends AutoCloseable {
     /** For each key, the values of the given hash fields (null when absent). */
     List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields);
 
+    /**
+     * {@link #readHashFields}, with each hash's number of fields ({@code HLEN}: 0 for a missing key). This default
+     * takes two round trips; a store with a pipeline sends both reads of a key together.
+     */
+    default HashFields readHashFieldsCounted(List<byte[]> keys, List<String> fields) {
+        List<byte[][]> values = readHashFields(keys, fields);
+        List<Object> replies = execute(keys.stream().map(key -> new Command("HLEN", List.of(key))).toList());
+        return new HashFields(values, HashFields.lengths(replies));
+    }
+
+    /**
+     * Hash fields as {@link #readHashFieldsCounted} reads them.
+     *
+     * @param values  per key, the fields' values (null when absent)
+     * @param lengths per key, how many fields the hash had; -1 where the count was refused (a key of another type)
+     */
+    record HashFields(List<byte[][]> values, long[] lengths) {
+        /** The counts from {@code HLEN} replies, -1 for an error reply. */
+        static long[] lengths(List<?> replies) {
+            long[] lengths = new long[replies.size()];
+            for (int i = 0; i < lengths.length; i++) {
+                lengths[i] = replies.get(i) instanceof Long n ? n : -1;
+            }
+            return lengths;
+        }
+    }
+
     /** For each key, the {@code JSON.GET key path...} reply as text (null when the key is missing). */
     List<String> readJson(List<byte[]> keys, List<String> paths);
 

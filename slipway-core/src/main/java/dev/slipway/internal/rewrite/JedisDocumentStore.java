@@ -92,6 +92,25 @@ public final class JedisDocumentStore implements DocumentStore {
     }
 
     @Override
+    public HashFields readHashFieldsCounted(List<byte[]> keys, List<String> fields) {
+        byte[][] names = fields.stream().map(SafeEncoder::encode).toArray(byte[][]::new);
+        List<Response<List<byte[]>>> reads = new ArrayList<>(keys.size());
+        List<Response<Long>> counts = pipelined(keys.size(), (p, i) -> {
+            reads.add(p.hmget(keys.get(i), names));
+            return p.hlen(keys.get(i));
+        });
+        List<byte[][]> values = new ArrayList<>(keys.size());
+        for (Response<List<byte[]>> read : reads) {
+            values.add(read.get().toArray(byte[][]::new)); // a key of another type fails here, as in readHashFields
+        }
+        long[] lengths = new long[counts.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = counts.get(i).get();
+        }
+        return new HashFields(values, lengths);
+    }
+
+    @Override
     public List<String> readJson(List<byte[]> keys, List<String> paths) {
         ProtocolCommand get = encoded("JSON.GET");
         List<Response<Object>> responses = pipelined(keys.size(), (p, i) -> {

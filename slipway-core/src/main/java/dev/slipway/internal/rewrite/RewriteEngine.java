@@ -392,10 +392,14 @@ public final class RewriteEngine {
     /**
      * Re-applies the batches whose originals are saved but whose rewrite may not have been sent (the header lags
      * behind the records after a crash). Each is planned again from the live documents, so documents already
-     * rewritten produce nothing; with a limit of bytes per batch, a record is re-applied in parts that fit.
+     * rewritten produce nothing; with a limit of bytes per batch, a record is re-applied in parts that fit. First
+     * what a killed run's writes may have brought back of a vanished document is deleted again
+     * ({@link BatchReplies#settleLeftBehind}).
      */
     private void reapplyUnappliedBatches() {
         backup.forEachRecord(backup.header().batchesApplied(), record -> {
+            BusyServer.retry(workers.maxRetries(), "a check of an earlier run's last batches",
+                    () -> replyCheck.settleLeftBehind(record), () -> replyCheck.settleLeftBehind(record), RESUME);
             List<byte[]> keys = record.documents().stream().map(BackupRecord.DocumentOriginal::key).toList();
             long newConflicts = 0;
             for (List<byte[]> part : reader.split(keys)) {

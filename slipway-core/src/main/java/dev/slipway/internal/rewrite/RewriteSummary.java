@@ -75,7 +75,9 @@ public final class RewriteSummary {
     /** Documents another client deleted, or whose rewritten field it removed, while they were rewritten. */
     static String goneMeanwhile(BatchReplies replies) {
         return (replies.vanished() > 0 ? "; " + replies.vanished() + " documents deleted or expired while being "
-                + "rewritten were left deleted" : "") + (replies.fieldsRemoved() > 0 ? "; " + replies.fieldsRemoved()
+                + "rewritten were left deleted" + (replies.leftBehind() > 0 ? " (" + replies.leftBehind() + " of them "
+                + "brought back in part by an earlier run's writes before it was killed, and deleted again)" : "")
+                : "") + (replies.fieldsRemoved() > 0 ? "; " + replies.fieldsRemoved()
                 + " documents whose rewritten field another client removed while they were rewritten were left "
                 + "without it" : "");
     }

@@ -39,6 +39,15 @@ final class VanishedDocuments {
     static final String TAKE_BACK = "for i = 1, #ARGV, 2 do "
             + "if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then "
             + "redis.call('HDEL', KEYS[1], ARGV[i]) end end return redis.call('EXISTS', KEYS[1])";
+    /**
+     * ARGV: the document's field count at the rewrite's read, then field, value, field, value...; deletes the hash
+     * when it holds exactly those fields with exactly those values, and fewer fields than it had at the read: what a
+     * killed run's writes brought back of a document that had vanished. Returns 1 when it deleted it.
+     */
+    static final String TAKE_BACK_PARTIAL = "local n = redis.call('HLEN', KEYS[1]) "
+            + "if n == 0 or n >= tonumber(ARGV[1]) or n * 2 ~= #ARGV - 1 then return 0 end "
+            + "for i = 2, #ARGV, 2 do if redis.call('HGET', KEYS[1], ARGV[i]) ~= ARGV[i + 1] then return 0 end end "
+            + "for i = 2, #ARGV, 2 do redis.call('HDEL', KEYS[1], ARGV[i]) end return 1";
     /** RedisJSON's refusal of JSON.SET below the root of a key that does not exist. */
     static final String JSON_MISSING_KEY = "new objects must be created at the root";
 
@@ -146,6 +155,46 @@ final class VanishedDocuments {
             created |= name.equals("HSET") && replies.get(i) instanceof Long n && n > 0;
         }
         return !created || spec.conversions().isEmpty();
+    }
+
+    /**
+     * The take-backs a resumed run sends for a record that a killed run backed up and may have written without
+     * settling ({@link #settle}): the killed run may have brought back in part a document that vanished between its
+     * read and its write, and died before taking that part back. Such a hash holds only the fields the rewrite
+     * writes, with the values it writes, where the document had more fields at the read; a script deletes it under
+     * exactly that condition ({@link #TAKE_BACK_PARTIAL}), on either name the writes may have left it under (a key
+     * whose prefix moves is written before its {@code RENAMENX}). A document that had no field but those the rewrite
+     * writes cannot be told from one rewritten: it is left as it is, as is any document whose field count the backup
+     * does not hold (JSON, which cannot come back in part; backups from before the count was kept).
+     */
+    List<List<Command>> partialsLeftBehind(BackupRecord record) {
+        List<List<Command>> commands = new ArrayList<>();
+        if (spec.storage() != StorageType.HASH) {
+            return commands;
+        }
+        KeyMove keyMove = KeyMove.of(spec);
+        for (DocumentOriginal original : record.documents()) {
+            List<byte[]> pairs = new ArrayList<>();
+            rewriter.rewritten(original).forEach((field, value) -> {
+                if (value != null) {
+                    pairs.add(DocumentRewriter.bytes(field));
+                    pairs.add(value);
+                }
+            });
+            if (pairs.isEmpty() || original.fieldsAtRead() <= pairs.size() / 2) {
+                continue;
+            }
+            byte[] count = DocumentRewriter.bytes(Long.toString(original.fieldsAtRead()));
+            List<byte[]> names = keyMove.needsMove(original.key())
+                    ? List.of(original.key(), keyMove.newKey(original.key())) : List.of(original.key());
+            for (byte[] name : names) {
+                List<byte[]> args = new ArrayList<>(List.of(DocumentRewriter.bytes(TAKE_BACK_PARTIAL),
+                        DocumentRewriter.bytes("1"), name, count));
+                args.addAll(pairs);
+                commands.add(List.of(new Command("EVAL", args)));
+            }
+        }
+        return commands;
     }
 
     /** Which take-back a document's writes call for: {@link #takeBack} (a rewrite) or {@link #takeBackRestore}. */

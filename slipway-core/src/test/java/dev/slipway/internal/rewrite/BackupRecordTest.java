@@ -30,6 +30,7 @@ class BackupRecordTest {
             DocumentOriginal a = actual.documents().get(d);
             DocumentOriginal e = expected.documents().get(d);
             assertThat(a.key()).isEqualTo(e.key());
+            assertThat(a.fieldsAtRead()).isEqualTo(e.fieldsAtRead());
             assertThat(a.fields()).hasSameSizeAs(e.fields());
             for (int f = 0; f < e.fields().size(); f++) {
                 assertThat(a.fields().get(f).name()).isEqualTo(e.fields().get(f).name());
@@ -82,6 +83,33 @@ class BackupRecordTest {
         // batch, cursor, count; key; field count; "title": name, flag 1, length, value
         assertThat(plain.encode()).hasSize(8 + 3 + 4 + 4 + 5 + 4 + 7 + 1 + 4 + 1);
         assertThat(plain.encode()[8 + 3 + 4 + 4 + 5 + 4 + 7]).isEqualTo((byte) 1);
+    }
+
+    /**
+     * A hash's field count at the read rides along as an entry with an empty name and the flag 3, which is not one of
+     * the fields; a document without it is encoded as before, and a field of its own named "" stays a field.
+     */
+    @Test
+    void theFieldCountAtTheReadRoundTripsApartFromTheFields() throws IOException {
+        BackupRecord record = new BackupRecord(3, "9", List.of(
+                new DocumentOriginal("doc:1".getBytes(), List.of(new FieldOriginal("emb", new byte[]{1, 2}),
+                        new FieldOriginal("", "empty name".getBytes())), 4),
+                new DocumentOriginal("doc:2".getBytes(), List.of(new FieldOriginal("emb", new byte[]{3})))));
+        BackupRecord plain = new BackupRecord(3, "9", List.of(
+                new DocumentOriginal("doc:2".getBytes(), List.of(new FieldOriginal("emb", new byte[]{3})))));
+
+        byte[] encoded = record.encode();
+
+        assertThat(encoded).hasSize(record.encodedSize());
+        BackupRecord decoded = BackupRecord.decode(encoded);
+        assertSameContent(decoded, record);
+        assertThat(decoded.documents().get(0).fieldsAtRead()).isEqualTo(4);
+        assertThat(decoded.documents().get(0).fields()).extracting(FieldOriginal::name).containsExactly("emb", "");
+        assertThat(decoded.documents().get(1).fieldsAtRead()).isEqualTo(-1);
+        // the count costs 11 bytes: an empty name's length, the flag, eight bytes
+        assertThat(new BackupRecord(3, "9", List.of(record.documents().get(0))).encode())
+                .hasSize(8 + 3 + 4 + 4 + 5 + 4 + 11 + (2 + 3 + 1 + 4 + 2) + (2 + 1 + 4 + 10));
+        assertThat(plain.encode()).hasSize(8 + 3 + 4 + 4 + 5 + 4 + 2 + 3 + 1 + 4 + 1);
     }
 
     @Test

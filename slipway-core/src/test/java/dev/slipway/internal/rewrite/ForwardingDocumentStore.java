@@ -2,7 +2,11 @@ package dev.slipway.internal.rewrite;
 
 import java.util.List;
 
-/** A {@link DocumentStore} that passes every call on; tests override the call they act on. */
+/**
+ * A {@link DocumentStore} that passes every call on; tests override the call they act on. The counted read of hash
+ * fields is left to the interface's default, so that it goes through {@link #readHashFields} and {@link #execute},
+ * which tests override.
+ */
 public class ForwardingDocumentStore implements DocumentStore {
     protected final DocumentStore delegate;
 

@@ -138,4 +138,56 @@ class VanishedDocumentsTest {
 
         assertThat(command.args().subList(1, 5)).containsExactly(b("1"), b("doc:1"), b("title"), b("hello"));
     }
+
+    /** The checks a resumed run sends for the documents of a record its killed predecessor backed up. */
+    private static List<List<Command>> leftBehind(RewriteSpec spec, long fieldsAtRead, byte[][] current) {
+        DocumentRewriter rewriter = new DocumentRewriter(spec, Map.of());
+        BatchChanges changes = rewriter.planHash(List.of(b("doc:1")), List.<byte[][]>of(current), List.of(false),
+                null, new long[]{fieldsAtRead});
+        assertThat(changes.originals()).singleElement().extracting(BackupRecord.DocumentOriginal::fieldsAtRead)
+                .isEqualTo(fieldsAtRead);
+        return new VanishedDocuments(spec, rewriter).partialsLeftBehind(new BackupRecord(1, "0",
+                changes.originals()));
+    }
+
+    @Test
+    void aResumedRunChecksWhatTheKilledRunWroteAgainstTheFieldCountAtItsRead() {
+        List<List<Command>> checks = leftBehind(conversion(Optional.empty()), 3, new byte[][]{F32});
+
+        assertThat(checks).singleElement().satisfies(commands -> {
+            Command check = commands.get(0);
+            assertThat(check.name()).isEqualTo("EVAL");
+            assertThat(text(check.args().get(0))).isEqualTo(VanishedDocuments.TAKE_BACK_PARTIAL);
+            assertThat(check.args().subList(1, 4)).extracting(VanishedDocumentsTest::text)
+                    .containsExactly("1", "doc:1", "3");
+            assertThat(text(check.args().get(4))).isEqualTo("emb");
+            assertThat(check.args().get(5)).as("the converted vector, as the killed run wrote it").isEqualTo(F16);
+            assertThat(check.args()).hasSize(6);
+        });
+    }
+
+    @Test
+    void aMovedKeyIsCheckedUnderBothNamesAndAMovedFieldByItsNewName() {
+        RewriteSpec spec = new RewriteSpec(StorageType.HASH, List.of("doc:"), Optional.of("item:"),
+                List.of(new FieldMove("title", "name")), List.of(), 10, false);
+
+        List<List<Command>> checks = leftBehind(spec, 4, new byte[][]{b("a title"), null});
+
+        assertThat(checks).extracting(commands -> text(commands.get(0).key())).containsExactly("doc:1", "item:1");
+        assertThat(checks.get(0).get(0).args().subList(3, 6)).extracting(VanishedDocumentsTest::text)
+                .containsExactly("4", "name", "a title");
+    }
+
+    @Test
+    void documentsThatCannotBeToldFromRewrittenOnesAreNotChecked() {
+        assertThat(leftBehind(conversion(Optional.empty()), 1, new byte[][]{F32}))
+                .as("a hash holding only the converted field").isEmpty();
+        assertThat(leftBehind(conversion(Optional.empty()), -1, new byte[][]{F32})).as("no count kept").isEmpty();
+        RewriteSpec json = new RewriteSpec(StorageType.JSON, List.of("doc:"), Optional.empty(), List.of(),
+                List.of(new VectorConversion("$.emb", "float32", "float16", DIMS)), 10, true);
+        DocumentRewriter rewriter = new DocumentRewriter(json, Map.of());
+        assertThat(new VanishedDocuments(json, rewriter).partialsLeftBehind(new BackupRecord(1, "0", List.of(
+                new BackupRecord.DocumentOriginal(b("doc:1"), List.of(new BackupRecord.FieldOriginal("$.emb",
+                        b("[1,2,3,4]"))), 5))))).as("JSON").isEmpty();
+    }
 }
