@@ -136,9 +136,10 @@ public final class ChangeClassifier {
                     + "already under the new prefix. Move the keys in two migrations: first to a prefix that "
                     + "overlaps neither (for example 'migrating:'), then to '" + after + "'");
         }
-        return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, true, "every key under '"
-                + before + "' is renamed to '" + after + "' (RENAMENX: an existing key is never overwritten); "
-                + REWRITES);
+        String keys = after.startsWith(before) ? "every key under '" + before + "' that is not already under '"
+                + after + "'" : "every key under '" + before + "'";
+        return new SchemaChange(ChangeKind.CHANGE_PREFIX, "index", before, after, true, keys + " is renamed to '"
+                + after + "' (RENAMENX: an existing key is never overwritten); " + REWRITES);
     }
 
     /**

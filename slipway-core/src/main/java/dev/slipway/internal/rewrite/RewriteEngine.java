@@ -263,6 +263,9 @@ public final class RewriteEngine {
     private void prepare(BackupHeader header) {
         scales = ScaleChoice.load(spec, backup, workers, scope, settings.batchSize());
         rewriter = new DocumentRewriter(spec, scales);
+        if (header.inPlace() == null) { // none found before the first change (or a header from before it was kept)
+            rewriter.noDocumentsUnderTheNewPrefixBefore();
+        }
         reader = new BatchReader(spec, workers, rewriter, scope, settings.batchSize(), settings.batchBytes(), clock)
                 .readFieldExpiries(settings.fieldExpiries());
         replyCheck = new BatchReplies(workers, new VanishedDocuments(spec, rewriter), this::reportConflict);

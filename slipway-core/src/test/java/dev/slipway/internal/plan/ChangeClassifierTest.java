@@ -170,6 +170,22 @@ class ChangeClassifierTest {
         });
     }
 
+    /** A move to a longer prefix leaves the keys already under it where they are, and the reason says so. */
+    @Test
+    void aMoveToALongerPrefixSaysWhichKeysItRenames() {
+        IndexSchema hash = hash();
+
+        List<SchemaChange> longer = ChangeClassifier.classify(hash, hash.toBuilder()
+                .prefixes(List.of("product:v2:")).build(), Map.of());
+        List<SchemaChange> other = ChangeClassifier.classify(hash, hash.toBuilder()
+                .prefixes(List.of("item:")).build(), Map.of());
+
+        assertThat(longer).singleElement().extracting(SchemaChange::reason).asString().startsWith(
+                "every key under 'product:' that is not already under 'product:v2:' is renamed to 'product:v2:'");
+        assertThat(other).singleElement().extracting(SchemaChange::reason).asString().startsWith(
+                "every key under 'product:' is renamed to 'item:'");
+    }
+
     @Test
     void everyChangeKindIsCovered() {
         Set<ChangeKind> covered = EnumSet.noneOf(ChangeKind.class);
