@@ -76,6 +76,9 @@ class RewriteMigrationIT {
     private static final String RENAME_QUANTIZE_MOVE = "  rename_fields:\n    - {old_name: title, new_name: name}\n"
             + "  update_fields:\n    - name: emb\n      attrs: {datatype: float16}\n  index:\n    prefix: 'item:'\n";
     private static final long SEED = 42;
+    /** Converts the vector and moves the keys from 'doc:' to 'doc:v2:', a prefix that extends the old one. */
+    private static final String TO_FLOAT16_UNDER_A_LONGER_PREFIX = "  update_fields:\n    - name: emb\n      attrs: "
+            + "{datatype: float16}\n  index:\n    prefix: 'doc:v2:'\n";
 
     private static ApplyOptions options(Path backup, boolean acceptLoss) {
         return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(acceptLoss)
@@ -627,8 +630,7 @@ class RewriteMigrationIT {
             RewriteFixture.loadHash(jedis, "doc:v2:legacy", 1, VectorDataType.FLOAT32, SEED + 1);
             RewriteFixture.waitIndexed(slipway, "docs");
             TreeMap<String, String> legacy = RewriteFixture.hash(jedis, "doc:v2:legacy0");
-            MigrationPlan plan = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
-                    + "{datatype: float16}\n  index:\n    prefix: 'doc:v2:'\n");
+            MigrationPlan plan = plan(slipway, "docs", dir, TO_FLOAT16_UNDER_A_LONGER_PREFIX);
             List<String> messages = new CopyOnWriteArrayList<>();
             Slipway told = collectingMessages(redis, messages);
 
@@ -665,8 +667,7 @@ class RewriteMigrationIT {
             RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
             RewriteFixture.loadHash(jedis, "doc:", 2_000, VectorDataType.FLOAT32, SEED);
             RewriteFixture.waitIndexed(slipway, "docs");
-            MigrationPlan plan = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
-                    + "{datatype: float16}\n  index:\n    prefix: 'doc:v2:'\n");
+            MigrationPlan plan = plan(slipway, "docs", dir, TO_FLOAT16_UNDER_A_LONGER_PREFIX);
             Path backup = dir.resolve("backup");
             Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
             Crashes.rewriteAndCrashInside(redis.url(), plan, backup,

@@ -82,32 +82,37 @@ public final class JedisDocumentStore implements DocumentStore {
 
     @Override
     public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
-        byte[][] names = fields.stream().map(SafeEncoder::encode).toArray(byte[][]::new);
-        List<Response<List<byte[]>>> responses = pipelined(keys.size(), (p, i) -> p.hmget(keys.get(i), names));
-        List<byte[][]> values = new ArrayList<>(keys.size());
-        for (Response<List<byte[]>> response : responses) {
-            values.add(response.get().toArray(byte[][]::new));
-        }
-        return values;
+        byte[][] names = fieldNames(fields);
+        return values(pipelined(keys.size(), (p, i) -> p.hmget(keys.get(i), names)));
     }
 
     @Override
     public HashFields readHashFieldsCounted(List<byte[]> keys, List<String> fields) {
-        byte[][] names = fields.stream().map(SafeEncoder::encode).toArray(byte[][]::new);
+        byte[][] names = fieldNames(fields);
         List<Response<List<byte[]>>> reads = new ArrayList<>(keys.size());
         List<Response<Long>> counts = pipelined(keys.size(), (p, i) -> {
             reads.add(p.hmget(keys.get(i), names));
             return p.hlen(keys.get(i));
         });
-        List<byte[][]> values = new ArrayList<>(keys.size());
-        for (Response<List<byte[]>> read : reads) {
-            values.add(read.get().toArray(byte[][]::new)); // a key of another type fails here, as in readHashFields
-        }
+        List<byte[][]> values = values(reads); // a key of another type fails here, as in readHashFields
         long[] lengths = new long[counts.size()];
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = counts.get(i).get();
         }
         return new HashFields(values, lengths);
+    }
+
+    private static byte[][] fieldNames(List<String> fields) {
+        return fields.stream().map(SafeEncoder::encode).toArray(byte[][]::new);
+    }
+
+    /** The values of {@code HMGET} replies, one array per key. */
+    private static List<byte[][]> values(List<Response<List<byte[]>>> responses) {
+        List<byte[][]> values = new ArrayList<>(responses.size());
+        for (Response<List<byte[]>> response : responses) {
+            values.add(response.get().toArray(byte[][]::new));
+        }
+        return values;
     }
 
     @Override

@@ -172,7 +172,6 @@ final class VanishedDocuments {
         if (spec.storage() != StorageType.HASH) {
             return commands;
         }
-        KeyMove keyMove = KeyMove.of(spec);
         for (DocumentOriginal original : record.documents()) {
             List<byte[]> pairs = new ArrayList<>();
             rewriter.rewritten(original).forEach((field, value) -> {
@@ -185,8 +184,8 @@ final class VanishedDocuments {
                 continue;
             }
             byte[] count = DocumentRewriter.bytes(Long.toString(original.fieldsAtRead()));
-            List<byte[]> names = keyMove.needsMove(original.key())
-                    ? List.of(original.key(), keyMove.newKey(original.key())) : List.of(original.key());
+            byte[] newKey = rewriter.newKey(original.key()); // the same array when the key does not move
+            List<byte[]> names = newKey == original.key() ? List.of(newKey) : List.of(original.key(), newKey);
             for (byte[] name : names) {
                 List<byte[]> args = new ArrayList<>(List.of(DocumentRewriter.bytes(TAKE_BACK_PARTIAL),
                         DocumentRewriter.bytes("1"), name, count));
