@@ -68,6 +68,8 @@ final class LivePlanning {
                 .orElseGet(() -> merge(live, request.patch().orElseThrow())));
         SourceSnapshot source = withNewPathsSampled(new SampledDocuments(session), withTargetPrefixSharing(reader, live,
                 target), target);
+        // what the server said it has no command for (renamed or disabled), that the plan's messages say so (R43 T3 F7)
+        source = source.withServer(source.server().withUnknownCommands(session.unknownCommands()));
         Map<String, String> renames = new LinkedHashMap<>();
         request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
         MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,

@@ -3,7 +3,9 @@ package dev.slipway.api.plan;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
+import dev.slipway.internal.redis.Unanswered;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -11,23 +13,47 @@ import java.util.Optional;
  *
  * @param redisVersion  {@code redis_version} from {@code INFO server}
  * @param searchVersion the Search module version as the server reports it ({@code 21005} is 2.10.5;
- *                      {@code 0} when the module is missing; {@link #UNKNOWN} when the server refused
- *                      {@code MODULE LIST} to the user)
+ *                      {@code 0} when the module is missing; {@link #UNKNOWN} when the server did not answer
+ *                      {@code MODULE LIST})
  * @param jsonVersion   the JSON module version ({@code 0} when missing; {@link #UNKNOWN} as above)
  * @param memory        its memory and limit ({@code INFO memory}); empty when the user may not read it (or in plans
  *                      written before this was recorded)
+ * @param unknownCommands the commands the server answered "unknown command" to while the plan was made (renamed or
+ *                      disabled with {@code rename-command}, such as {@code CONFIG} on managed services), upper case
+ *                      and sorted; the plan's messages then say so instead of blaming the user's rights
  */
 public record ServerInfo(String redisVersion, int searchVersion, int jsonVersion,
-                         @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Memory> memory) {
+                         @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Memory> memory,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY)
+                         @JsonSetter(nulls = Nulls.AS_EMPTY) List<String> unknownCommands) {
 
-    /** Reads a missing memory as empty. */
+    /** Reads a missing memory as empty, and missing unknown commands as none. */
     public ServerInfo {
         memory = memory == null ? Optional.empty() : memory;
+        unknownCommands = unknownCommands == null ? List.of() : List.copyOf(unknownCommands);
     }
 
     /** A server whose memory is not known. */
     public ServerInfo(String redisVersion, int searchVersion, int jsonVersion) {
         this(redisVersion, searchVersion, jsonVersion, Optional.empty());
+    }
+
+    /** A server that answered every command asked. */
+    public ServerInfo(String redisVersion, int searchVersion, int jsonVersion, Optional<Memory> memory) {
+        this(redisVersion, searchVersion, jsonVersion, memory, List.of());
+    }
+
+    /** A copy with the commands the server answered "unknown command" to. */
+    public ServerInfo withUnknownCommands(List<String> commands) {
+        return new ServerInfo(redisVersion, searchVersion, jsonVersion, memory, commands);
+    }
+
+    /**
+     * Why the server did not answer {@code commandText} ({@code INFO memory}) when the plan was made: "the server has
+     * no INFO command (renamed or disabled)", or "the server refuses INFO memory to this user".
+     */
+    public String unanswered(String commandText) {
+        return Unanswered.why(commandText, unknownCommands);
     }
 
     /**

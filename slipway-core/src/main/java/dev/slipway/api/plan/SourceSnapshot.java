@@ -103,6 +103,14 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                 vectorTuningRead);
     }
 
+    /** A copy with what is known of the server replaced (the commands it turned out not to have, say). */
+    public SourceSnapshot withServer(ServerInfo serverInfo) {
+        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, serverInfo,
+                indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
+                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled,
+                listpackFieldsSampled, vectorTuningRead);
+    }
+
     /** A copy with what the sampled documents hold of the target's new JSON paths. */
     public SourceSnapshot withPathsHeld(Map<String, Long> held) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,

@@ -224,7 +224,8 @@ public final class PlanPreconditions {
      */
     static void checkMemory(MigrationPlan plan, LiveIndexReader reader, boolean ignore, ProgressListener progress) {
         if (reader.memory().isEmpty()) {
-            unreadableMemory(plan, "apply", "'slipway apply --plan <file> --ignore-maxmemory'", ignore, progress);
+            unreadableMemory(plan, reader, "apply", "'slipway apply --plan <file> --ignore-maxmemory'", ignore,
+                    progress);
             return;
         }
         long extra = plan.estimate().extraMemoryBytes();
@@ -239,12 +240,13 @@ public final class PlanPreconditions {
      * ignore}: a plan made by an administrator and applied by a restricted user went ahead without a word on a server
      * at its limit, and 1,203 of 2,000 documents were evicted while validation passed (tester session 44 R38 F1).
      * Otherwise it warns and goes on, as the plan (made without INFO too, or on a server without a limit) already
-     * said. {@code rerun} is the command that runs it with the flag.
+     * said. {@code rerun} is the command that runs it with the flag. The messages say whether the server has no INFO
+     * (renamed or disabled), where asking for the right is no way out, or refuses it to the user (R43 T3 F7).
      */
-    public static void unreadableMemory(MigrationPlan plan, String work, String rerun, boolean ignore,
-                                        ProgressListener progress) {
+    public static void unreadableMemory(MigrationPlan plan, LiveIndexReader reader, String work, String rerun,
+                                        boolean ignore, ProgressListener progress) {
         Optional<ServerInfo.Memory> planned = plan.source().server().memory().filter(m -> m.maxBytes() > 0);
-        String cannot = "the server refuses INFO memory to this user, so " + work + " cannot check that it fits";
+        String cannot = reader.unanswered("INFO memory") + ", so " + work + " cannot check that it fits";
         if (planned.isEmpty()) {
             UserWarnings.warn(LOG, progress, "Memory not checked: " + cannot + (plan.source().server().memory()
                     .isPresent() ? " (the server had no maxmemory limit when the plan was made)." : "."));
@@ -260,8 +262,10 @@ public final class PlanPreconditions {
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + cannot + "; " + then + ". At the limit "
                 + "the server " + (m.evicts() ? "evicts keys (documents, and Slipway's own state)" : "refuses "
-                + "writes") + ". Nothing was changed. Run it as a user allowed INFO (as the plan was made), or with "
-                + "--ignore-maxmemory to start without the check (" + rerun + ").");
+                + "writes") + ". Nothing was changed. " + (reader.lacks("INFO") ? "Make sure the server has room, "
+                + "then run it with --ignore-maxmemory to start without the check" : "Run it as a user allowed INFO "
+                + "(as the plan was made), or with --ignore-maxmemory to start without the check") + " (" + rerun
+                + ").");
     }
 
     /**

@@ -110,13 +110,13 @@ public final class MigrationPlanner {
                 .ifPresent(shortfall -> warnings.add("Memory limit: " + shortfall + ". apply refuses to start while "
                         + "this is so. " + MemoryHeadroom.advice(choice.mode())));
         if (source.server().memory().isEmpty() && estimate.extraMemoryBytes() > 0) {
-            warnings.add("Memory limit: not checked, since the server refused INFO memory to this user: make sure its "
-                    + "maxmemory leaves room for the estimate below (at the limit Redis evicts keys or refuses writes, "
-                    + "and apply cannot watch for it either).");
+            warnings.add("Memory limit: not checked, since " + source.server().unanswered("INFO memory") + ": make "
+                    + "sure its maxmemory leaves room for the estimate below (at the limit Redis evicts keys or refuses "
+                    + "writes, and apply cannot watch for it either).");
         }
         if (!source.server().modulesKnown()) {
-            warnings.add("Search version: not read, since the server refused MODULE LIST to this user, so the plan "
-                    + "cannot say whether the server supports every feature of the target schema; apply has the "
+            warnings.add("Search version: not read, since " + source.server().unanswered("MODULE LIST") + ", so the "
+                    + "plan cannot say whether the server supports every feature of the target schema; apply has the "
                     + "server check the schema (a throwaway index) before it changes anything.");
         }
         MigrationPlan draft = new MigrationPlan(MigrationPlan.FORMAT_VERSION, "", now, source, patch, choice.target(),
@@ -498,9 +498,12 @@ public final class MigrationPlanner {
             return Optional.empty();
         }
         long all = Math.round(worst * source.listpackShare() * rewrite.documents());
-        return Optional.of("Memory estimate: the server's hash-max-listpack-value could not be read (CONFIG GET was "
-                + "refused to this user), so the estimate takes the default, " + limit + ". On a server set lower "
-                + "than the widened vectors' length, every document kept as a listpack"
+        // read (CONFIG GET) only with the memory figures (INFO memory): when those are missing, it was never asked
+        String why = source.server().memory().isPresent() ? source.server().unanswered("CONFIG GET")
+                : "it is read with the memory figures, and " + source.server().unanswered("INFO memory");
+        return Optional.of("Memory estimate: the server's hash-max-listpack-value could not be read (" + why
+                + "), so the estimate takes the default, " + limit
+                + ". On a server set lower than the widened vectors' length, every document kept as a listpack"
                 + (source.encodingsSampled().isEmpty() ? "" : " (" + source.listpacksSampled() + " of the "
                 + source.encodingsSampled().values().stream().mapToLong(Long::longValue).sum() + " sampled)")
                 + " becomes a hash table as its vector widens: up to " + StrategyChoice.mib(all) + " more than "
@@ -509,7 +512,7 @@ public final class MigrationPlanner {
     }
 
     /**
-     * When the sampled documents' encodings could not be read (an ACL refusing OBJECT), every document is taken for a
+     * When the sampled documents' encodings could not be read (an ACL refusing OBJECT, or OBJECT renamed), every document is taken for a
      * listpack that a widened vector may turn into a hash table: say how much of the estimate that is, since hashes
      * that are hash tables already need none of it (tester session 33 R14 M3: 3 times the growth, apply refused, and
      * nothing said why).
@@ -525,9 +528,9 @@ public final class MigrationPlanner {
         if (assumed <= 0) {
             return Optional.empty();
         }
-        return Optional.of("Memory estimate: the sampled documents' encodings could not be read (OBJECT ENCODING was "
-                + "refused to this user), so every document is taken for a listpack that turns into a hash table as "
-                + "its vector widens: " + StrategyChoice.mib(assumed) + " of the estimate. Documents that are hash "
+        return Optional.of("Memory estimate: the sampled documents' encodings could not be read ("
+                + source.server().unanswered("OBJECT ENCODING") + "), so every document is taken for a listpack that "
+                + "turns into a hash table as its vector widens: " + StrategyChoice.mib(assumed) + " of the estimate. Documents that are hash "
                 + "tables already (a value longer than hash-max-listpack-value, or many fields) need none of it; if "
                 + "you know they are, 'slipway apply --ignore-maxmemory' starts despite the estimate.");
     }

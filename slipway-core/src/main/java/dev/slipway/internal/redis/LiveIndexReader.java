@@ -184,6 +184,19 @@ public final class LiveIndexReader {
         }
     }
 
+    /**
+     * Why the server did not answer {@code commandText} ({@code INFO memory}) to this reader: it has no such command
+     * (renamed or disabled), or refuses it to this user.
+     */
+    public String unanswered(String commandText) {
+        return session.unanswered(commandText);
+    }
+
+    /** Whether the server said it has no command {@code name} ({@code INFO}): renamed or disabled. */
+    public boolean lacks(String name) {
+        return session.unknownCommands().contains(Unanswered.name(name));
+    }
+
     /** The server's memory, its limit and eviction policy; empty when INFO memory is refused or incomplete. */
     public Optional<ServerInfo.Memory> memory() {
         return session.info("memory").flatMap(LiveIndexReader::memoryOf);

@@ -64,6 +64,8 @@ public final class RedisSession implements AutoCloseable {
     private String clientName;
     /** Runs before a replacement connection is used; throws to give up (a lock this process no longer holds). */
     private Runnable reconnectGuard = () -> { };
+    /** The commands the server said it has not (renamed or disabled), upper case: see {@link Unanswered}. */
+    private final Set<String> unknownCommands = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private RedisSession(RedisEndpoint endpoint, Jedis jedis, int timeoutMillis) {
         this.endpoint = endpoint;
@@ -345,6 +347,9 @@ public final class RedisSession implements AutoCloseable {
                     }
                 }
                 trackMulti(name, true);
+                if (Unanswered.isUnknownCommand(e.getMessage())) {
+                    unknownCommands.add(name);
+                }
                 throw new RedisCommandException(command, e.getMessage() + (refusedForNow && reconnects > 0 && !inMulti
                         ? " (still so after " + BUSY_PATIENCE_NANOS / 1_000_000_000L + " s of retries)" : ""), e);
             }
@@ -464,7 +469,26 @@ public final class RedisSession implements AutoCloseable {
         return info("server").flatMap(info -> RedisReplies.infoField(info, "run_id")).orElse(null);
     }
 
-    /** A section of {@code INFO}; empty when the server refuses it (a user whose ACL does not allow INFO). */
+    /**
+     * The commands this session was told the server has not (renamed or disabled), upper case, sorted; a command not
+     * sent yet is not among them.
+     */
+    public List<String> unknownCommands() {
+        return unknownCommands.stream().sorted().toList();
+    }
+
+    /**
+     * Why the server did not answer {@code commandText} ({@code INFO memory}) on this session: it has no such command,
+     * or refuses it to this user ({@link Unanswered#why}).
+     */
+    public String unanswered(String commandText) {
+        return Unanswered.why(commandText, unknownCommands);
+    }
+
+    /**
+     * A section of {@code INFO}; empty when the server does not answer it (a user whose ACL does not allow INFO, or
+     * INFO renamed away: {@link #unanswered} says which).
+     */
     public Optional<String> info(String section) {
         try {
             return Optional.ofNullable(callString("INFO", section));

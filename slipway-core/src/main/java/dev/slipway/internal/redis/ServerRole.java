@@ -52,7 +52,7 @@ public final class ServerRole {
                 return;
             }
             primary = null;
-            seen = "HELLO: role replica; ROLE, which names the primary, is refused to this user";
+            seen = "HELLO: role replica; the primary is not named, as " + session.unanswered("ROLE");
         }
         String where = primary == null ? "its primary" : "the primary, " + primary;
         throw new SlipwayException(ErrorCode.BAD_USAGE, "The server at " + session.endpoint().redacted() + " is a "

@@ -76,7 +76,7 @@ public final class AdmissionMemory {
 
     /**
      * Why the throwaway index {@code admission} would not fit, if so; empty without a limit, or when it fits. When the
-     * server refused INFO memory to this user, {@link #unknown} says so.
+     * server did not answer INFO memory, {@link #unknown} says so.
      */
     public Optional<String> noRoom(IndexSchema admission, Known known) {
         Optional<ServerInfo.Memory> limited = read.filter(m -> m.maxBytes() > 0);
@@ -104,12 +104,12 @@ public final class AdmissionMemory {
     }
 
     /**
-     * Why whether the throwaway index fits cannot be told, if so: the server refuses INFO memory to this user (R37
-     * F1: the check was skipped without a word, and a validate evicted 812 of 20,000 keys and passed).
+     * Why whether the throwaway index fits cannot be told, if so: the server refuses INFO memory to this user, or has
+     * no INFO (R37 F1: the check was skipped without a word, and a validate evicted 812 of 20,000 keys and passed).
      */
     public Optional<String> unknown() {
         return read.isPresent() ? Optional.empty()
-                : Optional.of("the server refuses INFO memory to this user, so whether the throwaway index that tells "
+                : Optional.of(session.unanswered("INFO memory") + ", so whether the throwaway index that tells "
                 + "which documents the FILTER admits fits under maxmemory cannot be told");
     }
 

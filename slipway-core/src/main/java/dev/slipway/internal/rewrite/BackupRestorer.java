@@ -389,8 +389,9 @@ public final class BackupRestorer {
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
                     + plan.servedName() + "' recreated), but its last look found " + left.checked() + " documents "
                     + "under the index's prefixes against the " + restored + " it restored: " + Wording.count(gone,
-                    "is", "are") + " gone since. A server at maxmemory under a policy that evicts drops keys (this "
-                    + "user may not read INFO, so the evictions cannot be counted), or the application deleted them. "
+                    "is", "are") + " gone since. A server at maxmemory under a policy that evicts drops keys ("
+                    + session.unanswered("INFO stats") + ", so the evictions cannot be counted), or the application "
+                    + "deleted them. "
                     + "Ask the server's administrator whether evicted_keys grew; the originals stay in "
                     + backup.dir() + ".");
         }

@@ -76,7 +76,7 @@ final class RollbackMemory {
                                 boolean ignore, ProgressListener progress) {
         Optional<ServerInfo.Memory> memory = reader.memory();
         if (memory.isEmpty()) {
-            PlanPreconditions.unreadableMemory(plan, "the rollback", "'slipway rollback --backup-dir " + dir
+            PlanPreconditions.unreadableMemory(plan, reader, "the rollback", "'slipway rollback --backup-dir " + dir
                     + " --ignore-maxmemory'", ignore, progress);
             return new RollbackMemory(true);
         }

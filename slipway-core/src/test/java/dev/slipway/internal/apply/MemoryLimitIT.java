@@ -426,7 +426,7 @@ class MemoryLimitIT {
 
         assertThat(plan.source().server().memory()).isEmpty();
         assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("Memory limit: not checked, since the "
-                + "server refused INFO memory to this user"));
+                + "server refuses INFO memory to this user"));
         MigrationReport report = noInfo.apply(plan, ApplyOptions.DEFAULTS);
         assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
         // the evictions could not be counted: shown, not left out (tester session 43 R37 F1), and not a failure
@@ -505,7 +505,7 @@ class MemoryLimitIT {
         assertThat(plan.supported()).as("%s", plan.blockedReasons()).isTrue();
         assertThat(plan.source().server().modulesKnown()).isFalse();
         assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("Search version: not read, since the "
-                + "server refused MODULE LIST to this user"));
+                + "server refuses MODULE LIST to this user"));
         assertThat(safe.apply(plan, ApplyOptions.DEFAULTS).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
         assertThat(safe.validate(plan, List.of()).passed()).isTrue();
         safe.rollback("mem");

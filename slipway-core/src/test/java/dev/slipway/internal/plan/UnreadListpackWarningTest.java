@@ -49,6 +49,24 @@ class UnreadListpackWarningTest {
                 .as("encodings not sampled either").isPresent();
     }
 
+    /** Why the setting was not read: CONFIG refused, CONFIG renamed away, or INFO memory not answered (R43 T3 F7). */
+    @Test
+    void theWarningSaysWhyTheSettingWasNotRead() {
+        SourceSnapshot refused = source(0, Map.of("listpack", 20L));
+        SourceSnapshot renamed = refused.withServer(refused.server().withUnknownCommands(List.of("CONFIG")));
+        SourceSnapshot noInfo = refused.withServer(new ServerInfo("unknown", 21005, 20809, Optional.empty(),
+                List.of("INFO")));
+        RewriteSpec widen = widen(8, "float16", "float32");
+
+        assertThat(MigrationPlanner.unreadListpackWarning(refused, widen)).get().asString()
+                .contains("could not be read (the server refuses CONFIG GET to this user)");
+        assertThat(MigrationPlanner.unreadListpackWarning(renamed, widen)).get().asString()
+                .contains("could not be read (the server has no CONFIG command (renamed or disabled))");
+        assertThat(MigrationPlanner.unreadListpackWarning(noInfo, widen)).get().asString()
+                .contains("could not be read (it is read with the memory figures, and the server has no INFO command "
+                        + "(renamed or disabled))");
+    }
+
     /** OBJECT refused: every document is taken for a listpack, and the plan says how much that adds (R14 M3). */
     @Test
     void unreadEncodingsAreWarnedOfWithWhatTheConversionAdds() {
@@ -56,8 +74,8 @@ class UnreadListpackWarningTest {
         // in a hash table already (56 to 104)
         long assumed = 100_000L * (312 - 48);
         assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of()), widen(24, "float16", "float32")))
-                .get().asString().contains("OBJECT ENCODING was refused", StrategyChoice.mib(assumed)
-                        + " of the estimate", "--ignore-maxmemory");
+                .get().asString().contains("(the server refuses OBJECT ENCODING to this user)",
+                        StrategyChoice.mib(assumed) + " of the estimate", "--ignore-maxmemory");
         assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of("listpack", 20L)), widen(24, "float16",
                 "float32"))).as("read").isEmpty();
         assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of()), widen(24, "float32", "float16")))
