@@ -850,8 +850,8 @@ class RewriteMigrationIT {
             assertThat(failed).isNotNull();
             assertThat(failed.exitCode()).isEqualTo(1);
             assertThat(failed.getMessage()).contains("1 document is still in the form the migration gave them");
-            assertThat(failed.problems()).singleElement().asString().startsWith("item:new (under the old prefix "
-                    + "'item:', not moved to 'doc:')");
+            assertThat(failed.problems()).singleElement().asString().startsWith("item:new (under the migration's "
+                    + "prefix 'item:', not moved back to 'doc:')");
             assertThat(hashes(jedis, "doc:*")).as("every backed-up document restored").isEqualTo(before);
             SlipwayException again = catchThrowableOfType(() -> plain.rollbackFromBackup(backup, 2),
                     SlipwayException.class);

@@ -128,8 +128,13 @@ public final class OldFormScan {
             String name = DocumentRewriter.text(key);
             if (spec.needsMove(name)) { // not one already moved under a new prefix that extends the old one
                 underOldPrefix++;
-                pages.example(DocumentRewriter.shown(key), "under the old prefix '" + spec.sourcePrefixes().get(0) + "', not moved to '"
-                        + spec.targetPrefix().orElseThrow() + "'");
+                // the spec of a rollback is the migration's turned around: its old prefix is the migration's new one
+                // (tester session 48 R43 T2: "under the old prefix 'doc:a:', not moved to 'doc:'" read backwards)
+                String from = spec.sourcePrefixes().get(0);
+                String to = spec.targetPrefix().orElseThrow();
+                pages.example(DocumentRewriter.shown(key), onlyWithoutNewName ? "under the migration's prefix '" + from
+                        + "', not moved back to '" + to + "'" : "under the old prefix '" + from + "', not moved to '"
+                        + to + "'");
             }
         }
     }
