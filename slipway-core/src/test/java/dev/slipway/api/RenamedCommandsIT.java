@@ -3,7 +3,10 @@ package dev.slipway.api;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.schema.FieldSchema;
+import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.SchemaPatch;
+import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.vector.Float16;
 import dev.slipway.testing.RedisStackServer;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * A server whose configuration renames or disables commands Slipway reads with and can do without ({@code
@@ -116,6 +120,44 @@ class RenamedCommandsIT {
             assertThat(jedis.hget("rn:7".getBytes(StandardCharsets.UTF_8), "emb".getBytes(StandardCharsets.UTF_8)))
                     .hasSize(2 * DIMS);
         }
+    }
+
+    /**
+     * A server with EVAL disabled (a common hardening): apply took the lock, failed at its first script with a raw
+     * "Redis rejected EVAL" and exit 1, and kept the lock for its lease. Now every verb that takes the lock refuses up
+     * front, exit 2, with nothing changed, and says what to do.
+     */
+    @Test
+    void withoutEvalEveryVerbThatLocksRefusesBeforeAnyChange() {
+        try (RedisStackServer noScripts = new RedisStackServer("--rename-command", "EVAL", "").start();
+             Jedis jedis = noScripts.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "noeval", "ON", "HASH", "PREFIX", "1", "ne:",
+                    "SCHEMA", "title", "TEXT");
+            for (int i = 0; i < 20; i++) {
+                jedis.hset("ne:" + i, Map.of("title", "thing " + i, "price", String.valueOf(i)));
+            }
+            Slipway slipway = Slipway.configure().url(noScripts.url()).load();
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("noeval", new SchemaPatch(List.of(
+                    new FieldSchema("price", null, FieldType.NUMERIC, Map.of())), List.of(), List.of(), List.of(), SchemaPatch.IndexChanges.NONE)));
+            List<Runnable> verbs = List.of(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
+                    () -> slipway.rollback("noeval"), () -> slipway.prune("noeval", Optional.empty()));
+
+            for (Runnable verb : verbs) {
+                SlipwayException refused = catchThrowableOfType(verb::run, SlipwayException.class);
+                assertThat(refused).isNotNull();
+                assertThat(refused.exitCode()).as(refused.getMessage()).isEqualTo(2);
+                assertThat(refused.code()).isEqualTo(ErrorCode.UNSUPPORTED_BY_SERVER);
+                assertThat(refused.getMessage()).contains("The server has no EVAL command (renamed or disabled with "
+                        + "rename-command)", "Lua scripts", "nothing was changed", "Give it its name back");
+            }
+            assertThat(jedis.keys("slipway:*")).as("no lock, checkpoint or history left").isEmpty();
+            assertThat(indexes(jedis)).containsExactly("noeval");
+        }
+    }
+
+    private static List<String> indexes(Jedis jedis) {
+        return RedisReplies.list(jedis.sendCommand(RedisStackServer.command("FT._LIST"))).stream()
+                .map(RedisReplies::text).toList();
     }
 
     private static ValidationCheck evictions(List<ValidationCheck> checks) {

@@ -119,6 +119,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
      */
     public static MigrationLock acquire(RedisSession session, RedisEndpoint endpoint, KeyNamespace keys,
                                         String index, String planId, Duration lease, ProgressListener progress) {
+        PermissionProbe.requireScripts(session, keys, index, "hold the migration lock of '" + index + "'");
         String key = keys.lock(index);
         String value = processOwner() + " plan " + planId;
         long sent = System.nanoTime();

@@ -9,11 +9,14 @@ import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SchemaProbeName;
+import dev.slipway.internal.redis.Unanswered;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -162,8 +165,19 @@ public final class PermissionProbe {
         commands.putIfAbsent(String.join("\u0000", command), command);
     }
 
+    /**
+     * Refuses, with nothing changed, when the server has no {@code EVAL} (renamed or disabled) or the user may not run
+     * it: the migration lock and the checkpoint are kept by scripts. Asked before the lock is taken, which could not
+     * be released without them (a server with EVAL disabled failed apply after taking the lock, with exit 1, and
+     * kept the lock for its lease).
+     */
+    public static void requireScripts(RedisSession session, KeyNamespace keys, String index, String what) {
+        require(session, List.of(List.of("EVAL", "return 0", "1", keys.lock(index))), what);
+    }
+
     private static void require(RedisSession session, Iterable<List<String>> commands, String what) {
         List<String> refused = new ArrayList<>();
+        Set<String> unknown = new TreeSet<>();
         session.call("MULTI");
         try {
             for (List<String> command : commands) {
@@ -172,12 +186,24 @@ public final class PermissionProbe {
                 } catch (RedisCommandException e) {
                     if (e.serverMessage().startsWith("NOPERM")) {
                         refused.add(describe(command) + " (" + e.serverMessage() + ")");
+                    } else if (Unanswered.isUnknownCommand(e.serverMessage())) {
+                        unknown.add(Unanswered.name(command.get(0)));
                     }
                     // any other queueing error (an arity the server counts differently) is not a permission
                 }
             }
         } finally {
             session.call("DISCARD");
+        }
+        if (!unknown.isEmpty()) {
+            throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server has no " + String.join(", ",
+                    unknown) + (unknown.size() == 1 ? " command" : " commands") + " (renamed or disabled with "
+                    + "rename-command), which it takes to " + what + (unknown.contains("EVAL") ? " (Slipway keeps its "
+                    + "lock and checkpoint with Lua scripts)" : "") + "; nothing was changed (each command was only "
+                    + "queued in a MULTI, then discarded)." + (refused.isEmpty() ? "" : " This user is also refused: "
+                    + String.join("; ", refused) + ".") + " Give " + (unknown.size() == 1 ? "it its" : "them their")
+                    + " name back in the server's configuration (it takes a restart), or run Slipway against a "
+                    + "server that has " + (unknown.size() == 1 ? "it" : "them") + ", then re-run.");
         }
         if (!refused.isEmpty()) {
             throw new SlipwayException(ErrorCode.PERMISSION_DENIED, "The Redis user may not run what it takes to "
