@@ -83,19 +83,7 @@ public final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PlanRequest request = request();
-        MigrationPlan plan;
-        try {
-            plan = connection.slipway().plan(request);
-        } catch (SlipwayException e) {
-            if (change.patch != null && e.getMessage().startsWith("The patch does not fit")) {
-                // the file, as a YAML error names it (tester session 48 R43 T1 F5)
-                throw new SlipwayException(e.code(), e.getMessage().replaceFirst("^The patch ",
-                        "The patch " + java.util.regex.Matcher.quoteReplacement(change.patch.toString()) + " "),
-                        e.problems(), e);
-            }
-            throw e;
-        }
+        MigrationPlan plan = connection.slipway().plan(request());
         SlipwayFiles.writePlan(plan, out);
         PrintWriter stdout = spec.commandLine().getOut();
         if (format == OutputFormat.TEXT) {
@@ -123,6 +111,8 @@ public final class PlanCommand implements Callable<Integer> {
     private PlanRequest request() {
         Optional<SchemaPatch> patch = Optional.ofNullable(change.patch).map(SlipwayFiles::readPatch);
         Optional<IndexSchema> target = Optional.ofNullable(change.targetSchema).map(SlipwayFiles::readSchema);
-        return new PlanRequest(index, patch, target, Slipway.parseMode(mode), allowSharedKeys);
+        PlanRequest request = new PlanRequest(index, patch, target, Slipway.parseMode(mode), allowSharedKeys);
+        // the file, as a YAML error names it (tester session 48 R43 T1 F5)
+        return change.patch == null ? request : request.withPatchSource(change.patch.toString());
     }
 }

@@ -65,7 +65,7 @@ final class LivePlanning {
         SourceSnapshot live = reader.snapshot(request.index(), recorded, latest);
         IndexSchema target = sameFilterAsLive(live.schema(), request.targetSchema()
                 .map(schema -> servedNameAsLive(live, schema))
-                .orElseGet(() -> merge(live, request.patch().orElseThrow())));
+                .orElseGet(() -> merge(live, request.patch().orElseThrow(), request.patchSource())));
         SourceSnapshot source = withNewPathsSampled(new SampledDocuments(session), withTargetPrefixSharing(reader, live,
                 target), target);
         // what the server said it has no command for (renamed or disabled), that the plan's messages say so (R43 T3 F7)
@@ -376,10 +376,12 @@ final class LivePlanning {
                 + "plan this change again).");
     }
 
-    private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch) {
+    /** The live schema with the patch applied; a patch that does not fit is named by its file if known (R43 T1 F5). */
+    private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch, Optional<String> patchSource) {
         SchemaMerger.Result merged = SchemaMerger.merge(source.schema(), patch);
         return merged.target().orElseThrow(() -> new SlipwayException(ErrorCode.MALFORMED_INPUT,
-                "The patch does not fit index '" + source.indexName() + "'. Fix the patch (see 'slipway index info "
-                        + source.indexName() + "') and re-run 'slipway plan'.", merged.problems(), null));
+                "The patch " + patchSource.map(file -> file + " ").orElse("") + "does not fit index '"
+                        + source.indexName() + "'. Fix the patch (see 'slipway index info " + source.indexName()
+                        + "') and re-run 'slipway plan'.", merged.problems(), null));
     }
 }

@@ -14,9 +14,16 @@ import java.util.Optional;
  * @param targetSchema the change as a complete target schema
  * @param mode         the strategy; empty chooses automatically
  * @param allowSharedKeys accept rewriting documents that other indexes also cover
+ * @param patchSource  where the patch came from (its file), for messages about it; empty when not known
  */
 public record PlanRequest(String index, Optional<SchemaPatch> patch, Optional<IndexSchema> targetSchema,
-                          Optional<MigrationMode> mode, boolean allowSharedKeys) {
+                          Optional<MigrationMode> mode, boolean allowSharedKeys, Optional<String> patchSource) {
+
+    /** A request whose patch's source is not known. */
+    public PlanRequest(String index, Optional<SchemaPatch> patch, Optional<IndexSchema> targetSchema,
+                       Optional<MigrationMode> mode, boolean allowSharedKeys) {
+        this(index, patch, targetSchema, mode, allowSharedKeys, Optional.empty());
+    }
 
     /** A request that refuses rewrites of documents other indexes share. */
     public PlanRequest(String index, Optional<SchemaPatch> patch, Optional<IndexSchema> targetSchema,
@@ -32,6 +39,7 @@ public record PlanRequest(String index, Optional<SchemaPatch> patch, Optional<In
         patch = patch == null ? Optional.empty() : patch;
         targetSchema = targetSchema == null ? Optional.empty() : targetSchema;
         mode = mode == null ? Optional.empty() : mode;
+        patchSource = patchSource == null ? Optional.empty() : patchSource;
         if (patch.isPresent() == targetSchema.isPresent()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE,
                     "Give exactly one of a schema patch (--patch) or a target schema (--target-schema).");
@@ -53,11 +61,20 @@ public record PlanRequest(String index, Optional<SchemaPatch> patch, Optional<In
     /** A copy with an explicit mode. */
     public PlanRequest withMode(MigrationMode value) {
         return new PlanRequest(index, patch, targetSchema, Optional.of(Arguments.required(value, "The mode")),
-                allowSharedKeys);
+                allowSharedKeys, patchSource);
     }
 
     /** A copy that accepts (or refuses) rewriting documents other indexes also cover. */
     public PlanRequest withAllowSharedKeys(boolean value) {
-        return new PlanRequest(index, patch, targetSchema, mode, value);
+        return new PlanRequest(index, patch, targetSchema, mode, value, patchSource);
+    }
+
+    /**
+     * A copy that names where the patch came from ({@code patch.yaml}): a patch that does not fit the index is then
+     * named so in the error, as a YAML error names its file.
+     */
+    public PlanRequest withPatchSource(String value) {
+        return new PlanRequest(index, patch, targetSchema, mode, allowSharedKeys,
+                Optional.of(Arguments.required(value, "The patch source")));
     }
 }

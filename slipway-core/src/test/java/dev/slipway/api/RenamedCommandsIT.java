@@ -138,7 +138,8 @@ class RenamedCommandsIT {
             }
             Slipway slipway = Slipway.configure().url(noScripts.url()).load();
             MigrationPlan plan = slipway.plan(PlanRequest.patch("noeval", new SchemaPatch(List.of(
-                    new FieldSchema("price", null, FieldType.NUMERIC, Map.of())), List.of(), List.of(), List.of(), SchemaPatch.IndexChanges.NONE)));
+                    new FieldSchema("price", null, FieldType.NUMERIC, Map.of())), List.of(), List.of(), List.of(),
+                    SchemaPatch.IndexChanges.NONE)));
             List<Runnable> verbs = List.of(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
                     () -> slipway.rollback("noeval"), () -> slipway.prune("noeval", Optional.empty()));
 

@@ -79,7 +79,8 @@ class ServerConnectionIT {
                     .isInstanceOfSatisfying(SlipwayException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
                         assertThat(e.getMessage()).contains("is a replica (HELLO: role replica; the primary is not "
-                                + "named, as the server refuses ROLE to this user)").contains("pointing at its primary");
+                                + "named, as the server refuses ROLE to this user)")
+                                .contains("pointing at its primary");
                     });
             // the same plan applies on the primary, and the replica follows
             MigrationReport report = Slipway.configure().url(primary.url()).load().apply(plan, ApplyOptions.DEFAULTS);

@@ -161,7 +161,7 @@ class MemorySavedIT {
 
             assertThat(refused.source().encodingsSampled()).isEmpty();
             assertThat(refused.source().listpackFieldsSampled()).isEqualTo(42);
-            assertThat(refused.warnings()).anyMatch(w -> w.contains("OBJECT ENCODING was refused"));
+            assertThat(refused.warnings()).anyMatch(w -> w.contains("the server refuses OBJECT ENCODING to this user"));
             assertThat(refused.estimate().extraMemoryBytes()).as("every document a listpack, as they are")
                     .isEqualTo(full.estimate().extraMemoryBytes());
         }

@@ -116,9 +116,9 @@ public final class Evictions {
      * The validation check: no key evicted since {@code atStart}. Empty when no migration of the plan is recorded
      * ({@code migrationRecorded} false: nothing to compare with); passed with a note when the count went down (the
      * server restarted, which resets it), or when either count is unknown because the server did not answer INFO
-     * (refused to the user, or renamed away): such a user's plan and apply already warned that memory was not checked, and failing every validation of
-     * theirs would leave them no way to pass one. Before, the check was left out without a word (tester session 43
-     * R37 F1).
+     * (refused to the user, or renamed away): such a user's plan and apply already warned that memory was not
+     * checked, and failing every validation of theirs would leave them no way to pass one. Before, the check was left
+     * out without a word (tester session 43 R37 F1).
      */
     static Optional<ValidationCheck> check(RedisSession session, OptionalLong atStart, boolean migrationRecorded) {
         if (!migrationRecorded) {

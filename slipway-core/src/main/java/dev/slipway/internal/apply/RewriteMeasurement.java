@@ -187,9 +187,8 @@ final class RewriteMeasurement {
         } else if (keys < 0) {
             warn(progress, "INFO keyspace could not be read" + (session.unknownCommands().contains("INFO")
                     ? ": " + session.unanswered("INFO keyspace") + "," : " (refused, or the connection failed),")
-                    + " so whether hash "
-                    + "fields have expiries of their own (HEXPIRE) is not known; a field this rewrite writes would lose "
-                    + "one (HSET clears it).");
+                    + " so whether hash fields have expiries of their own (HEXPIRE) is not known; a field this rewrite "
+                    + "writes would lose one (HSET clears it).");
         }
     }
 

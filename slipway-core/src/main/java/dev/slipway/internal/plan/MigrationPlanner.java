@@ -111,8 +111,8 @@ public final class MigrationPlanner {
                         + "this is so. " + MemoryHeadroom.advice(choice.mode())));
         if (source.server().memory().isEmpty() && estimate.extraMemoryBytes() > 0) {
             warnings.add("Memory limit: not checked, since " + source.server().unanswered("INFO memory") + ": make "
-                    + "sure its maxmemory leaves room for the estimate below (at the limit Redis evicts keys or refuses "
-                    + "writes, and apply cannot watch for it either).");
+                    + "sure its maxmemory leaves room for the estimate below (at the limit Redis evicts keys or "
+                    + "refuses writes, and apply cannot watch for it either).");
         }
         if (!source.server().modulesKnown()) {
             warnings.add("Search version: not read, since " + source.server().unanswered("MODULE LIST") + ", so the "
@@ -512,10 +512,10 @@ public final class MigrationPlanner {
     }
 
     /**
-     * When the sampled documents' encodings could not be read (an ACL refusing OBJECT, or OBJECT renamed), every document is taken for a
-     * listpack that a widened vector may turn into a hash table: say how much of the estimate that is, since hashes
-     * that are hash tables already need none of it (tester session 33 R14 M3: 3 times the growth, apply refused, and
-     * nothing said why).
+     * When the sampled documents' encodings could not be read (an ACL refusing OBJECT, or OBJECT renamed), every
+     * document is taken for a listpack that a widened vector may turn into a hash table: say how much of the estimate
+     * that is, since hashes that are hash tables already need none of it (tester session 33 R14 M3: 3 times the
+     * growth, apply refused, and nothing said why).
      */
     static Optional<String> unreadEncodingWarning(SourceSnapshot source, RewriteSpec rewrite) {
         if (!source.encodingsSampled().isEmpty() || source.keySample().isEmpty()) {
@@ -530,9 +530,10 @@ public final class MigrationPlanner {
         }
         return Optional.of("Memory estimate: the sampled documents' encodings could not be read ("
                 + source.server().unanswered("OBJECT ENCODING") + "), so every document is taken for a listpack that "
-                + "turns into a hash table as its vector widens: " + StrategyChoice.mib(assumed) + " of the estimate. Documents that are hash "
-                + "tables already (a value longer than hash-max-listpack-value, or many fields) need none of it; if "
-                + "you know they are, 'slipway apply --ignore-maxmemory' starts despite the estimate.");
+                + "turns into a hash table as its vector widens: " + StrategyChoice.mib(assumed) + " of the estimate. "
+                + "Documents that are hash tables already (a value longer than hash-max-listpack-value, or many "
+                + "fields) need none of it; if you know they are, 'slipway apply --ignore-maxmemory' starts despite "
+                + "the estimate.");
     }
 
     private static CostEstimate estimate(SourceSnapshot source, IndexSchema target, MigrationMode mode,
