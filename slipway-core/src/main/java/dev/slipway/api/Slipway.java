@@ -21,6 +21,7 @@ import dev.slipway.internal.apply.MigrationValidator;
 import dev.slipway.internal.apply.PermissionProbe;
 import dev.slipway.internal.apply.PlanPreconditions;
 import dev.slipway.internal.plan.MigrationPlanner;
+import dev.slipway.internal.plan.PlanWarnings;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisEndpoint;
@@ -143,11 +144,11 @@ public final class Slipway {
             LiveIndexReader.CompleteSchema complete = reader.completeSchema(index, info,
                     history.entry(info.schema().name()).map(VersionHistory.VersionEntry::schema));
             List<String> warnings = new ArrayList<>(info.unrecognized());
-            MigrationPlanner.phoneticWarning(complete.phoneticProbed(), info.schema().name()).ifPresent(warnings::add);
-            MigrationPlanner.hiddenAttributeWarning(complete.schema(), complete.recorded(), complete.vectorTuningRead())
+            PlanWarnings.phoneticWarning(complete.phoneticProbed(), info.schema().name()).ifPresent(warnings::add);
+            PlanWarnings.hiddenAttributeWarning(complete.schema(), complete.recorded(), complete.vectorTuningRead())
                     .ifPresent(warnings::add);
             reader.temporary(info.schema().name())
-                    .ifPresent(kind -> warnings.add(MigrationPlanner.temporaryReason(info.schema().name(), kind)));
+                    .ifPresent(kind -> warnings.add(PlanWarnings.temporaryReason(info.schema().name(), kind)));
             if (!info.undecodable().isEmpty()) {
                 warnings.add("A plan of this index is blocked: " + LivePlanning.undecodableReason(index,
                         info.undecodable()) + ".");

@@ -16,6 +16,7 @@ import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.MigrationPlanner;
+import dev.slipway.internal.plan.PlanWarnings;
 import dev.slipway.internal.plan.ServerCompatibility;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.plan.ZeroDowntimeStrategy;
@@ -387,7 +388,7 @@ public final class PlanPreconditions {
         IndexInfo live = requireCurrent(plan, reader);
         reader.temporary(live.schema().name()).ifPresent(kind -> { // a plan made before Slipway looked
             throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "Refused: "
-                    + MigrationPlanner.temporaryReason(live.schema().name(), kind) + ". Nothing was changed.");
+                    + PlanWarnings.temporaryReason(live.schema().name(), kind) + ". Nothing was changed.");
         });
         plan.rewrite().ifPresent(rewrite -> refuseOccupiedPrefix(rewrite, reader));
         for (PlanStep step : plan.steps()) {

@@ -27,18 +27,18 @@ class UnheldPathWarningTest {
 
     @Test
     void aPathHeldByNoneOrAFewOfTheSampleIsWarnedOf() {
-        assertThat(MigrationPlanner.unheldPathWarnings(sampled(0), TARGET, Optional.empty())).singleElement()
+        assertThat(DocumentWarnings.unheldPathWarnings(sampled(0), TARGET, Optional.empty())).singleElement()
                 .asString().startsWith("Field 'tag' will read '$.extra.tagg', which none of the 20 sampled documents "
                         + "holds: it will match nothing in the others.");
-        assertThat(MigrationPlanner.unheldPathWarnings(sampled(3), TARGET, Optional.empty())).singleElement()
+        assertThat(DocumentWarnings.unheldPathWarnings(sampled(3), TARGET, Optional.empty())).singleElement()
                 .asString().contains("which only 3 of the 20 sampled documents hold");
-        assertThat(MigrationPlanner.unheldPathWarnings(sampled(10), TARGET, Optional.empty()))
+        assertThat(DocumentWarnings.unheldPathWarnings(sampled(10), TARGET, Optional.empty()))
                 .as("half the sample is still most of it without").hasSize(1);
     }
 
     @Test
     void aPathMostOfTheSampleHoldsIsNot() {
-        assertThat(MigrationPlanner.unheldPathWarnings(sampled(11), TARGET, Optional.empty())).isEmpty();
-        assertThat(MigrationPlanner.unheldPathWarnings(sampled(20), TARGET, Optional.empty())).isEmpty();
+        assertThat(DocumentWarnings.unheldPathWarnings(sampled(11), TARGET, Optional.empty())).isEmpty();
+        assertThat(DocumentWarnings.unheldPathWarnings(sampled(20), TARGET, Optional.empty())).isEmpty();
     }
 }

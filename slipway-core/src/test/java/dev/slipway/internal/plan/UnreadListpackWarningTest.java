@@ -42,10 +42,10 @@ class UnreadListpackWarningTest {
         // 16 bytes to 32: 21 counted in the listpack, 280 if it became a hash table; 259 more per document
         long more = 100_000L * (16 - 40 - VectorMemory.HASH_TABLE_CONVERSION + 21) * -1;
         assertThat(more).isEqualTo(25_900_000L);
-        assertThat(MigrationPlanner.unreadListpackWarning(source(0, Map.of("listpack", 20L)), widen(8, "float16",
+        assertThat(DocumentWarnings.unreadListpackWarning(source(0, Map.of("listpack", 20L)), widen(8, "float16",
                 "float32"))).get().asString().contains("hash-max-listpack-value could not be read",
                 "(20 of the 20 sampled)", "up to " + StrategyChoice.mib(more) + " more than estimated");
-        assertThat(MigrationPlanner.unreadListpackWarning(source(0, Map.of()), widen(8, "float16", "float32")))
+        assertThat(DocumentWarnings.unreadListpackWarning(source(0, Map.of()), widen(8, "float16", "float32")))
                 .as("encodings not sampled either").isPresent();
     }
 
@@ -58,11 +58,11 @@ class UnreadListpackWarningTest {
                 List.of("INFO")));
         RewriteSpec widen = widen(8, "float16", "float32");
 
-        assertThat(MigrationPlanner.unreadListpackWarning(refused, widen)).get().asString()
+        assertThat(DocumentWarnings.unreadListpackWarning(refused, widen)).get().asString()
                 .contains("could not be read (the server refuses CONFIG GET to this user)");
-        assertThat(MigrationPlanner.unreadListpackWarning(renamed, widen)).get().asString()
+        assertThat(DocumentWarnings.unreadListpackWarning(renamed, widen)).get().asString()
                 .contains("could not be read (the server has no CONFIG command (renamed or disabled))");
-        assertThat(MigrationPlanner.unreadListpackWarning(noInfo, widen)).get().asString()
+        assertThat(DocumentWarnings.unreadListpackWarning(noInfo, widen)).get().asString()
                 .contains("could not be read (it is read with the memory figures, and the server has no INFO command "
                         + "(renamed or disabled))");
     }
@@ -73,24 +73,24 @@ class UnreadListpackWarningTest {
         // 24 dims: 48 bytes in a listpack become a 96-byte string (104) and a hash table (256): 312, against 48 more
         // in a hash table already (56 to 104)
         long assumed = 100_000L * (312 - 48);
-        assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of()), widen(24, "float16", "float32")))
+        assertThat(DocumentWarnings.unreadEncodingWarning(source(64, Map.of()), widen(24, "float16", "float32")))
                 .get().asString().contains("(the server refuses OBJECT ENCODING to this user)",
                         StrategyChoice.mib(assumed) + " of the estimate", "--ignore-maxmemory");
-        assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of("listpack", 20L)), widen(24, "float16",
+        assertThat(DocumentWarnings.unreadEncodingWarning(source(64, Map.of("listpack", 20L)), widen(24, "float16",
                 "float32"))).as("read").isEmpty();
-        assertThat(MigrationPlanner.unreadEncodingWarning(source(64, Map.of()), widen(24, "float32", "float16")))
+        assertThat(DocumentWarnings.unreadEncodingWarning(source(64, Map.of()), widen(24, "float32", "float16")))
                 .as("narrowing").isEmpty();
     }
 
     @Test
     void aReadSettingNoListpackOrAVectorBeyondTheDefaultNeedNoWarning() {
-        assertThat(MigrationPlanner.unreadListpackWarning(source(16, Map.of("listpack", 20L)), widen(8, "float16",
+        assertThat(DocumentWarnings.unreadListpackWarning(source(16, Map.of("listpack", 20L)), widen(8, "float16",
                 "float32"))).as("read").isEmpty();
-        assertThat(MigrationPlanner.unreadListpackWarning(source(0, Map.of("hashtable", 20L)), widen(8, "float16",
+        assertThat(DocumentWarnings.unreadListpackWarning(source(0, Map.of("hashtable", 20L)), widen(8, "float16",
                 "float32"))).as("only hash tables sampled").isEmpty();
-        assertThat(MigrationPlanner.unreadListpackWarning(source(0, Map.of("listpack", 20L)), widen(64, "float16",
+        assertThat(DocumentWarnings.unreadListpackWarning(source(0, Map.of("listpack", 20L)), widen(64, "float16",
                 "float32"))).as("256 bytes leave a listpack of the default already, and are counted").isEmpty();
-        assertThat(MigrationPlanner.unreadListpackWarning(source(0, Map.of("listpack", 20L)), widen(8, "float32",
+        assertThat(DocumentWarnings.unreadListpackWarning(source(0, Map.of("listpack", 20L)), widen(8, "float32",
                 "float16"))).as("narrowing").isEmpty();
     }
 }

@@ -21,7 +21,7 @@ class WidenedScopeWarningTest {
 
     @Test
     void aFilterRemovedSaysTheDocumentsItLeftOutWereNeverChecked() {
-        assertThat(MigrationPlanner.widenedScopeWarning(schema(List.of("item:"), "@kind=='a'"),
+        assertThat(PlanWarnings.widenedScopeWarning(schema(List.of("item:"), "@kind=='a'"),
                 schema(List.of("item:"), null), MigrationMode.DROP_RECREATE)).hasValue("The new index reads documents "
                 + "the live one never read (those today's FILTER leaves out): their values were never checked against "
                 + "this schema. If it fails on some of them, the indexing failures grow and validation fails after "
@@ -31,7 +31,7 @@ class WidenedScopeWarningTest {
 
     @Test
     void prefixesAddedAndAFilterChangedAreNamedWithWhatAZeroDowntimeApplyDoes() {
-        assertThat(MigrationPlanner.widenedScopeWarning(schema(List.of("item:"), "@kind=='a'"),
+        assertThat(PlanWarnings.widenedScopeWarning(schema(List.of("item:"), "@kind=='a'"),
                 schema(List.of("item:", "doc:", "item:old:"), "@kind!='b'"), MigrationMode.ZERO_DOWNTIME))
                 .hasValueSatisfying(w -> assertThat(w).contains("(those today's FILTER leaves out that the new one "
                         + "admits, if any, and those under 'doc:')", "apply refuses the switch before anything "
@@ -40,15 +40,15 @@ class WidenedScopeWarningTest {
 
     @Test
     void aNarrowerScopeAKeyMoveOrAnIndexOfEveryKeyIsNotWarnedOf() {
-        assertThat(MigrationPlanner.widenedScopeWarning(schema(List.of("item:"), null),
+        assertThat(PlanWarnings.widenedScopeWarning(schema(List.of("item:"), null),
                 schema(List.of("item:"), "@kind=='a'"), MigrationMode.ZERO_DOWNTIME)).as("a FILTER added").isEmpty();
-        assertThat(MigrationPlanner.widenedScopeWarning(schema(List.of("item:", "doc:"), null),
+        assertThat(PlanWarnings.widenedScopeWarning(schema(List.of("item:", "doc:"), null),
                 schema(List.of("item:"), null), MigrationMode.ZERO_DOWNTIME)).as("a prefix removed").isEmpty();
-        assertThat(MigrationPlanner.widenedScopeWarning(schema(List.of("doc:"), null),
+        assertThat(PlanWarnings.widenedScopeWarning(schema(List.of("doc:"), null),
                 schema(List.of("item:"), null), MigrationMode.DROP_RECREATE)).as("keys moved").isEmpty();
-        assertThat(MigrationPlanner.widenedScopeWarning(schema(List.of(), null),
+        assertThat(PlanWarnings.widenedScopeWarning(schema(List.of(), null),
                 schema(List.of("item:"), null), MigrationMode.DROP_RECREATE)).as("every key before").isEmpty();
-        assertThat(MigrationPlanner.widenedScopeWarning(schema(List.of("item:"), "@kind=='a'"),
+        assertThat(PlanWarnings.widenedScopeWarning(schema(List.of("item:"), "@kind=='a'"),
                 schema(List.of("item:"), "@kind=='a'"), MigrationMode.DROP_RECREATE)).as("same").isEmpty();
     }
 }
