@@ -28,6 +28,7 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.redis.SearchDatabase;
 import dev.slipway.internal.redis.ServerRole;
+import dev.slipway.internal.redis.Unanswered;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupRestorer;
 import dev.slipway.internal.rewrite.FilterScope;
@@ -544,6 +545,15 @@ public final class Slipway {
                         + " has no Search module (" + e.serverMessage().strip() + "), which Slipway needs. Nothing "
                         + "was changed. Point --url (or REDIS_URL) at Redis Stack, or Redis 8 with the Query Engine.",
                         e);
+            }
+            if (changing == null && Unanswered.isUnknownCommand(e.serverMessage())) {
+                // a read-only verb changed nothing: a command renamed or disabled away is the server's setup, not a
+                // failed operation (plan exited 1 with a raw "Redis rejected SCAN" where SCAN was disabled)
+                throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server at " + endpoint.redacted()
+                        + " has no " + Unanswered.name(e.command()) + " command (renamed or disabled with "
+                        + "rename-command: " + e.serverMessage().strip() + "), which Slipway needs for this. Nothing "
+                        + "was changed. Give the command its name back in the server's configuration (it takes a "
+                        + "restart), then re-run.", e);
             }
             throw e;
         }

@@ -156,6 +156,29 @@ class RenamedCommandsIT {
         }
     }
 
+    /** Where SCAN is disabled, plan (which reads keys with it) said "Redis rejected SCAN" and exited 1. */
+    @Test
+    void aReadOnlyVerbNamesTheCommandTheServerHasNot() {
+        try (RedisStackServer noScan = new RedisStackServer("--rename-command", "SCAN", "").start();
+             Jedis jedis = noScan.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "noscan", "ON", "HASH", "PREFIX", "1", "ns:",
+                    "SCHEMA", "title", "TEXT");
+            jedis.hset("ns:1", Map.of("title", "thing", "price", "1"));
+            Slipway slipway = Slipway.configure().url(noScan.url()).load();
+
+            SlipwayException refused = catchThrowableOfType(() -> slipway.plan(PlanRequest.patch("noscan",
+                    new SchemaPatch(List.of(new FieldSchema("price", null, FieldType.NUMERIC, Map.of())), List.of(),
+                            List.of(), List.of(), SchemaPatch.IndexChanges.NONE))), SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.code()).isEqualTo(ErrorCode.UNSUPPORTED_BY_SERVER);
+            assertThat(refused.getMessage()).contains("has no SCAN command (renamed or disabled with rename-command",
+                    "Nothing was changed", "Give the command its name back");
+            assertThat(slipway.listIndexes()).as("what needs no SCAN still works").containsExactly("noscan");
+        }
+    }
+
     private static List<String> indexes(Jedis jedis) {
         return RedisReplies.list(jedis.sendCommand(RedisStackServer.command("FT._LIST"))).stream()
                 .map(RedisReplies::text).toList();
