@@ -420,7 +420,7 @@ class VanishedDocumentIT {
      * A store that, on the restore's third call that writes fields back, deletes every document that call is about
      * to write just before sending it: after the rollback checked that they exist.
      */
-    private static final class DeleteBeforeRestore extends ForwardingDocumentStore {
+    private static class DeleteBeforeRestore extends ForwardingDocumentStore {
         private final Jedis application;
         private final AtomicInteger restores;
         private final Set<String> deleted;
@@ -451,14 +451,8 @@ class VanishedDocumentIT {
     private static void rollbackDeletingOneBatch(RedisStackServer redis, String changes, Path dir,
                                                  Predicate<TreeMap<String, String>> restored) {
         try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
-            RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
-            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 3);
-            Slipway slipway = Slipway.configure().url(redis.url()).load();
-            RewriteFixture.waitIndexed(slipway, "docs");
-            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
-            MigrationPlan plan = plan(slipway, "docs", dir, changes);
+            TreeMap<String, TreeMap<String, String>> before = migrated(redis, jedis, changes, dir);
             Path backup = dir.resolve("backup");
-            assertThat(slipway.apply(plan, options(backup)).result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
 
             Set<String> deleted = Collections.synchronizedSet(new TreeSet<>());
             RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
@@ -482,6 +476,71 @@ class VanishedDocumentIT {
             assertThat(after.values()).allMatch(restored);
             assertThat(result.documentsMissing()).isEqualTo(deleted.size());
             assertThat(result.documentsRestored()).isEqualTo(DOCS - deleted.size());
+        }
+    }
+
+    /** Loads the index "docs", applies {@code changes} with its backup in {@code dir}/backup; the documents before. */
+    private static TreeMap<String, TreeMap<String, String>> migrated(RedisStackServer redis, Jedis jedis,
+                                                                     String changes, Path dir) {
+        RewriteFixture.createHashIndex(jedis, "docs", "doc:", VectorDataType.FLOAT32);
+        RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, 3);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        RewriteFixture.waitIndexed(slipway, "docs");
+        TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+        MigrationPlan plan = plan(slipway, "docs", dir, changes);
+        assertThat(slipway.apply(plan, options(dir.resolve("backup"))).result())
+                .isEqualTo(MigrationReport.Result.SUCCEEDED);
+        return before;
+    }
+
+    /**
+     * A rollback killed right after a record's writes, in which documents deleted after its check that they exist
+     * came back holding only the restored fields, before it could take them back: the resumed rollback deletes them
+     * again before it restores that record once more, and counts them as missing (the rollback's side of tester
+     * session 48 R43 T2 F4).
+     */
+    @Test
+    void documentsAKilledRollbackBroughtBackInPartAreDeletedByTheResumedOne(RedisStackServer redis,
+                                                                            @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = migrated(redis, jedis, EMB_TO_FLOAT16, dir);
+            Path backup = dir.resolve("backup");
+            Set<String> deleted = Collections.synchronizedSet(new TreeSet<>());
+            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+            try (RedisSession session = RedisSession.open(endpoint, 10_000);
+                 BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                AtomicInteger restores = new AtomicInteger();
+                BackupRestorer killed = new BackupRestorer(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                        .withConnector(() -> new DeleteBeforeRestore(JedisDocumentStore.open(endpoint), application,
+                                restores, deleted) {
+                            @Override
+                            public List<Object> execute(List<Command> commands) {
+                                List<Object> replies = super.execute(commands);
+                                if (restores.get() == 3) { // the writes landed; the take-back is never sent
+                                    throw new FaultyDocumentStore.Crash("after a record's writes");
+                                }
+                                return replies;
+                            }
+                        });
+                catchThrowableOfType(() -> killed.restore(directory, 1, 0, false), FaultyDocumentStore.Crash.class);
+            }
+            assertThat(deleted).isNotEmpty().allSatisfy(key -> {
+                assertThat(jedis.hgetAll(key).keySet()).as("brought back in part").containsExactly("emb");
+                assertThat(jedis.ttl(key)).isEqualTo(-1);
+            });
+
+            RestoreResult result;
+            try (RedisSession session = RedisSession.open(endpoint, 10_000);
+                 BackupDirectory directory = BackupDirectory.openExisting(backup)) {
+                result = new BackupRestorer(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                        .restore(directory, 1, 0, false);
+            }
+
+            assertThat(deleted).allSatisfy(key -> assertThat(jedis.exists(key)).as(key).isFalse());
+            TreeMap<String, TreeMap<String, String>> expected = new TreeMap<>(before);
+            expected.keySet().removeAll(deleted);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expected);
+            assertThat(result.documentsMissing()).isEqualTo(deleted.size());
         }
     }
 

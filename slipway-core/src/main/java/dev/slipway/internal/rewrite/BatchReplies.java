@@ -67,27 +67,10 @@ final class BatchReplies {
      * @throws BusyServer when a reply says the server is busy or loading (the check is to be sent again)
      */
     long settleLeftBehind(BackupRecord record) {
-        List<List<Command>> takeBacks = vanishedDocuments.partialsLeftBehind(record);
-        if (takeBacks.isEmpty()) {
-            return 0;
-        }
-        List<List<Object>> done = workers.executeDocuments(takeBacks);
-        long deleted = 0;
-        for (List<Object> reply : done) {
-            deleted += reply.get(0) instanceof Long n && n == 1 ? 1 : 0; // counted before a BUSY reply's retry
-        }
-        vanished += deleted;
-        leftBehind += deleted;
-        BusyServer.refuseIfAny(done);
-        for (int i = 0; i < done.size(); i++) {
-            if (done.get(i).get(0) instanceof Exception e) {
-                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Checking whether '"
-                        + text(takeBacks.get(i).get(0).key()) + "' is what an earlier run's write brought back of a "
-                        + "document that was deleted or expired meanwhile failed: " + e.getMessage() + ". Re-run "
-                        + "'slipway apply' with the same plan to resume; completed batches are kept.");
-            }
-        }
-        return deleted;
+        return VanishedDocuments.deleteLeftBehind(workers, vanishedDocuments.partialsLeftBehind(record), deleted -> {
+            vanished += deleted;
+            leftBehind += deleted;
+        }, "Re-run 'slipway apply' with the same plan to resume; completed batches are kept.");
     }
 
     /** Of {@link #vanished()}, the documents an earlier, killed run had brought back in part, deleted by this one. */

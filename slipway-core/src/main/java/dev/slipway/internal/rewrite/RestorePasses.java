@@ -7,6 +7,7 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,8 @@ final class RestorePasses {
     void restoreEveryRecord(BackupRestorer.Run run, WorkerPool pool, int maxRetries, boolean resumed) {
         MigrationPlan plan = run.plan();
         BackupDirectory backup = run.backup();
+        // records are restored one after the other: a killed run can have been writing only the first one not counted
+        long inFlight = resumed ? backup.header().recordsRestored() + 1 : 0;
         String runId = pool.read(WorkerPool::runIdOf);
         if (resumed && WorkerPool.restarted(backup.header().serverRunId(), runId)) {
             restoreEveryRecordAgain(plan, backup, "since this rollback last ran", runId);
@@ -71,7 +74,8 @@ final class RestorePasses {
                 : MemoryCeiling.NONE;
         VanishedDocuments vanishing = new VanishedDocuments(plan.rewrite().orElseThrow(), run.rewriter());
         for (int pass = 1; ; pass++) {
-            restoreRecords(backup, plan, pool, run.rewriter(), vanishing, run.superseded(), maxRetries, ceiling);
+            restoreRecords(backup, plan, pool, run.rewriter(), vanishing, run.superseded(), maxRetries, ceiling,
+                    pass == 1 ? inFlight : 0);
             String now = pool.read(WorkerPool::runIdOf);
             if (!WorkerPool.restarted(runId, now) || pass > MAX_PASSES_AFTER_RESTARTS) {
                 return;
@@ -98,11 +102,13 @@ final class RestorePasses {
 
     /**
      * Restores the records the header does not count as restored yet, counting each in the header as it lands (a
-     * stopped rollback continues after the last one).
+     * stopped rollback continues after the last one). Before record number {@code inFlight} (0: none), the one a
+     * killed run may have been restoring, deletes what that run's writes brought back of documents that vanished
+     * meanwhile, had it died before taking that back ({@link VanishedDocuments#restoredPartialsLeftBehind}).
      */
     private void restoreRecords(BackupDirectory backup, MigrationPlan plan, WorkerPool pool,
                                 DocumentRewriter rewriter, VanishedDocuments vanishing,
-                                SupersededOriginals superseded, int maxRetries, MemoryCeiling ceiling) {
+                                SupersededOriginals superseded, int maxRetries, MemoryCeiling ceiling, long inFlight) {
         long[] documents = {0};
         long[] sent = {0};
         long restoredBefore = backup.header().recordsRestored();
@@ -131,6 +137,9 @@ final class RestorePasses {
                 // restoring a record again changes nothing in what the first try restored
                 long at = records[0] - 1;
                 List<List<BackupRecord.DocumentOriginal>> parts = evenParts(record.documents(), docsPerSecond);
+                if (records[0] == inFlight) {
+                    deletePartialsLeftBehind(pool, vanishing, record, backup, maxRetries);
+                }
                 long gone = 0;
                 long restored = documents[0] - record.documents().size();
                 for (int i = 0; i < parts.size(); i++) {
@@ -152,6 +161,26 @@ final class RestorePasses {
                 }
             });
             task.finished();
+        }
+    }
+
+    /**
+     * Deletes what a killed run's writes brought back of {@code record}'s documents that vanished while it restored
+     * them (tester session 48 R43 T2 F4, on the rollback's side); the restore then finds them gone and counts them
+     * as missing, as any document gone since the migration.
+     */
+    private void deletePartialsLeftBehind(WorkerPool pool, VanishedDocuments vanishing, BackupRecord record,
+                                          BackupDirectory backup, int maxRetries) {
+        long[] deleted = {0};
+        Supplier<Long> check = () -> VanishedDocuments.deleteLeftBehind(pool,
+                vanishing.restoredPartialsLeftBehind(record), n -> deleted[0] += n, "Re-run 'slipway rollback "
+                + "--backup-dir " + backup.dir() + "' to continue; restored records are not repeated.");
+        BusyServer.retry(maxRetries, "the check of the record an earlier run was restoring", check, check,
+                RecordRestore.RESUME_RESTORE);
+        if (deleted[0] > 0) {
+            progress.message("An earlier run of this rollback, killed while restoring, had brought back in part "
+                    + Wording.count(deleted[0], "document", "documents") + " deleted or expired meanwhile: deleted "
+                    + "again, and counted as missing.");
         }
     }
 

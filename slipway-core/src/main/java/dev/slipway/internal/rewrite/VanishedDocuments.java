@@ -10,10 +10,13 @@ import dev.slipway.internal.rewrite.DocumentStore.Command;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 import static dev.slipway.internal.rewrite.DocumentRewriter.text;
 
@@ -168,13 +171,41 @@ final class VanishedDocuments {
      * does not hold (JSON, which cannot come back in part; backups from before the count was kept).
      */
     List<List<Command>> partialsLeftBehind(BackupRecord record) {
+        return partials(record, rewriter::rewritten, original -> {
+            byte[] newKey = rewriter.newKey(original.key()); // the same array when the key does not move
+            return newKey == original.key() ? List.of(newKey) : List.of(original.key(), newKey);
+        });
+    }
+
+    /**
+     * The same for a rollback's restore killed between a record's writes and their take-back ({@link
+     * #takeBackRestore}): a document that vanished after the rollback found it holds, under its old name (where
+     * the restore writes, after moving a key back), exactly its original fields with their original values, and
+     * fewer fields than the migration's read counted. A document the killed run restored whole has as many as then,
+     * unless another client removed fields since the migration: one left with exactly the restored fields is taken
+     * for a partial.
+     */
+    List<List<Command>> restoredPartialsLeftBehind(BackupRecord record) {
+        return partials(record, original -> {
+            Map<String, byte[]> written = new LinkedHashMap<>();
+            original.fields().forEach(field -> written.put(field.name(), field.value()));
+            return written;
+        }, original -> List.of(original.key()));
+    }
+
+    /**
+     * One {@link #TAKE_BACK_PARTIAL} script per hash document of {@code record} and per name it may be under, with
+     * the fields and values {@code written} gives (a null value: a field the writes delete).
+     */
+    private List<List<Command>> partials(BackupRecord record, Function<DocumentOriginal, Map<String, byte[]>> written,
+                                         Function<DocumentOriginal, List<byte[]>> names) {
         List<List<Command>> commands = new ArrayList<>();
         if (spec.storage() != StorageType.HASH) {
             return commands;
         }
         for (DocumentOriginal original : record.documents()) {
             List<byte[]> pairs = new ArrayList<>();
-            rewriter.rewritten(original).forEach((field, value) -> {
+            written.apply(original).forEach((field, value) -> {
                 if (value != null) {
                     pairs.add(DocumentRewriter.bytes(field));
                     pairs.add(value);
@@ -184,9 +215,7 @@ final class VanishedDocuments {
                 continue;
             }
             byte[] count = DocumentRewriter.bytes(Long.toString(original.fieldsAtRead()));
-            byte[] newKey = rewriter.newKey(original.key()); // the same array when the key does not move
-            List<byte[]> names = newKey == original.key() ? List.of(newKey) : List.of(original.key(), newKey);
-            for (byte[] name : names) {
+            for (byte[] name : names.apply(original)) {
                 List<byte[]> args = new ArrayList<>(List.of(DocumentRewriter.bytes(TAKE_BACK_PARTIAL),
                         DocumentRewriter.bytes("1"), name, count));
                 args.addAll(pairs);
@@ -194,6 +223,36 @@ final class VanishedDocuments {
             }
         }
         return commands;
+    }
+
+    /**
+     * Sends the scripts of {@link #partialsLeftBehind} or {@link #restoredPartialsLeftBehind}, through each
+     * document's owner connection (so the write watch does not report them); returns how many documents they deleted,
+     * which {@code counted} is told first (before a reply that says the server is busy has the check sent again, when
+     * those are gone already).
+     *
+     * @param rerun what the user runs to continue, for the message when a script fails
+     * @throws BusyServer when a reply says the server is busy or loading
+     */
+    static long deleteLeftBehind(WorkerPool pool, List<List<Command>> takeBacks, LongConsumer counted, String rerun) {
+        if (takeBacks.isEmpty()) {
+            return 0;
+        }
+        List<List<Object>> done = pool.executeDocuments(takeBacks);
+        long deleted = 0;
+        for (List<Object> reply : done) {
+            deleted += reply.get(0) instanceof Long n && n == 1 ? 1 : 0;
+        }
+        counted.accept(deleted);
+        BusyServer.refuseIfAny(done);
+        for (int i = 0; i < done.size(); i++) {
+            if (done.get(i).get(0) instanceof Exception e) {
+                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Checking whether '"
+                        + text(takeBacks.get(i).get(0).key()) + "' is what an earlier run's write brought back of a "
+                        + "document that was deleted or expired meanwhile failed: " + e.getMessage() + ". " + rerun);
+            }
+        }
+        return deleted;
     }
 
     /** Which take-back a document's writes call for: {@link #takeBack} (a rewrite) or {@link #takeBackRestore}. */

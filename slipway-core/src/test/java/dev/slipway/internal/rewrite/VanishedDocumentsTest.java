@@ -166,6 +166,34 @@ class VanishedDocumentsTest {
         });
     }
 
+    /**
+     * A resumed rollback checks the record a killed one was restoring: under the document's old name only (where the
+     * restore writes, after moving the key back), for exactly the original fields and values, a field the restore
+     * deletes (the move's new name, absent before the migration) left out.
+     */
+    @Test
+    void aResumedRollbackChecksTheOriginalsUnderTheOldName() {
+        RewriteSpec spec = new RewriteSpec(StorageType.HASH, List.of("doc:"), Optional.of("item:"),
+                List.of(new FieldMove("title", "name")), List.of(new VectorConversion("emb", "float32", "float16",
+                DIMS)), 10, true);
+        BackupRecord record = new BackupRecord(1, "0", List.of(new BackupRecord.DocumentOriginal(b("doc:1"),
+                List.of(new BackupRecord.FieldOriginal("title", b("a title")), new BackupRecord.FieldOriginal("name",
+                        null), new BackupRecord.FieldOriginal("emb", F32)), 5)));
+
+        List<List<Command>> checks = new VanishedDocuments(spec, new DocumentRewriter(spec, Map.of()))
+                .restoredPartialsLeftBehind(record);
+
+        assertThat(checks).singleElement().satisfies(commands -> {
+            Command check = commands.get(0);
+            assertThat(text(check.args().get(0))).isEqualTo(VanishedDocuments.TAKE_BACK_PARTIAL);
+            assertThat(check.args().subList(1, 6)).extracting(VanishedDocumentsTest::text)
+                    .containsExactly("1", "doc:1", "5", "title", "a title");
+            assertThat(text(check.args().get(6))).isEqualTo("emb");
+            assertThat(check.args().get(7)).as("the original vector, as the restore writes it").isEqualTo(F32);
+            assertThat(check.args()).hasSize(8);
+        });
+    }
+
     @Test
     void aMovedKeyIsCheckedUnderBothNamesAndAMovedFieldByItsNewName() {
         RewriteSpec spec = new RewriteSpec(StorageType.HASH, List.of("doc:"), Optional.of("item:"),
