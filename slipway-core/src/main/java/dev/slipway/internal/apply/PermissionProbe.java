@@ -134,6 +134,7 @@ public final class PermissionProbe {
             if (hash) { // the read's field count (BatchReader), and the scripts' reads
                 commands.add(List.of("HLEN", key));
                 commands.add(List.of("HGET", key, "f"));
+                commands.add(List.of("PTTL", key));
             }
         }
         if (RewriteMeasurement.keepsFieldExpiries(session, spec)) {

@@ -44,11 +44,13 @@ final class VanishedDocuments {
             + "redis.call('HDEL', KEYS[1], ARGV[i]) end end return redis.call('EXISTS', KEYS[1])";
     /**
      * ARGV: the document's field count at the rewrite's read, then field, value, field, value...; deletes the hash
-     * when it holds exactly those fields with exactly those values, and fewer fields than it had at the read: what a
-     * killed run's writes brought back of a document that had vanished. Returns 1 when it deleted it.
+     * when it holds exactly those fields with exactly those values, fewer fields than it had at the read, and no
+     * time to live: what a killed run's writes brought back of a document that had vanished (HSET makes a key
+     * without one). Returns 1 when it deleted it.
      */
     static final String TAKE_BACK_PARTIAL = "local n = redis.call('HLEN', KEYS[1]) "
             + "if n == 0 or n >= tonumber(ARGV[1]) or n * 2 ~= #ARGV - 1 then return 0 end "
+            + "if redis.call('PTTL', KEYS[1]) ~= -1 then return 0 end "
             + "for i = 2, #ARGV, 2 do if redis.call('HGET', KEYS[1], ARGV[i]) ~= ARGV[i + 1] then return 0 end end "
             + "for i = 2, #ARGV, 2 do redis.call('HDEL', KEYS[1], ARGV[i]) end return 1";
     /** RedisJSON's refusal of JSON.SET below the root of a key that does not exist. */
