@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /**
  * A server whose configuration renames or disables commands Slipway reads with and can do without ({@code
  * rename-command}, as managed services do with CONFIG): the messages say the server has no such command, where they
- * said it refuses the command "to this user", a user with every right (tester session 49 R43 T3 F7).
+ * said it refuses the command "to this user", a user with every right (tester session 48 R43 T3 F7).
  */
 class RenamedCommandsIT {
     private static final int DOCS = 300;

@@ -8,7 +8,7 @@ import java.util.Locale;
  * {@code MODULE LIST}, {@code OBJECT}, {@code ROLE}): an ACL refuses it to the user, or the server has no command of
  * that name, because {@code rename-command} renamed or disabled it (as managed services do with {@code CONFIG}).
  * Messages said "refuses ... to this user" in both cases, and a user with every permission was sent to ask for one
- * (tester session 49 R43 T3 F7).
+ * (tester session 48 R43 T3 F7).
  */
 public final class Unanswered {
     private Unanswered() {
