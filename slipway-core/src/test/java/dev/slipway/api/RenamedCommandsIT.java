@@ -76,6 +76,7 @@ class RenamedCommandsIT {
         assertThat(plan.supported()).as("%s", plan.blockedReasons()).isTrue();
         // CONFIG GET is asked only with the memory figures, which INFO gives
         assertThat(plan.source().server().unknownCommands()).contains("INFO", "OBJECT").doesNotContain("CONFIG");
+        assertThat(plan.source().server().redisVersion()).as("from HELLO").matches("\\d+\\.\\d+\\.\\d+");
         assertThat(plan.warnings()).noneSatisfy(w -> assertThat(w).contains("to this user"))
                 .anySatisfy(w -> assertThat(w).startsWith("Memory limit: not checked, since the server has no INFO "
                         + "command (renamed or disabled)"))

@@ -41,7 +41,7 @@ public final class ServerRole {
                     : null;
             seen = "ROLE: slave" + (role.size() > 3 ? ", state " + RedisReplies.text(role.get(3)) : "");
         } catch (RedisCommandException refused) {
-            Optional<String> hello = helloRole(session);
+            Optional<String> hello = hello(session, "role");
             if (hello.isEmpty()) {
                 LOG.warn("Could not tell whether {} is a primary or a replica (ROLE: {}; HELLO did not say): if it "
                         + "is a replica, what {} changes there is refused or lost at its next sync",
@@ -62,12 +62,15 @@ public final class ServerRole {
                 + where + ".");
     }
 
-    /** The {@code role} field of the server's {@code HELLO} reply (the protocol stays as it was); empty if none. */
-    private static Optional<String> helloRole(RedisSession session) {
+    /**
+     * A field of the server's {@code HELLO} reply ({@code role}, {@code version}; the protocol stays as it was),
+     * which every user may ask for; empty if none.
+     */
+    static Optional<String> hello(RedisSession session, String field) {
         try {
             List<Object> fields = RedisReplies.list(session.call("HELLO"));
             for (int i = 0; i + 1 < fields.size(); i += 2) {
-                if (RedisReplies.text(fields.get(i)).equals("role")) {
+                if (RedisReplies.text(fields.get(i)).equals(field)) {
                     return Optional.of(RedisReplies.text(fields.get(i + 1)));
                 }
             }
