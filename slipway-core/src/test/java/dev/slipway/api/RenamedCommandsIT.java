@@ -132,15 +132,9 @@ class RenamedCommandsIT {
     void withoutEvalEveryVerbThatLocksRefusesBeforeAnyChange() {
         try (RedisStackServer noScripts = new RedisStackServer("--rename-command", "EVAL", "").start();
              Jedis jedis = noScripts.newJedis()) {
-            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "noeval", "ON", "HASH", "PREFIX", "1", "ne:",
-                    "SCHEMA", "title", "TEXT");
-            for (int i = 0; i < 20; i++) {
-                jedis.hset("ne:" + i, Map.of("title", "thing " + i, "price", String.valueOf(i)));
-            }
+            seedTitles(jedis, "noeval", 20);
             Slipway slipway = Slipway.configure().url(noScripts.url()).load();
-            MigrationPlan plan = slipway.plan(PlanRequest.patch("noeval", new SchemaPatch(List.of(
-                    new FieldSchema("price", null, FieldType.NUMERIC, Map.of())), List.of(), List.of(), List.of(),
-                    SchemaPatch.IndexChanges.NONE)));
+            MigrationPlan plan = slipway.plan(PlanRequest.patch("noeval", ADD_PRICE));
             List<Runnable> verbs = List.of(() -> slipway.apply(plan, ApplyOptions.DEFAULTS),
                     () -> slipway.rollback("noeval"), () -> slipway.prune("noeval", Optional.empty()));
 
@@ -162,14 +156,11 @@ class RenamedCommandsIT {
     void aReadOnlyVerbNamesTheCommandTheServerHasNot() {
         try (RedisStackServer noScan = new RedisStackServer("--rename-command", "SCAN", "").start();
              Jedis jedis = noScan.newJedis()) {
-            jedis.sendCommand(RedisStackServer.command("FT.CREATE"), "noscan", "ON", "HASH", "PREFIX", "1", "ns:",
-                    "SCHEMA", "title", "TEXT");
-            jedis.hset("ns:1", Map.of("title", "thing", "price", "1"));
+            seedTitles(jedis, "noscan", 1);
             Slipway slipway = Slipway.configure().url(noScan.url()).load();
 
             SlipwayException refused = catchThrowableOfType(() -> slipway.plan(PlanRequest.patch("noscan",
-                    new SchemaPatch(List.of(new FieldSchema("price", null, FieldType.NUMERIC, Map.of())), List.of(),
-                            List.of(), List.of(), SchemaPatch.IndexChanges.NONE))), SlipwayException.class);
+                    ADD_PRICE)), SlipwayException.class);
 
             assertThat(refused).isNotNull();
             assertThat(refused.exitCode()).isEqualTo(2);
@@ -177,6 +168,19 @@ class RenamedCommandsIT {
             assertThat(refused.getMessage()).contains("has no SCAN command (renamed or disabled with rename-command",
                     "Nothing was changed", "Give the command its name back");
             assertThat(slipway.listIndexes()).as("what needs no SCAN still works").containsExactly("noscan");
+        }
+    }
+
+    /** Adds the hashes' price field to the index as NUMERIC: an index-only change. */
+    private static final SchemaPatch ADD_PRICE = new SchemaPatch(List.of(new FieldSchema("price", null,
+            FieldType.NUMERIC, Map.of())), List.of(), List.of(), List.of(), SchemaPatch.IndexChanges.NONE);
+
+    /** An index {@code index} over {@code <index>:} of {@code count} hashes with a title and a price. */
+    private static void seedTitles(Jedis jedis, String index, int count) {
+        jedis.sendCommand(RedisStackServer.command("FT.CREATE"), index, "ON", "HASH", "PREFIX", "1", index + ":",
+                "SCHEMA", "title", "TEXT");
+        for (int i = 0; i < count; i++) {
+            jedis.hset(index + ":" + i, Map.of("title", "thing " + i, "price", String.valueOf(i)));
         }
     }
 
