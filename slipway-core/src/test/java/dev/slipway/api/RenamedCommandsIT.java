@@ -40,7 +40,7 @@ class RenamedCommandsIT {
     @BeforeAll
     static void start() {
         redis = new RedisStackServer("--rename-command", "INFO", "INFO_renamed", "--rename-command", "CONFIG", "",
-                "--rename-command", "OBJECT", "").start();
+                "--rename-command", "OBJECT", "", "--rename-command", "RENAME", "").start();
     }
 
     @AfterAll
@@ -104,6 +104,8 @@ class RenamedCommandsIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(jedis.hget("rn:7".getBytes(StandardCharsets.UTF_8), "emb".getBytes(StandardCharsets.UTF_8)))
                     .hasSize(4 * DIMS);
+            // the write watch's probe of whether the server reports renames back could not RENAME its key
+            assertThat(jedis.keys("slipway:watch-probe:*")).as("the probe's key, not left behind").isEmpty();
         }
 
         List<String> rollbackMessages = new ArrayList<>();

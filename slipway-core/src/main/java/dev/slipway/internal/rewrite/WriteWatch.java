@@ -133,6 +133,8 @@ public final class WriteWatch implements AutoCloseable {
                     DocumentRewriter.command("RENAME", from, to)));
             Object refused = replies.stream().filter(r -> r instanceof Exception).findFirst().orElse(null);
             if (refused != null) {
+                // the SET may have landed where the RENAME was refused (an ACL, RENAME disabled): not left behind
+                connection.execute(List.of(DocumentRewriter.command("DEL", from, to)));
                 LOG.debug("Could not find out whether the server reports renames back: {}", refused);
                 return false;
             }
