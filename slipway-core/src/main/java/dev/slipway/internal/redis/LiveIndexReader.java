@@ -194,7 +194,7 @@ public final class LiveIndexReader {
 
     /** Whether the server said it has no command {@code name} ({@code INFO}): renamed or disabled. */
     public boolean lacks(String name) {
-        return session.unknownCommands().contains(Unanswered.name(name));
+        return session.lacks(name);
     }
 
     /** The server's memory, its limit and eviction policy; empty when INFO memory is refused or incomplete. */

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One control-plane connection to Redis. Commands go out as plain argument lists so that what a plan shows is
@@ -65,7 +66,7 @@ public final class RedisSession implements AutoCloseable {
     /** Runs before a replacement connection is used; throws to give up (a lock this process no longer holds). */
     private Runnable reconnectGuard = () -> { };
     /** The commands the server said it has not (renamed or disabled), upper case: see {@link Unanswered}. */
-    private final Set<String> unknownCommands = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> unknownCommands = ConcurrentHashMap.newKeySet();
 
     private RedisSession(RedisEndpoint endpoint, Jedis jedis, int timeoutMillis) {
         this.endpoint = endpoint;
@@ -475,6 +476,11 @@ public final class RedisSession implements AutoCloseable {
      */
     public List<String> unknownCommands() {
         return unknownCommands.stream().sorted().toList();
+    }
+
+    /** Whether this session was told the server has no command {@code name} ({@code INFO}): renamed or disabled. */
+    public boolean lacks(String name) {
+        return unknownCommands.contains(Unanswered.name(name));
     }
 
     /**

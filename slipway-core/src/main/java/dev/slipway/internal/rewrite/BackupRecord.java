@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The originals of one batch: for every document that the batch changes, its key and the original value of every
@@ -48,6 +51,13 @@ public record BackupRecord(long batch, String nextCursor, List<DocumentOriginal>
         /** Without the field count. */
         public DocumentOriginal(byte[] key, List<FieldOriginal> fields) {
             this(key, fields, -1);
+        }
+
+        /** Each field's original value by name, in the record's order (null: the field did not exist). */
+        public Map<String, byte[]> values() {
+            Map<String, byte[]> values = new LinkedHashMap<>();
+            fields.forEach(field -> values.put(field.name(), field.value()));
+            return Collections.unmodifiableMap(values);
         }
     }
 

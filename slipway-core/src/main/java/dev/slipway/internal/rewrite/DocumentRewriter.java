@@ -435,8 +435,7 @@ final class DocumentRewriter {
      * after the migration (a field holding neither its original nor this) from one it did not.
      */
     Map<String, byte[]> rewritten(DocumentOriginal original) {
-        Map<String, byte[]> before = new LinkedHashMap<>();
-        original.fields().forEach(field -> before.put(field.name(), field.value()));
+        Map<String, byte[]> before = original.values();
         Map<String, byte[]> after = new LinkedHashMap<>(before);
         for (Conversion conversion : conversions) {
             byte[] value = before.get(conversion.source());

@@ -10,7 +10,6 @@ import dev.slipway.internal.rewrite.DocumentStore.Command;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -94,9 +93,7 @@ final class VanishedDocuments {
         }
         Map<String, String> moves = new HashMap<>();
         spec.fieldMoves().forEach(move -> moves.put(move.from(), move.to()));
-        Map<String, byte[]> originals = new HashMap<>();
-        original.fields().forEach(field -> originals.put(field.name(), field.value()));
-        return takeBack(writes, replies, moves, originals);
+        return takeBack(writes, replies, moves, original.values());
     }
 
     /**
@@ -188,11 +185,7 @@ final class VanishedDocuments {
      * for a partial.
      */
     List<List<Command>> restoredPartialsLeftBehind(BackupRecord record) {
-        return partials(record, original -> {
-            Map<String, byte[]> written = new LinkedHashMap<>();
-            original.fields().forEach(field -> written.put(field.name(), field.value()));
-            return written;
-        }, original -> List.of(original.key()));
+        return partials(record, DocumentOriginal::values, original -> List.of(original.key()));
     }
 
     /**
