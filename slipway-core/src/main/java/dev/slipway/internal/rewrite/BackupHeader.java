@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The small JSON file that says how far a rewrite got. Replaced atomically (write to a temporary file, fsync,
@@ -172,40 +173,38 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
 
     /** After a batch's originals were appended and synced. */
     public BackupHeader backedUp(String nextCursor, int documents, long newDataLength) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, batchesBackedUp + 1,
-                batchesApplied, documentsBackedUp + documents, documentsRewritten, newDataLength, conflicts,
-                recallAt10, recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, inPlace, startedAt,
-                Instant.now());
+        return copy(d -> {
+            d.pendingCursor = nextCursor;
+            d.batchesBackedUp = batchesBackedUp + 1;
+            d.documentsBackedUp = documentsBackedUp + documents;
+            d.dataLength = newDataLength;
+        });
     }
 
     /** Records how many documents apply found already under the new prefix ({@link #inPlace}). */
     public BackupHeader withInPlace(long documents) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, documents, startedAt, Instant.now());
+        return copy(d -> d.inPlace = documents);
     }
 
     /** After records found past {@code dataLength} on reopening were counted as backed up. */
     public BackupHeader recovered(String nextCursor, long backedUp, long documents, long newDataLength) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, nextCursor, backedUp, batchesApplied,
-                documents, documentsRewritten, newDataLength, conflicts, recallAt10, recordsRestored,
-                documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> {
+            d.pendingCursor = nextCursor;
+            d.batchesBackedUp = backedUp;
+            d.documentsBackedUp = documents;
+            d.dataLength = newDataLength;
+        });
     }
 
     /** After a batch's rewrites were sent. */
     public BackupHeader applied(String cursorAfter, int documents, long newConflicts) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursorAfter, pendingCursor,
-                Math.max(batchesBackedUp, batchesApplied + 1), batchesApplied + 1, documentsBackedUp,
-                documentsRewritten + documents, dataLength, conflicts + newConflicts, recallAt10, recordsRestored,
-                documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> {
+            d.cursor = cursorAfter;
+            d.batchesBackedUp = Math.max(batchesBackedUp, batchesApplied + 1);
+            d.batchesApplied = batchesApplied + 1;
+            d.documentsRewritten = documentsRewritten + documents;
+            d.conflicts = conflicts + newConflicts;
+        });
     }
 
     /** Whether a later pass over every document has started (after conflicts, writes seen or old vectors found). */
@@ -224,57 +223,39 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
 
     /** A copy in another phase. */
     public BackupHeader withPhase(Phase newPhase) {
-        return new BackupHeader(formatVersion, planId, index, newPhase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> d.phase = newPhase);
     }
 
     /** A copy naming the server the pass's cursor comes from ({@link #serverRunId}). */
     public BackupHeader withServerRunId(String runId) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, runId, evictedAtRollback,
-                rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> d.serverRunId = runId);
     }
 
     /** A new pass from the first SCAN page, conflicts forgotten (they are found again if still there). */
     public BackupHeader restartPass() {
-        return new BackupHeader(formatVersion, planId, index, Phase.RESCANNING, "0", "0", batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, 0, recallAt10, recordsRestored,
-                documentsMissing, quantization, new AlreadyConverted(alreadyConverted.vectors(),
-                alreadyConverted.examples(), false), malformedVectors, batchesWatched,
-                firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches, keyNamespace, overflowed,
-                serverRunId, evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> {
+            d.phase = Phase.RESCANNING;
+            d.cursor = "0";
+            d.pendingCursor = "0";
+            d.conflicts = 0;
+            d.alreadyConverted = new AlreadyConverted(alreadyConverted.vectors(), alreadyConverted.examples(), false);
+            d.firstPassBatches = firstPassBatches == null ? Long.valueOf(batchesBackedUp) : firstPassBatches;
+        });
     }
 
     /** A copy with recall figures. */
     public BackupHeader withRecall(Map<String, Double> recall) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recall,
-                recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> d.recallAt10 = recall);
     }
 
     /** A copy recording the server's {@code evicted_keys} when the rollback began ({@link #evictedAtRollback}). */
     public BackupHeader withEvictedAtRollback(Long evicted) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evicted,
-                rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> d.evictedAtRollback = evicted);
     }
 
     /** A copy recording what the rollback's write watch saw so far ({@link #rollbackWatch}). */
     public BackupHeader withRollbackWatch(RollbackWatch watch) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback, watch, inPlace, startedAt,
-                Instant.now());
+        return copy(d -> d.rollbackWatch = watch);
     }
 
     /**
@@ -307,20 +288,15 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
 
     /** A copy after a rollback restored more records, {@code missing} of whose documents it found deleted. */
     public BackupHeader withRestoreProgress(long records, long missing) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10, records,
-                missing, quantization, alreadyConverted, malformedVectors, batchesWatched, firstPassBatches,
-                keyNamespace, overflowed, serverRunId, evictedAtRollback,
-                rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> {
+            d.recordsRestored = records;
+            d.documentsMissing = missing;
+        });
     }
 
     /** A copy with the quantization mappings of the rewrite's integer conversions. */
     public BackupHeader withQuantization(Map<String, Scale> scales) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, scales, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, inPlace, startedAt, Instant.now());
+        return copy(d -> d.quantization = scales);
     }
 
     /**
@@ -330,31 +306,20 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     public BackupHeader foundUnchanged(List<String> keys, long malformed) {
         AlreadyConverted found = alreadyConverted.plus(keys);
         long more = alreadyConverted.counting() ? malformed : 0;
-        return found == alreadyConverted && more == 0 ? this : new BackupHeader(formatVersion, planId, index, phase,
-                cursor, pendingCursor, batchesBackedUp, batchesApplied, documentsBackedUp, documentsRewritten,
-                dataLength, conflicts, recallAt10, recordsRestored, documentsMissing, quantization, found,
-                malformedVectors + more, batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, inPlace, startedAt,
-                updatedAt);
+        return found == alreadyConverted && more == 0 ? this : copyAsOf(updatedAt, d -> {
+            d.alreadyConverted = found;
+            d.malformedVectors = malformedVectors + more;
+        });
     }
 
     /** A copy saying that the watch has judged the first {@code batches} applied batches. */
     public BackupHeader withBatchesWatched(long batches) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batches,
-                firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback,
-                rollbackWatch, inPlace, startedAt, updatedAt);
+        return copyAsOf(updatedAt, d -> d.batchesWatched = batches);
     }
 
     /** A copy that records the apply's key namespace. */
     public BackupHeader withKeyNamespace(String namespace) {
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted,
-                malformedVectors, batchesWatched, firstPassBatches, namespace, overflowed, serverRunId,
-                evictedAtRollback, rollbackWatch, inPlace, startedAt,
-                Instant.now());
+        return copy(d -> d.keyNamespace = namespace);
     }
 
     /** A copy that counts more elements that became infinity, per field (none: this header). */
@@ -364,11 +329,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         }
         Map<String, Long> sum = new java.util.TreeMap<>(overflowed);
         more.forEach((field, count) -> sum.merge(field, count, Long::sum));
-        return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
-                batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
-                recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors, batchesWatched,
-                firstPassBatches, keyNamespace, sum, serverRunId, evictedAtRollback,
-                rollbackWatch, inPlace, startedAt, updatedAt);
+        return copyAsOf(updatedAt, d -> d.overflowed = sum);
     }
 
     /** The {@link #quantization()} mappings, each with a clamp tally of its own starting at zero. */
@@ -382,5 +343,92 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
     /** Whether the last backed-up batch may not have been written yet. */
     public boolean hasUnappliedBatch() {
         return batchesBackedUp > batchesApplied;
+    }
+
+    /** A copy with what {@code change} sets on a draft of this header, written now. */
+    private BackupHeader copy(Consumer<Draft> change) {
+        return copyAsOf(Instant.now(), change);
+    }
+
+    /** A copy with what {@code change} sets on a draft of this header, its {@link #updatedAt} {@code when}. */
+    private BackupHeader copyAsOf(Instant when, Consumer<Draft> change) {
+        Draft draft = new Draft(this);
+        change.accept(draft);
+        draft.updatedAt = when;
+        return draft.header();
+    }
+
+    /**
+     * The fields of a header, to be changed one by one: each copy above sets only what it changes, where each used to
+     * list every field in a constructor call of its own (a new field went into sixteen of them).
+     */
+    private static final class Draft {
+        private int formatVersion;
+        private String planId;
+        private String index;
+        private Phase phase;
+        private String cursor;
+        private String pendingCursor;
+        private long batchesBackedUp;
+        private long batchesApplied;
+        private long documentsBackedUp;
+        private long documentsRewritten;
+        private long dataLength;
+        private long conflicts;
+        private Map<String, Double> recallAt10;
+        private long recordsRestored;
+        private long documentsMissing;
+        private Map<String, Scale> quantization;
+        private AlreadyConverted alreadyConverted;
+        private long malformedVectors;
+        private long batchesWatched;
+        private Long firstPassBatches;
+        private String keyNamespace;
+        private Map<String, Long> overflowed;
+        private String serverRunId;
+        private Long evictedAtRollback;
+        private RollbackWatch rollbackWatch;
+        private Long inPlace;
+        private Instant startedAt;
+        private Instant updatedAt;
+
+        Draft(BackupHeader header) {
+            this.formatVersion = header.formatVersion;
+            this.planId = header.planId;
+            this.index = header.index;
+            this.phase = header.phase;
+            this.cursor = header.cursor;
+            this.pendingCursor = header.pendingCursor;
+            this.batchesBackedUp = header.batchesBackedUp;
+            this.batchesApplied = header.batchesApplied;
+            this.documentsBackedUp = header.documentsBackedUp;
+            this.documentsRewritten = header.documentsRewritten;
+            this.dataLength = header.dataLength;
+            this.conflicts = header.conflicts;
+            this.recallAt10 = header.recallAt10;
+            this.recordsRestored = header.recordsRestored;
+            this.documentsMissing = header.documentsMissing;
+            this.quantization = header.quantization;
+            this.alreadyConverted = header.alreadyConverted;
+            this.malformedVectors = header.malformedVectors;
+            this.batchesWatched = header.batchesWatched;
+            this.firstPassBatches = header.firstPassBatches;
+            this.keyNamespace = header.keyNamespace;
+            this.overflowed = header.overflowed;
+            this.serverRunId = header.serverRunId;
+            this.evictedAtRollback = header.evictedAtRollback;
+            this.rollbackWatch = header.rollbackWatch;
+            this.inPlace = header.inPlace;
+            this.startedAt = header.startedAt;
+            this.updatedAt = header.updatedAt;
+        }
+
+        BackupHeader header() {
+            return new BackupHeader(formatVersion, planId, index, phase, cursor, pendingCursor, batchesBackedUp,
+                    batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
+                    recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors,
+                    batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback,
+                    rollbackWatch, inPlace, startedAt, updatedAt);
+        }
     }
 }
