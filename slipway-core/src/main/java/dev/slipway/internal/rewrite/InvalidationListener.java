@@ -1,5 +1,6 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.internal.redis.RedisConnector;
 import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import redis.clients.jedis.CommandArguments;
@@ -192,7 +193,7 @@ final class InvalidationListener {
     /** A connection that can send while another thread reads: Jedis keeps flushing to itself. */
     private static final class ListenerConnection extends Connection {
         ListenerConnection(RedisEndpoint endpoint) {
-            super(new HostAndPort(endpoint.host(), endpoint.port()), RedisSession.clientConfig(endpoint, 10_000));
+            super(new HostAndPort(endpoint.host(), endpoint.port()), RedisConnector.clientConfig(endpoint, 10_000));
         }
 
         void send(String command, String... args) {
