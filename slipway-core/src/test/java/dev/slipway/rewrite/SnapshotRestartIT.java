@@ -139,9 +139,25 @@ class SnapshotRestartIT {
                     VectorDataType.FLOAT32, DOCS, 35);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
             boolean[] restarted = {false};
+            java.util.List<String> rewrites = new java.util.ArrayList<>(); // each rewriting task, with its last figure
+            java.util.List<Long> lastDone = new java.util.ArrayList<>();
+            java.util.List<Long> totals = new java.util.ArrayList<>();
             TaskProgress restart = new TaskProgress() {
                 @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (rewriting()) {
+                        rewrites.add(name);
+                        lastDone.add(0L);
+                        totals.add(total);
+                    }
+                }
+
+                @Override
                 public void update(long now) {
+                    if (rewriting()) {
+                        lastDone.set(lastDone.size() - 1, now);
+                    }
                     if (rewriting() && now >= DOCS / 3 && !restarted[0]) {
                         restarted[0] = true;
                         redis.restartKeepingData();
@@ -164,6 +180,12 @@ class SnapshotRestartIT {
             assertThat(passes.find()).as(summary).isTrue();
             assertThat(Long.parseLong(passes.group(1)) + Long.parseLong(passes.group(2))).as("each document once")
                     .isEqualTo(DOCS);
+            // the new pass's progress is its own reads, from none to every document left under the old prefix (it
+            // went on from the first pass's count: tester session 44 R38 F6)
+            assertThat(rewrites).hasSize(2);
+            assertThat(rewrites.get(1)).contains("a new pass after a server restart");
+            assertThat(totals.get(1)).isEqualTo(DOCS - Long.parseLong(passes.group(1)));
+            assertThat(lastDone.get(1)).isEqualTo(totals.get(1));
             assertMigrated(redis, before);
         }
     }

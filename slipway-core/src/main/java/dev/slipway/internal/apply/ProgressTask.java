@@ -20,6 +20,16 @@ public final class ProgressTask implements AutoCloseable {
         return new ProgressTask(listener);
     }
 
+    /**
+     * The task starts over under another name: the part done so far is reported as stopped (it did not finish),
+     * and {@code task} begins with nothing done (see {@link ProgressListener#begin}).
+     */
+    public void beginAgain(String task, long total, String unit) {
+        listener.stop();
+        listener.begin(task, total, unit);
+        finished = false;
+    }
+
     /** The task has done {@code done} units so far. */
     public void update(long done) {
         listener.update(done);

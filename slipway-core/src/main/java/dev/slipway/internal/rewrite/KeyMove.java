@@ -38,6 +38,11 @@ final class KeyMove {
         return extending;
     }
 
+    /** Whether moved keys leave the old prefix, so that a new pass over it no longer meets them. */
+    boolean leavesTheSource() {
+        return source != null && !extending;
+    }
+
     /** Whether the key still needs its prefix moved (it is under the source prefix and not already moved). */
     boolean needsMove(byte[] key) {
         return source != null && DocumentRewriter.startsWith(key, source)

@@ -15,6 +15,8 @@ final class PassTally {
     private long firstPassReads;
     /** Documents this run's passes read. */
     private long documentsRead;
+    /** {@link #documentsRead} when the current pass began. */
+    private long readBeforeThisPass;
     /** Vectors of neither length this run's passes read (the header counts only the first pass's). */
     private long malformed;
     /**
@@ -37,6 +39,7 @@ final class PassTally {
         }
         rescanned = true;
         passesAfterRestarts++;
+        readBeforeThisPass = documentsRead;
     }
 
     /** A page read and planned. */
@@ -52,6 +55,14 @@ final class PassTally {
 
     long documentsRead() {
         return documentsRead;
+    }
+
+    /**
+     * Documents the current pass read: a pass after a restart reads every document again, and its progress counted
+     * the pass before's reads too (tester session 44 R38 F6: past the number of documents).
+     */
+    long documentsReadThisPass() {
+        return documentsRead - readBeforeThisPass;
     }
 
     long writtenBefore() {

@@ -82,7 +82,7 @@ public final class RewriteEngine {
     private BatchReader reader;
     private final PassTally tally = new PassTally();
     /** Whether the progress shown counts the documents this run's pass read (a new pass) or all rewrites so far. */
-    private boolean progressByReads;
+    private volatile boolean progressByReads;
     /** Per field, the elements that became infinity this run that the header counts already. */
     private final Map<String, Long> overflowRecorded = new HashMap<>();
     /** The number of the last batch whose window has closed (its changes by others are all reported by now). */
@@ -178,6 +178,15 @@ public final class RewriteEngine {
     }
 
     /**
+     * The documents a new pass expects to read, for its progress: all of them, but under a prefix that moved keys
+     * leave, only those not rewritten yet (a pass after a restart ended at 877 of 1,500).
+     */
+    private long documentsForANewPass() {
+        return KeyMove.of(spec).leavesTheSource() ? Math.max(0, expected() - backup.header().documentsRewritten())
+                : expected();
+    }
+
+    /**
      * What asks the rewrite to stop: it then reads no further page, lets the batches in flight land, saves its
      * progress (durably) and throws {@link ErrorCode#STOPPED}; a resumed run continues from the next page.
      */
@@ -200,8 +209,9 @@ public final class RewriteEngine {
         progressByReads = header.phase() == BackupHeader.Phase.RESCANNING
                 || header.phase() == BackupHeader.Phase.CONFLICTS || header.phase() == BackupHeader.Phase.WRITES_SEEN
                 || !header.alreadyConverted().counting();
-        ProgressTask task = ProgressTask.begin(progress, progressByReads ? "rewriting documents (a new pass, reading "
-                + "every document again)" : "rewriting documents", expected(), "docs");
+        ProgressTask task = progressByReads ? ProgressTask.begin(progress, "rewriting documents (a new pass, reading "
+                + "every document again)", documentsForANewPass(), "docs")
+                : ProgressTask.begin(progress, "rewriting documents", expected(), "docs");
         long started = System.nanoTime();
         long startDocs = header.documentsRewritten();
         try (task) {
@@ -217,7 +227,7 @@ public final class RewriteEngine {
                 backup.writeHeader(backup.header().restartPass());
             }
             if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
-                runPasses(started, startDocs);
+                runPasses(task, started, startDocs);
             }
             watch.refuseIfWritesSeen(backup, passComplete()
                     && backup.header().phase() != BackupHeader.Phase.RESCANNING);
@@ -280,13 +290,17 @@ public final class RewriteEngine {
      * converted), then a pass again after each restart of the server during one, which made the cursor skip keys
      * (tester session 28), at most {@link PassRestarts#MAX_PASSES_AFTER_RESTARTS}.
      */
-    private void runPasses(long started, long startDocs) {
+    private void runPasses(ProgressTask task, long started, long startDocs) {
         tally.firstPass(backup.header().phase() == BackupHeader.Phase.RESCANNING
                 || !backup.header().alreadyConverted().counting());
         runPass(started);
         for (int again = 0; again < PassRestarts.MAX_PASSES_AFTER_RESTARTS && !stop.isRequested() && !writesSeen()
                 && !memoryReached() && restarts.sinceThePassBegan(); again++) {
             tally.passAfterRestart(backup.header().documentsRewritten() - startDocs);
+            // most documents are converted already: the new pass's progress is its reads, from none
+            progressByReads = true;
+            task.beginAgain("rewriting documents (a new pass after a server restart, reading every document again)",
+                    documentsForANewPass(), "docs");
             runPass(started);
         }
     }
@@ -583,7 +597,7 @@ public final class RewriteEngine {
         applied = withOverflowed(applied.withBatchesWatched(watchedThrough));
         cadence.record(applied);
         recall.add(inflight.changes().samples());
-        progress.update(progressByReads ? tally.documentsRead() : applied.documentsRewritten());
+        progress.update(progressByReads ? tally.documentsReadThisPass() : applied.documentsRewritten());
         return applied;
     }
 
