@@ -338,6 +338,9 @@ class FilteredIndexRewriteIT {
                     "FILTER", "but the patch changes its FILTER"));
             assertThat(report.warnings()).as("the report keeps the warnings (tester session 34 R18 F4)")
                     .anySatisfy(w -> assertThat(w).startsWith("20000 documents under the prefixes"));
+            assertThat(plan.warnings()).isNotEmpty();
+            assertThat(report.warnings()).as("the plan's warnings first, which apply went ahead despite (tester "
+                    + "session 51 R44 T2 F5)").startsWith(plan.warnings().toArray(String[]::new));
             assertThat(jedis.hstrlen("f:1", "emb")).as("a document the old FILTER leaves out, converted too")
                     .isEqualTo(1024);
             assertThat(messages.totals).as("progress totals: not known while counting, then all of them (tester "

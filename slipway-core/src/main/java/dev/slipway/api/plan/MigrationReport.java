@@ -19,9 +19,10 @@ import java.util.Optional;
  * @param downtime    the measured windows in which queries on the name failed or were incomplete
  * @param validation  the validation result, when validation ran
  * @param error       the failure message, when the run failed
- * @param warnings    the warnings this run showed the user (through its progress listener) as it went, in order:
- *                    what it went ahead despite ({@code --ignore-maxmemory}), or found that the plan did not say
- *                    (more documents to rewrite than planned, hash fields with expiries of their own)
+ * @param warnings    the plan's warnings (what apply went ahead despite), then the warnings this run showed the user
+ *                    (through its progress listener) as it went, in order, each once: what it went ahead despite
+ *                    ({@code --ignore-maxmemory}), or found that the plan did not say (more documents to rewrite
+ *                    than planned, hash fields with expiries of their own)
  */
 public record MigrationReport(String planId, String index, MigrationMode mode, Result result, Instant startedAt,
                               Instant finishedAt, boolean resumed, List<StepReport> steps, Downtime downtime,

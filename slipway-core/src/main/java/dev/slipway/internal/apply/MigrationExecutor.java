@@ -33,10 +33,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Runs a plan's steps in order under the index's migration lock, persisting a checkpoint after each step.
@@ -532,7 +534,18 @@ public final class MigrationExecutor {
         Map<String, Long> marks = context.checkpoint().marks();
         return new MigrationReport(plan.planId(), plan.servedName(), plan.mode(), result, startedAt, Instant.now(),
                 resumed, steps, downtime(marks), context.validation(), Optional.ofNullable(error),
-                progress.warnings());
+                warnings(plan));
+    }
+
+    /**
+     * The plan's warnings, which apply went ahead despite (the CLI shows them with the plan before it asks), then
+     * those the run showed as it went, each once: a report read later in CI had only the latter (tester session 51
+     * R44 T2 F5: "it will match nothing" shown, {@code warnings: []} in the report).
+     */
+    private List<String> warnings(MigrationPlan plan) {
+        Set<String> all = new LinkedHashSet<>(plan.warnings());
+        all.addAll(progress.warnings());
+        return List.copyOf(all);
     }
 
     /**
