@@ -44,7 +44,10 @@ public final class PruneCommand implements Callable<Integer> {
     private String index;
 
     @Option(names = "--version", paramLabel = "<n>", order = 2,
-            description = "Only this version number (see 'slipway status'). Default: every retained version.")
+            description = "Only this version: its number (1), as status and rollback --to name it (v1), or its "
+                    + "index (<name>:v1). Default: every retained version.")
+    private String versionGiven;
+    /** The version number {@link #versionGiven} names; null for every retained version. */
     private Integer version;
 
     @Option(names = "--yes", order = 3,
@@ -53,10 +56,7 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (version != null && version < 0) {
-            throw new ParameterException(spec.commandLine(), "--version must be a version number (0 or more, "
-                    + "see 'slipway status --index " + index + "'), got " + version + ".");
-        }
+        version = versionGiven == null ? null : versionNumber(versionGiven);
         Slipway slipway = connection.slipway();
         PrintWriter out = spec.commandLine().getOut();
         List<IndexStatus> status;
@@ -88,6 +88,29 @@ public final class PruneCommand implements Callable<Integer> {
         }
         print(slipway.prune(index, Optional.ofNullable(version)));
         return 0;
+    }
+
+    /**
+     * The number of a version given as {@code 1}, {@code v1} or {@code <name>:v1}, the forms status and rollback use
+     * (only the number was taken: "'v1' is not an int", tester R44 T2 F6).
+     */
+    private int versionNumber(String given) {
+        String number = given.strip();
+        if (number.startsWith(index + ":")) {
+            number = number.substring(index.length() + 1);
+        }
+        if (number.startsWith("v") || number.startsWith("V")) {
+            number = number.substring(1);
+        }
+        try {
+            if (number.chars().allMatch(Character::isDigit)) {
+                return Integer.parseInt(number);
+            }
+        } catch (NumberFormatException tooLarge) {
+            // said below
+        }
+        throw new ParameterException(spec.commandLine(), "--version must be a version number (0 or more, as 1, v1 "
+                + "or " + index + ":v1; see 'slipway status --index " + index + "'), got " + given + ".");
     }
 
     /** A version this prune would drop: retained (or left building by an unfinished migration), and the one asked. */

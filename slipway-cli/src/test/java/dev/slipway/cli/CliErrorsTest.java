@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -189,6 +190,12 @@ class CliErrorsTest {
         assertThat(noIndex.err()).contains("Missing required option: '--index=<name>'");
         assertThat(negative.exitCode()).as(negative.toString()).isEqualTo(2);
         assertThat(negative.err()).contains("--version must be a version number");
+        for (String bad : List.of("v", "x1", "2147483648", "other:v1")) {
+            CliRun run = CliRun.of("prune", "--index", "products", "--version", bad, "--yes", "--url", UNREACHABLE);
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+            assertThat(run.err()).contains("--version must be a version number (0 or more, as 1, v1 or products:v1",
+                    "got " + bad);
+        }
     }
 
     /** A number too large for an int says so, with the bound, not "is not an int" (tester session 39 R27 F8). */

@@ -284,7 +284,7 @@ public final class Slipway {
                                 : queries);
                 List<ValidationCheck> checks = new ArrayList<>();
                 checks.add(MigrationValidator.appliedCheck(checkpoint, plan,
-                        new HistoryStore(session, keys).load(plan.servedName()).active()));
+                        new HistoryStore(session, keys).load(plan.servedName())));
                 checks.addAll(result.checks());
                 return new ValidationResult(result.index(), checks);
             }

@@ -380,12 +380,16 @@ class FilterChangeCoverageIT {
             slipway.rollback("one");
             ValidationCheck undone = slipway.validate(plan, List.of()).checks().get(0);
             assertThat(undone.passed()).as("rolled back: not applied").isFalse();
+            assertThat(undone.actual()).isEqualTo("a rollback undid it: 'one:v2', which it built, is retained but not "
+                    + "served");
+            assertThat(undone.detail()).as("the way back, not an apply that refuses the plan (tester R44 T2 F3)")
+                    .isEqualTo("serve it again with 'slipway rollback --index one --to v2', then validate");
 
             slipway.rollback("one", "v2");
 
             ValidationResult again = slipway.validate(plan, List.of());
             assertThat(again.checks().get(0).actual()).isEqualTo("'one:v2', which it built, is served again (a "
-                    + "rollback undid the migration, then 'rollback --to v2' served it again)");
+                    + "rollback undid the migration, and a later rollback served v2 again)");
             assertThat(again.passed()).isTrue();
         }
     }

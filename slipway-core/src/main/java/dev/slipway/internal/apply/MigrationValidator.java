@@ -108,24 +108,33 @@ public final class MigrationValidator {
      * passed validation unapplied, or after its apply failed (tester session 40 R29 F8).
      */
     public static ValidationCheck appliedCheck(Optional<Checkpoint> checkpoint, MigrationPlan plan) {
-        return appliedCheck(checkpoint, plan, Optional.empty());
+        return appliedCheck(checkpoint, plan, VersionHistory.empty(plan.servedName()));
     }
 
     /**
-     * As above, knowing the version the served name's alias points at: one this plan built passes with no checkpoint
-     * (a rollback deleted it, and {@code rollback --to} served that version again: tester session 42 R33 F8, where
-     * validate said to apply the plan and apply refused it as stale).
+     * As above, knowing the served name's versions: the one its alias points at passes with no checkpoint when this
+     * plan built it (a rollback deleted the checkpoint, and a later rollback served that version again: tester
+     * session 42 R33 F8, where validate said to apply the plan and apply refused it as stale); one it built that is
+     * only retained fails with the rollback that serves it again as the advice (apply refuses it: R44 T2 F3).
      */
     public static ValidationCheck appliedCheck(Optional<Checkpoint> checkpoint, MigrationPlan plan,
-                                               Optional<VersionHistory.VersionEntry> active) {
+                                               VersionHistory history) {
         String expected = "the migration of plan " + plan.planId() + " completed";
         // the version it built with the target schema, not the copy of the source an adoption builds too
-        Optional<VersionHistory.VersionEntry> built = active.filter(v -> v.planId().equals(plan.planId())
-                && v.physicalIndex().equals(plan.targetSchema().name()));
-        if (checkpoint.isEmpty() && built.isPresent()) {
+        Optional<VersionHistory.VersionEntry> built = history.versions().stream()
+                .filter(v -> v.planId().equals(plan.planId()) && v.physicalIndex().equals(plan.targetSchema().name()))
+                .filter(v -> v.state() != VersionHistory.State.DROPPED).findFirst();
+        boolean served = built.filter(v -> v.state() == VersionHistory.State.ACTIVE).isPresent();
+        if (checkpoint.isEmpty() && served) {
             return new ValidationCheck("migration", true, expected, "'" + built.get().physicalIndex() + "', which it "
-                    + "built, is served again (a rollback undid the migration, then 'rollback --to v"
-                    + built.get().version() + "' served it again)", "");
+                    + "built, is served again (a rollback undid the migration, and a later rollback served v"
+                    + built.get().version() + " again)", "");
+        }
+        if (checkpoint.isEmpty() && built.isPresent()) {
+            return new ValidationCheck("migration", false, expected, "a rollback undid it: '"
+                    + built.get().physicalIndex() + "', which it built, is retained but not served", "serve it again "
+                    + "with 'slipway rollback --index " + plan.servedName() + " --to v" + built.get().version()
+                    + "', then validate");
         }
         if (checkpoint.isEmpty()) {
             return new ValidationCheck("migration", false, expected, "no migration of '" + plan.source().indexName()
