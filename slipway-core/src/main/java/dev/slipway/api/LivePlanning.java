@@ -11,6 +11,7 @@ import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.FilterCount;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
+import dev.slipway.internal.apply.OccupiedPrefix;
 import dev.slipway.internal.apply.UnreadKeys;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.MigrationPlanner;
@@ -75,8 +76,19 @@ final class LivePlanning {
         MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                 request.allowSharedKeys(), Instant.now());
         return withUndecodableBlocked(found, withForeignVersionWarning(history, found, withUnfinishedWarning(session,
-                withFilterFigure(session, withLanguageChecked(session, withLiveIndexWarnings(session,
-                        reader.find(request.index()), plan))))));
+                withFilterFigure(session, withLanguageChecked(session, withOccupiedPrefixWarning(session,
+                        withLiveIndexWarnings(session, reader.find(request.index()), plan)))))));
+    }
+
+    /**
+     * Keys already under the new prefix of a move, which apply refuses ({@link OccupiedPrefix}): said at review
+     * time, not only by apply (tester session 51 R44 T2 F8).
+     */
+    private static MigrationPlan withOccupiedPrefixWarning(RedisSession session, MigrationPlan plan) {
+        return plan.rewrite().flatMap(rewrite -> OccupiedPrefix.find(session, rewrite))
+                .map(occupied -> MigrationPlanner.withWarning(plan, occupied.described() + ". Apply refuses the move "
+                        + "while any key is there: move or delete them, or choose another prefix, and plan again."))
+                .orElse(plan);
     }
 
     /**

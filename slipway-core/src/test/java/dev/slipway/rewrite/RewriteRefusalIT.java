@@ -766,6 +766,21 @@ class RewriteRefusalIT {
             assertThat(e.code()).isEqualTo(ErrorCode.BAD_USAGE);
             assertThat(e.exitCode()).isEqualTo(2);
             assertThat(e.getMessage()).contains("item:").contains("Nothing was changed");
+            // counted, named, and said at review time too (tester R44 T2 F8: five "for example", no count, no warning)
+            assertThat(e.getMessage()).startsWith("2 keys already exist under the new prefix 'item:' (")
+                    .contains("item:3", "item:150", "the migrated index, over 'item:', would take them in");
+            assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("2 keys already exist under the new "
+                    + "prefix 'item:' (").contains("Apply refuses the move while any key is there"));
+            for (int i = 0; i < 21; i++) {
+                jedis.set("item:extra" + i, "x");
+            }
+            SlipwayException many = catchThrowableOfType(() -> slipway.apply(plan, options(backup)),
+                    SlipwayException.class);
+            assertThat(many.getMessage()).startsWith("23 keys already exist under the new prefix 'item:' (")
+                    .contains(", ...; the first 20 named)");
+            for (int i = 0; i < 21; i++) {
+                jedis.del("item:extra" + i);
+            }
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             assertThat(hash(jedis, "item:3")).isEqualTo(squatter);
             assertThat(hash(jedis, "item:150")).isEqualTo(squatter);

@@ -175,23 +175,12 @@ public final class PlanPreconditions {
         }
     }
 
-    /**
-     * A prefix move must not meet keys already under the new prefix: finding them only while rewriting would leave
-     * the index dropped until they are resolved. (When the new prefix extends the old one, such keys are the index's
-     * own documents.)
-     */
-    private static void refuseOccupiedPrefix(RewriteSpec rewrite, LiveIndexReader reader) {
-        if (rewrite.targetPrefix().isEmpty()
-                || rewrite.targetPrefix().get().startsWith(rewrite.sourcePrefixes().get(0))) {
-            return;
-        }
-        List<String> occupied = reader.sampleKeysUnder(rewrite.targetPrefix().get(), 5);
-        if (!occupied.isEmpty()) {
-            throw new SlipwayException(ErrorCode.BAD_USAGE, "Keys already exist under the new prefix '"
-                    + rewrite.targetPrefix().get() + "' (for example " + String.join(", ", occupied) + "); moving "
-                    + "documents there could collide with them. Nothing was changed. Move or delete them, or choose "
-                    + "another prefix and re-run 'slipway plan'.");
-        }
+    /** A prefix move must not meet keys already under the new prefix ({@link OccupiedPrefix}). */
+    private static void refuseOccupiedPrefix(RewriteSpec rewrite, RedisSession session) {
+        OccupiedPrefix.find(session, rewrite).ifPresent(occupied -> {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, occupied.described() + ". Nothing was changed. Move or "
+                    + "delete them, or choose another prefix and re-run 'slipway plan'.");
+        });
     }
 
     /** Checks against the live server before a fresh (not resumed) run. */
@@ -390,7 +379,7 @@ public final class PlanPreconditions {
             throw new SlipwayException(ErrorCode.UNSUPPORTED_CHANGE, "Refused: "
                     + PlanWarnings.temporaryReason(live.schema().name(), kind) + ". Nothing was changed.");
         });
-        plan.rewrite().ifPresent(rewrite -> refuseOccupiedPrefix(rewrite, reader));
+        plan.rewrite().ifPresent(rewrite -> refuseOccupiedPrefix(rewrite, reader.session()));
         for (PlanStep step : plan.steps()) {
             boolean creates = step.kind() == StepKind.CREATE_INDEX || step.kind() == StepKind.CREATE_SHADOW_INDEX;
             String created = creates ? step.commands().get(0).get(1) : null;

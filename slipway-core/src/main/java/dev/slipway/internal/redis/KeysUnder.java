@@ -17,18 +17,23 @@ public final class KeysUnder {
     }
 
     /**
-     * Calls {@code each} with every key of {@code type} (as SCAN's TYPE names it) under {@code prefixes} (every key
-     * when none), until it returns false.
+     * Calls {@code each} with every key of {@code type} (as SCAN's TYPE names it; null for any type) under
+     * {@code prefixes} (every key when none), until it returns false.
      */
     public static void forEach(RedisSession session, List<String> prefixes, String type, Predicate<byte[]> each) {
         List<String> patterns = GlobPattern.underPrefixes(prefixes);
         boolean one = patterns.size() == 1;
         List<byte[]> wanted = prefixes.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
+        List<String> typed = type == null ? List.of() : List.of("TYPE", type);
         String cursor = "0";
         do {
-            List<Object> reply = RedisReplies.list(one
-                    ? session.call("SCAN", cursor, "MATCH", patterns.get(0), "COUNT", PAGE, "TYPE", type)
-                    : session.call("SCAN", cursor, "COUNT", PAGE, "TYPE", type));
+            List<String> scan = new java.util.ArrayList<>(List.of("SCAN", cursor));
+            if (one) {
+                scan.addAll(List.of("MATCH", patterns.get(0)));
+            }
+            scan.addAll(List.of("COUNT", PAGE));
+            scan.addAll(typed);
+            List<Object> reply = RedisReplies.list(session.call(scan));
             cursor = RedisReplies.text(reply.get(0));
             for (Object key : RedisReplies.list(reply.get(1))) {
                 byte[] bytes = (byte[]) key;

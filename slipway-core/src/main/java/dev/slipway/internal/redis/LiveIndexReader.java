@@ -8,7 +8,6 @@ import dev.slipway.api.plan.TemporaryIndex;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
-import dev.slipway.internal.io.KeyText;
 import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
@@ -37,6 +36,11 @@ public final class LiveIndexReader {
     /** Reads through the given session. */
     public LiveIndexReader(RedisSession session) {
         this.session = session;
+    }
+
+    /** The session it reads on. */
+    public RedisSession session() {
+        return session;
     }
 
     /** Names of every index ({@code FT._LIST}), sorted. Aliases are not listed by the server. */
@@ -337,23 +341,6 @@ public final class LiveIndexReader {
             }
         }
         return highest;
-    }
-
-    /** Up to {@code limit} keys (of any type) that start with the prefix, as messages show them; scans the keyspace. */
-    public List<String> sampleKeysUnder(String prefix, int limit) {
-        List<String> keys = new ArrayList<>();
-        String cursor = "0";
-        do {
-            List<Object> reply = RedisReplies.list(session.call("SCAN", cursor, "MATCH",
-                    GlobPattern.startingWith(prefix), "COUNT", "1000"));
-            cursor = RedisReplies.text(reply.get(0));
-            for (Object key : RedisReplies.list(reply.get(1))) {
-                if (keys.size() < limit) { // for messages: odd bytes escaped
-                    keys.add(key instanceof byte[] bytes ? KeyText.shown(bytes) : RedisReplies.text(key));
-                }
-            }
-        } while (!cursor.equals("0") && keys.size() < limit);
-        return keys;
     }
 
     /**
