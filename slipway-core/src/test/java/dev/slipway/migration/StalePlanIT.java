@@ -174,8 +174,23 @@ class StalePlanIT {
 
         assertRefusedAsEdited(slipway, redis, edited);
 
+        // taken out of a plan that records its namespace, which came after the digest: refused (tester R44 T2 F7)
         Files.writeString(file, original.replaceAll("\nreview_digest: .*", ""));
-        dev.slipway.internal.plan.MigrationPlanner.requireIntact(SlipwayFiles.readPlan(file));
+        MigrationPlan undigested = SlipwayFiles.readPlan(file);
+        assertRefusedAsEdited(slipway, redis, undigested);
+        assertThat(catchThrowableOfType(SlipwayException.class, () -> dev.slipway.internal.plan.MigrationPlanner
+                .requireIntact(undigested)).getMessage()).contains("its review_digest was removed");
+        // a plan made before either existed carries neither, and is not checked for it
+        MigrationPlan older = new MigrationPlan(undigested.formatVersion(), "", undigested.createdAt(),
+                undigested.source(), undigested.requestedPatch(), undigested.targetSchema(), undigested.changes(),
+                undigested.supported(), undigested.blockedReasons(), undigested.mode(), undigested.modeReason(),
+                undigested.warnings(), undigested.steps(), undigested.estimate(), undigested.validation(),
+                undigested.rewrite(), "", "");
+        MigrationPlan old = new MigrationPlan(older.formatVersion(), dev.slipway.internal.plan.MigrationPlanner
+                .planId(older), older.createdAt(), older.source(), older.requestedPatch(), older.targetSchema(),
+                older.changes(), older.supported(), older.blockedReasons(), older.mode(), older.modeReason(),
+                older.warnings(), older.steps(), older.estimate(), older.validation(), older.rewrite(), "", "");
+        dev.slipway.internal.plan.MigrationPlanner.requireIntact(old);
     }
 
     private static void assertRefusedAsEdited(Slipway slipway, RedisStackServer redis, MigrationPlan edited) {

@@ -117,6 +117,13 @@ public final class MigrationPlanner {
                     + "(its content gives id " + expectedId + ", the file says " + plan.planId() + "). Nothing was "
                     + "changed. " + advice);
         }
+        if (plan.reviewDigest().isEmpty() && !plan.keyNamespace().isEmpty()) {
+            // every plan that records its namespace carries a digest, which came first: the line was taken out, which
+            // let edits to the warnings through with only a log line (tester session 51 R44 T2 F7)
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " was edited after it was made: its "
+                    + "review_digest was removed (every plan that records a key_namespace carries one), so edits to "
+                    + "what it shows a reviewer could not be detected. Nothing was changed. " + advice);
+        }
         if (!plan.reviewDigest().isEmpty() && !plan.reviewDigest().equals(reviewDigest(plan))) {
             throw new SlipwayException(ErrorCode.MALFORMED_INPUT, what + " was edited after it was made, in what it "
                     + "shows a reviewer (the changes, the requested patch, reasons, warnings or the estimate), which "
