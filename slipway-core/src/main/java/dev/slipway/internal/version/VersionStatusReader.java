@@ -145,7 +145,10 @@ public final class VersionStatusReader {
             figures += "; vector elements too large for the new datatype became infinity: " + h.overflowed();
         }
         return switch (h.phase()) {
-            case REWRITING -> (h.laterPass() ? "a new pass" : "first pass") + " under way: " + figures;
+            case REWRITING -> (h.laterPass() ? "a new pass" : "first pass") + " under way: " + figures
+                    + (runId != null && h.serverRunId() != null && !h.serverRunId().equals(runId)
+                    && h.batchesApplied() > 0 ? "; the server restarted since (another run_id), which may have lost "
+                    + "some of its writes: the next apply reads every document again" : "");
             case REWRITTEN -> !stepDone && runId != null && h.serverRunId() != null
                     && !h.serverRunId().equals(runId) ? "the backup says every document was rewritten (" + figures
                     + "), but the server restarted since and the checkpoint does not record the rewrite as done: it "
