@@ -300,7 +300,7 @@ final class RewriteStepHandler {
         }
         header.filter(h -> h.dataLength() > 0).ifPresent(h -> BackupDirectory.requireRecords(dir, h));
         header.ifPresent(h -> BackupDirectory.requireIntactTail(dir, h));
-        checkUsable(dir);
+        checkUsable(dir, plan);
         RewriteEstimator.Needs needs = RewriteEstimator.needs(plan, endpoint);
         checkDiskSpace(dir, needs.diskBytes() - BackupDirectory.dataLength(dir));
         // from the sample, before the CLI's prompt; apply measures every document later (RewriteMeasurement.measureDocuments)
@@ -328,14 +328,18 @@ final class RewriteStepHandler {
         UserWarnings.warn(LOG, progress, text);
     }
 
-    /** A backup directory must be a directory this process can write, new, empty or holding this backup. */
-    private static void checkUsable(Path dir) {
+    /**
+     * A backup directory must be a directory this process can write, new, empty, holding this backup, or what an
+     * earlier run stopped while it set this backup up left ({@link BackupDirectory#setUpInterrupted}).
+     */
+    private static void checkUsable(Path dir, MigrationPlan plan) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "--backup-dir " + dir + " is a file, not a "
                     + "directory; nothing was changed. Give a new or empty directory.");
         }
         if (Files.isDirectory(dir)) {
-            if (BackupDirectory.readHeader(dir).isEmpty() && !isEmpty(dir)) {
+            if (BackupDirectory.readHeader(dir).isEmpty() && !isEmpty(dir)
+                    && !BackupDirectory.setUpInterrupted(dir, plan)) { // an earlier run's, begun again (R44 T1 M2)
                 throw new SlipwayException(ErrorCode.BAD_USAGE, "--backup-dir " + dir + " holds other files and no "
                         + "Slipway backup; nothing was changed. Give a new or empty directory, so that a rollback "
                         + "never mixes a backup with anything else.");

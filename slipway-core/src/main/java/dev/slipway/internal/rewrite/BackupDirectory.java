@@ -86,6 +86,9 @@ public final class BackupDirectory implements AutoCloseable {
         }
         existing.filter(h -> h.dataLength() > 0).ifPresent(h -> requireRecords(dir, h));
         try {
+            if (existing.isEmpty() && setUpInterrupted(dir, plan)) {
+                clearSetUp(dir); // nothing was backed up: begun again from nothing
+            }
             Files.createDirectories(dir);
             if (existing.isEmpty()) {
                 SlipwayFiles.writePlan(plan, dir.resolve(PLAN));
@@ -136,6 +139,41 @@ public final class BackupDirectory implements AutoCloseable {
     }
 
     /** Whether the directory's stored plan is {@code plan} (false when it has none or cannot be read). */
+    /**
+     * Whether {@code dir} holds only what a run stopped while it set this plan's backup up left behind: no header and
+     * no record, only an empty records file, the plan (this one, or the start of it, cut short) and the header's
+     * temporary file. Nothing had changed in Redis then (the set-up comes before the first change), and every re-run
+     * was refused as "other files" (tester session 51 R44 T1 M2, a kill -9 while the directory was made).
+     */
+    public static boolean setUpInterrupted(Path dir, MigrationPlan plan) {
+        if (!Files.isDirectory(dir) || Files.exists(dir.resolve(HEADER))) {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> listed = Files.list(dir)) {
+            java.util.Set<String> names = listed.map(p -> p.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toSet());
+            if (names.isEmpty() || !java.util.Set.of(PLAN, DATA, HEADER + ".tmp").containsAll(names)
+                    || names.contains(DATA) && Files.size(dir.resolve(DATA)) > 0) {
+                return false;
+            }
+            if (!names.contains(PLAN)) {
+                return true;
+            }
+            String stored = Files.readString(dir.resolve(PLAN), StandardCharsets.UTF_8);
+            String written = SlipwayFiles.render(plan, SlipwayFiles.Format.YAML);
+            return !stored.isEmpty() && written.startsWith(stored) || storedPlanIs(dir, plan);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Deletes what an interrupted set-up left ({@link #setUpInterrupted}). */
+    private static void clearSetUp(Path dir) throws IOException {
+        for (String name : java.util.List.of(HEADER + ".tmp", DATA, PLAN)) {
+            Files.deleteIfExists(dir.resolve(name));
+        }
+    }
+
     private static boolean storedPlanIs(Path dir, MigrationPlan plan) {
         try {
             return Files.isRegularFile(dir.resolve(PLAN)) && readPlan(dir).planId().equals(plan.planId());
@@ -180,9 +218,13 @@ public final class BackupDirectory implements AutoCloseable {
     }
 
     private static BackupHeader requireHeader(Path dir) {
+        boolean records = Files.exists(dir.resolve(DATA));
+        boolean empty = records && dataLength(dir) == 0;
         return readHeader(dir).orElseThrow(() -> new SlipwayException(ErrorCode.BAD_USAGE, "No Slipway backup in "
-                + dir + " (no " + HEADER + "); nothing was changed. Pass the --backup-dir that 'slipway apply' "
-                + "used."));
+                + dir + " (no " + HEADER + "); nothing was changed. " + (empty ? "It holds what an apply stopped "
+                + "while it set the backup up left (an empty " + DATA + "): nothing was backed up, so that apply "
+                + "had not rewritten any document. Re-run it to go on, or delete the directory."
+                : "Pass the --backup-dir that 'slipway apply' used.")));
     }
 
     /** The header of a backup directory, if it has one. */
