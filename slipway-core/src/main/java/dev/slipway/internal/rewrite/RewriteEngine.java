@@ -453,6 +453,7 @@ public final class RewriteEngine {
                     LANDING_WAIT.toSeconds());
         }
         BackupHeader state = backup.header();
+        rewriter.inALaterPass(state.laterPass());
         BlockingQueue<ReadAhead> pages = new ArrayBlockingQueue<>(1);
         ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
             Thread thread = new Thread(r, "slipway-rewrite-pipeline");

@@ -1,0 +1,117 @@
+package dev.slipway.rewrite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.api.ApplyOptions;
+import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.internal.vector.VectorDataType;
+import dev.slipway.testing.RedisStackExtension;
+import dev.slipway.testing.RedisStackServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+import java.nio.file.Path;
+import java.util.TreeMap;
+
+import static dev.slipway.rewrite.FaultyDocumentStore.Fault;
+import static dev.slipway.rewrite.FaultyDocumentStore.Point;
+import static dev.slipway.rewrite.RewriteFixture.call;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A server that restarts from a snapshot taken between a field move's write and its delete (and before the key's
+ * move) holds the document under its old name with the value under both field names. The re-run's new pass backs it
+ * up as it finds it, after its first record; the rollback restores the records in order, so the later one wrote the
+ * new name back beside the old one, and the rollback exited 0 (tester session 51 R44 T1 H2: 71 to 100 JSON documents
+ * with a member they never had). In a later pass such a document's backup records the new name as absent.
+ *
+ * <p>The snapshot is played by hand: after a killed run rewrote some batches, one moved document is put back in the
+ * state the snapshot held, and the server restarts keeping its data, so that the re-run makes a new pass.
+ */
+@ExtendWith(RedisStackExtension.class)
+class MoveCutShortByARestartIT {
+    private static final String MOVE = "  rename_fields:\n    - {old_name: title, new_name: name}\n"
+            + "  index:\n    prefix: 'item:'\n";
+
+    @Test
+    void aJsonMoveCutShortIsRolledBackWithoutTheNewMember(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createJsonIndex(jedis, "docs", "doc:");
+            RewriteFixture.loadJson(jedis, "doc:", 300, 51);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, JsonNode> before = RewriteFixture.jsons(jedis, "doc:*");
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
+            Path backup = dir.resolve("backup");
+            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> {
+                JsonNode name = RewriteFixture.JSON.readTree((byte[]) call(jedis, "JSON.GET", key, "$.name"));
+                call(jedis, "JSON.SET", key, "$.title", name.get(0).toString());
+            });
+
+            slipway.rollbackFromBackup(backup, 1);
+
+            try (Jedis after = redis.newJedis()) {
+                assertThat(RewriteFixture.jsons(after, "doc:*")).as("every document as it was, none with a 'name'")
+                        .isEqualTo(before);
+                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aHashMoveCutShortIsRolledBackWithoutTheNewField(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
+                    VectorDataType.FLOAT32, 300, 52);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
+            Path backup = dir.resolve("backup");
+            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> jedis.hset(key.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8), RewriteFixture.bytes("title"), jedis.hget(
+                    key.getBytes(java.nio.charset.StandardCharsets.UTF_8), RewriteFixture.bytes("name"))));
+
+            slipway.rollbackFromBackup(backup, 1);
+
+            try (Jedis after = redis.newJedis()) {
+                assertThat(RewriteFixture.hashes(after, "doc:*")).isEqualTo(before);
+                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
+            }
+        }
+    }
+
+    /** What puts a moved document, back under its old name, in the state the snapshot held. */
+    @FunctionalInterface
+    private interface CutShort {
+        void restore(String key) throws Exception;
+    }
+
+    /**
+     * Kills a run after some batches, puts the first moved document back as the snapshot held it, restarts the
+     * server keeping its data and finishes the migration.
+     */
+    private static void cutShortAndResume(RedisStackServer redis, Jedis jedis, MigrationPlan plan, Path backup,
+                                          String oldPrefix, CutShort cutShort) {
+        ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(backup).withThroughput(50, 1, 0, 3);
+        Crashes.applyAndCrashAt(redis.url(), plan, options, "before", "rewrite-documents");
+        Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new Fault(Point.BEFORE_SCAN, 7, 0), 1, 50);
+        String moved = RewriteFixture.keys(jedis, "item:*").first();
+        String key = oldPrefix + moved.substring("item:".length());
+        jedis.rename(moved, key);
+        try {
+            cutShort.restore(key);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        redis.restartKeepingData(); // another run_id: the re-run makes a new pass, which meets the document
+
+        MigrationReport report = Slipway.configure().url(redis.url()).load().apply(plan, options);
+
+        assertThat(report.result()).as("%s", report.error()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        try (Jedis after = redis.newJedis()) {
+            assertThat(RewriteFixture.keys(after, "doc:*")).isEmpty();
+        }
+    }
+}
