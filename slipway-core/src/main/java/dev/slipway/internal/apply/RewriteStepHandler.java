@@ -83,6 +83,8 @@ final class RewriteStepHandler {
                             });
             String summary = engine.run();
             context.rewroteEveryDocument(fromFirstPage);
+            // the server its last pass ran on (a pass after a restart it saw runs on the new one)
+            Optional.ofNullable(backup.header().serverRunId()).ifPresent(context::serverRunId);
             return summary;
         }
     }

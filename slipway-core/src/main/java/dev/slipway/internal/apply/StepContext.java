@@ -32,6 +32,12 @@ public final class StepContext {
     private long rewriteDocuments = -1;
     private FilterScope filterScope = FilterScope.everyDocument();
     private boolean rewroteEveryDocument;
+    /**
+     * The server (run_id) this run's steps so far did their work on, as far as they know: the run_id when the steps
+     * began, or the one a step saw its work through on after a restart it handled (the rewrite's last pass); null when
+     * the user may not read it.
+     */
+    private String serverRunId;
 
     StepContext(RedisSession session, MigrationPlan plan, ApplyOptions options, ProgressListener progress,
                 KeyNamespace keys, Checkpoint checkpoint, HeldLock lock, StopSignal stop) {
@@ -109,6 +115,20 @@ public final class StepContext {
 
     void rewroteEveryDocument(boolean value) {
         this.rewroteEveryDocument = value;
+    }
+
+    /** See {@link #serverRunId(String)}. */
+    String serverRunId() {
+        return serverRunId;
+    }
+
+    /**
+     * Records the server (run_id) the steps did their work on: set when the steps begin, and by a step that handled a
+     * restart and finished its work on the new server. {@code MigrationExecutor} records a step as done only while the
+     * server is still that one.
+     */
+    void serverRunId(String runId) {
+        this.serverRunId = runId;
     }
 
     public ApplyOptions options() {
