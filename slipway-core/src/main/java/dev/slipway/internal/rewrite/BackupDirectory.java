@@ -206,6 +206,19 @@ public final class BackupDirectory implements AutoCloseable {
      * torn ({@link RecordTail}): the same refusal that opening it makes, early enough that a refusing apply has sent
      * nothing to Redis, not even its read-only probes (tester session 28).
      */
+    /**
+     * The header with the complete records written after it counted in (reading only): a running or killed rewrite's
+     * header lags by up to a second of batches; the header itself when none follow, or when they cannot be read.
+     */
+    public static BackupHeader withRecordsOnDisk(Path dir, BackupHeader header) {
+        try {
+            return Files.isRegularFile(dir.resolve(DATA))
+                    ? RecordTail.recover(dir, header, Files.size(dir.resolve(DATA))) : header;
+        } catch (IOException | RuntimeException e) {
+            return header; // damaged: apply and rollback say so; status reports the header
+        }
+    }
+
     public static void requireIntactTail(Path dir, BackupHeader header) {
         if (!Files.isRegularFile(dir.resolve(DATA))) {
             return; // no record yet (requireRecords refuses a header that counts some)
