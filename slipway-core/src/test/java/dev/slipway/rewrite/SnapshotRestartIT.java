@@ -78,37 +78,12 @@ class SnapshotRestartIT {
             TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
                     VectorDataType.FLOAT32, DOCS, 35);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
-            boolean[] saved = {false};
-            boolean[] restarted = {false};
-            TaskProgress progress = new TaskProgress() {
-                @Override
-                public void update(long now) {
-                    if (!rewriting()) {
-                        return;
-                    }
-                    if (now >= DOCS / 3 && !saved[0]) {
-                        saved[0] = true;
-                        try (Jedis saving = redis.newJedis()) {
-                            saving.save();
-                        }
-                    } else if (now >= DOCS && saved[0] && !restarted[0]) {
-                        restarted[0] = true;
-                        redis.restartFromLastSave();
-                    }
-                }
-            };
-            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
-                    .withThroughput(50, 1, 0, 3);
-            catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(progress).load().apply(plan,
-                    options), SlipwayException.class);
-            assertThat(restarted[0]).isTrue();
+
+            applyThrough(redis, plan, new SnapshotAThirdIn(redis, false));
+
             assertThat(slipway.status(Optional.of("docs")).get(0).migration().orElseThrow().rewrite())
                     .contains("the server restarted since", "the next apply reads every document again");
-
-            MigrationReport report = slipway.apply(plan, options);
-
-            assertThat(report.result()).as("%s", report.error()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertMigrated(redis, before);
+            reRunFinishes(redis, slipway, plan, before);
         }
     }
 
@@ -127,40 +102,78 @@ class SnapshotRestartIT {
             TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
                     VectorDataType.FLOAT32, DOCS, 35);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, COMBINED);
-            boolean[] saved = {false};
-            boolean[] restarted = {false};
-            TaskProgress progress = new TaskProgress() {
-                @Override
-                public void update(long now) {
-                    if (rewriting() && now >= DOCS / 3 && !saved[0]) {
-                        saved[0] = true;
-                        try (Jedis saving = redis.newJedis()) {
-                            saving.save();
-                        }
-                    }
-                }
 
-                @Override
-                public void end() { // the rewrite's task ends once its work is done, inside its step
-                    if (rewriting() && saved[0] && !restarted[0]) {
-                        restarted[0] = true;
-                        redis.restartFromLastSave();
-                    }
-                }
-            };
-            ApplyOptions options = ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)
-                    .withThroughput(50, 1, 0, 3);
-            SlipwayException failed = catchThrowableOfType(() -> Slipway.configure().url(redis.url())
-                    .progress(progress).load().apply(plan, options), SlipwayException.class);
-            assertThat(restarted[0]).isTrue();
+            SlipwayException failed = applyThrough(redis, plan, new SnapshotAThirdIn(redis, true));
+
             assertThat(failed).as("the run that lived through the restart fails").isNotNull()
                     .hasMessageContaining("The server restarted during step 'rewrite-documents'");
-
-            MigrationReport report = slipway.apply(plan, options);
-
-            assertThat(report.result()).as("%s", report.error()).isEqualTo(MigrationReport.Result.SUCCEEDED);
-            assertMigrated(redis, before);
+            reRunFinishes(redis, slipway, plan, before);
         }
+    }
+
+    /**
+     * Saves a snapshot a third into the rewrite and restarts the server from it: once the pass has landed its last
+     * batch, or ({@code atTaskEnd}) when the rewrite's task ends, its work done, inside its step.
+     */
+    private static final class SnapshotAThirdIn extends TaskProgress {
+        private final RedisStackServer redis;
+        private final boolean atTaskEnd;
+        private boolean saved;
+        private boolean restarted;
+
+        SnapshotAThirdIn(RedisStackServer redis, boolean atTaskEnd) {
+            this.redis = redis;
+            this.atTaskEnd = atTaskEnd;
+        }
+
+        @Override
+        public void update(long now) {
+            if (!rewriting()) {
+                return;
+            }
+            if (now >= DOCS / 3 && !saved) {
+                saved = true;
+                try (Jedis saving = redis.newJedis()) {
+                    saving.save();
+                }
+            } else if (!atTaskEnd && now >= DOCS) {
+                restartOnce();
+            }
+        }
+
+        @Override
+        public void end() {
+            if (atTaskEnd && rewriting()) {
+                restartOnce();
+            }
+        }
+
+        private void restartOnce() {
+            if (saved && !restarted) {
+                restarted = true;
+                redis.restartFromLastSave();
+            }
+        }
+    }
+
+    private static ApplyOptions throughARestart(Path backup) {
+        return ApplyOptions.DEFAULTS.withBackupDir(backup).withAcceptDataLoss(true).withThroughput(50, 1, 0, 3);
+    }
+
+    /** Applies {@code plan} while {@code restart} restarts the server; returns what the run threw. */
+    private SlipwayException applyThrough(RedisStackServer redis, MigrationPlan plan, SnapshotAThirdIn restart) {
+        SlipwayException failed = catchThrowableOfType(() -> Slipway.configure().url(redis.url()).progress(restart)
+                .load().apply(plan, throughARestart(dir.resolve("backup"))), SlipwayException.class);
+        assertThat(restart.restarted).isTrue();
+        return failed;
+    }
+
+    /** The re-run of the same apply succeeds, and every document ends migrated. */
+    private void reRunFinishes(RedisStackServer redis, Slipway slipway, MigrationPlan plan,
+                               TreeMap<String, TreeMap<String, String>> before) {
+        MigrationReport report = slipway.apply(plan, throughARestart(dir.resolve("backup")));
+        assertThat(report.result()).as("%s", report.error()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertMigrated(redis, before);
     }
 
     /**
