@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -210,7 +211,7 @@ public final class ApplyCommand implements Callable<Integer> {
                 Path parent = file.getParent();
                 Files.createDirectories(parent);
                 Files.delete(Files.createTempFile(parent, ".slipway-report", ".tmp"));
-            } catch (java.nio.file.FileAlreadyExistsException e) { // a file where a folder of the path must be
+            } catch (FileAlreadyExistsException e) { // a file where a folder of the path must be
                 problem = "cannot be created (" + e.getFile() + " is in the way, not a directory)"; // R44 T2 F4
             } catch (IOException | RuntimeException e) {
                 problem = "cannot be created (" + FileReasons.why(e) + ")"; // not the probe's path (R43 T1 F5)

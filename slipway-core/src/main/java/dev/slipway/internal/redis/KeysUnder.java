@@ -1,6 +1,7 @@
 package dev.slipway.internal.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
@@ -27,7 +28,7 @@ public final class KeysUnder {
         List<String> typed = type == null ? List.of() : List.of("TYPE", type);
         String cursor = "0";
         do {
-            List<String> scan = new java.util.ArrayList<>(List.of("SCAN", cursor));
+            List<String> scan = new ArrayList<>(List.of("SCAN", cursor));
             if (one) {
                 scan.addAll(List.of("MATCH", patterns.get(0)));
             }

@@ -21,8 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
 /**
@@ -138,7 +142,6 @@ public final class BackupDirectory implements AutoCloseable {
         return readPlan(dir);
     }
 
-    /** Whether the directory's stored plan is {@code plan} (false when it has none or cannot be read). */
     /**
      * Whether {@code dir} holds only what a run stopped while it set this plan's backup up left behind: no header and
      * no record, only an empty records file, the plan (this one, or the start of it, cut short) and the header's
@@ -149,10 +152,9 @@ public final class BackupDirectory implements AutoCloseable {
         if (!Files.isDirectory(dir) || Files.exists(dir.resolve(HEADER))) {
             return false;
         }
-        try (java.util.stream.Stream<Path> listed = Files.list(dir)) {
-            java.util.Set<String> names = listed.map(p -> p.getFileName().toString())
-                    .collect(java.util.stream.Collectors.toSet());
-            if (names.isEmpty() || !java.util.Set.of(PLAN, DATA, HEADER + ".tmp").containsAll(names)
+        try (Stream<Path> listed = Files.list(dir)) {
+            Set<String> names = listed.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+            if (names.isEmpty() || !Set.of(PLAN, DATA, HEADER + ".tmp").containsAll(names)
                     || names.contains(DATA) && Files.size(dir.resolve(DATA)) > 0) {
                 return false;
             }
@@ -169,11 +171,12 @@ public final class BackupDirectory implements AutoCloseable {
 
     /** Deletes what an interrupted set-up left ({@link #setUpInterrupted}). */
     private static void clearSetUp(Path dir) throws IOException {
-        for (String name : java.util.List.of(HEADER + ".tmp", DATA, PLAN)) {
+        for (String name : List.of(HEADER + ".tmp", DATA, PLAN)) {
             Files.deleteIfExists(dir.resolve(name));
         }
     }
 
+    /** Whether the directory's stored plan is {@code plan} (false when it has none or cannot be read). */
     private static boolean storedPlanIs(Path dir, MigrationPlan plan) {
         try {
             return Files.isRegularFile(dir.resolve(PLAN)) && readPlan(dir).planId().equals(plan.planId());
@@ -202,11 +205,6 @@ public final class BackupDirectory implements AutoCloseable {
     }
 
     /**
-     * Refuses, reading only, a backup whose records after the header's last recorded length are damaged rather than
-     * torn ({@link RecordTail}): the same refusal that opening it makes, early enough that a refusing apply has sent
-     * nothing to Redis, not even its read-only probes (tester session 28).
-     */
-    /**
      * The header with the complete records written after it counted in (reading only): a running or killed rewrite's
      * header lags by up to a second of batches; the header itself when none follow, or when they cannot be read.
      */
@@ -219,6 +217,11 @@ public final class BackupDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses, reading only, a backup whose records after the header's last recorded length are damaged rather than
+     * torn ({@link RecordTail}): the same refusal that opening it makes, early enough that a refusing apply has sent
+     * nothing to Redis, not even its read-only probes (tester session 28).
+     */
     public static void requireIntactTail(Path dir, BackupHeader header) {
         if (!Files.isRegularFile(dir.resolve(DATA))) {
             return; // no record yet (requireRecords refuses a header that counts some)
@@ -231,8 +234,7 @@ public final class BackupDirectory implements AutoCloseable {
     }
 
     private static BackupHeader requireHeader(Path dir) {
-        boolean records = Files.exists(dir.resolve(DATA));
-        boolean empty = records && dataLength(dir) == 0;
+        boolean empty = Files.exists(dir.resolve(DATA)) && dataLength(dir) == 0;
         return readHeader(dir).orElseThrow(() -> new SlipwayException(ErrorCode.BAD_USAGE, "No Slipway backup in "
                 + dir + " (no " + HEADER + "); nothing was changed. " + (empty ? "It holds what an apply stopped "
                 + "while it set the backup up left (an empty " + DATA + "): nothing was backed up, so that apply "
