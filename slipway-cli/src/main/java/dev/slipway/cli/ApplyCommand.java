@@ -23,7 +23,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -206,13 +205,14 @@ public final class ApplyCommand implements Callable<Integer> {
             problem = "is a directory";
         } else if (Files.exists(file) && !Files.isWritable(file)) {
             problem = "cannot be written by this process";
+        } else if (SlipwayFiles.fileInTheWay(file).isPresent()) { // f/sub/r.yaml with f a file (R45)
+            problem = "cannot be created (" + SlipwayFiles.fileInTheWay(file).get() + " is in the way, not a "
+                    + "directory)";
         } else if (!Files.exists(file)) {
             try {
                 Path parent = file.getParent();
                 Files.createDirectories(parent);
                 Files.delete(Files.createTempFile(parent, ".slipway-report", ".tmp"));
-            } catch (FileAlreadyExistsException e) { // a file where a folder of the path must be
-                problem = "cannot be created (" + e.getFile() + " is in the way, not a directory)"; // R44 T2 F4
             } catch (IOException | RuntimeException e) {
                 problem = "cannot be created (" + FileReasons.why(e) + ")"; // not the probe's path (R43 T1 F5)
             }

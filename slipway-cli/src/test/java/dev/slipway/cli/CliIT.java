@@ -240,6 +240,10 @@ class CliIT {
         assertThat(under.exitCode()).as(under.toString()).isEqualTo(2);
         assertThat(under.err()).contains("cannot be created (" + planFile + " is in the way, not a directory)",
                 "nothing was changed"); // it said "a file of that name exists" (tester R44 T2 F4)
+        CliRun deeper = cli("apply", "--plan", planFile.toString(), "--yes", "--report-out",
+                planFile.resolve("sub").resolve("report.yaml").toString()); // it said only "Not a directory" (R45)
+        assertThat(deeper.exitCode()).as(deeper.toString()).isEqualTo(2);
+        assertThat(deeper.err()).contains("cannot be created (" + planFile + " is in the way, not a directory)");
         assertThat(liveSchema()).isEqualTo(before);
     }
 

@@ -223,7 +223,8 @@ public final class SlipwayFiles {
             }
             Files.writeString(file, render(value, json ? Format.JSON : Format.YAML), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "Cannot write " + file + ": " + why(e)
+            throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "Cannot write " + file + ": " + fileInTheWay(file)
+                    .map(blocking -> blocking + " is in the way (not a directory)").orElseGet(() -> why(e))
                     + ". Choose a writable path.", e);
         }
     }
@@ -246,6 +247,20 @@ public final class SlipwayFiles {
             return fs.getReason() + " (" + fs.getFile() + ")";
         }
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    /**
+     * The nearest existing path above {@code file} when it is not a directory, such as {@code f} for
+     * {@code f/sub/r.yaml} with {@code f} a regular file: a write there fails with only "Not a directory" and a path
+     * that does not exist (tester R44 T2 F4, R45).
+     */
+    public static Optional<Path> fileInTheWay(Path file) {
+        for (Path at = file.toAbsolutePath().getParent(); at != null; at = at.getParent()) {
+            if (Files.exists(at)) {
+                return Files.isDirectory(at) ? Optional.empty() : Optional.of(at);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Output formats. */

@@ -50,4 +50,18 @@ class SlipwayFilesTest {
         assertThat(e.getMessage()).startsWith("Cannot write " + file + ": ").contains("(not a directory)",
                 "Choose a writable path.");
     }
+
+    /** A file further up the path is named as in the way, not only "Not a directory" (tester R45). */
+    @Test
+    void aFileFurtherUpThePathIsNamed(@TempDir Path dir) throws IOException {
+        Path taken = Files.createFile(dir.resolve("taken"));
+        Path file = taken.resolve("sub").resolve("plan.yaml");
+
+        SlipwayException e = catchThrowableOfType(() -> SlipwayFiles.write(Map.of("a", 1), file),
+                SlipwayException.class);
+
+        assertThat(e.getMessage()).startsWith("Cannot write " + file + ": " + taken + " is in the way (not a "
+                + "directory)");
+        assertThat(SlipwayFiles.fileInTheWay(dir.resolve("free").resolve("plan.yaml"))).isEmpty();
+    }
 }

@@ -58,6 +58,23 @@ class InterruptedBackupSetUpIT {
         }
     }
 
+    /** Killed between creating the plan file and writing its first byte: an empty plan.yaml alone (tester R45). */
+    @Test
+    void anEmptyPlanFileAloneIsBegunAgainToo(RedisStackServer redis, @TempDir Path dir) throws IOException {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, 100, 54);
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, RENAME);
+            Path backup = Files.createDirectories(dir.resolve("backup"));
+            Files.createFile(backup.resolve("plan.yaml"));
+
+            MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup));
+
+            assertThat(report.result()).as("%s", report.error()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(jedis.hexists("doc:1", "name")).isTrue();
+        }
+    }
+
     @Test
     void anotherPlansLeftoversAreStillRefused(RedisStackServer redis, @TempDir Path dir) throws IOException {
         Slipway slipway = Slipway.configure().url(redis.url()).load();

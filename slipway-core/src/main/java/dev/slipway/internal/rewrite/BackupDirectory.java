@@ -144,7 +144,7 @@ public final class BackupDirectory implements AutoCloseable {
 
     /**
      * Whether {@code dir} holds only what a run stopped while it set this plan's backup up left behind: no header and
-     * no record, only an empty records file, the plan (this one, or the start of it, cut short) and the header's
+     * no record, only an empty records file, the plan (this one, or the start of it, cut short, or empty) and the header's
      * temporary file. Nothing had changed in Redis then (the set-up comes before the first change), and every re-run
      * was refused as "other files" (tester session 51 R44 T1 M2, a kill -9 while the directory was made).
      */
@@ -163,7 +163,8 @@ public final class BackupDirectory implements AutoCloseable {
             }
             String stored = Files.readString(dir.resolve(PLAN), StandardCharsets.UTF_8);
             String written = SlipwayFiles.render(plan, SlipwayFiles.Format.YAML);
-            return !stored.isEmpty() && written.startsWith(stored) || storedPlanIs(dir, plan);
+            // an empty one too: created, and killed before its first byte (R45)
+            return written.startsWith(stored) || storedPlanIs(dir, plan);
         } catch (IOException | RuntimeException e) {
             return false;
         }
