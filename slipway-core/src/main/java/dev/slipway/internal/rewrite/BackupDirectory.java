@@ -144,8 +144,8 @@ public final class BackupDirectory implements AutoCloseable {
 
     /**
      * Whether {@code dir} holds only what a run stopped while it set this plan's backup up left behind: no header and
-     * no record, only an empty records file, the plan (this one, or the start of it, cut short, or empty) and the header's
-     * temporary file. Nothing had changed in Redis then (the set-up comes before the first change), and every re-run
+     * no record, only an empty records file, the plan (this one, or the start of it, cut short, or empty) and the
+     * header's temporary file. Nothing had changed in Redis then (the set-up comes before the first change), and every re-run
      * was refused as "other files" (tester session 51 R44 T1 M2, a kill -9 while the directory was made).
      */
     public static boolean setUpInterrupted(Path dir, MigrationPlan plan) {
