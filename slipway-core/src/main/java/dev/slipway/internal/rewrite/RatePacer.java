@@ -29,7 +29,7 @@ import java.util.function.LongSupplier;
  *       its documents do not wait for the rate inside their write watch windows (tester session 25 F2, see
  *       {@link BatchReader#pacedBy}).</li>
  * </ul>
- * Every wait is in slices of at most 100 ms and ends early when a stop is requested.
+ * Every wait is in slices of at most 100 ms and ends early when a stop is requested ({@link SlicedPause}).
  */
 final class RatePacer {
     /**
@@ -178,15 +178,8 @@ final class RatePacer {
 
     /** Sleeps until {@code deadline} (System.nanoTime, asked again after each slice) or a stop is requested. */
     private void sleepUntil(LongSupplier deadline) {
-        long ahead;
-        // in slices, so that a stop requested meanwhile is not kept waiting for a slow rate's whole pause
-        while ((ahead = deadline.getAsLong() - System.nanoTime()) > 0 && !stop.isRequested()) {
-            try {
-                Thread.sleep(Math.min(ahead / 1_000_000, 100), (int) (ahead % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted; re-run to resume.");
-            }
+        if (!SlicedPause.until(deadline, stop)) {
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Interrupted; re-run to resume.");
         }
     }
 }

@@ -471,17 +471,7 @@ public final class WorkerPool implements AutoCloseable {
     /** Pauses before a retry, cut short by a stop request (the next attempt then decides). */
     private void sleepUnlessStopped(long millis) {
         long end = System.nanoTime() + millis * 1_000_000L;
-        while (!stop.isRequested() && System.nanoTime() < end && !Thread.currentThread().isInterrupted()) {
-            sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000L)));
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        SlicedPause.until(() -> end, stop);
     }
 
     @Override
