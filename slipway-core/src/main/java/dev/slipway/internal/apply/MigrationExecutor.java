@@ -61,8 +61,8 @@ public final class MigrationExecutor {
     private final Map<StepKind, StepHandler> handlers = new EnumMap<>(StepKind.class);
     private StepBoundaryListener boundaries = StepBoundaryListener.NONE;
     private StopSignal stop = new StopSignal();
-    /** The server's run_id when this run's steps began (a restart changes it); null when unknown. */
-    private String runIdAtStart;
+    /** Whether the server restarted during the run (its run_id changed), and what then. */
+    private final ServerRestarts restarts;
 
     /** An executor on the given session, with the default lock lease. */
     public MigrationExecutor(RedisSession session, KeyNamespace keys, ProgressListener progress) {
@@ -76,6 +76,7 @@ public final class MigrationExecutor {
         this.keys = keys;
         this.progress = UserWarnings.keeping(progress);
         this.lockLease = lockLease;
+        this.restarts = new ServerRestarts(session);
         handlers.put(StepKind.DROP_INDEX, IndexStepHandlers::drop);
         handlers.put(StepKind.CREATE_INDEX, IndexStepHandlers::create);
         handlers.put(StepKind.WAIT_FOR_INDEXING, IndexStepHandlers::waitForIndexing);
@@ -322,7 +323,7 @@ public final class MigrationExecutor {
                                 Checkpoint start, boolean resumed, RewriteMeasurement.Measured measured,
                                 boolean wasCompleted, FilterScope filter) {
         Instant startedAt = Instant.now();
-        runIdAtStart = runIdOrNull();
+        String runIdAtStart = restarts.begin();
         StepContext context = new StepContext(session, plan, options, progress, keys, start, lock, stop)
                 .rewriteBatchBytes(measured.batchBytes()).rewriteDocuments(measured.holding()).checkpoints(store)
                 .filterScope(filter);
@@ -350,10 +351,10 @@ public final class MigrationExecutor {
                 String detail = handlers.get(step.kind()).run(context, step);
                 lock.confirmHeld(); // a process that took the lock meanwhile (a rollback) owns the checkpoint now
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                refuseIfRestarted(context, step, false);
+                restarts.refuseIfRestarted(context, step, false);
                 context.checkpoint(context.checkpoint().withStepDone(step.name()));
                 store.save(context.checkpoint()); // reported done once recorded: a failure here reports it failed
-                refuseIfRestarted(context, step, true);
+                restarts.refuseIfRestarted(context, step, true);
                 reports.add(new StepReport(step.name(), StepReport.Status.DONE, ms, detail));
                 boundaries.after(step.name());
             } catch (RuntimeException e) {
@@ -401,7 +402,7 @@ public final class MigrationExecutor {
                 + "; undone by a later step, runs again on a re-run") : r);
         boolean stopped = stopped(cause);
         String restarted = stopped || message(cause).contains("The server restarted during step") ? ""
-                : restartNote(message(cause).contains("'slipway status'"));
+                : restarts.note(message(cause).contains("'slipway status'"));
         try {
             boolean stillComplete = wasCompleted && plan.steps().stream()
                     .allMatch(s -> s.kind() == StepKind.VALIDATE || context.checkpoint().isDone(s.name()));
@@ -483,69 +484,6 @@ public final class MigrationExecutor {
                     + "on another server, whose figures (" + plan.source().numDocs() + " documents) it shows. "
                     + "If so, plan on this server to review its own figures.");
         }
-    }
-
-    /**
-     * Fails the run, before or just after {@code step} is recorded done, when the server is no longer the one the
-     * steps did their work on ({@link StepContext#serverRunId}): a server that restarted from a snapshot taken during
-     * the step has lost some of its work, and the checkpoint's fence cannot tell when the snapshot holds the last
-     * checkpoint this run saved. The run carried on, recorded the rewrite done over a server holding two thirds of the
-     * documents in the old form, and every re-run only failed validation (tester session 51 R44 T1, a restart between
-     * the rewrite's last look and its checkpoint). Recorded already ({@code saved}), the step is marked undone again
-     * (a fenced save, which a server that lost the first one refuses: its checkpoint already says so). Validation is
-     * not held to it: it judges the server as it is. The re-run continues from what the server holds.
-     */
-    private void refuseIfRestarted(StepContext context, PlanStep step, boolean saved) {
-        String expected = context.serverRunId();
-        if (step.kind() == StepKind.VALIDATE || expected == null) {
-            return;
-        }
-        String now = runIdOrNull();
-        if (now == null || now.equals(expected)) {
-            return;
-        }
-        if (saved) {
-            context.checkpoint(context.checkpoint().withStepUndone(step.name()));
-            try {
-                context.saveCheckpoint();
-            } catch (SlipwayException refused) {
-                LOG.debug("The step's undoing was not saved: {}", refused.getMessage());
-            }
-        }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The server restarted during step '" + step.name()
-                + "' (run_id " + expected + " then, " + now + " now), so the step is not recorded done: a server "
-                + "that restarted from a snapshot has lost what it had not saved. Re-run 'slipway apply' with the "
-                + "same plan: it continues from what the server holds (a rewrite reads every document again).");
-    }
-
-    /** The server's run_id now; null when it cannot be read (refused, or the server is unreachable). */
-    private String runIdOrNull() {
-        try {
-            return session.runId();
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * When the server restarted during the run (its run_id changed), says so: a restart without persistence, or from
-     * an older snapshot, lost what the run had made, and the failure only named its effect, such as the new index
-     * being gone (tester session 47 R42 T3 F5).
-     */
-    private String restartNote(boolean statusAdvised) {
-        String now;
-        // on a connection of its own: this one may be closed and its reconnects refused (the lock is lost)
-        try (RedisSession fresh = RedisSession.open(endpoint, 5000)) {
-            now = fresh.runId();
-        } catch (RuntimeException e) {
-            return "";
-        }
-        if (runIdAtStart == null || now == null || runIdAtStart.equals(now)) {
-            return "";
-        }
-        return " The server restarted during the run (run_id " + runIdAtStart + " then, " + now + " now): what it "
-                + "had not saved when it went down is gone, which may be why." + (statusAdvised ? "" : " Run 'slipway "
-                + "status' before re-running 'slipway apply' with the same plan.");
     }
 
     private static boolean stopped(RuntimeException e) {
