@@ -1,6 +1,7 @@
 package dev.slipway.api;
 
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
@@ -63,21 +64,23 @@ final class LivePlanning {
                 .map(VersionHistory.VersionEntry::schema);
         // versions are numbered past everything in use, hand-built `name:vN` indexes included
         int latest = Math.max(history.latestVersion(), reader.highestVersionIndex(request.index()));
-        SourceSnapshot live = reader.snapshot(request.index(), recorded, latest);
+        IndexInfo info = found.orElseThrow(() -> reader.unknownIndex(request.index()));
+        SourceSnapshot live = reader.snapshot(request.index(), info, recorded, latest);
         IndexSchema target = sameFilterAsLive(live.schema(), request.targetSchema()
                 .map(schema -> servedNameAsLive(live, schema))
                 .orElseGet(() -> merge(live, request.patch().orElseThrow(), request.patchSource())));
         SourceSnapshot source = withNewPathsSampled(new SampledDocuments(session), withTargetPrefixSharing(reader, live,
                 target), target);
         // what the server said it has no command for (renamed or disabled), that the plan's messages say so (R43 T3 F7)
-        source = source.withServer(source.server().withUnknownCommands(session.unknownCommands()));
+        source = source.withServer(source.server().withUnknownCommands(session.unknownCommands())
+                .withCommandErrors(session.commandErrors(ServerInfo.OPTIONAL_READS)));
         Map<String, String> renames = new LinkedHashMap<>();
         request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
         MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                 request.allowSharedKeys(), Instant.now());
         return withUndecodableBlocked(found, withForeignVersionWarning(history, found, withUnfinishedWarning(session,
                 withFilterFigure(session, withLanguageChecked(session, withOccupiedPrefixWarning(session,
-                        withLiveIndexWarnings(session, reader.find(request.index()), plan)))))));
+                        withLiveIndexWarnings(session, info, plan)))))));
     }
 
     /**
@@ -244,12 +247,8 @@ final class LivePlanning {
     }
 
     /** Warnings of what the live index shows as the plan is made, which the planner's inputs do not say. */
-    private static MigrationPlan withLiveIndexWarnings(RedisSession session, Optional<IndexInfo> live,
-                                                       MigrationPlan plan) {
-        if (live.isEmpty()) {
-            return plan;
-        }
-        IndexStats stats = live.get().stats();
+    private static MigrationPlan withLiveIndexWarnings(RedisSession session, IndexInfo live, MigrationPlan plan) {
+        IndexStats stats = live.stats();
         String index = plan.source().indexName();
         if (!stats.fullyIndexed()) {
             // the counts and estimates are of the documents indexed so far (tester session 35 R19 L6: 4,880
@@ -262,7 +261,7 @@ final class LivePlanning {
         if (plan.source().optionsRecorded()) {
             return plan; // Slipway built it from every key
         }
-        java.util.OptionalLong unread = UnreadKeys.atLeast(session, live.get().schema());
+        java.util.OptionalLong unread = UnreadKeys.atLeast(session, live.schema());
         return unread.isEmpty() ? plan : MigrationPlanner.withWarning(plan, "Index '" + index + "' neither holds "
                 + "nor counts as indexing failures " + (unread.getAsLong() == 1 ? "a key" : "at least "
                 + unread.getAsLong() + " keys") + " under its prefixes: it never read them, as an index created "

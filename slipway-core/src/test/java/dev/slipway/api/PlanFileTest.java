@@ -61,6 +61,25 @@ class PlanFileTest {
         assertThat(SlipwayFiles.readPlan(dir.resolve("plan.yaml")).source().server().listpackLimit()).isEqualTo(16);
     }
 
+    /**
+     * The errors of the reads a plan can do without are kept in the file, and left out of it when there are none, so
+     * that plans written before they were recorded keep their ids.
+     */
+    @Test
+    void aPlansCommandErrorsReadBackAndAreLeftOutWhenNone(@TempDir Path dir) throws Exception {
+        ServerInfo server = new ServerInfo("7.4.1", 21005, 20809);
+        MigrationPlan without = plan(server);
+        MigrationPlan with = plan(server.withCommandErrors(Map.of("INFO", "ERR command not supported by proxy")));
+        SlipwayFiles.writePlan(without, dir.resolve("without.yaml"));
+        SlipwayFiles.writePlan(with, dir.resolve("with.yaml"));
+
+        assertThat(java.nio.file.Files.readString(dir.resolve("without.yaml"))).doesNotContain("command_errors");
+        assertThat(java.nio.file.Files.readString(dir.resolve("with.yaml"))).contains("command_errors");
+        assertThat(SlipwayFiles.readPlan(dir.resolve("with.yaml"))).isEqualTo(with);
+        assertThat(SlipwayFiles.readPlan(dir.resolve("with.yaml")).source().server().unanswered("INFO memory"))
+                .isEqualTo("the server answered INFO memory with an error (ERR command not supported by proxy)");
+    }
+
     /** A plan that is not YAML names the parser's problem and its line once (tester session 48 R43 T1 F5). */
     @Test
     void aPlanThatIsNotYamlNamesTheProblemAndItsLine(@TempDir Path dir) throws Exception {

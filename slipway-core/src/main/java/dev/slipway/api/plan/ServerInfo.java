@@ -5,8 +5,11 @@ import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 import dev.slipway.internal.redis.Unanswered;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * What Slipway knows about the server an index lives on.
@@ -21,16 +24,26 @@ import java.util.Optional;
  * @param unknownCommands the commands the server answered "unknown command" to while the plan was made (renamed or
  *                      disabled with {@code rename-command}, such as {@code CONFIG} on managed services), upper case
  *                      and sorted; the plan's messages then say so instead of blaming the user's rights
+ * @param commandErrors the errors other than those and a refusal ({@code NOPERM}) that the reads the plan can do
+ *                      without ({@code INFO}, {@code CONFIG}, {@code MODULE}, {@code OBJECT}, {@code ROLE}) got while
+ *                      the plan was made, by command name: a proxy's "not supported", a {@code BUSY} script that
+ *                      outlasted the retries; the plan's messages quote them. Absent from the file when there are
+ *                      none, so that plans written before it keep their ids.
  */
 public record ServerInfo(String redisVersion, int searchVersion, int jsonVersion,
                          @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Memory> memory,
                          @JsonInclude(JsonInclude.Include.NON_EMPTY)
-                         @JsonSetter(nulls = Nulls.AS_EMPTY) List<String> unknownCommands) {
+                         @JsonSetter(nulls = Nulls.AS_EMPTY) List<String> unknownCommands,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY)
+                         @JsonSetter(nulls = Nulls.AS_EMPTY) Map<String, String> commandErrors) {
+    /** The reads a plan can do without, whose errors it records ({@link #commandErrors}). */
+    public static final List<String> OPTIONAL_READS = List.of("CONFIG", "INFO", "MODULE", "OBJECT", "ROLE");
 
-    /** Reads a missing memory as empty, and missing unknown commands as none. */
+    /** Reads a missing memory as empty, and missing unknown commands and errors as none. */
     public ServerInfo {
         memory = memory == null ? Optional.empty() : memory;
         unknownCommands = unknownCommands == null ? List.of() : List.copyOf(unknownCommands);
+        commandErrors = commandErrors == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(commandErrors));
     }
 
     /** A server whose memory is not known. */
@@ -40,20 +53,26 @@ public record ServerInfo(String redisVersion, int searchVersion, int jsonVersion
 
     /** A server that answered every command asked. */
     public ServerInfo(String redisVersion, int searchVersion, int jsonVersion, Optional<Memory> memory) {
-        this(redisVersion, searchVersion, jsonVersion, memory, List.of());
+        this(redisVersion, searchVersion, jsonVersion, memory, List.of(), Map.of());
     }
 
     /** A copy with the commands the server answered "unknown command" to. */
     public ServerInfo withUnknownCommands(List<String> commands) {
-        return new ServerInfo(redisVersion, searchVersion, jsonVersion, memory, commands);
+        return new ServerInfo(redisVersion, searchVersion, jsonVersion, memory, commands, commandErrors);
+    }
+
+    /** A copy with the other errors the reads the plan can do without got ({@link #commandErrors}). */
+    public ServerInfo withCommandErrors(Map<String, String> errors) {
+        return new ServerInfo(redisVersion, searchVersion, jsonVersion, memory, unknownCommands, errors);
     }
 
     /**
      * Why the server did not answer {@code commandText} ({@code INFO memory}) when the plan was made: "the server has
-     * no INFO command (renamed or disabled)", or "the server refuses INFO memory to this user".
+     * no INFO command (renamed or disabled)", "the server answered INFO memory with an error (...)", or "the server
+     * refuses INFO memory to this user".
      */
     public String unanswered(String commandText) {
-        return Unanswered.why(commandText, unknownCommands);
+        return Unanswered.why(commandText, unknownCommands, commandErrors);
     }
 
     /**

@@ -231,7 +231,8 @@ public final class PlanPreconditions {
      * at its limit, and 1,203 of 2,000 documents were evicted while validation passed (tester session 44 R38 F1).
      * Otherwise it warns and goes on, as the plan (made without INFO too, or on a server without a limit) already
      * said. {@code rerun} is the command that runs it with the flag. The messages say whether the server has no INFO
-     * (renamed or disabled), where asking for the right is no way out, or refuses it to the user (R43 T3 F7).
+     * (renamed or disabled) or answered it with another error, where asking for the right is no way out, or refuses
+     * it to the user (R43 T3 F7).
      */
     public static void unreadableMemory(MigrationPlan plan, LiveIndexReader reader, String work, String rerun,
                                         boolean ignore, ProgressListener progress) {
@@ -252,9 +253,9 @@ public final class PlanPreconditions {
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + cannot + "; " + then + ". At the limit "
                 + "the server " + (m.evicts() ? "evicts keys (documents, and Slipway's own state)" : "refuses "
-                + "writes") + ". Nothing was changed. " + (reader.lacks("INFO") ? "Make sure the server has room, "
-                + "then run it with --ignore-maxmemory to start without the check" : "Run it as a user allowed INFO "
-                + "(as the plan was made), or with --ignore-maxmemory to start without the check") + " (" + rerun
+                + "writes") + ". Nothing was changed. " + (reader.refusedToThisUser("INFO") ? "Run it as a user allowed INFO "
+                + "(as the plan was made), or with --ignore-maxmemory to start without the check" : "Make sure the "
+                + "server has room, then run it with --ignore-maxmemory to start without the check") + " (" + rerun
                 + ").");
     }
 

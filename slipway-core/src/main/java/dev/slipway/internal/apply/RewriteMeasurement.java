@@ -185,7 +185,7 @@ final class RewriteMeasurement {
                     + "the rewrite keeps the expiry of each field it writes, and the backup records it for a "
                     + "rollback.");
         } else if (keys < 0) {
-            warn(progress, "INFO keyspace could not be read" + (session.lacks("INFO")
+            warn(progress, "INFO keyspace could not be read" + (!session.refusedToThisUser("INFO")
                     ? ": " + session.unanswered("INFO keyspace") + "," : " (refused, or the connection failed),")
                     + " so whether hash fields have expiries of their own (HEXPIRE) is not known; a field this rewrite "
                     + "writes would lose one (HSET clears it).");

@@ -190,15 +190,18 @@ public final class LiveIndexReader {
 
     /**
      * Why the server did not answer {@code commandText} ({@code INFO memory}) to this reader: it has no such command
-     * (renamed or disabled), or refuses it to this user.
+     * (renamed or disabled), answered it with another error, or refuses it to this user.
      */
     public String unanswered(String commandText) {
         return session.unanswered(commandText);
     }
 
-    /** Whether the server said it has no command {@code name} ({@code INFO}): renamed or disabled. */
-    public boolean lacks(String name) {
-        return session.lacks(name);
+    /**
+     * Whether the server's not answering {@code name} ({@code INFO}) to this reader is an ACL's refusal, which a user
+     * with the right would not meet ({@link RedisSession#refusedToThisUser}).
+     */
+    public boolean refusedToThisUser(String name) {
+        return session.refusedToThisUser(name);
     }
 
     /** The server's memory, its limit and eviction policy; empty when INFO memory is refused or incomplete. */
@@ -344,14 +347,17 @@ public final class LiveIndexReader {
     }
 
     /**
-     * A frozen snapshot of the index for a plan.
+     * A frozen snapshot of the index for a plan, from one {@code FT.INFO} reply, so that its counts, its schema and the
+     * plan's warnings of what the reply shows (still indexing, keys never read) describe the same moment.
      *
+     * @param name           the name planned for: the index or the alias serving it
+     * @param info           what {@link #find} read of it
      * @param recordedSchema the complete schema Slipway created the physical index with, if known; used to fill in
      *                       options FT.INFO does not report when the visible parts still agree
      * @param latestVersion  the highest version number Slipway has used for the name
      */
-    public SourceSnapshot snapshot(String name, Optional<IndexSchema> recordedSchema, int latestVersion) {
-        IndexInfo info = read(name);
+    public SourceSnapshot snapshot(String name, IndexInfo info, Optional<IndexSchema> recordedSchema,
+                                   int latestVersion) {
         CompleteSchema complete = completeSchema(name, info, recordedSchema);
         List<String> sample = sampleKeys(name, info.schema(), info.stats().numDocs(), KEY_SAMPLE_SIZE);
         return new SourceSnapshot(name, info.schema().name(), complete.schema(), info.stats().numDocs(),

@@ -16,10 +16,13 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -61,6 +64,11 @@ public final class RedisSession implements AutoCloseable {
     private Runnable reconnectGuard = () -> { };
     /** The commands the server said it has not (renamed or disabled), upper case: see {@link Unanswered}. */
     private final Set<String> unknownCommands = ConcurrentHashMap.newKeySet();
+    /**
+     * The last error other than those two ("unknown command", NOPERM) each command got, by name, upper case: so that
+     * a message about a read the server did not answer quotes it instead of blaming the user's rights.
+     */
+    private final Map<String, String> commandErrors = new ConcurrentHashMap<>();
 
     private RedisSession(RedisEndpoint endpoint, Jedis jedis, int timeoutMillis) {
         this.endpoint = endpoint;
@@ -237,11 +245,16 @@ public final class RedisSession implements AutoCloseable {
                     }
                 }
                 trackMulti(name, true);
+                String message = e.getMessage() + (refusedForNow && reconnects > 0 && !inMulti ? " (still so after "
+                        + BUSY_PATIENCE_NANOS / 1_000_000_000L + " s of retries)" : "");
                 if (Unanswered.isUnknownCommand(e.getMessage())) {
                     unknownCommands.add(name);
+                } else if (Unanswered.isOtherError(message)) {
+                    commandErrors.put(name, message);
+                } else {
+                    commandErrors.remove(name); // refused now: the last error is what a message explains
                 }
-                throw new RedisCommandException(command, e.getMessage() + (refusedForNow && reconnects > 0 && !inMulti
-                        ? " (still so after " + BUSY_PATIENCE_NANOS / 1_000_000_000L + " s of retries)" : ""), e);
+                throw new RedisCommandException(command, message, e);
             }
         }
     }
@@ -373,11 +386,30 @@ public final class RedisSession implements AutoCloseable {
     }
 
     /**
+     * The last error other than "unknown command" or a refusal that each of {@code names} ({@code INFO}) got on this
+     * session, by name, upper case; a command that got none is not in it.
+     */
+    public Map<String, String> commandErrors(Collection<String> names) {
+        Map<String, String> errors = new TreeMap<>();
+        names.forEach(name -> Optional.ofNullable(commandErrors.get(Unanswered.name(name)))
+                .ifPresent(error -> errors.put(Unanswered.name(name), error)));
+        return errors;
+    }
+
+    /**
+     * Whether the server's not answering {@code name} ({@code INFO}) on this session is an ACL's refusal to the user,
+     * which a user with the right would not meet: it has the command, and answered it with no other error.
+     */
+    public boolean refusedToThisUser(String name) {
+        return !lacks(name) && !commandErrors.containsKey(Unanswered.name(name));
+    }
+
+    /**
      * Why the server did not answer {@code commandText} ({@code INFO memory}) on this session: it has no such command,
-     * or refuses it to this user ({@link Unanswered#why}).
+     * answered it with another error, or refuses it to this user ({@link Unanswered#why}).
      */
     public String unanswered(String commandText) {
-        return Unanswered.why(commandText, unknownCommands);
+        return Unanswered.why(commandText, unknownCommands, commandErrors);
     }
 
     /**

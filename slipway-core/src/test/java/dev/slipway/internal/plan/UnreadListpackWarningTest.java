@@ -54,8 +54,8 @@ class UnreadListpackWarningTest {
     void theWarningSaysWhyTheSettingWasNotRead() {
         SourceSnapshot refused = source(0, Map.of("listpack", 20L));
         SourceSnapshot renamed = refused.withServer(refused.server().withUnknownCommands(List.of("CONFIG")));
-        SourceSnapshot noInfo = refused.withServer(new ServerInfo("unknown", 21005, 20809, Optional.empty(),
-                List.of("INFO")));
+        SourceSnapshot noInfo = refused.withServer(new ServerInfo("unknown", 21005, 20809)
+                .withUnknownCommands(List.of("INFO")));
         RewriteSpec widen = widen(8, "float16", "float32");
 
         assertThat(DocumentWarnings.unreadListpackWarning(refused, widen)).get().asString()

@@ -8,6 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import redis.clients.jedis.Jedis;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -89,9 +93,41 @@ class RedisSessionIT {
         try (Jedis admin = redis.newJedis();
              RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 5000).reconnecting(3)) {
             kill(admin, session);
-            assertThat(session.transaction(java.util.List.of(java.util.List.of("SET", "a", "1"))))
+            assertThat(session.transaction(List.of(List.of("SET", "a", "1"))))
                     .as("a dead connection is found before MULTI").hasSize(1);
             assertThat(admin.get("a")).isEqualTo("1");
+        }
+    }
+
+    /**
+     * A read the server answers with an error that is neither "unknown command" nor an ACL's refusal (here BUSY,
+     * another client's script running; a session without reconnects takes it at once) is explained by quoting that
+     * error, not as a refusal to the user, which would send a user with every right to ask for one.
+     */
+    @Test
+    void anotherErrorIsQuotedNotBlamedOnTheUsersRights(RedisStackServer redis) throws Exception {
+        try (Jedis admin = redis.newJedis();
+             RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 5000)) {
+            String threshold = admin.configGet("busy-reply-threshold").get("busy-reply-threshold");
+            admin.configSet("busy-reply-threshold", "20");
+            try {
+                CompletableFuture<Object> script = redis.keepBusy(2000);
+                boolean answered = true;
+                for (int i = 0; i < 60 && answered; i++) {
+                    Thread.sleep(50);
+                    answered = session.info("memory").isPresent();
+                }
+                script.get(30, TimeUnit.SECONDS);
+                assertThat(answered).as("INFO got BUSY while the script ran").isFalse();
+            } finally {
+                admin.configSet("busy-reply-threshold", threshold);
+            }
+
+            assertThat(session.unanswered("INFO memory"))
+                    .startsWith("the server answered INFO memory with an error (BUSY");
+            assertThat(session.refusedToThisUser("INFO")).isFalse();
+            assertThat(session.refusedToThisUser("CONFIG")).isTrue();
+            assertThat(session.commandErrors(List.of("INFO", "CONFIG"))).containsOnlyKeys("INFO");
         }
     }
 }
