@@ -253,10 +253,10 @@ public final class PlanPreconditions {
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "Not starting: " + cannot + "; " + then + ". At the limit "
                 + "the server " + (m.evicts() ? "evicts keys (documents, and Slipway's own state)" : "refuses "
-                + "writes") + ". Nothing was changed. " + (reader.refusedToThisUser("INFO") ? "Run it as a user allowed INFO "
-                + "(as the plan was made), or with --ignore-maxmemory to start without the check" : "Make sure the "
-                + "server has room, then run it with --ignore-maxmemory to start without the check") + " (" + rerun
-                + ").");
+                + "writes") + ". Nothing was changed. " + (reader.refusedToThisUser("INFO") ? "Run it as a user "
+                + "allowed INFO (as the plan was made), or with --ignore-maxmemory to start without the check"
+                : "Make sure the server has room, then run it with --ignore-maxmemory to start without the check")
+                + " (" + rerun + ").");
     }
 
     /**
