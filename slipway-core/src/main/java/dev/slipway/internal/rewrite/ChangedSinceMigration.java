@@ -107,7 +107,7 @@ final class ChangedSinceMigration {
 
     /** For each document changed since the migration, "key: field 'name'" (the first such field). */
     private List<String> changes(List<BackupRecord.DocumentOriginal> documents) {
-        List<List<DocumentStore.Command>> checks = documents.stream().map(rewriter::existenceChecks).toList();
+        List<List<DocumentStore.Command>> checks = documents.stream().map(rewriter.restoring()::existenceChecks).toList();
         int[] names = namesPresent(pool, checks, "Re-run the same command; nothing was changed by it.");
         List<BackupRecord.DocumentOriginal> present = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
@@ -188,7 +188,7 @@ final class ChangedSinceMigration {
     }
 
     /**
-     * Runs each document's existence checks ({@link DocumentRewriter#existenceChecks}); per document, a bit for each
+     * Runs each document's existence checks ({@link RestoreCommands#existenceChecks}); per document, a bit for each
      * name that exists (bit 0 the old name, bit 1 the new one). {@code resume} says what to do when the server stays
      * busy: the checks change nothing, but what runs them may have changed much already (a rollback part way).
      */

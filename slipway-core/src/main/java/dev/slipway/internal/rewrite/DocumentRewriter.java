@@ -35,6 +35,7 @@ final class DocumentRewriter {
 
     private final RewriteSpec spec;
     private final KeyMove keyMove;
+    private final RestoreCommands restoring;
     /** See {@link #noDocumentsUnderTheNewPrefixBefore}. */
     private boolean targetEmptyBefore;
     /** See {@link #inALaterPass}. */
@@ -102,6 +103,7 @@ final class DocumentRewriter {
     DocumentRewriter(RewriteSpec spec, Map<String, QuantizationScale> scales) {
         this.spec = spec;
         this.keyMove = KeyMove.of(spec);
+        this.restoring = new RestoreCommands(spec.storage(), keyMove);
         this.scales = scales;
         this.fields = fieldsToRead(spec);
         List<Conversion> resolved = new ArrayList<>();
@@ -326,7 +328,7 @@ final class DocumentRewriter {
         return true;
     }
 
-    private static Command expireAt(byte[] key, String field, long at) {
+    static Command expireAt(byte[] key, String field, long at) {
         return command("HPEXPIREAT", key, bytes(Long.toString(at)), bytes("FIELDS"), bytes("1"), bytes(field));
     }
 
@@ -335,7 +337,7 @@ final class DocumentRewriter {
      * {@code HSET} and its {@code HPEXPIREAT} would leave the field without one, and a resumed run, finding the field
      * rewritten, would not know.
      */
-    private static void atomic(List<Command> writes, byte[] key) {
+    static void atomic(List<Command> writes, byte[] key) {
         writes.add(0, Command.multi(key));
         writes.add(Command.exec(key));
     }
@@ -452,15 +454,9 @@ final class DocumentRewriter {
         return values;
     }
 
-    /**
-     * The checks that tell whether a backed-up document still exists, under its old name or (after a prefix move)
-     * its new one: one {@code EXISTS} per name, each reply 1 or 0.
-     */
-    List<Command> existenceChecks(DocumentOriginal original) {
-        if (keyMove.needsMove(original.key())) {
-            return List.of(command("EXISTS", original.key()), command("EXISTS", keyMove.newKey(original.key())));
-        }
-        return List.of(command("EXISTS", original.key()));
+    /** The commands a rollback sends for a backed-up document of this rewrite. */
+    RestoreCommands restoring() {
+        return restoring;
     }
 
     /**
@@ -488,42 +484,6 @@ final class DocumentRewriter {
             }
         }
         return after;
-    }
-
-    /**
-     * Rollback, first step: the command that moves a document whose key the rewrite moved back to its old name
-     * ({@code RENAMENX}, which replies 0 when the old name is taken), or nothing.
-     */
-    List<Command> renameBack(DocumentOriginal original) {
-        return keyMove.needsMove(original.key())
-                ? List.of(command("RENAMENX", keyMove.newKey(original.key()), original.key())) : List.of();
-    }
-
-    /**
-     * Rollback, second step: the commands that put the document's fields back as its backup recorded them, a hash
-     * field's own expiry included (in one transaction with the write, as in the rewrite).
-     */
-    List<Command> restoreFields(DocumentOriginal original) {
-        List<Command> commands = new ArrayList<>();
-        List<Command> deletes = new ArrayList<>();
-        boolean hash = spec.storage() == StorageType.HASH;
-        boolean expiring = false;
-        for (FieldOriginal field : original.fields()) {
-            if (field.value() == null) {
-                deletes.add(command(hash ? "HDEL" : "JSON.DEL", original.key(), bytes(field.name())));
-            } else {
-                commands.add(command(hash ? "HSET" : "JSON.SET", original.key(), bytes(field.name()), field.value()));
-                if (hash && field.expiresAt() > 0) {
-                    commands.add(expireAt(original.key(), field.name(), field.expiresAt()));
-                    expiring = true;
-                }
-            }
-        }
-        if (expiring) {
-            atomic(commands, original.key());
-        }
-        commands.addAll(deletes); // after every write: see WritesBeforeDeletes
-        return commands;
     }
 
     static Command command(String name, byte[]... args) {

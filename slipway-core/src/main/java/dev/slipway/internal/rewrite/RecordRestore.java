@@ -52,7 +52,7 @@ final class RecordRestore {
      */
     static long restoreFields(WorkerPool pool, DocumentRewriter rewriter, VanishedDocuments vanishing,
                                       List<BackupRecord.DocumentOriginal> documents) {
-        List<List<DocumentStore.Command>> commands = documents.stream().map(rewriter::restoreFields).toList();
+        List<List<DocumentStore.Command>> commands = documents.stream().map(rewriter.restoring()::restoreFields).toList();
         List<List<Object>> replies = WritesBeforeDeletes.send(pool, commands);
         BusyServer.refuseIfAny(replies);
         for (int i = 0; i < documents.size(); i++) {
@@ -77,7 +77,7 @@ final class RecordRestore {
      */
     static List<BackupRecord.DocumentOriginal> renameBack(WorkerPool pool, DocumentRewriter rewriter,
                                                                   List<BackupRecord.DocumentOriginal> documents) {
-        List<List<DocumentStore.Command>> renames = documents.stream().map(rewriter::renameBack).toList();
+        List<List<DocumentStore.Command>> renames = documents.stream().map(rewriter.restoring()::renameBack).toList();
         if (renames.stream().allMatch(List::isEmpty)) {
             return documents; // no key moved
         }
@@ -103,7 +103,7 @@ final class RecordRestore {
         List<String> blocked = new ArrayList<>();
         for (BackupRecord.DocumentOriginal document : present) {
             if (!renamed.contains(document)) {
-                DocumentStore.Command rename = rewriter.renameBack(document).get(0);
+                DocumentStore.Command rename = rewriter.restoring().renameBack(document).get(0);
                 blocked.add("'" + DocumentRewriter.shown(rename.args().get(0)) + "' cannot move back to '"
                         + DocumentRewriter.shown(rename.args().get(1)) + "', which exists again");
             }
@@ -126,7 +126,7 @@ final class RecordRestore {
     static List<BackupRecord.DocumentOriginal> existing(WorkerPool pool, DocumentRewriter rewriter,
                                                                List<BackupRecord.DocumentOriginal> documents) {
         int[] names = ChangedSinceMigration.namesPresent(pool,
-                documents.stream().map(rewriter::existenceChecks).toList(), RESUME_RESTORE);
+                documents.stream().map(rewriter.restoring()::existenceChecks).toList(), RESUME_RESTORE);
         List<BackupRecord.DocumentOriginal> present = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
             if (names[i] != 0) {

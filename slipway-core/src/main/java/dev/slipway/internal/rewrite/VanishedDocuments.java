@@ -82,7 +82,7 @@ final class VanishedDocuments {
     }
 
     /**
-     * The same for a rollback's restore of a document's fields ({@link DocumentRewriter#restoreFields}), which
+     * The same for a rollback's restore of a document's fields ({@link RestoreCommands#restoreFields}), which
      * moves fields the other way and writes the originals: a converted field the restore created, or a moved-back
      * field it created while the moved field's HDEL found nothing, means the document vanished after the rollback
      * checked that it exists.

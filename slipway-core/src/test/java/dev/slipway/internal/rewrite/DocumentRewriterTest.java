@@ -57,8 +57,8 @@ class DocumentRewriterTest {
 
     /** A rollback's commands for one document: the rename back, then the fields. */
     private static List<Command> restore(DocumentRewriter rewriter, DocumentOriginal original) {
-        List<Command> commands = new ArrayList<>(rewriter.renameBack(original));
-        commands.addAll(rewriter.restoreFields(original));
+        List<Command> commands = new ArrayList<>(rewriter.restoring().renameBack(original));
+        commands.addAll(rewriter.restoring().restoreFields(original));
         return commands;
     }
 

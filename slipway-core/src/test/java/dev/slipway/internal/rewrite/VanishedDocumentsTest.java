@@ -113,7 +113,7 @@ class VanishedDocumentsTest {
     private static Optional<Command> takeBackRestore(RewriteSpec spec, byte[][] current, Object... replies) {
         DocumentRewriter rewriter = new DocumentRewriter(spec, Map.of());
         BatchChanges changes = rewriter.planHash(List.of(b("doc:1")), List.<byte[][]>of(current), List.of(false));
-        List<Command> restore = rewriter.restoreFields(changes.originals().get(0));
+        List<Command> restore = rewriter.restoring().restoreFields(changes.originals().get(0));
         assertThat(restore).hasSize(replies.length);
         return new VanishedDocuments(spec, rewriter).takeBackRestore(changes.originals().get(0), restore,
                 List.of(replies));
