@@ -82,6 +82,68 @@ class MoveCutShortByARestartIT {
         }
     }
 
+    /**
+     * Documents that held the same value under both names before the migration: the first pass records both as
+     * present, and the later pass the new name as cut short, which the rollback leaves as the first record restored
+     * it. Recorded as plainly absent (session 51), the rollback deleted the new name these documents had.
+     */
+    @Test
+    void aHashDocumentThatHeldBothNamesBeforeKeepsBothAfterTheRollback(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, 300, 53);
+            for (String key : RewriteFixture.keys(jedis, "doc:*")) {
+                jedis.hset(RewriteFixture.bytes(key), RewriteFixture.bytes("name"), jedis.hget(RewriteFixture.bytes(
+                        key), RewriteFixture.bytes("title")));
+            }
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "doc:*");
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
+            Path backup = dir.resolve("backup");
+            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> jedis.hset(RewriteFixture.bytes(key),
+                    RewriteFixture.bytes("title"), jedis.hget(RewriteFixture.bytes(key), RewriteFixture.bytes(
+                            "name"))));
+
+            slipway.rollbackFromBackup(backup, 1);
+
+            try (Jedis after = redis.newJedis()) {
+                assertThat(RewriteFixture.hashes(after, "doc:*")).as("every document with both names, as before")
+                        .isEqualTo(before);
+                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aJsonDocumentThatHeldBothNamesBeforeKeepsBothAfterTheRollback(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.createJsonIndex(jedis, "docs", "doc:");
+            RewriteFixture.loadJson(jedis, "doc:", 300, 54);
+            for (String key : RewriteFixture.keys(jedis, "doc:*")) {
+                copyMember(jedis, key, "$.title", "$.name");
+            }
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, JsonNode> before = RewriteFixture.jsons(jedis, "doc:*");
+            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
+            Path backup = dir.resolve("backup");
+            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> copyMember(jedis, key, "$.name", "$.title"));
+
+            slipway.rollbackFromBackup(backup, 1);
+
+            try (Jedis after = redis.newJedis()) {
+                assertThat(RewriteFixture.jsons(after, "doc:*")).as("every document with both members, as before")
+                        .isEqualTo(before);
+                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
+            }
+        }
+    }
+
+    private static void copyMember(Jedis jedis, String key, String from, String to) throws Exception {
+        JsonNode value = RewriteFixture.JSON.readTree((byte[]) call(jedis, "JSON.GET", key, from));
+        call(jedis, "JSON.SET", key, to, value.get(0).toString());
+    }
+
     /** What puts a moved document, back under its old name, in the state the snapshot held. */
     @FunctionalInterface
     private interface CutShort {

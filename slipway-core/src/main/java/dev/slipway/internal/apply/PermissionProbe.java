@@ -135,6 +135,8 @@ public final class PermissionProbe {
                 commands.add(List.of("HLEN", key));
                 commands.add(List.of("HGET", key, "f"));
                 commands.add(List.of("PTTL", key));
+                // the rollback's look at a field a later pass recorded as cut short (RestoreCommands)
+                commands.add(List.of("HEXISTS", key, "f"));
             }
         }
         if (RewriteMeasurement.keepsFieldExpiries(session, spec)) {

@@ -203,28 +203,17 @@ final class DocumentRewriter {
 
     /**
      * Whether the pass under way is a later one (after a restart of the server, conflicts, writes seen): a document
-     * that holds a moved field's value under both names is then this migration's own move cut short, by a server that
-     * restarted from a snapshot taken between the move's write and its delete, and its backup records the new name as
-     * absent, as the document's first record does. Recorded as present, the rollback restored that record last and
-     * wrote the new name back beside the old one, exit 0 (tester session 51 R44 T1 H2: 71 to 100 JSON documents with
-     * a member they never had). In the first pass such a document is taken as it is: it held both before.
+     * that holds a moved field's value under both names is then taken for this migration's own move cut short, by a
+     * server that restarted from a snapshot taken between the move's write and its delete, and its backup records the
+     * new name as cut short ({@link BackupRecord.FieldOriginal#cutShort}): the rollback leaves that field as the
+     * document's earlier records restored it. Recorded as present, the rollback restored that record last and wrote
+     * the new name back beside the old one, exit 0 (tester session 51 R44 T1 H2: 71 to 100 JSON documents with a
+     * member they never had); recorded as plainly absent, a document that held both names before the migration lost
+     * the new one. In the first pass such a document is taken as it is: it held both before.
      */
     DocumentRewriter inALaterPass(boolean value) {
         laterPass = value;
         return this;
-    }
-
-    /**
-     * What a document's backup records of what was read: {@code current}, or in a later pass a copy without the
-     * values under moves' new names that equal what the move writes there ({@link #inALaterPass}).
-     */
-    private byte[][] recorded(byte[][] current, List<Integer> ownMoves) {
-        if (ownMoves.isEmpty()) {
-            return current;
-        }
-        byte[][] recorded = current.clone();
-        ownMoves.forEach(at -> recorded[at] = null);
-        return recorded;
     }
 
     private boolean movedByThisMigration(byte[] key) {
@@ -313,7 +302,7 @@ final class DocumentRewriter {
             atomic(writes, key);
         }
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
-        finishDocument(key, targetExists, recorded(current, ownMoves), expiry, touched, writes, batch);
+        finishDocument(key, targetExists, current, expiry, touched, ownMoves, writes, batch);
     }
 
     /**
@@ -415,7 +404,7 @@ final class DocumentRewriter {
             deletes.add(command("JSON.DEL", key, bytes(move.from())));
         }
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
-        finishDocument(key, targetExists, recorded(current, ownMoves), null, touched, writes, batch);
+        finishDocument(key, targetExists, current, null, touched, ownMoves, writes, batch);
     }
 
     /**
@@ -423,7 +412,7 @@ final class DocumentRewriter {
      * and a document whose new key is taken is left alone entirely.
      */
     private void finishDocument(byte[] key, boolean targetExists, byte[][] current, long[] expiry,
-                                Set<String> touched, List<Command> writes, BatchBuilder batch) {
+                                Set<String> touched, List<Integer> ownMoves, List<Command> writes, BatchBuilder batch) {
         boolean move = keyMove.needsMove(key);
         if (move && targetExists) {
             batch.conflicts.add(shown(key) + ": key '" + shown(keyMove.newKey(key)) + "' already exists");
@@ -433,7 +422,7 @@ final class DocumentRewriter {
             writes.add(command("RENAMENX", key, keyMove.newKey(key)));
         }
         if (!writes.isEmpty()) {
-            batch.add(key, current, expiry, touched, writes);
+            batch.add(key, current, expiry, touched, ownMoves, writes);
         }
     }
 
@@ -558,12 +547,14 @@ final class DocumentRewriter {
         /** The field count of the document being planned, -1 when not read. */
         private long fieldsAtRead = -1;
 
-        void add(byte[] key, byte[][] current, long[] expiry, Set<String> touched, List<Command> docWrites) {
+        /** Adds a document's originals, {@code ownMoves} (indexes in {@link #fields}) as cut short, and writes. */
+        void add(byte[] key, byte[][] current, long[] expiry, Set<String> touched, List<Integer> ownMoves,
+                 List<Command> docWrites) {
             List<FieldOriginal> saved = new ArrayList<>();
             for (String field : touched) {
                 int at = fields.indexOf(field);
-                saved.add(new FieldOriginal(field, current[at], expiry == null || current[at] == null ? 0
-                        : expiry[at]));
+                saved.add(ownMoves.contains(at) ? FieldOriginal.cutShort(field) : new FieldOriginal(field,
+                        current[at], expiry == null || current[at] == null ? 0 : expiry[at]));
             }
             originals.add(new DocumentOriginal(key, saved, fieldsAtRead));
             writes.add(docWrites);

@@ -52,7 +52,8 @@ final class RecordRestore {
      */
     static long restoreFields(WorkerPool pool, DocumentRewriter rewriter, VanishedDocuments vanishing,
                                       List<BackupRecord.DocumentOriginal> documents) {
-        List<List<DocumentStore.Command>> commands = documents.stream().map(rewriter.restoring()::restoreFields).toList();
+        List<List<DocumentStore.Command>> commands = documents.stream().map(rewriter.restoring()::restoreFields)
+                .toList();
         List<List<Object>> replies = WritesBeforeDeletes.send(pool, commands);
         BusyServer.refuseIfAny(replies);
         for (int i = 0; i < documents.size(); i++) {

@@ -49,13 +49,20 @@ final class RestoreCommands {
 
     /**
      * Rollback, second step: the commands that put the document's fields back as its backup recorded them, a hash
-     * field's own expiry included (in one transaction with the write, as in the rewrite).
+     * field's own expiry included (in one transaction with the write, as in the rewrite); a field recorded as cut
+     * short is left alone, only asked whether it exists ({@code HEXISTS}, for {@link VanishedDocuments}).
      */
     List<Command> restoreFields(DocumentOriginal original) {
         List<Command> commands = new ArrayList<>();
         List<Command> deletes = new ArrayList<>();
         boolean expiring = false;
         for (FieldOriginal field : original.fields()) {
+            if (field.cutShort()) { // left as the document's earlier records restored it (see FieldOriginal#cutShort)
+                if (hash) { // its reply stands in for the HDEL's: 0 tells a document that vanished meanwhile
+                    deletes.add(command("HEXISTS", original.key(), bytes(field.name())));
+                }
+                continue;
+            }
             if (field.value() == null) {
                 deletes.add(command(hash ? "HDEL" : "JSON.DEL", original.key(), bytes(field.name())));
             } else {

@@ -114,7 +114,7 @@ final class VanishedDocuments {
                         created.add(text(command.args().get(1)));
                     }
                 }
-                case "HDEL" -> {
+                case "HDEL", "HEXISTS" -> { // HEXISTS: a rollback's look at a field it leaves alone (cut short)
                     if (reply == 0) {
                         notFound.add(text(command.args().get(1)));
                     }
@@ -144,14 +144,14 @@ final class VanishedDocuments {
     }
 
     /**
-     * The usual case, checked without allocating: no HDEL found its field gone, and no HSET created a field, or
-     * every created field can be a move's new field (which is created every time).
+     * The usual case, checked without allocating: no HDEL (or a rollback's HEXISTS) found its field gone, and no HSET
+     * created a field, or every created field can be a move's new field (which is created every time).
      */
     private boolean nothingVanished(List<Command> writes, List<Object> replies) {
         boolean created = false;
         for (int i = 0; i < writes.size(); i++) {
             String name = writes.get(i).name();
-            if (name.equals("HDEL") && replies.get(i) instanceof Long n && n == 0) {
+            if ((name.equals("HDEL") || name.equals("HEXISTS")) && replies.get(i) instanceof Long n && n == 0) {
                 return false;
             }
             created |= name.equals("HSET") && replies.get(i) instanceof Long n && n > 0;

@@ -40,6 +40,7 @@ class BackupRecordTest {
                     assertThat(a.fields().get(f).value()).isEqualTo(e.fields().get(f).value());
                 }
                 assertThat(a.fields().get(f).expiresAt()).isEqualTo(e.fields().get(f).expiresAt());
+                assertThat(a.fields().get(f).cutShort()).isEqualTo(e.fields().get(f).cutShort());
             }
         }
     }
@@ -83,6 +84,28 @@ class BackupRecordTest {
         // batch, cursor, count; key; field count; "title": name, flag 1, length, value
         assertThat(plain.encode()).hasSize(8 + 3 + 4 + 4 + 5 + 4 + 7 + 1 + 4 + 1);
         assertThat(plain.encode()[8 + 3 + 4 + 4 + 5 + 4 + 7]).isEqualTo((byte) 1);
+    }
+
+    /**
+     * A move's new name recorded as cut short (flag 4, no value) reads back as such, apart from a plain absent field;
+     * it cannot carry a value.
+     */
+    @Test
+    void aCutShortFieldRoundTripsApartFromAnAbsentOne() throws IOException {
+        BackupRecord record = new BackupRecord(5, "0", List.of(new DocumentOriginal("doc:1".getBytes(), List.of(
+                new FieldOriginal("title", "t".getBytes()), FieldOriginal.cutShort("name"),
+                new FieldOriginal("gone", null)), 3)));
+
+        byte[] encoded = record.encode();
+
+        assertThat(encoded).hasSize(record.encodedSize());
+        BackupRecord decoded = BackupRecord.decode(encoded);
+        assertSameContent(decoded, record);
+        assertThat(decoded.documents().get(0).fields()).extracting(FieldOriginal::cutShort)
+                .containsExactly(false, true, false);
+        assertThat(decoded.documents().get(0).values()).containsEntry("name", null);
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> new FieldOriginal("name", new byte[]{1}, 0, true));
     }
 
     /**

@@ -139,6 +139,36 @@ class VanishedDocumentsTest {
         assertThat(command.args().subList(1, 5)).containsExactly(b("1"), b("doc:1"), b("title"), b("hello"));
     }
 
+    /**
+     * In a later pass a document holding the moved value under both names is recorded with the new name cut short:
+     * its restore leaves that field as the earlier records restored it, and only asks whether it exists, which
+     * stands in for the HDEL's reply. A restore that created the old field while the new one was gone met a document
+     * that vanished meanwhile (taken back); one that created it beside the new one met a document that held both
+     * names before the migration (kept).
+     */
+    @Test
+    void aLaterPassRecordsTheNewNameCutShortAndItsRestoreOnlyLooksAtIt() {
+        DocumentRewriter rewriter = new DocumentRewriter(move(), Map.of()).inALaterPass(true);
+        BatchChanges changes = rewriter.planHash(List.of(b("doc:1")), List.<byte[][]>of(new byte[][]{b("hello"),
+                b("hello")}), List.of(false));
+        BackupRecord.DocumentOriginal original = changes.originals().get(0);
+        List<Command> restore = rewriter.restoring().restoreFields(original);
+        VanishedDocuments vanishing = new VanishedDocuments(move(), rewriter);
+
+        assertThat(original.fields()).extracting(BackupRecord.FieldOriginal::cutShort).containsExactly(false, true);
+        assertThat(restore).extracting(Command::name).containsExactly("HSET", "HEXISTS");
+        assertThat(vanishing.takeBackRestore(original, restore, List.of(0L, 0L))).as("restored by the first record")
+                .isEmpty();
+        assertThat(vanishing.takeBackRestore(original, restore, List.of(1L, 1L))).as("held both names before")
+                .isEmpty();
+        assertThat(vanishing.takeBackRestore(original, restore, List.of(1L, 0L)).orElseThrow().args().subList(1, 5))
+                .as("vanished meanwhile").containsExactly(b("1"), b("doc:1"), b("title"), b("hello"));
+        assertThat(new DocumentRewriter(move(), Map.of()).planHash(List.of(b("doc:1")), List.<byte[][]>of(
+                new byte[][]{b("hello"), b("hello")}), List.of(false)).originals().get(0).fields())
+                .as("in the first pass the document is taken as it is").extracting(BackupRecord.FieldOriginal::cutShort)
+                .containsExactly(false, false);
+    }
+
     /** The checks a resumed run sends for the documents of a record its killed predecessor backed up. */
     private static List<List<Command>> leftBehind(RewriteSpec spec, long fieldsAtRead, byte[][] current) {
         DocumentRewriter rewriter = new DocumentRewriter(spec, Map.of());
