@@ -268,6 +268,37 @@ class RewriteRefusalIT {
     }
 
     /**
+     * A user refused MULTI, which the up-front check of every command needs (and some writes), is refused like a user
+     * refused any other command: exit 2, nothing changed, what to grant; and a user refused PING is told so, not that
+     * the server cannot be reached (tester session 52 R46 T2 F1, F2: "Redis rejected MULTI" and "Cannot connect ...
+     * Check that the server is running", both exit 1).
+     */
+    @Test
+    void aUserRefusedMultiOrPingIsToldWhatToGrantWithNothingChanged(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, LOSSY_COMBINED);
+            Slipway noMulti = asUser(jedis, redis, "nomulti", "~*", "+@all", "-multi");
+            Slipway noPing = asUser(jedis, redis, "noping", "~*", "+@all", "-ping");
+
+            SlipwayException multi = catchThrowableOfType(() -> noMulti.apply(plan, options(dir.resolve("b1"))),
+                    SlipwayException.class);
+            SlipwayException ping = catchThrowableOfType(() -> noPing.listIndexes(), SlipwayException.class);
+
+            assertThat(multi.code()).as(multi.getMessage()).isEqualTo(ErrorCode.PERMISSION_DENIED);
+            assertThat(multi.exitCode()).isEqualTo(2);
+            assertThat(multi.getMessage()).contains("may not run MULTI", "Nothing was changed",
+                    "ACL SETUSER <user> +multi +exec +discard");
+            assertThat(ping.code()).as(ping.getMessage()).isEqualTo(ErrorCode.PERMISSION_DENIED);
+            assertThat(ping.getMessage()).contains("refuses PING to this user", "+ping")
+                    .doesNotContain("Check that the server is running");
+            assertNothingChanged(jedis, slipway, plan.source().schema(), before);
+            assertThat(dir.resolve("b1")).doesNotExist();
+        }
+    }
+
+    /**
      * In a database whose hash fields have expiries of their own, a hash rewrite reads and sets them
      * (HPEXPIRETIME, HPEXPIREAT): a user who may not is refused before any change. Without such fields the same
      * user may apply, since nothing of the kind is sent.

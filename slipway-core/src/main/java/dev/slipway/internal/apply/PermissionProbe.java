@@ -181,7 +181,7 @@ public final class PermissionProbe {
     private static void require(RedisSession session, Iterable<List<String>> commands, String what) {
         List<String> refused = new ArrayList<>();
         Set<String> unknown = new TreeSet<>();
-        session.call("MULTI");
+        openProbe(session, what);
         try {
             for (List<String> command : commands) {
                 try {
@@ -213,6 +213,31 @@ public final class PermissionProbe {
                     + what + "; nothing was changed (each command was only queued in a MULTI, then discarded). "
                     + "Refused: " + String.join("; ", refused) + ". Grant these (ACL SETUSER) or connect as a user "
                     + "who may, then re-run.");
+        }
+    }
+
+    /**
+     * Opens the MULTI the commands are queued in. A user refused MULTI (or a server without it) is refused like any
+     * other command the verb needs, with nothing changed: apply, rollback and prune said "Redis rejected MULTI" with
+     * exit 1 (tester session 52 R46 T2 F1). Slipway needs it beyond this check too: some of its writes are
+     * transactions (a hash field with an expiry of its own, the history with its checkpoint).
+     */
+    private static void openProbe(RedisSession session, String what) {
+        try {
+            session.call("MULTI");
+        } catch (RedisCommandException e) {
+            boolean missing = Unanswered.isUnknownCommand(e.serverMessage());
+            if (!missing && !e.serverMessage().startsWith("NOPERM")) {
+                throw e;
+            }
+            throw new SlipwayException(missing ? ErrorCode.UNSUPPORTED_BY_SERVER : ErrorCode.PERMISSION_DENIED,
+                    (missing ? "The server has no MULTI command (renamed or disabled with rename-command)"
+                    : "The Redis user may not run MULTI (" + e.serverMessage() + ")") + ", which it takes to "
+                    + what + ": Slipway checks every command it will send by queueing it in a MULTI it discards, "
+                    + "and sends some writes as MULTI/EXEC transactions. Nothing was changed. " + (missing
+                    ? "Give MULTI its name back in the server's configuration (it takes a restart), or run Slipway "
+                    + "against a server that has it, then re-run." : "Grant MULTI, EXEC and DISCARD (ACL SETUSER "
+                    + "<user> +multi +exec +discard) or connect as a user who may, then re-run."), e);
         }
     }
 

@@ -47,6 +47,12 @@ public final class RedisConnector {
                         + " (" + root + "). Nothing was changed. Put the right user and password in --url (or "
                         + "REDIS_URL): redis://user:password@host:port.", e);
             }
+            if (root.startsWith("NOPERM")) { // the server answered: a user's rights, not a server that is down
+                throw new SlipwayException(ErrorCode.PERMISSION_DENIED, "Redis at " + endpoint.redacted() + " refuses "
+                        + "PING to this user (" + root + "). Nothing was changed. Slipway sends PING to check each "
+                        + "connection before it uses it: grant it (ACL SETUSER <user> +ping) or connect as a user who "
+                        + "may, then re-run.", e);
+            }
             String closed = root.contains("Unexpected end of stream") || root.contains("Connection reset")
                     || root.contains("max number of clients") ? " The server closed the connection at once: it may "
                     + "have reached its maxclients (INFO clients: connected_clients), or expect TLS (rediss://)." : "";
