@@ -434,9 +434,28 @@ public final class MigrationExecutor {
                 : cause instanceof SlipwayException s && s.exitCode() == 1 ? s.code() : ErrorCode.MIGRATION_FAILED;
         boolean advised = (message(cause) + restarted).contains("'slipway ");
         throw new MigrationFailedException(code, "Migration of '" + plan.source().indexName() + "' failed: "
-                + message(cause) + restarted + (code == ErrorCode.VALIDATION_FAILED || advised ? ""
-                : " Fix the cause and "
-                + "re-run 'slipway apply' with the same plan; completed steps are not repeated."), report, cause);
+                + message(cause) + restarted + (advised ? "" : code == ErrorCode.VALIDATION_FAILED
+                ? afterFailedValidation(plan, context.checkpoint()) : " Fix the cause and re-run 'slipway apply' with "
+                + "the same plan; completed steps are not repeated."), report, cause);
+    }
+
+    /**
+     * What a validation that failed after the index changed leaves, and what to run next: the message said only
+     * "Validation of 'vf' failed" and the checks, and {@code status} said FAILED, with the recreated index already
+     * serving the target schema (tester session 52 R46 T2 F11).
+     */
+    private static String afterFailedValidation(MigrationPlan plan, Checkpoint checkpoint) {
+        String name = plan.servedName();
+        String backup = checkpoint.backupDir().isEmpty() ? "" : " or 'slipway rollback --backup-dir "
+                + checkpoint.backupDir() + "' (the originals and the original index)";
+        String undo = plan.mode() == MigrationMode.ZERO_DOWNTIME
+                ? "'slipway rollback --index " + name + "' switches the name back to the version before" + backup
+                : "a drop-recreate keeps no earlier index to switch back to: plan the reverse change" + backup;
+        return " Its steps are done: '" + name + "' serves the index the migration built. If the failed checks name "
+                + "something the migration should not have changed, undo it: " + undo + ". If they name something "
+                + "to mend (a query that needs other data, a document an application wrote), mend it and run "
+                + "'slipway validate --plan <plan file>' again; 'slipway status --index " + name + "' shows the "
+                + "migration's state.";
     }
 
     /**
