@@ -152,4 +152,47 @@ class AdoptionIT {
                     .noneSatisfy(w -> assertThat(w).contains("removes every alias"));
         }
     }
+
+    /**
+     * Planned through an alias an application made of a plain index: the plan says that clients of the plain index's
+     * own name keep the old schema and that prune drops it (zero-downtime), or that the migration drops it
+     * (drop-recreate); a routine prune broke such clients unannounced (tester session 52 R46 T2 F10). A plan of the
+     * plain index itself says nothing of the kind.
+     */
+    @ParameterizedTest
+    @EnumSource(MigrationMode.class)
+    void aPlanThroughAnApplicationsAliasSaysWhatHappensToTheIndexUnderIt(MigrationMode mode,
+                                                                       RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, 100);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("FT.ALIASADD"), "shop", Catalog.NAME);
+        }
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+
+        MigrationPlan viaAlias = slipway.plan(PlanRequest.patch("shop", Catalog.addBrand()).withMode(mode));
+        MigrationPlan direct = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand()).withMode(mode));
+
+        assertThat(viaAlias.warnings()).anySatisfy(w -> assertThat(w).contains("'shop' is an alias of index '"
+                + Catalog.NAME + "', which Slipway did not create", "Point such clients at 'shop' first").contains(
+                mode == MigrationMode.ZERO_DOWNTIME ? "which 'slipway prune --index shop' drops"
+                        : "The migration drops '" + Catalog.NAME + "'"));
+        assertThat(direct.warnings()).noneSatisfy(w -> assertThat(w).contains("is an alias of index"));
+    }
+
+    /**
+     * An index renamed by drop-recreate: the warning about aliases the drop removes says to query the new name, not
+     * the one that disappears (tester session 52 R46 T2 F8).
+     */
+    @ParameterizedTest
+    @EnumSource(value = MigrationMode.class, names = "DROP_RECREATE")
+    void theAliasWarningOfARenameNamesTheNewName(MigrationMode mode, RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, 100);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+
+        MigrationPlan plan = slipway.plan(PlanRequest.target(Catalog.NAME, slipway.describe(Catalog.NAME).schema()
+                .withName("products_new")).withMode(mode));
+
+        assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).contains("removes every alias of it")
+                .endsWith("or query 'products_new' instead."));
+    }
 }

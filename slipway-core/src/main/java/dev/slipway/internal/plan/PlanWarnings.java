@@ -11,6 +11,7 @@ import dev.slipway.api.plan.TemporaryIndex;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.vector.VectorMemory;
 
 import java.util.ArrayList;
@@ -38,7 +39,8 @@ public final class PlanWarnings {
                 source.indexName()))).ifPresent(key -> warnings.add("Slipway's key namespace '" + keys.prefix()
                 + "' puts its own keys (such as " + key + ") under the new key prefix, so apply refuses to run with "
                 + "it: apply with a --namespace outside the index's key prefixes."));
-        aliasesDroppedWarning(source, choice.steps()).ifPresent(warnings::add);
+        aliasesDroppedWarning(source, target, choice.steps()).ifPresent(warnings::add);
+        applicationAliasWarning(source, choice.mode()).ifPresent(warnings::add);
         warnings.addAll(DocumentWarnings.unheldPathWarnings(source, target, rewrite));
         warnings.addAll(DocumentWarnings.otherSizeWarnings(source, target));
         rewrite.flatMap(r -> DocumentWarnings.unreadListpackWarning(source, r)).ifPresent(warnings::add);
@@ -146,7 +148,7 @@ public final class PlanWarnings {
      * FT.DROPINDEX removes every alias of the index, and Redis Search before 8.10 cannot list them (FT.ALIASLIST), so
      * aliases an application added itself are not carried over: said whenever a step drops the source index.
      */
-    static Optional<String> aliasesDroppedWarning(SourceSnapshot source, List<PlanStep> steps) {
+    static Optional<String> aliasesDroppedWarning(SourceSnapshot source, IndexSchema target, List<PlanStep> steps) {
         boolean drops = steps.stream().flatMap(s -> s.commands().stream()).anyMatch(c -> c.size() == 2
                 && c.get(0).equalsIgnoreCase("FT.DROPINDEX") && c.get(1).equals(source.physicalIndex()));
         if (!drops) {
@@ -158,7 +160,37 @@ public final class PlanWarnings {
                 + "itself (FT.ALIASADD): if one queries through such an alias, point it at the new index right after "
                 + "the migration (FT.ALIASUPDATE <alias> " + steps.stream().flatMap(s -> s.commands().stream())
                 .filter(c -> c.size() > 1 && c.get(0).equalsIgnoreCase("FT.CREATE")).map(c -> c.get(1))
-                .reduce((a, b) -> b).orElse("<new index>") + ") or query '" + source.indexName() + "' instead.");
+                .reduce((a, b) -> b).orElse("<new index>") + ") or query '" + servedAfter(source, target)
+                + "' instead.");
+    }
+
+    /**
+     * The name applications query after the migration: the target's name when the index is renamed (the warning said
+     * to query the name that disappears, tester session 52 R46 T2 F8), else the name planned for.
+     */
+    private static String servedAfter(SourceSnapshot source, IndexSchema target) {
+        return source.physicalIndex().equals(source.indexName()) && !target.name().equals(source.indexName())
+                ? target.name() : source.indexName();
+    }
+
+    /**
+     * A name planned for that is an alias an application made of an index Slipway did not create (not
+     * {@code name:vN}): the migration moves the alias, and the index under it stays as it is. Clients that query
+     * that index by its own name keep the old schema, and it is kept as the version before, which
+     * {@code prune} drops: nothing said so, and a routine prune broke such clients (tester session 52 R46 T2 F10).
+     */
+    static Optional<String> applicationAliasWarning(SourceSnapshot source, MigrationMode mode) {
+        String physical = source.physicalIndex();
+        String name = source.indexName();
+        if (physical.equals(name) || LiveIndexReader.isVersionName(name, physical)) {
+            return Optional.empty();
+        }
+        return Optional.of("'" + name + "' is an alias of index '" + physical + "', which Slipway did not create. "
+                + (mode == MigrationMode.ZERO_DOWNTIME ? "The migration points '" + name + "' at the index it "
+                + "builds; clients that query '" + physical + "' by its own name keep the old schema, and '"
+                + physical + "' is kept as the version before, which 'slipway prune --index " + name + "' drops: "
+                + "queries by that name fail from then on." : "The migration drops '" + physical + "': clients that "
+                + "query it by its own name fail from then on.") + " Point such clients at '" + name + "' first.");
     }
 
     /**
