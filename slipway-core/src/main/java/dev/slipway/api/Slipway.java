@@ -270,6 +270,8 @@ public final class Slipway {
         PlanPreconditions.requireNamespace(plan, keys, "validate");
         return withSession(session -> {
             session.reconnectingFor(WorkerPool.retryWindow(maxRetries)); // as long as its scans' connections do
+            PlanPreconditions.refuseQuerySyntaxErrors(plan.servedName(), session, queries == null ? List.of()
+                    : queries);
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
             Optional<String> noRoom = FilterScope.cannotOpen(session, plan); // then its scans are not checked

@@ -175,6 +175,33 @@ public final class PlanPreconditions {
         }
     }
 
+    /**
+     * For {@code validate}: refuses ({@link ErrorCode#BAD_USAGE}) query checks the server cannot parse at all, a
+     * syntax error in the query-check file, as apply refuses them before its first change. They failed as checks, exit
+     * 1, which a script reads as "the index is wrong" (tester session 52 R46 T2 F3). A query the served index cannot
+     * run for another reason (a field it lacks) stays a failed check: that may be what the migration got wrong.
+     */
+    public static void refuseQuerySyntaxErrors(String served, RedisSession session, List<QueryCheck> queries) {
+        List<String> unparsable = new ArrayList<>();
+        for (QueryCheck query : queries) {
+            try {
+                session.call("FT.EXPLAIN", served, query.query(), "DIALECT", Integer.toString(query.dialect()));
+            } catch (RedisCommandException e) {
+                if (e.serverMessage().startsWith("NOPERM")) {
+                    return; // a convenience check: the checks run anyway
+                }
+                if (e.serverMessage().toLowerCase(java.util.Locale.ROOT).startsWith("syntax error")) {
+                    unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
+                }
+            }
+        }
+        if (!unparsable.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "The server cannot parse " + unparsable.size()
+                    + " of the query checks; nothing was validated. Fix the query-check file and re-run the same "
+                    + "command.", unparsable, null);
+        }
+    }
+
     /** A prefix move must not meet keys already under the new prefix ({@link OccupiedPrefix}). */
     private static void refuseOccupiedPrefix(RewriteSpec rewrite, RedisSession session) {
         OccupiedPrefix.find(session, rewrite).ifPresent(occupied -> {
