@@ -275,9 +275,12 @@ public final class Slipway {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
             Optional<String> noRoom = FilterScope.cannotOpen(session, plan); // then its scans are not checked
+            ValidationCheck applied = MigrationValidator.appliedCheck(checkpoint, plan,
+                    new HistoryStore(session, keys).load(plan.servedName()));
             try (FilterScope filter = noRoom.isPresent() ? FilterScope.everyDocument()
                     : FilterScope.open(session, keys, plan, stop)) {
                 ValidationResult result = new MigrationValidator(session, progress).filterScope(filter)
+                        .migrationState(applied)
                         .scopeUnavailable(noRoom.orElse(""))
                         .retries(maxRetries).stopSignal(stop)
                         .sourceFailures(MigrationValidator.sourceFailures(checkpoint, plan))
@@ -285,8 +288,7 @@ public final class Slipway {
                         .backupDir(checkpoint, plan).namespace(keys).validate(plan, queries == null ? List.of()
                                 : queries);
                 List<ValidationCheck> checks = new ArrayList<>();
-                checks.add(MigrationValidator.appliedCheck(checkpoint, plan,
-                        new HistoryStore(session, keys).load(plan.servedName())));
+                checks.add(applied);
                 checks.addAll(result.checks());
                 return new ValidationResult(result.index(), checks);
             }

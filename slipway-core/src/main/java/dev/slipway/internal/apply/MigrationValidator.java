@@ -50,6 +50,9 @@ public final class MigrationValidator {
     private OptionalLong evictedAtStart = OptionalLong.empty();
     /** Whether a checkpoint of the plan records its migration: without one there are no evictions to count. */
     private boolean migrationRecorded;
+    /** What a schema that differs from the plan's target is put down to ({@link #migrationState}). */
+    private String schemaDifferenceCause = "Someone changed the index after the migration, or the migration did not "
+            + "finish";
     private String backupDir = "<dir>";
     private KeyNamespace namespace = KeyNamespace.DEFAULT;
     private int maxRetries = ApplyOptions.DEFAULTS.maxRetries();
@@ -73,6 +76,19 @@ public final class MigrationValidator {
      */
     public MigrationValidator sourceFailures(OptionalLong failuresOfExistingKeys) {
         this.sourceFailures = failuresOfExistingKeys;
+        return this;
+    }
+
+    /**
+     * What {@code validate} found of the migration itself ({@link #appliedCheck}): when it is not in effect (a
+     * rollback undid it, it was not applied), a schema that differs is put down to that, not to "someone" changing
+     * the index (tester session 52 R46 T2 F12).
+     */
+    public MigrationValidator migrationState(ValidationCheck applied) {
+        if (!applied.passed()) {
+            schemaDifferenceCause = "The migration is not in effect (" + applied.actual() + "; see the migration "
+                    + "check), which is why";
+        }
         return this;
     }
 
@@ -218,7 +234,7 @@ public final class MigrationValidator {
             return new ValidationResult(name, checks);
         }
         IndexInfo info = live.get();
-        checks.add(schemaCheck(plan, info));
+        checks.add(schemaCheck(plan, info, schemaDifferenceCause));
         checks.add(indexedCheck(info));
         stopHereIfRequested("its document count");
         DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
@@ -305,14 +321,13 @@ public final class MigrationValidator {
                 + "schema fails on", why);
     }
 
-    private static ValidationCheck schemaCheck(MigrationPlan plan, IndexInfo info) {
+    private static ValidationCheck schemaCheck(MigrationPlan plan, IndexInfo info, String cause) {
         var expected = plan.targetSchema().withName(info.schema().name());
         List<String> differences = VisibleSchema.differences(expected, info.schema());
         return new ValidationCheck("schema", differences.isEmpty(), "the plan's target schema",
                 differences.isEmpty() ? "equal" : differences.size() + " differences",
                 differences.isEmpty() ? "" : String.join("; ", differences)
-                        + ". Someone changed the index after the migration, or the migration did not finish; "
-                        + "compare 'slipway index info " + plan.servedName() + "' with the plan.");
+                        + ". " + cause + "; compare 'slipway index info " + plan.servedName() + "' with the plan.");
     }
 
     private static ValidationCheck indexedCheck(IndexInfo info) {
