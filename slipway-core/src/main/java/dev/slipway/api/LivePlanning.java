@@ -152,7 +152,8 @@ final class LivePlanning {
             return MigrationPlanner.withBlockedReason(plan, "the language '" + language + "' is not one the server "
                     + "knows (a query with LANGUAGE " + language + " over the live index: " + e.serverMessage().strip()
                     + "), so it would refuse to create the index. Give one of Redis Search's languages (english, "
-                    + "french, german, spanish, chinese, ...) in the patch (under 'index:') or the target schema");
+                    + "french, german, spanish, chinese, ...) in the patch (under 'index:') or the target schema",
+                    "index.language");
         }
     }
 
@@ -215,7 +216,8 @@ final class LivePlanning {
             // FT.CREATE refuses it too: apply would stop before its first change (tester session 44 R38 F4)
             return MigrationPlanner.withBlockedReason(plan, "the new FILTER '" + target.filter().get() + "' is not an "
                     + "expression the server parses (FT.AGGREGATE with it over the live index: " + refusal[0]
-                    + "), so the server would refuse to create the index. Correct it in the patch (under 'index:')");
+                    + "), so the server would refuse to create the index. Correct it in the patch (under 'index:')",
+                    "index.filter");
         }
         if (admitted.isEmpty()) {
             // an expression the server cannot evaluate admits no document (R34: 19,950 served before, 0 after)

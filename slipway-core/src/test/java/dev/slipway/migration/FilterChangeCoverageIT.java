@@ -344,6 +344,10 @@ class FilterChangeCoverageIT {
             assertThat(plan.supported()).isFalse();
             assertThat(plan.blockedReasons()).singleElement().satisfies(r -> assertThat(r).startsWith("the new FILTER "
                     + "'@price >> 5' is not an expression the server parses").contains("Syntax error"));
+            // the change itself is listed as blocked, not "supported" (tester session 52 R46 T2 F7)
+            assertThat(plan.changes()).filteredOn(c -> c.subject().equals("index.filter")).singleElement()
+                    .satisfies(c -> assertThat(c.supported()).isFalse())
+                    .satisfies(c -> assertThat(c.reason()).isEqualTo(plan.blockedReasons().get(0)));
             dev.slipway.internal.plan.MigrationPlanner.requireIntact(plan);
             // an unknown function too (R39 F6)
             assertThat(slipway.plan(PlanRequest.patch("one", patch(Optional.empty(), Optional.of(

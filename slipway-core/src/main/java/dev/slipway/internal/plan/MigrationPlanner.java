@@ -179,6 +179,21 @@ public final class MigrationPlanner {
         return rebuilt(p, false, blocked, p.warnings());
     }
 
+    /**
+     * As {@link #withBlockedReason(MigrationPlan, String)}, the change of {@code subject} ({@code index.filter})
+     * marked blocked with that reason too: the change list said "supported" beside a plan blocked for that very
+     * change (tester session 52 R46 T2 F7).
+     */
+    public static MigrationPlan withBlockedReason(MigrationPlan p, String reason, String subject) {
+        List<SchemaChange> changes = p.changes().stream().map(c -> c.subject().equals(subject) ? new SchemaChange(
+                c.kind(), c.subject(), c.from(), c.to(), false, reason) : c).toList();
+        MigrationPlan marked = new MigrationPlan(p.formatVersion(), p.planId(), p.createdAt(), p.source(),
+                p.requestedPatch(), p.targetSchema(), changes, p.supported(), p.blockedReasons(), p.mode(),
+                p.modeReason(), p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite(), p.reviewDigest(),
+                p.keyNamespace());
+        return withBlockedReason(marked, reason);
+    }
+
     /** {@code p} with these reasons and warnings, its id and review digest worked out anew. */
     private static MigrationPlan rebuilt(MigrationPlan p, boolean supported, List<String> blocked,
                                          List<String> warnings) {
