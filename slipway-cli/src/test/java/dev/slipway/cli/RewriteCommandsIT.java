@@ -166,7 +166,7 @@ class RewriteCommandsIT {
         originals.remove("doc:0");
         CliRun changed = cli("rollback", "--backup-dir", backup.toString(), "--workers", "2", "--yes");
         assertThat(changed.exitCode()).as(changed.toString()).isEqualTo(2);
-        assertThat(changed.err()).contains("1 backed-up document was changed after the migration",
+        assertThat(changed.err()).contains("1 backed-up document was changed since the rewrite backed it up",
                 "nothing was changed", "--overwrite-changed", "doc:1: field 'embedding'");
         assertThat(changed.out()).as("no notice of a restore that is refused (tester session 35 R20 N3)")
                 .doesNotContain("queries to the index fail until then");

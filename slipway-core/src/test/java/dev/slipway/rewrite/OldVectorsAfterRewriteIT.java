@@ -248,7 +248,8 @@ class OldVectorsAfterRewriteIT {
             SlipwayException changed = catchThrowableOfType(() -> slipway.rollbackFromBackup(backup, 1),
                     SlipwayException.class);
             assertThat(changed.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
-            assertThat(changed.getMessage()).startsWith("1 backed-up document was changed after the migration");
+            assertThat(changed.getMessage()).startsWith("1 backed-up document was changed since the rewrite backed "
+                    + "it up");
             assertThat(changed.problems()).containsExactly("doc:70: field 'emb'");
             jedis.hset(bytes("doc:70"), bytes("emb"), float16(70)); // as the new pass left it
 

@@ -811,7 +811,7 @@ class RewriteCrashIT {
 
             assertThat(refused).isNotNull();
             assertThat(refused.exitCode()).isEqualTo(2);
-            assertThat(refused.getMessage()).contains("1 backed-up document was changed after the migration",
+            assertThat(refused.getMessage()).contains("1 backed-up document was changed since the rewrite backed it up",
                     "this run changed nothing (the stopped rollback before it restored 1 of ");
             assertThat(documents(jedis)).as("nothing changed by the refused re-run").isEqualTo(beforeReRun);
 

@@ -1042,8 +1042,8 @@ class RewriteMigrationIT {
                     .isInstanceOfSatisfying(SlipwayException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.CONFIRMATION_REQUIRED);
                         assertThat(e.exitCode()).isEqualTo(2);
-                        assertThat(e.getMessage()).startsWith("1 backed-up document was changed after the "
-                                + "migration").contains("nothing was changed", "--overwrite-changed");
+                        assertThat(e.getMessage()).startsWith("1 backed-up document was changed since the "
+                                + "rewrite backed it up").contains("nothing was changed", "--overwrite-changed");
                         assertThat(e.problems()).containsExactly("doc:5: field 'emb'");
                     });
             assertThat(hashes(jedis, "doc:*")).isEqualTo(migrated);
@@ -1390,7 +1390,7 @@ class RewriteMigrationIT {
                         assertThat(e.getMessage()).startsWith("1 document could not be moved back").contains(
                                 "run the same rollback again");
                         assertThat(e.problems()).containsExactly(
-                                "'jitem:9' cannot move back to 'jdoc:9', which exists again");
+                                "'jitem:9' cannot move back to 'jdoc:9': both exist");
                     });
             assertThat(jsons(jedis, "jdoc:9").get("jdoc:9")).isEqualTo(recreated);
             assertThat(keys(jedis, "jitem:*")).contains("jitem:9");

@@ -89,8 +89,10 @@ final class ChangedSinceMigration {
         }
         if (count[0] > 0) {
             throw new SlipwayException(ErrorCode.CONFIRMATION_REQUIRED, (count[0] == 1 ? "1 backed-up document was"
-                    : count[0] + " backed-up documents were") + " changed after the migration, in fields the rewrite "
-                    + "touched; restoring their originals would overwrite those changes, so " + (resumed ? "this run "
+                    : count[0] + " backed-up documents were") + " changed since the rewrite backed "
+                    + (count[0] == 1 ? "it" : "them") + " up (during the migration, or after it), in fields the "
+                    + "rewrite touched; restoring their originals would overwrite those changes, so " + (resumed
+                    ? "this run "
                     + "changed nothing (the stopped rollback before it restored " + backup.header().recordsRestored()
                     + " of " + backup.header().batchesBackedUp() + " records, and '" + plan.servedName() + "' is not "
                     + "served until the rollback finishes). " : "nothing was changed. ")

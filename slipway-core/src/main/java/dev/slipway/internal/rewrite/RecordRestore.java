@@ -114,13 +114,14 @@ final class RecordRestore {
             if (!renamed.contains(document)) {
                 DocumentStore.Command rename = rewriter.restoring().renameBack(document).get(0);
                 blocked.add("'" + DocumentRewriter.shown(rename.args().get(0)) + "' cannot move back to '"
-                        + DocumentRewriter.shown(rename.args().get(1)) + "', which exists again");
+                        + DocumentRewriter.shown(rename.args().get(1)) + "': both exist");
             }
         }
         boolean one = blocked.size() == 1;
         throw new SlipwayException(ErrorCode.MIGRATION_FAILED, Wording.count(blocked.size(), "document", "documents")
-                + " could not be moved back: " + (one ? "its old name was" : "their old names were") + " taken after "
-                + "the migration, and the originals were not written into " + (one ? "that document" : "those "
+                + " could not be moved back: " + (one ? "its old name exists" : "their old names exist") + " as well, "
+                + "written after the migration (or, under the new name, after a rollback moved the document back), "
+                + "and the originals were not written into " + (one ? "that document" : "those "
                 + "documents") + ". Delete or rename one of " + (one ? "the pair" : "each pair") + ", then run the "
                 + "same rollback again; it continues "
                 + "from this batch.", blocked.subList(0, Math.min(blocked.size(), MAX_LISTED)), null);
