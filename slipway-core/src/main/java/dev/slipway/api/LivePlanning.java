@@ -1,6 +1,7 @@
 package dev.slipway.api;
 
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.ServerInfo;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.schema.FieldSchema;
@@ -17,6 +18,7 @@ import dev.slipway.internal.apply.UnreadKeys;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.MigrationPlanner;
 import dev.slipway.internal.plan.SchemaMerger;
+import dev.slipway.internal.plan.SharedKeyEffect;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisSession;
@@ -76,8 +78,19 @@ final class LivePlanning {
                 .withCommandErrors(session.commandErrors(ServerInfo.OPTIONAL_READS)));
         Map<String, String> renames = new LinkedHashMap<>();
         request.patch().ifPresent(p -> p.renameFields().forEach(r -> renames.put(r.oldName(), r.newName())));
-        MigrationPlan plan = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
+        MigrationPlan first = MigrationPlanner.plan(source, request.patch(), target, renames, request.mode(), keys,
                 request.allowSharedKeys(), Instant.now());
+        Optional<SourceSnapshot> narrowed = first.rewrite().flatMap(rewrite -> withUnaffectedLeftOut(reader,
+                first.source(), rewrite));
+        MigrationPlan plan = first;
+        if (narrowed.isPresent()) { // planned again over the indexes the rewrite changes anything for
+            List<String> unaffected = new java.util.ArrayList<>(first.source().sharedKeyIndexes());
+            unaffected.removeAll(narrowed.get().sharedKeyIndexes());
+            plan = MigrationPlanner.withWarning(MigrationPlanner.plan(narrowed.get(), request.patch(), target,
+                    renames, request.mode(), keys, request.allowSharedKeys(), Instant.now()), "Indexes " + unaffected
+                    + " cover keys of '" + first.source().indexName() + "' too, but read none of the fields this "
+                    + "rewrite changes (and it moves no key): it changes nothing they index.");
+        }
         return withUndecodableBlocked(found, withForeignVersionWarning(history, found, withUnfinishedWarning(session,
                 withFilterFigure(session, withLanguageChecked(session, withOccupiedPrefixWarning(session,
                         withLiveIndexWarnings(session, info, plan)))))));
@@ -329,6 +342,28 @@ final class LivePlanning {
         java.util.Set<String> read = new java.util.HashSet<>();
         live.fields().stream().filter(f -> kind.test(f.type())).forEach(f -> read.add(f.path()));
         return target.fields().stream().filter(f -> kind.test(f.type()) && read.add(f.path())).toList();
+    }
+
+    /**
+     * The snapshot with only the other indexes over the keys that the rewrite changes anything for
+     * ({@link SharedKeyEffect}); empty when that is every one of them.
+     */
+    private static Optional<SourceSnapshot> withUnaffectedLeftOut(LiveIndexReader reader, SourceSnapshot source,
+                                                                RewriteSpec rewrite) {
+        if (source.sharedKeyIndexes().isEmpty() || rewrite.targetPrefix().isPresent()) {
+            return Optional.empty();
+        }
+        Map<String, IndexSchema> others = new LinkedHashMap<>();
+        for (String other : source.sharedKeyIndexes()) {
+            Optional<IndexInfo> info = reader.find(other);
+            if (info.isEmpty()) {
+                return Optional.empty(); // gone since: the plan as it is, which apply judges again
+            }
+            others.put(other, info.get().schema());
+        }
+        List<String> affected = SharedKeyEffect.affected(rewrite, others);
+        return affected.size() == others.size() ? Optional.empty()
+                : Optional.of(source.withSharedKeyIndexes(affected));
     }
 
     /** Keys moved to a new prefix are shared with every index that covers that prefix too. */

@@ -706,6 +706,42 @@ class RewriteRefusalIT {
     }
 
     /**
+     * Only the other indexes over the keys that read a field the rewrite changes (or whose hash FILTER may) block it:
+     * an index of the titles and tags is left as it is by a conversion of the vector, and is named as unaffected
+     * (tester session 52 R46 T2 F9: blocked, saying it "would drop or fail those documents").
+     */
+    @Test
+    void anIndexThatReadsNoneOfTheRewrittenFieldsDoesNotBlockIt(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = source(jedis, slipway, VectorDataType.FLOAT32);
+            call(jedis, "FT.CREATE", "titles", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "title", "TEXT", "tag",
+                    "AS", "t", "TAG");
+
+            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+
+            assertThat(plan.supported()).as("%s", plan.blockedReasons()).isTrue();
+            assertThat(plan.source().sharedKeyIndexes()).isEmpty();
+            assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("Indexes [titles] cover keys of "
+                    + "'docs' too, but read none of the fields this rewrite changes"));
+            MigrationReport report = slipway.apply(plan, options(dir.resolve("backup")));
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(slipway.describe("titles").numDocs()).as("the other index still holds every document")
+                    .isEqualTo(before.size());
+
+            // one that reads the vector under another name, or filters by hash fields, still blocks it
+            call(jedis, "FT.CREATE", "vectors", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "emb", "AS", "v",
+                    "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", "8", "DISTANCE_METRIC", "L2");
+            call(jedis, "FT.CREATE", "filtered", "ON", "HASH", "PREFIX", "1", "doc:", "FILTER", "@price > 0",
+                    "SCHEMA", "title", "TEXT");
+            MigrationPlan back = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
+                    + "{datatype: float32}\n");
+            assertThat(back.supported()).isFalse();
+            assertThat(back.source().sharedKeyIndexes()).containsExactly("filtered", "vectors");
+        }
+    }
+
+    /**
      * Moving keys into a prefix another index covers changes what that index holds just as much as rewriting
      * shared keys does, so it needs the same refusal.
      */
