@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.plan.MigrationEstimate;
 import dev.slipway.api.plan.MigrationMode;
@@ -56,10 +57,17 @@ public final class EstimateCommand implements Callable<Integer> {
         if (format == OutputFormat.TEXT) {
             print(out, plan, estimate);
         } else {
-            out.print(format.render(estimate));
+            out.print(format.render(new Rendered(plan.planId(), plan.mode().cliName(), estimate)));
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * What {@code --format json|yaml} prints: the plan's id and mode, as the text's first line names them, then the
+     * estimate (the JSON had no plan id or mode: tester session 52 R46 T2 F13).
+     */
+    record Rendered(String planId, String mode, @JsonUnwrapped MigrationEstimate estimate) {
     }
 
     /** Where the memory saved comes from, and when it is freed. */

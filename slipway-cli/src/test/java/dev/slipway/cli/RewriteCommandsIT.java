@@ -93,6 +93,10 @@ class RewriteCommandsIT {
         assertThat(estimate.path("memory_saved_bytes").asLong()).isEqualTo((long) DOCS * DIMS * 4);
         assertThat(estimate.path("index_memory_saved_bytes").asLong()).isEqualTo((long) DOCS * DIMS * 2);
         assertThat(estimate.path("sampled_documents").asInt()).isPositive();
+        // the plan it is of, as the text's first line names it (tester session 52 R46 T2 F13)
+        assertThat(text.out()).startsWith("Estimate for 'docs' (plan " + estimate.path("plan_id").asText() + ", "
+                + estimate.path("mode").asText() + "):");
+        assertThat(estimate.path("plan_id").asText()).hasSize(16);
         assertUnchanged();
     }
 
@@ -281,8 +285,10 @@ class RewriteCommandsIT {
     @Test
     void aRewriteOfKeysAnotherIndexCoversNeedsAllowSharedKeys() throws IOException {
         try (Jedis jedis = redis.newJedis()) {
+            // it reads the converted vector (an index of the titles only is not changed by it, and does not block)
             jedis.sendCommand(command("FT.CREATE"), "doc_titles", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA",
-                    "title", "TEXT");
+                    "title", "TEXT", "embedding", "AS", "e", "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM",
+                    String.valueOf(DIMS), "DISTANCE_METRIC", "L2");
         }
         Path patch = Files.writeString(dir.resolve("float16.yaml"), TO_FLOAT16);
 
