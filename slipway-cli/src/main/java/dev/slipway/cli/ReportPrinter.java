@@ -22,8 +22,13 @@ final class ReportPrinter {
      */
     void report(MigrationReport report, String backupDir) {
         long totalMs = Duration.between(report.startedAt(), report.finishedAt()).toMillis();
+        // a re-run of a finished migration only validates again: not a resumption, and its downtime is the one the
+        // earlier run had (tester session 52 R46 T2 F13)
+        boolean onlyValidated = report.resumed() && report.steps().stream().allMatch(s -> s.status()
+                == StepReport.Status.ALREADY_DONE || s.name().equals("validate"));
         out.println("Result:    " + report.result() + " in " + Units.millis(totalMs)
-                + (report.resumed() ? " (resumed an earlier run)" : ""));
+                + (onlyValidated ? " (already applied: validated again)" : report.resumed()
+                ? " (resumed an earlier run)" : ""));
         out.println("Index:     " + report.index());
         out.println("Plan id:   " + report.planId());
         out.println("Mode:      " + report.mode().cliName());
@@ -41,7 +46,8 @@ final class ReportPrinter {
         // only a rewrite's backup brings a dropped index back; 'rollback --index' refuses an index-only
         // drop-recreate that dropped it (tester session 33 R14 M4)
         boolean backedUp = report.steps().stream().anyMatch(s -> s.name().equals("rewrite-documents"));
-        out.println("Downtime:  unavailable " + Units.millis(downtime.unavailableMs()) + (downtime.ongoing()
+        out.println("Downtime:  " + (onlyValidated ? "none in this run; the migration's: " : "") + "unavailable "
+                + Units.millis(downtime.unavailableMs()) + (downtime.ongoing()
                 ? " so far: the index is still missing, so queries fail until 'slipway apply' with the same plan "
                 + "finishes" + (backedUp ? " or 'slipway rollback --backup-dir " + backupDir + "' restores it" : "")
                 : ", incomplete results " + Units.millis(downtime.incompleteMs())));

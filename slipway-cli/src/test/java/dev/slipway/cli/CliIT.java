@@ -165,6 +165,12 @@ class CliIT {
         assertThat(validate.out()).contains("PASSED", "PASS  schema", "PASS  document-count")
                 .doesNotContain("FAIL");
         assertThat(new ObjectMapper().readTree(result.toFile()).path("index").asText()).isEqualTo("products");
+
+        // applied again: it only validates, and says so (tester session 52 R46 T2 F13: "resumed an earlier run")
+        CliRun again = cli("apply", "--plan", planFile.toString(), "--yes");
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("(already applied: validated again)", "Downtime:  none in this run; the "
+                + "migration's: unavailable").doesNotContain("resumed an earlier run");
     }
 
     /**
