@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.TreeMap;
 
 import static dev.slipway.rewrite.FaultyDocumentStore.Fault;
@@ -39,48 +40,12 @@ class MoveCutShortByARestartIT {
 
     @Test
     void aJsonMoveCutShortIsRolledBackWithoutTheNewMember(RedisStackServer redis, @TempDir Path dir) {
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createJsonIndex(jedis, "docs", "doc:");
-            RewriteFixture.loadJson(jedis, "doc:", 300, 51);
-            RewriteFixture.waitIndexed(slipway, "docs");
-            TreeMap<String, JsonNode> before = RewriteFixture.jsons(jedis, "doc:*");
-            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
-            Path backup = dir.resolve("backup");
-            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> {
-                JsonNode name = RewriteFixture.JSON.readTree((byte[]) call(jedis, "JSON.GET", key, "$.name"));
-                call(jedis, "JSON.SET", key, "$.title", name.get(0).toString());
-            });
-
-            slipway.rollbackFromBackup(backup, 1);
-
-            try (Jedis after = redis.newJedis()) {
-                assertThat(RewriteFixture.jsons(after, "doc:*")).as("every document as it was, none with a 'name'")
-                        .isEqualTo(before);
-                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
-            }
-        }
+        roundTrip(redis, dir, true, 51, NOTHING, (jedis, key) -> copyMember(jedis, key, "$.name", "$.title"), false);
     }
 
     @Test
     void aHashMoveCutShortIsRolledBackWithoutTheNewField(RedisStackServer redis, @TempDir Path dir) {
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        try (Jedis jedis = redis.newJedis()) {
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
-                    VectorDataType.FLOAT32, 300, 52);
-            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
-            Path backup = dir.resolve("backup");
-            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> jedis.hset(key.getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8), RewriteFixture.bytes("title"), jedis.hget(
-                    key.getBytes(java.nio.charset.StandardCharsets.UTF_8), RewriteFixture.bytes("name"))));
-
-            slipway.rollbackFromBackup(backup, 1);
-
-            try (Jedis after = redis.newJedis()) {
-                assertThat(RewriteFixture.hashes(after, "doc:*")).isEqualTo(before);
-                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
-            }
-        }
+        roundTrip(redis, dir, false, 52, NOTHING, (jedis, key) -> copyField(jedis, key, "name", "title"), false);
     }
 
     /**
@@ -90,54 +55,14 @@ class MoveCutShortByARestartIT {
      */
     @Test
     void aHashDocumentThatHeldBothNamesBeforeKeepsBothAfterTheRollback(RedisStackServer redis, @TempDir Path dir) {
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, 300, 53);
-            for (String key : RewriteFixture.keys(jedis, "doc:*")) {
-                jedis.hset(RewriteFixture.bytes(key), RewriteFixture.bytes("name"), jedis.hget(RewriteFixture.bytes(
-                        key), RewriteFixture.bytes("title")));
-            }
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashes(jedis, "doc:*");
-            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
-            Path backup = dir.resolve("backup");
-            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> jedis.hset(RewriteFixture.bytes(key),
-                    RewriteFixture.bytes("title"), jedis.hget(RewriteFixture.bytes(key), RewriteFixture.bytes(
-                            "name"))));
-
-            slipway.rollbackFromBackup(backup, 1);
-
-            try (Jedis after = redis.newJedis()) {
-                assertThat(RewriteFixture.hashes(after, "doc:*")).as("every document with both names, as before")
-                        .isEqualTo(before);
-                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
-            }
-        }
+        roundTrip(redis, dir, false, 53, (jedis, key) -> copyField(jedis, key, "title", "name"),
+                (jedis, key) -> copyField(jedis, key, "name", "title"), false);
     }
 
     @Test
-    void aJsonDocumentThatHeldBothNamesBeforeKeepsBothAfterTheRollback(RedisStackServer redis, @TempDir Path dir)
-            throws Exception {
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createJsonIndex(jedis, "docs", "doc:");
-            RewriteFixture.loadJson(jedis, "doc:", 300, 54);
-            for (String key : RewriteFixture.keys(jedis, "doc:*")) {
-                copyMember(jedis, key, "$.title", "$.name");
-            }
-            RewriteFixture.waitIndexed(slipway, "docs");
-            TreeMap<String, JsonNode> before = RewriteFixture.jsons(jedis, "doc:*");
-            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
-            Path backup = dir.resolve("backup");
-            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> copyMember(jedis, key, "$.name", "$.title"));
-
-            slipway.rollbackFromBackup(backup, 1);
-
-            try (Jedis after = redis.newJedis()) {
-                assertThat(RewriteFixture.jsons(after, "doc:*")).as("every document with both members, as before")
-                        .isEqualTo(before);
-                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
-            }
-        }
+    void aJsonDocumentThatHeldBothNamesBeforeKeepsBothAfterTheRollback(RedisStackServer redis, @TempDir Path dir) {
+        roundTrip(redis, dir, true, 54, (jedis, key) -> copyMember(jedis, key, "$.title", "$.name"),
+                (jedis, key) -> copyMember(jedis, key, "$.name", "$.title"), false);
     }
 
     /**
@@ -150,54 +75,13 @@ class MoveCutShortByARestartIT {
     @Test
     void aHashFieldTheApplicationDeletedAfterARestartStaysDeletedAfterTheRollback(RedisStackServer redis,
                                                                                    @TempDir Path dir) {
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        try (Jedis jedis = redis.newJedis()) {
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
-                    VectorDataType.FLOAT32, 300, 55);
-            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
-            Path backup = dir.resolve("backup");
-            String[] deleted = new String[1];
-            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> {
-                jedis.hdel(key, "name"); // back in the old form, then the application deletes the title
-                deleted[0] = key;
-            });
-
-            slipway.rollbackFromBackup(backup, 1);
-
-            before.get(deleted[0]).remove("title");
-            try (Jedis after = redis.newJedis()) {
-                assertThat(RewriteFixture.hashes(after, "doc:*")).isEqualTo(before);
-                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
-            }
-        }
+        roundTrip(redis, dir, false, 55, NOTHING, (jedis, key) -> jedis.hdel(key, "name"), true);
     }
 
     @Test
     void aJsonMemberTheApplicationDeletedAfterARestartStaysDeletedAfterTheRollback(RedisStackServer redis,
                                                                                     @TempDir Path dir) {
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.createJsonIndex(jedis, "docs", "doc:");
-            RewriteFixture.loadJson(jedis, "doc:", 300, 56);
-            RewriteFixture.waitIndexed(slipway, "docs");
-            TreeMap<String, JsonNode> before = RewriteFixture.jsons(jedis, "doc:*");
-            MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
-            Path backup = dir.resolve("backup");
-            String[] deleted = new String[1];
-            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> {
-                call(jedis, "JSON.DEL", key, "$.name");
-                deleted[0] = key;
-            });
-
-            slipway.rollbackFromBackup(backup, 1);
-
-            ((ObjectNode) before.get(deleted[0]).get(0)).remove("title");
-            try (Jedis after = redis.newJedis()) {
-                assertThat(RewriteFixture.jsons(after, "doc:*")).as("every document as it was, but the title the "
-                        + "application deleted").isEqualTo(before);
-                assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
-            }
-        }
+        roundTrip(redis, dir, true, 56, NOTHING, (jedis, key) -> call(jedis, "JSON.DEL", key, "$.name"), true);
     }
 
     /**
@@ -208,21 +92,75 @@ class MoveCutShortByARestartIT {
      */
     @Test
     void aKeyMoveCutShortAfterItsFieldMoveGetsTheOldNameBack(RedisStackServer redis, @TempDir Path dir) {
+        roundTrip(redis, dir, false, 57, NOTHING, NOTHING, false);
+    }
+
+    /** What a case does to a document: every one before the plan, or the one moved back as the snapshot held it. */
+    @FunctionalInterface
+    private interface Change {
+        void apply(Jedis jedis, String key) throws Exception;
+    }
+
+    private static final Change NOTHING = (jedis, key) -> { };
+
+    /**
+     * One case: 300 documents (JSON or hash) changed by {@code before} each, the plan of {@link #MOVE}, a killed run,
+     * the first moved document moved back and changed by {@code cutShort} as the snapshot and then the application
+     * left it, the re-run after a restart, and the rollback: every document as before, but the title of the one cut
+     * short when {@code titleDeleted}.
+     */
+    private static void roundTrip(RedisStackServer redis, Path dir, boolean json, int seed, Change before,
+                                  Change cutShort, boolean titleDeleted) {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis, slipway,
-                    VectorDataType.FLOAT32, 300, 57);
+            if (json) {
+                RewriteFixture.createJsonIndex(jedis, "docs", "doc:");
+                RewriteFixture.loadJson(jedis, "doc:", 300, seed);
+            } else {
+                RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, 300, seed);
+            }
+            for (String key : RewriteFixture.keys(jedis, "doc:*")) {
+                run(before, jedis, key);
+            }
+            RewriteFixture.waitIndexed(slipway, "docs");
+            Map<String, Object> expected = documents(jedis, json);
             MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, MOVE);
             Path backup = dir.resolve("backup");
-            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> { });
+            String[] cut = new String[1];
+            cutShortAndResume(redis, jedis, plan, backup, "doc:", key -> {
+                run(cutShort, jedis, key);
+                cut[0] = key;
+            });
 
             slipway.rollbackFromBackup(backup, 1);
 
+            if (titleDeleted && expected.get(cut[0]) instanceof JsonNode document) {
+                ((ObjectNode) document.get(0)).remove("title");
+            } else if (titleDeleted && expected.get(cut[0]) instanceof Map<?, ?> fields) {
+                fields.remove("title");
+            }
             try (Jedis after = redis.newJedis()) {
-                assertThat(RewriteFixture.hashes(after, "doc:*")).isEqualTo(before);
+                assertThat(documents(after, json)).isEqualTo(expected);
                 assertThat(RewriteFixture.keys(after, "item:*")).isEmpty();
             }
         }
+    }
+
+    private static void run(Change change, Jedis jedis, String key) {
+        try {
+            change.apply(jedis, key);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Object> documents(Jedis jedis, boolean json) {
+        return new TreeMap<>(json ? RewriteFixture.jsons(jedis, "doc:*") : RewriteFixture.hashes(jedis, "doc:*"));
+    }
+
+    private static void copyField(Jedis jedis, String key, String from, String to) {
+        jedis.hset(RewriteFixture.bytes(key), RewriteFixture.bytes(to), jedis.hget(RewriteFixture.bytes(key),
+                RewriteFixture.bytes(from)));
     }
 
     private static void copyMember(Jedis jedis, String key, String from, String to) throws Exception {

@@ -43,7 +43,7 @@ public final class SchemaMerger {
         source.fields().forEach(f -> fields.put(f.name(), f));
         for (String name : patch.removeFields()) {
             if (fields.remove(name) == null) {
-                problems.add("remove_fields: index '" + source.name() + "' has no field '" + name + "'");
+                problems.add("remove_fields: " + noField(source, name)); // a duplicate names the first (R46 T2)
             }
         }
         for (FieldUpdate update : patch.updateFields()) {
@@ -162,7 +162,48 @@ public final class SchemaMerger {
     private static String noField(IndexSchema source, String name) {
         return source.field(name).isPresent() ? "field '" + name + "' is removed (or renamed) by another entry of "
                 + "this patch, so it cannot be changed too; keep one of the two entries"
-                : "index '" + source.name() + "' has no field '" + name + "'";
+                : "index '" + source.name() + "' has no field '" + name + "'" + nearest(source, name)
+                .map(near -> " (did you mean '" + near + "'?)").orElse("");
+    }
+
+    /**
+     * The index's field whose name is closest to a name it does not have, when it is one or two edits away (a
+     * typo): the message said only "has no field 'categroy'" (tester session 52 R46 T2 F5).
+     */
+    static java.util.Optional<String> nearest(IndexSchema source, String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (FieldSchema field : source.fields()) {
+            int distance = editDistance(field.name().toLowerCase(java.util.Locale.ROOT),
+                    name.toLowerCase(java.util.Locale.ROOT));
+            if (distance < bestDistance) {
+                best = field.name();
+                bestDistance = distance;
+            }
+        }
+        return bestDistance <= Math.min(2, name.length() / 3) ? java.util.Optional.ofNullable(best)
+                : java.util.Optional.empty();
+    }
+
+    /** Levenshtein distance, counting a swap of two neighbouring characters as one edit. */
+    private static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     private static void applyUpdate(IndexSchema source, Map<String, FieldSchema> fields, FieldUpdate update,

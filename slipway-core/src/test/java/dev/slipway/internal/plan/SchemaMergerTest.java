@@ -112,6 +112,25 @@ class SchemaMergerTest {
                 "add_fields: index 'products' already has a field 'brand'; use update_fields to change it");
     }
 
+    /**
+     * A name one or two edits from a field the index has is a typo: the message names the field (tester session 52
+     * R46 T2 F5); a name removed twice says the other entry removes it, not that the index has no such field.
+     */
+    @Test
+    void aTypoNamesTheNearestFieldAndARemovalTwiceNamesTheOtherEntry() {
+        SchemaPatch patch = new SchemaPatch(List.of(), List.of("legacy", "legacy"),
+                List.of(new FieldUpdate("prcie", Optional.empty(), Optional.empty(), Map.of("sortable", false)),
+                        new FieldUpdate("zzz", Optional.empty(), Optional.empty(), Map.of("sortable", false))),
+                List.of(new FieldRename("Titel", "headline")), IndexChanges.NONE);
+
+        assertThat(SchemaMerger.merge(source(), patch).problems()).containsExactly(
+                "remove_fields: field 'legacy' is removed (or renamed) by another entry of this patch, so it cannot be "
+                        + "changed too; keep one of the two entries",
+                "update_fields: index 'products' has no field 'prcie' (did you mean 'price'?)",
+                "update_fields: index 'products' has no field 'zzz'",
+                "rename_fields: index 'products' has no field 'Titel' (did you mean 'title'?)");
+    }
+
     /** A field the patch removes is not "missing" from the index (tester session 40 R29 L2), nor is a self-rename. */
     @Test
     void aFieldTheSamePatchRemovesIsNamedAsRemoved() {
