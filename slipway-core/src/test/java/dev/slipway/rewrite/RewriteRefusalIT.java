@@ -8,6 +8,7 @@ import dev.slipway.api.ProgressListener;
 import dev.slipway.api.PlanRequest;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
+import dev.slipway.api.StalePlanException;
 import dev.slipway.api.plan.ChangeKind;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
@@ -729,7 +730,11 @@ class RewriteRefusalIT {
             assertThat(slipway.describe("titles").numDocs()).as("the other index still holds every document")
                     .isEqualTo(before.size());
 
-            // one that reads the vector under another name, or filters by hash fields, still blocks it
+            // one that reads the vector under another name, or filters by hash fields, still blocks it; one
+            // created after the plan was made is refused by apply, with nothing changed
+            MigrationPlan toFloat64 = plan(slipway, "docs", dir, "  update_fields:\n    - name: emb\n      attrs: "
+                    + "{datatype: float64}\n");
+            assertThat(toFloat64.supported()).isTrue();
             call(jedis, "FT.CREATE", "vectors", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "emb", "AS", "v",
                     "VECTOR", "FLAT", "6", "TYPE", "FLOAT16", "DIM", "8", "DISTANCE_METRIC", "L2");
             call(jedis, "FT.CREATE", "filtered", "ON", "HASH", "PREFIX", "1", "doc:", "FILTER", "@price > 0",
@@ -738,6 +743,15 @@ class RewriteRefusalIT {
                     + "{datatype: float32}\n");
             assertThat(back.supported()).isFalse();
             assertThat(back.source().sharedKeyIndexes()).containsExactly("filtered", "vectors");
+            TreeMap<String, TreeMap<String, String>> converted = hashes(jedis, "doc:*");
+            StalePlanException stale = catchThrowableOfType(() -> slipway.apply(toFloat64, options(dir.resolve(
+                    "b2"))), StalePlanException.class);
+            assertThat(stale).isNotNull();
+            assertThat(stale.exitCode()).isEqualTo(2);
+            assertThat(stale.getMessage()).startsWith("Since the plan was made, indexes [filtered, vectors] cover "
+                    + "keys of 'docs' and read what the rewrite changes").contains("Nothing was changed");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(converted);
+            assertThat(dir.resolve("b2")).doesNotExist();
         }
     }
 

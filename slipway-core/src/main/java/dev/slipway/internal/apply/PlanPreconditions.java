@@ -408,6 +408,7 @@ public final class PlanPreconditions {
                     + PlanWarnings.temporaryReason(live.schema().name(), kind) + ". Nothing was changed.");
         });
         plan.rewrite().ifPresent(rewrite -> refuseOccupiedPrefix(rewrite, reader.session()));
+        plan.rewrite().ifPresent(rewrite -> NewSharedKeyIndexes.refuse(plan, rewrite, reader));
         for (PlanStep step : plan.steps()) {
             boolean creates = step.kind() == StepKind.CREATE_INDEX || step.kind() == StepKind.CREATE_SHADOW_INDEX;
             String created = creates ? step.commands().get(0).get(1) : null;
