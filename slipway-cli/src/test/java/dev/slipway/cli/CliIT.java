@@ -174,6 +174,29 @@ class CliIT {
     }
 
     /**
+     * After a zero-downtime migration the name applications query is an alias, which the list leaves out: it names
+     * it apart, on stderr, and in the document (tester session 52 R46 T2 F13: a new user thought the index gone).
+     */
+    @Test
+    void theIndexListNamesTheAliasesSlipwayServes() throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), ADD_PRICE);
+        Path planFile = dir.resolve("plan.yaml");
+        assertThat(cli("plan", "--index", "products", "--patch", patch.toString(), "--out", planFile.toString(),
+                "--mode", "zero-downtime").exitCode()).isZero();
+        assertThat(cli("apply", "--plan", planFile.toString(), "--yes").exitCode()).isZero();
+
+        CliRun list = cli("index", "list");
+        CliRun json = cli("index", "list", "--format", "json");
+
+        assertThat(list.exitCode()).as(list.toString()).isZero();
+        assertThat(list.out().lines().toList()).doesNotContain("products").allMatch(name -> name.startsWith(
+                "products:v"));
+        assertThat(list.err()).contains("Served through aliases Slipway manages", "products -> products:v2");
+        assertThat(new ObjectMapper().readTree(json.out()).path("managed_aliases").path("products").asText())
+                .isEqualTo("products:v2");
+    }
+
+    /**
      * A plan made under --namespace says so, and the commands it prints carry it: apply under the default namespace
      * is refused with nothing changed (tester session 45 R40 F2: it ran there and split the version history).
      */
