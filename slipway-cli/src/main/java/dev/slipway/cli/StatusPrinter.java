@@ -52,8 +52,11 @@ final class StatusPrinter {
     void status(IndexStatus status) {
         out.println(headline(status));
         if (status.versions().isEmpty()) {
-            out.println("  Versions:  none (no zero-downtime migration of '" + status.name()
-                    + "' so far; only those keep versions)");
+            // a zero-downtime migration discarded before its switch keeps no version either (tester session 52 R46
+            // T2 F13: "no zero-downtime migration so far" beside the rollback line that discarded one)
+            boolean discarded = status.lastRollback().filter(r -> r.action().equals("discarded")).isPresent();
+            out.println("  Versions:  none (" + (discarded ? "the migration the rollback discarded had kept none"
+                    : "no zero-downtime migration of '" + status.name() + "' so far; only those keep versions") + ")");
         } else {
             versions(status.versions());
         }
@@ -61,7 +64,8 @@ final class StatusPrinter {
                 () -> out.println("  Migration: none"));
         // what a rollback again does depends on the migration: only with none unfinished does it change nothing
         boolean settled = status.migration().map(m -> m.status().equals("COMPLETED")).orElse(true);
-        status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + switchedLine(r, settled)));
+        status.lastRollback().ifPresent(r -> out.println("  Rollback:  " + switchedLine(r, settled,
+                !status.versions().isEmpty())));
         out.println("  Lock:      " + status.lockOwner().map(owner -> "held by " + owner).orElse("free"));
         out.println("  Strays:    " + (status.strays().isEmpty() ? "none" : String.join(", ", status.strays())
                 + " (named like versions or schema probes, but not in Slipway's history"
@@ -115,9 +119,10 @@ final class StatusPrinter {
     }
 
     /** The status line of the latest rollback, and what running one again does. */
-    private static String switchedLine(IndexStatus.RollbackStatus r, boolean settled) {
+    private static String switchedLine(IndexStatus.RollbackStatus r, boolean settled, boolean versions) {
         String at = " at " + r.at();
-        String again = settled ? "; 'rollback --index' again changes nothing, '--to <version>' goes further" : "";
+        String again = settled ? "; 'rollback --index' again changes nothing" + (versions ? ", '--to <version>' goes "
+                + "further" : "") : ""; // no version to go to (tester session 52 R46 T2 F13)
         return switch (r.action()) {
             case "discarded" -> "discarded the unfinished migration (plan " + r.planId() + ")" + at + again;
             case "restored" -> "undid the rewrite of plan " + r.planId() + " from its backup ('rollback --backup-dir')"

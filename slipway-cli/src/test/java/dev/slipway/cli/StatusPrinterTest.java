@@ -169,7 +169,25 @@ class StatusPrinterTest {
 
         assertThat(text.toString().lines()).contains("  Rollback:  undid the rewrite of plan p7 from its backup "
                 + "('rollback --backup-dir'), from docs:v3 back to docs:v2 at 2026-01-02T03:04:05Z; 'rollback "
-                + "--index' again changes nothing, '--to <version>' goes further");
+                + "--index' again changes nothing");
+    }
+
+    /**
+     * A first zero-downtime migration discarded before its switch leaves no version: the status says so, not that
+     * there was no such migration, and does not offer '--to' (tester session 52 R46 T2 F13).
+     */
+    @Test
+    void aDiscardedFirstMigrationLeavesNoVersionAndNoWayFurther() {
+        IndexStatus status = new IndexStatus("big", Optional.of("big"), false, Optional.empty(), List.of(),
+                Optional.empty(), Optional.empty(), List.of(), Optional.of(new IndexStatus.RollbackStatus(
+                "discarded", "big", "big", "p9", "2026-01-02T03:04:05Z")));
+
+        printer.status(status);
+
+        assertThat(text.toString().lines()).contains("  Versions:  none (the migration the rollback discarded had "
+                + "kept none)", "  Rollback:  discarded "
+                + "the unfinished migration (plan p9) at 2026-01-02T03:04:05Z; 'rollback --index' again changes "
+                + "nothing");
     }
 
     /** With a migration unfinished, a rollback again does something (discards it, or is refused): not promised. */
