@@ -7,6 +7,7 @@ import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
+import dev.slipway.internal.schema.FieldAttribute;
 import dev.slipway.internal.schema.FilterExpressions;
 import dev.slipway.internal.vector.VectorDataType;
 
@@ -310,8 +311,22 @@ public final class ChangeClassifier {
         Map<String, Object> indexAfter = subset(after.attrs());
         if (!indexBefore.equals(indexAfter)) {
             changes.add(new SchemaChange(ChangeKind.UPDATE_VECTOR_INDEX, after.name(), indexBefore.toString(),
-                    indexAfter.toString(), true, "index-only change; the vector index is rebuilt"));
+                    withDefaultsShown(indexBefore, indexAfter).toString(), true, "index-only change; the vector "
+                    + "index is rebuilt"));
         }
+    }
+
+    /**
+     * The attributes after a change, with the server default shown for one the change sets back to it: a schema
+     * leaves defaults out, so {@code m: 16} asked for over {@code m: 8} read as m removed (tester session 52 R46 T2
+     * F4), and FT.CREATE leaves it out too, which the server takes as 16.
+     */
+    private static Map<String, Object> withDefaultsShown(Map<String, Object> before, Map<String, Object> after) {
+        Map<String, Object> shown = new java.util.TreeMap<>(after);
+        before.keySet().stream().filter(name -> !after.containsKey(name)).forEach(name ->
+                FieldAttribute.serverDefault(name).ifPresent(value -> shown.put(name, value + " (the server's "
+                        + "default)")));
+        return shown;
     }
 
     private static SchemaChange datatypeChange(StorageType storage, String field, String from, String to) {

@@ -195,6 +195,14 @@ public enum FieldAttribute {
         }
     }
 
+    /**
+     * The server's default of the attribute of this name, which a schema leaves out; empty when it has none to show
+     * (an attribute without one, or a flag, whose default is off).
+     */
+    public static Optional<Object> serverDefault(String name) {
+        return byName(name).map(attribute -> attribute.defaultValue);
+    }
+
     /** Whether a canonical value equals the server default, so that it can be left out. */
     boolean isDefault(Object value, StorageType storage) {
         if (this == SEPARATOR) {

@@ -317,6 +317,26 @@ class ChangeClassifierTest {
         assertThat(changes.get(2).to()).isEqualTo("{algorithm=hnsw, distance_metric=cosine, m=32}");
     }
 
+    /**
+     * An attribute set back to the server's default, which a schema leaves out, is shown with that default: it read
+     * as removed (tester session 52 R46 T2 F4, {@code m: 16} over {@code m: 8}).
+     */
+    @Test
+    void anAttributeSetBackToTheDefaultShowsTheDefault() {
+        IndexSchema hnsw8 = replace(hash(), "embedding", f -> f.withAttrs(Map.of("algorithm", "hnsw", "m", 8,
+                "ef_construction", 50)));
+        IndexSchema hnsw16 = replace(hash(), "embedding", f -> f.withAttrs(Map.of("algorithm", "hnsw", "m", 16,
+                "ef_construction", 50)));
+
+        List<SchemaChange> changes = ChangeClassifier.classify(hnsw8, hnsw16, Map.of());
+
+        assertThat(changes).singleElement().satisfies(c -> {
+            assertThat(c.from()).isEqualTo("{algorithm=hnsw, distance_metric=cosine, ef_construction=50, m=8}");
+            assertThat(c.to()).isEqualTo("{algorithm=hnsw, distance_metric=cosine, ef_construction=50, m=16 (the "
+                    + "server's default)}");
+        });
+    }
+
     @Test
     void mergedPatchClassifiesRenamesByTheirPaths() {
         // title is indexed from hash field 't' (only the attribute name changes); brand's field moves
