@@ -353,13 +353,9 @@ final class LivePlanning {
         if (source.sharedKeyIndexes().isEmpty() || rewrite.targetPrefix().isPresent()) {
             return Optional.empty();
         }
-        Map<String, IndexSchema> others = new LinkedHashMap<>();
-        for (String other : source.sharedKeyIndexes()) {
-            Optional<IndexInfo> info = reader.find(other);
-            if (info.isEmpty()) {
-                return Optional.empty(); // gone since: the plan as it is, which apply judges again
-            }
-            others.put(other, info.get().schema());
+        Map<String, IndexSchema> others = reader.schemas(source.sharedKeyIndexes());
+        if (others.size() < source.sharedKeyIndexes().size()) {
+            return Optional.empty(); // one is gone since: the plan as it is, which apply judges again
         }
         List<String> affected = SharedKeyEffect.affected(rewrite, others);
         return affected.size() == others.size() ? Optional.empty()

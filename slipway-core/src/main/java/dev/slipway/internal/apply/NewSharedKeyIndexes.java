@@ -3,14 +3,10 @@ package dev.slipway.internal.apply;
 import dev.slipway.api.StalePlanException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
-import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.plan.SharedKeyEffect;
 import dev.slipway.internal.redis.LiveIndexReader;
-import dev.slipway.internal.schema.IndexInfo;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -36,11 +32,7 @@ final class NewSharedKeyIndexes {
         if (live.isEmpty()) {
             return;
         }
-        Map<String, IndexSchema> others = new LinkedHashMap<>();
-        for (String other : live) {
-            reader.find(other).map(IndexInfo::schema).ifPresent(schema -> others.put(other, schema));
-        }
-        List<String> added = SharedKeyEffect.affected(rewrite, others);
+        List<String> added = SharedKeyEffect.affected(rewrite, reader.schemas(live));
         if (added.isEmpty()) {
             return;
         }

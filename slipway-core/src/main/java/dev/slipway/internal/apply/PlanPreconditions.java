@@ -154,20 +154,13 @@ public final class PlanPreconditions {
     /** Has the server parse every query check against the probe; refuses those it cannot parse. */
     private static void parseQueries(String name, String probe, RedisSession session, List<QueryCheck> queries,
                                      ProgressListener progress) {
-        List<String> unparsable = new ArrayList<>();
-        for (QueryCheck query : queries) {
-            try {
-                session.call("FT.EXPLAIN", probe, query.query(), "DIALECT", Integer.toString(query.dialect()));
-            } catch (RedisCommandException e) {
-                if (e.serverMessage().startsWith("NOPERM")) { // a convenience check: validation runs them anyway
-                    String text = "the Redis user may not run FT.EXPLAIN, so the query checks were not parsed "
-                            + "before the first change; validation runs them at the end as usual.";
-                    UserWarnings.warn(LOG, progress, text);
-                    return;
-                }
-                unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
-            }
+        Optional<List<String>> refused = unparsable(probe, session, queries, message -> true);
+        if (refused.isEmpty()) { // a convenience check: validation runs them anyway
+            UserWarnings.warn(LOG, progress, "the Redis user may not run FT.EXPLAIN, so the query checks were not "
+                    + "parsed before the first change; validation runs them at the end as usual.");
+            return;
         }
+        List<String> unparsable = refused.get();
         if (!unparsable.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The server cannot parse " + unparsable.size()
                     + " of the query checks against the target schema of '" + name + "'; nothing was changed. Fix "
@@ -182,24 +175,36 @@ public final class PlanPreconditions {
      * run for another reason (a field it lacks) stays a failed check: that may be what the migration got wrong.
      */
     public static void refuseQuerySyntaxErrors(String served, RedisSession session, List<QueryCheck> queries) {
-        List<String> unparsable = new ArrayList<>();
-        for (QueryCheck query : queries) {
-            try {
-                session.call("FT.EXPLAIN", served, query.query(), "DIALECT", Integer.toString(query.dialect()));
-            } catch (RedisCommandException e) {
-                if (e.serverMessage().startsWith("NOPERM")) {
-                    return; // a convenience check: the checks run anyway
-                }
-                if (e.serverMessage().toLowerCase(java.util.Locale.ROOT).startsWith("syntax error")) {
-                    unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
-                }
-            }
-        }
+        // a user refused FT.EXPLAIN: a convenience check, the checks run anyway
+        List<String> unparsable = unparsable(served, session, queries, message -> message
+                .toLowerCase(java.util.Locale.ROOT).startsWith("syntax error")).orElse(List.of());
         if (!unparsable.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "The server cannot parse " + unparsable.size()
                     + " of the query checks; nothing was validated. Fix the query-check file and re-run the same "
                     + "command.", unparsable, null);
         }
+    }
+
+    /**
+     * Has the server parse every query check against {@code index} ({@code FT.EXPLAIN}): each one it refuses with a
+     * message {@code counts}, described; empty when the user may not run FT.EXPLAIN.
+     */
+    private static Optional<List<String>> unparsable(String index, RedisSession session, List<QueryCheck> queries,
+                                                     java.util.function.Predicate<String> counts) {
+        List<String> unparsable = new ArrayList<>();
+        for (QueryCheck query : queries) {
+            try {
+                session.call("FT.EXPLAIN", index, query.query(), "DIALECT", Integer.toString(query.dialect()));
+            } catch (RedisCommandException e) {
+                if (e.serverMessage().startsWith("NOPERM")) {
+                    return Optional.empty();
+                }
+                if (counts.test(e.serverMessage())) {
+                    unparsable.add("query '" + query.name() + "' (" + query.query() + "): " + e.serverMessage());
+                }
+            }
+        }
+        return Optional.of(unparsable);
     }
 
     /** A prefix move must not meet keys already under the new prefix ({@link OccupiedPrefix}). */

@@ -187,18 +187,22 @@ public final class MigrationPlanner {
     public static MigrationPlan withBlockedReason(MigrationPlan p, String reason, String subject) {
         List<SchemaChange> changes = p.changes().stream().map(c -> c.subject().equals(subject) ? new SchemaChange(
                 c.kind(), c.subject(), c.from(), c.to(), false, reason) : c).toList();
-        MigrationPlan marked = new MigrationPlan(p.formatVersion(), p.planId(), p.createdAt(), p.source(),
-                p.requestedPatch(), p.targetSchema(), changes, p.supported(), p.blockedReasons(), p.mode(),
-                p.modeReason(), p.warnings(), p.steps(), p.estimate(), p.validation(), p.rewrite(), p.reviewDigest(),
-                p.keyNamespace());
-        return withBlockedReason(marked, reason);
+        List<String> blocked = new ArrayList<>(p.blockedReasons());
+        blocked.add(reason);
+        return rebuilt(p, changes, false, blocked, p.warnings());
     }
 
     /** {@code p} with these reasons and warnings, its id and review digest worked out anew. */
     private static MigrationPlan rebuilt(MigrationPlan p, boolean supported, List<String> blocked,
                                          List<String> warnings) {
+        return rebuilt(p, p.changes(), supported, blocked, warnings);
+    }
+
+    /** {@code p} with these changes, reasons and warnings, its id and review digest worked out anew. */
+    private static MigrationPlan rebuilt(MigrationPlan p, List<SchemaChange> changes, boolean supported,
+                                         List<String> blocked, List<String> warnings) {
         MigrationPlan draft = new MigrationPlan(p.formatVersion(), "", p.createdAt(), p.source(), p.requestedPatch(),
-                p.targetSchema(), p.changes(), supported, blocked, p.mode(), p.modeReason(), warnings, p.steps(),
+                p.targetSchema(), changes, supported, blocked, p.mode(), p.modeReason(), warnings, p.steps(),
                 p.estimate(), p.validation(), p.rewrite(), "", p.keyNamespace());
         return withId(draft, planId(draft));
     }

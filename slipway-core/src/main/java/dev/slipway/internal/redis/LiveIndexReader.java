@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -467,6 +468,15 @@ public final class LiveIndexReader {
                     .ifPresent(o -> shared.add(other));
         }
         return shared;
+    }
+
+    /** The schemas of those of {@code names} that exist now (as indexes or aliases), by name, in their order. */
+    public Map<String, IndexSchema> schemas(Collection<String> names) {
+        Map<String, IndexSchema> schemas = new LinkedHashMap<>();
+        for (String name : names) {
+            find(name).ifPresent(info -> schemas.put(name, info.schema()));
+        }
+        return schemas;
     }
 
     static boolean overlaps(List<String> a, List<String> b) {
