@@ -333,7 +333,6 @@ final class DocumentRewriter {
             atomic(writes, key);
         }
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
-        recordDeletedInALaterPass(current, touched);
         finishDocument(key, targetExists, current, expiry, touched, ownMoves, writes, batch);
     }
 
@@ -436,7 +435,6 @@ final class DocumentRewriter {
             deletes.add(command("JSON.DEL", key, bytes(move.from())));
         }
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
-        recordDeletedInALaterPass(current, touched);
         finishDocument(key, targetExists, current, null, touched, ownMoves, writes, batch);
     }
 
@@ -455,6 +453,7 @@ final class DocumentRewriter {
             writes.add(command("RENAMENX", key, keyMove.newKey(key)));
         }
         if (!writes.isEmpty()) {
+            recordDeletedInALaterPass(current, touched);
             batch.add(key, current, expiry, touched, ownMoves, writes);
         }
     }

@@ -7,7 +7,6 @@ import dev.slipway.internal.redis.RedisCommandException;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -74,8 +73,9 @@ final class RecordRestore {
                 }
             }
         }
+        // the usual case, nothing vanished, is told first: whether a record is a document's last costs a digest
         return vanishing.settle(pool, documents, commands, replies, (original, writes, sent) ->
-                lastOriginal.test(original) ? vanishing.takeBackRestore(original, writes, sent) : Optional.empty(),
+                vanishing.takeBackRestore(original, writes, sent).filter(takeBack -> lastOriginal.test(original)),
                 "re-run the same rollback to continue");
     }
 
