@@ -275,6 +275,16 @@ public final class SchemaMerger {
                     + rename.newName() + "'), which moves the value in every document");
             return;
         }
+        if (source.storageType() == StorageType.JSON && !current.path().equals(current.name())
+                && rename.newName().startsWith("$")) { // tester session 52 R46 T2 F13: moved into member '$.a[0]'
+            problems.add("rename_fields: new_name '" + rename.newName() + "' of JSON field '" + rename.oldName()
+                    + "' looks like a JSONPath, but field '" + rename.oldName() + "' (path '" + current.path()
+                    + "') is named by its attribute name, so new_name is a name: the new attribute"
+                    + (renamedPath(source, current, "x").filter(p -> !p.equals(current.path())).isPresent()
+                    ? " and the root member the value moves to" : "") + ". Give a plain name (for example '"
+                    + plainName(rename.newName()) + "'); a value cannot be moved to a nested path or array element");
+            return;
+        }
         Optional<String> renamed = renamedPath(source, current, rename.newName());
         if (renamed.isEmpty()) {
             problems.add("rename_fields: new_name '" + rename.newName() + "' of JSON field '" + rename.oldName()
@@ -310,6 +320,17 @@ public final class SchemaMerger {
                         field.attrs()) : field));
         fields.clear();
         fields.putAll(reordered);
+    }
+
+    /** The last member name in what looks like a JSONPath ({@code $.a.b[0]} gives {@code b}), for an example. */
+    private static String plainName(String path) {
+        String[] words = path.split("[^\\w]+");
+        for (int i = words.length - 1; i >= 0; i--) {
+            if (!words[i].isEmpty() && !words[i].chars().allMatch(Character::isDigit)) {
+                return words[i];
+            }
+        }
+        return "name";
     }
 
     /**

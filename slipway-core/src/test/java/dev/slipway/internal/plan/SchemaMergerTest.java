@@ -338,6 +338,29 @@ class SchemaMergerTest {
                 .fields().get(0).path()).isEqualTo("$.name");
     }
 
+    /**
+     * A new_name that looks like a JSONPath, for a field named by its attribute name, is a mistake: it moved the value
+     * into a root member literally called {@code $.a[0]} (tester session 52 R46 T2 F13).
+     */
+    @Test
+    void aJsonPathAsTheNewNameOfAnAttributeNamedFieldIsAProblem() {
+        IndexSchema json = IndexSchema.builder("j", StorageType.JSON).prefixes(List.of("j:"))
+                .field(new FieldSchema("title", "$.title", FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("brand", "$.meta.brand", FieldType.TAG, Map.of())).build();
+
+        assertThat(SchemaMerger.merge(json, renames(new FieldRename("title", "$.a[0]"))).problems())
+                .singleElement().asString().contains("new_name '$.a[0]' of JSON field 'title' looks like a "
+                        + "JSONPath", "the new attribute and the root member the value moves to",
+                        "(for example 'a')");
+        assertThat(SchemaMerger.merge(json, renames(new FieldRename("brand", "$.maker"))).problems())
+                .singleElement().asString().contains("is named by its attribute name, so new_name is a name: the "
+                        + "new attribute. Give a plain name (for example 'maker')");
+        IndexSchema hash = IndexSchema.builder("h", StorageType.HASH).prefixes(List.of("h:"))
+                .field(new FieldSchema("title", "title", FieldType.TEXT, Map.of())).build();
+        assertThat(SchemaMerger.merge(hash, renames(new FieldRename("title", "$weird"))).problems())
+                .as("a hash field name may start with '$'").isEmpty();
+    }
+
     @Test
     void aFieldAddedTwiceIsNamedAsSuch() {
         SchemaPatch patch = new SchemaPatch(List.of(new FieldSchema("rating", null, FieldType.NUMERIC, Map.of()),
