@@ -843,13 +843,19 @@ class RewriteMigrationIT {
             jedis.hset(RewriteFixture.bytes("item:new"), Map.of(RewriteFixture.bytes("name"),
                     RewriteFixture.bytes("created after the migration"), RewriteFixture.bytes("emb"),
                     VectorCodec.encode(RewriteFixture.vector(1, 1), VectorDataType.FLOAT16, null)));
+            String deleted = before.firstKey();
+            jedis.del("item:" + deleted.substring("doc:".length()));
+            before.remove(deleted);
 
             SlipwayException failed = catchThrowableOfType(() -> plain.rollbackFromBackup(backup, 2),
                     SlipwayException.class);
 
             assertThat(failed).isNotNull();
             assertThat(failed.exitCode()).isEqualTo(1);
-            assertThat(failed.getMessage()).contains("1 document is still in the form the migration gave them");
+            assertThat(failed.getMessage()).contains("1 document is still in the form the migration gave them")
+                    .as("the deleted one is counted in the failure too, not only by a re-run (tester session 52 R46 "
+                            + "T2 F13)").contains("recreated; 1 backed-up document was found deleted (or evicted) and "
+                            + "left deleted, the originals kept in the backup), but");
             assertThat(failed.problems()).singleElement().asString().startsWith("item:new (under the migration's "
                     + "prefix 'item:', not moved back to 'doc:')");
             assertThat(hashes(jedis, "doc:*")).as("every backed-up document restored").isEqualTo(before);

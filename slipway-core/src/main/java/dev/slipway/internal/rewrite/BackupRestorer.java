@@ -295,6 +295,17 @@ public final class BackupRestorer {
     }
 
     /**
+     * How a finished rollback that fails begins, with the backed-up documents it found deleted and left deleted, which
+     * a successful one prints: the count appeared only on a re-run (tester session 52 R46 T2 F13).
+     */
+    private static String finishedBut(MigrationPlan plan, BackupDirectory backup) {
+        long missing = backup.header().documentsMissing();
+        return "The rollback finished (originals restored, index '" + plan.servedName() + "' recreated" + (missing > 0
+                ? "; " + Wording.count(missing, "backed-up document was", "backed-up documents were") + " found "
+                + "deleted (or evicted) and left deleted, the originals kept in the backup" : "") + "), but";
+    }
+
+    /**
      * Fails a finished rollback during which another client changed documents (in this run or a stopped one before
      * it), naming them.
      */
@@ -303,8 +314,8 @@ public final class BackupRestorer {
         if (watched.writesSeen() == 0) {
             return;
         }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
-                + plan.servedName() + "' recreated), but another client changed documents while it ran ("
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
+                + " another client changed documents while it ran ("
                 + Wording.count(watched.writesSeen(), "change", "changes") + " seen). A change made after the "
                 + "rollback checked a document and before it restored it was overwritten by the original; one made "
                 + "after the restore is still there. Check these documents against the application's data (the "
@@ -322,8 +333,8 @@ public final class BackupRestorer {
         if (watched.lost() == null) {
             return;
         }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
-                + plan.servedName() + "' recreated), but its write watch stopped (" + watched.lost() + ") while it "
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
+                + " its write watch stopped (" + watched.lost() + ") while it "
                 + "ran, so a change another client made to a document after that and before the rollback restored "
                 + "it may have been overwritten by the original unseen. If no application wrote documents of the "
                 + "index during the rollback, nothing was lost. Otherwise check them against its data (the backup "
@@ -357,14 +368,11 @@ public final class BackupRestorer {
         if (evicted == 0) {
             return;
         }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
-                + plan.servedName() + "' recreated), but the server evicted " + Wording.count(evicted, "key", "keys")
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
+                + " the server evicted " + Wording.count(evicted, "key", "keys")
                 + " since it began (it reached maxmemory under a policy that evicts; INFO stats evicted_keys counts "
                 + "every database): " + Evictions.mayBeAmongThem("restored documents", Evictions.policy(session)
-                .orElse(null)) + ", gone from Redis" + (backup.header()
-                .documentsMissing() > 0 ? "; " + Wording.count(backup.header().documentsMissing(), "backed-up "
-                + "document was", "backed-up documents were") + " already missing at restore (evicted or deleted; "
-                + "'slipway rollback' prints them)" : "") + ". Raise maxmemory (or set "
+                .orElse(null)) + ", gone from Redis. Raise maxmemory (or set "
                 + "maxmemory-policy noeviction), then compare the documents with the application's data; the backup "
                 + "in " + backup.dir() + " still holds every original.");
     }
@@ -386,9 +394,9 @@ public final class BackupRestorer {
             // for a user who may not read INFO the only sign of evictions: 1,896 of 10,000 restored documents were
             // gone, and the rollback exited 0 (tester session 44 R39 F1)
             long gone = restored - left.checked();
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
-                    + plan.servedName() + "' recreated), but its last look found " + left.checked() + " documents "
-                    + "under the index's prefixes against the " + restored + " it restored: " + Wording.count(gone,
+            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
+                    + " its last look found " + left.checked() + " documents under the index's prefixes against the "
+                    + restored + " it restored: " + Wording.count(gone,
                     "is", "are") + " gone since. A server at maxmemory under a policy that evicts drops keys ("
                     + session.unanswered("INFO stats") + ", so the evictions cannot be counted), or the application "
                     + "deleted them. "
@@ -421,8 +429,8 @@ public final class BackupRestorer {
                     .size()))) + ".");
             return;
         }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "The rollback finished (originals restored, index '"
-                + plan.servedName() + "' recreated), but " + Wording.count(left.count(), "document is", "documents are")
+        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
+                + " " + Wording.count(left.count(), "document is", "documents are")
                 + " still in the form the migration gave them after the restore: the application wrote them in that "
                 + "form (after the migration, or during this rollback after their original was restored), or the "
                 + "backup in " + backup.dir() + " holds no original for them (its records damaged or cut off). The "
