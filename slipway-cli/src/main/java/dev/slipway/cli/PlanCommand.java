@@ -6,8 +6,6 @@ import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.SlipwayFiles;
 import dev.slipway.api.plan.MigrationPlan;
-import dev.slipway.api.schema.IndexSchema;
-import dev.slipway.api.schema.SchemaPatch;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +16,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -109,10 +106,10 @@ public final class PlanCommand implements Callable<Integer> {
 
     /** Reads the input files before connecting, so that a bad file fails fast without touching Redis. */
     private PlanRequest request() {
-        Optional<SchemaPatch> patch = Optional.ofNullable(change.patch).map(SlipwayFiles::readPatch);
-        Optional<IndexSchema> target = Optional.ofNullable(change.targetSchema).map(SlipwayFiles::readSchema);
-        PlanRequest request = new PlanRequest(index, patch, target, Slipway.parseMode(mode), allowSharedKeys);
-        // the file, as a YAML error names it (tester session 48 R43 T1 F5)
-        return change.patch == null ? request : request.withPatchSource(change.patch.toString());
+        // a patch that does not fit is named by its file, and each entry by its line, as a YAML error names them
+        // (tester session 48 R43 T1 F5, session 52 R46 T2 F5)
+        PlanRequest request = change.patch != null ? PlanRequest.patchFile(index, change.patch)
+                : PlanRequest.target(index, SlipwayFiles.readSchema(change.targetSchema));
+        return Slipway.parseMode(mode).map(request::withMode).orElse(request).withAllowSharedKeys(allowSharedKeys);
     }
 }

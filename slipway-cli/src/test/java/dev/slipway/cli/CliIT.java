@@ -232,23 +232,39 @@ class CliIT {
     }
 
     /**
-     * A --report-out that cannot be written is refused before anything changes (tester, session 21: the migration
-     * ran, then the report failed with exit 2, whose meaning is "nothing was changed").
+     * A patch that does not fit the index names its file, as a YAML error does (tester session 48 R43 T1 F5), and each
+     * entry that does not fit by its line (session 52 R46 T2 F5: only syntax and unknown keys had one).
      */
-    /** A patch that does not fit the index names its file, as a YAML error does (tester session 48 R43 T1 F5). */
     @Test
-    void aPatchThatDoesNotFitTheIndexNamesItsFile() throws IOException {
-        Path patch = Files.writeString(dir.resolve("patch.yaml"), "version: 1\nchanges:\n  remove_fields: [nosuch]\n");
+    void aPatchThatDoesNotFitTheIndexNamesItsFileAndEachEntrysLine() throws IOException {
+        Path patch = Files.writeString(dir.resolve("patch.yaml"), """
+                version: 1
+                changes:
+                  remove_fields: [nosuch]
+                  update_fields:
+                    - name: categroy
+                      attrs: {sortable: true}
+                  rename_fields:
+                    - {old_name: category, new_name: kind}
+                    - {old_name: titel, new_name: name}
+                """);
 
         CliRun run = cli("plan", "--index", "products", "--patch", patch.toString(), "--out",
                 dir.resolve("plan.yaml").toString());
 
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
         assertThat(run.err()).startsWith("error: The patch " + patch + " does not fit index 'products'")
-                .contains("nosuch");
+                .contains("\n  - line 3: remove_fields: index 'products' has no field 'nosuch'\n",
+                        "\n  - line 5: update_fields: index 'products' has no field 'categroy' (did you mean "
+                                + "'category'?)\n",
+                        "\n  - line 9: rename_fields: index 'products' has no field 'titel' (did you mean 'title'?)");
         assertThat(dir.resolve("plan.yaml")).doesNotExist();
     }
 
+    /**
+     * A --report-out that cannot be written is refused before anything changes (tester, session 21: the migration
+     * ran, then the report failed with exit 2, whose meaning is "nothing was changed").
+     */
     @Test
     void anUnwritableReportPathIsRefusedBeforeAnyChange() throws IOException {
         Path patch = Files.writeString(dir.resolve("patch.yaml"), ADD_PRICE);

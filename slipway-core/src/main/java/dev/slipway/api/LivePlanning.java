@@ -30,6 +30,7 @@ import dev.slipway.internal.version.HistoryStore;
 import dev.slipway.internal.version.VersionHistory;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,8 @@ final class LivePlanning {
         SourceSnapshot live = reader.snapshot(request.index(), info, recorded, latest);
         IndexSchema target = sameFilterAsLive(live.schema(), request.targetSchema()
                 .map(schema -> servedNameAsLive(live, schema))
-                .orElseGet(() -> merge(live, request.patch().orElseThrow(), request.patchSource())));
+                .orElseGet(() -> merge(live, request.patch().orElseThrow(), request.patchSource(),
+                        request.patchLines())));
         SourceSnapshot source = withNewPathsSampled(new SampledDocuments(session), withTargetPrefixSharing(reader, live,
                 target), target);
         // what the server said it has no command for (renamed or disabled), that the plan's messages say so (R43 T3 F7)
@@ -420,12 +422,21 @@ final class LivePlanning {
                 + "plan this change again).");
     }
 
-    /** The live schema with the patch applied; a patch that does not fit is named by its file if known (R43 T1 F5). */
-    private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch, Optional<String> patchSource) {
+    /**
+     * The live schema with the patch applied; a patch that does not fit is named by its file if known (R43 T1 F5), and
+     * each of its entries that does not fit by its line when known (tester session 52 R46 T2 F5).
+     */
+    private static IndexSchema merge(SourceSnapshot source, SchemaPatch patch, Optional<String> patchSource,
+                                     Map<String, Integer> patchLines) {
         SchemaMerger.Result merged = SchemaMerger.merge(source.schema(), patch);
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < merged.problems().size(); i++) {
+            Integer line = patchLines.get(merged.entries().get(i));
+            problems.add((line == null ? "" : "line " + line + ": ") + merged.problems().get(i));
+        }
         return merged.target().orElseThrow(() -> new SlipwayException(ErrorCode.MALFORMED_INPUT,
                 "The patch " + patchSource.map(file -> file + " ").orElse("") + "does not fit index '"
                         + source.indexName() + "'. Fix the patch (see 'slipway index info " + source.indexName()
-                        + "') and re-run 'slipway plan'.", merged.problems(), null));
+                        + "') and re-run 'slipway plan'.", problems, null));
     }
 }

@@ -53,7 +53,7 @@ import java.util.function.Function;
  *
  * <pre>
  * Slipway slipway = Slipway.configure().url("redis://localhost:6379").load();
- * MigrationPlan plan = slipway.plan(PlanRequest.patch("products", SlipwayFiles.readPatch(path)));
+ * MigrationPlan plan = slipway.plan(PlanRequest.patchFile("products", path));
  * MigrationReport report = slipway.apply(plan, ApplyOptions.DEFAULTS);
  * </pre>
  *

@@ -49,7 +49,17 @@ public final class SlipwayFiles {
 
     /** Reads a schema patch file (RedisVL's schema patch format). */
     public static SchemaPatch readPatch(Path file) {
-        return readDocument(file, "schema patch", PatchDocument::read, "re-run 'slipway plan'");
+        return readPatchFile(file).patch();
+    }
+
+    /** A patch file read with the line of each entry of its lists ({@link PlanRequest#patchLines}). */
+    record PatchFile(SchemaPatch patch, Map<String, Integer> entryLines) {
+    }
+
+    /** Reads a schema patch file as {@link #readPatch} does, with the line of each entry. */
+    static PatchFile readPatchFile(Path file) {
+        return readDocument(file, "schema patch", (root, problems) -> new PatchFile(PatchDocument.read(root,
+                problems), PatchDocument.entryLines(root)), "re-run 'slipway plan'");
     }
 
     /** Reads a query-check file for validation. */

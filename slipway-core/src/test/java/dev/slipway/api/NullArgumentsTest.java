@@ -42,6 +42,7 @@ class NullArgumentsTest {
         calls.put("prune", () -> slipway.prune(null, Optional.empty()));
         calls.put("PlanRequest.patch", () -> PlanRequest.patch("products", null));
         calls.put("PlanRequest.target", () -> PlanRequest.target("products", null));
+        calls.put("PlanRequest.patchFile", () -> PlanRequest.patchFile("products", null));
         calls.put("withBackupDir", () -> ApplyOptions.DEFAULTS.withBackupDir(null));
         // the files' helpers too (tester session 45 R40 F5: bare NPEs, and a plan file saying "null")
         calls.put("PlanRequest.withMode", () -> PlanRequest.patch("products", new SchemaPatch(

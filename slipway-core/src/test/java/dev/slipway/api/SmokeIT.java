@@ -28,7 +28,7 @@ class SmokeIT {
         Path patch = dir.resolve("patch.yaml");
         Files.writeString(patch, "version: 1\nchanges:\n  add_fields:\n    - name: price\n      type: numeric\n      attrs: {sortable: true}\n  update_fields:\n    - name: category\n      attrs: {separator: '|'}\n");
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = slipway.plan(PlanRequest.patch("products", SlipwayFiles.readPatch(patch)));
+        MigrationPlan plan = slipway.plan(PlanRequest.patchFile("products", patch));
         SlipwayFiles.writePlan(plan, dir.resolve("plan.yaml"));
         System.out.println(Files.readString(dir.resolve("plan.yaml")));
         MigrationPlan read = SlipwayFiles.readPlan(dir.resolve("plan.yaml"));

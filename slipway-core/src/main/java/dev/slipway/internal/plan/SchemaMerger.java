@@ -29,8 +29,33 @@ public final class SchemaMerger {
      *
      * @param target   the merged schema, absent when problems prevented building it
      * @param problems what in the patch does not fit the source schema
+     * @param entries  for each problem, the patch entry it is about ({@code rename_fields[2]}), or "" when it is
+     *                 about the patch as a whole; a file's reader knows the entry's line (tester session 52 R46 T2 F5)
      */
-    public record Result(Optional<IndexSchema> target, List<String> problems) {
+    public record Result(Optional<IndexSchema> target, List<String> problems, List<String> entries) {
+        private Result(Optional<IndexSchema> target, Found found) {
+            this(target, List.copyOf(found.texts), List.copyOf(found.entries));
+        }
+    }
+
+    /** The problems found so far, each with the entry being merged when it was found. */
+    private static final class Found {
+        private final List<String> texts = new ArrayList<>();
+        private final List<String> entries = new ArrayList<>();
+        private String entry = "";
+
+        void add(String text) {
+            texts.add(text);
+            entries.add(entry);
+        }
+
+        void at(String section, int position) {
+            entry = section + "[" + position + "]";
+        }
+
+        boolean isEmpty() {
+            return texts.isEmpty();
+        }
     }
 
     private SchemaMerger() {
@@ -38,21 +63,26 @@ public final class SchemaMerger {
 
     /** Applies the patch to the source schema. */
     public static Result merge(IndexSchema source, SchemaPatch patch) {
-        List<String> problems = new ArrayList<>();
+        Found problems = new Found();
         Map<String, FieldSchema> fields = new LinkedHashMap<>();
         source.fields().forEach(f -> fields.put(f.name(), f));
-        for (String name : patch.removeFields()) {
+        for (int i = 0; i < patch.removeFields().size(); i++) {
+            String name = patch.removeFields().get(i);
+            problems.at("remove_fields", i);
             if (fields.remove(name) == null) {
                 problems.add("remove_fields: " + noField(source, name)); // a duplicate names the first (R46 T2)
             }
         }
-        for (FieldUpdate update : patch.updateFields()) {
-            applyUpdate(source, fields, update, problems);
+        for (int i = 0; i < patch.updateFields().size(); i++) {
+            problems.at("update_fields", i);
+            applyUpdate(source, fields, patch.updateFields().get(i), problems);
         }
         Map<String, String> movedAway = new LinkedHashMap<>(); // document field or path moved away -> renamed field
         Set<String> renamed = new HashSet<>();
         Set<String> newNames = new HashSet<>();
-        for (FieldRename rename : patch.renameFields()) {
+        for (int i = 0; i < patch.renameFields().size(); i++) {
+            FieldRename rename = patch.renameFields().get(i);
+            problems.at("rename_fields", i);
             if (newNames.contains(rename.oldName())) {
                 // a chain (title -> t2, t2 -> t3) would plan as the removal of 'title' and a new, empty 't3': the
                 // documents would keep 'title' and nothing would find them by the new name
@@ -67,7 +97,9 @@ public final class SchemaMerger {
             }
         }
         java.util.Set<String> addedNames = new java.util.HashSet<>();
-        for (FieldSchema added : patch.addFields()) {
+        for (int i = 0; i < patch.addFields().size(); i++) {
+            FieldSchema added = patch.addFields().get(i);
+            problems.at("add_fields", i);
             if (!addedNames.add(added.name())) { // tester session 31 R11 L3: it said the index had the field
                 problems.add("add_fields: field '" + added.name() + "' is added more than once in this patch; add "
                         + "it once");
@@ -78,6 +110,7 @@ public final class SchemaMerger {
                 fields.put(added.name(), added);
             }
         }
+        problems.entry = "";
         if (fields.isEmpty()) {
             problems.add("the patch removes every field of index '" + source.name()
                     + "'; an index needs at least one field");
@@ -95,12 +128,13 @@ public final class SchemaMerger {
                         .filter(after -> !after.path().equals(before.path()))
                         .ifPresent(after -> movedAway.putIfAbsent(before.path(), rename.oldName())));
             }
-            problems.addAll(referencesToMovedFields(target, movedAway));
-            problems.addAll(filterReadsRenamedAttributes(target, patch.renameFields(), movedAway));
-            return problems.isEmpty() ? new Result(Optional.of(target), problems)
-                    : new Result(Optional.empty(), problems);
+            referencesToMovedFields(target, patch.renameFields(), movedAway, problems);
+            filterReadsRenamedAttributes(target, patch.renameFields(), movedAway, problems);
+            return new Result(problems.isEmpty() ? Optional.of(target) : Optional.empty(), problems);
         } catch (IllegalArgumentException e) {
-            return new Result(Optional.empty(), List.of(e.getMessage()));
+            Found whole = new Found();
+            whole.add(e.getMessage());
+            return new Result(Optional.empty(), whole);
         }
     }
 
@@ -108,9 +142,10 @@ public final class SchemaMerger {
      * The index options of the target that still name a document field a rename moves away (FILTER,
      * LANGUAGE_FIELD, SCORE_FIELD, PAYLOAD_FIELD): the new index would read a field no document has any more.
      */
-    private static List<String> referencesToMovedFields(IndexSchema target, Map<String, String> movedAway) {
-        List<String> problems = new ArrayList<>();
+    private static void referencesToMovedFields(IndexSchema target, List<FieldRename> renames,
+                                                Map<String, String> movedAway, Found problems) {
         movedAway.forEach((path, renamed) -> {
+            problems.at("rename_fields", renames.stream().map(FieldRename::oldName).toList().indexOf(renamed));
             String advice = "; change it in the same patch (under 'index:') or leave field '" + renamed
                     + "' where it is";
             Pattern read = Pattern.compile("@(" + Pattern.quote(path) + "|" + Pattern.quote(renamed)
@@ -132,7 +167,6 @@ public final class SchemaMerger {
                     + "patch (update_fields: - {name: " + f.name() + ", path: <new field>}) or leave '" + renamed
                     + "' where it is"));
         });
-        return problems;
     }
 
     /**
@@ -140,19 +174,19 @@ public final class SchemaMerger {
      * naming nothing, and the new index would match no document. (Renames that move the field are checked with the
      * moved paths above.)
      */
-    private static List<String> filterReadsRenamedAttributes(IndexSchema target, List<FieldRename> renames,
-                                                             Map<String, String> movedAway) {
-        List<String> problems = new ArrayList<>();
-        for (FieldRename rename : renames) {
+    private static void filterReadsRenamedAttributes(IndexSchema target, List<FieldRename> renames,
+                                                     Map<String, String> movedAway, Found problems) {
+        for (int i = 0; i < renames.size(); i++) {
+            FieldRename rename = renames.get(i);
             if (movedAway.containsValue(rename.oldName())) {
                 continue;
             }
+            problems.at("rename_fields", i);
             Pattern read = Pattern.compile("@" + Pattern.quote(rename.oldName()) + "(?![\\w$.\\[])");
             target.filter().filter(f -> read.matcher(f).find()).ifPresent(f -> problems.add("rename_fields: the "
                     + "index's filter '" + f + "' reads attribute '" + rename.oldName() + "', which the rename to '"
                     + rename.newName() + "' removes; change the filter in the same patch (under 'index:')"));
         }
-        return problems;
     }
 
     /**
@@ -207,7 +241,7 @@ public final class SchemaMerger {
     }
 
     private static void applyUpdate(IndexSchema source, Map<String, FieldSchema> fields, FieldUpdate update,
-                                    List<String> problems) {
+                                    Found problems) {
         FieldSchema current = fields.get(update.name());
         if (current == null) {
             problems.add("update_fields: " + noField(source, update.name()));
@@ -253,7 +287,7 @@ public final class SchemaMerger {
     }
 
     private static void applyRename(IndexSchema source, Map<String, FieldSchema> fields, FieldRename rename,
-                                    Map<String, String> movedAway, List<String> problems) {
+                                    Map<String, String> movedAway, Found problems) {
         FieldSchema current = fields.get(rename.oldName());
         if (current == null) {
             problems.add("rename_fields: " + noField(source, rename.oldName()));

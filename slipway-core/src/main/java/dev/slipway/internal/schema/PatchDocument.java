@@ -71,6 +71,26 @@ public final class PatchDocument {
         return new SchemaPatch(add, remove, update, rename, index);
     }
 
+    /**
+     * The line of each entry of the patch's lists, keyed by list and position ({@code rename_fields[0]}); a single
+     * value given for {@code remove_fields} is its entry 0. Empty for a document that is not a patch.
+     */
+    public static Map<String, Integer> entryLines(YamlNode root) {
+        Map<String, Integer> lines = new LinkedHashMap<>();
+        Optional<YamlNode> changes = root.isMap() ? root.get("changes") : Optional.empty();
+        changes.filter(YamlNode::isMap).ifPresent(c -> {
+            for (String section : List.of("add_fields", "remove_fields", "update_fields", "rename_fields")) {
+                c.get(section).ifPresent(node -> {
+                    List<YamlNode> items = node.isList() ? node.items() : List.of(node);
+                    for (int i = 0; i < items.size(); i++) {
+                        lines.put(section + "[" + i + "]", items.get(i).line());
+                    }
+                });
+            }
+        });
+        return lines;
+    }
+
     private static List<YamlNode> list(YamlNode map, String key, YamlProblems problems) {
         Optional<YamlNode> node = map.get(key);
         if (node.isEmpty()) {

@@ -123,6 +123,8 @@ class SchemaMergerTest {
                         new FieldUpdate("zzz", Optional.empty(), Optional.empty(), Map.of("sortable", false))),
                 List.of(new FieldRename("Titel", "headline")), IndexChanges.NONE);
 
+        assertThat(SchemaMerger.merge(source(), patch).entries()).containsExactly("remove_fields[1]",
+                "update_fields[0]", "update_fields[1]", "rename_fields[0]");
         assertThat(SchemaMerger.merge(source(), patch).problems()).containsExactly(
                 "remove_fields: field 'legacy' is removed (or renamed) by another entry of this patch, so it cannot be "
                         + "changed too; keep one of the two entries",
@@ -284,9 +286,12 @@ class SchemaMergerTest {
     @Test
     void renamesOfFieldsTheIndexOptionsReadAreProblemsUnlessThePatchChangesThem() {
         IndexSchema source = source().toBuilder().filter("@price > 0 && @price2 < 9").build();
-        assertThat(SchemaMerger.merge(source, renames(new FieldRename("price", "cost"),
-                new FieldRename("desc", "description"))).problems()).singleElement().asString()
+        SchemaMerger.Result merged = SchemaMerger.merge(source, renames(new FieldRename("desc", "description"),
+                new FieldRename("price", "cost")));
+        assertThat(merged.problems()).singleElement().asString()
                 .contains("filter '@price > 0 && @price2 < 9' reads 'price'", "under 'index:'");
+        assertThat(merged.entries()).as("found after the merge, still the entry of its rename, so a file's reader "
+                + "names its line (tester session 52 R46 T2 F5)").containsExactly("rename_fields[1]");
         IndexSchema withLang = source().toBuilder().field(new FieldSchema("lang", null, FieldType.TAG, Map.of()))
                 .build();
         assertThat(SchemaMerger.merge(withLang, renames(new FieldRename("lang", "language"))).problems())
