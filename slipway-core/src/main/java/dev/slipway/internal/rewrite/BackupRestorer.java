@@ -12,8 +12,6 @@ import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.Evictions;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.apply.MigrationLock;
-import dev.slipway.internal.io.UserWarnings;
-import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
@@ -33,7 +31,8 @@ import java.util.function.Supplier;
  * records restored, and restoring a record twice gives the same result. The caller holds the index's lock.
  *
  * <p>Its parts: {@link RollbackChecks} (the refusals before anything changes), {@link RestorePasses} and
- * {@link RecordRestore} (the records, one pass or more), {@link SourceIndexRebuild} (the indexes dropped and built).
+ * {@link RecordRestore} (the records, one pass or more), {@link SourceIndexRebuild} (the indexes dropped and built),
+ * {@link LastLook} (the failures of a rollback that finished).
  */
 public final class BackupRestorer {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRestorer.class);
@@ -160,10 +159,11 @@ public final class BackupRestorer {
         // such a write stored is gone either way
         RuntimeException refused = null;
         try {
-            refuseToReportSuccessWithWrites(watched, plan, backup);
-            refuseToReportSuccessWithEvictions(plan, backup, run.evictedBefore());
-            refuseToReportSuccessWithMigratedFormLeft(plan, backup, run.superseded(), maxRetries);
-            refuseToReportSuccessUnwatched(watched, plan, backup);
+            LastLook look = new LastLook(session, progress, plan, backup);
+            look.refuseWithWrites(watched);
+            look.refuseWithEvictions(run.evictedBefore());
+            look.refuseWithMigratedFormLeft(run.superseded(), maxRetries);
+            look.refuseUnwatched(watched);
         } catch (RuntimeException e) {
             refused = e;
         }
@@ -294,53 +294,6 @@ public final class BackupRestorer {
         }
     }
 
-    /**
-     * How a finished rollback that fails begins, with the backed-up documents it found deleted and left deleted, which
-     * a successful one prints: the count appeared only on a re-run (tester session 52 R46 T2 F13).
-     */
-    private static String finishedBut(MigrationPlan plan, BackupDirectory backup) {
-        long missing = backup.header().documentsMissing();
-        return "The rollback finished (originals restored, index '" + plan.servedName() + "' recreated" + (missing > 0
-                ? "; " + Wording.count(missing, "backed-up document was", "backed-up documents were") + " found "
-                + "deleted (or evicted) and left deleted, the originals kept in the backup" : "") + "), but";
-    }
-
-    /**
-     * Fails a finished rollback during which another client changed documents (in this run or a stopped one before
-     * it), naming them.
-     */
-    private static void refuseToReportSuccessWithWrites(BackupHeader.RollbackWatch watched, MigrationPlan plan,
-                                                        BackupDirectory backup) {
-        if (watched.writesSeen() == 0) {
-            return;
-        }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
-                + " another client changed documents while it ran ("
-                + Wording.count(watched.writesSeen(), "change", "changes") + " seen). A change made after the "
-                + "rollback checked a document and before it restored it was overwritten by the original; one made "
-                + "after the restore is still there. Check these documents against the application's data (the "
-                + "backup in " + backup.dir() + " still holds every original). Changed:", watched.written(), null);
-    }
-
-    /**
-     * Fails a finished rollback whose watch stopped while it restored (in this run or a stopped one before it):
-     * every original is back, as asked, but a write made after the loss may have been overwritten unseen, the outcome
-     * a seen write fails on too, so it cannot exit 0 (tester session 29 R6 M7 first warned; the decision to fail came
-     * in session 37, as apply fails when its watch is lost; R23 F1: a stopped run's loss is recorded in the header).
-     */
-    private static void refuseToReportSuccessUnwatched(BackupHeader.RollbackWatch watched, MigrationPlan plan,
-                                                       BackupDirectory backup) {
-        if (watched.lost() == null) {
-            return;
-        }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
-                + " its write watch stopped (" + watched.lost() + ") while it "
-                + "ran, so a change another client made to a document after that and before the rollback restored "
-                + "it may have been overwritten by the original unseen. If no application wrote documents of the "
-                + "index during the rollback, nothing was lost. Otherwise check them against its data (the backup "
-                + "in " + backup.dir() + " still holds every original).");
-    }
-
     /** The index side of the rollback, with this restorer's stop signal. */
     private SourceIndexRebuild indexes() {
         return new SourceIndexRebuild(session, keys, stop);
@@ -357,85 +310,6 @@ public final class BackupRestorer {
             return now;
         }
         return OptionalLong.of(recorded);
-    }
-
-    /**
-     * Keys the server evicted while the rollback ran (at maxmemory, with a policy that evicts): restored documents may
-     * be among them, gone from Redis (tester session 29: 14,889 of 20,000 evicted, the rollback exited 0).
-     */
-    private void refuseToReportSuccessWithEvictions(MigrationPlan plan, BackupDirectory backup, OptionalLong before) {
-        long evicted = Evictions.since(session, before);
-        if (evicted == 0) {
-            return;
-        }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
-                + " the server evicted " + Wording.count(evicted, "key", "keys")
-                + " since it began (it reached maxmemory under a policy that evicts; INFO stats evicted_keys counts "
-                + "every database): " + Evictions.mayBeAmongThem("restored documents", Evictions.policy(session)
-                .orElse(null)) + ", gone from Redis. Raise maxmemory (or set "
-                + "maxmemory-policy noeviction), then compare the documents with the application's data; the backup "
-                + "in " + backup.dir() + " still holds every original.");
-    }
-
-    /**
-     * Documents still in the rewrite's form after the restore ({@link MigratedFormLeft}): the rollback is done, but
-     * it fails (exit 1) naming them, since their originals are not in the backup. Its scan's progress counts against
-     * the documents backed up, each once: against every original, a document a later pass backed up again counted
-     * twice, and the scan ended at "100000/171004" (tester session 42 R33 F13).
-     */
-    private void refuseToReportSuccessWithMigratedFormLeft(MigrationPlan plan, BackupDirectory backup,
-                                                           SupersededOriginals superseded, int maxRetries) {
-        long backedUp = backup.header().documentsBackedUp() - superseded.count(); // each document once
-        MigratedFormLeft.Found left = MigratedFormLeft.find(plan.rewrite().orElseThrow(),
-                plan.source().schema().prefixes(), session.endpoint(), maxRetries, backedUp, progress);
-        long restored = backedUp - backup.header().documentsMissing();
-        if (left.count() == 0 && left.checked() >= 0 && left.checked() < restored
-                && Evictions.evictedKeys(session).isEmpty()) {
-            // for a user who may not read INFO the only sign of evictions: 1,896 of 10,000 restored documents were
-            // gone, and the rollback exited 0 (tester session 44 R39 F1)
-            long gone = restored - left.checked();
-            throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
-                    + " its last look found " + left.checked() + " documents under the index's prefixes against the "
-                    + restored + " it restored: " + Wording.count(gone,
-                    "is", "are") + " gone since. A server at maxmemory under a policy that evicts drops keys ("
-                    + session.unanswered("INFO stats") + ", so the evictions cannot be counted), or the application "
-                    + "deleted them. "
-                    + "Ask the server's administrator whether evicted_keys grew; the originals stay in "
-                    + backup.dir() + ".");
-        }
-        if (left.count() == 0) {
-            return;
-        }
-        BackupHeader.AlreadyConverted asFound = backup.header().alreadyConverted();
-        if (left.count() == left.newVectors() && asFound.counting() && left.count() <= asFound.vectors()) {
-            // apply found that many with the new length before it changed anything and left them so; the rollback
-            // leaves them as they were (tester session 48 R43 T2 F2: an exact rollback exited 1 forever, blaming the
-            // application or a damaged backup)
-            UserWarnings.warn(LOG, progress, Wording.count(left.count(), "document holds", "documents hold") + " a "
-                    + "vector of the new datatype's length after the restore, as " + asFound.vectors() + " did before "
-                    + "the migration changed anything (it left them as they were, such as " + String.join(", ",
-                    asFound.examples()) + "); the rollback leaves them so. Found now: " + String.join(", ",
-                    left.examples().subList(0, Math.min(3, left.examples().size()))) + ".");
-            return;
-        }
-        Long inPlace = backup.header().inPlace();
-        if (inPlace != null && left.count() == left.notMoved() && left.count() <= inPlace) {
-            // under a prefix the old one extends (doc: to doc:a:), apply rewrote the documents already there in place;
-            // restored in place, they are where they were (tester session 48 R43 T2 F1: exit 1 on every run)
-            UserWarnings.warn(LOG, progress, Wording.count(left.count(), "document is", "documents are") + " under "
-                    + "the migration's prefix after the restore, as " + inPlace + " were before the migration, which "
-                    + "rewrote them in place instead of moving them; the rollback restored them where they are. "
-                    + "Found now: " + String.join(", ", left.examples().subList(0, Math.min(3, left.examples()
-                    .size()))) + ".");
-            return;
-        }
-        throw new SlipwayException(ErrorCode.MIGRATION_FAILED, finishedBut(plan, backup)
-                + " " + Wording.count(left.count(), "document is", "documents are")
-                + " still in the form the migration gave them after the restore: the application wrote them in that "
-                + "form (after the migration, or during this rollback after their original was restored), or the "
-                + "backup in " + backup.dir() + " holds no original for them (its records damaged or cut off). The "
-                + "restored index cannot take them; correct them from the application's data, or from a copy of the "
-                + "backup directory. The first of them:", left.examples(), null);
     }
 
     /**
@@ -525,7 +399,7 @@ public final class BackupRestorer {
         }
         // the first run failed if documents were left in the migrated form; a re-run must not turn that into success
         SupersededOriginals superseded = SupersededOriginals.find(backup);
-        refuseToReportSuccessWithMigratedFormLeft(plan, backup, superseded, maxRetries);
+        new LastLook(session, progress, plan, backup).refuseWithMigratedFormLeft(superseded, maxRetries);
         return result(backup, plan, source.name(), true, superseded, 0);
     }
 }
