@@ -275,8 +275,9 @@ public final class Slipway {
             Optional<Checkpoint> checkpoint = new CheckpointStore(session, keys).load(plan.source().indexName());
             FilterScope.dropLeftBehind(session, keys, plan.source().indexName()); // a killed run's
             Optional<String> noRoom = FilterScope.cannotOpen(session, plan); // then its scans are not checked
-            ValidationCheck applied = MigrationValidator.appliedCheck(checkpoint, plan,
-                    new HistoryStore(session, keys).load(plan.servedName()));
+            ValidationCheck applied = MigrationValidator.whileRunning(MigrationValidator.appliedCheck(checkpoint,
+                    plan, new HistoryStore(session, keys).load(plan.servedName())), checkpoint, plan,
+                    () -> MigrationLock.holder(session, keys, plan.source().indexName()));
             try (FilterScope filter = noRoom.isPresent() ? FilterScope.everyDocument()
                     : FilterScope.open(session, keys, plan, stop)) {
                 ValidationResult result = new MigrationValidator(session, progress).filterScope(filter)

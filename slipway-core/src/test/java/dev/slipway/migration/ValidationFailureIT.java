@@ -181,7 +181,7 @@ class ValidationFailureIT {
         assertThat(failed.exitCode()).isEqualTo(1);
         assertThat(failed.getMessage()).contains("'" + INDEX + "'");
         // what the failed validation left, and what to run next (tester session 52 R46 T2 F11)
-        assertThat(failed.getMessage()).contains("Its steps are done: '" + INDEX + "' serves the index the "
+        assertThat(failed.getMessage()).contains("failed. Its steps are done: '" + INDEX + "' serves the index the "
                 + "migration built",
                 "a drop-recreate keeps no earlier index to switch back to: plan the reverse change",
                 "run 'slipway validate --plan <plan file>' again", "'slipway status --index " + INDEX + "'");

@@ -260,6 +260,37 @@ class LockContentionIT {
     }
 
     /**
+     * A validate of a migration whose run holds the lock now says a run is under way: it told the user to re-run
+     * apply to finish it, which the lock refuses (tester session 53 R47 T2 F8). Without the lock (a run that died),
+     * re-running apply is the advice.
+     */
+    @Test
+    void aValidateOfAMigrationRunningNowSaysSo(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            String checkpoint = jedis.get("slipway:checkpoint:" + Catalog.NAME);
+            jedis.set("slipway:checkpoint:" + Catalog.NAME, checkpoint.replace("\"COMPLETED\"", "\"RUNNING\""));
+        }
+
+        assertThat(migrationCheck(slipway, plan).detail()).as("no lock: the run died").contains("the migration is "
+                + "unfinished: re-run 'slipway apply' with this plan to finish it");
+        holdLock(redis, OTHER_OWNER);
+        dev.slipway.api.plan.ValidationCheck running = migrationCheck(slipway, plan);
+
+        assertThat(running.passed()).isFalse();
+        assertThat(running.actual()).contains("running now: the lock is held by " + OTHER_OWNER);
+        assertThat(running.detail()).startsWith("a run of this migration is under way: wait for it to finish");
+    }
+
+    private static dev.slipway.api.plan.ValidationCheck migrationCheck(Slipway slipway, MigrationPlan plan) {
+        return slipway.validate(plan, List.of()).checks().stream().filter(c -> c.name().equals("migration"))
+                .findFirst().orElseThrow();
+    }
+
+    /**
      * A server's idle timeout closes the lock refresher's connection between its extensions, and the session's while
      * the workers write: both are replaced without a warning (tester session 47 R42 T3 F5: a run that succeeded told
      * the user to re-run "when Redis is back").

@@ -432,9 +432,13 @@ public final class MigrationExecutor {
         }
         ErrorCode code = cause instanceof ValidationFailedException ? ErrorCode.VALIDATION_FAILED
                 : cause instanceof SlipwayException s && s.exitCode() == 1 ? s.code() : ErrorCode.MIGRATION_FAILED;
-        boolean advised = (message(cause) + restarted).contains("'slipway ");
+        String said = message(cause) + restarted;
+        boolean advised = said.contains("'slipway ");
+        if (!advised && !said.endsWith(".")) {
+            said += "."; // "Validation of 'p' failed Its steps are done" (tester session 53 R47 T2 F8)
+        }
         throw new MigrationFailedException(code, "Migration of '" + plan.source().indexName() + "' failed: "
-                + message(cause) + restarted + (advised ? "" : code == ErrorCode.VALIDATION_FAILED
+                + said + (advised ? "" : code == ErrorCode.VALIDATION_FAILED
                 ? afterFailedValidation(plan, context.checkpoint()) : " Fix the cause and re-run 'slipway apply' with "
                 + "the same plan; completed steps are not repeated."), report, cause);
     }

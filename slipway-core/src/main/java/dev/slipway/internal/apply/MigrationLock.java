@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -156,11 +157,17 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
      * @throws LockHeldException naming the owner and the lease left
      */
     public static void refuseIfHeld(RedisSession session, KeyNamespace keys, String index) {
-        String key = keys.lock(index);
-        String owner = session.callString("GET", key);
-        if (owner != null && !ownerIsDeadLocalProcess(owner) && !ABANDONED.contains(owner)) {
-            throw held(session, key, index, owner);
+        Optional<String> owner = holder(session, keys, index);
+        if (owner.isPresent()) {
+            throw held(session, keys.lock(index), index, owner.get());
         }
+    }
+
+    /** Who holds the lock of {@code index} now, if another process does ({@link #refuseIfHeld}); changes nothing. */
+    public static Optional<String> holder(RedisSession session, KeyNamespace keys, String index) {
+        String owner = session.callString("GET", keys.lock(index));
+        return owner != null && !ownerIsDeadLocalProcess(owner) && !ABANDONED.contains(owner) ? Optional.of(owner)
+                : Optional.empty();
     }
 
     private static LockHeldException held(RedisSession session, String key, String index, String owner) {

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -171,6 +172,21 @@ public final class MigrationValidator {
                     + "'slipway apply' with this plan to finish it, then validate");
         }
         return new ValidationCheck("migration", true, expected, "COMPLETED", "");
+    }
+
+    /**
+     * The applied check of a migration whose run holds the lock now: "re-run 'slipway apply' to finish it" sent the
+     * user into a refusal (LOCK_HELD) while another thread's apply was running (tester session 53 R47 T2 F8).
+     */
+    public static ValidationCheck whileRunning(ValidationCheck applied, Optional<Checkpoint> checkpoint,
+                                               MigrationPlan plan, Supplier<Optional<String>> lockHolder) {
+        boolean running = !applied.passed() && checkpoint.filter(c -> c.planId().equals(plan.planId())
+                && c.status() == Checkpoint.Status.RUNNING).isPresent();
+        Optional<String> holder = running ? lockHolder.get() : Optional.empty();
+        return holder.map(owner -> new ValidationCheck(applied.name(), false, applied.expected(), applied.actual()
+                + " (running now: the lock is held by " + owner + ")", "a run of this migration is under way: wait "
+                + "for it to finish ('slipway status --index " + plan.source().indexName() + "'), then validate",
+                applied.documents())).orElse(applied);
     }
 
     /** The figure of {@link #sourceFailures} a checkpoint of the plan recorded, if any. */
