@@ -554,4 +554,47 @@ class VanishedDocumentIT {
         rollbackDeletingOneBatch(redis, "  rename_fields:\n    - {old_name: title, new_name: name}\n", dir,
                 fields -> fields.containsKey("title") && !fields.containsKey("name"));
     }
+
+    /**
+     * Documents deleted (or expired) between the rollback's existence check and its read of their fields are not
+     * "changed since the migration": they are left deleted and counted (tester session 53 R47 T2 F3: documents with
+     * a TTL refused the rollback, exit 2, as changed in field 'emb').
+     */
+    @Test
+    void aDocumentDeletedBetweenTheChecksExistenceCheckAndItsReadIsNotAChange(RedisStackServer redis,
+                                                                              @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = migrated(redis, jedis, EMB_TO_FLOAT16, dir);
+            Set<String> deleted = Collections.synchronizedSet(new TreeSet<>());
+            RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+            AtomicInteger reads = new AtomicInteger();
+            RestoreResult result;
+            try (RedisSession session = RedisSession.open(endpoint, 10_000);
+                 BackupDirectory directory = BackupDirectory.openExisting(dir.resolve("backup"))) {
+                result = new BackupRestorer(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                        .withConnector(() -> new ForwardingDocumentStore(JedisDocumentStore.open(endpoint)) {
+                            @Override
+                            public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
+                                if (reads.incrementAndGet() == 1) { // the change check's first read
+                                    synchronized (application) {
+                                        for (int i = 0; i < 3; i++) {
+                                            String key = new String(keys.get(i), StandardCharsets.UTF_8);
+                                            deleted.add(key);
+                                            application.del(key);
+                                        }
+                                    }
+                                }
+                                return super.readHashFields(keys, fields);
+                            }
+                        })
+                        .restore(directory, 1, 0, false);
+            }
+
+            assertThat(deleted).hasSize(3);
+            TreeMap<String, TreeMap<String, String>> expected = new TreeMap<>(before);
+            expected.keySet().removeAll(deleted);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expected);
+            assertThat(result.documentsMissing()).isEqualTo(3);
+        }
+    }
 }
