@@ -31,6 +31,7 @@ import static dev.slipway.rewrite.RewriteFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
@@ -115,6 +116,39 @@ class LostConnectionIT {
             try (Jedis jedis = redis.newJedis()) {
                 assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
             }
+        }
+    }
+
+    /**
+     * A connection a verb opens for itself, outside the session's reconnects (the estimate's sample of keys), lost:
+     * the library's caller gets a SlipwayException (REDIS_UNAVAILABLE), not a Jedis class, which the CLI printed as
+     * "error: unexpected redis.clients...JedisConnectionException" (tester session 53 R47 T2 F4).
+     */
+    @Test
+    void aLostConnectionOfAVerbsOwnIsASlipwayException(RedisStackServer redis, @TempDir Path dir) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
+                    5);
+        }
+        MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir, EMB_TO_FLOAT16);
+        try (dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, "SCAN", 1)) {
+            Throwable lost = catchThrowable(() -> Slipway.configure().url(proxy.url()).load().estimate(plan));
+
+            assertThat(proxy.cutsLeft()).as("the SCAN was sent, and cut").isZero();
+            assertThat(lost).isInstanceOf(SlipwayException.class).hasMessageStartingWith("Lost the connection to "
+                    + "Redis at " + proxy.url()).hasMessageContaining("Nothing was changed.");
+            assertThat(((SlipwayException) lost).code()).isEqualTo(ErrorCode.REDIS_UNAVAILABLE);
+        }
+        // the permission probe's connection lost inside its MULTI: its DISCARD went out on the new connection and "Redis rejected DISCARD:
+        // ERR DISCARD without MULTI" (REDIS_ERROR) replaced the lost connection as the error
+        try (dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, "HSET", 1)) {
+            Throwable lost = catchThrowable(() -> Slipway.configure().url(proxy.url()).load().check(plan,
+                    ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)));
+
+            assertThat(proxy.cutsLeft()).isZero();
+            assertThat(lost).isInstanceOf(SlipwayException.class).hasMessageContaining("Lost the connection to "
+                    + "Redis").hasMessageContaining("during HSET");
+            assertThat(((SlipwayException) lost).code()).isEqualTo(ErrorCode.REDIS_UNAVAILABLE);
         }
     }
 

@@ -196,7 +196,7 @@ public final class PermissionProbe {
                 }
             }
         } finally {
-            session.call("DISCARD");
+            session.discardIfOpen();
         }
         if (!unknown.isEmpty()) {
             throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server has no " + String.join(", ",

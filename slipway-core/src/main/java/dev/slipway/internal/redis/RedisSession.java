@@ -276,6 +276,17 @@ public final class RedisSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Discards the transaction this session opened, if it is still open: one whose connection was lost was discarded
+     * by the server, and a DISCARD on the new connection failed with "DISCARD without MULTI", which replaced the
+     * lost connection as the error (tester session 53 R47 T2 F4).
+     */
+    public void discardIfOpen() {
+        if (inMulti) {
+            call("DISCARD");
+        }
+    }
+
     /** Follows MULTI / EXEC / DISCARD; a refused MULTI opens nothing, a refused EXEC or DISCARD still closes it. */
     private void trackMulti(String name, boolean refused) {
         if (name.equals("MULTI")) {
@@ -329,9 +340,7 @@ public final class RedisSession implements AutoCloseable {
                 call(command);
             }
         } catch (RuntimeException e) {
-            if (inMulti) { // not when the connection was lost: the server discarded the transaction with it
-                call("DISCARD");
-            }
+            discardIfOpen(); // not when the connection was lost: the server discarded the transaction with it
             throw e;
         }
         List<Object> replies = RedisReplies.list(call("EXEC"));

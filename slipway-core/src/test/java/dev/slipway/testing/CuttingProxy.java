@@ -1,0 +1,114 @@
+package dev.slipway.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP proxy on a loopback port in front of a test server that closes a client's connection when the client sends a
+ * chosen command, the first {@code times} times it does: a lost connection at an exact point, which a
+ * {@code CLIENT KILL} from another thread can only hit by chance. Everything else is passed through unchanged.
+ */
+public final class CuttingProxy implements AutoCloseable {
+    private final ServerSocket listener;
+    private final String target;
+    private final int targetPort;
+    private final byte[] command;
+    private final AtomicInteger left;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+    /** Proxies {@code server}, cutting the connection that sends {@code command} (as a RESP bulk string) the first
+     * {@code times} times. */
+    public CuttingProxy(RedisStackServer server, String command, int times) throws IOException {
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.target = server.host();
+        this.targetPort = server.port();
+        this.command = ("$" + command.length() + "\r\n" + command + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        this.left = new AtomicInteger(times);
+        Thread accepting = new Thread(this::accept, "cutting-proxy");
+        accepting.setDaemon(true);
+        accepting.start();
+    }
+
+    /** {@code redis://127.0.0.1:PORT} of the proxy. */
+    public String url() {
+        return "redis://127.0.0.1:" + listener.getLocalPort();
+    }
+
+    /** How many cuts are still to come. */
+    public int cutsLeft() {
+        return Math.max(left.get(), 0);
+    }
+
+    private void accept() {
+        while (!listener.isClosed()) {
+            try {
+                Socket client = listener.accept();
+                Socket server = new Socket(target, targetPort);
+                sockets.add(client);
+                sockets.add(server);
+                pump(client, server, true);
+                pump(server, client, false);
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to, boolean watched) {
+        Thread thread = new Thread(() -> {
+            byte[] buffer = new byte[65536];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    if (watched && contains(buffer, n) && left.getAndDecrement() > 0) {
+                        from.close();
+                        to.close();
+                        return;
+                    }
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // one side closed: close the other
+            }
+            closeQuietly(from);
+            closeQuietly(to);
+        }, "cutting-proxy-pump");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private boolean contains(byte[] buffer, int length) {
+        outer:
+        for (int i = 0; i + command.length <= length; i++) {
+            for (int j = 0; j < command.length; j++) {
+                if (Character.toUpperCase(buffer[i + j]) != Character.toUpperCase(command[j])) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        listener.close();
+        sockets.forEach(CuttingProxy::closeQuietly);
+    }
+}
