@@ -71,19 +71,26 @@ class ConcurrentWriteIT {
 
     /**
      * Once {@code after} documents are rewritten, runs {@code write} once with the application's own connection and
-     * the key of a document the rewrite has already converted (its vector is FLOAT16 long).
+     * the key of a document the rewrite has already rewritten (by default: its vector is FLOAT16 long).
      */
     private static final class ApplicationWrite implements ProgressListener {
         private final Jedis application;
         private final long after;
         private final BiConsumer<Jedis, String> write;
+        private final java.util.function.BiPredicate<Jedis, String> rewritten;
         private String key;
         private boolean rewriting;
 
         ApplicationWrite(Jedis application, long after, BiConsumer<Jedis, String> write) {
+            this(application, after, write, (app, key) -> app.hstrlen(key, "emb") == DIMS * 2L);
+        }
+
+        ApplicationWrite(Jedis application, long after, BiConsumer<Jedis, String> write,
+                         java.util.function.BiPredicate<Jedis, String> rewritten) {
             this.application = application;
             this.after = after;
             this.write = write;
+            this.rewritten = rewritten;
         }
 
         @Override
@@ -100,7 +107,7 @@ class ConcurrentWriteIT {
             // on a loaded machine that took long enough for the write to fall inside one (the run stopped at once)
             RewriteFixture.sleep(200);
             for (int i = 0; i < DOCS && key == null; i++) {
-                if (application.hstrlen("doc:" + i, "emb") == DIMS * 2L) {
+                if (rewritten.test(application, "doc:" + i)) {
                     key = "doc:" + i;
                 }
             }
@@ -167,6 +174,54 @@ class ConcurrentWriteIT {
             TreeMap<String, TreeMap<String, String>> expected = new TreeMap<>(before);
             TreeMap<String, String> applicationVersion = new TreeMap<>(before.get(write.key));
             applicationVersion.put("emb", RewriteFixture.hex(written));
+            expected.put(write.key, applicationVersion);
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * The application writes the old name of a document after this migration renamed it: the re-run found the new
+     * name holding data and refused the document as a conflict on every run, and the index stayed dropped (tester
+     * session 53 R47 T2 F1). The data there is the value this migration moved (its backup says so), so the re-run
+     * moves the newer value over it; the rollback gives the application's value back under the old name only.
+     */
+    @Test
+    void anOldNameWrittenAgainAfterItsRenameIsMovedByTheReRun(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis(); Jedis application = redis.newJedis()) {
+            ApplicationWrite write = new ApplicationWrite(application, 200,
+                    (app, key) -> app.hset(key, "title", "written by the application"),
+                    (app, key) -> app.hexists(key, "name"));
+            Slipway watched = Slipway.configure().url(redis.url()).progress(write).load();
+            TreeMap<String, TreeMap<String, String>> before = load(jedis, watched);
+            MigrationPlan plan = plan(watched, "docs", dir,
+                    "  rename_fields:\n    - {old_name: title, new_name: name}\n");
+            Path backup = dir.resolve("backup");
+
+            MigrationFailedException failed = catchThrowableOfType(() -> watched.apply(plan, options(backup)),
+                    MigrationFailedException.class);
+
+            assertThat(failed).as("apply must fail").isNotNull();
+            assertThat(failed.getMessage()).contains("Another client changed documents of index 'docs'");
+            assertThat(jedis.hget(write.key, "title")).isEqualTo("written by the application");
+            assertThat(RewriteFixture.hex(jedis.hget(bytes(write.key), bytes("name")))).as("the value it moved")
+                    .isEqualTo(before.get(write.key).get("title"));
+
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            MigrationReport report = slipway.apply(plan, options(backup));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.warnings()).anySatisfy(w -> assertThat(w).contains("1 of the documents left "
+                    + "unchanged hold under the new name the value this migration moved there"));
+            assertThat(jedis.hget(write.key, "name")).isEqualTo("written by the application");
+            for (int i = 0; i < DOCS; i++) {
+                assertThat(jedis.hexists("doc:" + i, "title")).as("doc:%d", i).isFalse();
+            }
+            assertThat(slipway.describe("docs").numDocs()).isEqualTo(DOCS);
+
+            slipway.rollbackFromBackup(backup, 2);
+            TreeMap<String, TreeMap<String, String>> expected = new TreeMap<>(before);
+            TreeMap<String, String> applicationVersion = new TreeMap<>(before.get(write.key));
+            applicationVersion.put("title", RewriteFixture.hex(bytes("written by the application")));
             expected.put(write.key, applicationVersion);
             assertThat(hashes(jedis, "doc:*")).isEqualTo(expected);
         }

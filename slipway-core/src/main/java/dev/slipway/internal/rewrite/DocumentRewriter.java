@@ -40,6 +40,8 @@ final class DocumentRewriter {
     private boolean targetEmptyBefore;
     /** See {@link #inALaterPass}. */
     private volatile boolean laterPass;
+    /** See {@link #withOwnMovedValues}. */
+    private volatile OwnMovedValues ownMovedValues = OwnMovedValues.NONE;
     private final Map<String, QuantizationScale> scales;
     /** The fields (or paths) a batch reads, in reply order. */
     private final List<String> fields;
@@ -93,7 +95,8 @@ final class DocumentRewriter {
      *                         wrong length that happens to match it, which bytes alone cannot tell apart)
      */
     record BatchChanges(List<DocumentOriginal> originals, List<List<Command>> writes, List<String> conflicts,
-                        int malformed, List<RecallPair> samples, List<String> alreadyConverted) {
+                        int malformed, List<RecallPair> samples, List<String> alreadyConverted,
+                        List<byte[]> movedIntoTaken) {
     }
 
     /** One original vector of a converted field and its conversion, decoded, for the recall estimate. */
@@ -181,7 +184,7 @@ final class DocumentRewriter {
     @SuppressWarnings("unchecked")
     BatchChanges plan(BatchReader.BatchInput input) {
         if (input.present().isEmpty()) {
-            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of(), List.of());
+            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of(), List.of(), List.of());
         }
         return spec.storage() == StorageType.HASH
                 ? planHash(input.present(), (List<byte[][]>) input.values(), input.targets(), input.expiries(),
@@ -213,6 +216,17 @@ final class DocumentRewriter {
      */
     DocumentRewriter inALaterPass(boolean value) {
         laterPass = value;
+        return this;
+    }
+
+    /**
+     * The values this migration moved into the new names of documents that a pass found holding, besides, a newer
+     * value under the old name ({@link OwnMovedValues}): such a document is not a conflict but this migration's own
+     * move followed by an application write of the old form, and the newer value is moved as any other, its new name
+     * recorded as cut short (the rollback deletes it, as the first record says it was absent).
+     */
+    DocumentRewriter withOwnMovedValues(OwnMovedValues values) {
+        this.ownMovedValues = values;
         return this;
     }
 
@@ -296,11 +310,16 @@ final class DocumentRewriter {
                 continue;
             }
             byte[] moved = convertIfVector(move.to(), from, batch);
+            boolean ownValue = false;
             if (to != null && !Arrays.equals(to, from) && !Arrays.equals(to, moved)) {
-                batch.conflicts.add(shown(key) + ": field '" + move.to() + "' already exists with other data");
-                return;
+                ownValue = ownMovedValues.holds(key, move.to(), to);
+                if (!ownValue) {
+                    batch.conflicts.add(shown(key) + ": field '" + move.to() + "' already exists with other data");
+                    batch.movedIntoTaken.add(key);
+                    return;
+                }
             }
-            if (to != null && laterPass) {
+            if (to != null && (laterPass || ownValue)) {
                 ownMoves.add(fields.indexOf(move.to()));
             }
             touched.add(move.from());
@@ -422,11 +441,16 @@ final class DocumentRewriter {
             if (from == null) {
                 continue;
             }
+            boolean ownValue = false;
             if (to != null && !Arrays.equals(to, from)) {
-                batch.conflicts.add(shown(key) + ": path '" + move.to() + "' already exists with other data");
-                return;
+                ownValue = ownMovedValues.holds(key, move.to(), to);
+                if (!ownValue) {
+                    batch.conflicts.add(shown(key) + ": path '" + move.to() + "' already exists with other data");
+                    batch.movedIntoTaken.add(key);
+                    return;
+                }
             }
-            if (to != null && laterPass) {
+            if (to != null && (laterPass || ownValue)) {
                 ownMoves.add(fields.indexOf(move.to()));
             }
             touched.add(move.from());
@@ -572,6 +596,8 @@ final class DocumentRewriter {
         private final List<DocumentOriginal> originals = new ArrayList<>();
         private final List<List<Command>> writes = new ArrayList<>();
         private final List<String> conflicts = new ArrayList<>();
+        /** The keys of the conflicts of a field move (the new name holds other data), for {@link OwnMovedValues}. */
+        private final List<byte[]> movedIntoTaken = new ArrayList<>();
         private final List<RecallPair> samples = new ArrayList<>();
         private final int[] sampled = new int[conversions.size()];
         private final List<String> alreadyConverted = new ArrayList<>();
@@ -612,7 +638,8 @@ final class DocumentRewriter {
         }
 
         BatchChanges build() {
-            return new BatchChanges(originals, writes, conflicts, malformed, samples, alreadyConverted);
+            return new BatchChanges(originals, writes, conflicts, malformed, samples, alreadyConverted,
+                    movedIntoTaken);
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.internal.apply.ProgressTask;
+import dev.slipway.internal.io.UserWarnings;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.rewrite.BatchReader.BatchInput;
 import dev.slipway.internal.rewrite.BatchReader.ReadAhead;
@@ -74,6 +75,8 @@ public final class RewriteEngine {
     private final RewriteSettings settings;
     private final RecallSample recall;
     private final List<String> conflicts = new ArrayList<>();
+    /** The keys of documents a pass left unchanged because a moved field's new name held other data. */
+    private final List<byte[]> movedIntoTaken = new ArrayList<>();
     private final StageClock clock = new StageClock();
     private KeyScope scope;
     /** What a document is expected to grow by (a widening conversion; {@link MemoryCeiling} projects with it). */
@@ -228,6 +231,7 @@ public final class RewriteEngine {
             }
             if (!writesSeen() && (backup.header().phase() == BackupHeader.Phase.RESCANNING || !passComplete())) {
                 runPasses(task, started, startDocs);
+                passForOwnMovedValues(task, started);
             }
             watch.refuseIfWritesSeen(backup, passComplete()
                     && backup.header().phase() != BackupHeader.Phase.RESCANNING);
@@ -303,6 +307,33 @@ public final class RewriteEngine {
                     documentsForANewPass(), "docs");
             runPass(started);
         }
+    }
+
+    /**
+     * After a pass that left documents unchanged because a moved field's new name held other data, looks in the
+     * backup whether that data is what this migration moved there ({@link OwnMovedValues}); if some are, runs one more
+     * pass, which moves their newer values (an application still writing the old form wrote them after the move).
+     */
+    private void passForOwnMovedValues(ProgressTask task, long started) {
+        if (movedIntoTaken.isEmpty() || stop.isRequested() || writesSeen() || memoryReached() || !passComplete()) {
+            return;
+        }
+        OwnMovedValues own = OwnMovedValues.find(backup, rewriter, spec.fieldMoves(), movedIntoTaken);
+        movedIntoTaken.clear();
+        if (own.documents() == 0) {
+            return;
+        }
+        UserWarnings.warn(LOG, progress, own.documents() + " of the documents left unchanged hold under the new name "
+                + "the value this migration moved there, and under the old name a value written since (an "
+                + "application that still writes the old form): a new pass moves the newer value; the backup keeps "
+                + "what it replaces.");
+        rewriter.withOwnMovedValues(own);
+        conflicts.clear();
+        backup.writeHeader(backup.header().restartPass());
+        progressByReads = true;
+        task.beginAgain("rewriting documents (a new pass for documents written in the old form after their move)",
+                documentsForANewPass(), "docs");
+        runPass(started);
     }
 
     /**
@@ -616,6 +647,11 @@ public final class RewriteEngine {
         rewriter.samplePerBatch(recall.full() ? 0 : 64);
         BatchChanges changes = rewriter.plan(input);
         changes.conflicts().forEach(this::reportConflict);
+        for (byte[] key : changes.movedIntoTaken()) {
+            if (movedIntoTaken.size() < OwnMovedValues.MAX_KEYS) {
+                movedIntoTaken.add(key);
+            }
+        }
         return changes;
     }
 
