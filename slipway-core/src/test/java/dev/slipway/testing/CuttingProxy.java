@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP proxy on a loopback port in front of a test server that closes a client's connection when the client sends a
  * chosen command, the first {@code times} times it does: a lost connection at an exact point, which a
- * {@code CLIENT KILL} from another thread can only hit by chance. Everything else is passed through unchanged.
+ * {@code CLIENT KILL} from another thread can only hit by chance. Everything else is passed through unchanged. The
+ * cut comes before the command reaches the server, or ({@link #afterTheServerRanIt}) after the server ran it and
+ * before its reply reaches the client: the reply is lost, not the command.
  */
 public final class CuttingProxy implements AutoCloseable {
     private final ServerSocket listener;
@@ -23,6 +25,8 @@ public final class CuttingProxy implements AutoCloseable {
     private final byte[] command;
     private final AtomicInteger left;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile boolean afterRun;
+    private volatile int atLeast = 1;
 
     /** Proxies {@code server}, cutting the connection that sends {@code command} (as a RESP bulk string) the first
      * {@code times} times. */
@@ -35,6 +39,21 @@ public final class CuttingProxy implements AutoCloseable {
         Thread accepting = new Thread(this::accept, "cutting-proxy");
         accepting.setDaemon(true);
         accepting.start();
+    }
+
+    /** Cuts after forwarding what holds the command, once the server had time to run it: its reply is lost. */
+    public CuttingProxy afterTheServerRanIt() {
+        this.afterRun = true;
+        return this;
+    }
+
+    /**
+     * Cuts only a send that holds the command at least {@code times} times: a pipelined batch's, not a check's that
+     * sends one.
+     */
+    public CuttingProxy pipelinedAtLeast(int times) {
+        this.atLeast = times;
+        return this;
     }
 
     /** {@code redis://127.0.0.1:PORT} of the proxy. */
@@ -67,8 +86,13 @@ public final class CuttingProxy implements AutoCloseable {
             byte[] buffer = new byte[65536];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) > 0; ) {
-                    if (watched && contains(buffer, n) && left.getAndDecrement() > 0) {
-                        from.close();
+                    if (watched && occurrences(buffer, n) >= atLeast && left.getAndDecrement() > 0) {
+                        from.close(); // the client's side first: no reply reaches it
+                        if (afterRun) {
+                            out.write(buffer, 0, n);
+                            out.flush();
+                            Thread.sleep(200); // the server runs it
+                        }
                         to.close();
                         return;
                     }
@@ -77,6 +101,8 @@ public final class CuttingProxy implements AutoCloseable {
                 }
             } catch (IOException e) {
                 // one side closed: close the other
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             closeQuietly(from);
             closeQuietly(to);
@@ -85,7 +111,8 @@ public final class CuttingProxy implements AutoCloseable {
         thread.start();
     }
 
-    private boolean contains(byte[] buffer, int length) {
+    private int occurrences(byte[] buffer, int length) {
+        int found = 0;
         outer:
         for (int i = 0; i + command.length <= length; i++) {
             for (int j = 0; j < command.length; j++) {
@@ -93,9 +120,9 @@ public final class CuttingProxy implements AutoCloseable {
                     continue outer;
                 }
             }
-            return true;
+            found++;
         }
-        return false;
+        return found;
     }
 
     private static void closeQuietly(Socket socket) {

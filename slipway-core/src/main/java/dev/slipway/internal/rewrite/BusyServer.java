@@ -30,6 +30,14 @@ final class BusyServer extends RuntimeException {
                 + "may have lost writes it had acknowledged");
     }
 
+    /**
+     * A writing connection was lost while it sent: the server may have run some of what it sent, so it is worked out
+     * anew instead of sent again (see WorkerPool).
+     */
+    static BusyServer connectionLost(String why) {
+        return new BusyServer("a writing connection was lost (" + why + "), and what it sent may have run in part");
+    }
+
     /** Whether an error reply's text says the server is busy or loading. */
     static boolean isBusy(String message) {
         return message != null && (message.startsWith("BUSY ") || message.startsWith("LOADING "));
