@@ -35,7 +35,8 @@ final class BusyServer extends RuntimeException {
      * anew instead of sent again (see WorkerPool).
      */
     static BusyServer connectionLost(String why) {
-        return new BusyServer("a writing connection was lost (" + why + "), and what it sent may have run in part");
+        return new BusyServer("the connection was lost while it sent (" + why + "); what it sent may have run in part, "
+                + "so it is worked out anew");
     }
 
     /** Whether an error reply's text says the server is busy or loading. */
