@@ -130,6 +130,43 @@ class OutOfMemoryRewriteIT {
     }
 
     /**
+     * A server past 90% of its maxmemory under a policy that evicts, for a rewrite whose plan adds nothing (float16
+     * shrinks what a rename and a key move keep): the plan warns and apply refuses (exit 2, nothing changed). Both
+     * went ahead without a word, and the reads of the plan, the estimate and apply's checks made the server evict 216
+     * to 719 keys, documents among them, while the evictions check passed with "0 keys" (tester session 53 R47 T1 H3).
+     */
+    @Test
+    void aServerPastTheLineIsRefusedEvenForARewriteThatAddsNothing(RedisStackServer redis) {
+        try (Jedis jedis = redis.newJedis(); Jedis admin = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = RewriteFixture.hashDocs(jedis,
+                    Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS, 5);
+            long used = Long.parseLong(admin.info("memory").lines().filter(l -> l.startsWith("used_memory:"))
+                    .findFirst().orElseThrow().substring("used_memory:".length()).strip());
+            admin.configSet("maxmemory-policy", "allkeys-lru");
+            admin.configSet("maxmemory", Long.toString(used * 100 / 95));
+            try {
+                Slipway slipway = Slipway.configure().url(redis.url()).load();
+                MigrationPlan plan = RewriteFixture.plan(slipway, "docs", dir, "  rename_fields:\n    - {old_name: "
+                        + "title, new_name: name}\n  update_fields:\n    - name: emb\n      attrs: {datatype: "
+                        + "float16}\n  index:\n    prefix: 'item:'\n");
+
+                assertThat(plan.estimate().extraMemoryBytes()).isNotPositive();
+                assertThat(plan.warnings()).anySatisfy(w -> assertThat(w).startsWith("Memory limit: the server uses")
+                        .contains("beyond 90% of the limit already", "evict keys, documents included"));
+                SlipwayException refused = catchThrowableOfType(() -> slipway.apply(plan, options(dir.resolve(
+                        "backup"))), SlipwayException.class);
+                assertThat(refused).isNotNull();
+                assertThat(refused.exitCode()).isEqualTo(2);
+                assertThat(refused.getMessage()).startsWith("Not starting: the server uses");
+            } finally {
+                admin.configSet("maxmemory", "0");
+                admin.configSet("maxmemory-policy", "noeviction");
+            }
+            assertThat(hashes(jedis, "doc:*")).as("nothing changed").isEqualTo(before);
+        }
+    }
+
+    /**
      * A key move must wait for the document's conversion too: a key moved to a new prefix with its vector still
      * float32 is never scanned again (the resumed pass scans the old prefix), so the new index could not read it.
      */

@@ -250,10 +250,8 @@ public final class PlanPreconditions {
                     progress);
             return;
         }
-        long extra = plan.estimate().extraMemoryBytes();
-        if (extra > 0) {
-            refuseOrWarn(plan, extra, "", reader, ignore, progress);
-        }
+        // nothing added still meets a server past the line: the work's own reads make it grow (R47 T1 H3)
+        refuseOrWarn(plan, plan.estimate().extraMemoryBytes(), "", reader, ignore, progress);
     }
 
     /**

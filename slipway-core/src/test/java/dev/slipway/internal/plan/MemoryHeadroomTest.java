@@ -12,7 +12,11 @@ class MemoryHeadroomTest {
     @Test
     void noLimitNothingAddedOrRoomEnoughIsNoShortfall() {
         assertThat(MemoryHeadroom.shortfall(10 * MIB, new ServerInfo.Memory(100 * MIB, 0, "allkeys-lru"))).isEmpty();
-        assertThat(MemoryHeadroom.shortfall(0, new ServerInfo.Memory(100 * MIB, 100 * MIB, "allkeys-lru"))).isEmpty();
+        assertThat(MemoryHeadroom.shortfall(0, new ServerInfo.Memory(50 * MIB, 100 * MIB, "allkeys-lru"))).isEmpty();
+        assertThat(MemoryHeadroom.shortfall(0, new ServerInfo.Memory(99 * MIB, 100 * MIB, "allkeys-lru")))
+                .as("nothing added, but past 90% already: the work's own reads made the server evict (tester session "
+                        + "53 R47 T1 H3)").hasValueSatisfying(s -> assertThat(s).contains("beyond 90% of the limit "
+                        + "already", "Redis would evict keys, documents included"));
         assertThat(MemoryHeadroom.shortfall(10 * MIB, new ServerInfo.Memory(80 * MIB, 100 * MIB, "allkeys-lru")))
                 .as("exactly at 90% of the limit, where a build stops, still fits").isEmpty();
         assertThat(MemoryHeadroom.shortfall(10 * MIB, new ServerInfo.Memory(90 * MIB, 100 * MIB, "allkeys-lru")))
