@@ -1315,6 +1315,42 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * A record the header counts, damaged before a resume, is refused before the resume changes anything (exit 2):
+     * the run found it only when it read the record to redo it, failed with exit 1 part way, and its output said a
+     * rollback would restore from the backup (tester session 53 R47 T1 M1).
+     */
+    @Test
+    void applyRefusesADamagedRecordTheHeaderCountsBeforeChangingAnything(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
+            Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(
+                    FaultyDocumentStore.Point.BEFORE_WRITE, 6, 0), new dev.slipway.internal.rewrite.RewriteSettings(50,
+                    0, java.time.Duration.ZERO, 0), 1);
+            long recorded = BackupDirectory.readHeader(backup).orElseThrow().dataLength();
+            assertThat(recorded).as("records the header counts").isGreaterThan(4000);
+            Path records = backup.resolve("originals.bin");
+            byte[] bytes = Files.readAllBytes(records);
+            bytes[(int) recorded / 2] ^= 0x01;
+            Files.write(records, bytes);
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+
+            SlipwayException refused = catchThrowableOfType(() -> slipway.apply(plan, options(backup, true)),
+                    SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("checksum mismatch", "Nothing was changed by this run")
+                    .doesNotContain("restores them");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
     /** How often the server ran a command (INFO commandstats). */
     private static long commandCalls(Jedis jedis, String command) {
         String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";

@@ -147,6 +147,11 @@ final class RewriteStepHandler {
         }
         try (BackupDirectory backup = recordingNamespace(BackupDirectory.openForPlan(options.backupDir().get(), plan),
                 keys)) {
+            if (backup.header().batchesBackedUp() > 0) {
+                // a resume reads the records it redoes only once it runs: a damaged one failed it part way, exit 1,
+                // though nothing had changed, and the output said a rollback would restore from it (R47 T1 M1)
+                backup.verifyForResume();
+            }
             if (inPlace > 0 && backup.header().inPlace() == null) { // found before the first change only
                 backup.writeHeader(backup.header().withInPlace(inPlace), true);
             }

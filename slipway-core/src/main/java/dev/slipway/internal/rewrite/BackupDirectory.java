@@ -389,13 +389,26 @@ public final class BackupDirectory implements AutoCloseable {
      * @throws SlipwayException {@link ErrorCode#MALFORMED_INPUT} naming the first damaged record
      */
     public void verify() {
+        verify("Nothing was changed: a damaged backup is not restored from in part. Keep " + dir + " as it is; if "
+                + "you have a copy of it (or of " + DATA + "), put it back and re-run the rollback.");
+    }
+
+    /**
+     * The same before a resumed rewrite changes anything: its records are the only originals of the documents
+     * rewritten so far, and one that cannot be read is refused (exit 2) instead of failing the run part way.
+     */
+    public void verifyForResume() {
+        verify("Nothing was changed by this run: a rewrite is not resumed over a damaged backup, whose records are "
+                + "the only originals of the documents rewritten so far. Keep " + dir + " as it is; if you have a "
+                + "copy of it (or of " + DATA + "), put it back and re-run the same apply.");
+    }
+
+    private void verify(String then) {
         try {
             forEachRecord(Long.MAX_VALUE, record -> { }, false);
         } catch (SlipwayException e) {
-            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, e.getMessage().replaceAll("\\.+$", "")
-                    + ". Nothing was changed: a damaged "
-                    + "backup is not restored from in part. Keep " + dir + " as it is; if you have a copy of it (or "
-                    + "of " + DATA + "), put it back and re-run the rollback.", e);
+            throw new SlipwayException(ErrorCode.MALFORMED_INPUT, e.getMessage().replaceAll("\\.+$", "") + ". "
+                    + then, e);
         }
     }
 
