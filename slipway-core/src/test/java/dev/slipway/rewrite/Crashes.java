@@ -70,13 +70,21 @@ final class Crashes {
     /** As above, with the given settings (hash field expiries read and kept, say). */
     static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault,
                                       RewriteSettings settings, int workers) {
+        rewriteAndCrashInside(url, plan, backup, fault, settings, workers, null);
+    }
+
+    /** As above, recording the batches landed under {@code batchesKey} (null: not recorded), as apply does. */
+    static void rewriteAndCrashInside(String url, MigrationPlan plan, Path backup, Fault fault,
+                                      RewriteSettings settings, int workers, String batchesKey) {
         RedisEndpoint endpoint = RedisEndpoint.parse(url);
         Throwable thrown;
         try (BackupDirectory directory = BackupDirectory.openForPlan(backup, plan);
              WorkerPool pool = new WorkerPool(() -> new FaultyDocumentStore(JedisDocumentStore.open(endpoint), fault),
                      workers, 0)) {
-            thrown = catchThrowable(() -> new RewriteEngine(plan, directory, pool, ProgressListener.NONE, settings)
-                    .run());
+            thrown = catchThrowable(() -> {
+                RewriteEngine engine = new RewriteEngine(plan, directory, pool, ProgressListener.NONE, settings);
+                (batchesKey == null ? engine : engine.recordingBatchesIn(batchesKey)).run();
+            });
         }
         // with several workers the Error of one reaches the engine wrapped by the pool
         Throwable cause = thrown;

@@ -1351,6 +1351,45 @@ class RewriteMigrationIT {
         }
     }
 
+    /**
+     * The records a killed run appended after the header's last save, lost before the resume (a file system that did
+     * not keep what fsync promised, a copy cut short): Redis says more batches landed than the backup holds, and the
+     * resume is refused before it changes anything (exit 2). It went on, took the documents of the lost batches for
+     * ones converted before the migration, and the rollback left them so, exit 0 (tester session 53 R47 T1 H4).
+     */
+    @Test
+    void aResumeOverABackupThatLostRecordsAfterTheyWereWrittenIsRefused(RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            Path backup = dir.resolve("backup");
+            Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
+            // the header is written once (an interval of an hour), the records of four batches after it
+            Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(
+                    FaultyDocumentStore.Point.AFTER_WRITE, 4, 0), new dev.slipway.internal.rewrite.RewriteSettings(50,
+                    0, java.time.Duration.ofHours(1), 0), 1, "slipway:rewrite-batches:docs");
+            long recorded = BackupDirectory.readHeader(backup).orElseThrow().dataLength();
+            assertThat(jedis.get("slipway:rewrite-batches:docs")).as("what Redis says landed").endsWith(" 2");
+            try (java.nio.channels.FileChannel records = java.nio.channels.FileChannel.open(
+                    backup.resolve("originals.bin"), java.nio.file.StandardOpenOption.WRITE)) {
+                assertThat(records.size()).as("records after the header's length").isGreaterThan(recorded + 4000);
+                records.truncate(recorded);
+            }
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+
+            SlipwayException refused = catchThrowableOfType(() -> slipway.apply(plan, options(backup, true)),
+                    SlipwayException.class);
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("batches of this rewrite landed in Redis", "were lost after "
+                    + "they were written", "Nothing was changed by this run");
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
     /** How often the server ran a command (INFO commandstats). */
     private static long commandCalls(Jedis jedis, String command) {
         String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";

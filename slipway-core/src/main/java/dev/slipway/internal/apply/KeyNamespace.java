@@ -18,6 +18,15 @@ public record KeyNamespace(String prefix) {
         return prefix + "checkpoint:" + index;
     }
 
+    /**
+     * How many batches of a rewrite of an index landed, as "plan-id count": Redis keeps what the backup's records must
+     * match, so a backup that lost records after they were written is found before a resume (tester session 53 R47
+     * T1 H4).
+     */
+    public String rewriteBatches(String index) {
+        return prefix + "rewrite-batches:" + index;
+    }
+
     /** The migration lock of an index name. */
     public String lock(String index) {
         return prefix + "lock:" + index;

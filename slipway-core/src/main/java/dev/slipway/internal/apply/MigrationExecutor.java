@@ -165,7 +165,7 @@ public final class MigrationExecutor {
                     inPlace = RewriteMeasurement.refuseConflicts(plan, filter, options, endpoint, progress, stop);
                     RewriteMeasurement.warnOfFieldExpiries(session, plan, progress);
                 }
-                RewriteStepHandler.createBackup(plan, options, keys, inPlace);
+                RewriteStepHandler.createBackup(session, plan, options, keys, inPlace);
                 if (previous.isEmpty()) { // the source index answers KNN queries for the last time before the drop
                     options.backupDir().filter(d -> plan.rewrite().isPresent())
                             .ifPresent(dir -> IndexRecall.capture(session, plan, dir));

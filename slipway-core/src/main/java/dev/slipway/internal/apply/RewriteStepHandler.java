@@ -18,6 +18,7 @@ import dev.slipway.internal.redis.RedisEndpoint;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.rewrite.BatchesLanded;
 import dev.slipway.internal.rewrite.OldVectorScan;
 import dev.slipway.internal.rewrite.RewriteEngine;
 import dev.slipway.internal.rewrite.RewriteSettings;
@@ -68,7 +69,9 @@ final class RewriteStepHandler {
                             .withBatchBytes(context.rewriteBatchBytes())
                             .withFieldExpiries(RewriteMeasurement.keepsFieldExpiries(context.session(),
                                     context.plan().rewrite().orElseThrow())), watch,
-                    context.lock()).stopSignal(context.stop()).guardMemory(
+                    context.lock()).stopSignal(context.stop())
+                    .recordingBatchesIn(context.keys().rewriteBatches(context.plan().source().indexName()))
+                    .guardMemory(
                     MemoryGuard.startedBelowLine(context.checkpoint()))
                     .evictedAtStart(Evictions.atStart(context.checkpoint()))
                     .expectedDocuments(context.rewriteDocuments()).filteredBy(context.filterScope())
@@ -141,7 +144,8 @@ final class RewriteStepHandler {
      * and the index stayed down until the apply was re-run (tester session 23). With the directory in place,
      * {@code rollback --backup-dir} restores nothing and recreates the source index. Nothing for an index-only plan.
      */
-    static void createBackup(MigrationPlan plan, ApplyOptions options, KeyNamespace keys, long inPlace) {
+    static void createBackup(RedisSession session, MigrationPlan plan, ApplyOptions options, KeyNamespace keys,
+                             long inPlace) {
         if (plan.rewrite().isEmpty() || options.backupDir().isEmpty()) {
             return;
         }
@@ -152,6 +156,8 @@ final class RewriteStepHandler {
                 // though nothing had changed, and the output said a rollback would restore from it (R47 T1 M1)
                 backup.verifyForResume();
             }
+            BatchesLanded.refuseIfRecordsWereLost(session, keys.rewriteBatches(plan.source().indexName()),
+                    plan.planId(), backup.header().batchesBackedUp(), backup.dir().toString());
             if (inPlace > 0 && backup.header().inPlace() == null) { // found before the first change only
                 backup.writeHeader(backup.header().withInPlace(inPlace), true);
             }

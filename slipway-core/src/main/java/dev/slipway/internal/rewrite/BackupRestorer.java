@@ -155,6 +155,7 @@ public final class BackupRestorer {
         RollbackMemory.warnIfOverLimit(new LiveIndexReader(session), progress);
         long evictedSinceMigration = evictedSinceMigration(plan);
         new CheckpointStore(session, keys).delete(plan.source().indexName());
+        session.call("DEL", keys.rewriteBatches(plan.source().indexName())); // a rewrite stopped part way kept it
         // reported after the index is back: stopping half-way would only keep the index down longer, and the value
         // such a write stored is gone either way
         RuntimeException refused = null;

@@ -75,6 +75,7 @@ public final class RewriteEngine {
     private final RewriteSettings settings;
     private final RecallSample recall;
     private final List<String> conflicts = new ArrayList<>();
+    private BatchesLanded batchesLanded;
     /** The keys of documents a pass left unchanged because a moved field's new name held other data. */
     private final List<byte[]> movedIntoTaken = new ArrayList<>();
     private final StageClock clock = new StageClock();
@@ -190,6 +191,15 @@ public final class RewriteEngine {
     }
 
     /**
+     * Records in Redis, under {@code key}, how many of this plan's batches landed ({@link BatchesLanded}), so that a
+     * resume can tell a backup that lost records after they were written.
+     */
+    public RewriteEngine recordingBatchesIn(String key) {
+        this.batchesLanded = new BatchesLanded(key, backup.plan().planId());
+        return this;
+    }
+
+    /**
      * What asks the rewrite to stop: it then reads no further page, lets the batches in flight land, saves its
      * progress (durably) and throws {@link ErrorCode#STOPPED}; a resumed run continues from the next page.
      */
@@ -251,6 +261,9 @@ public final class RewriteEngine {
         BackupHeader.Phase end = backup.header().conflicts() > 0 ? BackupHeader.Phase.CONFLICTS
                 : BackupHeader.Phase.REWRITTEN;
         backup.writeHeader(backup.header().withPhase(end).withRecall(figures));
+        if (end == BackupHeader.Phase.REWRITTEN && batchesLanded != null) {
+            batchesLanded.clear(workers);
+        }
         return finish(started, startDocs);
     }
 
@@ -619,6 +632,9 @@ public final class RewriteEngine {
         BackupHeader applied = state.applied(inflight.cursorAfter(), inflight.changes().originals().size(),
                 newConflicts);
         long number = applied.batchesApplied();
+        if (batchesLanded != null) {
+            batchesLanded.record(workers, number);
+        }
         watch.landed(() -> {
             reader.landed(inflight.keys());
             releasedThrough = number;
