@@ -489,15 +489,17 @@ public final class BackupDirectory implements AutoCloseable {
                     + "kept: clear the interrupt and re-run the same command, which continues where it stopped. To "
                     + "stop a run between batches, use its StopSignal instead.", e);
         }
-        String reason = String.valueOf(e.getMessage());
+        String reason = e instanceof java.nio.file.NoSuchFileException ? "no such file or directory: " + e.getMessage()
+                + " (was the directory deleted or moved while the run wrote it?)" // said only the path (R47 T1 L3)
+                : String.valueOf(e.getMessage());
         String lower = reason.toLowerCase(java.util.Locale.ROOT);
         String fix = lower.contains("no space left") || lower.contains("disk quota") ? "Free disk space there"
                 : lower.contains("read-only file system") ? "Make the file system writable again"
                 : e instanceof java.nio.file.AccessDeniedException || lower.contains("permission denied")
                 ? "Give this process write permission there" : "Mend the cause";
         return new SlipwayException(ErrorCode.MIGRATION_FAILED, "Cannot write the backup in " + dir + ": "
-                + reason + ". " + fix + ", then re-run the same command: it continues where it stopped (an apply "
-                + "can also be undone with 'slipway rollback --backup-dir " + dir + "').", e);
+                + reason + ". " + fix + ", then re-run the same command: it continues where it stopped (a "
+                + "stopped apply can also be undone instead, with 'slipway rollback --backup-dir " + dir + "').", e);
     }
 
     /** The size of the backup data already in a directory (0 when there is none), for the disk-space check. */

@@ -233,7 +233,9 @@ public final class WorkerPool implements AutoCloseable {
                     if (transientError && e instanceof JedisConnectionException) { // not the client's class name
                         throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Lost the connection to Redis ("
                                 + e.getMessage() + ") and could not get it back (--retries sets how often a lost "
-                                + "connection is tried again).", e); // tester session 35 R19 L1
+                                + "connection is tried again). If the server is up, it may be refusing new "
+                                + "connections: one at its maxclients closes them at once, which reads as a lost "
+                                + "connection (compare INFO clients with CONFIG GET maxclients).", e); // R19 L1, R47 L2
                     }
                     throw e;
                 }
