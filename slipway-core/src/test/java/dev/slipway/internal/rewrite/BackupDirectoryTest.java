@@ -57,8 +57,11 @@ class BackupDirectoryTest {
         Path dir = Path.of("/backups/f16");
         assertThat(BackupDirectory.unwritable(dir, new java.io.IOException("No space left on device")).getMessage())
                 .isEqualTo("Cannot write the backup in /backups/f16: No space left on device. Free disk space there, "
-                        + "then re-run the same command: it continues where it stopped (an apply can also be undone "
-                        + "with 'slipway rollback --backup-dir /backups/f16').");
+                        + "then re-run the same command: it continues where it stopped (a stopped apply can also be "
+                        + "undone instead, with 'slipway rollback --backup-dir /backups/f16').");
+        assertThat(BackupDirectory.unwritable(dir, new java.nio.file.NoSuchFileException("/backups/f16/header.json.tmp"))
+                .getMessage()).as("a directory deleted mid-run (tester session 53 R47 T1 L3)").contains("no such file "
+                        + "or directory: /backups/f16/header.json.tmp (was the directory deleted or moved");
         assertThat(BackupDirectory.unwritable(dir, new java.nio.file.FileSystemException("/backups/f16/data.bin: "
                 + "Read-only file system")).getMessage()).contains("Make the file system writable again, then")
                 .doesNotContain("disk space");
