@@ -223,8 +223,10 @@ class WriteWatchIT {
     @Test
     void aConnectionOpenedByARetryIsTrackedAgain(RedisStackServer redis) {
         RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
-        // the first batch breaks the connection mid-way; the retry sends it again on a new connection, whose writes
-        // must not look like another client's, and whose tracking must replace the one that ended with the old one
+        // the first batch breaks the connection mid-way; the pool replaces the connection and leaves the batch to its
+        // caller to work out anew (BusyServer: what it sent may have run in part, tester session 53 R47 T1 H1); sent
+        // on the new connection, its writes must not look like another client's, and its tracking must replace the
+        // one that ended with the old one
         FaultyDocumentStoreForWatch.failNext = true;
         try (WriteWatch watch = WriteWatch.start(endpoint, spec("rt:", null), 1, "slipway:");
              WorkerPool pool = new WorkerPool(() -> new FaultyDocumentStoreForWatch(endpoint), 1, 2);
@@ -235,6 +237,8 @@ class WriteWatchIT {
             for (int i = 0; i < 50; i++) {
                 documents.add(List.of(DocumentRewriter.command("HSET", b("rt:" + i), b("v"), b("y"))));
             }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.executeDocuments(documents))
+                    .isInstanceOf(BusyServer.class).hasMessageContaining("worked out anew");
             pool.executeDocuments(documents);
             settle(watch);
             assertThat(FaultyDocumentStoreForWatch.failNext).isFalse();
