@@ -1288,14 +1288,10 @@ class RewriteMigrationIT {
     void applyRefusesADamagedBackupBeforeSendingAnything(RedisStackServer redis, @TempDir Path dir) throws Exception {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
-            Path backup = dir.resolve("backup");
-            Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
             // the header is written once (an interval of an hour), the records of four batches after it
-            Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(
-                    FaultyDocumentStore.Point.BEFORE_WRITE, 4, 0), new dev.slipway.internal.rewrite.RewriteSettings(50,
-                    0, java.time.Duration.ofHours(1), 0), 1);
+            MigrationPlan plan = crashedInsideTheRewrite(redis, jedis, slipway, dir, FaultyDocumentStore.Point
+                    .BEFORE_WRITE, 4, java.time.Duration.ofHours(1), null);
+            Path backup = dir.resolve("backup");
             long recorded = BackupDirectory.readHeader(backup).orElseThrow().dataLength();
             Path records = backup.resolve("originals.bin");
             byte[] bytes = Files.readAllBytes(records);
@@ -1325,13 +1321,9 @@ class RewriteMigrationIT {
             throws Exception {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            MigrationPlan plan = crashedInsideTheRewrite(redis, jedis, slipway, dir, FaultyDocumentStore.Point
+                    .BEFORE_WRITE, 6, java.time.Duration.ZERO, null);
             Path backup = dir.resolve("backup");
-            Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
-            Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(
-                    FaultyDocumentStore.Point.BEFORE_WRITE, 6, 0), new dev.slipway.internal.rewrite.RewriteSettings(50,
-                    0, java.time.Duration.ZERO, 0), 1);
             long recorded = BackupDirectory.readHeader(backup).orElseThrow().dataLength();
             assertThat(recorded).as("records the header counts").isGreaterThan(4000);
             Path records = backup.resolve("originals.bin");
@@ -1362,14 +1354,10 @@ class RewriteMigrationIT {
             throws Exception {
         Slipway slipway = Slipway.configure().url(redis.url()).load();
         try (Jedis jedis = redis.newJedis()) {
-            hashSource(jedis, slipway, VectorDataType.FLOAT32);
-            MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            // the header is written once (an interval of an hour), the records of the batches after it
+            MigrationPlan plan = crashedInsideTheRewrite(redis, jedis, slipway, dir, FaultyDocumentStore.Point
+                    .AFTER_WRITE, 4, java.time.Duration.ofHours(1), "slipway:rewrite-batches:docs");
             Path backup = dir.resolve("backup");
-            Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
-            // the header is written once (an interval of an hour), the records of four batches after it
-            Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(
-                    FaultyDocumentStore.Point.AFTER_WRITE, 4, 0), new dev.slipway.internal.rewrite.RewriteSettings(50,
-                    0, java.time.Duration.ofHours(1), 0), 1, "slipway:rewrite-batches:docs");
             long recorded = BackupDirectory.readHeader(backup).orElseThrow().dataLength();
             assertThat(jedis.get("slipway:rewrite-batches:docs")).as("what Redis says landed").endsWith(" 2");
             try (java.nio.channels.FileChannel records = java.nio.channels.FileChannel.open(
@@ -1388,6 +1376,23 @@ class RewriteMigrationIT {
                     + "they were written", "Nothing was changed by this run");
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
+    }
+
+    /**
+     * A rewrite to float16 of the hash source, its apply killed before the rewrite step and its rewrite killed at
+     * {@code point} of write call {@code call} (batches of 50, the header written at {@code headerInterval}, the
+     * batches landed recorded under {@code batchesKey} unless null); the backup is {@code dir/backup}.
+     */
+    private static MigrationPlan crashedInsideTheRewrite(RedisStackServer redis, Jedis jedis, Slipway slipway, Path dir,
+                                                         FaultyDocumentStore.Point point, int call,
+                                                         java.time.Duration headerInterval, String batchesKey) {
+        hashSource(jedis, slipway, VectorDataType.FLOAT32);
+        MigrationPlan plan = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+        Path backup = dir.resolve("backup");
+        Crashes.applyAndCrashAt(redis.url(), plan, options(backup, true), "before", "rewrite-documents");
+        Crashes.rewriteAndCrashInside(redis.url(), plan, backup, new FaultyDocumentStore.Fault(point, call, 0),
+                new dev.slipway.internal.rewrite.RewriteSettings(50, 0, headerInterval, 0), 1, batchesKey);
+        return plan;
     }
 
     /** How often the server ran a command (INFO commandstats). */
