@@ -356,7 +356,7 @@ class OldVectorsAfterRewriteIT {
 
             assertThat(failed).as("doc:9 cannot be indexed").isNotNull();
             assertThat(failed.getMessage()).contains("rewrote the 1 still in the old form", "1 vector of unexpected "
-                    + "length read by this pass and left unchanged (0 found by the first pass)");
+                    + "length read by this pass and left unchanged (0 found by the first pass, such as doc:9)");
             assertThat(jedis.hget(bytes("doc:7"), bytes("emb"))).isEqualTo(float16(7));
         }
     }

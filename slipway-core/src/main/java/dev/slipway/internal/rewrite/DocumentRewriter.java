@@ -96,7 +96,7 @@ final class DocumentRewriter {
      */
     record BatchChanges(List<DocumentOriginal> originals, List<List<Command>> writes, List<String> conflicts,
                         int malformed, List<RecallPair> samples, List<String> alreadyConverted,
-                        List<byte[]> movedIntoTaken) {
+                        List<byte[]> movedIntoTaken, List<String> malformedExamples) {
     }
 
     /** One original vector of a converted field and its conversion, decoded, for the recall estimate. */
@@ -184,7 +184,7 @@ final class DocumentRewriter {
     @SuppressWarnings("unchecked")
     BatchChanges plan(BatchReader.BatchInput input) {
         if (input.present().isEmpty()) {
-            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of(), List.of(), List.of());
+            return new BatchChanges(List.of(), List.of(), List.of(), 0, List.of(), List.of(), List.of(), List.of());
         }
         return spec.storage() == StorageType.HASH
                 ? planHash(input.present(), (List<byte[][]>) input.values(), input.targets(), input.expiries(),
@@ -336,6 +336,9 @@ final class DocumentRewriter {
             int state = conversion.state(value);
             if (state < 0) {
                 batch.malformed++;
+                if (batch.malformedExamples.size() < 3) { // named in the summary (tester session 53 R47 T2 F7)
+                    batch.malformedExamples.add(shown(key));
+                }
             } else if (state == 1) {
                 if (!movedByThisMigration(key)) {
                     batch.alreadyConverted.add(shown(key));
@@ -602,6 +605,7 @@ final class DocumentRewriter {
         private final int[] sampled = new int[conversions.size()];
         private final List<String> alreadyConverted = new ArrayList<>();
         private int malformed;
+        private final List<String> malformedExamples = new ArrayList<>();
         /** The field count of the document being planned, -1 when not read. */
         private long fieldsAtRead = -1;
 
@@ -639,7 +643,7 @@ final class DocumentRewriter {
 
         BatchChanges build() {
             return new BatchChanges(originals, writes, conflicts, malformed, samples, alreadyConverted,
-                    movedIntoTaken);
+                    movedIntoTaken, malformedExamples);
         }
     }
 }

@@ -76,6 +76,8 @@ public final class RewriteEngine {
     private final RecallSample recall;
     private final List<String> conflicts = new ArrayList<>();
     private BatchesLanded batchesLanded;
+    /** The first documents this run found with a vector of neither length, for the summary. */
+    private final List<String> malformedExamples = new ArrayList<>();
     /** The keys of documents a pass left unchanged because a moved field's new name held other data. */
     private final List<byte[]> movedIntoTaken = new ArrayList<>();
     private final StageClock clock = new StageClock();
@@ -429,7 +431,8 @@ public final class RewriteEngine {
         }
         String rewrote = RewriteSummary.rewrote(header.documentsRewritten(), done, seconds, tally.newPasses());
         return rewrote + ", originals in "
-                + backup.dir() + RewriteSummary.malformedNote(tally.rescanned(), tally.malformed(), backup.header())
+                + backup.dir() + RewriteSummary.malformedNote(tally.rescanned(), tally.malformed(), backup.header(),
+                malformedExamples)
                 + RewriteSummary.alreadyConverted(backup.header(), spec) + RewriteSummary.goneMeanwhile(replyCheck)
                 + recall.describe() + RewriteSummary.overflowed(backup.header(), rewriter, backup.dir())
                 + ScaleChoice.describe(scales, backup.header())
@@ -568,6 +571,8 @@ public final class RewriteEngine {
     private BackupHeader backUp(ReadAhead next, BatchChanges changes, BackupHeader state, long begin) {
         releaseUnchanged(next.input().keys(), changes);
         tally.read(next.input().keys().size(), changes.malformed());
+        changes.malformedExamples().stream().limit(3 - Math.min(3, malformedExamples.size()))
+                .forEach(malformedExamples::add);
         BackupHeader found = state.foundUnchanged(changes.alreadyConverted(), changes.malformed());
         long length = backup.append(new BackupRecord(found.batchesBackedUp() + 1, next.cursorAfter(),
                 changes.originals()));

@@ -148,13 +148,16 @@ public final class RewriteSummary {
      * interrupted runs before it), and in a new pass ({@code rescanned}) the ones it read (the first pass's again,
      * and any written since), which the header does not add up so as not to count them twice.
      */
-    static String malformedNote(boolean rescanned, long malformedThisRun, BackupHeader header) {
+    static String malformedNote(boolean rescanned, long malformedThisRun, BackupHeader header, List<String> examples) {
         long malformed = header.malformedVectors();
+        String such = examples.isEmpty() ? "" : ", such as " + String.join(", ", examples);
         if (rescanned && malformedThisRun > 0) {
             return "; " + Wording.count(malformedThisRun, "vector", "vectors") + " of unexpected "
-                    + "length read by this pass and left unchanged (" + malformed + " found by the first pass)";
+                    + "length read by this pass and left unchanged (" + malformed + " found by the first pass" + such
+                    + ")";
         }
-        return malformed > 0 ? "; " + malformed + " vectors of unexpected length left unchanged" : "";
+        return malformed > 0 ? "; " + Wording.count(malformed, "vector", "vectors") + " of unexpected length left "
+                + "unchanged" + (such.isEmpty() ? "" : " (" + such.substring(2) + ")") : "";
     }
 
     /**
