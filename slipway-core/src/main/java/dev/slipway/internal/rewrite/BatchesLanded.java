@@ -52,7 +52,8 @@ public final class BatchesLanded {
      * Refuses (exit 2, nothing changed) a resume of plan {@code planId} whose backup holds fewer records than Redis
      * says landed.
      */
-    public static void refuseIfRecordsWereLost(RedisSession session, String key, String planId, long records, String dir) {
+    public static void refuseIfRecordsWereLost(RedisSession session, String key, String planId, long records,
+                                               String dir) {
         String value = session.callString("GET", key);
         if (value == null || !value.startsWith(planId + " ")) {
             return;
