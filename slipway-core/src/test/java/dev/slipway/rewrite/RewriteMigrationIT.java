@@ -1395,6 +1395,36 @@ class RewriteMigrationIT {
         return plan;
     }
 
+    /**
+     * Validation's search for the old form scans twice for a rename with a key move (the old prefix, then the old
+     * field names); the second scan's progress goes on from the first instead of starting the bar again (tester
+     * session 53 R47 T2 F6: 500 ... 20000, then 500 again, in one task).
+     */
+    @Test
+    void theSearchForTheOldFormNeverGoesBackwards(RedisStackServer redis, @TempDir Path dir) {
+        List<String> updates = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TaskProgress listener = new TaskProgress() {
+            @Override
+            public void update(long done) {
+                if (task().startsWith("looking for documents")) {
+                    updates.add(task() + " " + done);
+                }
+            }
+        };
+        Slipway slipway = Slipway.configure().url(redis.url()).progress(listener).load();
+        try (Jedis jedis = redis.newJedis()) {
+            hashSource(jedis, slipway, VectorDataType.FLOAT32);
+            MigrationPlan plan = plan(slipway, "docs", dir, RENAME_QUANTIZE_MOVE);
+
+            slipway.validate(plan, List.of()); // not applied: the old prefix and the old field names hold them all
+
+            List<Long> done = updates.stream().map(u -> Long.parseLong(u.substring(u.lastIndexOf(' ') + 1)))
+                    .toList();
+            assertThat(done).as(String.join(", ", updates)).isNotEmpty().isSorted();
+            assertThat(done.get(done.size() - 1)).as("both scans counted").isEqualTo(2L * DOCS);
+        }
+    }
+
     /** How often the server ran a command (INFO commandstats). */
     private static long commandCalls(Jedis jedis, String command) {
         String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";

@@ -25,6 +25,8 @@ final class ValidationScan {
 
     private final WorkerPool workers;
     private final ProgressTask task;
+    /** The keys earlier scans of this search passed, where the next one's progress goes on from. */
+    private long passedBefore;
     private final StorageType storage;
     private final int pageSize;
     private final String search;
@@ -70,7 +72,10 @@ final class ValidationScan {
     /** Passes every page of keys of the rewrite's storage type in {@code scope} to {@code perPage}; the keys seen. */
     long pages(KeyScope scope, Consumer<List<byte[]>> perPage) {
         String type = storage.keyType();
-        return scope.forEachPage(workers, pageSize, type, task, new StopSignal(), search, perPage);
+        long seen = scope.forEachPage(workers, pageSize, type, task.after(passedBefore), new StopSignal(), search,
+                perPage);
+        passedBefore += seen; // a second scan of the same search goes on from there
+        return seen;
     }
 
     /** The replies to {@code commands}, sent as one pipeline. */
