@@ -144,7 +144,8 @@ public final class Evictions {
         String policy = policy(session).orElse("unknown");
         return Optional.of(new ValidationCheck("evictions", false, expected, Wording.count(evicted, "key", "keys"),
                 "the server evicted " + Wording.count(evicted, "key", "keys") + " while the migration ran "
-                + "(maxmemory-policy " + policy + "; INFO stats evicted_keys counts every database): "
+                + "(maxmemory-policy " + policy + (policy.equals("noeviction") ? " now, which evicts nothing: it was "
+                + "another while they were evicted" : "") + "; INFO stats evicted_keys counts every database): "
                 + mayBeAmongThem("documents of the index", policy) + ", and they are gone from Redis, which the "
                 + "counts and samples cannot show. Compare the documents with the application's data and write back "
                 + "what is missing. Before the next migration raise maxmemory (or set maxmemory-policy noeviction, "
