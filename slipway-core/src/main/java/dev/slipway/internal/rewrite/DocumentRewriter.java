@@ -310,17 +310,9 @@ final class DocumentRewriter {
                 continue;
             }
             byte[] moved = convertIfVector(move.to(), from, batch);
-            boolean ownValue = false;
-            if (to != null && !Arrays.equals(to, from) && !Arrays.equals(to, moved)) {
-                ownValue = ownMovedValues.holds(key, move.to(), to);
-                if (!ownValue) {
-                    batch.conflicts.add(shown(key) + ": field '" + move.to() + "' already exists with other data");
-                    batch.movedIntoTaken.add(key);
-                    return;
-                }
-            }
-            if (to != null && (laterPass || ownValue)) {
-                ownMoves.add(fields.indexOf(move.to()));
+            if (inTheWay(key, move, to, !Arrays.equals(to, from) && !Arrays.equals(to, moved), "field", ownMoves,
+                    batch)) {
+                return;
             }
             touched.add(move.from());
             touched.add(move.to());
@@ -356,6 +348,29 @@ final class DocumentRewriter {
         }
         writes.addAll(deletes); // after every write: see WritesBeforeDeletes
         finishDocument(key, targetExists, current, expiry, touched, ownMoves, writes, batch);
+    }
+
+    /**
+     * Whether a moved field's new name holds data in the way of the move ({@code other}: neither the value moved nor
+     * its conversion), which is recorded as a conflict, unless it is a value this migration moved there
+     * ({@link #withOwnMovedValues}). A new name holding the moved value in a later pass, or one of this migration's,
+     * is added to {@code ownMoves} (recorded as cut short).
+     */
+    private boolean inTheWay(byte[] key, FieldMove move, byte[] to, boolean other, String what, List<Integer> ownMoves,
+                             BatchBuilder batch) {
+        if (to == null) {
+            return false;
+        }
+        boolean ownValue = other && ownMovedValues.holds(key, move.to(), to);
+        if (other && !ownValue) {
+            batch.conflicts.add(shown(key) + ": " + what + " '" + move.to() + "' already exists with other data");
+            batch.movedIntoTaken.add(key);
+            return true;
+        }
+        if (laterPass || ownValue) {
+            ownMoves.add(fields.indexOf(move.to()));
+        }
+        return false;
     }
 
     /**
@@ -444,17 +459,8 @@ final class DocumentRewriter {
             if (from == null) {
                 continue;
             }
-            boolean ownValue = false;
-            if (to != null && !Arrays.equals(to, from)) {
-                ownValue = ownMovedValues.holds(key, move.to(), to);
-                if (!ownValue) {
-                    batch.conflicts.add(shown(key) + ": path '" + move.to() + "' already exists with other data");
-                    batch.movedIntoTaken.add(key);
-                    return;
-                }
-            }
-            if (to != null && (laterPass || ownValue)) {
-                ownMoves.add(fields.indexOf(move.to()));
+            if (inTheWay(key, move, to, !Arrays.equals(to, from), "path", ownMoves, batch)) {
+                return;
             }
             touched.add(move.from());
             touched.add(move.to());
