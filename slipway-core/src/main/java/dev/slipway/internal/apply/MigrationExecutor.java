@@ -133,11 +133,13 @@ public final class MigrationExecutor {
         OptionalLong evictedBeforeTheChecks = Evictions.evictedKeys(session);
         MigrationLock.refuseIfHeld(session, keys, index); // before the checks against the migration's state
         Optional<Checkpoint> previous = usableCheckpoint(store.load(index), plan);
+        if (previous.isEmpty()) { // before the checks that read documents: near the limit, their reads evict
+            PlanPreconditions.checkMemory(plan, reader, options.ignoreMaxmemory(), progress);
+        }
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
             checkLive(plan, options, reader);
             warnIfTheSampleIsMostlyGone(plan);
-            PlanPreconditions.checkMemory(plan, reader, options.ignoreMaxmemory(), progress);
         }
         if (rewriteStillToRun(plan, previous)) {
             PlanPreconditions.checkConnections(session, plan, options);
@@ -274,13 +276,13 @@ public final class MigrationExecutor {
         MigrationLock.refuseIfHeld(session, keys, plan.source().indexName());
         Optional<Checkpoint> previous = usableCheckpoint(new CheckpointStore(session, keys)
                 .load(plan.source().indexName()), plan);
+        LiveIndexReader reader = new LiveIndexReader(session);
+        if (previous.isEmpty() && !options.ignoreMaxmemory()) { // apply warns when it goes on anyway; first, since
+            PlanPreconditions.checkMemory(plan, reader, false, ProgressListener.NONE); // reads near the limit evict
+        }
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
         if (previous.isEmpty()) {
-            LiveIndexReader reader = new LiveIndexReader(session);
             checkLive(plan, options, reader);
-            if (!options.ignoreMaxmemory()) { // apply itself warns when it goes on anyway, so this says nothing
-                PlanPreconditions.checkMemory(plan, reader, false, ProgressListener.NONE);
-            }
         }
         PermissionProbe.requireForApply(session, plan, keys);
         PlanPreconditions.probeTarget(plan, session, keys, options.queryChecks(), progress);
