@@ -1,11 +1,10 @@
 package dev.slipway.internal.rewrite;
 
 import dev.slipway.api.plan.RewriteSpec.FieldMove;
+import dev.slipway.internal.io.Digests;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -72,14 +71,6 @@ final class OwnMovedValues {
     }
 
     private static ByteBuffer digest(String field, byte[] value) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(field.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            sha.update(value);
-            return ByteBuffer.wrap(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        return ByteBuffer.wrap(Digests.sha256(field.getBytes(StandardCharsets.UTF_8), new byte[] {0}, value));
     }
 }

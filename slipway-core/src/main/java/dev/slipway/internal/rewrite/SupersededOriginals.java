@@ -1,8 +1,8 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.internal.io.Digests;
+
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The backed-up originals that a later record of the same backup supersedes. A pass of the rewrite after the first
@@ -23,14 +23,6 @@ import java.security.NoSuchAlgorithmException;
  */
 public final class SupersededOriginals {
     private static final SupersededOriginals NONE = new SupersededOriginals(null, 0);
-    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
-    });
-
     private final LastRecords last;
     private final long count;
 
@@ -77,7 +69,7 @@ public final class SupersededOriginals {
     }
 
     static long digest(byte[] key) {
-        return ByteBuffer.wrap(SHA_256.get().digest(key)).getLong();
+        return ByteBuffer.wrap(Digests.sha256(key)).getLong();
     }
 
     /** An open-addressing map from digests to the last record index they were put with; -1 for absent. */
