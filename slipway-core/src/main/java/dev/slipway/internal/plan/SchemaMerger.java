@@ -8,6 +8,7 @@ import dev.slipway.api.schema.SchemaPatch.FieldRename;
 import dev.slipway.api.schema.SchemaPatch.FieldUpdate;
 import dev.slipway.api.schema.SchemaPatch.IndexChanges;
 import dev.slipway.internal.schema.FieldAttribute;
+import dev.slipway.internal.schema.PatchDocument;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -50,7 +51,11 @@ public final class SchemaMerger {
         }
 
         void at(String section, int position) {
-            entry = section + "[" + position + "]";
+            entry = PatchDocument.entry(section, position);
+        }
+
+        void aboutThePatchAsAWhole() {
+            entry = "";
         }
 
         boolean isEmpty() {
@@ -110,7 +115,7 @@ public final class SchemaMerger {
                 fields.put(added.name(), added);
             }
         }
-        problems.entry = "";
+        problems.aboutThePatchAsAWhole();
         if (fields.isEmpty()) {
             problems.add("the patch removes every field of index '" + source.name()
                     + "'; an index needs at least one field");
@@ -144,8 +149,9 @@ public final class SchemaMerger {
      */
     private static void referencesToMovedFields(IndexSchema target, List<FieldRename> renames,
                                                 Map<String, String> movedAway, Found problems) {
+        List<String> oldNames = renames.stream().map(FieldRename::oldName).toList();
         movedAway.forEach((path, renamed) -> {
-            problems.at("rename_fields", renames.stream().map(FieldRename::oldName).toList().indexOf(renamed));
+            problems.at("rename_fields", oldNames.indexOf(renamed));
             String advice = "; change it in the same patch (under 'index:') or leave field '" + renamed
                     + "' where it is";
             Pattern read = Pattern.compile("@(" + Pattern.quote(path) + "|" + Pattern.quote(renamed)
@@ -314,8 +320,8 @@ public final class SchemaMerger {
             problems.add("rename_fields: new_name '" + rename.newName() + "' of JSON field '" + rename.oldName()
                     + "' looks like a JSONPath, but field '" + rename.oldName() + "' (path '" + current.path()
                     + "') is named by its attribute name, so new_name is a name: the new attribute"
-                    + (renamedPath(source, current, "x").filter(p -> !p.equals(current.path())).isPresent()
-                    ? " and the root member the value moves to" : "") + ". Give a plain name (for example '"
+                    + (isRootMemberOfItsName(current) ? " and the root member the value moves to" : "")
+                    + ". Give a plain name (for example '"
                     + plainName(rename.newName()) + "'); a value cannot be moved to a nested path or array element");
             return;
         }
@@ -377,10 +383,15 @@ public final class SchemaMerger {
         if (path.equals(field.name())) {
             return Optional.of(newName);
         }
-        if (MemberPath.parse(path).filter(p -> p.members().equals(List.of(field.name()))).isPresent()) {
+        if (isRootMemberOfItsName(field)) {
             return MemberPath.ofRootMember(newName); // $['a b'] for a name dot notation cannot hold; empty if none
         }
         return Optional.of(path);
+    }
+
+    /** Whether a field's path is the root member of its own name ({@code title} on {@code $.title}), however quoted. */
+    private static boolean isRootMemberOfItsName(FieldSchema field) {
+        return MemberPath.parse(field.path()).filter(p -> p.members().equals(List.of(field.name()))).isPresent();
     }
 
     private static IndexSchema.Builder applyIndexChanges(IndexSchema.Builder builder, IndexChanges changes) {

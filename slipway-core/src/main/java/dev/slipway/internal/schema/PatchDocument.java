@@ -83,12 +83,17 @@ public final class PatchDocument {
                 c.get(section).ifPresent(node -> {
                     List<YamlNode> items = node.isList() ? node.items() : List.of(node);
                     for (int i = 0; i < items.size(); i++) {
-                        lines.put(section + "[" + i + "]", items.get(i).line());
+                        lines.put(entry(section, i), items.get(i).line());
                     }
                 });
             }
         });
         return lines;
+    }
+
+    /** How an entry of a patch's list is named, for its line and for a problem about it: {@code rename_fields[0]}. */
+    public static String entry(String section, int position) {
+        return section + "[" + position + "]";
     }
 
     private static List<YamlNode> list(YamlNode map, String key, YamlProblems problems) {
