@@ -129,21 +129,20 @@ final class ChangedSinceMigration {
             return changes;
         }
         List<byte[][]> current = currentValues(keys, fields);
-        List<Integer> emptied = new ArrayList<>();
-        List<String> found = new ArrayList<>();
+        Map<Integer, String> changed = new java.util.LinkedHashMap<>(); // document -> its first changed field
         for (int i = 0; i < present.size(); i++) {
-            Optional<String> field = changedField(present.get(i), current.get(i), fields);
-            if (field.isPresent() && Arrays.stream(current.get(i)).allMatch(java.util.Objects::isNull)) {
-                emptied.add(i); // every field gone: deleted (or expired) since the existence check, or emptied
-            }
-            found.add(field.orElse(null));
+            int at = i;
+            changedField(present.get(i), current.get(i), fields).ifPresent(field -> changed.put(at, field));
         }
+        // every field gone: deleted (or expired) since the existence check, or emptied
+        List<Integer> emptied = changed.keySet().stream()
+                .filter(i -> Arrays.stream(current.get(i)).allMatch(java.util.Objects::isNull)).toList();
         boolean[] vanished = vanished(present, emptied);
-        for (int i = 0; i < present.size(); i++) {
-            if (found.get(i) != null && !vanished[i]) {
-                changes.add(DocumentRewriter.shown(keys.get(i)) + ": field '" + found.get(i) + "'");
+        changed.forEach((i, field) -> {
+            if (!vanished[i]) {
+                changes.add(DocumentRewriter.shown(keys.get(i)) + ": field '" + field + "'");
             }
-        }
+        });
         return changes;
     }
 

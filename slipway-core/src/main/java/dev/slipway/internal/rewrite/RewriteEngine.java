@@ -571,8 +571,7 @@ public final class RewriteEngine {
     private BackupHeader backUp(ReadAhead next, BatchChanges changes, BackupHeader state, long begin) {
         releaseUnchanged(next.input().keys(), changes);
         tally.read(next.input().keys().size(), changes.malformed());
-        changes.malformedExamples().stream().limit(3 - Math.min(3, malformedExamples.size()))
-                .forEach(malformedExamples::add);
+        addUpTo(malformedExamples, changes.malformedExamples(), 3);
         BackupHeader found = state.foundUnchanged(changes.alreadyConverted(), changes.malformed());
         long length = backup.append(new BackupRecord(found.batchesBackedUp() + 1, next.cursorAfter(),
                 changes.originals()));
@@ -668,12 +667,13 @@ public final class RewriteEngine {
         rewriter.samplePerBatch(recall.full() ? 0 : 64);
         BatchChanges changes = rewriter.plan(input);
         changes.conflicts().forEach(this::reportConflict);
-        for (byte[] key : changes.movedIntoTaken()) {
-            if (movedIntoTaken.size() < OwnMovedValues.MAX_KEYS) {
-                movedIntoTaken.add(key);
-            }
-        }
+        addUpTo(movedIntoTaken, changes.movedIntoTaken(), OwnMovedValues.MAX_KEYS);
         return changes;
+    }
+
+    /** Adds {@code more} to {@code kept} while it holds fewer than {@code most}. */
+    private static <T> void addUpTo(List<T> kept, List<T> more, int most) {
+        kept.addAll(more.subList(0, Math.max(0, Math.min(more.size(), most - kept.size()))));
     }
 
     /** Keeps the first conflicts for the step's failure message. */

@@ -150,14 +150,14 @@ public final class RewriteSummary {
      */
     static String malformedNote(boolean rescanned, long malformedThisRun, BackupHeader header, List<String> examples) {
         long malformed = header.malformedVectors();
-        String such = examples.isEmpty() ? "" : ", such as " + String.join(", ", examples);
+        String such = examples.isEmpty() ? "" : "such as " + String.join(", ", examples);
         if (rescanned && malformedThisRun > 0) {
             return "; " + Wording.count(malformedThisRun, "vector", "vectors") + " of unexpected "
-                    + "length read by this pass and left unchanged (" + malformed + " found by the first pass" + such
-                    + ")";
+                    + "length read by this pass and left unchanged (" + malformed + " found by the first pass"
+                    + (such.isEmpty() ? "" : ", " + such) + ")";
         }
         return malformed > 0 ? "; " + Wording.count(malformed, "vector", "vectors") + " of unexpected length left "
-                + "unchanged" + (such.isEmpty() ? "" : " (" + such.substring(2) + ")") : "";
+                + "unchanged" + (such.isEmpty() ? "" : " (" + such + ")") : "";
     }
 
     /**
