@@ -242,14 +242,8 @@ class LockContentionIT {
      */
     @Test
     void anUnfinishedMigrationWhoseLockIsHeldIsReportedAsRunning(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
-        try (Jedis jedis = redis.newJedis()) {
-            String checkpoint = jedis.get("slipway:checkpoint:" + Catalog.NAME);
-            assertThat(checkpoint).contains("\"COMPLETED\"");
-            jedis.set("slipway:checkpoint:" + Catalog.NAME, checkpoint.replace("\"COMPLETED\"", "\"ROLLING_BACK\""));
-        }
+        appliedThenMarked(redis, slipway, "ROLLING_BACK");
         holdLock(redis, OTHER_OWNER);
         Snapshot before = Snapshot.of(redis);
 
@@ -266,14 +260,8 @@ class LockContentionIT {
      */
     @Test
     void aValidateOfAMigrationRunningNowSaysSo(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
         Slipway slipway = Slipway.configure().url(redis.url()).load();
-        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
-        slipway.apply(plan, ApplyOptions.DEFAULTS);
-        try (Jedis jedis = redis.newJedis()) {
-            String checkpoint = jedis.get("slipway:checkpoint:" + Catalog.NAME);
-            jedis.set("slipway:checkpoint:" + Catalog.NAME, checkpoint.replace("\"COMPLETED\"", "\"RUNNING\""));
-        }
+        MigrationPlan plan = appliedThenMarked(redis, slipway, "RUNNING");
 
         assertThat(migrationCheck(slipway, plan).detail()).as("no lock: the run died").contains("the migration is "
                 + "unfinished: re-run 'slipway apply' with this plan to finish it");
@@ -283,6 +271,22 @@ class LockContentionIT {
         assertThat(running.passed()).isFalse();
         assertThat(running.actual()).contains("running now: the lock is held by " + OTHER_OWNER);
         assertThat(running.detail()).startsWith("a run of this migration is under way: wait for it to finish");
+    }
+
+    /**
+     * Seeds the catalog, applies its add-price plan, then marks the migration's checkpoint {@code status} instead of
+     * COMPLETED, as a run that stopped (or a rollback that did) leaves it; returns the plan.
+     */
+    private static MigrationPlan appliedThenMarked(RedisStackServer redis, Slipway slipway, String status) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice()));
+        slipway.apply(plan, ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            String checkpoint = jedis.get("slipway:checkpoint:" + Catalog.NAME);
+            assertThat(checkpoint).contains("\"COMPLETED\"");
+            jedis.set("slipway:checkpoint:" + Catalog.NAME, checkpoint.replace("\"COMPLETED\"", "\"" + status + "\""));
+        }
+        return plan;
     }
 
     private static dev.slipway.api.plan.ValidationCheck migrationCheck(Slipway slipway, MigrationPlan plan) {
