@@ -6,6 +6,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.commands.ProtocolCommand;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.SafeEncoder;
@@ -21,6 +22,13 @@ public final class JedisDocumentStore implements DocumentStore {
     /** Command names already encoded; a rewrite sends the same few names hundreds of thousands of times. */
     private final Map<String, ProtocolCommand> encodedNames = new HashMap<>();
     private Pipeline pipeline;
+    /**
+     * Why a pipeline failed on this connection, or null. Jedis keeps a failed pipeline's unread replies and refuses
+     * every later direct command ("Cannot use Jedis when in Pipeline"), and the stream may still hold those replies:
+     * the connection is done for, and a later use is a lost connection, which the pool replaces (tester session 53
+     * R47 T1: an INFO cut after a reconnect left the reading connection so, and its SCAN failed the run, exit 1).
+     */
+    private String failed;
     /**
      * Where computed arguments are produced, reused for every command: Jedis writes a command's arguments into the
      * connection's output buffer (or, for an argument longer than that buffer, straight to the socket) before
@@ -38,6 +46,9 @@ public final class JedisDocumentStore implements DocumentStore {
     }
 
     private Jedis jedis() {
+        if (failed != null) {
+            throw new JedisConnectionException("the connection was given up after a failed pipeline (" + failed + ")");
+        }
         return session.jedis();
     }
 
@@ -65,6 +76,7 @@ public final class JedisDocumentStore implements DocumentStore {
             return responses;
         } catch (RuntimeException e) {
             pipeline = null;
+            failed = RedisSession.rootMessage(e);
             throw e;
         }
     }
@@ -213,6 +225,7 @@ public final class JedisDocumentStore implements DocumentStore {
 
     @Override
     public void nameClient(String name) {
+        jedis(); // refuses a connection given up
         session.call("CLIENT", "SETNAME", name);
     }
 
