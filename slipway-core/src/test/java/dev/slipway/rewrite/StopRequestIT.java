@@ -189,6 +189,54 @@ class StopRequestIT {
     }
 
     /**
+     * A resume of a rewrite that moves keys measures only the documents still under the old prefix: it announces no
+     * total it does not reach. It announced the plan's count (20,000) and measured 13,884 (tester session 53 R47 T2
+     * F6).
+     */
+    @Test
+    void aResumedKeyMoveAnnouncesNoTotalItsMeasuringDoesNotReach(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway plain = Slipway.configure().url(redis.url()).load();
+            RewriteFixture.hashDocs(jedis, plain, VectorDataType.FLOAT32, DOCS, SEED);
+            MigrationPlan plan = plan(plain, "docs", dir, RENAME_AND_QUANTIZE + "  index:\n    prefix: 'item:'\n");
+            Path backup = dir.resolve("backup");
+            StopSignal stop = new StopSignal();
+            List<String> measuring = new java.util.concurrent.CopyOnWriteArrayList<>();
+            TaskProgress recorder = new TaskProgress() {
+                @Override
+                public void begin(String name, long total, String unit) {
+                    super.begin(name, total, unit);
+                    if (name.equals("measuring documents")) {
+                        measuring.add("begin " + total);
+                    }
+                }
+
+                @Override
+                public void update(long done) {
+                    if (task().equals("measuring documents")) {
+                        measuring.add("update " + done);
+                    }
+                    if (rewriting() && done >= 3 * BATCH) {
+                        stop.request("test: three batches are enough");
+                    }
+                }
+            };
+            stoppedApply(stoppedWhen(redis, stop, recorder), plan, backup);
+            assertThat(measuring).as("a first run measures every document it announced").startsWith("begin " + DOCS)
+                    .endsWith("update " + DOCS);
+            measuring.clear();
+
+            MigrationReport resumed = stoppedWhen(redis, new StopSignal(), recorder).apply(plan, options(backup));
+
+            assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(measuring).as("the resume's measuring: no total, and the documents left").first()
+                    .isEqualTo("begin 0");
+            long measured = Long.parseLong(measuring.get(measuring.size() - 1).substring("update ".length()));
+            assertThat(measured).isBetween(1L, DOCS - 3L * BATCH);
+        }
+    }
+
+    /**
      * A progress listener that throws does not fail the migration: thrown through, one from the rewrite's begin
      * failed a drop-recreate after the drop, its index unserved, and one from an update during the checks before the
      * first change left apply raw, without a report (tester session 40 R30 F6).

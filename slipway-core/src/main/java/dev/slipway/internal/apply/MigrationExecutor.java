@@ -158,7 +158,8 @@ public final class MigrationExecutor {
                     progress);
             try (FilterScope filter = FilterScope.open(session, keys, plan, stop)) {
                 RewriteMeasurement.Measured measured = rewriteStillToRun(plan, previous)
-                        ? RewriteMeasurement.measure(plan, filter, options, endpoint, progress, stop)
+                        ? RewriteMeasurement.measure(plan, filter, previous.isEmpty(), options, endpoint,
+                                progress, stop)
                         : new RewriteMeasurement.Measured(0, -1);
                 long inPlace = 0;
                 if (previous.isEmpty()) {

@@ -86,7 +86,7 @@ final class RewriteMeasurement {
      */
     static long measureDocuments(MigrationPlan plan, FilterScope filter, ApplyOptions options,
                                  RedisEndpoint endpoint, ProgressListener progress, StopSignal stop) {
-        return measure(plan, filter, options, endpoint, progress, stop).batchBytes();
+        return measure(plan, filter, false, options, endpoint, progress, stop).batchBytes();
     }
 
     /**
@@ -96,15 +96,20 @@ final class RewriteMeasurement {
     record Measured(long batchBytes, long holding) {
     }
 
-    /** {@link #measureDocuments}, with the count of the documents to rewrite. */
-    static Measured measure(MigrationPlan plan, FilterScope filter, ApplyOptions options, RedisEndpoint endpoint,
-                            ProgressListener progress, StopSignal stop) {
+    /**
+     * {@link #measureDocuments}, with the count of the documents to rewrite; {@code firstPass} when no run of the
+     * plan has changed a document yet.
+     */
+    static Measured measure(MigrationPlan plan, FilterScope filter, boolean firstPass, ApplyOptions options,
+                            RedisEndpoint endpoint, ProgressListener progress, StopSignal stop) {
         RewriteSpec rewrite = plan.rewrite().orElseThrow();
         DocumentSizes.Survey survey;
         try {
             // an index with a FILTER the patch changes does not count what its rewrite converts: the total is not
-            // known yet
-            boolean counted = plan.source().schema().filter().isEmpty() || filter.narrows();
+            // known yet; nor does the plan count what is left under the old prefix once a run moved keys (tester
+            // session 53 R47 T2 F6: a resumed apply announced 20,000 documents to measure and measured 13,884)
+            boolean counted = (plan.source().schema().filter().isEmpty() || filter.narrows())
+                    && (firstPass || rewrite.targetPrefix().isEmpty());
             survey = DocumentSizes.survey(rewrite, filter, counted ? rewrite.documents() : 0, endpoint,
                     options.batchSize(), options.maxRetries(), progress, stop);
         } catch (JedisException | SlipwayException e) {
