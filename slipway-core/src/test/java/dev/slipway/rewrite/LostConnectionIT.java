@@ -167,6 +167,34 @@ class LostConnectionIT {
     }
 
     /**
+     * The lock's {@code SET NX} lost with its connection, once after the server took the lock and once before it got
+     * the command: the run reads the lock on the new connection and goes on. It failed, and the server held the lock
+     * for the failed run, so a re-run in this process (or on another host) was refused for the whole lease.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void theLocksSetLostWithItsConnectionIsReadBack(boolean ranIt, RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
+                    5);
+        }
+        MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir, EMB_TO_FLOAT16);
+        dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, "SET", 1)
+                .holding(dev.slipway.internal.apply.MigrationLock.processOwner() + " plan " + plan.planId());
+        try (dev.slipway.testing.CuttingProxy cut = ranIt ? proxy.afterTheServerRanIt() : proxy) {
+            MigrationReport report = Slipway.configure().url(cut.url()).load().apply(plan, ApplyOptions.DEFAULTS
+                    .withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true));
+
+            assertThat(cut.cutsLeft()).as("the lock's SET was cut").isZero();
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        }
+        try (Jedis jedis = redis.newJedis()) {
+            assertThat(jedis.exists("slipway:lock:docs")).as("released at the end").isFalse();
+        }
+    }
+
+    /**
      * A connection a verb opens for itself, outside the session's reconnects (the estimate's sample of keys), lost:
      * the library's caller gets a SlipwayException (REDIS_UNAVAILABLE), not a Jedis class, which the CLI printed as
      * "error: unexpected redis.clients...JedisConnectionException" (tester session 53 R47 T2 F4).
@@ -183,7 +211,8 @@ class LostConnectionIT {
 
             assertThat(proxy.cutsLeft()).as("the SCAN was sent, and cut").isZero();
             assertThat(lost).isInstanceOf(SlipwayException.class).hasMessageStartingWith("Lost the connection to "
-                    + "Redis at " + proxy.url()).hasMessageContaining("Nothing was changed.");
+                    + "Redis at " + proxy.url()).hasMessageContaining("Nothing was changed.")
+                    .hasMessageNotContaining(".."); // Jedis' message ends with a full stop of its own
             assertThat(((SlipwayException) lost).code()).isEqualTo(ErrorCode.REDIS_UNAVAILABLE);
         }
         // the permission probe's connection lost inside its MULTI: its DISCARD went out on the new connection and "Redis rejected DISCARD:

@@ -27,6 +27,8 @@ public final class CuttingProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean afterRun;
     private volatile int atLeast = 1;
+    private final AtomicInteger passing = new AtomicInteger();
+    private volatile byte[] alsoHolding;
 
     /** Proxies {@code server}, cutting the connection that sends {@code command} (as a RESP bulk string) the first
      * {@code times} times. */
@@ -34,7 +36,7 @@ public final class CuttingProxy implements AutoCloseable {
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.target = server.host();
         this.targetPort = server.port();
-        this.command = ("$" + command.length() + "\r\n" + command + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        this.command = bulk(command);
         this.left = new AtomicInteger(times);
         Thread accepting = new Thread(this::accept, "cutting-proxy");
         accepting.setDaemon(true);
@@ -53,6 +55,18 @@ public final class CuttingProxy implements AutoCloseable {
      */
     public CuttingProxy pipelinedAtLeast(int times) {
         this.atLeast = times;
+        return this;
+    }
+
+    /** Cuts only a send that also holds {@code argument} (as a RESP bulk string): one key's command, say. */
+    public CuttingProxy holding(String argument) {
+        this.alsoHolding = bulk(argument);
+        return this;
+    }
+
+    /** Lets the first {@code sends} sends that would be cut through: the cut comes later in the run. */
+    public CuttingProxy skipping(int sends) {
+        this.passing.set(sends);
         return this;
     }
 
@@ -86,7 +100,10 @@ public final class CuttingProxy implements AutoCloseable {
             byte[] buffer = new byte[65536];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) > 0; ) {
-                    if (watched && occurrences(buffer, n) >= atLeast && left.getAndDecrement() > 0) {
+                    if (watched && occurrences(buffer, n, command) >= atLeast
+                            && (alsoHolding == null || occurrences(buffer, n, alsoHolding) > 0)
+                            && passing.getAndDecrement() <= 0
+                            && left.getAndDecrement() > 0) {
                         from.close(); // the client's side first: no reply reaches it
                         if (afterRun) {
                             out.write(buffer, 0, n);
@@ -111,7 +128,18 @@ public final class CuttingProxy implements AutoCloseable {
         thread.start();
     }
 
-    private int occurrences(byte[] buffer, int length) {
+    private static byte[] bulk(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] bulk = new byte[head.length + bytes.length + 2];
+        System.arraycopy(head, 0, bulk, 0, head.length);
+        System.arraycopy(bytes, 0, bulk, head.length, bytes.length);
+        bulk[bulk.length - 2] = '\r';
+        bulk[bulk.length - 1] = '\n';
+        return bulk;
+    }
+
+    private static int occurrences(byte[] buffer, int length, byte[] command) {
         int found = 0;
         outer:
         for (int i = 0; i + command.length <= length; i++) {

@@ -124,7 +124,7 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
         String key = keys.lock(index);
         String value = processOwner() + " plan " + planId;
         long sent = System.nanoTime();
-        Object reply = session.call("SET", key, value, "NX", "PX", Long.toString(lease.toMillis()));
+        Object reply = take(session, key, value, lease, true);
         if (reply == null) {
             String owner = session.callString("GET", key);
             boolean abandoned = owner != null && ABANDONED.contains(owner);
@@ -146,6 +146,41 @@ public final class MigrationLock implements AutoCloseable, HeldLock {
             throw held(session, key, index, owner);
         }
         return started(session, endpoint, key, value, lease, sent);
+    }
+
+    /**
+     * {@code SET key value NX PX lease}: "OK" when taken, null when another holds it. A reply lost with the connection
+     * leaves it unknown whether the server ran the command: the lock is read again on the replaced connection, and
+     * holds this run's value if it did (the run goes on), nothing if it did not (sent once more). Before, the run
+     * failed while the server held the lock for it, and a re-run in the same process, or on another host, was
+     * refused until the lease ran out ("held by" this very process; found by cutting each command of apply in turn).
+     * When the lock cannot be read either, the value is left to this process's next run to take over.
+     */
+    private static Object take(RedisSession session, String key, String value, Duration lease, boolean again) {
+        try {
+            return session.call("SET", key, value, "NX", "PX", Long.toString(lease.toMillis()));
+        } catch (SlipwayException lost) {
+            if (lost.code() != ErrorCode.REDIS_UNAVAILABLE) {
+                throw lost;
+            }
+            String now;
+            try {
+                now = session.callString("GET", key);
+            } catch (RuntimeException unreadable) {
+                ABANDONED.add(value);
+                throw lost;
+            }
+            if (value.equals(now)) {
+                return "OK";
+            }
+            if (now == null && again) {
+                return take(session, key, value, lease, false);
+            }
+            if (now == null) {
+                throw lost;
+            }
+            return null;
+        }
     }
 
     /**
