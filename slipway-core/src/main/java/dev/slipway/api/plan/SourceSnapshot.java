@@ -52,6 +52,9 @@ import java.util.TreeMap;
  * @param vectorTuningRead whether {@code FT.DEBUG VECSIM_INFO} gave the tuning {@code FT.INFO} does not report
  *                         (BLOCK_SIZE, EF_RUNTIME, EPSILON) of every vector field, so that the schema has it; left
  *                         out of the plan file when false
+ * @param synonyms         the index's synonym groups ({@code FT.SYNDUMP}): each group id with its terms, sorted;
+ *                         they belong to the index, so a new one starts without them and {@code apply} adds them;
+ *                         empty (and left out of the plan file) when it has none, and in plans made before
  */
 public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema schema, long numDocs,
                              long indexingFailures, List<String> keySample, ServerInfo server,
@@ -71,10 +74,15 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
                              @JsonSetter(nulls = Nulls.AS_EMPTY) double listpackFieldsSampled,
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-                             @JsonSetter(nulls = Nulls.AS_EMPTY) boolean vectorTuningRead) {
+                             @JsonSetter(nulls = Nulls.AS_EMPTY) boolean vectorTuningRead,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, List<String>> synonyms) {
     /** Copies the lists and the map (sorted, so that a plan's digest does not depend on the order). */
     public SourceSnapshot {
         pathsHeld = pathsHeld == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(pathsHeld));
+        TreeMap<String, List<String>> groups = new TreeMap<>();
+        (synonyms == null ? Map.<String, List<String>>of() : synonyms).forEach((group, terms) -> groups.put(group,
+                terms.stream().sorted().distinct().toList()));
+        synonyms = Collections.unmodifiableMap(groups);
         wordsSampled = wordsSampled == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(wordsSampled));
         vectorsOfOtherSize = vectorsOfOtherSize == null ? Map.of()
                 : Collections.unmodifiableMap(new TreeMap<>(vectorsOfOtherSize));
@@ -92,7 +100,15 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                           long indexingMillis, int latestVersion, List<String> sharedKeyIndexes) {
         this(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server, indexMemoryBytes,
                 indexingMillis, latestVersion, sharedKeyIndexes, Optional.empty(), false, List.of(), Map.of(), 0, Map.of(),
-                Map.of(), Map.of(), 0, false);
+                Map.of(), Map.of(), 0, false, Map.of());
+    }
+
+    /** A copy with the index's synonym groups. */
+    public SourceSnapshot withSynonyms(Map<String, List<String>> groups) {
+        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
+                indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
+                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled,
+                listpackFieldsSampled, vectorTuningRead, groups);
     }
 
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
@@ -100,7 +116,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, indexes, temporary, optionsRecorded, phoneticProbed,
                 pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled, listpackFieldsSampled,
-                vectorTuningRead);
+                vectorTuningRead, synonyms);
     }
 
     /** A copy with what is known of the server replaced (the commands it turned out not to have, say). */
@@ -108,7 +124,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, serverInfo,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled,
-                listpackFieldsSampled, vectorTuningRead);
+                listpackFieldsSampled, vectorTuningRead, synonyms);
     }
 
     /** A copy with what the sampled documents hold of the target's new JSON paths. */
@@ -116,7 +132,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, held, vectorIndexBytes, wordsSampled, vectorsOfOtherSize,
-                encodingsSampled, listpackFieldsSampled, vectorTuningRead);
+                encodingsSampled, listpackFieldsSampled, vectorTuningRead, synonyms);
     }
 
     /** A copy with the vector indexes' share of the index memory. */
@@ -124,7 +140,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, bytes, wordsSampled, vectorsOfOtherSize,
-                encodingsSampled, listpackFieldsSampled, vectorTuningRead);
+                encodingsSampled, listpackFieldsSampled, vectorTuningRead, synonyms);
     }
 
     /** A copy with the words sampled documents hold in the target's new TEXT fields. */
@@ -132,7 +148,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, vectorIndexBytes, words, vectorsOfOtherSize,
-                encodingsSampled, listpackFieldsSampled, vectorTuningRead);
+                encodingsSampled, listpackFieldsSampled, vectorTuningRead, synonyms);
     }
 
     /** A copy with how many sampled documents hold a value of another size for the target's new vector fields. */
@@ -140,7 +156,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, counts,
-                encodingsSampled, listpackFieldsSampled, vectorTuningRead);
+                encodingsSampled, listpackFieldsSampled, vectorTuningRead, synonyms);
     }
 
     /** A copy with the encodings of the sampled HASH documents and the fields their listpacks hold on average. */
@@ -148,7 +164,7 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
                 indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
                 phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodings,
-                listpackFields, vectorTuningRead);
+                listpackFields, vectorTuningRead, synonyms);
     }
 
     /**

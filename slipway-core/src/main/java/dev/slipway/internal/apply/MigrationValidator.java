@@ -17,6 +17,7 @@ import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SynonymGroups;
 import dev.slipway.internal.rewrite.FilterScope;
 import dev.slipway.internal.rewrite.IndexRecall;
 import dev.slipway.internal.rewrite.OldFormScan;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.OptionalLong;
@@ -251,6 +253,9 @@ public final class MigrationValidator {
         }
         IndexInfo info = live.get();
         checks.add(schemaCheck(plan, info, schemaDifferenceCause));
+        if (!plan.source().synonyms().isEmpty()) {
+            checks.add(synonymCheck(plan, info));
+        }
         checks.add(indexedCheck(info));
         stopHereIfRequested("its document count");
         DocumentCountCheck count = new DocumentCountCheck(session, namespace.lock(plan.source().indexName()));
@@ -344,6 +349,17 @@ public final class MigrationValidator {
                 differences.isEmpty() ? "equal" : differences.size() + " differences",
                 differences.isEmpty() ? "" : String.join("; ", differences)
                         + ". " + cause + "; compare 'slipway index info " + plan.servedName() + "' with the plan.");
+    }
+
+    /** The source's synonym groups are on the served index (a new index starts without them). */
+    private ValidationCheck synonymCheck(MigrationPlan plan, IndexInfo info) {
+        Map<String, List<String>> missing = SynonymGroups.missing(plan.source().synonyms(),
+                SynonymGroups.read(session, info.schema().name()));
+        int groups = plan.source().synonyms().size();
+        return new ValidationCheck("synonyms", missing.isEmpty(), groups + (groups == 1 ? " synonym group" :
+                " synonym groups") + " of the source", missing.isEmpty() ? "all held" : missing.size() + " lacking",
+                missing.isEmpty() ? "" : "lacking: " + SynonymGroups.describe(missing) + ". Re-run 'slipway apply' "
+                        + "with the same plan, which adds them, or add them with FT.SYNUPDATE.");
     }
 
     private static ValidationCheck indexedCheck(IndexInfo info) {

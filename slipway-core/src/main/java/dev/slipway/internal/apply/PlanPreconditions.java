@@ -33,6 +33,7 @@ import dev.slipway.internal.redis.ProbeLease;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SynonymGroups;
 import dev.slipway.internal.schema.FtCreateArguments;
 
 import java.util.ArrayList;
@@ -230,6 +231,10 @@ public final class PlanPreconditions {
         }
         List<String> differences = new ArrayList<>(VisibleSchema.differences(plan.source().schema(),
                 live.get().schema()));
+        // groups added since the plan read them would be missing from the new index, which adds the plan's
+        SynonymGroups.missing(reader.synonyms(live.get().schema().name()), plan.source().synonyms())
+                .forEach((group, terms) -> differences.add("synonym group '" + group + "' holds " + terms
+                        + ", which the plan does not"));
         if (!differences.isEmpty()) {
             throw new StalePlanException("Index '" + name + "' changed since the plan was made (or the plan was "
                     + "applied); nothing was changed. Re-run 'slipway plan' to plan against the live index.",

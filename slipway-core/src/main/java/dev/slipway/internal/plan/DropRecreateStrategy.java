@@ -4,8 +4,10 @@ import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.RewriteSpec;
 import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.StepKind;
+import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.redis.SynonymGroups;
 import dev.slipway.internal.schema.FtCreateArguments;
 
 import java.util.ArrayList;
@@ -19,6 +21,18 @@ import java.util.Optional;
  */
 public final class DropRecreateStrategy {
     private DropRecreateStrategy() {
+    }
+
+    /**
+     * {@code FT.CREATE} of {@code schema}, then an {@code FT.SYNUPDATE} per synonym group of the source: a new index
+     * starts without the groups.
+     */
+    static List<List<String>> createCommands(IndexSchema schema, SourceSnapshot source) {
+        List<List<String>> commands = new ArrayList<>();
+        commands.add(FtCreateArguments.command(schema));
+        commands.addAll(SynonymGroups.updateCommands(schema.name(), source.synonyms(),
+                schema.options().contains(IndexOption.SKIPINITIALSCAN)));
+        return List.copyOf(commands);
     }
 
     /**
@@ -37,7 +51,7 @@ public final class DropRecreateStrategy {
         rewrite.ifPresent(r -> steps.add(RewritePlanner.step(r, source.schema(), target)));
         steps.add(new PlanStep("create-index", StepKind.CREATE_INDEX, "Create index '" + target.name()
                 + "' with the target schema; the server starts indexing the existing documents.",
-                List.of(FtCreateArguments.command(target))));
+                createCommands(target, source)));
         if (source.aliased()) {
             List<List<String>> commands = List.of(List.of("MULTI"),
                     List.of("FT.ALIASUPDATE", source.indexName(), target.name()),

@@ -5,7 +5,6 @@ import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.apply.KeyNamespace;
-import dev.slipway.internal.schema.FtCreateArguments;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,11 +42,11 @@ public final class ZeroDowntimeStrategy {
         List<String> shadows = new ArrayList<>();
         if (!source.aliased()) {
             IndexSchema copy = source.schema().withName(physicalName(name, source.latestVersion() + 1));
-            steps.add(createShadow(copy, "Build '" + copy.name() + "', a copy of the current schema of '" + name
+            steps.add(createShadow(copy, source, "Build '" + copy.name() + "', a copy of the current schema of '" + name
                     + "', kept as the version to roll back to."));
             shadows.add(copy.name());
         }
-        steps.add(createShadow(target, "Build '" + target.name() + "' with the target schema beside the live index;"
+        steps.add(createShadow(target, source, "Build '" + target.name() + "' with the target schema beside the live index;"
                 + " the server indexes existing documents while writes keep flowing."));
         shadows.add(target.name());
         for (String shadow : shadows) {
@@ -66,9 +65,9 @@ public final class ZeroDowntimeStrategy {
         return steps;
     }
 
-    private static PlanStep createShadow(IndexSchema schema, String description) {
+    private static PlanStep createShadow(IndexSchema schema, SourceSnapshot source, String description) {
         return new PlanStep("create-index:" + schema.name(), StepKind.CREATE_SHADOW_INDEX, description,
-                List.of(FtCreateArguments.command(schema)));
+                DropRecreateStrategy.createCommands(schema, source));
     }
 
     /** The atomic switch: alias and history in one MULTI/EXEC. */

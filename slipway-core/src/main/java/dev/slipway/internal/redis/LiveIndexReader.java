@@ -11,6 +11,8 @@ import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.schema.FtInfoReader;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +27,7 @@ import java.util.Set;
 
 /** Reads live indexes and the server's capabilities. Read-only. */
 public final class LiveIndexReader {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveIndexReader.class);
     /** Keys sampled into a snapshot for validation. */
     public static final int KEY_SAMPLE_SIZE = 20;
     /** SCAN pages (of 1,000 buckets) the key sample reads at most. */
@@ -365,7 +368,22 @@ public final class LiveIndexReader {
                 info.stats().indexingFailures(), sample, serverInfo(), info.stats().memoryBytes(),
                 info.stats().indexingMillis(), latestVersion, sharedKeyIndexes(info.schema(), name),
                 temporary(info.schema().name()), complete.recorded(), complete.phoneticProbed(), Map.of(),
-                info.stats().vectorBytes(), Map.of(), Map.of(), Map.of(), 0, complete.vectorTuningRead());
+                info.stats().vectorBytes(), Map.of(), Map.of(), Map.of(), 0, complete.vectorTuningRead(),
+                synonyms(info.schema().name()));
+    }
+
+    /**
+     * The synonym groups of a physical index. A server that refuses {@code FT.SYNDUMP} (an ACL) leaves them unknown:
+     * a warning says that a new index would be without any the index has.
+     */
+    public Map<String, List<String>> synonyms(String physical) {
+        try {
+            return SynonymGroups.read(session, physical);
+        } catch (RedisCommandException e) {
+            LOG.warn("Could not read the synonym groups of index '{}' ({}); a new index is created without any it "
+                    + "has (add them with FT.SYNUPDATE)", physical, e.serverMessage().strip());
+            return Map.of();
+        }
     }
 
     /**

@@ -4,10 +4,12 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.StopSignal;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SynonymGroups;
 import dev.slipway.internal.schema.FtCreateArguments;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.schema.VisibleSchema;
@@ -79,6 +81,9 @@ final class SourceIndexRebuild {
             look.accept(true);
             session.call(FtCreateArguments.command(source));
         }
+        // a new index starts without the synonym groups the original had (tester session 54 R48 T2 F1)
+        SynonymGroups.addMissing(session, source.name(), plan.source().synonyms(),
+                source.options().contains(IndexOption.SKIPINITIALSCAN));
         if (plan.source().aliased()) {
             pointAliasBack(plan, rewriteStartedAt);
         }
