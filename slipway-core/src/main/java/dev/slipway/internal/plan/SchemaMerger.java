@@ -135,6 +135,7 @@ public final class SchemaMerger {
             }
             referencesToMovedFields(target, patch.renameFields(), movedAway, problems);
             filterReadsRenamedAttributes(target, patch.renameFields(), movedAway, problems);
+            filterReadsRemovedAttributes(target, patch.removeFields(), problems);
             return new Result(problems.isEmpty() ? Optional.of(target) : Optional.empty(), problems);
         } catch (IllegalArgumentException e) {
             Found whole = new Found();
@@ -192,6 +193,28 @@ public final class SchemaMerger {
             target.filter().filter(f -> read.matcher(f).find()).ifPresent(f -> problems.add("rename_fields: the "
                     + "index's filter '" + f + "' reads attribute '" + rename.oldName() + "', which the rename to '"
                     + rename.newName() + "' removes; change the filter in the same patch (under 'index:')"));
+        }
+    }
+
+    /**
+     * A JSON index's filter reads attributes only: one the patch removes (and does not add again) would leave
+     * {@code @name} naming nothing, and the new index would admit no document (tester session 54 R48 T2 F2: planned
+     * as supported; a drop-recreate served 0 documents). A HASH filter reads the document's fields themselves.
+     */
+    private static void filterReadsRemovedAttributes(IndexSchema target, List<String> removed, Found problems) {
+        if (target.storageType() != StorageType.JSON) {
+            return;
+        }
+        for (int i = 0; i < removed.size(); i++) {
+            String name = removed.get(i);
+            Pattern read = Pattern.compile("@" + Pattern.quote(name) + "(?![\\w$.\\[])");
+            if (target.field(name).isEmpty()) {
+                problems.at("remove_fields", i);
+                target.filter().filter(f -> read.matcher(f).find()).ifPresent(f -> problems.add("remove_fields: "
+                        + "the index's filter '" + f + "' reads attribute '" + name + "', which this removes, so "
+                        + "the new index would admit no document (a JSON filter reads attributes only); change the "
+                        + "filter in the same patch (under 'index:') or keep the field"));
+            }
         }
     }
 

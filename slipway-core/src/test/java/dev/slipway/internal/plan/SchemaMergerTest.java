@@ -333,6 +333,28 @@ class SchemaMergerTest {
         assertThat(SchemaMerger.merge(filtered, renames(new FieldRename("t", "text"))).problems()).isEmpty();
     }
 
+    /** Tester session 54 R48 T2 F2: planned as supported, and the new index admitted nothing. */
+    @Test
+    void removingAnAttributeAJsonFilterReadsIsAProblemButNotForAHashFilter() {
+        IndexSchema json = IndexSchema.builder("jf", StorageType.JSON).prefixes(List.of("jf:"))
+                .filter("@price>10").field(new FieldSchema("title", "$.title", FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("price", "$.price", FieldType.NUMERIC, Map.of())).build();
+        SchemaPatch remove = new SchemaPatch(List.of(), List.of("price"), List.of(), List.of(), IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(json, remove).problems()).singleElement().asString().contains(
+                "remove_fields: the index's filter '@price>10' reads attribute 'price', which this removes",
+                "admit no document");
+        SchemaPatch removeTitle = new SchemaPatch(List.of(), List.of("title"), List.of(), List.of(),
+                IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(json, removeTitle).problems()).isEmpty();
+        SchemaPatch readded = new SchemaPatch(List.of(new FieldSchema("price", "$.cost", FieldType.NUMERIC,
+                Map.of())), List.of("price"), List.of(), List.of(), IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(json, readded).problems()).isEmpty();
+        IndexSchema hash = IndexSchema.builder("hf", StorageType.HASH).prefixes(List.of("hf:"))
+                .filter("@price>10").field(new FieldSchema("title", null, FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("price", null, FieldType.NUMERIC, Map.of())).build();
+        assertThat(SchemaMerger.merge(hash, remove).problems()).isEmpty();
+    }
+
     @Test
     void aJsonFieldNamedByItsPathIsRenamedToAPath() {
         IndexSchema json = IndexSchema.builder("j", StorageType.JSON).prefixes(List.of("j:"))
