@@ -246,6 +246,37 @@ class PatchDocumentTest {
                 "patch.yaml line 7: 'new_name' of a rename_fields entry must not be empty");
     }
 
+    /** Planned as supported, refused only by apply's server check (tester session 54 R48 T2 F3). */
+    @Test
+    void valuesTheServerRefusesAreProblemsWithLines() {
+        YamlProblems problems = new YamlProblems();
+        String yaml = """
+                version: 1
+                changes:
+                  update_fields:
+                    - name: emb
+                      attrs: {distance_metric: manhattan, algorithm: annoy}
+                    - name: title
+                      attrs: {phonetic_matcher: 'dm:xx'}
+                    - name: shape
+                      attrs: {coord_system: polar}
+                    - name: ok
+                      attrs: {distance_metric: cosine, algorithm: svs-vamana, phonetic_matcher: 'dm:pt'}
+                """;
+
+        PatchDocument.read(YamlNode.parse(yaml, "patch.yaml"), problems);
+
+        assertThat(messages(problems)).containsExactlyInAnyOrder(
+                "patch.yaml line 5: Unknown distance metric 'manhattan'; expected one of L2, IP, COSINE (case does "
+                        + "not matter) (field 'emb')",
+                "patch.yaml line 5: unknown vector algorithm 'annoy'; expected one of FLAT, HNSW, SVS-VAMANA (case "
+                        + "does not matter) (field 'emb')",
+                "patch.yaml line 7: unknown phonetic matcher 'dm:xx'; expected one of dm:en, dm:fr, dm:pt, dm:es "
+                        + "(Double Metaphone for English, French, Portuguese or Spanish) (field 'title')",
+                "patch.yaml line 9: unknown coordinate system 'polar'; expected one of spherical, flat (case does "
+                        + "not matter) (field 'shape')");
+    }
+
     /** A null was read as no change, "Changes: none" (tester session 40 R29 L3). */
     @Test
     void aNullIndexSettingIsAProblemNotSilence() {
