@@ -177,6 +177,13 @@ public final class SlipwayFiles {
                 throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file + ": it has no "
                         + String.join(", ", missing) + ". Re-create it with 'slipway plan'.", e);
             }
+            if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+                // Jackson names the end of the document (a record is read whole) and its own classes (R48 T2 F6)
+                throw new SlipwayException(ErrorCode.MALFORMED_INPUT, "Cannot read plan " + file
+                        + lineOfKey(text, unknown.getPropertyName()) + ": unknown key '" + unknown.getPropertyName()
+                        + "'" + keyPath(unknown) + ". A plan is written by 'slipway plan' and read as it was written; "
+                        + "re-create it with 'slipway plan'.", e);
+            }
             String where = e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
             Throwable cause = e.getCause();
             if (cause instanceof SlipwayException inner) { // an embedded schema or patch: keep its problems, named
@@ -196,6 +203,37 @@ public final class SlipwayFiles {
         } catch (SlipwayException e) {
             throw new SlipwayException(e.code(), "Cannot read plan " + file + ": " + e.getMessage(), e.problems(), e);
         }
+    }
+
+    /** " line N" of the first line that holds {@code key} as a YAML or JSON key; empty when none does. */
+    private static String lineOfKey(String text, String key) {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("^\\s*(-\\s+)?\"?"
+                + java.util.regex.Pattern.quote(key) + "\"?\\s*:");
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (line.matcher(lines.get(i)).find()) {
+                return " line " + (i + 1);
+            }
+        }
+        return "";
+    }
+
+    /** " in source.schema" for a key below the top level; empty at the top. */
+    private static String keyPath(JsonProcessingException e) {
+        if (!(e instanceof com.fasterxml.jackson.databind.JsonMappingException mapping)) {
+            return "";
+        }
+        StringBuilder path = new StringBuilder();
+        List<com.fasterxml.jackson.databind.JsonMappingException.Reference> chain = mapping.getPath();
+        for (int i = 0; i < chain.size() - 1; i++) {
+            var reference = chain.get(i);
+            if (reference.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.length() == 0 ? "" : " in " + path;
     }
 
     /**

@@ -92,6 +92,31 @@ class PlanFileTest {
                 + "plan'.").extracting(SlipwayException::exitCode).isEqualTo(2);
     }
 
+    /**
+     * An unknown key names its own line and where it is, not the end of the file and Jackson's class names (tester
+     * session 54 R48 T2 F6: "line 183: Unrecognized field ... (class dev.slipway.api.plan.MigrationPlan)").
+     */
+    @Test
+    void anUnknownKeyNamesItsLine(@TempDir Path dir) throws Exception {
+        Path plan = dir.resolve("plan.yaml");
+        SlipwayFiles.writePlan(plan(new ServerInfo("7.4.1", 21005, 20809)), plan);
+        List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(plan));
+        lines.add(2, "bogus_field: 1");
+        java.nio.file.Files.write(plan, lines);
+
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(SlipwayException.class,
+                () -> SlipwayFiles.readPlan(plan))).hasMessage("Cannot read plan " + plan + " line 3: unknown key "
+                + "'bogus_field'. A plan is written by 'slipway plan' and read as it was written; re-create it with "
+                + "'slipway plan'.").extracting(SlipwayException::exitCode).isEqualTo(2);
+
+        String nested = java.nio.file.Files.readString(plan).replace("bogus_field: 1\n", "")
+                .replaceFirst("(?m)^(\\s+)num_docs:", "$1shade: 3\n$1num_docs:");
+        java.nio.file.Files.writeString(plan, nested);
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(SlipwayException.class,
+                () -> SlipwayFiles.readPlan(plan)).getMessage()).contains("unknown key 'shade' in source")
+                .doesNotContain("class");
+    }
+
     /** A patch or a schema file given as a plan is named for what it is (tester session 34 R18 F5: Jackson's words). */
     @Test
     void aPatchOrASchemaGivenAsAPlanIsNamedForWhatItIs(@TempDir Path dir) throws Exception {
