@@ -69,6 +69,9 @@ final class PlanPrinter {
      */
     void rewriteSettings(MigrationPlan plan, ApplyOptions options) {
         if (plan.rewrite().isEmpty()) {
+            // a user who asked for a backup is told none is taken (tester session 54 R48 T2 F9: silently ignored)
+            options.backupDir().ifPresent(dir -> out.println("Backup:    none: this plan rewrites no document, so "
+                    + "--backup-dir " + dir + " is not used (nothing is written there)."));
             return;
         }
         RewriteSpec rewrite = plan.rewrite().get();
