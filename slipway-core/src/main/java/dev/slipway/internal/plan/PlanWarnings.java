@@ -80,6 +80,7 @@ public final class PlanWarnings {
                     + "counts the keys under the prefixes before its first change and allows only the failures of "
                     + "documents that exist then (an index with a FILTER cannot be counted: all of them).");
         }
+        droppedFlagsWarning(source.schema(), target).ifPresent(warnings::add);
         if (changes.stream().anyMatch(c -> c.kind() == ChangeKind.RENAME_INDEX)) {
             warnings.add("The index is renamed to '" + target.name() + "': applications querying '"
                     + source.indexName() + "' must switch to the new name.");
@@ -123,6 +124,20 @@ public final class PlanWarnings {
                 + "is dropped: the new one then serves the documents it could read, and apply exits 1" : "apply "
                 + "refuses the switch before anything served changes") + ". Check those documents first, or give the "
                 + "new index a FILTER that leaves them out.");
+    }
+
+    /**
+     * A patch's {@code index.options} replaces the index's flags: one the source has and the list leaves out is
+     * dropped, shown only in the change line (tester session 54 R48 T2 F7: MAXTEXTFIELDS and NOFREQS went with a
+     * patch that added NOOFFSETS).
+     */
+    static Optional<String> droppedFlagsWarning(IndexSchema source, IndexSchema target) {
+        List<String> dropped = source.options().stream().filter(o -> !target.options().contains(o))
+                .map(o -> o.name()).sorted().toList();
+        return dropped.isEmpty() ? Optional.empty() : Optional.of("The new index drops the index flag"
+                + (dropped.size() == 1 ? " " : "s ") + String.join(", ", dropped) + " that '" + source.name()
+                + "' has: index.options in a patch lists every flag the new index gets, so name "
+                + (dropped.size() == 1 ? "it there too to keep it." : "them there too to keep them."));
     }
 
     /**
