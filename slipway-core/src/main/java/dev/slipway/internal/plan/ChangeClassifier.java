@@ -323,7 +323,12 @@ public final class ChangeClassifier {
      */
     private static Map<String, Object> withDefaultsShown(Map<String, Object> before, Map<String, Object> after) {
         Map<String, Object> shown = new java.util.TreeMap<>(after);
-        before.keySet().stream().filter(name -> !after.containsKey(name)).forEach(name ->
+        // a tuning of the other algorithm is not set back but left behind: HNSW's m for a FLAT target (tester
+        // session 54 R48 T2 F8 read "m=16 (the server's default)" for FLAT)
+        String algorithm = String.valueOf(after.get("algorithm")).toLowerCase(java.util.Locale.ROOT);
+        Set<String> elsewhere = algorithm.equals("flat") ? Set.of("m", "ef_construction", "ef_runtime", "epsilon")
+                : algorithm.equals("hnsw") ? Set.of("block_size") : Set.of();
+        before.keySet().stream().filter(name -> !after.containsKey(name) && !elsewhere.contains(name)).forEach(name ->
                 FieldAttribute.serverDefault(name).ifPresent(value -> shown.put(name, value + " (the server's "
                         + "default)")));
         return shown;

@@ -337,6 +337,20 @@ class ChangeClassifierTest {
         });
     }
 
+    /** HNSW's tuning is not shown as set back for a FLAT target, nor FLAT's for HNSW (tester session 54 R48 T2 F8). */
+    @Test
+    void anAlgorithmChangeShowsNoDefaultsOfTheAlgorithmLeft() {
+        IndexSchema hnsw = replace(hash(), "embedding", f -> f.withAttrs(Map.of("algorithm", "hnsw", "m", 8,
+                "ef_runtime", 20)));
+        IndexSchema flat = replace(hash(), "embedding", f -> f.withAttrs(Map.of("algorithm", "flat",
+                "block_size", 512)));
+
+        assertThat(ChangeClassifier.classify(hnsw, flat, Map.of())).singleElement().satisfies(c -> assertThat(c.to())
+                .isEqualTo("{algorithm=flat, block_size=512, distance_metric=cosine}"));
+        assertThat(ChangeClassifier.classify(flat, hnsw, Map.of())).singleElement().satisfies(c -> assertThat(c.to())
+                .isEqualTo("{algorithm=hnsw, distance_metric=cosine, ef_runtime=20, m=8}"));
+    }
+
     @Test
     void mergedPatchClassifiesRenamesByTheirPaths() {
         // title is indexed from hash field 't' (only the attribute name changes); brand's field moves
