@@ -77,6 +77,11 @@ public final class PruneCommand implements Callable<Integer> {
         }
         new StatusPrinter(out).statuses(status);
         out.println();
+        // an application's own alias of a dropped version goes with it, and Redis cannot list aliases (tester
+        // session 54 R48 T2 F4: a 'legacy' alias stopped resolving without a word)
+        out.println("Any alias an application made of a version dropped here goes with it; point such aliases at '"
+                + index + "' first (FT.ALIASUPDATE <alias> <index the name serves>).");
+        out.println();
         out.flush();
         String url = slipway.redactedUrl();
         String what = version == null ? "every retained version of " + index : "version " + version + " of "

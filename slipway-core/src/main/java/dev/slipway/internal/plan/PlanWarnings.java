@@ -192,7 +192,8 @@ public final class PlanWarnings {
      * A name planned for that is an alias an application made of an index Slipway did not create (not
      * {@code name:vN}): the migration moves the alias, and the index under it stays as it is. Clients that query
      * that index by its own name keep the old schema, and it is kept as the version before, which
-     * {@code prune} drops: nothing said so, and a routine prune broke such clients (tester session 52 R46 T2 F10).
+     * {@code prune} drops: nothing said so, and a routine prune broke such clients (tester session 52 R46 T2 F10);
+     * so did its other aliases, which go with it (tester session 54 R48 T2 F4).
      */
     static Optional<String> applicationAliasWarning(SourceSnapshot source, MigrationMode mode) {
         String physical = source.physicalIndex();
@@ -202,10 +203,12 @@ public final class PlanWarnings {
         }
         return Optional.of("'" + name + "' is an alias of index '" + physical + "', which Slipway did not create. "
                 + (mode == MigrationMode.ZERO_DOWNTIME ? "The migration points '" + name + "' at the index it "
-                + "builds; clients that query '" + physical + "' by its own name keep the old schema, and '"
-                + physical + "' is kept as the version before, which 'slipway prune --index " + name + "' drops: "
-                + "queries by that name fail from then on." : "The migration drops '" + physical + "': clients that "
-                + "query it by its own name fail from then on.") + " Point such clients at '" + name + "' first.");
+                + "builds; clients that query '" + physical + "' by its own name, or through another alias of it, "
+                + "keep the old schema, and '" + physical + "' is kept as the version before, which 'slipway prune "
+                + "--index " + name + "' drops, with every alias of it: queries by those names fail from then on."
+                : "The migration drops '" + physical + "', with every other alias of it: clients that query it by "
+                + "its own name or such an alias fail from then on.") + " Point such clients at '" + name
+                + "' first (Redis cannot list an index's aliases, so Slipway cannot name them).");
     }
 
     /**
