@@ -26,8 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * One connection cut at one command of a rename, float16 and key move, in apply and then in its rollback: the run
  * rides it out or fails, and after at most one re-run the documents are those of a clean run, then the originals.
  * Session 54 cut every command apply and rollback send this way (before the server got it and after it ran it, the
- * first send or a later one, alone or pipelined), 285 runs; each ended right, save the lock's {@code SET} (then
- * fixed, {@code LostConnectionIT}). These are the cuts of the data path, kept as a guard.
+ * first send or a later one, alone or pipelined): 285 runs on hashes and 160 on JSON documents, a rename and key
+ * move there. Each ended right, save the lock's {@code SET} (then fixed, {@code LostConnectionIT}). These are the
+ * cuts of the data path, kept as a guard.
  */
 @ExtendWith(RedisStackExtension.class)
 class CutAnywhereIT {
