@@ -565,7 +565,8 @@ public final class Slipway {
             // one of a verb's own connections (a sample's, a scan's) lost outside the session's reconnects: the
             // library's callers catch SlipwayException, and met a Jedis class (tester session 53 R47 T2 F4)
             throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Lost the connection to Redis at "
-                    + endpoint.redacted() + ": " + RedisSession.rootMessage(e) + ". " + (changing == null ? "Nothing was changed. "
+                    + endpoint.redacted() + ": " + RedisSession.rootMessage(e) + ". "
+                    + (changing == null ? "Nothing was changed. "
                     + "Re-run the same command when Redis is back." : "Re-run the same command when Redis is back; "
                     + "finished steps are not repeated."), e);
         }

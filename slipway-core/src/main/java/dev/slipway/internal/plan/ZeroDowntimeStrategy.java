@@ -46,8 +46,8 @@ public final class ZeroDowntimeStrategy {
                     + "', kept as the version to roll back to."));
             shadows.add(copy.name());
         }
-        steps.add(createShadow(target, source, "Build '" + target.name() + "' with the target schema beside the live index;"
-                + " the server indexes existing documents while writes keep flowing."));
+        steps.add(createShadow(target, source, "Build '" + target.name() + "' with the target schema beside the live "
+                + "index; the server indexes existing documents while writes keep flowing."));
         shadows.add(target.name());
         for (String shadow : shadows) {
             steps.add(new PlanStep("wait-for-indexing:" + shadow, StepKind.WAIT_FOR_INDEXING, "Poll FT.INFO until '"
