@@ -92,7 +92,7 @@ final class BusyServer extends RuntimeException {
     static List<List<Object>> readOnly(WorkerPool pool, List<List<DocumentStore.Command>> commands, String what,
                                        String resume) {
         Supplier<List<List<Object>>> send = () -> {
-            List<List<Object>> replies = pool.executeDocuments(commands);
+            List<List<Object>> replies = pool.readDocuments(commands);
             refuseIfAny(replies);
             return replies;
         };

@@ -188,6 +188,14 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Runs an operation on connection {@code index}, retrying transient failures. */
     private <T> T withRetry(int index, Function<DocumentStore, T> operation) {
+        return withRetry(index, operation, false);
+    }
+
+    /**
+     * As above; a {@code readOnly} operation on a writing connection is sent again after a lost connection, as a
+     * read on the reading one is: only what writes may have run in part.
+     */
+    private <T> T withRetry(int index, Function<DocumentStore, T> operation, boolean readOnly) {
         long backoff = FIRST_BACKOFF_MILLIS;
         long busyFrom = 0;
         String lostWhileSending = null;
@@ -248,7 +256,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
                 sleepUnlessStopped(backoff);
                 backoff = Math.min(backoff * 2, busy ? MAX_BUSY_BACKOFF_MILLIS : MAX_BACKOFF_MILLIS);
-                if (e instanceof JedisConnectionException && index < writers && lostWhileSending == null) {
+                if (e instanceof JedisConnectionException && index < writers && !readOnly && lostWhileSending == null) {
                     lostWhileSending = RedisSession.rootMessage(e);
                 }
                 if (!busy && !lost[index] && reconnect(index) && index < writers) {
@@ -365,32 +373,45 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Sends each document's commands (in order, on one connection); returns the replies per document. */
     public List<List<Object>> executeDocuments(List<List<Command>> documents) {
+        return executeDocuments(documents, false);
+    }
+
+    /**
+     * As {@link #executeDocuments(List)}, for commands that only read (existence checks, say): a lost connection
+     * sends them again on its replacement instead of having the caller work them out anew, which under a storm of
+     * {@code CLIENT KILL}s used up the caller's retries for reads that are safe to repeat (tester session 54 R48 T1).
+     */
+    public List<List<Object>> readDocuments(List<List<Command>> documents) {
+        return executeDocuments(documents, true);
+    }
+
+    private List<List<Object>> executeDocuments(List<List<Command>> documents, boolean readOnly) {
         guard.confirmHeld();
         SendObserver told = observer;
         if (told == null) {
-            return send(documents);
+            return send(documents, readOnly);
         }
         documents.forEach(told::sending);
-        List<List<Object>> replies = send(documents);
+        List<List<Object>> replies = send(documents, readOnly);
         for (int i = 0; i < documents.size(); i++) {
             told.replied(documents.get(i), replies.get(i));
         }
         return replies;
     }
 
-    private List<List<Object>> send(List<List<Command>> documents) {
+    private List<List<Object>> send(List<List<Command>> documents, boolean readOnly) {
         if (documents.isEmpty()) {
             return List.of();
         }
         if (threads == null) {
-            return split(withRetry(0, store -> store.execute(flatten(documents, null))), documents, null);
+            return split(withRetry(0, store -> store.execute(flatten(documents, null)), readOnly), documents, null);
         }
         List<int[]> shares = shares(documents);
         List<Future<List<Object>>> futures = new ArrayList<>();
         for (int w = 0; w < writers; w++) {
             int worker = w;
             futures.add(threads.submit(() -> withRetry(worker, store ->
-                    store.execute(flatten(documents, shares.get(worker))))));
+                    store.execute(flatten(documents, shares.get(worker))), readOnly)));
         }
         List<List<Object>> result = new ArrayList<>(Collections.nCopies(documents.size(), List.of()));
         // every worker is done (or has given up) before a failure is thrown: a batch sent again must not find a

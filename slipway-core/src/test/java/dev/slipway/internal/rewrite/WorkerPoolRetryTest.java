@@ -1,5 +1,6 @@
 package dev.slipway.internal.rewrite;
 
+import dev.slipway.internal.rewrite.DocumentStore.Command;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
@@ -82,6 +83,68 @@ class WorkerPoolRetryTest {
             assertThat(page.nextCursor()).isEqualTo("0");
             assertThat(connects.get()).as("writer, reader, a failed replacement, a good one").isEqualTo(4);
             assertThat(made.get(made.size() - 1).scans).isEqualTo(1);
+        }
+    }
+
+    /** A store whose first send of commands is lost with its connection, if {@code loses}; 1 for each command. */
+    private static final class SendingStore implements DocumentStore {
+        private boolean loses;
+
+        SendingStore(boolean loses) {
+            this.loses = loses;
+        }
+
+        @Override
+        public ScanPage scan(String cursor, String pattern, int count, String type) {
+            return new ScanPage("0", List.of());
+        }
+
+        @Override
+        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
+            return List.of();
+        }
+
+        @Override
+        public List<String> readJson(List<byte[]> keys, List<String> paths) {
+            return List.of();
+        }
+
+        @Override
+        public List<Object> execute(List<Command> commands) {
+            if (commands.get(0).name().equals("INFO")) {
+                return List.of(new IllegalStateException("refused")); // no run_id to compare
+            }
+            if (loses) {
+                loses = false;
+                throw new JedisConnectionException("Connection reset");
+            }
+            List<Object> replies = new ArrayList<>();
+            commands.forEach(c -> replies.add(1L));
+            return replies;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * A writing connection lost while it sent: reads (existence checks) are sent again on its replacement, while
+     * writes, which may have run in part, go back to the caller to be worked out anew. Reads used the caller's
+     * retries too, and a CLIENT KILL storm failed rollbacks for their existence checks (tester session 54 R48 T1).
+     */
+    @Test
+    void aLostConnectionSendsReadsAgainAndHandsWritesBack() {
+        List<List<Command>> documents = List.of(List.of(new Command("EXISTS", List.of(new byte[] {1}))));
+        AtomicInteger connects = new AtomicInteger();
+        Supplier<DocumentStore> connector = () -> new SendingStore(connects.incrementAndGet() == 1);
+        try (WorkerPool pool = new WorkerPool(connector, 1, 5)) {
+            assertThat(pool.readDocuments(documents)).containsExactly(List.of(1L));
+        }
+        connects.set(0);
+        try (WorkerPool pool = new WorkerPool(connector, 1, 5)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.executeDocuments(documents))
+                    .isInstanceOf(BusyServer.class).hasMessageContaining("may have run in part");
         }
     }
 }
