@@ -62,6 +62,9 @@ public final class IndexInfoCommand implements Callable<Integer> {
         text.append("# indexing_failures: ").append(d.indexingFailures()).append(nl);
         text.append("# percent_indexed: ").append(Units.percent(d.percentIndexed())).append(nl);
         text.append("# memory: ").append(Units.bytes(d.memoryBytes())).append(nl);
+        // not part of the schema, but a migration carries them over: shown so that a reader knows they are there
+        d.synonyms().forEach((group, terms) -> text.append("# synonym group ").append(group).append(": ")
+                .append(String.join(", ", terms)).append(nl));
         d.warnings().forEach(w -> text.append("# warning: ").append(w).append(nl));
         return text.toString();
     }
@@ -77,6 +80,9 @@ public final class IndexInfoCommand implements Callable<Integer> {
         document.put("physical_index", d.physicalIndex());
         document.put("stats", stats);
         document.put("warnings", d.warnings());
+        if (!d.synonyms().isEmpty()) {
+            document.put("synonyms", d.synonyms());
+        }
         document.put("schema", d.schema());
         return document;
     }

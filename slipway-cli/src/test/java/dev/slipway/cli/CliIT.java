@@ -78,12 +78,15 @@ class CliIT {
 
     @Test
     void indexInfoPrintsTheSchemaFileWithStatisticsAsComments() throws IOException {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.SYNUPDATE"), "products", "g1", "SKIPINITIALSCAN", "thing", "item");
+        }
         CliRun run = cli("index", "info", "products");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).startsWith("# index: products\n")
                 .contains("# num_docs: " + DOCS + "\n", "# indexing_failures: 0\n", "# percent_indexed: 100.0%\n",
-                        "# memory: ")
+                        "# memory: ", "# synonym group g1: item, thing\n")
                 .doesNotContain("# alias of");
         // The body is a schema file: it reads back to the live schema.
         Path schemaFile = Files.writeString(dir.resolve("schema.yaml"), run.out());
@@ -94,6 +97,11 @@ class CliIT {
     /** Both forms of 'index info' are schema files: 'plan --target-schema' reads them back as no change. */
     @Test
     void indexInfoInEitherFormatPlansBackToNoChange() throws IOException {
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.SYNUPDATE"), "products", "g1", "SKIPINITIALSCAN", "thing", "item");
+        }
+        assertThat(new ObjectMapper().readTree(cli("index", "info", "products", "--format", "json").out())
+                .path("synonyms").toString()).isEqualTo("{\"g1\":[\"item\",\"thing\"]}");
         for (String format : new String[]{"yaml", "json"}) {
             Path schemaFile = Files.writeString(dir.resolve("schema." + format),
                     cli("index", "info", "products", "--format", format).out());

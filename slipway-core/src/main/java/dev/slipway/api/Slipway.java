@@ -156,7 +156,7 @@ public final class Slipway {
             }
             return new IndexDescription(index, info.schema().name(), complete.schema(), info.stats().numDocs(),
                     info.stats().indexingFailures(), info.stats().percentIndexed(), info.stats().memoryBytes(),
-                    warnings);
+                    warnings, reader.synonyms(info.schema().name()));
         });
     }
 

@@ -50,7 +50,7 @@ public final class SchemaDocument {
      * which a schema file does not need.
      */
     private static final Set<String> DESCRIPTION_KEYS = Set.of("name", "physical_index", "stats", "warnings",
-            "schema");
+            "synonyms", "schema"); // synonyms are not read back: a migration carries the live index's over
 
     /**
      * Reads a schema document; problems are recorded, and null returned when it cannot be built. Also reads the
