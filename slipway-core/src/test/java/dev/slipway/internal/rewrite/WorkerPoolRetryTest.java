@@ -14,8 +14,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** How a pool's reads ride out lost connections, with plain in-memory stores. */
 class WorkerPoolRetryTest {
 
+    /** A store holding nothing: an empty page, no values; each test's store changes what it tests. */
+    private abstract static class EmptyStore implements DocumentStore {
+        @Override
+        public ScanPage scan(String cursor, String pattern, int count, String type) {
+            return new ScanPage("0", List.of());
+        }
+
+        @Override
+        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
+            return List.of();
+        }
+
+        @Override
+        public List<String> readJson(List<byte[]> keys, List<String> paths) {
+            return List.of();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     /** A store that fails its first scan with a lost connection, or every call once closed. */
-    private static final class Store implements DocumentStore {
+    private static final class Store extends EmptyStore {
         private final boolean failFirst;
         private boolean failed;
         private boolean closed;
@@ -35,17 +57,7 @@ class WorkerPoolRetryTest {
                 failed = true;
                 throw new JedisConnectionException("Connection reset");
             }
-            return new ScanPage("0", List.of());
-        }
-
-        @Override
-        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
-            return List.of();
-        }
-
-        @Override
-        public List<String> readJson(List<byte[]> keys, List<String> paths) {
-            return List.of();
+            return super.scan(cursor, pattern, count, type);
         }
 
         @Override
@@ -87,26 +99,11 @@ class WorkerPoolRetryTest {
     }
 
     /** A store whose first send of commands is lost with its connection, if {@code loses}; 1 for each command. */
-    private static final class SendingStore implements DocumentStore {
+    private static final class SendingStore extends EmptyStore {
         private boolean loses;
 
         SendingStore(boolean loses) {
             this.loses = loses;
-        }
-
-        @Override
-        public ScanPage scan(String cursor, String pattern, int count, String type) {
-            return new ScanPage("0", List.of());
-        }
-
-        @Override
-        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
-            return List.of();
-        }
-
-        @Override
-        public List<String> readJson(List<byte[]> keys, List<String> paths) {
-            return List.of();
         }
 
         @Override
@@ -121,10 +118,6 @@ class WorkerPoolRetryTest {
             List<Object> replies = new ArrayList<>();
             commands.forEach(c -> replies.add(1L));
             return replies;
-        }
-
-        @Override
-        public void close() {
         }
     }
 
