@@ -1337,8 +1337,10 @@ class RewriteMigrationIT {
 
             assertThat(refused).isNotNull();
             assertThat(refused.exitCode()).isEqualTo(2);
-            assertThat(refused.getMessage()).contains("checksum mismatch", "Nothing was changed by this run")
-                    .doesNotContain("restores them");
+            // the flipped bit lands in a value (the record's checksum fails) or in a length (the record runs past the
+            // data the header counts), as the SCAN order placed the records: either is a damaged record, refused
+            assertThat(refused.getMessage()).containsAnyOf("checksum mismatch", "ends before the length its header "
+                    + "records").contains("Nothing was changed by this run").doesNotContain("restores them");
             assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
         }
     }
