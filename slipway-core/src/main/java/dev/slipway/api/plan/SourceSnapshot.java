@@ -103,14 +103,6 @@ public record SourceSnapshot(String indexName, String physicalIndex, IndexSchema
                 Map.of(), Map.of(), 0, false, Map.of());
     }
 
-    /** A copy with the index's synonym groups. */
-    public SourceSnapshot withSynonyms(Map<String, List<String>> groups) {
-        return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,
-                indexMemoryBytes, indexingMillis, latestVersion, sharedKeyIndexes, temporary, optionsRecorded,
-                phoneticProbed, pathsHeld, vectorIndexBytes, wordsSampled, vectorsOfOtherSize, encodingsSampled,
-                listpackFieldsSampled, vectorTuningRead, groups);
-    }
-
     /** A copy with other indexes sharing its keys (those of a new prefix, say). */
     public SourceSnapshot withSharedKeyIndexes(List<String> indexes) {
         return new SourceSnapshot(indexName, physicalIndex, schema, numDocs, indexingFailures, keySample, server,

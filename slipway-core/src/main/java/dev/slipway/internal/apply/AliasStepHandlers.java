@@ -56,7 +56,7 @@ final class AliasStepHandlers {
         }
         recordBuilding(context, schema);
         try {
-            return IndexStepHandlers.createIndex(context, schema, step.commands());
+            return IndexStepHandlers.createIndex(context, schema, command);
         } catch (RedisCommandException e) {
             if (!ours && e.serverMessage().toLowerCase(java.util.Locale.ROOT).contains("already exists")) {
                 // created by another run between the look and FT.CREATE: not this plan's to keep or discard

@@ -6,6 +6,7 @@ import dev.slipway.api.ValidationFailedException;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.ValidationResult;
+import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
@@ -16,7 +17,6 @@ import dev.slipway.internal.schema.VisibleSchema;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Handlers for the index-level steps shared by every strategy: drop, create, wait, validate. */
@@ -53,7 +53,7 @@ final class IndexStepHandlers {
         if (aliased) { // the next version of an aliased name: known before it exists
             AliasStepHandlers.recordBuilding(context, context.plan().targetSchema());
         }
-        String detail = createIndex(context, context.plan().targetSchema(), step.commands());
+        String detail = createIndex(context, context.plan().targetSchema(), step.commands().get(0));
         if (!aliased) {
             context.mark(AVAILABLE_AT); // a plain index is served by its own name as soon as it exists
         }
@@ -61,18 +61,17 @@ final class IndexStepHandlers {
     }
 
     /**
-     * Sends an FT.CREATE (the first of {@code commands}) unless an earlier run already created the same index, and
-     * then the source's synonym groups (the {@code FT.SYNUPDATE}s after it) unless the index holds them already;
-     * refuses a foreign index.
+     * Sends an FT.CREATE unless an earlier run already created the same index, and then the source's synonym groups
+     * (the {@code FT.SYNUPDATE}s the step lists after it) that the index lacks; refuses a foreign index.
      */
-    static String createIndex(StepContext context, IndexSchema schema, List<List<String>> commands) {
+    static String createIndex(StepContext context, IndexSchema schema, List<String> command) {
         String name = schema.name();
         Optional<IndexInfo> existing = new LiveIndexReader(context.session()).find(name);
         if (existing.isPresent()) {
             if (VisibleSchema.matches(schema, existing.get().schema().withName(name))
                     && !existing.get().isAlias()) {
                 return "index '" + name + "' already exists with the planned schema (created by an earlier run)"
-                        + addSynonyms(context, name, commands);
+                        + addSynonyms(context, schema);
             }
             throw new SlipwayException(ErrorCode.MIGRATION_FAILED, "Index '" + name + "' already exists but is not "
                     + "the one this plan creates: " + (existing.get().isAlias() ? "it is an alias of '"
@@ -80,29 +79,17 @@ final class IndexStepHandlers {
                     existing.get().schema()))) + ". Someone else created it; drop or rename it, then re-run "
                     + "'slipway apply' with the same plan.");
         }
-        context.session().call(commands.get(0));
-        return "created index '" + name + "'" + addSynonyms(context, name, commands);
+        context.session().call(command);
+        return "created index '" + name + "'" + addSynonyms(context, schema);
     }
 
     /**
-     * Sends the step's {@code FT.SYNUPDATE}s, each unless the index holds its group's terms already (a resumed run:
-     * one sent again would index every document again).
+     * Adds the source's synonym groups the new index lacks: all of them after its FT.CREATE, none on a resume that
+     * finds them there (each one sent again would index every document again).
      */
-    private static String addSynonyms(StepContext context, String name, List<List<String>> commands) {
-        List<List<String>> updates = commands.subList(1, commands.size());
-        if (updates.isEmpty()) {
-            return "";
-        }
-        Map<String, List<String>> held = SynonymGroups.read(context.session(), name);
-        int sent = 0;
-        for (List<String> update : updates) {
-            List<String> terms = update.subList(3, update.size()).stream()
-                    .filter(t -> !t.equals("SKIPINITIALSCAN")).toList();
-            if (!held.getOrDefault(update.get(2), List.of()).containsAll(terms)) {
-                context.session().call(update);
-                sent++;
-            }
-        }
+    private static String addSynonyms(StepContext context, IndexSchema schema) {
+        int sent = SynonymGroups.addMissing(context.session(), schema.name(), context.plan().source().synonyms(),
+                schema.options().contains(IndexOption.SKIPINITIALSCAN));
         return sent == 0 ? "" : ", with " + (sent == 1 ? "1 synonym group" : sent + " synonym groups");
     }
 
