@@ -19,7 +19,9 @@ import java.util.List;
  *
  * <p>Written after each batch landed, one {@code SET} on a writing connection, at best effort: a count that stays
  * behind (a kill between a batch and its count, a lost connection) only lets a smaller loss go unseen; a server
- * restarted from an older snapshot can only make it smaller. Deleted once the rewrite has read every document.
+ * restarted from an older snapshot can only make it smaller. Deleted once the rewrite has read every document. A
+ * lost lock is not best effort: it is thrown, so that the run stops at once instead of at its next batch (or, after
+ * the last one, at its next step) and reports the lock.
  */
 public final class BatchesLanded {
     private static final Logger LOG = LoggerFactory.getLogger(BatchesLanded.class);
@@ -43,6 +45,11 @@ public final class BatchesLanded {
         try {
             List<byte[]> args = value == null ? List.of(bytes(key)) : List.of(bytes(key), bytes(value));
             workers.executeDocuments(List.of(List.of(new DocumentStore.Command(command, args))));
+        } catch (SlipwayException e) {
+            if (e.code() == ErrorCode.LOCK_HELD) {
+                throw e;
+            }
+            LOG.debug("Could not record the batches landed in '{}': {}", key, e.getMessage());
         } catch (RuntimeException e) {
             LOG.debug("Could not record the batches landed in '{}': {}", key, e.getMessage());
         }
