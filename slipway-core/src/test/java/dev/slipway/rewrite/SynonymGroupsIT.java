@@ -2,12 +2,18 @@ package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.ProgressListener;
 import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.internal.apply.KeyNamespace;
+import dev.slipway.internal.apply.MigrationExecutor;
+import dev.slipway.internal.apply.StepBoundaryListener;
+import dev.slipway.internal.redis.RedisEndpoint;
+import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.testing.RedisStackExtension;
 import dev.slipway.testing.RedisStackServer;
@@ -94,6 +100,45 @@ class SynonymGroupsIT {
             slipway.rollback("docs");
 
             assertThat(matches(jedis, "docs", "gizmo")).isEqualTo(DOCS / 7);
+        }
+    }
+
+    /**
+     * The application adds a group and a term to the live index while the new versions build, after apply's stale
+     * check: both versions get them before the switch (they were lost).
+     */
+    @Test
+    void synonymsAddedWhileTheVersionsBuildAreAddedBeforeTheSwitch(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            documentsWithSynonyms(redis, jedis);
+            MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir,
+                    "  add_fields:\n    - {name: kind, type: tag}\n");
+            StepBoundaryListener application = new StepBoundaryListener() {
+                @Override
+                public void before(String step) {
+                    if (step.equals("wait-for-indexing:docs:v1")) {
+                        call(jedis, "FT.SYNUPDATE", "docs", "g3", "word4", "thingamajig");
+                        call(jedis, "FT.SYNUPDATE", "docs", "g1", "doohickey");
+                    }
+                }
+            };
+            MigrationReport report;
+            try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000)) {
+                report = new MigrationExecutor(session, KeyNamespace.DEFAULT, ProgressListener.NONE)
+                        .onStepBoundary(application).apply(plan, ApplyOptions.DEFAULTS);
+            }
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(report.steps().stream().filter(s -> s.name().equals("verify:docs:v2")).findFirst()
+                    .orElseThrow().detail()).endsWith("added the synonyms the live index gained since the plan: "
+                    + "g1 [doohickey]; g3 [thingamajig, word4]");
+            assertThat(synonyms(jedis, "docs:v1")).isEqualTo(synonyms(jedis, "docs:v2"));
+            assertThat(matches(jedis, "docs", "thingamajig")).isEqualTo(DOCS / 7);
+            assertThat(matches(jedis, "docs", "doohickey")).isEqualTo(DOCS / 7);
+
+            Slipway.configure().url(redis.url()).load().rollback("docs");
+
+            assertThat(matches(jedis, "docs", "thingamajig")).as("the version rolled back to").isEqualTo(DOCS / 7);
         }
     }
 

@@ -4,8 +4,10 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.plan.QueryCheck;
 import dev.slipway.api.plan.ValidationCheck;
+import dev.slipway.api.schema.IndexOption;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.io.Wording;
 import dev.slipway.internal.plan.ZeroDowntimeStrategy;
@@ -13,6 +15,7 @@ import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.redis.SynonymGroups;
 import dev.slipway.internal.schema.IndexInfo;
 import dev.slipway.internal.version.HistoryStore;
 import dev.slipway.internal.version.VersionHistory;
@@ -111,6 +114,7 @@ final class AliasStepHandlers {
         String live = step.commands().get(0).get(1);
         String shadow = step.commands().get(1).get(1);
         boolean countsMustMatch = context.plan().validation().requireDocCountMatch();
+        String lateSynonyms = addLateSynonyms(context, live, shadow);
         Comparison comparison = compare(context, live, shadow, countsMustMatch);
         for (int attempt = 1; comparison.problem().isPresent() && attempt < VERIFY_ATTEMPTS; attempt++) {
             pause();
@@ -132,7 +136,34 @@ final class AliasStepHandlers {
         if (!failed.isEmpty()) {
             throw notSwitched(context, shadow, String.join("; ", failed));
         }
-        return comparison.summary();
+        return comparison.summary() + lateSynonyms;
+    }
+
+    /**
+     * Adds to the shadow the synonym terms the live index gained since the plan's stale check (the application's
+     * {@code FT.SYNUPDATE} while the shadow built; they were lost at the switch), then waits for the scan that indexes
+     * them unless the shadow was created {@code SKIPINITIALSCAN}. A term added between this look and the switch is
+     * not seen.
+     */
+    private static String addLateSynonyms(StepContext context, String live, String shadow) {
+        RedisSession session = context.session();
+        Map<String, List<String>> missing;
+        try {
+            String physical = new LiveIndexReader(session).read(live).schema().name();
+            missing = SynonymGroups.missing(SynonymGroups.read(session, physical), SynonymGroups.read(session, shadow));
+        } catch (RedisCommandException e) {
+            return ""; // FT.SYNDUMP refused (an ACL): the plan warned that the groups are unknown
+        }
+        if (missing.isEmpty()) {
+            return "";
+        }
+        boolean skipScan = schemaOf(context.plan(), shadow).options().contains(IndexOption.SKIPINITIALSCAN);
+        SynonymGroups.updateCommands(shadow, missing, skipScan).forEach(session::call);
+        if (!skipScan) {
+            IndexStepHandlers.waitForIndexing(context, new PlanStep("wait-for-indexing:" + shadow,
+                    StepKind.WAIT_FOR_INDEXING, "", List.of(List.of("FT.INFO", shadow))));
+        }
+        return "; added the synonyms the live index gained since the plan: " + SynonymGroups.describe(missing);
     }
 
     /** One comparison of the shadow with the live index: the first difference found, or the summary. */
