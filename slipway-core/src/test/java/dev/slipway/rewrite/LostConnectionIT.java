@@ -195,6 +195,32 @@ class LostConnectionIT {
     }
 
     /**
+     * A read of apply's checks before its first change (a second snapshot of the source, the server's settings) lost
+     * with its connection, before the server got it and after it ran it: the read is sent again on a new connection
+     * and the run goes on. It failed the run (exit 1, nothing changed), since only a fixed list of command names was
+     * sent again, and these reads were not on it. So did the permission probe's: the commands it queues (an HSET
+     * here) go with their MULTI, and the probe is made again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"FT.SYNDUMP", "MODULE", "CONFIG", "FT.DEBUG", "HSET"})
+    void aReadOfTheChecksLostWithItsConnectionIsSentAgain(String command, RedisStackServer redis, @TempDir Path dir)
+            throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
+                    5);
+        }
+        MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir, EMB_TO_FLOAT16);
+        for (boolean ranIt : new boolean[] {false, true}) {
+            dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, command, 1);
+            try (dev.slipway.testing.CuttingProxy cut = ranIt ? proxy.afterTheServerRanIt() : proxy) {
+                assertThatCode(() -> Slipway.configure().url(cut.url()).load().check(plan, ApplyOptions.DEFAULTS
+                        .withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true))).doesNotThrowAnyException();
+                assertThat(cut.cutsLeft()).as(command + " was sent, and cut").isZero();
+            }
+        }
+    }
+
+    /**
      * A connection a verb opens for itself, outside the session's reconnects (the estimate's sample of keys), lost:
      * the library's caller gets a SlipwayException (REDIS_UNAVAILABLE), not a Jedis class, which the CLI printed as
      * "error: unexpected redis.clients...JedisConnectionException" (tester session 53 R47 T2 F4).
@@ -215,9 +241,10 @@ class LostConnectionIT {
                     .hasMessageNotContaining(".."); // Jedis' message ends with a full stop of its own
             assertThat(((SlipwayException) lost).code()).isEqualTo(ErrorCode.REDIS_UNAVAILABLE);
         }
-        // the permission probe's connection lost inside its MULTI: its DISCARD went out on the new connection and "Redis rejected DISCARD:
-        // ERR DISCARD without MULTI" (REDIS_ERROR) replaced the lost connection as the error
-        try (dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, "HSET", 1)) {
+        // the permission probe's connection lost inside its MULTI, at each of its three tries: its DISCARD went out on
+        // the new connection and "Redis rejected DISCARD: ERR DISCARD without MULTI" (REDIS_ERROR) replaced the lost
+        // connection as the error
+        try (dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, "HSET", 3)) {
             Throwable lost = catchThrowable(() -> Slipway.configure().url(proxy.url()).load().check(plan,
                     ApplyOptions.DEFAULTS.withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true)));
 

@@ -28,6 +28,7 @@ import java.util.UUID;
  */
 public final class PermissionProbe {
     private static final String PROBE = "slipway-permission-probe:";
+    private static final int PROBE_ATTEMPTS = 3;
 
     private PermissionProbe() {
     }
@@ -178,7 +179,26 @@ public final class PermissionProbe {
         require(session, List.of(List.of("EVAL", "return 0", "1", keys.lock(index))), what);
     }
 
+    /**
+     * Queues {@code commands} in a MULTI it discards and refuses what the server refused. A connection lost on the
+     * way took the MULTI with it, and the server ran nothing: a session that replaces lost connections probes again,
+     * up to {@value #PROBE_ATTEMPTS} times in all (one lost connection failed apply's checks, exit 1).
+     */
     private static void require(RedisSession session, Iterable<List<String>> commands, String what) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                probe(session, commands, what);
+                return;
+            } catch (SlipwayException e) {
+                if (e.code() != ErrorCode.REDIS_UNAVAILABLE || !session.replacesLostConnections()
+                        || attempt >= PROBE_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void probe(RedisSession session, Iterable<List<String>> commands, String what) {
         List<String> refused = new ArrayList<>();
         Set<String> unknown = new TreeSet<>();
         openProbe(session, what);

@@ -41,7 +41,16 @@ public final class RedisSession implements AutoCloseable {
     /** Commands that may be sent again when the connection was lost, whether or not the server ran them. */
     private static final Set<String> REPLAY_SAFE = Set.of("PING", "GET", "EXISTS", "TYPE", "PTTL", "TTL", "SCAN",
             "INFO", "ROLE", "HELLO", "DBSIZE", "DEL", "FT.INFO", "FT._LIST", "FT.SEARCH", "FT.AGGREGATE", "JSON.GET",
-            "HGET", "HMGET", "HGETALL", "HLEN", "MEMORY");
+            "HGET", "HMGET", "HGETALL", "HLEN", "HEXISTS", "HSTRLEN", "MEMORY", "OBJECT", "FT.SYNDUMP", "FT.EXPLAIN",
+            "JSON.TYPE", "JSON.ARRLEN");
+    /**
+     * Commands safe to send again with these first arguments: reads of the server's settings and state, and a
+     * connection's own name (which a new connection needs anyway). A lost connection failed the run for any of them
+     * (apply's checks re-read the source before its first change).
+     */
+    private static final Set<String> REPLAY_SAFE_SUBCOMMANDS = Set.of("CONFIG GET", "FT.CONFIG GET", "MODULE LIST",
+            "FT.DEBUG VECSIM_INFO", "FT.DEBUG TTL", "CLIENT ID", "CLIENT LIST", "CLIENT INFO", "CLIENT GETNAME",
+            "CLIENT SETNAME", "COMMAND INFO", "COMMAND DOCS", "ACL WHOAMI");
     private static final long FIRST_PAUSE_MILLIS = 100;
     private static final long MAX_PAUSE_MILLIS = 2_000;
     /**
@@ -92,6 +101,11 @@ public final class RedisSession implements AutoCloseable {
     public RedisSession reconnecting(int attempts) {
         this.reconnects = attempts;
         return this;
+    }
+
+    /** Whether this session replaces a lost connection ({@link #reconnecting}). */
+    public boolean replacesLostConnections() {
+        return reconnects > 0;
     }
 
     /**
@@ -193,7 +207,9 @@ public final class RedisSession implements AutoCloseable {
     /** Sends one command and returns the raw reply (byte arrays, longs, lists). */
     public Object call(String command, String... args) {
         String name = command.toUpperCase(java.util.Locale.ROOT);
-        boolean replaySafe = REPLAY_SAFE.contains(name) || name.equals("SET") && args.length == 2;
+        boolean replaySafe = REPLAY_SAFE.contains(name) || name.equals("SET") && args.length == 2
+                || args.length > 0 && REPLAY_SAFE_SUBCOMMANDS.contains(name + " "
+                + args[0].toUpperCase(java.util.Locale.ROOT));
         if (reconnects > 0 && !replaySafe && !inMulti) {
             call("PING"); // finds a dead connection before a command that must not go out twice
         }
