@@ -82,7 +82,7 @@ public final class MigrationExecutor {
         handlers.put(StepKind.WAIT_FOR_INDEXING, IndexStepHandlers::waitForIndexing);
         handlers.put(StepKind.VALIDATE, IndexStepHandlers::validate);
         handlers.put(StepKind.CREATE_SHADOW_INDEX, AliasStepHandlers::createShadow);
-        handlers.put(StepKind.VERIFY_SHADOW, AliasStepHandlers::verifyShadow);
+        handlers.put(StepKind.VERIFY_SHADOW, ShadowVerification::verify);
         handlers.put(StepKind.SWITCH_ALIAS, AliasStepHandlers::switchAlias);
         handlers.put(StepKind.ADOPT_INDEX, AliasStepHandlers::switchAlias);
         handlers.put(StepKind.REWRITE_DOCUMENTS, RewriteStepHandler::run);
