@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.args.ClientType;
@@ -199,10 +200,11 @@ class LostConnectionIT {
      * with its connection, before the server got it and after it ran it: the read is sent again on a new connection
      * and the run goes on. It failed the run (exit 1, nothing changed), since only a fixed list of command names was
      * sent again, and these reads were not on it. So did the permission probe's: the commands it queues (an HSET
-     * here) go with their MULTI, and the probe is made again.
+     * here) go with their MULTI, and the probe is made again; and the sample of documents that sizes the backup
+     * (SCAN, HMGET), read on a connection of its own, is read again.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"FT.SYNDUMP", "MODULE", "CONFIG", "FT.DEBUG", "HSET"})
+    @ValueSource(strings = {"FT.SYNDUMP", "MODULE", "CONFIG", "FT.DEBUG", "HSET", "SCAN", "HMGET"})
     void aReadOfTheChecksLostWithItsConnectionIsSentAgain(String command, RedisStackServer redis, @TempDir Path dir)
             throws Exception {
         try (Jedis jedis = redis.newJedis()) {
@@ -217,6 +219,31 @@ class LostConnectionIT {
                         .withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true))).doesNotThrowAnyException();
                 assertThat(cut.cutsLeft()).as(command + " was sent, and cut").isZero();
             }
+        }
+    }
+
+    /**
+     * The drop-recreate steps' FT.DROPINDEX and FT.CREATE lost with their connection, before the server got them and
+     * after it ran them: the drop is sent again (a second run says "Unknown index", taken for done), the create
+     * looks the index up first and is sent again only when it is not there. Either failed the run (exit 1).
+     */
+    @ParameterizedTest
+    @CsvSource({"FT.DROPINDEX,false", "FT.DROPINDEX,true", "FT.CREATE,false", "FT.CREATE,true"})
+    void anIndexStepsCommandLostWithItsConnectionIsWorkedOut(String command, boolean ranIt, RedisStackServer redis,
+                                                             @TempDir Path dir) throws Exception {
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
+                    5);
+        }
+        MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir, EMB_TO_FLOAT16);
+        dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, command, 1)
+                .holding("docs").skipping(1); // past the permission probe's, queued in a MULTI
+        try (dev.slipway.testing.CuttingProxy cut = ranIt ? proxy.afterTheServerRanIt() : proxy) {
+            MigrationReport report = Slipway.configure().url(cut.url()).load().apply(plan, ApplyOptions.DEFAULTS
+                    .withBackupDir(dir.resolve("backup")).withAcceptDataLoss(true));
+
+            assertThat(cut.cutsLeft()).as(command + " was sent, and cut").isZero();
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
         }
     }
 

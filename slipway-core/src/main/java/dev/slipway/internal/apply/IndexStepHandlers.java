@@ -79,8 +79,30 @@ final class IndexStepHandlers {
                     existing.get().schema()))) + ". Someone else created it; drop or rename it, then re-run "
                     + "'slipway apply' with the same plan.");
         }
-        context.session().call(command);
+        sendCreate(context, schema, command);
         return "created index '" + name + "'" + addSynonyms(context, schema);
+    }
+
+    /**
+     * Sends an FT.CREATE, which must not run twice ("Index already exists"). When the connection is lost with it, the
+     * server may or may not have run it: the index is looked up on the new connection, and the command sent again
+     * only when it is not there (one lost connection failed the run, exit 1).
+     */
+    private static void sendCreate(StepContext context, IndexSchema schema, List<String> command) {
+        try {
+            context.session().call(command);
+        } catch (SlipwayException e) {
+            if (e.code() != ErrorCode.REDIS_UNAVAILABLE || !context.session().replacesLostConnections()) {
+                throw e;
+            }
+            Optional<IndexInfo> created = new LiveIndexReader(context.session()).find(schema.name());
+            if (created.isEmpty()) {
+                context.session().call(command);
+            } else if (!VisibleSchema.matches(schema, created.get().schema().withName(schema.name()))
+                    || created.get().isAlias()) {
+                throw e;
+            }
+        }
     }
 
     /**

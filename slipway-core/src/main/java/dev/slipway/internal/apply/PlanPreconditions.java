@@ -110,7 +110,7 @@ public final class PlanPreconditions {
         IndexSchema schema = plan.targetSchema().toBuilder().name(probe).prefixes(List.of(probe + ":")).build();
         try (ProbeLease lease = ProbeLease.take(session, keys.probeLease(probe))) {
             try {
-                session.call(FtCreateArguments.command(schema));
+                createProbe(session, schema);
             } catch (RedisCommandException e) {
                 throw new SlipwayException(ErrorCode.UNSUPPORTED_BY_SERVER, "The server rejects the plan's target "
                         + "schema: " + e.serverMessage() + ". Nothing was changed. Fix the patch and re-run 'slipway "
@@ -119,8 +119,25 @@ public final class PlanPreconditions {
             try {
                 parseQueries(name, probe, session, queries, progress);
             } finally {
-                session.call("FT.DROPINDEX", probe);
+                session.dropIndexIfPresent(probe);
             }
+        }
+    }
+
+    /**
+     * Creates the throwaway index the target schema is tried on. Its name is this run's own, so what a send lost with
+     * its connection may have created is dropped and the index created again (one lost connection failed apply's
+     * checks, exit 1).
+     */
+    private static void createProbe(RedisSession session, IndexSchema schema) {
+        try {
+            session.call(FtCreateArguments.command(schema));
+        } catch (SlipwayException e) {
+            if (e.code() != ErrorCode.REDIS_UNAVAILABLE || !session.replacesLostConnections()) {
+                throw e;
+            }
+            session.dropIndexIfPresent(schema.name());
+            session.call(FtCreateArguments.command(schema));
         }
     }
 

@@ -37,6 +37,6 @@ public final class SearchDatabase {
             }
             throw e;
         }
-        session.call("FT.DROPINDEX", probe);
+        session.dropIndexIfPresent(probe);
     }
 }

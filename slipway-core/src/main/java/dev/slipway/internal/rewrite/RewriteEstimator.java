@@ -21,6 +21,10 @@ import dev.slipway.internal.vector.VectorCodec;
 import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.internal.vector.VectorMemory;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +35,9 @@ import java.util.OptionalLong;
  * documents, times the reads and the conversions, and extrapolates. Writes nothing.
  */
 public final class RewriteEstimator {
+    private static final Logger LOG = LoggerFactory.getLogger(RewriteEstimator.class);
     static final int SAMPLE = 500;
+    private static final int NEEDS_ATTEMPTS = 3;
     /**
      * The sample's values are read a few documents at a time, about this many bytes per read, so that large
      * documents do not have to fit in memory all at once.
@@ -190,16 +196,28 @@ public final class RewriteEstimator {
     public record Needs(long diskBytes, long largestDocumentBytes) {
     }
 
-    /** What a rewrite of the plan's documents needs (all 0 for an index-only plan). */
+    /**
+     * What a rewrite of the plan's documents needs (all 0 for an index-only plan). The sample is only read, so a
+     * connection lost on the way is replaced and the sample read again, up to {@value #NEEDS_ATTEMPTS} times in all:
+     * one lost connection failed apply's checks (exit 1, nothing changed).
+     */
     public static Needs needs(MigrationPlan plan, RedisEndpoint endpoint) {
         if (plan.rewrite().isEmpty()) {
             return new Needs(0, 0);
         }
         RewriteSpec spec = plan.rewrite().get();
-        try (JedisDocumentStore store = JedisDocumentStore.open(endpoint)) {
-            List<byte[]> keys = sampleKeys(store, spec);
-            SampledBytes bytes = sampleBytes(store, spec, DocumentRewriter.fieldsToRead(spec), keys, false);
-            return new Needs(disk(bytes, spec.documents()), bytes.largest());
+        for (int attempt = 1; ; attempt++) {
+            try (JedisDocumentStore store = JedisDocumentStore.open(endpoint)) {
+                List<byte[]> keys = sampleKeys(store, spec);
+                SampledBytes bytes = sampleBytes(store, spec, DocumentRewriter.fieldsToRead(spec), keys, false);
+                return new Needs(disk(bytes, spec.documents()), bytes.largest());
+            } catch (JedisConnectionException e) {
+                if (attempt >= NEEDS_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.debug("Lost the connection while sampling the documents ({}); reading the sample again",
+                        e.getMessage());
+            }
         }
     }
 
