@@ -104,6 +104,45 @@ class RewriteRefusalIT {
                 .map(name -> new String((byte[]) name, java.nio.charset.StandardCharsets.UTF_8)).sorted().toList();
     }
 
+    /**
+     * Two vector attributes over one hash field ({@code emb AS emb}, {@code emb AS v2}): converting one alone would
+     * leave the other reading float16 bytes as float32 (every document failed); both to float16 converts the field
+     * once, and the rollback gives the float32 bytes back (tester session 55 R49 T2 F1: float16 and bfloat16 exited 0
+     * with one attribute indexing wrong vectors).
+     */
+    @Test
+    void aFieldTwoAttributesReadIsConvertedOnlyWhenBothChangeAlike(RedisStackServer redis, @TempDir Path dir) {
+        try (Jedis jedis = redis.newJedis()) {
+            Slipway slipway = Slipway.configure().url(redis.url()).load();
+            call(jedis, "FT.CREATE", "docs", "ON", "HASH", "PREFIX", "1", "doc:", "SCHEMA", "title", "TEXT", "emb",
+                    "VECTOR", "FLAT", "6", "TYPE", "FLOAT32", "DIM", RewriteFixture.DIMS, "DISTANCE_METRIC", "COSINE",
+                    "emb", "AS", "v2", "VECTOR", "HNSW", "6", "TYPE", "FLOAT32", "DIM", RewriteFixture.DIMS,
+                    "DISTANCE_METRIC", "L2");
+            RewriteFixture.loadHash(jedis, "doc:", DOCS, VectorDataType.FLOAT32, SEED);
+            RewriteFixture.waitIndexed(slipway, "docs");
+            TreeMap<String, TreeMap<String, String>> before = hashes(jedis, "doc:*");
+
+            MigrationPlan one = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
+            assertThat(one.supported()).isFalse();
+            assertThat(one.blockedReasons()).singleElement().asString().contains("'v2' (a FLOAT32 vector) also "
+                    + "reads");
+
+            MigrationPlan both = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16
+                    + "    - name: v2\n      attrs: {datatype: float16}\n");
+            assertThat(both.rewrite().orElseThrow().conversions()).hasSize(1);
+            MigrationReport report = slipway.apply(both, options(dir.resolve("backup")));
+
+            assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+            assertThat(hash(jedis, "doc:3")).isEqualTo(expectedHash(before.get("doc:3"), Map.of(), "emb",
+                    VectorDataType.FLOAT32, VectorDataType.FLOAT16));
+            assertThat(vectorType(jedis, "docs", "v2")).isEqualTo("FLOAT16");
+
+            slipway.rollbackFromBackup(dir.resolve("backup"), 2);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+        }
+    }
+
     /** The index, its schema, every document and Slipway's key space are as before. */
     private static void assertNothingChanged(Jedis jedis, Slipway slipway, IndexSchema schema,
                                              Map<String, TreeMap<String, String>> before) {

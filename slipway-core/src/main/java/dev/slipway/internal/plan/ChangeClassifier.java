@@ -64,7 +64,37 @@ public final class ChangeClassifier {
                         true, "the field stops being indexed; documents keep their data"));
             }
         }
-        return changes;
+        return blockSharedConversions(target, changes);
+    }
+
+    /**
+     * A HASH vector field's datatype change converts the bytes of its document field, which every attribute reading
+     * that field then reads: one that does not change to the same datatype reads them as its own type, failing every
+     * document or, at the same width, indexing wrong vectors (tester session 55 R49 T2 F1: FLOAT16 and BFLOAT16 over
+     * one field exited 0 with validation passing, float32 alone emptied the index).
+     */
+    private static List<SchemaChange> blockSharedConversions(IndexSchema target, List<SchemaChange> changes) {
+        if (target.storageType() != StorageType.HASH) {
+            return changes;
+        }
+        List<SchemaChange> checked = new ArrayList<>();
+        for (SchemaChange change : changes) {
+            Optional<FieldSchema> converted = change.kind() == ChangeKind.CHANGE_VECTOR_DATATYPE && change.supported()
+                    ? target.field(change.subject()) : Optional.empty();
+            List<String> others = converted.stream().flatMap(field -> target.fields().stream()
+                    .filter(f -> !f.name().equals(field.name()) && f.path().equals(field.path()))
+                    .filter(f -> f.type() != FieldType.VECTOR
+                            || !String.valueOf(f.attrs().get("datatype")).equalsIgnoreCase(change.to()))
+                    .map(f -> "'" + f.name() + "' (" + (f.type() == FieldType.VECTOR ? "a " + String.valueOf(
+                            f.attrs().get("datatype")).toUpperCase(java.util.Locale.ROOT) + " vector" : f.type()
+                            .yamlName()) + ")")).toList();
+            checked.add(others.isEmpty() ? change : new SchemaChange(change.kind(), change.subject(), change.from(),
+                    change.to(), false, "the conversion rewrites document field '" + converted.get().path()
+                    + "', which " + String.join(", ", others) + " also " + (others.size() == 1 ? "reads" : "read")
+                    + " and would index wrongly or not at all; change " + (others.size() == 1 ? "it" : "them")
+                    + " to " + change.to() + " in the same patch, or remove " + (others.size() == 1 ? "it" : "them")));
+        }
+        return checked;
     }
 
     private static void indexChanges(IndexSchema source, IndexSchema target, List<SchemaChange> changes) {

@@ -45,8 +45,11 @@ public final class RewritePlanner {
                 VectorDataType from = VectorDataType.parse(change.from());
                 VectorDataType to = VectorDataType.parse(change.to());
                 lossy |= from.isLossyTo(to);
-                conversions.add(new RewriteSpec.VectorConversion(field.path(), change.from(), change.to(),
-                        ((Number) field.attrs().get("dims")).intValue()));
+                // two attributes of one document field converted alike: the field is converted once
+                if (conversions.stream().noneMatch(c -> c.path().equals(field.path()))) {
+                    conversions.add(new RewriteSpec.VectorConversion(field.path(), change.from(), change.to(),
+                            ((Number) field.attrs().get("dims")).intValue()));
+                }
             }
         }
         if (moves.isEmpty() && conversions.isEmpty() && targetPrefix.isEmpty()) {

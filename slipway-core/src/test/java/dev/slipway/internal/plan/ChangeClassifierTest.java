@@ -377,6 +377,34 @@ class ChangeClassifierTest {
                         org.assertj.core.groups.Tuple.tuple(ChangeKind.REMOVE_FIELD, "price", true));
     }
 
+    /**
+     * Two vector attributes over one hash field: converting one, or both to different types, would make the other
+     * read the converted bytes as its own type; both to the same type is one conversion of the field.
+     */
+    @Test
+    void aConversionOfAHashFieldAnotherAttributeReadsIsBlockedUnlessBothChangeAlike() {
+        IndexSchema source = hash().toBuilder().field(new FieldSchema("v2", "embedding", FieldType.VECTOR,
+                VECTOR)).build();
+        IndexSchema one = replace(source, "embedding", vectorAttr("datatype", "float16"));
+        IndexSchema apart = replace(one, "v2", vectorAttr("datatype", "bfloat16"));
+        IndexSchema alike = replace(one, "v2", vectorAttr("datatype", "float16"));
+
+        List<SchemaChange> changes = ChangeClassifier.classify(source, one, Map.of());
+        assertThat(changes).singleElement().satisfies(c -> {
+            assertThat(c.supported()).isFalse();
+            assertThat(c.reason()).isEqualTo("the conversion rewrites document field 'embedding', which 'v2' (a "
+                    + "FLOAT32 vector) also reads and would index wrongly or not at all; change it to float16 in "
+                    + "the same patch, or remove it");
+        });
+        assertThat(ChangeClassifier.classify(source, apart, Map.of())).hasSize(2)
+                .noneMatch(SchemaChange::supported);
+        assertThat(ChangeClassifier.classify(source, alike, Map.of())).hasSize(2).allMatch(SchemaChange::supported);
+        assertThat(ChangeClassifier.classify(json().toBuilder().field(new FieldSchema("v2", "$.embedding",
+                FieldType.VECTOR, VECTOR)).build(), replace(json().toBuilder().field(new FieldSchema("v2",
+                "$.embedding", FieldType.VECTOR, VECTOR)).build(), "embedding", vectorAttr("datatype", "float16")),
+                Map.of())).as("JSON documents keep their numbers").allMatch(SchemaChange::supported);
+    }
+
     private static SchemaChange only(IndexSchema source, IndexSchema target, Map<String, String> renames) {
         List<SchemaChange> changes = ChangeClassifier.classify(source, target, renames);
         assertThat(changes).hasSize(1);
