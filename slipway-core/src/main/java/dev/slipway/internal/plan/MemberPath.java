@@ -18,10 +18,29 @@ record MemberPath(List<String> members) {
 
     /** The path's member names, or empty when the path is anything but a chain of member names. */
     static Optional<MemberPath> parse(String path) {
-        if (path == null || !path.startsWith("$")) {
-            return Optional.empty();
-        }
+        Leading leading = leading(path);
+        return leading.whole() && !leading.members().isEmpty() ? Optional.of(new MemberPath(leading.members()))
+                : Optional.empty();
+    }
+
+    /**
+     * The member names a JSONPath starts with, up to its first step of another kind ({@code $.a.tags[*]} gives
+     * {@code [a, tags]}, {@code $..title} none): whatever the path matches lies inside that member, since no step
+     * of JSONPath climbs back up. Empty for a path that is not a JSONPath (a HASH field's name).
+     */
+    static Optional<List<String>> leadingMembers(String path) {
+        return path == null || !path.startsWith("$") ? Optional.empty() : Optional.of(leading(path).members());
+    }
+
+    /** The leading member names, and whether they are the whole path. */
+    private record Leading(List<String> members, boolean whole) {
+    }
+
+    private static Leading leading(String path) {
         List<String> members = new ArrayList<>();
+        if (path == null || !path.startsWith("$")) {
+            return new Leading(members, false);
+        }
         int at = 1;
         while (at < path.length()) {
             char c = path.charAt(at);
@@ -31,7 +50,7 @@ record MemberPath(List<String> members) {
                     end++;
                 }
                 if (end == at + 1) {
-                    return Optional.empty(); // "..", ".*", ".[" or a trailing dot
+                    return new Leading(members, false); // "..", ".*", ".[" or a trailing dot
                 }
                 members.add(path.substring(at + 1, end));
                 at = end;
@@ -39,19 +58,20 @@ record MemberPath(List<String> members) {
                     || path.charAt(at + 1) == '"')) {
                 int end = QuotedText.closingQuote(path, at + 1);
                 if (end < 0 || end + 1 >= path.length() || path.charAt(end + 1) != ']') {
-                    return Optional.empty();
+                    return new Leading(members, false);
                 }
                 String name = path.substring(at + 2, end);
                 if (name.indexOf('\\') >= 0) {
-                    return Optional.empty(); // JSON.SET keeps an escape as it is and JSON.GET reads it: they disagree
+                    // JSON.SET keeps an escape as it is and JSON.GET reads it: they disagree
+                    return new Leading(members, false);
                 }
                 members.add(name);
                 at = end + 2;
             } else {
-                return Optional.empty(); // [0], [*], [?(...)], [a,b], slices
+                return new Leading(members, false); // [0], [*], [?(...)], [a,b], slices
             }
         }
-        return members.isEmpty() ? Optional.empty() : Optional.of(new MemberPath(members));
+        return new Leading(members, true);
     }
 
     /**

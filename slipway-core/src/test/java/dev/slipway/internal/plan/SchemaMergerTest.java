@@ -318,6 +318,49 @@ class SchemaMergerTest {
         assertThat(SchemaMerger.merge(twice, follows).problems()).isEmpty();
     }
 
+    /**
+     * Tester session 55 R49 T2 F2: another attribute reading the moved JSON member through another spelling
+     * ({@code $["title"]}, {@code $..title}) was not seen, and the rename exited 0 with that attribute indexing
+     * nothing; nor was one reading the member moved into. An attribute inside another member is not concerned.
+     */
+    @Test
+    void aJsonRenameSeesTheAttributesThatReadItsMembersHoweverTheirPathIsWritten() {
+        for (String spelling : List.of("$[\"title\"]", "$['title']", "$..title", "$.*", "$.title.sub")) {
+            IndexSchema json = IndexSchema.builder("jt", StorageType.JSON).prefixes(List.of("jt:"))
+                    .field(new FieldSchema("title", "$.title", FieldType.TEXT, Map.of()))
+                    .field(new FieldSchema("title_tag", spelling, FieldType.TAG, Map.of())).build();
+            // one reading from the root ($..title, $.*) may read the member moved into as well: refused for that
+            assertThat(SchemaMerger.merge(json, renames(new FieldRename("title", "name"))).problems())
+                    .as(spelling).singleElement().asString().containsAnyOf("field 'title_tag' also reads document "
+                            + "field '$.title'", "'$.name', which field 'title_tag' of index 'jt' reads");
+        }
+        IndexSchema into = IndexSchema.builder("jt", StorageType.JSON).prefixes(List.of("jt:"))
+                .field(new FieldSchema("title", "$.title", FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("nm", "$[\"name\"]", FieldType.TAG, Map.of())).build();
+        assertThat(SchemaMerger.merge(into, renames(new FieldRename("title", "name"))).problems()).singleElement()
+                .asString().contains("would move into document field '$.name', which field 'nm'");
+        IndexSchema apart = IndexSchema.builder("jt", StorageType.JSON).prefixes(List.of("jt:"))
+                .field(new FieldSchema("title", "$.title", FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("tags", "$.tags[*]", FieldType.TAG, Map.of()))
+                .field(new FieldSchema("t2", "$.titles", FieldType.TAG, Map.of())).build();
+        assertThat(SchemaMerger.merge(apart, renames(new FieldRename("title", "name"))).problems()).isEmpty();
+    }
+
+    /** Tester session 55 R49 T2 F7: the new index admitted 0 of 50 documents. */
+    @Test
+    void aHashRenameIntoAFieldTheFilterReadsIsAProblem() {
+        IndexSchema filtered = IndexSchema.builder("fx", StorageType.HASH).prefixes(List.of("d:"))
+                .filter("!exists(@name)").field(new FieldSchema("title", null, FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("n", null, FieldType.NUMERIC, Map.of())).build();
+        assertThat(SchemaMerger.merge(filtered, renames(new FieldRename("title", "name"))).problems())
+                .singleElement().asString().contains("filter '!exists(@name)' reads document field 'name', which "
+                        + "the rename of 'title' moves a value into");
+        assertThat(SchemaMerger.merge(filtered, renames(new FieldRename("title", "names"))).problems()).isEmpty();
+        assertThat(SchemaMerger.merge(filtered.toBuilder().filter(null).scoreField("rank").build(),
+                renames(new FieldRename("n", "rank"))).problems()).singleElement().asString()
+                .contains("score_field reads document field 'rank'");
+    }
+
     @Test
     void aMoveMadeOfARenameAndAPathUpdateIsCheckedAgainstTheFilterLikeAPlainRename() {
         IndexSchema filtered = IndexSchema.builder("fb", StorageType.HASH).prefixes(List.of("fb:"))
