@@ -11,6 +11,7 @@ import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.PruneResult;
 import dev.slipway.api.version.RestoreResult;
 import dev.slipway.api.version.RollbackResult;
+import dev.slipway.internal.apply.BackupOrigin;
 import dev.slipway.internal.apply.Checkpoint;
 import dev.slipway.internal.apply.CheckpointStore;
 import dev.slipway.internal.apply.ContainedProgress;
@@ -484,8 +485,11 @@ public final class Slipway {
         return withSession("rollback", session -> {
             // the lock first: opening the backup cuts off a torn tail, which would corrupt the file of a run that
             // holds the lock and is still appending to it
-            BackupDirectory.readHeader(backupDir).ifPresent(h -> BackupDirectory.requireNamespace(
-                    backupDir.toAbsolutePath().normalize(), h, keys.prefix(), "the rollback"));
+            BackupDirectory.readHeader(backupDir).ifPresent(h -> {
+                Path dir = backupDir.toAbsolutePath().normalize();
+                BackupDirectory.requireNamespace(dir, h, keys.prefix(), "the rollback");
+                BackupOrigin.require(session, keys, dir, h, "the rollback");
+            });
             MigrationPlan stored = BackupDirectory.storedPlan(backupDir);
             // the source index is recreated from it: an edited copy recreated a different index
             MigrationPlanner.requireIntact(stored, "The plan in " + backupDir.resolve("plan.yaml"), "Put back the "

@@ -27,6 +27,14 @@ public record KeyNamespace(String prefix) {
         return prefix + "rewrite-batches:" + index;
     }
 
+    /**
+     * The mark of the server a rewrite's backup was made on ({@link BackupOrigin}), per plan: a random id the backup
+     * directory keeps too.
+     */
+    public String backupOrigin(String planId) {
+        return prefix + "backup-origin:" + planId;
+    }
+
     /** The migration lock of an index name. */
     public String lock(String index) {
         return prefix + "lock:" + index;

@@ -156,6 +156,7 @@ public final class BackupRestorer {
         long evictedSinceMigration = evictedSinceMigration(plan);
         new CheckpointStore(session, keys).delete(plan.source().indexName());
         session.call("DEL", keys.rewriteBatches(plan.source().indexName())); // a rewrite stopped part way kept it
+        session.call("DEL", keys.backupOrigin(plan.planId())); // a finished rollback is not checked again
         // reported after the index is back: stopping half-way would only keep the index down longer, and the value
         // such a write stored is gone either way
         RuntimeException refused = null;
