@@ -7,13 +7,13 @@ import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
-import dev.slipway.internal.io.PlanCodec;
 import dev.slipway.internal.plan.IndexMemoryModel;
 import dev.slipway.internal.plan.MemoryHeadroom;
 import dev.slipway.internal.plan.StrategyChoice;
 import dev.slipway.internal.redis.KeysUnder;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisCommandException;
+import dev.slipway.internal.redis.RedisJsonMapper;
 import dev.slipway.internal.redis.RedisReplies;
 import dev.slipway.internal.redis.RedisSession;
 
@@ -185,7 +185,7 @@ public final class AdmissionMemory {
     private static long valuesAt(RedisSession session, String key, String path) {
         try {
             String json = session.callString("JSON.GET", key, path);
-            JsonNode matches = json == null ? null : PlanCodec.json().readTree(json);
+            JsonNode matches = json == null ? null : RedisJsonMapper.get().readTree(json);
             return matches != null && matches.isArray() ? matches.size() : 0;
         } catch (RedisCommandException | JsonProcessingException e) {
             return 0; // gone since, or not a document: the other sampled ones decide

@@ -7,6 +7,7 @@ import dev.slipway.api.plan.RewriteSpec.FieldMove;
 import dev.slipway.api.plan.RewriteSpec.VectorConversion;
 import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.io.KeyText;
+import dev.slipway.internal.redis.RedisJsonMapper;
 import dev.slipway.internal.rewrite.BackupRecord.DocumentOriginal;
 import dev.slipway.internal.rewrite.BackupRecord.FieldOriginal;
 import dev.slipway.internal.rewrite.DocumentStore.Command;
@@ -31,7 +32,7 @@ import java.util.Set;
  * rewrite did not put there: such documents are reported as conflicts and left unchanged.
  */
 final class DocumentRewriter {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = RedisJsonMapper.get();
 
     private final RewriteSpec spec;
     private final KeyMove keyMove;

@@ -399,6 +399,26 @@ class DocumentRewriterTest {
             assertThat(new String(values[0])).isEqualTo("{\"x\":1}");
             assertThat(none[0]).isNull();
         }
+
+        /** RedisJSON holds strings up to 512 MB; Jackson's default reader stops at 20,000,000 chars. */
+        @Test
+        void aStringLongerThanJacksonsDefaultLimitIsRead() {
+            String big = "a".repeat(20_000_001);
+
+            byte[][] values = DocumentRewriter.jsonValues(List.of("$.title"), "[\"" + big + "\"]");
+
+            assertThat(values[0]).hasSize(big.length() + 2);
+        }
+
+        /** Jackson's default reader stops at a member name of 50,000 chars, which RedisJSON also holds. */
+        @Test
+        void aMemberNameLongerThanJacksonsDefaultLimitIsRead() {
+            String name = "n".repeat(50_001);
+
+            byte[][] values = DocumentRewriter.jsonValues(List.of("$.v"), "[{\"" + name + "\":1}]");
+
+            assertThat(new String(values[0], StandardCharsets.UTF_8)).isEqualTo("{\"" + name + "\":1}");
+        }
     }
 
     @Nested
