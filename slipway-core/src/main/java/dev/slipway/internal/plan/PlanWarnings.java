@@ -10,8 +10,10 @@ import dev.slipway.api.plan.SourceSnapshot;
 import dev.slipway.api.plan.TemporaryIndex;
 import dev.slipway.api.schema.FieldType;
 import dev.slipway.api.schema.IndexSchema;
+import dev.slipway.api.schema.StorageType;
 import dev.slipway.internal.apply.KeyNamespace;
 import dev.slipway.internal.redis.LiveIndexReader;
+import dev.slipway.internal.vector.VectorDataType;
 import dev.slipway.internal.vector.VectorMemory;
 
 import java.util.ArrayList;
@@ -95,8 +97,30 @@ public final class PlanWarnings {
                     + "slightly. " : "") + "KNN queries must pass their query vector in the new datatype from the "
                     + "switch on (FLOAT16 and BFLOAT16 take 2 bytes per dimension, INT8 and UINT8 1): the server "
                     + "refuses a query vector of the old size (and, after a rollback, of the new one).");
+            jsonIndexLossWarning(target.storageType(), datatypes).ifPresent(warnings::add);
         }
         return warnings;
+    }
+
+    /**
+     * A JSON vector's narrower datatype is the index's alone: the documents keep their numbers, so nothing is lost
+     * for good and no --accept-data-loss is asked, but KNN ranks by what the index stores. A FLOAT16 index stores an
+     * element beyond its range as infinity, and the document drops out of nearest-neighbour results with no indexing
+     * failure: the hash conversion warned of it, JSON did not (tester R49 T2 F6).
+     */
+    static Optional<String> jsonIndexLossWarning(StorageType storage, List<SchemaChange> datatypes) {
+        List<SchemaChange> lossy = datatypes.stream().filter(c -> VectorDataType.parse(c.from())
+                .isLossyTo(VectorDataType.parse(c.to()))).toList();
+        if (storage != StorageType.JSON || lossy.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean float16 = lossy.stream().anyMatch(c -> VectorDataType.parse(c.to()) == VectorDataType.FLOAT16);
+        return Optional.of("Lossy in the index: " + String.join(", ", lossy.stream().map(c -> "'" + c.subject()
+                + "' " + c.from() + " -> " + c.to()).toList()) + " loses precision in what the index stores and KNN "
+                + "ranks by; the JSON documents keep their numbers, so a rollback loses nothing." + (float16
+                ? " FLOAT16 holds at most ±65504: an element of 65520 or more in magnitude is indexed as infinity, "
+                + "and its document drops out of nearest-neighbour results without an indexing failure. Check the "
+                + "documents' largest elements first, or choose BFLOAT16, which keeps FLOAT32's range." : ""));
     }
 
     /**
