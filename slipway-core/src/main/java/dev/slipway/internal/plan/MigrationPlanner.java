@@ -62,9 +62,9 @@ public final class MigrationPlanner {
         Optional<RewriteSpec> rewrite = RewritePlanner.spec(source, target, changes, renames);
         if (rewrite.isPresent() && !source.sharedKeyIndexes().isEmpty() && !allowSharedKeys) {
             blocked.add("indexes " + source.sharedKeyIndexes() + " also cover keys of '" + source.indexName()
-                    + "'; rewriting the documents changes what they index (another index expecting the old vector "
-                    + "bytes would drop or fail those documents). Migrate them separately, or pass "
-                    + "--allow-shared-keys to accept the effect on them");
+                    + "', and rewriting the documents changes what they index: " + SharedKeyEffect
+                    .changesSeenByOthers(rewrite.get()) + ". Migrate them separately, or pass --allow-shared-keys "
+                    + "to accept the effect on them");
         }
         rewrite.flatMap(RewriteSpec::targetPrefix).filter(to -> target.filter().equals(source.schema().filter()))
                 .ifPresent(to -> target.filter().filter(f -> f.contains("__key")).ifPresent(f -> blocked.add(

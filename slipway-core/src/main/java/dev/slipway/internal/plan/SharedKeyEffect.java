@@ -5,11 +5,13 @@ import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.api.schema.StorageType;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Which of the other indexes over a rewrite's keys the rewrite changes anything for. A plan was blocked (or needed
@@ -33,6 +35,28 @@ public final class SharedKeyEffect {
     public static List<String> affected(RewriteSpec rewrite, Map<String, IndexSchema> others) {
         return others.entrySet().stream().filter(other -> affects(rewrite, other.getValue())).map(Map.Entry::getKey)
                 .sorted().toList();
+    }
+
+    /**
+     * What the rewrite changes that another index over the same keys sees, for the refusal that names such indexes:
+     * it spoke of "old vector bytes" for every rewrite, also one that only renamed a field (tester R49 T2 F8).
+     */
+    static String changesSeenByOthers(RewriteSpec rewrite) {
+        List<String> parts = new ArrayList<>();
+        if (!rewrite.fieldMoves().isEmpty()) {
+            parts.add("it moves " + rewrite.fieldMoves().stream().map(m -> "'" + m.from() + "' to '" + m.to() + "'")
+                    .collect(Collectors.joining(", ")) + " in every document (an index reading the old name finds "
+                    + "nothing there, one reading the new name finds the moved values)");
+        }
+        rewrite.targetPrefix().ifPresent(to -> parts.add("it moves the keys from " + rewrite.sourcePrefixes()
+                .stream().map(p -> "'" + p + "'").collect(Collectors.joining(", ")) + " to '" + to + "' (an index "
+                + "over the old prefix loses those documents, one over the new prefix gains them)"));
+        if (!rewrite.conversions().isEmpty()) {
+            parts.add("it converts the vectors of " + rewrite.conversions().stream().map(c -> "'" + c.path() + "' "
+                    + c.from() + " -> " + c.to()).collect(Collectors.joining(", ")) + " (an index expecting the old "
+                    + "vector bytes fails those documents)");
+        }
+        return String.join("; ", parts);
     }
 
     static boolean affects(RewriteSpec rewrite, IndexSchema other) {
