@@ -126,6 +126,13 @@ public final class PruneCommand implements Callable<Integer> {
 
     private void print(PruneResult result) {
         PrintWriter out = spec.commandLine().getOut();
+        if (result.dropped().isEmpty() && !result.droppedAlready().isEmpty()) {
+            VersionStatus v = result.droppedAlready().get(0);
+            out.println("Nothing to prune: version " + v.version() + " of '" + result.name() + "' ("
+                    + v.physicalIndex() + ") was dropped already; nothing was dropped.");
+            out.flush();
+            return;
+        }
         if (result.dropped().isEmpty()) {
             out.println("Nothing to prune: '" + result.name() + "' has no retained versions.");
             out.flush();

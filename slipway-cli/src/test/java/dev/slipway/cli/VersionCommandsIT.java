@@ -165,6 +165,14 @@ class VersionCommandsIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(jedis.keys("product:*")).hasSize(DOCS);
         }
+        // the re-run of one version's prune that succeeded is no error (tester R49 T1 F3: exit 2)
+        CliRun reRun = cli("prune", "--index", "products", "--version", "2", "--yes");
+        assertThat(reRun.exitCode()).as(reRun.toString()).isZero();
+        assertThat(reRun.out()).contains("Nothing to prune: version 2 of 'products' (products:v2) was dropped "
+                + "already; nothing was dropped.");
+        CliRun never = cli("prune", "--index", "products", "--version", "9", "--yes");
+        assertThat(never.exitCode()).as(never.toString()).isEqualTo(2);
+        assertThat(never.err()).contains("'products' has no retained version 9: it has no version 9");
     }
 
     /** A name with no versions has nothing to confirm: the error (or "nothing to prune") comes without a status. */

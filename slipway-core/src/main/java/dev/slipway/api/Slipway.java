@@ -510,9 +510,11 @@ public final class Slipway {
     }
 
     /**
-     * Drops retained versions of a served name (documents are kept) and reports the memory freed.
+     * Drops retained versions of a served name (documents are kept) and reports the memory freed. A version asked
+     * for that was dropped before (a re-run) drops nothing and is reported in {@link PruneResult#droppedAlready()}.
      *
      * @param version only this version; empty (or null) for every retained version
+     * @throws SlipwayException {@link ErrorCode#BAD_USAGE} for the active version or a number the name never had
      */
     public PruneResult prune(String index, Optional<Integer> version) {
         Arguments.required(index, "The index name");

@@ -411,7 +411,7 @@ class SuccessiveMigrationsIT {
         }
     }
 
-    /** Prune of one version drops only that one; the active version cannot be pruned. */
+    /** Prune of one version drops only that one, and nothing when run again; the active version is refused. */
     @Test
     void pruneOfOneVersionAndRefusalOfTheActiveOne(RedisStackServer redis) {
         Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
@@ -433,6 +433,16 @@ class SuccessiveMigrationsIT {
         }
         assertThat(state(status(slipway), "products:v2")).isEqualTo("DROPPED");
         assertThat(state(status(slipway), "products:v4")).isEqualTo("ACTIVE");
+        // its re-run is no error, a number the name never had is (tester R49 T1 F3: the re-run exited 2)
+        PruneResult again = slipway.prune(Catalog.NAME, Optional.of(2));
+        assertThat(again.dropped()).isEmpty();
+        assertThat(again.droppedAlready()).extracting(VersionStatus::physicalIndex, VersionStatus::state)
+                .containsExactly(tuple("products:v2", "DROPPED"));
+        SlipwayException never = catchThrowableOfType(() -> slipway.prune(Catalog.NAME, Optional.of(9)),
+                SlipwayException.class);
+        assertThat(never.exitCode()).isEqualTo(2);
+        assertThat(never.getMessage()).contains("'products' has no retained version 9: it has no version 9; nothing "
+                + "was dropped.");
     }
 
     /** A name already served through an alias Slipway did not make: the first plan builds v1 and keeps the original. */

@@ -72,7 +72,20 @@ public final class VersionPruner {
         if (!candidates.isEmpty()) { // pruning nothing writes nothing (it used to leave an empty history behind)
             store.save(next);
         }
-        return new PruneResult(name, dropped, freed);
+        return new PruneResult(name, dropped, freed, candidates.isEmpty() ? droppedAlready(history, version)
+                : List.of());
+    }
+
+    /**
+     * The version asked for when it was dropped before: the end a prune of it is for, so a re-run of one that
+     * succeeded is not an error (it exited 2 while a plain prune's re-run said "Nothing to prune", tester R49 T1 F3).
+     */
+    private static List<VersionStatus> droppedAlready(VersionHistory history, Optional<Integer> version) {
+        return history.versions().stream().filter(v -> version.isPresent() && v.version() == version.get()
+                        && v.state() == State.DROPPED)
+                .map(v -> new VersionStatus(v.version(), v.physicalIndex(), State.DROPPED.name(), false, 0, 0,
+                        v.planId()))
+                .toList();
     }
 
     /**
@@ -97,12 +110,11 @@ public final class VersionPruner {
             refuseUnservedName(name, store, reader);
         }
         List<VersionEntry> candidates = candidates(history, version);
-        if (version.isPresent() && candidates.isEmpty()) {
+        if (version.isPresent() && candidates.isEmpty() && droppedAlready(history, version).isEmpty()) {
             Optional<VersionEntry> named = history.versions().stream().filter(v -> v.version() == version.get())
                     .findFirst();
-            String why = named.map(v -> v.state() == State.ACTIVE ? "version " + v.version() + " (" + v.physicalIndex()
-                    + ") is the one it serves, which is never pruned" : "version " + v.version() + " ("
-                    + v.physicalIndex() + ") was dropped already").orElse("it has no version " + version.get());
+            String why = named.map(v -> "version " + v.version() + " (" + v.physicalIndex() + ") is the one it "
+                    + "serves, which is never pruned").orElse("it has no version " + version.get());
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained version " + version.get()
                     + ": " + why + "; nothing was dropped. See 'slipway status --index " + name + "'.");
         }
