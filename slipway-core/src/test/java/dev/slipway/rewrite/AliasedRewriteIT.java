@@ -180,6 +180,11 @@ class AliasedRewriteIT {
                                 + backup.toAbsolutePath());
                     });
             assertThat(slipway.describe("docs").physicalIndex()).as("unchanged").isEqualTo("docs:v4");
+            // a dropped version's refusal offers only what --to accepts (tester R49 T1 F4: "Retained: v1 ..., v3")
+            assertThatThrownBy(() -> slipway.rollback("docs", "v2"))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> assertThat(e.getMessage())
+                            .contains("no retained version 'v2' to switch to; nothing was changed. Retained: v3 "
+                                    + "(docs:v3). Kept, but not servable: v1 (docs:v1), which " + before + ". See "));
 
             // without v3 (pruned), a plain rollback walks back past the rewrite: v2 is gone, v1 is outdated
             slipway.prune("docs", Optional.of(3));

@@ -317,14 +317,26 @@ public final class AliasRollback {
         Optional<VersionEntry> named = retained.stream().filter(v -> named(v, version)).findFirst();
         if (named.isEmpty()) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained version '" + version
-                    + "' to switch to; nothing was changed. Retained: " + (retained.isEmpty() ? "none"
-                    : String.join(", ", retained.stream().map(v -> "v" + v.version() + " (" + v.physicalIndex()
-                    + ")").toList())) + ". See 'slipway status --index " + name + "'.");
+                    + "' to switch to; nothing was changed. " + choices(retained) + "See 'slipway status --index "
+                    + name + "'.");
         }
         if (named.get().outdated()) {
             throw outdated(name, named.get(), "");
         }
         return named;
+    }
+
+    /**
+     * The versions {@code --to} accepts, then those kept but outdated, each with why: they were listed as "Retained"
+     * among the choices, and {@code --to} refused them (tester R49 T1 F4).
+     */
+    private static String choices(List<VersionEntry> retained) {
+        List<String> servable = retained.stream().filter(v -> !v.outdated())
+                .map(v -> "v" + v.version() + " (" + v.physicalIndex() + ")").toList();
+        List<String> outdated = retained.stream().filter(VersionEntry::outdated).map(v -> "v" + v.version() + " ("
+                + v.physicalIndex() + "), which " + v.outdatedBy().reason()).toList();
+        return "Retained: " + (servable.isEmpty() ? "none" : String.join(", ", servable)) + ". " + (outdated.isEmpty()
+                ? "" : "Kept, but not servable: " + String.join("; ", outdated) + ". ");
     }
 
     /**
