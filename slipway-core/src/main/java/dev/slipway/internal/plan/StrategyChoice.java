@@ -148,6 +148,25 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
         return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
+    /**
+     * How to undo a drop-recreate of an aliased name, whose served index is dropped: a plain rollback afterwards went
+     * two schema changes back (tester session 40 R29 F3). A rewrite's undo is its backup: zero-downtime is blocked
+     * for rewrites, a reverse change cannot bring lossy originals back, and the versions kept from before cannot
+     * serve the rewritten documents (tester R49 T1 F5: the warning advised the first two).
+     */
+    private static String rollbackWarning(SourceSnapshot source, boolean rewrites) {
+        String dropped = "Rollback: '" + source.physicalIndex() + "', the index '" + source.indexName() + "' serves "
+                + "now, is dropped, so no index with today's schema is kept";
+        if (rewrites) {
+            return dropped + ", and the versions kept from before cannot serve the rewritten documents. Undo this "
+                    + "migration with 'slipway rollback --backup-dir <dir>' (the --backup-dir of apply): it writes "
+                    + "the original bytes back and builds the index with today's schema again.";
+        }
+        return dropped + ": 'slipway rollback' will refuse to go back to an older retained version without '--to'. "
+                + "Undo this migration by planning the reverse change, or use --mode zero-downtime, which keeps "
+                + "today's version.";
+    }
+
     private static StrategyChoice dropRecreate(SourceSnapshot source, IndexSchema target, KeyNamespace keys,
                                                String reason, Optional<RewriteSpec> rewrite) {
         IndexSchema physical = source.aliased()
@@ -163,11 +182,7 @@ public record StrategyChoice(MigrationMode mode, String reason, IndexSchema targ
                 + "exists, and return partial results until it has indexed every document. Writes keep working and "
                 + "are indexed by the new index.");
         if (source.aliased()) {
-            // tester session 40 R29 F3: a plain rollback afterwards went two schema changes back
-            warnings.add("Rollback: '" + source.physicalIndex() + "', the index '" + source.indexName() + "' serves "
-                    + "now, is dropped, so no index with today's schema is kept: 'slipway rollback' will refuse to "
-                    + "go back to an older retained version without '--to'. Undo this migration by planning the "
-                    + "reverse change, or use --mode zero-downtime, which keeps today's version.");
+            warnings.add(rollbackWarning(source, rewrite.isPresent()));
         }
         return new StrategyChoice(MigrationMode.DROP_RECREATE, reason, physical,
                 DropRecreateStrategy.steps(source, physical, keys, rewrite), warnings, blocked, Optional.empty());
