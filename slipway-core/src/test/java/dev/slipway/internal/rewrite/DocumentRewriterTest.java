@@ -270,6 +270,24 @@ class DocumentRewriterTest {
             assertThat(changes.malformed()).isZero();
         }
 
+        /**
+         * Moved as they are, and counted as an in-place conversion counts them (tester session 55 R49 T2 F3: moved
+         * uncounted, and the rollback that restored every byte took them for documents it held no original of).
+         */
+        @Test
+        void aMovedVectorOfTheTargetOrAnotherLengthIsMovedAsItIsAndCounted() {
+            BatchChanges already = plan(F16, null);
+            BatchChanges odd = plan(new byte[DIMS * 4 + 1], null);
+
+            assertThat(writes(already, 0)).containsExactly("HSET doc:1 embedding " + hex(F16), "HDEL doc:1 emb");
+            assertThat(already.alreadyConverted()).containsExactly("doc:1");
+            assertThat(already.malformed()).isZero();
+            assertThat(odd.malformed()).isEqualTo(1);
+            assertThat(odd.alreadyConverted()).isEmpty();
+            assertThat(plan(F32, null).alreadyConverted()).isEmpty();
+            assertThat(plan(F32, null).malformed()).isZero();
+        }
+
         @Test
         void anotherVectorInTheTargetFieldIsAConflict() {
             byte[] other = VectorCodec.encode(new float[]{9, 9, 9, 9}, VectorDataType.FLOAT16, null);
