@@ -2,8 +2,10 @@ package dev.slipway.rewrite;
 
 import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
+import dev.slipway.api.PlanRequest;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.Slipway;
+import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.version.IndexStatus;
@@ -251,6 +253,38 @@ class AliasedRewriteIT {
                         assertThat(e.getMessage()).contains("was already rolled back, and 'docs' serves 'docs:v5' "
                                 + "since; nothing was changed");
                     });
+        }
+    }
+
+    /**
+     * A rewrite, then an index-only drop-recreate change (which keeps no version to go back to): the rollback from the
+     * backup is refused, and its advice, the reverse change, serves the rewrite's schema again under a new version;
+     * the rollback then restores everything. It was refused as "another schema" by the physical name, and no route
+     * was left to the originals (tester session 55 R49 T1 F2).
+     */
+    @Test
+    void aLaterChangeUndoneByItsReverseLetsTheRollbackRestoreTheOriginals(RedisStackServer redis, @TempDir Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            TreeMap<String, TreeMap<String, String>> before = aliasedDocs(jedis, slipway, dir);
+            Path backup = dir.resolve("backup");
+            slipway.apply(plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16), ApplyOptions.DEFAULTS
+                    .withBackupDir(backup).withAcceptDataLoss(true));
+            slipway.apply(slipway.plan(PlanRequest.patch("docs", RewriteFixture.patch(dir, "  update_fields:\n"
+                    + "    - {name: title, attrs: {weight: 2.0}}\n")).withMode(MigrationMode.DROP_RECREATE)),
+                    ApplyOptions.DEFAULTS);
+
+            assertThatThrownBy(() -> slipway.rollbackFromBackup(backup, 2))
+                    .isInstanceOfSatisfying(SlipwayException.class, e -> assertThat(e.getMessage())
+                            .contains("has another schema since", "is undone by planning and applying the reverse "
+                                    + "change"));
+            slipway.apply(plan(slipway, "docs", dir, "  update_fields:\n    - {name: title, attrs: {weight: 1.0}}\n"),
+                    ApplyOptions.DEFAULTS);
+            slipway.rollbackFromBackup(backup, 2);
+
+            assertThat(hashes(jedis, "doc:*")).isEqualTo(before);
+            assertThat(((List<?>) RewriteFixture.call(jedis, "FT.SEARCH", "docs", "*", "LIMIT", "0", "0")).get(0))
+                    .isEqualTo((long) DOCS);
         }
     }
 
