@@ -291,7 +291,7 @@ public final class Slipway {
                                 : queries);
                 List<ValidationCheck> checks = new ArrayList<>();
                 checks.add(applied);
-                checks.addAll(result.checks());
+                result.checks().forEach(check -> checks.add(MigrationValidator.putDownTo(applied, check)));
                 return new ValidationResult(result.index(), checks);
             }
         });

@@ -8,6 +8,7 @@ import dev.slipway.api.Slipway;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.MigrationReport;
+import dev.slipway.api.plan.ValidationResult;
 import dev.slipway.api.version.IndexStatus;
 import dev.slipway.api.version.PruneResult;
 import dev.slipway.api.version.RestoreResult;
@@ -74,6 +75,13 @@ class AliasedRewriteIT {
                 assertThat(r.to()).isEqualTo("docs:v2");
                 assertThat(r.planId()).isEqualTo(rewrite.planId());
             });
+            // validate of the plan undone says so: it said "this plan was not applied (or a rollback undid it): run
+            // 'slipway apply'" (tester session 55 R49 T1 F6)
+            ValidationResult undone = slipway.validate(rewrite, List.of());
+            assertThat(undone.passed()).isFalse();
+            assertThat(undone.checks().get(0).actual()).startsWith("'slipway rollback --backup-dir' undid it at ");
+            assertThat(undone.checks().get(0).detail()).isEqualTo("to migrate again, plan the change anew and apply "
+                    + "it with a new, empty --backup-dir");
 
             RollbackResult again = slipway.rollback("docs");
             assertThat(again.action()).as("a rollback after the restore does not go one further")

@@ -145,9 +145,16 @@ public final class MigrationValidator {
                 .filter(v -> v.state() != VersionHistory.State.DROPPED).findFirst();
         boolean served = built.filter(v -> v.state() == VersionHistory.State.ACTIVE).isPresent();
         if (checkpoint.isEmpty() && served) {
+            // the rollback may have been of a later migration (tester session 55 R49 T1 F6 said this one was undone)
             return new ValidationCheck("migration", true, expected, "'" + built.get().physicalIndex() + "', which it "
-                    + "built, is served again (a rollback undid the migration, and a later rollback served v"
-                    + built.get().version() + " again)", "");
+                    + "built, is served again (a rollback brought v" + built.get().version() + " back)", "");
+        }
+        Optional<VersionHistory.RollbackMark> restored = history.rollbackMark().filter(r -> checkpoint.isEmpty()
+                && r.action().equals(VersionHistory.RollbackMark.RESTORED) && r.planId().equals(plan.planId()));
+        if (restored.isPresent()) {
+            return new ValidationCheck("migration", false, expected, "'slipway rollback --backup-dir' undid it at "
+                    + restored.get().at() + ": the documents hold their originals again", "to migrate again, plan "
+                    + "the change anew and apply it with a new, empty --backup-dir");
         }
         if (checkpoint.isEmpty() && built.isPresent()) {
             return new ValidationCheck("migration", false, expected, "a rollback undid it: '"
@@ -174,6 +181,21 @@ public final class MigrationValidator {
                     + "'slipway apply' with this plan to finish it, then validate");
         }
         return new ValidationCheck("migration", true, expected, "COMPLETED", "");
+    }
+
+    /**
+     * A failed check of a migration that is not in effect ({@code applied} failed) is put down to that: its own
+     * advice presumes the migration ran ("a client wrote them after their rewrite", "re-run 'slipway apply'"), which
+     * after a rollback from the backup sent the user the wrong way (tester session 55 R49 T1 F6).
+     */
+    public static ValidationCheck putDownTo(ValidationCheck applied, ValidationCheck check) {
+        // the schema check puts its differences down to it already (migrationState)
+        if (applied.passed() || check.passed() || check.name().equals(applied.name()) || check.name().equals("schema")
+                || check.actual().equals("not checked")) {
+            return check;
+        }
+        return new ValidationCheck(check.name(), false, check.expected(), check.actual(), "the migration is not in "
+                + "effect (" + applied.actual() + "; see the migration check), which is why", check.documents());
     }
 
     /**
