@@ -167,6 +167,15 @@ class LostConnectionIT {
         }
     }
 
+    /** {@value #DOCS} hash documents of index 'docs', and a plan that converts their vectors to float16. */
+    private static MigrationPlan float16PlanOfDocs(RedisStackServer redis, Path dir) {
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        try (Jedis jedis = redis.newJedis()) {
+            RewriteFixture.hashDocs(jedis, slipway, VectorDataType.FLOAT32, DOCS, 5);
+        }
+        return plan(slipway, "docs", dir, EMB_TO_FLOAT16);
+    }
+
     /**
      * The lock's {@code SET NX} lost with its connection, once after the server took the lock and once before it got
      * the command: the run reads the lock on the new connection and goes on. It failed, and the server held the lock
@@ -176,11 +185,7 @@ class LostConnectionIT {
     @ValueSource(booleans = {true, false})
     void theLocksSetLostWithItsConnectionIsReadBack(boolean ranIt, RedisStackServer redis, @TempDir Path dir)
             throws Exception {
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
-                    5);
-        }
-        MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir, EMB_TO_FLOAT16);
+        MigrationPlan plan = float16PlanOfDocs(redis, dir);
         dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, "SET", 1)
                 .holding(dev.slipway.internal.apply.MigrationLock.processOwner() + " plan " + plan.planId());
         try (dev.slipway.testing.CuttingProxy cut = ranIt ? proxy.afterTheServerRanIt() : proxy) {
@@ -207,11 +212,7 @@ class LostConnectionIT {
     @ValueSource(strings = {"FT.SYNDUMP", "MODULE", "CONFIG", "FT.DEBUG", "HSET", "SCAN", "HMGET"})
     void aReadOfTheChecksLostWithItsConnectionIsSentAgain(String command, RedisStackServer redis, @TempDir Path dir)
             throws Exception {
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
-                    5);
-        }
-        MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir, EMB_TO_FLOAT16);
+        MigrationPlan plan = float16PlanOfDocs(redis, dir);
         for (boolean ranIt : new boolean[] {false, true}) {
             dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, command, 1);
             try (dev.slipway.testing.CuttingProxy cut = ranIt ? proxy.afterTheServerRanIt() : proxy) {
@@ -231,11 +232,7 @@ class LostConnectionIT {
     @CsvSource({"FT.DROPINDEX,false", "FT.DROPINDEX,true", "FT.CREATE,false", "FT.CREATE,true"})
     void anIndexStepsCommandLostWithItsConnectionIsWorkedOut(String command, boolean ranIt, RedisStackServer redis,
                                                              @TempDir Path dir) throws Exception {
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
-                    5);
-        }
-        MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir, EMB_TO_FLOAT16);
+        MigrationPlan plan = float16PlanOfDocs(redis, dir);
         dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, command, 1)
                 .holding("docs").skipping(1); // past the permission probe's, queued in a MULTI
         try (dev.slipway.testing.CuttingProxy cut = ranIt ? proxy.afterTheServerRanIt() : proxy) {
@@ -254,11 +251,7 @@ class LostConnectionIT {
      */
     @Test
     void aLostConnectionOfAVerbsOwnIsASlipwayException(RedisStackServer redis, @TempDir Path dir) throws Exception {
-        try (Jedis jedis = redis.newJedis()) {
-            RewriteFixture.hashDocs(jedis, Slipway.configure().url(redis.url()).load(), VectorDataType.FLOAT32, DOCS,
-                    5);
-        }
-        MigrationPlan plan = plan(Slipway.configure().url(redis.url()).load(), "docs", dir, EMB_TO_FLOAT16);
+        MigrationPlan plan = float16PlanOfDocs(redis, dir);
         try (dev.slipway.testing.CuttingProxy proxy = new dev.slipway.testing.CuttingProxy(redis, "SCAN", 1)) {
             Throwable lost = catchThrowable(() -> Slipway.configure().url(proxy.url()).load().estimate(plan));
 

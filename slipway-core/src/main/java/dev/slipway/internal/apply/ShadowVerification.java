@@ -85,7 +85,8 @@ final class ShadowVerification {
         if (missing.isEmpty()) {
             return "";
         }
-        boolean skipScan = AliasStepHandlers.schemaOf(context.plan(), shadow).options().contains(IndexOption.SKIPINITIALSCAN);
+        boolean skipScan = AliasStepHandlers.schemaOf(context.plan(), shadow).options()
+                .contains(IndexOption.SKIPINITIALSCAN);
         SynonymGroups.updateCommands(shadow, missing, skipScan).forEach(session::call);
         if (!skipScan) {
             IndexStepHandlers.waitForIndexing(context, new PlanStep("wait-for-indexing:" + shadow,
@@ -246,7 +247,8 @@ final class ShadowVerification {
     /** Match-all totals of both indexes, read in one transaction so that no write lands between them. */
     private static long[] matchAll(StepContext context, String live, String shadow) {
         List<Object> replies = context.session().transaction(List.of(
-                List.of("FT.SEARCH", live, "*", "LIMIT", "0", "0"), List.of("FT.SEARCH", shadow, "*", "LIMIT", "0", "0")));
+                List.of("FT.SEARCH", live, "*", "LIMIT", "0", "0"),
+                List.of("FT.SEARCH", shadow, "*", "LIMIT", "0", "0")));
         return new long[]{total(replies.get(0)), total(replies.get(1))};
     }
 

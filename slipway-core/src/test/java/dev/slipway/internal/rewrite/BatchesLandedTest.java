@@ -15,29 +15,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BatchesLandedTest {
 
     /** A store whose every send fails with a lost connection. */
-    private static final class FailingStore implements DocumentStore {
-        @Override
-        public ScanPage scan(String cursor, String pattern, int count, String type) {
-            return new ScanPage("0", List.of());
-        }
-
-        @Override
-        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
-            return List.of();
-        }
-
-        @Override
-        public List<String> readJson(List<byte[]> keys, List<String> paths) {
-            return List.of();
-        }
-
+    private static final class FailingStore extends EmptyDocumentStore {
         @Override
         public List<Object> execute(List<Command> commands) {
             throw new JedisConnectionException("Connection reset");
-        }
-
-        @Override
-        public void close() {
         }
     }
 

@@ -14,30 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** How a pool's reads ride out lost connections, with plain in-memory stores. */
 class WorkerPoolRetryTest {
 
-    /** A store holding nothing: an empty page, no values; each test's store changes what it tests. */
-    private abstract static class EmptyStore implements DocumentStore {
-        @Override
-        public ScanPage scan(String cursor, String pattern, int count, String type) {
-            return new ScanPage("0", List.of());
-        }
-
-        @Override
-        public List<byte[][]> readHashFields(List<byte[]> keys, List<String> fields) {
-            return List.of();
-        }
-
-        @Override
-        public List<String> readJson(List<byte[]> keys, List<String> paths) {
-            return List.of();
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     /** A store that fails its first scan with a lost connection, or every call once closed. */
-    private static final class Store extends EmptyStore {
+    private static final class Store extends EmptyDocumentStore {
         private final boolean failFirst;
         private boolean failed;
         private boolean closed;
@@ -99,7 +77,7 @@ class WorkerPoolRetryTest {
     }
 
     /** A store whose first send of commands is lost with its connection, if {@code loses}; 1 for each command. */
-    private static final class SendingStore extends EmptyStore {
+    private static final class SendingStore extends EmptyDocumentStore {
         private boolean loses;
 
         SendingStore(boolean loses) {
