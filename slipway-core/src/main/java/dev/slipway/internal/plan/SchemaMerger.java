@@ -128,10 +128,15 @@ public final class SchemaMerger {
                     .fields(new ArrayList<>(fields.values())).build();
             // a rename whose path an update_fields changed moves the document field too (the classifier's
             // move_field), though applyRename saw no path change of its own
-            for (FieldRename rename : patch.renameFields()) {
+            for (int i = 0; i < patch.renameFields().size(); i++) {
+                FieldRename rename = patch.renameFields().get(i);
+                problems.at("rename_fields", i);
                 source.field(rename.oldName()).ifPresent(before -> Optional.ofNullable(fields.get(rename.newName()))
                         .filter(after -> !after.path().equals(before.path()))
-                        .ifPresent(after -> movedAway.putIfAbsent(before.path(), rename.oldName())));
+                        .ifPresent(after -> {
+                            movedAway.putIfAbsent(before.path(), rename.oldName());
+                            movesIntoARead(source, fields, before, after, rename, problems);
+                        }));
             }
             referencesToMovedFields(target, patch.renameFields(), movedAway, problems);
             filterReadsRenamedAttributes(target, patch.renameFields(), movedAway, problems);
@@ -178,6 +183,21 @@ public final class SchemaMerger {
     }
 
     /**
+     * A move made of a rename and a path update into a document field another attribute reads: applyRename looks at
+     * the rename's own path, which the update replaced (tester session 55 R50 N1: the other attribute indexed the
+     * moved values, exit 0). One the patch points at the same field as the moved one, or that read it before, follows.
+     */
+    private static void movesIntoARead(IndexSchema source, Map<String, FieldSchema> fields, FieldSchema before,
+                                       FieldSchema after, FieldRename rename, Found problems) {
+        fields.values().stream().filter(f -> f != after
+                        && reads(f.normalizedFor(source.storageType()).path(), after.path())
+                        && !source.field(f.name()).map(FieldSchema::path).equals(Optional.of(before.path())))
+                .findFirst().ifPresent(holder -> problems.add("rename_fields: '" + rename.oldName() + "' would move "
+                        + "into document field '" + after.path() + "', which field '" + holder.name() + "' of index '"
+                        + source.name() + "' reads; choose another path"));
+    }
+
+    /**
      * Whether an attribute on {@code attribute} reads the document field at {@code path}: the same name, or for JSON
      * a path whose leading members ({@link MemberPath#leadingMembers}) hold that member or lie inside it, however
      * they are quoted. {@code $["title"]} and {@code $..title} read {@code $.title}, {@code $.tags[*]} does not
@@ -205,6 +225,7 @@ public final class SchemaMerger {
     private static void readsMovedInto(IndexSchema source, IndexSchema target, List<FieldRename> renames,
                                        Map<String, String> movedAway, Found problems) {
         if (target.storageType() != StorageType.HASH) {
+            filterReadsNewAttributeNames(source, target, renames, problems);
             return;
         }
         for (int i = 0; i < renames.size(); i++) {
@@ -231,6 +252,29 @@ public final class SchemaMerger {
                         + path + "', which the rename of '" + rename.oldName() + "' moves a value into, so the new "
                         + "index would read the moved value there; change " + (readers.size() == 1 ? "it" : "them")
                         + " in the same patch (under 'index:') or give '" + rename.oldName() + "' another name");
+            }
+        }
+    }
+
+    /**
+     * A JSON filter reads attributes by name: a rename to a name the unchanged filter reads makes it read the renamed
+     * attribute's values (tester session 55 R50 N2: {@code !exists(@name)} admitted 50 documents, 0 after title was
+     * renamed to name, exit 1 with the index empty).
+     */
+    private static void filterReadsNewAttributeNames(IndexSchema source, IndexSchema target,
+                                                     List<FieldRename> renames, Found problems) {
+        if (target.filter().isEmpty() || !source.filter().equals(target.filter())) {
+            return;
+        }
+        for (int i = 0; i < renames.size(); i++) {
+            FieldRename rename = renames.get(i);
+            Pattern read = Pattern.compile("@" + Pattern.quote(rename.newName()) + "(?![\\w$.\\[])");
+            if (read.matcher(target.filter().get()).find()) {
+                problems.at("rename_fields", i);
+                problems.add("rename_fields: the index's filter '" + target.filter().get() + "' reads attribute '"
+                        + rename.newName() + "', which the rename of '" + rename.oldName() + "' creates, so the new "
+                        + "index would judge the documents by its values (a JSON filter reads attributes); change the "
+                        + "filter in the same patch (under 'index:') or choose another name");
             }
         }
     }

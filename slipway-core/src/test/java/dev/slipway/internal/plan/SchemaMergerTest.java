@@ -346,6 +346,47 @@ class SchemaMergerTest {
         assertThat(SchemaMerger.merge(apart, renames(new FieldRename("title", "name"))).problems()).isEmpty();
     }
 
+    /**
+     * Tester session 55 R50 N1: a move made of a rename and a path update into a field another attribute reads was
+     * not seen (the rename's own path was checked), and that attribute indexed the moved values, exit 0.
+     */
+    @Test
+    void aMoveByRenameAndPathUpdateIntoAFieldAnotherAttributeReadsIsAProblem() {
+        IndexSchema hash = IndexSchema.builder("h", StorageType.HASH).prefixes(List.of("h:"))
+                .field(new FieldSchema("title", "title", FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("o", "hl", FieldType.TAG, Map.of())).build();
+        SchemaPatch intoHl = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("title", Optional.empty(),
+                Optional.of("hl"), Map.of())), List.of(new FieldRename("title", "name")), IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(hash, intoHl).problems()).singleElement().asString()
+                .contains("'title' would move into document field 'hl', which field 'o'");
+        IndexSchema json = IndexSchema.builder("j", StorageType.JSON).prefixes(List.of("j:"))
+                .field(new FieldSchema("title", "$.title", FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("o", "$[\"headline\"]", FieldType.TAG, Map.of())).build();
+        SchemaPatch intoHeadline = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("title",
+                Optional.empty(), Optional.of("$.headline"), Map.of())), List.of(new FieldRename("title", "name")),
+                IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(json, intoHeadline).problems()).singleElement().asString()
+                .contains("would move into document field '$.headline', which field 'o'");
+        SchemaPatch elsewhere = new SchemaPatch(List.of(), List.of(), List.of(new FieldUpdate("title",
+                Optional.empty(), Optional.of("$.other"), Map.of())), List.of(new FieldRename("title", "name")),
+                IndexChanges.NONE);
+        assertThat(SchemaMerger.merge(json, elsewhere).problems()).isEmpty();
+    }
+
+    /** Tester session 55 R50 N2: a JSON filter reading the new name emptied the index (exit 1). */
+    @Test
+    void aJsonRenameToANameTheUnchangedFilterReadsIsAProblem() {
+        IndexSchema json = IndexSchema.builder("fx", StorageType.JSON).prefixes(List.of("d:"))
+                .filter("!exists(@name)").field(new FieldSchema("title", "$.title", FieldType.TEXT, Map.of()))
+                .field(new FieldSchema("t", "$.t", FieldType.TEXT, Map.of())).build();
+        assertThat(SchemaMerger.merge(json, renames(new FieldRename("title", "name"))).problems()).singleElement()
+                .asString().contains("filter '!exists(@name)' reads attribute 'name', which the rename of 'title' "
+                        + "creates");
+        assertThat(SchemaMerger.merge(json, renames(new FieldRename("t", "name"))).problems()).singleElement()
+                .asString().contains("which the rename of 't' creates");
+        assertThat(SchemaMerger.merge(json, renames(new FieldRename("title", "names"))).problems()).isEmpty();
+    }
+
     /** Tester session 55 R49 T2 F7: the new index admitted 0 of 50 documents. */
     @Test
     void aHashRenameIntoAFieldTheFilterReadsIsAProblem() {
