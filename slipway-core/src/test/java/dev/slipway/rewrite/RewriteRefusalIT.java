@@ -124,8 +124,8 @@ class RewriteRefusalIT {
 
             MigrationPlan one = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16);
             assertThat(one.supported()).isFalse();
-            assertThat(one.blockedReasons()).singleElement().asString().contains("'v2' (a FLOAT32 vector) also "
-                    + "reads");
+            assertThat(one.blockedReasons()).singleElement().asString().contains("'v2' (a FLOAT32 vector of "
+                    + RewriteFixture.DIMS + " dims) also reads");
 
             MigrationPlan both = plan(slipway, "docs", dir, RewriteFixture.EMB_TO_FLOAT16
                     + "    - name: v2\n      attrs: {datatype: float16}\n");

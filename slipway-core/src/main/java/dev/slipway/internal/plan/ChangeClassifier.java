@@ -84,15 +84,17 @@ public final class ChangeClassifier {
             List<String> others = converted.stream().flatMap(field -> target.fields().stream()
                     .filter(f -> !f.name().equals(field.name()) && f.path().equals(field.path()))
                     .filter(f -> f.type() != FieldType.VECTOR
-                            || !String.valueOf(f.attrs().get("datatype")).equalsIgnoreCase(change.to()))
+                            || !String.valueOf(f.attrs().get("datatype")).equalsIgnoreCase(change.to())
+                            || !Objects.equals(f.attrs().get("dims"), field.attrs().get("dims"))) // R50 N4
                     .map(f -> "'" + f.name() + "' (" + (f.type() == FieldType.VECTOR ? "a " + String.valueOf(
-                            f.attrs().get("datatype")).toUpperCase(java.util.Locale.ROOT) + " vector" : f.type()
-                            .yamlName()) + ")")).toList();
+                            f.attrs().get("datatype")).toUpperCase(java.util.Locale.ROOT) + " vector of "
+                            + f.attrs().get("dims") + " dims" : f.type().yamlName()) + ")")).toList();
             checked.add(others.isEmpty() ? change : new SchemaChange(change.kind(), change.subject(), change.from(),
                     change.to(), false, "the conversion rewrites document field '" + converted.get().path()
                     + "', which " + String.join(", ", others) + " also " + (others.size() == 1 ? "reads" : "read")
                     + " and would index wrongly or not at all; change " + (others.size() == 1 ? "it" : "them")
-                    + " to " + change.to() + " in the same patch, or remove " + (others.size() == 1 ? "it" : "them")));
+                    + " to " + change.to() + " in the same patch (a vector of " + converted.get().attrs().get("dims")
+                    + " dims only: a DIM cannot change), or remove " + (others.size() == 1 ? "it" : "them")));
         }
         return checked;
     }

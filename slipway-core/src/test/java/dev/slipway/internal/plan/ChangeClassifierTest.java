@@ -393,9 +393,15 @@ class ChangeClassifierTest {
         assertThat(changes).singleElement().satisfies(c -> {
             assertThat(c.supported()).isFalse();
             assertThat(c.reason()).isEqualTo("the conversion rewrites document field 'embedding', which 'v2' (a "
-                    + "FLOAT32 vector) also reads and would index wrongly or not at all; change it to float16 in "
-                    + "the same patch, or remove it");
+                    + "FLOAT32 vector of 4 dims) also reads and would index wrongly or not at all; change it to "
+                    + "float16 in the same patch (a vector of 4 dims only: a DIM cannot change), or remove it");
         });
+        // the same new datatype over another DIM reads another length (tester session 55 R50 N4)
+        IndexSchema wider = replace(source, "v2", vectorAttr("datatype", "float16").andThen(vectorAttr("dims", 8))
+                ::apply);
+        assertThat(ChangeClassifier.classify(wider, replace(wider, "embedding", vectorAttr("datatype", "float16")),
+                Map.of())).singleElement().satisfies(c -> assertThat(c.reason()).contains("'v2' (a FLOAT16 vector "
+                + "of 8 dims)"));
         assertThat(ChangeClassifier.classify(source, apart, Map.of())).hasSize(2)
                 .noneMatch(SchemaChange::supported);
         assertThat(ChangeClassifier.classify(source, alike, Map.of())).hasSize(2).allMatch(SchemaChange::supported);
