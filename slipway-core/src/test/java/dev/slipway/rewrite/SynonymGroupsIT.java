@@ -120,6 +120,9 @@ class SynonymGroupsIT {
                         call(jedis, "FT.SYNUPDATE", "docs", "g3", "word4", "thingamajig");
                         call(jedis, "FT.SYNUPDATE", "docs", "g1", "doohickey");
                     }
+                    if (step.equals("adopt-index")) { // after the verify steps' look (tester session 55 R50 N3)
+                        call(jedis, "FT.SYNUPDATE", "docs", "g5", "word6", "whatsit");
+                    }
                 }
             };
             MigrationReport report;
@@ -135,6 +138,7 @@ class SynonymGroupsIT {
             assertThat(synonyms(jedis, "docs:v1")).isEqualTo(synonyms(jedis, "docs:v2"));
             assertThat(matches(jedis, "docs", "thingamajig")).isEqualTo(DOCS / 7);
             assertThat(matches(jedis, "docs", "doohickey")).isEqualTo(DOCS / 7);
+            assertThat(matches(jedis, "docs", "whatsit")).as("added during the verify steps").isEqualTo(DOCS / 7);
 
             Slipway.configure().url(redis.url()).load().rollback("docs");
 

@@ -4,6 +4,7 @@ import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationPlan;
 import dev.slipway.api.plan.PlanStep;
+import dev.slipway.api.plan.StepKind;
 import dev.slipway.api.schema.IndexSchema;
 import dev.slipway.internal.plan.ZeroDowntimeStrategy;
 import dev.slipway.internal.redis.LiveIndexReader;
@@ -112,6 +113,12 @@ final class AliasStepHandlers {
             context.mark(IndexStepHandlers.AVAILABLE_AT);
             return "'" + name + "' already points at '" + target + "' (switched by an earlier run)";
         }
+        // the last look at the live index's synonyms before it stops being served: a term the application added
+        // during the verify steps, after their look, was lost (tester session 55 R50 N3); what is added in the
+        // moment between this look and the transaction still is
+        for (String version : builtVersions(plan)) {
+            ShadowVerification.addLateSynonyms(context, name, version);
+        }
         VersionHistory next = nextHistory(context, history, reader);
         List<List<String>> commands = new ArrayList<>();
         for (List<String> command : step.commands()) {
@@ -130,6 +137,14 @@ final class AliasStepHandlers {
         return "'" + name + "' now serves '" + target + "'" + replaced.map(r -> "; '" + r.physicalIndex()
                 + "' retained" + (r.outdated() ? ", though it " + r.outdatedBy().reason() : " for rollback"))
                 .orElse("");
+    }
+
+    /** The versions this plan builds: the target, and the copy of the source an adoption keeps to roll back to. */
+    private static List<String> builtVersions(MigrationPlan plan) {
+        List<String> built = new ArrayList<>();
+        plan.steps().stream().filter(step -> step.kind() == StepKind.CREATE_SHADOW_INDEX)
+                .map(step -> step.commands().get(0).get(1)).forEach(built::add);
+        return built;
     }
 
     private static VersionHistory nextHistory(StepContext context, VersionHistory history, LiveIndexReader reader) {

@@ -70,10 +70,10 @@ final class ShadowVerification {
     /**
      * Adds to the shadow the synonym terms the live index gained since the plan's stale check (the application's
      * {@code FT.SYNUPDATE} while the shadow built; they were lost at the switch), then waits for the scan that indexes
-     * them unless the shadow was created {@code SKIPINITIALSCAN}. A term added between this look and the switch is
-     * not seen.
+     * them unless the shadow was created {@code SKIPINITIALSCAN}. The switch looks once more
+     * ({@link AliasStepHandlers#switchAlias}).
      */
-    private static String addLateSynonyms(StepContext context, String live, String shadow) {
+    static String addLateSynonyms(StepContext context, String live, String shadow) {
         RedisSession session = context.session();
         Map<String, List<String>> missing;
         try {
