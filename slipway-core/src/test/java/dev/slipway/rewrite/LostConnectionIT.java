@@ -206,10 +206,11 @@ class LostConnectionIT {
      * and the run goes on. It failed the run (exit 1, nothing changed), since only a fixed list of command names was
      * sent again, and these reads were not on it. So did the permission probe's: the commands it queues (an HSET
      * here) go with their MULTI, and the probe is made again; and the sample of documents that sizes the backup
-     * (SCAN, HMGET), read on a connection of its own, is read again.
+     * (SCAN, HMGET), read on a connection of its own, is read again. The first connection cut in its handshake (its
+     * PING, Jedis' CLIENT SETINFO) is made again too: it said "Cannot connect".
      */
     @ParameterizedTest
-    @ValueSource(strings = {"FT.SYNDUMP", "MODULE", "CONFIG", "FT.DEBUG", "HSET", "SCAN", "HMGET"})
+    @ValueSource(strings = {"FT.SYNDUMP", "MODULE", "CONFIG", "FT.DEBUG", "HSET", "SCAN", "HMGET", "PING", "CLIENT"})
     void aReadOfTheChecksLostWithItsConnectionIsSentAgain(String command, RedisStackServer redis, @TempDir Path dir)
             throws Exception {
         MigrationPlan plan = float16PlanOfDocs(redis, dir);

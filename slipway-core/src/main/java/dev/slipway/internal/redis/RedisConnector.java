@@ -6,6 +6,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 import javax.net.ssl.SSLContext;
@@ -18,6 +19,8 @@ import java.security.NoSuchAlgorithmException;
  * a server that cannot be reached is not).
  */
 public final class RedisConnector {
+    private static final int CONNECT_ATTEMPTS = 3;
+
     private RedisConnector() {
     }
 
@@ -30,7 +33,7 @@ public final class RedisConnector {
      */
     static Jedis connectOrRefuse(RedisEndpoint endpoint, int timeoutMillis) {
         try {
-            return connect(endpoint, timeoutMillis);
+            return connectRidingOutACut(endpoint, timeoutMillis);
         } catch (JedisException e) { // connect closed what it opened
             refuseFailedHandshake(endpoint, e);
             String root = RedisSession.rootMessage(e);
@@ -61,6 +64,32 @@ public final class RedisConnector {
                     + "--url (or REDIS_URL) is right." + closed; // LOADING: not a wrong URL (tester session 35 R19 L6)
             throw new SlipwayException(ErrorCode.REDIS_UNAVAILABLE, "Cannot connect to Redis at "
                     + endpoint.redacted() + ": " + root + "." + next, e);
+        }
+    }
+
+    /**
+     * Connects, trying again twice (after 100 and 300 ms) when the connection was closed during the handshake: one
+     * cut there (a proxy, a {@code CLIENT KILL}) failed a verb before it began, "Cannot connect" with exit 1 (found by
+     * cutting each command of an apply in session 55). A server at its maxclients closes every try, and is still
+     * reported as such.
+     */
+    private static Jedis connectRidingOutACut(RedisEndpoint endpoint, int timeoutMillis) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return connect(endpoint, timeoutMillis);
+            } catch (JedisConnectionException e) {
+                String root = RedisSession.rootMessage(e);
+                boolean cut = root.contains("Unexpected end of stream") || root.contains("Connection reset");
+                if (!cut || attempt >= CONNECT_ATTEMPTS) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(attempt == 1 ? 100 : 300);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
