@@ -49,6 +49,10 @@ class BackupOriginIT {
             assertThat(onFirst.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup)).result())
                     .isEqualTo(MigrationReport.Result.SUCCEEDED);
 
+            SlipwayException checked = catchThrowableOfType(() -> onSecond.check(plan, ApplyOptions.DEFAULTS
+                    .withBackupDir(backup)), SlipwayException.class);
+            assertThat(checked).as("the check the CLI makes before it asks for confirmation").isNotNull();
+            assertThat(checked.getMessage()).contains("holds no mark of it");
             SlipwayException refused = catchThrowableOfType(() -> onSecond.apply(plan, ApplyOptions.DEFAULTS
                     .withBackupDir(backup)), SlipwayException.class);
 

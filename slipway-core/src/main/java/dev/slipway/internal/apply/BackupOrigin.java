@@ -1,8 +1,10 @@
 package dev.slipway.internal.apply;
 
+import dev.slipway.api.ApplyOptions;
 import dev.slipway.api.ErrorCode;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.redis.RedisSession;
+import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,20 @@ public final class BackupOrigin {
      */
     public static void require(RedisSession session, KeyNamespace keys, Path dir, BackupHeader header,
                                String command) {
+        require(session, keys, dir, header, command, true);
+    }
+
+    /**
+     * As {@link #require}, read only (the mark is not set again at the mark's address): for the checks before the
+     * first change, and {@code Slipway.check}, so that the CLI refuses before it asks for confirmation.
+     */
+    static void refuseIfForeign(RedisSession session, KeyNamespace keys, ApplyOptions options) {
+        options.backupDir().map(d -> d.toAbsolutePath().normalize()).ifPresent(dir -> BackupDirectory.readHeader(dir)
+                .ifPresent(header -> require(session, keys, dir, header, "'slipway apply'", false)));
+    }
+
+    private static void require(RedisSession session, KeyNamespace keys, Path dir, BackupHeader header,
+                                String command, boolean markAgain) {
         Optional<Mark> mark = read(dir);
         if (mark.isEmpty() || header.documentsBackedUp() == 0 || header.phase() == BackupHeader.Phase.ROLLED_BACK) {
             return; // nothing of this backup to restore or add to (a finished rollback deleted the server's mark)
@@ -73,10 +89,12 @@ public final class BackupOrigin {
             return;
         }
         if (held == null && mark.get().address().equals(address(session))) {
-            LOG.warn("The server at {} holds no mark of the backup in {} ('{}'), which was made on this address: "
-                    + "taken for this server restarted from a snapshot older than the rewrite, and marked again",
-                    mark.get().address(), dir, key);
-            session.call("SET", key, mark.get().id());
+            if (markAgain) {
+                LOG.warn("The server at {} holds no mark of the backup in {} ('{}'), which was made on this address: "
+                        + "taken for this server restarted from a snapshot older than the rewrite, and marked again",
+                        mark.get().address(), dir, key);
+                session.call("SET", key, mark.get().id());
+            }
             return;
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + dir + " was made on the server at "

@@ -137,6 +137,7 @@ public final class MigrationExecutor {
             PlanPreconditions.checkMemory(plan, reader, options.ignoreMaxmemory(), progress);
         }
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
+        BackupOrigin.refuseIfForeign(session, keys, options);
         if (previous.isEmpty()) {
             checkLive(plan, options, reader);
             warnIfTheSampleIsMostlyGone(plan);
@@ -282,6 +283,7 @@ public final class MigrationExecutor {
             PlanPreconditions.checkMemory(plan, reader, false, ProgressListener.NONE); // reads near the limit evict
         }
         RewriteStepHandler.check(plan, options, previous, endpoint, keys);
+        BackupOrigin.refuseIfForeign(session, keys, options);
         if (previous.isEmpty()) {
             checkLive(plan, options, reader);
         }
