@@ -49,6 +49,9 @@ class BackupOriginIT {
             assertThat(onFirst.apply(plan, ApplyOptions.DEFAULTS.withBackupDir(backup)).result())
                     .isEqualTo(MigrationReport.Result.SUCCEEDED);
 
+            assertThat(dev.slipway.internal.rewrite.BackupDirectory.readHeader(backup).orElseThrow().origin()
+                    .address()).as("the mark is in the header, with the address").isEqualTo(first.host() + ":"
+                    + first.port());
             SlipwayException checked = catchThrowableOfType(() -> onSecond.check(plan, ApplyOptions.DEFAULTS
                     .withBackupDir(backup)), SlipwayException.class);
             assertThat(checked).as("the check the CLI makes before it asks for confirmation").isNotNull();

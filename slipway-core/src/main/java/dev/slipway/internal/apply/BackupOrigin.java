@@ -6,16 +6,11 @@ import dev.slipway.api.SlipwayException;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.rewrite.BackupDirectory;
 import dev.slipway.internal.rewrite.BackupHeader;
+import dev.slipway.internal.rewrite.BackupHeader.Origin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -24,16 +19,16 @@ import java.util.UUID;
  * plan on a second server (a runbook run for staging, then production) was taken for a restart, the second server's
  * originals were appended to the first's, and the first server's rollback then restored the second's values (tester
  * session 55 R49 T2 F4). So before the first record, apply writes a random mark, with the address it reached the
- * server at, to the directory ({@value #FILE}) and the mark to the server ({@link KeyNamespace#backupOrigin}). The
- * mark is written before the first document changes, so a server without it holds nothing this backup undoes: it is
- * another server, or this one restarted from a snapshot taken before the rewrite began, which a resume handles (it
- * reads every document again). Redis holds nothing that tells the two apart; the address does, mostly: at the
- * address the mark was made at, a backup with records is taken for this server restarted and marked again, and at
- * any other it is refused, with the command that marks it by hand for a server reached at another address.
+ * server at, to the backup's header ({@link BackupHeader#origin}) and the mark to the server
+ * ({@link KeyNamespace#backupOrigin}). The mark is written before the first document changes, so a server without it
+ * holds nothing this backup undoes: it is another server, or this one restarted from a snapshot taken before the
+ * rewrite began, which a resume handles (it reads every document again). Redis holds nothing that tells the two
+ * apart; the address does, mostly: at the address the mark was made at, a backup with records is taken for this
+ * server restarted and marked again, and at any other it is refused, with the command that marks it by hand for a
+ * server reached at another address.
  */
 public final class BackupOrigin {
     private static final Logger LOG = LoggerFactory.getLogger(BackupOrigin.class);
-    static final String FILE = "origin";
 
     private BackupOrigin() {
     }
@@ -42,20 +37,19 @@ public final class BackupOrigin {
      * Before apply's first change: marks a backup that holds no record yet for this server (again, when a run that
      * wrote none was begun elsewhere), and refuses one whose records came from a server that is not this one.
      */
-    static void markOrRequire(RedisSession session, KeyNamespace keys, Path dir, BackupHeader header) {
+    static void markOrRequire(RedisSession session, KeyNamespace keys, BackupDirectory backup) {
+        BackupHeader header = backup.header();
         if (header.documentsBackedUp() > 0) {
-            require(session, keys, dir, header, "'slipway apply'");
+            require(session, keys, backup.dir(), header, "'slipway apply'", true);
             return;
         }
-        Optional<Mark> mark = read(dir);
-        if (mark.isPresent() && mark.get().id().equals(session.callString("GET", keys.backupOrigin(
-                header.planId())))) {
+        String key = keys.backupOrigin(header.planId());
+        if (header.origin() != null && header.origin().id().equals(session.callString("GET", key))) {
             return;
         }
-        Mark fresh = new Mark(UUID.randomUUID().toString(), address(session));
-        // the server first: a directory marked alone would refuse its own server
-        session.call("SET", keys.backupOrigin(header.planId()), fresh.id());
-        write(dir, fresh);
+        Origin fresh = new Origin(UUID.randomUUID().toString(), address(session));
+        session.call("SET", key, fresh.id()); // the server first: a backup marked alone would refuse its own server
+        backup.writeHeader(header.withOrigin(fresh), true);
     }
 
     /**
@@ -79,69 +73,34 @@ public final class BackupOrigin {
 
     private static void require(RedisSession session, KeyNamespace keys, Path dir, BackupHeader header,
                                 String command, boolean markAgain) {
-        Optional<Mark> mark = read(dir);
-        if (mark.isEmpty() || header.documentsBackedUp() == 0 || header.phase() == BackupHeader.Phase.ROLLED_BACK) {
+        Origin mark = header.origin();
+        if (mark == null || header.documentsBackedUp() == 0 || header.phase() == BackupHeader.Phase.ROLLED_BACK) {
             return; // nothing of this backup to restore or add to (a finished rollback deleted the server's mark)
         }
         String key = keys.backupOrigin(header.planId());
         String held = session.callString("GET", key);
-        if (mark.get().id().equals(held)) {
+        if (mark.id().equals(held)) {
             return;
         }
-        if (held == null && mark.get().address().equals(address(session))) {
+        if (held == null && mark.address().equals(address(session))) {
             if (markAgain) {
                 LOG.warn("The server at {} holds no mark of the backup in {} ('{}'), which was made on this address: "
                         + "taken for this server restarted from a snapshot older than the rewrite, and marked again",
-                        mark.get().address(), dir, key);
-                session.call("SET", key, mark.get().id());
+                        mark.address(), dir, key);
+                session.call("SET", key, mark.id());
             }
             return;
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "The backup in " + dir + " was made on the server at "
-                + mark.get().address() + ", and the one at " + address(session) + " " + (held == null
+                + mark.address() + ", and the one at " + address(session) + " " + (held == null
                 ? "holds no mark of it" : "holds the mark of another backup of this plan") + " ('" + key + "', set "
                 + "before the rewrite changed any document). Nothing was changed by " + command + ". If this is "
                 + "another server, run the rollback or the resume where the backup was made, and give this server a "
                 + "new, empty --backup-dir. If it is the same server reached at another address, run 'SET " + key
-                + " " + mark.get().id() + "' on it and re-run.");
-    }
-
-    /** A backup's mark, and the address (host:port) of the server it was made on. */
-    private record Mark(String id, String address) {
+                + " " + mark.id() + "' on it and re-run.");
     }
 
     private static String address(RedisSession session) {
         return session.endpoint().host() + ":" + session.endpoint().port();
-    }
-
-    private static Optional<Mark> read(Path dir) {
-        try {
-            Path file = dir.resolve(FILE);
-            if (!Files.isRegularFile(file)) {
-                return Optional.empty();
-            }
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return Optional.of(new Mark(lines.isEmpty() ? "" : lines.get(0).strip(), lines.size() < 2 ? ""
-                    : lines.get(1).strip()));
-        } catch (IOException e) {
-            throw unreadable(dir, e);
-        }
-    }
-
-    private static void write(Path dir, Mark mark) {
-        try {
-            Path temporary = dir.resolve(FILE + ".tmp");
-            Files.writeString(temporary, mark.id() + "\n" + mark.address() + "\n", StandardCharsets.UTF_8);
-            Files.move(temporary, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new SlipwayException(ErrorCode.FILE_UNWRITABLE, "Could not write " + dir.resolve(FILE) + " ("
-                    + e.getMessage() + "); nothing was changed. Give a --backup-dir this process can write.", e);
-        }
-    }
-
-    private static SlipwayException unreadable(Path dir, IOException e) {
-        return new SlipwayException(ErrorCode.FILE_UNWRITABLE, "Could not read " + dir.resolve(FILE) + " ("
-                + e.getMessage() + "); nothing was changed. Make the backup directory readable, then re-run.", e);
     }
 }

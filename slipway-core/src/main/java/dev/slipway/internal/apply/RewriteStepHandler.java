@@ -158,7 +158,7 @@ final class RewriteStepHandler {
             }
             BatchesLanded.refuseIfRecordsWereLost(session, keys.rewriteBatches(plan.source().indexName()),
                     plan.planId(), backup.header().batchesBackedUp(), backup.dir().toString());
-            BackupOrigin.markOrRequire(session, keys, backup.dir(), backup.header());
+            BackupOrigin.markOrRequire(session, keys, backup);
             if (inPlace > 0 && backup.header().inPlace() == null) { // found before the first change only
                 backup.writeHeader(backup.header().withInPlace(inPlace), true);
             }

@@ -70,6 +70,9 @@ import java.util.function.Consumer;
  *                           {@code doc:} to {@code doc:a:}), rewritten in place, not moved; the rollback's last look
  *                           finds them under the migration's prefix and must not take them for documents left there
  *                           (tester session 48 R43 T2 F1). Null when none, and in older headers
+ * @param origin             the mark of the server the backup was made on and the address it was reached at
+ *                           ({@code BackupOrigin}), set before the first record: a backup with records is used only
+ *                           on that server. Null in older headers
  * @param startedAt          when the rewrite started
  * @param updatedAt          when the header was last written
  */
@@ -89,7 +92,12 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                            @JsonInclude(JsonInclude.Include.NON_NULL) Long evictedAtRollback,
                            @JsonInclude(JsonInclude.Include.NON_NULL) RollbackWatch rollbackWatch,
                            @JsonInclude(JsonInclude.Include.NON_NULL) Long inPlace,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Origin origin,
                            Instant startedAt, Instant updatedAt) {
+
+    /** A server's mark ({@code id}, random) and the address (host:port) it was reached at. */
+    public record Origin(String id, String address) {
+    }
 
     /** The backup format this version writes. */
     public static final int FORMAT_VERSION = 1;
@@ -168,7 +176,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         Instant now = Instant.now();
         return new BackupHeader(FORMAT_VERSION, planId, index, Phase.REWRITING, "0", "0", 0, 0, 0, 0, 0, 0,
                 Map.of(), 0, 0, Map.of(), AlreadyConverted.NONE, 0, 0, null, null, Map.of(),
-                null, null, null, null, now, now);
+                null, null, null, null, null, now, now);
     }
 
     /** After a batch's originals were appended and synced. */
@@ -179,6 +187,11 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
             d.documentsBackedUp = documentsBackedUp + documents;
             d.dataLength = newDataLength;
         });
+    }
+
+    /** Records the mark of the server the backup is made on ({@link #origin}). */
+    public BackupHeader withOrigin(Origin mark) {
+        return copy(d -> d.origin = mark);
     }
 
     /** Records how many documents apply found already under the new prefix ({@link #inPlace}). */
@@ -389,6 +402,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
         private Long evictedAtRollback;
         private RollbackWatch rollbackWatch;
         private Long inPlace;
+        private Origin origin;
         private Instant startedAt;
         private Instant updatedAt;
 
@@ -419,6 +433,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
             this.evictedAtRollback = header.evictedAtRollback;
             this.rollbackWatch = header.rollbackWatch;
             this.inPlace = header.inPlace;
+            this.origin = header.origin;
             this.startedAt = header.startedAt;
             this.updatedAt = header.updatedAt;
         }
@@ -428,7 +443,7 @@ public record BackupHeader(int formatVersion, String planId, String index, Phase
                     batchesApplied, documentsBackedUp, documentsRewritten, dataLength, conflicts, recallAt10,
                     recordsRestored, documentsMissing, quantization, alreadyConverted, malformedVectors,
                     batchesWatched, firstPassBatches, keyNamespace, overflowed, serverRunId, evictedAtRollback,
-                    rollbackWatch, inPlace, startedAt, updatedAt);
+                    rollbackWatch, inPlace, origin, startedAt, updatedAt);
         }
     }
 }
