@@ -179,6 +179,32 @@ class CrashResumeIT {
         }
     }
 
+    /**
+     * A kill -9 between the switch's transaction (alias and history) and the checkpoint's save: the name serves the
+     * new version while the checkpoint does not record the switch. A plain rollback took the migration for one that
+     * had not switched, "discarded" nothing with exit 0, and answered every re-run "already discarded" (tester
+     * session 55 R51 H3); it switches back now, once.
+     */
+    @Test
+    void aRollbackAfterAKillBetweenTheSwitchAndItsCheckpointSwitchesBack(RedisStackServer redis) {
+        MigrationPlan plan = prepare(redis, Kind.ADOPTION, StorageType.HASH);
+        int validate = indexOfKind(plan, StepKind.VALIDATE);
+        crash(redis, plan, new Boundary(Side.BEFORE, validate, plan.steps().get(validate).name()));
+        try (RedisSession session = RedisSession.open(RedisEndpoint.parse(redis.url()), 10_000)) {
+            dev.slipway.internal.apply.CheckpointStore checkpoints = new dev.slipway.internal.apply.CheckpointStore(
+                    session, KeyNamespace.DEFAULT);
+            checkpoints.save(checkpoints.load(Catalog.NAME).orElseThrow().withStepUndone("adopt-index"));
+        }
+        assertThat(slipway(redis).describe(Catalog.NAME).physicalIndex()).isEqualTo(plan.targetSchema().name());
+
+        RollbackResult result = slipway(redis).rollback(Catalog.NAME);
+
+        assertThat(result.action()).isEqualTo(RollbackResult.Action.SWITCHED_BACK);
+        assertThat(slipway(redis).describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v1");
+        assertThat(slipway(redis).rollback(Catalog.NAME).action()).isEqualTo(RollbackResult.Action.ALREADY_DONE);
+        assertThat(slipway(redis).describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v1");
+    }
+
     private Stream<DynamicTest> crashesAndResumes(RedisStackServer redis, Kind kind, StorageType storage) {
         MigrationPlan clean = prepare(redis, kind, storage);
         MigrationReport cleanReport = slipway(redis).apply(clean, ApplyOptions.DEFAULTS);

@@ -60,7 +60,7 @@ public final class AliasRollback {
             MigrationLock.refuseIfHeld(session, keys, name);
         }
         latest.ifPresent(c -> refuseRewrites(name, c));
-        if (unfinished && version.isEmpty() && !switched(latest.get())) {
+        if (unfinished && version.isEmpty() && !switched(latest.get(), history)) {
             refuseDroppingServed(name, latest.get(), history);
         }
         if (version.isEmpty() && !unfinished && history.active().isPresent()) {
@@ -91,7 +91,7 @@ public final class AliasRollback {
         Optional<Checkpoint> latest = checkpoints.load(name);
         latest.ifPresent(c -> refuseRewrites(name, c));
         Optional<Checkpoint> unfinished = latest.filter(c -> c.status() != Checkpoint.Status.COMPLETED);
-        if (unfinished.isPresent() && !switched(unfinished.get())) {
+        if (unfinished.isPresent() && !switched(unfinished.get(), history)) {
             if (version.isPresent()) {
                 throw new SlipwayException(ErrorCode.BAD_USAGE, "A zero-downtime migration of '" + name + "' (plan "
                         + unfinished.get().planId() + ") is unfinished; nothing was changed. Discard it first with "
@@ -126,8 +126,15 @@ public final class AliasRollback {
         }
     }
 
-    private static boolean switched(Checkpoint checkpoint) {
-        return checkpoint.isDone("switch-alias") || checkpoint.isDone("adopt-index");
+    /**
+     * Whether the unfinished migration switched the name: its checkpoint says so, or the history the switch's
+     * transaction wrote does (the version it built is active). A run killed between that transaction and its
+     * checkpoint's save left the new version served, and a plain rollback "discarded" nothing, exit 0, then answered
+     * every re-run "already discarded" (tester session 55 R51 H3).
+     */
+    private static boolean switched(Checkpoint checkpoint, VersionHistory history) {
+        return checkpoint.isDone("switch-alias") || checkpoint.isDone("adopt-index")
+                || history.active().filter(v -> v.planId().equals(checkpoint.planId())).isPresent();
     }
 
     private RollbackResult discard(String name, Checkpoint checkpoint, VersionHistory history, HistoryStore store,
