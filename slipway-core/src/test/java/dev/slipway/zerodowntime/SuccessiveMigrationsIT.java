@@ -443,6 +443,18 @@ class SuccessiveMigrationsIT {
         assertThat(never.exitCode()).isEqualTo(2);
         assertThat(never.getMessage()).contains("'products' has no retained version 9: it has no version 9; nothing "
                 + "was dropped.");
+        // the alias switched by hand to a retained version: prune dropped it, exit 0, and the name served nothing
+        // (tester session 55 R51 H1)
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(RedisStackServer.command("FT.ALIASUPDATE"), Catalog.NAME, "products:v3");
+            SlipwayException served = catchThrowableOfType(() -> slipway.prune(Catalog.NAME, Optional.empty()),
+                    SlipwayException.class);
+            assertThat(served.exitCode()).isEqualTo(2);
+            assertThat(served.getMessage()).contains("'products' serves 'products:v3', which Slipway's history "
+                    + "records as retained version 3", "'FT.ALIASUPDATE products products:v4'");
+            assertThat(Inspect.indexes(jedis)).containsExactly("products:v1", "products:v3", "products:v4");
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+        }
     }
 
     /** A name already served through an alias Slipway did not make: the first plan builds v1 and keeps the original. */

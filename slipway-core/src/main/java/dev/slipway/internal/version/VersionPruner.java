@@ -110,6 +110,7 @@ public final class VersionPruner {
             refuseUnservedName(name, store, reader);
         }
         List<VersionEntry> candidates = candidates(history, version);
+        refuseDroppingTheServed(name, history, candidates, reader);
         if (version.isPresent() && candidates.isEmpty() && droppedAlready(history, version).isEmpty()) {
             Optional<VersionEntry> named = history.versions().stream().filter(v -> v.version() == version.get())
                     .findFirst();
@@ -118,6 +119,25 @@ public final class VersionPruner {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' has no retained version " + version.get()
                     + ": " + why + "; nothing was dropped. See 'slipway status --index " + name + "'.");
         }
+    }
+
+    /**
+     * Refuses to drop the index the name serves now, whatever the history says: after an alias switched by hand
+     * ({@code FT.ALIASUPDATE}) the history still records that index as retained, and prune dropped it, exit 0, with
+     * the name answering "no such index" (tester session 55 R51 H1).
+     */
+    private static void refuseDroppingTheServed(String name, VersionHistory history, List<VersionEntry> candidates,
+                                                LiveIndexReader reader) {
+        Optional<String> served = reader.find(name).filter(IndexInfo::isAlias).map(i -> i.schema().name());
+        candidates.stream().filter(v -> served.filter(v.physicalIndex()::equals).isPresent()).findFirst()
+                .ifPresent(v -> {
+                    String active = history.active().map(VersionEntry::physicalIndex).orElse("<active version>");
+                    throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' serves '" + v.physicalIndex()
+                            + "', which Slipway's history records as retained version " + v.version() + " (the "
+                            + "alias was switched outside Slipway, such as with FT.ALIASUPDATE); nothing was "
+                            + "dropped, since dropping it would leave '" + name + "' serving nothing. Point the alias "
+                            + "back first ('FT.ALIASUPDATE " + name + " " + active + "'), then prune.");
+                });
     }
 
     private static List<VersionEntry> candidates(VersionHistory history, Optional<Integer> version) {
