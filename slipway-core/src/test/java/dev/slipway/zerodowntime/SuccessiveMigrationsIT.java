@@ -194,6 +194,30 @@ class SuccessiveMigrationsIT {
     }
 
     /**
+     * A version dropped by hand and another index made under its name: the rollback served that index, exit 0, with
+     * other documents (tester session 55 R51 H2). The history's schema of the version must still be the index's.
+     */
+    @Test
+    void rollbackRefusesAVersionMadeAgainByHand(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.DROPINDEX"), "products:v1");
+            jedis.sendCommand(command("FT.CREATE"), "products:v1", "ON", "HASH", "PREFIX", "1", "other:", "SCHEMA",
+                    "title", "TEXT");
+        }
+
+        SlipwayException refused = catchThrowableOfType(SlipwayException.class, () -> slipway.rollback(Catalog.NAME));
+
+        assertThat(refused).isNotNull();
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.getMessage()).startsWith("Version 1 of 'products' (products:v1) is not the index Slipway "
+                + "built: ").contains("nothing was changed", "'FT.ALIASUPDATE products products:v1'");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+    }
+
+    /**
      * A plan applied and rolled back left its version retained: applying it again says how to serve that version
      * (tester session 40 R29 L6: "Drop or rename it"), and changes nothing.
      */

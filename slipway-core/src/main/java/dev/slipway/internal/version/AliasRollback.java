@@ -10,6 +10,7 @@ import dev.slipway.internal.apply.MigrationLock;
 import dev.slipway.internal.redis.LiveIndexReader;
 import dev.slipway.internal.redis.RedisSession;
 import dev.slipway.internal.schema.IndexInfo;
+import dev.slipway.internal.schema.VisibleSchema;
 import dev.slipway.internal.version.VersionHistory.RollbackMark;
 import dev.slipway.internal.version.VersionHistory.State;
 import dev.slipway.internal.version.VersionHistory.VersionEntry;
@@ -279,11 +280,31 @@ public final class AliasRollback {
             refuseSkipping(name, history, previous.get(), reader);
         }
         String to = previous.get().physicalIndex();
+        refuseReplacedByHand(name, previous.get(), reader);
         boolean forward = history.entry(from).map(f -> f.version() < previous.get().version()).orElse(false);
         VersionHistory next = history.activate(to).withRollback(new RollbackMark(forward
                 ? RollbackMark.SWITCHED_FORWARD : RollbackMark.SWITCHED_BACK, from, to, "", Instant.now()));
         session.transaction(List.of(List.of("FT.ALIASUPDATE", name, to), store.saveCommand(next)));
         return new RollbackResult(name, RollbackResult.Action.SWITCHED_BACK, from, to, List.of());
+    }
+
+    /**
+     * Refuses to serve a version whose index is not the one Slipway built: dropped by hand and another index created
+     * under its name, the rollback served that one, exit 0, with other documents (tester session 55 R51 H2). The
+     * history keeps each version's schema; the index must still have it.
+     */
+    private static void refuseReplacedByHand(String name, VersionEntry version, LiveIndexReader reader) {
+        Optional<IndexInfo> live = reader.findPhysical(version.physicalIndex());
+        if (version.schema() == null || live.isEmpty()
+                || VisibleSchema.matches(version.schema().withName(version.physicalIndex()), live.get().schema())) {
+            return;
+        }
+        throw new SlipwayException(ErrorCode.BAD_USAGE, "Version " + version.version() + " of '" + name + "' ("
+                + version.physicalIndex() + ") is not the index Slipway built: "
+                + String.join("; ", VisibleSchema.differences(version.schema().withName(version.physicalIndex()),
+                live.get().schema())) + "; nothing was changed. It was dropped and made again outside Slipway; "
+                + "serve it on purpose with 'FT.ALIASUPDATE " + name + " " + version.physicalIndex() + "', or pick "
+                + "another version ('slipway status --index " + name + "').");
     }
 
     /**
