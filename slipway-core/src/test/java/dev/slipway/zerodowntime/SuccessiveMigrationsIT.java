@@ -7,6 +7,7 @@ import dev.slipway.api.Slipway;
 import dev.slipway.api.SlipwayException;
 import dev.slipway.api.plan.MigrationMode;
 import dev.slipway.api.plan.MigrationPlan;
+import dev.slipway.api.plan.MigrationReport;
 import dev.slipway.api.plan.PlanStep;
 import dev.slipway.api.schema.FieldSchema;
 import dev.slipway.api.schema.FieldType;
@@ -191,6 +192,27 @@ class SuccessiveMigrationsIT {
         assertThat(refused.getMessage()).isEqualTo("'products' has no retained previous version to roll back to: "
                 + "version 1 (products:v1), which the active version replaced, no longer exists (dropped outside "
                 + "Slipway); nothing was changed. See 'slipway status --index products'.");
+    }
+
+    /**
+     * An alias named like the next version (a user's, or a served name of that form): FT._LIST does not list aliases,
+     * so the plan took the name, apply refused it, and every new plan took it again (tester session 55 R51 M1).
+     */
+    @Test
+    void anAliasNamedLikeTheNextVersionIsPassedOver(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.ALIASADD"), "products:v3", "products:v2");
+        }
+
+        MigrationPlan next = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand()));
+        MigrationReport report = slipway.apply(next, ApplyOptions.DEFAULTS);
+
+        assertThat(next.targetSchema().name()).isEqualTo("products:v4");
+        assertThat(report.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v4");
     }
 
     /**
