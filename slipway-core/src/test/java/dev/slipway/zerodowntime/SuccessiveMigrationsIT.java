@@ -195,6 +195,32 @@ class SuccessiveMigrationsIT {
     }
 
     /**
+     * The alias switched by hand to a retained version: a plain rollback "switched" the name to the index it served
+     * already and called the active one retained, and --to the active version was refused (tester session 55 R51
+     * M3). The plain rollback refuses and names --to the active version, which serves it again.
+     */
+    @Test
+    void afterAHandSwitchRollbackServesTheActiveVersionAgainOnlyOnRequest(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())), ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.ALIASUPDATE"), Catalog.NAME, "products:v2");
+        }
+
+        SlipwayException refused = catchThrowableOfType(SlipwayException.class, () -> slipway.rollback(Catalog.NAME));
+
+        assertThat(refused).isNotNull();
+        assertThat(refused.getMessage()).contains("'products' serves 'products:v2', but Slipway's history records "
+                + "'products:v3' as the active version", "'slipway rollback --index products --to products:v3'");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
+        assertThat(slipway.rollback(Catalog.NAME, "products:v3").to()).isEqualTo("products:v3");
+        assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v3");
+        assertThat(slipway.rollback(Catalog.NAME).to()).as("a plain rollback from there").isEqualTo("products:v2");
+    }
+
+    /**
      * An alias named like the next version (a user's, or a served name of that form): FT._LIST does not list aliases,
      * so the plan took the name, apply refused it, and every new plan took it again (tester session 55 R51 M1).
      */

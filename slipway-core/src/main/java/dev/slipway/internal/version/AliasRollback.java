@@ -169,7 +169,20 @@ public final class AliasRollback {
      * version on purpose and is not refused.
      */
     private void refuseForeignServed(String name, VersionHistory history, String served) {
-        if (history.active().isEmpty() || history.entry(served).isPresent()) {
+        if (history.active().isEmpty()) {
+            return;
+        }
+        String active = history.active().get().physicalIndex();
+        if (history.entry(served).isPresent() && !served.equals(active)
+                && new LiveIndexReader(session).findPhysical(active).isPresent()) {
+            // a version of this history switched to by hand: the rollback "switched" the name to the index it
+            // served already and called the active one retained (tester session 55 R51 M3)
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' serves '" + served + "', but Slipway's "
+                    + "history records '" + active + "' as the active version: the alias was switched outside "
+                    + "Slipway (FT.ALIASUPDATE). Nothing was changed. Serve the active version again with 'slipway "
+                    + "rollback --index " + name + " --to " + active + "', or another one with --to.");
+        }
+        if (history.entry(served).isPresent()) {
             return;
         }
         throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' serves '" + served + "', which Slipway's "
@@ -339,6 +352,13 @@ public final class AliasRollback {
     /** The retained version a user named, which must still exist. */
     private static Optional<VersionEntry> requested(String name, VersionHistory history, String version,
                                                     LiveIndexReader reader) {
+        // the active version, when the alias was switched away from it by hand: serving it again re-syncs the name
+        Optional<VersionEntry> active = history.active().filter(a -> named(a, version))
+                .filter(a -> reader.findPhysical(a.physicalIndex()).isPresent())
+                .filter(a -> reader.find(name).map(i -> !i.schema().name().equals(a.physicalIndex())).orElse(true));
+        if (active.isPresent()) {
+            return active;
+        }
         List<VersionEntry> retained = history.retained().stream()
                 .filter(v -> reader.findPhysical(v.physicalIndex()).isPresent())
                 .sorted(Comparator.comparingInt(VersionEntry::version)).toList();
