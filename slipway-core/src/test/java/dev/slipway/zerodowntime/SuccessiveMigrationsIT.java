@@ -221,6 +221,32 @@ class SuccessiveMigrationsIT {
     }
 
     /**
+     * The name's alias removed by hand: every rollback, --to included, blamed a drop-recreate and offered no way back
+     * (tester session 55 R51 M2). A plain rollback says what happened; --to puts the alias back.
+     */
+    @Test
+    void afterTheAliasWasRemovedByHandRollbackToPutsItBack(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        try (Jedis jedis = redis.newJedis()) {
+            jedis.sendCommand(command("FT.ALIASDEL"), Catalog.NAME);
+
+            SlipwayException refused = catchThrowableOfType(SlipwayException.class,
+                    () -> slipway.rollback(Catalog.NAME));
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.exitCode()).isEqualTo(2);
+            assertThat(refused.getMessage()).contains("'products' serves nothing: its alias was removed outside "
+                    + "Slipway (FT.ALIASDEL)", "'slipway rollback --index products --to products:v2'");
+            assertThat(slipway.rollback(Catalog.NAME, "v2").to()).isEqualTo("products:v2");
+            assertThat(Inspect.matchAll(jedis, Catalog.NAME)).isEqualTo(DOCS);
+            assertThat(slipway.rollback(Catalog.NAME, "v1").to()).as("and --to any other version")
+                    .isEqualTo("products:v1");
+        }
+    }
+
+    /**
      * An alias named like the next version (a user's, or a served name of that form): FT._LIST does not list aliases,
      * so the plan took the name, apply refused it, and every new plan took it again (tester session 55 R51 M1).
      */

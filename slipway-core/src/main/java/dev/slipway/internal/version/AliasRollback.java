@@ -263,12 +263,22 @@ public final class AliasRollback {
                     + " has no version history of it: it was migrated under another --namespace. Nothing was "
                     + "changed. Roll back with the --namespace its migrations used.");
         }
-        if (history.active().isEmpty() || served.isEmpty() || !served.get().isAlias()) {
+        // the name's alias removed by hand (FT.ALIASDEL) while its versions stay: every rollback blamed a
+        // drop-recreate, and --to could not put the alias back (tester session 55 R51 M2)
+        Optional<VersionEntry> unserved = served.isEmpty() ? history.active()
+                .filter(a -> reader.findPhysical(a.physicalIndex()).isPresent()) : Optional.empty();
+        if (unserved.isPresent() && version.isEmpty()) {
+            throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' serves nothing: its alias was removed "
+                    + "outside Slipway (FT.ALIASDEL), while its active version '" + unserved.get().physicalIndex()
+                    + "' still exists. Nothing was changed. Serve it again with 'slipway rollback --index " + name
+                    + " --to " + unserved.get().physicalIndex() + "', or another version with --to.");
+        }
+        if (unserved.isEmpty() && (history.active().isEmpty() || served.isEmpty() || !served.get().isAlias())) {
             throw new SlipwayException(ErrorCode.BAD_USAGE, "'" + name + "' is not served through a Slipway version "
                     + "alias, so there is no previous version to switch back to; nothing was changed. (A "
                     + "drop-recreate migration is undone by planning and applying the reverse change.)");
         }
-        String from = served.get().schema().name();
+        String from = served.map(i -> i.schema().name()).orElse("");
         if (version.isEmpty()) {
             refuseForeignServed(name, history, from);
         }
