@@ -180,9 +180,7 @@ class SuccessiveMigrationsIT {
     /** With no older version to name, the refusal says which version is gone and how (tester session 41 R31 F6). */
     @Test
     void rollbackNamesTheVersionDroppedByHand(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        Slipway slipway = migratedOnce(redis);
         try (Jedis jedis = redis.newJedis()) {
             jedis.sendCommand(command("FT.DROPINDEX"), "products:v1");
         }
@@ -201,9 +199,7 @@ class SuccessiveMigrationsIT {
      */
     @Test
     void afterAHandSwitchRollbackServesTheActiveVersionAgainOnlyOnRequest(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        Slipway slipway = migratedOnce(redis);
         slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())), ApplyOptions.DEFAULTS);
         try (Jedis jedis = redis.newJedis()) {
             jedis.sendCommand(command("FT.ALIASUPDATE"), Catalog.NAME, "products:v2");
@@ -226,9 +222,7 @@ class SuccessiveMigrationsIT {
      */
     @Test
     void afterTheAliasWasRemovedByHandRollbackToPutsItBack(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        Slipway slipway = migratedOnce(redis);
         try (Jedis jedis = redis.newJedis()) {
             jedis.sendCommand(command("FT.ALIASDEL"), Catalog.NAME);
 
@@ -252,9 +246,7 @@ class SuccessiveMigrationsIT {
      */
     @Test
     void anAliasNamedLikeTheNextVersionIsPassedOver(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        Slipway slipway = migratedOnce(redis);
         try (Jedis jedis = redis.newJedis()) {
             jedis.sendCommand(command("FT.ALIASADD"), "products:v3", "products:v2");
         }
@@ -273,9 +265,7 @@ class SuccessiveMigrationsIT {
      */
     @Test
     void rollbackRefusesAVersionMadeAgainByHand(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        Slipway slipway = migratedOnce(redis);
         try (Jedis jedis = redis.newJedis()) {
             jedis.sendCommand(command("FT.DROPINDEX"), "products:v1");
             jedis.sendCommand(command("FT.CREATE"), "products:v1", "ON", "HASH", "PREFIX", "1", "other:", "SCHEMA",
@@ -297,9 +287,7 @@ class SuccessiveMigrationsIT {
      */
     @Test
     void reapplyingARolledBackPlanNamesTheRetainedVersion(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        Slipway slipway = migratedOnce(redis);
         MigrationPlan plan = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand()));
         slipway.apply(plan, ApplyOptions.DEFAULTS);
         slipway.rollback(Catalog.NAME);
@@ -321,9 +309,7 @@ class SuccessiveMigrationsIT {
      */
     @Test
     void afterADropRecreateOfAManagedNameRollbackDoesNotGoTwoMigrationsBack(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        Slipway slipway = migratedOnce(redis);
         MigrationPlan dropRecreate = slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addBrand())
                 .withMode(MigrationMode.DROP_RECREATE));
         assertThat(dropRecreate.warnings()).anySatisfy(w -> assertThat(w).startsWith("Rollback: 'products:v2', the "
@@ -352,9 +338,7 @@ class SuccessiveMigrationsIT {
      */
     @Test
     void applyRollbackApplyRollbackServesWhatWasServedBefore(RedisStackServer redis) {
-        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
-        Slipway slipway = Slipway.configure().url(redis.url()).load();
-        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        Slipway slipway = migratedOnce(redis);
         assertThat(slipway.describe(Catalog.NAME).physicalIndex()).isEqualTo("products:v2");
         assertThat(slipway.rollback(Catalog.NAME).to()).as("the adoption's copy of the original")
                 .isEqualTo("products:v1");
@@ -642,6 +626,14 @@ class SuccessiveMigrationsIT {
         try (Jedis jedis = redis.newJedis()) {
             assertThat(Inspect.count(jedis, Catalog.NAME, "@brand:{b1}")).isEqualTo(BRAND_B1);
         }
+    }
+
+    /** {@value #DOCS} hash documents of a plain index, migrated once: 'products' serves products:v2. */
+    private static Slipway migratedOnce(RedisStackServer redis) {
+        Catalog.seedPlainIndex(redis, StorageType.HASH, DOCS);
+        Slipway slipway = Slipway.configure().url(redis.url()).load();
+        slipway.apply(slipway.plan(PlanRequest.patch(Catalog.NAME, Catalog.addPrice())), ApplyOptions.DEFAULTS);
+        return slipway;
     }
 
     private static void migrateToV4(Slipway slipway) {
