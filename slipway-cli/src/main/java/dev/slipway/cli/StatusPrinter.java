@@ -7,6 +7,7 @@ import dev.slipway.internal.redis.SchemaProbeName;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Renders where a served name stands, for people:
@@ -48,6 +49,27 @@ final class StatusPrinter {
         }
     }
 
+    /**
+     * The served index when it is not the active version (the alias switched or removed by hand): the headline named
+     * the active version's number beside the index served, and nothing said which to trust (tester session 55 R51 L1).
+     */
+    private void drift(IndexStatus status) {
+        Optional<VersionStatus> active = status.versions().stream().filter(v -> v.state().equals("ACTIVE")
+                && v.exists() && !v.physicalIndex().equals(status.name())).findFirst();
+        if (active.isEmpty() || status.servedBy().filter(active.get().physicalIndex()::equals).isPresent()) {
+            return;
+        }
+        String again = "'slipway rollback --index " + status.name() + " --to " + active.get().physicalIndex() + "'";
+        if (status.servedBy().isEmpty()) {
+            out.println("  Drift:     '" + status.name() + "' serves nothing: its alias was removed outside Slipway; "
+                    + again + " puts it back");
+        } else if (status.alias()) {
+            out.println("  Drift:     '" + status.name() + "' serves " + status.servedBy().get() + ", not its active "
+                    + "version " + active.get().physicalIndex() + " (the alias was switched outside Slipway); "
+                    + again + " serves that again");
+        }
+    }
+
     /** The name, what serves it, its versions, the migration, the lock and strays. */
     void status(IndexStatus status) {
         out.println(headline(status));
@@ -59,6 +81,7 @@ final class StatusPrinter {
                     : "no zero-downtime migration of '" + status.name() + "' so far; only those keep versions") + ")");
         } else {
             versions(status.versions());
+            drift(status);
         }
         status.migration().ifPresentOrElse(m -> migration(status.name(), m, status.lockOwner().isEmpty()),
                 () -> out.println("  Migration: none"));

@@ -41,9 +41,29 @@ class StatusPrinterTest {
                 "  Strays:    none");
     }
 
+    /** Tester session 55 R51 L1: "products -> products:v2 (alias, version 3)" and nothing said which to trust. */
+    @Test
+    void aServedIndexThatIsNotTheActiveVersionIsNamed() {
+        List<VersionStatus> versions = List.of(new VersionStatus(2, "products:v2", "RETAINED", true, 60, 9_420, "b"),
+                new VersionStatus(3, "products:v3", "ACTIVE", true, 60, 9_420, "c"));
+        printer.status(new IndexStatus("products", Optional.of("products:v2"), true, Optional.of(3), versions,
+                Optional.empty(), Optional.empty(), List.of()));
+        printer.status(new IndexStatus("products", Optional.empty(), false, Optional.of(3), versions,
+                Optional.empty(), Optional.empty(), List.of()));
+        printer.status(new IndexStatus("products", Optional.of("products:v3"), true, Optional.of(3), versions,
+                Optional.empty(), Optional.empty(), List.of()));
+
+        assertThat(text.toString().lines().filter(l -> l.startsWith("  Drift:"))).containsExactly(
+                "  Drift:     'products' serves products:v2, not its active version products:v3 (the alias was "
+                        + "switched outside Slipway); 'slipway rollback --index products --to products:v3' serves "
+                        + "that again",
+                "  Drift:     'products' serves nothing: its alias was removed outside Slipway; 'slipway rollback "
+                        + "--index products --to products:v3' puts it back");
+    }
+
     @Test
     void aVersionOutdatedByARewriteIsNamedUnderTheTable() {
-        IndexStatus status = new IndexStatus("products", Optional.of("products:v3"), true, Optional.of(3),
+        IndexStatus status = new IndexStatus("products", Optional.of("products:v2"), true, Optional.of(2),
                 List.of(new VersionStatus(0, "products", "DROPPED", false, 0, 0, "", "was built before ..."),
                         new VersionStatus(1, "products:v1", "RETAINED", true, 0, 9_420, "aaa",
                                 "was built before plan bbb rewrote the documents (version 2 on), so it cannot serve "
