@@ -301,7 +301,9 @@ class StopRequestIT {
             assertThat(resumed.result()).isEqualTo(MigrationReport.Result.SUCCEEDED);
             assertThat(step(resumed, "rewrite-documents").detail())
                     .contains("; " + DOCS / 50 + " vectors of unexpected length left unchanged")
-                    .as("named (tester session 53 R47 T2 F7)").containsPattern("left unchanged \\(such as doc:\\d+");
+                    .as("named (tester session 53 R47 T2 F7), unless the SCAN order put all before the stop")
+                    .containsPattern("left unchanged \\((such as doc:\\d+|all found before an interruption; this "
+                            + "run kept their count, not their keys\\))");
             for (int i = 0; i < DOCS; i += 50) {
                 assertThat(jedis.hget(RewriteFixture.bytes("doc:" + i), RewriteFixture.bytes("emb")))
                         .containsExactly(1, 2, 3);
