@@ -92,7 +92,7 @@ final class IndexStepHandlers {
         try {
             context.session().call(command);
         } catch (SlipwayException e) {
-            if (e.code() != ErrorCode.REDIS_UNAVAILABLE || !context.session().replacesLostConnections()) {
+            if (!context.session().replacesAfter(e)) {
                 throw e;
             }
             Optional<IndexInfo> created = new LiveIndexReader(context.session()).find(schema.name());
@@ -111,7 +111,7 @@ final class IndexStepHandlers {
      */
     private static String addSynonyms(StepContext context, IndexSchema schema) {
         int sent = SynonymGroups.addMissing(context.session(), schema.name(), context.plan().source().synonyms(),
-                schema.options().contains(IndexOption.SKIPINITIALSCAN));
+                schema.options().contains(IndexOption.SKIPINITIALSCAN)).size();
         return sent == 0 ? "" : ", with " + (sent == 1 ? "1 synonym group" : sent + " synonym groups");
     }
 

@@ -190,8 +190,7 @@ public final class PermissionProbe {
                 probe(session, commands, what);
                 return;
             } catch (SlipwayException e) {
-                if (e.code() != ErrorCode.REDIS_UNAVAILABLE || !session.replacesLostConnections()
-                        || attempt >= PROBE_ATTEMPTS) {
+                if (!session.replacesAfter(e) || attempt >= PROBE_ATTEMPTS) {
                     throw e;
                 }
             }

@@ -133,7 +133,7 @@ public final class PlanPreconditions {
         try {
             session.call(FtCreateArguments.command(schema));
         } catch (SlipwayException e) {
-            if (e.code() != ErrorCode.REDIS_UNAVAILABLE || !session.replacesLostConnections()) {
+            if (!session.replacesAfter(e)) {
                 throw e;
             }
             session.dropIndexIfPresent(schema.name());

@@ -75,19 +75,18 @@ final class ShadowVerification {
      */
     static String addLateSynonyms(StepContext context, String live, String shadow) {
         RedisSession session = context.session();
-        Map<String, List<String>> missing;
+        boolean skipScan = AliasStepHandlers.schemaOf(context.plan(), shadow).options()
+                .contains(IndexOption.SKIPINITIALSCAN);
+        Map<String, List<String>> liveGroups;
         try {
-            String physical = new LiveIndexReader(session).read(live).schema().name();
-            missing = SynonymGroups.missing(SynonymGroups.read(session, physical), SynonymGroups.read(session, shadow));
+            liveGroups = SynonymGroups.read(session, new LiveIndexReader(session).read(live).schema().name());
         } catch (RedisCommandException e) {
             return ""; // FT.SYNDUMP refused (an ACL): the plan warned that the groups are unknown
         }
+        Map<String, List<String>> missing = SynonymGroups.addMissing(session, shadow, liveGroups, skipScan);
         if (missing.isEmpty()) {
             return "";
         }
-        boolean skipScan = AliasStepHandlers.schemaOf(context.plan(), shadow).options()
-                .contains(IndexOption.SKIPINITIALSCAN);
-        SynonymGroups.updateCommands(shadow, missing, skipScan).forEach(session::call);
         if (!skipScan) {
             IndexStepHandlers.waitForIndexing(context, new PlanStep("wait-for-indexing:" + shadow,
                     StepKind.WAIT_FOR_INDEXING, "", List.of(List.of("FT.INFO", shadow))));

@@ -161,9 +161,8 @@ public final class SchemaMerger {
             problems.at("rename_fields", oldNames.indexOf(renamed));
             String advice = "; change it in the same patch (under 'index:') or leave field '" + renamed
                     + "' where it is";
-            Pattern read = Pattern.compile("@(" + Pattern.quote(path) + "|" + Pattern.quote(renamed)
-                    + ")(?![\\w$.\\[])");
-            target.filter().filter(f -> read.matcher(f).find()).ifPresent(f -> problems.add("rename_fields: the "
+            target.filter().filter(f -> filterReads(f, path) || filterReads(f, renamed))
+                    .ifPresent(f -> problems.add("rename_fields: the "
                     + "index's filter '" + f + "' reads '" + path + "', which the rename of '" + renamed
                     + "' moves away" + advice));
             Map<String, Optional<String>> options = new LinkedHashMap<>();
@@ -195,6 +194,11 @@ public final class SchemaMerger {
                 .findFirst().ifPresent(holder -> problems.add("rename_fields: '" + rename.oldName() + "' would move "
                         + "into document field '" + after.path() + "', which field '" + holder.name() + "' of index '"
                         + source.name() + "' reads; choose another path"));
+    }
+
+    /** Whether a filter names {@code field} ({@code @field}, not a longer name that begins with it). */
+    private static boolean filterReads(String filter, String field) {
+        return Pattern.compile("@" + Pattern.quote(field) + "(?![\\w$.\\[])").matcher(filter).find();
     }
 
     /**
@@ -237,9 +241,8 @@ public final class SchemaMerger {
             }
             problems.at("rename_fields", i);
             String path = into.get();
-            Pattern read = Pattern.compile("@" + Pattern.quote(path) + "(?![\\w$.\\[])");
             List<String> readers = new ArrayList<>();
-            target.filter().filter(f -> read.matcher(f).find() && source.filter().equals(target.filter()))
+            target.filter().filter(f -> filterReads(f, path) && source.filter().equals(target.filter()))
                     .ifPresent(f -> readers.add("filter '" + f + "'"));
             target.languageField().filter(f -> f.equals(path) && source.languageField().equals(target.languageField()))
                     .ifPresent(f -> readers.add("language_field"));
@@ -268,8 +271,7 @@ public final class SchemaMerger {
         }
         for (int i = 0; i < renames.size(); i++) {
             FieldRename rename = renames.get(i);
-            Pattern read = Pattern.compile("@" + Pattern.quote(rename.newName()) + "(?![\\w$.\\[])");
-            if (read.matcher(target.filter().get()).find()) {
+            if (filterReads(target.filter().get(), rename.newName())) {
                 problems.at("rename_fields", i);
                 problems.add("rename_fields: the index's filter '" + target.filter().get() + "' reads attribute '"
                         + rename.newName() + "', which the rename of '" + rename.oldName() + "' creates, so the new "
@@ -292,8 +294,8 @@ public final class SchemaMerger {
                 continue;
             }
             problems.at("rename_fields", i);
-            Pattern read = Pattern.compile("@" + Pattern.quote(rename.oldName()) + "(?![\\w$.\\[])");
-            target.filter().filter(f -> read.matcher(f).find()).ifPresent(f -> problems.add("rename_fields: the "
+            target.filter().filter(f -> filterReads(f, rename.oldName()))
+                    .ifPresent(f -> problems.add("rename_fields: the "
                     + "index's filter '" + f + "' reads attribute '" + rename.oldName() + "', which the rename to '"
                     + rename.newName() + "' removes; change the filter in the same patch (under 'index:')"));
         }
@@ -310,10 +312,9 @@ public final class SchemaMerger {
         }
         for (int i = 0; i < removed.size(); i++) {
             String name = removed.get(i);
-            Pattern read = Pattern.compile("@" + Pattern.quote(name) + "(?![\\w$.\\[])");
             if (target.field(name).isEmpty()) {
                 problems.at("remove_fields", i);
-                target.filter().filter(f -> read.matcher(f).find()).ifPresent(f -> problems.add("remove_fields: "
+                target.filter().filter(f -> filterReads(f, name)).ifPresent(f -> problems.add("remove_fields: "
                         + "the index's filter '" + f + "' reads attribute '" + name + "', which this removes, so "
                         + "the new index would admit no document (a JSON filter reads attributes only); change the "
                         + "filter in the same patch (under 'index:') or keep the field"));

@@ -56,8 +56,8 @@ public final class RedisConnector {
                         + "connection before it uses it: grant it (ACL SETUSER <user> +ping) or connect as a user who "
                         + "may, then re-run.", e);
             }
-            String closed = root.contains("Unexpected end of stream") || root.contains("Connection reset")
-                    || root.contains("max number of clients") ? " The server closed the connection at once: it may "
+            String closed = closedAtOnce(root) || root.contains("max number of clients")
+                    ? " The server closed the connection at once: it may "
                     + "have reached its maxclients (INFO clients: connected_clients), or expect TLS (rediss://)." : "";
             String next = root.startsWith("LOADING") ? " The server is up and loading its dataset: re-run the same "
                     + "command once it has (INFO persistence: loading:0)." : " Check that the server is running and "
@@ -78,9 +78,7 @@ public final class RedisConnector {
             try {
                 return connect(endpoint, timeoutMillis);
             } catch (JedisConnectionException e) {
-                String root = RedisSession.rootMessage(e);
-                boolean cut = root.contains("Unexpected end of stream") || root.contains("Connection reset");
-                if (!cut || attempt >= CONNECT_ATTEMPTS) {
+                if (!closedAtOnce(RedisSession.rootMessage(e)) || attempt >= CONNECT_ATTEMPTS) {
                     throw e;
                 }
                 try {
@@ -91,6 +89,11 @@ public final class RedisConnector {
                 }
             }
         }
+    }
+
+    /** Whether a connection failed because the other end closed it during the handshake. */
+    private static boolean closedAtOnce(String root) {
+        return root.contains("Unexpected end of stream") || root.contains("Connection reset");
     }
 
     /** A {@code rediss://} connection whose TLS handshake failed: says so, and what to do. */

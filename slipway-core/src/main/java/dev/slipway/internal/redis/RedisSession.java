@@ -103,9 +103,12 @@ public final class RedisSession implements AutoCloseable {
         return this;
     }
 
-    /** Whether this session replaces a lost connection ({@link #reconnecting}). */
-    public boolean replacesLostConnections() {
-        return reconnects > 0;
+    /**
+     * Whether {@code e} is a connection this session lost and replaces at its next command ({@link #reconnecting}):
+     * a caller whose command must not simply go out again (a create, a queued probe) can look and send it anew.
+     */
+    public boolean replacesAfter(SlipwayException e) {
+        return e.code() == ErrorCode.REDIS_UNAVAILABLE && reconnects > 0;
     }
 
     /**

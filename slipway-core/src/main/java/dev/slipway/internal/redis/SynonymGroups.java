@@ -68,16 +68,16 @@ public final class SynonymGroups {
 
     /**
      * Adds to {@code index} the terms of {@code wanted} it lacks, one {@code FT.SYNUPDATE} per group that lacks any;
-     * returns how many groups were sent.
+     * returns what was sent, by group (empty when nothing was).
      */
-    public static int addMissing(RedisSession session, String index, Map<String, List<String>> wanted,
-                                 boolean skipInitialScan) {
+    public static Map<String, List<String>> addMissing(RedisSession session, String index,
+                                                       Map<String, List<String>> wanted, boolean skipInitialScan) {
         if (wanted.isEmpty()) {
-            return 0;
+            return Map.of();
         }
         Map<String, List<String>> lacking = missing(wanted, read(session, index));
         updateCommands(index, lacking, skipInitialScan).forEach(session::call);
-        return lacking.size();
+        return lacking;
     }
 
     /** The terms of {@code wanted} that {@code held} lacks, by group; empty when it holds them all. */

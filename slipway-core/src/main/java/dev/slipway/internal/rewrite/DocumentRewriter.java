@@ -328,10 +328,7 @@ final class DocumentRewriter {
             }
             int state = conversion.state(value);
             if (state < 0) {
-                batch.malformed++;
-                if (batch.malformedExamples.size() < 3) { // named in the summary (tester session 53 R47 T2 F7)
-                    batch.malformedExamples.add(shown(key));
-                }
+                batch.malformed(key);
             } else if (state == 1) {
                 if (!movedByThisMigration(key)) {
                     batch.alreadyConverted.add(shown(key));
@@ -413,10 +410,7 @@ final class DocumentRewriter {
         }
         int state = conversion.state(value);
         if (state < 0) {
-            batch.malformed++;
-            if (batch.malformedExamples.size() < 3) {
-                batch.malformedExamples.add(shown(key));
-            }
+            batch.malformed(key);
             return value;
         }
         if (state == 1) {
@@ -646,6 +640,14 @@ final class DocumentRewriter {
             }
             originals.add(new DocumentOriginal(key, saved, fieldsAtRead));
             writes.add(docWrites);
+        }
+
+        /** Counts a vector of neither length, left as it is; the first three are named in the summary (R47 T2 F7). */
+        void malformed(byte[] key) {
+            malformed++;
+            if (malformedExamples.size() < 3) {
+                malformedExamples.add(shown(key));
+            }
         }
 
         void sample(Conversion conversion, byte[] original, byte[] converted) {
